@@ -1,0 +1,245 @@
+//! The ECS Playground app shell: loads the built-in example scenario, runs the engine in the
+//! browser with play, pause, step and a speed control, and shows the simulated clock, the
+//! container instances and the event log.
+//!
+//! The app is thin: it owns no simulation logic. It maps wall time to simulated time through
+//! the speed factor and renders what the engine reports.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ecs_engine::event_log::LogEntry;
+use ecs_engine::{Scenario, SimTime, Simulation};
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+
+/// The built-in example scenario (also at `scenarios/example.json` in `dist/`).
+const EXAMPLE: &str = include_str!("../../public/scenarios/example.json");
+
+/// Wall-clock milliseconds between two UI ticks.
+const TICK_MS: u32 = 100;
+
+/// Speeds offered: simulated seconds per wall second.
+const SPEEDS: &[u32] = &[1, 10, 60, 600, 3600];
+
+/// Log entries shown (newest first).
+const LOG_ROWS: usize = 200;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+/// What the page shows about one container instance.
+#[derive(Clone, PartialEq)]
+struct InstanceView {
+    id: String,
+    instance_type: String,
+    az: String,
+    spot: bool,
+    status: String,
+    cpu_used: u32,
+    cpu_total: u32,
+    mem_used: u32,
+    mem_total: u32,
+    tasks: usize,
+}
+
+/// A snapshot of engine state for rendering, refreshed after every advance.
+#[derive(Clone, PartialEq, Default)]
+struct View {
+    now: SimTime,
+    end: SimTime,
+    instances: Vec<InstanceView>,
+    log: Vec<LogEntry>,
+    log_len: usize,
+    running_tasks: usize,
+}
+
+fn snapshot(sim: &Simulation) -> View {
+    let instances = sim
+        .cluster()
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(slot, i)| InstanceView {
+            id: i.ec2_instance_id.clone(),
+            instance_type: i.instance_type.name.to_string(),
+            az: i.availability_zone.clone(),
+            spot: i.lifecycle == ecs_engine::scenario::Lifecycle::Spot,
+            status: format!("{:?}", i.status).to_uppercase(),
+            cpu_used: i.registered.cpu - i.remaining.cpu,
+            cpu_total: i.registered.cpu,
+            mem_used: i.registered.memory_mib - i.remaining.memory_mib,
+            mem_total: i.registered.memory_mib,
+            tasks: sim.tasks().iter().filter(|t| t.is_active() && t.reservation.slot == slot).count(),
+        })
+        .collect();
+    let entries = sim.log().entries();
+    View {
+        now: sim.now(),
+        end: sim.end(),
+        instances,
+        log: entries.iter().rev().take(LOG_ROWS).cloned().collect(),
+        log_len: entries.len(),
+        running_tasks: sim.tasks().iter().filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running).count(),
+    }
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let scenario = Scenario::from_json(EXAMPLE);
+    match scenario {
+        Ok(scenario) => view! { <Playground scenario=scenario/> }.into_any(),
+        Err(e) => view! { <p class="error">{format!("The example scenario does not load: {e}")}</p> }.into_any(),
+    }
+}
+
+#[component]
+fn Playground(scenario: Scenario) -> impl IntoView {
+    // The full-run digest: the determinism fingerprint the browser test compares with the
+    // native engine's.
+    let digest = {
+        let mut full = Simulation::new(scenario.clone());
+        match full.run_to_end() {
+            Ok(()) => full.log().digest(),
+            Err(e) => format!("error: {e}"),
+        }
+    };
+    let name = scenario.name.clone();
+    let description = scenario.description.clone();
+    let sim = Rc::new(RefCell::new(Simulation::new(scenario)));
+    let (view_state, set_view) = signal(snapshot(&sim.borrow()));
+    let (playing, set_playing) = signal(false);
+    let (speed, set_speed) = signal(60u32);
+    let (error, set_error) = signal(None::<String>);
+
+    let advance = {
+        let sim = Rc::clone(&sim);
+        move |by_ms: u64| {
+            let mut s = sim.borrow_mut();
+            let target = s.now().plus_ms(by_ms);
+            if let Err(e) = s.advance_to(target) {
+                set_error.set(Some(e));
+            }
+            if s.now() >= s.end() {
+                set_playing.set(false);
+            }
+            set_view.set(snapshot(&s));
+        }
+    };
+
+    // The clock: while playing, each tick advances simulated time by speed × tick.
+    let timer: Rc<RefCell<Option<Interval>>> = Rc::new(RefCell::new(None));
+    {
+        let timer = Rc::clone(&timer);
+        let advance = advance.clone();
+        Effect::new(move |_| {
+            if playing.get() {
+                let advance = advance.clone();
+                *timer.borrow_mut() = Some(Interval::new(TICK_MS, move || {
+                    advance(u64::from(speed.get_untracked()) * u64::from(TICK_MS));
+                }));
+            } else {
+                timer.borrow_mut().take();
+            }
+        });
+    }
+
+    let step = {
+        let sim = Rc::clone(&sim);
+        move |_| {
+            let mut s = sim.borrow_mut();
+            s.step();
+            set_view.set(snapshot(&s));
+        }
+    };
+    let reset = {
+        let sim = Rc::clone(&sim);
+        move |_| {
+            let scenario = sim.borrow().scenario().clone();
+            let fresh = Simulation::new(scenario);
+            set_view.set(snapshot(&fresh));
+            *sim.borrow_mut() = fresh;
+            set_playing.set(false);
+        }
+    };
+
+    view! {
+        <header class="topbar">
+            <h1>"ECS Playground"</h1>
+            <span class="scenario-name">{name}</span>
+        </header>
+        <p class="description">{description}</p>
+        <section class="controls" aria-label="Simulation controls">
+            <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get()>"▶ Play"</button>
+            <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get()>"⏸ Pause"</button>
+            <button id="step" on:click=step>"Step"</button>
+            <button id="reset" on:click=reset>"Reset"</button>
+            <label for="speed">"Speed"</label>
+            <select id="speed" on:change=move |ev| {
+                if let Ok(v) = event_target_value(&ev).parse::<u32>() { set_speed.set(v) }
+            }>
+                {SPEEDS.iter().map(|s| view! { <option value=s.to_string() selected=*s == 60>{format!("{s}×")}</option> }).collect_view()}
+            </select>
+            <span class="clock" id="clock" aria-live="off">{move || view_state.get().now.to_string()}</span>
+            <span class="muted">{move || format!("of {}", view_state.get().end)}</span>
+            <span class="muted" id="running-count">{move || format!("{} tasks running", view_state.get().running_tasks)}</span>
+        </section>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <main class="panes">
+            <section class="pane" aria-label="Container instances">
+                <h2>"Container instances"</h2>
+                <div id="instances" class="instances">
+                    <For each=move || view_state.get().instances key=|i| (i.id.clone(), i.tasks, i.cpu_used, i.mem_used, i.status.clone()) let:inst>
+                        <InstanceCard inst=inst/>
+                    </For>
+                </div>
+            </section>
+            <section class="pane" aria-label="Event log">
+                <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
+                <ol id="event-log" class="event-log" reversed>
+                    {move || view_state.get().log.into_iter().map(|e| view! {
+                        <li class="event" data-kind=format!("{:?}", e.kind)>
+                            <time>{SimTime(e.at_ms).to_string()}</time>
+                            <span class="kind">{format!("{:?}", e.kind)}</span>
+                            <span class="message">{e.message}</span>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </main>
+        <footer class="footer">
+            "Event-log digest of the full run: "
+            <code id="digest" data-digest=digest.clone()>{digest.clone()}</code>
+        </footer>
+    }
+}
+
+#[component]
+fn InstanceCard(inst: InstanceView) -> impl IntoView {
+    let pct = |used: u32, total: u32| if total == 0 { 0 } else { used * 100 / total };
+    let cpu = pct(inst.cpu_used, inst.cpu_total);
+    let mem = pct(inst.mem_used, inst.mem_total);
+    view! {
+        <article class="instance" data-status=inst.status.clone()>
+            <header>
+                <strong>{inst.instance_type.clone()}</strong>
+                {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
+                <span class="badge">{inst.status.clone()}</span>
+            </header>
+            <div class="muted small">{format!("{} · {}", inst.id, inst.az)}</div>
+            <div class="bar" title=format!("CPU {} / {} units", inst.cpu_used, inst.cpu_total)>
+                <span class="label">"CPU"</span>
+                <span class="track"><span class="fill cpu" style=format!("width:{cpu}%")></span></span>
+                <span class="value">{format!("{cpu}%")}</span>
+            </div>
+            <div class="bar" title=format!("Memory {} / {} MiB", inst.mem_used, inst.mem_total)>
+                <span class="label">"MEM"</span>
+                <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
+                <span class="value">{format!("{mem}%")}</span>
+            </div>
+            <div class="small">{format!("{} tasks", inst.tasks)}</div>
+        </article>
+    }
+}

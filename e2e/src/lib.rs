@@ -1,0 +1,148 @@
+//! A harness for browser tests: serves the built `dist/` on 127.0.0.1 under a sub-path (to
+//! prove the site works from any path), starts Debian's chromedriver, and drives headless
+//! Chromium over WebDriver with fantoccini.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// The sub-path the site is served under.
+pub const SUB_PATH: &str = "/ecs-playground/";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A running browser session against a served `dist/`.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    /// `http://127.0.0.1:<port>/ecs-playground/`.
+    pub base_url: String,
+    driver: Child,
+    _profile: PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// Serves `dist/` under [`SUB_PATH`] from a background thread; returns the base URL.
+pub fn serve_dist() -> String {
+    let dist = repo_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "{} has no index.html: build the app first (`make test` runs `trunk build --release`)",
+        dist.display()
+    );
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the static server");
+    let port = server.server_addr().to_ip().expect("an IP address").port();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let url = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
+            let response = match url.strip_prefix(SUB_PATH) {
+                Some(rel) if !rel.contains("..") => {
+                    let rel = if rel.is_empty() { "index.html" } else { rel };
+                    match std::fs::read(dist.join(rel)) {
+                        Ok(bytes) => {
+                            let mime = match rel.rsplit('.').next() {
+                                Some("html") => "text/html; charset=utf-8",
+                                Some("js") => "text/javascript",
+                                Some("wasm") => "application/wasm",
+                                Some("css") => "text/css",
+                                Some("json") => "application/json",
+                                _ => "application/octet-stream",
+                            };
+                            let header = tiny_http::Header::from_bytes("Content-Type", mime).expect("header");
+                            tiny_http::Response::from_data(bytes).with_header(header)
+                        }
+                        Err(_) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+                    }
+                }
+                _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+            };
+            let _ = request.respond(response);
+        }
+    });
+    format!("http://127.0.0.1:{port}{SUB_PATH}")
+}
+
+impl Browser {
+    /// Serves `dist/`, starts chromedriver and a fresh headless Chromium profile.
+    pub async fn start() -> Browser {
+        let base_url = serve_dist();
+        let port = free_port();
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver (make test installs Debian's chromium-driver)");
+        let profile = std::env::temp_dir().join(format!("ecs-playground-chrome-{port}"));
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,800",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let caps = caps.as_object().cloned().expect("capabilities object");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("cannot reach chromedriver at {url}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Browser { client, base_url, driver, _profile: profile }
+    }
+
+    /// Waits until `css` matches an element (at most `secs` seconds).
+    pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "no element matches {css} after {secs} s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css, 10).await.text().await.expect("element text")
+    }
+
+    /// Saves a PNG screenshot to `target/screenshots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = repo_root().join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).expect("create target/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,180 @@
+//! `ecs-sim`: the headless command line of the ECS Playground engine.
+//!
+//! ```text
+//! ecs-sim validate FILE                       # a scenario or a single task definition
+//! ecs-sim run SCENARIO [--until PT30M]        # JSON shaped like the AWS describe calls
+//! ecs-sim explain SCENARIO --service web [--at PT5M]
+//! ecs-sim digest SCENARIO                     # the event-log digest (determinism check)
+//! ```
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ecs_engine::placement::{parse_placement, PlacementRequest, TaskNeeds};
+use ecs_engine::{Scenario, SimTime, Simulation};
+
+#[derive(Parser)]
+#[command(name = "ecs-sim", version, about = "Deterministic Amazon ECS simulator (ECS Playground engine)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a scenario, or a single task definition (RegisterTaskDefinition input or
+    /// describe-task-definition output).
+    Validate {
+        /// The JSON file.
+        file: String,
+    },
+    /// Run a scenario and print the result as JSON.
+    Run {
+        /// The scenario file.
+        scenario: String,
+        /// Stop at this simulated time (ISO-8601 such as PT30M, or seconds); default: the
+        /// scenario's duration.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Explain where the next task of a service would go, and why, at a given time.
+    Explain {
+        /// The scenario file.
+        scenario: String,
+        /// The service whose next task to explain.
+        #[arg(long)]
+        service: String,
+        /// Simulated time to stop at first (default: the end).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the event-log digest of a full run.
+    Digest {
+        /// The scenario file.
+        scenario: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn load(path: &str) -> Result<Scenario, String> {
+    let text = read(path)?;
+    Scenario::from_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+fn time_arg(v: &str) -> Result<SimTime, String> {
+    let value = match v.parse::<f64>() {
+        Ok(n) => serde_json::json!(n),
+        Err(_) => serde_json::json!(v),
+    };
+    ecs_engine::time::parse_duration_ms(&value).map(SimTime)
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Validate { file } => validate(&file),
+        Command::Run { scenario, until } => {
+            let mut sim = Simulation::new(load(&scenario)?);
+            let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(sim.end());
+            sim.advance_to(until)?;
+            println!("{}", serde_json::to_string_pretty(&sim.describe()).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Explain { scenario, service, at, json } => {
+            let mut sim = Simulation::new(load(&scenario)?);
+            let at = at.as_deref().map(time_arg).transpose()?.unwrap_or(sim.end());
+            sim.advance_to(at)?;
+            let explanation = explain_service(&sim, &service)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", explanation.render());
+            }
+            Ok(())
+        }
+        Command::Digest { scenario } => {
+            let mut sim = Simulation::new(load(&scenario)?);
+            sim.run_to_end()?;
+            println!("{}", sim.log().digest());
+            Ok(())
+        }
+    }
+}
+
+fn explain_service(sim: &Simulation, name: &str) -> Result<ecs_engine::placement::explain::Explanation, String> {
+    let svc = sim
+        .services()
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no service named {name}"))?;
+    // Explaining must not change the run: work on copies.
+    let mut cluster = sim.cluster().clone();
+    let mut placer = ecs_engine::placement::Placer::default();
+    let mut rng = ecs_engine::rng::SimRng::new(sim.scenario().seed, ecs_engine::rng::Stream::Placement);
+    let req = PlacementRequest {
+        cluster: &svc.cluster,
+        group: &svc.group,
+        needs: &svc.needs,
+        constraints: &svc.constraints,
+        strategies: &svc.strategies,
+    };
+    let (_, explanation) = placer.place(&mut cluster, &req, &mut rng, true);
+    explanation.ok_or_else(|| "no explanation produced".to_string())
+}
+
+fn validate(path: &str) -> Result<(), String> {
+    let text = read(path)?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{path}:{}:{}: invalid JSON: {e}", e.line(), e.column()))?;
+    if value.get("version").is_some() {
+        let scenario = Scenario::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+        let sim = Simulation::new(scenario);
+        let mut problems = 0;
+        for e in sim.log().entries() {
+            if matches!(e.kind, ecs_engine::event_log::EventKind::Scenario | ecs_engine::event_log::EventKind::TaskDefinition)
+                && !e.message.starts_with("registered task definition")
+            {
+                println!("{path}: {}", e.message);
+                problems += 1;
+            }
+        }
+        if problems > 0 && sim.log().entries().iter().any(|e| e.message.contains("ClientException")) {
+            return Err(format!("{path}: the scenario has invalid task definitions"));
+        }
+        println!("{path}: valid scenario ({} instances, {} task definitions, {} services)", sim.scenario().instances.len(), sim.scenario().task_definitions.len(), sim.services().len());
+        return Ok(());
+    }
+    let parsed = ecs_engine::task_definition::parse_task_definition(&text).map_err(|e| format!("{path}: {e}"))?;
+    for w in &parsed.warnings {
+        println!("{path}: warning: {}: {}", w.path, w.message);
+    }
+    let td = ecs_engine::task_definition::validate(&parsed.input).map_err(|errors| {
+        errors.iter().map(|e| format!("{path}: {e}")).collect::<Vec<_>>().join("\n")
+    })?;
+    let _ = parse_placement(&serde_json::Value::Null, &td)?;
+    let needs = TaskNeeds::of(&td);
+    println!(
+        "{path}: valid task definition {} ({} containers, reserves {} CPU units and {} MiB)",
+        td.family,
+        td.containers.len(),
+        needs.cpu,
+        needs.memory_mib
+    );
+    Ok(())
+}

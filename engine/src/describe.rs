@@ -1,0 +1,153 @@
+//! The run result, shaped like the AWS describe calls (`DescribeTasks`, `DescribeServices`,
+//! `DescribeContainerInstances`), plus the event log and its digest.
+
+use serde_json::{json, Value};
+
+use crate::calendar::format_utc_timestamp;
+use crate::sim::Simulation;
+use crate::task::Task;
+
+impl Simulation {
+    /// The whole state as JSON: `tasks[]`, `services[]`, `failures[]`, `containerInstances[]`,
+    /// `events[]` (the log) and `digest`.
+    pub fn describe(&self) -> Value {
+        json!({
+            "scenario": self.scenario.name,
+            "simulatedTime": crate::time::format_iso8601_duration(self.now().as_ms()),
+            "tasks": self.tasks.iter().map(|t| self.describe_task(t)).collect::<Vec<_>>(),
+            "services": self.describe_services(),
+            "failures": self.failures,
+            "containerInstances": self.describe_instances(),
+            "events": self.log.entries(),
+            "digest": self.log.digest(),
+        })
+    }
+
+    fn timestamp(&self, at: crate::time::SimTime) -> String {
+        format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
+    }
+
+    fn describe_task(&self, t: &Task) -> Value {
+        let inst = &self.cluster.instances[t.reservation.slot];
+        let mut containers: Vec<Value> = Vec::new();
+        if let Some(svc_td) = t.service.map(|s| &self.services[s].td) {
+            for c in &svc_td.containers {
+                containers.push(self.describe_container(&c.name, t));
+            }
+        } else {
+            let names: Vec<&str> = t.reservation.bindings.iter().map(|b| b.container_name.as_str()).collect();
+            let mut seen: Vec<&str> = Vec::new();
+            for n in names {
+                if !seen.contains(&n) {
+                    seen.push(n);
+                    containers.push(self.describe_container(n, t));
+                }
+            }
+        }
+        let mut v = json!({
+            "taskArn": t.arn,
+            "taskDefinitionArn": t.task_definition_arn,
+            "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, t.cluster),
+            "group": t.group,
+            "lastStatus": t.last_status.as_str(),
+            "desiredStatus": t.desired_status.as_str(),
+            "launchType": "EC2",
+            "containerInstanceArn": inst.arn,
+            "ec2InstanceId": inst.ec2_instance_id,
+            "availabilityZone": inst.availability_zone,
+            "cpu": t.reservation.cpu.to_string(),
+            "memory": t.reservation.memory_mib.to_string(),
+            "containers": containers,
+            "createdAt": self.timestamp(t.created_at),
+        });
+        let obj = v.as_object_mut().expect("json! object");
+        if let Some(sb) = &t.started_by {
+            obj.insert("startedBy".into(), json!(sb));
+        }
+        if let Some(at) = t.started_at {
+            obj.insert("startedAt".into(), json!(self.timestamp(at)));
+        }
+        if let Some(at) = t.stopped_at {
+            obj.insert("stoppedAt".into(), json!(self.timestamp(at)));
+        }
+        if let Some(c) = &t.stop_code {
+            obj.insert("stopCode".into(), json!(c));
+        }
+        if let Some(r) = &t.stopped_reason {
+            obj.insert("stoppedReason".into(), json!(r));
+        }
+        v
+    }
+
+    fn describe_container(&self, name: &str, t: &Task) -> Value {
+        let bindings: Vec<&crate::placement::reserve::NetworkBinding> =
+            t.reservation.bindings.iter().filter(|b| b.container_name == name).collect();
+        json!({
+            "name": name,
+            "lastStatus": t.last_status.as_str(),
+            "networkBindings": bindings,
+        })
+    }
+
+    fn describe_services(&self) -> Vec<Value> {
+        self.services
+            .iter()
+            .enumerate()
+            .map(|(s, svc)| {
+                let mine = self.tasks.iter().filter(|t| t.service == Some(s) && t.is_active());
+                let (mut running, mut pending) = (0, 0);
+                for t in mine {
+                    if t.last_status == crate::task::TaskStatus::Running {
+                        running += 1;
+                    } else {
+                        pending += 1;
+                    }
+                }
+                json!({
+                    "serviceName": svc.name,
+                    "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
+                    "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
+                    "schedulingStrategy": match svc.scheduling { crate::service::SchedulingStrategy::Replica => "REPLICA", crate::service::SchedulingStrategy::Daemon => "DAEMON" },
+                    "desiredCount": if svc.scheduling == crate::service::SchedulingStrategy::Replica { svc.desired_count } else { running + pending },
+                    "runningCount": running,
+                    "pendingCount": pending,
+                    "placementStrategy": svc.strategies.iter().map(|s| s.label()).collect::<Vec<_>>(),
+                    "placementConstraints": svc.constraints.iter().map(|c| c.label()).collect::<Vec<_>>(),
+                    "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+
+    fn describe_instances(&self) -> Vec<Value> {
+        self.cluster
+            .instances
+            .iter()
+            .map(|i| {
+                let resources = |r: &crate::container_instance::Resources, tcp: Vec<u16>, udp: Vec<u16>| {
+                    json!([
+                        {"name": "CPU", "type": "INTEGER", "integerValue": r.cpu},
+                        {"name": "MEMORY", "type": "INTEGER", "integerValue": r.memory_mib},
+                        {"name": "PORTS", "type": "STRINGSET", "stringSetValue": tcp.iter().map(u16::to_string).collect::<Vec<_>>()},
+                        {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": udp.iter().map(u16::to_string).collect::<Vec<_>>()},
+                        {"name": "GPU", "type": "INTEGER", "integerValue": r.gpus},
+                    ])
+                };
+                json!({
+                    "containerInstanceArn": i.arn,
+                    "ec2InstanceId": i.ec2_instance_id,
+                    "cluster": i.cluster,
+                    "instanceType": i.instance_type.name,
+                    "availabilityZone": i.availability_zone,
+                    "lifecycle": i.lifecycle,
+                    "status": i.status,
+                    "agentConnected": i.agent_connected,
+                    "runningTasksCount": i.running_tasks_count,
+                    "registeredResources": resources(&i.registered, crate::container_instance::DEFAULT_RESERVED_TCP_PORTS.to_vec(), vec![]),
+                    "remainingResources": resources(&i.remaining, i.reserved_tcp.iter().copied().collect(), i.reserved_udp.iter().copied().collect()),
+                    "attributes": i.attributes.iter().map(|(k, v)| if v.is_empty() { json!({"name": k}) } else { json!({"name": k, "value": v}) }).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,43 @@
+//! # ecs-engine: a deterministic simulator of Amazon ECS
+//!
+//! A sans-IO state machine: no wall clock, no OS randomness, no I/O. The caller loads a
+//! [`Scenario`], builds a [`Simulation`] and advances simulated time; the same scenario gives
+//! the same [`EventLog`](event_log::EventLog) natively and in WebAssembly.
+//!
+//! Modules are named after the ECS concept they implement; `ARCHITECTURE.md` at the
+//! repository root is the map.
+
+pub mod calendar;
+pub mod cluster;
+pub mod container_instance;
+mod describe;
+pub mod event_log;
+pub mod instance_types;
+pub mod placement;
+pub mod revisions;
+pub mod rng;
+pub mod run_task;
+pub mod scenario;
+pub mod service;
+pub mod sim;
+pub mod task;
+pub mod task_definition;
+pub mod time;
+
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::Simulation;
+pub use time::SimTime;
+
+/// Loads a scenario from JSON text, runs it to its end and returns the finished simulation.
+pub fn run_scenario(json: &str) -> Result<Simulation, ScenarioError> {
+    let scenario = Scenario::from_json(json)?;
+    let mut sim = Simulation::new(scenario);
+    sim.run_to_end().map_err(|m| ScenarioError::at("", m))?;
+    Ok(sim)
+}
+
+/// The event-log digest of a full run: the determinism fingerprint compared between native
+/// and wasm builds.
+pub fn scenario_digest(json: &str) -> Result<String, ScenarioError> {
+    run_scenario(json).map(|sim| sim.log().digest())
+}

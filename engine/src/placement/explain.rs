@@ -1,0 +1,240 @@
+//! Structured explanations of placement decisions.
+//!
+//! Every candidate instance gets a [`Verdict`]: the stage that rejected it and exactly why, or
+//! its score under the strategy that outranked it, or "chosen". The UI and `ecs-sim explain`
+//! format these records; nothing here is a pre-rendered string except [`Explanation::render`].
+
+use serde::Serialize;
+
+use crate::task_definition::Protocol;
+
+/// The pipeline stage a verdict comes from (3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stage {
+    /// Instance status and agent connection.
+    Candidates,
+    /// CPU, memory, ports, ENIs, GPUs, required attributes.
+    Resources,
+    /// `distinctInstance` and `memberOf`.
+    Constraints,
+    /// A placement strategy, by position in the chain.
+    Strategy,
+    /// The seeded tie-break after the last strategy.
+    TieBreak,
+}
+
+/// Why an instance was filtered out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Rejection {
+    /// Not ACTIVE (DRAINING or INACTIVE instances take no new tasks).
+    NotActive {
+        /// The instance's status.
+        status: String,
+    },
+    /// The agent is disconnected (`AGENT`).
+    AgentDisconnected,
+    /// Not enough CPU units (`RESOURCE:CPU`).
+    Cpu {
+        /// Units the task reserves.
+        requested: u32,
+        /// Units left on the instance.
+        available: u32,
+    },
+    /// Not enough memory (`RESOURCE:MEMORY`).
+    Memory {
+        /// MiB the task reserves.
+        requested: u32,
+        /// MiB left on the instance.
+        available: u32,
+    },
+    /// Not enough GPUs (`RESOURCE:GPU`).
+    Gpu {
+        /// GPUs the task reserves.
+        requested: u32,
+        /// GPUs left.
+        available: u32,
+    },
+    /// No free ENI for an awsvpc task (`RESOURCE:ENI`).
+    Eni {
+        /// awsvpc tasks the instance can host.
+        capacity: u32,
+        /// ENIs already attached to tasks.
+        in_use: u32,
+    },
+    /// A static host port is already in use (`RESOURCE:PORTS`).
+    PortInUse {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        protocol: Protocol,
+    },
+    /// Reserving the static ports would pass the 100-port cap (`RESOURCE:PORTS`).
+    TooManyPorts {
+        /// Static ports already reserved for the protocol.
+        reserved: usize,
+        /// Static ports the task needs.
+        requested: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The ephemeral range has no free port left (`RESOURCE:PORTS`).
+    NoDynamicPort,
+    /// A required attribute is missing (`ATTRIBUTE`).
+    MissingAttribute {
+        /// The attribute.
+        name: String,
+    },
+    /// `distinctInstance`: a task of the same group already runs here.
+    DistinctInstance {
+        /// The task group.
+        group: String,
+    },
+    /// A `memberOf` expression is false here.
+    MemberOf {
+        /// The whole expression.
+        expression: String,
+        /// The sub-expression that made it false.
+        reason: String,
+    },
+}
+
+impl Rejection {
+    /// The `failures[].reason` code of 3.8.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            Rejection::NotActive { .. } => "INACTIVE",
+            Rejection::AgentDisconnected => "AGENT",
+            Rejection::Cpu { .. } => "RESOURCE:CPU",
+            Rejection::Memory { .. } => "RESOURCE:MEMORY",
+            Rejection::Gpu { .. } => "RESOURCE:GPU",
+            Rejection::Eni { .. } => "RESOURCE:ENI",
+            Rejection::PortInUse { protocol: Protocol::Udp, .. } => "RESOURCE:PORTS_UDP",
+            Rejection::PortInUse { .. } | Rejection::TooManyPorts { .. } | Rejection::NoDynamicPort => "RESOURCE:PORTS",
+            Rejection::MissingAttribute { .. } => "ATTRIBUTE",
+            // [unconfirmed] AWS documents no reason code for constraint failures.
+            Rejection::DistinctInstance { .. } => "CONSTRAINT:distinctInstance",
+            Rejection::MemberOf { .. } => "CONSTRAINT:memberOf",
+        }
+    }
+
+    /// One sentence a person can read.
+    pub fn describe(&self) -> String {
+        match self {
+            Rejection::NotActive { status } => format!("instance is {status}; only ACTIVE instances take new tasks"),
+            Rejection::AgentDisconnected => "the ECS agent is disconnected".to_string(),
+            Rejection::Cpu { requested, available } => format!("insufficient CPU units: the task needs {requested}, {available} available"),
+            Rejection::Memory { requested, available } => format!("insufficient memory: the task needs {requested} MiB, {available} MiB available"),
+            Rejection::Gpu { requested, available } => format!("insufficient GPUs: the task needs {requested}, {available} available"),
+            Rejection::Eni { capacity, in_use } => format!("no free ENI: {in_use} of {capacity} awsvpc task ENIs in use"),
+            Rejection::PortInUse { port, protocol } => format!("host port {port}/{} is already in use", protocol.as_str()),
+            Rejection::TooManyPorts { reserved, requested, max } => format!("too many ports registered: {reserved} reserved + {requested} requested > {max}"),
+            Rejection::NoDynamicPort => "no free port left in the dynamic host port range".to_string(),
+            Rejection::MissingAttribute { name } => format!("missing required attribute {name}"),
+            Rejection::DistinctInstance { group } => format!("distinctInstance: a task of group {group} already runs here"),
+            Rejection::MemberOf { expression, reason } => format!("memberOf({expression}) is false: {reason}"),
+        }
+    }
+
+    /// How far the instance got: later stages and smaller shortfalls are "closer" (used to
+    /// pick the "closest matching container-instance" of service events). [unconfirmed]: AWS
+    /// does not document how it picks that instance.
+    pub(crate) fn closeness(&self) -> (u8, i64) {
+        match self {
+            Rejection::NotActive { .. } => (0, 0),
+            Rejection::AgentDisconnected => (1, 0),
+            Rejection::MissingAttribute { .. } => (2, 0),
+            Rejection::Gpu { requested, available } => (3, i64::from(*available) - i64::from(*requested)),
+            Rejection::Eni { .. } => (4, 0),
+            Rejection::Cpu { requested, available } => (5, i64::from(*available) - i64::from(*requested)),
+            Rejection::Memory { requested, available } => (5, i64::from(*available) - i64::from(*requested)),
+            Rejection::PortInUse { .. } | Rejection::TooManyPorts { .. } | Rejection::NoDynamicPort => (6, 0),
+            Rejection::MemberOf { .. } => (7, 0),
+            Rejection::DistinctInstance { .. } => (8, 0),
+        }
+    }
+}
+
+/// The verdict on one candidate instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "camelCase")]
+pub enum Verdict {
+    /// Filtered out by a stage.
+    Rejected {
+        /// Which stage.
+        stage: Stage,
+        /// Why.
+        rejection: Rejection,
+    },
+    /// Feasible, but a strategy preferred other instances.
+    Outranked {
+        /// Position of the strategy in the chain (0-based).
+        strategy_index: usize,
+        /// The strategy, e.g. `binpack(memory)`.
+        strategy: String,
+        /// This instance's score (lower is better).
+        score: i64,
+        /// The best score among the survivors.
+        best: i64,
+    },
+    /// Among the best after every strategy, but the seeded tie-break picked another.
+    LostTieBreak,
+    /// The instance chosen.
+    Chosen,
+}
+
+/// One candidate instance in an explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateReport {
+    /// EC2 instance id.
+    pub instance_id: String,
+    /// Availability Zone.
+    pub availability_zone: String,
+    /// Scores under each strategy it reached (lower is better).
+    pub scores: Vec<i64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// Why a task went where it went, or could not go anywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// The task's group (`service:web`, `family:nginx`).
+    pub group: String,
+    /// The strategies applied, in order.
+    pub strategies: Vec<String>,
+    /// The constraints applied.
+    pub constraints: Vec<String>,
+    /// Every instance of the cluster, in registration order.
+    pub candidates: Vec<CandidateReport>,
+    /// The chosen instance, if any.
+    pub chosen: Option<String>,
+}
+
+impl Explanation {
+    /// A plain-text table, one line per instance.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "task group {}; strategies: {}; constraints: {}\n",
+            self.group,
+            if self.strategies.is_empty() { "none".to_string() } else { self.strategies.join(" then ") },
+            if self.constraints.is_empty() { "none".to_string() } else { self.constraints.join(", ") },
+        );
+        for c in &self.candidates {
+            let what = match &c.verdict {
+                Verdict::Chosen => "CHOSEN".to_string(),
+                Verdict::LostTieBreak => "tied with the chosen instance; the seeded tie-break picked another".to_string(),
+                Verdict::Outranked { strategy, score, best, .. } => format!("outranked by {strategy}: score {score}, best {best}"),
+                Verdict::Rejected { stage, rejection } => format!("rejected at {stage:?}: {}", rejection.describe()),
+            };
+            out.push_str(&format!("  {} ({}): {what}\n", c.instance_id, c.availability_zone));
+        }
+        if self.candidates.is_empty() {
+            out.push_str("  no container instances in the cluster\n");
+        }
+        out
+    }
+}

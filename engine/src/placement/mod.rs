@@ -1,0 +1,337 @@
+//! Task placement (section 3), as the visible pipeline of 3.7:
+//!
+//! 1. **candidates**: instances of the target cluster that are ACTIVE with a connected agent
+//!    ([`filter::resources::check_candidate`]);
+//! 2. **resources**: CPU, memory, GPUs, host ports, ENIs, required attributes
+//!    ([`filter::resources::check_resources`]);
+//! 3. **constraints**: `distinctInstance`, `memberOf` ([`filter::constraints::check`]);
+//! 4. **strategies**: chained in order, each keeping only its best survivors
+//!    ([`strategy`]);
+//! 5. **tie-break**: a seeded random choice among the survivors ([unconfirmed]: AWS does not
+//!    document its tie-break).
+//!
+//! Scores are integers, so ties are exact and native and wasm agree. With `explain`, every
+//! instance gets a structured [`explain::Verdict`].
+
+pub mod cql;
+pub mod explain;
+pub mod filter;
+pub mod reserve;
+pub mod strategy;
+
+use serde_json::Value;
+
+use crate::cluster::{ClusterState, InstanceSlot};
+use crate::rng::SimRng;
+use crate::task_definition::{NetworkMode, PortRequest, Protocol, ValidTaskDefinition};
+use cql::{EvalOptions, Expression};
+use explain::{CandidateReport, Explanation, Rejection, Verdict};
+use strategy::{Strategy, MAX_STRATEGIES};
+
+/// A placement constraint (3.4).
+#[derive(Debug, Clone)]
+pub enum Constraint {
+    /// Each task of the group on a different instance.
+    DistinctInstance,
+    /// The instance must satisfy a cluster query language expression.
+    MemberOf(Expression),
+}
+
+/// At most 10 constraints per task, task definition and run time together (3.4).
+pub const MAX_CONSTRAINTS: usize = 10;
+
+impl Constraint {
+    /// Parses a `placementConstraints[]` entry. `distinctInstance` is refused in task
+    /// definitions (`allow_distinct = false`), as AWS does.
+    pub fn from_aws(v: &Value, allow_distinct: bool) -> Result<Constraint, String> {
+        let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+        let expr = v.get("expression").and_then(Value::as_str).unwrap_or("");
+        match ty {
+            "distinctInstance" if !allow_distinct => {
+                Err("type: distinctInstance is not accepted in a task definition".to_string())
+            }
+            "distinctInstance" if !expr.trim().is_empty() => {
+                Err("expression: distinctInstance takes no expression".to_string())
+            }
+            "distinctInstance" => Ok(Constraint::DistinctInstance),
+            "memberOf" => Expression::parse(expr)
+                .map(Constraint::MemberOf)
+                .map_err(|e| format!("expression: {e}")),
+            _ => Err(format!("type: \"{ty}\" is not one of distinctInstance, memberOf")),
+        }
+    }
+
+    /// AWS-style label, e.g. `memberOf(attribute:ecs.instance-type =~ t2.*)`.
+    pub fn label(&self) -> String {
+        match self {
+            Constraint::DistinctInstance => "distinctInstance".to_string(),
+            Constraint::MemberOf(e) => format!("memberOf({})", e.source()),
+        }
+    }
+}
+
+/// Parses the constraints and strategies of a CreateService or RunTask request, plus the
+/// task definition's own `memberOf` constraints, checking the documented limits.
+pub fn parse_placement(request: &Value, td: &ValidTaskDefinition) -> Result<(Vec<Constraint>, Vec<Strategy>), String> {
+    let mut constraints = Vec::new();
+    for (i, c) in as_list(request.get("placementConstraints")).iter().enumerate() {
+        constraints.push(Constraint::from_aws(c, true).map_err(|m| format!("placementConstraints[{i}].{m}"))?);
+    }
+    for (i, expr) in td.member_of.iter().enumerate() {
+        let e = Expression::parse(expr).map_err(|e| format!("taskDefinition placementConstraints[{i}].expression: {e}"))?;
+        constraints.push(Constraint::MemberOf(e));
+    }
+    if constraints.len() > MAX_CONSTRAINTS {
+        return Err(format!("placementConstraints: {} constraints; at most {MAX_CONSTRAINTS} per task", constraints.len()));
+    }
+    let mut strategies = Vec::new();
+    for (i, s) in as_list(request.get("placementStrategy")).iter().enumerate() {
+        strategies.push(Strategy::from_aws(s).map_err(|m| format!("placementStrategy[{i}].{m}"))?);
+    }
+    if strategies.len() > MAX_STRATEGIES {
+        return Err(format!("placementStrategy: {} strategies; at most {MAX_STRATEGIES}", strategies.len()));
+    }
+    Ok((constraints, strategies))
+}
+
+fn as_list(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// What one task needs from an instance, derived once from its task definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskNeeds {
+    /// CPU units reserved (1.3).
+    pub cpu: u32,
+    /// MiB reserved (1.3: memoryReservation if set, else memory).
+    pub memory_mib: u32,
+    /// GPUs reserved.
+    pub gpus: u32,
+    /// Whether it takes an ENI (awsvpc).
+    pub eni: bool,
+    /// Port mappings that bind host ports (bridge and host modes).
+    pub host_port_mappings: Vec<PortRequest>,
+    /// Static host ports, from `host_port_mappings`.
+    pub static_ports: Vec<(u16, Protocol)>,
+    /// One protocol per dynamic host port.
+    pub dynamic_ports: Vec<Protocol>,
+    /// Attributes the instance must have.
+    pub required_attributes: Vec<String>,
+}
+
+impl TaskNeeds {
+    /// The needs of one task of `td` (1.3, 1.5).
+    pub fn of(td: &ValidTaskDefinition) -> TaskNeeds {
+        let host_port_mappings: Vec<PortRequest> = match td.network_mode {
+            NetworkMode::Bridge | NetworkMode::Host => td.ports.clone(),
+            NetworkMode::Awsvpc | NetworkMode::None => Vec::new(),
+        };
+        let static_ports = host_port_mappings
+            .iter()
+            .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
+            .collect();
+        let dynamic_ports = host_port_mappings
+            .iter()
+            .filter(|p| p.host_port.is_none())
+            .map(|p| p.protocol)
+            .collect();
+        TaskNeeds {
+            cpu: td.cpu_units,
+            memory_mib: td.memory_mib,
+            gpus: td.gpus,
+            eni: td.needs_eni,
+            host_port_mappings,
+            static_ports,
+            dynamic_ports,
+            required_attributes: td.required_attributes.clone(),
+        }
+    }
+}
+
+/// One placement question: where does one task of `group` go in `cluster`?
+#[derive(Debug, Clone, Copy)]
+pub struct PlacementRequest<'a> {
+    /// The cluster name.
+    pub cluster: &'a str,
+    /// The task group (`service:web`, `family:nginx`, or a RunTask `group`).
+    pub group: &'a str,
+    /// What the task needs.
+    pub needs: &'a TaskNeeds,
+    /// Binding constraints.
+    pub constraints: &'a [Constraint],
+    /// Best-effort strategies, in order.
+    pub strategies: &'a [Strategy],
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Place it on this instance.
+    Placed(InstanceSlot),
+    /// No instance met all requirements; the closest one and why it failed.
+    Unplaceable {
+        /// The "closest matching container-instance" and its rejection, if the cluster has any
+        /// instance at all.
+        closest: Option<(InstanceSlot, Rejection)>,
+    },
+}
+
+/// Reusable buffers, so the hot path does not allocate.
+#[derive(Debug, Default, Clone)]
+pub struct Placer {
+    survivors: Vec<InstanceSlot>,
+    scores: Vec<i64>,
+    per_value: Vec<i64>,
+    /// How the query language treats missing attributes.
+    pub eval_options: EvalOptions,
+}
+
+impl Placer {
+    /// Runs the pipeline. With `explain`, also returns the verdict on every instance.
+    pub fn place(
+        &mut self,
+        cluster: &mut ClusterState,
+        req: &PlacementRequest<'_>,
+        rng: &mut SimRng,
+        explain: bool,
+    ) -> (Decision, Option<Explanation>) {
+        for s in req.strategies {
+            if let Strategy::Spread(strategy::SpreadField::Attribute(name)) = s {
+                cluster.ensure_attribute_index(name);
+            }
+        }
+        let group_id = cluster.group_id(req.group);
+        let cluster: &ClusterState = cluster;
+        let mut report = explain.then(|| Explanation {
+            group: req.group.to_string(),
+            strategies: req.strategies.iter().map(Strategy::label).collect(),
+            constraints: req.constraints.iter().map(Constraint::label).collect(),
+            candidates: Vec::new(),
+            chosen: None,
+        });
+        // Verdicts by slot, filled in explain mode only.
+        let mut verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)> = Vec::new();
+
+        // Stages 1-3: filters.
+        let Some(cluster_id) = cluster.cluster_id(req.cluster) else {
+            return (Decision::Unplaceable { closest: None }, report);
+        };
+        let group_counts = cluster.group_counts(group_id);
+        self.survivors.clear();
+        let mut closest: Option<(InstanceSlot, Rejection)> = None;
+        for (slot, inst) in cluster.instances.iter().enumerate() {
+            if cluster.cluster_id_of[slot] != cluster_id {
+                continue;
+            }
+            let result = filter::resources::check_candidate(inst)
+                .and_then(|()| filter::resources::check_resources(inst, req.needs))
+                .and_then(|()| {
+                    filter::constraints::check(cluster, slot, req.constraints, req.group, group_counts[slot], &self.eval_options)
+                });
+            match result {
+                Ok(()) => {
+                    self.survivors.push(slot);
+                    if explain {
+                        verdicts.push((slot, Vec::new(), None));
+                    }
+                }
+                Err((stage, rejection)) => {
+                    if closest.as_ref().is_none_or(|(_, c)| rejection.closeness() > c.closeness()) {
+                        closest = Some((slot, rejection.clone()));
+                    }
+                    if explain {
+                        verdicts.push((slot, Vec::new(), Some(Verdict::Rejected { stage, rejection })));
+                    }
+                }
+            }
+        }
+        if self.survivors.is_empty() {
+            if let Some(r) = report.as_mut() {
+                r.candidates = finish(cluster, verdicts);
+            }
+            return (Decision::Unplaceable { closest }, report);
+        }
+
+        // Stage 4: strategies in order.
+        for (index, strategy) in req.strategies.iter().enumerate() {
+            if self.survivors.len() == 1 {
+                break;
+            }
+            self.score(cluster, cluster_id, group_counts, strategy, rng);
+            let best = self.scores.iter().copied().min().unwrap_or(0);
+            if explain {
+                for (&slot, &score) in self.survivors.iter().zip(&self.scores) {
+                    if let Some(v) = verdicts.iter_mut().find(|v| v.0 == slot) {
+                        v.1.push(score);
+                        if score > best {
+                            v.2 = Some(Verdict::Outranked { strategy_index: index, strategy: strategy.label(), score, best });
+                        }
+                    }
+                }
+            }
+            let mut i = 0;
+            let scores = &self.scores;
+            self.survivors.retain(|_| {
+                let keep = scores[i] == best;
+                i += 1;
+                keep
+            });
+        }
+
+        // Stage 5: seeded tie-break.
+        let pick = if self.survivors.len() > 1 { rng.below(self.survivors.len() as u64) as usize } else { 0 };
+        let chosen = self.survivors[pick];
+        if let Some(r) = report.as_mut() {
+            for v in verdicts.iter_mut().filter(|v| v.2.is_none()) {
+                v.2 = Some(if v.0 == chosen { Verdict::Chosen } else { Verdict::LostTieBreak });
+            }
+            r.chosen = Some(cluster.instances[chosen].ec2_instance_id.clone());
+            r.candidates = finish(cluster, verdicts);
+        }
+        (Decision::Placed(chosen), report)
+    }
+
+    /// Fills `self.scores` with one score per survivor under `strategy` (lower is better).
+    fn score(&mut self, cluster: &ClusterState, cluster_id: u32, group_counts: &[u32], strategy: &Strategy, rng: &mut SimRng) {
+        self.scores.clear();
+        match strategy {
+            Strategy::Binpack(field) => {
+                let it = self.survivors.iter().map(|&s| strategy::binpack::score(&cluster.instances[s], *field));
+                self.scores.extend(it);
+            }
+            Strategy::Spread(strategy::SpreadField::InstanceId) => {
+                let it = self.survivors.iter().map(|&s| strategy::spread::instance_score(group_counts, s));
+                self.scores.extend(it);
+            }
+            Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
+                let Some(index) = cluster.attribute_index(name) else {
+                    self.scores.resize(self.survivors.len(), 0);
+                    return;
+                };
+                self.per_value = strategy::spread::counts_per_value(index, group_counts, &cluster.cluster_id_of, cluster_id);
+                let per_value = &self.per_value;
+                let it = self.survivors.iter().map(|&s| strategy::spread::attribute_score(index, per_value, s));
+                self.scores.extend(it);
+            }
+            Strategy::Random => {
+                let winner = strategy::random::pick(self.survivors.len(), rng);
+                self.scores.extend((0..self.survivors.len()).map(|i| i64::from(i != winner)));
+            }
+        }
+    }
+}
+
+fn finish(cluster: &ClusterState, verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)>) -> Vec<CandidateReport> {
+    verdicts
+        .into_iter()
+        .map(|(slot, scores, verdict)| {
+            let inst = &cluster.instances[slot];
+            CandidateReport {
+                instance_id: inst.ec2_instance_id.clone(),
+                availability_zone: inst.availability_zone.clone(),
+                scores,
+                verdict: verdict.unwrap_or(Verdict::LostTieBreak),
+            }
+        })
+        .collect()
+}

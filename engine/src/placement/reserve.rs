@@ -1,0 +1,130 @@
+//! Stage 6 of 3.7: charge the chosen instance at once, so the next task of a batch sees the
+//! reduced capacity; and give everything back when the task stops.
+//!
+//! Dynamic host ports come from the instance's ephemeral range. Which free port AWS hands out
+//! is [unconfirmed] (2.3); we draw from the scenario's seeded stream, so runs replay exactly.
+
+use serde::Serialize;
+
+use crate::cluster::{ClusterState, InstanceSlot};
+use crate::container_instance::ContainerInstance;
+use crate::placement::TaskNeeds;
+use crate::rng::SimRng;
+use crate::task_definition::Protocol;
+
+/// A host-port binding, as `networkBindings[]` in DescribeTasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkBinding {
+    /// The container.
+    #[serde(skip)]
+    pub container_name: String,
+    /// Port inside the container.
+    pub container_port: u16,
+    /// Port on the host.
+    pub host_port: u16,
+    /// `tcp` or `udp`.
+    pub protocol: Protocol,
+    /// Always `0.0.0.0`.
+    pub bind_ip: &'static str,
+}
+
+/// What a task holds on its instance, to be released when it stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// The instance.
+    pub slot: InstanceSlot,
+    /// The task group's interned id.
+    pub group_id: usize,
+    /// CPU units held.
+    pub cpu: u32,
+    /// MiB held.
+    pub memory_mib: u32,
+    /// GPUs held.
+    pub gpus: u32,
+    /// Whether an ENI is attached.
+    pub eni: bool,
+    /// Host port bindings (static and dynamic).
+    pub bindings: Vec<NetworkBinding>,
+    /// Which bindings are dynamic (parallel to `bindings`).
+    pub dynamic: Vec<bool>,
+}
+
+/// Charges `needs` to the instance and binds host ports.
+pub fn reserve(cluster: &mut ClusterState, slot: InstanceSlot, group_id: usize, needs: &TaskNeeds, rng: &mut SimRng) -> Reservation {
+    cluster.count_group_task(group_id, slot, true);
+    let inst = &mut cluster.instances[slot];
+    inst.remaining.cpu = inst.remaining.cpu.saturating_sub(needs.cpu);
+    inst.remaining.memory_mib = inst.remaining.memory_mib.saturating_sub(needs.memory_mib);
+    inst.remaining.gpus = inst.remaining.gpus.saturating_sub(needs.gpus);
+    if needs.eni {
+        inst.enis_in_use += 1;
+    }
+    inst.running_tasks_count += 1;
+    let mut bindings = Vec::new();
+    let mut dynamic = Vec::new();
+    for pm in &needs.host_port_mappings {
+        let host_port = match pm.host_port {
+            Some(p) => {
+                inst.reserved_mut(pm.protocol).insert(p);
+                dynamic.push(false);
+                p
+            }
+            None => {
+                let p = pick_dynamic_port(inst, pm.protocol, rng);
+                inst.dynamic_in_use.insert((p, pm.protocol));
+                inst.dynamic_counts[pm.protocol as usize] += 1;
+                dynamic.push(true);
+                p
+            }
+        };
+        bindings.push(NetworkBinding {
+            container_name: pm.container_name.clone(),
+            container_port: pm.container_port,
+            host_port,
+            protocol: pm.protocol,
+            bind_ip: "0.0.0.0",
+        });
+    }
+    Reservation { slot, group_id, cpu: needs.cpu, memory_mib: needs.memory_mib, gpus: needs.gpus, eni: needs.eni, bindings, dynamic }
+}
+
+/// Gives a stopped task's resources back.
+pub fn release(cluster: &mut ClusterState, r: &Reservation) {
+    cluster.count_group_task(r.group_id, r.slot, false);
+    let inst = &mut cluster.instances[r.slot];
+    inst.remaining.cpu = (inst.remaining.cpu + r.cpu).min(inst.registered.cpu);
+    inst.remaining.memory_mib = (inst.remaining.memory_mib + r.memory_mib).min(inst.registered.memory_mib);
+    inst.remaining.gpus = (inst.remaining.gpus + r.gpus).min(inst.registered.gpus);
+    if r.eni {
+        inst.enis_in_use = inst.enis_in_use.saturating_sub(1);
+    }
+    inst.running_tasks_count = inst.running_tasks_count.saturating_sub(1);
+    for (b, &is_dynamic) in r.bindings.iter().zip(&r.dynamic) {
+        if is_dynamic {
+            if inst.dynamic_in_use.remove(&(b.host_port, b.protocol)) {
+                inst.dynamic_counts[b.protocol as usize] -= 1;
+            }
+        } else {
+            inst.reserved_mut(b.protocol).remove(&b.host_port);
+        }
+    }
+}
+
+/// A free port from the ephemeral range: a few seeded random draws, then a scan from a random
+/// start (the resource filter has checked that a free port exists).
+fn pick_dynamic_port(inst: &ContainerInstance, protocol: Protocol, rng: &mut SimRng) -> u16 {
+    let (lo, hi) = inst.dynamic_range;
+    let size = u64::from(hi - lo) + 1;
+    for _ in 0..16 {
+        let p = lo + rng.below(size) as u16;
+        if !inst.port_in_use(p, protocol) {
+            return p;
+        }
+    }
+    let start = rng.below(size);
+    (0..size)
+        .map(|i| lo + ((start + i) % size) as u16)
+        .find(|&p| !inst.port_in_use(p, protocol))
+        .unwrap_or(lo)
+}

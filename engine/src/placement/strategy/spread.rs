@@ -1,0 +1,28 @@
+//! `spread`: fewest tasks of the same group per distinct value of the field (3.2, 3.3, G8).
+//!
+//! A service counts only its own tasks (its group `service:<name>`); a standalone task counts
+//! its task group. Tasks are counted while PENDING or RUNNING ([unconfirmed] whether AWS counts
+//! PENDING; we do, so a batch placed at once spreads).
+
+use crate::cluster::{AttributeIndex, InstanceSlot};
+
+/// Tasks of the group per attribute value, summed over the instances of one cluster.
+pub fn counts_per_value(index: &AttributeIndex, group_counts: &[u32], cluster_of: &[u32], cluster: u32) -> Vec<i64> {
+    let mut per_value = vec![0i64; index.values.len()];
+    for (slot, &count) in group_counts.iter().enumerate() {
+        if count > 0 && cluster_of[slot] == cluster {
+            per_value[index.value_of[slot] as usize] += i64::from(count);
+        }
+    }
+    per_value
+}
+
+/// Score of an instance under `spread(attribute:…)`: its value's task count.
+pub fn attribute_score(index: &AttributeIndex, per_value: &[i64], slot: InstanceSlot) -> i64 {
+    per_value[index.value_of[slot] as usize]
+}
+
+/// Score of an instance under `spread(instanceId)`: its own task count.
+pub fn instance_score(group_counts: &[u32], slot: InstanceSlot) -> i64 {
+    i64::from(group_counts[slot])
+}

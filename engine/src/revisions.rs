@@ -1,0 +1,53 @@
+//! Registered task definitions: revisions per family (`family:revision`), as
+//! RegisterTaskDefinition numbers them (1.1), and how `taskDefinition` references resolve.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::task_definition::ValidTaskDefinition;
+
+/// Every registered revision, by family.
+#[derive(Debug, Clone, Default)]
+pub struct Revisions {
+    families: BTreeMap<String, Vec<Rc<ValidTaskDefinition>>>,
+}
+
+/// The region and account used in every ARN the playground prints.
+pub const ARN_PREFIX: &str = "arn:aws:ecs:us-east-1:123456789012";
+
+impl Revisions {
+    /// Registers a revision and returns its `family:revision`.
+    pub fn register(&mut self, td: ValidTaskDefinition) -> String {
+        let list = self.families.entry(td.family.clone()).or_default();
+        list.push(Rc::new(td));
+        format!("{}:{}", list[list.len() - 1].family, list.len())
+    }
+
+    /// Resolves `family`, `family:revision` or a full task-definition ARN to
+    /// (`family:revision`, definition). A bare family means its latest revision.
+    pub fn resolve(&self, reference: &str) -> Result<(String, Rc<ValidTaskDefinition>), String> {
+        let short = reference.rsplit_once("task-definition/").map_or(reference, |(_, s)| s);
+        let (family, revision) = match short.rsplit_once(':') {
+            Some((f, r)) => {
+                let n: usize = r.parse().map_err(|_| format!("\"{reference}\": revision \"{r}\" is not a number"))?;
+                (f, Some(n))
+            }
+            None => (short, None),
+        };
+        let list = self
+            .families
+            .get(family)
+            .ok_or_else(|| format!("ClientException: Unable to describe task definition \"{reference}\": no family \"{family}\" is registered in this scenario."))?;
+        let n = revision.unwrap_or(list.len());
+        let td = n
+            .checked_sub(1)
+            .and_then(|i| list.get(i))
+            .ok_or_else(|| format!("ClientException: Unable to describe task definition \"{reference}\": family \"{family}\" has {} revisions.", list.len()))?;
+        Ok((format!("{family}:{n}"), Rc::clone(td)))
+    }
+
+    /// The full ARN of a `family:revision`.
+    pub fn arn(family_revision: &str) -> String {
+        format!("{ARN_PREFIX}:task-definition/{family_revision}")
+    }
+}

@@ -1,0 +1,148 @@
+//! RunTask (3.3, 3.8): up to 10 standalone tasks placed one after another, with `failures[]`
+//! for those that could not be placed. Without a strategy, RunTask places randomly (3.3).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::event_log::EventKind;
+use crate::placement::reserve::reserve;
+use crate::placement::strategy::Strategy;
+use crate::placement::{parse_placement, Decision, PlacementRequest, TaskNeeds};
+use crate::revisions::Revisions;
+use crate::service::cluster_name;
+use crate::sim::{Simulation, Timer};
+use crate::task::{Task, TaskStatus};
+use crate::time::parse_duration_ms;
+
+/// Tasks per RunTask call (4.9).
+pub const MAX_RUN_TASK_COUNT: u64 = 10;
+
+/// A `runTasks[]` entry: when the call is made, and the RunTask request.
+#[derive(Debug, Clone)]
+pub struct RunTaskRequest {
+    /// Simulated time of the call.
+    pub at_ms: u64,
+    /// The request body.
+    pub raw: Value,
+}
+
+/// A `failures[]` entry of RunTask (3.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunTaskFailure {
+    /// The closest matching container instance's ARN, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `RESOURCE:MEMORY`, `AGENT`, ...
+    pub reason: String,
+    /// A readable detail.
+    pub detail: String,
+}
+
+impl Simulation {
+    /// Sets a timer for every `runTasks[]` entry; malformed ones are logged and skipped.
+    pub(crate) fn schedule_run_tasks(&mut self) {
+        for (i, raw) in self.scenario.run_tasks.clone().into_iter().enumerate() {
+            let at_ms = match raw.get("at") {
+                None => Ok(0),
+                Some(v) => parse_duration_ms(v),
+            };
+            match at_ms {
+                Ok(at_ms) => {
+                    self.run_tasks.push(RunTaskRequest { at_ms, raw });
+                    self.schedule(crate::time::SimTime(at_ms), Timer::RunTask(self.run_tasks.len() - 1));
+                }
+                Err(e) => {
+                    self.log.push(self.now(), EventKind::Scenario, format!("runTasks[{i}].at: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Makes RunTask call `i`.
+    pub(crate) fn run_task(&mut self, i: usize) {
+        let raw = self.run_tasks[i].raw.clone();
+        if let Err(e) = self.try_run_task(&raw) {
+            self.log.push(self.now(), EventKind::RunTask, format!("RunTask failed: {e}"));
+        }
+    }
+
+    fn try_run_task(&mut self, raw: &Value) -> Result<(), String> {
+        let reference = raw.get("taskDefinition").and_then(Value::as_str).ok_or("taskDefinition: required")?;
+        let (family_revision, td) = self.revisions.resolve(reference).map_err(|e| format!("taskDefinition: {e}"))?;
+        let count = match raw.get("count") {
+            None => 1,
+            Some(v) => v.as_u64().filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n)).ok_or("count: must be 1 to 10")?,
+        };
+        if let Some(lt) = raw.get("launchType").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "EC2") {
+            return Err(format!("launchType: {lt} is not simulated yet; this playground places EC2 tasks"));
+        }
+        let cluster = cluster_name(raw);
+        let group = raw
+            .get("group")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| format!("family:{}", td.family), str::to_string);
+        let (constraints, mut strategies) = parse_placement(raw, &td)?;
+        if strategies.is_empty() {
+            strategies.push(Strategy::Random);
+        }
+        let needs = TaskNeeds::of(&td);
+        let mut started = Vec::new();
+        let mut failed = Vec::new();
+        for _ in 0..count {
+            let req = PlacementRequest { cluster: &cluster, group: &group, needs: &needs, constraints: &constraints, strategies: &strategies };
+            match self.placer.place(&mut self.cluster, &req, &mut self.rng_placement, false).0 {
+                Decision::Placed(slot) => {
+                    let group_id = self.cluster.group_id(&group);
+                    let reservation = reserve(&mut self.cluster, slot, group_id, &needs, &mut self.rng_ports);
+                    let id = self.new_task_id();
+                    let instance = self.cluster.instances[slot].ec2_instance_id.clone();
+                    self.add_task(Task {
+                        id: id.clone(),
+                        arn: String::new(),
+                        cluster: cluster.clone(),
+                        task_definition_arn: Revisions::arn(&family_revision),
+                        group: group.clone(),
+                        started_by: raw.get("startedBy").and_then(Value::as_str).map(str::to_string),
+                        service: None,
+                        last_status: TaskStatus::Provisioning,
+                        desired_status: TaskStatus::Running,
+                        reservation,
+                        created_at: self.now(),
+                        started_at: None,
+                        stopped_at: None,
+                        stop_code: None,
+                        stopped_reason: None,
+                    });
+                    self.log
+                        .push(self.now(), EventKind::TaskPlaced, format!("task {id} ({group}) placed on {instance}"))
+                        .task(&id)
+                        .instance(&instance);
+                    started.push(id);
+                }
+                Decision::Unplaceable { closest } => {
+                    let failure = match closest {
+                        Some((slot, rejection)) => RunTaskFailure {
+                            arn: Some(self.cluster.instances[slot].arn.clone()),
+                            reason: rejection.reason_code().to_string(),
+                            detail: rejection.describe(),
+                        },
+                        None => RunTaskFailure {
+                            arn: None,
+                            reason: "MISSING".to_string(),
+                            detail: format!("No Container Instances were found in cluster {cluster}."),
+                        },
+                    };
+                    failed.push(failure.reason.clone());
+                    self.failures.push(failure);
+                }
+            }
+        }
+        let mut msg = format!("RunTask {family_revision} count {count} in cluster {cluster}: {} started", started.len());
+        if !failed.is_empty() {
+            msg.push_str(&format!(", {} failed ({})", failed.len(), failed.join(", ")));
+        }
+        self.log.push(self.now(), EventKind::RunTask, msg);
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! Hand-drawn container instances: the playground's own part of the scenario.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{limits, ScenarioError};
+use crate::instance_types;
+use crate::time::parse_duration_ms;
+
+/// On-demand or Spot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifecycle {
+    /// An on-demand instance.
+    #[default]
+    OnDemand,
+    /// A Spot instance.
+    Spot,
+}
+
+/// One container instance (or `count` identical ones) as drawn in the scenario.
+///
+/// `ecsConfig` holds the agent's `/etc/ecs/ecs.config` variables as strings or numbers, e.g.
+/// `{"ECS_CLUSTER": "prod", "ECS_RESERVED_MEMORY": 256}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceSpec {
+    /// EC2 instance id; generated from the seed when absent.
+    pub id: Option<String>,
+    /// Instance type name, checked against the catalogue.
+    pub instance_type: &'static instance_types::InstanceType,
+    /// Availability Zone, e.g. `us-east-1a`.
+    pub availability_zone: String,
+    /// On-demand or Spot.
+    pub lifecycle: Lifecycle,
+    /// Custom attributes (name → value; value may be empty).
+    pub attributes: BTreeMap<String, String>,
+    /// Agent configuration variables.
+    pub ecs_config: BTreeMap<String, String>,
+    /// When the agent registers, in simulated milliseconds.
+    pub launch_at_ms: u64,
+    /// Whether the instance was launched after opting in to `awsvpcTrunking`.
+    pub awsvpc_trunking: bool,
+    /// The agent version it reports.
+    pub agent_version: String,
+    /// Whether the agent is connected.
+    pub agent_connected: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawSpec {
+    #[serde(default)]
+    id: Option<String>,
+    instance_type: String,
+    availability_zone: String,
+    #[serde(default)]
+    lifecycle: Lifecycle,
+    #[serde(default)]
+    attributes: BTreeMap<String, Value>,
+    #[serde(default)]
+    ecs_config: BTreeMap<String, Value>,
+    #[serde(default)]
+    launch_at: Option<Value>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    awsvpc_trunking: bool,
+    #[serde(default)]
+    agent_version: Option<String>,
+    #[serde(default)]
+    agent_connected: Option<bool>,
+}
+
+/// The agent version instances report unless the scenario says otherwise.
+pub const DEFAULT_AGENT_VERSION: &str = "1.88.0";
+
+/// Parses and expands `containerInstances[]` (an entry with `count: n` becomes n instances).
+pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let base = format!("containerInstances[{i}]");
+        let raw: RawSpec = serde_path_to_error::deserialize(item.clone()).map_err(|e| {
+            let p = e.path().to_string();
+            ScenarioError::at(format!("{base}.{p}").trim_end_matches(".."), e.into_inner().to_string())
+        })?;
+        let instance_type = instance_types::lookup(&raw.instance_type).ok_or_else(|| {
+            ScenarioError::at(
+                format!("{base}.instanceType"),
+                format!("unknown instance type \"{}\"; the catalogue has {} types such as m5.large", raw.instance_type, instance_types::CATALOGUE.len()),
+            )
+        })?;
+        if raw.availability_zone.trim().is_empty() {
+            return Err(ScenarioError::at(format!("{base}.availabilityZone"), "must name an Availability Zone such as us-east-1a"));
+        }
+        let launch_at_ms = match &raw.launch_at {
+            None => 0,
+            Some(v) => parse_duration_ms(v).map_err(|m| ScenarioError::at(format!("{base}.launchAt"), m))?,
+        };
+        let attributes = raw
+            .attributes
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), scalar(v).ok_or_else(|| ScenarioError::at(format!("{base}.attributes.{k}"), "must be a string"))?)))
+            .collect::<Result<BTreeMap<_, _>, ScenarioError>>()?;
+        let ecs_config = raw
+            .ecs_config
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), scalar(v).ok_or_else(|| ScenarioError::at(format!("{base}.ecsConfig.{k}"), "must be a string or a number"))?)))
+            .collect::<Result<BTreeMap<_, _>, ScenarioError>>()?;
+        let count = raw.count.unwrap_or(1);
+        if count == 0 {
+            return Err(ScenarioError::at(format!("{base}.count"), "must be at least 1"));
+        }
+        if out.len() + count as usize > limits::MAX_INSTANCES {
+            return Err(ScenarioError::at(format!("{base}.count"), format!("more than {} container instances in all", limits::MAX_INSTANCES)));
+        }
+        if count > 1 && raw.id.is_some() {
+            return Err(ScenarioError::at(format!("{base}.id"), "an id names one instance; remove it or set count to 1"));
+        }
+        for _ in 0..count {
+            out.push(InstanceSpec {
+                id: raw.id.clone(),
+                instance_type,
+                availability_zone: raw.availability_zone.clone(),
+                lifecycle: raw.lifecycle,
+                attributes: attributes.clone(),
+                ecs_config: ecs_config.clone(),
+                launch_at_ms,
+                awsvpc_trunking: raw.awsvpc_trunking,
+                agent_version: raw.agent_version.clone().unwrap_or_else(|| DEFAULT_AGENT_VERSION.to_string()),
+                agent_connected: raw.agent_connected.unwrap_or(true),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A string, number or boolean as text; `null` as the empty string (a value-less attribute).
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}

@@ -1,0 +1,307 @@
+//! The scenario document: the single source of truth for a run.
+//!
+//! A scenario is one versioned JSON document (`"version": 1`). Where AWS has an API for a
+//! thing, the document holds the AWS request body verbatim (`taskDefinitions` are
+//! RegisterTaskDefinition requests, `services` are CreateService requests, ...). The
+//! playground's own parts (seed, duration, hand-drawn container instances, ...) are described
+//! by the JSON Schema in `docs/scenario.schema.json`.
+//!
+//! Loading never panics: a syntax error reports line and column, a type error reports the
+//! field path, and AWS members the engine does not simulate yet are kept in the document and
+//! reported as "not simulated" warnings.
+
+mod instances;
+mod not_simulated;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use instances::{InstanceSpec, Lifecycle};
+
+use crate::time::{parse_duration_ms, MAX_DURATION_MS};
+
+/// The scenario format version this engine reads.
+pub const SCENARIO_VERSION: u64 = 1;
+
+/// Default scenario length when `duration` is absent: one hour.
+pub const DEFAULT_DURATION_MS: u64 = 3_600_000;
+
+/// Limits that keep a shared scenario from freezing a browser tab.
+pub mod limits {
+    /// Most container instances a scenario may draw (the ECS quota per cluster is 5,000).
+    pub const MAX_INSTANCES: usize = 5_000;
+    /// Most task definitions in one scenario.
+    pub const MAX_TASK_DEFINITIONS: usize = 500;
+    /// Most services in one scenario.
+    pub const MAX_SERVICES: usize = 100;
+    /// Most RunTask calls in one scenario.
+    pub const MAX_RUN_TASKS: usize = 1_000;
+    /// Largest scenario document accepted, in bytes.
+    pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+}
+
+/// A problem that stops a scenario from loading, naming where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// JSON path of the offending field, e.g. `containerInstances[2].instanceType`; empty for
+    /// the document itself.
+    pub path: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// 1-based line of a JSON syntax or type error, when known.
+    pub line: Option<usize>,
+    /// 1-based column of a JSON syntax or type error, when known.
+    pub column: Option<usize>,
+}
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.message)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, " (line {l}, column {c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl ScenarioError {
+    /// An error at `path`.
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ScenarioError {
+            path: path.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+/// A warning that does not stop the run, e.g. a field that is kept but not simulated yet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScenarioWarning {
+    /// JSON path of the field.
+    pub path: String,
+    /// What the engine does with it.
+    pub message: String,
+}
+
+/// The typed view of the document's top level. AWS request bodies stay raw JSON here; each
+/// ECS concept's module parses its own.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Document {
+    #[serde(rename = "version")]
+    _version: u64,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    duration: Option<Value>,
+    #[serde(default)]
+    start_time: Option<String>,
+    #[serde(default)]
+    container_instances: Vec<Value>,
+    #[serde(default)]
+    task_definitions: Vec<Value>,
+    #[serde(default)]
+    services: Vec<Value>,
+    #[serde(default)]
+    run_tasks: Vec<Value>,
+    #[serde(default)]
+    capacity_providers: Vec<Value>,
+    #[serde(default)]
+    target_groups: Vec<Value>,
+    #[serde(default)]
+    scalable_targets: Vec<Value>,
+    #[serde(default)]
+    scaling_policies: Vec<Value>,
+    #[serde(default)]
+    scheduled_actions: Vec<Value>,
+    #[serde(default)]
+    auto_scaling_groups: Vec<Value>,
+    #[serde(default)]
+    load_profiles: Vec<Value>,
+    #[serde(default)]
+    faults: Vec<Value>,
+    #[serde(default)]
+    lessons: Vec<Value>,
+}
+
+/// A loaded scenario: the raw document (kept verbatim, so a round trip preserves every field)
+/// plus the parts the engine reads.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The document exactly as given (key order preserved).
+    pub raw: Value,
+    /// Display name.
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// The seed every random stream derives from.
+    pub seed: u64,
+    /// How long the run lasts, in simulated milliseconds.
+    pub duration_ms: u64,
+    /// Wall-clock date of simulated time zero, as Unix epoch milliseconds (UTC); it dates
+    /// `registeredAt` and similar timestamps. Default 2025-01-01T00:00:00Z.
+    pub start_epoch_ms: i64,
+    /// Hand-drawn container instances (after expanding `count`).
+    pub instances: Vec<InstanceSpec>,
+    /// RegisterTaskDefinition requests (or describe-task-definition output), verbatim.
+    pub task_definitions: Vec<Value>,
+    /// CreateService requests, verbatim.
+    pub services: Vec<Value>,
+    /// RunTask requests, each with an `at` time, verbatim.
+    pub run_tasks: Vec<Value>,
+    /// Warnings found while loading (fields kept but not simulated, ...).
+    pub warnings: Vec<ScenarioWarning>,
+}
+
+/// Default `startTime`: 2025-01-01T00:00:00Z.
+pub const DEFAULT_START_EPOCH_MS: i64 = 1_735_689_600_000;
+
+impl Scenario {
+    /// Loads a scenario from JSON text.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        if text.len() > limits::MAX_DOCUMENT_BYTES {
+            return Err(ScenarioError::at(
+                "",
+                format!(
+                    "the scenario is {} bytes; the limit is {} bytes",
+                    text.len(),
+                    limits::MAX_DOCUMENT_BYTES
+                ),
+            ));
+        }
+        let raw: Value = serde_json::from_str(text).map_err(|e| ScenarioError {
+            path: String::new(),
+            message: format!("invalid JSON: {}", strip_position(&e.to_string())),
+            line: Some(e.line()),
+            column: Some(e.column()),
+        })?;
+        Self::from_value_with_text(raw, Some(text))
+    }
+
+    /// Loads a scenario from an already parsed JSON value.
+    pub fn from_value(raw: Value) -> Result<Scenario, ScenarioError> {
+        Self::from_value_with_text(raw, None)
+    }
+
+    fn from_value_with_text(raw: Value, text: Option<&str>) -> Result<Scenario, ScenarioError> {
+        match raw.get("version") {
+            None => return Err(ScenarioError::at("version", "missing: a scenario starts with \"version\": 1")),
+            Some(Value::Number(n)) if n.as_u64() == Some(SCENARIO_VERSION) => {}
+            Some(other) => {
+                return Err(ScenarioError::at(
+                    "version",
+                    format!("unsupported scenario version {other}; this playground reads version {SCENARIO_VERSION}"),
+                ))
+            }
+        }
+        let doc: Document = match text {
+            Some(t) => {
+                let de = &mut serde_json::Deserializer::from_str(t);
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    let path = e.path().to_string();
+                    let inner = e.into_inner();
+                    ScenarioError {
+                        path: if path == "." { String::new() } else { path },
+                        message: strip_position(&inner.to_string()),
+                        line: Some(inner.line()),
+                        column: Some(inner.column()),
+                    }
+                })?
+            }
+            None => serde_path_to_error::deserialize(raw.clone()).map_err(|e| ScenarioError {
+                path: e.path().to_string(),
+                message: e.into_inner().to_string(),
+                line: None,
+                column: None,
+            })?,
+        };
+
+        let duration_ms = match &doc.duration {
+            None => DEFAULT_DURATION_MS,
+            Some(v) => parse_duration_ms(v).map_err(|m| ScenarioError::at("duration", m))?,
+        };
+        if duration_ms == 0 || duration_ms > MAX_DURATION_MS {
+            return Err(ScenarioError::at("duration", "must be more than 0 and at most 366 days"));
+        }
+        let start_epoch_ms = match &doc.start_time {
+            None => DEFAULT_START_EPOCH_MS,
+            Some(s) => crate::calendar::parse_utc_timestamp_ms(s)
+                .ok_or_else(|| ScenarioError::at("startTime", format!("\"{s}\" is not a UTC time such as \"2025-01-01T00:00:00Z\"")))?,
+        };
+
+        check_len("taskDefinitions", doc.task_definitions.len(), limits::MAX_TASK_DEFINITIONS)?;
+        check_len("services", doc.services.len(), limits::MAX_SERVICES)?;
+        check_len("runTasks", doc.run_tasks.len(), limits::MAX_RUN_TASKS)?;
+        let instances = instances::expand(&doc.container_instances)?;
+
+        let mut warnings = Vec::new();
+        for (section, items) in [
+            ("capacityProviders", &doc.capacity_providers),
+            ("targetGroups", &doc.target_groups),
+            ("scalableTargets", &doc.scalable_targets),
+            ("scalingPolicies", &doc.scaling_policies),
+            ("scheduledActions", &doc.scheduled_actions),
+            ("autoScalingGroups", &doc.auto_scaling_groups),
+            ("loadProfiles", &doc.load_profiles),
+            ("faults", &doc.faults),
+            ("lessons", &doc.lessons),
+        ] {
+            if !items.is_empty() {
+                warnings.push(ScenarioWarning {
+                    path: section.to_string(),
+                    message: format!("{} entries kept but not simulated yet", items.len()),
+                });
+            }
+        }
+        not_simulated::services(&doc.services, &mut warnings);
+        not_simulated::run_tasks(&doc.run_tasks, &mut warnings);
+
+        Ok(Scenario {
+            name: doc.name.unwrap_or_else(|| "Untitled scenario".to_string()),
+            description: doc.description.unwrap_or_default(),
+            seed: doc.seed,
+            duration_ms,
+            start_epoch_ms,
+            instances,
+            task_definitions: doc.task_definitions,
+            services: doc.services,
+            run_tasks: doc.run_tasks,
+            warnings,
+            raw,
+        })
+    }
+
+    /// The document as JSON text, exactly the fields it was loaded with.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(&self.raw).unwrap_or_default()
+    }
+}
+
+fn check_len(path: &str, len: usize, max: usize) -> Result<(), ScenarioError> {
+    if len > max {
+        return Err(ScenarioError::at(path, format!("{len} entries; the limit is {max}")));
+    }
+    Ok(())
+}
+
+/// serde_json appends " at line L column C"; we report those separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

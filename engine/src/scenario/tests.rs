@@ -1,0 +1,44 @@
+use super::*;
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let e = Scenario::from_json("{\n  \"version\": 1,\n  \"seed\": ,\n}").unwrap_err();
+    assert_eq!((e.line, e.column), (Some(3), Some(11)));
+}
+
+#[test]
+fn version_is_checked_with_a_migration_message() {
+    assert_eq!(Scenario::from_json("{}").unwrap_err().path, "version");
+    let e = Scenario::from_json("{\"version\": 2}").unwrap_err();
+    assert!(e.message.contains("unsupported scenario version 2"), "{e}");
+}
+
+#[test]
+fn bad_fields_are_named_by_path() {
+    let e = Scenario::from_json(r#"{"version": 1, "containerInstances": [{"instanceType": "m5.huge", "availabilityZone": "a"}]}"#).unwrap_err();
+    assert_eq!(e.path, "containerInstances[0].instanceType");
+    let e = Scenario::from_json(r#"{"version": 1, "seed": "x"}"#).unwrap_err();
+    assert_eq!(e.path, "seed");
+    let e = Scenario::from_json(r#"{"version": 1, "duration": "2 hours"}"#).unwrap_err();
+    assert_eq!(e.path, "duration");
+    let e = Scenario::from_json(r#"{"version": 1, "sed": 4}"#).unwrap_err();
+    assert!(e.message.contains("unknown field"), "{e}");
+}
+
+#[test]
+fn unsimulated_fields_are_kept_and_reported() {
+    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "loadBalancers": [{"targetGroupArn": "arn:x", "containerPort": 80}]}], "targetGroups": [{"Name": "tg"}]}"#;
+    let s = Scenario::from_json(text).unwrap();
+    assert!(s.warnings.iter().any(|w| w.path == "services[0]" && w.message.contains("loadBalancers")));
+    assert!(s.warnings.iter().any(|w| w.path == "targetGroups"));
+    let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
+    assert_eq!(round, serde_json::from_str::<serde_json::Value>(text).unwrap(), "a round trip preserves every field");
+}
+
+#[test]
+fn instance_count_expands_and_limits_hold() {
+    let s = Scenario::from_json(r#"{"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 3}]}"#).unwrap();
+    assert_eq!(s.instances.len(), 3);
+    let e = Scenario::from_json(r#"{"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 5001}]}"#).unwrap_err();
+    assert_eq!(e.path, "containerInstances[0].count");
+}

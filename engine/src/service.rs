@@ -1,0 +1,395 @@
+//! Services (section 4.1–4.2): the scheduler keeps `desiredCount` tasks running (REPLICA) or
+//! one task on every eligible instance (DAEMON), and words its events as ECS does (3.8).
+
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::cluster::InstanceSlot;
+use crate::event_log::EventKind;
+use crate::placement::explain::Rejection;
+use crate::placement::reserve::reserve;
+use crate::placement::strategy::{BinpackField, SpreadField, Strategy};
+use crate::placement::{parse_placement, Constraint, Decision, PlacementRequest, TaskNeeds};
+use crate::sim::{Simulation, Timer};
+use crate::task::{Task, TaskStatus};
+use crate::task_definition::ValidTaskDefinition;
+use crate::time::SimTime;
+
+/// `schedulingStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    /// Keep `desiredCount` tasks.
+    Replica,
+    /// One task per eligible instance.
+    Daemon,
+}
+
+/// A repeated service event is suppressed for 6 hours unless its cause clears (3.8).
+pub const EVENT_REPEAT_MS: u64 = 6 * 3_600_000;
+/// Service events kept, newest first, as the console shows them (3.8).
+pub const MAX_SERVICE_EVENTS: usize = 100;
+
+/// A service event, as `events[]` in DescribeServices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEvent {
+    /// When it happened.
+    pub at: SimTime,
+    /// The message.
+    pub message: String,
+}
+
+/// One service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// `serviceName`.
+    pub name: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// The definition itself.
+    pub td: Rc<ValidTaskDefinition>,
+    /// What each task needs.
+    pub needs: TaskNeeds,
+    /// `desiredCount` (REPLICA).
+    pub desired_count: u32,
+    /// REPLICA or DAEMON.
+    pub scheduling: SchedulingStrategy,
+    /// Constraints (service plus task definition).
+    pub constraints: Vec<Constraint>,
+    /// Strategies; the documented default when none is given (3.3).
+    pub strategies: Vec<Strategy>,
+    /// Events, oldest first (reversed when described).
+    pub events: Vec<ServiceEvent>,
+    /// `service:<name>`.
+    pub group: String,
+    /// `ecs-svc/<digits>`, the `startedBy` of its tasks.
+    pub deployment_id: String,
+    steady: bool,
+    last_failure: Option<(String, SimTime)>,
+    tick_pending: bool,
+}
+
+impl Simulation {
+    /// Creates the scenario's services (CreateService requests) at time zero.
+    pub(crate) fn create_services(&mut self) {
+        for (i, raw) in self.scenario.services.clone().iter().enumerate() {
+            match self.build_service(raw) {
+                Ok(service) => {
+                    let name = service.name.clone();
+                    self.services.push(service);
+                    self.log.push(self.now(), EventKind::ServiceEvent, format!("service {name} created")).service(&name);
+                    let s = self.services.len() - 1;
+                    self.poke_service(s);
+                }
+                Err(e) => {
+                    self.log.push(self.now(), EventKind::Scenario, format!("services[{i}].{e}"));
+                }
+            }
+        }
+    }
+
+    fn build_service(&mut self, raw: &Value) -> Result<Service, String> {
+        let name = raw
+            .get("serviceName")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or("serviceName: required (CreateService needs a serviceName)")?
+            .to_string();
+        let cluster = cluster_name(raw);
+        let reference = raw.get("taskDefinition").and_then(Value::as_str).ok_or("taskDefinition: required")?;
+        let (task_definition, td) = self.revisions.resolve(reference).map_err(|e| format!("taskDefinition: {e}"))?;
+        let scheduling = match raw.get("schedulingStrategy").and_then(Value::as_str).unwrap_or("REPLICA") {
+            "REPLICA" | "" => SchedulingStrategy::Replica,
+            "DAEMON" => SchedulingStrategy::Daemon,
+            other => return Err(format!("schedulingStrategy: \"{other}\" is not REPLICA or DAEMON")),
+        };
+        let desired_count = match (scheduling, raw.get("desiredCount")) {
+            (SchedulingStrategy::Daemon, _) => 0,
+            (_, Some(v)) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("desiredCount: must be a whole number")?,
+            (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
+        };
+        if let Some(lt) = raw.get("launchType").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "EC2") {
+            return Err(format!("launchType: {lt} is not simulated yet; this playground places EC2 tasks"));
+        }
+        let (constraints, mut strategies) = parse_placement(raw, &td)?;
+        if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
+            return Err("placementStrategy: a DAEMON service takes no placement strategy".to_string());
+        }
+        if strategies.is_empty() {
+            // 3.3: the service default is spread by AZ, then by instance.
+            strategies = vec![Strategy::spread_az(), Strategy::Spread(SpreadField::InstanceId)];
+        }
+        let digits = self.new_task_id().bytes().take(19).map(|b| char::from(b'0' + b % 10)).collect::<String>();
+        Ok(Service {
+            group: format!("service:{name}"),
+            needs: TaskNeeds::of(&td),
+            name,
+            cluster,
+            task_definition,
+            td,
+            desired_count,
+            scheduling,
+            constraints,
+            strategies,
+            events: Vec::new(),
+            deployment_id: format!("ecs-svc/{digits}"),
+            steady: false,
+            last_failure: None,
+            tick_pending: false,
+        })
+    }
+
+    /// Asks the scheduler to look at service `s` now (once, however often it is asked).
+    pub(crate) fn poke_service(&mut self, s: usize) {
+        if !self.services[s].tick_pending {
+            self.services[s].tick_pending = true;
+            self.schedule(self.now(), Timer::ServiceTick(s));
+        }
+    }
+
+    fn service_event(&mut self, s: usize, message: String) {
+        let now = self.now();
+        let svc = &mut self.services[s];
+        svc.events.push(ServiceEvent { at: now, message: message.clone() });
+        if svc.events.len() > MAX_SERVICE_EVENTS {
+            svc.events.remove(0);
+        }
+        let name = svc.name.clone();
+        self.log.push(now, EventKind::ServiceEvent, message).service(&name);
+    }
+
+    /// One pass of the service scheduler.
+    pub(crate) fn reconcile_service(&mut self, s: usize) {
+        self.services[s].tick_pending = false;
+        let active: Vec<usize> = (0..self.tasks.len())
+            .filter(|&t| self.tasks[t].service == Some(s) && self.tasks[t].is_active())
+            .collect();
+        match self.services[s].scheduling {
+            SchedulingStrategy::Replica => {
+                let desired = self.services[s].desired_count as usize;
+                if active.len() < desired {
+                    self.start_replicas(s, desired - active.len());
+                } else if active.len() > desired {
+                    self.scale_in(s, active, desired);
+                }
+            }
+            SchedulingStrategy::Daemon => self.start_daemons(s, &active),
+        }
+        self.check_steady_state(s);
+    }
+
+    fn start_replicas(&mut self, s: usize, missing: usize) {
+        let mut started = Vec::new();
+        for _ in 0..missing {
+            let svc = &self.services[s];
+            let req = PlacementRequest {
+                cluster: &svc.cluster,
+                group: &svc.group,
+                needs: &svc.needs,
+                constraints: &svc.constraints,
+                strategies: &svc.strategies,
+            };
+            let (decision, _) = self.placer.place(&mut self.cluster, &req, &mut self.rng_placement, false);
+            match decision {
+                Decision::Placed(slot) => started.push(self.start_service_task(s, slot)),
+                Decision::Unplaceable { closest } => {
+                    self.report_unplaceable(s, closest);
+                    break;
+                }
+            }
+        }
+        self.report_started(s, &started);
+    }
+
+    fn start_daemons(&mut self, s: usize, active: &[usize]) {
+        let mut started = Vec::new();
+        let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
+        for slot in 0..self.cluster.instances.len() {
+            if Some(self.cluster.cluster_id_of[slot]) != cluster_id
+                || !self.cluster.instances[slot].accepts_tasks()
+                || active.iter().any(|&t| self.tasks[t].reservation.slot == slot)
+            {
+                continue;
+            }
+            let svc = &self.services[s];
+            let group_id = self.cluster.group_id(&svc.group);
+            let count = self.cluster.group_counts(group_id)[slot];
+            let ok = crate::placement::filter::resources::check_resources(&self.cluster.instances[slot], &svc.needs)
+                .and_then(|()| {
+                    crate::placement::filter::constraints::check(&self.cluster, slot, &svc.constraints, &svc.group, count, &self.placer.eval_options)
+                });
+            match ok {
+                Ok(()) => started.push(self.start_service_task(s, slot)),
+                Err((_, rejection)) => {
+                    if !matches!(rejection, Rejection::MemberOf { .. }) {
+                        self.report_unplaceable(s, Some((slot, rejection)));
+                    }
+                }
+            }
+        }
+        self.report_started(s, &started);
+    }
+
+    fn start_service_task(&mut self, s: usize, slot: InstanceSlot) -> String {
+        let svc = &self.services[s];
+        let group_id = self.cluster.group_id(&svc.group);
+        let reservation = reserve(&mut self.cluster, slot, group_id, &svc.needs, &mut self.rng_ports);
+        let id = self.new_task_id();
+        let svc = &self.services[s];
+        let task = Task {
+            id: id.clone(),
+            arn: String::new(),
+            cluster: svc.cluster.clone(),
+            task_definition_arn: crate::revisions::Revisions::arn(&svc.task_definition),
+            group: svc.group.clone(),
+            started_by: Some(svc.deployment_id.clone()),
+            service: Some(s),
+            last_status: TaskStatus::Provisioning,
+            desired_status: TaskStatus::Running,
+            reservation,
+            created_at: self.now(),
+            started_at: None,
+            stopped_at: None,
+            stop_code: None,
+            stopped_reason: None,
+        };
+        let instance = self.cluster.instances[slot].ec2_instance_id.clone();
+        let name = svc.name.clone();
+        self.add_task(task);
+        self.log
+            .push(self.now(), EventKind::TaskPlaced, format!("task {id} of service {name} placed on {instance}"))
+            .task(&id)
+            .instance(&instance)
+            .service(&name);
+        self.services[s].last_failure = None;
+        id
+    }
+
+    fn report_started(&mut self, s: usize, started: &[String]) {
+        if started.is_empty() {
+            return;
+        }
+        let tasks: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
+        let msg = format!("(service {}) has started {} tasks: {}.", self.services[s].name, started.len(), tasks.join(" "));
+        self.service_event(s, msg);
+    }
+
+    fn report_unplaceable(&mut self, s: usize, closest: Option<(InstanceSlot, Rejection)>) {
+        let name = self.services[s].name.clone();
+        let mut msg = format!("service {name} was unable to place a task because no container instance met all of its requirements.");
+        match &closest {
+            None => msg.push_str(" Reason: No Container Instances were found in your cluster."),
+            Some((slot, rejection)) => {
+                let id = &self.cluster.instances[*slot].ec2_instance_id;
+                match rejection {
+                    Rejection::Cpu { .. } => msg.push_str(&format!(" The closest matching container-instance {id} has insufficient CPU units available.")),
+                    Rejection::Memory { .. } => msg.push_str(&format!(
+                        " The closest matching container-instance {id} has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+                    )),
+                    Rejection::PortInUse { .. } => msg.push_str(" The closest matching container-instance is already using a port required by your task."),
+                    Rejection::DistinctInstance { .. } | Rejection::MemberOf { .. } => {}
+                    other => msg.push_str(&format!(" The closest matching container-instance {id} encountered error \"{}\".", other.reason_code())),
+                }
+            }
+        }
+        let now = self.now();
+        let repeat = match &self.services[s].last_failure {
+            Some((m, at)) => *m != msg || now.as_ms() >= at.as_ms() + EVENT_REPEAT_MS,
+            None => true,
+        };
+        if repeat {
+            self.services[s].last_failure = Some((msg.clone(), now));
+            self.service_event(s, msg);
+        }
+        self.services[s].steady = false;
+        let retry = now.plus_ms(self.timings.placement_retry_ms);
+        self.schedule(retry, Timer::ServiceTick(s));
+    }
+
+    fn check_steady_state(&mut self, s: usize) {
+        let svc = &self.services[s];
+        let mut running = 0usize;
+        let mut other = 0usize;
+        for t in self.tasks.iter().filter(|t| t.service == Some(s)) {
+            match (t.desired_status, t.last_status) {
+                (TaskStatus::Running, TaskStatus::Running) => running += 1,
+                (_, TaskStatus::Stopped) => {}
+                _ => other += 1,
+            }
+        }
+        let target_met = match svc.scheduling {
+            SchedulingStrategy::Replica => running == svc.desired_count as usize,
+            SchedulingStrategy::Daemon => running > 0,
+        };
+        let steady = target_met && other == 0 && svc.last_failure.is_none();
+        if steady && !svc.steady {
+            let msg = format!("service {} has reached a steady state.", svc.name);
+            self.services[s].steady = true;
+            self.service_event(s, msg);
+        } else if !steady {
+            self.services[s].steady = false;
+        }
+    }
+
+    /// Stops `active.len() - desired` tasks, chosen by the strategies in reverse (3.2, 3.3):
+    /// binpack stops where most remains after the stop (G10); spread stops in the value with
+    /// the most tasks (G9); the default spreads by AZ, then by instance. Remaining ties go to
+    /// the seeded stream.
+    fn scale_in(&mut self, s: usize, mut active: Vec<usize>, desired: usize) {
+        let mut stopped = Vec::new();
+        while active.len() > desired {
+            let victim = self.choose_task_to_stop(s, &active);
+            let t = active.remove(victim);
+            let reason = format!("Scaling activity initiated by (deployment {})", self.services[s].deployment_id);
+            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+            stopped.push(format!("(task {})", self.tasks[t].id));
+        }
+        let msg = format!("(service {}) has stopped {} running tasks: {}.", self.services[s].name, stopped.len(), stopped.join(" "));
+        self.service_event(s, msg);
+    }
+
+    /// Position in `active` of the task to stop.
+    fn choose_task_to_stop(&mut self, s: usize, active: &[usize]) -> usize {
+        let mut pool: Vec<usize> = (0..active.len()).collect();
+        let strategies = self.services[s].strategies.clone();
+        for strategy in &strategies {
+            if pool.len() <= 1 {
+                break;
+            }
+            let scores: Vec<i64> = pool.iter().map(|&p| self.scale_in_score(s, active, active[p], strategy)).collect();
+            let best = scores.iter().copied().min().unwrap_or(0);
+            pool = pool.into_iter().zip(scores).filter(|(_, sc)| *sc == best).map(|(p, _)| p).collect();
+        }
+        pool[self.rng_placement.below(pool.len() as u64) as usize]
+    }
+
+    /// Score of stopping task `t` (lower = stop first).
+    fn scale_in_score(&mut self, s: usize, active: &[usize], t: usize, strategy: &Strategy) -> i64 {
+        let slot = self.tasks[t].reservation.slot;
+        let inst = &self.cluster.instances[slot];
+        let on_same = |pred: &dyn Fn(InstanceSlot) -> bool| active.iter().filter(|&&o| pred(self.tasks[o].reservation.slot)).count() as i64;
+        match strategy {
+            Strategy::Binpack(BinpackField::Memory) => -i64::from(inst.remaining.memory_mib + self.tasks[t].reservation.memory_mib),
+            Strategy::Binpack(BinpackField::Cpu) => -i64::from(inst.remaining.cpu + self.tasks[t].reservation.cpu),
+            Strategy::Spread(SpreadField::InstanceId) => -on_same(&|o| o == slot),
+            Strategy::Spread(SpreadField::Attribute(name)) => {
+                let value = inst.attributes.get(name);
+                -on_same(&|o| self.cluster.instances[o].attributes.get(name) == value)
+            }
+            Strategy::Random => {
+                let _ = s;
+                self.rng_placement.below(1 << 20) as i64
+            }
+        }
+    }
+}
+
+/// `cluster` of a CreateService or RunTask request: a name or ARN, `default` when absent.
+pub(crate) fn cluster_name(raw: &Value) -> String {
+    match raw.get("cluster").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        Some(c) => c.rsplit_once("cluster/").map_or(c, |(_, n)| n).to_string(),
+        None => "default".to_string(),
+    }
+}

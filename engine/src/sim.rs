@@ -1,0 +1,305 @@
+//! The discrete-event core: a sans-IO state machine the caller drives.
+//!
+//! The driving loop, written once and used by the CLI, the app and the tests:
+//! 1. build a [`Simulation`] from a [`Scenario`];
+//! 2. call [`Simulation::advance_to`] with a later simulated time (or [`Simulation::step`] to
+//!    fire the next timer);
+//! 3. read the state, the event log and the next deadline ([`Simulation::next_deadline`]).
+//!
+//! Timers live in one queue ordered by `(time, sequence)`, so timers due at the same
+//! millisecond fire in the order they were set, on every platform.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::cluster::ClusterState;
+use crate::container_instance::ContainerInstance;
+use crate::event_log::{EventKind, EventLog};
+use crate::placement::reserve::release;
+use crate::placement::Placer;
+use crate::revisions::{Revisions, ARN_PREFIX};
+use crate::rng::{SimRng, Stream};
+use crate::run_task::{RunTaskFailure, RunTaskRequest};
+use crate::scenario::Scenario;
+use crate::service::Service;
+use crate::task::{Task, TaskStatus, Timings};
+use crate::task_definition::{parse_task_definition_value, validate};
+use crate::time::SimTime;
+
+/// Every kind of timer the engine sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Timer {
+    /// A scenario instance's agent registers with its cluster.
+    RegisterInstance(usize),
+    /// A scenario `runTasks[]` call is made.
+    RunTask(usize),
+    /// A service scheduler looks at its service again (after a change or a failed placement).
+    ServiceTick(usize),
+    /// A task moves to its next lifecycle state.
+    TaskProgress(usize),
+}
+
+/// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
+pub const MAX_TIMERS_PER_ADVANCE: usize = 10_000_000;
+
+/// A running simulation.
+#[derive(Debug)]
+pub struct Simulation {
+    pub(crate) scenario: Scenario,
+    now: SimTime,
+    queue: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
+    sequence: u64,
+    pub(crate) cluster: ClusterState,
+    pub(crate) revisions: Revisions,
+    pub(crate) services: Vec<Service>,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) run_tasks: Vec<RunTaskRequest>,
+    pub(crate) failures: Vec<RunTaskFailure>,
+    pub(crate) log: EventLog,
+    pub(crate) placer: Placer,
+    pub(crate) rng_placement: SimRng,
+    pub(crate) rng_ports: SimRng,
+    rng_ids: SimRng,
+    pub(crate) timings: Timings,
+}
+
+impl Simulation {
+    /// Builds the initial state: registers the task definitions, creates the services and
+    /// sets the timers for instances and RunTask calls.
+    pub fn new(scenario: Scenario) -> Simulation {
+        let seed = scenario.seed;
+        let mut sim = Simulation {
+            now: SimTime::ZERO,
+            queue: BinaryHeap::new(),
+            sequence: 0,
+            cluster: ClusterState::default(),
+            revisions: Revisions::default(),
+            services: Vec::new(),
+            tasks: Vec::new(),
+            run_tasks: Vec::new(),
+            failures: Vec::new(),
+            log: EventLog::default(),
+            placer: Placer::default(),
+            rng_placement: SimRng::new(seed, Stream::Placement),
+            rng_ports: SimRng::new(seed, Stream::HostPorts),
+            rng_ids: SimRng::new(seed, Stream::Identifiers),
+            timings: Timings::default(),
+            scenario,
+        };
+        for w in sim.scenario.warnings.clone() {
+            sim.log.push(SimTime::ZERO, EventKind::Scenario, format!("{}: {}", w.path, w.message));
+        }
+        sim.register_task_definitions();
+        for (i, spec) in sim.scenario.instances.iter().enumerate() {
+            let at = SimTime(spec.launch_at_ms);
+            sim.queue.push(Reverse((at, i as u64, Timer::RegisterInstance(i))));
+        }
+        sim.sequence = sim.scenario.instances.len() as u64;
+        sim.create_services();
+        sim.schedule_run_tasks();
+        sim
+    }
+
+    fn register_task_definitions(&mut self) {
+        for (i, raw) in self.scenario.task_definitions.clone().iter().enumerate() {
+            let result = parse_task_definition_value(raw)
+                .map_err(|e| vec![e])
+                .and_then(|parsed| validate(&parsed.input));
+            match result {
+                Ok(td) => {
+                    let fr = self.revisions.register(td);
+                    self.log.push(SimTime::ZERO, EventKind::TaskDefinition, format!("registered task definition {fr}"));
+                }
+                Err(errors) => {
+                    for e in errors {
+                        self.log.push(SimTime::ZERO, EventKind::TaskDefinition, format!("taskDefinitions[{i}]: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets a timer.
+    pub(crate) fn schedule(&mut self, at: SimTime, timer: Timer) {
+        self.sequence += 1;
+        self.queue.push(Reverse((at.max(self.now), self.sequence, timer)));
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// When the next timer is due, if any.
+    pub fn next_deadline(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// The scenario's end.
+    pub fn end(&self) -> SimTime {
+        SimTime(self.scenario.duration_ms)
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Fires the next timer (if it is due before the scenario ends) and returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let Reverse((at, _, timer)) = *self.queue.peek()?;
+        if at > self.end() {
+            return None;
+        }
+        self.queue.pop();
+        self.now = at;
+        self.fire(timer);
+        Some(at)
+    }
+
+    /// Fires every timer due up to `t` (clamped to the scenario's end) and moves the clock
+    /// to `t`. Returns an error instead of hanging if timers keep firing without end.
+    pub fn advance_to(&mut self, t: SimTime) -> Result<(), String> {
+        let t = t.min(self.end());
+        let mut fired = 0usize;
+        while let Some(Reverse((at, _, _))) = self.queue.peek() {
+            if *at > t {
+                break;
+            }
+            self.step();
+            fired += 1;
+            if fired > MAX_TIMERS_PER_ADVANCE {
+                return Err(format!("livelock: more than {MAX_TIMERS_PER_ADVANCE} timers fired before {t}"));
+            }
+        }
+        self.now = self.now.max(t);
+        Ok(())
+    }
+
+    /// Runs the whole scenario.
+    pub fn run_to_end(&mut self) -> Result<(), String> {
+        self.advance_to(self.end())
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        match timer {
+            Timer::RegisterInstance(i) => self.register_instance(i),
+            Timer::RunTask(i) => self.run_task(i),
+            Timer::ServiceTick(s) => self.reconcile_service(s),
+            Timer::TaskProgress(t) => self.progress_task(t),
+        }
+    }
+
+    fn register_instance(&mut self, index: usize) {
+        let spec = self.scenario.instances[index].clone();
+        let id = spec.id.clone().unwrap_or_else(|| format!("i-0{}", self.rng_ids.hex(16)));
+        let registered_at = self.scenario.start_epoch_ms + self.now.as_ms() as i64;
+        match ContainerInstance::register(&spec, id.clone(), registered_at) {
+            Ok(inst) => {
+                let msg = format!(
+                    "container instance {id} ({}, {}) registered in cluster {} with {} CPU units and {} MiB",
+                    inst.instance_type.name, inst.availability_zone, inst.cluster, inst.registered.cpu, inst.registered.memory_mib
+                );
+                self.cluster.add(inst);
+                self.log.push(self.now, EventKind::ContainerInstance, msg).instance(&id);
+                for s in 0..self.services.len() {
+                    self.schedule(self.now, Timer::ServiceTick(s));
+                }
+            }
+            Err(e) => {
+                self.log.push(self.now, EventKind::ContainerInstance, format!("containerInstances[{index}]: {e}"));
+            }
+        }
+    }
+
+    /// A new task id (32 hex digits, as ECS prints them).
+    pub(crate) fn new_task_id(&mut self) -> String {
+        self.rng_ids.hex(32)
+    }
+
+    /// Records a newly placed task and starts its lifecycle.
+    pub(crate) fn add_task(&mut self, mut task: Task) -> usize {
+        task.arn = format!("{ARN_PREFIX}:task/{}/{}", task.cluster, task.id);
+        let index = self.tasks.len();
+        self.tasks.push(task);
+        self.schedule(self.now.plus_ms(self.timings.provisioning_ms), Timer::TaskProgress(index));
+        index
+    }
+
+    fn progress_task(&mut self, index: usize) {
+        let next = match (self.tasks[index].last_status, self.tasks[index].desired_status) {
+            (TaskStatus::Provisioning, TaskStatus::Running) => Some((TaskStatus::Pending, self.timings.pending_ms)),
+            (TaskStatus::Pending, TaskStatus::Running) => Some((TaskStatus::Running, 0)),
+            (TaskStatus::Stopping, _) => Some((TaskStatus::Stopped, 0)),
+            _ => None,
+        };
+        let Some((status, then_ms)) = next else { return };
+        self.set_status(index, status);
+        if status == TaskStatus::Pending {
+            self.schedule(self.now.plus_ms(then_ms), Timer::TaskProgress(index));
+        }
+    }
+
+    /// Moves a task to `status`, logging it and telling its service.
+    fn set_status(&mut self, index: usize, status: TaskStatus) {
+        let now = self.now;
+        let task = &mut self.tasks[index];
+        task.last_status = status;
+        match status {
+            TaskStatus::Running => task.started_at = Some(now),
+            TaskStatus::Stopped => task.stopped_at = Some(now),
+            _ => {}
+        }
+        let (id, service) = (task.id.clone(), task.service);
+        let instance = self.cluster.instances[task.reservation.slot].ec2_instance_id.clone();
+        let entry = self
+            .log
+            .push(now, EventKind::TaskStateChange, format!("task {id} is {}", status.as_str()));
+        entry.task(&id).instance(&instance);
+        if let Some(s) = service {
+            entry.service(&self.services[s].name.clone());
+            self.schedule(now, Timer::ServiceTick(s));
+        }
+    }
+
+    /// Stops a task: it releases its resources at once and reaches STOPPED after
+    /// [`Timings::stopping_ms`].
+    pub(crate) fn stop_task(&mut self, index: usize, stop_code: &str, reason: &str) {
+        let task = &mut self.tasks[index];
+        if task.desired_status == TaskStatus::Stopped {
+            return;
+        }
+        task.desired_status = TaskStatus::Stopped;
+        task.stop_code = Some(stop_code.to_string());
+        task.stopped_reason = Some(reason.to_string());
+        let reservation = task.reservation.clone();
+        release(&mut self.cluster, &reservation);
+        self.set_status(index, TaskStatus::Stopping);
+        self.schedule(self.now.plus_ms(self.timings.stopping_ms), Timer::TaskProgress(index));
+    }
+
+    /// The event log so far.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// All tasks ever started, in creation order.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// Every registered container instance.
+    pub fn cluster(&self) -> &ClusterState {
+        &self.cluster
+    }
+
+    /// The services.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// RunTask failures so far.
+    pub fn failures(&self) -> &[RunTaskFailure] {
+        &self.failures
+    }
+}

@@ -1,0 +1,100 @@
+//! Tasks and their lifecycle (section 10.1).
+//!
+//! A placed task goes PROVISIONING → PENDING → RUNNING; a stopped one goes STOPPING → STOPPED.
+//! The durations are [unconfirmed] defaults in [`Timings`] (AWS documents the states, not how
+//! long they last).
+
+use serde::Serialize;
+
+use crate::placement::reserve::Reservation;
+use crate::time::SimTime;
+
+/// `lastStatus` / `desiredStatus` values (10.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskStatus {
+    /// Resources are being prepared (ENI attachment, capacity).
+    Provisioning,
+    /// The agent is pulling images and starting containers.
+    Pending,
+    /// Running.
+    Running,
+    /// Containers are being stopped.
+    Stopping,
+    /// Stopped.
+    Stopped,
+}
+
+impl TaskStatus {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Provisioning => "PROVISIONING",
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// How long lifecycle steps take, in milliseconds. [unconfirmed] defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timings {
+    /// PROVISIONING → PENDING.
+    pub provisioning_ms: u64,
+    /// PENDING → RUNNING (image pull and container start).
+    pub pending_ms: u64,
+    /// STOPPING → STOPPED.
+    pub stopping_ms: u64,
+    /// How long a service waits before retrying a placement that failed.
+    pub placement_retry_ms: u64,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings { provisioning_ms: 1_000, pending_ms: 10_000, stopping_ms: 5_000, placement_retry_ms: 60_000 }
+    }
+}
+
+/// One task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// The 32-hex-digit task id.
+    pub id: String,
+    /// `arn:aws:ecs:…:task/<cluster>/<id>`.
+    pub arn: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `family:revision` ARN of its task definition.
+    pub task_definition_arn: String,
+    /// Task group (3.6).
+    pub group: String,
+    /// `startedBy`.
+    pub started_by: Option<String>,
+    /// The service it belongs to (index), if any.
+    pub service: Option<usize>,
+    /// Current state.
+    pub last_status: TaskStatus,
+    /// Where it is heading.
+    pub desired_status: TaskStatus,
+    /// What it holds on its instance.
+    pub reservation: Reservation,
+    /// When it was created.
+    pub created_at: SimTime,
+    /// When it reached RUNNING.
+    pub started_at: Option<SimTime>,
+    /// When it reached STOPPED.
+    pub stopped_at: Option<SimTime>,
+    /// `stopCode` (10.2).
+    pub stop_code: Option<String>,
+    /// `stoppedReason` (10.3).
+    pub stopped_reason: Option<String>,
+}
+
+impl Task {
+    /// True while the task counts toward its service (desired RUNNING).
+    pub fn is_active(&self) -> bool {
+        self.desired_status == TaskStatus::Running
+    }
+}

@@ -1,0 +1,223 @@
+//! Task definitions (section 1): the RegisterTaskDefinition input, parsed leniently where
+//! AWS's meaning is unambiguous, validated as ECS validates at registration, and condensed
+//! into what placement needs ([`ValidTaskDefinition`]).
+//!
+//! Leniencies (the AWS CLI rejects these; we accept them because the meaning is unambiguous,
+//! and say so in a warning):
+//! - `null` for an optional member means absent (old console exports null every field);
+//! - describe-task-definition output: the `{"taskDefinition": …}` wrapper is unwrapped and the
+//!   read-only keys (`taskDefinitionArn`, `revision`, `status`, …) are ignored;
+//! - numbers written as strings (`"containerPort": "3000"`) and task `cpu`/`memory` as JSON
+//!   numbers or unit strings (`"1 vCPU"`, `".5 gb"`);
+//! - empty strings and empty lists in optional enum positions (`ipcMode: ""`,
+//!   `requiresCompatibilities: []`) mean absent.
+//!
+//! Placeholders such as `{{networkmode}}` in enum or size positions are refused with the field
+//! named, as AWS would refuse them.
+
+mod known_members;
+mod lenient;
+mod model;
+mod units;
+mod validate;
+
+pub use model::{ContainerDefinition, HealthCheck, PortMapping, TaskDefinitionInput};
+pub use units::{fargate_pair_is_valid, parse_task_cpu, parse_task_memory};
+pub use validate::validate;
+
+use serde::Serialize;
+
+/// `networkMode` (1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// Docker bridge, the Linux default: static or dynamic host ports.
+    Bridge,
+    /// Container ports are host ports.
+    Host,
+    /// One ENI per task.
+    Awsvpc,
+    /// No networking.
+    None,
+}
+
+/// Port protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP (the default).
+    Tcp = 0,
+    /// UDP.
+    Udp = 1,
+}
+
+impl Protocol {
+    /// `tcp` or `udp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// `requiresCompatibilities` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Compatibility {
+    /// EC2 container instances.
+    Ec2,
+    /// Fargate.
+    Fargate,
+    /// ECS Anywhere.
+    External,
+    /// ECS Managed Instances.
+    ManagedInstances,
+}
+
+/// One port mapping as placement sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortRequest {
+    /// The container.
+    pub container_name: String,
+    /// Port inside the container.
+    pub container_port: u16,
+    /// Host port; `None` means dynamic (bridge with `hostPort` absent or 0).
+    pub host_port: Option<u16>,
+    /// tcp or udp.
+    pub protocol: Protocol,
+}
+
+/// What placement and the lifecycle need to know about one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSummary {
+    /// Name.
+    pub name: String,
+    /// Image.
+    pub image: String,
+    /// Essential (default true).
+    pub essential: bool,
+    /// Hard limit, MiB.
+    pub memory: Option<u32>,
+    /// Soft limit, MiB.
+    pub memory_reservation: Option<u32>,
+    /// CPU units.
+    pub cpu: u32,
+    /// `stopTimeout`, seconds.
+    pub stop_timeout_s: Option<u32>,
+    /// Whether it has a container health check.
+    pub has_health_check: bool,
+}
+
+/// A task definition that passed registration, with the derived needs of one task.
+#[derive(Debug, Clone)]
+pub struct ValidTaskDefinition {
+    /// The input as registered.
+    pub input: TaskDefinitionInput,
+    /// `family`.
+    pub family: String,
+    /// `networkMode` (default bridge).
+    pub network_mode: NetworkMode,
+    /// `requiresCompatibilities` (empty when not given).
+    pub compatibilities: Vec<Compatibility>,
+    /// CPU units one task reserves (1.3): task `cpu` if set, else the sum of container `cpu`.
+    pub cpu_units: u32,
+    /// MiB one task reserves (1.3): task `memory` if set, else the sum over containers of
+    /// `memoryReservation` if set, else `memory`.
+    pub memory_mib: u32,
+    /// Task-level `cpu` in units, as given.
+    pub task_cpu_units: Option<u32>,
+    /// Task-level `memory` in MiB, as given.
+    pub task_memory_mib: Option<u32>,
+    /// GPUs (sum of `resourceRequirements` of type GPU).
+    pub gpus: u32,
+    /// Port mappings that need host ports (bridge, host) or are listed for awsvpc.
+    pub ports: Vec<PortRequest>,
+    /// awsvpc: one ENI per task.
+    pub needs_eni: bool,
+    /// Attributes a container instance must have (2.5).
+    pub required_attributes: Vec<String>,
+    /// `memberOf` expressions from `placementConstraints`.
+    pub member_of: Vec<String>,
+    /// The containers.
+    pub containers: Vec<ContainerSummary>,
+    /// `runtimePlatform.cpuArchitecture` (default X86_64).
+    pub cpu_architecture: String,
+    /// `runtimePlatform.operatingSystemFamily` (default LINUX).
+    pub os_family: String,
+}
+
+/// A field-level message: a warning (kept, ignored, or accepted leniently).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldWarning {
+    /// JSON path, e.g. `containerDefinitions[0].inferenceDevices`.
+    pub path: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// A refusal, phrased like AWS's ClientException and naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDefinitionError {
+    /// JSON path of the offending field (empty for the document).
+    pub path: String,
+    /// The message.
+    pub message: String,
+    /// 1-based line of a JSON syntax error.
+    pub line: Option<usize>,
+    /// 1-based column of a JSON syntax error.
+    pub column: Option<usize>,
+}
+
+impl TaskDefinitionError {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        TaskDefinitionError { path: path.into(), message: message.into(), line: None, column: None }
+    }
+}
+
+impl std::fmt::Display for TaskDefinitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.message)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, " (line {l}, column {c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TaskDefinitionError {}
+
+/// A parsed (not yet validated) task definition.
+#[derive(Debug, Clone)]
+pub struct ParsedTaskDefinition {
+    /// The typed input.
+    pub input: TaskDefinitionInput,
+    /// Leniencies applied, unknown keys, read-only keys ignored.
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// Parses JSON text: a RegisterTaskDefinition input or describe-task-definition output.
+pub fn parse_task_definition(json: &str) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| TaskDefinitionError {
+        path: String::new(),
+        message: format!("invalid JSON: {e}"),
+        line: Some(e.line()),
+        column: Some(e.column()),
+    })?;
+    parse_task_definition_value(&value)
+}
+
+/// Parses an already-decoded JSON value.
+pub fn parse_task_definition_value(value: &serde_json::Value) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
+    let mut warnings = Vec::new();
+    let normalised = lenient::normalise(value, &mut warnings)?;
+    let input: TaskDefinitionInput = serde_path_to_error::deserialize(normalised).map_err(|e| {
+        TaskDefinitionError::at(e.path().to_string(), format!("ClientException: {}", e.into_inner()))
+    })?;
+    Ok(ParsedTaskDefinition { input, warnings })
+}
+
+#[cfg(test)]
+mod tests;

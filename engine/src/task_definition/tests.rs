@@ -1,0 +1,152 @@
+use serde_json::json;
+
+use super::*;
+
+fn valid(v: serde_json::Value) -> Result<ValidTaskDefinition, Vec<TaskDefinitionError>> {
+    let parsed = parse_task_definition_value(&v).map_err(|e| vec![e])?;
+    validate(&parsed.input)
+}
+
+fn fargate(cpu: &str, memory: &str) -> serde_json::Value {
+    json!({"family": "f", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": cpu, "memory": memory,
+           "containerDefinitions": [{"name": "app", "image": "nginx"}]})
+}
+
+#[test]
+fn g1_fargate_sizes() {
+    for (cpu, mem, ok) in [
+        ("256", "2048", true), ("256", "3072", false), ("2048", "3072", false), ("4096", "30720", true),
+        ("4096", "31744", false), ("8192", "20480", true), ("8192", "18432", false),
+    ] {
+        assert_eq!(valid(fargate(cpu, mem)).is_ok(), ok, "cpu {cpu} memory {mem}");
+    }
+    let td = valid(fargate("1 vCPU", "2 GB")).unwrap();
+    assert_eq!((td.task_cpu_units, td.task_memory_mib), (Some(1024), Some(2048)));
+    let err = valid(fargate("256", "3072")).unwrap_err();
+    assert_eq!(err[0].path, "memory");
+    assert!(err[0].message.contains("No Fargate configuration exists for given values: 256 CPU, 3072 memory"));
+}
+
+#[test]
+fn g2_memory_declaration_on_ec2() {
+    let none = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x"}]});
+    let e = valid(none).unwrap_err();
+    assert_eq!(e[0].path, "containerDefinitions[0].memory");
+    let inverted = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 256, "memoryReservation": 512}]});
+    let e = valid(inverted).unwrap_err();
+    assert!(e[0].message.contains("must be greater than 'memoryReservation'"), "{}", e[0]);
+}
+
+#[test]
+fn g3_soft_reservation_counts_memory_reservation() {
+    let soft = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 300, "memoryReservation": 128}]});
+    assert_eq!(valid(soft).unwrap().memory_mib, 128);
+    let hard = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 300}]});
+    assert_eq!(valid(hard).unwrap().memory_mib, 300);
+}
+
+#[test]
+fn rule_1_12_network_and_port_rules() {
+    let awsvpc = json!({"family": "f", "networkMode": "awsvpc", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 5601, "hostPort": 80}]}]});
+    assert_eq!(valid(awsvpc).unwrap_err()[0].path, "containerDefinitions[0].portMappings[0].hostPort");
+    let none = json!({"family": "f", "networkMode": "none", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 80}]}]});
+    assert!(valid(none).is_err());
+    let both = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 53, "protocol": "tcp"}, {"containerPort": 53, "protocol": "udp"}]}]});
+    assert!(valid(both).is_err());
+    let no_essential = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "essential": false}]});
+    assert!(valid(no_essential).is_err());
+    let fargate_bridge = json!({"family": "f", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "a", "image": "x"}]});
+    assert_eq!(valid(fargate_bridge).unwrap_err()[0].path, "networkMode");
+    let eleven: Vec<_> = (0..11).map(|i| json!({"name": format!("c{i}"), "image": "x", "memory": 64})).collect();
+    assert!(valid(json!({"family": "f", "containerDefinitions": eleven})).is_err());
+    let complete_on_essential = json!({"family": "f", "containerDefinitions": [
+        {"name": "a", "image": "x", "memory": 64, "dependsOn": [{"containerName": "b", "condition": "SUCCESS"}]},
+        {"name": "b", "image": "x", "memory": 64}]});
+    assert!(valid(complete_on_essential).is_err());
+    assert!(valid(json!({"family": "bad name", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64}]})).is_err());
+}
+
+#[test]
+fn ports_dynamic_and_static_in_bridge_mode() {
+    let td = valid(json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64,
+        "portMappings": [{"containerPort": 80}, {"containerPort": 81, "hostPort": 0}, {"containerPort": 82, "hostPort": 8082, "protocol": "udp"}]}]})).unwrap();
+    let hosts: Vec<_> = td.ports.iter().map(|p| (p.host_port, p.protocol)).collect();
+    assert_eq!(hosts, vec![(None, Protocol::Tcp), (None, Protocol::Tcp), (Some(8082), Protocol::Udp)]);
+}
+
+#[test]
+fn lenient_forms_are_accepted_and_reported() {
+    let v = json!({"taskDefinition": {"family": "f", "revision": 3, "status": "ACTIVE", "networkMode": null, "ipcMode": "",
+        "requiresCompatibilities": [], "cpu": 512, "memory": ".5 gb",
+        "containerDefinitions": [{"name": "a", "image": "x", "portMappings": [{"containerPort": "3000"}], "links": null}]}, "tags": []});
+    let parsed = parse_task_definition_value(&v).unwrap();
+    assert!(parsed.warnings.iter().any(|w| w.message.contains("read-only")));
+    let td = validate(&parsed.input).unwrap();
+    assert_eq!((td.cpu_units, td.memory_mib, td.ports[0].container_port), (512, 512, 3000));
+}
+
+#[test]
+fn placeholders_in_enum_or_size_positions_name_the_field() {
+    let e = valid(json!({"family": "f", "cpu": "{{ECS_CPU}}", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64}]})).unwrap_err();
+    assert_eq!(e[0].path, "cpu");
+    let e = valid(json!({"family": "f", "networkMode": "{{networkmode}}", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64}]})).unwrap_err();
+    assert_eq!(e[0].path, "networkMode");
+    let e = parse_task_definition("[{\"name\": \"a\"}]").unwrap_err();
+    assert!(e.message.contains("bare list"));
+    let e = parse_task_definition("{\"family\": \n \"x\",,}").unwrap_err();
+    assert_eq!(e.line, Some(2));
+}
+
+/// Walks the real-world corpus (shared/corpus/task-definitions) when present: nothing panics,
+/// and every file's outcome matches what AWS would do after our documented leniencies.
+#[test]
+fn corpus_task_definitions_load_or_fail_naming_the_field() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/task-definitions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("corpus not present at {}; skipped", dir.display());
+        return;
+    };
+    // Files AWS refuses, with the field our error must name.
+    let refused: &[(&str, &str)] = &[
+        ("fluenccyit__fluenccy-aws-pre-prod__secrets-healthcheck.json", "cpu"),
+        ("aws-samples__amazon-cloudwatch-container-insights__cwagent-prometheus-enum-placeholders.json", "networkMode"),
+        ("aws__amazon-ecs-agent__ftest-network-stats.json", "networkMode"),
+        ("aws-samples__aws-containers-task-definitions__kibana-ec2.json", "hostPort"),
+        ("LevinDmytro2__aws-codedeploy-linear-canary-deployments-blog__awsvpc-hostport0-no-compat.json", "hostPort"),
+        // memory 256 is not greater than memoryReservation 256, and a link names no container.
+        ("5sfayas__php-nginx-ecs-docker__bridge-dynamic-links-alias.json", "memory"),
+        // `image: ""` (SOURCES.md: AWS rejects an empty image).
+        ("CS3219-AY2223S1-T33__cs3219-project-ay2223s1-g33__ec2-10-containers-dependson-links.json", "image"),
+        ("CS3219-AY2223S1-T33__cs3219-project-ay2223s1-g33__ec2-privileged-empty-image.json", "image"),
+        // Placeholders where a family or container name must be letters, digits, - and _.
+        ("DataDog__documentation__agent-managed-instances-daemon.json", "family"),
+        ("MarcioLeoS__wordpress-aws-ecs-deploy__wordpress-efs.json", "family"),
+        // The all-empty CLI skeleton.
+        ("awsdocs__amazon-ecs-developer-guide__cli-skeleton-all-empty.json", "family"),
+        ("buildkite-plugins__ecs-deploy-buildkite-plugin__bare-container-definitions-array.json", ""),
+        ("buildkite-plugins__ecs-deploy-buildkite-plugin__described-duplicate-container-names.json", "name"),
+        // proxyConfiguration names a container ("envoy") that the task does not have.
+        ("kayac__ecspresso__describe-td-appmesh.json", "proxyConfiguration.containerName"),
+        ("kayac__ecspresso__td-plain-in-tags.json", "proxyConfiguration.containerName"),
+    ];
+    let mut names: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    names.sort();
+    let (mut ok, mut rejected) = (0, 0);
+    for path in names {
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let outcome = parse_task_definition(&text).map_err(|e| vec![e]).and_then(|p| validate(&p.input));
+        match (&outcome, refused.iter().find(|(f, _)| *f == file)) {
+            (Ok(_), None) => ok += 1,
+            (Err(errors), Some((_, field))) => {
+                rejected += 1;
+                assert!(errors.iter().any(|e| e.path.contains(field)), "{file}: expected an error naming {field}, got {errors:?}");
+            }
+            (Ok(_), Some(_)) => panic!("{file}: AWS refuses this file, we accepted it"),
+            (Err(errors), None) => panic!("{file}: should load, was refused: {errors:?}"),
+        }
+        println!("{file}: {}", if outcome.is_ok() { "OK" } else { "REJECTED" });
+    }
+    println!("corpus: {ok} OK, {rejected} rejected");
+    assert_eq!((ok, rejected), (52, 15), "every corpus file has its expected outcome");
+}
