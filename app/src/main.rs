@@ -72,7 +72,11 @@ fn snapshot(sim: &Simulation) -> View {
             cpu_total: i.registered.cpu,
             mem_used: i.registered.memory_mib - i.remaining.memory_mib,
             mem_total: i.registered.memory_mib,
-            tasks: sim.tasks().iter().filter(|t| t.is_active() && t.reservation.slot == slot).count(),
+            tasks: sim
+                .tasks()
+                .iter()
+                .filter(|t| t.is_active() && t.reservation.slot == slot)
+                .count(),
         })
         .collect();
     let entries = sim.log().entries();
@@ -82,7 +86,11 @@ fn snapshot(sim: &Simulation) -> View {
         instances,
         log: entries.iter().rev().take(LOG_ROWS).cloned().collect(),
         log_len: entries.len(),
-        running_tasks: sim.tasks().iter().filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running).count(),
+        running_tasks: sim
+            .tasks()
+            .iter()
+            .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
+            .count(),
     }
 }
 
@@ -91,7 +99,10 @@ fn App() -> impl IntoView {
     let scenario = Scenario::from_json(EXAMPLE);
     match scenario {
         Ok(scenario) => view! { <Playground scenario=scenario/> }.into_any(),
-        Err(e) => view! { <p class="error">{format!("The example scenario does not load: {e}")}</p> }.into_any(),
+        Err(e) => {
+            view! { <p class="error">{format!("The example scenario does not load: {e}")}</p> }
+                .into_any()
+        }
     }
 }
 
@@ -172,8 +183,8 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         </header>
         <p class="description">{description}</p>
         <section class="controls" aria-label="Simulation controls">
-            <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get()>"▶ Play"</button>
-            <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get()>"⏸ Pause"</button>
+            <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get()>"Play"</button>
+            <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get()>"Pause"</button>
             <button id="step" on:click=step>"Step"</button>
             <button id="reset" on:click=reset>"Reset"</button>
             <label for="speed">"Speed"</label>
@@ -218,7 +229,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
 
 #[component]
 fn InstanceCard(inst: InstanceView) -> impl IntoView {
-    let pct = |used: u32, total: u32| if total == 0 { 0 } else { used * 100 / total };
+    let pct = |used: u32, total: u32| (used * 100).checked_div(total).unwrap_or(0);
     let cpu = pct(inst.cpu_used, inst.cpu_total);
     let mem = pct(inst.mem_used, inst.mem_total);
     view! {

@@ -47,7 +47,12 @@ pub fn serve_dist() -> String {
     let port = server.server_addr().to_ip().expect("an IP address").port();
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
-            let url = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
+            let url = request
+                .url()
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("/")
+                .to_string();
             let response = match url.strip_prefix(SUB_PATH) {
                 Some(rel) if !rel.contains("..") => {
                     let rel = if rel.is_empty() { "index.html" } else { rel };
@@ -61,10 +66,12 @@ pub fn serve_dist() -> String {
                                 Some("json") => "application/json",
                                 _ => "application/octet-stream",
                             };
-                            let header = tiny_http::Header::from_bytes("Content-Type", mime).expect("header");
+                            let header = tiny_http::Header::from_bytes("Content-Type", mime)
+                                .expect("header");
                             tiny_http::Response::from_data(bytes).with_header(header)
                         }
-                        Err(_) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+                        Err(_) => tiny_http::Response::from_data(b"not found".to_vec())
+                            .with_status_code(404),
                     }
                 }
                 _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
@@ -80,12 +87,13 @@ impl Browser {
     pub async fn start() -> Browser {
         let base_url = serve_dist();
         let port = free_port();
-        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver (make test installs Debian's chromium-driver)");
+        let driver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver (make test installs Debian's chromium-driver)");
         let profile = std::env::temp_dir().join(format!("ecs-playground-chrome-{port}"));
         let caps = json!({
             "goog:chromeOptions": {
@@ -103,13 +111,24 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("cannot reach chromedriver at {url}: {e}"),
+                Err(e) if Instant::now() > deadline => {
+                    panic!("cannot reach chromedriver at {url}: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Browser { client, base_url, driver, _profile: profile }
+        Browser {
+            client,
+            base_url,
+            driver,
+            _profile: profile,
+        }
     }
 
     /// Waits until `css` matches an element (at most `secs` seconds).
@@ -119,14 +138,21 @@ impl Browser {
             if let Ok(e) = self.client.find(Locator::Css(css)).await {
                 return e;
             }
-            assert!(Instant::now() < deadline, "no element matches {css} after {secs} s");
+            assert!(
+                Instant::now() < deadline,
+                "no element matches {css} after {secs} s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     /// Text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        self.wait_for(css, 10).await.text().await.expect("element text")
+        self.wait_for(css, 10)
+            .await
+            .text()
+            .await
+            .expect("element text")
     }
 
     /// Saves a PNG screenshot to `target/screenshots/<name>.png` and returns its path.

@@ -66,16 +66,31 @@ fn bench(c: &mut Criterion) {
             let mut ports = SimRng::new(1, Stream::HostPorts);
             let group_id = state.group_id("service:warm");
             for _ in 0..n * 2 {
-                let req = PlacementRequest { cluster: "default", group: "service:warm", needs: &needs, constraints: &[], strategies };
-                if let (Decision::Placed(slot), _) = placer.place(&mut state, &req, &mut rng, false) {
+                let req = PlacementRequest {
+                    cluster: "default",
+                    group: "service:warm",
+                    needs: &needs,
+                    constraints: &[],
+                    strategies,
+                };
+                if let (Decision::Placed(slot), _) = placer.place(&mut state, &req, &mut rng, false)
+                {
                     reserve(&mut state, slot, group_id, &needs, &mut ports);
                 }
             }
             let gid = state.group_id("service:web");
             group.bench_with_input(BenchmarkId::new(*name, n), &n, |b, _| {
                 b.iter(|| {
-                    let req = PlacementRequest { cluster: "default", group: "service:web", needs: &needs, constraints, strategies };
-                    if let (Decision::Placed(slot), _) = placer.place(&mut state, &req, &mut rng, false) {
+                    let req = PlacementRequest {
+                        cluster: "default",
+                        group: "service:web",
+                        needs: &needs,
+                        constraints,
+                        strategies,
+                    };
+                    if let (Decision::Placed(slot), _) =
+                        placer.place(&mut state, &req, &mut rng, false)
+                    {
                         let r = reserve(&mut state, slot, gid, &needs, &mut ports);
                         release(&mut state, &r);
                     }

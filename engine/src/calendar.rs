@@ -73,17 +73,28 @@ pub fn parse_utc_timestamp_ms(s: &str) -> Option<i64> {
         if digits == 0 {
             return None;
         }
-        let first3: String = frac[..digits].chars().chain("000".chars()).take(3).collect();
+        let first3: String = frac[..digits]
+            .chars()
+            .chain("000".chars())
+            .take(3)
+            .collect();
         ms += first3.parse::<i64>().ok()?;
         rest = &frac[digits..];
     }
     match rest {
         "" | "Z" => Some(ms),
-        zone if zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && &zone[3..4] == ":" => {
+        zone if zone.len() == 6
+            && (zone.starts_with('+') || zone.starts_with('-'))
+            && &zone[3..4] == ":" =>
+        {
             let zh: i64 = zone[1..3].parse().ok()?;
             let zm: i64 = zone[4..6].parse().ok()?;
             let offset = (zh * 60 + zm) * 60_000;
-            Some(if zone.starts_with('+') { ms - offset } else { ms + offset })
+            Some(if zone.starts_with('+') {
+                ms - offset
+            } else {
+                ms + offset
+            })
         }
         _ => None,
     }
@@ -94,7 +105,12 @@ pub fn format_utc_timestamp(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s, f) = (rem / 3_600_000, (rem / 60_000) % 60, (rem / 1000) % 60, rem % 1000);
+    let (h, mi, s, f) = (
+        rem / 3_600_000,
+        (rem / 60_000) % 60,
+        (rem / 1000) % 60,
+        rem % 1000,
+    );
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{f:03}Z")
 }
 
@@ -109,9 +125,18 @@ mod tests {
         assert_eq!(parse_utc_timestamp_ms("2018-06-18T22:28:28+00:00"), Some(z));
         assert_eq!(parse_utc_timestamp_ms("2018-06-18T22:28:28"), Some(z));
         assert_eq!(parse_utc_timestamp_ms("2018-06-18T23:28:28+01:00"), Some(z));
-        assert_eq!(parse_utc_timestamp_ms("2025-01-01"), Some(1_735_689_600_000));
+        assert_eq!(
+            parse_utc_timestamp_ms("2025-01-01"),
+            Some(1_735_689_600_000)
+        );
         assert_eq!(format_utc_timestamp(z), "2018-06-18T22:28:28.000Z");
-        for bad in ["2018-02-30", "2018-13-01", "x", "2018-06-18T25:00:00Z", "2018-06-18T22:28:28+0100"] {
+        for bad in [
+            "2018-02-30",
+            "2018-13-01",
+            "x",
+            "2018-06-18T25:00:00Z",
+            "2018-06-18T22:28:28+0100",
+        ] {
             assert_eq!(parse_utc_timestamp_ms(bad), None, "{bad}");
         }
     }

@@ -38,7 +38,10 @@ impl ClusterState {
     /// Adds a newly registered instance and returns its slot.
     pub fn add(&mut self, instance: ContainerInstance) -> InstanceSlot {
         let next = self.cluster_ids.len() as u32;
-        let cid = *self.cluster_ids.entry(instance.cluster.clone()).or_insert(next);
+        let cid = *self
+            .cluster_ids
+            .entry(instance.cluster.clone())
+            .or_insert(next);
         self.instances.push(instance);
         self.cluster_id_of.push(cid);
         for counts in &mut self.group_counts {
@@ -79,7 +82,11 @@ impl ClusterState {
     /// Records a task of `group_id` arriving on (`+1`) or leaving (`-1`) an instance.
     pub fn count_group_task(&mut self, group_id: usize, slot: InstanceSlot, arriving: bool) {
         let c = &mut self.group_counts[group_id][slot];
-        *c = if arriving { *c + 1 } else { c.saturating_sub(1) };
+        *c = if arriving {
+            *c + 1
+        } else {
+            c.saturating_sub(1)
+        };
     }
 
     /// Builds the interned values of an attribute across all instances, if not built yet.
@@ -113,6 +120,8 @@ impl ClusterState {
 
     /// Finds an instance by EC2 instance id.
     pub fn find(&self, ec2_instance_id: &str) -> Option<InstanceSlot> {
-        self.instances.iter().position(|i| i.ec2_instance_id == ec2_instance_id)
+        self.instances
+            .iter()
+            .position(|i| i.ec2_instance_id == ec2_instance_id)
     }
 }

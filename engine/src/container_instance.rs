@@ -104,7 +104,11 @@ pub fn cluster_of(spec: &InstanceSpec) -> String {
 
 impl ContainerInstance {
     /// Registers an instance described by the scenario. `region` and `account` build the ARN.
-    pub fn register(spec: &InstanceSpec, ec2_instance_id: String, registered_at_epoch_ms: i64) -> Result<Self, String> {
+    pub fn register(
+        spec: &InstanceSpec,
+        ec2_instance_id: String,
+        registered_at_epoch_ms: i64,
+    ) -> Result<Self, String> {
         let it = spec.instance_type;
         let reserved_memory = parse_u32_var(spec, "ECS_RESERVED_MEMORY")?.unwrap_or(0);
         let registered = Resources {
@@ -113,19 +117,26 @@ impl ContainerInstance {
             gpus: it.gpus,
         };
         let reserved_tcp = match spec.ecs_config.get("ECS_RESERVED_PORTS") {
-            Some(v) => parse_port_list(v).map_err(|m| format!("ecsConfig.ECS_RESERVED_PORTS: {m}"))?,
+            Some(v) => {
+                parse_port_list(v).map_err(|m| format!("ecsConfig.ECS_RESERVED_PORTS: {m}"))?
+            }
             None => DEFAULT_RESERVED_TCP_PORTS.iter().copied().collect(),
         };
         let reserved_udp = match spec.ecs_config.get("ECS_RESERVED_PORTS_UDP") {
-            Some(v) => parse_port_list(v).map_err(|m| format!("ecsConfig.ECS_RESERVED_PORTS_UDP: {m}"))?,
+            Some(v) => {
+                parse_port_list(v).map_err(|m| format!("ecsConfig.ECS_RESERVED_PORTS_UDP: {m}"))?
+            }
             None => BTreeSet::new(),
         };
         let dynamic_range = match spec.ecs_config.get("ECS_DYNAMIC_HOST_PORT_RANGE") {
-            Some(v) => parse_range(v).map_err(|m| format!("ecsConfig.ECS_DYNAMIC_HOST_PORT_RANGE: {m}"))?,
+            Some(v) => {
+                parse_range(v).map_err(|m| format!("ecsConfig.ECS_DYNAMIC_HOST_PORT_RANGE: {m}"))?
+            }
             None => DEFAULT_DYNAMIC_PORT_RANGE,
         };
         let eni_task_capacity = if spec.awsvpc_trunking {
-            it.awsvpc_tasks_with_trunking.unwrap_or(it.awsvpc_tasks_without_trunking)
+            it.awsvpc_tasks_with_trunking
+                .unwrap_or(it.awsvpc_tasks_without_trunking)
         } else {
             it.awsvpc_tasks_without_trunking
         };
@@ -136,10 +147,16 @@ impl ContainerInstance {
             ("ecs.instance-type", it.name.to_string()),
             ("ecs.os-type", "linux".to_string()),
             ("ecs.os-family", "LINUX".to_string()),
-            ("ecs.cpu-architecture", it.architecture.as_attribute().to_string()),
+            (
+                "ecs.cpu-architecture",
+                it.architecture.as_attribute().to_string(),
+            ),
             ("ecs.ami-id", "ami-0playground00000".to_string()),
             ("ecs.vpc-id", "vpc-0playground".to_string()),
-            ("ecs.subnet-id", format!("subnet-{}", spec.availability_zone)),
+            (
+                "ecs.subnet-id",
+                format!("subnet-{}", spec.availability_zone),
+            ),
         ] {
             attributes.insert(k.to_string(), v);
         }
@@ -147,15 +164,22 @@ impl ContainerInstance {
             attributes.insert((*cap).to_string(), String::new());
         }
         if spec.awsvpc_trunking && it.awsvpc_tasks_with_trunking.is_some() {
-            attributes.insert("ecs.awsvpc-trunk-id".to_string(), format!("eni-trunk-{ec2_instance_id}"));
+            attributes.insert(
+                "ecs.awsvpc-trunk-id".to_string(),
+                format!("eni-trunk-{ec2_instance_id}"),
+            );
         }
         if it.gpus > 0 {
-            attributes.insert("com.amazonaws.ecs.capability.nvidia-gpu".to_string(), String::new());
+            attributes.insert(
+                "com.amazonaws.ecs.capability.nvidia-gpu".to_string(),
+                String::new(),
+            );
         }
         // ECS_INSTANCE_ATTRIBUTES is applied at first registration (2.1), then custom attributes.
         if let Some(json) = spec.ecs_config.get("ECS_INSTANCE_ATTRIBUTES") {
-            let map: BTreeMap<String, String> = serde_json::from_str(json)
-                .map_err(|e| format!("ecsConfig.ECS_INSTANCE_ATTRIBUTES: not a JSON object of strings ({e})"))?;
+            let map: BTreeMap<String, String> = serde_json::from_str(json).map_err(|e| {
+                format!("ecsConfig.ECS_INSTANCE_ATTRIBUTES: not a JSON object of strings ({e})")
+            })?;
             attributes.extend(map);
         }
         for (k, v) in &spec.attributes {
@@ -163,7 +187,9 @@ impl ContainerInstance {
             attributes.insert(k.clone(), v.clone());
         }
         Ok(ContainerInstance {
-            arn: format!("arn:aws:ecs:us-east-1:123456789012:container-instance/{cluster}/{ec2_instance_id}"),
+            arn: format!(
+                "arn:aws:ecs:us-east-1:123456789012:container-instance/{cluster}/{ec2_instance_id}"
+            ),
             ec2_instance_id,
             cluster,
             instance_type: it,
@@ -217,7 +243,8 @@ impl ContainerInstance {
     pub fn free_dynamic_ports(&self, protocol: Protocol) -> usize {
         let (lo, hi) = self.dynamic_range;
         let size = usize::from(hi - lo) + 1;
-        let used = self.dynamic_counts[protocol as usize] + self.reserved(protocol).range(lo..=hi).count();
+        let used =
+            self.dynamic_counts[protocol as usize] + self.reserved(protocol).range(lo..=hi).count();
         size.saturating_sub(used)
     }
 }
@@ -249,7 +276,11 @@ pub const AGENT_CAPABILITIES: &[&str] = &[
 fn parse_u32_var(spec: &InstanceSpec, name: &str) -> Result<Option<u32>, String> {
     spec.ecs_config
         .get(name)
-        .map(|v| v.trim().parse::<u32>().map_err(|_| format!("ecsConfig.{name}: \"{v}\" is not a whole number")))
+        .map(|v| {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("ecsConfig.{name}: \"{v}\" is not a whole number"))
+        })
         .transpose()
 }
 
@@ -260,15 +291,26 @@ fn parse_port_list(v: &str) -> Result<BTreeSet<u16>, String> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<u16>().map_err(|_| format!("\"{s}\" is not a port number")))
+        .map(|s| {
+            s.parse::<u16>()
+                .map_err(|_| format!("\"{s}\" is not a port number"))
+        })
         .collect()
 }
 
 /// Parses `"32768-60999"`.
 fn parse_range(v: &str) -> Result<(u16, u16), String> {
-    let (a, b) = v.split_once('-').ok_or_else(|| format!("\"{v}\" is not a range such as 32768-60999"))?;
-    let lo: u16 = a.trim().parse().map_err(|_| format!("\"{a}\" is not a port number"))?;
-    let hi: u16 = b.trim().parse().map_err(|_| format!("\"{b}\" is not a port number"))?;
+    let (a, b) = v
+        .split_once('-')
+        .ok_or_else(|| format!("\"{v}\" is not a range such as 32768-60999"))?;
+    let lo: u16 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{a}\" is not a port number"))?;
+    let hi: u16 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{b}\" is not a port number"))?;
     if lo == 0 || lo > hi {
         return Err(format!("\"{v}\" must run from a low port to a higher one"));
     }
@@ -279,17 +321,23 @@ fn parse_range(v: &str) -> Result<(u16, u16), String> {
 /// letters, digits, `-_.@/\:` and space, without leading or trailing space (or empty).
 fn check_custom_attribute(name: &str, value: &str) -> Result<(), String> {
     let name_ok = (1..=128).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c));
     if !name_ok {
         return Err(format!("attributes: \"{name}\" is not a valid attribute name (1-128 letters, digits, - _ / \\ .)"));
     }
     let value_ok = value.is_empty()
         || (value.len() <= 128
-            && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@/\\: ".contains(c))
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.@/\\: ".contains(c))
             && !value.starts_with(' ')
             && !value.ends_with(' '));
     if !value_ok {
-        return Err(format!("attributes.{name}: \"{value}\" is not a valid attribute value"));
+        return Err(format!(
+            "attributes.{name}: \"{value}\" is not a valid attribute value"
+        ));
     }
     Ok(())
 }

@@ -29,21 +29,11 @@ impl Simulation {
 
     fn describe_task(&self, t: &Task) -> Value {
         let inst = &self.cluster.instances[t.reservation.slot];
-        let mut containers: Vec<Value> = Vec::new();
-        if let Some(svc_td) = t.service.map(|s| &self.services[s].td) {
-            for c in &svc_td.containers {
-                containers.push(self.describe_container(&c.name, t));
-            }
-        } else {
-            let names: Vec<&str> = t.reservation.bindings.iter().map(|b| b.container_name.as_str()).collect();
-            let mut seen: Vec<&str> = Vec::new();
-            for n in names {
-                if !seen.contains(&n) {
-                    seen.push(n);
-                    containers.push(self.describe_container(n, t));
-                }
-            }
-        }
+        let containers: Vec<Value> = t
+            .containers
+            .iter()
+            .map(|c| self.describe_container(c, t))
+            .collect();
         let mut v = json!({
             "taskArn": t.arn,
             "taskDefinitionArn": t.task_definition_arn,
@@ -80,8 +70,12 @@ impl Simulation {
     }
 
     fn describe_container(&self, name: &str, t: &Task) -> Value {
-        let bindings: Vec<&crate::placement::reserve::NetworkBinding> =
-            t.reservation.bindings.iter().filter(|b| b.container_name == name).collect();
+        let bindings: Vec<&crate::placement::reserve::NetworkBinding> = t
+            .reservation
+            .bindings
+            .iter()
+            .filter(|b| b.container_name == name)
+            .collect();
         json!({
             "name": name,
             "lastStatus": t.last_status.as_str(),

@@ -59,7 +59,12 @@ pub struct EventLog {
 
 impl EventLog {
     /// Appends an entry at `at`.
-    pub fn push(&mut self, at: SimTime, kind: EventKind, message: impl Into<String>) -> &mut LogEntry {
+    pub fn push(
+        &mut self,
+        at: SimTime,
+        kind: EventKind,
+        message: impl Into<String>,
+    ) -> &mut LogEntry {
         self.entries.push(LogEntry {
             at_ms: at.as_ms(),
             kind,
@@ -136,16 +141,19 @@ mod tests {
     #[test]
     fn digest_changes_with_any_field() {
         let mut a = EventLog::default();
-        a.push(SimTime(1000), EventKind::TaskPlaced, "placed").task("t1");
+        a.push(SimTime(1000), EventKind::TaskPlaced, "placed")
+            .task("t1");
         let mut b = a.clone();
         assert_eq!(a.digest(), b.digest());
         b.push(SimTime(1000), EventKind::TaskPlaced, "placed");
         assert_ne!(a.digest(), b.digest());
         let mut c = EventLog::default();
-        c.push(SimTime(1001), EventKind::TaskPlaced, "placed").task("t1");
+        c.push(SimTime(1001), EventKind::TaskPlaced, "placed")
+            .task("t1");
         assert_ne!(a.digest(), c.digest());
         let mut d = EventLog::default();
-        d.push(SimTime(1000), EventKind::TaskPlaced, "placed").task("t2");
+        d.push(SimTime(1000), EventKind::TaskPlaced, "placed")
+            .task("t2");
         assert_ne!(a.digest(), d.digest());
         assert_eq!(a.digest().len(), 64);
     }

@@ -26,10 +26,14 @@ impl Revisions {
     /// Resolves `family`, `family:revision` or a full task-definition ARN to
     /// (`family:revision`, definition). A bare family means its latest revision.
     pub fn resolve(&self, reference: &str) -> Result<(String, Rc<ValidTaskDefinition>), String> {
-        let short = reference.rsplit_once("task-definition/").map_or(reference, |(_, s)| s);
+        let short = reference
+            .rsplit_once("task-definition/")
+            .map_or(reference, |(_, s)| s);
         let (family, revision) = match short.rsplit_once(':') {
             Some((f, r)) => {
-                let n: usize = r.parse().map_err(|_| format!("\"{reference}\": revision \"{r}\" is not a number"))?;
+                let n: usize = r
+                    .parse()
+                    .map_err(|_| format!("\"{reference}\": revision \"{r}\" is not a number"))?;
                 (f, Some(n))
             }
             None => (short, None),

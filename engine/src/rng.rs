@@ -84,12 +84,19 @@ mod tests {
         let first: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
         let mut again = SimRng::new(42, Stream::Placement);
         assert_eq!(first, (0..3).map(|_| again.next_u64()).collect::<Vec<_>>());
-        assert_eq!(first, PINNED, "the seeded stream changed: shared scenarios would replay differently");
+        assert_eq!(
+            first, PINNED,
+            "the seeded stream changed: shared scenarios would replay differently"
+        );
         let mut other = SimRng::new(42, Stream::HostPorts);
         assert_ne!(first[0], other.next_u64());
     }
 
-    const PINNED: [u64; 3] = [13199051536102811359, 592921245608452835, 10776492080796877608];
+    const PINNED: [u64; 3] = [
+        13199051536102811359,
+        592921245608452835,
+        10776492080796877608,
+    ];
 
     #[test]
     fn below_stays_in_range() {

@@ -49,10 +49,17 @@ impl Simulation {
             match at_ms {
                 Ok(at_ms) => {
                     self.run_tasks.push(RunTaskRequest { at_ms, raw });
-                    self.schedule(crate::time::SimTime(at_ms), Timer::RunTask(self.run_tasks.len() - 1));
+                    self.schedule(
+                        crate::time::SimTime(at_ms),
+                        Timer::RunTask(self.run_tasks.len() - 1),
+                    );
                 }
                 Err(e) => {
-                    self.log.push(self.now(), EventKind::Scenario, format!("runTasks[{i}].at: {e}"));
+                    self.log.push(
+                        self.now(),
+                        EventKind::Scenario,
+                        format!("runTasks[{i}].at: {e}"),
+                    );
                 }
             }
         }
@@ -62,19 +69,38 @@ impl Simulation {
     pub(crate) fn run_task(&mut self, i: usize) {
         let raw = self.run_tasks[i].raw.clone();
         if let Err(e) = self.try_run_task(&raw) {
-            self.log.push(self.now(), EventKind::RunTask, format!("RunTask failed: {e}"));
+            self.log.push(
+                self.now(),
+                EventKind::RunTask,
+                format!("RunTask failed: {e}"),
+            );
         }
     }
 
     fn try_run_task(&mut self, raw: &Value) -> Result<(), String> {
-        let reference = raw.get("taskDefinition").and_then(Value::as_str).ok_or("taskDefinition: required")?;
-        let (family_revision, td) = self.revisions.resolve(reference).map_err(|e| format!("taskDefinition: {e}"))?;
+        let reference = raw
+            .get("taskDefinition")
+            .and_then(Value::as_str)
+            .ok_or("taskDefinition: required")?;
+        let (family_revision, td) = self
+            .revisions
+            .resolve(reference)
+            .map_err(|e| format!("taskDefinition: {e}"))?;
         let count = match raw.get("count") {
             None => 1,
-            Some(v) => v.as_u64().filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n)).ok_or("count: must be 1 to 10")?,
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n))
+                .ok_or("count: must be 1 to 10")?,
         };
-        if let Some(lt) = raw.get("launchType").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "EC2") {
-            return Err(format!("launchType: {lt} is not simulated yet; this playground places EC2 tasks"));
+        if let Some(lt) = raw
+            .get("launchType")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty() && *s != "EC2")
+        {
+            return Err(format!(
+                "launchType: {lt} is not simulated yet; this playground places EC2 tasks"
+            ));
         }
         let cluster = cluster_name(raw);
         let group = raw
@@ -90,11 +116,27 @@ impl Simulation {
         let mut started = Vec::new();
         let mut failed = Vec::new();
         for _ in 0..count {
-            let req = PlacementRequest { cluster: &cluster, group: &group, needs: &needs, constraints: &constraints, strategies: &strategies };
-            match self.placer.place(&mut self.cluster, &req, &mut self.rng_placement, false).0 {
+            let req = PlacementRequest {
+                cluster: &cluster,
+                group: &group,
+                needs: &needs,
+                constraints: &constraints,
+                strategies: &strategies,
+            };
+            match self
+                .placer
+                .place(&mut self.cluster, &req, &mut self.rng_placement, false)
+                .0
+            {
                 Decision::Placed(slot) => {
                     let group_id = self.cluster.group_id(&group);
-                    let reservation = reserve(&mut self.cluster, slot, group_id, &needs, &mut self.rng_ports);
+                    let reservation = reserve(
+                        &mut self.cluster,
+                        slot,
+                        group_id,
+                        &needs,
+                        &mut self.rng_ports,
+                    );
                     let id = self.new_task_id();
                     let instance = self.cluster.instances[slot].ec2_instance_id.clone();
                     self.add_task(Task {
@@ -103,11 +145,15 @@ impl Simulation {
                         cluster: cluster.clone(),
                         task_definition_arn: Revisions::arn(&family_revision),
                         group: group.clone(),
-                        started_by: raw.get("startedBy").and_then(Value::as_str).map(str::to_string),
+                        started_by: raw
+                            .get("startedBy")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                         service: None,
                         last_status: TaskStatus::Provisioning,
                         desired_status: TaskStatus::Running,
                         reservation,
+                        containers: td.containers.iter().map(|c| c.name.clone()).collect(),
                         created_at: self.now(),
                         started_at: None,
                         stopped_at: None,
@@ -115,7 +161,11 @@ impl Simulation {
                         stopped_reason: None,
                     });
                     self.log
-                        .push(self.now(), EventKind::TaskPlaced, format!("task {id} ({group}) placed on {instance}"))
+                        .push(
+                            self.now(),
+                            EventKind::TaskPlaced,
+                            format!("task {id} ({group}) placed on {instance}"),
+                        )
                         .task(&id)
                         .instance(&instance);
                     started.push(id);
@@ -130,7 +180,9 @@ impl Simulation {
                         None => RunTaskFailure {
                             arn: None,
                             reason: "MISSING".to_string(),
-                            detail: format!("No Container Instances were found in cluster {cluster}."),
+                            detail: format!(
+                                "No Container Instances were found in cluster {cluster}."
+                            ),
                         },
                     };
                     failed.push(failure.reason.clone());
@@ -138,9 +190,16 @@ impl Simulation {
                 }
             }
         }
-        let mut msg = format!("RunTask {family_revision} count {count} in cluster {cluster}: {} started", started.len());
+        let mut msg = format!(
+            "RunTask {family_revision} count {count} in cluster {cluster}: {} started",
+            started.len()
+        );
         if !failed.is_empty() {
-            msg.push_str(&format!(", {} failed ({})", failed.len(), failed.join(", ")));
+            msg.push_str(&format!(
+                ", {} failed ({})",
+                failed.len(),
+                failed.join(", ")
+            ));
         }
         self.log.push(self.now(), EventKind::RunTask, msg);
         Ok(())

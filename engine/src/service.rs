@@ -79,12 +79,22 @@ impl Simulation {
                 Ok(service) => {
                     let name = service.name.clone();
                     self.services.push(service);
-                    self.log.push(self.now(), EventKind::ServiceEvent, format!("service {name} created")).service(&name);
+                    self.log
+                        .push(
+                            self.now(),
+                            EventKind::ServiceEvent,
+                            format!("service {name} created"),
+                        )
+                        .service(&name);
                     let s = self.services.len() - 1;
                     self.poke_service(s);
                 }
                 Err(e) => {
-                    self.log.push(self.now(), EventKind::Scenario, format!("services[{i}].{e}"));
+                    self.log.push(
+                        self.now(),
+                        EventKind::Scenario,
+                        format!("services[{i}].{e}"),
+                    );
                 }
             }
         }
@@ -98,30 +108,63 @@ impl Simulation {
             .ok_or("serviceName: required (CreateService needs a serviceName)")?
             .to_string();
         let cluster = cluster_name(raw);
-        let reference = raw.get("taskDefinition").and_then(Value::as_str).ok_or("taskDefinition: required")?;
-        let (task_definition, td) = self.revisions.resolve(reference).map_err(|e| format!("taskDefinition: {e}"))?;
-        let scheduling = match raw.get("schedulingStrategy").and_then(Value::as_str).unwrap_or("REPLICA") {
+        let reference = raw
+            .get("taskDefinition")
+            .and_then(Value::as_str)
+            .ok_or("taskDefinition: required")?;
+        let (task_definition, td) = self
+            .revisions
+            .resolve(reference)
+            .map_err(|e| format!("taskDefinition: {e}"))?;
+        let scheduling = match raw
+            .get("schedulingStrategy")
+            .and_then(Value::as_str)
+            .unwrap_or("REPLICA")
+        {
             "REPLICA" | "" => SchedulingStrategy::Replica,
             "DAEMON" => SchedulingStrategy::Daemon,
-            other => return Err(format!("schedulingStrategy: \"{other}\" is not REPLICA or DAEMON")),
+            other => {
+                return Err(format!(
+                    "schedulingStrategy: \"{other}\" is not REPLICA or DAEMON"
+                ))
+            }
         };
         let desired_count = match (scheduling, raw.get("desiredCount")) {
             (SchedulingStrategy::Daemon, _) => 0,
-            (_, Some(v)) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("desiredCount: must be a whole number")?,
+            (_, Some(v)) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("desiredCount: must be a whole number")?,
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
-        if let Some(lt) = raw.get("launchType").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "EC2") {
-            return Err(format!("launchType: {lt} is not simulated yet; this playground places EC2 tasks"));
+        if let Some(lt) = raw
+            .get("launchType")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty() && *s != "EC2")
+        {
+            return Err(format!(
+                "launchType: {lt} is not simulated yet; this playground places EC2 tasks"
+            ));
         }
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
-            return Err("placementStrategy: a DAEMON service takes no placement strategy".to_string());
+            return Err(
+                "placementStrategy: a DAEMON service takes no placement strategy".to_string(),
+            );
         }
         if strategies.is_empty() {
             // 3.3: the service default is spread by AZ, then by instance.
-            strategies = vec![Strategy::spread_az(), Strategy::Spread(SpreadField::InstanceId)];
+            strategies = vec![
+                Strategy::spread_az(),
+                Strategy::Spread(SpreadField::InstanceId),
+            ];
         }
-        let digits = self.new_task_id().bytes().take(19).map(|b| char::from(b'0' + b % 10)).collect::<String>();
+        let digits = self
+            .new_task_id()
+            .bytes()
+            .take(19)
+            .map(|b| char::from(b'0' + b % 10))
+            .collect::<String>();
         Ok(Service {
             group: format!("service:{name}"),
             needs: TaskNeeds::of(&td),
@@ -152,12 +195,17 @@ impl Simulation {
     fn service_event(&mut self, s: usize, message: String) {
         let now = self.now();
         let svc = &mut self.services[s];
-        svc.events.push(ServiceEvent { at: now, message: message.clone() });
+        svc.events.push(ServiceEvent {
+            at: now,
+            message: message.clone(),
+        });
         if svc.events.len() > MAX_SERVICE_EVENTS {
             svc.events.remove(0);
         }
         let name = svc.name.clone();
-        self.log.push(now, EventKind::ServiceEvent, message).service(&name);
+        self.log
+            .push(now, EventKind::ServiceEvent, message)
+            .service(&name);
     }
 
     /// One pass of the service scheduler.
@@ -191,7 +239,9 @@ impl Simulation {
                 constraints: &svc.constraints,
                 strategies: &svc.strategies,
             };
-            let (decision, _) = self.placer.place(&mut self.cluster, &req, &mut self.rng_placement, false);
+            let (decision, _) =
+                self.placer
+                    .place(&mut self.cluster, &req, &mut self.rng_placement, false);
             match decision {
                 Decision::Placed(slot) => started.push(self.start_service_task(s, slot)),
                 Decision::Unplaceable { closest } => {
@@ -209,17 +259,29 @@ impl Simulation {
         for slot in 0..self.cluster.instances.len() {
             if Some(self.cluster.cluster_id_of[slot]) != cluster_id
                 || !self.cluster.instances[slot].accepts_tasks()
-                || active.iter().any(|&t| self.tasks[t].reservation.slot == slot)
+                || active
+                    .iter()
+                    .any(|&t| self.tasks[t].reservation.slot == slot)
             {
                 continue;
             }
             let svc = &self.services[s];
             let group_id = self.cluster.group_id(&svc.group);
             let count = self.cluster.group_counts(group_id)[slot];
-            let ok = crate::placement::filter::resources::check_resources(&self.cluster.instances[slot], &svc.needs)
-                .and_then(|()| {
-                    crate::placement::filter::constraints::check(&self.cluster, slot, &svc.constraints, &svc.group, count, &self.placer.eval_options)
-                });
+            let ok = crate::placement::filter::resources::check_resources(
+                &self.cluster.instances[slot],
+                &svc.needs,
+            )
+            .and_then(|()| {
+                crate::placement::filter::constraints::check(
+                    &self.cluster,
+                    slot,
+                    &svc.constraints,
+                    &svc.group,
+                    count,
+                    &self.placer.eval_options,
+                )
+            });
             match ok {
                 Ok(()) => started.push(self.start_service_task(s, slot)),
                 Err((_, rejection)) => {
@@ -235,7 +297,13 @@ impl Simulation {
     fn start_service_task(&mut self, s: usize, slot: InstanceSlot) -> String {
         let svc = &self.services[s];
         let group_id = self.cluster.group_id(&svc.group);
-        let reservation = reserve(&mut self.cluster, slot, group_id, &svc.needs, &mut self.rng_ports);
+        let reservation = reserve(
+            &mut self.cluster,
+            slot,
+            group_id,
+            &svc.needs,
+            &mut self.rng_ports,
+        );
         let id = self.new_task_id();
         let svc = &self.services[s];
         let task = Task {
@@ -249,6 +317,7 @@ impl Simulation {
             last_status: TaskStatus::Provisioning,
             desired_status: TaskStatus::Running,
             reservation,
+            containers: svc.td.containers.iter().map(|c| c.name.clone()).collect(),
             created_at: self.now(),
             started_at: None,
             stopped_at: None,
@@ -259,7 +328,11 @@ impl Simulation {
         let name = svc.name.clone();
         self.add_task(task);
         self.log
-            .push(self.now(), EventKind::TaskPlaced, format!("task {id} of service {name} placed on {instance}"))
+            .push(
+                self.now(),
+                EventKind::TaskPlaced,
+                format!("task {id} of service {name} placed on {instance}"),
+            )
             .task(&id)
             .instance(&instance)
             .service(&name);
@@ -272,7 +345,12 @@ impl Simulation {
             return;
         }
         let tasks: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
-        let msg = format!("(service {}) has started {} tasks: {}.", self.services[s].name, started.len(), tasks.join(" "));
+        let msg = format!(
+            "(service {}) has started {} tasks: {}.",
+            self.services[s].name,
+            started.len(),
+            tasks.join(" ")
+        );
         self.service_event(s, msg);
     }
 
@@ -342,11 +420,19 @@ impl Simulation {
         while active.len() > desired {
             let victim = self.choose_task_to_stop(s, &active);
             let t = active.remove(victim);
-            let reason = format!("Scaling activity initiated by (deployment {})", self.services[s].deployment_id);
+            let reason = format!(
+                "Scaling activity initiated by (deployment {})",
+                self.services[s].deployment_id
+            );
             self.stop_task(t, "ServiceSchedulerInitiated", &reason);
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
-        let msg = format!("(service {}) has stopped {} running tasks: {}.", self.services[s].name, stopped.len(), stopped.join(" "));
+        let msg = format!(
+            "(service {}) has stopped {} running tasks: {}.",
+            self.services[s].name,
+            stopped.len(),
+            stopped.join(" ")
+        );
         self.service_event(s, msg);
     }
 
@@ -358,9 +444,17 @@ impl Simulation {
             if pool.len() <= 1 {
                 break;
             }
-            let scores: Vec<i64> = pool.iter().map(|&p| self.scale_in_score(s, active, active[p], strategy)).collect();
+            let scores: Vec<i64> = pool
+                .iter()
+                .map(|&p| self.scale_in_score(s, active, active[p], strategy))
+                .collect();
             let best = scores.iter().copied().min().unwrap_or(0);
-            pool = pool.into_iter().zip(scores).filter(|(_, sc)| *sc == best).map(|(p, _)| p).collect();
+            pool = pool
+                .into_iter()
+                .zip(scores)
+                .filter(|(_, sc)| *sc == best)
+                .map(|(p, _)| p)
+                .collect();
         }
         pool[self.rng_placement.below(pool.len() as u64) as usize]
     }
@@ -369,10 +463,19 @@ impl Simulation {
     fn scale_in_score(&mut self, s: usize, active: &[usize], t: usize, strategy: &Strategy) -> i64 {
         let slot = self.tasks[t].reservation.slot;
         let inst = &self.cluster.instances[slot];
-        let on_same = |pred: &dyn Fn(InstanceSlot) -> bool| active.iter().filter(|&&o| pred(self.tasks[o].reservation.slot)).count() as i64;
+        let on_same = |pred: &dyn Fn(InstanceSlot) -> bool| {
+            active
+                .iter()
+                .filter(|&&o| pred(self.tasks[o].reservation.slot))
+                .count() as i64
+        };
         match strategy {
-            Strategy::Binpack(BinpackField::Memory) => -i64::from(inst.remaining.memory_mib + self.tasks[t].reservation.memory_mib),
-            Strategy::Binpack(BinpackField::Cpu) => -i64::from(inst.remaining.cpu + self.tasks[t].reservation.cpu),
+            Strategy::Binpack(BinpackField::Memory) => {
+                -i64::from(inst.remaining.memory_mib + self.tasks[t].reservation.memory_mib)
+            }
+            Strategy::Binpack(BinpackField::Cpu) => {
+                -i64::from(inst.remaining.cpu + self.tasks[t].reservation.cpu)
+            }
             Strategy::Spread(SpreadField::InstanceId) => -on_same(&|o| o == slot),
             Strategy::Spread(SpreadField::Attribute(name)) => {
                 let value = inst.attributes.get(name);
@@ -388,7 +491,11 @@ impl Simulation {
 
 /// `cluster` of a CreateService or RunTask request: a name or ARN, `default` when absent.
 pub(crate) fn cluster_name(raw: &Value) -> String {
-    match raw.get("cluster").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    match raw
+        .get("cluster")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         Some(c) => c.rsplit_once("cluster/").map_or(c, |(_, n)| n).to_string(),
         None => "default".to_string(),
     }

@@ -87,12 +87,17 @@ impl Simulation {
             scenario,
         };
         for w in sim.scenario.warnings.clone() {
-            sim.log.push(SimTime::ZERO, EventKind::Scenario, format!("{}: {}", w.path, w.message));
+            sim.log.push(
+                SimTime::ZERO,
+                EventKind::Scenario,
+                format!("{}: {}", w.path, w.message),
+            );
         }
         sim.register_task_definitions();
         for (i, spec) in sim.scenario.instances.iter().enumerate() {
             let at = SimTime(spec.launch_at_ms);
-            sim.queue.push(Reverse((at, i as u64, Timer::RegisterInstance(i))));
+            sim.queue
+                .push(Reverse((at, i as u64, Timer::RegisterInstance(i))));
         }
         sim.sequence = sim.scenario.instances.len() as u64;
         sim.create_services();
@@ -108,11 +113,19 @@ impl Simulation {
             match result {
                 Ok(td) => {
                     let fr = self.revisions.register(td);
-                    self.log.push(SimTime::ZERO, EventKind::TaskDefinition, format!("registered task definition {fr}"));
+                    self.log.push(
+                        SimTime::ZERO,
+                        EventKind::TaskDefinition,
+                        format!("registered task definition {fr}"),
+                    );
                 }
                 Err(errors) => {
                     for e in errors {
-                        self.log.push(SimTime::ZERO, EventKind::TaskDefinition, format!("taskDefinitions[{i}]: {e}"));
+                        self.log.push(
+                            SimTime::ZERO,
+                            EventKind::TaskDefinition,
+                            format!("taskDefinitions[{i}]: {e}"),
+                        );
                     }
                 }
             }
@@ -122,7 +135,8 @@ impl Simulation {
     /// Sets a timer.
     pub(crate) fn schedule(&mut self, at: SimTime, timer: Timer) {
         self.sequence += 1;
-        self.queue.push(Reverse((at.max(self.now), self.sequence, timer)));
+        self.queue
+            .push(Reverse((at.max(self.now), self.sequence, timer)));
     }
 
     /// The current simulated time.
@@ -169,7 +183,9 @@ impl Simulation {
             self.step();
             fired += 1;
             if fired > MAX_TIMERS_PER_ADVANCE {
-                return Err(format!("livelock: more than {MAX_TIMERS_PER_ADVANCE} timers fired before {t}"));
+                return Err(format!(
+                    "livelock: more than {MAX_TIMERS_PER_ADVANCE} timers fired before {t}"
+                ));
             }
         }
         self.now = self.now.max(t);
@@ -192,7 +208,10 @@ impl Simulation {
 
     fn register_instance(&mut self, index: usize) {
         let spec = self.scenario.instances[index].clone();
-        let id = spec.id.clone().unwrap_or_else(|| format!("i-0{}", self.rng_ids.hex(16)));
+        let id = spec
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("i-0{}", self.rng_ids.hex(16)));
         let registered_at = self.scenario.start_epoch_ms + self.now.as_ms() as i64;
         match ContainerInstance::register(&spec, id.clone(), registered_at) {
             Ok(inst) => {
@@ -201,13 +220,19 @@ impl Simulation {
                     inst.instance_type.name, inst.availability_zone, inst.cluster, inst.registered.cpu, inst.registered.memory_mib
                 );
                 self.cluster.add(inst);
-                self.log.push(self.now, EventKind::ContainerInstance, msg).instance(&id);
+                self.log
+                    .push(self.now, EventKind::ContainerInstance, msg)
+                    .instance(&id);
                 for s in 0..self.services.len() {
                     self.schedule(self.now, Timer::ServiceTick(s));
                 }
             }
             Err(e) => {
-                self.log.push(self.now, EventKind::ContainerInstance, format!("containerInstances[{index}]: {e}"));
+                self.log.push(
+                    self.now,
+                    EventKind::ContainerInstance,
+                    format!("containerInstances[{index}]: {e}"),
+                );
             }
         }
     }
@@ -222,18 +247,28 @@ impl Simulation {
         task.arn = format!("{ARN_PREFIX}:task/{}/{}", task.cluster, task.id);
         let index = self.tasks.len();
         self.tasks.push(task);
-        self.schedule(self.now.plus_ms(self.timings.provisioning_ms), Timer::TaskProgress(index));
+        self.schedule(
+            self.now.plus_ms(self.timings.provisioning_ms),
+            Timer::TaskProgress(index),
+        );
         index
     }
 
     fn progress_task(&mut self, index: usize) {
-        let next = match (self.tasks[index].last_status, self.tasks[index].desired_status) {
-            (TaskStatus::Provisioning, TaskStatus::Running) => Some((TaskStatus::Pending, self.timings.pending_ms)),
+        let next = match (
+            self.tasks[index].last_status,
+            self.tasks[index].desired_status,
+        ) {
+            (TaskStatus::Provisioning, TaskStatus::Running) => {
+                Some((TaskStatus::Pending, self.timings.pending_ms))
+            }
             (TaskStatus::Pending, TaskStatus::Running) => Some((TaskStatus::Running, 0)),
             (TaskStatus::Stopping, _) => Some((TaskStatus::Stopped, 0)),
             _ => None,
         };
-        let Some((status, then_ms)) = next else { return };
+        let Some((status, then_ms)) = next else {
+            return;
+        };
         self.set_status(index, status);
         if status == TaskStatus::Pending {
             self.schedule(self.now.plus_ms(then_ms), Timer::TaskProgress(index));
@@ -251,10 +286,14 @@ impl Simulation {
             _ => {}
         }
         let (id, service) = (task.id.clone(), task.service);
-        let instance = self.cluster.instances[task.reservation.slot].ec2_instance_id.clone();
-        let entry = self
-            .log
-            .push(now, EventKind::TaskStateChange, format!("task {id} is {}", status.as_str()));
+        let instance = self.cluster.instances[task.reservation.slot]
+            .ec2_instance_id
+            .clone();
+        let entry = self.log.push(
+            now,
+            EventKind::TaskStateChange,
+            format!("task {id} is {}", status.as_str()),
+        );
         entry.task(&id).instance(&instance);
         if let Some(s) = service {
             entry.service(&self.services[s].name.clone());
@@ -275,7 +314,10 @@ impl Simulation {
         let reservation = task.reservation.clone();
         release(&mut self.cluster, &reservation);
         self.set_status(index, TaskStatus::Stopping);
-        self.schedule(self.now.plus_ms(self.timings.stopping_ms), Timer::TaskProgress(index));
+        self.schedule(
+            self.now.plus_ms(self.timings.stopping_ms),
+            Timer::TaskProgress(index),
+        );
     }
 
     /// The event log so far.

@@ -53,7 +53,12 @@ pub struct Timings {
 
 impl Default for Timings {
     fn default() -> Self {
-        Timings { provisioning_ms: 1_000, pending_ms: 10_000, stopping_ms: 5_000, placement_retry_ms: 60_000 }
+        Timings {
+            provisioning_ms: 1_000,
+            pending_ms: 10_000,
+            stopping_ms: 5_000,
+            placement_retry_ms: 60_000,
+        }
     }
 }
 
@@ -80,6 +85,8 @@ pub struct Task {
     pub desired_status: TaskStatus,
     /// What it holds on its instance.
     pub reservation: Reservation,
+    /// Its containers' names, in task definition order.
+    pub containers: Vec<String>,
     /// When it was created.
     pub created_at: SimTime,
     /// When it reached RUNNING.

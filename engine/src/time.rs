@@ -132,7 +132,12 @@ pub fn parse_iso8601_duration_ms(s: &str) -> Result<u64, String> {
 pub fn format_iso8601_duration(ms: u64) -> String {
     let secs = ms / 1000;
     let frac = ms % 1000;
-    let (d, h, m, s) = (secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60,
+    );
     let mut out = String::from("P");
     if d > 0 {
         out.push_str(&format!("{d}D"));
@@ -173,7 +178,14 @@ mod tests {
 
     #[test]
     fn durations_reject_garbage_with_a_message() {
-        for bad in [json!("2h"), json!("P"), json!("PT"), json!("PT5"), json!("P1M"), json!(-3)] {
+        for bad in [
+            json!("2h"),
+            json!("P"),
+            json!("PT"),
+            json!("PT5"),
+            json!("P1M"),
+            json!(-3),
+        ] {
             assert!(parse_duration_ms(&bad).is_err(), "{bad} should be rejected");
         }
         assert!(parse_duration_ms(&json!(true)).is_err());

@@ -14,7 +14,11 @@ use ecs_engine::placement::{parse_placement, PlacementRequest, TaskNeeds};
 use ecs_engine::{Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
-#[command(name = "ecs-sim", version, about = "Deterministic Amazon ECS simulator (ECS Playground engine)")]
+#[command(
+    name = "ecs-sim",
+    version,
+    about = "Deterministic Amazon ECS simulator (ECS Playground engine)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -91,18 +95,37 @@ fn run(command: Command) -> Result<(), String> {
         Command::Validate { file } => validate(&file),
         Command::Run { scenario, until } => {
             let mut sim = Simulation::new(load(&scenario)?);
-            let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(sim.end());
+            let until = until
+                .as_deref()
+                .map(time_arg)
+                .transpose()?
+                .unwrap_or(sim.end());
             sim.advance_to(until)?;
-            println!("{}", serde_json::to_string_pretty(&sim.describe()).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sim.describe()).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
-        Command::Explain { scenario, service, at, json } => {
+        Command::Explain {
+            scenario,
+            service,
+            at,
+            json,
+        } => {
             let mut sim = Simulation::new(load(&scenario)?);
-            let at = at.as_deref().map(time_arg).transpose()?.unwrap_or(sim.end());
+            let at = at
+                .as_deref()
+                .map(time_arg)
+                .transpose()?
+                .unwrap_or(sim.end());
             sim.advance_to(at)?;
             let explanation = explain_service(&sim, &service)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?
+                );
             } else {
                 print!("{}", explanation.render());
             }
@@ -117,7 +140,10 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
-fn explain_service(sim: &Simulation, name: &str) -> Result<ecs_engine::placement::explain::Explanation, String> {
+fn explain_service(
+    sim: &Simulation,
+    name: &str,
+) -> Result<ecs_engine::placement::explain::Explanation, String> {
     let svc = sim
         .services()
         .iter()
@@ -126,7 +152,8 @@ fn explain_service(sim: &Simulation, name: &str) -> Result<ecs_engine::placement
     // Explaining must not change the run: work on copies.
     let mut cluster = sim.cluster().clone();
     let mut placer = ecs_engine::placement::Placer::default();
-    let mut rng = ecs_engine::rng::SimRng::new(sim.scenario().seed, ecs_engine::rng::Stream::Placement);
+    let mut rng =
+        ecs_engine::rng::SimRng::new(sim.scenario().seed, ecs_engine::rng::Stream::Placement);
     let req = PlacementRequest {
         cluster: &svc.cluster,
         group: &svc.group,
@@ -147,25 +174,44 @@ fn validate(path: &str) -> Result<(), String> {
         let sim = Simulation::new(scenario);
         let mut problems = 0;
         for e in sim.log().entries() {
-            if matches!(e.kind, ecs_engine::event_log::EventKind::Scenario | ecs_engine::event_log::EventKind::TaskDefinition)
-                && !e.message.starts_with("registered task definition")
+            if matches!(
+                e.kind,
+                ecs_engine::event_log::EventKind::Scenario
+                    | ecs_engine::event_log::EventKind::TaskDefinition
+            ) && !e.message.starts_with("registered task definition")
             {
                 println!("{path}: {}", e.message);
                 problems += 1;
             }
         }
-        if problems > 0 && sim.log().entries().iter().any(|e| e.message.contains("ClientException")) {
+        if problems > 0
+            && sim
+                .log()
+                .entries()
+                .iter()
+                .any(|e| e.message.contains("ClientException"))
+        {
             return Err(format!("{path}: the scenario has invalid task definitions"));
         }
-        println!("{path}: valid scenario ({} instances, {} task definitions, {} services)", sim.scenario().instances.len(), sim.scenario().task_definitions.len(), sim.services().len());
+        println!(
+            "{path}: valid scenario ({} instances, {} task definitions, {} services)",
+            sim.scenario().instances.len(),
+            sim.scenario().task_definitions.len(),
+            sim.services().len()
+        );
         return Ok(());
     }
-    let parsed = ecs_engine::task_definition::parse_task_definition(&text).map_err(|e| format!("{path}: {e}"))?;
+    let parsed = ecs_engine::task_definition::parse_task_definition(&text)
+        .map_err(|e| format!("{path}: {e}"))?;
     for w in &parsed.warnings {
         println!("{path}: warning: {}: {}", w.path, w.message);
     }
     let td = ecs_engine::task_definition::validate(&parsed.input).map_err(|errors| {
-        errors.iter().map(|e| format!("{path}: {e}")).collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .map(|e| format!("{path}: {e}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     })?;
     let _ = parse_placement(&serde_json::Value::Null, &td)?;
     let needs = TaskNeeds::of(&td);

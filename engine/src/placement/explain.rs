@@ -110,8 +110,13 @@ impl Rejection {
             Rejection::Memory { .. } => "RESOURCE:MEMORY",
             Rejection::Gpu { .. } => "RESOURCE:GPU",
             Rejection::Eni { .. } => "RESOURCE:ENI",
-            Rejection::PortInUse { protocol: Protocol::Udp, .. } => "RESOURCE:PORTS_UDP",
-            Rejection::PortInUse { .. } | Rejection::TooManyPorts { .. } | Rejection::NoDynamicPort => "RESOURCE:PORTS",
+            Rejection::PortInUse {
+                protocol: Protocol::Udp,
+                ..
+            } => "RESOURCE:PORTS_UDP",
+            Rejection::PortInUse { .. }
+            | Rejection::TooManyPorts { .. }
+            | Rejection::NoDynamicPort => "RESOURCE:PORTS",
             Rejection::MissingAttribute { .. } => "ATTRIBUTE",
             // [unconfirmed] AWS documents no reason code for constraint failures.
             Rejection::DistinctInstance { .. } => "CONSTRAINT:distinctInstance",
@@ -122,18 +127,49 @@ impl Rejection {
     /// One sentence a person can read.
     pub fn describe(&self) -> String {
         match self {
-            Rejection::NotActive { status } => format!("instance is {status}; only ACTIVE instances take new tasks"),
+            Rejection::NotActive { status } => {
+                format!("instance is {status}; only ACTIVE instances take new tasks")
+            }
             Rejection::AgentDisconnected => "the ECS agent is disconnected".to_string(),
-            Rejection::Cpu { requested, available } => format!("insufficient CPU units: the task needs {requested}, {available} available"),
-            Rejection::Memory { requested, available } => format!("insufficient memory: the task needs {requested} MiB, {available} MiB available"),
-            Rejection::Gpu { requested, available } => format!("insufficient GPUs: the task needs {requested}, {available} available"),
-            Rejection::Eni { capacity, in_use } => format!("no free ENI: {in_use} of {capacity} awsvpc task ENIs in use"),
-            Rejection::PortInUse { port, protocol } => format!("host port {port}/{} is already in use", protocol.as_str()),
-            Rejection::TooManyPorts { reserved, requested, max } => format!("too many ports registered: {reserved} reserved + {requested} requested > {max}"),
-            Rejection::NoDynamicPort => "no free port left in the dynamic host port range".to_string(),
+            Rejection::Cpu {
+                requested,
+                available,
+            } => {
+                format!("insufficient CPU units: the task needs {requested}, {available} available")
+            }
+            Rejection::Memory {
+                requested,
+                available,
+            } => format!(
+                "insufficient memory: the task needs {requested} MiB, {available} MiB available"
+            ),
+            Rejection::Gpu {
+                requested,
+                available,
+            } => format!("insufficient GPUs: the task needs {requested}, {available} available"),
+            Rejection::Eni { capacity, in_use } => {
+                format!("no free ENI: {in_use} of {capacity} awsvpc task ENIs in use")
+            }
+            Rejection::PortInUse { port, protocol } => {
+                format!("host port {port}/{} is already in use", protocol.as_str())
+            }
+            Rejection::TooManyPorts {
+                reserved,
+                requested,
+                max,
+            } => format!(
+                "too many ports registered: {reserved} reserved + {requested} requested > {max}"
+            ),
+            Rejection::NoDynamicPort => {
+                "no free port left in the dynamic host port range".to_string()
+            }
             Rejection::MissingAttribute { name } => format!("missing required attribute {name}"),
-            Rejection::DistinctInstance { group } => format!("distinctInstance: a task of group {group} already runs here"),
-            Rejection::MemberOf { expression, reason } => format!("memberOf({expression}) is false: {reason}"),
+            Rejection::DistinctInstance { group } => {
+                format!("distinctInstance: a task of group {group} already runs here")
+            }
+            Rejection::MemberOf { expression, reason } => {
+                format!("memberOf({expression}) is false: {reason}")
+            }
         }
     }
 
@@ -145,11 +181,22 @@ impl Rejection {
             Rejection::NotActive { .. } => (0, 0),
             Rejection::AgentDisconnected => (1, 0),
             Rejection::MissingAttribute { .. } => (2, 0),
-            Rejection::Gpu { requested, available } => (3, i64::from(*available) - i64::from(*requested)),
+            Rejection::Gpu {
+                requested,
+                available,
+            } => (3, i64::from(*available) - i64::from(*requested)),
             Rejection::Eni { .. } => (4, 0),
-            Rejection::Cpu { requested, available } => (5, i64::from(*available) - i64::from(*requested)),
-            Rejection::Memory { requested, available } => (5, i64::from(*available) - i64::from(*requested)),
-            Rejection::PortInUse { .. } | Rejection::TooManyPorts { .. } | Rejection::NoDynamicPort => (6, 0),
+            Rejection::Cpu {
+                requested,
+                available,
+            } => (5, i64::from(*available) - i64::from(*requested)),
+            Rejection::Memory {
+                requested,
+                available,
+            } => (5, i64::from(*available) - i64::from(*requested)),
+            Rejection::PortInUse { .. }
+            | Rejection::TooManyPorts { .. }
+            | Rejection::NoDynamicPort => (6, 0),
             Rejection::MemberOf { .. } => (7, 0),
             Rejection::DistinctInstance { .. } => (8, 0),
         }
@@ -220,17 +267,37 @@ impl Explanation {
         let mut out = format!(
             "task group {}; strategies: {}; constraints: {}\n",
             self.group,
-            if self.strategies.is_empty() { "none".to_string() } else { self.strategies.join(" then ") },
-            if self.constraints.is_empty() { "none".to_string() } else { self.constraints.join(", ") },
+            if self.strategies.is_empty() {
+                "none".to_string()
+            } else {
+                self.strategies.join(" then ")
+            },
+            if self.constraints.is_empty() {
+                "none".to_string()
+            } else {
+                self.constraints.join(", ")
+            },
         );
         for c in &self.candidates {
             let what = match &c.verdict {
                 Verdict::Chosen => "CHOSEN".to_string(),
-                Verdict::LostTieBreak => "tied with the chosen instance; the seeded tie-break picked another".to_string(),
-                Verdict::Outranked { strategy, score, best, .. } => format!("outranked by {strategy}: score {score}, best {best}"),
-                Verdict::Rejected { stage, rejection } => format!("rejected at {stage:?}: {}", rejection.describe()),
+                Verdict::LostTieBreak => {
+                    "tied with the chosen instance; the seeded tie-break picked another".to_string()
+                }
+                Verdict::Outranked {
+                    strategy,
+                    score,
+                    best,
+                    ..
+                } => format!("outranked by {strategy}: score {score}, best {best}"),
+                Verdict::Rejected { stage, rejection } => {
+                    format!("rejected at {stage:?}: {}", rejection.describe())
+                }
             };
-            out.push_str(&format!("  {} ({}): {what}\n", c.instance_id, c.availability_zone));
+            out.push_str(&format!(
+                "  {} ({}): {what}\n",
+                c.instance_id, c.availability_zone
+            ));
         }
         if self.candidates.is_empty() {
             out.push_str("  no container instances in the cluster\n");

@@ -57,7 +57,9 @@ impl Constraint {
             "memberOf" => Expression::parse(expr)
                 .map(Constraint::MemberOf)
                 .map_err(|e| format!("expression: {e}")),
-            _ => Err(format!("type: \"{ty}\" is not one of distinctInstance, memberOf")),
+            _ => Err(format!(
+                "type: \"{ty}\" is not one of distinctInstance, memberOf"
+            )),
         }
     }
 
@@ -72,30 +74,47 @@ impl Constraint {
 
 /// Parses the constraints and strategies of a CreateService or RunTask request, plus the
 /// task definition's own `memberOf` constraints, checking the documented limits.
-pub fn parse_placement(request: &Value, td: &ValidTaskDefinition) -> Result<(Vec<Constraint>, Vec<Strategy>), String> {
+pub fn parse_placement(
+    request: &Value,
+    td: &ValidTaskDefinition,
+) -> Result<(Vec<Constraint>, Vec<Strategy>), String> {
     let mut constraints = Vec::new();
-    for (i, c) in as_list(request.get("placementConstraints")).iter().enumerate() {
-        constraints.push(Constraint::from_aws(c, true).map_err(|m| format!("placementConstraints[{i}].{m}"))?);
+    for (i, c) in as_list(request.get("placementConstraints"))
+        .iter()
+        .enumerate()
+    {
+        constraints.push(
+            Constraint::from_aws(c, true).map_err(|m| format!("placementConstraints[{i}].{m}"))?,
+        );
     }
     for (i, expr) in td.member_of.iter().enumerate() {
-        let e = Expression::parse(expr).map_err(|e| format!("taskDefinition placementConstraints[{i}].expression: {e}"))?;
+        let e = Expression::parse(expr)
+            .map_err(|e| format!("taskDefinition placementConstraints[{i}].expression: {e}"))?;
         constraints.push(Constraint::MemberOf(e));
     }
     if constraints.len() > MAX_CONSTRAINTS {
-        return Err(format!("placementConstraints: {} constraints; at most {MAX_CONSTRAINTS} per task", constraints.len()));
+        return Err(format!(
+            "placementConstraints: {} constraints; at most {MAX_CONSTRAINTS} per task",
+            constraints.len()
+        ));
     }
     let mut strategies = Vec::new();
     for (i, s) in as_list(request.get("placementStrategy")).iter().enumerate() {
         strategies.push(Strategy::from_aws(s).map_err(|m| format!("placementStrategy[{i}].{m}"))?);
     }
     if strategies.len() > MAX_STRATEGIES {
-        return Err(format!("placementStrategy: {} strategies; at most {MAX_STRATEGIES}", strategies.len()));
+        return Err(format!(
+            "placementStrategy: {} strategies; at most {MAX_STRATEGIES}",
+            strategies.len()
+        ));
     }
     Ok((constraints, strategies))
 }
 
 fn as_list(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// What one task needs from an instance, derived once from its task definition.
@@ -226,7 +245,14 @@ impl Placer {
             let result = filter::resources::check_candidate(inst)
                 .and_then(|()| filter::resources::check_resources(inst, req.needs))
                 .and_then(|()| {
-                    filter::constraints::check(cluster, slot, req.constraints, req.group, group_counts[slot], &self.eval_options)
+                    filter::constraints::check(
+                        cluster,
+                        slot,
+                        req.constraints,
+                        req.group,
+                        group_counts[slot],
+                        &self.eval_options,
+                    )
                 });
             match result {
                 Ok(()) => {
@@ -236,11 +262,18 @@ impl Placer {
                     }
                 }
                 Err((stage, rejection)) => {
-                    if closest.as_ref().is_none_or(|(_, c)| rejection.closeness() > c.closeness()) {
+                    if closest
+                        .as_ref()
+                        .is_none_or(|(_, c)| rejection.closeness() > c.closeness())
+                    {
                         closest = Some((slot, rejection.clone()));
                     }
                     if explain {
-                        verdicts.push((slot, Vec::new(), Some(Verdict::Rejected { stage, rejection })));
+                        verdicts.push((
+                            slot,
+                            Vec::new(),
+                            Some(Verdict::Rejected { stage, rejection }),
+                        ));
                     }
                 }
             }
@@ -264,7 +297,12 @@ impl Placer {
                     if let Some(v) = verdicts.iter_mut().find(|v| v.0 == slot) {
                         v.1.push(score);
                         if score > best {
-                            v.2 = Some(Verdict::Outranked { strategy_index: index, strategy: strategy.label(), score, best });
+                            v.2 = Some(Verdict::Outranked {
+                                strategy_index: index,
+                                strategy: strategy.label(),
+                                score,
+                                best,
+                            });
                         }
                     }
                 }
@@ -279,11 +317,19 @@ impl Placer {
         }
 
         // Stage 5: seeded tie-break.
-        let pick = if self.survivors.len() > 1 { rng.below(self.survivors.len() as u64) as usize } else { 0 };
+        let pick = if self.survivors.len() > 1 {
+            rng.below(self.survivors.len() as u64) as usize
+        } else {
+            0
+        };
         let chosen = self.survivors[pick];
         if let Some(r) = report.as_mut() {
             for v in verdicts.iter_mut().filter(|v| v.2.is_none()) {
-                v.2 = Some(if v.0 == chosen { Verdict::Chosen } else { Verdict::LostTieBreak });
+                v.2 = Some(if v.0 == chosen {
+                    Verdict::Chosen
+                } else {
+                    Verdict::LostTieBreak
+                });
             }
             r.chosen = Some(cluster.instances[chosen].ec2_instance_id.clone());
             r.candidates = finish(cluster, verdicts);
@@ -292,15 +338,28 @@ impl Placer {
     }
 
     /// Fills `self.scores` with one score per survivor under `strategy` (lower is better).
-    fn score(&mut self, cluster: &ClusterState, cluster_id: u32, group_counts: &[u32], strategy: &Strategy, rng: &mut SimRng) {
+    fn score(
+        &mut self,
+        cluster: &ClusterState,
+        cluster_id: u32,
+        group_counts: &[u32],
+        strategy: &Strategy,
+        rng: &mut SimRng,
+    ) {
         self.scores.clear();
         match strategy {
             Strategy::Binpack(field) => {
-                let it = self.survivors.iter().map(|&s| strategy::binpack::score(&cluster.instances[s], *field));
+                let it = self
+                    .survivors
+                    .iter()
+                    .map(|&s| strategy::binpack::score(&cluster.instances[s], *field));
                 self.scores.extend(it);
             }
             Strategy::Spread(strategy::SpreadField::InstanceId) => {
-                let it = self.survivors.iter().map(|&s| strategy::spread::instance_score(group_counts, s));
+                let it = self
+                    .survivors
+                    .iter()
+                    .map(|&s| strategy::spread::instance_score(group_counts, s));
                 self.scores.extend(it);
             }
             Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
@@ -308,20 +367,32 @@ impl Placer {
                     self.scores.resize(self.survivors.len(), 0);
                     return;
                 };
-                self.per_value = strategy::spread::counts_per_value(index, group_counts, &cluster.cluster_id_of, cluster_id);
+                self.per_value = strategy::spread::counts_per_value(
+                    index,
+                    group_counts,
+                    &cluster.cluster_id_of,
+                    cluster_id,
+                );
                 let per_value = &self.per_value;
-                let it = self.survivors.iter().map(|&s| strategy::spread::attribute_score(index, per_value, s));
+                let it = self
+                    .survivors
+                    .iter()
+                    .map(|&s| strategy::spread::attribute_score(index, per_value, s));
                 self.scores.extend(it);
             }
             Strategy::Random => {
                 let winner = strategy::random::pick(self.survivors.len(), rng);
-                self.scores.extend((0..self.survivors.len()).map(|i| i64::from(i != winner)));
+                self.scores
+                    .extend((0..self.survivors.len()).map(|i| i64::from(i != winner)));
             }
         }
     }
 }
 
-fn finish(cluster: &ClusterState, verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)>) -> Vec<CandidateReport> {
+fn finish(
+    cluster: &ClusterState,
+    verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)>,
+) -> Vec<CandidateReport> {
     verdicts
         .into_iter()
         .map(|(slot, scores, verdict)| {

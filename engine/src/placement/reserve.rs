@@ -51,7 +51,13 @@ pub struct Reservation {
 }
 
 /// Charges `needs` to the instance and binds host ports.
-pub fn reserve(cluster: &mut ClusterState, slot: InstanceSlot, group_id: usize, needs: &TaskNeeds, rng: &mut SimRng) -> Reservation {
+pub fn reserve(
+    cluster: &mut ClusterState,
+    slot: InstanceSlot,
+    group_id: usize,
+    needs: &TaskNeeds,
+    rng: &mut SimRng,
+) -> Reservation {
     cluster.count_group_task(group_id, slot, true);
     let inst = &mut cluster.instances[slot];
     inst.remaining.cpu = inst.remaining.cpu.saturating_sub(needs.cpu);
@@ -86,7 +92,16 @@ pub fn reserve(cluster: &mut ClusterState, slot: InstanceSlot, group_id: usize, 
             bind_ip: "0.0.0.0",
         });
     }
-    Reservation { slot, group_id, cpu: needs.cpu, memory_mib: needs.memory_mib, gpus: needs.gpus, eni: needs.eni, bindings, dynamic }
+    Reservation {
+        slot,
+        group_id,
+        cpu: needs.cpu,
+        memory_mib: needs.memory_mib,
+        gpus: needs.gpus,
+        eni: needs.eni,
+        bindings,
+        dynamic,
+    }
 }
 
 /// Gives a stopped task's resources back.
@@ -94,7 +109,8 @@ pub fn release(cluster: &mut ClusterState, r: &Reservation) {
     cluster.count_group_task(r.group_id, r.slot, false);
     let inst = &mut cluster.instances[r.slot];
     inst.remaining.cpu = (inst.remaining.cpu + r.cpu).min(inst.registered.cpu);
-    inst.remaining.memory_mib = (inst.remaining.memory_mib + r.memory_mib).min(inst.registered.memory_mib);
+    inst.remaining.memory_mib =
+        (inst.remaining.memory_mib + r.memory_mib).min(inst.registered.memory_mib);
     inst.remaining.gpus = (inst.remaining.gpus + r.gpus).min(inst.registered.gpus);
     if r.eni {
         inst.enis_in_use = inst.enis_in_use.saturating_sub(1);

@@ -83,40 +83,80 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
         let base = format!("containerInstances[{i}]");
         let raw: RawSpec = serde_path_to_error::deserialize(item.clone()).map_err(|e| {
             let p = e.path().to_string();
-            ScenarioError::at(format!("{base}.{p}").trim_end_matches(".."), e.into_inner().to_string())
+            ScenarioError::at(
+                format!("{base}.{p}").trim_end_matches(".."),
+                e.into_inner().to_string(),
+            )
         })?;
         let instance_type = instance_types::lookup(&raw.instance_type).ok_or_else(|| {
             ScenarioError::at(
                 format!("{base}.instanceType"),
-                format!("unknown instance type \"{}\"; the catalogue has {} types such as m5.large", raw.instance_type, instance_types::CATALOGUE.len()),
+                format!(
+                    "unknown instance type \"{}\"; the catalogue has {} types such as m5.large",
+                    raw.instance_type,
+                    instance_types::CATALOGUE.len()
+                ),
             )
         })?;
         if raw.availability_zone.trim().is_empty() {
-            return Err(ScenarioError::at(format!("{base}.availabilityZone"), "must name an Availability Zone such as us-east-1a"));
+            return Err(ScenarioError::at(
+                format!("{base}.availabilityZone"),
+                "must name an Availability Zone such as us-east-1a",
+            ));
         }
         let launch_at_ms = match &raw.launch_at {
             None => 0,
-            Some(v) => parse_duration_ms(v).map_err(|m| ScenarioError::at(format!("{base}.launchAt"), m))?,
+            Some(v) => parse_duration_ms(v)
+                .map_err(|m| ScenarioError::at(format!("{base}.launchAt"), m))?,
         };
         let attributes = raw
             .attributes
             .iter()
-            .map(|(k, v)| Ok((k.clone(), scalar(v).ok_or_else(|| ScenarioError::at(format!("{base}.attributes.{k}"), "must be a string"))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    scalar(v).ok_or_else(|| {
+                        ScenarioError::at(format!("{base}.attributes.{k}"), "must be a string")
+                    })?,
+                ))
+            })
             .collect::<Result<BTreeMap<_, _>, ScenarioError>>()?;
         let ecs_config = raw
             .ecs_config
             .iter()
-            .map(|(k, v)| Ok((k.clone(), scalar(v).ok_or_else(|| ScenarioError::at(format!("{base}.ecsConfig.{k}"), "must be a string or a number"))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    scalar(v).ok_or_else(|| {
+                        ScenarioError::at(
+                            format!("{base}.ecsConfig.{k}"),
+                            "must be a string or a number",
+                        )
+                    })?,
+                ))
+            })
             .collect::<Result<BTreeMap<_, _>, ScenarioError>>()?;
         let count = raw.count.unwrap_or(1);
         if count == 0 {
-            return Err(ScenarioError::at(format!("{base}.count"), "must be at least 1"));
+            return Err(ScenarioError::at(
+                format!("{base}.count"),
+                "must be at least 1",
+            ));
         }
         if out.len() + count as usize > limits::MAX_INSTANCES {
-            return Err(ScenarioError::at(format!("{base}.count"), format!("more than {} container instances in all", limits::MAX_INSTANCES)));
+            return Err(ScenarioError::at(
+                format!("{base}.count"),
+                format!(
+                    "more than {} container instances in all",
+                    limits::MAX_INSTANCES
+                ),
+            ));
         }
         if count > 1 && raw.id.is_some() {
-            return Err(ScenarioError::at(format!("{base}.id"), "an id names one instance; remove it or set count to 1"));
+            return Err(ScenarioError::at(
+                format!("{base}.id"),
+                "an id names one instance; remove it or set count to 1",
+            ));
         }
         for _ in 0..count {
             out.push(InstanceSpec {
@@ -128,7 +168,10 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 ecs_config: ecs_config.clone(),
                 launch_at_ms,
                 awsvpc_trunking: raw.awsvpc_trunking,
-                agent_version: raw.agent_version.clone().unwrap_or_else(|| DEFAULT_AGENT_VERSION.to_string()),
+                agent_version: raw
+                    .agent_version
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_AGENT_VERSION.to_string()),
                 agent_connected: raw.agent_connected.unwrap_or(true),
             });
         }

@@ -232,15 +232,26 @@ impl Scenario {
             Some(v) => parse_duration_ms(v).map_err(|m| ScenarioError::at("duration", m))?,
         };
         if duration_ms == 0 || duration_ms > MAX_DURATION_MS {
-            return Err(ScenarioError::at("duration", "must be more than 0 and at most 366 days"));
+            return Err(ScenarioError::at(
+                "duration",
+                "must be more than 0 and at most 366 days",
+            ));
         }
         let start_epoch_ms = match &doc.start_time {
             None => DEFAULT_START_EPOCH_MS,
-            Some(s) => crate::calendar::parse_utc_timestamp_ms(s)
-                .ok_or_else(|| ScenarioError::at("startTime", format!("\"{s}\" is not a UTC time such as \"2025-01-01T00:00:00Z\"")))?,
+            Some(s) => crate::calendar::parse_utc_timestamp_ms(s).ok_or_else(|| {
+                ScenarioError::at(
+                    "startTime",
+                    format!("\"{s}\" is not a UTC time such as \"2025-01-01T00:00:00Z\""),
+                )
+            })?,
         };
 
-        check_len("taskDefinitions", doc.task_definitions.len(), limits::MAX_TASK_DEFINITIONS)?;
+        check_len(
+            "taskDefinitions",
+            doc.task_definitions.len(),
+            limits::MAX_TASK_DEFINITIONS,
+        )?;
         check_len("services", doc.services.len(), limits::MAX_SERVICES)?;
         check_len("runTasks", doc.run_tasks.len(), limits::MAX_RUN_TASKS)?;
         let instances = instances::expand(&doc.container_instances)?;
@@ -290,7 +301,10 @@ impl Scenario {
 
 fn check_len(path: &str, len: usize, max: usize) -> Result<(), ScenarioError> {
     if len > max {
-        return Err(ScenarioError::at(path, format!("{len} entries; the limit is {max}")));
+        return Err(ScenarioError::at(
+            path,
+            format!("{len} entries; the limit is {max}"),
+        ));
     }
     Ok(())
 }

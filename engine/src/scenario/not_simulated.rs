@@ -42,9 +42,16 @@ pub(super) fn run_tasks(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     warn_unsimulated("runTasks", items, RUN_TASK_SIMULATED, out);
 }
 
-fn warn_unsimulated(section: &str, items: &[Value], simulated: &[&str], out: &mut Vec<ScenarioWarning>) {
+fn warn_unsimulated(
+    section: &str,
+    items: &[Value],
+    simulated: &[&str],
+    out: &mut Vec<ScenarioWarning>,
+) {
     for (i, item) in items.iter().enumerate() {
-        let Some(obj) = item.as_object() else { continue };
+        let Some(obj) = item.as_object() else {
+            continue;
+        };
         let skipped: Vec<&str> = obj
             .iter()
             .filter(|(k, v)| !simulated.contains(&k.as_str()) && !is_empty(v))

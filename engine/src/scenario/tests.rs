@@ -29,10 +29,17 @@ fn bad_fields_are_named_by_path() {
 fn unsimulated_fields_are_kept_and_reported() {
     let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "loadBalancers": [{"targetGroupArn": "arn:x", "containerPort": 80}]}], "targetGroups": [{"Name": "tg"}]}"#;
     let s = Scenario::from_json(text).unwrap();
-    assert!(s.warnings.iter().any(|w| w.path == "services[0]" && w.message.contains("loadBalancers")));
+    assert!(s
+        .warnings
+        .iter()
+        .any(|w| w.path == "services[0]" && w.message.contains("loadBalancers")));
     assert!(s.warnings.iter().any(|w| w.path == "targetGroups"));
     let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
-    assert_eq!(round, serde_json::from_str::<serde_json::Value>(text).unwrap(), "a round trip preserves every field");
+    assert_eq!(
+        round,
+        serde_json::from_str::<serde_json::Value>(text).unwrap(),
+        "a round trip preserves every field"
+    );
 }
 
 #[test]

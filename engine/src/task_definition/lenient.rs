@@ -3,21 +3,47 @@
 
 use serde_json::Value;
 
-use super::known_members::{READ_ONLY, SHAPES};
+use super::known_members::{Member, READ_ONLY, SHAPES};
 use super::units::{parse_task_cpu, parse_task_memory};
 use super::{FieldWarning, TaskDefinitionError};
 
 /// Optional enum or ARN members where `""` means absent.
-const EMPTY_MEANS_ABSENT: &[&str] = &["networkMode", "pidMode", "ipcMode", "appProtocol", "taskRoleArn", "executionRoleArn", "cpu", "memory", "protocol"];
+const EMPTY_MEANS_ABSENT: &[&str] = &[
+    "networkMode",
+    "pidMode",
+    "ipcMode",
+    "appProtocol",
+    "taskRoleArn",
+    "executionRoleArn",
+    "cpu",
+    "memory",
+    "protocol",
+];
 
 /// Integer members that real files write as strings.
 const INTEGER_MEMBERS: &[&str] = &[
-    "containerPort", "hostPort", "cpu", "memory", "memoryReservation", "stopTimeout", "startTimeout",
-    "interval", "timeout", "retries", "startPeriod", "sizeInGiB", "softLimit", "hardLimit", "size",
+    "containerPort",
+    "hostPort",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "stopTimeout",
+    "startTimeout",
+    "interval",
+    "timeout",
+    "retries",
+    "startPeriod",
+    "sizeInGiB",
+    "softLimit",
+    "hardLimit",
+    "size",
 ];
 
 /// Returns the request object with leniencies applied, or a refusal naming the field.
-pub fn normalise(value: &Value, warnings: &mut Vec<FieldWarning>) -> Result<Value, TaskDefinitionError> {
+pub fn normalise(
+    value: &Value,
+    warnings: &mut Vec<FieldWarning>,
+) -> Result<Value, TaskDefinitionError> {
     let mut obj = match value {
         Value::Object(o) => o.clone(),
         Value::Array(_) => {
@@ -34,7 +60,10 @@ pub fn normalise(value: &Value, warnings: &mut Vec<FieldWarning>) -> Result<Valu
         if let Some(tags) = obj.get("tags").filter(|t| !t.is_null()) {
             inner.entry("tags").or_insert_with(|| tags.clone());
         }
-        warnings.push(FieldWarning { path: "taskDefinition".into(), message: "describe-task-definition output: the wrapper was unwrapped".into() });
+        warnings.push(FieldWarning {
+            path: "taskDefinition".into(),
+            message: "describe-task-definition output: the wrapper was unwrapped".into(),
+        });
         obj = inner;
     }
     let mut ignored = Vec::new();
@@ -44,11 +73,25 @@ pub fn normalise(value: &Value, warnings: &mut Vec<FieldWarning>) -> Result<Valu
         }
     }
     if !ignored.is_empty() {
-        warnings.push(FieldWarning { path: String::new(), message: format!("read-only keys of describe output ignored: {}", ignored.join(", ")) });
+        warnings.push(FieldWarning {
+            path: String::new(),
+            message: format!(
+                "read-only keys of describe output ignored: {}",
+                ignored.join(", ")
+            ),
+        });
     }
     for (key, parse, what) in [
-        ("cpu", parse_task_cpu as fn(&str) -> Option<u32>, "a number of CPU units such as \"1024\" or a vCPU value such as \"1 vCPU\""),
-        ("memory", parse_task_memory, "a number of MiB such as \"2048\" or a GB value such as \"2 GB\""),
+        (
+            "cpu",
+            parse_task_cpu as fn(&str) -> Option<u32>,
+            "a number of CPU units such as \"1024\" or a vCPU value such as \"1 vCPU\"",
+        ),
+        (
+            "memory",
+            parse_task_memory,
+            "a number of MiB such as \"2048\" or a GB value such as \"2 GB\"",
+        ),
     ] {
         match obj.get(key) {
             Some(Value::Number(n)) => {
@@ -66,26 +109,54 @@ pub fn normalise(value: &Value, warnings: &mut Vec<FieldWarning>) -> Result<Valu
     }
     let mut nulls = 0usize;
     let mut out = Value::Object(obj);
-    walk(&mut out, "RegisterTaskDefinitionRequest", "", warnings, &mut nulls);
+    walk(
+        &mut out,
+        "RegisterTaskDefinitionRequest",
+        "",
+        warnings,
+        &mut nulls,
+    );
     if nulls > 0 {
-        warnings.push(FieldWarning { path: String::new(), message: format!("{nulls} null members treated as absent") });
+        warnings.push(FieldWarning {
+            path: String::new(),
+            message: format!("{nulls} null members treated as absent"),
+        });
     }
     Ok(out)
 }
 
-fn shape_members(shape: &str) -> Option<&'static [(&'static str, Option<&'static str>)]> {
-    SHAPES.iter().find(|(name, _)| *name == shape).map(|(_, m)| *m)
+fn shape_members(shape: &str) -> Option<&'static [Member]> {
+    SHAPES
+        .iter()
+        .find(|(name, _)| *name == shape)
+        .map(|(_, m)| *m)
 }
 
-fn walk(value: &mut Value, shape: &str, path: &str, warnings: &mut Vec<FieldWarning>, nulls: &mut usize) {
-    let Some(members) = shape_members(shape) else { return };
+fn walk(
+    value: &mut Value,
+    shape: &str,
+    path: &str,
+    warnings: &mut Vec<FieldWarning>,
+    nulls: &mut usize,
+) {
+    let Some(members) = shape_members(shape) else {
+        return;
+    };
     let Value::Object(obj) = value else { return };
     let keys: Vec<String> = obj.keys().cloned().collect();
     for key in keys {
-        let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
         let Some((_, nested)) = members.iter().find(|(m, _)| *m == key) else {
             if key != "tags" || shape != "RegisterTaskDefinitionRequest" {
-                warnings.push(FieldWarning { path: here, message: "unknown member, ignored (not in the RegisterTaskDefinition API)".into() });
+                warnings.push(FieldWarning {
+                    path: here,
+                    message: "unknown member, ignored (not in the RegisterTaskDefinition API)"
+                        .into(),
+                });
                 obj.remove(&key);
             }
             continue;
@@ -106,7 +177,10 @@ fn walk(value: &mut Value, shape: &str, path: &str, warnings: &mut Vec<FieldWarn
         }
         if INTEGER_MEMBERS.contains(&key.as_str()) && shape != "RegisterTaskDefinitionRequest" {
             if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<u64>().ok()) {
-                warnings.push(FieldWarning { path: here.clone(), message: "number written as a string, accepted".into() });
+                warnings.push(FieldWarning {
+                    path: here.clone(),
+                    message: "number written as a string, accepted".into(),
+                });
                 *v = Value::from(n);
             }
         }

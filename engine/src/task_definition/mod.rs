@@ -170,7 +170,12 @@ pub struct TaskDefinitionError {
 
 impl TaskDefinitionError {
     pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
-        TaskDefinitionError { path: path.into(), message: message.into(), line: None, column: None }
+        TaskDefinitionError {
+            path: path.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
     }
 }
 
@@ -210,11 +215,16 @@ pub fn parse_task_definition(json: &str) -> Result<ParsedTaskDefinition, TaskDef
 }
 
 /// Parses an already-decoded JSON value.
-pub fn parse_task_definition_value(value: &serde_json::Value) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
+pub fn parse_task_definition_value(
+    value: &serde_json::Value,
+) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
     let mut warnings = Vec::new();
     let normalised = lenient::normalise(value, &mut warnings)?;
     let input: TaskDefinitionInput = serde_path_to_error::deserialize(normalised).map_err(|e| {
-        TaskDefinitionError::at(e.path().to_string(), format!("ClientException: {}", e.into_inner()))
+        TaskDefinitionError::at(
+            e.path().to_string(),
+            format!("ClientException: {}", e.into_inner()),
+        )
     })?;
     Ok(ParsedTaskDefinition { input, warnings })
 }

@@ -15,16 +15,30 @@ fn fargate(cpu: &str, memory: &str) -> serde_json::Value {
 #[test]
 fn g1_fargate_sizes() {
     for (cpu, mem, ok) in [
-        ("256", "2048", true), ("256", "3072", false), ("2048", "3072", false), ("4096", "30720", true),
-        ("4096", "31744", false), ("8192", "20480", true), ("8192", "18432", false),
+        ("256", "2048", true),
+        ("256", "3072", false),
+        ("2048", "3072", false),
+        ("4096", "30720", true),
+        ("4096", "31744", false),
+        ("8192", "20480", true),
+        ("8192", "18432", false),
     ] {
-        assert_eq!(valid(fargate(cpu, mem)).is_ok(), ok, "cpu {cpu} memory {mem}");
+        assert_eq!(
+            valid(fargate(cpu, mem)).is_ok(),
+            ok,
+            "cpu {cpu} memory {mem}"
+        );
     }
     let td = valid(fargate("1 vCPU", "2 GB")).unwrap();
-    assert_eq!((td.task_cpu_units, td.task_memory_mib), (Some(1024), Some(2048)));
+    assert_eq!(
+        (td.task_cpu_units, td.task_memory_mib),
+        (Some(1024), Some(2048))
+    );
     let err = valid(fargate("256", "3072")).unwrap_err();
     assert_eq!(err[0].path, "memory");
-    assert!(err[0].message.contains("No Fargate configuration exists for given values: 256 CPU, 3072 memory"));
+    assert!(err[0]
+        .message
+        .contains("No Fargate configuration exists for given values: 256 CPU, 3072 memory"));
 }
 
 #[test]
@@ -34,7 +48,12 @@ fn g2_memory_declaration_on_ec2() {
     assert_eq!(e[0].path, "containerDefinitions[0].memory");
     let inverted = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 256, "memoryReservation": 512}]});
     let e = valid(inverted).unwrap_err();
-    assert!(e[0].message.contains("must be greater than 'memoryReservation'"), "{}", e[0]);
+    assert!(
+        e[0].message
+            .contains("must be greater than 'memoryReservation'"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
@@ -48,7 +67,10 @@ fn g3_soft_reservation_counts_memory_reservation() {
 #[test]
 fn rule_1_12_network_and_port_rules() {
     let awsvpc = json!({"family": "f", "networkMode": "awsvpc", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 5601, "hostPort": 80}]}]});
-    assert_eq!(valid(awsvpc).unwrap_err()[0].path, "containerDefinitions[0].portMappings[0].hostPort");
+    assert_eq!(
+        valid(awsvpc).unwrap_err()[0].path,
+        "containerDefinitions[0].portMappings[0].hostPort"
+    );
     let none = json!({"family": "f", "networkMode": "none", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 80}]}]});
     assert!(valid(none).is_err());
     let both = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "portMappings": [{"containerPort": 53, "protocol": "tcp"}, {"containerPort": 53, "protocol": "udp"}]}]});
@@ -57,7 +79,9 @@ fn rule_1_12_network_and_port_rules() {
     assert!(valid(no_essential).is_err());
     let fargate_bridge = json!({"family": "f", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "a", "image": "x"}]});
     assert_eq!(valid(fargate_bridge).unwrap_err()[0].path, "networkMode");
-    let eleven: Vec<_> = (0..11).map(|i| json!({"name": format!("c{i}"), "image": "x", "memory": 64})).collect();
+    let eleven: Vec<_> = (0..11)
+        .map(|i| json!({"name": format!("c{i}"), "image": "x", "memory": 64}))
+        .collect();
     assert!(valid(json!({"family": "f", "containerDefinitions": eleven})).is_err());
     let complete_on_essential = json!({"family": "f", "containerDefinitions": [
         {"name": "a", "image": "x", "memory": 64, "dependsOn": [{"containerName": "b", "condition": "SUCCESS"}]},
@@ -71,7 +95,14 @@ fn ports_dynamic_and_static_in_bridge_mode() {
     let td = valid(json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64,
         "portMappings": [{"containerPort": 80}, {"containerPort": 81, "hostPort": 0}, {"containerPort": 82, "hostPort": 8082, "protocol": "udp"}]}]})).unwrap();
     let hosts: Vec<_> = td.ports.iter().map(|p| (p.host_port, p.protocol)).collect();
-    assert_eq!(hosts, vec![(None, Protocol::Tcp), (None, Protocol::Tcp), (Some(8082), Protocol::Udp)]);
+    assert_eq!(
+        hosts,
+        vec![
+            (None, Protocol::Tcp),
+            (None, Protocol::Tcp),
+            (Some(8082), Protocol::Udp)
+        ]
+    );
 }
 
 #[test]
@@ -80,9 +111,15 @@ fn lenient_forms_are_accepted_and_reported() {
         "requiresCompatibilities": [], "cpu": 512, "memory": ".5 gb",
         "containerDefinitions": [{"name": "a", "image": "x", "portMappings": [{"containerPort": "3000"}], "links": null}]}, "tags": []});
     let parsed = parse_task_definition_value(&v).unwrap();
-    assert!(parsed.warnings.iter().any(|w| w.message.contains("read-only")));
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("read-only")));
     let td = validate(&parsed.input).unwrap();
-    assert_eq!((td.cpu_units, td.memory_mib, td.ports[0].container_port), (512, 512, 3000));
+    assert_eq!(
+        (td.cpu_units, td.memory_mib, td.ports[0].container_port),
+        (512, 512, 3000)
+    );
 }
 
 #[test]
@@ -101,7 +138,8 @@ fn placeholders_in_enum_or_size_positions_name_the_field() {
 /// and every file's outcome matches what AWS would do after our documented leniencies.
 #[test]
 fn corpus_task_definitions_load_or_fail_naming_the_field() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/task-definitions");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/task-definitions");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("corpus not present at {}; skipped", dir.display());
         return;
@@ -135,18 +173,30 @@ fn corpus_task_definitions_load_or_fail_naming_the_field() {
     for path in names {
         let file = path.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let outcome = parse_task_definition(&text).map_err(|e| vec![e]).and_then(|p| validate(&p.input));
+        let outcome = parse_task_definition(&text)
+            .map_err(|e| vec![e])
+            .and_then(|p| validate(&p.input));
         match (&outcome, refused.iter().find(|(f, _)| *f == file)) {
             (Ok(_), None) => ok += 1,
             (Err(errors), Some((_, field))) => {
                 rejected += 1;
-                assert!(errors.iter().any(|e| e.path.contains(field)), "{file}: expected an error naming {field}, got {errors:?}");
+                assert!(
+                    errors.iter().any(|e| e.path.contains(field)),
+                    "{file}: expected an error naming {field}, got {errors:?}"
+                );
             }
             (Ok(_), Some(_)) => panic!("{file}: AWS refuses this file, we accepted it"),
             (Err(errors), None) => panic!("{file}: should load, was refused: {errors:?}"),
         }
-        println!("{file}: {}", if outcome.is_ok() { "OK" } else { "REJECTED" });
+        println!(
+            "{file}: {}",
+            if outcome.is_ok() { "OK" } else { "REJECTED" }
+        );
     }
     println!("corpus: {ok} OK, {rejected} rejected");
-    assert_eq!((ok, rejected), (52, 15), "every corpus file has its expected outcome");
+    assert_eq!(
+        (ok, rejected),
+        (52, 15),
+        "every corpus file has its expected outcome"
+    );
 }

@@ -23,7 +23,9 @@ fn parse_with_unit(s: &str, units: &[&str], scale: f64) -> Option<u32> {
 
 /// Whether (`cpu` units, `memory` MiB) is a legal Fargate size (1.4, G1).
 pub fn fargate_pair_is_valid(cpu: u32, memory: u32) -> bool {
-    let steps = |from: u32, to: u32, step: u32| memory >= from && memory <= to && (memory - from) % step == 0;
+    let steps = |from: u32, to: u32, step: u32| {
+        memory >= from && memory <= to && (memory - from).is_multiple_of(step)
+    };
     match cpu {
         256 => matches!(memory, 512 | 1024 | 2048),
         512 => matches!(memory, 1024 | 2048 | 3072 | 4096),

@@ -4,19 +4,31 @@
 
 use super::model::{ContainerDefinition, TaskDefinitionInput};
 use super::units::{fargate_pair_is_valid, parse_task_cpu, parse_task_memory};
-use super::{Compatibility, ContainerSummary, NetworkMode, PortRequest, Protocol, TaskDefinitionError, ValidTaskDefinition};
+use super::{
+    Compatibility, ContainerSummary, NetworkMode, PortRequest, Protocol, TaskDefinitionError,
+    ValidTaskDefinition,
+};
 
 /// Containers per task definition (4.9).
 pub const MAX_CONTAINERS: usize = 10;
 
 fn name_ok(s: &str) -> bool {
-    (1..=255).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    (1..=255).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Validates a parsed task definition as RegisterTaskDefinition does.
-pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<TaskDefinitionError>> {
+pub fn validate(
+    input: &TaskDefinitionInput,
+) -> Result<ValidTaskDefinition, Vec<TaskDefinitionError>> {
     let mut errors = Vec::new();
-    let mut err = |path: String, msg: String| errors.push(TaskDefinitionError::at(path, format!("ClientException: {msg}")));
+    let mut err = |path: String, msg: String| {
+        errors.push(TaskDefinitionError::at(
+            path,
+            format!("ClientException: {msg}"),
+        ))
+    };
 
     // Rule 1: family.
     let family = input.family.clone().unwrap_or_default();
@@ -31,7 +43,12 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
         Some("awsvpc") => NetworkMode::Awsvpc,
         Some("none") => NetworkMode::None,
         Some(other) => {
-            err("networkMode".into(), format!("Invalid networkMode \"{other}\"; valid values are bridge, host, awsvpc, none."));
+            err(
+                "networkMode".into(),
+                format!(
+                    "Invalid networkMode \"{other}\"; valid values are bridge, host, awsvpc, none."
+                ),
+            );
             NetworkMode::Bridge
         }
     };
@@ -46,44 +63,88 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
         }
     }
     for (field, v) in [("pidMode", &input.pid_mode), ("ipcMode", &input.ipc_mode)] {
-        let allowed: &[&str] = if field == "pidMode" { &["host", "task"] } else { &["host", "task", "none"] };
+        let allowed: &[&str] = if field == "pidMode" {
+            &["host", "task"]
+        } else {
+            &["host", "task", "none"]
+        };
         if let Some(v) = v.as_deref().filter(|v| !allowed.contains(v)) {
-            err(field.into(), format!("Invalid {field} \"{v}\"; valid values are {}.", allowed.join(", ")));
+            err(
+                field.into(),
+                format!(
+                    "Invalid {field} \"{v}\"; valid values are {}.",
+                    allowed.join(", ")
+                ),
+            );
         }
     }
     let task_cpu = input.cpu.as_deref().and_then(parse_task_cpu);
     let task_memory = input.memory.as_deref().and_then(parse_task_memory);
     let fargate = compatibilities.contains(&Compatibility::Fargate);
-    let os_family = input.runtime_platform.as_ref().and_then(|r| r.operating_system_family.clone()).unwrap_or_else(|| "LINUX".into());
-    let cpu_architecture = input.runtime_platform.as_ref().and_then(|r| r.cpu_architecture.clone()).unwrap_or_else(|| "X86_64".into());
+    let os_family = input
+        .runtime_platform
+        .as_ref()
+        .and_then(|r| r.operating_system_family.clone())
+        .unwrap_or_else(|| "LINUX".into());
+    let cpu_architecture = input
+        .runtime_platform
+        .as_ref()
+        .and_then(|r| r.cpu_architecture.clone())
+        .unwrap_or_else(|| "X86_64".into());
     // Rules 2 and 3: Fargate.
     if fargate {
         match (task_cpu, task_memory) {
-            (Some(c), Some(m)) if !fargate_pair_is_valid(c, m) => {
-                err("memory".into(), format!("No Fargate configuration exists for given values: {c} CPU, {m} memory."))
-            }
-            (Some(c), Some(_)) if os_family.starts_with("WINDOWS") && c < 1024 => {
-                err("cpu".into(), "Windows on Fargate needs at least 1 vCPU (1024 CPU units).".into())
-            }
-            (None, _) => err("cpu".into(), "Fargate requires task definition to have a task-level cpu value.".into()),
-            (_, None) => err("memory".into(), "Fargate requires task definition to have a task-level memory value.".into()),
+            (Some(c), Some(m)) if !fargate_pair_is_valid(c, m) => err(
+                "memory".into(),
+                format!("No Fargate configuration exists for given values: {c} CPU, {m} memory."),
+            ),
+            (Some(c), Some(_)) if os_family.starts_with("WINDOWS") && c < 1024 => err(
+                "cpu".into(),
+                "Windows on Fargate needs at least 1 vCPU (1024 CPU units).".into(),
+            ),
+            (None, _) => err(
+                "cpu".into(),
+                "Fargate requires task definition to have a task-level cpu value.".into(),
+            ),
+            (_, None) => err(
+                "memory".into(),
+                "Fargate requires task definition to have a task-level memory value.".into(),
+            ),
             _ => {}
         }
         if network_mode != NetworkMode::Awsvpc {
-            err("networkMode".into(), "Fargate only supports network mode 'awsvpc'.".into());
+            err(
+                "networkMode".into(),
+                "Fargate only supports network mode 'awsvpc'.".into(),
+            );
         }
     } else if let Some(c) = task_cpu.filter(|c| !(128..=196_608).contains(c)) {
-        err("cpu".into(), format!("Task cpu {c} is outside the range 128 to 196608 CPU units."));
+        err(
+            "cpu".into(),
+            format!("Task cpu {c} is outside the range 128 to 196608 CPU units."),
+        );
     }
     // Rule 10: container count.
     let containers = &input.container_definitions;
     if containers.is_empty() {
-        err("containerDefinitions".into(), "Container list cannot be empty.".into());
+        err(
+            "containerDefinitions".into(),
+            "Container list cannot be empty.".into(),
+        );
     }
     if containers.len() > MAX_CONTAINERS {
-        err("containerDefinitions".into(), format!("Too many containers: {} (at most {MAX_CONTAINERS}).", containers.len()));
+        err(
+            "containerDefinitions".into(),
+            format!(
+                "Too many containers: {} (at most {MAX_CONTAINERS}).",
+                containers.len()
+            ),
+        );
     }
-    let names: Vec<&str> = containers.iter().filter_map(|c| c.name.as_deref()).collect();
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c.name.as_deref())
+        .collect();
     let mut ports = Vec::new();
     let mut gpus = 0u32;
     let mut summaries = Vec::new();
@@ -101,7 +162,8 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
             err(at("image"), "Container image is required.".into());
         }
         // Rule 4 and 5: memory.
-        if task_memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() && !fargate {
+        if task_memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() && !fargate
+        {
             err(at("memory"), format!("Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."));
         }
         if let (Some(hard), Some(soft)) = (c.memory, c.memory_reservation) {
@@ -114,16 +176,25 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
         }
         check_ports(c, i, network_mode, &mut err, &mut ports);
         if !c.links.is_empty() && network_mode != NetworkMode::Bridge {
-            err(at("links"), "Links are only supported in the bridge network mode.".into());
+            err(
+                at("links"),
+                "Links are only supported in the bridge network mode.".into(),
+            );
         }
         for (l, link) in c.links.iter().enumerate() {
             let target = link.split(':').next().unwrap_or("");
             if !names.contains(&target) {
-                err(format!("containerDefinitions[{i}].links[{l}]"), format!("Link \"{link}\" names a container that does not exist."));
+                err(
+                    format!("containerDefinitions[{i}].links[{l}]"),
+                    format!("Link \"{link}\" names a container that does not exist."),
+                );
             }
         }
         if c.hostname.is_some() && network_mode == NetworkMode::Awsvpc {
-            err(at("hostname"), "The hostname parameter is not supported in the awsvpc network mode.".into());
+            err(
+                at("hostname"),
+                "The hostname parameter is not supported in the awsvpc network mode.".into(),
+            );
         }
         // Rule 9: dependsOn.
         for (d, dep) in c.depends_on.iter().enumerate() {
@@ -131,26 +202,51 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
             if !["START", "COMPLETE", "SUCCESS", "HEALTHY"].contains(&cond) {
                 err(format!("containerDefinitions[{i}].dependsOn[{d}].condition"), format!("Invalid condition \"{cond}\"; valid values are START, COMPLETE, SUCCESS, HEALTHY."));
             }
-            if dep.container_name.as_deref().is_none_or(|n| !names.contains(&n)) {
-                err(format!("containerDefinitions[{i}].dependsOn[{d}].containerName"), "dependsOn names a container that does not exist.".into());
+            if dep
+                .container_name
+                .as_deref()
+                .is_none_or(|n| !names.contains(&n))
+            {
+                err(
+                    format!("containerDefinitions[{i}].dependsOn[{d}].containerName"),
+                    "dependsOn names a container that does not exist.".into(),
+                );
             }
         }
         if let Some(hc) = &c.health_check {
             let first = hc.command.first().map(String::as_str).unwrap_or("");
             if !["CMD", "CMD-SHELL", "NONE"].contains(&first) {
-                err(at("healthCheck.command"), "The health check command must start with CMD or CMD-SHELL.".into());
+                err(
+                    at("healthCheck.command"),
+                    "The health check command must start with CMD or CMD-SHELL.".into(),
+                );
             }
-            for (f, v, lo, hi) in [("interval", hc.interval, 5, 300), ("timeout", hc.timeout, 2, 60), ("retries", hc.retries, 1, 10), ("startPeriod", hc.start_period, 0, 300)] {
+            for (f, v, lo, hi) in [
+                ("interval", hc.interval, 5, 300),
+                ("timeout", hc.timeout, 2, 60),
+                ("retries", hc.retries, 1, 10),
+                ("startPeriod", hc.start_period, 0, 300),
+            ] {
                 if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
-                    err(at(&format!("healthCheck.{f}")), format!("Health check {f} {v} is outside {lo} to {hi}."));
+                    err(
+                        at(&format!("healthCheck.{f}")),
+                        format!("Health check {f} {v} is outside {lo} to {hi}."),
+                    );
                 }
             }
         }
         for (r, req) in c.resource_requirements.iter().enumerate() {
             if req.kind.as_deref() == Some("GPU") {
-                match req.value.as_deref().and_then(|v| v.trim().parse::<u32>().ok()) {
+                match req
+                    .value
+                    .as_deref()
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                {
                     Some(n) => gpus += n,
-                    None => err(format!("containerDefinitions[{i}].resourceRequirements[{r}].value"), "The GPU count must be a whole number.".into()),
+                    None => err(
+                        format!("containerDefinitions[{i}].resourceRequirements[{r}].value"),
+                        "The GPU count must be a whole number.".into(),
+                    ),
                 }
             }
         }
@@ -167,19 +263,38 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
     }
     // Rule 8: at least one essential container.
     if !containers.is_empty() && !summaries.iter().any(|c| c.essential) {
-        err("containerDefinitions".into(), "At least one essential container is required.".into());
+        err(
+            "containerDefinitions".into(),
+            "At least one essential container is required.".into(),
+        );
     }
     for (i, c) in containers.iter().enumerate() {
         for (d, dep) in c.depends_on.iter().enumerate() {
-            let target = summaries.iter().find(|s| Some(s.name.as_str()) == dep.container_name.as_deref());
-            if matches!(dep.condition.as_deref(), Some("COMPLETE" | "SUCCESS")) && target.is_some_and(|t| t.essential) {
-                err(format!("containerDefinitions[{i}].dependsOn[{d}].condition"), "COMPLETE and SUCCESS conditions cannot depend on an essential container.".into());
+            let target = summaries
+                .iter()
+                .find(|s| Some(s.name.as_str()) == dep.container_name.as_deref());
+            if matches!(dep.condition.as_deref(), Some("COMPLETE" | "SUCCESS"))
+                && target.is_some_and(|t| t.essential)
+            {
+                err(
+                    format!("containerDefinitions[{i}].dependsOn[{d}].condition"),
+                    "COMPLETE and SUCCESS conditions cannot depend on an essential container."
+                        .into(),
+                );
             }
         }
     }
-    if let Some(proxy) = input.other.get("proxyConfiguration").and_then(|p| p.get("containerName")).and_then(|n| n.as_str()) {
+    if let Some(proxy) = input
+        .other
+        .get("proxyConfiguration")
+        .and_then(|p| p.get("containerName"))
+        .and_then(|n| n.as_str())
+    {
         if !names.contains(&proxy) {
-            err("proxyConfiguration.containerName".into(), format!("The proxy container \"{proxy}\" is not in the task definition."));
+            err(
+                "proxyConfiguration.containerName".into(),
+                format!("The proxy container \"{proxy}\" is not in the task definition."),
+            );
         }
     }
     let mut member_of = Vec::new();
@@ -188,18 +303,29 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
             Some("memberOf") => {
                 let e = pc.expression.clone().unwrap_or_default();
                 if e.len() > 2000 {
-                    err(format!("placementConstraints[{i}].expression"), "The expression is longer than 2000 characters.".into());
+                    err(
+                        format!("placementConstraints[{i}].expression"),
+                        "The expression is longer than 2000 characters.".into(),
+                    );
                 }
                 member_of.push(e);
             }
-            other => err(format!("placementConstraints[{i}].type"), format!("Only memberOf constraints are allowed in a task definition, not {other:?}.")),
+            other => err(
+                format!("placementConstraints[{i}].type"),
+                format!(
+                    "Only memberOf constraints are allowed in a task definition, not {other:?}."
+                ),
+            ),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let container_cpu: u32 = summaries.iter().map(|c| c.cpu).sum();
-    let container_memory: u32 = summaries.iter().map(|c| c.memory_reservation.or(c.memory).unwrap_or(0)).sum();
+    let container_memory: u32 = summaries
+        .iter()
+        .map(|c| c.memory_reservation.or(c.memory).unwrap_or(0))
+        .sum();
     let mut required_attributes = Vec::new();
     if network_mode == NetworkMode::Awsvpc {
         required_attributes.push("ecs.capability.task-eni".to_string());
@@ -211,7 +337,12 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
         required_attributes.push("com.amazonaws.ecs.capability.privileged-container".to_string());
     }
     for c in containers {
-        if let Some(driver) = c.log_configuration.as_ref().and_then(|l| l.get("logDriver")).and_then(|d| d.as_str()) {
+        if let Some(driver) = c
+            .log_configuration
+            .as_ref()
+            .and_then(|l| l.get("logDriver"))
+            .and_then(|d| d.as_str())
+        {
             let attr = format!("com.amazonaws.ecs.capability.logging-driver.{driver}");
             if !required_attributes.contains(&attr) {
                 required_attributes.push(attr);
@@ -239,10 +370,19 @@ pub fn validate(input: &TaskDefinitionInput) -> Result<ValidTaskDefinition, Vec<
 }
 
 /// Port rules of 1.5 and 1.12 (6, 7, 11).
-fn check_ports(c: &ContainerDefinition, i: usize, mode: NetworkMode, err: &mut impl FnMut(String, String), out: &mut Vec<PortRequest>) {
+fn check_ports(
+    c: &ContainerDefinition,
+    i: usize,
+    mode: NetworkMode,
+    err: &mut impl FnMut(String, String),
+    out: &mut Vec<PortRequest>,
+) {
     let name = c.name.clone().unwrap_or_default();
     if mode == NetworkMode::None && !c.port_mappings.is_empty() {
-        err(format!("containerDefinitions[{i}].portMappings"), "Port mappings are not allowed in the none network mode.".into());
+        err(
+            format!("containerDefinitions[{i}].portMappings"),
+            "Port mappings are not allowed in the none network mode.".into(),
+        );
         return;
     }
     let mut seen: Vec<(u32, Protocol)> = Vec::new();
@@ -252,7 +392,10 @@ fn check_ports(c: &ContainerDefinition, i: usize, mode: NetworkMode, err: &mut i
             None | Some("tcp") => Protocol::Tcp,
             Some("udp") => Protocol::Udp,
             Some(other) => {
-                err(at("protocol"), format!("Invalid protocol \"{other}\"; valid values are tcp, udp."));
+                err(
+                    at("protocol"),
+                    format!("Invalid protocol \"{other}\"; valid values are tcp, udp."),
+                );
                 Protocol::Tcp
             }
         };
@@ -260,17 +403,32 @@ fn check_ports(c: &ContainerDefinition, i: usize, mode: NetworkMode, err: &mut i
             continue;
         }
         let Some(container_port) = pm.container_port.filter(|p| (1..=65535).contains(p)) else {
-            err(at("containerPort"), "containerPort is required and must be 1 to 65535.".into());
+            err(
+                at("containerPort"),
+                "containerPort is required and must be 1 to 65535.".into(),
+            );
             continue;
         };
-        if seen.iter().any(|(cp, pr)| *cp == container_port && *pr != protocol) {
-            err(at("protocol"), format!("Container port {container_port} is listed for both tcp and udp."));
+        if seen
+            .iter()
+            .any(|(cp, pr)| *cp == container_port && *pr != protocol)
+        {
+            err(
+                at("protocol"),
+                format!("Container port {container_port} is listed for both tcp and udp."),
+            );
         }
         seen.push((container_port, protocol));
         let host = pm.host_port.filter(|h| *h != 0);
         match mode {
-            NetworkMode::Awsvpc | NetworkMode::Host if pm.host_port.is_some_and(|h| h != container_port) => {
-                let m = if mode == NetworkMode::Awsvpc { "awsvpc" } else { "host" };
+            NetworkMode::Awsvpc | NetworkMode::Host
+                if pm.host_port.is_some_and(|h| h != container_port) =>
+            {
+                let m = if mode == NetworkMode::Awsvpc {
+                    "awsvpc"
+                } else {
+                    "host"
+                };
                 err(at("hostPort"), format!("When networkMode={m}, hostPort must be empty or equal to containerPort ({container_port})."));
             }
             _ => {}
@@ -283,6 +441,11 @@ fn check_ports(c: &ContainerDefinition, i: usize, mode: NetworkMode, err: &mut i
             NetworkMode::Bridge => host.map(|h| h as u16),
             _ => Some(container_port as u16),
         };
-        out.push(PortRequest { container_name: name.clone(), container_port: container_port as u16, host_port, protocol });
+        out.push(PortRequest {
+            container_name: name.clone(),
+            container_port: container_port as u16,
+            host_port,
+            protocol,
+        });
     }
 }

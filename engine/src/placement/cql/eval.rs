@@ -60,13 +60,29 @@ pub fn evaluate(node: &Node, s: &dyn QuerySubject, o: &EvalOptions) -> Evaluatio
             if r.matched {
                 return r;
             }
-            Evaluation { matched: false, reason: Some(format!("neither ({}) nor ({})", l.reason.unwrap_or_default(), r.reason.unwrap_or_default())) }
+            Evaluation {
+                matched: false,
+                reason: Some(format!(
+                    "neither ({}) nor ({})",
+                    l.reason.unwrap_or_default(),
+                    r.reason.unwrap_or_default()
+                )),
+            }
         }
         Node::Not(inner) => {
             let e = evaluate(inner, s, o);
-            Evaluation { matched: !e.matched, reason: e.matched.then(|| format!("not({}) is false", describe(inner))) }
+            Evaluation {
+                matched: !e.matched,
+                reason: e
+                    .matched
+                    .then(|| format!("not({}) is false", describe(inner))),
+            }
         }
-        Node::Predicate { subject, test, text } => {
+        Node::Predicate {
+            subject,
+            test,
+            text,
+        } => {
             let (matched, value) = predicate(subject, test, s, o);
             Evaluation {
                 matched,
@@ -90,11 +106,20 @@ fn describe(node: &Node) -> String {
 
 /// Compares dotted versions (`1.14.5` vs `1.9`) numerically, part by part.
 fn compare_versions(a: &str, b: &str) -> Ordering {
-    let parts = |s: &str| s.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let parts = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     parts(a).cmp(&parts(b))
 }
 
-fn predicate(subject: &Subject, test: &Test, s: &dyn QuerySubject, o: &EvalOptions) -> (bool, Option<String>) {
+fn predicate(
+    subject: &Subject,
+    test: &Test,
+    s: &dyn QuerySubject,
+    o: &EvalOptions,
+) -> (bool, Option<String>) {
     if let Subject::TaskGroup = subject {
         let result = match test {
             Test::Compare(Op::Ne, v, _) => !s.has_task_in_group(v),
@@ -114,7 +139,10 @@ fn predicate(subject: &Subject, test: &Test, s: &dyn QuerySubject, o: &EvalOptio
         Subject::TaskGroup => None,
     };
     let Some(v) = value else {
-        let negative = matches!(test, Test::Compare(Op::Ne | Op::NotMatches, ..) | Test::In(_, true));
+        let negative = matches!(
+            test,
+            Test::Compare(Op::Ne | Op::NotMatches, ..) | Test::In(_, true)
+        );
         let result = match test {
             Test::Exists(want) => !*want,
             _ => negative && o.missing_attribute_not_equals_is_true,
@@ -136,12 +164,14 @@ fn predicate(subject: &Subject, test: &Test, s: &dyn QuerySubject, o: &EvalOptio
     };
     let result = match test {
         Test::Exists(want) => *want,
-        Test::In(items, negated) => items.iter().any(|i| *i == v) != *negated,
+        Test::In(items, negated) => items.contains(&v) != *negated,
         Test::Compare(op, arg, regex) => match op {
             Op::Eq | Op::Ne => {
                 // Values compare as strings; versions, counts and dates by their meaning.
                 let equal = match subject {
-                    Subject::AgentVersion | Subject::RegisteredAt | Subject::RunningTasksCount => order(arg) == Ordering::Equal,
+                    Subject::AgentVersion | Subject::RegisteredAt | Subject::RunningTasksCount => {
+                        order(arg) == Ordering::Equal
+                    }
                     _ => v == *arg,
                 };
                 equal == (*op == Op::Eq)
@@ -155,7 +185,10 @@ fn predicate(subject: &Subject, test: &Test, s: &dyn QuerySubject, o: &EvalOptio
         },
     };
     let shown = match subject {
-        Subject::RegisteredAt => v.parse::<i64>().map(crate::calendar::format_utc_timestamp).unwrap_or(v),
+        Subject::RegisteredAt => v
+            .parse::<i64>()
+            .map(crate::calendar::format_utc_timestamp)
+            .unwrap_or(v),
         _ => v,
     };
     (result, Some(shown))

@@ -21,7 +21,9 @@ pub enum Tok {
     Quoted(String),
 }
 
-const SYMBOLS: &[&str] = &["==", "!=", ">=", "<=", "=~", "!~", "&&", "||", ">", "<", "!"];
+const SYMBOLS: &[&str] = &[
+    "==", "!=", ">=", "<=", "=~", "!~", "&&", "||", ">", "<", "!",
+];
 
 /// Splits the source into tokens, or returns (message, column).
 pub fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (String, usize)> {
@@ -49,7 +51,10 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (String, usize)> {
             continue;
         }
         if c == '\'' || c == '"' {
-            let end = chars[i + 1..].iter().position(|&d| d == c).ok_or(("unterminated quoted value".to_string(), col))?;
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&d| d == c)
+                .ok_or(("unterminated quoted value".to_string(), col))?;
             out.push((Tok::Quoted(chars[i + 1..i + 1 + end].iter().collect()), col));
             i += end + 2;
             continue;
@@ -59,7 +64,10 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (String, usize)> {
             chars[i..].starts_with(&s)
         }) {
             // `!exists` and `!in` are words that start with `!`.
-            let rest: String = chars[i + 1..].iter().take_while(|c| c.is_ascii_alphabetic() || **c == '_').collect();
+            let rest: String = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic() || **c == '_')
+                .collect();
             if *sym == "!" && (rest == "exists" || rest == "in") {
                 out.push((Tok::Word(format!("!{rest}")), col));
                 i += 1 + rest.len();
@@ -73,7 +81,11 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (String, usize)> {
             return Err(("'=' is not an operator; use == or =~".to_string(), col));
         }
         let start = i;
-        while i < chars.len() && !chars[i].is_whitespace() && !"()[],'\"".contains(chars[i]) && !starts_operator(&chars[i..]) {
+        while i < chars.len()
+            && !chars[i].is_whitespace()
+            && !"()[],'\"".contains(chars[i])
+            && !starts_operator(&chars[i..])
+        {
             i += 1;
         }
         if i == start {
@@ -87,5 +99,7 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (String, usize)> {
 /// Whether an operator symbol begins here (values such as `g2.*` or `2018-06-18T22:28:28+00:00`
 /// contain no operator characters except inside words, so `=`, `!`, `<`, `>`, `&`, `|` end a word).
 fn starts_operator(rest: &[char]) -> bool {
-    matches!(rest.first(), Some('=' | '!' | '<' | '>')) || rest.starts_with(&['&', '&']) || rest.starts_with(&['|', '|'])
+    matches!(rest.first(), Some('=' | '!' | '<' | '>'))
+        || rest.starts_with(&['&', '&'])
+        || rest.starts_with(&['|', '|'])
 }

@@ -35,7 +35,12 @@ impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} at column {}", self.message, self.column)?;
         if self.source.chars().count() <= 200 {
-            write!(f, "\n  {}\n  {}^", self.source, " ".repeat(self.column.saturating_sub(1)))?;
+            write!(
+                f,
+                "\n  {}\n  {}^",
+                self.source,
+                " ".repeat(self.column.saturating_sub(1))
+            )?;
         }
         Ok(())
     }
@@ -133,13 +138,20 @@ impl Expression {
         }
         let inner = strip_member_of(src);
         let offset = src[..src.len() - src.trim_start().len()].chars().count()
-            + if inner.len() != src.trim().len() { "memberOf(".len() } else { 0 };
+            + if inner.len() != src.trim().len() {
+                "memberOf(".len()
+            } else {
+                0
+            };
         let root = parser::parse(inner).map_err(|(message, column)| ParseError {
             message,
             column: column + offset,
             source: src.to_string(),
         })?;
-        Ok(Expression { root, source: src.trim().to_string() })
+        Ok(Expression {
+            root,
+            source: src.trim().to_string(),
+        })
     }
 
     /// The expression as written.
@@ -161,7 +173,10 @@ impl Expression {
 /// Strips a `memberOf( … )` wrapper, as in `memberOf(attribute:ecs.os-family == LINUX)`.
 pub fn strip_member_of(src: &str) -> &str {
     let t = src.trim();
-    match t.strip_prefix("memberOf(").and_then(|r| r.strip_suffix(')')) {
+    match t
+        .strip_prefix("memberOf(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
         Some(inner) => inner,
         None => t,
     }

@@ -15,13 +15,21 @@ struct Parser {
 /// Parses the expression body.
 pub fn parse(src: &str) -> PResult<Node> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0, end_col: src.chars().count() + 1, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end_col: src.chars().count() + 1,
+        depth: 0,
+    };
     if p.toks.is_empty() {
         return Err(("empty expression".to_string(), 1));
     }
     let node = p.expr()?;
     if let Some((t, col)) = p.toks.get(p.pos) {
-        return Err((format!("unexpected {} after a complete expression", describe(t)), *col));
+        return Err((
+            format!("unexpected {} after a complete expression", describe(t)),
+            *col,
+        ));
     }
     Ok(node)
 }
@@ -79,7 +87,10 @@ impl Parser {
     fn factor(&mut self) -> PResult<Node> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err((format!("nested more than {MAX_DEPTH} levels deep"), self.col()));
+            return Err((
+                format!("nested more than {MAX_DEPTH} levels deep"),
+                self.col(),
+            ));
         }
         let node = if self.is_word(&["not"], &["!"]) {
             self.pos += 1;
@@ -89,7 +100,10 @@ impl Parser {
             self.pos += 1;
             let inner = self.expr()?;
             if self.peek() != Some(&Tok::Close) {
-                return Err((format!("expected ')' to close the '(' at column {open}"), self.col()));
+                return Err((
+                    format!("expected ')' to close the '(' at column {open}"),
+                    self.col(),
+                ));
             }
             self.pos += 1;
             inner
@@ -104,8 +118,21 @@ impl Parser {
         let col = self.col();
         let word = match self.peek() {
             Some(Tok::Word(w)) => w.clone(),
-            Some(t) => return Err((format!("expected a subject such as attribute:ecs.instance-type, found {}", describe(t)), col)),
-            None => return Err(("expected a subject such as attribute:ecs.instance-type".to_string(), col)),
+            Some(t) => {
+                return Err((
+                    format!(
+                        "expected a subject such as attribute:ecs.instance-type, found {}",
+                        describe(t)
+                    ),
+                    col,
+                ))
+            }
+            None => {
+                return Err((
+                    "expected a subject such as attribute:ecs.instance-type".to_string(),
+                    col,
+                ))
+            }
         };
         let subject = match word.as_str() {
             "agentConnected" => Subject::AgentConnected,
@@ -151,13 +178,24 @@ impl Parser {
                 let value = self.value()?;
                 let regex = match op {
                     Op::Matches | Op::NotMatches => Some(
-                        regex_lite::Regex::new(&format!("^(?:{value})$"))
-                            .map_err(|e| (format!("invalid regular expression '{value}': {e}"), value_col))?,
+                        regex_lite::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                            (
+                                format!("invalid regular expression '{value}': {e}"),
+                                value_col,
+                            )
+                        })?,
                     ),
                     _ => None,
                 };
-                if subject == Subject::RegisteredAt && crate::calendar::parse_utc_timestamp_ms(&value).is_none() {
-                    return Err((format!("'{value}' is not a date such as 2018-06-18 or 2018-06-18T22:28:28Z"), value_col));
+                if subject == Subject::RegisteredAt
+                    && crate::calendar::parse_utc_timestamp_ms(&value).is_none()
+                {
+                    return Err((
+                        format!(
+                            "'{value}' is not a date such as 2018-06-18 or 2018-06-18T22:28:28Z"
+                        ),
+                        value_col,
+                    ));
                 }
                 if subject == Subject::RunningTasksCount && value.parse::<u64>().is_err() {
                     return Err((format!("'{value}' is not a whole number"), value_col));
@@ -167,7 +205,11 @@ impl Parser {
         };
         check_operator(&subject, &test).map_err(|m| (m, op_col))?;
         let text = render(&word, &op_text, &test);
-        Ok(Node::Predicate { subject, test, text })
+        Ok(Node::Predicate {
+            subject,
+            test,
+            text,
+        })
     }
 
     fn value(&mut self) -> PResult<String> {
@@ -214,9 +256,14 @@ fn check_operator(subject: &Subject, test: &Test) -> Result<(), String> {
     let equality_like = !ordering;
     let allowed = match subject {
         Subject::Attribute(_) => true,
-        Subject::AgentConnected | Subject::Ec2InstanceId => equality_like && !matches!(test, Test::Exists(_)),
+        Subject::AgentConnected | Subject::Ec2InstanceId => {
+            equality_like && !matches!(test, Test::Exists(_))
+        }
         Subject::AgentVersion | Subject::RegisteredAt | Subject::RunningTasksCount => {
-            matches!(test, Test::Compare(Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le, ..))
+            matches!(
+                test,
+                Test::Compare(Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le, ..)
+            )
         }
         Subject::TaskGroup => matches!(test, Test::Compare(Op::Eq | Op::Ne, ..) | Test::In(..)),
     };
@@ -228,7 +275,9 @@ fn check_operator(subject: &Subject, test: &Test) -> Result<(), String> {
             Subject::TaskGroup => "==, !=, in, not_in",
             _ => "==, !=, >, >=, <, <=",
         };
-        Err(format!("this operator does not apply to this subject; allowed: {list}"))
+        Err(format!(
+            "this operator does not apply to this subject; allowed: {list}"
+        ))
     }
 }
 

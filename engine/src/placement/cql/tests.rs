@@ -17,7 +17,15 @@ impl Inst {
         let mut attrs = BTreeMap::new();
         attrs.insert("ecs.instance-type".to_string(), kind.to_string());
         attrs.insert("ecs.availability-zone".to_string(), az.to_string());
-        Inst { attrs, id: format!("i-{kind}-{az}"), version: "1.14.5".into(), registered: 0, tasks: 0, groups: vec![], connected: true }
+        Inst {
+            attrs,
+            id: format!("i-{kind}-{az}"),
+            version: "1.14.5".into(),
+            registered: 0,
+            tasks: 0,
+            groups: vec![],
+            connected: true,
+        }
     }
 }
 
@@ -46,7 +54,10 @@ impl QuerySubject for Inst {
 }
 
 fn matches(expr: &str, inst: &Inst) -> bool {
-    Expression::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}")).evaluate(inst, &EvalOptions::default()).matched
+    Expression::parse(expr)
+        .unwrap_or_else(|e| panic!("{expr}: {e}"))
+        .evaluate(inst, &EvalOptions::default())
+        .matched
 }
 
 #[test]
@@ -69,7 +80,11 @@ fn cql_documented_examples_parse() {
         "registeredAt >= 2018-06-18T22:28:28+00:00",
         "attribute:ecs.instance-type equals t2.small || attribute:stack exists",
     ] {
-        assert!(Expression::parse(e).is_ok(), "{e}: {:?}", Expression::parse(e).err());
+        assert!(
+            Expression::parse(e).is_ok(),
+            "{e}: {:?}",
+            Expression::parse(e).err()
+        );
     }
 }
 
@@ -78,10 +93,17 @@ fn g12_member_of_instance_type_and_az() {
     let a = Inst::new("t2.small", "us-east-1a");
     let b = Inst::new("t2.medium", "us-east-1b");
     let g = Inst::new("g2.2xlarge", "us-east-1a");
-    let e1 = "attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone != us-east-1a";
-    assert_eq!([matches(e1, &a), matches(e1, &b), matches(e1, &g)], [false, true, false]);
+    let e1 =
+        "attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone != us-east-1a";
+    assert_eq!(
+        [matches(e1, &a), matches(e1, &b), matches(e1, &g)],
+        [false, true, false]
+    );
     let e2 = "attribute:ecs.instance-type in [t2.small, t2.medium]";
-    assert_eq!([matches(e2, &a), matches(e2, &b), matches(e2, &g)], [true, true, false]);
+    assert_eq!(
+        [matches(e2, &a), matches(e2, &b), matches(e2, &g)],
+        [true, true, false]
+    );
 }
 
 #[test]
@@ -99,7 +121,10 @@ fn cql_precedence_not_and_groups() {
 fn cql_versions_counts_dates() {
     let mut a = Inst::new("t2.small", "us-east-1a");
     a.version = "1.9.0".into();
-    assert!(matches("agentVersion < 1.14.5", &a), "versions compare numerically, not as text");
+    assert!(
+        matches("agentVersion < 1.14.5", &a),
+        "versions compare numerically, not as text"
+    );
     a.tasks = 12;
     assert!(matches("runningTasksCount > 9", &a));
     a.registered = crate::calendar::parse_utc_timestamp_ms("2018-02-12T10:00:00Z").unwrap();
@@ -112,10 +137,21 @@ fn cql_missing_attribute_is_excluded_by_default() {
     let a = Inst::new("t2.small", "us-east-1a");
     assert!(!matches("attribute:stack != prod", &a));
     let e = Expression::parse("attribute:stack != prod").unwrap();
-    assert!(e.evaluate(&a, &EvalOptions { missing_attribute_not_equals_is_true: true }).matched);
+    assert!(
+        e.evaluate(
+            &a,
+            &EvalOptions {
+                missing_attribute_not_equals_is_true: true
+            }
+        )
+        .matched
+    );
     assert!(matches("attribute:stack not_exists", &a));
     let why = e.evaluate(&a, &EvalOptions::default()).reason.unwrap();
-    assert!(why.contains("attribute:stack != prod") && why.contains("absent"), "{why}");
+    assert!(
+        why.contains("attribute:stack != prod") && why.contains("absent"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -129,7 +165,12 @@ fn cql_parse_errors_point_at_the_column() {
     assert_eq!(col("attribute:x =~ (a"), Some(16));
     assert_eq!(col("runningTasksCount =~ 3"), Some(19));
     assert!(Expression::parse(&"a".repeat(2001)).is_err());
-    assert!(Expression::parse(&format!("{}attribute:a == b{}", "(".repeat(100), ")".repeat(100))).is_err());
+    assert!(Expression::parse(&format!(
+        "{}attribute:a == b{}",
+        "(".repeat(100),
+        ")".repeat(100)
+    ))
+    .is_err());
 }
 
 proptest::proptest! {

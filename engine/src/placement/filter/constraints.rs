@@ -54,11 +54,20 @@ pub fn check(
         match c {
             Constraint::DistinctInstance => {
                 if group_count > 0 {
-                    return Err((Stage::Constraints, Rejection::DistinctInstance { group: group.to_string() }));
+                    return Err((
+                        Stage::Constraints,
+                        Rejection::DistinctInstance {
+                            group: group.to_string(),
+                        },
+                    ));
                 }
             }
             Constraint::MemberOf(expr) => {
-                let subject = Subject { inst: &cluster.instances[slot], slot, cluster };
+                let subject = Subject {
+                    inst: &cluster.instances[slot],
+                    slot,
+                    cluster,
+                };
                 let eval = expr.evaluate(&subject, options);
                 if !eval.matched {
                     return Err((

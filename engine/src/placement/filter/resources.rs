@@ -19,20 +19,35 @@ pub fn check_candidate(inst: &ContainerInstance) -> Result<(), (Stage, Rejection
 }
 
 /// Checks every resource of the task against what is left on the instance.
-pub fn check_resources(inst: &ContainerInstance, needs: &TaskNeeds) -> Result<(), (Stage, Rejection)> {
+pub fn check_resources(
+    inst: &ContainerInstance,
+    needs: &TaskNeeds,
+) -> Result<(), (Stage, Rejection)> {
     let reject = |r| Err((Stage::Resources, r));
     let rem = &inst.remaining;
     if rem.cpu < needs.cpu {
-        return reject(Rejection::Cpu { requested: needs.cpu, available: rem.cpu });
+        return reject(Rejection::Cpu {
+            requested: needs.cpu,
+            available: rem.cpu,
+        });
     }
     if rem.memory_mib < needs.memory_mib {
-        return reject(Rejection::Memory { requested: needs.memory_mib, available: rem.memory_mib });
+        return reject(Rejection::Memory {
+            requested: needs.memory_mib,
+            available: rem.memory_mib,
+        });
     }
     if rem.gpus < needs.gpus {
-        return reject(Rejection::Gpu { requested: needs.gpus, available: rem.gpus });
+        return reject(Rejection::Gpu {
+            requested: needs.gpus,
+            available: rem.gpus,
+        });
     }
     if needs.eni && inst.enis_in_use >= inst.eni_task_capacity {
-        return reject(Rejection::Eni { capacity: inst.eni_task_capacity, in_use: inst.enis_in_use });
+        return reject(Rejection::Eni {
+            capacity: inst.eni_task_capacity,
+            in_use: inst.enis_in_use,
+        });
     }
     for protocol in [Protocol::Tcp, Protocol::Udp] {
         let mut requested = 0;
@@ -47,9 +62,17 @@ pub fn check_resources(inst: &ContainerInstance, needs: &TaskNeeds) -> Result<()
         }
         let reserved = inst.reserved(protocol).len();
         if requested > 0 && reserved + requested > MAX_RESERVED_PORTS {
-            return reject(Rejection::TooManyPorts { reserved, requested, max: MAX_RESERVED_PORTS });
+            return reject(Rejection::TooManyPorts {
+                reserved,
+                requested,
+                max: MAX_RESERVED_PORTS,
+            });
         }
-        let dynamic = needs.dynamic_ports.iter().filter(|p| **p == protocol).count();
+        let dynamic = needs
+            .dynamic_ports
+            .iter()
+            .filter(|p| **p == protocol)
+            .count();
         if dynamic > 0 && inst.free_dynamic_ports(protocol) < dynamic {
             return reject(Rejection::NoDynamicPort);
         }

@@ -54,19 +54,25 @@ impl Strategy {
             "binpack" => match field.to_ascii_lowercase().as_str() {
                 "cpu" => Ok(Strategy::Binpack(BinpackField::Cpu)),
                 "memory" => Ok(Strategy::Binpack(BinpackField::Memory)),
-                _ => Err(format!("field: binpack takes \"cpu\" or \"memory\", not \"{field}\"")),
+                _ => Err(format!(
+                    "field: binpack takes \"cpu\" or \"memory\", not \"{field}\""
+                )),
             },
             "spread" => {
                 if field == "instanceId" || field == "host" {
                     Ok(Strategy::Spread(SpreadField::InstanceId))
-                } else if let Some(name) = field.strip_prefix("attribute:").filter(|n| !n.is_empty()) {
+                } else if let Some(name) =
+                    field.strip_prefix("attribute:").filter(|n| !n.is_empty())
+                {
                     Ok(Strategy::Spread(SpreadField::Attribute(name.to_string())))
                 } else {
                     Err(format!("field: spread takes \"instanceId\", \"host\" or \"attribute:<name>\", not \"{field}\""))
                 }
             }
             "random" => Ok(Strategy::Random),
-            _ => Err(format!("type: \"{ty}\" is not one of binpack, spread, random")),
+            _ => Err(format!(
+                "type: \"{ty}\" is not one of binpack, spread, random"
+            )),
         }
     }
 

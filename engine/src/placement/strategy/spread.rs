@@ -7,7 +7,12 @@
 use crate::cluster::{AttributeIndex, InstanceSlot};
 
 /// Tasks of the group per attribute value, summed over the instances of one cluster.
-pub fn counts_per_value(index: &AttributeIndex, group_counts: &[u32], cluster_of: &[u32], cluster: u32) -> Vec<i64> {
+pub fn counts_per_value(
+    index: &AttributeIndex,
+    group_counts: &[u32],
+    cluster_of: &[u32],
+    cluster: u32,
+) -> Vec<i64> {
     let mut per_value = vec![0i64; index.values.len()];
     for (slot, &count) in group_counts.iter().enumerate() {
         if count > 0 && cluster_of[slot] == cluster {

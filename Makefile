@@ -1,0 +1,39 @@
+# The two commands of the README:
+#   make serve   serves the playground at http://127.0.0.1:8080
+#   make test    runs the whole test suite
+# Both install what is missing first (scripts/setup.sh, scripts/setup-browser.sh).
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: serve test setup setup-browser check engine-test lint wasm e2e bench build
+
+serve: setup
+	trunk serve --offline
+
+setup:
+	scripts/setup.sh
+
+setup-browser:
+	scripts/setup-browser.sh
+
+## Everything: formatting, lints, engine tests, the release wasm build, browser tests.
+test: setup setup-browser lint engine-test wasm e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --locked --workspace --exclude ecs-playground-app --all-targets -- -D warnings
+	cargo clippy --locked -p ecs-playground-app --target wasm32-unknown-unknown -- -D warnings
+
+engine-test:
+	cargo test --locked -p ecs-engine
+
+## The release build of the static site into dist/.
+wasm build:
+	trunk build --release --offline
+
+e2e:
+	cargo test --locked -p e2e -- --test-threads=1
+
+bench:
+	cargo bench -p ecs-engine --bench placement

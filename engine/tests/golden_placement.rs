@@ -1,0 +1,309 @@
+//! Golden cases of `shared/ecs-semantics.md` section 13 for container instances and placement,
+//! each run through a whole scenario (the same path the CLI and the app take).
+
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+
+fn run(scenario: Value, until_s: u64) -> (Simulation, Value) {
+    let scenario = Scenario::from_value(scenario).expect("valid scenario");
+    let mut sim = Simulation::new(scenario);
+    sim.advance_to(SimTime(until_s * 1000))
+        .expect("no livelock");
+    let out = sim.describe();
+    (sim, out)
+}
+
+fn instance(kind: &str, az: &str, id: &str, extra: Value) -> Value {
+    let mut v = json!({"id": id, "instanceType": kind, "availabilityZone": az, "ecsConfig": {"ECS_CLUSTER": "c"}});
+    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, x) in e {
+            if k == "ecsConfig" {
+                for (ck, cv) in x.as_object().unwrap() {
+                    o["ecsConfig"]
+                        .as_object_mut()
+                        .unwrap()
+                        .insert(ck.clone(), cv.clone());
+                }
+            } else {
+                o.insert(k.clone(), x.clone());
+            }
+        }
+    }
+    v
+}
+
+fn td(family: &str, container: Value) -> Value {
+    let mut c = json!({"name": "app", "image": "nginx", "essential": true});
+    for (k, v) in container.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    json!({"family": family, "containerDefinitions": [c]})
+}
+
+fn tasks_on(out: &Value) -> Vec<String> {
+    out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ec2InstanceId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn service_messages(out: &Value) -> Vec<String> {
+    out["services"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn g4_registered_resources_and_reserved_memory() {
+    let (_, out) = run(
+        json!({"version": 1, "containerInstances": [
+            instance("m4.large", "us-east-1a", "i-a", json!({})),
+            instance("m4.large", "us-east-1a", "i-b", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 256}}))]}),
+        1,
+    );
+    let reg = |i: usize, r: usize| {
+        out["containerInstances"][i]["registeredResources"][r]["integerValue"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((reg(0, 0), reg(0, 1)), (2048, 7985));
+    assert_eq!(reg(1, 1), 7729);
+}
+
+#[test]
+fn g7_binpack_memory_picks_least_remaining_that_fits() {
+    // Registered 8028 MiB (m5.large); reserve memory so that A has 1000, B 3000, C 500 left.
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [
+                instance("m5.large", "us-east-1a", "i-a", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 7028}})),
+                instance("m5.large", "us-east-1a", "i-b", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 5028}})),
+                instance("m5.large", "us-east-1a", "i-c", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 7528}}))],
+            "taskDefinitions": [td("job", json!({"memory": 600}))],
+            "runTasks": [{"at": 1, "cluster": "c", "taskDefinition": "job", "count": 2, "placementStrategy": [{"type": "binpack", "field": "memory"}]}]}),
+        5,
+    );
+    assert_eq!(
+        tasks_on(&out),
+        vec!["i-a", "i-b"],
+        "first on A (least remaining that fits), then B once A has 400"
+    );
+}
+
+#[test]
+fn g8_spread_az_then_instance_goes_to_the_emptiest_instance_of_the_emptiest_zones() {
+    // Existing service tasks: az-a has 2 (i1:2, i2:0), az-b 1 (i3:1), az-c 1 (i4:1, i5:0).
+    // Pin them with memberOf on ec2InstanceId through RunTask in the service's group.
+    let pin = |id: &str, n: u64| {
+        json!({"at": 0, "cluster": "c", "taskDefinition": "web", "count": n, "group": "service:web",
+        "placementConstraints": [{"type": "memberOf", "expression": format!("ec2InstanceId == {id}")}]})
+    };
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [
+                instance("m5.large", "us-east-1a", "i1", json!({})), instance("m5.large", "us-east-1a", "i2", json!({})),
+                instance("m5.large", "us-east-1b", "i3", json!({})),
+                instance("m5.large", "us-east-1c", "i4", json!({})), instance("m5.large", "us-east-1c", "i5", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "runTasks": [pin("i1", 2), pin("i3", 1), pin("i4", 1),
+                {"at": 10, "cluster": "c", "taskDefinition": "web", "group": "service:web",
+                 "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "spread", "field": "instanceId"}]}]}),
+        20,
+    );
+    assert_eq!(tasks_on(&out).last().unwrap(), "i5");
+}
+
+#[test]
+fn g11_distinct_instance_leaves_the_fourth_task_unplaced() {
+    let instances = json!([
+        instance("m5.large", "us-east-1a", "i1", json!({})),
+        instance("m5.large", "us-east-1b", "i2", json!({})),
+        instance("m5.large", "us-east-1c", "i3", json!({}))
+    ]);
+    let (_, out) = run(
+        json!({"version": 1, "containerInstances": instances,
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 4, "placementConstraints": [{"type": "distinctInstance"}]}]}),
+        60,
+    );
+    assert_eq!(out["services"][0]["runningCount"], 3);
+    assert!(service_messages(&out).iter().any(|m| m == "service web was unable to place a task because no container instance met all of its requirements."));
+    let (_, out) = run(
+        json!({"version": 1, "containerInstances": instances,
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "runTasks": [{"cluster": "c", "taskDefinition": "web", "count": 4, "placementConstraints": [{"type": "distinctInstance"}]}]}),
+        60,
+    );
+    assert_eq!(out["tasks"].as_array().unwrap().len(), 3);
+    assert_eq!(out["failures"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn g12_member_of_places_only_on_matching_instances() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("t2.small", "us-east-1a", "small", json!({})), instance("t2.medium", "us-east-1b", "medium", json!({})), instance("g4dn.xlarge", "us-east-1a", "gpu", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 64}))],
+            "runTasks": [{"cluster": "c", "taskDefinition": "web", "count": 3, "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone != us-east-1a"}]}]}),
+        30,
+    );
+    assert_eq!(tasks_on(&out), vec!["medium", "medium", "medium"]);
+}
+
+#[test]
+fn g13_static_host_port_conflict() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({})), instance("m5.large", "us-east-1b", "i2", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 80}]}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
+        120,
+    );
+    assert_eq!(out["services"][0]["runningCount"], 2);
+    let mut hosts = tasks_on(&out);
+    hosts.sort();
+    assert_eq!(hosts, vec!["i1", "i2"], "one per instance");
+    assert!(service_messages(&out).iter().any(|m| m.ends_with(
+        "The closest matching container-instance is already using a port required by your task."
+    )));
+}
+
+#[test]
+fn g14_dynamic_ports_share_one_instance() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("m5.xlarge", "us-east-1a", "i1", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 0}]}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
+        60,
+    );
+    let mut ports: Vec<u64> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["containers"][0]["networkBindings"][0]["hostPort"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        ports.iter().all(|p| (32768..=60999).contains(p)),
+        "{ports:?}"
+    );
+    ports.dedup();
+    ports.sort();
+    ports.dedup();
+    assert_eq!(ports.len(), 3, "three distinct host ports");
+    let remaining_ports = out["containerInstances"][0]["remainingResources"][2]["stringSetValue"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        remaining_ports, 5,
+        "dynamic ports do not count as reserved ports"
+    );
+}
+
+#[test]
+fn g15_hundred_reserved_port_cap() {
+    let ports = |n: u16| -> Value {
+        Value::Array(
+            (0..n)
+                .map(|i| json!({"containerPort": 1000 + i, "hostPort": 1000 + i}))
+                .collect(),
+        )
+    };
+    for (n, fits) in [(95u16, true), (96, false)] {
+        let (_, out) = run(
+            json!({"version": 1,
+                "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({}))],
+                "taskDefinitions": [td("many", json!({"memory": 64, "portMappings": ports(n)}))],
+                "runTasks": [{"cluster": "c", "taskDefinition": "many"}]}),
+            30,
+        );
+        assert_eq!(
+            out["tasks"].as_array().unwrap().len() == 1,
+            fits,
+            "{n} static ports"
+        );
+        if !fits {
+            assert_eq!(out["failures"][0]["reason"], "RESOURCE:PORTS");
+        }
+    }
+}
+
+#[test]
+fn g16_eni_limits_with_and_without_trunking() {
+    let run_awsvpc = |kind: &str, trunking: bool| -> (usize, Value) {
+        let (_, out) = run(
+            json!({"version": 1,
+                "containerInstances": [instance(kind, "us-east-1a", "i1", json!({"awsvpcTrunking": trunking}))],
+                "taskDefinitions": [{"family": "v", "networkMode": "awsvpc", "containerDefinitions": [{"name": "a", "image": "x", "memory": 32}]}],
+                "runTasks": [{"cluster": "c", "taskDefinition": "v", "count": 10}, {"at": 1, "cluster": "c", "taskDefinition": "v", "count": 10}]}),
+            30,
+        );
+        (
+            out["tasks"].as_array().unwrap().len(),
+            out["failures"].clone(),
+        )
+    };
+    let (n, failures) = run_awsvpc("c5.large", false);
+    assert_eq!(n, 2);
+    assert_eq!(failures[0]["reason"], "RESOURCE:ENI");
+    assert_eq!(run_awsvpc("c5.large", true).0, 10);
+    assert_eq!(run_awsvpc("m5.xlarge", false).0, 3);
+}
+
+#[test]
+fn g41_unset_ecs_cluster_registers_into_default() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}],
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "services": [{"serviceName": "api", "cluster": "prod", "taskDefinition": "web", "desiredCount": 1}]}),
+        60,
+    );
+    assert_eq!(out["containerInstances"][0]["cluster"], "default");
+    assert_eq!(out["services"][0]["runningCount"], 0);
+    assert!(service_messages(&out)[0].starts_with("service api was unable to place a task because no container instance met all of its requirements."));
+}
+
+#[test]
+fn memory_shortage_uses_aws_wording_for_the_closest_instance() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("t3.micro", "us-east-1a", "i-small", json!({}))],
+            "taskDefinitions": [td("big", json!({"memory": 4096}))],
+            "services": [{"serviceName": "big", "cluster": "c", "taskDefinition": "big", "desiredCount": 1}]}),
+        30,
+    );
+    assert_eq!(
+        service_messages(&out)[0],
+        "service big was unable to place a task because no container instance met all of its requirements. The closest matching container-instance i-small has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+    );
+}
+
+#[test]
+fn same_scenario_same_event_log() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/scenarios/example.json"
+    ))
+    .unwrap();
+    let a = ecs_engine::scenario_digest(&text).unwrap();
+    let b = ecs_engine::scenario_digest(&text).unwrap();
+    assert_eq!(a, b);
+    let mut other: Value = serde_json::from_str(&text).unwrap();
+    other["seed"] = json!(43);
+    assert_ne!(
+        a,
+        ecs_engine::scenario_digest(&other.to_string()).unwrap(),
+        "the seed drives the run"
+    );
+}
