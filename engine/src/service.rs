@@ -184,6 +184,72 @@ impl Simulation {
         })
     }
 
+    /// Sets a timer for every `updateServices[]` entry (UpdateService requests with `at`).
+    pub(crate) fn schedule_service_updates(&mut self) {
+        for (i, raw) in self.scenario.update_services.clone().iter().enumerate() {
+            match raw
+                .get("at")
+                .map(crate::time::parse_duration_ms)
+                .unwrap_or(Ok(0))
+            {
+                Ok(at) => self.schedule(SimTime(at), Timer::UpdateService(i)),
+                Err(e) => {
+                    self.log.push(
+                        self.now(),
+                        EventKind::Scenario,
+                        format!("updateServices[{i}].at: {e}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Makes UpdateService call `i`. Only `desiredCount` is simulated so far; a new
+    /// `desiredCount` alone starts no deployment (4.2).
+    pub(crate) fn update_service(&mut self, i: usize) {
+        let raw = self.scenario.update_services[i].clone();
+        let name = raw.get("service").and_then(Value::as_str).unwrap_or("");
+        let cluster = cluster_name(&raw);
+        let name = name
+            .rsplit_once("service/")
+            .map_or(name, |(_, n)| n.rsplit('/').next().unwrap_or(n));
+        let Some(s) = self
+            .services
+            .iter()
+            .position(|svc| svc.name == name && svc.cluster == cluster)
+        else {
+            self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].service: ServiceNotFoundException: service \"{name}\" not found in cluster {cluster}"));
+            return;
+        };
+        if let Some(v) = raw.get("desiredCount") {
+            match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) if self.services[s].scheduling == SchedulingStrategy::Replica => {
+                    let old = self.services[s].desired_count;
+                    self.services[s].desired_count = n;
+                    self.log
+                        .push(
+                            self.now(),
+                            EventKind::ServiceEvent,
+                            format!("UpdateService {name}: desiredCount {old} -> {n}"),
+                        )
+                        .service(name);
+                    self.services[s].steady = false;
+                    self.poke_service(s);
+                }
+                Some(_) => {
+                    self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].desiredCount: a DAEMON service has no desired count"));
+                }
+                None => {
+                    self.log.push(
+                        self.now(),
+                        EventKind::Scenario,
+                        format!("updateServices[{i}].desiredCount: must be a whole number"),
+                    );
+                }
+            }
+        }
+    }
+
     /// Asks the scheduler to look at service `s` now (once, however often it is asked).
     pub(crate) fn poke_service(&mut self, s: usize) {
         if !self.services[s].tick_pending {
@@ -446,7 +512,7 @@ impl Simulation {
             }
             let scores: Vec<i64> = pool
                 .iter()
-                .map(|&p| self.scale_in_score(s, active, active[p], strategy))
+                .map(|&p| self.scale_in_score(active, active[p], strategy))
                 .collect();
             let best = scores.iter().copied().min().unwrap_or(0);
             pool = pool
@@ -460,7 +526,7 @@ impl Simulation {
     }
 
     /// Score of stopping task `t` (lower = stop first).
-    fn scale_in_score(&mut self, s: usize, active: &[usize], t: usize, strategy: &Strategy) -> i64 {
+    fn scale_in_score(&mut self, active: &[usize], t: usize, strategy: &Strategy) -> i64 {
         let slot = self.tasks[t].reservation.slot;
         let inst = &self.cluster.instances[slot];
         let on_same = |pred: &dyn Fn(InstanceSlot) -> bool| {
@@ -481,11 +547,36 @@ impl Simulation {
                 let value = inst.attributes.get(name);
                 -on_same(&|o| self.cluster.instances[o].attributes.get(name) == value)
             }
-            Strategy::Random => {
-                let _ = s;
-                self.rng_placement.below(1 << 20) as i64
-            }
+            Strategy::Random => self.rng_placement.below(1 << 20) as i64,
         }
+    }
+}
+
+impl Simulation {
+    /// Explains where the next task of a service would go now, and why: every instance of its
+    /// cluster with the stage that rejected it, or its scores under each strategy. The run is
+    /// not changed (the pipeline works on copies).
+    pub fn explain_next_placement(
+        &self,
+        service_name: &str,
+    ) -> Result<crate::placement::explain::Explanation, String> {
+        let svc = self
+            .services
+            .iter()
+            .find(|s| s.name == service_name)
+            .ok_or_else(|| format!("no service named {service_name}"))?;
+        let mut cluster = self.cluster.clone();
+        let mut placer = self.placer.clone();
+        let mut rng = self.rng_placement.clone();
+        let req = PlacementRequest {
+            cluster: &svc.cluster,
+            group: &svc.group,
+            needs: &svc.needs,
+            constraints: &svc.constraints,
+            strategies: &svc.strategies,
+        };
+        let (_, explanation) = placer.place(&mut cluster, &req, &mut rng, true);
+        explanation.ok_or_else(|| "no explanation produced".to_string())
     }
 }
 

@@ -33,6 +33,8 @@ pub enum Timer {
     RegisterInstance(usize),
     /// A scenario `runTasks[]` call is made.
     RunTask(usize),
+    /// A scenario `updateServices[]` call is made.
+    UpdateService(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -102,6 +104,7 @@ impl Simulation {
         sim.sequence = sim.scenario.instances.len() as u64;
         sim.create_services();
         sim.schedule_run_tasks();
+        sim.schedule_service_updates();
         sim
     }
 
@@ -201,6 +204,7 @@ impl Simulation {
         match timer {
             Timer::RegisterInstance(i) => self.register_instance(i),
             Timer::RunTask(i) => self.run_task(i),
+            Timer::UpdateService(i) => self.update_service(i),
             Timer::ServiceTick(s) => self.reconcile_service(s),
             Timer::TaskProgress(t) => self.progress_task(t),
         }

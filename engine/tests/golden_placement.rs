@@ -307,3 +307,129 @@ fn same_scenario_same_event_log() {
         "the seed drives the run"
     );
 }
+
+#[test]
+fn g9_default_scale_in_stops_in_the_busiest_zone() {
+    let (sim, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("m5.large", "us-east-1a", "a1", json!({})), instance("m5.large", "us-east-1b", "b1", json!({})), instance("m5.large", "us-east-1c", "c1", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 5}],
+            "updateServices": [{"at": "PT2M", "service": "web", "cluster": "c", "desiredCount": 4}]}),
+        300,
+    );
+    let count = |running: bool| {
+        let mut per_az = std::collections::BTreeMap::new();
+        for t in sim.tasks() {
+            let was_active = if running { t.is_active() } else { true };
+            if was_active {
+                *per_az
+                    .entry(
+                        sim.cluster().instances[t.reservation.slot]
+                            .availability_zone
+                            .clone(),
+                    )
+                    .or_insert(0) += 1;
+            }
+        }
+        per_az
+    };
+    let before = count(false);
+    let after = count(true);
+    let stopped: Vec<_> = sim.tasks().iter().filter(|t| !t.is_active()).collect();
+    assert_eq!(stopped.len(), 1);
+    let az = &sim.cluster().instances[stopped[0].reservation.slot].availability_zone;
+    assert_eq!(
+        before[az],
+        *before.values().max().unwrap(),
+        "the stopped task came from a zone with the most tasks ({before:?})"
+    );
+    assert_eq!(after.values().sum::<i32>(), 4);
+    assert_eq!(
+        stopped[0].stop_code.as_deref(),
+        Some("ServiceSchedulerInitiated")
+    );
+    assert!(
+        service_messages(&out)[0].contains("has reached a steady state")
+            || service_messages(&out)
+                .iter()
+                .any(|m| m.contains("has stopped 1 running tasks"))
+    );
+}
+
+#[test]
+fn g10_binpack_scale_in_stops_where_most_remains_after_the_stop() {
+    // i1 registers 2048 MiB, i2 4096 MiB; `runningTasksCount < 2` keeps two 512 MiB tasks on each.
+    let (sim, _) = run(
+        json!({"version": 1,
+            "containerInstances": [
+                instance("m5.large", "us-east-1a", "i1", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 8028 - 2048}})),
+                instance("m5.large", "us-east-1a", "i2", json!({"ecsConfig": {"ECS_RESERVED_MEMORY": 8028 - 4096}}))],
+            "taskDefinitions": [td("web", json!({"memory": 512}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 4,
+                "placementStrategy": [{"type": "binpack", "field": "memory"}],
+                "placementConstraints": [{"type": "memberOf", "expression": "runningTasksCount < 2"}]}],
+            "updateServices": [{"at": "PT2M", "service": "web", "cluster": "c", "desiredCount": 3}]}),
+        300,
+    );
+    let stopped: Vec<_> = sim.tasks().iter().filter(|t| !t.is_active()).collect();
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(
+        sim.cluster().instances[stopped[0].reservation.slot].ec2_instance_id,
+        "i2",
+        "i2 has 3584 MiB free after the stop, i1 only 1536"
+    );
+}
+
+#[test]
+fn explanation_names_the_stage_and_the_port_for_every_instance() {
+    use ecs_engine::placement::explain::{Rejection, Stage, Verdict};
+    let (sim, _) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({})), instance("m5.large", "us-east-1b", "i2", json!({})), instance("t3.micro", "us-east-1b", "tiny", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 1024, "portMappings": [{"containerPort": 80, "hostPort": 80}]}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
+        120,
+    );
+    let e = sim.explain_next_placement("web").unwrap();
+    assert_eq!(e.chosen, None);
+    assert_eq!(
+        e.strategies,
+        vec![
+            "spread(attribute:ecs.availability-zone)",
+            "spread(instanceId)"
+        ]
+    );
+    let verdict = |id: &str| {
+        e.candidates
+            .iter()
+            .find(|c| c.instance_id == id)
+            .unwrap()
+            .verdict
+            .clone()
+    };
+    for id in ["i1", "i2"] {
+        assert_eq!(
+            verdict(id),
+            Verdict::Rejected {
+                stage: Stage::Resources,
+                rejection: Rejection::PortInUse {
+                    port: 80,
+                    protocol: ecs_engine::task_definition::Protocol::Tcp
+                }
+            }
+        );
+    }
+    assert!(matches!(
+        verdict("tiny"),
+        Verdict::Rejected {
+            stage: Stage::Resources,
+            rejection: Rejection::Memory {
+                requested: 1024,
+                ..
+            }
+        }
+    ));
+    assert!(e.render().contains("host port 80/tcp is already in use"));
+    assert!(sim.explain_next_placement("nope").is_err());
+}

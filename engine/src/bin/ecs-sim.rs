@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ecs_engine::placement::{parse_placement, PlacementRequest, TaskNeeds};
+use ecs_engine::placement::{parse_placement, TaskNeeds};
 use ecs_engine::{Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
@@ -120,7 +120,7 @@ fn run(command: Command) -> Result<(), String> {
                 .transpose()?
                 .unwrap_or(sim.end());
             sim.advance_to(at)?;
-            let explanation = explain_service(&sim, &service)?;
+            let explanation = sim.explain_next_placement(&service)?;
             if json {
                 println!(
                     "{}",
@@ -138,31 +138,6 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
-}
-
-fn explain_service(
-    sim: &Simulation,
-    name: &str,
-) -> Result<ecs_engine::placement::explain::Explanation, String> {
-    let svc = sim
-        .services()
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| format!("no service named {name}"))?;
-    // Explaining must not change the run: work on copies.
-    let mut cluster = sim.cluster().clone();
-    let mut placer = ecs_engine::placement::Placer::default();
-    let mut rng =
-        ecs_engine::rng::SimRng::new(sim.scenario().seed, ecs_engine::rng::Stream::Placement);
-    let req = PlacementRequest {
-        cluster: &svc.cluster,
-        group: &svc.group,
-        needs: &svc.needs,
-        constraints: &svc.constraints,
-        strategies: &svc.strategies,
-    };
-    let (_, explanation) = placer.place(&mut cluster, &req, &mut rng, true);
-    explanation.ok_or_else(|| "no explanation produced".to_string())
 }
 
 fn validate(path: &str) -> Result<(), String> {

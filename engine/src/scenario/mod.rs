@@ -116,6 +116,8 @@ struct Document {
     #[serde(default)]
     run_tasks: Vec<Value>,
     #[serde(default)]
+    update_services: Vec<Value>,
+    #[serde(default)]
     capacity_providers: Vec<Value>,
     #[serde(default)]
     target_groups: Vec<Value>,
@@ -160,6 +162,8 @@ pub struct Scenario {
     pub services: Vec<Value>,
     /// RunTask requests, each with an `at` time, verbatim.
     pub run_tasks: Vec<Value>,
+    /// UpdateService requests, each with an `at` time, verbatim.
+    pub update_services: Vec<Value>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
 }
@@ -254,6 +258,11 @@ impl Scenario {
         )?;
         check_len("services", doc.services.len(), limits::MAX_SERVICES)?;
         check_len("runTasks", doc.run_tasks.len(), limits::MAX_RUN_TASKS)?;
+        check_len(
+            "updateServices",
+            doc.update_services.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
         let instances = instances::expand(&doc.container_instances)?;
 
         let mut warnings = Vec::new();
@@ -277,6 +286,7 @@ impl Scenario {
         }
         not_simulated::services(&doc.services, &mut warnings);
         not_simulated::run_tasks(&doc.run_tasks, &mut warnings);
+        not_simulated::update_services(&doc.update_services, &mut warnings);
 
         Ok(Scenario {
             name: doc.name.unwrap_or_else(|| "Untitled scenario".to_string()),
@@ -288,6 +298,7 @@ impl Scenario {
             task_definitions: doc.task_definitions,
             services: doc.services,
             run_tasks: doc.run_tasks,
+            update_services: doc.update_services,
             warnings,
             raw,
         })

@@ -32,6 +32,14 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "startedBy",
 ];
 
+/// UpdateService members the engine acts on (`at` is the playground's own).
+const UPDATE_SERVICE_SIMULATED: &[&str] = &["at", "service", "cluster", "desiredCount"];
+
+/// Warns about UpdateService members that are kept but not simulated.
+pub(super) fn update_services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
+    warn_unsimulated("updateServices", items, UPDATE_SERVICE_SIMULATED, out);
+}
+
 /// Warns about CreateService members that are kept but not simulated.
 pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     warn_unsimulated("services", items, SERVICE_SIMULATED, out);
