@@ -1,0 +1,112 @@
+//! Bad input never panics: malformed documents, hostile values and random mutations of a real
+//! scenario either load and run, or fail with an error that names where.
+
+use ecs_engine::{Scenario, Simulation};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn example() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/scenarios/example.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Replaces the value at a pseudo-random position of the document with `replacement`.
+fn mutate(v: &mut Value, mut pick: usize, replacement: &Value) -> bool {
+    match v {
+        Value::Object(map) => {
+            let n = map.len().max(1);
+            let keys: Vec<String> = map.keys().cloned().collect();
+            if let Some(k) = keys.get(pick % n) {
+                pick /= n;
+                if pick % 3 == 0 {
+                    map.insert(k.clone(), replacement.clone());
+                    return true;
+                }
+                if let Some(child) = map.get_mut(k) {
+                    return mutate(child, pick, replacement);
+                }
+            }
+            false
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let n = items.len();
+            let child = &mut items[pick % n];
+            mutate(child, pick / n, replacement)
+        }
+        other => {
+            *other = replacement.clone();
+            true
+        }
+    }
+}
+
+fn hostile_values() -> impl proptest::strategy::Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        Just(serde_json::json!(-1)),
+        Just(serde_json::json!(u64::MAX)),
+        Just(serde_json::json!(1e308)),
+        Just(serde_json::json!("")),
+        Just(serde_json::json!("{{ECS_CPU}}")),
+        Just(serde_json::json!([])),
+        Just(serde_json::json!({})),
+        Just(serde_json::json!("PT99999H")),
+        Just(serde_json::json!(65536)),
+        Just(serde_json::json!(0)),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        "\\PC{0,12}".prop_map(Value::String),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_scenarios_load_or_fail_cleanly(picks in proptest::collection::vec((any::<usize>(), hostile_values()), 1..4)) {
+        let mut doc = example();
+        for (pick, value) in &picks {
+            mutate(&mut doc, *pick, value);
+        }
+        if let Ok(scenario) = Scenario::from_value(doc) {
+            let mut sim = Simulation::new(scenario);
+            prop_assert!(sim.run_to_end().is_ok());
+            let _ = sim.describe();
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        if let Err(e) = Scenario::from_json(&text) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+        let _ = ecs_engine::task_definition::parse_task_definition(&text);
+    }
+}
+
+#[test]
+fn errors_name_the_field() {
+    let e = Scenario::from_json(
+        r#"{"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "a", "ecsConfig": {"ECS_DYNAMIC_HOST_PORT_RANGE": "9-1"}}]}"#,
+    );
+    // Agent configuration is checked when the instance registers: the run logs it by path.
+    let sim = Simulation::new(e.unwrap());
+    let mut sim = sim;
+    sim.run_to_end().unwrap();
+    assert!(sim
+        .log()
+        .entries()
+        .iter()
+        .any(|l| l.message.contains("ecsConfig.ECS_DYNAMIC_HOST_PORT_RANGE")));
+    let big = format!(
+        "{{\"version\": 1, \"description\": \"{}\"}}",
+        "x".repeat(5 * 1024 * 1024)
+    );
+    assert!(Scenario::from_json(&big)
+        .unwrap_err()
+        .message
+        .contains("limit"));
+}
