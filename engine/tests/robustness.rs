@@ -22,7 +22,7 @@ fn mutate(v: &mut Value, mut pick: usize, replacement: &Value) -> bool {
             let keys: Vec<String> = map.keys().cloned().collect();
             if let Some(k) = keys.get(pick % n) {
                 pick /= n;
-                if pick % 3 == 0 {
+                if pick.is_multiple_of(3) {
                     map.insert(k.clone(), replacement.clone());
                     return true;
                 }
