@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test setup setup-browser check engine-test lint wasm e2e bench build
+.PHONY: serve test setup setup-browser engine-test lint wasm e2e bench bench-wasm build
 
 serve: setup
 	trunk serve --offline
@@ -37,3 +37,7 @@ e2e:
 
 bench:
 	cargo bench -p ecs-engine --bench placement
+
+## The same placement benchmark in wasm, in headless Chromium (needs `make build` first).
+bench-wasm:
+	cargo run --release -p e2e --bin wasm-bench

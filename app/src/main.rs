@@ -5,6 +5,8 @@
 //! The app is thin: it owns no simulation logic. It maps wall time to simulated time through
 //! the speed factor and renders what the engine reports.
 
+mod bench;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -68,9 +70,12 @@ fn snapshot(sim: &Simulation) -> View {
             az: i.availability_zone.clone(),
             spot: i.lifecycle == ecs_engine::scenario::Lifecycle::Spot,
             status: format!("{:?}", i.status).to_uppercase(),
-            cpu_used: i.registered.cpu - i.remaining.cpu,
+            cpu_used: i.registered.cpu.saturating_sub(i.remaining.cpu),
             cpu_total: i.registered.cpu,
-            mem_used: i.registered.memory_mib - i.remaining.memory_mib,
+            mem_used: i
+                .registered
+                .memory_mib
+                .saturating_sub(i.remaining.memory_mib),
             mem_total: i.registered.memory_mib,
             tasks: sim
                 .tasks()
@@ -96,6 +101,12 @@ fn snapshot(sim: &Simulation) -> View {
 
 #[component]
 fn App() -> impl IntoView {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    if hash == "#bench" {
+        return view! { <bench::Bench/> }.into_any();
+    }
     let scenario = Scenario::from_json(EXAMPLE);
     match scenario {
         Ok(scenario) => view! { <Playground scenario=scenario/> }.into_any(),

@@ -23,6 +23,7 @@ pub mod sim;
 pub mod task;
 pub mod task_definition;
 pub mod time;
+pub mod workload;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use sim::Simulation;

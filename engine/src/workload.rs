@@ -1,0 +1,174 @@
+//! Synthetic workloads for benchmarks, shared by the native criterion benchmark and the wasm
+//! benchmark the app runs in headless Chromium, so both measure the same code on the same data.
+
+use crate::cluster::ClusterState;
+use crate::container_instance::ContainerInstance;
+use crate::placement::cql::Expression;
+use crate::placement::reserve::{release, reserve};
+use crate::placement::strategy::{BinpackField, SpreadField, Strategy};
+use crate::placement::{Constraint, Decision, PlacementRequest, Placer, TaskNeeds};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::Scenario;
+use crate::task_definition::{parse_task_definition, validate};
+
+/// `n` m5.xlarge instances spread over three AZs of cluster `default`.
+pub fn synthetic_cluster(n: usize) -> ClusterState {
+    let json = format!(
+        r#"{{"version": 1, "containerInstances": [
+            {{"instanceType": "m5.xlarge", "availabilityZone": "us-east-1a", "count": {a}}},
+            {{"instanceType": "m5.xlarge", "availabilityZone": "us-east-1b", "count": {b}}},
+            {{"instanceType": "m5.xlarge", "availabilityZone": "us-east-1c", "count": {c}}}]}}"#,
+        a = (n / 3 + n % 3).max(1),
+        b = (n / 3).max(1),
+        c = (n / 3).max(1)
+    );
+    let mut state = ClusterState::default();
+    if let Ok(scenario) = Scenario::from_json(&json) {
+        for (i, spec) in scenario.instances.iter().enumerate() {
+            if let Ok(inst) = ContainerInstance::register(spec, format!("i-{i:017x}"), 0) {
+                state.add(inst);
+            }
+        }
+    }
+    state
+}
+
+/// A task of 256 CPU units and 512 MiB with one dynamic host port (bridge mode).
+pub fn web_task() -> TaskNeeds {
+    let td = r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "cpu": 256, "memory": 512, "portMappings": [{"containerPort": 80}]}]}"#;
+    match parse_task_definition(td)
+        .map_err(|e| vec![e])
+        .and_then(|p| validate(&p.input))
+    {
+        Ok(valid) => TaskNeeds::of(&valid),
+        Err(_) => unreachable!("the benchmark task definition is valid"),
+    }
+}
+
+/// The strategy and constraint combinations the placement benchmark measures.
+pub fn placement_cases() -> Vec<(&'static str, Vec<Strategy>, Vec<Constraint>)> {
+    let member_of = Expression::parse(
+        "attribute:ecs.instance-type =~ m5.* and attribute:ecs.availability-zone != us-east-1d",
+    )
+    .map(Constraint::MemberOf)
+    .into_iter()
+    .collect::<Vec<_>>();
+    vec![
+        (
+            "binpack(memory)",
+            vec![Strategy::Binpack(BinpackField::Memory)],
+            vec![],
+        ),
+        (
+            "spread(AZ)+binpack(memory)",
+            vec![
+                Strategy::spread_az(),
+                Strategy::Binpack(BinpackField::Memory),
+            ],
+            vec![],
+        ),
+        (
+            "spread(AZ)+spread(instanceId)",
+            vec![
+                Strategy::spread_az(),
+                Strategy::Spread(SpreadField::InstanceId),
+            ],
+            vec![],
+        ),
+        ("random", vec![Strategy::Random], vec![]),
+        (
+            "spread(AZ)+distinctInstance",
+            vec![Strategy::spread_az()],
+            vec![Constraint::DistinctInstance],
+        ),
+        (
+            "spread(AZ)+binpack(memory)+memberOf",
+            vec![
+                Strategy::spread_az(),
+                Strategy::Binpack(BinpackField::Memory),
+            ],
+            member_of,
+        ),
+    ]
+}
+
+/// A ready benchmark: a half-full cluster, and a `step` that places one task and releases it
+/// again, so every step does the same amount of work.
+pub struct PlacementBench {
+    state: ClusterState,
+    needs: TaskNeeds,
+    strategies: Vec<Strategy>,
+    constraints: Vec<Constraint>,
+    placer: Placer,
+    rng: SimRng,
+    ports: SimRng,
+    group_id: usize,
+}
+
+impl PlacementBench {
+    /// A cluster of `n` instances, filled to about half with tasks of another group.
+    pub fn new(
+        n: usize,
+        strategies: Vec<Strategy>,
+        constraints: Vec<Constraint>,
+    ) -> PlacementBench {
+        let mut state = synthetic_cluster(n);
+        let needs = web_task();
+        let mut placer = Placer::default();
+        let mut rng = SimRng::new(1, Stream::Placement);
+        let mut ports = SimRng::new(1, Stream::HostPorts);
+        let warm = state.group_id("service:warm");
+        for _ in 0..n * 4 {
+            let req = PlacementRequest {
+                cluster: "default",
+                group: "service:warm",
+                needs: &needs,
+                constraints: &[],
+                strategies: &strategies,
+            };
+            if let (Decision::Placed(slot), _) = placer.place(&mut state, &req, &mut rng, false) {
+                reserve(&mut state, slot, warm, &needs, &mut ports);
+            }
+        }
+        let group_id = state.group_id("service:web");
+        PlacementBench {
+            state,
+            needs,
+            strategies,
+            constraints,
+            placer,
+            rng,
+            ports,
+            group_id,
+        }
+    }
+
+    /// Places one task and releases it; returns whether it was placed.
+    pub fn step(&mut self) -> bool {
+        let req = PlacementRequest {
+            cluster: "default",
+            group: "service:web",
+            needs: &self.needs,
+            constraints: &self.constraints,
+            strategies: &self.strategies,
+        };
+        match self
+            .placer
+            .place(&mut self.state, &req, &mut self.rng, false)
+            .0
+        {
+            Decision::Placed(slot) => {
+                let r = reserve(
+                    &mut self.state,
+                    slot,
+                    self.group_id,
+                    &self.needs,
+                    &mut self.ports,
+                );
+                release(&mut self.state, &r);
+                true
+            }
+            Decision::Unplaceable { .. } => false,
+        }
+    }
+}
