@@ -20,6 +20,48 @@ pub struct AttributeIndex {
     pub values: Vec<Option<String>>,
 }
 
+/// The placement-relevant numbers of one instance, packed for the hot loop of the resource
+/// filter. Always derived from the instance by [`Capacity::of`] after any change
+/// ([`ClusterState::refresh`]); never edited on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capacity {
+    /// ACTIVE with a connected agent.
+    pub accepts_tasks: bool,
+    /// Remaining CPU units.
+    pub cpu: u32,
+    /// Remaining MiB.
+    pub memory_mib: u32,
+    /// Remaining GPUs.
+    pub gpus: u32,
+    /// Free awsvpc task ENIs.
+    pub enis_free: u32,
+    /// A lower bound of free dynamic ports per protocol (exact unless static ports sit in the
+    /// ephemeral range).
+    pub dynamic_headroom: [u32; 2],
+}
+
+impl Capacity {
+    /// Derives the packed numbers from an instance.
+    pub fn of(inst: &ContainerInstance) -> Capacity {
+        let (lo, hi) = inst.dynamic_range;
+        let size = usize::from(hi - lo) + 1;
+        let headroom = |p: usize, reserved: usize| {
+            (size.saturating_sub(inst.dynamic_counts[p] + reserved)) as u32
+        };
+        Capacity {
+            accepts_tasks: inst.accepts_tasks(),
+            cpu: inst.remaining.cpu,
+            memory_mib: inst.remaining.memory_mib,
+            gpus: inst.remaining.gpus,
+            enis_free: inst.eni_task_capacity.saturating_sub(inst.enis_in_use),
+            dynamic_headroom: [
+                headroom(0, inst.reserved_tcp.len()),
+                headroom(1, inst.reserved_udp.len()),
+            ],
+        }
+    }
+}
+
 /// Every registered container instance, in registration order.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterState {
@@ -27,11 +69,14 @@ pub struct ClusterState {
     pub instances: Vec<ContainerInstance>,
     /// Interned cluster id per slot (compared instead of names in the hot loop).
     pub cluster_id_of: Vec<u32>,
+    /// Packed capacity per slot, kept in step with `instances` by [`ClusterState::refresh`].
+    pub capacity: Vec<Capacity>,
     cluster_ids: BTreeMap<String, u32>,
     group_ids: BTreeMap<String, usize>,
     /// `group_counts[group][slot]`: tasks of the group (PENDING or RUNNING) on the instance.
     group_counts: Vec<Vec<u32>>,
     attribute_indexes: BTreeMap<String, AttributeIndex>,
+    generation: u64,
 }
 
 impl ClusterState {
@@ -42,13 +87,27 @@ impl ClusterState {
             .cluster_ids
             .entry(instance.cluster.clone())
             .or_insert(next);
+        self.capacity.push(Capacity::of(&instance));
         self.instances.push(instance);
         self.cluster_id_of.push(cid);
         for counts in &mut self.group_counts {
             counts.push(0);
         }
         self.attribute_indexes.clear();
+        self.generation += 1;
         self.instances.len() - 1
+    }
+
+    /// Changes whenever an instance registers or an attribute changes: caches of per-instance
+    /// facts (attribute indexes, static `memberOf` results) are valid for one generation.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Re-derives the packed capacity of an instance after it changed (resources, ports,
+    /// ENIs, status, agent connection). Every mutation of an instance ends with this call.
+    pub fn refresh(&mut self, slot: InstanceSlot) {
+        self.capacity[slot] = Capacity::of(&self.instances[slot]);
     }
 
     /// The interned id of a cluster name, if any instance ever registered into it.
@@ -116,6 +175,7 @@ impl ClusterState {
     /// Forgets cached attribute indexes (after an attribute changes).
     pub fn attributes_changed(&mut self) {
         self.attribute_indexes.clear();
+        self.generation += 1;
     }
 
     /// Finds an instance by EC2 instance id.

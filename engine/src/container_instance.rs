@@ -247,6 +247,16 @@ impl ContainerInstance {
             self.dynamic_counts[protocol as usize] + self.reserved(protocol).range(lo..=hi).count();
         size.saturating_sub(used)
     }
+
+    /// Whether at least `n` dynamic ports are free for a protocol (cheap in the common case).
+    pub fn has_free_dynamic_ports(&self, protocol: Protocol, n: usize) -> bool {
+        let (lo, hi) = self.dynamic_range;
+        let size = usize::from(hi - lo) + 1;
+        // Fast path: even if every static port fell inside the range, enough would be left.
+        let used_upper_bound =
+            self.dynamic_counts[protocol as usize] + self.reserved(protocol).len();
+        used_upper_bound + n <= size || self.free_dynamic_ports(protocol) >= n
+    }
 }
 
 /// Capability attributes every simulated agent registers (2.5): the ECS-optimized AMI's set,

@@ -346,6 +346,7 @@ impl Simulation {
                     &svc.group,
                     count,
                     &self.placer.eval_options,
+                    crate::placement::filter::constraints::CheckMode::FULL,
                 )
             });
             match ok {

@@ -145,7 +145,17 @@ fn feasible(
     let inst = &state.instances[slot];
     resources::check_candidate(inst)
         .and_then(|()| resources::check_resources(inst, needs))
-        .and_then(|()| constraints::check(state, slot, cons, "g", group_count, &Default::default()))
+        .and_then(|()| {
+            constraints::check(
+                state,
+                slot,
+                cons,
+                "g",
+                group_count,
+                &Default::default(),
+                constraints::CheckMode::FULL,
+            )
+        })
         .is_ok()
 }
 
@@ -190,8 +200,13 @@ proptest! {
                     held.push(reserve(&mut state, slot, gid, &needs, &mut ports));
                 }
             }
-            // No over-commit, no duplicate host port, constraints hold.
+            // No over-commit, no duplicate host port, constraints hold; the packed capacity
+            // index matches the instances, and its quick answer never accepts a misfit.
             for (s, inst) in state.instances.iter().enumerate() {
+                prop_assert_eq!(state.capacity[s], ecs_engine::cluster::Capacity::of(inst));
+                if resources::quick_fit(&state.capacity[s], &needs) {
+                    prop_assert!(resources::check_candidate(inst).and_then(|()| resources::check_resources(inst, &needs)).is_ok());
+                }
                 let mine: Vec<&Reservation> = held.iter().filter(|r| r.slot == s).collect();
                 let cpu: u32 = mine.iter().map(|r| r.cpu).sum();
                 let mem: u32 = mine.iter().map(|r| r.memory_mib).sum();

@@ -132,8 +132,8 @@ pub struct TaskNeeds {
     pub host_port_mappings: Vec<PortRequest>,
     /// Static host ports, from `host_port_mappings`.
     pub static_ports: Vec<(u16, Protocol)>,
-    /// One protocol per dynamic host port.
-    pub dynamic_ports: Vec<Protocol>,
+    /// Dynamic host ports needed, per protocol (TCP, UDP).
+    pub dynamic_ports: [usize; 2],
     /// Attributes the instance must have.
     pub required_attributes: Vec<String>,
 }
@@ -149,11 +149,10 @@ impl TaskNeeds {
             .iter()
             .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
             .collect();
-        let dynamic_ports = host_port_mappings
-            .iter()
-            .filter(|p| p.host_port.is_none())
-            .map(|p| p.protocol)
-            .collect();
+        let mut dynamic_ports = [0, 0];
+        for p in host_port_mappings.iter().filter(|p| p.host_port.is_none()) {
+            dynamic_ports[p.protocol as usize] += 1;
+        }
         TaskNeeds {
             cpu: td.cpu_units,
             memory_mib: td.memory_mib,
@@ -201,6 +200,11 @@ pub struct Placer {
     survivors: Vec<InstanceSlot>,
     scores: Vec<i64>,
     per_value: Vec<i64>,
+    /// Per-instance results of static `memberOf` expressions: (expression, cluster
+    /// generation, result per slot).
+    member_of_cache: Vec<(String, u64, Vec<bool>)>,
+    /// The AND of the cached results that apply to the current placement.
+    static_mask: Vec<bool>,
     /// How the query language treats missing attributes.
     pub eval_options: EvalOptions,
 }
@@ -235,25 +239,44 @@ impl Placer {
         let Some(cluster_id) = cluster.cluster_id(req.cluster) else {
             return (Decision::Unplaceable { closest: None }, report);
         };
+        let use_mask = !explain && self.prepare_static_mask(cluster, req.constraints);
+        let mode = filter::constraints::CheckMode {
+            detail: explain,
+            skip_static: use_mask,
+        };
         let group_counts = cluster.group_counts(group_id);
         self.survivors.clear();
-        let mut closest: Option<(InstanceSlot, Rejection)> = None;
+        let mut closest: Option<(InstanceSlot, (u8, i64))> = None;
         for (slot, inst) in cluster.instances.iter().enumerate() {
             if cluster.cluster_id_of[slot] != cluster_id {
                 continue;
             }
-            let result = filter::resources::check_candidate(inst)
-                .and_then(|()| filter::resources::check_resources(inst, req.needs))
-                .and_then(|()| {
-                    filter::constraints::check(
-                        cluster,
-                        slot,
-                        req.constraints,
-                        req.group,
-                        group_counts[slot],
-                        &self.eval_options,
-                    )
-                });
+            let fits = if filter::resources::quick_fit(&cluster.capacity[slot], req.needs) {
+                Ok(())
+            } else {
+                filter::resources::check_candidate(inst)
+                    .and_then(|()| filter::resources::check_resources(inst, req.needs))
+            };
+            let result = fits.and_then(|()| {
+                if use_mask && !self.static_mask[slot] {
+                    return Err((
+                        explain::Stage::Constraints,
+                        Rejection::MemberOf {
+                            expression: String::new(),
+                            reason: String::new(),
+                        },
+                    ));
+                }
+                filter::constraints::check(
+                    cluster,
+                    slot,
+                    req.constraints,
+                    req.group,
+                    group_counts[slot],
+                    &self.eval_options,
+                    mode,
+                )
+            });
             match result {
                 Ok(()) => {
                     self.survivors.push(slot);
@@ -262,11 +285,9 @@ impl Placer {
                     }
                 }
                 Err((stage, rejection)) => {
-                    if closest
-                        .as_ref()
-                        .is_none_or(|(_, c)| rejection.closeness() > c.closeness())
-                    {
-                        closest = Some((slot, rejection.clone()));
+                    let key = rejection.closeness();
+                    if closest.is_none_or(|(_, c)| key > c) {
+                        closest = Some((slot, key));
                     }
                     if explain {
                         verdicts.push((
@@ -282,6 +303,26 @@ impl Placer {
             if let Some(r) = report.as_mut() {
                 r.candidates = finish(cluster, verdicts);
             }
+            // Re-check the closest instance with full detail for the message.
+            let closest = closest.and_then(|(slot, _)| {
+                let inst = &cluster.instances[slot];
+                filter::resources::check_candidate(inst)
+                    .and_then(|()| filter::resources::check_resources(inst, req.needs))
+                    .and_then(|()| {
+                        let mode = filter::constraints::CheckMode::FULL;
+                        filter::constraints::check(
+                            cluster,
+                            slot,
+                            req.constraints,
+                            req.group,
+                            group_counts[slot],
+                            &self.eval_options,
+                            mode,
+                        )
+                    })
+                    .err()
+                    .map(|(_, rejection)| (slot, rejection))
+            });
             return (Decision::Unplaceable { closest }, report);
         }
 
@@ -335,6 +376,56 @@ impl Placer {
             r.candidates = finish(cluster, verdicts);
         }
         (Decision::Placed(chosen), report)
+    }
+
+    /// Fills `self.static_mask` with the AND of the static `memberOf` expressions of the
+    /// request, from a per-instance cache valid for one cluster generation. Returns false when
+    /// the request has no static expression.
+    fn prepare_static_mask(&mut self, cluster: &ClusterState, constraints: &[Constraint]) -> bool {
+        let mut any = false;
+        for c in constraints {
+            let Constraint::MemberOf(expr) = c else {
+                continue;
+            };
+            if !expr.is_static() {
+                continue;
+            }
+            let generation = cluster.generation();
+            let position = self
+                .member_of_cache
+                .iter()
+                .position(|(src, g, _)| src == expr.source() && *g == generation);
+            let index = match position {
+                Some(i) => i,
+                None => {
+                    let results = (0..cluster.instances.len())
+                        .map(|slot| {
+                            filter::constraints::member_of_holds(
+                                cluster,
+                                slot,
+                                expr,
+                                &self.eval_options,
+                            )
+                        })
+                        .collect();
+                    self.member_of_cache.retain(|(_, g, _)| *g == generation);
+                    self.member_of_cache
+                        .push((expr.source().to_string(), generation, results));
+                    self.member_of_cache.len() - 1
+                }
+            };
+            let results = &self.member_of_cache[index].2;
+            if any {
+                for (m, r) in self.static_mask.iter_mut().zip(results) {
+                    *m &= *r;
+                }
+            } else {
+                self.static_mask.clear();
+                self.static_mask.extend_from_slice(results);
+                any = true;
+            }
+        }
+        any
     }
 
     /// Fills `self.scores` with one score per survivor under `strategy` (lower is better).

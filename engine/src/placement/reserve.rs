@@ -92,6 +92,7 @@ pub fn reserve(
             bind_ip: "0.0.0.0",
         });
     }
+    cluster.refresh(slot);
     Reservation {
         slot,
         group_id,
@@ -125,6 +126,7 @@ pub fn release(cluster: &mut ClusterState, r: &Reservation) {
             inst.reserved_mut(b.protocol).remove(&b.host_port);
         }
     }
+    cluster.refresh(r.slot);
 }
 
 /// A free port from the ephemeral range: a few seeded random draws, then a scan from a random

@@ -164,6 +164,23 @@ impl Expression {
         &self.root
     }
 
+    /// Whether the result depends only on what an instance registered (its attributes, id,
+    /// agent version, registration time), so it can be cached per instance. Expressions on
+    /// `runningTasksCount`, `task:group` or `agentConnected` change as tasks come and go.
+    pub fn is_static(&self) -> bool {
+        fn walk(n: &Node) -> bool {
+            match n {
+                Node::And(a, b) | Node::Or(a, b) => walk(a) && walk(b),
+                Node::Not(a) => walk(a),
+                Node::Predicate { subject, .. } => !matches!(
+                    subject,
+                    Subject::RunningTasksCount | Subject::TaskGroup | Subject::AgentConnected
+                ),
+            }
+        }
+        walk(&self.root)
+    }
+
     /// Evaluates against one container instance.
     pub fn evaluate(&self, subject: &dyn QuerySubject, opts: &EvalOptions) -> Evaluation {
         eval::evaluate(&self.root, subject, opts)

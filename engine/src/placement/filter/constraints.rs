@@ -5,7 +5,7 @@
 
 use crate::cluster::{ClusterState, InstanceSlot};
 use crate::container_instance::ContainerInstance;
-use crate::placement::cql::{EvalOptions, QuerySubject};
+use crate::placement::cql::{EvalOptions, Expression, QuerySubject};
 use crate::placement::explain::{Rejection, Stage};
 use crate::placement::Constraint;
 
@@ -40,8 +40,29 @@ impl QuerySubject for Subject<'_> {
     }
 }
 
+/// How [`check`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckMode {
+    /// Build the full rejection text (explanations); otherwise rejections carry empty strings
+    /// and the caller re-checks the one instance it reports.
+    pub detail: bool,
+    /// Skip `memberOf` expressions that are static
+    /// ([`Expression::is_static`](crate::placement::cql::Expression::is_static)): the caller
+    /// has already applied them from its per-instance cache.
+    pub skip_static: bool,
+}
+
+impl CheckMode {
+    /// Every constraint, with full detail.
+    pub const FULL: CheckMode = CheckMode {
+        detail: true,
+        skip_static: false,
+    };
+}
+
 /// Checks every constraint on one instance. `group_count` is the number of tasks of the
 /// task's own group already on the instance.
+#[inline]
 pub fn check(
     cluster: &ClusterState,
     slot: InstanceSlot,
@@ -49,19 +70,24 @@ pub fn check(
     group: &str,
     group_count: u32,
     options: &EvalOptions,
+    mode: CheckMode,
 ) -> Result<(), (Stage, Rejection)> {
+    if constraints.is_empty() {
+        return Ok(());
+    }
     for c in constraints {
         match c {
             Constraint::DistinctInstance => {
                 if group_count > 0 {
-                    return Err((
-                        Stage::Constraints,
-                        Rejection::DistinctInstance {
-                            group: group.to_string(),
-                        },
-                    ));
+                    let group = if mode.detail {
+                        group.to_string()
+                    } else {
+                        String::new()
+                    };
+                    return Err((Stage::Constraints, Rejection::DistinctInstance { group }));
                 }
             }
+            Constraint::MemberOf(expr) if mode.skip_static && expr.is_static() => {}
             Constraint::MemberOf(expr) => {
                 let subject = Subject {
                     inst: &cluster.instances[slot],
@@ -70,16 +96,36 @@ pub fn check(
                 };
                 let eval = expr.evaluate(&subject, options);
                 if !eval.matched {
-                    return Err((
-                        Stage::Constraints,
+                    let rejection = if mode.detail {
                         Rejection::MemberOf {
                             expression: expr.source().to_string(),
                             reason: eval.reason.unwrap_or_else(|| "false".to_string()),
-                        },
-                    ));
+                        }
+                    } else {
+                        Rejection::MemberOf {
+                            expression: String::new(),
+                            reason: String::new(),
+                        }
+                    };
+                    return Err((Stage::Constraints, rejection));
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Whether a `memberOf` expression holds on an instance.
+pub fn member_of_holds(
+    cluster: &ClusterState,
+    slot: InstanceSlot,
+    expr: &Expression,
+    options: &EvalOptions,
+) -> bool {
+    let subject = Subject {
+        inst: &cluster.instances[slot],
+        slot,
+        cluster,
+    };
+    expr.evaluate(&subject, options).matched
 }

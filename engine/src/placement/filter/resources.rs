@@ -1,50 +1,93 @@
 //! Stage 1–2 of 3.7: the instance must be ACTIVE with a connected agent, and have the CPU,
 //! memory, GPUs, host ports, ENI and attributes the task needs.
 
+use crate::cluster::Capacity;
 use crate::container_instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
 use crate::placement::explain::{Rejection, Stage};
 use crate::placement::TaskNeeds;
 use crate::task_definition::Protocol;
 
+/// The same test as [`check_candidate`] followed by [`check_resources`], answered from the
+/// packed [`Capacity`] index without touching the instance. `true` means both pass; `false`
+/// means the caller runs the full checks, which find the exact reason (or, for static ports
+/// and required attributes, which this does not cover, the verdict itself).
+#[inline]
+pub fn quick_fit(cap: &Capacity, needs: &TaskNeeds) -> bool {
+    cap.accepts_tasks
+        && needs.static_ports.is_empty()
+        && needs.required_attributes.is_empty()
+        && cap.cpu >= needs.cpu
+        && cap.memory_mib >= needs.memory_mib
+        && cap.gpus >= needs.gpus
+        && (!needs.eni || cap.enis_free > 0)
+        && cap.dynamic_headroom[0] as usize >= needs.dynamic_ports[0]
+        && cap.dynamic_headroom[1] as usize >= needs.dynamic_ports[1]
+}
+
 /// Checks status and agent connection (2.6).
+#[inline]
 pub fn check_candidate(inst: &ContainerInstance) -> Result<(), (Stage, Rejection)> {
-    if inst.status != InstanceStatus::Active {
-        let status = format!("{:?}", inst.status).to_uppercase();
-        return Err((Stage::Candidates, Rejection::NotActive { status }));
-    }
-    if !inst.agent_connected {
-        return Err((Stage::Candidates, Rejection::AgentDisconnected));
+    if inst.status != InstanceStatus::Active || !inst.agent_connected {
+        return Err(candidate_rejection(inst));
     }
     Ok(())
 }
 
-/// Checks every resource of the task against what is left on the instance.
+#[cold]
+fn candidate_rejection(inst: &ContainerInstance) -> (Stage, Rejection) {
+    if inst.status != InstanceStatus::Active {
+        let status = format!("{:?}", inst.status).to_uppercase();
+        return (Stage::Candidates, Rejection::NotActive { status });
+    }
+    (Stage::Candidates, Rejection::AgentDisconnected)
+}
+
+/// Checks every resource of the task against what is left on the instance. The common case
+/// (it fits) is a handful of comparisons; finding out exactly why not is out of line.
+#[inline]
 pub fn check_resources(
     inst: &ContainerInstance,
     needs: &TaskNeeds,
 ) -> Result<(), (Stage, Rejection)> {
-    let reject = |r| Err((Stage::Resources, r));
+    let rem = &inst.remaining;
+    let fits = rem.cpu >= needs.cpu
+        && rem.memory_mib >= needs.memory_mib
+        && rem.gpus >= needs.gpus
+        && (!needs.eni || inst.enis_in_use < inst.eni_task_capacity)
+        && (needs.dynamic_ports[0] == 0
+            || inst.has_free_dynamic_ports(Protocol::Tcp, needs.dynamic_ports[0]))
+        && (needs.dynamic_ports[1] == 0
+            || inst.has_free_dynamic_ports(Protocol::Udp, needs.dynamic_ports[1]));
+    if fits && needs.static_ports.is_empty() && needs.required_attributes.is_empty() {
+        return Ok(());
+    }
+    resource_rejection(inst, needs).map_or(Ok(()), |r| Err((Stage::Resources, r)))
+}
+
+/// The first resource the instance lacks, in the order of 3.7 step 2.
+#[cold]
+fn resource_rejection(inst: &ContainerInstance, needs: &TaskNeeds) -> Option<Rejection> {
     let rem = &inst.remaining;
     if rem.cpu < needs.cpu {
-        return reject(Rejection::Cpu {
+        return Some(Rejection::Cpu {
             requested: needs.cpu,
             available: rem.cpu,
         });
     }
     if rem.memory_mib < needs.memory_mib {
-        return reject(Rejection::Memory {
+        return Some(Rejection::Memory {
             requested: needs.memory_mib,
             available: rem.memory_mib,
         });
     }
     if rem.gpus < needs.gpus {
-        return reject(Rejection::Gpu {
+        return Some(Rejection::Gpu {
             requested: needs.gpus,
             available: rem.gpus,
         });
     }
     if needs.eni && inst.enis_in_use >= inst.eni_task_capacity {
-        return reject(Rejection::Eni {
+        return Some(Rejection::Eni {
             capacity: inst.eni_task_capacity,
             in_use: inst.enis_in_use,
         });
@@ -57,30 +100,25 @@ pub fn check_resources(
             }
             requested += 1;
             if inst.port_in_use(port, p) {
-                return reject(Rejection::PortInUse { port, protocol: p });
+                return Some(Rejection::PortInUse { port, protocol: p });
             }
         }
         let reserved = inst.reserved(protocol).len();
         if requested > 0 && reserved + requested > MAX_RESERVED_PORTS {
-            return reject(Rejection::TooManyPorts {
+            return Some(Rejection::TooManyPorts {
                 reserved,
                 requested,
                 max: MAX_RESERVED_PORTS,
             });
         }
-        let dynamic = needs
-            .dynamic_ports
-            .iter()
-            .filter(|p| **p == protocol)
-            .count();
-        if dynamic > 0 && inst.free_dynamic_ports(protocol) < dynamic {
-            return reject(Rejection::NoDynamicPort);
+        let dynamic = needs.dynamic_ports[protocol as usize];
+        if dynamic > 0 && !inst.has_free_dynamic_ports(protocol, dynamic) {
+            return Some(Rejection::NoDynamicPort);
         }
     }
-    for name in &needs.required_attributes {
-        if !inst.attributes.contains_key(name) {
-            return reject(Rejection::MissingAttribute { name: name.clone() });
-        }
-    }
-    Ok(())
+    needs
+        .required_attributes
+        .iter()
+        .find(|name| !inst.attributes.contains_key(*name))
+        .map(|name| Rejection::MissingAttribute { name: name.clone() })
 }
