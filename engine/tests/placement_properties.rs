@@ -175,7 +175,10 @@ proptest! {
                 .map(|s| feasible(&state, s, &needs, &cons, state.group_counts(gid)[s]))
                 .collect();
             let req = PlacementRequest { cluster: "default", group: "g", needs: &needs, constraints: &cons, strategies: &strategies };
+            // The explained run (unfused stages) decides exactly like the fast one.
+            let (explained, _) = Placer::default().place(&mut state.clone(), &req, &mut rng.clone(), true);
             let (decision, _) = placer.place(&mut state, &req, &mut rng, false);
+            prop_assert_eq!(&explained, &decision);
             match decision {
                 Decision::Unplaceable { .. } => prop_assert!(before.iter().all(|f| !f), "a feasible instance existed"),
                 Decision::Placed(slot) => {
@@ -204,8 +207,11 @@ proptest! {
             // index matches the instances, and its quick answer never accepts a misfit.
             for (s, inst) in state.instances.iter().enumerate() {
                 prop_assert_eq!(state.capacity[s], ecs_engine::cluster::Capacity::of(inst));
-                if resources::quick_fit(&state.capacity[s], &needs) {
-                    prop_assert!(resources::check_candidate(inst).and_then(|()| resources::check_resources(inst, &needs)).is_ok());
+                let full = resources::check_candidate(inst).and_then(|()| resources::check_resources(inst, &needs)).is_ok();
+                match resources::quick_verdict(&state.capacity[s], &needs) {
+                    resources::Quick::Fits => prop_assert!(full, "the index accepted a misfit"),
+                    resources::Quick::Lacks => prop_assert!(!full, "the index refused a fit"),
+                    resources::Quick::Unsure => {}
                 }
                 let mine: Vec<&Reservation> = held.iter().filter(|r| r.slot == s).collect();
                 let cpu: u32 = mine.iter().map(|r| r.cpu).sum();

@@ -199,7 +199,8 @@ pub enum Decision {
 pub struct Placer {
     survivors: Vec<InstanceSlot>,
     scores: Vec<i64>,
-    per_value: Vec<i64>,
+    /// Tasks of the group per attribute value, one buffer per strategy position.
+    per_value: Vec<Vec<i64>>,
     /// Per-instance results of static `memberOf` expressions: (expression, cluster
     /// generation, result per slot).
     member_of_cache: Vec<(String, u64, Vec<bool>)>,
@@ -209,8 +210,36 @@ pub struct Placer {
     pub eval_options: EvalOptions,
 }
 
+/// How one strategy scores a candidate during one placement (lower is better).
+enum Scorer<'a> {
+    Binpack(strategy::BinpackField),
+    SpreadInstance(&'a [u32]),
+    SpreadAttribute(&'a crate::cluster::AttributeIndex, &'a [i64]),
+    Random,
+    /// Every candidate scores the same (an attribute no instance was indexed for).
+    Flat,
+}
+
+impl Scorer<'_> {
+    #[inline]
+    fn score(&self, cluster: &ClusterState, slot: InstanceSlot) -> i64 {
+        match self {
+            Scorer::Binpack(field) => strategy::binpack::score(&cluster.capacity[slot], *field),
+            Scorer::SpreadInstance(counts) => strategy::spread::instance_score(counts, slot),
+            Scorer::SpreadAttribute(index, per_value) => {
+                strategy::spread::attribute_score(index, per_value, slot)
+            }
+            Scorer::Random | Scorer::Flat => 0,
+        }
+    }
+}
+
 impl Placer {
     /// Runs the pipeline. With `explain`, also returns the verdict on every instance.
+    ///
+    /// Without `explain`, the strategies before the first `random` are applied while
+    /// filtering instead of in passes of their own; the survivors, their order and the random
+    /// draws are the same either way (a property test checks it).
     pub fn place(
         &mut self,
         cluster: &mut ClusterState,
@@ -232,63 +261,123 @@ impl Placer {
             candidates: Vec::new(),
             chosen: None,
         });
-        // Verdicts by slot, filled in explain mode only.
-        let mut verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)> = Vec::new();
-
-        // Stages 1-3: filters.
         let Some(cluster_id) = cluster.cluster_id(req.cluster) else {
             return (Decision::Unplaceable { closest: None }, report);
         };
+        let group_counts = cluster.group_counts(group_id);
         let use_mask = !explain && self.prepare_static_mask(cluster, req.constraints);
+
+        // Strategy scorers for this placement.
+        self.per_value.resize_with(req.strategies.len(), Vec::new);
+        for (i, s) in req.strategies.iter().enumerate() {
+            if let Strategy::Spread(strategy::SpreadField::Attribute(name)) = s {
+                if let Some(index) = cluster.attribute_index(name) {
+                    strategy::spread::counts_per_value(
+                        index,
+                        group_counts,
+                        &cluster.cluster_id_of,
+                        cluster_id,
+                        &mut self.per_value[i],
+                    );
+                }
+            }
+        }
+        let Placer {
+            survivors,
+            scores,
+            per_value,
+            static_mask,
+            eval_options,
+            ..
+        } = self;
+        let scorers: Vec<Scorer<'_>> = req
+            .strategies
+            .iter()
+            .zip(per_value.iter())
+            .map(|(s, pv)| match s {
+                Strategy::Binpack(f) => Scorer::Binpack(*f),
+                Strategy::Spread(strategy::SpreadField::InstanceId) => {
+                    Scorer::SpreadInstance(group_counts)
+                }
+                Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
+                    match cluster.attribute_index(name) {
+                        Some(index) => Scorer::SpreadAttribute(index, pv),
+                        None => Scorer::Flat,
+                    }
+                }
+                Strategy::Random => Scorer::Random,
+            })
+            .collect();
+        // Without explain, the leading strategies up to the first `random` are applied while
+        // filtering, as one lexicographic score: keeping the minimum of (s1, s2, ...) keeps
+        // exactly the instances that applying them one after another would keep.
+        let fused: &[Scorer<'_>] = if explain {
+            &[]
+        } else {
+            let n = scorers
+                .iter()
+                .take_while(|s| !matches!(s, Scorer::Random))
+                .count();
+            &scorers[..n]
+        };
+
+        // Stages 1-3: filters (and the fused strategies).
         let mode = filter::constraints::CheckMode {
             detail: explain,
             skip_static: use_mask,
         };
-        let group_counts = cluster.group_counts(group_id);
-        self.survivors.clear();
-        let mut closest: Option<(InstanceSlot, (u8, i64))> = None;
-        for (slot, inst) in cluster.instances.iter().enumerate() {
+        let mut verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)> = Vec::new();
+        survivors.clear();
+        let mut best = [i64::MAX; MAX_STRATEGIES];
+        // Constraints the fast path can answer alone: none left after the static mask, or
+        // only distinctInstance (a count lookup).
+        let constraints_quick = !explain
+            && req.constraints.iter().all(|c| match c {
+                Constraint::DistinctInstance => true,
+                Constraint::MemberOf(e) => use_mask && e.is_static(),
+            });
+        let distinct = req
+            .constraints
+            .iter()
+            .any(|c| matches!(c, Constraint::DistinctInstance));
+        for slot in 0..cluster.instances.len() {
             if cluster.cluster_id_of[slot] != cluster_id {
                 continue;
             }
-            let fits = if filter::resources::quick_fit(&cluster.capacity[slot], req.needs) {
-                Ok(())
-            } else {
-                filter::resources::check_candidate(inst)
-                    .and_then(|()| filter::resources::check_resources(inst, req.needs))
-            };
-            let result = fits.and_then(|()| {
-                if use_mask && !self.static_mask[slot] {
-                    return Err((
-                        explain::Stage::Constraints,
-                        Rejection::MemberOf {
-                            expression: String::new(),
-                            reason: String::new(),
-                        },
-                    ));
+            // The common cases are answered from the packed index: a fit is accepted, a
+            // shortfall skipped (its reason is only needed if nothing fits, see below).
+            // Anything else is examined stage by stage.
+            if !explain {
+                let quick = filter::resources::quick_verdict(&cluster.capacity[slot], req.needs);
+                if quick == filter::resources::Quick::Lacks {
+                    continue;
                 }
-                filter::constraints::check(
-                    cluster,
-                    slot,
-                    req.constraints,
-                    req.group,
-                    group_counts[slot],
-                    &self.eval_options,
-                    mode,
-                )
-            });
-            match result {
+                let passes = quick == filter::resources::Quick::Fits
+                    && constraints_quick
+                    && (!use_mask || static_mask[slot])
+                    && (!distinct || group_counts[slot] == 0);
+                if passes {
+                    accept(fused, cluster, slot, &mut best, survivors);
+                    continue;
+                }
+            }
+            let masked_out = use_mask && !static_mask[slot];
+            match examine(
+                cluster,
+                slot,
+                req,
+                masked_out,
+                group_counts[slot],
+                eval_options,
+                mode,
+            ) {
                 Ok(()) => {
-                    self.survivors.push(slot);
+                    accept(fused, cluster, slot, &mut best, survivors);
                     if explain {
                         verdicts.push((slot, Vec::new(), None));
                     }
                 }
                 Err((stage, rejection)) => {
-                    let key = rejection.closeness();
-                    if closest.is_none_or(|(_, c)| key > c) {
-                        closest = Some((slot, key));
-                    }
                     if explain {
                         verdicts.push((
                             slot,
@@ -299,42 +388,62 @@ impl Placer {
                 }
             }
         }
-        if self.survivors.is_empty() {
+        if survivors.is_empty() {
             if let Some(r) = report.as_mut() {
                 r.candidates = finish(cluster, verdicts);
             }
             // Re-check the closest instance with full detail for the message.
-            let closest = closest.and_then(|(slot, _)| {
-                let inst = &cluster.instances[slot];
-                filter::resources::check_candidate(inst)
-                    .and_then(|()| filter::resources::check_resources(inst, req.needs))
-                    .and_then(|()| {
-                        let mode = filter::constraints::CheckMode::FULL;
-                        filter::constraints::check(
-                            cluster,
-                            slot,
-                            req.constraints,
-                            req.group,
-                            group_counts[slot],
-                            &self.eval_options,
-                            mode,
-                        )
-                    })
-                    .err()
-                    .map(|(_, rejection)| (slot, rejection))
-            });
+            // Nothing fits: find the "closest matching container-instance" (the one that got
+            // furthest through the stages) and its full reason.
+            let full = filter::constraints::CheckMode::FULL;
+            let mut closest: Option<(InstanceSlot, Rejection)> = None;
+            for slot in
+                (0..cluster.instances.len()).filter(|&s| cluster.cluster_id_of[s] == cluster_id)
+            {
+                if let Err((_, rejection)) = examine(
+                    cluster,
+                    slot,
+                    req,
+                    false,
+                    group_counts[slot],
+                    eval_options,
+                    full,
+                ) {
+                    if closest
+                        .as_ref()
+                        .is_none_or(|(_, c)| rejection.closeness() > c.closeness())
+                    {
+                        closest = Some((slot, rejection));
+                    }
+                }
+            }
             return (Decision::Unplaceable { closest }, report);
         }
 
-        // Stage 4: strategies in order.
-        for (index, strategy) in req.strategies.iter().enumerate() {
-            if self.survivors.len() == 1 {
+        // Stage 4: the (remaining) strategies in order.
+        let start = fused.len();
+        for (index, (strategy, scorer)) in
+            req.strategies.iter().zip(&scorers).enumerate().skip(start)
+        {
+            if survivors.len() == 1 {
                 break;
             }
-            self.score(cluster, cluster_id, group_counts, strategy, rng);
-            let best = self.scores.iter().copied().min().unwrap_or(0);
+            scores.clear();
+            let best = if let Scorer::Random = scorer {
+                let winner = strategy::random::pick(survivors.len(), rng);
+                scores.extend((0..survivors.len()).map(|i| i64::from(i != winner)));
+                0
+            } else {
+                let mut best = i64::MAX;
+                for &slot in survivors.iter() {
+                    let score = scorer.score(cluster, slot);
+                    best = best.min(score);
+                    scores.push(score);
+                }
+                best
+            };
             if explain {
-                for (&slot, &score) in self.survivors.iter().zip(&self.scores) {
+                for (&slot, &score) in survivors.iter().zip(scores.iter()) {
                     if let Some(v) = verdicts.iter_mut().find(|v| v.0 == slot) {
                         v.1.push(score);
                         if score > best {
@@ -349,8 +458,7 @@ impl Placer {
                 }
             }
             let mut i = 0;
-            let scores = &self.scores;
-            self.survivors.retain(|_| {
+            survivors.retain(|_| {
                 let keep = scores[i] == best;
                 i += 1;
                 keep
@@ -358,12 +466,12 @@ impl Placer {
         }
 
         // Stage 5: seeded tie-break.
-        let pick = if self.survivors.len() > 1 {
-            rng.below(self.survivors.len() as u64) as usize
+        let pick = if survivors.len() > 1 {
+            rng.below(survivors.len() as u64) as usize
         } else {
             0
         };
-        let chosen = self.survivors[pick];
+        let chosen = survivors[pick];
         if let Some(r) = report.as_mut() {
             for v in verdicts.iter_mut().filter(|v| v.2.is_none()) {
                 v.2 = Some(if v.0 == chosen {
@@ -427,57 +535,70 @@ impl Placer {
         }
         any
     }
+}
 
-    /// Fills `self.scores` with one score per survivor under `strategy` (lower is better).
-    fn score(
-        &mut self,
-        cluster: &ClusterState,
-        cluster_id: u32,
-        group_counts: &[u32],
-        strategy: &Strategy,
-        rng: &mut SimRng,
-    ) {
-        self.scores.clear();
-        match strategy {
-            Strategy::Binpack(field) => {
-                let it = self
-                    .survivors
-                    .iter()
-                    .map(|&s| strategy::binpack::score(&cluster.instances[s], *field));
-                self.scores.extend(it);
-            }
-            Strategy::Spread(strategy::SpreadField::InstanceId) => {
-                let it = self
-                    .survivors
-                    .iter()
-                    .map(|&s| strategy::spread::instance_score(group_counts, s));
-                self.scores.extend(it);
-            }
-            Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
-                let Some(index) = cluster.attribute_index(name) else {
-                    self.scores.resize(self.survivors.len(), 0);
-                    return;
+/// Runs the filter stages on one instance: candidate, resources, constraints (3.7 steps
+/// 1-3). `masked_out` says a cached static `memberOf` result already rejected it.
+#[inline(never)]
+fn examine(
+    cluster: &ClusterState,
+    slot: InstanceSlot,
+    req: &PlacementRequest<'_>,
+    masked_out: bool,
+    group_count: u32,
+    eval_options: &EvalOptions,
+    mode: filter::constraints::CheckMode,
+) -> Result<(), (explain::Stage, Rejection)> {
+    let inst = &cluster.instances[slot];
+    filter::resources::check_candidate(inst)
+        .and_then(|()| filter::resources::check_resources(inst, req.needs))
+        .and_then(|()| {
+            if masked_out {
+                let rejection = Rejection::MemberOf {
+                    expression: String::new(),
+                    reason: String::new(),
                 };
-                self.per_value = strategy::spread::counts_per_value(
-                    index,
-                    group_counts,
-                    &cluster.cluster_id_of,
-                    cluster_id,
-                );
-                let per_value = &self.per_value;
-                let it = self
-                    .survivors
-                    .iter()
-                    .map(|&s| strategy::spread::attribute_score(index, per_value, s));
-                self.scores.extend(it);
+                return Err((explain::Stage::Constraints, rejection));
             }
-            Strategy::Random => {
-                let winner = strategy::random::pick(self.survivors.len(), rng);
-                self.scores
-                    .extend((0..self.survivors.len()).map(|i| i64::from(i != winner)));
+            filter::constraints::check(
+                cluster,
+                slot,
+                req.constraints,
+                req.group,
+                group_count,
+                eval_options,
+                mode,
+            )
+        })
+}
+
+/// Adds a feasible instance to the survivors; with fused strategies, keeps only those with
+/// the lexicographically best scores so far (scoring stops at the first worse component).
+#[inline(always)]
+fn accept(
+    fused: &[Scorer<'_>],
+    cluster: &ClusterState,
+    slot: InstanceSlot,
+    best: &mut [i64; MAX_STRATEGIES],
+    survivors: &mut Vec<InstanceSlot>,
+) {
+    let mut key = [0i64; MAX_STRATEGIES];
+    let mut order = std::cmp::Ordering::Equal;
+    for (i, scorer) in fused.iter().enumerate() {
+        let k = scorer.score(cluster, slot);
+        if order == std::cmp::Ordering::Equal {
+            order = k.cmp(&best[i]);
+            if order == std::cmp::Ordering::Greater {
+                return;
             }
         }
+        key[i] = k;
     }
+    if order == std::cmp::Ordering::Less {
+        *best = key;
+        survivors.clear();
+    }
+    survivors.push(slot);
 }
 
 fn finish(

@@ -7,21 +7,38 @@ use crate::placement::explain::{Rejection, Stage};
 use crate::placement::TaskNeeds;
 use crate::task_definition::Protocol;
 
-/// The same test as [`check_candidate`] followed by [`check_resources`], answered from the
-/// packed [`Capacity`] index without touching the instance. `true` means both pass; `false`
-/// means the caller runs the full checks, which find the exact reason (or, for static ports
-/// and required attributes, which this does not cover, the verdict itself).
+/// What the packed [`Capacity`] index alone can say about an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick {
+    /// [`check_candidate`] and [`check_resources`] both pass.
+    Fits,
+    /// One of them fails (which one, and why, [`check_resources`] says).
+    Lacks,
+    /// The index cannot tell (static host ports, required attributes, or few dynamic ports
+    /// left): run the full checks.
+    Unsure,
+}
+
+/// Answers [`check_candidate`] followed by [`check_resources`] from the packed index, without
+/// touching the instance, whenever it can.
 #[inline]
-pub fn quick_fit(cap: &Capacity, needs: &TaskNeeds) -> bool {
-    cap.accepts_tasks
-        && needs.static_ports.is_empty()
+pub fn quick_verdict(cap: &Capacity, needs: &TaskNeeds) -> Quick {
+    let lacks = !cap.accepts_tasks
+        || cap.cpu < needs.cpu
+        || cap.memory_mib < needs.memory_mib
+        || cap.gpus < needs.gpus
+        || (needs.eni && cap.enis_free == 0);
+    if lacks {
+        Quick::Lacks
+    } else if needs.static_ports.is_empty()
         && needs.required_attributes.is_empty()
-        && cap.cpu >= needs.cpu
-        && cap.memory_mib >= needs.memory_mib
-        && cap.gpus >= needs.gpus
-        && (!needs.eni || cap.enis_free > 0)
         && cap.dynamic_headroom[0] as usize >= needs.dynamic_ports[0]
         && cap.dynamic_headroom[1] as usize >= needs.dynamic_ports[1]
+    {
+        Quick::Fits
+    } else {
+        Quick::Unsure
+    }
 }
 
 /// Checks status and agent connection (2.6).

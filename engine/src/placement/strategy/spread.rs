@@ -6,20 +6,22 @@
 
 use crate::cluster::{AttributeIndex, InstanceSlot};
 
-/// Tasks of the group per attribute value, summed over the instances of one cluster.
+/// Tasks of the group per attribute value, summed over the instances of one cluster, into the
+/// reused buffer `per_value`.
 pub fn counts_per_value(
     index: &AttributeIndex,
     group_counts: &[u32],
     cluster_of: &[u32],
     cluster: u32,
-) -> Vec<i64> {
-    let mut per_value = vec![0i64; index.values.len()];
+    per_value: &mut Vec<i64>,
+) {
+    per_value.clear();
+    per_value.resize(index.values.len(), 0);
     for (slot, &count) in group_counts.iter().enumerate() {
         if count > 0 && cluster_of[slot] == cluster {
             per_value[index.value_of[slot] as usize] += i64::from(count);
         }
     }
-    per_value
 }
 
 /// Score of an instance under `spread(attribute:…)`: its value's task count.
