@@ -13,6 +13,7 @@ pub mod container_instance;
 mod describe;
 pub mod event_log;
 pub mod instance_types;
+pub mod metrics;
 pub mod placement;
 pub mod revisions;
 pub mod rng;

@@ -433,3 +433,43 @@ fn explanation_names_the_stage_and_the_port_for_every_instance() {
     assert!(e.render().contains("host port 80/tcp is already in use"));
     assert!(sim.explain_next_placement("nope").is_err());
 }
+
+#[test]
+fn g5_cluster_reservation() {
+    let (sim, _) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("c4.4xlarge", "us-east-1a", "big", json!({})), instance("c4.large", "us-east-1a", "small", json!({}))],
+            "taskDefinitions": [{"family": "t", "cpu": "1024", "memory": "2048", "containerDefinitions": [{"name": "a", "image": "x"}]}],
+            "services": [{"serviceName": "t", "cluster": "c", "taskDefinition": "t", "desiredCount": 10}]}),
+        60,
+    );
+    assert_eq!(sim.services()[0].desired_count, 10);
+    let r = ecs_engine::metrics::cluster_reservation(sim.cluster(), "c").unwrap();
+    assert_eq!(sim.tasks().len(), 10);
+    assert_eq!(
+        (r.cpu_percent.round(), r.memory_percent.round()),
+        (56.0, 60.0),
+        "10240/18432 and 20480/33926"
+    );
+    assert!((r.cpu_percent - 55.555).abs() < 0.01);
+}
+
+#[test]
+fn daemon_service_runs_one_task_on_every_instance_including_late_ones() {
+    // 4.1: DAEMON places one task on every ACTIVE instance that meets the constraints.
+    let (_, out) = run(
+        json!({"version": 1,
+            "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({})), instance("m5.large", "us-east-1b", "i2", json!({})),
+                instance("t3.micro", "us-east-1c", "i3", json!({"launchAt": "PT5M"})),
+                instance("m5.large", "us-east-1c", "other", json!({"attributes": {"role": "db"}}))],
+            "taskDefinitions": [td("agent", json!({"memory": 64}))],
+            "services": [{"serviceName": "agent", "cluster": "c", "taskDefinition": "agent", "schedulingStrategy": "DAEMON",
+                "placementConstraints": [{"type": "memberOf", "expression": "attribute:role not_exists"}]}]}),
+        600,
+    );
+    let mut hosts = tasks_on(&out);
+    hosts.sort();
+    assert_eq!(hosts, vec!["i1", "i2", "i3"]);
+    assert_eq!(out["services"][0]["runningCount"], 3);
+    assert_eq!(out["services"][0]["schedulingStrategy"], "DAEMON");
+}
