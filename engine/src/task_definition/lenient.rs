@@ -20,25 +20,6 @@ const EMPTY_MEANS_ABSENT: &[&str] = &[
     "protocol",
 ];
 
-/// Integer members that real files write as strings.
-const INTEGER_MEMBERS: &[&str] = &[
-    "containerPort",
-    "hostPort",
-    "cpu",
-    "memory",
-    "memoryReservation",
-    "stopTimeout",
-    "startTimeout",
-    "interval",
-    "timeout",
-    "retries",
-    "startPeriod",
-    "sizeInGiB",
-    "softLimit",
-    "hardLimit",
-    "size",
-];
-
 /// Returns the request object with leniencies applied, or a refusal naming the field.
 pub fn normalise(
     value: &Value,
@@ -150,7 +131,7 @@ fn walk(
         } else {
             format!("{path}.{key}")
         };
-        let Some((_, nested)) = members.iter().find(|(m, _)| *m == key) else {
+        let Some((_, nested, integer)) = members.iter().find(|(m, _, _)| *m == key) else {
             if key != "tags" || shape != "RegisterTaskDefinitionRequest" {
                 warnings.push(FieldWarning {
                     path: here,
@@ -175,7 +156,7 @@ fn walk(
             obj.remove(&key);
             continue;
         }
-        if INTEGER_MEMBERS.contains(&key.as_str()) && shape != "RegisterTaskDefinitionRequest" {
+        if *integer {
             if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<u64>().ok()) {
                 warnings.push(FieldWarning {
                     path: here.clone(),

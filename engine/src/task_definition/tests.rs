@@ -200,3 +200,42 @@ fn corpus_task_definitions_load_or_fail_naming_the_field() {
         "every corpus file has its expected outcome"
     );
 }
+
+/// Every member of every structure shape of the API deserialises into the typed model (the
+/// model and the member table are generated from the same botocore shape).
+#[test]
+fn every_api_member_maps_to_a_model_field() {
+    fn check<T: serde::de::DeserializeOwned>(shape: &str) {
+        let members = super::known_members::SHAPES
+            .iter()
+            .find(|(n, _)| *n == shape)
+            .unwrap()
+            .1;
+        for (m, _, _) in members {
+            let doc = json!({ *m: null });
+            if let Err(e) = serde_json::from_value::<T>(doc) {
+                assert!(!e.to_string().contains("unknown field"), "{shape}.{m}: {e}");
+            }
+        }
+    }
+    check::<TaskDefinitionInput>("RegisterTaskDefinitionRequest");
+    check::<ContainerDefinition>("ContainerDefinition");
+    check::<PortMapping>("PortMapping");
+    check::<HealthCheck>("HealthCheck");
+    check::<model::LinuxParameters>("LinuxParameters");
+    check::<model::Volume>("Volume");
+    check::<model::EFSVolumeConfiguration>("EFSVolumeConfiguration");
+    check::<model::ProxyConfiguration>("ProxyConfiguration");
+    check::<model::FirelensConfiguration>("FirelensConfiguration");
+    check::<model::LogConfiguration>("LogConfiguration");
+    assert!(
+        serde_json::from_value::<ContainerDefinition>(json!({"nope": 1})).is_err(),
+        "unknown keys are refused by the model"
+    );
+}
+
+#[test]
+fn type_errors_name_the_nested_field() {
+    let e = parse_task_definition(r#"{"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "ulimits": [{"name": "nofile", "softLimit": "lots", "hardLimit": 1}]}]}"#).unwrap_err();
+    assert_eq!(e.path, "containerDefinitions[0].ulimits[0].softLimit");
+}

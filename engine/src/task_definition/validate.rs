@@ -22,20 +22,14 @@ fn name_ok(s: &str) -> bool {
 pub fn validate(
     input: &TaskDefinitionInput,
 ) -> Result<ValidTaskDefinition, Vec<TaskDefinitionError>> {
-    let mut errors = Vec::new();
-    let mut err = |path: String, msg: String| {
-        errors.push(TaskDefinitionError::at(
-            path,
-            format!("ClientException: {msg}"),
-        ))
-    };
+    let mut errs = Errors::default();
 
     // Rule 1: family.
     let family = input.family.clone().unwrap_or_default();
     if family.is_empty() {
-        err("family".into(), "Family is required.".into());
+        errs.add("family".into(), "Family is required.".into());
     } else if !name_ok(&family) {
-        err("family".into(), format!("Family \"{family}\" may contain only up to 255 letters, numbers, hyphens and underscores."));
+        errs.add("family".into(), format!("Family \"{family}\" may contain only up to 255 letters, numbers, hyphens and underscores."));
     }
     let network_mode = match input.network_mode.as_deref() {
         None | Some("bridge") => NetworkMode::Bridge,
@@ -43,7 +37,7 @@ pub fn validate(
         Some("awsvpc") => NetworkMode::Awsvpc,
         Some("none") => NetworkMode::None,
         Some(other) => {
-            err(
+            errs.add(
                 "networkMode".into(),
                 format!(
                     "Invalid networkMode \"{other}\"; valid values are bridge, host, awsvpc, none."
@@ -59,7 +53,7 @@ pub fn validate(
             "FARGATE" => compatibilities.push(Compatibility::Fargate),
             "EXTERNAL" => compatibilities.push(Compatibility::External),
             "MANAGED_INSTANCES" => compatibilities.push(Compatibility::ManagedInstances),
-            other => err(format!("requiresCompatibilities[{i}]"), format!("Invalid compatibility \"{other}\"; valid values are EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES.")),
+            other => errs.add(format!("requiresCompatibilities[{i}]"), format!("Invalid compatibility \"{other}\"; valid values are EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES.")),
         }
     }
     for (field, v) in [("pidMode", &input.pid_mode), ("ipcMode", &input.ipc_mode)] {
@@ -69,7 +63,7 @@ pub fn validate(
             &["host", "task", "none"]
         };
         if let Some(v) = v.as_deref().filter(|v| !allowed.contains(v)) {
-            err(
+            errs.add(
                 field.into(),
                 format!(
                     "Invalid {field} \"{v}\"; valid values are {}.",
@@ -94,32 +88,32 @@ pub fn validate(
     // Rules 2 and 3: Fargate.
     if fargate {
         match (task_cpu, task_memory) {
-            (Some(c), Some(m)) if !fargate_pair_is_valid(c, m) => err(
+            (Some(c), Some(m)) if !fargate_pair_is_valid(c, m) => errs.add(
                 "memory".into(),
                 format!("No Fargate configuration exists for given values: {c} CPU, {m} memory."),
             ),
-            (Some(c), Some(_)) if os_family.starts_with("WINDOWS") && c < 1024 => err(
+            (Some(c), Some(_)) if os_family.starts_with("WINDOWS") && c < 1024 => errs.add(
                 "cpu".into(),
                 "Windows on Fargate needs at least 1 vCPU (1024 CPU units).".into(),
             ),
-            (None, _) => err(
+            (None, _) => errs.add(
                 "cpu".into(),
                 "Fargate requires task definition to have a task-level cpu value.".into(),
             ),
-            (_, None) => err(
+            (_, None) => errs.add(
                 "memory".into(),
                 "Fargate requires task definition to have a task-level memory value.".into(),
             ),
             _ => {}
         }
         if network_mode != NetworkMode::Awsvpc {
-            err(
+            errs.add(
                 "networkMode".into(),
                 "Fargate only supports network mode 'awsvpc'.".into(),
             );
         }
     } else if let Some(c) = task_cpu.filter(|c| !(128..=196_608).contains(c)) {
-        err(
+        errs.add(
             "cpu".into(),
             format!("Task cpu {c} is outside the range 128 to 196608 CPU units."),
         );
@@ -127,13 +121,13 @@ pub fn validate(
     // Rule 10: container count.
     let containers = &input.container_definitions;
     if containers.is_empty() {
-        err(
+        errs.add(
             "containerDefinitions".into(),
             "Container list cannot be empty.".into(),
         );
     }
     if containers.len() > MAX_CONTAINERS {
-        err(
+        errs.add(
             "containerDefinitions".into(),
             format!(
                 "Too many containers: {} (at most {MAX_CONTAINERS}).",
@@ -151,32 +145,35 @@ pub fn validate(
     for (i, c) in containers.iter().enumerate() {
         let at = |f: &str| format!("containerDefinitions[{i}].{f}");
         let name = c.name.clone().unwrap_or_default();
+        let cpu = errs.whole(c.cpu, at("cpu"));
+        let memory = errs.whole(c.memory, at("memory"));
+        let memory_reservation = errs.whole(c.memory_reservation, at("memoryReservation"));
+        let stop_timeout = errs.whole(c.stop_timeout, at("stopTimeout"));
         if name.is_empty() {
-            err(at("name"), "Container name is required.".into());
+            errs.add(at("name"), "Container name is required.".into());
         } else if !name_ok(&name) {
-            err(at("name"), format!("Container name \"{name}\" may contain only letters, numbers, hyphens and underscores."));
+            errs.add(at("name"), format!("Container name \"{name}\" may contain only letters, numbers, hyphens and underscores."));
         } else if names.iter().filter(|n| **n == name).count() > 1 {
-            err(at("name"), format!("Duplicate container name \"{name}\"."));
+            errs.add(at("name"), format!("Duplicate container name \"{name}\"."));
         }
         if c.image.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            err(at("image"), "Container image is required.".into());
+            errs.add(at("image"), "Container image is required.".into());
         }
         // Rule 4 and 5: memory.
-        if task_memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() && !fargate
-        {
-            err(at("memory"), format!("Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."));
+        if task_memory.is_none() && memory.is_none() && memory_reservation.is_none() && !fargate {
+            errs.add(at("memory"), format!("Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."));
         }
-        if let (Some(hard), Some(soft)) = (c.memory, c.memory_reservation) {
+        if let (Some(hard), Some(soft)) = (memory, memory_reservation) {
             if hard <= soft {
-                err(at("memory"), format!("Invalid setting for container '{name}'. 'memory' ({hard}) must be greater than 'memoryReservation' ({soft})."));
+                errs.add(at("memory"), format!("Invalid setting for container '{name}'. 'memory' ({hard}) must be greater than 'memoryReservation' ({soft})."));
             }
         }
-        if c.memory.is_some_and(|m| m < 6) {
-            err(at("memory"), format!("Invalid setting for container '{name}'. The memory limit must be at least 6 MiB."));
+        if memory.is_some_and(|m| m < 6) {
+            errs.add(at("memory"), format!("Invalid setting for container '{name}'. The memory limit must be at least 6 MiB."));
         }
-        check_ports(c, i, network_mode, &mut err, &mut ports);
+        check_ports(c, i, network_mode, &mut errs, &mut ports);
         if !c.links.is_empty() && network_mode != NetworkMode::Bridge {
-            err(
+            errs.add(
                 at("links"),
                 "Links are only supported in the bridge network mode.".into(),
             );
@@ -184,14 +181,14 @@ pub fn validate(
         for (l, link) in c.links.iter().enumerate() {
             let target = link.split(':').next().unwrap_or("");
             if !names.contains(&target) {
-                err(
+                errs.add(
                     format!("containerDefinitions[{i}].links[{l}]"),
                     format!("Link \"{link}\" names a container that does not exist."),
                 );
             }
         }
         if c.hostname.is_some() && network_mode == NetworkMode::Awsvpc {
-            err(
+            errs.add(
                 at("hostname"),
                 "The hostname parameter is not supported in the awsvpc network mode.".into(),
             );
@@ -200,14 +197,14 @@ pub fn validate(
         for (d, dep) in c.depends_on.iter().enumerate() {
             let cond = dep.condition.as_deref().unwrap_or("");
             if !["START", "COMPLETE", "SUCCESS", "HEALTHY"].contains(&cond) {
-                err(format!("containerDefinitions[{i}].dependsOn[{d}].condition"), format!("Invalid condition \"{cond}\"; valid values are START, COMPLETE, SUCCESS, HEALTHY."));
+                errs.add(format!("containerDefinitions[{i}].dependsOn[{d}].condition"), format!("Invalid condition \"{cond}\"; valid values are START, COMPLETE, SUCCESS, HEALTHY."));
             }
             if dep
                 .container_name
                 .as_deref()
                 .is_none_or(|n| !names.contains(&n))
             {
-                err(
+                errs.add(
                     format!("containerDefinitions[{i}].dependsOn[{d}].containerName"),
                     "dependsOn names a container that does not exist.".into(),
                 );
@@ -216,7 +213,7 @@ pub fn validate(
         if let Some(hc) = &c.health_check {
             let first = hc.command.first().map(String::as_str).unwrap_or("");
             if !["CMD", "CMD-SHELL", "NONE"].contains(&first) {
-                err(
+                errs.add(
                     at("healthCheck.command"),
                     "The health check command must start with CMD or CMD-SHELL.".into(),
                 );
@@ -228,7 +225,7 @@ pub fn validate(
                 ("startPeriod", hc.start_period, 0, 300),
             ] {
                 if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
-                    err(
+                    errs.add(
                         at(&format!("healthCheck.{f}")),
                         format!("Health check {f} {v} is outside {lo} to {hi}."),
                     );
@@ -243,7 +240,7 @@ pub fn validate(
                     .and_then(|v| v.trim().parse::<u32>().ok())
                 {
                     Some(n) => gpus += n,
-                    None => err(
+                    None => errs.add(
                         format!("containerDefinitions[{i}].resourceRequirements[{r}].value"),
                         "The GPU count must be a whole number.".into(),
                     ),
@@ -254,16 +251,16 @@ pub fn validate(
             name,
             image: c.image.clone().unwrap_or_default(),
             essential: c.essential.unwrap_or(true),
-            memory: c.memory,
-            memory_reservation: c.memory_reservation,
-            cpu: c.cpu.unwrap_or(0),
-            stop_timeout_s: c.stop_timeout,
+            memory,
+            memory_reservation,
+            cpu: cpu.unwrap_or(0),
+            stop_timeout_s: stop_timeout,
             has_health_check: c.health_check.is_some(),
         });
     }
     // Rule 8: at least one essential container.
     if !containers.is_empty() && !summaries.iter().any(|c| c.essential) {
-        err(
+        errs.add(
             "containerDefinitions".into(),
             "At least one essential container is required.".into(),
         );
@@ -276,7 +273,7 @@ pub fn validate(
             if matches!(dep.condition.as_deref(), Some("COMPLETE" | "SUCCESS"))
                 && target.is_some_and(|t| t.essential)
             {
-                err(
+                errs.add(
                     format!("containerDefinitions[{i}].dependsOn[{d}].condition"),
                     "COMPLETE and SUCCESS conditions cannot depend on an essential container."
                         .into(),
@@ -285,13 +282,12 @@ pub fn validate(
         }
     }
     if let Some(proxy) = input
-        .other
-        .get("proxyConfiguration")
-        .and_then(|p| p.get("containerName"))
-        .and_then(|n| n.as_str())
+        .proxy_configuration
+        .as_ref()
+        .and_then(|p| p.container_name.as_deref())
     {
         if !names.contains(&proxy) {
-            err(
+            errs.add(
                 "proxyConfiguration.containerName".into(),
                 format!("The proxy container \"{proxy}\" is not in the task definition."),
             );
@@ -303,14 +299,14 @@ pub fn validate(
             Some("memberOf") => {
                 let e = pc.expression.clone().unwrap_or_default();
                 if e.len() > 2000 {
-                    err(
+                    errs.add(
                         format!("placementConstraints[{i}].expression"),
                         "The expression is longer than 2000 characters.".into(),
                     );
                 }
                 member_of.push(e);
             }
-            other => err(
+            other => errs.add(
                 format!("placementConstraints[{i}].type"),
                 format!(
                     "Only memberOf constraints are allowed in a task definition, not {other:?}."
@@ -318,8 +314,8 @@ pub fn validate(
             ),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !errs.0.is_empty() {
+        return Err(errs.0);
     }
     let container_cpu: u32 = summaries.iter().map(|c| c.cpu).sum();
     let container_memory: u32 = summaries
@@ -340,8 +336,7 @@ pub fn validate(
         if let Some(driver) = c
             .log_configuration
             .as_ref()
-            .and_then(|l| l.get("logDriver"))
-            .and_then(|d| d.as_str())
+            .and_then(|l| l.log_driver.as_deref())
         {
             let attr = format!("com.amazonaws.ecs.capability.logging-driver.{driver}");
             if !required_attributes.contains(&attr) {
@@ -374,25 +369,25 @@ fn check_ports(
     c: &ContainerDefinition,
     i: usize,
     mode: NetworkMode,
-    err: &mut impl FnMut(String, String),
+    errs: &mut Errors,
     out: &mut Vec<PortRequest>,
 ) {
     let name = c.name.clone().unwrap_or_default();
     if mode == NetworkMode::None && !c.port_mappings.is_empty() {
-        err(
+        errs.add(
             format!("containerDefinitions[{i}].portMappings"),
             "Port mappings are not allowed in the none network mode.".into(),
         );
         return;
     }
-    let mut seen: Vec<(u32, Protocol)> = Vec::new();
+    let mut seen: Vec<(i64, Protocol)> = Vec::new();
     for (p, pm) in c.port_mappings.iter().enumerate() {
         let at = |f: &str| format!("containerDefinitions[{i}].portMappings[{p}].{f}");
         let protocol = match pm.protocol.as_deref() {
             None | Some("tcp") => Protocol::Tcp,
             Some("udp") => Protocol::Udp,
             Some(other) => {
-                err(
+                errs.add(
                     at("protocol"),
                     format!("Invalid protocol \"{other}\"; valid values are tcp, udp."),
                 );
@@ -403,7 +398,7 @@ fn check_ports(
             continue;
         }
         let Some(container_port) = pm.container_port.filter(|p| (1..=65535).contains(p)) else {
-            err(
+            errs.add(
                 at("containerPort"),
                 "containerPort is required and must be 1 to 65535.".into(),
             );
@@ -413,7 +408,7 @@ fn check_ports(
             .iter()
             .any(|(cp, pr)| *cp == container_port && *pr != protocol)
         {
-            err(
+            errs.add(
                 at("protocol"),
                 format!("Container port {container_port} is listed for both tcp and udp."),
             );
@@ -429,12 +424,12 @@ fn check_ports(
                 } else {
                     "host"
                 };
-                err(at("hostPort"), format!("When networkMode={m}, hostPort must be empty or equal to containerPort ({container_port})."));
+                errs.add(at("hostPort"), format!("When networkMode={m}, hostPort must be empty or equal to containerPort ({container_port})."));
             }
             _ => {}
         }
-        if host.is_some_and(|h| h > 65535) {
-            err(at("hostPort"), "hostPort must be 0 to 65535.".into());
+        if host.is_some_and(|h| !(0..=65535).contains(&h)) {
+            errs.add(at("hostPort"), "hostPort must be 0 to 65535.".into());
             continue;
         }
         let host_port = match mode {
@@ -447,5 +442,33 @@ fn check_ports(
             host_port,
             protocol,
         });
+    }
+}
+
+/// Collected refusals, each phrased as a ClientException.
+#[derive(Default)]
+struct Errors(Vec<TaskDefinitionError>);
+
+impl Errors {
+    fn add(&mut self, path: String, msg: String) {
+        self.0.push(TaskDefinitionError::at(
+            path,
+            format!("ClientException: {msg}"),
+        ));
+    }
+
+    /// A JSON integer that must be a whole number from 0 to 2^32-1.
+    fn whole(&mut self, v: Option<i64>, path: String) -> Option<u32> {
+        let n = v?;
+        match u32::try_from(n) {
+            Ok(x) => Some(x),
+            Err(_) => {
+                self.add(
+                    path,
+                    format!("{n} is not a valid value; it must be a non-negative whole number."),
+                );
+                None
+            }
+        }
     }
 }
