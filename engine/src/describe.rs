@@ -19,6 +19,7 @@ impl Simulation {
             "failures": self.failures,
             "containerInstances": self.describe_instances(),
             "events": self.log.entries(),
+            "timeSeries": self.series,
             "digest": self.log.digest(),
         })
     }

@@ -2,8 +2,97 @@
 //! utilization. The load model that produces usage arrives with the closed-loop issue; these
 //! are the formulas it feeds.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
 use crate::cluster::ClusterState;
 use crate::container_instance::InstanceStatus;
+use crate::service::{SchedulingStrategy, Service};
+use crate::task::{Task, TaskStatus};
+use crate::time::SimTime;
+
+/// CloudWatch's standard resolution for ECS metrics: one datapoint a minute.
+pub const SAMPLE_PERIOD_MS: u64 = 60_000;
+
+/// One-minute datapoints of the run, as named series (`service/web/runningCount`,
+/// `cluster/prod/CPUReservation`, ...), all sampled at the same timestamps.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeSeries {
+    /// Sampling period.
+    pub period_seconds: u64,
+    /// Simulated milliseconds of each datapoint.
+    pub timestamps_ms: Vec<u64>,
+    /// Values per series, parallel to `timestamps_ms` (series that appear late are padded
+    /// with zeros at the front).
+    pub series: BTreeMap<String, Vec<f64>>,
+}
+
+impl TimeSeries {
+    /// Records one datapoint of every series.
+    pub fn sample(
+        &mut self,
+        now: SimTime,
+        cluster: &ClusterState,
+        services: &[Service],
+        tasks: &[Task],
+    ) {
+        self.period_seconds = SAMPLE_PERIOD_MS / 1000;
+        let index = self.timestamps_ms.len();
+        self.timestamps_ms.push(now.as_ms());
+        let mut put = |name: String, value: f64| {
+            let series = self.series.entry(name).or_default();
+            series.resize(index, 0.0);
+            series.push(value);
+        };
+        for (s, svc) in services.iter().enumerate() {
+            let (mut running, mut pending) = (0.0, 0.0);
+            for t in tasks
+                .iter()
+                .filter(|t| t.service == Some(s) && t.is_active())
+            {
+                if t.last_status == TaskStatus::Running {
+                    running += 1.0;
+                } else {
+                    pending += 1.0;
+                }
+            }
+            let desired = match svc.scheduling {
+                SchedulingStrategy::Replica => f64::from(svc.desired_count),
+                SchedulingStrategy::Daemon => running + pending,
+            };
+            put(format!("service/{}/desiredCount", svc.name), desired);
+            put(format!("service/{}/runningCount", svc.name), running);
+            put(format!("service/{}/pendingCount", svc.name), pending);
+        }
+        let mut clusters: Vec<&str> = cluster
+            .instances
+            .iter()
+            .map(|i| i.cluster.as_str())
+            .collect();
+        clusters.sort_unstable();
+        clusters.dedup();
+        for name in clusters {
+            if let Some(r) = cluster_reservation(cluster, name) {
+                put(format!("cluster/{name}/CPUReservation"), r.cpu_percent);
+                put(
+                    format!("cluster/{name}/MemoryReservation"),
+                    r.memory_percent,
+                );
+            }
+            let count = cluster
+                .instances
+                .iter()
+                .filter(|i| i.cluster == name && i.status != InstanceStatus::Inactive)
+                .count();
+            put(format!("cluster/{name}/containerInstances"), count as f64);
+        }
+        for series in self.series.values_mut() {
+            series.resize(index + 1, 0.0);
+        }
+    }
+}
 
 /// `CPUReservation` and `MemoryReservation` of a cluster, in percent.
 #[derive(Debug, Clone, Copy, PartialEq)]

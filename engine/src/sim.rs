@@ -39,6 +39,8 @@ pub enum Timer {
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
     TaskProgress(usize),
+    /// A one-minute metrics datapoint is recorded.
+    Sample,
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -63,6 +65,7 @@ pub struct Simulation {
     pub(crate) rng_ports: SimRng,
     rng_ids: SimRng,
     pub(crate) timings: Timings,
+    pub(crate) series: crate::metrics::TimeSeries,
 }
 
 impl Simulation {
@@ -86,6 +89,7 @@ impl Simulation {
             rng_ports: SimRng::new(seed, Stream::HostPorts),
             rng_ids: SimRng::new(seed, Stream::Identifiers),
             timings: Timings::default(),
+            series: crate::metrics::TimeSeries::default(),
             scenario,
         };
         for w in sim.scenario.warnings.clone() {
@@ -105,6 +109,7 @@ impl Simulation {
         sim.create_services();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
+        sim.schedule(SimTime::ZERO, Timer::Sample);
         sim
     }
 
@@ -207,6 +212,14 @@ impl Simulation {
             Timer::UpdateService(i) => self.update_service(i),
             Timer::ServiceTick(s) => self.reconcile_service(s),
             Timer::TaskProgress(t) => self.progress_task(t),
+            Timer::Sample => {
+                self.series
+                    .sample(self.now, &self.cluster, &self.services, &self.tasks);
+                self.schedule(
+                    self.now.plus_ms(crate::metrics::SAMPLE_PERIOD_MS),
+                    Timer::Sample,
+                );
+            }
         }
     }
 
@@ -342,6 +355,11 @@ impl Simulation {
     /// The services.
     pub fn services(&self) -> &[Service] {
         &self.services
+    }
+
+    /// One-minute metric datapoints so far.
+    pub fn time_series(&self) -> &crate::metrics::TimeSeries {
+        &self.series
     }
 
     /// RunTask failures so far.

@@ -45,6 +45,22 @@ fn run_prints_describe_shaped_json() {
     assert_eq!(v["services"][0]["runningCount"], 6);
     assert!(v["services"][0]["events"][0]["createdAt"].is_string());
     assert_eq!(v["simulatedTime"], "PT5M");
+    // One datapoint a minute, from 0 to 5 minutes: the service reaches 6 running tasks.
+    assert_eq!(v["timeSeries"]["timestampsMs"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        v["timeSeries"]["series"]["service/web/runningCount"][5],
+        6.0
+    );
+    assert_eq!(
+        v["timeSeries"]["series"]["service/web/runningCount"][0],
+        0.0
+    );
+    assert!(
+        v["timeSeries"]["series"]["cluster/demo/CPUReservation"][5]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     let (_, digest, _) = ecs_sim(&["digest", &example()]);
     let full: serde_json::Value = serde_json::from_str(&ecs_sim(&["run", &example()]).1).unwrap();
     assert_eq!(digest.trim(), full["digest"].as_str().unwrap());

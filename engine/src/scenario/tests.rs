@@ -49,3 +49,62 @@ fn instance_count_expands_and_limits_hold() {
     let e = Scenario::from_json(r#"{"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 5001}]}"#).unwrap_err();
     assert_eq!(e.path, "containerInstances[0].count");
 }
+
+/// The JSON Schema in docs/ and the loader agree: every property the schema declares loads,
+/// and every key of every preset is declared by the schema.
+#[test]
+fn schema_and_loader_agree() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/scenario.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    for (key, spec) in props {
+        let value = match spec.get("type").and_then(|t| t.as_str()) {
+            Some("array") => serde_json::json!([]),
+            Some("string") => serde_json::json!(if key == "startTime" {
+                "2025-01-01T00:00:00Z"
+            } else {
+                "x"
+            }),
+            Some("integer") => serde_json::json!(1),
+            _ => serde_json::json!(1),
+        };
+        let mut doc = serde_json::json!({"version": 1});
+        doc[key] = value;
+        assert!(
+            Scenario::from_value(doc).is_ok(),
+            "schema property {key} is refused by the loader"
+        );
+    }
+    let instance_props = schema["properties"]["containerInstances"]["items"]["properties"]
+        .as_object()
+        .unwrap();
+    for entry in std::fs::read_dir(root.join("public/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for key in doc.as_object().unwrap().keys() {
+            assert!(
+                props.contains_key(key),
+                "{}: {key} is not in the schema",
+                path.display()
+            );
+        }
+        for inst in doc["containerInstances"].as_array().into_iter().flatten() {
+            for key in inst.as_object().unwrap().keys() {
+                assert!(
+                    instance_props.contains_key(key),
+                    "{}: containerInstances[].{key} is not in the schema",
+                    path.display()
+                );
+            }
+        }
+        assert!(
+            Scenario::from_value(doc).is_ok(),
+            "{} loads",
+            path.display()
+        );
+    }
+}
