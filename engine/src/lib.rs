@@ -20,6 +20,7 @@ pub mod rng;
 pub mod run_task;
 pub mod scenario;
 pub mod service;
+pub mod share;
 pub mod sim;
 pub mod task;
 pub mod task_definition;

@@ -95,3 +95,16 @@ fn explain_prints_every_instance() {
     assert!(out.contains("spread(attribute:ecs.availability-zone) then spread(instanceId)"));
     assert_eq!(out.lines().filter(|l| l.contains("(us-east-1")).count(), 5);
 }
+
+#[test]
+fn share_links_run_like_the_file() {
+    let (ok, link, err) = ecs_sim(&["share", &example()]);
+    assert!(ok, "{err}");
+    let url = format!("https://example.invalid/ecs-playground/#{}", link.trim());
+    let (ok, from_link, err) = ecs_sim(&["digest", &url]);
+    assert!(ok, "{err}");
+    assert_eq!(from_link, ecs_sim(&["digest", &example()]).1);
+    let (ok, _, err) = ecs_sim(&["digest", "https://x/#s=v1.AAAA"]);
+    assert!(!ok);
+    assert!(err.contains("damaged"), "{err}");
+}

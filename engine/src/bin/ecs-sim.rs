@@ -5,7 +5,10 @@
 //! ecs-sim run SCENARIO [--until PT30M]        # JSON shaped like the AWS describe calls
 //! ecs-sim explain SCENARIO --service web [--at PT5M]
 //! ecs-sim digest SCENARIO                     # the event-log digest (determinism check)
+//! ecs-sim share SCENARIO                      # the URL fragment that shares it
 //! ```
+//!
+//! Wherever a SCENARIO file is expected, a shared link (`https://…/#s=v1.…`) works too.
 
 use std::process::ExitCode;
 
@@ -60,6 +63,12 @@ enum Command {
         /// The scenario file.
         scenario: String,
     },
+    /// Print the URL fragment (`s=v1.…`) that shares a scenario; append it after `#` to the
+    /// playground's address.
+    Share {
+        /// The scenario file.
+        scenario: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -77,7 +86,14 @@ fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
 }
 
+/// Loads a scenario file, or a shared link (anything containing `#s=v1.`).
 fn load(path: &str) -> Result<Scenario, String> {
+    if let Some((_, fragment)) = path
+        .split_once('#')
+        .filter(|(_, f)| ecs_engine::share::is_share_fragment(f))
+    {
+        return ecs_engine::share::decode(fragment).map_err(|e| e.to_string());
+    }
     let text = read(path)?;
     Scenario::from_json(&text).map_err(|e| format!("{path}: {e}"))
 }
@@ -129,6 +145,10 @@ fn run(command: Command) -> Result<(), String> {
             } else {
                 print!("{}", explanation.render());
             }
+            Ok(())
+        }
+        Command::Share { scenario } => {
+            println!("{}", ecs_engine::share::encode(&load(&scenario)?.raw));
             Ok(())
         }
         Command::Digest { scenario } => {

@@ -1,0 +1,180 @@
+//! Every preset in public/scenarios loads, runs, and shows the behaviour its description
+//! claims (asserted on the engine's result), and survives a trip through a shared URL with the
+//! same event-log digest.
+
+use std::collections::BTreeMap;
+
+use ecs_engine::{share, Scenario, Simulation};
+use serde_json::Value;
+
+fn preset(name: &str) -> (Simulation, Value) {
+    let path = format!(
+        "{}/../public/scenarios/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap());
+    sim.run_to_end().unwrap();
+    let out = sim.describe();
+    (sim, out)
+}
+
+fn service<'a>(out: &'a Value, name: &str) -> &'a Value {
+    out["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["serviceName"] == name)
+        .unwrap()
+}
+
+fn instances_used_by(out: &Value, group: &str) -> usize {
+    let mut ids: Vec<&str> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["group"] == group && t["lastStatus"] == "RUNNING")
+        .map(|t| t["ec2InstanceId"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+#[test]
+fn every_preset_round_trips_through_a_shared_url() {
+    let dir = format!("{}/../public/scenarios", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let link = share::encode(&doc);
+        assert!(
+            link.len() <= 2000,
+            "{}: {} URL characters",
+            path.display(),
+            link.len()
+        );
+        let back = share::decode_to_json(&link).unwrap();
+        assert_eq!(
+            ecs_engine::scenario_digest(&text).unwrap(),
+            ecs_engine::scenario_digest(&back).unwrap(),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn preset_binpack_vs_spread() {
+    let (_, out) = preset("binpack-vs-spread");
+    assert_eq!(service(&out, "api-packed")["runningCount"], 8);
+    assert_eq!(service(&out, "api-spread")["runningCount"], 8);
+    // m5.large: 2048 CPU units, 8 tasks of 256 fit on one instance.
+    assert_eq!(
+        instances_used_by(&out, "service:api-packed"),
+        1,
+        "binpack fills one instance first"
+    );
+    assert_eq!(
+        instances_used_by(&out, "service:api-spread"),
+        6,
+        "spread uses every instance"
+    );
+}
+
+#[test]
+fn preset_spread_az_then_binpack() {
+    let (sim, _) = preset("spread-az-then-binpack");
+    let mut per_az: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_instance: BTreeMap<String, usize> = BTreeMap::new();
+    for t in sim.tasks().iter().filter(|t| t.is_active()) {
+        let inst = &sim.cluster().instances[t.reservation.slot];
+        *per_az.entry(inst.availability_zone.clone()).or_default() += 1;
+        *per_instance
+            .entry(inst.ec2_instance_id.clone())
+            .or_default() += 1;
+    }
+    assert_eq!(per_az.values().copied().collect::<Vec<_>>(), vec![3, 3, 3]);
+    assert_eq!(
+        per_instance.len(),
+        3,
+        "inside each AZ the tasks are packed on one instance"
+    );
+}
+
+#[test]
+fn preset_distinct_instance() {
+    let (sim, out) = preset("distinct-instance");
+    assert_eq!(
+        service(&out, "cache")["runningCount"],
+        4,
+        "the late fourth instance takes the fourth task"
+    );
+    let messages: Vec<&str> = service(&out, "cache")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages.iter().any(|m| m.contains(
+        "unable to place a task because no container instance met all of its requirements"
+    )));
+    let placed_late = sim
+        .tasks()
+        .iter()
+        .filter(|t| t.created_at.as_ms() >= 300_000)
+        .count();
+    assert_eq!(placed_late, 1);
+}
+
+#[test]
+fn preset_member_of() {
+    let (sim, out) = preset("member-of");
+    assert_eq!(service(&out, "batch")["runningCount"], 4);
+    for t in sim.tasks() {
+        let inst = &sim.cluster().instances[t.reservation.slot];
+        assert_eq!(
+            (inst.instance_type.name, inst.availability_zone.as_str()),
+            ("t3.large", "us-east-1b")
+        );
+    }
+}
+
+#[test]
+fn preset_static_vs_dynamic_ports() {
+    let (_, out) = preset("static-vs-dynamic-ports");
+    assert_eq!(service(&out, "static")["runningCount"], 2);
+    assert_eq!(service(&out, "dynamic")["runningCount"], 4);
+    let events = service(&out, "static")["events"].to_string();
+    assert!(events.contains("already using a port required by your task"));
+}
+
+#[test]
+fn preset_eni_limits() {
+    let (_, out) = preset("eni-limits-awsvpc");
+    assert_eq!(service(&out, "tiny")["runningCount"], 12);
+    assert!(service(&out, "tiny")["events"]
+        .to_string()
+        .contains("RESOURCE:ENI"));
+}
+
+#[test]
+fn preset_ecs_cluster_mistake() {
+    let (sim, out) = preset("ecs-cluster-mistake");
+    let clusters: Vec<&str> = out["containerInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["cluster"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters, vec!["default", "default", "prod"]);
+    assert_eq!(service(&out, "web")["runningCount"], 2);
+    assert!(
+        sim.tasks().iter().all(|t| t.created_at.as_ms() >= 180_000),
+        "nothing runs before the prod instance joins"
+    );
+    assert!(service(&out, "web")["events"]
+        .to_string()
+        .contains("No Container Instances were found in your cluster"));
+}
