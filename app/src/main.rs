@@ -6,6 +6,7 @@
 //! the speed factor and renders what the engine reports.
 
 mod bench;
+mod presets;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,8 +16,6 @@ use ecs_engine::{Scenario, SimTime, Simulation};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
-/// The built-in example scenario (also at `scenarios/example.json` in `dist/`).
-const EXAMPLE: &str = include_str!("../../public/scenarios/example.json");
 
 /// Wall-clock milliseconds between two UI ticks.
 const TICK_MS: u32 = 100;
@@ -99,22 +98,82 @@ fn snapshot(sim: &Simulation) -> View {
     }
 }
 
-#[component]
-fn App() -> impl IntoView {
-    let hash = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    if hash == "#bench" {
-        return view! { <bench::Bench/> }.into_any();
-    }
-    let scenario = Scenario::from_json(EXAMPLE);
-    match scenario {
-        Ok(scenario) => view! { <Playground scenario=scenario/> }.into_any(),
-        Err(e) => {
-            view! { <p class="error">{format!("The example scenario does not load: {e}")}</p> }
-                .into_any()
+/// The page's location hash, e.g. `#s=v1.…`.
+fn location_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// What to run: the scenario of a shared link in the URL, else the example; with the reason
+/// when a link could not be opened.
+fn scenario_from_location() -> (Scenario, Option<String>) {
+    let hash = location_hash();
+    if ecs_engine::share::is_share_fragment(&hash) {
+        match ecs_engine::share::decode(&hash) {
+            Ok(s) => return (s, None),
+            Err(e) => return (example(), Some(format!("This link could not be opened: {e}. Showing the example instead."))),
         }
     }
+    (example(), None)
+}
+
+fn example() -> Scenario {
+    presets::find("example")
+        .and_then(|json| Scenario::from_json(json).ok())
+        .unwrap_or_else(|| Scenario::from_json(r#"{"version": 1, "name": "Empty"}"#).expect("a minimal scenario loads"))
+}
+
+#[component]
+fn App() -> impl IntoView {
+    if location_hash() == "#bench" {
+        return view! { <bench::Bench/> }.into_any();
+    }
+    let (initial, initial_error) = scenario_from_location();
+    let (scenario, set_scenario) = signal(initial);
+    let (load_error, set_load_error) = signal(initial_error);
+    // A shared link pasted into the address bar of an open page.
+    let on_hash = leptos::prelude::window_event_listener(leptos::ev::hashchange, move |_| {
+        if ecs_engine::share::is_share_fragment(&location_hash()) {
+            let (s, e) = scenario_from_location();
+            set_scenario.set(s);
+            set_load_error.set(e);
+        }
+    });
+    on_cleanup(move || on_hash.remove());
+    let choose_preset = move |ev: leptos::ev::Event| {
+        let stem = event_target_value(&ev);
+        match presets::find(&stem).map(Scenario::from_json) {
+            Some(Ok(s)) => {
+                set_scenario.set(s);
+                set_load_error.set(None);
+            }
+            Some(Err(e)) => set_load_error.set(Some(format!("Preset {stem} does not load: {e}"))),
+            None => {}
+        }
+    };
+    view! {
+        <header class="topbar">
+            <h1>"ECS Playground"</h1>
+            <span class="scenario-name" id="scenario-name">{move || scenario.get().name.clone()}</span>
+            <label class="preset-label" for="preset">"Preset"</label>
+            <select id="preset" on:change=choose_preset>
+                <option value="" selected=true disabled=true>"Choose a preset…"</option>
+                {presets::PRESETS.iter().map(|(stem, _)| view! { <option value=*stem>{*stem}</option> }).collect_view()}
+            </select>
+        </header>
+        {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
+        {move || view! { <Playground scenario=scenario.get()/> }}
+    }
+    .into_any()
+}
+
+/// The address of the page with the scenario in its fragment.
+fn share_url(scenario: &Scenario) -> String {
+    let fragment = ecs_engine::share::encode(&scenario.raw);
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    format!("{base}#{fragment}")
 }
 
 #[component]
@@ -128,8 +187,22 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             Err(e) => format!("error: {e}"),
         }
     };
-    let name = scenario.name.clone();
     let description = scenario.description.clone();
+    let link = share_url(&scenario);
+    let (shared, set_shared) = signal(None::<String>);
+    let copy_link = {
+        let link = link.clone();
+        move |_| {
+            if let Some(w) = web_sys::window() {
+                if let Ok(history) = w.history() {
+                    let fragment = link.split_once('#').map(|(_, f)| format!("#{f}")).unwrap_or_default();
+                    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+                }
+                let _ = w.navigator().clipboard().write_text(&link);
+            }
+            set_shared.set(Some(link.clone()));
+        }
+    };
     let sim = Rc::new(RefCell::new(Simulation::new(scenario)));
     let (view_state, set_view) = signal(snapshot(&sim.borrow()));
     let (playing, set_playing) = signal(false);
@@ -188,11 +261,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
     };
 
     view! {
-        <header class="topbar">
-            <h1>"ECS Playground"</h1>
-            <span class="scenario-name">{name}</span>
-        </header>
-        <p class="description">{description}</p>
+        <p class="description" id="description">{description}</p>
         <section class="controls" aria-label="Simulation controls">
             <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get()>"Play"</button>
             <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get()>"Pause"</button>
@@ -207,7 +276,13 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             <span class="clock" id="clock" aria-live="off">{move || view_state.get().now.to_string()}</span>
             <span class="muted">{move || format!("of {}", view_state.get().end)}</span>
             <span class="muted" id="running-count">{move || format!("{} tasks running", view_state.get().running_tasks)}</span>
+            <button id="copy-link" on:click=copy_link title="Put this scenario in the address bar and copy the link">"Copy link"</button>
         </section>
+        {move || shared.get().map(|l| view! {
+            <p class="shared">"Link copied (" {l.len()} " characters): "
+                <input id="share-link" readonly=true value=l.clone() aria-label="Shared link"/>
+            </p>
+        })}
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <main class="panes">
             <section class="pane" aria-label="Container instances">
