@@ -16,7 +16,6 @@ use ecs_engine::{Scenario, SimTime, Simulation};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
-
 /// Wall-clock milliseconds between two UI ticks.
 const TICK_MS: u32 = 100;
 
@@ -43,7 +42,30 @@ struct InstanceView {
     cpu_total: u32,
     mem_used: u32,
     mem_total: u32,
-    tasks: usize,
+    tasks: Vec<TaskChip>,
+}
+
+/// A task as a chip on its instance: its service (or group), colour and host ports.
+#[derive(Clone, PartialEq)]
+struct TaskChip {
+    id: String,
+    label: String,
+    colour: usize,
+    ports: String,
+    status: &'static str,
+}
+
+/// One row of the services table.
+#[derive(Clone, PartialEq)]
+struct ServiceView {
+    name: String,
+    cluster: String,
+    desired: u32,
+    running: usize,
+    pending: usize,
+    strategies: String,
+    constraints: String,
+    last_event: String,
 }
 
 /// A snapshot of engine state for rendering, refreshed after every advance.
@@ -52,18 +74,46 @@ struct View {
     now: SimTime,
     end: SimTime,
     instances: Vec<InstanceView>,
+    services: Vec<ServiceView>,
     log: Vec<LogEntry>,
     log_len: usize,
     running_tasks: usize,
 }
 
 fn snapshot(sim: &Simulation) -> View {
+    // One pass over the tasks, then one over the instances.
+    let mut chips: Vec<Vec<TaskChip>> = vec![Vec::new(); sim.cluster().instances.len()];
+    let mut counts = vec![(0usize, 0usize); sim.services().len()];
+    for t in sim.tasks().iter().filter(|t| t.is_active()) {
+        if let Some(s) = t.service {
+            if t.last_status == ecs_engine::task::TaskStatus::Running {
+                counts[s].0 += 1;
+            } else {
+                counts[s].1 += 1;
+            }
+        }
+        let ports: Vec<String> = t
+            .reservation
+            .bindings
+            .iter()
+            .map(|b| format!(":{}", b.host_port))
+            .collect();
+        chips[t.reservation.slot].push(TaskChip {
+            id: t.id.chars().take(8).collect(),
+            label: t
+                .service
+                .map_or_else(|| t.group.clone(), |s| sim.services()[s].name.clone()),
+            colour: t.service.unwrap_or(sim.services().len() + t.group.len()) % 8,
+            ports: ports.join(" "),
+            status: t.last_status.as_str(),
+        });
+    }
     let instances = sim
         .cluster()
         .instances
         .iter()
-        .enumerate()
-        .map(|(slot, i)| InstanceView {
+        .zip(chips)
+        .map(|(i, tasks)| InstanceView {
             id: i.ec2_instance_id.clone(),
             instance_type: i.instance_type.name.to_string(),
             az: i.availability_zone.clone(),
@@ -76,11 +126,36 @@ fn snapshot(sim: &Simulation) -> View {
                 .memory_mib
                 .saturating_sub(i.remaining.memory_mib),
             mem_total: i.registered.memory_mib,
-            tasks: sim
-                .tasks()
+            tasks,
+        })
+        .collect();
+    let services = sim
+        .services()
+        .iter()
+        .zip(counts)
+        .map(|(svc, (running, pending))| ServiceView {
+            name: svc.name.clone(),
+            cluster: svc.cluster.clone(),
+            desired: svc.desired_count,
+            running,
+            pending,
+            strategies: svc
+                .strategies
                 .iter()
-                .filter(|t| t.is_active() && t.reservation.slot == slot)
-                .count(),
+                .map(|s| s.label())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            constraints: svc
+                .constraints
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            last_event: svc
+                .events
+                .last()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
         })
         .collect();
     let entries = sim.log().entries();
@@ -88,6 +163,7 @@ fn snapshot(sim: &Simulation) -> View {
         now: sim.now(),
         end: sim.end(),
         instances,
+        services,
         log: entries.iter().rev().take(LOG_ROWS).cloned().collect(),
         log_len: entries.len(),
         running_tasks: sim
@@ -100,7 +176,9 @@ fn snapshot(sim: &Simulation) -> View {
 
 /// The page's location hash, e.g. `#s=v1.…`.
 fn location_hash() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 /// What to run: the scenario of a shared link in the URL, else the example; with the reason
@@ -110,7 +188,14 @@ fn scenario_from_location() -> (Scenario, Option<String>) {
     if ecs_engine::share::is_share_fragment(&hash) {
         match ecs_engine::share::decode(&hash) {
             Ok(s) => return (s, None),
-            Err(e) => return (example(), Some(format!("This link could not be opened: {e}. Showing the example instead."))),
+            Err(e) => {
+                return (
+                    example(),
+                    Some(format!(
+                        "This link could not be opened: {e} The example is shown instead."
+                    )),
+                )
+            }
         }
     }
     (example(), None)
@@ -119,7 +204,10 @@ fn scenario_from_location() -> (Scenario, Option<String>) {
 fn example() -> Scenario {
     presets::find("example")
         .and_then(|json| Scenario::from_json(json).ok())
-        .unwrap_or_else(|| Scenario::from_json(r#"{"version": 1, "name": "Empty"}"#).expect("a minimal scenario loads"))
+        .unwrap_or_else(|| {
+            Scenario::from_json(r#"{"version": 1, "name": "Empty"}"#)
+                .expect("a minimal scenario loads")
+        })
 }
 
 #[component]
@@ -195,24 +283,37 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         move |_| {
             if let Some(w) = web_sys::window() {
                 if let Ok(history) = w.history() {
-                    let fragment = link.split_once('#').map(|(_, f)| format!("#{f}")).unwrap_or_default();
-                    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+                    let fragment = link
+                        .split_once('#')
+                        .map(|(_, f)| format!("#{f}"))
+                        .unwrap_or_default();
+                    let _ = history.replace_state_with_url(
+                        &wasm_bindgen::JsValue::NULL,
+                        "",
+                        Some(&fragment),
+                    );
                 }
                 let _ = w.navigator().clipboard().write_text(&link);
             }
             set_shared.set(Some(link.clone()));
         }
     };
-    let sim = Rc::new(RefCell::new(Simulation::new(scenario)));
-    let (view_state, set_view) = signal(snapshot(&sim.borrow()));
+    let mut first = Simulation::new(scenario);
+    // Process what happens at time zero (registrations, service creation) before showing it.
+    let start_error = first.advance_to(SimTime::ZERO).err();
+    let sim = StoredValue::new_local(first);
+    let (view_state, set_view) = signal(sim.with_value(snapshot));
+    let (explanation, set_explanation) =
+        signal(None::<Result<ecs_engine::placement::explain::Explanation, String>>);
+    let explain = move |service: String| {
+        set_explanation.set(Some(sim.with_value(|s| s.explain_next_placement(&service))))
+    };
     let (playing, set_playing) = signal(false);
     let (speed, set_speed) = signal(60u32);
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(start_error);
 
-    let advance = {
-        let sim = Rc::clone(&sim);
-        move |by_ms: u64| {
-            let mut s = sim.borrow_mut();
+    let advance = move |by_ms: u64| {
+        sim.update_value(|s| {
             let target = s.now().plus_ms(by_ms);
             if let Err(e) = s.advance_to(target) {
                 set_error.set(Some(e));
@@ -220,18 +321,16 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             if s.now() >= s.end() {
                 set_playing.set(false);
             }
-            set_view.set(snapshot(&s));
-        }
+            set_view.set(snapshot(s));
+        });
     };
 
     // The clock: while playing, each tick advances simulated time by speed × tick.
     let timer: Rc<RefCell<Option<Interval>>> = Rc::new(RefCell::new(None));
     {
         let timer = Rc::clone(&timer);
-        let advance = advance.clone();
         Effect::new(move |_| {
             if playing.get() {
-                let advance = advance.clone();
                 *timer.borrow_mut() = Some(Interval::new(TICK_MS, move || {
                     advance(u64::from(speed.get_untracked()) * u64::from(TICK_MS));
                 }));
@@ -241,23 +340,22 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         });
     }
 
-    let step = {
-        let sim = Rc::clone(&sim);
-        move |_| {
-            let mut s = sim.borrow_mut();
+    let step = move |_| {
+        sim.update_value(|s| {
             s.step();
-            set_view.set(snapshot(&s));
-        }
+            set_view.set(snapshot(s));
+        });
     };
-    let reset = {
-        let sim = Rc::clone(&sim);
-        move |_| {
-            let scenario = sim.borrow().scenario().clone();
-            let fresh = Simulation::new(scenario);
-            set_view.set(snapshot(&fresh));
-            *sim.borrow_mut() = fresh;
-            set_playing.set(false);
+    let reset = move |_| {
+        let scenario = sim.with_value(|s| s.scenario().clone());
+        let mut fresh = Simulation::new(scenario);
+        if let Err(e) = fresh.advance_to(SimTime::ZERO) {
+            set_error.set(Some(e));
         }
+        set_view.set(snapshot(&fresh));
+        set_explanation.set(None);
+        sim.set_value(fresh);
+        set_playing.set(false);
     };
 
     view! {
@@ -288,10 +386,37 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             <section class="pane" aria-label="Container instances">
                 <h2>"Container instances"</h2>
                 <div id="instances" class="instances">
-                    <For each=move || view_state.get().instances key=|i| (i.id.clone(), i.tasks, i.cpu_used, i.mem_used, i.status.clone()) let:inst>
+                    <For each=move || view_state.get().instances key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone()) let:inst>
                         <InstanceCard inst=inst/>
                     </For>
                 </div>
+            </section>
+            <section class="pane" aria-label="Services">
+                <h2>"Services"</h2>
+                <table id="services" class="services">
+                    <thead><tr><th>"service"</th><th>"cluster"</th><th>"desired"</th><th>"running"</th><th>"pending"</th><th>"placement"</th><th></th></tr></thead>
+                    <tbody>
+                    {move || view_state.get().services.into_iter().map(|s| {
+                        let name = s.name.clone();
+                        view! {
+                            <tr class="service" data-service=s.name.clone()>
+                                <td><strong>{s.name.clone()}</strong></td>
+                                <td>{s.cluster.clone()}</td>
+                                <td class="num">{s.desired}</td>
+                                <td class="num running">{s.running}</td>
+                                <td class="num pending">{s.pending}</td>
+                                <td class="small">{s.strategies.clone()}<br/><span class="muted">{s.constraints.clone()}</span></td>
+                                <td><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button></td>
+                            </tr>
+                            <tr class="service-event"><td colspan="7" class="small muted">{s.last_event.clone()}</td></tr>
+                        }
+                    }).collect_view()}
+                    </tbody>
+                </table>
+                {move || explanation.get().map(|e| match e {
+                    Ok(e) => view! { <ExplanationView e=e/> }.into_any(),
+                    Err(msg) => view! { <p class="error">{msg}</p> }.into_any(),
+                })}
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
@@ -336,7 +461,58 @@ fn InstanceCard(inst: InstanceView) -> impl IntoView {
                 <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
                 <span class="value">{format!("{mem}%")}</span>
             </div>
-            <div class="small">{format!("{} tasks", inst.tasks)}</div>
+            <div class="small">{format!("{} tasks", inst.tasks.len())}</div>
+            <ul class="chips">
+                {inst.tasks.iter().map(|t| view! {
+                    <li class=format!("chip c{} {}", t.colour, t.status.to_lowercase()) title=format!("task {} ({}) {}", t.id, t.label, t.status)>
+                        {t.label.clone()} <span class="ports">{t.ports.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
         </article>
+    }
+}
+
+/// Why the next task of a service would go where it goes: every instance with its verdict.
+#[component]
+fn ExplanationView(e: ecs_engine::placement::explain::Explanation) -> impl IntoView {
+    use ecs_engine::placement::explain::Verdict;
+    let header = format!(
+        "Next task of {}: strategies {}; constraints {}",
+        e.group,
+        if e.strategies.is_empty() {
+            "none".to_string()
+        } else {
+            e.strategies.join(" then ")
+        },
+        if e.constraints.is_empty() {
+            "none".to_string()
+        } else {
+            e.constraints.join(", ")
+        }
+    );
+    let outcome = match &e.chosen {
+        Some(id) => format!("It would go on {id}."),
+        None => "No container instance met all of its requirements.".to_string(),
+    };
+    view! {
+        <div id="explanation" class="explanation">
+            <h3>{header}</h3>
+            <p class="outcome">{outcome}</p>
+            <table>
+                <thead><tr><th>"instance"</th><th>"AZ"</th><th>"verdict"</th></tr></thead>
+                <tbody>
+                {e.candidates.into_iter().map(|c| {
+                    let (class, text) = match &c.verdict {
+                        Verdict::Chosen => ("chosen", "chosen".to_string()),
+                        Verdict::LostTieBreak => ("tie", "tied with the chosen one; the seeded tie-break picked another".to_string()),
+                        Verdict::Outranked { strategy, score, best, .. } => ("outranked", format!("outranked by {strategy}: score {score}, best {best}")),
+                        Verdict::Rejected { stage, rejection } => ("rejected", format!("{stage:?}: {}", rejection.describe())),
+                    };
+                    view! { <tr class=class><td>{c.instance_id}</td><td>{c.availability_zone}</td><td>{text}</td></tr> }
+                }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -2,17 +2,44 @@
 
 /// (file stem, JSON text), in the order the picker shows them.
 pub const PRESETS: &[(&str, &str)] = &[
-    ("example", include_str!("../../public/scenarios/example.json")),
-    ("binpack-vs-spread", include_str!("../../public/scenarios/binpack-vs-spread.json")),
-    ("spread-az-then-binpack", include_str!("../../public/scenarios/spread-az-then-binpack.json")),
-    ("distinct-instance", include_str!("../../public/scenarios/distinct-instance.json")),
-    ("member-of", include_str!("../../public/scenarios/member-of.json")),
-    ("static-vs-dynamic-ports", include_str!("../../public/scenarios/static-vs-dynamic-ports.json")),
-    ("eni-limits-awsvpc", include_str!("../../public/scenarios/eni-limits-awsvpc.json")),
-    ("ecs-cluster-mistake", include_str!("../../public/scenarios/ecs-cluster-mistake.json")),
+    (
+        "example",
+        include_str!("../../public/scenarios/example.json"),
+    ),
+    (
+        "binpack-vs-spread",
+        include_str!("../../public/scenarios/binpack-vs-spread.json"),
+    ),
+    (
+        "spread-az-then-binpack",
+        include_str!("../../public/scenarios/spread-az-then-binpack.json"),
+    ),
+    (
+        "distinct-instance",
+        include_str!("../../public/scenarios/distinct-instance.json"),
+    ),
+    (
+        "member-of",
+        include_str!("../../public/scenarios/member-of.json"),
+    ),
+    (
+        "static-vs-dynamic-ports",
+        include_str!("../../public/scenarios/static-vs-dynamic-ports.json"),
+    ),
+    (
+        "eni-limits-awsvpc",
+        include_str!("../../public/scenarios/eni-limits-awsvpc.json"),
+    ),
+    (
+        "ecs-cluster-mistake",
+        include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
+    ),
 ];
 
 /// The JSON of a preset by file stem.
 pub fn find(stem: &str) -> Option<&'static str> {
-    PRESETS.iter().find(|(s, _)| *s == stem).map(|(_, json)| *json)
+    PRESETS
+        .iter()
+        .find(|(s, _)| *s == stem)
+        .map(|(_, json)| *json)
 }

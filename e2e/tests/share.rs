@@ -8,7 +8,13 @@ use e2e::{repo_root, Browser};
 use fantoccini::Locator;
 
 async fn digest(browser: &Browser) -> String {
-    browser.wait_for("#digest", 10).await.attr("data-digest").await.expect("attr").expect("digest")
+    browser
+        .wait_for("#digest", 10)
+        .await
+        .attr("data-digest")
+        .await
+        .expect("attr")
+        .expect("digest")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -16,26 +22,68 @@ async fn a_copied_link_reproduces_the_run_in_a_fresh_profile() {
     let first = Browser::start().await;
     first.client.goto(&first.base_url).await.expect("open");
     first.wait_for("#preset", 10).await;
-    first.client.find(Locator::Css("#preset")).await.unwrap().select_by_value("member-of").await.expect("pick preset");
+    first
+        .client
+        .find(Locator::Css("#preset"))
+        .await
+        .unwrap()
+        .select_by_value("member-of")
+        .await
+        .expect("pick preset");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !first.text("#scenario-name").await.starts_with("memberOf") {
         assert!(Instant::now() < deadline, "the preset did not load");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let preset_digest = digest(&first).await;
-    let text = std::fs::read_to_string(repo_root().join("public/scenarios/member-of.json")).unwrap();
-    assert_eq!(preset_digest, ecs_engine::scenario_digest(&text).unwrap(), "the preset runs as natively");
-    first.client.find(Locator::Css("#copy-link")).await.unwrap().click().await.unwrap();
-    let link = first.wait_for("#share-link", 10).await.prop("value").await.unwrap().expect("link");
+    let text =
+        std::fs::read_to_string(repo_root().join("public/scenarios/member-of.json")).unwrap();
+    assert_eq!(
+        preset_digest,
+        ecs_engine::scenario_digest(&text).unwrap(),
+        "the preset runs as natively"
+    );
+    first
+        .client
+        .find(Locator::Css("#copy-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = first
+        .wait_for("#share-link", 10)
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("link");
     assert!(link.contains("#s=v1."), "{link}");
-    assert!(first.client.current_url().await.unwrap().as_str().contains("#s=v1."), "the address bar carries the scenario");
+    assert!(
+        first
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("#s=v1."),
+        "the address bar carries the scenario"
+    );
     first.screenshot("preset-member-of").await;
     first.close().await;
 
     let second = Browser::start().await;
-    second.client.goto(&link).await.expect("open the shared link");
+    second
+        .client
+        .goto(&link)
+        .await
+        .expect("open the shared link");
     assert!(second.text("#scenario-name").await.starts_with("memberOf"));
-    assert_eq!(digest(&second).await, preset_digest, "the shared link reproduces the run exactly");
+    assert_eq!(
+        digest(&second).await,
+        preset_digest,
+        "the shared link reproduces the run exactly"
+    );
     second.screenshot("shared-link").await;
     second.close().await;
 }
@@ -49,13 +97,28 @@ async fn hostile_links_show_a_message_and_the_page_survives() {
         ("#s=v1.!!!", "damaged"),
     ] {
         let started = Instant::now();
-        browser.client.goto(&format!("{}{fragment}", browser.base_url)).await.expect("open");
-        browser.client.refresh().await.expect("reload with the fragment");
+        browser
+            .client
+            .goto(&format!("{}{fragment}", browser.base_url))
+            .await
+            .expect("open");
+        browser
+            .client
+            .refresh()
+            .await
+            .expect("reload with the fragment");
         let message = browser.text("#load-error").await;
         assert!(message.contains(expected), "{fragment}: {message}");
         assert!(started.elapsed() < Duration::from_secs(5));
         // The example still runs.
-        browser.client.find(Locator::Css("#play")).await.unwrap().click().await.unwrap();
+        browser
+            .client
+            .find(Locator::Css("#play"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         browser.wait_for("#event-log li.event", 10).await;
     }
     browser.screenshot("hostile-link").await;

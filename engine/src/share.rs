@@ -35,7 +35,7 @@ impl std::error::Error for ShareError {}
 
 impl From<ScenarioError> for ShareError {
     fn from(e: ScenarioError) -> Self {
-        ShareError(format!("the shared scenario is not valid: {e}"))
+        ShareError(format!("the shared scenario is not valid: {e}."))
     }
 }
 
@@ -55,7 +55,7 @@ pub fn is_share_fragment(fragment: &str) -> bool {
 pub fn decode_to_json(fragment: &str) -> Result<String, ShareError> {
     if fragment.len() > MAX_FRAGMENT_CHARS {
         return Err(ShareError(format!(
-            "the link is {} characters long; shared scenarios are at most {MAX_FRAGMENT_CHARS}",
+            "the link is {} characters long; shared scenarios are at most {MAX_FRAGMENT_CHARS}.",
             fragment.len()
         )));
     }
@@ -63,10 +63,10 @@ pub fn decode_to_json(fragment: &str) -> Result<String, ShareError> {
         .trim_start_matches('#')
         .strip_prefix(PREFIX)
         .ok_or_else(|| {
-            ShareError("the link carries no scenario (it should contain #s=v1.…)".into())
+            ShareError("the link carries no scenario (it should contain #s=v1.…).".into())
         })?;
     let (format, data) = body.split_once('.').ok_or_else(|| {
-        ShareError("the link is cut short: no format version before the data".into())
+        ShareError("the link is cut short: no format version before the data.".into())
     })?;
     if format != FORMAT {
         return Err(ShareError(format!(
@@ -82,13 +82,13 @@ pub fn decode_to_json(fragment: &str) -> Result<String, ShareError> {
         })?;
     let inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INFLATED_BYTES).map_err(|e| {
         if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
-            ShareError(format!("the shared scenario inflates past {MAX_INFLATED_BYTES} bytes; refused"))
+            ShareError(format!("the shared scenario inflates past {MAX_INFLATED_BYTES} bytes, so it was refused."))
         } else {
-            ShareError("the link is damaged (the compressed data is incomplete); was it cut short when copied?".into())
+            ShareError("the link is damaged (the compressed data is incomplete). Was it cut short when copied?".into())
         }
     })?;
     String::from_utf8(inflated)
-        .map_err(|_| ShareError("the link is damaged (not UTF-8 text)".into()))
+        .map_err(|_| ShareError("the link is damaged (not UTF-8 text).".into()))
 }
 
 /// Decodes a fragment into a loaded scenario.

@@ -181,10 +181,24 @@ fn preset_ecs_cluster_mistake() {
 
 #[test]
 fn the_app_builds_in_every_preset() {
-    let list = std::fs::read_to_string(format!("{}/../app/src/presets.rs", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    for entry in std::fs::read_dir(format!("{}/../public/scenarios", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+    let list = std::fs::read_to_string(format!(
+        "{}/../app/src/presets.rs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for entry in std::fs::read_dir(format!(
+        "{}/../public/scenarios",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        assert!(list.contains(&format!("(\"{stem}\", include_str!(\"../../public/scenarios/{stem}.json\"))")), "app/src/presets.rs lacks {stem}");
+        assert!(
+            list.contains(&format!(
+                "(\"{stem}\", include_str!(\"../../public/scenarios/{stem}.json\"))"
+            )),
+            "app/src/presets.rs lacks {stem}"
+        );
     }
 }
