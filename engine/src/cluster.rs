@@ -25,6 +25,8 @@ pub struct AttributeIndex {
 /// ([`ClusterState::refresh`]); never edited on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capacity {
+    /// The interned id of the instance's cluster.
+    pub cluster_id: u32,
     /// ACTIVE with a connected agent.
     pub accepts_tasks: bool,
     /// Remaining CPU units.
@@ -41,14 +43,15 @@ pub struct Capacity {
 }
 
 impl Capacity {
-    /// Derives the packed numbers from an instance.
-    pub fn of(inst: &ContainerInstance) -> Capacity {
+    /// Derives the packed numbers from an instance of cluster `cluster_id`.
+    pub fn of(inst: &ContainerInstance, cluster_id: u32) -> Capacity {
         let (lo, hi) = inst.dynamic_range;
         let size = usize::from(hi - lo) + 1;
         let headroom = |p: usize, reserved: usize| {
             (size.saturating_sub(inst.dynamic_counts[p] + reserved)) as u32
         };
         Capacity {
+            cluster_id,
             accepts_tasks: inst.accepts_tasks(),
             cpu: inst.remaining.cpu,
             memory_mib: inst.remaining.memory_mib,
@@ -77,6 +80,18 @@ pub struct ClusterState {
     group_counts: Vec<Vec<u32>>,
     attribute_indexes: BTreeMap<String, AttributeIndex>,
     generation: u64,
+    /// Tasks of a group per attribute value within one cluster (for `spread`), kept up to
+    /// date as tasks arrive and leave instead of being recounted per placement.
+    value_counts: Vec<ValueCounts>,
+}
+
+/// See [`ClusterState::spread_counts`].
+#[derive(Debug, Clone)]
+struct ValueCounts {
+    group_id: usize,
+    cluster_id: u32,
+    attribute: String,
+    per_value: Vec<i64>,
 }
 
 impl ClusterState {
@@ -87,15 +102,50 @@ impl ClusterState {
             .cluster_ids
             .entry(instance.cluster.clone())
             .or_insert(next);
-        self.capacity.push(Capacity::of(&instance));
+        self.capacity.push(Capacity::of(&instance, cid));
         self.instances.push(instance);
         self.cluster_id_of.push(cid);
         for counts in &mut self.group_counts {
             counts.push(0);
         }
         self.attribute_indexes.clear();
+        self.value_counts.clear();
         self.generation += 1;
         self.instances.len() - 1
+    }
+
+    /// The position of the live per-value task counts of `group_id` in cluster `cluster_id`
+    /// over `attribute`, building them (and the attribute index) on first use. Read them with
+    /// [`ClusterState::spread_counts_at`].
+    pub fn spread_counts(&mut self, group_id: usize, cluster_id: u32, attribute: &str) -> usize {
+        if let Some(i) = self.value_counts.iter().position(|v| {
+            v.group_id == group_id && v.cluster_id == cluster_id && v.attribute == attribute
+        }) {
+            return i;
+        }
+        self.ensure_attribute_index(attribute);
+        let mut per_value = Vec::new();
+        if let Some(index) = self.attribute_indexes.get(attribute) {
+            crate::placement::strategy::spread::counts_per_value(
+                index,
+                &self.group_counts[group_id],
+                &self.cluster_id_of,
+                cluster_id,
+                &mut per_value,
+            );
+        }
+        self.value_counts.push(ValueCounts {
+            group_id,
+            cluster_id,
+            attribute: attribute.to_string(),
+            per_value,
+        });
+        self.value_counts.len() - 1
+    }
+
+    /// Live per-value task counts returned by [`ClusterState::spread_counts`].
+    pub fn spread_counts_at(&self, position: usize) -> &[i64] {
+        &self.value_counts[position].per_value
     }
 
     /// Changes whenever an instance registers or an attribute changes: caches of per-instance
@@ -107,7 +157,7 @@ impl ClusterState {
     /// Re-derives the packed capacity of an instance after it changed (resources, ports,
     /// ENIs, status, agent connection). Every mutation of an instance ends with this call.
     pub fn refresh(&mut self, slot: InstanceSlot) {
-        self.capacity[slot] = Capacity::of(&self.instances[slot]);
+        self.capacity[slot] = Capacity::of(&self.instances[slot], self.cluster_id_of[slot]);
     }
 
     /// The interned id of a cluster name, if any instance ever registered into it.
@@ -141,11 +191,22 @@ impl ClusterState {
     /// Records a task of `group_id` arriving on (`+1`) or leaving (`-1`) an instance.
     pub fn count_group_task(&mut self, group_id: usize, slot: InstanceSlot, arriving: bool) {
         let c = &mut self.group_counts[group_id][slot];
-        *c = if arriving {
-            *c + 1
-        } else {
-            c.saturating_sub(1)
+        let delta: i64 = match (arriving, *c) {
+            (true, _) => 1,
+            (false, 0) => return,
+            (false, _) => -1,
         };
+        *c = if arriving { *c + 1 } else { *c - 1 };
+        let cluster_id = self.cluster_id_of[slot];
+        for vc in self
+            .value_counts
+            .iter_mut()
+            .filter(|v| v.group_id == group_id && v.cluster_id == cluster_id)
+        {
+            if let Some(index) = self.attribute_indexes.get(&vc.attribute) {
+                vc.per_value[index.value_of[slot] as usize] += delta;
+            }
+        }
     }
 
     /// Builds the interned values of an attribute across all instances, if not built yet.
@@ -175,6 +236,7 @@ impl ClusterState {
     /// Forgets cached attribute indexes (after an attribute changes).
     pub fn attributes_changed(&mut self) {
         self.attribute_indexes.clear();
+        self.value_counts.clear();
         self.generation += 1;
     }
 

@@ -203,10 +203,17 @@ proptest! {
                     held.push(reserve(&mut state, slot, gid, &needs, &mut ports));
                 }
             }
+            // The live spread counts equal a recount.
+            let position = state.spread_counts(gid, 0, "ecs.availability-zone");
+            let live = state.spread_counts_at(position).to_vec();
+            let mut recount = Vec::new();
+            let index = state.attribute_index("ecs.availability-zone").unwrap();
+            ecs_engine::placement::strategy::spread::counts_per_value(index, state.group_counts(gid), &state.cluster_id_of, 0, &mut recount);
+            prop_assert_eq!(live, recount);
             // No over-commit, no duplicate host port, constraints hold; the packed capacity
             // index matches the instances, and its quick answer never accepts a misfit.
             for (s, inst) in state.instances.iter().enumerate() {
-                prop_assert_eq!(state.capacity[s], ecs_engine::cluster::Capacity::of(inst));
+                prop_assert_eq!(state.capacity[s], ecs_engine::cluster::Capacity::of(inst, state.cluster_id_of[s]));
                 let full = resources::check_candidate(inst).and_then(|()| resources::check_resources(inst, &needs)).is_ok();
                 match resources::quick_verdict(&state.capacity[s], &needs) {
                     resources::Quick::Fits => prop_assert!(full, "the index accepted a misfit"),

@@ -199,8 +199,8 @@ pub enum Decision {
 pub struct Placer {
     survivors: Vec<InstanceSlot>,
     scores: Vec<i64>,
-    /// Tasks of the group per attribute value, one buffer per strategy position.
-    per_value: Vec<Vec<i64>>,
+    /// Per strategy: where its live spread counts are in the cluster state.
+    spread_positions: Vec<Option<usize>>,
     /// Per-instance results of static `memberOf` expressions: (expression, cluster
     /// generation, result per slot).
     member_of_cache: Vec<(String, u64, Vec<bool>)>,
@@ -222,9 +222,9 @@ enum Scorer<'a> {
 
 impl Scorer<'_> {
     #[inline]
-    fn score(&self, cluster: &ClusterState, slot: InstanceSlot) -> i64 {
+    fn score(&self, capacity: &crate::cluster::Capacity, slot: InstanceSlot) -> i64 {
         match self {
-            Scorer::Binpack(field) => strategy::binpack::score(&cluster.capacity[slot], *field),
+            Scorer::Binpack(field) => strategy::binpack::score(capacity, *field),
             Scorer::SpreadInstance(counts) => strategy::spread::instance_score(counts, slot),
             Scorer::SpreadAttribute(index, per_value) => {
                 strategy::spread::attribute_score(index, per_value, slot)
@@ -247,12 +247,19 @@ impl Placer {
         rng: &mut SimRng,
         explain: bool,
     ) -> (Decision, Option<Explanation>) {
-        for s in req.strategies {
-            if let Strategy::Spread(strategy::SpreadField::Attribute(name)) = s {
-                cluster.ensure_attribute_index(name);
-            }
-        }
         let group_id = cluster.group_id(req.group);
+        // Live per-value task counts for each spread(attribute) strategy.
+        let cluster_id = cluster.cluster_id(req.cluster);
+        self.spread_positions.clear();
+        for s in req.strategies {
+            let position = match (s, cluster_id) {
+                (Strategy::Spread(strategy::SpreadField::Attribute(name)), Some(cid)) => {
+                    Some(cluster.spread_counts(group_id, cid, name))
+                }
+                _ => None,
+            };
+            self.spread_positions.push(position);
+        }
         let cluster: &ClusterState = cluster;
         let mut report = explain.then(|| Explanation {
             group: req.group.to_string(),
@@ -261,31 +268,16 @@ impl Placer {
             candidates: Vec::new(),
             chosen: None,
         });
-        let Some(cluster_id) = cluster.cluster_id(req.cluster) else {
+        let Some(cluster_id) = cluster_id else {
             return (Decision::Unplaceable { closest: None }, report);
         };
         let group_counts = cluster.group_counts(group_id);
         let use_mask = !explain && self.prepare_static_mask(cluster, req.constraints);
 
-        // Strategy scorers for this placement.
-        self.per_value.resize_with(req.strategies.len(), Vec::new);
-        for (i, s) in req.strategies.iter().enumerate() {
-            if let Strategy::Spread(strategy::SpreadField::Attribute(name)) = s {
-                if let Some(index) = cluster.attribute_index(name) {
-                    strategy::spread::counts_per_value(
-                        index,
-                        group_counts,
-                        &cluster.cluster_id_of,
-                        cluster_id,
-                        &mut self.per_value[i],
-                    );
-                }
-            }
-        }
         let Placer {
             survivors,
             scores,
-            per_value,
+            spread_positions,
             static_mask,
             eval_options,
             ..
@@ -293,16 +285,18 @@ impl Placer {
         let scorers: Vec<Scorer<'_>> = req
             .strategies
             .iter()
-            .zip(per_value.iter())
-            .map(|(s, pv)| match s {
+            .zip(spread_positions.iter())
+            .map(|(s, position)| match s {
                 Strategy::Binpack(f) => Scorer::Binpack(*f),
                 Strategy::Spread(strategy::SpreadField::InstanceId) => {
                     Scorer::SpreadInstance(group_counts)
                 }
                 Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
-                    match cluster.attribute_index(name) {
-                        Some(index) => Scorer::SpreadAttribute(index, pv),
-                        None => Scorer::Flat,
+                    match (cluster.attribute_index(name), position) {
+                        (Some(index), Some(p)) => {
+                            Scorer::SpreadAttribute(index, cluster.spread_counts_at(*p))
+                        }
+                        _ => Scorer::Flat,
                     }
                 }
                 Strategy::Random => Scorer::Random,
@@ -340,15 +334,15 @@ impl Placer {
             .constraints
             .iter()
             .any(|c| matches!(c, Constraint::DistinctInstance));
-        for slot in 0..cluster.instances.len() {
-            if cluster.cluster_id_of[slot] != cluster_id {
+        for (slot, capacity) in cluster.capacity.iter().enumerate() {
+            if capacity.cluster_id != cluster_id {
                 continue;
             }
             // The common cases are answered from the packed index: a fit is accepted, a
             // shortfall skipped (its reason is only needed if nothing fits, see below).
             // Anything else is examined stage by stage.
             if !explain {
-                let quick = filter::resources::quick_verdict(&cluster.capacity[slot], req.needs);
+                let quick = filter::resources::quick_verdict(capacity, req.needs);
                 if quick == filter::resources::Quick::Lacks {
                     continue;
                 }
@@ -357,7 +351,7 @@ impl Placer {
                     && (!use_mask || static_mask[slot])
                     && (!distinct || group_counts[slot] == 0);
                 if passes {
-                    accept(fused, cluster, slot, &mut best, survivors);
+                    accept(fused, capacity, slot, &mut best, survivors);
                     continue;
                 }
             }
@@ -372,7 +366,7 @@ impl Placer {
                 mode,
             ) {
                 Ok(()) => {
-                    accept(fused, cluster, slot, &mut best, survivors);
+                    accept(fused, capacity, slot, &mut best, survivors);
                     if explain {
                         verdicts.push((slot, Vec::new(), None));
                     }
@@ -428,6 +422,13 @@ impl Placer {
             if survivors.len() == 1 {
                 break;
             }
+            if let (Scorer::Random, false) = (scorer, explain) {
+                // The same draw as the explained path below, without scoring everyone.
+                let winner = survivors[strategy::random::pick(survivors.len(), rng)];
+                survivors.clear();
+                survivors.push(winner);
+                continue;
+            }
             scores.clear();
             let best = if let Scorer::Random = scorer {
                 let winner = strategy::random::pick(survivors.len(), rng);
@@ -436,7 +437,7 @@ impl Placer {
             } else {
                 let mut best = i64::MAX;
                 for &slot in survivors.iter() {
-                    let score = scorer.score(cluster, slot);
+                    let score = scorer.score(&cluster.capacity[slot], slot);
                     best = best.min(score);
                     scores.push(score);
                 }
@@ -577,7 +578,7 @@ fn examine(
 #[inline(always)]
 fn accept(
     fused: &[Scorer<'_>],
-    cluster: &ClusterState,
+    capacity: &crate::cluster::Capacity,
     slot: InstanceSlot,
     best: &mut [i64; MAX_STRATEGIES],
     survivors: &mut Vec<InstanceSlot>,
@@ -585,7 +586,7 @@ fn accept(
     let mut key = [0i64; MAX_STRATEGIES];
     let mut order = std::cmp::Ordering::Equal;
     for (i, scorer) in fused.iter().enumerate() {
-        let k = scorer.score(cluster, slot);
+        let k = scorer.score(capacity, slot);
         if order == std::cmp::Ordering::Equal {
             order = k.cmp(&best[i]);
             if order == std::cmp::Ordering::Greater {
