@@ -84,7 +84,7 @@ def main(path, out_dir):
         "",
         "use std::collections::BTreeMap;",
         "",
-        "use serde::{Deserialize, Serialize};",
+        "use serde::Deserialize;",
         "",
     ]
     for name, members in shapes.items():
@@ -93,7 +93,7 @@ def main(path, out_dir):
         doc = "The RegisterTaskDefinition request." if name == "RegisterTaskDefinitionRequest" else f"The `{name}` structure."
         rust_name = "TaskDefinitionInput" if name == "RegisterTaskDefinitionRequest" else name
         out.append(f"/// {doc}")
-        out.append("#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]")
+        out.append("#[derive(Debug, Clone, Default, PartialEq, Deserialize)]")
         out.append('#[serde(rename_all = "camelCase", deny_unknown_fields)]')
         out.append(f"pub struct {rust_name} {{")
         for m, spec in members.items():
@@ -104,17 +104,10 @@ def main(path, out_dir):
             attrs = ["default"]
             if m in RUST_KEYWORDS:
                 attrs.append(f'rename = "{m}"')
-            if ty.startswith("Vec<"):
-                attrs.append('skip_serializing_if = "Vec::is_empty"')
-                out.append(f"    #[serde({', '.join(attrs)})]")
-                out.append(f"    pub {field}: {ty},")
-            elif ty.startswith("BTreeMap<"):
-                attrs.append('skip_serializing_if = "BTreeMap::is_empty"')
-                out.append(f"    #[serde({', '.join(attrs)})]")
+            out.append(f"    #[serde({', '.join(attrs)})]")
+            if ty.startswith("Vec<") or ty.startswith("BTreeMap<"):
                 out.append(f"    pub {field}: {ty},")
             else:
-                attrs.append('skip_serializing_if = "Option::is_none"')
-                out.append(f"    #[serde({', '.join(attrs)})]")
                 out.append(f"    pub {field}: Option<{ty}>,")
         out.append("}")
         out.append("")
