@@ -15,6 +15,7 @@ pub mod event_log;
 pub mod instance_types;
 pub mod metrics;
 pub mod placement;
+pub mod request;
 pub mod revisions;
 pub mod rng;
 pub mod run_task;

@@ -8,8 +8,8 @@ use crate::event_log::EventKind;
 use crate::placement::reserve::reserve;
 use crate::placement::strategy::Strategy;
 use crate::placement::{parse_placement, Decision, PlacementRequest, TaskNeeds};
+use crate::request::cluster_name;
 use crate::revisions::Revisions;
-use crate::service::cluster_name;
 use crate::sim::{Simulation, Timer};
 use crate::task::{Task, TaskStatus};
 use crate::time::parse_duration_ms;
@@ -78,14 +78,7 @@ impl Simulation {
     }
 
     fn try_run_task(&mut self, raw: &Value) -> Result<(), String> {
-        let reference = raw
-            .get("taskDefinition")
-            .and_then(Value::as_str)
-            .ok_or("taskDefinition: required")?;
-        let (family_revision, td) = self
-            .revisions
-            .resolve(reference)
-            .map_err(|e| format!("taskDefinition: {e}"))?;
+        let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
         let count = match raw.get("count") {
             None => 1,
             Some(v) => v
@@ -93,15 +86,7 @@ impl Simulation {
                 .filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n))
                 .ok_or("count: must be 1 to 10")?,
         };
-        if let Some(lt) = raw
-            .get("launchType")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && *s != "EC2")
-        {
-            return Err(format!(
-                "launchType: {lt} is not simulated yet; this playground places EC2 tasks"
-            ));
-        }
+        crate::request::check_launch_type(raw)?;
         let cluster = cluster_name(raw);
         let group = raw
             .get("group")

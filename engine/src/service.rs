@@ -11,6 +11,7 @@ use crate::placement::explain::Rejection;
 use crate::placement::reserve::reserve;
 use crate::placement::strategy::{BinpackField, SpreadField, Strategy};
 use crate::placement::{parse_placement, Constraint, Decision, PlacementRequest, TaskNeeds};
+use crate::request::cluster_name;
 use crate::sim::{Simulation, Timer};
 use crate::task::{Task, TaskStatus};
 use crate::task_definition::ValidTaskDefinition;
@@ -71,6 +72,19 @@ pub struct Service {
     tick_pending: bool,
 }
 
+impl Service {
+    /// The placement question for this service's next task.
+    pub fn placement_request(&self) -> PlacementRequest<'_> {
+        PlacementRequest {
+            cluster: &self.cluster,
+            group: &self.group,
+            needs: &self.needs,
+            constraints: &self.constraints,
+            strategies: &self.strategies,
+        }
+    }
+}
+
 impl Simulation {
     /// Creates the scenario's services (CreateService requests) at time zero.
     pub(crate) fn create_services(&mut self) {
@@ -108,14 +122,7 @@ impl Simulation {
             .ok_or("serviceName: required (CreateService needs a serviceName)")?
             .to_string();
         let cluster = cluster_name(raw);
-        let reference = raw
-            .get("taskDefinition")
-            .and_then(Value::as_str)
-            .ok_or("taskDefinition: required")?;
-        let (task_definition, td) = self
-            .revisions
-            .resolve(reference)
-            .map_err(|e| format!("taskDefinition: {e}"))?;
+        let (task_definition, td) = crate::request::task_definition(raw, &self.revisions)?;
         let scheduling = match raw
             .get("schedulingStrategy")
             .and_then(Value::as_str)
@@ -137,15 +144,7 @@ impl Simulation {
                 .ok_or("desiredCount: must be a whole number")?,
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
-        if let Some(lt) = raw
-            .get("launchType")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && *s != "EC2")
-        {
-            return Err(format!(
-                "launchType: {lt} is not simulated yet; this playground places EC2 tasks"
-            ));
-        }
+        crate::request::check_launch_type(raw)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
             return Err(
@@ -297,14 +296,7 @@ impl Simulation {
     fn start_replicas(&mut self, s: usize, missing: usize) {
         let mut started = Vec::new();
         for _ in 0..missing {
-            let svc = &self.services[s];
-            let req = PlacementRequest {
-                cluster: &svc.cluster,
-                group: &svc.group,
-                needs: &svc.needs,
-                constraints: &svc.constraints,
-                strategies: &svc.strategies,
-            };
+            let req = self.services[s].placement_request();
             let (decision, _) =
                 self.placer
                     .place(&mut self.cluster, &req, &mut self.rng_placement, false);
@@ -569,26 +561,7 @@ impl Simulation {
         let mut cluster = self.cluster.clone();
         let mut placer = self.placer.clone();
         let mut rng = self.rng_placement.clone();
-        let req = PlacementRequest {
-            cluster: &svc.cluster,
-            group: &svc.group,
-            needs: &svc.needs,
-            constraints: &svc.constraints,
-            strategies: &svc.strategies,
-        };
-        let (_, explanation) = placer.place(&mut cluster, &req, &mut rng, true);
+        let (_, explanation) = placer.place(&mut cluster, &svc.placement_request(), &mut rng, true);
         explanation.ok_or_else(|| "no explanation produced".to_string())
-    }
-}
-
-/// `cluster` of a CreateService or RunTask request: a name or ARN, `default` when absent.
-pub(crate) fn cluster_name(raw: &Value) -> String {
-    match raw
-        .get("cluster")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    {
-        Some(c) => c.rsplit_once("cluster/").map_or(c, |(_, n)| n).to_string(),
-        None => "default".to_string(),
     }
 }
