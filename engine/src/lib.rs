@@ -10,8 +10,10 @@
 pub mod calendar;
 pub mod cluster;
 pub mod container_instance;
+pub mod deployment;
 mod describe;
 pub mod event_log;
+pub mod instance_state;
 pub mod instance_types;
 pub mod metrics;
 pub mod placement;

@@ -65,8 +65,15 @@ pub struct Service {
     pub events: Vec<ServiceEvent>,
     /// `service:<name>`.
     pub group: String,
-    /// `ecs-svc/<digits>`, the `startedBy` of its tasks.
+    /// `ecs-svc/<digits>` of the primary (newest) deployment, the `startedBy` of its tasks.
     pub deployment_id: String,
+    /// Every deployment, oldest first; the last is the primary one.
+    pub deployments: Vec<crate::deployment::Deployment>,
+    /// `deploymentConfiguration`.
+    pub deployment_configuration: crate::deployment::DeploymentConfiguration,
+    /// The CreateService request (with UpdateService changes), for re-reading placement.
+    pub(crate) request: Value,
+    pub(crate) stall_reported: bool,
     steady: bool,
     last_failure: Option<(String, SimTime)>,
     tick_pending: bool,
@@ -158,12 +165,15 @@ impl Simulation {
                 Strategy::Spread(SpreadField::InstanceId),
             ];
         }
-        let digits = self
-            .new_task_id()
-            .bytes()
-            .take(19)
-            .map(|b| char::from(b'0' + b % 10))
-            .collect::<String>();
+        let deployment_configuration =
+            crate::deployment::DeploymentConfiguration::from_request(raw, Default::default())?;
+        let deployment_id = self.new_deployment_id();
+        let deployments = vec![crate::deployment::Deployment {
+            id: deployment_id.clone(),
+            task_definition: task_definition.clone(),
+            created_at: self.now(),
+            rollout_state: crate::deployment::RolloutState::InProgress,
+        }];
         Ok(Service {
             group: format!("service:{name}"),
             needs: TaskNeeds::of(&td),
@@ -176,7 +186,11 @@ impl Simulation {
             constraints,
             strategies,
             events: Vec::new(),
-            deployment_id: format!("ecs-svc/{digits}"),
+            deployment_id,
+            deployments,
+            deployment_configuration,
+            request: raw.clone(),
+            stall_reported: false,
             steady: false,
             last_failure: None,
             tick_pending: false,
@@ -247,6 +261,44 @@ impl Simulation {
                 }
             }
         }
+        if let Err(e) = self.update_deployment(s, &raw) {
+            self.log.push(
+                self.now(),
+                EventKind::Scenario,
+                format!("updateServices[{i}].{e}"),
+            );
+        }
+    }
+
+    /// The deployment side of UpdateService: `deploymentConfiguration`, placement, and a new
+    /// deployment on a new `taskDefinition` or `forceNewDeployment` (4.2). A new desiredCount
+    /// alone starts no deployment.
+    fn update_deployment(&mut self, s: usize, raw: &Value) -> Result<(), String> {
+        let base = self.services[s].deployment_configuration;
+        self.services[s].deployment_configuration =
+            crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
+        let mut placement_changed = false;
+        for key in ["placementConstraints", "placementStrategy"] {
+            if let Some(v) = raw.get(key) {
+                self.services[s].request[key] = v.clone();
+                placement_changed = true;
+            }
+        }
+        let new_td = raw
+            .get("taskDefinition")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let force = raw
+            .get("forceNewDeployment")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if new_td.is_some() || force || placement_changed {
+            let td = new_td.unwrap_or_else(|| self.services[s].task_definition.clone());
+            self.start_deployment(s, &td)
+                .map_err(|e| format!("taskDefinition: {e}"))?;
+        }
+        self.poke_service(s);
+        Ok(())
     }
 
     /// Asks the scheduler to look at service `s` now (once, however often it is asked).
@@ -257,7 +309,7 @@ impl Simulation {
         }
     }
 
-    fn service_event(&mut self, s: usize, message: String) {
+    pub(crate) fn service_event(&mut self, s: usize, message: String) {
         let now = self.now();
         let svc = &mut self.services[s];
         svc.events.push(ServiceEvent {
@@ -280,20 +332,13 @@ impl Simulation {
             .filter(|&t| self.tasks[t].service == Some(s) && self.tasks[t].is_active())
             .collect();
         match self.services[s].scheduling {
-            SchedulingStrategy::Replica => {
-                let desired = self.services[s].desired_count as usize;
-                if active.len() < desired {
-                    self.start_replicas(s, desired - active.len());
-                } else if active.len() > desired {
-                    self.scale_in(s, active, desired);
-                }
-            }
+            SchedulingStrategy::Replica => self.reconcile_replicas(s, active),
             SchedulingStrategy::Daemon => self.start_daemons(s, &active),
         }
         self.check_steady_state(s);
     }
 
-    fn start_replicas(&mut self, s: usize, missing: usize) {
+    pub(crate) fn start_replicas(&mut self, s: usize, missing: usize) {
         let mut started = Vec::new();
         for _ in 0..missing {
             let req = self.services[s].placement_request();
@@ -312,6 +357,16 @@ impl Simulation {
     }
 
     fn start_daemons(&mut self, s: usize, active: &[usize]) {
+        // A daemon task stops when its instance starts draining (4.1).
+        for &t in active {
+            if !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks() {
+                self.stop_task(
+                    t,
+                    "ServiceSchedulerInitiated",
+                    "Container instance is being drained; daemon task stopped",
+                );
+            }
+        }
         let mut started = Vec::new();
         let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
         for slot in 0..self.cluster.instances.len() {
@@ -474,7 +529,7 @@ impl Simulation {
     /// binpack stops where most remains after the stop (G10); spread stops in the value with
     /// the most tasks (G9); the default spreads by AZ, then by instance. Remaining ties go to
     /// the seeded stream.
-    fn scale_in(&mut self, s: usize, mut active: Vec<usize>, desired: usize) {
+    pub(crate) fn scale_in(&mut self, s: usize, mut active: Vec<usize>, desired: usize) {
         let mut stopped = Vec::new();
         while active.len() > desired {
             let victim = self.choose_task_to_stop(s, &active);

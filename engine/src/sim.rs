@@ -35,6 +35,8 @@ pub enum Timer {
     RunTask(usize),
     /// A scenario `updateServices[]` call is made.
     UpdateService(usize),
+    /// A scenario `updateContainerInstancesState[]` call is made.
+    UpdateInstanceState(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -109,6 +111,7 @@ impl Simulation {
         sim.create_services();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
+        sim.schedule_instance_state_updates();
         sim.schedule(SimTime::ZERO, Timer::Sample);
         sim
     }
@@ -210,6 +213,7 @@ impl Simulation {
             Timer::RegisterInstance(i) => self.register_instance(i),
             Timer::RunTask(i) => self.run_task(i),
             Timer::UpdateService(i) => self.update_service(i),
+            Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::ServiceTick(s) => self.reconcile_service(s),
             Timer::TaskProgress(t) => self.progress_task(t),
             Timer::Sample => {
@@ -252,6 +256,17 @@ impl Simulation {
                 );
             }
         }
+    }
+
+    /// A new deployment id, `ecs-svc/` and 19 digits as ECS prints them.
+    pub(crate) fn new_deployment_id(&mut self) -> String {
+        let digits: String = self
+            .rng_ids
+            .hex(19)
+            .bytes()
+            .map(|b| char::from(b'0' + b % 10))
+            .collect();
+        format!("ecs-svc/{digits}")
     }
 
     /// A new task id (32 hex digits, as ECS prints them).
@@ -315,6 +330,13 @@ impl Simulation {
         if let Some(s) = service {
             entry.service(&self.services[s].name.clone());
             self.schedule(now, Timer::ServiceTick(s));
+            if status == TaskStatus::Running {
+                // Look again when the task starts to count as healthy (4.4).
+                self.schedule(
+                    now.plus_ms(crate::deployment::HEALTHY_AFTER_RUNNING_MS),
+                    Timer::ServiceTick(s),
+                );
+            }
         }
     }
 

@@ -473,3 +473,170 @@ fn daemon_service_runs_one_task_on_every_instance_including_late_ones() {
     assert_eq!(out["services"][0]["runningCount"], 3);
     assert_eq!(out["services"][0]["schedulingStrategy"], "DAEMON");
 }
+
+/// A scenario with one service of `desired` tasks on web:1, updated to web:2 at two minutes.
+fn rolling(desired: u32, min: u32, max: u32, instances: usize) -> Value {
+    let insts: Vec<Value> = (0..instances)
+        .map(|i| {
+            instance(
+                "m5.xlarge",
+                ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3],
+                &format!("i{i}"),
+                json!({}),
+            )
+        })
+        .collect();
+    json!({"version": 1, "duration": "PT20M",
+        "containerInstances": insts,
+        "taskDefinitions": [td("web", json!({"memory": 256})), td("web", json!({"memory": 256, "image": "nginx:2"}))],
+        "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web:1", "desiredCount": desired,
+            "deploymentConfiguration": {"minimumHealthyPercent": min, "maximumPercent": max}}],
+        "updateServices": [{"at": "PT2M", "service": "web", "cluster": "c", "taskDefinition": "web:2"}]})
+}
+
+fn healthy_now(sim: &Simulation) -> usize {
+    let now = sim.now().as_ms();
+    sim.tasks()
+        .iter()
+        .filter(|t| {
+            t.last_status == ecs_engine::task::TaskStatus::Running
+                && t.desired_status == ecs_engine::task::TaskStatus::Running
+                && t.started_at.is_some_and(|s| now >= s.as_ms() + 40_000)
+        })
+        .count()
+}
+
+#[test]
+fn g17_rolling_update_within_min_and_max() {
+    let mut sim = Simulation::new(Scenario::from_value(rolling(4, 50, 200, 3)).unwrap());
+    let (mut max_live, mut min_healthy_after_update) = (0, usize::MAX);
+    while let Some(t) = sim.step() {
+        let live = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.desired_status == ecs_engine::task::TaskStatus::Running)
+            .count();
+        max_live = max_live.max(live);
+        if t.as_ms() >= 120_000 {
+            min_healthy_after_update = min_healthy_after_update.min(healthy_now(&sim));
+        }
+    }
+    assert!(
+        max_live <= 8,
+        "at most floor(4 × 200 %) = 8 tasks ({max_live})"
+    );
+    assert_eq!(max_live, 6, "4 new start at once while 2 old may stop");
+    assert!(
+        min_healthy_after_update >= 2,
+        "at least ceil(4 × 50 %) = 2 stay healthy ({min_healthy_after_update})"
+    );
+    let out = sim.describe();
+    let running: Vec<&Value> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["lastStatus"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 4);
+    assert!(running
+        .iter()
+        .all(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("web:2")));
+    assert!(service_messages(&out)
+        .iter()
+        .any(|m| m.contains("deployment completed.")));
+
+    for (desired, min, max) in [(2, 75, 100), (3, 100, 125)] {
+        let (_, out) = run(rolling(desired, min, max, 3), 600);
+        let messages = service_messages(&out);
+        assert!(
+            messages.iter().any(|m| m.ends_with("was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.")),
+            "desired {desired}, min {min}, max {max} stalls: {messages:?}"
+        );
+        let old_running = out["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| {
+                t["lastStatus"] == "RUNNING"
+                    && t["taskDefinitionArn"].as_str().unwrap().ends_with("web:1")
+            })
+            .count();
+        assert_eq!(old_running, desired as usize, "no progress");
+    }
+}
+
+#[test]
+fn g18_new_task_counts_as_healthy_40_seconds_after_running() {
+    let (sim, _) = run(rolling(1, 100, 200, 1), 600);
+    let old = sim
+        .tasks()
+        .iter()
+        .find(|t| t.task_definition_arn.ends_with("web:1"))
+        .unwrap();
+    let new = sim
+        .tasks()
+        .iter()
+        .find(|t| t.task_definition_arn.ends_with("web:2"))
+        .unwrap();
+    let new_running = new.started_at.unwrap().as_ms();
+    let stopping_at = sim
+        .log()
+        .entries()
+        .iter()
+        .find(|e| {
+            e.task_id.as_deref() == Some(old.id.as_str()) && e.message.ends_with("is STOPPING")
+        })
+        .unwrap()
+        .at_ms;
+    assert_eq!(
+        stopping_at,
+        new_running + 40_000,
+        "the old task stops only once the new one counts as healthy"
+    );
+    assert_eq!(old.stop_code.as_deref(), Some("ServiceSchedulerInitiated"));
+    assert!(old
+        .stopped_reason
+        .as_deref()
+        .unwrap()
+        .starts_with("Scaling activity initiated by (deployment ecs-svc/"));
+}
+
+#[test]
+fn g40_draining_replaces_service_tasks_and_keeps_standalone_ones() {
+    let (sim, out) = run(
+        json!({"version": 1, "duration": "PT10M",
+            "containerInstances": [instance("m5.large", "us-east-1a", "drain-me", json!({})), instance("m5.large", "us-east-1b", "other", json!({"launchAt": "PT1M"}))],
+            "taskDefinitions": [td("web", json!({"memory": 256})), td("job", json!({"memory": 256}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 2}],
+            "runTasks": [{"at": 0, "cluster": "c", "taskDefinition": "job"}],
+            "updateContainerInstancesState": [{"at": "PT2M", "cluster": "c", "containerInstances": ["drain-me"], "status": "DRAINING"}]}),
+        600,
+    );
+    let drained = &out["containerInstances"][0];
+    assert_eq!(drained["status"], "DRAINING");
+    assert_eq!(
+        drained["runningTasksCount"], 1,
+        "only the standalone task is left"
+    );
+    let on = |id: &str, group: &str| {
+        sim.tasks()
+            .iter()
+            .filter(|t| {
+                t.is_active()
+                    && t.group == group
+                    && sim.cluster().instances[t.reservation.slot].ec2_instance_id == id
+            })
+            .count()
+    };
+    assert_eq!(on("drain-me", "service:web"), 0);
+    assert_eq!(
+        on("other", "service:web"),
+        2,
+        "the service tasks were replaced elsewhere"
+    );
+    assert_eq!(
+        on("drain-me", "family:job"),
+        1,
+        "the standalone task keeps running"
+    );
+}

@@ -118,6 +118,8 @@ struct Document {
     #[serde(default)]
     update_services: Vec<Value>,
     #[serde(default)]
+    update_container_instances_state: Vec<Value>,
+    #[serde(default)]
     capacity_providers: Vec<Value>,
     #[serde(default)]
     target_groups: Vec<Value>,
@@ -164,6 +166,8 @@ pub struct Scenario {
     pub run_tasks: Vec<Value>,
     /// UpdateService requests, each with an `at` time, verbatim.
     pub update_services: Vec<Value>,
+    /// UpdateContainerInstancesState requests, each with an `at` time, verbatim.
+    pub instance_state_updates: Vec<Value>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
 }
@@ -299,6 +303,7 @@ impl Scenario {
             services: doc.services,
             run_tasks: doc.run_tasks,
             update_services: doc.update_services,
+            instance_state_updates: doc.update_container_instances_state,
             warnings,
             raw,
         })

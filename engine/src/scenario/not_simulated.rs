@@ -17,7 +17,11 @@ const SERVICE_SIMULATED: &[&str] = &[
     "schedulingStrategy",
     "placementConstraints",
     "placementStrategy",
+    "deploymentConfiguration",
 ];
+
+/// `deploymentConfiguration` members the engine acts on.
+const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &["minimumHealthyPercent", "maximumPercent"];
 
 /// RunTask members the engine acts on (`at` is the playground's own: when the call is made).
 const RUN_TASK_SIMULATED: &[&str] = &[
@@ -33,16 +37,47 @@ const RUN_TASK_SIMULATED: &[&str] = &[
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
-const UPDATE_SERVICE_SIMULATED: &[&str] = &["at", "service", "cluster", "desiredCount"];
+const UPDATE_SERVICE_SIMULATED: &[&str] = &[
+    "at",
+    "service",
+    "cluster",
+    "desiredCount",
+    "taskDefinition",
+    "forceNewDeployment",
+    "deploymentConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+];
 
 /// Warns about UpdateService members that are kept but not simulated.
 pub(super) fn update_services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     warn_unsimulated("updateServices", items, UPDATE_SERVICE_SIMULATED, out);
+    deployment_configurations("updateServices", items, out);
 }
 
 /// Warns about CreateService members that are kept but not simulated.
 pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     warn_unsimulated("services", items, SERVICE_SIMULATED, out);
+    deployment_configurations("services", items, out);
+}
+
+/// Warns about `deploymentConfiguration` members (circuit breaker, alarms, strategy, ...) that
+/// are kept but not simulated.
+fn deployment_configurations(section: &str, items: &[Value], out: &mut Vec<ScenarioWarning>) {
+    for (i, item) in items.iter().enumerate() {
+        if let Some(dc) = item
+            .get("deploymentConfiguration")
+            .and_then(Value::as_object)
+        {
+            let skipped = unsimulated_keys(dc, DEPLOYMENT_CONFIGURATION_SIMULATED);
+            if !skipped.is_empty() {
+                out.push(ScenarioWarning {
+                    path: format!("{section}[{i}].deploymentConfiguration"),
+                    message: format!("kept but not simulated yet: {}", skipped.join(", ")),
+                });
+            }
+        }
+    }
 }
 
 /// Warns about RunTask members that are kept but not simulated.
@@ -60,11 +95,7 @@ fn warn_unsimulated(
         let Some(obj) = item.as_object() else {
             continue;
         };
-        let skipped: Vec<&str> = obj
-            .iter()
-            .filter(|(k, v)| !simulated.contains(&k.as_str()) && !is_empty(v))
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let skipped = unsimulated_keys(obj, simulated);
         if !skipped.is_empty() {
             out.push(ScenarioWarning {
                 path: format!("{section}[{i}]"),
@@ -72,6 +103,17 @@ fn warn_unsimulated(
             });
         }
     }
+}
+
+/// The members of `obj` outside `simulated` that carry a value.
+fn unsimulated_keys<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    simulated: &[&str],
+) -> Vec<&'a str> {
+    obj.iter()
+        .filter(|(k, v)| !simulated.contains(&k.as_str()) && !is_empty(v))
+        .map(|(k, _)| k.as_str())
+        .collect()
 }
 
 /// Empty strings, lists, objects and nulls carry no behaviour worth a warning.

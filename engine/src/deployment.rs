@@ -1,0 +1,304 @@
+//! Service deployments (section 4.3–4.5, 4.7): the rolling update of the `ECS` controller.
+//!
+//! A deployment replaces tasks within `minimumHealthyPercent` and `maximumPercent`: start new
+//! tasks while running + pending stays at or below `floor(desired × max / 100)`, stop old ones
+//! while the healthy total stays at or above `ceil(desired × min / 100)`. The same loop replaces
+//! the tasks of a DRAINING instance (4.7). When neither a start nor a stop is possible, the
+//! deployment stalls with ECS's event (G17).
+
+use serde_json::Value;
+
+use crate::event_log::EventKind;
+use crate::sim::Simulation;
+use crate::task::TaskStatus;
+use crate::time::SimTime;
+
+/// Without a load balancer or a container health check, a task counts as healthy 40 s after
+/// it reaches RUNNING (4.4, G18).
+pub const HEALTHY_AFTER_RUNNING_MS: u64 = 40_000;
+
+/// `deploymentConfiguration` percentages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeploymentConfiguration {
+    /// `minimumHealthyPercent` (REPLICA default 100).
+    pub minimum_healthy_percent: u32,
+    /// `maximumPercent` (REPLICA default 200).
+    pub maximum_percent: u32,
+}
+
+impl Default for DeploymentConfiguration {
+    fn default() -> Self {
+        DeploymentConfiguration {
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+        }
+    }
+}
+
+impl DeploymentConfiguration {
+    /// Reads `deploymentConfiguration` from a CreateService or UpdateService request,
+    /// starting from `base` for members it leaves out.
+    pub fn from_request(
+        raw: &Value,
+        base: DeploymentConfiguration,
+    ) -> Result<DeploymentConfiguration, String> {
+        let Some(dc) = raw.get("deploymentConfiguration").filter(|v| !v.is_null()) else {
+            return Ok(base);
+        };
+        let read = |key: &str, default: u32| -> Result<u32, String> {
+            match dc.get(key) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!("deploymentConfiguration.{key}: must be a whole number of percent")
+                    }),
+            }
+        };
+        let cfg = DeploymentConfiguration {
+            minimum_healthy_percent: read("minimumHealthyPercent", base.minimum_healthy_percent)?,
+            maximum_percent: read("maximumPercent", base.maximum_percent)?,
+        };
+        if cfg.minimum_healthy_percent > 100 {
+            return Err("deploymentConfiguration.minimumHealthyPercent: at most 100".to_string());
+        }
+        if cfg.maximum_percent < 100 {
+            return Err("deploymentConfiguration.maximumPercent: at least 100".to_string());
+        }
+        Ok(cfg)
+    }
+
+    /// Most tasks in RUNNING or PENDING: `floor(desired × max / 100)` (4.3).
+    pub fn max_tasks(&self, desired: usize) -> usize {
+        desired * self.maximum_percent as usize / 100
+    }
+
+    /// Fewest healthy tasks: `ceil(desired × min / 100)` (4.3).
+    pub fn min_healthy_tasks(&self, desired: usize) -> usize {
+        (desired * self.minimum_healthy_percent as usize).div_ceil(100)
+    }
+}
+
+/// The deployment circuit breaker's failure threshold: half the desired count rounded up,
+/// clamped to 3..=200 (4.5, G19). [version note] the 2023 guide used 10 as the minimum.
+pub fn circuit_breaker_threshold(desired: u32) -> u32 {
+    desired.div_ceil(2).clamp(3, 200)
+}
+
+/// `rolloutState` of a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutState {
+    /// Tasks are being replaced.
+    InProgress,
+    /// Every task runs the deployment's task definition and is healthy.
+    Completed,
+}
+
+/// One deployment of a service.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// `ecs-svc/<digits>`, the `startedBy` of its tasks.
+    pub id: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// When it started.
+    pub created_at: SimTime,
+    /// IN_PROGRESS or COMPLETED.
+    pub rollout_state: RolloutState,
+}
+
+impl Simulation {
+    /// Whether a service task counts as healthy now (4.4: no load balancer and no container
+    /// health check are simulated yet, so: RUNNING for at least 40 s).
+    pub(crate) fn task_is_healthy(&self, t: usize) -> bool {
+        let task = &self.tasks[t];
+        task.last_status == TaskStatus::Running
+            && task
+                .started_at
+                .is_some_and(|at| self.now().as_ms() >= at.as_ms() + HEALTHY_AFTER_RUNNING_MS)
+    }
+
+    /// One pass of the rolling update for a REPLICA service: `active` are its tasks whose
+    /// desired status is RUNNING.
+    pub(crate) fn reconcile_replicas(&mut self, s: usize, active: Vec<usize>) {
+        let primary = self.services[s].deployment_id.clone();
+        let (current, replace): (Vec<usize>, Vec<usize>) = active.into_iter().partition(|&t| {
+            let task = &self.tasks[t];
+            task.started_by.as_deref() == Some(primary.as_str())
+                && self.cluster.instances[task.reservation.slot].accepts_tasks()
+        });
+        let desired = self.services[s].desired_count as usize;
+        let cfg = self.services[s].deployment_configuration;
+        if replace.is_empty() && current.len() > desired {
+            self.scale_in(s, current, desired);
+            return;
+        }
+        // 1. Start new tasks within maximumPercent.
+        let room = cfg
+            .max_tasks(desired)
+            .saturating_sub(current.len() + replace.len());
+        let to_start = desired.saturating_sub(current.len()).min(room);
+        if to_start > 0 {
+            self.start_replicas(s, to_start);
+        }
+        // 2. Stop tasks to replace within minimumHealthyPercent: those not healthy first (they
+        //    do not count), then healthy ones while enough healthy tasks remain.
+        let mut healthy_total = current
+            .iter()
+            .chain(&replace)
+            .filter(|&&t| self.task_is_healthy(t))
+            .count();
+        let min_healthy = cfg.min_healthy_tasks(desired);
+        let mut order = replace.clone();
+        order.sort_by_key(|&t| self.task_is_healthy(t));
+        let mut stopped = Vec::new();
+        for t in order {
+            let healthy = self.task_is_healthy(t);
+            if healthy && healthy_total <= min_healthy {
+                continue;
+            }
+            if healthy {
+                healthy_total -= 1;
+            }
+            let on_draining =
+                !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks();
+            let reason = if on_draining {
+                // [unconfirmed] AWS's wording for a task replaced off a draining instance.
+                format!("Task stopped because its container instance is DRAINING (deployment {primary})")
+            } else {
+                format!("Scaling activity initiated by (deployment {primary})")
+            };
+            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+            stopped.push(format!("(task {})", self.tasks[t].id));
+        }
+        if !stopped.is_empty() {
+            let msg = format!(
+                "(service {}) has stopped {} running tasks: {}.",
+                self.services[s].name,
+                stopped.len(),
+                stopped.join(" ")
+            );
+            self.service_event(s, msg);
+        }
+        let all_settled = current
+            .iter()
+            .chain(&replace)
+            .all(|&t| self.task_is_healthy(t));
+        // 3. Stalled: nothing may start or stop, and waiting will not change that (G17).
+        let stalled = !replace.is_empty() && to_start == 0 && stopped.is_empty() && all_settled;
+        if stalled && !self.services[s].stall_reported {
+            self.services[s].stall_reported = true;
+            let msg = format!(
+                "service {} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+                self.services[s].name
+            );
+            self.service_event(s, msg);
+        }
+        // 4. Completed: every task is new, healthy and there are as many as desired.
+        let done = replace.is_empty() && current.len() == desired && all_settled;
+        let name = self.services[s].name.clone();
+        if let Some(d) = self.services[s].deployments.last_mut() {
+            if done && d.rollout_state == RolloutState::InProgress {
+                d.rollout_state = RolloutState::Completed;
+                let msg = format!(
+                    "(service {name}) (deployment {}) deployment completed.",
+                    d.id
+                );
+                self.service_event(s, msg);
+            }
+        }
+    }
+
+    /// Starts a new deployment of service `s` on `family:revision`, as UpdateService does with
+    /// a new task definition or `forceNewDeployment` (4.2).
+    pub(crate) fn start_deployment(
+        &mut self,
+        s: usize,
+        task_definition: &str,
+    ) -> Result<(), String> {
+        let (family_revision, td) = self.revisions.resolve(task_definition)?;
+        let (constraints, strategies) =
+            crate::placement::parse_placement(&self.services[s].request, &td)?;
+        let id = self.new_deployment_id();
+        let now = self.now();
+        let svc = &mut self.services[s];
+        svc.needs = crate::placement::TaskNeeds::of(&td);
+        svc.td = td;
+        svc.task_definition = family_revision.clone();
+        svc.constraints = constraints;
+        if !strategies.is_empty() {
+            svc.strategies = strategies;
+        }
+        svc.deployment_id = id.clone();
+        svc.stall_reported = false;
+        svc.deployments.push(Deployment {
+            id: id.clone(),
+            task_definition: family_revision.clone(),
+            created_at: now,
+            rollout_state: RolloutState::InProgress,
+        });
+        let name = svc.name.clone();
+        self.log
+            .push(self.now(), EventKind::ServiceEvent, format!("service {name}: deployment {id} started with task definition {family_revision}"))
+            .service(&name);
+        self.poke_service(s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g17_rolling_update_bounds() {
+        let cfg = |min, max| DeploymentConfiguration {
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+        };
+        assert_eq!(
+            (cfg(50, 200).max_tasks(4), cfg(50, 200).min_healthy_tasks(4)),
+            (8, 2)
+        );
+        assert_eq!(
+            (cfg(75, 100).max_tasks(2), cfg(75, 100).min_healthy_tasks(2)),
+            (2, 2)
+        );
+        assert_eq!(
+            (
+                cfg(100, 125).max_tasks(3),
+                cfg(100, 125).min_healthy_tasks(3)
+            ),
+            (3, 3)
+        );
+    }
+
+    #[test]
+    fn g19_circuit_breaker_threshold() {
+        assert_eq!(circuit_breaker_threshold(1), 3);
+        assert_eq!(circuit_breaker_threshold(25), 13);
+        assert_eq!(circuit_breaker_threshold(400), 200);
+        assert_eq!(circuit_breaker_threshold(800), 200);
+    }
+
+    #[test]
+    fn deployment_configuration_defaults_and_validation() {
+        let base = DeploymentConfiguration::default();
+        assert_eq!(
+            DeploymentConfiguration::from_request(&serde_json::json!({}), base),
+            Ok(base)
+        );
+        let v = serde_json::json!({"deploymentConfiguration": {"minimumHealthyPercent": 50}});
+        assert_eq!(
+            DeploymentConfiguration::from_request(&v, base)
+                .unwrap()
+                .maximum_percent,
+            200
+        );
+        let bad = serde_json::json!({"deploymentConfiguration": {"maximumPercent": 90}});
+        assert!(DeploymentConfiguration::from_request(&bad, base)
+            .unwrap_err()
+            .contains("maximumPercent"));
+    }
+}
