@@ -31,6 +31,14 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../public/scenarios/eni-limits-awsvpc.json"),
     ),
     (
+        "rolling-deployment",
+        include_str!("../../public/scenarios/rolling-deployment.json"),
+    ),
+    (
+        "instance-draining",
+        include_str!("../../public/scenarios/instance-draining.json"),
+    ),
+    (
         "ecs-cluster-mistake",
         include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
     ),

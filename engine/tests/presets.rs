@@ -201,3 +201,37 @@ fn the_app_builds_in_every_preset() {
         assert!(listed, "app/src/presets.rs lacks {stem}");
     }
 }
+
+#[test]
+fn preset_rolling_deployment() {
+    let (_, out) = preset("rolling-deployment");
+    let web = service(&out, "web");
+    assert_eq!(web["runningCount"], 4);
+    let running: Vec<&Value> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["lastStatus"] == "RUNNING")
+        .collect();
+    assert!(running
+        .iter()
+        .all(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("web:2")));
+    let events = web["events"].to_string();
+    assert!(
+        events.contains("deployment completed.") && events.contains("has reached a steady state.")
+    );
+}
+
+#[test]
+fn preset_instance_draining() {
+    let (_, out) = preset("instance-draining");
+    let drained = &out["containerInstances"][0];
+    assert_eq!(
+        (
+            drained["status"].as_str(),
+            drained["runningTasksCount"].as_u64()
+        ),
+        (Some("DRAINING"), Some(1))
+    );
+    assert_eq!(service(&out, "web")["runningCount"], 2);
+}
