@@ -640,3 +640,25 @@ fn g40_draining_replaces_service_tasks_and_keeps_standalone_ones() {
         "the standalone task keeps running"
     );
 }
+
+#[test]
+fn option_missing_attribute_matches_negations() {
+    // 3.5 open question: does `attribute:stack != prod` match an instance without `stack`?
+    let scenario = |flag: bool| {
+        json!({"version": 1, "options": {"missingAttributeMatchesNegations": flag},
+            "containerInstances": [instance("m5.large", "us-east-1a", "plain", json!({})), instance("m5.large", "us-east-1b", "dev", json!({"attributes": {"stack": "dev"}}))],
+            "taskDefinitions": [td("web", json!({"memory": 64}))],
+            "runTasks": [{"cluster": "c", "taskDefinition": "web", "count": 4, "placementConstraints": [{"type": "memberOf", "expression": "attribute:stack != prod"}]}]})
+    };
+    let mut hosts = tasks_on(&run(scenario(false), 30).1);
+    hosts.dedup();
+    assert_eq!(
+        hosts,
+        vec!["dev"],
+        "by default an instance without the attribute is excluded"
+    );
+    let mut hosts = tasks_on(&run(scenario(true), 30).1);
+    hosts.sort();
+    hosts.dedup();
+    assert_eq!(hosts, vec!["dev", "plain"]);
+}

@@ -137,6 +137,18 @@ struct Document {
     faults: Vec<Value>,
     #[serde(default)]
     lessons: Vec<Value>,
+    #[serde(default)]
+    options: EngineOptions,
+}
+
+/// Choices where AWS's behaviour is [unconfirmed], switchable per scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Whether `attribute:x != v` (and `!in`, `!~`) in `memberOf` matches instances that lack
+    /// `x`. Default false: AWS's example suggests they are excluded (3.5).
+    #[serde(default)]
+    pub missing_attribute_matches_negations: bool,
 }
 
 /// A loaded scenario: the raw document (kept verbatim, so a round trip preserves every field)
@@ -170,6 +182,8 @@ pub struct Scenario {
     pub instance_state_updates: Vec<Value>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
+    /// Switches for behaviour AWS does not document.
+    pub options: EngineOptions,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -305,6 +319,7 @@ impl Scenario {
             update_services: doc.update_services,
             instance_state_updates: doc.update_container_instances_state,
             warnings,
+            options: doc.options,
             raw,
         })
     }

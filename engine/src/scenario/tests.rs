@@ -69,6 +69,16 @@ fn schema_and_loader_agree() {
                 "x"
             }),
             Some("integer") => serde_json::json!(1),
+            Some("object") => {
+                // Every declared member, with its default.
+                let members = spec["properties"].as_object().unwrap();
+                serde_json::Value::Object(
+                    members
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v["default"].clone()))
+                        .collect(),
+                )
+            }
             _ => serde_json::json!(1),
         };
         let mut doc = serde_json::json!({"version": 1});
