@@ -86,14 +86,11 @@ impl Simulation {
             run_tasks: Vec::new(),
             failures: Vec::new(),
             log: EventLog::default(),
-            placer: Placer {
-                eval_options: crate::placement::cql::EvalOptions {
-                    missing_attribute_not_equals_is_true: scenario
-                        .options
-                        .missing_attribute_matches_negations,
-                },
-                ..Placer::default()
-            },
+            placer: Placer::with_options(crate::placement::cql::EvalOptions {
+                missing_attribute_not_equals_is_true: scenario
+                    .options
+                    .missing_attribute_matches_negations,
+            }),
             rng_placement: SimRng::new(seed, Stream::Placement),
             rng_ports: SimRng::new(seed, Stream::HostPorts),
             rng_ids: SimRng::new(seed, Stream::Identifiers),

@@ -86,6 +86,13 @@ pub enum Rejection {
         /// The attribute.
         name: String,
     },
+    /// awsvpc: the instance's AZ hosts none of the task's subnets (`LOCATION`).
+    Location {
+        /// The instance's AZ.
+        availability_zone: String,
+        /// The AZs of the task's subnets.
+        subnet_zones: Vec<String>,
+    },
     /// `distinctInstance`: a task of the same group already runs here.
     DistinctInstance {
         /// The task group.
@@ -118,6 +125,7 @@ impl Rejection {
             | Rejection::TooManyPorts { .. }
             | Rejection::NoDynamicPort => "RESOURCE:PORTS",
             Rejection::MissingAttribute { .. } => "ATTRIBUTE",
+            Rejection::Location { .. } => "LOCATION",
             // [unconfirmed] AWS documents no reason code for constraint failures.
             Rejection::DistinctInstance { .. } => "CONSTRAINT:distinctInstance",
             Rejection::MemberOf { .. } => "CONSTRAINT:memberOf",
@@ -164,6 +172,15 @@ impl Rejection {
                 "no free port left in the dynamic host port range".to_string()
             }
             Rejection::MissingAttribute { name } => format!("missing required attribute {name}"),
+            Rejection::Location {
+                availability_zone,
+                subnet_zones,
+            } => {
+                format!(
+                    "instance is in {availability_zone}; the task's subnets are in {}",
+                    subnet_zones.join(", ")
+                )
+            }
             Rejection::DistinctInstance { group } => {
                 format!("distinctInstance: a task of group {group} already runs here")
             }
@@ -180,7 +197,7 @@ impl Rejection {
         match self {
             Rejection::NotActive { .. } => (0, 0),
             Rejection::AgentDisconnected => (1, 0),
-            Rejection::MissingAttribute { .. } => (2, 0),
+            Rejection::MissingAttribute { .. } | Rejection::Location { .. } => (2, 0),
             Rejection::Gpu {
                 requested,
                 available,

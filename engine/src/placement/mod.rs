@@ -136,6 +136,9 @@ pub struct TaskNeeds {
     pub dynamic_ports: [usize; 2],
     /// Attributes the instance must have.
     pub required_attributes: Vec<String>,
+    /// awsvpc: the Availability Zones of the request's subnets; the instance must be in one
+    /// (`LOCATION`). `None`: anywhere.
+    pub availability_zones: Option<Vec<String>>,
 }
 
 impl TaskNeeds {
@@ -162,6 +165,7 @@ impl TaskNeeds {
             static_ports,
             dynamic_ports,
             required_attributes: td.required_attributes.clone(),
+            availability_zones: None,
         }
     }
 }
@@ -235,6 +239,14 @@ impl Scorer<'_> {
 }
 
 impl Placer {
+    /// A placer whose cluster query language follows `eval_options`.
+    pub fn with_options(eval_options: EvalOptions) -> Placer {
+        Placer {
+            eval_options,
+            ..Placer::default()
+        }
+    }
+
     /// Runs the pipeline. With `explain`, also returns the verdict on every instance.
     ///
     /// Without `explain`, the strategies before the first `random` are applied while

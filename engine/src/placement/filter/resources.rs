@@ -32,6 +32,7 @@ pub fn quick_verdict(cap: &Capacity, needs: &TaskNeeds) -> Quick {
         Quick::Lacks
     } else if needs.static_ports.is_empty()
         && needs.required_attributes.is_empty()
+        && needs.availability_zones.is_none()
         && cap.dynamic_headroom[0] as usize >= needs.dynamic_ports[0]
         && cap.dynamic_headroom[1] as usize >= needs.dynamic_ports[1]
     {
@@ -75,7 +76,11 @@ pub fn check_resources(
             || inst.has_free_dynamic_ports(Protocol::Tcp, needs.dynamic_ports[0]))
         && (needs.dynamic_ports[1] == 0
             || inst.has_free_dynamic_ports(Protocol::Udp, needs.dynamic_ports[1]));
-    if fits && needs.static_ports.is_empty() && needs.required_attributes.is_empty() {
+    if fits
+        && needs.static_ports.is_empty()
+        && needs.required_attributes.is_empty()
+        && needs.availability_zones.is_none()
+    {
         return Ok(());
     }
     resource_rejection(inst, needs).map_or(Ok(()), |r| Err((Stage::Resources, r)))
@@ -133,9 +138,20 @@ fn resource_rejection(inst: &ContainerInstance, needs: &TaskNeeds) -> Option<Rej
             return Some(Rejection::NoDynamicPort);
         }
     }
-    needs
+    if let Some(missing) = needs
         .required_attributes
         .iter()
         .find(|name| !inst.attributes.contains_key(*name))
-        .map(|name| Rejection::MissingAttribute { name: name.clone() })
+    {
+        return Some(Rejection::MissingAttribute {
+            name: missing.clone(),
+        });
+    }
+    match &needs.availability_zones {
+        Some(zones) if !zones.contains(&inst.availability_zone) => Some(Rejection::Location {
+            availability_zone: inst.availability_zone.clone(),
+            subnet_zones: zones.clone(),
+        }),
+        _ => None,
+    }
 }
