@@ -153,10 +153,7 @@ impl ContainerInstance {
             ),
             ("ecs.ami-id", "ami-0playground00000".to_string()),
             ("ecs.vpc-id", "vpc-0playground".to_string()),
-            (
-                "ecs.subnet-id",
-                format!("subnet-{}", spec.availability_zone),
-            ),
+            ("ecs.subnet-id", spec.subnet_id.clone()),
         ] {
             attributes.insert(k.to_string(), v);
         }

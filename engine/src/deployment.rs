@@ -222,8 +222,10 @@ impl Simulation {
             crate::placement::parse_placement(&self.services[s].request, &td)?;
         let id = self.new_deployment_id();
         let now = self.now();
+        let subnets = self.services[s].subnets.clone();
+        let needs = self.task_needs(&td, &subnets);
         let svc = &mut self.services[s];
-        svc.needs = crate::placement::TaskNeeds::of(&td);
+        svc.needs = needs;
         svc.td = td;
         svc.task_definition = family_revision.clone();
         svc.constraints = constraints;

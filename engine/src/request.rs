@@ -49,3 +49,43 @@ pub fn check_launch_type(raw: &Value) -> Result<(), String> {
         None => Ok(()),
     }
 }
+
+/// `networkConfiguration.awsvpcConfiguration.subnets` of an awsvpc task (required there,
+/// [API-ECS]); `None` for other network modes.
+pub fn awsvpc_subnets(
+    raw: &Value,
+    td: &ValidTaskDefinition,
+) -> Result<Option<Vec<String>>, String> {
+    if td.network_mode != crate::task_definition::NetworkMode::Awsvpc {
+        return Ok(None);
+    }
+    let subnets: Vec<String> = raw
+        .pointer("/networkConfiguration/awsvpcConfiguration/subnets")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if subnets.is_empty() {
+        return Err("networkConfiguration.awsvpcConfiguration.subnets: required for a task definition in the awsvpc network mode".to_string());
+    }
+    Ok(Some(subnets))
+}
+
+/// The Availability Zones of the known subnets among `subnets`; `None` (no LOCATION check)
+/// when none of them is known to the scenario.
+pub fn subnet_zones(
+    subnets: &[String],
+    known: &std::collections::BTreeMap<String, String>,
+) -> Option<Vec<String>> {
+    let mut zones: Vec<String> = subnets
+        .iter()
+        .filter_map(|s| known.get(s).cloned())
+        .collect();
+    zones.sort();
+    zones.dedup();
+    (!zones.is_empty()).then_some(zones)
+}

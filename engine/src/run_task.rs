@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::event_log::EventKind;
 use crate::placement::reserve::reserve;
 use crate::placement::strategy::Strategy;
-use crate::placement::{parse_placement, Decision, PlacementRequest, TaskNeeds};
+use crate::placement::{parse_placement, Decision, PlacementRequest};
 use crate::request::cluster_name;
 use crate::revisions::Revisions;
 use crate::sim::{Simulation, Timer};
@@ -97,7 +97,8 @@ impl Simulation {
         if strategies.is_empty() {
             strategies.push(Strategy::Random);
         }
-        let needs = TaskNeeds::of(&td);
+        let subnets = crate::request::awsvpc_subnets(raw, &td)?;
+        let needs = self.task_needs(&td, &subnets);
         let mut started = Vec::new();
         let mut failed = Vec::new();
         for _ in 0..count {

@@ -69,6 +69,8 @@ pub struct Service {
     pub deployment_id: String,
     /// Every deployment, oldest first; the last is the primary one.
     pub deployments: Vec<crate::deployment::Deployment>,
+    /// awsvpc: the subnets of `networkConfiguration`.
+    pub subnets: Option<Vec<String>>,
     /// `deploymentConfiguration`.
     pub deployment_configuration: crate::deployment::DeploymentConfiguration,
     /// The CreateService request (with UpdateService changes), for re-reading placement.
@@ -152,6 +154,7 @@ impl Simulation {
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
         crate::request::check_launch_type(raw)?;
+        let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
             return Err(
@@ -176,7 +179,8 @@ impl Simulation {
         }];
         Ok(Service {
             group: format!("service:{name}"),
-            needs: TaskNeeds::of(&td),
+            needs: self.task_needs(&td, &subnets),
+            subnets,
             name,
             cluster,
             task_definition,
@@ -299,6 +303,27 @@ impl Simulation {
         }
         self.poke_service(s);
         Ok(())
+    }
+
+    /// What one task of `td` needs, with the Availability Zones of its awsvpc subnets
+    /// (`LOCATION`). Subnets the scenario does not know are logged and not checked.
+    pub(crate) fn task_needs(
+        &mut self,
+        td: &crate::task_definition::ValidTaskDefinition,
+        subnets: &Option<Vec<String>>,
+    ) -> TaskNeeds {
+        let mut needs = TaskNeeds::of(td);
+        if let Some(subnets) = subnets {
+            needs.availability_zones =
+                crate::request::subnet_zones(subnets, &self.scenario.subnet_zones);
+            if needs.availability_zones.is_none() {
+                let msg = format!(
+                    "networkConfiguration.awsvpcConfiguration.subnets {subnets:?}: none is declared in the scenario's subnets or used by an instance, so LOCATION is not checked"
+                );
+                self.log.push(self.now(), EventKind::Scenario, msg);
+            }
+        }
+        needs
     }
 
     /// Asks the scheduler to look at service `s` now (once, however often it is asked).

@@ -245,7 +245,8 @@ fn g16_eni_limits_with_and_without_trunking() {
             json!({"version": 1,
                 "containerInstances": [instance(kind, "us-east-1a", "i1", json!({"awsvpcTrunking": trunking}))],
                 "taskDefinitions": [{"family": "v", "networkMode": "awsvpc", "containerDefinitions": [{"name": "a", "image": "x", "memory": 32}]}],
-                "runTasks": [{"cluster": "c", "taskDefinition": "v", "count": 10}, {"at": 1, "cluster": "c", "taskDefinition": "v", "count": 10}]}),
+                "runTasks": [{"cluster": "c", "taskDefinition": "v", "count": 10, "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-us-east-1a"]}}},
+                    {"at": 1, "cluster": "c", "taskDefinition": "v", "count": 10, "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-us-east-1a"]}}}]}),
             30,
         );
         (
@@ -661,4 +662,32 @@ fn option_missing_attribute_matches_negations() {
     hosts.sort();
     hosts.dedup();
     assert_eq!(hosts, vec!["dev", "plain"]);
+}
+
+#[test]
+fn location_awsvpc_tasks_go_only_where_their_subnets_are() {
+    // 3.1/3.8: for awsvpc the instance's AZ must host one of the chosen subnets (LOCATION).
+    let doc = |subnets: Value| {
+        json!({"version": 1,
+            "subnets": [{"subnetId": "subnet-b-private", "availabilityZone": "us-east-1b"}],
+            "containerInstances": [instance("m5.xlarge", "us-east-1a", "in-a", json!({})), instance("m5.xlarge", "us-east-1b", "in-b", json!({}))],
+            "taskDefinitions": [{"family": "v", "networkMode": "awsvpc", "containerDefinitions": [{"name": "a", "image": "x", "memory": 32}]}],
+            "runTasks": [{"cluster": "c", "taskDefinition": "v", "count": 3, "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets}}}]})
+    };
+    let (_, out) = run(doc(json!(["subnet-b-private"])), 30);
+    assert_eq!(tasks_on(&out), vec!["in-b", "in-b", "in-b"]);
+    let (_, out) = run(doc(json!(["subnet-us-east-1c"])), 30);
+    assert_eq!(
+        out["tasks"].as_array().unwrap().len(),
+        3,
+        "an unknown subnet is not checked (and logged)"
+    );
+    let (_, out) = run(doc(json!([])), 30);
+    assert!(out["events"]
+        .to_string()
+        .contains("networkConfiguration.awsvpcConfiguration.subnets: required"));
+    let mut no_b = doc(json!(["subnet-b-private"]));
+    no_b["containerInstances"] = json!([instance("m5.xlarge", "us-east-1a", "in-a", json!({}))]);
+    let (_, out) = run(no_b, 30);
+    assert_eq!(out["failures"][0]["reason"], "LOCATION");
 }

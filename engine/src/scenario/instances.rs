@@ -42,6 +42,8 @@ pub struct InstanceSpec {
     pub launch_at_ms: u64,
     /// Whether the instance was launched after opting in to `awsvpcTrunking`.
     pub awsvpc_trunking: bool,
+    /// Its subnet (the `ecs.subnet-id` attribute); `subnet-<availability zone>` by default.
+    pub subnet_id: String,
     /// The agent version it reports.
     pub agent_version: String,
     /// Whether the agent is connected.
@@ -67,6 +69,8 @@ struct RawSpec {
     count: Option<u32>,
     #[serde(default)]
     awsvpc_trunking: bool,
+    #[serde(default)]
+    subnet_id: Option<String>,
     #[serde(default)]
     agent_version: Option<String>,
     #[serde(default)]
@@ -168,6 +172,10 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 ecs_config: ecs_config.clone(),
                 launch_at_ms,
                 awsvpc_trunking: raw.awsvpc_trunking,
+                subnet_id: raw
+                    .subnet_id
+                    .clone()
+                    .unwrap_or_else(|| format!("subnet-{}", raw.availability_zone)),
                 agent_version: raw
                     .agent_version
                     .clone()

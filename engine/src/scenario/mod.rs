@@ -139,6 +139,16 @@ struct Document {
     lessons: Vec<Value>,
     #[serde(default)]
     options: EngineOptions,
+    #[serde(default)]
+    subnets: Vec<SubnetSpec>,
+}
+
+/// A subnet of the scenario's VPC.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SubnetSpec {
+    subnet_id: String,
+    availability_zone: String,
 }
 
 /// Choices where AWS's behaviour is [unconfirmed], switchable per scenario.
@@ -184,6 +194,9 @@ pub struct Scenario {
     pub warnings: Vec<ScenarioWarning>,
     /// Switches for behaviour AWS does not document.
     pub options: EngineOptions,
+    /// The Availability Zone of every known subnet: those declared in `subnets` and those the
+    /// container instances sit in.
+    pub subnet_zones: std::collections::BTreeMap<String, String>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -282,6 +295,25 @@ impl Scenario {
             limits::MAX_RUN_TASKS,
         )?;
         let instances = instances::expand(&doc.container_instances)?;
+        let mut subnet_zones = std::collections::BTreeMap::new();
+        for spec in &instances {
+            subnet_zones.insert(spec.subnet_id.clone(), spec.availability_zone.clone());
+        }
+        for (i, subnet) in doc.subnets.iter().enumerate() {
+            if let Some(az) =
+                subnet_zones.insert(subnet.subnet_id.clone(), subnet.availability_zone.clone())
+            {
+                if az != subnet.availability_zone {
+                    return Err(ScenarioError::at(
+                        format!("subnets[{i}].availabilityZone"),
+                        format!(
+                            "subnet {} is in {az} according to the instances in it",
+                            subnet.subnet_id
+                        ),
+                    ));
+                }
+            }
+        }
 
         let mut warnings = Vec::new();
         for (section, items) in [
@@ -320,6 +352,7 @@ impl Scenario {
             instance_state_updates: doc.update_container_instances_state,
             warnings,
             options: doc.options,
+            subnet_zones,
             raw,
         })
     }
