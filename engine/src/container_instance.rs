@@ -66,6 +66,8 @@ pub struct ContainerInstance {
     pub status: InstanceStatus,
     /// Whether the agent is connected; only connected ACTIVE instances take placements.
     pub agent_connected: bool,
+    /// Its security groups (8.5); none means traffic is not filtered.
+    pub security_groups: Vec<String>,
     /// Agent version reported.
     pub agent_version: String,
     /// When it registered, epoch milliseconds (UTC).
@@ -194,6 +196,7 @@ impl ContainerInstance {
             lifecycle: spec.lifecycle,
             status: InstanceStatus::Active,
             agent_connected: spec.agent_connected,
+            security_groups: spec.security_groups.clone(),
             agent_version: spec.agent_version.clone(),
             registered_at_epoch_ms,
             registered,

@@ -109,14 +109,37 @@ pub struct Deployment {
 }
 
 impl Simulation {
-    /// Whether a service task counts as healthy now (4.4: no load balancer and no container
-    /// health check are simulated yet, so: RUNNING for at least 40 s).
+    /// Whether a service task counts as healthy now (4.4): with a load balancer, once every
+    /// target is healthy; with an essential container health check, once it reports HEALTHY
+    /// (its first check, one `interval` after the start); otherwise 40 s after RUNNING.
     pub(crate) fn task_is_healthy(&self, t: usize) -> bool {
         let task = &self.tasks[t];
-        task.last_status == TaskStatus::Running
-            && task
-                .started_at
-                .is_some_and(|at| self.now().as_ms() >= at.as_ms() + HEALTHY_AFTER_RUNNING_MS)
+        let Some(started) = task.started_at else {
+            return false;
+        };
+        if task.last_status != TaskStatus::Running {
+            return false;
+        }
+        let now = self.now().as_ms();
+        let container_check = task
+            .td
+            .containers
+            .iter()
+            .filter(|c| c.essential)
+            .filter_map(|c| c.health_check_interval_s)
+            .max();
+        let has_lb = task
+            .service
+            .is_some_and(|s| !self.services[s].load_balancers.is_empty());
+        let container_ok =
+            container_check.is_none_or(|i| now >= started.as_ms() + u64::from(i) * 1000);
+        if has_lb {
+            return self.targets_healthy(t) && container_ok;
+        }
+        match container_check {
+            Some(_) => container_ok,
+            None => now >= started.as_ms() + HEALTHY_AFTER_RUNNING_MS,
+        }
     }
 
     /// One pass of the rolling update for a REPLICA service: `active` are its tasks whose

@@ -28,6 +28,12 @@ pub enum EventKind {
     RunTask,
     /// Something in the scenario the engine refused or does not simulate.
     Scenario,
+    /// A load balancer target was registered, changed health, or was deregistered.
+    LoadBalancer,
+    /// A CloudWatch alarm changed state.
+    Alarm,
+    /// Application Auto Scaling changed a desired count or a scalable target's bounds.
+    Scaling,
 }
 
 /// One line of the event log.

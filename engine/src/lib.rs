@@ -7,7 +7,9 @@
 //! Modules are named after the ECS concept they implement; `ARCHITECTURE.md` at the
 //! repository root is the map.
 
+pub mod autoscaling;
 pub mod calendar;
+pub mod cloudwatch;
 pub mod cluster;
 pub mod container_instance;
 pub mod deployment;
@@ -15,6 +17,8 @@ mod describe;
 pub mod event_log;
 pub mod instance_state;
 pub mod instance_types;
+pub mod load;
+pub mod load_balancer;
 pub mod metrics;
 pub mod placement;
 pub mod request;
@@ -28,6 +32,7 @@ pub mod sim;
 pub mod task;
 pub mod task_definition;
 pub mod time;
+pub mod traffic;
 pub mod workload;
 
 pub use scenario::{Scenario, ScenarioError};

@@ -94,6 +94,19 @@ impl TimeSeries {
     }
 }
 
+impl TimeSeries {
+    /// Sets the newest datapoint of series `name` (created, zero-padded, when new).
+    pub fn record(&mut self, name: &str, value: f64) {
+        let n = self.timestamps_ms.len();
+        if n == 0 {
+            return;
+        }
+        let series = self.series.entry(name.to_string()).or_default();
+        series.resize(n, 0.0);
+        series[n - 1] = value;
+    }
+}
+
 /// `CPUReservation` and `MemoryReservation` of a cluster, in percent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClusterReservation {

@@ -145,6 +145,9 @@ impl Simulation {
                         stopped_at: None,
                         stop_code: None,
                         stopped_reason: None,
+                        td: td.clone(),
+                        exit_code: None,
+                        container_reason: None,
                     });
                     self.log
                         .push(

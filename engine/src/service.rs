@@ -73,6 +73,12 @@ pub struct Service {
     pub subnets: Option<Vec<String>>,
     /// `deploymentConfiguration`.
     pub deployment_configuration: crate::deployment::DeploymentConfiguration,
+    /// `loadBalancers[]`, resolved to target groups (8.1).
+    pub load_balancers: Vec<crate::load_balancer::ServiceLoadBalancer>,
+    /// `healthCheckGracePeriodSeconds`, in milliseconds (4.4).
+    pub health_check_grace_ms: u64,
+    /// awsvpc: `networkConfiguration.awsvpcConfiguration.securityGroups` (8.5).
+    pub task_security_groups: Vec<String>,
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
@@ -170,6 +176,32 @@ impl Simulation {
         }
         let deployment_configuration =
             crate::deployment::DeploymentConfiguration::from_request(raw, Default::default())?;
+        let load_balancers = self.service_load_balancers(raw, &td)?;
+        let health_check_grace_ms = match raw.get("healthCheckGracePeriodSeconds") {
+            None | Some(Value::Null) => 0,
+            Some(v) => {
+                v.as_u64()
+                    .filter(|n| *n <= 2_147_483_647)
+                    .ok_or("healthCheckGracePeriodSeconds: must be 0 to 2147483647")?
+                    * 1000
+            }
+        };
+        if health_check_grace_ms > 0
+            && load_balancers.is_empty()
+            && !td.containers.iter().any(|c| c.has_health_check)
+        {
+            return Err("healthCheckGracePeriodSeconds: Health check grace period is only valid for services configured to use load balancers or container health checks.".to_string());
+        }
+        let task_security_groups: Vec<String> = raw
+            .pointer("/networkConfiguration/awsvpcConfiguration/securityGroups")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         let deployment_id = self.new_deployment_id();
         let deployments = vec![crate::deployment::Deployment {
             id: deployment_id.clone(),
@@ -193,6 +225,9 @@ impl Simulation {
             deployment_id,
             deployments,
             deployment_configuration,
+            load_balancers,
+            health_check_grace_ms,
+            task_security_groups,
             request: raw.clone(),
             stall_reported: false,
             steady: false,
@@ -462,6 +497,9 @@ impl Simulation {
             stopped_at: None,
             stop_code: None,
             stopped_reason: None,
+            td: svc.td.clone(),
+            exit_code: None,
+            container_reason: None,
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
         let name = svc.name.clone();

@@ -41,8 +41,14 @@ pub enum Timer {
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
     TaskProgress(usize),
-    /// A one-minute metrics datapoint is recorded.
+    /// A one-minute metrics datapoint is recorded, then alarms and scaling policies act.
     Sample,
+    /// A target's health-check verdict (or drain end) is due: target group, task.
+    TargetHealth(usize, usize),
+    /// The load is routed for the next interval.
+    Route,
+    /// A scheduled scaling action fires.
+    ScheduledAction(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -68,6 +74,12 @@ pub struct Simulation {
     rng_ids: SimRng,
     pub(crate) timings: Timings,
     pub(crate) series: crate::metrics::TimeSeries,
+    pub(crate) lb: crate::load_balancer::LoadBalancing,
+    pub(crate) traffic: crate::traffic::Traffic,
+    pub(crate) scaling: crate::autoscaling::AutoScaling,
+    pub(crate) metrics: crate::cloudwatch::MetricStore,
+    /// Bumped whenever a task changes state, so caches know to rebuild.
+    pub(crate) task_generation: u64,
 }
 
 impl Simulation {
@@ -96,8 +108,14 @@ impl Simulation {
             rng_ids: SimRng::new(seed, Stream::Identifiers),
             timings: Timings::default(),
             series: crate::metrics::TimeSeries::default(),
+            lb: scenario.load_balancing.clone(),
+            traffic: crate::traffic::Traffic::default(),
+            scaling: crate::autoscaling::AutoScaling::default(),
+            metrics: crate::cloudwatch::MetricStore::default(),
+            task_generation: 0,
             scenario,
         };
+        sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
         for w in sim.scenario.warnings.clone() {
             sim.log.push(
                 SimTime::ZERO,
@@ -113,6 +131,9 @@ impl Simulation {
         }
         sim.sequence = sim.scenario.instances.len() as u64;
         sim.create_services();
+        sim.create_auto_scaling();
+        sim.create_scheduled_actions();
+        sim.create_traffic();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
@@ -220,9 +241,17 @@ impl Simulation {
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::ServiceTick(s) => self.reconcile_service(s),
             Timer::TaskProgress(t) => self.progress_task(t),
+            Timer::TargetHealth(g, t) => self.target_health(g, t),
+            Timer::Route => self.route(),
+            Timer::ScheduledAction(a) => self.run_scheduled_action(a),
             Timer::Sample => {
                 self.series
                     .sample(self.now, &self.cluster, &self.services, &self.tasks);
+                let minute = self.now.as_ms() / crate::metrics::SAMPLE_PERIOD_MS;
+                if minute > 0 {
+                    self.publish_minute(minute - 1);
+                }
+                self.evaluate_scaling(minute);
                 self.schedule(
                     self.now.plus_ms(crate::metrics::SAMPLE_PERIOD_MS),
                     Timer::Sample,
@@ -299,21 +328,40 @@ impl Simulation {
                 Some((TaskStatus::Pending, self.timings.pending_ms))
             }
             (TaskStatus::Pending, TaskStatus::Running) => Some((TaskStatus::Running, 0)),
+            (TaskStatus::Deactivating, _) => Some((TaskStatus::Stopping, self.stop_time_ms(index))),
             (TaskStatus::Stopping, _) => Some((TaskStatus::Stopped, 0)),
             _ => None,
         };
         let Some((status, then_ms)) = next else {
             return;
         };
+        if status == TaskStatus::Stopped {
+            let reservation = self.tasks[index].reservation.clone();
+            release(&mut self.cluster, &reservation);
+        }
         self.set_status(index, status);
-        if status == TaskStatus::Pending {
+        if matches!(status, TaskStatus::Pending | TaskStatus::Stopping) {
             self.schedule(self.now.plus_ms(then_ms), Timer::TaskProgress(index));
         }
+    }
+
+    /// How long STOPPING lasts: the application's exit after SIGTERM, or SIGKILL at the
+    /// longest container `stopTimeout` (default 30 s) if that comes first (1.10).
+    fn stop_time_ms(&self, index: usize) -> u64 {
+        let stop_timeout_ms = self.tasks[index]
+            .td
+            .containers
+            .iter()
+            .map(|c| u64::from(c.stop_timeout_s.unwrap_or(30)) * 1000)
+            .max()
+            .unwrap_or(30_000);
+        self.timings.stopping_ms.min(stop_timeout_ms)
     }
 
     /// Moves a task to `status`, logging it and telling its service.
     fn set_status(&mut self, index: usize, status: TaskStatus) {
         let now = self.now;
+        self.task_generation += 1;
         let task = &mut self.tasks[index];
         task.last_status = status;
         match status {
@@ -340,27 +388,73 @@ impl Simulation {
                     now.plus_ms(crate::deployment::HEALTHY_AFTER_RUNNING_MS),
                     Timer::ServiceTick(s),
                 );
+                let check = self.tasks[index]
+                    .td
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.health_check_interval_s)
+                    .max();
+                if let Some(interval) = check {
+                    self.schedule(now.plus_secs(u64::from(interval)), Timer::ServiceTick(s));
+                }
+                self.register_targets(index);
             }
         }
     }
 
-    /// Stops a task: it releases its resources at once and reaches STOPPED after
-    /// [`Timings::stopping_ms`].
+    /// Stops a task the way ECS does (10.1, G33): a task behind a load balancer first goes
+    /// DEACTIVATING while its targets drain for the deregistration delay; then STOPPING
+    /// (SIGTERM, and SIGKILL after `stopTimeout`); then STOPPED, when its resources return to
+    /// the instance.
     pub(crate) fn stop_task(&mut self, index: usize, stop_code: &str, reason: &str) {
+        if !self.mark_stopping(index, stop_code, reason) {
+            return;
+        }
+        let drained_at = if self.has_live_targets(index) {
+            self.deregister_targets(index)
+        } else {
+            None
+        };
+        match drained_at {
+            Some(at) => {
+                self.set_status(index, TaskStatus::Deactivating);
+                self.schedule(at, Timer::TaskProgress(index));
+            }
+            None => {
+                let ms = if self.tasks[index].last_status == TaskStatus::Running {
+                    self.stop_time_ms(index)
+                } else {
+                    0
+                };
+                self.set_status(index, TaskStatus::Stopping);
+                self.schedule(self.now.plus_ms(ms), Timer::TaskProgress(index));
+            }
+        }
+    }
+
+    /// Stops a task whose essential container already exited: its targets start draining,
+    /// but nothing waits for them.
+    pub(crate) fn stop_task_at_once(&mut self, index: usize, stop_code: &str, reason: &str) {
+        if !self.mark_stopping(index, stop_code, reason) {
+            return;
+        }
+        if self.has_live_targets(index) {
+            self.deregister_targets(index);
+        }
+        self.set_status(index, TaskStatus::Stopping);
+        self.schedule(self.now, Timer::TaskProgress(index));
+    }
+
+    /// Sets the task's desired status to STOPPED with its stop code; false if it already was.
+    fn mark_stopping(&mut self, index: usize, stop_code: &str, reason: &str) -> bool {
         let task = &mut self.tasks[index];
         if task.desired_status == TaskStatus::Stopped {
-            return;
+            return false;
         }
         task.desired_status = TaskStatus::Stopped;
         task.stop_code = Some(stop_code.to_string());
         task.stopped_reason = Some(reason.to_string());
-        let reservation = task.reservation.clone();
-        release(&mut self.cluster, &reservation);
-        self.set_status(index, TaskStatus::Stopping);
-        self.schedule(
-            self.now.plus_ms(self.timings.stopping_ms),
-            Timer::TaskProgress(index),
-        );
+        true
     }
 
     /// The event log so far.

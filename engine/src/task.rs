@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 
+use std::rc::Rc;
+
 use crate::placement::reserve::Reservation;
+use crate::task_definition::ValidTaskDefinition;
 use crate::time::SimTime;
 
 /// `lastStatus` / `desiredStatus` values (10.1).
@@ -19,6 +22,8 @@ pub enum TaskStatus {
     Pending,
     /// Running.
     Running,
+    /// Load balancer targets are being deregistered and drained (8.3).
+    Deactivating,
     /// Containers are being stopped.
     Stopping,
     /// Stopped.
@@ -32,6 +37,7 @@ impl TaskStatus {
             TaskStatus::Provisioning => "PROVISIONING",
             TaskStatus::Pending => "PENDING",
             TaskStatus::Running => "RUNNING",
+            TaskStatus::Deactivating => "DEACTIVATING",
             TaskStatus::Stopping => "STOPPING",
             TaskStatus::Stopped => "STOPPED",
         }
@@ -45,7 +51,8 @@ pub struct Timings {
     pub provisioning_ms: u64,
     /// PENDING → RUNNING (image pull and container start).
     pub pending_ms: u64,
-    /// STOPPING → STOPPED.
+    /// STOPPING → STOPPED: how long the application takes to exit after SIGTERM (capped by
+    /// the containers' `stopTimeout`, after which SIGKILL comes).
     pub stopping_ms: u64,
     /// How long a service waits before retrying a placement that failed.
     pub placement_retry_ms: u64,
@@ -97,6 +104,12 @@ pub struct Task {
     pub stop_code: Option<String>,
     /// `stoppedReason` (10.3).
     pub stopped_reason: Option<String>,
+    /// The task definition revision it runs.
+    pub td: Rc<ValidTaskDefinition>,
+    /// The essential container's exit code, once it exited.
+    pub exit_code: Option<i32>,
+    /// The container `reason` (10.3), e.g. `OutOfMemoryError: Container killed due to memory usage`.
+    pub container_reason: Option<String>,
 }
 
 impl Task {

@@ -48,6 +48,8 @@ pub struct InstanceSpec {
     pub agent_version: String,
     /// Whether the agent is connected.
     pub agent_connected: bool,
+    /// Its security groups (ids of the scenario's `securityGroups`); none means open.
+    pub security_groups: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +77,8 @@ struct RawSpec {
     agent_version: Option<String>,
     #[serde(default)]
     agent_connected: Option<bool>,
+    #[serde(default)]
+    security_groups: Vec<String>,
 }
 
 /// The agent version instances report unless the scenario says otherwise.
@@ -181,6 +185,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                     .clone()
                     .unwrap_or_else(|| DEFAULT_AGENT_VERSION.to_string()),
                 agent_connected: raw.agent_connected.unwrap_or(true),
+                security_groups: raw.security_groups.clone(),
             });
         }
     }

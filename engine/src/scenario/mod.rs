@@ -141,6 +141,14 @@ struct Document {
     options: EngineOptions,
     #[serde(default)]
     subnets: Vec<SubnetSpec>,
+    #[serde(default)]
+    load_balancers: Vec<Value>,
+    #[serde(default)]
+    listeners: Vec<Value>,
+    #[serde(default)]
+    security_groups: Vec<Value>,
+    #[serde(default)]
+    alarms: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -151,14 +159,52 @@ struct SubnetSpec {
     availability_zone: String,
 }
 
-/// Choices where AWS's behaviour is [unconfirmed], switchable per scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// Choices where AWS's behaviour is [unconfirmed], and model settings, switchable per
+/// scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EngineOptions {
     /// Whether `attribute:x != v` (and `!in`, `!~`) in `memberOf` matches instances that lack
     /// `x`. Default false: AWS's example suggests they are excluded (3.5).
     #[serde(default)]
     pub missing_attribute_matches_negations: bool,
+    /// How many passing health checks make a newly registered target healthy. Default:
+    /// the target group's `HealthyThresholdCount` (the ECS guide's 150 s); the ALB guide says
+    /// one (8.2).
+    #[serde(default)]
+    pub initial_health_checks: Option<u64>,
+    /// How often traffic is re-routed, in milliseconds (`routingIntervalSeconds` in the
+    /// document, 1 to 60; default 1).
+    #[serde(
+        default = "default_routing_interval",
+        rename = "routingIntervalSeconds",
+        deserialize_with = "seconds_to_ms"
+    )]
+    pub routing_interval_ms: u64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            missing_attribute_matches_negations: false,
+            initial_health_checks: None,
+            routing_interval_ms: crate::traffic::DEFAULT_ROUTING_INTERVAL_MS,
+        }
+    }
+}
+
+fn default_routing_interval() -> u64 {
+    crate::traffic::DEFAULT_ROUTING_INTERVAL_MS
+}
+
+fn seconds_to_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let secs = u64::deserialize(d)?;
+    if !(1..=60).contains(&secs) {
+        return Err(serde::de::Error::custom(
+            "routingIntervalSeconds must be 1 to 60",
+        ));
+    }
+    Ok(secs * 1000)
 }
 
 /// A loaded scenario: the raw document (kept verbatim, so a round trip preserves every field)
@@ -197,6 +243,14 @@ pub struct Scenario {
     /// The Availability Zone of every known subnet: those declared in `subnets` and those the
     /// container instances sit in.
     pub subnet_zones: std::collections::BTreeMap<String, String>,
+    /// Load balancers, listeners, target groups and security groups, checked.
+    pub load_balancing: crate::load_balancer::LoadBalancing,
+    /// Load profiles, checked.
+    pub load_profiles: Vec<crate::load::LoadProfile>,
+    /// Scalable targets, scaling policies and alarms, checked.
+    pub auto_scaling: crate::autoscaling::AutoScalingRequests,
+    /// Scheduled actions, checked.
+    pub scheduled_actions: Vec<crate::autoscaling::scheduled::ScheduledActionRequest>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -315,15 +369,43 @@ impl Scenario {
             }
         }
 
+        let load_balancing = crate::load_balancer::LoadBalancing::from_scenario(
+            &doc.load_balancers,
+            &doc.listeners,
+            &doc.target_groups,
+            &doc.security_groups,
+        )
+        .map_err(field_error)?;
+        let load_profiles = doc
+            .load_profiles
+            .iter()
+            .enumerate()
+            .map(|(i, v)| crate::load::LoadProfile::parse(v, i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
+        let auto_scaling = crate::autoscaling::AutoScalingRequests::parse(
+            &doc.scalable_targets,
+            &doc.scaling_policies,
+            &doc.alarms,
+        )
+        .map_err(field_error)?;
+        let scheduled_actions = doc
+            .scheduled_actions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::autoscaling::scheduled::ScheduledActionRequest::parse(
+                    v,
+                    &format!("scheduledActions[{i}]"),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
+
         let mut warnings = Vec::new();
         for (section, items) in [
             ("capacityProviders", &doc.capacity_providers),
-            ("targetGroups", &doc.target_groups),
-            ("scalableTargets", &doc.scalable_targets),
-            ("scalingPolicies", &doc.scaling_policies),
-            ("scheduledActions", &doc.scheduled_actions),
             ("autoScalingGroups", &doc.auto_scaling_groups),
-            ("loadProfiles", &doc.load_profiles),
             ("faults", &doc.faults),
             ("lessons", &doc.lessons),
         ] {
@@ -353,6 +435,10 @@ impl Scenario {
             warnings,
             options: doc.options,
             subnet_zones,
+            load_balancing,
+            load_profiles,
+            auto_scaling,
+            scheduled_actions,
             raw,
         })
     }
@@ -360,6 +446,14 @@ impl Scenario {
     /// The document as JSON text, exactly the fields it was loaded with.
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(&self.raw).unwrap_or_default()
+    }
+}
+
+/// Turns a `path.field: message` error into a [`ScenarioError`] at that path.
+fn field_error(e: String) -> ScenarioError {
+    match e.split_once(": ") {
+        Some((path, message)) if !path.contains(' ') => ScenarioError::at(path, message),
+        _ => ScenarioError::at("", e),
     }
 }
 

@@ -18,6 +18,8 @@ const SERVICE_SIMULATED: &[&str] = &[
     "placementConstraints",
     "placementStrategy",
     "deploymentConfiguration",
+    "loadBalancers",
+    "healthCheckGracePeriodSeconds",
 ];
 
 /// `deploymentConfiguration` members the engine acts on.

@@ -27,19 +27,36 @@ fn bad_fields_are_named_by_path() {
 
 #[test]
 fn unsimulated_fields_are_kept_and_reported() {
-    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "loadBalancers": [{"targetGroupArn": "arn:x", "containerPort": 80}]}], "targetGroups": [{"Name": "tg"}]}"#;
+    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceRegistries": [{"registryArn": "arn:x"}]}], "capacityProviders": [{"name": "cp"}]}"#;
     let s = Scenario::from_json(text).unwrap();
     assert!(s
         .warnings
         .iter()
-        .any(|w| w.path == "services[0]" && w.message.contains("loadBalancers")));
-    assert!(s.warnings.iter().any(|w| w.path == "targetGroups"));
+        .any(|w| w.path == "services[0]" && w.message.contains("serviceRegistries")));
+    assert!(s.warnings.iter().any(|w| w.path == "capacityProviders"));
     let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
     assert_eq!(
         round,
         serde_json::from_str::<serde_json::Value>(text).unwrap(),
         "a round trip preserves every field"
     );
+}
+
+#[test]
+fn load_balancing_and_scaling_sections_are_checked_at_load_time() {
+    for (section, want) in [
+        (r#""targetGroups": [{"Name": "tg", "HealthyThresholdCount": 1}]"#, "targetGroups[0].HealthyThresholdCount"),
+        (r#""loadProfiles": [{"targetGroup": "tg", "requests": {"type": "wave"}}]"#, "loadProfiles[0].requests.type"),
+        (r#""scalableTargets": [{"ServiceNamespace": "ecs", "ResourceId": "service/c/web", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 3, "MaxCapacity": 2}]"#, "scalableTargets[0].MaxCapacity"),
+        (r#""scalingPolicies": [{"PolicyName": "p", "ServiceNamespace": "ecs", "ResourceId": "service/c/web", "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling", "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}}]"#, "scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"),
+        (r#""scheduledActions": [{"ScheduledActionName": "a", "ServiceNamespace": "ecs", "ResourceId": "service/c/web", "ScalableDimension": "ecs:service:DesiredCount", "Schedule": "rate(5 hour)", "ScalableTargetAction": {"MinCapacity": 1}}]"#, "scheduledActions[0].Schedule"),
+        (r#""alarms": [{"AlarmName": "a", "Namespace": "AWS/ECS", "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 30, "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"}]"#, "alarms[0].Period"),
+        (r#""options": {"routingIntervalSeconds": 0}"#, "options.routingIntervalSeconds"),
+    ] {
+        let text = format!(r#"{{"version": 1, {section}}}"#);
+        let e = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(e.path, want, "{e}");
+    }
 }
 
 #[test]

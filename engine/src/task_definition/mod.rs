@@ -41,6 +41,18 @@ pub enum NetworkMode {
     None,
 }
 
+impl NetworkMode {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::None => "none",
+        }
+    }
+}
+
 /// Port protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,6 +118,8 @@ pub struct ContainerSummary {
     pub stop_timeout_s: Option<u32>,
     /// Whether it has a container health check.
     pub has_health_check: bool,
+    /// The health check's `interval` in seconds (1.11: default 30), when it has one.
+    pub health_check_interval_s: Option<u32>,
 }
 
 /// A task definition that passed registration, with the derived needs of one task.

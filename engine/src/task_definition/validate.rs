@@ -256,6 +256,12 @@ pub fn validate(
             cpu: cpu.unwrap_or(0),
             stop_timeout_s: stop_timeout,
             has_health_check: c.health_check.is_some(),
+            health_check_interval_s: c.health_check.as_ref().map(|h| {
+                h.interval
+                    .and_then(|i| u32::try_from(i).ok())
+                    .filter(|i| (5..=300).contains(i))
+                    .unwrap_or(30)
+            }),
         });
     }
     // Rule 8: at least one essential container.

@@ -1,0 +1,237 @@
+//! Target tracking (5.3): the metric a policy tracks, the two alarms Application Auto Scaling
+//! creates for it, and the capacity it asks for.
+
+use serde_json::Value;
+
+/// Cooldown default for ECS targets (5.3).
+pub const DEFAULT_COOLDOWN_S: u64 = 300;
+
+/// [observed] The high alarm: 3 of 3 one-minute datapoints above the target.
+pub const HIGH_ALARM_DATAPOINTS: u64 = 3;
+/// [observed] The low alarm: 15 of 15 one-minute datapoints below the low threshold.
+pub const LOW_ALARM_DATAPOINTS: u64 = 15;
+/// [unconfirmed] The low alarm's threshold as a fraction of the target (the docs speak of a
+/// typical gap of more than 10 %).
+pub const LOW_ALARM_FRACTION: f64 = 0.9;
+
+/// What a target-tracking policy tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackedMetric {
+    /// `ECSServiceAverageCPUUtilization`.
+    ServiceCpu,
+    /// `ECSServiceAverageMemoryUtilization`.
+    ServiceMemory,
+    /// `ALBRequestCountPerTarget` with its `ResourceLabel`.
+    AlbRequestCountPerTarget(String),
+    /// A `CustomizedMetricSpecification`: namespace, name, dimensions, statistic.
+    Customized {
+        /// `Namespace`.
+        namespace: String,
+        /// `MetricName`.
+        name: String,
+        /// `Dimensions`.
+        dimensions: Vec<(String, String)>,
+        /// `Statistic`.
+        statistic: String,
+    },
+}
+
+impl TrackedMetric {
+    /// The AWS name (`ECSServiceAverageCPUUtilization`, ...).
+    pub fn label(&self) -> String {
+        match self {
+            TrackedMetric::ServiceCpu => "ECSServiceAverageCPUUtilization".into(),
+            TrackedMetric::ServiceMemory => "ECSServiceAverageMemoryUtilization".into(),
+            TrackedMetric::AlbRequestCountPerTarget(_) => "ALBRequestCountPerTarget".into(),
+            TrackedMetric::Customized {
+                namespace, name, ..
+            } => format!("{namespace}/{name}"),
+        }
+    }
+}
+
+/// `TargetTrackingScalingPolicyConfiguration`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetTracking {
+    /// `TargetValue`.
+    pub target_value: f64,
+    /// The tracked metric.
+    pub metric: TrackedMetric,
+    /// `ScaleOutCooldown` in seconds.
+    pub scale_out_cooldown_s: u64,
+    /// `ScaleInCooldown` in seconds.
+    pub scale_in_cooldown_s: u64,
+    /// `DisableScaleIn`.
+    pub disable_scale_in: bool,
+}
+
+impl TargetTracking {
+    /// Parses and checks a `TargetTrackingScalingPolicyConfiguration` for the `ecs` namespace.
+    pub fn parse(v: &Value, path: &str) -> Result<TargetTracking, String> {
+        let target_value = v
+            .get("TargetValue")
+            .and_then(Value::as_f64)
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .ok_or_else(|| format!("{path}.TargetValue: required, a number above 0"))?;
+        let metric = match (
+            v.get("PredefinedMetricSpecification"),
+            v.get("CustomizedMetricSpecification"),
+        ) {
+            (Some(p), None) => {
+                let p_path = format!("{path}.PredefinedMetricSpecification");
+                match p.get("PredefinedMetricType").and_then(Value::as_str) {
+                    Some("ECSServiceAverageCPUUtilization") => TrackedMetric::ServiceCpu,
+                    Some("ECSServiceAverageMemoryUtilization") => TrackedMetric::ServiceMemory,
+                    Some("ALBRequestCountPerTarget") => TrackedMetric::AlbRequestCountPerTarget(
+                        p.get("ResourceLabel")
+                            .and_then(Value::as_str)
+                            .filter(|l| l.contains("/targetgroup/"))
+                            .ok_or_else(|| {
+                                format!("{p_path}.ResourceLabel: required for ALBRequestCountPerTarget, as app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>")
+                            })?
+                            .to_string(),
+                    ),
+                    Some(other) => {
+                        return Err(format!(
+                            "{p_path}.PredefinedMetricType: \"{other}\" is not a metric of the ecs namespace (ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization or ALBRequestCountPerTarget)"
+                        ))
+                    }
+                    None => return Err(format!("{p_path}.PredefinedMetricType: required")),
+                }
+            }
+            (None, Some(c)) => {
+                let c_path = format!("{path}.CustomizedMetricSpecification");
+                let s = |k: &str| {
+                    c.get(k)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("{c_path}.{k}: required"))
+                };
+                let mut dimensions = Vec::new();
+                for d in c.get("Dimensions").and_then(Value::as_array).into_iter().flatten() {
+                    if let (Some(n), Some(val)) = (
+                        d.get("Name").and_then(Value::as_str),
+                        d.get("Value").and_then(Value::as_str),
+                    ) {
+                        dimensions.push((n.to_string(), val.to_string()));
+                    }
+                }
+                dimensions.sort();
+                TrackedMetric::Customized {
+                    namespace: s("Namespace")?,
+                    name: s("MetricName")?,
+                    dimensions,
+                    statistic: s("Statistic")?,
+                }
+            }
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "{path}: give PredefinedMetricSpecification or CustomizedMetricSpecification, not both"
+                ))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "{path}.PredefinedMetricSpecification: required (or CustomizedMetricSpecification)"
+                ))
+            }
+        };
+        let cooldown = |k: &str| -> Result<u64, String> {
+            match v.get(k) {
+                None | Some(Value::Null) => Ok(DEFAULT_COOLDOWN_S),
+                Some(c) => c
+                    .as_u64()
+                    .ok_or_else(|| format!("{path}.{k}: must be a whole number of seconds")),
+            }
+        };
+        Ok(TargetTracking {
+            target_value,
+            scale_out_cooldown_s: cooldown("ScaleOutCooldown")?,
+            scale_in_cooldown_s: cooldown("ScaleInCooldown")?,
+            disable_scale_in: match v.get("DisableScaleIn") {
+                None | Some(Value::Null) => false,
+                Some(b) => b
+                    .as_bool()
+                    .ok_or_else(|| format!("{path}.DisableScaleIn: must be true or false"))?,
+            },
+            metric,
+        })
+    }
+
+    /// The low alarm's threshold.
+    pub fn low_threshold(&self) -> f64 {
+        self.target_value * LOW_ALARM_FRACTION
+    }
+
+    /// [unconfirmed formula of 5.3] The capacity that brings the metric back to the target:
+    /// `ceil(current × metric / target)`. Rounding up adds the larger amount on scale-out and
+    /// removes the smaller one on scale-in. From zero tasks, the smallest step is one task.
+    pub fn desired_for(&self, current: u32, metric: f64) -> u32 {
+        if current == 0 {
+            return u32::from(metric > 0.0);
+        }
+        let raw = f64::from(current) * metric / self.target_value;
+        // Guard against 6.000000001 from floating point turning into 7.
+        let rounded = (raw - 1e-9).ceil();
+        rounded.clamp(0.0, f64::from(u32::MAX)) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cpu50() -> TargetTracking {
+        TargetTracking::parse(
+            &json!({"TargetValue": 50, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}),
+            "p",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn g22_g23_formula_and_defaults() {
+        let p = cpu50();
+        assert_eq!(p.scale_out_cooldown_s, 300);
+        assert_eq!(p.scale_in_cooldown_s, 300);
+        assert!(!p.disable_scale_in);
+        assert_eq!(p.desired_for(4, 80.0), 7, "G22: ceil(4 × 80 / 50)");
+        assert_eq!(p.desired_for(10, 30.0), 6, "G23: ceil(10 × 30 / 50)");
+        assert_eq!(
+            p.desired_for(10, 150.0 / 2.0),
+            15,
+            "the SQS example: 10 at 150 vs 100 → 15"
+        );
+        assert_eq!(
+            p.low_threshold(),
+            45.0,
+            "46 % stays within 10 % of 50 %: no scale-in"
+        );
+        assert_eq!(p.desired_for(0, 10.0), 1, "from zero: the smallest step");
+        assert_eq!(p.desired_for(0, 0.0), 0);
+    }
+
+    #[test]
+    fn ecs_namespace_metrics_only() {
+        let e = TargetTracking::parse(
+            &json!({"TargetValue": 60, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}),
+            "p",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("p.PredefinedMetricSpecification.PredefinedMetricType"),
+            "{e}"
+        );
+        let e = TargetTracking::parse(
+            &json!({"TargetValue": 60, "PredefinedMetricSpecification": {"PredefinedMetricType": "ALBRequestCountPerTarget"}}),
+            "p",
+        )
+        .unwrap_err();
+        assert!(e.contains("ResourceLabel"), "{e}");
+        assert!(
+            TargetTracking::parse(&json!({"PredefinedMetricSpecification": {}}), "p")
+                .unwrap_err()
+                .starts_with("p.TargetValue")
+        );
+    }
+}

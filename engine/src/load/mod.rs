@@ -1,0 +1,66 @@
+//! The load model: request rates arriving at target groups (or straight at a service's
+//! tasks) and what serving them costs each task.
+//!
+//! A `loadProfiles[]` entry of the scenario:
+//! ```json
+//! {"targetGroup": "web", "requests": {"type": "diurnal", "min": 200, "max": 5000},
+//!  "cost": {"cpuUnitMsPerRequest": 2048, "baselineMemoryMiB": 200}}
+//! ```
+//! `targetGroup` names a target group (name or ARN); `service` instead sends the requests
+//! straight to a service's RUNNING tasks in equal shares (no load balancer).
+
+pub mod cost;
+pub mod profile;
+
+use serde_json::Value;
+
+pub use cost::{CostModel, TaskLoad};
+pub use profile::RateProfile;
+
+/// Where a load profile's requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadTarget {
+    /// A target group, by name or ARN.
+    TargetGroup(String),
+    /// A service, by name; its RUNNING tasks share the requests equally.
+    Service(String),
+}
+
+/// One `loadProfiles[]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadProfile {
+    /// Where the requests go.
+    pub target: LoadTarget,
+    /// Requests per second over time.
+    pub requests: RateProfile,
+    /// What each request costs the tasks that serve it.
+    pub cost: CostModel,
+}
+
+impl LoadProfile {
+    /// Parses `loadProfiles[index]`.
+    pub fn parse(v: &Value, index: usize) -> Result<LoadProfile, String> {
+        let path = format!("loadProfiles[{index}]");
+        let target = match (
+            v.get("targetGroup").and_then(Value::as_str),
+            v.get("service").and_then(Value::as_str),
+        ) {
+            (Some(tg), None) => LoadTarget::TargetGroup(tg.to_string()),
+            (None, Some(s)) => LoadTarget::Service(s.to_string()),
+            _ => return Err(format!(
+                "{path}: give exactly one of targetGroup (a target group name or ARN) or service"
+            )),
+        };
+        let requests = RateProfile::parse(
+            v.get("requests")
+                .ok_or_else(|| format!("{path}.requests: required"))?,
+            &format!("{path}.requests"),
+        )?;
+        let cost = CostModel::parse(v.get("cost"), &format!("{path}.cost"))?;
+        Ok(LoadProfile {
+            target,
+            requests,
+            cost,
+        })
+    }
+}

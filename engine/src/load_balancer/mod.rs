@@ -1,0 +1,463 @@
+//! The Application Load Balancer in front of ECS services (section 8): load balancers,
+//! listeners, target groups, security groups, target registration on dynamic host ports,
+//! health checks, deregistration delay and routing.
+//!
+//! Scenario sections, each an AWS request body verbatim: `loadBalancers[]`
+//! (CreateLoadBalancer), `listeners[]` (CreateListener), `targetGroups[]` (CreateTargetGroup,
+//! plus `Attributes` as ModifyTargetGroupAttributes takes them) and `securityGroups[]`
+//! (`{GroupId, IpPermissions}` as AuthorizeSecurityGroupIngress takes them).
+//!
+//! A target group no listener forwards to is put behind an implicit load balancer
+//! (`playground-alb`) with no security groups, so a scenario can leave the plumbing out.
+
+pub mod registration;
+pub mod routing;
+pub mod target_group;
+
+use serde_json::Value;
+
+use crate::sim::Simulation;
+use crate::task_definition::NetworkMode;
+use target_group::{name_hash, TargetGroup, TargetType, ARN_ACCOUNT_REGION};
+
+/// A load balancer (CreateLoadBalancer).
+#[derive(Debug, Clone)]
+pub struct LoadBalancer {
+    /// `Name`.
+    pub name: String,
+    /// Its ARN (made from the name).
+    pub arn: String,
+    /// `app/<name>/<id>`: the `LoadBalancer` dimension of its metrics.
+    pub dimension: String,
+    /// `SecurityGroups` (empty: traffic is not filtered).
+    pub security_groups: Vec<String>,
+}
+
+impl LoadBalancer {
+    /// Parses `loadBalancers[i]`.
+    pub fn parse(v: &Value, path: &str) -> Result<LoadBalancer, String> {
+        let name = v
+            .get("Name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| format!("{path}.Name: required"))?;
+        match v.get("Type").and_then(Value::as_str) {
+            None | Some("application") => {}
+            Some(other) => {
+                return Err(format!(
+                    "{path}.Type: \"{other}\" is not simulated; only application load balancers are"
+                ))
+            }
+        }
+        Ok(LoadBalancer::named(name, strings(v.get("SecurityGroups"))))
+    }
+
+    fn named(name: &str, security_groups: Vec<String>) -> LoadBalancer {
+        let dimension = format!("app/{name}/{}", name_hash(name));
+        LoadBalancer {
+            name: name.to_string(),
+            arn: format!(
+                "arn:aws:elasticloadbalancing:{ARN_ACCOUNT_REGION}:loadbalancer/{dimension}"
+            ),
+            dimension,
+            security_groups,
+        }
+    }
+
+    /// The implicit load balancer of target groups no listener forwards to.
+    pub fn implicit() -> LoadBalancer {
+        LoadBalancer::named("playground-alb", Vec::new())
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One ingress permission of a security group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// Lowest port allowed (`-1` protocol: all ports).
+    pub from_port: u16,
+    /// Highest port allowed.
+    pub to_port: u16,
+    /// Security groups allowed in (`UserIdGroupPairs[].GroupId`).
+    pub from_groups: Vec<String>,
+    /// Whether any CIDR range is allowed in (`IpRanges`); the model has no IP plan, so any
+    /// range counts as covering the load balancer.
+    pub from_cidr: bool,
+}
+
+/// A security group: an id and its ingress rules (8.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityGroup {
+    /// `GroupId`.
+    pub id: String,
+    /// `IpPermissions`.
+    pub ingress: Vec<Permission>,
+}
+
+impl SecurityGroup {
+    /// Parses `securityGroups[i]`.
+    pub fn parse(v: &Value, path: &str) -> Result<SecurityGroup, String> {
+        let id = v
+            .get("GroupId")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| format!("{path}.GroupId: required"))?
+            .to_string();
+        let mut ingress = Vec::new();
+        for (i, p) in v
+            .get("IpPermissions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let pp = format!("{path}.IpPermissions[{i}]");
+            let protocol = p.get("IpProtocol").and_then(Value::as_str).unwrap_or("tcp");
+            let (from_port, to_port) = if protocol == "-1" {
+                (0, u16::MAX)
+            } else {
+                let port = |k: &str| {
+                    p.get(k)
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u16::try_from(n).ok())
+                        .ok_or_else(|| format!("{pp}.{k}: required, a port number"))
+                };
+                (port("FromPort")?, port("ToPort")?)
+            };
+            if from_port > to_port {
+                return Err(format!("{pp}.ToPort: must not be below FromPort"));
+            }
+            ingress.push(Permission {
+                from_port,
+                to_port,
+                from_groups: p
+                    .get("UserIdGroupPairs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| g.get("GroupId").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect(),
+                from_cidr: p
+                    .get("IpRanges")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| !r.is_empty()),
+            });
+        }
+        Ok(SecurityGroup { id, ingress })
+    }
+}
+
+/// Whether traffic from a load balancer in `lb_groups` reaches `port` on a target in
+/// `target_groups` (8.5). No groups on either side: nothing is filtered.
+pub fn reachable(
+    groups: &[SecurityGroup],
+    lb_groups: &[String],
+    target_groups: &[String],
+    port: u16,
+) -> bool {
+    if lb_groups.is_empty() || target_groups.is_empty() {
+        return true;
+    }
+    target_groups.iter().any(|tg| {
+        groups.iter().filter(|g| &g.id == tg).any(|g| {
+            g.ingress.iter().any(|p| {
+                (p.from_port..=p.to_port).contains(&port)
+                    && (p.from_cidr || p.from_groups.iter().any(|f| lb_groups.contains(f)))
+            })
+        })
+    })
+}
+
+/// Whether a health-check matcher (`"200"`, `"200,202"`, `"200-299"`) accepts `code`.
+pub fn matcher_accepts(matcher: &str, code: u16) -> bool {
+    matcher.split(',').any(|part| {
+        let part = part.trim();
+        match part.split_once('-') {
+            Some((lo, hi)) => match (lo.parse::<u16>(), hi.parse::<u16>()) {
+                (Ok(lo), Ok(hi)) => (lo..=hi).contains(&code),
+                _ => false,
+            },
+            None => part.parse::<u16>() == Ok(code),
+        }
+    })
+}
+
+/// A service's `loadBalancers[]` entry, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLoadBalancer {
+    /// The target group (index).
+    pub target_group: usize,
+    /// `containerName`.
+    pub container_name: String,
+    /// `containerPort`.
+    pub container_port: u16,
+}
+
+/// The simulation's load balancing state.
+#[derive(Debug, Clone, Default)]
+pub struct LoadBalancing {
+    /// Load balancers (the implicit one last, when needed).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Target groups.
+    pub target_groups: Vec<TargetGroup>,
+    /// Security groups.
+    pub security_groups: Vec<SecurityGroup>,
+    /// How many passing checks make a new target healthy; `None`: `HealthyThresholdCount`
+    /// (8.2: the ALB guide says one; the ECS guide counts the threshold).
+    pub initial_health_checks: Option<u64>,
+}
+
+impl LoadBalancing {
+    /// Builds the load balancing state from the scenario's sections; errors name the field.
+    pub fn from_scenario(
+        load_balancers: &[Value],
+        listeners: &[Value],
+        target_groups: &[Value],
+        security_groups: &[Value],
+    ) -> Result<LoadBalancing, String> {
+        let mut lb = LoadBalancing::default();
+        for (i, v) in security_groups.iter().enumerate() {
+            lb.security_groups
+                .push(SecurityGroup::parse(v, &format!("securityGroups[{i}]"))?);
+        }
+        for (i, v) in load_balancers.iter().enumerate() {
+            lb.load_balancers
+                .push(LoadBalancer::parse(v, &format!("loadBalancers[{i}]"))?);
+        }
+        for (i, v) in target_groups.iter().enumerate() {
+            let tg = TargetGroup::parse(v, &format!("targetGroups[{i}]"))?;
+            if lb.target_groups.iter().any(|o| o.name == tg.name) {
+                return Err(format!(
+                    "targetGroups[{i}].Name: a target group named {} already exists",
+                    tg.name
+                ));
+            }
+            lb.target_groups.push(tg);
+        }
+        for (i, v) in listeners.iter().enumerate() {
+            let path = format!("listeners[{i}]");
+            let lb_ref = v
+                .get("LoadBalancerArn")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{path}.LoadBalancerArn: required"))?;
+            let l = lb
+                .load_balancers
+                .iter()
+                .position(|b| {
+                    b.arn == lb_ref
+                        || b.name == lb_ref
+                        || lb_ref.contains(&format!("/app/{}/", b.name))
+                })
+                .ok_or_else(|| {
+                    format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
+                })?;
+            for (j, action) in v
+                .get("DefaultActions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let mut refs: Vec<String> = action
+                    .get("TargetGroupArn")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect();
+                refs.extend(
+                    action
+                        .pointer("/ForwardConfig/TargetGroups")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str))
+                        .map(str::to_string),
+                );
+                for r in refs {
+                    let g = lb
+                        .target_groups
+                        .iter()
+                        .position(|t| t.matches(&r))
+                        .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
+                    lb.target_groups[g].load_balancer = Some(l);
+                }
+            }
+        }
+        if lb.target_groups.iter().any(|t| t.load_balancer.is_none()) {
+            lb.load_balancers.push(LoadBalancer::implicit());
+            let implicit = lb.load_balancers.len() - 1;
+            for t in &mut lb.target_groups {
+                t.load_balancer.get_or_insert(implicit);
+            }
+        }
+        Ok(lb)
+    }
+
+    /// The target group a reference (ARN, name or resource label) names.
+    pub fn find(&self, reference: &str) -> Option<usize> {
+        self.target_groups.iter().position(|t| t.matches(reference))
+    }
+
+    /// The load balancer in front of target group `g`.
+    pub fn load_balancer_of(&self, g: usize) -> &LoadBalancer {
+        &self.load_balancers[self.target_groups[g].load_balancer.unwrap_or(0)]
+    }
+
+    /// The `TargetGroup` dimension of group `g`: `targetgroup/<name>/<id>`.
+    pub fn dimension(&self, g: usize) -> String {
+        let arn = &self.target_groups[g].arn;
+        match arn.find("targetgroup/") {
+            Some(i) => arn[i..].to_string(),
+            None => arn.clone(),
+        }
+    }
+}
+
+/// Most target groups one service may use (4.9).
+pub const MAX_TARGET_GROUPS_PER_SERVICE: usize = 5;
+
+impl Simulation {
+    /// Resolves a CreateService request's `loadBalancers[]` against the scenario's target
+    /// groups and the task definition (8.1), with CreateService's error wording.
+    pub(crate) fn service_load_balancers(
+        &self,
+        raw: &Value,
+        td: &crate::task_definition::ValidTaskDefinition,
+    ) -> Result<Vec<ServiceLoadBalancer>, String> {
+        let Some(items) = raw.get("loadBalancers").and_then(Value::as_array) else {
+            return Ok(Vec::new());
+        };
+        if items.len() > MAX_TARGET_GROUPS_PER_SERVICE {
+            return Err(format!(
+                "loadBalancers: {} target groups; a service may use at most {MAX_TARGET_GROUPS_PER_SERVICE}",
+                items.len()
+            ));
+        }
+        let mut out = Vec::new();
+        for (i, lb) in items.iter().enumerate() {
+            let path = format!("loadBalancers[{i}]");
+            if lb.get("loadBalancerName").and_then(Value::as_str).is_some()
+                && lb.get("targetGroupArn").is_none()
+            {
+                return Err(format!("{path}.loadBalancerName: Classic Load Balancers are not simulated; use a target group"));
+            }
+            let arn = lb
+                .get("targetGroupArn")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{path}.targetGroupArn: required"))?;
+            let g = self
+                .lb
+                .find(arn)
+                .ok_or_else(|| format!("{path}.targetGroupArn: target group {arn} does not exist in the scenario's targetGroups"))?;
+            let container_name = lb
+                .get("containerName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{path}.containerName: required"))?;
+            let container_port = lb
+                .get("containerPort")
+                .and_then(Value::as_u64)
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or_else(|| format!("{path}.containerPort: required, a port number"))?;
+            if !td.containers.iter().any(|c| c.name == container_name) {
+                return Err(format!(
+                    "{path}.containerName: The container {container_name} does not exist in the task definition."
+                ));
+            }
+            let mapped = td
+                .input
+                .container_definitions
+                .iter()
+                .filter(|c| c.name.as_deref() == Some(container_name))
+                .flat_map(|c| c.port_mappings.iter())
+                .any(|m| {
+                    m.container_port
+                        .is_some_and(|p| p == i64::from(container_port))
+                });
+            if !mapped {
+                return Err(format!(
+                    "{path}.containerPort: The container {container_name} did not have a container port {container_port} defined."
+                ));
+            }
+            let tg = &self.lb.target_groups[g];
+            let incompatible = match (tg.target_type, td.network_mode) {
+                (TargetType::Instance, NetworkMode::Awsvpc) => Some("instance"),
+                (TargetType::Ip, NetworkMode::Bridge | NetworkMode::Host | NetworkMode::None) => {
+                    Some("ip")
+                }
+                _ => None,
+            };
+            if let Some(kind) = incompatible {
+                return Err(format!(
+                    "{path}.targetGroupArn: The provided target group {} has target type {kind}, which is incompatible with the {} network mode specified in the task definition.",
+                    tg.arn,
+                    td.network_mode.as_str()
+                ));
+            }
+            out.push(ServiceLoadBalancer {
+                target_group: g,
+                container_name: container_name.to_string(),
+                container_port,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn security_group_rule_of_8_5() {
+        let groups = vec![
+            SecurityGroup::parse(&json!({"GroupId": "sg-open", "IpPermissions": [
+                {"IpProtocol": "tcp", "FromPort": 32768, "ToPort": 65535, "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]}), "s").unwrap(),
+            SecurityGroup::parse(&json!({"GroupId": "sg-80", "IpPermissions": [
+                {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]}), "s").unwrap(),
+            SecurityGroup::parse(&json!({"GroupId": "sg-all", "IpPermissions": [
+                {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]}), "s").unwrap(),
+        ];
+        let alb = vec!["sg-alb".to_string()];
+        assert!(reachable(&groups, &alb, &["sg-open".into()], 49153));
+        assert!(
+            !reachable(&groups, &alb, &["sg-80".into()], 49153),
+            "a dynamic port outside the rule"
+        );
+        assert!(reachable(&groups, &alb, &["sg-80".into()], 80));
+        assert!(
+            reachable(&groups, &alb, &["sg-all".into()], 49153),
+            "all traffic from the ALB's group"
+        );
+        assert!(!reachable(
+            &groups,
+            &["sg-other".into()],
+            &["sg-all".into()],
+            49153
+        ));
+        assert!(
+            reachable(&groups, &[], &["sg-80".into()], 49153),
+            "no groups: not filtered"
+        );
+    }
+
+    #[test]
+    fn health_check_matchers() {
+        assert!(matcher_accepts("200", 200));
+        assert!(matcher_accepts("200,202", 200));
+        assert!(matcher_accepts("200-299", 204));
+        assert!(!matcher_accepts("301", 200));
+        assert!(!matcher_accepts("x-y", 200));
+    }
+}

@@ -1,0 +1,231 @@
+//! ECS and the target group (8.1–8.3, 4.4): registering a task's targets when it starts,
+//! their health-check timeline, ECS replacing tasks that fail ELB health checks, and
+//! deregistration with its delay when a task stops.
+
+use super::target_group::{Target, TargetState, TargetType};
+use super::{matcher_accepts, reachable};
+use crate::event_log::EventKind;
+use crate::sim::{Simulation, Timer};
+use crate::task::TaskStatus;
+use crate::time::SimTime;
+
+/// A task's ENI address for `ip` targets: made up from the task's index, deterministic.
+pub fn task_ip(task: usize) -> String {
+    format!("10.0.{}.{}", (task / 250) % 250, task % 250 + 4)
+}
+
+impl Simulation {
+    /// Registers a task that just reached RUNNING with its service's target groups (8.1).
+    pub(crate) fn register_targets(&mut self, t: usize) {
+        let Some(s) = self.tasks[t].service else {
+            return;
+        };
+        for link in self.services[s].load_balancers.clone() {
+            let g = link.target_group;
+            let task = &self.tasks[t];
+            let inst = &self.cluster.instances[task.reservation.slot];
+            let tg = &self.lb.target_groups[g];
+            let (id, port, target_sgs) = match tg.target_type {
+                TargetType::Instance => {
+                    let port = task
+                        .reservation
+                        .bindings
+                        .iter()
+                        .find(|b| {
+                            b.container_name == link.container_name
+                                && b.container_port == link.container_port
+                        })
+                        .map_or(link.container_port, |b| b.host_port);
+                    (
+                        inst.ec2_instance_id.clone(),
+                        port,
+                        inst.security_groups.clone(),
+                    )
+                }
+                TargetType::Ip => (
+                    task_ip(t),
+                    link.container_port,
+                    self.services[s].task_security_groups.clone(),
+                ),
+            };
+            let check_port = tg.health_check.port.unwrap_or(port);
+            let lb = self.lb.load_balancer_of(g);
+            let (passes, reason) = if !reachable(
+                &self.lb.security_groups,
+                &lb.security_groups,
+                &target_sgs,
+                check_port,
+            ) {
+                (false, "Target.Timeout")
+            } else if !matcher_accepts(&tg.health_check.matcher, 200) {
+                (false, "Target.ResponseCodeMismatch")
+            } else {
+                (true, "")
+            };
+            let slow_start_until = (tg.slow_start_s > 0
+                && tg.targets.iter().any(|o| {
+                    o.state == TargetState::Healthy
+                        && o.slow_start_until.is_none_or(|u| u <= self.now())
+                }))
+            .then(|| self.now().plus_secs(tg.slow_start_s));
+            let verdict_in = if passes {
+                tg.time_to_healthy_ms(self.lb.initial_health_checks)
+            } else {
+                tg.time_to_unhealthy_ms()
+            };
+            let msg = format!(
+                "registered target {id}:{port} (task {}) in target group {}; state initial (Elb.RegistrationInProgress)",
+                task.id, tg.name
+            );
+            let target = Target {
+                task: t,
+                id,
+                port,
+                state: TargetState::Initial,
+                reason: Some(if passes {
+                    "Elb.InitialHealthChecking"
+                } else {
+                    reason
+                }),
+                registered_at: self.now(),
+                passes,
+                slow_start_until,
+                drain_until: None,
+            };
+            self.lb.target_groups[g].targets.push(target);
+            let task_id = self.tasks[t].id.clone();
+            self.log
+                .push(self.now(), EventKind::LoadBalancer, msg)
+                .task(&task_id);
+            self.schedule(self.now().plus_ms(verdict_in), Timer::TargetHealth(g, t));
+        }
+    }
+
+    /// A health-check verdict is due for task `t`'s target in group `g` (G34).
+    pub(crate) fn target_health(&mut self, g: usize, t: usize) {
+        let now = self.now();
+        let tg = &mut self.lb.target_groups[g];
+        let Some(target) = tg.targets.iter_mut().find(|x| x.task == t) else {
+            return;
+        };
+        match target.state {
+            TargetState::Initial => {
+                let (state, reason) = if target.passes {
+                    (TargetState::Healthy, None)
+                } else {
+                    (TargetState::Unhealthy, target.reason)
+                };
+                target.state = state;
+                target.reason = reason;
+                let msg = format!(
+                    "target {}:{} in target group {} is {}{}",
+                    target.id,
+                    target.port,
+                    tg.name,
+                    state.as_str(),
+                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                );
+                let task_id = self.tasks[t].id.clone();
+                self.log
+                    .push(now, EventKind::LoadBalancer, msg)
+                    .task(&task_id);
+                if let Some(s) = self.tasks[t].service {
+                    self.poke_service(s);
+                }
+                if state == TargetState::Unhealthy {
+                    self.elb_health_failed(g, t);
+                }
+            }
+            TargetState::Unhealthy => self.elb_health_failed(g, t),
+            TargetState::Draining => {
+                if target.drain_until.is_some_and(|u| u <= now) {
+                    tg.targets.retain(|x| x.task != t);
+                }
+            }
+            TargetState::Healthy => {}
+        }
+    }
+
+    /// ECS stops a service task whose target is unhealthy, once the health-check grace period
+    /// since the task started has passed (4.4, G34).
+    fn elb_health_failed(&mut self, g: usize, t: usize) {
+        let Some(s) = self.tasks[t].service else {
+            return;
+        };
+        if !self.tasks[t].is_active() {
+            return;
+        }
+        let grace_ends = self.tasks[t]
+            .started_at
+            .unwrap_or(self.now())
+            .plus_ms(self.services[s].health_check_grace_ms);
+        if self.now() < grace_ends {
+            self.schedule(grace_ends, Timer::TargetHealth(g, t));
+            return;
+        }
+        let reason = format!(
+            "Task failed ELB health checks in (target-group {})",
+            self.lb.target_groups[g].arn
+        );
+        let msg = format!(
+            "(service {}) (task {}) failed ELB health checks in (target-group {}).",
+            self.services[s].name, self.tasks[t].id, self.lb.target_groups[g].arn
+        );
+        self.service_event(s, msg);
+        // [unconfirmed] stop code of 10.3.
+        self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+    }
+
+    /// Starts deregistering task `t`'s targets; returns when the slowest drain ends, or
+    /// `None` when the task had no target.
+    pub(crate) fn deregister_targets(&mut self, t: usize) -> Option<SimTime> {
+        let now = self.now();
+        let mut until: Option<SimTime> = None;
+        for g in 0..self.lb.target_groups.len() {
+            let tg = &mut self.lb.target_groups[g];
+            let delay = tg.deregistration_delay_s;
+            let Some(target) = tg
+                .targets
+                .iter_mut()
+                .find(|x| x.task == t && x.state != TargetState::Draining)
+            else {
+                continue;
+            };
+            target.state = TargetState::Draining;
+            target.reason = Some("Target.DeregistrationInProgress");
+            let end = now.plus_secs(delay);
+            target.drain_until = Some(end);
+            let msg = format!(
+                "deregistering target {}:{} from target group {}; draining for {delay} s",
+                target.id, target.port, tg.name
+            );
+            let task_id = self.tasks[t].id.clone();
+            self.log
+                .push(now, EventKind::LoadBalancer, msg)
+                .task(&task_id);
+            self.schedule(end, Timer::TargetHealth(g, t));
+            until = Some(until.map_or(end, |u| u.max(end)));
+        }
+        until
+    }
+
+    /// Whether every target of task `t` is healthy (4.4); true when it has none.
+    pub(crate) fn targets_healthy(&self, t: usize) -> bool {
+        self.lb.target_groups.iter().all(|tg| {
+            tg.targets
+                .iter()
+                .filter(|x| x.task == t)
+                .all(|x| x.state == TargetState::Healthy)
+        })
+    }
+
+    /// Whether task `t` has a registered (not draining) target.
+    pub(crate) fn has_live_targets(&self, t: usize) -> bool {
+        self.tasks[t].last_status == TaskStatus::Running
+            && self.lb.target_groups.iter().any(|tg| {
+                tg.targets
+                    .iter()
+                    .any(|x| x.task == t && x.state != TargetState::Draining)
+            })
+    }
+}

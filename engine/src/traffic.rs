@@ -1,0 +1,436 @@
+//! Traffic: the load model applied to the cluster, one routing tick at a time.
+//!
+//! Every `routingIntervalSeconds` (default 1 s) of simulated time, each load profile's rate is
+//! shared among its targets (8.3), every loaded task's CPU, memory and latency follow from
+//! its cost model, tasks over their hard memory limit are killed (G36), and per-minute
+//! accumulators grow. Once a minute they become CloudWatch datapoints (5.2, 8.4). The work of
+//! a tick grows with the number of targets, never with the request rate.
+
+use crate::cloudwatch::{Datapoint, MetricId};
+use crate::load::{LoadProfile, LoadTarget, TaskLoad};
+use crate::load_balancer::routing::{shares, RouteCandidate, RoutingMode};
+use crate::load_balancer::target_group::TargetState;
+use crate::sim::{Simulation, Timer};
+use crate::task::TaskStatus;
+
+/// Default routing interval.
+pub const DEFAULT_ROUTING_INTERVAL_MS: u64 = 1_000;
+
+/// Where a profile's requests go, resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileTarget {
+    /// A target group (index).
+    TargetGroup(usize),
+    /// A service's tasks (index).
+    Service(usize),
+}
+
+/// Per-minute sums of one service.
+#[derive(Debug, Clone, Copy, Default)]
+struct ServiceMinute {
+    cpu_used: f64,
+    cpu_reserved: f64,
+    memory_used: f64,
+    memory_reserved: f64,
+}
+
+/// Per-minute sums of one target group.
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupMinute {
+    requests: f64,
+    elb_5xx: f64,
+    latency_weighted: f64,
+    served: f64,
+    healthy: Option<Datapoint>,
+    unhealthy: Option<Datapoint>,
+}
+
+/// What the routing tick knows about a RUNNING task, rebuilt when tasks change.
+#[derive(Debug, Clone, Copy, Default)]
+struct TaskInfo {
+    cpu_available: f64,
+    hard_memory_mib: Option<f64>,
+}
+
+/// The traffic state of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic {
+    /// The scenario's load profiles.
+    pub profiles: Vec<LoadProfile>,
+    /// Where each goes.
+    pub targets: Vec<ProfileTarget>,
+    /// Routing interval in milliseconds.
+    pub interval_ms: u64,
+    /// Each task's load at the latest tick (indexed by task).
+    pub task_load: Vec<TaskLoad>,
+    loaded: Vec<usize>,
+    services: Vec<ServiceMinute>,
+    groups: Vec<GroupMinute>,
+    cache_generation: u64,
+    running_by_service: Vec<Vec<usize>>,
+    reserved_by_service: Vec<(f64, f64)>,
+    info: Vec<TaskInfo>,
+}
+
+impl Simulation {
+    /// Resolves the scenario's load profiles and starts the routing tick.
+    pub(crate) fn create_traffic(&mut self) {
+        let profiles = self.scenario.load_profiles.clone();
+        self.traffic.interval_ms = self.scenario.options.routing_interval_ms;
+        for (i, p) in profiles.into_iter().enumerate() {
+            let target = match &p.target {
+                LoadTarget::TargetGroup(r) => self.lb.find(r).map(ProfileTarget::TargetGroup),
+                LoadTarget::Service(n) => self
+                    .services
+                    .iter()
+                    .position(|s| &s.name == n)
+                    .map(ProfileTarget::Service),
+            };
+            match target {
+                Some(t) => {
+                    self.traffic.profiles.push(p);
+                    self.traffic.targets.push(t);
+                }
+                None => {
+                    let (field, name) = match &p.target {
+                        LoadTarget::TargetGroup(r) => ("targetGroup", r),
+                        LoadTarget::Service(n) => ("service", n),
+                    };
+                    self.log.push(
+                        self.now(),
+                        crate::event_log::EventKind::Scenario,
+                        format!("loadProfiles[{i}].{field}: no {field} {name} in the scenario"),
+                    );
+                }
+            }
+        }
+        self.traffic.groups = vec![GroupMinute::default(); self.lb.target_groups.len()];
+        if !self.traffic.profiles.is_empty() || !self.lb.target_groups.is_empty() {
+            self.schedule(self.now(), Timer::Route);
+        }
+    }
+
+    fn refresh_task_cache(&mut self) {
+        if self.traffic.cache_generation == self.task_generation
+            && self.traffic.running_by_service.len() == self.services.len()
+        {
+            return;
+        }
+        self.traffic.cache_generation = self.task_generation;
+        let n = self.services.len();
+        self.traffic.running_by_service = vec![Vec::new(); n];
+        self.traffic.reserved_by_service = vec![(0.0, 0.0); n];
+        self.traffic
+            .info
+            .resize(self.tasks.len(), TaskInfo::default());
+        for (t, task) in self.tasks.iter().enumerate() {
+            if task.last_status != TaskStatus::Running {
+                continue;
+            }
+            let inst = &self.cluster.instances[task.reservation.slot];
+            let registered = f64::from(inst.registered.cpu);
+            let reserved_total =
+                f64::from(inst.registered.cpu.saturating_sub(inst.remaining.cpu)).max(registered);
+            let cpu_available = match task.td.task_cpu_units {
+                Some(cpu) => f64::from(cpu),
+                // CPU shares: idle CPU is shared in proportion to reservations (1.3).
+                None => {
+                    f64::from(task.reservation.cpu.max(2)) * registered / reserved_total.max(1.0)
+                }
+            };
+            let hard_memory_mib = task.td.task_memory_mib.map(f64::from).or_else(|| {
+                task.td
+                    .containers
+                    .iter()
+                    .map(|c| c.memory.map(f64::from))
+                    .sum::<Option<f64>>()
+            });
+            self.traffic.info[t] = TaskInfo {
+                cpu_available,
+                hard_memory_mib,
+            };
+            if let Some(s) = task.service {
+                self.traffic.running_by_service[s].push(t);
+                let r = &mut self.traffic.reserved_by_service[s];
+                r.0 += f64::from(task.reservation.cpu);
+                r.1 += f64::from(task.reservation.memory_mib);
+            }
+        }
+        if self.traffic.services.len() != n {
+            self.traffic.services.resize(n, ServiceMinute::default());
+        }
+    }
+
+    /// One routing tick: share every profile's rate among its targets for the next interval.
+    pub(crate) fn route(&mut self) {
+        self.refresh_task_cache();
+        let dt = self.traffic.interval_ms as f64 / 1000.0;
+        let now = self.now();
+        for &t in &self.traffic.loaded {
+            self.traffic.task_load[t] = TaskLoad::default();
+        }
+        self.traffic.loaded.clear();
+        if self.traffic.task_load.len() < self.tasks.len() {
+            self.traffic
+                .task_load
+                .resize(self.tasks.len(), TaskLoad::default());
+        }
+        let mut candidates = Vec::new();
+        for p in 0..self.traffic.profiles.len() {
+            let profile = &self.traffic.profiles[p];
+            let rate = profile.requests.rate_at(now);
+            let cost = profile.cost;
+            match self.traffic.targets[p] {
+                ProfileTarget::TargetGroup(g) => {
+                    let tg = &self.lb.target_groups[g];
+                    candidates.clear();
+                    candidates.extend(tg.targets.iter().map(|x| {
+                        RouteCandidate {
+                            state: x.state,
+                            capacity_rps: cost.capacity_rps(
+                                self.traffic
+                                    .info
+                                    .get(x.task)
+                                    .map_or(0.0, |i| i.cpu_available),
+                            ),
+                            slow_start: match x.slow_start_until {
+                                Some(until) if until > now && tg.slow_start_s > 0 => {
+                                    let left = (until.as_ms() - now.as_ms()) as f64 / 1000.0;
+                                    1.0 - left / tg.slow_start_s as f64
+                                }
+                                _ => 1.0,
+                            },
+                        }
+                    }));
+                    let (mode, weights) = shares(tg.algorithm, &candidates);
+                    let acc = &mut self.traffic.groups[g];
+                    acc.requests += rate * dt;
+                    if mode == RoutingMode::NoTargets {
+                        acc.elb_5xx += rate * dt;
+                    }
+                    for (x, w) in tg.targets.iter().zip(&weights) {
+                        if *w <= 0.0 {
+                            continue;
+                        }
+                        let cap = self
+                            .traffic
+                            .info
+                            .get(x.task)
+                            .map_or(0.0, |i| i.cpu_available);
+                        let l = cost.load(rate * w, cap);
+                        acc.elb_5xx += l.failed_rps * dt;
+                        acc.served += l.served_rps * dt;
+                        acc.latency_weighted += l.served_rps * l.latency_ms * dt;
+                        add_load(&mut self.traffic.task_load[x.task], l);
+                        self.traffic.loaded.push(x.task);
+                    }
+                }
+                ProfileTarget::Service(s) => {
+                    let tasks = &self.traffic.running_by_service[s];
+                    if tasks.is_empty() {
+                        continue;
+                    }
+                    let share = rate / tasks.len() as f64;
+                    for &t in tasks {
+                        let l = cost.load(share, self.traffic.info[t].cpu_available);
+                        add_load(&mut self.traffic.task_load[t], l);
+                        self.traffic.loaded.push(t);
+                    }
+                }
+            }
+        }
+        // Health samples of every target group.
+        for (g, tg) in self.lb.target_groups.iter().enumerate() {
+            let healthy = tg
+                .targets
+                .iter()
+                .filter(|x| x.state == TargetState::Healthy)
+                .count() as f64;
+            let unhealthy = tg
+                .targets
+                .iter()
+                .filter(|x| x.state == TargetState::Unhealthy)
+                .count() as f64;
+            let acc = &mut self.traffic.groups[g];
+            merge(&mut acc.healthy, healthy);
+            merge(&mut acc.unhealthy, unhealthy);
+        }
+        // Service usage, and OOM kills (G36).
+        for s in 0..self.services.len() {
+            let (cpu_res, mem_res) = self.traffic.reserved_by_service[s];
+            let acc = &mut self.traffic.services[s];
+            acc.cpu_reserved += cpu_res * dt;
+            acc.memory_reserved += mem_res * dt;
+        }
+        self.traffic.loaded.sort_unstable();
+        self.traffic.loaded.dedup();
+        let mut oom = Vec::new();
+        for &t in &self.traffic.loaded {
+            let l = self.traffic.task_load[t];
+            if let Some(s) = self.tasks[t].service {
+                let acc = &mut self.traffic.services[s];
+                acc.cpu_used += l.cpu_units * dt;
+                acc.memory_used += l.memory_mib * dt;
+            }
+            if self.traffic.info[t]
+                .hard_memory_mib
+                .is_some_and(|hard| l.memory_mib > hard)
+            {
+                oom.push(t);
+            }
+        }
+        for t in oom {
+            self.out_of_memory(t);
+        }
+        self.schedule(now.plus_ms(self.traffic.interval_ms), Timer::Route);
+    }
+
+    /// Publishes minute `minute`'s datapoints (5.2, 8.4) and resets the accumulators.
+    pub(crate) fn publish_minute(&mut self, minute: u64) {
+        self.refresh_task_cache();
+        for s in 0..self.services.len() {
+            let acc = std::mem::take(&mut self.traffic.services[s]);
+            if acc.cpu_reserved <= 0.0 {
+                continue;
+            }
+            let svc = &self.services[s];
+            let dims = [
+                ("ClusterName", svc.cluster.as_str()),
+                ("ServiceName", svc.name.as_str()),
+            ];
+            let cpu = 100.0 * acc.cpu_used / acc.cpu_reserved;
+            let mem = if acc.memory_reserved > 0.0 {
+                100.0 * acc.memory_used / acc.memory_reserved
+            } else {
+                0.0
+            };
+            self.metrics.put(
+                MetricId::new("AWS/ECS", "CPUUtilization", &dims),
+                minute,
+                Datapoint::single(cpu),
+            );
+            self.metrics.put(
+                MetricId::new("AWS/ECS", "MemoryUtilization", &dims),
+                minute,
+                Datapoint::single(mem),
+            );
+            let name = svc.name.clone();
+            self.series
+                .record(&format!("service/{name}/CPUUtilization"), cpu);
+            self.series
+                .record(&format!("service/{name}/MemoryUtilization"), mem);
+        }
+        for g in 0..self.lb.target_groups.len() {
+            let acc = std::mem::take(&mut self.traffic.groups[g]);
+            let tg_dim = self.lb.dimension(g);
+            let lb_dim = self.lb.load_balancer_of(g).dimension.clone();
+            let both = [
+                ("TargetGroup", tg_dim.as_str()),
+                ("LoadBalancer", lb_dim.as_str()),
+            ];
+            let healthy = acc.healthy.unwrap_or(Datapoint::single(0.0));
+            let unhealthy = acc.unhealthy.unwrap_or(Datapoint::single(0.0));
+            // [unconfirmed] 8.4: the divisor is the number of healthy targets.
+            let per_target = acc.requests / (healthy.sum / healthy.count.max(1.0)).max(1.0);
+            let latency_s = if acc.served > 0.0 {
+                acc.latency_weighted / acc.served / 1000.0
+            } else {
+                0.0
+            };
+            let put = |sim: &mut Simulation, name: &str, dims: &[(&str, &str)], d: Datapoint| {
+                sim.metrics
+                    .put(MetricId::new("AWS/ApplicationELB", name, dims), minute, d);
+            };
+            put(self, "RequestCount", &both, Datapoint::single(acc.requests));
+            put(
+                self,
+                "RequestCountPerTarget",
+                &both,
+                Datapoint::single(per_target),
+            );
+            put(
+                self,
+                "RequestCountPerTarget",
+                &both[..1],
+                Datapoint::single(per_target),
+            );
+            put(
+                self,
+                "HTTPCode_ELB_5XX_Count",
+                &both,
+                Datapoint::single(acc.elb_5xx),
+            );
+            put(
+                self,
+                "TargetResponseTime",
+                &both,
+                Datapoint::single(latency_s),
+            );
+            put(self, "HealthyHostCount", &both, healthy);
+            put(self, "UnHealthyHostCount", &both, unhealthy);
+            let name = self.lb.target_groups[g].name.clone();
+            for (metric, value) in [
+                ("RequestCount", acc.requests),
+                ("RequestCountPerTarget", per_target),
+                ("HTTPCode_ELB_5XX_Count", acc.elb_5xx),
+                ("TargetResponseTime", latency_s),
+                ("HealthyHostCount", healthy.sum / healthy.count.max(1.0)),
+                (
+                    "UnHealthyHostCount",
+                    unhealthy.sum / unhealthy.count.max(1.0),
+                ),
+            ] {
+                self.series
+                    .record(&format!("targetGroup/{name}/{metric}"), value);
+            }
+        }
+    }
+
+    /// Kills task `t` whose memory passed its hard limit (G36): exit 137, the essential
+    /// container exited, and a service replaces it (no throttle: it had reached RUNNING).
+    fn out_of_memory(&mut self, t: usize) {
+        if !self.tasks[t].is_active() {
+            return;
+        }
+        let task = &mut self.tasks[t];
+        task.exit_code = Some(137);
+        task.container_reason =
+            Some("OutOfMemoryError: Container killed due to memory usage".to_string());
+        let id = task.id.clone();
+        self.log
+            .push(
+                self.now(),
+                crate::event_log::EventKind::TaskStateChange,
+                format!("task {id}: container killed with exit code 137: OutOfMemoryError: Container killed due to memory usage"),
+            )
+            .task(&id);
+        self.stop_task_at_once(
+            t,
+            "EssentialContainerExited",
+            "Essential container in task exited",
+        );
+    }
+}
+
+fn add_load(into: &mut TaskLoad, l: TaskLoad) {
+    into.offered_rps += l.offered_rps;
+    into.served_rps += l.served_rps;
+    into.failed_rps += l.failed_rps;
+    into.cpu_units += l.cpu_units;
+    into.memory_mib += l.memory_mib;
+    into.latency_ms = into.latency_ms.max(l.latency_ms);
+    into.inflight += l.inflight;
+}
+
+fn merge(slot: &mut Option<Datapoint>, v: f64) {
+    let d = Datapoint::single(v);
+    *slot = Some(match *slot {
+        None => d,
+        Some(o) => Datapoint {
+            sum: o.sum + v,
+            count: o.count + 1.0,
+            min: o.min.min(v),
+            max: o.max.max(v),
+        },
+    });
+}
