@@ -64,6 +64,8 @@ pub struct Traffic {
     /// Each task's load at the latest tick (indexed by task).
     pub task_load: Vec<TaskLoad>,
     loaded: Vec<usize>,
+    /// When the latest routing tick ran.
+    pub routed_at: Option<crate::time::SimTime>,
     services: Vec<ServiceMinute>,
     groups: Vec<GroupMinute>,
     cache_generation: u64,
@@ -282,6 +284,7 @@ impl Simulation {
         for t in oom {
             self.out_of_memory(t);
         }
+        self.traffic.routed_at = Some(now);
         self.schedule(now.plus_ms(self.traffic.interval_ms), Timer::Route);
     }
 
@@ -298,9 +301,9 @@ impl Simulation {
                 ("ClusterName", svc.cluster.as_str()),
                 ("ServiceName", svc.name.as_str()),
             ];
-            let cpu = 100.0 * acc.cpu_used / acc.cpu_reserved;
+            let cpu = round6(100.0 * acc.cpu_used / acc.cpu_reserved);
             let mem = if acc.memory_reserved > 0.0 {
-                100.0 * acc.memory_used / acc.memory_reserved
+                round6(100.0 * acc.memory_used / acc.memory_reserved)
             } else {
                 0.0
             };
@@ -331,7 +334,7 @@ impl Simulation {
             let healthy = acc.healthy.unwrap_or(Datapoint::single(0.0));
             let unhealthy = acc.unhealthy.unwrap_or(Datapoint::single(0.0));
             // [unconfirmed] 8.4: the divisor is the number of healthy targets.
-            let per_target = acc.requests / (healthy.sum / healthy.count.max(1.0)).max(1.0);
+            let per_target = round6(acc.requests / (healthy.sum / healthy.count.max(1.0)).max(1.0));
             let latency_s = if acc.served > 0.0 {
                 acc.latency_weighted / acc.served / 1000.0
             } else {
@@ -341,7 +344,12 @@ impl Simulation {
                 sim.metrics
                     .put(MetricId::new("AWS/ApplicationELB", name, dims), minute, d);
             };
-            put(self, "RequestCount", &both, Datapoint::single(acc.requests));
+            put(
+                self,
+                "RequestCount",
+                &both,
+                Datapoint::single(round6(acc.requests)),
+            );
             put(
                 self,
                 "RequestCountPerTarget",
@@ -412,6 +420,12 @@ impl Simulation {
     }
 }
 
+/// Datapoints are rounded to 6 decimals, so sums of many small intervals publish the value a
+/// person expects (60, not 59.99999999999994) and alarm thresholds compare as written.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 fn add_load(into: &mut TaskLoad, l: TaskLoad) {
     into.offered_rps += l.offered_rps;
     into.served_rps += l.served_rps;
@@ -433,4 +447,22 @@ fn merge(slot: &mut Option<Datapoint>, v: f64) {
             max: o.max.max(v),
         },
     });
+}
+
+impl Simulation {
+    /// Every CloudWatch datapoint published so far.
+    pub fn cloudwatch(&self) -> &crate::cloudwatch::MetricStore {
+        &self.metrics
+    }
+
+    /// Each task's load at the latest routing tick (indexed like [`Simulation::tasks`]; tasks
+    /// without load read as zero).
+    pub fn task_loads(&self) -> &[TaskLoad] {
+        &self.traffic.task_load
+    }
+
+    /// When the latest routing tick ran.
+    pub fn routed_at(&self) -> Option<crate::time::SimTime> {
+        self.traffic.routed_at
+    }
 }

@@ -172,3 +172,56 @@ impl PlacementBench {
         }
     }
 }
+
+/// The closed-loop benchmark scenario of issue 4: `instances` m5.2xlarge instances over three
+/// AZs, `services` services of 256 CPU units behind one ALB (a target group each), diurnal load
+/// peaking at `peak_rps` requests/s in all, target tracking on CPU (50 %) and on
+/// ALBRequestCountPerTarget (6,000 a minute), a rolling deployment of the first service at 6 h,
+/// routing every simulated second, 24 hours.
+pub fn closed_loop_day(instances: usize, services: usize, peak_rps: f64) -> String {
+    use serde_json::json;
+    let per = |i: usize| (instances / 3 + usize::from(i < instances % 3)).max(1);
+    let mut doc = json!({
+        "version": 1, "seed": 42, "duration": "P1D",
+        "containerInstances": (0..3).map(|i| json!({"instanceType": "m5.2xlarge",
+            "availabilityZone": format!("us-east-1{}", ["a", "b", "c"][i]), "count": per(i)})).collect::<Vec<_>>(),
+        "loadBalancers": [{"Name": "front", "Type": "application"}],
+        "taskDefinitions": [{"family": "app", "cpu": "256", "memory": "512",
+            "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 512,
+                "portMappings": [{"containerPort": 8080, "hostPort": 0}]}]}],
+        "updateServices": [{"at": "PT6H", "service": "svc0", "forceNewDeployment": true}],
+    });
+    let (mut tgs, mut svcs, mut targets, mut policies, mut loads, mut actions) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for s in 0..services {
+        let name = format!("svc{s}");
+        let resource = format!("service/default/{name}");
+        tgs.push(json!({"Name": format!("tg{s}"), "Port": 8080, "HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2,
+            "HealthCheckTimeoutSeconds": 5, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]}));
+        actions.push(json!({"Type": "forward", "TargetGroupArn": format!("tg{s}")}));
+        svcs.push(json!({"serviceName": name, "taskDefinition": "app", "desiredCount": 4,
+            "loadBalancers": [{"targetGroupArn": format!("tg{s}"), "containerName": "app", "containerPort": 8080}]}));
+        targets.push(json!({"ServiceNamespace": "ecs", "ResourceId": resource,
+            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 200}));
+        policies.push(json!({"PolicyName": "cpu50", "ServiceNamespace": "ecs", "ResourceId": resource,
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}}));
+        policies.push(json!({"PolicyName": "requests", "ServiceNamespace": "ecs", "ResourceId": resource,
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 6000,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ALBRequestCountPerTarget",
+                    "ResourceLabel": format!("app/front/0/targetgroup/tg{s}/0")}}}));
+        let peak = peak_rps / services as f64;
+        loads.push(json!({"targetGroup": format!("tg{s}"),
+            "requests": {"type": "diurnal", "min": peak / 10.0, "max": peak, "peakAt": "PT14H"},
+            "cost": {"cpuUnitMsPerRequest": 256, "idleCpuUnits": 5}}));
+    }
+    doc["targetGroups"] = json!(tgs);
+    doc["listeners"] = json!([{"LoadBalancerArn": "front", "Port": 80, "DefaultActions": actions}]);
+    doc["services"] = json!(svcs);
+    doc["scalableTargets"] = json!(targets);
+    doc["scalingPolicies"] = json!(policies);
+    doc["loadProfiles"] = json!(loads);
+    doc.to_string()
+}

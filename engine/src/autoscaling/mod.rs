@@ -556,9 +556,15 @@ impl Simulation {
                 .last_scale_out
                 .filter(|(at, _, _)| now < at.plus_secs(step.cooldown_s));
             let base = in_cooldown.map_or(running, |(_, base, _)| base);
-            let want = step.apply(base, &adj).max(0) as u32;
             let desired = self.services[service].desired_count;
-            if want > desired || (want >= desired && adj.adjustment > 0) {
+            let direction = match step.adjustment_type {
+                step_scaling::AdjustmentType::ExactCapacity => {
+                    (adj.adjustment - i64::from(desired)).signum()
+                }
+                _ => adj.adjustment.signum(),
+            };
+            if direction > 0 {
+                let want = step.apply(base, &adj).max(0) as u32;
                 if in_cooldown.is_some_and(|(_, _, to)| want <= to) {
                     continue;
                 }
@@ -566,7 +572,15 @@ impl Simulation {
                 if let Some(last) = &mut self.scaling.policies[p].last_scale_out {
                     last.1 = base;
                 }
-            } else if want < desired {
+            } else if direction < 0 {
+                let want = step.apply(running, &adj).max(0) as u32;
+                let blocked = in_cooldown.is_some()
+                    || self.scaling.policies[p]
+                        .scale_in_blocked_until
+                        .is_some_and(|u| now < u);
+                if blocked || want >= desired {
+                    continue;
+                }
                 self.policy_scale_in(p, want, &alarm_name);
                 let until = now.plus_secs(step.cooldown_s);
                 self.scaling.policies[p].scale_in_blocked_until = Some(until);

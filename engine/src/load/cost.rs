@@ -4,9 +4,11 @@
 //! A task serving `λ` requests/s with `C` CPU units available can serve at most
 //! `μ = C × 1000 / cpuUnitMsPerRequest` requests/s. With `ρ = λ / μ`:
 //! * CPU used = `min(λ, μ) × cpuUnitMsPerRequest / 1000 + idleCpuUnits`;
-//! * latency = `baseLatencyMs + S / (1 − ρ)` (an M/M/1 processor-sharing queue, `S` the CPU time
-//!   of one request on one vCPU), capped at [`MAX_LATENCY_MS`];
-//! * requests beyond `μ` time out at the load balancer: the fraction `1 − 1/ρ` becomes ELB 5xx;
+//! * latency = `baseLatencyMs + S / (1 − min(ρ, MAX_UTILISATION))` (an M/M/1 processor-sharing
+//!   queue, `S` the CPU time of one request on one vCPU): a saturated task answers what it can
+//!   serve 100 × S late;
+//! * requests beyond `μ` are refused (the load balancer answers them with 5xx): the fraction
+//!   `1 − 1/ρ`;
 //! * in-flight requests = served rate × latency (Little's law), and memory = baseline + in-flight
 //!   × memory per in-flight request.
 //!
@@ -15,8 +17,9 @@
 
 use serde_json::Value;
 
-/// Latency of a saturated target: the ALB's default idle timeout (60 s).
-pub const MAX_LATENCY_MS: f64 = 60_000.0;
+/// The utilisation at which queueing latency stops growing: the queue of a saturated task is
+/// bounded and what does not fit is refused, so in-flight requests (and memory) stay finite.
+pub const MAX_UTILISATION: f64 = 0.99;
 
 /// The cost of one request and of being alive, for one task.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,12 +112,8 @@ impl CostModel {
             f64::INFINITY
         };
         let service_ms = self.cpu_unit_ms_per_request / 1024.0;
-        let latency_ms = if rho >= 1.0 {
-            MAX_LATENCY_MS
-        } else {
-            (self.base_latency_ms + service_ms / (1.0 - rho)).min(MAX_LATENCY_MS)
-        };
-        let inflight = offered_rps * latency_ms / 1000.0;
+        let latency_ms = self.base_latency_ms + service_ms / (1.0 - rho.min(MAX_UTILISATION));
+        let inflight = served * latency_ms / 1000.0;
         TaskLoad {
             offered_rps,
             served_rps: served,
@@ -151,7 +150,11 @@ mod tests {
         assert_eq!(over.served_rps, 500.0);
         assert_eq!(over.failed_rps, 500.0);
         assert_eq!(over.cpu_units, 512.0);
-        assert_eq!(over.latency_ms, MAX_LATENCY_MS);
+        assert!(
+            (over.latency_ms - 110.0).abs() < 1e-9,
+            "10 + 1 / 0.01: bounded when saturated"
+        );
+        assert!((over.memory_mib - (100.0 + 500.0 * 0.11 * 2.0)).abs() < 1e-9);
     }
 
     #[test]

@@ -47,9 +47,11 @@ impl LoadProfile {
         ) {
             (Some(tg), None) => LoadTarget::TargetGroup(tg.to_string()),
             (None, Some(s)) => LoadTarget::Service(s.to_string()),
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "{path}: give exactly one of targetGroup (a target group name or ARN) or service"
-            )),
+            ))
+            }
         };
         let requests = RateProfile::parse(
             v.get("requests")

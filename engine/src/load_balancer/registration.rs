@@ -229,3 +229,15 @@ impl Simulation {
             })
     }
 }
+
+impl Simulation {
+    /// The target groups and their registered targets.
+    pub fn target_groups(&self) -> &[super::target_group::TargetGroup] {
+        &self.lb.target_groups
+    }
+
+    /// The load balancers (the implicit one included when used).
+    pub fn load_balancers(&self) -> &[super::LoadBalancer] {
+        &self.lb.load_balancers
+    }
+}

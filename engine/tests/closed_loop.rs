@@ -1,0 +1,573 @@
+//! Golden cases of `shared/ecs-semantics.md` section 13 for the closed loop: load, ALB
+//! targets and health (section 8), Service Auto Scaling (section 5) and the task lifecycle
+//! (section 10). Each test is a timeline: the simulated second at which each alarm fires and
+//! each desired-count change happens.
+
+use ecs_engine::cloudwatch::MetricId;
+use ecs_engine::load_balancer::target_group::TargetState;
+use ecs_engine::task::TaskStatus;
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+
+const MIN: u64 = 60;
+
+fn sim(scenario: Value) -> Simulation {
+    Simulation::new(Scenario::from_value(scenario).expect("valid scenario"))
+}
+
+fn at(sim: &mut Simulation, secs: u64) {
+    sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
+}
+
+fn desired(sim: &Simulation) -> u32 {
+    sim.services()[0].desired_count
+}
+
+/// `count` m5.2xlarge instances (8 vCPU) in two AZs, a task definition `web` with task-level
+/// cpu 1024 and memory 2048 and a dynamic host port, and a service `web`.
+fn base(desired_count: u32, extra: Value) -> Value {
+    let mut v = json!({
+        "version": 1,
+        "seed": 7,
+        "duration": "PT2H",
+        "containerInstances": [
+            {"instanceType": "m5.2xlarge", "availabilityZone": "us-east-1a", "count": 5},
+            {"instanceType": "m5.2xlarge", "availabilityZone": "us-east-1b", "count": 5}
+        ],
+        "taskDefinitions": [{
+            "family": "web", "cpu": "1024", "memory": "2048",
+            "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 2048,
+                "portMappings": [{"containerPort": 80, "hostPort": 0}]}]
+        }],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": desired_count}]
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        if k == "service" {
+            for (sk, sv) in x.as_object().unwrap() {
+                v["services"][0][sk] = sv.clone();
+            }
+        } else {
+            v[k] = x.clone();
+        }
+    }
+    v
+}
+
+fn scalable(min: u32, max: u32) -> Value {
+    json!([{"ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": min, "MaxCapacity": max}])
+}
+
+fn cpu_policy(target: f64, extra: Value) -> Value {
+    let mut cfg = json!({"TargetValue": target,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}});
+    for (k, x) in extra.as_object().unwrap() {
+        cfg[k] = x.clone();
+    }
+    json!([{"PolicyName": "cpu", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": cfg}])
+}
+
+/// Requests straight to the service's tasks: 1,024 unit-ms (1 ms of a vCPU) per request and
+/// no idle CPU, so `n` tasks of 1,024 units at `rps` requests/s run at `100 × rps / (n × 1000)` %.
+fn service_load(requests: Value) -> Value {
+    json!([{"service": "web", "requests": requests,
+            "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0, "baselineMemoryMiB": 100}}])
+}
+
+fn cpu_metric() -> MetricId {
+    MetricId::new(
+        "AWS/ECS",
+        "CPUUtilization",
+        &[("ClusterName", "default"), ("ServiceName", "web")],
+    )
+}
+
+#[test]
+fn g22_target_tracking_scale_out_timeline() {
+    // 4 tasks at 80 % CPU against a 50 % target.
+    let mut s = sim(base(
+        4,
+        json!({
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 3200})),
+        }),
+    ));
+    at(&mut s, 3 * MIN - 1);
+    assert_eq!(desired(&s), 4, "no scale-out before 3 datapoints");
+    let minute0 = s
+        .cloudwatch()
+        .get(&cpu_metric(), 0)
+        .expect("a datapoint for minute 0");
+    assert!(
+        (minute0.sum - 80.0).abs() < 1e-6,
+        "CPUUtilization {}",
+        minute0.sum
+    );
+    at(&mut s, 3 * MIN);
+    assert_eq!(
+        desired(&s),
+        7,
+        "3 of 3 datapoints above 50: ceil(4 × 80 / 50) = 7 at t = 3 min"
+    );
+    let a = &s.scaling_activities()[0];
+    assert_eq!(a.at_ms, 180_000);
+    assert_eq!(a.description, "Setting desired count to 7.");
+    assert!(
+        a.cause
+            .starts_with("monitor alarm TargetTracking-service/default/web-AlarmHigh-"),
+        "{}",
+        a.cause
+    );
+    assert!(
+        a.cause.ends_with(
+            "in state ALARM triggered policy cpu changing the desired capacity from 4 to 7."
+        ),
+        "{}",
+        a.cause
+    );
+    // With 7 tasks the CPU is 3200 / 7000 = 45.7 %: above the low threshold (45 %), below 50 %.
+    at(&mut s, 60 * MIN);
+    assert_eq!(
+        desired(&s),
+        7,
+        "no further scale-out, and 45.7 % is within 10 % of the target"
+    );
+    assert_eq!(s.scaling_activities().len(), 1);
+}
+
+#[test]
+fn g22_a_second_scale_out_inside_the_cooldown_needs_a_larger_capacity() {
+    // 4 tasks at 80 %, then the load doubles at 4 min, inside the 300 s scale-out cooldown.
+    let mut s = sim(base(
+        4,
+        json!({
+            "scalableTargets": scalable(2, 20),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "step", "initial": 3200,
+                "steps": [{"at": 4 * MIN, "requestsPerSecond": 6400}]})),
+        }),
+    ));
+    at(&mut s, 3 * MIN);
+    assert_eq!(desired(&s), 7);
+    // From minute 4, 7 tasks at 6400 rps run at 91 %: ceil(7 × 91.4 / 50) = 13 > 7, so the
+    // alarm (3 datapoints: minutes 4, 5, 6) scales out again inside the cooldown.
+    at(&mut s, 7 * MIN);
+    assert_eq!(desired(&s), 13, "{:?}", s.scaling_activities());
+    assert_eq!(s.scaling_activities()[1].at_ms, 7 * MIN * 1000);
+}
+
+#[test]
+fn g23_target_tracking_scale_in_and_its_cooldown() {
+    // 10 tasks at 30 % for 15 minutes, then 10 % from minute 16; scale-in cooldown 30 min.
+    let mut s = sim(base(
+        10,
+        json!({
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({"ScaleInCooldown": 1800})),
+            "loadProfiles": service_load(json!({"type": "step", "initial": 3000,
+                "steps": [{"at": 16 * MIN, "requestsPerSecond": 600}]})),
+        }),
+    ));
+    at(&mut s, 15 * MIN - 1);
+    assert_eq!(desired(&s), 10, "15 of 15 datapoints are needed");
+    at(&mut s, 15 * MIN);
+    assert_eq!(desired(&s), 6, "ceil(10 × 30 / 50) = 6 at t = 15 min");
+    // From minute 16, 6 tasks at 600 rps run at 10 %: the low alarm is back in ALARM at
+    // minute 31, but the scale-in cooldown lasts until minute 45.
+    at(&mut s, 44 * MIN);
+    assert_eq!(desired(&s), 6, "scale-in waits for the cooldown");
+    at(&mut s, 45 * MIN);
+    assert_eq!(
+        desired(&s),
+        2,
+        "ceil(6 × 10 / 50) = 2 once the cooldown ends"
+    );
+}
+
+#[test]
+fn g23_a_scale_out_during_the_scale_in_cooldown_acts_at_once() {
+    let mut s = sim(base(
+        10,
+        json!({
+            "scalableTargets": scalable(2, 20),
+            "scalingPolicies": cpu_policy(50.0, json!({"ScaleInCooldown": 3600})),
+            "loadProfiles": service_load(json!({"type": "step", "initial": 3000,
+                "steps": [{"at": 20 * MIN, "requestsPerSecond": 6000}]})),
+        }),
+    ));
+    at(&mut s, 15 * MIN);
+    assert_eq!(desired(&s), 6);
+    // 6 tasks at 6000 rps: 100 % from minute 20; the high alarm fires at minute 23.
+    at(&mut s, 23 * MIN);
+    assert_eq!(
+        desired(&s),
+        12,
+        "ceil(6 × 100 / 50), inside the scale-in cooldown"
+    );
+}
+
+#[test]
+fn target_tracking_disable_scale_in_never_scales_in() {
+    let mut s = sim(base(
+        10,
+        json!({
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({"DisableScaleIn": true})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 1000})),
+        }),
+    ));
+    at(&mut s, 60 * MIN);
+    assert_eq!(desired(&s), 10);
+}
+
+fn step_policy() -> Value {
+    json!([{"PolicyName": "step-out", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+        "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "StepScaling",
+        "StepScalingPolicyConfiguration": {"AdjustmentType": "PercentChangeInCapacity", "Cooldown": 300,
+            "StepAdjustments": [
+                {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 0},
+                {"MetricIntervalLowerBound": 10, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 10},
+                {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 30}]}}])
+}
+
+fn cpu_alarm(threshold: f64, above: bool, policy: &str) -> Value {
+    json!({"AlarmName": format!("cpu-{}", if above { "high" } else { "low" }), "Namespace": "AWS/ECS",
+        "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1,
+        "Dimensions": [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "web"}],
+        "Threshold": threshold,
+        "ComparisonOperator": if above { "GreaterThanOrEqualToThreshold" } else { "LessThanThreshold" },
+        "AlarmActions": [format!("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/ecs/service/default/web:policyName/{policy}")]})
+}
+
+#[test]
+fn g24_step_scaling_timeline() {
+    // 10 tasks at 60 %: 10 above the 50 % threshold → +10 % of 10 → 11 at t = 1 min.
+    let mut s = sim(base(
+        10,
+        json!({
+            "scalableTargets": scalable(1, 40),
+            "scalingPolicies": step_policy(),
+            "alarms": [cpu_alarm(50.0, true, "step-out")],
+            "loadProfiles": service_load(json!({"type": "step", "initial": 6000,
+                "steps": [{"at": 20 * MIN, "requestsPerSecond": 7700}]})),
+        }),
+    ));
+    at(&mut s, MIN);
+    assert_eq!(desired(&s), 11, "{:?}", s.scaling_activities());
+    assert!(s.scaling_activities()[0].cause.starts_with("monitor alarm cpu-high in state ALARM triggered policy step-out changing the desired capacity from 10 to 11."));
+    // 11 tasks at 6000 rps: 54.5 %, in the [0, 10) step: no change.
+    at(&mut s, 19 * MIN);
+    assert_eq!(desired(&s), 11);
+    // From minute 20, 11 tasks at 7700 rps: 70 % → +30 % of 11 = 3.3 → 3 → 14 at minute 21.
+    at(&mut s, 21 * MIN);
+    assert_eq!(desired(&s), 14);
+}
+
+#[test]
+fn g26_clamping_to_min_and_max() {
+    // Desired 1 below the minimum 2, and a scale-out alarm: desired goes to 2 (then by policy).
+    let mut s = sim(base(
+        1,
+        json!({
+            "scalableTargets": scalable(2, 6),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 600})),
+        }),
+    ));
+    at(&mut s, 3 * MIN);
+    assert_eq!(
+        desired(&s),
+        2,
+        "1 task at 60 %: ceil(1.2) = 2, and at least the minimum"
+    );
+    // Desired 9 above the maximum 6: a scale-out alarm changes nothing…
+    let mut s = sim(base(
+        9,
+        json!({
+            "scalableTargets": scalable(2, 6),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 8000})),
+        }),
+    ));
+    at(&mut s, 10 * MIN);
+    assert_eq!(desired(&s), 9);
+    // …and a scale-in alarm brings it to the maximum.
+    let mut s = sim(base(
+        9,
+        json!({
+            "scalableTargets": scalable(2, 6),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 900})),
+        }),
+    ));
+    at(&mut s, 15 * MIN);
+    assert_eq!(desired(&s), 6);
+}
+
+#[test]
+fn g27_scheduled_actions_in_a_time_zone() {
+    // Monday 2025-01-06 06:00Z; 08:00 in Berlin is 07:00Z, one hour in.
+    let mut s = sim(base(
+        4,
+        json!({
+            "startTime": "2025-01-06T06:00:00Z",
+            "duration": "PT20H",
+            "scalableTargets": scalable(1, 8),
+            "scheduledActions": [
+                {"ScheduledActionName": "morning", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+                 "ScalableDimension": "ecs:service:DesiredCount", "Schedule": "cron(0 8 ? * MON-FRI *)",
+                 "Timezone": "Europe/Berlin", "ScalableTargetAction": {"MinCapacity": 10, "MaxCapacity": 20}},
+                {"ScheduledActionName": "evening", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+                 "ScalableDimension": "ecs:service:DesiredCount", "Schedule": "at(2025-01-06T20:00:00)",
+                 "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 5}}
+            ],
+        }),
+    ));
+    at(&mut s, 3600 - 1);
+    assert_eq!(desired(&s), 4);
+    at(&mut s, 3600);
+    assert_eq!(desired(&s), 10, "below the new minimum: scale out to it");
+    assert_eq!(s.scalable_targets()[0].min, 10);
+    at(&mut s, 14 * 3600);
+    assert_eq!(desired(&s), 5, "at(20:00 UTC) with Max 5 while at 10");
+    assert_eq!(
+        (s.scalable_targets()[0].min, s.scalable_targets()[0].max),
+        (0, 5),
+        "nothing is restored"
+    );
+}
+
+fn alb(extra_tg: Value) -> Value {
+    let mut tg = json!({"Name": "web", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1"});
+    for (k, x) in extra_tg.as_object().unwrap() {
+        tg[k] = x.clone();
+    }
+    json!({
+        "targetGroups": [tg],
+        "service": {"loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", "containerName": "app", "containerPort": 80}]},
+    })
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    for (k, x) in b.as_object().unwrap() {
+        a[k] = x.clone();
+    }
+    a
+}
+
+#[test]
+fn g14_g34_targets_register_on_dynamic_ports_and_turn_healthy_after_150_s() {
+    let mut s = sim(base(4, alb(json!({}))));
+    at(&mut s, 20);
+    let tg = &s.target_groups()[0];
+    assert_eq!(tg.targets.len(), 4);
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &tg.targets {
+        assert!(
+            (32768..=60999).contains(&t.port),
+            "dynamic host port {}",
+            t.port
+        );
+        assert!(t.id.starts_with("i-0"));
+        assert!(
+            seen.insert((t.id.clone(), t.port)),
+            "instance:hostPort unique"
+        );
+        assert_eq!(t.state, TargetState::Initial);
+    }
+    let running_at = s.tasks()[0].started_at.unwrap().as_ms() / 1000;
+    at(&mut s, running_at + 149);
+    assert!(s.target_groups()[0]
+        .targets
+        .iter()
+        .all(|t| t.state == TargetState::Initial));
+    at(&mut s, running_at + 150);
+    assert!(
+        s.target_groups()[0]
+            .targets
+            .iter()
+            .all(|t| t.state == TargetState::Healthy),
+        "5 × 30 s"
+    );
+    assert!(s.services()[0]
+        .events
+        .iter()
+        .any(|e| e.message.contains("has reached a steady state")));
+}
+
+#[test]
+fn g34_blocked_dynamic_ports_fail_health_checks_and_ecs_replaces_the_task_8_5() {
+    let mut v = merge(
+        base(1, alb(json!({}))),
+        json!({
+            "securityGroups": [
+                {"GroupId": "sg-alb", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+                {"GroupId": "sg-hosts", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]}
+            ],
+            "loadBalancers": [{"Name": "front", "Type": "application", "SecurityGroups": ["sg-alb"]}],
+            "listeners": [{"LoadBalancerArn": "front", "Port": 80, "Protocol": "HTTP",
+                "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web"}]}]
+        }),
+    );
+    for group in v["containerInstances"].as_array_mut().unwrap() {
+        group["securityGroups"] = json!(["sg-hosts"]);
+    }
+    v["services"][0]["healthCheckGracePeriodSeconds"] = json!(120);
+    let mut s = sim(v);
+    at(&mut s, 20);
+    let started = s.tasks()[0].started_at.unwrap().as_ms() / 1000;
+    at(&mut s, started + 60);
+    let t = &s.target_groups()[0].targets[0];
+    assert_eq!(
+        (t.state, t.reason),
+        (TargetState::Unhealthy, Some("Target.Timeout")),
+        "2 × 30 s of timeouts"
+    );
+    assert!(
+        s.tasks()[0].is_active(),
+        "the 120 s grace period still runs"
+    );
+    at(&mut s, started + 120);
+    let task = &s.tasks()[0];
+    assert!(!task.is_active());
+    assert_eq!(task.stop_code.as_deref(), Some("ServiceSchedulerInitiated"));
+    assert!(task.stopped_reason.as_deref().unwrap().starts_with(
+        "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"
+    ));
+    assert!(s.tasks().len() >= 2, "a replacement was started");
+}
+
+#[test]
+fn g33_stop_sequence_behind_an_alb() {
+    // Scale-in from 2 to 1 at 10 minutes via UpdateService.
+    let mut v = base(2, alb(json!({})));
+    v["updateServices"] = json!([{"at": "PT10M", "service": "web", "desiredCount": 1}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    let (t, task) = s
+        .tasks()
+        .iter()
+        .enumerate()
+        .find(|(_, t)| !t.is_active())
+        .expect("one task chosen");
+    assert_eq!(task.last_status, TaskStatus::Deactivating);
+    let target = s.target_groups()[0]
+        .targets
+        .iter()
+        .find(|x| x.task == t)
+        .unwrap();
+    assert_eq!(
+        (target.state, target.reason),
+        (
+            TargetState::Draining,
+            Some("Target.DeregistrationInProgress")
+        )
+    );
+    at(&mut s, 10 * MIN + 299);
+    assert_eq!(
+        s.tasks()[t].last_status,
+        TaskStatus::Deactivating,
+        "300 s deregistration delay"
+    );
+    at(&mut s, 10 * MIN + 300);
+    assert_eq!(
+        s.tasks()[t].last_status,
+        TaskStatus::Stopping,
+        "SIGTERM at t = 300 s"
+    );
+    at(&mut s, 10 * MIN + 330);
+    let task = &s.tasks()[t];
+    assert_eq!(
+        task.last_status,
+        TaskStatus::Stopped,
+        "at most stopTimeout (30 s) later"
+    );
+    assert_eq!(task.stop_code.as_deref(), Some("ServiceSchedulerInitiated"));
+    assert!(
+        s.target_groups()[0].targets.iter().all(|x| x.task != t),
+        "deregistered"
+    );
+}
+
+#[test]
+fn g36_out_of_memory_kill_and_replacement() {
+    let mut v = base(1, json!({}));
+    v["loadProfiles"] = json!([{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 10},
+        "cost": {"baselineMemoryMiB": 2100}}]);
+    let mut s = sim(v);
+    at(&mut s, 30);
+    let task = &s.tasks()[0];
+    assert_eq!(task.exit_code, Some(137));
+    assert_eq!(
+        task.container_reason.as_deref(),
+        Some("OutOfMemoryError: Container killed due to memory usage")
+    );
+    assert_eq!(
+        task.stopped_reason.as_deref(),
+        Some("Essential container in task exited")
+    );
+    assert_eq!(task.stop_code.as_deref(), Some("EssentialContainerExited"));
+    assert!(
+        s.tasks().len() >= 2,
+        "the service replaced it at once (no throttle)"
+    );
+}
+
+#[test]
+fn alb_metrics_and_routing_follow_the_load_8_4() {
+    let mut v = base(4, alb(json!({})));
+    v["loadProfiles"] = json!([{"targetGroup": "web", "requests": {"type": "constant", "requestsPerSecond": 100},
+        "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0}}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    let dims = [(
+        "TargetGroup",
+        s.target_groups()[0]
+            .arn
+            .split_once("targetgroup/")
+            .map(|(_, r)| format!("targetgroup/{r}"))
+            .unwrap(),
+    )];
+    let per_target = MetricId::new(
+        "AWS/ApplicationELB",
+        "RequestCountPerTarget",
+        &[("TargetGroup", dims[0].1.as_str())],
+    );
+    let d = s.cloudwatch().get(&per_target, 8).expect("minute 8");
+    assert!(
+        (d.sum - 1500.0).abs() < 1e-6,
+        "6000 requests a minute over 4 healthy targets: {}",
+        d.sum
+    );
+    // Before any target is healthy (minute 0–2), the ALB fails open and sends requests to all.
+    let loads = s.task_loads();
+    for (t, task) in s.tasks().iter().enumerate() {
+        assert_eq!(task.last_status, TaskStatus::Running);
+        assert!(
+            (loads[t].offered_rps - 25.0).abs() < 1e-9,
+            "round robin: equal shares"
+        );
+    }
+}
+
+#[test]
+fn the_benchmark_day_scales_out_and_back_and_deploys() {
+    let json = ecs_engine::workload::closed_loop_day(30, 3, 1500.0);
+    let sim = ecs_engine::run_scenario(&json).expect("runs");
+    let activities = sim.scaling_activities();
+    assert!(
+        activities.iter().any(|a| a.cause.contains("AlarmHigh")),
+        "scales out toward the peak"
+    );
+    assert!(
+        activities.iter().any(|a| a.cause.contains("AlarmLow")),
+        "scales in after it"
+    );
+    assert!(sim.services()[0]
+        .events
+        .iter()
+        .any(|e| e.message.contains("deployment completed")));
+}
