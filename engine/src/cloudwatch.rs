@@ -296,16 +296,7 @@ impl Alarm {
         let comparison = Comparison::parse(&op).ok_or_else(|| {
             format!("{path}.ComparisonOperator: \"{op}\" is not a static-threshold operator")
         })?;
-        let actions = v
-            .get("AlarmActions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let actions = crate::request::string_list(v.get("AlarmActions"));
         Ok(Alarm {
             name,
             metric: MetricId {

@@ -59,16 +59,9 @@ pub fn awsvpc_subnets(
     if td.network_mode != crate::task_definition::NetworkMode::Awsvpc {
         return Ok(None);
     }
-    let subnets: Vec<String> = raw
-        .pointer("/networkConfiguration/awsvpcConfiguration/subnets")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let subnets: Vec<String> = crate::request::string_list(
+        raw.pointer("/networkConfiguration/awsvpcConfiguration/subnets"),
+    );
     if subnets.is_empty() {
         return Err("networkConfiguration.awsvpcConfiguration.subnets: required for a task definition in the awsvpc network mode".to_string());
     }
@@ -88,4 +81,16 @@ pub fn subnet_zones(
     zones.sort();
     zones.dedup();
     (!zones.is_empty()).then_some(zones)
+}
+
+/// The strings of a JSON list (`["a", "b"]`), skipping anything else; empty when absent.
+pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }

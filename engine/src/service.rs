@@ -192,16 +192,9 @@ impl Simulation {
         {
             return Err("healthCheckGracePeriodSeconds: Health check grace period is only valid for services configured to use load balancers or container health checks.".to_string());
         }
-        let task_security_groups: Vec<String> = raw
-            .pointer("/networkConfiguration/awsvpcConfiguration/securityGroups")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let task_security_groups: Vec<String> = crate::request::string_list(
+            raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
+        );
         let deployment_id = self.new_deployment_id();
         let deployments = vec![crate::deployment::Deployment {
             id: deployment_id.clone(),

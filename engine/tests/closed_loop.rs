@@ -571,3 +571,48 @@ fn the_benchmark_day_scales_out_and_back_and_deploys() {
         .iter()
         .any(|e| e.message.contains("deployment completed")));
 }
+
+/// Every scaling policy of `../shared/corpus/scaling-policies` is handled as Application Auto
+/// Scaling would for the `ecs` namespace: full PutScalingPolicy requests and bare
+/// configurations load; the EC2 Auto Scaling near-miss (`ASGAverageCPUUtilization`) is refused
+/// naming the field. Skipped when the corpus is absent.
+#[test]
+fn corpus_scaling_policies() {
+    use ecs_engine::autoscaling::step_scaling::StepScaling;
+    use ecs_engine::autoscaling::target_tracking::TargetTracking;
+    use ecs_engine::autoscaling::PolicyRequest;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/scaling-policies");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("corpus not present at {}", dir.display());
+        return;
+    };
+    let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut outcomes = Vec::new();
+    for f in &files {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let result = if v.get("PolicyName").is_some() {
+            PolicyRequest::parse(&v, "p").map(|_| ())
+        } else if v.get("StepAdjustments").is_some() {
+            StepScaling::parse(&v, "p").map(|_| ())
+        } else {
+            TargetTracking::parse(&v, "p").map(|_| ())
+        };
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        println!("{name}: {result:?}");
+        outcomes.push((name, result));
+    }
+    assert_eq!(outcomes.len(), 12);
+    for (name, result) in &outcomes {
+        if name.contains("asg-tt-near-miss") {
+            let e = result.as_ref().unwrap_err();
+            assert!(
+                e.starts_with("p.PredefinedMetricSpecification.PredefinedMetricType"),
+                "{name}: {e}"
+            );
+        } else {
+            assert!(result.is_ok(), "{name}: {result:?}");
+        }
+    }
+}

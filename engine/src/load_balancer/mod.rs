@@ -49,7 +49,10 @@ impl LoadBalancer {
                 ))
             }
         }
-        Ok(LoadBalancer::named(name, strings(v.get("SecurityGroups"))))
+        Ok(LoadBalancer::named(
+            name,
+            crate::request::string_list(v.get("SecurityGroups")),
+        ))
     }
 
     fn named(name: &str, security_groups: Vec<String>) -> LoadBalancer {
@@ -68,17 +71,6 @@ impl LoadBalancer {
     pub fn implicit() -> LoadBalancer {
         LoadBalancer::named("playground-alb", Vec::new())
     }
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// One ingress permission of a security group.
