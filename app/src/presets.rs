@@ -39,6 +39,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../public/scenarios/instance-draining.json"),
     ),
     (
+        "target-tracking-alb",
+        include_str!("../../public/scenarios/target-tracking-alb.json"),
+    ),
+    (
         "ecs-cluster-mistake",
         include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
     ),

@@ -68,6 +68,8 @@ pub struct ContainerInstance {
     pub agent_connected: bool,
     /// Its security groups (8.5); none means traffic is not filtered.
     pub security_groups: Vec<String>,
+    /// Images already pulled (their layers are cached).
+    pub pulled_images: BTreeSet<String>,
     /// Agent version reported.
     pub agent_version: String,
     /// When it registered, epoch milliseconds (UTC).
@@ -197,6 +199,7 @@ impl ContainerInstance {
             status: InstanceStatus::Active,
             agent_connected: spec.agent_connected,
             security_groups: spec.security_groups.clone(),
+            pulled_images: BTreeSet::new(),
             agent_version: spec.agent_version.clone(),
             registered_at_epoch_ms,
             registered,

@@ -24,6 +24,8 @@ pub struct DeploymentConfiguration {
     pub minimum_healthy_percent: u32,
     /// `maximumPercent` (REPLICA default 200).
     pub maximum_percent: u32,
+    /// `deploymentCircuitBreaker`: `Some(rollback)` when enabled (4.5).
+    pub circuit_breaker: Option<bool>,
 }
 
 impl Default for DeploymentConfiguration {
@@ -31,6 +33,7 @@ impl Default for DeploymentConfiguration {
         DeploymentConfiguration {
             minimum_healthy_percent: 100,
             maximum_percent: 200,
+            circuit_breaker: None,
         }
     }
 }
@@ -59,6 +62,17 @@ impl DeploymentConfiguration {
         let cfg = DeploymentConfiguration {
             minimum_healthy_percent: read("minimumHealthyPercent", base.minimum_healthy_percent)?,
             maximum_percent: read("maximumPercent", base.maximum_percent)?,
+            circuit_breaker: match dc.get("deploymentCircuitBreaker") {
+                None | Some(Value::Null) => base.circuit_breaker,
+                Some(cb) => {
+                    let flag = |k: &str| -> Result<bool, String> {
+                        cb.get(k).and_then(Value::as_bool).ok_or_else(|| {
+                            format!("deploymentConfiguration.deploymentCircuitBreaker.{k}: required, true or false")
+                        })
+                    };
+                    flag("enable")?.then_some(flag("rollback")?)
+                }
+            },
         };
         if cfg.minimum_healthy_percent > 100 {
             return Err("deploymentConfiguration.minimumHealthyPercent: at most 100".to_string());
@@ -93,6 +107,8 @@ pub enum RolloutState {
     InProgress,
     /// Every task runs the deployment's task definition and is healthy.
     Completed,
+    /// The circuit breaker stopped it (4.5).
+    Failed,
 }
 
 /// One deployment of a service.
@@ -104,8 +120,10 @@ pub struct Deployment {
     pub task_definition: String,
     /// When it started.
     pub created_at: SimTime,
-    /// IN_PROGRESS or COMPLETED.
+    /// IN_PROGRESS, COMPLETED or FAILED.
     pub rollout_state: RolloutState,
+    /// Tasks of this deployment that failed (4.5: failed to start, or failed health checks).
+    pub failed_tasks: u32,
 }
 
 impl Simulation {
@@ -233,6 +251,61 @@ impl Simulation {
         }
     }
 
+    /// The circuit breaker (4.5, G19): a failed task of the primary deployment counts; at the
+    /// threshold the deployment is FAILED and, with `rollback`, a deployment back to the last
+    /// COMPLETED one starts.
+    pub(crate) fn count_deployment_failure(&mut self, s: usize, t: usize) {
+        let Some(rollback) = self.services[s].deployment_configuration.circuit_breaker else {
+            return;
+        };
+        let primary = self.services[s].deployment_id.clone();
+        if self.tasks[t].started_by.as_deref() != Some(primary.as_str()) {
+            return;
+        }
+        let threshold = circuit_breaker_threshold(self.services[s].desired_count);
+        let name = self.services[s].name.clone();
+        let Some(d) = self.services[s].deployments.last_mut() else {
+            return;
+        };
+        if d.rollout_state != RolloutState::InProgress {
+            return;
+        }
+        d.failed_tasks += 1;
+        if d.failed_tasks < threshold {
+            return;
+        }
+        d.rollout_state = RolloutState::Failed;
+        let msg = format!(
+            "(service {name}) (deployment {primary}) deployment failed: tasks failed to start or failed health checks ({} of the threshold {threshold}).",
+            d.failed_tasks
+        );
+        self.service_event(s, msg);
+        if !rollback {
+            return;
+        }
+        let last_good = self.services[s]
+            .deployments
+            .iter()
+            .rev()
+            .find(|d| d.rollout_state == RolloutState::Completed)
+            .map(|d| (d.id.clone(), d.task_definition.clone()));
+        match last_good {
+            Some((id, td)) => {
+                let msg = format!("(service {name}) rolling back to deployment {id}.");
+                self.service_event(s, msg);
+                self.services[s].start_failures = 0;
+                self.services[s].throttled_until = None;
+                if let Err(e) = self.start_deployment(s, &td) {
+                    self.service_event(s, format!("(service {name}) rollback failed: {e}"));
+                }
+            }
+            None => {
+                let msg = format!("(service {name}) has no COMPLETED deployment to roll back to.");
+                self.service_event(s, msg);
+            }
+        }
+    }
+
     /// Starts a new deployment of service `s` on `family:revision`, as UpdateService does with
     /// a new task definition or `forceNewDeployment` (4.2).
     pub(crate) fn start_deployment(
@@ -262,6 +335,7 @@ impl Simulation {
             task_definition: family_revision.clone(),
             created_at: now,
             rollout_state: RolloutState::InProgress,
+            failed_tasks: 0,
         });
         let name = svc.name.clone();
         self.log
@@ -281,6 +355,7 @@ mod tests {
         let cfg = |min, max| DeploymentConfiguration {
             minimum_healthy_percent: min,
             maximum_percent: max,
+            circuit_breaker: None,
         };
         assert_eq!(
             (cfg(50, 200).max_tasks(4), cfg(50, 200).min_healthy_tasks(4)),

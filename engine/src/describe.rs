@@ -18,6 +18,21 @@ impl Simulation {
             "services": self.describe_services(),
             "failures": self.failures,
             "containerInstances": self.describe_instances(),
+            "targetGroups": self.describe_target_groups(),
+            "scalingActivities": self.scaling.activities.iter().rev().map(|a| json!({
+                "resourceId": a.resource_id,
+                "description": a.description,
+                "cause": a.cause,
+                "startTime": self.timestamp(crate::time::SimTime(a.at_ms)),
+                "statusCode": "Successful",
+            })).collect::<Vec<_>>(),
+            "metricAlarms": self.scaling.alarms.iter().map(|a| json!({
+                "alarmName": a.name,
+                "metricName": a.metric.name,
+                "namespace": a.metric.namespace,
+                "threshold": a.threshold,
+                "stateValue": a.state.as_str(),
+            })).collect::<Vec<_>>(),
             "events": self.log.entries(),
             "timeSeries": self.series,
             "digest": self.log.digest(),
@@ -77,11 +92,49 @@ impl Simulation {
             .iter()
             .filter(|b| b.container_name == name)
             .collect();
-        json!({
+        let mut v = json!({
             "name": name,
             "lastStatus": t.last_status.as_str(),
             "networkBindings": bindings,
-        })
+        });
+        let essential =
+            t.td.containers
+                .iter()
+                .any(|c| c.name == name && c.essential);
+        if essential {
+            if let Some(code) = t.exit_code {
+                v["exitCode"] = json!(code);
+            }
+            if let Some(reason) = &t.container_reason {
+                v["reason"] = json!(reason);
+            }
+        }
+        v
+    }
+
+    /// DescribeTargetHealth for every target group: `TargetHealthDescriptions` with
+    /// `Target {Id, Port}` and `TargetHealth {State, Reason}`.
+    fn describe_target_groups(&self) -> Vec<Value> {
+        self.lb
+            .target_groups
+            .iter()
+            .enumerate()
+            .map(|(g, tg)| {
+                json!({
+                    "targetGroupArn": tg.arn,
+                    "targetGroupName": tg.name,
+                    "loadBalancer": self.lb.load_balancer_of(g).name,
+                    "targetHealthDescriptions": tg.targets.iter().map(|x| {
+                        let mut health = json!({"State": x.state.as_str()});
+                        if let Some(r) = x.reason {
+                            health["Reason"] = json!(r);
+                        }
+                        json!({"Target": {"Id": x.id, "Port": x.port}, "TargetHealth": health,
+                               "taskArn": self.tasks[x.task].arn})
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
     }
 
     fn describe_services(&self) -> Vec<Value> {

@@ -148,6 +148,7 @@ impl Simulation {
                         td: td.clone(),
                         exit_code: None,
                         container_reason: None,
+                        container_health_failing: false,
                     });
                     self.log
                         .push(

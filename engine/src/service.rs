@@ -73,6 +73,10 @@ pub struct Service {
     pub subnets: Option<Vec<String>>,
     /// `deploymentConfiguration`.
     pub deployment_configuration: crate::deployment::DeploymentConfiguration,
+    /// Tasks that failed to start in a row (4.6).
+    pub start_failures: u32,
+    /// The throttle: no launch before this time (4.6, G37).
+    pub throttled_until: Option<SimTime>,
     /// `loadBalancers[]`, resolved to target groups (8.1).
     pub load_balancers: Vec<crate::load_balancer::ServiceLoadBalancer>,
     /// `healthCheckGracePeriodSeconds`, in milliseconds (4.4).
@@ -201,6 +205,7 @@ impl Simulation {
             task_definition: task_definition.clone(),
             created_at: self.now(),
             rollout_state: crate::deployment::RolloutState::InProgress,
+            failed_tasks: 0,
         }];
         Ok(Service {
             group: format!("service:{name}"),
@@ -218,6 +223,8 @@ impl Simulation {
             deployment_id,
             deployments,
             deployment_configuration,
+            start_failures: 0,
+            throttled_until: None,
             load_balancers,
             health_check_grace_ms,
             task_security_groups,
@@ -266,6 +273,9 @@ impl Simulation {
             self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].service: ServiceNotFoundException: service \"{name}\" not found in cluster {cluster}"));
             return;
         };
+        // Any UpdateService resets the launch back-off (4.6).
+        self.services[s].start_failures = 0;
+        self.services[s].throttled_until = None;
         if let Some(v) = raw.get("desiredCount") {
             match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
                 Some(n) if self.services[s].scheduling == SchedulingStrategy::Replica => {
@@ -392,6 +402,19 @@ impl Simulation {
     }
 
     pub(crate) fn start_replicas(&mut self, s: usize, missing: usize) {
+        if self.services[s]
+            .throttled_until
+            .is_some_and(|until| self.now() < until)
+        {
+            return;
+        }
+        let failed = self.services[s]
+            .deployments
+            .last()
+            .is_some_and(|d| d.rollout_state == crate::deployment::RolloutState::Failed);
+        if failed {
+            return;
+        }
         let mut started = Vec::new();
         for _ in 0..missing {
             let req = self.services[s].placement_request();
@@ -493,6 +516,7 @@ impl Simulation {
             td: svc.td.clone(),
             exit_code: None,
             container_reason: None,
+            container_health_failing: false,
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
         let name = svc.name.clone();
@@ -552,7 +576,7 @@ impl Simulation {
             self.service_event(s, msg);
         }
         self.services[s].steady = false;
-        let retry = now.plus_ms(self.timings.placement_retry_ms);
+        let retry = now.plus_ms(crate::task::PLACEMENT_RETRY_MS);
         self.schedule(retry, Timer::ServiceTick(s));
     }
 

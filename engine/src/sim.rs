@@ -22,7 +22,7 @@ use crate::rng::{SimRng, Stream};
 use crate::run_task::{RunTaskFailure, RunTaskRequest};
 use crate::scenario::Scenario;
 use crate::service::Service;
-use crate::task::{Task, TaskStatus, Timings};
+use crate::task::{Task, TaskStatus};
 use crate::task_definition::{parse_task_definition_value, validate};
 use crate::time::SimTime;
 
@@ -49,6 +49,11 @@ pub enum Timer {
     Route,
     /// A scheduled scaling action fires.
     ScheduledAction(usize),
+    /// A timed fault of the scenario happens.
+    Fault(usize),
+    /// A container health check's failure is noticed (task): retries × interval after the
+    /// container started failing.
+    ContainerUnhealthy(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -72,7 +77,7 @@ pub struct Simulation {
     pub(crate) rng_placement: SimRng,
     pub(crate) rng_ports: SimRng,
     rng_ids: SimRng,
-    pub(crate) timings: Timings,
+    pub(crate) faults: Vec<crate::faults::Fault>,
     pub(crate) series: crate::metrics::TimeSeries,
     pub(crate) lb: crate::load_balancer::LoadBalancing,
     pub(crate) traffic: crate::traffic::Traffic,
@@ -106,7 +111,7 @@ impl Simulation {
             rng_placement: SimRng::new(seed, Stream::Placement),
             rng_ports: SimRng::new(seed, Stream::HostPorts),
             rng_ids: SimRng::new(seed, Stream::Identifiers),
-            timings: Timings::default(),
+            faults: Vec::new(),
             series: crate::metrics::TimeSeries::default(),
             lb: scenario.load_balancing.clone(),
             traffic: crate::traffic::Traffic::default(),
@@ -134,6 +139,7 @@ impl Simulation {
         sim.create_auto_scaling();
         sim.create_scheduled_actions();
         sim.create_traffic();
+        sim.create_faults();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
@@ -244,6 +250,8 @@ impl Simulation {
             Timer::TargetHealth(g, t) => self.target_health(g, t),
             Timer::Route => self.route(),
             Timer::ScheduledAction(a) => self.run_scheduled_action(a),
+            Timer::Fault(f) => self.inject_fault(f),
+            Timer::ContainerUnhealthy(t) => self.container_health_failed(t),
             Timer::Sample => {
                 self.series
                     .sample(self.now, &self.cluster, &self.services, &self.tasks);
@@ -313,7 +321,7 @@ impl Simulation {
         let index = self.tasks.len();
         self.tasks.push(task);
         self.schedule(
-            self.now.plus_ms(self.timings.provisioning_ms),
+            self.now.plus_ms(self.provisioning_ms()),
             Timer::TaskProgress(index),
         );
         index
@@ -325,9 +333,12 @@ impl Simulation {
             self.tasks[index].desired_status,
         ) {
             (TaskStatus::Provisioning, TaskStatus::Running) => {
-                Some((TaskStatus::Pending, self.timings.pending_ms))
+                Some((TaskStatus::Pending, self.pending_ms(index)))
             }
-            (TaskStatus::Pending, TaskStatus::Running) => Some((TaskStatus::Running, 0)),
+            (TaskStatus::Pending, TaskStatus::Running) => {
+                self.finish_pending(index);
+                None
+            }
             (TaskStatus::Deactivating, _) => Some((TaskStatus::Stopping, self.stop_time_ms(index))),
             (TaskStatus::Stopping, _) => Some((TaskStatus::Stopped, 0)),
             _ => None,
@@ -355,11 +366,11 @@ impl Simulation {
             .map(|c| u64::from(c.stop_timeout_s.unwrap_or(30)) * 1000)
             .max()
             .unwrap_or(30_000);
-        self.timings.stopping_ms.min(stop_timeout_ms)
+        self.app_exit_ms().min(stop_timeout_ms)
     }
 
     /// Moves a task to `status`, logging it and telling its service.
-    fn set_status(&mut self, index: usize, status: TaskStatus) {
+    pub(crate) fn set_status(&mut self, index: usize, status: TaskStatus) {
         let now = self.now;
         self.task_generation += 1;
         let task = &mut self.tasks[index];

@@ -1,8 +1,7 @@
 //! Tasks and their lifecycle (section 10.1).
 //!
-//! A placed task goes PROVISIONING → PENDING → RUNNING; a stopped one goes STOPPING → STOPPED.
-//! The durations are [unconfirmed] defaults in [`Timings`] (AWS documents the states, not how
-//! long they last).
+//! A placed task goes PROVISIONING → PENDING → RUNNING; a stopped one goes (DEACTIVATING →)
+//! STOPPING → STOPPED. How long each step takes is in [`crate::lifecycle`].
 
 use serde::Serialize;
 
@@ -44,30 +43,8 @@ impl TaskStatus {
     }
 }
 
-/// How long lifecycle steps take, in milliseconds. [unconfirmed] defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timings {
-    /// PROVISIONING → PENDING.
-    pub provisioning_ms: u64,
-    /// PENDING → RUNNING (image pull and container start).
-    pub pending_ms: u64,
-    /// STOPPING → STOPPED: how long the application takes to exit after SIGTERM (capped by
-    /// the containers' `stopTimeout`, after which SIGKILL comes).
-    pub stopping_ms: u64,
-    /// How long a service waits before retrying a placement that failed.
-    pub placement_retry_ms: u64,
-}
-
-impl Default for Timings {
-    fn default() -> Self {
-        Timings {
-            provisioning_ms: 1_000,
-            pending_ms: 10_000,
-            stopping_ms: 5_000,
-            placement_retry_ms: 60_000,
-        }
-    }
-}
+/// How long a service waits before retrying a placement that failed. [unconfirmed]
+pub const PLACEMENT_RETRY_MS: u64 = 60_000;
 
 /// One task.
 #[derive(Debug, Clone)]
@@ -110,6 +87,8 @@ pub struct Task {
     pub exit_code: Option<i32>,
     /// The container `reason` (10.3), e.g. `OutOfMemoryError: Container killed due to memory usage`.
     pub container_reason: Option<String>,
+    /// Whether its essential container's health check fails (a fault).
+    pub container_health_failing: bool,
 }
 
 impl Task {

@@ -616,3 +616,164 @@ fn corpus_scaling_policies() {
         }
     }
 }
+
+/// A service of one m5.large instance and `web:1` (image `nginx:1`), then whatever `extra`
+/// adds; for lifecycle tests.
+fn lifecycle_base(extra: Value) -> Value {
+    let td = |image: &str, health: bool| {
+        let mut c = json!({"name": "app", "image": image, "memory": 256, "essential": true});
+        if health {
+            c["healthCheck"] = json!({"command": ["CMD-SHELL", "curl -f localhost/ || exit 1"], "interval": 10, "retries": 3});
+        }
+        json!({"family": "web", "containerDefinitions": [c]})
+    };
+    merge(
+        json!({
+            "version": 1, "seed": 3, "duration": "PT2H",
+            "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}],
+            "taskDefinitions": [td("nginx:1", true), td("nginx:missing", true)],
+            "services": [{"serviceName": "web", "taskDefinition": "web:1", "desiredCount": 2,
+                "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}],
+        }),
+        extra,
+    )
+}
+
+#[test]
+fn lifecycle_image_pull_time_and_the_cached_second_pull() {
+    let mut s = sim(lifecycle_base(json!({})));
+    at(&mut s, 20);
+    // Both tasks land on the one instance at t = 0: provisioning 1 s, then each pulls the
+    // 200 MiB image at 25 MiB/s (8 s) and starts (2 s).
+    for t in s.tasks() {
+        assert_eq!(t.started_at, Some(SimTime(11_000)));
+    }
+    // A third task after a scale-out finds the image cached: 1 + 1 + 2 s.
+    let mut v = lifecycle_base(json!({}));
+    v["updateServices"] = json!([{"at": 60, "service": "web", "desiredCount": 3}]);
+    let mut s = sim(v);
+    at(&mut s, 70);
+    assert_eq!(s.tasks()[2].started_at, Some(SimTime(64_000)));
+}
+
+#[test]
+fn g37_image_pull_failure_throttles_the_service_and_update_service_resets_it() {
+    let mut v =
+        lifecycle_base(json!({"faults": [{"type": "ImagePullFailure", "image": "nginx:missing"}]}));
+    v["services"][0]["taskDefinition"] = json!("web:2");
+    v["services"][0]["desiredCount"] = json!(1);
+    v["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("deploymentConfiguration");
+    v["updateServices"] = json!([{"at": "PT30M", "service": "web", "taskDefinition": "web:1"}]);
+    let mut s = sim(v);
+    at(&mut s, 29 * MIN);
+    let starts: Vec<u64> = s.tasks().iter().map(|t| t.created_at.as_secs()).collect();
+    // Each attempt fails at the end of its pull (11 s); the next waits 30 s, 60 s, 120 s, …
+    assert_eq!(
+        &starts[..5],
+        &[0, 41, 112, 243, 494],
+        "back-off doubling from 30 s"
+    );
+    for t in s.tasks() {
+        assert_eq!(t.last_status, TaskStatus::Stopped);
+        assert!(t.started_at.is_none(), "PENDING → STOPPED, never RUNNING");
+        assert_eq!(t.stop_code.as_deref(), Some("TaskFailedToStart"));
+        assert_eq!(t.stopped_reason.as_deref(), Some("CannotPullContainerError: API error (404): repository or tag nginx:missing not found"));
+    }
+    assert!(s.services()[0].events.iter().any(|e| e
+        .message
+        .contains("is unable to consistently start tasks successfully")));
+    at(&mut s, 31 * MIN);
+    let last = s.tasks().last().unwrap();
+    assert_eq!(
+        last.created_at,
+        SimTime(30 * MIN * 1000),
+        "UpdateService resets the back-off at once"
+    );
+    assert_eq!(last.last_status, TaskStatus::Running);
+}
+
+#[test]
+fn g19_circuit_breaker_fails_the_deployment_and_rolls_back() {
+    let mut v =
+        lifecycle_base(json!({"faults": [{"type": "ImagePullFailure", "image": "nginx:missing"}]}));
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
+    let mut s = sim(v);
+    at(&mut s, 60 * MIN);
+    let events: Vec<&str> = s.services()[0]
+        .events
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        events.iter().any(|e| e.contains("deployment failed")),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("rolling back to deployment")),
+        "{events:#?}"
+    );
+    let failed = s
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code.as_deref() == Some("TaskFailedToStart"))
+        .count();
+    // The threshold is max(3, ceil(2 / 2)) = 3; two tasks start at a time (maximumPercent
+    // 200), so the third failure trips the breaker while the fourth is already in flight.
+    assert_eq!(failed, 4);
+    assert_eq!(
+        s.services()[0].task_definition,
+        "web:1",
+        "rolled back to the last COMPLETED deployment"
+    );
+    let running: Vec<_> = s.tasks().iter().filter(|t| t.is_active()).collect();
+    assert_eq!(running.len(), 2);
+    assert!(running
+        .iter()
+        .all(|t| t.last_status == TaskStatus::Running && t.task_definition_arn.ends_with("web:1")));
+}
+
+#[test]
+fn container_health_check_failure_gets_the_task_replaced_4_4() {
+    let v = lifecycle_base(
+        json!({"faults": [{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M"}]}),
+    );
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN + 29);
+    assert!(s.tasks()[0].is_active(), "3 retries × 10 s");
+    at(&mut s, 10 * MIN + 30);
+    let t = &s.tasks()[0];
+    assert!(!t.is_active());
+    assert_eq!(
+        t.stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    at(&mut s, 11 * MIN);
+    assert_eq!(
+        s.tasks()
+            .iter()
+            .filter(|t| t.is_active() && t.last_status == TaskStatus::Running)
+            .count(),
+        2,
+        "replaced"
+    );
+}
+
+#[test]
+fn essential_container_exit_stops_the_task_10_3() {
+    let v = lifecycle_base(
+        json!({"faults": [{"type": "EssentialContainerExit", "service": "web", "at": "PT10M", "exitCode": 2}]}),
+    );
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN + 1);
+    let t = &s.tasks()[0];
+    assert_eq!(
+        (t.exit_code, t.stop_code.as_deref()),
+        (Some(2), Some("EssentialContainerExited"))
+    );
+    assert_eq!(t.last_status, TaskStatus::Stopped);
+}

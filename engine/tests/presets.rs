@@ -235,3 +235,54 @@ fn preset_instance_draining() {
     );
     assert_eq!(service(&out, "web")["runningCount"], 2);
 }
+
+#[test]
+fn target_tracking_behind_an_alb_scales_out_and_back_in() {
+    let (sim, out) = preset("target-tracking-alb");
+    let activities = sim.scaling_activities();
+    let desired: Vec<&str> = activities.iter().map(|a| a.description.as_str()).collect();
+    assert!(
+        activities[0].at_ms >= 13 * 60_000,
+        "3 minutes above target after the 10-minute jump: {desired:?}"
+    );
+    assert_eq!(
+        activities[0].description, "Setting desired count to 4.",
+        "ceil(2 × 100 / 50)"
+    );
+    let peak = activities
+        .iter()
+        .filter_map(|a| {
+            a.description
+                .trim_start_matches("Setting desired count to ")
+                .trim_end_matches('.')
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .unwrap();
+    assert!(peak >= 8, "scales out until CPU is under 50 %: {desired:?}");
+    assert!(
+        activities
+            .iter()
+            .any(|a| a.at_ms >= 75 * 60_000 && a.cause.contains("AlarmLow")),
+        "scales back in: {desired:?}"
+    );
+    assert_eq!(service(&out, "web")["desiredCount"], 2);
+    let series = &sim.time_series().series;
+    let errors = &series["targetGroup/web/HTTPCode_ELB_5XX_Count"];
+    assert!(
+        errors.iter().any(|&e| e > 0.0),
+        "the saturated minutes answer 5xx"
+    );
+    let healthy = &series["targetGroup/web/HealthyHostCount"];
+    assert!(
+        healthy.iter().any(|&h| h >= 8.0),
+        "new targets turn healthy"
+    );
+    let tg = &out["targetGroups"][0];
+    assert!(tg["targetHealthDescriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["Target"]["Port"].as_u64().unwrap() >= 32768));
+}

@@ -174,6 +174,7 @@ impl Simulation {
         self.service_event(s, msg);
         // [unconfirmed] stop code of 10.3.
         self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+        self.count_deployment_failure(s, t);
     }
 
     /// Starts deregistering task `t`'s targets; returns when the slowest drain ends, or

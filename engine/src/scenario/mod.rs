@@ -161,9 +161,12 @@ struct SubnetSpec {
 
 /// Choices where AWS's behaviour is [unconfirmed], and model settings, switchable per
 /// scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EngineOptions {
+    /// Lifecycle durations (image pull, container start, ...).
+    #[serde(default)]
+    pub lifecycle: crate::lifecycle::LifecycleOptions,
     /// Whether `attribute:x != v` (and `!in`, `!~`) in `memberOf` matches instances that lack
     /// `x`. Default false: AWS's example suggests they are excluded (3.5).
     #[serde(default)]
@@ -187,6 +190,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             missing_attribute_matches_negations: false,
+            lifecycle: crate::lifecycle::LifecycleOptions::default(),
             initial_health_checks: None,
             routing_interval_ms: crate::traffic::DEFAULT_ROUTING_INTERVAL_MS,
         }
@@ -251,6 +255,8 @@ pub struct Scenario {
     pub auto_scaling: crate::autoscaling::AutoScalingRequests,
     /// Scheduled actions, checked.
     pub scheduled_actions: Vec<crate::autoscaling::scheduled::ScheduledActionRequest>,
+    /// Faults, checked.
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -402,11 +408,20 @@ impl Scenario {
             .collect::<Result<Vec<_>, _>>()
             .map_err(field_error)?;
 
+        doc.options.lifecycle.check().map_err(field_error)?;
+        let mut faults = Vec::new();
+        let mut later_faults = Vec::new();
+        for (i, v) in doc.faults.iter().enumerate() {
+            match crate::faults::Fault::parse(v, &format!("faults[{i}]")).map_err(field_error)? {
+                Some(f) => faults.push(f),
+                None => later_faults.push(v.clone()),
+            }
+        }
         let mut warnings = Vec::new();
         for (section, items) in [
             ("capacityProviders", &doc.capacity_providers),
             ("autoScalingGroups", &doc.auto_scaling_groups),
-            ("faults", &doc.faults),
+            ("faults", &later_faults),
             ("lessons", &doc.lessons),
         ] {
             if !items.is_empty() {
@@ -439,6 +454,7 @@ impl Scenario {
             load_profiles,
             auto_scaling,
             scheduled_actions,
+            faults,
             raw,
         })
     }

@@ -120,6 +120,8 @@ pub struct ContainerSummary {
     pub has_health_check: bool,
     /// The health check's `interval` in seconds (1.11: default 30), when it has one.
     pub health_check_interval_s: Option<u32>,
+    /// The health check's `retries` (1.11: default 3).
+    pub health_check_retries: u32,
 }
 
 /// A task definition that passed registration, with the derived needs of one task.

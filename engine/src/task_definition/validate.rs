@@ -262,6 +262,13 @@ pub fn validate(
                     .filter(|i| (5..=300).contains(i))
                     .unwrap_or(30)
             }),
+            health_check_retries: c
+                .health_check
+                .as_ref()
+                .and_then(|h| h.retries)
+                .and_then(|r| u32::try_from(r).ok())
+                .filter(|r| (1..=10).contains(r))
+                .unwrap_or(3),
         });
     }
     // Rule 8: at least one essential container.

@@ -1,0 +1,287 @@
+//! Faults a scenario injects (`faults[]`): what goes wrong, so the playground can show what
+//! ECS does about it.
+//!
+//! * `{"type": "ImagePullFailure", "image": "web:missing", "detail": "..."}`: every pull of
+//!   that image fails with `CannotPullContainerError` (10.3), so tasks stop with
+//!   `TaskFailedToStart` and the service throttles (G37).
+//! * `{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT20M", "count": 1}`:
+//!   the essential containers of `count` running tasks start failing their health checks;
+//!   ECS notices after `retries × interval` and replaces the tasks (1.11, 4.4). Without a
+//!   container health check nothing notices.
+//! * `{"type": "EssentialContainerExit", "service": "web", "at": "PT20M", "count": 1,
+//!   "exitCode": 1}`: the essential container of `count` running tasks exits (10.3).
+//!
+//! Other types (Spot interruptions, AZ outages, ...) are kept and reported as not simulated.
+
+use serde_json::Value;
+
+use crate::event_log::EventKind;
+use crate::sim::{Simulation, Timer};
+use crate::task::TaskStatus;
+use crate::time::{parse_duration_ms, SimTime};
+
+/// Fault types the engine does not simulate yet (kept, reported as warnings).
+pub const LATER: &[&str] = &[
+    "SpotInterruption",
+    "InstanceTermination",
+    "AzOutage",
+    "FargateSpotCapacityShortage",
+];
+
+/// One fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Pulls of `image` fail.
+    ImagePullFailure {
+        /// The image reference, exactly as in the task definition.
+        image: String,
+        /// The `CannotPullContainerError` detail.
+        detail: String,
+    },
+    /// Container health checks of running tasks start failing.
+    ContainerHealthCheckFailure {
+        /// The service.
+        service: String,
+        /// When.
+        at_ms: u64,
+        /// How many tasks.
+        count: u32,
+    },
+    /// The essential container of running tasks exits.
+    EssentialContainerExit {
+        /// The service.
+        service: String,
+        /// When.
+        at_ms: u64,
+        /// How many tasks.
+        count: u32,
+        /// The exit code.
+        exit_code: i32,
+    },
+}
+
+impl Fault {
+    /// Parses `faults[i]`; `Ok(None)` for a type kept for later issues.
+    pub fn parse(v: &Value, path: &str) -> Result<Option<Fault>, String> {
+        let kind = v
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{path}.type: required"))?;
+        let s = |k: &str| -> Result<String, String> {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| format!("{path}.{k}: required"))
+        };
+        let at = || -> Result<u64, String> {
+            parse_duration_ms(v.get("at").ok_or_else(|| format!("{path}.at: required"))?)
+                .map_err(|e| format!("{path}.at: {e}"))
+        };
+        let count = || -> Result<u32, String> {
+            match v.get("count") {
+                None => Ok(1),
+                Some(c) => c
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{path}.count: must be a whole number above 0")),
+            }
+        };
+        Ok(Some(match kind {
+            "ImagePullFailure" => {
+                let image = s("image")?;
+                Fault::ImagePullFailure {
+                    detail: v
+                        .get("detail")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("API error (404): repository or tag {image} not found")),
+                    image,
+                }
+            }
+            "ContainerHealthCheckFailure" => Fault::ContainerHealthCheckFailure {
+                service: s("service")?,
+                at_ms: at()?,
+                count: count()?,
+            },
+            "EssentialContainerExit" => Fault::EssentialContainerExit {
+                service: s("service")?,
+                at_ms: at()?,
+                count: count()?,
+                exit_code: match v.get("exitCode") {
+                    None => 1,
+                    Some(c) => c
+                        .as_i64()
+                        .and_then(|n| i32::try_from(n).ok())
+                        .ok_or_else(|| format!("{path}.exitCode: must be a whole number"))?,
+                },
+            },
+            k if LATER.contains(&k) => return Ok(None),
+            other => {
+                return Err(format!(
+                    "{path}.type: \"{other}\" is not ImagePullFailure, ContainerHealthCheckFailure or EssentialContainerExit"
+                ))
+            }
+        }))
+    }
+
+    /// The pull failure detail for `image`, if this fault makes its pull fail.
+    pub fn pull_failure(&self, image: &str) -> Option<&str> {
+        match self {
+            Fault::ImagePullFailure { image: i, detail } if i == image => Some(detail),
+            _ => None,
+        }
+    }
+}
+
+impl Simulation {
+    /// Sets the timers of timed faults.
+    pub(crate) fn create_faults(&mut self) {
+        self.faults = self.scenario.faults.clone();
+        for (i, f) in self.faults.clone().iter().enumerate() {
+            match f {
+                Fault::ContainerHealthCheckFailure { at_ms, .. }
+                | Fault::EssentialContainerExit { at_ms, .. } => {
+                    self.schedule(SimTime(*at_ms), Timer::Fault(i));
+                }
+                Fault::ImagePullFailure { .. } => {}
+            }
+        }
+    }
+
+    /// The first `count` running tasks of `service`.
+    fn victims(&self, service: &str, count: u32) -> Vec<usize> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.is_active()
+                    && t.last_status == TaskStatus::Running
+                    && t.service.is_some_and(|s| self.services[s].name == service)
+            })
+            .map(|(i, _)| i)
+            .take(count as usize)
+            .collect()
+    }
+
+    /// A timed fault happens.
+    pub(crate) fn inject_fault(&mut self, i: usize) {
+        match self.faults[i].clone() {
+            Fault::ContainerHealthCheckFailure { service, count, .. } => {
+                for t in self.victims(&service, count) {
+                    let check = self.tasks[t]
+                        .td
+                        .containers
+                        .iter()
+                        .filter(|c| c.essential)
+                        .find_map(|c| {
+                            c.health_check_interval_s
+                                .map(|i| (i, c.health_check_retries))
+                        });
+                    let id = self.tasks[t].id.clone();
+                    match check {
+                        Some((interval, retries)) => {
+                            self.tasks[t].container_health_failing = true;
+                            let msg = format!("fault: the essential container of task {id} starts failing its health check");
+                            self.log
+                                .push(self.now(), EventKind::Scenario, msg)
+                                .task(&id);
+                            let after = u64::from(interval) * u64::from(retries) * 1000;
+                            self.schedule(self.now().plus_ms(after), Timer::ContainerUnhealthy(t));
+                        }
+                        None => {
+                            let msg = format!("fault: task {id}'s application stops answering, but its task definition has no container health check, so ECS does not notice");
+                            self.log
+                                .push(self.now(), EventKind::Scenario, msg)
+                                .task(&id);
+                        }
+                    }
+                }
+            }
+            Fault::EssentialContainerExit {
+                service,
+                count,
+                exit_code,
+                ..
+            } => {
+                for t in self.victims(&service, count) {
+                    self.tasks[t].exit_code = Some(exit_code);
+                    let id = self.tasks[t].id.clone();
+                    let msg = format!(
+                        "fault: the essential container of task {id} exited with code {exit_code}"
+                    );
+                    self.log
+                        .push(self.now(), EventKind::Scenario, msg)
+                        .task(&id);
+                    self.stop_task_at_once(
+                        t,
+                        "EssentialContainerExited",
+                        "Essential container in task exited",
+                    );
+                }
+            }
+            Fault::ImagePullFailure { .. } => {}
+        }
+    }
+
+    /// The agent reports task `t` UNHEALTHY (its essential container failed `retries` checks
+    /// in a row); a service task is stopped and replaced once its grace period is over (4.4).
+    pub(crate) fn container_health_failed(&mut self, t: usize) {
+        if !self.tasks[t].is_active() {
+            return;
+        }
+        let Some(s) = self.tasks[t].service else {
+            return;
+        };
+        let grace_ends = self.tasks[t]
+            .started_at
+            .unwrap_or(self.now())
+            .plus_ms(self.services[s].health_check_grace_ms);
+        if self.now() < grace_ends {
+            self.schedule(grace_ends, Timer::ContainerUnhealthy(t));
+            return;
+        }
+        let msg = format!(
+            "(service {}) (task {}) failed container health checks.",
+            self.services[s].name, self.tasks[t].id
+        );
+        self.service_event(s, msg);
+        // [unconfirmed] stop code of 10.3.
+        self.stop_task(
+            t,
+            "ServiceSchedulerInitiated",
+            "Task failed container health checks",
+        );
+        self.count_deployment_failure(s, t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn faults_are_checked() {
+        assert!(Fault::parse(&json!({"type": "SpotInterruption"}), "f")
+            .unwrap()
+            .is_none());
+        for (v, want) in [
+            (json!({}), "f.type"),
+            (json!({"type": "Meteor"}), "f.type"),
+            (json!({"type": "ImagePullFailure"}), "f.image"),
+            (
+                json!({"type": "EssentialContainerExit", "service": "web"}),
+                "f.at",
+            ),
+            (
+                json!({"type": "ContainerHealthCheckFailure", "service": "web", "at": 5, "count": 0}),
+                "f.count",
+            ),
+        ] {
+            let e = Fault::parse(&v, "f").unwrap_err();
+            assert!(e.starts_with(want), "{e}");
+        }
+    }
+}

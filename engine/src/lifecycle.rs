@@ -1,0 +1,242 @@
+//! The task lifecycle's timing and failures (section 10): how long provisioning, the image
+//! pull and the container start take, task health from container health (1.11, G35), and
+//! tasks that fail before RUNNING (10.2, 10.3) with the service throttle they cause (4.6, G37).
+//!
+//! Durations are [unconfirmed] defaults AWS does not publish, all settable in
+//! `options.lifecycle`: an image pull takes `size / imagePullMiBps` the first time an
+//! instance pulls it and `cachedPullSeconds` after that (the agent's default pull behaviour
+//! asks the registry again, but the layers are cached).
+
+use serde::Deserialize;
+
+use crate::event_log::EventKind;
+use crate::sim::{Simulation, Timer};
+use crate::task::TaskStatus;
+
+/// Lifecycle durations, settable per scenario (`options.lifecycle`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct LifecycleOptions {
+    /// PROVISIONING → PENDING, seconds (default 1).
+    pub provisioning_seconds: f64,
+    /// Image download bandwidth, MiB/s (default 25).
+    pub image_pull_mi_bps: f64,
+    /// Size of an image the scenario says nothing about, MiB (default 200).
+    pub default_image_size_mi_b: f64,
+    /// A pull of an image the instance already has, seconds (default 1).
+    pub cached_pull_seconds: f64,
+    /// Container start after the pull, seconds (default 2).
+    pub container_start_seconds: f64,
+    /// How long the application takes to exit after SIGTERM, seconds (default 5; SIGKILL
+    /// comes at `stopTimeout` if that is sooner).
+    pub app_exit_seconds: f64,
+}
+
+impl Default for LifecycleOptions {
+    fn default() -> Self {
+        LifecycleOptions {
+            provisioning_seconds: 1.0,
+            image_pull_mi_bps: 25.0,
+            default_image_size_mi_b: 200.0,
+            cached_pull_seconds: 1.0,
+            container_start_seconds: 2.0,
+            app_exit_seconds: 5.0,
+        }
+    }
+}
+
+impl LifecycleOptions {
+    /// Checks the values; the error names the field.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("provisioningSeconds", self.provisioning_seconds),
+            ("imagePullMiBps", self.image_pull_mi_bps),
+            ("defaultImageSizeMiB", self.default_image_size_mi_b),
+            ("cachedPullSeconds", self.cached_pull_seconds),
+            ("containerStartSeconds", self.container_start_seconds),
+            ("appExitSeconds", self.app_exit_seconds),
+        ] {
+            if !(0.0..=86_400.0).contains(&v) {
+                return Err(format!("options.lifecycle.{name}: must be 0 to 86400"));
+            }
+        }
+        if self.image_pull_mi_bps <= 0.0 {
+            return Err("options.lifecycle.imagePullMiBps: must be more than 0".to_string());
+        }
+        Ok(())
+    }
+}
+
+fn ms(secs: f64) -> u64 {
+    (secs * 1000.0).round() as u64
+}
+
+/// Container `healthStatus` (1.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Passing.
+    Healthy,
+    /// Failing.
+    Unhealthy,
+    /// Not known (no check, or no verdict yet).
+    Unknown,
+}
+
+/// Task health from its containers' `(essential, health)` (1.11, G35): any essential
+/// UNHEALTHY → UNHEALTHY; else any essential UNKNOWN → UNKNOWN; else HEALTHY. Non-essential
+/// containers do not count.
+pub fn task_health(containers: &[(bool, Health)]) -> Health {
+    let essential = || containers.iter().filter(|(e, _)| *e).map(|(_, h)| *h);
+    if essential().any(|h| h == Health::Unhealthy) {
+        Health::Unhealthy
+    } else if essential().any(|h| h == Health::Unknown) {
+        Health::Unknown
+    } else {
+        Health::Healthy
+    }
+}
+
+/// First back-off of the service throttle (4.6: [unconfirmed] curve, doubling).
+pub const THROTTLE_FIRST_MS: u64 = 30_000;
+/// The throttle's cap (4.6).
+pub const THROTTLE_MAX_MS: u64 = 15 * 60_000;
+
+/// The back-off after `failures` consecutive tasks failed to start: 30 s doubling up to 15 min.
+pub fn throttle_delay_ms(failures: u32) -> u64 {
+    if failures == 0 {
+        return 0;
+    }
+    THROTTLE_FIRST_MS
+        .saturating_mul(1u64 << (failures - 1).min(20))
+        .min(THROTTLE_MAX_MS)
+}
+
+impl Simulation {
+    /// How long PROVISIONING lasts.
+    pub(crate) fn provisioning_ms(&self) -> u64 {
+        ms(self.scenario.options.lifecycle.provisioning_seconds)
+    }
+
+    /// How long PENDING lasts for task `t`: each container's image pull (or the cached
+    /// check) one after the other, then the container start.
+    pub(crate) fn pending_ms(&self, t: usize) -> u64 {
+        let o = &self.scenario.options.lifecycle;
+        let inst = &self.cluster.instances[self.tasks[t].reservation.slot];
+        let pull: f64 = self.tasks[t]
+            .td
+            .containers
+            .iter()
+            .map(|c| {
+                if inst.pulled_images.contains(&c.image) {
+                    o.cached_pull_seconds
+                } else {
+                    o.default_image_size_mi_b / o.image_pull_mi_bps
+                }
+            })
+            .sum();
+        ms(pull + o.container_start_seconds)
+    }
+
+    /// How long the application takes to exit after SIGTERM.
+    pub(crate) fn app_exit_ms(&self) -> u64 {
+        ms(self.scenario.options.lifecycle.app_exit_seconds)
+    }
+
+    /// Why task `t`'s image pull fails, if a fault says it does.
+    pub(crate) fn pull_failure(&self, t: usize) -> Option<String> {
+        self.tasks[t].td.containers.iter().find_map(|c| {
+            self.faults
+                .iter()
+                .find_map(|f| f.pull_failure(&c.image))
+                .map(|detail| format!("CannotPullContainerError: {detail}"))
+        })
+    }
+
+    /// PENDING ends: the images are pulled (and cached on the instance) and the task runs,
+    /// or a pull fails and the task goes straight to STOPPED with `TaskFailedToStart` (10.1).
+    pub(crate) fn finish_pending(&mut self, t: usize) {
+        if let Some(reason) = self.pull_failure(t) {
+            self.fail_to_start(t, &reason);
+            return;
+        }
+        let slot = self.tasks[t].reservation.slot;
+        for c in &self.tasks[t].td.containers {
+            self.cluster.instances[slot]
+                .pulled_images
+                .insert(c.image.clone());
+        }
+        self.set_status(t, TaskStatus::Running);
+        if let Some(s) = self.tasks[t].service {
+            self.services[s].start_failures = 0;
+        }
+    }
+
+    /// A task fails before RUNNING: STOPPED at once with `TaskFailedToStart`; its service
+    /// backs off (4.6, G37) and its deployment counts a failure (4.5).
+    fn fail_to_start(&mut self, t: usize, reason: &str) {
+        let task = &mut self.tasks[t];
+        task.desired_status = TaskStatus::Stopped;
+        task.stop_code = Some("TaskFailedToStart".to_string());
+        task.stopped_reason = Some(reason.to_string());
+        let reservation = task.reservation.clone();
+        crate::placement::reserve::release(&mut self.cluster, &reservation);
+        self.set_status(t, TaskStatus::Stopped);
+        let Some(s) = self.tasks[t].service else {
+            return;
+        };
+        let now = self.now();
+        let svc = &mut self.services[s];
+        svc.start_failures += 1;
+        let delay = throttle_delay_ms(svc.start_failures);
+        svc.throttled_until = Some(now.plus_ms(delay));
+        if svc.start_failures >= 2 {
+            let msg = format!(
+                "(service {}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+                svc.name
+            );
+            self.service_event(s, msg);
+        }
+        self.log.push(
+            self.now(),
+            EventKind::ServiceEvent,
+            format!(
+                "service {}: next launch attempt in {} s (throttle)",
+                self.services[s].name,
+                delay / 1000
+            ),
+        );
+        self.schedule(self.now().plus_ms(delay), Timer::ServiceTick(s));
+        self.count_deployment_failure(s, t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g35_task_health_aggregation() {
+        use Health::*;
+        assert_eq!(task_health(&[(true, Healthy), (true, Unknown)]), Unknown);
+        assert_eq!(
+            task_health(&[(true, Unhealthy), (true, Healthy)]),
+            Unhealthy
+        );
+        assert_eq!(task_health(&[(true, Healthy), (false, Unhealthy)]), Healthy);
+        assert_eq!(
+            task_health(&[(true, Unknown), (true, Unhealthy)]),
+            Unhealthy,
+            "UNHEALTHY first"
+        );
+    }
+
+    #[test]
+    fn g37_throttle_doubles_to_15_minutes() {
+        let delays: Vec<u64> = (1..=7).map(throttle_delay_ms).collect();
+        assert_eq!(
+            delays,
+            vec![30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000]
+        );
+        assert_eq!(throttle_delay_ms(u32::MAX), 900_000);
+    }
+}
