@@ -222,6 +222,268 @@ pub struct Alarm {
     pub state: AlarmState,
     /// The newest period's value, when there was one.
     pub last_value: Option<f64>,
+    /// Metric math: when set, the alarm watches this expression instead of `metric`.
+    pub math: Option<MetricMath>,
+}
+
+/// An arithmetic expression over metric query ids (`m1 / m2`), as CloudWatch metric math
+/// writes it; only `+ - * /`, parentheses and numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number.
+    Number(f64),
+    /// A query id.
+    Id(String),
+    /// `-x`.
+    Neg(Box<Expr>),
+    /// `a op b`.
+    Binary(Box<Expr>, char, Box<Expr>),
+}
+
+impl Expr {
+    /// Parses an expression; the error says where it stops making sense.
+    pub fn parse(text: &str) -> Result<Expr, String> {
+        let tokens = tokenize(text)?;
+        let mut pos = 0;
+        let e = parse_sum(&tokens, &mut pos)?;
+        if pos != tokens.len() {
+            return Err(format!("unexpected {:?} in \"{text}\"", tokens[pos]));
+        }
+        Ok(e)
+    }
+
+    /// Evaluates with `value(id)`; `None` when an id has no value or on division by zero
+    /// (CloudWatch then has no datapoint).
+    pub fn eval(&self, value: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
+        match self {
+            Expr::Number(n) => Some(*n),
+            Expr::Id(id) => value(id),
+            Expr::Neg(e) => e.eval(value).map(|v| -v),
+            Expr::Binary(a, op, b) => {
+                let (a, b) = (a.eval(value)?, b.eval(value)?);
+                match op {
+                    '+' => Some(a + b),
+                    '-' => Some(a - b),
+                    '*' => Some(a * b),
+                    _ => (b != 0.0).then(|| a / b),
+                }
+            }
+        }
+    }
+
+    /// Every id the expression reads.
+    pub fn ids(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Number(_) => {}
+            Expr::Id(id) => out.push(id.clone()),
+            Expr::Neg(e) => e.ids(out),
+            Expr::Binary(a, _, b) => {
+                a.ids(out);
+                b.ids(out);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Number(f64),
+    Id(String),
+    Op(char),
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if "+-*/()".contains(c) {
+            out.push(Token::Op(c));
+            i += 1;
+        } else if c.is_ascii_digit() || c == '.' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let s: String = chars[start..i].iter().collect();
+            out.push(Token::Number(
+                s.parse().map_err(|_| format!("\"{s}\" is not a number"))?,
+            ));
+        } else if c.is_ascii_alphabetic() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(Token::Id(chars[start..i].iter().collect()));
+        } else {
+            return Err(format!(
+                "'{c}' is not supported (only + - * / and parentheses)"
+            ));
+        }
+        if out.len() > 200 {
+            return Err("the expression is too long".to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_sum(t: &[Token], pos: &mut usize) -> Result<Expr, String> {
+    let mut left = parse_product(t, pos)?;
+    while let Some(Token::Op(op @ ('+' | '-'))) = t.get(*pos) {
+        *pos += 1;
+        left = Expr::Binary(Box::new(left), *op, Box::new(parse_product(t, pos)?));
+    }
+    Ok(left)
+}
+
+fn parse_product(t: &[Token], pos: &mut usize) -> Result<Expr, String> {
+    let mut left = parse_factor(t, pos, 0)?;
+    while let Some(Token::Op(op @ ('*' | '/'))) = t.get(*pos) {
+        *pos += 1;
+        left = Expr::Binary(Box::new(left), *op, Box::new(parse_factor(t, pos, 0)?));
+    }
+    Ok(left)
+}
+
+fn parse_factor(t: &[Token], pos: &mut usize, depth: usize) -> Result<Expr, String> {
+    if depth > 50 {
+        return Err("the expression nests too deeply".to_string());
+    }
+    let token = t
+        .get(*pos)
+        .cloned()
+        .ok_or("the expression ends too early")?;
+    *pos += 1;
+    match token {
+        Token::Number(n) => Ok(Expr::Number(n)),
+        Token::Id(id) => Ok(Expr::Id(id)),
+        Token::Op('-') => Ok(Expr::Neg(Box::new(parse_factor(t, pos, depth + 1)?))),
+        Token::Op('(') => {
+            let e = parse_sum(t, pos)?;
+            match t.get(*pos) {
+                Some(Token::Op(')')) => {
+                    *pos += 1;
+                    Ok(e)
+                }
+                _ => Err("a '(' is not closed".to_string()),
+            }
+        }
+        Token::Op(c) => Err(format!("unexpected '{c}'")),
+    }
+}
+
+/// Metric math: named metric queries and the expression that combines them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricMath {
+    /// `(Id, metric, Stat)` of each `MetricStat` query.
+    pub queries: Vec<(String, MetricId, Statistic)>,
+    /// The `Expression` whose result is returned.
+    pub expression: Expr,
+    /// The expression as written.
+    pub text: String,
+}
+
+impl MetricMath {
+    /// Parses a `Metrics[]` list (target tracking's CustomizedMetricSpecification or
+    /// PutMetricAlarm): `MetricStat` queries and exactly one returned `Expression`.
+    pub fn parse(metrics: &[Value], path: &str) -> Result<MetricMath, String> {
+        let mut queries = Vec::new();
+        let mut expression = None;
+        for (i, m) in metrics.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            let id = m
+                .get("Id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{p}.Id: required"))?
+                .to_string();
+            if let Some(e) = m.get("Expression").and_then(Value::as_str) {
+                let returned = m.get("ReturnData").and_then(Value::as_bool).unwrap_or(true);
+                if returned {
+                    let parsed = Expr::parse(e).map_err(|err| format!("{p}.Expression: {err}"))?;
+                    expression = Some((parsed, e.to_string()));
+                }
+                continue;
+            }
+            let stat = m
+                .get("MetricStat")
+                .ok_or_else(|| format!("{p}: give MetricStat or Expression"))?;
+            let metric = stat
+                .get("Metric")
+                .ok_or_else(|| format!("{p}.MetricStat.Metric: required"))?;
+            let s = |k: &str| {
+                metric
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{p}.MetricStat.Metric.{k}: required"))
+            };
+            let mut dimensions: Vec<(String, String)> = metric
+                .get("Dimensions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| {
+                    Some((
+                        d.get("Name")?.as_str()?.to_string(),
+                        d.get("Value")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            dimensions.sort();
+            let st = stat
+                .get("Stat")
+                .and_then(Value::as_str)
+                .unwrap_or("Average");
+            let statistic = Statistic::parse(st).ok_or_else(|| {
+                format!("{p}.MetricStat.Stat: \"{st}\" is not Average, Sum, Minimum, Maximum or SampleCount")
+            })?;
+            queries.push((
+                id,
+                MetricId {
+                    namespace: s("Namespace")?,
+                    name: s("MetricName")?,
+                    dimensions,
+                },
+                statistic,
+            ));
+        }
+        let (expression, text) = expression
+            .ok_or_else(|| format!("{path}: an Expression with ReturnData true is required"))?;
+        let mut ids = Vec::new();
+        expression.ids(&mut ids);
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !queries.iter().any(|(q, _, _)| q == *id))
+        {
+            return Err(format!(
+                "{path}: the expression reads {missing}, which no MetricStat query defines"
+            ));
+        }
+        Ok(MetricMath {
+            queries,
+            expression,
+            text,
+        })
+    }
+
+    /// The expression's value over minutes `[from, to)`.
+    pub fn value(&self, store: &MetricStore, from: u64, to: u64) -> Option<f64> {
+        let values: Vec<(&str, Option<f64>)> = self
+            .queries
+            .iter()
+            .map(|(id, metric, stat)| {
+                (
+                    id.as_str(),
+                    store.aggregate(metric, from, to).map(|d| stat.of(d)),
+                )
+            })
+            .collect();
+        self.expression
+            .eval(&|id| values.iter().find(|(q, _)| *q == id).and_then(|(_, v)| *v))
+    }
 }
 
 fn positive(v: &Value, key: &str, path: &str) -> Result<u64, String> {
@@ -313,6 +575,7 @@ impl Alarm {
             actions,
             state: AlarmState::InsufficientData,
             last_value: None,
+            math: None,
         })
     }
 
@@ -329,10 +592,15 @@ impl Alarm {
             if to == from {
                 break;
             }
-            let Some(d) = store.aggregate(&self.metric, from, to) else {
+            let value = match &self.math {
+                Some(math) => math.value(store, from, to),
+                None => store
+                    .aggregate(&self.metric, from, to)
+                    .map(|d| self.statistic.of(d)),
+            };
+            let Some(value) = value else {
                 continue;
             };
-            let value = self.statistic.of(d);
             if j == 0 {
                 self.last_value = Some(value);
             }
@@ -409,6 +677,41 @@ mod tests {
         }
         assert_eq!(alarm.evaluate(&store, 5), AlarmState::Alarm, "average 52");
         assert_eq!(alarm.last_value, Some(52.0));
+    }
+
+    #[test]
+    fn metric_math_backlog_per_task_9_4() {
+        let math = MetricMath::parse(
+            &[
+                json!({"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                    "Dimensions": [{"Name": "QueueName", "Value": "jobs"}]}, "Stat": "Sum"}, "ReturnData": false}),
+                json!({"Id": "m2", "MetricStat": {"Metric": {"Namespace": "ECS/ContainerInsights", "MetricName": "RunningTaskCount",
+                    "Dimensions": [{"Name": "ClusterName", "Value": "c"}, {"Name": "ServiceName", "Value": "worker"}]}, "Stat": "Average"}, "ReturnData": false}),
+                json!({"Id": "e1", "Expression": "m1 / m2", "ReturnData": true}),
+            ],
+            "Metrics",
+        )
+        .unwrap();
+        let mut store = MetricStore::default();
+        store.put(math.queries[0].1.clone(), 0, Datapoint::single(1500.0));
+        store.put(math.queries[1].1.clone(), 0, Datapoint::single(10.0));
+        assert_eq!(
+            math.value(&store, 0, 1),
+            Some(150.0),
+            "G39: 1500 messages over 10 tasks"
+        );
+        assert_eq!(math.value(&store, 1, 2), None, "no data, no datapoint");
+        assert_eq!(
+            Expr::parse("(m1 + 2) * -m2 / 4")
+                .unwrap()
+                .eval(&|id| Some(if id == "m1" { 2.0 } else { 4.0 })),
+            Some(-4.0)
+        );
+        for bad in ["m1 /", "m1 $ m2", "(m1", ""] {
+            assert!(Expr::parse(bad).is_err(), "{bad}");
+        }
+        let e = MetricMath::parse(&[json!({"Id": "e1", "Expression": "m9 * 2"})], "M").unwrap_err();
+        assert!(e.contains("m9"), "{e}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod load;
 pub mod load_balancer;
 pub mod metrics;
 pub mod placement;
+pub mod queue;
 pub mod request;
 pub mod revisions;
 pub mod rng;

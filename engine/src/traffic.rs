@@ -23,11 +23,21 @@ pub enum ProfileTarget {
     TargetGroup(usize),
     /// A service's tasks (index).
     Service(usize),
+    /// A queue (index) drained by a service (index).
+    Queue(usize, usize),
+}
+
+/// Per-minute sums of one queue.
+#[derive(Debug, Clone, Copy, Default)]
+struct QueueMinute {
+    sent: f64,
+    deleted: f64,
 }
 
 /// Per-minute sums of one service.
 #[derive(Debug, Clone, Copy, Default)]
 struct ServiceMinute {
+    running_task_seconds: f64,
     cpu_used: f64,
     cpu_reserved: f64,
     memory_used: f64,
@@ -68,6 +78,9 @@ pub struct Traffic {
     pub routed_at: Option<crate::time::SimTime>,
     services: Vec<ServiceMinute>,
     groups: Vec<GroupMinute>,
+    /// The scenario's queues and their backlogs.
+    pub queues: Vec<crate::queue::Queue>,
+    queue_minutes: Vec<QueueMinute>,
     cache_generation: u64,
     running_by_service: Vec<Vec<usize>>,
     reserved_by_service: Vec<(f64, f64)>,
@@ -79,14 +92,22 @@ impl Simulation {
     pub(crate) fn create_traffic(&mut self) {
         let profiles = self.scenario.load_profiles.clone();
         self.traffic.interval_ms = self.scenario.options.routing_interval_ms;
+        self.traffic.queues = self.scenario.queues.clone();
+        self.traffic.queue_minutes = vec![QueueMinute::default(); self.traffic.queues.len()];
+        let service = |sim: &Simulation, n: &str| sim.services.iter().position(|s| s.name == n);
         for (i, p) in profiles.into_iter().enumerate() {
             let target = match &p.target {
                 LoadTarget::TargetGroup(r) => self.lb.find(r).map(ProfileTarget::TargetGroup),
-                LoadTarget::Service(n) => self
-                    .services
-                    .iter()
-                    .position(|s| &s.name == n)
-                    .map(ProfileTarget::Service),
+                LoadTarget::Service(n) => service(self, n).map(ProfileTarget::Service),
+                LoadTarget::Queue { queue, consumer } => {
+                    match (
+                        self.traffic.queues.iter().position(|q| &q.name == queue),
+                        service(self, consumer),
+                    ) {
+                        (Some(q), Some(s)) => Some(ProfileTarget::Queue(q, s)),
+                        _ => None,
+                    }
+                }
             };
             match target {
                 Some(t) => {
@@ -94,20 +115,27 @@ impl Simulation {
                     self.traffic.targets.push(t);
                 }
                 None => {
-                    let (field, name) = match &p.target {
-                        LoadTarget::TargetGroup(r) => ("targetGroup", r),
-                        LoadTarget::Service(n) => ("service", n),
+                    let msg = match &p.target {
+                        LoadTarget::TargetGroup(r) => {
+                            format!("loadProfiles[{i}].targetGroup: no target group {r} in the scenario")
+                        }
+                        LoadTarget::Service(n) => {
+                            format!("loadProfiles[{i}].service: no service {n} in the scenario")
+                        }
+                        LoadTarget::Queue { queue, consumer } => format!(
+                            "loadProfiles[{i}].queue: needs queue {queue} in queues and service {consumer} in services"
+                        ),
                     };
-                    self.log.push(
-                        self.now(),
-                        crate::event_log::EventKind::Scenario,
-                        format!("loadProfiles[{i}].{field}: no {field} {name} in the scenario"),
-                    );
+                    self.log
+                        .push(self.now(), crate::event_log::EventKind::Scenario, msg);
                 }
             }
         }
         self.traffic.groups = vec![GroupMinute::default(); self.lb.target_groups.len()];
-        if !self.traffic.profiles.is_empty() || !self.lb.target_groups.is_empty() {
+        if !self.traffic.profiles.is_empty()
+            || !self.lb.target_groups.is_empty()
+            || !self.traffic.queues.is_empty()
+        {
             self.schedule(self.now(), Timer::Route);
         }
     }
@@ -227,6 +255,31 @@ impl Simulation {
                         self.traffic.loaded.push(x.task);
                     }
                 }
+                ProfileTarget::Queue(q, s) => {
+                    let queue = &mut self.traffic.queues[q];
+                    queue.backlog += rate * dt;
+                    let acc = &mut self.traffic.queue_minutes[q];
+                    acc.sent += rate * dt;
+                    let tasks = &self.traffic.running_by_service[s];
+                    let capacity: f64 = tasks
+                        .iter()
+                        .map(|&t| cost.capacity_rps(self.traffic.info[t].cpu_available))
+                        .sum();
+                    let processed = queue.backlog.min(capacity * dt);
+                    queue.backlog -= processed;
+                    acc.deleted += processed;
+                    for &t in tasks {
+                        let mu = cost.capacity_rps(self.traffic.info[t].cpu_available);
+                        let share = if capacity > 0.0 {
+                            processed * mu / capacity / dt
+                        } else {
+                            0.0
+                        };
+                        let l = cost.load(share, self.traffic.info[t].cpu_available);
+                        add_load(&mut self.traffic.task_load[t], l);
+                        self.traffic.loaded.push(t);
+                    }
+                }
                 ProfileTarget::Service(s) => {
                     let tasks = &self.traffic.running_by_service[s];
                     if tasks.is_empty() {
@@ -260,9 +313,11 @@ impl Simulation {
         // Service usage, and OOM kills (G36).
         for s in 0..self.services.len() {
             let (cpu_res, mem_res) = self.traffic.reserved_by_service[s];
+            let running = self.traffic.running_by_service[s].len() as f64;
             let acc = &mut self.traffic.services[s];
             acc.cpu_reserved += cpu_res * dt;
             acc.memory_reserved += mem_res * dt;
+            acc.running_task_seconds += running * dt;
         }
         self.traffic.loaded.sort_unstable();
         self.traffic.loaded.dedup();
@@ -291,8 +346,41 @@ impl Simulation {
     /// Publishes minute `minute`'s datapoints (5.2, 8.4) and resets the accumulators.
     pub(crate) fn publish_minute(&mut self, minute: u64) {
         self.refresh_task_cache();
+        for (q, queue) in self.traffic.queues.iter().enumerate() {
+            let acc = std::mem::take(&mut self.traffic.queue_minutes[q]);
+            let dims = [("QueueName", queue.name.as_str())];
+            let visible = round6(queue.backlog);
+            for (name, value) in [
+                ("ApproximateNumberOfMessagesVisible", visible),
+                ("NumberOfMessagesSent", round6(acc.sent)),
+                ("NumberOfMessagesDeleted", round6(acc.deleted)),
+            ] {
+                self.metrics.put(
+                    MetricId::new("AWS/SQS", name, &dims),
+                    minute,
+                    Datapoint::single(value),
+                );
+                self.series
+                    .record(&format!("queue/{}/{name}", queue.name), value);
+            }
+        }
+        let minute_s = crate::metrics::SAMPLE_PERIOD_MS as f64 / 1000.0;
         for s in 0..self.services.len() {
             let acc = std::mem::take(&mut self.traffic.services[s]);
+            let svc = &self.services[s];
+            // Container Insights' RunningTaskCount: the minute's average.
+            self.metrics.put(
+                MetricId::new(
+                    "ECS/ContainerInsights",
+                    "RunningTaskCount",
+                    &[
+                        ("ClusterName", svc.cluster.as_str()),
+                        ("ServiceName", svc.name.as_str()),
+                    ],
+                ),
+                minute,
+                Datapoint::single(round6(acc.running_task_seconds / minute_s)),
+            );
             if acc.cpu_reserved <= 0.0 {
                 continue;
             }
@@ -464,5 +552,12 @@ impl Simulation {
     /// When the latest routing tick ran.
     pub fn routed_at(&self) -> Option<crate::time::SimTime> {
         self.traffic.routed_at
+    }
+}
+
+impl Simulation {
+    /// The SQS queues and their backlogs.
+    pub fn queues(&self) -> &[crate::queue::Queue] {
+        &self.traffic.queues
     }
 }

@@ -777,3 +777,56 @@ fn essential_container_exit_stops_the_task_10_3() {
     );
     assert_eq!(t.last_status, TaskStatus::Stopped);
 }
+
+#[test]
+fn g39_sqs_backlog_per_task_scaling_with_metric_math() {
+    let resource = "service/default/worker";
+    let v = json!({
+        "version": 1, "seed": 9, "duration": "PT1H",
+        "containerInstances": [{"instanceType": "m5.4xlarge", "availabilityZone": "us-east-1a", "count": 2}],
+        "queues": [{"QueueName": "jobs", "initialMessages": 1500}],
+        "taskDefinitions": [{"family": "worker", "cpu": "1024", "memory": "2048",
+            "containerDefinitions": [{"name": "worker", "image": "worker:1", "essential": true}]}],
+        "services": [{"serviceName": "worker", "taskDefinition": "worker", "desiredCount": 10}],
+        "scalableTargets": [{"ServiceNamespace": "ecs", "ResourceId": resource,
+            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1, "MaxCapacity": 50}],
+        "scalingPolicies": [{"PolicyName": "backlog", "ServiceNamespace": "ecs", "ResourceId": resource,
+            "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                // 10 s acceptable latency / 0.1 s per message.
+                "TargetValue": 100,
+                "CustomizedMetricSpecification": {"Metrics": [
+                    {"Id": "m1", "ReturnData": false, "MetricStat": {"Stat": "Sum", "Metric": {"Namespace": "AWS/SQS",
+                        "MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": [{"Name": "QueueName", "Value": "jobs"}]}}},
+                    {"Id": "m2", "ReturnData": false, "MetricStat": {"Stat": "Average", "Metric": {"Namespace": "ECS/ContainerInsights",
+                        "MetricName": "RunningTaskCount", "Dimensions": [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "worker"}]}}},
+                    {"Id": "e1", "Expression": "m1 / m2", "Label": "backlog per task", "ReturnData": true}
+                ]}}}],
+        // 0.1 s of a vCPU per message: a 1-vCPU worker takes 10 messages/s; ten of them keep
+        // up with 100 messages/s once they run (t = 11 s), so the backlog holds at 1500.
+        "loadProfiles": [{"queue": "jobs", "consumer": "worker",
+            "requests": {"type": "step", "initial": 0, "steps": [{"at": 11, "requestsPerSecond": 100}]},
+            "cost": {"cpuUnitMsPerRequest": 102400, "idleCpuUnits": 0}}]
+    });
+    let mut s = sim(v);
+    at(&mut s, 3 * MIN - 1);
+    assert!(
+        (s.queues()[0].backlog - 1500.0).abs() < 1e-6,
+        "{}",
+        s.queues()[0].backlog
+    );
+    assert_eq!(desired(&s), 10);
+    at(&mut s, 3 * MIN);
+    assert_eq!(
+        desired(&s),
+        15,
+        "backlog per task 150 against 100: ceil(10 × 150 / 100)"
+    );
+    // Fifteen workers (150 messages/s) drain the backlog within a minute of running.
+    at(&mut s, 5 * MIN);
+    assert!(s.queues()[0].backlog < 1.0, "{}", s.queues()[0].backlog);
+    // With nothing waiting the low alarm scales the service in, and the growing backlog
+    // brings it back out: the known see-saw of backlog-per-task scaling without a floor.
+    at(&mut s, 60 * MIN);
+    assert!(s.scaling_activities().iter().any(|a| a.cause.contains("AlarmLow")));
+}

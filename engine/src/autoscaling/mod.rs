@@ -310,14 +310,9 @@ impl Simulation {
             );
             let alarms = match &p.kind {
                 PolicyKind::TargetTracking(tt) => match self.tracked_metric(target, tt) {
-                    Ok((metric, statistic)) => Some(self.target_tracking_alarms(
-                        &p.resource_id,
-                        &uuid,
-                        tt,
-                        metric,
-                        statistic,
-                        &arn,
-                    )),
+                    Ok(watched) => {
+                        Some(self.target_tracking_alarms(&p.resource_id, &uuid, tt, watched, &arn))
+                    }
                     Err(e) => {
                         self.scenario_error(format!("scalingPolicies[{i}].{e}"));
                         continue;
@@ -346,16 +341,18 @@ impl Simulation {
         &self,
         target: usize,
         tt: &TargetTracking,
-    ) -> Result<(MetricId, Statistic), String> {
+    ) -> Result<(MetricId, Statistic, Option<crate::cloudwatch::MetricMath>), String> {
         let svc = &self.services[self.scaling.targets[target].service];
         Ok(match &tt.metric {
             TrackedMetric::ServiceCpu => (
                 MetricId::new("AWS/ECS", "CPUUtilization", &[("ClusterName", &svc.cluster), ("ServiceName", &svc.name)]),
                 Statistic::Average,
+                None,
             ),
             TrackedMetric::ServiceMemory => (
                 MetricId::new("AWS/ECS", "MemoryUtilization", &[("ClusterName", &svc.cluster), ("ServiceName", &svc.name)]),
                 Statistic::Average,
+                None,
             ),
             TrackedMetric::AlbRequestCountPerTarget(label) => {
                 let g = self.lb.find(label).ok_or_else(|| {
@@ -364,6 +361,7 @@ impl Simulation {
                 (
                     MetricId::new("AWS/ApplicationELB", "RequestCountPerTarget", &[("TargetGroup", &self.lb.dimension(g))]),
                     Statistic::Sum,
+                    None,
                 )
             }
             TrackedMetric::Customized {
@@ -380,6 +378,12 @@ impl Simulation {
                 Statistic::parse(statistic).ok_or_else(|| {
                     format!("TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Statistic: \"{statistic}\" is not Average, Sum, Minimum, Maximum or SampleCount")
                 })?,
+                None,
+            ),
+            TrackedMetric::Math(math) => (
+                MetricId::new("MetricMath", &math.text, &[]),
+                Statistic::Average,
+                Some(math.clone()),
             ),
         })
     }
@@ -390,8 +394,7 @@ impl Simulation {
         resource_id: &str,
         uuid: &str,
         tt: &TargetTracking,
-        metric: MetricId,
-        statistic: Statistic,
+        (metric, statistic, math): (MetricId, Statistic, Option<crate::cloudwatch::MetricMath>),
         policy_arn: &str,
     ) -> (usize, usize) {
         let make = |suffix: &str, points: u64, threshold: f64, comparison: Comparison| Alarm {
@@ -406,6 +409,7 @@ impl Simulation {
             actions: vec![policy_arn.to_string()],
             state: AlarmState::InsufficientData,
             last_value: None,
+            math: math.clone(),
         };
         self.scaling.alarms.push(make(
             "High",

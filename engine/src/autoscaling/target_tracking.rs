@@ -15,7 +15,7 @@ pub const LOW_ALARM_DATAPOINTS: u64 = 15;
 pub const LOW_ALARM_FRACTION: f64 = 0.9;
 
 /// What a target-tracking policy tracks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TrackedMetric {
     /// `ECSServiceAverageCPUUtilization`.
     ServiceCpu,
@@ -34,6 +34,9 @@ pub enum TrackedMetric {
         /// `Statistic`.
         statistic: String,
     },
+    /// A `CustomizedMetricSpecification` with `Metrics` (metric math), e.g. SQS backlog per
+    /// task (9.4).
+    Math(crate::cloudwatch::MetricMath),
 }
 
 impl TrackedMetric {
@@ -46,6 +49,7 @@ impl TrackedMetric {
             TrackedMetric::Customized {
                 namespace, name, ..
             } => format!("{namespace}/{name}"),
+            TrackedMetric::Math(m) => m.text.clone(),
         }
     }
 }
@@ -98,6 +102,14 @@ impl TargetTracking {
                     }
                     None => return Err(format!("{p_path}.PredefinedMetricType: required")),
                 }
+            }
+            (None, Some(c)) if c.get("Metrics").is_some() => {
+                let c_path = format!("{path}.CustomizedMetricSpecification.Metrics");
+                let metrics = c
+                    .get("Metrics")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| format!("{c_path}: must be a list"))?;
+                TrackedMetric::Math(crate::cloudwatch::MetricMath::parse(metrics, &c_path)?)
             }
             (None, Some(c)) => {
                 let c_path = format!("{path}.CustomizedMetricSpecification");

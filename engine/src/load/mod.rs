@@ -7,7 +7,8 @@
 //!  "cost": {"cpuUnitMsPerRequest": 2048, "baselineMemoryMiB": 200}}
 //! ```
 //! `targetGroup` names a target group (name or ARN); `service` instead sends the requests
-//! straight to a service's RUNNING tasks in equal shares (no load balancer).
+//! straight to a service's RUNNING tasks in equal shares (no load balancer); `queue` with
+//! `consumer` makes the rate messages sent to an SQS queue that a worker service drains (9.4).
 
 pub mod cost;
 pub mod profile;
@@ -24,6 +25,13 @@ pub enum LoadTarget {
     TargetGroup(String),
     /// A service, by name; its RUNNING tasks share the requests equally.
     Service(String),
+    /// An SQS queue and the service that consumes it.
+    Queue {
+        /// `QueueName`.
+        queue: String,
+        /// The consuming service.
+        consumer: String,
+    },
 }
 
 /// One `loadProfiles[]` entry.
@@ -44,13 +52,24 @@ impl LoadProfile {
         let target = match (
             v.get("targetGroup").and_then(Value::as_str),
             v.get("service").and_then(Value::as_str),
+            v.get("queue").and_then(Value::as_str),
         ) {
-            (Some(tg), None) => LoadTarget::TargetGroup(tg.to_string()),
-            (None, Some(s)) => LoadTarget::Service(s.to_string()),
+            (Some(tg), None, None) => LoadTarget::TargetGroup(tg.to_string()),
+            (None, Some(s), None) => LoadTarget::Service(s.to_string()),
+            (None, None, Some(q)) => LoadTarget::Queue {
+                queue: q.to_string(),
+                consumer: v
+                    .get("consumer")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        format!("{path}.consumer: required with queue: the service that takes the messages")
+                    })?
+                    .to_string(),
+            },
             _ => {
                 return Err(format!(
-                "{path}: give exactly one of targetGroup (a target group name or ARN) or service"
-            ))
+                    "{path}: give exactly one of targetGroup (a target group name or ARN), service, or queue (with consumer)"
+                ))
             }
         };
         let requests = RateProfile::parse(

@@ -149,6 +149,8 @@ struct Document {
     security_groups: Vec<Value>,
     #[serde(default)]
     alarms: Vec<Value>,
+    #[serde(default)]
+    queues: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -257,6 +259,8 @@ pub struct Scenario {
     pub scheduled_actions: Vec<crate::autoscaling::scheduled::ScheduledActionRequest>,
     /// Faults, checked.
     pub faults: Vec<crate::faults::Fault>,
+    /// SQS queues (CreateQueue requests), checked.
+    pub queues: Vec<crate::queue::Queue>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -409,6 +413,17 @@ impl Scenario {
             .map_err(field_error)?;
 
         doc.options.lifecycle.check().map_err(field_error)?;
+        let mut queues: Vec<crate::queue::Queue> = Vec::new();
+        for (i, v) in doc.queues.iter().enumerate() {
+            let q = crate::queue::Queue::parse(v, &format!("queues[{i}]")).map_err(field_error)?;
+            if queues.iter().any(|o| o.name == q.name) {
+                return Err(ScenarioError::at(
+                    format!("queues[{i}].QueueName"),
+                    format!("a queue named {} already exists", q.name),
+                ));
+            }
+            queues.push(q);
+        }
         let mut faults = Vec::new();
         let mut later_faults = Vec::new();
         for (i, v) in doc.faults.iter().enumerate() {
@@ -455,6 +470,7 @@ impl Scenario {
             auto_scaling,
             scheduled_actions,
             faults,
+            queues,
             raw,
         })
     }
