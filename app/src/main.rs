@@ -6,6 +6,7 @@
 //! the speed factor and renders what the engine reports.
 
 mod bench;
+mod charts;
 mod presets;
 
 use std::cell::RefCell;
@@ -68,9 +69,39 @@ struct ServiceView {
     last_event: String,
 }
 
+/// One registered load balancer target.
+#[derive(Clone, PartialEq)]
+struct TargetView {
+    target: String,
+    task: String,
+    state: &'static str,
+    reason: &'static str,
+}
+
+/// A target group and its targets.
+#[derive(Clone, PartialEq)]
+struct TargetGroupView {
+    name: String,
+    load_balancer: String,
+    algorithm: &'static str,
+    targets: Vec<TargetView>,
+}
+
+/// Application Auto Scaling: a scalable target with its bounds, and the alarms.
+#[derive(Clone, PartialEq)]
+struct ScalingView {
+    resource_id: String,
+    min: u32,
+    max: u32,
+}
+
 /// A snapshot of engine state for rendering, refreshed after every advance.
 #[derive(Clone, PartialEq, Default)]
 struct View {
+    target_groups: Vec<TargetGroupView>,
+    scalable: Vec<ScalingView>,
+    alarms: Vec<(String, &'static str)>,
+    activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
     now: SimTime,
     end: SimTime,
     instances: Vec<InstanceView>,
@@ -159,7 +190,46 @@ fn snapshot(sim: &Simulation) -> View {
         })
         .collect();
     let entries = sim.log().entries();
+    let target_groups = sim
+        .target_groups()
+        .iter()
+        .map(|tg| TargetGroupView {
+            name: tg.name.clone(),
+            load_balancer: tg
+                .load_balancer
+                .and_then(|l| sim.load_balancers().get(l))
+                .map(|l| l.name.clone())
+                .unwrap_or_default(),
+            algorithm: tg.algorithm.as_str(),
+            targets: tg
+                .targets
+                .iter()
+                .map(|x| TargetView {
+                    target: format!("{}:{}", x.id, x.port),
+                    task: sim.tasks()[x.task].id.chars().take(8).collect(),
+                    state: x.state.as_str(),
+                    reason: x.reason.unwrap_or(""),
+                })
+                .collect(),
+        })
+        .collect();
     View {
+        target_groups,
+        scalable: sim
+            .scalable_targets()
+            .iter()
+            .map(|t| ScalingView {
+                resource_id: t.resource_id.clone(),
+                min: t.min,
+                max: t.max,
+            })
+            .collect(),
+        alarms: sim
+            .alarms()
+            .iter()
+            .map(|a| (a.name.clone(), a.state.as_str()))
+            .collect(),
+        activities: sim.scaling_activities().iter().rev().cloned().collect(),
         now: sim.now(),
         end: sim.end(),
         instances,
@@ -303,6 +373,14 @@ fn Playground(scenario: Scenario) -> impl IntoView {
     let start_error = first.advance_to(SimTime::ZERO).err();
     let sim = StoredValue::new_local(first);
     let (view_state, set_view) = signal(sim.with_value(snapshot));
+    let (chart_svgs, set_charts) = signal(sim.with_value(draw_charts));
+    // Charts change once a simulated minute; redraw only then.
+    let refresh_charts = move |s: &Simulation| {
+        let minutes = s.time_series().timestamps_ms.len();
+        if chart_svgs.with_untracked(|c| c.0) != minutes {
+            set_charts.set(draw_charts(s));
+        }
+    };
     let (explanation, set_explanation) =
         signal(None::<Result<ecs_engine::placement::explain::Explanation, String>>);
     let explain = move |service: String| {
@@ -322,6 +400,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
                 set_playing.set(false);
             }
             set_view.set(snapshot(s));
+            refresh_charts(s);
         });
     };
 
@@ -344,6 +423,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         sim.update_value(|s| {
             s.step();
             set_view.set(snapshot(s));
+            refresh_charts(s);
         });
     };
     let reset = move |_| {
@@ -353,6 +433,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             set_error.set(Some(e));
         }
         set_view.set(snapshot(&fresh));
+        set_charts.set(draw_charts(&fresh));
         set_explanation.set(None);
         sim.set_value(fresh);
         set_playing.set(false);
@@ -418,6 +499,62 @@ fn Playground(scenario: Scenario) -> impl IntoView {
                     Err(msg) => view! { <p class="error">{msg}</p> }.into_any(),
                 })}
             </section>
+            <section class="pane" aria-label="Load balancing and auto scaling">
+                <h2>"Load balancer targets"</h2>
+                {move || {
+                    let v = view_state.get();
+                    if v.target_groups.is_empty() {
+                        return view! { <p class="muted small">"No target groups in this scenario."</p> }.into_any();
+                    }
+                    v.target_groups.into_iter().map(|g| view! {
+                        <table class="targets" data-target-group=g.name.clone()>
+                            <caption>{format!("{} · {} · {}", g.name, g.load_balancer, g.algorithm)}</caption>
+                            <thead><tr><th>"target"</th><th>"task"</th><th>"state"</th><th>"reason"</th></tr></thead>
+                            <tbody>
+                            {g.targets.into_iter().map(|t| view! {
+                                <tr class="target" data-state=t.state>
+                                    <td class="mono">{t.target}</td><td class="mono">{t.task}</td>
+                                    <td><span class=format!("state {}", t.state)>{t.state}</span></td><td class="small muted">{t.reason}</td>
+                                </tr>
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                    }).collect_view().into_any()
+                }}
+                <h2>"Service auto scaling"</h2>
+                {move || {
+                    let v = view_state.get();
+                    if v.scalable.is_empty() {
+                        return view! { <p class="muted small">"No scalable targets in this scenario."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="scalable small">
+                            {v.scalable.into_iter().map(|t| view! { <li>{format!("{}: min {}, max {}", t.resource_id, t.min, t.max)}</li> }).collect_view()}
+                        </ul>
+                        <ul id="alarms" class="alarms small">
+                            {v.alarms.into_iter().map(|(name, state)| view! {
+                                <li class="alarm" data-state=state><span class=format!("state {}", state.to_lowercase())>{state}</span>" "{name}</li>
+                            }).collect_view()}
+                        </ul>
+                        <ol id="activities" class="activities small" reversed>
+                            {v.activities.into_iter().map(|a| view! {
+                                <li class="activity">
+                                    <time>{SimTime(a.at_ms).to_string()}</time>" "<strong>{a.description}</strong>
+                                    <div class="muted">{a.cause}</div>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+            </section>
+            <section class="pane charts" aria-label="Charts" id="charts">
+                <h2>"Metrics (one datapoint a minute)"</h2>
+                <div class="chart-grid">
+                    {move || chart_svgs.get().1.into_iter().map(|(id, svg)| view! {
+                        <figure class="chart" id=id inner_html=svg></figure>
+                    }).collect_view()}
+                </div>
+            </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
                 <ol id="event-log" class="event-log" reversed>
@@ -436,6 +573,18 @@ fn Playground(scenario: Scenario) -> impl IntoView {
             <code id="digest" data-digest=digest.clone()>{digest.clone()}</code>
         </footer>
     }
+}
+
+/// Every chart of the run as SVG text, with the number of datapoints drawn.
+fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
+    let series = sim.time_series();
+    let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
+    let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
+    let charts = charts::specs(series, &services, &groups)
+        .iter()
+        .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
+        .collect();
+    (series.timestamps_ms.len(), charts)
 }
 
 #[component]

@@ -155,6 +155,50 @@ impl Browser {
             .expect("element text")
     }
 
+    /// Opens the playground with preset `stem` chosen in the picker.
+    pub async fn open_preset(&self, stem: &str) {
+        self.client.goto(&self.base_url).await.expect("open");
+        self.select("#preset", stem).await;
+        self.wait_for("tr.service", 10).await;
+    }
+
+    /// Chooses `value` in the `<select>` matching `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.wait_for(css, 10)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css, 10)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Plays at `speed`× until the clock reads at least `clock` (`HH:MM:SS.mmm`), then pauses.
+    pub async fn play_until(&self, speed: u32, clock: &str, secs: u64) {
+        self.select("#speed", &speed.to_string()).await;
+        self.click("#play").await;
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.text("#clock").await.as_str() < clock {
+            assert!(Instant::now() < deadline, "the clock did not reach {clock}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if self
+            .client
+            .find(Locator::Css("#pause:enabled"))
+            .await
+            .is_ok()
+        {
+            self.click("#pause").await;
+        }
+    }
+
     /// Saves a PNG screenshot to `target/screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = repo_root().join("target").join("screenshots");

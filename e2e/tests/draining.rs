@@ -1,50 +1,14 @@
 //! Draining in the UI: the draining preset, played to its end, shows the drained instance
 //! marked DRAINING with only its standalone task left, and the service's tasks moved.
 
-use std::time::{Duration, Instant};
-
 use e2e::Browser;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn draining_moves_service_tasks_and_keeps_the_standalone_one() {
     let browser = Browser::start().await;
-    browser.client.goto(&browser.base_url).await.expect("open");
-    browser.wait_for("#preset", 10).await;
-    browser
-        .client
-        .find(Locator::Css("#preset"))
-        .await
-        .unwrap()
-        .select_by_value("instance-draining")
-        .await
-        .unwrap();
-    browser.wait_for("tr.service[data-service=web]", 10).await;
-    browser
-        .client
-        .find(Locator::Css("#speed"))
-        .await
-        .unwrap()
-        .select_by_value("3600")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("#play"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let done = browser.text("#clock").await == "00:10:00.000";
-        if done {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run did not reach its end");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    browser.open_preset("instance-draining").await;
+    browser.play_until(3600, "00:10:00.000", 20).await;
     let drained = browser
         .wait_for("article.instance[data-status=DRAINING]", 5)
         .await;

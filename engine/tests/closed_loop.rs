@@ -828,5 +828,8 @@ fn g39_sqs_backlog_per_task_scaling_with_metric_math() {
     // With nothing waiting the low alarm scales the service in, and the growing backlog
     // brings it back out: the known see-saw of backlog-per-task scaling without a floor.
     at(&mut s, 60 * MIN);
-    assert!(s.scaling_activities().iter().any(|a| a.cause.contains("AlarmLow")));
+    assert!(s
+        .scaling_activities()
+        .iter()
+        .any(|a| a.cause.contains("AlarmLow")));
 }

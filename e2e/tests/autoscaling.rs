@@ -1,0 +1,90 @@
+//! The closed loop in the UI: the target-tracking preset shows load balancer targets on
+//! dynamic host ports turning healthy, the alarm and the scaling activity with AWS's cause
+//! message, and charts of tasks, CPU, requests and healthy hosts.
+
+use e2e::Browser;
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
+    let browser = Browser::start().await;
+    browser.open_preset("target-tracking-alb").await;
+    // Before the load jump: two healthy targets on dynamic ports, no scaling activity.
+    browser.play_until(600, "00:05:00.000", 20).await;
+    let targets = browser
+        .client
+        .find_all(Locator::Css(
+            "table[data-target-group=web] tr.target[data-state=healthy]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(targets.len(), 2);
+    let first = targets[0].text().await.unwrap();
+    let port: u32 = first
+        .split_whitespace()
+        .next()
+        .and_then(|t| t.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("instance:port");
+    assert!(port >= 32768, "a dynamic host port: {first}");
+    assert!(browser
+        .client
+        .find(Locator::Css("li.activity"))
+        .await
+        .is_err());
+    // After the alarm: desired 4, with the cause AWS writes.
+    browser.play_until(600, "00:13:30.000", 30).await;
+    let mut activities = Vec::new();
+    for li in browser
+        .client
+        .find_all(Locator::Css("#activities li.activity"))
+        .await
+        .unwrap()
+    {
+        activities.push(li.text().await.unwrap());
+    }
+    let first = activities.last().expect("a scaling activity");
+    assert!(first.contains("Setting desired count to 4."), "{first}");
+    assert!(
+        first.contains(
+            "in state ALARM triggered policy cpu50 changing the desired capacity from 2 to 4."
+        ),
+        "{first}"
+    );
+    assert!(browser
+        .client
+        .find(Locator::Css("#alarms li.alarm[data-state=ALARM]"))
+        .await
+        .is_ok());
+    // Later: more targets, some healthy, and charts with lines.
+    browser.play_until(3600, "00:20:00.000", 30).await;
+    let healthy = browser
+        .client
+        .find_all(Locator::Css("tr.target[data-state=healthy]"))
+        .await
+        .unwrap()
+        .len();
+    assert!(healthy >= 8, "{healthy} healthy targets");
+    for chart in [
+        "chart-tasks",
+        "chart-cpu",
+        "chart-requests",
+        "chart-healthy",
+    ] {
+        let lines = browser
+            .client
+            .find_all(Locator::Css(&format!("#{chart} svg polyline")))
+            .await
+            .unwrap()
+            .len();
+        assert!(lines >= 1, "{chart} draws its series");
+    }
+    browser.screenshot("target-tracking-alb").await;
+    browser
+        .client
+        .execute("document.getElementById('charts').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    browser.screenshot("target-tracking-alb-charts").await;
+    browser.close().await;
+}
