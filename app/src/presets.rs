@@ -43,6 +43,30 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../public/scenarios/target-tracking-alb.json"),
     ),
     (
+        "alb-request-count-per-target",
+        include_str!("../../public/scenarios/alb-request-count-per-target.json"),
+    ),
+    (
+        "step-scaling",
+        include_str!("../../public/scenarios/step-scaling.json"),
+    ),
+    (
+        "scheduled-scaling",
+        include_str!("../../public/scenarios/scheduled-scaling.json"),
+    ),
+    (
+        "sqs-worker-backlog",
+        include_str!("../../public/scenarios/sqs-worker-backlog.json"),
+    ),
+    (
+        "oom-kill",
+        include_str!("../../public/scenarios/oom-kill.json"),
+    ),
+    (
+        "circuit-breaker",
+        include_str!("../../public/scenarios/circuit-breaker.json"),
+    ),
+    (
         "ecs-cluster-mistake",
         include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
     ),

@@ -168,6 +168,7 @@ impl Simulation {
         self.set_status(t, TaskStatus::Running);
         if let Some(s) = self.tasks[t].service {
             self.services[s].start_failures = 0;
+            self.services[s].throttle_reported_at = None;
         }
     }
 
@@ -189,7 +190,11 @@ impl Simulation {
         svc.start_failures += 1;
         let delay = throttle_delay_ms(svc.start_failures);
         svc.throttled_until = Some(now.plus_ms(delay));
-        if svc.start_failures >= 2 {
+        let due = svc
+            .throttle_reported_at
+            .is_none_or(|at| now.as_ms() >= at.as_ms() + crate::service::EVENT_REPEAT_MS);
+        if svc.start_failures >= 2 && due {
+            svc.throttle_reported_at = Some(now);
             let msg = format!(
                 "(service {}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
                 svc.name

@@ -77,6 +77,8 @@ pub struct Service {
     pub start_failures: u32,
     /// The throttle: no launch before this time (4.6, G37).
     pub throttled_until: Option<SimTime>,
+    /// When "unable to consistently start tasks" was last said (repeated after 6 h, 3.8).
+    pub(crate) throttle_reported_at: Option<SimTime>,
     /// `loadBalancers[]`, resolved to target groups (8.1).
     pub load_balancers: Vec<crate::load_balancer::ServiceLoadBalancer>,
     /// `healthCheckGracePeriodSeconds`, in milliseconds (4.4).
@@ -225,6 +227,7 @@ impl Simulation {
             deployment_configuration,
             start_failures: 0,
             throttled_until: None,
+            throttle_reported_at: None,
             load_balancers,
             health_check_grace_ms,
             task_security_groups,
@@ -595,7 +598,14 @@ impl Simulation {
             SchedulingStrategy::Replica => running == svc.desired_count as usize,
             SchedulingStrategy::Daemon => running > 0,
         };
-        let steady = target_met && other == 0 && svc.last_failure.is_none();
+        // A deployment in progress (old tasks still running) is not a steady state.
+        let one_deployment = svc.scheduling == SchedulingStrategy::Daemon
+            || self.tasks.iter().all(|t| {
+                t.service != Some(s)
+                    || !t.is_active()
+                    || t.started_by.as_deref() == Some(svc.deployment_id.as_str())
+            });
+        let steady = target_met && other == 0 && svc.last_failure.is_none() && one_deployment;
         if steady && !svc.steady {
             let msg = format!("service {} has reached a steady state.", svc.name);
             self.services[s].steady = true;

@@ -286,3 +286,174 @@ fn target_tracking_behind_an_alb_scales_out_and_back_in() {
         .iter()
         .all(|d| d["Target"]["Port"].as_u64().unwrap() >= 32768));
 }
+
+fn desired_steps(sim: &Simulation) -> Vec<(u64, u32)> {
+    sim.scaling_activities()
+        .iter()
+        .filter_map(|a| {
+            let n = a
+                .description
+                .strip_prefix("Setting desired count to ")?
+                .trim_end_matches('.')
+                .parse()
+                .ok()?;
+            Some((a.at_ms / 60_000, n))
+        })
+        .collect()
+}
+
+#[test]
+fn alb_request_count_per_target_follows_the_day() {
+    let (sim, out) = preset("alb-request-count-per-target");
+    let steps = desired_steps(&sim);
+    let peak = steps.iter().map(|(_, n)| *n).max().unwrap();
+    assert!((19..=22).contains(&peak), "about 20 at the peak: {steps:?}");
+    let at_peak = steps
+        .iter()
+        .filter(|(m, _)| *m <= 14 * 60)
+        .last()
+        .unwrap()
+        .1;
+    assert!(at_peak >= 19, "{steps:?}");
+    assert!(steps.last().unwrap().1 <= 5, "about 4 at night: {steps:?}");
+    assert!(sim.scaling_activities()[0]
+        .cause
+        .contains("triggered policy requests-per-target"));
+    let per_target = &sim.time_series().series["targetGroup/api/RequestCountPerTarget"];
+    let busy: Vec<f64> = per_target[12 * 60..16 * 60].to_vec();
+    assert!(
+        busy.iter().all(|&v| v < 3600.0),
+        "held near 3,000 per target at the peak"
+    );
+    assert!(
+        out["targetGroups"][0]["targetHealthDescriptions"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 4
+    );
+}
+
+#[test]
+fn step_scaling_adds_more_for_a_larger_breach() {
+    let (sim, _) = preset("step-scaling");
+    let steps = desired_steps(&sim);
+    assert_eq!(steps[0], (10, 5), "CPU past 80 %: +3 at once: {steps:?}");
+    assert!(
+        steps
+            .windows(2)
+            .take_while(|w| w[1].1 > w[0].1)
+            .all(|w| w[1].0 - w[0].0 >= 2),
+        "the 120 s cooldown between scale-outs: {steps:?}"
+    );
+    assert!(sim.scaling_activities().iter().any(|a| a
+        .cause
+        .starts_with("monitor alarm cpu-low in state ALARM triggered policy in")));
+    assert_eq!(steps.last().unwrap().1, 2, "back to the minimum: {steps:?}");
+}
+
+#[test]
+fn scheduled_scaling_follows_berlin_office_hours() {
+    let (sim, _) = preset("scheduled-scaling");
+    // Start 06:00 UTC; 08:00 Berlin is 07:00 UTC (minute 60), 19:00 Berlin is 18:00 UTC.
+    assert_eq!(desired_steps(&sim), vec![(60, 6), (12 * 60, 3)]);
+    let t = &sim.scalable_targets()[0];
+    assert_eq!((t.min, t.max), (2, 3), "nothing is restored");
+}
+
+#[test]
+fn sqs_worker_scales_on_backlog_per_task() {
+    let (sim, _) = preset("sqs-worker-backlog");
+    let steps = desired_steps(&sim);
+    assert_eq!(steps[0], (3, 15), "G39: ceil(10 × 150 / 100): {steps:?}");
+    assert!(
+        steps.iter().any(|(m, n)| *m >= 20 && *n >= 30),
+        "the burst finds too few workers: {steps:?}"
+    );
+    let backlog = &sim.time_series().series["queue/jobs/ApproximateNumberOfMessagesVisible"];
+    assert!(backlog[8] < 1.0, "15 workers drain the first backlog");
+}
+
+#[test]
+fn oom_kill_hits_the_hard_limit_only() {
+    let (_, out) = preset("oom-kill");
+    let tasks = out["tasks"].as_array().unwrap();
+    let killed: Vec<&Value> = tasks
+        .iter()
+        .filter(|t| t["group"] == "service:hard" && t["stopCode"] == "EssentialContainerExited")
+        .collect();
+    assert!(
+        killed.len() > 10,
+        "the hard service's tasks keep dying: {}",
+        killed.len()
+    );
+    let c = &killed[0]["containers"][0];
+    assert_eq!(c["exitCode"], 137);
+    assert_eq!(
+        c["reason"],
+        "OutOfMemoryError: Container killed due to memory usage"
+    );
+    assert_eq!(
+        killed[0]["stoppedReason"],
+        "Essential container in task exited"
+    );
+    assert!(
+        tasks
+            .iter()
+            .filter(|t| t["group"] == "service:soft")
+            .all(|t| t["lastStatus"] == "RUNNING"),
+        "soft limits do not kill"
+    );
+    assert!(
+        killed.iter().all(|t| t["startedAt"].is_string()),
+        "they reached RUNNING, so no throttle"
+    );
+}
+
+#[test]
+fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
+    let (_, out) = preset("circuit-breaker");
+    let svc = service(&out, "web");
+    let events: Vec<&str> = svc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        events.iter().any(|e| e.contains("deployment failed")),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("rolling back to deployment")),
+        "{events:#?}"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.contains("is unable to consistently start tasks"))
+            .count(),
+        1,
+        "said once, not per failure"
+    );
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:1"));
+    assert_eq!(svc["runningCount"], 4);
+    let failed = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stopCode"] == "TaskFailedToStart")
+        .count();
+    assert!(failed >= 3);
+    assert!(out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stopCode"] == "TaskFailedToStart")
+        .all(|t| t["stoppedReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("CannotPullContainerError: ")));
+}

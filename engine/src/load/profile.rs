@@ -113,7 +113,8 @@ impl RateComponent {
                 period_ms,
             } => {
                 let phase = (t as f64 - *peak_ms as f64) / *period_ms as f64;
-                let c = (phase * std::f64::consts::TAU).cos();
+                // libm, not the platform's cos: the same bits natively and in wasm.
+                let c = libm::cos(phase * std::f64::consts::TAU);
                 min + (max - min) * (1.0 + c) / 2.0
             }
             RateComponent::Spikes { spikes } => spikes

@@ -1,0 +1,34 @@
+//! Design principle 1 for every preset: the event-log digest the app computes in wasm equals
+//! the one the native engine computes for the same scenario (load, routing, metrics, alarms
+//! and scaling included).
+
+use e2e::{repo_root, Browser};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_preset_has_the_native_digest_in_wasm() {
+    let browser = Browser::start().await;
+    let dir = repo_root().join("public/scenarios");
+    let mut stems: Vec<String> = std::fs::read_dir(&dir)
+        .expect("public/scenarios")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "json").then(|| p.file_stem()?.to_string_lossy().to_string())
+        })
+        .collect();
+    stems.sort();
+    assert!(stems.len() >= 10);
+    for stem in &stems {
+        browser.open_preset(stem).await;
+        let wasm = browser
+            .wait_for("#digest", 10)
+            .await
+            .attr("data-digest")
+            .await
+            .expect("attr")
+            .expect("data-digest");
+        let json = std::fs::read_to_string(dir.join(format!("{stem}.json"))).unwrap();
+        let native = ecs_engine::scenario_digest(&json).expect("native run");
+        assert_eq!(wasm, native, "{stem}: wasm and native diverged");
+    }
+    browser.close().await;
+}
