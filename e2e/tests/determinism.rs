@@ -12,7 +12,10 @@ async fn every_preset_has_the_native_digest_in_wasm() {
         .expect("public/scenarios")
         .filter_map(|e| {
             let p = e.ok()?.path();
-            (p.extension()? == "json").then(|| p.file_stem()?.to_string_lossy().to_string())
+            if p.extension()? != "json" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().to_string())
         })
         .collect();
     stems.sort();
