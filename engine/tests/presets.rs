@@ -308,12 +308,7 @@ fn alb_request_count_per_target_follows_the_day() {
     let steps = desired_steps(&sim);
     let peak = steps.iter().map(|(_, n)| *n).max().unwrap();
     assert!((19..=22).contains(&peak), "about 20 at the peak: {steps:?}");
-    let at_peak = steps
-        .iter()
-        .filter(|(m, _)| *m <= 14 * 60)
-        .last()
-        .unwrap()
-        .1;
+    let at_peak = steps.iter().rfind(|(m, _)| *m <= 14 * 60).unwrap().1;
     assert!(at_peak >= 19, "{steps:?}");
     assert!(steps.last().unwrap().1 <= 5, "about 4 at night: {steps:?}");
     assert!(sim.scaling_activities()[0]
