@@ -191,7 +191,16 @@ impl Simulation {
             .filter(|&&t| self.task_is_healthy(t))
             .count();
         let min_healthy = cfg.min_healthy_tasks(desired);
-        let mut order = replace.clone();
+        // Protected tasks are not replaced by deployments (4.8); a draining instance still
+        // moves them.
+        let mut order: Vec<usize> = replace
+            .iter()
+            .copied()
+            .filter(|&t| {
+                !self.is_protected(t)
+                    || !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks()
+            })
+            .collect();
         order.sort_by_key(|&t| self.task_is_healthy(t));
         let mut stopped = Vec::new();
         for t in order {

@@ -34,6 +34,7 @@ pub mod share;
 pub mod sim;
 pub mod task;
 pub mod task_definition;
+pub mod task_protection;
 pub mod time;
 pub mod traffic;
 pub mod workload;

@@ -149,6 +149,7 @@ impl Simulation {
                         exit_code: None,
                         container_reason: None,
                         container_health_failing: false,
+                        protected_until: None,
                     });
                     self.log
                         .push(

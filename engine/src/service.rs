@@ -79,6 +79,8 @@ pub struct Service {
     pub throttled_until: Option<SimTime>,
     /// When "unable to consistently start tasks" was last said (repeated after 6 h, 3.8).
     pub(crate) throttle_reported_at: Option<SimTime>,
+    /// Whether "the number of protected tasks are more than the desired count" was said.
+    pub(crate) protection_reported: bool,
     /// `loadBalancers[]`, resolved to target groups (8.1).
     pub load_balancers: Vec<crate::load_balancer::ServiceLoadBalancer>,
     /// `healthCheckGracePeriodSeconds`, in milliseconds (4.4).
@@ -228,6 +230,7 @@ impl Simulation {
             start_failures: 0,
             throttled_until: None,
             throttle_reported_at: None,
+            protection_reported: false,
             load_balancers,
             health_check_grace_ms,
             task_security_groups,
@@ -520,6 +523,7 @@ impl Simulation {
             exit_code: None,
             container_reason: None,
             container_health_failing: false,
+            protected_until: None,
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
         let name = svc.name.clone();
@@ -619,9 +623,13 @@ impl Simulation {
     /// binpack stops where most remains after the stop (G10); spread stops in the value with
     /// the most tasks (G9); the default spreads by AZ, then by instance. Remaining ties go to
     /// the seeded stream.
-    pub(crate) fn scale_in(&mut self, s: usize, mut active: Vec<usize>, desired: usize) {
+    pub(crate) fn scale_in(&mut self, s: usize, active: Vec<usize>, desired: usize) {
+        // Protected tasks are never chosen (4.8).
+        let (protected, mut active): (Vec<usize>, Vec<usize>) =
+            active.into_iter().partition(|&t| self.is_protected(t));
+        let keep = desired.saturating_sub(protected.len());
         let mut stopped = Vec::new();
-        while active.len() > desired {
+        while active.len() > keep {
             let victim = self.choose_task_to_stop(s, &active);
             let t = active.remove(victim);
             let reason = format!(
@@ -631,13 +639,25 @@ impl Simulation {
             self.stop_task(t, "ServiceSchedulerInitiated", &reason);
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
-        let msg = format!(
-            "(service {}) has stopped {} running tasks: {}.",
-            self.services[s].name,
-            stopped.len(),
-            stopped.join(" ")
-        );
-        self.service_event(s, msg);
+        if !stopped.is_empty() {
+            let msg = format!(
+                "(service {}) has stopped {} running tasks: {}.",
+                self.services[s].name,
+                stopped.len(),
+                stopped.join(" ")
+            );
+            self.service_event(s, msg);
+        }
+        if protected.len() > desired && !self.services[s].protection_reported {
+            self.services[s].protection_reported = true;
+            let msg = format!(
+                "(service {}) was unable to reach steady state because task set ({}) was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks.",
+                self.services[s].name, self.services[s].deployment_id
+            );
+            self.service_event(s, msg);
+        } else if protected.len() <= desired {
+            self.services[s].protection_reported = false;
+        }
     }
 
     /// Position in `active` of the task to stop.

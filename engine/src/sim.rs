@@ -51,6 +51,8 @@ pub enum Timer {
     ScheduledAction(usize),
     /// A timed fault of the scenario happens.
     Fault(usize),
+    /// A scenario `updateTaskProtection[]` call is made.
+    UpdateTaskProtection(usize),
     /// A container health check's failure is noticed (task): retries × interval after the
     /// container started failing.
     ContainerUnhealthy(usize),
@@ -140,6 +142,7 @@ impl Simulation {
         sim.create_scheduled_actions();
         sim.create_traffic();
         sim.create_faults();
+        sim.schedule_task_protection();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
@@ -251,6 +254,7 @@ impl Simulation {
             Timer::Route => self.route(),
             Timer::ScheduledAction(a) => self.run_scheduled_action(a),
             Timer::Fault(f) => self.inject_fault(f),
+            Timer::UpdateTaskProtection(i) => self.update_task_protection(i),
             Timer::ContainerUnhealthy(t) => self.container_health_failed(t),
             Timer::Sample => {
                 self.series

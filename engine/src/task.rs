@@ -89,6 +89,8 @@ pub struct Task {
     pub container_reason: Option<String>,
     /// Whether its essential container's health check fails (a fault).
     pub container_health_failing: bool,
+    /// Scale-in protection (4.8): protected until then.
+    pub protected_until: Option<SimTime>,
 }
 
 impl Task {

@@ -151,6 +151,8 @@ struct Document {
     alarms: Vec<Value>,
     #[serde(default)]
     queues: Vec<Value>,
+    #[serde(default)]
+    update_task_protection: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -261,6 +263,8 @@ pub struct Scenario {
     pub faults: Vec<crate::faults::Fault>,
     /// SQS queues (CreateQueue requests), checked.
     pub queues: Vec<crate::queue::Queue>,
+    /// UpdateTaskProtection requests, each with an `at` time, verbatim.
+    pub task_protection: Vec<Value>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -471,6 +475,7 @@ impl Scenario {
             scheduled_actions,
             faults,
             queues,
+            task_protection: doc.update_task_protection,
             raw,
         })
     }
