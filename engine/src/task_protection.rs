@@ -25,7 +25,9 @@ impl Simulation {
             match raw.get("at").map(parse_duration_ms) {
                 Some(Ok(at)) => self.schedule(SimTime(at), Timer::UpdateTaskProtection(i)),
                 Some(Err(e)) => self.protection_error(i, format!("at: {e}")),
-                None => self.protection_error(i, "at: required (when the call is made)".to_string()),
+                None => {
+                    self.protection_error(i, "at: required (when the call is made)".to_string())
+                }
             }
         }
     }
@@ -43,13 +45,17 @@ impl Simulation {
         let raw = self.scenario.task_protection[i].clone();
         let cluster = cluster_name(&raw);
         let Some(enabled) = raw.get("protectionEnabled").and_then(Value::as_bool) else {
-            return self.protection_error(i, "protectionEnabled: required, true or false".to_string());
+            return self
+                .protection_error(i, "protectionEnabled: required, true or false".to_string());
         };
         let minutes = match raw.get("expiresInMinutes") {
             None | Some(Value::Null) => DEFAULT_EXPIRES_MINUTES,
             Some(v) => match v.as_u64().filter(|m| (1..=2880).contains(m)) {
                 Some(m) => m,
-                None => return self.protection_error(i, "expiresInMinutes: must be 1 to 2880".to_string()),
+                None => {
+                    return self
+                        .protection_error(i, "expiresInMinutes: must be 1 to 2880".to_string())
+                }
             },
         };
         let refs = crate::request::string_list(raw.get("tasks"));
@@ -62,7 +68,8 @@ impl Simulation {
             let matches: Vec<usize> = (0..self.tasks.len())
                 .filter(|&t| {
                     self.tasks[t].cluster == cluster
-                        && (self.tasks[t].id == id || (id.len() >= 8 && self.tasks[t].id.starts_with(&id)))
+                        && (self.tasks[t].id == id
+                            || (id.len() >= 8 && self.tasks[t].id.starts_with(&id)))
                 })
                 .collect();
             let [t] = matches[..] else {
@@ -73,12 +80,20 @@ impl Simulation {
             };
             self.tasks[t].protected_until = enabled.then_some(until);
             let msg = if enabled {
-                format!("task {} is protected from scale-in until {until}", self.tasks[t].id)
+                format!(
+                    "task {} is protected from scale-in until {until}",
+                    self.tasks[t].id
+                )
             } else {
-                format!("task {} is no longer protected from scale-in", self.tasks[t].id)
+                format!(
+                    "task {} is no longer protected from scale-in",
+                    self.tasks[t].id
+                )
             };
             let task_id = self.tasks[t].id.clone();
-            self.log.push(self.now(), EventKind::TaskStateChange, msg).task(&task_id);
+            self.log
+                .push(self.now(), EventKind::TaskStateChange, msg)
+                .task(&task_id);
             if let Some(s) = self.tasks[t].service {
                 self.poke_service(s);
                 if enabled {

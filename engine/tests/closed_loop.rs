@@ -836,7 +836,11 @@ fn g39_sqs_backlog_per_task_scaling_with_metric_math() {
 
 #[test]
 fn task_scale_in_protection_4_8() {
-    let base_v = || lifecycle_base(json!({"updateServices": [{"at": "PT3M", "service": "web", "desiredCount": 2}]}));
+    let base_v = || {
+        lifecycle_base(
+            json!({"updateServices": [{"at": "PT3M", "service": "web", "desiredCount": 2}]}),
+        )
+    };
     let mut v = base_v();
     v["services"][0]["desiredCount"] = json!(4);
     // Task ids come from the seed: read them from a first run, then protect three.
@@ -847,10 +851,32 @@ fn task_scale_in_protection_4_8() {
         "protectionEnabled": true, "expiresInMinutes": 10}]);
     let mut s = sim(v);
     at(&mut s, 3 * MIN);
-    let active: Vec<&str> = s.tasks().iter().filter(|t| t.is_active()).map(|t| t.id.as_str()).collect();
-    assert_eq!(active, vec![ids[0].as_str(), ids[1].as_str(), ids[2].as_str()], "only the unprotected task is stopped");
-    let events: Vec<&str> = s.services()[0].events.iter().map(|e| e.message.as_str()).collect();
-    assert!(events.iter().any(|e| e.ends_with("Reason: The number of protected tasks are more than the desired count of tasks.")), "{events:#?}");
+    let active: Vec<&str> = s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(
+        active,
+        vec![ids[0].as_str(), ids[1].as_str(), ids[2].as_str()],
+        "only the unprotected task is stopped"
+    );
+    let events: Vec<&str> = s.services()[0]
+        .events
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        events.iter().any(|e| e.ends_with(
+            "Reason: The number of protected tasks are more than the desired count of tasks."
+        )),
+        "{events:#?}"
+    );
     at(&mut s, 12 * MIN);
-    assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 2, "protection expired at 12 minutes");
+    assert_eq!(
+        s.tasks().iter().filter(|t| t.is_active()).count(),
+        2,
+        "protection expired at 12 minutes"
+    );
 }

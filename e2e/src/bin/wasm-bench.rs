@@ -1,8 +1,15 @@
-//! Runs the wasm placement benchmark (`index.html#bench`) in headless Chromium and prints the
-//! results as JSON lines. Needs a built `dist/` (`make build`). Run: `make bench-wasm`.
+//! Runs the wasm benchmarks (`index.html#bench`: placement, then the 24-hour closed loop) in
+//! headless Chromium and prints the results as JSON lines. Needs a built `dist/`
+//! (`make build`). Run: `make bench-wasm`.
 
 use e2e::Browser;
+use fantoccini::elements::Element;
 use fantoccini::Locator;
+
+/// The value of attribute `name` of `el`, or "" if it has none.
+async fn attr(el: &Element, name: &str) -> String {
+    el.attr(name).await.ok().flatten().unwrap_or_default()
+}
 
 #[tokio::main]
 async fn main() {
@@ -19,15 +26,41 @@ async fn main() {
         .await
         .expect("rows")
     {
-        let get = |name: &'static str| {
-            let row = row.clone();
-            async move { row.attr(name).await.ok().flatten().unwrap_or_default() }
-        };
         println!(
             "{{\"case\": \"{}\", \"instances\": {}, \"placementsPerSecond\": {}}}",
-            get("data-case").await,
-            get("data-instances").await,
-            get("data-per-second").await
+            attr(&row, "data-case").await,
+            attr(&row, "data-instances").await,
+            attr(&row, "data-per-second").await
+        );
+    }
+    browser
+        .wait_for("#closed-loop-results[data-complete='true']", 600)
+        .await;
+    for row in browser
+        .client
+        .find_all(Locator::Css("tr.closed-loop-row"))
+        .await
+        .expect("closed-loop rows")
+    {
+        let error = attr(&row, "data-error").await;
+        if !error.is_empty() {
+            eprintln!(
+                "closed loop {} instances, {} services, {} requests/s failed: {error}",
+                attr(&row, "data-instances").await,
+                attr(&row, "data-services").await,
+                attr(&row, "data-peak-rps").await
+            );
+            continue;
+        }
+        println!(
+            "{{\"closedLoop\": {{\"instances\": {}, \"services\": {}, \"peakRps\": {}}}, \"runs\": {}, \"medianMs\": {}, \"minMs\": {}, \"maxMs\": {}}}",
+            attr(&row, "data-instances").await,
+            attr(&row, "data-services").await,
+            attr(&row, "data-peak-rps").await,
+            attr(&row, "data-runs").await,
+            attr(&row, "data-median-ms").await,
+            attr(&row, "data-min-ms").await,
+            attr(&row, "data-max-ms").await
         );
     }
     browser.close().await;
