@@ -20,10 +20,15 @@ const SERVICE_SIMULATED: &[&str] = &[
     "deploymentConfiguration",
     "loadBalancers",
     "healthCheckGracePeriodSeconds",
+    "networkConfiguration",
 ];
 
 /// `deploymentConfiguration` members the engine acts on.
-const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &["minimumHealthyPercent", "maximumPercent"];
+const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &[
+    "minimumHealthyPercent",
+    "maximumPercent",
+    "deploymentCircuitBreaker",
+];
 
 /// RunTask members the engine acts on (`at` is the playground's own: when the call is made).
 const RUN_TASK_SIMULATED: &[&str] = &[
@@ -36,6 +41,7 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "placementConstraints",
     "placementStrategy",
     "startedBy",
+    "networkConfiguration",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
