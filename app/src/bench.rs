@@ -111,7 +111,7 @@ fn closed_loop_step(
         set_done.set(true);
         return;
     };
-    let json = closed_loop_day(instances, services, peak_rps);
+    let json = closed_loop_day(instances, services, peak_rps, true);
     let finish = |times_ms: Vec<f64>, error: Option<String>| {
         set_rows.update(|rows| {
             rows.push(LoopRow {

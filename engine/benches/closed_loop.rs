@@ -11,14 +11,17 @@ use ecs_engine::workload::closed_loop_day;
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("closed_loop_24h");
     group.sample_size(10);
-    for (instances, services, peak) in [
-        (100usize, 10usize, 5_000.0),
-        (100, 10, 10_000.0),
-        (200, 10, 5_000.0),
-        (100, 20, 5_000.0),
+    for (instances, services, peak, scaling) in [
+        (100usize, 10usize, 5_000.0, true),
+        (100, 10, 10_000.0, true),
+        (200, 10, 5_000.0, true),
+        (100, 20, 5_000.0, true),
+        (100, 10, 5_000.0, false),
+        (100, 10, 10_000.0, false),
     ] {
-        let json = closed_loop_day(instances, services, peak);
-        let id = format!("{instances}i-{services}s-{peak}rps");
+        let json = closed_loop_day(instances, services, peak, scaling);
+        let fixed = if scaling { "" } else { "-fixed" };
+        let id = format!("{instances}i-{services}s-{peak}rps{fixed}");
         group.bench_with_input(BenchmarkId::from_parameter(id), &json, |b, json| {
             b.iter(|| ecs_engine::run_scenario(json).expect("runs"))
         });

@@ -177,8 +177,14 @@ impl PlacementBench {
 /// AZs, `services` services of 256 CPU units behind one ALB (a target group each), diurnal load
 /// peaking at `peak_rps` requests/s in all, target tracking on CPU (50 %) and on
 /// ALBRequestCountPerTarget (6,000 a minute), a rolling deployment of the first service at 6 h,
-/// routing every simulated second, 24 hours.
-pub fn closed_loop_day(instances: usize, services: usize, peak_rps: f64) -> String {
+/// routing every simulated second, 24 hours. With `autoscaling` false the policies are left
+/// out and each service keeps 8 tasks, so the task count does not depend on the rate.
+pub fn closed_loop_day(
+    instances: usize,
+    services: usize,
+    peak_rps: f64,
+    autoscaling: bool,
+) -> String {
     use serde_json::json;
     let per = |i: usize| (instances / 3 + usize::from(i < instances % 3)).max(1);
     let mut doc = json!({
@@ -199,7 +205,7 @@ pub fn closed_loop_day(instances: usize, services: usize, peak_rps: f64) -> Stri
         tgs.push(json!({"Name": format!("tg{s}"), "Port": 8080, "HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2,
             "HealthCheckTimeoutSeconds": 5, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]}));
         actions.push(json!({"Type": "forward", "TargetGroupArn": format!("tg{s}")}));
-        svcs.push(json!({"serviceName": name, "taskDefinition": "app", "desiredCount": 4,
+        svcs.push(json!({"serviceName": name, "taskDefinition": "app", "desiredCount": if autoscaling { 4 } else { 8 },
             "loadBalancers": [{"targetGroupArn": format!("tg{s}"), "containerName": "app", "containerPort": 8080}]}));
         targets.push(json!({"ServiceNamespace": "ecs", "ResourceId": resource,
             "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 200}));
@@ -220,8 +226,10 @@ pub fn closed_loop_day(instances: usize, services: usize, peak_rps: f64) -> Stri
     doc["targetGroups"] = json!(tgs);
     doc["listeners"] = json!([{"LoadBalancerArn": "front", "Port": 80, "DefaultActions": actions}]);
     doc["services"] = json!(svcs);
-    doc["scalableTargets"] = json!(targets);
-    doc["scalingPolicies"] = json!(policies);
+    if autoscaling {
+        doc["scalableTargets"] = json!(targets);
+        doc["scalingPolicies"] = json!(policies);
+    }
     doc["loadProfiles"] = json!(loads);
     doc.to_string()
 }

@@ -555,7 +555,7 @@ fn alb_metrics_and_routing_follow_the_load_8_4() {
 
 #[test]
 fn the_benchmark_day_scales_out_and_back_and_deploys() {
-    let json = ecs_engine::workload::closed_loop_day(30, 3, 1500.0);
+    let json = ecs_engine::workload::closed_loop_day(30, 3, 1500.0, true);
     let sim = ecs_engine::run_scenario(&json).expect("runs");
     let activities = sim.scaling_activities();
     assert!(
