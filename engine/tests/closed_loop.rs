@@ -880,3 +880,28 @@ fn task_scale_in_protection_4_8() {
         "protection expired at 12 minutes"
     );
 }
+
+#[test]
+fn slow_start_ramps_a_new_targets_share_linearly_8_3() {
+    let mut v = base(
+        2,
+        alb(json!({"Attributes": [{"Key": "slow_start.duration_seconds", "Value": "60"}]})),
+    );
+    v["loadProfiles"] = json!([{"targetGroup": "web", "requests": {"type": "constant", "requestsPerSecond": 100},
+        "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0}}]);
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "desiredCount": 3}]);
+    let mut s = sim(v);
+    at(&mut s, 5 * MIN + 20);
+    let started = s.tasks()[2].started_at.unwrap().as_secs();
+    // Healthy after 5 × 30 s; then 30 s into its 60 s slow start its weight is 0.5 of the
+    // others': 0.5 / 2.5 of the requests.
+    at(&mut s, started + 150 + 30);
+    let share = s.task_loads()[2].offered_rps;
+    assert!((share - 20.0).abs() < 1e-6, "{share} requests/s");
+    at(&mut s, started + 150 + 60);
+    let share = s.task_loads()[2].offered_rps;
+    assert!(
+        (share - 100.0 / 3.0).abs() < 1e-6,
+        "slow start over: equal shares, {share}"
+    );
+}

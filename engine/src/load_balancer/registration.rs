@@ -62,12 +62,6 @@ impl Simulation {
             } else {
                 (true, "")
             };
-            let slow_start_until = (tg.slow_start_s > 0
-                && tg.targets.iter().any(|o| {
-                    o.state == TargetState::Healthy
-                        && o.slow_start_until.is_none_or(|u| u <= self.now())
-                }))
-            .then(|| self.now().plus_secs(tg.slow_start_s));
             let verdict_in = if passes {
                 tg.time_to_healthy_ms(self.lb.initial_health_checks)
             } else {
@@ -89,7 +83,7 @@ impl Simulation {
                 }),
                 registered_at: self.now(),
                 passes,
-                slow_start_until,
+                slow_start_until: None,
                 drain_until: None,
             };
             self.lb.target_groups[g].targets.push(target);
@@ -117,6 +111,22 @@ impl Simulation {
                 };
                 target.state = state;
                 target.reason = reason;
+                // Slow start begins when the target turns healthy, and only if another
+                // healthy target is not in slow start (8.3).
+                let target = target.clone();
+                if state == TargetState::Healthy && tg.slow_start_s > 0 {
+                    let others_ready = tg.targets.iter().any(|o| {
+                        o.task != t
+                            && o.state == TargetState::Healthy
+                            && o.slow_start_until.is_none_or(|u| u <= now)
+                    });
+                    if others_ready {
+                        let until = now.plus_secs(tg.slow_start_s);
+                        if let Some(x) = tg.targets.iter_mut().find(|x| x.task == t) {
+                            x.slow_start_until = Some(until);
+                        }
+                    }
+                }
                 let msg = format!(
                     "target {}:{} in target group {} is {}{}",
                     target.id,
