@@ -7,6 +7,7 @@
 
 mod bench;
 mod charts;
+mod persistence;
 mod presets;
 
 use std::cell::RefCell;
@@ -251,6 +252,19 @@ fn location_hash() -> String {
         .unwrap_or_default()
 }
 
+/// What to run at start: a shared link in the URL, else the autosaved scenario, else the
+/// example; with a message when a link could not be opened or a scenario was restored.
+fn initial_scenario() -> (Scenario, Option<String>, bool) {
+    if ecs_engine::share::is_share_fragment(&location_hash()) {
+        let (s, e) = scenario_from_location();
+        return (s, e, false);
+    }
+    match persistence::restore() {
+        Some(s) => (s, None, true),
+        None => (example(), None, false),
+    }
+}
+
 /// What to run: the scenario of a shared link in the URL, else the example; with the reason
 /// when a link could not be opened.
 fn scenario_from_location() -> (Scenario, Option<String>) {
@@ -285,14 +299,40 @@ fn App() -> impl IntoView {
     if location_hash() == "#bench" {
         return view! { <bench::Bench/> }.into_any();
     }
-    let (initial, initial_error) = scenario_from_location();
-    let (scenario, set_scenario) = signal(initial);
+    let (initial, initial_error, restored) = initial_scenario();
+    let (scenario, set_scenario) = signal(initial.clone());
     let (load_error, set_load_error) = signal(initial_error);
+    let (notice, set_notice) = signal(restored.then(|| {
+        "Restored the scenario you were working on (autosaved in this browser).".to_string()
+    }));
+    let history = StoredValue::new_local(persistence::History::new(initial));
+    let (can_undo, set_can_undo) = signal(false);
+    let (can_redo, set_can_redo) = signal(false);
+    // The picker shows the preset only while that preset is what runs.
+    let (picked, set_picked) = signal(String::new());
+    // Every change of scenario goes through here: shown, autosaved, and recorded for undo.
+    let show = move |s: Scenario, record: bool| {
+        persistence::autosave(&s);
+        if record {
+            history.update_value(|h| h.push(s.clone()));
+        }
+        history.with_value(|h| {
+            set_can_undo.set(h.can_undo());
+            set_can_redo.set(h.can_redo());
+        });
+        let stem = presets::PRESETS
+            .iter()
+            .find(|(_, json)| Scenario::from_json(json).is_ok_and(|p| p.raw == s.raw))
+            .map(|(stem, _)| stem.to_string())
+            .unwrap_or_default();
+        set_picked.set(stem);
+        set_scenario.set(s);
+    };
     // A shared link pasted into the address bar of an open page.
     let on_hash = leptos::prelude::window_event_listener(leptos::ev::hashchange, move |_| {
         if ecs_engine::share::is_share_fragment(&location_hash()) {
             let (s, e) = scenario_from_location();
-            set_scenario.set(s);
+            show(s, true);
             set_load_error.set(e);
         }
     });
@@ -301,24 +341,94 @@ fn App() -> impl IntoView {
         let stem = event_target_value(&ev);
         match presets::find(&stem).map(Scenario::from_json) {
             Some(Ok(s)) => {
-                set_scenario.set(s);
+                show(s, true);
                 set_load_error.set(None);
+                set_notice.set(None);
             }
             Some(Err(e)) => set_load_error.set(Some(format!("Preset {stem} does not load: {e}"))),
             None => {}
         }
     };
+    let undo = move |_| {
+        if let Some(s) = history.try_update_value(|h| h.undo()).flatten() {
+            show(s, false);
+        }
+    };
+    let redo = move |_| {
+        if let Some(s) = history.try_update_value(|h| h.redo()).flatten() {
+            show(s, false);
+        }
+    };
+    let (apply_error, set_apply_error) = signal(None::<String>);
+    let editor = NodeRef::<leptos::html::Textarea>::new();
+    let apply = move |_| {
+        let Some(text) = editor.get().map(|t| t.value()) else {
+            return;
+        };
+        match Scenario::from_json(&text) {
+            Ok(s) => {
+                set_apply_error.set(None);
+                set_notice.set(None);
+                show(s, true);
+            }
+            Err(e) => set_apply_error.set(Some(format!("Not applied: {e}"))),
+        }
+    };
+    let import = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string());
+            match text.map(|t| Scenario::from_json(&t)) {
+                Some(Ok(s)) => {
+                    set_apply_error.set(None);
+                    set_notice.set(Some(format!("Imported {name}.")));
+                    show(s, true);
+                }
+                Some(Err(e)) => set_apply_error.set(Some(format!("{name} was not imported: {e}"))),
+                None => set_apply_error.set(Some(format!("{name} could not be read as text."))),
+            }
+        });
+    };
     view! {
         <header class="topbar">
             <h1>"ECS Playground"</h1>
             <span class="scenario-name" id="scenario-name">{move || scenario.get().name.clone()}</span>
+            <button id="undo" class="topbar-button" on:click=undo disabled=move || !can_undo.get() title="Undo the last change of scenario">"Undo"</button>
+            <button id="redo" class="topbar-button" on:click=redo disabled=move || !can_redo.get() title="Redo">"Redo"</button>
             <label class="preset-label" for="preset">"Preset"</label>
-            <select id="preset" on:change=choose_preset>
+            <select id="preset" on:change=choose_preset prop:value=move || picked.get()>
                 <option value="" selected=true disabled=true>"Choose a preset…"</option>
                 {presets::PRESETS.iter().map(|(stem, _)| view! { <option value=*stem>{*stem}</option> }).collect_view()}
             </select>
         </header>
         {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
+        {move || notice.get().map(|n| view! { <p class="notice" id="notice">{n}</p> })}
+        <details class="editor" id="scenario-editor">
+            <summary>"Scenario JSON: edit, import, export"</summary>
+            <textarea id="scenario-json" spellcheck="false" aria-label="Scenario JSON" node_ref=editor
+                prop:value=move || scenario.with(|s| s.to_json_pretty())></textarea>
+            <div class="editor-actions">
+                <button id="apply" on:click=apply>"Apply"</button>
+                <a id="export" class="button" href=move || scenario.with(persistence::export_href)
+                    download=move || scenario.with(persistence::export_file_name)>"Export JSON"</a>
+                <label class="button" for="import">"Import JSON file…"</label>
+                <input type="file" id="import" accept=".json,application/json" on:change=import/>
+            </div>
+            {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
+        </details>
         {move || view! { <Playground scenario=scenario.get()/> }}
     }
     .into_any()

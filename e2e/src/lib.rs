@@ -5,6 +5,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -26,6 +27,7 @@ pub struct Browser {
     pub base_url: String,
     driver: Child,
     _profile: PathBuf,
+    server: Option<Arc<tiny_http::Server>>,
 }
 
 fn free_port() -> u16 {
@@ -35,16 +37,18 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-/// Serves `dist/` under [`SUB_PATH`] from a background thread; returns the base URL.
-pub fn serve_dist() -> String {
+/// Serves `dist/` under [`SUB_PATH`] from a background thread; returns the base URL and the
+/// server (drop every handle after [`tiny_http::Server::unblock`] to close its port).
+pub fn serve_dist() -> (String, Arc<tiny_http::Server>) {
     let dist = repo_root().join("dist");
     assert!(
         dist.join("index.html").exists(),
         "{} has no index.html: build the app first (`make test` runs `trunk build --release`)",
         dist.display()
     );
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the static server");
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind the static server"));
     let port = server.server_addr().to_ip().expect("an IP address").port();
+    let handle = Arc::clone(&server);
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
             let url = request
@@ -76,16 +80,18 @@ pub fn serve_dist() -> String {
                 }
                 _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
             };
-            let _ = request.respond(response);
+            // No keep-alive: once the server stops (cut_network), no open socket lingers.
+            let close = tiny_http::Header::from_bytes("Connection", "close").expect("header");
+            let _ = request.respond(response.with_header(close));
         }
     });
-    format!("http://127.0.0.1:{port}{SUB_PATH}")
+    (format!("http://127.0.0.1:{port}{SUB_PATH}"), handle)
 }
 
 impl Browser {
     /// Serves `dist/`, starts chromedriver and a fresh headless Chromium profile.
     pub async fn start() -> Browser {
-        let base_url = serve_dist();
+        let (base_url, server) = serve_dist();
         let port = free_port();
         let driver =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
@@ -128,6 +134,28 @@ impl Browser {
             base_url,
             driver,
             _profile: profile,
+            server: Some(server),
+        }
+    }
+
+    /// Cuts the network: stops the static server, so nothing more can be fetched from it.
+    pub async fn cut_network(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.unblock();
+            drop(server);
+        }
+        // Wait until the port refuses connections.
+        let addr = self
+            .base_url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(&addr).is_ok() {
+            assert!(Instant::now() < deadline, "the static server did not stop");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -158,6 +186,11 @@ impl Browser {
     /// Opens the playground with preset `stem` chosen in the picker.
     pub async fn open_preset(&self, stem: &str) {
         self.client.goto(&self.base_url).await.expect("open");
+        self.open_preset_offline(stem).await;
+    }
+
+    /// Chooses preset `stem` in the picker of the page already open (no navigation).
+    pub async fn open_preset_offline(&self, stem: &str) {
         self.select("#preset", stem).await;
         self.wait_for("tr.service", 10).await;
     }
