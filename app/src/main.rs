@@ -7,6 +7,7 @@
 
 mod bench;
 mod charts;
+mod lessons;
 mod persistence;
 mod presets;
 
@@ -265,6 +266,21 @@ fn initial_scenario() -> (Scenario, Option<String>, bool) {
     }
 }
 
+/// The lesson named by `?lesson=<id>` in the address, if any.
+fn lesson_from_location() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lesson="))
+        .map(|id| {
+            id.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(64)
+                .collect()
+        })
+}
+
 /// What to run: the scenario of a shared link in the URL, else the example; with the reason
 /// when a link could not be opened.
 fn scenario_from_location() -> (Scenario, Option<String>) {
@@ -359,6 +375,38 @@ fn App() -> impl IntoView {
             show(s, false);
         }
     };
+    // Lessons: the one chosen (also `?lesson=<id>` in the address), steps done, live goals.
+    let (lesson, set_lesson) = signal(None::<ecs_engine::lesson::Lesson>);
+    let lesson_done = RwSignal::new(0usize);
+    let lesson_goals = RwSignal::new(Vec::<ecs_engine::lesson::GoalStatus>::new());
+    let start_lesson = move |id: &str| match lessons::find(id) {
+        Some(Ok(l)) => match presets::find(&l.preset).map(Scenario::from_json) {
+            Some(Ok(s)) => {
+                lesson_done.set(0);
+                lesson_goals.set(Vec::new());
+                set_lesson.set(Some(l));
+                set_notice.set(None);
+                show(s, true);
+            }
+            _ => set_load_error.set(Some(format!(
+                "Lesson {id} names a preset that does not load: {}",
+                l.preset
+            ))),
+        },
+        Some(Err(e)) => set_load_error.set(Some(format!("Lesson {id} does not load: {e}"))),
+        None => set_load_error.set(Some(format!("There is no lesson {id}."))),
+    };
+    if let Some(id) = lesson_from_location() {
+        start_lesson(&id);
+    }
+    let choose_lesson = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        if id.is_empty() {
+            set_lesson.set(None);
+        } else {
+            start_lesson(&id);
+        }
+    };
     let (apply_error, set_apply_error) = signal(None::<String>);
     let editor = NodeRef::<leptos::html::Textarea>::new();
     let apply = move |_| {
@@ -408,7 +456,12 @@ fn App() -> impl IntoView {
             <span class="scenario-name" id="scenario-name">{move || scenario.get().name.clone()}</span>
             <button id="undo" class="topbar-button" on:click=undo disabled=move || !can_undo.get() title="Undo the last change of scenario">"Undo"</button>
             <button id="redo" class="topbar-button" on:click=redo disabled=move || !can_redo.get() title="Redo">"Redo"</button>
-            <label class="preset-label" for="preset">"Preset"</label>
+            <label class="preset-label" for="lesson">"Lesson"</label>
+            <select id="lesson" on:change=choose_lesson prop:value=move || lesson.with(|l| l.as_ref().map(|l| l.id.clone()).unwrap_or_default())>
+                <option value="">"None"</option>
+                {lessons::LESSONS.iter().map(|(id, _)| view! { <option value=*id>{*id}</option> }).collect_view()}
+            </select>
+            <label for="preset">"Preset"</label>
             <select id="preset" on:change=choose_preset prop:value=move || picked.get()>
                 <option value="" selected=true disabled=true>"Choose a preset…"</option>
                 {presets::PRESETS.iter().map(|(stem, _)| view! { <option value=*stem>{*stem}</option> }).collect_view()}
@@ -416,6 +469,7 @@ fn App() -> impl IntoView {
         </header>
         {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
         {move || notice.get().map(|n| view! { <p class="notice" id="notice">{n}</p> })}
+        {move || lesson.get().map(|l| view! { <lessons::LessonPanel lesson=l done=lesson_done.read_only() goals=lesson_goals.read_only()/> })}
         <details class="editor" id="scenario-editor">
             <summary>"Scenario JSON: edit, import, export"</summary>
             <textarea id="scenario-json" spellcheck="false" aria-label="Scenario JSON" node_ref=editor
@@ -429,7 +483,7 @@ fn App() -> impl IntoView {
             </div>
             {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
         </details>
-        {move || view! { <Playground scenario=scenario.get()/> }}
+        {move || view! { <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals/> }}
     }
     .into_any()
 }
@@ -445,7 +499,12 @@ fn share_url(scenario: &Scenario) -> String {
 }
 
 #[component]
-fn Playground(scenario: Scenario) -> impl IntoView {
+fn Playground(
+    scenario: Scenario,
+    lesson: ReadSignal<Option<ecs_engine::lesson::Lesson>>,
+    lesson_done: RwSignal<usize>,
+    lesson_goals: RwSignal<Vec<ecs_engine::lesson::GoalStatus>>,
+) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
     let digest = {
@@ -490,6 +549,21 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         if chart_svgs.with_untracked(|c| c.0) != minutes {
             set_charts.set(draw_charts(s));
         }
+        // Lesson goals are judged by the engine against this run's state.
+        lesson.with_untracked(|l| {
+            if let Some(l) = l {
+                let done = s.lesson_progress(l, lesson_done.get_untracked());
+                if done != lesson_done.get_untracked() {
+                    lesson_done.set(done);
+                }
+                let goals = l
+                    .steps
+                    .get(done)
+                    .map(|step| step.goals.iter().map(|g| s.check_goal(g)).collect())
+                    .unwrap_or_default();
+                lesson_goals.set(goals);
+            }
+        });
     };
     let (explanation, set_explanation) =
         signal(None::<Result<ecs_engine::placement::explain::Explanation, String>>);
@@ -544,6 +618,7 @@ fn Playground(scenario: Scenario) -> impl IntoView {
         }
         set_view.set(snapshot(&fresh));
         set_charts.set(draw_charts(&fresh));
+        refresh_charts(&fresh);
         set_explanation.set(None);
         sim.set_value(fresh);
         set_playing.set(false);

@@ -18,6 +18,7 @@ pub mod event_log;
 pub mod faults;
 pub mod instance_state;
 pub mod instance_types;
+pub mod lesson;
 pub mod lifecycle;
 pub mod load;
 pub mod load_balancer;

@@ -452,3 +452,77 @@ fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
             .unwrap()
             .starts_with("CannotPullContainerError: ")));
 }
+
+/// Every lesson in public/lessons loads, names a preset that exists, and its goals are
+/// reachable: the preset alone meets step 1 and not the last step, and the documented
+/// solution (applied here as the instructor would) completes the lesson.
+#[test]
+fn lessons_are_completable() {
+    use ecs_engine::lesson::Lesson;
+    let root = format!("{}/../public", env!("CARGO_MANIFEST_DIR"));
+    let load = |stem: &str| -> (Lesson, Value) {
+        let lesson = Lesson::from_json(
+            &std::fs::read_to_string(format!("{root}/lessons/{stem}.json")).unwrap(),
+        )
+        .unwrap();
+        let preset: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{root}/scenarios/{}.json", lesson.preset)).unwrap(),
+        )
+        .unwrap();
+        (lesson, preset)
+    };
+    let run = |v: &Value| {
+        let mut sim = Simulation::new(Scenario::from_value(v.clone()).unwrap());
+        sim.run_to_end().unwrap();
+        sim
+    };
+    // binpack: step 1 with the preset; step 2 after giving api-spread a binpack strategy.
+    let (lesson, mut v) = load("binpack");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    v["services"][1]["placementStrategy"] =
+        serde_json::json!([{"type": "binpack", "field": "memory"}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // target-tracking: step 1 with the preset, not step 2; MinCapacity 6 completes it.
+    let (lesson, mut v) = load("target-tracking");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    let status = sim.check_goal(&lesson.steps[1].goals[0]);
+    assert!(
+        !status.met && status.detail.contains("wanted at most 1000"),
+        "{status:?}"
+    );
+    v["scalableTargets"][0]["MinCapacity"] = serde_json::json!(6);
+    v["services"][0]["desiredCount"] = serde_json::json!(6);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+}
+
+#[test]
+fn bad_lessons_name_the_field() {
+    use ecs_engine::lesson::Lesson;
+    for (text, want) in [
+        (
+            r#"{"version": 2, "id": "x", "title": "t", "preset": "p", "steps": []}"#,
+            "version",
+        ),
+        (
+            r#"{"version": 1, "id": "x", "title": "t", "preset": "p", "steps": []}"#,
+            "steps",
+        ),
+        (
+            r#"{"version": 1, "id": "x", "title": "t", "preset": "p", "steps": [{"title": "a", "text": "b", "goals": [{"check": "vibes", "atLeast": 1}]}]}"#,
+            "steps[0].goals[0].check",
+        ),
+        (
+            r#"{"version": 1, "id": "x", "title": "t", "preset": "p", "steps": [{"title": "a", "text": "b", "goals": [{"check": "runningTasks", "atLeast": 1}]}]}"#,
+            "steps[0].goals[0].service",
+        ),
+        (
+            r#"{"version": 1, "id": "x", "title": "t", "preset": "p", "steps": [{"title": "a", "text": "b", "goals": [{"check": "runningTasks", "service": "s"}]}]}"#,
+            "steps[0].goals[0]",
+        ),
+    ] {
+        let e = Lesson::from_json(text).unwrap_err();
+        assert!(e.starts_with(want), "{e}");
+    }
+}
