@@ -161,7 +161,8 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
         .configure_mesh()
         .x_desc("simulated minutes")
         .y_desc(spec.unit)
-        .x_labels(8)
+        // Whole minutes only: as many labels as minutes, up to 9.
+        .x_labels((x_max.ceil() as usize + 1).clamp(2, 9))
         .y_labels(5)
         .x_label_formatter(&|m| format!("{m:.0}"))
         .y_label_formatter(&|v| compact(*v))

@@ -266,19 +266,24 @@ fn initial_scenario() -> (Scenario, Option<String>, bool) {
     }
 }
 
-/// The lesson named by `?lesson=<id>` in the address, if any.
-fn lesson_from_location() -> Option<String> {
+/// The value of `?<key>=<value>` in the address (letters, digits and dashes only), or
+/// `Some("")` for a bare `?<key>`.
+fn query(key: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("lesson="))
-        .map(|id| {
-            id.chars()
+    search.trim_start_matches('?').split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == key).then(|| {
+            v.chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .take(64)
                 .collect()
         })
+    })
+}
+
+/// The lesson named by `?lesson=<id>` in the address, if any.
+fn lesson_from_location() -> Option<String> {
+    query("lesson").filter(|id| !id.is_empty())
 }
 
 /// What to run: the scenario of a shared link in the URL, else the example; with the reason
@@ -315,7 +320,17 @@ fn App() -> impl IntoView {
     if location_hash() == "#bench" {
         return view! { <bench::Bench/> }.into_any();
     }
-    let (initial, initial_error, restored) = initial_scenario();
+    // `?embed`: the instances and one chart, playing, for slides (`&preset=<stem>` or a shared
+    // link in the fragment; `&chart=tasks|cpu|requests|healthy`).
+    let embed = query("embed").is_some();
+    let (initial, initial_error, restored) =
+        match query("preset").and_then(|p| presets::find(p.as_str())) {
+            Some(json) if embed => match Scenario::from_json(json) {
+                Ok(s) => (s, None, false),
+                Err(e) => (example(), Some(e.to_string()), false),
+            },
+            _ => initial_scenario(),
+        };
     let (scenario, set_scenario) = signal(initial.clone());
     let (load_error, set_load_error) = signal(initial_error);
     let (notice, set_notice) = signal(restored.then(|| {
@@ -450,6 +465,22 @@ fn App() -> impl IntoView {
             }
         });
     };
+    if embed {
+        let chart = format!(
+            "chart-{}",
+            query("chart")
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "tasks".into())
+        );
+        return view! {
+            <div class="embed" data-chart=chart.clone()>
+                <style>{format!(".embed .chart:not(#{chart}) {{ display: none; }}")}</style>
+                {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
+                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true/>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <header class="topbar">
             <h1>"ECS Playground"</h1>
@@ -483,7 +514,7 @@ fn App() -> impl IntoView {
             </div>
             {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
         </details>
-        {move || view! { <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals/> }}
+        {move || view! { <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false/> }}
     }
     .into_any()
 }
@@ -504,6 +535,8 @@ fn Playground(
     lesson: ReadSignal<Option<ecs_engine::lesson::Lesson>>,
     lesson_done: RwSignal<usize>,
     lesson_goals: RwSignal<Vec<ecs_engine::lesson::GoalStatus>>,
+    /// Start playing at once (the embed mode).
+    autoplay: bool,
 ) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
@@ -570,7 +603,7 @@ fn Playground(
     let explain = move |service: String| {
         set_explanation.set(Some(sim.with_value(|s| s.explain_next_placement(&service))))
     };
-    let (playing, set_playing) = signal(false);
+    let (playing, set_playing) = signal(autoplay);
     let (speed, set_speed) = signal(60u32);
     let (error, set_error) = signal(start_error);
 
