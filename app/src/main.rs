@@ -6,6 +6,7 @@
 //! the speed factor and renders what the engine reports.
 
 mod bench;
+mod build;
 mod charts;
 mod lessons;
 mod persistence;
@@ -422,6 +423,13 @@ fn App() -> impl IntoView {
             start_lesson(&id);
         }
     };
+    // Where the clock is, so edits from the build panel resume the run there.
+    let clock = RwSignal::new(SimTime::ZERO);
+    let resume_at = RwSignal::new(SimTime::ZERO);
+    let apply_edit = Callback::new(move |s: Scenario| {
+        resume_at.set(clock.get_untracked());
+        show(s, true);
+    });
     let (apply_error, set_apply_error) = signal(None::<String>);
     let editor = NodeRef::<leptos::html::Textarea>::new();
     let apply = move |_| {
@@ -476,7 +484,7 @@ fn App() -> impl IntoView {
             <div class="embed" data-chart=chart.clone()>
                 <style>{format!(".embed .chart:not(#{chart}) {{ display: none; }}")}</style>
                 {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
-                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true/>
+                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO/>
             </div>
         }
         .into_any();
@@ -514,7 +522,14 @@ fn App() -> impl IntoView {
             </div>
             {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
         </details>
-        {move || view! { <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false/> }}
+        <build::BuildPanel scenario=scenario clock=clock apply=apply_edit/>
+        {move || {
+            let s = scenario.get();
+            // Only edits from the build panel resume mid-run; everything else starts at zero.
+            let at = resume_at.get_untracked();
+            resume_at.set(SimTime::ZERO);
+            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at/> }
+        }}
     }
     .into_any()
 }
@@ -537,6 +552,10 @@ fn Playground(
     lesson_goals: RwSignal<Vec<ecs_engine::lesson::GoalStatus>>,
     /// Start playing at once (the embed mode).
     autoplay: bool,
+    /// Where the clock is now, for the page.
+    clock: RwSignal<SimTime>,
+    /// Replay up to this time before showing the run (after an edit made mid-run).
+    resume_at: SimTime,
 ) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
@@ -572,7 +591,8 @@ fn Playground(
     };
     let mut first = Simulation::new(scenario);
     // Process what happens at time zero (registrations, service creation) before showing it.
-    let start_error = first.advance_to(SimTime::ZERO).err();
+    let start_error = first.advance_to(resume_at).err();
+    clock.set(first.now());
     let sim = StoredValue::new_local(first);
     let (view_state, set_view) = signal(sim.with_value(snapshot));
     let (chart_svgs, set_charts) = signal(sim.with_value(draw_charts));
@@ -618,6 +638,7 @@ fn Playground(
             }
             set_view.set(snapshot(s));
             refresh_charts(s);
+            clock.set(s.now());
         });
     };
 
@@ -641,6 +662,7 @@ fn Playground(
             s.step();
             set_view.set(snapshot(s));
             refresh_charts(s);
+            clock.set(s.now());
         });
     };
     let reset = move |_| {
@@ -652,6 +674,7 @@ fn Playground(
         set_view.set(snapshot(&fresh));
         set_charts.set(draw_charts(&fresh));
         refresh_charts(&fresh);
+        clock.set(fresh.now());
         set_explanation.set(None);
         sim.set_value(fresh);
         set_playing.set(false);

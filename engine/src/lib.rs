@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod container_instance;
 pub mod deployment;
 mod describe;
+pub mod edit;
 pub mod event_log;
 pub mod faults;
 pub mod instance_state;

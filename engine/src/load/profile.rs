@@ -21,6 +21,8 @@ pub enum RateComponent {
         end_ms: u64,
     },
     /// `{"type": "step", "initial": 100, "steps": [{"at": "PT10M", "requestsPerSecond": 500}]}`.
+    /// Step values may be negative, to lower the sum of the other components (the live load
+    /// control writes such steps); the profile's total never goes below zero.
     Step {
         initial: f64,
         steps: Vec<(u64, f64)>,
@@ -146,6 +148,16 @@ fn number(v: &Value, key: &str, path: &str) -> Result<f64, String> {
     }
 }
 
+fn signed(v: &Value, key: &str, path: &str) -> Result<f64, String> {
+    match v.get(key) {
+        Some(n) => n
+            .as_f64()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| format!("{path}.{key}: must be a number")),
+        None => Err(format!("{path}.{key}: required")),
+    }
+}
+
 fn duration(v: &Value, key: &str, path: &str) -> Result<u64, String> {
     match v.get(key) {
         Some(d) => parse_duration_ms(d).map_err(|e| format!("{path}.{key}: {e}")),
@@ -177,7 +189,7 @@ fn parse_component(v: &Value, path: &str) -> Result<RateComponent, String> {
             let mut steps = Vec::new();
             for (i, s) in list(v, "steps", path)?.iter().enumerate() {
                 let p = format!("{path}.steps[{i}]");
-                steps.push((duration(s, "at", &p)?, number(s, "requestsPerSecond", &p)?));
+                steps.push((duration(s, "at", &p)?, signed(s, "requestsPerSecond", &p)?));
             }
             steps.sort_by_key(|(at, _)| *at);
             RateComponent::Step {

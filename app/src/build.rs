@@ -1,0 +1,189 @@
+//! The "Add to the scenario" panel: instances from the catalogue, a pasted task definition,
+//! a service, and the live load control. Every action is an engine edit of the scenario
+//! document (`ecs_engine::edit`), so it is undoable, autosaved and shared by links.
+
+use ecs_engine::instance_types::CATALOGUE;
+use ecs_engine::{Scenario, SimTime};
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// What an edit produced: the new scenario, or the problems to show.
+pub type EditResult = Result<Scenario, Vec<String>>;
+
+fn reload(doc: Value) -> EditResult {
+    Scenario::from_value(doc).map_err(|e| vec![e.to_string()])
+}
+
+fn input_value(id: &str) -> String {
+    use wasm_bindgen::JsCast;
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return String::new();
+    };
+    if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        if i.type_() == "checkbox" {
+            return i.checked().to_string();
+        }
+        return i.value();
+    }
+    if let Some(t) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        return t.value();
+    }
+    if let Some(s) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+        return s.value();
+    }
+    String::new()
+}
+
+/// Names loads can go to: target groups, then services.
+fn load_targets(s: &Scenario) -> Vec<String> {
+    let names = |key: &str, field: &str| -> Vec<String> {
+        s.raw
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get(field).and_then(Value::as_str).map(str::to_string))
+            .collect()
+    };
+    let mut out = names("targetGroups", "Name");
+    out.extend(names("services", "serviceName"));
+    out
+}
+
+/// The panel. `apply` receives every successful edit.
+#[component]
+pub fn BuildPanel(
+    scenario: ReadSignal<Scenario>,
+    clock: RwSignal<SimTime>,
+    apply: Callback<Scenario>,
+) -> impl IntoView {
+    let (errors, set_errors) = signal(Vec::<String>::new());
+    let (done, set_done) = signal(String::new());
+    let finish = move |result: EditResult, what: String| match result {
+        Ok(s) => {
+            set_errors.set(Vec::new());
+            set_done.set(what);
+            apply.run(s);
+        }
+        Err(e) => {
+            set_done.set(String::new());
+            set_errors.set(e);
+        }
+    };
+    let add_instances = move |_| {
+        let count = input_value("add-count").parse::<u32>().unwrap_or(0);
+        let spot = input_value("add-spot") == "true";
+        let cluster = input_value("add-cluster");
+        let kind = input_value("add-type");
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_instances(
+                &s.raw,
+                &kind,
+                &input_value("add-az"),
+                count,
+                spot,
+                Some(&cluster),
+            )
+            .map_err(|e| vec![e])
+            .and_then(reload)
+        });
+        finish(result, format!("Added {count} × {kind}."));
+    };
+    let register = move |_| {
+        let text = input_value("td-json");
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_task_definition(&s.raw, &text)
+                .and_then(|(doc, family)| reload(doc).map(|s| (s, family)))
+        });
+        match result {
+            Ok((s, family)) => finish(Ok(s), format!("Registered task definition {family}.")),
+            Err(e) => finish(Err(e), String::new()),
+        }
+    };
+    let create_service = move |_| {
+        let desired = input_value("svc-desired").parse::<u32>().unwrap_or(0);
+        let name = input_value("svc-name");
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_service(
+                &s.raw,
+                &name,
+                &input_value("svc-cluster"),
+                &input_value("svc-td"),
+                desired,
+                &input_value("svc-strategy"),
+            )
+            .map_err(|e| vec![e])
+            .and_then(reload)
+        });
+        finish(result, format!("Created service {name}."));
+    };
+    let add_load = move |_| {
+        let extra = input_value("load-extra").parse::<f64>().unwrap_or(f64::NAN);
+        let target = input_value("load-target");
+        let at = clock.get_untracked();
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_load_step(&s.raw, &target, at, extra)
+                .map_err(|e| vec![e])
+                .and_then(reload)
+        });
+        finish(
+            result,
+            format!("From {at}: {extra:+} requests/s to {target}."),
+        );
+    };
+    view! {
+        <details class="build" id="build-panel">
+            <summary>"Add to the scenario: instances, task definitions, services, load"</summary>
+            <div class="build-grid">
+                <fieldset>
+                    <legend>"Container instances"</legend>
+                    <label>"Type "<select id="add-type">
+                        {CATALOGUE.iter().map(|t| view! {
+                            <option value=t.name selected=t.name == "m5.large">
+                                {format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpu, t.memory_mib / 1024, t.on_demand_usd_per_hour)}
+                            </option>
+                        }).collect_view()}
+                    </select></label>
+                    <label>"AZ "<input id="add-az" value="us-east-1a" size="11"/></label>
+                    <label>"Count "<input id="add-count" type="number" min="1" max="100" value="1" size="4"/></label>
+                    <label><input id="add-spot" type="checkbox"/>" Spot"</label>
+                    <label>"ECS_CLUSTER "<input id="add-cluster" placeholder="default" size="10"/></label>
+                    <button id="add-instances" on:click=add_instances>"Add instances"</button>
+                </fieldset>
+                <fieldset>
+                    <legend>"Task definition (paste RegisterTaskDefinition JSON or describe-task-definition output)"</legend>
+                    <textarea id="td-json" rows="6" spellcheck="false" placeholder=r#"{"family": "web", "containerDefinitions": [...]}"#></textarea>
+                    <button id="register-td" on:click=register>"Register"</button>
+                </fieldset>
+                <fieldset>
+                    <legend>"Service"</legend>
+                    <label>"Name "<input id="svc-name" size="12"/></label>
+                    <label>"Task definition "<input id="svc-td" placeholder="family or family:revision" size="16"/></label>
+                    <label>"Desired "<input id="svc-desired" type="number" min="0" value="2" size="4"/></label>
+                    <label>"Cluster "<input id="svc-cluster" value="default" size="10"/></label>
+                    <label>"Placement "<select id="svc-strategy">
+                        <option value="default">"default (spread AZ, instance)"</option>
+                        <option value="binpack">"binpack(memory)"</option>
+                        <option value="random">"random"</option>
+                    </select></label>
+                    <button id="create-service" on:click=create_service>"Create service"</button>
+                </fieldset>
+                <fieldset>
+                    <legend>"Load, from the current time on"</legend>
+                    <label>"To "<select id="load-target">
+                        {move || scenario.with(load_targets).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                    </select></label>
+                    <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
+                    <button id="add-load" on:click=add_load>"Apply load change"</button>
+                </fieldset>
+            </div>
+            {move || (!done.get().is_empty()).then(|| view! { <p class="small" id="build-done">{done.get()}</p> })}
+            {move || (!errors.get().is_empty()).then(|| view! {
+                <ul class="error" role="alert" id="build-errors">{errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+            })}
+        </details>
+    }
+}

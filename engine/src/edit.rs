@@ -1,0 +1,263 @@
+//! Scenario edits the UI makes: each takes the scenario document and returns a new one, so the
+//! document stays the single source of truth (undo, autosave and shared links see every edit).
+//! Inputs are checked here, with errors that name the field, before the document changes.
+
+use serde_json::{json, Value};
+
+use crate::task_definition::{parse_task_definition_value, validate};
+use crate::time::SimTime;
+
+fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
+    if !doc.get(key).is_some_and(Value::is_array) {
+        doc[key] = json!([]);
+    }
+    doc[key].as_array_mut().expect("just made an array")
+}
+
+/// Adds a task definition pasted as text: a RegisterTaskDefinition request or
+/// `describe-task-definition` output, kept verbatim. Returns the new document and the
+/// family, or every problem (JSON syntax with line and column, or the fields AWS would refuse).
+pub fn add_task_definition(doc: &Value, text: &str) -> Result<(Value, String), Vec<String>> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        vec![format!(
+            "invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )]
+    })?;
+    let parsed = parse_task_definition_value(&value).map_err(|e| vec![e.to_string()])?;
+    let valid = validate(&parsed.input)
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let mut doc = doc.clone();
+    section(&mut doc, "taskDefinitions").push(value);
+    Ok((doc, valid.family))
+}
+
+/// Adds `count` container instances of `instance_type` in `availability_zone`, Spot or not,
+/// registering into `cluster` (none: the agent's default, `default`).
+pub fn add_instances(
+    doc: &Value,
+    instance_type: &str,
+    availability_zone: &str,
+    count: u32,
+    spot: bool,
+    cluster: Option<&str>,
+) -> Result<Value, String> {
+    if crate::instance_types::lookup(instance_type).is_none() {
+        return Err(format!(
+            "instanceType: unknown instance type \"{instance_type}\""
+        ));
+    }
+    if availability_zone.trim().is_empty() {
+        return Err("availabilityZone: required, e.g. us-east-1a".to_string());
+    }
+    if count == 0 || count > 100 {
+        return Err("count: 1 to 100 at a time".to_string());
+    }
+    let mut entry =
+        json!({"instanceType": instance_type, "availabilityZone": availability_zone.trim()});
+    if count > 1 {
+        entry["count"] = json!(count);
+    }
+    if spot {
+        entry["lifecycle"] = json!("spot");
+    }
+    if let Some(c) = cluster.map(str::trim).filter(|c| !c.is_empty()) {
+        entry["ecsConfig"] = json!({"ECS_CLUSTER": c});
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, "containerInstances").push(entry);
+    Ok(doc)
+}
+
+/// Adds a CreateService request: `name` running `task_definition` with `desired` tasks in
+/// `cluster`, with the placement strategy `strategy` (`default`, `spread`, `binpack` or
+/// `random`).
+pub fn add_service(
+    doc: &Value,
+    name: &str,
+    cluster: &str,
+    task_definition: &str,
+    desired: u32,
+    strategy: &str,
+) -> Result<Value, String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 255
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("serviceName: 1 to 255 letters, digits, hyphens and underscores".to_string());
+    }
+    let taken = doc
+        .get("services")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|s| s.get("serviceName").and_then(Value::as_str) == Some(name));
+    if taken {
+        return Err(format!(
+            "serviceName: a service named {name} already exists"
+        ));
+    }
+    if task_definition.trim().is_empty() {
+        return Err("taskDefinition: required".to_string());
+    }
+    let mut service = json!({"serviceName": name, "taskDefinition": task_definition.trim(), "desiredCount": desired});
+    let cluster = cluster.trim();
+    if !cluster.is_empty() && cluster != "default" {
+        service["cluster"] = json!(cluster);
+    }
+    match strategy {
+        "default" => {}
+        "spread" => {
+            service["placementStrategy"] = json!([{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "spread", "field": "instanceId"}])
+        }
+        "binpack" => service["placementStrategy"] = json!([{"type": "binpack", "field": "memory"}]),
+        "random" => service["placementStrategy"] = json!([{"type": "random"}]),
+        other => {
+            return Err(format!(
+                "placementStrategy: \"{other}\" is not default, spread, binpack or random"
+            ))
+        }
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, "services").push(service);
+    Ok(doc)
+}
+
+/// The live load control: from `at` on, `extra` more requests per second (negative: fewer)
+/// reach `target` (a target group or service name). Added as a step to the target's load
+/// profile, or as a new profile, so a shared link replays it.
+pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Result<Value, String> {
+    if !extra.is_finite() {
+        return Err("requestsPerSecond: must be a number".to_string());
+    }
+    let is_group = doc
+        .get("targetGroups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|g| g.get("Name").and_then(Value::as_str) == Some(target));
+    let is_service = doc
+        .get("services")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|s| s.get("serviceName").and_then(Value::as_str) == Some(target));
+    let key = match (is_group, is_service) {
+        (true, _) => "targetGroup",
+        (false, true) => "service",
+        _ => return Err(format!("target: no target group or service named {target}")),
+    };
+    let secs = at.as_ms() as f64 / 1000.0;
+    let mut doc = doc.clone();
+    let profiles = section(&mut doc, "loadProfiles");
+    let existing = profiles
+        .iter_mut()
+        .find(|p| p.get(key).and_then(Value::as_str) == Some(target));
+    let component =
+        json!({"type": "step", "initial": 0, "steps": [{"at": secs, "requestsPerSecond": extra}]});
+    match existing {
+        Some(p) => {
+            let requests = p["requests"].take();
+            let mut list = match requests {
+                Value::Array(a) => a,
+                Value::Null => Vec::new(),
+                one => vec![one],
+            };
+            list.push(component);
+            p["requests"] = Value::Array(list);
+        }
+        None => profiles.push(json!({key: target, "requests": [component]})),
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scenario, Simulation};
+
+    fn corpus(name: &str) -> Option<String> {
+        std::fs::read_to_string(format!(
+            "{}/../../shared/corpus/task-definitions/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .ok()
+    }
+
+    #[test]
+    fn a_pasted_task_definition_is_kept_verbatim_and_placed() {
+        let doc = json!({"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}]});
+        let text = r#"{"taskDefinition": {"family": "web", "revision": 7, "status": "ACTIVE",
+            "containerDefinitions": [{"name": "web", "image": "nginx", "memory": 256, "essential": true}]}}"#;
+        let (doc, family) = add_task_definition(&doc, text).unwrap();
+        assert_eq!(family, "web");
+        assert_eq!(
+            doc["taskDefinitions"][0]["taskDefinition"]["revision"], 7,
+            "describe output kept as pasted"
+        );
+        let doc = add_service(&doc, "web", "default", "web", 2, "binpack").unwrap();
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        assert_eq!(sim.tasks().len(), 2);
+    }
+
+    #[test]
+    fn bad_pastes_name_the_problem() {
+        let doc = json!({"version": 1});
+        let e = add_task_definition(&doc, "{\n  \"family\": \"x\",\n}").unwrap_err();
+        assert!(e[0].contains("line 3"), "{e:?}");
+        let e = add_task_definition(
+            &doc,
+            r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "b"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.iter().any(|m| m.contains("memory")), "{e:?}");
+        assert!(add_instances(&doc, "m5.huge", "a", 1, false, None)
+            .unwrap_err()
+            .starts_with("instanceType"));
+        assert!(add_service(&doc, "a b", "default", "x", 1, "default")
+            .unwrap_err()
+            .starts_with("serviceName"));
+        assert!(add_load_step(&doc, "nothing", SimTime(0), 5.0)
+            .unwrap_err()
+            .starts_with("target"));
+    }
+
+    #[test]
+    fn every_loadable_corpus_task_definition_can_be_pasted() {
+        let Some(dir) = std::fs::read_dir(format!(
+            "{}/../../shared/corpus/task-definitions",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .ok() else {
+            return;
+        };
+        let mut pasted = 0;
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(text) = corpus(&name) else { continue };
+            if let Ok((doc, _)) = add_task_definition(&json!({"version": 1}), &text) {
+                Scenario::from_value(doc).unwrap_or_else(|e| panic!("{name}: {e}"));
+                pasted += 1;
+            }
+        }
+        assert!(pasted >= 50, "{pasted} corpus files pasted");
+    }
+
+    #[test]
+    fn the_live_load_control_adds_and_removes_requests_from_now_on() {
+        let doc = json!({"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1}],
+            "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 100}}]});
+        let doc = add_load_step(&doc, "web", SimTime(60_000), 50.0).unwrap();
+        let doc = add_load_step(&doc, "web", SimTime(120_000), -500.0).unwrap();
+        let s = Scenario::from_value(doc).unwrap();
+        let p = &s.load_profiles[0].requests;
+        assert_eq!(p.rate_at(SimTime(59_000)), 100.0);
+        assert_eq!(p.rate_at(SimTime(60_000)), 150.0);
+        assert_eq!(p.rate_at(SimTime(120_000)), 0.0, "never below zero");
+    }
+}
