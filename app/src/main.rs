@@ -31,6 +31,7 @@ const LOG_ROWS: usize = 200;
 
 fn main() {
     console_error_panic_hook::set_once();
+    restore_root_flags();
     leptos::mount::mount_to_body(App);
 }
 
@@ -114,7 +115,14 @@ struct View {
     running_tasks: usize,
 }
 
-fn snapshot(sim: &Simulation) -> View {
+/// Which event-log entries to show: a kind (`ServiceEvent`, ...) and a service, empty for all.
+#[derive(Clone, Default, PartialEq)]
+struct LogFilter {
+    kind: String,
+    service: String,
+}
+
+fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     // One pass over the tasks, then one over the instances.
     let mut chips: Vec<Vec<TaskChip>> = vec![Vec::new(); sim.cluster().instances.len()];
     let mut counts = vec![(0usize, 0usize); sim.services().len()];
@@ -237,7 +245,16 @@ fn snapshot(sim: &Simulation) -> View {
         end: sim.end(),
         instances,
         services,
-        log: entries.iter().rev().take(LOG_ROWS).cloned().collect(),
+        log: entries
+            .iter()
+            .rev()
+            .filter(|e| filter.kind.is_empty() || format!("{:?}", e.kind) == filter.kind)
+            .filter(|e| {
+                filter.service.is_empty() || e.service.as_deref() == Some(filter.service.as_str())
+            })
+            .take(LOG_ROWS)
+            .cloned()
+            .collect(),
         log_len: entries.len(),
         running_tasks: sim
             .tasks()
@@ -264,6 +281,49 @@ fn initial_scenario() -> (Scenario, Option<String>, bool) {
     match persistence::restore() {
         Some(s) => (s, None, true),
         None => (example(), None, false),
+    }
+}
+
+/// Toggles `data-<name>="<value>"` on the root element (theme, text size), remembered in
+/// `localStorage`.
+fn toggle_root_flag(name: &str, value: &str) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let attr = format!("data-{name}");
+    let on = root.get_attribute(&attr).as_deref() != Some(value);
+    let _ = if on {
+        root.set_attribute(&attr, value)
+    } else {
+        root.remove_attribute(&attr)
+    };
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(
+            &format!("ecs-playground/{name}"),
+            if on { value } else { "" },
+        );
+    }
+}
+
+/// Restores the theme and text size chosen earlier.
+fn restore_root_flags() {
+    let (Some(root), Some(storage)) = (
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element()),
+        web_sys::window().and_then(|w| w.local_storage().ok().flatten()),
+    ) else {
+        return;
+    };
+    for name in ["theme", "size"] {
+        if let Ok(Some(v)) = storage.get_item(&format!("ecs-playground/{name}")) {
+            if !v.is_empty() {
+                let _ = root.set_attribute(&format!("data-{name}"), &v);
+            }
+        }
     }
 }
 
@@ -495,6 +555,8 @@ fn App() -> impl IntoView {
             <span class="scenario-name" id="scenario-name">{move || scenario.get().name.clone()}</span>
             <button id="undo" class="topbar-button" on:click=undo disabled=move || !can_undo.get() title="Undo the last change of scenario">"Undo"</button>
             <button id="redo" class="topbar-button" on:click=redo disabled=move || !can_redo.get() title="Redo">"Redo"</button>
+            <button id="theme" class="topbar-button" on:click=move |_| toggle_root_flag("theme", "dark") title="Light or dark theme">"Theme"</button>
+            <button id="large-text" class="topbar-button" on:click=move |_| toggle_root_flag("size", "large") title="Large text, for projectors">"A+"</button>
             <label class="preset-label" for="lesson">"Lesson"</label>
             <select id="lesson" on:change=choose_lesson prop:value=move || lesson.with(|l| l.as_ref().map(|l| l.id.clone()).unwrap_or_default())>
                 <option value="">"None"</option>
@@ -594,6 +656,8 @@ fn Playground(
     let start_error = first.advance_to(resume_at).err();
     clock.set(first.now());
     let sim = StoredValue::new_local(first);
+    let log_filter = RwSignal::new(LogFilter::default());
+    let snapshot = move |s: &Simulation| snapshot(s, &log_filter.get_untracked());
     let (view_state, set_view) = signal(sim.with_value(snapshot));
     let (chart_svgs, set_charts) = signal(sim.with_value(draw_charts));
     // Charts change once a simulated minute; redraw only then.
@@ -665,6 +729,25 @@ fn Playground(
             clock.set(s.now());
         });
     };
+    // The timeline: any earlier moment is a replay from the start (the engine is
+    // deterministic); a later one is simply reached.
+    let seek = move |to: SimTime| {
+        set_playing.set(false);
+        if to >= sim.with_value(|s| s.now()) {
+            advance(to.as_ms() - sim.with_value(|s| s.now().as_ms()));
+            return;
+        }
+        let scenario = sim.with_value(|s| s.scenario().clone());
+        let mut fresh = Simulation::new(scenario);
+        if let Err(e) = fresh.advance_to(to) {
+            set_error.set(Some(e));
+        }
+        set_view.set(snapshot(&fresh));
+        set_charts.set(draw_charts(&fresh));
+        refresh_charts(&fresh);
+        clock.set(fresh.now());
+        sim.set_value(fresh);
+    };
     let reset = move |_| {
         let scenario = sim.with_value(|s| s.scenario().clone());
         let mut fresh = Simulation::new(scenario);
@@ -694,6 +777,14 @@ fn Playground(
                 {SPEEDS.iter().map(|s| view! { <option value=s.to_string() selected=*s == 60>{format!("{s}×")}</option> }).collect_view()}
             </select>
             <span class="clock" id="clock" aria-live="off">{move || view_state.get().now.to_string()}</span>
+            <input type="range" id="timeline" aria-label="Timeline: go to any moment of the run" min="0"
+                max=move || (view_state.get().end.as_ms() / 1000).to_string()
+                prop:value=move || (view_state.get().now.as_ms() / 1000).to_string()
+                on:change=move |ev| {
+                    if let Ok(secs) = event_target_value(&ev).parse::<u64>() {
+                        seek(SimTime(secs * 1000));
+                    }
+                }/>
             <span class="muted">{move || format!("of {}", view_state.get().end)}</span>
             <span class="muted" id="running-count">{move || format!("{} tasks running", view_state.get().running_tasks)}</span>
             <button id="copy-link" on:click=copy_link title="Put this scenario in the address bar and copy the link">"Copy link"</button>
@@ -798,6 +889,23 @@ fn Playground(
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
+                <div class="log-filter">
+                    <select id="log-kind" aria-label="Show events of kind" on:change=move |ev| {
+                        log_filter.update(|f| f.kind = event_target_value(&ev));
+                        sim.with_value(|s| set_view.set(snapshot(s)));
+                    }>
+                        <option value="">"All kinds"</option>
+                        {["ServiceEvent", "Scaling", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "Scenario"]
+                            .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
+                    </select>
+                    <select id="log-service" aria-label="Show events of service" on:change=move |ev| {
+                        log_filter.update(|f| f.service = event_target_value(&ev));
+                        sim.with_value(|s| set_view.set(snapshot(s)));
+                    }>
+                        <option value="">"All services"</option>
+                        {move || view_state.get().services.into_iter().map(|s| view! { <option value=s.name.clone()>{s.name.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
                 <ol id="event-log" class="event-log" reversed>
                     {move || view_state.get().log.into_iter().map(|e| view! {
                         <li class="event" data-kind=format!("{:?}", e.kind)>
