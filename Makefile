@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test setup setup-browser engine-test lint wasm e2e bench bench-wasm build
+.PHONY: serve test setup setup-browser engine-test lint wasm e2e bench bench-wasm bench-ui build
 
 serve: setup
 	trunk serve --offline
@@ -41,3 +41,7 @@ bench:
 ## The same placement benchmark in wasm, in headless Chromium (needs `make build` first).
 bench-wasm:
 	cargo run --release -p e2e --bin wasm-bench
+
+## UI performance: first render, and frame times with 1,000 instances and 10,000 tasks.
+bench-ui:
+	cargo run --release -p e2e --bin ui-bench

@@ -1,0 +1,85 @@
+//! UI performance in headless Chromium (issue 6): time to first render, and frame times with
+//! 1,000 instances and 10,000 tasks while the clock runs at 60×. Needs a built `dist/`
+//! (`make build`). Run: `make bench-ui`. Prints JSON lines.
+
+use std::time::Duration;
+
+use e2e::Browser;
+use serde_json::{json, Value};
+
+/// Milliseconds from navigation start until the clock is on the page.
+async fn first_render_ms(browser: &Browser, url: &str) -> f64 {
+    browser.client.goto(url).await.expect("open");
+    let v = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             (function poll() {
+               if (document.getElementById('clock')) { done(performance.now()); }
+               else { setTimeout(poll, 5); }
+             })();",
+            vec![],
+        )
+        .await
+        .expect("first render");
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn big_cluster() -> Value {
+    let mut services = Vec::new();
+    for s in 0..10 {
+        services.push(
+            json!({"serviceName": format!("svc{s}"), "taskDefinition": "app", "desiredCount": 1000,
+            "placementStrategy": [{"type": "binpack", "field": "memory"}]}),
+        );
+    }
+    json!({
+        "version": 1, "name": "1,000 instances, 10,000 tasks", "seed": 1, "duration": "PT1H",
+        "containerInstances": [
+            {"instanceType": "m5.xlarge", "availabilityZone": "us-east-1a", "count": 334},
+            {"instanceType": "m5.xlarge", "availabilityZone": "us-east-1b", "count": 333},
+            {"instanceType": "m5.xlarge", "availabilityZone": "us-east-1c", "count": 333}
+        ],
+        "taskDefinitions": [{"family": "app", "containerDefinitions": [{"name": "app", "image": "app:1",
+            "cpu": 256, "memory": 512, "essential": true, "portMappings": [{"containerPort": 8080}]}]}],
+        "services": services
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let browser = Browser::start().await;
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        loads.push(first_render_ms(&browser, &browser.base_url).await);
+    }
+    println!("{{\"firstRenderMs\": {loads:?}, \"note\": \"the first load has no service worker yet; the rest are served by it\"}}");
+
+    let fragment = ecs_engine::share::encode(&big_cluster());
+    let url = format!("{}#{}", browser.base_url, fragment);
+    let big_first = first_render_ms(&browser, &url).await;
+    browser.wait_for("tr.service[data-service=svc9]", 120).await;
+    browser.select("#speed", "60").await;
+    browser.click("#play").await;
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let frames = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; const t = [];
+             const c0 = document.getElementById('clock').textContent;
+             function f(now) { t.push(now); if (now - t[0] < 5000) { requestAnimationFrame(f); } else {
+               const d = []; for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
+               d.sort((a, b) => a - b);
+               done({frames: d.length, meanMs: (t[t.length - 1] - t[0]) / d.length,
+                     p95Ms: d[Math.floor(d.length * 0.95)], maxMs: d[d.length - 1],
+                     clockFrom: c0, clockTo: document.getElementById('clock').textContent,
+                     running: document.getElementById('running-count').textContent});
+             } }
+             requestAnimationFrame(f);",
+            vec![],
+        )
+        .await
+        .expect("frame times");
+    println!("{{\"bigCluster\": {{\"firstRenderMs\": {big_first:.0}, \"frames\": {frames}}}}}");
+    browser.close().await;
+}
