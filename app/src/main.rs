@@ -106,9 +106,7 @@ struct View {
     scalable: Vec<ScalingView>,
     alarms: Vec<(String, &'static str)>,
     activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
-    now: SimTime,
     end: SimTime,
-    instances: Vec<InstanceView>,
     services: Vec<ServiceView>,
     log: Vec<LogEntry>,
     log_len: usize,
@@ -122,18 +120,11 @@ struct LogFilter {
     service: String,
 }
 
-fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
-    // One pass over the tasks, then one over the instances.
+/// The instance cards and their task chips: rebuilt only when the engine's
+/// [`Simulation::change_count`] moves, since they are the costly part of a large cluster.
+fn instance_views(sim: &Simulation) -> Vec<InstanceView> {
     let mut chips: Vec<Vec<TaskChip>> = vec![Vec::new(); sim.cluster().instances.len()];
-    let mut counts = vec![(0usize, 0usize); sim.services().len()];
     for t in sim.tasks().iter().filter(|t| t.is_active()) {
-        if let Some(s) = t.service {
-            if t.last_status == ecs_engine::task::TaskStatus::Running {
-                counts[s].0 += 1;
-            } else {
-                counts[s].1 += 1;
-            }
-        }
         let ports: Vec<String> = t
             .reservation
             .bindings
@@ -150,8 +141,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             status: t.last_status.as_str(),
         });
     }
-    let instances = sim
-        .cluster()
+    sim.cluster()
         .instances
         .iter()
         .zip(chips)
@@ -170,7 +160,20 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             mem_total: i.registered.memory_mib,
             tasks,
         })
-        .collect();
+        .collect()
+}
+
+fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
+    let mut counts = vec![(0usize, 0usize); sim.services().len()];
+    for t in sim.tasks().iter().filter(|t| t.is_active()) {
+        if let Some(s) = t.service {
+            if t.last_status == ecs_engine::task::TaskStatus::Running {
+                counts[s].0 += 1;
+            } else {
+                counts[s].1 += 1;
+            }
+        }
+    }
     let services = sim
         .services()
         .iter()
@@ -241,9 +244,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             .map(|a| (a.name.clone(), a.state.as_str()))
             .collect(),
         activities: sim.scaling_activities().iter().rev().cloned().collect(),
-        now: sim.now(),
         end: sim.end(),
-        instances,
         services,
         log: entries
             .iter()
@@ -659,6 +660,24 @@ fn Playground(
     let log_filter = RwSignal::new(LogFilter::default());
     let snapshot = move |s: &Simulation| snapshot(s, &log_filter.get_untracked());
     let (view_state, set_view) = signal(sim.with_value(snapshot));
+    let (cards, set_cards) = signal(sim.with_value(instance_views));
+    let (now, set_now) = signal(sim.with_value(|s| s.now()));
+    // The clock moves every tick; the rest of the view is published only when it changed,
+    // so a quiet large cluster costs little per frame.
+    let publish = move |s: &Simulation| {
+        set_now.set(s.now());
+        let v = snapshot(s);
+        if view_state.with_untracked(|old| *old != v) {
+            set_view.set(v);
+        }
+    };
+    let cards_at = StoredValue::new(sim.with_value(|s| s.change_count()));
+    let refresh_cards = move |s: &Simulation| {
+        if cards_at.get_value() != s.change_count() {
+            cards_at.set_value(s.change_count());
+            set_cards.set(instance_views(s));
+        }
+    };
     let (chart_svgs, set_charts) = signal(sim.with_value(draw_charts));
     // Charts change once a simulated minute; redraw only then.
     let refresh_charts = move |s: &Simulation| {
@@ -700,7 +719,8 @@ fn Playground(
             if s.now() >= s.end() {
                 set_playing.set(false);
             }
-            set_view.set(snapshot(s));
+            publish(s);
+            refresh_cards(s);
             refresh_charts(s);
             clock.set(s.now());
         });
@@ -724,7 +744,8 @@ fn Playground(
     let step = move |_| {
         sim.update_value(|s| {
             s.step();
-            set_view.set(snapshot(s));
+            publish(s);
+            refresh_cards(s);
             refresh_charts(s);
             clock.set(s.now());
         });
@@ -742,7 +763,8 @@ fn Playground(
         if let Err(e) = fresh.advance_to(to) {
             set_error.set(Some(e));
         }
-        set_view.set(snapshot(&fresh));
+        publish(&fresh);
+        refresh_cards(&fresh);
         set_charts.set(draw_charts(&fresh));
         refresh_charts(&fresh);
         clock.set(fresh.now());
@@ -754,7 +776,8 @@ fn Playground(
         if let Err(e) = fresh.advance_to(SimTime::ZERO) {
             set_error.set(Some(e));
         }
-        set_view.set(snapshot(&fresh));
+        publish(&fresh);
+        refresh_cards(&fresh);
         set_charts.set(draw_charts(&fresh));
         refresh_charts(&fresh);
         clock.set(fresh.now());
@@ -776,10 +799,10 @@ fn Playground(
             }>
                 {SPEEDS.iter().map(|s| view! { <option value=s.to_string() selected=*s == 60>{format!("{s}×")}</option> }).collect_view()}
             </select>
-            <span class="clock" id="clock" aria-live="off">{move || view_state.get().now.to_string()}</span>
+            <span class="clock" id="clock" aria-live="off">{move || now.get().to_string()}</span>
             <input type="range" id="timeline" aria-label="Timeline: go to any moment of the run" min="0"
                 max=move || (view_state.get().end.as_ms() / 1000).to_string()
-                prop:value=move || (view_state.get().now.as_ms() / 1000).to_string()
+                prop:value=move || (now.get().as_ms() / 1000).to_string()
                 on:change=move |ev| {
                     if let Ok(secs) = event_target_value(&ev).parse::<u64>() {
                         seek(SimTime(secs * 1000));
@@ -799,7 +822,7 @@ fn Playground(
             <section class="pane" aria-label="Container instances">
                 <h2>"Container instances"</h2>
                 <div id="instances" class="instances">
-                    <For each=move || view_state.get().instances key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone()) let:inst>
+                    <For each=move || cards.get() key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone()) let:inst>
                         <InstanceCard inst=inst/>
                     </For>
                 </div>

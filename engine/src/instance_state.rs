@@ -67,6 +67,7 @@ impl Simulation {
                 continue;
             };
             self.cluster.instances[slot].status = status;
+            self.task_generation += 1;
             self.cluster.refresh(slot);
             let word = if status == InstanceStatus::Draining {
                 "DRAINING"

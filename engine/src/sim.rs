@@ -322,6 +322,7 @@ impl Simulation {
     /// Records a newly placed task and starts its lifecycle.
     pub(crate) fn add_task(&mut self, mut task: Task) -> usize {
         task.arn = format!("{ARN_PREFIX}:task/{}/{}", task.cluster, task.id);
+        self.task_generation += 1;
         let index = self.tasks.len();
         self.tasks.push(task);
         self.schedule(
@@ -470,6 +471,12 @@ impl Simulation {
         task.stop_code = Some(stop_code.to_string());
         task.stopped_reason = Some(reason.to_string());
         true
+    }
+
+    /// A number that changes whenever a task is added or changes state, or an instance
+    /// registers or changes status: views of the cluster need redrawing only when it changes.
+    pub fn change_count(&self) -> u64 {
+        self.task_generation + self.cluster.generation()
     }
 
     /// The event log so far.
