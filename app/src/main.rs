@@ -622,13 +622,21 @@ fn Playground(
 ) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
-    let digest = {
-        let mut full = Simulation::new(scenario.clone());
-        match full.run_to_end() {
-            Ok(()) => full.log().digest(),
-            Err(e) => format!("error: {e}"),
-        }
-    };
+    // Computed after the first paint (a large scenario takes seconds to run to its end): 100 ms
+    // leaves the browser a frame to show the page first.
+    let (digest, set_digest) = signal(None::<String>);
+    {
+        let scenario = scenario.clone();
+        gloo_timers::callback::Timeout::new(100, move || {
+            let mut full = Simulation::new(scenario);
+            let d = match full.run_to_end() {
+                Ok(()) => full.log().digest(),
+                Err(e) => format!("error: {e}"),
+            };
+            let _ = set_digest.try_set(Some(d));
+        })
+        .forget();
+    }
     let description = scenario.description.clone();
     let link = share_url(&scenario);
     let (shared, set_shared) = signal(None::<String>);
@@ -942,7 +950,10 @@ fn Playground(
         </main>
         <footer class="footer">
             "Event-log digest of the full run: "
-            <code id="digest" data-digest=digest.clone()>{digest.clone()}</code>
+            {move || match digest.get() {
+                Some(d) => view! { <code id="digest" data-digest=d.clone()>{d.clone()}</code> }.into_any(),
+                None => view! { <span class="muted">"computing…"</span> }.into_any(),
+            }}
         </footer>
     }
 }
