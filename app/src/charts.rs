@@ -31,11 +31,18 @@ pub struct ChartSpec {
     pub unit: &'static str,
     /// (legend label, series name in the time series).
     pub lines: Vec<(String, String)>,
+    /// Horizontal reference lines: (legend label, value), e.g. a target-tracking target.
+    pub targets: Vec<(String, f64)>,
 }
 
 /// The charts a run has: tasks per service, service CPU, and per target group requests,
 /// errors and healthy hosts.
-pub fn specs(series: &TimeSeries, services: &[String], target_groups: &[String]) -> Vec<ChartSpec> {
+pub fn specs(
+    series: &TimeSeries,
+    services: &[String],
+    target_groups: &[String],
+    cpu_targets: &[(String, f64)],
+) -> Vec<ChartSpec> {
     let mut out = Vec::new();
     let mut tasks = Vec::new();
     for s in services {
@@ -47,6 +54,7 @@ pub fn specs(series: &TimeSeries, services: &[String], target_groups: &[String])
         title: "Tasks: desired and running".into(),
         unit: "tasks",
         lines: tasks,
+        targets: Vec::new(),
     });
     let cpu: Vec<(String, String)> = services
         .iter()
@@ -59,6 +67,7 @@ pub fn specs(series: &TimeSeries, services: &[String], target_groups: &[String])
             title: "Service CPUUtilization".into(),
             unit: "%",
             lines: cpu,
+            targets: cpu_targets.to_vec(),
         });
     }
     if !target_groups.is_empty() {
@@ -87,12 +96,14 @@ pub fn specs(series: &TimeSeries, services: &[String], target_groups: &[String])
             title: "ALB requests per minute".into(),
             unit: "requests",
             lines: requests,
+            targets: Vec::new(),
         });
         out.push(ChartSpec {
             id: "chart-healthy".into(),
             title: "Targets: HealthyHostCount".into(),
             unit: "targets",
             lines: healthy,
+            targets: Vec::new(),
         });
     }
     out
@@ -146,6 +157,7 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
         .flat_map(|(_, v)| v.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
+    let y_max = spec.targets.iter().map(|(_, v)| *v).fold(y_max, f64::max);
     let y_max = if y_max <= 0.0 { 1.0 } else { y_max * 1.1 };
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -184,6 +196,21 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
             .label(*label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
+            });
+    }
+    for (label, value) in &spec.targets {
+        let grey = RGBColor(0x99, 0x33, 0x33);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, *value), (x_max, *value)],
+                3,
+                5,
+                grey.stroke_width(1),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(label.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 14, y)], grey.stroke_width(1))
             });
     }
     if !lines.is_empty() {

@@ -963,7 +963,15 @@ fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
     let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
-    let charts = charts::specs(series, &services, &groups)
+    let mut cpu_targets: Vec<(String, f64)> = Vec::new();
+    for (s, name) in services.iter().enumerate() {
+        for (metric, value) in sim.tracking_targets(s) {
+            if metric == "ECSServiceAverageCPUUtilization" {
+                cpu_targets.push((format!("{name} target"), value));
+            }
+        }
+    }
+    let charts = charts::specs(series, &services, &groups, &cpu_targets)
         .iter()
         .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
         .collect();

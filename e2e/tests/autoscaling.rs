@@ -79,6 +79,11 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
             .len();
         assert!(lines >= 1, "{chart} draws its series");
     }
+    let cpu_chart = browser.text("#chart-cpu").await;
+    assert!(
+        cpu_chart.contains("web target"),
+        "the CPU chart draws the target line: {cpu_chart}"
+    );
     browser.screenshot("target-tracking-alb").await;
     browser
         .client

@@ -710,6 +710,20 @@ impl Simulation {
         &self.scaling.targets
     }
 
+    /// The target values of service `s`'s target-tracking policies, by tracked metric label
+    /// (`ECSServiceAverageCPUUtilization`, ...): what the charts draw as target lines.
+    pub fn tracking_targets(&self, s: usize) -> Vec<(String, f64)> {
+        self.scaling
+            .policies
+            .iter()
+            .filter(|p| self.scaling.targets[p.target].service == s)
+            .filter_map(|p| match &p.kind {
+                PolicyKind::TargetTracking(tt) => Some((tt.metric.label(), tt.target_value)),
+                PolicyKind::Step(_) => None,
+            })
+            .collect()
+    }
+
     /// Every alarm and its state.
     pub fn alarms(&self) -> &[Alarm] {
         &self.scaling.alarms
