@@ -760,12 +760,8 @@ fn Playground(
     };
     // The timeline: any earlier moment is a replay from the start (the engine is
     // deterministic); a later one is simply reached.
-    let seek = move |to: SimTime| {
-        set_playing.set(false);
-        if to >= sim.with_value(|s| s.now()) {
-            advance(to.as_ms() - sim.with_value(|s| s.now().as_ms()));
-            return;
-        }
+    // Replays the scenario from the start up to `to`.
+    let replay = move |to: SimTime| {
         let scenario = sim.with_value(|s| s.scenario().clone());
         let mut fresh = Simulation::new(scenario);
         if let Err(e) = fresh.advance_to(to) {
@@ -778,19 +774,20 @@ fn Playground(
         clock.set(fresh.now());
         sim.set_value(fresh);
     };
-    let reset = move |_| {
-        let scenario = sim.with_value(|s| s.scenario().clone());
-        let mut fresh = Simulation::new(scenario);
-        if let Err(e) = fresh.advance_to(SimTime::ZERO) {
-            set_error.set(Some(e));
+    // The timeline: any earlier moment is a replay from the start (the engine is
+    // deterministic); a later one is simply reached.
+    let seek = move |to: SimTime| {
+        set_playing.set(false);
+        let now = sim.with_value(|s| s.now());
+        if to >= now {
+            advance(to.as_ms() - now.as_ms());
+        } else {
+            replay(to);
         }
-        publish(&fresh);
-        refresh_cards(&fresh);
-        set_charts.set(draw_charts(&fresh));
-        refresh_charts(&fresh);
-        clock.set(fresh.now());
+    };
+    let reset = move |_| {
+        replay(SimTime::ZERO);
         set_explanation.set(None);
-        sim.set_value(fresh);
         set_playing.set(false);
     };
 

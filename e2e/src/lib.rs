@@ -213,6 +213,36 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Sets the value of the form field with id `id` (an input, textarea or select).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![id.into(), value.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("set #{id}: {e}"));
+    }
+
+    /// The current `value` of the form field matching `css`.
+    pub async fn value(&self, css: &str) -> String {
+        self.wait_for(css, 10)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("value of {css}: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+    }
+
     /// Plays at `speed`× until the clock reads at least `clock` (`HH:MM:SS.mmm`), then pauses.
     pub async fn play_until(&self, speed: u32, clock: &str, secs: u64) {
         self.select("#speed", &speed.to_string()).await;

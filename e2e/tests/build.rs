@@ -3,46 +3,25 @@
 //! the load from the current time on. Every edit goes into the scenario (undoable).
 
 use e2e::{repo_root, Browser};
-use fantoccini::Locator;
-
-async fn fill(browser: &Browser, id: &str, value: &str) {
-    browser
-        .client
-        .execute(
-            "document.getElementById(arguments[0]).value = arguments[1];",
-            vec![id.into(), value.into()],
-        )
-        .await
-        .unwrap();
-}
-
-async fn count(browser: &Browser, css: &str) -> usize {
-    browser
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .unwrap()
-        .len()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_load() {
     let browser = Browser::start().await;
     browser.open_preset("example").await;
     browser.click("#build-panel summary").await;
-    let before = count(&browser, "article.instance").await;
+    let before = browser.count("article.instance").await;
 
     // Instances: 2 × m5.xlarge in us-east-1b, cluster demo.
     browser.select("#add-type", "m5.xlarge").await;
-    fill(&browser, "add-az", "us-east-1b").await;
-    fill(&browser, "add-count", "2").await;
-    fill(&browser, "add-cluster", "demo").await;
+    browser.set_value("add-az", "us-east-1b").await;
+    browser.set_value("add-count", "2").await;
+    browser.set_value("add-cluster", "demo").await;
     browser.click("#add-instances").await;
     assert_eq!(browser.text("#build-done").await, "Added 2 × m5.xlarge.");
-    assert_eq!(count(&browser, "article.instance").await, before + 2);
+    assert_eq!(browser.count("article.instance").await, before + 2);
 
     // A bad paste names the problem.
-    fill(&browser, "td-json", "{\"family\": \"x\",\n}").await;
+    browser.set_value("td-json", "{\"family\": \"x\",\n}").await;
     browser.click("#register-td").await;
     assert!(browser.text("#build-errors").await.contains("line 2"));
 
@@ -52,7 +31,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
     let text = std::fs::read_to_string(&corpus).unwrap_or_else(|_| {
         r#"{"family": "circleci-demo-service", "containerDefinitions": [{"name": "circleci-demo-service", "image": "circleci-demo:latest", "cpu": 128, "memoryReservation": 128, "portMappings": [{"containerPort": 80, "protocol": "tcp"}], "essential": true}]}"#.to_string()
     });
-    fill(&browser, "td-json", &text).await;
+    browser.set_value("td-json", &text).await;
     browser.click("#register-td").await;
     assert_eq!(
         browser.text("#build-done").await,
@@ -60,10 +39,10 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
     );
 
     // A service of it: its tasks get placed.
-    fill(&browser, "svc-name", "circleci").await;
-    fill(&browser, "svc-td", "circleci-demo-service").await;
-    fill(&browser, "svc-desired", "3").await;
-    fill(&browser, "svc-cluster", "demo").await;
+    browser.set_value("svc-name", "circleci").await;
+    browser.set_value("svc-td", "circleci-demo-service").await;
+    browser.set_value("svc-desired", "3").await;
+    browser.set_value("svc-cluster", "demo").await;
     browser.select("#svc-strategy", "binpack").await;
     browser.click("#create-service").await;
     browser
@@ -80,7 +59,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
     // The load control: from now on, 500 more requests/s to the new service.
     let clock = browser.text("#clock").await;
     browser.select("#load-target", "circleci").await;
-    fill(&browser, "load-extra", "500").await;
+    browser.set_value("load-extra", "500").await;
     browser.click("#add-load").await;
     let done = browser.text("#build-done").await;
     assert!(
@@ -92,13 +71,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
         clock,
         "the run resumes where it was"
     );
-    let json = browser
-        .wait_for("#scenario-json", 5)
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let json = browser.value("#scenario-json").await;
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["loadProfiles"][0]["service"], "circleci");
     assert_eq!(

@@ -29,24 +29,16 @@ async fn the_binpack_lesson_can_be_completed() {
 
     // Step 2: give api-spread a binpack strategy in the editor, apply, play again.
     browser.click("#scenario-editor summary").await;
-    let text = browser
-        .wait_for("#scenario-json", 5)
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let text = browser.value("#scenario-json").await;
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     doc["services"][1]["placementStrategy"] =
         serde_json::json!([{"type": "binpack", "field": "memory"}]);
     browser
-        .client
-        .execute(
-            "document.getElementById('scenario-json').value = arguments[0];",
-            vec![serde_json::to_string_pretty(&doc).unwrap().into()],
+        .set_value(
+            "scenario-json",
+            &serde_json::to_string_pretty(&doc).unwrap(),
         )
-        .await
-        .unwrap();
+        .await;
     browser.click("#apply").await;
     browser.play_until(60, "00:01:30.000", 20).await;
     assert_eq!(browser.text("#lesson-progress").await, "2 of 2 steps done");

@@ -6,24 +6,11 @@ use e2e::{repo_root, Browser};
 use fantoccini::Locator;
 
 async fn editor_text(browser: &Browser) -> String {
-    browser
-        .wait_for("#scenario-json", 10)
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    browser.value("#scenario-json").await
 }
 
 async fn set_editor(browser: &Browser, text: &str) {
-    browser
-        .client
-        .execute(
-            "document.getElementById('scenario-json').value = arguments[0];",
-            vec![serde_json::Value::String(text.to_string())],
-        )
-        .await
-        .unwrap();
+    browser.set_value("scenario-json", text).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,34 +16,25 @@ async fn seek(browser: &Browser, secs: u64) {
         .unwrap();
 }
 
-async fn count(browser: &Browser, css: &str) -> usize {
-    browser
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .unwrap()
-        .len()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn scrub_the_timeline_filter_the_log_and_switch_themes() {
     let browser = Browser::start().await;
     browser.open_preset("target-tracking-alb").await;
     browser.play_until(3600, "00:20:00.000", 30).await;
-    let at_20 = count(&browser, "#activities li.activity").await;
+    let at_20 = browser.count("#activities li.activity").await;
     assert!(at_20 >= 1);
 
     seek(&browser, 300).await;
     assert_eq!(browser.text("#clock").await, "00:05:00.000");
     assert_eq!(
-        count(&browser, "#activities li.activity").await,
+        browser.count("#activities li.activity").await,
         0,
         "no scaling yet at 5 minutes"
     );
     seek(&browser, 20 * 60).await;
     assert_eq!(browser.text("#clock").await, "00:20:00.000");
     assert_eq!(
-        count(&browser, "#activities li.activity").await,
+        browser.count("#activities li.activity").await,
         at_20,
         "the same run again"
     );
@@ -67,7 +58,7 @@ async fn scrub_the_timeline_filter_the_log_and_switch_themes() {
     );
     browser.select("#log-kind", "").await;
     browser.select("#log-service", "web").await;
-    assert!(count(&browser, "#event-log li.event").await > kinds.len());
+    assert!(browser.count("#event-log li.event").await > kinds.len());
 
     browser.click("#theme").await;
     browser.click("#large-text").await;

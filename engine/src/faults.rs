@@ -234,11 +234,7 @@ impl Simulation {
         let Some(s) = self.tasks[t].service else {
             return;
         };
-        let grace_ends = self.tasks[t]
-            .started_at
-            .unwrap_or(self.now())
-            .plus_ms(self.services[s].health_check_grace_ms);
-        if self.now() < grace_ends {
+        if let Some(grace_ends) = self.in_grace_period(t, s) {
             self.schedule(grace_ends, Timer::ContainerUnhealthy(t));
             return;
         }

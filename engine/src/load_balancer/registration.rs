@@ -165,11 +165,7 @@ impl Simulation {
         if !self.tasks[t].is_active() {
             return;
         }
-        let grace_ends = self.tasks[t]
-            .started_at
-            .unwrap_or(self.now())
-            .plus_ms(self.services[s].health_check_grace_ms);
-        if self.now() < grace_ends {
+        if let Some(grace_ends) = self.in_grace_period(t, s) {
             self.schedule(grace_ends, Timer::TargetHealth(g, t));
             return;
         }
@@ -218,6 +214,16 @@ impl Simulation {
             until = Some(until.map_or(end, |u| u.max(end)));
         }
         until
+    }
+
+    /// When task `t`'s health-check grace period ends, if it is still running (4.4: the
+    /// scheduler ignores ELB and container health check failures until then).
+    pub(crate) fn in_grace_period(&self, t: usize, s: usize) -> Option<SimTime> {
+        let ends = self.tasks[t]
+            .started_at
+            .unwrap_or(self.now())
+            .plus_ms(self.services[s].health_check_grace_ms);
+        (self.now() < ends).then_some(ends)
     }
 
     /// Whether every target of task `t` is healthy (4.4); true when it has none.
