@@ -148,6 +148,23 @@ fn preset_static_vs_dynamic_ports() {
     assert_eq!(service(&out, "dynamic")["runningCount"], 4);
     let events = service(&out, "static")["events"].to_string();
     assert!(events.contains("already using a port required by your task"));
+    // Behind the ALB: four instance:port targets on dynamic ports, two per instance, healthy.
+    let targets = out["targetGroups"][0]["targetHealthDescriptions"]
+        .as_array()
+        .unwrap();
+    assert_eq!(targets.len(), 4);
+    let mut per_instance = BTreeMap::new();
+    for t in targets {
+        assert!(t["Target"]["Port"].as_u64().unwrap() >= 32768);
+        assert_eq!(t["TargetHealth"]["State"], "healthy");
+        *per_instance
+            .entry(t["Target"]["Id"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(
+        per_instance.values().copied().collect::<Vec<i32>>(),
+        vec![2, 2]
+    );
 }
 
 #[test]
