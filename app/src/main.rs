@@ -80,6 +80,9 @@ struct TargetView {
     task: String,
     state: &'static str,
     reason: &'static str,
+    /// Requests per second it gets now, and its share of the group's, in percent.
+    rps: u64,
+    share: u64,
 }
 
 /// A target group and its targets.
@@ -218,11 +221,26 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             targets: tg
                 .targets
                 .iter()
-                .map(|x| TargetView {
-                    target: format!("{}:{}", x.id, x.port),
-                    task: sim.tasks()[x.task].id.chars().take(8).collect(),
-                    state: x.state.as_str(),
-                    reason: x.reason.unwrap_or(""),
+                .map(|x| {
+                    let rps = sim.task_loads().get(x.task).map_or(0.0, |l| l.offered_rps);
+                    let total: f64 = tg
+                        .targets
+                        .iter()
+                        .filter_map(|o| sim.task_loads().get(o.task))
+                        .map(|l| l.offered_rps)
+                        .sum();
+                    TargetView {
+                        target: format!("{}:{}", x.id, x.port),
+                        task: sim.tasks()[x.task].id.chars().take(8).collect(),
+                        state: x.state.as_str(),
+                        reason: x.reason.unwrap_or(""),
+                        rps: rps.round() as u64,
+                        share: if total > 0.0 {
+                            (100.0 * rps / total).round() as u64
+                        } else {
+                            0
+                        },
+                    }
                 })
                 .collect(),
         })
@@ -869,12 +887,14 @@ fn Playground(
                     v.target_groups.into_iter().map(|g| view! {
                         <table class="targets" data-target-group=g.name.clone()>
                             <caption>{format!("{} · {} · {}", g.name, g.load_balancer, g.algorithm)}</caption>
-                            <thead><tr><th>"target"</th><th>"task"</th><th>"state"</th><th>"reason"</th></tr></thead>
+                            <thead><tr><th>"target"</th><th>"task"</th><th>"state"</th><th>"req/s"</th><th>"share"</th><th>"reason"</th></tr></thead>
                             <tbody>
                             {g.targets.into_iter().map(|t| view! {
                                 <tr class="target" data-state=t.state>
                                     <td class="mono">{t.target}</td><td class="mono">{t.task}</td>
-                                    <td><span class=format!("state {}", t.state)>{t.state}</span></td><td class="small muted">{t.reason}</td>
+                                    <td><span class=format!("state {}", t.state)>{t.state}</span></td>
+                                    <td class="num rps">{t.rps}</td><td class="num share">{format!("{} %", t.share)}</td>
+                                    <td class="small muted">{t.reason}</td>
                                 </tr>
                             }).collect_view()}
                             </tbody>

@@ -79,6 +79,14 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
             .len();
         assert!(lines >= 1, "{chart} draws its series");
     }
+    // Each healthy target's share of the requests: 11 targets, round robin, about 9 % each.
+    let shares = browser
+        .client
+        .find_all(Locator::Css("tr.target[data-state=healthy] td.share"))
+        .await
+        .unwrap();
+    let first_share = shares[0].text().await.unwrap();
+    assert_eq!(first_share, "9 %", "round robin over 11 healthy targets");
     let cpu_chart = browser.text("#chart-cpu").await;
     assert!(
         cpu_chart.contains("web target"),
