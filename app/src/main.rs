@@ -576,16 +576,16 @@ fn App() -> impl IntoView {
             <button id="redo" class="topbar-button" on:click=redo disabled=move || !can_redo.get() title="Redo">"Redo"</button>
             <button id="theme" class="topbar-button" on:click=move |_| toggle_root_flag("theme", "dark") title="Light or dark theme">"Theme"</button>
             <button id="large-text" class="topbar-button" on:click=move |_| toggle_root_flag("size", "large") title="Large text, for projectors">"A+"</button>
-            <label class="preset-label" for="lesson">"Lesson"</label>
+            <span class="picker preset-label"><label for="lesson">"Lesson"</label>
             <select id="lesson" on:change=choose_lesson prop:value=move || lesson.with(|l| l.as_ref().map(|l| l.id.clone()).unwrap_or_default())>
                 <option value="">"None"</option>
                 {lessons::LESSONS.iter().map(|(id, _)| view! { <option value=*id>{*id}</option> }).collect_view()}
-            </select>
-            <label for="preset">"Preset"</label>
+            </select></span>
+            <span class="picker"><label for="preset">"Preset"</label>
             <select id="preset" on:change=choose_preset prop:value=move || picked.get()>
                 <option value="" selected=true disabled=true>"Choose a preset…"</option>
                 {presets::PRESETS.iter().map(|(stem, _)| view! { <option value=*stem>{*stem}</option> }).collect_view()}
-            </select>
+            </select></span>
         </header>
         {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
         {move || notice.get().map(|n| view! { <p class="notice" id="notice">{n}</p> })}
