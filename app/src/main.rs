@@ -767,7 +767,7 @@ fn Playground(
         });
     }
 
-    let step = move |_| {
+    let step = move |_: ()| {
         sim.update_value(|s| {
             s.step();
             publish(s);
@@ -776,6 +776,34 @@ fn Playground(
             clock.set(s.now());
         });
     };
+    // Keyboard: Space plays or pauses, → steps, unless the focus is in a field.
+    let keys = leptos::prelude::window_event_listener(leptos::ev::keydown, move |ev| {
+        use wasm_bindgen::JsCast;
+        let typing = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| {
+                matches!(
+                    el.tag_name().as_str(),
+                    "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+                )
+            });
+        if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        match ev.key().as_str() {
+            " " => {
+                ev.prevent_default();
+                set_playing.update(|p| *p = !*p);
+            }
+            "ArrowRight" => {
+                ev.prevent_default();
+                step(());
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
     // The timeline: any earlier moment is a replay from the start (the engine is
     // deterministic); a later one is simply reached.
     // Replays the scenario from the start up to `to`.
@@ -812,9 +840,9 @@ fn Playground(
     view! {
         <p class="description" id="description">{description}</p>
         <section class="controls" aria-label="Simulation controls">
-            <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get()>"Play"</button>
-            <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get()>"Pause"</button>
-            <button id="step" on:click=step>"Step"</button>
+            <button id="play" on:click=move |_| set_playing.set(true) disabled=move || playing.get() title="Play (Space)">"Play"</button>
+            <button id="pause" on:click=move |_| set_playing.set(false) disabled=move || !playing.get() title="Pause (Space)">"Pause"</button>
+            <button id="step" on:click=move |_| step(()) title="Step (→)">"Step"</button>
             <button id="reset" on:click=reset>"Reset"</button>
             <label for="speed">"Speed"</label>
             <select id="speed" on:change=move |ev| {
