@@ -37,22 +37,6 @@ fn input_value(id: &str) -> String {
     String::new()
 }
 
-/// Names loads can go to: target groups, then services.
-fn load_targets(s: &Scenario) -> Vec<String> {
-    let names = |key: &str, field: &str| -> Vec<String> {
-        s.raw
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.get(field).and_then(Value::as_str).map(str::to_string))
-            .collect()
-    };
-    let mut out = names("targetGroups", "Name");
-    out.extend(names("services", "serviceName"));
-    out
-}
-
 /// The panel. `apply` receives every successful edit.
 #[component]
 pub fn BuildPanel(
@@ -174,7 +158,7 @@ pub fn BuildPanel(
                 <fieldset>
                     <legend>"Load, from the current time on"</legend>
                     <label>"To "<select id="load-target">
-                        {move || scenario.with(load_targets).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                        {move || scenario.with(|s| ecs_engine::edit::load_targets(&s.raw)).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
                     </select></label>
                     <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
                     <button id="add-load" on:click=add_load>"Apply load change"</button>

@@ -433,7 +433,10 @@ fn App() -> impl IntoView {
         });
         let stem = presets::PRESETS
             .iter()
-            .find(|(_, json)| Scenario::from_json(json).is_ok_and(|p| p.raw == s.raw))
+            // The document only: no need to load (and check) every preset on each change.
+            .find(|(_, json)| {
+                serde_json::from_str::<serde_json::Value>(json).is_ok_and(|p| p == s.raw)
+            })
             .map(|(stem, _)| stem.to_string())
             .unwrap_or_default();
         set_picked.set(stem);

@@ -33,6 +33,24 @@ impl MetricId {
     }
 }
 
+/// The `(Name, Value)` pairs of a `Dimensions` list, sorted; entries without both are
+/// skipped (target tracking and metric math take them leniently; alarms check them).
+pub fn dimensions(list: Option<&Value>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = list
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            Some((
+                d.get("Name")?.as_str()?.to_string(),
+                d.get("Value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// A one-minute statistic set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Datapoint {
@@ -420,19 +438,7 @@ impl MetricMath {
                     .map(str::to_string)
                     .ok_or_else(|| format!("{p}.MetricStat.Metric.{k}: required"))
             };
-            let mut dimensions: Vec<(String, String)> = metric
-                .get("Dimensions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|d| {
-                    Some((
-                        d.get("Name")?.as_str()?.to_string(),
-                        d.get("Value")?.as_str()?.to_string(),
-                    ))
-                })
-                .collect();
-            dimensions.sort();
+            let dimensions = dimensions(metric.get("Dimensions"));
             let st = stat
                 .get("Stat")
                 .and_then(Value::as_str)

@@ -222,15 +222,7 @@ impl Simulation {
             self.stop_task(t, "ServiceSchedulerInitiated", &reason);
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
-        if !stopped.is_empty() {
-            let msg = format!(
-                "(service {}) has stopped {} running tasks: {}.",
-                self.services[s].name,
-                stopped.len(),
-                stopped.join(" ")
-            );
-            self.service_event(s, msg);
-        }
+        self.report_stopped(s, &stopped);
         let all_settled = current
             .iter()
             .chain(&replace)

@@ -14,6 +14,23 @@ fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
     doc[key].as_array_mut().expect("just made an array")
 }
 
+/// The `field` of every entry of section `key` (`services` / `serviceName`, ...).
+pub fn names(doc: &Value, key: &str, field: &str) -> Vec<String> {
+    doc.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get(field).and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+/// Where a load can go: target group names, then service names.
+pub fn load_targets(doc: &Value) -> Vec<String> {
+    let mut out = names(doc, "targetGroups", "Name");
+    out.extend(names(doc, "services", "serviceName"));
+    out
+}
+
 /// Adds a task definition pasted as text: a RegisterTaskDefinition request or
 /// `describe-task-definition` output, kept verbatim. Returns the new document and the
 /// family, or every problem (JSON syntax with line and column, or the fields AWS would refuse).
@@ -90,13 +107,10 @@ pub fn add_service(
     {
         return Err("serviceName: 1 to 255 letters, digits, hyphens and underscores".to_string());
     }
-    let taken = doc
-        .get("services")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|s| s.get("serviceName").and_then(Value::as_str) == Some(name));
-    if taken {
+    if names(doc, "services", "serviceName")
+        .iter()
+        .any(|n| n == name)
+    {
         return Err(format!(
             "serviceName: a service named {name} already exists"
         ));
@@ -134,18 +148,12 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
     if !extra.is_finite() {
         return Err("requestsPerSecond: must be a number".to_string());
     }
-    let is_group = doc
-        .get("targetGroups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|g| g.get("Name").and_then(Value::as_str) == Some(target));
-    let is_service = doc
-        .get("services")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|s| s.get("serviceName").and_then(Value::as_str) == Some(target));
+    let is_group = names(doc, "targetGroups", "Name")
+        .iter()
+        .any(|n| n == target);
+    let is_service = names(doc, "services", "serviceName")
+        .iter()
+        .any(|n| n == target);
     let key = match (is_group, is_service) {
         (true, _) => "targetGroup",
         (false, true) => "service",

@@ -394,6 +394,20 @@ impl Simulation {
             .service(&name);
     }
 
+    /// The service event for tasks the scheduler stopped (`(task id)` each), if any.
+    pub(crate) fn report_stopped(&mut self, s: usize, stopped: &[String]) {
+        if stopped.is_empty() {
+            return;
+        }
+        let msg = format!(
+            "(service {}) has stopped {} running tasks: {}.",
+            self.services[s].name,
+            stopped.len(),
+            stopped.join(" ")
+        );
+        self.service_event(s, msg);
+    }
+
     /// One pass of the service scheduler.
     pub(crate) fn reconcile_service(&mut self, s: usize) {
         self.services[s].tick_pending = false;
@@ -639,15 +653,7 @@ impl Simulation {
             self.stop_task(t, "ServiceSchedulerInitiated", &reason);
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
-        if !stopped.is_empty() {
-            let msg = format!(
-                "(service {}) has stopped {} running tasks: {}.",
-                self.services[s].name,
-                stopped.len(),
-                stopped.join(" ")
-            );
-            self.service_event(s, msg);
-        }
+        self.report_stopped(s, &stopped);
         if protected.len() > desired && !self.services[s].protection_reported {
             self.services[s].protection_reported = true;
             let msg = format!(

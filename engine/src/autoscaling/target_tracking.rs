@@ -119,16 +119,7 @@ impl TargetTracking {
                         .map(str::to_string)
                         .ok_or_else(|| format!("{c_path}.{k}: required"))
                 };
-                let mut dimensions = Vec::new();
-                for d in c.get("Dimensions").and_then(Value::as_array).into_iter().flatten() {
-                    if let (Some(n), Some(val)) = (
-                        d.get("Name").and_then(Value::as_str),
-                        d.get("Value").and_then(Value::as_str),
-                    ) {
-                        dimensions.push((n.to_string(), val.to_string()));
-                    }
-                }
-                dimensions.sort();
+                let dimensions = crate::cloudwatch::dimensions(c.get("Dimensions"));
                 TrackedMetric::Customized {
                     namespace: s("Namespace")?,
                     name: s("MetricName")?,
