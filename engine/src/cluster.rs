@@ -40,7 +40,12 @@ pub struct Capacity {
     /// A lower bound of free dynamic ports per protocol (exact unless static ports sit in the
     /// ephemeral range).
     pub dynamic_headroom: [u32; 2],
+    /// Its capacity provider's index, or [`NO_PROVIDER`].
+    pub provider: u32,
 }
+
+/// [`Capacity::provider`] of an instance outside any capacity provider.
+pub const NO_PROVIDER: u32 = u32::MAX;
 
 impl Capacity {
     /// Derives the packed numbers from an instance of cluster `cluster_id`.
@@ -61,6 +66,7 @@ impl Capacity {
                 headroom(0, inst.reserved_tcp.len()),
                 headroom(1, inst.reserved_udp.len()),
             ],
+            provider: inst.capacity_provider.map_or(NO_PROVIDER, |p| p as u32),
         }
     }
 }
@@ -152,6 +158,39 @@ impl ClusterState {
     /// facts (attribute indexes, static `memberOf` results) are valid for one generation.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Puts an instance in a capacity provider.
+    pub fn set_provider(&mut self, slot: InstanceSlot, provider: usize) {
+        self.instances[slot].capacity_provider = Some(provider);
+        self.refresh(slot);
+        self.generation += 1;
+    }
+
+    /// Adds the host of one Fargate task. It is interned under a cluster key of its own, so
+    /// EC2 placement, daemons and cluster metrics never see it.
+    pub fn add_fargate_host(&mut self, mut instance: ContainerInstance) -> InstanceSlot {
+        instance.fargate = true;
+        let key = format!("\u{1}fargate/{}", instance.cluster);
+        let next = self.cluster_ids.len() as u32;
+        let cid = *self.cluster_ids.entry(key).or_insert(next);
+        self.capacity.push(Capacity::of(&instance, cid));
+        self.instances.push(instance);
+        self.cluster_id_of.push(cid);
+        for counts in &mut self.group_counts {
+            counts.push(0);
+        }
+        // Attribute indexes stay valid: they are per instance and a Fargate host is never
+        // scored; extend them so slots line up.
+        for index in self.attribute_indexes.values_mut() {
+            let absent = index.values.iter().position(Option::is_none);
+            let id = absent.unwrap_or_else(|| {
+                index.values.push(None);
+                index.values.len() - 1
+            });
+            index.value_of.push(id as u32);
+        }
+        self.instances.len() - 1
     }
 
     /// Re-derives the packed capacity of an instance after it changed (resources, ports,

@@ -96,6 +96,15 @@ pub struct ContainerInstance {
     pub attributes: BTreeMap<String, String>,
     /// Tasks whose desired status is RUNNING.
     pub running_tasks_count: u32,
+    /// The Auto Scaling group that launched it (index), if any.
+    pub auto_scaling_group: Option<usize>,
+    /// Its capacity provider (index), if any (`capacityProviderName` in DescribeContainerInstances).
+    pub capacity_provider: Option<usize>,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its agent configuration (7.1).
+    pub spot_draining: bool,
+    /// True for the host of one Fargate task: not a container instance of the cluster, never
+    /// a placement candidate, shown in the Fargate lane.
+    pub fargate: bool,
 }
 
 /// Which cluster an instance joins: `ECS_CLUSTER`, or `default` when unset or empty (G41).
@@ -213,6 +222,13 @@ impl ContainerInstance {
             enis_in_use: 0,
             attributes,
             running_tasks_count: 0,
+            auto_scaling_group: spec.auto_scaling_group,
+            capacity_provider: None,
+            fargate: false,
+            spot_draining: spec
+                .ecs_config
+                .get("ECS_ENABLE_SPOT_INSTANCE_DRAINING")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
         })
     }
 

@@ -171,15 +171,21 @@ impl Simulation {
         });
         let desired = self.services[s].desired_count as usize;
         let cfg = self.services[s].deployment_configuration;
-        if replace.is_empty() && current.len() > desired {
-            self.scale_in(s, current, desired);
+        // Tasks waiting in PROVISIONING for capacity count as the primary deployment's, and
+        // scale-in cancels them first.
+        let waiting = self.services[s].waiting_total() as usize;
+        if replace.is_empty() && current.len() + waiting > desired {
+            self.cancel_waiting(s, current.len() + waiting - desired);
+            if current.len() > desired {
+                self.scale_in(s, current, desired);
+            }
             return;
         }
         // 1. Start new tasks within maximumPercent.
         let room = cfg
             .max_tasks(desired)
-            .saturating_sub(current.len() + replace.len());
-        let to_start = desired.saturating_sub(current.len()).min(room);
+            .saturating_sub(current.len() + replace.len() + waiting);
+        let to_start = desired.saturating_sub(current.len() + waiting).min(room);
         if to_start > 0 {
             self.start_replicas(s, to_start);
         }
@@ -238,7 +244,7 @@ impl Simulation {
             self.service_event(s, msg);
         }
         // 4. Completed: every task is new, healthy and there are as many as desired.
-        let done = replace.is_empty() && current.len() == desired && all_settled;
+        let done = replace.is_empty() && current.len() == desired && waiting == 0 && all_settled;
         let name = self.services[s].name.clone();
         if let Some(d) = self.services[s].deployments.last_mut() {
             if done && d.rollout_state == RolloutState::InProgress {

@@ -39,7 +39,7 @@ impl Simulation {
         })
     }
 
-    fn timestamp(&self, at: crate::time::SimTime) -> String {
+    pub(crate) fn timestamp(&self, at: crate::time::SimTime) -> String {
         format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
     }
 

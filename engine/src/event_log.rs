@@ -34,6 +34,9 @@ pub enum EventKind {
     Alarm,
     /// Application Auto Scaling changed a desired count or a scalable target's bounds.
     Scaling,
+    /// Capacity: Auto Scaling group activities, capacity provider managed scaling, Fargate
+    /// capacity, Spot interruptions and instance terminations.
+    Capacity,
 }
 
 /// One line of the event log.

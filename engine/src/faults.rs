@@ -11,7 +11,19 @@
 //! * `{"type": "EssentialContainerExit", "service": "web", "at": "PT20M", "count": 1,
 //!   "exitCode": 1}`: the essential container of `count` running tasks exits (10.3).
 //!
-//! Other types (Spot interruptions, AZ outages, ...) are kept and reported as not simulated.
+//! * `{"type": "SpotInterruption", "at": "PT30M", "count": 2, "autoScalingGroup": "asg",
+//!   "availabilityZone": "us-east-1a", "instance": "i-0..."}`: EC2 sends the two-minute Spot
+//!   interruption notice to `count` Spot instances (filtered by the optional fields); see
+//!   [`crate::spot`] (7.1, G31).
+//! * `{"type": "InstanceTermination", "at": "PT30M", "instance": "i-0..."}`: the instance is
+//!   terminated at once; its tasks stop.
+//! * `{"type": "AzOutage", "at": "PT30M", "availabilityZone": "us-east-1a", "duration":
+//!   "PT20M"}`: every instance and Fargate task in the zone is lost; nothing launches there
+//!   until the zone recovers.
+//! * `{"type": "FargateSpotCapacityShortage", "at": "PT30M", "duration": "PT20M"}`: Fargate
+//!   Spot has no capacity (in `availabilityZone`, or anywhere): its share waits (6.3).
+//! * `{"type": "FargateSpotInterruption", "at": "PT30M", "service": "web", "count": 2}`:
+//!   `count` running Fargate Spot tasks are interrupted (7.2, G32).
 
 use serde_json::Value;
 
@@ -21,12 +33,7 @@ use crate::task::TaskStatus;
 use crate::time::{parse_duration_ms, SimTime};
 
 /// Fault types the engine does not simulate yet (kept, reported as warnings).
-pub const LATER: &[&str] = &[
-    "SpotInterruption",
-    "InstanceTermination",
-    "AzOutage",
-    "FargateSpotCapacityShortage",
-];
+pub const LATER: &[&str] = &[];
 
 /// One fault.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +65,53 @@ pub enum Fault {
         /// The exit code.
         exit_code: i32,
     },
+    /// EC2 Spot interruption notices.
+    SpotInterruption {
+        /// When the notice arrives.
+        at_ms: u64,
+        /// How many Spot instances.
+        count: u32,
+        /// Only this instance.
+        instance: Option<String>,
+        /// Only instances of this Auto Scaling group.
+        auto_scaling_group: Option<String>,
+        /// Only instances in this zone.
+        availability_zone: Option<String>,
+    },
+    /// An instance terminates.
+    InstanceTermination {
+        /// When.
+        at_ms: u64,
+        /// The EC2 instance id.
+        instance: String,
+    },
+    /// An Availability Zone is lost.
+    AzOutage {
+        /// When.
+        at_ms: u64,
+        /// The zone.
+        availability_zone: String,
+        /// How long; `None`: until the end.
+        duration_ms: Option<u64>,
+    },
+    /// Fargate Spot has no capacity.
+    FargateSpotCapacityShortage {
+        /// When.
+        at_ms: u64,
+        /// How long; `None`: until the end.
+        duration_ms: Option<u64>,
+        /// Only in this zone.
+        availability_zone: Option<String>,
+    },
+    /// Running Fargate Spot tasks are interrupted.
+    FargateSpotInterruption {
+        /// When.
+        at_ms: u64,
+        /// Only tasks of this service.
+        service: Option<String>,
+        /// How many tasks.
+        count: u32,
+    },
 }
 
 impl Fault {
@@ -77,6 +131,20 @@ impl Fault {
         let at = || -> Result<u64, String> {
             parse_duration_ms(v.get("at").ok_or_else(|| format!("{path}.at: required"))?)
                 .map_err(|e| format!("{path}.at: {e}"))
+        };
+        let opt = |k: &str| -> Option<String> {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+        };
+        let duration = || -> Result<Option<u64>, String> {
+            match v.get("duration") {
+                None | Some(Value::Null) => Ok(None),
+                Some(d) => parse_duration_ms(d)
+                    .map(Some)
+                    .map_err(|e| format!("{path}.duration: {e}")),
+            }
         };
         let count = || -> Result<u32, String> {
             match v.get("count") {
@@ -117,10 +185,36 @@ impl Fault {
                         .ok_or_else(|| format!("{path}.exitCode: must be a whole number"))?,
                 },
             },
+            "SpotInterruption" => Fault::SpotInterruption {
+                at_ms: at()?,
+                count: count()?,
+                instance: opt("instance"),
+                auto_scaling_group: opt("autoScalingGroup"),
+                availability_zone: opt("availabilityZone"),
+            },
+            "InstanceTermination" => Fault::InstanceTermination {
+                at_ms: at()?,
+                instance: s("instance")?,
+            },
+            "AzOutage" => Fault::AzOutage {
+                at_ms: at()?,
+                availability_zone: s("availabilityZone")?,
+                duration_ms: duration()?,
+            },
+            "FargateSpotCapacityShortage" => Fault::FargateSpotCapacityShortage {
+                at_ms: at()?,
+                duration_ms: duration()?,
+                availability_zone: opt("availabilityZone"),
+            },
+            "FargateSpotInterruption" => Fault::FargateSpotInterruption {
+                at_ms: at()?,
+                service: opt("service"),
+                count: count()?,
+            },
             k if LATER.contains(&k) => return Ok(None),
             other => {
                 return Err(format!(
-                    "{path}.type: \"{other}\" is not ImagePullFailure, ContainerHealthCheckFailure or EssentialContainerExit"
+                    "{path}.type: \"{other}\" is not one of ImagePullFailure, ContainerHealthCheckFailure, EssentialContainerExit, SpotInterruption, InstanceTermination, AzOutage, FargateSpotCapacityShortage, FargateSpotInterruption"
                 ))
             }
         }))
@@ -142,8 +236,31 @@ impl Simulation {
         for (i, f) in self.faults.clone().iter().enumerate() {
             match f {
                 Fault::ContainerHealthCheckFailure { at_ms, .. }
-                | Fault::EssentialContainerExit { at_ms, .. } => {
+                | Fault::EssentialContainerExit { at_ms, .. }
+                | Fault::SpotInterruption { at_ms, .. }
+                | Fault::InstanceTermination { at_ms, .. }
+                | Fault::AzOutage { at_ms, .. }
+                | Fault::FargateSpotInterruption { at_ms, .. } => {
                     self.schedule(SimTime(*at_ms), Timer::Fault(i));
+                }
+                Fault::FargateSpotCapacityShortage {
+                    at_ms,
+                    duration_ms,
+                    availability_zone,
+                } => {
+                    let until = duration_ms.map_or(SimTime(u64::MAX), |d| SimTime(at_ms + d));
+                    self.fargate.shortages.push((
+                        availability_zone.clone(),
+                        SimTime(*at_ms),
+                        until,
+                    ));
+                    self.schedule(SimTime(*at_ms), Timer::Fault(i));
+                    if until.as_ms() < u64::MAX {
+                        self.schedule(
+                            until,
+                            Timer::ProviderTick(crate::capacity_provider::FARGATE_SPOT),
+                        );
+                    }
                 }
                 Fault::ImagePullFailure { .. } => {}
             }
@@ -221,6 +338,48 @@ impl Simulation {
                     );
                 }
             }
+            Fault::SpotInterruption {
+                count,
+                instance,
+                auto_scaling_group,
+                availability_zone,
+                ..
+            } => self.interrupt_spot_instances(
+                count,
+                instance.as_deref(),
+                auto_scaling_group.as_deref(),
+                availability_zone.as_deref(),
+            ),
+            Fault::InstanceTermination { instance, .. } => match self.cluster.find(&instance) {
+                Some(slot) => self.terminate_instance(
+                    slot,
+                    "TerminationNotice",
+                    "Instance terminated (fault)",
+                ),
+                None => {
+                    let msg = format!("fault: no container instance {instance} to terminate");
+                    self.log.push(self.now(), EventKind::Scenario, msg);
+                }
+            },
+            Fault::AzOutage {
+                availability_zone,
+                duration_ms,
+                ..
+            } => self.zone_outage(&availability_zone, duration_ms),
+            Fault::FargateSpotCapacityShortage {
+                availability_zone, ..
+            } => {
+                let msg = format!(
+                    "fault: Fargate Spot has no spare capacity{}",
+                    availability_zone
+                        .map(|z| format!(" in {z}"))
+                        .unwrap_or_default()
+                );
+                self.log.push(self.now(), EventKind::Capacity, msg);
+            }
+            Fault::FargateSpotInterruption { service, count, .. } => {
+                self.interrupt_fargate_spot(service.as_deref(), count)
+            }
             Fault::ImagePullFailure { .. } => {}
         }
     }
@@ -260,9 +419,14 @@ mod tests {
 
     #[test]
     fn faults_are_checked() {
-        assert!(Fault::parse(&json!({"type": "SpotInterruption"}), "f")
-            .unwrap()
-            .is_none());
+        assert!(
+            Fault::parse(&json!({"type": "SpotInterruption", "at": 60}), "f")
+                .unwrap()
+                .is_some()
+        );
+        assert!(Fault::parse(&json!({"type": "AzOutage", "at": 60}), "f")
+            .unwrap_err()
+            .starts_with("f.availabilityZone"));
         for (v, want) in [
             (json!({}), "f.type"),
             (json!({"type": "Meteor"}), "f.type"),

@@ -66,46 +66,135 @@ impl Simulation {
                 self.log.push(self.now(), EventKind::Scenario, msg);
                 continue;
             };
+            if self.cluster.instances[slot].status == InstanceStatus::Inactive {
+                let msg = format!(
+                    "updateContainerInstancesState[{i}]: INACTIVE: container instance {id} was deregistered"
+                );
+                self.log.push(self.now(), EventKind::Scenario, msg);
+                continue;
+            }
+            if status == InstanceStatus::Draining {
+                self.drain_instance(slot, "");
+                continue;
+            }
             self.cluster.instances[slot].status = status;
             self.task_generation += 1;
             self.cluster.refresh(slot);
-            let word = if status == InstanceStatus::Draining {
-                "DRAINING"
-            } else {
-                "ACTIVE"
-            };
             self.log
                 .push(
                     self.now(),
                     EventKind::ContainerInstance,
-                    format!("container instance {id} is {word}"),
+                    format!("container instance {id} is ACTIVE"),
                 )
                 .instance(&id);
-            if status == InstanceStatus::Draining {
-                // PENDING service tasks on a draining instance stop at once (4.7).
-                let pending: Vec<usize> = (0..self.tasks.len())
-                    .filter(|&t| {
-                        let task = &self.tasks[t];
-                        task.service.is_some()
-                            && task.is_active()
-                            && task.reservation.slot == slot
-                            && task.last_status != TaskStatus::Running
+            self.poke_cluster_services(slot);
+        }
+    }
+}
+
+impl Simulation {
+    /// Sets an instance to DRAINING (4.7): it takes no new tasks, its PENDING service tasks
+    /// stop at once, and its services replace the RUNNING ones within their deployment
+    /// configuration. `why` says who asked (shown in the log).
+    pub(crate) fn drain_instance(&mut self, slot: usize, why: &str) {
+        if self.cluster.instances[slot].status != InstanceStatus::Active {
+            return;
+        }
+        self.cluster.instances[slot].status = InstanceStatus::Draining;
+        self.task_generation += 1;
+        self.cluster.refresh(slot);
+        let id = self.cluster.instances[slot].ec2_instance_id.clone();
+        self.log
+            .push(
+                self.now(),
+                EventKind::ContainerInstance,
+                if why.is_empty() {
+                    format!("container instance {id} is DRAINING")
+                } else {
+                    format!("container instance {id} is DRAINING ({why})")
+                },
+            )
+            .instance(&id);
+        let pending: Vec<usize> = self
+            .tasks_on(slot)
+            .into_iter()
+            .filter(|&t| {
+                let task = &self.tasks[t];
+                task.service.is_some()
+                    && task.is_active()
+                    && task.last_status != TaskStatus::Running
+            })
+            .collect();
+        for t in pending {
+            self.stop_task(
+                t,
+                "ServiceSchedulerInitiated",
+                "Container instance is being drained; pending task stopped",
+            );
+        }
+        self.poke_cluster_services(slot);
+    }
+
+    /// Terminates an instance: every task still on it stops at once with `stop_code` (its
+    /// containers die with the host), it leaves the cluster (INACTIVE), and its Auto Scaling
+    /// group, if any, replaces it when below its desired capacity.
+    pub(crate) fn terminate_instance(&mut self, slot: usize, stop_code: &str, reason: &str) {
+        if self.cluster.instances[slot].status == InstanceStatus::Inactive {
+            return;
+        }
+        for t in self.tasks_on(slot) {
+            self.kill_task(t, stop_code, reason);
+        }
+        let inst = &mut self.cluster.instances[slot];
+        inst.status = InstanceStatus::Inactive;
+        inst.agent_connected = false;
+        let id = inst.ec2_instance_id.clone();
+        let fargate = inst.fargate;
+        self.task_generation += 1;
+        self.cluster.refresh(slot);
+        if !fargate {
+            self.log
+                .push(
+                    self.now(),
+                    EventKind::ContainerInstance,
+                    format!("container instance {id} is INACTIVE: {reason}"),
+                )
+                .instance(&id);
+        }
+        self.poke_cluster_services(slot);
+        self.group_instance_terminated(slot);
+    }
+
+    /// Tasks on an instance that have not reached STOPPED.
+    pub(crate) fn tasks_on(&self, slot: usize) -> Vec<usize> {
+        self.instance_tasks.get(slot).cloned().unwrap_or_default()
+    }
+
+    /// Whether an instance runs (or is starting) a task that is not a daemon (6.4, 6.5).
+    pub(crate) fn runs_non_daemon_tasks(&self, slot: usize) -> bool {
+        self.instance_tasks.get(slot).is_some_and(|ts| {
+            ts.iter().any(|&t| {
+                let task = &self.tasks[t];
+                task.is_active()
+                    && task.service.is_none_or(|s| {
+                        self.services[s].scheduling == crate::service::SchedulingStrategy::Replica
                     })
-                    .collect();
-                for t in pending {
-                    self.stop_task(
-                        t,
-                        "ServiceSchedulerInitiated",
-                        "Container instance is being drained; pending task stopped",
-                    );
-                }
-            }
-            let cluster = self.cluster.instances[slot].cluster.clone();
-            for s in 0..self.services.len() {
-                if self.services[s].cluster == cluster {
-                    self.poke_service(s);
-                }
+            })
+        })
+    }
+
+    /// Looks again at every service of the instance's cluster.
+    fn poke_cluster_services(&mut self, slot: usize) {
+        let cluster = self.cluster.instances[slot].cluster.clone();
+        for s in 0..self.services.len() {
+            if self.services[s].cluster == cluster {
+                self.poke_service(s);
             }
         }
+    }
+
+    /// A new EC2 instance id from the seeded stream.
+    pub(crate) fn new_instance_id(&mut self) -> String {
+        format!("i-0{}", self.rng_ids.hex(16))
     }
 }

@@ -797,6 +797,23 @@ pub const CATALOGUE: &[InstanceType] = &[
     ),
 ];
 
+/// The stand-in "type" of a Fargate task's host: Fargate has no instance types; a task's host
+/// registers exactly the task's `cpu` and `memory` and is priced per vCPU and GB
+/// ([`crate::billing`]).
+pub static FARGATE_HOST: InstanceType = InstanceType {
+    name: "FARGATE",
+    vcpu: 0,
+    memory_mib: 0,
+    registered_memory_mib: 0,
+    architecture: Architecture::X86_64,
+    max_enis: 1,
+    awsvpc_tasks_without_trunking: 1,
+    awsvpc_tasks_with_trunking: None,
+    gpus: 0,
+    on_demand_usd_per_hour: 0.0,
+    spot_usd_per_hour: 0.0,
+};
+
 /// The catalogue entry for a type name (case-sensitive, as EC2 spells them).
 pub fn lookup(name: &str) -> Option<&'static InstanceType> {
     CATALOGUE.iter().find(|t| t.name == name)

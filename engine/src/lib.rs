@@ -7,8 +7,11 @@
 //! Modules are named after the ECS concept they implement; `ARCHITECTURE.md` at the
 //! repository root is the map.
 
+pub mod auto_scaling_group;
 pub mod autoscaling;
+pub mod billing;
 pub mod calendar;
+pub mod capacity_provider;
 pub mod cloudwatch;
 pub mod cluster;
 pub mod container_instance;
@@ -16,6 +19,7 @@ pub mod deployment;
 mod describe;
 pub mod edit;
 pub mod event_log;
+pub mod fargate;
 pub mod faults;
 pub mod instance_state;
 pub mod instance_types;
@@ -34,6 +38,7 @@ pub mod scenario;
 pub mod service;
 pub mod share;
 pub mod sim;
+pub mod spot;
 pub mod task;
 pub mod task_definition;
 pub mod task_protection;

@@ -37,6 +37,7 @@ impl TimeSeries {
         cluster: &ClusterState,
         services: &[Service],
         tasks: &[Task],
+        service_tasks: &[Vec<usize>],
     ) {
         self.period_seconds = SAMPLE_PERIOD_MS / 1000;
         let index = self.timestamps_ms.len();
@@ -47,11 +48,9 @@ impl TimeSeries {
             series.push(value);
         };
         for (s, svc) in services.iter().enumerate() {
-            let (mut running, mut pending) = (0.0, 0.0);
-            for t in tasks
-                .iter()
-                .filter(|t| t.service == Some(s) && t.is_active())
-            {
+            let (mut running, mut pending) = (0.0, f64::from(svc.waiting_total()));
+            let live = service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]);
+            for t in live.iter().map(|&t| &tasks[t]).filter(|t| t.is_active()) {
                 if t.last_status == TaskStatus::Running {
                     running += 1.0;
                 } else {
@@ -69,6 +68,7 @@ impl TimeSeries {
         let mut clusters: Vec<&str> = cluster
             .instances
             .iter()
+            .filter(|i| !i.fargate)
             .map(|i| i.cluster.as_str())
             .collect();
         clusters.sort_unstable();
@@ -84,7 +84,7 @@ impl TimeSeries {
             let count = cluster
                 .instances
                 .iter()
-                .filter(|i| i.cluster == name && i.status != InstanceStatus::Inactive)
+                .filter(|i| i.cluster == name && !i.fargate && i.status != InstanceStatus::Inactive)
                 .count();
             put(format!("cluster/{name}/containerInstances"), count as f64);
         }
@@ -120,7 +120,11 @@ pub struct ClusterReservation {
 /// cluster has no such instance.
 pub fn cluster_reservation(cluster: &ClusterState, name: &str) -> Option<ClusterReservation> {
     let (mut reg_cpu, mut reg_mem, mut used_cpu, mut used_mem) = (0u64, 0u64, 0u64, 0u64);
-    for inst in cluster.instances.iter().filter(|i| i.cluster == name) {
+    for inst in cluster
+        .instances
+        .iter()
+        .filter(|i| i.cluster == name && !i.fargate)
+    {
         if !matches!(
             inst.status,
             InstanceStatus::Active | InstanceStatus::Draining

@@ -108,6 +108,7 @@ impl Simulation {
                 needs: &needs,
                 constraints: &constraints,
                 strategies: &strategies,
+                capacity_provider: None,
             };
             match self
                 .placer
@@ -150,6 +151,7 @@ impl Simulation {
                         container_reason: None,
                         container_health_failing: false,
                         protected_until: None,
+                        capacity_provider: None,
                     });
                     self.log
                         .push(

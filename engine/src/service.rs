@@ -87,24 +87,36 @@ pub struct Service {
     pub health_check_grace_ms: u64,
     /// awsvpc: `networkConfiguration.awsvpcConfiguration.securityGroups` (8.5).
     pub task_security_groups: Vec<String>,
+    /// Its capacity provider strategy (`launchType: FARGATE` included); `None` for the EC2
+    /// launch type.
+    pub capacity: Option<crate::capacity_provider::ResolvedStrategy>,
+    /// Tasks waiting in PROVISIONING for capacity, per strategy item.
+    pub waiting: Vec<u32>,
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
     steady: bool,
-    last_failure: Option<(String, SimTime)>,
+    pub(crate) last_failure: Option<(String, SimTime)>,
     tick_pending: bool,
 }
 
 impl Service {
-    /// The placement question for this service's next task.
-    pub fn placement_request(&self) -> PlacementRequest<'_> {
+    /// The placement question for this service's next task, on capacity provider `provider`
+    /// (`None`: any instance of the cluster).
+    pub fn placement_request(&self, provider: Option<usize>) -> PlacementRequest<'_> {
         PlacementRequest {
             cluster: &self.cluster,
             group: &self.group,
             needs: &self.needs,
             constraints: &self.constraints,
             strategies: &self.strategies,
+            capacity_provider: provider,
         }
+    }
+
+    /// Tasks waiting for capacity, over all providers.
+    pub fn waiting_total(&self) -> u32 {
+        self.waiting.iter().sum()
     }
 }
 
@@ -167,7 +179,27 @@ impl Simulation {
                 .ok_or("desiredCount: must be a whole number")?,
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
-        crate::request::check_launch_type(raw)?;
+        let capacity = self.capacity.for_request(raw, &cluster)?;
+        let fargate = capacity.as_ref().is_some_and(|c| {
+            c.providers
+                .iter()
+                .all(|&p| self.capacity.providers[p].is_fargate())
+        });
+        if capacity.is_some() && scheduling == SchedulingStrategy::Daemon {
+            return Err("capacityProviderStrategy: The daemon scheduling strategy does not support capacity providers or the FARGATE launch type; use the EC2 launch type".to_string());
+        }
+        if fargate {
+            crate::fargate::check_fargate_task_definition(&td)?;
+            if raw
+                .get("placementStrategy")
+                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+                || raw
+                    .get("placementConstraints")
+                    .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                return Err("placementStrategy: Fargate tasks take neither placement strategies nor constraints; Fargate spreads them across the subnets' Availability Zones (3.1)".to_string());
+            }
+        }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
@@ -234,6 +266,8 @@ impl Simulation {
             load_balancers,
             health_check_grace_ms,
             task_security_groups,
+            waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            capacity,
             request: raw.clone(),
             stall_reported: false,
             steady: false,
@@ -411,9 +445,16 @@ impl Simulation {
     /// One pass of the service scheduler.
     pub(crate) fn reconcile_service(&mut self, s: usize) {
         self.services[s].tick_pending = false;
-        let active: Vec<usize> = (0..self.tasks.len())
-            .filter(|&t| self.tasks[t].service == Some(s) && self.tasks[t].is_active())
-            .collect();
+        let active: Vec<usize> = self
+            .service_tasks
+            .get(s)
+            .map(|ts| {
+                ts.iter()
+                    .copied()
+                    .filter(|&t| self.tasks[t].is_active())
+                    .collect()
+            })
+            .unwrap_or_default();
         match self.services[s].scheduling {
             SchedulingStrategy::Replica => self.reconcile_replicas(s, active),
             SchedulingStrategy::Daemon => self.start_daemons(s, &active),
@@ -435,14 +476,18 @@ impl Simulation {
         if failed {
             return;
         }
+        if self.services[s].capacity.is_some() {
+            self.start_replicas_on_providers(s, missing);
+            return;
+        }
         let mut started = Vec::new();
         for _ in 0..missing {
-            let req = self.services[s].placement_request();
+            let req = self.services[s].placement_request(None);
             let (decision, _) =
                 self.placer
                     .place(&mut self.cluster, &req, &mut self.rng_placement, false);
             match decision {
-                Decision::Placed(slot) => started.push(self.start_service_task(s, slot)),
+                Decision::Placed(slot) => started.push(self.start_service_task(s, slot, None)),
                 Decision::Unplaceable { closest } => {
                     self.report_unplaceable(s, closest);
                     break;
@@ -493,7 +538,7 @@ impl Simulation {
                 )
             });
             match ok {
-                Ok(()) => started.push(self.start_service_task(s, slot)),
+                Ok(()) => started.push(self.start_service_task(s, slot, None)),
                 Err((_, rejection)) => {
                     if !matches!(rejection, Rejection::MemberOf { .. }) {
                         self.report_unplaceable(s, Some((slot, rejection)));
@@ -504,7 +549,13 @@ impl Simulation {
         self.report_started(s, &started);
     }
 
-    fn start_service_task(&mut self, s: usize, slot: InstanceSlot) -> String {
+    /// Places one task of service `s` on instance `slot` (from capacity provider `provider`).
+    pub(crate) fn start_service_task(
+        &mut self,
+        s: usize,
+        slot: InstanceSlot,
+        provider: Option<usize>,
+    ) -> String {
         let svc = &self.services[s];
         let group_id = self.cluster.group_id(&svc.group);
         let reservation = reserve(
@@ -538,16 +589,25 @@ impl Simulation {
             container_reason: None,
             container_health_failing: false,
             protected_until: None,
+            capacity_provider: provider,
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
+        let fargate = self.cluster.instances[slot].fargate;
         let name = svc.name.clone();
         self.add_task(task);
+        let message = match provider {
+            Some(p) if fargate => format!(
+                "task {id} of service {name} placed on {} in {}",
+                self.capacity.providers[p].name, self.cluster.instances[slot].availability_zone
+            ),
+            Some(p) => format!(
+                "task {id} of service {name} placed on {instance} (capacity provider {})",
+                self.capacity.providers[p].name
+            ),
+            None => format!("task {id} of service {name} placed on {instance}"),
+        };
         self.log
-            .push(
-                self.now(),
-                EventKind::TaskPlaced,
-                format!("task {id} of service {name} placed on {instance}"),
-            )
+            .push(self.now(), EventKind::TaskPlaced, message)
             .task(&id)
             .instance(&instance)
             .service(&name);
@@ -555,7 +615,7 @@ impl Simulation {
         id
     }
 
-    fn report_started(&mut self, s: usize, started: &[String]) {
+    pub(crate) fn report_started(&mut self, s: usize, started: &[String]) {
         if started.is_empty() {
             return;
         }
@@ -604,8 +664,9 @@ impl Simulation {
     fn check_steady_state(&mut self, s: usize) {
         let svc = &self.services[s];
         let mut running = 0usize;
-        let mut other = 0usize;
-        for t in self.tasks.iter().filter(|t| t.service == Some(s)) {
+        let mut other = svc.waiting_total() as usize;
+        let live = self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        for t in live.iter().map(|&t| &self.tasks[t]) {
             match (t.desired_status, t.last_status) {
                 (TaskStatus::Running, TaskStatus::Running) => running += 1,
                 (_, TaskStatus::Stopped) => {}
@@ -618,10 +679,8 @@ impl Simulation {
         };
         // A deployment in progress (old tasks still running) is not a steady state.
         let one_deployment = svc.scheduling == SchedulingStrategy::Daemon
-            || self.tasks.iter().all(|t| {
-                t.service != Some(s)
-                    || !t.is_active()
-                    || t.started_by.as_deref() == Some(svc.deployment_id.as_str())
+            || live.iter().map(|&t| &self.tasks[t]).all(|t| {
+                !t.is_active() || t.started_by.as_deref() == Some(svc.deployment_id.as_str())
             });
         let steady = target_met && other == 0 && svc.last_failure.is_none() && one_deployment;
         if steady && !svc.steady {
@@ -669,6 +728,23 @@ impl Simulation {
     /// Position in `active` of the task to stop.
     fn choose_task_to_stop(&mut self, s: usize, active: &[usize]) -> usize {
         let mut pool: Vec<usize> = (0..active.len()).collect();
+        // With a capacity provider strategy, the provider to shrink first (6.2).
+        if let Some(c) = &self.services[s].capacity {
+            let counts: Vec<u32> = c
+                .providers
+                .iter()
+                .map(|&p| {
+                    active
+                        .iter()
+                        .filter(|&&t| self.tasks[t].capacity_provider == Some(p))
+                        .count() as u32
+                })
+                .collect();
+            if let Some(item) = c.strategy.item_to_shrink(&counts) {
+                let p = c.providers[item];
+                pool.retain(|&i| self.tasks[active[i]].capacity_provider == Some(p));
+            }
+        }
         let strategies = self.services[s].strategies.clone();
         for strategy in &strategies {
             if pool.len() <= 1 {
@@ -732,7 +808,35 @@ impl Simulation {
         let mut cluster = self.cluster.clone();
         let mut placer = self.placer.clone();
         let mut rng = self.rng_placement.clone();
-        let (_, explanation) = placer.place(&mut cluster, &svc.placement_request(), &mut rng, true);
+        let provider = svc.capacity.as_ref().map(|c| {
+            let counts: Vec<u32> = c
+                .providers
+                .iter()
+                .map(|&p| {
+                    self.tasks
+                        .iter()
+                        .filter(|t| {
+                            t.is_active()
+                                && t.capacity_provider == Some(p)
+                                && t.service.is_some_and(|x| self.services[x].name == svc.name)
+                        })
+                        .count() as u32
+                })
+                .collect();
+            c.providers[c.strategy.next_item(&counts)]
+        });
+        if let Some(p) = provider.filter(|&p| self.capacity.providers[p].is_fargate()) {
+            return Err(format!(
+                "service {service_name} runs on {}: Fargate takes no placement decision (it spreads tasks across the subnets' Availability Zones)",
+                self.capacity.providers[p].name
+            ));
+        }
+        let (_, explanation) = placer.place(
+            &mut cluster,
+            &svc.placement_request(provider),
+            &mut rng,
+            true,
+        );
         explanation.ok_or_else(|| "no explanation produced".to_string())
     }
 }

@@ -56,6 +56,12 @@ pub enum Timer {
     /// A container health check's failure is noticed (task): retries × interval after the
     /// container started failing.
     ContainerUnhealthy(usize),
+    /// A capacity provider looks at its tasks waiting for capacity (provider).
+    ProviderTick(usize),
+    /// A managed-draining instance is checked for remaining tasks (instance slot).
+    CheckDrained(usize),
+    /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
+    TerminateInstance(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -78,7 +84,7 @@ pub struct Simulation {
     pub(crate) placer: Placer,
     pub(crate) rng_placement: SimRng,
     pub(crate) rng_ports: SimRng,
-    rng_ids: SimRng,
+    pub(crate) rng_ids: SimRng,
     pub(crate) faults: Vec<crate::faults::Fault>,
     pub(crate) series: crate::metrics::TimeSeries,
     pub(crate) lb: crate::load_balancer::LoadBalancing,
@@ -87,6 +93,24 @@ pub struct Simulation {
     pub(crate) metrics: crate::cloudwatch::MetricStore,
     /// Bumped whenever a task changes state, so caches know to rebuild.
     pub(crate) task_generation: u64,
+    /// Every instance launch: the scenario's drawn instances, then Auto Scaling group launches.
+    pub(crate) instance_specs: Vec<crate::scenario::InstanceSpec>,
+    /// Capacity providers and cluster settings.
+    pub(crate) capacity: crate::capacity_provider::CapacityProviders,
+    /// The running Auto Scaling groups.
+    pub(crate) groups: Vec<crate::auto_scaling_group::AutoScalingGroup>,
+    /// Fargate capacity: launch rate, Spot shortages, waiting tasks.
+    pub(crate) fargate: crate::fargate::FargateState,
+    /// Per capacity provider: a ProviderTick is already set.
+    pub(crate) provider_tick_pending: Vec<bool>,
+    /// Tasks not yet STOPPED, per instance slot.
+    pub(crate) instance_tasks: Vec<Vec<usize>>,
+    /// Tasks not yet STOPPED, per service.
+    pub(crate) service_tasks: Vec<Vec<usize>>,
+    /// Availability Zone outages: (zone, from, until).
+    pub(crate) zone_outages: Vec<(String, SimTime, SimTime)>,
+    /// Cost accumulated so far, USD.
+    pub(crate) cost: crate::billing::CostMeter,
 }
 
 impl Simulation {
@@ -120,6 +144,15 @@ impl Simulation {
             scaling: crate::autoscaling::AutoScaling::default(),
             metrics: crate::cloudwatch::MetricStore::default(),
             task_generation: 0,
+            instance_specs: scenario.instances.clone(),
+            capacity: scenario.capacity_providers.clone(),
+            groups: Vec::new(),
+            fargate: crate::fargate::FargateState::default(),
+            provider_tick_pending: vec![false; scenario.capacity_providers.providers.len()],
+            instance_tasks: Vec::new(),
+            service_tasks: Vec::new(),
+            zone_outages: Vec::new(),
+            cost: crate::billing::CostMeter::default(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -137,6 +170,7 @@ impl Simulation {
                 .push(Reverse((at, i as u64, Timer::RegisterInstance(i))));
         }
         sim.sequence = sim.scenario.instances.len() as u64;
+        sim.create_auto_scaling_groups();
         sim.create_services();
         sim.create_auto_scaling();
         sim.create_scheduled_actions();
@@ -256,14 +290,26 @@ impl Simulation {
             Timer::Fault(f) => self.inject_fault(f),
             Timer::UpdateTaskProtection(i) => self.update_task_protection(i),
             Timer::ContainerUnhealthy(t) => self.container_health_failed(t),
+            Timer::ProviderTick(p) => self.provider_tick(p),
+            Timer::CheckDrained(slot) => self.check_drained(slot),
+            Timer::TerminateInstance(slot) => {
+                self.terminate_instance(slot, "TerminationNotice", "Spot instance interrupted")
+            }
             Timer::Sample => {
-                self.series
-                    .sample(self.now, &self.cluster, &self.services, &self.tasks);
+                self.series.sample(
+                    self.now,
+                    &self.cluster,
+                    &self.services,
+                    &self.tasks,
+                    &self.service_tasks,
+                );
+                self.meter_cost();
                 let minute = self.now.as_ms() / crate::metrics::SAMPLE_PERIOD_MS;
                 if minute > 0 {
                     self.publish_minute(minute - 1);
                 }
                 self.evaluate_scaling(minute);
+                self.evaluate_managed_scaling(minute);
                 self.schedule(
                     self.now.plus_ms(crate::metrics::SAMPLE_PERIOD_MS),
                     Timer::Sample,
@@ -273,11 +319,19 @@ impl Simulation {
     }
 
     fn register_instance(&mut self, index: usize) {
-        let spec = self.scenario.instances[index].clone();
-        let id = spec
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("i-0{}", self.rng_ids.hex(16)));
+        let spec = self.instance_specs[index].clone();
+        let id = match spec.id.clone() {
+            Some(id) => id,
+            None => self.new_instance_id(),
+        };
+        if let Some(g) = spec.auto_scaling_group {
+            let gone = self.groups[g].instances.iter().any(|x| {
+                x.id == id && x.state == crate::auto_scaling_group::GroupInstanceState::Terminated
+            });
+            if gone {
+                return;
+            }
+        }
         let registered_at = self.scenario.start_epoch_ms + self.now.as_ms() as i64;
         match ContainerInstance::register(&spec, id.clone(), registered_at) {
             Ok(inst) => {
@@ -285,10 +339,14 @@ impl Simulation {
                     "container instance {id} ({}, {}) registered in cluster {} with {} CPU units and {} MiB",
                     inst.instance_type.name, inst.availability_zone, inst.cluster, inst.registered.cpu, inst.registered.memory_mib
                 );
-                self.cluster.add(inst);
+                let slot = self.cluster.add(inst);
                 self.log
                     .push(self.now, EventKind::ContainerInstance, msg)
                     .instance(&id);
+                if let Some(g) = spec.auto_scaling_group {
+                    self.cluster.instances[slot].auto_scaling_group = Some(g);
+                    self.group_instance_registered(g, &id, slot);
+                }
                 for s in 0..self.services.len() {
                     self.schedule(self.now, Timer::ServiceTick(s));
                 }
@@ -324,6 +382,17 @@ impl Simulation {
         task.arn = format!("{ARN_PREFIX}:task/{}/{}", task.cluster, task.id);
         self.task_generation += 1;
         let index = self.tasks.len();
+        let slot = task.reservation.slot;
+        if self.instance_tasks.len() <= slot {
+            self.instance_tasks.resize(slot + 1, Vec::new());
+        }
+        self.instance_tasks[slot].push(index);
+        if let Some(s) = task.service {
+            if self.service_tasks.len() <= s {
+                self.service_tasks.resize(s + 1, Vec::new());
+            }
+            self.service_tasks[s].push(index);
+        }
         self.tasks.push(task);
         self.schedule(
             self.now.plus_ms(self.provisioning_ms()),
@@ -352,8 +421,8 @@ impl Simulation {
             return;
         };
         if status == TaskStatus::Stopped {
-            let reservation = self.tasks[index].reservation.clone();
-            release(&mut self.cluster, &reservation);
+            self.finish_task(index);
+            return;
         }
         self.set_status(index, status);
         if matches!(status, TaskStatus::Pending | TaskStatus::Stopping) {
@@ -446,6 +515,61 @@ impl Simulation {
                 self.schedule(self.now.plus_ms(ms), Timer::TaskProgress(index));
             }
         }
+    }
+
+    /// The end of a task: its resources return to the instance, it leaves the indexes, and it
+    /// is STOPPED. A Fargate task's host goes with it.
+    fn finish_task(&mut self, index: usize) {
+        let reservation = self.tasks[index].reservation.clone();
+        release(&mut self.cluster, &reservation);
+        let slot = reservation.slot;
+        if let Some(list) = self.instance_tasks.get_mut(slot) {
+            list.retain(|&t| t != index);
+        }
+        if let Some(s) = self.tasks[index].service {
+            if let Some(list) = self.service_tasks.get_mut(s) {
+                list.retain(|&t| t != index);
+            }
+        }
+        self.fargate_task_stopped(index);
+        self.set_status(index, TaskStatus::Stopped);
+        if self.cluster.instances[slot].fargate {
+            self.terminate_instance(slot, "TaskStopped", "Fargate task stopped");
+        } else if let Some(p) = self.cluster.instances[slot].capacity_provider {
+            // Freed capacity may fit a task waiting for this provider.
+            self.poke_provider(p);
+        }
+    }
+
+    /// Sends SIGTERM now without waiting for load balancer draining (a Fargate Spot
+    /// interruption, 7.2): targets start draining, the task is STOPPING, and STOPPED when the
+    /// application exits or SIGKILL comes at `stopTimeout`.
+    pub(crate) fn sigterm_task(&mut self, index: usize, stop_code: &str, reason: &str) {
+        if !self.mark_stopping(index, stop_code, reason) {
+            return;
+        }
+        if self.has_live_targets(index) {
+            self.deregister_targets(index);
+        }
+        let ms = if self.tasks[index].last_status == TaskStatus::Running {
+            self.stop_time_ms(index)
+        } else {
+            0
+        };
+        self.set_status(index, TaskStatus::Stopping);
+        self.schedule(self.now.plus_ms(ms), Timer::TaskProgress(index));
+    }
+
+    /// Stops a task at once because its host is gone: no draining, no stop timeout.
+    pub(crate) fn kill_task(&mut self, index: usize, stop_code: &str, reason: &str) {
+        if self.tasks[index].last_status == TaskStatus::Stopped {
+            return;
+        }
+        self.mark_stopping(index, stop_code, reason);
+        if self.has_live_targets(index) {
+            self.deregister_targets(index);
+        }
+        self.finish_task(index);
     }
 
     /// Stops a task whose essential container already exited: its targets start draining,

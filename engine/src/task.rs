@@ -91,6 +91,8 @@ pub struct Task {
     pub container_health_failing: bool,
     /// Scale-in protection (4.8): protected until then.
     pub protected_until: Option<SimTime>,
+    /// The capacity provider it runs on (index), if any (`capacityProviderName`).
+    pub capacity_provider: Option<usize>,
 }
 
 impl Task {

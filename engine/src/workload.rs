@@ -125,6 +125,7 @@ impl PlacementBench {
                 needs: &needs,
                 constraints: &[],
                 strategies: &strategies,
+                capacity_provider: None,
             };
             if let (Decision::Placed(slot), _) = placer.place(&mut state, &req, &mut rng, false) {
                 reserve(&mut state, slot, warm, &needs, &mut ports);
@@ -151,6 +152,7 @@ impl PlacementBench {
             needs: &self.needs,
             constraints: &self.constraints,
             strategies: &self.strategies,
+            capacity_provider: None,
         };
         match self
             .placer

@@ -174,7 +174,7 @@ proptest! {
             let before: Vec<bool> = (0..state.instances.len())
                 .map(|s| feasible(&state, s, &needs, &cons, state.group_counts(gid)[s]))
                 .collect();
-            let req = PlacementRequest { cluster: "default", group: "g", needs: &needs, constraints: &cons, strategies: &strategies };
+            let req = PlacementRequest { cluster: "default", group: "g", needs: &needs, constraints: &cons, strategies: &strategies, capacity_provider: None };
             // The explained run (unfused stages) decides exactly like the fast one.
             let (explained, _) = Placer::default().place(&mut state.clone(), &req, &mut rng.clone(), true);
             let (decision, _) = placer.place(&mut state, &req, &mut rng, false);

@@ -183,6 +183,9 @@ pub struct PlacementRequest<'a> {
     pub constraints: &'a [Constraint],
     /// Best-effort strategies, in order.
     pub strategies: &'a [Strategy],
+    /// Only instances of this capacity provider are candidates (6.4); `None`: any instance
+    /// of the cluster (the EC2 launch type).
+    pub capacity_provider: Option<usize>,
 }
 
 /// The answer.
@@ -346,8 +349,13 @@ impl Placer {
             .constraints
             .iter()
             .any(|c| matches!(c, Constraint::DistinctInstance));
+        let provider = req
+            .capacity_provider
+            .map_or(crate::cluster::NO_PROVIDER, |p| p as u32);
+        let any_provider = req.capacity_provider.is_none();
         for (slot, capacity) in cluster.capacity.iter().enumerate() {
-            if capacity.cluster_id != cluster_id {
+            if capacity.cluster_id != cluster_id || !(any_provider || capacity.provider == provider)
+            {
                 continue;
             }
             // The common cases are answered from the packed index: a fit is accepted, a
@@ -403,9 +411,10 @@ impl Placer {
             // furthest through the stages) and its full reason.
             let full = filter::constraints::CheckMode::FULL;
             let mut closest: Option<(InstanceSlot, Rejection)> = None;
-            for slot in
-                (0..cluster.instances.len()).filter(|&s| cluster.cluster_id_of[s] == cluster_id)
-            {
+            for slot in (0..cluster.instances.len()).filter(|&s| {
+                cluster.cluster_id_of[s] == cluster_id
+                    && (any_provider || cluster.capacity[s].provider == provider)
+            }) {
                 if let Err((_, rejection)) = examine(
                     cluster,
                     slot,

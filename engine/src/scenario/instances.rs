@@ -50,6 +50,8 @@ pub struct InstanceSpec {
     pub agent_connected: bool,
     /// Its security groups (ids of the scenario's `securityGroups`); none means open.
     pub security_groups: Vec<String>,
+    /// The Auto Scaling group that launched it (index), if any.
+    pub auto_scaling_group: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +188,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                     .unwrap_or_else(|| DEFAULT_AGENT_VERSION.to_string()),
                 agent_connected: raw.agent_connected.unwrap_or(true),
                 security_groups: raw.security_groups.clone(),
+                auto_scaling_group: None,
             });
         }
     }

@@ -16,7 +16,7 @@ mod not_simulated;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use instances::{InstanceSpec, Lifecycle};
+pub use instances::{InstanceSpec, Lifecycle, DEFAULT_AGENT_VERSION};
 
 use crate::time::{parse_duration_ms, MAX_DURATION_MS};
 
@@ -153,6 +153,10 @@ struct Document {
     queues: Vec<Value>,
     #[serde(default)]
     update_task_protection: Vec<Value>,
+    #[serde(default)]
+    clusters: Vec<Value>,
+    #[serde(default)]
+    launch_templates: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -180,6 +184,9 @@ pub struct EngineOptions {
     /// one (8.2).
     #[serde(default)]
     pub initial_health_checks: Option<u64>,
+    /// Capacity timings and switches (`options.capacity`).
+    #[serde(default)]
+    pub capacity: crate::capacity_provider::CapacityOptions,
     /// How often traffic is re-routed, in milliseconds (`routingIntervalSeconds` in the
     /// document, 1 to 60; default 1).
     #[serde(
@@ -197,6 +204,7 @@ impl Default for EngineOptions {
             lifecycle: crate::lifecycle::LifecycleOptions::default(),
             initial_health_checks: None,
             routing_interval_ms: crate::traffic::DEFAULT_ROUTING_INTERVAL_MS,
+            capacity: Default::default(),
         }
     }
 }
@@ -265,6 +273,10 @@ pub struct Scenario {
     pub queues: Vec<crate::queue::Queue>,
     /// UpdateTaskProtection requests, each with an `at` time, verbatim.
     pub task_protection: Vec<Value>,
+    /// Capacity providers (with `FARGATE` and `FARGATE_SPOT`) and cluster settings, checked.
+    pub capacity_providers: crate::capacity_provider::CapacityProviders,
+    /// Auto Scaling groups (CreateAutoScalingGroup requests with their launch templates), checked.
+    pub auto_scaling_groups: Vec<crate::auto_scaling_group::AutoScalingGroupSpec>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -436,13 +448,65 @@ impl Scenario {
                 None => later_faults.push(v.clone()),
             }
         }
+        doc.options.capacity.check().map_err(field_error)?;
+        let mut templates = Vec::new();
+        for (i, v) in doc.launch_templates.iter().enumerate() {
+            let t = crate::auto_scaling_group::LaunchTemplate::parse(
+                v,
+                &format!("launchTemplates[{i}]"),
+            )
+            .map_err(field_error)?;
+            if templates
+                .iter()
+                .any(|o: &crate::auto_scaling_group::LaunchTemplate| o.name == t.name)
+            {
+                return Err(ScenarioError::at(
+                    format!("launchTemplates[{i}].LaunchTemplateName"),
+                    format!("a launch template named {} already exists", t.name),
+                ));
+            }
+            templates.push(t);
+        }
+        let mut auto_scaling_groups: Vec<crate::auto_scaling_group::AutoScalingGroupSpec> =
+            Vec::new();
+        for (i, v) in doc.auto_scaling_groups.iter().enumerate() {
+            let g = crate::auto_scaling_group::AutoScalingGroupSpec::parse(
+                v,
+                &format!("autoScalingGroups[{i}]"),
+                &templates,
+                &subnet_zones,
+            )
+            .map_err(field_error)?;
+            if auto_scaling_groups.iter().any(|o| o.name == g.name) {
+                return Err(ScenarioError::at(
+                    format!("autoScalingGroups[{i}].AutoScalingGroupName"),
+                    format!("an Auto Scaling group named {} already exists", g.name),
+                ));
+            }
+            auto_scaling_groups.push(g);
+        }
+        let total: u64 = instances.len() as u64
+            + auto_scaling_groups
+                .iter()
+                .map(|g| u64::from(g.max))
+                .sum::<u64>();
+        if total > limits::MAX_INSTANCES as u64 * 2 {
+            return Err(ScenarioError::at(
+                "autoScalingGroups",
+                format!(
+                    "drawn instances plus the groups' MaxSize come to {total}; the limit is {}",
+                    limits::MAX_INSTANCES * 2
+                ),
+            ));
+        }
+        let capacity_providers = crate::capacity_provider::CapacityProviders::parse(
+            &doc.capacity_providers,
+            &doc.clusters,
+            &|name| auto_scaling_groups.iter().position(|g| g.name == name),
+        )
+        .map_err(field_error)?;
         let mut warnings = Vec::new();
-        for (section, items) in [
-            ("capacityProviders", &doc.capacity_providers),
-            ("autoScalingGroups", &doc.auto_scaling_groups),
-            ("faults", &later_faults),
-            ("lessons", &doc.lessons),
-        ] {
+        for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
                     path: section.to_string(),
@@ -476,6 +540,8 @@ impl Scenario {
             faults,
             queues,
             task_protection: doc.update_task_protection,
+            capacity_providers,
+            auto_scaling_groups,
             raw,
         })
     }

@@ -27,13 +27,12 @@ fn bad_fields_are_named_by_path() {
 
 #[test]
 fn unsimulated_fields_are_kept_and_reported() {
-    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceRegistries": [{"registryArn": "arn:x"}]}], "capacityProviders": [{"name": "cp"}]}"#;
+    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceRegistries": [{"registryArn": "arn:x"}]}]}"#;
     let s = Scenario::from_json(text).unwrap();
     assert!(s
         .warnings
         .iter()
         .any(|w| w.path == "services[0]" && w.message.contains("serviceRegistries")));
-    assert!(s.warnings.iter().any(|w| w.path == "capacityProviders"));
     let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
     assert_eq!(
         round,
@@ -134,4 +133,11 @@ fn schema_and_loader_agree() {
             path.display()
         );
     }
+}
+
+#[test]
+fn an_incomplete_capacity_provider_names_its_field() {
+    let text = r#"{"version": 1, "capacityProviders": [{"name": "cp"}]}"#;
+    let e = Scenario::from_json(text).unwrap_err();
+    assert_eq!(e.path, "capacityProviders[0].autoScalingGroupProvider");
 }

@@ -1,0 +1,373 @@
+//! The running groups: launching, registering, choosing victims and terminating.
+
+use super::{AutoScalingGroup, GroupActivity, GroupInstance, GroupInstanceState};
+use crate::event_log::EventKind;
+use crate::scenario::{InstanceSpec, Lifecycle};
+use crate::sim::{Simulation, Timer};
+use crate::time::SimTime;
+
+/// Activities kept per group, newest last.
+pub const MAX_GROUP_ACTIVITIES: usize = 100;
+
+impl Simulation {
+    /// Builds the scenario's groups and launches their initial `DesiredCapacity`.
+    pub(crate) fn create_auto_scaling_groups(&mut self) {
+        for spec in self.scenario.auto_scaling_groups.clone() {
+            self.groups.push(AutoScalingGroup {
+                desired: spec.desired,
+                spec,
+                instances: Vec::new(),
+                provider: None,
+                low_minutes: 0,
+                activities: Vec::new(),
+            });
+        }
+        for (p, provider) in self.capacity.providers.iter().enumerate() {
+            if let Some(g) = provider.group() {
+                self.groups[g].provider = Some(p);
+            }
+        }
+        for g in 0..self.groups.len() {
+            let n = self.groups[g].desired;
+            if n > 0 {
+                let cause = format!(
+                    "At {} a user request created an AutoScalingGroup changing the desired capacity from 0 to {n}.",
+                    self.timestamp(self.now())
+                );
+                self.record_group_activity(g, format!("Set desired capacity to {n}"), cause);
+            }
+            self.reconcile_group(g);
+        }
+    }
+
+    /// Sets a group's `DesiredCapacity` (clamped to min and max) and acts on it.
+    pub(crate) fn set_group_desired(&mut self, g: usize, desired: u32, cause: String) {
+        let group = &self.groups[g];
+        let desired = desired.clamp(group.spec.min, group.spec.max);
+        if desired == group.desired {
+            return;
+        }
+        let from = group.desired;
+        self.groups[g].desired = desired;
+        self.record_group_activity(
+            g,
+            format!("Changing the desired capacity from {from} to {desired}"),
+            cause,
+        );
+        self.reconcile_group(g);
+    }
+
+    /// Launches or terminates instances until the live count matches the desired capacity.
+    pub(crate) fn reconcile_group(&mut self, g: usize) {
+        let live = self.groups[g].live_count();
+        let desired = self.groups[g].desired;
+        if live < desired {
+            for _ in live..desired {
+                if !self.launch_group_instance(g) {
+                    break;
+                }
+            }
+        } else if live > desired {
+            for _ in desired..live {
+                match self.choose_group_victim(g) {
+                    Some(i) => self.retire_group_instance(g, i),
+                    None => {
+                        let msg = format!(
+                            "Auto Scaling group {}: every instance is protected from scale-in; desired {desired}, running {}",
+                            self.groups[g].spec.name,
+                            self.groups[g].live_count()
+                        );
+                        self.log.push(self.now(), EventKind::Capacity, msg);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Launches one instance into the Availability Zone with the fewest live instances
+    /// (ties in the group's order), skipping zones in an outage. False if no zone is usable.
+    fn launch_group_instance(&mut self, g: usize) -> bool {
+        let group = &self.groups[g];
+        let usable: Vec<(String, String)> = group
+            .spec
+            .zones
+            .iter()
+            .filter(|(_, az)| !self.zone_is_down(az))
+            .cloned()
+            .collect();
+        let Some((subnet, az)) = usable
+            .iter()
+            .min_by_key(|(_, az)| group.live().filter(|i| &i.availability_zone == az).count())
+            .cloned()
+        else {
+            let msg = format!(
+                "Auto Scaling group {}: no Availability Zone can launch an instance",
+                group.spec.name
+            );
+            self.log.push(self.now(), EventKind::Capacity, msg);
+            return false;
+        };
+        // On-demand or Spot: the template's market, or the mixed instances distribution
+        // (base on-demand first, then the percentage above base).
+        let lifecycle = match &group.spec.distribution {
+            None => group.spec.template.lifecycle,
+            Some(d) => {
+                let on_demand = group
+                    .live()
+                    .filter(|i| i.lifecycle == Lifecycle::OnDemand)
+                    .count() as u64;
+                let total = group.live().count() as u64;
+                let base = u64::from(d.on_demand_base);
+                let above_total = (total + 1).saturating_sub(base);
+                let above_on_demand = on_demand.saturating_sub(base);
+                if on_demand < base
+                    || above_on_demand * 100
+                        < u64::from(d.on_demand_percent_above_base) * above_total
+                {
+                    Lifecycle::OnDemand
+                } else {
+                    Lifecycle::Spot
+                }
+            }
+        };
+        // The first override for on-demand (prioritized); the cheapest Spot type for Spot.
+        let instance_type = match lifecycle {
+            Lifecycle::OnDemand => group.spec.instance_types[0],
+            Lifecycle::Spot => group
+                .spec
+                .instance_types
+                .iter()
+                .copied()
+                .min_by(|a, b| a.spot_usd_per_hour.total_cmp(&b.spot_usd_per_hour))
+                .unwrap_or(group.spec.instance_types[0]),
+        };
+        let ecs_config = group.spec.template.ecs_config.clone();
+        let id = self.new_instance_id();
+        let spec = InstanceSpec {
+            id: Some(id.clone()),
+            instance_type,
+            availability_zone: az.clone(),
+            lifecycle,
+            attributes: Default::default(),
+            ecs_config,
+            launch_at_ms: self.now().as_ms() + self.scenario.options.capacity.instance_launch_ms(),
+            awsvpc_trunking: false,
+            subnet_id: subnet,
+            agent_version: crate::scenario::DEFAULT_AGENT_VERSION.to_string(),
+            agent_connected: true,
+            security_groups: Vec::new(),
+            auto_scaling_group: Some(g),
+        };
+        let at = SimTime(spec.launch_at_ms);
+        self.instance_specs.push(spec);
+        let spec_index = self.instance_specs.len() - 1;
+        self.schedule(at, Timer::RegisterInstance(spec_index));
+        let now = self.now();
+        self.groups[g].instances.push(GroupInstance {
+            id: id.clone(),
+            spec: spec_index,
+            slot: None,
+            availability_zone: az,
+            lifecycle,
+            instance_type,
+            launched_at: now,
+            state: GroupInstanceState::Pending,
+        });
+        let cause = format!(
+            "At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {} to {}.",
+            self.timestamp(now),
+            self.groups[g].live_count() - 1,
+            self.groups[g].live_count()
+        );
+        self.record_group_activity(g, format!("Launching a new EC2 instance: {id}"), cause);
+        true
+    }
+
+    /// Called when a group's instance registers with ECS.
+    pub(crate) fn group_instance_registered(&mut self, g: usize, id: &str, slot: usize) {
+        let provider = self.groups[g].provider;
+        if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
+            let inst = &mut self.groups[g].instances[i];
+            if inst.state == GroupInstanceState::Pending {
+                inst.state = GroupInstanceState::InService;
+            }
+            inst.slot = Some(slot);
+            if inst.state == GroupInstanceState::Terminated {
+                // Terminated while booting: it never serves.
+                self.terminate_instance(slot, "TerminationNotice", "Instance terminated");
+                return;
+            }
+        }
+        if let Some(p) = provider {
+            self.cluster.instances[slot].capacity_provider = Some(p);
+            self.cluster.set_provider(slot, p);
+            self.poke_provider(p);
+        }
+    }
+
+    /// Whether ECS's managed termination protection keeps the instance: the provider has it
+    /// on and the instance runs a non-daemon task (6.5). Without it, the group's
+    /// `NewInstancesProtectedFromScaleIn` protects every instance.
+    pub(crate) fn group_instance_protected(&self, g: usize, i: usize) -> bool {
+        let group = &self.groups[g];
+        let managed = group.provider.is_some_and(|p| {
+            matches!(
+                self.capacity.providers[p].kind,
+                crate::capacity_provider::ProviderKind::AutoScalingGroup {
+                    termination_protection: true,
+                    ..
+                }
+            )
+        });
+        if managed {
+            return group.instances[i]
+                .slot
+                .is_some_and(|slot| self.runs_non_daemon_tasks(slot));
+        }
+        group.spec.new_instances_protected
+    }
+
+    /// The default termination policy (6.5, [ASG-TERM]): booting instances first, then the
+    /// Availability Zone with the most instances that has an unprotected one, then (every
+    /// instance sharing one launch template, and per-second billing leaving no "closest to
+    /// the billing hour") the seeded stream.
+    fn choose_group_victim(&mut self, g: usize) -> Option<usize> {
+        let candidates: Vec<usize> = (0..self.groups[g].instances.len())
+            .filter(|&i| {
+                matches!(
+                    self.groups[g].instances[i].state,
+                    GroupInstanceState::Pending | GroupInstanceState::InService
+                ) && !self.group_instance_protected(g, i)
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let group = &self.groups[g];
+        let per_zone = |az: &str| group.live().filter(|x| x.availability_zone == az).count();
+        let most = candidates
+            .iter()
+            .map(|&i| per_zone(&group.instances[i].availability_zone))
+            .max()
+            .unwrap_or(0);
+        let pool: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&i| per_zone(&group.instances[i].availability_zone) == most)
+            .collect();
+        let booting: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&i| group.instances[i].state == GroupInstanceState::Pending)
+            .collect();
+        let pool = if booting.is_empty() { pool } else { booting };
+        Some(pool[self.rng_placement.below(pool.len() as u64) as usize])
+    }
+
+    /// Takes an instance out of the group: booting ones terminate at once; with managed
+    /// draining a registered one goes DRAINING first and terminates when its tasks are gone.
+    fn retire_group_instance(&mut self, g: usize, i: usize) {
+        let managed_draining = self.groups[g].provider.is_some_and(|p| {
+            matches!(
+                self.capacity.providers[p].kind,
+                crate::capacity_provider::ProviderKind::AutoScalingGroup {
+                    managed_draining: true,
+                    ..
+                }
+            )
+        });
+        let id = self.groups[g].instances[i].id.clone();
+        let cause = format!(
+            "At {} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {} to {}.",
+            self.timestamp(self.now()),
+            self.groups[g].live_count(),
+            self.groups[g].live_count() - 1
+        );
+        self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
+        match self.groups[g].instances[i].slot {
+            Some(slot) if managed_draining => {
+                self.groups[g].instances[i].state = GroupInstanceState::Terminating;
+                self.drain_instance(
+                    slot,
+                    "managed draining before the Auto Scaling group terminates it",
+                );
+                self.schedule(self.now(), Timer::CheckDrained(slot));
+            }
+            Some(slot) => {
+                self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+                self.terminate_instance(
+                    slot,
+                    "TerminationNotice",
+                    "Instance terminated by its Auto Scaling group",
+                );
+            }
+            None => {
+                self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+            }
+        }
+    }
+
+    /// Called when a group's instance is gone (terminated by anyone): the group replaces it
+    /// if it is now below its desired capacity.
+    pub(crate) fn group_instance_terminated(&mut self, slot: usize) {
+        let Some(g) = self.cluster.instances[slot].auto_scaling_group else {
+            return;
+        };
+        let id = self.cluster.instances[slot].ec2_instance_id.clone();
+        if let Some(inst) = self.groups[g].instances.iter_mut().find(|x| x.id == id) {
+            inst.state = GroupInstanceState::Terminated;
+        }
+        self.reconcile_group(g);
+    }
+
+    /// A managed-draining instance terminates once no task is left on it.
+    pub(crate) fn check_drained(&mut self, slot: usize) {
+        let inst = &self.cluster.instances[slot];
+        if inst.status == crate::container_instance::InstanceStatus::Inactive {
+            return;
+        }
+        if self.tasks_on(slot).is_empty() {
+            self.terminate_instance(
+                slot,
+                "TerminationNotice",
+                "Instance terminated by its Auto Scaling group after managed draining",
+            );
+        } else {
+            self.schedule(
+                self.now().plus_ms(crate::metrics::SAMPLE_PERIOD_MS / 4),
+                Timer::CheckDrained(slot),
+            );
+        }
+    }
+
+    fn record_group_activity(&mut self, g: usize, description: String, cause: String) {
+        let name = self.groups[g].spec.name.clone();
+        self.log.push(
+            self.now(),
+            EventKind::Capacity,
+            format!("Auto Scaling group {name}: {description}. {cause}"),
+        );
+        let at = self.now();
+        let activities = &mut self.groups[g].activities;
+        activities.push(GroupActivity {
+            at,
+            description,
+            cause,
+        });
+        if activities.len() > MAX_GROUP_ACTIVITIES {
+            activities.remove(0);
+        }
+    }
+}
+
+impl Simulation {
+    /// The Auto Scaling groups.
+    pub fn auto_scaling_groups(&self) -> &[AutoScalingGroup] {
+        &self.groups
+    }
+
+    /// The capacity providers (`FARGATE`, `FARGATE_SPOT`, then the scenario's) and clusters.
+    pub fn capacity_providers(&self) -> &crate::capacity_provider::CapacityProviders {
+        &self.capacity
+    }
+}

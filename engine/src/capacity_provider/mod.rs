@@ -1,0 +1,601 @@
+//! Capacity providers (section 6): where a task's capacity comes from.
+//!
+//! Two kinds exist: the reserved `FARGATE` and `FARGATE_SPOT` providers (6.3), always present
+//! and only needing association with a cluster, and Auto Scaling group providers
+//! (CreateCapacityProvider with `autoScalingGroupProvider`, 6.4) whose managed scaling sizes
+//! the group from the `CapacityProviderReservation` metric ([`managed_scaling`]).
+//!
+//! A service (or RunTask) names either a `launchType` or a `capacityProviderStrategy`, never
+//! both; with neither, the cluster's `defaultCapacityProviderStrategy` (CreateCluster) applies,
+//! and without one the task falls back to the EC2 launch type ([unconfirmed], 6.1).
+//! [`strategy`] decides which provider each task goes to; tasks an Auto Scaling group
+//! provider cannot place yet wait in PROVISIONING for capacity.
+
+pub mod managed_scaling;
+mod provisioning;
+pub mod strategy;
+
+use serde_json::Value;
+
+pub use strategy::{CapacityProviderStrategy, StrategyItem};
+
+/// Index of the reserved `FARGATE` provider in [`CapacityProviders::providers`].
+pub const FARGATE: usize = 0;
+/// Index of the reserved `FARGATE_SPOT` provider.
+pub const FARGATE_SPOT: usize = 1;
+
+/// Capacity providers per cluster (4.9).
+pub const MAX_PROVIDERS_PER_CLUSTER: usize = 20;
+
+/// `managedScaling` of an Auto Scaling group provider (6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManagedScaling {
+    /// `targetCapacity`, 1 to 100 (default 100).
+    pub target_capacity: u32,
+    /// `minimumScalingStepSize`, 1 to 10000 (default 1).
+    pub min_step: u32,
+    /// `maximumScalingStepSize`, 1 to 10000 (default 10000).
+    pub max_step: u32,
+    /// `instanceWarmupPeriod` in milliseconds (default 300 s).
+    pub warmup_ms: u64,
+}
+
+/// What kind of capacity a provider gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// `FARGATE`.
+    Fargate,
+    /// `FARGATE_SPOT`: interruptible, never falls back to `FARGATE` (6.3).
+    FargateSpot,
+    /// An Auto Scaling group provider.
+    AutoScalingGroup {
+        /// Index of the group in the scenario's `autoScalingGroups[]`.
+        group: usize,
+        /// Managed scaling, when `ENABLED`.
+        managed_scaling: Option<ManagedScaling>,
+        /// `managedTerminationProtection` `ENABLED` (6.5).
+        termination_protection: bool,
+        /// `managedDraining` `ENABLED` (on unless disabled, 6.5).
+        managed_draining: bool,
+    },
+}
+
+/// One capacity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityProvider {
+    /// Its name.
+    pub name: String,
+    /// What it gives.
+    pub kind: ProviderKind,
+}
+
+impl CapacityProvider {
+    /// Whether it is `FARGATE` or `FARGATE_SPOT`.
+    pub fn is_fargate(&self) -> bool {
+        matches!(self.kind, ProviderKind::Fargate | ProviderKind::FargateSpot)
+    }
+}
+
+/// A cluster's capacity settings (CreateCluster or PutClusterCapacityProviders).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSettings {
+    /// `clusterName`.
+    pub name: String,
+    /// Indexes of the associated providers.
+    pub providers: Vec<usize>,
+    /// `defaultCapacityProviderStrategy`, when set.
+    pub default_strategy: Option<CapacityProviderStrategy>,
+}
+
+/// Every provider and cluster setting of a scenario, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityProviders {
+    /// `FARGATE`, `FARGATE_SPOT`, then `capacityProviders[]` in order.
+    pub providers: Vec<CapacityProvider>,
+    /// `clusters[]`.
+    pub clusters: Vec<ClusterSettings>,
+}
+
+impl Default for CapacityProviders {
+    fn default() -> Self {
+        CapacityProviders {
+            providers: vec![
+                CapacityProvider {
+                    name: "FARGATE".to_string(),
+                    kind: ProviderKind::Fargate,
+                },
+                CapacityProvider {
+                    name: "FARGATE_SPOT".to_string(),
+                    kind: ProviderKind::FargateSpot,
+                },
+            ],
+            clusters: Vec::new(),
+        }
+    }
+}
+
+/// A strategy whose items are resolved to provider indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedStrategy {
+    /// The strategy as given.
+    pub strategy: CapacityProviderStrategy,
+    /// The provider of each item (parallel to `strategy.items`).
+    pub providers: Vec<usize>,
+    /// True when it stands for `launchType: FARGATE` rather than a strategy.
+    pub from_launch_type: bool,
+}
+
+impl CapacityProviders {
+    /// Parses `capacityProviders[]` (CreateCapacityProvider requests) and `clusters[]`
+    /// (CreateCluster requests). `group_index` finds an Auto Scaling group by name or ARN.
+    pub fn parse(
+        providers: &[Value],
+        clusters: &[Value],
+        group_index: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<CapacityProviders, String> {
+        let mut out = CapacityProviders::default();
+        for (i, v) in providers.iter().enumerate() {
+            let p = parse_provider(v, &format!("capacityProviders[{i}]"), group_index)?;
+            if out.providers.iter().any(|o| o.name == p.name) {
+                return Err(format!(
+                    "capacityProviders[{i}].name: a capacity provider named {} already exists",
+                    p.name
+                ));
+            }
+            if let ProviderKind::AutoScalingGroup { group, .. } = p.kind {
+                if out.providers.iter().any(|o| {
+                    matches!(o.kind, ProviderKind::AutoScalingGroup { group: g, .. } if g == group)
+                }) {
+                    return Err(format!("capacityProviders[{i}].autoScalingGroupProvider.autoScalingGroupArn: the Auto Scaling group already belongs to another capacity provider"));
+                }
+            }
+            out.providers.push(p);
+        }
+        for (i, v) in clusters.iter().enumerate() {
+            let path = format!("clusters[{i}]");
+            let name = v
+                .get("clusterName")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default")
+                .to_string();
+            if out.clusters.iter().any(|c| c.name == name) {
+                return Err(format!(
+                    "{path}.clusterName: cluster {name} is listed twice"
+                ));
+            }
+            let mut associated = Vec::new();
+            let names = crate::request::string_list(v.get("capacityProviders"));
+            if names.len() > MAX_PROVIDERS_PER_CLUSTER {
+                return Err(format!(
+                    "{path}.capacityProviders: at most {MAX_PROVIDERS_PER_CLUSTER} per cluster"
+                ));
+            }
+            for (j, n) in names.iter().enumerate() {
+                let p = out.find(n).ok_or_else(|| {
+                    format!("{path}.capacityProviders[{j}]: no capacity provider named {n}; create it in capacityProviders[] (FARGATE and FARGATE_SPOT always exist)")
+                })?;
+                if out.clusters.iter().any(|c| {
+                    c.providers.contains(&p) && out.providers[p].managed_scaling().is_some()
+                }) {
+                    return Err(format!("{path}.capacityProviders[{j}]: {n} has managed scaling and already belongs to another cluster (6.1)"));
+                }
+                associated.push(p);
+            }
+            let default_strategy = match v.get("defaultCapacityProviderStrategy") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(a)) if a.is_empty() => None,
+                Some(s) => Some(CapacityProviderStrategy::parse(
+                    s,
+                    &format!("{path}.defaultCapacityProviderStrategy"),
+                )?),
+            };
+            let settings = ClusterSettings {
+                name,
+                providers: associated,
+                default_strategy,
+            };
+            if let Some(s) = &settings.default_strategy {
+                out.resolve_for(
+                    &settings,
+                    s,
+                    &format!("{path}.defaultCapacityProviderStrategy"),
+                )?;
+            }
+            out.clusters.push(settings);
+        }
+        Ok(out)
+    }
+
+    /// The index of a provider by name (or ARN ending in `capacity-provider/<name>`).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        let name = name
+            .rsplit_once("capacity-provider/")
+            .map_or(name, |(_, n)| n);
+        self.providers.iter().position(|p| p.name == name)
+    }
+
+    /// The settings of a cluster, if the scenario has a `clusters[]` entry for it.
+    pub fn cluster(&self, name: &str) -> Option<&ClusterSettings> {
+        self.clusters.iter().find(|c| c.name == name)
+    }
+
+    fn resolve_for(
+        &self,
+        cluster: &ClusterSettings,
+        strategy: &CapacityProviderStrategy,
+        path: &str,
+    ) -> Result<ResolvedStrategy, String> {
+        let mut providers = Vec::new();
+        for (i, item) in strategy.items.iter().enumerate() {
+            let p = self.find(&item.provider).ok_or_else(|| {
+                format!(
+                    "{path}[{i}].capacityProvider: no capacity provider named {}",
+                    item.provider
+                )
+            })?;
+            if !cluster.providers.contains(&p) {
+                return Err(format!(
+                    "{path}[{i}].capacityProvider: {} is not associated with cluster {}; list it in clusters[].capacityProviders (PutClusterCapacityProviders)",
+                    item.provider, cluster.name
+                ));
+            }
+            providers.push(p);
+        }
+        Ok(ResolvedStrategy {
+            strategy: strategy.clone(),
+            providers,
+            from_launch_type: false,
+        })
+    }
+
+    /// Which capacity a CreateService or RunTask request uses (6.1, G21): `Ok(None)` for the
+    /// EC2 launch type, else the resolved strategy (`launchType: FARGATE` resolves to the
+    /// `FARGATE` provider).
+    pub fn for_request(
+        &self,
+        raw: &Value,
+        cluster: &str,
+    ) -> Result<Option<ResolvedStrategy>, String> {
+        let launch_type = raw
+            .get("launchType")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        let strategy = raw
+            .get("capacityProviderStrategy")
+            .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
+        match (launch_type, strategy) {
+            (Some(_), Some(_)) => Err("capacityProviderStrategy: Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.".to_string()),
+            (Some("EC2"), None) => Ok(None),
+            (Some("FARGATE"), None) => Ok(Some(ResolvedStrategy {
+                strategy: CapacityProviderStrategy {
+                    items: vec![StrategyItem {
+                        provider: "FARGATE".to_string(),
+                        weight: 1,
+                        base: 0,
+                    }],
+                },
+                providers: vec![FARGATE],
+                from_launch_type: true,
+            })),
+            (Some("EXTERNAL"), None) => Err("launchType: EXTERNAL (ECS Anywhere) is not simulated yet; draw the instances as EC2 container instances".to_string()),
+            (Some(other), None) => Err(format!("launchType: \"{other}\" is not EC2, FARGATE or EXTERNAL")),
+            (None, Some(s)) => {
+                let strategy = CapacityProviderStrategy::parse(s, "capacityProviderStrategy")?;
+                let settings = self.cluster(cluster).cloned().unwrap_or(ClusterSettings {
+                    name: cluster.to_string(),
+                    providers: Vec::new(),
+                    default_strategy: None,
+                });
+                self.resolve_for(&settings, &strategy, "capacityProviderStrategy")
+                    .map(Some)
+            }
+            (None, None) => match self.cluster(cluster) {
+                Some(settings) => match &settings.default_strategy {
+                    Some(s) => self
+                        .resolve_for(settings, s, "defaultCapacityProviderStrategy")
+                        .map(Some),
+                    None => Ok(None),
+                },
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+impl CapacityProvider {
+    /// Managed scaling settings, when enabled.
+    pub fn managed_scaling(&self) -> Option<ManagedScaling> {
+        match self.kind {
+            ProviderKind::AutoScalingGroup {
+                managed_scaling, ..
+            } => managed_scaling,
+            _ => None,
+        }
+    }
+
+    /// The Auto Scaling group behind it.
+    pub fn group(&self) -> Option<usize> {
+        match self.kind {
+            ProviderKind::AutoScalingGroup { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+}
+
+fn parse_provider(
+    v: &Value,
+    path: &str,
+    group_index: &dyn Fn(&str) -> Option<usize>,
+) -> Result<CapacityProvider, String> {
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("{path}.name: required"))?
+        .to_string();
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("aws") || lower.starts_with("ecs") || lower.starts_with("fargate") {
+        return Err(format!(
+            "{path}.name: a capacity provider name cannot start with \"aws\", \"ecs\" or \"fargate\""
+        ));
+    }
+    let asg = v
+        .get("autoScalingGroupProvider")
+        .filter(|a| a.is_object())
+        .ok_or_else(|| format!("{path}.autoScalingGroupProvider: required"))?;
+    let apath = format!("{path}.autoScalingGroupProvider");
+    let arn = asg
+        .get("autoScalingGroupArn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{apath}.autoScalingGroupArn: required"))?;
+    let group_name = arn
+        .rsplit_once("autoScalingGroupName/")
+        .map_or(arn, |(_, n)| n);
+    let group = group_index(group_name).ok_or_else(|| {
+        format!("{apath}.autoScalingGroupArn: no Auto Scaling group named {group_name} in autoScalingGroups[]")
+    })?;
+    let enabled = |key: &str, default: bool| -> Result<bool, String> {
+        match asg.get(key).and_then(Value::as_str) {
+            None => Ok(default),
+            Some("ENABLED") => Ok(true),
+            Some("DISABLED") => Ok(false),
+            Some(other) => Err(format!(
+                "{apath}.{key}: \"{other}\" is not ENABLED or DISABLED"
+            )),
+        }
+    };
+    let ms = asg.get("managedScaling");
+    let managed_scaling = match ms {
+        None => None,
+        Some(ms) => {
+            let mpath = format!("{apath}.managedScaling");
+            let status = ms
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("DISABLED");
+            let number = |key: &str, lo: u64, hi: u64, default: u64| -> Result<u64, String> {
+                match ms.get(key) {
+                    None | Some(Value::Null) => Ok(default),
+                    Some(n) => n.as_u64().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| {
+                        format!("{mpath}.{key}: must be a whole number from {lo} to {hi}")
+                    }),
+                }
+            };
+            let m = ManagedScaling {
+                target_capacity: number("targetCapacity", 1, 100, 100)? as u32,
+                min_step: number("minimumScalingStepSize", 1, 10_000, 1)? as u32,
+                max_step: number("maximumScalingStepSize", 1, 10_000, 10_000)? as u32,
+                warmup_ms: number("instanceWarmupPeriod", 0, 10_000, 300)? * 1000,
+            };
+            if m.min_step > m.max_step {
+                return Err(format!(
+                    "{mpath}.minimumScalingStepSize: must not be above maximumScalingStepSize"
+                ));
+            }
+            match status {
+                "ENABLED" => Some(m),
+                "DISABLED" => None,
+                other => {
+                    return Err(format!(
+                        "{mpath}.status: \"{other}\" is not ENABLED or DISABLED"
+                    ))
+                }
+            }
+        }
+    };
+    let termination_protection = enabled("managedTerminationProtection", false)?;
+    if termination_protection && managed_scaling.is_none() {
+        return Err(format!("{apath}.managedTerminationProtection: The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the capacity provider must have managed scaling enabled."));
+    }
+    Ok(CapacityProvider {
+        name,
+        kind: ProviderKind::AutoScalingGroup {
+            group,
+            managed_scaling,
+            termination_protection,
+            managed_draining: enabled("managedDraining", true)?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn groups(name: &str) -> Option<usize> {
+        (name == "asg-a").then_some(0)
+    }
+
+    #[test]
+    fn g21_launch_type_and_strategy_together_are_rejected() {
+        let cps = CapacityProviders::default();
+        let e = cps
+            .for_request(&json!({"launchType": "FARGATE", "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}), "default")
+            .unwrap_err();
+        assert!(
+            e.starts_with("capacityProviderStrategy: Specifying both"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_strategy_needs_providers_associated_with_the_cluster() {
+        let cps = CapacityProviders::parse(
+            &[],
+            &[json!({"clusterName": "prod", "capacityProviders": ["FARGATE"]})],
+            &groups,
+        )
+        .unwrap();
+        let e = cps
+            .for_request(&json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}), "prod")
+            .unwrap_err();
+        assert!(e.contains("not associated with cluster prod"), "{e}");
+        let ok = cps
+            .for_request(&json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}), "prod")
+            .unwrap()
+            .unwrap();
+        assert_eq!(ok.providers, vec![FARGATE]);
+    }
+
+    #[test]
+    fn the_cluster_default_strategy_applies_when_a_request_names_neither() {
+        let cps = CapacityProviders::parse(
+            &[json!({"name": "cp-a", "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/asg-a", "managedScaling": {"status": "ENABLED", "targetCapacity": 90}}})],
+            &[json!({"clusterName": "prod", "capacityProviders": ["cp-a"], "defaultCapacityProviderStrategy": [{"capacityProvider": "cp-a", "weight": 1}]})],
+            &groups,
+        )
+        .unwrap();
+        let r = cps.for_request(&json!({}), "prod").unwrap().unwrap();
+        assert_eq!(r.providers, vec![2]);
+        assert_eq!(
+            cps.providers[2].managed_scaling().unwrap().target_capacity,
+            90
+        );
+        assert_eq!(
+            cps.providers[2].managed_scaling().unwrap().warmup_ms,
+            300_000
+        );
+        // No default strategy: the EC2 launch type ([unconfirmed] 6.1).
+        assert_eq!(cps.for_request(&json!({}), "other").unwrap(), None);
+    }
+
+    #[test]
+    fn provider_errors_name_the_field() {
+        let e = CapacityProviders::parse(
+            &[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "nope"}})],
+            &[],
+            &groups,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("capacityProviders[0].autoScalingGroupProvider.autoScalingGroupArn"),
+            "{e}"
+        );
+        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedTerminationProtection": "ENABLED"}})], &[], &groups).unwrap_err();
+        assert!(e.contains("must have managed scaling enabled"), "{e}");
+        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedScaling": {"status": "ENABLED", "targetCapacity": 0}}})], &[], &groups).unwrap_err();
+        assert!(e.contains("targetCapacity"), "{e}");
+    }
+}
+
+/// How `CapacityProviderReservation` counts on scale-in (6.4 [version note]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+pub enum ReservationFormula {
+    /// `M / N × 100` (the default).
+    #[default]
+    #[serde(rename = "ratio")]
+    Ratio,
+    /// The 2023 guide's `100 − empty instances` when nothing waits.
+    #[serde(rename = "emptyCount")]
+    EmptyCount,
+}
+
+/// Capacity timings and switches AWS does not publish, settable per scenario
+/// (`options.capacity`). Every default is [unconfirmed].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CapacityOptions {
+    /// From an Auto Scaling group's launch to the agent registering: boot plus agent start,
+    /// seconds (default 90).
+    pub instance_launch_seconds: f64,
+    /// Fargate's PROVISIONING (capacity and ENI), seconds (default 20).
+    pub fargate_provisioning_seconds: f64,
+    /// Fargate task launches per second after the burst (default 20, 1.4).
+    pub fargate_launch_rate: u32,
+    /// Fargate task launches in a burst (default 100).
+    pub fargate_launch_burst: u32,
+    /// `stopCode` on the STOPPED record of an interrupted Fargate Spot task:
+    /// `SpotInterruption` (default) or `TerminationNotice` (7.2).
+    pub fargate_spot_stop_code: FargateSpotStopCode,
+    /// How the reservation metric counts when nothing waits for capacity.
+    pub reservation_formula: ReservationFormula,
+}
+
+/// See [`CapacityOptions::fargate_spot_stop_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+pub enum FargateSpotStopCode {
+    /// `SpotInterruption`.
+    #[default]
+    SpotInterruption,
+    /// `TerminationNotice`.
+    TerminationNotice,
+}
+
+impl FargateSpotStopCode {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FargateSpotStopCode::SpotInterruption => "SpotInterruption",
+            FargateSpotStopCode::TerminationNotice => "TerminationNotice",
+        }
+    }
+}
+
+impl Default for CapacityOptions {
+    fn default() -> Self {
+        CapacityOptions {
+            instance_launch_seconds: 90.0,
+            fargate_provisioning_seconds: 20.0,
+            fargate_launch_rate: 20,
+            fargate_launch_burst: 100,
+            fargate_spot_stop_code: FargateSpotStopCode::default(),
+            reservation_formula: ReservationFormula::default(),
+        }
+    }
+}
+
+impl CapacityOptions {
+    /// Checks the values; the error names the field.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("instanceLaunchSeconds", self.instance_launch_seconds),
+            (
+                "fargateProvisioningSeconds",
+                self.fargate_provisioning_seconds,
+            ),
+        ] {
+            if !(0.0..=86_400.0).contains(&v) {
+                return Err(format!("options.capacity.{name}: must be 0 to 86400"));
+            }
+        }
+        if self.fargate_launch_rate == 0 || self.fargate_launch_burst == 0 {
+            return Err(
+                "options.capacity.fargateLaunchRate: the rate and the burst must be at least 1"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The launch delay in milliseconds.
+    pub fn instance_launch_ms(&self) -> u64 {
+        (self.instance_launch_seconds * 1000.0).round() as u64
+    }
+
+    /// Fargate provisioning in milliseconds.
+    pub fn fargate_provisioning_ms(&self) -> u64 {
+        (self.fargate_provisioning_seconds * 1000.0).round() as u64
+    }
+}

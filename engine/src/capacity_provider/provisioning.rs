@@ -1,0 +1,208 @@
+//! Starting service tasks through a capacity provider strategy, and the tasks that wait in
+//! PROVISIONING for capacity (6.2, 6.4, 10.1).
+//!
+//! Each missing task goes to the strategy item [`super::CapacityProviderStrategy::next_item`]
+//! picks. On Fargate it starts at once unless the launch rate or Fargate Spot capacity says
+//! wait; on an Auto Scaling group provider it is placed on the group's instances by the
+//! service's strategies and constraints, or waits for capacity (which managed scaling then
+//! launches). The playground counts a waiting task in the service's PROVISIONING tasks and
+//! gives it an id when it is placed ([unconfirmed] simplification: ECS creates the task record
+//! at once).
+
+use crate::event_log::EventKind;
+use crate::fargate::FargateWait;
+use crate::placement::{Decision, TaskNeeds};
+use crate::sim::{Simulation, Timer};
+
+impl Simulation {
+    /// Starts `missing` tasks of service `s` through its capacity provider strategy.
+    pub(crate) fn start_replicas_on_providers(&mut self, s: usize, missing: usize) {
+        let Some(capacity) = self.services[s].capacity.clone() else {
+            return;
+        };
+        let mut counts: Vec<u32> = capacity
+            .providers
+            .iter()
+            .map(|&p| {
+                self.service_tasks.get(s).map_or(0, |ts| {
+                    ts.iter()
+                        .filter(|&&t| {
+                            self.tasks[t].is_active() && self.tasks[t].capacity_provider == Some(p)
+                        })
+                        .count() as u32
+                })
+            })
+            .collect();
+        for (c, w) in counts.iter_mut().zip(&self.services[s].waiting) {
+            *c += w;
+        }
+        let mut started = Vec::new();
+        let mut blocked = vec![false; counts.len()];
+        for _ in 0..missing {
+            let item = capacity.strategy.next_item(&counts);
+            counts[item] += 1;
+            if blocked[item] {
+                self.services[s].waiting[item] += 1;
+                continue;
+            }
+            match self.launch_on_provider(s, capacity.providers[item]) {
+                Some(id) => started.push(id),
+                None => {
+                    blocked[item] = true;
+                    self.services[s].waiting[item] += 1;
+                }
+            }
+        }
+        self.report_started(s, &started);
+    }
+
+    /// Starts one task of `s` on provider `p`, or records why it waits (`None`).
+    fn launch_on_provider(&mut self, s: usize, p: usize) -> Option<String> {
+        if self.capacity.providers[p].is_fargate() {
+            return match self.fargate_launch(s, p) {
+                Ok(id) => Some(id),
+                Err(wait) => {
+                    self.report_fargate_wait(s, p, wait);
+                    None
+                }
+            };
+        }
+        let req = self.services[s].placement_request(Some(p));
+        let (decision, _) =
+            self.placer
+                .place(&mut self.cluster, &req, &mut self.rng_placement, false);
+        match decision {
+            Decision::Placed(slot) => Some(self.start_service_task(s, slot, Some(p))),
+            Decision::Unplaceable { closest } => {
+                let name = self.services[s].name.clone();
+                let why = match closest {
+                    None => "the Auto Scaling group has no instance registered yet".to_string(),
+                    Some((slot, r)) => format!(
+                        "the closest instance {} lacks {}",
+                        self.cluster.instances[slot].ec2_instance_id,
+                        r.reason_code()
+                    ),
+                };
+                let msg = format!(
+                    "task of service {name} waits in PROVISIONING for capacity from capacity provider {}: {why}",
+                    self.capacity.providers[p].name
+                );
+                let waiting_before = self.services[s].waiting_total();
+                if waiting_before == 0 {
+                    self.log
+                        .push(self.now(), EventKind::Capacity, msg)
+                        .service(&name);
+                }
+                None
+            }
+        }
+    }
+
+    fn report_fargate_wait(&mut self, s: usize, p: usize, wait: FargateWait) {
+        let name = self.services[s].name.clone();
+        match wait {
+            FargateWait::RateLimited(at) => self.retry_fargate_at(at, p),
+            FargateWait::NoSpotCapacity | FargateWait::NoZone => {
+                let msg = format!(
+                    "(service {name}) was unable to place a task. Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone. (RESOURCE:FARGATE on {})",
+                    self.capacity.providers[p].name
+                );
+                let repeat = self.services[s]
+                    .last_failure
+                    .as_ref()
+                    .is_none_or(|(m, _)| *m != msg);
+                if repeat {
+                    self.services[s].last_failure = Some((msg.clone(), self.now()));
+                    self.service_event(s, msg);
+                }
+                // Look again in a minute, as the scheduler does after a failed placement.
+                let retry = self.now().plus_ms(crate::task::PLACEMENT_RETRY_MS);
+                self.schedule(retry, Timer::ProviderTick(p));
+            }
+        }
+    }
+
+    /// Sets a ProviderTick for provider `p` now, unless one is pending.
+    pub(crate) fn poke_provider(&mut self, p: usize) {
+        let waiting = self.services.iter().any(|svc| {
+            svc.capacity.as_ref().is_some_and(|c| {
+                c.providers
+                    .iter()
+                    .zip(&svc.waiting)
+                    .any(|(&q, &w)| q == p && w > 0)
+            })
+        });
+        if waiting && !self.provider_tick_pending[p] {
+            self.provider_tick_pending[p] = true;
+            self.schedule(self.now(), Timer::ProviderTick(p));
+        }
+    }
+
+    /// Tries again to start the tasks waiting for provider `p`, oldest service first, until
+    /// one cannot start.
+    pub(crate) fn provider_tick(&mut self, p: usize) {
+        self.provider_tick_pending[p] = false;
+        for s in 0..self.services.len() {
+            let Some(item) = self.services[s]
+                .capacity
+                .as_ref()
+                .and_then(|c| c.providers.iter().position(|&q| q == p))
+            else {
+                continue;
+            };
+            let n = self.services[s].waiting[item];
+            let mut started = Vec::new();
+            for _ in 0..n {
+                self.services[s].waiting[item] -= 1;
+                match self.launch_on_provider(s, p) {
+                    Some(id) => started.push(id),
+                    None => {
+                        self.services[s].waiting[item] += 1;
+                        break;
+                    }
+                }
+            }
+            self.report_started(s, &started);
+            if !started.is_empty() {
+                self.poke_service(s);
+            }
+        }
+    }
+
+    /// Cancels up to `n` waiting tasks of service `s` (scale-in takes them first) and returns
+    /// how many it cancelled.
+    pub(crate) fn cancel_waiting(&mut self, s: usize, n: usize) -> usize {
+        let mut cancelled = 0;
+        while cancelled < n {
+            let Some(c) = self.services[s].capacity.as_ref() else {
+                break;
+            };
+            let waiting = self.services[s].waiting.clone();
+            let Some(item) = c.strategy.item_to_shrink(&waiting) else {
+                break;
+            };
+            self.services[s].waiting[item] -= 1;
+            cancelled += 1;
+        }
+        cancelled
+    }
+
+    /// The tasks waiting for provider `p`, grouped by what they need (6.4 step 1).
+    pub(crate) fn waiting_for_provider(&self, p: usize) -> Vec<(TaskNeeds, u32)> {
+        let mut out: Vec<(TaskNeeds, u32)> = Vec::new();
+        for svc in &self.services {
+            let Some(c) = &svc.capacity else { continue };
+            for (item, &q) in c.providers.iter().enumerate() {
+                let w = svc.waiting[item];
+                if q != p || w == 0 {
+                    continue;
+                }
+                match out.iter_mut().find(|(n, _)| *n == svc.needs) {
+                    Some((_, count)) => *count += w,
+                    None => out.push((svc.needs.clone(), w)),
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,257 @@
+//! Fargate and Fargate Spot capacity (1.4, 6.3, 7.2).
+//!
+//! A Fargate task needs no container instance: it gets a host of its own sized exactly to its
+//! task `cpu` and `memory`, with one ENI (awsvpc) in one of its subnets. The playground models
+//! that host as a container-instance record flagged `fargate`, kept out of EC2 placement,
+//! daemons and cluster metrics, and shown in the UI's Fargate lane. Tasks are balanced across
+//! the Availability Zones of their subnets (3.1), provisioned for
+//! `options.capacity.fargateProvisioningSeconds`, and always pull their images (no cache).
+//!
+//! Launches are rate limited: a burst of 100 tasks, then 20 per second (1.4, a token bucket).
+//! `FARGATE_SPOT` can run short of capacity (a `FargateSpotCapacityShortage` fault): its share
+//! of a strategy then waits, never falling back to `FARGATE` (6.3, G32). An interruption sends
+//! the two-minute warning with SIGTERM, and SIGKILL follows at `stopTimeout` (7.2, G32).
+
+use crate::capacity_provider::{FARGATE, FARGATE_SPOT};
+use crate::container_instance::ContainerInstance;
+use crate::event_log::EventKind;
+use crate::scenario::{InstanceSpec, Lifecycle};
+use crate::sim::{Simulation, Timer};
+use crate::task::TaskStatus;
+use crate::task_definition::{Compatibility, ValidTaskDefinition};
+use crate::time::SimTime;
+
+/// Milliseconds between two launch tokens at `rate` per second.
+fn token_interval_ms(rate: u32) -> u64 {
+    (1000 / u64::from(rate.max(1))).max(1)
+}
+
+/// Fargate's side of the run: launch tokens and Spot capacity shortages.
+#[derive(Debug, Clone, Default)]
+pub struct FargateState {
+    tokens: Option<u32>,
+    refilled_at_ms: u64,
+    /// Spot capacity shortages: (Availability Zone or every zone, from, until).
+    pub shortages: Vec<(Option<String>, SimTime, SimTime)>,
+}
+
+impl FargateState {
+    /// Takes a launch token, or says when the next one comes.
+    fn take_token(&mut self, now_ms: u64, rate: u32, burst: u32) -> Result<(), u64> {
+        let interval = token_interval_ms(rate);
+        let tokens = self.tokens.get_or_insert(burst);
+        let earned = (now_ms.saturating_sub(self.refilled_at_ms)) / interval;
+        if earned > 0 {
+            *tokens = (u64::from(*tokens) + earned).min(u64::from(burst)) as u32;
+            self.refilled_at_ms += earned * interval;
+        }
+        if *tokens == 0 {
+            return Err(self.refilled_at_ms + interval);
+        }
+        if *tokens == burst {
+            self.refilled_at_ms = now_ms;
+        }
+        *tokens -= 1;
+        Ok(())
+    }
+
+    /// Whether Fargate Spot has no capacity in `az` at `now`.
+    pub fn spot_short(&self, az: &str, now: SimTime) -> bool {
+        self.shortages.iter().any(|(zone, from, until)| {
+            zone.as_deref().is_none_or(|z| z == az) && *from <= now && now < *until
+        })
+    }
+}
+
+/// Why a Fargate task could not start now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FargateWait {
+    /// The launch rate limit: try again at this time.
+    RateLimited(SimTime),
+    /// No Fargate Spot capacity in any of the task's zones (`RESOURCE:FARGATE`).
+    NoSpotCapacity,
+    /// Every zone of the task's subnets is down.
+    NoZone,
+}
+
+/// Checks that a task definition can run on Fargate (1.12): it must list `FARGATE` in
+/// `requiresCompatibilities` (which makes registration check awsvpc and the cpu/memory pair).
+pub fn check_fargate_task_definition(td: &ValidTaskDefinition) -> Result<(), String> {
+    if !td.compatibilities.contains(&Compatibility::Fargate) {
+        return Err(format!(
+            "taskDefinition: Task definition does not support launch_type FARGATE. Add \"FARGATE\" to requiresCompatibilities of {} (it then needs networkMode awsvpc and a valid cpu/memory pair, 1.4).",
+            td.family
+        ));
+    }
+    Ok(())
+}
+
+impl Simulation {
+    /// Starts one task of service `s` on `FARGATE` or `FARGATE_SPOT` (provider `p`), or says
+    /// why it must wait.
+    pub(crate) fn fargate_launch(&mut self, s: usize, p: usize) -> Result<String, FargateWait> {
+        let spot = p == FARGATE_SPOT;
+        let now = self.now();
+        // Zones of the service's subnets, fewest of its tasks first (3.1).
+        let subnets = self.services[s].subnets.clone().unwrap_or_default();
+        let mut zones: Vec<(String, String, usize)> = Vec::new();
+        for subnet in &subnets {
+            let az = self
+                .scenario
+                .subnet_zones
+                .get(subnet)
+                .cloned()
+                .unwrap_or_else(|| subnet.clone());
+            if zones.iter().any(|(_, z, _)| *z == az) || self.zone_is_down(&az) {
+                continue;
+            }
+            let count = self.service_tasks.get(s).map_or(0, |ts| {
+                ts.iter()
+                    .filter(|&&t| {
+                        self.tasks[t].is_active()
+                            && self.cluster.instances[self.tasks[t].reservation.slot]
+                                .availability_zone
+                                == az
+                    })
+                    .count()
+            });
+            zones.push((subnet.clone(), az, count));
+        }
+        if zones.is_empty() {
+            return Err(FargateWait::NoZone);
+        }
+        if spot {
+            zones.retain(|(_, az, _)| !self.fargate.spot_short(az, now));
+            if zones.is_empty() {
+                return Err(FargateWait::NoSpotCapacity);
+            }
+        }
+        let opts = self.scenario.options.capacity;
+        self.fargate
+            .take_token(
+                now.as_ms(),
+                opts.fargate_launch_rate,
+                opts.fargate_launch_burst,
+            )
+            .map_err(|at| FargateWait::RateLimited(SimTime(at)))?;
+        let (subnet, az, _) = zones
+            .iter()
+            .min_by_key(|(_, _, c)| *c)
+            .cloned()
+            .unwrap_or_else(|| zones[0].clone());
+        let svc = &self.services[s];
+        let host_id = format!("fargate-{}", self.rng_ids.hex(12));
+        let spec = InstanceSpec {
+            id: Some(host_id.clone()),
+            instance_type: &crate::instance_types::FARGATE_HOST,
+            availability_zone: az,
+            lifecycle: if spot {
+                Lifecycle::Spot
+            } else {
+                Lifecycle::OnDemand
+            },
+            attributes: Default::default(),
+            ecs_config: [("ECS_CLUSTER".to_string(), svc.cluster.clone())]
+                .into_iter()
+                .collect(),
+            launch_at_ms: now.as_ms(),
+            awsvpc_trunking: false,
+            subnet_id: subnet,
+            agent_version: String::new(),
+            agent_connected: true,
+            security_groups: Vec::new(),
+            auto_scaling_group: None,
+        };
+        let registered_at = self.scenario.start_epoch_ms + now.as_ms() as i64;
+        let Ok(mut host) = ContainerInstance::register(&spec, host_id, registered_at) else {
+            return Err(FargateWait::NoZone);
+        };
+        let td = &svc.td;
+        host.registered.cpu = td.task_cpu_units.unwrap_or(td.cpu_units);
+        host.registered.memory_mib = td.task_memory_mib.unwrap_or(td.memory_mib);
+        host.remaining = host.registered;
+        host.reserved_tcp.clear();
+        host.eni_task_capacity = 1;
+        host.capacity_provider = Some(p);
+        let slot = self.cluster.add_fargate_host(host);
+        Ok(self.start_service_task(s, slot, Some(p)))
+    }
+
+    /// Interrupts up to `count` running Fargate Spot tasks (of `service`, if given), chosen by
+    /// the seeded stream (7.2, G32): the warning and SIGTERM now, SIGKILL at `stopTimeout`.
+    pub(crate) fn interrupt_fargate_spot(&mut self, service: Option<&str>, count: u32) {
+        let mut candidates: Vec<usize> = (0..self.tasks.len())
+            .filter(|&t| {
+                let task = &self.tasks[t];
+                task.capacity_provider == Some(FARGATE_SPOT)
+                    && task.is_active()
+                    && task.last_status == TaskStatus::Running
+                    && service
+                        .is_none_or(|n| task.service.is_some_and(|s| self.services[s].name == n))
+            })
+            .collect();
+        for _ in 0..count {
+            if candidates.is_empty() {
+                break;
+            }
+            let pick = self.rng_placement.below(candidates.len() as u64) as usize;
+            let t = candidates.remove(pick);
+            let id = self.tasks[t].id.clone();
+            self.log
+                .push(
+                    self.now(),
+                    EventKind::Capacity,
+                    format!("task {id}: Your Spot Task was interrupted. (stopCode TerminationNotice: the two-minute warning and SIGTERM now; SIGKILL after stopTimeout)"),
+                )
+                .task(&id);
+            self.sigterm_task(t, "TerminationNotice", "Your Spot Task was interrupted.");
+        }
+    }
+
+    /// Bookkeeping when a task reaches STOPPED: an interrupted Fargate Spot task's final
+    /// record carries `options.capacity.fargateSpotStopCode` (7.2 [unconfirmed]).
+    pub(crate) fn fargate_task_stopped(&mut self, t: usize) {
+        let code = self.scenario.options.capacity.fargate_spot_stop_code;
+        let task = &mut self.tasks[t];
+        if task.capacity_provider == Some(FARGATE_SPOT)
+            && task.stop_code.as_deref() == Some("TerminationNotice")
+        {
+            task.stop_code = Some(code.as_str().to_string());
+        }
+    }
+
+    /// Whether an Availability Zone is in an outage now.
+    pub(crate) fn zone_is_down(&self, az: &str) -> bool {
+        let now = self.now();
+        self.zone_outages
+            .iter()
+            .any(|(z, from, until)| z == az && *from <= now && now < *until)
+    }
+
+    /// Sets a timer for Fargate's next launch token or the end of a shortage.
+    pub(crate) fn retry_fargate_at(&mut self, at: SimTime, p: usize) {
+        debug_assert!(p == FARGATE || p == FARGATE_SPOT);
+        self.schedule(at, Timer::ProviderTick(p));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launch_rate_is_a_burst_of_100_then_20_per_second() {
+        let mut f = FargateState::default();
+        for _ in 0..100 {
+            assert!(f.take_token(0, 20, 100).is_ok());
+        }
+        assert_eq!(f.take_token(0, 20, 100), Err(50));
+        assert!(f.take_token(50, 20, 100).is_ok());
+        assert_eq!(f.take_token(60, 20, 100), Err(100));
+        // One second later: 20 more.
+        let ok = (0..25)
+            .filter(|_| f.take_token(1_050, 20, 100).is_ok())
+            .count();
+        assert_eq!(ok, 20);
+    }
+}

@@ -1,0 +1,472 @@
+//! Golden cases of `shared/ecs-semantics.md` section 13 for capacity (sections 6 and 7):
+//! capacity provider strategies (G20, G21), managed scaling of Auto Scaling group providers
+//! (G28–G30), EC2 Spot draining (G31) and Fargate Spot interruptions (G32), run end to end.
+
+use ecs_engine::auto_scaling_group::GroupInstanceState;
+use ecs_engine::container_instance::InstanceStatus;
+use ecs_engine::event_log::EventKind;
+use ecs_engine::task::TaskStatus;
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+
+fn sim(scenario: Value) -> Simulation {
+    Simulation::new(Scenario::from_value(scenario).expect("valid scenario"))
+}
+
+fn at(sim: &mut Simulation, secs: u64) {
+    sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
+}
+
+/// Active tasks of service 0 on provider `name`, by status.
+fn on_provider(sim: &Simulation, name: &str, status: Option<TaskStatus>) -> usize {
+    let p = sim.capacity_providers().find(name).unwrap();
+    sim.tasks()
+        .iter()
+        .filter(|t| t.is_active() && t.capacity_provider == Some(p))
+        .filter(|t| status.is_none_or(|s| t.last_status == s))
+        .count()
+}
+
+fn fargate_td() -> Value {
+    json!({"family": "api", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+           "cpu": "256", "memory": "512",
+           "containerDefinitions": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:latest", "essential": true,
+               "portMappings": [{"containerPort": 80}]}]})
+}
+
+fn fargate(strategy: Value, desired: u32, extra: Value) -> Value {
+    let mut v = json!({
+        "version": 1, "seed": 3, "duration": "PT1H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "clusters": [{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}],
+        "taskDefinitions": [fargate_td()],
+        "services": [{"serviceName": "api", "taskDefinition": "api", "desiredCount": desired,
+            "capacityProviderStrategy": strategy,
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}}}]
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+#[test]
+fn g20_fargate_base_and_weights_split_a_service() {
+    let strategy = json!([{"capacityProvider": "FARGATE", "base": 2, "weight": 1},
+                          {"capacityProvider": "FARGATE_SPOT", "weight": 3}]);
+    let mut s = sim(fargate(strategy, 10, json!({})));
+    at(&mut s, 300);
+    assert_eq!(on_provider(&s, "FARGATE", Some(TaskStatus::Running)), 4);
+    assert_eq!(
+        on_provider(&s, "FARGATE_SPOT", Some(TaskStatus::Running)),
+        6
+    );
+    // Balanced across the subnets' zones (3.1).
+    let in_zone = |z: &str| {
+        s.tasks()
+            .iter()
+            .filter(|t| {
+                t.is_active() && s.cluster().instances[t.reservation.slot].availability_zone == z
+            })
+            .count()
+    };
+    assert_eq!((in_zone("us-east-1a"), in_zone("us-east-1b")), (5, 5));
+    // Fargate hosts are not container instances of the cluster.
+    assert!(!s
+        .time_series()
+        .series
+        .contains_key("cluster/default/containerInstances"));
+    assert!(s.cost().fargate_usd_per_hour > 0.0 && s.cost().ec2_usd_per_hour == 0.0);
+}
+
+#[test]
+fn g21_invalid_strategies_stop_create_service_naming_the_field() {
+    for (strategy, words) in [
+        (
+            json!([{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                {"capacityProvider": "FARGATE_SPOT", "base": 1, "weight": 1}]),
+            "only one capacity provider",
+        ),
+        (
+            json!([{"capacityProvider": "FARGATE", "weight": 0},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 0}]),
+            "weight greater than 0",
+        ),
+    ] {
+        let s = sim(fargate(strategy, 2, json!({})));
+        assert!(s.services().is_empty());
+        let logged = s.log().entries().iter().any(|e| {
+            e.message
+                .starts_with("services[0].capacityProviderStrategy")
+                && e.message.contains(words)
+        });
+        assert!(logged, "{words}");
+    }
+    let mut both = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        2,
+        json!({}),
+    );
+    both["services"][0]["launchType"] = json!("FARGATE");
+    let s = sim(both);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("Specifying both a launch type and capacity provider strategy")));
+}
+
+#[test]
+fn g32_fargate_spot_interruption_sigkill_at_stop_timeout_and_no_fallback() {
+    for (stop_timeout, kill_after) in [(None, 30u64), (Some(120), 120)] {
+        let mut v = fargate(
+            json!([{"capacityProvider": "FARGATE", "base": 1, "weight": 0},
+                   {"capacityProvider": "FARGATE_SPOT", "weight": 1}]),
+            3,
+            json!({
+                "options": {"lifecycle": {"appExitSeconds": 1000}},
+                "faults": [{"type": "FargateSpotInterruption", "at": "PT10M", "count": 1}]
+            }),
+        );
+        if let Some(t) = stop_timeout {
+            v["taskDefinitions"][0]["containerDefinitions"][0]["stopTimeout"] = json!(t);
+        }
+        let mut s = sim(v);
+        at(&mut s, 600);
+        let victim = s
+            .tasks()
+            .iter()
+            .position(|t| t.stopped_reason.as_deref() == Some("Your Spot Task was interrupted."))
+            .expect("a Spot task was interrupted");
+        assert_eq!(s.tasks()[victim].last_status, TaskStatus::Stopping);
+        at(&mut s, 600 + kill_after - 1);
+        assert_eq!(
+            s.tasks()[victim].last_status,
+            TaskStatus::Stopping,
+            "SIGKILL not before {kill_after} s"
+        );
+        at(&mut s, 600 + kill_after);
+        assert_eq!(s.tasks()[victim].last_status, TaskStatus::Stopped);
+        assert_eq!(
+            s.tasks()[victim].stop_code.as_deref(),
+            Some("SpotInterruption")
+        );
+        at(&mut s, 900);
+        // The replacement ran on FARGATE_SPOT; FARGATE still has only its base task.
+        assert_eq!(
+            on_provider(&s, "FARGATE_SPOT", Some(TaskStatus::Running)),
+            2
+        );
+        assert_eq!(on_provider(&s, "FARGATE", None), 1);
+        let fargate = s.capacity_providers().find("FARGATE").unwrap();
+        assert_eq!(
+            s.tasks()
+                .iter()
+                .filter(|t| t.capacity_provider == Some(fargate))
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn g32_without_spot_capacity_the_spot_share_waits_and_never_falls_back() {
+    let mut s = sim(fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1},
+               {"capacityProvider": "FARGATE_SPOT", "weight": 1}]),
+        4,
+        json!({"faults": [
+            {"type": "FargateSpotCapacityShortage", "at": "PT5M", "duration": "PT20M"},
+            {"type": "FargateSpotInterruption", "at": "PT10M", "count": 2}
+        ]}),
+    ));
+    at(&mut s, 20 * 60);
+    assert_eq!(on_provider(&s, "FARGATE", Some(TaskStatus::Running)), 2);
+    assert_eq!(on_provider(&s, "FARGATE_SPOT", None), 0);
+    assert_eq!(
+        s.services()[0].waiting_total(),
+        2,
+        "the Spot share waits in PROVISIONING"
+    );
+    assert!(s.services()[0]
+        .events
+        .iter()
+        .any(|e| e.message.contains("Capacity is unavailable at this time")));
+    at(&mut s, 30 * 60);
+    assert_eq!(
+        on_provider(&s, "FARGATE_SPOT", Some(TaskStatus::Running)),
+        2
+    );
+    assert_eq!(on_provider(&s, "FARGATE", None), 2);
+}
+
+fn asg_scenario(
+    instance_type: &str,
+    min_step: u32,
+    max_step: u32,
+    desired: u32,
+    cpu: u32,
+) -> Value {
+    json!({
+        "version": 1, "seed": 11, "duration": "PT2H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": instance_type,
+            "UserData": "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj1wcm9kID4+IC9ldGMvZWNzL2Vjcy5jb25maWcK"}}],
+        "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 0, "MaxSize": 20, "DesiredCapacity": 0,
+            "LaunchTemplate": {"LaunchTemplateName": "ecs", "Version": "$Latest"},
+            "VPCZoneIdentifier": "subnet-a,subnet-b", "NewInstancesProtectedFromScaleIn": true}],
+        "capacityProviders": [{"name": "cp-asg", "autoScalingGroupProvider": {
+            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/asg",
+            "managedScaling": {"status": "ENABLED", "targetCapacity": 100,
+                               "minimumScalingStepSize": min_step, "maximumScalingStepSize": max_step},
+            "managedTerminationProtection": "ENABLED"}}],
+        "clusters": [{"clusterName": "prod", "capacityProviders": ["cp-asg"],
+                      "defaultCapacityProviderStrategy": [{"capacityProvider": "cp-asg", "weight": 1}]}],
+        "taskDefinitions": [{"family": "web", "cpu": cpu.to_string(), "memory": "1024",
+            "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 1024}]}],
+        "services": [{"serviceName": "web", "cluster": "prod", "taskDefinition": "web", "desiredCount": desired}]
+    })
+}
+
+fn reservation_at(sim: &Simulation, minute: usize) -> f64 {
+    sim.time_series().series["capacityProvider/cp-asg/CapacityProviderReservation"][minute]
+}
+
+#[test]
+fn g28_scaling_from_zero_then_in_to_the_instances_that_run_tasks() {
+    // m5.large: 2048 CPU units, two 1024-unit tasks each; 6 tasks need 3 instances.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 6, 1024);
+    v["updateServices"] =
+        json!([{"at": "PT20M", "service": "web", "cluster": "prod", "desiredCount": 2}]);
+    let mut s = sim(v);
+    at(&mut s, 1);
+    // N = 0 and M = 3 → 200 %: scale out at once.
+    assert_eq!(reservation_at(&s, 0), 200.0);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 3);
+    assert_eq!(s.services()[0].waiting_total(), 6);
+    at(&mut s, 5 * 60);
+    let running = s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count();
+    assert_eq!(running, 6);
+    assert_eq!(reservation_at(&s, 5), 100.0);
+    // The instances joined cluster prod through the launch template's user data.
+    assert!(s.cluster().instances.iter().all(|i| i.cluster == "prod"));
+    // Desired 2: the tasks left run on fewer instances; the metric falls below 100 and after
+    // 15 low minutes the group shrinks to the instances that run tasks.
+    at(&mut s, 22 * 60);
+    let busy = |s: &Simulation| {
+        s.cluster()
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(slot, i)| {
+                i.status != InstanceStatus::Inactive
+                    && s.tasks()
+                        .iter()
+                        .any(|t| t.is_active() && t.reservation.slot == *slot)
+            })
+            .count() as u32
+    };
+    let m = busy(&s);
+    assert!(m < 3);
+    assert!(reservation_at(&s, 21) < 100.0);
+    // Low from minute 21: the 15th low datapoint is minute 35.
+    at(&mut s, 34 * 60 + 59);
+    assert_eq!(
+        s.auto_scaling_groups()[0].desired,
+        3,
+        "not before 15 datapoints"
+    );
+    at(&mut s, 35 * 60);
+    assert_eq!(s.auto_scaling_groups()[0].desired, m);
+    at(&mut s, 45 * 60);
+    // Managed termination protection: no task was killed by the scale-in.
+    assert!(s
+        .tasks()
+        .iter()
+        .all(|t| t.stop_code.as_deref() != Some("TerminationNotice")));
+    assert_eq!(busy(&s), m);
+    assert_eq!(reservation_at(&s, 44), 100.0);
+}
+
+#[test]
+fn g29_step_sizes_and_warm_up() {
+    // 16 tasks, two per m5.large: 8 instances needed; max step 5, then warm-up (300 s).
+    let mut s = sim(asg_scenario("m5.large", 2, 5, 16, 1024));
+    at(&mut s, 1);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 5);
+    at(&mut s, 299);
+    assert_eq!(
+        s.auto_scaling_groups()[0].desired,
+        5,
+        "blocked by instanceWarmupPeriod"
+    );
+    at(&mut s, 301);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 8);
+    // One more task needs one instance: the minimum step launches 2.
+    let mut s = sim(asg_scenario("m5.large", 2, 5, 1, 1024));
+    at(&mut s, 1);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 2);
+}
+
+#[test]
+fn g30_a_task_too_large_for_the_group_waits_and_the_metric_stays_at_100() {
+    let mut s = sim(asg_scenario("t3.small", 1, 10_000, 2, 4096));
+    at(&mut s, 10 * 60);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 0);
+    assert_eq!(reservation_at(&s, 5), 100.0);
+    assert_eq!(s.services()[0].waiting_total(), 2);
+    let reading = s.capacity_provider_reservation(2).unwrap();
+    assert_eq!(reading.ignored, 2);
+}
+
+fn spot_scenario(draining: bool) -> Value {
+    let cfg = if draining {
+        json!({"ECS_ENABLE_SPOT_INSTANCE_DRAINING": "true"})
+    } else {
+        json!({})
+    };
+    json!({
+        "version": 1, "seed": 5, "duration": "PT1H",
+        "containerInstances": [
+            {"id": "i-0spot00000000001", "instanceType": "m5.large", "availabilityZone": "us-east-1a", "lifecycle": "spot", "ecsConfig": cfg},
+            {"instanceType": "m5.large", "availabilityZone": "us-east-1b", "count": 2}
+        ],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 512, "cpu": 256}]},
+                            {"family": "batch", "containerDefinitions": [{"name": "job", "image": "busybox", "essential": true, "memory": 128}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 3,
+            "placementStrategy": [{"type": "spread", "field": "instanceId"}],
+            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200}}],
+        "runTasks": [{"at": "PT1M", "taskDefinition": "batch", "placementConstraints": [{"type": "memberOf", "expression": "ec2InstanceId == i-0spot00000000001"}]}],
+        "faults": [{"type": "SpotInterruption", "at": "PT10M", "instance": "i-0spot00000000001"}]
+    })
+}
+
+#[test]
+fn g31_ec2_spot_notice_drains_and_the_instance_is_gone_at_two_minutes() {
+    let mut s = sim(spot_scenario(true));
+    at(&mut s, 599);
+    let slot = s.cluster().find("i-0spot00000000001").unwrap();
+    let on_spot = |s: &Simulation| -> Vec<usize> {
+        (0..s.tasks().len())
+            .filter(|&t| s.tasks()[t].reservation.slot == slot && s.tasks()[t].service.is_some())
+            .collect()
+    };
+    let old = on_spot(&s);
+    assert_eq!(old.len(), 1);
+    at(&mut s, 600);
+    assert_eq!(s.cluster().instances[slot].status, InstanceStatus::Draining);
+    // min 100 %: the replacement starts first; the old task stops once it is healthy.
+    at(&mut s, 601);
+    assert_eq!(s.tasks()[old[0]].desired_status, TaskStatus::Running);
+    let replacements = s
+        .tasks()
+        .iter()
+        .filter(|t| {
+            t.service.is_some() && t.reservation.slot != slot && t.created_at >= SimTime(600_000)
+        })
+        .count();
+    assert_eq!(replacements, 1);
+    at(&mut s, 719);
+    assert_eq!(s.tasks()[old[0]].desired_status, TaskStatus::Stopped);
+    let batch = s.tasks().iter().position(|t| t.service.is_none()).unwrap();
+    assert_eq!(
+        s.tasks()[batch].last_status,
+        TaskStatus::Running,
+        "standalone tasks keep running"
+    );
+    at(&mut s, 720);
+    assert_eq!(s.cluster().instances[slot].status, InstanceStatus::Inactive);
+    assert_eq!(s.tasks()[batch].last_status, TaskStatus::Stopped);
+    assert_eq!(
+        s.tasks()[batch].stop_code.as_deref(),
+        Some("TerminationNotice")
+    );
+    assert!(s
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.kind == EventKind::Capacity
+            && e.message
+                .starts_with("EC2 Spot Instance Interruption Warning for i-0spot00000000001")));
+}
+
+#[test]
+fn g31_without_spot_draining_the_tasks_die_with_the_instance() {
+    let mut s = sim(spot_scenario(false));
+    at(&mut s, 719);
+    let slot = s.cluster().find("i-0spot00000000001").unwrap();
+    assert_eq!(s.cluster().instances[slot].status, InstanceStatus::Active);
+    at(&mut s, 720);
+    let killed = s
+        .tasks()
+        .iter()
+        .filter(|t| {
+            t.reservation.slot == slot
+                && t.service.is_some()
+                && t.stop_code.as_deref() == Some("TerminationNotice")
+        })
+        .count();
+    assert_eq!(killed, 1);
+    at(&mut s, 900);
+    let running = s
+        .tasks()
+        .iter()
+        .filter(|t| t.service.is_some() && t.last_status == TaskStatus::Running)
+        .count();
+    assert_eq!(running, 3, "the service replaced the lost task");
+}
+
+#[test]
+fn spot_instances_in_a_group_are_replaced_by_the_group() {
+    let mut v = asg_scenario("m5.large", 1, 10_000, 4, 1024);
+    v["launchTemplates"][0]["LaunchTemplateData"]["InstanceMarketOptions"] =
+        json!({"MarketType": "spot"});
+    v["faults"] =
+        json!([{"type": "SpotInterruption", "at": "PT10M", "autoScalingGroup": "asg", "count": 1}]);
+    let mut s = sim(v);
+    at(&mut s, 9 * 60);
+    assert_eq!(s.auto_scaling_groups()[0].live_count(), 2);
+    at(&mut s, 12 * 60 + 1);
+    let g = &s.auto_scaling_groups()[0];
+    assert_eq!(
+        g.instances
+            .iter()
+            .filter(|i| i.state == GroupInstanceState::Terminated)
+            .count(),
+        1
+    );
+    assert_eq!(g.live_count(), 2, "a replacement was launched");
+    at(&mut s, 20 * 60);
+    let running = s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count();
+    assert_eq!(running, 4);
+}
+
+#[test]
+fn an_az_outage_moves_fargate_tasks_to_the_other_zone() {
+    let mut s = sim(fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        4,
+        json!({"faults": [{"type": "AzOutage", "at": "PT10M", "availabilityZone": "us-east-1a", "duration": "PT30M"}]}),
+    ));
+    at(&mut s, 15 * 60);
+    let zones: Vec<String> = s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .map(|t| {
+            s.cluster().instances[t.reservation.slot]
+                .availability_zone
+                .clone()
+        })
+        .collect();
+    assert_eq!(zones.len(), 4);
+    assert!(zones.iter().all(|z| z == "us-east-1b"), "{zones:?}");
+}
