@@ -90,12 +90,28 @@ impl Simulation {
     /// Starts one task of service `s` on `FARGATE` or `FARGATE_SPOT` (provider `p`), or says
     /// why it must wait.
     pub(crate) fn fargate_launch(&mut self, s: usize, p: usize) -> Result<String, FargateWait> {
+        let svc = &self.services[s];
+        let subnets = svc.subnets.clone().unwrap_or_default();
+        let (cluster, td) = (svc.cluster.clone(), svc.td.clone());
+        let live = self.service_tasks.get(s).cloned().unwrap_or_default();
+        let slot = self.fargate_host(&cluster, &td, &subnets, &live, p)?;
+        Ok(self.start_service_task(s, slot, Some(p)))
+    }
+
+    /// Creates the host of one Fargate task of `td` on provider `p` in the zone of `subnets`
+    /// with the fewest of `siblings` (the task's service or group, 3.1), or says why not.
+    pub(crate) fn fargate_host(
+        &mut self,
+        cluster: &str,
+        td: &ValidTaskDefinition,
+        subnets: &[String],
+        siblings: &[usize],
+        p: usize,
+    ) -> Result<crate::cluster::InstanceSlot, FargateWait> {
         let spot = p == FARGATE_SPOT;
         let now = self.now();
-        // Zones of the service's subnets, fewest of its tasks first (3.1).
-        let subnets = self.services[s].subnets.clone().unwrap_or_default();
         let mut zones: Vec<(String, String, usize)> = Vec::new();
-        for subnet in &subnets {
+        for subnet in subnets {
             let az = self
                 .scenario
                 .subnet_zones
@@ -105,16 +121,14 @@ impl Simulation {
             if zones.iter().any(|(_, z, _)| *z == az) || self.zone_is_down(&az) {
                 continue;
             }
-            let count = self.service_tasks.get(s).map_or(0, |ts| {
-                ts.iter()
-                    .filter(|&&t| {
-                        self.tasks[t].is_active()
-                            && self.cluster.instances[self.tasks[t].reservation.slot]
-                                .availability_zone
-                                == az
-                    })
-                    .count()
-            });
+            let count = siblings
+                .iter()
+                .filter(|&&t| {
+                    self.tasks[t].is_active()
+                        && self.cluster.instances[self.tasks[t].reservation.slot].availability_zone
+                            == az
+                })
+                .count();
             zones.push((subnet.clone(), az, count));
         }
         if zones.is_empty() {
@@ -139,7 +153,6 @@ impl Simulation {
             .min_by_key(|(_, _, c)| *c)
             .cloned()
             .unwrap_or_else(|| zones[0].clone());
-        let svc = &self.services[s];
         let host_id = format!("fargate-{}", self.rng_ids.hex(12));
         let spec = InstanceSpec {
             id: Some(host_id.clone()),
@@ -151,7 +164,7 @@ impl Simulation {
                 Lifecycle::OnDemand
             },
             attributes: Default::default(),
-            ecs_config: [("ECS_CLUSTER".to_string(), svc.cluster.clone())]
+            ecs_config: [("ECS_CLUSTER".to_string(), cluster.to_string())]
                 .into_iter()
                 .collect(),
             launch_at_ms: now.as_ms(),
@@ -166,15 +179,13 @@ impl Simulation {
         let Ok(mut host) = ContainerInstance::register(&spec, host_id, registered_at) else {
             return Err(FargateWait::NoZone);
         };
-        let td = &svc.td;
         host.registered.cpu = td.task_cpu_units.unwrap_or(td.cpu_units);
         host.registered.memory_mib = td.task_memory_mib.unwrap_or(td.memory_mib);
         host.remaining = host.registered;
         host.reserved_tcp.clear();
         host.eni_task_capacity = 1;
         host.capacity_provider = Some(p);
-        let slot = self.cluster.add_fargate_host(host);
-        Ok(self.start_service_task(s, slot, Some(p)))
+        Ok(self.cluster.add_fargate_host(host))
     }
 
     /// Interrupts up to `count` running Fargate Spot tasks (of `service`, if given), chosen by

@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use crate::event_log::EventKind;
-use crate::sim::{Simulation, Timer};
+use crate::sim::Simulation;
 use crate::task::TaskStatus;
 
 /// Lifecycle durations, settable per scenario (`options.lifecycle`).
@@ -210,7 +210,7 @@ impl Simulation {
                 delay / 1000
             ),
         );
-        self.schedule(self.now().plus_ms(delay), Timer::ServiceTick(s));
+        self.schedule_service_tick(s, self.now().plus_ms(delay));
         self.count_deployment_failure(s, t);
     }
 }

@@ -35,21 +35,6 @@ pub fn task_definition(
         .map_err(|e| format!("taskDefinition: {e}"))
 }
 
-/// `launchType`: only EC2 (or none) is simulated so far; Fargate and external capacity come
-/// with the capacity issue.
-pub fn check_launch_type(raw: &Value) -> Result<(), String> {
-    match raw
-        .get("launchType")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty() && *s != "EC2")
-    {
-        Some(lt) => Err(format!(
-            "launchType: {lt} is not simulated yet; this playground places EC2 tasks"
-        )),
-        None => Ok(()),
-    }
-}
-
 /// `networkConfiguration.awsvpcConfiguration.subnets` of an awsvpc task (required there,
 /// [API-ECS]); `None` for other network modes.
 pub fn awsvpc_subnets(

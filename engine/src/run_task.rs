@@ -86,8 +86,16 @@ impl Simulation {
                 .filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n))
                 .ok_or("count: must be 1 to 10")?,
         };
-        crate::request::check_launch_type(raw)?;
         let cluster = cluster_name(raw);
+        let capacity = self.capacity.for_request(raw, &cluster)?;
+        let fargate = capacity.as_ref().is_some_and(|c| {
+            c.providers
+                .iter()
+                .all(|&p| self.capacity.providers[p].is_fargate())
+        });
+        if fargate {
+            crate::fargate::check_fargate_task_definition(&td)?;
+        }
         let group = raw
             .get("group")
             .and_then(Value::as_str)
@@ -101,20 +109,53 @@ impl Simulation {
         let needs = self.task_needs(&td, &subnets);
         let mut started = Vec::new();
         let mut failed = Vec::new();
+        let mut counts = vec![0u32; capacity.as_ref().map_or(0, |c| c.providers.len())];
+        let mut siblings = Vec::new();
         for _ in 0..count {
-            let req = PlacementRequest {
-                cluster: &cluster,
-                group: &group,
-                needs: &needs,
-                constraints: &constraints,
-                strategies: &strategies,
-                capacity_provider: None,
+            // Which provider this task goes to (6.2), if any.
+            let provider = capacity.as_ref().map(|c| {
+                let item = c.strategy.next_item(&counts);
+                counts[item] += 1;
+                c.providers[item]
+            });
+            let decision = match provider {
+                Some(p) if self.capacity.providers[p].is_fargate() => {
+                    match self.fargate_host(
+                        &cluster,
+                        &td,
+                        subnets.as_deref().unwrap_or(&[]),
+                        &siblings,
+                        p,
+                    ) {
+                        Ok(slot) => Decision::Placed(slot),
+                        Err(_) => {
+                            // [observed] wording of 3.8; RunTask does not wait or retry.
+                            let failure = RunTaskFailure {
+                                arn: None,
+                                reason: "RESOURCE:FARGATE".to_string(),
+                                detail: "Capacity is unavailable at this time. Please try again later or in a different availability zone".to_string(),
+                            };
+                            failed.push(failure.reason.clone());
+                            self.failures.push(failure);
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    let req = PlacementRequest {
+                        cluster: &cluster,
+                        group: &group,
+                        needs: &needs,
+                        constraints: &constraints,
+                        strategies: &strategies,
+                        capacity_provider: provider,
+                    };
+                    self.placer
+                        .place(&mut self.cluster, &req, &mut self.rng_placement, false)
+                        .0
+                }
             };
-            match self
-                .placer
-                .place(&mut self.cluster, &req, &mut self.rng_placement, false)
-                .0
-            {
+            match decision {
                 Decision::Placed(slot) => {
                     let group_id = self.cluster.group_id(&group);
                     let reservation = reserve(
@@ -151,8 +192,9 @@ impl Simulation {
                         container_reason: None,
                         container_health_failing: false,
                         protected_until: None,
-                        capacity_provider: None,
+                        capacity_provider: provider,
                     });
+                    siblings.push(self.tasks.len() - 1);
                     self.log
                         .push(
                             self.now(),

@@ -97,7 +97,6 @@ pub struct Service {
     pub(crate) stall_reported: bool,
     steady: bool,
     pub(crate) last_failure: Option<(String, SimTime)>,
-    tick_pending: bool,
 }
 
 impl Service {
@@ -272,7 +271,6 @@ impl Simulation {
             stall_reported: false,
             steady: false,
             last_failure: None,
-            tick_pending: false,
         })
     }
 
@@ -406,10 +404,7 @@ impl Simulation {
 
     /// Asks the scheduler to look at service `s` now (once, however often it is asked).
     pub(crate) fn poke_service(&mut self, s: usize) {
-        if !self.services[s].tick_pending {
-            self.services[s].tick_pending = true;
-            self.schedule(self.now(), Timer::ServiceTick(s));
-        }
+        self.schedule_service_tick(s, self.now());
     }
 
     pub(crate) fn service_event(&mut self, s: usize, message: String) {
@@ -444,7 +439,6 @@ impl Simulation {
 
     /// One pass of the service scheduler.
     pub(crate) fn reconcile_service(&mut self, s: usize) {
-        self.services[s].tick_pending = false;
         let active: Vec<usize> = self
             .service_tasks
             .get(s)
@@ -658,7 +652,7 @@ impl Simulation {
         }
         self.services[s].steady = false;
         let retry = now.plus_ms(crate::task::PLACEMENT_RETRY_MS);
-        self.schedule(retry, Timer::ServiceTick(s));
+        self.schedule_service_tick(s, retry);
     }
 
     fn check_steady_state(&mut self, s: usize) {

@@ -111,6 +111,9 @@ pub struct Simulation {
     pub(crate) zone_outages: Vec<(String, SimTime, SimTime)>,
     /// Cost accumulated so far, USD.
     pub(crate) cost: crate::billing::CostMeter,
+    /// Service ticks already set, by (time, service): a service looks once per moment however
+    /// many of its tasks changed then.
+    service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
 }
 
 impl Simulation {
@@ -153,6 +156,7 @@ impl Simulation {
             service_tasks: Vec::new(),
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
+            service_ticks: Default::default(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -208,6 +212,14 @@ impl Simulation {
                     }
                 }
             }
+        }
+    }
+
+    /// Sets a ServiceTick for service `s` at `at`, unless one is already set for that moment.
+    pub(crate) fn schedule_service_tick(&mut self, s: usize, at: SimTime) {
+        let at = at.max(self.now);
+        if self.service_ticks.insert((at, s)) {
+            self.schedule(at, Timer::ServiceTick(s));
         }
     }
 
@@ -282,7 +294,10 @@ impl Simulation {
             Timer::RunTask(i) => self.run_task(i),
             Timer::UpdateService(i) => self.update_service(i),
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
-            Timer::ServiceTick(s) => self.reconcile_service(s),
+            Timer::ServiceTick(s) => {
+                self.service_ticks.remove(&(self.now, s));
+                self.reconcile_service(s)
+            }
             Timer::TaskProgress(t) => self.progress_task(t),
             Timer::TargetHealth(g, t) => self.target_health(g, t),
             Timer::Route => self.route(),
@@ -348,7 +363,7 @@ impl Simulation {
                     self.group_instance_registered(g, &id, slot);
                 }
                 for s in 0..self.services.len() {
-                    self.schedule(self.now, Timer::ServiceTick(s));
+                    self.schedule_service_tick(s, self.now);
                 }
             }
             Err(e) => {
@@ -466,12 +481,12 @@ impl Simulation {
         entry.task(&id).instance(&instance);
         if let Some(s) = service {
             entry.service(&self.services[s].name.clone());
-            self.schedule(now, Timer::ServiceTick(s));
+            self.schedule_service_tick(s, now);
             if status == TaskStatus::Running {
                 // Look again when the task starts to count as healthy (4.4).
-                self.schedule(
+                self.schedule_service_tick(
+                    s,
                     now.plus_ms(crate::deployment::HEALTHY_AFTER_RUNNING_MS),
-                    Timer::ServiceTick(s),
                 );
                 let check = self.tasks[index]
                     .td
@@ -480,7 +495,7 @@ impl Simulation {
                     .filter_map(|c| c.health_check_interval_s)
                     .max();
                 if let Some(interval) = check {
-                    self.schedule(now.plus_secs(u64::from(interval)), Timer::ServiceTick(s));
+                    self.schedule_service_tick(s, now.plus_secs(u64::from(interval)));
                 }
                 self.register_targets(index);
             }

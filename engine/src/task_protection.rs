@@ -97,7 +97,7 @@ impl Simulation {
             if let Some(s) = self.tasks[t].service {
                 self.poke_service(s);
                 if enabled {
-                    self.schedule(until, Timer::ServiceTick(s));
+                    self.schedule_service_tick(s, until);
                 }
             }
         }

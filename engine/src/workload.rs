@@ -235,3 +235,40 @@ pub fn closed_loop_day(
     doc["loadProfiles"] = json!(loads);
     doc.to_string()
 }
+
+/// The capacity surge of issue 5: `groups` Auto Scaling groups of m5.xlarge instances (each
+/// holds six 640-unit tasks), each behind a capacity provider with managed scaling, start
+/// empty while `groups` services ask for `tasks_per_group` tasks each; the groups scale from
+/// zero until every task runs (with the defaults, 5 × 6,000 tasks → 5,000 instances).
+/// The run lasts one hour.
+pub fn capacity_surge(groups: usize, tasks_per_group: u32) -> String {
+    use serde_json::json;
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    let max = tasks_per_group.div_ceil(6);
+    let doc = json!({
+        "version": 1, "seed": 42, "duration": "PT1H",
+        "subnets": zones.iter().map(|z| json!({"subnetId": format!("subnet-{z}"), "availabilityZone": z})).collect::<Vec<_>>(),
+        "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "m5.xlarge"}}],
+        "autoScalingGroups": (0..groups).map(|g| json!({
+            "AutoScalingGroupName": format!("asg-{g}"), "MinSize": 0, "MaxSize": max, "DesiredCapacity": 0,
+            "LaunchTemplate": {"LaunchTemplateName": "ecs"},
+            "VPCZoneIdentifier": zones.iter().map(|z| format!("subnet-{z}")).collect::<Vec<_>>().join(","),
+            "NewInstancesProtectedFromScaleIn": true
+        })).collect::<Vec<_>>(),
+        "capacityProviders": (0..groups).map(|g| json!({
+            "name": format!("cp-{g}"),
+            "autoScalingGroupProvider": {"autoScalingGroupArn": format!("asg-{g}"),
+                "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
+                "managedTerminationProtection": "ENABLED"}
+        })).collect::<Vec<_>>(),
+        "clusters": [{"clusterName": "default", "capacityProviders": (0..groups).map(|g| format!("cp-{g}")).collect::<Vec<_>>()}],
+        "taskDefinitions": [{"family": "worker", "cpu": "640", "memory": "1024",
+            "containerDefinitions": [{"name": "worker", "image": "worker:1", "essential": true, "memory": 1024}]}],
+        "services": (0..groups).map(|g| json!({
+            "serviceName": format!("svc-{g}"), "taskDefinition": "worker", "desiredCount": tasks_per_group,
+            "capacityProviderStrategy": [{"capacityProvider": format!("cp-{g}"), "weight": 1}],
+            "placementStrategy": [{"type": "binpack", "field": "cpu"}]
+        })).collect::<Vec<_>>()
+    });
+    doc.to_string()
+}

@@ -470,3 +470,31 @@ fn an_az_outage_moves_fargate_tasks_to_the_other_zone() {
     assert_eq!(zones.len(), 4);
     assert!(zones.iter().all(|z| z == "us-east-1b"), "{zones:?}");
 }
+
+#[test]
+fn run_task_on_fargate_starts_or_fails_with_resource_fargate() {
+    let mut v = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        0,
+        json!({
+            "faults": [{"type": "FargateSpotCapacityShortage", "at": 0}],
+            "runTasks": [
+                {"at": 60, "taskDefinition": "api", "count": 3, "launchType": "FARGATE",
+                 "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}}},
+                {"at": 120, "taskDefinition": "api", "count": 2,
+                 "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                 "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}
+            ]
+        }),
+    );
+    v["services"] = json!([]);
+    let mut s = sim(v);
+    at(&mut s, 300);
+    let standalone: Vec<_> = s.tasks().iter().filter(|t| t.service.is_none()).collect();
+    assert_eq!(standalone.len(), 3);
+    assert!(standalone
+        .iter()
+        .all(|t| t.last_status == TaskStatus::Running));
+    let failures: Vec<_> = s.failures().iter().map(|f| f.reason.as_str()).collect();
+    assert_eq!(failures, vec!["RESOURCE:FARGATE", "RESOURCE:FARGATE"]);
+}
