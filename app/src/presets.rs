@@ -70,6 +70,22 @@ pub const PRESETS: &[(&str, &str)] = &[
         "ecs-cluster-mistake",
         include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
     ),
+    (
+        "capacity-provider-from-zero",
+        include_str!("../../public/scenarios/capacity-provider-from-zero.json"),
+    ),
+    (
+        "fargate-vs-ec2-cost",
+        include_str!("../../public/scenarios/fargate-vs-ec2-cost.json"),
+    ),
+    (
+        "fargate-spot-base-weight",
+        include_str!("../../public/scenarios/fargate-spot-base-weight.json"),
+    ),
+    (
+        "ec2-spot-draining",
+        include_str!("../../public/scenarios/ec2-spot-draining.json"),
+    ),
 ];
 
 /// The JSON of a preset by file stem.

@@ -33,6 +33,32 @@ impl Simulation {
                 "threshold": a.threshold,
                 "stateValue": a.state.as_str(),
             })).collect::<Vec<_>>(),
+            "autoScalingGroups": self.groups.iter().map(|g| json!({
+                "AutoScalingGroupName": g.spec.name,
+                "MinSize": g.spec.min,
+                "MaxSize": g.spec.max,
+                "DesiredCapacity": g.desired,
+                "Instances": g.instances.iter().filter(|i| i.state != crate::auto_scaling_group::GroupInstanceState::Terminated).map(|i| json!({
+                    "InstanceId": i.id,
+                    "InstanceType": i.instance_type.name,
+                    "AvailabilityZone": i.availability_zone,
+                    "LifecycleState": match i.state {
+                        crate::auto_scaling_group::GroupInstanceState::Pending => "Pending",
+                        crate::auto_scaling_group::GroupInstanceState::InService => "InService",
+                        _ => "Terminating",
+                    },
+                })).collect::<Vec<_>>(),
+                "Activities": g.activities.iter().rev().map(|a| json!({
+                    "Description": a.description,
+                    "Cause": a.cause,
+                    "StartTime": self.timestamp(a.at),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "cost": {
+                "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
+                "fargateUsdPerHour": self.cost.fargate_usd_per_hour,
+                "totalUsd": self.cost.total_usd,
+            },
             "events": self.log.entries(),
             "timeSeries": self.series,
             "digest": self.log.digest(),
@@ -67,6 +93,18 @@ impl Simulation {
             "createdAt": self.timestamp(t.created_at),
         });
         let obj = v.as_object_mut().expect("json! object");
+        if inst.fargate {
+            // A Fargate task has no container instance (1.4).
+            obj.insert("launchType".into(), json!("FARGATE"));
+            obj.remove("containerInstanceArn");
+            obj.remove("ec2InstanceId");
+        }
+        if let Some(p) = t.capacity_provider {
+            obj.insert(
+                "capacityProviderName".into(),
+                json!(self.capacity.providers[p].name),
+            );
+        }
         if let Some(sb) = &t.started_by {
             obj.insert("startedBy".into(), json!(sb));
         }
@@ -171,6 +209,7 @@ impl Simulation {
         self.cluster
             .instances
             .iter()
+            .filter(|i| !i.fargate)
             .map(|i| {
                 let resources = |r: &crate::container_instance::Resources, tcp: Vec<u16>, udp: Vec<u16>| {
                     json!([
@@ -181,7 +220,7 @@ impl Simulation {
                         {"name": "GPU", "type": "INTEGER", "integerValue": r.gpus},
                     ])
                 };
-                json!({
+                let mut v = json!({
                     "containerInstanceArn": i.arn,
                     "ec2InstanceId": i.ec2_instance_id,
                     "cluster": i.cluster,
@@ -194,7 +233,11 @@ impl Simulation {
                     "registeredResources": resources(&i.registered, crate::container_instance::DEFAULT_RESERVED_TCP_PORTS.to_vec(), vec![]),
                     "remainingResources": resources(&i.remaining, i.reserved_tcp.iter().copied().collect(), i.reserved_udp.iter().copied().collect()),
                     "attributes": i.attributes.iter().map(|(k, v)| if v.is_empty() { json!({"name": k}) } else { json!({"name": k, "value": v}) }).collect::<Vec<_>>(),
-                })
+                });
+                if let Some(p) = i.capacity_provider {
+                    v["capacityProviderName"] = json!(self.capacity.providers[p].name);
+                }
+                v
             })
             .collect()
     }

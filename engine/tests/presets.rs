@@ -543,3 +543,91 @@ fn bad_lessons_name_the_field() {
         assert!(e.starts_with(want), "{e}");
     }
 }
+
+fn series_at(sim: &Simulation, name: &str, minute: usize) -> f64 {
+    sim.time_series().series[name][minute]
+}
+
+#[test]
+fn capacity_provider_scales_from_zero_and_back_to_the_busy_instances() {
+    let (sim, out) = preset("capacity-provider-from-zero");
+    let reservation = "capacityProvider/cp-demo/CapacityProviderReservation";
+    let desired = "capacityProvider/cp-demo/desiredCapacity";
+    // G28: N = 0, M = 3 → 200, and the group goes to 3 at once.
+    assert_eq!(series_at(&sim, reservation, 0), 200.0);
+    assert_eq!(series_at(&sim, desired, 1), 3.0);
+    assert_eq!(series_at(&sim, reservation, 10), 100.0);
+    // 12 tasks at 20 minutes: 6 instances.
+    assert_eq!(series_at(&sim, desired, 30), 6.0);
+    // 2 tasks at 45 minutes: after 15 low minutes the group keeps only busy instances.
+    assert_eq!(series_at(&sim, desired, 55), 6.0);
+    let end = sim.auto_scaling_groups()[0].desired;
+    assert!((1..=2).contains(&end), "{end}");
+    assert_eq!(service(&out, "web")["runningCount"], 2);
+    assert!(out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["stopCode"] != "TerminationNotice"));
+}
+
+#[test]
+fn fargate_is_cheaper_at_75_percent_and_dearer_when_the_instances_are_full() {
+    let (sim, out) = preset("fargate-vs-ec2-cost");
+    assert_eq!(service(&out, "on-ec2")["runningCount"], 8);
+    assert_eq!(service(&out, "on-fargate")["runningCount"], 8);
+    let ec2 = |m| series_at(&sim, "cost/ec2UsdPerHour", m);
+    let fargate = |m| series_at(&sim, "cost/fargateUsdPerHour", m);
+    assert!(fargate(20) < ec2(20), "{} vs {}", fargate(20), ec2(20));
+    assert!(fargate(50) > ec2(50), "{} vs {}", fargate(50), ec2(50));
+    assert!(out["cost"]["totalUsd"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn fargate_spot_keeps_its_share_through_interruptions_and_a_shortage() {
+    let (sim, out) = preset("fargate-spot-base-weight");
+    let on = |name: &str| {
+        out["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["capacityProviderName"] == name)
+            .count()
+    };
+    // G20: 4 on FARGATE, never more; 6 + 3 + 4 on FARGATE_SPOT over the run.
+    assert_eq!(on("FARGATE"), 4);
+    assert_eq!(on("FARGATE_SPOT"), 13);
+    assert_eq!(
+        series_at(&sim, "service/api/pendingCount", 40),
+        4.0,
+        "the Spot share waits during the shortage"
+    );
+    assert_eq!(service(&out, "api")["runningCount"], 10);
+    let interrupted = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stoppedReason"] == "Your Spot Task was interrupted.")
+        .count();
+    assert_eq!(interrupted, 7);
+}
+
+#[test]
+fn ec2_spot_notice_drains_and_the_group_replaces_the_instances() {
+    let (_, out) = preset("ec2-spot-draining");
+    let instances = out["containerInstances"].as_array().unwrap();
+    let spot_gone = instances
+        .iter()
+        .filter(|i| i["lifecycle"] == "spot" && i["status"] == "INACTIVE")
+        .count();
+    assert_eq!(spot_gone, 2);
+    let active = instances.iter().filter(|i| i["status"] == "ACTIVE").count();
+    assert_eq!(active, 4, "the group launched replacements");
+    // Draining moved every task before the instances went: none died with them.
+    let tasks = out["tasks"].as_array().unwrap();
+    assert!(tasks.iter().all(|t| t["stopCode"] != "TerminationNotice"));
+    assert!(tasks.iter().any(|t| t["stoppedReason"]
+        .as_str()
+        .is_some_and(|r| r.contains("DRAINING"))));
+    assert_eq!(service(&out, "web")["runningCount"], 8);
+}
