@@ -62,6 +62,8 @@ pub enum Timer {
     CheckDrained(usize),
     /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
     TerminateInstance(usize),
+    /// A scenario `updateAutoScalingGroups[]` call is made.
+    UpdateAutoScalingGroup(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -99,6 +101,8 @@ pub struct Simulation {
     pub(crate) capacity: crate::capacity_provider::CapacityProviders,
     /// The running Auto Scaling groups.
     pub(crate) groups: Vec<crate::auto_scaling_group::AutoScalingGroup>,
+    /// The groups' own target tracking policies (EC2 Auto Scaling).
+    pub(crate) group_policies: Vec<crate::auto_scaling_group::scaling_policy::GroupScalingPolicy>,
     /// Fargate capacity: launch rate, Spot shortages, waiting tasks.
     pub(crate) fargate: crate::fargate::FargateState,
     /// Per capacity provider: a ProviderTick is already set.
@@ -150,6 +154,7 @@ impl Simulation {
             instance_specs: scenario.instances.clone(),
             capacity: scenario.capacity_providers.clone(),
             groups: Vec::new(),
+            group_policies: scenario.auto_scaling_policies.clone(),
             fargate: crate::fargate::FargateState::default(),
             provider_tick_pending: vec![false; scenario.capacity_providers.providers.len()],
             instance_tasks: Vec::new(),
@@ -307,6 +312,7 @@ impl Simulation {
             Timer::ContainerUnhealthy(t) => self.container_health_failed(t),
             Timer::ProviderTick(p) => self.provider_tick(p),
             Timer::CheckDrained(slot) => self.check_drained(slot),
+            Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::TerminateInstance(slot) => {
                 self.terminate_instance(slot, "TerminationNotice", "Spot instance interrupted")
             }

@@ -81,6 +81,8 @@ pub struct Traffic {
     /// The scenario's queues and their backlogs.
     pub queues: Vec<crate::queue::Queue>,
     queue_minutes: Vec<QueueMinute>,
+    /// CPU unit-seconds used this minute on each Auto Scaling group's instances.
+    group_cpu_used: Vec<f64>,
     cache_generation: u64,
     running_by_service: Vec<Vec<usize>>,
     reserved_by_service: Vec<(f64, f64)>,
@@ -329,6 +331,15 @@ impl Simulation {
                 acc.cpu_used += l.cpu_units * dt;
                 acc.memory_used += l.memory_mib * dt;
             }
+            if let Some(g) =
+                self.cluster.instances[self.tasks[t].reservation.slot].auto_scaling_group
+            {
+                let used = &mut self.traffic.group_cpu_used;
+                if used.len() <= g {
+                    used.resize(g + 1, 0.0);
+                }
+                used[g] += l.cpu_units * dt;
+            }
             if self.traffic.info[t]
                 .hard_memory_mib
                 .is_some_and(|hard| l.memory_mib > hard)
@@ -480,6 +491,8 @@ impl Simulation {
                     .record(&format!("targetGroup/{name}/{metric}"), value);
             }
         }
+        let used = std::mem::take(&mut self.traffic.group_cpu_used);
+        self.evaluate_group_policies(minute, &used);
     }
 
     /// Kills task `t` whose memory passed its hard limit (G36): exit 137, the essential
@@ -510,7 +523,7 @@ impl Simulation {
 
 /// Datapoints are rounded to 6 decimals, so sums of many small intervals publish the value a
 /// person expects (60, not 59.99999999999994) and alarm thresholds compare as written.
-fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 

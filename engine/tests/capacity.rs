@@ -498,3 +498,85 @@ fn run_task_on_fargate_starts_or_fails_with_resource_fargate() {
     let failures: Vec<_> = s.failures().iter().map(|f| f.reason.as_str()).collect();
     assert_eq!(failures, vec!["RESOURCE:FARGATE", "RESOURCE:FARGATE"]);
 }
+
+/// EC2 Auto Scaling's own target tracking on instance CPU (issue 5): the group scales
+/// instances, not tasks; 3 high datapoints, then `ceil(N × metric / target)`.
+#[test]
+fn a_group_policy_on_instance_cpu_adds_instances() {
+    let doc = json!({
+        "version": 1, "seed": 2, "duration": "PT30M",
+        "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "m5.large"}}],
+        "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 2, "MaxSize": 6,
+            "LaunchTemplate": {"LaunchTemplateName": "ecs"}, "AvailabilityZones": ["us-east-1a", "us-east-1b"]}],
+        "autoScalingPolicies": [{"AutoScalingGroupName": "asg", "PolicyName": "cpu50", "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {"TargetValue": 50.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 512, "cpu": 1024}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 4}],
+        "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 3000},
+            "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0, "baselineMemoryMiB": 100}}]
+    });
+    let mut s = sim(doc);
+    at(&mut s, 5 * 60);
+    let cpu = &s.time_series().series["autoScalingGroup/asg/CPUUtilization"];
+    assert!((cpu[4] - 75.0).abs() < 1.0, "{cpu:?}");
+    let first_high = cpu.iter().position(|v| *v > 50.0).unwrap() as u64;
+    let scaled = s.auto_scaling_groups()[0]
+        .activities
+        .iter()
+        .find(|a| a.cause.contains("AlarmHigh"))
+        .unwrap()
+        .at;
+    // The series at index m holds the minute before m; the third high datapoint is at index
+    // first_high + 2, and the group acts when it is published.
+    assert_eq!(scaled.as_ms(), (first_high + 2) * 60_000, "{cpu:?}");
+    at(&mut s, 7 * 60);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 3);
+    assert!(s.auto_scaling_groups()[0]
+        .activities
+        .iter()
+        .any(|a| a.cause.contains("TargetTracking-asg-AlarmHigh")
+            && a.cause.contains("policy cpu50")));
+    // A group behind a managed-scaling capacity provider takes no other policy (6.4).
+    let mut v = asg_scenario("m5.large", 1, 10, 1, 1024);
+    v["autoScalingPolicies"] = json!([{"AutoScalingGroupName": "asg", "PolicyName": "p", "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingConfiguration": {"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}}]);
+    let e = Scenario::from_value(v).unwrap_err();
+    assert_eq!(e.path, "autoScalingPolicies[0].AutoScalingGroupName");
+}
+
+/// UpdateAutoScalingGroup and the termination policies: without protection the group picks
+/// its victims by AZ balance, then `OldestInstance` / `NewestInstance`.
+#[test]
+fn update_auto_scaling_group_and_termination_policies() {
+    for (policy, keep_oldest) in [("OldestInstance", false), ("NewestInstance", true)] {
+        let doc = json!({
+            "version": 1, "seed": 9, "duration": "PT1H",
+            "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "t3.medium"}}],
+            "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 0, "MaxSize": 4, "DesiredCapacity": 1,
+                "LaunchTemplate": {"LaunchTemplateName": "ecs"}, "AvailabilityZones": ["us-east-1a"],
+                "TerminationPolicies": [policy]}],
+            "updateAutoScalingGroups": [
+                {"at": "PT5M", "AutoScalingGroupName": "asg", "DesiredCapacity": 2},
+                {"at": "PT10M", "AutoScalingGroupName": "asg", "DesiredCapacity": 1}
+            ]
+        });
+        let mut s = sim(doc);
+        at(&mut s, 9 * 60);
+        let first = s.auto_scaling_groups()[0].instances[0].id.clone();
+        assert_eq!(s.auto_scaling_groups()[0].live_count(), 2);
+        at(&mut s, 11 * 60);
+        let g = &s.auto_scaling_groups()[0];
+        assert_eq!(g.live_count(), 1);
+        let kept = g.live().next().unwrap().id.clone();
+        assert_eq!(kept == first, keep_oldest, "{policy}");
+    }
+    let bad = json!({"version": 1,
+        "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "t3.medium"}}],
+        "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 0, "MaxSize": 4,
+            "LaunchTemplate": {"LaunchTemplateName": "ecs"}, "AvailabilityZones": ["us-east-1a"], "TerminationPolicies": ["Youngest"]}]});
+    assert_eq!(
+        Scenario::from_value(bad).unwrap_err().path,
+        "autoScalingGroups[0].TerminationPolicies"
+    );
+}

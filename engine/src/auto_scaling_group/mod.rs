@@ -11,6 +11,7 @@
 
 pub mod launch_template;
 mod runtime;
+pub mod scaling_policy;
 
 use serde_json::Value;
 
@@ -50,7 +51,22 @@ pub struct AutoScalingGroupSpec {
     pub zones: Vec<(String, String)>,
     /// `NewInstancesProtectedFromScaleIn`.
     pub new_instances_protected: bool,
+    /// `TerminationPolicies`, in order (`Default` when empty).
+    pub termination_policies: Vec<String>,
 }
+
+/// `TerminationPolicies` values EC2 Auto Scaling knows. `OldestInstance` and `NewestInstance`
+/// change the choice; the launch-template, billing-hour and allocation-strategy ones cannot
+/// tell the playground's instances apart and behave as `Default`.
+pub const TERMINATION_POLICIES: &[&str] = &[
+    "Default",
+    "OldestInstance",
+    "NewestInstance",
+    "OldestLaunchTemplate",
+    "OldestLaunchConfiguration",
+    "ClosestToNextInstanceHour",
+    "AllocationStrategy",
+];
 
 impl AutoScalingGroupSpec {
     /// Parses `autoScalingGroups[i]`. `templates` are the scenario's launch templates,
@@ -176,7 +192,18 @@ impl AutoScalingGroupSpec {
                 "{path}.VPCZoneIdentifier: required (or AvailabilityZones)"
             ));
         }
+        let termination_policies = crate::request::string_list(v.get("TerminationPolicies"));
+        if let Some(bad) = termination_policies
+            .iter()
+            .find(|p| !TERMINATION_POLICIES.contains(&p.as_str()))
+        {
+            return Err(format!(
+                "{path}.TerminationPolicies: \"{bad}\" is not one of {}",
+                TERMINATION_POLICIES.join(", ")
+            ));
+        }
         Ok(AutoScalingGroupSpec {
+            termination_policies,
             name,
             min,
             max,

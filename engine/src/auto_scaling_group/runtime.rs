@@ -27,6 +27,25 @@ impl Simulation {
                 self.groups[g].provider = Some(p);
             }
         }
+        for (i, raw) in self
+            .scenario
+            .update_auto_scaling_groups
+            .clone()
+            .iter()
+            .enumerate()
+        {
+            match raw
+                .get("at")
+                .map(crate::time::parse_duration_ms)
+                .unwrap_or(Ok(0))
+            {
+                Ok(at) => self.schedule(SimTime(at), Timer::UpdateAutoScalingGroup(i)),
+                Err(e) => {
+                    let msg = format!("updateAutoScalingGroups[{i}].at: {e}");
+                    self.log.push(self.now(), EventKind::Scenario, msg);
+                }
+            }
+        }
         for g in 0..self.groups.len() {
             let n = self.groups[g].desired;
             if n > 0 {
@@ -37,6 +56,48 @@ impl Simulation {
                 self.record_group_activity(g, format!("Set desired capacity to {n}"), cause);
             }
             self.reconcile_group(g);
+        }
+    }
+
+    /// Makes UpdateAutoScalingGroup call `i`: new `MinSize`, `MaxSize`, `DesiredCapacity`.
+    pub(crate) fn update_auto_scaling_group(&mut self, i: usize) {
+        let raw = self.scenario.update_auto_scaling_groups[i].clone();
+        let path = format!("updateAutoScalingGroups[{i}]");
+        let name = raw
+            .get("AutoScalingGroupName")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let Some(g) = self.groups.iter().position(|x| x.spec.name == name) else {
+            let msg = format!("{path}.AutoScalingGroupName: no Auto Scaling group named {name:?}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        };
+        let size = |key: &str| {
+            raw.get(key)
+                .and_then(serde_json::Value::as_u64)
+                .map(|n| n.min(u64::from(super::MAX_GROUP_SIZE)) as u32)
+        };
+        let min = size("MinSize").unwrap_or(self.groups[g].spec.min);
+        let max = size("MaxSize").unwrap_or(self.groups[g].spec.max);
+        if min > max {
+            let msg = format!("{path}.MinSize: {min} is above MaxSize {max}; the call is refused");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
+        self.groups[g].spec.min = min;
+        self.groups[g].spec.max = max;
+        let desired = size("DesiredCapacity").unwrap_or(self.groups[g].desired);
+        let cause = format!(
+            "At {} a user request update of AutoScalingGroup constraints to min: {min}, max: {max}, desired: {} changing the desired capacity from {} to {}.",
+            self.timestamp(self.now()),
+            desired.clamp(min, max),
+            self.groups[g].desired,
+            desired.clamp(min, max)
+        );
+        if desired.clamp(min, max) == self.groups[g].desired {
+            self.reconcile_group(g);
+        } else {
+            self.set_group_desired(g, desired, cause);
         }
     }
 
@@ -228,10 +289,11 @@ impl Simulation {
         group.spec.new_instances_protected
     }
 
-    /// The default termination policy (6.5, [ASG-TERM]): booting instances first, then the
-    /// Availability Zone with the most instances that has an unprotected one, then (every
-    /// instance sharing one launch template, and per-second billing leaving no "closest to
-    /// the billing hour") the seeded stream.
+    /// The termination policy (6.5, [ASG-TERM]): the Availability Zone with the most instances
+    /// that has an unprotected one, booting instances first, then `OldestInstance` or
+    /// `NewestInstance` if the group lists one, then (every instance sharing one launch
+    /// template, and per-second billing leaving no "closest to the billing hour") the seeded
+    /// stream.
     fn choose_group_victim(&mut self, g: usize) -> Option<usize> {
         let candidates: Vec<usize> = (0..self.groups[g].instances.len())
             .filter(|&i| {
@@ -260,7 +322,26 @@ impl Simulation {
             .copied()
             .filter(|&i| group.instances[i].state == GroupInstanceState::Pending)
             .collect();
-        let pool = if booting.is_empty() { pool } else { booting };
+        let mut pool = if booting.is_empty() { pool } else { booting };
+        // OldestInstance / NewestInstance, whichever comes first in TerminationPolicies.
+        let by_age = group
+            .spec
+            .termination_policies
+            .iter()
+            .find_map(|p| match p.as_str() {
+                "OldestInstance" => Some(true),
+                "NewestInstance" => Some(false),
+                _ => None,
+            });
+        if let Some(oldest) = by_age {
+            let launched = |i: &usize| group.instances[*i].launched_at;
+            let pick = if oldest {
+                pool.iter().map(launched).min()
+            } else {
+                pool.iter().map(launched).max()
+            };
+            pool.retain(|i| Some(launched(i)) == pick);
+        }
         Some(pool[self.rng_placement.below(pool.len() as u64) as usize])
     }
 

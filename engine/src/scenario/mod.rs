@@ -157,6 +157,10 @@ struct Document {
     clusters: Vec<Value>,
     #[serde(default)]
     launch_templates: Vec<Value>,
+    #[serde(default)]
+    auto_scaling_policies: Vec<Value>,
+    #[serde(default)]
+    update_auto_scaling_groups: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -277,6 +281,10 @@ pub struct Scenario {
     pub capacity_providers: crate::capacity_provider::CapacityProviders,
     /// Auto Scaling groups (CreateAutoScalingGroup requests with their launch templates), checked.
     pub auto_scaling_groups: Vec<crate::auto_scaling_group::AutoScalingGroupSpec>,
+    /// UpdateAutoScalingGroup requests, each with an `at` time, verbatim.
+    pub update_auto_scaling_groups: Vec<Value>,
+    /// The groups' own scaling policies (EC2 Auto Scaling PutScalingPolicy requests), checked.
+    pub auto_scaling_policies: Vec<crate::auto_scaling_group::scaling_policy::GroupScalingPolicy>,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -505,6 +513,27 @@ impl Scenario {
             &|name| auto_scaling_groups.iter().position(|g| g.name == name),
         )
         .map_err(field_error)?;
+        let mut auto_scaling_policies = Vec::new();
+        for (i, v) in doc.auto_scaling_policies.iter().enumerate() {
+            let path = format!("autoScalingPolicies[{i}]");
+            let p = crate::auto_scaling_group::scaling_policy::GroupScalingPolicy::parse(
+                v,
+                &path,
+                &|name| auto_scaling_groups.iter().position(|g| g.name == name),
+            )
+            .map_err(field_error)?;
+            let managed = capacity_providers
+                .providers
+                .iter()
+                .any(|cp| cp.group() == Some(p.group) && cp.managed_scaling().is_some());
+            if managed {
+                return Err(ScenarioError::at(
+                    format!("{path}.AutoScalingGroupName"),
+                    "the group is scaled by its capacity provider's managed scaling; do not attach other scaling policies (6.4)",
+                ));
+            }
+            auto_scaling_policies.push(p);
+        }
         let mut warnings = Vec::new();
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
@@ -542,6 +571,8 @@ impl Scenario {
             task_protection: doc.update_task_protection,
             capacity_providers,
             auto_scaling_groups,
+            auto_scaling_policies,
+            update_auto_scaling_groups: doc.update_auto_scaling_groups,
             raw,
         })
     }
