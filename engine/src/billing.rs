@@ -30,6 +30,9 @@ pub const FARGATE_SPOT_GB_HOUR: f64 = 0.001_333_5;
 pub const FARGATE_PRICES_SOURCE: &str =
     "https://aws.amazon.com/fargate/pricing/ (us-east-1, Linux, 2025; Spot is a typical recent price)";
 
+/// ECS Anywhere: per managed on-premises instance-hour, USD (us-east-1, 2025).
+pub const ECS_ANYWHERE_INSTANCE_HOUR: f64 = 0.010_25;
+
 /// The price per hour of one Fargate task of `cpu_units` and `memory_mib`.
 pub fn fargate_usd_per_hour(cpu_units: u32, memory_mib: u32, spot: bool, arm: bool) -> f64 {
     let vcpu = f64::from(cpu_units) / 1024.0;
@@ -82,6 +85,8 @@ impl Simulation {
                     spot,
                     arm,
                 );
+            } else if inst.external {
+                ec2 += ECS_ANYWHERE_INSTANCE_HOUR;
             } else {
                 ec2 += instance_price(inst.instance_type, spot);
             }

@@ -47,6 +47,10 @@ pub struct Capacity {
 /// [`Capacity::provider`] of an instance outside any capacity provider.
 pub const NO_PROVIDER: u32 = u32::MAX;
 
+/// [`Capacity::provider`] of an ECS Anywhere instance: only a placement asking for
+/// [`EXTERNAL_POOL`] (the EXTERNAL launch type) sees it.
+pub const EXTERNAL_POOL: u32 = u32::MAX - 1;
+
 impl Capacity {
     /// Derives the packed numbers from an instance of cluster `cluster_id`.
     pub fn of(inst: &ContainerInstance, cluster_id: u32) -> Capacity {
@@ -66,7 +70,11 @@ impl Capacity {
                 headroom(0, inst.reserved_tcp.len()),
                 headroom(1, inst.reserved_udp.len()),
             ],
-            provider: inst.capacity_provider.map_or(NO_PROVIDER, |p| p as u32),
+            provider: if inst.external {
+                EXTERNAL_POOL
+            } else {
+                inst.capacity_provider.map_or(NO_PROVIDER, |p| p as u32)
+            },
         }
     }
 }

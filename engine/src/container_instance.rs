@@ -100,6 +100,8 @@ pub struct ContainerInstance {
     pub auto_scaling_group: Option<usize>,
     /// Its capacity provider (index), if any (`capacityProviderName` in DescribeContainerInstances).
     pub capacity_provider: Option<usize>,
+    /// An ECS Anywhere instance: only EXTERNAL tasks go there.
+    pub external: bool,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its agent configuration (7.1).
     pub spot_draining: bool,
     /// True for the host of one Fargate task: not a container instance of the cluster, never
@@ -147,7 +149,10 @@ impl ContainerInstance {
             }
             None => DEFAULT_DYNAMIC_PORT_RANGE,
         };
-        let eni_task_capacity = if spec.awsvpc_trunking {
+        // ECS Anywhere instances have no task ENIs (awsvpc is not supported there).
+        let eni_task_capacity = if spec.external {
+            0
+        } else if spec.awsvpc_trunking {
             it.awsvpc_tasks_with_trunking
                 .unwrap_or(it.awsvpc_tasks_without_trunking)
         } else {
@@ -172,6 +177,18 @@ impl ContainerInstance {
         }
         for cap in AGENT_CAPABILITIES {
             attributes.insert((*cap).to_string(), String::new());
+        }
+        if spec.external {
+            // Registered through SSM, not EC2: no AMI, VPC, subnet or zone (2.5).
+            for k in [
+                "ecs.availability-zone",
+                "ecs.ami-id",
+                "ecs.vpc-id",
+                "ecs.subnet-id",
+            ] {
+                attributes.remove(k);
+            }
+            attributes.insert("ecs.capability.external".to_string(), String::new());
         }
         if spec.awsvpc_trunking && it.awsvpc_tasks_with_trunking.is_some() {
             attributes.insert(
@@ -225,6 +242,7 @@ impl ContainerInstance {
             auto_scaling_group: spec.auto_scaling_group,
             capacity_provider: None,
             fargate: false,
+            external: spec.external,
             spot_draining: spec
                 .ecs_config
                 .get("ECS_ENABLE_SPOT_INSTANCE_DRAINING")

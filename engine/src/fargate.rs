@@ -173,6 +173,7 @@ impl Simulation {
             agent_version: String::new(),
             agent_connected: true,
             security_groups: Vec::new(),
+            external: false,
             auto_scaling_group: None,
         };
         let registered_at = self.scenario.start_epoch_ms + now.as_ms() as i64;

@@ -35,6 +35,11 @@ pub fn task_definition(
         .map_err(|e| format!("taskDefinition: {e}"))
 }
 
+/// Whether the request asks for `launchType: EXTERNAL` (ECS Anywhere).
+pub fn is_external(raw: &Value) -> bool {
+    raw.get("launchType").and_then(Value::as_str) == Some("EXTERNAL")
+}
+
 /// `networkConfiguration.awsvpcConfiguration.subnets` of an awsvpc task (required there,
 /// [API-ECS]); `None` for other network modes.
 pub fn awsvpc_subnets(

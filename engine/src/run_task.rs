@@ -148,7 +148,8 @@ impl Simulation {
                         needs: &needs,
                         constraints: &constraints,
                         strategies: &strategies,
-                        capacity_provider: provider,
+                        capacity_provider: provider.or(crate::request::is_external(raw)
+                            .then_some(crate::cluster::EXTERNAL_POOL as usize)),
                     };
                     self.placer
                         .place(&mut self.cluster, &req, &mut self.rng_placement, false)

@@ -92,6 +92,8 @@ pub struct Service {
     pub capacity: Option<crate::capacity_provider::ResolvedStrategy>,
     /// Tasks waiting in PROVISIONING for capacity, per strategy item.
     pub waiting: Vec<u32>,
+    /// `launchType: EXTERNAL`: its tasks go to ECS Anywhere instances only.
+    pub external: bool,
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
@@ -109,7 +111,10 @@ impl Service {
             needs: &self.needs,
             constraints: &self.constraints,
             strategies: &self.strategies,
-            capacity_provider: provider,
+            capacity_provider: match provider {
+                None if self.external => Some(crate::cluster::EXTERNAL_POOL as usize),
+                other => other,
+            },
         }
     }
 
@@ -266,6 +271,7 @@ impl Simulation {
             health_check_grace_ms,
             task_security_groups,
             waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            external: crate::request::is_external(raw),
             capacity,
             request: raw.clone(),
             stall_reported: false,
@@ -506,6 +512,7 @@ impl Simulation {
         let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
         for slot in 0..self.cluster.instances.len() {
             if Some(self.cluster.cluster_id_of[slot]) != cluster_id
+                || self.cluster.instances[slot].external != self.services[s].external
                 || !self.cluster.instances[slot].accepts_tasks()
                 || active
                     .iter()

@@ -415,10 +415,13 @@ impl Simulation {
             self.service_tasks[s].push(index);
         }
         self.tasks.push(task);
-        self.schedule(
-            self.now.plus_ms(self.provisioning_ms()),
-            Timer::TaskProgress(index),
-        );
+        // Fargate provisions capacity and an ENI for each task (1.4).
+        let provisioning = if self.cluster.instances[slot].fargate {
+            self.scenario.options.capacity.fargate_provisioning_ms()
+        } else {
+            self.provisioning_ms()
+        };
+        self.schedule(self.now.plus_ms(provisioning), Timer::TaskProgress(index));
         index
     }
 

@@ -580,3 +580,48 @@ fn update_auto_scaling_group_and_termination_policies() {
         "autoScalingGroups[0].TerminationPolicies"
     );
 }
+
+/// ECS Anywhere (issue 5): EXTERNAL tasks go only to external instances, EC2 tasks never do;
+/// external instances have no Availability Zone and no task ENIs.
+#[test]
+fn external_instances_take_only_external_tasks() {
+    let doc = json!({
+        "version": 1, "seed": 4, "duration": "PT10M",
+        "containerInstances": [
+            {"id": "i-0onprem000000001", "instanceType": "m5.xlarge", "external": true},
+            {"id": "i-0cloud0000000001", "instanceType": "m5.xlarge", "availabilityZone": "us-east-1a"}
+        ],
+        "taskDefinitions": [{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 256, "cpu": 256}]}],
+        "services": [
+            {"serviceName": "edge", "taskDefinition": "app", "desiredCount": 3, "launchType": "EXTERNAL"},
+            {"serviceName": "cloud", "taskDefinition": "app", "desiredCount": 3, "launchType": "EC2"}
+        ]
+    });
+    let mut s = sim(doc);
+    at(&mut s, 300);
+    let onprem = s.cluster().find("i-0onprem000000001").unwrap();
+    for t in s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+    {
+        let external = t.reservation.slot == onprem;
+        assert_eq!(
+            external,
+            t.service == Some(0),
+            "task of service {:?}",
+            t.service
+        );
+    }
+    assert_eq!(
+        s.tasks()
+            .iter()
+            .filter(|t| t.last_status == TaskStatus::Running)
+            .count(),
+        6
+    );
+    let inst = &s.cluster().instances[onprem];
+    assert!(inst.attributes.contains_key("ecs.capability.external"));
+    assert!(!inst.attributes.contains_key("ecs.availability-zone"));
+    assert_eq!(inst.eni_task_capacity, 0);
+}

@@ -218,6 +218,7 @@ impl Simulation {
             agent_version: crate::scenario::DEFAULT_AGENT_VERSION.to_string(),
             agent_connected: true,
             security_groups: Vec::new(),
+            external: false,
             auto_scaling_group: Some(g),
         };
         let at = SimTime(spec.launch_at_ms);

@@ -278,7 +278,8 @@ impl CapacityProviders {
                 providers: vec![FARGATE],
                 from_launch_type: true,
             })),
-            (Some("EXTERNAL"), None) => Err("launchType: EXTERNAL (ECS Anywhere) is not simulated yet; draw the instances as EC2 container instances".to_string()),
+            // EXTERNAL places on ECS Anywhere instances, outside capacity providers.
+            (Some("EXTERNAL"), None) => Ok(None),
             (Some(other), None) => Err(format!("launchType: \"{other}\" is not EC2, FARGATE or EXTERNAL")),
             (None, Some(s)) => {
                 let strategy = CapacityProviderStrategy::parse(s, "capacityProviderStrategy")?;

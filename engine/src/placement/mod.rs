@@ -183,8 +183,9 @@ pub struct PlacementRequest<'a> {
     pub constraints: &'a [Constraint],
     /// Best-effort strategies, in order.
     pub strategies: &'a [Strategy],
-    /// Only instances of this capacity provider are candidates (6.4); `None`: any instance
-    /// of the cluster (the EC2 launch type).
+    /// Only instances of this capacity provider are candidates (6.4), or with
+    /// [`crate::cluster::EXTERNAL_POOL`] only ECS Anywhere instances; `None`: any EC2
+    /// instance of the cluster (the EC2 launch type).
     pub capacity_provider: Option<usize>,
 }
 
@@ -353,9 +354,15 @@ impl Placer {
             .capacity_provider
             .map_or(crate::cluster::NO_PROVIDER, |p| p as u32);
         let any_provider = req.capacity_provider.is_none();
+        let eligible = |c: &crate::cluster::Capacity| {
+            if any_provider {
+                c.provider != crate::cluster::EXTERNAL_POOL
+            } else {
+                c.provider == provider
+            }
+        };
         for (slot, capacity) in cluster.capacity.iter().enumerate() {
-            if capacity.cluster_id != cluster_id || !(any_provider || capacity.provider == provider)
-            {
+            if capacity.cluster_id != cluster_id || !eligible(capacity) {
                 continue;
             }
             // The common cases are answered from the packed index: a fit is accepted, a
@@ -412,8 +419,7 @@ impl Placer {
             let full = filter::constraints::CheckMode::FULL;
             let mut closest: Option<(InstanceSlot, Rejection)> = None;
             for slot in (0..cluster.instances.len()).filter(|&s| {
-                cluster.cluster_id_of[s] == cluster_id
-                    && (any_provider || cluster.capacity[s].provider == provider)
+                cluster.cluster_id_of[s] == cluster_id && eligible(&cluster.capacity[s])
             }) {
                 if let Err((_, rejection)) = examine(
                     cluster,

@@ -52,6 +52,9 @@ pub struct InstanceSpec {
     pub security_groups: Vec<String>,
     /// The Auto Scaling group that launched it (index), if any.
     pub auto_scaling_group: Option<usize>,
+    /// An ECS Anywhere instance (the EXTERNAL launch type): on premises, no Availability Zone,
+    /// no task ENIs; `instanceType` only gives its size.
+    pub external: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +63,10 @@ struct RawSpec {
     #[serde(default)]
     id: Option<String>,
     instance_type: String,
+    #[serde(default)]
     availability_zone: String,
+    #[serde(default)]
+    external: bool,
     #[serde(default)]
     lifecycle: Lifecycle,
     #[serde(default)]
@@ -108,7 +114,18 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 ),
             )
         })?;
-        if raw.availability_zone.trim().is_empty() {
+        if raw.external && raw.lifecycle == Lifecycle::Spot {
+            return Err(ScenarioError::at(
+                format!("{base}.lifecycle"),
+                "an external (ECS Anywhere) instance is not an EC2 Spot instance",
+            ));
+        }
+        let availability_zone = if raw.external && raw.availability_zone.trim().is_empty() {
+            "on-premises".to_string()
+        } else {
+            raw.availability_zone.clone()
+        };
+        if availability_zone.trim().is_empty() {
             return Err(ScenarioError::at(
                 format!("{base}.availabilityZone"),
                 "must name an Availability Zone such as us-east-1a",
@@ -172,7 +189,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
             out.push(InstanceSpec {
                 id: raw.id.clone(),
                 instance_type,
-                availability_zone: raw.availability_zone.clone(),
+                availability_zone: availability_zone.clone(),
                 lifecycle: raw.lifecycle,
                 attributes: attributes.clone(),
                 ecs_config: ecs_config.clone(),
@@ -181,7 +198,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 subnet_id: raw
                     .subnet_id
                     .clone()
-                    .unwrap_or_else(|| format!("subnet-{}", raw.availability_zone)),
+                    .unwrap_or_else(|| format!("subnet-{availability_zone}")),
                 agent_version: raw
                     .agent_version
                     .clone()
@@ -189,6 +206,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 agent_connected: raw.agent_connected.unwrap_or(true),
                 security_groups: raw.security_groups.clone(),
                 auto_scaling_group: None,
+                external: raw.external,
             });
         }
     }
