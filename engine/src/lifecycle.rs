@@ -179,9 +179,7 @@ impl Simulation {
         task.desired_status = TaskStatus::Stopped;
         task.stop_code = Some("TaskFailedToStart".to_string());
         task.stopped_reason = Some(reason.to_string());
-        let reservation = task.reservation.clone();
-        crate::placement::reserve::release(&mut self.cluster, &reservation);
-        self.set_status(t, TaskStatus::Stopped);
+        self.finish_task(t);
         let Some(s) = self.tasks[t].service else {
             return;
         };

@@ -543,7 +543,7 @@ impl Simulation {
 
     /// The end of a task: its resources return to the instance, it leaves the indexes, and it
     /// is STOPPED. A Fargate task's host goes with it.
-    fn finish_task(&mut self, index: usize) {
+    pub(crate) fn finish_task(&mut self, index: usize) {
         let reservation = self.tasks[index].reservation.clone();
         release(&mut self.cluster, &reservation);
         let slot = reservation.slot;

@@ -625,3 +625,32 @@ fn external_instances_take_only_external_tasks() {
     assert!(!inst.attributes.contains_key("ecs.availability-zone"));
     assert_eq!(inst.eni_task_capacity, 0);
 }
+
+/// A Fargate task that fails to start (G37) leaves no host behind and its service retries.
+#[test]
+fn a_fargate_task_that_fails_to_start_releases_its_host() {
+    let mut s = sim(fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        2,
+        json!({"faults": [{"type": "ImagePullFailure", "image": "public.ecr.aws/nginx/nginx:latest"}]}),
+    ));
+    at(&mut s, 600);
+    let failed = s
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code.as_deref() == Some("TaskFailedToStart"))
+        .count();
+    assert!(failed >= 2);
+    let live_hosts = s
+        .cluster()
+        .instances
+        .iter()
+        .filter(|i| i.fargate && i.status != InstanceStatus::Inactive)
+        .count();
+    let live_tasks = s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status != TaskStatus::Stopped)
+        .count();
+    assert_eq!(live_hosts, live_tasks, "one host per live task");
+}
