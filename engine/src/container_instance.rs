@@ -102,6 +102,8 @@ pub struct ContainerInstance {
     pub capacity_provider: Option<usize>,
     /// An ECS Anywhere instance: only EXTERNAL tasks go there.
     pub external: bool,
+    /// Its instance profile's role (ARN or name), if any.
+    pub instance_profile: Option<String>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its agent configuration (7.1).
     pub spot_draining: bool,
     /// True for the host of one Fargate task: not a container instance of the cluster, never
@@ -243,6 +245,7 @@ impl ContainerInstance {
             capacity_provider: None,
             fargate: false,
             external: spec.external,
+            instance_profile: spec.instance_profile.clone(),
             spot_draining: spec
                 .ecs_config
                 .get("ECS_ENABLE_SPOT_INSTANCE_DRAINING")

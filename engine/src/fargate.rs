@@ -174,6 +174,7 @@ impl Simulation {
             agent_connected: true,
             security_groups: Vec::new(),
             external: false,
+            instance_profile: None,
             auto_scaling_group: None,
         };
         let registered_at = self.scenario.start_epoch_ms + now.as_ms() as i64;

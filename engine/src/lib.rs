@@ -21,6 +21,7 @@ pub mod edit;
 pub mod event_log;
 pub mod fargate;
 pub mod faults;
+pub mod iam;
 pub mod instance_state;
 pub mod instance_types;
 pub mod lesson;

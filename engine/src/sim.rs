@@ -355,7 +355,41 @@ impl Simulation {
         }
         let registered_at = self.scenario.start_epoch_ms + self.now.as_ms() as i64;
         match ContainerInstance::register(&spec, id.clone(), registered_at) {
-            Ok(inst) => {
+            Ok(mut inst) => {
+                // The agent registers and polls with its instance profile's role (10.4).
+                let cluster_arn = format!("{ARN_PREFIX}:cluster/{}", inst.cluster);
+                let role = spec.instance_profile.as_deref();
+                let register =
+                    self.scenario
+                        .iam
+                        .check(role, "ecs:RegisterContainerInstance", &cluster_arn);
+                if !register.is_allowed() {
+                    let why = match register {
+                        crate::iam::Access::Denied(r) | crate::iam::Access::NoRole(r) => r,
+                        crate::iam::Access::Allowed => String::new(),
+                    };
+                    let msg = format!("instance {id} never registers with cluster {}: the ECS agent cannot call ecs:RegisterContainerInstance ({why}); give its instance profile AmazonEC2ContainerServiceforEC2Role (10.4)", inst.cluster);
+                    self.log
+                        .push(self.now, EventKind::ContainerInstance, msg)
+                        .instance(&id);
+                    return;
+                }
+                if !self
+                    .scenario
+                    .iam
+                    .check(
+                        role,
+                        "ecs:Poll",
+                        &format!("{ARN_PREFIX}:container-instance/{}/{id}", inst.cluster),
+                    )
+                    .is_allowed()
+                {
+                    inst.agent_connected = false;
+                    let msg = format!("instance {id}: the ECS agent cannot call ecs:Poll, so it shows agentConnected=false and placement reports AGENT (10.4)");
+                    self.log
+                        .push(self.now, EventKind::ContainerInstance, msg)
+                        .instance(&id);
+                }
                 let msg = format!(
                     "container instance {id} ({}, {}) registered in cluster {} with {} CPU units and {} MiB",
                     inst.instance_type.name, inst.availability_zone, inst.cluster, inst.registered.cpu, inst.registered.memory_mib

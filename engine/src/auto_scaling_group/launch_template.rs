@@ -27,6 +27,8 @@ pub struct LaunchTemplate {
     pub ecs_config: BTreeMap<String, String>,
     /// The user data script, decoded (shown in the UI).
     pub user_data: String,
+    /// `IamInstanceProfile.Name` or `.Arn`.
+    pub instance_profile: Option<String>,
 }
 
 impl LaunchTemplate {
@@ -70,7 +72,13 @@ impl LaunchTemplate {
             Some(b64) => decode_user_data(b64)
                 .map_err(|e| format!("{path}.LaunchTemplateData.UserData: {e}"))?,
         };
+        let instance_profile = data
+            .get("IamInstanceProfile")
+            .and_then(|p| p.get("Name").or_else(|| p.get("Arn")))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         Ok(LaunchTemplate {
+            instance_profile,
             name,
             instance_type,
             lifecycle,

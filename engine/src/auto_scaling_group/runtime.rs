@@ -204,6 +204,7 @@ impl Simulation {
                 .unwrap_or(group.spec.instance_types[0]),
         };
         let ecs_config = group.spec.template.ecs_config.clone();
+        let instance_profile = group.spec.template.instance_profile.clone();
         let id = self.new_instance_id();
         let spec = InstanceSpec {
             id: Some(id.clone()),
@@ -219,6 +220,7 @@ impl Simulation {
             agent_connected: true,
             security_groups: Vec::new(),
             external: false,
+            instance_profile,
             auto_scaling_group: Some(g),
         };
         let at = SimTime(spec.launch_at_ms);

@@ -52,6 +52,8 @@ pub struct InstanceSpec {
     pub security_groups: Vec<String>,
     /// The Auto Scaling group that launched it (index), if any.
     pub auto_scaling_group: Option<usize>,
+    /// Its instance profile (role name or ARN; the profile and its role share the name).
+    pub instance_profile: Option<String>,
     /// An ECS Anywhere instance (the EXTERNAL launch type): on premises, no Availability Zone,
     /// no task ENIs; `instanceType` only gives its size.
     pub external: bool,
@@ -67,6 +69,8 @@ struct RawSpec {
     availability_zone: String,
     #[serde(default)]
     external: bool,
+    #[serde(default)]
+    iam_instance_profile: Option<String>,
     #[serde(default)]
     lifecycle: Lifecycle,
     #[serde(default)]
@@ -207,6 +211,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
                 security_groups: raw.security_groups.clone(),
                 auto_scaling_group: None,
                 external: raw.external,
+                instance_profile: raw.iam_instance_profile.clone(),
             });
         }
     }

@@ -161,6 +161,8 @@ struct Document {
     auto_scaling_policies: Vec<Value>,
     #[serde(default)]
     update_auto_scaling_groups: Vec<Value>,
+    #[serde(default)]
+    iam_roles: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -281,6 +283,8 @@ pub struct Scenario {
     pub capacity_providers: crate::capacity_provider::CapacityProviders,
     /// Auto Scaling groups (CreateAutoScalingGroup requests with their launch templates), checked.
     pub auto_scaling_groups: Vec<crate::auto_scaling_group::AutoScalingGroupSpec>,
+    /// IAM roles, checked; IAM is simulated only when there is at least one.
+    pub iam: crate::iam::Roles,
     /// UpdateAutoScalingGroup requests, each with an `at` time, verbatim.
     pub update_auto_scaling_groups: Vec<Value>,
     /// The groups' own scaling policies (EC2 Auto Scaling PutScalingPolicy requests), checked.
@@ -535,6 +539,12 @@ impl Scenario {
             auto_scaling_policies.push(p);
         }
         let mut warnings = Vec::new();
+        let mut iam_warnings = Vec::new();
+        let iam =
+            crate::iam::Roles::parse(&doc.iam_roles, &mut iam_warnings).map_err(field_error)?;
+        for (path, message) in iam_warnings {
+            warnings.push(ScenarioWarning { path, message });
+        }
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
@@ -573,6 +583,7 @@ impl Scenario {
             auto_scaling_groups,
             auto_scaling_policies,
             update_auto_scaling_groups: doc.update_auto_scaling_groups,
+            iam,
             raw,
         })
     }
