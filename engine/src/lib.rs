@@ -28,6 +28,7 @@ pub mod lesson;
 pub mod lifecycle;
 pub mod load;
 pub mod load_balancer;
+pub mod logs;
 pub mod metrics;
 pub mod placement;
 pub mod queue;

@@ -115,6 +115,8 @@ pub struct Simulation {
     pub(crate) zone_outages: Vec<(String, SimTime, SimTime)>,
     /// Cost accumulated so far, USD.
     pub(crate) cost: crate::billing::CostMeter,
+    /// CloudWatch Logs of `awslogs` containers.
+    pub(crate) logs: crate::logs::LogStore,
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
@@ -162,6 +164,7 @@ impl Simulation {
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
+            logs: Default::default(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -513,6 +516,12 @@ impl Simulation {
             _ => {}
         }
         let (id, service) = (task.id.clone(), task.service);
+        match status {
+            TaskStatus::Running => self.app_log(index, None, "application started"),
+            TaskStatus::Stopping => self.app_log(index, None, "SIGTERM received, shutting down"),
+            _ => {}
+        }
+        let task = &self.tasks[index];
         let instance = self.cluster.instances[task.reservation.slot]
             .ec2_instance_id
             .clone();
