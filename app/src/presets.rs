@@ -86,6 +86,18 @@ pub const PRESETS: &[(&str, &str)] = &[
         "ec2-spot-draining",
         include_str!("../../public/scenarios/ec2-spot-draining.json"),
     ),
+    (
+        "arch-s3-eventbridge-fargate",
+        include_str!("../../public/scenarios/arch-s3-eventbridge-fargate.json"),
+    ),
+    (
+        "arch-scheduled-batch",
+        include_str!("../../public/scenarios/arch-scheduled-batch.json"),
+    ),
+    (
+        "arch-task-stopped-alert",
+        include_str!("../../public/scenarios/arch-task-stopped-alert.json"),
+    ),
 ];
 
 /// The JSON of a preset by file stem.

@@ -54,6 +54,15 @@ impl Simulation {
                     "StartTime": self.timestamp(a.at),
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
+            "buckets": self.buckets.iter().map(|b| json!({
+                "Name": b.name,
+                "Keys": b.objects.keys().collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "dynamoDbTables": self.tables.iter().map(|t| json!({
+                "TableName": t.name,
+                "ItemCount": t.items,
+            })).collect::<Vec<_>>(),
+            "notifications": self.notifications,
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,
@@ -69,7 +78,7 @@ impl Simulation {
         format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
     }
 
-    fn describe_task(&self, t: &Task) -> Value {
+    pub(crate) fn describe_task(&self, t: &Task) -> Value {
         let inst = &self.cluster.instances[t.reservation.slot];
         let containers: Vec<Value> = t
             .containers

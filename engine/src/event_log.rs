@@ -34,6 +34,9 @@ pub enum EventKind {
     Alarm,
     /// Application Auto Scaling changed a desired count or a scalable target's bounds.
     Scaling,
+    /// The AWS services around ECS: S3 uploads, EventBridge rules and targets, SNS
+    /// notifications, the calls applications make.
+    AwsService,
     /// Capacity: Auto Scaling group activities, capacity provider managed scaling, Fargate
     /// capacity, Spot interruptions and instance terminations.
     Capacity,

@@ -7,6 +7,7 @@
 //! Modules are named after the ECS concept they implement; `ARCHITECTURE.md` at the
 //! repository root is the map.
 
+pub mod application;
 pub mod auto_scaling_group;
 pub mod autoscaling;
 pub mod billing;
@@ -17,8 +18,10 @@ pub mod cluster;
 pub mod container_instance;
 pub mod deployment;
 mod describe;
+pub mod dynamodb;
 pub mod edit;
 pub mod event_log;
+pub mod eventbridge;
 pub mod fargate;
 pub mod faults;
 pub mod iam;
@@ -36,10 +39,12 @@ pub mod request;
 pub mod revisions;
 pub mod rng;
 pub mod run_task;
+pub mod s3;
 pub mod scenario;
 pub mod service;
 pub mod share;
 pub mod sim;
+pub mod sns;
 pub mod spot;
 pub mod task;
 pub mod task_definition;

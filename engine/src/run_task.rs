@@ -68,7 +68,7 @@ impl Simulation {
     /// Makes RunTask call `i`.
     pub(crate) fn run_task(&mut self, i: usize) {
         let raw = self.run_tasks[i].raw.clone();
-        if let Err(e) = self.try_run_task(&raw) {
+        if let Err(e) = self.run_task_request(&raw) {
             self.log.push(
                 self.now(),
                 EventKind::RunTask,
@@ -77,7 +77,8 @@ impl Simulation {
         }
     }
 
-    fn try_run_task(&mut self, raw: &Value) -> Result<(), String> {
+    /// Makes a RunTask call (a scenario's, or an EventBridge target's).
+    pub(crate) fn run_task_request(&mut self, raw: &Value) -> Result<(), String> {
         let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
         let count = match raw.get("count") {
             None => 1,
@@ -107,6 +108,29 @@ impl Simulation {
         }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let needs = self.task_needs(&td, &subnets);
+        // overrides.containerOverrides[].environment (9.2: EventBridge passes them through).
+        let mut env_overrides = Vec::new();
+        for o in raw
+            .pointer("/overrides/containerOverrides")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let container = o.get("name").and_then(Value::as_str).unwrap_or_default();
+            for kv in o
+                .get("environment")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                if let (Some(n), Some(v)) = (
+                    kv.get("name").and_then(Value::as_str),
+                    kv.get("value").and_then(Value::as_str),
+                ) {
+                    env_overrides.push((container.to_string(), n.to_string(), v.to_string()));
+                }
+            }
+        }
         let mut started = Vec::new();
         let mut failed = Vec::new();
         let mut counts = vec![0u32; capacity.as_ref().map_or(0, |c| c.providers.len())];
@@ -194,6 +218,7 @@ impl Simulation {
                         container_health_failing: false,
                         protected_until: None,
                         capacity_provider: provider,
+                        env_overrides: env_overrides.clone(),
                     });
                     siblings.push(self.tasks.len() - 1);
                     self.log

@@ -591,6 +591,7 @@ impl Simulation {
             container_health_failing: false,
             protected_until: None,
             capacity_provider: provider,
+            env_overrides: Vec::new(),
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
         let fargate = self.cluster.instances[slot].fargate;

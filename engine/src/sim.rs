@@ -64,6 +64,16 @@ pub enum Timer {
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
     UpdateAutoScalingGroup(usize),
+    /// A scheduled EventBridge rule fires (rule).
+    RuleSchedule(usize),
+    /// A matched event reaches its rule's targets (pending delivery).
+    DeliverEvent(usize),
+    /// Upload `n` of `putObjects[i]` happens: (i, n).
+    PutObject(usize, u32),
+    /// A task's application makes its next AWS call: (task, call).
+    AppCall(usize, usize),
+    /// A task's application exits at the end of its run (task).
+    AppExit(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -117,6 +127,22 @@ pub struct Simulation {
     pub(crate) cost: crate::billing::CostMeter,
     /// CloudWatch Logs of `awslogs` containers.
     pub(crate) logs: crate::logs::LogStore,
+    /// EventBridge rules.
+    pub(crate) rules: Vec<crate::eventbridge::Rule>,
+    /// Matched events waiting for delivery: (rule, event envelope).
+    pub(crate) pending_deliveries: Vec<(usize, serde_json::Value)>,
+    /// Events put on the bus so far (numbers their ids).
+    pub(crate) events_sent: u64,
+    /// Target invocations so far.
+    pub(crate) invocations: usize,
+    /// S3 buckets.
+    pub(crate) buckets: Vec<crate::s3::Bucket>,
+    /// SNS topics.
+    pub(crate) topics: Vec<crate::sns::Topic>,
+    /// Notifications delivered.
+    pub(crate) notifications: Vec<crate::sns::Notification>,
+    /// DynamoDB tables.
+    pub(crate) tables: Vec<crate::dynamodb::Table>,
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
@@ -165,6 +191,14 @@ impl Simulation {
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
             logs: Default::default(),
+            rules: scenario.aws.rules.clone(),
+            pending_deliveries: Vec::new(),
+            events_sent: 0,
+            invocations: 0,
+            buckets: scenario.aws.buckets.clone(),
+            topics: scenario.aws.topics.clone(),
+            notifications: Vec::new(),
+            tables: scenario.aws.tables.clone(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -192,6 +226,8 @@ impl Simulation {
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
+        sim.schedule_rules();
+        sim.schedule_uploads();
         sim.schedule(SimTime::ZERO, Timer::Sample);
         sim
     }
@@ -316,6 +352,11 @@ impl Simulation {
             Timer::ProviderTick(p) => self.provider_tick(p),
             Timer::CheckDrained(slot) => self.check_drained(slot),
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
+            Timer::RuleSchedule(r) => self.fire_rule_schedule(r),
+            Timer::DeliverEvent(d) => self.deliver_event(d),
+            Timer::PutObject(i, n) => self.upload(i, n),
+            Timer::AppCall(t, k) => self.application_call(t, k),
+            Timer::AppExit(t) => self.application_timer_exit(t),
             Timer::TerminateInstance(slot) => {
                 self.terminate_instance(slot, "TerminationNotice", "Spot instance interrupted")
             }
@@ -517,9 +558,23 @@ impl Simulation {
         }
         let (id, service) = (task.id.clone(), task.service);
         match status {
-            TaskStatus::Running => self.app_log(index, None, "application started"),
+            TaskStatus::Running => {
+                self.app_log(index, None, "application started");
+                self.start_application(index);
+            }
             TaskStatus::Stopping => self.app_log(index, None, "SIGTERM received, shutting down"),
             _ => {}
+        }
+        if self.events_wanted() {
+            // ECS Task State Change (9.1): the detail mirrors the task.
+            let detail = self.describe_task(&self.tasks[index]);
+            let resources = vec![self.tasks[index].arn.clone()];
+            self.put_event(crate::eventbridge::Event {
+                source: "aws.ecs".to_string(),
+                detail_type: "ECS Task State Change".to_string(),
+                resources,
+                detail,
+            });
         }
         let task = &self.tasks[index];
         let instance = self.cluster.instances[task.reservation.slot]

@@ -93,6 +93,8 @@ pub struct Task {
     pub protected_until: Option<SimTime>,
     /// The capacity provider it runs on (index), if any (`capacityProviderName`).
     pub capacity_provider: Option<usize>,
+    /// Environment overrides of RunTask `overrides.containerOverrides`: (container, name, value).
+    pub env_overrides: Vec<(String, String, String)>,
 }
 
 impl Task {

@@ -10,12 +10,14 @@
 //! field path, and AWS members the engine does not simulate yet are kept in the document and
 //! reported as "not simulated" warnings.
 
+mod aws;
 mod instances;
 mod not_simulated;
 
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use aws::AwsServices;
 pub use instances::{InstanceSpec, Lifecycle, DEFAULT_AGENT_VERSION};
 
 use crate::time::{parse_duration_ms, MAX_DURATION_MS};
@@ -163,6 +165,18 @@ struct Document {
     update_auto_scaling_groups: Vec<Value>,
     #[serde(default)]
     iam_roles: Vec<Value>,
+    #[serde(default)]
+    buckets: Vec<Value>,
+    #[serde(default)]
+    put_objects: Vec<Value>,
+    #[serde(default)]
+    sns_topics: Vec<Value>,
+    #[serde(default)]
+    dynamo_db_tables: Vec<Value>,
+    #[serde(default)]
+    event_rules: Vec<Value>,
+    #[serde(default)]
+    applications: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -283,6 +297,8 @@ pub struct Scenario {
     pub capacity_providers: crate::capacity_provider::CapacityProviders,
     /// Auto Scaling groups (CreateAutoScalingGroup requests with their launch templates), checked.
     pub auto_scaling_groups: Vec<crate::auto_scaling_group::AutoScalingGroupSpec>,
+    /// S3, SNS, DynamoDB, EventBridge and the applications in the tasks, checked.
+    pub aws: AwsServices,
     /// IAM roles, checked; IAM is simulated only when there is at least one.
     pub iam: crate::iam::Roles,
     /// UpdateAutoScalingGroup requests, each with an `at` time, verbatim.
@@ -538,6 +554,15 @@ impl Scenario {
             }
             auto_scaling_policies.push(p);
         }
+        let aws = AwsServices::parse(
+            &doc.buckets,
+            &doc.put_objects,
+            &doc.sns_topics,
+            &doc.dynamo_db_tables,
+            &doc.event_rules,
+            &doc.applications,
+        )
+        .map_err(field_error)?;
         let mut warnings = Vec::new();
         let mut iam_warnings = Vec::new();
         let iam =
@@ -584,6 +609,7 @@ impl Scenario {
             auto_scaling_policies,
             update_auto_scaling_groups: doc.update_auto_scaling_groups,
             iam,
+            aws,
             raw,
         })
     }

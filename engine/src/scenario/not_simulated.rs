@@ -44,6 +44,7 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "placementStrategy",
     "startedBy",
     "networkConfiguration",
+    "overrides",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).

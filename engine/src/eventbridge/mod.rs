@@ -1,0 +1,474 @@
+//! EventBridge (section 9): the default event bus, rules with event patterns or schedules, and
+//! their targets.
+//!
+//! Events come from ECS (`ECS Task State Change`, whose `detail` mirrors the task as
+//! DescribeTasks shows it, 9.1), from S3 (`Object Created`, 9.3) and from schedules
+//! (`Scheduled Event`, rate and cron expressions in UTC, G38). `eventRules[]` holds PutRule
+//! requests with their PutTargets `Targets` inline. Targets:
+//! * an ECS cluster ARN with `EcsParameters`: RunTask (`TaskCount`, `LaunchType` or
+//!   `CapacityProviderStrategy`, `NetworkConfiguration`, `Group`), with `Input` or an
+//!   `InputTransformer` giving the task overrides (9.2);
+//! * an SNS topic ARN: a publish (the event, `Input`, or the transformed input);
+//! * an SQS queue ARN: a message.
+//!
+//! Delivery takes [`DELIVERY_DELAY_MS`] ([unconfirmed]: AWS says "a few seconds" at most for
+//! schedules and gives no figure for events). With IAM on, an ECS target's `RoleArn` needs
+//! `ecs:RunTask`; a failed invocation is logged, as `FailedInvocations` counts it.
+
+pub mod pattern;
+
+use serde_json::{json, Value};
+
+use crate::autoscaling::schedule::{next_fire, parse_schedule, Schedule, Zone};
+use crate::event_log::EventKind;
+use crate::sim::{Simulation, Timer};
+use crate::time::SimTime;
+pub use pattern::EventPattern;
+
+/// How long after an event its targets are invoked.
+pub const DELIVERY_DELAY_MS: u64 = 1_000;
+/// Target invocations a run may make before EventBridge throttles (guards rule loops).
+pub const MAX_INVOCATIONS: usize = 10_000;
+
+/// An event on the bus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `source`, e.g. `aws.ecs`.
+    pub source: String,
+    /// `detail-type`, e.g. `ECS Task State Change`.
+    pub detail_type: String,
+    /// `resources`.
+    pub resources: Vec<String>,
+    /// `detail`.
+    pub detail: Value,
+}
+
+/// A rule target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// `Id`.
+    pub id: String,
+    /// `Arn`.
+    pub arn: String,
+    /// `RoleArn`.
+    pub role_arn: Option<String>,
+    /// `EcsParameters`, verbatim.
+    pub ecs: Option<Value>,
+    /// `Input` (JSON text).
+    pub input: Option<String>,
+    /// `InputTransformer`: paths map and template.
+    pub transformer: Option<(Vec<(String, String)>, String)>,
+}
+
+/// What fires a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// Events matching a pattern.
+    Pattern(EventPattern),
+    /// A schedule (rate or cron, UTC).
+    Schedule(Schedule),
+}
+
+/// A rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// `Name`.
+    pub name: String,
+    /// Pattern or schedule.
+    pub trigger: Trigger,
+    /// `State` ENABLED.
+    pub enabled: bool,
+    /// Its targets.
+    pub targets: Vec<Target>,
+}
+
+/// Parses `eventRules[]`.
+pub fn parse_rules(items: &[Value]) -> Result<Vec<Rule>, String> {
+    let mut out: Vec<Rule> = Vec::new();
+    for (i, v) in items.iter().enumerate() {
+        let path = format!("eventRules[{i}]");
+        let name = v
+            .get("Name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty() && n.len() <= 64)
+            .ok_or_else(|| format!("{path}.Name: required, at most 64 characters"))?
+            .to_string();
+        if out.iter().any(|r| r.name == name) {
+            return Err(format!("{path}.Name: rule {name} already exists"));
+        }
+        let trigger = match (v.get("EventPattern"), v.get("ScheduleExpression").and_then(Value::as_str)) {
+            (Some(p), None) => Trigger::Pattern(EventPattern::parse(p, &format!("{path}.EventPattern"))?),
+            (None, Some(expr)) => match parse_schedule(expr)
+                .map_err(|e| format!("{path}.ScheduleExpression: {e}"))?
+            {
+                Schedule::At { .. } => {
+                    return Err(format!("{path}.ScheduleExpression: rules take rate() or cron(); at() is EventBridge Scheduler's"))
+                }
+                s => Trigger::Schedule(s),
+            },
+            _ => return Err(format!("{path}.EventPattern: give an EventPattern or a ScheduleExpression (one of them)")),
+        };
+        let enabled = match v.get("State").and_then(Value::as_str) {
+            None | Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                return Err(format!(
+                    "{path}.State: \"{other}\" is not ENABLED or DISABLED"
+                ))
+            }
+        };
+        let mut targets = Vec::new();
+        for (j, t) in v
+            .get("Targets")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            targets.push(parse_target(t, &format!("{path}.Targets[{j}]"))?);
+        }
+        if targets.len() > 5 {
+            return Err(format!("{path}.Targets: a rule has at most 5 targets"));
+        }
+        out.push(Rule {
+            name,
+            trigger,
+            enabled,
+            targets,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_target(t: &Value, path: &str) -> Result<Target, String> {
+    let s = |k: &str| t.get(k).and_then(Value::as_str).map(str::to_string);
+    let arn = s("Arn").ok_or_else(|| format!("{path}.Arn: required"))?;
+    let kind = arn.split(':').nth(2).unwrap_or("");
+    if !matches!(kind, "ecs" | "sns" | "sqs") {
+        return Err(format!("{path}.Arn: {arn} is not an ECS cluster, SNS topic or SQS queue ARN (other targets are not simulated)"));
+    }
+    let ecs = t.get("EcsParameters").cloned();
+    if kind == "ecs" {
+        let p = ecs
+            .as_ref()
+            .ok_or_else(|| format!("{path}.EcsParameters: required for an ECS target"))?;
+        if p.get("TaskDefinitionArn").and_then(Value::as_str).is_none() {
+            return Err(format!("{path}.EcsParameters.TaskDefinitionArn: required"));
+        }
+        if let Some(n) = p.get("TaskCount") {
+            if !n.as_u64().is_some_and(|n| (1..=10).contains(&n)) {
+                return Err(format!("{path}.EcsParameters.TaskCount: 1 to 10"));
+            }
+        }
+    }
+    let transformer = match t.get("InputTransformer") {
+        None => None,
+        Some(x) => {
+            let template = x
+                .get("InputTemplate")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{path}.InputTransformer.InputTemplate: required"))?
+                .to_string();
+            let paths = x
+                .get("InputPathsMap")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some((paths, template))
+        }
+    };
+    Ok(Target {
+        id: s("Id").unwrap_or_default(),
+        role_arn: s("RoleArn"),
+        input: s("Input"),
+        arn,
+        ecs,
+        transformer,
+    })
+}
+
+/// Reads a JSONPath like `$.detail.object.key` from `v`.
+fn json_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let rest = path.strip_prefix('$')?;
+    rest.split('.')
+        .filter(|s| !s.is_empty())
+        .try_fold(v, |node, key| match key.split_once('[') {
+            Some((k, idx)) => node
+                .get(k)?
+                .get(idx.trim_end_matches(']').parse::<usize>().ok()?),
+            None => node.get(key),
+        })
+}
+
+/// The input a target receives: the transformer's template with `<name>` placeholders filled
+/// from the event, `Input` as given, or the whole event.
+pub fn target_input(target: &Target, envelope: &Value) -> String {
+    if let Some((paths, template)) = &target.transformer {
+        let mut out = template.clone();
+        for (name, path) in paths {
+            let value = match json_path(envelope, path) {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            out = out.replace(&format!("<{name}>"), &value);
+        }
+        return out;
+    }
+    target.input.clone().unwrap_or_else(|| envelope.to_string())
+}
+
+impl Simulation {
+    /// Sets the timers of scheduled rules.
+    pub(crate) fn schedule_rules(&mut self) {
+        for r in 0..self.rules.len() {
+            self.schedule_rule(r);
+        }
+    }
+
+    fn schedule_rule(&mut self, r: usize) {
+        let Trigger::Schedule(s) = &self.rules[r].trigger else {
+            return;
+        };
+        if !self.rules[r].enabled {
+            return;
+        }
+        let start = self.scenario.start_epoch_ms;
+        let now_utc = start + self.now().as_ms() as i64;
+        if let Some(next) = next_fire(s, &Zone::utc(), start, None, None, now_utc) {
+            let at = (next - start).max(0) as u64;
+            if at <= self.end().as_ms() {
+                self.schedule(SimTime(at), Timer::RuleSchedule(r));
+            }
+        }
+    }
+
+    /// A scheduled rule fires: a `Scheduled Event` goes to its targets.
+    pub(crate) fn fire_rule_schedule(&mut self, r: usize) {
+        let event = Event {
+            source: "aws.events".to_string(),
+            detail_type: "Scheduled Event".to_string(),
+            resources: vec![format!(
+                "arn:aws:events:us-east-1:123456789012:rule/{}",
+                self.rules[r].name
+            )],
+            detail: json!({}),
+        };
+        let envelope = self.envelope(&event);
+        self.pending_deliveries.push((r, envelope));
+        let d = self.pending_deliveries.len() - 1;
+        self.schedule(
+            self.now().plus_ms(DELIVERY_DELAY_MS),
+            Timer::DeliverEvent(d),
+        );
+        self.schedule_rule(r);
+    }
+
+    fn envelope(&mut self, event: &Event) -> Value {
+        self.events_sent += 1;
+        json!({
+            "version": "0",
+            "id": format!("{:08x}-0000-4000-8000-{:012x}", self.events_sent, self.now().as_ms()),
+            "detail-type": event.detail_type,
+            "source": event.source,
+            "account": "123456789012",
+            "time": self.timestamp(self.now()),
+            "region": "us-east-1",
+            "resources": event.resources,
+            "detail": event.detail,
+        })
+    }
+
+    /// Puts an event on the default bus: every enabled rule whose pattern matches gets it.
+    pub(crate) fn put_event(&mut self, event: Event) {
+        if !self
+            .rules
+            .iter()
+            .any(|r| r.enabled && matches!(r.trigger, Trigger::Pattern(_)))
+        {
+            return;
+        }
+        let envelope = self.envelope(&event);
+        for r in 0..self.rules.len() {
+            let rule = &self.rules[r];
+            let hit = rule.enabled
+                && matches!(&rule.trigger, Trigger::Pattern(p) if p.matches(&envelope));
+            if hit {
+                self.pending_deliveries.push((r, envelope.clone()));
+                let d = self.pending_deliveries.len() - 1;
+                self.schedule(
+                    self.now().plus_ms(DELIVERY_DELAY_MS),
+                    Timer::DeliverEvent(d),
+                );
+            }
+        }
+    }
+
+    /// Whether any rule listens to events (so ECS need not build events nobody reads).
+    pub(crate) fn events_wanted(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.enabled && matches!(r.trigger, Trigger::Pattern(_)))
+    }
+
+    /// Delivers pending event `d` to its rule's targets.
+    pub(crate) fn deliver_event(&mut self, d: usize) {
+        let (r, envelope) = std::mem::replace(&mut self.pending_deliveries[d], (0, Value::Null));
+        let rule = self.rules[r].clone();
+        let msg = format!(
+            "rule {} matched {} from {}",
+            rule.name,
+            envelope["detail-type"].as_str().unwrap_or(""),
+            envelope["source"].as_str().unwrap_or("")
+        );
+        self.log.push(self.now(), EventKind::AwsService, msg);
+        for target in &rule.targets {
+            if self.invocations >= MAX_INVOCATIONS {
+                let msg = format!("rule {}: target {} throttled after {MAX_INVOCATIONS} invocations (a rule loop?)", rule.name, target.id);
+                self.log.push(self.now(), EventKind::AwsService, msg);
+                return;
+            }
+            self.invocations += 1;
+            let input = target_input(target, &envelope);
+            if let Err(e) = self.invoke_target(&rule, target, &input) {
+                let msg = format!(
+                    "rule {}: FailedInvocations on target {}: {e}",
+                    rule.name, target.id
+                );
+                self.log.push(self.now(), EventKind::AwsService, msg);
+            }
+        }
+    }
+
+    fn invoke_target(&mut self, rule: &Rule, target: &Target, input: &str) -> Result<(), String> {
+        match target.arn.split(':').nth(2).unwrap_or("") {
+            "sns" => {
+                // A template that makes a JSON string publishes the string itself.
+                let message = match serde_json::from_str::<Value>(input) {
+                    Ok(Value::String(s)) => s,
+                    _ => input.to_string(),
+                };
+                if self.sns_publish(&target.arn, &message) {
+                    Ok(())
+                } else {
+                    Err(format!("NotFound: no SNS topic {}", target.arn))
+                }
+            }
+            "sqs" => {
+                let name = target.arn.rsplit(':').next().unwrap_or("");
+                match self.traffic.queues.iter_mut().find(|q| q.name == name) {
+                    Some(q) => {
+                        q.backlog += 1.0;
+                        Ok(())
+                    }
+                    None => Err(format!("AWS.SimpleQueueService.NonExistentQueue: {name}")),
+                }
+            }
+            _ => {
+                let p = target.ecs.clone().unwrap_or(Value::Null);
+                let cluster = target
+                    .arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("default")
+                    .to_string();
+                let access = self.scenario.iam.check(
+                    target.role_arn.as_deref(),
+                    "ecs:RunTask",
+                    p["TaskDefinitionArn"].as_str().unwrap_or("*"),
+                );
+                if !access.is_allowed() {
+                    return Err(format!(
+                        "the rule's role cannot call ecs:RunTask ({access:?})"
+                    ));
+                }
+                let overrides: Value = serde_json::from_str(input).unwrap_or(Value::Null);
+                let mut req = json!({
+                    "cluster": cluster,
+                    "taskDefinition": p["TaskDefinitionArn"],
+                    "count": p.get("TaskCount").cloned().unwrap_or(json!(1)),
+                    "startedBy": format!("events-rule/{}", rule.name),
+                });
+                if let Some(lt) = p.get("LaunchType") {
+                    req["launchType"] = lt.clone();
+                }
+                if let Some(g) = p.get("Group") {
+                    req["group"] = g.clone();
+                }
+                if let Some(list) = p.get("CapacityProviderStrategy").and_then(Value::as_array) {
+                    req["capacityProviderStrategy"] = json!(list
+                        .iter()
+                        .map(|i| json!({"capacityProvider": i["capacityProvider"], "weight": i.get("weight").cloned().unwrap_or(json!(1)), "base": i.get("base").cloned().unwrap_or(json!(0))}))
+                        .collect::<Vec<_>>());
+                }
+                if let Some(net) = p.pointer("/NetworkConfiguration/awsvpcConfiguration") {
+                    req["networkConfiguration"] = json!({"awsvpcConfiguration": {
+                        "subnets": net.get("Subnets").cloned().unwrap_or(json!([])),
+                        "securityGroups": net.get("SecurityGroups").cloned().unwrap_or(json!([])),
+                    }});
+                }
+                if overrides.get("containerOverrides").is_some() {
+                    req["overrides"] = overrides;
+                }
+                self.run_task_request(&req)
+            }
+        }
+    }
+
+    /// The rules.
+    pub fn event_rules(&self) -> &[Rule] {
+        &self.rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g38_rules_take_rate_and_cron_and_refuse_bad_expressions() {
+        let ok = |e: &str| parse_rules(&[json!({"Name": "r", "ScheduleExpression": e})]);
+        assert!(ok("rate(1 minute)").is_ok());
+        assert!(ok("cron(0 12 * * ? *)").is_ok());
+        for bad in ["rate(1 minutes)", "rate(5 hour)", "cron(0 12 * * * *)"] {
+            let e = ok(bad).unwrap_err();
+            assert!(
+                e.starts_with("eventRules[0].ScheduleExpression"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(ok("at(2025-01-01T00:00:00)")
+            .unwrap_err()
+            .contains("rate() or cron()"));
+    }
+
+    #[test]
+    fn the_input_transformer_fills_placeholders_from_the_event() {
+        let t = parse_target(
+            &json!({"Id": "1", "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/batch",
+                    "EcsParameters": {"TaskDefinitionArn": "worker"},
+                    "InputTransformer": {"InputPathsMap": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
+                        "InputTemplate": "{\"containerOverrides\": [{\"name\": \"worker\", \"environment\": [{\"name\": \"S3_BUCKET\", \"value\": \"<bucket>\"}, {\"name\": \"S3_KEY\", \"value\": \"<key>\"}]}]}"}}),
+            "t",
+        )
+        .unwrap();
+        let event =
+            json!({"detail": {"bucket": {"name": "uploads"}, "object": {"key": "in/a.csv"}}});
+        let input: Value = serde_json::from_str(&target_input(&t, &event)).unwrap();
+        assert_eq!(
+            input["containerOverrides"][0]["environment"][1]["value"],
+            "in/a.csv"
+        );
+        let e = parse_target(
+            &json!({"Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}),
+            "t",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("t.Arn"), "{e}");
+    }
+}

@@ -1,0 +1,156 @@
+//! The four reference architectures of issue 8, each run through `ecs-sim run` with its
+//! expected outcome asserted on the describe-shaped JSON it prints, plus the mistakes a user
+//! makes in them (the task role of 1.6, an event pattern that does not match).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn preset_path(name: &str) -> String {
+    format!(
+        "{}/../public/scenarios/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// `ecs-sim run <file>`: the describe JSON.
+fn run(path: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_ecs-sim"))
+        .args(["run", path])
+        .output()
+        .expect("run ecs-sim");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Runs a preset after `edit` changes its document.
+fn run_edited(name: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(preset_path(name)).unwrap()).unwrap();
+    edit(&mut doc);
+    let path = std::env::temp_dir().join(format!("ecs-sim-{name}-{}.json", std::process::id()));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = run(path.to_str().unwrap());
+    let _ = std::fs::remove_file(path);
+    out
+}
+
+fn exits(out: &Value) -> Vec<(String, i64)> {
+    out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["lastStatus"].as_str().unwrap().to_string(),
+                t["containers"][0]["exitCode"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
+fn messages(out: &Value) -> Vec<String> {
+    out["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Architecture 1: S3 upload → EventBridge → Fargate task with a task role → DynamoDB.
+#[test]
+fn architecture_1_s3_upload_runs_a_fargate_task_that_writes_dynamodb() {
+    let out = run(&preset_path("arch-s3-eventbridge-fargate"));
+    let stopped_ok = vec![("STOPPED".to_string(), 0); 3];
+    assert_eq!(exits(&out), stopped_ok);
+    assert!(out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["launchType"] == "FARGATE" && t["startedBy"] == "events-rule/on-upload"));
+    assert_eq!(out["dynamoDbTables"][0]["ItemCount"], 3);
+    let log = messages(&out);
+    assert!(log
+        .iter()
+        .any(|m| m.contains("s3:GetObject arn:aws:s3:::uploads/in/report-00002: 200 OK")));
+    // 1.6: without dynamodb:PutItem in the task role the code is refused and exits 1.
+    let out = run_edited("arch-s3-eventbridge-fargate", |d| {
+        d["iamRoles"][2]["Policies"] = serde_json::json!([]);
+    });
+    assert_eq!(exits(&out), vec![("STOPPED".to_string(), 1); 3]);
+    assert_eq!(out["dynamoDbTables"][0]["ItemCount"], 0);
+    assert!(messages(&out)
+        .iter()
+        .any(|m| m.contains("AccessDenied") && m.contains("dynamodb:PutItem")));
+}
+
+/// Architecture 2: an hourly schedule runs a batch task on Fargate that reads S3.
+#[test]
+fn architecture_2_an_hourly_schedule_runs_a_batch_task() {
+    let out = run(&preset_path("arch-scheduled-batch"));
+    let tasks = out["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 3, "rate(1 hour) over 3.5 hours");
+    let created: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["createdAt"].as_str().unwrap())
+        .collect();
+    assert!(
+        created[0].starts_with("2025-01-01T01:00:01")
+            && created[2].starts_with("2025-01-01T03:00:01"),
+        "{created:?}"
+    );
+    assert_eq!(exits(&out), vec![("STOPPED".to_string(), 0); 3]);
+    // The object is missing: NoSuchKey, exit 1.
+    let out = run_edited("arch-scheduled-batch", |d| {
+        d["buckets"][0]["Objects"] = serde_json::json!([]);
+    });
+    assert_eq!(exits(&out), vec![("STOPPED".to_string(), 1); 3]);
+    assert!(messages(&out).iter().any(|m| m.contains("NoSuchKey")));
+}
+
+/// Architecture 3: SQS workers scale on backlog per task (9.4, G39).
+#[test]
+fn architecture_3_sqs_workers_scale_on_backlog() {
+    let out = run(&preset_path("sqs-worker-backlog"));
+    // Newest first: the first scale-out is G39's ceil(10 × 150 / 100) = 15.
+    let activities: Vec<&str> = out["scalingActivities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        activities.last(),
+        Some(&"Setting desired count to 15."),
+        "{activities:?}"
+    );
+}
+
+/// Architecture 4: a stopped task → EventBridge → SNS → email to the administrators.
+#[test]
+fn architecture_4_a_stopped_task_emails_the_administrators() {
+    let out = run(&preset_path("arch-task-stopped-alert"));
+    let sent = out["notifications"].as_array().unwrap();
+    let to: Vec<&str> = sent
+        .iter()
+        .map(|n| n["endpoint"].as_str().unwrap())
+        .collect();
+    assert_eq!(to, vec!["oncall@example.com", "lead@example.com"]);
+    let body = sent[0]["message"].as_str().unwrap();
+    assert!(
+        body.starts_with("Task arn:aws:ecs:us-east-1:123456789012:task/default/")
+            && body.ends_with("of service:payments stopped: Essential container in task exited"),
+        "{body}"
+    );
+    // A pattern for another group matches nothing.
+    let out = run_edited("arch-task-stopped-alert", |d| {
+        d["eventRules"][0]["EventPattern"]["detail"]["group"] =
+            serde_json::json!(["service:orders"]);
+    });
+    assert!(out["notifications"].as_array().unwrap().is_empty());
+}
