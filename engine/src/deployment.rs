@@ -254,6 +254,12 @@ impl Simulation {
                     d.id
                 );
                 self.service_event(s, msg);
+                self.deployment_state_change(
+                    s,
+                    "INFO",
+                    "SERVICE_DEPLOYMENT_COMPLETED",
+                    "ECS deployment completed.",
+                );
             }
         }
     }
@@ -287,6 +293,12 @@ impl Simulation {
             d.failed_tasks
         );
         self.service_event(s, msg);
+        self.deployment_state_change(
+            s,
+            "ERROR",
+            "SERVICE_DEPLOYMENT_FAILED",
+            "ECS deployment circuit breaker: tasks failed to start.",
+        );
         if !rollback {
             return;
         }
@@ -348,6 +360,12 @@ impl Simulation {
         self.log
             .push(self.now(), EventKind::ServiceEvent, format!("service {name}: deployment {id} started with task definition {family_revision}"))
             .service(&name);
+        self.deployment_state_change(
+            s,
+            "INFO",
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "ECS deployment in progress.",
+        );
         self.poke_service(s);
         Ok(())
     }

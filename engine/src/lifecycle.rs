@@ -198,6 +198,12 @@ impl Simulation {
                 svc.name
             );
             self.service_event(s, msg);
+            self.service_action(
+                s,
+                "WARN",
+                "SERVICE_TASK_START_IMPAIRED",
+                serde_json::json!({}),
+            );
         }
         self.log.push(
             self.now(),

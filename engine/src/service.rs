@@ -657,6 +657,16 @@ impl Simulation {
         if repeat {
             self.services[s].last_failure = Some((msg.clone(), now));
             self.service_event(s, msg);
+            let extra = match &closest {
+                Some((slot, rejection)) => serde_json::json!({
+                    "reason": rejection.reason_code(),
+                    "containerInstanceArns": [self.cluster.instances[*slot].arn],
+                }),
+                None => {
+                    serde_json::json!({"reason": "No Container Instances were found in your cluster."})
+                }
+            };
+            self.service_action(s, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", extra);
         }
         self.services[s].steady = false;
         let retry = now.plus_ms(crate::task::PLACEMENT_RETRY_MS);
@@ -689,6 +699,7 @@ impl Simulation {
             let msg = format!("service {} has reached a steady state.", svc.name);
             self.services[s].steady = true;
             self.service_event(s, msg);
+            self.service_action(s, "INFO", "SERVICE_STEADY_STATE", serde_json::json!({}));
         } else if !steady {
             self.services[s].steady = false;
         }

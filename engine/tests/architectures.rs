@@ -154,3 +154,32 @@ fn architecture_4_a_stopped_task_emails_the_administrators() {
     });
     assert!(out["notifications"].as_array().unwrap().is_empty());
 }
+
+/// 9.1: service actions and deployment state changes reach rules: a placement failure with
+/// its reason, a steady state, a completed deployment.
+#[test]
+fn service_action_and_deployment_events_reach_rules() {
+    let out = run_edited("arch-task-stopped-alert", |d| {
+        d["eventRules"] = serde_json::json!([
+            {"Name": "placement", "EventPattern": {"detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"], "reason": [{"prefix": "RESOURCE:"}]}},
+             "Targets": [{"Id": "a", "Arn": "arn:aws:sns:us-east-1:123456789012:ops-alerts", "Input": "\"placement failed\""}]},
+            {"Name": "steady", "EventPattern": {"detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_STEADY_STATE"]}},
+             "Targets": [{"Id": "b", "Arn": "arn:aws:sns:us-east-1:123456789012:ops-alerts", "Input": "\"steady\""}]},
+            {"Name": "deployed", "EventPattern": {"detail-type": ["ECS Deployment State Change"], "detail": {"eventName": ["SERVICE_DEPLOYMENT_COMPLETED"]}},
+             "Targets": [{"Id": "c", "Arn": "arn:aws:sns:us-east-1:123456789012:ops-alerts", "Input": "\"deployed\""}]}
+        ]);
+        // Ask for more tasks than two m5.large hold: placement fails (RESOURCE:CPU).
+        d["updateServices"] =
+            serde_json::json!([{"at": "PT20M", "service": "payments", "desiredCount": 30}]);
+    });
+    let bodies: Vec<&str> = out["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["endpoint"] == "oncall@example.com")
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    for want in ["steady", "deployed", "placement failed"] {
+        assert!(bodies.contains(&want), "{want}: {bodies:?}");
+    }
+}

@@ -472,3 +472,74 @@ mod tests {
         assert!(e.starts_with("t.Arn"), "{e}");
     }
 }
+
+impl Simulation {
+    /// An `ECS Service Action` event (9.1): `event_type` INFO, WARN or ERROR; `extra` fields
+    /// (a `reason`, `containerInstanceArns`, `capacityProviderArns`) join the detail.
+    pub(crate) fn service_action(
+        &mut self,
+        s: usize,
+        event_type: &str,
+        event_name: &str,
+        extra: Value,
+    ) {
+        self.service_detail_event(s, "ECS Service Action", event_type, event_name, extra);
+    }
+
+    /// An `ECS Deployment State Change` event (9.1) for the service's primary deployment.
+    pub(crate) fn deployment_state_change(
+        &mut self,
+        s: usize,
+        event_type: &str,
+        event_name: &str,
+        reason: &str,
+    ) {
+        let extra = json!({
+            "deploymentId": self.services[s].deployment_id,
+            "updatedAt": self.timestamp(self.now()),
+            "reason": reason,
+        });
+        self.service_detail_event(
+            s,
+            "ECS Deployment State Change",
+            event_type,
+            event_name,
+            extra,
+        );
+    }
+
+    fn service_detail_event(
+        &mut self,
+        s: usize,
+        detail_type: &str,
+        event_type: &str,
+        event_name: &str,
+        extra: Value,
+    ) {
+        if !self.events_wanted() {
+            return;
+        }
+        let svc = &self.services[s];
+        let arn = format!(
+            "{}:service/{}/{}",
+            crate::revisions::ARN_PREFIX,
+            svc.cluster,
+            svc.name
+        );
+        let mut detail = json!({
+            "eventType": event_type,
+            "eventName": event_name,
+            "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
+            "createdAt": self.timestamp(self.now()),
+        });
+        if let (Some(d), Value::Object(more)) = (detail.as_object_mut(), extra) {
+            d.extend(more);
+        }
+        self.put_event(Event {
+            source: "aws.ecs".to_string(),
+            detail_type: detail_type.to_string(),
+            resources: vec![arn],
+            detail,
+        });
+    }
+}
