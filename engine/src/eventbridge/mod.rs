@@ -426,53 +426,6 @@ impl Simulation {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn g38_rules_take_rate_and_cron_and_refuse_bad_expressions() {
-        let ok = |e: &str| parse_rules(&[json!({"Name": "r", "ScheduleExpression": e})]);
-        assert!(ok("rate(1 minute)").is_ok());
-        assert!(ok("cron(0 12 * * ? *)").is_ok());
-        for bad in ["rate(1 minutes)", "rate(5 hour)", "cron(0 12 * * * *)"] {
-            let e = ok(bad).unwrap_err();
-            assert!(
-                e.starts_with("eventRules[0].ScheduleExpression"),
-                "{bad}: {e}"
-            );
-        }
-        assert!(ok("at(2025-01-01T00:00:00)")
-            .unwrap_err()
-            .contains("rate() or cron()"));
-    }
-
-    #[test]
-    fn the_input_transformer_fills_placeholders_from_the_event() {
-        let t = parse_target(
-            &json!({"Id": "1", "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/batch",
-                    "EcsParameters": {"TaskDefinitionArn": "worker"},
-                    "InputTransformer": {"InputPathsMap": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
-                        "InputTemplate": "{\"containerOverrides\": [{\"name\": \"worker\", \"environment\": [{\"name\": \"S3_BUCKET\", \"value\": \"<bucket>\"}, {\"name\": \"S3_KEY\", \"value\": \"<key>\"}]}]}"}}),
-            "t",
-        )
-        .unwrap();
-        let event =
-            json!({"detail": {"bucket": {"name": "uploads"}, "object": {"key": "in/a.csv"}}});
-        let input: Value = serde_json::from_str(&target_input(&t, &event)).unwrap();
-        assert_eq!(
-            input["containerOverrides"][0]["environment"][1]["value"],
-            "in/a.csv"
-        );
-        let e = parse_target(
-            &json!({"Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}),
-            "t",
-        )
-        .unwrap_err();
-        assert!(e.starts_with("t.Arn"), "{e}");
-    }
-}
-
 impl Simulation {
     /// An `ECS Service Action` event (9.1): `event_type` INFO, WARN or ERROR; `extra` fields
     /// (a `reason`, `containerInstanceArns`, `capacityProviderArns`) join the detail.
@@ -541,5 +494,52 @@ impl Simulation {
             resources: vec![arn],
             detail,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g38_rules_take_rate_and_cron_and_refuse_bad_expressions() {
+        let ok = |e: &str| parse_rules(&[json!({"Name": "r", "ScheduleExpression": e})]);
+        assert!(ok("rate(1 minute)").is_ok());
+        assert!(ok("cron(0 12 * * ? *)").is_ok());
+        for bad in ["rate(1 minutes)", "rate(5 hour)", "cron(0 12 * * * *)"] {
+            let e = ok(bad).unwrap_err();
+            assert!(
+                e.starts_with("eventRules[0].ScheduleExpression"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(ok("at(2025-01-01T00:00:00)")
+            .unwrap_err()
+            .contains("rate() or cron()"));
+    }
+
+    #[test]
+    fn the_input_transformer_fills_placeholders_from_the_event() {
+        let t = parse_target(
+            &json!({"Id": "1", "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/batch",
+                    "EcsParameters": {"TaskDefinitionArn": "worker"},
+                    "InputTransformer": {"InputPathsMap": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
+                        "InputTemplate": "{\"containerOverrides\": [{\"name\": \"worker\", \"environment\": [{\"name\": \"S3_BUCKET\", \"value\": \"<bucket>\"}, {\"name\": \"S3_KEY\", \"value\": \"<key>\"}]}]}"}}),
+            "t",
+        )
+        .unwrap();
+        let event =
+            json!({"detail": {"bucket": {"name": "uploads"}, "object": {"key": "in/a.csv"}}});
+        let input: Value = serde_json::from_str(&target_input(&t, &event)).unwrap();
+        assert_eq!(
+            input["containerOverrides"][0]["environment"][1]["value"],
+            "in/a.csv"
+        );
+        let e = parse_target(
+            &json!({"Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}),
+            "t",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("t.Arn"), "{e}");
     }
 }
