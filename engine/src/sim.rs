@@ -716,6 +716,7 @@ impl Simulation {
         task.desired_status = TaskStatus::Stopped;
         task.stop_code = Some(stop_code.to_string());
         task.stopped_reason = Some(reason.to_string());
+        self.worker_stopped(index);
         true
     }
 

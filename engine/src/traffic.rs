@@ -83,6 +83,8 @@ pub struct Traffic {
     queue_minutes: Vec<QueueMinute>,
     /// CPU unit-seconds used this minute on each Auto Scaling group's instances.
     group_cpu_used: Vec<f64>,
+    /// Per task: the queue it works for and the messages it holds (in flight).
+    in_flight: Vec<Option<(usize, f64)>>,
     cache_generation: u64,
     running_by_service: Vec<Vec<usize>>,
     reserved_by_service: Vec<(f64, f64)>,
@@ -200,6 +202,22 @@ impl Simulation {
         let now = self.now();
         for &t in &self.traffic.loaded {
             self.traffic.task_load[t] = TaskLoad::default();
+            if let Some(f) = self.traffic.in_flight.get_mut(t) {
+                *f = None;
+            }
+        }
+        // Messages of dead workers become visible again after the visibility timeout.
+        for queue in &mut self.traffic.queues {
+            let due: f64 = queue
+                .returning
+                .iter()
+                .filter(|(at, _)| *at <= now)
+                .map(|(_, n)| n)
+                .sum();
+            if due > 0.0 {
+                queue.backlog += due;
+                queue.returning.retain(|(at, _)| *at > now);
+            }
         }
         self.traffic.loaded.clear();
         if self.traffic.task_load.len() < self.tasks.len() {
@@ -280,6 +298,11 @@ impl Simulation {
                         let l = cost.load(share, self.traffic.info[t].cpu_available);
                         add_load(&mut self.traffic.task_load[t], l);
                         self.traffic.loaded.push(t);
+                        // Little's law: messages held = rate × time per message.
+                        if self.traffic.in_flight.len() <= t {
+                            self.traffic.in_flight.resize(t + 1, None);
+                        }
+                        self.traffic.in_flight[t] = Some((q, l.served_rps * l.latency_ms / 1000.0));
                     }
                 }
                 ProfileTarget::Service(s) => {
@@ -361,8 +384,18 @@ impl Simulation {
             let acc = std::mem::take(&mut self.traffic.queue_minutes[q]);
             let dims = [("QueueName", queue.name.as_str())];
             let visible = round6(queue.backlog);
+            let held: f64 = self
+                .traffic
+                .in_flight
+                .iter()
+                .flatten()
+                .filter(|(x, _)| *x == q)
+                .map(|(_, n)| n)
+                .sum::<f64>()
+                + queue.returning.iter().map(|(_, n)| n).sum::<f64>();
             for (name, value) in [
                 ("ApproximateNumberOfMessagesVisible", visible),
+                ("ApproximateNumberOfMessagesNotVisible", round6(held)),
                 ("NumberOfMessagesSent", round6(acc.sent)),
                 ("NumberOfMessagesDeleted", round6(acc.deleted)),
             ] {
@@ -569,6 +602,31 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// A worker task is told to stop: if it dies (anything but a graceful scheduler stop), the
+    /// messages it holds reappear after its queue's visibility timeout.
+    pub(crate) fn worker_stopped(&mut self, t: usize) {
+        let Some(Some((q, held))) = self.traffic.in_flight.get(t).copied() else {
+            return;
+        };
+        self.traffic.in_flight[t] = None;
+        if held <= 0.0 || self.tasks[t].stop_code.as_deref() == Some("ServiceSchedulerInitiated") {
+            return;
+        }
+        let now = self.now();
+        let queue = &mut self.traffic.queues[q];
+        let at = now.plus_ms(queue.visibility_timeout_ms);
+        queue.returning.push((at, held));
+        let msg = format!(
+            "queue {}: {:.1} messages task {} held reappear after the {} s visibility timeout",
+            queue.name,
+            held,
+            self.tasks[t].id,
+            queue.visibility_timeout_ms / 1000
+        );
+        self.log
+            .push(now, crate::event_log::EventKind::AwsService, msg);
+    }
+
     /// The SQS queues and their backlogs.
     pub fn queues(&self) -> &[crate::queue::Queue] {
         &self.traffic.queues

@@ -183,3 +183,39 @@ fn service_action_and_deployment_events_reach_rules() {
         assert!(bodies.contains(&want), "{want}: {bodies:?}");
     }
 }
+
+/// SQS visibility timeout: a worker that dies leaves the messages it held to reappear after the
+/// queue's `VisibilityTimeout`; `ApproximateNumberOfMessagesNotVisible` counts them meanwhile.
+#[test]
+fn messages_of_a_dead_worker_reappear_after_the_visibility_timeout() {
+    let doc = serde_json::json!({
+        "version": 1, "seed": 8, "duration": "PT20M",
+        "containerInstances": [{"instanceType": "m5.4xlarge", "availabilityZone": "us-east-1a"}],
+        "queues": [{"QueueName": "jobs", "Attributes": {"VisibilityTimeout": "120"}}],
+        "taskDefinitions": [{"family": "worker", "cpu": "1024", "memory": "2048",
+            "containerDefinitions": [{"name": "worker", "image": "worker:1", "essential": true}]}],
+        "services": [{"serviceName": "worker", "taskDefinition": "worker", "desiredCount": 2}],
+        "loadProfiles": [{"queue": "jobs", "consumer": "worker", "requests": {"type": "constant", "requestsPerSecond": 5},
+            "cost": {"cpuUnitMsPerRequest": 102400, "idleCpuUnits": 0}}],
+        "faults": [{"type": "EssentialContainerExit", "service": "worker", "at": "PT10M", "count": 1}]
+    });
+    let path = std::env::temp_dir().join(format!("ecs-sim-visibility-{}.json", std::process::id()));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = run(path.to_str().unwrap());
+    let _ = std::fs::remove_file(path);
+    let returned = messages(&out)
+        .into_iter()
+        .find(|m| m.contains("reappear after the 120 s visibility timeout"))
+        .expect("the dead worker's messages return");
+    assert!(returned.starts_with("queue jobs: "), "{returned}");
+    let not_visible =
+        &out["timeSeries"]["series"]["queue/jobs/ApproximateNumberOfMessagesNotVisible"];
+    assert!(
+        not_visible[9].as_f64().unwrap() > 0.0,
+        "workers hold messages: {not_visible}"
+    );
+    // Bad attributes name the field.
+    let bad = serde_json::json!({"version": 1, "queues": [{"QueueName": "q", "Attributes": {"VisibilityTimeout": "a day"}}]});
+    let e = ecs_engine::Scenario::from_value(bad).unwrap_err();
+    assert_eq!(e.path, "queues[0].Attributes.VisibilityTimeout");
+}
