@@ -11,6 +11,10 @@ pub const LESSONS: &[(&str, &str)] = &[
         "target-tracking",
         include_str!("../../public/lessons/target-tracking.json"),
     ),
+    (
+        "fargate-spot",
+        include_str!("../../public/lessons/fargate-spot.json"),
+    ),
 ];
 
 /// A built-in lesson by id.

@@ -84,6 +84,9 @@ pub enum Check {
     /// The largest value a time series has taken so far (`service/web/CPUUtilization`, ...),
     /// counting datapoints from a simulated time on.
     SeriesMax(String, SimTime),
+    /// The smallest value a time series has taken, counting datapoints from a simulated
+    /// time on.
+    SeriesMin(String, SimTime),
     /// The newest value of a time series.
     SeriesLast(String),
     /// Event-log entries whose message contains the text.
@@ -200,18 +203,23 @@ fn goal(g: RawGoal, path: &str) -> Result<Goal, String> {
         "runningTasks" => Check::RunningTasks(need(g.service.clone(), "service")?),
         "instancesUsed" => Check::InstancesUsed(need(g.service.clone(), "service")?),
         "desiredCount" => Check::DesiredCount(need(g.service.clone(), "service")?),
-        "seriesMax" => Check::SeriesMax(
-            need(g.series.clone(), "series")?,
-            match &g.from {
+        "seriesMax" | "seriesMin" => {
+            let series = need(g.series.clone(), "series")?;
+            let from = match &g.from {
                 None => SimTime::ZERO,
                 Some(v) => SimTime(parse_duration_ms(v).map_err(|e| format!("{path}.from: {e}"))?),
-            },
-        ),
+            };
+            if g.check == "seriesMax" {
+                Check::SeriesMax(series, from)
+            } else {
+                Check::SeriesMin(series, from)
+            }
+        }
         "seriesLast" => Check::SeriesLast(need(g.series.clone(), "series")?),
         "events" => Check::EventsContaining(need(g.contains.clone(), "contains")?),
         other => {
             return Err(format!(
-                "{path}.check: \"{other}\" is not runningTasks, instancesUsed, desiredCount, seriesMax, seriesLast or events"
+                "{path}.check: \"{other}\" is not runningTasks, instancesUsed, desiredCount, seriesMax, seriesMin, seriesLast or events"
             ))
         }
     };
@@ -278,20 +286,28 @@ impl Simulation {
                 service(name).map(|s| f64::from(self.services()[s].desired_count)),
                 format!("desired count of {name}"),
             ),
-            Check::SeriesMax(series, from) => {
+            Check::SeriesMax(series, from) | Check::SeriesMin(series, from) => {
                 let ts = self.time_series();
+                let highest = matches!(goal.check, Check::SeriesMax(..));
+                let word = if highest { "highest" } else { "lowest" };
                 (
-                    ts.series.get(series).map(|v| {
-                        v.iter()
+                    ts.series.get(series).and_then(|v| {
+                        let after = v
+                            .iter()
                             .zip(&ts.timestamps_ms)
                             .filter(|(_, &t)| t > from.as_ms())
-                            .map(|(v, _)| *v)
-                            .fold(0.0, f64::max)
+                            .map(|(v, _)| *v);
+                        if highest {
+                            // No datapoint yet counts as 0, as before.
+                            Some(after.fold(0.0, f64::max))
+                        } else {
+                            after.reduce(f64::min)
+                        }
                     }),
                     if *from == SimTime::ZERO {
-                        format!("highest {series}")
+                        format!("{word} {series}")
                     } else {
-                        format!("highest {series} after {from}")
+                        format!("{word} {series} after {from}")
                     },
                 )
             }

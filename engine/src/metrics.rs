@@ -62,6 +62,27 @@ impl TimeSeries {
                 SchedulingStrategy::Daemon => running + pending,
             };
             put(format!("service/{}/desiredCount", svc.name), desired);
+            // Per capacity provider of a strategy: tasks RUNNING there (6.2).
+            if let Some(c) = &svc.capacity {
+                for (item, &p) in c.providers.iter().enumerate() {
+                    let on = live
+                        .iter()
+                        .map(|&t| &tasks[t])
+                        .filter(|t| {
+                            t.is_active()
+                                && t.capacity_provider == Some(p)
+                                && t.last_status == TaskStatus::Running
+                        })
+                        .count();
+                    put(
+                        format!(
+                            "service/{}/provider/{}/runningCount",
+                            svc.name, c.strategy.items[item].provider
+                        ),
+                        on as f64,
+                    );
+                }
+            }
             put(format!("service/{}/runningCount", svc.name), running);
             put(format!("service/{}/pendingCount", svc.name), pending);
         }

@@ -512,6 +512,17 @@ fn lessons_are_completable() {
     v["scalableTargets"][0]["MinCapacity"] = serde_json::json!(6);
     v["services"][0]["desiredCount"] = serde_json::json!(6);
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // fargate-spot: step 1 with the preset; a base of 8 on FARGATE completes step 2.
+    let (lesson, mut v) = load("fargate-spot");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    let status = sim.check_goal(&lesson.steps[1].goals[0]);
+    assert!(
+        !status.met && status.detail.contains("lowest service/api/runningCount"),
+        "{status:?}"
+    );
+    v["services"][0]["capacityProviderStrategy"][0]["base"] = serde_json::json!(8);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
 }
 
 #[test]
