@@ -5,13 +5,15 @@
 //! - placement: each case for a fixed wall time, placements per second in `#bench-results`;
 //! - closed loop: the 24-hour day of `closed_loop_day` (the native `closed_loop` bench), a
 //!   warm-up run and then [`LOOP_RUNS`] timed runs per case, the median wall time in
-//!   `#closed-loop-results`, which gets `data-complete="true"` once every case has run.
+//!   `#closed-loop-results`, which gets `data-complete="true"` once every case has run;
+//! - capacity surge: the hour of `capacity_surge` (the native `capacity_surge` bench), in
+//!   the same table with `data-kind="surge"`.
 //!
 //! Timing happens here, in the app: the engine never reads a clock.
 
 use std::time::Duration;
 
-use ecs_engine::workload::{closed_loop_day, placement_cases, PlacementBench};
+use ecs_engine::workload::{capacity_surge, closed_loop_day, placement_cases, PlacementBench};
 use leptos::prelude::*;
 
 /// Instance counts measured.
@@ -25,6 +27,8 @@ const LOOP_CASES: &[(usize, usize, f64)] = &[
     (200, 10, 5_000.0),
     (100, 20, 5_000.0),
 ];
+/// The capacity surge cases: (Auto Scaling groups, tasks per group), as in the native bench.
+const SURGE_CASES: &[(usize, u32)] = &[(1, 6_000), (5, 6_000)];
 /// Timed runs per closed-loop case (after one untimed warm-up run).
 const LOOP_RUNS: usize = 5;
 
@@ -69,6 +73,8 @@ fn measure() -> Vec<Row> {
 /// One measured closed-loop case.
 #[derive(Clone)]
 struct LoopRow {
+    /// `day` (the closed loop) or `surge` (capacity).
+    kind: &'static str,
     instances: usize,
     services: usize,
     peak_rps: f64,
@@ -107,14 +113,32 @@ fn closed_loop_step(
     set_rows: WriteSignal<Vec<LoopRow>>,
     set_done: WriteSignal<bool>,
 ) {
-    let Some(&(instances, services, peak_rps)) = LOOP_CASES.get(case) else {
-        set_done.set(true);
-        return;
+    let (kind, instances, services, peak_rps, json) = match LOOP_CASES.get(case) {
+        Some(&(instances, services, peak_rps)) => (
+            "day",
+            instances,
+            services,
+            peak_rps,
+            closed_loop_day(instances, services, peak_rps, true),
+        ),
+        None => match SURGE_CASES.get(case - LOOP_CASES.len()) {
+            Some(&(groups, tasks)) => (
+                "surge",
+                (tasks as usize).div_ceil(6) * groups,
+                groups,
+                0.0,
+                capacity_surge(groups, tasks),
+            ),
+            None => {
+                set_done.set(true);
+                return;
+            }
+        },
     };
-    let json = closed_loop_day(instances, services, peak_rps, true);
     let finish = |times_ms: Vec<f64>, error: Option<String>| {
         set_rows.update(|rows| {
             rows.push(LoopRow {
+                kind,
                 instances,
                 services,
                 peak_rps,
@@ -181,7 +205,7 @@ pub fn Bench() -> impl IntoView {
                 let shown = if r.error.is_some() { error.clone() } else { median.clone() };
                 let (min_cell, max_cell) = (min.clone(), max.clone());
                 view! {
-                    <tr class="closed-loop-row" data-instances=r.instances.to_string() data-services=r.services.to_string()
+                    <tr class="closed-loop-row" data-kind=r.kind data-instances=r.instances.to_string() data-services=r.services.to_string()
                         data-peak-rps=format!("{:.0}", r.peak_rps) data-runs=r.times_ms.len().to_string()
                         data-median-ms=median data-min-ms=min data-max-ms=max data-error=error>
                         <td>{r.instances}</td><td>{r.services}</td><td>{format!("{:.0}", r.peak_rps)}</td>

@@ -1,4 +1,5 @@
-//! Runs the wasm benchmarks (`index.html#bench`: placement, then the 24-hour closed loop) in
+//! Runs the wasm benchmarks (`index.html#bench`: placement, the 24-hour closed loop, the
+//! capacity surge) in
 //! headless Chromium and prints the results as JSON lines. Needs a built `dist/`
 //! (`make build`). Run: `make bench-wasm`.
 
@@ -53,7 +54,8 @@ async fn main() {
             continue;
         }
         println!(
-            "{{\"closedLoop\": {{\"instances\": {}, \"services\": {}, \"peakRps\": {}}}, \"runs\": {}, \"medianMs\": {}, \"minMs\": {}, \"maxMs\": {}}}",
+            "{{\"{}\": {{\"instances\": {}, \"services\": {}, \"peakRps\": {}}}, \"runs\": {}, \"medianMs\": {}, \"minMs\": {}, \"maxMs\": {}}}",
+            if attr(&row, "data-kind").await == "surge" { "capacitySurge" } else { "closedLoop" },
             attr(&row, "data-instances").await,
             attr(&row, "data-services").await,
             attr(&row, "data-peak-rps").await,
