@@ -117,6 +117,10 @@ pub struct Simulation {
     pub(crate) cost: crate::billing::CostMeter,
     /// CloudWatch Logs of `awslogs` containers.
     pub(crate) logs: crate::logs::LogStore,
+    /// Image repositories; lifecycle policies expire images as the run goes.
+    pub(crate) registries: crate::registry::Registries,
+    /// EFS file systems and the data tasks write to them.
+    pub(crate) efs: crate::efs::Efs,
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
@@ -164,7 +168,9 @@ impl Simulation {
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
-            logs: Default::default(),
+            logs: scenario.log_groups.clone(),
+            registries: scenario.registries.clone(),
+            efs: scenario.efs.clone(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -176,6 +182,7 @@ impl Simulation {
             );
         }
         sim.register_task_definitions();
+        sim.evaluate_lifecycle_policies();
         for (i, spec) in sim.scenario.instances.iter().enumerate() {
             let at = SimTime(spec.launch_at_ms);
             sim.queue
@@ -331,6 +338,14 @@ impl Simulation {
                 let minute = self.now.as_ms() / crate::metrics::SAMPLE_PERIOD_MS;
                 if minute > 0 {
                     self.publish_minute(minute - 1);
+                }
+                if minute > 0
+                    && self
+                        .now
+                        .as_ms()
+                        .is_multiple_of(crate::registry::LIFECYCLE_EVALUATION_MS)
+                {
+                    self.evaluate_lifecycle_policies();
                 }
                 self.evaluate_scaling(minute);
                 self.evaluate_managed_scaling(minute);
@@ -493,7 +508,7 @@ impl Simulation {
 
     /// How long STOPPING lasts: the application's exit after SIGTERM, or SIGKILL at the
     /// longest container `stopTimeout` (default 30 s) if that comes first (1.10).
-    fn stop_time_ms(&self, index: usize) -> u64 {
+    pub(crate) fn stop_time_ms(&self, index: usize) -> u64 {
         let stop_timeout_ms = self.tasks[index]
             .td
             .containers
@@ -508,6 +523,10 @@ impl Simulation {
     pub(crate) fn set_status(&mut self, index: usize, status: TaskStatus) {
         let now = self.now;
         self.task_generation += 1;
+        let exit_line = match (self.tasks[index].last_status, status) {
+            (TaskStatus::Stopping, TaskStatus::Stopped) => self.exit_line(index),
+            _ => None,
+        };
         let task = &mut self.tasks[index];
         task.last_status = status;
         match status {
@@ -520,6 +539,9 @@ impl Simulation {
             TaskStatus::Running => self.app_log(index, None, "application started"),
             TaskStatus::Stopping => self.app_log(index, None, "SIGTERM received, shutting down"),
             _ => {}
+        }
+        if let Some(line) = exit_line {
+            self.app_log(index, None, &line);
         }
         let task = &self.tasks[index];
         let instance = self.cluster.instances[task.reservation.slot]
