@@ -67,13 +67,16 @@ fn g37_a_missing_tag_throttles_the_service_until_it_is_fixed() {
         .map(|w| w[1].created_at.as_secs() - w[0].stopped_at.unwrap().as_secs())
         .collect();
     assert_eq!(&gaps[..2], &[30, 60], "the throttle doubles from 30 s");
-    assert!(s.services()[0]
-        .events
-        .iter()
-        .any(|e| e.message.contains("unable to consistently start tasks successfully")));
+    assert!(s.services()[0].events.iter().any(|e| e
+        .message
+        .contains("unable to consistently start tasks successfully")));
     at(&mut s, 22 * 60);
     let last = s.tasks().last().unwrap();
-    assert_eq!(last.created_at.as_secs(), 20 * 60, "UpdateService resets the back-off");
+    assert_eq!(
+        last.created_at.as_secs(),
+        20 * 60,
+        "UpdateService resets the back-off"
+    );
     assert_eq!(last.last_status, TaskStatus::Running);
 }
 
@@ -120,13 +123,27 @@ fn lifecycle_policy_runs_daily_and_ec2_falls_back_to_the_cached_image() {
     v["updateServices"] = json!([{"at": "P2DT1H", "service": "web", "forceNewDeployment": true}]);
     let mut s = sim(v);
     at(&mut s, 86_400 + 60);
-    assert!(s.registries().repositories[0].images[0].expired.is_none(), "30 days old on day 1");
+    assert!(
+        s.registries().repositories[0].images[0].expired.is_none(),
+        "30 days old on day 1"
+    );
     at(&mut s, 2 * 86_400 + 1);
-    assert_eq!(s.registries().repositories[0].images[0].expired.map(|(at, rule)| (at / 1000, rule)), Some((2 * 86_400, 1)));
+    assert_eq!(
+        s.registries().repositories[0].images[0]
+            .expired
+            .map(|(at, rule)| (at / 1000, rule)),
+        Some((2 * 86_400, 1))
+    );
     at(&mut s, 2 * 86_400 + 3_700);
     let newest = s.tasks().last().unwrap();
-    assert_eq!(newest.last_status, TaskStatus::Running, "the cached image starts it");
-    assert!(s.log().entries().iter().any(|e| e.message.contains("uses the image the instance already has")));
+    assert_eq!(
+        newest.last_status,
+        TaskStatus::Running,
+        "the cached image starts it"
+    );
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("uses the image the instance already has")));
 }
 
 /// Docker Hub and ECR Public repositories are declared by URI; a missing tag there fails too,
@@ -141,5 +158,9 @@ fn public_registries_are_checked_only_when_declared() {
     );
     let mut s = sim(v);
     at(&mut s, 60);
-    assert!(first_reason(&s).ends_with("nginx:1.99: nginx:1.99: not found"), "{}", first_reason(&s));
+    assert!(
+        first_reason(&s).ends_with("nginx:1.99: nginx:1.99: not found"),
+        "{}",
+        first_reason(&s)
+    );
 }

@@ -109,3 +109,11 @@ pub fn task_lines(sim: &Simulation, t: usize) -> Vec<String> {
         .flat_map(|(_, s)| s.events.iter().map(|e| e.message.clone()))
         .collect()
 }
+
+/// Each scenario is refused with an error at its path.
+pub fn assert_refused(cases: Vec<(Value, &str)>) {
+    for (doc, want) in cases {
+        let e = Scenario::from_value(doc).unwrap_err();
+        assert_eq!(e.path, want, "{e}");
+    }
+}
