@@ -40,6 +40,9 @@ pub enum EventKind {
     /// Capacity: Auto Scaling group activities, capacity provider managed scaling, Fargate
     /// capacity, Spot interruptions and instance terminations.
     Capacity,
+    /// A resource outside ECS changed: an ECR image expired, a log group was created, a task
+    /// wrote to an EFS file system.
+    Resource,
 }
 
 /// One line of the event log.

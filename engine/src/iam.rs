@@ -130,6 +130,14 @@ impl Access {
     pub fn is_allowed(&self) -> bool {
         matches!(self, Access::Allowed)
     }
+
+    /// Why the call is refused, or `None` when it goes through.
+    pub fn denial(self) -> Option<String> {
+        match self {
+            Access::Allowed => None,
+            Access::Denied(why) | Access::NoRole(why) => Some(why),
+        }
+    }
 }
 
 /// The roles of a scenario.
@@ -333,6 +341,26 @@ impl Roles {
                 role.name
             ))
         }
+    }
+}
+
+impl crate::sim::Simulation {
+    /// The role the agent acts with for task `t` when it pulls from ECR and writes `awslogs`
+    /// (1.6): the task execution role; on EC2 without one, the instance profile's role.
+    pub(crate) fn agent_role(&self, t: usize) -> Option<&str> {
+        let task = &self.tasks[t];
+        let execution = task.td.input.execution_role_arn.as_deref();
+        let host = &self.cluster.instances[task.reservation.slot];
+        if host.fargate {
+            execution
+        } else {
+            execution.or(host.instance_profile.as_deref())
+        }
+    }
+
+    /// Whether task `t` runs on Fargate (its own host record).
+    pub(crate) fn on_fargate(&self, t: usize) -> bool {
+        self.cluster.instances[self.tasks[t].reservation.slot].fargate
     }
 }
 

@@ -130,7 +130,7 @@ impl Simulation {
                 if inst.pulled_images.contains(&c.image) {
                     o.cached_pull_seconds
                 } else {
-                    o.default_image_size_mi_b / o.image_pull_mi_bps
+                    self.image_size_mib(&c.image) / o.image_pull_mi_bps
                 }
             })
             .sum();
@@ -153,12 +153,23 @@ impl Simulation {
     }
 
     /// PENDING ends: the images are pulled (and cached on the instance) and the task runs,
-    /// or a pull fails and the task goes straight to STOPPED with `TaskFailedToStart` (10.1).
+    /// or something fails and the task goes straight to STOPPED with `TaskFailedToStart`
+    /// (10.1). The checks, in order: an injected pull fault; the task's resources (secrets
+    /// and environment files, EFS volumes); registry authorization and the image itself; the
+    /// `awslogs` driver as the containers are created.
     pub(crate) fn finish_pending(&mut self, t: usize) {
-        if let Some(reason) = self.pull_failure(t) {
+        let failure = self
+            .pull_failure(t)
+            .or_else(|| self.secrets_failure(t))
+            .or_else(|| self.efs_failure(t))
+            .or_else(|| self.registry_failure(t))
+            .or_else(|| self.logs_failure(t));
+        if let Some(reason) = failure {
             self.fail_to_start(t, &reason);
             return;
         }
+        self.create_log_groups(t);
+        self.log_secret_injection(t);
         let slot = self.tasks[t].reservation.slot;
         for c in &self.tasks[t].td.containers {
             self.cluster.instances[slot]
@@ -166,6 +177,7 @@ impl Simulation {
                 .insert(c.image.clone());
         }
         self.set_status(t, TaskStatus::Running);
+        self.write_file_systems(t);
         if let Some(s) = self.tasks[t].service {
             self.services[s].start_failures = 0;
             self.services[s].throttle_reported_at = None;

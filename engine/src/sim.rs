@@ -143,6 +143,10 @@ pub struct Simulation {
     pub(crate) notifications: Vec<crate::sns::Notification>,
     /// DynamoDB tables.
     pub(crate) tables: Vec<crate::dynamodb::Table>,
+    /// Image repositories; lifecycle policies expire images as the run goes.
+    pub(crate) registries: crate::registry::Registries,
+    /// EFS file systems and the data tasks write to them.
+    pub(crate) efs: crate::efs::Efs,
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
@@ -190,7 +194,6 @@ impl Simulation {
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
-            logs: Default::default(),
             rules: scenario.aws.rules.clone(),
             pending_deliveries: Vec::new(),
             events_sent: 0,
@@ -199,6 +202,9 @@ impl Simulation {
             topics: scenario.aws.topics.clone(),
             notifications: Vec::new(),
             tables: scenario.aws.tables.clone(),
+            logs: scenario.log_groups.clone(),
+            registries: scenario.registries.clone(),
+            efs: scenario.efs.clone(),
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
@@ -210,6 +216,7 @@ impl Simulation {
             );
         }
         sim.register_task_definitions();
+        sim.evaluate_lifecycle_policies();
         for (i, spec) in sim.scenario.instances.iter().enumerate() {
             let at = SimTime(spec.launch_at_ms);
             sim.queue
@@ -373,6 +380,14 @@ impl Simulation {
                 if minute > 0 {
                     self.publish_minute(minute - 1);
                 }
+                if minute > 0
+                    && self
+                        .now
+                        .as_ms()
+                        .is_multiple_of(crate::registry::LIFECYCLE_EVALUATION_MS)
+                {
+                    self.evaluate_lifecycle_policies();
+                }
                 self.evaluate_scaling(minute);
                 self.evaluate_managed_scaling(minute);
                 self.schedule(
@@ -534,7 +549,7 @@ impl Simulation {
 
     /// How long STOPPING lasts: the application's exit after SIGTERM, or SIGKILL at the
     /// longest container `stopTimeout` (default 30 s) if that comes first (1.10).
-    fn stop_time_ms(&self, index: usize) -> u64 {
+    pub(crate) fn stop_time_ms(&self, index: usize) -> u64 {
         let stop_timeout_ms = self.tasks[index]
             .td
             .containers
@@ -549,6 +564,10 @@ impl Simulation {
     pub(crate) fn set_status(&mut self, index: usize, status: TaskStatus) {
         let now = self.now;
         self.task_generation += 1;
+        let exit_line = match (self.tasks[index].last_status, status) {
+            (TaskStatus::Stopping, TaskStatus::Stopped) => self.exit_line(index),
+            _ => None,
+        };
         let task = &mut self.tasks[index];
         task.last_status = status;
         match status {
@@ -575,6 +594,9 @@ impl Simulation {
                 resources,
                 detail,
             });
+        }
+        if let Some(line) = exit_line {
+            self.app_log(index, None, &line);
         }
         let task = &self.tasks[index];
         let instance = self.cluster.instances[task.reservation.slot]

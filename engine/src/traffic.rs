@@ -89,6 +89,8 @@ pub struct Traffic {
     running_by_service: Vec<Vec<usize>>,
     reserved_by_service: Vec<(f64, f64)>,
     info: Vec<TaskInfo>,
+    /// Requests served and failed (5xx) this minute per task, for the tasks' logs.
+    pub(crate) task_requests: std::collections::BTreeMap<usize, (f64, f64)>,
 }
 
 impl Simulation {
@@ -349,6 +351,9 @@ impl Simulation {
         let mut oom = Vec::new();
         for &t in &self.traffic.loaded {
             let l = self.traffic.task_load[t];
+            let minute = self.traffic.task_requests.entry(t).or_default();
+            minute.0 += l.served_rps * dt;
+            minute.1 += l.failed_rps * dt;
             if let Some(s) = self.tasks[t].service {
                 let acc = &mut self.traffic.services[s];
                 acc.cpu_used += l.cpu_units * dt;
@@ -380,6 +385,7 @@ impl Simulation {
     /// Publishes minute `minute`'s datapoints (5.2, 8.4) and resets the accumulators.
     pub(crate) fn publish_minute(&mut self, minute: u64) {
         self.refresh_task_cache();
+        self.log_request_minute();
         for (q, queue) in self.traffic.queues.iter().enumerate() {
             let acc = std::mem::take(&mut self.traffic.queue_minutes[q]);
             let dims = [("QueueName", queue.name.as_str())];
@@ -539,6 +545,12 @@ impl Simulation {
         task.container_reason =
             Some("OutOfMemoryError: Container killed due to memory usage".to_string());
         let id = task.id.clone();
+        let memory = self.traffic.task_load[t].memory_mib;
+        self.app_log(
+            t,
+            None,
+            &format!("fatal: out of memory ({memory:.0} MiB in use); the kernel killed the process (exit code 137)"),
+        );
         self.log
             .push(
                 self.now(),

@@ -177,6 +177,18 @@ struct Document {
     event_rules: Vec<Value>,
     #[serde(default)]
     applications: Vec<Value>,
+    #[serde(default)]
+    repositories: Vec<Value>,
+    #[serde(default)]
+    parameters: Vec<Value>,
+    #[serde(default)]
+    secrets: Vec<Value>,
+    #[serde(default)]
+    log_groups: Vec<Value>,
+    #[serde(default)]
+    file_systems: Vec<Value>,
+    #[serde(default)]
+    mount_targets: Vec<Value>,
 }
 
 /// A subnet of the scenario's VPC.
@@ -305,6 +317,14 @@ pub struct Scenario {
     pub update_auto_scaling_groups: Vec<Value>,
     /// The groups' own scaling policies (EC2 Auto Scaling PutScalingPolicy requests), checked.
     pub auto_scaling_policies: Vec<crate::auto_scaling_group::scaling_policy::GroupScalingPolicy>,
+    /// Image repositories (ECR, ECR Public, Docker Hub) with their images, checked.
+    pub registries: crate::registry::Registries,
+    /// SSM parameters and Secrets Manager secrets, checked.
+    pub secrets: crate::secrets::SecretStore,
+    /// CloudWatch Logs groups (empty, with their retention), checked.
+    pub log_groups: crate::logs::LogStore,
+    /// EFS file systems and their mount targets, checked.
+    pub efs: crate::efs::Efs,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -570,6 +590,17 @@ impl Scenario {
         for (path, message) in iam_warnings {
             warnings.push(ScenarioWarning { path, message });
         }
+        let registries = crate::registry::Registries::parse(
+            &doc.repositories,
+            doc.options.lifecycle.default_image_size_mi_b,
+            start_epoch_ms,
+        )
+        .map_err(field_error)?;
+        let secrets = crate::secrets::SecretStore::parse(&doc.parameters, &doc.secrets)
+            .map_err(field_error)?;
+        let log_groups = crate::logs::LogStore::parse(&doc.log_groups).map_err(field_error)?;
+        let efs = crate::efs::Efs::parse(&doc.file_systems, &doc.mount_targets, &subnet_zones)
+            .map_err(field_error)?;
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
@@ -610,6 +641,10 @@ impl Scenario {
             update_auto_scaling_groups: doc.update_auto_scaling_groups,
             iam,
             aws,
+            registries,
+            secrets,
+            log_groups,
+            efs,
             raw,
         })
     }

@@ -327,6 +327,9 @@ pub fn validate(
             ),
         }
     }
+    for (path, message) in crate::efs::check_volumes(input) {
+        errs.add(path, message);
+    }
     if !errs.0.is_empty() {
         return Err(errs.0);
     }
