@@ -32,9 +32,8 @@ pub fn fault_targets(view: &ClusterView) -> FaultTargets {
         .collect();
     let label = |i: &crate::cluster::InstanceView| {
         format!(
-            "{} · {} · {}{}{}",
+            "{} · {}{}{}",
             i.id,
-            i.instance_type,
             i.az,
             if i.spot { " · Spot" } else { "" },
             if i.status == "ACTIVE" {
