@@ -10,11 +10,14 @@ use serde_json::Value;
 /// What an edit produced: the new scenario, or the problems to show.
 pub type EditResult = Result<Scenario, Vec<String>>;
 
-fn reload(doc: Value) -> EditResult {
+/// Loads an edited document as the scenario, or its errors.
+pub(crate) fn reload(doc: Value) -> EditResult {
     Scenario::from_value(doc).map_err(|e| vec![e.to_string()])
 }
 
-fn input_value(id: &str) -> String {
+/// The value of the form field with id `id` (`"true"`/`"false"` for a checkbox), empty when
+/// there is none.
+pub(crate) fn input_value(id: &str) -> String {
     use wasm_bindgen::JsCast;
     let Some(el) = web_sys::window()
         .and_then(|w| w.document())
@@ -37,6 +40,50 @@ fn input_value(id: &str) -> String {
     String::new()
 }
 
+/// What the last edit of a panel did: a line saying so, or the problems (`#<prefix>-done`,
+/// `#<prefix>-errors`).
+#[derive(Clone, Copy)]
+pub(crate) struct EditStatus {
+    done: RwSignal<String>,
+    errors: RwSignal<Vec<String>>,
+}
+
+impl EditStatus {
+    /// Nothing done yet.
+    pub(crate) fn new() -> Self {
+        EditStatus {
+            done: RwSignal::new(String::new()),
+            errors: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Applies a successful edit and says `what` it did, or shows its problems.
+    pub(crate) fn finish(self, result: EditResult, what: String, apply: Callback<Scenario>) {
+        match result {
+            Ok(s) => {
+                self.errors.set(Vec::new());
+                self.done.set(what);
+                apply.run(s);
+            }
+            Err(e) => {
+                self.done.set(String::new());
+                self.errors.set(e);
+            }
+        }
+    }
+
+    /// The line and the problems.
+    pub(crate) fn view(self, prefix: &'static str) -> impl IntoView {
+        let (done, errors) = (self.done, self.errors);
+        view! {
+            {move || (!done.get().is_empty()).then(|| view! { <p class="small" id=format!("{prefix}-done")>{done.get()}</p> })}
+            {move || (!errors.get().is_empty()).then(|| view! {
+                <ul class="error" role="alert" id=format!("{prefix}-errors")>{errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+            })}
+        }
+    }
+}
+
 /// The panel. `apply` receives every successful edit.
 #[component]
 pub fn BuildPanel(
@@ -44,19 +91,8 @@ pub fn BuildPanel(
     clock: RwSignal<SimTime>,
     apply: Callback<Scenario>,
 ) -> impl IntoView {
-    let (errors, set_errors) = signal(Vec::<String>::new());
-    let (done, set_done) = signal(String::new());
-    let finish = move |result: EditResult, what: String| match result {
-        Ok(s) => {
-            set_errors.set(Vec::new());
-            set_done.set(what);
-            apply.run(s);
-        }
-        Err(e) => {
-            set_done.set(String::new());
-            set_errors.set(e);
-        }
-    };
+    let status = EditStatus::new();
+    let finish = move |result: EditResult, what: String| status.finish(result, what, apply);
     let add_instances = move |_| {
         let count = input_value("add-count").parse::<u32>().unwrap_or(0);
         let spot = input_value("add-spot") == "true";
@@ -164,10 +200,7 @@ pub fn BuildPanel(
                     <button id="add-load" on:click=add_load>"Apply load change"</button>
                 </fieldset>
             </div>
-            {move || (!done.get().is_empty()).then(|| view! { <p class="small" id="build-done">{done.get()}</p> })}
-            {move || (!errors.get().is_empty()).then(|| view! {
-                <ul class="error" role="alert" id="build-errors">{errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
-            })}
+            {status.view("build")}
         </details>
     }
 }

@@ -33,15 +33,19 @@ pub struct ChartSpec {
     pub lines: Vec<(String, String)>,
     /// Horizontal reference lines: (legend label, value), e.g. a target-tracking target.
     pub targets: Vec<(String, f64)>,
+    /// Series drawn against a second y-axis on the right, with its description.
+    pub secondary: Option<(&'static str, Vec<(String, String)>)>,
 }
 
-/// The charts a run has: tasks per service, service CPU, and per target group requests,
-/// errors and healthy hosts.
+/// The charts a run has: tasks per service, service CPU, per target group requests, errors
+/// and healthy hosts, the cost, and for Auto Scaling group capacity providers (name and
+/// targetCapacity) the reservation against its target with the group's instances.
 pub fn specs(
     series: &TimeSeries,
     services: &[String],
     target_groups: &[String],
     cpu_targets: &[(String, f64)],
+    providers: &[(String, Option<u32>)],
 ) -> Vec<ChartSpec> {
     let mut out = Vec::new();
     let mut tasks = Vec::new();
@@ -55,6 +59,7 @@ pub fn specs(
         unit: "tasks",
         lines: tasks,
         targets: Vec::new(),
+        secondary: None,
     });
     let cpu: Vec<(String, String)> = services
         .iter()
@@ -68,6 +73,7 @@ pub fn specs(
             unit: "%",
             lines: cpu,
             targets: cpu_targets.to_vec(),
+            secondary: None,
         });
     }
     if !target_groups.is_empty() {
@@ -97,6 +103,7 @@ pub fn specs(
             unit: "requests",
             lines: requests,
             targets: Vec::new(),
+            secondary: None,
         });
         out.push(ChartSpec {
             id: "chart-healthy".into(),
@@ -104,6 +111,59 @@ pub fn specs(
             unit: "targets",
             lines: healthy,
             targets: Vec::new(),
+            secondary: None,
+        });
+    }
+    let spends = |k: &str| {
+        series
+            .series
+            .get(k)
+            .is_some_and(|v| v.iter().any(|x| *x > 0.0))
+    };
+    if spends("cost/totalUsd") || spends("cost/ec2UsdPerHour") || spends("cost/fargateUsdPerHour") {
+        out.push(ChartSpec {
+            id: "chart-cost".into(),
+            title: "Cost: $ per hour (left), $ so far (right)".into(),
+            unit: "$ per hour",
+            lines: vec![
+                ("EC2 $/h".into(), "cost/ec2UsdPerHour".into()),
+                ("Fargate $/h".into(), "cost/fargateUsdPerHour".into()),
+            ],
+            targets: Vec::new(),
+            secondary: Some(("$ so far", vec![("total $".into(), "cost/totalUsd".into())])),
+        });
+    }
+    if !providers.is_empty() {
+        let key = |p: &str, m: &str| format!("capacityProvider/{p}/{m}");
+        out.push(ChartSpec {
+            id: "chart-capacity".into(),
+            title: "CapacityProviderReservation % (left), instances (right)".into(),
+            unit: "%",
+            lines: providers
+                .iter()
+                .map(|(p, _)| {
+                    (
+                        format!("{p} reservation"),
+                        key(p, "CapacityProviderReservation"),
+                    )
+                })
+                .collect(),
+            targets: providers
+                .iter()
+                .filter_map(|(p, t)| t.map(|t| (format!("{p} target"), f64::from(t))))
+                .collect(),
+            secondary: Some((
+                "instances",
+                providers
+                    .iter()
+                    .flat_map(|(p, _)| {
+                        [
+                            (format!("{p} instances"), key(p, "instances")),
+                            (format!("{p} desired"), key(p, "desiredCapacity")),
+                        ]
+                    })
+                    .collect(),
+            )),
         });
     }
     out
@@ -120,8 +180,11 @@ fn compact(v: f64) -> String {
         format!("{:.1}k", v / 1e3)
     } else if a >= 10.0 || v.fract() == 0.0 {
         format!("{v:.0}")
-    } else {
+    } else if a >= 0.1 {
         format!("{v:.2}")
+    } else {
+        // Small dollar amounts: three decimals tell the labels apart.
+        format!("{v:.3}")
     }
 }
 
@@ -135,15 +198,12 @@ pub fn draw(spec: &ChartSpec, series: &TimeSeries) -> String {
     }
 }
 
-fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<(), String> {
-    let minutes: Vec<f64> = series
-        .timestamps_ms
-        .iter()
-        .map(|&t| t as f64 / 60_000.0)
-        .collect();
-    let x_max = minutes.last().copied().unwrap_or(0.0).max(1.0);
-    let lines: Vec<(&str, &[f64])> = spec
-        .lines
+/// The series of `lines` that the time series has, and the largest finite value among them.
+fn lookup<'a>(
+    lines: &'a [(String, String)],
+    series: &'a TimeSeries,
+) -> (Vec<(&'a str, &'a [f64])>, f64) {
+    let found: Vec<(&str, &[f64])> = lines
         .iter()
         .filter_map(|(label, key)| {
             series
@@ -152,23 +212,49 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
                 .map(|v| (label.as_str(), v.as_slice()))
         })
         .collect();
-    let y_max = lines
+    let max = found
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let y_max = spec.targets.iter().map(|(_, v)| *v).fold(y_max, f64::max);
-    let y_max = if y_max <= 0.0 { 1.0 } else { y_max * 1.1 };
+    (found, max)
+}
+
+/// Headroom above the largest value; 1 for an empty chart.
+fn top(max: f64) -> f64 {
+    if max <= 0.0 {
+        1.0
+    } else {
+        max * 1.1
+    }
+}
+
+fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<(), String> {
+    let minutes: Vec<f64> = series
+        .timestamps_ms
+        .iter()
+        .map(|&t| t as f64 / 60_000.0)
+        .collect();
+    let x_max = minutes.last().copied().unwrap_or(0.0).max(1.0);
+    let (lines, y_max) = lookup(&spec.lines, series);
+    let y_max = top(spec.targets.iter().map(|(_, v)| *v).fold(y_max, f64::max));
+    let (right_unit, right) = match &spec.secondary {
+        Some((unit, lines)) => (*unit, lookup(lines, series)),
+        None => ("", (Vec::new(), 0.0)),
+    };
+    let (right_lines, y2_max) = (right.0, top(right.1));
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&root)
         .margin(6)
-        .margin_right(18)
+        .margin_right(if spec.secondary.is_some() { 6 } else { 18 })
         .caption(&spec.title, ("sans-serif", 15))
         .x_label_area_size(30)
         .y_label_area_size(48)
+        .right_y_label_area_size(if spec.secondary.is_some() { 48 } else { 0 })
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .set_secondary_coord(0.0..x_max, 0.0..y2_max);
     chart
         .configure_mesh()
         .x_desc("simulated minutes")
@@ -182,22 +268,40 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
         .label_style(("sans-serif", 11))
         .draw()
         .map_err(|e| e.to_string())?;
-    for (i, (label, values)) in lines.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
-        let points = minutes.iter().copied().zip(values.iter().copied());
-        // A wanted level (desired count) is dashed; what happens is solid.
-        let series = if label.ends_with("desired") {
-            chart.draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))
-        } else {
-            chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))
-        };
-        series
-            .map_err(|e| e.to_string())?
-            .label(*label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
-            });
+    if spec.secondary.is_some() {
+        chart
+            .configure_secondary_axes()
+            .y_desc(right_unit)
+            .y_labels(5)
+            .y_label_formatter(&|v| compact(*v))
+            .label_style(("sans-serif", 11))
+            .draw()
+            .map_err(|e| e.to_string())?;
     }
+    let mut colours = COLOURS.iter().copied().cycle();
+    // Against the left axis (`draw_series`) or the right one (`draw_secondary_series`); a
+    // wanted level (desired count) is dashed, what happens is solid.
+    macro_rules! plot {
+        ($draw:ident, $lines:expr) => {
+            for (label, values) in $lines {
+                let colour = colours.next().unwrap_or(BLACK);
+                let points = minutes.iter().copied().zip(values.iter().copied());
+                let drawn = if label.ends_with("desired") {
+                    chart.$draw(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))
+                } else {
+                    chart.$draw(LineSeries::new(points, colour.stroke_width(2)))
+                };
+                drawn
+                    .map_err(|e| e.to_string())?
+                    .label(*label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
+                    });
+            }
+        };
+    }
+    plot!(draw_series, &lines);
+    plot!(draw_secondary_series, &right_lines);
     for (label, value) in &spec.targets {
         let grey = RGBColor(0x99, 0x33, 0x33);
         chart
@@ -213,7 +317,7 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
                 PathElement::new(vec![(x, y), (x + 14, y)], grey.stroke_width(1))
             });
     }
-    if !lines.is_empty() {
+    if !lines.is_empty() || !right_lines.is_empty() {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

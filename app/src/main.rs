@@ -7,7 +7,10 @@
 
 mod bench;
 mod build;
+mod capacity;
 mod charts;
+mod cluster;
+mod fault_form;
 mod lessons;
 mod persistence;
 mod presets;
@@ -33,31 +36,6 @@ fn main() {
     console_error_panic_hook::set_once();
     restore_root_flags();
     leptos::mount::mount_to_body(App);
-}
-
-/// What the page shows about one container instance.
-#[derive(Clone, PartialEq)]
-struct InstanceView {
-    id: String,
-    instance_type: String,
-    az: String,
-    spot: bool,
-    status: String,
-    cpu_used: u32,
-    cpu_total: u32,
-    mem_used: u32,
-    mem_total: u32,
-    tasks: Vec<TaskChip>,
-}
-
-/// A task as a chip on its instance: its service (or group), colour and host ports.
-#[derive(Clone, PartialEq)]
-struct TaskChip {
-    id: String,
-    label: String,
-    colour: usize,
-    ports: String,
-    status: &'static str,
 }
 
 /// One row of the services table.
@@ -114,6 +92,7 @@ struct View {
     log: Vec<LogEntry>,
     log_len: usize,
     running_tasks: usize,
+    capacity: capacity::CapacityView,
 }
 
 /// Which event-log entries to show: a kind (`ServiceEvent`, ...) and a service, empty for all.
@@ -121,49 +100,6 @@ struct View {
 struct LogFilter {
     kind: String,
     service: String,
-}
-
-/// The instance cards and their task chips: rebuilt only when the engine's
-/// [`Simulation::change_count`] moves, since they are the costly part of a large cluster.
-fn instance_views(sim: &Simulation) -> Vec<InstanceView> {
-    let mut chips: Vec<Vec<TaskChip>> = vec![Vec::new(); sim.cluster().instances.len()];
-    for t in sim.tasks().iter().filter(|t| t.is_active()) {
-        let ports: Vec<String> = t
-            .reservation
-            .bindings
-            .iter()
-            .map(|b| format!(":{}", b.host_port))
-            .collect();
-        chips[t.reservation.slot].push(TaskChip {
-            id: t.id.chars().take(8).collect(),
-            label: t
-                .service
-                .map_or_else(|| t.group.clone(), |s| sim.services()[s].name.clone()),
-            colour: t.service.unwrap_or(sim.services().len() + t.group.len()) % 8,
-            ports: ports.join(" "),
-            status: t.last_status.as_str(),
-        });
-    }
-    sim.cluster()
-        .instances
-        .iter()
-        .zip(chips)
-        .map(|(i, tasks)| InstanceView {
-            id: i.ec2_instance_id.clone(),
-            instance_type: i.instance_type.name.to_string(),
-            az: i.availability_zone.clone(),
-            spot: i.lifecycle == ecs_engine::scenario::Lifecycle::Spot,
-            status: format!("{:?}", i.status).to_uppercase(),
-            cpu_used: i.registered.cpu.saturating_sub(i.remaining.cpu),
-            cpu_total: i.registered.cpu,
-            mem_used: i
-                .registered
-                .memory_mib
-                .saturating_sub(i.remaining.memory_mib),
-            mem_total: i.registered.memory_mib,
-            tasks,
-        })
-        .collect()
 }
 
 fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
@@ -280,6 +216,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             .iter()
             .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
             .count(),
+        capacity: capacity::capacity_view(sim),
     }
 }
 
@@ -512,6 +449,7 @@ fn App() -> impl IntoView {
         resume_at.set(clock.get_untracked());
         show(s, true);
     });
+    let fault_targets = RwSignal::new(fault_form::FaultTargets::default());
     let (apply_error, set_apply_error) = signal(None::<String>);
     let editor = NodeRef::<leptos::html::Textarea>::new();
     let apply = move |_| {
@@ -566,7 +504,7 @@ fn App() -> impl IntoView {
             <div class="embed" data-chart=chart.clone()>
                 <style>{format!(".embed .chart:not(#{chart}) {{ display: none; }}")}</style>
                 {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
-                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO/>
+                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO fault_targets=fault_targets/>
             </div>
         }
         .into_any();
@@ -607,12 +545,13 @@ fn App() -> impl IntoView {
             {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
         </details>
         <build::BuildPanel scenario=scenario clock=clock apply=apply_edit/>
+        <fault_form::FaultsPanel scenario=scenario clock=clock targets=fault_targets.read_only() apply=apply_edit/>
         {move || {
             let s = scenario.get();
             // Only edits from the build panel resume mid-run; everything else starts at zero.
             let at = resume_at.get_untracked();
             resume_at.set(SimTime::ZERO);
-            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at/> }
+            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at fault_targets=fault_targets/> }
         }}
     }
     .into_any()
@@ -640,6 +579,8 @@ fn Playground(
     clock: RwSignal<SimTime>,
     /// Replay up to this time before showing the run (after an edit made mid-run).
     resume_at: SimTime,
+    /// What the Faults form can break, kept up to date with the cluster.
+    fault_targets: RwSignal<fault_form::FaultTargets>,
 ) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
@@ -689,7 +630,8 @@ fn Playground(
     let log_filter = RwSignal::new(LogFilter::default());
     let snapshot = move |s: &Simulation| snapshot(s, &log_filter.get_untracked());
     let (view_state, set_view) = signal(sim.with_value(snapshot));
-    let (cards, set_cards) = signal(sim.with_value(instance_views));
+    let (cards, set_cards) = signal(sim.with_value(cluster::cluster_view));
+    fault_targets.set(cards.with_untracked(fault_form::fault_targets));
     let (now, set_now) = signal(sim.with_value(|s| s.now()));
     // The clock moves every tick; the rest of the view is published only when it changed,
     // so a quiet large cluster costs little per frame.
@@ -704,7 +646,12 @@ fn Playground(
     let refresh_cards = move |s: &Simulation| {
         if cards_at.get_value() != s.change_count() {
             cards_at.set_value(s.change_count());
-            set_cards.set(instance_views(s));
+            let view = cluster::cluster_view(s);
+            let targets = fault_form::fault_targets(&view);
+            if fault_targets.with_untracked(|t| *t != targets) {
+                fault_targets.set(targets);
+            }
+            set_cards.set(view);
         }
     };
     let (chart_svgs, set_charts) = signal(sim.with_value(draw_charts));
@@ -875,11 +822,7 @@ fn Playground(
         <main class="panes">
             <section class="pane" aria-label="Container instances">
                 <h2>"Container instances"</h2>
-                <div id="instances" class="instances">
-                    <For each=move || cards.get() key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone()) let:inst>
-                        <InstanceCard inst=inst/>
-                    </For>
-                </div>
+                <cluster::ClusterLanes view=cards/>
             </section>
             <section class="pane" aria-label="Services">
                 <h2>"Services"</h2>
@@ -966,6 +909,10 @@ fn Playground(
                     }).collect_view()}
                 </div>
             </section>
+            <section class="pane capacity" aria-label="Capacity" id="capacity">
+                <h2>"Capacity: Auto Scaling groups, capacity providers, cost"</h2>
+                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone()))/>
+            </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
                 <div class="log-filter">
@@ -974,7 +921,7 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All kinds"</option>
-                        {["ServiceEvent", "Scaling", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "Scenario"]
+                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "Scenario"]
                             .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                     <select id="log-service" aria-label="Show events of service" on:change=move |ev| {
@@ -1019,46 +966,23 @@ fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
             }
         }
     }
-    let charts = charts::specs(series, &services, &groups, &cpu_targets)
+    let providers: Vec<(String, Option<u32>)> = sim
+        .capacity_providers()
+        .providers
+        .iter()
+        .filter(|p| p.group().is_some())
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.managed_scaling().map(|m| m.target_capacity),
+            )
+        })
+        .collect();
+    let charts = charts::specs(series, &services, &groups, &cpu_targets, &providers)
         .iter()
         .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
         .collect();
     (series.timestamps_ms.len(), charts)
-}
-
-#[component]
-fn InstanceCard(inst: InstanceView) -> impl IntoView {
-    let pct = |used: u32, total: u32| (used * 100).checked_div(total).unwrap_or(0);
-    let cpu = pct(inst.cpu_used, inst.cpu_total);
-    let mem = pct(inst.mem_used, inst.mem_total);
-    view! {
-        <article class="instance" data-status=inst.status.clone()>
-            <header>
-                <strong>{inst.instance_type.clone()}</strong>
-                {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
-                <span class="badge">{inst.status.clone()}</span>
-            </header>
-            <div class="muted small">{format!("{} · {}", inst.id, inst.az)}</div>
-            <div class="bar" title=format!("CPU {} / {} units", inst.cpu_used, inst.cpu_total)>
-                <span class="label">"CPU"</span>
-                <span class="track"><span class="fill cpu" style=format!("width:{cpu}%")></span></span>
-                <span class="value">{format!("{cpu}%")}</span>
-            </div>
-            <div class="bar" title=format!("Memory {} / {} MiB", inst.mem_used, inst.mem_total)>
-                <span class="label">"MEM"</span>
-                <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
-                <span class="value">{format!("{mem}%")}</span>
-            </div>
-            <div class="small">{format!("{} tasks", inst.tasks.len())}</div>
-            <ul class="chips">
-                {inst.tasks.iter().map(|t| view! {
-                    <li class=format!("chip c{} {}", t.colour, t.status.to_lowercase()) title=format!("task {} ({}) {}", t.id, t.label, t.status)>
-                        {t.label.clone()} <span class="ports">{t.ports.clone()}</span>
-                    </li>
-                }).collect_view()}
-            </ul>
-        </article>
-    }
 }
 
 /// Why the next task of a service would go where it goes: every instance with its verdict.

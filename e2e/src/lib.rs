@@ -195,6 +195,22 @@ impl Browser {
         self.wait_for("tr.service", 10).await;
     }
 
+    /// Opens the playground with the scenario `e2e/scenarios/<name>.json`, through a shared
+    /// link (`#s=v1.…`), and waits until its services are shown.
+    pub async fn open_scenario(&self, name: &str) {
+        let path = repo_root()
+            .join("e2e")
+            .join("scenarios")
+            .join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+        let link = format!("{}#{}", self.base_url, ecs_engine::share::encode(&doc));
+        self.client.goto(&link).await.expect("open the link");
+        self.wait_for("tr.service", 10).await;
+    }
+
     /// Chooses `value` in the `<select>` matching `css`.
     pub async fn select(&self, css: &str, value: &str) {
         self.wait_for(css, 10)

@@ -159,7 +159,7 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
         (false, true) => "service",
         _ => return Err(format!("target: no target group or service named {target}")),
     };
-    let secs = at.as_ms() as f64 / 1000.0;
+    let secs = seconds(at);
     let mut doc = doc.clone();
     let profiles = section(&mut doc, "loadProfiles");
     let existing = profiles
@@ -180,6 +180,45 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
         }
         None => profiles.push(json!({key: target, "requests": [component]})),
     }
+    Ok(doc)
+}
+
+/// `at` as the number of seconds a scenario writes (exact to the millisecond).
+fn seconds(at: SimTime) -> f64 {
+    at.as_ms() as f64 / 1000.0
+}
+
+/// Injects a fault at `at` (the UI's current time): `fault` is a `faults[]` entry without its
+/// `at` (`{"type": "SpotInterruption", "instance": "i-0…"}`, `{"type": "AzOutage",
+/// "availabilityZone": "us-east-1a", "duration": "PT20M"}`, ...). It is checked as the scenario
+/// would check it, then appended, so undo, autosave and shared links replay it.
+pub fn add_fault(doc: &Value, fault: &Value, at: SimTime) -> Result<Value, String> {
+    let Some(fields) = fault.as_object() else {
+        return Err("fault: must be a JSON object with a type".to_string());
+    };
+    let mut entry = Value::Object(fields.clone());
+    entry["at"] = json!(seconds(at));
+    let n = doc
+        .get("faults")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    crate::faults::Fault::parse(&entry, &format!("faults[{n}]"))?;
+    let mut doc = doc.clone();
+    section(&mut doc, "faults").push(entry);
+    Ok(doc)
+}
+
+/// Sets container instance `instance` DRAINING at `at`: an UpdateContainerInstancesState call
+/// in `updateContainerInstancesState[]`.
+pub fn drain_instance(doc: &Value, instance: &str, at: SimTime) -> Result<Value, String> {
+    let instance = instance.trim();
+    if instance.is_empty() {
+        return Err("containerInstances: choose an instance".to_string());
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, "updateContainerInstancesState").push(json!({
+        "at": seconds(at), "containerInstances": [instance], "status": "DRAINING"
+    }));
     Ok(doc)
 }
 
@@ -267,5 +306,93 @@ mod tests {
         assert_eq!(p.rate_at(SimTime(59_000)), 100.0);
         assert_eq!(p.rate_at(SimTime(60_000)), 150.0);
         assert_eq!(p.rate_at(SimTime(120_000)), 0.0, "never below zero");
+    }
+
+    fn spot_doc() -> Value {
+        json!({"version": 1, "duration": "PT30M",
+            "containerInstances": [
+                {"id": "i-0spot00000000001", "instanceType": "m5.large", "availabilityZone": "us-east-1a",
+                 "lifecycle": "spot", "ecsConfig": {"ECS_ENABLE_SPOT_INSTANCE_DRAINING": "true"}},
+                {"instanceType": "m5.large", "availabilityZone": "us-east-1b", "count": 2}],
+            "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 512}]}],
+            "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 3,
+                "placementStrategy": [{"type": "spread", "field": "instanceId"}]}]})
+    }
+
+    #[test]
+    fn an_injected_fault_happens_at_the_time_it_was_added() {
+        use crate::container_instance::InstanceStatus;
+        let at = SimTime(301_500);
+        let doc = add_fault(
+            &spot_doc(),
+            &json!({"type": "SpotInterruption", "instance": "i-0spot00000000001"}),
+            at,
+        )
+        .unwrap();
+        assert_eq!(doc["faults"][0]["at"], 301.5);
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        // Replaying up to the time of the edit includes the fault (the UI resumes there).
+        sim.advance_to(at).unwrap();
+        let slot = sim.cluster().find("i-0spot00000000001").unwrap();
+        assert_eq!(
+            sim.cluster().instances[slot].status,
+            InstanceStatus::Draining
+        );
+        sim.advance_to(at.plus_ms(120_000)).unwrap();
+        assert_eq!(
+            sim.cluster().instances[slot].status,
+            InstanceStatus::Inactive
+        );
+    }
+
+    #[test]
+    fn draining_from_the_ui_is_an_update_container_instances_state_call() {
+        use crate::container_instance::InstanceStatus;
+        let doc = drain_instance(&spot_doc(), " i-0spot00000000001 ", SimTime(60_000)).unwrap();
+        assert_eq!(
+            doc["updateContainerInstancesState"][0],
+            json!({"at": 60.0, "containerInstances": ["i-0spot00000000001"], "status": "DRAINING"})
+        );
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        let slot = sim.cluster().find("i-0spot00000000001").unwrap();
+        assert_eq!(
+            sim.cluster().instances[slot].status,
+            InstanceStatus::Draining
+        );
+        assert!(drain_instance(&spot_doc(), " ", SimTime(0))
+            .unwrap_err()
+            .starts_with("containerInstances"));
+    }
+
+    #[test]
+    fn bad_faults_are_refused_naming_the_field() {
+        let doc = spot_doc();
+        for (fault, field) in [
+            (json!("SpotInterruption"), "fault"),
+            (json!({"type": "Meteor"}), "faults[0].type"),
+            (json!({"type": "AzOutage"}), "faults[0].availabilityZone"),
+            (
+                json!({"type": "AzOutage", "availabilityZone": "us-east-1a", "duration": "soon"}),
+                "faults[0].duration",
+            ),
+            (
+                json!({"type": "FargateSpotInterruption", "count": 0}),
+                "faults[0].count",
+            ),
+            (json!({"type": "InstanceTermination"}), "faults[0].instance"),
+        ] {
+            let e = add_fault(&doc, &fault, SimTime(1000)).unwrap_err();
+            assert!(e.starts_with(field), "{fault}: {e}");
+        }
+        // A document that already has faults numbers the new one after them.
+        let doc = add_fault(
+            &doc,
+            &json!({"type": "InstanceTermination", "instance": "i-1"}),
+            SimTime(0),
+        )
+        .unwrap();
+        let e = add_fault(&doc, &json!({"type": "AzOutage"}), SimTime(0)).unwrap_err();
+        assert!(e.starts_with("faults[1]"), "{e}");
     }
 }

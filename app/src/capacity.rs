@@ -1,0 +1,252 @@
+//! The capacity panel: each Auto Scaling group (min, desired, max, live instances, its
+//! provider's CapacityProviderReservation against the target, tasks waiting in PROVISIONING,
+//! the last activities in AWS's words), each service's capacity provider strategy, and the
+//! cost meter. Everything shown is read from the engine.
+
+use ecs_engine::auto_scaling_group::GroupInstanceState;
+use ecs_engine::capacity_provider::managed_scaling::ReservationReading;
+use ecs_engine::{SimTime, Simulation};
+use leptos::prelude::*;
+
+/// Activities shown per group, newest first.
+const ACTIVITIES: usize = 5;
+
+/// One Auto Scaling group as the panel shows it.
+#[derive(Clone, PartialEq)]
+pub struct GroupView {
+    /// `AutoScalingGroupName`.
+    pub name: String,
+    /// `MinSize`.
+    pub min: u32,
+    /// Desired capacity now.
+    pub desired: u32,
+    /// `MaxSize`.
+    pub max: u32,
+    /// Instances InService.
+    pub in_service: u32,
+    /// Instances Pending (launching).
+    pub pending: u32,
+    /// The capacity provider over the group.
+    pub provider: Option<ProviderView>,
+    /// The last activities: time, Description, Cause.
+    pub activities: Vec<(SimTime, String, String)>,
+}
+
+/// An Auto Scaling group's capacity provider and its CapacityProviderReservation.
+#[derive(Clone, PartialEq)]
+pub struct ProviderView {
+    /// Its name.
+    pub name: String,
+    /// The metric's last published datapoint (once a minute), what managed scaling acts on.
+    pub published: Option<f64>,
+    /// The figures now: instances needed (M) and in the group (N), tasks waiting.
+    pub now: Option<ReservationReading>,
+    /// `targetCapacity`; None: managed scaling disabled.
+    pub target: Option<u32>,
+}
+
+/// A service's capacity provider strategy and the tasks it has waiting for capacity.
+#[derive(Clone, PartialEq)]
+pub struct ServiceCapacity {
+    /// Service name.
+    pub name: String,
+    /// `FARGATE{base 2, weight 1} + FARGATE_SPOT{weight 3}`, or how it launches otherwise.
+    pub strategy: String,
+    /// Tasks waiting in PROVISIONING.
+    pub waiting: u32,
+}
+
+/// What the panel shows.
+#[derive(Clone, PartialEq, Default)]
+pub struct CapacityView {
+    /// Auto Scaling groups.
+    pub groups: Vec<GroupView>,
+    /// Services with a capacity provider strategy (or launch type FARGATE).
+    pub services: Vec<ServiceCapacity>,
+    /// EC2 and Fargate dollars per hour now, and dollars so far.
+    pub cost: (f64, f64, f64),
+}
+
+/// Reads the panel's figures from the engine.
+pub fn capacity_view(sim: &Simulation) -> CapacityView {
+    let providers = sim.capacity_providers();
+    let groups = sim
+        .auto_scaling_groups()
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let count = |state: GroupInstanceState| {
+                group.instances.iter().filter(|i| i.state == state).count() as u32
+            };
+            let provider = providers
+                .providers
+                .iter()
+                .position(|p| p.group() == Some(g))
+                .map(|p| {
+                    let cp = &providers.providers[p];
+                    ProviderView {
+                        name: cp.name.clone(),
+                        published: sim
+                            .time_series()
+                            .series
+                            .get(&format!(
+                                "capacityProvider/{}/CapacityProviderReservation",
+                                cp.name
+                            ))
+                            .and_then(|v| v.last().copied()),
+                        now: sim.capacity_provider_reservation(p),
+                        target: cp.managed_scaling().map(|m| m.target_capacity),
+                    }
+                });
+            GroupView {
+                name: group.spec.name.clone(),
+                min: group.spec.min,
+                desired: group.desired,
+                max: group.spec.max,
+                in_service: count(GroupInstanceState::InService),
+                pending: count(GroupInstanceState::Pending),
+                provider,
+                activities: group
+                    .activities
+                    .iter()
+                    .rev()
+                    .take(ACTIVITIES)
+                    .map(|a| (a.at, a.description.clone(), a.cause.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let services = sim
+        .services()
+        .iter()
+        .filter_map(|s| {
+            let c = s.capacity.as_ref()?;
+            Some(ServiceCapacity {
+                name: s.name.clone(),
+                strategy: if c.from_launch_type {
+                    "launchType FARGATE".to_string()
+                } else {
+                    c.strategy.label()
+                },
+                waiting: s.waiting_total(),
+            })
+        })
+        .collect();
+    let cost = sim.cost();
+    CapacityView {
+        groups,
+        services,
+        cost: (
+            cost.ec2_usd_per_hour,
+            cost.fargate_usd_per_hour,
+            cost.total_usd,
+        ),
+    }
+}
+
+/// The panel.
+#[component]
+pub fn CapacityPanel(view: Signal<CapacityView>) -> impl IntoView {
+    view! {
+        <p class="small muted capacity-intro">
+            "EC2 Auto Scaling works on instances: it launches and terminates them to reach a group's desired capacity. "
+            "Service Auto Scaling works on tasks: it changes a service's desired count. "
+            "A capacity provider links the two: managed scaling sets the group's desired capacity from CapacityProviderReservation, "
+            "the instances needed (M) over the instances in the group (N), aiming at targetCapacity."
+        </p>
+        <p class="small cost" id="cost">
+            {move || view.with(|v| {
+                let (ec2, fargate, total) = v.cost;
+                format!("Cost now: EC2 ${ec2:.3}/h · Fargate ${fargate:.3}/h · ${total:.2} so far")
+            })}
+        </p>
+        {move || {
+            let v = view.get();
+            if v.groups.is_empty() && v.services.is_empty() {
+                return view! { <p class="muted small">"No Auto Scaling groups or capacity provider strategies in this scenario: tasks run on the container instances listed."</p> }.into_any();
+            }
+            view! {
+                {v.groups.into_iter().map(|g| view! { <GroupCard g=g/> }).collect_view()}
+                {(!v.services.is_empty()).then(|| view! {
+                    <table class="capacity-services small" id="capacity-services">
+                        <thead><tr><th>"service"</th><th>"capacity provider strategy"</th><th>"waiting in PROVISIONING"</th></tr></thead>
+                        <tbody>
+                        {v.services.into_iter().map(|s| view! {
+                            <tr data-service=s.name.clone()>
+                                <td><strong>{s.name.clone()}</strong></td>
+                                <td class="mono strategy">{s.strategy}</td>
+                                <td class="num waiting">{s.waiting}</td>
+                            </tr>
+                        }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn GroupCard(g: GroupView) -> impl IntoView {
+    let sizes = format!(
+        "min {} · desired {} · max {} — {} in service{}",
+        g.min,
+        g.desired,
+        g.max,
+        g.in_service,
+        if g.pending > 0 {
+            format!(", {} launching", g.pending)
+        } else {
+            String::new()
+        }
+    );
+    let provider = g.provider.map(|p| {
+        let metric = format!(
+            "CapacityProviderReservation {} ({})",
+            p.published
+                .map_or_else(|| "not published yet".to_string(), |v| format!("{v:.0} %")),
+            p.target.map_or_else(
+                || "managed scaling disabled".to_string(),
+                |t| format!("target {t} %")
+            )
+        );
+        let now = p.now.map(|r| {
+            format!(
+                "Now: {} instance{} needed (M), {} in the group (N); {} task{} waiting in PROVISIONING{}.",
+                r.needed,
+                if r.needed == 1 { "" } else { "s" },
+                r.instances,
+                r.waiting,
+                if r.waiting == 1 { "" } else { "s" },
+                if r.ignored > 0 {
+                    format!(", {} too large for every instance type of the group", r.ignored)
+                } else {
+                    String::new()
+                }
+            )
+        });
+        view! {
+            <div class="reservation" data-provider=p.name.clone()
+                data-value=p.published.map(|v| format!("{v:.0}")).unwrap_or_default()>
+                <span class="badge">{format!("capacity provider {}", p.name)}</span>" "
+                <strong class="metric">{metric}</strong>
+                <div class="muted now">{now}</div>
+            </div>
+        }
+    });
+    view! {
+        <div class="asg" data-group=g.name.clone()>
+            <h3>{format!("Auto Scaling group {}", g.name)}</h3>
+            <div class="small sizes">{sizes}</div>
+            {provider}
+            <ul class="asg-activities small">
+                {g.activities.into_iter().map(|(at, description, cause)| view! {
+                    <li class="asg-activity">
+                        <time>{at.to_string()}</time>" "<strong>{description}</strong>
+                        <div class="muted">{cause}</div>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,350 @@
+//! The cluster view: container instances in one lane per Availability Zone (Spot, DRAINING,
+//! INACTIVE and Auto Scaling group marked on each card), and a Fargate lane where Fargate
+//! tasks are chips rather than instance cards (a Fargate task's host is not a container
+//! instance of the cluster).
+//!
+//! Building the view walks every task, so it is rebuilt only when the engine's
+//! [`Simulation::change_count`] moves; the lanes then filter the cached cards.
+
+use ecs_engine::capacity_provider::ProviderKind;
+use ecs_engine::container_instance::InstanceStatus;
+use ecs_engine::scenario::Lifecycle;
+use ecs_engine::Simulation;
+use leptos::prelude::*;
+
+/// What the page shows about one container instance.
+#[derive(Clone, PartialEq)]
+pub struct InstanceView {
+    /// EC2 instance id.
+    pub id: String,
+    /// Instance type name.
+    pub instance_type: String,
+    /// Availability Zone: the lane it is in.
+    pub az: String,
+    /// A Spot instance.
+    pub spot: bool,
+    /// ACTIVE, DRAINING or INACTIVE.
+    pub status: String,
+    /// The Auto Scaling group that launched it.
+    pub group: Option<String>,
+    /// CPU units reserved.
+    pub cpu_used: u32,
+    /// CPU units registered.
+    pub cpu_total: u32,
+    /// MiB reserved.
+    pub mem_used: u32,
+    /// MiB registered.
+    pub mem_total: u32,
+    /// Its active tasks.
+    pub tasks: Vec<TaskChip>,
+}
+
+/// A task as a chip on its instance: its service (or group), colour and host ports.
+#[derive(Clone, PartialEq)]
+pub struct TaskChip {
+    /// The first characters of the task id.
+    pub id: String,
+    /// Service name, or the task's group.
+    pub label: String,
+    /// Colour class `c0`..`c7`.
+    pub colour: usize,
+    /// Host ports, `:32768 :32769`.
+    pub ports: String,
+    /// `lastStatus`.
+    pub status: &'static str,
+}
+
+/// A Fargate task in the Fargate lane.
+#[derive(Clone, PartialEq)]
+pub struct FargateChip {
+    /// The task on its own.
+    pub task: TaskChip,
+    /// Launched by FARGATE_SPOT rather than FARGATE.
+    pub spot: bool,
+    /// The zone of its subnet.
+    pub az: String,
+}
+
+/// Everything the cluster pane draws.
+#[derive(Clone, PartialEq, Default)]
+pub struct ClusterView {
+    /// Container instances (never Fargate hosts), grouped by Auto Scaling group within a zone.
+    pub instances: Vec<InstanceView>,
+    /// Active Fargate tasks, by zone, provider and service.
+    pub fargate: Vec<FargateChip>,
+    /// The zones of container instances, sorted: one lane each.
+    pub zones: Vec<String>,
+}
+
+impl ClusterView {
+    /// The zones of instances and of Fargate tasks: what an AZ outage can hit.
+    pub fn all_zones(&self) -> Vec<String> {
+        let mut z: Vec<String> = self
+            .zones
+            .iter()
+            .cloned()
+            .chain(self.fargate.iter().map(|f| f.az.clone()))
+            .collect();
+        z.sort();
+        z.dedup();
+        z
+    }
+}
+
+/// The cluster as cards and chips; see the module documentation for when to call it.
+pub fn cluster_view(sim: &Simulation) -> ClusterView {
+    let instances = &sim.cluster().instances;
+    let providers = &sim.capacity_providers().providers;
+    let mut chips: Vec<Vec<TaskChip>> = vec![Vec::new(); instances.len()];
+    let mut fargate = Vec::new();
+    for t in sim.tasks().iter().filter(|t| t.is_active()) {
+        let ports: Vec<String> = t
+            .reservation
+            .bindings
+            .iter()
+            .map(|b| format!(":{}", b.host_port))
+            .collect();
+        let chip = TaskChip {
+            id: t.id.chars().take(8).collect(),
+            label: t
+                .service
+                .and_then(|s| sim.services().get(s))
+                .map_or_else(|| t.group.clone(), |s| s.name.clone()),
+            colour: t.service.unwrap_or(sim.services().len() + t.group.len()) % 8,
+            ports: ports.join(" "),
+            status: t.last_status.as_str(),
+        };
+        let Some(host) = instances.get(t.reservation.slot) else {
+            continue;
+        };
+        if host.fargate {
+            let spot = t
+                .capacity_provider
+                .and_then(|p| providers.get(p))
+                .map_or(host.lifecycle == Lifecycle::Spot, |p| {
+                    p.kind == ProviderKind::FargateSpot
+                });
+            fargate.push(FargateChip {
+                task: chip,
+                spot,
+                az: host.availability_zone.clone(),
+            });
+        } else {
+            chips[t.reservation.slot].push(chip);
+        }
+    }
+    fargate.sort_by(|a, b| (&a.az, a.spot, &a.task.label).cmp(&(&b.az, b.spot, &b.task.label)));
+    let groups = sim.auto_scaling_groups();
+    let mut cards: Vec<InstanceView> = instances
+        .iter()
+        .zip(chips)
+        .filter(|(i, _)| !i.fargate)
+        .map(|(i, tasks)| InstanceView {
+            id: i.ec2_instance_id.clone(),
+            instance_type: i.instance_type.name.to_string(),
+            az: i.availability_zone.clone(),
+            spot: i.lifecycle == Lifecycle::Spot,
+            status: status_label(i.status).to_string(),
+            group: i
+                .auto_scaling_group
+                .and_then(|g| groups.get(g))
+                .map(|g| g.spec.name.clone()),
+            cpu_used: i.registered.cpu.saturating_sub(i.remaining.cpu),
+            cpu_total: i.registered.cpu,
+            mem_used: i
+                .registered
+                .memory_mib
+                .saturating_sub(i.remaining.memory_mib),
+            mem_total: i.registered.memory_mib,
+            tasks,
+        })
+        .collect();
+    // Stable: within a group, launch order.
+    cards.sort_by(|a, b| a.group.cmp(&b.group));
+    let mut zones: Vec<String> = cards.iter().map(|c| c.az.clone()).collect();
+    zones.sort();
+    zones.dedup();
+    ClusterView {
+        instances: cards,
+        fargate,
+        zones,
+    }
+}
+
+fn status_label(s: InstanceStatus) -> &'static str {
+    match s {
+        InstanceStatus::Active => "ACTIVE",
+        InstanceStatus::Draining => "DRAINING",
+        InstanceStatus::Inactive => "INACTIVE",
+    }
+}
+
+/// The pane's content: one lane per zone, then the Fargate lane.
+#[component]
+pub fn ClusterLanes(view: ReadSignal<ClusterView>) -> impl IntoView {
+    view! {
+        <div id="instances" class="lanes">
+            <For each=move || view.with(|v| v.zones.clone()) key=|z| z.clone() let:az>
+                <ZoneLane view=view az=az/>
+            </For>
+            {move || view.with(|v| v.instances.is_empty() && v.fargate.is_empty()).then(|| view! {
+                <p class="muted small">"No container instances or Fargate tasks yet."</p>
+            })}
+            <FargateLane view=view/>
+        </div>
+    }
+}
+
+#[component]
+fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
+    let zone = az.clone();
+    let heading = move || {
+        view.with(|v| {
+            let here: Vec<&InstanceView> = v.instances.iter().filter(|i| i.az == zone).collect();
+            let live = here.iter().filter(|i| i.status != "INACTIVE").count();
+            let spot = here
+                .iter()
+                .filter(|i| i.spot && i.status != "INACTIVE")
+                .count();
+            let gone = here.len() - live;
+            let mut s = format!("{live} instance{}", if live == 1 { "" } else { "s" });
+            if spot > 0 {
+                s.push_str(&format!(", {spot} Spot"));
+            }
+            if gone > 0 {
+                s.push_str(&format!(", {gone} terminated"));
+            }
+            s
+        })
+    };
+    let zone = az.clone();
+    view! {
+        <section class="lane" data-az=az.clone() aria-label=format!("Availability Zone {az}")>
+            <h3 class="lane-title">{az.clone()}<span class="muted small">" · " {heading}</span></h3>
+            <div class="instances">
+                <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone).cloned().collect::<Vec<_>>())
+                    key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone())
+                    let:inst>
+                    <InstanceCard inst=inst/>
+                </For>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn FargateLane(view: ReadSignal<ClusterView>) -> impl IntoView {
+    let summary = move || {
+        view.with(|v| {
+            let spot = v.fargate.iter().filter(|f| f.spot).count();
+            format!(
+                "{} tasks: {} FARGATE, {} FARGATE_SPOT",
+                v.fargate.len(),
+                v.fargate.len() - spot,
+                spot
+            )
+        })
+    };
+    let zones = move || {
+        view.with(|v| {
+            let mut z: Vec<String> = v.fargate.iter().map(|f| f.az.clone()).collect();
+            z.dedup();
+            z
+        })
+    };
+    move || {
+        view.with(|v| !v.fargate.is_empty()).then(|| view! {
+            <section class="lane fargate" id="fargate-lane" aria-label="Fargate"
+                title="AWS runs each Fargate task on a host of its own: there are no instances to manage">
+                <h3 class="lane-title">"Fargate"<span class="muted small">" · " {summary}</span></h3>
+                <For each=zones key=|z| z.clone() let:az>
+                    <FargateZone view=view az=az/>
+                </For>
+            </section>
+        })
+    }
+}
+
+/// The Fargate tasks of one zone.
+#[component]
+fn FargateZone(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
+    let zone = az.clone();
+    view! {
+        <div class="fargate-zone" data-az=az.clone()>
+            <span class="muted small zone">{az.clone()}</span>
+            <ul class="chips fargate-chips">
+                <For each=move || view.with(|v| v.fargate.iter().filter(|f| f.az == zone).cloned().collect::<Vec<_>>())
+                    key=|f| (f.task.id.clone(), f.task.status) let:f>
+                    <li class=format!("chip fargate-task c{} {}{}", f.task.colour, f.task.status.to_lowercase(), if f.spot { " spot" } else { "" })
+                        data-provider=if f.spot { "FARGATE_SPOT" } else { "FARGATE" } data-az=f.az.clone()
+                        title=format!("task {} ({}) {} on {} in {}", f.task.id, f.task.label, f.task.status, if f.spot { "FARGATE_SPOT" } else { "FARGATE" }, f.az)>
+                        {f.spot.then(|| view! { <span class="spot-mark">"Spot "</span> })}
+                        {f.task.label.clone()}
+                        <span class="az">{short_zone(&f.az)}</span>
+                    </li>
+                </For>
+            </ul>
+        </div>
+    }
+}
+
+/// `us-east-1a` → `1a`: enough on a chip.
+fn short_zone(az: &str) -> String {
+    let tail: String = az.chars().rev().take(2).collect();
+    tail.chars().rev().collect()
+}
+
+#[component]
+fn InstanceCard(inst: InstanceView) -> impl IntoView {
+    let pct = |used: u32, total: u32| (used * 100).checked_div(total).unwrap_or(0);
+    let cpu = pct(inst.cpu_used, inst.cpu_total);
+    let mem = pct(inst.mem_used, inst.mem_total);
+    let group = inst.group.clone().map(|g| {
+        view! { <span class="badge group" title=format!("launched by Auto Scaling group {g}")>{g.clone()}</span> }
+    });
+    if inst.status == "INACTIVE" {
+        // Terminated: kept small, so the lane shows what is left.
+        return view! {
+            <article class="instance gone" data-status="INACTIVE" title="Terminated: no longer part of the cluster">
+                <header>
+                    <strong>{inst.instance_type.clone()}</strong>
+                    {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
+                    {group}
+                    <span class="badge">"INACTIVE"</span>
+                </header>
+                <div class="muted small">{inst.id.clone()}</div>
+            </article>
+        }
+        .into_any();
+    }
+    view! {
+        <article class="instance" data-status=inst.status.clone()>
+            <header>
+                <strong>{inst.instance_type.clone()}</strong>
+                {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
+                {group}
+                <span class="badge status">{inst.status.clone()}</span>
+            </header>
+            <div class="muted small">{inst.id.clone()}</div>
+            <div class="bar" title=format!("CPU {} / {} units", inst.cpu_used, inst.cpu_total)>
+                <span class="label">"CPU"</span>
+                <span class="track"><span class="fill cpu" style=format!("width:{cpu}%")></span></span>
+                <span class="value">{format!("{cpu}%")}</span>
+            </div>
+            <div class="bar" title=format!("Memory {} / {} MiB", inst.mem_used, inst.mem_total)>
+                <span class="label">"MEM"</span>
+                <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
+                <span class="value">{format!("{mem}%")}</span>
+            </div>
+            <div class="small">{format!("{} tasks", inst.tasks.len())}</div>
+            <ul class="chips">
+                {inst.tasks.iter().map(|t| view! {
+                    <li class=format!("chip c{} {}", t.colour, t.status.to_lowercase()) title=format!("task {} ({}) {}", t.id, t.label, t.status)>
+                        {t.label.clone()} <span class="ports">{t.ports.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </article>
+    }
+    .into_any()
+}

@@ -1,0 +1,219 @@
+//! Capacity in the UI (issue 6): the Fargate lane with FARGATE and FARGATE_SPOT tasks, a Spot
+//! interruption injected from the Faults form (draining, replacement, the instance gone two
+//! minutes later), and an Auto Scaling group capacity provider scaling from zero with the
+//! capacity panel's reservation. Scenarios live in `e2e/scenarios/`.
+
+use e2e::Browser;
+use fantoccini::Locator;
+
+/// Scrolls the element matching `css` to the top of the window (for screenshots).
+async fn scroll_to(browser: &Browser, css: &str) {
+    browser
+        .client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![css.into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fargate_lane_shows_fargate_and_fargate_spot_tasks() {
+    let browser = Browser::start().await;
+    browser.open_scenario("fargate-mix").await;
+    browser.play_until(60, "00:03:00.000", 30).await;
+    browser.wait_for("#fargate-lane", 10).await;
+    // FARGATE{base 2, weight 1} + FARGATE_SPOT{weight 3} over 10 tasks: 4 and 6 (G20).
+    assert_eq!(
+        browser
+            .count("#fargate-lane .fargate-task[data-provider=FARGATE]")
+            .await,
+        4
+    );
+    assert_eq!(
+        browser
+            .count("#fargate-lane .fargate-task[data-provider=FARGATE_SPOT]")
+            .await,
+        6
+    );
+    // Both zones of the subnets, and the Spot ones marked.
+    assert_eq!(
+        browser
+            .count("#fargate-lane .fargate-task[data-az=us-east-1a]")
+            .await,
+        5
+    );
+    assert_eq!(
+        browser
+            .count("#fargate-lane .fargate-task.spot .spot-mark")
+            .await,
+        6
+    );
+    // Fargate hosts are no instance cards: only the one m5.large, in its zone's lane.
+    assert_eq!(browser.count("#instances article.instance").await, 1);
+    assert_eq!(
+        browser
+            .count(".lane[data-az=us-east-1a] article.instance")
+            .await,
+        1
+    );
+    // The capacity panel names the strategy; the cost chart is drawn.
+    let strategy = browser
+        .text("#capacity-services tr[data-service=api] .strategy")
+        .await;
+    assert_eq!(
+        strategy,
+        "FARGATE{base 2, weight 1} + FARGATE_SPOT{weight 3}"
+    );
+    assert!(browser.text("#cost").await.contains("Fargate $0."));
+    browser.wait_for("#chart-cost svg", 10).await;
+    browser.screenshot("capacity-fargate-lane").await;
+    scroll_to(&browser, "#capacity").await;
+    browser.screenshot("capacity-fargate-panel").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spot_interruption_from_the_faults_form_drains_then_the_instance_is_gone() {
+    let browser = Browser::start().await;
+    browser.open_scenario("spot-draining").await;
+    browser.play_until(60, "00:05:00.000", 30).await;
+    let spot = ".instance[data-status] .badge.spot";
+    assert_eq!(browser.count(spot).await, 1);
+    let on_spot = |status: &'static str| {
+        format!("article.instance[data-status={status}]:has(.badge.spot) .chip")
+    };
+    assert_eq!(browser.count(&on_spot("ACTIVE")).await, 1);
+
+    // The Faults form: a Spot interruption notice to the Spot instance, now.
+    browser.click("#faults-panel summary").await;
+    browser
+        .select("#fault-spot-instance", "i-0spot00000000001")
+        .await;
+    let clock = browser.text("#clock").await;
+    browser.click("#inject-spot").await;
+    let done = browser.text("#fault-done").await;
+    assert_eq!(
+        done,
+        format!("At {clock}: Spot interruption notice to i-0spot00000000001.")
+    );
+    assert_eq!(
+        browser.text("#clock").await,
+        clock,
+        "the run resumes where it was"
+    );
+    // ECS_ENABLE_SPOT_INSTANCE_DRAINING=true: DRAINING at once (G31).
+    browser
+        .wait_for("article.instance[data-status=DRAINING] .badge.spot", 5)
+        .await;
+    browser.screenshot("capacity-spot-draining").await;
+    let json = browser.value("#scenario-json").await;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["faults"][0]["type"], "SpotInterruption");
+    assert_eq!(doc["faults"][0]["instance"], "i-0spot00000000001");
+
+    // A minute later: the replacement runs elsewhere, the old task is gone from the Spot one.
+    browser.play_until(10, "00:06:50.000", 30).await;
+    assert_eq!(browser.count(&on_spot("DRAINING")).await, 0);
+    assert_eq!(
+        browser
+            .text("tr.service[data-service=web] td.running")
+            .await,
+        "3"
+    );
+    assert_eq!(
+        browser
+            .count("article.instance[data-status=ACTIVE] .chip")
+            .await,
+        3
+    );
+    // Two minutes after the notice the instance is gone (INACTIVE, shown small).
+    browser.play_until(10, "00:07:30.000", 30).await;
+    browser
+        .wait_for("article.instance.gone[data-status=INACTIVE] .badge.spot", 5)
+        .await;
+    assert!(browser
+        .text(".lane[data-az=us-east-1a] .lane-title")
+        .await
+        .contains("1 terminated"));
+    scroll_to(&browser, "section[aria-label='Container instances']").await;
+    browser.screenshot("capacity-spot-gone").await;
+    // The log tells it in the Capacity kind.
+    browser.select("#log-kind", "Capacity").await;
+    let log = browser.text("#event-log").await;
+    assert!(
+        log.contains("EC2 Spot Instance Interruption Warning for i-0spot00000000001"),
+        "{log}"
+    );
+    // Undo takes the fault back out of the scenario.
+    browser.click("#undo").await;
+    let json = browser.value("#scenario-json").await;
+    assert!(!json.contains("SpotInterruption"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auto_scaling_group_provider_scales_from_zero() {
+    let browser = Browser::start().await;
+    browser.open_scenario("asg-from-zero").await;
+    // At once: no instances, six tasks waiting, the reservation at 200 % (M = 3, N = 0).
+    browser.wait_for(".asg[data-group=asg]", 10).await;
+    assert_eq!(browser.count("#instances article.instance").await, 0);
+    browser.play_until(60, "00:00:30.000", 30).await;
+    let reservation = browser
+        .wait_for(".asg .reservation[data-provider=cp-asg]", 5)
+        .await;
+    assert_eq!(
+        reservation.attr("data-value").await.unwrap().as_deref(),
+        Some("200")
+    );
+    let text = reservation.text().await.unwrap();
+    assert!(text.contains("target 100 %"), "{text}");
+    assert!(text.contains("6 tasks waiting in PROVISIONING"), "{text}");
+    assert!(browser
+        .text(".asg[data-group=asg] .sizes")
+        .await
+        .starts_with("min 0 · desired 3 · max 20"));
+    let activity = browser.text(".asg[data-group=asg] .asg-activity").await;
+    assert!(
+        activity.contains("Launching a new EC2 instance"),
+        "{activity}"
+    );
+    assert!(browser
+        .text("#capacity")
+        .await
+        .contains("EC2 Auto Scaling works on instances"));
+    browser.screenshot("capacity-asg-waiting").await;
+
+    // Five minutes on: three instances in two zone lanes, labelled with their group; six
+    // tasks running; the reservation back at 100 %.
+    browser.play_until(60, "00:05:00.000", 60).await;
+    assert_eq!(browser.count("#instances article.instance").await, 3);
+    assert_eq!(browser.count("#instances .badge.group").await, 3);
+    assert_eq!(browser.count("#instances .lane").await, 2);
+    assert_eq!(
+        browser
+            .text("tr.service[data-service=web] td.running")
+            .await,
+        "6"
+    );
+    let reservation = browser
+        .client
+        .find(Locator::Css(".asg .reservation[data-provider=cp-asg]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        reservation.attr("data-value").await.unwrap().as_deref(),
+        Some("100")
+    );
+    browser.wait_for("#chart-capacity svg", 10).await;
+    assert!(browser
+        .text("#chart-capacity")
+        .await
+        .contains("cp-asg reservation"));
+    browser.screenshot("capacity-asg-scaled").await;
+    scroll_to(&browser, "#capacity").await;
+    browser.screenshot("capacity-asg-panel").await;
+    browser.close().await;
+}
