@@ -332,8 +332,8 @@ impl Simulation {
     /// Writes each loaded task's requests of the minute to its log.
     pub(crate) fn log_request_minute(&mut self) {
         let minute = std::mem::take(&mut self.traffic.task_requests);
-        for (t, (served, failed)) in minute {
-            if !self.tasks[t].is_active() || served + failed < 0.5 {
+        for (t, &(served, failed)) in minute.iter().enumerate() {
+            if served + failed < 0.5 || !self.tasks[t].is_active() {
                 continue;
             }
             let line = if failed >= 0.5 {

@@ -90,7 +90,8 @@ pub struct Traffic {
     reserved_by_service: Vec<(f64, f64)>,
     info: Vec<TaskInfo>,
     /// Requests served and failed (5xx) this minute per task, for the tasks' logs.
-    pub(crate) task_requests: std::collections::BTreeMap<usize, (f64, f64)>,
+    /// (indexed by task; a flat vector: this is touched for every loaded task every tick).
+    pub(crate) task_requests: Vec<(f64, f64)>,
 }
 
 impl Simulation {
@@ -351,9 +352,12 @@ impl Simulation {
         let mut oom = Vec::new();
         for &t in &self.traffic.loaded {
             let l = self.traffic.task_load[t];
-            let minute = self.traffic.task_requests.entry(t).or_default();
-            minute.0 += l.served_rps * dt;
-            minute.1 += l.failed_rps * dt;
+            let requests = &mut self.traffic.task_requests;
+            if requests.len() <= t {
+                requests.resize(t + 1, (0.0, 0.0));
+            }
+            requests[t].0 += l.served_rps * dt;
+            requests[t].1 += l.failed_rps * dt;
             if let Some(s) = self.tasks[t].service {
                 let acc = &mut self.traffic.services[s];
                 acc.cpu_used += l.cpu_units * dt;
