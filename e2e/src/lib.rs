@@ -278,6 +278,33 @@ impl Browser {
         }
     }
 
+    /// Scrolls the element matching `css` to the top of the window (for screenshots).
+    pub async fn scroll_to(&self, css: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView()",
+                vec![css.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+    }
+
+    /// Waits until the text of `css` contains `wanted` (at most `secs` seconds); returns it.
+    pub async fn wait_for_text(&self, css: &str, wanted: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(wanted) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} does not say {wanted:?}: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Saves a PNG screenshot to `target/screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = repo_root().join("target").join("screenshots");
