@@ -4,18 +4,11 @@
 use e2e::Browser;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 
-/// Opens preset `stem`, one without services (its tasks come from EventBridge rules), and
-/// waits for the logs view.
-async fn open_preset_without_services(browser: &Browser, stem: &str) {
-    browser.client.goto(&browser.base_url).await.expect("open");
-    browser.select("#preset", stem).await;
-    browser.wait_for("#logs-task", 10).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_logs_view_shows_a_tasks_cloudwatch_logs_streams() {
     let browser = Browser::start().await;
-    open_preset_without_services(&browser, "arch-s3-eventbridge-fargate").await;
+    // This preset has no services: its tasks come from an EventBridge rule.
+    browser.open_preset("arch-s3-eventbridge-fargate").await;
     // The first upload is at 2 minutes; its task runs 20 s.
     browser.play_until(60, "00:03:00.000", 30).await;
     assert!(browser.count("#logs-task option").await >= 2);
@@ -78,7 +71,8 @@ async fn the_logs_view_shows_a_tasks_cloudwatch_logs_streams() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_task_chip_opens_its_logs_which_follow_the_clock() {
     let browser = Browser::start().await;
-    open_preset_without_services(&browser, "arch-s3-eventbridge-fargate").await;
+    // This preset has no services: its tasks come from an EventBridge rule.
+    browser.open_preset("arch-s3-eventbridge-fargate").await;
     // The first upload's task is placed at 2:01 (PROVISIONING), runs at 2:31, calls S3 at
     // 2:32 and DynamoDB at 2:33, and stops at 2:51.
     browser.play_until(10, "00:02:15.000", 30).await;
@@ -186,6 +180,32 @@ async fn the_scaling_form_adds_a_target_tracking_policy_that_scales_out() {
         .await;
     browser.scroll_to("#charts").await;
     browser.screenshot("ui2-scaling-alarm-band").await;
+    // A step policy with its alarm, and a scheduled action, from the same form.
+    browser.click("#add-step-policy").await;
+    browser
+        .wait_for_text(
+            "#scaling-done",
+            "step scaling policy cpu-high on web with alarm cpu-high-alarm",
+            5,
+        )
+        .await;
+    browser.set_value("sched-expr", "rate(5 hour)").await;
+    browser.click("#add-scheduled-action").await;
+    let errors = browser.text("#scaling-errors").await;
+    assert!(
+        errors.starts_with("scheduledActions[0].Schedule"),
+        "{errors}"
+    );
+    browser.set_value("sched-expr", "cron(0 18 * * ? *)").await;
+    browser.click("#add-scheduled-action").await;
+    browser
+        .wait_for_text("#scaling-done", "scheduled action evening on web", 5)
+        .await;
+    let json = browser.value("#scenario-json").await;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["alarms"][0]["AlarmActions"][0], "cpu-high");
+    assert_eq!(doc["scalingPolicies"][1]["PolicyType"], "StepScaling");
+    assert_eq!(doc["scheduledActions"][0]["Schedule"], "cron(0 18 * * ? *)");
     browser.close().await;
 }
 
