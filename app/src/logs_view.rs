@@ -70,6 +70,10 @@ pub fn logs_view(sim: &Simulation, task: &str) -> LogsView {
                 .or_insert(first);
         }
     }
+    if first_line.is_empty() && task.trim().is_empty() {
+        // Nothing written and nothing chosen (most scenarios): no need to look at the tasks.
+        return LogsView::default();
+    }
     let mut writers: Vec<(u64, &str)> = first_line.iter().map(|(id, t)| (*t, *id)).collect();
     writers.sort();
     let skip = writers.len().saturating_sub(TASKS);

@@ -65,6 +65,11 @@ async fn the_logs_view_shows_a_tasks_cloudwatch_logs_streams() {
     // The view follows the clock: the next upload's task appears in the list.
     browser.play_until(60, "00:07:00.000", 30).await;
     assert!(browser.count("#logs-task option").await >= 3);
+    // On a projector: large text, dark theme.
+    browser.click("#large-text").await;
+    browser.click("#theme").await;
+    browser.scroll_to("#logs").await;
+    browser.screenshot("ui2-logs-large-dark").await;
     browser.close().await;
 }
 
