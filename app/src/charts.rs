@@ -193,7 +193,15 @@ pub fn draw(spec: &ChartSpec, series: &TimeSeries) -> String {
     let mut svg = String::new();
     let result = draw_into(&mut svg, spec, series);
     match result {
-        Ok(()) => svg,
+        // Where the plot is, for the hover readout: `data-plot="x0 x1 y0 y1 x_max width height"`.
+        Ok(((x, y), x_max)) => svg.replacen(
+            "<svg ",
+            &format!(
+                "<svg data-plot=\"{} {} {} {} {x_max} {} {}\" ",
+                x.start, x.end, y.start, y.end, SIZE.0, SIZE.1
+            ),
+            1,
+        ),
         Err(e) => format!("<p class=\"muted\">chart unavailable: {e}</p>"),
     }
 }
@@ -229,7 +237,10 @@ fn top(max: f64) -> f64 {
     }
 }
 
-fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<(), String> {
+/// The plot's pixel ranges and the last minute on the x axis.
+type PlotBox = ((std::ops::Range<i32>, std::ops::Range<i32>), f64);
+
+fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<PlotBox, String> {
     let minutes: Vec<f64> = series
         .timestamps_ms
         .iter()
@@ -255,6 +266,7 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
         .map_err(|e| e.to_string())?
         .set_secondary_coord(0.0..x_max, 0.0..y2_max);
+    let plot = chart.plotting_area().get_pixel_range();
     chart
         .configure_mesh()
         .x_desc("simulated minutes")
@@ -328,5 +340,5 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
             .map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())?;
-    Ok(())
+    Ok((plot, x_max))
 }

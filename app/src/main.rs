@@ -5,15 +5,19 @@
 //! The app is thin: it owns no simulation logic. It maps wall time to simulated time through
 //! the speed factor and renders what the engine reports.
 
+mod aws_view;
 mod bench;
 mod build;
 mod capacity;
+mod chart_hover;
 mod charts;
 mod cluster;
 mod fault_form;
 mod lessons;
+mod logs_view;
 mod persistence;
 mod presets;
+mod scaling_form;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -93,6 +97,8 @@ struct View {
     log_len: usize,
     running_tasks: usize,
     capacity: capacity::CapacityView,
+    logs: logs_view::LogsView,
+    aws: aws_view::AwsView,
 }
 
 /// Which event-log entries to show: a kind (`ServiceEvent`, ...) and a service, empty for all.
@@ -100,6 +106,8 @@ struct View {
 struct LogFilter {
     kind: String,
     service: String,
+    /// The task whose CloudWatch Logs are shown (its id or the first characters of it).
+    task: String,
 }
 
 fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
@@ -217,6 +225,8 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
             .count(),
         capacity: capacity::capacity_view(sim),
+        logs: logs_view::logs_view(sim, &filter.task),
+        aws: aws_view::aws_view(sim),
     }
 }
 
@@ -546,6 +556,7 @@ fn App() -> impl IntoView {
         </details>
         <build::BuildPanel scenario=scenario clock=clock apply=apply_edit/>
         <fault_form::FaultsPanel scenario=scenario clock=clock targets=fault_targets.read_only() apply=apply_edit/>
+        <scaling_form::ScalingPanel scenario=scenario clock=clock apply=apply_edit/>
         {move || {
             let s = scenario.get();
             // Only edits from the build panel resume mid-run; everything else starts at zero.
@@ -905,7 +916,7 @@ fn Playground(
                 <h2>"Metrics (one datapoint a minute)"</h2>
                 <div class="chart-grid">
                     {move || chart_svgs.get().1.into_iter().map(|(id, svg)| view! {
-                        <figure class="chart" id=id inner_html=svg></figure>
+                        <chart_hover::HoverChart id=id svg=svg sim=sim/>
                     }).collect_view()}
                 </div>
             </section>
@@ -921,7 +932,7 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All kinds"</option>
-                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "Scenario"]
+                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "Scenario"]
                             .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                     <select id="log-service" aria-label="Show events of service" on:change=move |ev| {
@@ -942,6 +953,8 @@ fn Playground(
                     }).collect_view()}
                 </ol>
             </section>
+            <logs_view::LogsPanel view=Signal::derive(move || view_state.with(|v| v.logs.clone())) filter=log_filter refresh=Callback::new(move |_| sim.with_value(|s| set_view.set(snapshot(s))))/>
+            <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone()))/>
         </main>
         <footer class="footer">
             "Event-log digest of the full run: "
@@ -955,6 +968,16 @@ fn Playground(
 
 /// Every chart of the run as SVG text, with the number of datapoints drawn.
 fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
+    let series = sim.time_series();
+    let charts = chart_specs(sim)
+        .iter()
+        .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
+        .collect();
+    (series.timestamps_ms.len(), charts)
+}
+
+/// The charts the run has (what they draw, not drawn yet).
+fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
     let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
@@ -978,11 +1001,7 @@ fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
             )
         })
         .collect();
-    let charts = charts::specs(series, &services, &groups, &cpu_targets, &providers)
-        .iter()
-        .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
-        .collect();
-    (series.timestamps_ms.len(), charts)
+    charts::specs(series, &services, &groups, &cpu_targets, &providers)
 }
 
 /// Why the next task of a service would go where it goes: every instance with its verdict.

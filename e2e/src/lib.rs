@@ -189,10 +189,17 @@ impl Browser {
         self.open_preset_offline(stem).await;
     }
 
-    /// Chooses preset `stem` in the picker of the page already open (no navigation).
+    /// Chooses preset `stem` in the picker of the page already open (no navigation), and waits
+    /// until the picker shows it as the scenario running (presets without services, whose
+    /// tasks come from EventBridge rules, have no service rows to wait for).
     pub async fn open_preset_offline(&self, stem: &str) {
         self.select("#preset", stem).await;
-        self.wait_for("tr.service", 10).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.value("#preset").await != stem {
+            assert!(Instant::now() < deadline, "preset {stem} did not open");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.wait_for("#clock", 10).await;
     }
 
     /// Opens the playground with the scenario `e2e/scenarios/<name>.json`, through a shared
@@ -262,6 +269,25 @@ impl Browser {
     /// Plays at `speed`× until the clock reads at least `clock` (`HH:MM:SS.mmm`), then pauses.
     pub async fn play_until(&self, speed: u32, clock: &str, secs: u64) {
         self.select("#speed", &speed.to_string()).await;
+        // Pause from inside the page as soon as the clock reaches `clock`: a WebDriver round
+        // trip can take several ticks on a busy machine, and at 600× each tick is a minute.
+        self.client
+            .execute(
+                "const [target] = arguments; const clock = document.getElementById('clock');
+                 if (window.__pauseAt) window.__pauseAt.disconnect();
+                 const pause = new MutationObserver(() => {
+                     if (clock.textContent >= target) {
+                         pause.disconnect();
+                         const button = document.getElementById('pause');
+                         if (button && !button.disabled) button.click();
+                     }
+                 });
+                 pause.observe(clock, {characterData: true, childList: true, subtree: true});
+                 window.__pauseAt = pause;",
+                vec![clock.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("watch the clock: {e}"));
         self.click("#play").await;
         let deadline = Instant::now() + Duration::from_secs(secs);
         while self.text("#clock").await.as_str() < clock {
@@ -275,6 +301,33 @@ impl Browser {
             .is_ok()
         {
             self.click("#pause").await;
+        }
+    }
+
+    /// Scrolls the element matching `css` to the top of the window (for screenshots).
+    pub async fn scroll_to(&self, css: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView()",
+                vec![css.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+    }
+
+    /// Waits until the text of `css` contains `wanted` (at most `secs` seconds); returns it.
+    pub async fn wait_for_text(&self, css: &str, wanted: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(wanted) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} does not say {wanted:?}: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -6,18 +6,6 @@
 use e2e::Browser;
 use fantoccini::Locator;
 
-/// Scrolls the element matching `css` to the top of the window (for screenshots).
-async fn scroll_to(browser: &Browser, css: &str) {
-    browser
-        .client
-        .execute(
-            "document.querySelector(arguments[0]).scrollIntoView()",
-            vec![css.into()],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fargate_lane_shows_fargate_and_fargate_spot_tasks() {
     let browser = Browser::start().await;
@@ -69,7 +57,7 @@ async fn the_fargate_lane_shows_fargate_and_fargate_spot_tasks() {
     assert!(browser.text("#cost").await.contains("Fargate $0."));
     browser.wait_for("#chart-cost svg", 10).await;
     browser.screenshot("capacity-fargate-lane").await;
-    scroll_to(&browser, "#capacity").await;
+    browser.scroll_to("#capacity").await;
     browser.screenshot("capacity-fargate-panel").await;
     browser.close().await;
 }
@@ -137,7 +125,9 @@ async fn a_spot_interruption_from_the_faults_form_drains_then_the_instance_is_go
         .text(".lane[data-az=us-east-1a] .lane-title")
         .await
         .contains("1 terminated"));
-    scroll_to(&browser, "section[aria-label='Container instances']").await;
+    browser
+        .scroll_to("section[aria-label='Container instances']")
+        .await;
     browser.screenshot("capacity-spot-gone").await;
     // The log tells it in the Capacity kind.
     browser.select("#log-kind", "Capacity").await;
@@ -213,7 +203,7 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
         .await
         .contains("cp-asg reservation"));
     browser.screenshot("capacity-asg-scaled").await;
-    scroll_to(&browser, "#capacity").await;
+    browser.scroll_to("#capacity").await;
     browser.screenshot("capacity-asg-panel").await;
     browser.close().await;
 }

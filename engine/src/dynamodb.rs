@@ -22,6 +22,13 @@ impl Table {
     }
 }
 
+impl crate::Simulation {
+    /// The DynamoDB tables with the items written to them so far.
+    pub fn dynamo_db_tables(&self) -> &[Table] {
+        &self.tables
+    }
+}
+
 /// Parses `dynamoDbTables[]`.
 pub fn parse_tables(items: &[Value]) -> Result<Vec<Table>, String> {
     let mut out: Vec<Table> = Vec::new();

@@ -222,6 +222,320 @@ pub fn drain_instance(doc: &Value, instance: &str, at: SimTime) -> Result<Value,
     Ok(doc)
 }
 
+/// The Application Auto Scaling `ResourceId` of service `service`:
+/// `service/<cluster>/<service>` (the cluster's name; `default` when the service names none).
+pub fn service_resource_id(doc: &Value, service: &str) -> Result<String, String> {
+    let service = service.trim();
+    let entry = entries(doc, "services")
+        .find(|s| s.get("serviceName").and_then(Value::as_str) == Some(service))
+        .ok_or_else(|| format!("ResourceId: no service named \"{service}\" in the scenario"))?;
+    Ok(format!(
+        "service/{}/{service}",
+        crate::request::cluster_name(entry)
+    ))
+}
+
+/// How many entries the document's `key` section has.
+fn len_of(doc: &Value, key: &str) -> usize {
+    doc.get(key).and_then(Value::as_array).map_or(0, Vec::len)
+}
+
+/// The entries of the document's `key` section.
+fn entries<'a>(doc: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    doc.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
+/// Whether section `key` has an entry for `resource_id` whose `field` is `name`.
+fn named_for(doc: &Value, key: &str, field: &str, name: &str, resource_id: &str) -> bool {
+    entries(doc, key).any(|e| {
+        e.get(field).and_then(Value::as_str) == Some(name)
+            && e.get("ResourceId").and_then(Value::as_str) == Some(resource_id)
+    })
+}
+
+/// RegisterScalableTarget for `resource_id` with `min`..`max`: a new entry of
+/// `scalableTargets[]`, or (as AWS does for a target already registered) new bounds for it.
+fn register_scalable_target(
+    doc: &mut Value,
+    resource_id: &str,
+    min: u32,
+    max: u32,
+) -> Result<(), String> {
+    let targets = section(doc, "scalableTargets");
+    let existing = targets
+        .iter()
+        .position(|t| t.get("ResourceId").and_then(Value::as_str) == Some(resource_id));
+    let i = existing.unwrap_or(targets.len());
+    let mut entry = match existing {
+        Some(i) => targets[i].clone(),
+        None => json!({"ServiceNamespace": "ecs", "ResourceId": resource_id,
+            "ScalableDimension": "ecs:service:DesiredCount"}),
+    };
+    entry["MinCapacity"] = json!(min);
+    entry["MaxCapacity"] = json!(max);
+    crate::autoscaling::ScalableTargetRequest::parse(&entry, &format!("scalableTargets[{i}]"))?;
+    match existing {
+        Some(i) => targets[i] = entry,
+        None => targets.push(entry),
+    }
+    Ok(())
+}
+
+/// Whether `resource_id` has a scalable target in the document.
+fn has_scalable_target(doc: &Value, resource_id: &str) -> bool {
+    entries(doc, "scalableTargets")
+        .any(|t| t.get("ResourceId").and_then(Value::as_str) == Some(resource_id))
+}
+
+/// Appends PutScalingPolicy `policy` (checked, with a name not yet used for its target).
+fn put_scaling_policy(doc: &mut Value, policy: Value) -> Result<(), String> {
+    let path = format!("scalingPolicies[{}]", len_of(doc, "scalingPolicies"));
+    let parsed = crate::autoscaling::PolicyRequest::parse(&policy, &path)?;
+    if named_for(
+        doc,
+        "scalingPolicies",
+        "PolicyName",
+        &parsed.name,
+        &parsed.resource_id,
+    ) {
+        return Err(format!(
+            "{path}.PolicyName: {} already has a policy named {}",
+            parsed.resource_id, parsed.name
+        ));
+    }
+    section(doc, "scalingPolicies").push(policy);
+    Ok(())
+}
+
+/// The metrics a target tracking policy added from the UI can track (its
+/// `PredefinedMetricType`).
+pub const TRACKED_METRICS: [&str; 3] = [
+    "ECSServiceAverageCPUUtilization",
+    "ECSServiceAverageMemoryUtilization",
+    "ALBRequestCountPerTarget",
+];
+
+/// The `ResourceLabel` of the first target group of service `service`
+/// (`app/<lb>/<id>/targetgroup/<name>/<id>`; the engine matches the target group's name).
+fn resource_label(doc: &Value, service: &str) -> Option<String> {
+    let entry = entries(doc, "services")
+        .find(|s| s.get("serviceName").and_then(Value::as_str) == Some(service))?;
+    let lb = entry.get("loadBalancers")?.as_array()?.first()?;
+    let group = lb
+        .get("targetGroupArn")
+        .or_else(|| lb.get("targetGroupName"))
+        .and_then(Value::as_str)?;
+    let name = match group.split_once("targetgroup/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => group,
+    };
+    (!name.is_empty()).then(|| format!("app/playground-alb/1/targetgroup/{name}/1"))
+}
+
+/// Adds a target tracking policy `name` to service `service`: `metric` (one of
+/// [`TRACKED_METRICS`]) kept at `target_value`, between `min` and `max` tasks. The scalable
+/// target is registered when missing, or given these bounds. Checked with the engine's own
+/// parsers, so errors name the field (`scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue`).
+pub fn add_target_tracking_policy(
+    doc: &Value,
+    service: &str,
+    name: &str,
+    metric: &str,
+    target_value: f64,
+    (min, max): (u32, u32),
+) -> Result<Value, String> {
+    let resource_id = service_resource_id(doc, service)?;
+    let path = format!("scalingPolicies[{}]", len_of(doc, "scalingPolicies"));
+    let mut spec = json!({"PredefinedMetricType": metric});
+    if metric == "ALBRequestCountPerTarget" {
+        let label = resource_label(doc, service.trim()).ok_or_else(|| {
+            format!("{path}.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel: service {} has no target group to count requests of", service.trim())
+        })?;
+        spec["ResourceLabel"] = json!(label);
+    }
+    // A value JSON cannot hold (NaN, infinity) becomes null, which the parser refuses.
+    let target = serde_json::Number::from_f64(target_value).map_or(Value::Null, Value::Number);
+    let policy = json!({
+        "PolicyName": name.trim(),
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource_id,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": target,
+            "PredefinedMetricSpecification": spec,
+        },
+    });
+    let mut doc = doc.clone();
+    register_scalable_target(&mut doc, &resource_id, min, max)?;
+    put_scaling_policy(&mut doc, policy)?;
+    Ok(doc)
+}
+
+/// A step scaling policy with the CloudWatch alarm that triggers it, as the UI's form asks
+/// for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepPolicyForm {
+    /// The service it scales.
+    pub service: String,
+    /// `PolicyName`; the alarm is named `<name>-alarm`.
+    pub name: String,
+    /// `CPUUtilization` or `MemoryUtilization` of the service (AWS/ECS).
+    pub metric: String,
+    /// True: scale out when the metric is at or above `threshold`; false: scale in when it
+    /// is below.
+    pub scale_out: bool,
+    /// The alarm's `Threshold`, in percent.
+    pub threshold: f64,
+    /// The alarm's `EvaluationPeriods` of one minute.
+    pub evaluation_periods: u64,
+    /// Tasks added (scale out) or removed (scale in) each time: `ScalingAdjustment`.
+    pub tasks: u32,
+    /// `Cooldown`, seconds.
+    pub cooldown_s: u64,
+    /// Bounds of the scalable target (registered when missing, else updated).
+    pub min: u32,
+    /// See `min`.
+    pub max: u32,
+}
+
+/// Adds a step scaling policy (`ChangeInCapacity`, one step from the threshold on) and its
+/// PutMetricAlarm request, whose `AlarmActions` name the policy. Checked with the engine's
+/// parsers, so errors name the field.
+pub fn add_step_scaling_policy(doc: &Value, form: &StepPolicyForm) -> Result<Value, String> {
+    let resource_id = service_resource_id(doc, &form.service)?;
+    let path = format!("scalingPolicies[{}]", len_of(doc, "scalingPolicies"));
+    if form.tasks == 0 {
+        return Err(format!("{path}.StepScalingPolicyConfiguration.StepAdjustments[0].ScalingAdjustment: at least 1 task"));
+    }
+    let name = form.name.trim();
+    let adjustment = i64::from(form.tasks);
+    let (step, comparison) = if form.scale_out {
+        (
+            json!({"MetricIntervalLowerBound": 0, "ScalingAdjustment": adjustment}),
+            "GreaterThanOrEqualToThreshold",
+        )
+    } else {
+        (
+            json!({"MetricIntervalUpperBound": 0, "ScalingAdjustment": -adjustment}),
+            "LessThanThreshold",
+        )
+    };
+    let policy = json!({
+        "PolicyName": name,
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource_id,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": "StepScaling",
+        "StepScalingPolicyConfiguration": {
+            "AdjustmentType": "ChangeInCapacity",
+            "Cooldown": form.cooldown_s,
+            "MetricAggregationType": "Average",
+            "StepAdjustments": [step],
+        },
+    });
+    let mut parts = resource_id.split('/').skip(1);
+    let (cluster, service) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let threshold = serde_json::Number::from_f64(form.threshold).map_or(Value::Null, Value::Number);
+    let alarm = json!({
+        "AlarmName": format!("{name}-alarm"),
+        "Namespace": "AWS/ECS",
+        "MetricName": form.metric,
+        "Dimensions": [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}],
+        "Statistic": "Average",
+        "Period": 60,
+        "EvaluationPeriods": form.evaluation_periods,
+        "Threshold": threshold,
+        "ComparisonOperator": comparison,
+        "AlarmActions": [name],
+    });
+    let alarm_path = format!("alarms[{}]", len_of(doc, "alarms"));
+    if !matches!(form.metric.as_str(), "CPUUtilization" | "MemoryUtilization") {
+        return Err(format!(
+            "{alarm_path}.MetricName: \"{}\" is not CPUUtilization or MemoryUtilization",
+            form.metric
+        ));
+    }
+    crate::cloudwatch::Alarm::parse(&alarm, &alarm_path)?;
+    if names(doc, "alarms", "AlarmName").contains(&format!("{name}-alarm")) {
+        return Err(format!(
+            "{alarm_path}.AlarmName: an alarm named {name}-alarm already exists"
+        ));
+    }
+    let mut doc = doc.clone();
+    register_scalable_target(&mut doc, &resource_id, form.min, form.max)?;
+    put_scaling_policy(&mut doc, policy)?;
+    section(&mut doc, "alarms").push(alarm);
+    Ok(doc)
+}
+
+/// Adds PutScheduledAction `name` for service `service`: at `schedule` (`at(...)`,
+/// `rate(...)` or `cron(...)`) in `timezone` (IANA; none: UTC), set the scalable target's
+/// minimum and/or maximum. A service without a scalable target gets one when both bounds are
+/// given. Checked with the engine's parsers, so errors name the field.
+pub fn add_scheduled_action(
+    doc: &Value,
+    service: &str,
+    name: &str,
+    schedule: &str,
+    timezone: Option<&str>,
+    (min, max): (Option<u32>, Option<u32>),
+) -> Result<Value, String> {
+    let resource_id = service_resource_id(doc, service)?;
+    let path = format!("scheduledActions[{}]", len_of(doc, "scheduledActions"));
+    let mut action = json!({
+        "ScheduledActionName": name.trim(),
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource_id,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "Schedule": schedule.trim(),
+        "ScalableTargetAction": {},
+    });
+    if let Some(z) = timezone.map(str::trim).filter(|z| !z.is_empty()) {
+        action["Timezone"] = json!(z);
+    }
+    if let Some(m) = min {
+        action["ScalableTargetAction"]["MinCapacity"] = json!(m);
+    }
+    if let Some(m) = max {
+        action["ScalableTargetAction"]["MaxCapacity"] = json!(m);
+    }
+    if min.is_none() && max.is_none() {
+        return Err(format!(
+            "{path}.ScalableTargetAction: give a MinCapacity, a MaxCapacity or both"
+        ));
+    }
+    crate::autoscaling::scheduled::ScheduledActionRequest::parse(&action, &path)?;
+    if named_for(
+        doc,
+        "scheduledActions",
+        "ScheduledActionName",
+        name.trim(),
+        &resource_id,
+    ) {
+        return Err(format!(
+            "{path}.ScheduledActionName: {resource_id} already has an action named {}",
+            name.trim()
+        ));
+    }
+    let mut doc = doc.clone();
+    if !has_scalable_target(&doc, &resource_id) {
+        match (min, max) {
+            (Some(min), Some(max)) => register_scalable_target(&mut doc, &resource_id, min, max)?,
+            _ => {
+                return Err(format!(
+                    "{path}.ResourceId: {resource_id} has no scalable target yet; give both MinCapacity and MaxCapacity to register one"
+                ))
+            }
+        }
+    }
+    section(&mut doc, "scheduledActions").push(action);
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +708,185 @@ mod tests {
         .unwrap();
         let e = add_fault(&doc, &json!({"type": "AzOutage"}), SimTime(0)).unwrap_err();
         assert!(e.starts_with("faults[1]"), "{e}");
+    }
+
+    /// Service web with 2 tasks at about 78 % CPU (800 requests per second), no scaling.
+    fn busy_doc() -> Value {
+        json!({"version": 1, "duration": "PT1H",
+            "containerInstances": [{"instanceType": "m5.xlarge", "availabilityZone": "us-east-1a", "count": 3, "ecsConfig": {"ECS_CLUSTER": "prod"}}],
+            "taskDefinitions": [{"family": "web", "cpu": "512", "memory": "1024", "containerDefinitions": [{"name": "web", "image": "nginx", "essential": true, "memory": 512}]}],
+            "services": [{"serviceName": "web", "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "taskDefinition": "web", "desiredCount": 2}],
+            "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 800},
+                "cost": {"cpuUnitMsPerRequest": 1024, "baselineMemoryMiB": 200}}]})
+    }
+
+    #[test]
+    fn a_target_tracking_policy_from_the_form_scales_the_service_out() {
+        let doc = busy_doc();
+        assert_eq!(
+            service_resource_id(&doc, "web").unwrap(),
+            "service/prod/web"
+        );
+        let doc = add_target_tracking_policy(
+            &doc,
+            "web",
+            "cpu50",
+            "ECSServiceAverageCPUUtilization",
+            50.0,
+            (2, 6),
+        )
+        .unwrap();
+        assert_eq!(doc["scalableTargets"][0]["ResourceId"], "service/prod/web");
+        assert_eq!(doc["scalableTargets"][0]["MaxCapacity"], 6);
+        assert_eq!(
+            doc["scalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"],
+            50.0
+        );
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(15 * 60_000)).unwrap();
+        assert!(
+            sim.services()[0].desired_count > 2,
+            "scaled out: {}",
+            sim.services()[0].desired_count
+        );
+        // A second policy on the same target updates the bounds, and a name can be used once.
+        let memory = |doc: &Value| {
+            add_target_tracking_policy(
+                doc,
+                "web",
+                "mem",
+                "ECSServiceAverageMemoryUtilization",
+                70.0,
+                (1, 8),
+            )
+        };
+        let doc = memory(&doc).unwrap();
+        assert_eq!(doc["scalableTargets"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["scalableTargets"][0]["MinCapacity"], 1);
+        let e = memory(&doc).unwrap_err();
+        assert!(e.starts_with("scalingPolicies[2].PolicyName"), "{e}");
+    }
+
+    #[test]
+    fn bad_scaling_input_is_refused_naming_the_field() {
+        let doc = busy_doc();
+        let tt = |service: &str, name: &str, metric: &str, value: f64, bounds| {
+            add_target_tracking_policy(&doc, service, name, metric, value, bounds).unwrap_err()
+        };
+        for (e, field) in [
+            (tt("nope", "p", "ECSServiceAverageCPUUtilization", 50.0, (1, 2)), "ResourceId"),
+            (tt("web", " ", "ECSServiceAverageCPUUtilization", 50.0, (1, 2)), "scalingPolicies[0].PolicyName"),
+            (tt("web", "p", "Requests", 50.0, (1, 2)), "scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"),
+            (tt("web", "p", "ECSServiceAverageCPUUtilization", f64::NAN, (1, 2)), "scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue"),
+            (tt("web", "p", "ECSServiceAverageCPUUtilization", -3.0, (1, 2)), "scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue"),
+            (tt("web", "p", "ECSServiceAverageCPUUtilization", 50.0, (5, 2)), "scalableTargets[0].MaxCapacity"),
+            (tt("web", "p", "ALBRequestCountPerTarget", 50.0, (1, 2)), "scalingPolicies[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel"),
+        ] {
+            assert!(e.starts_with(field), "{field}: {e}");
+        }
+        let step = StepPolicyForm {
+            service: "web".into(),
+            name: "out".into(),
+            metric: "CPUUtilization".into(),
+            scale_out: true,
+            threshold: 70.0,
+            evaluation_periods: 2,
+            tasks: 2,
+            cooldown_s: 60,
+            min: 2,
+            max: 10,
+        };
+        for (form, field) in [
+            (StepPolicyForm { tasks: 0, ..step.clone() }, "scalingPolicies[0].StepScalingPolicyConfiguration.StepAdjustments[0].ScalingAdjustment"),
+            (StepPolicyForm { evaluation_periods: 0, ..step.clone() }, "alarms[0].EvaluationPeriods"),
+            (StepPolicyForm { threshold: f64::INFINITY, ..step.clone() }, "alarms[0].Threshold"),
+            (StepPolicyForm { metric: "Latency".into(), ..step.clone() }, "alarms[0].MetricName"),
+            (StepPolicyForm { name: String::new(), ..step.clone() }, "scalingPolicies[0].PolicyName"),
+        ] {
+            let e = add_step_scaling_policy(&doc, &form).unwrap_err();
+            assert!(e.starts_with(field), "{field}: {e}");
+        }
+        let sched = |schedule: &str, zone: Option<&str>, bounds| {
+            add_scheduled_action(&doc, "web", "night", schedule, zone, bounds).unwrap_err()
+        };
+        for (e, field) in [
+            (
+                sched("rate(5 hour)", None, (Some(1), Some(2))),
+                "scheduledActions[0].Schedule",
+            ),
+            (
+                sched("cron(0 8 * * *)", None, (Some(1), Some(2))),
+                "scheduledActions[0].Schedule",
+            ),
+            (
+                sched("rate(1 hour)", Some("Mars/Olympus"), (Some(1), Some(2))),
+                "scheduledActions[0].Timezone",
+            ),
+            (
+                sched("rate(1 hour)", None, (None, None)),
+                "scheduledActions[0].ScalableTargetAction",
+            ),
+            (
+                sched("rate(1 hour)", None, (Some(1), None)),
+                "scheduledActions[0].ResourceId",
+            ),
+        ] {
+            assert!(e.starts_with(field), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_step_policy_and_its_alarm_scale_out_and_the_alarm_state_is_charted() {
+        let form = StepPolicyForm {
+            service: "web".into(),
+            name: "cpu-out".into(),
+            metric: "CPUUtilization".into(),
+            scale_out: true,
+            threshold: 60.0,
+            evaluation_periods: 2,
+            tasks: 2,
+            cooldown_s: 120,
+            min: 2,
+            max: 10,
+        };
+        let doc = add_step_scaling_policy(&busy_doc(), &form).unwrap();
+        assert_eq!(doc["alarms"][0]["AlarmActions"], json!(["cpu-out"]));
+        assert_eq!(
+            doc["alarms"][0]["Dimensions"][0],
+            json!({"Name": "ClusterName", "Value": "prod"})
+        );
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        assert!(sim.services()[0].desired_count >= 4);
+        let state =
+            &sim.time_series().series[&crate::autoscaling::alarm_state_series("cpu-out-alarm")];
+        assert_eq!(state.len(), sim.time_series().timestamps_ms.len());
+        assert!(state.contains(&1.0), "{state:?}");
+        assert_eq!(state[0], 0.0, "no data yet: not in ALARM");
+    }
+
+    #[test]
+    fn a_scheduled_action_from_the_form_sets_the_bounds() {
+        let doc = add_scheduled_action(
+            &busy_doc(),
+            "web",
+            "burst",
+            "at(2025-01-01T00:05:00)",
+            Some("UTC"),
+            (Some(5), Some(8)),
+        )
+        .unwrap();
+        assert_eq!(doc["scalableTargets"][0]["MinCapacity"], 5);
+        let mut doc = doc;
+        doc["startTime"] = json!("2025-01-01");
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(7 * 60_000)).unwrap();
+        assert_eq!(sim.services()[0].desired_count, 5);
+        let e = add_scheduled_action(&doc, "web", "burst", "rate(1 hour)", None, (Some(1), None))
+            .unwrap_err();
+        assert!(
+            e.starts_with("scheduledActions[1].ScheduledActionName"),
+            "{e}"
+        );
     }
 }

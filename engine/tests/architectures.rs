@@ -32,7 +32,10 @@ fn run_edited(name: &str, edit: impl FnOnce(&mut Value)) -> Value {
     let mut doc: Value =
         serde_json::from_str(&std::fs::read_to_string(preset_path(name)).unwrap()).unwrap();
     edit(&mut doc);
-    let path = std::env::temp_dir().join(format!("ecs-sim-{name}-{}.json", std::process::id()));
+    // Tests run in parallel in one process: each edited document gets a file of its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("ecs-sim-{name}-{}-{n}.json", std::process::id()));
     std::fs::write(&path, doc.to_string()).unwrap();
     let out = run(path.to_str().unwrap());
     let _ = std::fs::remove_file(path);

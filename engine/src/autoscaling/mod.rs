@@ -246,6 +246,11 @@ impl PolicyRequest {
     }
 }
 
+/// The time series of an alarm's state, one datapoint a minute: 1 in ALARM, else 0.
+pub fn alarm_state_series(alarm: &str) -> String {
+    format!("alarm/{alarm}/state")
+}
+
 /// A UUID-shaped id derived from a name, for made-up ARNs and alarm names.
 pub fn uuid_of(name: &str) -> String {
     let a = name_hash(name);
@@ -450,6 +455,18 @@ impl Simulation {
                 );
                 self.log.push(self.now(), EventKind::Alarm, msg);
             }
+        }
+        // Each alarm's state this minute as a time series (`alarm/<name>/state`: 1 in ALARM,
+        // else 0), so charts can shade the minutes an alarm was in ALARM.
+        for a in 0..self.scaling.alarms.len() {
+            let alarm = &self.scaling.alarms[a];
+            let value = if alarm.state == AlarmState::Alarm {
+                1.0
+            } else {
+                0.0
+            };
+            let key = alarm_state_series(&alarm.name);
+            self.series.record(&key, value);
         }
         for t in 0..self.scaling.targets.len() {
             self.target_tracking(t);

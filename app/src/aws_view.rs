@@ -1,0 +1,293 @@
+//! The AWS services panel (issue 8), shown when the scenario has any: S3 buckets with their
+//! objects, DynamoDB tables with their items, EventBridge rules (pattern or schedule, targets,
+//! times matched), SNS notifications as "emails sent", and EFS file systems with the counter
+//! that outlives tasks. Everything shown is read from the engine.
+
+use ecs_engine::event_log::EventKind;
+use ecs_engine::eventbridge::Trigger;
+use ecs_engine::{SimTime, Simulation};
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// Keys shown per bucket.
+const KEYS: usize = 3;
+
+/// Emails shown (the newest).
+const EMAILS: usize = 20;
+
+/// An S3 bucket.
+#[derive(Clone, PartialEq)]
+pub struct BucketView {
+    /// Bucket name.
+    pub name: String,
+    /// Objects in it.
+    pub objects: usize,
+    /// The last keys in key order (numbered uploads: the newest).
+    pub last_keys: Vec<String>,
+    /// EventBridge notifications on.
+    pub eventbridge: bool,
+}
+
+/// An EventBridge rule.
+#[derive(Clone, PartialEq)]
+pub struct RuleView {
+    /// Rule name.
+    pub name: String,
+    /// `pattern {…}` or `schedule rate(1 hour)`.
+    pub trigger: String,
+    /// Its targets, short: `ecs cluster/default`, `sns ops-alerts`.
+    pub targets: Vec<String>,
+    /// Times it matched (events delivered to its targets, scheduled firings included).
+    pub matched: usize,
+    /// `State` ENABLED.
+    pub enabled: bool,
+}
+
+/// An SNS notification delivered.
+#[derive(Clone, PartialEq)]
+pub struct EmailView {
+    /// When.
+    pub at: SimTime,
+    /// Topic name.
+    pub topic: String,
+    /// `email` …
+    pub protocol: String,
+    /// The address.
+    pub to: String,
+    /// The message.
+    pub message: String,
+}
+
+/// What the panel shows.
+#[derive(Clone, PartialEq, Default)]
+pub struct AwsView {
+    /// S3 buckets.
+    pub buckets: Vec<BucketView>,
+    /// DynamoDB tables: name, items.
+    pub tables: Vec<(String, u64)>,
+    /// EventBridge rules.
+    pub rules: Vec<RuleView>,
+    /// Notifications delivered, newest first (at most [`EMAILS`]).
+    pub emails: Vec<EmailView>,
+    /// All notifications delivered so far.
+    pub emails_sent: usize,
+    /// Whether the scenario has SNS topics (so "no emails yet" is worth saying).
+    pub topics: bool,
+    /// EFS file systems: id, mount targets, the counter.
+    pub file_systems: Vec<(String, usize, u64)>,
+}
+
+impl AwsView {
+    /// Whether the scenario has none of these services.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+            && self.tables.is_empty()
+            && self.rules.is_empty()
+            && self.emails.is_empty()
+            && !self.topics
+            && self.file_systems.is_empty()
+    }
+}
+
+/// `arn:aws:sns:us-east-1:123456789012:ops` → `sns ops`.
+fn short_arn(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, service, _, _, resource] => format!("{service} {resource}"),
+        _ => arn.to_string(),
+    }
+}
+
+/// Reads the panel from the engine.
+pub fn aws_view(sim: &Simulation) -> AwsView {
+    let raw_rules = sim
+        .scenario()
+        .raw
+        .get("eventRules")
+        .and_then(Value::as_array);
+    let rules = sim.event_rules();
+    // Times matched: the engine logs each delivery as `rule <name> matched …`.
+    let mut matched = vec![0usize; rules.len()];
+    if !rules.is_empty() {
+        for e in sim
+            .log()
+            .entries()
+            .iter()
+            .filter(|e| e.kind == EventKind::AwsService)
+        {
+            if let Some(rest) = e.message.strip_prefix("rule ") {
+                if let Some(i) = rules.iter().position(|r| {
+                    rest.strip_prefix(r.name.as_str())
+                        .is_some_and(|m| m.starts_with(" matched "))
+                }) {
+                    matched[i] += 1;
+                }
+            }
+        }
+    }
+    let rules = rules
+        .iter()
+        .zip(matched)
+        .map(|(r, matched)| {
+            let raw = raw_rules.and_then(|list| {
+                list.iter()
+                    .find(|v| v.get("Name").and_then(Value::as_str) == Some(r.name.as_str()))
+            });
+            let trigger = match &r.trigger {
+                Trigger::Schedule(_) => format!(
+                    "schedule {}",
+                    raw.and_then(|v| v.get("ScheduleExpression"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                ),
+                Trigger::Pattern(_) => {
+                    let pattern =
+                        raw.and_then(|v| v.get("EventPattern"))
+                            .map_or(String::new(), |p| {
+                                // A pattern may be a JSON string or an object.
+                                p.as_str().map_or_else(|| p.to_string(), str::to_string)
+                            });
+                    format!("pattern {pattern}")
+                }
+            };
+            RuleView {
+                name: r.name.clone(),
+                trigger,
+                targets: r.targets.iter().map(|t| short_arn(&t.arn)).collect(),
+                matched,
+                enabled: r.enabled,
+            }
+        })
+        .collect();
+    let notifications = sim.notifications();
+    AwsView {
+        buckets: sim
+            .buckets()
+            .iter()
+            .map(|b| BucketView {
+                name: b.name.clone(),
+                objects: b.objects.len(),
+                last_keys: b.objects.keys().rev().take(KEYS).cloned().collect(),
+                eventbridge: b.eventbridge,
+            })
+            .collect(),
+        tables: sim
+            .dynamo_db_tables()
+            .iter()
+            .map(|t| (t.name.clone(), t.items))
+            .collect(),
+        rules,
+        emails: notifications
+            .iter()
+            .rev()
+            .take(EMAILS)
+            .map(|n| EmailView {
+                at: SimTime(n.at_ms),
+                topic: n.topic.clone(),
+                protocol: n.protocol.clone(),
+                to: n.endpoint.clone(),
+                message: n.message.clone(),
+            })
+            .collect(),
+        emails_sent: notifications.len(),
+        topics: sim
+            .scenario()
+            .raw
+            .get("snsTopics")
+            .and_then(Value::as_array)
+            .is_some_and(|t| !t.is_empty()),
+        file_systems: sim
+            .file_systems()
+            .iter()
+            .map(|f| (f.id.clone(), f.mount_targets.len(), f.counter))
+            .collect(),
+    }
+}
+
+/// The panel; nothing when the scenario has none of these services.
+#[component]
+pub fn AwsPanel(view: Signal<AwsView>) -> impl IntoView {
+    move || {
+        let v = view.get();
+        if v.is_empty() {
+            return None;
+        }
+        Some(view! {
+            <section class="pane aws" aria-label="AWS services" id="aws-services">
+                <h2>"AWS services around ECS"</h2>
+                <div class="aws-grid">
+                {(!v.buckets.is_empty()).then(|| view! {
+                    <div class="aws-block" id="aws-s3">
+                        <h3>"S3 buckets"</h3>
+                        <ul class="small">
+                        {v.buckets.iter().map(|b| view! {
+                            <li class="bucket" data-bucket=b.name.clone() data-objects=b.objects.to_string()>
+                                <strong>{b.name.clone()}</strong>{format!(": {} object{}", b.objects, if b.objects == 1 { "" } else { "s" })}
+                                {b.eventbridge.then_some(" · EventBridge on")}
+                                {(!b.last_keys.is_empty()).then(|| view! { <div class="muted mono keys">{b.last_keys.join("  ")}</div> })}
+                            </li>
+                        }).collect_view()}
+                        </ul>
+                    </div>
+                })}
+                {(!v.tables.is_empty()).then(|| view! {
+                    <div class="aws-block" id="aws-dynamodb">
+                        <h3>"DynamoDB tables"</h3>
+                        <ul class="small">
+                        {v.tables.iter().map(|(name, items)| view! {
+                            <li class="table" data-table=name.clone() data-items=items.to_string()><strong>{name.clone()}</strong>{format!(": {items} item{}", if *items == 1 { "" } else { "s" })}</li>
+                        }).collect_view()}
+                        </ul>
+                    </div>
+                })}
+                {(!v.file_systems.is_empty()).then(|| view! {
+                    <div class="aws-block" id="aws-efs">
+                        <h3>"EFS file systems"</h3>
+                        <ul class="small">
+                        {v.file_systems.iter().map(|(id, mounts, counter)| view! {
+                            <li class="file-system" data-file-system=id.clone() data-counter=counter.to_string()>
+                                <strong class="mono">{id.clone()}</strong>{format!(": counter {counter} · {mounts} mount target{}", if *mounts == 1 { "" } else { "s" })}
+                            </li>
+                        }).collect_view()}
+                        </ul>
+                    </div>
+                })}
+                {(!v.rules.is_empty()).then(|| view! {
+                    <div class="aws-block wide" id="aws-rules">
+                        <h3>"EventBridge rules"</h3>
+                        <table class="small">
+                            <thead><tr><th>"rule"</th><th>"matched"</th><th>"pattern or schedule"</th><th>"targets"</th></tr></thead>
+                            <tbody>
+                            {v.rules.iter().map(|r| view! {
+                                <tr class="rule" data-rule=r.name.clone() data-matched=r.matched.to_string()>
+                                    <td><strong>{r.name.clone()}</strong>{(!r.enabled).then_some(" (DISABLED)")}</td>
+                                    <td class="num matched">{r.matched}</td>
+                                    <td class="mono trigger" title=r.trigger.clone()>{r.trigger.clone()}</td>
+                                    <td class="mono">{r.targets.join(", ")}</td>
+                                </tr>
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                })}
+                {v.topics.then(|| view! {
+                    <div class="aws-block wide" id="aws-emails">
+                        <h3>{format!("SNS: {} email{} sent", v.emails_sent, if v.emails_sent == 1 { "" } else { "s" })}</h3>
+                        {v.emails.is_empty().then(|| view! { <p class="muted small">"None yet."</p> })}
+                        <ol class="emails small" reversed>
+                        {v.emails.iter().map(|e| view! {
+                            <li class="email" data-topic=e.topic.clone()>
+                                <time>{e.at.to_string()}</time>" "
+                                <span class="muted">{format!("{} to ", e.protocol)}</span><strong class="to">{e.to.clone()}</strong>
+                                <span class="muted">{format!(" ({})", e.topic)}</span>
+                                <div class="message">{e.message.clone()}</div>
+                            </li>
+                        }).collect_view()}
+                        </ol>
+                    </div>
+                })}
+                </div>
+            </section>
+        })
+    }
+}
