@@ -1,0 +1,58 @@
+//! Issue 6, quality: no layout breaks at 1280×720 or 1920×1080. For presets that fill every
+//! panel (capacity, Fargate, the services around ECS, scaling), the page never scrolls
+//! sideways and no panel's content spills out of it; screenshots of each size land in
+//! `target/screenshots/layout-*.png`.
+
+use e2e::Browser;
+
+const PRESETS: &[&str] = &[
+    "target-tracking-alb",
+    "capacity-provider-from-zero",
+    "fargate-spot-base-weight",
+    "arch-s3-eventbridge-fargate",
+];
+
+/// Elements wider than their box (class and overflow in px), ignoring scrollable ones.
+const OVERFLOWS: &str = r#"
+const out = [];
+if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+  out.push("page " + (document.documentElement.scrollWidth - window.innerWidth));
+}
+for (const el of document.querySelectorAll("section, .panel, table, .card, .lane")) {
+  const style = getComputedStyle(el);
+  if (["auto", "scroll", "hidden"].includes(style.overflowX)) continue;
+  const rect = el.getBoundingClientRect();
+  if (rect.width === 0) continue;
+  if (el.scrollWidth > el.clientWidth + 2) {
+    out.push((el.id || el.className || el.tagName) + " " + (el.scrollWidth - el.clientWidth));
+  }
+}
+return out;
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_layout_breaks_at_1280x720_or_1920x1080() {
+    let browser = Browser::start().await;
+    for (w, h) in [(1280u32, 720u32), (1920, 1080)] {
+        browser
+            .client
+            .set_window_size(w, h)
+            .await
+            .expect("set the window size");
+        for preset in PRESETS {
+            browser.open_preset(preset).await;
+            browser.play_until(600, "00:12:00.000", 60).await;
+            let found = browser
+                .client
+                .execute(OVERFLOWS, vec![])
+                .await
+                .expect("measure overflow");
+            browser
+                .screenshot(&format!("layout-{w}x{h}-{preset}"))
+                .await;
+            let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+            assert!(list.is_empty(), "{preset} at {w}×{h}: {list:?}");
+        }
+    }
+    browser.close().await;
+}
