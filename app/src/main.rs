@@ -5,6 +5,7 @@
 //! The app is thin: it owns no simulation logic. It maps wall time to simulated time through
 //! the speed factor and renders what the engine reports.
 
+#[cfg(feature = "bench")]
 mod bench;
 mod build;
 mod capacity;
@@ -334,6 +335,7 @@ fn example() -> Scenario {
 
 #[component]
 fn App() -> impl IntoView {
+    #[cfg(feature = "bench")]
     if location_hash() == "#bench" {
         return view! { <bench::Bench/> }.into_any();
     }

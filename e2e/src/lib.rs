@@ -37,10 +37,19 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-/// Serves `dist/` under [`SUB_PATH`] from a background thread; returns the base URL and the
-/// server (drop every handle after [`tiny_http::Server::unblock`] to close its port).
+/// The built site to serve: `dist/`, or the directory named by `E2E_DIST` (relative to the
+/// repository root), e.g. `target/bench-dist`, the benchmark build of `make bench-wasm`.
+pub fn dist_dir() -> PathBuf {
+    match std::env::var("E2E_DIST") {
+        Ok(dir) if !dir.is_empty() => repo_root().join(dir),
+        _ => repo_root().join("dist"),
+    }
+}
+
+/// Serves [`dist_dir`] under [`SUB_PATH`] from a background thread; returns the base URL and
+/// the server (drop every handle after [`tiny_http::Server::unblock`] to close its port).
 pub fn serve_dist() -> (String, Arc<tiny_http::Server>) {
-    let dist = repo_root().join("dist");
+    let dist = dist_dir();
     assert!(
         dist.join("index.html").exists(),
         "{} has no index.html: build the app first (`make test` runs `trunk build --release`)",
@@ -89,7 +98,7 @@ pub fn serve_dist() -> (String, Arc<tiny_http::Server>) {
 }
 
 impl Browser {
-    /// Serves `dist/`, starts chromedriver and a fresh headless Chromium profile.
+    /// Serves [`dist_dir`], starts chromedriver and a fresh headless Chromium profile.
     pub async fn start() -> Browser {
         let (base_url, server) = serve_dist();
         let port = free_port();
