@@ -889,7 +889,7 @@ fn Playground(
                         </ul>
                         <ul id="alarms" class="alarms small">
                             {v.alarms.into_iter().map(|(name, state)| view! {
-                                <li class="alarm" data-state=state><span class=format!("state {}", state.to_lowercase())>{state}</span>" "{name}</li>
+                                <li class="alarm" data-state=state><span class=format!("state {}", state.to_ascii_lowercase())>{state}</span>" "{name}</li>
                             }).collect_view()}
                         </ul>
                         <ol id="activities" class="activities small" reversed>

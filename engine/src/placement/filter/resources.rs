@@ -54,7 +54,7 @@ pub fn check_candidate(inst: &ContainerInstance) -> Result<(), (Stage, Rejection
 #[cold]
 fn candidate_rejection(inst: &ContainerInstance) -> (Stage, Rejection) {
     if inst.status != InstanceStatus::Active {
-        let status = format!("{:?}", inst.status).to_uppercase();
+        let status = format!("{:?}", inst.status).to_ascii_uppercase();
         return (Stage::Candidates, Rejection::NotActive { status });
     }
     (Stage::Candidates, Rejection::AgentDisconnected)
