@@ -21,7 +21,7 @@ pub enum Quick {
 
 /// Answers [`check_candidate`] followed by [`check_resources`] from the packed index, without
 /// touching the instance, whenever it can.
-#[inline]
+#[inline(always)]
 pub fn quick_verdict(cap: &Capacity, needs: &TaskNeeds) -> Quick {
     let lacks = !cap.accepts_tasks
         || cap.cpu < needs.cpu
