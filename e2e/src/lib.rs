@@ -19,6 +19,30 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The JSON document at `path` (relative to the repository root).
+pub fn read_json(path: &str) -> serde_json::Value {
+    let path = repo_root().join(path);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The stems of the `.json` files in `dir` (relative to the repository root), sorted.
+pub fn json_stems(dir: &str) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(repo_root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            if p.extension()? != "json" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().to_string())
+        })
+        .collect();
+    stems.sort();
+    stems
+}
+
 /// A running browser session against a served `dist/`.
 pub struct Browser {
     /// The WebDriver client.
@@ -198,23 +222,27 @@ impl Browser {
         self.open_preset_offline(stem).await;
     }
 
-    /// Chooses preset `stem` in the picker of the page already open (no navigation).
+    /// Chooses preset `stem` in the picker of the page already open (no navigation). The app
+    /// fetches the preset, so this waits until the page shows its name, then its services (if
+    /// it has any: the EventBridge architectures start tasks without one).
     pub async fn open_preset_offline(&self, stem: &str) {
+        let doc = read_json(&format!("public/scenarios/{stem}.json"));
+        let name = doc["name"].as_str().unwrap_or("Untitled scenario");
         self.select("#preset", stem).await;
-        self.wait_for("tr.service", 10).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.text("#scenario-name").await != name {
+            assert!(Instant::now() < deadline, "preset {stem} did not load");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if doc["services"].as_array().is_some_and(|s| !s.is_empty()) {
+            self.wait_for("tr.service", 10).await;
+        }
     }
 
     /// Opens the playground with the scenario `e2e/scenarios/<name>.json`, through a shared
     /// link (`#s=v1.…`), and waits until its services are shown.
     pub async fn open_scenario(&self, name: &str) {
-        let path = repo_root()
-            .join("e2e")
-            .join("scenarios")
-            .join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        let doc: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+        let doc = read_json(&format!("e2e/scenarios/{name}.json"));
         let link = format!("{}#{}", self.base_url, ecs_engine::share::encode(&doc));
         self.client.goto(&link).await.expect("open the link");
         self.wait_for("tr.service", 10).await;
