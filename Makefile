@@ -38,9 +38,11 @@ e2e:
 bench:
 	cargo bench -p ecs-engine --bench placement
 
-## The same placement benchmark in wasm, in headless Chromium (needs `make build` first).
+## The same benchmarks in wasm, in headless Chromium: the benchmark page is not part of the
+## playground's bundle, it is built on its own (the app's `bench` feature) into target/bench-dist.
 bench-wasm:
-	cargo run --release -p e2e --bin wasm-bench
+	trunk build --release --offline --features bench --dist target/bench-dist
+	E2E_DIST=target/bench-dist cargo run --release -p e2e --bin wasm-bench
 
 ## UI performance: first render, and frame times with 1,000 instances and 10,000 tasks.
 bench-ui:

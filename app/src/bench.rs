@@ -1,4 +1,5 @@
-//! The wasm side of the benchmarks (`BENCHMARKS.md`): opened as `index.html#bench`, it runs
+//! The wasm side of the benchmarks (`BENCHMARKS.md`), compiled only with the app's `bench`
+//! feature (`make bench-wasm`), not into the playground. Opened as `index.html#bench`, it runs
 //! the engine's shared workloads (`ecs_engine::workload`) and shows the results in the DOM,
 //! where `e2e`'s `wasm-bench` reads them:
 //!

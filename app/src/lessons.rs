@@ -1,29 +1,8 @@
-//! Workshop lessons (`public/lessons/`), built in so they work offline, and the lesson panel:
-//! steps, live goal checks from the engine, hints and instructor notes.
+//! The lesson panel of a workshop lesson (`public/lessons/`, fetched like the presets, see
+//! [`crate::presets`]): steps, live goal checks from the engine, hints and instructor notes.
 
 use ecs_engine::lesson::{GoalStatus, Lesson};
 use leptos::prelude::*;
-
-/// (id, JSON text), in the order the picker shows them.
-pub const LESSONS: &[(&str, &str)] = &[
-    ("binpack", include_str!("../../public/lessons/binpack.json")),
-    (
-        "target-tracking",
-        include_str!("../../public/lessons/target-tracking.json"),
-    ),
-    (
-        "fargate-spot",
-        include_str!("../../public/lessons/fargate-spot.json"),
-    ),
-];
-
-/// A built-in lesson by id.
-pub fn find(id: &str) -> Option<Result<Lesson, String>> {
-    LESSONS
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, json)| Lesson::from_json(json))
-}
 
 /// The lesson panel.
 #[component]

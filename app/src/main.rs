@@ -6,6 +6,7 @@
 //! the speed factor and renders what the engine reports.
 
 mod aws_view;
+#[cfg(feature = "bench")]
 mod bench;
 mod build;
 mod capacity;
@@ -334,40 +335,58 @@ fn scenario_from_location() -> (Scenario, Option<String>) {
 }
 
 fn example() -> Scenario {
-    presets::find("example")
-        .and_then(|json| Scenario::from_json(json).ok())
-        .unwrap_or_else(|| {
-            Scenario::from_json(r#"{"version": 1, "name": "Empty"}"#)
-                .expect("a minimal scenario loads")
-        })
+    Scenario::from_json(presets::EXAMPLE).unwrap_or_else(|_| {
+        Scenario::from_json(r#"{"version": 1, "name": "Empty"}"#).expect("a minimal scenario loads")
+    })
+}
+
+/// Fetches preset `stem` and loads it; `None` when there is no such preset.
+async fn load_preset(stem: &str) -> Option<Result<Scenario, String>> {
+    let json = presets::fetch(stem).await?;
+    Some(json.and_then(|j| Scenario::from_json(&j).map_err(|e| e.to_string())))
 }
 
 #[component]
 fn App() -> impl IntoView {
+    #[cfg(feature = "bench")]
     if location_hash() == "#bench" {
         return view! { <bench::Bench/> }.into_any();
     }
     // `?embed`: the instances and one chart, playing, for slides (`&preset=<stem>` or a shared
     // link in the fragment; `&chart=tasks|cpu|requests|healthy`).
     let embed = query("embed").is_some();
-    let (initial, initial_error, restored) =
-        match query("preset").and_then(|p| presets::find(p.as_str())) {
-            Some(json) if embed => match Scenario::from_json(json) {
-                Ok(s) => (s, None, false),
-                Err(e) => (example(), Some(e.to_string()), false),
-            },
-            _ => initial_scenario(),
-        };
+    // The preset of an embed is fetched; the embed shows once it is there.
+    let embed_preset = query("preset").filter(|p| embed && presets::stems().contains(p));
+    let (initial, initial_error, restored) = match embed_preset {
+        Some(_) => (example(), None, false),
+        None => initial_scenario(),
+    };
     let (scenario, set_scenario) = signal(initial.clone());
     let (load_error, set_load_error) = signal(initial_error);
+    let (embed_ready, set_embed_ready) = signal(embed_preset.is_none());
+    if let Some(stem) = embed_preset {
+        leptos::task::spawn_local(async move {
+            match load_preset(&stem).await {
+                Some(Ok(s)) => set_scenario.set(s),
+                Some(Err(e)) => set_load_error.set(Some(e)),
+                None => {}
+            }
+            set_embed_ready.set(true);
+        });
+    }
     let (notice, set_notice) = signal(restored.then(|| {
         "Restored the scenario you were working on (autosaved in this browser).".to_string()
     }));
     let history = StoredValue::new_local(persistence::History::new(initial));
     let (can_undo, set_can_undo) = signal(false);
     let (can_redo, set_can_redo) = signal(false);
-    // The picker shows the preset only while that preset is what runs.
+    // The picker shows the preset only while that preset is what runs: the documents of the
+    // presets loaded so far, to compare with.
     let (picked, set_picked) = signal(String::new());
+    let loaded_presets = StoredValue::new_local(vec![(
+        "example".to_string(),
+        serde_json::from_str::<serde_json::Value>(presets::EXAMPLE).unwrap_or_default(),
+    )]);
     // Every change of scenario goes through here: shown, autosaved, and recorded for undo.
     let show = move |s: Scenario, record: bool| {
         persistence::autosave(&s);
@@ -378,13 +397,12 @@ fn App() -> impl IntoView {
             set_can_undo.set(h.can_undo());
             set_can_redo.set(h.can_redo());
         });
-        let stem = presets::PRESETS
-            .iter()
-            // The document only: no need to load (and check) every preset on each change.
-            .find(|(_, json)| {
-                serde_json::from_str::<serde_json::Value>(json).is_ok_and(|p| p == s.raw)
+        let stem = loaded_presets
+            .with_value(|p| {
+                p.iter()
+                    .find(|(_, doc)| *doc == s.raw)
+                    .map(|(stem, _)| stem.clone())
             })
-            .map(|(stem, _)| stem.to_string())
             .unwrap_or_default();
         set_picked.set(stem);
         set_scenario.set(s);
@@ -398,17 +416,33 @@ fn App() -> impl IntoView {
         }
     });
     on_cleanup(move || on_hash.remove());
+    // Presets arrive over the network: only the answer for the latest choice is shown.
+    let chosen = StoredValue::new(String::new());
     let choose_preset = move |ev: leptos::ev::Event| {
         let stem = event_target_value(&ev);
-        match presets::find(&stem).map(Scenario::from_json) {
-            Some(Ok(s)) => {
-                show(s, true);
-                set_load_error.set(None);
-                set_notice.set(None);
+        chosen.set_value(stem.clone());
+        leptos::task::spawn_local(async move {
+            let loaded = load_preset(&stem).await;
+            if chosen.get_value() != stem {
+                return;
             }
-            Some(Err(e)) => set_load_error.set(Some(format!("Preset {stem} does not load: {e}"))),
-            None => {}
-        }
+            match loaded {
+                Some(Ok(s)) => {
+                    loaded_presets.update_value(|p| {
+                        if !p.iter().any(|(x, _)| *x == stem) {
+                            p.push((stem.clone(), s.raw.clone()));
+                        }
+                    });
+                    show(s, true);
+                    set_load_error.set(None);
+                    set_notice.set(None);
+                }
+                Some(Err(e)) => {
+                    set_load_error.set(Some(format!("Preset {stem} does not load: {e}")))
+                }
+                None => {}
+            }
+        });
     };
     let undo = move |_| {
         if let Some(s) = history.try_update_value(|h| h.undo()).flatten() {
@@ -424,32 +458,40 @@ fn App() -> impl IntoView {
     let (lesson, set_lesson) = signal(None::<ecs_engine::lesson::Lesson>);
     let lesson_done = RwSignal::new(0usize);
     let lesson_goals = RwSignal::new(Vec::<ecs_engine::lesson::GoalStatus>::new());
-    let start_lesson = move |id: &str| match lessons::find(id) {
-        Some(Ok(l)) => match presets::find(&l.preset).map(Scenario::from_json) {
-            Some(Ok(s)) => {
-                lesson_done.set(0);
-                lesson_goals.set(Vec::new());
-                set_lesson.set(Some(l));
-                set_notice.set(None);
-                show(s, true);
+    // A lesson and then its preset are fetched.
+    let start_lesson = move |id: String| {
+        leptos::task::spawn_local(async move {
+            let lesson = presets::fetch_lesson(&id)
+                .await
+                .map(|json| json.and_then(|j| ecs_engine::lesson::Lesson::from_json(&j)));
+            match lesson {
+                Some(Ok(l)) => match load_preset(&l.preset).await {
+                    Some(Ok(s)) => {
+                        lesson_done.set(0);
+                        lesson_goals.set(Vec::new());
+                        set_lesson.set(Some(l));
+                        set_notice.set(None);
+                        show(s, true);
+                    }
+                    _ => set_load_error.set(Some(format!(
+                        "Lesson {id} names a preset that does not load: {}",
+                        l.preset
+                    ))),
+                },
+                Some(Err(e)) => set_load_error.set(Some(format!("Lesson {id} does not load: {e}"))),
+                None => set_load_error.set(Some(format!("There is no lesson {id}."))),
             }
-            _ => set_load_error.set(Some(format!(
-                "Lesson {id} names a preset that does not load: {}",
-                l.preset
-            ))),
-        },
-        Some(Err(e)) => set_load_error.set(Some(format!("Lesson {id} does not load: {e}"))),
-        None => set_load_error.set(Some(format!("There is no lesson {id}."))),
+        });
     };
     if let Some(id) = lesson_from_location() {
-        start_lesson(&id);
+        start_lesson(id);
     }
     let choose_lesson = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         if id.is_empty() {
             set_lesson.set(None);
         } else {
-            start_lesson(&id);
+            start_lesson(id);
         }
     };
     // Where the clock is, so edits from the build panel resume the run there.
@@ -514,7 +556,9 @@ fn App() -> impl IntoView {
             <div class="embed" data-chart=chart.clone()>
                 <style>{format!(".embed .chart:not(#{chart}) {{ display: none; }}")}</style>
                 {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
-                <Playground scenario=scenario.get_untracked() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO fault_targets=fault_targets/>
+                {move || embed_ready.get().then(|| view! {
+                    <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO fault_targets=fault_targets/>
+                })}
             </div>
         }
         .into_any();
@@ -530,12 +574,12 @@ fn App() -> impl IntoView {
             <span class="picker preset-label"><label for="lesson">"Lesson"</label>
             <select id="lesson" on:change=choose_lesson prop:value=move || lesson.with(|l| l.as_ref().map(|l| l.id.clone()).unwrap_or_default())>
                 <option value="">"None"</option>
-                {lessons::LESSONS.iter().map(|(id, _)| view! { <option value=*id>{*id}</option> }).collect_view()}
+                {presets::lesson_ids().into_iter().map(|id| view! { <option value=id.clone()>{id.clone()}</option> }).collect_view()}
             </select></span>
             <span class="picker"><label for="preset">"Preset"</label>
             <select id="preset" on:change=choose_preset prop:value=move || picked.get()>
                 <option value="" selected=true disabled=true>"Choose a preset…"</option>
-                {presets::PRESETS.iter().map(|(stem, _)| view! { <option value=*stem>{*stem}</option> }).collect_view()}
+                {presets::stems().into_iter().map(|stem| view! { <option value=stem.clone()>{stem.clone()}</option> }).collect_view()}
             </select></span>
         </header>
         {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
@@ -898,7 +942,7 @@ fn Playground(
                         </ul>
                         <ul id="alarms" class="alarms small">
                             {v.alarms.into_iter().map(|(name, state)| view! {
-                                <li class="alarm" data-state=state><span class=format!("state {}", state.to_lowercase())>{state}</span>" "{name}</li>
+                                <li class="alarm" data-state=state><span class=format!("state {}", state.to_ascii_lowercase())>{state}</span>" "{name}</li>
                             }).collect_view()}
                         </ul>
                         <ol id="activities" class="activities small" reversed>

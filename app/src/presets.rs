@@ -1,109 +1,82 @@
-//! The preset scenarios of `public/scenarios/`, built into the app so they work offline.
+//! The preset scenarios of `public/scenarios/` and the lessons of `public/lessons/`.
+//!
+//! Only the example is built into the wasm (the first page shows it without waiting for the
+//! network); the others are fetched when chosen, from the copies trunk puts in `dist/`
+//! (`scenarios/<stem>.json`, `lessons/<id>.json`). `public/presets.json` lists them, in the
+//! order the pickers show them: the app builds its pickers from it, and the service worker
+//! caches every file it names, so presets and lessons work offline too.
 
-/// (file stem, JSON text), in the order the picker shows them.
-pub const PRESETS: &[(&str, &str)] = &[
-    (
-        "example",
-        include_str!("../../public/scenarios/example.json"),
-    ),
-    (
-        "binpack-vs-spread",
-        include_str!("../../public/scenarios/binpack-vs-spread.json"),
-    ),
-    (
-        "spread-az-then-binpack",
-        include_str!("../../public/scenarios/spread-az-then-binpack.json"),
-    ),
-    (
-        "distinct-instance",
-        include_str!("../../public/scenarios/distinct-instance.json"),
-    ),
-    (
-        "member-of",
-        include_str!("../../public/scenarios/member-of.json"),
-    ),
-    (
-        "static-vs-dynamic-ports",
-        include_str!("../../public/scenarios/static-vs-dynamic-ports.json"),
-    ),
-    (
-        "eni-limits-awsvpc",
-        include_str!("../../public/scenarios/eni-limits-awsvpc.json"),
-    ),
-    (
-        "rolling-deployment",
-        include_str!("../../public/scenarios/rolling-deployment.json"),
-    ),
-    (
-        "instance-draining",
-        include_str!("../../public/scenarios/instance-draining.json"),
-    ),
-    (
-        "target-tracking-alb",
-        include_str!("../../public/scenarios/target-tracking-alb.json"),
-    ),
-    (
-        "alb-request-count-per-target",
-        include_str!("../../public/scenarios/alb-request-count-per-target.json"),
-    ),
-    (
-        "step-scaling",
-        include_str!("../../public/scenarios/step-scaling.json"),
-    ),
-    (
-        "scheduled-scaling",
-        include_str!("../../public/scenarios/scheduled-scaling.json"),
-    ),
-    (
-        "sqs-worker-backlog",
-        include_str!("../../public/scenarios/sqs-worker-backlog.json"),
-    ),
-    (
-        "oom-kill",
-        include_str!("../../public/scenarios/oom-kill.json"),
-    ),
-    (
-        "circuit-breaker",
-        include_str!("../../public/scenarios/circuit-breaker.json"),
-    ),
-    (
-        "ecs-cluster-mistake",
-        include_str!("../../public/scenarios/ecs-cluster-mistake.json"),
-    ),
-    (
-        "capacity-provider-from-zero",
-        include_str!("../../public/scenarios/capacity-provider-from-zero.json"),
-    ),
-    (
-        "fargate-vs-ec2-cost",
-        include_str!("../../public/scenarios/fargate-vs-ec2-cost.json"),
-    ),
-    (
-        "fargate-spot-base-weight",
-        include_str!("../../public/scenarios/fargate-spot-base-weight.json"),
-    ),
-    (
-        "ec2-spot-draining",
-        include_str!("../../public/scenarios/ec2-spot-draining.json"),
-    ),
-    (
-        "arch-s3-eventbridge-fargate",
-        include_str!("../../public/scenarios/arch-s3-eventbridge-fargate.json"),
-    ),
-    (
-        "arch-scheduled-batch",
-        include_str!("../../public/scenarios/arch-scheduled-batch.json"),
-    ),
-    (
-        "arch-task-stopped-alert",
-        include_str!("../../public/scenarios/arch-task-stopped-alert.json"),
-    ),
-];
+use serde_json::Value;
 
-/// The JSON of a preset by file stem.
-pub fn find(stem: &str) -> Option<&'static str> {
-    PRESETS
+/// The built-in example scenario.
+pub const EXAMPLE: &str = include_str!("../../public/scenarios/example.json");
+
+/// The index: `{"scenarios": [stems], "lessons": [ids]}`.
+const INDEX: &str = include_str!("../../public/presets.json");
+
+fn index_list(key: &str) -> Vec<String> {
+    serde_json::from_str::<Value>(INDEX)
+        .ok()
+        .and_then(|v| v.get(key).and_then(Value::as_array).cloned())
+        .unwrap_or_default()
         .iter()
-        .find(|(s, _)| *s == stem)
-        .map(|(_, json)| *json)
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Preset file stems, in the order the picker shows them.
+pub fn stems() -> Vec<String> {
+    index_list("scenarios")
+}
+
+/// Lesson ids, in the order the picker shows them.
+pub fn lesson_ids() -> Vec<String> {
+    index_list("lessons")
+}
+
+/// Fetches `url` (relative to the page) as text.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |e: wasm_bindgen::JsValue| {
+        format!(
+            "{url} could not be fetched ({})",
+            e.as_string()
+                .or_else(|| js_sys::JSON::stringify(&e).ok().map(String::from))
+                .unwrap_or_default()
+        )
+    };
+    let window = web_sys::window().ok_or_else(|| format!("{url}: no window"))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(|_| format!("{url}: not a response"))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    JsFuture::from(response.text().map_err(failed)?)
+        .await
+        .map_err(failed)?
+        .as_string()
+        .ok_or_else(|| format!("{url}: not text"))
+}
+
+/// The JSON of a preset by file stem: `None` when the index has no such preset.
+pub async fn fetch(stem: &str) -> Option<Result<String, String>> {
+    if stem == "example" {
+        return Some(Ok(EXAMPLE.to_string()));
+    }
+    if !stems().iter().any(|s| s == stem) {
+        return None;
+    }
+    Some(fetch_text(&format!("scenarios/{stem}.json")).await)
+}
+
+/// The JSON of a lesson by id: `None` when the index has no such lesson.
+pub async fn fetch_lesson(id: &str) -> Option<Result<String, String>> {
+    if !lesson_ids().iter().any(|i| i == id) {
+        return None;
+    }
+    Some(fetch_text(&format!("lessons/{id}.json")).await)
 }

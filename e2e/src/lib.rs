@@ -19,6 +19,30 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The JSON document at `path` (relative to the repository root).
+pub fn read_json(path: &str) -> serde_json::Value {
+    let path = repo_root().join(path);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The stems of the `.json` files in `dir` (relative to the repository root), sorted.
+pub fn json_stems(dir: &str) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(repo_root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            if p.extension()? != "json" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().to_string())
+        })
+        .collect();
+    stems.sort();
+    stems
+}
+
 /// A running browser session against a served `dist/`.
 pub struct Browser {
     /// The WebDriver client.
@@ -37,10 +61,19 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-/// Serves `dist/` under [`SUB_PATH`] from a background thread; returns the base URL and the
-/// server (drop every handle after [`tiny_http::Server::unblock`] to close its port).
+/// The built site to serve: `dist/`, or the directory named by `E2E_DIST` (relative to the
+/// repository root), e.g. `target/bench-dist`, the benchmark build of `make bench-wasm`.
+pub fn dist_dir() -> PathBuf {
+    match std::env::var("E2E_DIST") {
+        Ok(dir) if !dir.is_empty() => repo_root().join(dir),
+        _ => repo_root().join("dist"),
+    }
+}
+
+/// Serves [`dist_dir`] under [`SUB_PATH`] from a background thread; returns the base URL and
+/// the server (drop every handle after [`tiny_http::Server::unblock`] to close its port).
 pub fn serve_dist() -> (String, Arc<tiny_http::Server>) {
-    let dist = repo_root().join("dist");
+    let dist = dist_dir();
     assert!(
         dist.join("index.html").exists(),
         "{} has no index.html: build the app first (`make test` runs `trunk build --release`)",
@@ -89,7 +122,7 @@ pub fn serve_dist() -> (String, Arc<tiny_http::Server>) {
 }
 
 impl Browser {
-    /// Serves `dist/`, starts chromedriver and a fresh headless Chromium profile.
+    /// Serves [`dist_dir`], starts chromedriver and a fresh headless Chromium profile.
     pub async fn start() -> Browser {
         let (base_url, server) = serve_dist();
         let port = free_port();
@@ -189,30 +222,27 @@ impl Browser {
         self.open_preset_offline(stem).await;
     }
 
-    /// Chooses preset `stem` in the picker of the page already open (no navigation), and waits
-    /// until the picker shows it as the scenario running (presets without services, whose
-    /// tasks come from EventBridge rules, have no service rows to wait for).
+    /// Chooses preset `stem` in the picker of the page already open (no navigation). The app
+    /// fetches the preset, so this waits until the page shows its name, then its services (if
+    /// it has any: the EventBridge architectures start tasks without one).
     pub async fn open_preset_offline(&self, stem: &str) {
+        let doc = read_json(&format!("public/scenarios/{stem}.json"));
+        let name = doc["name"].as_str().unwrap_or("Untitled scenario");
         self.select("#preset", stem).await;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.value("#preset").await != stem {
-            assert!(Instant::now() < deadline, "preset {stem} did not open");
+        while self.text("#scenario-name").await != name {
+            assert!(Instant::now() < deadline, "preset {stem} did not load");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.wait_for("#clock", 10).await;
+        if doc["services"].as_array().is_some_and(|s| !s.is_empty()) {
+            self.wait_for("tr.service", 10).await;
+        }
     }
 
     /// Opens the playground with the scenario `e2e/scenarios/<name>.json`, through a shared
     /// link (`#s=v1.…`), and waits until its services are shown.
     pub async fn open_scenario(&self, name: &str) {
-        let path = repo_root()
-            .join("e2e")
-            .join("scenarios")
-            .join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        let doc: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+        let doc = read_json(&format!("e2e/scenarios/{name}.json"));
         let link = format!("{}#{}", self.base_url, ecs_engine::share::encode(&doc));
         self.client.goto(&link).await.expect("open the link");
         self.wait_for("tr.service", 10).await;

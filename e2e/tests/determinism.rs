@@ -2,23 +2,13 @@
 //! the one the native engine computes for the same scenario (load, routing, metrics, alarms
 //! and scaling included).
 
-use e2e::{repo_root, Browser};
+use e2e::{json_stems, repo_root, Browser};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_preset_has_the_native_digest_in_wasm() {
     let browser = Browser::start().await;
     let dir = repo_root().join("public/scenarios");
-    let mut stems: Vec<String> = std::fs::read_dir(&dir)
-        .expect("public/scenarios")
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            if p.extension()? != "json" {
-                return None;
-            }
-            Some(p.file_stem()?.to_string_lossy().to_string())
-        })
-        .collect();
-    stems.sort();
+    let stems = json_stems("public/scenarios");
     assert!(stems.len() >= 10);
     for stem in &stems {
         browser.open_preset(stem).await;

@@ -196,26 +196,34 @@ fn preset_ecs_cluster_mistake() {
         .contains("No Container Instances were found in your cluster"));
 }
 
+/// The app offers every preset and lesson: its pickers and its service worker read the list in
+/// public/presets.json (the app fetches the files it names), example first.
 #[test]
-fn the_app_builds_in_every_preset() {
-    let list = std::fs::read_to_string(format!(
-        "{}/../app/src/presets.rs",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    for entry in std::fs::read_dir(format!(
-        "{}/../public/scenarios",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-    {
-        let path = entry.unwrap().path();
-        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        let listed = list.contains(&format!("\"{stem}\","))
-            && list.contains(&format!(
-                "include_str!(\"../../public/scenarios/{stem}.json\")"
-            ));
-        assert!(listed, "app/src/presets.rs lacks {stem}");
+fn the_app_lists_every_preset_and_lesson() {
+    let public = format!("{}/../public", env!("CARGO_MANIFEST_DIR"));
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{public}/presets.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["scenarios"][0], "example");
+    for key in ["scenarios", "lessons"] {
+        let mut listed: Vec<String> = index[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("public/presets.json has no {key} list"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        listed.sort();
+        let mut files: Vec<String> = std::fs::read_dir(format!("{public}/{key}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
+            .collect();
+        files.sort();
+        assert_eq!(
+            listed, files,
+            "public/presets.json {key} against public/{key}/"
+        );
     }
 }
 

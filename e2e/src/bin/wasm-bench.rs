@@ -1,7 +1,7 @@
 //! Runs the wasm benchmarks (`index.html#bench`: placement, the 24-hour closed loop, the
-//! capacity surge) in
-//! headless Chromium and prints the results as JSON lines. Needs a built `dist/`
-//! (`make build`). Run: `make bench-wasm`.
+//! capacity surge) in headless Chromium and prints the results as JSON lines. Run:
+//! `make bench-wasm`, which first builds the benchmark page (the app's `bench` feature) into
+//! `target/bench-dist` and serves that (`E2E_DIST`); the playground's `dist/` has no bench page.
 
 use e2e::Browser;
 use fantoccini::elements::Element;

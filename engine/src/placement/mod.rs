@@ -229,7 +229,7 @@ enum Scorer<'a> {
 }
 
 impl Scorer<'_> {
-    #[inline]
+    #[inline(always)]
     fn score(&self, capacity: &crate::cluster::Capacity, slot: InstanceSlot) -> i64 {
         match self {
             Scorer::Binpack(field) => strategy::binpack::score(capacity, *field),

@@ -21,7 +21,7 @@ pub enum Quick {
 
 /// Answers [`check_candidate`] followed by [`check_resources`] from the packed index, without
 /// touching the instance, whenever it can.
-#[inline]
+#[inline(always)]
 pub fn quick_verdict(cap: &Capacity, needs: &TaskNeeds) -> Quick {
     let lacks = !cap.accepts_tasks
         || cap.cpu < needs.cpu
@@ -54,7 +54,7 @@ pub fn check_candidate(inst: &ContainerInstance) -> Result<(), (Stage, Rejection
 #[cold]
 fn candidate_rejection(inst: &ContainerInstance) -> (Stage, Rejection) {
     if inst.status != InstanceStatus::Active {
-        let status = format!("{:?}", inst.status).to_uppercase();
+        let status = format!("{:?}", inst.status).to_ascii_uppercase();
         return (Stage::Candidates, Rejection::NotActive { status });
     }
     (Stage::Candidates, Rejection::AgentDisconnected)

@@ -25,11 +25,13 @@ pub fn counts_per_value(
 }
 
 /// Score of an instance under `spread(attribute:…)`: its value's task count.
+#[inline(always)]
 pub fn attribute_score(index: &AttributeIndex, per_value: &[i64], slot: InstanceSlot) -> i64 {
     per_value[index.value_of[slot] as usize]
 }
 
 /// Score of an instance under `spread(instanceId)`: its own task count.
+#[inline(always)]
 pub fn instance_score(group_counts: &[u32], slot: InstanceSlot) -> i64 {
     i64::from(group_counts[slot])
 }
