@@ -63,6 +63,22 @@ impl Simulation {
                 "ItemCount": t.items,
             })).collect::<Vec<_>>(),
             "notifications": self.notifications,
+            "logGroups": self.logs.groups.iter().map(|(name, g)| json!({
+                "logGroupName": name,
+                "retentionInDays": g.retention_in_days,
+                "logStreams": g.streams.values().map(|s| json!({
+                    "logStreamName": s.name,
+                    "events": s.events.iter().map(|e| json!({
+                        "timestamp": self.timestamp(crate::time::SimTime(e.at_ms)),
+                        "message": e.message,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "fileSystems": self.file_systems().iter().map(|f| json!({
+                "FileSystemId": f.id,
+                "MountTargets": f.mount_targets.iter().map(|(subnet, az)| json!({"SubnetId": subnet, "AvailabilityZoneName": az})).collect::<Vec<_>>(),
+                "Writes": f.counter,
+            })).collect::<Vec<_>>(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,

@@ -81,6 +81,23 @@ fn architecture_1_s3_upload_runs_a_fargate_task_that_writes_dynamodb() {
     assert!(log
         .iter()
         .any(|m| m.contains("s3:GetObject arn:aws:s3:::uploads/in/report-00002: 200 OK")));
+    // The tasks' CloudWatch Logs are in the output, streams named prefix/container/task-id.
+    let group = &out["logGroups"][0];
+    assert_eq!(group["logGroupName"], "/ecs/ingest");
+    let streams = group["logStreams"].as_array().unwrap();
+    assert_eq!(streams.len(), 3);
+    assert!(streams.iter().all(|s| s["logStreamName"]
+        .as_str()
+        .unwrap()
+        .starts_with("ecs/ingest/")));
+    assert!(streams[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("dynamodb:PutItem")));
     // 1.6: without dynamodb:PutItem in the task role the code is refused and exits 1.
     let out = run_edited("arch-s3-eventbridge-fargate", |d| {
         d["iamRoles"][2]["Policies"] = serde_json::json!([]);

@@ -40,6 +40,8 @@ fn data_on_efs_outlives_the_tasks_that_wrote_it() {
         assert_eq!(s.file_systems()[0].counter, 1);
         at(&mut s, 20 * 60);
         assert_eq!(s.file_systems()[0].counter, 2);
+        // `ecs-sim run` shows it too.
+        assert_eq!(s.describe()["fileSystems"][0]["Writes"], 2);
         let second = s
             .tasks()
             .iter()
