@@ -224,15 +224,11 @@ impl Simulation {
             .scenario
             .iam
             .check(role.as_deref(), &call.action, &resource);
-        let result = if access.is_allowed() {
-            self.carry_out(&call.action, &resource)
-        } else {
-            Err(match access {
-                crate::iam::Access::Denied(r) | crate::iam::Access::NoRole(r) => {
-                    format!("AccessDenied: {r} (the task role, taskRoleArn, grants what the application may call)")
-                }
-                crate::iam::Access::Allowed => String::new(),
-            })
+        let result = match access.denial() {
+            None => self.carry_out(&call.action, &resource),
+            Some(r) => Err(format!(
+                "AccessDenied: {r} (the task role, taskRoleArn, grants what the application may call)"
+            )),
         };
         let id = self.tasks[t].id.clone();
         match result {
@@ -313,16 +309,7 @@ impl Simulation {
                     )),
                 }
             }
-            "sqs:SendMessage" => {
-                let name = resource.rsplit(':').next().unwrap_or("");
-                match self.traffic.queues.iter_mut().find(|q| q.name == name) {
-                    Some(q) => {
-                        q.backlog += 1.0;
-                        Ok("200 OK".to_string())
-                    }
-                    None => Err(format!("AWS.SimpleQueueService.NonExistentQueue: {name}")),
-                }
-            }
+            "sqs:SendMessage" => self.sqs_send(resource).map(|()| "200 OK".to_string()),
             _ => {
                 if self.sns_publish(resource, "message from a task") {
                     Ok("200 OK".to_string())

@@ -813,31 +813,19 @@ impl Simulation {
         &self,
         service_name: &str,
     ) -> Result<crate::placement::explain::Explanation, String> {
-        let svc = self
+        let s = self
             .services
             .iter()
-            .find(|s| s.name == service_name)
+            .position(|s| s.name == service_name)
             .ok_or_else(|| format!("no service named {service_name}"))?;
+        let svc = &self.services[s];
         let mut cluster = self.cluster.clone();
         let mut placer = self.placer.clone();
         let mut rng = self.rng_placement.clone();
-        let provider = svc.capacity.as_ref().map(|c| {
-            let counts: Vec<u32> = c
-                .providers
-                .iter()
-                .map(|&p| {
-                    self.tasks
-                        .iter()
-                        .filter(|t| {
-                            t.is_active()
-                                && t.capacity_provider == Some(p)
-                                && t.service.is_some_and(|x| self.services[x].name == svc.name)
-                        })
-                        .count() as u32
-                })
-                .collect();
-            c.providers[c.strategy.next_item(&counts)]
-        });
+        let provider = svc
+            .capacity
+            .as_ref()
+            .map(|c| c.providers[c.strategy.next_item(&self.provider_counts(s))]);
         if let Some(p) = provider.filter(|&p| self.capacity.providers[p].is_fargate()) {
             return Err(format!(
                 "service {service_name} runs on {}: Fargate takes no placement decision (it spreads tasks across the subnets' Availability Zones)",

@@ -422,11 +422,7 @@ impl Simulation {
                     self.scenario
                         .iam
                         .check(role, "ecs:RegisterContainerInstance", &cluster_arn);
-                if !register.is_allowed() {
-                    let why = match register {
-                        crate::iam::Access::Denied(r) | crate::iam::Access::NoRole(r) => r,
-                        crate::iam::Access::Allowed => String::new(),
-                    };
+                if let Some(why) = register.denial() {
                     let msg = format!("instance {id} never registers with cluster {}: the ECS agent cannot call ecs:RegisterContainerInstance ({why}); give its instance profile AmazonEC2ContainerServiceforEC2Role (10.4)", inst.cluster);
                     self.log
                         .push(self.now, EventKind::ContainerInstance, msg)

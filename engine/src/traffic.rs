@@ -618,6 +618,19 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Sends one message to the queue named by `arn` (`arn:aws:sqs:region:account:name`), as
+    /// an EventBridge target or an application's `sqs:SendMessage` does.
+    pub(crate) fn sqs_send(&mut self, arn: &str) -> Result<(), String> {
+        let name = arn.rsplit(':').next().unwrap_or("");
+        match self.traffic.queues.iter_mut().find(|q| q.name == name) {
+            Some(q) => {
+                q.backlog += 1.0;
+                Ok(())
+            }
+            None => Err(format!("AWS.SimpleQueueService.NonExistentQueue: {name}")),
+        }
+    }
+
     /// A worker task is told to stop: if it dies (anything but a graceful scheduler stop), the
     /// messages it holds reappear after its queue's visibility timeout.
     pub(crate) fn worker_stopped(&mut self, t: usize) {

@@ -20,19 +20,7 @@ impl Simulation {
         let Some(capacity) = self.services[s].capacity.clone() else {
             return;
         };
-        let mut counts: Vec<u32> = capacity
-            .providers
-            .iter()
-            .map(|&p| {
-                self.service_tasks.get(s).map_or(0, |ts| {
-                    ts.iter()
-                        .filter(|&&t| {
-                            self.tasks[t].is_active() && self.tasks[t].capacity_provider == Some(p)
-                        })
-                        .count() as u32
-                })
-            })
-            .collect();
+        let mut counts = self.provider_counts(s);
         for (c, w) in counts.iter_mut().zip(&self.services[s].waiting) {
             *c += w;
         }
@@ -54,6 +42,26 @@ impl Simulation {
             }
         }
         self.report_started(s, &started);
+    }
+
+    /// Active tasks of service `s` per item of its capacity provider strategy (empty without
+    /// one).
+    pub(crate) fn provider_counts(&self, s: usize) -> Vec<u32> {
+        let Some(capacity) = &self.services[s].capacity else {
+            return Vec::new();
+        };
+        let live = self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        capacity
+            .providers
+            .iter()
+            .map(|&p| {
+                live.iter()
+                    .filter(|&&t| {
+                        self.tasks[t].is_active() && self.tasks[t].capacity_provider == Some(p)
+                    })
+                    .count() as u32
+            })
+            .collect()
     }
 
     /// Starts one task of `s` on provider `p`, or records why it waits (`None`).

@@ -359,16 +359,7 @@ impl Simulation {
                     Err(format!("NotFound: no SNS topic {}", target.arn))
                 }
             }
-            "sqs" => {
-                let name = target.arn.rsplit(':').next().unwrap_or("");
-                match self.traffic.queues.iter_mut().find(|q| q.name == name) {
-                    Some(q) => {
-                        q.backlog += 1.0;
-                        Ok(())
-                    }
-                    None => Err(format!("AWS.SimpleQueueService.NonExistentQueue: {name}")),
-                }
-            }
+            "sqs" => self.sqs_send(&target.arn),
             _ => {
                 let p = target.ecs.clone().unwrap_or(Value::Null);
                 let cluster = target
