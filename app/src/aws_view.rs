@@ -3,7 +3,6 @@
 //! times matched), SNS notifications as "emails sent", and EFS file systems with the counter
 //! that outlives tasks. Everything shown is read from the engine.
 
-use ecs_engine::event_log::EventKind;
 use ecs_engine::eventbridge::Trigger;
 use ecs_engine::{SimTime, Simulation};
 use leptos::prelude::*;
@@ -38,7 +37,7 @@ pub struct RuleView {
     /// Its targets, short: `ecs cluster/default`, `sns ops-alerts`.
     pub targets: Vec<String>,
     /// Times it matched (events delivered to its targets, scheduled firings included).
-    pub matched: usize,
+    pub matched: u64,
     /// `State` ENABLED.
     pub enabled: bool,
 }
@@ -106,28 +105,9 @@ pub fn aws_view(sim: &Simulation) -> AwsView {
         .get("eventRules")
         .and_then(Value::as_array);
     let rules = sim.event_rules();
-    // Times matched: the engine logs each delivery as `rule <name> matched …`.
-    let mut matched = vec![0usize; rules.len()];
-    if !rules.is_empty() {
-        for e in sim
-            .log()
-            .entries()
-            .iter()
-            .filter(|e| e.kind == EventKind::AwsService)
-        {
-            if let Some(rest) = e.message.strip_prefix("rule ") {
-                if let Some(i) = rules.iter().position(|r| {
-                    rest.strip_prefix(r.name.as_str())
-                        .is_some_and(|m| m.starts_with(" matched "))
-                }) {
-                    matched[i] += 1;
-                }
-            }
-        }
-    }
     let rules = rules
         .iter()
-        .zip(matched)
+        .zip(sim.event_rule_matches().iter().copied())
         .map(|(r, matched)| {
             let raw = raw_rules.and_then(|list| {
                 list.iter()

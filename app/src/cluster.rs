@@ -195,6 +195,9 @@ pub fn ClusterLanes(view: ReadSignal<ClusterView>) -> impl IntoView {
     }
 }
 
+/// How many terminated instances a lane lists when unfolded, newest first.
+const GONE_SHOWN: usize = 24;
+
 #[component]
 fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
     let zone = az.clone();
@@ -218,16 +221,44 @@ fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
         })
     };
     let zone = az.clone();
+    let gone_zone = az.clone();
+    // Terminated instances stay listed (AWS keeps them INACTIVE for a while), but folded
+    // away under the lane, newest first, so a long run's scale-ins do not bury the live ones.
+    let gone = move || {
+        view.with(|v| {
+            v.instances
+                .iter()
+                .filter(|i| i.az == gone_zone && i.status == "INACTIVE")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <section class="lane" data-az=az.clone() aria-label=format!("Availability Zone {az}")>
             <h3 class="lane-title">{az.clone()}<span class="muted small">" · " {heading}</span></h3>
             <div class="instances">
-                <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone).cloned().collect::<Vec<_>>())
+                <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone && i.status != "INACTIVE").cloned().collect::<Vec<_>>())
                     key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone())
                     let:inst>
                     <InstanceCard inst=inst/>
                 </For>
             </div>
+            {move || {
+                let gone = gone();
+                (!gone.is_empty()).then(|| {
+                    let shown = gone.len().min(GONE_SHOWN);
+                    let earlier = gone.len() - shown;
+                    view! {
+                        <details class="gone-list">
+                            <summary class="muted small">{format!("{} terminated instance{}", gone.len(), if gone.len() == 1 { "" } else { "s" })}</summary>
+                            <div class="instances">
+                                {gone.into_iter().rev().take(shown).map(|inst| view! { <InstanceCard inst=inst/> }).collect_view()}
+                            </div>
+                            {(earlier > 0).then(|| view! { <p class="muted small">{format!("and {earlier} terminated earlier")}</p> })}
+                        </details>
+                    }
+                })
+            }}
         </section>
     }
 }

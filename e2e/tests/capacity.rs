@@ -116,10 +116,27 @@ async fn a_spot_interruption_from_the_faults_form_drains_then_the_instance_is_go
             .await,
         3
     );
-    // Two minutes after the notice the instance is gone (INACTIVE, shown small).
+    // Two minutes after the notice the instance is gone: INACTIVE, folded away under the
+    // lane (not among the live cards), listed when the fold is opened.
     browser.play_until(10, "00:07:30.000", 30).await;
     browser
-        .wait_for("article.instance.gone[data-status=INACTIVE] .badge.spot", 5)
+        .wait_for(
+            ".gone-list article.instance.gone[data-status=INACTIVE] .badge.spot",
+            5,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .count(".lane > .instances > article.instance.gone")
+            .await,
+        0
+    );
+    assert!(browser
+        .text(".lane[data-az=us-east-1a] .gone-list > summary")
+        .await
+        .contains("1 terminated instance"));
+    browser
+        .click(".lane[data-az=us-east-1a] .gone-list > summary")
         .await;
     assert!(browser
         .text(".lane[data-az=us-east-1a] .lane-title")

@@ -16,7 +16,7 @@ use crate::capacity_provider::{FARGATE, FARGATE_SPOT};
 use crate::container_instance::ContainerInstance;
 use crate::event_log::EventKind;
 use crate::scenario::{InstanceSpec, Lifecycle};
-use crate::sim::{Simulation, Timer};
+use crate::sim::Simulation;
 use crate::task::TaskStatus;
 use crate::task_definition::{Compatibility, ValidTaskDefinition};
 use crate::time::SimTime;
@@ -244,7 +244,7 @@ impl Simulation {
     /// Sets a timer for Fargate's next launch token or the end of a shortage.
     pub(crate) fn retry_fargate_at(&mut self, at: SimTime, p: usize) {
         debug_assert!(p == FARGATE || p == FARGATE_SPOT);
-        self.schedule(at, Timer::ProviderTick(p));
+        self.schedule_provider_tick(p, at);
     }
 }
 
@@ -266,5 +266,48 @@ mod tests {
             .filter(|_| f.take_token(1_050, 20, 100).is_ok())
             .count();
         assert_eq!(ok, 20);
+    }
+
+    /// Three services asking for 180 Fargate tasks at once: the first 100 launch, the rest
+    /// wait for tokens (1.4). However many services a tick fails for, one retry per
+    /// provider and moment is set, and every task launches in the end.
+    #[test]
+    fn rate_limited_launches_set_one_retry_per_provider_and_moment() {
+        use crate::sim::Timer;
+        let service = |name: &str| {
+            serde_json::json!({"serviceName": name, "taskDefinition": "api", "desiredCount": 60,
+                "launchType": "FARGATE",
+                "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}})
+        };
+        let doc = serde_json::json!({
+            "version": 1, "seed": 1, "duration": "PT10M",
+            "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}],
+            "taskDefinitions": [{"family": "api", "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+                "containerDefinitions": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:latest"}]}],
+            "services": [service("a"), service("b"), service("c")]
+        });
+        let mut sim = Simulation::new(crate::Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(0)).unwrap();
+        let mut ticks: Vec<(SimTime, usize)> = sim
+            .queue
+            .iter()
+            .filter_map(|std::cmp::Reverse((at, _, t))| match t {
+                Timer::ProviderTick(p) => Some((*at, *p)),
+                _ => None,
+            })
+            .collect();
+        assert!(!ticks.is_empty(), "the waiting tasks retry");
+        let set = ticks.len();
+        ticks.sort();
+        ticks.dedup();
+        assert_eq!(ticks.len(), set, "one ProviderTick per provider and moment");
+        sim.advance_to(SimTime(60_000)).unwrap();
+        let started = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active() && t.last_status != TaskStatus::Provisioning)
+            .count();
+        assert_eq!(started, 180);
     }
 }

@@ -256,10 +256,7 @@ impl Simulation {
                     ));
                     self.schedule(SimTime(*at_ms), Timer::Fault(i));
                     if until.as_ms() < u64::MAX {
-                        self.schedule(
-                            until,
-                            Timer::ProviderTick(crate::capacity_provider::FARGATE_SPOT),
-                        );
+                        self.schedule_provider_tick(crate::capacity_provider::FARGATE_SPOT, until);
                     }
                 }
                 Fault::ImagePullFailure { .. } => {}

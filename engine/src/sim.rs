@@ -84,7 +84,7 @@ pub const MAX_TIMERS_PER_ADVANCE: usize = 10_000_000;
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     now: SimTime,
-    queue: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
+    pub(crate) queue: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
     sequence: u64,
     pub(crate) cluster: ClusterState,
     pub(crate) revisions: Revisions,
@@ -115,8 +115,8 @@ pub struct Simulation {
     pub(crate) group_policies: Vec<crate::auto_scaling_group::scaling_policy::GroupScalingPolicy>,
     /// Fargate capacity: launch rate, Spot shortages, waiting tasks.
     pub(crate) fargate: crate::fargate::FargateState,
-    /// Per capacity provider: a ProviderTick is already set.
-    pub(crate) provider_tick_pending: Vec<bool>,
+    /// ProviderTicks set: (when, provider), so each is set once per moment.
+    provider_ticks: std::collections::BTreeSet<(SimTime, usize)>,
     /// Tasks not yet STOPPED, per instance slot.
     pub(crate) instance_tasks: Vec<Vec<usize>>,
     /// Tasks not yet STOPPED, per service.
@@ -129,6 +129,9 @@ pub struct Simulation {
     pub(crate) logs: crate::logs::LogStore,
     /// EventBridge rules.
     pub(crate) rules: Vec<crate::eventbridge::Rule>,
+    /// Deliveries per rule so far (events that matched its pattern, scheduled firings), in
+    /// the order of `rules`.
+    pub(crate) rule_matches: Vec<u64>,
     /// Matched events waiting for delivery: (rule, event envelope).
     pub(crate) pending_deliveries: Vec<(usize, serde_json::Value)>,
     /// Events put on the bus so far (numbers their ids).
@@ -188,13 +191,14 @@ impl Simulation {
             groups: Vec::new(),
             group_policies: scenario.auto_scaling_policies.clone(),
             fargate: crate::fargate::FargateState::default(),
-            provider_tick_pending: vec![false; scenario.capacity_providers.providers.len()],
+            provider_ticks: Default::default(),
             instance_tasks: Vec::new(),
             service_tasks: Vec::new(),
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
             rules: scenario.aws.rules.clone(),
+            rule_matches: vec![0; scenario.aws.rules.len()],
             pending_deliveries: Vec::new(),
             events_sent: 0,
             invocations: 0,
@@ -271,6 +275,15 @@ impl Simulation {
         let at = at.max(self.now);
         if self.service_ticks.insert((at, s)) {
             self.schedule(at, Timer::ServiceTick(s));
+        }
+    }
+
+    /// Sets a ProviderTick for capacity provider `p` at `at` (not before now), unless one is
+    /// already set for that moment: the tick retries every task waiting for the provider.
+    pub(crate) fn schedule_provider_tick(&mut self, p: usize, at: SimTime) {
+        let at = at.max(self.now);
+        if self.provider_ticks.insert((at, p)) {
+            self.schedule(at, Timer::ProviderTick(p));
         }
     }
 
@@ -356,7 +369,10 @@ impl Simulation {
             Timer::Fault(f) => self.inject_fault(f),
             Timer::UpdateTaskProtection(i) => self.update_task_protection(i),
             Timer::ContainerUnhealthy(t) => self.container_health_failed(t),
-            Timer::ProviderTick(p) => self.provider_tick(p),
+            Timer::ProviderTick(p) => {
+                self.provider_ticks.remove(&(self.now, p));
+                self.provider_tick(p)
+            }
             Timer::CheckDrained(slot) => self.check_drained(slot),
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::RuleSchedule(r) => self.fire_rule_schedule(r),

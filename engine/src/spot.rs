@@ -95,7 +95,7 @@ impl Simulation {
         }
         if until.as_ms() < u64::MAX {
             for p in 0..self.capacity.providers.len() {
-                self.schedule(until, Timer::ProviderTick(p));
+                self.schedule_provider_tick(p, until);
             }
         }
     }

@@ -239,3 +239,27 @@ fn messages_of_a_dead_worker_reappear_after_the_visibility_timeout() {
     let e = ecs_engine::Scenario::from_value(bad).unwrap_err();
     assert_eq!(e.path, "queues[0].Attributes.VisibilityTimeout");
 }
+
+/// The engine counts each rule's matches (G38: `rate(1 hour)` fires at each hour after the
+/// rule is created), so the AWS services panel need not scan the event log.
+#[test]
+fn each_rule_counts_its_matches() {
+    let text = std::fs::read_to_string(preset_path("arch-scheduled-batch")).unwrap();
+    let sim = ecs_engine::run_scenario(&text).expect("runs");
+    assert_eq!(sim.event_rules().len(), sim.event_rule_matches().len());
+    let logged = sim
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.message
+                .starts_with(&format!("rule {} matched", sim.event_rules()[0].name))
+        })
+        .count() as u64;
+    assert_eq!(
+        sim.event_rule_matches()[0],
+        3,
+        "rate(1 hour) over 3.5 hours"
+    );
+    assert_eq!(sim.event_rule_matches()[0], logged);
+}

@@ -12,7 +12,7 @@
 use crate::event_log::EventKind;
 use crate::fargate::FargateWait;
 use crate::placement::{Decision, TaskNeeds};
-use crate::sim::{Simulation, Timer};
+use crate::sim::Simulation;
 
 impl Simulation {
     /// Starts `missing` tasks of service `s` through its capacity provider strategy.
@@ -132,12 +132,12 @@ impl Simulation {
                 }
                 // Look again in a minute, as the scheduler does after a failed placement.
                 let retry = self.now().plus_ms(crate::task::PLACEMENT_RETRY_MS);
-                self.schedule(retry, Timer::ProviderTick(p));
+                self.schedule_provider_tick(p, retry);
             }
         }
     }
 
-    /// Sets a ProviderTick for provider `p` now, unless one is pending.
+    /// Sets a ProviderTick for provider `p` now if a service waits for it, unless one is set.
     pub(crate) fn poke_provider(&mut self, p: usize) {
         let waiting = self.services.iter().any(|svc| {
             svc.capacity.as_ref().is_some_and(|c| {
@@ -147,16 +147,14 @@ impl Simulation {
                     .any(|(&q, &w)| q == p && w > 0)
             })
         });
-        if waiting && !self.provider_tick_pending[p] {
-            self.provider_tick_pending[p] = true;
-            self.schedule(self.now(), Timer::ProviderTick(p));
+        if waiting {
+            self.schedule_provider_tick(p, self.now());
         }
     }
 
     /// Tries again to start the tasks waiting for provider `p`, oldest service first, until
     /// one cannot start.
     pub(crate) fn provider_tick(&mut self, p: usize) {
-        self.provider_tick_pending[p] = false;
         for s in 0..self.services.len() {
             let Some(item) = self.services[s]
                 .capacity

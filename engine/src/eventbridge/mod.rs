@@ -320,6 +320,7 @@ impl Simulation {
     pub(crate) fn deliver_event(&mut self, d: usize) {
         let (r, envelope) = std::mem::replace(&mut self.pending_deliveries[d], (0, Value::Null));
         let rule = self.rules[r].clone();
+        self.rule_matches[r] += 1;
         let msg = format!(
             "rule {} matched {} from {}",
             rule.name,
@@ -414,6 +415,12 @@ impl Simulation {
     /// The rules.
     pub fn event_rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// How many times each rule (in the order of [`Simulation::event_rules`]) matched so far:
+    /// events delivered to its targets, scheduled firings included.
+    pub fn event_rule_matches(&self) -> &[u64] {
+        &self.rule_matches
     }
 }
 
