@@ -199,6 +199,7 @@ pub fn BuildPanel(
                     <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
                     <button id="add-load" on:click=add_load>"Apply load change"</button>
                 </fieldset>
+                <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>
             {status.view("build")}
         </details>

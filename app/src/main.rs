@@ -15,6 +15,7 @@ mod charts;
 mod cluster;
 mod fault_form;
 mod lessons;
+mod load_form;
 mod logs_view;
 mod persistence;
 mod presets;

@@ -266,11 +266,13 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    /// Sets the value of the form field with id `id` (an input, textarea or select).
+    /// Sets the value of the form field with id `id` (an input, textarea or select) and fires
+    /// its `input` event, as typing would.
     pub async fn set_value(&self, id: &str, value: &str) {
         self.client
             .execute(
-                "document.getElementById(arguments[0]).value = arguments[1];",
+                "const el = document.getElementById(arguments[0]); el.value = arguments[1]; \
+                 el.dispatchEvent(new Event('input', {bubbles: true}));",
                 vec![id.into(), value.into()],
             )
             .await

@@ -148,17 +148,7 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
     if !extra.is_finite() {
         return Err("requestsPerSecond: must be a number".to_string());
     }
-    let is_group = names(doc, "targetGroups", "Name")
-        .iter()
-        .any(|n| n == target);
-    let is_service = names(doc, "services", "serviceName")
-        .iter()
-        .any(|n| n == target);
-    let key = match (is_group, is_service) {
-        (true, _) => "targetGroup",
-        (false, true) => "service",
-        _ => return Err(format!("target: no target group or service named {target}")),
-    };
+    let key = crate::load::pattern::target_key(doc, target)?;
     let secs = seconds(at);
     let mut doc = doc.clone();
     let profiles = section(&mut doc, "loadProfiles");

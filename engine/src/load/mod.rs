@@ -11,6 +11,7 @@
 //! `consumer` makes the rate messages sent to an SQS queue that a worker service drains (9.4).
 
 pub mod cost;
+pub mod pattern;
 pub mod profile;
 
 use serde_json::Value;
