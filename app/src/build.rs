@@ -106,6 +106,7 @@ pub fn BuildPanel(
                 count,
                 spot,
                 Some(&cluster),
+                &input_value("add-attributes"),
             )
             .map_err(|e| vec![e])
             .and_then(reload)
@@ -171,6 +172,8 @@ pub fn BuildPanel(
                     <label>"Count "<input id="add-count" type="number" min="1" max="100" value="1" size="4"/></label>
                     <label><input id="add-spot" type="checkbox"/>" Spot"</label>
                     <label>"ECS_CLUSTER "<input id="add-cluster" placeholder="default" size="10"/></label>
+                    <label>"Attributes "<input id="add-attributes" placeholder="team=blue, gpu" size="16"
+                        title="Custom attributes for memberOf constraints: name=value or name, separated by commas"/></label>
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
                 </fieldset>
                 <fieldset>

@@ -35,8 +35,21 @@ pub struct InstanceView {
     pub mem_used: u32,
     /// MiB registered.
     pub mem_total: u32,
+    /// ENIs attached to awsvpc tasks, and how many task ENIs it can take.
+    pub enis: (u32, u32),
+    /// Custom attributes (not those ECS sets), as `name=value` or `name`.
+    pub attributes: Vec<String>,
     /// Its active tasks.
     pub tasks: Vec<TaskChip>,
+}
+
+/// What a card's buttons do to their instance, at the current time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CardAction {
+    /// UpdateContainerInstancesState to DRAINING.
+    Drain,
+    /// The instance is terminated.
+    Terminate,
 }
 
 /// A task as a chip on its instance: its service (or group), colour and host ports.
@@ -156,6 +169,19 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
                 .memory_mib
                 .saturating_sub(i.remaining.memory_mib),
             mem_total: i.registered.memory_mib,
+            enis: (i.enis_in_use, i.eni_task_capacity),
+            attributes: i
+                .attributes
+                .iter()
+                .filter(|(k, _)| !k.starts_with("ecs.") && !k.starts_with("com.amazonaws.ecs."))
+                .map(|(k, v)| {
+                    if v.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
+                .collect(),
             tasks,
         })
         .collect();
@@ -181,11 +207,15 @@ fn status_label(s: InstanceStatus) -> &'static str {
 
 /// The pane's content: one lane per zone, then the Fargate lane.
 #[component]
-pub fn ClusterLanes(view: ReadSignal<ClusterView>) -> impl IntoView {
+pub fn ClusterLanes(
+    view: ReadSignal<ClusterView>,
+    /// The cards' Drain and Terminate buttons; none, no buttons.
+    act: Option<Callback<(String, CardAction)>>,
+) -> impl IntoView {
     view! {
         <div id="instances" class="lanes">
             <For each=move || view.with(|v| v.zones.clone()) key=|z| z.clone() let:az>
-                <ZoneLane view=view az=az/>
+                <ZoneLane view=view az=az act=act/>
             </For>
             {move || view.with(|v| v.instances.is_empty() && v.fargate.is_empty()).then(|| view! {
                 <p class="muted small">"No container instances or Fargate tasks yet."</p>
@@ -199,7 +229,11 @@ pub fn ClusterLanes(view: ReadSignal<ClusterView>) -> impl IntoView {
 const GONE_SHOWN: usize = 24;
 
 #[component]
-fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
+fn ZoneLane(
+    view: ReadSignal<ClusterView>,
+    az: String,
+    act: Option<Callback<(String, CardAction)>>,
+) -> impl IntoView {
     let zone = az.clone();
     let heading = move || {
         view.with(|v| {
@@ -240,7 +274,7 @@ fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
                 <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone && i.status != "INACTIVE").cloned().collect::<Vec<_>>())
                     key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone())
                     let:inst>
-                    <InstanceCard inst=inst/>
+                    <InstanceCard inst=inst act=act/>
                 </For>
             </div>
             {move || {
@@ -252,7 +286,7 @@ fn ZoneLane(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
                         <details class="gone-list">
                             <summary class="muted small">{format!("{} terminated instance{}", gone.len(), if gone.len() == 1 { "" } else { "s" })}</summary>
                             <div class="instances">
-                                {gone.into_iter().rev().take(shown).map(|inst| view! { <InstanceCard inst=inst/> }).collect_view()}
+                                {gone.into_iter().rev().take(shown).map(|inst| view! { <InstanceCard inst=inst act=None/> }).collect_view()}
                             </div>
                             {(earlier > 0).then(|| view! { <p class="muted small">{format!("and {earlier} terminated earlier")}</p> })}
                         </details>
@@ -326,7 +360,7 @@ fn short_zone(az: &str) -> String {
 }
 
 #[component]
-fn InstanceCard(inst: InstanceView) -> impl IntoView {
+fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>) -> impl IntoView {
     let pct = |used: u32, total: u32| (used * 100).checked_div(total).unwrap_or(0);
     let cpu = pct(inst.cpu_used, inst.cpu_total);
     let mem = pct(inst.mem_used, inst.mem_total);
@@ -355,8 +389,25 @@ fn InstanceCard(inst: InstanceView) -> impl IntoView {
                 {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
                 {group}
                 <span class="badge status">{inst.status.clone()}</span>
+                {act.map(|act| {
+                    let (drain_id, end_id) = (inst.id.clone(), inst.id.clone());
+                    let active = inst.status == "ACTIVE";
+                    view! {
+                        <span class="card-actions">
+                            {active.then(|| view! {
+                                <button class="card-action drain" title="Drain: set it to DRAINING now (UpdateContainerInstancesState)"
+                                    aria-label=format!("Drain {}", inst.id) on:click=move |_| act.run((drain_id.clone(), CardAction::Drain))>"Drain"</button>
+                            })}
+                            <button class="card-action terminate" title="Terminate it now: its tasks stop, services replace them"
+                                aria-label=format!("Terminate {}", inst.id) on:click=move |_| act.run((end_id.clone(), CardAction::Terminate))>"✕"</button>
+                        </span>
+                    }
+                })}
             </header>
             <div class="muted small">{inst.id.clone()}</div>
+            {(!inst.attributes.is_empty()).then(|| view! {
+                <div class="attrs small" title="custom attributes">{inst.attributes.join(" · ")}</div>
+            })}
             <div class="bar" title=format!("CPU {} / {} units", inst.cpu_used, inst.cpu_total)>
                 <span class="label">"CPU"</span>
                 <span class="track"><span class="fill cpu" style=format!("width:{cpu}%")></span></span>
@@ -367,7 +418,12 @@ fn InstanceCard(inst: InstanceView) -> impl IntoView {
                 <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
                 <span class="value">{format!("{mem}%")}</span>
             </div>
-            <div class="small">{format!("{} tasks", inst.tasks.len())}</div>
+            <div class="small">
+                {format!("{} tasks", inst.tasks.len())}
+                {(inst.enis.0 > 0).then(|| view! {
+                    <span class="enis muted" title="ENIs attached to awsvpc tasks / the tasks' ENIs it can take">{format!(" · ENIs {}/{}", inst.enis.0, inst.enis.1)}</span>
+                })}
+            </div>
             <ul class="chips">
                 {inst.tasks.iter().map(|t| view! {
                     <li class=format!("chip c{} {}", t.colour, t.status.to_ascii_lowercase()) data-task=t.id.clone() title=format!("task {} ({}) {}: click for its logs", t.id, t.label, t.status)>

@@ -607,7 +607,7 @@ fn App() -> impl IntoView {
             // Only edits from the build panel resume mid-run; everything else starts at zero.
             let at = resume_at.get_untracked();
             resume_at.set(SimTime::ZERO);
-            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at fault_targets=fault_targets/> }
+            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at fault_targets=fault_targets apply=apply_edit/> }
         }}
     }
     .into_any()
@@ -637,6 +637,10 @@ fn Playground(
     resume_at: SimTime,
     /// What the Faults form can break, kept up to date with the cluster.
     fault_targets: RwSignal<fault_form::FaultTargets>,
+    /// Receives the edits made from the instance cards (drain, terminate); none in the
+    /// embed mode, whose cards have no buttons.
+    #[prop(optional)]
+    apply: Option<Callback<Scenario>>,
 ) -> impl IntoView {
     // The full-run digest: the determinism fingerprint the browser test compares with the
     // native engine's.
@@ -678,6 +682,7 @@ fn Playground(
             set_shared.set(Some(link.clone()));
         }
     };
+    let raw = StoredValue::new(scenario.raw.clone());
     let mut first = Simulation::new(scenario);
     // Process what happens at time zero (registrations, service creation) before showing it.
     let start_error = first.advance_to(resume_at).err();
@@ -741,6 +746,25 @@ fn Playground(
     let (playing, set_playing) = signal(autoplay);
     let (speed, set_speed) = signal(60u32);
     let (error, set_error) = signal(start_error);
+    // A card's Drain or Terminate button: the same edits as the Faults form, at the current
+    // time, so a shared link replays them.
+    let card_action = apply.map(|apply| {
+        Callback::new(move |(instance, action): (String, cluster::CardAction)| {
+            let at = sim.with_value(|s| s.now());
+            let edited = raw.with_value(|doc| match action {
+                cluster::CardAction::Drain => ecs_engine::edit::drain_instance(doc, &instance, at),
+                cluster::CardAction::Terminate => ecs_engine::edit::add_fault(
+                    doc,
+                    &serde_json::json!({"type": "InstanceTermination", "instance": instance}),
+                    at,
+                ),
+            });
+            match edited.and_then(|d| Scenario::from_value(d).map_err(|e| e.to_string())) {
+                Ok(s) => apply.run(s),
+                Err(e) => set_error.set(Some(e)),
+            }
+        })
+    });
 
     let advance = move |by_ms: u64| {
         sim.update_value(|s| {
@@ -878,7 +902,7 @@ fn Playground(
         <main class="panes">
             <section class="pane" aria-label="Container instances">
                 <h2>"Container instances"</h2>
-                <cluster::ClusterLanes view=cards/>
+                <cluster::ClusterLanes view=cards act=card_action/>
             </section>
             <section class="pane" aria-label="Services">
                 <h2>"Services"</h2>

@@ -369,7 +369,7 @@ fn parse_range(v: &str) -> Result<(u16, u16), String> {
 
 /// Custom attribute rules of 2.5: name 1–128 of letters, digits, `-_/\.`; value 1–128 of
 /// letters, digits, `-_.@/\:` and space, without leading or trailing space (or empty).
-fn check_custom_attribute(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_custom_attribute(name: &str, value: &str) -> Result<(), String> {
     let name_ok = (1..=128).contains(&name.len())
         && name
             .chars()

@@ -59,6 +59,7 @@ pub fn add_instances(
     count: u32,
     spot: bool,
     cluster: Option<&str>,
+    attributes: &str,
 ) -> Result<Value, String> {
     if crate::instance_types::lookup(instance_type).is_none() {
         return Err(format!(
@@ -82,9 +83,39 @@ pub fn add_instances(
     if let Some(c) = cluster.map(str::trim).filter(|c| !c.is_empty()) {
         entry["ecsConfig"] = json!({"ECS_CLUSTER": c});
     }
+    let attributes = custom_attributes(attributes)?;
+    if !attributes.is_empty() {
+        entry["attributes"] = Value::Object(attributes);
+    }
     let mut doc = doc.clone();
     section(&mut doc, "containerInstances").push(entry);
     Ok(doc)
+}
+
+/// Custom attributes typed as `name=value` or `name` (no value) pairs separated by commas,
+/// as a `containerInstances[].attributes` object, checked with the rules of PutAttributes
+/// (2.5) the agent applies when the instance registers.
+fn custom_attributes(text: &str) -> Result<serde_json::Map<String, Value>, String> {
+    let mut out = serde_json::Map::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.split_once('=') {
+            Some((n, v)) => (n.trim(), json!(v.trim())),
+            None => (pair, Value::Null),
+        };
+        if name.is_empty() {
+            return Err(format!(
+                "attributes: \"{pair}\" has no name; write name=value"
+            ));
+        }
+        if name.starts_with("ecs.") {
+            return Err(format!(
+                "attributes.{name}: the ecs. prefix is reserved for the attributes ECS sets"
+            ));
+        }
+        crate::container_instance::check_custom_attribute(name, value.as_str().unwrap_or(""))?;
+        out.insert(name.to_string(), value);
+    }
+    Ok(out)
 }
 
 /// Adds a CreateService request: `name` running `task_definition` with `desired` tasks in
@@ -567,7 +598,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.iter().any(|m| m.contains("memory")), "{e:?}");
-        assert!(add_instances(&doc, "m5.huge", "a", 1, false, None)
+        assert!(add_instances(&doc, "m5.huge", "a", 1, false, None, "")
             .unwrap_err()
             .starts_with("instanceType"));
         assert!(add_service(&doc, "a b", "default", "x", 1, "default")
@@ -878,5 +909,67 @@ mod tests {
             e.starts_with("scheduledActions[1].ScheduledActionName"),
             "{e}"
         );
+    }
+
+    /// Custom attributes typed in the form (2.5) reach the instance, and a memberOf
+    /// constraint on them (4.3) places only there.
+    #[test]
+    fn custom_attributes_of_added_instances_drive_member_of() {
+        let doc = json!({"version": 1, "taskDefinitions": [{"family": "w",
+            "containerDefinitions": [{"name": "w", "image": "nginx", "memory": 128}]}]});
+        let doc = add_instances(&doc, "m5.large", "us-east-1a", 2, false, None, "").unwrap();
+        let doc = add_instances(
+            &doc,
+            "m5.large",
+            "us-east-1b",
+            1,
+            false,
+            None,
+            "team=blue, gpu",
+        )
+        .unwrap();
+        assert_eq!(
+            doc["containerInstances"][1]["attributes"],
+            json!({"team": "blue", "gpu": null})
+        );
+        let mut doc = doc;
+        doc["services"] = json!([{"serviceName": "s", "taskDefinition": "w", "desiredCount": 3,
+            "placementConstraints": [{"type": "memberOf", "expression": "attribute:team == blue"}]}]);
+        let mut sim = crate::Simulation::new(crate::Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        let hosts: Vec<&str> = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active())
+            .map(|t| {
+                sim.cluster().instances[t.reservation.slot]
+                    .availability_zone
+                    .as_str()
+            })
+            .collect();
+        assert_eq!(hosts, vec!["us-east-1b"; 3]);
+        let inst = &sim.cluster().instances[2];
+        assert_eq!(inst.attributes.get("gpu").map(String::as_str), Some(""));
+
+        let e = add_instances(
+            &json!({"version": 1}),
+            "m5.large",
+            "a",
+            1,
+            false,
+            None,
+            "ecs.os-type=x",
+        );
+        assert!(e.unwrap_err().starts_with("attributes.ecs.os-type:"));
+        let e = add_instances(
+            &json!({"version": 1}),
+            "m5.large",
+            "a",
+            1,
+            false,
+            None,
+            "a b=c",
+        );
+        assert!(e.unwrap_err().starts_with("attributes: \"a b\""));
     }
 }

@@ -1,0 +1,91 @@
+//! Instances by clicking (issue 6, "Instances and groups"): add them with custom attributes,
+//! drain and terminate them from their cards, and read their ENIs in use.
+
+use e2e::Browser;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_with_attributes_then_drain_and_terminate_from_the_cards() {
+    let browser = Browser::start().await;
+    browser.open_preset("example").await;
+    browser.click("#build-panel summary").await;
+    browser.select("#add-type", "c5.large").await;
+    browser.set_value("add-az", "us-east-1d").await;
+    browser.set_value("add-attributes", "team=blue, gpu").await;
+    browser.click("#add-instances").await;
+    browser
+        .wait_for_text("#build-done", "Added 1 × c5.large.", 5)
+        .await;
+    let card = ".lane[data-az=us-east-1d] article.instance";
+    assert_eq!(
+        browser.text(&format!("{card} .attrs")).await,
+        "gpu · team=blue"
+    );
+
+    // A name AWS refuses is named before anything changes.
+    browser.set_value("add-attributes", "a b=c").await;
+    browser.click("#add-instances").await;
+    browser
+        .wait_for_text("#build-errors", "attributes: \"a b\"", 5)
+        .await;
+
+    // Drain from the card: DRAINING, and the request is in the scenario.
+    browser.click(&format!("{card} .card-action.drain")).await;
+    browser
+        .wait_for(
+            ".lane[data-az=us-east-1d] article.instance[data-status=DRAINING]",
+            5,
+        )
+        .await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    assert_eq!(
+        doc["updateContainerInstancesState"][0]["status"],
+        "DRAINING"
+    );
+    browser.screenshot("instance-card-draining").await;
+
+    // Terminate from the card: it leaves the lane for the terminated fold.
+    browser
+        .click(&format!("{card} .card-action.terminate"))
+        .await;
+    browser
+        .wait_for(
+            ".lane[data-az=us-east-1d] .gone-list article.instance.gone",
+            5,
+        )
+        .await;
+    browser.screenshot("instance-card-terminated").await;
+    assert_eq!(
+        browser
+            .count(".lane[data-az=us-east-1d] > .instances > article.instance")
+            .await,
+        0
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    assert_eq!(doc["faults"][0]["type"], "InstanceTermination");
+    browser.close().await;
+}
+
+/// awsvpc tasks take an ENI each (2.3): a c5.large hosts 2 of them, 10 with ENI trunking;
+/// the cards count the ENIs in use against that limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn cards_show_the_enis_awsvpc_tasks_use() {
+    let browser = Browser::start().await;
+    browser.open_preset("eni-limits-awsvpc").await;
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(
+        browser
+            .text(".lane[data-az=us-east-1a] article.instance .enis")
+            .await,
+        "· ENIs 2/2"
+    );
+    assert_eq!(
+        browser
+            .text(".lane[data-az=us-east-1b] article.instance .enis")
+            .await,
+        "· ENIs 10/10"
+    );
+    browser.screenshot("instance-card-enis").await;
+    browser.close().await;
+}
