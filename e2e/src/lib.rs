@@ -266,11 +266,12 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    /// Sets the value of the form field with id `id` (an input, textarea or select).
+    /// Sets the value of the form field with id `id` (an input, textarea or select) and sends
+    /// it an `input` event, as typing would.
     pub async fn set_value(&self, id: &str, value: &str) {
         self.client
             .execute(
-                "document.getElementById(arguments[0]).value = arguments[1];",
+                "const e = document.getElementById(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));",
                 vec![id.into(), value.into()],
             )
             .await
