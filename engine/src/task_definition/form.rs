@@ -160,7 +160,6 @@ impl ContainerForm {
     }
 
     fn write(&self, old: &Self, obj: &mut Map<String, Value>) {
-        let fresh = obj.is_empty();
         if old.name != self.name {
             put_text(obj, "name", &self.name);
         }
@@ -180,7 +179,7 @@ impl ContainerForm {
                 put(obj, key, number_or_text(now));
             }
         }
-        if old.essential != self.essential || fresh {
+        if old.essential != self.essential {
             put(obj, "essential", Some(Value::Bool(self.essential)));
         }
         merge_list(
