@@ -21,6 +21,19 @@ fn line_of(text: &str, needle: &str) -> usize {
         + 1
 }
 
+/// Whether the textarea `id` has the focus, and the text it has selected.
+async fn selection(browser: &Browser, id: &str) -> (bool, String) {
+    let v = browser
+        .client
+        .execute(
+            "const t = document.getElementById(arguments[0]); return [document.activeElement === t, t.value.slice(t.selectionStart, t.selectionEnd)];",
+            vec![id.into()],
+        )
+        .await
+        .expect("the selection");
+    (v[0] == true, v[1].as_str().unwrap_or_default().to_string())
+}
+
 async fn open_build_panel() -> Browser {
     let browser = Browser::start().await;
     browser.open_preset("example").await;
@@ -72,19 +85,9 @@ async fn pasted_task_definitions_register_and_errors_point_at_their_field_and_li
 
     // Clicking the error selects that line in the text.
     browser.click("#td-errors button").await;
-    let selected = browser
-        .client
-        .execute(
-            "const t = document.getElementById('td-json'); return [document.activeElement === t, t.value.slice(t.selectionStart, t.selectionEnd)];",
-            vec![],
-        )
-        .await
-        .expect("the selection");
-    assert_eq!(selected[0], true, "the text has the focus");
-    assert_eq!(
-        selected[1].as_str().map(str::trim),
-        Some("\"memoryReservation\": \"lots\",")
-    );
+    let (focused, selected) = selection(&browser, "td-json").await;
+    assert!(focused, "the text has the focus");
+    assert_eq!(selected.trim(), "\"memoryReservation\": \"lots\",");
 
     // 1.2: a container needs an image; a missing field points at its container's line, and
     // Register refuses with the same line.
@@ -130,6 +133,8 @@ async fn the_form_writes_two_containers_that_register_and_a_service_places() {
         .wait_for_text("#td-valid", "Valid: ready to register.", 5)
         .await;
     browser.screenshot("td-form").await;
+    browser.scroll_to("#register-td").await;
+    browser.screenshot("td-form-register").await;
 
     // The JSON view shows the same text, a RegisterTaskDefinition request.
     browser.click("#td-tab-json").await;
@@ -184,14 +189,8 @@ async fn a_scenario_error_found_after_parsing_names_its_line_and_selects_it() {
         "{error}"
     );
     browser.click("#apply-error-line").await;
-    let selected = browser
-        .client
-        .execute(
-            "const t = document.getElementById('scenario-json'); return t.value.slice(t.selectionStart, t.selectionEnd);",
-            vec![],
-        )
-        .await
-        .expect("the selection");
+    let (focused, selected) = selection(&browser, "scenario-json").await;
+    assert!(focused, "the editor has the focus");
     assert_eq!(selected, "  \"startTime\": \"yesterday\"");
     browser.close().await;
 }
