@@ -7,6 +7,8 @@ use ecs_engine::{Scenario, SimTime};
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::task_definition_form::TaskDefinitionEditor;
+
 /// What an edit produced: the new scenario, or the problems to show.
 pub type EditResult = Result<Scenario, Vec<String>>;
 
@@ -113,8 +115,7 @@ pub fn BuildPanel(
         });
         finish(result, format!("Added {count} × {kind}."));
     };
-    let register = move |_| {
-        let text = input_value("td-json");
+    let register = move |text: String| {
         let result = scenario.with_untracked(|s| {
             ecs_engine::edit::add_task_definition(&s.raw, &text)
                 .and_then(|(doc, family)| reload(doc).map(|s| (s, family)))
@@ -176,11 +177,7 @@ pub fn BuildPanel(
                         title="Custom attributes for memberOf constraints: name=value or name, separated by commas"/></label>
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
                 </fieldset>
-                <fieldset>
-                    <legend>"Task definition (paste RegisterTaskDefinition JSON or describe-task-definition output)"</legend>
-                    <textarea id="td-json" rows="6" spellcheck="false" placeholder=r#"{"family": "web", "containerDefinitions": [...]}"#></textarea>
-                    <button id="register-td" on:click=register>"Register"</button>
-                </fieldset>
+                <TaskDefinitionEditor register=Callback::new(register)/>
                 <fieldset>
                     <legend>"Service"</legend>
                     <label>"Name "<input id="svc-name" size="12"/></label>

@@ -20,6 +20,7 @@ mod logs_view;
 mod persistence;
 mod presets;
 mod scaling_form;
+mod task_definition_form;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -504,6 +505,8 @@ fn App() -> impl IntoView {
     });
     let fault_targets = RwSignal::new(fault_form::FaultTargets::default());
     let (apply_error, set_apply_error) = signal(None::<String>);
+    // The line of the applied text that the error is about, when it names one.
+    let apply_line = RwSignal::new(None::<usize>);
     let editor = NodeRef::<leptos::html::Textarea>::new();
     let apply = move |_| {
         let Some(text) = editor.get().map(|t| t.value()) else {
@@ -515,7 +518,10 @@ fn App() -> impl IntoView {
                 set_notice.set(None);
                 show(s, true);
             }
-            Err(e) => set_apply_error.set(Some(format!("Not applied: {e}"))),
+            Err(e) => {
+                apply_line.set(e.line);
+                set_apply_error.set(Some(format!("Not applied: {e}")));
+            }
         }
     };
     let import = move |ev: leptos::ev::Event| {
@@ -535,6 +541,7 @@ fn App() -> impl IntoView {
                 .await
                 .ok()
                 .and_then(|v| v.as_string());
+            apply_line.set(None);
             match text.map(|t| Scenario::from_json(&t)) {
                 Some(Ok(s)) => {
                     set_apply_error.set(None);
@@ -597,7 +604,10 @@ fn App() -> impl IntoView {
                 <label class="button" for="import">"Import JSON file…"</label>
                 <input type="file" id="import" accept=".json,application/json" on:change=import/>
             </div>
-            {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}</p> })}
+            {move || apply_error.get().map(|e| view! { <p class="error" role="alert" id="apply-error">{e}
+                {apply_line.get_untracked().map(|l| view! { " " <button type="button" id="apply-error-line"
+                    on:click=move |_| if let Some(a) = editor.get_untracked() { task_definition_form::select_line(&a, None, l) }>{format!("Go to line {l}")}</button> })}
+            </p> })}
         </details>
         <build::BuildPanel scenario=scenario clock=clock apply=apply_edit/>
         <fault_form::FaultsPanel scenario=scenario clock=clock targets=fault_targets.read_only() apply=apply_edit/>

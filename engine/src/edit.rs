@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::task_definition::{parse_task_definition_value, validate};
+use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
 fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
@@ -35,15 +35,7 @@ pub fn load_targets(doc: &Value) -> Vec<String> {
 /// `describe-task-definition` output, kept verbatim. Returns the new document and the
 /// family, or every problem (JSON syntax with line and column, or the fields AWS would refuse).
 pub fn add_task_definition(doc: &Value, text: &str) -> Result<(Value, String), Vec<String>> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        vec![format!(
-            "invalid JSON at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )]
-    })?;
-    let parsed = parse_task_definition_value(&value).map_err(|e| vec![e.to_string()])?;
-    let valid = validate(&parsed.input)
+    let (value, _, valid) = check_task_definition(text)
         .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     let mut doc = doc.clone();
     section(&mut doc, "taskDefinitions").push(value);

@@ -28,6 +28,7 @@ pub mod faults;
 pub mod iam;
 pub mod instance_state;
 pub mod instance_types;
+pub mod json_position;
 pub mod lesson;
 pub mod lifecycle;
 pub mod load;

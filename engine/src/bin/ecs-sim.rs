@@ -203,8 +203,8 @@ fn validate(path: &str) -> Result<(), String> {
     }
     let td = ecs_engine::task_definition::validate(&parsed.input).map_err(|errors| {
         errors
-            .iter()
-            .map(|e| format!("{path}: {e}"))
+            .into_iter()
+            .map(|e| format!("{path}: {}", e.located_in(&text)))
             .collect::<Vec<_>>()
             .join("\n")
     })?;

@@ -50,9 +50,9 @@ pub struct ScenarioError {
     pub path: String,
     /// What is wrong, in plain words.
     pub message: String,
-    /// 1-based line of a JSON syntax or type error, when known.
+    /// 1-based line of the error in the JSON text, when the text is known.
     pub line: Option<usize>,
-    /// 1-based column of a JSON syntax or type error, when known.
+    /// 1-based column of the error in the JSON text, when the text is known.
     pub column: Option<usize>,
 }
 
@@ -80,6 +80,18 @@ impl ScenarioError {
             line: None,
             column: None,
         }
+    }
+
+    /// This error with the line and column of its field in `text`, the JSON it was found in,
+    /// when it has a path but no line yet.
+    pub fn located_in(mut self, text: &str) -> Self {
+        if self.line.is_none() && !self.path.is_empty() {
+            if let Some(p) = crate::json_position::locate(text, &self.path) {
+                self.line = Some(p.line);
+                self.column = Some(p.column);
+            }
+        }
+        self
     }
 }
 
@@ -345,11 +357,14 @@ impl Scenario {
         }
         let raw: Value = serde_json::from_str(text).map_err(|e| ScenarioError {
             path: String::new(),
-            message: format!("invalid JSON: {}", strip_position(&e.to_string())),
+            message: format!(
+                "invalid JSON: {}",
+                crate::json_position::without_position(&e.to_string())
+            ),
             line: Some(e.line()),
             column: Some(e.column()),
         })?;
-        Self::from_value_with_text(raw, Some(text))
+        Self::from_value_with_text(raw, Some(text)).map_err(|e| e.located_in(text))
     }
 
     /// Loads a scenario from an already parsed JSON value.
@@ -376,7 +391,7 @@ impl Scenario {
                     let inner = e.into_inner();
                     ScenarioError {
                         path: if path == "." { String::new() } else { path },
-                        message: strip_position(&inner.to_string()),
+                        message: crate::json_position::without_position(&inner.to_string()),
                         line: Some(inner.line()),
                         column: Some(inner.column()),
                     }
@@ -671,14 +686,6 @@ fn check_len(path: &str, len: usize, max: usize) -> Result<(), ScenarioError> {
         ));
     }
     Ok(())
-}
-
-/// serde_json appends " at line L column C"; we report those separately.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -141,3 +141,14 @@ fn an_incomplete_capacity_provider_names_its_field() {
     let e = Scenario::from_json(text).unwrap_err();
     assert_eq!(e.path, "capacityProviders[0].autoScalingGroupProvider");
 }
+
+#[test]
+fn errors_found_after_parsing_give_the_line_of_their_field() {
+    let text = "{\n  \"version\": 1,\n  \"seed\": 7,\n  \"startTime\": \"yesterday\"\n}";
+    let e = Scenario::from_json(text).unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.line, e.column),
+        ("startTime", Some(4), Some(3))
+    );
+    assert!(e.to_string().ends_with("(line 4, column 3)"), "{e}");
+}

@@ -15,12 +15,14 @@
 //! Placeholders such as `{{networkmode}}` in enum or size positions are refused with the field
 //! named, as AWS would refuse them.
 
+mod form;
 mod known_members;
 mod lenient;
 mod model;
 mod units;
 mod validate;
 
+pub use form::{ContainerForm, PortMappingForm, TaskDefinitionForm};
 pub use model::{ContainerDefinition, HealthCheck, PortMapping, TaskDefinitionInput};
 pub use units::{fargate_pair_is_valid, parse_task_cpu, parse_task_memory};
 pub use validate::validate;
@@ -178,9 +180,9 @@ pub struct TaskDefinitionError {
     pub path: String,
     /// The message.
     pub message: String,
-    /// 1-based line of a JSON syntax error.
+    /// 1-based line of the error in the JSON text, when the text is known.
     pub line: Option<usize>,
-    /// 1-based column of a JSON syntax error.
+    /// 1-based column of the error in the JSON text, when the text is known.
     pub column: Option<usize>,
 }
 
@@ -193,6 +195,41 @@ impl TaskDefinitionError {
             column: None,
         }
     }
+}
+
+impl TaskDefinitionError {
+    /// This error with the line and column of its field in `text`, the JSON it was found in
+    /// (describe-task-definition output included), when it has a path but no line yet.
+    pub fn located_in(self, text: &str) -> Self {
+        let wrapped =
+            serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| is_describe_output(&v));
+        self.located(text, wrapped)
+    }
+
+    /// [`Self::located_in`] when the caller knows whether the text is describe output, whose
+    /// paths [`parse_task_definition_value`] reports relative to the unwrapped definition.
+    fn located(mut self, text: &str, wrapped: bool) -> Self {
+        if self.line.is_some() || self.path.is_empty() {
+            return self;
+        }
+        let path = if wrapped {
+            format!("taskDefinition.{}", self.path)
+        } else {
+            self.path.clone()
+        };
+        if let Some(p) = crate::json_position::locate(text, &path) {
+            self.line = Some(p.line);
+            self.column = Some(p.column);
+        }
+        self
+    }
+}
+
+/// Whether `value` is describe-task-definition output, `{"taskDefinition": {…}}`.
+fn is_describe_output(value: &serde_json::Value) -> bool {
+    value
+        .get("taskDefinition")
+        .is_some_and(serde_json::Value::is_object)
 }
 
 impl std::fmt::Display for TaskDefinitionError {
@@ -219,15 +256,46 @@ pub struct ParsedTaskDefinition {
     pub warnings: Vec<FieldWarning>,
 }
 
-/// Parses JSON text: a RegisterTaskDefinition input or describe-task-definition output.
+/// Parses JSON text: a RegisterTaskDefinition input or describe-task-definition output. An
+/// error names its line and column in `json`.
 pub fn parse_task_definition(json: &str) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
+    parse_text(json).map(|(_, parsed)| parsed)
+}
+
+/// The decoded text and its parse, errors placed in the text.
+fn parse_text(
+    json: &str,
+) -> Result<(serde_json::Value, ParsedTaskDefinition), TaskDefinitionError> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| TaskDefinitionError {
         path: String::new(),
-        message: format!("invalid JSON: {e}"),
+        message: format!(
+            "invalid JSON: {}",
+            crate::json_position::without_position(&e.to_string())
+        ),
         line: Some(e.line()),
         column: Some(e.column()),
     })?;
-    parse_task_definition_value(&value)
+    let parsed = parse_task_definition_value(&value)
+        .map_err(|e| e.located(json, is_describe_output(&value)))?;
+    Ok((value, parsed))
+}
+
+/// Parses and validates JSON text as RegisterTaskDefinition does: the decoded text (kept
+/// verbatim in a scenario), its parse (with warnings) and the valid task definition, or every
+/// refusal, each with the line and column of its field in `json`.
+pub fn check_task_definition(
+    json: &str,
+) -> Result<(serde_json::Value, ParsedTaskDefinition, ValidTaskDefinition), Vec<TaskDefinitionError>>
+{
+    let (value, parsed) = parse_text(json).map_err(|e| vec![e])?;
+    let wrapped = is_describe_output(&value);
+    match validate(&parsed.input) {
+        Ok(valid) => Ok((value, parsed, valid)),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| e.located(json, wrapped))
+            .collect()),
+    }
 }
 
 /// Parses an already-decoded JSON value.

@@ -239,3 +239,38 @@ fn type_errors_name_the_nested_field() {
     let e = parse_task_definition(r#"{"family": "f", "containerDefinitions": [{"name": "a", "image": "x", "ulimits": [{"name": "nofile", "softLimit": "lots", "hardLimit": 1}]}]}"#).unwrap_err();
     assert_eq!(e.path, "containerDefinitions[0].ulimits[0].softLimit");
 }
+
+/// 1.12 rules 4 and 5 (G2), and 1.2 (`image` required): errors found after parsing point at
+/// the line of their field, also in describe-task-definition output and for a missing field
+/// (its container's line).
+#[test]
+fn errors_after_parsing_name_their_line_and_column() {
+    let text = "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\n      \"name\": \"app\",\n      \"image\": \"nginx\",\n      \"memory\": 256,\n      \"memoryReservation\": 512\n    },\n    {\"name\": \"side\", \"memory\": \"lots\"}\n  ]\n}";
+    let e = parse_task_definition(text).unwrap_err();
+    assert_eq!(e.path, "containerDefinitions[1].memory");
+    assert_eq!((e.line, e.column), (Some(10), Some(22)));
+    assert!(e.to_string().ends_with("(line 10, column 22)"), "{e}");
+
+    let text = text.replace("\"lots\"", "64");
+    let errors = check_task_definition(&text).unwrap_err();
+    let at: Vec<_> = errors.iter().map(|e| (e.path.as_str(), e.line)).collect();
+    assert!(
+        at.contains(&("containerDefinitions[0].memory", Some(7))),
+        "{at:?}"
+    );
+    assert!(
+        at.contains(&("containerDefinitions[1].image", Some(10))),
+        "{at:?}"
+    );
+
+    let wrapped = format!("{{\"taskDefinition\": {text},\n \"tags\": []}}");
+    let errors = check_task_definition(&wrapped).unwrap_err();
+    assert!(errors
+        .iter()
+        .any(|e| e.path == "containerDefinitions[0].memory" && e.line == Some(7)));
+    let e = parse_task_definition(&wrapped.replace("64", "\"x\"")).unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.line),
+        ("containerDefinitions[1].memory", Some(10))
+    );
+}
