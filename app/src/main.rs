@@ -19,6 +19,7 @@ mod logs_view;
 mod persistence;
 mod presets;
 mod scaling_form;
+mod service_form;
 
 use std::cell::RefCell;
 use std::rc::Rc;
