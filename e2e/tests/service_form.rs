@@ -45,6 +45,19 @@ async fn g12_member_of_typed_live_then_binpacked_behind_a_target_group() {
         field.attr("aria-invalid").await.unwrap().as_deref(),
         Some("true")
     );
+    // Every control of the editor has a name for assistive technology.
+    let unnamed = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.service-form input, .service-form select, .service-form button')]
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') &&
+                    !(e.tagName === 'BUTTON' && e.textContent.trim()))
+                .map(e => e.id);",
+            vec![],
+        )
+        .await
+        .expect("list the controls");
+    assert_eq!(unnamed, serde_json::json!([]), "{unnamed}");
     let create = browser.wait_for("#create-service", 5).await;
     assert!(
         !create.is_enabled().await.unwrap(),

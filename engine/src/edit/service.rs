@@ -385,6 +385,30 @@ mod tests {
     }
 
     #[test]
+    fn g11_distinct_instance_from_the_form_leaves_the_extra_task_unplaced() {
+        // G11: five instances, desired 6, distinctInstance → 5 run, one per instance.
+        let f = ServiceForm {
+            desired: 6,
+            distinct_instance: true,
+            ..form("spread-out")
+        };
+        let doc = add_service(&doc(), &f).unwrap();
+        assert_eq!(
+            doc["services"][0]["placementConstraints"],
+            json!([{"type": "distinctInstance"}])
+        );
+        let sim = run(doc, 120);
+        let slots: std::collections::BTreeSet<_> = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active())
+            .map(|t| t.reservation.slot)
+            .collect();
+        assert_eq!(slots.len(), 5);
+        assert_eq!(sim.tasks().iter().filter(|t| t.is_active()).count(), 5);
+    }
+
+    #[test]
     fn errors_name_the_aws_field() {
         let d = doc();
         let bad = |f: ServiceForm| add_service(&d, &f).unwrap_err();
