@@ -1,6 +1,7 @@
 //! The "Add to the scenario" panel: instances from the catalogue, a pasted task definition,
-//! a service, and the live load control. Every action is an engine edit of the scenario
-//! document (`ecs_engine::edit`), so it is undoable, autosaved and shared by links.
+//! a service (`service_form.rs`), and the live load control. Every action is an engine edit
+//! of the scenario document (`ecs_engine::edit`), so it is undoable, autosaved and shared by
+//! links.
 
 use ecs_engine::instance_types::CATALOGUE;
 use ecs_engine::{Scenario, SimTime};
@@ -125,23 +126,6 @@ pub fn BuildPanel(
             Err(e) => finish(Err(e), String::new()),
         }
     };
-    let create_service = move |_| {
-        let desired = input_value("svc-desired").parse::<u32>().unwrap_or(0);
-        let name = input_value("svc-name");
-        let result = scenario.with_untracked(|s| {
-            ecs_engine::edit::add_service(
-                &s.raw,
-                &name,
-                &input_value("svc-cluster"),
-                &input_value("svc-td"),
-                desired,
-                &input_value("svc-strategy"),
-            )
-            .map_err(|e| vec![e])
-            .and_then(reload)
-        });
-        finish(result, format!("Created service {name}."));
-    };
     let add_load = move |_| {
         let extra = input_value("load-extra").parse::<f64>().unwrap_or(f64::NAN);
         let target = input_value("load-target");
@@ -179,19 +163,6 @@ pub fn BuildPanel(
                 </fieldset>
                 <TaskDefinitionEditor register=Callback::new(register)/>
                 <fieldset>
-                    <legend>"Service"</legend>
-                    <label>"Name "<input id="svc-name" size="12"/></label>
-                    <label>"Task definition "<input id="svc-td" placeholder="family or family:revision" size="16"/></label>
-                    <label>"Desired "<input id="svc-desired" type="number" min="0" value="2" size="4"/></label>
-                    <label>"Cluster "<input id="svc-cluster" value="default" size="10"/></label>
-                    <label>"Placement "<select id="svc-strategy">
-                        <option value="default">"default (spread AZ, instance)"</option>
-                        <option value="binpack">"binpack(memory)"</option>
-                        <option value="random">"random"</option>
-                    </select></label>
-                    <button id="create-service" on:click=create_service>"Create service"</button>
-                </fieldset>
-                <fieldset>
                     <legend>"Load, from the current time on"</legend>
                     <label>"To "<select id="load-target">
                         {move || scenario.with(|s| ecs_engine::edit::load_targets(&s.raw)).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
@@ -199,6 +170,7 @@ pub fn BuildPanel(
                     <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
                     <button id="add-load" on:click=add_load>"Apply load change"</button>
                 </fieldset>
+                <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>
             {status.view("build")}

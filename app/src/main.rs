@@ -20,6 +20,7 @@ mod logs_view;
 mod persistence;
 mod presets;
 mod scaling_form;
+mod service_form;
 mod task_definition_form;
 
 use std::cell::RefCell;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::build::{input_value, reload, EditStatus};
 
 /// A whole number typed in field `id`, or an error naming `field`.
-fn whole<T: std::str::FromStr>(id: &str, field: &str) -> Result<T, Vec<String>> {
+pub(crate) fn whole<T: std::str::FromStr>(id: &str, field: &str) -> Result<T, Vec<String>> {
     let text = input_value(id);
     text.trim().parse::<T>().map_err(|_| {
         vec![format!(

@@ -40,10 +40,11 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
 
     // A service of it: its tasks get placed.
     browser.set_value("svc-name", "circleci").await;
-    browser.set_value("svc-td", "circleci-demo-service").await;
+    browser.select("#svc-td", "circleci-demo-service").await;
     browser.set_value("svc-desired", "3").await;
     browser.set_value("svc-cluster", "demo").await;
-    browser.select("#svc-strategy", "binpack").await;
+    browser.click("#svc-ps-add").await;
+    browser.select("#svc-ps-type-0", "binpack").await;
     browser.click("#create-service").await;
     browser
         .wait_for("tr.service[data-service=circleci]", 5)

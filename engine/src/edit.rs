@@ -7,6 +7,12 @@ use serde_json::{json, Value};
 use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
+mod service;
+pub use service::{
+    add_service, service_choices, ProviderShare, ServiceChoices, ServiceForm, StrategyRow,
+    TargetGroupLink,
+};
+
 fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
     if !doc.get(key).is_some_and(Value::is_array) {
         doc[key] = json!([]);
@@ -108,60 +114,6 @@ fn custom_attributes(text: &str) -> Result<serde_json::Map<String, Value>, Strin
         out.insert(name.to_string(), value);
     }
     Ok(out)
-}
-
-/// Adds a CreateService request: `name` running `task_definition` with `desired` tasks in
-/// `cluster`, with the placement strategy `strategy` (`default`, `spread`, `binpack` or
-/// `random`).
-pub fn add_service(
-    doc: &Value,
-    name: &str,
-    cluster: &str,
-    task_definition: &str,
-    desired: u32,
-    strategy: &str,
-) -> Result<Value, String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.len() > 255
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err("serviceName: 1 to 255 letters, digits, hyphens and underscores".to_string());
-    }
-    if names(doc, "services", "serviceName")
-        .iter()
-        .any(|n| n == name)
-    {
-        return Err(format!(
-            "serviceName: a service named {name} already exists"
-        ));
-    }
-    if task_definition.trim().is_empty() {
-        return Err("taskDefinition: required".to_string());
-    }
-    let mut service = json!({"serviceName": name, "taskDefinition": task_definition.trim(), "desiredCount": desired});
-    let cluster = cluster.trim();
-    if !cluster.is_empty() && cluster != "default" {
-        service["cluster"] = json!(cluster);
-    }
-    match strategy {
-        "default" => {}
-        "spread" => {
-            service["placementStrategy"] = json!([{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "spread", "field": "instanceId"}])
-        }
-        "binpack" => service["placementStrategy"] = json!([{"type": "binpack", "field": "memory"}]),
-        "random" => service["placementStrategy"] = json!([{"type": "random"}]),
-        other => {
-            return Err(format!(
-                "placementStrategy: \"{other}\" is not default, spread, binpack or random"
-            ))
-        }
-    }
-    let mut doc = doc.clone();
-    section(&mut doc, "services").push(service);
-    Ok(doc)
 }
 
 /// The live load control: from `at` on, `extra` more requests per second (negative: fewer)
@@ -573,7 +525,17 @@ mod tests {
             doc["taskDefinitions"][0]["taskDefinition"]["revision"], 7,
             "describe output kept as pasted"
         );
-        let doc = add_service(&doc, "web", "default", "web", 2, "binpack").unwrap();
+        let form = ServiceForm {
+            name: "web".to_string(),
+            task_definition: "web".to_string(),
+            desired: 2,
+            placement_strategy: vec![StrategyRow {
+                kind: "binpack".to_string(),
+                field: "memory".to_string(),
+            }],
+            ..ServiceForm::default()
+        };
+        let doc = add_service(&doc, &form).unwrap();
         let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
         sim.advance_to(SimTime(60_000)).unwrap();
         assert_eq!(sim.tasks().len(), 2);
@@ -593,9 +555,6 @@ mod tests {
         assert!(add_instances(&doc, "m5.huge", "a", 1, false, None, "")
             .unwrap_err()
             .starts_with("instanceType"));
-        assert!(add_service(&doc, "a b", "default", "x", 1, "default")
-            .unwrap_err()
-            .starts_with("serviceName"));
         assert!(add_load_step(&doc, "nothing", SimTime(0), 5.0)
             .unwrap_err()
             .starts_with("target"));

@@ -360,7 +360,13 @@ mod tests {
 
         let doc = serde_json::json!({"version": 1, "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}]});
         let (doc, family) = add_task_definition(&doc, &text).unwrap();
-        let doc = add_service(&doc, "shop", "default", &family, 3, "binpack").unwrap();
+        let service = crate::edit::ServiceForm {
+            name: "shop".into(),
+            task_definition: family,
+            desired: 3,
+            ..Default::default()
+        };
+        let doc = add_service(&doc, &service).unwrap();
         let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
         sim.advance_to(SimTime(60_000)).unwrap();
         assert_eq!(sim.tasks().len(), 3);

@@ -187,6 +187,14 @@ impl Expression {
     }
 }
 
+/// Checks an expression as it is being typed (a form field validated on every input event):
+/// `Ok` when [`Expression::parse`] accepts it, else the [`ParseError`] with its message and
+/// 1-based character column, which may be one past the last character when the expression
+/// ends too early. Never panics; costs one parse, bounded by [`MAX_EXPRESSION_CHARS`].
+pub fn validate(src: &str) -> Result<(), ParseError> {
+    Expression::parse(src).map(|_| ())
+}
+
 /// Strips a `memberOf( … )` wrapper, as in `memberOf(attribute:ecs.os-family == LINUX)`.
 pub fn strip_member_of(src: &str) -> &str {
     let t = src.trim();

@@ -173,7 +173,30 @@ fn cql_parse_errors_point_at_the_column() {
     .is_err());
 }
 
+#[test]
+fn validate_reports_the_message_and_column_as_you_type() {
+    // 3.5: each prefix of a documented example is checked as it is typed.
+    let full = "attribute:ecs.instance-type =~ t3.*";
+    let e = validate("attribute:ecs.instance-type =~").unwrap_err();
+    assert_eq!(e.column, 31, "one past the end: the value is missing");
+    assert!(validate(full).is_ok());
+    let e = validate("attribute:ecs.instance-type = t3.*").unwrap_err();
+    assert_eq!(e.column, 29);
+    assert!(!e.message.is_empty());
+    assert!(validate(&format!("memberOf({full})")).is_ok());
+    assert_eq!(validate("memberOf(colour == red)").unwrap_err().column, 10);
+}
+
 proptest::proptest! {
+    #[test]
+    fn cql_validate_never_panics_and_points_inside_or_just_past_the_text(src in "\\PC{0,120}") {
+        if let Err(e) = validate(&src) {
+            proptest::prop_assert!(e.column >= 1);
+            proptest::prop_assert!(e.column <= src.chars().count() + 1);
+        }
+    }
+
+
     #[test]
     fn cql_never_panics(src in "\\PC{0,80}", soup in proptest::collection::vec(proptest::sample::select(vec![
         "attribute:a", "==", "!=", "in", "[", "]", ",", "(", ")", "not", "and", "or", "!", "=~", ".*", "x", "'q'", "exists", "task:group", "agentVersion", "1.2", "<",

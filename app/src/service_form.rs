@@ -1,0 +1,351 @@
+//! The service editor of the "Add to the scenario" panel: a CreateService request with a
+//! launch type or capacity provider strategy, the desired count, ordered placement strategies,
+//! constraints (a `memberOf` expression validated on every keystroke), a target group and the
+//! deployment configuration. The request is built and checked by `ecs_engine::edit::add_service`.
+
+use ecs_engine::edit::{service_choices, ProviderShare, ServiceForm, StrategyRow, TargetGroupLink};
+use ecs_engine::placement::cql;
+use ecs_engine::Scenario;
+use leptos::prelude::*;
+
+use crate::build::{input_value, reload, EditStatus};
+use crate::scaling_form::whole;
+
+/// A row of a list the user can grow and shrink; `id` makes its field ids unique.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Row {
+    id: usize,
+    kind: RwSignal<String>,
+}
+
+/// Rows of one list, with the next free id.
+#[derive(Clone, Copy)]
+struct Rows {
+    rows: RwSignal<Vec<Row>>,
+    next: RwSignal<usize>,
+}
+
+impl Rows {
+    fn new() -> Self {
+        Rows {
+            rows: RwSignal::new(Vec::new()),
+            next: RwSignal::new(0),
+        }
+    }
+
+    fn add(self, kind: &str) {
+        let id = self.next.get_untracked();
+        self.next.set(id + 1);
+        let kind = RwSignal::new(kind.to_string());
+        self.rows.update(|r| r.push(Row { id, kind }));
+    }
+
+    fn remove(self, id: usize) {
+        self.rows.update(|r| r.retain(|row| row.id != id));
+    }
+}
+
+/// The `field` choices of a placement strategy type (3.2).
+fn strategy_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "spread" => &[
+            "attribute:ecs.availability-zone",
+            "instanceId",
+            "attribute:ecs.instance-type",
+        ],
+        "binpack" => &["memory", "cpu"],
+        _ => &[],
+    }
+}
+
+/// The form's fields as a [`ServiceForm`], or the field that could not be read.
+fn read_form(
+    providers: &[Row],
+    strategies: &[Row],
+    awsvpc: bool,
+) -> Result<ServiceForm, Vec<String>> {
+    let capacity = input_value("svc-capacity");
+    let mut capacity_provider_strategy = Vec::new();
+    if capacity == "strategy" {
+        for (i, row) in providers.iter().enumerate() {
+            let path = format!("capacityProviderStrategy[{i}]");
+            capacity_provider_strategy.push(ProviderShare {
+                provider: input_value(&format!("svc-cp-provider-{}", row.id)),
+                base: whole(&format!("svc-cp-base-{}", row.id), &format!("{path}.base"))?,
+                weight: whole(
+                    &format!("svc-cp-weight-{}", row.id),
+                    &format!("{path}.weight"),
+                )?,
+            });
+        }
+    }
+    let load_balancer = match input_value("svc-tg") {
+        tg if tg.is_empty() => None,
+        target_group => {
+            let container = input_value("svc-container");
+            let (name, port) = container.rsplit_once(':').ok_or_else(|| {
+                vec![
+                    "loadBalancers[0].containerName: the task definition maps no container port"
+                        .to_string(),
+                ]
+            })?;
+            Some(TargetGroupLink {
+                target_group,
+                container_name: name.to_string(),
+                container_port: port.parse().unwrap_or(0),
+            })
+        }
+    };
+    Ok(ServiceForm {
+        name: input_value("svc-name"),
+        cluster: input_value("svc-cluster"),
+        task_definition: input_value("svc-td"),
+        desired: whole("svc-desired", "desiredCount")?,
+        launch_type: if capacity == "strategy" {
+            String::new()
+        } else {
+            capacity
+        },
+        capacity_provider_strategy,
+        placement_strategy: strategies
+            .iter()
+            .map(|row| StrategyRow {
+                kind: row.kind.get_untracked(),
+                field: input_value(&format!("svc-ps-field-{}", row.id)),
+            })
+            .collect(),
+        distinct_instance: input_value("svc-distinct") == "true",
+        member_of: input_value("svc-member-of"),
+        load_balancer,
+        minimum_healthy_percent: whole("svc-min", "deploymentConfiguration.minimumHealthyPercent")?,
+        maximum_percent: whole("svc-max", "deploymentConfiguration.maximumPercent")?,
+        circuit_breaker: input_value("svc-cb") == "true",
+        rollback: input_value("svc-rollback") == "true",
+        subnets: if awsvpc {
+            input_value("svc-subnets")
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// The live check of the `memberOf` expression: the field, then under it the expression with
+/// the offending character underlined and the message, or a "valid" hint. `problem` holds the
+/// parse error of the current text (none when it is empty or valid).
+fn member_of_field(problem: RwSignal<Option<cql::ParseError>>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let check = move |ev| {
+        let value = event_target_value(&ev);
+        problem.set(if value.trim().is_empty() {
+            None
+        } else {
+            cql::validate(&value).err()
+        });
+        text.set(value);
+    };
+    let feedback = move || {
+        let value = text.get();
+        match problem.get() {
+            _ if value.trim().is_empty() => view! {
+                <p class="small hint" id="svc-member-of-msg">"Optional, e.g. attribute:ecs.instance-type =~ t3.*"</p>
+            }
+            .into_any(),
+            None => view! { <p class="small cql-ok" id="svc-member-of-msg">"✓ valid expression"</p> }.into_any(),
+            Some(e) => {
+                let chars: Vec<char> = value.chars().collect();
+                let at = e.column.saturating_sub(1).min(chars.len());
+                let before: String = chars[..at].iter().collect();
+                let bad: String = chars.get(at).map_or(" ".to_string(), char::to_string);
+                let after: String = chars.get(at + 1..).map_or(String::new(), |r| r.iter().collect());
+                view! {
+                    <div class="cql-mirror" aria-hidden="true">{before}<mark>{bad}</mark>{after}</div>
+                    <p class="cql-error" id="svc-member-of-msg" role="status">
+                        {format!("{} (column {})", e.message, e.column)}
+                    </p>
+                }
+                .into_any()
+            }
+        }
+    };
+    view! {
+        <label class="wide">"memberOf expression "
+            <input id="svc-member-of" class="cql" spellcheck="false" autocomplete="off"
+                placeholder="attribute:ecs.instance-type =~ t3.*"
+                aria-describedby="svc-member-of-msg"
+                aria-invalid=move || problem.with(Option::is_some).to_string()
+                on:input=check/>
+        </label>
+        <div class="cql-feedback">{feedback}</div>
+    }
+}
+
+/// The service fieldset. Successful edits go to `apply`; the outcome is shown by `status`.
+#[component]
+pub fn ServiceFieldset(
+    scenario: ReadSignal<Scenario>,
+    status: EditStatus,
+    apply: Callback<Scenario>,
+) -> impl IntoView {
+    let cluster = RwSignal::new("default".to_string());
+    let td = RwSignal::new(String::new());
+    // The chosen family, or the first one while none is chosen.
+    let family = Memo::new(move |_| {
+        let families = scenario.with(|s| service_choices(&s.raw, "", "").families);
+        let chosen = td.get();
+        if families.contains(&chosen) {
+            chosen
+        } else {
+            families.first().cloned().unwrap_or_default()
+        }
+    });
+    let choices = Memo::new(move |_| {
+        scenario.with(|s| service_choices(&s.raw, &cluster.get(), &family.get()))
+    });
+    let capacity = RwSignal::new(String::new());
+    let target_group = RwSignal::new(String::new());
+    let providers = Rows::new();
+    let strategies = Rows::new();
+    let problem = RwSignal::new(None::<cql::ParseError>);
+    let create = move |_| {
+        if let Some(e) = problem.get_untracked() {
+            status.finish(
+                Err(vec![format!(
+                    "placementConstraints: the memberOf expression is invalid: {} (column {})",
+                    e.message, e.column
+                )]),
+                String::new(),
+                apply,
+            );
+            return;
+        }
+        let awsvpc = choices.with_untracked(|c| c.awsvpc);
+        let result = read_form(
+            &providers.rows.get_untracked(),
+            &strategies.rows.get_untracked(),
+            awsvpc,
+        )
+        .and_then(|form| {
+            scenario.with_untracked(|s| {
+                ecs_engine::edit::add_service(&s.raw, &form)
+                    .map_err(|e| vec![e])
+                    .and_then(reload)
+            })
+        });
+        status.finish(
+            result,
+            format!("Created service {}.", input_value("svc-name").trim()),
+            apply,
+        );
+    };
+    let provider_row = move |row: Row| {
+        let id = row.id;
+        view! {
+            <li>
+                <select id=format!("svc-cp-provider-{id}") class="cp-provider" aria-label="Capacity provider">
+                    {move || choices.with(|c| c.capacity_providers.clone()).into_iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
+                </select>
+                <input id=format!("svc-cp-base-{id}") type="number" min="0" max="100000" value="0" aria-label="base"/>
+                <input id=format!("svc-cp-weight-{id}") type="number" min="0" max="1000" value="1" aria-label="weight"/>
+                <button type="button" class="remove" aria-label="Remove this capacity provider" on:click=move |_| providers.remove(id)>"×"</button>
+            </li>
+        }
+    };
+    let strategy_row = move |row: Row| {
+        let id = row.id;
+        view! {
+            <li>
+                <select id=format!("svc-ps-type-{id}") aria-label="Strategy type"
+                    prop:value=move || row.kind.get()
+                    on:change=move |ev| row.kind.set(event_target_value(&ev))>
+                    <option value="spread">"spread"</option>
+                    <option value="binpack">"binpack"</option>
+                    <option value="random">"random"</option>
+                </select>
+                {move || {
+                    let fields = strategy_fields(&row.kind.get());
+                    view! {
+                        <select id=format!("svc-ps-field-{id}") aria-label="Strategy field" disabled=fields.is_empty()>
+                            {fields.iter().map(|f| view! { <option value=*f>{*f}</option> }).collect_view()}
+                        </select>
+                    }
+                }}
+                <button type="button" class="remove" aria-label="Remove this placement strategy" on:click=move |_| strategies.remove(id)>"×"</button>
+            </li>
+        }
+    };
+    view! {
+        <fieldset class="service-form">
+            <legend>"Service (CreateService)"</legend>
+            <div class="svc-group">
+                <label>"Name "<input id="svc-name" size="12"/></label>
+                <label>"Task definition "<select id="svc-td" on:change=move |ev| td.set(event_target_value(&ev))>
+                    {move || choices.with(|c| c.families.clone()).into_iter().map(|f| view! { <option value=f.clone() selected=f == family.get()>{f.clone()}</option> }).collect_view()}
+                </select></label>
+                <label>"Cluster "<input id="svc-cluster" value="default" size="10" on:input=move |ev| cluster.set(event_target_value(&ev))/></label>
+                <label>"Desired count "<input id="svc-desired" type="number" min="0" value="2"/></label>
+                <label>"Capacity "<select id="svc-capacity" on:change=move |ev| {
+                    capacity.set(event_target_value(&ev));
+                    if capacity.get_untracked() == "strategy" && providers.rows.with_untracked(Vec::is_empty) {
+                        providers.add("");
+                    }
+                }>
+                    <option value="">"cluster default"</option>
+                    <option value="EC2">"launch type EC2"</option>
+                    <option value="FARGATE">"launch type FARGATE"</option>
+                    <option value="EXTERNAL">"launch type EXTERNAL"</option>
+                    <option value="strategy">"capacity provider strategy"</option>
+                </select></label>
+                <Show when=move || capacity.get() == "strategy">
+                    <div class="svc-cp-head" aria-hidden="true"><span class="cp-provider">"provider"</span><span>"base"</span><span>"weight"</span></div>
+                    <ol class="svc-rows" aria-label="Capacity provider strategy">
+                        <For each=move || providers.rows.get() key=|r| r.id let:row>{provider_row(row)}</For>
+                    </ol>
+                    <button type="button" id="svc-cp-add" on:click=move |_| providers.add("")>"+ provider"</button>
+                    {move || choices.with(|c| c.capacity_providers.is_empty()).then(|| view! {
+                        <p class="small hint">"No capacity provider is associated with this cluster (clusters[].capacityProviders)."</p>
+                    })}
+                </Show>
+                <Show when=move || choices.with(|c| c.awsvpc)>
+                    <label>"Subnets "<input id="svc-subnets" placeholder="subnet-a, subnet-b" size="16"/></label>
+                </Show>
+            </div>
+            <div class="svc-group">
+                <span class="svc-heading">"Placement strategies, in order"</span>
+                <ol class="svc-rows" aria-label="Placement strategies">
+                    <For each=move || strategies.rows.get() key=|r| r.id let:row>{strategy_row(row)}</For>
+                </ol>
+                {move || strategies.rows.with(Vec::is_empty).then(|| view! {
+                    <p class="small hint">"None: the service default, spread(AZ) then spread(instanceId)."</p>
+                })}
+                <button type="button" id="svc-ps-add" on:click=move |_| strategies.add("spread")>"+ strategy"</button>
+                <span class="svc-heading">"Constraints"</span>
+                <label><input id="svc-distinct" type="checkbox"/>" distinctInstance"</label>
+                {member_of_field(problem)}
+            </div>
+            <div class="svc-group">
+                <label>"Target group "<select id="svc-tg" on:change=move |ev| target_group.set(event_target_value(&ev))>
+                    <option value="">"none"</option>
+                    {move || choices.with(|c| c.target_groups.clone()).into_iter().map(|t| view! { <option value=t.clone() selected=t == target_group.get()>{t.clone()}</option> }).collect_view()}
+                </select></label>
+                <Show when=move || !target_group.get().is_empty()>
+                    <label>"Container:port "<select id="svc-container">
+                        {move || choices.with(|c| c.container_ports.clone()).into_iter().map(|(n, p)| view! { <option value=format!("{n}:{p}")>{format!("{n}:{p}")}</option> }).collect_view()}
+                    </select></label>
+                </Show>
+                <span class="svc-heading">"Deployment configuration"</span>
+                <label>"Min healthy % "<input id="svc-min" type="number" min="0" max="100" value="100"/></label>
+                <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>
+                <label><input id="svc-cb" type="checkbox"/>" circuit breaker"</label>
+                <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
+                <div class="svc-actions">
+                    <button id="create-service" on:click=create disabled=move || problem.with(Option::is_some)>"Create service"</button>
+                </div>
+            </div>
+        </fieldset>
+    }
+}

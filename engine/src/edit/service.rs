@@ -1,0 +1,563 @@
+//! The service editor's edit: a CreateService request built from the form (section 4), and
+//! what the form offers to choose from (capacity providers, target groups, containers).
+//! Every rule is checked by the engine's own service loader, so errors name the AWS field.
+
+use serde_json::{json, Value};
+
+use super::{names, section};
+use crate::revisions::Revisions;
+use crate::task_definition::{parse_task_definition_value, validate, NetworkMode};
+use crate::{Scenario, Simulation};
+
+/// One entry of `capacityProviderStrategy` (6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderShare {
+    /// `capacityProvider`.
+    pub provider: String,
+    /// `base`: tasks placed on this provider first.
+    pub base: u32,
+    /// `weight`: its share of the tasks after the base.
+    pub weight: u32,
+}
+
+/// One entry of `placementStrategy` (3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrategyRow {
+    /// `type`: `spread`, `binpack` or `random`.
+    pub kind: String,
+    /// `field`: `instanceId`, `attribute:<name>`, `cpu` or `memory`; empty for `random`.
+    pub field: String,
+}
+
+/// The one `loadBalancers[]` entry the form offers (8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetGroupLink {
+    /// A target group of the scenario, by name or ARN; the request gets its ARN.
+    pub target_group: String,
+    /// `containerName`: a container of the task definition.
+    pub container_name: String,
+    /// `containerPort`: a port that container maps.
+    pub container_port: u16,
+}
+
+/// A CreateService request as the service editor asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceForm {
+    /// `serviceName`.
+    pub name: String,
+    /// `cluster`; empty or `default` leave it out.
+    pub cluster: String,
+    /// `taskDefinition`: `family` or `family:revision`.
+    pub task_definition: String,
+    /// `desiredCount`.
+    pub desired: u32,
+    /// `launchType` (`EC2`, `FARGATE` or `EXTERNAL`); empty leaves it out.
+    pub launch_type: String,
+    /// `capacityProviderStrategy`; empty leaves it out (6.1: not with a launch type).
+    pub capacity_provider_strategy: Vec<ProviderShare>,
+    /// `placementStrategy`, in the order they apply (3.2).
+    pub placement_strategy: Vec<StrategyRow>,
+    /// A `distinctInstance` constraint (3.4).
+    pub distinct_instance: bool,
+    /// A `memberOf` constraint's cluster query language expression; empty: none (3.5).
+    pub member_of: String,
+    /// `loadBalancers[0]`, if any.
+    pub load_balancer: Option<TargetGroupLink>,
+    /// `deploymentConfiguration.minimumHealthyPercent` (4.3).
+    pub minimum_healthy_percent: u32,
+    /// `deploymentConfiguration.maximumPercent` (4.3).
+    pub maximum_percent: u32,
+    /// `deploymentConfiguration.deploymentCircuitBreaker.enable` (4.5).
+    pub circuit_breaker: bool,
+    /// `deploymentConfiguration.deploymentCircuitBreaker.rollback` (4.5).
+    pub rollback: bool,
+    /// `networkConfiguration.awsvpcConfiguration.subnets`; empty leaves it out (required for
+    /// an `awsvpc` task definition).
+    pub subnets: Vec<String>,
+}
+
+impl Default for ServiceForm {
+    /// The API defaults: REPLICA, no strategy (the service default spread), min 100 %,
+    /// max 200 %, no circuit breaker (4.3).
+    fn default() -> Self {
+        ServiceForm {
+            name: String::new(),
+            cluster: "default".to_string(),
+            task_definition: String::new(),
+            desired: 1,
+            launch_type: String::new(),
+            capacity_provider_strategy: Vec::new(),
+            placement_strategy: Vec::new(),
+            distinct_instance: false,
+            member_of: String::new(),
+            load_balancer: None,
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+            circuit_breaker: false,
+            rollback: false,
+            subnets: Vec::new(),
+        }
+    }
+}
+
+/// What the service editor offers for a cluster and task definition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceChoices {
+    /// The task definition families of the scenario, in registration order.
+    pub families: Vec<String>,
+    /// Capacity providers associated with the cluster (`clusters[].capacityProviders`).
+    pub capacity_providers: Vec<String>,
+    /// Target group names (`targetGroups[].Name`).
+    pub target_groups: Vec<String>,
+    /// `(containerName, containerPort)` of every port mapping of the task definition.
+    pub container_ports: Vec<(String, u16)>,
+    /// Whether the task definition uses `awsvpc`, so the service needs subnets.
+    pub awsvpc: bool,
+}
+
+/// The choices for a service in `cluster` running `task_definition` (a family or
+/// `family:revision`; an unknown one offers no containers). Cheap enough for every keystroke:
+/// it reads the document and registers its task definitions, nothing more.
+pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> ServiceChoices {
+    let cluster = match cluster.trim() {
+        "" => "default",
+        c => c,
+    };
+    let capacity_providers = doc
+        .get("clusters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c.get("clusterName")
+                .and_then(Value::as_str)
+                .unwrap_or("default")
+                == cluster
+        })
+        .flat_map(|c| crate::request::string_list(c.get("capacityProviders")))
+        .collect();
+    let mut revisions = Revisions::default();
+    let mut families: Vec<String> = Vec::new();
+    for raw in doc
+        .get("taskDefinitions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(td) = parse_task_definition_value(raw)
+            .map_err(|e| vec![e])
+            .and_then(|p| validate(&p.input))
+        {
+            if !families.contains(&td.family) {
+                families.push(td.family.clone());
+            }
+            revisions.register(td);
+        }
+    }
+    let td = revisions
+        .resolve(task_definition.trim())
+        .ok()
+        .map(|(_, td)| td);
+    ServiceChoices {
+        families,
+        capacity_providers,
+        target_groups: names(doc, "targetGroups", "Name"),
+        container_ports: td.as_ref().map_or_else(Vec::new, |td| {
+            td.ports
+                .iter()
+                .map(|p| (p.container_name.clone(), p.container_port))
+                .collect()
+        }),
+        awsvpc: td.is_some_and(|td| td.network_mode == NetworkMode::Awsvpc),
+    }
+}
+
+/// The CreateService request of `form`, verbatim; `arn_of` turns a target group name into
+/// its ARN.
+fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> Value {
+    let mut service = json!({
+        "serviceName": name,
+        "taskDefinition": form.task_definition.trim(),
+        "desiredCount": form.desired,
+    });
+    let cluster = form.cluster.trim();
+    if !cluster.is_empty() && cluster != "default" {
+        service["cluster"] = json!(cluster);
+    }
+    if !form.launch_type.trim().is_empty() {
+        service["launchType"] = json!(form.launch_type.trim());
+    }
+    if !form.capacity_provider_strategy.is_empty() {
+        service["capacityProviderStrategy"] = form
+            .capacity_provider_strategy
+            .iter()
+            .map(|p| json!({"capacityProvider": p.provider.trim(), "base": p.base, "weight": p.weight}))
+            .collect();
+    }
+    if !form.placement_strategy.is_empty() {
+        service["placementStrategy"] = form
+            .placement_strategy
+            .iter()
+            .map(|s| match s.field.trim() {
+                "" => json!({"type": s.kind.trim()}),
+                field => json!({"type": s.kind.trim(), "field": field}),
+            })
+            .collect();
+    }
+    let mut constraints = Vec::new();
+    if form.distinct_instance {
+        constraints.push(json!({"type": "distinctInstance"}));
+    }
+    if !form.member_of.trim().is_empty() {
+        constraints.push(json!({"type": "memberOf", "expression": form.member_of.trim()}));
+    }
+    if !constraints.is_empty() {
+        service["placementConstraints"] = Value::Array(constraints);
+    }
+    if let Some(lb) = &form.load_balancer {
+        service["loadBalancers"] = json!([{
+            "targetGroupArn": arn_of(lb.target_group.trim()),
+            "containerName": lb.container_name.trim(),
+            "containerPort": lb.container_port,
+        }]);
+    }
+    let mut deployment = json!({
+        "minimumHealthyPercent": form.minimum_healthy_percent,
+        "maximumPercent": form.maximum_percent,
+    });
+    if form.circuit_breaker {
+        deployment["deploymentCircuitBreaker"] = json!({"enable": true, "rollback": form.rollback});
+    }
+    service["deploymentConfiguration"] = deployment;
+    if !form.subnets.is_empty() {
+        service["networkConfiguration"] = json!({"awsvpcConfiguration": {"subnets": form.subnets}});
+    }
+    service
+}
+
+/// Adds the CreateService request of `form`. The service must load as AWS would accept it:
+/// the engine's service loader checks the launch type or capacity provider strategy (6.1,
+/// G21), the placement strategies and constraints (3.2–3.5), the target group, container and
+/// port (8.1), the deployment configuration (4.3, 4.5) and the subnets of `awsvpc`; its error
+/// names the field, e.g. `placementConstraints[0].expression: …`.
+pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
+    let name = form.name.trim();
+    if name.is_empty()
+        || name.len() > 255
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("serviceName: 1 to 255 letters, digits, hyphens and underscores".to_string());
+    }
+    if names(doc, "services", "serviceName")
+        .iter()
+        .any(|n| n == name)
+    {
+        return Err(format!(
+            "serviceName: a service named {name} already exists"
+        ));
+    }
+    if form.task_definition.trim().is_empty() {
+        return Err("taskDefinition: required".to_string());
+    }
+    let before = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    let service = request(form, name, |tg| {
+        before.load_balancing.find(tg).map_or_else(
+            || tg.to_string(),
+            |g| before.load_balancing.target_groups[g].arn.clone(),
+        )
+    });
+    let index = before.services.len();
+    let mut doc = doc.clone();
+    section(&mut doc, "services").push(service);
+    let scenario = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    // The service loader runs when the simulation is built; a refused request is logged as
+    // `services[<index>].<field>: <why>`.
+    let prefix = format!("services[{index}].");
+    let sim = Simulation::new(scenario);
+    if let Some(e) = sim
+        .log()
+        .entries()
+        .iter()
+        .find_map(|e| e.message.strip_prefix(&prefix))
+    {
+        return Err(e.to_string());
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimTime;
+
+    /// t3.large and m5.large instances in two AZs, a bridge web task definition with a
+    /// dynamic port, an instance target group, and the FARGATE providers on cluster `prod`.
+    fn doc() -> Value {
+        json!({
+            "version": 1,
+            "containerInstances": [
+                {"instanceType": "t3.large", "availabilityZone": "us-east-1a"},
+                {"instanceType": "t3.large", "availabilityZone": "us-east-1b"},
+                {"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2},
+                {"instanceType": "c5.large", "availabilityZone": "us-east-1b"}
+            ],
+            "targetGroups": [{"Name": "web", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "HealthCheckIntervalSeconds": 10}],
+            "clusters": [{"clusterName": "prod", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}],
+            "taskDefinitions": [
+                {"family": "web", "containerDefinitions": [{"name": "nginx", "image": "nginx", "cpu": 256, "memory": 512, "essential": true, "portMappings": [{"containerPort": 80, "hostPort": 0}]}]},
+                {"family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "app", "image": "app", "essential": true, "portMappings": [{"containerPort": 8080}]}]}
+            ]
+        })
+    }
+
+    fn form(name: &str) -> ServiceForm {
+        ServiceForm {
+            name: name.to_string(),
+            task_definition: "web".to_string(),
+            desired: 4,
+            ..ServiceForm::default()
+        }
+    }
+
+    fn run(doc: Value, secs: u64) -> Simulation {
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(secs * 1000)).unwrap();
+        sim
+    }
+
+    #[test]
+    fn g12_member_of_places_only_on_matching_instances_binpacked() {
+        // G12 with t3: memberOf(attribute:ecs.instance-type =~ t3.*) keeps the t3 instances,
+        // and binpack(memory) (G7) fills one of them before the other.
+        let f = ServiceForm {
+            member_of: "attribute:ecs.instance-type =~ t3.*".to_string(),
+            placement_strategy: vec![StrategyRow {
+                kind: "binpack".to_string(),
+                field: "memory".to_string(),
+            }],
+            load_balancer: Some(TargetGroupLink {
+                target_group: "web".to_string(),
+                container_name: "nginx".to_string(),
+                container_port: 80,
+            }),
+            minimum_healthy_percent: 50,
+            circuit_breaker: true,
+            rollback: true,
+            ..form("pinned")
+        };
+        let doc = add_service(&doc(), &f).unwrap();
+        let svc = &doc["services"][0];
+        assert_eq!(
+            svc["placementConstraints"],
+            json!([{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}])
+        );
+        assert_eq!(
+            svc["placementStrategy"],
+            json!([{"type": "binpack", "field": "memory"}])
+        );
+        assert!(svc["loadBalancers"][0]["targetGroupArn"]
+            .as_str()
+            .unwrap()
+            .contains(":targetgroup/web/"));
+        assert_eq!(
+            svc["deploymentConfiguration"],
+            json!({"minimumHealthyPercent": 50, "maximumPercent": 200, "deploymentCircuitBreaker": {"enable": true, "rollback": true}})
+        );
+        assert!(svc.get("networkConfiguration").is_none());
+        let sim = run(doc, 120);
+        let hosts: Vec<&str> = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active())
+            .map(|t| {
+                sim.cluster().instances[t.reservation.slot]
+                    .instance_type
+                    .name
+            })
+            .collect();
+        assert_eq!(hosts.len(), 4);
+        assert!(hosts.iter().all(|h| *h == "t3.large"), "{hosts:?}");
+        let slots: std::collections::BTreeSet<_> =
+            sim.tasks().iter().map(|t| t.reservation.slot).collect();
+        assert_eq!(slots.len(), 1, "binpack fills one t3.large first");
+    }
+
+    #[test]
+    fn g11_distinct_instance_from_the_form_leaves_the_extra_task_unplaced() {
+        // G11: five instances, desired 6, distinctInstance → 5 run, one per instance.
+        let f = ServiceForm {
+            desired: 6,
+            distinct_instance: true,
+            ..form("spread-out")
+        };
+        let doc = add_service(&doc(), &f).unwrap();
+        assert_eq!(
+            doc["services"][0]["placementConstraints"],
+            json!([{"type": "distinctInstance"}])
+        );
+        let sim = run(doc, 120);
+        let slots: std::collections::BTreeSet<_> = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active())
+            .map(|t| t.reservation.slot)
+            .collect();
+        assert_eq!(slots.len(), 5);
+        assert_eq!(sim.tasks().iter().filter(|t| t.is_active()).count(), 5);
+    }
+
+    #[test]
+    fn errors_name_the_aws_field() {
+        let d = doc();
+        let bad = |f: ServiceForm| add_service(&d, &f).unwrap_err();
+        let e = bad(ServiceForm {
+            member_of: "attribute:ecs.instance-type = t3.*".to_string(),
+            ..form("a")
+        });
+        assert!(e.starts_with("placementConstraints[0].expression: "), "{e}");
+        assert!(e.contains("column 29"), "{e}");
+        let e = bad(ServiceForm {
+            distinct_instance: true,
+            member_of: "nope".to_string(),
+            ..form("a")
+        });
+        assert!(e.starts_with("placementConstraints[1].expression"), "{e}");
+        let e = bad(ServiceForm {
+            placement_strategy: vec![
+                StrategyRow {
+                    kind: "spread".to_string(),
+                    field: "attribute:ecs.availability-zone".to_string(),
+                },
+                StrategyRow {
+                    kind: "binpack".to_string(),
+                    field: "disk".to_string(),
+                },
+            ],
+            ..form("a")
+        });
+        assert!(e.starts_with("placementStrategy[1].field"), "{e}");
+        let e = bad(ServiceForm {
+            load_balancer: Some(TargetGroupLink {
+                target_group: "web".to_string(),
+                container_name: "nginx".to_string(),
+                container_port: 81,
+            }),
+            ..form("a")
+        });
+        assert!(e.starts_with("loadBalancers[0].containerPort"), "{e}");
+        let e = bad(ServiceForm {
+            maximum_percent: 90,
+            ..form("a")
+        });
+        assert!(
+            e.starts_with("deploymentConfiguration.maximumPercent"),
+            "{e}"
+        );
+        let e = bad(ServiceForm {
+            launch_type: "EC3".to_string(),
+            ..form("a")
+        });
+        assert!(e.starts_with("launchType"), "{e}");
+        assert!(bad(form("a b")).starts_with("serviceName"));
+        let e = bad(ServiceForm {
+            task_definition: "nothing".to_string(),
+            ..form("a")
+        });
+        assert!(e.starts_with("taskDefinition"), "{e}");
+    }
+
+    #[test]
+    fn g21_capacity_provider_strategies_are_checked() {
+        let d = doc();
+        let share = |provider: &str, base, weight| ProviderShare {
+            provider: provider.to_string(),
+            base,
+            weight,
+        };
+        let fargate = |strategy| ServiceForm {
+            cluster: "prod".to_string(),
+            task_definition: "tiny".to_string(),
+            capacity_provider_strategy: strategy,
+            subnets: vec!["subnet-a".to_string()],
+            ..form("f")
+        };
+        // G21: both with a base, or every weight 0, is refused; both a launch type and a
+        // strategy is refused (6.1).
+        let e = add_service(
+            &d,
+            &fargate(vec![share("FARGATE", 1, 1), share("FARGATE_SPOT", 1, 1)]),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("capacityProviderStrategy"), "{e}");
+        let e = add_service(
+            &d,
+            &fargate(vec![share("FARGATE", 0, 0), share("FARGATE_SPOT", 0, 0)]),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("capacityProviderStrategy"), "{e}");
+        let e = add_service(
+            &d,
+            &ServiceForm {
+                launch_type: "FARGATE".to_string(),
+                ..fargate(vec![share("FARGATE", 0, 1)])
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("both a launch type and capacity provider strategy"),
+            "{e}"
+        );
+        // awsvpc needs subnets.
+        let e = add_service(
+            &d,
+            &ServiceForm {
+                subnets: Vec::new(),
+                ..fargate(vec![share("FARGATE", 0, 1)])
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("networkConfiguration.awsvpcConfiguration.subnets"),
+            "{e}"
+        );
+        // G20: FARGATE base 2 weight 1 + FARGATE_SPOT weight 3, desired 10 → 4 / 6.
+        let doc = add_service(
+            &d,
+            &ServiceForm {
+                desired: 10,
+                ..fargate(vec![share("FARGATE", 2, 1), share("FARGATE_SPOT", 0, 3)])
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            doc["services"][0]["capacityProviderStrategy"],
+            json!([{"capacityProvider": "FARGATE", "base": 2, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 3}])
+        );
+        let sim = run(doc, 180);
+        let on = |p: usize| {
+            sim.tasks()
+                .iter()
+                .filter(|t| t.capacity_provider == Some(p))
+                .count()
+        };
+        assert_eq!((on(0), on(1)), (4, 6));
+    }
+
+    #[test]
+    fn choices_come_from_the_scenario_and_the_task_definition() {
+        let d = doc();
+        let c = service_choices(&d, "prod", "tiny");
+        assert_eq!(c.families, ["web", "tiny"]);
+        assert_eq!(c.capacity_providers, ["FARGATE", "FARGATE_SPOT"]);
+        assert_eq!(c.target_groups, ["web"]);
+        assert_eq!(c.container_ports, [("app".to_string(), 8080)]);
+        assert!(c.awsvpc);
+        let c = service_choices(&d, "", "web:1");
+        assert!(c.capacity_providers.is_empty());
+        assert_eq!(c.container_ports, [("nginx".to_string(), 80)]);
+        assert!(!c.awsvpc);
+        assert_eq!(service_choices(&d, "default", "nope:9").container_ports, []);
+    }
+}
