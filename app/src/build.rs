@@ -10,6 +10,10 @@ use serde_json::Value;
 
 use crate::task_definition_form::TaskDefinitionEditor;
 
+/// An edit of the scenario document made at a simulated time: the new document, or the
+/// problems to show.
+pub(crate) type DocumentEdit<'a> = dyn Fn(&Value, SimTime) -> Result<Value, Vec<String>> + 'a;
+
 /// What an edit produced: the new scenario, or the problems to show.
 pub type EditResult = Result<Scenario, Vec<String>>;
 
@@ -73,6 +77,21 @@ impl EditStatus {
                 self.errors.set(e);
             }
         }
+    }
+
+    /// Makes `edit` of the scenario document at the current time (`clock`), and says "At
+    /// <time>: <what>." or shows its problems: the Faults and Scaling forms' submit.
+    pub(crate) fn edit_now(
+        self,
+        scenario: ReadSignal<Scenario>,
+        clock: RwSignal<SimTime>,
+        apply: Callback<Scenario>,
+        edit: &DocumentEdit<'_>,
+        what: &str,
+    ) {
+        let at = clock.get_untracked();
+        let result = scenario.with_untracked(|s| edit(&s.raw, at).and_then(reload));
+        self.finish(result, format!("At {at}: {what}."), apply);
     }
 
     /// The line and the problems.
@@ -161,7 +180,6 @@ pub fn BuildPanel(
                         title="Custom attributes for memberOf constraints: name=value or name, separated by commas"/></label>
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
                 </fieldset>
-                <TaskDefinitionEditor register=Callback::new(register)/>
                 <fieldset>
                     <legend>"Load, from the current time on"</legend>
                     <label>"To "<select id="load-target">
@@ -170,6 +188,7 @@ pub fn BuildPanel(
                     <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
                     <button id="add-load" on:click=add_load>"Apply load change"</button>
                 </fieldset>
+                <TaskDefinitionEditor register=Callback::new(register)/>
                 <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>

@@ -7,7 +7,7 @@ use ecs_engine::{Scenario, SimTime};
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
-use crate::build::{input_value, reload, EditStatus};
+use crate::build::{input_value, EditStatus};
 use crate::cluster::ClusterView;
 
 /// What the form offers to break, read from the running cluster.
@@ -103,10 +103,13 @@ pub fn FaultsPanel(
     let status = EditStatus::new();
     // Makes `edit` of the document at the current time and says `what` it did.
     let edit_now = move |edit: &dyn Fn(&Value, SimTime) -> Result<Value, String>, what: &str| {
-        let at = clock.get_untracked();
-        let result =
-            scenario.with_untracked(|s| edit(&s.raw, at).map_err(|e| vec![e]).and_then(reload));
-        status.finish(result, format!("At {at}: {what}."), apply);
+        status.edit_now(
+            scenario,
+            clock,
+            apply,
+            &|doc, at| edit(doc, at).map_err(|e| vec![e]),
+            what,
+        );
     };
     // Adds `fault` (a `faults[]` entry without `at`) at the current time.
     let inject = move |fault: Result<Value, Vec<String>>, what: &str| match fault {

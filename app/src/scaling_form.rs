@@ -8,7 +8,7 @@ use ecs_engine::{Scenario, SimTime};
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::build::{input_value, reload, EditStatus};
+use crate::build::{input_value, EditStatus};
 
 /// A whole number typed in field `id`, or an error naming `field`.
 pub(crate) fn whole<T: std::str::FromStr>(id: &str, field: &str) -> Result<T, Vec<String>> {
@@ -53,9 +53,7 @@ pub fn ScalingPanel(
     });
     // Runs `edit` on the document; the run resumes at the current time.
     let edit = move |edit: &dyn Fn(&Value) -> Result<Value, Vec<String>>, what: String| {
-        let at = clock.get_untracked();
-        let result = scenario.with_untracked(|s| edit(&s.raw).and_then(reload));
-        status.finish(result, format!("At {at}: {what}."), apply);
+        status.edit_now(scenario, clock, apply, &|doc, _| edit(doc), &what);
     };
     let one = |r: Result<Value, String>| r.map_err(|e| vec![e]);
     let target_tracking = move |_| {
