@@ -6,12 +6,50 @@
 
 use e2e::{repo_root, Browser};
 
-fn corpus(name: &str) -> String {
+/// A task definition of the corpus (`../shared/corpus`, beside the project when present;
+/// a clean clone in CI has none), else `fallback`, a text of the same shape.
+fn corpus(name: &str, fallback: &str) -> String {
     let path = repo_root()
         .join("../shared/corpus/task-definitions")
         .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    std::fs::read_to_string(path).unwrap_or_else(|_| fallback.to_string())
 }
+
+/// describe-task-definition output, for when the corpus is absent.
+const DESCRIBED: &str = r#"{
+    "taskDefinition": {
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:012345678910:task-definition/hello_world:8",
+        "containerDefinitions": [
+            {
+                "name": "wordpress",
+                "image": "wordpress",
+                "cpu": 10,
+                "memory": 500,
+                "essential": true,
+                "portMappings": [{"containerPort": 80, "hostPort": 80}]
+            }
+        ],
+        "family": "hello_world",
+        "revision": 8,
+        "status": "ACTIVE",
+        "compatibilities": ["EXTERNAL", "EC2"]
+    }
+}"#;
+
+/// A RegisterTaskDefinition request laid out as the corpus file the test edits.
+const REQUEST: &str = r#"{
+    "family": "circleci-demo-service",
+    "containerDefinitions": [
+        {
+            "name": "circleci-demo-service",
+            "image": "634223907656.dkr.ecr.eu-west-2.amazonaws.com/circleci-demo:latest",
+            "cpu": 128,
+            "memoryReservation": 128,
+            "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+            "essential": true
+        }
+    ]
+}"#;
 
 /// The 1-based line of the first line of `text` containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
@@ -21,17 +59,26 @@ fn line_of(text: &str, needle: &str) -> usize {
         + 1
 }
 
-/// Whether the textarea `id` has the focus, and the text it has selected.
+/// Whether the textarea `id` has the focus, and the text it has selected: waits up to 2 s
+/// for the focus (the page moves it after the click's event handlers run, which on a busy
+/// machine can be after WebDriver's click returns).
 async fn selection(browser: &Browser, id: &str) -> (bool, String) {
-    let v = browser
-        .client
-        .execute(
-            "const t = document.getElementById(arguments[0]); return [document.activeElement === t, t.value.slice(t.selectionStart, t.selectionEnd)];",
-            vec![id.into()],
-        )
-        .await
-        .expect("the selection");
-    (v[0] == true, v[1].as_str().unwrap_or_default().to_string())
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let v = browser
+            .client
+            .execute(
+                "const t = document.getElementById(arguments[0]); return [document.activeElement === t, t.value.slice(t.selectionStart, t.selectionEnd)];",
+                vec![id.into()],
+            )
+            .await
+            .expect("the selection");
+        let focused = v[0] == true;
+        if focused || std::time::Instant::now() > deadline {
+            return (focused, v[1].as_str().unwrap_or_default().to_string());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 async fn open_build_panel() -> Browser {
@@ -46,7 +93,7 @@ async fn pasted_task_definitions_register_and_errors_point_at_their_field_and_li
     let browser = open_build_panel().await;
 
     // describe-task-definition output, kept as pasted.
-    let described = corpus("aws__aws-cli__describe-hello-world-links.json");
+    let described = corpus("aws__aws-cli__describe-hello-world-links.json", DESCRIBED);
     assert!(
         ecs_engine::task_definition::check_task_definition(&described).is_ok(),
         "the corpus file is valid"
@@ -62,7 +109,10 @@ async fn pasted_task_definitions_register_and_errors_point_at_their_field_and_li
     );
 
     // 1.2: memoryReservation must be a number; the error names the field and its line.
-    let request = corpus("4pits__circleci-ecs__minimal-bridge-reservation-only.json");
+    let request = corpus(
+        "4pits__circleci-ecs__minimal-bridge-reservation-only.json",
+        REQUEST,
+    );
     let bad = request.replace(
         "\"memoryReservation\": 128",
         "\"memoryReservation\": \"lots\"",
