@@ -107,12 +107,7 @@ fn group_request(form: &AutoScalingGroupForm, name: &str, types: &[&str]) -> Val
         }
         group["MixedInstancesPolicy"] = policy;
     }
-    let zones: Vec<&str> = form
-        .zones
-        .iter()
-        .map(|z| z.trim())
-        .filter(|z| !z.is_empty())
-        .collect();
+    let zones = trimmed(&form.zones);
     if zones.iter().all(|z| z.starts_with("subnet-")) {
         group["VPCZoneIdentifier"] = json!(zones.join(","));
     } else {
@@ -164,8 +159,18 @@ fn associate(doc: &mut Value, cluster: &str, name: &str, default_strategy: bool)
     }
 }
 
-/// Checks `text` is a name of 1 to 255 letters, digits, hyphens and underscores.
-fn check_name(text: &str, field: &str) -> Result<(), String> {
+/// The items of a list field, trimmed, without empty ones.
+fn trimmed(items: &[String]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Checks `text` is a name of 1 to 255 letters, digits, hyphens and underscores (services,
+/// clusters, groups, capacity providers); the error names `field`.
+pub(super) fn check_name(text: &str, field: &str) -> Result<(), String> {
     if text.is_empty()
         || text.len() > 255
         || !text
@@ -201,24 +206,16 @@ pub fn add_auto_scaling_group(doc: &Value, form: &AutoScalingGroupForm) -> Resul
     {
         return Err(format!("LaunchTemplateName: a launch template named {name} already exists; choose another group name"));
     }
-    let types: Vec<&str> = form
-        .instance_types
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let types = trimmed(&form.instance_types);
     let Some(first) = types.first() else {
         return Err("InstanceType: choose at least one instance type".to_string());
     };
-    if form.zones.iter().all(|z| z.trim().is_empty()) {
+    let zones = trimmed(&form.zones);
+    if zones.is_empty() {
         return Err("VPCZoneIdentifier: give subnets (subnet-a, subnet-b) or Availability Zones (us-east-1a)".to_string());
     }
-    if form.zones.iter().any(|z| z.trim().starts_with("subnet-"))
-        && form
-            .zones
-            .iter()
-            .any(|z| !z.trim().is_empty() && !z.trim().starts_with("subnet-"))
-    {
+    let subnets = zones.iter().filter(|z| z.starts_with("subnet-")).count();
+    if subnets > 0 && subnets < zones.len() {
         return Err("VPCZoneIdentifier: give subnets or Availability Zones, not both".to_string());
     }
     let cluster = form.cluster.trim();
@@ -412,6 +409,12 @@ mod tests {
             .instances
             .iter()
             .all(|i| i.state == GroupInstanceState::Terminated));
+        // Nothing was protected, so no instance is reported as kept.
+        assert!(!sim
+            .log()
+            .entries()
+            .iter()
+            .any(|e| e.message.contains("protected from scale-in")));
     }
 
     #[test]
