@@ -180,6 +180,7 @@ pub fn BuildPanel(
                         title="Custom attributes for memberOf constraints: name=value or name, separated by commas"/></label>
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
                 </fieldset>
+                <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <fieldset>
                     <legend>"Load, from the current time on"</legend>
                     <label>"To "<select id="load-target">

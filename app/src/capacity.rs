@@ -5,6 +5,7 @@
 
 use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::capacity_provider::managed_scaling::ReservationReading;
+use ecs_engine::edit::GroupCapacity;
 use ecs_engine::{SimTime, Simulation};
 use leptos::prelude::*;
 
@@ -144,9 +145,12 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
     }
 }
 
-/// The panel.
+/// The panel. `act` receives a group's new sizes from its buttons (none in the embed mode).
 #[component]
-pub fn CapacityPanel(view: Signal<CapacityView>) -> impl IntoView {
+pub fn CapacityPanel(
+    view: Signal<CapacityView>,
+    act: Option<Callback<(String, GroupCapacity)>>,
+) -> impl IntoView {
     view! {
         <p class="small muted capacity-intro">
             "EC2 Auto Scaling works on instances: it launches and terminates them to reach a group's desired capacity. "
@@ -166,7 +170,7 @@ pub fn CapacityPanel(view: Signal<CapacityView>) -> impl IntoView {
                 return view! { <p class="muted small">"No Auto Scaling groups or capacity provider strategies in this scenario: tasks run on the container instances listed."</p> }.into_any();
             }
             view! {
-                {v.groups.into_iter().map(|g| view! { <GroupCard g=g/> }).collect_view()}
+                {v.groups.into_iter().map(|g| view! { <GroupCard g=g act=act/> }).collect_view()}
                 {(!v.services.is_empty()).then(|| view! {
                     <table class="capacity-services small" id="capacity-services">
                         <thead><tr><th>"service"</th><th>"capacity provider strategy"</th><th>"waiting in PROVISIONING"</th></tr></thead>
@@ -186,8 +190,46 @@ pub fn CapacityPanel(view: Signal<CapacityView>) -> impl IntoView {
     }
 }
 
+/// A group's capacity buttons: desired − and + (moving min or max along when they would
+/// refuse it) and scale to 0, each an UpdateAutoScalingGroup at the current time.
+fn capacity_buttons(g: &GroupView, act: Callback<(String, GroupCapacity)>) -> impl IntoView {
+    let (name, min, desired, max) = (g.name.clone(), g.min, g.desired, g.max);
+    let resize = Callback::new(move |desired: u32| {
+        let sizes = GroupCapacity {
+            min: min.min(desired),
+            desired,
+            max: max.max(desired),
+        };
+        act.run((name.clone(), sizes));
+    });
+    let zero = Callback::new({
+        let name = g.name.clone();
+        move |()| {
+            act.run((
+                name.clone(),
+                GroupCapacity {
+                    min: 0,
+                    desired: 0,
+                    max: 0,
+                },
+            ))
+        }
+    });
+    view! {
+        <div class="asg-actions" role="group" aria-label=format!("Capacity of {}", g.name)>
+            <button class="asg-less" disabled=desired == 0 aria-label=format!("Desired capacity of {} minus one", g.name)
+                on:click=move |_| resize.run(desired.saturating_sub(1))>"desired −"</button>
+            <button class="asg-more" aria-label=format!("Desired capacity of {} plus one", g.name)
+                on:click=move |_| resize.run(desired + 1)>"desired +"</button>
+            <button class="asg-zero" on:click=move |_| zero.run(())
+                title="UpdateAutoScalingGroup with MinSize, DesiredCapacity and MaxSize 0: how the playground removes a group (it has no DeleteAutoScalingGroup; AWS's ForceDelete would also terminate instances that managed termination protection keeps here)">"Scale to 0"</button>
+        </div>
+    }
+}
+
 #[component]
-fn GroupCard(g: GroupView) -> impl IntoView {
+fn GroupCard(g: GroupView, act: Option<Callback<(String, GroupCapacity)>>) -> impl IntoView {
+    let buttons = act.map(|act| capacity_buttons(&g, act));
     let sizes = format!(
         "min {} · desired {} · max {} — {} in service{}",
         g.min,
@@ -238,6 +280,7 @@ fn GroupCard(g: GroupView) -> impl IntoView {
         <div class="asg" data-group=g.name.clone()>
             <h3>{format!("Auto Scaling group {}", g.name)}</h3>
             <div class="small sizes">{sizes}</div>
+            {buttons}
             {provider}
             <ul class="asg-activities small">
                 {g.activities.into_iter().map(|(at, description, cause)| view! {

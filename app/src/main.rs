@@ -5,6 +5,7 @@
 //! The app is thin: it owns no simulation logic. It maps wall time to simulated time through
 //! the speed factor and renders what the engine reports.
 
+mod asg_form;
 mod aws_view;
 #[cfg(feature = "bench")]
 mod bench;
@@ -757,24 +758,41 @@ fn Playground(
     let (playing, set_playing) = signal(autoplay);
     let (speed, set_speed) = signal(60u32);
     let (error, set_error) = signal(start_error);
-    // A card's Drain or Terminate button: the same edits as the Faults form, at the current
-    // time, so a shared link replays them.
+    // An edit at the current time from the cluster or capacity view, so a shared link replays
+    // it: a card's Drain or Terminate button (the Faults form's edits), a group's capacity
+    // buttons (UpdateAutoScalingGroup).
+    let edit_now = move |apply: Callback<Scenario>,
+                         edit: &dyn Fn(
+        &serde_json::Value,
+        SimTime,
+    ) -> Result<serde_json::Value, String>| {
+        let at = sim.with_value(|s| s.now());
+        let edited = raw.with_value(|doc| edit(doc, at));
+        match edited.and_then(|d| Scenario::from_value(d).map_err(|e| e.to_string())) {
+            Ok(s) => apply.run(s),
+            Err(e) => set_error.set(Some(e)),
+        }
+    };
     let card_action = apply.map(|apply| {
         Callback::new(move |(instance, action): (String, cluster::CardAction)| {
-            let at = sim.with_value(|s| s.now());
-            let edited = raw.with_value(|doc| match action {
+            edit_now(apply, &|doc, at| match action {
                 cluster::CardAction::Drain => ecs_engine::edit::drain_instance(doc, &instance, at),
                 cluster::CardAction::Terminate => ecs_engine::edit::add_fault(
                     doc,
                     &serde_json::json!({"type": "InstanceTermination", "instance": instance}),
                     at,
                 ),
-            });
-            match edited.and_then(|d| Scenario::from_value(d).map_err(|e| e.to_string())) {
-                Ok(s) => apply.run(s),
-                Err(e) => set_error.set(Some(e)),
-            }
+            })
         })
+    });
+    let group_action = apply.map(|apply| {
+        Callback::new(
+            move |(group, sizes): (String, ecs_engine::edit::GroupCapacity)| {
+                edit_now(apply, &|doc, at| {
+                    ecs_engine::edit::set_group_capacity(doc, &group, sizes, at)
+                })
+            },
+        )
     });
 
     let advance = move |by_ms: u64| {
@@ -1002,7 +1020,7 @@ fn Playground(
             </section>
             <section class="pane capacity" aria-label="Capacity" id="capacity">
                 <h2>"Capacity: Auto Scaling groups, capacity providers, cost"</h2>
-                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone()))/>
+                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action/>
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>

@@ -7,7 +7,12 @@ use serde_json::{json, Value};
 use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
+mod auto_scaling_group;
 mod service;
+pub use auto_scaling_group::{
+    add_auto_scaling_group, set_group_capacity, AutoScalingGroupForm, CapacityProviderForm,
+    GroupCapacity,
+};
 pub use service::{
     add_service, service_choices, ProviderShare, ServiceChoices, ServiceForm, StrategyRow,
     TargetGroupLink,

@@ -129,7 +129,9 @@ impl Simulation {
                 }
             }
         } else if live > desired {
-            for _ in desired..live {
+            // Terminating an instance may reconcile the group again (its replacement logic),
+            // so the live count is read anew each time.
+            while self.groups[g].live_count() > desired {
                 match self.choose_group_victim(g) {
                     Some(i) => self.retire_group_instance(g, i),
                     None => {

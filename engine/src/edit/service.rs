@@ -242,14 +242,7 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
 /// names the field, e.g. `placementConstraints[0].expression: …`.
 pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
     let name = form.name.trim();
-    if name.is_empty()
-        || name.len() > 255
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err("serviceName: 1 to 255 letters, digits, hyphens and underscores".to_string());
-    }
+    super::auto_scaling_group::check_name(name, "serviceName")?;
     if names(doc, "services", "serviceName")
         .iter()
         .any(|n| n == name)

@@ -1,0 +1,121 @@
+//! The build panel's "Auto Scaling group" fieldset: a group from instance types (several, or
+//! Spot, make a mixed instances policy), its sizes, subnets or zones and ECS_CLUSTER, with an
+//! optional capacity provider (managed scaling, termination protection, draining, the
+//! cluster's default strategy). The requests are written and checked by
+//! `ecs_engine::edit::add_auto_scaling_group`.
+
+use ecs_engine::edit::{AutoScalingGroupForm, CapacityProviderForm};
+use ecs_engine::Scenario;
+use leptos::prelude::*;
+
+use crate::build::{input_value, reload, EditStatus};
+
+/// A comma-separated field as its items.
+fn list(id: &str) -> Vec<String> {
+    input_value(id)
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A whole-number field, or an error naming the AWS field.
+fn number(id: &str, field: &str) -> Result<u32, Vec<String>> {
+    input_value(id)
+        .trim()
+        .parse()
+        .map_err(|_| vec![format!("{field}: a whole number")])
+}
+
+/// The form as the engine's edit takes it.
+fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
+    let on = |id: &str| input_value(id) == "true";
+    let capacity_provider = if on("asg-cp") {
+        Some(CapacityProviderForm {
+            name: input_value("asg-cp-name"),
+            managed_scaling: on("asg-ms"),
+            target_capacity: number("asg-target", "managedScaling.targetCapacity")?,
+            termination_protection: on("asg-mtp"),
+            managed_draining: on("asg-drain"),
+            default_strategy: on("asg-default"),
+        })
+    } else {
+        None
+    };
+    Ok(AutoScalingGroupForm {
+        name: input_value("asg-name"),
+        instance_types: list("asg-types"),
+        spot: on("asg-spot"),
+        on_demand_base: number("asg-od-base", "OnDemandBaseCapacity")?,
+        on_demand_percent_above_base: number("asg-od-pct", "OnDemandPercentageAboveBaseCapacity")?,
+        min: number("asg-min", "MinSize")?,
+        max: number("asg-max", "MaxSize")?,
+        desired: number("asg-desired", "DesiredCapacity")?,
+        zones: list("asg-zones"),
+        cluster: input_value("asg-cluster"),
+        protect_new_instances: on("asg-protect"),
+        capacity_provider,
+    })
+}
+
+/// The fieldset. Successful edits go to `apply`; the outcome is shown inside it, next to
+/// its button (`#asg-done`, `#asg-errors`).
+#[component]
+pub fn AsgFieldset(scenario: ReadSignal<Scenario>, apply: Callback<Scenario>) -> impl IntoView {
+    let status = EditStatus::new();
+    let spot = RwSignal::new(false);
+    let provider = RwSignal::new(true);
+    let create = move |_| {
+        let result = read_form().and_then(|form| {
+            scenario.with_untracked(|s| {
+                ecs_engine::edit::add_auto_scaling_group(&s.raw, &form)
+                    .map_err(|e| vec![e])
+                    .and_then(reload)
+            })
+        });
+        let name = input_value("asg-name");
+        let what = if provider.get_untracked() {
+            format!(
+                "Created Auto Scaling group {} with capacity provider {}.",
+                name.trim(),
+                input_value("asg-cp-name").trim()
+            )
+        } else {
+            format!("Created Auto Scaling group {}.", name.trim())
+        };
+        status.finish(result, what, apply);
+    };
+    let toggle = |signal: RwSignal<bool>| move |ev| signal.set(event_target_checked(&ev));
+    view! {
+        <fieldset class="asg-form">
+            <legend>"Auto Scaling group"</legend>
+            <div class="svc-group">
+                <label>"Name "<input id="asg-name" value="asg" size="8"/></label>
+                <label>"Types "<input id="asg-types" value="m5.large" size="14" spellcheck="false"
+                    title="Instance types from the catalogue, comma-separated; several make a MixedInstancesPolicy (Overrides in priority order)"/></label>
+                <label>"Min "<input id="asg-min" type="number" min="0" value="0"/></label>
+                <label>"Desired "<input id="asg-desired" type="number" min="0" value="0"/></label>
+                <label>"Max "<input id="asg-max" type="number" min="0" value="10"/></label>
+                <label>"Subnets or AZs "<input id="asg-zones" value="us-east-1a, us-east-1b" size="18" spellcheck="false"
+                    title="subnet-… ids of the scenario (VPCZoneIdentifier) or Availability Zones"/></label>
+                <label>"ECS_CLUSTER "<input id="asg-cluster" value="default" size="9"
+                    title="Written into the launch template's user data; the capacity provider joins this cluster"/></label>
+                <label><input id="asg-protect" type="checkbox" checked/>" NewInstancesProtectedFromScaleIn"</label>
+                <label><input id="asg-spot" type="checkbox" on:change=toggle(spot)/>" Spot"</label>
+                <label title="OnDemandBaseCapacity: the first instances are on-demand">"on-demand base "<input id="asg-od-base" type="number" min="0" value="0" disabled=move || !spot.get()/></label>
+                <label title="OnDemandPercentageAboveBaseCapacity: the rest are Spot">"% on-demand above "<input id="asg-od-pct" type="number" min="0" max="100" value="0" disabled=move || !spot.get()/></label>
+            </div>
+            <div class="svc-group">
+                <label class="svc-heading"><input id="asg-cp" type="checkbox" checked on:change=toggle(provider)/>" Capacity provider"</label>
+                <label>"Name "<input id="asg-cp-name" value="cp-asg" size="9" disabled=move || !provider.get()/></label>
+                <label><input id="asg-ms" type="checkbox" checked disabled=move || !provider.get()/>" managed scaling"</label>
+                <label>"target % "<input id="asg-target" type="number" min="1" max="100" value="100" disabled=move || !provider.get()/></label>
+                <label><input id="asg-mtp" type="checkbox" disabled=move || !provider.get()/>" managed termination protection"</label>
+                <label><input id="asg-drain" type="checkbox" checked disabled=move || !provider.get()/>" managed draining"</label>
+                <label><input id="asg-default" type="checkbox" disabled=move || !provider.get()/>" add to the cluster's default strategy"</label>
+                <button id="add-asg" on:click=create>"Create group"</button>
+            </div>
+            <div class="asg-status">{status.view("asg")}</div>
+        </fieldset>
+    }
+}

@@ -1,0 +1,156 @@
+//! The Auto Scaling group editor (issue 6, "Editors / Instances and groups"): a group with a
+//! capacity provider (managed scaling, target 100, managed termination protection) made from
+//! the form, a service on that provider made from the service form, the group scaling out
+//! from zero (G28) with the tasks placed on its instances, and the capacity panel's buttons:
+//! scale to 0 terminates an unprotected group's instances, while managed termination
+//! protection keeps the busy ones (6.5).
+
+use e2e::Browser;
+
+/// Fills the group fieldset: name, ECS_CLUSTER, sizes.
+async fn group_fields(browser: &Browser, name: &str, min: u32, desired: u32) {
+    browser.set_value("asg-name", name).await;
+    browser.set_value("asg-types", "m5.large").await;
+    browser.set_value("asg-cluster", "asg-demo").await;
+    browser.set_value("asg-min", &min.to_string()).await;
+    browser.set_value("asg-desired", &desired.to_string()).await;
+    browser.set_value("asg-max", "6").await;
+}
+
+/// The JSON of the scenario as the editor shows it.
+async fn document(browser: &Browser) -> serde_json::Value {
+    serde_json::from_str(&browser.value("#scenario-json").await).expect("the scenario JSON")
+}
+
+/// RUNNING tasks on active instances that a group launched (the cards with its badge).
+async fn running_on_groups(browser: &Browser) -> usize {
+    browser
+        .count("article.instance[data-status=ACTIVE]:has(.badge.group) .chip.running")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_protection() {
+    let browser = Browser::start().await;
+    // The example: cluster demo with its own instances; the group goes to a new cluster.
+    browser.open_preset("example").await;
+    browser.click("#build-panel summary").await;
+
+    // 6.5: managed termination protection needs NewInstancesProtectedFromScaleIn.
+    group_fields(&browser, "asg", 0, 0).await;
+    browser.click("#asg-protect").await;
+    browser.click("#asg-mtp").await;
+    browser.click("#add-asg").await;
+    let errors = browser
+        .wait_for_text("#asg-errors", "NewInstancesProtectedFromScaleIn", 5)
+        .await;
+    assert!(
+        errors.starts_with("managedTerminationProtection:"),
+        "{errors}"
+    );
+    browser.scroll_to(".asg-form").await;
+    browser.screenshot("asg-form-error").await;
+    browser.click("#asg-protect").await;
+    browser.click("#add-asg").await;
+    assert_eq!(
+        browser.text("#asg-done").await,
+        "Created Auto Scaling group asg with capacity provider cp-asg."
+    );
+    let doc = document(&browser).await;
+    let provider = &doc["capacityProviders"][0]["autoScalingGroupProvider"];
+    assert_eq!(provider["managedScaling"]["targetCapacity"], 100);
+    assert_eq!(provider["managedTerminationProtection"], "ENABLED");
+    assert_eq!(
+        doc["clusters"],
+        serde_json::json!([{"clusterName": "asg-demo", "capacityProviders": ["cp-asg"]}])
+    );
+
+    // A second group without a capacity provider or protection: two idle instances.
+    group_fields(&browser, "spare", 2, 2).await;
+    browser.click("#asg-protect").await;
+    browser.click("#asg-cp").await;
+    browser.click("#add-asg").await;
+    assert_eq!(
+        browser.text("#asg-done").await,
+        "Created Auto Scaling group spare."
+    );
+
+    // A service of 8 batch tasks (512 CPU units) on the provider: M = 2 m5.large, N = 0.
+    browser.set_value("svc-name", "workers").await;
+    browser.select("#svc-td", "batch").await;
+    browser.set_value("svc-cluster", "asg-demo").await;
+    browser.set_value("svc-desired", "8").await;
+    browser.select("#svc-capacity", "strategy").await;
+    browser.select("#svc-cp-provider-0", "cp-asg").await;
+    browser.click("#create-service").await;
+    assert_eq!(
+        browser.text("#build-done").await,
+        "Created service workers."
+    );
+
+    // G28: the reservation is 200 % with no instances, the group launches 2, the tasks run.
+    browser.play_until(60, "00:06:00.000", 60).await;
+    let sizes = browser.text(".asg[data-group=asg] .sizes").await;
+    assert!(
+        sizes.starts_with("min 0 · desired 2 · max 6 — 2 in service"),
+        "{sizes}"
+    );
+    assert_eq!(running_on_groups(&browser).await, 8);
+    browser.scroll_to("#capacity").await;
+    browser.screenshot("asg-form-scaled-out").await;
+    browser
+        .scroll_to("section[aria-label='Container instances']")
+        .await;
+    browser.screenshot("asg-form-instances").await;
+
+    // Scale to 0 from the capacity panel: the unprotected group's idle instances terminate.
+    browser.click(".asg[data-group=spare] .asg-zero").await;
+    browser
+        .wait_for_text(".asg[data-group=spare] .sizes", "desired 0", 10)
+        .await;
+    let doc = document(&browser).await;
+    let update = &doc["updateAutoScalingGroups"][0];
+    assert_eq!(update["AutoScalingGroupName"], "spare");
+    assert_eq!(
+        (
+            &update["MinSize"],
+            &update["DesiredCapacity"],
+            &update["MaxSize"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(0),
+            &serde_json::json!(0)
+        )
+    );
+    browser.play_until(60, "00:08:00.000", 60).await;
+    let sizes = browser.text(".asg[data-group=spare] .sizes").await;
+    assert!(sizes.contains("0 in service"), "{sizes}");
+
+    // With managed termination protection, the busy instances of asg stay (6.5).
+    browser.click(".asg[data-group=asg] .asg-zero").await;
+    browser
+        .wait_for_text(
+            ".asg[data-group=asg] .sizes",
+            "min 0 · desired 0 · max 0",
+            10,
+        )
+        .await;
+    browser.play_until(60, "00:09:00.000", 60).await;
+    let sizes = browser.text(".asg[data-group=asg] .sizes").await;
+    assert!(sizes.contains("2 in service"), "{sizes}");
+    assert_eq!(running_on_groups(&browser).await, 8);
+    browser.scroll_to("#capacity").await;
+    browser.screenshot("asg-form-scale-to-zero").await;
+
+    // desired + on the emptied group: max moves with it (UpdateAutoScalingGroup 0/1/1).
+    browser.click(".asg[data-group=spare] .asg-more").await;
+    browser
+        .wait_for_text(
+            ".asg[data-group=spare] .sizes",
+            "min 0 · desired 1 · max 1",
+            10,
+        )
+        .await;
+    browser.close().await;
+}

@@ -1,0 +1,515 @@
+//! The Auto Scaling group editor's edits (sections 6 and 7): a new group written as the
+//! requests AWS takes (CreateLaunchTemplate with base64 user data setting `ECS_CLUSTER`,
+//! CreateAutoScalingGroup, CreateCapacityProvider, the cluster's capacity providers and
+//! default strategy), and UpdateAutoScalingGroup at the current time. Every rule the engine's
+//! own loaders know is checked by loading the result, so errors name the AWS field.
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::{entries, names, seconds, section};
+use crate::time::SimTime;
+use crate::Scenario;
+
+/// The capacity provider over a new group (CreateCapacityProvider, 6.4, 6.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityProviderForm {
+    /// `name`.
+    pub name: String,
+    /// `managedScaling.status` `ENABLED`.
+    pub managed_scaling: bool,
+    /// `managedScaling.targetCapacity`, 1 to 100.
+    pub target_capacity: u32,
+    /// `managedTerminationProtection` `ENABLED` (needs managed scaling and
+    /// `NewInstancesProtectedFromScaleIn`).
+    pub termination_protection: bool,
+    /// `managedDraining` `ENABLED`.
+    pub managed_draining: bool,
+    /// Add `{capacityProvider, weight 1}` to the cluster's `defaultCapacityProviderStrategy`.
+    pub default_strategy: bool,
+}
+
+/// A new Auto Scaling group as the editor asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoScalingGroupForm {
+    /// `AutoScalingGroupName`; the launch template is named after it.
+    pub name: String,
+    /// Instance types: one gives a `LaunchTemplate`; several (or Spot) give a
+    /// `MixedInstancesPolicy` whose `Overrides` list them in priority order.
+    pub instance_types: Vec<String>,
+    /// Spot through `InstancesDistribution` (7.1).
+    pub spot: bool,
+    /// `OnDemandBaseCapacity` (with Spot).
+    pub on_demand_base: u32,
+    /// `OnDemandPercentageAboveBaseCapacity` (with Spot).
+    pub on_demand_percent_above_base: u32,
+    /// `MinSize`.
+    pub min: u32,
+    /// `MaxSize`.
+    pub max: u32,
+    /// `DesiredCapacity`.
+    pub desired: u32,
+    /// Subnets (`subnet-…`, into `VPCZoneIdentifier`) or Availability Zones
+    /// (`AvailabilityZones`).
+    pub zones: Vec<String>,
+    /// `ECS_CLUSTER` in the user data, and the cluster the provider is associated with.
+    pub cluster: String,
+    /// `NewInstancesProtectedFromScaleIn`.
+    pub protect_new_instances: bool,
+    /// The capacity provider, if any.
+    pub capacity_provider: Option<CapacityProviderForm>,
+}
+
+/// Sizes of an UpdateAutoScalingGroup request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupCapacity {
+    /// `MinSize`.
+    pub min: u32,
+    /// `DesiredCapacity`.
+    pub desired: u32,
+    /// `MaxSize`.
+    pub max: u32,
+}
+
+/// The CreateLaunchTemplate request: the first instance type and user data that writes
+/// `ECS_CLUSTER` to `/etc/ecs/ecs.config` (base64, as EC2 takes it).
+fn launch_template(name: &str, instance_type: &str, cluster: &str) -> Value {
+    let script = format!("#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
+    json!({
+        "LaunchTemplateName": name,
+        "LaunchTemplateData": {
+            "InstanceType": instance_type,
+            "UserData": base64::engine::general_purpose::STANDARD.encode(script)
+        }
+    })
+}
+
+/// The CreateAutoScalingGroup request.
+fn group_request(form: &AutoScalingGroupForm, name: &str, types: &[&str]) -> Value {
+    let mut group = json!({
+        "AutoScalingGroupName": name,
+        "MinSize": form.min,
+        "MaxSize": form.max,
+        "DesiredCapacity": form.desired,
+        "NewInstancesProtectedFromScaleIn": form.protect_new_instances,
+    });
+    let spec = json!({"LaunchTemplateName": name, "Version": "$Latest"});
+    if types.len() == 1 && !form.spot {
+        group["LaunchTemplate"] = spec;
+    } else {
+        let overrides: Vec<Value> = types.iter().map(|t| json!({"InstanceType": t})).collect();
+        let mut policy = json!({"LaunchTemplate": {"LaunchTemplateSpecification": spec, "Overrides": overrides}});
+        if form.spot {
+            policy["InstancesDistribution"] = json!({
+                "OnDemandBaseCapacity": form.on_demand_base,
+                "OnDemandPercentageAboveBaseCapacity": form.on_demand_percent_above_base,
+            });
+        }
+        group["MixedInstancesPolicy"] = policy;
+    }
+    let zones = trimmed(&form.zones);
+    if zones.iter().all(|z| z.starts_with("subnet-")) {
+        group["VPCZoneIdentifier"] = json!(zones.join(","));
+    } else {
+        group["AvailabilityZones"] = json!(zones);
+    }
+    group
+}
+
+/// The CreateCapacityProvider request.
+fn provider_request(p: &CapacityProviderForm, group: &str) -> Value {
+    let status = |on: bool| if on { "ENABLED" } else { "DISABLED" };
+    let mut scaling = json!({"status": status(p.managed_scaling)});
+    if p.managed_scaling {
+        scaling["targetCapacity"] = json!(p.target_capacity);
+    }
+    json!({
+        "name": p.name.trim(),
+        "autoScalingGroupProvider": {
+            "autoScalingGroupArn": group,
+            "managedScaling": scaling,
+            "managedTerminationProtection": status(p.termination_protection),
+            "managedDraining": status(p.managed_draining),
+        }
+    })
+}
+
+/// Associates provider `name` with `cluster` (a `clusters[]` entry, created if missing) and,
+/// when asked, appends it to the cluster's default strategy with weight 1.
+fn associate(doc: &mut Value, cluster: &str, name: &str, default_strategy: bool) {
+    let clusters = section(doc, "clusters");
+    let at = clusters.iter().position(|c| {
+        c.get("clusterName")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or("default")
+            == cluster
+    });
+    let entry = match at {
+        Some(i) => &mut clusters[i],
+        None => {
+            clusters.push(json!({"clusterName": cluster}));
+            clusters.last_mut().expect("just pushed")
+        }
+    };
+    section(entry, "capacityProviders").push(json!(name));
+    if default_strategy {
+        section(entry, "defaultCapacityProviderStrategy")
+            .push(json!({"capacityProvider": name, "weight": 1}));
+    }
+}
+
+/// The items of a list field, trimmed, without empty ones.
+fn trimmed(items: &[String]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Checks `text` is a name of 1 to 255 letters, digits, hyphens and underscores (services,
+/// clusters, groups, capacity providers); the error names `field`.
+pub(super) fn check_name(text: &str, field: &str) -> Result<(), String> {
+    if text.is_empty()
+        || text.len() > 255
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "{field}: 1 to 255 letters, digits, hyphens and underscores"
+        ));
+    }
+    Ok(())
+}
+
+/// Adds a group: its launch template, the CreateAutoScalingGroup request, and the capacity
+/// provider with its cluster association, if asked. Checked like AWS: names unique, types
+/// from the catalogue, `MinSize` ≤ `DesiredCapacity` ≤ `MaxSize`, subnets known, managed
+/// termination protection only with managed scaling and `NewInstancesProtectedFromScaleIn`
+/// (6.5), strategies that do not mix Fargate and Auto Scaling group providers (6.1).
+pub fn add_auto_scaling_group(doc: &Value, form: &AutoScalingGroupForm) -> Result<Value, String> {
+    let name = form.name.trim();
+    check_name(name, "AutoScalingGroupName")?;
+    if names(doc, "autoScalingGroups", "AutoScalingGroupName")
+        .iter()
+        .any(|n| n == name)
+    {
+        return Err(format!(
+            "AutoScalingGroupName: an Auto Scaling group named {name} already exists"
+        ));
+    }
+    if names(doc, "launchTemplates", "LaunchTemplateName")
+        .iter()
+        .any(|n| n == name)
+    {
+        return Err(format!("LaunchTemplateName: a launch template named {name} already exists; choose another group name"));
+    }
+    let types = trimmed(&form.instance_types);
+    let Some(first) = types.first() else {
+        return Err("InstanceType: choose at least one instance type".to_string());
+    };
+    let zones = trimmed(&form.zones);
+    if zones.is_empty() {
+        return Err("VPCZoneIdentifier: give subnets (subnet-a, subnet-b) or Availability Zones (us-east-1a)".to_string());
+    }
+    let subnets = zones.iter().filter(|z| z.starts_with("subnet-")).count();
+    if subnets > 0 && subnets < zones.len() {
+        return Err("VPCZoneIdentifier: give subnets or Availability Zones, not both".to_string());
+    }
+    let cluster = form.cluster.trim();
+    check_name(cluster, "ECS_CLUSTER")?;
+    let mut doc = doc.clone();
+    section(&mut doc, "launchTemplates").push(launch_template(name, first, cluster));
+    section(&mut doc, "autoScalingGroups").push(group_request(form, name, &types));
+    if let Some(p) = &form.capacity_provider {
+        let provider = p.name.trim();
+        check_name(provider, "capacityProviders.name")?;
+        if p.termination_protection && !form.protect_new_instances {
+            return Err("managedTerminationProtection: The managed termination protection setting for the capacity provider is invalid. To enable managed termination protection for a capacity provider, the Auto Scaling group must have instance protection from scale in enabled (NewInstancesProtectedFromScaleIn).".to_string());
+        }
+        if names(&doc, "capacityProviders", "name")
+            .iter()
+            .any(|n| n == provider)
+        {
+            return Err(format!(
+                "capacityProviders.name: a capacity provider named {provider} already exists"
+            ));
+        }
+        section(&mut doc, "capacityProviders").push(provider_request(p, name));
+        associate(&mut doc, cluster, provider, p.default_strategy);
+    }
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
+/// Resizes group `group` at `at` (the UI's current time): an UpdateAutoScalingGroup request
+/// in `updateAutoScalingGroups[]`. All three sizes 0 is how the playground removes a group:
+/// it has no DeleteAutoScalingGroup, and AWS's `ForceDelete` terminates the instances the
+/// same way, except that here managed termination protection keeps the ones with tasks.
+pub fn set_group_capacity(
+    doc: &Value,
+    group: &str,
+    capacity: GroupCapacity,
+    at: SimTime,
+) -> Result<Value, String> {
+    let group = group.trim();
+    if !entries(doc, "autoScalingGroups")
+        .any(|g| g.get("AutoScalingGroupName").and_then(Value::as_str) == Some(group))
+    {
+        return Err(format!(
+            "AutoScalingGroupName: no Auto Scaling group named {group:?}"
+        ));
+    }
+    let GroupCapacity { min, desired, max } = capacity;
+    let limit = crate::auto_scaling_group::MAX_GROUP_SIZE;
+    if max > limit {
+        return Err(format!("MaxSize: at most {limit}"));
+    }
+    if min > max {
+        return Err(format!("MinSize: {min} is above MaxSize {max}"));
+    }
+    if desired < min || desired > max {
+        return Err(format!(
+            "DesiredCapacity: {desired} must be between MinSize ({min}) and MaxSize ({max})"
+        ));
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, "updateAutoScalingGroups").push(json!({
+        "at": seconds(at), "AutoScalingGroupName": group,
+        "MinSize": min, "MaxSize": max, "DesiredCapacity": desired
+    }));
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auto_scaling_group::GroupInstanceState;
+    use crate::edit::{add_service, ServiceForm};
+    use crate::Simulation;
+
+    /// Two subnets, a 1-vCPU task definition, no instances.
+    fn doc() -> Value {
+        json!({
+            "version": 1,
+            "duration": "PT60M",
+            "subnets": [
+                {"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}
+            ],
+            "taskDefinitions": [{"family": "web", "containerDefinitions": [
+                {"name": "web", "image": "nginx", "cpu": 1024, "memory": 1024, "essential": true}
+            ]}]
+        })
+    }
+
+    fn form() -> AutoScalingGroupForm {
+        AutoScalingGroupForm {
+            name: "asg".to_string(),
+            instance_types: vec!["m5.large".to_string()],
+            spot: false,
+            on_demand_base: 0,
+            on_demand_percent_above_base: 100,
+            min: 0,
+            max: 10,
+            desired: 0,
+            zones: vec!["subnet-a".to_string(), "subnet-b".to_string()],
+            cluster: "demo".to_string(),
+            protect_new_instances: true,
+            capacity_provider: Some(CapacityProviderForm {
+                name: "cp".to_string(),
+                managed_scaling: true,
+                target_capacity: 100,
+                termination_protection: true,
+                managed_draining: true,
+                default_strategy: false,
+            }),
+        }
+    }
+
+    fn running(sim: &Simulation) -> usize {
+        sim.tasks()
+            .iter()
+            .filter(|t| t.last_status == crate::task::TaskStatus::Running)
+            .count()
+    }
+
+    fn live(sim: &Simulation) -> usize {
+        sim.auto_scaling_groups()[0].live().count()
+    }
+
+    #[test]
+    fn g28_a_service_on_the_new_provider_scales_the_group_from_zero() {
+        let doc = add_auto_scaling_group(&doc(), &form()).unwrap();
+        assert_eq!(
+            doc["launchTemplates"][0]["LaunchTemplateData"]["UserData"],
+            json!(base64::engine::general_purpose::STANDARD
+                .encode("#!/bin/bash\necho ECS_CLUSTER=demo >> /etc/ecs/ecs.config\n"))
+        );
+        assert_eq!(doc["clusters"][0]["capacityProviders"], json!(["cp"]));
+        let service = ServiceForm {
+            name: "web".to_string(),
+            cluster: "demo".to_string(),
+            task_definition: "web".to_string(),
+            desired: 6,
+            capacity_provider_strategy: vec![crate::edit::ProviderShare {
+                provider: "cp".to_string(),
+                base: 0,
+                weight: 1,
+            }],
+            ..ServiceForm::default()
+        };
+        let doc = add_service(&doc, &service).unwrap();
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        assert_eq!(live(&sim), 0);
+        // N = 0, M = 3 (two 1-vCPU tasks per m5.large): the metric is 200 and the group
+        // launches 3 instances; the 6 tasks run on them.
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        assert_eq!(sim.auto_scaling_groups()[0].desired, 3);
+        assert_eq!(live(&sim), 3);
+        assert_eq!(running(&sim), 6);
+        // Scale to 0 at 10 minutes: every instance runs tasks, so managed termination
+        // protection keeps all three (6.5).
+        let zero = GroupCapacity {
+            min: 0,
+            desired: 0,
+            max: 0,
+        };
+        let doc = set_group_capacity(&doc, "asg", zero, SimTime(10 * 60_000)).unwrap();
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(12 * 60_000)).unwrap();
+        assert_eq!(sim.auto_scaling_groups()[0].desired, 0);
+        assert_eq!(live(&sim), 3);
+        assert_eq!(running(&sim), 6);
+    }
+
+    #[test]
+    fn scale_to_zero_without_protection_terminates_the_instances() {
+        let mut f = form();
+        f.desired = 2;
+        f.min = 1;
+        f.protect_new_instances = false;
+        f.capacity_provider = None;
+        let doc = add_auto_scaling_group(&doc(), &f).unwrap();
+        assert!(doc.get("capacityProviders").is_none());
+        let zero = GroupCapacity {
+            min: 0,
+            desired: 0,
+            max: 0,
+        };
+        let doc = set_group_capacity(&doc, "asg", zero, SimTime(300_000)).unwrap();
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(299_000)).unwrap();
+        assert_eq!(live(&sim), 2);
+        sim.advance_to(SimTime(600_000)).unwrap();
+        assert_eq!(live(&sim), 0);
+        assert!(sim.auto_scaling_groups()[0]
+            .instances
+            .iter()
+            .all(|i| i.state == GroupInstanceState::Terminated));
+        // Nothing was protected, so no instance is reported as kept.
+        assert!(!sim
+            .log()
+            .entries()
+            .iter()
+            .any(|e| e.message.contains("protected from scale-in")));
+    }
+
+    #[test]
+    fn spot_and_several_types_make_a_mixed_instances_policy() {
+        // 7.1: Spot through InstancesDistribution; the Overrides in priority order.
+        let mut f = form();
+        f.instance_types = vec!["m5.large".to_string(), "m6i.large".to_string()];
+        f.spot = true;
+        f.on_demand_base = 1;
+        f.on_demand_percent_above_base = 0;
+        f.zones = vec!["us-east-1a".to_string()];
+        f.capacity_provider.as_mut().unwrap().default_strategy = true;
+        let doc = add_auto_scaling_group(&doc(), &f).unwrap();
+        let g = &doc["autoScalingGroups"][0];
+        assert_eq!(
+            g["MixedInstancesPolicy"]["InstancesDistribution"],
+            json!({"OnDemandBaseCapacity": 1, "OnDemandPercentageAboveBaseCapacity": 0})
+        );
+        assert_eq!(g["AvailabilityZones"], json!(["us-east-1a"]));
+        assert_eq!(
+            doc["clusters"][0]["defaultCapacityProviderStrategy"],
+            json!([{"capacityProvider": "cp", "weight": 1}])
+        );
+        let spec = &Scenario::from_value(doc).unwrap().auto_scaling_groups[0];
+        assert_eq!(spec.instance_types.len(), 2);
+        assert_eq!(spec.distribution.as_ref().unwrap().on_demand_base, 1);
+    }
+
+    #[test]
+    fn errors_name_the_aws_field() {
+        let err = |f: AutoScalingGroupForm| add_auto_scaling_group(&doc(), &f).unwrap_err();
+        let mut f = form();
+        f.desired = 11;
+        assert!(err(f).contains("DesiredCapacity"));
+        let mut f = form();
+        f.min = 5;
+        f.max = 2;
+        f.desired = 3;
+        assert!(err(f).contains("MinSize"));
+        let mut f = form();
+        f.instance_types = vec!["m99.huge".to_string()];
+        assert!(err(f).contains("InstanceType: unknown instance type"));
+        let mut f = form();
+        f.instance_types.clear();
+        assert!(err(f).starts_with("InstanceType:"));
+        let mut f = form();
+        f.protect_new_instances = false;
+        let e = err(f);
+        assert!(
+            e.starts_with("managedTerminationProtection:")
+                && e.contains("NewInstancesProtectedFromScaleIn"),
+            "{e}"
+        );
+        let mut f = form();
+        f.capacity_provider.as_mut().unwrap().managed_scaling = false;
+        assert!(err(f).contains("managedTerminationProtection"));
+        let mut f = form();
+        f.zones = vec!["subnet-zz".to_string()];
+        assert!(err(f).contains("VPCZoneIdentifier: subnet subnet-zz"));
+        let mut f = form();
+        f.zones = vec!["subnet-a".to_string(), "us-east-1a".to_string()];
+        assert!(err(f).starts_with("VPCZoneIdentifier:"));
+        let mut f = form();
+        f.capacity_provider.as_mut().unwrap().name = "ecs-cp".to_string();
+        assert!(err(f).contains(".name: a capacity provider name cannot start"));
+        let mut f = form();
+        f.name = "bad name".to_string();
+        assert!(err(f).starts_with("AutoScalingGroupName:"));
+        // Names are unique.
+        let once = add_auto_scaling_group(&doc(), &form()).unwrap();
+        let e = add_auto_scaling_group(&once, &form()).unwrap_err();
+        assert!(
+            e.starts_with("AutoScalingGroupName:") && e.contains("already exists"),
+            "{e}"
+        );
+        let mut f = form();
+        f.name = "asg2".to_string();
+        let e = add_auto_scaling_group(&once, &f).unwrap_err();
+        assert!(e.starts_with("capacityProviders.name:"), "{e}");
+        // G21: a default strategy mixing FARGATE and an Auto Scaling group provider.
+        let mut fargate = doc();
+        fargate["clusters"] = json!([{"clusterName": "demo", "capacityProviders": ["FARGATE"],
+            "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}]);
+        let mut f = form();
+        f.capacity_provider.as_mut().unwrap().default_strategy = true;
+        let e = add_auto_scaling_group(&fargate, &f).unwrap_err();
+        assert!(e.contains("defaultCapacityProviderStrategy"), "{e}");
+        // UpdateAutoScalingGroup.
+        let at = SimTime(0);
+        let sizes = |min, desired, max| GroupCapacity { min, desired, max };
+        let e = set_group_capacity(&once, "nope", sizes(0, 0, 0), at).unwrap_err();
+        assert!(e.starts_with("AutoScalingGroupName:"), "{e}");
+        let e = set_group_capacity(&once, "asg", sizes(2, 1, 5), at).unwrap_err();
+        assert!(e.starts_with("DesiredCapacity:"), "{e}");
+        let e = set_group_capacity(&once, "asg", sizes(3, 3, 2), at).unwrap_err();
+        assert!(e.starts_with("MinSize:"), "{e}");
+    }
+}
