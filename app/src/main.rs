@@ -159,39 +159,42 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     let target_groups = sim
         .target_groups()
         .iter()
-        .map(|tg| TargetGroupView {
-            name: tg.name.clone(),
-            load_balancer: tg
-                .load_balancer
-                .and_then(|l| sim.load_balancers().get(l))
-                .map(|l| l.name.clone())
-                .unwrap_or_default(),
-            algorithm: tg.algorithm.as_str(),
-            targets: tg
+        .map(|tg| {
+            // Requests offered to the whole group: each target's share is of this.
+            let total: f64 = tg
                 .targets
                 .iter()
-                .map(|x| {
-                    let rps = sim.task_loads().get(x.task).map_or(0.0, |l| l.offered_rps);
-                    let total: f64 = tg
-                        .targets
-                        .iter()
-                        .filter_map(|o| sim.task_loads().get(o.task))
-                        .map(|l| l.offered_rps)
-                        .sum();
-                    TargetView {
-                        target: format!("{}:{}", x.id, x.port),
-                        task: sim.tasks()[x.task].id.chars().take(8).collect(),
-                        state: x.state.as_str(),
-                        reason: x.reason.unwrap_or(""),
-                        rps: rps.round() as u64,
-                        share: if total > 0.0 {
-                            (100.0 * rps / total).round() as u64
-                        } else {
-                            0
-                        },
-                    }
-                })
-                .collect(),
+                .filter_map(|o| sim.task_loads().get(o.task))
+                .map(|l| l.offered_rps)
+                .sum();
+            TargetGroupView {
+                name: tg.name.clone(),
+                load_balancer: tg
+                    .load_balancer
+                    .and_then(|l| sim.load_balancers().get(l))
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                algorithm: tg.algorithm.as_str(),
+                targets: tg
+                    .targets
+                    .iter()
+                    .map(|x| {
+                        let rps = sim.task_loads().get(x.task).map_or(0.0, |l| l.offered_rps);
+                        TargetView {
+                            target: format!("{}:{}", x.id, x.port),
+                            task: sim.tasks()[x.task].id.chars().take(8).collect(),
+                            state: x.state.as_str(),
+                            reason: x.reason.unwrap_or(""),
+                            rps: rps.round() as u64,
+                            share: if total > 0.0 {
+                                (100.0 * rps / total).round() as u64
+                            } else {
+                                0
+                            },
+                        }
+                    })
+                    .collect(),
+            }
         })
         .collect();
     View {

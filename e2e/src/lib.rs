@@ -259,8 +259,17 @@ impl Browser {
 
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
-        self.wait_for(css, 10)
+        let element = self.wait_for(css, 10).await;
+        // To the middle of the window first: cards out of view are not laid out
+        // (`content-visibility: auto`), so one scrolled just to the edge can still move.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&element).expect("element")],
+            )
             .await
+            .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
