@@ -46,6 +46,7 @@ fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
         name: input_value("asg-name"),
         instance_types: list("asg-types"),
         spot: on("asg-spot"),
+        spot_draining: on("asg-spot-draining"),
         on_demand_base: number("asg-od-base", "OnDemandBaseCapacity")?,
         on_demand_percent_above_base: number("asg-od-pct", "OnDemandPercentageAboveBaseCapacity")?,
         min: number("asg-min", "MinSize")?,
@@ -102,6 +103,7 @@ pub fn AsgFieldset(scenario: ReadSignal<Scenario>, apply: Callback<Scenario>) ->
                     title="Written into the launch template's user data; the capacity provider joins this cluster"/></label>
                 <label><input id="asg-protect" type="checkbox" checked/>" NewInstancesProtectedFromScaleIn"</label>
                 <label><input id="asg-spot" type="checkbox" on:change=toggle(spot)/>" Spot"</label>
+                <label title="ECS_ENABLE_SPOT_INSTANCE_DRAINING=true in the user data: a Spot interruption notice sets the instance DRAINING, so its tasks are replaced before it goes"><input id="asg-spot-draining" type="checkbox" checked disabled=move || !spot.get()/>" Spot draining"</label>
                 <label title="OnDemandBaseCapacity: the first instances are on-demand">"on-demand base "<input id="asg-od-base" type="number" min="0" value="0" disabled=move || !spot.get()/></label>
                 <label title="OnDemandPercentageAboveBaseCapacity: the rest are Spot">"% on-demand above "<input id="asg-od-pct" type="number" min="0" max="100" value="0" disabled=move || !spot.get()/></label>
             </div>

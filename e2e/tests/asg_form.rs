@@ -36,6 +36,23 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
     browser.open_preset("example").await;
     browser.click("#build-panel summary").await;
 
+    // G31: Spot draining is offered with Spot only, on by default.
+    let draining_enabled = || async {
+        browser
+            .client
+            .execute(
+                "const c = document.getElementById('asg-spot-draining'); return !c.disabled && c.checked;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == true
+    };
+    assert!(!draining_enabled().await);
+    browser.click("#asg-spot").await;
+    assert!(draining_enabled().await);
+    browser.click("#asg-spot").await;
+
     // 6.5: managed termination protection needs NewInstancesProtectedFromScaleIn.
     group_fields(&browser, "asg", 0, 0).await;
     browser.click("#asg-protect").await;

@@ -39,6 +39,9 @@ pub struct AutoScalingGroupForm {
     pub instance_types: Vec<String>,
     /// Spot through `InstancesDistribution` (7.1).
     pub spot: bool,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in the user data: a Spot interruption notice
+    /// sets the instance DRAINING, so its tasks are replaced before it goes (G31).
+    pub spot_draining: bool,
     /// `OnDemandBaseCapacity` (with Spot).
     pub on_demand_base: u32,
     /// `OnDemandPercentageAboveBaseCapacity` (with Spot).
@@ -72,9 +75,13 @@ pub struct GroupCapacity {
 }
 
 /// The CreateLaunchTemplate request: the first instance type and user data that writes
-/// `ECS_CLUSTER` to `/etc/ecs/ecs.config` (base64, as EC2 takes it).
-fn launch_template(name: &str, instance_type: &str, cluster: &str) -> Value {
-    let script = format!("#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
+/// `ECS_CLUSTER` (and, with `spot_draining`, `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) to
+/// `/etc/ecs/ecs.config` (base64, as EC2 takes it).
+fn launch_template(name: &str, instance_type: &str, cluster: &str, spot_draining: bool) -> Value {
+    let mut script = format!("#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
+    if spot_draining {
+        script.push_str("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n");
+    }
     json!({
         "LaunchTemplateName": name,
         "LaunchTemplateData": {
@@ -221,7 +228,12 @@ pub fn add_auto_scaling_group(doc: &Value, form: &AutoScalingGroupForm) -> Resul
     let cluster = form.cluster.trim();
     check_name(cluster, "ECS_CLUSTER")?;
     let mut doc = doc.clone();
-    section(&mut doc, "launchTemplates").push(launch_template(name, first, cluster));
+    section(&mut doc, "launchTemplates").push(launch_template(
+        name,
+        first,
+        cluster,
+        form.spot_draining,
+    ));
     section(&mut doc, "autoScalingGroups").push(group_request(form, name, &types));
     if let Some(p) = &form.capacity_provider {
         let provider = p.name.trim();
@@ -310,6 +322,7 @@ mod tests {
             name: "asg".to_string(),
             instance_types: vec!["m5.large".to_string()],
             spot: false,
+            spot_draining: false,
             on_demand_base: 0,
             on_demand_percent_above_base: 100,
             min: 0,
@@ -441,6 +454,23 @@ mod tests {
         let spec = &Scenario::from_value(doc).unwrap().auto_scaling_groups[0];
         assert_eq!(spec.instance_types.len(), 2);
         assert_eq!(spec.distribution.as_ref().unwrap().on_demand_base, 1);
+    }
+
+    #[test]
+    fn g31_spot_draining_is_written_into_the_user_data_the_agent_reads() {
+        let mut f = form();
+        f.spot = true;
+        f.spot_draining = true;
+        let config = |f: &AutoScalingGroupForm| {
+            let written = add_auto_scaling_group(&doc(), f).unwrap();
+            let scenario = Scenario::from_value(written).unwrap();
+            scenario.auto_scaling_groups[0].template.ecs_config.clone()
+        };
+        let with = config(&f);
+        assert_eq!(with["ECS_ENABLE_SPOT_INSTANCE_DRAINING"], "true");
+        assert_eq!(with["ECS_CLUSTER"], "demo");
+        f.spot_draining = false;
+        assert!(!config(&f).contains_key("ECS_ENABLE_SPOT_INSTANCE_DRAINING"));
     }
 
     #[test]
