@@ -65,6 +65,9 @@ fn read_form(
     awsvpc: bool,
 ) -> Result<ServiceForm, Vec<String>> {
     let capacity = input_value("svc-capacity");
+    // Fargate has no placement strategies or constraints: the form hides them, and rows
+    // typed before FARGATE was chosen are left out.
+    let placed = capacity != "FARGATE";
     let mut capacity_provider_strategy = Vec::new();
     if capacity == "strategy" {
         for (i, row) in providers.iter().enumerate() {
@@ -109,13 +112,18 @@ fn read_form(
         capacity_provider_strategy,
         placement_strategy: strategies
             .iter()
+            .filter(|_| placed)
             .map(|row| StrategyRow {
                 kind: row.kind.get_untracked(),
                 field: input_value(&format!("svc-ps-field-{}", row.id)),
             })
             .collect(),
-        distinct_instance: input_value("svc-distinct") == "true",
-        member_of: input_value("svc-member-of"),
+        distinct_instance: placed && input_value("svc-distinct") == "true",
+        member_of: if placed {
+            input_value("svc-member-of")
+        } else {
+            String::new()
+        },
         load_balancer,
         minimum_healthy_percent: whole("svc-min", "deploymentConfiguration.minimumHealthyPercent")?,
         maximum_percent: whole("svc-max", "deploymentConfiguration.maximumPercent")?,
@@ -315,6 +323,10 @@ pub fn ServiceFieldset(
                 </Show>
             </div>
             <div class="svc-group">
+                <Show when=move || capacity.get() != "FARGATE" fallback=|| view! {
+                    <span class="svc-heading">"Placement"</span>
+                    <p class="small hint" id="svc-fargate-placement">"Task placement strategies and constraints aren't supported for tasks using the Fargate launch type: Fargate runs each task on a host of its own, spread across the Availability Zones of its subnets."</p>
+                }>
                 <span class="svc-heading">"Placement strategies, in order"</span>
                 <ol class="svc-rows" aria-label="Placement strategies">
                     <For each=move || strategies.rows.get() key=|r| r.id let:row>{strategy_row(row)}</For>
@@ -326,6 +338,7 @@ pub fn ServiceFieldset(
                 <span class="svc-heading">"Constraints"</span>
                 <label><input id="svc-distinct" type="checkbox"/>" distinctInstance"</label>
                 {member_of_field(problem)}
+                </Show>
             </div>
             <div class="svc-group">
                 <label>"Target group "<select id="svc-tg" on:change=move |ev| target_group.set(event_target_value(&ev))>
@@ -343,7 +356,7 @@ pub fn ServiceFieldset(
                 <label><input id="svc-cb" type="checkbox"/>" circuit breaker"</label>
                 <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
                 <div class="svc-actions">
-                    <button id="create-service" on:click=create disabled=move || problem.with(Option::is_some)>"Create service"</button>
+                    <button id="create-service" on:click=create disabled=move || capacity.get() != "FARGATE" && problem.with(Option::is_some)>"Create service"</button>
                 </div>
             </div>
         </fieldset>

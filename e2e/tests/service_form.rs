@@ -207,3 +207,53 @@ async fn g21_capacity_provider_rows_are_added_removed_and_checked() {
     );
     browser.close().await;
 }
+
+/// Fargate takes no placement strategies or constraints: choosing launch type FARGATE hides
+/// them with AWS's explanation, and a strategy row added before is left out of the request.
+#[tokio::test(flavor = "multi_thread")]
+async fn fargate_hides_placement_and_leaves_it_out_of_the_request() {
+    let browser = Browser::start().await;
+    browser.open_preset("fargate-spot-base-weight").await;
+    browser.click("#build-panel summary").await;
+    browser.set_value("svc-name", "serverless").await;
+    browser.set_value("svc-desired", "2").await;
+    browser.click("#svc-ps-add").await;
+    assert_eq!(
+        browser
+            .count("ol[aria-label='Placement strategies'] li")
+            .await,
+        1
+    );
+    browser.select("#svc-capacity", "FARGATE").await;
+    browser
+        .wait_for_text("#svc-fargate-placement", "aren't supported", 5)
+        .await;
+    assert_eq!(
+        browser.count("ol[aria-label='Placement strategies']").await,
+        0
+    );
+    browser.set_value("svc-subnets", "subnet-a, subnet-b").await;
+    browser.click("#create-service").await;
+    browser
+        .wait_for_text("#build-done", "Created service serverless.", 5)
+        .await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    let svc = doc["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["serviceName"] == "serverless")
+        .unwrap()
+        .clone();
+    assert_eq!(svc["launchType"], "FARGATE");
+    assert!(svc.get("placementStrategy").is_none(), "{svc}");
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(
+        browser
+            .text("tr.service[data-service=serverless] td.running")
+            .await,
+        "2"
+    );
+    browser.close().await;
+}
