@@ -372,6 +372,17 @@ impl Browser {
         }
     }
 
+    /// The scenario document as the editor shows it (`#scenario-json`).
+    pub async fn document(&self) -> serde_json::Value {
+        serde_json::from_str(&self.value("#scenario-json").await).expect("the scenario JSON")
+    }
+
+    /// The RUNNING count of service `name` in the services table.
+    pub async fn running(&self, name: &str) -> String {
+        self.text(&format!("tr.service[data-service={name}] td.running"))
+            .await
+    }
+
     /// Saves a PNG screenshot to `target/screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = repo_root().join("target").join("screenshots");

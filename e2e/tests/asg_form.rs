@@ -17,11 +17,6 @@ async fn group_fields(browser: &Browser, name: &str, min: u32, desired: u32) {
     browser.set_value("asg-max", "6").await;
 }
 
-/// The JSON of the scenario as the editor shows it.
-async fn document(browser: &Browser) -> serde_json::Value {
-    serde_json::from_str(&browser.value("#scenario-json").await).expect("the scenario JSON")
-}
-
 /// RUNNING tasks on active instances that a group launched (the cards with its badge).
 async fn running_on_groups(browser: &Browser) -> usize {
     browser
@@ -73,7 +68,7 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
         browser.text("#asg-done").await,
         "Created Auto Scaling group asg with capacity provider cp-asg."
     );
-    let doc = document(&browser).await;
+    let doc = browser.document().await;
     let provider = &doc["capacityProviders"][0]["autoScalingGroupProvider"];
     assert_eq!(provider["managedScaling"]["targetCapacity"], 100);
     assert_eq!(provider["managedTerminationProtection"], "ENABLED");
@@ -125,7 +120,7 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
     browser
         .wait_for_text(".asg[data-group=spare] .sizes", "desired 0", 10)
         .await;
-    let doc = document(&browser).await;
+    let doc = browser.document().await;
     let update = &doc["updateAutoScalingGroups"][0];
     assert_eq!(update["AutoScalingGroupName"], "spare");
     assert_eq!(

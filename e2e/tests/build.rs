@@ -50,12 +50,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
         .wait_for("tr.service[data-service=circleci]", 5)
         .await;
     browser.play_until(60, "00:01:00.000", 20).await;
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=circleci] td.running")
-            .await,
-        "3"
-    );
+    assert_eq!(browser.running("circleci").await, "3");
 
     // The load control: from now on, 500 more requests/s to the new service.
     let clock = browser.text("#clock").await;
@@ -72,8 +67,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
         clock,
         "the run resumes where it was"
     );
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     assert_eq!(doc["loadProfiles"][0]["service"], "circleci");
     assert_eq!(
         doc["services"][1]["placementStrategy"][0]["type"],

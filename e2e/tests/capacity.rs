@@ -96,20 +96,14 @@ async fn a_spot_interruption_from_the_faults_form_drains_then_the_instance_is_go
         .wait_for("article.instance[data-status=DRAINING] .badge.spot", 5)
         .await;
     browser.screenshot("capacity-spot-draining").await;
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     assert_eq!(doc["faults"][0]["type"], "SpotInterruption");
     assert_eq!(doc["faults"][0]["instance"], "i-0spot00000000001");
 
     // A minute later: the replacement runs elsewhere, the old task is gone from the Spot one.
     browser.play_until(10, "00:06:50.000", 30).await;
     assert_eq!(browser.count(&on_spot("DRAINING")).await, 0);
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=web] td.running")
-            .await,
-        "3"
-    );
+    assert_eq!(browser.running("web").await, "3");
     assert_eq!(
         browser
             .count("article.instance[data-status=ACTIVE] .chip")
@@ -199,12 +193,7 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
     assert_eq!(browser.count("#instances article.instance").await, 3);
     assert_eq!(browser.count("#instances .badge.group").await, 3);
     assert_eq!(browser.count("#instances .lane").await, 2);
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=web] td.running")
-            .await,
-        "6"
-    );
+    assert_eq!(browser.running("web").await, "6");
     let reservation = browser
         .client
         .find(Locator::Css(".asg .reservation[data-provider=cp-asg]"))

@@ -19,12 +19,7 @@ async fn draining_moves_service_tasks_and_keeps_the_standalone_one() {
         "only the standalone task is left on the draining instance"
     );
     assert!(chips[0].text().await.unwrap().contains("family:report"));
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=web] td.running")
-            .await,
-        "2"
-    );
+    assert_eq!(browser.running("web").await, "2");
     let web_chips = browser
         .client
         .find_all(Locator::Css("article.instance[data-status=ACTIVE] .chip"))

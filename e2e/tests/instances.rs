@@ -36,8 +36,7 @@ async fn add_with_attributes_then_drain_and_terminate_from_the_cards() {
             5,
         )
         .await;
-    let doc: serde_json::Value =
-        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    let doc: serde_json::Value = browser.document().await;
     assert_eq!(
         doc["updateContainerInstancesState"][0]["status"],
         "DRAINING"
@@ -61,8 +60,7 @@ async fn add_with_attributes_then_drain_and_terminate_from_the_cards() {
             .await,
         0
     );
-    let doc: serde_json::Value =
-        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    let doc: serde_json::Value = browser.document().await;
     assert_eq!(doc["faults"][0]["type"], "InstanceTermination");
     browser.close().await;
 }

@@ -8,8 +8,7 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON
 
 /// The target group's profile in the scenario editor.
 async fn profile(browser: &Browser) -> serde_json::Value {
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).expect("scenario JSON");
+    let doc = browser.document().await;
     doc["loadProfiles"][0].clone()
 }
 

@@ -95,8 +95,7 @@ async fn g12_member_of_typed_live_then_binpacked_behind_a_target_group() {
     browser.screenshot("service-form-filled").await;
     browser.click("#create-service").await;
     assert_eq!(browser.text("#build-done").await, "Created service pinned.");
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     let svc = &doc["services"][2];
     assert_eq!(svc["serviceName"], "pinned");
     assert_eq!(
@@ -113,12 +112,7 @@ async fn g12_member_of_typed_live_then_binpacked_behind_a_target_group() {
     // Played: the 3 tasks run on t3.large only, binpacked onto one, and are targets.
     browser.wait_for("tr.service[data-service=pinned]", 5).await;
     browser.play_until(60, "00:03:00.000", 40).await;
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=pinned] td.running")
-            .await,
-        "3"
-    );
+    assert_eq!(browser.running("pinned").await, "3");
     let hosts = browser
         .client
         .execute(
@@ -184,8 +178,7 @@ async fn g21_capacity_provider_rows_are_added_removed_and_checked() {
     browser.set_value("svc-cp-weight-1", "1").await;
     browser.click("#create-service").await;
     assert_eq!(browser.text("#build-done").await, "Created service batch.");
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     let svc = &doc["services"][1];
     assert_eq!(
         svc["capacityProviderStrategy"],
@@ -199,12 +192,7 @@ async fn g21_capacity_provider_rows_are_added_removed_and_checked() {
         serde_json::json!(["subnet-a", "subnet-b"])
     );
     browser.play_until(60, "00:02:00.000", 30).await;
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=batch] td.running")
-            .await,
-        "4"
-    );
+    assert_eq!(browser.running("batch").await, "4");
     browser.close().await;
 }
 
@@ -237,8 +225,7 @@ async fn fargate_hides_placement_and_leaves_it_out_of_the_request() {
     browser
         .wait_for_text("#build-done", "Created service serverless.", 5)
         .await;
-    let doc: serde_json::Value =
-        serde_json::from_str(&browser.value("#scenario-json").await).unwrap();
+    let doc: serde_json::Value = browser.document().await;
     let svc = doc["services"]
         .as_array()
         .unwrap()
@@ -249,11 +236,6 @@ async fn fargate_hides_placement_and_leaves_it_out_of_the_request() {
     assert_eq!(svc["launchType"], "FARGATE");
     assert!(svc.get("placementStrategy").is_none(), "{svc}");
     browser.play_until(60, "00:02:00.000", 30).await;
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=serverless] td.running")
-            .await,
-        "2"
-    );
+    assert_eq!(browser.running("serverless").await, "2");
     browser.close().await;
 }

@@ -214,12 +214,7 @@ async fn the_form_writes_two_containers_that_register_and_a_service_places() {
     browser.click("#create-service").await;
     browser.wait_for("tr.service[data-service=shop]", 5).await;
     browser.play_until(60, "00:01:00.000", 20).await;
-    assert_eq!(
-        browser
-            .text("tr.service[data-service=shop] td.running")
-            .await,
-        "2"
-    );
+    assert_eq!(browser.running("shop").await, "2");
     browser.close().await;
 }
 

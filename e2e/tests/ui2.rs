@@ -158,8 +158,7 @@ async fn the_scaling_form_adds_a_target_tracking_policy_that_scales_out() {
         clock,
         "the run resumes where it was"
     );
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     assert_eq!(
         doc["scalableTargets"][0]["ResourceId"],
         "service/default/web"
@@ -206,8 +205,7 @@ async fn the_scaling_form_adds_a_target_tracking_policy_that_scales_out() {
     browser
         .wait_for_text("#scaling-done", "scheduled action evening on web", 5)
         .await;
-    let json = browser.value("#scenario-json").await;
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = browser.document().await;
     assert_eq!(doc["alarms"][0]["AlarmActions"][0], "cpu-high");
     assert_eq!(doc["scalingPolicies"][1]["PolicyType"], "StepScaling");
     assert_eq!(doc["scheduledActions"][0]["Schedule"], "cron(0 18 * * ? *)");
