@@ -5,7 +5,7 @@
 //! gutter, and moves the caret to that line when clicked.
 
 use ecs_engine::task_definition::{
-    check_task_definition, ContainerForm, PortMappingForm, TaskDefinitionForm,
+    check_task_definition, ContainerForm, EnvironmentForm, PortMappingForm, TaskDefinitionForm,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -89,10 +89,15 @@ fn port(f: &mut TaskDefinitionForm, i: usize, j: usize) -> Option<&mut PortMappi
     container(f, i)?.port_mappings.get_mut(j)
 }
 
-/// The fields of container `i`, with `ports` port-mapping rows.
+/// Environment variable `j` of container `i`, if there is one.
+fn env(f: &mut TaskDefinitionForm, i: usize, j: usize) -> Option<&mut EnvironmentForm> {
+    container(f, i)?.environment.get_mut(j)
+}
+
+/// The fields of container `i`, with `ports` port-mapping rows and `envs` environment rows.
 fn container_view(
     i: usize,
-    ports: usize,
+    (ports, envs): (usize, usize),
     form: Memo<Option<TaskDefinitionForm>>,
     text: RwSignal<String>,
 ) -> impl IntoView {
@@ -143,6 +148,24 @@ fn container_view(
             </div>
         }
     };
+    let env_row = move |j: usize| {
+        let eid = move |what: &str| format!("td-c{i}-e{j}-{what}");
+        let e = move |f: &TaskDefinitionForm| {
+            f.containers
+                .get(i)
+                .and_then(|c| c.environment.get(j))
+                .cloned()
+        };
+        view! {
+            <div class="td-row td-port">
+                <span class="muted">"Env"</span>
+                {field(eid("name"), "name", false, form, text, move |f| e(f).map(|e| e.name), move |f, v| if let Some(e) = env(f, i, j) { e.name = v })}
+                {field(eid("value"), "value", false, form, text, move |f| e(f).map(|e| e.value), move |f, v| if let Some(e) = env(f, i, j) { e.value = v })}
+                <button type="button" id=eid("remove") title="Remove this environment variable" aria-label="Remove this environment variable"
+                    on:click=move |_| update(text, |f| if let Some(c) = container(f, i) { if j < c.environment.len() { c.environment.remove(j); } })>"×"</button>
+            </div>
+        }
+    };
     view! {
         <fieldset class="td-container">
             <legend>{format!("Container {}", i + 1)}</legend>
@@ -166,6 +189,9 @@ fn container_view(
             {(0..ports).map(port_row).collect_view()}
             <button type="button" id=id("add-port")
                 on:click=move |_| update(text, |f| if let Some(c) = container(f, i) { c.port_mappings.push(PortMappingForm::default()) })>"+ Port mapping"</button>
+            {(0..envs).map(env_row).collect_view()}
+            <button type="button" id=id("add-env")
+                on:click=move |_| update(text, |f| if let Some(c) = container(f, i) { c.environment.push(EnvironmentForm::default()) })>"+ Environment variable"</button>
         </fieldset>
     }
 }
@@ -181,7 +207,7 @@ pub fn TaskDefinitionEditor(register: Callback<String>) -> impl IntoView {
             f.as_ref().map(|f| {
                 f.containers
                     .iter()
-                    .map(|c| c.port_mappings.len())
+                    .map(|c| (c.port_mappings.len(), c.environment.len()))
                     .collect::<Vec<_>>()
             })
         })
@@ -247,7 +273,7 @@ pub fn TaskDefinitionEditor(register: Callback<String>) -> impl IntoView {
                 {field("td-cpu".into(), "Task CPU", true, form, text, |f| Some(f.cpu.clone()), |f, v| f.cpu = v)}
                 {field("td-memory".into(), "Task memory", true, form, text, |f| Some(f.memory.clone()), |f, v| f.memory = v)}
             </div>
-            {counts.into_iter().enumerate().map(|(i, ports)| container_view(i, ports, form, text)).collect_view()}
+            {counts.into_iter().enumerate().map(|(i, rows)| container_view(i, rows, form, text)).collect_view()}
             <button type="button" id="td-add-container"
                 on:click=move |_| update(text, |f| f.containers.push(ContainerForm::default()))>"+ Container"</button>
         }

@@ -43,6 +43,8 @@ pub struct ContainerForm {
     pub essential: bool,
     /// `portMappings`.
     pub port_mappings: Vec<PortMappingForm>,
+    /// `environment`.
+    pub environment: Vec<EnvironmentForm>,
 }
 
 impl Default for ContainerForm {
@@ -55,6 +57,7 @@ impl Default for ContainerForm {
             memory_reservation: String::new(),
             essential: true,
             port_mappings: Vec::new(),
+            environment: Vec::new(),
         }
     }
 }
@@ -68,6 +71,15 @@ pub struct PortMappingForm {
     pub host_port: String,
     /// `protocol`: `tcp`, `udp`, or empty (tcp).
     pub protocol: String,
+}
+
+/// One environment variable of a container (`environment[]`: name and value).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EnvironmentForm {
+    /// `name`.
+    pub name: String,
+    /// `value`.
+    pub value: String,
 }
 
 impl TaskDefinitionForm {
@@ -156,6 +168,7 @@ impl ContainerForm {
             memory_reservation: text_of(v.get("memoryReservation")),
             essential: v.get("essential").and_then(Value::as_bool).unwrap_or(true),
             port_mappings: list_of(v.get("portMappings"), PortMappingForm::from_value),
+            environment: list_of(v.get("environment"), EnvironmentForm::from_value),
         }
     }
 
@@ -189,6 +202,32 @@ impl ContainerForm {
             PortMappingForm::from_value,
             PortMappingForm::write,
         );
+        merge_list(
+            obj,
+            "environment",
+            &self.environment,
+            EnvironmentForm::from_value,
+            EnvironmentForm::write,
+        );
+    }
+}
+
+impl EnvironmentForm {
+    fn from_value(v: &Map<String, Value>) -> Self {
+        EnvironmentForm {
+            name: text_of(v.get("name")),
+            value: text_of(v.get("value")),
+        }
+    }
+
+    /// Values are strings in the API, also when they look like numbers.
+    fn write(&self, old: &Self, obj: &mut Map<String, Value>) {
+        if old.name != self.name {
+            put_text(obj, "name", &self.name);
+        }
+        if old.value != self.value {
+            obj.insert("value".to_string(), Value::String(self.value.clone()));
+        }
     }
 }
 
@@ -327,6 +366,10 @@ mod tests {
                         host_port: "0".into(),
                         protocol: "tcp".into(),
                     }],
+                    environment: vec![EnvironmentForm {
+                        name: "PORT".into(),
+                        value: "80".into(),
+                    }],
                     ..ContainerForm::default()
                 },
                 ContainerForm {
@@ -355,6 +398,11 @@ mod tests {
             0
         );
         assert_eq!(v["containerDefinitions"][1]["essential"], false);
+        // 1.1: environment values are strings, also when they look like numbers.
+        assert_eq!(
+            v["containerDefinitions"][0]["environment"],
+            serde_json::json!([{"name": "PORT", "value": "80"}])
+        );
         assert!(v.get("cpu").is_none(), "blank fields are left out");
         assert_eq!(TaskDefinitionForm::from_json(&text), Some(form));
 

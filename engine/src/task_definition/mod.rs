@@ -22,7 +22,7 @@ mod model;
 mod units;
 mod validate;
 
-pub use form::{ContainerForm, PortMappingForm, TaskDefinitionForm};
+pub use form::{ContainerForm, EnvironmentForm, PortMappingForm, TaskDefinitionForm};
 pub use model::{ContainerDefinition, HealthCheck, PortMapping, TaskDefinitionInput};
 pub use units::{fargate_pair_is_valid, parse_task_cpu, parse_task_memory};
 pub use validate::validate;
