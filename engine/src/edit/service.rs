@@ -103,7 +103,8 @@ impl Default for ServiceForm {
 /// What the service editor offers for a cluster and task definition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceChoices {
-    /// The task definition families of the scenario, in registration order.
+    /// What `taskDefinition` can name, in registration order: each family (its latest
+    /// revision) and, for a family with several revisions, each `family:revision` (1.1).
     pub families: Vec<String>,
     /// Capacity providers associated with the cluster (`clusters[].capacityProviders`).
     pub capacity_providers: Vec<String>,
@@ -137,7 +138,7 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
         .flat_map(|c| crate::request::string_list(c.get("capacityProviders")))
         .collect();
     let mut revisions = Revisions::default();
-    let mut families: Vec<String> = Vec::new();
+    let mut families: Vec<(String, Vec<String>)> = Vec::new();
     for raw in doc
         .get("taskDefinitions")
         .and_then(Value::as_array)
@@ -148,10 +149,12 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
             .map_err(|e| vec![e])
             .and_then(|p| validate(&p.input))
         {
-            if !families.contains(&td.family) {
-                families.push(td.family.clone());
+            let family = td.family.clone();
+            let revision = revisions.register(td);
+            match families.iter_mut().find(|(f, _)| *f == family) {
+                Some((_, list)) => list.push(revision),
+                None => families.push((family, vec![revision])),
             }
-            revisions.register(td);
         }
     }
     let td = revisions
@@ -159,7 +162,13 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
         .ok()
         .map(|(_, td)| td);
     ServiceChoices {
-        families,
+        families: families
+            .into_iter()
+            .flat_map(|(family, revisions)| {
+                let several = revisions.len() > 1;
+                std::iter::once(family).chain(revisions.into_iter().filter(move |_| several))
+            })
+            .collect(),
         capacity_providers,
         target_groups: names(doc, "targetGroups", "Name"),
         container_ports: td.as_ref().map_or_else(Vec::new, |td| {
@@ -552,5 +561,13 @@ mod tests {
         assert_eq!(c.container_ports, [("nginx".to_string(), 80)]);
         assert!(!c.awsvpc);
         assert_eq!(service_choices(&d, "default", "nope:9").container_ports, []);
+        // 1.1: a second registration of web is web:2; both revisions can be chosen.
+        let mut d = d;
+        let again = d["taskDefinitions"][0].clone();
+        d["taskDefinitions"].as_array_mut().unwrap().push(again);
+        assert_eq!(
+            service_choices(&d, "", "").families,
+            ["web", "web:1", "web:2", "tiny"]
+        );
     }
 }
