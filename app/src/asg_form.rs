@@ -8,24 +8,8 @@ use ecs_engine::edit::{AutoScalingGroupForm, CapacityProviderForm};
 use ecs_engine::Scenario;
 use leptos::prelude::*;
 
-use crate::build::{input_value, reload, EditStatus};
-
-/// A comma-separated field as its items.
-fn list(id: &str) -> Vec<String> {
-    input_value(id)
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// A whole-number field, or an error naming the AWS field.
-fn number(id: &str, field: &str) -> Result<u32, Vec<String>> {
-    input_value(id)
-        .trim()
-        .parse()
-        .map_err(|_| vec![format!("{field}: a whole number")])
-}
+use crate::build::{input_list, input_value, reload, EditStatus};
+use crate::scaling_form::whole;
 
 /// The form as the engine's edit takes it.
 fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
@@ -34,7 +18,7 @@ fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
         Some(CapacityProviderForm {
             name: input_value("asg-cp-name"),
             managed_scaling: on("asg-ms"),
-            target_capacity: number("asg-target", "managedScaling.targetCapacity")?,
+            target_capacity: whole("asg-target", "managedScaling.targetCapacity")?,
             termination_protection: on("asg-mtp"),
             managed_draining: on("asg-drain"),
             default_strategy: on("asg-default"),
@@ -44,15 +28,15 @@ fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
     };
     Ok(AutoScalingGroupForm {
         name: input_value("asg-name"),
-        instance_types: list("asg-types"),
+        instance_types: input_list("asg-types"),
         spot: on("asg-spot"),
         spot_draining: on("asg-spot-draining"),
-        on_demand_base: number("asg-od-base", "OnDemandBaseCapacity")?,
-        on_demand_percent_above_base: number("asg-od-pct", "OnDemandPercentageAboveBaseCapacity")?,
-        min: number("asg-min", "MinSize")?,
-        max: number("asg-max", "MaxSize")?,
-        desired: number("asg-desired", "DesiredCapacity")?,
-        zones: list("asg-zones"),
+        on_demand_base: whole("asg-od-base", "OnDemandBaseCapacity")?,
+        on_demand_percent_above_base: whole("asg-od-pct", "OnDemandPercentageAboveBaseCapacity")?,
+        min: whole("asg-min", "MinSize")?,
+        max: whole("asg-max", "MaxSize")?,
+        desired: whole("asg-desired", "DesiredCapacity")?,
+        zones: input_list("asg-zones"),
         cluster: input_value("asg-cluster"),
         protect_new_instances: on("asg-protect"),
         capacity_provider,

@@ -47,6 +47,15 @@ pub(crate) fn input_value(id: &str) -> String {
     String::new()
 }
 
+/// The items of the comma-separated form field with id `id`, trimmed, blanks left out.
+pub(crate) fn input_list(id: &str) -> Vec<String> {
+    input_value(id)
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// What the last edit of a panel did: a line saying so, or the problems (`#<prefix>-done`,
 /// `#<prefix>-errors`).
 #[derive(Clone, Copy)]

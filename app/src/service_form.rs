@@ -8,7 +8,7 @@ use ecs_engine::placement::cql;
 use ecs_engine::Scenario;
 use leptos::prelude::*;
 
-use crate::build::{input_value, reload, EditStatus};
+use crate::build::{input_list, input_value, reload, EditStatus};
 use crate::scaling_form::whole;
 
 /// A row of a list the user can grow and shrink; `id` makes its field ids unique.
@@ -130,12 +130,7 @@ fn read_form(
         circuit_breaker: input_value("svc-cb") == "true",
         rollback: input_value("svc-rollback") == "true",
         subnets: if awsvpc {
-            input_value("svc-subnets")
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
+            input_list("svc-subnets")
         } else {
             Vec::new()
         },

@@ -18,7 +18,8 @@ pub use service::{
     TargetGroupLink,
 };
 
-fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
+/// The list `key` of the document, made an empty list first when it is missing or not one.
+pub(crate) fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
     if !doc.get(key).is_some_and(Value::is_array) {
         doc[key] = json!([]);
     }

@@ -216,10 +216,9 @@ pub fn preview(
 /// document: the key a `loadProfiles[]` entry uses for it.
 pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, String> {
     let named = |section: &str, field: &str| {
-        doc.get(section).and_then(Value::as_array).is_some_and(|a| {
-            a.iter()
-                .any(|x| x.get(field).and_then(Value::as_str) == Some(target))
-        })
+        crate::edit::names(doc, section, field)
+            .iter()
+            .any(|n| n == target)
     };
     if named("targetGroups", "Name") {
         Ok("targetGroup")
@@ -235,10 +234,7 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
 pub fn set_requests(doc: &Value, target: &str, requests: Value) -> Result<Value, String> {
     let key = target_key(doc, target)?;
     let mut doc = doc.clone();
-    if !doc.get("loadProfiles").is_some_and(Value::is_array) {
-        doc["loadProfiles"] = json!([]);
-    }
-    let profiles = doc["loadProfiles"].as_array_mut().expect("an array");
+    let profiles = crate::edit::section(&mut doc, "loadProfiles");
     match profiles
         .iter_mut()
         .find(|p| p.get(key).and_then(Value::as_str) == Some(target))
