@@ -8,7 +8,7 @@ use ecs_engine::edit::{AutoScalingGroupForm, CapacityProviderForm};
 use ecs_engine::Scenario;
 use leptos::prelude::*;
 
-use crate::build::{input_list, input_value, reload, EditStatus};
+use crate::build::{input_list, input_value, reload, set_input, type_options, EditStatus};
 use crate::scaling_form::whole;
 
 /// The form as the engine's edit takes it.
@@ -71,6 +71,19 @@ pub fn AsgFieldset(scenario: ReadSignal<Scenario>, apply: Callback<Scenario>) ->
         status.finish(result, what, apply);
     };
     let toggle = |signal: RwSignal<bool>| move |ev| signal.set(event_target_checked(&ev));
+    // The picker adds the chosen type to the typed list (once), then goes back to its prompt.
+    let pick_type = move |ev| {
+        let chosen = event_target_value(&ev);
+        if chosen.is_empty() {
+            return;
+        }
+        let mut types = input_list("asg-types");
+        if !types.contains(&chosen) {
+            types.push(chosen);
+        }
+        set_input("asg-types", &types.join(", "));
+        event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
+    };
     view! {
         <fieldset class="asg-form">
             <legend>"Auto Scaling group"</legend>
@@ -78,6 +91,11 @@ pub fn AsgFieldset(scenario: ReadSignal<Scenario>, apply: Callback<Scenario>) ->
                 <label>"Name "<input id="asg-name" value="asg" size="8"/></label>
                 <label>"Types "<input id="asg-types" value="m5.large" size="14" spellcheck="false"
                     title="Instance types from the catalogue, comma-separated; several make a MixedInstancesPolicy (Overrides in priority order)"/></label>
+                <label>"add "<select id="asg-type-pick" on:change=pick_type
+                    title="Adds the type to the list (after the ones there: the first has the highest priority)">
+                    <option value="" selected>"a type…"</option>
+                    {type_options("")}
+                </select></label>
                 <label>"Min "<input id="asg-min" type="number" min="0" value="0"/></label>
                 <label>"Desired "<input id="asg-desired" type="number" min="0" value="0"/></label>
                 <label>"Max "<input id="asg-max" type="number" min="0" value="10"/></label>

@@ -56,6 +56,32 @@ pub(crate) fn input_list(id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Sets the value of the input with id `id`.
+pub(crate) fn set_input(id: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(i) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        i.set_value(value);
+    }
+}
+
+/// The catalogue as `<option>`s: name, vCPU, memory and on-demand price, `selected` chosen.
+pub(crate) fn type_options(selected: &'static str) -> impl IntoView {
+    CATALOGUE
+        .iter()
+        .map(|t| {
+            view! {
+                <option value=t.name selected=t.name == selected>
+                    {format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpu, t.memory_mib / 1024, t.on_demand_usd_per_hour)}
+                </option>
+            }
+        })
+        .collect_view()
+}
+
 /// What the last edit of a panel did: a line saying so, or the problems (`#<prefix>-done`,
 /// `#<prefix>-errors`).
 #[derive(Clone, Copy)]
@@ -175,11 +201,7 @@ pub fn BuildPanel(
                 <fieldset>
                     <legend>"Container instances"</legend>
                     <label>"Type "<select id="add-type">
-                        {CATALOGUE.iter().map(|t| view! {
-                            <option value=t.name selected=t.name == "m5.large">
-                                {format!("{} · {} vCPU · {} GiB · ${:.3}/h", t.name, t.vcpu, t.memory_mib / 1024, t.on_demand_usd_per_hour)}
-                            </option>
-                        }).collect_view()}
+                        {type_options("m5.large")}
                     </select></label>
                     <label>"AZ "<input id="add-az" value="us-east-1a" size="11"/></label>
                     <label>"Count "<input id="add-count" type="number" min="1" max="100" value="1" size="4"/></label>

@@ -389,20 +389,6 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
                 {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
                 {group}
                 <span class="badge status">{inst.status.clone()}</span>
-                {act.map(|act| {
-                    let (drain_id, end_id) = (inst.id.clone(), inst.id.clone());
-                    let active = inst.status == "ACTIVE";
-                    view! {
-                        <span class="card-actions">
-                            {active.then(|| view! {
-                                <button class="card-action drain" title="Drain: set it to DRAINING now (UpdateContainerInstancesState)"
-                                    aria-label=format!("Drain {}", inst.id) on:click=move |_| act.run((drain_id.clone(), CardAction::Drain))>"Drain"</button>
-                            })}
-                            <button class="card-action terminate" title="Terminate it now: its tasks stop, services replace them"
-                                aria-label=format!("Terminate {}", inst.id) on:click=move |_| act.run((end_id.clone(), CardAction::Terminate))>"✕"</button>
-                        </span>
-                    }
-                })}
             </header>
             <div class="muted small">{inst.id.clone()}</div>
             {(!inst.attributes.is_empty()).then(|| view! {
@@ -418,10 +404,26 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
                 <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
                 <span class="value">{format!("{mem}%")}</span>
             </div>
-            <div class="small">
-                {format!("{} tasks", inst.tasks.len())}
-                {(inst.enis.0 > 0).then(|| view! {
-                    <span class="enis muted" title="ENIs attached to awsvpc tasks / the tasks' ENIs it can take">{format!(" · ENIs {}/{}", inst.enis.0, inst.enis.1)}</span>
+            <div class="small card-foot">
+                <span>
+                    {match inst.tasks.len() { 1 => "1 task".to_string(), n => format!("{n} tasks") }}
+                    {(inst.enis.0 > 0).then(|| view! {
+                        <span class="enis muted" title="ENIs attached to awsvpc tasks / the tasks' ENIs it can take">{format!(" · ENIs {}/{}", inst.enis.0, inst.enis.1)}</span>
+                    })}
+                </span>
+                {act.map(|act| {
+                    let (drain_id, end_id) = (inst.id.clone(), inst.id.clone());
+                    let active = inst.status == "ACTIVE";
+                    view! {
+                        <span class="card-actions">
+                            {active.then(|| view! {
+                                <button class="card-action drain" title="Drain: set it to DRAINING now (UpdateContainerInstancesState)"
+                                    aria-label=format!("Drain {}", inst.id) on:click=move |_| act.run((drain_id.clone(), CardAction::Drain))>"Drain"</button>
+                            })}
+                            <button class="card-action terminate" title="Terminate it now: its tasks stop, services replace them"
+                                aria-label=format!("Terminate {}", inst.id) on:click=move |_| act.run((end_id.clone(), CardAction::Terminate))>"✕"</button>
+                        </span>
+                    }
                 })}
             </div>
             <ul class="chips">

@@ -7,7 +7,7 @@ use ecs_engine::load::pattern::{self, Pattern};
 use ecs_engine::Scenario;
 use leptos::prelude::*;
 
-use crate::build::{input_value, reload, EditStatus};
+use crate::build::{input_value, reload, set_input, EditStatus};
 
 /// The preview's drawing box (SVG user units).
 const W: f64 = 300.0;
@@ -59,18 +59,6 @@ fn preview(duration_ms: u64) -> Result<(String, f64), String> {
         .collect::<Vec<_>>()
         .join(" ");
     Ok((points, peak))
-}
-
-/// Sets the value of the input with id `id`.
-fn set_input(id: &str, value: &str) {
-    use wasm_bindgen::JsCast;
-    if let Some(i) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-    {
-        i.set_value(value);
-    }
 }
 
 /// The fieldset. `apply` receives every successful edit.

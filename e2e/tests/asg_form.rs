@@ -77,14 +77,27 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
         serde_json::json!([{"clusterName": "asg-demo", "capacityProviders": ["cp-asg"]}])
     );
 
-    // A second group without a capacity provider or protection: two idle instances.
+    // A second group without a capacity provider or protection: two idle instances, its
+    // types from the picker (issue 6, "a type picker"): each choice is added once, in order,
+    // and makes a MixedInstancesPolicy with the Overrides in that order.
     group_fields(&browser, "spare", 2, 2).await;
+    browser.select("#asg-type-pick", "c5.large").await;
+    browser.select("#asg-type-pick", "m5.large").await;
+    assert_eq!(browser.value("#asg-types").await, "m5.large, c5.large");
+    assert_eq!(browser.value("#asg-type-pick").await, "");
     browser.click("#asg-protect").await;
     browser.click("#asg-cp").await;
     browser.click("#add-asg").await;
     assert_eq!(
         browser.text("#asg-done").await,
         "Created Auto Scaling group spare."
+    );
+    let doc = browser.document().await;
+    let overrides =
+        &doc["autoScalingGroups"][1]["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"];
+    assert_eq!(
+        overrides,
+        &serde_json::json!([{"InstanceType": "m5.large"}, {"InstanceType": "c5.large"}])
     );
 
     // A service of 8 batch tasks (512 CPU units) on the provider: M = 2 m5.large, N = 0.
