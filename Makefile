@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test setup setup-browser engine-test lint wasm e2e bench bench-wasm bench-ui build
+.PHONY: serve test setup setup-browser engine-test lint wasm e2e bench bench-wasm bench-ui build bundle-size
 
 serve: setup
 	trunk serve --offline
@@ -47,3 +47,11 @@ bench-wasm:
 ## UI performance: first render, and frame times with 1,000 instances and 10,000 tasks.
 bench-ui:
 	cargo run --release -p e2e --bin ui-bench
+
+## What the browser downloads, gzipped (BENCHMARKS.md, "Bundle size"): the playground's wasm,
+## js and css in dist/, and the engine alone (engine/wasm-floor) with the same
+## profile and wasm-opt level, the floor under any UI.
+bundle-size: build
+	cargo build -q --locked -p ecs-engine-wasm-floor --profile wasm-release --target wasm32-unknown-unknown
+	wasm-opt -Oz --strip-debug --strip-producers target/wasm32-unknown-unknown/wasm-release/ecs_engine_wasm_floor.wasm -o target/wasm_floor.wasm
+	@for f in dist/*.wasm dist/*.js dist/*.css target/wasm_floor.wasm; do printf '%9d gzipped  %s\n' "$$(gzip -6 -c $$f | wc -c)" "$$f"; done
