@@ -83,11 +83,14 @@ pub(crate) fn type_options(selected: &'static str) -> impl IntoView {
 }
 
 /// What the last edit of a panel did: a line saying so, or the problems (`#<prefix>-done`,
-/// `#<prefix>-errors`).
+/// `#<prefix>-errors`). A panel of several fieldsets shows it in the fieldset whose button made
+/// the edit ([`EditStatus::from`], [`EditStatus::view_at`]), next to that button and not at the
+/// panel's end, out of view.
 #[derive(Clone, Copy)]
 pub(crate) struct EditStatus {
     done: RwSignal<String>,
     errors: RwSignal<Vec<String>>,
+    origin: RwSignal<&'static str>,
 }
 
 impl EditStatus {
@@ -96,7 +99,14 @@ impl EditStatus {
         EditStatus {
             done: RwSignal::new(String::new()),
             errors: RwSignal::new(Vec::new()),
+            origin: RwSignal::new(""),
         }
+    }
+
+    /// The next outcome comes from the fieldset `origin`.
+    pub(crate) fn from(self, origin: &'static str) -> Self {
+        self.origin.set(origin);
+        self
     }
 
     /// Applies a successful edit and says `what` it did, or shows its problems.
@@ -129,6 +139,11 @@ impl EditStatus {
         self.finish(result, format!("At {at}: {what}."), apply);
     }
 
+    /// The line and the problems, when the last outcome came from the fieldset `origin`.
+    pub(crate) fn view_at(self, prefix: &'static str, origin: &'static str) -> impl IntoView {
+        move || (self.origin.get() == origin).then(|| self.view(prefix))
+    }
+
     /// The line and the problems.
     pub(crate) fn view(self, prefix: &'static str) -> impl IntoView {
         let (done, errors) = (self.done, self.errors);
@@ -149,7 +164,9 @@ pub fn BuildPanel(
     apply: Callback<Scenario>,
 ) -> impl IntoView {
     let status = EditStatus::new();
-    let finish = move |result: EditResult, what: String| status.finish(result, what, apply);
+    let finish = move |origin: &'static str, result: EditResult, what: String| {
+        status.from(origin).finish(result, what, apply)
+    };
     let add_instances = move |_| {
         let count = input_value("add-count").parse::<u32>().unwrap_or(0);
         let spot = input_value("add-spot") == "true";
@@ -168,7 +185,7 @@ pub fn BuildPanel(
             .map_err(|e| vec![e])
             .and_then(reload)
         });
-        finish(result, format!("Added {count} × {kind}."));
+        finish("instances", result, format!("Added {count} × {kind}."));
     };
     let register = move |text: String| {
         let result = scenario.with_untracked(|s| {
@@ -176,8 +193,8 @@ pub fn BuildPanel(
                 .and_then(|(doc, family)| reload(doc).map(|s| (s, family)))
         });
         match result {
-            Ok((s, family)) => finish(Ok(s), format!("Registered task definition {family}.")),
-            Err(e) => finish(Err(e), String::new()),
+            Ok((s, family)) => finish("td", Ok(s), format!("Registered task definition {family}.")),
+            Err(e) => finish("td", Err(e), String::new()),
         }
     };
     let add_load = move |_| {
@@ -190,6 +207,7 @@ pub fn BuildPanel(
                 .and_then(reload)
         });
         finish(
+            "load",
             result,
             format!("From {at}: {extra:+} requests/s to {target}."),
         );
@@ -210,6 +228,7 @@ pub fn BuildPanel(
                     <label>"Attributes "<input id="add-attributes" placeholder="team=blue, gpu" size="16"
                         title="Custom attributes for memberOf constraints: name=value or name, separated by commas"/></label>
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
+                    {status.view_at("build", "instances")}
                 </fieldset>
                 <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <fieldset>
@@ -219,12 +238,12 @@ pub fn BuildPanel(
                     </select></label>
                     <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
                     <button id="add-load" on:click=add_load>"Apply load change"</button>
+                    {status.view_at("build", "load")}
                 </fieldset>
-                <TaskDefinitionEditor register=Callback::new(register)/>
+                <TaskDefinitionEditor register=Callback::new(register) status=status/>
                 <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>
-            {status.view("build")}
         </details>
     }
 }

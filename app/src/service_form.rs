@@ -216,7 +216,7 @@ pub fn ServiceFieldset(
     let problem = RwSignal::new(None::<cql::ParseError>);
     let create = move |_| {
         if let Some(e) = problem.get_untracked() {
-            status.finish(
+            status.from("service").finish(
                 Err(vec![format!(
                     "placementConstraints: the memberOf expression is invalid: {} (column {})",
                     e.message, e.column
@@ -239,7 +239,7 @@ pub fn ServiceFieldset(
                     .and_then(reload)
             })
         });
-        status.finish(
+        status.from("service").finish(
             result,
             format!("Created service {}.", input_value("svc-name").trim()),
             apply,
@@ -352,6 +352,7 @@ pub fn ServiceFieldset(
                 <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
                 <div class="svc-actions">
                     <button id="create-service" on:click=create disabled=move || capacity.get() != "FARGATE" && problem.with(Option::is_some)>"Create service"</button>
+                    {status.view_at("build", "service")}
                 </div>
             </div>
         </fieldset>

@@ -8,6 +8,8 @@ use ecs_engine::task_definition::{
     check_task_definition, ContainerForm, EnvironmentForm, PortMappingForm, TaskDefinitionForm,
 };
 use leptos::prelude::*;
+
+use crate::build::EditStatus;
 use wasm_bindgen::JsCast;
 
 /// The form of `text`: a blank form with one container for empty text, `None` when the text
@@ -198,7 +200,7 @@ fn container_view(
 
 /// The editor. `register` receives the text when Register is pressed.
 #[component]
-pub fn TaskDefinitionEditor(register: Callback<String>) -> impl IntoView {
+pub fn TaskDefinitionEditor(register: Callback<String>, status: EditStatus) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let json_view = RwSignal::new(true);
     let form = Memo::new(move |_| text.with(|t| form_of(t)));
@@ -319,6 +321,7 @@ pub fn TaskDefinitionEditor(register: Callback<String>) -> impl IntoView {
                 {move || (errors.with(Vec::is_empty) && !text.with(|t| t.trim().is_empty()))
                     .then(|| view! { <span class="small muted" id="td-valid">"Valid: ready to register."</span> })}
             </div>
+            {status.view_at("build", "td")}
         </fieldset>
     }
 }

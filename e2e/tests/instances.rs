@@ -15,6 +15,19 @@ async fn add_with_attributes_then_drain_and_terminate_from_the_cards() {
     browser
         .wait_for_text("#build-done", "Added 1 × c5.large.", 5)
         .await;
+    // The outcome is said next to the button that made it, in view, not at the panel's end.
+    let beside_button = browser
+        .client
+        .execute(
+            "const d = document.getElementById('build-done'); \
+             const r = d.getBoundingClientRect(); \
+             return d.closest('fieldset').contains(document.getElementById('add-instances')) \
+                 && r.top >= 0 && r.bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(beside_button, true);
     let card = ".lane[data-az=us-east-1d] article.instance";
     assert_eq!(
         browser.text(&format!("{card} .attrs")).await,
