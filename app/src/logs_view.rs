@@ -153,12 +153,7 @@ pub fn LogsPanel(
     };
     // A click on a task chip anywhere on the page shows that task's logs.
     let clicks = window_event_listener(leptos::ev::click, move |ev| {
-        use wasm_bindgen::JsCast;
-        let chip = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest(".chip[data-task]").ok().flatten());
-        if let Some(id) = chip.and_then(|c| c.get_attribute("data-task")) {
+        if let Some(id) = crate::task_explain::chip_task(&ev) {
             choose(id);
         }
     });

@@ -23,6 +23,7 @@ mod presets;
 mod scaling_form;
 mod service_form;
 mod task_definition_form;
+mod task_explain;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -959,7 +960,7 @@ fn Playground(
                     </tbody>
                 </table>
                 {move || explanation.get().map(|e| match e {
-                    Ok(e) => view! { <ExplanationView e=e/> }.into_any(),
+                    Ok(e) => view! { <task_explain::NextPlacementView e=e/> }.into_any(),
                     Err(msg) => view! { <p class="error">{msg}</p> }.into_any(),
                 })}
             </section>
@@ -1054,6 +1055,7 @@ fn Playground(
                     }).collect_view()}
                 </ol>
             </section>
+            <task_explain::TaskPlacementPanel sim=sim/>
             <logs_view::LogsPanel view=Signal::derive(move || view_state.with(|v| v.logs.clone())) filter=log_filter refresh=Callback::new(move |_| sim.with_value(|s| set_view.set(snapshot(s))))/>
             <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone()))/>
         </main>
@@ -1103,48 +1105,4 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
         })
         .collect();
     charts::specs(series, &services, &groups, &cpu_targets, &providers)
-}
-
-/// Why the next task of a service would go where it goes: every instance with its verdict.
-#[component]
-fn ExplanationView(e: ecs_engine::placement::explain::Explanation) -> impl IntoView {
-    use ecs_engine::placement::explain::Verdict;
-    let header = format!(
-        "Next task of {}: strategies {}; constraints {}",
-        e.group,
-        if e.strategies.is_empty() {
-            "none".to_string()
-        } else {
-            e.strategies.join(" then ")
-        },
-        if e.constraints.is_empty() {
-            "none".to_string()
-        } else {
-            e.constraints.join(", ")
-        }
-    );
-    let outcome = match &e.chosen {
-        Some(id) => format!("It would go on {id}."),
-        None => "No container instance met all of its requirements.".to_string(),
-    };
-    view! {
-        <div id="explanation" class="explanation">
-            <h3>{header}</h3>
-            <p class="outcome">{outcome}</p>
-            <table>
-                <thead><tr><th>"instance"</th><th>"AZ"</th><th>"verdict"</th></tr></thead>
-                <tbody>
-                {e.candidates.into_iter().map(|c| {
-                    let (class, text) = match &c.verdict {
-                        Verdict::Chosen => ("chosen", "chosen".to_string()),
-                        Verdict::LostTieBreak => ("tie", "tied with the chosen one; the seeded tie-break picked another".to_string()),
-                        Verdict::Outranked { strategy, score, best, .. } => ("outranked", format!("outranked by {strategy}: score {score}, best {best}")),
-                        Verdict::Rejected { stage, rejection } => ("rejected", format!("{stage:?}: {}", rejection.describe())),
-                    };
-                    view! { <tr class=class><td>{c.instance_id}</td><td>{c.availability_zone}</td><td>{text}</td></tr> }
-                }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
 }

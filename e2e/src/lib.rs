@@ -377,6 +377,14 @@ impl Browser {
         serde_json::from_str(&self.value("#scenario-json").await).expect("the scenario JSON")
     }
 
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
+    }
+
     /// The RUNNING count of service `name` in the services table.
     pub async fn running(&self, name: &str) -> String {
         self.text(&format!("tr.service[data-service={name}] td.running"))

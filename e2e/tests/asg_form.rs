@@ -33,14 +33,7 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
 
     // G31: Spot draining is offered with Spot only, on by default.
     let draining_enabled = || async {
-        browser
-            .client
-            .execute(
-                "const c = document.getElementById('asg-spot-draining'); return !c.disabled && c.checked;",
-                vec![],
-            )
-            .await
-            .unwrap()
+        browser.js("const c = document.getElementById('asg-spot-draining'); return !c.disabled && c.checked;").await
             == true
     };
     assert!(!draining_enabled().await);

@@ -94,10 +94,8 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
     );
     browser.screenshot("target-tracking-alb").await;
     browser
-        .client
-        .execute("document.getElementById('charts').scrollIntoView()", vec![])
-        .await
-        .unwrap();
+        .js("document.getElementById('charts').scrollIntoView()")
+        .await;
     browser.screenshot("target-tracking-alb-charts").await;
     browser.close().await;
 }

@@ -1,5 +1,7 @@
 //! The explanation of a placement in the UI: pick the distinctInstance preset, where the fourth
-//! task cannot be placed, and open the service's explanation (issue 3's explanations, shown).
+//! task cannot be placed, and open the service's explanation (issue 3's explanations, shown);
+//! then click a placed task's chip (issue 6, "Click a task ... to see the engine's
+//! explanation"): the run is replayed to its placement and every instance's verdict shown.
 
 use e2e::Browser;
 use fantoccini::Locator;
@@ -59,5 +61,43 @@ async fn explain_shows_why_no_instance_fits() {
         .len();
     assert_eq!(chips, 3, "each task shows as a chip on its instance");
     browser.screenshot("explain-distinct-instance").await;
+
+    // A placed task: click its chip. The chosen row is the instance the chip is on, and the
+    // two others are judged as they stood when it was placed (3.7, G11).
+    let chip = "#instances article.instance .chip[data-task]";
+    let card_instance: String = browser.js(&format!("return document.querySelector('{chip}').closest('article').querySelector('.muted.small').textContent")).await
+        .as_str()
+        .unwrap()
+        .to_string();
+    browser.click(chip).await;
+    let title = browser.text("#task-explanation h3").await;
+    assert!(
+        title.ends_with(&format!("is on {card_instance}")),
+        "{title}"
+    );
+    let outcome = browser.text("#task-explanation .outcome").await;
+    assert!(
+        outcome.starts_with("Placed at 00:00:00.000 as a task of service:cache: strategies spread(attribute:ecs.availability-zone) then spread(instanceId); constraints distinctInstance."),
+        "{outcome}"
+    );
+    let chosen = browser.text("#task-explanation tr.chosen td").await;
+    assert_eq!(chosen, card_instance);
+    assert_eq!(browser.count("#task-explanation tbody tr").await, 3);
+    browser.screenshot("explain-placed-task").await;
+    // Escape closes it; Enter on a focused chip opens it again (keyboard).
+    browser.js("document.activeElement.blur()").await;
+    browser
+        .js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))")
+        .await;
+    assert_eq!(browser.count("#task-explanation").await, 0);
+    browser
+        .client
+        .find(Locator::Css(chip))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    browser.wait_for("#task-explanation tr.chosen", 5).await;
     browser.close().await;
 }

@@ -17,16 +17,11 @@ async fn add_with_attributes_then_drain_and_terminate_from_the_cards() {
         .await;
     // The outcome is said next to the button that made it, in view, not at the panel's end.
     let beside_button = browser
-        .client
-        .execute(
-            "const d = document.getElementById('build-done'); \
+        .js("const d = document.getElementById('build-done'); \
              const r = d.getBoundingClientRect(); \
              return d.closest('fieldset').contains(document.getElementById('add-instances')) \
-                 && r.top >= 0 && r.bottom <= window.innerHeight;",
-            vec![],
-        )
-        .await
-        .unwrap();
+                 && r.top >= 0 && r.bottom <= window.innerHeight;")
+        .await;
     assert_eq!(beside_button, true);
     let card = ".lane[data-az=us-east-1d] article.instance";
     assert_eq!(

@@ -22,11 +22,7 @@ async fn space_plays_and_pauses_and_arrow_steps() {
     let browser = Browser::start().await;
     browser.open_preset("rolling-deployment").await;
     // Leave the preset menu so keys go to the page.
-    browser
-        .client
-        .execute("document.activeElement.blur();", vec![])
-        .await
-        .unwrap();
+    browser.js("document.activeElement.blur();").await;
     assert_eq!(browser.text("#clock").await, "00:00:00.000");
     press(&browser, '\u{E014}').await; // ArrowRight
     let stepped = browser.text("#clock").await;

@@ -53,11 +53,7 @@ async fn the_binpack_lesson_can_be_completed() {
         2
     );
     browser.click("#scenario-editor summary").await;
-    browser
-        .client
-        .execute("window.scrollTo(0, 0);", vec![])
-        .await
-        .unwrap();
+    browser.js("window.scrollTo(0, 0);").await;
     browser.screenshot("lesson-complete").await;
     browser.close().await;
 }

@@ -14,13 +14,8 @@ async fn the_playground_works_with_the_network_cut() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let controlled = browser
-            .client
-            .execute(
-                "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);",
-                vec![],
-            )
-            .await
-            .unwrap();
+            .js("return !!(navigator.serviceWorker && navigator.serviceWorker.controller);")
+            .await;
         if controlled.as_bool() == Some(true) {
             break;
         }

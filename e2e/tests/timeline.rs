@@ -62,14 +62,7 @@ async fn scrub_the_timeline_filter_the_log_and_switch_themes() {
 
     browser.click("#theme").await;
     browser.click("#large-text").await;
-    let root = browser
-        .client
-        .execute(
-            "return [document.documentElement.dataset.theme, document.documentElement.dataset.size];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let root = browser.js("return [document.documentElement.dataset.theme, document.documentElement.dataset.size];").await;
     assert_eq!(root, serde_json::json!(["dark", "large"]));
     browser.screenshot("dark-large").await;
     browser.close().await;

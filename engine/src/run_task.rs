@@ -175,9 +175,15 @@ impl Simulation {
                         capacity_provider: provider.or(crate::request::is_external(raw)
                             .then_some(crate::cluster::EXTERNAL_POOL as usize)),
                     };
-                    self.placer
-                        .place(&mut self.cluster, &req, &mut self.rng_placement, false)
-                        .0
+                    let explain = self.probing_placement();
+                    let (decision, explanation) = self.placer.place(
+                        &mut self.cluster,
+                        &req,
+                        &mut self.rng_placement,
+                        explain,
+                    );
+                    self.keep_probed(&decision, explanation);
+                    decision
                 }
             };
             match decision {

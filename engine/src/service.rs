@@ -482,10 +482,12 @@ impl Simulation {
         }
         let mut started = Vec::new();
         for _ in 0..missing {
+            let explain = self.probing_placement();
             let req = self.services[s].placement_request(None);
-            let (decision, _) =
+            let (decision, explanation) =
                 self.placer
-                    .place(&mut self.cluster, &req, &mut self.rng_placement, false);
+                    .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
+            self.keep_probed(&decision, explanation);
             match decision {
                 Decision::Placed(slot) => started.push(self.start_service_task(s, slot, None)),
                 Decision::Unplaceable { closest } => {

@@ -153,6 +153,8 @@ pub struct Simulation {
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
+    /// In a replay that explains one placed task: which placement, and its explanation.
+    pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
 
 impl Simulation {
@@ -197,6 +199,7 @@ impl Simulation {
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
+            placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
             pending_deliveries: Vec::new(),

@@ -97,6 +97,36 @@ fn explain_prints_every_instance() {
 }
 
 #[test]
+fn explain_task_replays_to_its_placement() {
+    // 3.7: the first task of the run, by the first characters of its id as `run` prints it.
+    let (ok, out, err) = ecs_sim(&["run", &example(), "--until", "PT2M"]);
+    assert!(ok, "{err}");
+    let described: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let task = &described["tasks"][0];
+    let id = task["taskArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let (ok, out, err) = ecs_sim(&["explain", &example(), "--task", &id[..8], "--at", "PT2M"]);
+    assert!(ok, "{err}");
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("task {id} placed at ")),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(task["ec2InstanceId"].as_str().unwrap()),
+        "{first}"
+    );
+    assert_eq!(out.lines().filter(|l| l.contains("CHOSEN")).count(), 1);
+    let (ok, _, err) = ecs_sim(&["explain", &example(), "--task", "ffffffffff"]);
+    assert!(!ok);
+    assert!(err.contains("no task \"ffffffffff\""), "{err}");
+}
+
+#[test]
 fn share_links_run_like_the_file() {
     let (ok, link, err) = ecs_sim(&["share", &example()]);
     assert!(ok, "{err}");

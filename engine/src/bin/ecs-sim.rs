@@ -4,6 +4,7 @@
 //! ecs-sim validate FILE                       # a scenario or a single task definition
 //! ecs-sim run SCENARIO [--until PT30M]        # JSON shaped like the AWS describe calls
 //! ecs-sim explain SCENARIO --service web [--at PT5M]
+//! ecs-sim explain SCENARIO --task 426bd9b7 [--at PT5M]   # why a placed task is where it is
 //! ecs-sim digest SCENARIO                     # the event-log digest (determinism check)
 //! ecs-sim share SCENARIO                      # the URL fragment that shares it
 //! ```
@@ -44,13 +45,17 @@ enum Command {
         #[arg(long)]
         until: Option<String>,
     },
-    /// Explain where the next task of a service would go, and why, at a given time.
+    /// Explain where the next task of a service would go, and why, at a given time; or, with
+    /// --task, why a placed task went where it is (the run replayed to its placement).
     Explain {
         /// The scenario file.
         scenario: String,
         /// The service whose next task to explain.
-        #[arg(long)]
-        service: String,
+        #[arg(long, required_unless_present = "task")]
+        service: Option<String>,
+        /// A placed task (its id, or the first characters of it) to explain instead.
+        #[arg(long, conflicts_with = "service")]
+        task: Option<String>,
         /// Simulated time to stop at first (default: the end).
         #[arg(long)]
         at: Option<String>,
@@ -126,6 +131,7 @@ fn run(command: Command) -> Result<(), String> {
         Command::Explain {
             scenario,
             service,
+            task,
             at,
             json,
         } => {
@@ -136,7 +142,29 @@ fn run(command: Command) -> Result<(), String> {
                 .transpose()?
                 .unwrap_or(sim.end());
             sim.advance_to(at)?;
-            let explanation = sim.explain_next_placement(&service)?;
+            if let Some(task) = task {
+                let placed = sim.explain_task_placement(&task)?;
+                if json {
+                    let out = serde_json::json!({
+                        "taskId": placed.task_id,
+                        "placedAt": placed.at.to_string(),
+                        "ec2InstanceId": placed.instance_id,
+                        "explanation": placed.explanation,
+                    });
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+                    );
+                } else {
+                    println!(
+                        "task {} placed at {} on {}",
+                        placed.task_id, placed.at, placed.instance_id
+                    );
+                    print!("{}", placed.explanation.render());
+                }
+                return Ok(());
+            }
+            let explanation = sim.explain_next_placement(service.as_deref().unwrap_or_default())?;
             if json {
                 println!(
                     "{}",

@@ -75,10 +75,12 @@ impl Simulation {
                 }
             };
         }
+        let explain = self.probing_placement();
         let req = self.services[s].placement_request(Some(p));
-        let (decision, _) =
+        let (decision, explanation) =
             self.placer
-                .place(&mut self.cluster, &req, &mut self.rng_placement, false);
+                .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
+        self.keep_probed(&decision, explanation);
         match decision {
             Decision::Placed(slot) => Some(self.start_service_task(s, slot, Some(p))),
             Decision::Unplaceable { closest } => {

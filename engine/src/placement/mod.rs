@@ -16,6 +16,7 @@
 pub mod cql;
 pub mod explain;
 pub mod filter;
+pub mod replay;
 pub mod reserve;
 pub mod strategy;
 

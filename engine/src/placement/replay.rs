@@ -1,0 +1,116 @@
+//! Why a task that is already placed went where it went.
+//!
+//! The scheduler places tasks without explaining them (explaining every instance on every
+//! placement would cost most of the pipeline's speed). The run is deterministic, so the
+//! explanation is recovered on demand: a fresh [`Simulation`] of the same scenario replays the
+//! run with a [`PlacementProbe`] on the task's creation, and that one placement goes through
+//! the explaining pipeline. The explaining and the fast pipeline choose the same instance and
+//! draw the same random numbers (a property test in `placement` checks it), so the replay
+//! makes the very decision the run made, and every instance is judged as it stood then.
+
+use super::explain::Explanation;
+use super::Decision;
+use crate::service::SchedulingStrategy;
+use crate::sim::Simulation;
+use crate::time::SimTime;
+
+/// Which placement to explain during a replay, and its explanation once made.
+#[derive(Debug, Clone)]
+pub(crate) struct PlacementProbe {
+    /// The index the task will have in the simulation's task list (tasks are never removed,
+    /// so the placement that creates task `k` is the one made while there are `k` tasks).
+    task: usize,
+    explanation: Option<Explanation>,
+}
+
+/// A placed task's explanation: when the decision was made and how every instance fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPlacement {
+    /// The task id.
+    pub task_id: String,
+    /// When it was placed (its `createdAt`).
+    pub at: SimTime,
+    /// The instance it was placed on.
+    pub instance_id: String,
+    /// The pipeline's verdict on every instance of the cluster at that moment.
+    pub explanation: Explanation,
+}
+
+impl Simulation {
+    /// Whether the next placement is the probed one: it then runs with explanations.
+    pub(crate) fn probing_placement(&self) -> bool {
+        self.placement_probe
+            .as_ref()
+            .is_some_and(|p| p.explanation.is_none() && p.task == self.tasks.len())
+    }
+
+    /// Keeps the explanation of the probed placement, if this was it and it placed the task.
+    pub(crate) fn keep_probed(&mut self, decision: &Decision, explanation: Option<Explanation>) {
+        let next_task = self.tasks.len();
+        if let (Decision::Placed(_), Some(e), Some(probe)) =
+            (decision, explanation, self.placement_probe.as_mut())
+        {
+            if probe.explanation.is_none() && probe.task == next_task {
+                probe.explanation = Some(e);
+            }
+        }
+    }
+
+    /// Explains why task `task_id` (its id, or the first characters of it as the console and
+    /// the task chips show them) was placed on its instance: the run replayed from the start
+    /// to the moment the task was created, with that placement explained. Tasks that no
+    /// placement decision put where they are (Fargate, daemon tasks) get a message saying so.
+    pub fn explain_task_placement(&self, task_id: &str) -> Result<TaskPlacement, String> {
+        let mut matching = self
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !task_id.is_empty() && t.id.starts_with(task_id));
+        let (k, task) = match (matching.next(), matching.next()) {
+            (Some(only), None) => only,
+            (Some(_), Some(_)) => {
+                return Err(format!("more than one task id starts with {task_id}"))
+            }
+            (None, _) => return Err(format!("no task {task_id:?} in this run")),
+        };
+        let task_id = task.id.as_str();
+        let instance = &self.cluster.instances[task.reservation.slot];
+        if instance.fargate {
+            return Err(format!(
+                "task {task_id} runs on Fargate: Fargate takes no placement decision (it spreads tasks across the subnets' Availability Zones)"
+            ));
+        }
+        if let Some(s) = task.service {
+            if self.services[s].scheduling == SchedulingStrategy::Daemon {
+                return Err(format!(
+                    "task {task_id} belongs to the DAEMON service {}: the daemon scheduler places one task on each active container instance, with no placement strategy",
+                    self.services[s].name
+                ));
+            }
+        }
+        let mut replay = Simulation::new(self.scenario.clone());
+        replay.placement_probe = Some(PlacementProbe {
+            task: k,
+            explanation: None,
+        });
+        while replay.tasks.len() <= k && replay.now() <= task.created_at {
+            if replay.step().is_none() {
+                break;
+            }
+        }
+        let explanation = replay
+            .placement_probe
+            .take()
+            .and_then(|p| p.explanation)
+            .filter(|_| replay.tasks.get(k).is_some_and(|t| t.id == task_id))
+            .ok_or_else(|| {
+                format!("task {task_id} was not placed by the placement pipeline in a replay of this run")
+            })?;
+        Ok(TaskPlacement {
+            task_id: task_id.to_string(),
+            at: task.created_at,
+            instance_id: instance.ec2_instance_id.clone(),
+            explanation,
+        })
+    }
+}
