@@ -78,6 +78,8 @@ struct TargetView {
 struct TargetGroupView {
     name: String,
     load_balancer: String,
+    /// The listeners forwarding to it (`HTTP:80, HTTPS:443`), or a note that there are none.
+    listeners: String,
     algorithm: &'static str,
     targets: Vec<TargetView>,
 }
@@ -127,6 +129,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             }
         }
     }
+    let providers = &sim.capacity_providers().providers;
     let services = sim
         .services()
         .iter()
@@ -137,12 +140,20 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             desired: svc.desired_count,
             running,
             pending,
-            strategies: svc
-                .strategies
-                .iter()
-                .map(|s| s.label())
-                .collect::<Vec<_>>()
-                .join(" → "),
+            // Fargate takes no placement strategy: say what it does instead.
+            strategies: if svc
+                .capacity
+                .as_ref()
+                .is_some_and(|c| c.providers.iter().all(|&p| providers[p].is_fargate()))
+            {
+                "Fargate: spread across the subnets' Availability Zones".to_string()
+            } else {
+                svc.strategies
+                    .iter()
+                    .map(|s| s.label())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            },
             constraints: svc
                 .constraints
                 .iter()
@@ -175,6 +186,11 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     .and_then(|l| sim.load_balancers().get(l))
                     .map(|l| l.name.clone())
                     .unwrap_or_default(),
+                listeners: if tg.listeners.is_empty() {
+                    "no listener in the scenario".to_string()
+                } else {
+                    tg.listeners.join(", ")
+                },
                 algorithm: tg.algorithm.as_str(),
                 targets: tg
                     .targets
@@ -973,7 +989,12 @@ fn Playground(
                     }
                     v.target_groups.into_iter().map(|g| view! {
                         <table class="targets" data-target-group=g.name.clone()>
-                            <caption>{format!("{} · {} · {}", g.name, g.load_balancer, g.algorithm)}</caption>
+                            <caption class="lb-path" title="load balancer → listener → target group (algorithm) → targets">
+                                <span class="lb">{g.load_balancer.clone()}</span>" → "
+                                <span class="listener">{g.listeners.clone()}</span>" → "
+                                <strong>{g.name.clone()}</strong>
+                                <span class="muted">{format!(" ({})", g.algorithm)}</span>
+                            </caption>
                             <thead><tr><th>"target"</th><th>"task"</th><th>"state"</th><th>"req/s"</th><th>"share"</th><th>"reason"</th></tr></thead>
                             <tbody>
                             {g.targets.into_iter().map(|t| view! {

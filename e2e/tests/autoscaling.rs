@@ -1,6 +1,7 @@
 //! The closed loop in the UI: the target-tracking preset shows load balancer targets on
 //! dynamic host ports turning healthy, the alarm and the scaling activity with AWS's cause
-//! message, and charts of tasks, CPU, requests and healthy hosts.
+//! message, and charts of tasks, CPU, requests and healthy hosts; the ALB view reads load
+//! balancer → listener → target group → `instance:hostPort` targets.
 
 use e2e::Browser;
 use fantoccini::Locator;
@@ -27,6 +28,11 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
         .and_then(|p| p.parse().ok())
         .expect("instance:port");
     assert!(port >= 32768, "a dynamic host port: {first}");
+    // Listener → target group → targets (issue 6, "ALB view").
+    assert_eq!(
+        browser.text("table[data-target-group=web] caption").await,
+        "web-alb → HTTP:80 → web (round_robin)"
+    );
     assert!(browser
         .client
         .find(Locator::Css("li.activity"))

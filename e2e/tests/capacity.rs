@@ -55,6 +55,12 @@ async fn the_fargate_lane_shows_fargate_and_fargate_spot_tasks() {
         "FARGATE{base 2, weight 1} + FARGATE_SPOT{weight 3}"
     );
     assert!(browser.text("#cost").await.contains("Fargate $0."));
+    // The services table says Fargate takes no placement strategy (3.1).
+    let placement = browser.text("tr.service[data-service=api] td.small").await;
+    assert!(
+        placement.starts_with("Fargate: spread across the subnets' Availability Zones"),
+        "{placement}"
+    );
     browser.wait_for("#chart-cost svg", 10).await;
     browser.screenshot("capacity-fargate-lane").await;
     browser.scroll_to("#capacity").await;

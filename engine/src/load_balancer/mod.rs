@@ -210,6 +210,19 @@ pub struct LoadBalancing {
     pub initial_health_checks: Option<u64>,
 }
 
+/// A listener as the console lists it: `Protocol:Port` (`HTTP:80`, `HTTPS:443`); a part the
+/// CreateListener request leaves out is left out.
+fn listener_label(v: &Value) -> String {
+    let protocol = v.get("Protocol").and_then(Value::as_str).unwrap_or("");
+    let port = v.get("Port").and_then(Value::as_u64);
+    match (protocol, port) {
+        ("", Some(p)) => format!("port {p}"),
+        (proto, Some(p)) => format!("{proto}:{p}"),
+        ("", None) => "listener".to_string(),
+        (proto, None) => proto.to_string(),
+    }
+}
+
 impl LoadBalancing {
     /// Builds the load balancing state from the scenario's sections; errors name the field.
     pub fn from_scenario(
@@ -254,6 +267,7 @@ impl LoadBalancing {
                 .ok_or_else(|| {
                     format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
                 })?;
+            let label = listener_label(v);
             for (j, action) in v
                 .get("DefaultActions")
                 .and_then(Value::as_array)
@@ -283,6 +297,9 @@ impl LoadBalancing {
                         .position(|t| t.matches(&r))
                         .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
                     lb.target_groups[g].load_balancer = Some(l);
+                    if !lb.target_groups[g].listeners.contains(&label) {
+                        lb.target_groups[g].listeners.push(label.clone());
+                    }
                 }
             }
         }
@@ -441,6 +458,42 @@ mod tests {
         assert!(
             reachable(&groups, &[], &["sg-80".into()], 49153),
             "no groups: not filtered"
+        );
+    }
+
+    #[test]
+    fn target_groups_know_the_listeners_that_forward_to_them() {
+        // CreateListener: a default forward action, and a weighted ForwardConfig to two groups.
+        let tg = |name: &str| json!({"Name": name, "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "instance"});
+        let lb = LoadBalancing::from_scenario(
+            &[json!({"Name": "web-alb"})],
+            &[
+                json!({"LoadBalancerArn": "web-alb", "Protocol": "HTTP", "Port": 80,
+                    "DefaultActions": [{"Type": "forward", "TargetGroupArn": "blue"}]}),
+                json!({"LoadBalancerArn": "web-alb", "Protocol": "HTTPS", "Port": 443,
+                    "DefaultActions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                        {"TargetGroupArn": "blue", "Weight": 90}, {"TargetGroupArn": "green", "Weight": 10}]}}]}),
+            ],
+            &[tg("blue"), tg("green"), tg("spare")],
+            &[],
+        )
+        .unwrap();
+        let listeners: Vec<&[String]> = lb
+            .target_groups
+            .iter()
+            .map(|t| t.listeners.as_slice())
+            .collect();
+        assert_eq!(
+            listeners,
+            vec![
+                &["HTTP:80".to_string(), "HTTPS:443".to_string()][..],
+                &["HTTPS:443".to_string()][..],
+                &[][..]
+            ]
+        );
+        assert_eq!(
+            lb.load_balancers[lb.target_groups[2].load_balancer.unwrap()].name,
+            "playground-alb"
         );
     }
 

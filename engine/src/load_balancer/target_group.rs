@@ -124,6 +124,9 @@ pub struct TargetGroup {
     pub algorithm: Algorithm,
     /// The load balancer in front of it (index into the simulation's load balancers).
     pub load_balancer: Option<usize>,
+    /// The listeners that forward to it, as `Protocol:Port` (`HTTP:80`), in scenario order;
+    /// empty behind the implicit load balancer.
+    pub listeners: Vec<String>,
     /// Registered targets, including draining ones.
     pub targets: Vec<Target>,
 }
@@ -240,6 +243,7 @@ impl TargetGroup {
             slow_start_s: 0,
             algorithm: Algorithm::RoundRobin,
             load_balancer: None,
+            listeners: Vec::new(),
             targets: Vec::new(),
         };
         if let Some(attrs) = v.get("Attributes") {
