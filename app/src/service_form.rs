@@ -245,6 +245,31 @@ pub fn ServiceFieldset(
             apply,
         );
     };
+    // Pasted JSON: every service in it, verbatim (describe-services' read-only members are
+    // ignored by the loader).
+    let paste = move |_| {
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_services_json(&s.raw, &input_value("svc-json"))
+                .map_err(|e| vec![e])
+                .and_then(|(doc, names)| reload(doc).map(|s| (s, names)))
+        });
+        let (result, what) = match result {
+            Ok((s, names)) => (
+                Ok(s),
+                format!(
+                    "Created {} {}.",
+                    if names.len() == 1 {
+                        "service"
+                    } else {
+                        "services"
+                    },
+                    names.join(", ")
+                ),
+            ),
+            Err(e) => (Err(e), String::new()),
+        };
+        status.from("service-json").finish(result, what, apply);
+    };
     let provider_row = move |row: Row| {
         let id = row.id;
         view! {
@@ -355,6 +380,13 @@ pub fn ServiceFieldset(
                     {status.view_at("build", "service")}
                 </div>
             </div>
+            <details class="svc-paste">
+                <summary>"…or paste JSON: a CreateService input, or "<code>"aws ecs describe-services"</code>" output"</summary>
+                <textarea id="svc-json" rows="6" spellcheck="false"
+                    placeholder="{\"serviceName\": \"web\", \"taskDefinition\": \"web:1\", \"desiredCount\": 2}"></textarea>
+                <button id="add-service-json" on:click=paste>"Create from JSON"</button>
+                {status.view_at("build", "service-json")}
+            </details>
         </fieldset>
     }
 }

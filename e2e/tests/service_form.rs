@@ -239,3 +239,63 @@ async fn fargate_hides_placement_and_leaves_it_out_of_the_request() {
     assert_eq!(browser.running("serverless").await, "2");
     browser.close().await;
 }
+
+/// A service pasted from `aws ecs describe-services`: its cluster from `clusterArn`, its
+/// task definition by ARN, its read-only counts ignored (the run makes its own) and said so
+/// in the event log; a bad one is refused with the service's name and the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn describe_services_output_pasted_creates_its_services() {
+    let browser = Browser::start().await;
+    browser.open_preset("example").await;
+    browser.click("#build-panel summary").await;
+    browser.click(".svc-paste summary").await;
+    let pasted = serde_json::json!({"services": [
+        {"serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/demo/api", "serviceName": "api",
+         "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/demo",
+         "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+         "desiredCount": 2, "runningCount": 5, "pendingCount": 0, "status": "ACTIVE", "launchType": "EC2",
+         "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+         "events": [{"id": "1", "message": "(service api) has reached a steady state."}]},
+        {"serviceName": "jobs", "cluster": "demo", "taskDefinition": "batch", "desiredCount": 1}],
+        "failures": []});
+    browser.set_value("svc-json", &pasted.to_string()).await;
+    browser.click("#add-service-json").await;
+    assert_eq!(
+        browser.text("#build-done").await,
+        "Created services api, jobs."
+    );
+    let doc = browser.document().await;
+    let services = doc["services"].as_array().unwrap();
+    assert_eq!(
+        services[services.len() - 2]["runningCount"],
+        5,
+        "kept verbatim"
+    );
+    browser.play_until(60, "00:01:00.000", 30).await;
+    assert_eq!(browser.running("api").await, "2");
+    assert_eq!(browser.running("jobs").await, "1");
+    browser.select("#log-kind", "Scenario").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "services[1]: read-only members of describe-services output, ignored: serviceArn, runningCount, pendingCount, status, events",
+            5,
+        )
+        .await;
+
+    // Refused: the second service's desired count, named with the service.
+    browser
+        .set_value(
+            "svc-json",
+            r#"[{"serviceName": "ok", "taskDefinition": "web", "desiredCount": 1}, {"serviceName": "bad", "taskDefinition": "web", "desiredCount": -1}]"#,
+        )
+        .await;
+    browser.click("#add-service-json").await;
+    assert_eq!(
+        browser.text("#build-errors").await,
+        "bad: desiredCount: must be a whole number"
+    );
+    browser.scroll_to(".svc-paste").await;
+    browser.screenshot("service-form-pasted").await;
+    browser.close().await;
+}

@@ -14,8 +14,8 @@ pub use auto_scaling_group::{
     GroupCapacity,
 };
 pub use service::{
-    add_service, service_choices, ProviderShare, ServiceChoices, ServiceForm, StrategyRow,
-    TargetGroupLink,
+    add_service, add_services_json, service_choices, ProviderShare, ServiceChoices, ServiceForm,
+    StrategyRow, TargetGroupLink,
 };
 
 /// The list `key` of the document, made an empty list first when it is missing or not one.

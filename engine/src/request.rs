@@ -9,13 +9,14 @@ use crate::revisions::Revisions;
 use crate::task_definition::ValidTaskDefinition;
 
 /// `cluster`: a name or an ARN; `default` when absent (API calls that name no cluster act on
-/// `default`, 2.1).
+/// `default`, 2.1). A service pasted from describe-services output names it as `clusterArn`.
 pub fn cluster_name(raw: &Value) -> String {
-    match raw
-        .get("cluster")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    {
+    let named = |key: &str| {
+        raw.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match named("cluster").or_else(|| named("clusterArn")) {
         Some(c) => c.rsplit_once("cluster/").map_or(c, |(_, n)| n).to_string(),
         None => "default".to_string(),
     }

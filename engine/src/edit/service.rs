@@ -252,14 +252,6 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
 pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
     let name = form.name.trim();
     super::auto_scaling_group::check_name(name, "serviceName")?;
-    if names(doc, "services", "serviceName")
-        .iter()
-        .any(|n| n == name)
-    {
-        return Err(format!(
-            "serviceName: a service named {name} already exists"
-        ));
-    }
     if form.task_definition.trim().is_empty() {
         return Err("taskDefinition: required".to_string());
     }
@@ -270,23 +262,101 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
             |g| before.load_balancing.target_groups[g].arn.clone(),
         )
     });
-    let index = before.services.len();
-    let mut doc = doc.clone();
-    section(&mut doc, "services").push(service);
-    let scenario = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
-    // The service loader runs when the simulation is built; a refused request is logged as
-    // `services[<index>].<field>: <why>`.
-    let prefix = format!("services[{index}].");
-    let sim = Simulation::new(scenario);
-    if let Some(e) = sim
-        .log()
-        .entries()
-        .iter()
-        .find_map(|e| e.message.strip_prefix(&prefix))
-    {
-        return Err(e.to_string());
+    create_services(doc, vec![service]).map(|(doc, _)| doc)
+}
+
+/// Adds the services of pasted JSON, verbatim: a CreateService input, the `service` that
+/// `aws ecs create-service` returns, `aws ecs describe-services` output (its `services[]`; the
+/// read-only members are ignored when the scenario loads), or a list of them. Returns the
+/// document and the names added; a refusal names the service and the field.
+pub fn add_services_json(doc: &Value, text: &str) -> Result<(Value, Vec<String>), String> {
+    let pasted: Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
+    let services = match pasted {
+        Value::Array(list) => list,
+        Value::Object(mut o) => match (o.remove("services"), o.remove("service")) {
+            (Some(Value::Array(list)), _) => list,
+            (_, Some(one @ Value::Object(_))) => vec![one],
+            _ => vec![Value::Object(o)],
+        },
+        _ => {
+            return Err(
+                "JSON: expected a service object, a list of them, or describe-services output"
+                    .to_string(),
+            )
+        }
+    };
+    if services.is_empty() {
+        return Err("services: the pasted JSON holds no service".to_string());
     }
-    Ok(doc)
+    create_services(doc, services)
+}
+
+/// Appends CreateService requests to the document once they pass what AWS checks (a unique
+/// name) and what the engine's service loader checks when the simulation is built. With
+/// several services, a refusal starts with the service's name. Returns the document and the
+/// names added.
+fn create_services(doc: &Value, services: Vec<Value>) -> Result<(Value, Vec<String>), String> {
+    let several = services.len() > 1;
+    let names_of: Vec<String> = services
+        .iter()
+        .map(|s| {
+            s.get("serviceName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let label = |k: usize, message: String| {
+        if several {
+            format!("{}: {message}", names_of[k])
+        } else {
+            message
+        }
+    };
+    let mut taken = names(doc, "services", "serviceName");
+    for (k, name) in names_of.iter().enumerate() {
+        if !services[k].is_object() {
+            return Err(label(k, "expected a CreateService object".to_string()));
+        }
+        super::auto_scaling_group::check_name(name, "serviceName").map_err(|e| label(k, e))?;
+        if taken.contains(name) {
+            return Err(label(
+                k,
+                format!("serviceName: a service named {name} already exists"),
+            ));
+        }
+        taken.push(name.clone());
+    }
+    let mut doc = doc.clone();
+    let list = section(&mut doc, "services");
+    let first = list.len();
+    list.extend(services);
+    // A refusal of the scenario loader or of the service loader (run when the simulation is
+    // built, logged as `services[<index>].<field>: <why>`) for one of the new services.
+    let ours = |path: &str| {
+        path.strip_prefix("services[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?.checked_sub(first)?, rest)))
+            .filter(|(k, _)| *k < names_of.len())
+            .map(|(k, rest)| (k, rest.trim_start_matches('.').to_string()))
+    };
+    let scenario = Scenario::from_value(doc.clone()).map_err(|e| match ours(&e.path) {
+        Some((k, field)) => label(k, format!("{field}: {}", e.message)),
+        None => e.to_string(),
+    })?;
+    let sim = Simulation::new(scenario);
+    for (k, _) in names_of.iter().enumerate() {
+        let prefix = format!("services[{}].", first + k);
+        if let Some(e) = sim
+            .log()
+            .entries()
+            .iter()
+            .find_map(|e| e.message.strip_prefix(&prefix))
+        {
+            return Err(label(k, e.to_string()));
+        }
+    }
+    Ok((doc, names_of))
 }
 
 #[cfg(test)]
@@ -568,6 +638,69 @@ mod tests {
         assert_eq!(
             service_choices(&d, "", "").families,
             ["web", "web:1", "web:2", "tiny"]
+        );
+    }
+
+    #[test]
+    fn pasted_describe_services_output_adds_every_service_verbatim() {
+        // `aws ecs describe-services` output: the read-only members stay in the document
+        // (verbatim) and the loader ignores them; the cluster comes from clusterArn.
+        let pasted = r#"{"services": [
+            {"serviceName": "api", "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/default",
+             "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+             "desiredCount": 2, "runningCount": 2, "status": "ACTIVE", "launchType": "EC2"},
+            {"serviceName": "batch", "taskDefinition": "web", "desiredCount": 1}],
+            "failures": []}"#;
+        let (with, added) = add_services_json(&doc(), pasted).unwrap();
+        assert_eq!(added, ["api", "batch"]);
+        assert_eq!(with["services"][0]["runningCount"], 2);
+        let mut sim = Simulation::new(Scenario::from_value(with).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        let running = |s: usize| sim.tasks().iter().filter(|t| t.service == Some(s)).count();
+        assert_eq!((running(0), running(1)), (2, 1));
+        // create-service's response wraps it in `service`; a bare object is the input itself.
+        let (_, added) = add_services_json(
+            &doc(),
+            r#"{"service": {"serviceName": "one", "taskDefinition": "web", "desiredCount": 1}}"#,
+        )
+        .unwrap();
+        assert_eq!(added, ["one"]);
+    }
+
+    #[test]
+    fn pasted_services_are_refused_with_the_service_and_the_field() {
+        let two = |second: &str| {
+            format!(
+                r#"[{{"serviceName": "a", "taskDefinition": "web", "desiredCount": 1}}, {second}]"#
+            )
+        };
+        assert_eq!(
+            add_services_json(
+                &doc(),
+                &two(r#"{"serviceName": "b", "taskDefinition": "web", "desiredCount": -1}"#)
+            )
+            .unwrap_err(),
+            "b: desiredCount: must be a whole number"
+        );
+        assert_eq!(
+            add_services_json(
+                &doc(),
+                &two(r#"{"serviceName": "a", "taskDefinition": "web", "desiredCount": 1}"#)
+            )
+            .unwrap_err(),
+            "a: serviceName: a service named a already exists"
+        );
+        assert_eq!(
+            add_services_json(&doc(), r#"{"serviceName": "c", "taskDefinition": "nope", "desiredCount": 1}"#)
+                .unwrap_err(),
+            "taskDefinition: ClientException: Unable to describe task definition \"nope\": no family \"nope\" is registered in this scenario."
+        );
+        assert!(add_services_json(&doc(), "{\"serviceName\": ")
+            .unwrap_err()
+            .starts_with("JSON: EOF while parsing"));
+        assert_eq!(
+            add_services_json(&doc(), r#"{"services": []}"#).unwrap_err(),
+            "services: the pasted JSON holds no service"
         );
     }
 }

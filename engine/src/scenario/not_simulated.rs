@@ -11,6 +11,7 @@ use super::ScenarioWarning;
 const SERVICE_SIMULATED: &[&str] = &[
     "serviceName",
     "cluster",
+    "clusterArn",
     "taskDefinition",
     "desiredCount",
     "launchType",
@@ -22,6 +23,26 @@ const SERVICE_SIMULATED: &[&str] = &[
     "loadBalancers",
     "healthCheckGracePeriodSeconds",
     "networkConfiguration",
+];
+
+/// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
+/// that are not CreateService input: what AWS reports about the running service. A service
+/// pasted from that output carries them; they are ignored (the run makes its own), and said so
+/// apart from the input the engine does not simulate. `clusterArn` is read as the cluster.
+const SERVICE_READ_ONLY: &[&str] = &[
+    "serviceArn",
+    "status",
+    "runningCount",
+    "pendingCount",
+    "deployments",
+    "events",
+    "createdAt",
+    "createdBy",
+    "taskSets",
+    "roleArn",
+    "platformFamily",
+    "currentServiceDeployment",
+    "currentServiceRevisions",
 ];
 
 /// `deploymentConfiguration` members the engine acts on.
@@ -66,9 +87,36 @@ pub(super) fn update_services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     deployment_configurations("updateServices", items, out);
 }
 
-/// Warns about CreateService members that are kept but not simulated.
+/// Warns about CreateService members that are kept but not simulated, and about the read-only
+/// members of describe-services output, which are ignored.
 pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
-    warn_unsimulated("services", items, SERVICE_SIMULATED, out);
+    for (i, item) in items.iter().enumerate() {
+        let Some(obj) = item.as_object() else {
+            continue;
+        };
+        let read_only: Vec<&str> = obj
+            .iter()
+            .filter(|(k, v)| SERVICE_READ_ONLY.contains(&k.as_str()) && !is_empty(v))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !read_only.is_empty() {
+            out.push(ScenarioWarning {
+                path: format!("services[{i}]"),
+                message: format!(
+                    "read-only members of describe-services output, ignored: {}",
+                    read_only.join(", ")
+                ),
+            });
+        }
+        let known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
+        let skipped = unsimulated_keys(obj, &known);
+        if !skipped.is_empty() {
+            out.push(ScenarioWarning {
+                path: format!("services[{i}]"),
+                message: format!("kept but not simulated yet: {}", skipped.join(", ")),
+            });
+        }
+    }
     deployment_configurations("services", items, out);
 }
 

@@ -42,6 +42,42 @@ fn unsimulated_fields_are_kept_and_reported() {
 }
 
 #[test]
+fn a_service_pasted_from_describe_services_output_runs_in_its_cluster() {
+    // `aws ecs describe-services` names the cluster `clusterArn` and reports read-only state
+    // (counts, deployments, events) next to the CreateService input; the run makes its own.
+    let text = r#"{"version": 1,
+        "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2, "ecsConfig": {"ECS_CLUSTER": "prod"}}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx", "memory": 256}]}],
+        "services": [{"serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/prod/web", "serviceName": "web",
+            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "status": "ACTIVE",
+            "desiredCount": 2, "runningCount": 2, "pendingCount": 0, "launchType": "EC2",
+            "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+            "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY"}], "events": [], "enableExecuteCommand": true}]}"#;
+    let s = Scenario::from_json(text).unwrap();
+    let messages: Vec<String> = s
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.path, w.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "services[0]: read-only members of describe-services output, ignored: serviceArn, status, runningCount, pendingCount, deployments",
+            "services[0]: kept but not simulated yet: enableExecuteCommand"
+        ]
+    );
+    let mut sim = crate::Simulation::new(s);
+    sim.advance_to(crate::SimTime(60_000)).unwrap();
+    assert_eq!(sim.services()[0].cluster, "prod");
+    let running = sim
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == crate::task::TaskStatus::Running)
+        .count();
+    assert_eq!(running, 2, "placed on the prod instances");
+}
+
+#[test]
 fn load_balancing_and_scaling_sections_are_checked_at_load_time() {
     for (section, want) in [
         (r#""targetGroups": [{"Name": "tg", "HealthyThresholdCount": 1}]"#, "targetGroups[0].HealthyThresholdCount"),
