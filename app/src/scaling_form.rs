@@ -133,6 +133,18 @@ pub fn ScalingPanel(
             ),
         );
     };
+    // Pasted requests or describe output; a bare policy configuration goes to the chosen
+    // service. Worked out on the document as it is now, then applied at the current time.
+    let paste = move |_| {
+        let service = input_value("scale-service");
+        let text = input_value("scale-json");
+        match scenario
+            .with_untracked(|s| ecs_engine::edit::add_scaling_json(&s.raw, &text, &service))
+        {
+            Ok((doc, added)) => edit(&|_| Ok(doc.clone()), format!("added {}", added.join(", "))),
+            Err(e) => edit(&|_| Err(vec![e.clone()]), String::new()),
+        }
+    };
     view! {
         <details class="build scaling" id="scaling-panel">
             <summary>"Service Auto Scaling: add a target tracking policy, a step policy with its alarm, or a scheduled action"</summary>
@@ -179,6 +191,12 @@ pub fn ScalingPanel(
                     <label>"Min "<input id="sched-min" type="number" min="0" value="2" size="3"/></label>
                     <label>"Max "<input id="sched-max" type="number" min="0" value="4" size="3"/></label>
                     <button id="add-scheduled-action" on:click=scheduled>"Add action"</button>
+                </fieldset>
+                <fieldset class="scale-paste">
+                    <legend>"Or paste JSON from the AWS CLI"</legend>
+                    <textarea id="scale-json" rows="5" spellcheck="false"
+                        placeholder="RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm input; describe-scaling-policies (or other describe) output; or a bare TargetTrackingScalingPolicyConfiguration for the service above"></textarea>
+                    <button id="add-scaling-json" on:click=paste>"Add from JSON"</button>
                 </fieldset>
             </div>
             {status.view("scaling")}

@@ -385,6 +385,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script {script}: {e}"))
     }
 
+    /// The desired count of service `name` in the services table.
+    pub async fn desired(&self, name: &str) -> u32 {
+        let text = self
+            .text(&format!("tr.service[data-service={name}] td:nth-child(3)"))
+            .await;
+        text.parse()
+            .unwrap_or_else(|e| panic!("desired count of {name}: {text:?}: {e}"))
+    }
+
     /// The RUNNING count of service `name` in the services table.
     pub async fn running(&self, name: &str) -> String {
         self.text(&format!("tr.service[data-service={name}] td.running"))

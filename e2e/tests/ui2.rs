@@ -171,11 +171,7 @@ async fn the_scaling_form_adds_a_target_tracking_policy_that_scales_out() {
     browser.screenshot("ui2-scaling-form").await;
     // About 78 % CPU against a 50 % target: the high alarm fires and web scales out.
     browser.play_until(60, "00:08:00.000", 60).await;
-    let desired: u32 = browser
-        .text("tr.service[data-service=web] td:nth-child(3)")
-        .await
-        .parse()
-        .unwrap();
+    let desired = browser.desired("web").await;
     assert!(desired > 2, "desired {desired}");
     assert!(browser.text("#activities").await.contains("web"));
     // The CPU chart shades the minutes the high alarm was in ALARM.
@@ -209,6 +205,51 @@ async fn the_scaling_form_adds_a_target_tracking_policy_that_scales_out() {
     assert_eq!(doc["alarms"][0]["AlarmActions"][0], "cpu-high");
     assert_eq!(doc["scalingPolicies"][1]["PolicyType"], "StepScaling");
     assert_eq!(doc["scheduledActions"][0]["Schedule"], "cron(0 18 * * ? *)");
+    browser.close().await;
+}
+
+/// Pasting what the AWS CLI takes or prints (5.1): describe-scalable-targets output, then the
+/// bare configuration file of `put-scaling-policy --target-tracking-scaling-policy-configuration`
+/// for the chosen service; the policy scales web out as one from the form does.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scaling_form_takes_pasted_aws_cli_json() {
+    let browser = Browser::start().await;
+    browser.open_scenario("scaling-form").await;
+    browser.click("#scaling-panel summary").await;
+    browser.select("#scale-service", "web").await;
+    // A policy before its scalable target: AWS's error.
+    let config = r#"{"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}, "ScaleOutCooldown": 60}"#;
+    browser.set_value("scale-json", config).await;
+    browser.click("#add-scaling-json").await;
+    assert!(browser
+        .text("#scaling-errors")
+        .await
+        .starts_with("ObjectNotFoundException: No scalable target registered"));
+    let targets = serde_json::json!({"ScalableTargets": [{"ServiceNamespace": "ecs",
+        "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount",
+        "MinCapacity": 2, "MaxCapacity": 6, "CreationTime": "2024-01-01T00:00:00Z"}]});
+    browser.set_value("scale-json", &targets.to_string()).await;
+    browser.click("#add-scaling-json").await;
+    browser
+        .wait_for_text(
+            "#scaling-done",
+            "added scalable target service/default/web",
+            5,
+        )
+        .await;
+    browser.set_value("scale-json", config).await;
+    browser.click("#add-scaling-json").await;
+    browser
+        .wait_for_text("#scaling-done", "added scaling policy target-tracking-1", 5)
+        .await;
+    let doc = browser.document().await;
+    assert_eq!(
+        doc["scalingPolicies"][0]["ResourceId"],
+        "service/default/web"
+    );
+    browser.play_until(60, "00:08:00.000", 60).await;
+    let desired = browser.desired("web").await;
+    assert!(desired > 2, "desired {desired}");
     browser.close().await;
 }
 

@@ -8,11 +8,13 @@ use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
 mod auto_scaling_group;
+mod scaling_json;
 mod service;
 pub use auto_scaling_group::{
     add_auto_scaling_group, set_group_capacity, AutoScalingGroupForm, CapacityProviderForm,
     GroupCapacity,
 };
+pub use scaling_json::add_scaling_json;
 pub use service::{
     add_service, add_services_json, service_choices, ProviderShare, ServiceChoices, ServiceForm,
     StrategyRow, TargetGroupLink,

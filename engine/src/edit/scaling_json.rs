@@ -1,0 +1,274 @@
+//! Scaling requests pasted as JSON: what `aws application-autoscaling` and `aws cloudwatch`
+//! take or print (section 5), added to the scenario verbatim.
+//!
+//! Accepted: RegisterScalableTarget, PutScalingPolicy, PutScheduledAction and PutMetricAlarm
+//! requests; the output of the describe calls (`ScalableTargets[]`, `ScalingPolicies[]`,
+//! `ScheduledActions[]`, `MetricAlarms[]`, whose read-only members the loader ignores); a list
+//! of any of them; and a bare `TargetTrackingScalingPolicyConfiguration` or
+//! `StepScalingPolicyConfiguration` (the file given to `put-scaling-policy
+//! --target-tracking-scaling-policy-configuration file://…`), put for the service chosen in
+//! the form.
+
+use serde_json::{json, Value};
+
+use super::{len_of, named_for, section, service_resource_id};
+use crate::Scenario;
+
+/// What one pasted item is, in the order they are applied (targets before the policies that
+/// need them, policies before the alarms that call them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    ScalableTarget,
+    ScalingPolicy,
+    ScheduledAction,
+    Alarm,
+}
+
+impl Kind {
+    fn of(v: &Value) -> Option<Kind> {
+        let has = |k: &str| v.get(k).is_some();
+        if has("PolicyName") {
+            Some(Kind::ScalingPolicy)
+        } else if has("ScheduledActionName") {
+            Some(Kind::ScheduledAction)
+        } else if has("AlarmName") {
+            Some(Kind::Alarm)
+        } else if has("ResourceId") && (has("MinCapacity") || has("MaxCapacity")) {
+            Some(Kind::ScalableTarget)
+        } else {
+            None
+        }
+    }
+}
+
+/// The items of pasted JSON: describe output's lists, a list, or one object.
+fn items(pasted: Value) -> Vec<Value> {
+    const LISTS: [&str; 4] = [
+        "ScalableTargets",
+        "ScalingPolicies",
+        "ScheduledActions",
+        "MetricAlarms",
+    ];
+    match pasted {
+        Value::Array(list) => list,
+        Value::Object(o) if LISTS.iter().any(|k| o.contains_key(*k)) => LISTS
+            .iter()
+            .filter_map(|k| o.get(*k).and_then(Value::as_array))
+            .flatten()
+            .cloned()
+            .collect(),
+        other => vec![other],
+    }
+}
+
+/// A bare policy configuration made a PutScalingPolicy request for `service`, named after its
+/// type and the number of policies the document has.
+fn wrap_configuration(doc: &Value, v: Value, service: &str) -> Result<Option<Value>, String> {
+    let (policy_type, member) = if v.get("TargetValue").is_some() {
+        (
+            "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration",
+        )
+    } else if v.get("StepAdjustments").is_some() {
+        ("StepScaling", "StepScalingPolicyConfiguration")
+    } else {
+        return Ok(None);
+    };
+    let resource_id = service_resource_id(doc, service)?;
+    let name = format!(
+        "{}-{}",
+        if policy_type == "StepScaling" {
+            "step"
+        } else {
+            "target-tracking"
+        },
+        len_of(doc, "scalingPolicies") + 1
+    );
+    Ok(Some(json!({
+        "PolicyName": name,
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource_id,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": policy_type,
+        member: v,
+    })))
+}
+
+/// Adds the scaling requests of pasted JSON (see the module documentation); a bare policy
+/// configuration goes to `service`. Returns the document and what was added, e.g. `scaling
+/// policy cpu-gt-50`. A refusal names the item or the scenario field and says why, in AWS's
+/// words where AWS has them.
+pub fn add_scaling_json(
+    doc: &Value,
+    text: &str,
+    service: &str,
+) -> Result<(Value, Vec<String>), String> {
+    let pasted: Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
+    let mut doc = doc.clone();
+    let mut found = Vec::new();
+    for (i, v) in items(pasted).into_iter().enumerate() {
+        let v = match wrap_configuration(&doc, v.clone(), service)? {
+            Some(policy) => policy,
+            None => v,
+        };
+        let kind = Kind::of(&v).ok_or_else(|| {
+            format!("item {}: not a RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm request, nor a policy configuration", i + 1)
+        })?;
+        found.push((kind, v));
+    }
+    if found.is_empty() {
+        return Err("the pasted JSON holds no scaling request".to_string());
+    }
+    found.sort_by_key(|(kind, _)| *kind);
+    let mut added = Vec::new();
+    for (kind, v) in found {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let resource_id = text("ResourceId");
+        match kind {
+            Kind::ScalableTarget => {
+                // RegisterScalableTarget on a registered target updates it.
+                let targets = section(&mut doc, "scalableTargets");
+                match targets.iter().position(|t| {
+                    t.get("ResourceId").and_then(Value::as_str) == Some(resource_id.as_str())
+                }) {
+                    Some(i) => targets[i] = v,
+                    None => targets.push(v),
+                }
+                added.push(format!("scalable target {resource_id}"));
+            }
+            Kind::ScalingPolicy | Kind::ScheduledAction => {
+                let registered = super::entries(&doc, "scalableTargets").any(|t| {
+                    t.get("ResourceId").and_then(Value::as_str) == Some(resource_id.as_str())
+                });
+                if !registered {
+                    return Err(format!("ObjectNotFoundException: No scalable target registered for service namespace: ecs, resource ID: {resource_id}, scalable dimension: ecs:service:DesiredCount"));
+                }
+                let (key, field, what) = if kind == Kind::ScalingPolicy {
+                    ("scalingPolicies", "PolicyName", "scaling policy")
+                } else {
+                    (
+                        "scheduledActions",
+                        "ScheduledActionName",
+                        "scheduled action",
+                    )
+                };
+                let name = text(field);
+                if named_for(&doc, key, field, &name, &resource_id) {
+                    return Err(format!(
+                        "{key}[{}].{field}: {resource_id} already has a {what} named {name}",
+                        len_of(&doc, key)
+                    ));
+                }
+                section(&mut doc, key).push(v);
+                added.push(format!("{what} {name}"));
+            }
+            Kind::Alarm => {
+                let name = text("AlarmName");
+                if super::names(&doc, "alarms", "AlarmName").contains(&name) {
+                    return Err(format!(
+                        "alarms[{}].AlarmName: an alarm named {name} already exists",
+                        len_of(&doc, "alarms")
+                    ));
+                }
+                section(&mut doc, "alarms").push(v);
+                added.push(format!("alarm {name}"));
+            }
+        }
+    }
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok((doc, added))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SimTime, Simulation};
+
+    fn doc() -> Value {
+        json!({"version": 1, "duration": "PT30M",
+            "containerInstances": [{"instanceType": "m5.xlarge", "availabilityZone": "us-east-1a", "count": 2}],
+            "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx", "cpu": 512, "memory": 512}]}],
+            "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2}]})
+    }
+
+    #[test]
+    fn describe_output_and_requests_are_added_in_dependency_order() {
+        // describe-scaling-policies output before the target it needs: applied after it.
+        let pasted = json!([
+            {"ScalingPolicies": [{"PolicyARN": "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1:resource/ecs/service/default/web:policyName/cpu-50",
+                "PolicyName": "cpu-50", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+                "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}},
+                "Alarms": [], "CreationTime": "2024-01-01T00:00:00Z"}]},
+            {"ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+                "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 6}
+        ])
+        .to_string();
+        // A list holding a describe document is one item of the list: refused as unknown.
+        assert!(add_scaling_json(&doc(), &pasted, "web")
+            .unwrap_err()
+            .starts_with("item 1: not a RegisterScalableTarget"));
+        let policies = json!({"ScalingPolicies": [{"PolicyName": "cpu-50", "ServiceNamespace": "ecs",
+            "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount",
+            "PolicyType": "TargetTrackingScaling", "PolicyARN": "arn:x", "CreationTime": "2024-01-01T00:00:00Z",
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}}],
+            "ScalableTargets": [{"ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+                "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 6,
+                "RoleARN": "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
+                "CreationTime": "2024-01-01T00:00:00Z"}]})
+        .to_string();
+        let (with, added) = add_scaling_json(&doc(), &policies, "web").unwrap();
+        assert_eq!(
+            added,
+            [
+                "scalable target service/default/web",
+                "scaling policy cpu-50"
+            ]
+        );
+        assert_eq!(with["scalingPolicies"][0]["PolicyARN"], "arn:x", "verbatim");
+        let mut sim = Simulation::new(Scenario::from_value(with).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        assert_eq!(
+            sim.tracking_targets(0),
+            [("ECSServiceAverageCPUUtilization".to_string(), 50.0)]
+        );
+        assert_eq!(
+            sim.alarms().len(),
+            2,
+            "target tracking's AlarmHigh and AlarmLow"
+        );
+    }
+
+    #[test]
+    fn a_bare_target_tracking_configuration_goes_to_the_chosen_service() {
+        // The file of `--target-tracking-scaling-policy-configuration file://config.json`.
+        let config = r#"{"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}, "ScaleInCooldown": 60, "ScaleOutCooldown": 60}"#;
+        // 5.1: a policy needs a registered scalable target; AWS's error otherwise.
+        assert_eq!(
+            add_scaling_json(&doc(), config, "web").unwrap_err(),
+            "ObjectNotFoundException: No scalable target registered for service namespace: ecs, resource ID: service/default/web, scalable dimension: ecs:service:DesiredCount"
+        );
+        let target = r#"{"ServiceNamespace": "ecs", "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1, "MaxCapacity": 4}"#;
+        let (with, _) = add_scaling_json(&doc(), target, "web").unwrap();
+        let (with, added) = add_scaling_json(&with, config, "web").unwrap();
+        assert_eq!(added, ["scaling policy target-tracking-1"]);
+        assert_eq!(
+            with["scalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]
+                ["ScaleInCooldown"],
+            60
+        );
+        // The same name again for the same target is refused.
+        let again = with["scalingPolicies"][0].to_string();
+        assert_eq!(
+            add_scaling_json(&with, &again, "web").unwrap_err(),
+            "scalingPolicies[1].PolicyName: service/default/web already has a scaling policy named target-tracking-1"
+        );
+        // A field the engine's parser refuses is named by its scenario path.
+        let bad = r#"{"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}"#;
+        assert!(add_scaling_json(&with, bad, "web")
+            .unwrap_err()
+            .starts_with("scalingPolicies[1].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"));
+    }
+}
