@@ -1,7 +1,8 @@
 //! A chart with a hover readout: moving the pointer over a chart shows the values of its
-//! series at that simulated minute (a line under the chart and a cursor), and the CPU chart
-//! shades the minutes a scaling alarm on CPUUtilization was in ALARM (red: scale out, blue:
-//! scale in), read from the engine's `alarm/<name>/state` series.
+//! series at that simulated minute (a line under the chart and a cursor), and the CPU and
+//! memory charts shade the minutes a scaling alarm on CPUUtilization or MemoryUtilization was
+//! in ALARM (red: scale out, blue: scale in), read from the engine's `alarm/<name>/state`
+//! series.
 
 use ecs_engine::cloudwatch::Comparison;
 use ecs_engine::metrics::TimeSeries;
@@ -112,8 +113,8 @@ fn readout(sim: &Simulation, id: &str, i: usize) -> String {
     for (label, v) in &spec.targets {
         parts.push(format!("{label} {}", show(*v)));
     }
-    if id == "chart-cpu" {
-        for (name, out) in cpu_alarms(sim) {
+    if let Some(metric) = alarm_metric(id) {
+        for (name, out) in service_alarms(sim, metric) {
             let key = ecs_engine::autoscaling::alarm_state_series(&name);
             if series.series.get(&key).and_then(|v| v.get(i)) == Some(&1.0) {
                 // Target tracking's alarms have long generated names: their kind is enough.
@@ -136,12 +137,22 @@ fn readout(sim: &Simulation, id: &str, i: usize) -> String {
     parts.join(" · ")
 }
 
-/// The scaling alarms on a service's CPUUtilization: name, and whether it scales out (a
+/// The AWS/ECS metric whose alarms a chart shades: CPUUtilization on the CPU chart,
+/// MemoryUtilization on the memory chart.
+fn alarm_metric(chart: &str) -> Option<&'static str> {
+    match chart {
+        "chart-cpu" => Some("CPUUtilization"),
+        "chart-memory" => Some("MemoryUtilization"),
+        _ => None,
+    }
+}
+
+/// The scaling alarms on a service's `metric` (AWS/ECS): name, and whether it scales out (a
 /// high threshold) rather than in.
-fn cpu_alarms(sim: &Simulation) -> Vec<(String, bool)> {
+fn service_alarms(sim: &Simulation, metric: &str) -> Vec<(String, bool)> {
     sim.alarms()
         .iter()
-        .filter(|a| a.metric.namespace == "AWS/ECS" && a.metric.name == "CPUUtilization")
+        .filter(|a| a.metric.namespace == "AWS/ECS" && a.metric.name == metric)
         .map(|a| {
             let out = matches!(
                 a.comparison,
@@ -152,11 +163,11 @@ fn cpu_alarms(sim: &Simulation) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Minute ranges (from, to) when each CPU alarm was in ALARM, with its direction.
-fn alarm_bands(sim: &Simulation) -> Vec<(f64, f64, bool, String)> {
+/// Minute ranges (from, to) when each alarm on `metric` was in ALARM, with its direction.
+fn alarm_bands(sim: &Simulation, metric: &str) -> Vec<(f64, f64, bool, String)> {
     let series = sim.time_series();
     let mut out = Vec::new();
-    for (name, scale_out) in cpu_alarms(sim) {
+    for (name, scale_out) in service_alarms(sim, metric) {
         let Some(states) = series
             .series
             .get(&ecs_engine::autoscaling::alarm_state_series(&name))
@@ -189,7 +200,7 @@ fn alarm_bands(sim: &Simulation) -> Vec<(f64, f64, bool, String)> {
     out
 }
 
-/// A chart figure with its hover readout (and alarm shading on the CPU chart).
+/// A chart figure with its hover readout (and alarm shading on the CPU and memory charts).
 #[component]
 pub fn HoverChart(
     id: String,
@@ -197,8 +208,8 @@ pub fn HoverChart(
     sim: StoredValue<Simulation, LocalStorage>,
 ) -> impl IntoView {
     let plot = PlotBox::parse(&svg);
-    let bands = match plot {
-        Some(_) if id == "chart-cpu" => sim.with_value(alarm_bands),
+    let bands = match (plot, alarm_metric(&id)) {
+        (Some(_), Some(metric)) => sim.with_value(|s| alarm_bands(s, metric)),
         _ => Vec::new(),
     };
     let (text, set_text) = signal(String::new());

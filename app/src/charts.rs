@@ -21,6 +21,9 @@ const COLOURS: [RGBColor; 8] = [
     RGBColor(0x55, 0x55, 0x55),
 ];
 
+/// A horizontal reference line: (legend label, value), e.g. a target-tracking target.
+pub type TargetLine = (String, f64);
+
 /// One chart: its id, title, unit, and the series (legend label, series name) it draws.
 pub struct ChartSpec {
     /// DOM id.
@@ -31,20 +34,21 @@ pub struct ChartSpec {
     pub unit: &'static str,
     /// (legend label, series name in the time series).
     pub lines: Vec<(String, String)>,
-    /// Horizontal reference lines: (legend label, value), e.g. a target-tracking target.
-    pub targets: Vec<(String, f64)>,
+    /// Horizontal reference lines.
+    pub targets: Vec<TargetLine>,
     /// Series drawn against a second y-axis on the right, with its description.
     pub secondary: Option<(&'static str, Vec<(String, String)>)>,
 }
 
-/// The charts a run has: tasks per service, service CPU, per target group requests, errors
-/// and healthy hosts, the cost, and for Auto Scaling group capacity providers (name and
-/// targetCapacity) the reservation against its target with the group's instances.
+/// The charts a run has: tasks per service, service CPU and memory utilisation (with the
+/// target-tracking targets on each), per target group requests, errors and healthy hosts, the
+/// cost, and for Auto Scaling group capacity providers (name and targetCapacity) the
+/// reservation against its target with the group's instances.
 pub fn specs(
     series: &TimeSeries,
     services: &[String],
     target_groups: &[String],
-    cpu_targets: &[(String, f64)],
+    (cpu_targets, memory_targets): (&[TargetLine], &[TargetLine]),
     providers: &[(String, Option<u32>)],
 ) -> Vec<ChartSpec> {
     let mut out = Vec::new();
@@ -61,20 +65,25 @@ pub fn specs(
         targets: Vec::new(),
         secondary: None,
     });
-    let cpu: Vec<(String, String)> = services
-        .iter()
-        .map(|s| (s.clone(), format!("service/{s}/CPUUtilization")))
-        .filter(|(_, k)| series.series.contains_key(k))
-        .collect();
-    if !cpu.is_empty() {
-        out.push(ChartSpec {
-            id: "chart-cpu".into(),
-            title: "Service CPUUtilization".into(),
-            unit: "%",
-            lines: cpu,
-            targets: cpu_targets.to_vec(),
-            secondary: None,
-        });
+    for (id, metric, targets) in [
+        ("chart-cpu", "CPUUtilization", cpu_targets),
+        ("chart-memory", "MemoryUtilization", memory_targets),
+    ] {
+        let lines: Vec<(String, String)> = services
+            .iter()
+            .map(|s| (s.clone(), format!("service/{s}/{metric}")))
+            .filter(|(_, k)| series.series.contains_key(k))
+            .collect();
+        if !lines.is_empty() {
+            out.push(ChartSpec {
+                id: id.into(),
+                title: format!("Service {metric}"),
+                unit: "%",
+                lines,
+                targets: targets.to_vec(),
+                secondary: None,
+            });
+        }
     }
     if !target_groups.is_empty() {
         let mut requests = Vec::new();

@@ -1105,11 +1105,14 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
     let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
-    let mut cpu_targets: Vec<(String, f64)> = Vec::new();
+    let (mut cpu_targets, mut memory_targets) = (Vec::new(), Vec::new());
     for (s, name) in services.iter().enumerate() {
         for (metric, value) in sim.tracking_targets(s) {
-            if metric == "ECSServiceAverageCPUUtilization" {
-                cpu_targets.push((format!("{name} target"), value));
+            let line = (format!("{name} target"), value);
+            match metric.as_str() {
+                "ECSServiceAverageCPUUtilization" => cpu_targets.push(line),
+                "ECSServiceAverageMemoryUtilization" => memory_targets.push(line),
+                _ => {}
             }
         }
     }
@@ -1125,5 +1128,11 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
             )
         })
         .collect();
-    charts::specs(series, &services, &groups, &cpu_targets, &providers)
+    charts::specs(
+        series,
+        &services,
+        &groups,
+        (&cpu_targets, &memory_targets),
+        &providers,
+    )
 }

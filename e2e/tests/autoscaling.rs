@@ -74,6 +74,7 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
     for chart in [
         "chart-tasks",
         "chart-cpu",
+        "chart-memory",
         "chart-requests",
         "chart-healthy",
     ] {

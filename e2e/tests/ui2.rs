@@ -250,6 +250,19 @@ async fn the_scaling_form_takes_pasted_aws_cli_json() {
     browser.play_until(60, "00:08:00.000", 60).await;
     let desired = browser.desired("web").await;
     assert!(desired > 2, "desired {desired}");
+    // A memory target (a bare configuration again) draws its line on the memory chart.
+    let memory = r#"{"TargetValue": 80.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageMemoryUtilization"}}"#;
+    browser.set_value("scale-json", memory).await;
+    browser.click("#add-scaling-json").await;
+    browser
+        .wait_for_text("#scaling-done", "added scaling policy target-tracking-2", 5)
+        .await;
+    browser.play_until(60, "00:10:00.000", 60).await;
+    let chart = browser.text("#chart-memory").await;
+    assert!(chart.starts_with("Service MemoryUtilization"), "{chart}");
+    assert!(chart.contains("web target"), "the target line: {chart}");
+    browser.scroll_to("#chart-memory").await;
+    browser.screenshot("ui2-memory-chart").await;
     browser.close().await;
 }
 
