@@ -41,7 +41,8 @@ pub struct ChartSpec {
 }
 
 /// The charts a run has: tasks per service, service CPU and memory utilisation (with the
-/// target-tracking targets on each), per target group requests, errors and healthy hosts, the
+/// target-tracking targets on each), per target group requests (in all and per target),
+/// ELB 5xx, response time and healthy hosts, the
 /// cost, and for Auto Scaling group capacity providers (name and targetCapacity) the
 /// reservation against its target with the group's instances.
 pub fn specs(
@@ -87,8 +88,18 @@ pub fn specs(
     }
     if !target_groups.is_empty() {
         let mut requests = Vec::new();
+        let mut per_target = Vec::new();
+        let mut latency = Vec::new();
         let mut healthy = Vec::new();
         for g in target_groups {
+            per_target.push((
+                format!("{g} per target"),
+                format!("targetGroup/{g}/RequestCountPerTarget"),
+            ));
+            latency.push((
+                format!("{g} response time"),
+                format!("targetGroup/{g}/TargetResponseTime"),
+            ));
             requests.push((
                 format!("{g} requests"),
                 format!("targetGroup/{g}/RequestCount"),
@@ -108,9 +119,17 @@ pub fn specs(
         }
         out.push(ChartSpec {
             id: "chart-requests".into(),
-            title: "ALB requests per minute".into(),
+            title: "ALB requests a minute (left), per target (right)".into(),
             unit: "requests",
             lines: requests,
+            targets: Vec::new(),
+            secondary: Some(("per target", per_target)),
+        });
+        out.push(ChartSpec {
+            id: "chart-latency".into(),
+            title: "TargetResponseTime (average, seconds)".into(),
+            unit: "seconds",
+            lines: latency,
             targets: Vec::new(),
             secondary: None,
         });

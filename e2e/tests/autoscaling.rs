@@ -76,6 +76,7 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
         "chart-cpu",
         "chart-memory",
         "chart-requests",
+        "chart-latency",
         "chart-healthy",
     ] {
         let lines = browser
@@ -98,6 +99,17 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
     assert!(
         cpu_chart.contains("web target"),
         "the CPU chart draws the target line: {cpu_chart}"
+    );
+    // ALB requests per target (RequestCountPerTarget, right axis) and response time (8.4).
+    let requests_chart = browser.text("#chart-requests").await;
+    assert!(
+        requests_chart.contains("web per target"),
+        "{requests_chart}"
+    );
+    let latency_chart = browser.text("#chart-latency").await;
+    assert!(
+        latency_chart.contains("web response time"),
+        "{latency_chart}"
     );
     browser.screenshot("target-tracking-alb").await;
     browser
