@@ -40,7 +40,7 @@ pub struct ChartSpec {
     pub secondary: Option<(&'static str, Vec<(String, String)>)>,
 }
 
-/// The charts a run has: tasks per service, service CPU and memory utilisation (with the
+/// The charts a run has: tasks per service (desired, running, pending), service CPU and memory utilisation (with the
 /// target-tracking targets on each), per target group requests (in all and per target),
 /// ELB 5xx, response time and healthy hosts, the
 /// cost, and for Auto Scaling group capacity providers (name and targetCapacity) the
@@ -57,10 +57,11 @@ pub fn specs(
     for s in services {
         tasks.push((format!("{s} desired"), format!("service/{s}/desiredCount")));
         tasks.push((format!("{s} running"), format!("service/{s}/runningCount")));
+        tasks.push((format!("{s} pending"), format!("service/{s}/pendingCount")));
     }
     out.push(ChartSpec {
         id: "chart-tasks".into(),
-        title: "Tasks: desired and running".into(),
+        title: "Tasks: desired, running and pending".into(),
         unit: "tasks",
         lines: tasks,
         targets: Vec::new(),

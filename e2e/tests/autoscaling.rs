@@ -100,6 +100,9 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
         cpu_chart.contains("web target"),
         "the CPU chart draws the target line: {cpu_chart}"
     );
+    // Per service: desired, running and pending tasks.
+    let tasks_chart = browser.text("#chart-tasks").await;
+    assert!(tasks_chart.contains("web pending"), "{tasks_chart}");
     // ALB requests per target (RequestCountPerTarget, right axis) and response time (8.4).
     let requests_chart = browser.text("#chart-requests").await;
     assert!(
