@@ -78,12 +78,37 @@ proptest! {
         }
     }
 
+    /// The pasted-JSON editors (services, scaling) refuse bad input with a message: hostile
+    /// values put into a describe-services entry and a PutScalingPolicy request.
+    #[test]
+    fn pasted_json_editors_refuse_cleanly(picks in proptest::collection::vec((any::<usize>(), hostile_values()), 1..3), service in "\\PC{0,8}") {
+        let doc = example();
+        let mut pasted = serde_json::json!({"services": [{"serviceName": "api", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/demo",
+            "taskDefinition": "web", "desiredCount": 2, "runningCount": 1, "placementStrategy": [{"type": "spread", "field": "instanceId"}]}],
+            "ScalingPolicies": [{"PolicyName": "p", "ServiceNamespace": "ecs", "ResourceId": "service/demo/web",
+                "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}}]});
+        for (pick, value) in &picks {
+            mutate(&mut pasted, *pick, value);
+        }
+        let text = pasted.to_string();
+        if let Err(e) = ecs_engine::edit::add_services_json(&doc, &text) {
+            prop_assert!(!e.is_empty());
+        }
+        if let Err(e) = ecs_engine::edit::add_scaling_json(&doc, &text, &service) {
+            prop_assert!(!e.is_empty());
+        }
+    }
+
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
         if let Err(e) = Scenario::from_json(&text) {
             prop_assert!(!e.to_string().is_empty());
         }
         let _ = ecs_engine::task_definition::parse_task_definition(&text);
+        let doc = example();
+        let _ = ecs_engine::edit::add_services_json(&doc, &text);
+        let _ = ecs_engine::edit::add_scaling_json(&doc, &text, "web");
     }
 }
 
