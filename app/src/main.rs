@@ -977,7 +977,8 @@ fn Playground(
                 </table>
                 {move || explanation.get().map(|e| match e {
                     Ok(e) => view! { <task_explain::NextPlacementView e=e/> }.into_any(),
-                    Err(msg) => view! { <p class="error">{msg}</p> }.into_any(),
+                    // Why no placement decision applies (a Fargate service).
+                    Err(msg) => view! { <p id="explanation" class="explanation outcome">{msg}</p> }.into_any(),
                 })}
             </section>
             <section class="pane" aria-label="Load balancing and auto scaling">

@@ -61,6 +61,12 @@ async fn the_fargate_lane_shows_fargate_and_fargate_spot_tasks() {
         placement.starts_with("Fargate: spread across the subnets' Availability Zones"),
         "{placement}"
     );
+    // Its Explain says why there is no placement decision to explain.
+    browser
+        .click("tr.service[data-service=api] button.explain")
+        .await;
+    let why = browser.text("#explanation").await;
+    assert!(why.contains("Fargate takes no placement decision"), "{why}");
     browser.wait_for("#chart-cost svg", 10).await;
     browser.screenshot("capacity-fargate-lane").await;
     browser.scroll_to("#capacity").await;
