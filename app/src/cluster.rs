@@ -341,7 +341,7 @@ fn FargateZone(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
                 <For each=move || view.with(|v| v.fargate.iter().filter(|f| f.az == zone).cloned().collect::<Vec<_>>())
                     key=|f| (f.task.id.clone(), f.task.status) let:f>
                     <li class=format!("chip fargate-task c{} {}{}", f.task.colour, f.task.status.to_ascii_lowercase(), if f.spot { " spot" } else { "" })
-                        data-provider=if f.spot { "FARGATE_SPOT" } else { "FARGATE" } data-az=f.az.clone() data-task=f.task.id.clone() tabindex="0"
+                        data-provider=if f.spot { "FARGATE_SPOT" } else { "FARGATE" } data-az=f.az.clone() data-task=f.task.id.clone() tabindex="0" role="button"
                         title=format!("task {} ({}) {} on {} in {}", f.task.id, f.task.label, f.task.status, if f.spot { "FARGATE_SPOT" } else { "FARGATE" }, f.az)>
                         {f.spot.then(|| view! { <span class="spot-mark">"Spot "</span> })}
                         {f.task.label.clone()}
@@ -428,7 +428,7 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
             </div>
             <ul class="chips">
                 {inst.tasks.iter().map(|t| view! {
-                    <li class=format!("chip c{} {}", t.colour, t.status.to_ascii_lowercase()) data-task=t.id.clone() tabindex="0" title=format!("task {} ({}) {}: click for why it is here, and its logs", t.id, t.label, t.status)>
+                    <li class=format!("chip c{} {}", t.colour, t.status.to_ascii_lowercase()) data-task=t.id.clone() tabindex="0" role="button" title=format!("task {} ({}) {}: click for why it is here, and its logs", t.id, t.label, t.status)>
                         {t.label.clone()} <span class="ports">{t.ports.clone()}</span>
                     </li>
                 }).collect_view()}

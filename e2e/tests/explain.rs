@@ -99,5 +99,12 @@ async fn explain_shows_why_no_instance_fits() {
         .await
         .unwrap();
     browser.wait_for("#task-explanation tr.chosen", 5).await;
+    // Announced as something to press.
+    assert_eq!(
+        browser
+            .count("#instances .chip[data-task][role=button][tabindex='0']")
+            .await,
+        3
+    );
     browser.close().await;
 }
