@@ -197,19 +197,34 @@ pub fn BuildPanel(
             Err(e) => finish("td", Err(e), String::new()),
         }
     };
-    let add_load = move |_| {
-        let extra = input_value("load-extra").parse::<f64>().unwrap_or(f64::NAN);
+    // The live load control: the chosen target's requests/s now, and a rate to set from now.
+    let load_target = RwSignal::new(String::new());
+    let load_now = move || {
+        let at = clock.get();
+        scenario.with(|s| {
+            let targets = ecs_engine::edit::load_targets(&s.raw);
+            let chosen = load_target.get();
+            let target = if targets.contains(&chosen) {
+                chosen
+            } else {
+                targets.first().cloned().unwrap_or_default()
+            };
+            ecs_engine::edit::offered_load(s, &target, at)
+        })
+    };
+    let set_load = move |_| {
+        let rate = input_value("load-rate").parse::<f64>().unwrap_or(f64::NAN);
         let target = input_value("load-target");
         let at = clock.get_untracked();
         let result = scenario.with_untracked(|s| {
-            ecs_engine::edit::add_load_step(&s.raw, &target, at, extra)
+            ecs_engine::edit::set_load_now(&s.raw, &target, at, rate)
                 .map_err(|e| vec![e])
                 .and_then(reload)
         });
         finish(
             "load",
             result,
-            format!("From {at}: {extra:+} requests/s to {target}."),
+            format!("From {at}: {rate} requests/s to {target}."),
         );
     };
     view! {
@@ -232,12 +247,13 @@ pub fn BuildPanel(
                 </fieldset>
                 <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <fieldset>
-                    <legend>"Load, from the current time on"</legend>
-                    <label>"To "<select id="load-target">
+                    <legend>"Live load, from the current time on"</legend>
+                    <label>"To "<select id="load-target" on:change=move |ev| load_target.set(event_target_value(&ev))>
                         {move || scenario.with(|s| ecs_engine::edit::load_targets(&s.raw)).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
                     </select></label>
-                    <label>"Change "<input id="load-extra" type="number" value="500" step="100" size="6"/>" requests/s"</label>
-                    <button id="add-load" on:click=add_load>"Apply load change"</button>
+                    <span class="small muted" id="load-now">{move || format!("now {:.0} requests/s", load_now())}</span>
+                    <label>"Set to "<input id="load-rate" type="number" min="0" value="1000" step="100" size="6"/>" requests/s"</label>
+                    <button id="set-load" on:click=set_load>"Set load"</button>
                     {status.view_at("build", "load")}
                 </fieldset>
                 <TaskDefinitionEditor register=Callback::new(register) status=status/>

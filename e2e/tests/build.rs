@@ -52,16 +52,20 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
     browser.play_until(60, "00:01:00.000", 20).await;
     assert_eq!(browser.running("circleci").await, "3");
 
-    // The load control: from now on, 500 more requests/s to the new service.
+    // The live load control: the new service gets nothing yet; from now on, 500 requests/s.
     let clock = browser.text("#clock").await;
     browser.select("#load-target", "circleci").await;
-    browser.set_value("load-extra", "500").await;
-    browser.click("#add-load").await;
+    assert_eq!(browser.text("#load-now").await, "now 0 requests/s");
+    browser.set_value("load-rate", "500").await;
+    browser.click("#set-load").await;
     let done = browser.text("#build-done").await;
     assert!(
-        done.starts_with(&format!("From {clock}: +500 requests/s to circleci")),
+        done.starts_with(&format!("From {clock}: 500 requests/s to circleci")),
         "{done}"
     );
+    browser
+        .wait_for_text("#load-now", "now 500 requests/s", 5)
+        .await;
     assert_eq!(
         browser.text("#clock").await,
         clock,

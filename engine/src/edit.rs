@@ -133,11 +133,10 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
     }
     let key = crate::load::pattern::target_key(doc, target)?;
     let secs = seconds(at);
+    let receiving = receiving_profile(doc, key, target);
     let mut doc = doc.clone();
     let profiles = section(&mut doc, "loadProfiles");
-    let existing = profiles
-        .iter_mut()
-        .find(|p| p.get(key).and_then(Value::as_str) == Some(target));
+    let existing = receiving.and_then(|i| profiles.get_mut(i));
     let component =
         json!({"type": "step", "initial": 0, "steps": [{"at": secs, "requestsPerSecond": extra}]});
     match existing {
@@ -154,6 +153,60 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
         None => profiles.push(json!({key: target, "requests": [component]})),
     }
     Ok(doc)
+}
+
+/// The index of the load profile the live load control adds its steps to: the first whose
+/// `key` (`targetGroup` or `service`) names `target`.
+fn receiving_profile(doc: &Value, key: &str, target: &str) -> Option<usize> {
+    entries(doc, "loadProfiles").position(|p| p.get(key).and_then(Value::as_str) == Some(target))
+}
+
+/// The load profiles (indexes into the scenario's) that send requests to `target`: a target
+/// group, by name or ARN, or a service name, as [`load_targets`] lists them.
+fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
+    use crate::load::LoadTarget;
+    let group = scenario.load_balancing.find(target);
+    (0..scenario.load_profiles.len())
+        .filter(|&i| match &scenario.load_profiles[i].target {
+            LoadTarget::TargetGroup(g) => {
+                g == target || (group.is_some() && scenario.load_balancing.find(g) == group)
+            }
+            LoadTarget::Service(s) => s == target,
+            LoadTarget::Queue { .. } => false,
+        })
+        .collect()
+}
+
+/// The requests per second the scenario's load profiles offer `target` at `at`.
+pub fn offered_load(scenario: &crate::Scenario, target: &str, at: SimTime) -> f64 {
+    profiles_of(scenario, target)
+        .into_iter()
+        .map(|i| scenario.load_profiles[i].requests.rate_at(at))
+        .fold(0.0, |a, b| a + b)
+}
+
+/// The live load control as a rate: from `at` on, `target` gets `rate` requests per second in
+/// all, by a step (see [`add_load_step`]) that brings the receiving profile to what the
+/// other profiles of `target` leave. Refused when those alone offer more than `rate`.
+pub fn set_load_now(doc: &Value, target: &str, at: SimTime, rate: f64) -> Result<Value, String> {
+    if !rate.is_finite() || rate < 0.0 {
+        return Err("requestsPerSecond: must be a number of at least 0".to_string());
+    }
+    let key = crate::load::pattern::target_key(doc, target)?;
+    let scenario = crate::Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    let receiving = receiving_profile(doc, key, target);
+    let others: f64 = profiles_of(&scenario, target)
+        .into_iter()
+        .filter(|&i| Some(i) != receiving)
+        .map(|i| scenario.load_profiles[i].requests.rate_at(at))
+        .sum();
+    if others > rate {
+        return Err(format!(
+            "requestsPerSecond: other load profiles of {target} offer {others} requests/s at this time; the control cannot go below that"
+        ));
+    }
+    let now = receiving.map_or(0.0, |i| scenario.load_profiles[i].requests.sum_at(at));
+    add_load_step(doc, target, at, rate - others - now)
 }
 
 /// `at` as the number of seconds a scenario writes (exact to the millisecond).
@@ -600,6 +653,39 @@ mod tests {
         assert_eq!(p.rate_at(SimTime(59_000)), 100.0);
         assert_eq!(p.rate_at(SimTime(60_000)), 150.0);
         assert_eq!(p.rate_at(SimTime(120_000)), 0.0, "never below zero");
+    }
+
+    #[test]
+    fn the_live_load_control_sets_a_rate_whatever_the_profile_sums_to() {
+        // 100/s constant, then a step that took it below zero (floored at 0): setting 200
+        // must give 200, not what the negative sum would leave.
+        let doc = json!({"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1}],
+            "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 100}}]});
+        let doc = add_load_step(&doc, "web", SimTime(60_000), -500.0).unwrap();
+        let doc = set_load_now(&doc, "web", SimTime(120_000), 200.0).unwrap();
+        let doc = set_load_now(&doc, "web", SimTime(180_000), 50.0).unwrap();
+        let s = Scenario::from_value(doc.clone()).unwrap();
+        assert_eq!(offered_load(&s, "web", SimTime(119_000)), 0.0);
+        assert_eq!(
+            format!("{:.0}", offered_load(&s, "nothing", SimTime(0))),
+            "0",
+            "no profile: 0, not -0"
+        );
+        assert_eq!(offered_load(&s, "web", SimTime(120_000)), 200.0);
+        assert_eq!(offered_load(&s, "web", SimTime(180_000)), 50.0);
+        // A second profile of the same service: the control cannot go below what it offers.
+        let mut two = doc.clone();
+        two["loadProfiles"].as_array_mut().unwrap().push(
+            json!({"service": "web", "requests": {"type": "constant", "requestsPerSecond": 80}}),
+        );
+        assert_eq!(
+            set_load_now(&two, "web", SimTime(240_000), 30.0).unwrap_err(),
+            "requestsPerSecond: other load profiles of web offer 80 requests/s at this time; the control cannot go below that"
+        );
+        let two = set_load_now(&two, "web", SimTime(240_000), 300.0).unwrap();
+        let s = Scenario::from_value(two).unwrap();
+        assert_eq!(offered_load(&s, "web", SimTime(240_000)), 300.0);
+        assert!(set_load_now(&doc, "web", SimTime(0), -1.0).is_err());
     }
 
     fn spot_doc() -> Value {

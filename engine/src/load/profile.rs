@@ -75,12 +75,13 @@ impl RateProfile {
 
     /// Requests per second at `t`.
     pub fn rate_at(&self, t: SimTime) -> f64 {
+        self.sum_at(t).max(0.0)
+    }
+
+    /// The components' sum at `t` before the floor at zero: what a step added at `t` adds to.
+    pub fn sum_at(&self, t: SimTime) -> f64 {
         let t = t.as_ms();
-        self.components
-            .iter()
-            .map(|c| c.rate_at(t))
-            .sum::<f64>()
-            .max(0.0)
+        self.components.iter().map(|c| c.rate_at(t)).sum::<f64>()
     }
 }
 
