@@ -114,7 +114,7 @@ pub fn TaskPlacementPanel(sim: StoredValue<Simulation, LocalStorage>) -> impl In
                 Err(message) => view! { <p class="outcome">{message}</p> }.into_any(),
             };
             view! {
-                <aside id="task-explanation" class="explanation task-explanation" role="dialog" aria-label="Why this task is on its instance">
+                <aside id="task-explanation" class="explanation task-explanation" role="dialog" aria-live="polite" aria-label="Why this task is on its instance">
                     <button class="close" aria-label="Close" title="Close (Escape)" on:click=move |_| shown.set(None)>"✕"</button>
                     {body}
                 </aside>

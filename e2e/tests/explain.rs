@@ -83,6 +83,13 @@ async fn explain_shows_why_no_instance_fits() {
     let chosen = browser.text("#task-explanation tr.chosen td").await;
     assert_eq!(chosen, card_instance);
     assert_eq!(browser.count("#task-explanation tbody tr").await, 3);
+    // Announced when it appears, as a dialog beside the page.
+    assert_eq!(
+        browser
+            .count("#task-explanation[role=dialog][aria-live=polite]")
+            .await,
+        1
+    );
     browser.screenshot("explain-placed-task").await;
     // Escape closes it; Enter on a focused chip opens it again (keyboard).
     browser.js("document.activeElement.blur()").await;
