@@ -40,11 +40,11 @@ pub struct ChartSpec {
     pub secondary: Option<(&'static str, Vec<(String, String)>)>,
 }
 
-/// The charts a run has: tasks per service (desired, running, pending), service CPU and memory utilisation (with the
-/// target-tracking targets on each), per target group requests (in all and per target),
-/// ELB 5xx, response time and healthy hosts, the
-/// cost, and for Auto Scaling group capacity providers (name and targetCapacity) the
-/// reservation against its target with the group's instances.
+/// The charts a run has: tasks per service (desired, running, pending), service CPU and
+/// memory utilisation (with the target-tracking targets on each), per target group requests
+/// (in all and per target), ELB 5xx, response time and healthy hosts, the cost, and for Auto
+/// Scaling group capacity providers (name and targetCapacity) the reservation against its
+/// target with the group's instances.
 pub fn specs(
     series: &TimeSeries,
     services: &[String],

@@ -129,7 +129,6 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             }
         }
     }
-    let providers = &sim.capacity_providers().providers;
     let services = sim
         .services()
         .iter()
@@ -141,10 +140,9 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             running,
             pending,
             // Fargate takes no placement strategy: say what it does instead.
-            strategies: if svc
-                .capacity
-                .as_ref()
-                .is_some_and(|c| c.providers.iter().all(|&p| providers[p].is_fargate()))
+            strategies: if sim
+                .capacity_providers()
+                .runs_on_fargate(svc.capacity.as_ref())
             {
                 "Fargate: spread across the subnets' Availability Zones".to_string()
             } else {

@@ -20,17 +20,10 @@ pub fn chip_task(ev: &web_sys::Event) -> Option<String> {
 
 /// "strategies A then B; constraints C" of an explanation.
 fn rules(e: &Explanation) -> String {
-    let or_none = |v: &[String], sep: &str| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(sep)
-        }
-    };
     format!(
         "strategies {}; constraints {}",
-        or_none(&e.strategies, " then "),
-        or_none(&e.constraints, ", ")
+        e.strategies_text(),
+        e.constraints_text()
     )
 }
 

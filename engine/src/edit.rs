@@ -287,18 +287,27 @@ fn register_scalable_target(
     min: u32,
     max: u32,
 ) -> Result<(), String> {
+    let mut entry = entries(doc, "scalableTargets")
+        .find(|t| t.get("ResourceId").and_then(Value::as_str) == Some(resource_id))
+        .cloned()
+        .unwrap_or_else(|| {
+            json!({"ServiceNamespace": "ecs", "ResourceId": resource_id,
+                "ScalableDimension": "ecs:service:DesiredCount"})
+        });
+    entry["MinCapacity"] = json!(min);
+    entry["MaxCapacity"] = json!(max);
+    put_scalable_target(doc, entry)
+}
+
+/// RegisterScalableTarget request `entry` (checked): a new entry of `scalableTargets[]`, or in
+/// place of the entry registered for its `ResourceId`, as AWS updates a registered target.
+fn put_scalable_target(doc: &mut Value, entry: Value) -> Result<(), String> {
+    let resource_id = entry.get("ResourceId").and_then(Value::as_str);
     let targets = section(doc, "scalableTargets");
     let existing = targets
         .iter()
-        .position(|t| t.get("ResourceId").and_then(Value::as_str) == Some(resource_id));
+        .position(|t| t.get("ResourceId").and_then(Value::as_str) == resource_id);
     let i = existing.unwrap_or(targets.len());
-    let mut entry = match existing {
-        Some(i) => targets[i].clone(),
-        None => json!({"ServiceNamespace": "ecs", "ResourceId": resource_id,
-            "ScalableDimension": "ecs:service:DesiredCount"}),
-    };
-    entry["MinCapacity"] = json!(min);
-    entry["MaxCapacity"] = json!(max);
     crate::autoscaling::ScalableTargetRequest::parse(&entry, &format!("scalableTargets[{i}]"))?;
     match existing {
         Some(i) => targets[i] = entry,
@@ -485,17 +494,46 @@ pub fn add_step_scaling_policy(doc: &Value, form: &StepPolicyForm) -> Result<Val
             form.metric
         ));
     }
-    crate::cloudwatch::Alarm::parse(&alarm, &alarm_path)?;
-    if names(doc, "alarms", "AlarmName").contains(&format!("{name}-alarm")) {
-        return Err(format!(
-            "{alarm_path}.AlarmName: an alarm named {name}-alarm already exists"
-        ));
-    }
     let mut doc = doc.clone();
+    put_alarm(&mut doc, alarm)?;
     register_scalable_target(&mut doc, &resource_id, form.min, form.max)?;
     put_scaling_policy(&mut doc, policy)?;
-    section(&mut doc, "alarms").push(alarm);
     Ok(doc)
+}
+
+/// Appends PutMetricAlarm `alarm` (checked, with a name no alarm has yet).
+fn put_alarm(doc: &mut Value, alarm: Value) -> Result<(), String> {
+    let path = format!("alarms[{}]", len_of(doc, "alarms"));
+    crate::cloudwatch::Alarm::parse(&alarm, &path)?;
+    let name = alarm.get("AlarmName").and_then(Value::as_str).unwrap_or("");
+    if names(doc, "alarms", "AlarmName").iter().any(|n| n == name) {
+        return Err(format!(
+            "{path}.AlarmName: an alarm named {name} already exists"
+        ));
+    }
+    section(doc, "alarms").push(alarm);
+    Ok(())
+}
+
+/// Appends PutScheduledAction `action` (checked, with a name not yet used for its target).
+fn put_scheduled_action(doc: &mut Value, action: Value) -> Result<(), String> {
+    let path = format!("scheduledActions[{}]", len_of(doc, "scheduledActions"));
+    crate::autoscaling::scheduled::ScheduledActionRequest::parse(&action, &path)?;
+    let text = |k: &str| action.get(k).and_then(Value::as_str).unwrap_or("");
+    let (name, resource_id) = (text("ScheduledActionName"), text("ResourceId"));
+    if named_for(
+        doc,
+        "scheduledActions",
+        "ScheduledActionName",
+        name,
+        resource_id,
+    ) {
+        return Err(format!(
+            "{path}.ScheduledActionName: {resource_id} already has an action named {name}"
+        ));
+    }
+    section(doc, "scheduledActions").push(action);
+    Ok(())
 }
 
 /// Adds PutScheduledAction `name` for service `service`: at `schedule` (`at(...)`,
@@ -534,20 +572,8 @@ pub fn add_scheduled_action(
             "{path}.ScalableTargetAction: give a MinCapacity, a MaxCapacity or both"
         ));
     }
-    crate::autoscaling::scheduled::ScheduledActionRequest::parse(&action, &path)?;
-    if named_for(
-        doc,
-        "scheduledActions",
-        "ScheduledActionName",
-        name.trim(),
-        &resource_id,
-    ) {
-        return Err(format!(
-            "{path}.ScheduledActionName: {resource_id} already has an action named {}",
-            name.trim()
-        ));
-    }
     let mut doc = doc.clone();
+    put_scheduled_action(&mut doc, action)?;
     if !has_scalable_target(&doc, &resource_id) {
         match (min, max) {
             (Some(min), Some(max)) => register_scalable_target(&mut doc, &resource_id, min, max)?,
@@ -558,7 +584,6 @@ pub fn add_scheduled_action(
             }
         }
     }
-    section(&mut doc, "scheduledActions").push(action);
     Ok(doc)
 }
 

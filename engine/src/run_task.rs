@@ -89,11 +89,7 @@ impl Simulation {
         };
         let cluster = cluster_name(raw);
         let capacity = self.capacity.for_request(raw, &cluster)?;
-        let fargate = capacity.as_ref().is_some_and(|c| {
-            c.providers
-                .iter()
-                .all(|&p| self.capacity.providers[p].is_fargate())
-        });
+        let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
         if fargate {
             crate::fargate::check_fargate_task_definition(&td)?;
         }

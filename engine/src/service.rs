@@ -184,11 +184,7 @@ impl Simulation {
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
         let capacity = self.capacity.for_request(raw, &cluster)?;
-        let fargate = capacity.as_ref().is_some_and(|c| {
-            c.providers
-                .iter()
-                .all(|&p| self.capacity.providers[p].is_fargate())
-        });
+        let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
         if capacity.is_some() && scheduling == SchedulingStrategy::Daemon {
             return Err("capacityProviderStrategy: The daemon scheduling strategy does not support capacity providers or the FARGATE launch type; use the EC2 launch type".to_string());
         }

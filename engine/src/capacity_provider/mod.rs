@@ -249,6 +249,12 @@ impl CapacityProviders {
         })
     }
 
+    /// Whether tasks with this capacity run on Fargate: a strategy of Fargate providers only
+    /// (`launchType: FARGATE` included). `None`, the EC2 launch type, is not.
+    pub fn runs_on_fargate(&self, capacity: Option<&ResolvedStrategy>) -> bool {
+        capacity.is_some_and(|c| c.providers.iter().all(|&p| self.providers[p].is_fargate()))
+    }
+
     /// Which capacity a CreateService or RunTask request uses (6.1, G21): `Ok(None)` for the
     /// EC2 launch type, else the resolved strategy (`launchType: FARGATE` resolves to the
     /// `FARGATE` provider).

@@ -11,8 +11,10 @@
 
 use serde_json::{json, Value};
 
-use super::{len_of, named_for, section, service_resource_id};
-use crate::Scenario;
+use super::{
+    has_scalable_target, len_of, put_alarm, put_scalable_target, put_scaling_policy,
+    put_scheduled_action, service_resource_id,
+};
 
 /// What one pasted item is, in the order they are applied (targets before the policies that
 /// need them, policies before the alarms that call them).
@@ -96,8 +98,9 @@ fn wrap_configuration(doc: &Value, v: Value, service: &str) -> Result<Option<Val
 
 /// Adds the scaling requests of pasted JSON (see the module documentation); a bare policy
 /// configuration goes to `service`. Returns the document and what was added, e.g. `scaling
-/// policy cpu-gt-50`. A refusal names the item or the scenario field and says why, in AWS's
-/// words where AWS has them.
+/// policy cpu-gt-50`. Each request is checked as the form's edits check theirs (the same
+/// `put_…` of [`super`]); a refusal names the item or the scenario field and says why, in
+/// AWS's words where AWS has them.
 pub fn add_scaling_json(
     doc: &Value,
     text: &str,
@@ -124,65 +127,32 @@ pub fn add_scaling_json(
     for (kind, v) in found {
         let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         let resource_id = text("ResourceId");
-        match kind {
-            Kind::ScalableTarget => {
-                // RegisterScalableTarget on a registered target updates it.
-                let targets = section(&mut doc, "scalableTargets");
-                match targets.iter().position(|t| {
-                    t.get("ResourceId").and_then(Value::as_str) == Some(resource_id.as_str())
-                }) {
-                    Some(i) => targets[i] = v,
-                    None => targets.push(v),
-                }
-                added.push(format!("scalable target {resource_id}"));
-            }
-            Kind::ScalingPolicy | Kind::ScheduledAction => {
-                let registered = super::entries(&doc, "scalableTargets").any(|t| {
-                    t.get("ResourceId").and_then(Value::as_str) == Some(resource_id.as_str())
-                });
-                if !registered {
-                    return Err(format!("ObjectNotFoundException: No scalable target registered for service namespace: ecs, resource ID: {resource_id}, scalable dimension: ecs:service:DesiredCount"));
-                }
-                let (key, field, what) = if kind == Kind::ScalingPolicy {
-                    ("scalingPolicies", "PolicyName", "scaling policy")
-                } else {
-                    (
-                        "scheduledActions",
-                        "ScheduledActionName",
-                        "scheduled action",
-                    )
-                };
-                let name = text(field);
-                if named_for(&doc, key, field, &name, &resource_id) {
-                    return Err(format!(
-                        "{key}[{}].{field}: {resource_id} already has a {what} named {name}",
-                        len_of(&doc, key)
-                    ));
-                }
-                section(&mut doc, key).push(v);
-                added.push(format!("{what} {name}"));
-            }
-            Kind::Alarm => {
-                let name = text("AlarmName");
-                if super::names(&doc, "alarms", "AlarmName").contains(&name) {
-                    return Err(format!(
-                        "alarms[{}].AlarmName: an alarm named {name} already exists",
-                        len_of(&doc, "alarms")
-                    ));
-                }
-                section(&mut doc, "alarms").push(v);
-                added.push(format!("alarm {name}"));
-            }
+        if matches!(kind, Kind::ScalingPolicy | Kind::ScheduledAction)
+            && !has_scalable_target(&doc, &resource_id)
+        {
+            return Err(format!("ObjectNotFoundException: No scalable target registered for service namespace: ecs, resource ID: {resource_id}, scalable dimension: ecs:service:DesiredCount"));
         }
+        let what = match kind {
+            Kind::ScalableTarget => format!("scalable target {resource_id}"),
+            Kind::ScalingPolicy => format!("scaling policy {}", text("PolicyName")),
+            Kind::ScheduledAction => format!("scheduled action {}", text("ScheduledActionName")),
+            Kind::Alarm => format!("alarm {}", text("AlarmName")),
+        };
+        match kind {
+            Kind::ScalableTarget => put_scalable_target(&mut doc, v)?,
+            Kind::ScalingPolicy => put_scaling_policy(&mut doc, v)?,
+            Kind::ScheduledAction => put_scheduled_action(&mut doc, v)?,
+            Kind::Alarm => put_alarm(&mut doc, v)?,
+        }
+        added.push(what);
     }
-    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
     Ok((doc, added))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{SimTime, Simulation};
+    use crate::{Scenario, SimTime, Simulation};
 
     fn doc() -> Value {
         json!({"version": 1, "duration": "PT30M",
@@ -263,7 +233,7 @@ mod tests {
         let again = with["scalingPolicies"][0].to_string();
         assert_eq!(
             add_scaling_json(&with, &again, "web").unwrap_err(),
-            "scalingPolicies[1].PolicyName: service/default/web already has a scaling policy named target-tracking-1"
+            "scalingPolicies[1].PolicyName: service/default/web already has a policy named target-tracking-1"
         );
         // A field the engine's parser refuses is named by its scenario path.
         let bad = r#"{"TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}"#;

@@ -279,21 +279,32 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// The strategies in the order applied (`spread(instanceId) then binpack(memory)`), or
+    /// `none`.
+    pub fn strategies_text(&self) -> String {
+        if self.strategies.is_empty() {
+            "none".to_string()
+        } else {
+            self.strategies.join(" then ")
+        }
+    }
+
+    /// The constraints (`distinctInstance, memberOf(...)`), or `none`.
+    pub fn constraints_text(&self) -> String {
+        if self.constraints.is_empty() {
+            "none".to_string()
+        } else {
+            self.constraints.join(", ")
+        }
+    }
+
     /// A plain-text table, one line per instance.
     pub fn render(&self) -> String {
         let mut out = format!(
             "task group {}; strategies: {}; constraints: {}\n",
             self.group,
-            if self.strategies.is_empty() {
-                "none".to_string()
-            } else {
-                self.strategies.join(" then ")
-            },
-            if self.constraints.is_empty() {
-                "none".to_string()
-            } else {
-                self.constraints.join(", ")
-            },
+            self.strategies_text(),
+            self.constraints_text(),
         );
         for c in &self.candidates {
             let what = match &c.verdict {

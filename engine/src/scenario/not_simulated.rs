@@ -109,13 +109,7 @@ pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
             });
         }
         let known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
-        let skipped = unsimulated_keys(obj, &known);
-        if !skipped.is_empty() {
-            out.push(ScenarioWarning {
-                path: format!("services[{i}]"),
-                message: format!("kept but not simulated yet: {}", skipped.join(", ")),
-            });
-        }
+        out.extend(unsimulated_warning(format!("services[{i}]"), obj, &known));
     }
     deployment_configurations("services", items, out);
 }
@@ -128,13 +122,11 @@ fn deployment_configurations(section: &str, items: &[Value], out: &mut Vec<Scena
             .get("deploymentConfiguration")
             .and_then(Value::as_object)
         {
-            let skipped = unsimulated_keys(dc, DEPLOYMENT_CONFIGURATION_SIMULATED);
-            if !skipped.is_empty() {
-                out.push(ScenarioWarning {
-                    path: format!("{section}[{i}].deploymentConfiguration"),
-                    message: format!("kept but not simulated yet: {}", skipped.join(", ")),
-                });
-            }
+            out.extend(unsimulated_warning(
+                format!("{section}[{i}].deploymentConfiguration"),
+                dc,
+                DEPLOYMENT_CONFIGURATION_SIMULATED,
+            ));
         }
     }
 }
@@ -151,17 +143,27 @@ fn warn_unsimulated(
     out: &mut Vec<ScenarioWarning>,
 ) {
     for (i, item) in items.iter().enumerate() {
-        let Some(obj) = item.as_object() else {
-            continue;
-        };
-        let skipped = unsimulated_keys(obj, simulated);
-        if !skipped.is_empty() {
-            out.push(ScenarioWarning {
-                path: format!("{section}[{i}]"),
-                message: format!("kept but not simulated yet: {}", skipped.join(", ")),
-            });
+        if let Some(obj) = item.as_object() {
+            out.extend(unsimulated_warning(
+                format!("{section}[{i}]"),
+                obj,
+                simulated,
+            ));
         }
     }
+}
+
+/// The warning for the members of request `obj` at `path` outside `simulated`, if any.
+fn unsimulated_warning(
+    path: String,
+    obj: &serde_json::Map<String, Value>,
+    simulated: &[&str],
+) -> Option<ScenarioWarning> {
+    let skipped = unsimulated_keys(obj, simulated);
+    (!skipped.is_empty()).then(|| ScenarioWarning {
+        path,
+        message: format!("kept but not simulated yet: {}", skipped.join(", ")),
+    })
 }
 
 /// The members of `obj` outside `simulated` that carry a value.
