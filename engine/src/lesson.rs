@@ -158,8 +158,10 @@ struct RawGoal {
 impl Lesson {
     /// Parses a lesson; errors name the field.
     pub fn from_json(text: &str) -> Result<Lesson, String> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let raw: RawLesson = serde_path_to_error::deserialize(de)
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        // From the parsed value, as every document is: one deserializer type in the bundle.
+        let raw: RawLesson = serde_path_to_error::deserialize(&value)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
         if raw.version != LESSON_VERSION {
             return Err(format!(

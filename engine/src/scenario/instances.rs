@@ -101,7 +101,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let base = format!("containerInstances[{i}]");
-        let raw: RawSpec = serde_path_to_error::deserialize(item.clone()).map_err(|e| {
+        let raw: RawSpec = serde_path_to_error::deserialize(item).map_err(|e| {
             let p = e.path().to_string();
             ScenarioError::at(
                 format!("{base}.{p}").trim_end_matches(".."),

@@ -364,15 +364,11 @@ impl Scenario {
             line: Some(e.line()),
             column: Some(e.column()),
         })?;
-        Self::from_value_with_text(raw, Some(text)).map_err(|e| e.located_in(text))
+        Self::from_value(raw).map_err(|e| e.located_in(text))
     }
 
     /// Loads a scenario from an already parsed JSON value.
     pub fn from_value(raw: Value) -> Result<Scenario, ScenarioError> {
-        Self::from_value_with_text(raw, None)
-    }
-
-    fn from_value_with_text(raw: Value, text: Option<&str>) -> Result<Scenario, ScenarioError> {
         match raw.get("version") {
             None => return Err(ScenarioError::at("version", "missing: a scenario starts with \"version\": 1")),
             Some(Value::Number(n)) if n.as_u64() == Some(SCENARIO_VERSION) => {}
@@ -383,27 +379,15 @@ impl Scenario {
                 ))
             }
         }
-        let doc: Document = match text {
-            Some(t) => {
-                let de = &mut serde_json::Deserializer::from_str(t);
-                serde_path_to_error::deserialize(de).map_err(|e| {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    ScenarioError {
-                        path: if path == "." { String::new() } else { path },
-                        message: crate::json_position::without_position(&inner.to_string()),
-                        line: Some(inner.line()),
-                        column: Some(inner.column()),
-                    }
-                })?
-            }
-            None => serde_path_to_error::deserialize(raw.clone()).map_err(|e| ScenarioError {
-                path: e.path().to_string(),
-                message: e.into_inner().to_string(),
-                line: None,
-                column: None,
-            })?,
-        };
+        // Typed from the parsed value only, never from the text as well: a second
+        // deserializer would instantiate every field's deserializer twice, a large share of
+        // the browser's download (BENCHMARKS.md, "Bundle size"). The line comes from the path.
+        let doc: Document = serde_path_to_error::deserialize(&raw).map_err(|e| ScenarioError {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+            line: None,
+            column: None,
+        })?;
 
         let duration_ms = match &doc.duration {
             None => DEFAULT_DURATION_MS,

@@ -304,12 +304,13 @@ pub fn parse_task_definition_value(
 ) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
     let mut warnings = Vec::new();
     let normalised = lenient::normalise(value, &mut warnings)?;
-    let input: TaskDefinitionInput = serde_path_to_error::deserialize(normalised).map_err(|e| {
-        TaskDefinitionError::at(
-            e.path().to_string(),
-            format!("ClientException: {}", e.into_inner()),
-        )
-    })?;
+    let input: TaskDefinitionInput =
+        serde_path_to_error::deserialize(&normalised).map_err(|e| {
+            TaskDefinitionError::at(
+                e.path().to_string(),
+                format!("ClientException: {}", e.into_inner()),
+            )
+        })?;
     Ok(ParsedTaskDefinition { input, warnings })
 }
 
