@@ -245,7 +245,6 @@ pub fn BuildPanel(
                     <button id="add-instances" on:click=add_instances>"Add instances"</button>
                     {status.view_at("build", "instances")}
                 </fieldset>
-                <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <fieldset>
                     <legend>"Live load, from the current time on"</legend>
                     <label>"To "<select id="load-target" on:change=move |ev| load_target.set(event_target_value(&ev))>
@@ -256,6 +255,7 @@ pub fn BuildPanel(
                     <button id="set-load" on:click=set_load>"Set load"</button>
                     {status.view_at("build", "load")}
                 </fieldset>
+                <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <TaskDefinitionEditor register=Callback::new(register) status=status/>
                 <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>

@@ -594,7 +594,7 @@ fn App() -> impl IntoView {
     view! {
         <header class="topbar">
             <h1>"ECS Playground"</h1>
-            <span class="scenario-name" id="scenario-name">{move || scenario.get().name.clone()}</span>
+            <span class="scenario-name" id="scenario-name" title=move || scenario.with(|s| s.name.clone())>{move || scenario.get().name.clone()}</span>
             <button id="undo" class="topbar-button" on:click=undo disabled=move || !can_undo.get() title="Undo the last change of scenario">"Undo"</button>
             <button id="redo" class="topbar-button" on:click=redo disabled=move || !can_redo.get() title="Redo">"Redo"</button>
             <button id="theme" class="topbar-button" on:click=move |_| toggle_root_flag("theme", "dark") title="Light or dark theme">"Theme"</button>

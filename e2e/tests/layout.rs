@@ -1,6 +1,6 @@
 //! Issue 6, quality: no layout breaks at 1280×720 or 1920×1080. For presets that fill every
 //! panel (capacity, Fargate, the services around ECS, scaling), the page never scrolls
-//! sideways and no panel's content spills out of it; screenshots of each size land in
+//! sideways, no panel's content spills out of it and the top bar keeps one row; screenshots of each size land in
 //! `target/screenshots/layout-*.png`.
 
 use e2e::Browser;
@@ -52,6 +52,18 @@ async fn no_layout_breaks_at_1280x720_or_1920x1080() {
                 .await;
             let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
             assert!(list.is_empty(), "{preset} at {w}×{h}: {list:?}");
+            // The top bar keeps one row: a long scenario name is shortened, the pickers stay
+            // beside the buttons (at 1280 px they had wrapped under them).
+            let rows = browser
+                .js(
+                    r#"const top = id => document.getElementById(id).getBoundingClientRect().top;
+                       return Math.abs(top("preset") - top("undo"));"#,
+                )
+                .await;
+            assert!(
+                rows.as_f64().unwrap_or(f64::MAX) < 12.0,
+                "{preset} at {w}×{h}: the preset picker sits {rows} px below the Undo button"
+            );
         }
     }
     browser.close().await;
