@@ -1,7 +1,8 @@
 //! The AWS services panel (issue 8), shown when the scenario has any: S3 buckets with their
-//! objects, DynamoDB tables with their items, EventBridge rules (pattern or schedule, targets,
-//! times matched), SNS notifications as "emails sent", and EFS file systems with the counter
-//! that outlives tasks. Everything shown is read from the engine.
+//! objects (and an upload by hand), SQS queues with their backlog, DynamoDB tables with their
+//! items, EventBridge rules (pattern or schedule, targets, times matched), SNS notifications as
+//! "emails sent", and EFS file systems with the counter that outlives tasks. Everything shown
+//! is read from the engine; an upload is an edit of the scenario (`edit::put_object`).
 
 use ecs_engine::eventbridge::Trigger;
 use ecs_engine::{SimTime, Simulation};
@@ -25,6 +26,19 @@ pub struct BucketView {
     pub last_keys: Vec<String>,
     /// EventBridge notifications on.
     pub eventbridge: bool,
+}
+
+/// An SQS queue.
+#[derive(Clone, PartialEq)]
+pub struct QueueView {
+    /// `QueueName`.
+    pub name: String,
+    /// ApproximateNumberOfMessagesVisible now.
+    pub visible: u64,
+    /// ApproximateNumberOfMessagesNotVisible at the last minute's datapoint.
+    pub in_flight: u64,
+    /// `VisibilityTimeout`, seconds.
+    pub visibility_timeout_s: u64,
 }
 
 /// An EventBridge rule.
@@ -62,6 +76,8 @@ pub struct EmailView {
 pub struct AwsView {
     /// S3 buckets.
     pub buckets: Vec<BucketView>,
+    /// SQS queues.
+    pub queues: Vec<QueueView>,
     /// DynamoDB tables: name, items.
     pub tables: Vec<(String, u64)>,
     /// EventBridge rules.
@@ -80,12 +96,26 @@ impl AwsView {
     /// Whether the scenario has none of these services.
     pub fn is_empty(&self) -> bool {
         self.buckets.is_empty()
+            && self.queues.is_empty()
             && self.tables.is_empty()
             && self.rules.is_empty()
             && self.emails.is_empty()
             && !self.topics
             && self.file_systems.is_empty()
     }
+}
+
+/// `334850` → `334,850`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `arn:aws:sns:us-east-1:123456789012:ops` → `sns ops`.
@@ -151,6 +181,24 @@ pub fn aws_view(sim: &Simulation) -> AwsView {
                 eventbridge: b.eventbridge,
             })
             .collect(),
+        queues: sim
+            .queues()
+            .iter()
+            .map(|q| QueueView {
+                name: q.name.clone(),
+                visible: q.backlog.round() as u64,
+                in_flight: sim
+                    .time_series()
+                    .series
+                    .get(&format!(
+                        "queue/{}/ApproximateNumberOfMessagesNotVisible",
+                        q.name
+                    ))
+                    .and_then(|v| v.last())
+                    .map_or(0, |n| n.round() as u64),
+                visibility_timeout_s: q.visibility_timeout_ms / 1000,
+            })
+            .collect(),
         tables: sim
             .dynamo_db_tables()
             .iter()
@@ -184,9 +232,13 @@ pub fn aws_view(sim: &Simulation) -> AwsView {
     }
 }
 
-/// The panel; nothing when the scenario has none of these services.
+/// The panel; nothing when the scenario has none of these services. `upload` receives a
+/// bucket and a key (blank: numbered) to upload at the current time; none in the embed mode.
 #[component]
-pub fn AwsPanel(view: Signal<AwsView>) -> impl IntoView {
+pub fn AwsPanel(
+    view: Signal<AwsView>,
+    upload: Option<Callback<(String, String)>>,
+) -> impl IntoView {
     move || {
         let v = view.get();
         if v.is_empty() {
@@ -205,6 +257,34 @@ pub fn AwsPanel(view: Signal<AwsView>) -> impl IntoView {
                                 <strong>{b.name.clone()}</strong>{format!(": {} object{}", b.objects, if b.objects == 1 { "" } else { "s" })}
                                 {b.eventbridge.then_some(" · EventBridge on")}
                                 {(!b.last_keys.is_empty()).then(|| view! { <div class="muted mono keys">{b.last_keys.join("  ")}</div> })}
+                                {upload.map(|upload| {
+                                    let bucket = b.name.clone();
+                                    let field = format!("upload-key-{bucket}");
+                                    let read = field.clone();
+                                    view! {
+                                        <div class="upload">
+                                            <input id=field class="upload-key" size="14" placeholder="key (blank: upload-N)"
+                                                aria-label=format!("Key of an object to upload to {bucket}")/>
+                                            <button class="upload-button" data-bucket=bucket.clone()
+                                                title="PutObject now: the bucket raises Object Created when EventBridge is on"
+                                                on:click=move |_| upload.run((bucket.clone(), crate::build::input_value(&read)))>"Upload"</button>
+                                        </div>
+                                    }
+                                })}
+                            </li>
+                        }).collect_view()}
+                        </ul>
+                    </div>
+                })}
+                {(!v.queues.is_empty()).then(|| view! {
+                    <div class="aws-block" id="aws-sqs">
+                        <h3>"SQS queues"</h3>
+                        <ul class="small">
+                        {v.queues.iter().map(|q| view! {
+                            <li class="queue" data-queue=q.name.clone() data-visible=q.visible.to_string()>
+                                <strong>{q.name.clone()}</strong>
+                                {format!(": {} visible · {} in flight", grouped(q.visible), grouped(q.in_flight))}
+                                <div class="muted">{format!("visibility timeout {} s", q.visibility_timeout_s)}</div>
                             </li>
                         }).collect_view()}
                         </ul>

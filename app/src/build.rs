@@ -22,6 +22,19 @@ pub(crate) fn reload(doc: Value) -> EditResult {
     Scenario::from_value(doc).map_err(|e| vec![e.to_string()])
 }
 
+/// What a load target's rate counts: an SQS queue's producers send messages, the rest
+/// receive requests.
+fn rate_unit(doc: &serde_json::Value, target: &str) -> &'static str {
+    if ecs_engine::edit::names(doc, "queues", "QueueName")
+        .iter()
+        .any(|q| q == target)
+    {
+        "messages/s"
+    } else {
+        "requests/s"
+    }
+}
+
 /// The value of the form field with id `id` (`"true"`/`"false"` for a checkbox), empty when
 /// there is none.
 pub(crate) fn input_value(id: &str) -> String {
@@ -197,7 +210,8 @@ pub fn BuildPanel(
             Err(e) => finish("td", Err(e), String::new()),
         }
     };
-    // The live load control: the chosen target's requests/s now, and a rate to set from now.
+    // The live load control: the chosen target's requests/s (a queue's messages/s) now, and a
+    // rate to set from now.
     let load_target = RwSignal::new(String::new());
     let load_now = move || {
         let at = clock.get();
@@ -209,13 +223,17 @@ pub fn BuildPanel(
             } else {
                 targets.first().cloned().unwrap_or_default()
             };
-            ecs_engine::edit::offered_load(s, &target, at)
+            (
+                ecs_engine::edit::offered_load(s, &target, at),
+                rate_unit(&s.raw, &target),
+            )
         })
     };
     let set_load = move |_| {
         let rate = input_value("load-rate").parse::<f64>().unwrap_or(f64::NAN);
         let target = input_value("load-target");
         let at = clock.get_untracked();
+        let unit = scenario.with_untracked(|s| rate_unit(&s.raw, &target));
         let result = scenario.with_untracked(|s| {
             ecs_engine::edit::set_load_now(&s.raw, &target, at, rate)
                 .map_err(|e| vec![e])
@@ -224,7 +242,7 @@ pub fn BuildPanel(
         finish(
             "load",
             result,
-            format!("From {at}: {rate} requests/s to {target}."),
+            format!("From {at}: {rate} {unit} to {target}."),
         );
     };
     view! {
@@ -250,7 +268,7 @@ pub fn BuildPanel(
                     <label>"To "<select id="load-target" on:change=move |ev| load_target.set(event_target_value(&ev))>
                         {move || scenario.with(|s| ecs_engine::edit::load_targets(&s.raw)).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
                     </select></label>
-                    <span class="small muted" id="load-now">{move || format!("now {:.0} requests/s", load_now())}</span>
+                    <span class="small muted" id="load-now">{move || { let (rate, unit) = load_now(); format!("now {rate:.0} {unit}") }}</span>
                     <label>"Set to "<input id="load-rate" type="number" min="0" value="1000" step="100" size="6"/>" requests/s"</label>
                     <button id="set-load" on:click=set_load>"Set load"</button>
                     {status.view_at("build", "load")}

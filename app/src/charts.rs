@@ -42,13 +42,13 @@ pub struct ChartSpec {
 
 /// The charts a run has: tasks per service (desired, running, pending), service CPU and
 /// memory utilisation (with the target-tracking targets on each), per target group requests
-/// (in all and per target), ELB 5xx, response time and healthy hosts, the cost, and for Auto
-/// Scaling group capacity providers (name and targetCapacity) the reservation against its
-/// target with the group's instances.
+/// (in all and per target), ELB 5xx, response time and healthy hosts, per SQS queue the
+/// messages waiting, in flight, sent and deleted, the cost, and for Auto Scaling group
+/// capacity providers (name and targetCapacity) the reservation against its target with the
+/// group's instances.
 pub fn specs(
     series: &TimeSeries,
-    services: &[String],
-    target_groups: &[String],
+    (services, target_groups, queues): (&[String], &[String], &[String]),
     (cpu_targets, memory_targets): (&[TargetLine], &[TargetLine]),
     providers: &[(String, Option<u32>)],
 ) -> Vec<ChartSpec> {
@@ -141,6 +141,31 @@ pub fn specs(
             lines: healthy,
             targets: Vec::new(),
             secondary: None,
+        });
+    }
+    if !queues.is_empty() {
+        let key = |q: &str, m: &str| format!("queue/{q}/{m}");
+        let (mut held, mut flow) = (Vec::new(), Vec::new());
+        for q in queues {
+            held.push((
+                format!("{q} visible"),
+                key(q, "ApproximateNumberOfMessagesVisible"),
+            ));
+            held.push((
+                format!("{q} in flight"),
+                key(q, "ApproximateNumberOfMessagesNotVisible"),
+            ));
+            flow.push((format!("{q} sent"), key(q, "NumberOfMessagesSent")));
+            flow.push((format!("{q} deleted"), key(q, "NumberOfMessagesDeleted")));
+        }
+        out.push(ChartSpec {
+            id: "chart-queue".into(),
+            title: "SQS messages visible and in flight (left), sent and deleted a minute (right)"
+                .into(),
+            unit: "messages",
+            lines: held,
+            targets: Vec::new(),
+            secondary: Some(("a minute", flow)),
         });
     }
     let spends = |k: &str| {

@@ -778,7 +778,7 @@ fn Playground(
     let (error, set_error) = signal(start_error);
     // An edit at the current time from the cluster or capacity view, so a shared link replays
     // it: a card's Drain or Terminate button (the Faults form's edits), a group's capacity
-    // buttons (UpdateAutoScalingGroup).
+    // buttons (UpdateAutoScalingGroup), a bucket's Upload button (PutObject).
     let edit_now = move |apply: Callback<Scenario>,
                          edit: &dyn Fn(
         &serde_json::Value,
@@ -800,6 +800,13 @@ fn Playground(
                     &serde_json::json!({"type": "InstanceTermination", "instance": instance}),
                     at,
                 ),
+            })
+        })
+    });
+    let upload = apply.map(|apply| {
+        Callback::new(move |(bucket, key): (String, String)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::put_object(doc, &bucket, &key, at)
             })
         })
     });
@@ -1077,7 +1084,7 @@ fn Playground(
             </section>
             <task_explain::TaskPlacementPanel sim=sim/>
             <logs_view::LogsPanel view=Signal::derive(move || view_state.with(|v| v.logs.clone())) filter=log_filter refresh=Callback::new(move |_| sim.with_value(|s| set_view.set(snapshot(s))))/>
-            <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone()))/>
+            <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone())) upload=upload/>
         </main>
         <footer class="footer">
             "Event-log digest of the full run: "
@@ -1104,6 +1111,7 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
     let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
+    let queues: Vec<String> = sim.queues().iter().map(|q| q.name.clone()).collect();
     let (mut cpu_targets, mut memory_targets) = (Vec::new(), Vec::new());
     for (s, name) in services.iter().enumerate() {
         for (metric, value) in sim.tracking_targets(s) {
@@ -1129,8 +1137,7 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
         .collect();
     charts::specs(
         series,
-        &services,
-        &groups,
+        (&services, &groups, &queues),
         (&cpu_targets, &memory_targets),
         &providers,
     )

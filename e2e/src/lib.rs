@@ -288,6 +288,16 @@ impl Browser {
             .unwrap_or_else(|e| panic!("set #{id}: {e}"));
     }
 
+    /// Attribute `name` of the first element matching `css` (waited for), empty when unset.
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_for(css, 10)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("{name} of {css}: {e}"))
+            .unwrap_or_default()
+    }
+
     /// The current `value` of the form field matching `css`.
     pub async fn value(&self, css: &str) -> String {
         self.wait_for(css, 10)

@@ -38,10 +38,16 @@ pub fn names(doc: &Value, key: &str, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// Where a load can go: target group names, then service names.
+/// Where a load can go: target group names, then service names, then the SQS queues that
+/// have a producer (a `loadProfiles[]` entry with `queue`, which names the consuming service).
 pub fn load_targets(doc: &Value) -> Vec<String> {
     let mut out = names(doc, "targetGroups", "Name");
     out.extend(names(doc, "services", "serviceName"));
+    for queue in names(doc, "queues", "QueueName") {
+        if receiving_profile(doc, "queue", &queue).is_some() {
+            out.push(queue);
+        }
+    }
     out
 }
 
@@ -125,8 +131,9 @@ fn custom_attributes(text: &str) -> Result<serde_json::Map<String, Value>, Strin
 }
 
 /// The live load control: from `at` on, `extra` more requests per second (negative: fewer)
-/// reach `target` (a target group or service name). Added as a step to the target's load
-/// profile, or as a new profile, so a shared link replays it.
+/// reach `target` (a target group, service or queue name; for a queue, messages sent per
+/// second). Added as a step to the target's load profile, or as a new profile, so a shared
+/// link replays it. A queue needs a producer profile already: only it names the consumer.
 pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Result<Value, String> {
     if !extra.is_finite() {
         return Err("requestsPerSecond: must be a number".to_string());
@@ -150,19 +157,25 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
             list.push(component);
             p["requests"] = Value::Array(list);
         }
+        None if key == "queue" => return Err(no_producer(target)),
         None => profiles.push(json!({key: target, "requests": [component]})),
     }
     Ok(doc)
 }
 
+/// Why a queue without a producer cannot take a load.
+pub(crate) fn no_producer(queue: &str) -> String {
+    format!("queue: {queue} has no producer; add a loadProfiles entry with \"queue\": \"{queue}\" and \"consumer\", the service that takes the messages")
+}
+
 /// The index of the load profile the live load control adds its steps to: the first whose
-/// `key` (`targetGroup` or `service`) names `target`.
+/// `key` (`targetGroup`, `service` or `queue`) names `target`.
 fn receiving_profile(doc: &Value, key: &str, target: &str) -> Option<usize> {
     entries(doc, "loadProfiles").position(|p| p.get(key).and_then(Value::as_str) == Some(target))
 }
 
 /// The load profiles (indexes into the scenario's) that send requests to `target`: a target
-/// group, by name or ARN, or a service name, as [`load_targets`] lists them.
+/// group, by name or ARN, a service name or a queue name, as [`load_targets`] lists them.
 fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
     use crate::load::LoadTarget;
     let group = scenario.load_balancing.find(target);
@@ -172,7 +185,7 @@ fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
                 g == target || (group.is_some() && scenario.load_balancing.find(g) == group)
             }
             LoadTarget::Service(s) => s == target,
-            LoadTarget::Queue { .. } => false,
+            LoadTarget::Queue { queue, .. } => queue == target,
         })
         .collect()
 }
@@ -245,6 +258,37 @@ pub fn drain_instance(doc: &Value, instance: &str, at: SimTime) -> Result<Value,
     section(&mut doc, "updateContainerInstancesState").push(json!({
         "at": seconds(at), "containerInstances": [instance], "status": "DRAINING"
     }));
+    Ok(doc)
+}
+
+/// Uploads an object by hand at `at` (the UI's current time): a PutObject call appended to
+/// `putObjects[]`, so undo, autosave and shared links replay it. A blank `key` becomes
+/// `upload-N`, numbered after the bucket's earlier uploads by hand. Checked as the scenario would
+/// check it (the bucket must exist).
+pub fn put_object(doc: &Value, bucket: &str, key: &str, at: SimTime) -> Result<Value, String> {
+    let bucket = bucket.trim();
+    let key = match key.trim() {
+        "" => {
+            let earlier = entries(doc, "putObjects")
+                .filter(|p| p.get("Bucket").and_then(Value::as_str) == Some(bucket))
+                .filter(|p| {
+                    p.get("Key")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k.starts_with("upload-"))
+                })
+                .count();
+            format!("upload-{}", earlier + 1)
+        }
+        k => k.to_string(),
+    };
+    let entry = json!({"Bucket": bucket, "Key": key, "at": seconds(at)});
+    let buckets: Vec<Value> = entries(doc, "buckets").cloned().collect();
+    let n = entries(doc, "putObjects").count();
+    crate::s3::parse_buckets(&buckets)
+        .and_then(|b| crate::s3::parse_uploads(std::slice::from_ref(&entry), &b))
+        .map_err(|e| e.replacen("putObjects[0]", &format!("putObjects[{n}]"), 1))?;
+    let mut doc = doc.clone();
+    section(&mut doc, "putObjects").push(entry);
     Ok(doc)
 }
 
@@ -711,6 +755,87 @@ mod tests {
         let s = Scenario::from_value(two).unwrap();
         assert_eq!(offered_load(&s, "web", SimTime(240_000)), 300.0);
         assert!(set_load_now(&doc, "web", SimTime(0), -1.0).is_err());
+    }
+
+    /// 9.4: producers send messages to a queue at a rate; the live load control sets that
+    /// rate like a request rate, on the queue's producer profile (which names the consumer).
+    #[test]
+    fn the_live_load_control_sets_a_queue_producers_rate() {
+        let doc = json!({"version": 1, "duration": "PT10M",
+            "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}],
+            "queues": [{"QueueName": "jobs"}, {"QueueName": "idle"}],
+            "taskDefinitions": [{"family": "worker", "containerDefinitions": [{"name": "w", "image": "w", "essential": true, "memory": 256}]}],
+            "services": [{"serviceName": "worker", "taskDefinition": "worker", "desiredCount": 0}],
+            "loadProfiles": [{"queue": "jobs", "consumer": "worker", "requests": {"type": "constant", "requestsPerSecond": 10}}]});
+        assert_eq!(
+            load_targets(&doc),
+            ["worker", "jobs"],
+            "a queue without a producer is no target"
+        );
+        let doc2 = set_load_now(&doc, "jobs", SimTime(120_000), 40.0).unwrap();
+        let s = Scenario::from_value(doc2.clone()).unwrap();
+        assert_eq!(offered_load(&s, "jobs", SimTime(60_000)), 10.0);
+        assert_eq!(offered_load(&s, "jobs", SimTime(120_000)), 40.0);
+        // No consumer: the messages pile up, 10/s for 2 minutes then 40/s (the second at
+        // 240 s included).
+        let mut sim = Simulation::new(s);
+        sim.advance_to(SimTime(240_000)).unwrap();
+        let backlog = sim.queues()[0].backlog;
+        assert_eq!(backlog, 10.0 * 120.0 + 40.0 * 121.0);
+        assert_eq!(
+            set_load_now(&doc, "idle", SimTime(0), 5.0).unwrap_err(),
+            "queue: idle has no producer; add a loadProfiles entry with \"queue\": \"idle\" and \"consumer\", the service that takes the messages"
+        );
+    }
+
+    /// 9.3: an object uploaded by hand raises Object Created at the time of the upload; the
+    /// rule of the S3 → EventBridge → Fargate architecture matches it and runs a task.
+    #[test]
+    fn an_upload_by_hand_raises_object_created_when_it_is_made() {
+        let text = include_str!("../../public/scenarios/arch-s3-eventbridge-fargate.json");
+        let doc: Value = serde_json::from_str(text).unwrap();
+        let (at, end) = (SimTime(15 * 60_000), SimTime(20 * 60_000));
+        let matched = |doc: &Value, t: SimTime| {
+            let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+            sim.advance_to(t).unwrap();
+            sim.event_rule_matches().iter().sum::<u64>()
+        };
+        let before = matched(&doc, end);
+        let with = put_object(&doc, "uploads", "", at).unwrap();
+        let entry = with["putObjects"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            entry,
+            json!({"Bucket": "uploads", "Key": "upload-1", "at": 900.0})
+        );
+        assert_eq!(
+            put_object(&with, "uploads", " ", at).unwrap()["putObjects"][2]["Key"],
+            "upload-2",
+            "numbered after the earlier upload by hand"
+        );
+        let just_before = SimTime(at.as_ms() - 1_000);
+        assert_eq!(
+            matched(&with, just_before),
+            matched(&doc, just_before),
+            "nothing before the upload"
+        );
+        assert_eq!(matched(&with, end), before + 1);
+        let mut sim = Simulation::new(Scenario::from_value(with).unwrap());
+        sim.advance_to(end).unwrap();
+        let bucket = sim.buckets().iter().find(|b| b.name == "uploads").unwrap();
+        assert!(bucket.objects.contains_key("upload-1"));
+        let e = put_object(&doc, "nope", "a.csv", at).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "putObjects[{}].Bucket: NoSuchBucket",
+                doc["putObjects"].as_array().unwrap().len()
+            )),
+            "{e}"
+        );
     }
 
     fn spot_doc() -> Value {

@@ -14,6 +14,25 @@ fn example() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Every preset in `public/scenarios`, by file name, in name order.
+fn presets() -> Vec<(String, Value)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/scenarios");
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Replaces the value at a pseudo-random position of the document with `replacement`.
 fn mutate(v: &mut Value, mut pick: usize, replacement: &Value) -> bool {
     match v {
@@ -75,6 +94,25 @@ proptest! {
             let mut sim = Simulation::new(scenario);
             prop_assert!(sim.run_to_end().is_ok());
             let _ = sim.describe();
+        }
+    }
+
+    /// Every preset, not only the example: hostile values put anywhere in the capacity,
+    /// Fargate, EventBridge, IAM, EFS, SQS and S3 presets load and run, or fail with a message.
+    #[test]
+    fn mutated_presets_load_or_fail_cleanly(preset in 0usize..64, picks in proptest::collection::vec((any::<usize>(), hostile_values()), 1..4)) {
+        let presets = presets();
+        let (name, mut doc) = presets[preset % presets.len()].clone();
+        for (pick, value) in &picks {
+            mutate(&mut doc, *pick, value);
+        }
+        match Scenario::from_value(doc) {
+            Ok(scenario) => {
+                let mut sim = Simulation::new(scenario);
+                prop_assert!(sim.run_to_end().is_ok(), "{}", name);
+                let _ = sim.describe();
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty(), "{}", name),
         }
     }
 

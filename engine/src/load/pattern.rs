@@ -224,8 +224,12 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
         Ok("targetGroup")
     } else if named("services", "serviceName") {
         Ok("service")
+    } else if named("queues", "QueueName") {
+        Ok("queue")
     } else {
-        Err(format!("target: no target group or service named {target}"))
+        Err(format!(
+            "target: no target group, service or queue named {target}"
+        ))
     }
 }
 
@@ -240,6 +244,7 @@ pub fn set_requests(doc: &Value, target: &str, requests: Value) -> Result<Value,
         .find(|p| p.get(key).and_then(Value::as_str) == Some(target))
     {
         Some(p) => p["requests"] = requests,
+        None if key == "queue" => return Err(crate::edit::no_producer(target)),
         None => profiles.push(json!({key: target, "requests": requests})),
     }
     Ok(doc)
