@@ -1077,7 +1077,7 @@ fn Playground(
                         <li class="event" data-kind=format!("{:?}", e.kind)>
                             <time>{SimTime(e.at_ms).to_string()}</time>
                             <span class="kind">{format!("{:?}", e.kind)}</span>
-                            <span class="message">{e.message}</span>
+                            {log_message(e.message)}
                         </li>
                     }).collect_view()}
                 </ol>
@@ -1104,6 +1104,29 @@ fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
         .map(|spec| (spec.id.clone(), charts::draw(spec, series)))
         .collect();
     (series.timestamps_ms.len(), charts)
+}
+
+/// Characters of a long event message shown before "more".
+const MESSAGE_PREVIEW: usize = 180;
+
+/// An event's message. A long one (a service that started 25 tasks lists all 25, as AWS
+/// does) shows its start and opens in full on a click or Enter, so it does not fill the log.
+fn log_message(message: String) -> AnyView {
+    if message.chars().count() <= MESSAGE_PREVIEW + 40 {
+        return view! { <span class="message">{message}</span> }.into_any();
+    }
+    let cut: String = message.chars().take(MESSAGE_PREVIEW).collect();
+    let preview = match cut.rfind(' ') {
+        Some(i) if i > MESSAGE_PREVIEW / 2 => cut[..i].to_string(),
+        _ => cut,
+    };
+    view! {
+        <details class="message long">
+            <summary><span class="preview">{preview}</span><span class="more">" … more"</span><span class="less">"less"</span></summary>
+            {message}
+        </details>
+    }
+    .into_any()
 }
 
 /// The charts the run has (what they draw, not drawn yet).

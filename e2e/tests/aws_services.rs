@@ -1,6 +1,7 @@
 //! The AWS services panel's controls (issues 6 and 8): an object uploaded by hand raises
 //! Object Created (9.3) and runs the S3 → EventBridge → Fargate task; an SQS queue shows its
-//! backlog, has its chart, and takes a live producer rate in messages/s (9.4).
+//! backlog, has its chart, and takes a live producer rate in messages/s (9.4). A long event
+//! message opens in full on a click.
 
 use e2e::Browser;
 
@@ -87,6 +88,22 @@ async fn an_sqs_queue_shows_its_backlog_and_takes_a_live_rate() {
     assert!(
         after > before + 1000,
         "2,000 messages/s outrun the workers: {before} → {after}"
+    );
+    // The service's "has started 25 tasks: (task …) …" shows its start; a click opens it.
+    let long = "#event-log .event .long";
+    let summary = format!("{long} summary");
+    let closed = browser.text(&summary).await;
+    assert!(closed.ends_with("… more"), "{closed}");
+    assert!(closed.len() < 200, "{closed}");
+    assert_eq!(browser.attr(long, "open").await, "", "closed at first");
+    browser.scroll_to("#event-log").await;
+    browser.screenshot("event-log-long-message").await;
+    browser.click(&summary).await;
+    assert_eq!(browser.text(&summary).await, "less");
+    let open = browser.text(long).await;
+    assert!(
+        open.contains("has started 25 tasks") && open.len() > closed.len() + 500,
+        "{open}"
     );
     let line = browser.text(queue).await;
     assert!(
