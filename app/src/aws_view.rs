@@ -1,10 +1,12 @@
 //! The AWS services panel (issue 8), shown when the scenario has any: S3 buckets with their
-//! objects (and an upload by hand), SQS queues with their backlog, DynamoDB tables with their
+//! objects (and an upload by hand), image repositories (ECR, ECR Public, Docker Hub) with their
+//! images and what their lifecycle policy expired, SQS queues with their backlog, DynamoDB tables with their
 //! items, EventBridge rules (pattern or schedule, targets, times matched), SNS notifications as
 //! "emails sent", and EFS file systems with the counter that outlives tasks. Everything shown
 //! is read from the engine; an upload is an edit of the scenario (`edit::put_object`).
 
 use ecs_engine::eventbridge::Trigger;
+use ecs_engine::registry::RegistryKind;
 use ecs_engine::{SimTime, Simulation};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -26,6 +28,34 @@ pub struct BucketView {
     pub last_keys: Vec<String>,
     /// EventBridge notifications on.
     pub eventbridge: bool,
+}
+
+/// An image repository.
+#[derive(Clone, PartialEq)]
+pub struct RepositoryView {
+    /// The repository (`123456789012.dkr.ecr.us-east-1.amazonaws.com/api`, `nginx`, ...).
+    pub uri: String,
+    /// `ECR`, `ECR Public`, `Docker Hub` or `registry`.
+    pub registry: &'static str,
+    /// Lifecycle policy rules.
+    pub rules: usize,
+    /// Its images, in scenario order.
+    pub images: Vec<ImageView>,
+}
+
+/// An image of a repository.
+#[derive(Clone, PartialEq)]
+pub struct ImageView {
+    /// Tags, comma-separated, or the short digest of an untagged image.
+    pub name: String,
+    /// Compressed size, MiB.
+    pub size_mib: f64,
+    /// Push date, `YYYY-MM-DD`.
+    pub pushed: String,
+    /// `imageScanStatus.status`, if scanned.
+    pub scan: Option<String>,
+    /// When a lifecycle rule expired it, and which rule.
+    pub expired: Option<(SimTime, u32)>,
 }
 
 /// An SQS queue.
@@ -76,6 +106,8 @@ pub struct EmailView {
 pub struct AwsView {
     /// S3 buckets.
     pub buckets: Vec<BucketView>,
+    /// Image repositories.
+    pub repositories: Vec<RepositoryView>,
     /// SQS queues.
     pub queues: Vec<QueueView>,
     /// DynamoDB tables: name, items.
@@ -96,6 +128,7 @@ impl AwsView {
     /// Whether the scenario has none of these services.
     pub fn is_empty(&self) -> bool {
         self.buckets.is_empty()
+            && self.repositories.is_empty()
             && self.queues.is_empty()
             && self.tables.is_empty()
             && self.rules.is_empty()
@@ -179,6 +212,39 @@ pub fn aws_view(sim: &Simulation) -> AwsView {
                 objects: b.objects.len(),
                 last_keys: b.objects.keys().rev().take(KEYS).cloned().collect(),
                 eventbridge: b.eventbridge,
+            })
+            .collect(),
+        repositories: sim
+            .registries()
+            .repositories
+            .iter()
+            .map(|r| RepositoryView {
+                uri: r.uri.clone(),
+                registry: match r.kind {
+                    RegistryKind::EcrPrivate { .. } => "ECR",
+                    RegistryKind::EcrPublic => "ECR Public",
+                    RegistryKind::DockerHub => "Docker Hub",
+                    RegistryKind::Other => "registry",
+                },
+                rules: r.lifecycle.len(),
+                images: r
+                    .images
+                    .iter()
+                    .map(|i| ImageView {
+                        name: if i.tags.is_empty() {
+                            format!("untagged {}", i.digest.chars().take(19).collect::<String>())
+                        } else {
+                            i.tags.join(", ")
+                        },
+                        size_mib: i.size_mib,
+                        pushed: ecs_engine::calendar::format_utc_timestamp(i.pushed_at_epoch_ms)
+                            .chars()
+                            .take(10)
+                            .collect(),
+                        scan: i.scan_status.clone(),
+                        expired: i.expired.map(|(at, rule)| (SimTime(at), rule)),
+                    })
+                    .collect(),
             })
             .collect(),
         queues: sim
@@ -274,6 +340,38 @@ pub fn AwsPanel(
                             </li>
                         }).collect_view()}
                         </ul>
+                    </div>
+                })}
+                {(!v.repositories.is_empty()).then(|| view! {
+                    <div class="aws-block wide" id="aws-repositories">
+                        <h3>"Image repositories"</h3>
+                        {v.repositories.iter().map(|r| view! {
+                            <div class="repository small" data-repository=r.uri.clone()>
+                                <strong class="mono">{r.uri.clone()}</strong>
+                                <span class="muted">{format!(" · {} · {}", r.registry, match r.rules {
+                                    0 => "no lifecycle policy".to_string(),
+                                    1 => "lifecycle policy of 1 rule".to_string(),
+                                    n => format!("lifecycle policy of {n} rules"),
+                                })}</span>
+                                <table>
+                                    <thead><tr><th>"image"</th><th class="num">"MiB"</th><th>"pushed"</th><th>"scan"</th><th>"status"</th></tr></thead>
+                                    <tbody>
+                                    {r.images.iter().map(|i| view! {
+                                        <tr class="image" class:expired=i.expired.is_some() data-image=i.name.clone()>
+                                            <td class="mono">{i.name.clone()}</td>
+                                            <td class="num">{format!("{:.0}", i.size_mib)}</td>
+                                            <td>{i.pushed.clone()}</td>
+                                            <td>{i.scan.clone().unwrap_or_else(|| "not scanned".to_string())}</td>
+                                            <td class="status">{match i.expired {
+                                                Some((at, rule)) => format!("expired at {at} by lifecycle rule {rule}"),
+                                                None => "available".to_string(),
+                                            }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }).collect_view()}
                     </div>
                 })}
                 {(!v.queues.is_empty()).then(|| view! {

@@ -1,7 +1,8 @@
 //! The AWS services panel's controls (issues 6 and 8): an object uploaded by hand raises
 //! Object Created (9.3) and runs the S3 → EventBridge → Fargate task; an SQS queue shows its
 //! backlog, has its chart, and takes a live producer rate in messages/s (9.4). A long event
-//! message opens in full on a click.
+//! message opens in full on a click. An image a lifecycle policy expired shows in its
+//! repository, and its tasks fail to pull (G37).
 
 use e2e::Browser;
 
@@ -114,5 +115,44 @@ async fn an_sqs_queue_shows_its_backlog_and_takes_a_live_rate() {
     browser.screenshot("aws-sqs-queue").await;
     browser.scroll_to("#chart-queue").await;
     browser.screenshot("aws-sqs-chart").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_image_shows_in_its_repository_and_fails_the_pull() {
+    let browser = Browser::start().await;
+    browser.open_preset("ecr-lifecycle-expired-image").await;
+    let repo = "#aws-repositories .repository";
+    let heading = browser.text(repo).await;
+    assert!(
+        heading.contains("dkr.ecr.us-east-1.amazonaws.com/api · ECR · lifecycle policy of 2 rules"),
+        "{heading}"
+    );
+    // G37: the lifecycle policy ran at time zero.
+    assert_eq!(browser.count(&format!("{repo} tr.image")).await, 4);
+    assert_eq!(browser.count(&format!("{repo} tr.image.expired")).await, 2);
+    assert_eq!(
+        browser
+            .text(&format!("{repo} tr.image[data-image=v1] .status"))
+            .await,
+        "expired at 00:00:00.000 by lifecycle rule 1"
+    );
+    assert_eq!(
+        browser
+            .text(&format!("{repo} tr.image[data-image=v3] .status"))
+            .await,
+        "available"
+    );
+    browser.play_until(60, "00:01:00.000", 60).await;
+    browser.select("#log-kind", "ServiceEvent").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "is unable to consistently start tasks successfully",
+            5,
+        )
+        .await;
+    browser.scroll_to("#aws-services").await;
+    browser.screenshot("aws-ecr-lifecycle").await;
     browser.close().await;
 }

@@ -478,6 +478,57 @@ fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
             .starts_with("CannotPullContainerError: ")));
 }
 
+/// G37 through an ECR lifecycle policy: rule 1 (keep the two newest v* releases) expires v1
+/// and rule 2 the untagged build, at time zero; every task of api:1 fails to pull, the
+/// service throttles, and api:2 on v3 runs from 10 minutes.
+#[test]
+fn ecr_lifecycle_policy_expires_the_running_release() {
+    let (sim, out) = preset("ecr-lifecycle-expired-image");
+    let repo = &sim.registries().repositories[0];
+    let expired: Vec<(String, Option<(u64, u32)>)> = repo
+        .images
+        .iter()
+        .map(|i| (i.tags.join(","), i.expired))
+        .collect();
+    assert_eq!(
+        expired,
+        [
+            ("v1".to_string(), Some((0, 1))),
+            ("v2".to_string(), None),
+            ("v3".to_string(), None),
+            (String::new(), Some((0, 2)))
+        ]
+    );
+    let tasks = out["tasks"].as_array().unwrap();
+    let (old, new): (Vec<&Value>, Vec<&Value>) = tasks
+        .iter()
+        .partition(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("api:1"));
+    assert!(old.len() >= 4, "{} attempts on v1", old.len());
+    for t in &old {
+        assert_eq!(t["stopCode"], "TaskFailedToStart");
+        assert!(t.get("startedAt").is_none());
+        let reason = t["stoppedReason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("CannotPullContainerError: ")
+                && reason.ends_with("/api:v1: not found"),
+            "{reason}"
+        );
+    }
+    let svc = service(&out, "api");
+    assert!(svc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("is unable to consistently start tasks successfully")));
+    assert_eq!(new.len(), 2);
+    assert!(new.iter().all(|t| t["lastStatus"] == "RUNNING"
+        && t["createdAt"].as_str().unwrap().ends_with("T00:10:00.000Z")));
+    assert_eq!(svc["runningCount"], 2);
+}
+
 /// Every lesson in public/lessons loads, names a preset that exists, and its goals are
 /// reachable: the preset alone meets step 1 and not the last step, and the documented
 /// solution (applied here as the instructor would) completes the lesson.
