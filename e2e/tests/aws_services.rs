@@ -152,6 +152,15 @@ async fn an_expired_image_shows_in_its_repository_and_fails_the_pull() {
             5,
         )
         .await;
+    // Each stopped task says why.
+    browser.select("#log-kind", "TaskStateChange").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "is STOPPED (TaskFailedToStart): CannotPullContainerError: ",
+            5,
+        )
+        .await;
     browser.scroll_to("#aws-services").await;
     browser.screenshot("aws-ecr-lifecycle").await;
     browser.close().await;

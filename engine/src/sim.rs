@@ -617,10 +617,16 @@ impl Simulation {
         let instance = self.cluster.instances[task.reservation.slot]
             .ec2_instance_id
             .clone();
+        // A stopped task says why, as describe-tasks does (stopCode, stoppedReason).
+        let why = match (status, &task.stop_code, &task.stopped_reason) {
+            (TaskStatus::Stopped, Some(code), Some(reason)) => format!(" ({code}): {reason}"),
+            (TaskStatus::Stopped, None, Some(reason)) => format!(": {reason}"),
+            _ => String::new(),
+        };
         let entry = self.log.push(
             now,
             EventKind::TaskStateChange,
-            format!("task {id} is {}", status.as_str()),
+            format!("task {id} is {}{why}", status.as_str()),
         );
         entry.task(&id).instance(&instance);
         if let Some(s) = service {

@@ -523,6 +523,21 @@ fn ecr_lifecycle_policy_expires_the_running_release() {
             .as_str()
             .unwrap()
             .contains("is unable to consistently start tasks successfully")));
+    // The event log says why a task stopped, as describe-tasks does.
+    let id = old[0]["taskArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let said = format!("task {id} is STOPPED (TaskFailedToStart): CannotPullContainerError: ");
+    assert!(
+        sim.log()
+            .entries()
+            .iter()
+            .any(|e| e.message.starts_with(&said)),
+        "{said}"
+    );
     assert_eq!(new.len(), 2);
     assert!(new.iter().all(|t| t["lastStatus"] == "RUNNING"
         && t["createdAt"].as_str().unwrap().ends_with("T00:10:00.000Z")));
