@@ -148,8 +148,10 @@ pub fn LoadPatternFieldset(
             apply,
         );
     };
-    let field = |id: &'static str, label: &'static str, value: &'static str| {
-        view! { <label>{label}" "<input id=id type="number" min="0" value=value/></label> }
+    // A number field: its visible label (often a word between fields) and the name a
+    // screen reader says.
+    let field = |id: &'static str, label: &'static str, value: &'static str, name: &'static str| {
+        view! { <label>{label}" "<input id=id type="number" min="0" value=value aria-label=name/></label> }
     };
     let shown = move |k: &'static str| {
         move || {
@@ -173,18 +175,18 @@ pub fn LoadPatternFieldset(
                 <option value="spikes">"spikes"</option>
                 <option value="drawn">"drawn by hand"</option>
             </select></label>
-            <div class=shown("constant")>{field("pat-rps", "Requests/s", "500")}</div>
+            <div class=shown("constant")>{field("pat-rps", "Requests/s", "500", "Requests per second")}</div>
             <div class=shown("ramp")>
-                {field("pat-from", "From", "100")}{field("pat-to", "to", "2000")}" req/s, minute "
-                {field("pat-start", "", "0")}{field("pat-end", "to", "30")}
+                {field("pat-from", "From", "100", "Ramp start, requests per second")}{field("pat-to", "to", "2000", "Ramp end, requests per second")}" req/s, minute "
+                {field("pat-start", "", "0", "Minute the ramp starts")}{field("pat-end", "to", "30", "Minute the ramp ends")}
             </div>
             <div class=shown("diurnal")>
-                {field("pat-min", "Min", "200")}{field("pat-max", "max", "3000")}" req/s, peak at hour "
-                {field("pat-peak", "", "14")}
+                {field("pat-min", "Min", "200", "Lowest requests per second of the day")}{field("pat-max", "max", "3000", "Highest requests per second of the day")}" req/s, peak at hour "
+                {field("pat-peak", "", "14", "Hour of the daily peak")}
             </div>
             <div class=shown("spikes")>
-                {field("pat-base", "Base", "200")}{field("pat-extra", "+", "2000")}" req/s for "
-                {field("pat-length", "", "5")}" min every "{field("pat-every", "", "30")}" min"
+                {field("pat-base", "Base", "200", "Base requests per second")}{field("pat-extra", "+", "2000", "Extra requests per second during a spike")}" req/s for "
+                {field("pat-length", "", "5", "Minutes a spike lasts")}" min every "{field("pat-every", "", "30", "Minutes from one spike to the next")}" min"
             </div>
             <div class=shown("drawn")>
                 <label>"Points (minute:req/s) "<input id="pat-points" size="28" placeholder="0:200, 30:1500, 60:400"/></label>

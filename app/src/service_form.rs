@@ -382,7 +382,7 @@ pub fn ServiceFieldset(
             </div>
             <details class="svc-paste">
                 <summary>"…or paste JSON: a CreateService input, or "<code>"aws ecs describe-services"</code>" output"</summary>
-                <textarea id="svc-json" rows="6" spellcheck="false"
+                <textarea id="svc-json" rows="6" spellcheck="false" aria-label="CreateService or describe-services JSON"
                     placeholder="{\"serviceName\": \"web\", \"taskDefinition\": \"web:1\", \"desiredCount\": 2}"></textarea>
                 <button id="add-service-json" on:click=paste>"Create from JSON"</button>
                 {status.view_at("build", "service-json")}
