@@ -68,3 +68,34 @@ async fn no_layout_breaks_at_1280x720_or_1920x1080() {
     }
     browser.close().await;
 }
+
+/// The projector case: large text (A+) at 1280×720, every panel open, and nothing spills
+/// sideways.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_text_at_1280x720_does_not_break_the_layout() {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(1280, 720)
+        .await
+        .expect("set the window size");
+    for preset in PRESETS {
+        browser.open_preset(preset).await;
+        let large = "document.documentElement.getAttribute('data-size') === 'large'";
+        if browser.js(&format!("return {large};")).await.as_bool() != Some(true) {
+            browser.click("#large-text").await;
+        }
+        browser.play_until(600, "00:12:00.000", 60).await;
+        browser
+            .js("for (const d of document.querySelectorAll('details')) d.open = true;")
+            .await;
+        let found = browser.js(OVERFLOWS).await;
+        let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        browser.screenshot(&format!("layout-large-{preset}")).await;
+        assert!(
+            list.is_empty(),
+            "{preset}, large text at 1280×720: {list:?}"
+        );
+    }
+    browser.close().await;
+}
