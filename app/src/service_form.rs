@@ -249,7 +249,12 @@ pub fn ServiceFieldset(
     // ignored by the loader).
     let paste = move |_| {
         let result = scenario.with_untracked(|s| {
-            ecs_engine::edit::add_services_json(&s.raw, &input_value("svc-json"))
+            // A definition without a name or task definition (ecspresso's) takes the form's.
+            let defaults = ecs_engine::edit::PastedServiceDefaults {
+                service_name: input_value("svc-name"),
+                task_definition: input_value("svc-td"),
+            };
+            ecs_engine::edit::add_services_json(&s.raw, &input_value("svc-json"), &defaults)
                 .map_err(|e| vec![e])
                 .and_then(|(doc, names)| reload(doc).map(|s| (s, names)))
         });

@@ -242,7 +242,8 @@ async fn fargate_hides_placement_and_leaves_it_out_of_the_request() {
 
 /// A service pasted from `aws ecs describe-services`: its cluster from `clusterArn`, its
 /// task definition by ARN, its read-only counts ignored (the run makes its own) and said so
-/// in the event log; a bad one is refused with the service's name and the field.
+/// in the event log; a bad one is refused with the service's name and the field; a
+/// definition without a name takes the form's.
 #[tokio::test(flavor = "multi_thread")]
 async fn describe_services_output_pasted_creates_its_services() {
     let browser = Browser::start().await;
@@ -294,6 +295,31 @@ async fn describe_services_output_pasted_creates_its_services() {
     assert_eq!(
         browser.text("#build-errors").await,
         "bad: desiredCount: must be a whole number"
+    );
+
+    // A deployment tool's definition (ecspresso's ecs-service-def.json) has no serviceName
+    // or taskDefinition: AWS would refuse it; the form's Name and Task definition fill them.
+    let ecspresso = r#"{"desiredCount": 1, "launchType": "EC2", "schedulingStrategy": "REPLICA",
+        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}"#;
+    browser.set_value("svc-name", "").await;
+    browser.set_value("svc-json", ecspresso).await;
+    browser.click("#add-service-json").await;
+    assert_eq!(
+        browser.text("#build-errors").await,
+        "serviceName: required (CreateService needs a serviceName)"
+    );
+    browser.set_value("svc-name", "edge").await;
+    browser.select("#svc-td", "web").await;
+    browser.click("#add-service-json").await;
+    assert_eq!(browser.text("#build-done").await, "Created service edge.");
+    let doc = browser.document().await;
+    let edge = doc["services"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (
+            edge["serviceName"].as_str(),
+            edge["taskDefinition"].as_str()
+        ),
+        (Some("edge"), Some("web"))
     );
     browser.scroll_to(".svc-paste").await;
     browser.screenshot("service-form-pasted").await;

@@ -16,8 +16,8 @@ pub use auto_scaling_group::{
 };
 pub use scaling_json::add_scaling_json;
 pub use service::{
-    add_service, add_services_json, service_choices, ProviderShare, ServiceChoices, ServiceForm,
-    StrategyRow, TargetGroupLink,
+    add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,
+    ServiceChoices, ServiceForm, StrategyRow, TargetGroupLink,
 };
 
 /// The list `key` of the document, made an empty list first when it is missing or not one.

@@ -130,7 +130,7 @@ proptest! {
             mutate(&mut pasted, *pick, value);
         }
         let text = pasted.to_string();
-        if let Err(e) = ecs_engine::edit::add_services_json(&doc, &text) {
+        if let Err(e) = ecs_engine::edit::add_services_json(&doc, &text, &Default::default()) {
             prop_assert!(!e.is_empty());
         }
         if let Err(e) = ecs_engine::edit::add_scaling_json(&doc, &text, &service) {
@@ -145,7 +145,7 @@ proptest! {
         }
         let _ = ecs_engine::task_definition::parse_task_definition(&text);
         let doc = example();
-        let _ = ecs_engine::edit::add_services_json(&doc, &text);
+        let _ = ecs_engine::edit::add_services_json(&doc, &text, &Default::default());
         let _ = ecs_engine::edit::add_scaling_json(&doc, &text, "web");
     }
 }

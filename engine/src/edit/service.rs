@@ -265,11 +265,29 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
     create_services(doc, vec![service]).map(|(doc, _)| doc)
 }
 
+/// What the service form gives a pasted definition that lacks it. Service definition files
+/// of deployment tools (ecspresso's `ecs-service-def.json`, CodeDeploy samples) leave out
+/// `serviceName` and `taskDefinition`, which the tool supplies; the form's Name and Task
+/// definition play that part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PastedServiceDefaults {
+    /// For a pasted service without `serviceName`.
+    pub service_name: String,
+    /// For a pasted service without `taskDefinition`.
+    pub task_definition: String,
+}
+
 /// Adds the services of pasted JSON, verbatim: a CreateService input, the `service` that
 /// `aws ecs create-service` returns, `aws ecs describe-services` output (its `services[]`; the
-/// read-only members are ignored when the scenario loads), or a list of them. Returns the
-/// document and the names added; a refusal names the service and the field.
-pub fn add_services_json(doc: &Value, text: &str) -> Result<(Value, Vec<String>), String> {
+/// read-only members are ignored when the scenario loads), or a list of them. A single pasted
+/// service without `serviceName` or `taskDefinition` (missing or empty) takes them from
+/// `defaults`. Returns the document and the names added; a refusal names the service and the
+/// field.
+pub fn add_services_json(
+    doc: &Value,
+    text: &str,
+    defaults: &PastedServiceDefaults,
+) -> Result<(Value, Vec<String>), String> {
     let pasted: Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
     let services = match pasted {
         Value::Array(list) => list,
@@ -287,6 +305,20 @@ pub fn add_services_json(doc: &Value, text: &str) -> Result<(Value, Vec<String>)
     };
     if services.is_empty() {
         return Err("services: the pasted JSON holds no service".to_string());
+    }
+    let mut services = services;
+    if let [Value::Object(one)] = services.as_mut_slice() {
+        for (field, default) in [
+            ("serviceName", &defaults.service_name),
+            ("taskDefinition", &defaults.task_definition),
+        ] {
+            let absent = one
+                .get(field)
+                .is_none_or(|v| v.as_str().is_some_and(|s| s.trim().is_empty()));
+            if absent && !default.trim().is_empty() {
+                one.insert(field.to_string(), Value::String(default.trim().to_string()));
+            }
+        }
     }
     create_services(doc, services)
 }
@@ -318,6 +350,12 @@ fn create_services(doc: &Value, services: Vec<Value>) -> Result<(Value, Vec<Stri
         if !services[k].is_object() {
             return Err(label(k, "expected a CreateService object".to_string()));
         }
+        if name.is_empty() {
+            return Err(label(
+                k,
+                "serviceName: required (CreateService needs a serviceName)".to_string(),
+            ));
+        }
         super::auto_scaling_group::check_name(name, "serviceName").map_err(|e| label(k, e))?;
         if taken.contains(name) {
             return Err(label(
@@ -344,6 +382,13 @@ fn create_services(doc: &Value, services: Vec<Value>) -> Result<(Value, Vec<Stri
         Some((k, field)) => label(k, format!("{field}: {}", e.message)),
         None => e.to_string(),
     })?;
+    // The scenario's warnings (members kept but not simulated) are logged the same way; they
+    // do not refuse the service.
+    let warnings: Vec<String> = scenario
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.path, w.message))
+        .collect();
     let sim = Simulation::new(scenario);
     for (k, _) in names_of.iter().enumerate() {
         let prefix = format!("services[{}].", first + k);
@@ -351,6 +396,7 @@ fn create_services(doc: &Value, services: Vec<Value>) -> Result<(Value, Vec<Stri
             .log()
             .entries()
             .iter()
+            .filter(|e| !warnings.contains(&e.message))
             .find_map(|e| e.message.strip_prefix(&prefix))
         {
             return Err(label(k, e.to_string()));
@@ -641,6 +687,10 @@ mod tests {
         );
     }
 
+    fn paste(text: &str) -> Result<(Value, Vec<String>), String> {
+        add_services_json(&doc(), text, &PastedServiceDefaults::default())
+    }
+
     #[test]
     fn pasted_describe_services_output_adds_every_service_verbatim() {
         // `aws ecs describe-services` output: the read-only members stay in the document
@@ -651,7 +701,7 @@ mod tests {
              "desiredCount": 2, "runningCount": 2, "status": "ACTIVE", "launchType": "EC2"},
             {"serviceName": "batch", "taskDefinition": "web", "desiredCount": 1}],
             "failures": []}"#;
-        let (with, added) = add_services_json(&doc(), pasted).unwrap();
+        let (with, added) = paste(pasted).unwrap();
         assert_eq!(added, ["api", "batch"]);
         assert_eq!(with["services"][0]["runningCount"], 2);
         let mut sim = Simulation::new(Scenario::from_value(with).unwrap());
@@ -659,12 +709,64 @@ mod tests {
         let running = |s: usize| sim.tasks().iter().filter(|t| t.service == Some(s)).count();
         assert_eq!((running(0), running(1)), (2, 1));
         // create-service's response wraps it in `service`; a bare object is the input itself.
-        let (_, added) = add_services_json(
-            &doc(),
+        let (_, added) = paste(
             r#"{"service": {"serviceName": "one", "taskDefinition": "web", "desiredCount": 1}}"#,
         )
         .unwrap();
         assert_eq!(added, ["one"]);
+    }
+
+    /// A deployment tool's service definition (ecspresso's `ecs-service-def.json`) has no
+    /// `serviceName` or `taskDefinition`: the form's Name and Task definition fill them, and
+    /// nothing else is touched. Without them AWS's CreateService refuses it.
+    #[test]
+    fn a_pasted_definition_without_name_takes_the_forms() {
+        let pasted = r#"{"desiredCount": 2, "launchType": "EC2", "taskDefinition": "",
+            "placementStrategy": [{"type": "spread", "field": "instanceId"}]}"#;
+        let defaults = PastedServiceDefaults {
+            service_name: " api ".to_string(),
+            task_definition: "web:1".to_string(),
+        };
+        let (with, added) = add_services_json(&doc(), pasted, &defaults).unwrap();
+        assert_eq!(added, ["api"]);
+        let service = with["services"].as_array().unwrap().last().unwrap();
+        assert_eq!(
+            service,
+            &json!({"desiredCount": 2, "launchType": "EC2", "taskDefinition": "web:1",
+                "placementStrategy": [{"type": "spread", "field": "instanceId"}], "serviceName": "api"})
+        );
+        let mut sim = Simulation::new(Scenario::from_value(with).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        assert_eq!(sim.tasks().len(), 2);
+        // A member kept but not simulated is a warning of the loaded scenario, not a refusal.
+        let (with, _) = add_services_json(
+            &doc(),
+            r#"{"serviceName": "alarmed", "taskDefinition": "web", "desiredCount": 1,
+                "deploymentConfiguration": {"alarms": {"alarmNames": ["x"], "enable": true, "rollback": true}}}"#,
+            &defaults,
+        )
+        .unwrap();
+        let n = with["services"].as_array().unwrap().len() - 1;
+        let warned = Scenario::from_value(with).unwrap().warnings;
+        assert!(
+            warned.iter().any(
+                |w| w.path == format!("services[{n}].deploymentConfiguration")
+                    && w.message == "kept but not simulated yet: alarms"
+            ),
+            "{warned:?}"
+        );
+        // A name in the JSON wins over the form's.
+        let (_, added) = add_services_json(
+            &doc(),
+            r#"{"serviceName": "own", "taskDefinition": "web", "desiredCount": 1}"#,
+            &defaults,
+        )
+        .unwrap();
+        assert_eq!(added, ["own"]);
+        assert_eq!(
+            paste(pasted).unwrap_err(),
+            "serviceName: required (CreateService needs a serviceName)"
+        );
     }
 
     #[test]
@@ -675,31 +777,29 @@ mod tests {
             )
         };
         assert_eq!(
-            add_services_json(
-                &doc(),
-                &two(r#"{"serviceName": "b", "taskDefinition": "web", "desiredCount": -1}"#)
-            )
+            paste(&two(
+                r#"{"serviceName": "b", "taskDefinition": "web", "desiredCount": -1}"#
+            ))
             .unwrap_err(),
             "b: desiredCount: must be a whole number"
         );
         assert_eq!(
-            add_services_json(
-                &doc(),
-                &two(r#"{"serviceName": "a", "taskDefinition": "web", "desiredCount": 1}"#)
-            )
+            paste(&two(
+                r#"{"serviceName": "a", "taskDefinition": "web", "desiredCount": 1}"#
+            ))
             .unwrap_err(),
             "a: serviceName: a service named a already exists"
         );
         assert_eq!(
-            add_services_json(&doc(), r#"{"serviceName": "c", "taskDefinition": "nope", "desiredCount": 1}"#)
+            paste(r#"{"serviceName": "c", "taskDefinition": "nope", "desiredCount": 1}"#)
                 .unwrap_err(),
             "taskDefinition: ClientException: Unable to describe task definition \"nope\": no family \"nope\" is registered in this scenario."
         );
-        assert!(add_services_json(&doc(), "{\"serviceName\": ")
+        assert!(paste("{\"serviceName\": ")
             .unwrap_err()
             .starts_with("JSON: EOF while parsing"));
         assert_eq!(
-            add_services_json(&doc(), r#"{"services": []}"#).unwrap_err(),
+            paste(r#"{"services": []}"#).unwrap_err(),
             "services: the pasted JSON holds no service"
         );
     }
