@@ -289,7 +289,7 @@ pub fn add_services_json(
     defaults: &PastedServiceDefaults,
 ) -> Result<(Value, Vec<String>), String> {
     let pasted: Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
-    let services = match pasted {
+    let mut services = match pasted {
         Value::Array(list) => list,
         Value::Object(mut o) => match (o.remove("services"), o.remove("service")) {
             (Some(Value::Array(list)), _) => list,
@@ -306,7 +306,6 @@ pub fn add_services_json(
     if services.is_empty() {
         return Err("services: the pasted JSON holds no service".to_string());
     }
-    let mut services = services;
     if let [Value::Object(one)] = services.as_mut_slice() {
         for (field, default) in [
             ("serviceName", &defaults.service_name),
