@@ -45,12 +45,14 @@ pub struct ChartSpec {
 /// (in all and per target), ELB 5xx, response time and healthy hosts, per SQS queue the
 /// messages waiting, in flight, sent and deleted, the cost, and for Auto Scaling group
 /// capacity providers (name and targetCapacity) the reservation against its target with the
-/// group's instances.
+/// group's instances, and for clusters whose reservation an alarm watches (classic cluster
+/// scaling) their CPU and memory reservation with the alarms' thresholds.
 pub fn specs(
     series: &TimeSeries,
     (services, target_groups, queues): (&[String], &[String], &[String]),
     (cpu_targets, memory_targets): (&[TargetLine], &[TargetLine]),
     providers: &[(String, Option<u32>)],
+    reservation_alarms: &[(String, TargetLine)],
 ) -> Vec<ChartSpec> {
     let mut out = Vec::new();
     let mut tasks = Vec::new();
@@ -141,6 +143,36 @@ pub fn specs(
             lines: healthy,
             targets: Vec::new(),
             secondary: None,
+        });
+    }
+    let mut watched: Vec<&str> = reservation_alarms.iter().map(|(c, _)| c.as_str()).collect();
+    watched.sort_unstable();
+    watched.dedup();
+    if !watched.is_empty() {
+        let mut lines = Vec::new();
+        for c in &watched {
+            for metric in ["CPUReservation", "MemoryReservation"] {
+                lines.push((format!("{c} {metric}"), format!("cluster/{c}/{metric}")));
+            }
+        }
+        out.push(ChartSpec {
+            id: "chart-reservation".into(),
+            title: "Cluster CPUReservation and MemoryReservation (AWS/ECS)".into(),
+            unit: "%",
+            lines,
+            targets: reservation_alarms.iter().map(|(_, t)| t.clone()).collect(),
+            secondary: Some((
+                "instances",
+                watched
+                    .iter()
+                    .map(|c| {
+                        (
+                            format!("{c} instances"),
+                            format!("cluster/{c}/containerInstances"),
+                        )
+                    })
+                    .collect(),
+            )),
         });
     }
     if !queues.is_empty() {

@@ -1158,10 +1158,31 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
             )
         })
         .collect();
+    // Alarms on a cluster's reservation (AWS/ECS, ClusterName): classic cluster scaling.
+    let reservation_alarms: Vec<(String, charts::TargetLine)> = sim
+        .alarms()
+        .iter()
+        .filter(|a| {
+            a.metric.namespace == "AWS/ECS"
+                && matches!(
+                    a.metric.name.as_str(),
+                    "CPUReservation" | "MemoryReservation"
+                )
+        })
+        .filter_map(|a| {
+            let cluster = a
+                .metric
+                .dimensions
+                .iter()
+                .find(|(n, _)| n == "ClusterName")?;
+            Some((cluster.1.clone(), (a.name.clone(), a.threshold)))
+        })
+        .collect();
     charts::specs(
         series,
         (&services, &groups, &queues),
         (&cpu_targets, &memory_targets),
         &providers,
+        &reservation_alarms,
     )
 }

@@ -225,3 +225,38 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
     browser.screenshot("capacity-asg-panel").await;
     browser.close().await;
 }
+
+/// Classic cluster scaling (5.2): an alarm on the cluster's CPUReservation runs the Auto
+/// Scaling group's step policy; the reservation chart shows the metric with the alarms'
+/// thresholds, and the group's activities say which alarm and policy changed it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cpu_reservation_alarm_scales_the_group_by_its_step_policy() {
+    let browser = Browser::start().await;
+    browser.open_preset("asg-step-scaling-reservation").await;
+    browser.play_until(600, "00:20:00.000", 60).await;
+    browser.wait_for("#chart-reservation svg", 10).await;
+    let chart = browser.text("#chart-reservation").await;
+    assert!(
+        chart.contains("Cluster CPUReservation and MemoryReservation"),
+        "{chart}"
+    );
+    // The newest activities under the group, every one in the event log.
+    browser
+        .wait_for_text(
+            ".asg[data-group=classic-asg] .asg-activities",
+            "a monitor alarm demo-cpu-reservation-high in state ALARM triggered policy reservation-out changing the desired capacity from 6 to 7",
+            5,
+        )
+        .await;
+    browser.select("#log-kind", "Capacity").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "triggered policy reservation-out changing the desired capacity from 2 to 4",
+            5,
+        )
+        .await;
+    browser.scroll_to("#chart-reservation").await;
+    browser.screenshot("capacity-asg-step-reservation").await;
+    browser.close().await;
+}

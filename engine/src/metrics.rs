@@ -86,15 +86,8 @@ impl TimeSeries {
             put(format!("service/{}/runningCount", svc.name), running);
             put(format!("service/{}/pendingCount", svc.name), pending);
         }
-        let mut clusters: Vec<&str> = cluster
-            .instances
-            .iter()
-            .filter(|i| !i.fargate)
-            .map(|i| i.cluster.as_str())
-            .collect();
-        clusters.sort_unstable();
-        clusters.dedup();
-        for name in clusters {
+        for name in ec2_clusters(cluster) {
+            let name = name.as_str();
             if let Some(r) = cluster_reservation(cluster, name) {
                 put(format!("cluster/{name}/CPUReservation"), r.cpu_percent);
                 put(
@@ -135,6 +128,19 @@ pub struct ClusterReservation {
     pub cpu_percent: f64,
     /// Reserved MiB of running tasks over registered MiB.
     pub memory_percent: f64,
+}
+
+/// The clusters that have EC2 (or ECS Anywhere) container instances, by name, sorted.
+pub(crate) fn ec2_clusters(cluster: &ClusterState) -> Vec<String> {
+    let mut names: Vec<String> = cluster
+        .instances
+        .iter()
+        .filter(|i| !i.fargate)
+        .map(|i| i.cluster.clone())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Cluster reservation over the instances that are ACTIVE or DRAINING ([CWM]); `None` when the

@@ -408,6 +408,7 @@ impl Simulation {
                     self.evaluate_lifecycle_policies();
                 }
                 self.evaluate_scaling(minute);
+                self.evaluate_group_step_policies();
                 self.evaluate_managed_scaling(minute);
                 self.schedule(
                     self.now.plus_ms(crate::metrics::SAMPLE_PERIOD_MS),

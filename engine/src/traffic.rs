@@ -390,6 +390,21 @@ impl Simulation {
     pub(crate) fn publish_minute(&mut self, minute: u64) {
         self.refresh_task_cache();
         self.log_request_minute();
+        // The cluster reservation metrics (5.2, G5), for alarms that scale a group on them.
+        for name in crate::metrics::ec2_clusters(&self.cluster) {
+            if let Some(r) = crate::metrics::cluster_reservation(&self.cluster, &name) {
+                for (metric, value) in [
+                    ("CPUReservation", r.cpu_percent),
+                    ("MemoryReservation", r.memory_percent),
+                ] {
+                    self.metrics.put(
+                        MetricId::new("AWS/ECS", metric, &[("ClusterName", &name)]),
+                        minute,
+                        Datapoint::single(round6(value)),
+                    );
+                }
+            }
+        }
         for (q, queue) in self.traffic.queues.iter().enumerate() {
             let acc = std::mem::take(&mut self.traffic.queue_minutes[q]);
             let dims = [("QueueName", queue.name.as_str())];

@@ -478,6 +478,53 @@ fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
             .starts_with("CannotPullContainerError: ")));
 }
 
+/// Classic cluster scaling (5.2, 5.4 for the steps): alarms on the cluster's CPUReservation run
+/// the Auto Scaling group's step policy out (+2 for a breach of 15 points or more, +1 below;
+/// warm-up holds the same step) and its simple policy in (−1 per 5-minute cooldown), and a
+/// scale-in without termination protection stops the tasks on the instances it terminates.
+#[test]
+fn asg_step_and_simple_policies_follow_cpu_reservation_alarms() {
+    let (sim, out) = preset("asg-step-scaling-reservation");
+    let changes: Vec<(u64, String)> = sim
+        .log()
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let m = e.message.find("Changing the desired capacity from ")?;
+            let text: String = e.message[m..].split('.').next()?.to_string();
+            Some((
+                e.at_ms / 60_000,
+                text.replace("Changing the desired capacity from ", ""),
+            ))
+        })
+        .collect();
+    let changes: Vec<(u64, &str)> = changes.iter().map(|(m, t)| (*m, t.as_str())).collect();
+    assert_eq!(
+        changes,
+        [
+            (11, "2 to 4"),
+            (14, "4 to 6"),
+            (17, "6 to 7"),
+            (50, "7 to 6"),
+            (55, "6 to 5"),
+            (60, "5 to 4"),
+            (65, "4 to 3"),
+            (70, "3 to 2")
+        ]
+    );
+    assert!(sim.log().entries().iter().any(|e| e.message.contains(
+        "a monitor alarm demo-cpu-reservation-high in state ALARM triggered policy reservation-out changing the desired capacity from 2 to 4. (CPUReservation 100.0, threshold 80)"
+    )));
+    let killed = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stopCode"] == "TerminationNotice")
+        .count();
+    assert!(killed >= 1, "scale-in terminated instances that ran tasks");
+    assert_eq!(service(&out, "web")["runningCount"], 2);
+}
+
 /// G37 through an ECR lifecycle policy: rule 1 (keep the two newest v* releases) expires v1
 /// and rule 2 the untagged build, at time zero; every task of api:1 fails to pull, the
 /// service throttles, and api:2 on v3 runs from 10 minutes.

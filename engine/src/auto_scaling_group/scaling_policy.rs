@@ -1,40 +1,75 @@
-//! An Auto Scaling group's own target tracking policy on instance CPU (EC2 Auto Scaling
-//! PutScalingPolicy, `ASGAverageCPUUtilization`): the group scales **instances** on how busy
-//! they are, unlike Service Auto Scaling, which scales **tasks**.
+//! An Auto Scaling group's own scaling policies (EC2 Auto Scaling PutScalingPolicy): the group
+//! scales **instances**, unlike Service Auto Scaling, which scales **tasks**.
 //!
-//! The group's `CPUUtilization` (AWS/EC2, dimension `AutoScalingGroupName`) is the CPU its
-//! tasks use over the CPU of its registered instances, per minute. The policy works as the
-//! Application Auto Scaling one does (5.3): the high alarm needs 3 datapoints above the target,
-//! the low alarm 15 below 90 % of it ([unconfirmed] thresholds, as in
-//! [`crate::autoscaling::target_tracking`]), and the group goes to `ceil(N × metric / target)`.
-//! `EstimatedInstanceWarmup` (default 300 s) holds further scale-out while a new instance warms
-//! up. A group behind a capacity provider with managed scaling takes no other policy (6.4).
+//! - **Target tracking on instance CPU** (`ASGAverageCPUUtilization`). The group's
+//!   `CPUUtilization` (AWS/EC2, dimension `AutoScalingGroupName`) is the CPU its tasks use over
+//!   the CPU of its registered instances, per minute. The policy works as the Application Auto
+//!   Scaling one does (5.3): the high alarm needs 3 datapoints above the target, the low alarm
+//!   15 below 90 % of it ([unconfirmed] thresholds, as in
+//!   [`crate::autoscaling::target_tracking`]), and the group goes to `ceil(N × metric /
+//!   target)`. `EstimatedInstanceWarmup` (default 300 s) holds further scale-out while a new
+//!   instance warms up.
+//! - **Step and simple scaling**, run by the `alarms[]` (PutMetricAlarm) whose `AlarmActions`
+//!   name the policy (its ARN, `…:policyName/<name>`, or its name): the classic way to scale an
+//!   ECS cluster before capacity providers, on the cluster's `CPUReservation` or
+//!   `MemoryReservation` (AWS/ECS, dimension `ClusterName`). Steps are offsets from the alarm's
+//!   threshold and adjust the **desired capacity** as Application Auto Scaling steps do (5.4).
+//!   A simple policy (`ScalingAdjustment`) waits out its `Cooldown` (default 300 s) after each
+//!   change. A step policy has no cooldown: during the `EstimatedInstanceWarmup` after a
+//!   scale-out, the instances it added do not count toward the current capacity, so the same
+//!   step asks for no more and a larger one adds only the difference ([unconfirmed] in its
+//!   details; the Application Auto Scaling cooldown rule of 5.4 applied to warm-up).
+//!   Scale-in is not held by warm-up.
+//!
+//! A group behind a capacity provider with managed scaling takes no other policy (6.4).
 
 use serde_json::Value;
 
+use crate::autoscaling::step_scaling::{StepAdjustment, StepScaling};
 use crate::autoscaling::target_tracking::{
     HIGH_ALARM_DATAPOINTS, LOW_ALARM_DATAPOINTS, LOW_ALARM_FRACTION,
 };
 use crate::cloudwatch::{Datapoint, MetricId};
 use crate::sim::Simulation;
+use crate::time::SimTime;
 
-/// A checked EC2 Auto Scaling target tracking policy.
+/// A checked EC2 Auto Scaling scaling policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupScalingPolicy {
     /// `PolicyName`.
     pub name: String,
     /// Index of the group.
     pub group: usize,
-    /// `TargetValue`, percent CPU.
-    pub target: f64,
-    /// `DisableScaleIn`.
-    pub disable_scale_in: bool,
     /// `EstimatedInstanceWarmup`, ms.
     pub warmup_ms: u64,
-    /// Consecutive minutes above the target.
-    pub high: u64,
-    /// Consecutive minutes below the low threshold.
-    pub low: u64,
+    /// What the policy does.
+    pub kind: GroupPolicyKind,
+    /// The last change it made: when, and the desired capacity before and after.
+    pub last_change: Option<(SimTime, u32, u32)>,
+}
+
+/// The kinds of EC2 Auto Scaling policy the playground runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupPolicyKind {
+    /// `TargetTrackingScaling` on `ASGAverageCPUUtilization`.
+    TargetTracking {
+        /// `TargetValue`, percent CPU.
+        target: f64,
+        /// `DisableScaleIn`.
+        disable_scale_in: bool,
+        /// Consecutive minutes above the target.
+        high: u64,
+        /// Consecutive minutes below the low threshold.
+        low: u64,
+    },
+    /// `StepScaling` (steps from the alarm threshold) or `SimpleScaling` (one adjustment,
+    /// then a cooldown), acting when an alarm that names the policy is in ALARM.
+    Step {
+        /// The adjustment type and steps (a simple policy has one unbounded step).
+        step: StepScaling,
+        /// `SimpleScaling`: the `Cooldown` holds every further change.
+        simple: bool,
+    },
 }
 
 impl GroupScalingPolicy {
@@ -57,30 +92,6 @@ impl GroupScalingPolicy {
         let group = group_index(group_name).ok_or_else(|| {
             format!("{path}.AutoScalingGroupName: no Auto Scaling group named {group_name}")
         })?;
-        match v.get("PolicyType").and_then(Value::as_str) {
-            Some("TargetTrackingScaling") => {}
-            other => {
-                return Err(format!("{path}.PolicyType: {other:?} is not simulated; only TargetTrackingScaling on ASGAverageCPUUtilization"))
-            }
-        }
-        let tt = v
-            .get("TargetTrackingConfiguration")
-            .ok_or_else(|| format!("{path}.TargetTrackingConfiguration: required"))?;
-        let metric = tt
-            .pointer("/PredefinedMetricSpecification/PredefinedMetricType")
-            .and_then(Value::as_str);
-        if metric != Some("ASGAverageCPUUtilization") {
-            return Err(format!("{path}.TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType: {metric:?} is not simulated; the playground tracks ASGAverageCPUUtilization"));
-        }
-        let target = tt
-            .get("TargetValue")
-            .and_then(Value::as_f64)
-            .filter(|t| *t > 0.0 && *t <= 100.0)
-            .ok_or_else(|| {
-                format!(
-                    "{path}.TargetTrackingConfiguration.TargetValue: must be a percentage above 0"
-                )
-            })?;
         let warmup_ms = match v.get("EstimatedInstanceWarmup") {
             None | Some(Value::Null) => 300_000,
             Some(w) => {
@@ -89,19 +100,83 @@ impl GroupScalingPolicy {
                 })? * 1000
             }
         };
+        let kind = match v.get("PolicyType").and_then(Value::as_str) {
+            Some("TargetTrackingScaling") => target_tracking(v, path)?,
+            Some("StepScaling") => GroupPolicyKind::Step {
+                step: StepScaling::parse(v, path)?,
+                simple: false,
+            },
+            // SimpleScaling is the default PolicyType of PutScalingPolicy.
+            Some("SimpleScaling") | None => GroupPolicyKind::Step {
+                step: simple_scaling(v, path)?,
+                simple: true,
+            },
+            Some(other) => {
+                return Err(format!("{path}.PolicyType: \"{other}\" is not simulated; the playground runs TargetTrackingScaling on ASGAverageCPUUtilization, StepScaling and SimpleScaling"))
+            }
+        };
         Ok(GroupScalingPolicy {
             name,
             group,
-            target,
-            disable_scale_in: tt
-                .get("DisableScaleIn")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
             warmup_ms,
-            high: 0,
-            low: 0,
+            kind,
+            last_change: None,
         })
     }
+}
+
+/// `TargetTrackingConfiguration` on `ASGAverageCPUUtilization`.
+fn target_tracking(v: &Value, path: &str) -> Result<GroupPolicyKind, String> {
+    let tt = v
+        .get("TargetTrackingConfiguration")
+        .ok_or_else(|| format!("{path}.TargetTrackingConfiguration: required"))?;
+    let metric = tt
+        .pointer("/PredefinedMetricSpecification/PredefinedMetricType")
+        .and_then(Value::as_str);
+    if metric != Some("ASGAverageCPUUtilization") {
+        return Err(format!("{path}.TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType: {metric:?} is not simulated; the playground tracks ASGAverageCPUUtilization"));
+    }
+    let target = tt
+        .get("TargetValue")
+        .and_then(Value::as_f64)
+        .filter(|t| *t > 0.0 && *t <= 100.0)
+        .ok_or_else(|| {
+            format!("{path}.TargetTrackingConfiguration.TargetValue: must be a percentage above 0")
+        })?;
+    Ok(GroupPolicyKind::TargetTracking {
+        target,
+        disable_scale_in: tt
+            .get("DisableScaleIn")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        high: 0,
+        low: 0,
+    })
+}
+
+/// A `SimpleScaling` policy as one unbounded step: `AdjustmentType`, `ScalingAdjustment`,
+/// `MinAdjustmentMagnitude` and `Cooldown` (default 300 s, the group's default cooldown).
+fn simple_scaling(v: &Value, path: &str) -> Result<StepScaling, String> {
+    let adjustment = v
+        .get("ScalingAdjustment")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| format!("{path}.ScalingAdjustment: required, a whole number"))?;
+    if v.get("AdjustmentType").and_then(Value::as_str) == Some("ExactCapacity") && adjustment < 0 {
+        return Err(format!(
+            "{path}.ScalingAdjustment: an ExactCapacity adjustment cannot be negative"
+        ));
+    }
+    // Checked as a one-step policy, then the step covers every offset.
+    let mut as_step = v.clone();
+    as_step["StepAdjustments"] =
+        serde_json::json!([{"MetricIntervalLowerBound": 0, "ScalingAdjustment": adjustment}]);
+    let mut step = StepScaling::parse(&as_step, path)?;
+    step.steps = vec![StepAdjustment {
+        lower: None,
+        upper: None,
+        adjustment,
+    }];
+    Ok(step)
 }
 
 impl Simulation {
@@ -141,46 +216,114 @@ impl Simulation {
             let g = self.group_policies[p].group;
             let Some(v) = cpu[g] else { continue };
             let policy = &mut self.group_policies[p];
-            if v > policy.target {
-                policy.high += 1;
-                policy.low = 0;
-            } else if v < policy.target * LOW_ALARM_FRACTION {
-                policy.low += 1;
-                policy.high = 0;
+            let GroupPolicyKind::TargetTracking {
+                target,
+                disable_scale_in,
+                high,
+                low,
+            } = &mut policy.kind
+            else {
+                continue;
+            };
+            if v > *target {
+                *high += 1;
+                *low = 0;
+            } else if v < *target * LOW_ALARM_FRACTION {
+                *low += 1;
+                *high = 0;
             } else {
-                policy.high = 0;
-                policy.low = 0;
+                *high = 0;
+                *low = 0;
             }
-            let policy = policy.clone();
+            let (target, disable_scale_in, high, low) = (*target, *disable_scale_in, *high, *low);
+            let (name, warmup_ms) = (policy.name.clone(), policy.warmup_ms);
             let n = self.groups[g].live_count();
             let goal = if n == 0 {
                 1
             } else {
-                ((f64::from(n) * v / policy.target) - 1e-9).ceil().max(0.0) as u32
+                ((f64::from(n) * v / target) - 1e-9).ceil().max(0.0) as u32
             };
             let now = self.now();
             let warming = self.groups[g]
                 .live()
-                .any(|i| now.as_ms() < i.launched_at.as_ms() + policy.warmup_ms);
-            let (alarm, fire) = if policy.high >= HIGH_ALARM_DATAPOINTS && goal > n && !warming {
+                .any(|i| now.as_ms() < i.launched_at.as_ms() + warmup_ms);
+            let (alarm, fire) = if high >= HIGH_ALARM_DATAPOINTS && goal > n && !warming {
                 ("AlarmHigh", true)
-            } else if policy.low >= LOW_ALARM_DATAPOINTS && goal < n && !policy.disable_scale_in {
+            } else if low >= LOW_ALARM_DATAPOINTS && goal < n && !disable_scale_in {
                 ("AlarmLow", true)
             } else {
                 ("", false)
             };
             if fire {
                 let cause = format!(
-                    "At {} a monitor alarm TargetTracking-{}-{alarm} in state ALARM triggered policy {} changing the desired capacity from {} to {}. (CPUUtilization {v:.1} %, target {})",
+                    "At {} a monitor alarm TargetTracking-{}-{alarm} in state ALARM triggered policy {name} changing the desired capacity from {} to {}. (CPUUtilization {v:.1} %, target {target})",
                     self.timestamp(now),
                     self.groups[g].spec.name,
-                    policy.name,
                     self.groups[g].desired,
                     goal.clamp(self.groups[g].spec.min, self.groups[g].spec.max),
-                    policy.target
                 );
                 self.set_group_desired(g, goal, cause);
             }
+        }
+    }
+
+    /// Step and simple scaling policies of the groups (see the module): each acts on the
+    /// first alarm in ALARM whose `AlarmActions` name it, after the minute's alarms are
+    /// evaluated.
+    pub(crate) fn evaluate_group_step_policies(&mut self) {
+        for p in 0..self.group_policies.len() {
+            let policy = &self.group_policies[p];
+            let GroupPolicyKind::Step { step, simple } = &policy.kind else {
+                continue;
+            };
+            let (g, simple) = (policy.group, *simple);
+            let group_name = &self.groups[g].spec.name;
+            let arn_tail = format!(
+                ":autoScalingGroupName/{group_name}:policyName/{}",
+                policy.name
+            );
+            let Some((alarm, value, adj)) =
+                crate::autoscaling::step_scaling::breached_step(&self.scaling.alarms, step, |x| {
+                    x == policy.name || x.ends_with(&arn_tail)
+                })
+            else {
+                continue;
+            };
+            let now = self.now();
+            let desired = self.groups[g].desired;
+            let (min, max) = (self.groups[g].spec.min, self.groups[g].spec.max);
+            let goal_from = |base: u32| {
+                (step.apply(base, &adj).clamp(0, i64::from(u32::MAX)) as u32).clamp(min, max)
+            };
+            let warming = |at: SimTime| now < SimTime(at.as_ms() + policy.warmup_ms);
+            let goal = match policy.last_change {
+                // A simple policy waits out its cooldown after any change.
+                Some((at, _, _)) if simple && now < at.plus_secs(step.cooldown_s) => continue,
+                // During a scale-out's warm-up the instances it added do not count.
+                Some((at, from, to))
+                    if !simple && to > from && warming(at) && adj.adjustment > 0 =>
+                {
+                    let goal = goal_from(from);
+                    if goal <= to {
+                        continue;
+                    }
+                    goal
+                }
+                _ => goal_from(desired),
+            };
+            if goal == desired {
+                continue;
+            }
+            let cause = format!(
+                "At {} a monitor alarm {} in state ALARM triggered policy {} changing the desired capacity from {desired} to {goal}. ({} {value:.1}, threshold {})",
+                self.timestamp(now),
+                alarm.name,
+                policy.name,
+                alarm.metric.name,
+                alarm.threshold
+            );
+            self.group_policies[p].last_change = Some((now, desired, goal));
+            self.set_group_desired(g, goal, cause);
         }
     }
 }
@@ -197,7 +340,8 @@ mod tests {
         let p =
             GroupScalingPolicy::parse(&v, "autoScalingPolicies[0]", &|n| (n == "asg").then_some(0))
                 .unwrap();
-        assert_eq!((p.target, p.warmup_ms), (60.0, 300_000));
+        assert_eq!(p.warmup_ms, 300_000);
+        assert!(matches!(p.kind, GroupPolicyKind::TargetTracking { target, .. } if target == 60.0));
         let mut bad = v.clone();
         bad["TargetTrackingConfiguration"]["PredefinedMetricSpecification"]
             ["PredefinedMetricType"] = json!("ASGAverageNetworkIn");
@@ -208,6 +352,50 @@ mod tests {
                 "autoScalingPolicies[0].TargetTrackingConfiguration.PredefinedMetricSpecification"
             ),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn step_and_simple_policies_parse_as_put_scaling_policy_takes_them() {
+        let group = |n: &str| (n == "asg").then_some(0);
+        let step = json!({"AutoScalingGroupName": "asg", "PolicyName": "out", "PolicyType": "StepScaling",
+            "AdjustmentType": "PercentChangeInCapacity", "MinAdjustmentMagnitude": 2, "EstimatedInstanceWarmup": 120,
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 50}]});
+        let p = GroupScalingPolicy::parse(&step, "autoScalingPolicies[0]", &group).unwrap();
+        assert_eq!(p.warmup_ms, 120_000);
+        let GroupPolicyKind::Step {
+            step,
+            simple: false,
+        } = &p.kind
+        else {
+            panic!("{:?}", p.kind)
+        };
+        // 50 % of 3 is 1.5 → 1, raised to MinAdjustmentMagnitude 2 (5.4).
+        assert_eq!(step.apply(3, &step.steps[0]), 5);
+        // SimpleScaling is PutScalingPolicy's default type; its one step covers any breach.
+        let simple = json!({"AutoScalingGroupName": "asg", "PolicyName": "in", "AdjustmentType": "ChangeInCapacity",
+            "ScalingAdjustment": -1, "Cooldown": 600});
+        let p = GroupScalingPolicy::parse(&simple, "autoScalingPolicies[1]", &group).unwrap();
+        let GroupPolicyKind::Step { step, simple: true } = &p.kind else {
+            panic!("{:?}", p.kind)
+        };
+        assert_eq!(step.cooldown_s, 600);
+        assert_eq!(step.step_for(-35.0).map(|s| s.adjustment), Some(-1));
+        assert_eq!(step.step_for(12.0).map(|s| s.adjustment), Some(-1));
+        let mut bad = simple.clone();
+        bad["AdjustmentType"] = json!("ExactCapacity");
+        assert_eq!(
+            GroupScalingPolicy::parse(&bad, "autoScalingPolicies[1]", &group).unwrap_err(),
+            "autoScalingPolicies[1].ScalingAdjustment: an ExactCapacity adjustment cannot be negative"
+        );
+        let mut bad = simple;
+        bad["PolicyType"] = json!("PredictiveScaling");
+        assert!(
+            GroupScalingPolicy::parse(&bad, "autoScalingPolicies[1]", &group)
+                .unwrap_err()
+                .starts_with(
+                    "autoScalingPolicies[1].PolicyType: \"PredictiveScaling\" is not simulated"
+                )
         );
     }
 }

@@ -551,20 +551,12 @@ impl Simulation {
                 continue;
             }
             let step = step.clone();
-            let Some(alarm) = self.scaling.alarms.iter().find(|a| {
-                a.state == AlarmState::Alarm
-                    && a.actions.iter().any(|x| {
-                        x == &policy.arn
-                            || x == &policy.name
-                            || x.ends_with(&format!(":policyName/{}", policy.name))
-                    })
-            }) else {
-                continue;
-            };
-            let Some(value) = alarm.last_value else {
-                continue;
-            };
-            let Some(adj) = step.step_for(value - alarm.threshold).copied() else {
+            let arn_tail = format!(":policyName/{}", policy.name);
+            let Some((alarm, _, adj)) =
+                step_scaling::breached_step(&self.scaling.alarms, &step, |x| {
+                    x == policy.arn || x == policy.name || x.ends_with(&arn_tail)
+                })
+            else {
                 continue;
             };
             let alarm_name = alarm.name.clone();

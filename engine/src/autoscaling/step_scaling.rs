@@ -186,6 +186,22 @@ impl StepScaling {
     }
 }
 
+/// The alarm that runs a step policy now, and the step its breach falls in: the first alarm in
+/// ALARM whose `AlarmActions` name the policy (`names_policy` says whether an action does),
+/// with its newest value. Shared by Service Auto Scaling and the groups' own step policies.
+pub(crate) fn breached_step<'a>(
+    alarms: &'a [crate::cloudwatch::Alarm],
+    step: &StepScaling,
+    names_policy: impl Fn(&str) -> bool,
+) -> Option<(&'a crate::cloudwatch::Alarm, f64, StepAdjustment)> {
+    let alarm = alarms.iter().find(|a| {
+        a.state == crate::cloudwatch::AlarmState::Alarm && a.actions.iter().any(|x| names_policy(x))
+    })?;
+    let value = alarm.last_value?;
+    let adj = step.step_for(value - alarm.threshold).copied()?;
+    Some((alarm, value, adj))
+}
+
 /// `PercentChangeInCapacity` rounding (5.4): above 1 round down, between 0 and 1 → 1,
 /// between −1 and 0 → −1, below −1 round toward zero.
 pub fn percent_change(current: i64, percent: i64) -> i64 {
