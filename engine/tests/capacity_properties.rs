@@ -62,6 +62,52 @@ proptest! {
         });
     }
 
+    /// A group scaled by step and simple policies on its cluster's reservation alarms stays
+    /// between MinSize and MaxSize, whatever the steps, percentages, thresholds and load.
+    #[test]
+    fn step_and_simple_policies_keep_the_group_in_bounds(
+        seed in 0u64..1000,
+        min in 0u32..3,
+        span in 1u32..6,
+        out_step in -2i64..6,
+        percent in prop::bool::ANY,
+        high in 10u32..95,
+        in_step in -4i64..2,
+        changes in proptest::collection::vec((1u64..40, 0u32..16), 1..4),
+    ) {
+        let max = min + span;
+        let updates: Vec<_> = changes
+            .iter()
+            .map(|(m, d)| json!({"at": m * 60, "service": "web", "cluster": "prod", "desiredCount": d}))
+            .collect();
+        let adjustment = if percent { "PercentChangeInCapacity" } else { "ChangeInCapacity" };
+        let doc = json!({
+            "version": 1, "seed": seed, "duration": "PT45M",
+            "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}],
+            "launchTemplates": [{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "m5.large",
+                "UserData": "ZWNobyBFQ1NfQ0xVU1RFUj1wcm9kID4+IC9ldGMvZWNzL2Vjcy5jb25maWc="}}],
+            "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": min, "MaxSize": max, "DesiredCapacity": min,
+                "LaunchTemplate": {"LaunchTemplateName": "ecs"}, "VPCZoneIdentifier": "subnet-a"}],
+            "autoScalingPolicies": [
+                {"AutoScalingGroupName": "asg", "PolicyName": "out", "PolicyType": "StepScaling", "AdjustmentType": adjustment,
+                 "EstimatedInstanceWarmup": 60, "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": out_step * 25}]},
+                {"AutoScalingGroupName": "asg", "PolicyName": "in", "AdjustmentType": "ChangeInCapacity", "ScalingAdjustment": in_step, "Cooldown": 60}],
+            "alarms": [
+                {"AlarmName": "high", "Namespace": "AWS/ECS", "MetricName": "CPUReservation", "Dimensions": [{"Name": "ClusterName", "Value": "prod"}],
+                 "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": high, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": ["out"]},
+                {"AlarmName": "low", "Namespace": "AWS/ECS", "MetricName": "CPUReservation", "Dimensions": [{"Name": "ClusterName", "Value": "prod"}],
+                 "Statistic": "Average", "Period": 60, "EvaluationPeriods": 2, "Threshold": high / 2, "ComparisonOperator": "LessThanThreshold", "AlarmActions": ["in"]}],
+            "taskDefinitions": [{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "cpu": 1024, "memory": 1024}]}],
+            "services": [{"serviceName": "web", "cluster": "prod", "taskDefinition": "web", "desiredCount": 2}],
+            "updateServices": updates
+        });
+        run_checked(doc, 45, |sim| {
+            let g = &sim.auto_scaling_groups()[0];
+            assert!(g.desired >= min && g.desired <= max, "desired {} outside {min}..={max}", g.desired);
+            assert!(g.live_count() <= max, "{} instances above MaxSize {max}", g.live_count());
+        });
+    }
+
     /// Fargate Spot interruptions and shortages never move the Spot share to FARGATE, and the
     /// base is filled before the weights.
     #[test]
