@@ -195,7 +195,7 @@ pub fn ScalingPanel(
                 <fieldset class="scale-paste">
                     <legend>"Or paste JSON from the AWS CLI"</legend>
                     <textarea id="scale-json" rows="5" spellcheck="false" aria-label="Scaling JSON from the AWS CLI"
-                        placeholder="RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm input; describe-scaling-policies (or other describe) output; or a bare TargetTrackingScalingPolicyConfiguration for the service above"></textarea>
+                        placeholder="RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm input; describe-scaling-policies (or other describe) output; an EC2 Auto Scaling group's PutScalingPolicy or describe-policies output; or a bare TargetTrackingScalingPolicyConfiguration for the service above"></textarea>
                     <button id="add-scaling-json" on:click=paste>"Add from JSON"</button>
                 </fieldset>
             </div>

@@ -258,5 +258,21 @@ async fn a_cpu_reservation_alarm_scales_the_group_by_its_step_policy() {
         .await;
     browser.scroll_to("#chart-reservation").await;
     browser.screenshot("capacity-asg-step-reservation").await;
+
+    // `aws autoscaling put-scaling-policy` input pasted into the scaling form goes to the group.
+    browser.click("#scaling-panel summary").await;
+    let policy = r#"{"AutoScalingGroupName": "classic-asg", "PolicyName": "memory-out", "PolicyType": "SimpleScaling",
+        "AdjustmentType": "ChangeInCapacity", "ScalingAdjustment": 1, "Cooldown": 120}"#;
+    browser.set_value("scale-json", policy).await;
+    browser.click("#add-scaling-json").await;
+    browser
+        .wait_for_text(
+            "#scaling-done",
+            "added Auto Scaling group classic-asg policy memory-out",
+            5,
+        )
+        .await;
+    let doc = browser.document().await;
+    assert_eq!(doc["autoScalingPolicies"][2]["PolicyName"], "memory-out");
     browser.close().await;
 }

@@ -559,6 +559,37 @@ fn put_alarm(doc: &mut Value, alarm: Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Appends EC2 Auto Scaling PutScalingPolicy `policy` to `autoScalingPolicies[]`, checked
+/// against the document's groups (and their capacity providers, 6.4), with a name not yet
+/// used for its group.
+fn put_group_policy(doc: &mut Value, policy: Value) -> Result<(), String> {
+    let path = format!(
+        "autoScalingPolicies[{}]",
+        len_of(doc, "autoScalingPolicies")
+    );
+    let text = |k: &str| {
+        policy
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (name, group) = (text("PolicyName"), text("AutoScalingGroupName"));
+    if entries(doc, "autoScalingPolicies").any(|p| {
+        p.get("PolicyName").and_then(Value::as_str) == Some(name.as_str())
+            && p.get("AutoScalingGroupName").and_then(Value::as_str) == Some(group.as_str())
+    }) {
+        return Err(format!(
+            "{path}.PolicyName: group {group} already has a policy named {name}"
+        ));
+    }
+    let mut with = doc.clone();
+    section(&mut with, "autoScalingPolicies").push(policy);
+    crate::Scenario::from_value(with.clone()).map_err(|e| e.to_string())?;
+    *doc = with;
+    Ok(())
+}
+
 /// Appends PutScheduledAction `action` (checked, with a name not yet used for its target).
 fn put_scheduled_action(doc: &mut Value, action: Value) -> Result<(), String> {
     let path = format!("scheduledActions[{}]", len_of(doc, "scheduledActions"));

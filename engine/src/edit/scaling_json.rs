@@ -1,9 +1,11 @@
-//! Scaling requests pasted as JSON: what `aws application-autoscaling` and `aws cloudwatch`
-//! take or print (section 5), added to the scenario verbatim.
+//! Scaling requests pasted as JSON: what `aws application-autoscaling`, `aws autoscaling` and
+//! `aws cloudwatch` take or print (section 5), added to the scenario verbatim.
 //!
 //! Accepted: RegisterScalableTarget, PutScalingPolicy, PutScheduledAction and PutMetricAlarm
-//! requests; the output of the describe calls (`ScalableTargets[]`, `ScalingPolicies[]`,
-//! `ScheduledActions[]`, `MetricAlarms[]`, whose read-only members the loader ignores); a list
+//! requests; EC2 Auto Scaling PutScalingPolicy requests (they name an `AutoScalingGroupName`
+//! and go to `autoScalingPolicies[]`); the output of the describe calls (`ScalableTargets[]`,
+//! `ScalingPolicies[]` of either service, `ScheduledActions[]`, `MetricAlarms[]`, whose
+//! read-only members the loader ignores); a list
 //! of any of them; and a bare `TargetTrackingScalingPolicyConfiguration` or
 //! `StepScalingPolicyConfiguration` (the file given to `put-scaling-policy
 //! --target-tracking-scaling-policy-configuration file://…`), put for the service chosen in
@@ -12,8 +14,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    has_scalable_target, len_of, put_alarm, put_scalable_target, put_scaling_policy,
-    put_scheduled_action, service_resource_id,
+    has_scalable_target, len_of, put_alarm, put_group_policy, put_scalable_target,
+    put_scaling_policy, put_scheduled_action, service_resource_id,
 };
 
 /// What one pasted item is, in the order they are applied (targets before the policies that
@@ -22,6 +24,7 @@ use super::{
 enum Kind {
     ScalableTarget,
     ScalingPolicy,
+    GroupPolicy,
     ScheduledAction,
     Alarm,
 }
@@ -29,7 +32,9 @@ enum Kind {
 impl Kind {
     fn of(v: &Value) -> Option<Kind> {
         let has = |k: &str| v.get(k).is_some();
-        if has("PolicyName") {
+        if has("PolicyName") && has("AutoScalingGroupName") {
+            Some(Kind::GroupPolicy)
+        } else if has("PolicyName") {
             Some(Kind::ScalingPolicy)
         } else if has("ScheduledActionName") {
             Some(Kind::ScheduledAction)
@@ -66,6 +71,10 @@ fn items(pasted: Value) -> Vec<Value> {
 /// A bare policy configuration made a PutScalingPolicy request for `service`, named after its
 /// type and the number of policies the document has.
 fn wrap_configuration(doc: &Value, v: Value, service: &str) -> Result<Option<Value>, String> {
+    // A request (an EC2 Auto Scaling step policy has its StepAdjustments at the top level).
+    if v.get("PolicyName").is_some() {
+        return Ok(None);
+    }
     let (policy_type, member) = if v.get("TargetValue").is_some() {
         (
             "TargetTrackingScaling",
@@ -135,12 +144,18 @@ pub fn add_scaling_json(
         let what = match kind {
             Kind::ScalableTarget => format!("scalable target {resource_id}"),
             Kind::ScalingPolicy => format!("scaling policy {}", text("PolicyName")),
+            Kind::GroupPolicy => format!(
+                "Auto Scaling group {} policy {}",
+                text("AutoScalingGroupName"),
+                text("PolicyName")
+            ),
             Kind::ScheduledAction => format!("scheduled action {}", text("ScheduledActionName")),
             Kind::Alarm => format!("alarm {}", text("AlarmName")),
         };
         match kind {
             Kind::ScalableTarget => put_scalable_target(&mut doc, v)?,
             Kind::ScalingPolicy => put_scaling_policy(&mut doc, v)?,
+            Kind::GroupPolicy => put_group_policy(&mut doc, v)?,
             Kind::ScheduledAction => put_scheduled_action(&mut doc, v)?,
             Kind::Alarm => put_alarm(&mut doc, v)?,
         }
@@ -240,5 +255,56 @@ mod tests {
         assert!(add_scaling_json(&with, bad, "web")
             .unwrap_err()
             .starts_with("scalingPolicies[1].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"));
+    }
+
+    /// EC2 Auto Scaling policies pasted as `aws autoscaling describe-policies` output (the
+    /// same `ScalingPolicies` key as Application Auto Scaling's) go to the group, with the
+    /// alarm that names one; they run as the classic cluster scaling preset runs them.
+    #[test]
+    fn group_policies_from_describe_policies_go_to_their_group() {
+        let text = include_str!("../../../public/scenarios/asg-step-scaling-reservation.json");
+        let mut base: Value = serde_json::from_str(text).unwrap();
+        let policies = base
+            .as_object_mut()
+            .unwrap()
+            .remove("autoScalingPolicies")
+            .unwrap();
+        let alarms = base.as_object_mut().unwrap().remove("alarms").unwrap();
+        let mut described = policies.clone();
+        for p in described.as_array_mut().unwrap() {
+            p["PolicyARN"] = json!(format!("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:0:autoScalingGroupName/classic-asg:policyName/{}", p["PolicyName"].as_str().unwrap()));
+            p["Alarms"] = json!([]);
+            p["Enabled"] = json!(true);
+        }
+        let pasted = json!({"ScalingPolicies": described, "MetricAlarms": alarms}).to_string();
+        let (with, added) = add_scaling_json(&base, &pasted, "web").unwrap();
+        assert_eq!(
+            added,
+            [
+                "Auto Scaling group classic-asg policy reservation-out",
+                "Auto Scaling group classic-asg policy reservation-in",
+                "alarm demo-cpu-reservation-high",
+                "alarm demo-cpu-reservation-low"
+            ]
+        );
+        assert!(with.get("scalingPolicies").is_none(), "no service policy");
+        let mut sim = Simulation::new(Scenario::from_value(with.clone()).unwrap());
+        sim.advance_to(SimTime(20 * 60_000)).unwrap();
+        assert_eq!(
+            sim.auto_scaling_groups()[0].desired,
+            7,
+            "as the preset runs"
+        );
+        assert_eq!(
+            add_scaling_json(&with, &pasted, "web").unwrap_err(),
+            "autoScalingPolicies[2].PolicyName: group classic-asg already has a policy named reservation-out"
+        );
+        let mut other = policies[0].clone();
+        other["AutoScalingGroupName"] = json!("nope");
+        other["PolicyName"] = json!("x");
+        assert_eq!(
+            add_scaling_json(&base, &other.to_string(), "web").unwrap_err(),
+            "autoScalingPolicies[0].AutoScalingGroupName: no Auto Scaling group named nope"
+        );
     }
 }
