@@ -29,6 +29,8 @@ pub struct GroupView {
     pub pending: u32,
     /// The capacity provider over the group.
     pub provider: Option<ProviderView>,
+    /// The group's own scaling policies, a line each (type, and the alarms that run them).
+    pub policies: Vec<String>,
     /// The last activities: time, Description, Cause.
     pub activities: Vec<(SimTime, String, String)>,
 }
@@ -107,6 +109,10 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 in_service: count(GroupInstanceState::InService),
                 pending: count(GroupInstanceState::Pending),
                 provider,
+                policies: (0..sim.auto_scaling_policies().len())
+                    .filter(|&p| sim.auto_scaling_policies()[p].group == g)
+                    .map(|p| sim.group_policy_summary(p))
+                    .collect(),
                 activities: group
                     .activities
                     .iter()
@@ -281,6 +287,11 @@ fn GroupCard(g: GroupView, act: Option<Callback<(String, GroupCapacity)>>) -> im
             <h3>{format!("Auto Scaling group {}", g.name)}</h3>
             <div class="small sizes">{sizes}</div>
             {buttons}
+            {(!g.policies.is_empty()).then(|| view! {
+                <ul class="asg-policies small">
+                    {g.policies.into_iter().map(|p| view! { <li class="asg-policy">{p}</li> }).collect_view()}
+                </ul>
+            })}
             {provider}
             <ul class="asg-activities small">
                 {g.activities.into_iter().map(|(at, description, cause)| view! {

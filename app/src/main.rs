@@ -1107,12 +1107,16 @@ fn draw_charts(sim: &Simulation) -> (usize, Vec<(String, String)>) {
 }
 
 /// Characters of a long event message shown before "more".
-const MESSAGE_PREVIEW: usize = 180;
+const MESSAGE_PREVIEW: usize = 280;
+
+/// Messages up to this many characters are shown whole (an Auto Scaling activity with its
+/// cause, a task's stopped reason); longer ones fold.
+const MESSAGE_WHOLE: usize = 420;
 
 /// An event's message. A long one (a service that started 25 tasks lists all 25, as AWS
 /// does) shows its start and opens in full on a click or Enter, so it does not fill the log.
 fn log_message(message: String) -> AnyView {
-    if message.chars().count() <= MESSAGE_PREVIEW + 40 {
+    if message.chars().count() <= MESSAGE_WHOLE {
         return view! { <span class="message">{message}</span> }.into_any();
     }
     let cut: String = message.chars().take(MESSAGE_PREVIEW).collect();

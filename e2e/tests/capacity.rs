@@ -240,6 +240,15 @@ async fn a_cpu_reservation_alarm_scales_the_group_by_its_step_policy() {
         chart.contains("Cluster CPUReservation and MemoryReservation"),
         "{chart}"
     );
+    // The group's policies and the alarms that run them, in their state now.
+    assert_eq!(
+        browser
+            .text(".asg[data-group=classic-asg] .asg-policies")
+            .await,
+        "reservation-out: StepScaling, run by alarm demo-cpu-reservation-high (OK)\nreservation-in: SimpleScaling, run by alarm demo-cpu-reservation-low (OK)"
+    );
+    browser.scroll_to(".asg[data-group=classic-asg]").await;
+    browser.screenshot("capacity-asg-policies").await;
     // The newest activities under the group, every one in the event log.
     browser
         .wait_for_text(

@@ -522,6 +522,13 @@ fn asg_step_and_simple_policies_follow_cpu_reservation_alarms() {
         .filter(|t| t["stopCode"] == "TerminationNotice")
         .count();
     assert!(killed >= 1, "scale-in terminated instances that ran tasks");
+    assert_eq!(
+        [sim.group_policy_summary(0), sim.group_policy_summary(1)],
+        [
+            "reservation-out: StepScaling, run by alarm demo-cpu-reservation-high (OK)",
+            "reservation-in: SimpleScaling, run by alarm demo-cpu-reservation-low (OK)"
+        ]
+    );
     assert_eq!(service(&out, "web")["runningCount"], 2);
 }
 

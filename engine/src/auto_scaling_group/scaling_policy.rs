@@ -125,6 +125,15 @@ impl GroupScalingPolicy {
     }
 }
 
+impl GroupScalingPolicy {
+    /// Whether an alarm action names this policy of group `group`: its name, or its ARN
+    /// (`…:autoScalingGroupName/<group>:policyName/<name>`).
+    fn named_by(&self, group: &str) -> impl Fn(&str) -> bool + '_ {
+        let tail = format!(":autoScalingGroupName/{group}:policyName/{}", self.name);
+        move |action: &str| action == self.name || action.ends_with(&tail)
+    }
+}
+
 /// `TargetTrackingConfiguration` on `ASGAverageCPUUtilization`.
 fn target_tracking(v: &Value, path: &str) -> Result<GroupPolicyKind, String> {
     let tt = v
@@ -267,6 +276,43 @@ impl Simulation {
         }
     }
 
+    /// The groups' own scaling policies (`autoScalingPolicies[]`), in scenario order.
+    pub fn auto_scaling_policies(&self) -> &[GroupScalingPolicy] {
+        &self.group_policies
+    }
+
+    /// One line on policy `p` of a group, for people: its type and what runs it, e.g.
+    /// `reservation-out: StepScaling, run by alarm demo-cpu-reservation-high (OK)`.
+    pub fn group_policy_summary(&self, p: usize) -> String {
+        let policy = &self.group_policies[p];
+        let what = match &policy.kind {
+            GroupPolicyKind::TargetTracking { target, .. } => {
+                format!("target tracking, ASGAverageCPUUtilization at {target} %")
+            }
+            GroupPolicyKind::Step { simple, .. } => {
+                let named = policy.named_by(&self.groups[policy.group].spec.name);
+                let alarms: Vec<String> = self
+                    .scaling
+                    .alarms
+                    .iter()
+                    .filter(|a| a.actions.iter().any(|x| named(x)))
+                    .map(|a| format!("{} ({})", a.name, a.state.as_str()))
+                    .collect();
+                let kind = if *simple {
+                    "SimpleScaling"
+                } else {
+                    "StepScaling"
+                };
+                if alarms.is_empty() {
+                    format!("{kind}, named by no alarm (it never runs)")
+                } else {
+                    format!("{kind}, run by alarm {}", alarms.join(", "))
+                }
+            }
+        };
+        format!("{}: {what}", policy.name)
+    }
+
     /// Step and simple scaling policies of the groups (see the module): each acts on the
     /// first alarm in ALARM whose `AlarmActions` name it, after the minute's alarms are
     /// evaluated.
@@ -277,15 +323,9 @@ impl Simulation {
                 continue;
             };
             let (g, simple) = (policy.group, *simple);
-            let group_name = &self.groups[g].spec.name;
-            let arn_tail = format!(
-                ":autoScalingGroupName/{group_name}:policyName/{}",
-                policy.name
-            );
+            let named = policy.named_by(&self.groups[g].spec.name);
             let Some((alarm, value, adj)) =
-                crate::autoscaling::step_scaling::breached_step(&self.scaling.alarms, step, |x| {
-                    x == policy.name || x.ends_with(&arn_tail)
-                })
+                crate::autoscaling::step_scaling::breached_step(&self.scaling.alarms, step, named)
             else {
                 continue;
             };
