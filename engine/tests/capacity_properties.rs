@@ -63,7 +63,8 @@ proptest! {
     }
 
     /// A group scaled by step and simple policies on its cluster's reservation alarms stays
-    /// between MinSize and MaxSize, whatever the steps, percentages, thresholds and load.
+    /// between MinSize and MaxSize, whatever the steps, percentages, thresholds and load, and
+    /// a policy that adds capacity never lowers it.
     #[test]
     fn step_and_simple_policies_keep_the_group_in_bounds(
         seed in 0u64..1000,
@@ -105,6 +106,20 @@ proptest! {
             let g = &sim.auto_scaling_groups()[0];
             assert!(g.desired >= min && g.desired <= max, "desired {} outside {min}..={max}", g.desired);
             assert!(g.live_count() <= max, "{} instances above MaxSize {max}", g.live_count());
+            // A policy that adds capacity never lowers it (warm-up included).
+            if out_step > 0 {
+                for e in sim.log().entries() {
+                    let Some(rest) = e.message.split("triggered policy out changing the desired capacity from ").nth(1) else {
+                        continue;
+                    };
+                    let numbers: Vec<u32> = rest
+                        .split(['.', ' '])
+                        .filter_map(|w| w.parse().ok())
+                        .take(2)
+                        .collect();
+                    assert!(numbers[1] > numbers[0], "{}", e.message);
+                }
+            }
         });
     }
 

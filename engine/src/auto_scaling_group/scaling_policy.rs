@@ -343,8 +343,9 @@ impl Simulation {
                 Some((at, from, to))
                     if !simple && to > from && warming(at) && adj.adjustment > 0 =>
                 {
+                    // Only ever upwards: past what it set, and past the capacity now.
                     let goal = goal_from(from);
-                    if goal <= to {
+                    if goal <= to.max(desired) {
                         continue;
                     }
                     goal
