@@ -607,7 +607,11 @@ fn App() -> impl IntoView {
             <span class="picker"><label for="preset">"Preset"</label>
             <select id="preset" on:change=choose_preset prop:value=move || picked.get()>
                 <option value="" selected=true disabled=true>"Choose a preset…"</option>
-                {presets::stems().into_iter().map(|stem| view! { <option value=stem.clone()>{stem.clone()}</option> }).collect_view()}
+                {presets::topics().into_iter().map(|(topic, stems)| view! {
+                    <optgroup label=topic>
+                        {stems.into_iter().map(|stem| view! { <option value=stem.clone()>{stem.clone()}</option> }).collect_view()}
+                    </optgroup>
+                }).collect_view()}
             </select></span>
         </header>
         {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The built-in example scenario.
 pub const EXAMPLE: &str = include_str!("../../public/scenarios/example.json");
 
-/// The index: `{"scenarios": [stems], "lessons": [ids]}`.
+/// The index: `{"scenarios": [stems], "lessons": [ids], "topics": [{"topic", "scenarios"}]}`.
 const INDEX: &str = include_str!("../../public/presets.json");
 
 fn index_list(key: &str) -> Vec<String> {
@@ -27,6 +27,26 @@ fn index_list(key: &str) -> Vec<String> {
 /// Preset file stems, in the order the picker shows them.
 pub fn stems() -> Vec<String> {
     index_list("scenarios")
+}
+
+/// The presets by topic, as the picker groups them: (topic, stems).
+pub fn topics() -> Vec<(String, Vec<String>)> {
+    serde_json::from_str::<Value>(INDEX)
+        .ok()
+        .and_then(|v| v.get("topics").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| {
+            let name = t.get("topic")?.as_str()?.to_string();
+            let stems = t
+                .get("scenarios")?
+                .as_array()?
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect();
+            Some((name, stems))
+        })
+        .collect()
 }
 
 /// Lesson ids, in the order the picker shows them.

@@ -1,5 +1,6 @@
-//! The app shell in real headless Chromium: it loads from a sub-path, plays, and computes the
-//! same event-log digest as the native engine (design principle 1).
+//! The app shell in real headless Chromium: it loads from a sub-path, groups its presets by
+//! topic, plays, and computes the same event-log digest as the native engine (design
+//! principle 1).
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,21 @@ async fn shell_plays_the_example_and_matches_the_native_digest() {
     assert_eq!(
         wasm_digest, native_digest,
         "the wasm engine and the native engine diverged"
+    );
+
+    // The preset picker groups the presets by topic (public/presets.json).
+    let topics = browser
+        .js(r##"return [...document.querySelectorAll("#preset optgroup")].map(g => [g.label, g.querySelectorAll("option").length]);"##)
+        .await;
+    let topics: Vec<(String, u32)> = serde_json::from_value(topics).unwrap();
+    assert_eq!(topics.len(), 6, "{topics:?}");
+    assert_eq!(topics[1].0, "Placement");
+    assert!(topics.iter().all(|(_, n)| *n >= 1), "{topics:?}");
+    assert_eq!(
+        browser
+            .js(r##"return document.querySelector("#preset option[value=asg-step-scaling-reservation]").parentElement.label;"##)
+            .await,
+        "Capacity: groups, providers, Fargate, Spot"
     );
 
     // Play at 600x: the clock advances and events appear.

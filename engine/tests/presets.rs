@@ -225,6 +225,21 @@ fn the_app_lists_every_preset_and_lesson() {
             "public/presets.json {key} against public/{key}/"
         );
     }
+    // The picker groups the presets by topic: each preset in exactly one, in the list's order.
+    let grouped: Vec<&str> = index["topics"]
+        .as_array()
+        .expect("public/presets.json has topics")
+        .iter()
+        .flat_map(|t| t["scenarios"].as_array().unwrap().iter())
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let listed: Vec<&str> = index["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(grouped, listed, "topics against scenarios");
 }
 
 #[test]
