@@ -1,9 +1,10 @@
 //! The AWS services panel (issue 8), shown when the scenario has any: S3 buckets with their
-//! objects (and an upload by hand), image repositories (ECR, ECR Public, Docker Hub) with their
-//! images and what their lifecycle policy expired, SQS queues with their backlog, DynamoDB tables with their
-//! items, EventBridge rules (pattern or schedule, targets, times matched), SNS notifications as
-//! "emails sent", and EFS file systems with the counter that outlives tasks. Everything shown
-//! is read from the engine; an upload is an edit of the scenario (`edit::put_object`).
+//! objects (and an upload by hand), image repositories (ECR, ECR Public, Docker Hub) with
+//! their images and what their lifecycle policy expired, SQS queues with their backlog,
+//! DynamoDB tables with their items, EventBridge rules (pattern or schedule, targets, times
+//! matched), SNS notifications as "emails sent", and EFS file systems with the counter that
+//! outlives tasks. Everything shown is read from the engine; an upload is an edit of the
+//! scenario (`edit::put_object`).
 
 use ecs_engine::eventbridge::Trigger;
 use ecs_engine::registry::RegistryKind;

@@ -22,19 +22,6 @@ pub(crate) fn reload(doc: Value) -> EditResult {
     Scenario::from_value(doc).map_err(|e| vec![e.to_string()])
 }
 
-/// What a load target's rate counts: an SQS queue's producers send messages, the rest
-/// receive requests.
-fn rate_unit(doc: &serde_json::Value, target: &str) -> &'static str {
-    if ecs_engine::edit::names(doc, "queues", "QueueName")
-        .iter()
-        .any(|q| q == target)
-    {
-        "messages/s"
-    } else {
-        "requests/s"
-    }
-}
-
 /// The value of the form field with id `id` (`"true"`/`"false"` for a checkbox), empty when
 /// there is none.
 pub(crate) fn input_value(id: &str) -> String {
@@ -225,7 +212,7 @@ pub fn BuildPanel(
             };
             (
                 ecs_engine::edit::offered_load(s, &target, at),
-                rate_unit(&s.raw, &target),
+                ecs_engine::edit::load_rate_unit(&s.raw, &target),
             )
         })
     };
@@ -233,7 +220,7 @@ pub fn BuildPanel(
         let rate = input_value("load-rate").parse::<f64>().unwrap_or(f64::NAN);
         let target = input_value("load-target");
         let at = clock.get_untracked();
-        let unit = scenario.with_untracked(|s| rate_unit(&s.raw, &target));
+        let unit = scenario.with_untracked(|s| ecs_engine::edit::load_rate_unit(&s.raw, &target));
         let result = scenario.with_untracked(|s| {
             ecs_engine::edit::set_load_now(&s.raw, &target, at, rate)
                 .map_err(|e| vec![e])

@@ -109,9 +109,12 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 in_service: count(GroupInstanceState::InService),
                 pending: count(GroupInstanceState::Pending),
                 provider,
-                policies: (0..sim.auto_scaling_policies().len())
-                    .filter(|&p| sim.auto_scaling_policies()[p].group == g)
-                    .map(|p| sim.group_policy_summary(p))
+                policies: sim
+                    .auto_scaling_policies()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.group == g)
+                    .map(|(p, _)| sim.group_policy_summary(p))
                     .collect(),
                 activities: group
                     .activities

@@ -163,6 +163,15 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
     Ok(doc)
 }
 
+/// What `target`'s rate counts, for the live load control: `messages/s` sent to an SQS
+/// queue, else `requests/s`; the target is told apart as [`add_load_step`] tells it.
+pub fn load_rate_unit(doc: &Value, target: &str) -> &'static str {
+    match crate::load::pattern::target_key(doc, target) {
+        Ok("queue") => "messages/s",
+        _ => "requests/s",
+    }
+}
+
 /// Why a queue without a producer cannot take a load.
 pub(crate) fn no_producer(queue: &str) -> String {
     format!("queue: {queue} has no producer; add a loadProfiles entry with \"queue\": \"{queue}\" and \"consumer\", the service that takes the messages")
@@ -802,6 +811,10 @@ mod tests {
             load_targets(&doc),
             ["worker", "jobs"],
             "a queue without a producer is no target"
+        );
+        assert_eq!(
+            [load_rate_unit(&doc, "jobs"), load_rate_unit(&doc, "worker")],
+            ["messages/s", "requests/s"]
         );
         let doc2 = set_load_now(&doc, "jobs", SimTime(120_000), 40.0).unwrap();
         let s = Scenario::from_value(doc2.clone()).unwrap();

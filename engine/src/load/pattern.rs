@@ -212,8 +212,9 @@ pub fn preview(
         .collect())
 }
 
-/// Whether `target` names a target group (`"targetGroup"`) or a service (`"service"`) of the
-/// document: the key a `loadProfiles[]` entry uses for it.
+/// Whether `target` names a target group (`"targetGroup"`), a service (`"service"`) or an
+/// SQS queue (`"queue"`) of the document, in that order: the key a `loadProfiles[]` entry
+/// uses for it.
 pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, String> {
     let named = |section: &str, field: &str| {
         crate::edit::names(doc, section, field)
