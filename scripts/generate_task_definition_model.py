@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates engine/src/task_definition/model.rs and known_members.rs from the RegisterTaskDefinition API shape
-(shared/corpus/register-task-definition-shape.json, taken from botocore): one serde struct per
-structure shape, every member optional at the serde level (requiredness is checked by
+(shared/corpus/register-task-definition-shape.json, taken from botocore): one struct per
+structure shape, read from parsed JSON by `crate::json_shape` (no serde derive: it is a large
+share of the browser's download), every member optional (requiredness is checked by
 validation, with AWS-style messages). Run from the repository root:
 
     python3 scripts/generate_task_definition_model.py ../shared/corpus/register-task-definition-shape.json engine/src/task_definition
@@ -84,7 +85,9 @@ def main(path, out_dir):
         "",
         "use std::collections::BTreeMap;",
         "",
-        "use serde::Deserialize;",
+        "use serde_json::Value;",
+        "",
+        "use crate::json_shape::{At, FromJson, Members, ShapeError};",
         "",
     ]
     for name, members in shapes.items():
@@ -93,22 +96,30 @@ def main(path, out_dir):
         doc = "The RegisterTaskDefinition request." if name == "RegisterTaskDefinitionRequest" else f"The `{name}` structure."
         rust_name = "TaskDefinitionInput" if name == "RegisterTaskDefinitionRequest" else name
         out.append(f"/// {doc}")
-        out.append("#[derive(Debug, Clone, Default, PartialEq, Deserialize)]")
-        out.append('#[serde(rename_all = "camelCase", deny_unknown_fields)]')
+        out.append("#[derive(Debug, Clone, Default, PartialEq)]")
         out.append(f"pub struct {rust_name} {{")
+        reads = []
         for m, spec in members.items():
             field = RUST_KEYWORDS.get(m, snake(m))
             ty = rust_type(spec).replace("RegisterTaskDefinitionRequest", "TaskDefinitionInput")
             req = " Required by AWS." if spec.get("required") else ""
             out.append(f"    /// `{m}`.{req}{(' Values: ' + '|'.join(spec['enum']) + '.') if 'enum' in spec else ''}")
-            attrs = ["default"]
-            if m in RUST_KEYWORDS:
-                attrs.append(f'rename = "{m}"')
-            out.append(f"    #[serde({', '.join(attrs)})]")
             if ty.startswith("Vec<") or ty.startswith("BTreeMap<"):
                 out.append(f"    pub {field}: {ty},")
+                reads.append(f'            {field}: m.get("{m}").unwrap_or_default(),')
             else:
                 out.append(f"    pub {field}: Option<{ty}>,")
+                reads.append(f'            {field}: m.get("{m}"),')
+        out.append("}")
+        out.append("")
+        out.append(f"impl FromJson for {rust_name} {{")
+        out.append("    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {")
+        out.append(f'        let m = Members::of(value, at, "struct {rust_name}")?;')
+        out.append(f"        let built = {rust_name} {{")
+        out.extend(reads)
+        out.append("        };")
+        out.append("        m.finish(built)")
+        out.append("    }")
         out.append("}")
         out.append("")
     open(f"{out_dir}/model.rs", "w").write("\n".join(out))

@@ -29,6 +29,7 @@ pub mod iam;
 pub mod instance_state;
 pub mod instance_types;
 pub mod json_position;
+pub mod json_shape;
 pub mod lesson;
 pub mod lifecycle;
 pub mod load;

@@ -29,6 +29,8 @@ pub use validate::validate;
 
 use serde::Serialize;
 
+use crate::json_shape::{At, FromJson};
+
 /// `networkMode` (1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -304,13 +306,8 @@ pub fn parse_task_definition_value(
 ) -> Result<ParsedTaskDefinition, TaskDefinitionError> {
     let mut warnings = Vec::new();
     let normalised = lenient::normalise(value, &mut warnings)?;
-    let input: TaskDefinitionInput =
-        serde_path_to_error::deserialize(&normalised).map_err(|e| {
-            TaskDefinitionError::at(
-                e.path().to_string(),
-                format!("ClientException: {}", e.into_inner()),
-            )
-        })?;
+    let input = TaskDefinitionInput::from_json(&normalised, At::Root)
+        .map_err(|e| TaskDefinitionError::at(e.path, format!("ClientException: {}", e.message)))?;
     Ok(ParsedTaskDefinition { input, warnings })
 }
 

@@ -6,695 +6,986 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde_json::Value;
+
+use crate::json_shape::{At, FromJson, Members, ShapeError};
 
 /// The RegisterTaskDefinition request.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskDefinitionInput {
     /// `family`. Required by AWS.
-    #[serde(default)]
     pub family: Option<String>,
     /// `taskRoleArn`.
-    #[serde(default)]
     pub task_role_arn: Option<String>,
     /// `executionRoleArn`.
-    #[serde(default)]
     pub execution_role_arn: Option<String>,
     /// `networkMode`. Values: bridge|host|awsvpc|none.
-    #[serde(default)]
     pub network_mode: Option<String>,
     /// `containerDefinitions`. Required by AWS.
-    #[serde(default)]
     pub container_definitions: Vec<ContainerDefinition>,
     /// `volumes`.
-    #[serde(default)]
     pub volumes: Vec<Volume>,
     /// `placementConstraints`.
-    #[serde(default)]
     pub placement_constraints: Vec<TaskDefinitionPlacementConstraint>,
     /// `requiresCompatibilities`.
-    #[serde(default)]
     pub requires_compatibilities: Vec<String>,
     /// `cpu`.
-    #[serde(default)]
     pub cpu: Option<String>,
     /// `memory`.
-    #[serde(default)]
     pub memory: Option<String>,
     /// `tags`.
-    #[serde(default)]
     pub tags: Vec<Tag>,
     /// `pidMode`. Values: host|task.
-    #[serde(default)]
     pub pid_mode: Option<String>,
     /// `ipcMode`. Values: host|task|none.
-    #[serde(default)]
     pub ipc_mode: Option<String>,
     /// `proxyConfiguration`.
-    #[serde(default)]
     pub proxy_configuration: Option<ProxyConfiguration>,
     /// `inferenceAccelerators`.
-    #[serde(default)]
     pub inference_accelerators: Vec<InferenceAccelerator>,
     /// `ephemeralStorage`.
-    #[serde(default)]
     pub ephemeral_storage: Option<EphemeralStorage>,
     /// `runtimePlatform`.
-    #[serde(default)]
     pub runtime_platform: Option<RuntimePlatform>,
     /// `enableFaultInjection`.
-    #[serde(default)]
     pub enable_fault_injection: Option<bool>,
 }
 
+impl FromJson for TaskDefinitionInput {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct TaskDefinitionInput")?;
+        let built = TaskDefinitionInput {
+            family: m.get("family"),
+            task_role_arn: m.get("taskRoleArn"),
+            execution_role_arn: m.get("executionRoleArn"),
+            network_mode: m.get("networkMode"),
+            container_definitions: m.get("containerDefinitions").unwrap_or_default(),
+            volumes: m.get("volumes").unwrap_or_default(),
+            placement_constraints: m.get("placementConstraints").unwrap_or_default(),
+            requires_compatibilities: m.get("requiresCompatibilities").unwrap_or_default(),
+            cpu: m.get("cpu"),
+            memory: m.get("memory"),
+            tags: m.get("tags").unwrap_or_default(),
+            pid_mode: m.get("pidMode"),
+            ipc_mode: m.get("ipcMode"),
+            proxy_configuration: m.get("proxyConfiguration"),
+            inference_accelerators: m.get("inferenceAccelerators").unwrap_or_default(),
+            ephemeral_storage: m.get("ephemeralStorage"),
+            runtime_platform: m.get("runtimePlatform"),
+            enable_fault_injection: m.get("enableFaultInjection"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `ContainerDefinition` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerDefinition {
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
     /// `image`.
-    #[serde(default)]
     pub image: Option<String>,
     /// `repositoryCredentials`.
-    #[serde(default)]
     pub repository_credentials: Option<RepositoryCredentials>,
     /// `cpu`.
-    #[serde(default)]
     pub cpu: Option<i64>,
     /// `memory`.
-    #[serde(default)]
     pub memory: Option<i64>,
     /// `memoryReservation`.
-    #[serde(default)]
     pub memory_reservation: Option<i64>,
     /// `links`.
-    #[serde(default)]
     pub links: Vec<String>,
     /// `portMappings`.
-    #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
     /// `essential`.
-    #[serde(default)]
     pub essential: Option<bool>,
     /// `restartPolicy`.
-    #[serde(default)]
     pub restart_policy: Option<ContainerRestartPolicy>,
     /// `entryPoint`.
-    #[serde(default)]
     pub entry_point: Vec<String>,
     /// `command`.
-    #[serde(default)]
     pub command: Vec<String>,
     /// `environment`.
-    #[serde(default)]
     pub environment: Vec<KeyValuePair>,
     /// `environmentFiles`.
-    #[serde(default)]
     pub environment_files: Vec<EnvironmentFile>,
     /// `mountPoints`.
-    #[serde(default)]
     pub mount_points: Vec<MountPoint>,
     /// `volumesFrom`.
-    #[serde(default)]
     pub volumes_from: Vec<VolumeFrom>,
     /// `linuxParameters`.
-    #[serde(default)]
     pub linux_parameters: Option<LinuxParameters>,
     /// `secrets`.
-    #[serde(default)]
     pub secrets: Vec<Secret>,
     /// `dependsOn`.
-    #[serde(default)]
     pub depends_on: Vec<ContainerDependency>,
     /// `startTimeout`.
-    #[serde(default)]
     pub start_timeout: Option<i64>,
     /// `stopTimeout`.
-    #[serde(default)]
     pub stop_timeout: Option<i64>,
     /// `versionConsistency`. Values: enabled|disabled.
-    #[serde(default)]
     pub version_consistency: Option<String>,
     /// `hostname`.
-    #[serde(default)]
     pub hostname: Option<String>,
     /// `user`.
-    #[serde(default)]
     pub user: Option<String>,
     /// `workingDirectory`.
-    #[serde(default)]
     pub working_directory: Option<String>,
     /// `disableNetworking`.
-    #[serde(default)]
     pub disable_networking: Option<bool>,
     /// `privileged`.
-    #[serde(default)]
     pub privileged: Option<bool>,
     /// `readonlyRootFilesystem`.
-    #[serde(default)]
     pub readonly_root_filesystem: Option<bool>,
     /// `dnsServers`.
-    #[serde(default)]
     pub dns_servers: Vec<String>,
     /// `dnsSearchDomains`.
-    #[serde(default)]
     pub dns_search_domains: Vec<String>,
     /// `extraHosts`.
-    #[serde(default)]
     pub extra_hosts: Vec<HostEntry>,
     /// `dockerSecurityOptions`.
-    #[serde(default)]
     pub docker_security_options: Vec<String>,
     /// `interactive`.
-    #[serde(default)]
     pub interactive: Option<bool>,
     /// `pseudoTerminal`.
-    #[serde(default)]
     pub pseudo_terminal: Option<bool>,
     /// `dockerLabels`.
-    #[serde(default)]
     pub docker_labels: BTreeMap<String, String>,
     /// `ulimits`.
-    #[serde(default)]
     pub ulimits: Vec<Ulimit>,
     /// `logConfiguration`.
-    #[serde(default)]
     pub log_configuration: Option<LogConfiguration>,
     /// `healthCheck`.
-    #[serde(default)]
     pub health_check: Option<HealthCheck>,
     /// `systemControls`.
-    #[serde(default)]
     pub system_controls: Vec<SystemControl>,
     /// `resourceRequirements`.
-    #[serde(default)]
     pub resource_requirements: Vec<ResourceRequirement>,
     /// `firelensConfiguration`.
-    #[serde(default)]
     pub firelens_configuration: Option<FirelensConfiguration>,
     /// `credentialSpecs`.
-    #[serde(default)]
     pub credential_specs: Vec<String>,
 }
 
+impl FromJson for ContainerDefinition {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct ContainerDefinition")?;
+        let built = ContainerDefinition {
+            name: m.get("name"),
+            image: m.get("image"),
+            repository_credentials: m.get("repositoryCredentials"),
+            cpu: m.get("cpu"),
+            memory: m.get("memory"),
+            memory_reservation: m.get("memoryReservation"),
+            links: m.get("links").unwrap_or_default(),
+            port_mappings: m.get("portMappings").unwrap_or_default(),
+            essential: m.get("essential"),
+            restart_policy: m.get("restartPolicy"),
+            entry_point: m.get("entryPoint").unwrap_or_default(),
+            command: m.get("command").unwrap_or_default(),
+            environment: m.get("environment").unwrap_or_default(),
+            environment_files: m.get("environmentFiles").unwrap_or_default(),
+            mount_points: m.get("mountPoints").unwrap_or_default(),
+            volumes_from: m.get("volumesFrom").unwrap_or_default(),
+            linux_parameters: m.get("linuxParameters"),
+            secrets: m.get("secrets").unwrap_or_default(),
+            depends_on: m.get("dependsOn").unwrap_or_default(),
+            start_timeout: m.get("startTimeout"),
+            stop_timeout: m.get("stopTimeout"),
+            version_consistency: m.get("versionConsistency"),
+            hostname: m.get("hostname"),
+            user: m.get("user"),
+            working_directory: m.get("workingDirectory"),
+            disable_networking: m.get("disableNetworking"),
+            privileged: m.get("privileged"),
+            readonly_root_filesystem: m.get("readonlyRootFilesystem"),
+            dns_servers: m.get("dnsServers").unwrap_or_default(),
+            dns_search_domains: m.get("dnsSearchDomains").unwrap_or_default(),
+            extra_hosts: m.get("extraHosts").unwrap_or_default(),
+            docker_security_options: m.get("dockerSecurityOptions").unwrap_or_default(),
+            interactive: m.get("interactive"),
+            pseudo_terminal: m.get("pseudoTerminal"),
+            docker_labels: m.get("dockerLabels").unwrap_or_default(),
+            ulimits: m.get("ulimits").unwrap_or_default(),
+            log_configuration: m.get("logConfiguration"),
+            health_check: m.get("healthCheck"),
+            system_controls: m.get("systemControls").unwrap_or_default(),
+            resource_requirements: m.get("resourceRequirements").unwrap_or_default(),
+            firelens_configuration: m.get("firelensConfiguration"),
+            credential_specs: m.get("credentialSpecs").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `RepositoryCredentials` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepositoryCredentials {
     /// `credentialsParameter`. Required by AWS.
-    #[serde(default)]
     pub credentials_parameter: Option<String>,
+}
+
+impl FromJson for RepositoryCredentials {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RepositoryCredentials")?;
+        let built = RepositoryCredentials {
+            credentials_parameter: m.get("credentialsParameter"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `PortMapping` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PortMapping {
     /// `containerPort`.
-    #[serde(default)]
     pub container_port: Option<i64>,
     /// `hostPort`.
-    #[serde(default)]
     pub host_port: Option<i64>,
     /// `protocol`. Values: tcp|udp.
-    #[serde(default)]
     pub protocol: Option<String>,
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
     /// `appProtocol`. Values: http|http2|grpc.
-    #[serde(default)]
     pub app_protocol: Option<String>,
     /// `containerPortRange`.
-    #[serde(default)]
     pub container_port_range: Option<String>,
 }
 
+impl FromJson for PortMapping {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct PortMapping")?;
+        let built = PortMapping {
+            container_port: m.get("containerPort"),
+            host_port: m.get("hostPort"),
+            protocol: m.get("protocol"),
+            name: m.get("name"),
+            app_protocol: m.get("appProtocol"),
+            container_port_range: m.get("containerPortRange"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `ContainerRestartPolicy` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerRestartPolicy {
     /// `enabled`. Required by AWS.
-    #[serde(default)]
     pub enabled: Option<bool>,
     /// `ignoredExitCodes`.
-    #[serde(default)]
     pub ignored_exit_codes: Vec<i64>,
     /// `restartAttemptPeriod`.
-    #[serde(default)]
     pub restart_attempt_period: Option<i64>,
 }
 
+impl FromJson for ContainerRestartPolicy {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct ContainerRestartPolicy")?;
+        let built = ContainerRestartPolicy {
+            enabled: m.get("enabled"),
+            ignored_exit_codes: m.get("ignoredExitCodes").unwrap_or_default(),
+            restart_attempt_period: m.get("restartAttemptPeriod"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `KeyValuePair` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyValuePair {
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
     /// `value`.
-    #[serde(default)]
     pub value: Option<String>,
+}
+
+impl FromJson for KeyValuePair {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct KeyValuePair")?;
+        let built = KeyValuePair {
+            name: m.get("name"),
+            value: m.get("value"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `EnvironmentFile` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnvironmentFile {
     /// `value`. Required by AWS.
-    #[serde(default)]
     pub value: Option<String>,
     /// `type`. Required by AWS. Values: s3.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
+}
+
+impl FromJson for EnvironmentFile {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct EnvironmentFile")?;
+        let built = EnvironmentFile {
+            value: m.get("value"),
+            kind: m.get("type"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `MountPoint` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MountPoint {
     /// `sourceVolume`.
-    #[serde(default)]
     pub source_volume: Option<String>,
     /// `containerPath`.
-    #[serde(default)]
     pub container_path: Option<String>,
     /// `readOnly`.
-    #[serde(default)]
     pub read_only: Option<bool>,
+}
+
+impl FromJson for MountPoint {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct MountPoint")?;
+        let built = MountPoint {
+            source_volume: m.get("sourceVolume"),
+            container_path: m.get("containerPath"),
+            read_only: m.get("readOnly"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `VolumeFrom` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VolumeFrom {
     /// `sourceContainer`.
-    #[serde(default)]
     pub source_container: Option<String>,
     /// `readOnly`.
-    #[serde(default)]
     pub read_only: Option<bool>,
 }
 
+impl FromJson for VolumeFrom {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct VolumeFrom")?;
+        let built = VolumeFrom {
+            source_container: m.get("sourceContainer"),
+            read_only: m.get("readOnly"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `LinuxParameters` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinuxParameters {
     /// `capabilities`.
-    #[serde(default)]
     pub capabilities: Option<KernelCapabilities>,
     /// `devices`.
-    #[serde(default)]
     pub devices: Vec<Device>,
     /// `initProcessEnabled`.
-    #[serde(default)]
     pub init_process_enabled: Option<bool>,
     /// `sharedMemorySize`.
-    #[serde(default)]
     pub shared_memory_size: Option<i64>,
     /// `tmpfs`.
-    #[serde(default)]
     pub tmpfs: Vec<Tmpfs>,
     /// `maxSwap`.
-    #[serde(default)]
     pub max_swap: Option<i64>,
     /// `swappiness`.
-    #[serde(default)]
     pub swappiness: Option<i64>,
 }
 
+impl FromJson for LinuxParameters {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct LinuxParameters")?;
+        let built = LinuxParameters {
+            capabilities: m.get("capabilities"),
+            devices: m.get("devices").unwrap_or_default(),
+            init_process_enabled: m.get("initProcessEnabled"),
+            shared_memory_size: m.get("sharedMemorySize"),
+            tmpfs: m.get("tmpfs").unwrap_or_default(),
+            max_swap: m.get("maxSwap"),
+            swappiness: m.get("swappiness"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `KernelCapabilities` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct KernelCapabilities {
     /// `add`.
-    #[serde(default)]
     pub add: Vec<String>,
     /// `drop`.
-    #[serde(default)]
     pub drop: Vec<String>,
 }
 
+impl FromJson for KernelCapabilities {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct KernelCapabilities")?;
+        let built = KernelCapabilities {
+            add: m.get("add").unwrap_or_default(),
+            drop: m.get("drop").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Device` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Device {
     /// `hostPath`. Required by AWS.
-    #[serde(default)]
     pub host_path: Option<String>,
     /// `containerPath`.
-    #[serde(default)]
     pub container_path: Option<String>,
     /// `permissions`.
-    #[serde(default)]
     pub permissions: Vec<String>,
 }
 
+impl FromJson for Device {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Device")?;
+        let built = Device {
+            host_path: m.get("hostPath"),
+            container_path: m.get("containerPath"),
+            permissions: m.get("permissions").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Tmpfs` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tmpfs {
     /// `containerPath`. Required by AWS.
-    #[serde(default)]
     pub container_path: Option<String>,
     /// `size`. Required by AWS.
-    #[serde(default)]
     pub size: Option<i64>,
     /// `mountOptions`.
-    #[serde(default)]
     pub mount_options: Vec<String>,
 }
 
+impl FromJson for Tmpfs {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Tmpfs")?;
+        let built = Tmpfs {
+            container_path: m.get("containerPath"),
+            size: m.get("size"),
+            mount_options: m.get("mountOptions").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Secret` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Secret {
     /// `name`. Required by AWS.
-    #[serde(default)]
     pub name: Option<String>,
     /// `valueFrom`. Required by AWS.
-    #[serde(default)]
     pub value_from: Option<String>,
 }
 
+impl FromJson for Secret {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Secret")?;
+        let built = Secret {
+            name: m.get("name"),
+            value_from: m.get("valueFrom"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `ContainerDependency` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerDependency {
     /// `containerName`. Required by AWS.
-    #[serde(default)]
     pub container_name: Option<String>,
     /// `condition`. Required by AWS. Values: START|COMPLETE|SUCCESS|HEALTHY.
-    #[serde(default)]
     pub condition: Option<String>,
 }
 
+impl FromJson for ContainerDependency {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct ContainerDependency")?;
+        let built = ContainerDependency {
+            container_name: m.get("containerName"),
+            condition: m.get("condition"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `HostEntry` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostEntry {
     /// `hostname`. Required by AWS.
-    #[serde(default)]
     pub hostname: Option<String>,
     /// `ipAddress`. Required by AWS.
-    #[serde(default)]
     pub ip_address: Option<String>,
 }
 
+impl FromJson for HostEntry {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct HostEntry")?;
+        let built = HostEntry {
+            hostname: m.get("hostname"),
+            ip_address: m.get("ipAddress"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Ulimit` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ulimit {
     /// `name`. Required by AWS. Values: core|cpu|data|fsize|locks|memlock|msgqueue|nice|nofile|nproc|rss|rtprio|rttime|sigpending|stack.
-    #[serde(default)]
     pub name: Option<String>,
     /// `softLimit`. Required by AWS.
-    #[serde(default)]
     pub soft_limit: Option<i64>,
     /// `hardLimit`. Required by AWS.
-    #[serde(default)]
     pub hard_limit: Option<i64>,
 }
 
+impl FromJson for Ulimit {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Ulimit")?;
+        let built = Ulimit {
+            name: m.get("name"),
+            soft_limit: m.get("softLimit"),
+            hard_limit: m.get("hardLimit"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `LogConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogConfiguration {
     /// `logDriver`. Required by AWS. Values: json-file|syslog|journald|gelf|fluentd|awslogs|splunk|awsfirelens.
-    #[serde(default)]
     pub log_driver: Option<String>,
     /// `options`.
-    #[serde(default)]
     pub options: BTreeMap<String, String>,
     /// `secretOptions`.
-    #[serde(default)]
     pub secret_options: Vec<Secret>,
 }
 
+impl FromJson for LogConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct LogConfiguration")?;
+        let built = LogConfiguration {
+            log_driver: m.get("logDriver"),
+            options: m.get("options").unwrap_or_default(),
+            secret_options: m.get("secretOptions").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `HealthCheck` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HealthCheck {
     /// `command`. Required by AWS.
-    #[serde(default)]
     pub command: Vec<String>,
     /// `interval`.
-    #[serde(default)]
     pub interval: Option<i64>,
     /// `timeout`.
-    #[serde(default)]
     pub timeout: Option<i64>,
     /// `retries`.
-    #[serde(default)]
     pub retries: Option<i64>,
     /// `startPeriod`.
-    #[serde(default)]
     pub start_period: Option<i64>,
 }
 
+impl FromJson for HealthCheck {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct HealthCheck")?;
+        let built = HealthCheck {
+            command: m.get("command").unwrap_or_default(),
+            interval: m.get("interval"),
+            timeout: m.get("timeout"),
+            retries: m.get("retries"),
+            start_period: m.get("startPeriod"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `SystemControl` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemControl {
     /// `namespace`.
-    #[serde(default)]
     pub namespace: Option<String>,
     /// `value`.
-    #[serde(default)]
     pub value: Option<String>,
+}
+
+impl FromJson for SystemControl {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct SystemControl")?;
+        let built = SystemControl {
+            namespace: m.get("namespace"),
+            value: m.get("value"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `ResourceRequirement` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceRequirement {
     /// `value`. Required by AWS.
-    #[serde(default)]
     pub value: Option<String>,
     /// `type`. Required by AWS. Values: GPU|InferenceAccelerator.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
+}
+
+impl FromJson for ResourceRequirement {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct ResourceRequirement")?;
+        let built = ResourceRequirement {
+            value: m.get("value"),
+            kind: m.get("type"),
+        };
+        m.finish(built)
+    }
 }
 
 /// The `FirelensConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FirelensConfiguration {
     /// `type`. Required by AWS. Values: fluentd|fluentbit.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// `options`.
-    #[serde(default)]
     pub options: BTreeMap<String, String>,
 }
 
+impl FromJson for FirelensConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct FirelensConfiguration")?;
+        let built = FirelensConfiguration {
+            kind: m.get("type"),
+            options: m.get("options").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Volume` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Volume {
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
     /// `host`.
-    #[serde(default)]
     pub host: Option<HostVolumeProperties>,
     /// `dockerVolumeConfiguration`.
-    #[serde(default)]
     pub docker_volume_configuration: Option<DockerVolumeConfiguration>,
     /// `efsVolumeConfiguration`.
-    #[serde(default)]
     pub efs_volume_configuration: Option<EFSVolumeConfiguration>,
     /// `s3filesVolumeConfiguration`.
-    #[serde(default)]
     pub s3files_volume_configuration: Option<S3FilesVolumeConfiguration>,
     /// `fsxWindowsFileServerVolumeConfiguration`.
-    #[serde(default)]
     pub fsx_windows_file_server_volume_configuration:
         Option<FSxWindowsFileServerVolumeConfiguration>,
     /// `configuredAtLaunch`.
-    #[serde(default)]
     pub configured_at_launch: Option<bool>,
 }
 
+impl FromJson for Volume {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Volume")?;
+        let built = Volume {
+            name: m.get("name"),
+            host: m.get("host"),
+            docker_volume_configuration: m.get("dockerVolumeConfiguration"),
+            efs_volume_configuration: m.get("efsVolumeConfiguration"),
+            s3files_volume_configuration: m.get("s3filesVolumeConfiguration"),
+            fsx_windows_file_server_volume_configuration: m
+                .get("fsxWindowsFileServerVolumeConfiguration"),
+            configured_at_launch: m.get("configuredAtLaunch"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `HostVolumeProperties` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostVolumeProperties {
     /// `sourcePath`.
-    #[serde(default)]
     pub source_path: Option<String>,
 }
 
+impl FromJson for HostVolumeProperties {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct HostVolumeProperties")?;
+        let built = HostVolumeProperties {
+            source_path: m.get("sourcePath"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `DockerVolumeConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DockerVolumeConfiguration {
     /// `scope`. Values: task|shared.
-    #[serde(default)]
     pub scope: Option<String>,
     /// `autoprovision`.
-    #[serde(default)]
     pub autoprovision: Option<bool>,
     /// `driver`.
-    #[serde(default)]
     pub driver: Option<String>,
     /// `driverOpts`.
-    #[serde(default)]
     pub driver_opts: BTreeMap<String, String>,
     /// `labels`.
-    #[serde(default)]
     pub labels: BTreeMap<String, String>,
 }
 
+impl FromJson for DockerVolumeConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct DockerVolumeConfiguration")?;
+        let built = DockerVolumeConfiguration {
+            scope: m.get("scope"),
+            autoprovision: m.get("autoprovision"),
+            driver: m.get("driver"),
+            driver_opts: m.get("driverOpts").unwrap_or_default(),
+            labels: m.get("labels").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `EFSVolumeConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EFSVolumeConfiguration {
     /// `fileSystemId`. Required by AWS.
-    #[serde(default)]
     pub file_system_id: Option<String>,
     /// `rootDirectory`.
-    #[serde(default)]
     pub root_directory: Option<String>,
     /// `transitEncryption`. Values: ENABLED|DISABLED.
-    #[serde(default)]
     pub transit_encryption: Option<String>,
     /// `transitEncryptionPort`.
-    #[serde(default)]
     pub transit_encryption_port: Option<i64>,
     /// `authorizationConfig`.
-    #[serde(default)]
     pub authorization_config: Option<EFSAuthorizationConfig>,
 }
 
+impl FromJson for EFSVolumeConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct EFSVolumeConfiguration")?;
+        let built = EFSVolumeConfiguration {
+            file_system_id: m.get("fileSystemId"),
+            root_directory: m.get("rootDirectory"),
+            transit_encryption: m.get("transitEncryption"),
+            transit_encryption_port: m.get("transitEncryptionPort"),
+            authorization_config: m.get("authorizationConfig"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `EFSAuthorizationConfig` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EFSAuthorizationConfig {
     /// `accessPointId`.
-    #[serde(default)]
     pub access_point_id: Option<String>,
     /// `iam`. Values: ENABLED|DISABLED.
-    #[serde(default)]
     pub iam: Option<String>,
 }
 
+impl FromJson for EFSAuthorizationConfig {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct EFSAuthorizationConfig")?;
+        let built = EFSAuthorizationConfig {
+            access_point_id: m.get("accessPointId"),
+            iam: m.get("iam"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `S3FilesVolumeConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct S3FilesVolumeConfiguration {
     /// `fileSystemArn`. Required by AWS.
-    #[serde(default)]
     pub file_system_arn: Option<String>,
     /// `rootDirectory`.
-    #[serde(default)]
     pub root_directory: Option<String>,
     /// `transitEncryptionPort`.
-    #[serde(default)]
     pub transit_encryption_port: Option<i64>,
     /// `accessPointArn`.
-    #[serde(default)]
     pub access_point_arn: Option<String>,
 }
 
+impl FromJson for S3FilesVolumeConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct S3FilesVolumeConfiguration")?;
+        let built = S3FilesVolumeConfiguration {
+            file_system_arn: m.get("fileSystemArn"),
+            root_directory: m.get("rootDirectory"),
+            transit_encryption_port: m.get("transitEncryptionPort"),
+            access_point_arn: m.get("accessPointArn"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `FSxWindowsFileServerVolumeConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FSxWindowsFileServerVolumeConfiguration {
     /// `fileSystemId`. Required by AWS.
-    #[serde(default)]
     pub file_system_id: Option<String>,
     /// `rootDirectory`. Required by AWS.
-    #[serde(default)]
     pub root_directory: Option<String>,
     /// `authorizationConfig`. Required by AWS.
-    #[serde(default)]
     pub authorization_config: Option<FSxWindowsFileServerAuthorizationConfig>,
 }
 
+impl FromJson for FSxWindowsFileServerVolumeConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct FSxWindowsFileServerVolumeConfiguration")?;
+        let built = FSxWindowsFileServerVolumeConfiguration {
+            file_system_id: m.get("fileSystemId"),
+            root_directory: m.get("rootDirectory"),
+            authorization_config: m.get("authorizationConfig"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `FSxWindowsFileServerAuthorizationConfig` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FSxWindowsFileServerAuthorizationConfig {
     /// `credentialsParameter`. Required by AWS.
-    #[serde(default)]
     pub credentials_parameter: Option<String>,
     /// `domain`. Required by AWS.
-    #[serde(default)]
     pub domain: Option<String>,
 }
 
+impl FromJson for FSxWindowsFileServerAuthorizationConfig {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct FSxWindowsFileServerAuthorizationConfig")?;
+        let built = FSxWindowsFileServerAuthorizationConfig {
+            credentials_parameter: m.get("credentialsParameter"),
+            domain: m.get("domain"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `TaskDefinitionPlacementConstraint` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskDefinitionPlacementConstraint {
     /// `type`. Values: memberOf.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// `expression`.
-    #[serde(default)]
     pub expression: Option<String>,
 }
 
+impl FromJson for TaskDefinitionPlacementConstraint {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct TaskDefinitionPlacementConstraint")?;
+        let built = TaskDefinitionPlacementConstraint {
+            kind: m.get("type"),
+            expression: m.get("expression"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `Tag` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tag {
     /// `key`.
-    #[serde(default)]
     pub key: Option<String>,
     /// `value`.
-    #[serde(default)]
     pub value: Option<String>,
 }
 
+impl FromJson for Tag {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct Tag")?;
+        let built = Tag {
+            key: m.get("key"),
+            value: m.get("value"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `ProxyConfiguration` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProxyConfiguration {
     /// `type`. Values: APPMESH.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// `containerName`. Required by AWS.
-    #[serde(default)]
     pub container_name: Option<String>,
     /// `properties`.
-    #[serde(default)]
     pub properties: Vec<KeyValuePair>,
 }
 
+impl FromJson for ProxyConfiguration {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct ProxyConfiguration")?;
+        let built = ProxyConfiguration {
+            kind: m.get("type"),
+            container_name: m.get("containerName"),
+            properties: m.get("properties").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `InferenceAccelerator` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InferenceAccelerator {
     /// `deviceName`. Required by AWS.
-    #[serde(default)]
     pub device_name: Option<String>,
     /// `deviceType`. Required by AWS.
-    #[serde(default)]
     pub device_type: Option<String>,
 }
 
+impl FromJson for InferenceAccelerator {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct InferenceAccelerator")?;
+        let built = InferenceAccelerator {
+            device_name: m.get("deviceName"),
+            device_type: m.get("deviceType"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `EphemeralStorage` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EphemeralStorage {
     /// `sizeInGiB`. Required by AWS.
-    #[serde(default)]
     pub size_in_gi_b: Option<i64>,
 }
 
+impl FromJson for EphemeralStorage {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct EphemeralStorage")?;
+        let built = EphemeralStorage {
+            size_in_gi_b: m.get("sizeInGiB"),
+        };
+        m.finish(built)
+    }
+}
+
 /// The `RuntimePlatform` structure.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuntimePlatform {
     /// `cpuArchitecture`. Values: X86_64|ARM64.
-    #[serde(default)]
     pub cpu_architecture: Option<String>,
     /// `operatingSystemFamily`. Values: WINDOWS_SERVER_2019_FULL|WINDOWS_SERVER_2019_CORE|WINDOWS_SERVER_2016_FULL|WINDOWS_SERVER_2004_CORE|WINDOWS_SERVER_2022_CORE|WINDOWS_SERVER_2022_FULL|WINDOWS_SERVER_2025_CORE|WINDOWS_SERVER_2025_FULL|WINDOWS_SERVER_20H2_CORE|LINUX.
-    #[serde(default)]
     pub operating_system_family: Option<String>,
+}
+
+impl FromJson for RuntimePlatform {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RuntimePlatform")?;
+        let built = RuntimePlatform {
+            cpu_architecture: m.get("cpuArchitecture"),
+            operating_system_family: m.get("operatingSystemFamily"),
+        };
+        m.finish(built)
+    }
 }
