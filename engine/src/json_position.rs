@@ -1,7 +1,7 @@
 //! Where a JSON path points in JSON text: the 1-based line and column of a value, so an error
 //! found after parsing (a type error, a validation rule) can point at the line it is about.
 //!
-//! Paths use the engine's error syntax, which is also what `serde_path_to_error` prints:
+//! Paths use the engine's error syntax, which [`crate::json_shape::At`] prints:
 //! `containerDefinitions[0].portMappings[1].hostPort`, with `.` or the empty string for the
 //! document. A key that itself contains `.` or `[` is matched against the keys really in the
 //! text (the longest key that fits wins), so the ambiguity of the syntax does not matter.

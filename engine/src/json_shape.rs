@@ -1,12 +1,13 @@
-//! Typed reading of an AWS request body that is already parsed JSON: each structure shape
-//! takes its members by name, and a member of the wrong JSON type is refused with its path and
-//! serde's wording (`containerDefinitions[0].cpu`: "invalid type: string \"x\", expected
-//! i64").
+//! Typed reading of a document that is already parsed JSON: each structure takes its members
+//! by name, and a member of the wrong JSON type, a missing required member or an unknown one is
+//! refused with its path and serde's wording (`containerDefinitions[0].cpu`: "invalid type:
+//! string \"x\", expected i64").
 //!
-//! This replaces `#[derive(Deserialize)]` for the generated RegisterTaskDefinition model
-//! (`task_definition/model.rs`): serde's derived visitors, wrapped to track the path, were
-//! about 40 KB of the gzipped wasm the browser downloads, where these plain functions over a
-//! [`Value`] are a few KB (BENCHMARKS.md, "Bundle size").
+//! Every typed document reads through here: the scenario's top level and `options`, the
+//! hand-drawn instances, lessons, and the generated RegisterTaskDefinition model
+//! (`task_definition/model.rs`). It replaces serde's derived visitors wrapped by
+//! `serde_path_to_error`, which were about 50 KB of the gzipped wasm the browser downloads;
+//! these plain functions over a [`Value`] are a few KB (BENCHMARKS.md, "Bundle size").
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ pub enum At<'a> {
 }
 
 impl fmt::Display for At<'_> {
-    /// `containerDefinitions[0].portMappings[1].containerPort`, as serde_path_to_error prints.
+    /// `containerDefinitions[0].portMappings[1].containerPort`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             At::Root => Ok(()),
@@ -89,6 +90,70 @@ impl FromJson for i64 {
             _ => value.as_i64().ok_or_else(|| invalid_type(value, "i64", at)),
         }
     }
+}
+
+/// A whole number from 0 to `max`, named `expected` ("u64") when refused.
+fn unsigned(value: &Value, at: At<'_>, expected: &str, max: u64) -> Result<u64, ShapeError> {
+    match value {
+        Value::Number(n) if n.is_u64() || n.is_i64() => match n.as_u64() {
+            Some(v) if v <= max => Ok(v),
+            _ => Err(ShapeError {
+                path: at.to_string(),
+                message: format!("invalid value: integer `{n}`, expected {expected}"),
+            }),
+        },
+        _ => Err(invalid_type(value, expected, at)),
+    }
+}
+
+impl FromJson for u64 {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        unsigned(value, at, "u64", u64::MAX)
+    }
+}
+
+impl FromJson for u32 {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        unsigned(value, at, "u32", u32::MAX.into()).map(|v| v as u32)
+    }
+}
+
+impl FromJson for f64 {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        value.as_f64().ok_or_else(|| invalid_type(value, "f64", at))
+    }
+}
+
+/// Any JSON, kept as it is (a request body read by its own module later).
+impl FromJson for Value {
+    fn from_json(value: &Value, _at: At<'_>) -> Result<Self, ShapeError> {
+        Ok(value.clone())
+    }
+}
+
+/// One of an enumeration's spellings, e.g. `"spot"` of `on-demand | spot`; anything else is
+/// refused in serde's wording ("unknown variant `x`, expected `on-demand` or `spot`").
+pub fn one_of<T: Copy>(
+    value: &Value,
+    at: At<'_>,
+    spellings: &[(&str, T)],
+) -> Result<T, ShapeError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid_type(value, "a string", at))?;
+    if let Some((_, v)) = spellings.iter().find(|(s, _)| *s == text) {
+        return Ok(*v);
+    }
+    let names: Vec<String> = spellings.iter().map(|(s, _)| format!("`{s}`")).collect();
+    let expected = match names.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        many => format!("one of {}", many.join(", ")),
+    };
+    Err(ShapeError {
+        path: at.to_string(),
+        message: format!("unknown variant `{text}`, expected {expected}"),
+    })
 }
 
 impl FromJson for bool {
@@ -160,6 +225,36 @@ impl<'a> Members<'a> {
                 None
             }
         }
+    }
+
+    /// The member `key`, which the shape requires: when absent or `null` it is refused
+    /// ("missing field `key`") and the default stands in until [`Members::finish`].
+    pub fn required<T: FromJson + Default>(&self, key: &str) -> T {
+        if self.member(key).is_none() {
+            self.refuse_member(key, format!("missing field `{key}`"));
+        }
+        self.get(key).unwrap_or_default()
+    }
+
+    /// Refuses every member not in `known`, in serde's wording ("unknown field `sed`,
+    /// expected one of `version`, `name`, ...").
+    pub fn deny_unknown(&self, known: &[&str]) {
+        if let Some(key) = self.object.keys().find(|k| !known.contains(&k.as_str())) {
+            let names: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            let message = format!(
+                "unknown field `{key}`, expected one of {}",
+                names.join(", ")
+            );
+            self.refuse_member(key, message);
+        }
+    }
+
+    /// Refuses the member `key` with `message`, for a check of the shape's own (a range).
+    pub fn refuse_member(&self, key: &str, message: String) {
+        self.refuse(ShapeError {
+            path: At::Member(&self.at, key).to_string(),
+            message,
+        });
     }
 
     /// The member's value unless absent or `null`. Not inlined, nor is [`Members::refuse`]:
@@ -251,5 +346,59 @@ mod tests {
             e.message,
             "invalid type: string \"x\", expected struct PortMapping"
         );
+    }
+
+    #[test]
+    fn required_unknown_and_enumerated_members_are_refused_in_serde_wording() {
+        let doc = json!({"kind": "spot", "sed": 4});
+        let m = Members::of(&doc, At::Root, "struct Doc").unwrap();
+        m.deny_unknown(&["kind", "seed"]);
+        assert_eq!(m.required::<String>("name"), "");
+        let e = m.finish(()).unwrap_err();
+        assert_eq!(e.path, "sed", "the first refusal is kept");
+        assert_eq!(
+            e.message,
+            "unknown field `sed`, expected one of `kind`, `seed`"
+        );
+
+        let m = Members::of(&doc, At::Root, "struct Doc").unwrap();
+        assert_eq!(m.required::<String>("name"), "");
+        let e = m.finish(()).unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.message.as_str()),
+            ("name", "missing field `name`")
+        );
+
+        let two = [("on-demand", 0), ("spot", 1)];
+        assert_eq!(one_of(&json!("spot"), At::Root, &two), Ok(1));
+        let e = one_of(&json!("Spot"), At::Root, &two).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown variant `Spot`, expected `on-demand` or `spot`"
+        );
+        let three = [("a", 0), ("b", 1), ("c", 2)];
+        let e = one_of(&json!("d"), At::Root, &three).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown variant `d`, expected one of `a`, `b`, `c`"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_keep_to_their_range() {
+        assert_eq!(read::<u32>(json!(7)), Ok(7));
+        assert_eq!(
+            read::<u32>(json!(5_000_000_000u64)).unwrap_err().message,
+            "invalid value: integer `5000000000`, expected u32"
+        );
+        assert_eq!(
+            read::<u64>(json!(-1)).unwrap_err().message,
+            "invalid value: integer `-1`, expected u64"
+        );
+        assert_eq!(
+            read::<u64>(json!(1.5)).unwrap_err().message,
+            "invalid type: floating point `1.5`, expected u64"
+        );
+        assert_eq!(read::<f64>(json!(2)), Ok(2.0));
     }
 }

@@ -11,8 +11,9 @@
 //! goals cannot pass at time zero; `seriesMax` with `from` counts only the datapoints of the
 //! minutes after that time. A step is done when all its goals are met.
 
-use serde::Deserialize;
+use serde_json::Value;
 
+use crate::json_shape::{At, FromJson, Members, ShapeError};
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
 use crate::time::{parse_duration_ms, SimTime};
@@ -113,56 +114,103 @@ pub struct GoalStatus {
     pub detail: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A lesson document as written.
+#[derive(Default)]
 struct RawLesson {
     version: u64,
     id: String,
     title: String,
     preset: String,
-    #[serde(default)]
     instructor_notes: String,
     steps: Vec<RawStep>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl FromJson for RawLesson {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RawLesson")?;
+        m.deny_unknown(&[
+            "version",
+            "id",
+            "title",
+            "preset",
+            "instructorNotes",
+            "steps",
+        ]);
+        let built = RawLesson {
+            version: m.required("version"),
+            id: m.required("id"),
+            title: m.required("title"),
+            preset: m.required("preset"),
+            instructor_notes: m.get("instructorNotes").unwrap_or_default(),
+            steps: m.required("steps"),
+        };
+        m.finish(built)
+    }
+}
+
+/// One step of a lesson as written.
+#[derive(Default)]
 struct RawStep {
     title: String,
     text: String,
-    #[serde(default)]
     hint: Option<String>,
     goals: Vec<RawGoal>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+impl FromJson for RawStep {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RawStep")?;
+        m.deny_unknown(&["title", "text", "hint", "goals"]);
+        let built = RawStep {
+            title: m.required("title"),
+            text: m.required("text"),
+            hint: m.get("hint"),
+            goals: m.required("goals"),
+        };
+        m.finish(built)
+    }
+}
+
+/// One goal of a step as written.
+#[derive(Default)]
 struct RawGoal {
     check: String,
-    #[serde(default)]
     service: Option<String>,
-    #[serde(default)]
     series: Option<String>,
-    #[serde(default)]
     contains: Option<String>,
-    #[serde(default)]
     at_least: Option<f64>,
-    #[serde(default)]
     at_most: Option<f64>,
-    #[serde(default)]
-    at: Option<serde_json::Value>,
-    #[serde(default)]
-    from: Option<serde_json::Value>,
+    at: Option<Value>,
+    from: Option<Value>,
+}
+
+impl FromJson for RawGoal {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RawGoal")?;
+        m.deny_unknown(&[
+            "check", "service", "series", "contains", "atLeast", "atMost", "at", "from",
+        ]);
+        let built = RawGoal {
+            check: m.required("check"),
+            service: m.get("service"),
+            series: m.get("series"),
+            contains: m.get("contains"),
+            at_least: m.get("atLeast"),
+            at_most: m.get("atMost"),
+            at: m.get("at"),
+            from: m.get("from"),
+        };
+        m.finish(built)
+    }
 }
 
 impl Lesson {
     /// Parses a lesson; errors name the field.
     pub fn from_json(text: &str) -> Result<Lesson, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
         // From the parsed value, as every document is: one deserializer type in the bundle.
-        let raw: RawLesson = serde_path_to_error::deserialize(&value)
-            .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+        let raw = RawLesson::from_json(&value, At::Root)
+            .map_err(|e| format!("{}: {}", e.path, e.message))?;
         if raw.version != LESSON_VERSION {
             return Err(format!(
                 "version: this playground reads lesson version {LESSON_VERSION}"

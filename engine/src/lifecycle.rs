@@ -7,15 +7,15 @@
 //! instance pulls it and `cachedPullSeconds` after that (the agent's default pull behaviour
 //! asks the registry again, but the layers are cached).
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::event_log::EventKind;
+use crate::json_shape::{At, FromJson, Members, ShapeError};
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
 
 /// Lifecycle durations, settable per scenario (`options.lifecycle`).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LifecycleOptions {
     /// PROVISIONING → PENDING, seconds (default 1).
     pub provisioning_seconds: f64,
@@ -42,6 +42,36 @@ impl Default for LifecycleOptions {
             container_start_seconds: 2.0,
             app_exit_seconds: 5.0,
         }
+    }
+}
+
+impl FromJson for LifecycleOptions {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct LifecycleOptions")?;
+        m.deny_unknown(&[
+            "provisioningSeconds",
+            "imagePullMiBps",
+            "defaultImageSizeMiB",
+            "cachedPullSeconds",
+            "containerStartSeconds",
+            "appExitSeconds",
+        ]);
+        let d = LifecycleOptions::default();
+        let built = LifecycleOptions {
+            provisioning_seconds: m
+                .get("provisioningSeconds")
+                .unwrap_or(d.provisioning_seconds),
+            image_pull_mi_bps: m.get("imagePullMiBps").unwrap_or(d.image_pull_mi_bps),
+            default_image_size_mi_b: m
+                .get("defaultImageSizeMiB")
+                .unwrap_or(d.default_image_size_mi_b),
+            cached_pull_seconds: m.get("cachedPullSeconds").unwrap_or(d.cached_pull_seconds),
+            container_start_seconds: m
+                .get("containerStartSeconds")
+                .unwrap_or(d.container_start_seconds),
+            app_exit_seconds: m.get("appExitSeconds").unwrap_or(d.app_exit_seconds),
+        };
+        m.finish(built)
     }
 }
 

@@ -17,6 +17,8 @@ pub mod strategy;
 
 use serde_json::Value;
 
+use crate::json_shape::{one_of, At, FromJson, Members, ShapeError};
+
 pub use strategy::{CapacityProviderStrategy, StrategyItem};
 
 /// Index of the reserved `FARGATE` provider in [`CapacityProviders::providers`].
@@ -508,21 +510,31 @@ mod tests {
 }
 
 /// How `CapacityProviderReservation` counts on scale-in (6.4 [version note]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReservationFormula {
-    /// `M / N × 100` (the default).
+    /// `M / N × 100` (the default; `"ratio"`).
     #[default]
-    #[serde(rename = "ratio")]
     Ratio,
-    /// The 2023 guide's `100 − empty instances` when nothing waits.
-    #[serde(rename = "emptyCount")]
+    /// The 2023 guide's `100 − empty instances` when nothing waits (`"emptyCount"`).
     EmptyCount,
+}
+
+impl FromJson for ReservationFormula {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(
+            value,
+            at,
+            &[
+                ("ratio", ReservationFormula::Ratio),
+                ("emptyCount", ReservationFormula::EmptyCount),
+            ],
+        )
+    }
 }
 
 /// Capacity timings and switches AWS does not publish, settable per scenario
 /// (`options.capacity`). Every default is [unconfirmed].
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CapacityOptions {
     /// From an Auto Scaling group's launch to the agent registering: boot plus agent start,
     /// seconds (default 90).
@@ -541,13 +553,26 @@ pub struct CapacityOptions {
 }
 
 /// See [`CapacityOptions::fargate_spot_stop_code`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FargateSpotStopCode {
     /// `SpotInterruption`.
     #[default]
     SpotInterruption,
     /// `TerminationNotice`.
     TerminationNotice,
+}
+
+impl FromJson for FargateSpotStopCode {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(
+            value,
+            at,
+            &[
+                ("SpotInterruption", FargateSpotStopCode::SpotInterruption),
+                ("TerminationNotice", FargateSpotStopCode::TerminationNotice),
+            ],
+        )
+    }
 }
 
 impl FargateSpotStopCode {
@@ -570,6 +595,36 @@ impl Default for CapacityOptions {
             fargate_spot_stop_code: FargateSpotStopCode::default(),
             reservation_formula: ReservationFormula::default(),
         }
+    }
+}
+
+impl FromJson for CapacityOptions {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct CapacityOptions")?;
+        m.deny_unknown(&[
+            "instanceLaunchSeconds",
+            "fargateProvisioningSeconds",
+            "fargateLaunchRate",
+            "fargateLaunchBurst",
+            "fargateSpotStopCode",
+            "reservationFormula",
+        ]);
+        let d = CapacityOptions::default();
+        let built = CapacityOptions {
+            instance_launch_seconds: m
+                .get("instanceLaunchSeconds")
+                .unwrap_or(d.instance_launch_seconds),
+            fargate_provisioning_seconds: m
+                .get("fargateProvisioningSeconds")
+                .unwrap_or(d.fargate_provisioning_seconds),
+            fargate_launch_rate: m.get("fargateLaunchRate").unwrap_or(d.fargate_launch_rate),
+            fargate_launch_burst: m
+                .get("fargateLaunchBurst")
+                .unwrap_or(d.fargate_launch_burst),
+            fargate_spot_stop_code: m.get("fargateSpotStopCode").unwrap_or_default(),
+            reservation_formula: m.get("reservationFormula").unwrap_or_default(),
+        };
+        m.finish(built)
     }
 }
 

@@ -2,22 +2,35 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{limits, ScenarioError};
 use crate::instance_types;
+use crate::json_shape::{one_of, At, FromJson, Members, ShapeError};
 use crate::time::parse_duration_ms;
 
 /// On-demand or Spot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Lifecycle {
-    /// An on-demand instance.
+    /// An on-demand instance (`"on-demand"`).
     #[default]
     OnDemand,
-    /// A Spot instance.
+    /// A Spot instance (`"spot"`).
     Spot,
+}
+
+impl FromJson for Lifecycle {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(
+            value,
+            at,
+            &[
+                ("on-demand", Lifecycle::OnDemand),
+                ("spot", Lifecycle::Spot),
+            ],
+        )
+    }
 }
 
 /// One container instance (or `count` identical ones) as drawn in the scenario.
@@ -59,38 +72,65 @@ pub struct InstanceSpec {
     pub external: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// One `containerInstances[]` entry as written.
+#[derive(Default)]
 struct RawSpec {
-    #[serde(default)]
-    id: Option<String>,
     instance_type: String,
-    #[serde(default)]
     availability_zone: String,
-    #[serde(default)]
     external: bool,
-    #[serde(default)]
     iam_instance_profile: Option<String>,
-    #[serde(default)]
     lifecycle: Lifecycle,
-    #[serde(default)]
     attributes: BTreeMap<String, Value>,
-    #[serde(default)]
     ecs_config: BTreeMap<String, Value>,
-    #[serde(default)]
     launch_at: Option<Value>,
-    #[serde(default)]
     count: Option<u32>,
-    #[serde(default)]
     awsvpc_trunking: bool,
-    #[serde(default)]
+    id: Option<String>,
     subnet_id: Option<String>,
-    #[serde(default)]
     agent_version: Option<String>,
-    #[serde(default)]
     agent_connected: Option<bool>,
-    #[serde(default)]
     security_groups: Vec<String>,
+}
+
+impl FromJson for RawSpec {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct RawSpec")?;
+        m.deny_unknown(&[
+            "id",
+            "instanceType",
+            "availabilityZone",
+            "external",
+            "iamInstanceProfile",
+            "lifecycle",
+            "attributes",
+            "ecsConfig",
+            "launchAt",
+            "count",
+            "awsvpcTrunking",
+            "subnetId",
+            "agentVersion",
+            "agentConnected",
+            "securityGroups",
+        ]);
+        let built = RawSpec {
+            instance_type: m.required("instanceType"),
+            availability_zone: m.get("availabilityZone").unwrap_or_default(),
+            external: m.get("external").unwrap_or_default(),
+            iam_instance_profile: m.get("iamInstanceProfile"),
+            lifecycle: m.get("lifecycle").unwrap_or_default(),
+            attributes: m.get("attributes").unwrap_or_default(),
+            ecs_config: m.get("ecsConfig").unwrap_or_default(),
+            launch_at: m.get("launchAt"),
+            count: m.get("count"),
+            awsvpc_trunking: m.get("awsvpcTrunking").unwrap_or_default(),
+            id: m.get("id"),
+            subnet_id: m.get("subnetId"),
+            agent_version: m.get("agentVersion"),
+            agent_connected: m.get("agentConnected"),
+            security_groups: m.get("securityGroups").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
 }
 
 /// The agent version instances report unless the scenario says otherwise.
@@ -101,13 +141,9 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let base = format!("containerInstances[{i}]");
-        let raw: RawSpec = serde_path_to_error::deserialize(item).map_err(|e| {
-            let p = e.path().to_string();
-            ScenarioError::at(
-                format!("{base}.{p}").trim_end_matches(".."),
-                e.into_inner().to_string(),
-            )
-        })?;
+        let list = At::Member(&At::Root, "containerInstances");
+        let raw = RawSpec::from_json(item, At::Index(&list, i))
+            .map_err(|e| ScenarioError::at(e.path, e.message))?;
         let instance_type = instance_types::lookup(&raw.instance_type).ok_or_else(|| {
             ScenarioError::at(
                 format!("{base}.instanceType"),

@@ -14,12 +14,12 @@ mod aws;
 mod instances;
 mod not_simulated;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 pub use aws::AwsServices;
 pub use instances::{InstanceSpec, Lifecycle, DEFAULT_AGENT_VERSION};
 
+use crate::json_shape::{At, FromJson, Members, ShapeError};
 use crate::time::{parse_duration_ms, MAX_DURATION_MS};
 
 /// The scenario format version this engine reads.
@@ -106,138 +106,198 @@ pub struct ScenarioWarning {
 
 /// The typed view of the document's top level. AWS request bodies stay raw JSON here; each
 /// ECS concept's module parses its own.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug)]
 struct Document {
-    #[serde(rename = "version")]
-    _version: u64,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
     seed: u64,
-    #[serde(default)]
     duration: Option<Value>,
-    #[serde(default)]
     start_time: Option<String>,
-    #[serde(default)]
     container_instances: Vec<Value>,
-    #[serde(default)]
     task_definitions: Vec<Value>,
-    #[serde(default)]
     services: Vec<Value>,
-    #[serde(default)]
     run_tasks: Vec<Value>,
-    #[serde(default)]
     update_services: Vec<Value>,
-    #[serde(default)]
     update_container_instances_state: Vec<Value>,
-    #[serde(default)]
     capacity_providers: Vec<Value>,
-    #[serde(default)]
     target_groups: Vec<Value>,
-    #[serde(default)]
     scalable_targets: Vec<Value>,
-    #[serde(default)]
     scaling_policies: Vec<Value>,
-    #[serde(default)]
     scheduled_actions: Vec<Value>,
-    #[serde(default)]
     auto_scaling_groups: Vec<Value>,
-    #[serde(default)]
     load_profiles: Vec<Value>,
-    #[serde(default)]
     faults: Vec<Value>,
-    #[serde(default)]
     lessons: Vec<Value>,
-    #[serde(default)]
     options: EngineOptions,
-    #[serde(default)]
     subnets: Vec<SubnetSpec>,
-    #[serde(default)]
     load_balancers: Vec<Value>,
-    #[serde(default)]
     listeners: Vec<Value>,
-    #[serde(default)]
     security_groups: Vec<Value>,
-    #[serde(default)]
     alarms: Vec<Value>,
-    #[serde(default)]
     queues: Vec<Value>,
-    #[serde(default)]
     update_task_protection: Vec<Value>,
-    #[serde(default)]
     clusters: Vec<Value>,
-    #[serde(default)]
     launch_templates: Vec<Value>,
-    #[serde(default)]
     auto_scaling_policies: Vec<Value>,
-    #[serde(default)]
     update_auto_scaling_groups: Vec<Value>,
-    #[serde(default)]
     iam_roles: Vec<Value>,
-    #[serde(default)]
     buckets: Vec<Value>,
-    #[serde(default)]
     put_objects: Vec<Value>,
-    #[serde(default)]
     sns_topics: Vec<Value>,
-    #[serde(default)]
     dynamo_db_tables: Vec<Value>,
-    #[serde(default)]
     event_rules: Vec<Value>,
-    #[serde(default)]
     applications: Vec<Value>,
-    #[serde(default)]
     repositories: Vec<Value>,
-    #[serde(default)]
     parameters: Vec<Value>,
-    #[serde(default)]
     secrets: Vec<Value>,
-    #[serde(default)]
     log_groups: Vec<Value>,
-    #[serde(default)]
     file_systems: Vec<Value>,
-    #[serde(default)]
     mount_targets: Vec<Value>,
 }
 
+/// Every member of the document's top level.
+const DOCUMENT_MEMBERS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "startTime",
+    "containerInstances",
+    "taskDefinitions",
+    "services",
+    "runTasks",
+    "updateServices",
+    "updateContainerInstancesState",
+    "capacityProviders",
+    "targetGroups",
+    "scalableTargets",
+    "scalingPolicies",
+    "scheduledActions",
+    "autoScalingGroups",
+    "loadProfiles",
+    "faults",
+    "lessons",
+    "options",
+    "subnets",
+    "loadBalancers",
+    "listeners",
+    "securityGroups",
+    "alarms",
+    "queues",
+    "updateTaskProtection",
+    "clusters",
+    "launchTemplates",
+    "autoScalingPolicies",
+    "updateAutoScalingGroups",
+    "iamRoles",
+    "buckets",
+    "putObjects",
+    "snsTopics",
+    "dynamoDbTables",
+    "eventRules",
+    "applications",
+    "repositories",
+    "parameters",
+    "secrets",
+    "logGroups",
+    "fileSystems",
+    "mountTargets",
+];
+
+impl FromJson for Document {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "a scenario object")?;
+        m.deny_unknown(DOCUMENT_MEMBERS);
+        let built = Document {
+            name: m.get("name"),
+            description: m.get("description"),
+            seed: m.get("seed").unwrap_or_default(),
+            duration: m.get("duration"),
+            start_time: m.get("startTime"),
+            container_instances: m.get("containerInstances").unwrap_or_default(),
+            task_definitions: m.get("taskDefinitions").unwrap_or_default(),
+            services: m.get("services").unwrap_or_default(),
+            run_tasks: m.get("runTasks").unwrap_or_default(),
+            update_services: m.get("updateServices").unwrap_or_default(),
+            update_container_instances_state: m
+                .get("updateContainerInstancesState")
+                .unwrap_or_default(),
+            capacity_providers: m.get("capacityProviders").unwrap_or_default(),
+            target_groups: m.get("targetGroups").unwrap_or_default(),
+            scalable_targets: m.get("scalableTargets").unwrap_or_default(),
+            scaling_policies: m.get("scalingPolicies").unwrap_or_default(),
+            scheduled_actions: m.get("scheduledActions").unwrap_or_default(),
+            auto_scaling_groups: m.get("autoScalingGroups").unwrap_or_default(),
+            load_profiles: m.get("loadProfiles").unwrap_or_default(),
+            faults: m.get("faults").unwrap_or_default(),
+            lessons: m.get("lessons").unwrap_or_default(),
+            options: m.get("options").unwrap_or_default(),
+            subnets: m.get("subnets").unwrap_or_default(),
+            load_balancers: m.get("loadBalancers").unwrap_or_default(),
+            listeners: m.get("listeners").unwrap_or_default(),
+            security_groups: m.get("securityGroups").unwrap_or_default(),
+            alarms: m.get("alarms").unwrap_or_default(),
+            queues: m.get("queues").unwrap_or_default(),
+            update_task_protection: m.get("updateTaskProtection").unwrap_or_default(),
+            clusters: m.get("clusters").unwrap_or_default(),
+            launch_templates: m.get("launchTemplates").unwrap_or_default(),
+            auto_scaling_policies: m.get("autoScalingPolicies").unwrap_or_default(),
+            update_auto_scaling_groups: m.get("updateAutoScalingGroups").unwrap_or_default(),
+            iam_roles: m.get("iamRoles").unwrap_or_default(),
+            buckets: m.get("buckets").unwrap_or_default(),
+            put_objects: m.get("putObjects").unwrap_or_default(),
+            sns_topics: m.get("snsTopics").unwrap_or_default(),
+            dynamo_db_tables: m.get("dynamoDbTables").unwrap_or_default(),
+            event_rules: m.get("eventRules").unwrap_or_default(),
+            applications: m.get("applications").unwrap_or_default(),
+            repositories: m.get("repositories").unwrap_or_default(),
+            parameters: m.get("parameters").unwrap_or_default(),
+            secrets: m.get("secrets").unwrap_or_default(),
+            log_groups: m.get("logGroups").unwrap_or_default(),
+            file_systems: m.get("fileSystems").unwrap_or_default(),
+            mount_targets: m.get("mountTargets").unwrap_or_default(),
+        };
+        m.finish(built)
+    }
+}
+
 /// A subnet of the scenario's VPC.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 struct SubnetSpec {
     subnet_id: String,
     availability_zone: String,
 }
 
+impl FromJson for SubnetSpec {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct SubnetSpec")?;
+        m.deny_unknown(&["subnetId", "availabilityZone"]);
+        let built = SubnetSpec {
+            subnet_id: m.required("subnetId"),
+            availability_zone: m.required("availabilityZone"),
+        };
+        m.finish(built)
+    }
+}
+
 /// Choices where AWS's behaviour is [unconfirmed], and model settings, switchable per
-/// scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// scenario (`options`).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineOptions {
     /// Lifecycle durations (image pull, container start, ...).
-    #[serde(default)]
     pub lifecycle: crate::lifecycle::LifecycleOptions,
     /// Whether `attribute:x != v` (and `!in`, `!~`) in `memberOf` matches instances that lack
     /// `x`. Default false: AWS's example suggests they are excluded (3.5).
-    #[serde(default)]
     pub missing_attribute_matches_negations: bool,
     /// How many passing health checks make a newly registered target healthy. Default:
     /// the target group's `HealthyThresholdCount` (the ECS guide's 150 s); the ALB guide says
     /// one (8.2).
-    #[serde(default)]
     pub initial_health_checks: Option<u64>,
     /// Capacity timings and switches (`options.capacity`).
-    #[serde(default)]
     pub capacity: crate::capacity_provider::CapacityOptions,
     /// How often traffic is re-routed, in milliseconds (`routingIntervalSeconds` in the
     /// document, 1 to 60; default 1).
-    #[serde(
-        default = "default_routing_interval",
-        rename = "routingIntervalSeconds",
-        deserialize_with = "seconds_to_ms"
-    )]
     pub routing_interval_ms: u64,
 }
 
@@ -253,18 +313,35 @@ impl Default for EngineOptions {
     }
 }
 
-fn default_routing_interval() -> u64 {
-    crate::traffic::DEFAULT_ROUTING_INTERVAL_MS
-}
-
-fn seconds_to_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let secs = u64::deserialize(d)?;
-    if !(1..=60).contains(&secs) {
-        return Err(serde::de::Error::custom(
-            "routingIntervalSeconds must be 1 to 60",
-        ));
+impl FromJson for EngineOptions {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct EngineOptions")?;
+        m.deny_unknown(&[
+            "lifecycle",
+            "missingAttributeMatchesNegations",
+            "initialHealthChecks",
+            "capacity",
+            "routingIntervalSeconds",
+        ]);
+        let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
+        if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
+            m.refuse_member(
+                "routingIntervalSeconds",
+                "routingIntervalSeconds must be 1 to 60".to_string(),
+            );
+        }
+        let built = EngineOptions {
+            lifecycle: m.get("lifecycle").unwrap_or_default(),
+            missing_attribute_matches_negations: m
+                .get("missingAttributeMatchesNegations")
+                .unwrap_or_default(),
+            initial_health_checks: m.get("initialHealthChecks"),
+            capacity: m.get("capacity").unwrap_or_default(),
+            routing_interval_ms: routing_seconds
+                .map_or(crate::traffic::DEFAULT_ROUTING_INTERVAL_MS, |s| s * 1000),
+        };
+        m.finish(built)
     }
-    Ok(secs * 1000)
 }
 
 /// A loaded scenario: the raw document (kept verbatim, so a round trip preserves every field)
@@ -382,9 +459,9 @@ impl Scenario {
         // Typed from the parsed value only, never from the text as well: a second
         // deserializer would instantiate every field's deserializer twice, a large share of
         // the browser's download (BENCHMARKS.md, "Bundle size"). The line comes from the path.
-        let doc: Document = serde_path_to_error::deserialize(&raw).map_err(|e| ScenarioError {
-            path: e.path().to_string(),
-            message: e.into_inner().to_string(),
+        let doc = Document::from_json(&raw, At::Root).map_err(|e| ScenarioError {
+            path: e.path,
+            message: e.message,
             line: None,
             column: None,
         })?;

@@ -21,8 +21,41 @@ fn bad_fields_are_named_by_path() {
     assert_eq!(e.path, "seed");
     let e = Scenario::from_json(r#"{"version": 1, "duration": "2 hours"}"#).unwrap_err();
     assert_eq!(e.path, "duration");
-    let e = Scenario::from_json(r#"{"version": 1, "sed": 4}"#).unwrap_err();
-    assert!(e.message.contains("unknown field"), "{e}");
+    let e = Scenario::from_json("{\"version\": 1,\n \"sed\": 4}").unwrap_err();
+    assert!(
+        e.message
+            .starts_with("unknown field `sed`, expected one of"),
+        "{e}"
+    );
+    assert_eq!((e.path.as_str(), e.line), ("sed", Some(2)));
+    let e = Scenario::from_json(r#"{"version": 1, "options": {"routingIntervalSeconds": 90}}"#)
+        .unwrap_err();
+    assert_eq!(e.path, "options.routingIntervalSeconds");
+    let e = Scenario::from_json(
+        r#"{"version": 1, "options": {"capacity": {"reservationFormula": "half"}}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "options.capacity.reservationFormula");
+    assert_eq!(
+        e.message,
+        "unknown variant `half`, expected `ratio` or `emptyCount`"
+    );
+    let e =
+        Scenario::from_json(r#"{"version": 1, "containerInstances": [{"availabilityZone": "a"}]}"#)
+            .unwrap_err();
+    assert_eq!(e.path, "containerInstances[0].instanceType");
+    assert_eq!(e.message, "missing field `instanceType`");
+    let s = Scenario::from_json(r#"{"version": 1, "options": {"routingIntervalSeconds": 5, "lifecycle": {"imagePullMiBps": 50}, "capacity": {"fargateSpotStopCode": "TerminationNotice"}}}"#).unwrap();
+    assert_eq!(s.options.routing_interval_ms, 5000);
+    assert_eq!(s.options.lifecycle.image_pull_mi_bps, 50.0);
+    assert_eq!(
+        s.options.lifecycle.cached_pull_seconds, 1.0,
+        "others keep their default"
+    );
+    assert_eq!(
+        s.options.capacity.fargate_spot_stop_code,
+        crate::capacity_provider::FargateSpotStopCode::TerminationNotice
+    );
 }
 
 #[test]
