@@ -82,6 +82,8 @@ struct TargetGroupView {
     listeners: String,
     algorithm: &'static str,
     targets: Vec<TargetView>,
+    /// What App Runner would run for the same requests in flight (section 11, G42).
+    app_runner: String,
 }
 
 /// Application Auto Scaling: a scalable target with its bounds, and the alarms.
@@ -169,7 +171,8 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     let target_groups = sim
         .target_groups()
         .iter()
-        .map(|tg| {
+        .enumerate()
+        .map(|(g, tg)| {
             // Requests offered to the whole group: each target's share is of this.
             let total: f64 = tg
                 .targets
@@ -190,6 +193,10 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     tg.listeners.join(", ")
                 },
                 algorithm: tg.algorithm.as_str(),
+                app_runner: sim
+                    .app_runner_comparison(g)
+                    .map(|(config, sizing)| config.explain(&sizing))
+                    .unwrap_or_default(),
                 targets: tg
                     .targets
                     .iter()
@@ -1016,6 +1023,10 @@ fn Playground(
                                 </tr>
                             }).collect_view()}
                             </tbody>
+                            <tfoot><tr><td colspan="6" class="small muted app-runner"
+                                title="App Runner scales on concurrent requests per instance; the exact policy is not published (section 11)">
+                                {format!("The same requests in flight {}.", g.app_runner)}
+                            </td></tr></tfoot>
                         </table>
                     }).collect_view().into_any()
                 }}

@@ -4,6 +4,7 @@
 //! checked as it changes; each error names its line, column and field, marks its line in the
 //! gutter, and moves the caret to that line when clicked.
 
+use ecs_engine::eks_fargate::PodSize;
 use ecs_engine::task_definition::{
     check_task_definition, ContainerForm, EnvironmentForm, PortMappingForm, TaskDefinitionForm,
 };
@@ -214,12 +215,17 @@ pub fn TaskDefinitionEditor(register: Callback<String>, status: EditStatus) -> i
             })
         })
     });
-    let errors = Memo::new(move |_| {
+    // The registration check, and for a valid definition what its containers would run as on
+    // EKS on Fargate (section 11).
+    let checked = Memo::new(move |_| {
         text.with(|t| match t.trim().is_empty() {
-            true => Vec::new(),
-            false => check_task_definition(t).err().unwrap_or_default(),
+            true => Err(Vec::new()),
+            false => check_task_definition(t)
+                .map(|(_, parsed, _)| PodSize::of_task_definition(&parsed.input).explain()),
         })
     });
+    let errors =
+        Memo::new(move |_| checked.with(|c| c.as_ref().err().cloned().unwrap_or_default()));
     let area = NodeRef::<leptos::html::Textarea>::new();
     let scroller = NodeRef::<leptos::html::Div>::new();
     let go_to = move |line: usize| {
@@ -318,8 +324,12 @@ pub fn TaskDefinitionEditor(register: Callback<String>, status: EditStatus) -> i
             }))}
             <div class="td-actions">
                 <button id="register-td" on:click=move |_| register.run(text.get_untracked())>"Register"</button>
-                {move || (errors.with(Vec::is_empty) && !text.with(|t| t.trim().is_empty()))
-                    .then(|| view! { <span class="small muted" id="td-valid">"Valid: ready to register."</span> })}
+                {move || checked.get().ok().map(|eks| view! {
+                    <span class="small muted" id="td-valid">"Valid: ready to register."</span>
+                    <span class="small muted" id="td-eks" title="EKS on Fargate sizes one pod per node: the larger of the biggest init container and the sum of the others' requests, plus 256 MiB, rounded up to a Fargate size">
+                        "Elsewhere: "{eks}"."
+                    </span>
+                })}
             </div>
             {status.view_at("build", "td")}
         </fieldset>

@@ -38,8 +38,19 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
         .find(Locator::Css("li.activity"))
         .await
         .is_err());
+    // G42: at 200 requests/s the requests in flight fit App Runner's MinSize of one instance.
+    let (concurrent, active) = app_runner_line(&browser).await;
+    assert!(concurrent < 100.0, "{concurrent} in flight");
+    assert_eq!(active, 1);
     // After the alarm: desired 4, with the cause AWS writes.
     browser.play_until(600, "00:13:30.000", 30).await;
+    // G42 under the saturating load: one instance per 100 requests in flight, at most 25.
+    let (concurrent, active) = app_runner_line(&browser).await;
+    let fits = |n: f64| ((n / 100.0).ceil() as u32).clamp(1, 25);
+    assert!(
+        active == fits(concurrent - 0.5) || active == fits(concurrent + 0.5),
+        "{concurrent} in flight, {active} active"
+    );
     let mut activities = Vec::new();
     for li in browser
         .client
@@ -120,4 +131,25 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
         .await;
     browser.screenshot("target-tracking-alb-charts").await;
     browser.close().await;
+}
+
+/// The target group's App Runner comparison (section 11, G42): requests in flight and the
+/// active instances it names.
+async fn app_runner_line(browser: &Browser) -> (f64, u32) {
+    let text = browser
+        .text("table[data-target-group=web] td.app-runner")
+        .await;
+    let rest = text
+        .strip_prefix(
+            "The same requests in flight on App Runner (MaxConcurrency 100, MinSize 1, MaxSize 25): ",
+        )
+        .unwrap_or_else(|| panic!("{text}"));
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let concurrent = words[0].parse().unwrap_or_else(|_| panic!("{text}"));
+    let arrow = words.iter().position(|w| *w == "→").expect("→");
+    let active = words[arrow + 1]
+        .parse()
+        .unwrap_or_else(|_| panic!("{text}"));
+    assert!(words[arrow + 2].starts_with("active"), "{text}");
+    (concurrent, active)
 }

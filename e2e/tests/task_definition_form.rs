@@ -185,6 +185,12 @@ async fn the_form_writes_two_containers_that_register_and_a_service_places() {
     browser
         .wait_for_text("#td-valid", "Valid: ready to register.", 5)
         .await;
+    // Section 11 (G43's rule): the same containers as one EKS Fargate pod, 256 + 0 CPU units
+    // and 512 + 64 MiB plus 256 MiB, the next Fargate size up.
+    assert_eq!(
+        browser.text("#td-eks").await,
+        "Elsewhere: as one EKS Fargate pod: requests 0.25 vCPU / 576 MiB + 256 MiB for kubelet, kube-proxy and containerd = 0.25 vCPU / 832 MiB → runs as 0.25 vCPU / 1 GB."
+    );
     browser.screenshot("td-form").await;
     browser.scroll_to("#register-td").await;
     browser.screenshot("td-form-register").await;

@@ -7,6 +7,7 @@
 //! Modules are named after the ECS concept they implement; `ARCHITECTURE.md` at the
 //! repository root is the map.
 
+pub mod app_runner;
 pub mod application;
 pub mod auto_scaling_group;
 pub mod autoscaling;
@@ -21,6 +22,7 @@ mod describe;
 pub mod dynamodb;
 pub mod edit;
 pub mod efs;
+pub mod eks_fargate;
 pub mod event_log;
 pub mod eventbridge;
 pub mod fargate;

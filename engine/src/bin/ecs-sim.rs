@@ -245,5 +245,9 @@ fn validate(path: &str) -> Result<(), String> {
         needs.cpu,
         needs.memory_mib
     );
+    println!(
+        "{path}: {}",
+        ecs_engine::eks_fargate::PodSize::of_task_definition(&parsed.input).explain()
+    );
     Ok(())
 }
