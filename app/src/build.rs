@@ -200,7 +200,7 @@ pub fn BuildPanel(
     // The live load control: the chosen target's requests/s (a queue's messages/s) now, and a
     // rate to set from now.
     let load_target = RwSignal::new(String::new());
-    let load_now = move || {
+    let load_now = Memo::new(move |_| {
         let at = clock.get();
         scenario.with(|s| {
             let targets = ecs_engine::edit::load_targets(&s.raw);
@@ -215,7 +215,7 @@ pub fn BuildPanel(
                 ecs_engine::edit::load_rate_unit(&s.raw, &target),
             )
         })
-    };
+    });
     let set_load = move |_| {
         let rate = input_value("load-rate").parse::<f64>().unwrap_or(f64::NAN);
         let target = input_value("load-target");
@@ -255,8 +255,9 @@ pub fn BuildPanel(
                     <label>"To "<select id="load-target" on:change=move |ev| load_target.set(event_target_value(&ev))>
                         {move || scenario.with(|s| ecs_engine::edit::load_targets(&s.raw)).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
                     </select></label>
-                    <span class="small muted" id="load-now">{move || { let (rate, unit) = load_now(); format!("now {rate:.0} {unit}") }}</span>
-                    <label>"Set to "<input id="load-rate" type="number" min="0" value="1000" step="100" size="6"/>" requests/s"</label>
+                    <span class="small muted" id="load-now">{move || { let (rate, unit) = load_now.get(); format!("now {rate:.0} {unit}") }}</span>
+                    <label>"Set to "<input id="load-rate" type="number" min="0" value="1000" step="100" size="6"/>
+                        <span id="load-unit">{move || format!(" {}", load_now.get().1)}</span></label>
                     <button id="set-load" on:click=set_load>"Set load"</button>
                     {status.view_at("build", "load")}
                 </fieldset>

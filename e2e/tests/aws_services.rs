@@ -73,6 +73,11 @@ async fn an_sqs_queue_shows_its_backlog_and_takes_a_live_rate() {
     browser.click("#build-panel summary").await;
     browser.select("#load-target", "jobs").await;
     assert_eq!(browser.text("#load-now").await, "now 100 messages/s");
+    assert_eq!(
+        browser.text("#load-unit").await,
+        "messages/s",
+        "the rate's unit follows the target"
+    );
     browser.set_value("load-rate", "2000").await;
     browser.click("#set-load").await;
     let done = browser.text("#build-done").await;

@@ -56,6 +56,7 @@ async fn add_instances_paste_a_task_definition_create_a_service_and_raise_the_lo
     let clock = browser.text("#clock").await;
     browser.select("#load-target", "circleci").await;
     assert_eq!(browser.text("#load-now").await, "now 0 requests/s");
+    assert_eq!(browser.text("#load-unit").await, "requests/s");
     browser.set_value("load-rate", "500").await;
     browser.click("#set-load").await;
     let done = browser.text("#build-done").await;

@@ -187,6 +187,59 @@ fn g23_target_tracking_scale_in_and_its_cooldown() {
     );
 }
 
+/// Section 12 item 5: the target-tracking alarms' datapoints and low threshold are
+/// [observed]/[unconfirmed], so a scenario sets them (`options.targetTrackingAlarms`); G22's and
+/// G23's timelines move with them.
+#[test]
+fn section_12_target_tracking_alarm_settings_move_the_g22_and_g23_timelines() {
+    let options = json!({"targetTrackingAlarms": {"highAlarmDatapoints": 1, "lowAlarmDatapoints": 5, "lowAlarmFraction": 0.5}});
+    let mut out = sim(base(
+        4,
+        json!({
+            "options": options,
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 3200})),
+        }),
+    ));
+    at(&mut out, MIN - 1);
+    assert_eq!(desired(&out), 4);
+    at(&mut out, MIN);
+    assert_eq!(desired(&out), 7, "G22 after 1 datapoint instead of 3");
+    let low = out
+        .alarms()
+        .iter()
+        .find(|a| a.name.contains("-AlarmLow-"))
+        .expect("the low alarm");
+    assert_eq!(
+        (low.threshold, low.evaluation_periods),
+        (25.0, 5),
+        "half the target, 5 of 5"
+    );
+
+    // G23's 30 % is no longer under the low threshold (25 %); 10 % is, after 5 minutes.
+    let mut in_ = sim(base(
+        10,
+        json!({
+            "options": options,
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "step", "initial": 3000,
+                "steps": [{"at": 16 * MIN, "requestsPerSecond": 1000}]})),
+        }),
+    ));
+    at(&mut in_, 16 * MIN);
+    assert_eq!(desired(&in_), 10, "30 % stays above half the target");
+    at(&mut in_, 21 * MIN - 1);
+    assert_eq!(desired(&in_), 10);
+    at(&mut in_, 21 * MIN);
+    assert_eq!(
+        desired(&in_),
+        2,
+        "5 of 5 datapoints at 10 %: ceil(10 × 10 / 50) = 2"
+    );
+}
+
 #[test]
 fn g23_a_scale_out_during_the_scale_in_cooldown_acts_at_once() {
     let mut s = sim(base(

@@ -33,6 +33,28 @@ fn repository_image_size_drives_the_pull_time() {
     assert_eq!(first(&s).started_at.map(|t| t.as_secs()), Some(23));
 }
 
+/// Section 12 item 14: the throttle's curve below the 15-minute cap is [unconfirmed], so a
+/// scenario sets its first back-off (`options.lifecycle.throttleFirstSeconds`); G37's gaps
+/// double from there.
+#[test]
+fn section_12_the_throttle_starts_from_the_scenarios_first_back_off() {
+    let mut v = scenario(
+        Launch::Fargate,
+        json!([container(&format!("{ECR}/web:v9"), json!({}))]),
+        json!({}),
+        json!({"repositories": repo(json!([{"imageTag": "v1"}]), None)}),
+    );
+    v["options"]["lifecycle"] = json!({"throttleFirstSeconds": 10});
+    let mut s = sim(v);
+    at(&mut s, 10 * 60);
+    let gaps: Vec<u64> = s
+        .tasks()
+        .windows(2)
+        .map(|w| w[1].created_at.as_secs() - w[0].stopped_at.unwrap().as_secs())
+        .collect();
+    assert_eq!(&gaps[..3], &[10, 20, 40]);
+}
+
 /// G37: a tag the declared repository does not have → PENDING → STOPPED with
 /// `CannotPullContainerError ... not found` / `TaskFailedToStart`, the service backs off
 /// (30 s, 60 s, ...) and reports it; a fixed task definition starts at once.

@@ -5,8 +5,8 @@
 //!   `CPUUtilization` (AWS/EC2, dimension `AutoScalingGroupName`) is the CPU its tasks use over
 //!   the CPU of its registered instances, per minute. The policy works as the Application Auto
 //!   Scaling one does (5.3): the high alarm needs 3 datapoints above the target, the low alarm
-//!   15 below 90 % of it ([unconfirmed] thresholds, as in
-//!   [`crate::autoscaling::target_tracking`]), and the group goes to `ceil(N × metric /
+//!   15 below 90 % of it (the [unconfirmed] defaults of `options.targetTrackingAlarms`,
+//!   [`crate::autoscaling::target_tracking::TargetTrackingAlarms`]), and the group goes to `ceil(N × metric /
 //!   target)`. `EstimatedInstanceWarmup` (default 300 s) holds further scale-out while a new
 //!   instance warms up.
 //! - **Step and simple scaling**, run by the `alarms[]` (PutMetricAlarm) whose `AlarmActions`
@@ -26,9 +26,6 @@
 use serde_json::Value;
 
 use crate::autoscaling::step_scaling::{StepAdjustment, StepScaling};
-use crate::autoscaling::target_tracking::{
-    HIGH_ALARM_DATAPOINTS, LOW_ALARM_DATAPOINTS, LOW_ALARM_FRACTION,
-};
 use crate::cloudwatch::{Datapoint, MetricId};
 use crate::sim::Simulation;
 use crate::time::SimTime;
@@ -221,6 +218,7 @@ impl Simulation {
                     .record(&format!("autoScalingGroup/{name}/CPUUtilization"), v);
             }
         }
+        let alarms = self.scenario.options.target_tracking_alarms;
         for p in 0..self.group_policies.len() {
             let g = self.group_policies[p].group;
             let Some(v) = cpu[g] else { continue };
@@ -237,7 +235,7 @@ impl Simulation {
             if v > *target {
                 *high += 1;
                 *low = 0;
-            } else if v < *target * LOW_ALARM_FRACTION {
+            } else if v < *target * alarms.low_fraction {
                 *low += 1;
                 *high = 0;
             } else {
@@ -256,9 +254,9 @@ impl Simulation {
             let warming = self.groups[g]
                 .live()
                 .any(|i| now.as_ms() < i.launched_at.as_ms() + warmup_ms);
-            let (alarm, fire) = if high >= HIGH_ALARM_DATAPOINTS && goal > n && !warming {
+            let (alarm, fire) = if high >= alarms.high_datapoints && goal > n && !warming {
                 ("AlarmHigh", true)
-            } else if low >= LOW_ALARM_DATAPOINTS && goal < n && !disable_scale_in {
+            } else if low >= alarms.low_datapoints && goal < n && !disable_scale_in {
                 ("AlarmLow", true)
             } else {
                 ("", false)

@@ -416,16 +416,17 @@ impl Simulation {
             last_value: None,
             math: math.clone(),
         };
+        let alarms = self.scenario.options.target_tracking_alarms;
         self.scaling.alarms.push(make(
             "High",
-            target_tracking::HIGH_ALARM_DATAPOINTS,
+            alarms.high_datapoints,
             tt.target_value,
             Comparison::Greater,
         ));
         self.scaling.alarms.push(make(
             "Low",
-            target_tracking::LOW_ALARM_DATAPOINTS,
-            tt.low_threshold(),
+            alarms.low_datapoints,
+            tt.low_threshold(&alarms),
             Comparison::Less,
         ));
         let n = self.scaling.alarms.len();

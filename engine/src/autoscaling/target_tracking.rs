@@ -3,16 +3,69 @@
 
 use serde_json::Value;
 
+use crate::json_shape::{At, FromJson, Members, ShapeError};
+
 /// Cooldown default for ECS targets (5.3).
 pub const DEFAULT_COOLDOWN_S: u64 = 300;
 
-/// [observed] The high alarm: 3 of 3 one-minute datapoints above the target.
-pub const HIGH_ALARM_DATAPOINTS: u64 = 3;
-/// [observed] The low alarm: 15 of 15 one-minute datapoints below the low threshold.
-pub const LOW_ALARM_DATAPOINTS: u64 = 15;
-/// [unconfirmed] The low alarm's threshold as a fraction of the target (the docs speak of a
-/// typical gap of more than 10 %).
-pub const LOW_ALARM_FRACTION: f64 = 0.9;
+/// The alarms a target-tracking policy creates, settable per scenario
+/// (`options.targetTrackingAlarms`, section 12 item 5): Service Auto Scaling's and an Auto
+/// Scaling group's own target tracking both follow them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetTrackingAlarms {
+    /// [observed] The high alarm: this many of as many one-minute datapoints above the target
+    /// (default 3).
+    pub high_datapoints: u64,
+    /// [observed] The low alarm: this many of as many one-minute datapoints below the low
+    /// threshold (default 15).
+    pub low_datapoints: u64,
+    /// [unconfirmed] The low alarm's threshold as a fraction of the target (default 0.9: the
+    /// docs speak of a typical gap of more than 10 %).
+    pub low_fraction: f64,
+}
+
+impl Default for TargetTrackingAlarms {
+    fn default() -> Self {
+        TargetTrackingAlarms {
+            high_datapoints: 3,
+            low_datapoints: 15,
+            low_fraction: 0.9,
+        }
+    }
+}
+
+impl FromJson for TargetTrackingAlarms {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        let m = Members::of(value, at, "struct TargetTrackingAlarms")?;
+        m.deny_unknown(&[
+            "highAlarmDatapoints",
+            "lowAlarmDatapoints",
+            "lowAlarmFraction",
+        ]);
+        let d = TargetTrackingAlarms::default();
+        let built = TargetTrackingAlarms {
+            high_datapoints: m.get("highAlarmDatapoints").unwrap_or(d.high_datapoints),
+            low_datapoints: m.get("lowAlarmDatapoints").unwrap_or(d.low_datapoints),
+            low_fraction: m.get("lowAlarmFraction").unwrap_or(d.low_fraction),
+        };
+        // CloudWatch evaluates at most a day of one-minute periods.
+        for (key, n) in [
+            ("highAlarmDatapoints", built.high_datapoints),
+            ("lowAlarmDatapoints", built.low_datapoints),
+        ] {
+            if !(1..=1440).contains(&n) {
+                m.refuse_member(key, format!("{key} must be 1 to 1440"));
+            }
+        }
+        if !(built.low_fraction > 0.0 && built.low_fraction <= 1.0) {
+            m.refuse_member(
+                "lowAlarmFraction",
+                "lowAlarmFraction must be more than 0 and at most 1".to_string(),
+            );
+        }
+        m.finish(built)
+    }
+}
 
 /// What a target-tracking policy tracks.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,8 +214,8 @@ impl TargetTracking {
     }
 
     /// The low alarm's threshold.
-    pub fn low_threshold(&self) -> f64 {
-        self.target_value * LOW_ALARM_FRACTION
+    pub fn low_threshold(&self, alarms: &TargetTrackingAlarms) -> f64 {
+        self.target_value * alarms.low_fraction
     }
 
     /// [unconfirmed formula of 5.3] The capacity that brings the metric back to the target:
@@ -206,7 +259,7 @@ mod tests {
             "the SQS example: 10 at 150 vs 100 → 15"
         );
         assert_eq!(
-            p.low_threshold(),
+            p.low_threshold(&TargetTrackingAlarms::default()),
             45.0,
             "46 % stays within 10 % of 50 %: no scale-in"
         );

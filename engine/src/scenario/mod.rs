@@ -299,6 +299,8 @@ pub struct EngineOptions {
     /// How often traffic is re-routed, in milliseconds (`routingIntervalSeconds` in the
     /// document, 1 to 60; default 1).
     pub routing_interval_ms: u64,
+    /// The alarms target-tracking policies create (`targetTrackingAlarms`).
+    pub target_tracking_alarms: crate::autoscaling::target_tracking::TargetTrackingAlarms,
 }
 
 impl Default for EngineOptions {
@@ -309,6 +311,7 @@ impl Default for EngineOptions {
             initial_health_checks: None,
             routing_interval_ms: crate::traffic::DEFAULT_ROUTING_INTERVAL_MS,
             capacity: Default::default(),
+            target_tracking_alarms: Default::default(),
         }
     }
 }
@@ -322,6 +325,7 @@ impl FromJson for EngineOptions {
             "initialHealthChecks",
             "capacity",
             "routingIntervalSeconds",
+            "targetTrackingAlarms",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -339,6 +343,7 @@ impl FromJson for EngineOptions {
             capacity: m.get("capacity").unwrap_or_default(),
             routing_interval_ms: routing_seconds
                 .map_or(crate::traffic::DEFAULT_ROUTING_INTERVAL_MS, |s| s * 1000),
+            target_tracking_alarms: m.get("targetTrackingAlarms").unwrap_or_default(),
         };
         m.finish(built)
     }
