@@ -190,7 +190,7 @@ impl Simulation {
                         slot,
                         group_id,
                         &needs,
-                        &mut self.rng_ports,
+                        &mut self.host_ports,
                     );
                     let id = self.new_task_id();
                     let instance = self.cluster.instances[slot].ec2_instance_id.clone();

@@ -562,7 +562,7 @@ impl Simulation {
             slot,
             group_id,
             &svc.needs,
-            &mut self.rng_ports,
+            &mut self.host_ports,
         );
         let id = self.new_task_id();
         let svc = &self.services[s];

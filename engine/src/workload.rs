@@ -4,7 +4,7 @@
 use crate::cluster::ClusterState;
 use crate::container_instance::ContainerInstance;
 use crate::placement::cql::Expression;
-use crate::placement::reserve::{release, reserve};
+use crate::placement::reserve::{release, reserve, DynamicPortChoice, HostPorts};
 use crate::placement::strategy::{BinpackField, SpreadField, Strategy};
 use crate::placement::{Constraint, Decision, PlacementRequest, Placer, TaskNeeds};
 use crate::rng::{SimRng, Stream};
@@ -101,7 +101,7 @@ pub struct PlacementBench {
     constraints: Vec<Constraint>,
     placer: Placer,
     rng: SimRng,
-    ports: SimRng,
+    ports: HostPorts,
     group_id: usize,
 }
 
@@ -116,7 +116,10 @@ impl PlacementBench {
         let needs = web_task();
         let mut placer = Placer::default();
         let mut rng = SimRng::new(1, Stream::Placement);
-        let mut ports = SimRng::new(1, Stream::HostPorts);
+        let mut ports = HostPorts {
+            choice: DynamicPortChoice::Random,
+            rng: SimRng::new(1, Stream::HostPorts),
+        };
         let warm = state.group_id("service:warm");
         for _ in 0..n * 4 {
             let req = PlacementRequest {

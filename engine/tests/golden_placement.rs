@@ -210,6 +210,33 @@ fn g14_dynamic_ports_share_one_instance() {
     );
 }
 
+/// Section 12 item 2: which free dynamic port a task gets is [unconfirmed]; with
+/// `options.dynamicHostPorts: "lowest"` G14's three tasks take the first three ports of the
+/// range, in order.
+#[test]
+fn g14_section_12_the_lowest_free_dynamic_ports_when_the_scenario_asks() {
+    let (_, out) = run(
+        json!({"version": 1,
+            "options": {"dynamicHostPorts": "lowest"},
+            "containerInstances": [instance("m5.xlarge", "us-east-1a", "i1", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 0}]}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
+        60,
+    );
+    let mut ports: Vec<u64> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["containers"][0]["networkBindings"][0]["hostPort"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    ports.sort();
+    assert_eq!(ports, vec![32768, 32769, 32770]);
+}
+
 #[test]
 fn g15_hundred_reserved_port_cap() {
     let ports = |n: u16| -> Value {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use ecs_engine::cluster::ClusterState;
 use ecs_engine::container_instance::ContainerInstance;
 use ecs_engine::placement::filter::{constraints, resources};
-use ecs_engine::placement::reserve::{reserve, Reservation};
+use ecs_engine::placement::reserve::{reserve, DynamicPortChoice, HostPorts, Reservation};
 use ecs_engine::placement::strategy::{BinpackField, SpreadField, Strategy};
 use ecs_engine::placement::{
     cql::Expression, Constraint, Decision, PlacementRequest, Placer, TaskNeeds,
@@ -167,7 +167,9 @@ proptest! {
         let (mut state, needs, strategies, cons) = build(&c);
         let mut placer = Placer::default();
         let mut rng = SimRng::new(c.seed, Stream::Placement);
-        let mut ports = SimRng::new(c.seed, Stream::HostPorts);
+        // Both dynamic port choices of section 12 item 2 keep every invariant.
+        let choice = if c.seed % 2 == 0 { DynamicPortChoice::Random } else { DynamicPortChoice::Lowest };
+        let mut ports = HostPorts { choice, rng: SimRng::new(c.seed, Stream::HostPorts) };
         let gid = state.group_id("g");
         let mut held: Vec<Reservation> = Vec::new();
         for _ in 0..c.tasks {

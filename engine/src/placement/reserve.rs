@@ -2,12 +2,16 @@
 //! reduced capacity; and give everything back when the task stops.
 //!
 //! Dynamic host ports come from the instance's ephemeral range. Which free port AWS hands out
-//! is [unconfirmed] (2.3); we draw from the scenario's seeded stream, so runs replay exactly.
+//! is [unconfirmed] (2.3, section 12 item 2), so the scenario chooses
+//! (`options.dynamicHostPorts`): a draw from the scenario's seeded stream (the default, so runs
+//! replay exactly) or the lowest free port.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::cluster::{ClusterState, InstanceSlot};
 use crate::container_instance::ContainerInstance;
+use crate::json_shape::{one_of, At, FromJson, ShapeError};
 use crate::placement::TaskNeeds;
 use crate::rng::SimRng;
 use crate::task_definition::Protocol;
@@ -50,13 +54,46 @@ pub struct Reservation {
     pub dynamic: Vec<bool>,
 }
 
+/// Which free port of the ephemeral range a dynamic host port mapping gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DynamicPortChoice {
+    /// A seeded random free port (`"random"`, the default).
+    #[default]
+    Random,
+    /// The lowest free port (`"lowest"`).
+    Lowest,
+}
+
+impl FromJson for DynamicPortChoice {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(
+            value,
+            at,
+            &[
+                ("random", DynamicPortChoice::Random),
+                ("lowest", DynamicPortChoice::Lowest),
+            ],
+        )
+    }
+}
+
+/// How dynamic host ports are handed out: the choice, and the seeded stream random choices
+/// draw from.
+#[derive(Debug, Clone)]
+pub struct HostPorts {
+    /// The scenario's choice.
+    pub choice: DynamicPortChoice,
+    /// The stream of random draws.
+    pub rng: SimRng,
+}
+
 /// Charges `needs` to the instance and binds host ports.
 pub fn reserve(
     cluster: &mut ClusterState,
     slot: InstanceSlot,
     group_id: usize,
     needs: &TaskNeeds,
-    rng: &mut SimRng,
+    ports: &mut HostPorts,
 ) -> Reservation {
     cluster.count_group_task(group_id, slot, true);
     let inst = &mut cluster.instances[slot];
@@ -77,7 +114,7 @@ pub fn reserve(
                 p
             }
             None => {
-                let p = pick_dynamic_port(inst, pm.protocol, rng);
+                let p = pick_dynamic_port(inst, pm.protocol, ports);
                 inst.dynamic_in_use.insert((p, pm.protocol));
                 inst.dynamic_counts[pm.protocol as usize] += 1;
                 dynamic.push(true);
@@ -129,10 +166,16 @@ pub fn release(cluster: &mut ClusterState, r: &Reservation) {
     cluster.refresh(r.slot);
 }
 
-/// A free port from the ephemeral range: a few seeded random draws, then a scan from a random
-/// start (the resource filter has checked that a free port exists).
-fn pick_dynamic_port(inst: &ContainerInstance, protocol: Protocol, rng: &mut SimRng) -> u16 {
+/// A free port from the ephemeral range (the resource filter has checked that one exists):
+/// the lowest, or a few seeded random draws, then a scan from a random start.
+fn pick_dynamic_port(inst: &ContainerInstance, protocol: Protocol, ports: &mut HostPorts) -> u16 {
     let (lo, hi) = inst.dynamic_range;
+    if ports.choice == DynamicPortChoice::Lowest {
+        return (lo..=hi)
+            .find(|&p| !inst.port_in_use(p, protocol))
+            .unwrap_or(lo);
+    }
+    let rng = &mut ports.rng;
     let size = u64::from(hi - lo) + 1;
     for _ in 0..16 {
         let p = lo + rng.below(size) as u16;

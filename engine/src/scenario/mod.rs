@@ -301,6 +301,8 @@ pub struct EngineOptions {
     pub routing_interval_ms: u64,
     /// The alarms target-tracking policies create (`targetTrackingAlarms`).
     pub target_tracking_alarms: crate::autoscaling::target_tracking::TargetTrackingAlarms,
+    /// Which free port a dynamic host port mapping gets (`dynamicHostPorts`).
+    pub dynamic_host_ports: crate::placement::reserve::DynamicPortChoice,
 }
 
 impl Default for EngineOptions {
@@ -312,6 +314,7 @@ impl Default for EngineOptions {
             routing_interval_ms: crate::traffic::DEFAULT_ROUTING_INTERVAL_MS,
             capacity: Default::default(),
             target_tracking_alarms: Default::default(),
+            dynamic_host_ports: Default::default(),
         }
     }
 }
@@ -326,6 +329,7 @@ impl FromJson for EngineOptions {
             "capacity",
             "routingIntervalSeconds",
             "targetTrackingAlarms",
+            "dynamicHostPorts",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -344,6 +348,7 @@ impl FromJson for EngineOptions {
             routing_interval_ms: routing_seconds
                 .map_or(crate::traffic::DEFAULT_ROUTING_INTERVAL_MS, |s| s * 1000),
             target_tracking_alarms: m.get("targetTrackingAlarms").unwrap_or_default(),
+            dynamic_host_ports: m.get("dynamicHostPorts").unwrap_or_default(),
         };
         m.finish(built)
     }
