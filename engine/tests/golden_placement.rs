@@ -173,16 +173,18 @@ fn g13_static_host_port_conflict() {
     )));
 }
 
-#[test]
-fn g14_dynamic_ports_share_one_instance() {
-    let (_, out) = run(
-        json!({"version": 1,
-            "containerInstances": [instance("m5.xlarge", "us-east-1a", "i1", json!({}))],
-            "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 0}]}))],
-            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
-        60,
-    );
-    let mut ports: Vec<u64> = out["tasks"]
+/// G14's scenario: three tasks with a dynamic host port on one m5.xlarge, with `options`.
+fn g14_scenario(options: Value) -> Value {
+    json!({"version": 1,
+        "options": options,
+        "containerInstances": [instance("m5.xlarge", "us-east-1a", "i1", json!({}))],
+        "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 0}]}))],
+        "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]})
+}
+
+/// Each task's first host port, from `run`'s describe output.
+fn first_host_ports(out: &Value) -> Vec<u64> {
+    out["tasks"]
         .as_array()
         .unwrap()
         .iter()
@@ -191,7 +193,13 @@ fn g14_dynamic_ports_share_one_instance() {
                 .as_u64()
                 .unwrap()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn g14_dynamic_ports_share_one_instance() {
+    let (_, out) = run(g14_scenario(json!({})), 60);
+    let mut ports = first_host_ports(&out);
     assert!(
         ports.iter().all(|p| (32768..=60999).contains(p)),
         "{ports:?}"
@@ -215,24 +223,8 @@ fn g14_dynamic_ports_share_one_instance() {
 /// range, in order.
 #[test]
 fn g14_section_12_the_lowest_free_dynamic_ports_when_the_scenario_asks() {
-    let (_, out) = run(
-        json!({"version": 1,
-            "options": {"dynamicHostPorts": "lowest"},
-            "containerInstances": [instance("m5.xlarge", "us-east-1a", "i1", json!({}))],
-            "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 0}]}))],
-            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 3}]}),
-        60,
-    );
-    let mut ports: Vec<u64> = out["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            t["containers"][0]["networkBindings"][0]["hostPort"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let (_, out) = run(g14_scenario(json!({"dynamicHostPorts": "lowest"})), 60);
+    let mut ports = first_host_ports(&out);
     ports.sort();
     assert_eq!(ports, vec![32768, 32769, 32770]);
 }
