@@ -35,12 +35,13 @@ fn CandidateTable(e: Explanation) -> impl IntoView {
             <thead><tr><th>"instance"</th><th>"AZ"</th><th>"verdict"</th></tr></thead>
             <tbody>
             {e.candidates.into_iter().map(|c| {
-                let (class, text) = match &c.verdict {
-                    Verdict::Chosen => ("chosen", "chosen".to_string()),
-                    Verdict::LostTieBreak => ("tie", "tied with the chosen one; the seeded tie-break picked another".to_string()),
-                    Verdict::Outranked { strategy, score, best, .. } => ("outranked", format!("outranked by {strategy}: score {score}, best {best}")),
-                    Verdict::Rejected { stage, rejection } => ("rejected", format!("{stage:?}: {}", rejection.describe())),
+                let class = match &c.verdict {
+                    Verdict::Chosen => "chosen",
+                    Verdict::LostTieBreak { .. } => "tie",
+                    Verdict::Outranked { .. } => "outranked",
+                    Verdict::Rejected { .. } => "rejected",
                 };
+                let text = c.verdict.reason().unwrap_or_else(|| "chosen".to_string());
                 view! { <tr class=class><td>{c.instance_id}</td><td>{c.availability_zone}</td><td>{text}</td></tr> }
             }).collect_view()}
             </tbody>

@@ -173,11 +173,14 @@ impl Simulation {
             run_tasks: Vec::new(),
             failures: Vec::new(),
             log: EventLog::default(),
-            placer: Placer::with_options(crate::placement::cql::EvalOptions {
-                missing_attribute_not_equals_is_true: scenario
-                    .options
-                    .missing_attribute_matches_negations,
-            }),
+            placer: Placer::with_options(
+                crate::placement::cql::EvalOptions {
+                    missing_attribute_not_equals_is_true: scenario
+                        .options
+                        .missing_attribute_matches_negations,
+                },
+                scenario.options.placement_tie_break,
+            ),
             rng_placement: SimRng::new(seed, Stream::Placement),
             host_ports: crate::placement::reserve::HostPorts {
                 choice: scenario.options.dynamic_host_ports,

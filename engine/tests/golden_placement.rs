@@ -710,3 +710,57 @@ fn location_awsvpc_tasks_go_only_where_their_subnets_are() {
     let (_, out) = run(no_b, 30);
     assert_eq!(out["failures"][0]["reason"], "LOCATION");
 }
+
+/// Section 12 item 1: AWS does not document its tie-break. With `options.placementTieBreak:
+/// "firstRegistered"`, spread(instanceId) over three empty, equal instances fills them in
+/// registration order, and the explanation says why the others lost.
+#[test]
+fn section_12_ties_go_to_the_first_registered_instance_when_the_scenario_asks() {
+    let scenario = |tie_break: &str| {
+        json!({"version": 1,
+            "options": {"placementTieBreak": tie_break},
+            "containerInstances": [
+                instance("m5.large", "us-east-1a", "i1", json!({})),
+                instance("m5.large", "us-east-1a", "i2", json!({})),
+                instance("m5.large", "us-east-1a", "i3", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 2,
+                "placementStrategy": [{"type": "spread", "field": "instanceId"}]}]})
+    };
+    let (sim, out) = run(scenario("firstRegistered"), 60);
+    assert_eq!(tasks_on(&out), vec!["i1", "i2"]);
+    let next = sim.explain_next_placement("web").unwrap();
+    assert_eq!(
+        next.chosen.as_deref(),
+        Some("i3"),
+        "the only one with no task"
+    );
+    let (_, first_ran) = run(scenario("firstRegistered"), 60);
+    assert_eq!(out, first_ran, "deterministic");
+
+    // The first task's placement, replayed: i1 chosen, i2 and i3 tied with it.
+    let first = out["tasks"][0]["taskArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let placed = sim.explain_task_placement(&first).unwrap();
+    let reasons: Vec<Option<String>> = placed
+        .explanation
+        .candidates
+        .iter()
+        .map(|c| c.verdict.reason())
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            None,
+            Some("tied with the chosen instance, which registered earlier".to_string()),
+            Some("tied with the chosen instance, which registered earlier".to_string()),
+        ]
+    );
+    let e = Scenario::from_value(scenario("lowestId")).unwrap_err();
+    assert_eq!(e.path, "options.placementTieBreak");
+}

@@ -5,7 +5,9 @@
 //! format these records; nothing here is a pre-rendered string except [`Explanation::render`].
 
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::json_shape::{one_of, At, FromJson, ShapeError};
 use crate::task_definition::Protocol;
 
 /// The pipeline stage a verdict comes from (3.7).
@@ -242,10 +244,64 @@ pub enum Verdict {
         /// The best score among the survivors.
         best: i64,
     },
-    /// Among the best after every strategy, but the seeded tie-break picked another.
-    LostTieBreak,
+    /// Among the best after every strategy, but the tie-break picked another.
+    LostTieBreak {
+        /// The scenario's tie-break rule.
+        tie_break: TieBreak,
+    },
     /// The instance chosen.
     Chosen,
+}
+
+/// How stage 5 picks among instances every strategy ranks equal. AWS does not document its
+/// tie-break ([unconfirmed], section 12 item 1), so the scenario chooses
+/// (`options.placementTieBreak`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TieBreak {
+    /// A draw from the scenario's seeded stream (`"random"`, the default).
+    #[default]
+    Random,
+    /// The instance that registered first (`"firstRegistered"`): runs that are easy to
+    /// predict by hand.
+    FirstRegistered,
+}
+
+impl FromJson for TieBreak {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(
+            value,
+            at,
+            &[
+                ("random", TieBreak::Random),
+                ("firstRegistered", TieBreak::FirstRegistered),
+            ],
+        )
+    }
+}
+
+impl Verdict {
+    /// Why an instance was not chosen, in words (`None` for the chosen one).
+    pub fn reason(&self) -> Option<String> {
+        Some(match self {
+            Verdict::Chosen => return None,
+            Verdict::LostTieBreak {
+                tie_break: TieBreak::Random,
+            } => "tied with the chosen instance; the seeded tie-break picked another".to_string(),
+            Verdict::LostTieBreak {
+                tie_break: TieBreak::FirstRegistered,
+            } => "tied with the chosen instance, which registered earlier".to_string(),
+            Verdict::Outranked {
+                strategy,
+                score,
+                best,
+                ..
+            } => format!("outranked by {strategy}: score {score}, best {best}"),
+            Verdict::Rejected { stage, rejection } => {
+                format!("rejected at {stage:?}: {}", rejection.describe())
+            }
+        })
+    }
 }
 
 /// One candidate instance in an explanation.
@@ -307,21 +363,7 @@ impl Explanation {
             self.constraints_text(),
         );
         for c in &self.candidates {
-            let what = match &c.verdict {
-                Verdict::Chosen => "CHOSEN".to_string(),
-                Verdict::LostTieBreak => {
-                    "tied with the chosen instance; the seeded tie-break picked another".to_string()
-                }
-                Verdict::Outranked {
-                    strategy,
-                    score,
-                    best,
-                    ..
-                } => format!("outranked by {strategy}: score {score}, best {best}"),
-                Verdict::Rejected { stage, rejection } => {
-                    format!("rejected at {stage:?}: {}", rejection.describe())
-                }
-            };
+            let what = c.verdict.reason().unwrap_or_else(|| "CHOSEN".to_string());
             out.push_str(&format!(
                 "  {} ({}): {what}\n",
                 c.instance_id, c.availability_zone

@@ -7,8 +7,8 @@
 //! 3. **constraints**: `distinctInstance`, `memberOf` ([`filter::constraints::check`]);
 //! 4. **strategies**: chained in order, each keeping only its best survivors
 //!    ([`strategy`]);
-//! 5. **tie-break**: a seeded random choice among the survivors ([unconfirmed]: AWS does not
-//!    document its tie-break).
+//! 5. **tie-break**: a seeded random choice among the survivors, or the first registered
+//!    ([unconfirmed]: AWS does not document its tie-break; [`explain::TieBreak`]).
 //!
 //! Scores are integers, so ties are exact and native and wasm agree. With `explain`, every
 //! instance gets a structured [`explain::Verdict`].
@@ -26,7 +26,7 @@ use crate::cluster::{ClusterState, InstanceSlot};
 use crate::rng::SimRng;
 use crate::task_definition::{NetworkMode, PortRequest, Protocol, ValidTaskDefinition};
 use cql::{EvalOptions, Expression};
-use explain::{CandidateReport, Explanation, Rejection, Verdict};
+use explain::{CandidateReport, Explanation, Rejection, TieBreak, Verdict};
 use strategy::{Strategy, MAX_STRATEGIES};
 
 /// A placement constraint (3.4).
@@ -217,6 +217,8 @@ pub struct Placer {
     static_mask: Vec<bool>,
     /// How the query language treats missing attributes.
     pub eval_options: EvalOptions,
+    /// How stage 5 picks among equals.
+    pub tie_break: TieBreak,
 }
 
 /// How one strategy scores a candidate during one placement (lower is better).
@@ -245,9 +247,10 @@ impl Scorer<'_> {
 
 impl Placer {
     /// A placer whose cluster query language follows `eval_options`.
-    pub fn with_options(eval_options: EvalOptions) -> Placer {
+    pub fn with_options(eval_options: EvalOptions, tie_break: TieBreak) -> Placer {
         Placer {
             eval_options,
+            tie_break,
             ..Placer::default()
         }
     }
@@ -297,8 +300,10 @@ impl Placer {
             spread_positions,
             static_mask,
             eval_options,
+            tie_break,
             ..
         } = self;
+        let tie_break = *tie_break;
         let scorers: Vec<Scorer<'_>> = req
             .strategies
             .iter()
@@ -412,7 +417,7 @@ impl Placer {
         }
         if survivors.is_empty() {
             if let Some(r) = report.as_mut() {
-                r.candidates = finish(cluster, verdicts);
+                r.candidates = finish(cluster, verdicts, tie_break);
             }
             // Re-check the closest instance with full detail for the message.
             // Nothing fits: find the "closest matching container-instance" (the one that got
@@ -494,8 +499,8 @@ impl Placer {
             });
         }
 
-        // Stage 5: seeded tie-break.
-        let pick = if survivors.len() > 1 {
+        // Stage 5: the tie-break (survivors are in registration order).
+        let pick = if survivors.len() > 1 && tie_break == TieBreak::Random {
             rng.below(survivors.len() as u64) as usize
         } else {
             0
@@ -506,11 +511,11 @@ impl Placer {
                 v.2 = Some(if v.0 == chosen {
                     Verdict::Chosen
                 } else {
-                    Verdict::LostTieBreak
+                    Verdict::LostTieBreak { tie_break }
                 });
             }
             r.chosen = Some(cluster.instances[chosen].ec2_instance_id.clone());
-            r.candidates = finish(cluster, verdicts);
+            r.candidates = finish(cluster, verdicts, tie_break);
         }
         (Decision::Placed(chosen), report)
     }
@@ -633,6 +638,7 @@ fn accept(
 fn finish(
     cluster: &ClusterState,
     verdicts: Vec<(InstanceSlot, Vec<i64>, Option<Verdict>)>,
+    tie_break: TieBreak,
 ) -> Vec<CandidateReport> {
     verdicts
         .into_iter()
@@ -642,7 +648,7 @@ fn finish(
                 instance_id: inst.ec2_instance_id.clone(),
                 availability_zone: inst.availability_zone.clone(),
                 scores,
-                verdict: verdict.unwrap_or(Verdict::LostTieBreak),
+                verdict: verdict.unwrap_or(Verdict::LostTieBreak { tie_break }),
             }
         })
         .collect()

@@ -303,6 +303,8 @@ pub struct EngineOptions {
     pub target_tracking_alarms: crate::autoscaling::target_tracking::TargetTrackingAlarms,
     /// Which free port a dynamic host port mapping gets (`dynamicHostPorts`).
     pub dynamic_host_ports: crate::placement::reserve::DynamicPortChoice,
+    /// How placement picks among instances every strategy ranks equal (`placementTieBreak`).
+    pub placement_tie_break: crate::placement::explain::TieBreak,
 }
 
 impl Default for EngineOptions {
@@ -315,6 +317,7 @@ impl Default for EngineOptions {
             capacity: Default::default(),
             target_tracking_alarms: Default::default(),
             dynamic_host_ports: Default::default(),
+            placement_tie_break: Default::default(),
         }
     }
 }
@@ -330,6 +333,7 @@ impl FromJson for EngineOptions {
             "routingIntervalSeconds",
             "targetTrackingAlarms",
             "dynamicHostPorts",
+            "placementTieBreak",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -349,6 +353,7 @@ impl FromJson for EngineOptions {
                 .map_or(crate::traffic::DEFAULT_ROUTING_INTERVAL_MS, |s| s * 1000),
             target_tracking_alarms: m.get("targetTrackingAlarms").unwrap_or_default(),
             dynamic_host_ports: m.get("dynamicHostPorts").unwrap_or_default(),
+            placement_tie_break: m.get("placementTieBreak").unwrap_or_default(),
         };
         m.finish(built)
     }
