@@ -131,13 +131,21 @@ impl FromJson for Value {
     }
 }
 
-/// One of an enumeration's spellings, e.g. `"spot"` of `on-demand | spot`; anything else is
-/// refused in serde's wording ("unknown variant `x`, expected `on-demand` or `spot`").
-pub fn one_of<T: Copy>(
-    value: &Value,
-    at: At<'_>,
-    spellings: &[(&str, T)],
-) -> Result<T, ShapeError> {
+/// An enumeration written as one of its spellings, e.g. `"spot"` of `on-demand | spot`.
+pub trait Spelled: Copy + 'static {
+    /// Each spelling and the value it stands for.
+    const SPELLINGS: &'static [(&'static str, Self)];
+}
+
+impl<T: Spelled> FromJson for T {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        one_of(value, at, T::SPELLINGS)
+    }
+}
+
+/// One of `spellings`; anything else is refused in serde's wording ("unknown variant `x`,
+/// expected `on-demand` or `spot`").
+fn one_of<T: Copy>(value: &Value, at: At<'_>, spellings: &[(&str, T)]) -> Result<T, ShapeError> {
     let text = value
         .as_str()
         .ok_or_else(|| invalid_type(value, "a string", at))?;

@@ -17,7 +17,7 @@ pub mod strategy;
 
 use serde_json::Value;
 
-use crate::json_shape::{one_of, At, FromJson, Members, ShapeError};
+use crate::json_shape::{At, FromJson, Members, ShapeError, Spelled};
 
 pub use strategy::{CapacityProviderStrategy, StrategyItem};
 
@@ -519,17 +519,11 @@ pub enum ReservationFormula {
     EmptyCount,
 }
 
-impl FromJson for ReservationFormula {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        one_of(
-            value,
-            at,
-            &[
-                ("ratio", ReservationFormula::Ratio),
-                ("emptyCount", ReservationFormula::EmptyCount),
-            ],
-        )
-    }
+impl Spelled for ReservationFormula {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("ratio", ReservationFormula::Ratio),
+        ("emptyCount", ReservationFormula::EmptyCount),
+    ];
 }
 
 /// Capacity timings and switches AWS does not publish, settable per scenario
@@ -562,17 +556,11 @@ pub enum FargateSpotStopCode {
     TerminationNotice,
 }
 
-impl FromJson for FargateSpotStopCode {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        one_of(
-            value,
-            at,
-            &[
-                ("SpotInterruption", FargateSpotStopCode::SpotInterruption),
-                ("TerminationNotice", FargateSpotStopCode::TerminationNotice),
-            ],
-        )
-    }
+impl Spelled for FargateSpotStopCode {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("SpotInterruption", FargateSpotStopCode::SpotInterruption),
+        ("TerminationNotice", FargateSpotStopCode::TerminationNotice),
+    ];
 }
 
 impl FargateSpotStopCode {

@@ -5,9 +5,8 @@
 //! format these records; nothing here is a pre-rendered string except [`Explanation::render`].
 
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::json_shape::{one_of, At, FromJson, ShapeError};
+use crate::json_shape::Spelled;
 use crate::task_definition::Protocol;
 
 /// The pipeline stage a verdict comes from (3.7).
@@ -267,17 +266,11 @@ pub enum TieBreak {
     FirstRegistered,
 }
 
-impl FromJson for TieBreak {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        one_of(
-            value,
-            at,
-            &[
-                ("random", TieBreak::Random),
-                ("firstRegistered", TieBreak::FirstRegistered),
-            ],
-        )
-    }
+impl Spelled for TieBreak {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("random", TieBreak::Random),
+        ("firstRegistered", TieBreak::FirstRegistered),
+    ];
 }
 
 impl Verdict {

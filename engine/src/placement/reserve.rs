@@ -7,11 +7,10 @@
 //! replay exactly) or the lowest free port.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::cluster::{ClusterState, InstanceSlot};
 use crate::container_instance::ContainerInstance;
-use crate::json_shape::{one_of, At, FromJson, ShapeError};
+use crate::json_shape::Spelled;
 use crate::placement::TaskNeeds;
 use crate::rng::SimRng;
 use crate::task_definition::Protocol;
@@ -64,17 +63,11 @@ pub enum DynamicPortChoice {
     Lowest,
 }
 
-impl FromJson for DynamicPortChoice {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        one_of(
-            value,
-            at,
-            &[
-                ("random", DynamicPortChoice::Random),
-                ("lowest", DynamicPortChoice::Lowest),
-            ],
-        )
-    }
+impl Spelled for DynamicPortChoice {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("random", DynamicPortChoice::Random),
+        ("lowest", DynamicPortChoice::Lowest),
+    ];
 }
 
 /// How dynamic host ports are handed out: the choice, and the seeded stream random choices

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{limits, ScenarioError};
 use crate::instance_types;
-use crate::json_shape::{one_of, At, FromJson, Members, ShapeError};
+use crate::json_shape::{At, FromJson, Members, ShapeError, Spelled};
 use crate::time::parse_duration_ms;
 
 /// On-demand or Spot.
@@ -20,17 +20,11 @@ pub enum Lifecycle {
     Spot,
 }
 
-impl FromJson for Lifecycle {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        one_of(
-            value,
-            at,
-            &[
-                ("on-demand", Lifecycle::OnDemand),
-                ("spot", Lifecycle::Spot),
-            ],
-        )
-    }
+impl Spelled for Lifecycle {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("on-demand", Lifecycle::OnDemand),
+        ("spot", Lifecycle::Spot),
+    ];
 }
 
 /// One container instance (or `count` identical ones) as drawn in the scenario.
