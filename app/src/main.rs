@@ -6,6 +6,7 @@
 //! the speed factor and renders what the engine reports.
 
 mod asg_form;
+mod assumptions;
 mod aws_view;
 #[cfg(feature = "bench")]
 mod bench;
@@ -643,6 +644,7 @@ fn App() -> impl IntoView {
         <build::BuildPanel scenario=scenario clock=clock apply=apply_edit/>
         <fault_form::FaultsPanel scenario=scenario clock=clock targets=fault_targets.read_only() apply=apply_edit/>
         <scaling_form::ScalingPanel scenario=scenario clock=clock apply=apply_edit/>
+        <assumptions::AssumptionsPanel scenario=scenario apply=apply_edit/>
         {move || {
             let s = scenario.get();
             // Only edits from the build panel resume mid-run; everything else starts at zero.

@@ -278,14 +278,24 @@ impl Browser {
     /// Sets the value of the form field with id `id` (an input, textarea or select) and fires
     /// its `input` event, as typing would.
     pub async fn set_value(&self, id: &str, value: &str) {
+        self.fire(id, value, "input").await;
+    }
+
+    /// Sets the value of the form field with id `id` and fires its `change` event, as leaving
+    /// the field after typing does.
+    pub async fn change_value(&self, id: &str, value: &str) {
+        self.fire(id, value, "change").await;
+    }
+
+    async fn fire(&self, id: &str, value: &str, event: &str) {
         self.client
             .execute(
                 "const el = document.getElementById(arguments[0]); el.value = arguments[1]; \
-                 el.dispatchEvent(new Event('input', {bubbles: true}));",
-                vec![id.into(), value.into()],
+                 el.dispatchEvent(new Event(arguments[2], {bubbles: true}));",
+                vec![id.into(), value.into(), event.into()],
             )
             .await
-            .unwrap_or_else(|e| panic!("set #{id}: {e}"));
+            .unwrap_or_else(|e| panic!("set #{id} ({event}): {e}"));
     }
 
     /// Attribute `name` of the first element matching `css` (waited for), empty when unset.
@@ -377,6 +387,23 @@ impl Browser {
             assert!(
                 Instant::now() < deadline,
                 "{css} does not say {wanted:?}: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the form field matching `css` has the value `wanted` (at most `secs`
+    /// seconds).
+    pub async fn wait_for_value(&self, css: &str, wanted: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let value = self.value(css).await;
+            if value == wanted {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} is {value:?}, not {wanted:?}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -8,12 +8,14 @@ use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
 mod auto_scaling_group;
+mod options;
 mod scaling_json;
 mod service;
 pub use auto_scaling_group::{
     add_auto_scaling_group, set_group_capacity, AutoScalingGroupForm, CapacityProviderForm,
     GroupCapacity,
 };
+pub use options::{assumption_value, set_assumption, Assumption, OptionKind, ASSUMPTIONS};
 pub use scaling_json::add_scaling_json;
 pub use service::{
     add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,

@@ -1,0 +1,318 @@
+//! The scenario's `options` where AWS is silent (section 12 of the behaviour reference): each
+//! choice the simulator makes for AWS, listed with its default and what AWS does say, so the
+//! app can show the assumptions of a run and switch them. An option set back to its default
+//! leaves the document.
+
+use serde_json::{Map, Value};
+
+/// What values an option takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptionKind {
+    /// One of these spellings.
+    Choice(&'static [&'static str]),
+    /// `true` or `false`.
+    Flag,
+    /// A number from `min` to `max`; `whole` when only whole numbers are allowed.
+    Number {
+        /// The least value.
+        min: f64,
+        /// The greatest value.
+        max: f64,
+        /// Whole numbers only.
+        whole: bool,
+    },
+}
+
+/// One switchable assumption.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assumption {
+    /// Its path under `options`, e.g. `targetTrackingAlarms.lowAlarmFraction`.
+    pub path: &'static str,
+    /// What it decides, in a few words.
+    pub label: &'static str,
+    /// Its values.
+    pub kind: OptionKind,
+    /// The default, as written in the document.
+    pub default: &'static str,
+    /// What AWS documents, and where it is silent.
+    pub note: &'static str,
+}
+
+/// The assumptions a user may switch, in the order of section 12.
+pub const ASSUMPTIONS: &[Assumption] = &[
+    // Section 12 item 1.
+    Assumption {
+        path: "placementTieBreak",
+        label: "Placement tie-break",
+        kind: OptionKind::Choice(&["random", "firstRegistered"]),
+        default: "random",
+        note: "AWS does not say how it picks among instances the strategies rank equal.",
+    },
+    // Section 12 item 2.
+    Assumption {
+        path: "dynamicHostPorts",
+        label: "Dynamic host port",
+        kind: OptionKind::Choice(&["random", "lowest"]),
+        default: "random",
+        note: "AWS does not say which free port of the ephemeral range a task gets.",
+    },
+    // Section 12 item 11.
+    Assumption {
+        path: "capacity.reservationFormula",
+        label: "CapacityProviderReservation when nothing waits",
+        kind: OptionKind::Choice(&["ratio", "emptyCount"]),
+        default: "ratio",
+        note: "M / N × 100, or the 2023 guide's 100 minus empty instances.",
+    },
+    // Section 12 item 5.
+    Assumption {
+        path: "targetTrackingAlarms.highAlarmDatapoints",
+        label: "Target tracking: minutes above the target to scale out",
+        kind: OptionKind::Number {
+            min: 1.0,
+            max: 1440.0,
+            whole: true,
+        },
+        default: "3",
+        note: "Observed in the alarms AWS creates, not documented.",
+    },
+    // Section 12 item 5.
+    Assumption {
+        path: "targetTrackingAlarms.lowAlarmDatapoints",
+        label: "Target tracking: minutes under the low threshold to scale in",
+        kind: OptionKind::Number {
+            min: 1.0,
+            max: 1440.0,
+            whole: true,
+        },
+        default: "15",
+        note: "Observed in the alarms AWS creates, not documented.",
+    },
+    // Section 12 item 5.
+    Assumption {
+        path: "targetTrackingAlarms.lowAlarmFraction",
+        label: "Target tracking: low threshold, as a fraction of the target",
+        kind: OptionKind::Number {
+            min: 0.01,
+            max: 1.0,
+            whole: false,
+        },
+        default: "0.9",
+        note: "AWS speaks of a gap of more than 10 %.",
+    },
+    // Section 12 item 12.
+    Assumption {
+        path: "initialHealthChecks",
+        label: "Passing health checks a new target needs",
+        kind: OptionKind::Number {
+            min: 1.0,
+            max: 10.0,
+            whole: true,
+        },
+        default: "",
+        note: "Blank: the target group's HealthyThresholdCount, as the ECS guide says; the ALB guide says 1.",
+    },
+    // Section 12 item 13.
+    Assumption {
+        path: "missingAttributeMatchesNegations",
+        label: "memberOf: != matches instances without the attribute",
+        kind: OptionKind::Flag,
+        default: "false",
+        note: "AWS's example suggests it does not.",
+    },
+    // Section 12 item 14.
+    Assumption {
+        path: "lifecycle.throttleFirstSeconds",
+        label: "Service throttle: first back-off, seconds",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 900.0,
+            whole: false,
+        },
+        default: "30",
+        note: "Only the 15-minute cap is documented; the back-off doubles up to it.",
+    },
+    // Section 12 item 9.
+    Assumption {
+        path: "capacity.fargateSpotStopCode",
+        label: "stopCode of an interrupted Fargate Spot task",
+        kind: OptionKind::Choice(&["SpotInterruption", "TerminationNotice"]),
+        default: "SpotInterruption",
+        note: "AWS documents both codes for this case.",
+    },
+];
+
+/// The option's value in the document as text (`""` for a flag is impossible: `false`), or
+/// its default when the document does not set it.
+pub fn assumption_value(doc: &Value, a: &Assumption) -> String {
+    let mut at = doc.get("options");
+    for key in a.path.split('.') {
+        at = at.and_then(|v| v.get(key));
+    }
+    match at {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) if !v.is_null() => v.to_string(),
+        _ => a.default.to_string(),
+    }
+}
+
+/// Sets the option at `path` from `text`; its default (or blank) removes it from the document.
+/// The text is checked against the option's kind here, with an error naming the field; the
+/// loader checks the rest.
+pub fn set_assumption(doc: &Value, path: &str, text: &str) -> Result<Value, String> {
+    let a = ASSUMPTIONS
+        .iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| format!("options.{path}: not an option the playground switches"))?;
+    let text = text.trim();
+    let value = if text.is_empty() || text == a.default {
+        None
+    } else {
+        Some(match a.kind {
+            OptionKind::Choice(spellings) => {
+                if !spellings.contains(&text) {
+                    return Err(format!(
+                        "options.{path}: \"{text}\" is not one of {}",
+                        spellings.join(", ")
+                    ));
+                }
+                Value::from(text)
+            }
+            OptionKind::Flag => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err(format!("options.{path}: must be true or false")),
+            },
+            OptionKind::Number { min, max, whole } => {
+                let n: f64 = text
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite() && (min..=max).contains(n))
+                    .filter(|n| !whole || n.fract() == 0.0)
+                    .ok_or_else(|| {
+                        let what = if whole { "a whole number" } else { "a number" };
+                        format!("options.{path}: \"{text}\" is not {what} from {min} to {max}")
+                    })?;
+                // Whole numbers are written as integers (`450`, not `450.0`).
+                if n.fract() == 0.0 {
+                    Value::from(n as u64)
+                } else {
+                    Value::from(n)
+                }
+            }
+        })
+    };
+    let mut out = doc.clone();
+    let keys: Vec<&str> = path.split('.').collect();
+    write_member(&mut out, "options", &keys, value);
+    if out
+        .get("options")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        out.as_object_mut().map(|o| o.shift_remove("options"));
+    }
+    crate::Scenario::from_value(out.clone()).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Sets (or with `None` removes) the member at `keys` under `parent`'s member `key`, making
+/// objects on the way and removing the ones a removal leaves empty.
+fn write_member(parent: &mut Value, key: &str, keys: &[&str], value: Option<Value>) {
+    if !parent.get(key).is_some_and(Value::is_object) {
+        if value.is_none() {
+            return;
+        }
+        parent[key] = Value::Object(Map::new());
+    }
+    let here = &mut parent[key];
+    match keys {
+        [last] => {
+            let object = here.as_object_mut().expect("an object");
+            match value {
+                Some(v) => {
+                    object.insert((*last).to_string(), v);
+                }
+                None => {
+                    object.shift_remove(*last);
+                }
+            }
+        }
+        [next, rest @ ..] => {
+            let removing = value.is_none();
+            write_member(here, next, rest, value);
+            if removing && here[*next].as_object().is_some_and(Map::is_empty) {
+                here.as_object_mut().map(|o| o.shift_remove(*next));
+            }
+        }
+        [] => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({"version": 1, "options": {"routingIntervalSeconds": 5}})
+    }
+
+    #[test]
+    fn section_12_every_default_is_the_loaders_own() {
+        let defaults = Scenario::from_value(doc()).unwrap().options;
+        for a in ASSUMPTIONS {
+            assert_eq!(assumption_value(&doc(), a), a.default, "{}", a.path);
+            // Writing a value other than the default changes the loaded options.
+            let other = match a.kind {
+                OptionKind::Choice(s) => s.iter().find(|s| **s != a.default).unwrap().to_string(),
+                OptionKind::Flag => "true".to_string(),
+                OptionKind::Number { max, whole, .. } => {
+                    if whole {
+                        format!("{}", max as u64)
+                    } else {
+                        format!("{}", max / 2.0)
+                    }
+                }
+            };
+            let set = set_assumption(&doc(), a.path, &other).unwrap();
+            assert_eq!(assumption_value(&set, a), other, "{}", a.path);
+            let loaded = Scenario::from_value(set.clone()).unwrap().options;
+            assert_ne!(loaded, defaults, "{} = {other} is read", a.path);
+            // And back to the default: the document is as before.
+            let back = set_assumption(&set, a.path, a.default).unwrap();
+            assert_eq!(back, doc(), "{}", a.path);
+            let bare = json!({"version": 1});
+            let set = set_assumption(&bare, a.path, &other).unwrap();
+            assert_eq!(
+                set_assumption(&set, a.path, "").unwrap(),
+                bare,
+                "{}",
+                a.path
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        let e = set_assumption(&doc(), "placementTieBreak", "lowestId").unwrap_err();
+        assert_eq!(
+            e,
+            "options.placementTieBreak: \"lowestId\" is not one of random, firstRegistered"
+        );
+        let e =
+            set_assumption(&doc(), "targetTrackingAlarms.highAlarmDatapoints", "2.5").unwrap_err();
+        assert_eq!(
+            e,
+            "options.targetTrackingAlarms.highAlarmDatapoints: \"2.5\" is not a whole number from 1 to 1440"
+        );
+        let e = set_assumption(&doc(), "seed", "4").unwrap_err();
+        assert!(e.starts_with("options.seed: not an option"), "{e}");
+        let e = set_assumption(&doc(), "missingAttributeMatchesNegations", "yes").unwrap_err();
+        assert_eq!(
+            e,
+            "options.missingAttributeMatchesNegations: must be true or false"
+        );
+    }
+}
