@@ -44,6 +44,24 @@ struct ServiceMinute {
     memory_reserved: f64,
 }
 
+/// What `RequestCountPerTarget` divides a target group's requests by (8.4: AWS says healthy
+/// targets; the value is [unconfirmed], section 12 item 12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PerTargetDivisor {
+    /// The mean number of healthy targets over the minute (`"healthyTargets"`, the default).
+    #[default]
+    HealthyTargets,
+    /// The mean number of registered targets, whatever their health (`"registeredTargets"`).
+    RegisteredTargets,
+}
+
+impl crate::json_shape::Spelled for PerTargetDivisor {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("healthyTargets", PerTargetDivisor::HealthyTargets),
+        ("registeredTargets", PerTargetDivisor::RegisteredTargets),
+    ];
+}
+
 /// Per-minute sums of one target group.
 #[derive(Debug, Clone, Copy, Default)]
 struct GroupMinute {
@@ -53,6 +71,8 @@ struct GroupMinute {
     served: f64,
     healthy: Option<Datapoint>,
     unhealthy: Option<Datapoint>,
+    /// Targets registered, whatever their health.
+    registered: Option<Datapoint>,
 }
 
 /// What the routing tick knows about a RUNNING task, rebuilt when tasks change.
@@ -337,6 +357,7 @@ impl Simulation {
             let acc = &mut self.traffic.groups[g];
             merge(&mut acc.healthy, healthy);
             merge(&mut acc.unhealthy, unhealthy);
+            merge(&mut acc.registered, tg.targets.len() as f64);
         }
         // Service usage, and OOM kills (G36).
         for s in 0..self.services.len() {
@@ -490,8 +511,15 @@ impl Simulation {
             ];
             let healthy = acc.healthy.unwrap_or(Datapoint::single(0.0));
             let unhealthy = acc.unhealthy.unwrap_or(Datapoint::single(0.0));
-            // [unconfirmed] 8.4: the divisor is the number of healthy targets.
-            let per_target = round6(acc.requests / (healthy.sum / healthy.count.max(1.0)).max(1.0));
+            // [unconfirmed] 8.4: the divisor is the number of healthy targets, or of registered
+            // ones (`options.requestCountPerTargetDivisor`, section 12 item 12).
+            let divisor = match self.scenario.options.request_count_per_target_divisor {
+                PerTargetDivisor::HealthyTargets => healthy,
+                PerTargetDivisor::RegisteredTargets => {
+                    acc.registered.unwrap_or(Datapoint::single(0.0))
+                }
+            };
+            let per_target = round6(acc.requests / (divisor.sum / divisor.count.max(1.0)).max(1.0));
             let latency_s = if acc.served > 0.0 {
                 acc.latency_weighted / acc.served / 1000.0
             } else {

@@ -571,9 +571,12 @@ fn g36_out_of_memory_kill_and_replacement() {
 
 #[test]
 fn alb_metrics_and_routing_follow_the_load_8_4() {
+    let v_load = || {
+        json!([{"targetGroup": "web", "requests": {"type": "constant", "requestsPerSecond": 100},
+            "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0}}])
+    };
     let mut v = base(4, alb(json!({})));
-    v["loadProfiles"] = json!([{"targetGroup": "web", "requests": {"type": "constant", "requestsPerSecond": 100},
-        "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0}}]);
+    v["loadProfiles"] = v_load();
     let mut s = sim(v);
     at(&mut s, 10 * MIN);
     let dims = [(
@@ -593,6 +596,21 @@ fn alb_metrics_and_routing_follow_the_load_8_4() {
     assert!(
         (d.sum - 1500.0).abs() < 1e-6,
         "6000 requests a minute over 4 healthy targets: {}",
+        d.sum
+    );
+    // Section 12 item 12: while no target is healthy yet, the healthy divisor is at least one;
+    // counting registered targets instead shares the minute's requests among all four.
+    let minute1 = s.cloudwatch().get(&per_target, 1).expect("minute 1");
+    assert!((minute1.sum - 6000.0).abs() < 1e-6, "{}", minute1.sum);
+    let mut registered = base(4, alb(json!({})));
+    registered["loadProfiles"] = v_load();
+    registered["options"] = json!({"requestCountPerTargetDivisor": "registeredTargets"});
+    let mut r = sim(registered);
+    at(&mut r, 10 * MIN);
+    let d = r.cloudwatch().get(&per_target, 1).expect("minute 1");
+    assert!(
+        (d.sum - 1500.0).abs() < 1e-6,
+        "6000 over 4 registered: {}",
         d.sum
     );
     // Before any target is healthy (minute 0–2), the ALB fails open and sends requests to all.

@@ -112,6 +112,14 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "",
         note: "Blank: the target group's HealthyThresholdCount, as the ECS guide says; the ALB guide says 1.",
     },
+    // Section 12 item 12.
+    Assumption {
+        path: "requestCountPerTargetDivisor",
+        label: "RequestCountPerTarget divides by",
+        kind: OptionKind::Choice(&["healthyTargets", "registeredTargets"]),
+        default: "healthyTargets",
+        note: "AWS's metric list says healthy targets; what it does while none is healthy is not said.",
+    },
     // Section 12 item 13.
     Assumption {
         path: "missingAttributeMatchesNegations",

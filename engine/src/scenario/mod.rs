@@ -305,6 +305,8 @@ pub struct EngineOptions {
     pub dynamic_host_ports: crate::placement::reserve::DynamicPortChoice,
     /// How placement picks among instances every strategy ranks equal (`placementTieBreak`).
     pub placement_tie_break: crate::placement::explain::TieBreak,
+    /// What `RequestCountPerTarget` divides by (`requestCountPerTargetDivisor`).
+    pub request_count_per_target_divisor: crate::traffic::PerTargetDivisor,
 }
 
 impl Default for EngineOptions {
@@ -318,6 +320,7 @@ impl Default for EngineOptions {
             target_tracking_alarms: Default::default(),
             dynamic_host_ports: Default::default(),
             placement_tie_break: Default::default(),
+            request_count_per_target_divisor: Default::default(),
         }
     }
 }
@@ -334,6 +337,7 @@ impl FromJson for EngineOptions {
             "targetTrackingAlarms",
             "dynamicHostPorts",
             "placementTieBreak",
+            "requestCountPerTargetDivisor",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -354,6 +358,9 @@ impl FromJson for EngineOptions {
             target_tracking_alarms: m.get("targetTrackingAlarms").unwrap_or_default(),
             dynamic_host_ports: m.get("dynamicHostPorts").unwrap_or_default(),
             placement_tie_break: m.get("placementTieBreak").unwrap_or_default(),
+            request_count_per_target_divisor: m
+                .get("requestCountPerTargetDivisor")
+                .unwrap_or_default(),
         };
         m.finish(built)
     }
