@@ -9,28 +9,34 @@ use leptos::prelude::*;
 use crate::build::{reload, EditStatus};
 
 /// The control of one assumption: a select, a checkbox or a number field showing the
-/// document's value, which calls `set` with the new text.
+/// document's value, which calls `set` with the new text. `refused` moves when a value was
+/// refused, so the control shows the document's value again.
 fn control(
     a: &'static Assumption,
     id: String,
     current: Memo<String>,
+    refused: RwSignal<u32>,
     set: impl Fn(String) + Copy + 'static,
 ) -> AnyView {
+    let shown = move || {
+        refused.track();
+        current.get()
+    };
     match a.kind {
         OptionKind::Choice(spellings) => view! {
-            <select id=id prop:value=move || current.get() on:change=move |ev| set(event_target_value(&ev))>
+            <select id=id prop:value=shown on:change=move |ev| set(event_target_value(&ev))>
                 {spellings.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
             </select>
         }
         .into_any(),
         OptionKind::Flag => view! {
-            <input type="checkbox" id=id prop:checked=move || current.get() == "true"
+            <input type="checkbox" id=id prop:checked=move || shown() == "true"
                 on:change=move |ev| set(event_target_checked(&ev).to_string())/>
         }
         .into_any(),
         OptionKind::Number { min, max, whole } => view! {
             <input type="number" id=id min=min max=max step=if whole { "1" } else { "any" } size="6"
-                placeholder="default" prop:value=move || current.get()
+                placeholder="default" prop:value=shown
                 on:change=move |ev| set(event_target_value(&ev))/>
         }
         .into_any(),
@@ -49,12 +55,16 @@ pub fn AssumptionsPanel(
         .map(|a| {
             let id = format!("opt-{}", a.path.replace('.', "-"));
             let current = Memo::new(move |_| scenario.with(|s| assumption_value(&s.raw, a)));
+            let refused = RwSignal::new(0u32);
             let set = move |text: String| {
                 let result = scenario.with_untracked(|s| {
                     set_assumption(&s.raw, a.path, &text)
                         .map_err(|e| vec![e])
                         .and_then(reload)
                 });
+                if result.is_err() {
+                    refused.update(|n| *n += 1);
+                }
                 let shown = if text.trim().is_empty() {
                     "its default"
                 } else {
@@ -78,7 +88,7 @@ pub fn AssumptionsPanel(
                 <tr>
                     <th scope="row"><label for=id.clone()>{a.label}</label>
                         <code class="small">{format!("options.{}", a.path)}</code></th>
-                    <td>{control(a, id, current, set)}</td>
+                    <td>{control(a, id, current, refused, set)}</td>
                     <td class="small muted">{a.note}{default}</td>
                 </tr>
             }

@@ -53,6 +53,9 @@ async fn section_12_assumptions_switch_from_the_ui_and_move_the_g22_timeline() {
     assert!(browser.document().await["options"]
         .get("targetTrackingAlarms")
         .is_none());
+    browser
+        .wait_for_value("#opt-targetTrackingAlarms-lowAlarmFraction", "0.9", 5)
+        .await;
     browser.scroll_to("#assumptions-panel").await;
     browser.screenshot("assumptions-panel").await;
 

@@ -39,7 +39,7 @@ impl fmt::Display for At<'_> {
     }
 }
 
-/// A member refused for its JSON type.
+/// A member refused: of the wrong JSON type, missing, unknown, or out of its range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeError {
     /// Path of the member, e.g. `containerDefinitions[0].cpu`.
@@ -121,6 +121,16 @@ impl FromJson for u32 {
 impl FromJson for f64 {
     fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
         value.as_f64().ok_or_else(|| invalid_type(value, "f64", at))
+    }
+}
+
+/// An optional member: `null` is `None`.
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_json(v, at).map(Some),
+        }
     }
 }
 

@@ -104,162 +104,80 @@ pub struct ScenarioWarning {
     pub message: String,
 }
 
-/// The typed view of the document's top level. AWS request bodies stay raw JSON here; each
-/// ECS concept's module parses its own.
-#[derive(Debug)]
-struct Document {
-    name: Option<String>,
-    description: Option<String>,
-    seed: u64,
-    duration: Option<Value>,
-    start_time: Option<String>,
-    container_instances: Vec<Value>,
-    task_definitions: Vec<Value>,
-    services: Vec<Value>,
-    run_tasks: Vec<Value>,
-    update_services: Vec<Value>,
-    update_container_instances_state: Vec<Value>,
-    capacity_providers: Vec<Value>,
-    target_groups: Vec<Value>,
-    scalable_targets: Vec<Value>,
-    scaling_policies: Vec<Value>,
-    scheduled_actions: Vec<Value>,
-    auto_scaling_groups: Vec<Value>,
-    load_profiles: Vec<Value>,
-    faults: Vec<Value>,
-    lessons: Vec<Value>,
-    options: EngineOptions,
-    subnets: Vec<SubnetSpec>,
-    load_balancers: Vec<Value>,
-    listeners: Vec<Value>,
-    security_groups: Vec<Value>,
-    alarms: Vec<Value>,
-    queues: Vec<Value>,
-    update_task_protection: Vec<Value>,
-    clusters: Vec<Value>,
-    launch_templates: Vec<Value>,
-    auto_scaling_policies: Vec<Value>,
-    update_auto_scaling_groups: Vec<Value>,
-    iam_roles: Vec<Value>,
-    buckets: Vec<Value>,
-    put_objects: Vec<Value>,
-    sns_topics: Vec<Value>,
-    dynamo_db_tables: Vec<Value>,
-    event_rules: Vec<Value>,
-    applications: Vec<Value>,
-    repositories: Vec<Value>,
-    parameters: Vec<Value>,
-    secrets: Vec<Value>,
-    log_groups: Vec<Value>,
-    file_systems: Vec<Value>,
-    mount_targets: Vec<Value>,
+/// Declares the document's top level once: the typed view (`Document`), the names of its
+/// members (anything else is refused), and its reader. Every member is optional; `version` is
+/// checked before.
+macro_rules! top_level {
+    ($($field:ident: $ty:ty = $key:literal,)*) => {
+        /// The typed view of the document's top level. AWS request bodies stay raw JSON here;
+        /// each ECS concept's module parses its own.
+        #[derive(Debug)]
+        struct Document {
+            $($field: $ty,)*
+        }
+
+        /// Every member of the document's top level.
+        const DOCUMENT_MEMBERS: &[&str] = &["version", $($key,)*];
+
+        impl FromJson for Document {
+            fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
+                let m = Members::of(value, at, "a scenario object")?;
+                m.deny_unknown(DOCUMENT_MEMBERS);
+                let built = Document {
+                    $($field: m.get($key).unwrap_or_default(),)*
+                };
+                m.finish(built)
+            }
+        }
+    };
 }
 
-/// Every member of the document's top level.
-const DOCUMENT_MEMBERS: &[&str] = &[
-    "version",
-    "name",
-    "description",
-    "seed",
-    "duration",
-    "startTime",
-    "containerInstances",
-    "taskDefinitions",
-    "services",
-    "runTasks",
-    "updateServices",
-    "updateContainerInstancesState",
-    "capacityProviders",
-    "targetGroups",
-    "scalableTargets",
-    "scalingPolicies",
-    "scheduledActions",
-    "autoScalingGroups",
-    "loadProfiles",
-    "faults",
-    "lessons",
-    "options",
-    "subnets",
-    "loadBalancers",
-    "listeners",
-    "securityGroups",
-    "alarms",
-    "queues",
-    "updateTaskProtection",
-    "clusters",
-    "launchTemplates",
-    "autoScalingPolicies",
-    "updateAutoScalingGroups",
-    "iamRoles",
-    "buckets",
-    "putObjects",
-    "snsTopics",
-    "dynamoDbTables",
-    "eventRules",
-    "applications",
-    "repositories",
-    "parameters",
-    "secrets",
-    "logGroups",
-    "fileSystems",
-    "mountTargets",
-];
-
-impl FromJson for Document {
-    fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
-        let m = Members::of(value, at, "a scenario object")?;
-        m.deny_unknown(DOCUMENT_MEMBERS);
-        let built = Document {
-            name: m.get("name"),
-            description: m.get("description"),
-            seed: m.get("seed").unwrap_or_default(),
-            duration: m.get("duration"),
-            start_time: m.get("startTime"),
-            container_instances: m.get("containerInstances").unwrap_or_default(),
-            task_definitions: m.get("taskDefinitions").unwrap_or_default(),
-            services: m.get("services").unwrap_or_default(),
-            run_tasks: m.get("runTasks").unwrap_or_default(),
-            update_services: m.get("updateServices").unwrap_or_default(),
-            update_container_instances_state: m
-                .get("updateContainerInstancesState")
-                .unwrap_or_default(),
-            capacity_providers: m.get("capacityProviders").unwrap_or_default(),
-            target_groups: m.get("targetGroups").unwrap_or_default(),
-            scalable_targets: m.get("scalableTargets").unwrap_or_default(),
-            scaling_policies: m.get("scalingPolicies").unwrap_or_default(),
-            scheduled_actions: m.get("scheduledActions").unwrap_or_default(),
-            auto_scaling_groups: m.get("autoScalingGroups").unwrap_or_default(),
-            load_profiles: m.get("loadProfiles").unwrap_or_default(),
-            faults: m.get("faults").unwrap_or_default(),
-            lessons: m.get("lessons").unwrap_or_default(),
-            options: m.get("options").unwrap_or_default(),
-            subnets: m.get("subnets").unwrap_or_default(),
-            load_balancers: m.get("loadBalancers").unwrap_or_default(),
-            listeners: m.get("listeners").unwrap_or_default(),
-            security_groups: m.get("securityGroups").unwrap_or_default(),
-            alarms: m.get("alarms").unwrap_or_default(),
-            queues: m.get("queues").unwrap_or_default(),
-            update_task_protection: m.get("updateTaskProtection").unwrap_or_default(),
-            clusters: m.get("clusters").unwrap_or_default(),
-            launch_templates: m.get("launchTemplates").unwrap_or_default(),
-            auto_scaling_policies: m.get("autoScalingPolicies").unwrap_or_default(),
-            update_auto_scaling_groups: m.get("updateAutoScalingGroups").unwrap_or_default(),
-            iam_roles: m.get("iamRoles").unwrap_or_default(),
-            buckets: m.get("buckets").unwrap_or_default(),
-            put_objects: m.get("putObjects").unwrap_or_default(),
-            sns_topics: m.get("snsTopics").unwrap_or_default(),
-            dynamo_db_tables: m.get("dynamoDbTables").unwrap_or_default(),
-            event_rules: m.get("eventRules").unwrap_or_default(),
-            applications: m.get("applications").unwrap_or_default(),
-            repositories: m.get("repositories").unwrap_or_default(),
-            parameters: m.get("parameters").unwrap_or_default(),
-            secrets: m.get("secrets").unwrap_or_default(),
-            log_groups: m.get("logGroups").unwrap_or_default(),
-            file_systems: m.get("fileSystems").unwrap_or_default(),
-            mount_targets: m.get("mountTargets").unwrap_or_default(),
-        };
-        m.finish(built)
-    }
+top_level! {
+    name: Option<String> = "name",
+    description: Option<String> = "description",
+    seed: u64 = "seed",
+    duration: Option<Value> = "duration",
+    start_time: Option<String> = "startTime",
+    container_instances: Vec<Value> = "containerInstances",
+    task_definitions: Vec<Value> = "taskDefinitions",
+    services: Vec<Value> = "services",
+    run_tasks: Vec<Value> = "runTasks",
+    update_services: Vec<Value> = "updateServices",
+    update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
+    capacity_providers: Vec<Value> = "capacityProviders",
+    target_groups: Vec<Value> = "targetGroups",
+    scalable_targets: Vec<Value> = "scalableTargets",
+    scaling_policies: Vec<Value> = "scalingPolicies",
+    scheduled_actions: Vec<Value> = "scheduledActions",
+    auto_scaling_groups: Vec<Value> = "autoScalingGroups",
+    load_profiles: Vec<Value> = "loadProfiles",
+    faults: Vec<Value> = "faults",
+    lessons: Vec<Value> = "lessons",
+    options: EngineOptions = "options",
+    subnets: Vec<SubnetSpec> = "subnets",
+    load_balancers: Vec<Value> = "loadBalancers",
+    listeners: Vec<Value> = "listeners",
+    security_groups: Vec<Value> = "securityGroups",
+    alarms: Vec<Value> = "alarms",
+    queues: Vec<Value> = "queues",
+    update_task_protection: Vec<Value> = "updateTaskProtection",
+    clusters: Vec<Value> = "clusters",
+    launch_templates: Vec<Value> = "launchTemplates",
+    auto_scaling_policies: Vec<Value> = "autoScalingPolicies",
+    update_auto_scaling_groups: Vec<Value> = "updateAutoScalingGroups",
+    iam_roles: Vec<Value> = "iamRoles",
+    buckets: Vec<Value> = "buckets",
+    put_objects: Vec<Value> = "putObjects",
+    sns_topics: Vec<Value> = "snsTopics",
+    dynamo_db_tables: Vec<Value> = "dynamoDbTables",
+    event_rules: Vec<Value> = "eventRules",
+    applications: Vec<Value> = "applications",
+    repositories: Vec<Value> = "repositories",
+    parameters: Vec<Value> = "parameters",
+    secrets: Vec<Value> = "secrets",
+    log_groups: Vec<Value> = "logGroups",
+    file_systems: Vec<Value> = "fileSystems",
+    mount_targets: Vec<Value> = "mountTargets",
 }
 
 /// A subnet of the scenario's VPC.
