@@ -92,6 +92,9 @@ pub struct ClusterState {
     group_ids: BTreeMap<String, usize>,
     /// `group_counts[group][slot]`: tasks of the group (PENDING or RUNNING) on the instance.
     group_counts: Vec<Vec<u32>>,
+    /// The same for RUNNING tasks only, kept when the spread strategies count only those
+    /// (`options.spreadCountsPending: false`); `None` when they count PENDING tasks too.
+    running_counts: Option<Vec<Vec<u32>>>,
     attribute_indexes: BTreeMap<String, AttributeIndex>,
     generation: u64,
     /// Tasks of a group per attribute value within one cluster (for `spread`), kept up to
@@ -119,9 +122,7 @@ impl ClusterState {
         self.capacity.push(Capacity::of(&instance, cid));
         self.instances.push(instance);
         self.cluster_id_of.push(cid);
-        for counts in &mut self.group_counts {
-            counts.push(0);
-        }
+        self.grow_counts();
         self.attribute_indexes.clear();
         self.value_counts.clear();
         self.generation += 1;
@@ -142,7 +143,7 @@ impl ClusterState {
         if let Some(index) = self.attribute_indexes.get(attribute) {
             crate::placement::strategy::spread::counts_per_value(
                 index,
-                &self.group_counts[group_id],
+                self.spread_group_counts(group_id),
                 &self.cluster_id_of,
                 cluster_id,
                 &mut per_value,
@@ -185,9 +186,7 @@ impl ClusterState {
         self.capacity.push(Capacity::of(&instance, cid));
         self.instances.push(instance);
         self.cluster_id_of.push(cid);
-        for counts in &mut self.group_counts {
-            counts.push(0);
-        }
+        self.grow_counts();
         // Attribute indexes stay valid: they are per instance and a Fargate host is never
         // scored; extend them so slots line up.
         for index in self.attribute_indexes.values_mut() {
@@ -220,12 +219,58 @@ impl ClusterState {
         let id = self.group_counts.len();
         self.group_ids.insert(group.to_string(), id);
         self.group_counts.push(vec![0; self.instances.len()]);
+        if let Some(running) = &mut self.running_counts {
+            running.push(vec![0; self.instances.len()]);
+        }
         id
     }
 
-    /// Tasks of a group per instance slot.
+    /// Tasks of a group (PENDING or RUNNING) per instance slot.
     pub fn group_counts(&self, group_id: usize) -> &[u32] {
         &self.group_counts[group_id]
+    }
+
+    /// The tasks of a group per instance slot that the spread strategies count: PENDING and
+    /// RUNNING ones, or RUNNING ones only after [`ClusterState::spread_counts_running_only`].
+    pub fn spread_group_counts(&self, group_id: usize) -> &[u32] {
+        match &self.running_counts {
+            Some(running) => &running[group_id],
+            None => &self.group_counts[group_id],
+        }
+    }
+
+    /// Makes the spread strategies count only RUNNING tasks (section 12 item 1); tasks then
+    /// count from [`ClusterState::count_running_task`]. Call before any task is placed.
+    pub fn spread_counts_running_only(&mut self) {
+        self.running_counts = Some(self.group_counts.iter().map(|c| vec![0; c.len()]).collect());
+        self.value_counts.clear();
+    }
+
+    /// Records a task of `group_id` reaching RUNNING on (`+1`) or, having run, leaving (`-1`)
+    /// an instance, when the spread strategies count only RUNNING tasks.
+    pub fn count_running_task(&mut self, group_id: usize, slot: InstanceSlot, arriving: bool) {
+        let Some(running) = &mut self.running_counts else {
+            return;
+        };
+        let c = &mut running[group_id][slot];
+        let delta: i64 = match (arriving, *c) {
+            (true, _) => 1,
+            (false, 0) => return,
+            (false, _) => -1,
+        };
+        *c = if arriving { *c + 1 } else { *c - 1 };
+        self.shift_value_counts(group_id, slot, delta);
+    }
+
+    /// A new slot in every count.
+    fn grow_counts(&mut self) {
+        for counts in self
+            .group_counts
+            .iter_mut()
+            .chain(self.running_counts.iter_mut().flatten())
+        {
+            counts.push(0);
+        }
     }
 
     /// Whether an instance runs at least one task of the named group (`task:group`).
@@ -244,6 +289,13 @@ impl ClusterState {
             (false, _) => -1,
         };
         *c = if arriving { *c + 1 } else { *c - 1 };
+        if self.running_counts.is_none() {
+            self.shift_value_counts(group_id, slot, delta);
+        }
+    }
+
+    /// Moves the live per-value spread counts of the instance's value by `delta`.
+    fn shift_value_counts(&mut self, group_id: usize, slot: InstanceSlot, delta: i64) {
         let cluster_id = self.cluster_id_of[slot];
         for vc in self
             .value_counts

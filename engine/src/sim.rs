@@ -221,6 +221,9 @@ impl Simulation {
             scenario,
         };
         sim.lb.initial_health_checks = sim.scenario.options.initial_health_checks;
+        if !sim.scenario.options.spread_counts_pending {
+            sim.cluster.spread_counts_running_only();
+        }
         for w in sim.scenario.warnings.clone() {
             sim.log.push(
                 SimTime::ZERO,
@@ -597,6 +600,10 @@ impl Simulation {
             TaskStatus::Stopped => task.stopped_at = Some(now),
             _ => {}
         }
+        if status == TaskStatus::Running {
+            let r = &task.reservation;
+            self.cluster.count_running_task(r.group_id, r.slot, true);
+        }
         let (id, service) = (task.id.clone(), task.service);
         match status {
             TaskStatus::Running => {
@@ -693,6 +700,10 @@ impl Simulation {
     /// is STOPPED. A Fargate task's host goes with it.
     pub(crate) fn finish_task(&mut self, index: usize) {
         let reservation = self.tasks[index].reservation.clone();
+        if self.tasks[index].started_at.is_some() {
+            self.cluster
+                .count_running_task(reservation.group_id, reservation.slot, false);
+        }
         release(&mut self.cluster, &reservation);
         let slot = reservation.slot;
         if let Some(list) = self.instance_tasks.get_mut(slot) {

@@ -764,3 +764,36 @@ fn section_12_ties_go_to_the_first_registered_instance_when_the_scenario_asks() 
     let e = Scenario::from_value(scenario("lowestId")).unwrap_err();
     assert_eq!(e.path, "options.placementTieBreak");
 }
+
+/// Section 12 item 1: whether spread counts PENDING tasks is [unconfirmed]. Counted (the
+/// default), a service of 4 placed at once on the default spread(AZ) then spread(instanceId)
+/// takes every instance of two zones; counted only once RUNNING, the 4 tasks all tie, and the
+/// first-registered tie-break stacks them on one instance. Two tasks added once those run go to
+/// the empty zone, and again both to its first instance.
+#[test]
+fn section_12_spread_without_pending_tasks_stacks_a_batch() {
+    let scenario = |counts_pending: bool| {
+        json!({"version": 1,
+            "options": {"placementTieBreak": "firstRegistered", "spreadCountsPending": counts_pending},
+            "containerInstances": [
+                instance("m5.large", "us-east-1a", "a1", json!({})), instance("m5.large", "us-east-1a", "a2", json!({})),
+                instance("m5.large", "us-east-1b", "b1", json!({})), instance("m5.large", "us-east-1b", "b2", json!({}))],
+            "taskDefinitions": [td("web", json!({"memory": 128}))],
+            "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": 4}],
+            "updateServices": [{"at": "PT5M", "service": "web", "cluster": "c", "desiredCount": 6}]})
+    };
+    let (_, counted) = run(scenario(true), 60);
+    let mut on = tasks_on(&counted);
+    on.sort();
+    assert_eq!(on, vec!["a1", "a2", "b1", "b2"]);
+
+    let (_, out) = run(scenario(false), 60);
+    assert_eq!(tasks_on(&out), vec!["a1", "a1", "a1", "a1"]);
+    let (_, later) = run(scenario(false), 6 * 60);
+    let on: Vec<String> = tasks_on(&later).into_iter().skip(4).collect();
+    assert_eq!(
+        on,
+        vec!["b1", "b1"],
+        "the 4 RUNNING tasks count (zone b is empty), the 2 new PENDING ones do not"
+    );
+}

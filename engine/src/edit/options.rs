@@ -48,6 +48,14 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "random",
         note: "AWS does not say how it picks among instances the strategies rank equal.",
     },
+    // Section 12 item 1.
+    Assumption {
+        path: "spreadCountsPending",
+        label: "spread counts PENDING tasks, not only RUNNING ones",
+        kind: OptionKind::Flag,
+        default: "true",
+        note: "AWS does not say; counting them makes a batch placed at once spread.",
+    },
     // Section 12 item 2.
     Assumption {
         path: "dynamicHostPorts",
@@ -275,7 +283,7 @@ mod tests {
             // Writing a value other than the default changes the loaded options.
             let other = match a.kind {
                 OptionKind::Choice(s) => s.iter().find(|s| **s != a.default).unwrap().to_string(),
-                OptionKind::Flag => "true".to_string(),
+                OptionKind::Flag => (a.default != "true").to_string(),
                 OptionKind::Number { max, whole, .. } => {
                     if whole {
                         format!("{}", max as u64)

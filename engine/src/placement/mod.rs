@@ -292,6 +292,7 @@ impl Placer {
             return (Decision::Unplaceable { closest: None }, report);
         };
         let group_counts = cluster.group_counts(group_id);
+        let spread_counts = cluster.spread_group_counts(group_id);
         let use_mask = !explain && self.prepare_static_mask(cluster, req.constraints);
 
         let Placer {
@@ -311,7 +312,7 @@ impl Placer {
             .map(|(s, position)| match s {
                 Strategy::Binpack(f) => Scorer::Binpack(*f),
                 Strategy::Spread(strategy::SpreadField::InstanceId) => {
-                    Scorer::SpreadInstance(group_counts)
+                    Scorer::SpreadInstance(spread_counts)
                 }
                 Strategy::Spread(strategy::SpreadField::Attribute(name)) => {
                     match (cluster.attribute_index(name), position) {

@@ -225,6 +225,10 @@ pub struct EngineOptions {
     pub placement_tie_break: crate::placement::explain::TieBreak,
     /// What `RequestCountPerTarget` divides by (`requestCountPerTargetDivisor`).
     pub request_count_per_target_divisor: crate::traffic::PerTargetDivisor,
+    /// Whether the spread strategies count PENDING tasks as well as RUNNING ones
+    /// (`spreadCountsPending`, default true: a batch placed at once spreads; [unconfirmed],
+    /// section 12 item 1).
+    pub spread_counts_pending: bool,
 }
 
 impl Default for EngineOptions {
@@ -239,6 +243,7 @@ impl Default for EngineOptions {
             dynamic_host_ports: Default::default(),
             placement_tie_break: Default::default(),
             request_count_per_target_divisor: Default::default(),
+            spread_counts_pending: true,
         }
     }
 }
@@ -256,6 +261,7 @@ impl FromJson for EngineOptions {
             "dynamicHostPorts",
             "placementTieBreak",
             "requestCountPerTargetDivisor",
+            "spreadCountsPending",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -279,6 +285,7 @@ impl FromJson for EngineOptions {
             request_count_per_target_divisor: m
                 .get("requestCountPerTargetDivisor")
                 .unwrap_or_default(),
+            spread_counts_pending: m.get("spreadCountsPending").unwrap_or(true),
         };
         m.finish(built)
     }

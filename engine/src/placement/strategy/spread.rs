@@ -2,7 +2,8 @@
 //!
 //! A service counts only its own tasks (its group `service:<name>`); a standalone task counts
 //! its task group. Tasks are counted while PENDING or RUNNING ([unconfirmed] whether AWS counts
-//! PENDING; we do, so a batch placed at once spreads).
+//! PENDING; we do by default, so a batch placed at once spreads; `options.spreadCountsPending:
+//! false` counts RUNNING tasks only, [`crate::cluster::ClusterState::spread_group_counts`]).
 
 use crate::cluster::{AttributeIndex, InstanceSlot};
 
