@@ -111,6 +111,22 @@ struct ValueCounts {
     per_value: Vec<i64>,
 }
 
+/// Counts a task arriving (`+1`) or leaving (`-1`); a count never goes below zero. Returns the
+/// change made.
+fn step(count: &mut u32, arriving: bool) -> Option<i64> {
+    match (arriving, *count) {
+        (true, _) => {
+            *count += 1;
+            Some(1)
+        }
+        (false, 0) => None,
+        (false, _) => {
+            *count -= 1;
+            Some(-1)
+        }
+    }
+}
+
 impl ClusterState {
     /// Adds a newly registered instance and returns its slot.
     pub fn add(&mut self, instance: ContainerInstance) -> InstanceSlot {
@@ -252,14 +268,9 @@ impl ClusterState {
         let Some(running) = &mut self.running_counts else {
             return;
         };
-        let c = &mut running[group_id][slot];
-        let delta: i64 = match (arriving, *c) {
-            (true, _) => 1,
-            (false, 0) => return,
-            (false, _) => -1,
-        };
-        *c = if arriving { *c + 1 } else { *c - 1 };
-        self.shift_value_counts(group_id, slot, delta);
+        if let Some(delta) = step(&mut running[group_id][slot], arriving) {
+            self.shift_value_counts(group_id, slot, delta);
+        }
     }
 
     /// A new slot in every count.
@@ -282,14 +293,8 @@ impl ClusterState {
 
     /// Records a task of `group_id` arriving on (`+1`) or leaving (`-1`) an instance.
     pub fn count_group_task(&mut self, group_id: usize, slot: InstanceSlot, arriving: bool) {
-        let c = &mut self.group_counts[group_id][slot];
-        let delta: i64 = match (arriving, *c) {
-            (true, _) => 1,
-            (false, 0) => return,
-            (false, _) => -1,
-        };
-        *c = if arriving { *c + 1 } else { *c - 1 };
-        if self.running_counts.is_none() {
+        let delta = step(&mut self.group_counts[group_id][slot], arriving);
+        if let (Some(delta), None) = (delta, &self.running_counts) {
             self.shift_value_counts(group_id, slot, delta);
         }
     }
