@@ -138,6 +138,28 @@ proptest! {
         }
     }
 
+    /// Section 12's assumptions set from the UI: any text for any of them, on any preset,
+    /// is refused naming the option, or loads and runs.
+    #[test]
+    fn assumptions_take_any_text_or_refuse_it(preset in 0usize..64, which in 0usize..64, text in prop_oneof![
+        "\\PC{0,12}",
+        "-?[0-9]{1,6}(\\.[0-9]{1,3})?",
+        Just("true".to_string()), Just("lowest".to_string()), Just("firstRegistered".to_string()),
+    ]) {
+        let presets = presets();
+        let (name, doc) = &presets[preset % presets.len()];
+        let a = &ecs_engine::edit::ASSUMPTIONS[which % ecs_engine::edit::ASSUMPTIONS.len()];
+        match ecs_engine::edit::set_assumption(doc, a.path, &text) {
+            Ok(set) => {
+                let scenario = Scenario::from_value(set);
+                prop_assert!(scenario.is_ok(), "{} {}", name, a.path);
+                let mut sim = Simulation::new(scenario.unwrap());
+                prop_assert!(sim.run_to_end().is_ok(), "{} {} = {}", name, a.path, text);
+            }
+            Err(e) => prop_assert!(e.starts_with(&format!("options.{}", a.path)), "{}", e),
+        }
+    }
+
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
         if let Err(e) = Scenario::from_json(&text) {
