@@ -158,8 +158,8 @@ pub const ASSUMPTIONS: &[Assumption] = &[
     },
 ];
 
-/// The option's value in the document as text (`""` for a flag is impossible: `false`), or
-/// its default when the document does not set it.
+/// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its
+/// default when the document does not set it.
 pub fn assumption_value(doc: &Value, a: &Assumption) -> String {
     let mut at = doc.get("options");
     for key in a.path.split('.') {
