@@ -1,9 +1,9 @@
 //! The AWS services panel (issue 8), shown when the scenario has any: S3 buckets with their
 //! objects (and an upload by hand), image repositories (ECR, ECR Public, Docker Hub) with
 //! their images and what their lifecycle policy expired, SQS queues with their backlog,
-//! DynamoDB tables with their items, EventBridge rules (pattern or schedule, targets, times
-//! matched), SNS notifications as "emails sent", and EFS file systems with the counter that
-//! outlives tasks. Everything shown is read from the engine; an upload is an edit of the
+//! DynamoDB tables with their items, EventBridge rules and Scheduler schedules (pattern or
+//! schedule, targets, times matched), SNS notifications as "emails sent", and EFS file systems
+//! with the counter that outlives tasks. Everything shown is read from the engine; an upload is an edit of the
 //! scenario (`edit::put_object`).
 
 use ecs_engine::eventbridge::Trigger;
@@ -178,12 +178,10 @@ pub fn aws_view(sim: &Simulation) -> AwsView {
                     .find(|v| v.get("Name").and_then(Value::as_str) == Some(r.name.as_str()))
             });
             let trigger = match &r.trigger {
-                Trigger::Schedule(_) => format!(
-                    "schedule {}",
-                    raw.and_then(|v| v.get("ScheduleExpression"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                ),
+                Trigger::Schedule(t) if r.scheduler => {
+                    format!("Scheduler {} ({})", t.expression, t.zone.name())
+                }
+                Trigger::Schedule(t) => format!("schedule {}", t.expression),
                 Trigger::Pattern(_) => {
                     let pattern =
                         raw.and_then(|v| v.get("EventPattern"))
@@ -413,9 +411,9 @@ pub fn AwsPanel(
                 })}
                 {(!v.rules.is_empty()).then(|| view! {
                     <div class="aws-block wide" id="aws-rules">
-                        <h3>"EventBridge rules"</h3>
+                        <h3>"EventBridge rules and Scheduler schedules"</h3>
                         <table class="small">
-                            <thead><tr><th>"rule"</th><th>"matched"</th><th>"pattern or schedule"</th><th>"targets"</th></tr></thead>
+                            <thead><tr><th>"rule or schedule"</th><th>"matched"</th><th>"pattern or schedule"</th><th>"targets"</th></tr></thead>
                             <tbody>
                             {v.rules.iter().map(|r| view! {
                                 <tr class="rule" data-rule=r.name.clone() data-matched=r.matched.to_string()>

@@ -170,3 +170,34 @@ async fn an_expired_image_shows_in_its_repository_and_fails_the_pull() {
     browser.screenshot("aws-ecr-lifecycle").await;
     browser.close().await;
 }
+
+/// 9.2: a CreateSchedule request pasted into the scenario JSON shows as an EventBridge
+/// Scheduler schedule with its time zone, and runs its task once at its local time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduler_schedule_shows_its_zone_and_runs_once() {
+    let browser = Browser::start().await;
+    browser.open_preset("arch-scheduled-batch").await;
+    let mut doc = browser.document().await;
+    let mut target = doc["eventRules"][0]["Targets"][0].clone();
+    target.as_object_mut().unwrap().remove("Id");
+    doc["schedules"] = serde_json::json!([{"Name": "once-in-paris",
+        "ScheduleExpression": "at(2025-01-01T01:10:00)", "ScheduleExpressionTimezone": "Europe/Paris",
+        "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}]);
+    browser.click("#scenario-editor summary").await;
+    browser
+        .set_value(
+            "scenario-json",
+            &serde_json::to_string_pretty(&doc).unwrap(),
+        )
+        .await;
+    browser.click("#apply").await;
+    let row = "#aws-rules tr.rule[data-rule=once-in-paris]";
+    assert_eq!(
+        browser.text(&format!("{row} td.trigger")).await,
+        "Scheduler at(2025-01-01T01:10:00) (Europe/Paris)"
+    );
+    browser.play_until(600, "00:12:00.000", 30).await;
+    assert_eq!(browser.attr(row, "data-matched").await, "1");
+    browser.scroll_to("#aws-rules").await;
+    browser.screenshot("aws-scheduler").await;
+}

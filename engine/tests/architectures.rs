@@ -263,3 +263,47 @@ fn each_rule_counts_its_matches() {
     );
     assert_eq!(sim.event_rule_matches()[0], logged);
 }
+
+/// 9.2: an EventBridge Scheduler schedule (CreateSchedule in `schedules[]`) runs the same task
+/// as the hourly rule: once at `at(...)` in its time zone (10 past 1 in Paris is 00:10 UTC in
+/// January), and on a `rate` only until its `EndDate`.
+#[test]
+fn scheduler_schedules_run_tasks_at_their_local_time_until_their_end_date() {
+    let text = std::fs::read_to_string(preset_path("arch-scheduled-batch")).unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let mut target = doc["eventRules"][0]["Targets"][0].clone();
+    target.as_object_mut().unwrap().remove("Id");
+    doc.as_object_mut().unwrap().remove("eventRules");
+    doc["schedules"] = serde_json::json!([
+        {"Name": "once-in-paris", "ScheduleExpression": "at(2025-01-01T01:10:00)",
+         "ScheduleExpressionTimezone": "Europe/Paris", "FlexibleTimeWindow": {"Mode": "OFF"},
+         "Target": target.clone(), "ActionAfterCompletion": "DELETE"},
+        {"Name": "hourly-until-1-30", "ScheduleExpression": "rate(1 hour)",
+         "EndDate": "2025-01-01T01:30:00Z", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}
+    ]);
+    let sim = ecs_engine::run_scenario(&doc.to_string()).expect("runs");
+    let started: Vec<(String, u64)> = sim
+        .tasks()
+        .iter()
+        .map(|t| {
+            (
+                t.started_by.clone().unwrap_or_default(),
+                t.created_at.as_secs(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        started,
+        vec![
+            ("scheduler/once-in-paris".to_string(), 10 * 60 + 1),
+            ("scheduler/hourly-until-1-30".to_string(), 60 * 60 + 1),
+        ],
+        "one delivery second after each firing"
+    );
+    assert_eq!(sim.event_rule_matches(), &[1, 1]);
+    assert!(sim
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message == "schedule once-in-paris invoked its target"));
+}

@@ -50,29 +50,7 @@ impl ScheduledActionRequest {
             None => Zone::utc(),
             Some(z) => parse_timezone(z).map_err(|e| format!("{path}.Timezone: {e}"))?,
         };
-        let time = |k: &str| -> Result<Option<i64>, String> {
-            match v.get(k) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => crate::calendar::parse_utc_timestamp_ms(s)
-                    .map(Some)
-                    .ok_or_else(|| {
-                        format!(
-                            "{path}.{k}: \"{s}\" is not a UTC time such as 2025-01-01T00:00:00Z"
-                        )
-                    }),
-                Some(Value::Number(n)) => n
-                    .as_f64()
-                    .map(|secs| Some((secs * 1000.0) as i64))
-                    .ok_or_else(|| format!("{path}.{k}: not a time")),
-                Some(_) => Err(format!("{path}.{k}: not a time")),
-            }
-        };
-        let (start_ms, end_ms) = (time("StartTime")?, time("EndTime")?);
-        if let (Some(s), Some(e)) = (start_ms, end_ms) {
-            if e < s {
-                return Err(format!("{path}.EndTime: is before StartTime"));
-            }
-        }
+        let (start_ms, end_ms) = time_window(v, path, "StartTime", "EndTime")?;
         let action = v.get("ScalableTargetAction").ok_or_else(|| {
             format!("{path}.ScalableTargetAction: required ({{MinCapacity, MaxCapacity}})")
         })?;
@@ -232,4 +210,37 @@ impl Simulation {
             });
         }
     }
+}
+
+/// A request's start and end members (`StartTime`/`EndTime`, or a Scheduler schedule's
+/// `StartDate`/`EndDate`): each absent, a UTC timestamp or epoch seconds, the end not before
+/// the start. Epoch milliseconds.
+pub(crate) fn time_window(
+    v: &Value,
+    path: &str,
+    start_key: &str,
+    end_key: &str,
+) -> Result<(Option<i64>, Option<i64>), String> {
+    let time = |k: &str| -> Result<Option<i64>, String> {
+        match v.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => crate::calendar::parse_utc_timestamp_ms(s)
+                .map(Some)
+                .ok_or_else(|| {
+                    format!("{path}.{k}: \"{s}\" is not a UTC time such as 2025-01-01T00:00:00Z")
+                }),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(|secs| Some((secs * 1000.0) as i64))
+                .ok_or_else(|| format!("{path}.{k}: not a time")),
+            Some(_) => Err(format!("{path}.{k}: not a time")),
+        }
+    };
+    let (start, end) = (time(start_key)?, time(end_key)?);
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            return Err(format!("{path}.{end_key}: is before {start_key}"));
+        }
+    }
+    Ok((start, end))
 }

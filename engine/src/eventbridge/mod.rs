@@ -16,6 +16,7 @@
 //! `ecs:RunTask`; a failed invocation is logged, as `FailedInvocations` counts it.
 
 pub mod pattern;
+mod scheduler;
 
 use serde_json::{json, Value};
 
@@ -24,6 +25,7 @@ use crate::event_log::EventKind;
 use crate::sim::{Simulation, Timer};
 use crate::time::SimTime;
 pub use pattern::EventPattern;
+pub use scheduler::parse_schedules;
 
 /// How long after an event its targets are invoked.
 pub const DELIVERY_DELAY_MS: u64 = 1_000;
@@ -65,8 +67,24 @@ pub struct Target {
 pub enum Trigger {
     /// Events matching a pattern.
     Pattern(EventPattern),
-    /// A schedule (rate or cron, UTC).
-    Schedule(Schedule),
+    /// A schedule.
+    Schedule(Timing),
+}
+
+/// When a schedule fires: a rule's rate or cron in UTC, or an EventBridge Scheduler
+/// schedule's `at`, `rate` or `cron` in its time zone between its start and end dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// The expression as written, e.g. `cron(0 9 * * ? *)`.
+    pub expression: String,
+    /// The expression, parsed.
+    pub schedule: Schedule,
+    /// The time zone of `at` and `cron` (UTC for rules).
+    pub zone: Zone,
+    /// No firing before this, epoch milliseconds.
+    pub start_ms: Option<i64>,
+    /// No firing after this, epoch milliseconds.
+    pub end_ms: Option<i64>,
 }
 
 /// A rule.
@@ -80,6 +98,8 @@ pub struct Rule {
     pub enabled: bool,
     /// Its targets.
     pub targets: Vec<Target>,
+    /// An EventBridge Scheduler schedule (CreateSchedule, `schedules[]`), not a rule.
+    pub scheduler: bool,
 }
 
 /// Parses `eventRules[]`.
@@ -104,7 +124,13 @@ pub fn parse_rules(items: &[Value]) -> Result<Vec<Rule>, String> {
                 Schedule::At { .. } => {
                     return Err(format!("{path}.ScheduleExpression: rules take rate() or cron(); at() is EventBridge Scheduler's"))
                 }
-                s => Trigger::Schedule(s),
+                schedule => Trigger::Schedule(Timing {
+                    expression: expr.to_string(),
+                    schedule,
+                    zone: Zone::utc(),
+                    start_ms: None,
+                    end_ms: None,
+                }),
             },
             _ => return Err(format!("{path}.EventPattern: give an EventPattern or a ScheduleExpression (one of them)")),
         };
@@ -136,6 +162,7 @@ pub fn parse_rules(items: &[Value]) -> Result<Vec<Rule>, String> {
             trigger,
             enabled,
             targets,
+            scheduler: false,
         });
     }
     Ok(out)
@@ -232,7 +259,7 @@ impl Simulation {
     }
 
     fn schedule_rule(&mut self, r: usize) {
-        let Trigger::Schedule(s) = &self.rules[r].trigger else {
+        let Trigger::Schedule(t) = &self.rules[r].trigger else {
             return;
         };
         if !self.rules[r].enabled {
@@ -240,7 +267,7 @@ impl Simulation {
         }
         let start = self.scenario.start_epoch_ms;
         let now_utc = start + self.now().as_ms() as i64;
-        if let Some(next) = next_fire(s, &Zone::utc(), start, None, None, now_utc) {
+        if let Some(next) = next_fire(&t.schedule, &t.zone, start, t.start_ms, t.end_ms, now_utc) {
             let at = (next - start).max(0) as u64;
             if at <= self.end().as_ms() {
                 self.schedule(SimTime(at), Timer::RuleSchedule(r));
@@ -250,6 +277,17 @@ impl Simulation {
 
     /// A scheduled rule fires: a `Scheduled Event` goes to its targets.
     pub(crate) fn fire_rule_schedule(&mut self, r: usize) {
+        if self.rules[r].scheduler {
+            // A Scheduler schedule sends no event: its target gets its `Input` (or `{}`).
+            self.pending_deliveries.push((r, json!({})));
+            let d = self.pending_deliveries.len() - 1;
+            self.schedule(
+                self.now().plus_ms(DELIVERY_DELAY_MS),
+                Timer::DeliverEvent(d),
+            );
+            self.schedule_rule(r);
+            return;
+        }
         let event = Event {
             source: "aws.events".to_string(),
             detail_type: "Scheduled Event".to_string(),
@@ -321,12 +359,16 @@ impl Simulation {
         let (r, envelope) = std::mem::replace(&mut self.pending_deliveries[d], (0, Value::Null));
         let rule = self.rules[r].clone();
         self.rule_matches[r] += 1;
-        let msg = format!(
-            "rule {} matched {} from {}",
-            rule.name,
-            envelope["detail-type"].as_str().unwrap_or(""),
-            envelope["source"].as_str().unwrap_or("")
-        );
+        let msg = if rule.scheduler {
+            format!("schedule {} invoked its target", rule.name)
+        } else {
+            format!(
+                "rule {} matched {} from {}",
+                rule.name,
+                envelope["detail-type"].as_str().unwrap_or(""),
+                envelope["source"].as_str().unwrap_or("")
+            )
+        };
         self.log.push(self.now(), EventKind::AwsService, msg);
         for target in &rule.targets {
             if self.invocations >= MAX_INVOCATIONS {
@@ -384,7 +426,12 @@ impl Simulation {
                     "cluster": cluster,
                     "taskDefinition": p["TaskDefinitionArn"],
                     "count": p.get("TaskCount").cloned().unwrap_or(json!(1)),
-                    "startedBy": format!("events-rule/{}", rule.name),
+                    // [unconfirmed] the `startedBy` a Scheduler schedule writes.
+                    "startedBy": if rule.scheduler {
+                        format!("scheduler/{}", rule.name)
+                    } else {
+                        format!("events-rule/{}", rule.name)
+                    },
                 });
                 if let Some(lt) = p.get("LaunchType") {
                     req["launchType"] = lt.clone();

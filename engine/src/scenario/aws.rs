@@ -1,5 +1,5 @@
 //! The AWS services around ECS that a scenario declares (section 9, issue 8): S3 buckets and
-//! uploads, SNS topics, DynamoDB tables, EventBridge rules and what the applications in the
+//! uploads, SNS topics, DynamoDB tables, EventBridge rules and Scheduler schedules, and what the applications in the
 //! tasks do. Each service's module parses its own requests; this gathers them.
 
 use serde_json::Value;
@@ -15,7 +15,7 @@ pub struct AwsServices {
     pub topics: Vec<crate::sns::Topic>,
     /// `dynamoDbTables[]`.
     pub tables: Vec<crate::dynamodb::Table>,
-    /// `eventRules[]`.
+    /// `eventRules[]`, then the EventBridge Scheduler schedules of `schedules[]`.
     pub rules: Vec<crate::eventbridge::Rule>,
     /// `applications[]`.
     pub applications: Vec<crate::application::Application>,
@@ -29,6 +29,7 @@ impl AwsServices {
         topics: &[Value],
         tables: &[Value],
         rules: &[Value],
+        schedules: &[Value],
         applications: &[Value],
     ) -> Result<AwsServices, String> {
         let buckets = crate::s3::parse_buckets(buckets)?;
@@ -37,7 +38,11 @@ impl AwsServices {
             buckets,
             topics: crate::sns::parse_topics(topics)?,
             tables: crate::dynamodb::parse_tables(tables)?,
-            rules: crate::eventbridge::parse_rules(rules)?,
+            rules: {
+                let mut all = crate::eventbridge::parse_rules(rules)?;
+                all.extend(crate::eventbridge::parse_schedules(schedules)?);
+                all
+            },
             applications: crate::application::parse_applications(applications)?,
         })
     }

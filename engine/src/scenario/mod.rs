@@ -171,6 +171,7 @@ top_level! {
     sns_topics: Vec<Value> = "snsTopics",
     dynamo_db_tables: Vec<Value> = "dynamoDbTables",
     event_rules: Vec<Value> = "eventRules",
+    schedules: Vec<Value> = "schedules",
     applications: Vec<Value> = "applications",
     repositories: Vec<Value> = "repositories",
     parameters: Vec<Value> = "parameters",
@@ -603,6 +604,7 @@ impl Scenario {
             &doc.sns_topics,
             &doc.dynamo_db_tables,
             &doc.event_rules,
+            &doc.schedules,
             &doc.applications,
         )
         .map_err(field_error)?;
