@@ -409,6 +409,19 @@ impl Browser {
         }
     }
 
+    /// Writes `doc` into the Scenario JSON editor (opening it) and applies it.
+    pub async fn apply_document(&self, doc: &serde_json::Value) {
+        let open = self
+            .js("return document.getElementById('scenario-editor').open")
+            .await;
+        if open != serde_json::Value::Bool(true) {
+            self.click("#scenario-editor summary").await;
+        }
+        let text = serde_json::to_string_pretty(doc).expect("a document");
+        self.set_value("scenario-json", &text).await;
+        self.click("#apply").await;
+    }
+
     /// The scenario document as the editor shows it (`#scenario-json`).
     pub async fn document(&self) -> serde_json::Value {
         serde_json::from_str(&self.value("#scenario-json").await).expect("the scenario JSON")

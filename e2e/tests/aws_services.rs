@@ -183,14 +183,7 @@ async fn a_scheduler_schedule_shows_its_zone_and_runs_once() {
     doc["schedules"] = serde_json::json!([{"Name": "once-in-paris",
         "ScheduleExpression": "at(2025-01-01T01:10:00)", "ScheduleExpressionTimezone": "Europe/Paris",
         "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}]);
-    browser.click("#scenario-editor summary").await;
-    browser
-        .set_value(
-            "scenario-json",
-            &serde_json::to_string_pretty(&doc).unwrap(),
-        )
-        .await;
-    browser.click("#apply").await;
+    browser.apply_document(&doc).await;
     let row = "#aws-rules tr.rule[data-rule=once-in-paris]";
     assert_eq!(
         browser.text(&format!("{row} td.trigger")).await,

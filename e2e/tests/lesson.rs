@@ -28,18 +28,10 @@ async fn the_binpack_lesson_can_be_completed() {
     );
 
     // Step 2: give api-spread a binpack strategy in the editor, apply, play again.
-    browser.click("#scenario-editor summary").await;
-    let text = browser.value("#scenario-json").await;
-    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut doc = browser.document().await;
     doc["services"][1]["placementStrategy"] =
         serde_json::json!([{"type": "binpack", "field": "memory"}]);
-    browser
-        .set_value(
-            "scenario-json",
-            &serde_json::to_string_pretty(&doc).unwrap(),
-        )
-        .await;
-    browser.click("#apply").await;
+    browser.apply_document(&doc).await;
     browser.play_until(60, "00:01:30.000", 20).await;
     assert_eq!(browser.text("#lesson-progress").await, "2 of 2 steps done");
     assert_eq!(browser.text("#lesson-complete").await, "Lesson complete.");
