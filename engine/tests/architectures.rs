@@ -133,6 +133,44 @@ fn architecture_2_an_hourly_schedule_runs_a_batch_task() {
     assert!(messages(&out).iter().any(|m| m.contains("NoSuchKey")));
 }
 
+/// Architecture 2 on EventBridge Scheduler (9.2, 5.5's time zones): `cron(0 8 ? * MON-FRI *)`
+/// in Europe/Paris fires at 07:00 UTC on Monday 6 January, the one-time `at(...09:30:00)` at
+/// 08:30 UTC; in UTC the cron fires at 08:00 instead, and a disabled schedule never.
+#[test]
+fn architecture_2_on_scheduler_runs_at_paris_time() {
+    let out = run(&preset_path("arch-scheduler-paris"));
+    let created: Vec<(&str, &str)> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["startedBy"].as_str().unwrap(),
+                t["createdAt"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        created,
+        vec![
+            ("scheduler/weekday-report", "2025-01-06T07:00:01.000Z"),
+            ("scheduler/backfill", "2025-01-06T08:30:01.000Z"),
+        ]
+    );
+    assert_eq!(exits(&out), vec![("STOPPED".to_string(), 0); 2]);
+    let out = run_edited("arch-scheduler-paris", |d| {
+        d["schedules"][0]["ScheduleExpressionTimezone"] = serde_json::json!("UTC");
+        d["schedules"][1]["State"] = serde_json::json!("DISABLED");
+    });
+    let created: Vec<&str> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["createdAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(created, vec!["2025-01-06T08:00:01.000Z"]);
+}
+
 /// Architecture 3: SQS workers scale on backlog per task (9.4, G39).
 #[test]
 fn architecture_3_sqs_workers_scale_on_backlog() {
