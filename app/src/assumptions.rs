@@ -2,7 +2,9 @@
 //! the behaviour reference), each with what AWS does say, switchable. A switch edits the
 //! scenario's `options` (`ecs_engine::edit::set_assumption`); the run replays to where it was.
 
-use ecs_engine::edit::{assumption_value, set_assumption, Assumption, OptionKind, ASSUMPTIONS};
+use ecs_engine::edit::{
+    assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,
+};
 use ecs_engine::Scenario;
 use leptos::prelude::*;
 
@@ -102,6 +104,16 @@ pub fn AssumptionsPanel(
                 <thead><tr><th>"what"</th><th>"value"</th><th>"what AWS says"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            <button type="button" id="assumptions-reset" on:click=move |_| {
+                let result = scenario.with_untracked(|s| {
+                    reset_assumptions(&s.raw).map_err(|e| vec![e]).and_then(reload)
+                });
+                status.finish(
+                    result,
+                    "Every assumption is back to its default; the run replayed from the start.".to_string(),
+                    apply,
+                );
+            }>"Reset all to their defaults"</button>
             {status.view("assumptions")}
         </details>
     }

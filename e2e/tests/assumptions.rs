@@ -106,4 +106,21 @@ async fn section_12_assumptions_switch_from_the_ui_and_move_the_g22_timeline() {
         browser.document().await["options"]["missingAttributeMatchesNegations"],
         true
     );
+
+    // Reset: every assumption leaves the document, the preset's own options stay.
+    browser.click("#assumptions-reset").await;
+    browser
+        .wait_for_text(
+            "#assumptions-done",
+            "Every assumption is back to its default",
+            10,
+        )
+        .await;
+    browser
+        .wait_for_value("#opt-placementTieBreak", "random", 5)
+        .await;
+    let options = browser.document().await["options"].clone();
+    for key in ["placementTieBreak", "missingAttributeMatchesNegations"] {
+        assert!(options.get(key).is_none(), "{key}: {options}");
+    }
 }

@@ -15,7 +15,9 @@ pub use auto_scaling_group::{
     add_auto_scaling_group, set_group_capacity, AutoScalingGroupForm, CapacityProviderForm,
     GroupCapacity,
 };
-pub use options::{assumption_value, set_assumption, Assumption, OptionKind, ASSUMPTIONS};
+pub use options::{
+    assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,
+};
 pub use scaling_json::add_scaling_json;
 pub use service::{
     add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,

@@ -232,6 +232,13 @@ pub fn set_assumption(doc: &Value, path: &str, text: &str) -> Result<Value, Stri
     Ok(out)
 }
 
+/// Sets every assumption back to its default: each leaves the document.
+pub fn reset_assumptions(doc: &Value) -> Result<Value, String> {
+    ASSUMPTIONS
+        .iter()
+        .try_fold(doc.clone(), |d, a| set_assumption(&d, a.path, ""))
+}
+
 /// Sets (or with `None` removes) the member at `keys` under `parent`'s member `key`, making
 /// objects on the way and removing the ones a removal leaves empty.
 fn write_member(parent: &mut Value, key: &str, keys: &[&str], value: Option<Value>) {
@@ -308,6 +315,20 @@ mod tests {
                 a.path
             );
         }
+    }
+
+    #[test]
+    fn resetting_every_assumption_gives_the_document_back() {
+        let mut set = doc();
+        for (path, text) in [
+            ("placementTieBreak", "firstRegistered"),
+            ("targetTrackingAlarms.lowAlarmFraction", "0.5"),
+            ("spreadCountsPending", "false"),
+        ] {
+            set = set_assumption(&set, path, text).unwrap();
+        }
+        assert_ne!(set, doc());
+        assert_eq!(reset_assumptions(&set).unwrap(), doc());
     }
 
     #[test]
