@@ -51,7 +51,7 @@ pub const ASSUMPTIONS: &[Assumption] = &[
     // Section 12 item 1.
     Assumption {
         path: "spreadCountsPending",
-        label: "spread counts PENDING tasks, not only RUNNING ones",
+        label: "Spread counts PENDING tasks, not only RUNNING ones",
         kind: OptionKind::Flag,
         default: "true",
         note: "AWS does not say; counting them makes a batch placed at once spread.",
