@@ -219,39 +219,37 @@ pub fn set_assumption(doc: &Value, path: &str, text: &str) -> Result<Value, Stri
         })
     };
     let mut out = doc.clone();
-    let keys: Vec<&str> = path.split('.').collect();
-    write_member(&mut out, "options", &keys, value);
-    if out
-        .get("options")
-        .and_then(Value::as_object)
-        .is_some_and(Map::is_empty)
-    {
-        out.as_object_mut().map(|o| o.shift_remove("options"));
+    write_option(&mut out, path, value);
+    crate::Scenario::from_value(out.clone()).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Sets every assumption back to its default: each leaves the document, which is checked
+/// once.
+pub fn reset_assumptions(doc: &Value) -> Result<Value, String> {
+    let mut out = doc.clone();
+    for a in ASSUMPTIONS {
+        write_option(&mut out, a.path, None);
     }
     crate::Scenario::from_value(out.clone()).map_err(|e| e.to_string())?;
     Ok(out)
 }
 
-/// Sets every assumption back to its default: each leaves the document.
-pub fn reset_assumptions(doc: &Value) -> Result<Value, String> {
-    ASSUMPTIONS
-        .iter()
-        .try_fold(doc.clone(), |d, a| set_assumption(&d, a.path, ""))
+/// Sets (or with `None` removes) `options.<path>` in the document.
+fn write_option(doc: &mut Value, path: &str, value: Option<Value>) {
+    let keys: Vec<&str> = std::iter::once("options").chain(path.split('.')).collect();
+    write_member(doc, &keys, value);
 }
 
-/// Sets (or with `None` removes) the member at `keys` under `parent`'s member `key`, making
-/// objects on the way and removing the ones a removal leaves empty.
-fn write_member(parent: &mut Value, key: &str, keys: &[&str], value: Option<Value>) {
-    if !parent.get(key).is_some_and(Value::is_object) {
-        if value.is_none() {
-            return;
-        }
-        parent[key] = Value::Object(Map::new());
-    }
-    let here = &mut parent[key];
+/// Sets (or with `None` removes) the member at `keys` under `parent`, making objects on the
+/// way and removing the ones a removal leaves empty.
+fn write_member(parent: &mut Value, keys: &[&str], value: Option<Value>) {
     match keys {
+        [] => {}
         [last] => {
-            let object = here.as_object_mut().expect("an object");
+            let Some(object) = parent.as_object_mut() else {
+                return;
+            };
             match value {
                 Some(v) => {
                     object.insert((*last).to_string(), v);
@@ -263,12 +261,17 @@ fn write_member(parent: &mut Value, key: &str, keys: &[&str], value: Option<Valu
         }
         [next, rest @ ..] => {
             let removing = value.is_none();
-            write_member(here, next, rest, value);
-            if removing && here[*next].as_object().is_some_and(Map::is_empty) {
-                here.as_object_mut().map(|o| o.shift_remove(*next));
+            if !parent.get(*next).is_some_and(Value::is_object) {
+                if removing {
+                    return;
+                }
+                parent[*next] = Value::Object(Map::new());
+            }
+            write_member(&mut parent[*next], rest, value);
+            if removing && parent[*next].as_object().is_some_and(Map::is_empty) {
+                parent.as_object_mut().map(|o| o.shift_remove(*next));
             }
         }
-        [] => {}
     }
 }
 

@@ -134,15 +134,7 @@ pub fn parse_rules(items: &[Value]) -> Result<Vec<Rule>, String> {
             },
             _ => return Err(format!("{path}.EventPattern: give an EventPattern or a ScheduleExpression (one of them)")),
         };
-        let enabled = match v.get("State").and_then(Value::as_str) {
-            None | Some("ENABLED") => true,
-            Some("DISABLED") => false,
-            Some(other) => {
-                return Err(format!(
-                    "{path}.State: \"{other}\" is not ENABLED or DISABLED"
-                ))
-            }
-        };
+        let enabled = parse_state(v, &path)?;
         let mut targets = Vec::new();
         for (j, t) in v
             .get("Targets")
@@ -166,6 +158,17 @@ pub fn parse_rules(items: &[Value]) -> Result<Vec<Rule>, String> {
         });
     }
     Ok(out)
+}
+
+/// `State`: ENABLED (the default) or DISABLED, for rules and schedules alike.
+fn parse_state(v: &Value, path: &str) -> Result<bool, String> {
+    match v.get("State").and_then(Value::as_str) {
+        None | Some("ENABLED") => Ok(true),
+        Some("DISABLED") => Ok(false),
+        Some(other) => Err(format!(
+            "{path}.State: \"{other}\" is not ENABLED or DISABLED"
+        )),
+    }
 }
 
 fn parse_target(t: &Value, path: &str) -> Result<Target, String> {
@@ -277,27 +280,21 @@ impl Simulation {
 
     /// A scheduled rule fires: a `Scheduled Event` goes to its targets.
     pub(crate) fn fire_rule_schedule(&mut self, r: usize) {
-        if self.rules[r].scheduler {
-            // A Scheduler schedule sends no event: its target gets its `Input` (or `{}`).
-            self.pending_deliveries.push((r, json!({})));
-            let d = self.pending_deliveries.len() - 1;
-            self.schedule(
-                self.now().plus_ms(DELIVERY_DELAY_MS),
-                Timer::DeliverEvent(d),
-            );
-            self.schedule_rule(r);
-            return;
-        }
-        let event = Event {
-            source: "aws.events".to_string(),
-            detail_type: "Scheduled Event".to_string(),
-            resources: vec![format!(
-                "arn:aws:events:us-east-1:123456789012:rule/{}",
-                self.rules[r].name
-            )],
-            detail: json!({}),
+        // A Scheduler schedule sends no event: its target gets its `Input` (or `{}`).
+        let envelope = if self.rules[r].scheduler {
+            json!({})
+        } else {
+            let event = Event {
+                source: "aws.events".to_string(),
+                detail_type: "Scheduled Event".to_string(),
+                resources: vec![format!(
+                    "arn:aws:events:us-east-1:123456789012:rule/{}",
+                    self.rules[r].name
+                )],
+                detail: json!({}),
+            };
+            self.envelope(&event)
         };
-        let envelope = self.envelope(&event);
         self.pending_deliveries.push((r, envelope));
         let d = self.pending_deliveries.len() - 1;
         self.schedule(

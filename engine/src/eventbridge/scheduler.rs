@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::{parse_target, Rule, Timing, Trigger};
+use super::{parse_state, parse_target, Rule, Timing, Trigger};
 use crate::autoscaling::schedule::{parse_schedule, parse_timezone, Zone};
 use crate::autoscaling::scheduled::time_window;
 
@@ -56,15 +56,7 @@ pub fn parse_schedules(items: &[Value]) -> Result<Vec<Rule>, String> {
             }
             _ => return Err(format!("{path}.FlexibleTimeWindow.Mode: OFF or FLEXIBLE")),
         }
-        let enabled = match text("State") {
-            None | Some("ENABLED") => true,
-            Some("DISABLED") => false,
-            Some(other) => {
-                return Err(format!(
-                    "{path}.State: \"{other}\" is not ENABLED or DISABLED"
-                ))
-            }
-        };
+        let enabled = parse_state(v, &path)?;
         if let Some(action) = text("ActionAfterCompletion") {
             if !matches!(action, "NONE" | "DELETE") {
                 return Err(format!(
