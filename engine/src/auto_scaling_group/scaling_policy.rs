@@ -91,11 +91,10 @@ impl GroupScalingPolicy {
         })?;
         let warmup_ms = match v.get("EstimatedInstanceWarmup") {
             None | Some(Value::Null) => 300_000,
-            Some(w) => {
-                w.as_u64().ok_or_else(|| {
-                    format!("{path}.EstimatedInstanceWarmup: must be whole seconds")
-                })? * 1000
-            }
+            Some(w) => w
+                .as_u64()
+                .ok_or_else(|| format!("{path}.EstimatedInstanceWarmup: must be whole seconds"))?
+                .saturating_mul(1000),
         };
         let kind = match v.get("PolicyType").and_then(Value::as_str) {
             Some("TargetTrackingScaling") => target_tracking(v, path)?,
@@ -253,7 +252,7 @@ impl Simulation {
             let now = self.now();
             let warming = self.groups[g]
                 .live()
-                .any(|i| now.as_ms() < i.launched_at.as_ms() + warmup_ms);
+                .any(|i| now < i.launched_at.plus_ms(warmup_ms));
             let (alarm, fire) = if high >= alarms.high_datapoints && goal > n && !warming {
                 ("AlarmHigh", true)
             } else if low >= alarms.low_datapoints && goal < n && !disable_scale_in {
@@ -333,7 +332,7 @@ impl Simulation {
             let goal_from = |base: u32| {
                 (step.apply(base, &adj).clamp(0, i64::from(u32::MAX)) as u32).clamp(min, max)
             };
-            let warming = |at: SimTime| now < SimTime(at.as_ms() + policy.warmup_ms);
+            let warming = |at: SimTime| now < at.plus_ms(policy.warmup_ms);
             let goal = match policy.last_change {
                 // A simple policy waits out its cooldown after any change.
                 Some((at, _, _)) if simple && now < at.plus_secs(step.cooldown_s) => continue,
@@ -402,6 +401,11 @@ mod tests {
             "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 50}]});
         let p = GroupScalingPolicy::parse(&step, "autoScalingPolicies[0]", &group).unwrap();
         assert_eq!(p.warmup_ms, 120_000);
+        // Found by the robustness property: a warm-up past u64 milliseconds saturates.
+        let mut endless = step.clone();
+        endless["EstimatedInstanceWarmup"] = json!(u64::MAX);
+        let p = GroupScalingPolicy::parse(&endless, "autoScalingPolicies[0]", &group).unwrap();
+        assert_eq!(p.warmup_ms, u64::MAX);
         let GroupPolicyKind::Step {
             step,
             simple: false,
