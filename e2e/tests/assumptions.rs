@@ -124,3 +124,38 @@ async fn section_12_assumptions_switch_from_the_ui_and_move_the_g22_timeline() {
         assert!(options.get(key).is_none(), "{key}: {options}");
     }
 }
+
+/// Section 12 item 11 from the UI: managed scaling from no instances launches the binpack
+/// estimate (G28: 6 tasks of 1024 units need 3 m5.large) or, switched, two instances first.
+#[tokio::test(flavor = "multi_thread")]
+async fn section_12_item_11_scale_from_zero_switches_from_the_assumptions_panel() {
+    let browser = Browser::start().await;
+    browser.open_preset("capacity-provider-from-zero").await;
+    browser.play_until(60, "00:00:30.000", 30).await;
+    let sizes = browser.text(".asg[data-group] .sizes").await;
+    assert!(sizes.contains("desired 3"), "{sizes}");
+
+    browser.click("#assumptions-panel summary").await;
+    assert_eq!(
+        browser.value("#opt-capacity-scaleFromZero").await,
+        "estimate"
+    );
+    browser
+        .select("#opt-capacity-scaleFromZero", "twoInstances")
+        .await;
+    browser
+        .wait_for_text(
+            "#assumptions-done",
+            "options.capacity.scaleFromZero is now twoInstances",
+            10,
+        )
+        .await;
+    assert_eq!(
+        browser.document().await["options"]["capacity"]["scaleFromZero"],
+        "twoInstances"
+    );
+    browser.play_until(60, "00:00:30.000", 30).await;
+    let sizes = browser.text(".asg[data-group] .sizes").await;
+    assert!(sizes.contains("desired 2"), "{sizes}");
+    browser.screenshot("assumptions-scale-from-zero").await;
+}

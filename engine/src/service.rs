@@ -97,7 +97,7 @@ pub struct Service {
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
-    steady: bool,
+    pub(crate) steady: bool,
     pub(crate) last_failure: Option<(String, SimTime)>,
 }
 

@@ -27,6 +27,14 @@ fn on_provider(sim: &Simulation, name: &str, status: Option<TaskStatus>) -> usiz
         .count()
 }
 
+/// Tasks whose last status is RUNNING.
+fn running_tasks(sim: &Simulation) -> usize {
+    sim.tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count()
+}
+
 fn fargate_td() -> Value {
     json!({"family": "api", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
            "cpu": "256", "memory": "512",
@@ -245,11 +253,7 @@ fn g28_scaling_from_zero_then_in_to_the_instances_that_run_tasks() {
     assert_eq!(s.auto_scaling_groups()[0].desired, 3);
     assert_eq!(s.services()[0].waiting_total(), 6);
     at(&mut s, 5 * 60);
-    let running = s
-        .tasks()
-        .iter()
-        .filter(|t| t.last_status == TaskStatus::Running)
-        .count();
+    let running = running_tasks(&s);
     assert_eq!(running, 6);
     assert_eq!(reservation_at(&s, 5), 100.0);
     // The instances joined cluster prod through the launch template's user data.
@@ -441,11 +445,7 @@ fn spot_instances_in_a_group_are_replaced_by_the_group() {
     );
     assert_eq!(g.live_count(), 2, "a replacement was launched");
     at(&mut s, 20 * 60);
-    let running = s
-        .tasks()
-        .iter()
-        .filter(|t| t.last_status == TaskStatus::Running)
-        .count();
+    let running = running_tasks(&s);
     assert_eq!(running, 4);
 }
 
@@ -653,4 +653,146 @@ fn a_fargate_task_that_fails_to_start_releases_its_host() {
         .filter(|t| t.last_status != TaskStatus::Stopped)
         .count();
     assert_eq!(live_hosts, live_tasks, "one host per live task");
+}
+
+/// `options.capacity` set on a scenario.
+fn with_capacity_options(mut v: Value, options: Value) -> Value {
+    v["options"] = json!({ "capacity": options });
+    v
+}
+
+#[test]
+fn section_12_item_4_weight_ties_choose_the_first_fargate_task_provider() {
+    // FARGATE{weight 1} + FARGATE_SPOT{weight 3}, one task: the two are equally below their
+    // weight, so the tie rule alone decides.
+    let strategy = json!([{"capacityProvider": "FARGATE", "weight": 1},
+                          {"capacityProvider": "FARGATE_SPOT", "weight": 3}]);
+    let mut s = sim(fargate(strategy.clone(), 1, json!({})));
+    at(&mut s, 120);
+    assert_eq!(on_provider(&s, "FARGATE_SPOT", None), 1, "higherWeight");
+    let v = with_capacity_options(
+        fargate(strategy, 1, json!({})),
+        json!({"weightTies": "strategyOrder"}),
+    );
+    let mut s = sim(v);
+    at(&mut s, 120);
+    assert_eq!(on_provider(&s, "FARGATE", None), 1, "strategyOrder");
+}
+
+#[test]
+fn section_12_item_8_no_launch_type_and_no_default_strategy() {
+    // The cluster has no default strategy and the service names no launch type.
+    let mut v = fargate(json!([]), 1, json!({}));
+    v["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("capacityProviderStrategy");
+    v["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("networkConfiguration");
+    v["taskDefinitions"][0]["requiresCompatibilities"] = json!(["EC2"]);
+    v["taskDefinitions"][0]["networkMode"] = json!("bridge");
+    v["containerInstances"] =
+        json!([{"instanceType": "m5.large", "availabilityZone": "us-east-1a"}]);
+    // Default: the EC2 launch type ([unconfirmed] 6.1).
+    let mut s = sim(v.clone());
+    at(&mut s, 120);
+    assert_eq!(s.services().len(), 1);
+    let t = s.tasks().iter().find(|t| t.is_active()).expect("placed");
+    assert_eq!(t.capacity_provider, None);
+    // "reject": CreateService fails and says why, naming the field.
+    let s = sim(with_capacity_options(
+        v,
+        json!({"withoutStrategy": "reject"}),
+    ));
+    assert!(s.services().is_empty());
+    assert!(s
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message.starts_with("services[0].launchType")
+            && e.message.contains("no default capacity provider strategy")));
+}
+
+#[test]
+fn section_12_item_7_the_provisioning_quota_caps_waiting_tasks_and_the_scale_out() {
+    // 30 tasks of 1024 units wait for an empty group; the quota lets 10 wait, so managed
+    // scaling sizes the first step for those 10 (5 m5.large), not for 30 (15).
+    let v = with_capacity_options(
+        asg_scenario("m5.large", 1, 10_000, 30, 1024),
+        json!({"provisioningTasksPerCluster": 10}),
+    );
+    let mut s = sim(v);
+    at(&mut s, 1);
+    assert_eq!(s.services()[0].waiting_total(), 10);
+    assert_eq!(s.provisioning_tasks("prod"), 10);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 5);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("already has 10 tasks in the PROVISIONING state")));
+    // The rest start as capacity frees the quota: all 30 run in the end.
+    at(&mut s, 60 * 60);
+    let running = running_tasks(&s);
+    assert_eq!(running, 30);
+    // The default quota (500) does not bind here: all 30 wait at once (15 instances).
+    let mut s = sim(asg_scenario("m5.large", 1, 10_000, 30, 1024));
+    at(&mut s, 1);
+    assert_eq!(s.services()[0].waiting_total(), 30);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 15);
+}
+
+#[test]
+fn section_12_item_11_scale_from_zero_with_two_instances() {
+    // G28's N = 0, M = 3: the estimate launches 3; "twoInstances" launches 2 first, then
+    // the rest once they are warm.
+    let v = with_capacity_options(
+        asg_scenario("m5.large", 1, 10_000, 6, 1024),
+        json!({"scaleFromZero": "twoInstances"}),
+    );
+    let mut s = sim(v);
+    at(&mut s, 1);
+    assert_eq!(reservation_at(&s, 0), 200.0);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 2);
+    at(&mut s, 10 * 60);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 3);
+    let running = running_tasks(&s);
+    assert_eq!(running, 6);
+}
+
+/// The group's desired capacity at 19 minutes, then each value it takes, minute by minute, up
+/// to an hour.
+fn desired_steps(v: Value) -> Vec<u32> {
+    let mut s = sim(v);
+    at(&mut s, 19 * 60);
+    let mut steps = vec![s.auto_scaling_groups()[0].desired];
+    for minute in 20..60 {
+        at(&mut s, minute * 60 + 1);
+        let d = s.auto_scaling_groups()[0].desired;
+        if d != *steps.last().unwrap() {
+            steps.push(d);
+        }
+    }
+    steps
+}
+
+#[test]
+fn section_12_item_11_scale_in_half_per_minute_steps_down_to_the_goal() {
+    // 16 tasks on 8 m5.large, then desired 2: the group's goal is 1 instance. "halfPerMinute"
+    // removes (8 − 1) / 2 = 3, then (5 − 1) / 2 = 2, then 1, then 1 ...
+    let mut v = with_capacity_options(
+        asg_scenario("m5.large", 1, 10_000, 16, 1024),
+        json!({"scaleInStep": "halfPerMinute"}),
+    );
+    v["updateServices"] =
+        json!([{"at": "PT20M", "service": "web", "cluster": "prod", "desiredCount": 2}]);
+    let seen = desired_steps(v);
+    let goal = *seen.last().unwrap();
+    assert!(goal <= 2, "{seen:?}");
+    assert_eq!(&seen[..3], &[8, 5, 3], "{seen:?}");
+    // The default "toGoal" goes there in one step.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 16, 1024);
+    v["updateServices"] =
+        json!([{"at": "PT20M", "service": "web", "cluster": "prod", "desiredCount": 2}]);
+    assert_eq!(desired_steps(v), vec![8, goal], "one step");
 }

@@ -244,7 +244,7 @@ impl Simulation {
             let (target, disable_scale_in, high, low) = (*target, *disable_scale_in, *high, *low);
             let (name, warmup_ms) = (policy.name.clone(), policy.warmup_ms);
             let n = self.groups[g].live_count();
-            let goal = if n == 0 {
+            let mut goal = if n == 0 {
                 1
             } else {
                 ((f64::from(n) * v / target) - 1e-9).ceil().max(0.0) as u32
@@ -256,6 +256,7 @@ impl Simulation {
             let (alarm, fire) = if high >= alarms.high_datapoints && goal > n && !warming {
                 ("AlarmHigh", true)
             } else if low >= alarms.low_datapoints && goal < n && !disable_scale_in {
+                goal = alarms.scale_in_goal(n, goal);
                 ("AlarmLow", true)
             } else {
                 ("", false)

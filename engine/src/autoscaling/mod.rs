@@ -521,7 +521,10 @@ impl Simulation {
             if !tt.disable_scale_in {
                 any_in = true;
                 if low.state == AlarmState::Alarm {
-                    let want = tt.desired_for(running, low.last_value.unwrap_or(0.0));
+                    let want = self.scenario.options.target_tracking_alarms.scale_in_goal(
+                        running,
+                        tt.desired_for(running, low.last_value.unwrap_or(0.0)),
+                    );
                     if ins.is_none_or(|(_, w)| want > w) {
                         ins = Some((p, want));
                     }

@@ -22,6 +22,10 @@ pub struct TargetTrackingAlarms {
     /// [unconfirmed] The low alarm's threshold as a fraction of the target (default 0.9: the
     /// docs speak of a typical gap of more than 10 %).
     pub low_fraction: f64,
+    /// [unconfirmed] The share of the proportional decrease one scale-in takes (default 1:
+    /// all of it, the formula of 5.3). AWS only says scale-in is "gradual" and never removes
+    /// too much; below 1 each scale-in removes `floor(share × decrease)`, at least one task.
+    pub scale_in_fraction: f64,
 }
 
 impl Default for TargetTrackingAlarms {
@@ -30,6 +34,7 @@ impl Default for TargetTrackingAlarms {
             high_datapoints: 3,
             low_datapoints: 15,
             low_fraction: 0.9,
+            scale_in_fraction: 1.0,
         }
     }
 }
@@ -41,12 +46,14 @@ impl FromJson for TargetTrackingAlarms {
             "highAlarmDatapoints",
             "lowAlarmDatapoints",
             "lowAlarmFraction",
+            "scaleInFraction",
         ]);
         let d = TargetTrackingAlarms::default();
         let built = TargetTrackingAlarms {
             high_datapoints: m.get("highAlarmDatapoints").unwrap_or(d.high_datapoints),
             low_datapoints: m.get("lowAlarmDatapoints").unwrap_or(d.low_datapoints),
             low_fraction: m.get("lowAlarmFraction").unwrap_or(d.low_fraction),
+            scale_in_fraction: m.get("scaleInFraction").unwrap_or(d.scale_in_fraction),
         };
         // CloudWatch evaluates at most a day of one-minute periods.
         for (key, n) in [
@@ -57,13 +64,30 @@ impl FromJson for TargetTrackingAlarms {
                 m.refuse_member(key, format!("{key} must be 1 to 1440"));
             }
         }
-        if !(built.low_fraction > 0.0 && built.low_fraction <= 1.0) {
-            m.refuse_member(
-                "lowAlarmFraction",
-                "lowAlarmFraction must be more than 0 and at most 1".to_string(),
-            );
+        for (key, f) in [
+            ("lowAlarmFraction", built.low_fraction),
+            ("scaleInFraction", built.scale_in_fraction),
+        ] {
+            if !(f > 0.0 && f <= 1.0) {
+                m.refuse_member(key, format!("{key} must be more than 0 and at most 1"));
+            }
         }
         m.finish(built)
+    }
+}
+
+impl TargetTrackingAlarms {
+    /// The capacity one scale-in from `current` goes to when the formula asks for
+    /// `proportional`: all the way with `scaleInFraction` 1, else `floor(fraction ×
+    /// decrease)` tasks fewer, at least one (section 12 item 6). A `proportional` that is not
+    /// below `current` is returned as it is.
+    pub fn scale_in_goal(&self, current: u32, proportional: u32) -> u32 {
+        if proportional >= current || self.scale_in_fraction >= 1.0 {
+            return proportional;
+        }
+        let decrease = f64::from(current - proportional);
+        let taken = ((decrease * self.scale_in_fraction + 1e-9).floor() as u32).max(1);
+        current - taken
     }
 }
 
@@ -265,6 +289,28 @@ mod tests {
         );
         assert_eq!(p.desired_for(0, 10.0), 1, "from zero: the smallest step");
         assert_eq!(p.desired_for(0, 0.0), 0);
+    }
+
+    #[test]
+    fn section_12_item_6_scale_in_takes_a_share_of_the_g23_decrease() {
+        let p = cpu50();
+        let all = TargetTrackingAlarms::default();
+        // G23: 10 tasks at 30 % against 50 % → 6 in one scale-in by default.
+        assert_eq!(all.scale_in_goal(10, p.desired_for(10, 30.0)), 6);
+        let half = TargetTrackingAlarms {
+            scale_in_fraction: 0.5,
+            ..all
+        };
+        assert_eq!(half.scale_in_goal(10, 6), 8, "half of the 4 removed");
+        assert_eq!(half.scale_in_goal(8, 7), 7, "at least one task");
+        assert_eq!(
+            half.scale_in_goal(8, 9),
+            9,
+            "not a scale-in: the formula's value"
+        );
+        let e =
+            TargetTrackingAlarms::from_json(&json!({"scaleInFraction": 0}), At::Root).unwrap_err();
+        assert_eq!(e.path, "scaleInFraction", "{e:?}");
     }
 
     #[test]

@@ -8,9 +8,12 @@
 //! `M / N × 100` with the special cases of G28. Above `targetCapacity` the group grows at
 //! once (one datapoint) by `ceil(M × 100 / target) − N`, clamped to the step sizes (G29), unless
 //! an instance is still warming up; below it for 15 consecutive minutes the group shrinks to
-//! `ceil(M × 100 / target)` in one step ([unconfirmed]: AWS says "step by step").
+//! `ceil(M × 100 / target)` in one step ([unconfirmed]: AWS says "step by step";
+//! `options.capacity.scaleInStep` `"halfPerMinute"` lowers it a step each minute instead).
+//! From no instances it launches the estimate, or two instances with
+//! `options.capacity.scaleFromZero` `"twoInstances"` (the guide's ambiguous "200 %").
 
-use crate::capacity_provider::{ManagedScaling, ReservationFormula};
+use crate::capacity_provider::{ManagedScaling, ReservationFormula, ScaleFromZero, ScaleInStep};
 use crate::cloudwatch::{Datapoint, MetricId};
 use crate::event_log::EventKind;
 use crate::instance_types::InstanceType;
@@ -19,6 +22,12 @@ use crate::sim::Simulation;
 
 /// Minutes of low datapoints before managed scaling scales in (6.4).
 pub const SCALE_IN_DATAPOINTS: u32 = 15;
+
+/// The most instances one minute of `scaleInStep: "halfPerMinute"` removes from a group of
+/// `desired`: fewer than half of it, and at least one (6.4, section 12 item 11).
+pub fn half_step(desired: u32) -> u32 {
+    (desired.saturating_sub(1) / 2).max(1).min(desired)
+}
 
 /// `CapacityProviderReservation` in percent (G28).
 pub fn reservation(m: u32, n: u32) -> f64 {
@@ -210,7 +219,12 @@ impl Simulation {
                 return;
             }
             let n = reading.instances;
-            let step = launch_step(goal.saturating_sub(n).max(1), ms);
+            let from_zero = self.scenario.options.capacity.scale_from_zero;
+            let calculated = match from_zero {
+                ScaleFromZero::TwoInstances if n == 0 => 2,
+                _ => goal.saturating_sub(n).max(1),
+            };
+            let step = launch_step(calculated, ms);
             let cause = format!(
                 "At {} a monitor alarm TargetTracking-{name}-AlarmHigh in state ALARM triggered policy ECSManagedAutoScalingPolicy changing the desired capacity from {} to {}. (CapacityProviderReservation {:.1} > targetCapacity {}: {} instances needed, {} tasks waiting in PROVISIONING)",
                 self.timestamp(now),
@@ -233,6 +247,11 @@ impl Simulation {
             self.groups[g].low_minutes += 1;
             if self.groups[g].low_minutes >= SCALE_IN_DATAPOINTS {
                 let now = self.now();
+                let desired = self.groups[g].desired;
+                let goal = match self.scenario.options.capacity.scale_in_step {
+                    ScaleInStep::ToGoal => goal,
+                    ScaleInStep::HalfPerMinute => goal.max(desired - half_step(desired)),
+                };
                 let cause = format!(
                     "At {} a monitor alarm TargetTracking-{name}-AlarmLow in state ALARM triggered policy ECSManagedAutoScalingPolicy changing the desired capacity from {} to {}. (CapacityProviderReservation {:.1} < targetCapacity {} for {} minutes)",
                     self.timestamp(now),

@@ -96,6 +96,11 @@ pub struct CapacityProviders {
     pub providers: Vec<CapacityProvider>,
     /// `clusters[]`.
     pub clusters: Vec<ClusterSettings>,
+    /// How strategies resolved here break ties (`options.capacity.weightTies`).
+    pub weight_ties: WeightTies,
+    /// What a request with no launch type gets without a default strategy
+    /// (`options.capacity.withoutStrategy`).
+    pub without_strategy: WithoutStrategy,
 }
 
 impl Default for CapacityProviders {
@@ -112,6 +117,8 @@ impl Default for CapacityProviders {
                 },
             ],
             clusters: Vec::new(),
+            weight_ties: WeightTies::default(),
+            without_strategy: WithoutStrategy::default(),
         }
     }
 }
@@ -245,7 +252,10 @@ impl CapacityProviders {
             providers.push(p);
         }
         Ok(ResolvedStrategy {
-            strategy: strategy.clone(),
+            strategy: CapacityProviderStrategy {
+                ties: self.weight_ties,
+                ..strategy.clone()
+            },
             providers,
             from_launch_type: false,
         })
@@ -282,6 +292,7 @@ impl CapacityProviders {
                         weight: 1,
                         base: 0,
                     }],
+                    ties: self.weight_ties,
                 },
                 providers: vec![FARGATE],
                 from_launch_type: true,
@@ -304,10 +315,23 @@ impl CapacityProviders {
                     Some(s) => self
                         .resolve_for(settings, s, "defaultCapacityProviderStrategy")
                         .map(Some),
-                    None => Ok(None),
+                    None => self.without_strategy(cluster),
                 },
-                None => Ok(None),
+                None => self.without_strategy(cluster),
             },
+        }
+    }
+}
+
+impl CapacityProviders {
+    /// A request with neither a launch type nor a strategy, in a cluster without a default
+    /// strategy: the EC2 launch type, or refused (`options.capacity.withoutStrategy`).
+    fn without_strategy(&self, cluster: &str) -> Result<Option<ResolvedStrategy>, String> {
+        match self.without_strategy {
+            WithoutStrategy::Ec2 => Ok(None),
+            WithoutStrategy::Reject => Err(format!(
+                "launchType: the request names no launch type or capacity provider strategy, and cluster {cluster} has no default capacity provider strategy (options.capacity.withoutStrategy is \"reject\")"
+            )),
         }
     }
 }
@@ -526,6 +550,84 @@ impl Spelled for ReservationFormula {
     ];
 }
 
+/// How an uneven capacity-provider split breaks a tie between items equally far below their
+/// weight (6.2 [unconfirmed], section 12 item 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightTies {
+    /// The higher weight first, then strategy order (the behaviour reference's rule;
+    /// `"higherWeight"`).
+    #[default]
+    HigherWeight,
+    /// Strategy order only (`"strategyOrder"`).
+    StrategyOrder,
+}
+
+impl Spelled for WeightTies {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("higherWeight", WeightTies::HigherWeight),
+        ("strategyOrder", WeightTies::StrategyOrder),
+    ];
+}
+
+/// What a service or RunTask request with neither `launchType` nor `capacityProviderStrategy`
+/// gets in a cluster without a default strategy (6.1 [unconfirmed], section 12 item 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WithoutStrategy {
+    /// The EC2 launch type, the historical behaviour (`"EC2"`).
+    #[default]
+    Ec2,
+    /// The request is refused (`"reject"`).
+    Reject,
+}
+
+impl Spelled for WithoutStrategy {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("EC2", WithoutStrategy::Ec2),
+        ("reject", WithoutStrategy::Reject),
+    ];
+}
+
+/// How managed scaling lowers an Auto Scaling group once its low alarm fires (6.4: "step by
+/// step", "more than one instance and less than 50 %" [unconfirmed], section 12 item 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScaleInStep {
+    /// To the goal `ceil(M × 100 / targetCapacity)` in one step (`"toGoal"`).
+    #[default]
+    ToGoal,
+    /// Each minute at most `max(1, (desired − 1) / 2)` instances, fewer than half the group,
+    /// until the goal (`"halfPerMinute"`).
+    HalfPerMinute,
+}
+
+impl Spelled for ScaleInStep {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("toGoal", ScaleInStep::ToGoal),
+        ("halfPerMinute", ScaleInStep::HalfPerMinute),
+    ];
+}
+
+/// What managed scaling launches when the group has no instance and tasks wait (6.4: "scales
+/// out to 200 %, i.e. two instances", worded ambiguously [unconfirmed], section 12 item 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScaleFromZero {
+    /// The binpack estimate of the instances the waiting tasks need (`"estimate"`).
+    #[default]
+    Estimate,
+    /// Two instances, then the estimate once they run (`"twoInstances"`).
+    TwoInstances,
+}
+
+impl Spelled for ScaleFromZero {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        ("estimate", ScaleFromZero::Estimate),
+        ("twoInstances", ScaleFromZero::TwoInstances),
+    ];
+}
+
+/// The commonly quoted value of the quota "Tasks in the PROVISIONING state per cluster" (4.9:
+/// the quota exists, its value is [unconfirmed]).
+pub const DEFAULT_PROVISIONING_QUOTA: u32 = 500;
+
 /// Capacity timings and switches AWS does not publish, settable per scenario
 /// (`options.capacity`). Every default is [unconfirmed].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -544,6 +646,18 @@ pub struct CapacityOptions {
     pub fargate_spot_stop_code: FargateSpotStopCode,
     /// How the reservation metric counts when nothing waits for capacity.
     pub reservation_formula: ReservationFormula,
+    /// Ties in an uneven capacity-provider split (`weightTies`).
+    pub weight_ties: WeightTies,
+    /// A request with no launch type in a cluster with no default strategy
+    /// (`withoutStrategy`).
+    pub without_strategy: WithoutStrategy,
+    /// Most service tasks that may wait in PROVISIONING for an Auto Scaling group provider,
+    /// per cluster (`provisioningTasksPerCluster`, default 500, 4.9).
+    pub provisioning_quota: u32,
+    /// How managed scaling scales in (`scaleInStep`).
+    pub scale_in_step: ScaleInStep,
+    /// What managed scaling launches from no instances (`scaleFromZero`).
+    pub scale_from_zero: ScaleFromZero,
 }
 
 /// See [`CapacityOptions::fargate_spot_stop_code`].
@@ -582,6 +696,11 @@ impl Default for CapacityOptions {
             fargate_launch_burst: 100,
             fargate_spot_stop_code: FargateSpotStopCode::default(),
             reservation_formula: ReservationFormula::default(),
+            weight_ties: WeightTies::default(),
+            without_strategy: WithoutStrategy::default(),
+            provisioning_quota: DEFAULT_PROVISIONING_QUOTA,
+            scale_in_step: ScaleInStep::default(),
+            scale_from_zero: ScaleFromZero::default(),
         }
     }
 }
@@ -596,6 +715,11 @@ impl FromJson for CapacityOptions {
             "fargateLaunchBurst",
             "fargateSpotStopCode",
             "reservationFormula",
+            "weightTies",
+            "withoutStrategy",
+            "provisioningTasksPerCluster",
+            "scaleInStep",
+            "scaleFromZero",
         ]);
         let d = CapacityOptions::default();
         let built = CapacityOptions {
@@ -611,7 +735,20 @@ impl FromJson for CapacityOptions {
                 .unwrap_or(d.fargate_launch_burst),
             fargate_spot_stop_code: m.get("fargateSpotStopCode").unwrap_or_default(),
             reservation_formula: m.get("reservationFormula").unwrap_or_default(),
+            weight_ties: m.get("weightTies").unwrap_or_default(),
+            without_strategy: m.get("withoutStrategy").unwrap_or_default(),
+            provisioning_quota: m
+                .get("provisioningTasksPerCluster")
+                .unwrap_or(d.provisioning_quota),
+            scale_in_step: m.get("scaleInStep").unwrap_or_default(),
+            scale_from_zero: m.get("scaleFromZero").unwrap_or_default(),
         };
+        if built.provisioning_quota == 0 {
+            m.refuse_member(
+                "provisioningTasksPerCluster",
+                "provisioningTasksPerCluster must be at least 1".to_string(),
+            );
+        }
         m.finish(built)
     }
 }

@@ -26,22 +26,71 @@ impl Simulation {
         }
         let mut started = Vec::new();
         let mut blocked = vec![false; counts.len()];
+        let mut over_quota = false;
         for _ in 0..missing {
             let item = capacity.strategy.next_item(&counts);
             counts[item] += 1;
-            if blocked[item] {
-                self.services[s].waiting[item] += 1;
-                continue;
-            }
-            match self.launch_on_provider(s, capacity.providers[item]) {
-                Some(id) => started.push(id),
-                None => {
-                    blocked[item] = true;
-                    self.services[s].waiting[item] += 1;
+            let p = capacity.providers[item];
+            if !blocked[item] {
+                if let Some(id) = self.launch_on_provider(s, p) {
+                    started.push(id);
+                    continue;
                 }
+                blocked[item] = true;
+            }
+            if self.may_wait_in_provisioning(s, p) {
+                self.services[s].waiting[item] += 1;
+            } else {
+                over_quota = true;
             }
         }
         self.report_started(s, &started);
+        if over_quota {
+            self.report_provisioning_quota(s);
+        }
+    }
+
+    /// Tasks of cluster `cluster`'s services waiting in PROVISIONING for an Auto Scaling
+    /// group provider: what the quota "Tasks in the PROVISIONING state per cluster" counts
+    /// (4.9; the playground counts only tasks waiting for instances [unconfirmed]).
+    pub fn provisioning_tasks(&self, cluster: &str) -> u32 {
+        self.services
+            .iter()
+            .filter(|svc| svc.cluster == cluster)
+            .filter_map(|svc| Some((svc.capacity.as_ref()?, &svc.waiting)))
+            .flat_map(|(c, waiting)| c.providers.iter().zip(waiting))
+            .filter(|(&p, _)| !self.capacity.providers[p].is_fargate())
+            .map(|(_, &w)| w)
+            .sum()
+    }
+
+    /// Whether a task of service `s` may wait for provider `p`: Fargate waits always; an Auto
+    /// Scaling group provider while the cluster is under
+    /// `options.capacity.provisioningTasksPerCluster`.
+    fn may_wait_in_provisioning(&self, s: usize, p: usize) -> bool {
+        self.capacity.providers[p].is_fargate()
+            || self.provisioning_tasks(&self.services[s].cluster)
+                < self.scenario.options.capacity.provisioning_quota
+    }
+
+    /// A service that could not add a task to PROVISIONING because the cluster is at its
+    /// quota: an event (not repeated while it stays the same) and a retry in a minute. The
+    /// wording is the playground's [unconfirmed].
+    fn report_provisioning_quota(&mut self, s: usize) {
+        let quota = self.scenario.options.capacity.provisioning_quota;
+        let svc = &self.services[s];
+        let msg = format!(
+            "(service {}) was unable to place a task because cluster {} already has {quota} tasks in the PROVISIONING state (quota: Tasks in the PROVISIONING state per cluster)",
+            svc.name, svc.cluster
+        );
+        let repeat = svc.last_failure.as_ref().is_none_or(|(m, _)| *m != msg);
+        if repeat {
+            self.services[s].last_failure = Some((msg.clone(), self.now()));
+            self.service_event(s, msg);
+        }
+        self.services[s].steady = false;
+        let retry = self.now().plus_ms(crate::task::PLACEMENT_RETRY_MS);
+        self.schedule_service_tick(s, retry);
     }
 
     /// Active tasks of service `s` per item of its capacity provider strategy (empty without

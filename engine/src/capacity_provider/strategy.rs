@@ -9,6 +9,8 @@
 
 use serde_json::Value;
 
+use super::WeightTies;
+
 /// Most providers in one strategy (6.1, [API-ECS]; the 2023 guide said 6).
 pub const MAX_STRATEGY_ITEMS: usize = 20;
 /// Largest `weight` (6.1).
@@ -32,6 +34,8 @@ pub struct StrategyItem {
 pub struct CapacityProviderStrategy {
     /// The items, in the order given.
     pub items: Vec<StrategyItem>,
+    /// How ties between items equally below their weight break (`options.capacity`).
+    pub ties: WeightTies,
 }
 
 /// Whether a provider name is one of the two reserved Fargate providers (6.3).
@@ -110,11 +114,15 @@ impl CapacityProviderStrategy {
                 "{path}: a strategy may contain Fargate capacity providers or Auto Scaling group capacity providers, not both (6.1)"
             ));
         }
-        Ok(CapacityProviderStrategy { items })
+        Ok(CapacityProviderStrategy {
+            items,
+            ties: WeightTies::default(),
+        })
     }
 
     /// The item that gets the next task, given how many active tasks each item already has
-    /// (parallel to `items`). Base first, then the lowest `(count − base) / weight` (6.2).
+    /// (parallel to `items`). Base first, then the lowest `(count − base) / weight` (6.2),
+    /// ties broken by [`Self::ties`].
     pub fn next_item(&self, counts: &[u32]) -> usize {
         if let Some(b) = self.items.iter().position(|i| i.base > 0) {
             if counts[b] < self.items[b].base {
@@ -134,7 +142,8 @@ impl CapacityProviderStrategy {
                     let cj = u64::from(counts[j].saturating_sub(self.items[j].base));
                     let (wi, wj) = (u64::from(item.weight), u64::from(self.items[j].weight));
                     let (lhs, rhs) = (ci * wj, cj * wi);
-                    if lhs < rhs || (lhs == rhs && wi > wj) {
+                    let tie_to_i = self.ties == WeightTies::HigherWeight && wi > wj;
+                    if lhs < rhs || (lhs == rhs && tie_to_i) {
                         i
                     } else {
                         j
@@ -216,6 +225,29 @@ mod tests {
             {"capacityProvider": "FARGATE_SPOT", "weight": 1}
         ]));
         assert_eq!(s.split(10), vec![5, 5]);
+    }
+
+    #[test]
+    fn section_12_item_4_weight_ties_are_switchable_and_g20_holds_either_way() {
+        let mut s = strategy(json!([
+            {"capacityProvider": "FARGATE", "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+        ]));
+        assert_eq!(
+            s.split(1),
+            vec![0, 1],
+            "higherWeight: the tie goes to weight 3"
+        );
+        assert_eq!(s.split(4), vec![1, 3]);
+        s.ties = WeightTies::StrategyOrder;
+        assert_eq!(s.split(1), vec![1, 0], "strategyOrder: to the first item");
+        assert_eq!(s.split(4), vec![1, 3]);
+        let mut g20 = strategy(json!([
+            {"capacityProvider": "FARGATE", "base": 2, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+        ]));
+        g20.ties = WeightTies::StrategyOrder;
+        assert_eq!(g20.split(10), vec![4, 6], "G20 under either tie rule");
     }
 
     #[test]

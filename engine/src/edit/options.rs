@@ -64,13 +64,13 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "random",
         note: "AWS does not say which free port of the ephemeral range a task gets.",
     },
-    // Section 12 item 11.
+    // Section 12 item 4.
     Assumption {
-        path: "capacity.reservationFormula",
-        label: "CapacityProviderReservation when nothing waits",
-        kind: OptionKind::Choice(&["ratio", "emptyCount"]),
-        default: "ratio",
-        note: "M / N × 100, or the 2023 guide's 100 minus empty instances.",
+        path: "capacity.weightTies",
+        label: "Capacity provider split: a tie goes to",
+        kind: OptionKind::Choice(&["higherWeight", "strategyOrder"]),
+        default: "higherWeight",
+        note: "AWS documents base and weight, not how an uneven split rounds.",
     },
     // Section 12 item 5.
     Assumption {
@@ -107,6 +107,70 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         },
         default: "0.9",
         note: "AWS speaks of a gap of more than 10 %.",
+    },
+    // Section 12 item 6.
+    Assumption {
+        path: "targetTrackingAlarms.scaleInFraction",
+        label: "Target tracking: share of the decrease one scale-in removes",
+        kind: OptionKind::Number {
+            min: 0.01,
+            max: 1.0,
+            whole: false,
+        },
+        default: "1",
+        note: "AWS only says scale-in is gradual and never removes too much.",
+    },
+    // Section 12 item 7.
+    Assumption {
+        path: "capacity.provisioningTasksPerCluster",
+        label: "Quota: tasks in PROVISIONING per cluster",
+        kind: OptionKind::Number {
+            min: 1.0,
+            max: 100000.0,
+            whole: true,
+        },
+        default: "500",
+        note: "The quota exists; 500 is the value commonly quoted.",
+    },
+    // Section 12 item 8.
+    Assumption {
+        path: "capacity.withoutStrategy",
+        label: "No launch type and no default strategy",
+        kind: OptionKind::Choice(&["EC2", "reject"]),
+        default: "EC2",
+        note: "Historically the EC2 launch type; AWS no longer says.",
+    },
+    // Section 12 item 9.
+    Assumption {
+        path: "capacity.fargateSpotStopCode",
+        label: "stopCode of an interrupted Fargate Spot task",
+        kind: OptionKind::Choice(&["SpotInterruption", "TerminationNotice"]),
+        default: "SpotInterruption",
+        note: "AWS documents both codes for this case.",
+    },
+    // Section 12 item 11.
+    Assumption {
+        path: "capacity.reservationFormula",
+        label: "CapacityProviderReservation when nothing waits",
+        kind: OptionKind::Choice(&["ratio", "emptyCount"]),
+        default: "ratio",
+        note: "M / N × 100, or the 2023 guide's 100 minus empty instances.",
+    },
+    // Section 12 item 11.
+    Assumption {
+        path: "capacity.scaleInStep",
+        label: "Managed scaling: scale-in",
+        kind: OptionKind::Choice(&["toGoal", "halfPerMinute"]),
+        default: "toGoal",
+        note: "AWS says step by step, more than one instance and less than 50 %.",
+    },
+    // Section 12 item 11.
+    Assumption {
+        path: "capacity.scaleFromZero",
+        label: "Managed scaling from no instances",
+        kind: OptionKind::Choice(&["estimate", "twoInstances"]),
+        default: "estimate",
+        note: "The guide's \"scales out to 200 %\" is ambiguous.",
     },
     // Section 12 item 12.
     Assumption {
@@ -147,14 +211,6 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         },
         default: "30",
         note: "Only the 15-minute cap is documented; the back-off doubles up to it.",
-    },
-    // Section 12 item 9.
-    Assumption {
-        path: "capacity.fargateSpotStopCode",
-        label: "stopCode of an interrupted Fargate Spot task",
-        kind: OptionKind::Choice(&["SpotInterruption", "TerminationNotice"]),
-        default: "SpotInterruption",
-        note: "AWS documents both codes for this case.",
     },
 ];
 

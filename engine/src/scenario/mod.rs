@@ -571,12 +571,14 @@ impl Scenario {
                 ),
             ));
         }
-        let capacity_providers = crate::capacity_provider::CapacityProviders::parse(
+        let mut capacity_providers = crate::capacity_provider::CapacityProviders::parse(
             &doc.capacity_providers,
             &doc.clusters,
             &|name| auto_scaling_groups.iter().position(|g| g.name == name),
         )
         .map_err(field_error)?;
+        capacity_providers.weight_ties = doc.options.capacity.weight_ties;
+        capacity_providers.without_strategy = doc.options.capacity.without_strategy;
         let mut auto_scaling_policies = Vec::new();
         for (i, v) in doc.auto_scaling_policies.iter().enumerate() {
             let path = format!("autoScalingPolicies[{i}]");
