@@ -17,6 +17,8 @@ use leptos::prelude::*;
 pub struct InstanceView {
     /// EC2 instance id.
     pub id: String,
+    /// The cluster it registered into.
+    pub cluster: String,
     /// Instance type name.
     pub instance_type: String,
     /// Availability Zone: the lane it is in.
@@ -154,6 +156,7 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
         .filter(|(i, _)| !i.fargate)
         .map(|(i, tasks)| InstanceView {
             id: i.ec2_instance_id.clone(),
+            cluster: i.cluster.clone(),
             instance_type: i.instance_type.name.to_string(),
             az: i.availability_zone.clone(),
             spot: i.lifecycle == Lifecycle::Spot,
@@ -383,7 +386,7 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
         .into_any();
     }
     view! {
-        <article class="instance" data-status=inst.status.clone()>
+        <article class="instance" data-status=inst.status.clone() data-instance=inst.id.clone()>
             <header>
                 <strong>{inst.instance_type.clone()}</strong>
                 {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}

@@ -1,6 +1,7 @@
 //! The Faults form: at the current simulated time, interrupt Spot capacity, drain or terminate
-//! an instance, lose an Availability Zone. Each button adds an entry with `at` = now to the
-//! scenario's `faults[]` (or `updateContainerInstancesState[]`) through `ecs_engine::edit`, and
+//! an instance, set or delete its custom attributes, lose an Availability Zone. Each button adds
+//! an entry with `at` = now to the scenario's `faults[]` (or `updateContainerInstancesState[]`,
+//! `putAttributes[]`, `deleteAttributes[]`) through `ecs_engine::edit`, and
 //! the run resumes where it was, so undo, autosave and shared links replay it exactly.
 
 use ecs_engine::{Scenario, SimTime};
@@ -17,6 +18,8 @@ pub struct FaultTargets {
     pub spot: Vec<(String, String)>,
     /// Instances not yet terminated: (id, label).
     pub live: Vec<(String, String)>,
+    /// The cluster of each instance not yet terminated: (id, cluster).
+    pub cluster_of: Vec<(String, String)>,
     /// Zones of instances and Fargate tasks.
     pub zones: Vec<String>,
     /// Services with Fargate Spot tasks.
@@ -58,6 +61,10 @@ pub fn fault_targets(view: &ClusterView) -> FaultTargets {
             .map(|i| (i.id.clone(), label(i)))
             .collect(),
         live: live.iter().map(|i| (i.id.clone(), label(i))).collect(),
+        cluster_of: live
+            .iter()
+            .map(|i| (i.id.clone(), i.cluster.clone()))
+            .collect(),
         zones: view.all_zones(),
         fargate_spot_services: services,
     }
@@ -142,6 +149,37 @@ pub fn FaultsPanel(
             &format!("{instance} set to DRAINING"),
         );
     };
+    // PutAttributes / DeleteAttributes on the chosen instance, in the cluster it joined.
+    let cluster_of = move |instance: &str| {
+        targets.with(|t| {
+            t.cluster_of
+                .iter()
+                .find(|(id, _)| id == instance)
+                .map_or_else(|| "default".to_string(), |(_, c)| c.clone())
+        })
+    };
+    let put_attribute = move |_| {
+        let (instance, name) = (input_value("fault-instance"), input_value("attr-name"));
+        let value = input_value("attr-value");
+        let cluster = cluster_of(&instance);
+        let shown = if value.trim().is_empty() {
+            name.trim().to_string()
+        } else {
+            format!("{}={}", name.trim(), value.trim())
+        };
+        edit_now(
+            &|doc, at| ecs_engine::edit::put_attribute(doc, &cluster, &instance, &name, &value, at),
+            &format!("PutAttributes {shown} on {instance}"),
+        );
+    };
+    let delete_attribute = move |_| {
+        let (instance, name) = (input_value("fault-instance"), input_value("attr-name"));
+        let cluster = cluster_of(&instance);
+        edit_now(
+            &|doc, at| ecs_engine::edit::delete_attribute(doc, &cluster, &instance, &name, at),
+            &format!("DeleteAttributes {} on {instance}", name.trim()),
+        );
+    };
     let outage = move |_| {
         let zone = input_value("fault-az");
         let fault = minutes("fault-az-minutes").map(|d| {
@@ -168,8 +206,8 @@ pub fn FaultsPanel(
     let service_list = Memo::new(move |_| targets.with(|t| t.fargate_spot_services.clone()));
     view! {
         <details class="build faults" id="faults-panel">
-            <summary>"Faults: interrupt Spot capacity, drain or terminate an instance, lose a zone (at the current time)"</summary>
-            <p class="small muted">"Each fault is added to the scenario's faults[] at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
+            <summary>"Faults and instance changes: interrupt Spot capacity, drain, terminate or set attributes on an instance, lose a zone (at the current time)"</summary>
+            <p class="small muted">"Each change is added to the scenario (faults[], updateContainerInstancesState[], putAttributes[] or deleteAttributes[]) at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
             <div class="build-grid">
                 <fieldset>
                     <legend>"EC2 Spot interruption (two-minute notice)"</legend>
@@ -187,6 +225,12 @@ pub fn FaultsPanel(
                     </select></label>
                     <button id="drain-instance" on:click=drain title="UpdateContainerInstancesState DRAINING">"Drain"</button>
                     <button id="terminate-instance" on:click=terminate>"Terminate"</button>
+                    <div class="attr-row">
+                        <label>"Attribute "<input id="attr-name" size="10" placeholder="stack" aria-label="Custom attribute name"/></label>
+                        <label>"= "<input id="attr-value" size="8" placeholder="(no value)" aria-label="Custom attribute value"/></label>
+                        <button id="put-attribute" on:click=put_attribute title="PutAttributes: later placements see it (memberOf); running tasks stay">"Put"</button>
+                        <button id="delete-attribute" on:click=delete_attribute title="DeleteAttributes">"Delete"</button>
+                    </div>
                 </fieldset>
                 <fieldset>
                     <legend>"Availability Zone outage"</legend>

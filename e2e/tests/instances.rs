@@ -95,3 +95,74 @@ async fn cards_show_the_enis_awsvpc_tasks_use() {
     browser.screenshot("instance-card-enis").await;
     browser.close().await;
 }
+
+/// PutAttributes and DeleteAttributes from the Faults form (2.1, 2.5): a service whose
+/// `memberOf` needs `stack == prod` waits until the attribute is put on an instance, then
+/// places there; deleting it leaves the running tasks where they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn put_attributes_from_the_form_lets_a_member_of_service_place() {
+    let browser = Browser::start().await;
+    browser.open_scenario("attributes").await;
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "0");
+
+    browser.click("#faults-panel summary").await;
+    browser.select("#fault-instance", "i-green").await;
+    browser.set_value("attr-name", "stack").await;
+    browser.set_value("attr-value", "prod").await;
+    let clock = browser.text("#clock").await;
+    browser.click("#put-attribute").await;
+    assert_eq!(
+        browser.text("#fault-done").await,
+        format!("At {clock}: PutAttributes stack=prod on i-green.")
+    );
+    let doc = browser.document().await;
+    assert_eq!(doc["putAttributes"][0]["cluster"], "default");
+    assert_eq!(
+        doc["putAttributes"][0]["attributes"][0]["targetId"],
+        "i-green"
+    );
+    browser
+        .wait_for_text(
+            "article.instance[data-instance=i-green] .attrs",
+            "stack=prod",
+            5,
+        )
+        .await;
+    browser.play_until(60, "00:04:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2");
+    assert_eq!(
+        browser
+            .count("article.instance[data-instance=i-green] .chip")
+            .await,
+        2
+    );
+    browser.screenshot("instances-put-attributes").await;
+
+    // A built-in name is refused, naming the field; the document is unchanged.
+    browser.set_value("attr-name", "ecs.os-type").await;
+    browser.click("#put-attribute").await;
+    let error = browser.text("#fault-errors").await;
+    assert!(
+        error.contains("putAttributes[1].attributes[0].name"),
+        "{error}"
+    );
+
+    browser.set_value("attr-name", "stack").await;
+    browser.click("#delete-attribute").await;
+    browser
+        .wait_for_text("#fault-done", "DeleteAttributes stack on i-green", 5)
+        .await;
+    assert_eq!(
+        browser
+            .count("article.instance[data-instance=i-green] .attrs")
+            .await,
+        0
+    );
+    browser.play_until(60, "00:06:00.000", 30).await;
+    assert_eq!(
+        browser.running("web").await,
+        "2",
+        "running tasks stay (3.4)"
+    );
+}

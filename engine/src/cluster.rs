@@ -350,4 +350,13 @@ impl ClusterState {
             .iter()
             .position(|i| i.ec2_instance_id == ec2_instance_id)
     }
+
+    /// The instance an API call names by its container-instance ARN, its container-instance
+    /// ID (the ARN's last part) or its EC2 instance ID.
+    pub fn find_target(&self, target: &str) -> Option<InstanceSlot> {
+        let id = target.rsplit('/').next().unwrap_or(target);
+        self.instances.iter().position(|i| {
+            i.ec2_instance_id == target || i.arn == target || i.arn.rsplit('/').next() == Some(id)
+        })
+    }
 }

@@ -274,6 +274,52 @@ pub fn drain_instance(doc: &Value, instance: &str, at: SimTime) -> Result<Value,
     Ok(doc)
 }
 
+/// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
+/// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
+/// scenario checks it (2.5).
+pub fn put_attribute(
+    doc: &Value,
+    cluster: &str,
+    instance: &str,
+    name: &str,
+    value: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let mut attribute = json!({"name": name.trim(), "targetType": "container-instance", "targetId": instance.trim()});
+    if !value.trim().is_empty() {
+        attribute["value"] = json!(value.trim());
+    }
+    attribute_call(doc, "putAttributes", cluster, attribute, at)
+}
+
+/// Takes custom attribute `name` off container instance `instance` of `cluster` at `at`: a
+/// DeleteAttributes call appended to `deleteAttributes[]`.
+pub fn delete_attribute(
+    doc: &Value,
+    cluster: &str,
+    instance: &str,
+    name: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let attribute = json!({"name": name.trim(), "targetType": "container-instance", "targetId": instance.trim()});
+    attribute_call(doc, "deleteAttributes", cluster, attribute, at)
+}
+
+fn attribute_call(
+    doc: &Value,
+    key: &str,
+    cluster: &str,
+    attribute: Value,
+    at: SimTime,
+) -> Result<Value, String> {
+    let entry = json!({"at": seconds(at), "cluster": cluster, "attributes": [attribute]});
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::attributes::AttributeCall::parse(&entry, &path, key == "deleteAttributes")?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Uploads an object by hand at `at` (the UI's current time): a PutObject call appended to
 /// `putObjects[]`, so undo, autosave and shared links replay it. A blank `key` becomes
 /// `upload-N`, numbered after the bucket's earlier uploads by hand. Checked as the scenario would
@@ -1214,5 +1260,26 @@ mod tests {
             "a b=c",
         );
         assert!(e.unwrap_err().starts_with("attributes: \"a b\""));
+    }
+
+    #[test]
+    fn put_and_delete_attribute_append_checked_calls() {
+        let doc = json!({"version": 1});
+        let at = SimTime(90_000);
+        let doc = put_attribute(&doc, "prod", "i-1", "stack", "blue", at).unwrap();
+        assert_eq!(
+            doc["putAttributes"][0],
+            json!({"at": 90.0, "cluster": "prod", "attributes": [
+                {"name": "stack", "value": "blue", "targetType": "container-instance", "targetId": "i-1"}]})
+        );
+        let doc = delete_attribute(&doc, "prod", "i-1", "stack", at).unwrap();
+        assert_eq!(doc["deleteAttributes"][0]["attributes"][0]["name"], "stack");
+        let e = put_attribute(&doc, "prod", "i-1", "ecs.os-type", "", at).unwrap_err();
+        assert!(e.starts_with("putAttributes[1].attributes[0].name"), "{e}");
+        let e = put_attribute(&doc, "prod", "", "stack", "", at).unwrap_err();
+        assert!(
+            e.starts_with("putAttributes[1].attributes[0].targetId"),
+            "{e}"
+        );
     }
 }

@@ -184,7 +184,7 @@ impl Simulation {
     }
 
     /// Looks again at every service of the instance's cluster.
-    fn poke_cluster_services(&mut self, slot: usize) {
+    pub(crate) fn poke_cluster_services(&mut self, slot: usize) {
         let cluster = self.cluster.instances[slot].cluster.clone();
         for s in 0..self.services.len() {
             if self.services[s].cluster == cluster {

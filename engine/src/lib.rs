@@ -9,6 +9,7 @@
 
 pub mod app_runner;
 pub mod application;
+pub mod attributes;
 pub mod auto_scaling_group;
 pub mod autoscaling;
 pub mod billing;

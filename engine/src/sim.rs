@@ -37,6 +37,9 @@ pub enum Timer {
     UpdateService(usize),
     /// A scenario `updateContainerInstancesState[]` call is made.
     UpdateInstanceState(usize),
+    /// A scenario PutAttributes or DeleteAttributes call is made
+    /// (`Scenario::attribute_calls`).
+    AttributeCall(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -249,6 +252,7 @@ impl Simulation {
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
+        sim.schedule_attribute_calls();
         sim.schedule_rules();
         sim.schedule_uploads();
         sim.schedule(SimTime::ZERO, Timer::Sample);
@@ -370,6 +374,7 @@ impl Simulation {
             Timer::RunTask(i) => self.run_task(i),
             Timer::UpdateService(i) => self.update_service(i),
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
+            Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::ServiceTick(s) => {
                 self.service_ticks.remove(&(self.now, s));
                 self.reconcile_service(s)

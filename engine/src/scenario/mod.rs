@@ -144,6 +144,8 @@ top_level! {
     run_tasks: Vec<Value> = "runTasks",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
+    put_attributes: Vec<Value> = "putAttributes",
+    delete_attributes: Vec<Value> = "deleteAttributes",
     capacity_providers: Vec<Value> = "capacityProviders",
     target_groups: Vec<Value> = "targetGroups",
     scalable_targets: Vec<Value> = "scalableTargets",
@@ -321,6 +323,8 @@ pub struct Scenario {
     pub update_services: Vec<Value>,
     /// UpdateContainerInstancesState requests, each with an `at` time, verbatim.
     pub instance_state_updates: Vec<Value>,
+    /// `putAttributes[]` then `deleteAttributes[]`, checked.
+    pub attribute_calls: Vec<crate::attributes::AttributeCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
     /// Switches for behaviour AWS does not document.
@@ -571,6 +575,18 @@ impl Scenario {
                 ),
             ));
         }
+        let mut attribute_calls = Vec::new();
+        for (list, key, delete) in [
+            (&doc.put_attributes, "putAttributes", false),
+            (&doc.delete_attributes, "deleteAttributes", true),
+        ] {
+            for (i, v) in list.iter().enumerate() {
+                let call =
+                    crate::attributes::AttributeCall::parse(v, &format!("{key}[{i}]"), delete)
+                        .map_err(field_error)?;
+                attribute_calls.push(call);
+            }
+        }
         let mut capacity_providers = crate::capacity_provider::CapacityProviders::parse(
             &doc.capacity_providers,
             &doc.clusters,
@@ -652,6 +668,7 @@ impl Scenario {
             run_tasks: doc.run_tasks,
             update_services: doc.update_services,
             instance_state_updates: doc.update_container_instances_state,
+            attribute_calls,
             warnings,
             options: doc.options,
             subnet_zones,
