@@ -42,14 +42,15 @@ pub struct ChartSpec {
 
 /// The charts a run has: tasks per service (desired, running, pending), service CPU and
 /// memory utilisation (with the target-tracking targets on each), per target group requests
-/// (in all and per target), ELB 5xx, response time and healthy hosts, per SQS queue the
+/// (in all and per target), ELB 5xx, response time and healthy hosts (new flows and target
+/// resets for a Network Load Balancer's group, flagged true), per SQS queue the
 /// messages waiting, in flight, sent and deleted, the cost, and for Auto Scaling group
 /// capacity providers (name and targetCapacity) the reservation against its target with the
 /// group's instances, and for clusters whose reservation an alarm watches (classic cluster
 /// scaling) their CPU and memory reservation with the alarms' thresholds.
 pub fn specs(
     series: &TimeSeries,
-    (services, target_groups, queues): (&[String], &[String], &[String]),
+    (services, target_groups, queues): (&[String], &[(String, bool)], &[String]),
     (cpu_targets, memory_targets): (&[TargetLine], &[TargetLine]),
     providers: &[(String, Option<u32>)],
     reservation_alarms: &[(String, TargetLine)],
@@ -94,23 +95,35 @@ pub fn specs(
         let mut per_target = Vec::new();
         let mut latency = Vec::new();
         let mut healthy = Vec::new();
-        for g in target_groups {
-            per_target.push((
-                format!("{g} per target"),
-                format!("targetGroup/{g}/RequestCountPerTarget"),
-            ));
-            latency.push((
-                format!("{g} response time"),
-                format!("targetGroup/{g}/TargetResponseTime"),
-            ));
-            requests.push((
-                format!("{g} requests"),
-                format!("targetGroup/{g}/RequestCount"),
-            ));
-            requests.push((
-                format!("{g} ELB 5xx"),
-                format!("targetGroup/{g}/HTTPCode_ELB_5XX_Count"),
-            ));
+        for (g, network) in target_groups {
+            if *network {
+                // AWS/NetworkELB: flows and resets, no requests, times or HTTP codes (8.6).
+                requests.push((
+                    format!("{g} new flows"),
+                    format!("targetGroup/{g}/NewFlowCount"),
+                ));
+                requests.push((
+                    format!("{g} target resets"),
+                    format!("targetGroup/{g}/TCP_Target_Reset_Count"),
+                ));
+            } else {
+                per_target.push((
+                    format!("{g} per target"),
+                    format!("targetGroup/{g}/RequestCountPerTarget"),
+                ));
+                latency.push((
+                    format!("{g} response time"),
+                    format!("targetGroup/{g}/TargetResponseTime"),
+                ));
+                requests.push((
+                    format!("{g} requests"),
+                    format!("targetGroup/{g}/RequestCount"),
+                ));
+                requests.push((
+                    format!("{g} ELB 5xx"),
+                    format!("targetGroup/{g}/HTTPCode_ELB_5XX_Count"),
+                ));
+            }
             healthy.push((
                 format!("{g} healthy"),
                 format!("targetGroup/{g}/HealthyHostCount"),
@@ -120,22 +133,34 @@ pub fn specs(
                 format!("targetGroup/{g}/UnHealthyHostCount"),
             ));
         }
+        let any_network = target_groups.iter().any(|(_, n)| *n);
+        let title = match (any_network, per_target.is_empty()) {
+            (false, _) => "ALB requests a minute (left), per target (right)",
+            (true, true) => "NLB new flows and target resets a minute",
+            (true, false) => "ALB requests and NLB new flows a minute (left), per target (right)",
+        };
         out.push(ChartSpec {
             id: "chart-requests".into(),
-            title: "ALB requests a minute (left), per target (right)".into(),
-            unit: "requests",
+            title: title.into(),
+            unit: if any_network {
+                "requests, flows"
+            } else {
+                "requests"
+            },
             lines: requests,
             targets: Vec::new(),
-            secondary: Some(("per target", per_target)),
+            secondary: (!per_target.is_empty()).then_some(("per target", per_target)),
         });
-        out.push(ChartSpec {
-            id: "chart-latency".into(),
-            title: "TargetResponseTime (average, seconds)".into(),
-            unit: "seconds",
-            lines: latency,
-            targets: Vec::new(),
-            secondary: None,
-        });
+        if !latency.is_empty() {
+            out.push(ChartSpec {
+                id: "chart-latency".into(),
+                title: "TargetResponseTime (average, seconds)".into(),
+                unit: "seconds",
+                lines: latency,
+                targets: Vec::new(),
+                secondary: None,
+            });
+        }
         out.push(ChartSpec {
             id: "chart-healthy".into(),
             title: "Targets: HealthyHostCount".into(),

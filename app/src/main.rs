@@ -186,7 +186,10 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 load_balancer: tg
                     .load_balancer
                     .and_then(|l| sim.load_balancers().get(l))
-                    .map(|l| l.name.clone())
+                    .map(|l| {
+                        let kind = if l.network { "NLB" } else { "ALB" };
+                        format!("{} ({kind})", l.name)
+                    })
                     .unwrap_or_default(),
                 listeners: if tg.listeners.is_empty() {
                     "no listener in the scenario".to_string()
@@ -1025,10 +1028,12 @@ fn Playground(
                                 </tr>
                             }).collect_view()}
                             </tbody>
-                            <tfoot><tr><td colspan="6" class="small muted app-runner"
-                                title="App Runner scales on concurrent requests per instance; the exact policy is not published (section 11)">
-                                {format!("The same requests in flight {}.", g.app_runner)}
-                            </td></tr></tfoot>
+                            {(!g.app_runner.is_empty()).then(|| view! {
+                                <tfoot><tr><td colspan="6" class="small muted app-runner"
+                                    title="App Runner scales on concurrent requests per instance; the exact policy is not published (section 11)">
+                                    {format!("The same requests in flight {}.", g.app_runner)}
+                                </td></tr></tfoot>
+                            })}
                         </table>
                     }).collect_view().into_any()
                 }}
@@ -1154,7 +1159,11 @@ fn log_message(message: String) -> AnyView {
 fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
-    let groups: Vec<String> = sim.target_groups().iter().map(|g| g.name.clone()).collect();
+    let groups: Vec<(String, bool)> = sim
+        .target_groups()
+        .iter()
+        .map(|g| (g.name.clone(), g.is_network()))
+        .collect();
     let queues: Vec<String> = sim.queues().iter().map(|q| q.name.clone()).collect();
     let (mut cpu_targets, mut memory_targets) = (Vec::new(), Vec::new());
     for (s, name) in services.iter().enumerate() {

@@ -153,3 +153,41 @@ async fn app_runner_line(browser: &Browser) -> (f64, u32) {
     assert!(words[arrow + 2].starts_with("active"), "{text}");
     (concurrent, active)
 }
+
+/// A Network Load Balancer (8.6): the targets table names the NLB, its TCP listener and the
+/// flow hash; flows spread evenly; the charts show AWS/NetworkELB's new flows and resets and no
+/// response time; App Runner's HTTP comparison is left out.
+#[tokio::test(flavor = "multi_thread")]
+async fn nlb_preset_shows_the_tcp_path_even_shares_and_flow_charts() {
+    let browser = Browser::start().await;
+    browser.open_preset("nlb-tcp-service").await;
+    browser.play_until(600, "00:09:00.000", 30).await;
+    let caption = browser.text("table[data-target-group=grpc] caption").await;
+    assert_eq!(caption, "edge (NLB) → TCP:443 → grpc (flow hash)");
+    assert_eq!(
+        browser
+            .count("table[data-target-group=grpc] tr.target[data-state=healthy]")
+            .await,
+        2
+    );
+    let shares = browser
+        .js("return [...document.querySelectorAll('table[data-target-group=grpc] td.share')].map(e => e.textContent)")
+        .await;
+    assert_eq!(shares, serde_json::json!(["50 %", "50 %"]));
+    assert_eq!(
+        browser
+            .count("table[data-target-group=grpc] td.app-runner")
+            .await,
+        0
+    );
+    let requests_chart = browser.text("#chart-requests").await;
+    assert!(
+        requests_chart.contains("NLB new flows and target resets")
+            && requests_chart.contains("grpc new flows")
+            && requests_chart.contains("grpc target resets"),
+        "{requests_chart}"
+    );
+    assert_eq!(browser.count("#chart-latency").await, 0);
+    browser.screenshot("nlb-tcp-service").await;
+    browser.close().await;
+}

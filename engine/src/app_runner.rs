@@ -82,12 +82,13 @@ impl AutoScalingConfiguration {
 
 impl Simulation {
     /// Target group `g`'s requests in flight now, summed over its targets, and what App Runner
-    /// at its defaults would run for them.
+    /// at its defaults would run for them; `None` for a Network Load Balancer's group.
     pub fn app_runner_comparison(
         &self,
         g: usize,
     ) -> Option<(AutoScalingConfiguration, AppRunnerSizing)> {
-        let group = self.target_groups().get(g)?;
+        // App Runner serves HTTP: a Network Load Balancer's TCP flows have no counterpart.
+        let group = self.target_groups().get(g).filter(|t| !t.is_network())?;
         let concurrent = group
             .targets
             .iter()

@@ -66,7 +66,11 @@ impl crate::json_shape::Spelled for PerTargetDivisor {
 #[derive(Debug, Clone, Copy, Default)]
 struct GroupMinute {
     requests: f64,
+    /// Requests the load balancer failed: no target at all, or a target that could not
+    /// serve them (`target_failed`).
     elb_5xx: f64,
+    /// Requests overloaded targets could not serve.
+    target_failed: f64,
     latency_weighted: f64,
     served: f64,
     healthy: Option<Datapoint>,
@@ -292,6 +296,7 @@ impl Simulation {
                             .map_or(0.0, |i| i.cpu_available);
                         let l = cost.load(rate * w, cap);
                         acc.elb_5xx += l.failed_rps * dt;
+                        acc.target_failed += l.failed_rps * dt;
                         acc.served += l.served_rps * dt;
                         acc.latency_weighted += l.served_rps * l.latency_ms * dt;
                         add_load(&mut self.traffic.task_load[x.task], l);
@@ -525,6 +530,11 @@ impl Simulation {
             } else {
                 0.0
             };
+            let name = self.lb.target_groups[g].name.clone();
+            if self.lb.target_groups[g].is_network() {
+                self.publish_network_minute(minute, &name, &both, &acc);
+                continue;
+            }
             let put = |sim: &mut Simulation, name: &str, dims: &[(&str, &str)], d: Datapoint| {
                 sim.metrics
                     .put(MetricId::new("AWS/ApplicationELB", name, dims), minute, d);
@@ -561,7 +571,6 @@ impl Simulation {
             );
             put(self, "HealthyHostCount", &both, healthy);
             put(self, "UnHealthyHostCount", &both, unhealthy);
-            let name = self.lb.target_groups[g].name.clone();
             for (metric, value) in [
                 ("RequestCount", acc.requests),
                 ("RequestCountPerTarget", per_target),
@@ -579,6 +588,38 @@ impl Simulation {
         }
         let used = std::mem::take(&mut self.traffic.group_cpu_used);
         self.evaluate_group_policies(minute, &used);
+    }
+
+    /// A Network Load Balancer's minute for target group `name` (8.6): `AWS/NetworkELB` has no
+    /// requests, response times or HTTP codes. [unconfirmed] model: each request of the load
+    /// profile opens a flow (`NewFlowCount`); requests an overloaded target cannot serve are
+    /// connections it resets (`TCP_Target_Reset_Count`), and a group with no target to route
+    /// to resets them at the load balancer (`TCP_ELB_Reset_Count`).
+    fn publish_network_minute(
+        &mut self,
+        minute: u64,
+        name: &str,
+        dims: &[(&str, &str)],
+        acc: &GroupMinute,
+    ) {
+        let healthy = acc.healthy.unwrap_or(Datapoint::single(0.0));
+        let unhealthy = acc.unhealthy.unwrap_or(Datapoint::single(0.0));
+        let target_resets = round6(acc.target_failed);
+        let elb_resets = round6(acc.elb_5xx - acc.target_failed);
+        for (metric, d) in [
+            ("NewFlowCount", Datapoint::single(round6(acc.requests))),
+            ("TCP_Target_Reset_Count", Datapoint::single(target_resets)),
+            ("TCP_ELB_Reset_Count", Datapoint::single(elb_resets)),
+            ("HealthyHostCount", healthy),
+            ("UnHealthyHostCount", unhealthy),
+        ] {
+            self.metrics
+                .put(MetricId::new("AWS/NetworkELB", metric, dims), minute, d);
+            self.series.record(
+                &format!("targetGroup/{name}/{metric}"),
+                d.sum / d.count.max(1.0),
+            );
+        }
     }
 
     /// Kills task `t` whose memory passed its hard limit (G36): exit 137, the essential

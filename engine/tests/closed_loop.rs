@@ -976,3 +976,129 @@ fn slow_start_ramps_a_new_targets_share_linearly_8_3() {
         "slow start over: equal shares, {share}"
     );
 }
+
+/// A Network Load Balancer with a TCP listener in front of target group `web` (8.6).
+fn nlb(extra_tg: Value) -> Value {
+    let mut tg = json!({"Name": "web", "Protocol": "TCP", "Port": 80, "VpcId": "vpc-1"});
+    for (k, x) in extra_tg.as_object().unwrap() {
+        tg[k] = x.clone();
+    }
+    json!({
+        "loadBalancers": [{"Name": "edge", "Type": "network", "Scheme": "internet-facing"}],
+        "listeners": [{"LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/edge/50dc6c495c0c9188",
+            "Protocol": "TCP", "Port": 443, "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web"}]}],
+        "targetGroups": [tg],
+        "service": {"loadBalancers": [{"targetGroupArn": "web", "containerName": "app", "containerPort": 80}]},
+        "loadProfiles": [{"targetGroup": "web", "requests": {"type": "constant", "requestsPerSecond": 100},
+            "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0}}]
+    })
+}
+
+#[test]
+fn an_nlb_hashes_flows_evenly_over_dynamic_ports_and_publishes_network_elb_metrics_8_6() {
+    let mut s = sim(base(4, nlb(json!({}))));
+    at(&mut s, 10 * MIN);
+    let tg = &s.target_groups()[0];
+    assert!(tg.is_network());
+    assert_eq!(tg.listeners, vec!["TCP:443"]);
+    assert_eq!(
+        s.load_balancers()[tg.load_balancer.unwrap()].dimension,
+        format!(
+            "net/edge/{}",
+            ecs_engine::load_balancer::target_group::name_hash("edge")
+        )
+    );
+    // Dynamic host ports, like behind an ALB (8.6: NLBs support them too).
+    assert_eq!(tg.targets.len(), 4);
+    assert!(tg.targets.iter().all(|t| (32768..=60999).contains(&t.port)));
+    assert!(tg.targets.iter().all(|t| t.state == TargetState::Healthy));
+    // The flow hash: equal shares of the 100 requests/s.
+    for (t, l) in s
+        .task_loads()
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| s.tasks()[*t].is_active())
+    {
+        assert!(
+            (l.offered_rps - 25.0).abs() < 1e-9,
+            "task {t}: {}",
+            l.offered_rps
+        );
+    }
+    let dims = [
+        (
+            "TargetGroup",
+            tg.arn
+                .split_once("targetgroup/")
+                .map(|(_, r)| format!("targetgroup/{r}"))
+                .unwrap(),
+        ),
+        (
+            "LoadBalancer",
+            s.load_balancers()[tg.load_balancer.unwrap()]
+                .dimension
+                .clone(),
+        ),
+    ];
+    let dims: Vec<(&str, &str)> = dims.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let flows = s
+        .cloudwatch()
+        .get(&MetricId::new("AWS/NetworkELB", "NewFlowCount", &dims), 8)
+        .expect("NewFlowCount at minute 8");
+    assert!((flows.sum - 6000.0).abs() < 1e-6, "{}", flows.sum);
+    let healthy = s
+        .cloudwatch()
+        .get(
+            &MetricId::new("AWS/NetworkELB", "HealthyHostCount", &dims),
+            8,
+        )
+        .unwrap();
+    assert_eq!(healthy.sum / healthy.count, 4.0);
+    // No Application Load Balancer metric for this group.
+    assert!(s
+        .cloudwatch()
+        .get(
+            &MetricId::new("AWS/ApplicationELB", "RequestCount", &dims),
+            8
+        )
+        .is_none());
+}
+
+#[test]
+fn nlb_target_groups_are_checked_naming_the_field_8_6() {
+    // An ALB listener cannot forward to a TCP group, nor an NLB listener to an HTTP one.
+    let mut v = base(1, nlb(json!({})));
+    v["loadBalancers"][0]["Type"] = json!("application");
+    let e = Scenario::from_value(v).unwrap_err();
+    assert_eq!(
+        e.path, "listeners[0].DefaultActions[0].TargetGroupArn",
+        "{e:?}"
+    );
+    assert!(e.message.contains("uses protocol TCP"), "{}", e.message);
+    let e = Scenario::from_value(base(1, nlb(json!({"Protocol": "HTTP"})))).unwrap_err();
+    assert!(
+        e.message
+            .contains("Network Load Balancer edge cannot forward"),
+        "{}",
+        e.message
+    );
+    // ALB-only attributes.
+    let e = Scenario::from_value(base(
+        1,
+        nlb(json!({"Attributes": [{"Key": "slow_start.duration_seconds", "Value": "60"}]})),
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "targetGroups[0].Attributes[0].Key", "{e:?}");
+    // ALBRequestCountPerTarget cannot track an NLB's group.
+    let mut v = base(2, nlb(json!({})));
+    v["scalableTargets"] = scalable(1, 4);
+    v["scalingPolicies"] = json!([{"PolicyName": "rps", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+        "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 100, "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": "net/edge/1/targetgroup/web/1"}}}]);
+    let mut s = sim(v);
+    at(&mut s, MIN);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("ALBRequestCountPerTarget counts an Application Load Balancer's requests; target group web is behind Network Load Balancer edge")));
+}

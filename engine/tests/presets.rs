@@ -785,3 +785,32 @@ fn ec2_spot_notice_drains_and_the_group_replaces_the_instances() {
         .is_some_and(|r| r.contains("DRAINING"))));
     assert_eq!(service(&out, "web")["runningCount"], 8);
 }
+
+#[test]
+fn a_tcp_service_behind_an_nlb_scales_on_cpu_and_resets_flows_while_saturated() {
+    let (sim, out) = preset("nlb-tcp-service");
+    let tg = &sim.target_groups()[0];
+    assert!(tg.is_network());
+    assert_eq!(tg.listeners, vec!["TCP:443"]);
+    let series = &sim.time_series().series;
+    // AWS/NetworkELB only (8.6): flows and resets, no requests or HTTP codes.
+    assert!(series.contains_key("targetGroup/grpc/NewFlowCount"));
+    assert!(!series.contains_key("targetGroup/grpc/RequestCount"));
+    assert!(
+        series["targetGroup/grpc/TCP_Target_Reset_Count"][11] > 0.0,
+        "the saturated minutes reset flows"
+    );
+    let activities = sim.scaling_activities();
+    assert!(activities[0].at_ms >= 13 * 60_000, "3 minutes above 50 %");
+    assert!(service(&out, "grpc")["desiredCount"].as_u64().unwrap() >= 6);
+    // Healthy targets share the flows evenly (the flow hash).
+    let loads: Vec<f64> = tg
+        .targets
+        .iter()
+        .map(|t| sim.task_loads()[t.task].offered_rps)
+        .collect();
+    assert!(
+        loads.iter().all(|l| (l - loads[0]).abs() < 1e-9),
+        "{loads:?}"
+    );
+}

@@ -363,6 +363,13 @@ impl Simulation {
                 let g = self.lb.find(label).ok_or_else(|| {
                     format!("TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel: no target group in the scenario matches {label}")
                 })?;
+                let balancer = self.lb.load_balancer_of(g);
+                if balancer.network {
+                    return Err(format!(
+                        "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType: ALBRequestCountPerTarget counts an Application Load Balancer's requests; target group {} is behind Network Load Balancer {} (8.6)",
+                        self.lb.target_groups[g].name, balancer.name
+                    ));
+                }
                 (
                     MetricId::new("AWS/ApplicationELB", "RequestCountPerTarget", &[("TargetGroup", &self.lb.dimension(g))]),
                     Statistic::Sum,

@@ -1,6 +1,6 @@
-//! The Application Load Balancer in front of ECS services (section 8): load balancers,
-//! listeners, target groups, security groups, target registration on dynamic host ports,
-//! health checks, deregistration delay and routing.
+//! The load balancers in front of ECS services (section 8): Application Load Balancers and
+//! Network Load Balancers (8.6), listeners, target groups, security groups, target
+//! registration on dynamic host ports, health checks, deregistration delay and routing.
 //!
 //! Scenario sections, each an AWS request body verbatim: `loadBalancers[]`
 //! (CreateLoadBalancer), `listeners[]` (CreateListener), `targetGroups[]` (CreateTargetGroup,
@@ -8,7 +8,9 @@
 //! (`{GroupId, IpPermissions}` as AuthorizeSecurityGroupIngress takes them).
 //!
 //! A target group no listener forwards to is put behind an implicit load balancer
-//! (`playground-alb`) with no security groups, so a scenario can leave the plumbing out.
+//! (`playground-alb`, or `playground-nlb` for a TCP group) with no security groups, so a
+//! scenario can leave the plumbing out. A listener of an ALB forwards only to HTTP and HTTPS
+//! target groups, one of an NLB only to TCP, TLS, UDP and TCP_UDP ones.
 
 pub mod registration;
 pub mod routing;
@@ -27,8 +29,12 @@ pub struct LoadBalancer {
     pub name: String,
     /// Its ARN (made from the name).
     pub arn: String,
-    /// `app/<name>/<id>`: the `LoadBalancer` dimension of its metrics.
+    /// `app/<name>/<id>` (`net/...` for a Network Load Balancer): the `LoadBalancer`
+    /// dimension of its metrics.
     pub dimension: String,
+    /// `Type: network`: a Network Load Balancer (8.6), in front of TCP, TLS, UDP and TCP_UDP
+    /// target groups; otherwise an Application Load Balancer.
+    pub network: bool,
     /// `SecurityGroups` (empty: traffic is not filtered).
     pub security_groups: Vec<String>,
 }
@@ -41,22 +47,25 @@ impl LoadBalancer {
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
             .ok_or_else(|| format!("{path}.Name: required"))?;
-        match v.get("Type").and_then(Value::as_str) {
-            None | Some("application") => {}
+        let network = match v.get("Type").and_then(Value::as_str) {
+            None | Some("application") => false,
+            Some("network") => true,
             Some(other) => {
                 return Err(format!(
-                    "{path}.Type: \"{other}\" is not simulated; only application load balancers are"
+                    "{path}.Type: \"{other}\" is not simulated; application and network load balancers are"
                 ))
             }
-        }
+        };
         Ok(LoadBalancer::named(
             name,
             crate::request::string_list(v.get("SecurityGroups")),
+            network,
         ))
     }
 
-    fn named(name: &str, security_groups: Vec<String>) -> LoadBalancer {
-        let dimension = format!("app/{name}/{}", name_hash(name));
+    fn named(name: &str, security_groups: Vec<String>, network: bool) -> LoadBalancer {
+        let kind = if network { "net" } else { "app" };
+        let dimension = format!("{kind}/{name}/{}", name_hash(name));
         LoadBalancer {
             name: name.to_string(),
             arn: format!(
@@ -64,12 +73,28 @@ impl LoadBalancer {
             ),
             dimension,
             security_groups,
+            network,
         }
     }
 
-    /// The implicit load balancer of target groups no listener forwards to.
-    pub fn implicit() -> LoadBalancer {
-        LoadBalancer::named("playground-alb", Vec::new())
+    /// `Application Load Balancer` or `Network Load Balancer`, for messages.
+    pub fn kind(&self) -> &'static str {
+        if self.network {
+            "Network Load Balancer"
+        } else {
+            "Application Load Balancer"
+        }
+    }
+
+    /// The implicit load balancer of target groups no listener forwards to: `playground-alb`,
+    /// or `playground-nlb` for TCP target groups.
+    pub fn implicit(network: bool) -> LoadBalancer {
+        let name = if network {
+            "playground-nlb"
+        } else {
+            "playground-alb"
+        };
+        LoadBalancer::named(name, Vec::new(), network)
     }
 }
 
@@ -263,6 +288,7 @@ impl LoadBalancing {
                     b.arn == lb_ref
                         || b.name == lb_ref
                         || lb_ref.contains(&format!("/app/{}/", b.name))
+                        || lb_ref.contains(&format!("/net/{}/", b.name))
                 })
                 .ok_or_else(|| {
                     format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
@@ -296,6 +322,16 @@ impl LoadBalancing {
                         .iter()
                         .position(|t| t.matches(&r))
                         .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
+                    let (balancer, group) = (&lb.load_balancers[l], &lb.target_groups[g]);
+                    if balancer.network != group.is_network() {
+                        return Err(format!(
+                            "{path}.DefaultActions[{j}].TargetGroupArn: target group {} uses protocol {}, which {} {} cannot forward to (8.6)",
+                            group.name,
+                            group.protocol,
+                            balancer.kind(),
+                            balancer.name
+                        ));
+                    }
                     lb.target_groups[g].load_balancer = Some(l);
                     if !lb.target_groups[g].listeners.contains(&label) {
                         lb.target_groups[g].listeners.push(label.clone());
@@ -303,11 +339,16 @@ impl LoadBalancing {
                 }
             }
         }
-        if lb.target_groups.iter().any(|t| t.load_balancer.is_none()) {
-            lb.load_balancers.push(LoadBalancer::implicit());
-            let implicit = lb.load_balancers.len() - 1;
-            for t in &mut lb.target_groups {
-                t.load_balancer.get_or_insert(implicit);
+        // Target groups no listener forwards to go behind an implicit load balancer of their
+        // layer.
+        for network in [false, true] {
+            let orphan = |t: &TargetGroup| t.load_balancer.is_none() && t.is_network() == network;
+            if lb.target_groups.iter().any(orphan) {
+                lb.load_balancers.push(LoadBalancer::implicit(network));
+                let implicit = lb.load_balancers.len() - 1;
+                for t in lb.target_groups.iter_mut().filter(|t| orphan(t)) {
+                    t.load_balancer = Some(implicit);
+                }
             }
         }
         Ok(lb)

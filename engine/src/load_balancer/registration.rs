@@ -57,7 +57,8 @@ impl Simulation {
                 check_port,
             ) {
                 (false, "Target.Timeout")
-            } else if !matcher_accepts(&tg.health_check.matcher, 200) {
+            } else if tg.health_check.http && !matcher_accepts(&tg.health_check.matcher, 200) {
+                // A TCP check only opens a connection: no HTTP code to match.
                 (false, "Target.ResponseCodeMismatch")
             } else {
                 (true, "")

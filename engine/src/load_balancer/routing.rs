@@ -1,4 +1,5 @@
-//! How an ALB shares a target group's request rate among its targets (8.2, 8.3).
+//! How a load balancer shares a target group's request rate among its targets (8.2, 8.3,
+//! 8.6: an NLB's flow hash gives healthy targets equal shares, and it fails open too).
 //!
 //! Requests are rates, not individual requests: each target gets a share of the group's
 //! requests per second.
@@ -55,7 +56,7 @@ pub fn shares(algorithm: Algorithm, candidates: &[RouteCandidate]) -> (RoutingMo
                 return 0.0;
             }
             let base = match algorithm {
-                Algorithm::RoundRobin | Algorithm::WeightedRandom => 1.0,
+                Algorithm::RoundRobin | Algorithm::WeightedRandom | Algorithm::FlowHash => 1.0,
                 // Least outstanding requests keeps queues even: faster targets take more.
                 Algorithm::LeastOutstandingRequests => c.capacity_rps.max(1e-9),
             };

@@ -23,6 +23,10 @@ pub enum Algorithm {
     LeastOutstandingRequests,
     /// `weighted_random`: equal shares in expectation (anomaly mitigation is not modelled).
     WeightedRandom,
+    /// A Network Load Balancer's flow hash (8.6): each new flow goes to a target chosen by
+    /// hashing it, so healthy targets get equal shares in expectation. Not an attribute
+    /// value: TCP target groups have no algorithm to choose.
+    FlowHash,
 }
 
 impl Algorithm {
@@ -32,11 +36,22 @@ impl Algorithm {
             Algorithm::RoundRobin => "round_robin",
             Algorithm::LeastOutstandingRequests => "least_outstanding_requests",
             Algorithm::WeightedRandom => "weighted_random",
+            Algorithm::FlowHash => "flow hash",
         }
     }
 }
 
-/// Health-check settings with the ALB defaults of 8.2.
+/// `Protocol` of a target group: the layer its load balancer works at (8.1, 8.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `HTTP` or `HTTPS` (the default when absent): behind an Application Load Balancer.
+    Http,
+    /// `TCP`, `TLS`, `UDP` or `TCP_UDP`: behind a Network Load Balancer.
+    Transport,
+}
+
+/// Health-check settings with the ALB defaults of 8.2 (a TCP target group checks a TCP
+/// connection, with a 10 s timeout by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthCheck {
     /// `HealthCheckIntervalSeconds` (5–300, default 30).
@@ -53,6 +68,10 @@ pub struct HealthCheck {
     pub matcher: String,
     /// `HealthCheckPort`: `None` for `traffic-port` (the registered, possibly dynamic, port).
     pub port: Option<u16>,
+    /// Whether the check is an HTTP request (`HealthCheckProtocol` HTTP or HTTPS, the default
+    /// of HTTP groups) whose code `matcher` judges, rather than a TCP connection (the default
+    /// of TCP groups).
+    pub http: bool,
 }
 
 /// A target's health state (8.2).
@@ -112,6 +131,10 @@ pub struct TargetGroup {
     pub arn: String,
     /// `TargetType`.
     pub target_type: TargetType,
+    /// `Protocol`, as given (`HTTP` when absent).
+    pub protocol: String,
+    /// The layer of `protocol`.
+    pub layer: Protocol,
     /// `Port` (the listener-facing default port).
     pub port: Option<u16>,
     /// Health-check settings.
@@ -206,9 +229,53 @@ impl TargetGroup {
             None | Some(Value::Null) => None,
             Some(_) => Some(int_in(v, "Port", 1, 65535, 80, path)? as u16),
         };
+        let protocol = v
+            .get("Protocol")
+            .and_then(Value::as_str)
+            .unwrap_or("HTTP")
+            .to_string();
+        let layer = match protocol.as_str() {
+            "HTTP" | "HTTPS" => Protocol::Http,
+            "TCP" | "TLS" | "UDP" | "TCP_UDP" => Protocol::Transport,
+            other => {
+                return Err(format!(
+                    "{path}.Protocol: \"{other}\" is not HTTP, HTTPS, TCP, TLS, UDP or TCP_UDP"
+                ))
+            }
+        };
+        let interval_s = int_in(v, "HealthCheckIntervalSeconds", 5, 300, 30, path)?;
+        // [unconfirmed] for TCP target groups: a TCP check times out after 10 s by default,
+        // or a second less than a shorter interval; the thresholds keep the ALB defaults.
+        let default_timeout = match layer {
+            Protocol::Http => 5,
+            Protocol::Transport => 10.min(interval_s - 1),
+        };
+        let http = match v.get("HealthCheckProtocol").and_then(Value::as_str) {
+            None => layer == Protocol::Http,
+            Some("HTTP" | "HTTPS") => true,
+            Some("TCP") if layer == Protocol::Transport => false,
+            Some(other) => {
+                return Err(format!(
+                    "{path}.HealthCheckProtocol: \"{other}\" is not HTTP or HTTPS{}",
+                    if layer == Protocol::Transport {
+                        " or TCP"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+        };
         let health_check = HealthCheck {
-            interval_s: int_in(v, "HealthCheckIntervalSeconds", 5, 300, 30, path)?,
-            timeout_s: int_in(v, "HealthCheckTimeoutSeconds", 2, 120, 5, path)?,
+            http,
+            interval_s,
+            timeout_s: int_in(
+                v,
+                "HealthCheckTimeoutSeconds",
+                2,
+                120,
+                default_timeout,
+                path,
+            )?,
             healthy_threshold: int_in(v, "HealthyThresholdCount", 2, 10, 5, path)?,
             unhealthy_threshold: int_in(v, "UnhealthyThresholdCount", 2, 10, 2, path)?,
             path: v
@@ -237,11 +304,16 @@ impl TargetGroup {
             name,
             arn,
             target_type,
+            protocol,
+            layer,
             port,
             health_check,
             deregistration_delay_s: 300,
             slow_start_s: 0,
-            algorithm: Algorithm::RoundRobin,
+            algorithm: match layer {
+                Protocol::Http => Algorithm::RoundRobin,
+                Protocol::Transport => Algorithm::FlowHash,
+            },
             load_balancer: None,
             listeners: Vec::new(),
             targets: Vec::new(),
@@ -277,6 +349,16 @@ impl TargetGroup {
                 .filter(|s| *s <= max)
                 .ok_or_else(|| format!("{path}.Value: \"{value}\" is not 0 to {max} seconds"))
         };
+        let alb_only = matches!(
+            key,
+            "slow_start.duration_seconds" | "load_balancing.algorithm.type"
+        );
+        if alb_only && self.layer == Protocol::Transport {
+            return Err(format!(
+                "{path}.Key: {key} is not an attribute of {} target groups: a Network Load Balancer hashes each flow to a target (8.6)",
+                self.protocol
+            ));
+        }
         match key {
             "deregistration_delay.timeout_seconds" => self.deregistration_delay_s = seconds(3600)?,
             "slow_start.duration_seconds" => {
@@ -310,6 +392,11 @@ impl TargetGroup {
         reference == self.arn
             || reference == self.name
             || reference.contains(&format!("targetgroup/{}/", self.name))
+    }
+
+    /// Whether a Network Load Balancer fronts it (a TCP, TLS, UDP or TCP_UDP group).
+    pub fn is_network(&self) -> bool {
+        self.layer == Protocol::Transport
     }
 
     /// Seconds from registration to `healthy` (G34: `HealthyThresholdCount × interval` by
@@ -358,6 +445,42 @@ mod tests {
         );
         assert!(!tg
             .matches("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web2/73e2d6bc24d8a067"));
+    }
+
+    #[test]
+    fn tcp_groups_check_a_connection_and_hash_flows_8_6() {
+        let tcp = |extra: Value| {
+            let mut v = json!({"Name": "db", "Protocol": "TCP", "Port": 5432, "VpcId": "vpc-1"});
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            TargetGroup::parse(&v, "t")
+        };
+        let tg = tcp(json!({})).unwrap();
+        assert!(tg.is_network() && !tg.health_check.http);
+        assert_eq!(tg.algorithm, Algorithm::FlowHash);
+        assert_eq!(
+            (tg.health_check.interval_s, tg.health_check.timeout_s),
+            (30, 10)
+        );
+        // A shorter interval pulls the default timeout under it.
+        let tg = tcp(json!({"HealthCheckIntervalSeconds": 10})).unwrap();
+        assert_eq!(tg.health_check.timeout_s, 9);
+        // An NLB may check over HTTP; then the matcher judges.
+        let tg =
+            tcp(json!({"HealthCheckProtocol": "HTTP", "Matcher": {"HttpCode": "204"}})).unwrap();
+        assert!(tg.health_check.http);
+        let e = TargetGroup::parse(
+            &json!({"Name": "web", "Protocol": "HTTP", "HealthCheckProtocol": "TCP"}),
+            "t",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("t.HealthCheckProtocol"), "{e}");
+        let e = tcp(json!({"Protocol": "GENEVE"})).unwrap_err();
+        assert!(e.starts_with("t.Protocol"), "{e}");
+        let e = tcp(json!({"Attributes": [{"Key": "load_balancing.algorithm.type", "Value": "round_robin"}]}))
+            .unwrap_err();
+        assert!(e.starts_with("t.Attributes[0].Key"), "{e}");
     }
 
     #[test]
