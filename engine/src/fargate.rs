@@ -12,6 +12,8 @@
 //! of a strategy then waits, never falling back to `FARGATE` (6.3, G32). An interruption sends
 //! the two-minute warning with SIGTERM, and SIGKILL follows at `stopTimeout` (7.2, G32).
 
+use serde_json::Value;
+
 use crate::capacity_provider::{FARGATE, FARGATE_SPOT};
 use crate::container_instance::ContainerInstance;
 use crate::event_log::EventKind;
@@ -82,6 +84,22 @@ pub fn check_fargate_task_definition(td: &ValidTaskDefinition) -> Result<(), Str
             "taskDefinition: Task definition does not support launch_type FARGATE. Add \"FARGATE\" to requiresCompatibilities of {} (it then needs networkMode awsvpc and a valid cpu/memory pair, 1.4).",
             td.family
         ));
+    }
+    Ok(())
+}
+
+/// Checks a CreateService or RunTask request that runs on Fargate: a Fargate task definition,
+/// and neither placement strategies nor constraints (3.1: Fargate spreads tasks over the
+/// subnets' Availability Zones itself).
+pub fn check_fargate_request(raw: &Value, td: &ValidTaskDefinition) -> Result<(), String> {
+    check_fargate_task_definition(td)?;
+    let listed = |key: &str| {
+        raw.get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
+    if listed("placementStrategy") || listed("placementConstraints") {
+        return Err("placementStrategy: Fargate tasks take neither placement strategies nor constraints; Fargate spreads them across the subnets' Availability Zones (3.1)".to_string());
     }
     Ok(())
 }

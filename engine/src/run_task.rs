@@ -72,7 +72,7 @@ impl Simulation {
             self.log.push(
                 self.now(),
                 EventKind::RunTask,
-                format!("RunTask failed: {e}"),
+                format!("RunTask failed: runTasks[{i}].{e}"),
             );
         }
     }
@@ -91,7 +91,7 @@ impl Simulation {
         let capacity = self.capacity.for_request(raw, &cluster)?;
         let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
         if fargate {
-            crate::fargate::check_fargate_task_definition(&td)?;
+            crate::fargate::check_fargate_request(raw, &td)?;
         }
         let group = raw
             .get("group")

@@ -189,16 +189,7 @@ impl Simulation {
             return Err("capacityProviderStrategy: The daemon scheduling strategy does not support capacity providers or the FARGATE launch type; use the EC2 launch type".to_string());
         }
         if fargate {
-            crate::fargate::check_fargate_task_definition(&td)?;
-            if raw
-                .get("placementStrategy")
-                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-                || raw
-                    .get("placementConstraints")
-                    .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-            {
-                return Err("placementStrategy: Fargate tasks take neither placement strategies nor constraints; Fargate spreads them across the subnets' Availability Zones (3.1)".to_string());
-            }
+            crate::fargate::check_fargate_request(raw, &td)?;
         }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;

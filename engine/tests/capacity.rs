@@ -483,6 +483,10 @@ fn run_task_on_fargate_starts_or_fails_with_resource_fargate() {
                  "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}}},
                 {"at": 120, "taskDefinition": "api", "count": 2,
                  "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                 "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}},
+                // 3.1: Fargate takes no placement strategy, from RunTask as from CreateService.
+                {"at": 180, "taskDefinition": "api", "count": 1, "launchType": "FARGATE",
+                 "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
                  "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}
             ]
         }),
@@ -497,6 +501,11 @@ fn run_task_on_fargate_starts_or_fails_with_resource_fargate() {
         .all(|t| t.last_status == TaskStatus::Running));
     let failures: Vec<_> = s.failures().iter().map(|f| f.reason.as_str()).collect();
     assert_eq!(failures, vec!["RESOURCE:FARGATE", "RESOURCE:FARGATE"]);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .starts_with("RunTask failed: runTasks[2].placementStrategy")
+        && e.message
+            .contains("Fargate tasks take neither placement strategies nor constraints")));
 }
 
 /// EC2 Auto Scaling's own target tracking on instance CPU (issue 5): the group scales

@@ -19,6 +19,7 @@ mod form;
 mod known_members;
 mod lenient;
 mod model;
+mod platform_rules;
 mod units;
 mod validate;
 

@@ -276,3 +276,131 @@ fn errors_after_parsing_name_their_line_and_column() {
         ("containerDefinitions[1].memory", Some(10))
     );
 }
+
+/// Merges `extra` into `base` at the top level, and `container` into its first container.
+fn with(
+    mut base: serde_json::Value,
+    extra: serde_json::Value,
+    container: serde_json::Value,
+) -> serde_json::Value {
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    for (k, v) in container.as_object().unwrap() {
+        base["containerDefinitions"][0][k] = v.clone();
+    }
+    base
+}
+
+#[test]
+fn fargate_refuses_what_it_does_not_run_1_1_1_2_1_8_1_9() {
+    let refused = |extra: serde_json::Value, container: serde_json::Value, field: &str| {
+        let err = valid(with(fargate("512", "1024"), extra, container)).unwrap_err();
+        assert!(err.iter().any(|e| e.path == field), "{field}: {err:?}");
+    };
+    refused(json!({"pidMode": "host"}), json!({}), "pidMode");
+    refused(json!({"ipcMode": "task"}), json!({}), "ipcMode");
+    refused(
+        json!({"placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.os-type == linux"}]}),
+        json!({}),
+        "placementConstraints",
+    );
+    refused(
+        json!({"volumes": [{"name": "data", "host": {"sourcePath": "/data"}}]}),
+        json!({}),
+        "volumes[0].host.sourcePath",
+    );
+    refused(
+        json!({"volumes": [{"name": "data", "dockerVolumeConfiguration": {"scope": "task"}}]}),
+        json!({}),
+        "volumes[0].dockerVolumeConfiguration",
+    );
+    refused(
+        json!({}),
+        json!({"privileged": true}),
+        "containerDefinitions[0].privileged",
+    );
+    refused(
+        json!({}),
+        json!({"dockerSecurityOptions": ["no-new-privileges"]}),
+        "containerDefinitions[0].dockerSecurityOptions",
+    );
+    refused(
+        json!({}),
+        json!({"stopTimeout": 121}),
+        "containerDefinitions[0].stopTimeout",
+    );
+    refused(
+        json!({}),
+        json!({"startTimeout": 1}),
+        "containerDefinitions[0].startTimeout",
+    );
+    refused(
+        json!({}),
+        json!({"logConfiguration": {"logDriver": "fluentd"}}),
+        "containerDefinitions[0].logConfiguration.logDriver",
+    );
+    refused(
+        json!({}),
+        json!({"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": "us-east-1"}}}),
+        "containerDefinitions[0].logConfiguration.options",
+    );
+    // The same settings are fine on EC2 (bridge mode, no task size needed).
+    let ec2 = json!({"family": "web", "requiresCompatibilities": ["EC2"], "pidMode": "host", "ipcMode": "host",
+        "volumes": [{"name": "data", "host": {"sourcePath": "/data"}}],
+        "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 256, "privileged": true,
+            "stopTimeout": 300, "logConfiguration": {"logDriver": "fluentd"}}]});
+    assert!(valid(ec2).is_ok());
+    // And a Fargate definition that keeps to them registers.
+    assert!(valid(with(
+        fargate("512", "1024"),
+        json!({}),
+        json!({"stopTimeout": 120, "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}})
+    ))
+    .is_ok());
+}
+
+#[test]
+fn containers_stay_within_the_task_size_and_other_limits_1_1_1_2_1_3() {
+    let refused = |extra: serde_json::Value, container: serde_json::Value, field: &str| {
+        let err = valid(with(fargate("512", "1024"), extra, container)).unwrap_err();
+        assert!(err.iter().any(|e| e.path == field), "{field}: {err:?}");
+    };
+    refused(json!({}), json!({"cpu": 1024}), "cpu");
+    refused(json!({}), json!({"memoryReservation": 2048}), "memory");
+    refused(
+        json!({}),
+        json!({"memory": 2048}),
+        "containerDefinitions[0].memory",
+    );
+    refused(
+        json!({}),
+        json!({"extraHosts": [{"hostname": "db", "ipAddress": "10.0.0.5"}]}),
+        "containerDefinitions[0].extraHosts",
+    );
+    refused(
+        json!({}),
+        json!({"restartPolicy": {"enabled": true, "restartAttemptPeriod": 30}}),
+        "containerDefinitions[0].restartPolicy.restartAttemptPeriod",
+    );
+    refused(
+        json!({"ephemeralStorage": {"sizeInGiB": 201}}),
+        json!({}),
+        "ephemeralStorage.sizeInGiB",
+    );
+    let tags: Vec<serde_json::Value> = (0..51)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+        .collect();
+    refused(json!({ "tags": tags }), json!({}), "tags");
+    refused(
+        json!({"volumes": [{"name": "a", "configuredAtLaunch": true}, {"name": "b", "configuredAtLaunch": true}]}),
+        json!({}),
+        "volumes[1].configuredAtLaunch",
+    );
+    // Within the task: 512 units and 1024 MiB shared by two containers.
+    let two = json!({"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "512", "memory": "1024",
+        "containerDefinitions": [
+            {"name": "app", "image": "nginx", "cpu": 256, "memoryReservation": 512, "memory": 1024},
+            {"name": "sidecar", "image": "envoy", "cpu": 256, "memoryReservation": 512, "essential": false}]});
+    assert!(valid(two).is_ok());
+}

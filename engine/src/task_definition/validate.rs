@@ -330,6 +330,11 @@ pub fn validate(
     for (path, message) in crate::efs::check_volumes(input) {
         errs.add(path, message);
     }
+    for (path, message) in
+        super::platform_rules::check(input, fargate, network_mode, (task_cpu, task_memory))
+    {
+        errs.add(path, message);
+    }
     if !errs.0.is_empty() {
         return Err(errs.0);
     }
