@@ -826,6 +826,23 @@ fn Playground(
             })
         })
     });
+    let stop_task = apply.map(|apply| {
+        // A chip carries the task ID's first 8 characters; StopTask takes the whole ID.
+        Callback::new(move |short: String| {
+            let (task, cluster) = sim.with_value(|s| {
+                s.tasks()
+                    .iter()
+                    .find(|t| t.is_active() && t.id.starts_with(&short))
+                    .map_or_else(
+                        || (short.clone(), "default".to_string()),
+                        |t| (t.id.clone(), t.cluster.clone()),
+                    )
+            });
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::stop_task(doc, &cluster, &task, "", at)
+            })
+        })
+    });
     let group_action = apply.map(|apply| {
         Callback::new(
             move |(group, sizes): (String, ecs_engine::edit::GroupCapacity)| {
@@ -1104,7 +1121,7 @@ fn Playground(
                     }).collect_view()}
                 </ol>
             </section>
-            <task_explain::TaskPlacementPanel sim=sim/>
+            <task_explain::TaskPlacementPanel sim=sim stop=stop_task/>
             <logs_view::LogsPanel view=Signal::derive(move || view_state.with(|v| v.logs.clone())) filter=log_filter refresh=Callback::new(move |_| sim.with_value(|s| set_view.set(snapshot(s))))/>
             <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone())) upload=upload/>
         </main>

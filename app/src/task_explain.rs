@@ -68,9 +68,15 @@ pub fn NextPlacementView(e: Explanation) -> impl IntoView {
 
 /// The floating answer to a click on a task chip.
 #[component]
-pub fn TaskPlacementPanel(sim: StoredValue<Simulation, LocalStorage>) -> impl IntoView {
-    let shown = RwSignal::new(None::<Result<TaskPlacement, String>>);
-    let open = move |id: String| shown.set(Some(sim.with_value(|s| s.explain_task_placement(&id))));
+pub fn TaskPlacementPanel(
+    sim: StoredValue<Simulation, LocalStorage>,
+    stop: Option<Callback<String>>,
+) -> impl IntoView {
+    let shown = RwSignal::new(None::<(String, Result<TaskPlacement, String>)>);
+    let open = move |id: String| {
+        let answer = sim.with_value(|s| s.explain_task_placement(&id));
+        shown.set(Some((id, answer)));
+    };
     let clicks = window_event_listener(leptos::ev::click, move |ev| {
         if let Some(id) = chip_task(&ev) {
             open(id);
@@ -90,7 +96,19 @@ pub fn TaskPlacementPanel(sim: StoredValue<Simulation, LocalStorage>) -> impl In
         keys.remove();
     });
     move || {
-        shown.get().map(|answer| {
+        shown.get().map(|(id, answer)| {
+            // StopTask on the task shown (10.2): the button closes the panel.
+            let stop_button = stop.map(|stop| {
+                let short: String = id.chars().take(8).collect();
+                view! {
+                    <p class="task-actions">
+                        <button id="stop-task" title="StopTask at the current time: stopCode UserInitiated; a service starts a replacement"
+                            on:click=move |_| { stop.run(id.clone()); shown.set(None); }>
+                            {format!("Stop task {short}")}
+                        </button>
+                    </p>
+                }
+            });
             let body = match answer {
                 Ok(p) => {
                     let short: String = p.task_id.chars().take(8).collect();
@@ -111,6 +129,7 @@ pub fn TaskPlacementPanel(sim: StoredValue<Simulation, LocalStorage>) -> impl In
                 <aside id="task-explanation" class="explanation task-explanation" role="dialog" aria-live="polite" aria-label="Why this task is on its instance">
                     <button class="close" aria-label="Close" title="Close (Escape)" on:click=move |_| shown.set(None)>"✕"</button>
                     {body}
+                    {stop_button}
                 </aside>
             }
         })

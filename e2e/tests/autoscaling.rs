@@ -31,7 +31,7 @@ async fn target_tracking_preset_scales_out_and_shows_targets_and_charts() {
     // Listener → target group → targets (issue 6, "ALB view").
     assert_eq!(
         browser.text("table[data-target-group=web] caption").await,
-        "web-alb → HTTP:80 → web (round_robin)"
+        "web-alb (ALB) → HTTP:80 → web (round_robin)"
     );
     assert!(browser
         .client

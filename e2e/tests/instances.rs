@@ -166,3 +166,50 @@ async fn put_attributes_from_the_form_lets_a_member_of_service_place() {
         "running tasks stay (3.4)"
     );
 }
+
+/// StopTask from a task's chip (10.2): the explanation panel's Stop button adds a StopTask at
+/// the current time; the task stops (UserInitiated) and its service starts a replacement.
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
+    let browser = Browser::start().await;
+    browser.open_scenario("attributes").await;
+    browser
+        .apply_document(&{
+            let mut doc = e2e::read_json("e2e/scenarios/attributes.json");
+            doc["services"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("placementConstraints");
+            doc
+        })
+        .await;
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2");
+    let chip = "#instances article.instance .chip[data-task]";
+    let task = browser.attr(chip, "data-task").await;
+    browser.click(chip).await;
+    browser.wait_for("#stop-task", 5).await;
+    browser.screenshot("task-panel-stop").await;
+    browser.click("#stop-task").await;
+    assert_eq!(browser.count("#task-explanation").await, 0);
+    let doc = browser.document().await;
+    // The chip shows the ID's first 8 characters; the call names the whole ID.
+    let named = doc["stopTasks"][0]["task"].as_str().unwrap().to_string();
+    assert!(named.len() == 32 && named.starts_with(&task), "{named}");
+    assert_eq!(doc["stopTasks"][0]["cluster"], "default");
+    browser.play_until(60, "00:04:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2", "replaced");
+    assert_eq!(
+        browser
+            .count(&format!("#instances .chip[data-task='{task}']"))
+            .await,
+        0
+    );
+    let log = browser.text("#event-log").await;
+    assert!(
+        log.contains(&format!(
+            "StopTask: task {named} stopping (UserInitiated: Task stopped by user)"
+        )),
+        "{log}"
+    );
+}

@@ -274,6 +274,27 @@ pub fn drain_instance(doc: &Value, instance: &str, at: SimTime) -> Result<Value,
     Ok(doc)
 }
 
+/// Stops task `task` of `cluster` at `at`: a StopTask call appended to `stopTasks[]`, with
+/// `reason` when it is not blank. The run is deterministic, so the ID names the same task when
+/// the scenario replays.
+pub fn stop_task(
+    doc: &Value,
+    cluster: &str,
+    task: &str,
+    reason: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let mut entry = json!({"at": seconds(at), "cluster": cluster, "task": task.trim()});
+    if !reason.trim().is_empty() {
+        entry["reason"] = json!(reason.trim());
+    }
+    let path = format!("stopTasks[{}]", entries(doc, "stopTasks").count());
+    crate::stop_task::StopTaskCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, "stopTasks").push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).
@@ -1281,5 +1302,23 @@ mod tests {
             e.starts_with("putAttributes[1].attributes[0].targetId"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn stop_task_appends_a_checked_call() {
+        let doc = stop_task(
+            &json!({"version": 1}),
+            "prod",
+            "abc123",
+            " ",
+            SimTime(60_000),
+        )
+        .unwrap();
+        assert_eq!(
+            doc["stopTasks"][0],
+            json!({"at": 60.0, "cluster": "prod", "task": "abc123"})
+        );
+        let e = stop_task(&doc, "prod", "", "", SimTime(0)).unwrap_err();
+        assert!(e.starts_with("stopTasks[1].task"), "{e}");
     }
 }

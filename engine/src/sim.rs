@@ -40,6 +40,8 @@ pub enum Timer {
     /// A scenario PutAttributes or DeleteAttributes call is made
     /// (`Scenario::attribute_calls`).
     AttributeCall(usize),
+    /// A scenario `stopTasks[]` call is made.
+    StopTask(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -253,6 +255,7 @@ impl Simulation {
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
         sim.schedule_attribute_calls();
+        sim.schedule_stop_tasks();
         sim.schedule_rules();
         sim.schedule_uploads();
         sim.schedule(SimTime::ZERO, Timer::Sample);
@@ -375,6 +378,7 @@ impl Simulation {
             Timer::UpdateService(i) => self.update_service(i),
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::AttributeCall(i) => self.attribute_call(i),
+            Timer::StopTask(i) => self.stop_task_call(i),
             Timer::ServiceTick(s) => {
                 self.service_ticks.remove(&(self.now, s));
                 self.reconcile_service(s)

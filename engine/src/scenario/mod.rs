@@ -142,6 +142,7 @@ top_level! {
     task_definitions: Vec<Value> = "taskDefinitions",
     services: Vec<Value> = "services",
     run_tasks: Vec<Value> = "runTasks",
+    stop_tasks: Vec<Value> = "stopTasks",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
     put_attributes: Vec<Value> = "putAttributes",
@@ -325,6 +326,8 @@ pub struct Scenario {
     pub instance_state_updates: Vec<Value>,
     /// `putAttributes[]` then `deleteAttributes[]`, checked.
     pub attribute_calls: Vec<crate::attributes::AttributeCall>,
+    /// `stopTasks[]`, checked.
+    pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
     /// Switches for behaviour AWS does not document.
@@ -575,6 +578,24 @@ impl Scenario {
                 ),
             ));
         }
+        check_len("stopTasks", doc.stop_tasks.len(), limits::MAX_RUN_TASKS)?;
+        check_len(
+            "putAttributes",
+            doc.put_attributes.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        check_len(
+            "deleteAttributes",
+            doc.delete_attributes.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let stop_tasks = doc
+            .stop_tasks
+            .iter()
+            .enumerate()
+            .map(|(i, v)| crate::stop_task::StopTaskCall::parse(v, &format!("stopTasks[{i}]")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
         let mut attribute_calls = Vec::new();
         for (list, key, delete) in [
             (&doc.put_attributes, "putAttributes", false),
@@ -669,6 +690,7 @@ impl Scenario {
             update_services: doc.update_services,
             instance_state_updates: doc.update_container_instances_state,
             attribute_calls,
+            stop_tasks,
             warnings,
             options: doc.options,
             subnet_zones,

@@ -1,0 +1,84 @@
+//! StopTask (10.2, 10.3): a user stops a task; it stops the way ECS stops tasks, with
+//! `stopCode` `UserInitiated` and the request's reason, and its service replaces it.
+
+use ecs_engine::task::TaskStatus;
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+
+fn sim(scenario: Value) -> Simulation {
+    Simulation::new(Scenario::from_value(scenario).expect("valid scenario"))
+}
+
+fn at(sim: &mut Simulation, secs: u64) {
+    sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
+}
+
+fn scenario(stop_tasks: Value) -> Value {
+    json!({
+        "version": 1, "seed": 21, "duration": "PT30M",
+        "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [
+            {"name": "app", "image": "nginx", "essential": true, "memory": 256, "cpu": 256, "stopTimeout": 10}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 2}],
+        "stopTasks": stop_tasks
+    })
+}
+
+fn running(s: &Simulation) -> Vec<String> {
+    s.tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .map(|t| t.id.clone())
+        .collect()
+}
+
+#[test]
+fn stop_task_is_user_initiated_and_the_service_replaces_the_task_10_2() {
+    // The run is deterministic: the IDs of a first run name the same tasks when it replays.
+    let mut first = sim(scenario(json!([])));
+    at(&mut first, 120);
+    let before = running(&first);
+    assert_eq!(before.len(), 2);
+    let victim = before[0].clone();
+    let arn = format!("arn:aws:ecs:us-east-1:123456789012:task/default/{victim}");
+
+    let mut s = sim(scenario(json!([
+        {"at": "PT3M", "cluster": "default", "task": arn, "reason": "Rotating credentials"}
+    ])));
+    at(&mut s, 180);
+    let t = s.tasks().iter().find(|t| t.id == victim).unwrap();
+    assert_eq!(t.desired_status, TaskStatus::Stopped);
+    assert_eq!(t.stop_code.as_deref(), Some("UserInitiated"));
+    assert_eq!(t.stopped_reason.as_deref(), Some("Rotating credentials"));
+    // SIGTERM, then the container's 10 s stopTimeout at most.
+    at(&mut s, 191);
+    let t = s.tasks().iter().find(|t| t.id == victim).unwrap();
+    assert_eq!(t.last_status, TaskStatus::Stopped);
+    // The service keeps its desired count: a replacement runs.
+    at(&mut s, 300);
+    let now = running(&s);
+    assert_eq!(now.len(), 2);
+    assert!(!now.contains(&victim));
+    assert_eq!(s.services()[0].desired_count, 2);
+}
+
+#[test]
+fn an_unknown_task_fails_and_a_stopped_one_keeps_its_first_reason() {
+    let mut first = sim(scenario(json!([])));
+    at(&mut first, 120);
+    let victim = running(&first)[0].clone();
+    let mut s = sim(scenario(json!([
+        {"at": "PT3M", "task": victim},
+        {"at": "PT4M", "task": victim, "reason": "again"},
+        {"at": "PT4M", "task": "ffffffffffffffffffffffffffffffff"}
+    ])));
+    at(&mut s, 300);
+    let t = s.tasks().iter().find(|t| t.id == victim).unwrap();
+    assert_eq!(
+        t.stopped_reason.as_deref(),
+        Some(ecs_engine::stop_task::DEFAULT_REASON)
+    );
+    assert!(s.log().entries().iter().any(|e| e.message.starts_with(
+        "StopTask failed: stopTasks[2].task: InvalidParameterException: The referenced task was not found."
+    )));
+}
