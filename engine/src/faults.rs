@@ -5,9 +5,11 @@
 //!   that image fails with `CannotPullContainerError` (10.3), so tasks stop with
 //!   `TaskFailedToStart` and the service throttles (G37).
 //! * `{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT20M", "count": 1}`:
-//!   the essential containers of `count` running tasks start failing their health checks;
-//!   ECS notices after `retries × interval` and replaces the tasks (1.11, 4.4). Without a
-//!   container health check nothing notices.
+//!   the application of `count` running tasks stops answering: their essential containers
+//!   fail their health checks, and ECS notices after `retries × interval` (1.11, 4.4); their
+//!   load balancer targets fail too and turn unhealthy after `UnhealthyThresholdCount ×
+//!   interval` (8.2). Whichever comes first gets the task replaced. Without either check
+//!   nothing notices.
 //! * `{"type": "EssentialContainerExit", "service": "web", "at": "PT20M", "count": 1,
 //!   "exitCode": 1}`: the essential container of `count` running tasks exits (10.3).
 //!
@@ -45,7 +47,8 @@ pub enum Fault {
         /// The `CannotPullContainerError` detail.
         detail: String,
     },
-    /// Container health checks of running tasks start failing.
+    /// The application of running tasks stops answering: container and load balancer health
+    /// checks start failing.
     ContainerHealthCheckFailure {
         /// The service.
         service: String,
@@ -294,6 +297,8 @@ impl Simulation {
                                 .map(|i| (i, c.health_check_retries))
                         });
                     let id = self.tasks[t].id.clone();
+                    // Its load balancer's health checks stop passing too (8.2).
+                    let behind_lb = self.targets_stop_answering(t);
                     match check {
                         Some((interval, retries)) => {
                             self.tasks[t].container_health_failing = true;
@@ -304,8 +309,14 @@ impl Simulation {
                             let after = u64::from(interval) * u64::from(retries) * 1000;
                             self.schedule(self.now().plus_ms(after), Timer::ContainerUnhealthy(t));
                         }
+                        None if behind_lb => {
+                            let msg = format!("fault: task {id}'s application stops answering; its task definition has no container health check, but its load balancer's health checks now fail");
+                            self.log
+                                .push(self.now(), EventKind::Scenario, msg)
+                                .task(&id);
+                        }
                         None => {
-                            let msg = format!("fault: task {id}'s application stops answering, but its task definition has no container health check, so ECS does not notice");
+                            let msg = format!("fault: task {id}'s application stops answering, but its task definition has no container health check and no load balancer checks it, so ECS does not notice");
                             self.log
                                 .push(self.now(), EventKind::Scenario, msg)
                                 .task(&id);

@@ -1102,3 +1102,46 @@ fn nlb_target_groups_are_checked_naming_the_field_8_6() {
         .message
         .contains("ALBRequestCountPerTarget counts an Application Load Balancer's requests; target group web is behind Network Load Balancer edge")));
 }
+
+#[test]
+fn an_application_that_stops_answering_behind_an_alb_fails_elb_checks_and_is_replaced_8_2() {
+    // No container health check: only the target group notices, after 2 failed checks 30 s
+    // apart (UnhealthyThresholdCount × interval), and ECS replaces the task (4.4).
+    let mut v = base(2, alb(json!({})));
+    v["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M", "count": 1}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    let victim = s.target_groups()[0]
+        .targets
+        .iter()
+        .find(|x| !x.passes)
+        .map(|x| x.task)
+        .expect("one target fails its checks");
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("its load balancer's health checks now fail")));
+    at(&mut s, 10 * MIN + 59);
+    assert!(s.tasks()[victim].is_active(), "2 × 30 s not yet");
+    at(&mut s, 11 * MIN);
+    let t = &s.tasks()[victim];
+    assert!(!t.is_active());
+    assert!(
+        t.stopped_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("Task failed ELB health checks in (target-group ")),
+        "{:?}",
+        t.stopped_reason
+    );
+    assert!(s.services()[0]
+        .events
+        .iter()
+        .any(|e| e.message.contains("failed ELB health checks")));
+    // The replacement registers, turns healthy, and the service is back at 2 healthy targets.
+    at(&mut s, 15 * MIN);
+    let healthy = s.target_groups()[0]
+        .targets
+        .iter()
+        .filter(|x| x.state == TargetState::Healthy)
+        .count();
+    assert_eq!(healthy, 2);
+}

@@ -108,7 +108,12 @@ impl Simulation {
                 let (state, reason) = if target.passes {
                     (TargetState::Healthy, None)
                 } else {
-                    (TargetState::Unhealthy, target.reason)
+                    // Still checking when the application stopped answering: a timeout.
+                    let reason = target
+                        .reason
+                        .filter(|r| *r != "Elb.InitialHealthChecking")
+                        .unwrap_or("Target.Timeout");
+                    (TargetState::Unhealthy, Some(reason))
                 };
                 target.state = state;
                 target.reason = reason;
@@ -153,8 +158,52 @@ impl Simulation {
                     tg.targets.retain(|x| x.task != t);
                 }
             }
+            // A healthy target whose checks started failing (the application stopped
+            // answering) is unhealthy once `UnhealthyThresholdCount` checks failed.
+            TargetState::Healthy if !target.passes => {
+                target.state = TargetState::Unhealthy;
+                target.reason = Some("Target.Timeout");
+                let msg = format!(
+                    "target {}:{} in target group {} is unhealthy (Target.Timeout)",
+                    target.id, target.port, tg.name
+                );
+                let task_id = self.tasks[t].id.clone();
+                self.log
+                    .push(now, EventKind::LoadBalancer, msg)
+                    .task(&task_id);
+                if let Some(s) = self.tasks[t].service {
+                    self.poke_service(s);
+                }
+                self.elb_health_failed(g, t);
+            }
             TargetState::Healthy => {}
         }
+    }
+
+    /// Task `t`'s application stops answering (8.2): each of its targets fails the checks
+    /// that follow. A healthy one turns unhealthy after `UnhealthyThresholdCount × interval`
+    /// (`Target.Timeout`); one still in its initial checks fails its first verdict. Returns
+    /// whether the task had a target to fail.
+    pub(crate) fn targets_stop_answering(&mut self, t: usize) -> bool {
+        let now = self.now();
+        let mut any = false;
+        for g in 0..self.lb.target_groups.len() {
+            let tg = &mut self.lb.target_groups[g];
+            let after = tg.time_to_unhealthy_ms();
+            let Some(target) = tg
+                .targets
+                .iter_mut()
+                .find(|x| x.task == t && x.state != TargetState::Draining)
+            else {
+                continue;
+            };
+            any = true;
+            target.passes = false;
+            if target.state == TargetState::Healthy {
+                self.schedule(now.plus_ms(after), Timer::TargetHealth(g, t));
+            }
+        }
+        any
     }
 
     /// ECS stops a service task whose target is unhealthy, once the health-check grace period
