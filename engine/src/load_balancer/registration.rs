@@ -88,10 +88,7 @@ impl Simulation {
                 drain_until: None,
             };
             self.lb.target_groups[g].targets.push(target);
-            let task_id = self.tasks[t].id.clone();
-            self.log
-                .push(self.now(), EventKind::LoadBalancer, msg)
-                .task(&task_id);
+            self.log_target(t, msg);
             self.schedule(self.now().plus_ms(verdict_in), Timer::TargetHealth(g, t));
         }
     }
@@ -141,16 +138,7 @@ impl Simulation {
                     state.as_str(),
                     reason.map(|r| format!(" ({r})")).unwrap_or_default()
                 );
-                let task_id = self.tasks[t].id.clone();
-                self.log
-                    .push(now, EventKind::LoadBalancer, msg)
-                    .task(&task_id);
-                if let Some(s) = self.tasks[t].service {
-                    self.poke_service(s);
-                }
-                if state == TargetState::Unhealthy {
-                    self.elb_health_failed(g, t);
-                }
+                self.announce_health(g, t, msg, state == TargetState::Unhealthy);
             }
             TargetState::Unhealthy => self.elb_health_failed(g, t),
             TargetState::Draining => {
@@ -167,17 +155,30 @@ impl Simulation {
                     "target {}:{} in target group {} is unhealthy (Target.Timeout)",
                     target.id, target.port, tg.name
                 );
-                let task_id = self.tasks[t].id.clone();
-                self.log
-                    .push(now, EventKind::LoadBalancer, msg)
-                    .task(&task_id);
-                if let Some(s) = self.tasks[t].service {
-                    self.poke_service(s);
-                }
-                self.elb_health_failed(g, t);
+                self.announce_health(g, t, msg, true);
             }
             TargetState::Healthy => {}
         }
+    }
+
+    /// Logs task `t`'s target's new health state in group `g`, lets its service look again,
+    /// and acts on an unhealthy target.
+    fn announce_health(&mut self, g: usize, t: usize, msg: String, unhealthy: bool) {
+        self.log_target(t, msg);
+        if let Some(s) = self.tasks[t].service {
+            self.poke_service(s);
+        }
+        if unhealthy {
+            self.elb_health_failed(g, t);
+        }
+    }
+
+    /// A load balancer line of the event log about task `t`'s target.
+    fn log_target(&mut self, t: usize, msg: String) {
+        let task_id = self.tasks[t].id.clone();
+        self.log
+            .push(self.now(), EventKind::LoadBalancer, msg)
+            .task(&task_id);
     }
 
     /// Task `t`'s application stops answering (8.2): each of its targets fails the checks
@@ -256,10 +257,7 @@ impl Simulation {
                 "deregistering target {}:{} from target group {}; draining for {delay} s",
                 target.id, target.port, tg.name
             );
-            let task_id = self.tasks[t].id.clone();
-            self.log
-                .push(now, EventKind::LoadBalancer, msg)
-                .task(&task_id);
+            self.log_target(t, msg);
             self.schedule(end, Timer::TargetHealth(g, t));
             until = Some(until.map_or(end, |u| u.max(end)));
         }
