@@ -106,6 +106,9 @@ pub struct ContainerInstance {
     pub instance_profile: Option<String>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its agent configuration (7.1).
     pub spot_draining: bool,
+    /// `ECS_CONTAINER_STOP_TIMEOUT` (default 30 s): the SIGTERM-to-SIGKILL wait of containers
+    /// without their own `stopTimeout` (1.2, 2.7).
+    pub stop_timeout_ms: u64,
     /// True for the host of one Fargate task: not a container instance of the cluster, never
     /// a placement candidate, shown in the Fargate lane.
     pub fargate: bool,
@@ -250,6 +253,12 @@ impl ContainerInstance {
                 .ecs_config
                 .get("ECS_ENABLE_SPOT_INSTANCE_DRAINING")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            stop_timeout_ms: match spec.ecs_config.get("ECS_CONTAINER_STOP_TIMEOUT") {
+                None => DEFAULT_STOP_TIMEOUT_MS,
+                Some(v) => go_duration_ms(v).ok_or_else(|| {
+                    format!("ecsConfig.ECS_CONTAINER_STOP_TIMEOUT: \"{v}\" is not a duration such as 30s, 2m or 1m30s")
+                })?,
+            },
         })
     }
 
@@ -334,6 +343,38 @@ fn parse_u32_var(spec: &InstanceSpec, name: &str) -> Result<Option<u32>, String>
         .transpose()
 }
 
+/// The agent's default `ECS_CONTAINER_STOP_TIMEOUT` (2.7).
+pub const DEFAULT_STOP_TIMEOUT_MS: u64 = 30_000;
+
+/// A Go duration as the agent reads its settings (`30s`, `2m`, `1m30s`, `500ms`, `1h`), in
+/// milliseconds; `None` when it is not one.
+pub fn go_duration_ms(text: &str) -> Option<u64> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit_ms, len) = [
+            ("ms", 1.0),
+            ("h", 3_600_000.0),
+            ("m", 60_000.0),
+            ("s", 1_000.0),
+        ]
+        .iter()
+        .find(|(u, _)| rest.starts_with(u))
+        .map(|(u, ms)| (*ms, u.len()))?;
+        total += number * unit_ms;
+        rest = &rest[len..];
+    }
+    (total.is_finite() && total <= 86_400_000.0).then(|| total.round() as u64)
+}
+
 /// Parses `[22, 2375]` (the agent's JSON list form) or `22,2375`.
 fn parse_port_list(v: &str) -> Result<BTreeSet<u16>, String> {
     let inner = v.trim().trim_start_matches('[').trim_end_matches(']');
@@ -390,4 +431,21 @@ pub(crate) fn check_custom_attribute(name: &str, value: &str) -> Result<(), Stri
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_durations_read_as_go_writes_them_2_7() {
+        assert_eq!(go_duration_ms("30s"), Some(30_000));
+        assert_eq!(go_duration_ms("2m"), Some(120_000));
+        assert_eq!(go_duration_ms("1m30s"), Some(90_000));
+        assert_eq!(go_duration_ms("500ms"), Some(500));
+        assert_eq!(go_duration_ms("1.5h"), Some(5_400_000));
+        for bad in ["", "30", "soon", "5d", "-1s", "2m30"] {
+            assert_eq!(go_duration_ms(bad), None, "{bad}");
+        }
+    }
 }

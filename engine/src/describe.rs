@@ -116,6 +116,7 @@ impl Simulation {
             "memory": t.reservation.memory_mib.to_string(),
             "containers": containers,
             "createdAt": self.timestamp(t.created_at),
+            "healthStatus": self.task_health_status(t).as_str(),
         });
         let obj = v.as_object_mut().expect("json! object");
         if inst.fargate {
@@ -159,6 +160,7 @@ impl Simulation {
             "name": name,
             "lastStatus": t.last_status.as_str(),
             "networkBindings": bindings,
+            "healthStatus": self.container_health(t, name).as_str(),
         });
         let essential =
             t.td.containers

@@ -301,13 +301,14 @@ impl Simulation {
                     let behind_lb = self.targets_stop_answering(t);
                     match check {
                         Some((interval, retries)) => {
-                            self.tasks[t].container_health_failing = true;
                             let msg = format!("fault: the essential container of task {id} starts failing its health check");
                             self.log
                                 .push(self.now(), EventKind::Scenario, msg)
                                 .task(&id);
                             let after = u64::from(interval) * u64::from(retries) * 1000;
-                            self.schedule(self.now().plus_ms(after), Timer::ContainerUnhealthy(t));
+                            let unhealthy_at = self.now().plus_ms(after);
+                            self.tasks[t].unhealthy_at = Some(unhealthy_at);
+                            self.schedule(unhealthy_at, Timer::ContainerUnhealthy(t));
                         }
                         None if behind_lb => {
                             let msg = format!("fault: task {id}'s application stops answering; its task definition has no container health check, but its load balancer's health checks now fail");

@@ -122,6 +122,17 @@ pub enum Health {
     Unknown,
 }
 
+impl Health {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "HEALTHY",
+            Health::Unhealthy => "UNHEALTHY",
+            Health::Unknown => "UNKNOWN",
+        }
+    }
+}
+
 /// Task health from its containers' `(essential, health)` (1.11, G35): any essential
 /// UNHEALTHY → UNHEALTHY; else any essential UNKNOWN → UNKNOWN; else HEALTHY. Non-essential
 /// containers do not count.
@@ -151,6 +162,39 @@ pub fn throttle_delay_ms(failures: u32, first_ms: u64) -> u64 {
 }
 
 impl Simulation {
+    /// A container's `healthStatus` now (1.11): UNKNOWN without a health check, before its
+    /// first check passes (one interval after RUNNING) and once the task is STOPPED; UNHEALTHY
+    /// once a fault's failures reached `retries`; HEALTHY otherwise.
+    pub fn container_health(&self, task: &crate::task::Task, name: &str) -> Health {
+        let Some(c) = task.td.containers.iter().find(|c| c.name == name) else {
+            return Health::Unknown;
+        };
+        let (Some(interval), Some(started)) = (c.health_check_interval_s, task.started_at) else {
+            return Health::Unknown;
+        };
+        let now = self.now();
+        if task.last_status == crate::task::TaskStatus::Stopped
+            || now < started.plus_secs(u64::from(interval))
+        {
+            Health::Unknown
+        } else if c.essential && task.unhealthy_at.is_some_and(|at| now >= at) {
+            Health::Unhealthy
+        } else {
+            Health::Healthy
+        }
+    }
+
+    /// A task's `healthStatus` now: its essential containers' by the rule of 1.11 (G35).
+    pub fn task_health_status(&self, task: &crate::task::Task) -> Health {
+        let containers: Vec<(bool, Health)> = task
+            .td
+            .containers
+            .iter()
+            .map(|c| (c.essential, self.container_health(task, &c.name)))
+            .collect();
+        task_health(&containers)
+    }
+
     /// How long PROVISIONING lasts.
     pub(crate) fn provisioning_ms(&self) -> u64 {
         ms(self.scenario.options.lifecycle.provisioning_seconds)

@@ -217,7 +217,7 @@ impl Simulation {
                         td: td.clone(),
                         exit_code: None,
                         container_reason: None,
-                        container_health_failing: false,
+                        unhealthy_at: None,
                         protected_until: None,
                         capacity_provider: provider,
                         env_overrides: env_overrides.clone(),

@@ -582,15 +582,19 @@ impl Simulation {
     }
 
     /// How long STOPPING lasts: the application's exit after SIGTERM, or SIGKILL at the
-    /// longest container `stopTimeout` (default 30 s) if that comes first (1.10).
+    /// longest container `stopTimeout` if that comes first (1.10). A container without one
+    /// waits its instance agent's `ECS_CONTAINER_STOP_TIMEOUT` (30 s by default, and on
+    /// Fargate).
     pub(crate) fn stop_time_ms(&self, index: usize) -> u64 {
-        let stop_timeout_ms = self.tasks[index]
+        let task = &self.tasks[index];
+        let fallback = self.cluster.instances[task.reservation.slot].stop_timeout_ms;
+        let stop_timeout_ms = task
             .td
             .containers
             .iter()
-            .map(|c| u64::from(c.stop_timeout_s.unwrap_or(30)) * 1000)
+            .map(|c| c.stop_timeout_s.map_or(fallback, |s| u64::from(s) * 1000))
             .max()
-            .unwrap_or(30_000);
+            .unwrap_or(fallback);
         self.app_exit_ms().min(stop_timeout_ms)
     }
 

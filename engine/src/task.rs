@@ -87,8 +87,9 @@ pub struct Task {
     pub exit_code: Option<i32>,
     /// The container `reason` (10.3), e.g. `OutOfMemoryError: Container killed due to memory usage`.
     pub container_reason: Option<String>,
-    /// Whether its essential container's health check fails (a fault).
-    pub container_health_failing: bool,
+    /// When its essential containers' health checks will have failed `retries` times in a row,
+    /// once a fault made them start failing (1.11): from then on they are UNHEALTHY.
+    pub unhealthy_at: Option<SimTime>,
     /// Scale-in protection (4.8): protected until then.
     pub protected_until: Option<SimTime>,
     /// The capacity provider it runs on (index), if any (`capacityProviderName`).

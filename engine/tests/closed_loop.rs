@@ -814,9 +814,23 @@ fn container_health_check_failure_gets_the_task_replaced_4_4() {
         json!({"faults": [{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M"}]}),
     );
     let mut s = sim(v);
+    // healthStatus (1.11, G35) in DescribeTasks: the essential container's check decides.
+    let health = |s: &Simulation| {
+        let out = s.describe();
+        let task = &out["tasks"][0];
+        (
+            task["healthStatus"].as_str().unwrap().to_string(),
+            task["containers"][0]["healthStatus"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
     at(&mut s, 10 * MIN + 29);
     assert!(s.tasks()[0].is_active(), "3 retries × 10 s");
+    assert_eq!(health(&s), ("HEALTHY".into(), "HEALTHY".into()));
     at(&mut s, 10 * MIN + 30);
+    assert_eq!(health(&s), ("UNHEALTHY".into(), "UNHEALTHY".into()));
     let t = &s.tasks()[0];
     assert!(!t.is_active());
     assert_eq!(

@@ -82,3 +82,57 @@ fn an_unknown_task_fails_and_a_stopped_one_keeps_its_first_reason() {
         "StopTask failed: stopTasks[2].task: InvalidParameterException: The referenced task was not found."
     )));
 }
+
+#[test]
+fn the_agents_stop_timeout_applies_to_containers_without_their_own_2_7() {
+    // The application ignores SIGTERM (it would take 10 minutes to exit), so SIGKILL comes at
+    // the stop timeout: the container's 10 s, or for a container without one the instance
+    // agent's ECS_CONTAINER_STOP_TIMEOUT (30 s by default).
+    let stopped_after = |container_timeout: Option<u64>, agent: Option<&str>| {
+        let mut first = scenario(json!([]));
+        first["options"] = json!({"lifecycle": {"appExitSeconds": 600}});
+        let td = &mut first["taskDefinitions"][0]["containerDefinitions"][0];
+        match container_timeout {
+            Some(t) => td["stopTimeout"] = json!(t),
+            None => {
+                td.as_object_mut().unwrap().remove("stopTimeout");
+            }
+        }
+        if let Some(a) = agent {
+            first["containerInstances"][0]["ecsConfig"] = json!({"ECS_CONTAINER_STOP_TIMEOUT": a});
+        }
+        let mut probe = sim(first.clone());
+        at(&mut probe, 120);
+        let victim = running(&probe)[0].clone();
+        first["stopTasks"] = json!([{"at": "PT3M", "task": victim}]);
+        let mut s = sim(first);
+        at(&mut s, 3600);
+        let t = s.tasks().iter().find(|t| t.id == victim).unwrap();
+        t.stopped_at.unwrap().as_ms() / 1000 - 180
+    };
+    assert_eq!(
+        stopped_after(Some(10), Some("2m")),
+        10,
+        "the container's own"
+    );
+    assert_eq!(stopped_after(None, None), 30, "the agent's default");
+    assert_eq!(
+        stopped_after(None, Some("2m")),
+        120,
+        "ECS_CONTAINER_STOP_TIMEOUT"
+    );
+    let mut bad = scenario(json!([]));
+    bad["containerInstances"][0]["ecsConfig"] = json!({"ECS_CONTAINER_STOP_TIMEOUT": "soon"});
+    let mut s = sim(bad);
+    at(&mut s, 1);
+    let lines: Vec<&str> = s
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        lines.iter().any(|m| m.contains("ecsConfig.ECS_CONTAINER_STOP_TIMEOUT: \"soon\" is not a duration")),
+        "{lines:?}"
+    );
+}
