@@ -39,6 +39,13 @@ impl Default for DeploymentConfiguration {
 }
 
 impl DeploymentConfiguration {
+    /// The DAEMON defaults (4.1, 4.3): at least 0 % healthy, at most 100 %.
+    pub const DAEMON: DeploymentConfiguration = DeploymentConfiguration {
+        minimum_healthy_percent: 0,
+        maximum_percent: 100,
+        circuit_breaker: None,
+    };
+
     /// Reads `deploymentConfiguration` from a CreateService or UpdateService request,
     /// starting from `base` for members it leaves out.
     pub fn from_request(

@@ -205,8 +205,20 @@ impl Simulation {
                 Strategy::Spread(SpreadField::InstanceId),
             ];
         }
+        let defaults = match scheduling {
+            SchedulingStrategy::Daemon => crate::deployment::DeploymentConfiguration::DAEMON,
+            SchedulingStrategy::Replica => Default::default(),
+        };
         let deployment_configuration =
-            crate::deployment::DeploymentConfiguration::from_request(raw, Default::default())?;
+            crate::deployment::DeploymentConfiguration::from_request(raw, defaults)?;
+        if scheduling == SchedulingStrategy::Daemon
+            && deployment_configuration.maximum_percent != 100
+        {
+            return Err(format!(
+                "deploymentConfiguration.maximumPercent: a DAEMON service needs 100, not {} (4.1)",
+                deployment_configuration.maximum_percent
+            ));
+        }
         let load_balancers = self.service_load_balancers(raw, &td)?;
         let health_check_grace_ms = match raw.get("healthCheckGracePeriodSeconds") {
             None | Some(Value::Null) => 0,
@@ -486,27 +498,41 @@ impl Simulation {
         self.report_started(s, &started);
     }
 
+    /// The DAEMON scheduler (4.1): one task on every ACTIVE instance of the cluster that meets
+    /// the constraints. It stops the task of an instance that starts draining or no longer
+    /// meets them, and replaces the tasks of an older deployment instance by instance: with
+    /// `maximumPercent` 100 the old task stops first, and at most as many stop at once as
+    /// `minimumHealthyPercent` allows (0 by default: all of them).
     fn start_daemons(&mut self, s: usize, active: &[usize]) {
-        // A daemon task stops when its instance starts draining (4.1).
-        for &t in active {
-            if !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks() {
-                self.stop_task(
-                    t,
-                    "ServiceSchedulerInitiated",
-                    "Container instance is being drained; daemon task stopped",
-                );
-            }
-        }
-        let mut started = Vec::new();
+        let mut active = active.to_vec();
+        active.retain(|&t| {
+            let slot = self.tasks[t].reservation.slot;
+            let why = if !self.cluster.instances[slot].accepts_tasks() {
+                "Container instance is being drained; daemon task stopped"
+            } else if !self.daemon_constraints_hold(s, slot) {
+                "Container instance no longer meets the service's placement constraints; daemon task stopped"
+            } else {
+                return true;
+            };
+            self.stop_task(t, "ServiceSchedulerInitiated", why);
+            false
+        });
         let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
-        for slot in 0..self.cluster.instances.len() {
-            if Some(self.cluster.cluster_id_of[slot]) != cluster_id
-                || self.cluster.instances[slot].external != self.services[s].external
-                || !self.cluster.instances[slot].accepts_tasks()
-                || active
-                    .iter()
-                    .any(|&t| self.tasks[t].reservation.slot == slot)
-            {
+        let candidates: Vec<usize> = (0..self.cluster.instances.len())
+            .filter(|&slot| {
+                Some(self.cluster.cluster_id_of[slot]) == cluster_id
+                    && self.cluster.instances[slot].external == self.services[s].external
+                    && self.cluster.instances[slot].accepts_tasks()
+            })
+            .collect();
+        let eligible = candidates
+            .iter()
+            .filter(|&&slot| self.daemon_constraints_hold(s, slot))
+            .count();
+        self.replace_old_daemons(s, &mut active, eligible);
+        let mut started = Vec::new();
+        for slot in candidates {
+            if self.daemon_task_on(s, slot) {
                 continue;
             }
             let svc = &self.services[s];
@@ -537,6 +563,60 @@ impl Simulation {
             }
         }
         self.report_started(s, &started);
+    }
+
+    /// Whether a task of service `s` is on `slot` and not yet STOPPED (an old task stopping
+    /// still holds its resources: the new one waits for it).
+    fn daemon_task_on(&self, s: usize, slot: usize) -> bool {
+        self.service_tasks.get(s).is_some_and(|ts| {
+            ts.iter().any(|&t| {
+                self.tasks[t].reservation.slot == slot
+                    && self.tasks[t].last_status != TaskStatus::Stopped
+            })
+        })
+    }
+
+    /// Whether the service's `memberOf` constraints hold on `slot` (the ones a daemon keeps
+    /// checking: `distinctInstance` always holds for one task per instance).
+    fn daemon_constraints_hold(&self, s: usize, slot: usize) -> bool {
+        let svc = &self.services[s];
+        svc.constraints.iter().all(|c| match c {
+            crate::placement::Constraint::MemberOf(expr) => {
+                crate::placement::filter::constraints::member_of_holds(
+                    &self.cluster,
+                    slot,
+                    expr,
+                    &self.placer.eval_options,
+                )
+            }
+            crate::placement::Constraint::DistinctInstance => true,
+        })
+    }
+
+    /// Stops daemon tasks of an older deployment, as many as `minimumHealthyPercent` allows
+    /// (4.3: `ceil(eligible × min / 100)` must stay running, `eligible` the instances the
+    /// daemon should run on); their instances then get a task of the current deployment once
+    /// the old one has stopped.
+    fn replace_old_daemons(&mut self, s: usize, active: &mut Vec<usize>, eligible: usize) {
+        let primary = self.services[s].deployment_id.clone();
+        let old: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&t| self.tasks[t].started_by.as_deref() != Some(primary.as_str()))
+            .collect();
+        if old.is_empty() {
+            return;
+        }
+        let min = self.services[s]
+            .deployment_configuration
+            .minimum_healthy_percent;
+        let keep = (eligible as u64 * u64::from(min)).div_ceil(100) as usize;
+        let may_stop = active.len().saturating_sub(keep);
+        let reason = format!("Scaling activity initiated by (deployment {primary})");
+        for &t in old.iter().take(may_stop) {
+            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+            active.retain(|&x| x != t);
+        }
     }
 
     /// Places one task of service `s` on instance `slot` (from capacity provider `provider`).

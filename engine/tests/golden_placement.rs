@@ -1,6 +1,7 @@
 //! Golden cases of `shared/ecs-semantics.md` section 13 for container instances and placement,
 //! each run through a whole scenario (the same path the CLI and the app take).
 
+use ecs_engine::task::TaskStatus;
 use ecs_engine::{Scenario, SimTime, Simulation};
 use serde_json::{json, Value};
 
@@ -492,6 +493,105 @@ fn daemon_service_runs_one_task_on_every_instance_including_late_ones() {
     assert_eq!(hosts, vec!["i1", "i2", "i3"]);
     assert_eq!(out["services"][0]["runningCount"], 3);
     assert_eq!(out["services"][0]["schedulingStrategy"], "DAEMON");
+}
+
+/// A DAEMON service `agent` on three instances, updated to `agent:2` at five minutes.
+fn daemon_update(deployment: Value) -> Value {
+    let mut service = json!({"serviceName": "agent", "cluster": "c", "taskDefinition": "agent:1",
+        "schedulingStrategy": "DAEMON",
+        "placementConstraints": [{"type": "memberOf", "expression": "attribute:role == agent"}]});
+    if !deployment.is_null() {
+        service["deploymentConfiguration"] = deployment;
+    }
+    json!({"version": 1, "duration": "PT30M",
+        "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({"attributes": {"role": "agent"}})),
+            instance("m5.large", "us-east-1b", "i2", json!({"attributes": {"role": "agent"}})),
+            instance("m5.large", "us-east-1c", "i3", json!({"attributes": {"role": "agent"}}))],
+        "taskDefinitions": [td("agent", json!({"memory": 64})), td("agent", json!({"memory": 64, "image": "nginx:2"}))],
+        "services": [service],
+        "updateServices": [{"at": "PT5M", "service": "agent", "cluster": "c", "taskDefinition": "agent:2"}]})
+}
+
+/// Revisions of the daemon's RUNNING tasks, per instance, sorted.
+fn daemon_revisions(sim: &Simulation) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = sim
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .map(|t| {
+            (
+                sim.cluster().instances[t.reservation.slot]
+                    .ec2_instance_id
+                    .clone(),
+                t.task_definition_arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_daemon_deployment_replaces_each_instances_task_4_1_4_3() {
+    // Defaults min 0 / max 100: every old task stops at once, each instance's new task starts
+    // once its old one has stopped (it held the resources).
+    let mut sim = Simulation::new(Scenario::from_value(daemon_update(Value::Null)).unwrap());
+    sim.advance_to(SimTime(4 * 60_000)).unwrap();
+    assert_eq!(daemon_revisions(&sim).len(), 3);
+    assert!(daemon_revisions(&sim).iter().all(|(_, r)| r == "agent:1"));
+    sim.advance_to(SimTime(5 * 60_000 + 1_000)).unwrap();
+    assert!(daemon_revisions(&sim).is_empty(), "min 0: all stop first");
+    sim.advance_to(SimTime(8 * 60_000)).unwrap();
+    let after = daemon_revisions(&sim);
+    assert_eq!(after.len(), 3);
+    assert!(after.iter().all(|(_, r)| r == "agent:2"), "{after:?}");
+    // min 50 of 3: ceil(1.5) = 2 keep running, so one instance at a time.
+    let mut sim = Simulation::new(
+        Scenario::from_value(daemon_update(json!({"minimumHealthyPercent": 50}))).unwrap(),
+    );
+    sim.advance_to(SimTime(5 * 60_000 + 1_000)).unwrap();
+    assert_eq!(daemon_revisions(&sim).len(), 2);
+    sim.advance_to(SimTime(20 * 60_000)).unwrap();
+    assert!(daemon_revisions(&sim).iter().all(|(_, r)| r == "agent:2"));
+    assert_eq!(daemon_revisions(&sim).len(), 3);
+    // maximumPercent must be 100.
+    let mut sim = Simulation::new(
+        Scenario::from_value(daemon_update(json!({"maximumPercent": 200}))).unwrap(),
+    );
+    sim.advance_to(SimTime(60_000)).unwrap();
+    assert!(sim.log().entries().iter().any(|e| e
+        .message
+        .contains("deploymentConfiguration.maximumPercent: a DAEMON service needs 100, not 200")));
+    assert!(sim.services().is_empty());
+}
+
+#[test]
+fn a_daemon_task_stops_where_the_constraints_no_longer_hold_4_1() {
+    // PutAttributes role=db on i2 at 3 minutes: memberOf(attribute:role == agent) fails there.
+    let mut v = daemon_update(Value::Null);
+    v["updateServices"] = json!([]);
+    v["putAttributes"] = json!([{"at": "PT3M", "cluster": "c", "attributes": [
+        {"name": "role", "value": "db", "targetType": "container-instance", "targetId": "i2"}]}]);
+    let mut sim = Simulation::new(Scenario::from_value(v).unwrap());
+    sim.advance_to(SimTime(2 * 60_000)).unwrap();
+    assert_eq!(daemon_revisions(&sim).len(), 3);
+    sim.advance_to(SimTime(5 * 60_000)).unwrap();
+    let hosts: Vec<String> = daemon_revisions(&sim).into_iter().map(|(i, _)| i).collect();
+    assert_eq!(hosts, vec!["i1", "i3"]);
+    let stopped = sim
+        .tasks()
+        .iter()
+        .find(|t| t.last_status == TaskStatus::Stopped)
+        .unwrap();
+    assert!(stopped
+        .stopped_reason
+        .as_deref()
+        .unwrap()
+        .contains("no longer meets the service's placement constraints"));
 }
 
 /// A scenario with one service of `desired` tasks on web:1, updated to web:2 at two minutes.
