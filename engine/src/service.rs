@@ -124,6 +124,28 @@ impl Service {
     }
 }
 
+/// `healthCheckGracePeriodSeconds` in milliseconds (4.4): 0 to 2,147,483,647 seconds, and only
+/// for a service with a load balancer or a container health check.
+fn grace_period_ms(
+    raw: &Value,
+    load_balancers: &[crate::load_balancer::ServiceLoadBalancer],
+    td: &crate::task_definition::ValidTaskDefinition,
+) -> Result<u64, String> {
+    let ms = match raw.get("healthCheckGracePeriodSeconds") {
+        None | Some(Value::Null) => 0,
+        Some(v) => {
+            v.as_u64()
+                .filter(|n| *n <= 2_147_483_647)
+                .ok_or("healthCheckGracePeriodSeconds: must be 0 to 2147483647")?
+                * 1000
+        }
+    };
+    if ms > 0 && load_balancers.is_empty() && !td.containers.iter().any(|c| c.has_health_check) {
+        return Err("healthCheckGracePeriodSeconds: Health check grace period is only valid for services configured to use load balancers or container health checks.".to_string());
+    }
+    Ok(ms)
+}
+
 impl Simulation {
     /// Creates the scenario's services (CreateService requests) at time zero.
     pub(crate) fn create_services(&mut self) {
@@ -220,21 +242,7 @@ impl Simulation {
             ));
         }
         let load_balancers = self.service_load_balancers(raw, &td)?;
-        let health_check_grace_ms = match raw.get("healthCheckGracePeriodSeconds") {
-            None | Some(Value::Null) => 0,
-            Some(v) => {
-                v.as_u64()
-                    .filter(|n| *n <= 2_147_483_647)
-                    .ok_or("healthCheckGracePeriodSeconds: must be 0 to 2147483647")?
-                    * 1000
-            }
-        };
-        if health_check_grace_ms > 0
-            && load_balancers.is_empty()
-            && !td.containers.iter().any(|c| c.has_health_check)
-        {
-            return Err("healthCheckGracePeriodSeconds: Health check grace period is only valid for services configured to use load balancers or container health checks.".to_string());
-        }
+        let health_check_grace_ms = grace_period_ms(raw, &load_balancers, &td)?;
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
@@ -355,14 +363,16 @@ impl Simulation {
         }
     }
 
-    /// The deployment side of UpdateService: `deploymentConfiguration`, placement, and a new
-    /// deployment on a new `taskDefinition` or `forceNewDeployment` (4.2). A new desiredCount
-    /// alone starts no deployment.
+    /// The deployment side of UpdateService: `deploymentConfiguration`,
+    /// `healthCheckGracePeriodSeconds`, and a new deployment on a new `taskDefinition`,
+    /// `forceNewDeployment`, or new placement, network, load balancer or capacity provider
+    /// settings (4.2). A new desiredCount alone starts no deployment.
     fn update_deployment(&mut self, s: usize, raw: &Value) -> Result<(), String> {
         let base = self.services[s].deployment_configuration;
         self.services[s].deployment_configuration =
             crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
-        let mut placement_changed = false;
+        let settings_changed = self.update_settings(s, raw)?;
+        let mut placement_changed = settings_changed;
         for key in ["placementConstraints", "placementStrategy"] {
             if let Some(v) = raw.get(key) {
                 self.services[s].request[key] = v.clone();
@@ -384,6 +394,64 @@ impl Simulation {
         }
         self.poke_service(s);
         Ok(())
+    }
+
+    /// UpdateService's `networkConfiguration`, `loadBalancers`, `capacityProviderStrategy` and
+    /// `healthCheckGracePeriodSeconds`: each is checked as CreateService checks it, against
+    /// the task definition the service will run, then applied. Returns whether one of the
+    /// first three changed, which starts a deployment (4.2, 8.1). Tasks still waiting for the
+    /// old capacity start again through the new strategy.
+    fn update_settings(&mut self, s: usize, raw: &Value) -> Result<bool, String> {
+        const DEPLOYING: [&str; 3] = [
+            "networkConfiguration",
+            "loadBalancers",
+            "capacityProviderStrategy",
+        ];
+        let given = |key: &str| raw.get(key).is_some_and(|v| !v.is_null());
+        if !DEPLOYING.iter().any(|k| given(k)) && !given("healthCheckGracePeriodSeconds") {
+            return Ok(false);
+        }
+        let mut merged = self.services[s].request.clone();
+        for key in DEPLOYING
+            .iter()
+            .copied()
+            .chain(["healthCheckGracePeriodSeconds", "taskDefinition"])
+        {
+            if given(key) {
+                merged[key] = raw[key].clone();
+            }
+        }
+        if given("capacityProviderStrategy") {
+            // A strategy replaces the launch type (UpdateService has no launchType).
+            if let Some(obj) = merged.as_object_mut() {
+                obj.remove("launchType");
+            }
+        }
+        let (_, td) = crate::request::task_definition(&merged, &self.revisions)?;
+        let cluster = self.services[s].cluster.clone();
+        let capacity = self.capacity.for_request(&merged, &cluster)?;
+        if self.capacity.runs_on_fargate(capacity.as_ref()) {
+            crate::fargate::check_fargate_request(&merged, &td)?;
+        }
+        let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
+        let load_balancers = self.service_load_balancers(&merged, &td)?;
+        let grace_ms = grace_period_ms(&merged, &load_balancers, &td)?;
+        let svc = &mut self.services[s];
+        svc.health_check_grace_ms = grace_ms;
+        let deploying = DEPLOYING.iter().any(|k| given(k));
+        if deploying {
+            svc.task_security_groups = crate::request::string_list(
+                merged.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
+            );
+            svc.subnets = subnets;
+            svc.load_balancers = load_balancers;
+            if capacity != svc.capacity {
+                svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
+                svc.capacity = capacity;
+            }
+        }
+        svc.request = merged;
+        Ok(deploying)
     }
 
     /// What one task of `td` needs, with the Availability Zones of its awsvpc subnets

@@ -5,6 +5,7 @@
 use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::container_instance::InstanceStatus;
 use ecs_engine::event_log::EventKind;
+use ecs_engine::load_balancer::target_group::TargetState;
 use ecs_engine::task::TaskStatus;
 use ecs_engine::{Scenario, SimTime, Simulation};
 use serde_json::{json, Value};
@@ -804,4 +805,48 @@ fn section_12_item_11_scale_in_half_per_minute_steps_down_to_the_goal() {
     v["updateServices"] =
         json!([{"at": "PT20M", "service": "web", "cluster": "prod", "desiredCount": 2}]);
     assert_eq!(desired_steps(v), vec![8, goal], "one step");
+}
+
+#[test]
+fn update_service_to_a_new_strategy_and_target_group_deploys_4_2() {
+    // FARGATE{weight 1} to FARGATE_SPOT{weight 1}, and a target group added: a new deployment
+    // moves the tasks, and its tasks register as ip targets (awsvpc).
+    let mut v = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        2,
+        json!({
+            "targetGroups": [{"Name": "api", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"}],
+            "updateServices": [
+                {"at": "PT5M", "service": "api",
+                 "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+                 "loadBalancers": [{"targetGroupArn": "api", "containerName": "app", "containerPort": 80}],
+                 "healthCheckGracePeriodSeconds": 30},
+                {"at": "PT30M", "service": "api", "healthCheckGracePeriodSeconds": -1}
+            ]
+        }),
+    );
+    v["duration"] = json!("PT40M");
+    let mut s = sim(v);
+    at(&mut s, 4 * 60);
+    assert_eq!(on_provider(&s, "FARGATE", Some(TaskStatus::Running)), 2);
+    assert!(s.target_groups()[0].targets.is_empty());
+    at(&mut s, 20 * 60);
+    assert_eq!(
+        on_provider(&s, "FARGATE_SPOT", Some(TaskStatus::Running)),
+        2
+    );
+    assert_eq!(on_provider(&s, "FARGATE", None), 0);
+    assert_eq!(s.services()[0].deployments.len(), 2);
+    assert_eq!(s.services()[0].health_check_grace_ms, 30_000);
+    let targets = &s.target_groups()[0].targets;
+    assert_eq!(targets.len(), 2);
+    assert!(targets
+        .iter()
+        .all(|t| t.port == 80 && t.state == TargetState::Healthy));
+    // A bad value is refused naming the field, and changes nothing.
+    at(&mut s, 31 * 60);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .starts_with("updateServices[1].healthCheckGracePeriodSeconds")));
+    assert_eq!(s.services()[0].health_check_grace_ms, 30_000);
 }

@@ -79,6 +79,10 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "deploymentConfiguration",
     "placementConstraints",
     "placementStrategy",
+    "networkConfiguration",
+    "loadBalancers",
+    "capacityProviderStrategy",
+    "healthCheckGracePeriodSeconds",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.
