@@ -60,6 +60,8 @@ struct ServiceView {
     strategies: String,
     constraints: String,
     last_event: String,
+    /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
+    status: &'static str,
 }
 
 /// One registered load balancer target.
@@ -137,6 +139,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         .iter()
         .zip(counts)
         .map(|(svc, (running, pending))| ServiceView {
+            status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
             desired: svc.desired_count,
@@ -826,6 +829,13 @@ fn Playground(
             })
         })
     });
+    let delete_service = apply.map(|apply| {
+        Callback::new(move |(cluster, service): (String, String)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::delete_service(doc, &cluster, &service, at)
+            })
+        })
+    });
     let stop_task = apply.map(|apply| {
         // A chip carries the task ID's first 8 characters; StopTask takes the whole ID.
         Callback::new(move |short: String| {
@@ -998,15 +1008,26 @@ fn Playground(
                     <tbody>
                     {move || view_state.get().services.into_iter().map(|s| {
                         let name = s.name.clone();
+                        let active = s.status == "ACTIVE";
+                        let delete = delete_service.filter(|_| active).map(|delete| {
+                            let (name, cluster) = (s.name.clone(), s.cluster.clone());
+                            view! {
+                                <button class="delete-service" title="DeleteService with force at the current time: its tasks stop, and the service goes DRAINING, then INACTIVE"
+                                    aria-label=format!("Delete service {name}")
+                                    on:click=move |_| delete.run((cluster.clone(), name.clone()))>"Delete"</button>
+                            }
+                        });
                         view! {
-                            <tr class="service" data-service=s.name.clone()>
-                                <td><strong>{s.name.clone()}</strong></td>
+                            <tr class="service" data-service=s.name.clone() data-status=s.status>
+                                <td><strong>{s.name.clone()}</strong>
+                                    {(!active).then(|| view! { " "<span class="badge status">{s.status}</span> })}
+                                </td>
                                 <td>{s.cluster.clone()}</td>
                                 <td class="num">{s.desired}</td>
                                 <td class="num running">{s.running}</td>
                                 <td class="num pending">{s.pending}</td>
                                 <td class="small">{s.strategies.clone()}<br/><span class="muted">{s.constraints.clone()}</span></td>
-                                <td><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button></td>
+                                <td class="service-actions"><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button>{delete}</td>
                             </tr>
                             <tr class="service-event"><td colspan="7" class="small muted">{s.last_event.clone()}</td></tr>
                         }

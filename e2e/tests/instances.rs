@@ -172,17 +172,7 @@ async fn put_attributes_from_the_form_lets_a_member_of_service_place() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
     let browser = Browser::start().await;
-    browser.open_scenario("attributes").await;
-    browser
-        .apply_document(&{
-            let mut doc = e2e::read_json("e2e/scenarios/attributes.json");
-            doc["services"][0]
-                .as_object_mut()
-                .unwrap()
-                .remove("placementConstraints");
-            doc
-        })
-        .await;
+    open_without_member_of(&browser).await;
     browser.play_until(60, "00:02:00.000", 30).await;
     assert_eq!(browser.running("web").await, "2");
     let chip = "#instances article.instance .chip[data-task]";
@@ -212,4 +202,48 @@ async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
         )),
         "{log}"
     );
+}
+
+/// DeleteService from the services table (4.2): the row's Delete button adds a forced
+/// DeleteService at the current time; the tasks stop and the service shows INACTIVE.
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_service_from_the_services_table() {
+    let browser = Browser::start().await;
+    open_without_member_of(&browser).await;
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2");
+    browser
+        .click("tr.service[data-service=web] button.delete-service")
+        .await;
+    let doc = browser.document().await;
+    assert_eq!(
+        doc["deleteServices"][0],
+        serde_json::json!({"at": 120.0, "cluster": "default", "service": "web", "force": true})
+    );
+    browser.play_until(60, "00:03:00.000", 30).await;
+    browser
+        .wait_for("tr.service[data-service=web][data-status=INACTIVE]", 5)
+        .await;
+    assert_eq!(browser.running("web").await, "0");
+    assert_eq!(browser.count("#instances .chip[data-task]").await, 0);
+    assert_eq!(
+        browser
+            .count("tr.service[data-service=web] button.delete-service")
+            .await,
+        0,
+        "nothing left to delete"
+    );
+    browser.scroll_to("tr.service[data-service=web]").await;
+    browser.screenshot("service-deleted").await;
+}
+
+/// The `attributes` scenario with its service's memberOf constraint taken off: two tasks run.
+async fn open_without_member_of(browser: &Browser) {
+    browser.open_scenario("attributes").await;
+    let mut doc = e2e::read_json("e2e/scenarios/attributes.json");
+    doc["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("placementConstraints");
+    browser.apply_document(&doc).await;
 }

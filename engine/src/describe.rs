@@ -218,6 +218,7 @@ impl Simulation {
                 }
                 json!({
                     "serviceName": svc.name,
+                    "status": svc.status.as_str(),
                     "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
                     "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
                     "schedulingStrategy": match svc.scheduling { crate::service::SchedulingStrategy::Replica => "REPLICA", crate::service::SchedulingStrategy::Daemon => "DAEMON" },

@@ -295,6 +295,23 @@ pub fn stop_task(
     Ok(doc)
 }
 
+/// Deletes service `service` of `cluster` at `at`: a DeleteService call with `force` true (so
+/// the service need not be scaled to 0 first) appended to `deleteServices[]`.
+pub fn delete_service(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let entry =
+        json!({"at": seconds(at), "cluster": cluster, "service": service.trim(), "force": true});
+    let path = format!("deleteServices[{}]", entries(doc, "deleteServices").count());
+    crate::delete_service::DeleteServiceCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, "deleteServices").push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).
@@ -1320,5 +1337,17 @@ mod tests {
         );
         let e = stop_task(&doc, "prod", "", "", SimTime(0)).unwrap_err();
         assert!(e.starts_with("stopTasks[1].task"), "{e}");
+    }
+
+    #[test]
+    fn delete_service_appends_a_forced_call() {
+        let doc = delete_service(&json!({"version": 1}), "prod", "web", SimTime(90_000)).unwrap();
+        assert_eq!(
+            doc["deleteServices"][0],
+            json!({"at": 90.0, "cluster": "prod", "service": "web", "force": true})
+        );
+        assert!(delete_service(&doc, "prod", " ", SimTime(0))
+            .unwrap_err()
+            .starts_with("deleteServices[1].service"));
     }
 }

@@ -17,6 +17,28 @@ use crate::task::{Task, TaskStatus};
 use crate::task_definition::ValidTaskDefinition;
 use crate::time::SimTime;
 
+/// A service's `status` (4.2): ACTIVE, then DRAINING and INACTIVE once deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceStatus {
+    /// Running its tasks.
+    Active,
+    /// Deleted: its tasks are stopping.
+    Draining,
+    /// Deleted, every task stopping or stopped.
+    Inactive,
+}
+
+impl ServiceStatus {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "ACTIVE",
+            ServiceStatus::Draining => "DRAINING",
+            ServiceStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
 /// `schedulingStrategy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchedulingStrategy {
@@ -94,6 +116,8 @@ pub struct Service {
     pub waiting: Vec<u32>,
     /// `launchType: EXTERNAL`: its tasks go to ECS Anywhere instances only.
     pub external: bool,
+    /// ACTIVE, or DRAINING and INACTIVE after DeleteService.
+    pub status: ServiceStatus,
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
@@ -280,6 +304,7 @@ impl Simulation {
             waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
             external: crate::request::is_external(raw),
             capacity,
+            status: ServiceStatus::Active,
             request: raw.clone(),
             stall_reported: false,
             steady: false,
@@ -316,11 +341,9 @@ impl Simulation {
         let name = name
             .rsplit_once("service/")
             .map_or(name, |(_, n)| n.rsplit('/').next().unwrap_or(n));
-        let Some(s) = self
-            .services
-            .iter()
-            .position(|svc| svc.name == name && svc.cluster == cluster)
-        else {
+        let Some(s) = self.services.iter().position(|svc| {
+            svc.name == name && svc.cluster == cluster && svc.status == ServiceStatus::Active
+        }) else {
             self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].service: ServiceNotFoundException: service \"{name}\" not found in cluster {cluster}"));
             return;
         };
@@ -522,6 +545,10 @@ impl Simulation {
                     .collect()
             })
             .unwrap_or_default();
+        if self.services[s].status != ServiceStatus::Active {
+            self.drain_deleted_service(s, &active);
+            return;
+        }
         match self.services[s].scheduling {
             SchedulingStrategy::Replica => self.reconcile_replicas(s, active),
             SchedulingStrategy::Daemon => self.start_daemons(s, &active),

@@ -42,6 +42,8 @@ pub enum Timer {
     AttributeCall(usize),
     /// A scenario `stopTasks[]` call is made.
     StopTask(usize),
+    /// A scenario `deleteServices[]` call is made.
+    DeleteService(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -256,6 +258,7 @@ impl Simulation {
         sim.schedule_instance_state_updates();
         sim.schedule_attribute_calls();
         sim.schedule_stop_tasks();
+        sim.schedule_service_deletions();
         sim.schedule_rules();
         sim.schedule_uploads();
         sim.schedule(SimTime::ZERO, Timer::Sample);
@@ -379,6 +382,7 @@ impl Simulation {
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
+            Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::ServiceTick(s) => {
                 self.service_ticks.remove(&(self.now, s));
                 self.reconcile_service(s)

@@ -1,17 +1,12 @@
 //! StopTask (10.2, 10.3): a user stops a task; it stops the way ECS stops tasks, with
 //! `stopCode` `UserInitiated` and the request's reason, and its service replaces it.
 
+mod support;
+
 use ecs_engine::task::TaskStatus;
-use ecs_engine::{Scenario, SimTime, Simulation};
+use ecs_engine::Simulation;
 use serde_json::{json, Value};
-
-fn sim(scenario: Value) -> Simulation {
-    Simulation::new(Scenario::from_value(scenario).expect("valid scenario"))
-}
-
-fn at(sim: &mut Simulation, secs: u64) {
-    sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
-}
+use support::{at, logged, sim};
 
 fn scenario(stop_tasks: Value) -> Value {
     json!({
@@ -78,9 +73,10 @@ fn an_unknown_task_fails_and_a_stopped_one_keeps_its_first_reason() {
         t.stopped_reason.as_deref(),
         Some(ecs_engine::stop_task::DEFAULT_REASON)
     );
-    assert!(s.log().entries().iter().any(|e| e.message.starts_with(
+    assert!(logged(
+        &s,
         "StopTask failed: stopTasks[2].task: InvalidParameterException: The referenced task was not found."
-    )));
+    ));
 }
 
 #[test]
@@ -125,14 +121,8 @@ fn the_agents_stop_timeout_applies_to_containers_without_their_own_2_7() {
     bad["containerInstances"][0]["ecsConfig"] = json!({"ECS_CONTAINER_STOP_TIMEOUT": "soon"});
     let mut s = sim(bad);
     at(&mut s, 1);
-    let lines: Vec<&str> = s
-        .log()
-        .entries()
-        .iter()
-        .map(|e| e.message.as_str())
-        .collect();
-    assert!(
-        lines.iter().any(|m| m.contains("ecsConfig.ECS_CONTAINER_STOP_TIMEOUT: \"soon\" is not a duration")),
-        "{lines:?}"
-    );
+    assert!(logged(
+        &s,
+        "ecsConfig.ECS_CONTAINER_STOP_TIMEOUT: \"soon\" is not a duration"
+    ));
 }

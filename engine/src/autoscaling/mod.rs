@@ -701,6 +701,10 @@ impl Simulation {
     pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
         let target = &self.scaling.targets[t];
         let s = target.service;
+        // A deleted service is no longer scaled (4.2).
+        if self.services[s].status != crate::service::ServiceStatus::Active {
+            return;
+        }
         let activity = ScalingActivity {
             at_ms: self.now().as_ms(),
             resource_id: target.resource_id.clone(),

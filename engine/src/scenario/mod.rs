@@ -143,6 +143,7 @@ top_level! {
     services: Vec<Value> = "services",
     run_tasks: Vec<Value> = "runTasks",
     stop_tasks: Vec<Value> = "stopTasks",
+    delete_services: Vec<Value> = "deleteServices",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
     put_attributes: Vec<Value> = "putAttributes",
@@ -328,6 +329,8 @@ pub struct Scenario {
     pub attribute_calls: Vec<crate::attributes::AttributeCall>,
     /// `stopTasks[]`, checked.
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
+    /// `deleteServices[]`, checked.
+    pub delete_services: Vec<crate::delete_service::DeleteServiceCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
     /// Switches for behaviour AWS does not document.
@@ -596,6 +599,20 @@ impl Scenario {
             .map(|(i, v)| crate::stop_task::StopTaskCall::parse(v, &format!("stopTasks[{i}]")))
             .collect::<Result<Vec<_>, _>>()
             .map_err(field_error)?;
+        check_len(
+            "deleteServices",
+            doc.delete_services.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let delete_services = doc
+            .delete_services
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::delete_service::DeleteServiceCall::parse(v, &format!("deleteServices[{i}]"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
         let mut attribute_calls = Vec::new();
         for (list, key, delete) in [
             (&doc.put_attributes, "putAttributes", false),
@@ -691,6 +708,7 @@ impl Scenario {
             instance_state_updates: doc.update_container_instances_state,
             attribute_calls,
             stop_tasks,
+            delete_services,
             warnings,
             options: doc.options,
             subnet_zones,

@@ -117,3 +117,11 @@ pub fn assert_refused(cases: Vec<(Value, &str)>) {
         assert_eq!(e.path, want, "{e}");
     }
 }
+
+/// Whether a line of the event log contains `words`.
+pub fn logged(sim: &Simulation, words: &str) -> bool {
+    sim.log()
+        .entries()
+        .iter()
+        .any(|e| e.message.contains(words))
+}

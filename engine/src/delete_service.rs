@@ -1,0 +1,169 @@
+//! DeleteService (4.2): a service leaves the cluster. The scenario keeps each request body
+//! verbatim in `deleteServices[]` (`cluster`, `service`, `force`) with the playground's `at`.
+//!
+//! A REPLICA service must be scaled to 0 first unless `force` is true. The deleted service is
+//! `DRAINING` while its tasks stop (the scheduler stops them all, and starts none), then
+//! `INACTIVE` once every task is STOPPING or STOPPED. Service Auto Scaling no longer changes
+//! its desired count.
+
+use serde_json::Value;
+
+use crate::event_log::EventKind;
+use crate::request::cluster_name;
+use crate::service::{SchedulingStrategy, ServiceStatus};
+use crate::sim::Simulation;
+use crate::task::TaskStatus;
+use crate::time::parse_duration_ms;
+
+/// A `deleteServices[]` entry, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteServiceCall {
+    /// When the call is made, in milliseconds of simulated time.
+    pub at_ms: u64,
+    /// `cluster` (`default` when absent).
+    pub cluster: String,
+    /// `service`: its name (the last part of an ARN).
+    pub service: String,
+    /// `force`: delete a REPLICA service that is not scaled to 0.
+    pub force: bool,
+}
+
+impl DeleteServiceCall {
+    /// Parses `deleteServices[i]`; `path` names it in errors.
+    pub fn parse(v: &Value, path: &str) -> Result<DeleteServiceCall, String> {
+        let at_ms = match v.get("at") {
+            None => 0,
+            Some(at) => parse_duration_ms(at).map_err(|e| format!("{path}.at: {e}"))?,
+        };
+        let service = v
+            .get("service")
+            .and_then(Value::as_str)
+            .map(|s| s.rsplit('/').next().unwrap_or(s).trim())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("{path}.service: required, the service's name or ARN"))?
+            .to_string();
+        let force = match v.get("force") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(format!("{path}.force: must be true or false")),
+        };
+        Ok(DeleteServiceCall {
+            at_ms,
+            cluster: cluster_name(v),
+            service,
+            force,
+        })
+    }
+}
+
+impl Simulation {
+    /// Sets a timer for every `deleteServices[]` call.
+    pub(crate) fn schedule_service_deletions(&mut self) {
+        for i in 0..self.scenario.delete_services.len() {
+            let at = crate::time::SimTime(self.scenario.delete_services[i].at_ms);
+            self.schedule(at, crate::sim::Timer::DeleteService(i));
+        }
+    }
+
+    /// Makes DeleteService call `i`.
+    pub(crate) fn delete_service_call(&mut self, i: usize) {
+        let call = self.scenario.delete_services[i].clone();
+        let found = self.services.iter().position(|svc| {
+            svc.name == call.service
+                && svc.cluster == call.cluster
+                && svc.status == ServiceStatus::Active
+        });
+        let Some(s) = found else {
+            let msg = format!(
+                "DeleteService failed: deleteServices[{i}].service: ServiceNotFoundException: service \"{}\" not found in cluster {}",
+                call.service, call.cluster
+            );
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        };
+        let svc = &self.services[s];
+        if svc.scheduling == SchedulingStrategy::Replica && svc.desired_count > 0 && !call.force {
+            let msg = format!(
+                "DeleteService failed: deleteServices[{i}].force: InvalidParameterException: The service cannot be stopped while it is scaled above 0. (service {} has desiredCount {}; scale it to 0 first, or pass force: true)",
+                svc.name, svc.desired_count
+            );
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
+        let name = svc.name.clone();
+        self.services[s].status = ServiceStatus::Draining;
+        self.services[s].desired_count = 0;
+        self.services[s].steady = false;
+        self.log
+            .push(
+                self.now(),
+                EventKind::ServiceEvent,
+                format!("DeleteService {name}: DRAINING while its tasks stop"),
+            )
+            .service(&name);
+        self.poke_service(s);
+    }
+
+    /// A deleted service's scheduler pass: stop every task, start none, and go INACTIVE once
+    /// every task is STOPPING or STOPPED.
+    pub(crate) fn drain_deleted_service(&mut self, s: usize, active: &[usize]) {
+        let reason = format!(
+            "Scaling activity initiated by (deployment {})",
+            self.services[s].deployment_id
+        );
+        for &t in active {
+            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+        }
+        let waiting = self.services[s].waiting_total() as usize;
+        self.cancel_waiting(s, waiting);
+        let still_up = self.service_tasks.get(s).is_some_and(|ts| {
+            ts.iter().any(|&t| {
+                !matches!(
+                    self.tasks[t].last_status,
+                    TaskStatus::Stopping | TaskStatus::Stopped
+                )
+            })
+        });
+        if !still_up && self.services[s].status == ServiceStatus::Draining {
+            self.services[s].status = ServiceStatus::Inactive;
+            let name = self.services[s].name.clone();
+            self.log
+                .push(
+                    self.now(),
+                    EventKind::ServiceEvent,
+                    format!("service {name} is INACTIVE: deleted"),
+                )
+                .service(&name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn calls_are_checked_naming_the_field() {
+        let c = DeleteServiceCall::parse(
+            &json!({"at": "PT10M", "cluster": "prod", "service": "arn:aws:ecs:us-east-1:123456789012:service/prod/web", "force": true}),
+            "deleteServices[0]",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.at_ms, c.cluster.as_str(), c.service.as_str(), c.force),
+            (600_000, "prod", "web", true)
+        );
+        for (v, field) in [
+            (json!({}), "deleteServices[0].service"),
+            (
+                json!({"service": "web", "force": "yes"}),
+                "deleteServices[0].force",
+            ),
+            (json!({"service": "web", "at": "x"}), "deleteServices[0].at"),
+        ] {
+            let e = DeleteServiceCall::parse(&v, "deleteServices[0]").unwrap_err();
+            assert!(e.starts_with(field), "{field}: {e}");
+        }
+    }
+}
