@@ -491,6 +491,17 @@ fn g34_blocked_dynamic_ports_fail_health_checks_and_ecs_replaces_the_task_8_5() 
         "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"
     ));
     assert!(s.tasks().len() >= 2, "a replacement was started");
+    // 3.8: the documented event, with the instance and the registered port.
+    let want = format!(
+        "(service web) (task {}) (instance {}) (port {}) is unhealthy in (target-group web) due to (reason Request timed out)",
+        task.id,
+        s.cluster().instances[task.reservation.slot].ec2_instance_id,
+        task.reservation.bindings[0].host_port
+    );
+    assert!(
+        s.services()[0].events.iter().any(|e| e.message == want),
+        "{want}"
+    );
 }
 
 #[test]
@@ -1146,10 +1157,9 @@ fn an_application_that_stops_answering_behind_an_alb_fails_elb_checks_and_is_rep
         "{:?}",
         t.stopped_reason
     );
-    assert!(s.services()[0]
-        .events
-        .iter()
-        .any(|e| e.message.contains("failed ELB health checks")));
+    assert!(s.services()[0].events.iter().any(|e| e
+        .message
+        .contains(") is unhealthy in (target-group web) due to (reason Request timed out)")));
     // The replacement registers, turns healthy, and the service is back at 2 healthy targets.
     at(&mut s, 15 * MIN);
     let healthy = s.target_groups()[0]

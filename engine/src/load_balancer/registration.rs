@@ -224,14 +224,39 @@ impl Simulation {
             "Task failed ELB health checks in (target-group {})",
             self.lb.target_groups[g].arn
         );
-        let msg = format!(
-            "(service {}) (task {}) failed ELB health checks in (target-group {}).",
-            self.services[s].name, self.tasks[t].id, self.lb.target_groups[g].arn
-        );
+        let msg = self.unhealthy_event(s, g, t);
         self.service_event(s, msg);
         // [unconfirmed] stop code of 10.3.
         self.stop_task(t, "ServiceSchedulerInitiated", &reason);
         self.count_deployment_failure(s, t);
+    }
+
+    /// The service event of 3.8 for task `t`'s unhealthy target in group `g`: `(service
+    /// <name>) (task <id>) (instance <id>) (port <n>) is unhealthy in (target-group <name>) due
+    /// to (reason <text>)`, without `(instance ...)` on Fargate. The reason is the target's
+    /// health description as DescribeTargetHealth words it.
+    fn unhealthy_event(&self, s: usize, g: usize, t: usize) -> String {
+        let tg = &self.lb.target_groups[g];
+        let task = &self.tasks[t];
+        let inst = &self.cluster.instances[task.reservation.slot];
+        let target = tg.targets.iter().find(|x| x.task == t);
+        let port = target.map_or(0, |x| x.port);
+        let why = match target.and_then(|x| x.reason) {
+            Some("Target.ResponseCodeMismatch") => {
+                format!("Health checks failed with these codes: [{}]", 200)
+            }
+            Some("Target.Timeout") if tg.health_check.http => "Request timed out".to_string(),
+            _ => "Health checks failed".to_string(),
+        };
+        let instance = if inst.fargate {
+            String::new()
+        } else {
+            format!("(instance {}) ", inst.ec2_instance_id)
+        };
+        format!(
+            "(service {}) (task {}) {instance}(port {port}) is unhealthy in (target-group {}) due to (reason {why})",
+            self.services[s].name, task.id, tg.name
+        )
     }
 
     /// Starts deregistering task `t`'s targets; returns when the slowest drain ends, or
