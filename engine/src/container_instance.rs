@@ -82,6 +82,9 @@ pub struct ContainerInstance {
     pub reserved_tcp: BTreeSet<u16>,
     /// Static UDP host ports reserved.
     pub reserved_udp: BTreeSet<u16>,
+    /// The ports the agent reserved at registration (`ECS_RESERVED_PORTS`, and
+    /// `ECS_RESERVED_PORTS_UDP`): `registeredResources` PORTS and PORTS_UDP (2.2, 2.3).
+    pub registered_ports: (Vec<u16>, Vec<u16>),
     /// Dynamic host ports in use (they never count toward the 100-port cap).
     pub dynamic_in_use: BTreeSet<(u16, Protocol)>,
     /// Dynamic ports in use per protocol (TCP, UDP), kept beside the set for O(1) checks.
@@ -235,6 +238,10 @@ impl ContainerInstance {
             registered_at_epoch_ms,
             registered,
             remaining: registered,
+            registered_ports: (
+                reserved_tcp.iter().copied().collect(),
+                reserved_udp.iter().copied().collect(),
+            ),
             reserved_tcp,
             reserved_udp,
             dynamic_in_use: BTreeSet::new(),

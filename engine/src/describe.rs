@@ -234,6 +234,18 @@ impl Simulation {
     }
 
     fn describe_instances(&self) -> Vec<Value> {
+        // Tasks placed on an instance and not yet RUNNING (`pendingTasksCount`).
+        let mut pending: std::collections::BTreeMap<&str, u32> = Default::default();
+        for t in self.tasks.iter().filter(|t| {
+            t.is_active()
+                && matches!(
+                    t.last_status,
+                    crate::task::TaskStatus::Provisioning | crate::task::TaskStatus::Pending
+                )
+        }) {
+            let id = &self.cluster.instances[t.reservation.slot].ec2_instance_id;
+            *pending.entry(id.as_str()).or_default() += 1;
+        }
         self.cluster
             .instances
             .iter()
@@ -258,7 +270,8 @@ impl Simulation {
                     "status": i.status,
                     "agentConnected": i.agent_connected,
                     "runningTasksCount": i.running_tasks_count,
-                    "registeredResources": resources(&i.registered, crate::container_instance::DEFAULT_RESERVED_TCP_PORTS.to_vec(), vec![]),
+                    "pendingTasksCount": pending.get(i.ec2_instance_id.as_str()).copied().unwrap_or(0),
+                    "registeredResources": resources(&i.registered, i.registered_ports.0.clone(), i.registered_ports.1.clone()),
                     "remainingResources": resources(&i.remaining, i.reserved_tcp.iter().copied().collect(), i.reserved_udp.iter().copied().collect()),
                     "attributes": i.attributes.iter().map(|(k, v)| if v.is_empty() { json!({"name": k}) } else { json!({"name": k, "value": v}) }).collect::<Vec<_>>(),
                 });

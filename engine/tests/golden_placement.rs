@@ -897,3 +897,56 @@ fn section_12_spread_without_pending_tasks_stacks_a_batch() {
         "the 4 RUNNING tasks count (zone b is empty), the 2 new PENDING ones do not"
     );
 }
+
+#[test]
+fn registered_ports_follow_the_agent_and_pending_tasks_are_counted_2_2_2_3() {
+    // ECS_RESERVED_PORTS replaces the 5 defaults; registeredResources shows what the agent
+    // reserved, remainingResources adds a task's static port; a task still PENDING counts in
+    // pendingTasksCount.
+    let v = json!({"version": 1,
+        "containerInstances": [
+            instance("m5.large", "us-east-1a", "i1", json!({"ecsConfig": {"ECS_RESERVED_PORTS": "[22, 8080]", "ECS_RESERVED_PORTS_UDP": "[53]"}})),
+            instance("m5.large", "us-east-1a", "i2", json!({}))],
+        "taskDefinitions": [td("web", json!({"memory": 64, "portMappings": [{"containerPort": 80, "hostPort": 80}]}))],
+        "runTasks": [{"cluster": "c", "taskDefinition": "web", "count": 2}]});
+    let (_, out) = run(v, 1);
+    let inst = |id: &str| {
+        out["containerInstances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["ec2InstanceId"] == id)
+            .unwrap()
+            .clone()
+    };
+    let ports = |i: &Value, key: &str, name: &str| {
+        i[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["stringSetValue"]
+            .clone()
+    };
+    let i1 = inst("i1");
+    assert_eq!(
+        ports(&i1, "registeredResources", "PORTS"),
+        json!(["22", "8080"])
+    );
+    assert_eq!(
+        ports(&i1, "registeredResources", "PORTS_UDP"),
+        json!(["53"])
+    );
+    assert_eq!(
+        ports(&i1, "remainingResources", "PORTS"),
+        json!(["22", "80", "8080"])
+    );
+    let i2 = inst("i2");
+    assert_eq!(
+        ports(&i2, "registeredResources", "PORTS"),
+        json!(["22", "2375", "2376", "51678", "51679"])
+    );
+    // One task per instance (static port 80), both still PENDING one second in.
+    assert_eq!(i1["pendingTasksCount"], 1);
+    assert_eq!(i2["pendingTasksCount"], 1);
+}
