@@ -186,6 +186,19 @@ impl ContainerInstance {
         for cap in AGENT_CAPABILITIES {
             attributes.insert((*cap).to_string(), String::new());
         }
+        // ECS_AVAILABLE_LOGGING_DRIVERS: the drivers the agent advertises (1.8).
+        let drivers = match spec.ecs_config.get("ECS_AVAILABLE_LOGGING_DRIVERS") {
+            None => DEFAULT_LOGGING_DRIVERS.iter().map(|d| d.to_string()).collect(),
+            Some(v) => serde_json::from_str::<Vec<String>>(v).map_err(|_| {
+                format!("ecsConfig.ECS_AVAILABLE_LOGGING_DRIVERS: \"{v}\" is not a JSON list of driver names, such as [\"json-file\",\"awslogs\"]")
+            })?,
+        };
+        for driver in drivers {
+            attributes.insert(
+                format!("com.amazonaws.ecs.capability.logging-driver.{driver}"),
+                String::new(),
+            );
+        }
         if spec.external {
             // Registered through SSM, not EC2: no AMI, VPC, subnet or zone (2.5).
             for k in [
@@ -315,15 +328,18 @@ impl ContainerInstance {
     }
 }
 
+/// The logging drivers an agent advertises when `ECS_AVAILABLE_LOGGING_DRIVERS` is not set
+/// (1.8: the agent's own default is `["json-file","none"]`; the ECS-optimized AMI sets its own
+/// value, which AWS does not list: the playground takes these three [unconfirmed]).
+pub const DEFAULT_LOGGING_DRIVERS: &[&str] = &["json-file", "awslogs", "none"];
+
 /// Capability attributes every simulated agent registers (2.5): the ECS-optimized AMI's set,
-/// so that task definitions using awslogs, IAM roles, ECR and awsvpc find them.
+/// so that task definitions using IAM roles, ECR and awsvpc find them; the logging drivers
+/// come from `ECS_AVAILABLE_LOGGING_DRIVERS`.
 pub const AGENT_CAPABILITIES: &[&str] = &[
     "com.amazonaws.ecs.capability.docker-remote-api.1.19",
     "com.amazonaws.ecs.capability.docker-remote-api.1.44",
     "com.amazonaws.ecs.capability.ecr-auth",
-    "com.amazonaws.ecs.capability.logging-driver.awslogs",
-    "com.amazonaws.ecs.capability.logging-driver.json-file",
-    "com.amazonaws.ecs.capability.logging-driver.none",
     "com.amazonaws.ecs.capability.privileged-container",
     "com.amazonaws.ecs.capability.task-iam-role",
     "com.amazonaws.ecs.capability.task-iam-role-network-host",

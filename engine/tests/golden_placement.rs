@@ -950,3 +950,25 @@ fn registered_ports_follow_the_agent_and_pending_tasks_are_counted_2_2_2_3() {
     assert_eq!(i1["pendingTasksCount"], 1);
     assert_eq!(i2["pendingTasksCount"], 1);
 }
+
+#[test]
+fn a_logging_driver_needs_the_agent_to_advertise_it_1_8() {
+    // fluentd is not among the default drivers: RunTask fails with ATTRIBUTE until the agent
+    // lists it in ECS_AVAILABLE_LOGGING_DRIVERS.
+    let scenario = |config: Value| {
+        json!({"version": 1,
+            "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({"ecsConfig": config}))],
+            "taskDefinitions": [td("web", json!({"memory": 64, "logConfiguration": {"logDriver": "fluentd"}}))],
+            "runTasks": [{"cluster": "c", "taskDefinition": "web"}]})
+    };
+    let (_, out) = run(scenario(json!({})), 30);
+    assert_eq!(out["failures"][0]["reason"], "ATTRIBUTE");
+    let (_, out) = run(
+        scenario(json!({"ECS_AVAILABLE_LOGGING_DRIVERS": "[\"json-file\",\"fluentd\"]"})),
+        30,
+    );
+    assert_eq!(out["tasks"].as_array().unwrap().len(), 1);
+    let attrs = out["containerInstances"][0]["attributes"].to_string();
+    assert!(attrs.contains("com.amazonaws.ecs.capability.logging-driver.fluentd"));
+    assert!(!attrs.contains("com.amazonaws.ecs.capability.logging-driver.awslogs"));
+}
