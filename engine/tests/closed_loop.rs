@@ -1169,3 +1169,22 @@ fn an_application_that_stops_answering_behind_an_alb_fails_elb_checks_and_is_rep
         .count();
     assert_eq!(healthy, 2);
 }
+
+#[test]
+fn two_target_tracking_policies_on_one_metric_are_refused_5_3() {
+    let mut v = base(2, json!({}));
+    v["scalableTargets"] = scalable(1, 4);
+    let mut policies = cpu_policy(50.0, json!({}));
+    let mut second = policies[0].clone();
+    second["PolicyName"] = json!("cpu-again");
+    policies.as_array_mut().unwrap().push(second);
+    v["scalingPolicies"] = policies;
+    let e = Scenario::from_value(v).unwrap_err();
+    assert_eq!(
+        e.path,
+        "scalingPolicies[1].TargetTrackingScalingPolicyConfiguration"
+    );
+    assert!(e
+        .message
+        .contains("already tracks ECSServiceAverageCPUUtilization"));
+}
