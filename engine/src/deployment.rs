@@ -17,6 +17,54 @@ use crate::time::SimTime;
 /// it reaches RUNNING (4.4, G18).
 pub const HEALTHY_AFTER_RUNNING_MS: u64 = 40_000;
 
+/// `deploymentConfiguration.alarms` (4.5): CloudWatch alarms that fail a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeploymentAlarms {
+    /// `alarmNames`.
+    pub names: Vec<String>,
+    /// `rollback`: start a deployment back to the last COMPLETED one.
+    pub rollback: bool,
+}
+
+impl DeploymentAlarms {
+    /// Reads `deploymentConfiguration.alarms` from a CreateService or UpdateService request:
+    /// `Ok(None)` when absent or `enable` is false; `base` when the request leaves it out.
+    pub fn from_request(
+        raw: &Value,
+        base: Option<DeploymentAlarms>,
+    ) -> Result<Option<DeploymentAlarms>, String> {
+        let Some(a) = raw
+            .pointer("/deploymentConfiguration/alarms")
+            .filter(|v| !v.is_null())
+        else {
+            return Ok(base);
+        };
+        let flag = |k: &str| -> Result<bool, String> {
+            a.get(k).and_then(Value::as_bool).ok_or_else(|| {
+                format!("deploymentConfiguration.alarms.{k}: required, true or false")
+            })
+        };
+        let (enable, rollback) = (flag("enable")?, flag("rollback")?);
+        let names: Vec<String> =
+            match a.get("alarmNames") {
+                Some(Value::Array(list)) => list
+                    .iter()
+                    .map(|n| {
+                        n.as_str().map(str::to_string).ok_or_else(|| {
+                        "deploymentConfiguration.alarms.alarmNames: must be a list of alarm names"
+                            .to_string()
+                    })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(
+                    "deploymentConfiguration.alarms.alarmNames: required, a list of alarm names"
+                        .to_string(),
+                ),
+            };
+        Ok((enable && !names.is_empty()).then_some(DeploymentAlarms { names, rollback }))
+    }
+}
+
 /// `deploymentConfiguration` percentages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeploymentConfiguration {
@@ -294,21 +342,31 @@ impl Simulation {
         if d.failed_tasks < threshold {
             return;
         }
-        d.rollout_state = RolloutState::Failed;
         let msg = format!(
             "(service {name}) (deployment {primary}) deployment failed: tasks failed to start or failed health checks ({} of the threshold {threshold}).",
             d.failed_tasks
         );
-        self.service_event(s, msg);
-        self.deployment_state_change(
+        self.fail_deployment(
             s,
-            "ERROR",
-            "SERVICE_DEPLOYMENT_FAILED",
+            msg,
             "ECS deployment circuit breaker: tasks failed to start.",
+            rollback,
         );
+    }
+
+    /// The primary deployment of `s` fails (4.5): FAILED, the service event `msg`, the
+    /// `SERVICE_DEPLOYMENT_FAILED` event with `reason`, and with `rollback` a deployment back
+    /// to the last COMPLETED one.
+    fn fail_deployment(&mut self, s: usize, msg: String, reason: &str, rollback: bool) {
+        if let Some(d) = self.services[s].deployments.last_mut() {
+            d.rollout_state = RolloutState::Failed;
+        }
+        self.service_event(s, msg);
+        self.deployment_state_change(s, "ERROR", "SERVICE_DEPLOYMENT_FAILED", reason);
         if !rollback {
             return;
         }
+        let name = self.services[s].name.clone();
         let last_good = self.services[s]
             .deployments
             .iter()
@@ -329,6 +387,41 @@ impl Simulation {
                 let msg = format!("(service {name}) has no COMPLETED deployment to roll back to.");
                 self.service_event(s, msg);
             }
+        }
+    }
+
+    /// Deployment alarms (4.5): a service whose primary deployment is in progress fails it when
+    /// one of its `deploymentConfiguration.alarms` is in ALARM, rolling back if asked. Called
+    /// each minute after the alarms are evaluated. The wording is the playground's
+    /// [unconfirmed].
+    pub(crate) fn check_deployment_alarms(&mut self) {
+        for s in 0..self.services.len() {
+            let Some(alarms) = self.services[s].deployment_alarms.clone() else {
+                continue;
+            };
+            let in_progress = self.services[s].deployments.len() > 1
+                && self.services[s]
+                    .deployments
+                    .last()
+                    .is_some_and(|d| d.rollout_state == RolloutState::InProgress);
+            if !in_progress {
+                continue;
+            }
+            let fired = self.alarms().iter().find(|a| {
+                a.state == crate::cloudwatch::AlarmState::Alarm && alarms.names.contains(&a.name)
+            });
+            let Some(fired) = fired.map(|a| a.name.clone()) else {
+                continue;
+            };
+            let (name, id) = (
+                self.services[s].name.clone(),
+                self.services[s].deployment_id.clone(),
+            );
+            let msg = format!(
+                "(service {name}) (deployment {id}) deployment failed: alarm {fired} is in ALARM."
+            );
+            let reason = format!("ECS deployment alarm triggered: {fired}.");
+            self.fail_deployment(s, msg, &reason, alarms.rollback);
         }
     }
 

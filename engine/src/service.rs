@@ -95,6 +95,8 @@ pub struct Service {
     pub subnets: Option<Vec<String>>,
     /// `deploymentConfiguration`.
     pub deployment_configuration: crate::deployment::DeploymentConfiguration,
+    /// `deploymentConfiguration.alarms`, when enabled (4.5).
+    pub deployment_alarms: Option<crate::deployment::DeploymentAlarms>,
     /// Tasks that failed to start in a row (4.6).
     pub start_failures: u32,
     /// The throttle: no launch before this time (4.6, G37).
@@ -294,6 +296,7 @@ impl Simulation {
             deployment_id,
             deployments,
             deployment_configuration,
+            deployment_alarms: crate::deployment::DeploymentAlarms::from_request(raw, None)?,
             start_failures: 0,
             throttled_until: None,
             throttle_reported_at: None,
@@ -394,6 +397,9 @@ impl Simulation {
         let base = self.services[s].deployment_configuration;
         self.services[s].deployment_configuration =
             crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
+        let alarms_base = self.services[s].deployment_alarms.clone();
+        self.services[s].deployment_alarms =
+            crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
         let settings_changed = self.update_settings(s, raw)?;
         let mut placement_changed = settings_changed;
         for key in ["placementConstraints", "placementStrategy"] {

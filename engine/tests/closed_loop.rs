@@ -76,6 +76,15 @@ fn service_load(requests: Value) -> Value {
             "cost": {"cpuUnitMsPerRequest": 1024, "idleCpuUnits": 0, "baselineMemoryMiB": 100}}])
 }
 
+/// The first service's events, oldest first.
+fn service_events(sim: &Simulation) -> Vec<&str> {
+    sim.services()[0]
+        .events
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect()
+}
+
 fn cpu_metric() -> MetricId {
     MetricId::new(
         "AWS/ECS",
@@ -784,11 +793,7 @@ fn g19_circuit_breaker_fails_the_deployment_and_rolls_back() {
     v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
     let mut s = sim(v);
     at(&mut s, 60 * MIN);
-    let events: Vec<&str> = s.services()[0]
-        .events
-        .iter()
-        .map(|e| e.message.as_str())
-        .collect();
+    let events = service_events(&s);
     assert!(
         events.iter().any(|e| e.contains("deployment failed")),
         "{events:#?}"
@@ -958,11 +963,7 @@ fn task_scale_in_protection_4_8() {
         vec![ids[0].as_str(), ids[1].as_str(), ids[2].as_str()],
         "only the unprotected task is stopped"
     );
-    let events: Vec<&str> = s.services()[0]
-        .events
-        .iter()
-        .map(|e| e.message.as_str())
-        .collect();
+    let events = service_events(&s);
     assert!(
         events.iter().any(|e| e.ends_with(
             "Reason: The number of protected tasks are more than the desired count of tasks."
@@ -1187,4 +1188,45 @@ fn two_target_tracking_policies_on_one_metric_are_refused_5_3() {
     assert!(e
         .message
         .contains("already tracks ECSServiceAverageCPUUtilization"));
+}
+
+#[test]
+fn a_deployment_alarm_in_alarm_fails_the_deployment_and_rolls_back_4_5() {
+    // The CPU alarm is in ALARM from the load's jump at 8 minutes; the deployment to web:2 at
+    // 10 minutes fails on it at the next evaluation and rolls back to web:1.
+    let mut v = lifecycle_base(json!({}));
+    v["loadProfiles"] = service_load(
+        json!({"type": "step", "initial": 10, "steps": [{"at": "PT8M", "requestsPerSecond": 2000}]}),
+    );
+    v["taskDefinitions"][0]["cpu"] = json!("256");
+    v["taskDefinitions"][1]["cpu"] = json!("256");
+    let mut alarm = cpu_alarm(70.0, true, "none");
+    alarm["AlarmName"] = json!("web-cpu-high");
+    alarm.as_object_mut().unwrap().remove("AlarmActions");
+    v["alarms"] = json!([alarm]);
+    v["services"][0]["deploymentConfiguration"] = json!({
+        "alarms": {"alarmNames": ["web-cpu-high"], "enable": true, "rollback": true}});
+    v["updateServices"] = json!([{"at": "PT10M", "service": "web", "taskDefinition": "web:2"}]);
+    let mut s = sim(v);
+    at(&mut s, 9 * MIN + 30);
+    assert_eq!(s.services()[0].deployments.len(), 1);
+    at(&mut s, 12 * MIN);
+    let events = service_events(&s);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.ends_with("deployment failed: alarm web-cpu-high is in ALARM.")),
+        "{events:#?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.contains("rolling back to deployment")));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    // Without alarms the same update completes on web:2.
+    let mut v = lifecycle_base(json!({}));
+    v["updateServices"] = json!([{"at": "PT10M", "service": "web", "taskDefinition": "web:2"}]);
+    v["taskDefinitions"][1]["containerDefinitions"][0]["image"] = json!("nginx:2");
+    let mut s = sim(v);
+    at(&mut s, 20 * MIN);
+    assert_eq!(s.services()[0].task_definition, "web:2");
 }

@@ -476,6 +476,7 @@ impl Simulation {
             let key = alarm_state_series(&alarm.name);
             self.series.record(&key, value);
         }
+        self.check_deployment_alarms();
         for t in 0..self.scaling.targets.len() {
             self.target_tracking(t);
             self.step_scaling(t);

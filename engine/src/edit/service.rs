@@ -741,7 +741,7 @@ mod tests {
         let (with, _) = add_services_json(
             &doc(),
             r#"{"serviceName": "alarmed", "taskDefinition": "web", "desiredCount": 1,
-                "deploymentConfiguration": {"alarms": {"alarmNames": ["x"], "enable": true, "rollback": true}}}"#,
+                "deploymentConfiguration": {"bakeTimeInMinutes": 5}}"#,
             &defaults,
         )
         .unwrap();
@@ -750,7 +750,7 @@ mod tests {
         assert!(
             warned.iter().any(
                 |w| w.path == format!("services[{n}].deploymentConfiguration")
-                    && w.message == "kept but not simulated yet: alarms"
+                    && w.message == "kept but not simulated yet: bakeTimeInMinutes"
             ),
             "{warned:?}"
         );

@@ -50,6 +50,7 @@ const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &[
     "minimumHealthyPercent",
     "maximumPercent",
     "deploymentCircuitBreaker",
+    "alarms",
 ];
 
 /// RunTask members the engine acts on (`at` is the playground's own: when the call is made).
