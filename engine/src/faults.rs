@@ -340,6 +340,9 @@ impl Simulation {
                     self.log
                         .push(self.now(), EventKind::Scenario, msg)
                         .task(&id);
+                    if self.restart_container(t, exit_code) {
+                        continue;
+                    }
                     self.stop_task_at_once(
                         t,
                         "EssentialContainerExited",

@@ -195,6 +195,40 @@ impl Simulation {
         task_health(&containers)
     }
 
+    /// Task `t`'s essential container exited with `exit_code`: with an enabled `restartPolicy`
+    /// (1.2), an exit code it does not ignore, and `restartAttemptPeriod` run since the
+    /// container started or last restarted, the container restarts in place and the task keeps
+    /// running (returns true). Otherwise the caller stops the task.
+    pub(crate) fn restart_container(&mut self, t: usize, exit_code: i32) -> bool {
+        let task = &self.tasks[t];
+        let Some(c) = task.td.containers.iter().find(|c| c.essential) else {
+            return false;
+        };
+        let Some(policy) = &c.restart_policy else {
+            return false;
+        };
+        if policy.ignored_exit_codes.contains(&i64::from(exit_code)) {
+            return false;
+        }
+        let since = task.restarts.1.or(task.started_at);
+        let now = self.now();
+        if since.is_none_or(|at| now < at.plus_secs(u64::from(policy.attempt_period_s))) {
+            return false;
+        }
+        let (id, name) = (task.id.clone(), c.name.clone());
+        let count = task.restarts.0 + 1;
+        self.tasks[t].restarts = (count, Some(now));
+        self.tasks[t].exit_code = None;
+        self.tasks[t].container_reason = None;
+        let msg = format!(
+            "task {id}: container {name} exited with code {exit_code} and was restarted by its restartPolicy (restart {count})"
+        );
+        self.log
+            .push(now, EventKind::TaskStateChange, msg)
+            .task(&id);
+        true
+    }
+
     /// How long PROVISIONING lasts.
     pub(crate) fn provisioning_ms(&self) -> u64 {
         ms(self.scenario.options.lifecycle.provisioning_seconds)

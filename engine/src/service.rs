@@ -759,6 +759,7 @@ impl Simulation {
             exit_code: None,
             container_reason: None,
             unhealthy_at: None,
+            restarts: (0, None),
             protected_until: None,
             capacity_provider: provider,
             env_overrides: Vec::new(),

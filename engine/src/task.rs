@@ -87,6 +87,9 @@ pub struct Task {
     pub exit_code: Option<i32>,
     /// The container `reason` (10.3), e.g. `OutOfMemoryError: Container killed due to memory usage`.
     pub container_reason: Option<String>,
+    /// Restarts of its essential container under its `restartPolicy` (1.2), and when the
+    /// last one happened.
+    pub restarts: (u32, Option<SimTime>),
     /// When its essential containers' health checks will have failed `retries` times in a row,
     /// once a fault made them start failing (1.11): from then on they are UNHEALTHY.
     pub unhealthy_at: Option<SimTime>,

@@ -646,6 +646,9 @@ impl Simulation {
                 format!("task {id}: container killed with exit code 137: OutOfMemoryError: Container killed due to memory usage"),
             )
             .task(&id);
+        if self.restart_container(t, 137) {
+            return;
+        }
         self.stop_task_at_once(
             t,
             "EssentialContainerExited",

@@ -880,6 +880,41 @@ fn essential_container_exit_stops_the_task_10_3() {
 }
 
 #[test]
+fn a_restart_policy_restarts_the_container_in_place_1_2() {
+    // restartPolicy on the essential container, 60 s attempt period, exit code 0 ignored: the
+    // exit at 10 minutes restarts it (it had run long enough); a second exit 30 s later is
+    // inside the period, so the task stops; an ignored code stops the task at once.
+    let with_policy = |faults: Value| {
+        let mut v = lifecycle_base(json!({ "faults": faults }));
+        v["taskDefinitions"][0]["containerDefinitions"][0]["restartPolicy"] =
+            json!({"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60});
+        sim(v)
+    };
+    let exit = |at: &str, code: i32| json!({"type": "EssentialContainerExit", "service": "web", "at": at, "count": 2, "exitCode": code});
+    let mut s = with_policy(json!([exit("PT10M", 1), exit("PT10M30S", 1)]));
+    at(&mut s, 10 * MIN + 1);
+    assert!(s
+        .tasks()
+        .iter()
+        .take(2)
+        .all(|t| t.is_active() && t.restarts.0 == 1));
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("exited with code 1 and was restarted by its restartPolicy (restart 1)")));
+    at(&mut s, 10 * MIN + 31);
+    let stopped: Vec<_> = s.tasks().iter().take(2).collect();
+    assert!(stopped
+        .iter()
+        .all(|t| t.stop_code.as_deref() == Some("EssentialContainerExited")));
+    let mut s = with_policy(json!([exit("PT10M", 0)]));
+    at(&mut s, 10 * MIN + 1);
+    assert!(
+        s.tasks().iter().take(2).all(|t| !t.is_active()),
+        "exit code 0 is ignored"
+    );
+}
+
+#[test]
 fn g39_sqs_backlog_per_task_scaling_with_metric_math() {
     let resource = "service/default/worker";
     let v = json!({

@@ -127,6 +127,19 @@ pub struct ContainerSummary {
     pub health_check_interval_s: Option<u32>,
     /// The health check's `retries` (1.11: default 3).
     pub health_check_retries: u32,
+    /// `restartPolicy`, when enabled (1.2).
+    pub restart_policy: Option<RestartPolicy>,
+}
+
+/// An enabled container `restartPolicy` (1.2): the container restarts in place when it exits,
+/// unless with one of `ignored_exit_codes`, once it has run `attempt_period_s` (default 300)
+/// since it started or last restarted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestartPolicy {
+    /// `ignoredExitCodes`.
+    pub ignored_exit_codes: Vec<i64>,
+    /// `restartAttemptPeriod`, seconds.
+    pub attempt_period_s: u32,
 }
 
 /// A task definition that passed registration, with the derived needs of one task.

@@ -269,6 +269,17 @@ pub fn validate(
                 .and_then(|r| u32::try_from(r).ok())
                 .filter(|r| (1..=10).contains(r))
                 .unwrap_or(3),
+            restart_policy: c
+                .restart_policy
+                .as_ref()
+                .filter(|r| r.enabled == Some(true))
+                .map(|r| super::RestartPolicy {
+                    ignored_exit_codes: r.ignored_exit_codes.clone(),
+                    attempt_period_s: r
+                        .restart_attempt_period
+                        .and_then(|p| u32::try_from(p).ok())
+                        .unwrap_or(300),
+                }),
         });
     }
     // Rule 8: at least one essential container.
