@@ -243,6 +243,7 @@ impl Simulation {
         self.task_generation += 1;
         for slot in touched {
             self.cluster.refresh(slot);
+            self.instance_state_change(slot);
             self.poke_cluster_services(slot);
         }
     }

@@ -235,7 +235,7 @@ impl Simulation {
 
     fn describe_instances(&self) -> Vec<Value> {
         // Tasks placed on an instance and not yet RUNNING (`pendingTasksCount`).
-        let mut pending: std::collections::BTreeMap<&str, u32> = Default::default();
+        let mut pending = vec![0u32; self.cluster.instances.len()];
         for t in self.tasks.iter().filter(|t| {
             t.is_active()
                 && matches!(
@@ -243,43 +243,45 @@ impl Simulation {
                     crate::task::TaskStatus::Provisioning | crate::task::TaskStatus::Pending
                 )
         }) {
-            let id = &self.cluster.instances[t.reservation.slot].ec2_instance_id;
-            *pending.entry(id.as_str()).or_default() += 1;
+            pending[t.reservation.slot] += 1;
         }
-        self.cluster
-            .instances
-            .iter()
-            .filter(|i| !i.fargate)
-            .map(|i| {
-                let resources = |r: &crate::container_instance::Resources, tcp: Vec<u16>, udp: Vec<u16>| {
-                    json!([
-                        {"name": "CPU", "type": "INTEGER", "integerValue": r.cpu},
-                        {"name": "MEMORY", "type": "INTEGER", "integerValue": r.memory_mib},
-                        {"name": "PORTS", "type": "STRINGSET", "stringSetValue": tcp.iter().map(u16::to_string).collect::<Vec<_>>()},
-                        {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": udp.iter().map(u16::to_string).collect::<Vec<_>>()},
-                        {"name": "GPU", "type": "INTEGER", "integerValue": r.gpus},
-                    ])
-                };
-                let mut v = json!({
-                    "containerInstanceArn": i.arn,
-                    "ec2InstanceId": i.ec2_instance_id,
-                    "cluster": i.cluster,
-                    "instanceType": i.instance_type.name,
-                    "availabilityZone": i.availability_zone,
-                    "lifecycle": i.lifecycle,
-                    "status": i.status,
-                    "agentConnected": i.agent_connected,
-                    "runningTasksCount": i.running_tasks_count,
-                    "pendingTasksCount": pending.get(i.ec2_instance_id.as_str()).copied().unwrap_or(0),
-                    "registeredResources": resources(&i.registered, i.registered_ports.0.clone(), i.registered_ports.1.clone()),
-                    "remainingResources": resources(&i.remaining, i.reserved_tcp.iter().copied().collect(), i.reserved_udp.iter().copied().collect()),
-                    "attributes": i.attributes.iter().map(|(k, v)| if v.is_empty() { json!({"name": k}) } else { json!({"name": k, "value": v}) }).collect::<Vec<_>>(),
-                });
-                if let Some(p) = i.capacity_provider {
-                    v["capacityProviderName"] = json!(self.capacity.providers[p].name);
-                }
-                v
-            })
+        (0..self.cluster.instances.len())
+            .filter(|&slot| !self.cluster.instances[slot].fargate)
+            .map(|slot| self.instance_json(slot, pending[slot]))
             .collect()
+    }
+
+    /// One container instance as DescribeContainerInstances returns it, with `pending` tasks
+    /// placed on it and not yet RUNNING.
+    pub(crate) fn instance_json(&self, slot: usize, pending: u32) -> Value {
+        let i = &self.cluster.instances[slot];
+        let resources = |r: &crate::container_instance::Resources, tcp: Vec<u16>, udp: Vec<u16>| {
+            json!([
+                {"name": "CPU", "type": "INTEGER", "integerValue": r.cpu},
+                {"name": "MEMORY", "type": "INTEGER", "integerValue": r.memory_mib},
+                {"name": "PORTS", "type": "STRINGSET", "stringSetValue": tcp.iter().map(u16::to_string).collect::<Vec<_>>()},
+                {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": udp.iter().map(u16::to_string).collect::<Vec<_>>()},
+                {"name": "GPU", "type": "INTEGER", "integerValue": r.gpus},
+            ])
+        };
+        let mut v = json!({
+            "containerInstanceArn": i.arn,
+            "ec2InstanceId": i.ec2_instance_id,
+            "cluster": i.cluster,
+            "instanceType": i.instance_type.name,
+            "availabilityZone": i.availability_zone,
+            "lifecycle": i.lifecycle,
+            "status": i.status,
+            "agentConnected": i.agent_connected,
+            "runningTasksCount": i.running_tasks_count,
+            "pendingTasksCount": pending,
+            "registeredResources": resources(&i.registered, i.registered_ports.0.clone(), i.registered_ports.1.clone()),
+            "remainingResources": resources(&i.remaining, i.reserved_tcp.iter().copied().collect(), i.reserved_udp.iter().copied().collect()),
+            "attributes": i.attributes.iter().map(|(k, v)| if v.is_empty() { json!({"name": k}) } else { json!({"name": k, "value": v}) }).collect::<Vec<_>>(),
+        });
+        if let Some(p) = i.capacity_provider {
+            v["capacityProviderName"] = json!(self.capacity.providers[p].name);
+        }
+        v
     }
 }

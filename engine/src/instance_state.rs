@@ -80,6 +80,7 @@ impl Simulation {
             self.cluster.instances[slot].status = status;
             self.task_generation += 1;
             self.cluster.refresh(slot);
+            self.instance_state_change(slot);
             self.log
                 .push(
                     self.now(),
@@ -103,6 +104,7 @@ impl Simulation {
         self.cluster.instances[slot].status = InstanceStatus::Draining;
         self.task_generation += 1;
         self.cluster.refresh(slot);
+        self.instance_state_change(slot);
         let id = self.cluster.instances[slot].ec2_instance_id.clone();
         self.log
             .push(
@@ -160,6 +162,7 @@ impl Simulation {
                     format!("container instance {id} is INACTIVE: {reason}"),
                 )
                 .instance(&id);
+            self.instance_state_change(slot);
         }
         self.poke_cluster_services(slot);
         self.group_instance_terminated(slot);

@@ -495,6 +495,7 @@ impl Simulation {
                 self.log
                     .push(self.now, EventKind::ContainerInstance, msg)
                     .instance(&id);
+                self.instance_state_change(slot);
                 if let Some(g) = spec.auto_scaling_group {
                     self.cluster.instances[slot].auto_scaling_group = Some(g);
                     self.group_instance_registered(g, &id, slot);

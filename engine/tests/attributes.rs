@@ -142,3 +142,31 @@ fn bad_calls_are_refused_at_load_naming_the_field() {
         "{e:?}"
     );
 }
+
+#[test]
+fn instance_state_changes_reach_eventbridge_9_1() {
+    // A rule on ECS Container Instance State Change mails each instance's status: both
+    // register ACTIVE, then PutAttributes on i-green sends its new attributes.
+    let mut v = scenario(json!({
+        "putAttributes": [put("PT5M", "i-green", "stack", "prod")],
+        "snsTopics": [{"Name": "ops", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}],
+        "eventRules": [{"Name": "instances",
+            "EventPattern": {"source": ["aws.ecs"], "detail-type": ["ECS Container Instance State Change"]},
+            "Targets": [{"Id": "mail", "Arn": "arn:aws:sns:us-east-1:123456789012:ops",
+                "InputTransformer": {"InputPathsMap": {"id": "$.detail.ec2InstanceId", "status": "$.detail.status"},
+                    "InputTemplate": "\"<id> is <status>\""}}]}]
+    }));
+    v["duration"] = json!("PT10M");
+    let mut s = sim(v);
+    at(&mut s, 6 * 60);
+    let mails: Vec<&str> = s
+        .notifications()
+        .iter()
+        .map(|n| n.message.as_str())
+        .collect();
+    assert_eq!(
+        mails,
+        vec!["i-blue is ACTIVE", "i-green is ACTIVE", "i-green is ACTIVE"],
+        "two registrations, then the attribute change"
+    );
+}

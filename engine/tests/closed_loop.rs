@@ -1265,3 +1265,36 @@ fn a_deployment_alarm_in_alarm_fails_the_deployment_and_rolls_back_4_5() {
     at(&mut s, 20 * MIN);
     assert_eq!(s.services()[0].task_definition, "web:2");
 }
+
+#[test]
+fn auto_scaling_emits_service_desired_count_updated_9_1() {
+    // G22's scale-out at 3 minutes, seen by a rule on the service action; a user's
+    // UpdateService at 20 minutes emits nothing (9.1: only the scheduler's changes).
+    let mut s = sim(base(
+        4,
+        json!({
+            "scalableTargets": scalable(2, 10),
+            "scalingPolicies": cpu_policy(50.0, json!({})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 3200})),
+            "updateServices": [{"at": "PT20M", "service": "web", "desiredCount": 9}],
+            "snsTopics": [{"Name": "ops", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}],
+            "eventRules": [{"Name": "desired",
+                "EventPattern": {"source": ["aws.ecs"], "detail-type": ["ECS Service Action"],
+                    "detail": {"eventName": ["SERVICE_DESIRED_COUNT_UPDATED"]}},
+                "Targets": [{"Id": "mail", "Arn": "arn:aws:sns:us-east-1:123456789012:ops"}]}]
+        }),
+    ));
+    at(&mut s, 3 * MIN + 10);
+    assert_eq!(desired(&s), 7);
+    assert_eq!(s.notifications().len(), 1);
+    assert!(s.notifications()[0]
+        .message
+        .contains("SERVICE_DESIRED_COUNT_UPDATED"));
+    let before = s.notifications().len();
+    at(&mut s, 20 * MIN + 10);
+    let after_user: Vec<_> = s.notifications()[before..]
+        .iter()
+        .filter(|n| n.at_ms >= 20 * MIN * 1000)
+        .collect();
+    assert!(after_user.is_empty(), "{after_user:?}");
+}

@@ -714,6 +714,13 @@ impl Simulation {
         };
         self.scaling.activities.push(activity);
         self.services[s].desired_count = new;
+        // 9.1: the scheduler (not a user) changed the desired count.
+        self.service_action(
+            s,
+            "INFO",
+            "SERVICE_DESIRED_COUNT_UPDATED",
+            serde_json::json!({}),
+        );
         let name = self.services[s].name.clone();
         self.log
             .push(

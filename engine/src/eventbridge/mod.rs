@@ -481,6 +481,33 @@ impl Simulation {
         self.service_detail_event(s, "ECS Service Action", event_type, event_name, extra);
     }
 
+    /// An `ECS Container Instance State Change` event (9.1): the instance as
+    /// DescribeContainerInstances shows it, when it registers, changes status or attributes,
+    /// or is deregistered.
+    pub(crate) fn instance_state_change(&mut self, slot: usize) {
+        if !self.events_wanted() || self.cluster.instances[slot].fargate {
+            return;
+        }
+        let pending = self
+            .tasks_on(slot)
+            .into_iter()
+            .filter(|&t| {
+                matches!(
+                    self.tasks[t].last_status,
+                    crate::task::TaskStatus::Provisioning | crate::task::TaskStatus::Pending
+                )
+            })
+            .count() as u32;
+        let detail = self.instance_json(slot, pending);
+        let resources = vec![self.cluster.instances[slot].arn.clone()];
+        self.put_event(Event {
+            source: "aws.ecs".to_string(),
+            detail_type: "ECS Container Instance State Change".to_string(),
+            resources,
+            detail,
+        });
+    }
+
     /// An `ECS Deployment State Change` event (9.1) for the service's primary deployment.
     pub(crate) fn deployment_state_change(
         &mut self,
