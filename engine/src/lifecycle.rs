@@ -30,6 +30,10 @@ pub struct LifecycleOptions {
     /// How long the application takes to exit after SIGTERM, seconds (default 5; SIGKILL
     /// comes at `stopTimeout` if that is sooner).
     pub app_exit_seconds: f64,
+    /// How long a container another waits for with `dependsOn` COMPLETE or SUCCESS (an init
+    /// container) runs before it exits, seconds (default 5, [unconfirmed]: it is the
+    /// application's own time).
+    pub init_container_seconds: f64,
     /// The service throttle's first back-off, seconds (default 30); each further failure
     /// doubles it up to the documented 15 minutes (4.6: the curve is [unconfirmed], section 12
     /// item 14).
@@ -45,6 +49,7 @@ impl Default for LifecycleOptions {
             cached_pull_seconds: 1.0,
             container_start_seconds: 2.0,
             app_exit_seconds: 5.0,
+            init_container_seconds: 5.0,
             throttle_first_seconds: 30.0,
         }
     }
@@ -60,6 +65,7 @@ impl FromJson for LifecycleOptions {
             "cachedPullSeconds",
             "containerStartSeconds",
             "appExitSeconds",
+            "initContainerSeconds",
             "throttleFirstSeconds",
         ]);
         let d = LifecycleOptions::default();
@@ -76,6 +82,9 @@ impl FromJson for LifecycleOptions {
                 .get("containerStartSeconds")
                 .unwrap_or(d.container_start_seconds),
             app_exit_seconds: m.get("appExitSeconds").unwrap_or(d.app_exit_seconds),
+            init_container_seconds: m
+                .get("initContainerSeconds")
+                .unwrap_or(d.init_container_seconds),
             throttle_first_seconds: m
                 .get("throttleFirstSeconds")
                 .unwrap_or(d.throttle_first_seconds),
@@ -94,6 +103,7 @@ impl LifecycleOptions {
             ("cachedPullSeconds", self.cached_pull_seconds),
             ("containerStartSeconds", self.container_start_seconds),
             ("appExitSeconds", self.app_exit_seconds),
+            ("initContainerSeconds", self.init_container_seconds),
             ("throttleFirstSeconds", self.throttle_first_seconds),
         ] {
             if !(0.0..=86_400.0).contains(&v) {
@@ -145,6 +155,46 @@ pub fn task_health(containers: &[(bool, Health)]) -> Health {
     } else {
         Health::Healthy
     }
+}
+
+/// How long after the first containers start the last one starts, by `dependsOn` (1.10):
+/// a container waits for each dependency to have started (START), to pass its first health
+/// check one `interval` after it started (HEALTHY), or to have run and exited after
+/// `init_ms` (COMPLETE, SUCCESS). The task is RUNNING once every container started.
+pub fn start_order_ms(
+    containers: &[crate::task_definition::ContainerSummary],
+    init_ms: u64,
+) -> u64 {
+    // Start offsets by name, resolved in up to `containers.len()` passes (a dependency cycle,
+    // which registration does not refuse, stops growing there).
+    let mut start = vec![0u64; containers.len()];
+    for _ in 0..containers.len() {
+        let mut changed = false;
+        for (i, c) in containers.iter().enumerate() {
+            let mut at = 0;
+            for (name, condition) in &c.depends_on {
+                let Some(d) = containers.iter().position(|x| x.name == *name) else {
+                    continue;
+                };
+                let wait = match condition.as_str() {
+                    "HEALTHY" => containers[d]
+                        .health_check_interval_s
+                        .map_or(0, |s| u64::from(s) * 1000),
+                    "COMPLETE" | "SUCCESS" => init_ms,
+                    _ => 0,
+                };
+                at = at.max(start[d] + wait);
+            }
+            if at > start[i] {
+                start[i] = at;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    start.into_iter().max().unwrap_or(0)
 }
 
 /// The throttle's cap (4.6).
@@ -235,7 +285,8 @@ impl Simulation {
     }
 
     /// How long PENDING lasts for task `t`: each container's image pull (or the cached
-    /// check) one after the other, then the container start.
+    /// check) one after the other, then the container start, then the wait of the containers
+    /// that depend on others ([`start_order_ms`]).
     pub(crate) fn pending_ms(&self, t: usize) -> u64 {
         let o = &self.scenario.options.lifecycle;
         let inst = &self.cluster.instances[self.tasks[t].reservation.slot];
@@ -252,6 +303,7 @@ impl Simulation {
             })
             .sum();
         ms(pull + o.container_start_seconds)
+            + start_order_ms(&self.tasks[t].td.containers, ms(o.init_container_seconds))
     }
 
     /// How long the application takes to exit after SIGTERM.

@@ -748,6 +748,36 @@ fn lifecycle_image_pull_time_and_the_cached_second_pull() {
 }
 
 #[test]
+fn depends_on_orders_the_container_starts_1_10() {
+    // An init container (COMPLETE, 5 s by default) and a proxy with a 10 s health check the
+    // app waits for (HEALTHY): the app starts 5 + 10 s after the first containers, so the task
+    // is RUNNING 15 s later than without the dependencies. Each image pulls in 8 s.
+    let mut v = lifecycle_base(json!({}));
+    v["services"][0]["desiredCount"] = json!(1);
+    v["taskDefinitions"][0]["containerDefinitions"] = json!([
+        {"name": "init", "image": "init:1", "memory": 64, "essential": false},
+        {"name": "proxy", "image": "envoy:1", "memory": 64, "essential": true,
+         "dependsOn": [{"containerName": "init", "condition": "COMPLETE"}],
+         "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 10}},
+        {"name": "app", "image": "nginx:1", "memory": 256, "essential": true,
+         "dependsOn": [{"containerName": "proxy", "condition": "HEALTHY"}]}
+    ]);
+    let mut s = sim(v.clone());
+    at(&mut s, 60);
+    // Provisioning 1 s, three pulls of 8 s, the start 2 s, then 15 s of waits.
+    assert_eq!(s.tasks()[0].started_at, Some(SimTime(42_000)));
+    for c in v["taskDefinitions"][0]["containerDefinitions"]
+        .as_array_mut()
+        .unwrap()
+    {
+        c.as_object_mut().unwrap().remove("dependsOn");
+    }
+    let mut s = sim(v);
+    at(&mut s, 60);
+    assert_eq!(s.tasks()[0].started_at, Some(SimTime(27_000)));
+}
+
+#[test]
 fn g37_image_pull_failure_throttles_the_service_and_update_service_resets_it() {
     let mut v =
         lifecycle_base(json!({"faults": [{"type": "ImagePullFailure", "image": "nginx:missing"}]}));

@@ -129,6 +129,8 @@ pub struct ContainerSummary {
     pub health_check_retries: u32,
     /// `restartPolicy`, when enabled (1.2).
     pub restart_policy: Option<RestartPolicy>,
+    /// `dependsOn`: (container name, condition), in order (1.10).
+    pub depends_on: Vec<(String, String)>,
 }
 
 /// An enabled container `restartPolicy` (1.2): the container restarts in place when it exits,

@@ -280,6 +280,11 @@ pub fn validate(
                         .and_then(|p| u32::try_from(p).ok())
                         .unwrap_or(300),
                 }),
+            depends_on: c
+                .depends_on
+                .iter()
+                .filter_map(|d| Some((d.container_name.clone()?, d.condition.clone()?)))
+                .collect(),
         });
     }
     // Rule 8: at least one essential container.
