@@ -63,6 +63,47 @@ fn mutate(v: &mut Value, mut pick: usize, replacement: &Value) -> bool {
     }
 }
 
+/// A scenario that makes every timed call and uses the lifecycle settings mutated above.
+fn calls() -> Value {
+    serde_json::json!({
+        "version": 1, "seed": 4, "duration": "PT20M",
+        "containerInstances": [
+            {"id": "i-a", "instanceType": "m5.large", "availabilityZone": "us-east-1a", "attributes": {"role": "web"}},
+            {"id": "i-b", "instanceType": "m5.large", "availabilityZone": "us-east-1b",
+             "ecsConfig": {"ECS_CONTAINER_STOP_TIMEOUT": "45s", "ECS_AVAILABLE_LOGGING_DRIVERS": "[\"json-file\",\"awslogs\"]"}}],
+        "loadBalancers": [{"Name": "edge", "Type": "network"}],
+        "listeners": [{"LoadBalancerArn": "edge", "Protocol": "TCP", "Port": 443, "DefaultActions": [{"Type": "forward", "TargetGroupArn": "tcp"}]}],
+        "targetGroups": [{"Name": "tcp", "Protocol": "TCP", "Port": 80, "HealthCheckIntervalSeconds": 10}],
+        "alarms": [{"AlarmName": "high", "Namespace": "AWS/ECS", "MetricName": "CPUUtilization", "Statistic": "Average",
+            "Period": 60, "EvaluationPeriods": 1, "Threshold": 90, "ComparisonOperator": "GreaterThanThreshold",
+            "Dimensions": [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "web"}]}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [
+            {"name": "init", "image": "busybox", "memory": 32, "essential": false},
+            {"name": "app", "image": "nginx", "memory": 128, "cpu": 128, "essential": true,
+             "dependsOn": [{"containerName": "init", "condition": "COMPLETE"}],
+             "restartPolicy": {"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
+             "healthCheck": {"command": ["CMD", "true"], "interval": 10},
+             "portMappings": [{"containerPort": 80}]}]},
+            {"family": "agent", "containerDefinitions": [{"name": "a", "image": "agent", "memory": 32, "essential": true}]}],
+        "services": [
+            {"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
+             "loadBalancers": [{"targetGroupArn": "tcp", "containerName": "app", "containerPort": 80}],
+             "deploymentConfiguration": {"alarms": {"alarmNames": ["high"], "enable": true, "rollback": true}}},
+            {"serviceName": "agent", "taskDefinition": "agent", "schedulingStrategy": "DAEMON",
+             "placementConstraints": [{"type": "memberOf", "expression": "attribute:role == web"}]}],
+        "updateServices": [{"at": "PT4M", "service": "web", "taskDefinition": "web", "forceNewDeployment": true,
+            "healthCheckGracePeriodSeconds": 30}],
+        "putAttributes": [{"at": "PT2M", "attributes": [{"name": "role", "value": "web", "targetType": "container-instance", "targetId": "i-b"}]}],
+        "deleteAttributes": [{"at": "PT6M", "attributes": [{"name": "role", "targetId": "i-a"}]}],
+        "stopTasks": [{"at": "PT3M", "task": "0123456789abcdef0123456789abcdef", "reason": "test"}],
+        "deleteServices": [{"at": "PT12M", "service": "web", "force": true}],
+        "faults": [{"type": "EssentialContainerExit", "service": "web", "at": "PT8M", "count": 1, "exitCode": 1},
+                   {"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT9M", "count": 1}],
+        "options": {"capacity": {"provisioningTasksPerCluster": 3, "weightTies": "strategyOrder", "scaleInStep": "halfPerMinute"},
+            "targetTrackingAlarms": {"scaleInFraction": 0.5}}
+    })
+}
+
 fn hostile_values() -> impl proptest::strategy::Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
@@ -113,6 +154,26 @@ proptest! {
                 let _ = sim.describe();
             }
             Err(e) => prop_assert!(!e.to_string().is_empty(), "{}", name),
+        }
+    }
+
+    /// The API calls a scenario makes over time (PutAttributes, DeleteAttributes, StopTask,
+    /// DeleteService, UpdateService with network, strategy and load balancer changes) and the
+    /// container settings that shape a task's life (restartPolicy, dependsOn, deployment
+    /// alarms, a DAEMON service) take hostile values anywhere and load and run, or refuse.
+    #[test]
+    fn mutated_calls_load_or_fail_cleanly(picks in proptest::collection::vec((any::<usize>(), hostile_values()), 1..4)) {
+        let mut doc = calls();
+        for (pick, value) in &picks {
+            mutate(&mut doc, *pick, value);
+        }
+        match Scenario::from_value(doc) {
+            Ok(scenario) => {
+                let mut sim = Simulation::new(scenario);
+                prop_assert!(sim.run_to_end().is_ok());
+                let _ = sim.describe();
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
         }
     }
 
@@ -194,4 +255,31 @@ fn errors_name_the_field() {
         .unwrap_err()
         .message
         .contains("limit"));
+}
+
+/// The base of `mutated_calls_load_or_fail_cleanly` loads and runs, so its mutations reach
+/// the calls rather than failing at load.
+#[test]
+fn the_calls_scenario_loads_and_runs() {
+    let scenario = Scenario::from_value(calls()).expect("valid");
+    assert!(scenario.warnings.is_empty(), "{:?}", scenario.warnings);
+    let mut sim = Simulation::new(scenario);
+    sim.run_to_end().unwrap();
+    let lines: Vec<&str> = sim
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    for words in [
+        "PutAttributes: role=web on container instance i-b",
+        "DeleteAttributes: role removed from container instance i-a",
+        "StopTask failed: stopTasks[0].task",
+        "DeleteService web: DRAINING",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(words)),
+            "{words}: {lines:#?}"
+        );
+    }
 }
