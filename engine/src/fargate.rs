@@ -7,7 +7,8 @@
 //! the Availability Zones of their subnets (3.1), provisioned for
 //! `options.capacity.fargateProvisioningSeconds`, and always pull their images (no cache).
 //!
-//! Launches are rate limited: a burst of 100 tasks, then 20 per second (1.4, a token bucket).
+//! Launches are rate limited: a burst of 100 tasks, then 20 per second (1.4, a token bucket),
+//! and at most 500 a minute for one service (the quota of 4.9).
 //! `FARGATE_SPOT` can run short of capacity (a `FargateSpotCapacityShortage` fault): its share
 //! of a strategy then waits, never falling back to `FARGATE` (6.3, G32). An interruption sends
 //! the two-minute warning with SIGTERM, and SIGKILL follows at `stopTimeout` (7.2, G32).
@@ -65,6 +66,9 @@ impl FargateState {
     }
 }
 
+/// Tasks one service may launch on Fargate in a minute (4.9, [QUOTA]).
+pub const FARGATE_TASKS_PER_SERVICE_PER_MINUTE: usize = 500;
+
 /// Why a Fargate task could not start now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FargateWait {
@@ -108,11 +112,25 @@ impl Simulation {
     /// Starts one task of service `s` on `FARGATE` or `FARGATE_SPOT` (provider `p`), or says
     /// why it must wait.
     pub(crate) fn fargate_launch(&mut self, s: usize, p: usize) -> Result<String, FargateWait> {
+        // The quota "Tasks per service launched on Fargate" (4.9): 500 a minute.
+        let now = self.now();
+        let launches = &mut self.services[s].fargate_launches;
+        while launches
+            .front()
+            .is_some_and(|&at| now >= at.plus_ms(60_000))
+        {
+            launches.pop_front();
+        }
+        if launches.len() >= FARGATE_TASKS_PER_SERVICE_PER_MINUTE {
+            let free_at = launches.front().map_or(now, |at| at.plus_ms(60_000));
+            return Err(FargateWait::RateLimited(free_at));
+        }
         let svc = &self.services[s];
         let subnets = svc.subnets.clone().unwrap_or_default();
         let (cluster, td) = (svc.cluster.clone(), svc.td.clone());
         let live = self.service_tasks.get(s).cloned().unwrap_or_default();
         let slot = self.fargate_host(&cluster, &td, &subnets, &live, p)?;
+        self.services[s].fargate_launches.push_back(now);
         Ok(self.start_service_task(s, slot, Some(p)))
     }
 

@@ -116,6 +116,8 @@ pub struct Service {
     pub capacity: Option<crate::capacity_provider::ResolvedStrategy>,
     /// Tasks waiting in PROVISIONING for capacity, per strategy item.
     pub waiting: Vec<u32>,
+    /// When its Fargate tasks of the last minute were launched (the quota of 4.9).
+    pub(crate) fargate_launches: std::collections::VecDeque<SimTime>,
     /// `launchType: EXTERNAL`: its tasks go to ECS Anywhere instances only.
     pub external: bool,
     /// ACTIVE, or DRAINING and INACTIVE after DeleteService.
@@ -305,6 +307,7 @@ impl Simulation {
             health_check_grace_ms,
             task_security_groups,
             waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            fargate_launches: Default::default(),
             external: crate::request::is_external(raw),
             capacity,
             status: ServiceStatus::Active,

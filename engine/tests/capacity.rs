@@ -850,3 +850,22 @@ fn update_service_to_a_new_strategy_and_target_group_deploys_4_2() {
         .starts_with("updateServices[1].healthCheckGracePeriodSeconds")));
     assert_eq!(s.services()[0].health_check_grace_ms, 30_000);
 }
+
+#[test]
+fn one_service_launches_at_most_500_fargate_tasks_a_minute_4_9() {
+    // 1,000 tasks: the launch rate alone (a burst of 100, then 20 a second) would start them
+    // all within 45 s; the per-service quota holds the first minute at 500.
+    let mut v = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        1000,
+        json!({}),
+    );
+    v["duration"] = json!("PT10M");
+    let mut s = sim(v);
+    let launched = |s: &Simulation| s.tasks().iter().filter(|t| t.service == Some(0)).count();
+    at(&mut s, 59);
+    assert_eq!(launched(&s), 500);
+    at(&mut s, 5 * 60);
+    assert_eq!(launched(&s), 1000);
+    assert_eq!(on_provider(&s, "FARGATE", Some(TaskStatus::Running)), 1000);
+}
