@@ -67,6 +67,37 @@ pub struct TaskChip {
     pub ports: String,
     /// `lastStatus`.
     pub status: &'static str,
+    /// `healthStatus` (1.11): HEALTHY, UNHEALTHY or UNKNOWN.
+    pub health: &'static str,
+}
+
+impl TaskChip {
+    /// The chip's classes: its colour, its status, and `unhealthy` when it is.
+    pub fn class(&self) -> String {
+        let unhealthy = if self.health == "UNHEALTHY" {
+            " unhealthy"
+        } else {
+            ""
+        };
+        format!(
+            "chip c{} {}{unhealthy}",
+            self.colour,
+            self.status.to_ascii_lowercase()
+        )
+    }
+
+    /// The chip's tooltip: id, label, status, health when known.
+    pub fn title(&self) -> String {
+        let health = if self.health == "UNKNOWN" {
+            String::new()
+        } else {
+            format!(", {}", self.health)
+        };
+        format!(
+            "task {} ({}) {}{health}: click for why it is here, and its logs",
+            self.id, self.label, self.status
+        )
+    }
 }
 
 /// A Fargate task in the Fargate lane.
@@ -128,6 +159,7 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             colour: t.service.unwrap_or(sim.services().len() + t.group.len()) % 8,
             ports: ports.join(" "),
             status: t.last_status.as_str(),
+            health: sim.task_health_status(t).as_str(),
         };
         let Some(host) = instances.get(t.reservation.slot) else {
             continue;
@@ -275,7 +307,7 @@ fn ZoneLane(
             <h3 class="lane-title">{az.clone()}<span class="muted small">" · " {heading}</span></h3>
             <div class="instances">
                 <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone && i.status != "INACTIVE").cloned().collect::<Vec<_>>())
-                    key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().map(|t| t.status).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone())
+                    key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().flat_map(|t| [t.status, t.health]).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone(), i.attributes.clone())
                     let:inst>
                     <InstanceCard inst=inst act=act/>
                 </For>
@@ -342,8 +374,9 @@ fn FargateZone(view: ReadSignal<ClusterView>, az: String) -> impl IntoView {
             <span class="muted small zone">{az.clone()}</span>
             <ul class="chips fargate-chips">
                 <For each=move || view.with(|v| v.fargate.iter().filter(|f| f.az == zone).cloned().collect::<Vec<_>>())
-                    key=|f| (f.task.id.clone(), f.task.status) let:f>
-                    <li class=format!("chip fargate-task c{} {}{}", f.task.colour, f.task.status.to_ascii_lowercase(), if f.spot { " spot" } else { "" })
+                    key=|f| (f.task.id.clone(), f.task.status, f.task.health) let:f>
+                    <li class=format!("{} fargate-task{}", f.task.class(), if f.spot { " spot" } else { "" })
+                        data-health=f.task.health
                         data-provider=if f.spot { "FARGATE_SPOT" } else { "FARGATE" } data-az=f.az.clone() data-task=f.task.id.clone() tabindex="0" role="button"
                         title=format!("task {} ({}) {} on {} in {}", f.task.id, f.task.label, f.task.status, if f.spot { "FARGATE_SPOT" } else { "FARGATE" }, f.az)>
                         {f.spot.then(|| view! { <span class="spot-mark">"Spot "</span> })}
@@ -431,7 +464,7 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
             </div>
             <ul class="chips">
                 {inst.tasks.iter().map(|t| view! {
-                    <li class=format!("chip c{} {}", t.colour, t.status.to_ascii_lowercase()) data-task=t.id.clone() tabindex="0" role="button" title=format!("task {} ({}) {}: click for why it is here, and its logs", t.id, t.label, t.status)>
+                    <li class=t.class() data-task=t.id.clone() data-health=t.health tabindex="0" role="button" title=t.title()>
                         {t.label.clone()} <span class="ports">{t.ports.clone()}</span>
                     </li>
                 }).collect_view()}

@@ -247,3 +247,32 @@ async fn open_without_member_of(browser: &Browser) {
         .remove("placementConstraints");
     browser.apply_document(&doc).await;
 }
+
+/// healthStatus on the chips (1.11): a task whose container health check fails is marked
+/// UNHEALTHY (outline and ✗) while the grace period keeps it running; the others are HEALTHY.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unhealthy_task_is_marked_on_its_chip() {
+    let browser = Browser::start().await;
+    browser.open_scenario("unhealthy").await;
+    browser.play_until(60, "00:01:30.000", 30).await;
+    assert_eq!(
+        browser.count("#instances .chip[data-health=HEALTHY]").await,
+        2
+    );
+    // The fault at 2 minutes; 3 failed checks 10 s apart make it UNHEALTHY at 2:30.
+    browser.play_until(60, "00:03:00.000", 30).await;
+    assert_eq!(
+        browser
+            .count("#instances .chip.unhealthy[data-health=UNHEALTHY]")
+            .await,
+        1
+    );
+    let title = browser.attr("#instances .chip.unhealthy", "title").await;
+    assert!(title.contains("RUNNING, UNHEALTHY"), "{title}");
+    browser.scroll_to("#instances").await;
+    browser.screenshot("chip-unhealthy").await;
+    // The grace period ends (300 s after the task started): ECS replaces it.
+    browser.play_until(60, "00:06:00.000", 30).await;
+    assert_eq!(browser.count("#instances .chip.unhealthy").await, 0);
+    assert_eq!(browser.running("web").await, "2");
+}

@@ -308,6 +308,7 @@ impl Simulation {
                             let after = u64::from(interval) * u64::from(retries) * 1000;
                             let unhealthy_at = self.now().plus_ms(after);
                             self.tasks[t].unhealthy_at = Some(unhealthy_at);
+                            self.schedule(unhealthy_at, Timer::HealthChanged(t));
                             self.schedule(unhealthy_at, Timer::ContainerUnhealthy(t));
                         }
                         None if behind_lb => {

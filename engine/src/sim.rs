@@ -81,6 +81,9 @@ pub enum Timer {
     AppCall(usize, usize),
     /// A task's application exits at the end of its run (task).
     AppExit(usize),
+    /// A task's `healthStatus` may have changed (its first health check passed, or its
+    /// failures reached `retries`): views of the tasks are out of date (task).
+    HealthChanged(usize),
 }
 
 /// Safety bound: timers fired by one `advance_to` call before it reports a livelock.
@@ -383,6 +386,7 @@ impl Simulation {
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::DeleteService(i) => self.delete_service_call(i),
+            Timer::HealthChanged(_) => self.task_generation += 1,
             Timer::ServiceTick(s) => {
                 self.service_ticks.remove(&(self.now, s));
                 self.reconcile_service(s)
@@ -680,6 +684,21 @@ impl Simulation {
                     self.schedule_service_tick(s, now.plus_secs(u64::from(interval)));
                 }
                 self.register_targets(index);
+            }
+        }
+        if status == TaskStatus::Running {
+            // The first health check passes one interval after RUNNING (1.11).
+            let first_check = self.tasks[index]
+                .td
+                .containers
+                .iter()
+                .filter_map(|c| c.health_check_interval_s)
+                .min();
+            if let Some(interval) = first_check {
+                self.schedule(
+                    now.plus_secs(u64::from(interval)),
+                    Timer::HealthChanged(index),
+                );
             }
         }
     }
