@@ -11,20 +11,27 @@ use crate::placement::{parse_placement, Decision, PlacementRequest};
 use crate::request::cluster_name;
 use crate::revisions::Revisions;
 use crate::sim::{Simulation, Timer};
-use crate::task::{Task, TaskStatus};
+use crate::task::Task;
 use crate::time::parse_duration_ms;
 
 /// Tasks per RunTask call (4.9).
 pub const MAX_RUN_TASK_COUNT: u64 = 10;
 
-/// A `runTasks[]` entry: when the call is made, and the RunTask request.
+/// A `runTasks[]` or `startTasks[]` entry: when the call is made, and the request.
 #[derive(Debug, Clone)]
 pub struct RunTaskRequest {
     /// Simulated time of the call.
     pub at_ms: u64,
     /// The request body.
     pub raw: Value,
+    /// A StartTask call (on the instances it names) rather than a RunTask call.
+    pub start: bool,
+    /// `runTasks[i]` or `startTasks[i]`, for messages.
+    pub path: String,
 }
+
+/// Container instances one StartTask call may name (4.9).
+pub const MAX_START_TASK_INSTANCES: usize = 10;
 
 /// A `failures[]` entry of RunTask (3.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,56 +46,209 @@ pub struct RunTaskFailure {
 }
 
 impl Simulation {
-    /// Sets a timer for every `runTasks[]` entry; malformed ones are logged and skipped.
+    /// Sets a timer for every `runTasks[]` and `startTasks[]` entry; malformed ones are logged
+    /// and skipped.
     pub(crate) fn schedule_run_tasks(&mut self) {
-        for (i, raw) in self.scenario.run_tasks.clone().into_iter().enumerate() {
+        let calls = self
+            .scenario
+            .run_tasks
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| (format!("runTasks[{i}]"), raw.clone(), false))
+            .chain(
+                self.scenario
+                    .start_tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, raw)| (format!("startTasks[{i}]"), raw.clone(), true)),
+            )
+            .collect::<Vec<_>>();
+        for (path, raw, start) in calls {
             let at_ms = match raw.get("at") {
                 None => Ok(0),
                 Some(v) => parse_duration_ms(v),
             };
             match at_ms {
                 Ok(at_ms) => {
-                    self.run_tasks.push(RunTaskRequest { at_ms, raw });
+                    self.run_tasks.push(RunTaskRequest {
+                        at_ms,
+                        raw,
+                        start,
+                        path,
+                    });
                     self.schedule(
                         crate::time::SimTime(at_ms),
                         Timer::RunTask(self.run_tasks.len() - 1),
                     );
                 }
                 Err(e) => {
-                    self.log.push(
-                        self.now(),
-                        EventKind::Scenario,
-                        format!("runTasks[{i}].at: {e}"),
-                    );
+                    self.log
+                        .push(self.now(), EventKind::Scenario, format!("{path}.at: {e}"));
                 }
             }
         }
     }
 
-    /// Makes RunTask call `i`.
+    /// Makes RunTask or StartTask call `i`.
     pub(crate) fn run_task(&mut self, i: usize) {
-        let raw = self.run_tasks[i].raw.clone();
-        if let Err(e) = self.run_task_request(&raw) {
+        let call = self.run_tasks[i].clone();
+        let (api, result) = if call.start {
+            ("StartTask", self.start_task_request(&call.raw))
+        } else {
+            ("RunTask", self.run_task_request(&call.raw))
+        };
+        if let Err(e) = result {
             self.log.push(
                 self.now(),
                 EventKind::RunTask,
-                format!("RunTask failed: runTasks[{i}].{e}"),
+                format!("{api} failed: {}.{e}", call.path),
             );
         }
     }
 
     /// Makes a RunTask call (a scenario's, or an EventBridge target's).
     pub(crate) fn run_task_request(&mut self, raw: &Value) -> Result<(), String> {
+        self.launch_tasks(raw, None)
+    }
+
+    /// Makes a StartTask call: one task on each container instance `containerInstances`
+    /// names (ARNs, container-instance IDs or EC2 instance IDs; 1 to 10), without placement.
+    /// Each instance that is missing (MISSING), deregistered (INACTIVE), disconnected
+    /// (AGENT) or short of a resource (`RESOURCE:*`) gives a failure (2.6, 3.8).
+    pub(crate) fn start_task_request(&mut self, raw: &Value) -> Result<(), String> {
+        let targets: Vec<String> = match raw.get("containerInstances") {
+            Some(Value::Array(list)) if (1..=MAX_START_TASK_INSTANCES).contains(&list.len()) => list
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or("containerInstances: must be a list of container instance ARNs or IDs")?,
+            _ => {
+                return Err(format!(
+                    "containerInstances: required, 1 to {MAX_START_TASK_INSTANCES} container instance ARNs or IDs"
+                ))
+            }
+        };
+        self.launch_tasks(raw, Some(&targets))
+    }
+
+    /// Where StartTask's task for `target` goes: the instance's slot, or the failure.
+    fn start_task_target(
+        &self,
+        target: &str,
+        cluster: &str,
+        needs: &crate::placement::TaskNeeds,
+    ) -> Result<usize, RunTaskFailure> {
+        let failure = |arn: String, reason: &str, detail: String| RunTaskFailure {
+            arn: Some(arn),
+            reason: reason.to_string(),
+            detail,
+        };
+        let Some(slot) = self.cluster.find_target(target).filter(|&s| {
+            self.cluster.instances[s].cluster == cluster && !self.cluster.instances[s].fargate
+        }) else {
+            return Err(failure(
+                target.to_string(),
+                "MISSING",
+                format!("No container instance {target} in cluster {cluster}."),
+            ));
+        };
+        let inst = &self.cluster.instances[slot];
+        if inst.status == crate::container_instance::InstanceStatus::Inactive {
+            return Err(failure(
+                inst.arn.clone(),
+                "INACTIVE",
+                format!(
+                    "Container instance {} was deregistered.",
+                    inst.ec2_instance_id
+                ),
+            ));
+        }
+        if !inst.agent_connected {
+            return Err(failure(
+                inst.arn.clone(),
+                "AGENT",
+                format!("The ECS agent on {} is disconnected.", inst.ec2_instance_id),
+            ));
+        }
+        crate::placement::filter::resources::check_resources(inst, needs)
+            .map(|()| slot)
+            .map_err(|(_, r)| failure(inst.arn.clone(), r.reason_code(), r.describe()))
+    }
+
+    /// Creates a standalone task of `td` on `slot` for a RunTask or StartTask request `raw`:
+    /// its resources are reserved, it starts PROVISIONING, and its ID joins `started`.
+    #[allow(clippy::type_complexity)]
+    fn start_standalone_task(
+        &mut self,
+        slot: usize,
+        raw: &Value,
+        (cluster, group, family_revision): (&str, &str, &str),
+        (td, needs, env_overrides, provider): (
+            &std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+            &crate::placement::TaskNeeds,
+            &[(String, String, String)],
+            Option<usize>,
+        ),
+        (started, siblings): (&mut Vec<String>, &mut Vec<usize>),
+    ) {
+        let group_id = self.cluster.group_id(group);
+        let reservation = reserve(
+            &mut self.cluster,
+            slot,
+            group_id,
+            needs,
+            &mut self.host_ports,
+        );
+        let id = self.new_task_id();
+        let instance = self.cluster.instances[slot].ec2_instance_id.clone();
+        let created_at = self.now();
+        self.add_task(Task {
+            group: group.to_string(),
+            started_by: raw
+                .get("startedBy")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            capacity_provider: provider,
+            env_overrides: env_overrides.to_vec(),
+            ..Task::provisioning(
+                id.clone(),
+                cluster.to_string(),
+                Revisions::arn(family_revision),
+                reservation,
+                td.clone(),
+                created_at,
+            )
+        });
+        siblings.push(self.tasks.len() - 1);
+        self.log
+            .push(
+                self.now(),
+                EventKind::TaskPlaced,
+                format!("task {id} ({group}) placed on {instance}"),
+            )
+            .task(&id)
+            .instance(&instance);
+        started.push(id);
+    }
+
+    /// RunTask (`targets` None: `count` tasks placed by the strategies) or StartTask (one
+    /// task on each of `targets`).
+    fn launch_tasks(&mut self, raw: &Value, targets: Option<&[String]>) -> Result<(), String> {
         let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
-        let count = match raw.get("count") {
-            None => 1,
-            Some(v) => v
+        let count = match (targets, raw.get("count")) {
+            (Some(t), _) => t.len() as u64,
+            (None, None) => 1,
+            (None, Some(v)) => v
                 .as_u64()
                 .filter(|n| (1..=MAX_RUN_TASK_COUNT).contains(n))
                 .ok_or("count: must be 1 to 10")?,
         };
         let cluster = cluster_name(raw);
-        let capacity = self.capacity.for_request(raw, &cluster)?;
+        // StartTask runs on the named EC2 instances: no launch type or strategy.
+        let capacity = match targets {
+            Some(_) => None,
+            None => self.capacity.for_request(raw, &cluster)?,
+        };
         let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
         if fargate {
             crate::fargate::check_fargate_request(raw, &td)?;
@@ -131,7 +291,25 @@ impl Simulation {
         let mut failed = Vec::new();
         let mut counts = vec![0u32; capacity.as_ref().map_or(0, |c| c.providers.len())];
         let mut siblings = Vec::new();
-        for _ in 0..count {
+        for k in 0..count as usize {
+            if let Some(targets) = targets {
+                match self.start_task_target(&targets[k], &cluster, &needs) {
+                    Ok(slot) => {
+                        self.start_standalone_task(
+                            slot,
+                            raw,
+                            (&cluster, &group, &family_revision),
+                            (&td, &needs, &env_overrides, None),
+                            (&mut started, &mut siblings),
+                        );
+                    }
+                    Err(failure) => {
+                        failed.push(failure.reason.clone());
+                        self.failures.push(failure);
+                    }
+                }
+                continue;
+            }
             // Which provider this task goes to (6.2), if any.
             let provider = capacity.as_ref().map(|c| {
                 let item = c.strategy.next_item(&counts);
@@ -183,57 +361,13 @@ impl Simulation {
                 }
             };
             match decision {
-                Decision::Placed(slot) => {
-                    let group_id = self.cluster.group_id(&group);
-                    let reservation = reserve(
-                        &mut self.cluster,
-                        slot,
-                        group_id,
-                        &needs,
-                        &mut self.host_ports,
-                    );
-                    let id = self.new_task_id();
-                    let instance = self.cluster.instances[slot].ec2_instance_id.clone();
-                    self.add_task(Task {
-                        id: id.clone(),
-                        arn: String::new(),
-                        cluster: cluster.clone(),
-                        task_definition_arn: Revisions::arn(&family_revision),
-                        group: group.clone(),
-                        started_by: raw
-                            .get("startedBy")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
-                        service: None,
-                        last_status: TaskStatus::Provisioning,
-                        desired_status: TaskStatus::Running,
-                        reservation,
-                        containers: td.containers.iter().map(|c| c.name.clone()).collect(),
-                        created_at: self.now(),
-                        started_at: None,
-                        stopped_at: None,
-                        stop_code: None,
-                        stopped_reason: None,
-                        td: td.clone(),
-                        exit_code: None,
-                        container_reason: None,
-                        unhealthy_at: None,
-                        restarts: (0, None),
-                        protected_until: None,
-                        capacity_provider: provider,
-                        env_overrides: env_overrides.clone(),
-                    });
-                    siblings.push(self.tasks.len() - 1);
-                    self.log
-                        .push(
-                            self.now(),
-                            EventKind::TaskPlaced,
-                            format!("task {id} ({group}) placed on {instance}"),
-                        )
-                        .task(&id)
-                        .instance(&instance);
-                    started.push(id);
-                }
+                Decision::Placed(slot) => self.start_standalone_task(
+                    slot,
+                    raw,
+                    (&cluster, &group, &family_revision),
+                    (&td, &needs, &env_overrides, provider),
+                    (&mut started, &mut siblings),
+                ),
                 Decision::Unplaceable { closest } => {
                     let failure = match closest {
                         Some((slot, rejection)) => RunTaskFailure {
@@ -254,8 +388,13 @@ impl Simulation {
                 }
             }
         }
+        let api = if targets.is_some() {
+            "StartTask"
+        } else {
+            "RunTask"
+        };
         let mut msg = format!(
-            "RunTask {family_revision} count {count} in cluster {cluster}: {} started",
+            "{api} {family_revision} count {count} in cluster {cluster}: {} started",
             started.len()
         );
         if !failed.is_empty() {

@@ -742,30 +742,18 @@ impl Simulation {
         let id = self.new_task_id();
         let svc = &self.services[s];
         let task = Task {
-            id: id.clone(),
-            arn: String::new(),
-            cluster: svc.cluster.clone(),
-            task_definition_arn: crate::revisions::Revisions::arn(&svc.task_definition),
             group: svc.group.clone(),
             started_by: Some(svc.deployment_id.clone()),
             service: Some(s),
-            last_status: TaskStatus::Provisioning,
-            desired_status: TaskStatus::Running,
-            reservation,
-            containers: svc.td.containers.iter().map(|c| c.name.clone()).collect(),
-            created_at: self.now(),
-            started_at: None,
-            stopped_at: None,
-            stop_code: None,
-            stopped_reason: None,
-            td: svc.td.clone(),
-            exit_code: None,
-            container_reason: None,
-            unhealthy_at: None,
-            restarts: (0, None),
-            protected_until: None,
             capacity_provider: provider,
-            env_overrides: Vec::new(),
+            ..Task::provisioning(
+                id.clone(),
+                svc.cluster.clone(),
+                crate::revisions::Revisions::arn(&svc.task_definition),
+                reservation,
+                svc.td.clone(),
+                self.now(),
+            )
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
         let fargate = self.cluster.instances[slot].fargate;

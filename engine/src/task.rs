@@ -102,6 +102,44 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task just created on its host, PROVISIONING with desired status RUNNING; the caller
+    /// sets who started it (group, `startedBy`, service, capacity provider, overrides).
+    pub(crate) fn provisioning(
+        id: String,
+        cluster: String,
+        task_definition_arn: String,
+        reservation: Reservation,
+        td: Rc<ValidTaskDefinition>,
+        created_at: SimTime,
+    ) -> Task {
+        Task {
+            id,
+            arn: String::new(),
+            cluster,
+            task_definition_arn,
+            group: String::new(),
+            started_by: None,
+            service: None,
+            last_status: TaskStatus::Provisioning,
+            desired_status: TaskStatus::Running,
+            reservation,
+            containers: td.containers.iter().map(|c| c.name.clone()).collect(),
+            created_at,
+            started_at: None,
+            stopped_at: None,
+            stop_code: None,
+            stopped_reason: None,
+            td,
+            exit_code: None,
+            container_reason: None,
+            unhealthy_at: None,
+            restarts: (0, None),
+            protected_until: None,
+            capacity_provider: None,
+            env_overrides: Vec::new(),
+        }
+    }
+
     /// True while the task counts toward its service (desired RUNNING).
     pub fn is_active(&self) -> bool {
         self.desired_status == TaskStatus::Running

@@ -972,3 +972,33 @@ fn a_logging_driver_needs_the_agent_to_advertise_it_1_8() {
     assert!(attrs.contains("com.amazonaws.ecs.capability.logging-driver.fluentd"));
     assert!(!attrs.contains("com.amazonaws.ecs.capability.logging-driver.awslogs"));
 }
+
+#[test]
+fn start_task_runs_on_the_named_instances_or_says_why_not_2_6_3_8() {
+    // One task per named instance, no placement: i1 takes it; i2 is too small; i3 was
+    // terminated (INACTIVE); "i-nope" does not exist (MISSING).
+    let v = json!({"version": 1,
+        "containerInstances": [instance("m5.large", "us-east-1a", "i1", json!({})),
+            instance("t3.micro", "us-east-1a", "i2", json!({})),
+            instance("m5.large", "us-east-1b", "i3", json!({}))],
+        "taskDefinitions": [td("web", json!({"memory": 1024, "cpu": 512}))],
+        "faults": [{"type": "InstanceTermination", "at": "PT1M", "instance": "i3"}],
+        "startTasks": [{"at": "PT2M", "cluster": "c", "taskDefinition": "web",
+            "containerInstances": ["i1", "i2", "i3", "i-nope"]},
+            {"at": "PT3M", "cluster": "c", "taskDefinition": "web", "containerInstances": []}]});
+    let (sim, out) = run(v, 240);
+    assert_eq!(tasks_on(&out), vec!["i1"]);
+    let reasons: Vec<&str> = out["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, vec!["RESOURCE:MEMORY", "INACTIVE", "MISSING"]);
+    assert!(sim.log().entries().iter().any(|e| e
+        .message
+        .starts_with("StartTask failed: startTasks[1].containerInstances")));
+    assert!(sim.log().entries().iter().any(|e| e
+        .message
+        .contains("StartTask web:1 count 4 in cluster c: 1 started, 3 failed")));
+}

@@ -96,6 +96,7 @@ fn calls() -> Value {
         "putAttributes": [{"at": "PT2M", "attributes": [{"name": "role", "value": "web", "targetType": "container-instance", "targetId": "i-b"}]}],
         "deleteAttributes": [{"at": "PT6M", "attributes": [{"name": "role", "targetId": "i-a"}]}],
         "stopTasks": [{"at": "PT3M", "task": "0123456789abcdef0123456789abcdef", "reason": "test"}],
+        "startTasks": [{"at": "PT5M", "taskDefinition": "agent", "containerInstances": ["i-a", "i-b"]}],
         "deleteServices": [{"at": "PT12M", "service": "web", "force": true}],
         "faults": [{"type": "EssentialContainerExit", "service": "web", "at": "PT8M", "count": 1, "exitCode": 1},
                    {"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT9M", "count": 1}],
@@ -276,6 +277,7 @@ fn the_calls_scenario_loads_and_runs() {
         "DeleteAttributes: role removed from container instance i-a",
         "StopTask failed: stopTasks[0].task",
         "DeleteService web: DRAINING",
+        "StartTask agent:1 count 2 in cluster default: 2 started",
     ] {
         assert!(
             lines.iter().any(|l| l.contains(words)),

@@ -143,6 +143,7 @@ top_level! {
     services: Vec<Value> = "services",
     run_tasks: Vec<Value> = "runTasks",
     stop_tasks: Vec<Value> = "stopTasks",
+    start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
@@ -321,6 +322,8 @@ pub struct Scenario {
     pub services: Vec<Value>,
     /// RunTask requests, each with an `at` time, verbatim.
     pub run_tasks: Vec<Value>,
+    /// `startTasks[]`: StartTask requests with an `at`.
+    pub start_tasks: Vec<Value>,
     /// UpdateService requests, each with an `at` time, verbatim.
     pub update_services: Vec<Value>,
     /// UpdateContainerInstancesState requests, each with an `at` time, verbatim.
@@ -451,6 +454,7 @@ impl Scenario {
         )?;
         check_len("services", doc.services.len(), limits::MAX_SERVICES)?;
         check_len("runTasks", doc.run_tasks.len(), limits::MAX_RUN_TASKS)?;
+        check_len("startTasks", doc.start_tasks.len(), limits::MAX_RUN_TASKS)?;
         check_len(
             "updateServices",
             doc.update_services.len(),
@@ -704,6 +708,7 @@ impl Scenario {
             task_definitions: doc.task_definitions,
             services: doc.services,
             run_tasks: doc.run_tasks,
+            start_tasks: doc.start_tasks,
             update_services: doc.update_services,
             instance_state_updates: doc.update_container_instances_state,
             attribute_calls,
