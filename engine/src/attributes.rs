@@ -26,7 +26,6 @@ use serde_json::Value;
 use crate::container_instance::check_custom_attribute;
 use crate::event_log::EventKind;
 use crate::sim::Simulation;
-use crate::time::parse_duration_ms;
 
 /// Most custom attributes one resource holds, and most attributes in one call ([API-ECS]
 /// PutAttributes).
@@ -77,10 +76,7 @@ impl AttributeCall {
     /// Parses `putAttributes[i]` (`delete` false) or `deleteAttributes[i]`; `path` names it in
     /// errors.
     pub fn parse(v: &Value, path: &str, delete: bool) -> Result<AttributeCall, String> {
-        let at_ms = match v.get("at") {
-            None => 0,
-            Some(at) => parse_duration_ms(at).map_err(|e| format!("{path}.at: {e}"))?,
-        };
+        let at_ms = crate::time::call_at_ms(v, path)?;
         let cluster = match v.get("cluster") {
             None | Some(Value::Null) => "default".to_string(),
             Some(Value::String(c)) if !c.is_empty() => {
@@ -148,14 +144,6 @@ impl AttributeCall {
 }
 
 impl Simulation {
-    /// Sets a timer for every PutAttributes and DeleteAttributes call of the scenario.
-    pub(crate) fn schedule_attribute_calls(&mut self) {
-        for i in 0..self.scenario.attribute_calls.len() {
-            let at = crate::time::SimTime(self.scenario.attribute_calls[i].at_ms);
-            self.schedule(at, crate::sim::Timer::AttributeCall(i));
-        }
-    }
-
     /// Makes attribute call `i`: every target is resolved and the limit checked first, then
     /// the attributes change, or nothing does and the log says why.
     pub(crate) fn attribute_call(&mut self, i: usize) {

@@ -13,7 +13,6 @@ use crate::request::cluster_name;
 use crate::service::{SchedulingStrategy, ServiceStatus};
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
-use crate::time::parse_duration_ms;
 
 /// A `deleteServices[]` entry, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +30,7 @@ pub struct DeleteServiceCall {
 impl DeleteServiceCall {
     /// Parses `deleteServices[i]`; `path` names it in errors.
     pub fn parse(v: &Value, path: &str) -> Result<DeleteServiceCall, String> {
-        let at_ms = match v.get("at") {
-            None => 0,
-            Some(at) => parse_duration_ms(at).map_err(|e| format!("{path}.at: {e}"))?,
-        };
+        let at_ms = crate::time::call_at_ms(v, path)?;
         let service = v
             .get("service")
             .and_then(Value::as_str)
@@ -57,14 +53,6 @@ impl DeleteServiceCall {
 }
 
 impl Simulation {
-    /// Sets a timer for every `deleteServices[]` call.
-    pub(crate) fn schedule_service_deletions(&mut self) {
-        for i in 0..self.scenario.delete_services.len() {
-            let at = crate::time::SimTime(self.scenario.delete_services[i].at_ms);
-            self.schedule(at, crate::sim::Timer::DeleteService(i));
-        }
-    }
-
     /// Makes DeleteService call `i`.
     pub(crate) fn delete_service_call(&mut self, i: usize) {
         let call = self.scenario.delete_services[i].clone();

@@ -259,9 +259,28 @@ impl Simulation {
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
         sim.schedule_instance_state_updates();
-        sim.schedule_attribute_calls();
-        sim.schedule_stop_tasks();
-        sim.schedule_service_deletions();
+        // The scenario's timed API calls, each at its `at`.
+        let calls: Vec<(u64, Timer)> = (sim.scenario.attribute_calls.iter().map(|c| c.at_ms))
+            .enumerate()
+            .map(|(i, at)| (at, Timer::AttributeCall(i)))
+            .chain(
+                sim.scenario
+                    .stop_tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::StopTask(i))),
+            )
+            .chain(
+                sim.scenario
+                    .delete_services
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::DeleteService(i))),
+            )
+            .collect();
+        for (at, timer) in calls {
+            sim.schedule(SimTime(at), timer);
+        }
         sim.schedule_rules();
         sim.schedule_uploads();
         sim.schedule(SimTime::ZERO, Timer::Sample);

@@ -18,7 +18,6 @@ use serde_json::Value;
 use crate::event_log::EventKind;
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
-use crate::time::parse_duration_ms;
 
 /// `stoppedReason` of a StopTask without a `reason` ([unconfirmed]).
 pub const DEFAULT_REASON: &str = "Task stopped by user";
@@ -42,10 +41,7 @@ pub struct StopTaskCall {
 impl StopTaskCall {
     /// Parses `stopTasks[i]`; `path` names it in errors.
     pub fn parse(v: &Value, path: &str) -> Result<StopTaskCall, String> {
-        let at_ms = match v.get("at") {
-            None => 0,
-            Some(at) => parse_duration_ms(at).map_err(|e| format!("{path}.at: {e}"))?,
-        };
+        let at_ms = crate::time::call_at_ms(v, path)?;
         let text = |key: &str| -> Result<Option<&str>, String> {
             match v.get(key) {
                 None | Some(Value::Null) => Ok(None),
@@ -81,14 +77,6 @@ impl StopTaskCall {
 }
 
 impl Simulation {
-    /// Sets a timer for every `stopTasks[]` call.
-    pub(crate) fn schedule_stop_tasks(&mut self) {
-        for i in 0..self.scenario.stop_tasks.len() {
-            let at = crate::time::SimTime(self.scenario.stop_tasks[i].at_ms);
-            self.schedule(at, crate::sim::Timer::StopTask(i));
-        }
-    }
-
     /// Makes StopTask call `i`.
     pub(crate) fn stop_task_call(&mut self, i: usize) {
         let call = self.scenario.stop_tasks[i].clone();

@@ -54,6 +54,15 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// When a scenario's timed API call (`putAttributes[i]`, `stopTasks[i]`, ...) is made: its
+/// `at`, a duration from the start (0 when absent); errors name `<path>.at`.
+pub fn call_at_ms(call: &serde_json::Value, path: &str) -> Result<u64, String> {
+    match call.get("at") {
+        None => Ok(0),
+        Some(at) => parse_duration_ms(at).map_err(|e| format!("{path}.at: {e}")),
+    }
+}
+
 /// Parses a scenario duration: a JSON number of seconds (fractions allowed, rounded to the
 /// millisecond) or an ISO-8601 duration string such as `PT2H`, `PT1M30S`, `PT0.5S` or `P1DT2H`.
 /// Years and months are refused because their length is ambiguous.

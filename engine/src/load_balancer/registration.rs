@@ -191,11 +191,7 @@ impl Simulation {
         for g in 0..self.lb.target_groups.len() {
             let tg = &mut self.lb.target_groups[g];
             let after = tg.time_to_unhealthy_ms();
-            let Some(target) = tg
-                .targets
-                .iter_mut()
-                .find(|x| x.task == t && x.state != TargetState::Draining)
-            else {
+            let Some(target) = super::target_group::live_target(&mut tg.targets, t) else {
                 continue;
             };
             any = true;
@@ -267,11 +263,7 @@ impl Simulation {
         for g in 0..self.lb.target_groups.len() {
             let tg = &mut self.lb.target_groups[g];
             let delay = tg.deregistration_delay_s;
-            let Some(target) = tg
-                .targets
-                .iter_mut()
-                .find(|x| x.task == t && x.state != TargetState::Draining)
-            else {
+            let Some(target) = super::target_group::live_target(&mut tg.targets, t) else {
                 continue;
             };
             target.state = TargetState::Draining;

@@ -154,6 +154,13 @@ pub struct TargetGroup {
     pub targets: Vec<Target>,
 }
 
+/// Task `t`'s target among `targets` (a group's), unless it is draining (deregistered).
+pub fn live_target(targets: &mut [Target], t: usize) -> Option<&mut Target> {
+    targets
+        .iter_mut()
+        .find(|x| x.task == t && x.state != TargetState::Draining)
+}
+
 /// The account and region every made-up ARN uses.
 pub const ARN_ACCOUNT_REGION: &str = "us-east-1:123456789012";
 
