@@ -69,18 +69,22 @@ pub struct TaskChip {
     pub status: &'static str,
     /// `healthStatus` (1.11): HEALTHY, UNHEALTHY or UNKNOWN.
     pub health: &'static str,
+    /// The scheduler found it unhealthy and keeps it until its replacement is healthy (4.3).
+    pub replacing: bool,
 }
 
 impl TaskChip {
-    /// The chip's classes: its colour, its status, and `unhealthy` when it is.
+    /// The chip's classes: its colour, its status, `unhealthy` when it is, and `replacing`
+    /// while the scheduler replaces it.
     pub fn class(&self) -> String {
         let unhealthy = if self.health == "UNHEALTHY" {
             " unhealthy"
         } else {
             ""
         };
+        let replacing = if self.replacing { " replacing" } else { "" };
         format!(
-            "chip c{} {}{unhealthy}",
+            "chip c{} {}{unhealthy}{replacing}",
             self.colour,
             self.status.to_ascii_lowercase()
         )
@@ -93,8 +97,13 @@ impl TaskChip {
         } else {
             format!(", {}", self.health)
         };
+        let replacing = if self.replacing {
+            "; failed its health checks, so it stops once its replacement is healthy"
+        } else {
+            ""
+        };
         format!(
-            "task {} ({}) {}{health}: click for why it is here, and its logs",
+            "task {} ({}) {}{health}{replacing}: click for why it is here, and its logs",
             self.id, self.label, self.status
         )
     }
@@ -160,6 +169,7 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             ports: ports.join(" "),
             status: t.last_status.as_str(),
             health: sim.task_health_status(t).as_str(),
+            replacing: t.unhealthy_stop.is_some(),
         };
         let Some(host) = instances.get(t.reservation.slot) else {
             continue;

@@ -250,6 +250,7 @@ async fn open_without_member_of(browser: &Browser) {
 
 /// healthStatus on the chips (1.11): a task whose container health check fails is marked
 /// UNHEALTHY (outline and ✗) while the grace period keeps it running; the others are HEALTHY.
+/// After the grace period it is replaced, the replacement first (4.3).
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unhealthy_task_is_marked_on_its_chip() {
     let browser = Browser::start().await;
@@ -271,7 +272,19 @@ async fn an_unhealthy_task_is_marked_on_its_chip() {
     assert!(title.contains("RUNNING, UNHEALTHY"), "{title}");
     browser.scroll_to("#instances").await;
     browser.screenshot("chip-unhealthy").await;
-    // The grace period ends (300 s after the task started): ECS replaces it.
+    // The grace period ends (300 s after the task started, at 5:11): maximumPercent 200
+    // leaves room, so ECS starts the replacement first (4.3) and the unhealthy task, outlined
+    // dashed, runs on until the replacement is healthy (about 5:25).
+    browser.play_until(60, "00:05:05.000", 30).await;
+    browser.play_until(1, "00:05:14.000", 30).await;
+    assert_eq!(browser.count("#instances .chip.replacing").await, 1);
+    assert_eq!(browser.count("#instances .chip[data-task]").await, 3);
+    let title = browser.attr("#instances .chip.replacing", "title").await;
+    assert!(
+        title.contains("stops once its replacement is healthy"),
+        "{title}"
+    );
+    browser.screenshot("chip-replacing").await;
     browser.play_until(60, "00:06:00.000", 30).await;
     assert_eq!(browser.count("#instances .chip.unhealthy").await, 0);
     assert_eq!(browser.running("web").await, "2");

@@ -204,8 +204,9 @@ impl Simulation {
         let has_lb = task
             .service
             .is_some_and(|s| !self.services[s].load_balancers.is_empty());
-        let container_ok =
-            container_check.is_none_or(|i| now >= started.as_ms() + u64::from(i) * 1000);
+        let container_ok = container_check
+            .is_none_or(|i| now >= started.as_ms() + u64::from(i) * 1000)
+            && task.unhealthy_at.is_none_or(|at| now < at.as_ms());
         if has_lb {
             return self.targets_healthy(t) && container_ok;
         }
@@ -213,6 +214,15 @@ impl Simulation {
             Some(_) => container_ok,
             None => now >= started.as_ms() + HEALTHY_AFTER_RUNNING_MS,
         }
+    }
+
+    /// Service `s`'s tasks whose desired status is RUNNING, and its tasks waiting for
+    /// capacity in PROVISIONING.
+    fn service_task_count(&self, s: usize) -> usize {
+        let active = self.service_tasks.get(s).map_or(0, |ts| {
+            ts.iter().filter(|&&t| self.tasks[t].is_active()).count()
+        });
+        active + self.services[s].waiting_total() as usize
     }
 
     /// One pass of the rolling update for a REPLICA service: `active` are its tasks whose
@@ -224,12 +234,16 @@ impl Simulation {
             task.started_by.as_deref() == Some(primary.as_str())
                 && self.cluster.instances[task.reservation.slot].accepts_tasks()
         });
+        // Unhealthy tasks of the primary deployment wait for their replacements (4.3).
+        let (unhealthy, current): (Vec<usize>, Vec<usize>) = current
+            .into_iter()
+            .partition(|&t| self.tasks[t].unhealthy_stop.is_some());
         let desired = self.services[s].desired_count as usize;
         let cfg = self.services[s].deployment_configuration;
         // Tasks waiting in PROVISIONING for capacity count as the primary deployment's, and
         // scale-in cancels them first.
         let waiting = self.services[s].waiting_total() as usize;
-        if replace.is_empty() && current.len() + waiting > desired {
+        if replace.is_empty() && unhealthy.is_empty() && current.len() + waiting > desired {
             self.cancel_waiting(s, current.len() + waiting - desired);
             if current.len() > desired {
                 self.scale_in(s, current, desired);
@@ -239,11 +253,15 @@ impl Simulation {
         // 1. Start new tasks within maximumPercent.
         let room = cfg
             .max_tasks(desired)
-            .saturating_sub(current.len() + replace.len() + waiting);
-        let to_start = desired.saturating_sub(current.len() + waiting).min(room);
+            .saturating_sub(current.len() + replace.len() + unhealthy.len() + waiting);
+        let missing = desired.saturating_sub(current.len() + waiting);
+        let to_start = missing.min(room);
+        let before = self.service_task_count(s);
         if to_start > 0 {
             self.start_replicas(s, to_start);
         }
+        let start_blocked = missing > 0 && self.service_task_count(s) == before;
+        let unhealthy_left = self.stop_replaced_unhealthy(s, &current, &unhealthy, start_blocked);
         // 2. Stop tasks to replace within minimumHealthyPercent: those not healthy first (they
         //    do not count), then healthy ones while enough healthy tasks remain.
         let mut healthy_total = current
@@ -274,7 +292,9 @@ impl Simulation {
             }
             let on_draining =
                 !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks();
-            let reason = if on_draining {
+            let reason = if let Some(unhealthy) = self.tasks[t].unhealthy_stop.clone() {
+                unhealthy
+            } else if on_draining {
                 // [unconfirmed] AWS's wording for a task replaced off a draining instance.
                 format!("Task stopped because its container instance is DRAINING (deployment {primary})")
             } else {
@@ -299,7 +319,11 @@ impl Simulation {
             self.service_event(s, msg);
         }
         // 4. Completed: every task is new, healthy and there are as many as desired.
-        let done = replace.is_empty() && current.len() == desired && waiting == 0 && all_settled;
+        let done = replace.is_empty()
+            && unhealthy_left == 0
+            && current.len() == desired
+            && waiting == 0
+            && all_settled;
         let name = self.services[s].name.clone();
         if let Some(d) = self.services[s].deployments.last_mut() {
             if done && d.rollout_state == RolloutState::InProgress {

@@ -398,9 +398,9 @@ impl Simulation {
     }
 
     /// The agent reports task `t` UNHEALTHY (its essential container failed `retries` checks
-    /// in a row); a service task is stopped and replaced once its grace period is over (4.4).
+    /// in a row); a service task is replaced once its grace period is over (4.3, 4.4).
     pub(crate) fn container_health_failed(&mut self, t: usize) {
-        if !self.tasks[t].is_active() {
+        if !self.tasks[t].is_active() || self.tasks[t].unhealthy_stop.is_some() {
             return;
         }
         let Some(s) = self.tasks[t].service else {
@@ -415,13 +415,7 @@ impl Simulation {
             self.services[s].name, self.tasks[t].id
         );
         self.service_event(s, msg);
-        // [unconfirmed] stop code of 10.3.
-        self.stop_task(
-            t,
-            "ServiceSchedulerInitiated",
-            "Task failed container health checks",
-        );
-        self.count_deployment_failure(s, t);
+        self.task_failed_health_checks(s, t, "Task failed container health checks".to_string());
     }
 }
 

@@ -61,6 +61,7 @@ pub mod task_definition;
 pub mod task_protection;
 pub mod time;
 pub mod traffic;
+pub mod unhealthy_replacement;
 pub mod workload;
 
 pub use scenario::{Scenario, ScenarioError};

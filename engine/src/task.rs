@@ -93,6 +93,9 @@ pub struct Task {
     /// When its essential containers' health checks will have failed `retries` times in a row,
     /// once a fault made them start failing (1.11): from then on they are UNHEALTHY.
     pub unhealthy_at: Option<SimTime>,
+    /// The scheduler found this service task unhealthy (4.3, 4.4) and keeps it until its
+    /// replacement is healthy: the `stoppedReason` it will then stop with.
+    pub unhealthy_stop: Option<String>,
     /// Scale-in protection (4.8): protected until then.
     pub protected_until: Option<SimTime>,
     /// The capacity provider it runs on (index), if any (`capacityProviderName`).
@@ -133,6 +136,7 @@ impl Task {
             exit_code: None,
             container_reason: None,
             unhealthy_at: None,
+            unhealthy_stop: None,
             restarts: (0, None),
             protected_until: None,
             capacity_provider: None,

@@ -9,15 +9,10 @@ use ecs_engine::task::TaskStatus;
 use ecs_engine::{Scenario, SimTime, Simulation};
 use serde_json::{json, Value};
 
+mod support;
+use support::{at, sim, until_running};
+
 const MIN: u64 = 60;
-
-fn sim(scenario: Value) -> Simulation {
-    Simulation::new(Scenario::from_value(scenario).expect("valid scenario"))
-}
-
-fn at(sim: &mut Simulation, secs: u64) {
-    sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
-}
 
 fn desired(sim: &Simulation) -> u32 {
     sim.services()[0].desired_count
@@ -493,13 +488,32 @@ fn g34_blocked_dynamic_ports_fail_health_checks_and_ecs_replaces_the_task_8_5() 
         "the 120 s grace period still runs"
     );
     at(&mut s, started + 120);
+    // 4.3: maximumPercent 200 leaves room, so the replacement starts first and the unhealthy
+    // task keeps running until the replacement is healthy.
+    assert!(s.tasks()[0].is_active());
+    assert!(s.tasks()[0].unhealthy_stop.is_some());
+    assert_eq!(s.tasks().len(), 2, "a replacement was started");
+    // The replacement's ports are blocked too: when its own grace period ends it is unhealthy
+    // as well, and the older unhealthy task stops so the service stays within maximumPercent.
+    let second = until_running(&mut s, 1);
+    at(&mut s, second + 119);
+    assert!(
+        s.tasks()[0].is_active(),
+        "the replacement's grace period runs"
+    );
+    at(&mut s, second + 120);
     let task = &s.tasks()[0];
     assert!(!task.is_active());
+    assert!(s.tasks()[1].is_active() && s.tasks()[1].unhealthy_stop.is_some());
+    assert_eq!(
+        s.tasks().iter().filter(|t| t.is_active()).count(),
+        2,
+        "one more replacement, within maximumPercent (2 tasks)"
+    );
     assert_eq!(task.stop_code.as_deref(), Some("ServiceSchedulerInitiated"));
     assert!(task.stopped_reason.as_deref().unwrap().starts_with(
         "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"
     ));
-    assert!(s.tasks().len() >= 2, "a replacement was started");
     // 3.8: the documented event, with the instance and the registered port.
     let want = format!(
         "(service web) (task {}) (instance {}) (port {}) is unhealthy in (target-group web) due to (reason Request timed out)",
@@ -877,12 +891,28 @@ fn container_health_check_failure_gets_the_task_replaced_4_4() {
     assert_eq!(health(&s), ("HEALTHY".into(), "HEALTHY".into()));
     at(&mut s, 10 * MIN + 30);
     assert_eq!(health(&s), ("UNHEALTHY".into(), "UNHEALTHY".into()));
+    // 4.3: maximumPercent 200 leaves room: the replacement starts first, and the unhealthy
+    // task runs on until the replacement is HEALTHY (its first check, 10 s after RUNNING).
+    assert!(s.tasks()[0].is_active());
+    assert_eq!(s.tasks().len(), 3, "a replacement was started");
+    let healthy_at = until_running(&mut s, 2) + 10;
+    at(&mut s, healthy_at - 1);
+    assert!(
+        s.tasks()[0].is_active(),
+        "the replacement is not healthy yet"
+    );
+    at(&mut s, healthy_at);
     let t = &s.tasks()[0];
     assert!(!t.is_active());
     assert_eq!(
         t.stopped_reason.as_deref(),
         Some("Task failed container health checks")
     );
+    let stopped = format!(
+        "(service web) has stopped 1 running tasks: (task {}).",
+        t.id
+    );
+    assert!(s.services()[0].events.iter().any(|e| e.message == stopped));
     at(&mut s, 11 * MIN);
     assert_eq!(
         s.tasks()
@@ -892,6 +922,69 @@ fn container_health_check_failure_gets_the_task_replaced_4_4() {
         2,
         "replaced"
     );
+}
+
+#[test]
+fn without_room_under_maximum_percent_unhealthy_tasks_stop_one_at_a_time_4_3() {
+    // maximumPercent 100 leaves no room for a replacement: the scheduler stops one unhealthy
+    // task, starts its replacement, and stops the next only once that replacement is healthy.
+    let mut v = lifecycle_base(
+        json!({"faults": [{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M", "count": 2}]}),
+    );
+    v["services"][0]["deploymentConfiguration"]["maximumPercent"] = json!(100);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN + 30);
+    let active = |s: &Simulation| -> Vec<usize> {
+        (0..s.tasks().len())
+            .filter(|&t| s.tasks()[t].is_active())
+            .collect()
+    };
+    assert_eq!(
+        active(&s),
+        vec![1, 2],
+        "task 0 stopped, its replacement 2 started"
+    );
+    assert_eq!(
+        s.tasks()[0].stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    assert!(s.tasks()[1].unhealthy_stop.is_some());
+    let healthy_at = until_running(&mut s, 2) + 10;
+    at(&mut s, healthy_at - 1);
+    assert_eq!(active(&s), vec![1, 2], "task 1 waits for task 2");
+    at(&mut s, healthy_at);
+    assert_eq!(
+        active(&s),
+        vec![2, 3],
+        "then task 1 stops and 3 replaces it"
+    );
+    // Never more than maximumPercent (2) tasks at once.
+    at(&mut s, 12 * MIN);
+    assert_eq!(active(&s).len(), 2);
+    assert!(s.services()[0]
+        .events
+        .last()
+        .is_some_and(|e| e.message.contains("has reached a steady state")));
+}
+
+#[test]
+fn a_service_scaled_in_stops_its_unhealthy_tasks_without_replacing_them_4_3() {
+    // The unhealthy task waits for its replacement; when the desired count drops to the
+    // healthy tasks, it is no longer needed and stops without a replacement.
+    let mut v = lifecycle_base(
+        json!({"faults": [{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M", "count": 1}],
+               "updateServices": [{"at": "PT10M30S", "service": "web", "desiredCount": 1}]}),
+    );
+    v["services"][0]["deploymentConfiguration"]["maximumPercent"] = json!(200);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN + 31);
+    assert!(!s.tasks()[0].is_active());
+    assert_eq!(
+        s.tasks()[0].stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    at(&mut s, 12 * MIN);
+    assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 1);
 }
 
 #[test]
@@ -1214,6 +1307,17 @@ fn an_application_that_stops_answering_behind_an_alb_fails_elb_checks_and_is_rep
     at(&mut s, 10 * MIN + 59);
     assert!(s.tasks()[victim].is_active(), "2 × 30 s not yet");
     at(&mut s, 11 * MIN);
+    // 4.3: the replacement starts first; the unhealthy task stops once the replacement's
+    // target is healthy (5 × 30 s after it registers).
+    assert!(s.tasks()[victim].unhealthy_stop.is_some());
+    assert!(s.tasks()[victim].is_active());
+    assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 3);
+    at(&mut s, 13 * MIN);
+    assert!(
+        s.tasks()[victim].is_active(),
+        "the replacement is not healthy yet"
+    );
+    at(&mut s, 14 * MIN);
     let t = &s.tasks()[victim];
     assert!(!t.is_active());
     assert!(

@@ -203,13 +203,13 @@ impl Simulation {
         any
     }
 
-    /// ECS stops a service task whose target is unhealthy, once the health-check grace period
-    /// since the task started has passed (4.4, G34).
+    /// ECS replaces a service task whose target is unhealthy, once the health-check grace
+    /// period since the task started has passed (4.3, 4.4, G34).
     fn elb_health_failed(&mut self, g: usize, t: usize) {
         let Some(s) = self.tasks[t].service else {
             return;
         };
-        if !self.tasks[t].is_active() {
+        if !self.tasks[t].is_active() || self.tasks[t].unhealthy_stop.is_some() {
             return;
         }
         if let Some(grace_ends) = self.in_grace_period(t, s) {
@@ -222,9 +222,7 @@ impl Simulation {
         );
         let msg = self.unhealthy_event(s, g, t);
         self.service_event(s, msg);
-        // [unconfirmed] stop code of 10.3.
-        self.stop_task(t, "ServiceSchedulerInitiated", &reason);
-        self.count_deployment_failure(s, t);
+        self.task_failed_health_checks(s, t, reason);
     }
 
     /// The service event of 3.8 for task `t`'s unhealthy target in group `g`: `(service

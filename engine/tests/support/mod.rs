@@ -92,6 +92,17 @@ pub fn at(sim: &mut Simulation, secs: u64) {
     sim.advance_to(SimTime(secs * 1000)).expect("no livelock");
 }
 
+/// Advances second by second until task `t` is RUNNING; returns when it started, in seconds.
+pub fn until_running(sim: &mut Simulation, t: usize) -> u64 {
+    loop {
+        if let Some(started) = sim.tasks()[t].started_at {
+            return started.as_ms() / 1000;
+        }
+        let next = sim.now().as_ms() / 1000 + 1;
+        at(sim, next);
+    }
+}
+
 /// The first task.
 pub fn first(sim: &Simulation) -> &Task {
     sim.tasks().first().expect("a task was started")
