@@ -29,13 +29,13 @@ pub struct Capacity {
     pub cluster_id: u32,
     /// ACTIVE with a connected agent.
     pub accepts_tasks: bool,
-    /// Remaining CPU units.
+    /// Remaining CPU units, less the daemon hold (4.1).
     pub cpu: u32,
-    /// Remaining MiB.
+    /// Remaining MiB, less the daemon hold.
     pub memory_mib: u32,
-    /// Remaining GPUs.
+    /// Remaining GPUs, less the daemon hold.
     pub gpus: u32,
-    /// Free awsvpc task ENIs.
+    /// Free awsvpc task ENIs, less the daemon hold.
     pub enis_free: u32,
     /// A lower bound of free dynamic ports per protocol (exact unless static ports sit in the
     /// ephemeral range).
@@ -56,16 +56,23 @@ impl Capacity {
     pub fn of(inst: &ContainerInstance, cluster_id: u32) -> Capacity {
         let (lo, hi) = inst.dynamic_range;
         let size = usize::from(hi - lo) + 1;
+        let hold = &inst.daemon_hold;
         let headroom = |p: usize, reserved: usize| {
             (size.saturating_sub(inst.dynamic_counts[p] + reserved)) as u32
         };
         Capacity {
             cluster_id,
             accepts_tasks: inst.accepts_tasks(),
-            cpu: inst.remaining.cpu,
-            memory_mib: inst.remaining.memory_mib,
-            gpus: inst.remaining.gpus,
-            enis_free: inst.eni_task_capacity.saturating_sub(inst.enis_in_use),
+            // What a placement may use: the daemon hold is not (4.1).
+            cpu: inst.remaining.cpu.saturating_sub(hold.resources.cpu),
+            memory_mib: inst
+                .remaining
+                .memory_mib
+                .saturating_sub(hold.resources.memory_mib),
+            gpus: inst.remaining.gpus.saturating_sub(hold.resources.gpus),
+            enis_free: inst
+                .eni_task_capacity
+                .saturating_sub(inst.enis_in_use + hold.enis),
             dynamic_headroom: [
                 headroom(0, inst.reserved_tcp.len()),
                 headroom(1, inst.reserved_udp.len()),

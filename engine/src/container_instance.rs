@@ -47,6 +47,26 @@ pub struct Resources {
     pub gpus: u32,
 }
 
+/// What the scheduler holds back on an instance for the daemon tasks it should run and does
+/// not yet (4.1, [`crate::daemon`]): replica and RunTask placements cannot use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DaemonHold {
+    /// CPU units, MiB and GPUs held back.
+    pub resources: Resources,
+    /// awsvpc task ENIs held back.
+    pub enis: u32,
+}
+
+impl DaemonHold {
+    /// Adds one daemon task's needs.
+    pub(crate) fn add(&mut self, needs: &crate::placement::TaskNeeds) {
+        self.resources.cpu += needs.cpu;
+        self.resources.memory_mib += needs.memory_mib;
+        self.resources.gpus += needs.gpus;
+        self.enis += u32::from(needs.eni);
+    }
+}
+
 /// A container instance in a cluster.
 #[derive(Debug, Clone)]
 pub struct ContainerInstance {
@@ -95,6 +115,8 @@ pub struct ContainerInstance {
     pub eni_task_capacity: u32,
     /// ENIs attached to tasks.
     pub enis_in_use: u32,
+    /// Held back for the daemon tasks it lacks (4.1).
+    pub daemon_hold: DaemonHold,
     /// All attributes, built-in and custom (2.5). Value-less attributes map to "".
     pub attributes: BTreeMap<String, String>,
     /// Tasks whose desired status is RUNNING.
@@ -262,6 +284,7 @@ impl ContainerInstance {
             dynamic_range,
             eni_task_capacity,
             enis_in_use: 0,
+            daemon_hold: DaemonHold::default(),
             attributes,
             running_tasks_count: 0,
             auto_scaling_group: spec.auto_scaling_group,

@@ -18,6 +18,7 @@ pub mod capacity_provider;
 pub mod cloudwatch;
 pub mod cluster;
 pub mod container_instance;
+pub mod daemon;
 pub mod delete_service;
 pub mod deployment;
 mod describe;

@@ -108,6 +108,7 @@ impl Simulation {
 
     /// Makes a RunTask call (a scenario's, or an EventBridge target's).
     pub(crate) fn run_task_request(&mut self, raw: &Value) -> Result<(), String> {
+        self.refresh_daemon_holds();
         self.launch_tasks(raw, None)
     }
 

@@ -1,5 +1,6 @@
 //! Services (section 4.1–4.2): the scheduler keeps `desiredCount` tasks running (REPLICA) or
-//! one task on every eligible instance (DAEMON), and words its events as ECS does (3.8).
+//! one task on every eligible instance (DAEMON, in [`crate::daemon`]), and words its events as
+//! ECS does (3.8).
 
 use std::rc::Rc;
 
@@ -559,7 +560,10 @@ impl Simulation {
             return;
         }
         match self.services[s].scheduling {
-            SchedulingStrategy::Replica => self.reconcile_replicas(s, active),
+            SchedulingStrategy::Replica => {
+                self.refresh_daemon_holds();
+                self.reconcile_replicas(s, active);
+            }
             SchedulingStrategy::Daemon => self.start_daemons(s, &active),
         }
         self.check_steady_state(s);
@@ -600,127 +604,6 @@ impl Simulation {
             }
         }
         self.report_started(s, &started);
-    }
-
-    /// The DAEMON scheduler (4.1): one task on every ACTIVE instance of the cluster that meets
-    /// the constraints. It stops the task of an instance that starts draining or no longer
-    /// meets them, and replaces the tasks of an older deployment instance by instance: with
-    /// `maximumPercent` 100 the old task stops first, and at most as many stop at once as
-    /// `minimumHealthyPercent` allows (0 by default: all of them).
-    fn start_daemons(&mut self, s: usize, active: &[usize]) {
-        let mut active = active.to_vec();
-        active.retain(|&t| {
-            let slot = self.tasks[t].reservation.slot;
-            let why = if !self.cluster.instances[slot].accepts_tasks() {
-                "Container instance is being drained; daemon task stopped"
-            } else if !self.daemon_constraints_hold(s, slot) {
-                "Container instance no longer meets the service's placement constraints; daemon task stopped"
-            } else {
-                return true;
-            };
-            self.stop_task(t, "ServiceSchedulerInitiated", why);
-            false
-        });
-        let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
-        let candidates: Vec<usize> = (0..self.cluster.instances.len())
-            .filter(|&slot| {
-                Some(self.cluster.cluster_id_of[slot]) == cluster_id
-                    && self.cluster.instances[slot].external == self.services[s].external
-                    && self.cluster.instances[slot].accepts_tasks()
-            })
-            .collect();
-        let eligible = candidates
-            .iter()
-            .filter(|&&slot| self.daemon_constraints_hold(s, slot))
-            .count();
-        self.replace_old_daemons(s, &mut active, eligible);
-        let mut started = Vec::new();
-        for slot in candidates {
-            if self.daemon_task_on(s, slot) {
-                continue;
-            }
-            let svc = &self.services[s];
-            let group_id = self.cluster.group_id(&svc.group);
-            let count = self.cluster.group_counts(group_id)[slot];
-            let ok = crate::placement::filter::resources::check_resources(
-                &self.cluster.instances[slot],
-                &svc.needs,
-            )
-            .and_then(|()| {
-                crate::placement::filter::constraints::check(
-                    &self.cluster,
-                    slot,
-                    &svc.constraints,
-                    &svc.group,
-                    count,
-                    &self.placer.eval_options,
-                    crate::placement::filter::constraints::CheckMode::FULL,
-                )
-            });
-            match ok {
-                Ok(()) => started.push(self.start_service_task(s, slot, None)),
-                Err((_, rejection)) => {
-                    if !matches!(rejection, Rejection::MemberOf { .. }) {
-                        self.report_unplaceable(s, Some((slot, rejection)));
-                    }
-                }
-            }
-        }
-        self.report_started(s, &started);
-    }
-
-    /// Whether a task of service `s` is on `slot` and not yet STOPPED (an old task stopping
-    /// still holds its resources: the new one waits for it).
-    fn daemon_task_on(&self, s: usize, slot: usize) -> bool {
-        self.service_tasks.get(s).is_some_and(|ts| {
-            ts.iter().any(|&t| {
-                self.tasks[t].reservation.slot == slot
-                    && self.tasks[t].last_status != TaskStatus::Stopped
-            })
-        })
-    }
-
-    /// Whether the service's `memberOf` constraints hold on `slot` (the ones a daemon keeps
-    /// checking: `distinctInstance` always holds for one task per instance).
-    fn daemon_constraints_hold(&self, s: usize, slot: usize) -> bool {
-        let svc = &self.services[s];
-        svc.constraints.iter().all(|c| match c {
-            crate::placement::Constraint::MemberOf(expr) => {
-                crate::placement::filter::constraints::member_of_holds(
-                    &self.cluster,
-                    slot,
-                    expr,
-                    &self.placer.eval_options,
-                )
-            }
-            crate::placement::Constraint::DistinctInstance => true,
-        })
-    }
-
-    /// Stops daemon tasks of an older deployment, as many as `minimumHealthyPercent` allows
-    /// (4.3: `ceil(eligible × min / 100)` must stay running, `eligible` the instances the
-    /// daemon should run on); their instances then get a task of the current deployment once
-    /// the old one has stopped.
-    fn replace_old_daemons(&mut self, s: usize, active: &mut Vec<usize>, eligible: usize) {
-        let primary = self.services[s].deployment_id.clone();
-        let old: Vec<usize> = active
-            .iter()
-            .copied()
-            .filter(|&t| self.tasks[t].started_by.as_deref() != Some(primary.as_str()))
-            .collect();
-        if old.is_empty() {
-            return;
-        }
-        let min = self.services[s]
-            .deployment_configuration
-            .minimum_healthy_percent;
-        let keep = (eligible as u64 * u64::from(min)).div_ceil(100) as usize;
-        let may_stop = active.len().saturating_sub(keep);
-        let reason = format!("Scaling activity initiated by (deployment {primary})");
-        for &t in old.iter().take(may_stop) {
-            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
-            active.retain(|&x| x != t);
-        }
     }
 
     /// Places one task of service `s` on instance `slot` (from capacity provider `provider`).
@@ -793,7 +676,11 @@ impl Simulation {
         self.service_event(s, msg);
     }
 
-    fn report_unplaceable(&mut self, s: usize, closest: Option<(InstanceSlot, Rejection)>) {
+    pub(crate) fn report_unplaceable(
+        &mut self,
+        s: usize,
+        closest: Option<(InstanceSlot, Rejection)>,
+    ) {
         let name = self.services[s].name.clone();
         let mut msg = format!("service {name} was unable to place a task because no container instance met all of its requirements.");
         match &closest {

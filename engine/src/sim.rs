@@ -115,6 +115,8 @@ pub struct Simulation {
     pub(crate) metrics: crate::cloudwatch::MetricStore,
     /// Bumped whenever a task changes state, so caches know to rebuild.
     pub(crate) task_generation: u64,
+    /// Some instance holds resources back for a daemon task (4.1).
+    pub(crate) daemon_holds: bool,
     /// Every instance launch: the scenario's drawn instances, then Auto Scaling group launches.
     pub(crate) instance_specs: Vec<crate::scenario::InstanceSpec>,
     /// Capacity providers and cluster settings.
@@ -204,6 +206,7 @@ impl Simulation {
             scaling: crate::autoscaling::AutoScaling::default(),
             metrics: crate::cloudwatch::MetricStore::default(),
             task_generation: 0,
+            daemon_holds: false,
             instance_specs: scenario.instances.clone(),
             capacity: scenario.capacity_providers.clone(),
             groups: Vec::new(),
@@ -772,6 +775,13 @@ impl Simulation {
         }
         self.fargate_task_stopped(index);
         self.set_status(index, TaskStatus::Stopped);
+        if !self.cluster.instances[slot].fargate
+            && !self.cluster.instances[slot].accepts_tasks()
+            && self.has_daemon_services()
+        {
+            // A daemon task on a draining instance stops after the others (4.1).
+            self.poke_cluster_services(slot);
+        }
         if self.cluster.instances[slot].fargate {
             self.terminate_instance(slot, "TaskStopped", "Fargate task stopped");
         } else if let Some(p) = self.cluster.instances[slot].capacity_provider {

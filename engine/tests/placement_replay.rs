@@ -64,7 +64,8 @@ fn g7_each_placed_task_is_explained_with_the_cluster_as_it_stood_then() {
             stage: Stage::Resources,
             rejection: Rejection::Memory {
                 requested: 600,
-                available: 500
+                available: 500,
+                held_for_daemons: 0
             }
         }
     );
@@ -76,7 +77,8 @@ fn g7_each_placed_task_is_explained_with_the_cluster_as_it_stood_then() {
             stage: Stage::Resources,
             rejection: Rejection::Memory {
                 requested: 600,
-                available: 400
+                available: 400,
+                held_for_daemons: 0
             }
         }
     );

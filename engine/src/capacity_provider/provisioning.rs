@@ -206,6 +206,7 @@ impl Simulation {
     /// Tries again to start the tasks waiting for provider `p`, oldest service first, until
     /// one cannot start.
     pub(crate) fn provider_tick(&mut self, p: usize) {
+        self.refresh_daemon_holds();
         for s in 0..self.services.len() {
             let Some(item) = self.services[s]
                 .capacity

@@ -40,15 +40,19 @@ pub enum Rejection {
     Cpu {
         /// Units the task reserves.
         requested: u32,
-        /// Units left on the instance.
+        /// Units left on the instance for it.
         available: u32,
+        /// Units held back for daemon tasks not yet placed (4.1), beyond `available`.
+        held_for_daemons: u32,
     },
     /// Not enough memory (`RESOURCE:MEMORY`).
     Memory {
         /// MiB the task reserves.
         requested: u32,
-        /// MiB left on the instance.
+        /// MiB left on the instance for it.
         available: u32,
+        /// MiB held back for daemon tasks not yet placed (4.1), beyond `available`.
+        held_for_daemons: u32,
     },
     /// Not enough GPUs (`RESOURCE:GPU`).
     Gpu {
@@ -63,6 +67,8 @@ pub enum Rejection {
         capacity: u32,
         /// ENIs already attached to tasks.
         in_use: u32,
+        /// ENIs held back for daemon tasks not yet placed (4.1).
+        held_for_daemons: u32,
     },
     /// A static host port is already in use (`RESOURCE:PORTS`).
     PortInUse {
@@ -143,22 +149,31 @@ impl Rejection {
             Rejection::Cpu {
                 requested,
                 available,
-            } => {
-                format!("insufficient CPU units: the task needs {requested}, {available} available")
-            }
+                held_for_daemons,
+            } => format!(
+                "insufficient CPU units: the task needs {requested}, {available} available{}",
+                held_note(*held_for_daemons, "")
+            ),
             Rejection::Memory {
                 requested,
                 available,
+                held_for_daemons,
             } => format!(
-                "insufficient memory: the task needs {requested} MiB, {available} MiB available"
+                "insufficient memory: the task needs {requested} MiB, {available} MiB available{}",
+                held_note(*held_for_daemons, " MiB")
             ),
             Rejection::Gpu {
                 requested,
                 available,
             } => format!("insufficient GPUs: the task needs {requested}, {available} available"),
-            Rejection::Eni { capacity, in_use } => {
-                format!("no free ENI: {in_use} of {capacity} awsvpc task ENIs in use")
-            }
+            Rejection::Eni {
+                capacity,
+                in_use,
+                held_for_daemons,
+            } => format!(
+                "no free ENI: {in_use} of {capacity} awsvpc task ENIs in use{}",
+                held_note(*held_for_daemons, "")
+            ),
             Rejection::PortInUse { port, protocol } => {
                 format!("host port {port}/{} is already in use", protocol.as_str())
             }
@@ -207,10 +222,12 @@ impl Rejection {
             Rejection::Cpu {
                 requested,
                 available,
+                ..
             } => (5, i64::from(*available) - i64::from(*requested)),
             Rejection::Memory {
                 requested,
                 available,
+                ..
             } => (5, i64::from(*available) - i64::from(*requested)),
             Rejection::PortInUse { .. }
             | Rejection::TooManyPorts { .. }
@@ -218,6 +235,15 @@ impl Rejection {
             Rejection::MemberOf { .. } => (7, 0),
             Rejection::DistinctInstance { .. } => (8, 0),
         }
+    }
+}
+
+/// ", and N more held back for daemon tasks" when some are (4.1).
+fn held_note(held: u32, unit: &str) -> String {
+    if held == 0 {
+        String::new()
+    } else {
+        format!(" ({held}{unit} more held back for daemon tasks not yet placed)")
     }
 }
 

@@ -3,7 +3,8 @@
 //! 1. **candidates**: instances of the target cluster that are ACTIVE with a connected agent
 //!    ([`filter::resources::check_candidate`]);
 //! 2. **resources**: CPU, memory, GPUs, host ports, ENIs, required attributes
-//!    ([`filter::resources::check_resources`]);
+//!    ([`filter::resources::check_placement_resources`]), less what an instance holds back
+//!    for the daemon tasks it lacks (4.1, [`crate::daemon`]);
 //! 3. **constraints**: `distinctInstance`, `memberOf` ([`filter::constraints::check`]);
 //! 4. **strategies**: chained in order, each keeping only its best survivors
 //!    ([`strategy`]);
@@ -586,7 +587,7 @@ fn examine(
 ) -> Result<(), (explain::Stage, Rejection)> {
     let inst = &cluster.instances[slot];
     filter::resources::check_candidate(inst)
-        .and_then(|()| filter::resources::check_resources(inst, req.needs))
+        .and_then(|()| filter::resources::check_placement_resources(inst, req.needs))
         .and_then(|()| {
             if masked_out {
                 let rejection = Rejection::MemberOf {

@@ -2,7 +2,9 @@
 //! memory, GPUs, host ports, ENI and attributes the task needs.
 
 use crate::cluster::Capacity;
-use crate::container_instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
+use crate::container_instance::{
+    ContainerInstance, DaemonHold, InstanceStatus, MAX_RESERVED_PORTS,
+};
 use crate::placement::explain::{Rejection, Stage};
 use crate::placement::TaskNeeds;
 use crate::task_definition::Protocol;
@@ -60,18 +62,39 @@ fn candidate_rejection(inst: &ContainerInstance) -> (Stage, Rejection) {
     (Stage::Candidates, Rejection::AgentDisconnected)
 }
 
-/// Checks every resource of the task against what is left on the instance. The common case
-/// (it fits) is a handful of comparisons; finding out exactly why not is out of line.
+/// Checks every resource of the task against what is left on the instance, all of it: the
+/// check of a daemon task and of StartTask. The common case (it fits) is a handful of
+/// comparisons; finding out exactly why not is out of line.
 #[inline]
 pub fn check_resources(
     inst: &ContainerInstance,
     needs: &TaskNeeds,
 ) -> Result<(), (Stage, Rejection)> {
+    check_within(inst, needs, &DaemonHold::default())
+}
+
+/// The resource stage of the placement pipeline: as [`check_resources`], without what the
+/// instance holds back for daemon tasks (4.1).
+#[inline]
+pub fn check_placement_resources(
+    inst: &ContainerInstance,
+    needs: &TaskNeeds,
+) -> Result<(), (Stage, Rejection)> {
+    check_within(inst, needs, &inst.daemon_hold)
+}
+
+#[inline(always)]
+fn check_within(
+    inst: &ContainerInstance,
+    needs: &TaskNeeds,
+    hold: &DaemonHold,
+) -> Result<(), (Stage, Rejection)> {
     let rem = &inst.remaining;
-    let fits = rem.cpu >= needs.cpu
-        && rem.memory_mib >= needs.memory_mib
-        && rem.gpus >= needs.gpus
-        && (!needs.eni || inst.enis_in_use < inst.eni_task_capacity)
+    let held = &hold.resources;
+    let fits = rem.cpu >= needs.cpu + held.cpu
+        && rem.memory_mib >= needs.memory_mib + held.memory_mib
+        && rem.gpus >= needs.gpus + held.gpus
+        && (!needs.eni || inst.enis_in_use + hold.enis < inst.eni_task_capacity)
         && (needs.dynamic_ports[0] == 0
             || inst.has_free_dynamic_ports(Protocol::Tcp, needs.dynamic_ports[0]))
         && (needs.dynamic_ports[1] == 0
@@ -83,35 +106,44 @@ pub fn check_resources(
     {
         return Ok(());
     }
-    resource_rejection(inst, needs).map_or(Ok(()), |r| Err((Stage::Resources, r)))
+    resource_rejection(inst, needs, hold).map_or(Ok(()), |r| Err((Stage::Resources, r)))
 }
 
-/// The first resource the instance lacks, in the order of 3.7 step 2.
+/// The first resource the instance lacks, in the order of 3.7 step 2; what is held back for
+/// daemon tasks (`hold`) is not available.
 #[cold]
-fn resource_rejection(inst: &ContainerInstance, needs: &TaskNeeds) -> Option<Rejection> {
+fn resource_rejection(
+    inst: &ContainerInstance,
+    needs: &TaskNeeds,
+    hold: &DaemonHold,
+) -> Option<Rejection> {
     let rem = &inst.remaining;
-    if rem.cpu < needs.cpu {
+    let held = &hold.resources;
+    if rem.cpu < needs.cpu + held.cpu {
         return Some(Rejection::Cpu {
             requested: needs.cpu,
-            available: rem.cpu,
+            available: rem.cpu.saturating_sub(held.cpu),
+            held_for_daemons: held.cpu,
         });
     }
-    if rem.memory_mib < needs.memory_mib {
+    if rem.memory_mib < needs.memory_mib + held.memory_mib {
         return Some(Rejection::Memory {
             requested: needs.memory_mib,
-            available: rem.memory_mib,
+            available: rem.memory_mib.saturating_sub(held.memory_mib),
+            held_for_daemons: held.memory_mib,
         });
     }
-    if rem.gpus < needs.gpus {
+    if rem.gpus < needs.gpus + held.gpus {
         return Some(Rejection::Gpu {
             requested: needs.gpus,
-            available: rem.gpus,
+            available: rem.gpus.saturating_sub(held.gpus),
         });
     }
-    if needs.eni && inst.enis_in_use >= inst.eni_task_capacity {
+    if needs.eni && inst.enis_in_use + hold.enis >= inst.eni_task_capacity {
         return Some(Rejection::Eni {
             capacity: inst.eni_task_capacity,
             in_use: inst.enis_in_use,
+            held_for_daemons: hold.enis,
         });
     }
     for protocol in [Protocol::Tcp, Protocol::Udp] {

@@ -1,0 +1,213 @@
+//! The DAEMON scheduling strategy (4.1): one task of the service on every ACTIVE container
+//! instance that meets its constraints.
+//!
+//! ECS places daemon tasks first and stops them last:
+//! - **Held back.** On an instance that should run a daemon task and does not yet, the task's
+//!   CPU, memory, GPUs and ENI are held back: replica services and RunTask cannot place
+//!   there with them ([`ContainerInstance::daemon_hold`]). StartTask, which names its
+//!   instance, is not held back. [unconfirmed] AWS does not say whether ports are held; the
+//!   playground holds none, and holds nothing for a daemon that cannot fit the instance's
+//!   registered resources at all.
+//! - **Stopped last.** On a draining instance the daemon task stops once the instance's other
+//!   tasks have stopped.
+
+use crate::container_instance::{ContainerInstance, DaemonHold};
+use crate::placement::explain::Rejection;
+use crate::service::{SchedulingStrategy, ServiceStatus};
+use crate::sim::Simulation;
+use crate::task::TaskStatus;
+
+impl Simulation {
+    /// The DAEMON scheduler (4.1): one task on every ACTIVE instance of the cluster that meets
+    /// the constraints. It stops the task of an instance that no longer meets them, and of a
+    /// draining instance once every other task there has stopped, and replaces the tasks of an older deployment instance by instance: with
+    /// `maximumPercent` 100 the old task stops first, and at most as many stop at once as
+    /// `minimumHealthyPercent` allows (0 by default: all of them).
+    pub(crate) fn start_daemons(&mut self, s: usize, active: &[usize]) {
+        let mut active = active.to_vec();
+        active.retain(|&t| {
+            let slot = self.tasks[t].reservation.slot;
+            let why = if !self.cluster.instances[slot].accepts_tasks() {
+                // Stopped last (4.1): it waits for the instance's other tasks.
+                if self.non_daemon_tasks_on(slot) {
+                    return true;
+                }
+                "Container instance is being drained; daemon task stopped"
+            } else if !self.daemon_constraints_hold(s, slot) {
+                "Container instance no longer meets the service's placement constraints; daemon task stopped"
+            } else {
+                return true;
+            };
+            self.stop_task(t, "ServiceSchedulerInitiated", why);
+            false
+        });
+        let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
+        let candidates: Vec<usize> = (0..self.cluster.instances.len())
+            .filter(|&slot| {
+                Some(self.cluster.cluster_id_of[slot]) == cluster_id
+                    && self.cluster.instances[slot].external == self.services[s].external
+                    && self.cluster.instances[slot].accepts_tasks()
+            })
+            .collect();
+        let eligible = candidates
+            .iter()
+            .filter(|&&slot| self.daemon_constraints_hold(s, slot))
+            .count();
+        self.replace_old_daemons(s, &mut active, eligible);
+        let mut started = Vec::new();
+        for slot in candidates {
+            if self.daemon_task_on(s, slot) {
+                continue;
+            }
+            let svc = &self.services[s];
+            let group_id = self.cluster.group_id(&svc.group);
+            let count = self.cluster.group_counts(group_id)[slot];
+            let ok = crate::placement::filter::resources::check_resources(
+                &self.cluster.instances[slot],
+                &svc.needs,
+            )
+            .and_then(|()| {
+                crate::placement::filter::constraints::check(
+                    &self.cluster,
+                    slot,
+                    &svc.constraints,
+                    &svc.group,
+                    count,
+                    &self.placer.eval_options,
+                    crate::placement::filter::constraints::CheckMode::FULL,
+                )
+            });
+            match ok {
+                Ok(()) => started.push(self.start_service_task(s, slot, None)),
+                Err((_, rejection)) => {
+                    if !matches!(rejection, Rejection::MemberOf { .. }) {
+                        self.report_unplaceable(s, Some((slot, rejection)));
+                    }
+                }
+            }
+        }
+        self.report_started(s, &started);
+    }
+
+    /// Whether a task of service `s` is on `slot` and not yet STOPPED (an old task stopping
+    /// still holds its resources: the new one waits for it).
+    fn daemon_task_on(&self, s: usize, slot: usize) -> bool {
+        self.service_tasks.get(s).is_some_and(|ts| {
+            ts.iter().any(|&t| {
+                self.tasks[t].reservation.slot == slot
+                    && self.tasks[t].last_status != TaskStatus::Stopped
+            })
+        })
+    }
+
+    /// Whether the service's `memberOf` constraints hold on `slot` (the ones a daemon keeps
+    /// checking: `distinctInstance` always holds for one task per instance).
+    fn daemon_constraints_hold(&self, s: usize, slot: usize) -> bool {
+        let svc = &self.services[s];
+        svc.constraints.iter().all(|c| match c {
+            crate::placement::Constraint::MemberOf(expr) => {
+                crate::placement::filter::constraints::member_of_holds(
+                    &self.cluster,
+                    slot,
+                    expr,
+                    &self.placer.eval_options,
+                )
+            }
+            crate::placement::Constraint::DistinctInstance => true,
+        })
+    }
+
+    /// Stops daemon tasks of an older deployment, as many as `minimumHealthyPercent` allows
+    /// (4.3: `ceil(eligible × min / 100)` must stay running, `eligible` the instances the
+    /// daemon should run on); their instances then get a task of the current deployment once
+    /// the old one has stopped.
+    fn replace_old_daemons(&mut self, s: usize, active: &mut Vec<usize>, eligible: usize) {
+        let primary = self.services[s].deployment_id.clone();
+        let old: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&t| self.tasks[t].started_by.as_deref() != Some(primary.as_str()))
+            .collect();
+        if old.is_empty() {
+            return;
+        }
+        let min = self.services[s]
+            .deployment_configuration
+            .minimum_healthy_percent;
+        let keep = (eligible as u64 * u64::from(min)).div_ceil(100) as usize;
+        let may_stop = active.len().saturating_sub(keep);
+        let reason = format!("Scaling activity initiated by (deployment {primary})");
+        for &t in old.iter().take(may_stop) {
+            self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+            active.retain(|&x| x != t);
+        }
+    }
+
+    /// Whether a task of no DAEMON service is still on `slot` (not yet STOPPED).
+    fn non_daemon_tasks_on(&self, slot: usize) -> bool {
+        self.tasks_on(slot).into_iter().any(|t| {
+            self.tasks[t].last_status != TaskStatus::Stopped
+                && self.tasks[t]
+                    .service
+                    .is_none_or(|s| self.services[s].scheduling != SchedulingStrategy::Daemon)
+        })
+    }
+
+    /// Whether any service of the run is a DAEMON service.
+    pub(crate) fn has_daemon_services(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.scheduling == SchedulingStrategy::Daemon)
+    }
+
+    /// Recomputes what every instance holds back for the daemon tasks it lacks; call before
+    /// placing a non-daemon task. Nothing to do in a run without DAEMON services.
+    pub(crate) fn refresh_daemon_holds(&mut self) {
+        if !self.daemon_holds && !self.has_daemon_services() {
+            return;
+        }
+        let daemons: Vec<usize> = (0..self.services.len())
+            .filter(|&s| {
+                self.services[s].scheduling == SchedulingStrategy::Daemon
+                    && self.services[s].status == ServiceStatus::Active
+            })
+            .collect();
+        let n = self.cluster.instances.len();
+        let mut holds = vec![DaemonHold::default(); n];
+        for &s in &daemons {
+            let mut has_task = vec![false; n];
+            for &t in self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]) {
+                if self.tasks[t].last_status != TaskStatus::Stopped {
+                    has_task[self.tasks[t].reservation.slot] = true;
+                }
+            }
+            let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
+            for (slot, hold) in holds.iter_mut().enumerate() {
+                let inst = &self.cluster.instances[slot];
+                let owed = !has_task[slot]
+                    && Some(self.cluster.cluster_id_of[slot]) == cluster_id
+                    && !inst.fargate
+                    && inst.external == self.services[s].external
+                    && inst.accepts_tasks()
+                    && could_ever_fit(inst, &self.services[s].needs)
+                    && self.daemon_constraints_hold(s, slot);
+                if owed {
+                    hold.add(&self.services[s].needs);
+                }
+            }
+        }
+        self.daemon_holds = holds.iter().any(|h| *h != DaemonHold::default());
+        for (slot, hold) in holds.into_iter().enumerate() {
+            if self.cluster.instances[slot].daemon_hold != hold {
+                self.cluster.instances[slot].daemon_hold = hold;
+                self.cluster.refresh(slot);
+            }
+        }
+    }
+}
+
+/// Whether a task with `needs` fits the instance's registered resources at all.
+fn could_ever_fit(inst: &ContainerInstance, needs: &crate::placement::TaskNeeds) -> bool {
+    let r = &inst.registered;
+    r.cpu >= needs.cpu && r.memory_mib >= needs.memory_mib && r.gpus >= needs.gpus
+}
