@@ -157,7 +157,10 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             .reservation
             .bindings
             .iter()
-            .map(|b| format!(":{}", b.host_port))
+            .map(|b| match b.count {
+                1 => format!(":{}", b.host_port),
+                n => format!(":{}-{}", b.host_port, b.host_port.saturating_add(n - 1)),
+            })
             .collect();
         let chip = TaskChip {
             id: t.id.chars().take(8).collect(),

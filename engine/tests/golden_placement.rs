@@ -1002,3 +1002,80 @@ fn start_task_runs_on_the_named_instances_or_says_why_not_2_6_3_8() {
         .message
         .contains("StartTask web:1 count 4 in cluster c: 1 started, 3 failed")));
 }
+
+/// A bridge service `web` of `desired` tasks whose container maps port 80 dynamically and
+/// `range` as a containerPortRange (1.5), on one m5.large.
+fn port_range_service(range: &str, desired: u32) -> Value {
+    json!({
+        "version": 1, "seed": 6, "duration": "PT1H",
+        "clusters": [{"clusterName": "c"}],
+        "containerInstances": [instance("m5.large", "us-east-1a", "i-a", json!({}))],
+        "taskDefinitions": [td("web", json!({"memory": 128, "portMappings": [
+            {"containerPort": 80}, {"containerPortRange": range}]}))],
+        "services": [{"serviceName": "web", "cluster": "c", "taskDefinition": "web", "desiredCount": desired}],
+        "updateServices": [{"at": "PT30M", "service": "web", "cluster": "c", "desiredCount": 0}]
+    })
+}
+
+#[test]
+fn a_container_port_range_binds_a_block_of_dynamic_host_ports_1_5() {
+    let (mut sim, out) = run(port_range_service("8000-8099", 2), 120);
+    // DescribeTasks: one binding for the range, its host range consecutive ports of the
+    // ephemeral range; one for port 80.
+    let (lo, hi) = sim.cluster().instances[0].dynamic_range;
+    let mut blocks = Vec::new();
+    for task in out["tasks"].as_array().unwrap() {
+        let bindings = task["containers"][0]["networkBindings"].as_array().unwrap();
+        assert_eq!(bindings.len(), 2);
+        assert_eq!(bindings[0]["containerPort"], 80);
+        assert_eq!(bindings[0]["bindIP"], "0.0.0.0");
+        assert_eq!(bindings[1]["containerPortRange"], "8000-8099");
+        let host = bindings[1]["hostPortRange"].as_str().unwrap();
+        let (a, b) = host.split_once('-').unwrap();
+        let (a, b): (u16, u16) = (a.parse().unwrap(), b.parse().unwrap());
+        assert_eq!(b - a, 99, "{host}");
+        assert!(lo <= a && b <= hi, "{host} in the ephemeral range");
+        let single: u16 = bindings[0]["hostPort"].as_u64().unwrap() as u16;
+        assert!(!(a..=b).contains(&single));
+        blocks.push((a, b));
+    }
+    assert!(
+        blocks[0].1 < blocks[1].0 || blocks[1].1 < blocks[0].0,
+        "{blocks:?}"
+    );
+    // Each task holds 101 dynamic ports; they come back when the tasks stop.
+    assert_eq!(sim.cluster().instances[0].dynamic_counts[0], 202);
+    sim.advance_to(SimTime(40 * 60 * 1000)).unwrap();
+    assert_eq!(sim.cluster().instances[0].dynamic_counts[0], 0);
+}
+
+#[test]
+fn a_port_range_without_a_free_block_is_not_placed_1_5() {
+    // A 10-port ephemeral range with a static port at 50005 in it: 9 ports are free, but the
+    // longest run of consecutive ones is 5, so a 6-port range finds no block.
+    let mut v = port_range_service("8000-8005", 0);
+    v["updateServices"] = json!([{"at": 30, "service": "web", "cluster": "c", "desiredCount": 1}]);
+    v["containerInstances"][0]["ecsConfig"]["ECS_DYNAMIC_HOST_PORT_RANGE"] = json!("50000-50009");
+    v["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
+        json!([{"containerPortRange": "8000-8005"}]);
+    v["taskDefinitions"].as_array_mut().unwrap().push(td(
+        "blocker",
+        json!({"memory": 128, "portMappings": [{"containerPort": 80, "hostPort": 50005}]}),
+    ));
+    v["runTasks"] = json!([{"at": 0, "cluster": "c", "taskDefinition": "blocker"}]);
+    let (sim, out) = run(v, 60);
+    let web: Vec<&Value> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["group"] == "service:web")
+        .collect();
+    assert!(web.is_empty());
+    let e = sim.explain_next_placement("web").unwrap();
+    assert!(
+        e.render()
+            .contains("no 6 consecutive free tcp ports in the dynamic host port range"),
+        "{}",
+        e.render()
+    );
+}

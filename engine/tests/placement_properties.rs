@@ -53,7 +53,7 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
         32u32..3000,
         0u32..2,
         0usize..3,
-        0usize..4,
+        0usize..5,
         proptest::collection::vec(0usize..5, 0..3),
         0usize..3,
         1usize..40,
@@ -103,6 +103,10 @@ fn build(c: &Case) -> (ClusterState, TaskNeeds, Vec<Strategy>, Vec<Constraint>) 
         0 => json!([]),
         1 => json!([{"containerPort": 80}]),
         2 => json!([{"containerPort": 80, "hostPort": 80}]),
+        // A containerPortRange (1.5) beside a dynamic port; not in host mode.
+        3 if mode != "host" => {
+            json!([{"containerPort": 80}, {"containerPortRange": "9000-9999"}])
+        }
         _ => {
             json!([{"containerPort": 8080, "hostPort": 8080}, {"containerPort": 53, "hostPort": 53, "protocol": "udp"}])
         }
@@ -235,9 +239,13 @@ proptest! {
                 prop_assert_eq!(inst.registered.memory_mib - mem, inst.remaining.memory_mib);
                 prop_assert!(enis <= inst.eni_task_capacity);
                 let mut seen = BTreeSet::new();
-                for b in mine.iter().flat_map(|r| r.bindings.iter()) {
-                    prop_assert!(seen.insert((b.host_port, b.protocol)), "two tasks on host port {} of {}", b.host_port, inst.ec2_instance_id);
-                    prop_assert!(![22u16, 2375, 2376, 51678, 51679].contains(&b.host_port) || b.protocol != ecs_engine::task_definition::Protocol::Tcp);
+                let ports = mine
+                    .iter()
+                    .flat_map(|r| r.bindings.iter())
+                    .flat_map(|b| (0..b.count).map(move |i| (b.host_port + i, b.protocol)));
+                for (port, protocol) in ports {
+                    prop_assert!(seen.insert((port, protocol)), "two tasks on host port {} of {}", port, inst.ec2_instance_id);
+                    prop_assert!(![22u16, 2375, 2376, 51678, 51679].contains(&port) || protocol != ecs_engine::task_definition::Protocol::Tcp);
                 }
                 if !mine.is_empty() {
                     match cons.first() {

@@ -285,6 +285,7 @@ mod tests {
             host_port_mappings: Vec::new(),
             static_ports: Vec::new(),
             dynamic_ports: [0, 0],
+            dynamic_ranges: Vec::new(),
             required_attributes: Vec::new(),
             availability_zones: None,
         }

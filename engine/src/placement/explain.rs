@@ -88,6 +88,14 @@ pub enum Rejection {
     },
     /// The ephemeral range has no free port left (`RESOURCE:PORTS`).
     NoDynamicPort,
+    /// No block of consecutive free ports in the ephemeral range for a `containerPortRange`
+    /// (`RESOURCE:PORTS`).
+    NoPortRange {
+        /// Ports in the range.
+        count: u16,
+        /// Their protocol.
+        protocol: Protocol,
+    },
     /// A required attribute is missing (`ATTRIBUTE`).
     MissingAttribute {
         /// The attribute.
@@ -130,7 +138,8 @@ impl Rejection {
             } => "RESOURCE:PORTS_UDP",
             Rejection::PortInUse { .. }
             | Rejection::TooManyPorts { .. }
-            | Rejection::NoDynamicPort => "RESOURCE:PORTS",
+            | Rejection::NoDynamicPort
+            | Rejection::NoPortRange { .. } => "RESOURCE:PORTS",
             Rejection::MissingAttribute { .. } => "ATTRIBUTE",
             Rejection::Location { .. } => "LOCATION",
             // [unconfirmed] AWS documents no reason code for constraint failures.
@@ -187,6 +196,10 @@ impl Rejection {
             Rejection::NoDynamicPort => {
                 "no free port left in the dynamic host port range".to_string()
             }
+            Rejection::NoPortRange { count, protocol } => format!(
+                "no {count} consecutive free {} ports in the dynamic host port range for the containerPortRange",
+                protocol.as_str()
+            ),
             Rejection::MissingAttribute { name } => format!("missing required attribute {name}"),
             Rejection::Location {
                 availability_zone,
@@ -231,7 +244,8 @@ impl Rejection {
             } => (5, i64::from(*available) - i64::from(*requested)),
             Rejection::PortInUse { .. }
             | Rejection::TooManyPorts { .. }
-            | Rejection::NoDynamicPort => (6, 0),
+            | Rejection::NoDynamicPort
+            | Rejection::NoPortRange { .. } => (6, 0),
             Rejection::MemberOf { .. } => (7, 0),
             Rejection::DistinctInstance { .. } => (8, 0),
         }

@@ -134,8 +134,11 @@ pub struct TaskNeeds {
     pub host_port_mappings: Vec<PortRequest>,
     /// Static host ports, from `host_port_mappings`.
     pub static_ports: Vec<(u16, Protocol)>,
-    /// Dynamic host ports needed, per protocol (TCP, UDP).
+    /// Dynamic host ports needed, per protocol (TCP, UDP), those of port ranges included.
     pub dynamic_ports: [usize; 2],
+    /// Bridge-mode `containerPortRange`s (1.5): each needs a block of this many consecutive
+    /// free ports in the ephemeral range.
+    pub dynamic_ranges: Vec<(u16, Protocol)>,
     /// Attributes the instance must have.
     pub required_attributes: Vec<String>,
     /// awsvpc: the Availability Zones of the request's subnets; the instance must be in one
@@ -155,8 +158,12 @@ impl TaskNeeds {
             .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
             .collect();
         let mut dynamic_ports = [0, 0];
+        let mut dynamic_ranges = Vec::new();
         for p in host_port_mappings.iter().filter(|p| p.host_port.is_none()) {
-            dynamic_ports[p.protocol as usize] += 1;
+            dynamic_ports[p.protocol as usize] += usize::from(p.count);
+            if p.count > 1 {
+                dynamic_ranges.push((p.count, p.protocol));
+            }
         }
         TaskNeeds {
             cpu: td.cpu_units,
@@ -166,6 +173,7 @@ impl TaskNeeds {
             host_port_mappings,
             static_ports,
             dynamic_ports,
+            dynamic_ranges,
             required_attributes: td.required_attributes.clone(),
             availability_zones: None,
         }

@@ -11,25 +11,46 @@ use serde::Serialize;
 use crate::cluster::{ClusterState, InstanceSlot};
 use crate::container_instance::ContainerInstance;
 use crate::json_shape::Spelled;
+use crate::placement::filter::resources::free_port_block;
 use crate::placement::TaskNeeds;
 use crate::rng::SimRng;
 use crate::task_definition::Protocol;
 
-/// A host-port binding, as `networkBindings[]` in DescribeTasks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A host-port binding, as `networkBindings[]` in DescribeTasks: one port
+/// (`containerPort`, `hostPort`) or a port range (`containerPortRange`, `hostPortRange`,
+/// 1.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkBinding {
     /// The container.
-    #[serde(skip)]
     pub container_name: String,
-    /// Port inside the container.
+    /// Port inside the container (the first of a range).
     pub container_port: u16,
-    /// Port on the host.
+    /// Port on the host (the first of a range).
     pub host_port: u16,
     /// `tcp` or `udp`.
     pub protocol: Protocol,
     /// Always `0.0.0.0`.
     pub bind_ip: &'static str,
+    /// Consecutive ports bound: 1, or the size of the range.
+    pub count: u16,
+}
+
+impl Serialize for NetworkBinding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("bindIP", self.bind_ip)?;
+        if self.count > 1 {
+            let range = |first: u16| format!("{first}-{}", first.saturating_add(self.count - 1));
+            m.serialize_entry("containerPortRange", &range(self.container_port))?;
+            m.serialize_entry("hostPortRange", &range(self.host_port))?;
+        } else {
+            m.serialize_entry("containerPort", &self.container_port)?;
+            m.serialize_entry("hostPort", &self.host_port)?;
+        }
+        m.serialize_entry("protocol", &self.protocol)?;
+        m.end()
+    }
 }
 
 /// What a task holds on its instance, to be released when it stops.
@@ -97,16 +118,38 @@ pub fn reserve(
         inst.enis_in_use += 1;
     }
     inst.running_tasks_count += 1;
+    // Port ranges first, each in the lowest free block (1.5) [unconfirmed: which block the
+    // agent picks], so that single dynamic ports cannot split the blocks the filter found.
+    let range_starts: Vec<Option<u16>> = needs
+        .host_port_mappings
+        .iter()
+        .map(|pm| {
+            (pm.host_port.is_none() && pm.count > 1).then(|| {
+                let first = free_port_block(inst, pm.count, pm.protocol, &[])
+                    .unwrap_or(inst.dynamic_range.0);
+                for p in first..=first.saturating_add(pm.count - 1) {
+                    if inst.dynamic_in_use.insert((p, pm.protocol)) {
+                        inst.dynamic_counts[pm.protocol as usize] += 1;
+                    }
+                }
+                first
+            })
+        })
+        .collect();
     let mut bindings = Vec::new();
     let mut dynamic = Vec::new();
-    for pm in &needs.host_port_mappings {
-        let host_port = match pm.host_port {
-            Some(p) => {
+    for (pm, range_start) in needs.host_port_mappings.iter().zip(range_starts) {
+        let host_port = match (pm.host_port, range_start) {
+            (_, Some(first)) => {
+                dynamic.push(true);
+                first
+            }
+            (Some(p), None) => {
                 inst.reserved_mut(pm.protocol).insert(p);
                 dynamic.push(false);
                 p
             }
-            None => {
+            (None, None) => {
                 let p = pick_dynamic_port(inst, pm.protocol, ports);
                 inst.dynamic_in_use.insert((p, pm.protocol));
                 inst.dynamic_counts[pm.protocol as usize] += 1;
@@ -120,6 +163,7 @@ pub fn reserve(
             host_port,
             protocol: pm.protocol,
             bind_ip: "0.0.0.0",
+            count: pm.count,
         });
     }
     cluster.refresh(slot);
@@ -149,8 +193,10 @@ pub fn release(cluster: &mut ClusterState, r: &Reservation) {
     inst.running_tasks_count = inst.running_tasks_count.saturating_sub(1);
     for (b, &is_dynamic) in r.bindings.iter().zip(&r.dynamic) {
         if is_dynamic {
-            if inst.dynamic_in_use.remove(&(b.host_port, b.protocol)) {
-                inst.dynamic_counts[b.protocol as usize] -= 1;
+            for p in b.host_port..=b.host_port.saturating_add(b.count - 1) {
+                if inst.dynamic_in_use.remove(&(p, b.protocol)) {
+                    inst.dynamic_counts[b.protocol as usize] -= 1;
+                }
             }
         } else {
             inst.reserved_mut(b.protocol).remove(&b.host_port);

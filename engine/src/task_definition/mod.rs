@@ -91,18 +91,24 @@ pub enum Compatibility {
     ManagedInstances,
 }
 
-/// One port mapping as placement sees it.
+/// One port mapping as placement sees it: one port, or a `containerPortRange` (1.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortRequest {
     /// The container.
     pub container_name: String,
-    /// Port inside the container.
+    /// Port inside the container (the first of a range).
     pub container_port: u16,
-    /// Host port; `None` means dynamic (bridge with `hostPort` absent or 0).
+    /// Host port; `None` means dynamic (bridge with `hostPort` absent or 0, and every range
+    /// in bridge mode).
     pub host_port: Option<u16>,
     /// tcp or udp.
     pub protocol: Protocol,
+    /// How many consecutive ports: 1, or the size of a `containerPortRange`.
+    pub count: u16,
 }
+
+/// Port ranges one container may list (1.5).
+pub const MAX_PORT_RANGES: usize = 100;
 
 /// What placement and the lifecycle need to know about one container.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -404,3 +404,105 @@ fn containers_stay_within_the_task_size_and_other_limits_1_1_1_2_1_3() {
             {"name": "sidecar", "image": "envoy", "cpu": 256, "memoryReservation": 512, "essential": false}]});
     assert!(valid(two).is_ok());
 }
+
+/// A definition whose one container `a` has `port_mappings`, in `mode`.
+fn ports_td(mode: &str, port_mappings: serde_json::Value) -> serde_json::Value {
+    json!({"family": "f", "networkMode": mode, "containerDefinitions": [
+        {"name": "a", "image": "x", "memory": 256, "portMappings": port_mappings}]})
+}
+
+#[test]
+fn container_port_ranges_follow_the_rules_of_1_5() {
+    // Bridge: one dynamic request of 101 ports; awsvpc: the host range is the container's.
+    let td = valid(ports_td(
+        "bridge",
+        json!([{"containerPortRange": "8000-8100"}]),
+    ))
+    .unwrap();
+    let p = &td.ports[0];
+    assert_eq!((p.container_port, p.host_port, p.count), (8000, None, 101));
+    let td = valid(ports_td(
+        "awsvpc",
+        json!([{"containerPortRange": "8000-8100", "protocol": "udp"}]),
+    ))
+    .unwrap();
+    let p = &td.ports[0];
+    assert_eq!(
+        (p.host_port, p.count, p.protocol),
+        (Some(8000), 101, Protocol::Udp)
+    );
+    let bad = |mode: &str, mappings: serde_json::Value, path: &str, text: &str| {
+        let e = valid(ports_td(mode, mappings.clone())).unwrap_err();
+        assert_eq!(e[0].path, path, "{mappings}");
+        assert!(e[0].message.contains(text), "{}", e[0]);
+    };
+    let range = "containerDefinitions[0].portMappings[0].containerPortRange";
+    bad(
+        "host",
+        json!([{"containerPortRange": "8000-8100"}]),
+        range,
+        "bridge or awsvpc",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8100-8000"}]),
+        range,
+        "the first lower than the last",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8000"}]),
+        range,
+        "is not a port range",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "0-80"}]),
+        range,
+        "1 to 65535",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8000-8100", "hostPort": 9000}]),
+        "containerDefinitions[0].portMappings[0].hostPort",
+        "Leave hostPort empty",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8000-8100", "containerPort": 8000}]),
+        "containerDefinitions[0].portMappings[0].containerPort",
+        "not both",
+    );
+    // A port can be in only one mapping: ranges may not overlap each other or a single port.
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8000-8100"}, {"containerPortRange": "8100-8200"}]),
+        "containerDefinitions[0].portMappings[1].containerPortRange",
+        "overlaps",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPort": 8050}, {"containerPortRange": "8000-8100"}]),
+        "containerDefinitions[0].portMappings[1].containerPortRange",
+        "overlaps",
+    );
+    bad(
+        "bridge",
+        json!([{"containerPortRange": "8000-8100"}, {"containerPort": 8050}]),
+        "containerDefinitions[0].portMappings[1].containerPort",
+        "inside a containerPortRange",
+    );
+    // At most 100 ranges per container.
+    let ranges = |n: u32| -> serde_json::Value {
+        (0..n)
+            .map(|i| json!({"containerPortRange": format!("{}-{}", 10_000 + 10 * i, 10_005 + 10 * i)}))
+            .collect()
+    };
+    assert!(valid(ports_td("bridge", ranges(100))).is_ok());
+    bad(
+        "bridge",
+        ranges(101),
+        "containerDefinitions[0].portMappings[100].containerPortRange",
+        "at most 100 port ranges",
+    );
+}

@@ -33,6 +33,7 @@ pub fn quick_verdict(cap: &Capacity, needs: &TaskNeeds) -> Quick {
     if lacks {
         Quick::Lacks
     } else if needs.static_ports.is_empty()
+        && needs.dynamic_ranges.is_empty()
         && needs.required_attributes.is_empty()
         && needs.availability_zones.is_none()
         && cap.dynamic_headroom[0] as usize >= needs.dynamic_ports[0]
@@ -101,6 +102,7 @@ fn check_within(
             || inst.has_free_dynamic_ports(Protocol::Udp, needs.dynamic_ports[1]));
     if fits
         && needs.static_ports.is_empty()
+        && needs.dynamic_ranges.is_empty()
         && needs.required_attributes.is_empty()
         && needs.availability_zones.is_none()
     {
@@ -170,6 +172,9 @@ fn resource_rejection(
             return Some(Rejection::NoDynamicPort);
         }
     }
+    if let Some(&(count, protocol)) = unplaceable_range(inst, &needs.dynamic_ranges) {
+        return Some(Rejection::NoPortRange { count, protocol });
+    }
     if let Some(missing) = needs
         .required_attributes
         .iter()
@@ -186,4 +191,50 @@ fn resource_rejection(
         }),
         _ => None,
     }
+}
+
+/// The first of `ranges` that finds no block of consecutive free ports in the ephemeral range,
+/// each range taking the lowest block left by the ones before it (1.5).
+fn unplaceable_range<'a>(
+    inst: &ContainerInstance,
+    ranges: &'a [(u16, Protocol)],
+) -> Option<&'a (u16, Protocol)> {
+    let mut taken: Vec<(u16, u16, Protocol)> = Vec::new();
+    for range in ranges {
+        let (count, protocol) = *range;
+        match free_port_block(inst, count, protocol, &taken) {
+            Some(first) => taken.push((first, first.saturating_add(count - 1), protocol)),
+            None => return Some(range),
+        }
+    }
+    None
+}
+
+/// The lowest first port of `count` consecutive ports of the ephemeral range that are free
+/// on the instance and outside `taken` (blocks already promised to the same task).
+pub fn free_port_block(
+    inst: &ContainerInstance,
+    count: u16,
+    protocol: Protocol,
+    taken: &[(u16, u16, Protocol)],
+) -> Option<u16> {
+    let (lo, hi) = inst.dynamic_range;
+    let busy = |p: u16| {
+        inst.port_in_use(p, protocol)
+            || taken
+                .iter()
+                .any(|&(a, b, pr)| pr == protocol && (a..=b).contains(&p))
+    };
+    let mut run = 0u16;
+    for p in lo..=hi {
+        if busy(p) {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run == count {
+            return Some(p + 1 - count);
+        }
+    }
+    None
 }
