@@ -27,6 +27,8 @@ pub struct InstanceView {
     pub spot: bool,
     /// ACTIVE, DRAINING or INACTIVE.
     pub status: String,
+    /// INACTIVE because it was deregistered: its EC2 instance still runs.
+    pub deregistered: bool,
     /// The Auto Scaling group that launched it.
     pub group: Option<String>,
     /// CPU units reserved.
@@ -206,6 +208,7 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             az: i.availability_zone.clone(),
             spot: i.lifecycle == Lifecycle::Spot,
             status: status_label(i.status).to_string(),
+            deregistered: i.deregistered,
             group: i
                 .auto_scaling_group
                 .and_then(|g| groups.get(g))
@@ -291,13 +294,17 @@ fn ZoneLane(
                 .iter()
                 .filter(|i| i.spot && i.status != "INACTIVE")
                 .count();
-            let gone = here.len() - live;
+            let deregistered = here.iter().filter(|i| i.deregistered).count();
+            let gone = here.len() - live - deregistered;
             let mut s = format!("{live} instance{}", if live == 1 { "" } else { "s" });
             if spot > 0 {
                 s.push_str(&format!(", {spot} Spot"));
             }
             if gone > 0 {
                 s.push_str(&format!(", {gone} terminated"));
+            }
+            if deregistered > 0 {
+                s.push_str(&format!(", {deregistered} deregistered"));
             }
             s
         })
@@ -332,7 +339,10 @@ fn ZoneLane(
                     let earlier = gone.len() - shown;
                     view! {
                         <details class="gone-list">
-                            <summary class="muted small">{format!("{} terminated instance{}", gone.len(), if gone.len() == 1 { "" } else { "s" })}</summary>
+                            <summary class="muted small">{
+                                let what = if gone.iter().any(|i| i.deregistered) { "inactive" } else { "terminated" };
+                                format!("{} {what} instance{}", gone.len(), if gone.len() == 1 { "" } else { "s" })
+                            }</summary>
                             <div class="instances">
                                 {gone.into_iter().rev().take(shown).map(|inst| view! { <InstanceCard inst=inst act=None/> }).collect_view()}
                             </div>
@@ -417,14 +427,22 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
         view! { <span class="badge group" title=format!("launched by Auto Scaling group {g}")>{g.clone()}</span> }
     });
     if inst.status == "INACTIVE" {
-        // Terminated: kept small, so the lane shows what is left.
+        // Terminated or deregistered: kept small, so the lane shows what is left.
+        let (title, badge) = if inst.deregistered {
+            (
+                "Deregistered (DeregisterContainerInstance): no longer part of the cluster; its EC2 instance keeps running, and billing, until it is terminated",
+                "INACTIVE · deregistered",
+            )
+        } else {
+            ("Terminated: no longer part of the cluster", "INACTIVE")
+        };
         return view! {
-            <article class="instance gone" data-status="INACTIVE" title="Terminated: no longer part of the cluster">
+            <article class="instance gone" data-status="INACTIVE" data-instance=inst.id.clone() title=title>
                 <header>
                     <strong>{inst.instance_type.clone()}</strong>
                     {inst.spot.then(|| view! { <span class="badge spot">"Spot"</span> })}
                     {group}
-                    <span class="badge">"INACTIVE"</span>
+                    <span class="badge status">{badge}</span>
                 </header>
                 <div class="muted small">{inst.id.clone()}</div>
             </article>

@@ -1,7 +1,8 @@
-//! The Faults form: at the current simulated time, interrupt Spot capacity, drain or terminate
-//! an instance, set or delete its custom attributes, lose an Availability Zone. Each button adds
-//! an entry with `at` = now to the scenario's `faults[]` (or `updateContainerInstancesState[]`,
-//! `putAttributes[]`, `deleteAttributes[]`) through `ecs_engine::edit`, and
+//! The Faults form: at the current simulated time, interrupt Spot capacity, drain, terminate or
+//! deregister an instance, set or delete its custom attributes, lose an Availability Zone. Each
+//! button adds an entry with `at` = now to the scenario's `faults[]` (or
+//! `updateContainerInstancesState[]`, `deregisterContainerInstances[]`, `putAttributes[]`,
+//! `deleteAttributes[]`) through `ecs_engine::edit`, and
 //! the run resumes where it was, so undo, autosave and shared links replay it exactly.
 
 use ecs_engine::{Scenario, SimTime};
@@ -16,7 +17,7 @@ use crate::cluster::ClusterView;
 pub struct FaultTargets {
     /// Spot instances not yet terminated: (id, label).
     pub spot: Vec<(String, String)>,
-    /// Instances not yet terminated: (id, label).
+    /// Instances not yet terminated, deregistered ones included: (id, label).
     pub live: Vec<(String, String)>,
     /// The cluster of each instance not yet terminated: (id, cluster).
     pub cluster_of: Vec<(String, String)>,
@@ -31,7 +32,8 @@ pub fn fault_targets(view: &ClusterView) -> FaultTargets {
     let live: Vec<_> = view
         .instances
         .iter()
-        .filter(|i| i.status != "INACTIVE")
+        // A deregistered instance can still be terminated (its EC2 instance runs on).
+        .filter(|i| i.status != "INACTIVE" || i.deregistered)
         .collect();
     let label = |i: &crate::cluster::InstanceView| {
         format!(
@@ -41,6 +43,8 @@ pub fn fault_targets(view: &ClusterView) -> FaultTargets {
             if i.spot { " · Spot" } else { "" },
             if i.status == "ACTIVE" {
                 String::new()
+            } else if i.deregistered {
+                " · deregistered".to_string()
             } else {
                 format!(" · {}", i.status)
             }
@@ -172,6 +176,18 @@ pub fn FaultsPanel(
             &format!("PutAttributes {shown} on {instance}"),
         );
     };
+    let deregister = move |_| {
+        let instance = input_value("fault-instance");
+        let force = input_value("deregister-force") == "true";
+        let cluster = cluster_of(&instance);
+        edit_now(
+            &|doc, at| ecs_engine::edit::deregister_instance(doc, &cluster, &instance, force, at),
+            &format!(
+                "DeregisterContainerInstance {instance}{}",
+                if force { " (force)" } else { "" }
+            ),
+        );
+    };
     let delete_attribute = move |_| {
         let (instance, name) = (input_value("fault-instance"), input_value("attr-name"));
         let cluster = cluster_of(&instance);
@@ -206,8 +222,8 @@ pub fn FaultsPanel(
     let service_list = Memo::new(move |_| targets.with(|t| t.fargate_spot_services.clone()));
     view! {
         <details class="build faults" id="faults-panel">
-            <summary>"Faults and instance changes: interrupt Spot capacity, drain, terminate or set attributes on an instance, lose a zone (at the current time)"</summary>
-            <p class="small muted">"Each change is added to the scenario (faults[], updateContainerInstancesState[], putAttributes[] or deleteAttributes[]) at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
+            <summary>"Faults and instance changes: interrupt Spot capacity, drain, terminate, deregister or set attributes on an instance, lose a zone (at the current time)"</summary>
+            <p class="small muted">"Each change is added to the scenario (faults[], updateContainerInstancesState[], deregisterContainerInstances[], putAttributes[] or deleteAttributes[]) at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
             <div class="build-grid">
                 <fieldset>
                     <legend>"EC2 Spot interruption (two-minute notice)"</legend>
@@ -225,6 +241,10 @@ pub fn FaultsPanel(
                     </select></label>
                     <button id="drain-instance" on:click=drain title="UpdateContainerInstancesState DRAINING">"Drain"</button>
                     <button id="terminate-instance" on:click=terminate>"Terminate"</button>
+                    <div class="attr-row">
+                        <button id="deregister-instance" on:click=deregister title="DeregisterContainerInstance: it leaves the cluster; its EC2 instance keeps running (and billing) until terminated">"Deregister"</button>
+                        <label title="force: deregister even with tasks on it; they are orphaned and their services start copies elsewhere"><input id="deregister-force" type="checkbox"/>" force"</label>
+                    </div>
                     <div class="attr-row">
                         <label>"Attribute "<input id="attr-name" size="10" placeholder="stack" aria-label="Custom attribute name"/></label>
                         <label>"= "<input id="attr-value" size="8" placeholder="(no value)" aria-label="Custom attribute value"/></label>

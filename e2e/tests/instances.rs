@@ -289,3 +289,68 @@ async fn an_unhealthy_task_is_marked_on_its_chip() {
     assert_eq!(browser.count("#instances .chip.unhealthy").await, 0);
     assert_eq!(browser.running("web").await, "2");
 }
+
+/// DeregisterContainerInstance from the Faults form (2.6): without force an instance with a
+/// task is refused (the event log says why); with force it leaves the cluster, its task is
+/// orphaned and the service starts a copy on the other instance; its card says deregistered.
+#[tokio::test(flavor = "multi_thread")]
+async fn deregister_an_instance_from_the_form() {
+    let browser = Browser::start().await;
+    browser.open_scenario("deregister").await;
+    browser.play_until(60, "00:02:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2");
+
+    browser.click("#faults-panel summary").await;
+    browser.select("#fault-instance", "i-one").await;
+    browser.click("#deregister-instance").await;
+    browser
+        .wait_for_text("#fault-done", "DeregisterContainerInstance i-one.", 5)
+        .await;
+    browser.play_until(60, "00:02:30.000", 30).await;
+    let log = browser.text("#event-log").await;
+    assert!(
+        log.contains("DeregisterContainerInstance failed: deregisterContainerInstances[0].containerInstance: InvalidParameterException"),
+        "{log}"
+    );
+    assert_eq!(
+        browser
+            .count("article.instance[data-instance=i-one] .chip")
+            .await,
+        1
+    );
+
+    browser.click("#deregister-force").await;
+    browser.click("#deregister-instance").await;
+    browser
+        .wait_for_text(
+            "#fault-done",
+            "DeregisterContainerInstance i-one (force).",
+            5,
+        )
+        .await;
+    let doc = browser.document().await;
+    assert_eq!(doc["deregisterContainerInstances"][1]["force"], true);
+    browser.play_until(60, "00:04:00.000", 30).await;
+    assert_eq!(browser.running("web").await, "2");
+    assert_eq!(
+        browser
+            .count("article.instance[data-instance=i-two] .chip")
+            .await,
+        2,
+        "the orphaned task's copy runs on i-two"
+    );
+    let lane = browser
+        .text("section.lane[data-az=us-east-1a] .lane-title")
+        .await;
+    assert!(lane.contains("1 deregistered"), "{lane}");
+    browser
+        .click("section.lane[data-az=us-east-1a] .gone-list summary")
+        .await;
+    let badge = browser
+        .text("section.lane[data-az=us-east-1a] .gone-list .badge.status")
+        .await;
+    assert!(badge.contains("deregistered"), "{badge}");
+    browser.scroll_to("#instances").await;
+    browser.screenshot("instance-deregistered").await;
+    browser.close().await;
+}

@@ -102,12 +102,8 @@ impl AttributeCall {
         let mut attributes = Vec::new();
         for (i, a) in list.iter().enumerate() {
             let at = format!("{path}.attributes[{i}]");
-            let text = |key: &str| -> Result<Option<String>, String> {
-                match a.get(key) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) => Ok(Some(s.clone())),
-                    Some(_) => Err(format!("{at}.{key}: must be a string")),
-                }
+            let text = |key: &str| {
+                crate::request::optional_text(a, key, &at).map(|t| t.map(str::to_string))
             };
             let name = text("name")?.ok_or_else(|| format!("{at}.name: required"))?;
             if is_built_in(&name) {

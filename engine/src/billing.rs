@@ -69,7 +69,8 @@ impl Simulation {
         self.cost.total_usd += previous * minutes / 60.0;
         let (mut ec2, mut fargate) = (0.0, 0.0);
         for inst in &self.cluster.instances {
-            if inst.status == InstanceStatus::Inactive {
+            // A deregistered instance's EC2 instance still runs, and bills.
+            if inst.status == InstanceStatus::Inactive && !inst.deregistered {
                 continue;
             }
             let spot = inst.lifecycle == Lifecycle::Spot;

@@ -117,6 +117,8 @@ pub struct ContainerInstance {
     pub enis_in_use: u32,
     /// Held back for the daemon tasks it lacks (4.1).
     pub daemon_hold: DaemonHold,
+    /// Deregistered from its cluster (INACTIVE) while its EC2 instance still runs and bills.
+    pub deregistered: bool,
     /// All attributes, built-in and custom (2.5). Value-less attributes map to "".
     pub attributes: BTreeMap<String, String>,
     /// Tasks whose desired status is RUNNING.
@@ -285,6 +287,7 @@ impl ContainerInstance {
             eni_task_capacity,
             enis_in_use: 0,
             daemon_hold: DaemonHold::default(),
+            deregistered: false,
             attributes,
             running_tasks_count: 0,
             auto_scaling_group: spec.auto_scaling_group,

@@ -38,11 +38,7 @@ impl DeleteServiceCall {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| format!("{path}.service: required, the service's name or ARN"))?
             .to_string();
-        let force = match v.get("force") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(format!("{path}.force: must be true or false")),
-        };
+        let force = crate::request::optional_flag(v, "force", path)?;
         Ok(DeleteServiceCall {
             at_ms,
             cluster: cluster_name(v),

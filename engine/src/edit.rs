@@ -295,6 +295,25 @@ pub fn stop_task(
     Ok(doc)
 }
 
+/// Deregisters container instance `instance` of `cluster` at `at`: a
+/// DeregisterContainerInstance call appended to `deregisterContainerInstances[]`, with
+/// `force` to orphan the tasks still on it.
+pub fn deregister_instance(
+    doc: &Value,
+    cluster: &str,
+    instance: &str,
+    force: bool,
+    at: SimTime,
+) -> Result<Value, String> {
+    let entry = json!({"at": seconds(at), "cluster": cluster, "containerInstance": instance.trim(), "force": force});
+    let key = "deregisterContainerInstances";
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::deregister_instance::DeregisterCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Deletes service `service` of `cluster` at `at`: a DeleteService call with `force` true (so
 /// the service need not be scaled to 0 first) appended to `deleteServices[]`.
 pub fn delete_service(
@@ -1025,6 +1044,35 @@ mod tests {
         assert!(drain_instance(&spot_doc(), " ", SimTime(0))
             .unwrap_err()
             .starts_with("containerInstances"));
+    }
+
+    #[test]
+    fn deregistering_from_the_ui_is_a_deregister_container_instance_call() {
+        use crate::container_instance::InstanceStatus;
+        let doc = deregister_instance(
+            &spot_doc(),
+            "default",
+            " i-0spot00000000001 ",
+            true,
+            SimTime(60_000),
+        )
+        .unwrap();
+        assert_eq!(
+            doc["deregisterContainerInstances"][0],
+            json!({"at": 60.0, "cluster": "default", "containerInstance": "i-0spot00000000001", "force": true})
+        );
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        sim.advance_to(SimTime(60_000)).unwrap();
+        let slot = sim.cluster().find("i-0spot00000000001").unwrap();
+        assert_eq!(
+            sim.cluster().instances[slot].status,
+            InstanceStatus::Inactive
+        );
+        assert!(
+            deregister_instance(&spot_doc(), "default", " ", false, SimTime(0))
+                .unwrap_err()
+                .starts_with("deregisterContainerInstances[0].containerInstance")
+        );
     }
 
     #[test]

@@ -142,6 +142,10 @@ impl Simulation {
     /// group, if any, replaces it when below its desired capacity.
     pub(crate) fn terminate_instance(&mut self, slot: usize, stop_code: &str, reason: &str) {
         if self.cluster.instances[slot].status == InstanceStatus::Inactive {
+            // A deregistered instance's EC2 instance still runs until now.
+            if std::mem::take(&mut self.cluster.instances[slot].deregistered) {
+                self.group_instance_terminated(slot);
+            }
             return;
         }
         for t in self.tasks_on(slot) {

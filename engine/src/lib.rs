@@ -21,6 +21,7 @@ pub mod container_instance;
 pub mod daemon;
 pub mod delete_service;
 pub mod deployment;
+pub mod deregister_instance;
 mod describe;
 pub mod dynamodb;
 pub mod edit;

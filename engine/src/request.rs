@@ -8,6 +8,26 @@ use serde_json::Value;
 use crate::revisions::Revisions;
 use crate::task_definition::ValidTaskDefinition;
 
+/// Member `key` of a request body `v` that must be a string when present; `path` names `v`
+/// in the error.
+pub fn optional_text<'a>(v: &'a Value, key: &str, path: &str) -> Result<Option<&'a str>, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(format!("{path}.{key}: must be a string")),
+    }
+}
+
+/// Member `key` of a request body `v` that must be a boolean when present (false when
+/// absent), such as `force`; `path` names `v` in the error.
+pub fn optional_flag(v: &Value, key: &str, path: &str) -> Result<bool, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(format!("{path}.{key}: must be true or false")),
+    }
+}
+
 /// `cluster`: a name or an ARN; `default` when absent (API calls that name no cluster act on
 /// `default`, 2.1). A service pasted from describe-services output names it as `clusterArn`.
 pub fn cluster_name(raw: &Value) -> String {

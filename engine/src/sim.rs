@@ -44,6 +44,8 @@ pub enum Timer {
     StopTask(usize),
     /// A scenario `deleteServices[]` call is made.
     DeleteService(usize),
+    /// A scenario `deregisterContainerInstances[]` call is made.
+    DeregisterInstance(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
     ServiceTick(usize),
     /// A task moves to its next lifecycle state.
@@ -280,6 +282,13 @@ impl Simulation {
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::DeleteService(i))),
             )
+            .chain(
+                sim.scenario
+                    .deregister_instances
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::DeregisterInstance(i))),
+            )
             .collect();
         for (at, timer) in calls {
             sim.schedule(SimTime(at), timer);
@@ -407,6 +416,7 @@ impl Simulation {
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
+            Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::HealthChanged(_) => self.task_generation += 1,
             Timer::ServiceTick(s) => {

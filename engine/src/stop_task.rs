@@ -42,13 +42,7 @@ impl StopTaskCall {
     /// Parses `stopTasks[i]`; `path` names it in errors.
     pub fn parse(v: &Value, path: &str) -> Result<StopTaskCall, String> {
         let at_ms = crate::time::call_at_ms(v, path)?;
-        let text = |key: &str| -> Result<Option<&str>, String> {
-            match v.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(format!("{path}.{key}: must be a string")),
-            }
-        };
+        let text = |key: &str| crate::request::optional_text(v, key, path);
         let cluster = text("cluster")?
             .filter(|c| !c.is_empty())
             .map_or("default", |c| c.rsplit('/').next().unwrap_or(c))

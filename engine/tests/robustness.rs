@@ -98,6 +98,7 @@ fn calls() -> Value {
         "stopTasks": [{"at": "PT3M", "task": "0123456789abcdef0123456789abcdef", "reason": "test"}],
         "startTasks": [{"at": "PT5M", "taskDefinition": "agent", "containerInstances": ["i-a", "i-b"]}],
         "deleteServices": [{"at": "PT12M", "service": "web", "force": true}],
+        "deregisterContainerInstances": [{"at": "PT10M", "containerInstance": "i-b", "force": true}],
         "faults": [{"type": "EssentialContainerExit", "service": "web", "at": "PT8M", "count": 1, "exitCode": 1},
                    {"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT9M", "count": 1}],
         "options": {"capacity": {"provisioningTasksPerCluster": 3, "weightTies": "strategyOrder", "scaleInStep": "halfPerMinute"},

@@ -145,6 +145,7 @@ top_level! {
     stop_tasks: Vec<Value> = "stopTasks",
     start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
+    deregister_container_instances: Vec<Value> = "deregisterContainerInstances",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
     put_attributes: Vec<Value> = "putAttributes",
@@ -334,6 +335,8 @@ pub struct Scenario {
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
     /// `deleteServices[]`, checked.
     pub delete_services: Vec<crate::delete_service::DeleteServiceCall>,
+    /// `deregisterContainerInstances[]`, checked.
+    pub deregister_instances: Vec<crate::deregister_instance::DeregisterCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
     pub warnings: Vec<ScenarioWarning>,
     /// Switches for behaviour AWS does not document.
@@ -617,6 +620,23 @@ impl Scenario {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(field_error)?;
+        check_len(
+            "deregisterContainerInstances",
+            doc.deregister_container_instances.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let deregister_instances = doc
+            .deregister_container_instances
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::deregister_instance::DeregisterCall::parse(
+                    v,
+                    &format!("deregisterContainerInstances[{i}]"),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
         let mut attribute_calls = Vec::new();
         for (list, key, delete) in [
             (&doc.put_attributes, "putAttributes", false),
@@ -714,6 +734,7 @@ impl Scenario {
             attribute_calls,
             stop_tasks,
             delete_services,
+            deregister_instances,
             warnings,
             options: doc.options,
             subnet_zones,
