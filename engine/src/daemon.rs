@@ -42,6 +42,9 @@ impl Simulation {
             false
         });
         let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
+        if self.roles_refuse_launch(s) {
+            return;
+        }
         let candidates: Vec<usize> = (0..self.cluster.instances.len())
             .filter(|&slot| {
                 Some(self.cluster.cluster_id_of[slot]) == cluster_id

@@ -112,6 +112,46 @@ pub struct Role {
     pub statements: Vec<Statement>,
     /// Names of its managed policies (for display).
     pub managed: Vec<String>,
+    /// The services its trust policy (`AssumeRolePolicyDocument`) lets assume it, such as
+    /// `ecs-tasks.amazonaws.com`; `None` when the scenario gives no trust policy (the playground
+    /// then takes the role to trust the services that use it [choice]).
+    pub trusted_services: Option<Vec<String>>,
+}
+
+/// The service principal that assumes task roles and task execution roles (1.6).
+pub const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
+
+/// The error of a task whose role ECS cannot assume (10.4) [observed wording].
+pub fn unassumable_role_error(role: &str) -> String {
+    format!(
+        "ECS was unable to assume the role '{role}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
+    )
+}
+
+/// A policy document given as JSON or, as the CLI takes it, as a JSON string.
+fn policy_document(doc: &Value, path: &str) -> Result<Value, String> {
+    match doc {
+        Value::String(s) => serde_json::from_str(s).map_err(|e| format!("{path}: not JSON ({e})")),
+        other => Ok(other.clone()),
+    }
+}
+
+/// The service principals an `AssumeRolePolicyDocument` allows.
+fn trusted_services(doc: &Value, path: &str) -> Result<Vec<String>, String> {
+    let doc = policy_document(doc, path)?;
+    let list = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => return Err(format!("{path}.Statement: required")),
+    };
+    let mut services = Vec::new();
+    for st in list
+        .iter()
+        .filter(|st| st.get("Effect").and_then(Value::as_str) == Some("Allow"))
+    {
+        services.extend(strings(st.pointer("/Principal/Service")));
+    }
+    Ok(services)
 }
 
 /// The answer to "may this role do that?".
@@ -245,13 +285,7 @@ impl Roles {
                 let doc = p
                     .get("PolicyDocument")
                     .ok_or_else(|| format!("{path}.Policies[{j}].PolicyDocument: required"))?;
-                // A policy document may arrive as a JSON string, as the CLI takes it.
-                let doc: Value = match doc {
-                    Value::String(s) => serde_json::from_str(s).map_err(|e| {
-                        format!("{path}.Policies[{j}].PolicyDocument: not JSON ({e})")
-                    })?,
-                    other => other.clone(),
-                };
+                let doc = policy_document(doc, &format!("{path}.Policies[{j}].PolicyDocument"))?;
                 let list = match doc.get("Statement") {
                     Some(Value::Array(a)) => a.clone(),
                     Some(one @ Value::Object(_)) => vec![one.clone()],
@@ -294,10 +328,15 @@ impl Roles {
                     });
                 }
             }
+            let trusted_services = v
+                .get("AssumeRolePolicyDocument")
+                .map(|d| trusted_services(d, &format!("{path}.AssumeRolePolicyDocument")))
+                .transpose()?;
             roles.push(Role {
                 name,
                 statements,
                 managed,
+                trusted_services,
             });
         }
         Ok(Roles {
@@ -310,6 +349,19 @@ impl Roles {
     pub fn find(&self, reference: &str) -> Option<&Role> {
         let name = role_name(reference);
         self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// Whether `service` may assume the role `reference` (its trust policy, 1.6): always
+    /// when IAM is not simulated; never when the role is not in the scenario.
+    pub fn assumable(&self, reference: &str, service: &str) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        self.find(reference).is_some_and(|r| {
+            r.trusted_services
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|s| s == service))
+        })
     }
 
     /// May the role `reference` (none: `None`) call `action` on `resource`?
@@ -356,6 +408,19 @@ impl crate::sim::Simulation {
         } else {
             execution.or(host.instance_profile.as_deref())
         }
+    }
+
+    /// The first of the task definition's roles (task role, then execution role) that ECS
+    /// cannot assume (10.4), worded as ECS reports it; `None` when both can be assumed.
+    pub(crate) fn unassumable_task_role(
+        &self,
+        td: &crate::task_definition::ValidTaskDefinition,
+    ) -> Option<String> {
+        [&td.input.task_role_arn, &td.input.execution_role_arn]
+            .into_iter()
+            .flatten()
+            .find(|r| !self.scenario.iam.assumable(r, ECS_TASKS_PRINCIPAL))
+            .map(|r| unassumable_role_error(r))
     }
 
     /// Whether task `t` runs on Fargate (its own host record).
@@ -437,5 +502,41 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.starts_with("iamRoles[0].ManagedPolicyArns[0]"), "{e}");
+    }
+
+    #[test]
+    fn trust_policies_say_who_may_assume_the_role_1_6() {
+        let mut w = Vec::new();
+        let roles = Roles::parse(
+            &[
+                json!({"RoleName": "task", "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow",
+                    "Principal": {"Service": ["ecs-tasks.amazonaws.com"]}, "Action": "sts:AssumeRole"}]}}),
+                json!({"RoleName": "instance", "AssumeRolePolicyDocument":
+                    "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}}}"}),
+                json!({"RoleName": "open"}),
+            ],
+            &mut w,
+        )
+        .unwrap();
+        assert!(roles.assumable("arn:aws:iam::123456789012:role/task", ECS_TASKS_PRINCIPAL));
+        assert!(!roles.assumable("instance", ECS_TASKS_PRINCIPAL));
+        assert!(
+            roles.assumable("open", ECS_TASKS_PRINCIPAL),
+            "no trust policy given"
+        );
+        assert!(!roles.assumable("nobody", ECS_TASKS_PRINCIPAL));
+        assert!(
+            Roles::default().assumable("nobody", ECS_TASKS_PRINCIPAL),
+            "IAM off"
+        );
+        let e = Roles::parse(
+            &[json!({"RoleName": "x", "AssumeRolePolicyDocument": {"Version": "2012-10-17"}})],
+            &mut w,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "iamRoles[0].AssumeRolePolicyDocument.Statement: required"
+        );
     }
 }

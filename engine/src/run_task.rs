@@ -236,6 +236,9 @@ impl Simulation {
     /// task on each of `targets`).
     fn launch_tasks(&mut self, raw: &Value, targets: Option<&[String]>) -> Result<(), String> {
         let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
+        if let Some(error) = self.unassumable_task_role(&td) {
+            return Err(format!("taskDefinition: ClientException: {error}"));
+        }
         let count = match (targets, raw.get("count")) {
             (Some(t), _) => t.len() as u64,
             (None, None) => 1,

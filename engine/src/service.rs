@@ -508,6 +508,18 @@ impl Simulation {
         needs
     }
 
+    /// Whether ECS cannot assume a role of service `s`'s task definition (10.4); if so the
+    /// failure is reported and retried.
+    pub(crate) fn roles_refuse_launch(&mut self, s: usize) -> bool {
+        match self.unassumable_task_role(&self.services[s].td) {
+            Some(error) => {
+                self.report_configuration_failure(s, error);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Asks the scheduler to look at service `s` now (once, however often it is asked).
     pub(crate) fn poke_service(&mut self, s: usize) {
         self.schedule_service_tick(s, self.now());
@@ -580,7 +592,7 @@ impl Simulation {
             .deployments
             .last()
             .is_some_and(|d| d.rollout_state == crate::deployment::RolloutState::Failed);
-        if failed {
+        if failed || self.roles_refuse_launch(s) {
             return;
         }
         if self.services[s].capacity.is_some() {
@@ -698,6 +710,39 @@ impl Simulation {
                 }
             }
         }
+        let extra = match &closest {
+            Some((slot, rejection)) => serde_json::json!({
+                "reason": rejection.reason_code(),
+                "containerInstanceArns": [self.cluster.instances[*slot].arn],
+            }),
+            None => {
+                serde_json::json!({"reason": "No Container Instances were found in your cluster."})
+            }
+        };
+        self.report_launch_failure(s, msg, "SERVICE_TASK_PLACEMENT_FAILURE", extra);
+    }
+
+    /// Service `s` cannot launch a task because ECS cannot assume a role of its task
+    /// definition (10.4): `(service <name>) failed to launch a task with (error <msg>)`
+    /// [observed wording] and `SERVICE_TASK_CONFIGURATION_FAILURE` (9.1); it tries again later.
+    pub(crate) fn report_configuration_failure(&mut self, s: usize, error: String) {
+        let msg = format!(
+            "(service {}) failed to launch a task with (error {error}).",
+            self.services[s].name
+        );
+        let extra = serde_json::json!({"reason": error});
+        self.report_launch_failure(s, msg, "SERVICE_TASK_CONFIGURATION_FAILURE", extra);
+    }
+
+    /// The service event `msg` (not repeated for an hour unless it changes), the ERROR service
+    /// action `event_name` with `extra`, and a retry after [`crate::task::PLACEMENT_RETRY_MS`].
+    fn report_launch_failure(
+        &mut self,
+        s: usize,
+        msg: String,
+        event_name: &str,
+        extra: serde_json::Value,
+    ) {
         let now = self.now();
         let repeat = match &self.services[s].last_failure {
             Some((m, at)) => *m != msg || now.as_ms() >= at.as_ms() + EVENT_REPEAT_MS,
@@ -706,16 +751,7 @@ impl Simulation {
         if repeat {
             self.services[s].last_failure = Some((msg.clone(), now));
             self.service_event(s, msg);
-            let extra = match &closest {
-                Some((slot, rejection)) => serde_json::json!({
-                    "reason": rejection.reason_code(),
-                    "containerInstanceArns": [self.cluster.instances[*slot].arn],
-                }),
-                None => {
-                    serde_json::json!({"reason": "No Container Instances were found in your cluster."})
-                }
-            };
-            self.service_action(s, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", extra);
+            self.service_action(s, "ERROR", event_name, extra);
         }
         self.services[s].steady = false;
         let retry = now.plus_ms(crate::task::PLACEMENT_RETRY_MS);

@@ -218,3 +218,52 @@ fn task_role_without_efs_client_mount_or_write() {
     let s = case(Some("readWrite"));
     assert_eq!(s.file_systems()[0].counter, 1);
 }
+
+/// 10.4, 9.1: a task role whose trust policy does not name `ecs-tasks.amazonaws.com` (here
+/// the instance role's `ec2.amazonaws.com`, a common copy-paste), or a role missing from the
+/// account: the service cannot launch a task; it says why and emits
+/// SERVICE_TASK_CONFIGURATION_FAILURE; RunTask is refused the same way. Trusting ecs-tasks
+/// fixes it.
+#[test]
+fn a_task_role_ecs_cannot_assume_stops_every_launch() {
+    let trust = |service: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+    };
+    let case = |task_role: &str, trusted: &str| {
+        let mut app = role("app", &["s3:GetObject"]);
+        app["AssumeRolePolicyDocument"] = trust(trusted);
+        let mut v = scenario(
+            Launch::Ec2,
+            json!([container("nginx:1.27", json!({}))]),
+            json!({"taskRoleArn": format!("arn:aws:iam::123456789012:role/{task_role}")}),
+            json!({"iamRoles": roles(json!([app])),
+                   "runTasks": [{"at": 30, "taskDefinition": "web"}],
+                   "eventRules": [{"Name": "config", "EventPattern": {"detail-type": ["ECS Service Action"],
+                       "detail": {"eventName": ["SERVICE_TASK_CONFIGURATION_FAILURE"]}}, "Targets": []}]}),
+        );
+        v["containerInstances"][0]["iamInstanceProfile"] = json!("ecsInstanceRole");
+        run(v)
+    };
+    for (task_role, trusted) in [
+        ("app", "ec2.amazonaws.com"),
+        ("missing", "ecs-tasks.amazonaws.com"),
+    ] {
+        let s = case(task_role, trusted);
+        assert!(s.tasks().is_empty(), "{task_role}");
+        let error = format!("ECS was unable to assume the role 'arn:aws:iam::123456789012:role/{task_role}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.");
+        let event = format!("(service web) failed to launch a task with (error {error}).");
+        assert!(
+            s.services()[0].events.iter().any(|e| e.message == event),
+            "{event}"
+        );
+        assert!(s.event_rule_matches()[0] >= 1);
+        assert!(logged(
+            &s,
+            &format!("runTasks[0].taskDefinition: ClientException: {error}")
+        ));
+    }
+    let s = case("app", "ecs-tasks.amazonaws.com");
+    assert_eq!(first(&s).last_status, TaskStatus::Running);
+    assert_eq!(s.event_rule_matches()[0], 0);
+}
