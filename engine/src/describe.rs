@@ -117,6 +117,7 @@ impl Simulation {
             "containers": containers,
             "createdAt": self.timestamp(t.created_at),
             "healthStatus": self.task_health_status(t).as_str(),
+            "version": t.version,
         });
         let obj = v.as_object_mut().expect("json! object");
         if inst.fargate {
@@ -134,8 +135,20 @@ impl Simulation {
         if let Some(sb) = &t.started_by {
             obj.insert("startedBy".into(), json!(sb));
         }
+        if let Some((started, stopped)) = t.pull {
+            // The agent reports the task once it starts work on it [choice: at the pull].
+            obj.insert("connectivity".into(), json!("CONNECTED"));
+            obj.insert("connectivityAt".into(), json!(self.timestamp(started)));
+            obj.insert("pullStartedAt".into(), json!(self.timestamp(started)));
+            if self.now() >= stopped || t.started_at.is_some() {
+                obj.insert("pullStoppedAt".into(), json!(self.timestamp(stopped)));
+            }
+        }
         if let Some(at) = t.started_at {
             obj.insert("startedAt".into(), json!(self.timestamp(at)));
+        }
+        if let Some(at) = t.stopping_at {
+            obj.insert("stoppingAt".into(), json!(self.timestamp(at)));
         }
         if let Some(at) = t.stopped_at {
             obj.insert("stoppedAt".into(), json!(self.timestamp(at)));

@@ -289,6 +289,15 @@ impl Simulation {
     /// that depend on others ([`start_order_ms`]).
     pub(crate) fn pending_ms(&self, t: usize) -> u64 {
         let o = &self.scenario.options.lifecycle;
+        self.pull_ms(t)
+            + ms(o.container_start_seconds)
+            + start_order_ms(&self.tasks[t].td.containers, ms(o.init_container_seconds))
+    }
+
+    /// How long task `t`'s image pulls take: each image from its registry, or from the
+    /// instance's cache.
+    pub(crate) fn pull_ms(&self, t: usize) -> u64 {
+        let o = &self.scenario.options.lifecycle;
         let inst = &self.cluster.instances[self.tasks[t].reservation.slot];
         let pull: f64 = self.tasks[t]
             .td
@@ -302,8 +311,7 @@ impl Simulation {
                 }
             })
             .sum();
-        ms(pull + o.container_start_seconds)
-            + start_order_ms(&self.tasks[t].td.containers, ms(o.init_container_seconds))
+        ms(pull)
     }
 
     /// How long the application takes to exit after SIGTERM.

@@ -418,7 +418,10 @@ impl Simulation {
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::DeleteService(i) => self.delete_service_call(i),
-            Timer::HealthChanged(_) => self.task_generation += 1,
+            Timer::HealthChanged(t) => {
+                self.task_generation += 1;
+                self.tasks[t].version += 1;
+            }
             Timer::ServiceTick(s) => {
                 self.service_ticks.remove(&(self.now, s));
                 self.reconcile_service(s)
@@ -647,12 +650,17 @@ impl Simulation {
             (TaskStatus::Stopping, TaskStatus::Stopped) => self.exit_line(index),
             _ => None,
         };
+        let pull_ms = (status == TaskStatus::Pending).then(|| self.pull_ms(index));
         let task = &mut self.tasks[index];
         task.last_status = status;
+        task.version += 1;
         match status {
             TaskStatus::Running => task.started_at = Some(now),
             TaskStatus::Stopped => task.stopped_at = Some(now),
             _ => {}
+        }
+        if let Some(pull_ms) = pull_ms {
+            task.pull = Some((now, now.plus_ms(pull_ms)));
         }
         if status == TaskStatus::Running {
             let r = &task.reservation;
@@ -853,6 +861,8 @@ impl Simulation {
         task.desired_status = TaskStatus::Stopped;
         task.stop_code = Some(stop_code.to_string());
         task.stopped_reason = Some(reason.to_string());
+        task.stopping_at = Some(self.now);
+        task.version += 1;
         self.worker_stopped(index);
         true
     }

@@ -96,6 +96,13 @@ pub struct Task {
     /// The scheduler found this service task unhealthy (4.3, 4.4) and keeps it until its
     /// replacement is healthy: the `stoppedReason` it will then stop with.
     pub unhealthy_stop: Option<String>,
+    /// `version`: 1 when created, one more at every change of status, desired status or
+    /// health (9.1: it orders the task's state change events).
+    pub version: u64,
+    /// When its image pull started and stopped (`pullStartedAt`, `pullStoppedAt`).
+    pub pull: Option<(SimTime, SimTime)>,
+    /// When its desired status became STOPPED (`stoppingAt`).
+    pub stopping_at: Option<SimTime>,
     /// Scale-in protection (4.8): protected until then.
     pub protected_until: Option<SimTime>,
     /// The capacity provider it runs on (index), if any (`capacityProviderName`).
@@ -137,6 +144,9 @@ impl Task {
             container_reason: None,
             unhealthy_at: None,
             unhealthy_stop: None,
+            version: 1,
+            pull: None,
+            stopping_at: None,
             restarts: (0, None),
             protected_until: None,
             capacity_provider: None,

@@ -753,6 +753,15 @@ fn lifecycle_image_pull_time_and_the_cached_second_pull() {
     for t in s.tasks() {
         assert_eq!(t.started_at, Some(SimTime(11_000)));
     }
+    // DescribeTasks carries the same times, and the version the state changes counted.
+    let out = s.describe();
+    let task = &out["tasks"][0];
+    assert_eq!(task["connectivity"], "CONNECTED");
+    assert_eq!(task["pullStartedAt"], "2025-01-01T00:00:01.000Z");
+    assert_eq!(task["pullStoppedAt"], "2025-01-01T00:00:09.000Z");
+    assert_eq!(task["startedAt"], "2025-01-01T00:00:11.000Z");
+    assert_eq!(task["version"], 3, "PROVISIONING, PENDING, RUNNING");
+    assert!(task.get("stoppingAt").is_none());
     // A third task after a scale-out finds the image cached: 1 + 1 + 2 s.
     let mut v = lifecycle_base(json!({}));
     v["updateServices"] = json!([{"at": 60, "service": "web", "desiredCount": 3}]);

@@ -45,10 +45,22 @@ fn stop_task_is_user_initiated_and_the_service_replaces_the_task_10_2() {
     assert_eq!(t.desired_status, TaskStatus::Stopped);
     assert_eq!(t.stop_code.as_deref(), Some("UserInitiated"));
     assert_eq!(t.stopped_reason.as_deref(), Some("Rotating credentials"));
+    let version = t.version;
     // SIGTERM, then the container's 10 s stopTimeout at most.
     at(&mut s, 191);
     let t = s.tasks().iter().find(|t| t.id == victim).unwrap();
     assert_eq!(t.last_status, TaskStatus::Stopped);
+    // DescribeTasks: stoppingAt is the call's time; reaching STOPPED raised the version once
+    // more (the desired status and STOPPING changed it at the call).
+    let out = s.describe();
+    let described = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["taskArn"].as_str().unwrap().ends_with(&victim))
+        .unwrap();
+    assert_eq!(described["stoppingAt"], "2025-01-01T00:03:00.000Z");
+    assert_eq!(described["version"], version + 1);
     // The service keeps its desired count: a replacement runs.
     at(&mut s, 300);
     let now = running(&s);
