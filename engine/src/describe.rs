@@ -14,7 +14,7 @@ impl Simulation {
         json!({
             "scenario": self.scenario.name,
             "simulatedTime": crate::time::format_iso8601_duration(self.now().as_ms()),
-            "tasks": self.tasks.iter().map(|t| self.describe_task(t)).collect::<Vec<_>>(),
+            "tasks": (0..self.tasks.len()).map(|t| self.describe_task(t)).collect::<Vec<_>>(),
             "services": self.describe_services(),
             "failures": self.failures,
             "containerInstances": self.describe_instances(),
@@ -94,12 +94,22 @@ impl Simulation {
         format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
     }
 
-    pub(crate) fn describe_task(&self, t: &Task) -> Value {
+    /// Task `index` as DescribeTasks returns it.
+    pub(crate) fn describe_task(&self, index: usize) -> Value {
+        let t = &self.tasks[index];
         let inst = &self.cluster.instances[t.reservation.slot];
+        let eni = t.td.needs_eni.then(|| TaskEni::of(index, t, inst));
         let containers: Vec<Value> = t
             .containers
             .iter()
-            .map(|c| self.describe_container(c, t))
+            .map(|c| {
+                let mut v = self.describe_container(c, t);
+                if let Some(eni) = &eni {
+                    v["networkInterfaces"] =
+                        json!([{"attachmentId": eni.attachment_id, "privateIpv4Address": eni.ip}]);
+                }
+                v
+            })
             .collect();
         let mut v = json!({
             "taskArn": t.arn,
@@ -158,6 +168,9 @@ impl Simulation {
         }
         if let Some(r) = &t.stopped_reason {
             obj.insert("stoppedReason".into(), json!(r));
+        }
+        if let Some(eni) = eni {
+            obj.insert("attachments".into(), json!([eni.attachment(t.last_status)]));
         }
         v
     }
@@ -296,5 +309,66 @@ impl Simulation {
             v["capacityProviderName"] = json!(self.capacity.providers[p].name);
         }
         v
+    }
+}
+
+/// The ENI of an awsvpc task (1.4), as DescribeTasks shows it under `attachments` and each
+/// container's `networkInterfaces`. IDs derive from the task's ID and its address from its
+/// index, so they replay; the subnet is the host's [choice: AWS picks one of the request's
+/// subnets in the host's zone].
+struct TaskEni {
+    attachment_id: String,
+    eni_id: String,
+    ip: String,
+    subnet_id: String,
+}
+
+impl TaskEni {
+    fn of(index: usize, t: &Task, inst: &crate::container_instance::ContainerInstance) -> TaskEni {
+        let hex: String =
+            t.id.chars()
+                .chain(std::iter::repeat('0'))
+                .take(32)
+                .collect();
+        TaskEni {
+            attachment_id: format!(
+                "{}-{}-{}-{}-{}",
+                &hex[0..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..32]
+            ),
+            eni_id: format!("eni-0{}", &hex[..16]),
+            ip: crate::load_balancer::registration::task_ip(index),
+            subnet_id: inst
+                .attributes
+                .get("ecs.subnet-id")
+                .cloned()
+                .unwrap_or_else(|| format!("subnet-{}", inst.availability_zone)),
+        }
+    }
+
+    /// The `ElasticNetworkInterface` attachment: ATTACHING while the task provisions,
+    /// ATTACHED until it stops, DELETED once STOPPED.
+    fn attachment(&self, status: crate::task::TaskStatus) -> Value {
+        use crate::task::TaskStatus;
+        let state = match status {
+            TaskStatus::Provisioning => "ATTACHING",
+            TaskStatus::Stopped => "DELETED",
+            _ => "ATTACHED",
+        };
+        let dns = format!("ip-{}.ec2.internal", self.ip.replace('.', "-"));
+        json!({
+            "id": self.attachment_id,
+            "type": "ElasticNetworkInterface",
+            "status": state,
+            "details": [
+                {"name": "subnetId", "value": self.subnet_id},
+                {"name": "networkInterfaceId", "value": self.eni_id},
+                {"name": "privateDnsName", "value": dns},
+                {"name": "privateIPv4Address", "value": self.ip},
+            ],
+        })
     }
 }

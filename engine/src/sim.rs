@@ -677,7 +677,7 @@ impl Simulation {
         }
         if self.events_wanted() {
             // ECS Task State Change (9.1): the detail mirrors the task.
-            let detail = self.describe_task(&self.tasks[index]);
+            let detail = self.describe_task(index);
             let resources = vec![self.tasks[index].arn.clone()];
             self.put_event(crate::eventbridge::Event {
                 source: "aws.ecs".to_string(),

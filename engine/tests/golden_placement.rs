@@ -1079,3 +1079,46 @@ fn a_port_range_without_a_free_block_is_not_placed_1_5() {
         e.render()
     );
 }
+
+#[test]
+fn an_awsvpc_task_describes_its_eni_attachment_1_4() {
+    // A Fargate task of an awsvpc definition: DescribeTasks lists its ENI under attachments
+    // (ATTACHED while it lives, DELETED once STOPPED) and under each container.
+    let v = json!({"version": 1, "duration": "PT30M",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}],
+        "taskDefinitions": [{"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "a", "image": "nginx"}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}],
+        "updateServices": [{"at": "PT10M", "service": "web", "desiredCount": 0}]});
+    let (mut sim, out) = run(v, 120);
+    let task = &out["tasks"][0];
+    let eni = &task["attachments"][0];
+    assert_eq!(
+        (eni["type"].as_str(), eni["status"].as_str()),
+        (Some("ElasticNetworkInterface"), Some("ATTACHED"))
+    );
+    let detail = |name: &str| {
+        eni["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .map(|d| d["value"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(detail("subnetId"), "subnet-a");
+    assert!(detail("networkInterfaceId").starts_with("eni-0"));
+    let ip = detail("privateIPv4Address");
+    assert_eq!(
+        task["containers"][0]["networkInterfaces"][0]["privateIpv4Address"],
+        ip
+    );
+    assert_eq!(
+        task["containers"][0]["networkInterfaces"][0]["attachmentId"],
+        eni["id"]
+    );
+    sim.advance_to(SimTime(15 * 60 * 1000)).unwrap();
+    let out = sim.describe();
+    assert_eq!(out["tasks"][0]["attachments"][0]["status"], "DELETED");
+}
