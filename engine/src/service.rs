@@ -784,6 +784,16 @@ impl Simulation {
             let msg = format!("service {} has reached a steady state.", svc.name);
             self.services[s].steady = true;
             self.service_event(s, msg);
+            // 9.1: with a capacity provider strategy, each provider has placed its share.
+            if let Some(c) = &self.services[s].capacity {
+                let arns: Vec<String> = c
+                    .providers
+                    .iter()
+                    .map(|&p| self.capacity.providers[p].arn())
+                    .collect();
+                let extra = serde_json::json!({"capacityProviderArns": arns});
+                self.service_action(s, "INFO", "CAPACITY_PROVIDER_STEADY_STATE", extra);
+            }
             self.service_action(s, "INFO", "SERVICE_STEADY_STATE", serde_json::json!({}));
         } else if !steady {
             self.services[s].steady = false;

@@ -869,3 +869,37 @@ fn one_service_launches_at_most_500_fargate_tasks_a_minute_4_9() {
     assert_eq!(launched(&s), 1000);
     assert_eq!(on_provider(&s, "FARGATE", Some(TaskStatus::Running)), 1000);
 }
+
+#[test]
+fn a_capacity_provider_service_reports_capacity_provider_steady_state_9_1() {
+    // Once each provider of the strategy has placed its share, the service emits
+    // CAPACITY_PROVIDER_STEADY_STATE with the providers' ARNs, beside SERVICE_STEADY_STATE.
+    let rule = |name: &str, event: &str| {
+        json!({"Name": name, "EventPattern": {"detail-type": ["ECS Service Action"],
+            "detail": {"eventName": [event], "capacityProviderArns": [
+                "arn:aws:ecs:us-east-1:123456789012:capacity-provider/FARGATE_SPOT"]}}, "Targets": []})
+    };
+    let strategy = json!([{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                          {"capacityProvider": "FARGATE_SPOT", "weight": 1}]);
+    let rules = json!({"eventRules": [rule("cp", "CAPACITY_PROVIDER_STEADY_STATE"),
+        {"Name": "svc", "EventPattern": {"detail-type": ["ECS Service Action"],
+            "detail": {"eventName": ["SERVICE_STEADY_STATE"]}}, "Targets": []}]});
+    let mut s = sim(fargate(strategy, 3, rules));
+    at(&mut s, 300);
+    assert_eq!(s.event_rule_matches(), &[1, 1]);
+    // A service without a strategy reaches only SERVICE_STEADY_STATE.
+    let mut v = fargate(json!([]), 2, json!({}));
+    v["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("capacityProviderStrategy");
+    v["services"][0]["launchType"] = json!("FARGATE");
+    v["eventRules"] = json!([rule("cp", "CAPACITY_PROVIDER_STEADY_STATE")]);
+    let mut s = sim(v);
+    at(&mut s, 300);
+    assert!(s.services()[0]
+        .events
+        .iter()
+        .any(|e| e.message == "service api has reached a steady state."));
+    assert_eq!(s.event_rule_matches(), &[0]);
+}

@@ -72,6 +72,15 @@ pub struct CapacityProvider {
 }
 
 impl CapacityProvider {
+    /// Its ARN, `arn:aws:ecs:…:capacity-provider/<name>`.
+    pub fn arn(&self) -> String {
+        format!(
+            "{}:capacity-provider/{}",
+            crate::revisions::ARN_PREFIX,
+            self.name
+        )
+    }
+
     /// Whether it is `FARGATE` or `FARGATE_SPOT`.
     pub fn is_fargate(&self) -> bool {
         matches!(self.kind, ProviderKind::Fargate | ProviderKind::FargateSpot)

@@ -173,11 +173,7 @@ impl Simulation {
                 if repeat {
                     self.services[s].last_failure = Some((msg.clone(), self.now()));
                     self.service_event(s, msg);
-                    let arn = format!(
-                        "{}:capacity-provider/{}",
-                        crate::revisions::ARN_PREFIX,
-                        self.capacity.providers[p].name
-                    );
+                    let arn = self.capacity.providers[p].arn();
                     let extra = serde_json::json!({"reason": "RESOURCE:FARGATE", "capacityProviderArns": [arn]});
                     self.service_action(s, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", extra);
                 }
