@@ -146,13 +146,13 @@ impl Simulation {
         }
     }
 
-    /// Whether a task of no DAEMON service is still on `slot` (not yet STOPPED).
+    /// Whether a task of no DAEMON service is still on `slot`, stopping ones included (unlike
+    /// [`Simulation::runs_non_daemon_tasks`], which counts only those meant to keep running).
     fn non_daemon_tasks_on(&self, slot: usize) -> bool {
         self.tasks_on(slot).into_iter().any(|t| {
-            self.tasks[t].last_status != TaskStatus::Stopped
-                && self.tasks[t]
-                    .service
-                    .is_none_or(|s| self.services[s].scheduling != SchedulingStrategy::Daemon)
+            self.tasks[t]
+                .service
+                .is_none_or(|s| self.services[s].scheduling != SchedulingStrategy::Daemon)
         })
     }
 
