@@ -41,6 +41,8 @@ pub struct InstanceView {
     pub mem_total: u32,
     /// ENIs attached to awsvpc tasks, and how many task ENIs it can take.
     pub enis: (u32, u32),
+    /// CPU units and MiB held back for daemon tasks not yet placed (4.1).
+    pub held: (u32, u32),
     /// Custom attributes (not those ECS sets), as `name=value` or `name`.
     pub attributes: Vec<String>,
     /// Its active tasks.
@@ -221,6 +223,10 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
                 .saturating_sub(i.remaining.memory_mib),
             mem_total: i.registered.memory_mib,
             enis: (i.enis_in_use, i.eni_task_capacity),
+            held: (
+                i.daemon_hold.resources.cpu,
+                i.daemon_hold.resources.memory_mib,
+            ),
             attributes: i
                 .attributes
                 .iter()
@@ -327,7 +333,7 @@ fn ZoneLane(
             <h3 class="lane-title">{az.clone()}<span class="muted small">" · " {heading}</span></h3>
             <div class="instances">
                 <For each=move || view.with(|v| v.instances.iter().filter(|i| i.az == zone && i.status != "INACTIVE").cloned().collect::<Vec<_>>())
-                    key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().flat_map(|t| [t.status, t.health]).collect::<String>(), i.cpu_used, i.mem_used, i.status.clone(), i.attributes.clone())
+                    key=|i| (i.id.clone(), i.tasks.len(), i.tasks.iter().flat_map(|t| [t.status, t.health]).collect::<String>(), i.cpu_used, i.mem_used, i.held, i.status.clone(), i.attributes.clone())
                     let:inst>
                     <InstanceCard inst=inst act=act/>
                 </For>
@@ -418,11 +424,29 @@ fn short_zone(az: &str) -> String {
     tail.chars().rev().collect()
 }
 
+/// "; N units held back for daemon tasks" of a resource bar's tooltip, when some are (4.1).
+fn held_note(held: u32, unit: &str) -> String {
+    if held == 0 {
+        String::new()
+    } else {
+        format!("; {held} {unit} held back for daemon tasks not yet placed (hatched)")
+    }
+}
+
 #[component]
 fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>) -> impl IntoView {
     let pct = |used: u32, total: u32| (used * 100).checked_div(total).unwrap_or(0);
     let cpu = pct(inst.cpu_used, inst.cpu_total);
     let mem = pct(inst.mem_used, inst.mem_total);
+    // The hatched part shows what is held out of what is free.
+    let held_cpu = pct(
+        inst.held.0.min(inst.cpu_total - inst.cpu_used),
+        inst.cpu_total,
+    );
+    let held_mem = pct(
+        inst.held.1.min(inst.mem_total - inst.mem_used),
+        inst.mem_total,
+    );
     let group = inst.group.clone().map(|g| {
         view! { <span class="badge group" title=format!("launched by Auto Scaling group {g}")>{g.clone()}</span> }
     });
@@ -461,14 +485,20 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
             {(!inst.attributes.is_empty()).then(|| view! {
                 <div class="attrs small" title="custom attributes">{inst.attributes.join(" · ")}</div>
             })}
-            <div class="bar" title=format!("CPU {} / {} units", inst.cpu_used, inst.cpu_total)>
+            <div class="bar" title=format!("CPU {} / {} units{}", inst.cpu_used, inst.cpu_total, held_note(inst.held.0, "units"))>
                 <span class="label">"CPU"</span>
-                <span class="track"><span class="fill cpu" style=format!("width:{cpu}%")></span></span>
+                <span class="track">
+                    <span class="fill cpu" style=format!("width:{cpu}%")></span>
+                    {(held_cpu > 0).then(|| view! { <span class="fill held" style=format!("width:{held_cpu}%")></span> })}
+                </span>
                 <span class="value">{format!("{cpu}%")}</span>
             </div>
-            <div class="bar" title=format!("Memory {} / {} MiB", inst.mem_used, inst.mem_total)>
+            <div class="bar" title=format!("Memory {} / {} MiB{}", inst.mem_used, inst.mem_total, held_note(inst.held.1, "MiB"))>
                 <span class="label">"MEM"</span>
-                <span class="track"><span class="fill mem" style=format!("width:{mem}%")></span></span>
+                <span class="track">
+                    <span class="fill mem" style=format!("width:{mem}%")></span>
+                    {(held_mem > 0).then(|| view! { <span class="fill held" style=format!("width:{held_mem}%")></span> })}
+                </span>
                 <span class="value">{format!("{mem}%")}</span>
             </div>
             <div class="small card-foot">

@@ -145,12 +145,14 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             desired: svc.desired_count,
             running,
             pending,
-            // Fargate takes no placement strategy: say what it does instead.
+            // Fargate and DAEMON services take no placement strategy: say what they do.
             strategies: if sim
                 .capacity_providers()
                 .runs_on_fargate(svc.capacity.as_ref())
             {
                 "Fargate: spread across the subnets' Availability Zones".to_string()
+            } else if svc.scheduling == ecs_engine::service::SchedulingStrategy::Daemon {
+                "DAEMON: one task on every instance that meets its constraints".to_string()
             } else {
                 svc.strategies
                     .iter()

@@ -115,3 +115,35 @@ async fn explain_shows_why_no_instance_fits() {
     );
     browser.close().await;
 }
+
+/// A DAEMON service's share is held back (4.1): i-one has 256 units free and owes the daemon
+/// 512 (and 256 MiB) it cannot place yet; the card hatches what is held, and the explanation of the next web
+/// task says why the free units are not its to take.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_daemon_holds_back_is_shown_and_explained() {
+    let browser = Browser::start().await;
+    browser.open_scenario("daemon-hold").await;
+    browser.play_until(60, "00:03:00.000", 30).await;
+    let card = "article.instance[data-instance=i-one]";
+    assert_eq!(
+        browser.count(&format!("{card} .fill.held")).await,
+        2,
+        "CPU and memory"
+    );
+    let title = browser.attr(&format!("{card} .bar"), "title").await;
+    assert!(
+        title.contains("512 units held back for daemon tasks not yet placed"),
+        "{title}"
+    );
+    browser
+        .click("tr.service[data-service=web] button.explain")
+        .await;
+    let why = browser.text("#explanation tbody").await;
+    assert!(
+        why.contains("(512 more held back for daemon tasks not yet placed)"),
+        "{why}"
+    );
+    browser.scroll_to("#instances").await;
+    browser.screenshot("daemon-hold").await;
+    browser.close().await;
+}
