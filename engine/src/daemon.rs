@@ -10,6 +10,9 @@
 //!   registered resources at all.
 //! - **Stopped last.** On a draining instance the daemon task stops once the instance's other
 //!   tasks have stopped.
+//!
+//! Its `desiredCount` is the number of instances it should run on, as DescribeServices shows
+//! it, and it is steady when a task runs on each.
 
 use crate::container_instance::{ContainerInstance, DaemonHold};
 use crate::placement::explain::Rejection;
@@ -56,6 +59,8 @@ impl Simulation {
             .iter()
             .filter(|&&slot| self.daemon_constraints_hold(s, slot))
             .count();
+        // ECS keeps a daemon's desiredCount at the instances it should run on.
+        self.services[s].desired_count = eligible as u32;
         self.replace_old_daemons(s, &mut active, eligible);
         let mut started = Vec::new();
         for slot in candidates {

@@ -772,7 +772,7 @@ impl Simulation {
         }
         let target_met = match svc.scheduling {
             SchedulingStrategy::Replica => running == svc.desired_count as usize,
-            SchedulingStrategy::Daemon => running > 0,
+            SchedulingStrategy::Daemon => running > 0 && running == svc.desired_count as usize,
         };
         // A deployment in progress (old tasks still running) is not a steady state.
         let one_deployment = svc.scheduling == SchedulingStrategy::Daemon

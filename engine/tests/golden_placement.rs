@@ -493,6 +493,8 @@ fn daemon_service_runs_one_task_on_every_instance_including_late_ones() {
     assert_eq!(hosts, vec!["i1", "i2", "i3"]);
     assert_eq!(out["services"][0]["runningCount"], 3);
     assert_eq!(out["services"][0]["schedulingStrategy"], "DAEMON");
+    // Its desiredCount is the instances it should run on: "other" fails the constraint.
+    assert_eq!(out["services"][0]["desiredCount"], 3);
 }
 
 /// A DAEMON service `agent` on three instances, updated to `agent:2` at five minutes.
