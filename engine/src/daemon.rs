@@ -37,6 +37,9 @@ impl Simulation {
                 }
                 "Container instance is being drained; daemon task stopped"
             } else if !self.daemon_constraints_hold(s, slot) {
+                // 9.1: the service action that says so.
+                let extra = serde_json::json!({"containerInstanceArns": [self.cluster.instances[slot].arn]});
+                self.service_action(s, "ERROR", "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", extra);
                 "Container instance no longer meets the service's placement constraints; daemon task stopped"
             } else {
                 return true;

@@ -578,6 +578,8 @@ fn a_daemon_task_stops_where_the_constraints_no_longer_hold_4_1() {
     v["updateServices"] = json!([]);
     v["putAttributes"] = json!([{"at": "PT3M", "cluster": "c", "attributes": [
         {"name": "role", "value": "db", "targetType": "container-instance", "targetId": "i2"}]}]);
+    v["eventRules"] = json!([{"Name": "violated", "EventPattern": {"detail-type": ["ECS Service Action"],
+        "detail": {"eventName": ["SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED"]}}, "Targets": []}]);
     let mut sim = Simulation::new(Scenario::from_value(v).unwrap());
     sim.advance_to(SimTime(2 * 60_000)).unwrap();
     assert_eq!(daemon_revisions(&sim).len(), 3);
@@ -594,6 +596,8 @@ fn a_daemon_task_stops_where_the_constraints_no_longer_hold_4_1() {
         .as_deref()
         .unwrap()
         .contains("no longer meets the service's placement constraints"));
+    // 9.1: and the service action event said so, once.
+    assert_eq!(sim.event_rule_matches(), &[1]);
 }
 
 /// A scenario with one service of `desired` tasks on web:1, updated to web:2 at two minutes.
