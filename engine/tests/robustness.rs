@@ -84,7 +84,8 @@ fn calls() -> Value {
              "restartPolicy": {"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
              "healthCheck": {"command": ["CMD", "true"], "interval": 10},
              "portMappings": [{"containerPort": 80}]}]},
-            {"family": "agent", "containerDefinitions": [{"name": "a", "image": "agent", "memory": 32, "essential": true}]}],
+            {"family": "agent", "containerDefinitions": [{"name": "a", "image": "agent", "memory": 32, "essential": true,
+             "portMappings": [{"containerPortRange": "9000-9099"}]}]}],
         "services": [
             {"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
              "loadBalancers": [{"targetGroupArn": "tcp", "containerName": "app", "containerPort": 80}],
