@@ -276,6 +276,62 @@ fn preset_instance_draining() {
     assert_eq!(service(&out, "web")["runningCount"], 2);
 }
 
+/// The tasks of `group` on instance `id`, described.
+fn tasks_of<'a>(out: &'a Value, group: &str, id: &str) -> Vec<&'a Value> {
+    out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["group"] == group && t["ec2InstanceId"] == id)
+        .collect()
+}
+
+#[test]
+fn preset_daemon_agents_are_placed_first_and_stopped_last_4_1() {
+    let (_, out) = preset("daemon-agents");
+    // The late instance: its agent's share was held, so web took 3 slots of 512, not 4.
+    let late = "i-0daemon000000000d";
+    assert_eq!(tasks_of(&out, "service:log-agent", late).len(), 1);
+    assert_eq!(tasks_of(&out, "service:web", late).len(), 3);
+    assert_eq!(service(&out, "web")["runningCount"], 9);
+    assert_eq!(
+        service(&out, "log-agent")["desiredCount"],
+        3,
+        "the drained one left"
+    );
+    // The drained instance: its agent stopped after its web tasks.
+    let drained = "i-0daemon000000000a";
+    let last_web = tasks_of(&out, "service:web", drained)
+        .iter()
+        .map(|t| t["stoppedAt"].as_str().unwrap().to_string())
+        .max()
+        .unwrap();
+    let agent = tasks_of(&out, "service:log-agent", drained);
+    assert!(agent[0]["stoppingAt"].as_str().unwrap() >= last_web.as_str());
+}
+
+#[test]
+fn preset_unhealthy_replacement_first_or_stop_first_4_3() {
+    let (sim, _) = preset("unhealthy-replacement");
+    let events = |name: &str| -> Vec<String> {
+        let svc = sim.services().iter().find(|s| s.name == name).unwrap();
+        svc.events.iter().map(|e| e.message.clone()).collect()
+    };
+    let position = |list: &[String], words: &str| list.iter().position(|m| m.contains(words));
+    // web (maximumPercent 200): started the replacement, then stopped the unhealthy task.
+    let web = events("web");
+    let unhealthy = position(&web, "is unhealthy in (target-group web)").unwrap();
+    let started = position(&web[unhealthy..], "has started 1 tasks").unwrap();
+    let stopped = position(&web[unhealthy..], "has stopped 1 running tasks").unwrap();
+    assert!(started < stopped, "{web:?}");
+    // api (maximumPercent 100): stopped it first.
+    let api = events("api");
+    let unhealthy = position(&api, "is unhealthy in (target-group api)").unwrap();
+    let started = position(&api[unhealthy..], "has started 1 tasks").unwrap();
+    let stopped = position(&api[unhealthy..], "has stopped 1 running tasks").unwrap();
+    assert!(stopped < started, "{api:?}");
+}
+
 #[test]
 fn target_tracking_behind_an_alb_scales_out_and_back_in() {
     let (sim, out) = preset("target-tracking-alb");
