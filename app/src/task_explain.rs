@@ -1,8 +1,9 @@
 //! Placement explanations. A service's Explain button asks where its next task would go; a
 //! click on a task chip (or Enter on a focused one) asks why that task is where it is: the
 //! engine replays the run to the task's placement and explains that decision
-//! (`Simulation::explain_task_placement`). The answer to a chip floats beside the cluster, so
-//! the chips stay in view; ✕ or Escape closes it.
+//! (`Simulation::explain_task_placement`), and shows the task as DescribeTasks returns it at
+//! that moment. The answer to a chip floats beside the cluster, so the chips stay in view; ✕ or
+//! Escape closes it.
 
 use ecs_engine::placement::explain::{Explanation, Verdict};
 use ecs_engine::placement::replay::TaskPlacement;
@@ -72,10 +73,16 @@ pub fn TaskPlacementPanel(
     sim: StoredValue<Simulation, LocalStorage>,
     stop: Option<Callback<String>>,
 ) -> impl IntoView {
-    let shown = RwSignal::new(None::<(String, Result<TaskPlacement, String>)>);
+    let shown = RwSignal::new(None::<(String, Result<TaskPlacement, String>, String)>);
     let open = move |id: String| {
-        let answer = sim.with_value(|s| s.explain_task_placement(&id));
-        shown.set(Some((id, answer)));
+        let (answer, described) = sim.with_value(|s| {
+            let described = s.describe_task_by_id(&id).map_or_else(
+                |e| e,
+                |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
+            );
+            (s.explain_task_placement(&id), described)
+        });
+        shown.set(Some((id, answer, described)));
     };
     let clicks = window_event_listener(leptos::ev::click, move |ev| {
         if let Some(id) = chip_task(&ev) {
@@ -96,7 +103,7 @@ pub fn TaskPlacementPanel(
         keys.remove();
     });
     move || {
-        shown.get().map(|(id, answer)| {
+        shown.get().map(|(id, answer, described)| {
             // StopTask on the task shown (10.2): the button closes the panel.
             let stop_button = stop.map(|stop| {
                 let short: String = id.chars().take(8).collect();
@@ -129,6 +136,10 @@ pub fn TaskPlacementPanel(
                 <aside id="task-explanation" class="explanation task-explanation" role="dialog" aria-live="polite" aria-label="Why this task is on its instance">
                     <button class="close" aria-label="Close" title="Close (Escape)" on:click=move |_| shown.set(None)>"✕"</button>
                     {body}
+                    <details id="task-describe" class="task-describe">
+                        <summary>"DescribeTasks: this task as the AWS CLI shows it now"</summary>
+                        <pre>{described}</pre>
+                    </details>
                     {stop_button}
                 </aside>
             }

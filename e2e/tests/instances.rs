@@ -167,8 +167,9 @@ async fn put_attributes_from_the_form_lets_a_member_of_service_place() {
     );
 }
 
-/// StopTask from a task's chip (10.2): the explanation panel's Stop button adds a StopTask at
-/// the current time; the task stops (UserInitiated) and its service starts a replacement.
+/// StopTask from a task's chip (10.2): the explanation panel shows the task as DescribeTasks
+/// does, and its Stop button adds a StopTask at the current time; the task stops
+/// (UserInitiated) and its service starts a replacement.
 #[tokio::test(flavor = "multi_thread")]
 async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
     let browser = Browser::start().await;
@@ -179,6 +180,16 @@ async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
     let task = browser.attr(chip, "data-task").await;
     browser.click(chip).await;
     browser.wait_for("#stop-task", 5).await;
+    // The panel also shows the task as DescribeTasks returns it now.
+    browser.click("#task-describe summary").await;
+    let text = browser
+        .js("return document.querySelector('#task-describe pre').textContent")
+        .await;
+    let described: serde_json::Value =
+        serde_json::from_str(text.as_str().unwrap_or_default()).expect("JSON");
+    assert_eq!(described["lastStatus"], "RUNNING");
+    assert!(described["taskArn"].as_str().unwrap().contains(&task));
+    assert!(described["version"].as_u64().unwrap() >= 3);
     browser.screenshot("task-panel-stop").await;
     browser.click("#stop-task").await;
     assert_eq!(browser.count("#task-explanation").await, 0);

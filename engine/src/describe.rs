@@ -94,6 +94,24 @@ impl Simulation {
         format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
     }
 
+    /// The task whose ID (the last part of its ARN) is or starts with `id`, as the chips show
+    /// it: its index, or why there is none.
+    pub(crate) fn task_by_id(&self, id: &str) -> Result<usize, String> {
+        let id = id.rsplit('/').next().unwrap_or(id);
+        let mut matching =
+            (0..self.tasks.len()).filter(|&t| !id.is_empty() && self.tasks[t].id.starts_with(id));
+        match (matching.next(), matching.next()) {
+            (Some(only), None) => Ok(only),
+            (Some(_), Some(_)) => Err(format!("more than one task id starts with {id}")),
+            (None, _) => Err(format!("no task {id:?} in this run")),
+        }
+    }
+
+    /// The task whose ID is or starts with `id` as DescribeTasks returns it now.
+    pub fn describe_task_by_id(&self, id: &str) -> Result<Value, String> {
+        self.task_by_id(id).map(|t| self.describe_task(t))
+    }
+
     /// Task `index` as DescribeTasks returns it.
     pub(crate) fn describe_task(&self, index: usize) -> Value {
         let t = &self.tasks[index];

@@ -1124,6 +1124,12 @@ fn an_awsvpc_task_describes_its_eni_attachment_1_4() {
         task["containers"][0]["networkInterfaces"][0]["attachmentId"],
         eni["id"]
     );
+    // One task by the first characters of its ID, as the chips show it, or by its ARN.
+    let arn = task["taskArn"].as_str().unwrap();
+    let short = &arn.rsplit('/').next().unwrap()[..8];
+    assert_eq!(&sim.describe_task_by_id(short).unwrap(), task);
+    assert_eq!(&sim.describe_task_by_id(arn).unwrap(), task);
+    assert!(sim.describe_task_by_id("zzzz").is_err());
     sim.advance_to(SimTime(15 * 60 * 1000)).unwrap();
     let out = sim.describe();
     assert_eq!(out["tasks"][0]["attachments"][0]["status"], "DELETED");

@@ -61,18 +61,8 @@ impl Simulation {
     /// to the moment the task was created, with that placement explained. Tasks that no
     /// placement decision put where they are (Fargate, daemon tasks) get a message saying so.
     pub fn explain_task_placement(&self, task_id: &str) -> Result<TaskPlacement, String> {
-        let mut matching = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !task_id.is_empty() && t.id.starts_with(task_id));
-        let (k, task) = match (matching.next(), matching.next()) {
-            (Some(only), None) => only,
-            (Some(_), Some(_)) => {
-                return Err(format!("more than one task id starts with {task_id}"))
-            }
-            (None, _) => return Err(format!("no task {task_id:?} in this run")),
-        };
+        let k = self.task_by_id(task_id)?;
+        let task = &self.tasks[k];
         let task_id = task.id.as_str();
         let instance = &self.cluster.instances[task.reservation.slot];
         if instance.fargate {
