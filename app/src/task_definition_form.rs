@@ -136,6 +136,7 @@ fn container_view(
                 <span class="muted">"Port"</span>
                 {field(pid("container"), "container", true, form, text, move |f| p(f).map(|p| p.container_port), move |f, v| if let Some(p) = port(f, i, j) { p.container_port = v })}
                 {field(pid("host"), "host", true, form, text, move |f| p(f).map(|p| p.host_port), move |f, v| if let Some(p) = port(f, i, j) { p.host_port = v })}
+                {field(pid("range"), "or range", false, form, text, move |f| p(f).map(|p| p.container_port_range), move |f, v| if let Some(p) = port(f, i, j) { p.container_port_range = v })}
                 <select id=pid("protocol") aria-label="protocol"
                     prop:value=move || form.with(|f| f.as_ref().and_then(p).map(|p| p.protocol).unwrap_or_default())
                     on:change=move |ev| {

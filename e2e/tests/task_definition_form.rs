@@ -174,6 +174,9 @@ async fn the_form_writes_two_containers_that_register_and_a_service_places() {
     browser.click("#td-c0-add-port").await;
     browser.set_value("td-c0-p0-container", "80").await;
     browser.set_value("td-c0-p0-host", "0").await;
+    // 1.5: a second mapping given as a port range.
+    browser.click("#td-c0-add-port").await;
+    browser.set_value("td-c0-p1-range", "9000-9009").await;
     browser.click("#td-c0-add-env").await;
     browser.set_value("td-c0-e0-name", "PORT").await;
     browser.set_value("td-c0-e0-value", "80").await;
@@ -204,6 +207,10 @@ async fn the_form_writes_two_containers_that_register_and_a_service_places() {
     let containers = doc["containerDefinitions"].as_array().expect("containers");
     assert_eq!(containers.len(), 2);
     assert_eq!(containers[0]["portMappings"][0]["hostPort"], 0);
+    assert_eq!(
+        containers[0]["portMappings"][1],
+        serde_json::json!({"containerPortRange": "9000-9009"})
+    );
     // 1.1: an environment value is a string, also when it looks like a number.
     assert_eq!(
         containers[0]["environment"],

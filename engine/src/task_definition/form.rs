@@ -71,6 +71,9 @@ pub struct PortMappingForm {
     pub host_port: String,
     /// `protocol`: `tcp`, `udp`, or empty (tcp).
     pub protocol: String,
+    /// `containerPortRange`, e.g. `8000-8100` (1.5), instead of `containerPort`; empty when not
+    /// given.
+    pub container_port_range: String,
 }
 
 /// One environment variable of a container (`environment[]`: name and value).
@@ -237,10 +240,14 @@ impl PortMappingForm {
             container_port: text_of(v.get("containerPort")),
             host_port: text_of(v.get("hostPort")),
             protocol: text_of(v.get("protocol")),
+            container_port_range: text_of(v.get("containerPortRange")),
         }
     }
 
     fn write(&self, old: &Self, obj: &mut Map<String, Value>) {
+        if old.container_port_range != self.container_port_range {
+            put_text(obj, "containerPortRange", &self.container_port_range);
+        }
         if old.container_port != self.container_port {
             put(obj, "containerPort", number_or_text(&self.container_port));
         }
@@ -365,6 +372,7 @@ mod tests {
                         container_port: "80".into(),
                         host_port: "0".into(),
                         protocol: "tcp".into(),
+                        ..PortMappingForm::default()
                     }],
                     environment: vec![EnvironmentForm {
                         name: "PORT".into(),
@@ -460,6 +468,34 @@ mod tests {
     }
 
     /// 1.2: a number typed as words is written as typed, and validation names the field.
+    #[test]
+    fn a_port_range_is_read_and_written_1_5() {
+        let text = r#"{"family": "media", "containerDefinitions": [{"name": "rtp", "image": "x", "memory": 256,
+            "portMappings": [{"containerPortRange": "10000-10099", "protocol": "udp"}]}]}"#;
+        let mut form = TaskDefinitionForm::from_json(text).unwrap();
+        let port = &mut form.containers[0].port_mappings[0];
+        assert_eq!(
+            (
+                port.container_port_range.as_str(),
+                port.container_port.as_str()
+            ),
+            ("10000-10099", "")
+        );
+        port.container_port_range = "10000-10199".into();
+        let written: Value = serde_json::from_str(&form.apply_to(text)).unwrap();
+        assert_eq!(
+            written["containerDefinitions"][0]["portMappings"][0],
+            serde_json::json!({"containerPortRange": "10000-10199", "protocol": "udp"})
+        );
+        let td = super::super::validate(
+            &super::super::parse_task_definition_value(&written)
+                .unwrap()
+                .input,
+        )
+        .unwrap();
+        assert_eq!(td.ports[0].count, 200);
+    }
+
     #[test]
     fn a_mistyped_number_reaches_validation_naming_the_field_and_line() {
         let mut form = two_containers();
