@@ -977,6 +977,30 @@ fn without_room_under_maximum_percent_unhealthy_tasks_stop_one_at_a_time_4_3() {
 }
 
 #[test]
+fn without_resources_for_a_replacement_the_unhealthy_task_stops_first_4_3() {
+    // Room under maximumPercent (200) but not on the cluster: two 1024-unit tasks fill the
+    // m5.large, so the replacement cannot be placed; the unhealthy task stops to make room
+    // ("as long as cluster resources for starting replacement tasks are available").
+    let mut v = lifecycle_base(
+        json!({"faults": [{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT10M", "count": 1}]}),
+    );
+    v["taskDefinitions"][0]["containerDefinitions"][0]["cpu"] = json!(1024);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN + 30);
+    assert!(!s.tasks()[0].is_active(), "stopped, not kept");
+    assert_eq!(
+        s.tasks()[0].stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    at(&mut s, 11 * MIN + 30);
+    assert_eq!(
+        s.tasks().iter().filter(|t| t.is_active()).count(),
+        2,
+        "replaced"
+    );
+}
+
+#[test]
 fn a_service_scaled_in_stops_its_unhealthy_tasks_without_replacing_them_4_3() {
     // The unhealthy task waits for its replacement; when the desired count drops to the
     // healthy tasks, it is no longer needed and stops without a replacement.
