@@ -858,10 +858,7 @@ impl Simulation {
             if pool.len() <= 1 {
                 break;
             }
-            let scores: Vec<i64> = pool
-                .iter()
-                .map(|&p| self.scale_in_score(active, active[p], strategy))
-                .collect();
+            let scores = self.scale_in_scores(active, &pool, strategy);
             let best = scores.iter().copied().min().unwrap_or(0);
             pool = pool
                 .into_iter()
@@ -873,29 +870,64 @@ impl Simulation {
         pool[self.rng_placement.below(pool.len() as u64) as usize]
     }
 
-    /// Score of stopping task `t` (lower = stop first).
-    fn scale_in_score(&mut self, active: &[usize], t: usize, strategy: &Strategy) -> i64 {
-        let slot = self.tasks[t].reservation.slot;
-        let inst = &self.cluster.instances[slot];
-        let on_same = |pred: &dyn Fn(InstanceSlot) -> bool| {
-            active
-                .iter()
-                .filter(|&&o| pred(self.tasks[o].reservation.slot))
-                .count() as i64
-        };
+    /// The score of stopping each task of `pool` (positions in `active`; lower = stop first).
+    /// Spread counts the service's tasks per instance or attribute value once, so a scale-in of
+    /// thousands of tasks stays linear in the service's size per task stopped.
+    fn scale_in_scores(
+        &mut self,
+        active: &[usize],
+        pool: &[usize],
+        strategy: &Strategy,
+    ) -> Vec<i64> {
+        let slot_of = |t: usize| self.tasks[t].reservation.slot;
         match strategy {
-            Strategy::Binpack(BinpackField::Memory) => {
-                -i64::from(inst.remaining.memory_mib + self.tasks[t].reservation.memory_mib)
+            Strategy::Binpack(field) => pool
+                .iter()
+                .map(|&p| {
+                    let t = active[p];
+                    let inst = &self.cluster.instances[slot_of(t)];
+                    let r = &self.tasks[t].reservation;
+                    match field {
+                        BinpackField::Memory => {
+                            -i64::from(inst.remaining.memory_mib + r.memory_mib)
+                        }
+                        BinpackField::Cpu => -i64::from(inst.remaining.cpu + r.cpu),
+                    }
+                })
+                .collect(),
+            Strategy::Spread(SpreadField::InstanceId) => {
+                let mut per_slot = vec![0i64; self.cluster.instances.len()];
+                for &o in active {
+                    per_slot[slot_of(o)] += 1;
+                }
+                pool.iter()
+                    .map(|&p| -per_slot[slot_of(active[p])])
+                    .collect()
             }
-            Strategy::Binpack(BinpackField::Cpu) => {
-                -i64::from(inst.remaining.cpu + self.tasks[t].reservation.cpu)
-            }
-            Strategy::Spread(SpreadField::InstanceId) => -on_same(&|o| o == slot),
             Strategy::Spread(SpreadField::Attribute(name)) => {
-                let value = inst.attributes.get(name);
-                -on_same(&|o| self.cluster.instances[o].attributes.get(name) == value)
+                // Each instance's value of the attribute, numbered; then tasks per number.
+                let mut numbers = std::collections::BTreeMap::<Option<&String>, usize>::new();
+                let value_of_slot: Vec<usize> = self
+                    .cluster
+                    .instances
+                    .iter()
+                    .map(|inst| {
+                        let next = numbers.len();
+                        *numbers.entry(inst.attributes.get(name)).or_insert(next)
+                    })
+                    .collect();
+                let mut per_value = vec![0i64; numbers.len()];
+                for &o in active {
+                    per_value[value_of_slot[slot_of(o)]] += 1;
+                }
+                pool.iter()
+                    .map(|&p| -per_value[value_of_slot[slot_of(active[p])]])
+                    .collect()
             }
-            Strategy::Random => self.rng_placement.below(1 << 20) as i64,
+            Strategy::Random => pool
+                .iter()
+                .map(|_| self.rng_placement.below(1 << 20) as i64)
+                .collect(),
         }
     }
 }

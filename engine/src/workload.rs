@@ -275,3 +275,26 @@ pub fn capacity_surge(groups: usize, tasks_per_group: u32) -> String {
     });
     doc.to_string()
 }
+
+/// A day of large scale-ins: `instances` m5.large over three zones with a DAEMON agent, and a
+/// service of 256-unit tasks whose desired count UpdateService moves every hour between
+/// `low` and `high` (3,000 and 4,500 on 1,000 instances: 1,500 tasks stop each other hour,
+/// each chosen by the default spread(AZ) then spread(instanceId) in reverse).
+pub fn scale_in_day(instances: usize, low: u32, high: u32) -> String {
+    use serde_json::json;
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    let doc = json!({
+        "version": 1, "seed": 1, "duration": "PT24H",
+        "containerInstances": zones.iter().map(|z| json!({"instanceType": "m5.large", "availabilityZone": z,
+            "count": instances.div_ceil(3)})).collect::<Vec<_>>(),
+        "taskDefinitions": [
+            {"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx", "cpu": 256, "memory": 256, "essential": true}]},
+            {"family": "agent", "containerDefinitions": [{"name": "agent", "image": "agent", "cpu": 128, "memory": 128, "essential": true}]}],
+        "services": [
+            {"serviceName": "web", "taskDefinition": "web", "desiredCount": low},
+            {"serviceName": "agent", "taskDefinition": "agent", "schedulingStrategy": "DAEMON"}],
+        "updateServices": (1..24).map(|h| json!({"at": format!("PT{h}H"), "service": "web",
+            "desiredCount": if h % 2 == 1 { high } else { low }})).collect::<Vec<_>>()
+    });
+    doc.to_string()
+}
