@@ -23,9 +23,10 @@ use crate::task::TaskStatus;
 impl Simulation {
     /// The DAEMON scheduler (4.1): one task on every ACTIVE instance of the cluster that meets
     /// the constraints. It stops the task of an instance that no longer meets them, and of a
-    /// draining instance once every other task there has stopped, and replaces the tasks of an older deployment instance by instance: with
-    /// `maximumPercent` 100 the old task stops first, and at most as many stop at once as
-    /// `minimumHealthyPercent` allows (0 by default: all of them).
+    /// draining instance once every other task there has stopped, and replaces the tasks of
+    /// an older deployment instance by instance: with `maximumPercent` 100 the old task stops
+    /// first, and at most as many stop at once as `minimumHealthyPercent` allows (0 by
+    /// default: all of them).
     pub(crate) fn start_daemons(&mut self, s: usize, active: &[usize]) {
         let mut active = active.to_vec();
         active.retain(|&t| {
@@ -47,17 +48,10 @@ impl Simulation {
             self.stop_task(t, "ServiceSchedulerInitiated", why);
             false
         });
-        let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
         if self.roles_refuse_launch(s) {
             return;
         }
-        let candidates: Vec<usize> = (0..self.cluster.instances.len())
-            .filter(|&slot| {
-                Some(self.cluster.cluster_id_of[slot]) == cluster_id
-                    && self.cluster.instances[slot].external == self.services[s].external
-                    && self.cluster.instances[slot].accepts_tasks()
-            })
-            .collect();
+        let candidates = self.daemon_hosts(s);
         let eligible = candidates
             .iter()
             .filter(|&&slot| self.daemon_constraints_hold(s, slot))
@@ -65,9 +59,10 @@ impl Simulation {
         // ECS keeps a daemon's desiredCount at the instances it should run on.
         self.services[s].desired_count = eligible as u32;
         self.replace_old_daemons(s, &mut active, eligible);
+        let has_task = self.daemon_task_slots(s);
         let mut started = Vec::new();
         for slot in candidates {
-            if self.daemon_task_on(s, slot) {
+            if has_task[slot] {
                 continue;
             }
             let svc = &self.services[s];
@@ -100,15 +95,31 @@ impl Simulation {
         self.report_started(s, &started);
     }
 
-    /// Whether a task of service `s` is on `slot` and not yet STOPPED (an old task stopping
-    /// still holds its resources: the new one waits for it).
-    fn daemon_task_on(&self, s: usize, slot: usize) -> bool {
-        self.service_tasks.get(s).is_some_and(|ts| {
-            ts.iter().any(|&t| {
-                self.tasks[t].reservation.slot == slot
-                    && self.tasks[t].last_status != TaskStatus::Stopped
+    /// The instances DAEMON service `s` may run on, constraints aside: ACTIVE EC2 instances
+    /// (or ECS Anywhere ones, for an EXTERNAL service) of its cluster.
+    fn daemon_hosts(&self, s: usize) -> Vec<usize> {
+        let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
+        (0..self.cluster.instances.len())
+            .filter(|&slot| {
+                let inst = &self.cluster.instances[slot];
+                Some(self.cluster.cluster_id_of[slot]) == cluster_id
+                    && !inst.fargate
+                    && inst.external == self.services[s].external
+                    && inst.accepts_tasks()
             })
-        })
+            .collect()
+    }
+
+    /// Per instance slot, whether a task of service `s` is there and not yet STOPPED (an old
+    /// task stopping still holds its resources: the new one waits for it).
+    fn daemon_task_slots(&self, s: usize) -> Vec<bool> {
+        let mut has_task = vec![false; self.cluster.instances.len()];
+        for &t in self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]) {
+            if self.tasks[t].last_status != TaskStatus::Stopped {
+                has_task[self.tasks[t].reservation.slot] = true;
+            }
+        }
+        has_task
     }
 
     /// Whether the service's `memberOf` constraints hold on `slot` (the ones a daemon keeps
@@ -183,27 +194,15 @@ impl Simulation {
                     && self.services[s].status == ServiceStatus::Active
             })
             .collect();
-        let n = self.cluster.instances.len();
-        let mut holds = vec![DaemonHold::default(); n];
+        let mut holds = vec![DaemonHold::default(); self.cluster.instances.len()];
         for &s in &daemons {
-            let mut has_task = vec![false; n];
-            for &t in self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]) {
-                if self.tasks[t].last_status != TaskStatus::Stopped {
-                    has_task[self.tasks[t].reservation.slot] = true;
-                }
-            }
-            let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
-            for (slot, hold) in holds.iter_mut().enumerate() {
-                let inst = &self.cluster.instances[slot];
+            let has_task = self.daemon_task_slots(s);
+            for slot in self.daemon_hosts(s) {
                 let owed = !has_task[slot]
-                    && Some(self.cluster.cluster_id_of[slot]) == cluster_id
-                    && !inst.fargate
-                    && inst.external == self.services[s].external
-                    && inst.accepts_tasks()
-                    && could_ever_fit(inst, &self.services[s].needs)
+                    && could_ever_fit(&self.cluster.instances[slot], &self.services[s].needs)
                     && self.daemon_constraints_hold(s, slot);
                 if owed {
-                    hold.add(&self.services[s].needs);
+                    holds[slot].add(&self.services[s].needs);
                 }
             }
         }
