@@ -50,6 +50,9 @@ impl Simulation {
         unhealthy: &[usize],
         start_blocked: bool,
     ) -> usize {
+        if unhealthy.is_empty() {
+            return 0;
+        }
         let desired = self.services[s].desired_count as usize;
         let healthy = current.iter().filter(|&&t| self.task_is_healthy(t)).count();
         let mut keep = desired.saturating_sub(healthy).min(unhealthy.len());
