@@ -331,6 +331,8 @@ async fn deregister_an_instance_from_the_form() {
     );
 
     browser.click("#deregister-force").await;
+    browser.scroll_to("#faults-panel").await;
+    browser.screenshot("faults-form-deregister").await;
     browser.click("#deregister-instance").await;
     browser
         .wait_for_text(
