@@ -3,9 +3,10 @@
 //! the last activities in AWS's words), each service's capacity provider strategy, and the
 //! cost meter. Everything shown is read from the engine.
 
+use ecs_engine::auto_scaling_group::instance_refresh::RefreshStatus;
 use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::capacity_provider::managed_scaling::ReservationReading;
-use ecs_engine::edit::GroupCapacity;
+use ecs_engine::edit::{GroupCapacity, RefreshChoice};
 use ecs_engine::{SimTime, Simulation};
 use leptos::prelude::*;
 
@@ -33,6 +34,25 @@ pub struct GroupView {
     pub policies: Vec<String>,
     /// The last activities: time, Description, Cause.
     pub activities: Vec<(SimTime, String, String)>,
+    /// The group's launch template now, and every launch template of the scenario.
+    pub templates: (String, Vec<String>),
+    /// Its last instance refresh, if any.
+    pub refresh: Option<RefreshView>,
+}
+
+/// An instance refresh as DescribeInstanceRefreshes shows it.
+#[derive(Clone, PartialEq)]
+pub struct RefreshView {
+    /// `InstanceRefreshId`.
+    pub id: String,
+    /// `Status`.
+    pub status: &'static str,
+    /// `PercentageComplete`.
+    pub percentage: u32,
+    /// `InstancesToUpdate`.
+    pub to_update: u32,
+    /// `StatusReason`.
+    pub reason: Option<String>,
 }
 
 /// An Auto Scaling group's capacity provider and its CapacityProviderReservation.
@@ -116,6 +136,25 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                     .filter(|(_, p)| p.group == g)
                     .map(|(p, _)| sim.group_policy_summary(p))
                     .collect(),
+                templates: (
+                    group.spec.template.name.clone(),
+                    sim.scenario()
+                        .launch_templates
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect(),
+                ),
+                refresh: group.refreshes.last().map(|r| RefreshView {
+                    id: r.id.clone(),
+                    status: r.status.as_str(),
+                    percentage: r.percentage_complete,
+                    to_update: if r.status == RefreshStatus::InProgress {
+                        r.instances_to_update()
+                    } else {
+                        0
+                    },
+                    reason: r.status_reason.clone(),
+                }),
                 activities: group
                     .activities
                     .iter()
@@ -154,12 +193,15 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
     }
 }
 
-/// The panel. `act` receives a group's new sizes from its buttons (none in the embed mode).
+/// The panel. `act` receives a group's new sizes from its buttons, `refresh` its instance
+/// refresh form (neither in the embed mode).
 #[component]
 pub fn CapacityPanel(
     view: Signal<CapacityView>,
     act: Option<Callback<(String, GroupCapacity)>>,
+    refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
 ) -> impl IntoView {
+    let forms = use_context::<RefreshForms>().unwrap_or_default();
     view! {
         <p class="small muted capacity-intro">
             "EC2 Auto Scaling works on instances: it launches and terminates them to reach a group's desired capacity. "
@@ -179,7 +221,10 @@ pub fn CapacityPanel(
                 return view! { <p class="muted small">"No Auto Scaling groups or capacity provider strategies in this scenario: tasks run on the container instances listed."</p> }.into_any();
             }
             view! {
-                {v.groups.into_iter().map(|g| view! { <GroupCard g=g act=act/> }).collect_view()}
+                {v.groups.into_iter().map(|g| view! { {
+                    let form = forms.form(&g.name);
+                    view! { <GroupCard g=g act=act refresh=refresh form=form/> }
+                } }).collect_view()}
                 {(!v.services.is_empty()).then(|| view! {
                     <table class="capacity-services small" id="capacity-services">
                         <thead><tr><th>"service"</th><th>"capacity provider strategy"</th><th>"waiting in PROVISIONING"</th></tr></thead>
@@ -236,9 +281,191 @@ fn capacity_buttons(g: &GroupView, act: Callback<(String, GroupCapacity)>) -> im
     }
 }
 
+/// The last instance refresh: status, progress and reason, as DescribeInstanceRefreshes
+/// reports them.
+fn refresh_status(r: RefreshView) -> impl IntoView {
+    let short: String = r.id.chars().take(8).collect();
+    let line = format!(
+        "Instance refresh {short}…: {} · {} % complete{}",
+        r.status,
+        r.percentage,
+        if r.to_update > 0 {
+            format!(" · {} to update", r.to_update)
+        } else {
+            String::new()
+        }
+    );
+    view! {
+        <div class="asg-refresh small" data-status=r.status title=format!("InstanceRefreshId {}", r.id)>
+            <strong>{line}</strong>
+            <progress max="100" value=r.percentage.to_string()></progress>
+            {r.reason.map(|why| view! { <div class="muted reason">{why}</div> })}
+        </div>
+    }
+}
+
+/// What a group's instance refresh form holds. It lives in the panel, not in the card, so the
+/// card can be rebuilt at every tick of the clock without closing the form or losing input.
+#[derive(Clone, Copy)]
+struct RefreshForm {
+    open: RwSignal<bool>,
+    min: RwSignal<String>,
+    max: RwSignal<String>,
+    protected: RwSignal<String>,
+    template: RwSignal<String>,
+}
+
+impl RefreshForm {
+    fn new() -> Self {
+        RefreshForm {
+            open: RwSignal::new(false),
+            min: RwSignal::new("90".to_string()),
+            max: RwSignal::new("100".to_string()),
+            protected: RwSignal::new("Wait".to_string()),
+            template: RwSignal::new(String::new()),
+        }
+    }
+}
+
+/// Every group's instance refresh form, by group name. The app provides it as a context from
+/// above the playground, which is rebuilt at every edit of the scenario (starting a refresh
+/// is one), so a form keeps its values and stays open; its signals belong to the app.
+#[derive(Clone, Copy)]
+pub struct RefreshForms {
+    forms: StoredValue<
+        (
+            Option<Owner>,
+            std::collections::HashMap<String, RefreshForm>,
+        ),
+        LocalStorage,
+    >,
+}
+
+impl Default for RefreshForms {
+    fn default() -> Self {
+        RefreshForms {
+            forms: StoredValue::new_local((Owner::current(), Default::default())),
+        }
+    }
+}
+
+impl RefreshForms {
+    /// Group `group`'s form, made on first use.
+    fn form(self, group: &str) -> RefreshForm {
+        self.forms
+            .try_update_value(|(owner, forms)| {
+                *forms
+                    .entry(group.to_string())
+                    .or_insert_with(|| match owner {
+                        Some(owner) => owner.with(RefreshForm::new),
+                        None => RefreshForm::new(),
+                    })
+            })
+            .unwrap_or_else(RefreshForm::new)
+    }
+}
+
+/// The instance refresh form: StartInstanceRefresh with the healthy percentages, what to do
+/// with protected instances, and optionally another launch template.
+fn refresh_form(
+    g: &GroupView,
+    refresh: Callback<(String, Option<RefreshChoice>)>,
+    state: RefreshForm,
+) -> impl IntoView {
+    let name = g.name.clone();
+    let name_for_cancel = g.name.clone();
+    let running = g
+        .refresh
+        .as_ref()
+        .is_some_and(|r| r.status == RefreshStatus::InProgress.as_str());
+    let (current, templates) = g.templates.clone();
+    let known = templates.clone();
+    let RefreshForm {
+        open,
+        min,
+        max,
+        protected,
+        template,
+    } = state;
+    let start = move |_| {
+        let number = |s: String, default: u32| s.trim().parse::<u32>().unwrap_or(default);
+        refresh.run((
+            name.clone(),
+            Some(RefreshChoice {
+                min_healthy: number(min.get(), 90),
+                max_healthy: number(max.get(), 100),
+                protected_instances: protected.get(),
+                // A choice kept from another scenario's group of the same name is dropped.
+                template: Some(template.get()).filter(|t| !t.is_empty() && known.contains(t)),
+            }),
+        ));
+    };
+    let label = |what: &str| format!("{what} of {}", g.name);
+    let id = |what: &str| format!("refresh-{what}-{}", g.name);
+    view! {
+        <div class="asg-refresh-form small">
+            <button class="refresh-toggle" id=id("toggle") aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {move || if open.get() { "▾ Instance refresh" } else { "▸ Instance refresh…" }}</button>
+            // A plain toggle, not <details>: Chromium did not lay out number inputs made inside
+            // a closed <details> once it opened (the card is rebuilt every tick).
+            <div class="refresh-fields" hidden=move || !open.get()>
+            <p class="muted">"StartInstanceRefresh replaces the group's instances in batches. Managed draining moves their tasks first; managed termination protection keeps instances with tasks unless protected instances are refreshed."</p>
+            <div class="row">
+                <label>"MinHealthyPercentage "
+                    <input class="refresh-min" id=id("min") type="number" min="0" max="100" prop:value=min
+                        aria-label=label("Minimum healthy percentage")
+                        on:input=move |ev| min.set(event_target_value(&ev))/></label>
+                <label>"MaxHealthyPercentage "
+                    <input class="refresh-max" id=id("max") type="number" min="100" max="200" prop:value=max
+                        aria-label=label("Maximum healthy percentage")
+                        on:input=move |ev| max.set(event_target_value(&ev))/></label>
+            </div>
+            <div class="row">
+                <label>"ScaleInProtectedInstances "
+                    <select class="refresh-protected" id=id("protected") aria-label=label("Scale-in protected instances")
+                        on:change=move |ev| protected.set(event_target_value(&ev))>
+                        <option value="Wait" selected=move || protected.get() == "Wait">"Wait (the API's default; fails after an hour)"</option>
+                        <option value="Refresh" selected=move || protected.get() == "Refresh">"Refresh (replace them too)"</option>
+                        <option value="Ignore" selected=move || protected.get() == "Ignore">"Ignore (leave them)"</option>
+                    </select></label>
+                <label>"Launch template "
+                    <select class="refresh-template" id=id("template") aria-label=label("Desired launch template")
+                        on:change=move |ev| template.set(event_target_value(&ev))>
+                        <option value="" selected=move || template.get().is_empty()>{format!("keep {current}")}</option>
+                        {templates.into_iter().filter(|t| *t != current).map(|t| {
+                            let chosen = t.clone();
+                            view! {
+                                <option value=t.clone() selected=move || template.get() == chosen>{t.clone()}</option>
+                            }
+                        }).collect_view()}
+                    </select></label>
+            </div>
+            <button class="refresh-start" id=id("start") on:click=start disabled=running
+                title=if running { "One instance refresh at a time per group: cancel the one in progress first" } else { "StartInstanceRefresh at the current time" }>
+                "Start instance refresh"</button>
+            {running.then(|| {
+                let name = name_for_cancel.clone();
+                view! {
+                    <button class="refresh-cancel" id=id("cancel") on:click=move |_| refresh.run((name.clone(), None))>
+                        "Cancel instance refresh"</button>
+                }
+            })}
+            </div>
+        </div>
+    }
+}
+
 #[component]
-fn GroupCard(g: GroupView, act: Option<Callback<(String, GroupCapacity)>>) -> impl IntoView {
+fn GroupCard(
+    g: GroupView,
+    act: Option<Callback<(String, GroupCapacity)>>,
+    refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
+    form: RefreshForm,
+) -> impl IntoView {
     let buttons = act.map(|act| capacity_buttons(&g, act));
+    let form = refresh.map(|refresh| refresh_form(&g, refresh, form));
+    let status = g.refresh.clone().map(refresh_status);
     let sizes = format!(
         "min {} · desired {} · max {} — {} in service{}",
         g.min,
@@ -290,6 +517,8 @@ fn GroupCard(g: GroupView, act: Option<Callback<(String, GroupCapacity)>>) -> im
             <h3>{format!("Auto Scaling group {}", g.name)}</h3>
             <div class="small sizes">{sizes}</div>
             {buttons}
+            {status}
+            {form}
             {(!g.policies.is_empty()).then(|| view! {
                 <ul class="asg-policies small">
                     {g.policies.into_iter().map(|p| view! { <li class="asg-policy">{p}</li> }).collect_view()}

@@ -400,6 +400,7 @@ fn App() -> impl IntoView {
         None => initial_scenario(),
     };
     let (scenario, set_scenario) = signal(initial.clone());
+    provide_context(capacity::RefreshForms::default());
     let (load_error, set_load_error) = signal(initial_error);
     let (embed_ready, set_embed_ready) = signal(embed_preset.is_none());
     if let Some(stem) = embed_preset {
@@ -865,6 +866,19 @@ fn Playground(
         )
     });
 
+    let refresh_action = apply.map(|apply| {
+        Callback::new(
+            move |(group, choice): (String, Option<ecs_engine::edit::RefreshChoice>)| {
+                edit_now(apply, &|doc, at| match &choice {
+                    Some(choice) => {
+                        ecs_engine::edit::start_instance_refresh(doc, &group, choice, at)
+                    }
+                    None => ecs_engine::edit::cancel_instance_refresh(doc, &group, at),
+                })
+            },
+        )
+    });
+
     let advance = move |by_ms: u64| {
         sim.update_value(|s| {
             let target = s.now().plus_ms(by_ms);
@@ -1113,7 +1127,7 @@ fn Playground(
             </section>
             <section class="pane capacity" aria-label="Capacity" id="capacity">
                 <h2>"Capacity: Auto Scaling groups, capacity providers, cost"</h2>
-                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action/>
+                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action refresh=refresh_action/>
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>

@@ -53,6 +53,27 @@ impl Simulation {
                     "Cause": a.cause,
                     "StartTime": self.timestamp(a.at),
                 })).collect::<Vec<_>>(),
+                // As DescribeInstanceRefreshes returns them, newest first.
+                "InstanceRefreshes": g.refreshes.iter().rev().map(|r| json!({
+                    "InstanceRefreshId": r.id,
+                    "AutoScalingGroupName": g.spec.name,
+                    "Status": r.status.as_str(),
+                    "StatusReason": r.status_reason,
+                    "StartTime": self.timestamp(r.start_time),
+                    "EndTime": r.end_time.map(|t| self.timestamp(t)),
+                    "PercentageComplete": r.percentage_complete,
+                    "InstancesToUpdate": r.instances_to_update(),
+                    "Preferences": {
+                        "MinHealthyPercentage": r.preferences.min_healthy_percentage,
+                        "MaxHealthyPercentage": r.preferences.max_healthy_percentage,
+                        "InstanceWarmup": r.warmup_ms / 1000,
+                        "SkipMatching": r.preferences.skip_matching,
+                        "ScaleInProtectedInstances": format!("{:?}", r.preferences.protected_instances),
+                        "CheckpointPercentages": r.preferences.checkpoints,
+                        "CheckpointDelay": r.preferences.checkpoint_delay_s,
+                        "BakeTime": r.preferences.bake_time_s,
+                    },
+                })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "buckets": self.buckets.iter().map(|b| json!({
                 "Name": b.name,

@@ -12,8 +12,8 @@ mod options;
 mod scaling_json;
 mod service;
 pub use auto_scaling_group::{
-    add_auto_scaling_group, set_group_capacity, AutoScalingGroupForm, CapacityProviderForm,
-    GroupCapacity,
+    add_auto_scaling_group, cancel_instance_refresh, set_group_capacity, start_instance_refresh,
+    AutoScalingGroupForm, CapacityProviderForm, GroupCapacity, RefreshChoice,
 };
 pub use options::{
     assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,

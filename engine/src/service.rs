@@ -54,6 +54,15 @@ pub const EVENT_REPEAT_MS: u64 = 6 * 3_600_000;
 /// Service events kept, newest first, as the console shows them (3.8).
 pub const MAX_SERVICE_EVENTS: usize = 100;
 
+/// The Service Quotas default "Tasks per service" (4.9, [QUOTA]): a service's desired count
+/// may not go above it. AWS lets an account raise it; the playground does not.
+pub const MAX_TASKS_PER_SERVICE: u32 = 5_000;
+
+/// The error for a desired count above [`MAX_TASKS_PER_SERVICE`]; `path` names the field.
+pub(crate) fn above_task_quota(path: &str, n: u64) -> String {
+    format!("{path}: {n} is above the quota of {MAX_TASKS_PER_SERVICE} tasks per service (Service Quotas \"Tasks per service\")")
+}
+
 /// A service event, as `events[]` in DescribeServices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceEvent {
@@ -228,10 +237,11 @@ impl Simulation {
         };
         let desired_count = match (scheduling, raw.get("desiredCount")) {
             (SchedulingStrategy::Daemon, _) => 0,
-            (_, Some(v)) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or("desiredCount: must be a whole number")?,
+            (_, Some(v)) => match v.as_u64() {
+                Some(n) if n <= u64::from(MAX_TASKS_PER_SERVICE) => n as u32,
+                Some(n) => return Err(above_task_quota("desiredCount", n)),
+                None => return Err("desiredCount: must be a whole number".to_string()),
+            },
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
         let capacity = self.capacity.for_request(raw, &cluster)?;
@@ -358,8 +368,13 @@ impl Simulation {
         self.services[s].start_failures = 0;
         self.services[s].throttled_until = None;
         if let Some(v) = raw.get("desiredCount") {
-            match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            match v.as_u64() {
+                Some(n) if n > u64::from(MAX_TASKS_PER_SERVICE) => {
+                    let msg = above_task_quota(&format!("updateServices[{i}].desiredCount"), n);
+                    self.log.push(self.now(), EventKind::Scenario, msg);
+                }
                 Some(n) if self.services[s].scheduling == SchedulingStrategy::Replica => {
+                    let n = n as u32;
                     let old = self.services[s].desired_count;
                     self.services[s].desired_count = n;
                     self.log

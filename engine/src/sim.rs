@@ -73,6 +73,12 @@ pub enum Timer {
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
     UpdateAutoScalingGroup(usize),
+    /// A scenario `startInstanceRefreshes[]` call is made.
+    StartInstanceRefresh(usize),
+    /// A scenario `cancelInstanceRefreshes[]` call is made.
+    CancelInstanceRefresh(usize),
+    /// The instance refresh in progress on a group looks at it again (group).
+    InstanceRefreshStep(usize),
     /// A scheduled EventBridge rule fires (rule).
     RuleSchedule(usize),
     /// A matched event reaches its rule's targets (pending delivery).
@@ -289,6 +295,22 @@ impl Simulation {
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::DeregisterInstance(i))),
             )
+            // Cancellations before starts: a refresh cancelled and started again at one
+            // moment (the panel's Cancel, then Start) must see the old one gone.
+            .chain(
+                sim.scenario
+                    .refresh_cancellations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::CancelInstanceRefresh(i))),
+            )
+            .chain(
+                sim.scenario
+                    .instance_refreshes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::StartInstanceRefresh(i))),
+            )
             .collect();
         for (at, timer) in calls {
             sim.schedule(SimTime(at), timer);
@@ -417,6 +439,9 @@ impl Simulation {
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
+            Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),
+            Timer::InstanceRefreshStep(g) => self.refresh_step(g),
+            Timer::CancelInstanceRefresh(i) => self.cancel_instance_refresh(i),
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::HealthChanged(t) => {
                 self.task_generation += 1;

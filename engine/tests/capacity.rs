@@ -871,6 +871,32 @@ fn one_service_launches_at_most_500_fargate_tasks_a_minute_4_9() {
 }
 
 #[test]
+fn a_service_holds_at_most_5000_tasks_4_9() {
+    // The Service Quotas default "Tasks per service": CreateService above it is refused,
+    // naming the field; UpdateService above it changes nothing and says why.
+    let s = sim(fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        5001,
+        json!({}),
+    ));
+    assert!(s.services().is_empty());
+    assert!(s.log().entries().iter().any(|e| e.message
+        == "services[0].desiredCount: 5001 is above the quota of 5000 tasks per service (Service Quotas \"Tasks per service\")"));
+    let mut v = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        2,
+        json!({}),
+    );
+    v["updateServices"] = json!([{"at": 60, "service": "api", "desiredCount": 65536}]);
+    let mut s = sim(v);
+    at(&mut s, 120);
+    assert_eq!(s.services()[0].desired_count, 2);
+    assert!(s.log().entries().iter().any(|e| e.message.contains(
+        "updateServices[0].desiredCount: 65536 is above the quota of 5000 tasks per service"
+    )));
+}
+
+#[test]
 fn a_capacity_provider_service_reports_capacity_provider_steady_state_9_1() {
     // Once each provider of the strategy has placed its share, the service emits
     // CAPACITY_PROVIDER_STEADY_STATE with the providers' ARNs, beside SERVICE_STEADY_STATE.

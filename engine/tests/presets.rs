@@ -870,3 +870,39 @@ fn a_tcp_service_behind_an_nlb_scales_on_cpu_and_resets_flows_while_saturated() 
         "{loads:?}"
     );
 }
+
+#[test]
+fn instance_refresh_moves_the_group_to_the_new_template_without_losing_a_task_6_5() {
+    let (sim, out) = preset("instance-refresh");
+    let group = &sim.auto_scaling_groups()[0];
+    let refresh = group.refreshes.last().expect("the refresh ran");
+    assert_eq!(refresh.status.as_str(), "Successful", "{refresh:?}");
+    // DescribeInstanceRefreshes, as `run` prints it.
+    let described = &out["autoScalingGroups"][0]["InstanceRefreshes"][0];
+    assert_eq!(described["Status"], "Successful");
+    assert_eq!(described["PercentageComplete"], 100);
+    assert_eq!(described["InstancesToUpdate"], 0);
+    assert_eq!(described["Preferences"]["MaxHealthyPercentage"], 125);
+    assert_eq!(
+        described["Preferences"]["ScaleInProtectedInstances"],
+        "Refresh"
+    );
+    let active: Vec<&Value> = out["containerInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "ACTIVE")
+        .collect();
+    assert_eq!(active.len(), 4);
+    assert!(
+        active.iter().all(|i| i["instanceType"] == "m6i.large"),
+        "{active:?}"
+    );
+    // Managed draining moved every task before its instance went (none died with it), and
+    // with minimumHealthyPercent 100 the service kept 8 tasks running every minute.
+    let tasks = out["tasks"].as_array().unwrap();
+    assert!(tasks.iter().all(|t| t["stopCode"] != "TerminationNotice"));
+    let running = &sim.time_series().series["service/web/runningCount"];
+    assert!(running[12..].iter().all(|&n| n >= 8.0), "{running:?}");
+    assert_eq!(service(&out, "web")["runningCount"], 8);
+}

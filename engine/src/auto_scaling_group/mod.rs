@@ -9,6 +9,7 @@
 //! termination protection keeps instances with tasks; with managed draining the victims are
 //! set DRAINING first and terminated once their tasks are gone.
 
+pub mod instance_refresh;
 pub mod launch_template;
 mod runtime;
 pub mod scaling_policy;
@@ -53,62 +54,32 @@ pub struct AutoScalingGroupSpec {
     pub new_instances_protected: bool,
     /// `TerminationPolicies`, in order (`Default` when empty).
     pub termination_policies: Vec<String>,
+    /// `DefaultInstanceWarmup`, else `HealthCheckGracePeriod`, else 0: seconds before a new
+    /// instance counts in an instance refresh.
+    pub instance_warmup_s: u32,
 }
 
-/// `TerminationPolicies` values EC2 Auto Scaling knows. `OldestInstance` and `NewestInstance`
-/// change the choice; the launch-template, billing-hour and allocation-strategy ones cannot
-/// tell the playground's instances apart and behave as `Default`.
-pub const TERMINATION_POLICIES: &[&str] = &[
-    "Default",
-    "OldestInstance",
-    "NewestInstance",
-    "OldestLaunchTemplate",
-    "OldestLaunchConfiguration",
-    "ClosestToNextInstanceHour",
-    "AllocationStrategy",
-];
+/// What a group launches: a `LaunchTemplate`, or a `MixedInstancesPolicy` (its template, its
+/// `Overrides` instance types and its on-demand/Spot distribution). CreateAutoScalingGroup and
+/// an instance refresh's `DesiredConfiguration` both take this shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchConfiguration {
+    /// The launch template.
+    pub template: LaunchTemplate,
+    /// Instance types: the `Overrides` of a mixed instances policy, else the template's.
+    pub instance_types: Vec<&'static InstanceType>,
+    /// On-demand and Spot mix; `None` when every instance follows the template.
+    pub distribution: Option<InstancesDistribution>,
+}
 
-impl AutoScalingGroupSpec {
-    /// Parses `autoScalingGroups[i]`. `templates` are the scenario's launch templates,
-    /// `subnet_zones` the Availability Zone of every known subnet.
+impl LaunchConfiguration {
+    /// Reads `LaunchTemplate` or `MixedInstancesPolicy` of `v`; `path` names `v` in errors,
+    /// `templates` are the scenario's launch templates.
     pub fn parse(
         v: &Value,
         path: &str,
         templates: &[LaunchTemplate],
-        subnet_zones: &std::collections::BTreeMap<String, String>,
-    ) -> Result<AutoScalingGroupSpec, String> {
-        let name = v
-            .get("AutoScalingGroupName")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("{path}.AutoScalingGroupName: required"))?
-            .to_string();
-        let size = |key: &str| -> Result<Option<u32>, String> {
-            match v.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(n) => n
-                    .as_u64()
-                    .filter(|n| *n <= u64::from(MAX_GROUP_SIZE))
-                    .map(|n| Some(n as u32))
-                    .ok_or_else(|| {
-                        format!("{path}.{key}: must be a whole number from 0 to {MAX_GROUP_SIZE}")
-                    }),
-            }
-        };
-        let min = size("MinSize")?.ok_or_else(|| format!("{path}.MinSize: required"))?;
-        let max = size("MaxSize")?.ok_or_else(|| format!("{path}.MaxSize: required"))?;
-        if min > max {
-            return Err(format!("{path}.MinSize: must not be above MaxSize ({max})"));
-        }
-        let desired = size("DesiredCapacity")?.unwrap_or(min);
-        if desired < min || desired > max {
-            return Err(format!(
-                "{path}.DesiredCapacity: must be between MinSize ({min}) and MaxSize ({max})"
-            ));
-        }
-        if v.get("LaunchConfigurationName").is_some() {
-            return Err(format!("{path}.LaunchConfigurationName: launch configurations are not simulated; use a LaunchTemplate (AWS is retiring launch configurations)"));
-        }
+    ) -> Result<LaunchConfiguration, String> {
         let find_template = |spec: &Value, at: &str| -> Result<LaunchTemplate, String> {
             let n = spec
                 .get("LaunchTemplateName")
@@ -174,6 +145,73 @@ impl AutoScalingGroupSpec {
                 return Err(format!("{path}.LaunchTemplate: required (or a MixedInstancesPolicy)"))
             }
         };
+        Ok(LaunchConfiguration {
+            template,
+            instance_types,
+            distribution,
+        })
+    }
+}
+
+/// `TerminationPolicies` values EC2 Auto Scaling knows. `OldestInstance` and `NewestInstance`
+/// change the choice; the launch-template, billing-hour and allocation-strategy ones cannot
+/// tell the playground's instances apart and behave as `Default`.
+pub const TERMINATION_POLICIES: &[&str] = &[
+    "Default",
+    "OldestInstance",
+    "NewestInstance",
+    "OldestLaunchTemplate",
+    "OldestLaunchConfiguration",
+    "ClosestToNextInstanceHour",
+    "AllocationStrategy",
+];
+
+impl AutoScalingGroupSpec {
+    /// Parses `autoScalingGroups[i]`. `templates` are the scenario's launch templates,
+    /// `subnet_zones` the Availability Zone of every known subnet.
+    pub fn parse(
+        v: &Value,
+        path: &str,
+        templates: &[LaunchTemplate],
+        subnet_zones: &std::collections::BTreeMap<String, String>,
+    ) -> Result<AutoScalingGroupSpec, String> {
+        let name = v
+            .get("AutoScalingGroupName")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("{path}.AutoScalingGroupName: required"))?
+            .to_string();
+        let size = |key: &str| -> Result<Option<u32>, String> {
+            match v.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(n) => n
+                    .as_u64()
+                    .filter(|n| *n <= u64::from(MAX_GROUP_SIZE))
+                    .map(|n| Some(n as u32))
+                    .ok_or_else(|| {
+                        format!("{path}.{key}: must be a whole number from 0 to {MAX_GROUP_SIZE}")
+                    }),
+            }
+        };
+        let min = size("MinSize")?.ok_or_else(|| format!("{path}.MinSize: required"))?;
+        let max = size("MaxSize")?.ok_or_else(|| format!("{path}.MaxSize: required"))?;
+        if min > max {
+            return Err(format!("{path}.MinSize: must not be above MaxSize ({max})"));
+        }
+        let desired = size("DesiredCapacity")?.unwrap_or(min);
+        if desired < min || desired > max {
+            return Err(format!(
+                "{path}.DesiredCapacity: must be between MinSize ({min}) and MaxSize ({max})"
+            ));
+        }
+        if v.get("LaunchConfigurationName").is_some() {
+            return Err(format!("{path}.LaunchConfigurationName: launch configurations are not simulated; use a LaunchTemplate (AWS is retiring launch configurations)"));
+        }
+        let LaunchConfiguration {
+            template,
+            instance_types,
+            distribution,
+        } = LaunchConfiguration::parse(v, path, templates)?;
         let mut zones = Vec::new();
         if let Some(ids) = v.get("VPCZoneIdentifier").and_then(Value::as_str) {
             for subnet in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -202,8 +240,25 @@ impl AutoScalingGroupSpec {
                 TERMINATION_POLICIES.join(", ")
             ));
         }
+        let warmup = |key: &str| -> Result<Option<u32>, String> {
+            match v.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(n) => n
+                    .as_u64()
+                    .filter(|n| *n <= 172_800)
+                    .map(|n| Some(n as u32))
+                    .ok_or_else(|| {
+                        format!("{path}.{key}: must be a whole number of seconds from 0 to 172800")
+                    }),
+            }
+        };
+        let instance_warmup_s = match warmup("DefaultInstanceWarmup")? {
+            Some(w) => w,
+            None => warmup("HealthCheckGracePeriod")?.unwrap_or(0),
+        };
         Ok(AutoScalingGroupSpec {
             termination_policies,
+            instance_warmup_s,
             name,
             min,
             max,
@@ -261,6 +316,10 @@ pub struct GroupInstance {
     pub instance_type: &'static InstanceType,
     /// When it was launched.
     pub launched_at: crate::time::SimTime,
+    /// When it came into service (registered with ECS).
+    pub in_service_at: Option<crate::time::SimTime>,
+    /// The launch template it was launched from (`LaunchTemplateName`).
+    pub template: String,
     /// Where it is in its life.
     pub state: GroupInstanceState,
 }
@@ -280,6 +339,8 @@ pub struct AutoScalingGroup {
     pub low_minutes: u32,
     /// Scaling activities, oldest first (`Description`, `Cause`).
     pub activities: Vec<GroupActivity>,
+    /// Its instance refreshes, oldest first; at most the last is in progress.
+    pub refreshes: Vec<instance_refresh::InstanceRefresh>,
 }
 
 /// An EC2 Auto Scaling activity, as DescribeScalingActivities shows it.

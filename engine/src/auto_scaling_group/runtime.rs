@@ -20,6 +20,7 @@ impl Simulation {
                 provider: None,
                 low_minutes: 0,
                 activities: Vec::new(),
+                refreshes: Vec::new(),
             });
         }
         for (p, provider) in self.capacity.providers.iter().enumerate() {
@@ -118,26 +119,36 @@ impl Simulation {
         self.reconcile_group(g);
     }
 
-    /// Launches or terminates instances until the live count matches the desired capacity.
+    /// Launches or terminates instances until the live count matches the desired capacity
+    /// (plus the surge an instance refresh in progress allows).
     pub(crate) fn reconcile_group(&mut self, g: usize) {
         let live = self.groups[g].live_count();
-        let desired = self.groups[g].desired;
-        if live < desired {
-            for _ in live..desired {
+        let target = self.groups[g].desired + self.refresh_surge(g);
+        if live < target {
+            for _ in live..target {
                 if !self.launch_group_instance(g) {
                     break;
                 }
             }
-        } else if live > desired {
+        } else if live > target {
             // Terminating an instance may reconcile the group again (its replacement logic),
             // so the live count is read anew each time.
-            while self.groups[g].live_count() > desired {
+            while self.groups[g].live_count() > self.groups[g].desired + self.refresh_surge(g) {
                 match self.choose_group_victim(g) {
-                    Some(i) => self.retire_group_instance(g, i),
+                    Some(i) => {
+                        let cause = format!(
+                            "At {} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {} to {}.",
+                            self.timestamp(self.now()),
+                            self.groups[g].live_count(),
+                            self.groups[g].live_count() - 1
+                        );
+                        self.retire_group_instance(g, i, cause)
+                    }
                     None => {
                         let msg = format!(
-                            "Auto Scaling group {}: every instance is protected from scale-in; desired {desired}, running {}",
+                            "Auto Scaling group {}: every instance is protected from scale-in; desired {}, running {}",
                             self.groups[g].spec.name,
+                            self.groups[g].desired,
                             self.groups[g].live_count()
                         );
                         self.log.push(self.now(), EventKind::Capacity, msg);
@@ -230,6 +241,7 @@ impl Simulation {
         let spec_index = self.instance_specs.len() - 1;
         self.schedule(at, Timer::RegisterInstance(spec_index));
         let now = self.now();
+        let template = self.groups[g].spec.template.name.clone();
         self.groups[g].instances.push(GroupInstance {
             id: id.clone(),
             spec: spec_index,
@@ -238,6 +250,8 @@ impl Simulation {
             lifecycle,
             instance_type,
             launched_at: now,
+            in_service_at: None,
+            template,
             state: GroupInstanceState::Pending,
         });
         let cause = format!(
@@ -253,10 +267,12 @@ impl Simulation {
     /// Called when a group's instance registers with ECS.
     pub(crate) fn group_instance_registered(&mut self, g: usize, id: &str, slot: usize) {
         let provider = self.groups[g].provider;
+        let now = self.now();
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             let inst = &mut self.groups[g].instances[i];
             if inst.state == GroupInstanceState::Pending {
                 inst.state = GroupInstanceState::InService;
+                inst.in_service_at = Some(now);
             }
             inst.slot = Some(slot);
             if inst.state == GroupInstanceState::Terminated {
@@ -308,6 +324,16 @@ impl Simulation {
                 ) && !self.group_instance_protected(g, i)
             })
             .collect();
+        self.choose_group_victim_among(g, &candidates)
+    }
+
+    /// The termination policy's choice among `candidates` (indexes into the group's
+    /// instances); see [`Simulation::choose_group_victim`].
+    pub(crate) fn choose_group_victim_among(
+        &mut self,
+        g: usize,
+        candidates: &[usize],
+    ) -> Option<usize> {
         if candidates.is_empty() {
             return None;
         }
@@ -319,7 +345,8 @@ impl Simulation {
             .max()
             .unwrap_or(0);
         let pool: Vec<usize> = candidates
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&i| per_zone(&group.instances[i].availability_zone) == most)
             .collect();
         let booting: Vec<usize> = pool
@@ -352,7 +379,7 @@ impl Simulation {
 
     /// Takes an instance out of the group: booting ones terminate at once; with managed
     /// draining a registered one goes DRAINING first and terminates when its tasks are gone.
-    fn retire_group_instance(&mut self, g: usize, i: usize) {
+    pub(crate) fn retire_group_instance(&mut self, g: usize, i: usize, cause: String) {
         let managed_draining = self.groups[g].provider.is_some_and(|p| {
             matches!(
                 self.capacity.providers[p].kind,
@@ -363,12 +390,6 @@ impl Simulation {
             )
         });
         let id = self.groups[g].instances[i].id.clone();
-        let cause = format!(
-            "At {} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {} to {}.",
-            self.timestamp(self.now()),
-            self.groups[g].live_count(),
-            self.groups[g].live_count() - 1
-        );
         self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
         match self.groups[g].instances[i].slot {
             Some(slot) if managed_draining => {

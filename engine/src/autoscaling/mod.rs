@@ -700,6 +700,8 @@ impl Simulation {
 
     /// Sets a scalable target's service desired count and records the activity.
     pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
+        // A MaxCapacity above the tasks-per-service quota stops at the quota.
+        let new = new.min(crate::service::MAX_TASKS_PER_SERVICE);
         let target = &self.scaling.targets[t];
         let s = target.service;
         // A deleted service is no longer scaled (4.2).

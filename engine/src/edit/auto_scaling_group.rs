@@ -295,6 +295,57 @@ pub fn set_group_capacity(
     Ok(doc)
 }
 
+/// What the capacity panel's instance refresh form asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshChoice {
+    /// `Preferences.MinHealthyPercentage`.
+    pub min_healthy: u32,
+    /// `Preferences.MaxHealthyPercentage`.
+    pub max_healthy: u32,
+    /// `Preferences.ScaleInProtectedInstances`: `Refresh`, `Ignore` or `Wait`.
+    pub protected_instances: String,
+    /// A launch template to move to (`DesiredConfiguration.LaunchTemplate`); `None` keeps
+    /// the group's.
+    pub template: Option<String>,
+}
+
+/// Starts an instance refresh of group `group` at `at`: a StartInstanceRefresh request in
+/// `startInstanceRefreshes[]`, checked as the scenario will check it.
+pub fn start_instance_refresh(
+    doc: &Value,
+    group: &str,
+    choice: &RefreshChoice,
+    at: SimTime,
+) -> Result<Value, String> {
+    let mut entry = json!({
+        "at": seconds(at), "AutoScalingGroupName": group.trim(), "Strategy": "Rolling",
+        "Preferences": {
+            "MinHealthyPercentage": choice.min_healthy,
+            "MaxHealthyPercentage": choice.max_healthy,
+            "ScaleInProtectedInstances": choice.protected_instances,
+        }
+    });
+    if let Some(t) = choice.template.as_deref().filter(|t| !t.is_empty()) {
+        entry["DesiredConfiguration"] =
+            json!({"LaunchTemplate": {"LaunchTemplateName": t, "Version": "$Latest"}});
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, "startInstanceRefreshes").push(entry);
+    // The whole document is checked: the group and template must exist, the percentages fit.
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
+/// Cancels the instance refresh in progress on group `group` at `at`: a CancelInstanceRefresh
+/// request in `cancelInstanceRefreshes[]`.
+pub fn cancel_instance_refresh(doc: &Value, group: &str, at: SimTime) -> Result<Value, String> {
+    let entry = json!({"at": seconds(at), "AutoScalingGroupName": group.trim()});
+    let mut doc = doc.clone();
+    section(&mut doc, "cancelInstanceRefreshes").push(entry);
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,5 +592,50 @@ mod tests {
         assert!(e.starts_with("DesiredCapacity:"), "{e}");
         let e = set_group_capacity(&once, "asg", sizes(3, 3, 2), at).unwrap_err();
         assert!(e.starts_with("MinSize:"), "{e}");
+    }
+
+    #[test]
+    fn the_refresh_form_writes_a_start_instance_refresh_request() {
+        let mut f = form();
+        f.desired = 2;
+        f.protect_new_instances = false;
+        f.capacity_provider = None;
+        let doc = add_auto_scaling_group(&doc(), &f).unwrap();
+        let choice = RefreshChoice {
+            min_healthy: 50,
+            max_healthy: 100,
+            protected_instances: "Refresh".to_string(),
+            template: None,
+        };
+        let at = SimTime(300_000);
+        let doc = start_instance_refresh(&doc, "asg", &choice, at).unwrap();
+        let call = &doc["startInstanceRefreshes"][0];
+        assert_eq!(call["Preferences"]["MinHealthyPercentage"], json!(50));
+        assert_eq!(
+            call["Preferences"]["ScaleInProtectedInstances"],
+            json!("Refresh")
+        );
+        assert!(call.get("DesiredConfiguration").is_none());
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(3_600_000)).unwrap();
+        let group = &sim.auto_scaling_groups()[0];
+        assert_eq!(group.refreshes.len(), 1);
+        assert_eq!(
+            group.refreshes[0].status,
+            crate::auto_scaling_group::instance_refresh::RefreshStatus::Successful
+        );
+        // Bad choices are refused, naming the field.
+        let bad = RefreshChoice {
+            max_healthy: 300,
+            ..choice.clone()
+        };
+        let e = start_instance_refresh(&doc, "asg", &bad, at).unwrap_err();
+        assert!(e.contains("Preferences.MaxHealthyPercentage"), "{e}");
+        let bad = RefreshChoice {
+            template: Some("nope".to_string()),
+            ..choice
+        };
+        let e = start_instance_refresh(&doc, "asg", &bad, at).unwrap_err();
+        assert!(e.contains("DesiredConfiguration.LaunchTemplate"), "{e}");
     }
 }

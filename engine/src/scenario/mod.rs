@@ -171,6 +171,8 @@ top_level! {
     launch_templates: Vec<Value> = "launchTemplates",
     auto_scaling_policies: Vec<Value> = "autoScalingPolicies",
     update_auto_scaling_groups: Vec<Value> = "updateAutoScalingGroups",
+    start_instance_refreshes: Vec<Value> = "startInstanceRefreshes",
+    cancel_instance_refreshes: Vec<Value> = "cancelInstanceRefreshes",
     iam_roles: Vec<Value> = "iamRoles",
     buckets: Vec<Value> = "buckets",
     put_objects: Vec<Value> = "putObjects",
@@ -368,6 +370,12 @@ pub struct Scenario {
     pub iam: crate::iam::Roles,
     /// UpdateAutoScalingGroup requests, each with an `at` time, verbatim.
     pub update_auto_scaling_groups: Vec<Value>,
+    /// CancelInstanceRefresh calls (`cancelInstanceRefreshes[]`), checked.
+    pub refresh_cancellations: Vec<crate::auto_scaling_group::instance_refresh::CancelRefreshCall>,
+    /// The launch templates (`launchTemplates[]`), checked.
+    pub launch_templates: Vec<crate::auto_scaling_group::LaunchTemplate>,
+    /// StartInstanceRefresh calls (`startInstanceRefreshes[]`), checked.
+    pub instance_refreshes: Vec<crate::auto_scaling_group::instance_refresh::InstanceRefreshCall>,
     /// The groups' own scaling policies (EC2 Auto Scaling PutScalingPolicy requests), checked.
     pub auto_scaling_policies: Vec<crate::auto_scaling_group::scaling_policy::GroupScalingPolicy>,
     /// Image repositories (ECR, ECR Public, Docker Hub) with their images, checked.
@@ -574,6 +582,43 @@ impl Scenario {
             }
             auto_scaling_groups.push(g);
         }
+        check_len(
+            "startInstanceRefreshes",
+            doc.start_instance_refreshes.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let instance_refreshes = doc
+            .start_instance_refreshes
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::auto_scaling_group::instance_refresh::InstanceRefreshCall::parse(
+                    v,
+                    &format!("startInstanceRefreshes[{i}]"),
+                    &auto_scaling_groups,
+                    &templates,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
+        check_len(
+            "cancelInstanceRefreshes",
+            doc.cancel_instance_refreshes.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let refresh_cancellations = doc
+            .cancel_instance_refreshes
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::auto_scaling_group::instance_refresh::CancelRefreshCall::parse(
+                    v,
+                    &format!("cancelInstanceRefreshes[{i}]"),
+                    &auto_scaling_groups,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
         let total: u64 = instances.len() as u64
             + auto_scaling_groups
                 .iter()
@@ -749,6 +794,9 @@ impl Scenario {
             auto_scaling_groups,
             auto_scaling_policies,
             update_auto_scaling_groups: doc.update_auto_scaling_groups,
+            instance_refreshes,
+            refresh_cancellations,
+            launch_templates: templates,
             iam,
             aws,
             registries,
