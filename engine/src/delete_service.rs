@@ -104,7 +104,7 @@ impl Simulation {
             ts.iter().any(|&t| {
                 !matches!(
                     self.tasks[t].last_status,
-                    TaskStatus::Stopping | TaskStatus::Stopped
+                    TaskStatus::Stopping | TaskStatus::Deprovisioning | TaskStatus::Stopped
                 )
             })
         });

@@ -389,11 +389,12 @@ impl TaskEni {
     }
 
     /// The `ElasticNetworkInterface` attachment: ATTACHING while the task provisions,
-    /// ATTACHED until it stops, DELETED once STOPPED.
+    /// ATTACHED until it stops, DELETING while it deprovisions, DELETED once STOPPED.
     fn attachment(&self, status: crate::task::TaskStatus) -> Value {
         use crate::task::TaskStatus;
         let state = match status {
             TaskStatus::Provisioning => "ATTACHING",
+            TaskStatus::Deprovisioning => "DELETING",
             TaskStatus::Stopped => "DELETED",
             _ => "ATTACHED",
         };

@@ -34,6 +34,10 @@ pub struct LifecycleOptions {
     /// container) runs before it exits, seconds (default 5, [unconfirmed]: it is the
     /// application's own time).
     pub init_container_seconds: f64,
+    /// DEPROVISIONING of an `awsvpc` task, seconds: its ENI is detached and deleted after its
+    /// containers exit, and the instance's ENI slot stays taken until STOPPED (default 10,
+    /// [unconfirmed]: AWS names the state, not its length). Other tasks skip the state.
+    pub deprovisioning_seconds: f64,
     /// The service throttle's first back-off, seconds (default 30); each further failure
     /// doubles it up to the documented 15 minutes (4.6: the curve is [unconfirmed], section 12
     /// item 14).
@@ -50,6 +54,7 @@ impl Default for LifecycleOptions {
             container_start_seconds: 2.0,
             app_exit_seconds: 5.0,
             init_container_seconds: 5.0,
+            deprovisioning_seconds: 10.0,
             throttle_first_seconds: 30.0,
         }
     }
@@ -66,6 +71,7 @@ impl FromJson for LifecycleOptions {
             "containerStartSeconds",
             "appExitSeconds",
             "initContainerSeconds",
+            "deprovisioningSeconds",
             "throttleFirstSeconds",
         ]);
         let d = LifecycleOptions::default();
@@ -85,6 +91,9 @@ impl FromJson for LifecycleOptions {
             init_container_seconds: m
                 .get("initContainerSeconds")
                 .unwrap_or(d.init_container_seconds),
+            deprovisioning_seconds: m
+                .get("deprovisioningSeconds")
+                .unwrap_or(d.deprovisioning_seconds),
             throttle_first_seconds: m
                 .get("throttleFirstSeconds")
                 .unwrap_or(d.throttle_first_seconds),
@@ -104,6 +113,7 @@ impl LifecycleOptions {
             ("containerStartSeconds", self.container_start_seconds),
             ("appExitSeconds", self.app_exit_seconds),
             ("initContainerSeconds", self.init_container_seconds),
+            ("deprovisioningSeconds", self.deprovisioning_seconds),
             ("throttleFirstSeconds", self.throttle_first_seconds),
         ] {
             if !(0.0..=86_400.0).contains(&v) {
@@ -312,6 +322,15 @@ impl Simulation {
             })
             .sum();
         ms(pull)
+    }
+
+    /// How long task `t` stays in DEPROVISIONING: an `awsvpc` task's ENI detach, 0 otherwise.
+    pub(crate) fn deprovisioning_ms(&self, t: usize) -> u64 {
+        if self.tasks[t].reservation.eni {
+            ms(self.scenario.options.lifecycle.deprovisioning_seconds)
+        } else {
+            0
+        }
     }
 
     /// How long the application takes to exit after SIGTERM.

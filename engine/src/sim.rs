@@ -634,7 +634,11 @@ impl Simulation {
                 None
             }
             (TaskStatus::Deactivating, _) => Some((TaskStatus::Stopping, self.stop_time_ms(index))),
-            (TaskStatus::Stopping, _) => Some((TaskStatus::Stopped, 0)),
+            (TaskStatus::Stopping, _) => match self.deprovisioning_ms(index) {
+                0 => Some((TaskStatus::Stopped, 0)),
+                ms => Some((TaskStatus::Deprovisioning, ms)),
+            },
+            (TaskStatus::Deprovisioning, _) => Some((TaskStatus::Stopped, 0)),
             _ => None,
         };
         let Some((status, then_ms)) = next else {
@@ -645,7 +649,10 @@ impl Simulation {
             return;
         }
         self.set_status(index, status);
-        if matches!(status, TaskStatus::Pending | TaskStatus::Stopping) {
+        if matches!(
+            status,
+            TaskStatus::Pending | TaskStatus::Stopping | TaskStatus::Deprovisioning
+        ) {
             self.schedule(self.now.plus_ms(then_ms), Timer::TaskProgress(index));
         }
     }
@@ -672,7 +679,9 @@ impl Simulation {
         let now = self.now;
         self.task_generation += 1;
         let exit_line = match (self.tasks[index].last_status, status) {
-            (TaskStatus::Stopping, TaskStatus::Stopped) => self.exit_line(index),
+            (TaskStatus::Stopping, TaskStatus::Stopped | TaskStatus::Deprovisioning) => {
+                self.exit_line(index)
+            }
             _ => None,
         };
         let pull_ms = (status == TaskStatus::Pending).then(|| self.pull_ms(index));

@@ -1,7 +1,8 @@
 //! Tasks and their lifecycle (section 10.1).
 //!
 //! A placed task goes PROVISIONING → PENDING → RUNNING; a stopped one goes (DEACTIVATING →)
-//! STOPPING → STOPPED. How long each step takes is in [`crate::lifecycle`].
+//! STOPPING → (DEPROVISIONING →) STOPPED: an `awsvpc` task detaches and deletes its ENI in
+//! DEPROVISIONING. How long each step takes is in [`crate::lifecycle`].
 
 use serde::Serialize;
 
@@ -25,6 +26,8 @@ pub enum TaskStatus {
     Deactivating,
     /// Containers are being stopped.
     Stopping,
+    /// The containers are gone; the task's ENI is being detached and deleted (`awsvpc`).
+    Deprovisioning,
     /// Stopped.
     Stopped,
 }
@@ -38,6 +41,7 @@ impl TaskStatus {
             TaskStatus::Running => "RUNNING",
             TaskStatus::Deactivating => "DEACTIVATING",
             TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Deprovisioning => "DEPROVISIONING",
             TaskStatus::Stopped => "STOPPED",
         }
     }

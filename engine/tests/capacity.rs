@@ -153,7 +153,11 @@ fn g32_fargate_spot_interruption_sigkill_at_stop_timeout_and_no_fallback() {
             TaskStatus::Stopping,
             "SIGKILL not before {kill_after} s"
         );
+        // SIGKILL at stopTimeout ends the containers; the task's ENI is then detached and
+        // deleted (10.1 DEPROVISIONING, 10 s by default) before it is STOPPED.
         at(&mut s, 600 + kill_after);
+        assert_eq!(s.tasks()[victim].last_status, TaskStatus::Deprovisioning);
+        at(&mut s, 600 + kill_after + 10);
         assert_eq!(s.tasks()[victim].last_status, TaskStatus::Stopped);
         assert_eq!(
             s.tasks()[victim].stop_code.as_deref(),

@@ -6,7 +6,7 @@ mod support;
 use ecs_engine::task::TaskStatus;
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
-use support::{at, logged, sim};
+use support::{at, described_task, logged, sim};
 
 fn scenario(stop_tasks: Value) -> Value {
     json!({
@@ -52,13 +52,7 @@ fn stop_task_is_user_initiated_and_the_service_replaces_the_task_10_2() {
     assert_eq!(t.last_status, TaskStatus::Stopped);
     // DescribeTasks: stoppingAt is the call's time; reaching STOPPED raised the version once
     // more (the desired status and STOPPING changed it at the call).
-    let out = s.describe();
-    let described = out["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["taskArn"].as_str().unwrap().ends_with(&victim))
-        .unwrap();
+    let described = described_task(&s, &victim);
     assert_eq!(described["stoppingAt"], "2025-01-01T00:03:00.000Z");
     assert_eq!(described["version"], version + 1);
     // The service keeps its desired count: a replacement runs.

@@ -212,6 +212,18 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "30",
         note: "Only the 15-minute cap is documented; the back-off doubles up to it.",
     },
+    // Section 10.1: AWS names DEPROVISIONING (ENI detach and delete), not its length.
+    Assumption {
+        path: "lifecycle.deprovisioningSeconds",
+        label: "DEPROVISIONING of an awsvpc task, seconds (its ENI stays until STOPPED)",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 86400.0,
+            whole: false,
+        },
+        default: "10",
+        note: "AWS documents the state (ENI detach and delete), not how long it lasts.",
+    },
 ];
 
 /// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its

@@ -129,6 +129,17 @@ pub fn assert_refused(cases: Vec<(Value, &str)>) {
     }
 }
 
+/// Task `id` as DescribeTasks (the `run` output) shows it.
+pub fn described_task(sim: &Simulation, id: &str) -> Value {
+    sim.describe()["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|d| d["taskArn"].as_str().is_some_and(|a| a.ends_with(id)))
+        .cloned()
+        .expect("the task is described")
+}
+
 /// Whether a line of the event log contains `words`.
 pub fn logged(sim: &Simulation, words: &str) -> bool {
     sim.log()
