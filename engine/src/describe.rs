@@ -305,7 +305,9 @@ impl Simulation {
             t.is_active()
                 && matches!(
                     t.last_status,
-                    crate::task::TaskStatus::Provisioning | crate::task::TaskStatus::Pending
+                    crate::task::TaskStatus::Provisioning
+                        | crate::task::TaskStatus::Pending
+                        | crate::task::TaskStatus::Activating
                 )
         }) {
             pending[t.reservation.slot] += 1;

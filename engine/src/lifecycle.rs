@@ -27,6 +27,11 @@ pub struct LifecycleOptions {
     pub cached_pull_seconds: f64,
     /// Container start after the pull, seconds (default 2).
     pub container_start_seconds: f64,
+    /// ACTIVATING, seconds: the last part of the container start, when networking, load
+    /// balancer registration and service discovery are set up (default 1 of the 2,
+    /// [unconfirmed]: AWS names the state, not its length). Longer than the container start,
+    /// it delays RUNNING by the difference.
+    pub activating_seconds: f64,
     /// How long the application takes to exit after SIGTERM, seconds (default 5; SIGKILL
     /// comes at `stopTimeout` if that is sooner).
     pub app_exit_seconds: f64,
@@ -52,6 +57,7 @@ impl Default for LifecycleOptions {
             default_image_size_mi_b: 200.0,
             cached_pull_seconds: 1.0,
             container_start_seconds: 2.0,
+            activating_seconds: 1.0,
             app_exit_seconds: 5.0,
             init_container_seconds: 5.0,
             deprovisioning_seconds: 10.0,
@@ -69,6 +75,7 @@ impl FromJson for LifecycleOptions {
             "defaultImageSizeMiB",
             "cachedPullSeconds",
             "containerStartSeconds",
+            "activatingSeconds",
             "appExitSeconds",
             "initContainerSeconds",
             "deprovisioningSeconds",
@@ -87,6 +94,7 @@ impl FromJson for LifecycleOptions {
             container_start_seconds: m
                 .get("containerStartSeconds")
                 .unwrap_or(d.container_start_seconds),
+            activating_seconds: m.get("activatingSeconds").unwrap_or(d.activating_seconds),
             app_exit_seconds: m.get("appExitSeconds").unwrap_or(d.app_exit_seconds),
             init_container_seconds: m
                 .get("initContainerSeconds")
@@ -111,6 +119,7 @@ impl LifecycleOptions {
             ("defaultImageSizeMiB", self.default_image_size_mi_b),
             ("cachedPullSeconds", self.cached_pull_seconds),
             ("containerStartSeconds", self.container_start_seconds),
+            ("activatingSeconds", self.activating_seconds),
             ("appExitSeconds", self.app_exit_seconds),
             ("initContainerSeconds", self.init_container_seconds),
             ("deprovisioningSeconds", self.deprovisioning_seconds),
@@ -295,13 +304,18 @@ impl Simulation {
     }
 
     /// How long PENDING lasts for task `t`: each container's image pull (or the cached
-    /// check) one after the other, then the container start, then the wait of the containers
-    /// that depend on others ([`start_order_ms`]).
+    /// check) one after the other, then the container start up to ACTIVATING, then the wait
+    /// of the containers that depend on others ([`start_order_ms`]).
     pub(crate) fn pending_ms(&self, t: usize) -> u64 {
         let o = &self.scenario.options.lifecycle;
         self.pull_ms(t)
-            + ms(o.container_start_seconds)
+            + ms(o.container_start_seconds).saturating_sub(self.activating_ms())
             + start_order_ms(&self.tasks[t].td.containers, ms(o.init_container_seconds))
+    }
+
+    /// How long ACTIVATING lasts.
+    pub(crate) fn activating_ms(&self) -> u64 {
+        ms(self.scenario.options.lifecycle.activating_seconds)
     }
 
     /// How long task `t`'s image pulls take: each image from its registry, or from the
@@ -348,12 +362,14 @@ impl Simulation {
         })
     }
 
-    /// PENDING ends: the images are pulled (and cached on the instance) and the task runs,
-    /// or something fails and the task goes straight to STOPPED with `TaskFailedToStart`
-    /// (10.1). The checks, in order: an injected pull fault; the task's resources (secrets
-    /// and environment files, EFS volumes); registry authorization and the image itself; the
-    /// `awslogs` driver as the containers are created.
-    pub(crate) fn finish_pending(&mut self, t: usize) {
+    /// PENDING ends: the images are pulled (and cached on the instance) and the containers
+    /// are created, so the task goes on to ACTIVATING (true); or something fails and the task
+    /// goes straight to STOPPED with `TaskFailedToStart` (10.1), at the moment it would
+    /// otherwise have been RUNNING (PENDING takes in the time ACTIVATING would have). The
+    /// checks, in order: an injected pull fault; the task's resources (secrets and environment
+    /// files, EFS volumes); registry authorization and the image itself; the `awslogs` driver
+    /// as the containers are created.
+    pub(crate) fn finish_pending(&mut self, t: usize) -> bool {
         let failure = self
             .pull_failure(t)
             .or_else(|| self.secrets_failure(t))
@@ -361,8 +377,14 @@ impl Simulation {
             .or_else(|| self.registry_failure(t))
             .or_else(|| self.logs_failure(t));
         if let Some(reason) = failure {
-            self.fail_to_start(t, &reason);
-            return;
+            let wait = self.activating_ms();
+            if self.tasks[t].failing || wait == 0 {
+                self.fail_to_start(t, &reason);
+            } else {
+                self.tasks[t].failing = true;
+                self.schedule_progress(t, self.now().plus_ms(wait));
+            }
+            return false;
         }
         self.create_log_groups(t);
         self.log_secret_injection(t);
@@ -372,6 +394,11 @@ impl Simulation {
                 .pulled_images
                 .insert(c.image.clone());
         }
+        true
+    }
+
+    /// ACTIVATING ends: the task is RUNNING.
+    pub(crate) fn finish_activating(&mut self, t: usize) {
         self.set_status(t, TaskStatus::Running);
         self.write_file_systems(t);
         if let Some(s) = self.tasks[t].service {

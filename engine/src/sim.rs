@@ -617,11 +617,22 @@ impl Simulation {
         } else {
             self.provisioning_ms()
         };
-        self.schedule(self.now.plus_ms(provisioning), Timer::TaskProgress(index));
+        self.schedule_progress(index, self.now.plus_ms(provisioning));
         index
     }
 
+    /// Sets task `index`'s next lifecycle step for `at`; an earlier one still queued is
+    /// stale from now on.
+    pub(crate) fn schedule_progress(&mut self, index: usize, at: SimTime) {
+        self.tasks[index].progress_at = Some(at);
+        self.schedule(at, Timer::TaskProgress(index));
+    }
+
     fn progress_task(&mut self, index: usize) {
+        if self.tasks[index].progress_at != Some(self.now) {
+            return;
+        }
+        self.tasks[index].progress_at = None;
         let next = match (
             self.tasks[index].last_status,
             self.tasks[index].desired_status,
@@ -630,7 +641,17 @@ impl Simulation {
                 Some((TaskStatus::Pending, self.pending_ms(index)))
             }
             (TaskStatus::Pending, TaskStatus::Running) => {
-                self.finish_pending(index);
+                match (self.finish_pending(index), self.activating_ms()) {
+                    (false, _) => None,
+                    (true, 0) => {
+                        self.finish_activating(index);
+                        None
+                    }
+                    (true, ms) => Some((TaskStatus::Activating, ms)),
+                }
+            }
+            (TaskStatus::Activating, TaskStatus::Running) => {
+                self.finish_activating(index);
                 None
             }
             (TaskStatus::Deactivating, _) => Some((TaskStatus::Stopping, self.stop_time_ms(index))),
@@ -651,9 +672,12 @@ impl Simulation {
         self.set_status(index, status);
         if matches!(
             status,
-            TaskStatus::Pending | TaskStatus::Stopping | TaskStatus::Deprovisioning
+            TaskStatus::Pending
+                | TaskStatus::Activating
+                | TaskStatus::Stopping
+                | TaskStatus::Deprovisioning
         ) {
-            self.schedule(self.now.plus_ms(then_ms), Timer::TaskProgress(index));
+            self.schedule_progress(index, self.now.plus_ms(then_ms));
         }
     }
 
@@ -793,7 +817,7 @@ impl Simulation {
         match drained_at {
             Some(at) => {
                 self.set_status(index, TaskStatus::Deactivating);
-                self.schedule(at, Timer::TaskProgress(index));
+                self.schedule_progress(index, at);
             }
             None => {
                 let ms = if self.tasks[index].last_status == TaskStatus::Running {
@@ -802,7 +826,7 @@ impl Simulation {
                     0
                 };
                 self.set_status(index, TaskStatus::Stopping);
-                self.schedule(self.now.plus_ms(ms), Timer::TaskProgress(index));
+                self.schedule_progress(index, self.now.plus_ms(ms));
             }
         }
     }
@@ -858,7 +882,7 @@ impl Simulation {
             0
         };
         self.set_status(index, TaskStatus::Stopping);
-        self.schedule(self.now.plus_ms(ms), Timer::TaskProgress(index));
+        self.schedule_progress(index, self.now.plus_ms(ms));
     }
 
     /// Stops a task at once because its host is gone: no draining, no stop timeout.
@@ -883,7 +907,7 @@ impl Simulation {
             self.deregister_targets(index);
         }
         self.set_status(index, TaskStatus::Stopping);
-        self.schedule(self.now, Timer::TaskProgress(index));
+        self.schedule_progress(index, self.now);
     }
 
     /// Sets the task's desired status to STOPPED with its stop code; false if it already was.

@@ -1,6 +1,7 @@
 //! Tasks and their lifecycle (section 10.1).
 //!
-//! A placed task goes PROVISIONING → PENDING → RUNNING; a stopped one goes (DEACTIVATING →)
+//! A placed task goes PROVISIONING → PENDING → ACTIVATING → RUNNING; a stopped one goes
+//! (DEACTIVATING →)
 //! STOPPING → (DEPROVISIONING →) STOPPED: an `awsvpc` task detaches and deletes its ENI in
 //! DEPROVISIONING. How long each step takes is in [`crate::lifecycle`].
 
@@ -20,6 +21,9 @@ pub enum TaskStatus {
     Provisioning,
     /// The agent is pulling images and starting containers.
     Pending,
+    /// The containers are created; networking, load balancer registration and service
+    /// discovery are being set up.
+    Activating,
     /// Running.
     Running,
     /// Load balancer targets are being deregistered and drained (8.3).
@@ -38,6 +42,7 @@ impl TaskStatus {
         match self {
             TaskStatus::Provisioning => "PROVISIONING",
             TaskStatus::Pending => "PENDING",
+            TaskStatus::Activating => "ACTIVATING",
             TaskStatus::Running => "RUNNING",
             TaskStatus::Deactivating => "DEACTIVATING",
             TaskStatus::Stopping => "STOPPING",
@@ -113,6 +118,11 @@ pub struct Task {
     pub capacity_provider: Option<usize>,
     /// Environment overrides of RunTask `overrides.containerOverrides`: (container, name, value).
     pub env_overrides: Vec<(String, String, String)>,
+    /// When its next lifecycle step is due: a progress timer set for another moment is stale
+    /// (the task was stopped, or its step rescheduled) and does nothing.
+    pub(crate) progress_at: Option<SimTime>,
+    /// Its PENDING ends in a failure to start: the next progress stops it.
+    pub(crate) failing: bool,
 }
 
 impl Task {
@@ -155,6 +165,8 @@ impl Task {
             protected_until: None,
             capacity_provider: None,
             env_overrides: Vec::new(),
+            progress_at: None,
+            failing: false,
         }
     }
 

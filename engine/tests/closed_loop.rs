@@ -760,7 +760,10 @@ fn lifecycle_image_pull_time_and_the_cached_second_pull() {
     assert_eq!(task["pullStartedAt"], "2025-01-01T00:00:01.000Z");
     assert_eq!(task["pullStoppedAt"], "2025-01-01T00:00:09.000Z");
     assert_eq!(task["startedAt"], "2025-01-01T00:00:11.000Z");
-    assert_eq!(task["version"], 3, "PROVISIONING, PENDING, RUNNING");
+    assert_eq!(
+        task["version"], 4,
+        "PROVISIONING, PENDING, ACTIVATING, RUNNING"
+    );
     assert!(task.get("stoppingAt").is_none());
     // A third task after a scale-out finds the image cached: 1 + 1 + 2 s.
     let mut v = lifecycle_base(json!({}));

@@ -212,6 +212,18 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "30",
         note: "Only the 15-minute cap is documented; the back-off doubles up to it.",
     },
+    // Section 10.1: AWS names ACTIVATING, not its length.
+    Assumption {
+        path: "lifecycle.activatingSeconds",
+        label: "ACTIVATING, seconds (the end of the container start)",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 86400.0,
+            whole: false,
+        },
+        default: "1",
+        note: "AWS documents the state (networking, load balancer registration), not how long it lasts.",
+    },
     // Section 10.1: AWS names DEPROVISIONING (ENI detach and delete), not its length.
     Assumption {
         path: "lifecycle.deprovisioningSeconds",

@@ -494,7 +494,9 @@ impl Simulation {
             .filter(|&t| {
                 matches!(
                     self.tasks[t].last_status,
-                    crate::task::TaskStatus::Provisioning | crate::task::TaskStatus::Pending
+                    crate::task::TaskStatus::Provisioning
+                        | crate::task::TaskStatus::Pending
+                        | crate::task::TaskStatus::Activating
                 )
             })
             .count() as u32;
