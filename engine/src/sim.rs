@@ -765,7 +765,11 @@ impl Simulation {
         entry.task(&id).instance(&instance);
         if let Some(s) = service {
             entry.service(&self.services[s].name.clone());
-            self.schedule_service_tick(s, now);
+            // ACTIVATING and DEPROVISIONING change nothing the scheduler counts: the task is
+            // still starting, or already stopping.
+            if !matches!(status, TaskStatus::Activating | TaskStatus::Deprovisioning) {
+                self.schedule_service_tick(s, now);
+            }
             if status == TaskStatus::Running {
                 // Look again when the task starts to count as healthy (4.4).
                 self.schedule_service_tick(
