@@ -496,6 +496,7 @@ impl Simulation {
                 self.evaluate_scaling(minute);
                 self.evaluate_group_step_policies();
                 self.evaluate_managed_scaling(minute);
+                self.replace_expired_instances();
                 self.schedule(
                     self.now.plus_ms(crate::metrics::SAMPLE_PERIOD_MS),
                     Timer::Sample,

@@ -1,7 +1,8 @@
 //! StartInstanceRefresh (`startInstanceRefreshes[]`): an Auto Scaling group replaces its
 //! instances in batches bounded by MinHealthyPercentage and MaxHealthyPercentage, and ECS
 //! managed draining moves the tasks first (6.5: "Managed draining ... before the ASG terminates
-//! them on scale-in or on other ASG-initiated terminations"; [MID] names instance refresh).
+//! them on scale-in or on other ASG-initiated terminations"; [MID] names instance refresh and
+//! maximum instance lifetime, whose replacements are tested here too).
 
 mod support;
 
@@ -58,6 +59,21 @@ fn count(sim: &Simulation, state: GroupInstanceState) -> usize {
         .iter()
         .filter(|i| i.state == state)
         .count()
+}
+
+/// The group's live instances that run tasks (managed termination protection keeps them).
+fn busy_instances(sim: &Simulation) -> Vec<String> {
+    group(sim)
+        .live()
+        .filter(|i| {
+            sim.cluster()
+                .instances
+                .iter()
+                .find(|c| c.ec2_instance_id == i.id)
+                .is_some_and(|c| c.running_tasks_count > 0)
+        })
+        .map(|i| i.id.clone())
+        .collect()
 }
 
 fn running(sim: &Simulation) -> usize {
@@ -170,17 +186,7 @@ fn instance_warmup_spaces_the_replacements() {
 fn with_managed_termination_protection_the_default_wait_fails_after_an_hour() {
     let mut s = sim(refresh_scenario(true, json!({})));
     at(&mut s, 599);
-    let protected_before: Vec<String> = group(&s)
-        .live()
-        .filter(|i| {
-            s.cluster()
-                .instances
-                .iter()
-                .find(|c| c.ec2_instance_id == i.id)
-                .is_some_and(|c| c.running_tasks_count > 0)
-        })
-        .map(|i| i.id.clone())
-        .collect();
+    let protected_before: Vec<String> = busy_instances(&s);
     assert_eq!(
         protected_before.len(),
         2,
@@ -424,4 +430,73 @@ fn a_cancel_and_a_new_start_at_the_same_moment_cancel_first() {
     assert_eq!(refreshes.len(), 2);
     assert_eq!(refreshes[0].status, RefreshStatus::Cancelled);
     assert_eq!(refreshes[1].status, RefreshStatus::InProgress);
+}
+
+/// The refresh scenario without its refresh, with `MaxInstanceLifetime` one day, run for two.
+fn lifetime_scenario(protect: bool) -> Value {
+    let mut v = refresh_scenario(protect, json!({}));
+    v.as_object_mut().unwrap().remove("startInstanceRefreshes");
+    v["autoScalingGroups"][0]["MaxInstanceLifetime"] = json!(86_400);
+    v["duration"] = json!("P2D");
+    v
+}
+
+#[test]
+fn max_instance_lifetime_replaces_instances_one_at_a_time_after_a_day() {
+    let mut s = sim(lifetime_scenario(false));
+    at(&mut s, 86_399);
+    let first: Vec<String> = group(&s).live().map(|i| i.id.clone()).collect();
+    assert_eq!(first.len(), 4);
+    assert_eq!(
+        group(&s).instances.len(),
+        4,
+        "nothing replaced before a day"
+    );
+    let seen = watch(&mut s, 86_400 + 3_600);
+    // Four instances past their lifetime at once, but a group of 4 replaces 1 at a time
+    // (10 % of 4 rounds to 1): never two going, never two launching.
+    assert!(
+        seen.iter()
+            .all(|&(_, pending, term)| term <= 1 && pending <= 1),
+        "{seen:?}"
+    );
+    assert!(group(&s).live().all(|i| !first.contains(&i.id)));
+    assert_eq!(group(&s).live_count(), 4);
+    assert_eq!(running(&s), 4);
+    let causes = group(&s)
+        .activities
+        .iter()
+        .filter(|a| {
+            a.cause
+                .contains("maximum instance lifetime (86400 seconds)")
+        })
+        .count();
+    assert_eq!(causes, 4);
+}
+
+#[test]
+fn scale_in_protection_keeps_instances_past_their_lifetime() {
+    // Managed termination protection protects the two instances running tasks; only the two
+    // empty ones are replaced.
+    let mut s = sim(lifetime_scenario(true));
+    at(&mut s, 86_399);
+    let busy: Vec<String> = busy_instances(&s);
+    assert_eq!(busy.len(), 2);
+    at(&mut s, 2 * 86_400 - 60);
+    let replaced = group(&s)
+        .activities
+        .iter()
+        .filter(|a| a.cause.contains("maximum instance lifetime"))
+        .count();
+    assert_eq!(replaced, 2);
+    for id in &busy {
+        assert!(group(&s).live().any(|i| &i.id == id), "{id} is protected");
+    }
+}
+
+#[test]
+fn max_instance_lifetime_under_a_day_is_refused() {
+    let mut v = lifetime_scenario(false);
+    v["autoScalingGroups"][0]["MaxInstanceLifetime"] = json!(3_600);
+    assert_refused(vec![(v, "autoScalingGroups[0].MaxInstanceLifetime")]);
 }

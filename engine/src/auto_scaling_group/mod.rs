@@ -11,6 +11,7 @@
 
 pub mod instance_refresh;
 pub mod launch_template;
+mod max_instance_lifetime;
 mod runtime;
 pub mod scaling_policy;
 
@@ -57,6 +58,8 @@ pub struct AutoScalingGroupSpec {
     /// `DefaultInstanceWarmup`, else `HealthCheckGracePeriod`, else 0: seconds before a new
     /// instance counts in an instance refresh.
     pub instance_warmup_s: u32,
+    /// `MaxInstanceLifetime`, seconds (at least 86,400; 0 or absent: none).
+    pub max_instance_lifetime_s: Option<u32>,
 }
 
 /// What a group launches: a `LaunchTemplate`, or a `MixedInstancesPolicy` (its template, its
@@ -256,9 +259,22 @@ impl AutoScalingGroupSpec {
             Some(w) => w,
             None => warmup("HealthCheckGracePeriod")?.unwrap_or(0),
         };
+        let max_instance_lifetime_s = match v.get("MaxInstanceLifetime") {
+            None | Some(Value::Null) => None,
+            Some(n) => match n.as_u64() {
+                Some(0) => None,
+                Some(s) if (86_400..=u64::from(u32::MAX)).contains(&s) => Some(s as u32),
+                _ => {
+                    return Err(format!(
+                        "{path}.MaxInstanceLifetime: must be 0 (none) or at least 86400 seconds (one day)"
+                    ))
+                }
+            },
+        };
         Ok(AutoScalingGroupSpec {
             termination_policies,
             instance_warmup_s,
+            max_instance_lifetime_s,
             name,
             min,
             max,
