@@ -312,6 +312,7 @@ struct RefreshForm {
     min: RwSignal<String>,
     max: RwSignal<String>,
     protected: RwSignal<String>,
+    warmup: RwSignal<String>,
     template: RwSignal<String>,
 }
 
@@ -322,6 +323,7 @@ impl RefreshForm {
             min: RwSignal::new("90".to_string()),
             max: RwSignal::new("100".to_string()),
             protected: RwSignal::new("Wait".to_string()),
+            warmup: RwSignal::new(String::new()),
             template: RwSignal::new(String::new()),
         }
     }
@@ -385,6 +387,7 @@ fn refresh_form(
         min,
         max,
         protected,
+        warmup,
         template,
     } = state;
     let start = move |_| {
@@ -395,6 +398,7 @@ fn refresh_form(
                 min_healthy: number(min.get(), 90),
                 max_healthy: number(max.get(), 100),
                 protected_instances: protected.get(),
+                instance_warmup: warmup.get().trim().parse().ok(),
                 // A choice kept from another scenario's group of the same name is dropped.
                 template: Some(template.get()).filter(|t| !t.is_empty() && known.contains(t)),
             }),
@@ -420,6 +424,11 @@ fn refresh_form(
                     <input class="refresh-max" id=id("max") type="number" min="100" max="200" prop:value=max
                         aria-label=label("Maximum healthy percentage")
                         on:input=move |ev| max.set(event_target_value(&ev))/></label>
+                <label>"InstanceWarmup "
+                    <input class="refresh-warmup" id=id("warmup") type="number" min="0" max="172800"
+                        placeholder="group's" prop:value=warmup
+                        aria-label=label("Instance warmup in seconds")
+                        on:input=move |ev| warmup.set(event_target_value(&ev))/>" s"</label>
             </div>
             <div class="row">
                 <label>"ScaleInProtectedInstances "

@@ -44,6 +44,7 @@ async fn the_refresh_form_starts_a_refresh_and_wait_fails_on_protected_instances
     browser.play_until(60, "00:05:00.000", 60).await;
     browser.click("#refresh-toggle-demo-asg").await;
     browser.set_value("refresh-min-demo-asg", "75").await;
+    browser.set_value("refresh-warmup-demo-asg", "60").await;
     browser.select("#refresh-template-demo-asg", "ecs-v2").await;
     browser.scroll_to("#capacity").await;
     browser.screenshot("instance-refresh-form").await;
@@ -66,6 +67,7 @@ async fn the_refresh_form_starts_a_refresh_and_wait_fails_on_protected_instances
     assert_eq!(call["AutoScalingGroupName"], "demo-asg");
     assert_eq!(call["Preferences"]["MinHealthyPercentage"], 75);
     assert_eq!(call["Preferences"]["ScaleInProtectedInstances"], "Wait");
+    assert_eq!(call["Preferences"]["InstanceWarmup"], 60);
     assert_eq!(
         call["DesiredConfiguration"]["LaunchTemplate"]["LaunchTemplateName"],
         "ecs-v2"

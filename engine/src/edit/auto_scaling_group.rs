@@ -304,6 +304,8 @@ pub struct RefreshChoice {
     pub max_healthy: u32,
     /// `Preferences.ScaleInProtectedInstances`: `Refresh`, `Ignore` or `Wait`.
     pub protected_instances: String,
+    /// `Preferences.InstanceWarmup`, seconds; `None`: the group's default warmup.
+    pub instance_warmup: Option<u32>,
     /// A launch template to move to (`DesiredConfiguration.LaunchTemplate`); `None` keeps
     /// the group's.
     pub template: Option<String>,
@@ -325,6 +327,9 @@ pub fn start_instance_refresh(
             "ScaleInProtectedInstances": choice.protected_instances,
         }
     });
+    if let Some(w) = choice.instance_warmup {
+        entry["Preferences"]["InstanceWarmup"] = json!(w);
+    }
     if let Some(t) = choice.template.as_deref().filter(|t| !t.is_empty()) {
         entry["DesiredConfiguration"] =
             json!({"LaunchTemplate": {"LaunchTemplateName": t, "Version": "$Latest"}});
@@ -605,6 +610,7 @@ mod tests {
             min_healthy: 50,
             max_healthy: 100,
             protected_instances: "Refresh".to_string(),
+            instance_warmup: Some(30),
             template: None,
         };
         let at = SimTime(300_000);
@@ -615,6 +621,7 @@ mod tests {
             call["Preferences"]["ScaleInProtectedInstances"],
             json!("Refresh")
         );
+        assert_eq!(call["Preferences"]["InstanceWarmup"], json!(30));
         assert!(call.get("DesiredConfiguration").is_none());
         let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
         sim.advance_to(SimTime(3_600_000)).unwrap();
