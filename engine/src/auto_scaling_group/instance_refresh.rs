@@ -33,6 +33,8 @@
 //! - `AutoRollback`, `AlarmSpecification` and the `ReplaceRootVolume` strategy are refused as
 //!   not simulated; `StandbyInstances` is accepted and has nothing to act on (no Standby here).
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::{AutoScalingGroupSpec, GroupInstanceState, LaunchConfiguration, LaunchTemplate};
@@ -305,10 +307,11 @@ pub struct InstanceRefresh {
     pub preferences: RefreshPreferences,
     /// Warmup in force, milliseconds.
     pub warmup_ms: u64,
-    /// The instances it set out to replace (EC2 instance ids).
-    pub to_replace: Vec<String>,
+    /// The instances it set out to replace (EC2 instance ids; a set, as each look asks of
+    /// every instance whether it is one).
+    pub to_replace: BTreeSet<String>,
     /// Of those, the ones it left because they were protected (`Ignore`).
-    pub skipped: Vec<String>,
+    pub skipped: BTreeSet<String>,
     /// `PercentageComplete`.
     pub percentage_complete: u32,
     /// Paused at a checkpoint until then.
@@ -357,7 +360,7 @@ impl Simulation {
             }
         });
         let group = &self.groups[g];
-        let to_replace: Vec<String> = group
+        let to_replace: BTreeSet<String> = group
             .live()
             .filter(|inst| {
                 !call.preferences.skip_matching
@@ -409,7 +412,7 @@ impl Simulation {
             preferences: call.preferences,
             warmup_ms: u64::from(warmup_s) * 1000,
             to_replace,
-            skipped: Vec::new(),
+            skipped: BTreeSet::new(),
             percentage_complete: 0,
             paused_until: None,
             checkpoints_reached: 0,
