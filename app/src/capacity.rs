@@ -46,7 +46,7 @@ pub struct RefreshView {
     /// `InstanceRefreshId`.
     pub id: String,
     /// `Status`.
-    pub status: &'static str,
+    pub status: RefreshStatus,
     /// `PercentageComplete`.
     pub percentage: u32,
     /// `InstancesToUpdate`.
@@ -146,7 +146,7 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 ),
                 refresh: group.refreshes.last().map(|r| RefreshView {
                     id: r.id.clone(),
-                    status: r.status.as_str(),
+                    status: r.status,
                     percentage: r.percentage_complete,
                     to_update: if r.status == RefreshStatus::InProgress {
                         r.instances_to_update()
@@ -287,7 +287,7 @@ fn refresh_status(r: RefreshView) -> impl IntoView {
     let short: String = r.id.chars().take(8).collect();
     let line = format!(
         "Instance refresh {short}…: {} · {} % complete{}",
-        r.status,
+        r.status.as_str(),
         r.percentage,
         if r.to_update > 0 {
             format!(" · {} to update", r.to_update)
@@ -296,7 +296,7 @@ fn refresh_status(r: RefreshView) -> impl IntoView {
         }
     );
     view! {
-        <div class="asg-refresh small" data-status=r.status title=format!("InstanceRefreshId {}", r.id)>
+        <div class="asg-refresh small" data-status=r.status.as_str() title=format!("InstanceRefreshId {}", r.id)>
             <strong>{line}</strong>
             <progress max="100" value=r.percentage.to_string()></progress>
             {r.reason.map(|why| view! { <div class="muted reason">{why}</div> })}
@@ -379,7 +379,7 @@ fn refresh_form(
     let running = g
         .refresh
         .as_ref()
-        .is_some_and(|r| r.status == RefreshStatus::InProgress.as_str());
+        .is_some_and(|r| r.status == RefreshStatus::InProgress);
     let (current, templates) = g.templates.clone();
     let known = templates.clone();
     let RefreshForm {

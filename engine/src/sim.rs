@@ -77,8 +77,9 @@ pub enum Timer {
     StartInstanceRefresh(usize),
     /// A scenario `cancelInstanceRefreshes[]` call is made.
     CancelInstanceRefresh(usize),
-    /// The instance refresh in progress on a group looks at it again (group).
-    InstanceRefreshStep(usize),
+    /// An instance refresh looks at its group again: (group, refresh). A step of a refresh
+    /// that has ended (cancelled, and maybe followed by another) does nothing.
+    InstanceRefreshStep(usize, usize),
     /// A scheduled EventBridge rule fires (rule).
     RuleSchedule(usize),
     /// A matched event reaches its rule's targets (pending delivery).
@@ -440,7 +441,7 @@ impl Simulation {
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),
-            Timer::InstanceRefreshStep(g) => self.refresh_step(g),
+            Timer::InstanceRefreshStep(g, r) => self.refresh_step(g, r),
             Timer::CancelInstanceRefresh(i) => self.cancel_instance_refresh(i),
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::HealthChanged(t) => {
@@ -670,16 +671,10 @@ impl Simulation {
             self.finish_task(index);
             return;
         }
+        // Every other state reached here (PENDING, ACTIVATING, STOPPING, DEPROVISIONING) has
+        // a next step.
         self.set_status(index, status);
-        if matches!(
-            status,
-            TaskStatus::Pending
-                | TaskStatus::Activating
-                | TaskStatus::Stopping
-                | TaskStatus::Deprovisioning
-        ) {
-            self.schedule_progress(index, self.now.plus_ms(then_ms));
-        }
+        self.schedule_progress(index, self.now.plus_ms(then_ms));
     }
 
     /// How long STOPPING lasts: the application's exit after SIGTERM, or SIGKILL at the

@@ -340,11 +340,7 @@ impl Simulation {
         let Some(g) = self.groups.iter().position(|x| x.spec.name == call.group) else {
             return;
         };
-        if self.groups[g]
-            .refreshes
-            .last()
-            .is_some_and(|r| r.status == RefreshStatus::InProgress)
-        {
+        if self.refresh_in_progress(g).is_some() {
             let msg = format!("StartInstanceRefresh failed: startInstanceRefreshes[{i}]: InstanceRefreshInProgress: An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.");
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
@@ -419,7 +415,7 @@ impl Simulation {
             waiting_since: None,
             baking_until: None,
         });
-        self.refresh_step(g);
+        self.refresh_step(g, self.groups[g].refreshes.len() - 1);
     }
 
     /// Makes CancelInstanceRefresh call `i` (`cancelInstanceRefreshes[i]`).
@@ -437,7 +433,7 @@ impl Simulation {
     }
 
     /// The refresh in progress on group `g`, if any.
-    fn refresh_in_progress(&self, g: usize) -> Option<&InstanceRefresh> {
+    pub(crate) fn refresh_in_progress(&self, g: usize) -> Option<&InstanceRefresh> {
         self.groups[g]
             .refreshes
             .last()
@@ -475,17 +471,21 @@ impl Simulation {
             .collect()
     }
 
-    /// One look of the refresh in progress on group `g`: terminate what the minimum healthy
-    /// percentage allows, note progress and checkpoints, finish or fail.
-    pub(crate) fn refresh_step(&mut self, g: usize) {
+    /// One look of refresh `index` of group `g`, if it is still in progress: terminate what
+    /// the minimum healthy percentage allows, note progress and checkpoints, finish or fail.
+    pub(crate) fn refresh_step(&mut self, g: usize, index: usize) {
         let now = self.now();
+        if index + 1 != self.groups[g].refreshes.len() {
+            return;
+        }
         let Some(r) = self.refresh_in_progress(g).cloned() else {
             return;
         };
+        let step = Timer::InstanceRefreshStep(g, index);
         let again = now.plus_ms(STEP_MS);
         if let Some(until) = r.paused_until.or(r.baking_until) {
             if now < until {
-                self.schedule(until, Timer::InstanceRefreshStep(g));
+                self.schedule(until, step);
                 return;
             }
         }
@@ -541,7 +541,7 @@ impl Simulation {
                 let refresh = self.groups[g].refreshes.last_mut().unwrap();
                 refresh.percentage_complete = 100;
                 refresh.baking_until = Some(now.plus_ms(bake));
-                self.schedule(now.plus_ms(bake), Timer::InstanceRefreshStep(g));
+                self.schedule(now.plus_ms(bake), step);
             } else {
                 self.finish_refresh(g, RefreshStatus::Successful, None);
             }
@@ -563,7 +563,7 @@ impl Simulation {
                     self.groups[g].spec.name, r.id, r.preferences.checkpoint_delay_s
                 );
                 self.log.push(now, EventKind::Capacity, msg);
-                self.schedule(now.plus_ms(delay), Timer::InstanceRefreshStep(g));
+                self.schedule(now.plus_ms(delay), step);
                 return;
             }
         }
@@ -598,7 +598,7 @@ impl Simulation {
                 ProtectedInstances::Ignore => {
                     let refresh = self.groups[g].refreshes.last_mut().unwrap();
                     refresh.skipped.extend(ids);
-                    self.schedule(now, Timer::InstanceRefreshStep(g));
+                    self.schedule(now, step);
                     return;
                 }
                 ProtectedInstances::Wait => {
@@ -658,7 +658,7 @@ impl Simulation {
         let refresh = self.groups[g].refreshes.last_mut().unwrap();
         refresh.status_reason = reason;
         refresh.paused_until = None;
-        self.schedule(again, Timer::InstanceRefreshStep(g));
+        self.schedule(again, step);
     }
 
     fn finish_refresh(&mut self, g: usize, status: RefreshStatus, reason: Option<String>) {

@@ -33,10 +33,7 @@ impl Simulation {
                     i.state,
                     GroupInstanceState::Pending | GroupInstanceState::Terminating
                 )
-            }) || group
-                .refreshes
-                .last()
-                .is_some_and(|r| r.status == super::instance_refresh::RefreshStatus::InProgress);
+            }) || self.refresh_in_progress(g).is_some();
             if busy {
                 continue;
             }

@@ -123,7 +123,7 @@ impl Simulation {
     /// (plus the surge an instance refresh in progress allows).
     pub(crate) fn reconcile_group(&mut self, g: usize) {
         let live = self.groups[g].live_count();
-        let target = self.groups[g].desired + self.refresh_surge(g);
+        let target = self.group_target(g);
         if live < target {
             for _ in live..target {
                 if !self.launch_group_instance(g) {
@@ -133,7 +133,7 @@ impl Simulation {
         } else if live > target {
             // Terminating an instance may reconcile the group again (its replacement logic),
             // so the live count is read anew each time.
-            while self.groups[g].live_count() > self.groups[g].desired + self.refresh_surge(g) {
+            while self.groups[g].live_count() > self.group_target(g) {
                 match self.choose_group_victim(g) {
                     Some(i) => {
                         let cause = format!(
@@ -157,6 +157,12 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// How many instances group `g` keeps launching or in service: its desired capacity, plus
+    /// the surge a refresh in progress allows (it shrinks as old instances go).
+    fn group_target(&self, g: usize) -> u32 {
+        self.groups[g].desired + self.refresh_surge(g)
     }
 
     /// Launches one instance into the Availability Zone with the fewest live instances

@@ -582,43 +582,17 @@ impl Scenario {
             }
             auto_scaling_groups.push(g);
         }
-        check_len(
+        use crate::auto_scaling_group::instance_refresh::{CancelRefreshCall, InstanceRefreshCall};
+        let instance_refreshes = timed_calls(
             "startInstanceRefreshes",
-            doc.start_instance_refreshes.len(),
-            limits::MAX_RUN_TASKS,
+            &doc.start_instance_refreshes,
+            |v, at| InstanceRefreshCall::parse(v, at, &auto_scaling_groups, &templates),
         )?;
-        let instance_refreshes = doc
-            .start_instance_refreshes
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                crate::auto_scaling_group::instance_refresh::InstanceRefreshCall::parse(
-                    v,
-                    &format!("startInstanceRefreshes[{i}]"),
-                    &auto_scaling_groups,
-                    &templates,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
-        check_len(
+        let refresh_cancellations = timed_calls(
             "cancelInstanceRefreshes",
-            doc.cancel_instance_refreshes.len(),
-            limits::MAX_RUN_TASKS,
+            &doc.cancel_instance_refreshes,
+            |v, at| CancelRefreshCall::parse(v, at, &auto_scaling_groups),
         )?;
-        let refresh_cancellations = doc
-            .cancel_instance_refreshes
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                crate::auto_scaling_group::instance_refresh::CancelRefreshCall::parse(
-                    v,
-                    &format!("cancelInstanceRefreshes[{i}]"),
-                    &auto_scaling_groups,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
         let total: u64 = instances.len() as u64
             + auto_scaling_groups
                 .iter()
@@ -633,7 +607,11 @@ impl Scenario {
                 ),
             ));
         }
-        check_len("stopTasks", doc.stop_tasks.len(), limits::MAX_RUN_TASKS)?;
+        let stop_tasks = timed_calls(
+            "stopTasks",
+            &doc.stop_tasks,
+            crate::stop_task::StopTaskCall::parse,
+        )?;
         check_len(
             "putAttributes",
             doc.put_attributes.len(),
@@ -644,44 +622,16 @@ impl Scenario {
             doc.delete_attributes.len(),
             limits::MAX_RUN_TASKS,
         )?;
-        let stop_tasks = doc
-            .stop_tasks
-            .iter()
-            .enumerate()
-            .map(|(i, v)| crate::stop_task::StopTaskCall::parse(v, &format!("stopTasks[{i}]")))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
-        check_len(
+        let delete_services = timed_calls(
             "deleteServices",
-            doc.delete_services.len(),
-            limits::MAX_RUN_TASKS,
+            &doc.delete_services,
+            crate::delete_service::DeleteServiceCall::parse,
         )?;
-        let delete_services = doc
-            .delete_services
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                crate::delete_service::DeleteServiceCall::parse(v, &format!("deleteServices[{i}]"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
-        check_len(
+        let deregister_instances = timed_calls(
             "deregisterContainerInstances",
-            doc.deregister_container_instances.len(),
-            limits::MAX_RUN_TASKS,
+            &doc.deregister_container_instances,
+            crate::deregister_instance::DeregisterCall::parse,
         )?;
-        let deregister_instances = doc
-            .deregister_container_instances
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                crate::deregister_instance::DeregisterCall::parse(
-                    v,
-                    &format!("deregisterContainerInstances[{i}]"),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
         let mut attribute_calls = Vec::new();
         for (list, key, delete) in [
             (&doc.put_attributes, "putAttributes", false),
@@ -819,6 +769,22 @@ fn field_error(e: String) -> ScenarioError {
         Some((path, message)) if !path.contains(' ') => ScenarioError::at(path, message),
         _ => ScenarioError::at("", e),
     }
+}
+
+/// A list of timed API calls, `key[]`: at most [`limits::MAX_RUN_TASKS`] of them, each parsed
+/// by `parse` with its path (`key[i]`).
+fn timed_calls<T>(
+    key: &str,
+    items: &[Value],
+    parse: impl Fn(&Value, &str) -> Result<T, String>,
+) -> Result<Vec<T>, ScenarioError> {
+    check_len(key, items.len(), limits::MAX_RUN_TASKS)?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse(v, &format!("{key}[{i}]")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(field_error)
 }
 
 fn check_len(path: &str, len: usize, max: usize) -> Result<(), ScenarioError> {
