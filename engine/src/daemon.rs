@@ -144,11 +144,11 @@ impl Simulation {
     /// daemon should run on); their instances then get a task of the current deployment once
     /// the old one has stopped.
     fn replace_old_daemons(&mut self, s: usize, active: &mut Vec<usize>, eligible: usize) {
-        let primary = self.services[s].deployment_id.clone();
+        let primary = self.services[s].primary_deployment();
         let old: Vec<usize> = active
             .iter()
             .copied()
-            .filter(|&t| self.tasks[t].started_by.as_deref() != Some(primary.as_str()))
+            .filter(|&t| self.tasks[t].deployment != Some(primary))
             .collect();
         if old.is_empty() {
             return;
@@ -158,7 +158,10 @@ impl Simulation {
             .minimum_healthy_percent;
         let keep = (eligible as u64 * u64::from(min)).div_ceil(100) as usize;
         let may_stop = active.len().saturating_sub(keep);
-        let reason = format!("Scaling activity initiated by (deployment {primary})");
+        let reason = format!(
+            "Scaling activity initiated by (deployment {})",
+            self.services[s].deployment_id
+        );
         for &t in old.iter().take(may_stop) {
             self.stop_task(t, "ServiceSchedulerInitiated", &reason);
             active.retain(|&x| x != t);

@@ -228,10 +228,10 @@ impl Simulation {
     /// One pass of the rolling update for a REPLICA service: `active` are its tasks whose
     /// desired status is RUNNING.
     pub(crate) fn reconcile_replicas(&mut self, s: usize, active: Vec<usize>) {
-        let primary = self.services[s].deployment_id.clone();
+        let primary = self.services[s].primary_deployment();
         let (current, replace): (Vec<usize>, Vec<usize>) = active.into_iter().partition(|&t| {
             let task = &self.tasks[t];
-            task.started_by.as_deref() == Some(primary.as_str())
+            task.deployment == Some(primary)
                 && self.cluster.instances[task.reservation.slot].accepts_tasks()
         });
         // Unhealthy tasks of the primary deployment wait for their replacements (4.3).
@@ -264,26 +264,30 @@ impl Simulation {
         let unhealthy_left = self.stop_replaced_unhealthy(s, &current, &unhealthy, start_blocked);
         // 2. Stop tasks to replace within minimumHealthyPercent: those not healthy first (they
         //    do not count), then healthy ones while enough healthy tasks remain.
-        let mut healthy_total = current
+        //    Each task's health is looked at once per pass: a pass looks at all the service's
+        //    tasks, and a service may have thousands.
+        let current_healthy = current.iter().filter(|&&t| self.task_is_healthy(t)).count();
+        let replace_health: Vec<(usize, bool)> = replace
             .iter()
-            .chain(&replace)
-            .filter(|&&t| self.task_is_healthy(t))
-            .count();
+            .map(|&t| (t, self.task_is_healthy(t)))
+            .collect();
+        let mut healthy_total =
+            current_healthy + replace_health.iter().filter(|&&(_, h)| h).count();
         let min_healthy = cfg.min_healthy_tasks(desired);
         // Protected tasks are not replaced by deployments (4.8); a draining instance still
         // moves them.
-        let mut order: Vec<usize> = replace
+        let mut order: Vec<(usize, bool)> = replace_health
             .iter()
             .copied()
-            .filter(|&t| {
+            .filter(|&(t, _)| {
                 !self.is_protected(t)
                     || !self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks()
             })
             .collect();
-        order.sort_by_key(|&t| self.task_is_healthy(t));
+        order.sort_by_key(|&(_, healthy)| healthy);
         let mut stopped = Vec::new();
-        for t in order {
-            let healthy = self.task_is_healthy(t);
+        let primary = self.services[s].deployment_id.clone();
+        for (t, healthy) in order {
             if healthy && healthy_total <= min_healthy {
                 continue;
             }
@@ -304,10 +308,9 @@ impl Simulation {
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
         self.report_stopped(s, &stopped);
-        let all_settled = current
-            .iter()
-            .chain(&replace)
-            .all(|&t| self.task_is_healthy(t));
+        // Only asked when nothing stopped, so the health looked at before still holds.
+        let all_settled =
+            current_healthy == current.len() && replace_health.iter().all(|&(_, h)| h);
         // 3. Stalled: nothing may start or stop, and waiting will not change that (G17).
         let stalled = !replace.is_empty() && to_start == 0 && stopped.is_empty() && all_settled;
         if stalled && !self.services[s].stall_reported {
@@ -350,10 +353,10 @@ impl Simulation {
         let Some(rollback) = self.services[s].deployment_configuration.circuit_breaker else {
             return;
         };
-        let primary = self.services[s].deployment_id.clone();
-        if self.tasks[t].started_by.as_deref() != Some(primary.as_str()) {
+        if self.tasks[t].deployment != Some(self.services[s].primary_deployment()) {
             return;
         }
+        let primary = self.services[s].deployment_id.clone();
         let threshold = circuit_breaker_threshold(self.services[s].desired_count);
         let name = self.services[s].name.clone();
         let Some(d) = self.services[s].deployments.last_mut() else {

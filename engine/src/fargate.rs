@@ -157,15 +157,17 @@ impl Simulation {
             if zones.iter().any(|(_, z, _)| *z == az) || self.zone_is_down(&az) {
                 continue;
             }
-            let count = siblings
-                .iter()
-                .filter(|&&t| {
-                    self.tasks[t].is_active()
-                        && self.cluster.instances[self.tasks[t].reservation.slot].availability_zone
-                            == az
-                })
-                .count();
-            zones.push((subnet.clone(), az, count));
+            zones.push((subnet.clone(), az, 0));
+        }
+        // One look at the siblings for all the zones: a service may have thousands.
+        for &t in siblings {
+            if !self.tasks[t].is_active() {
+                continue;
+            }
+            let az = &self.cluster.instances[self.tasks[t].reservation.slot].availability_zone;
+            if let Some(zone) = zones.iter_mut().find(|(_, z, _)| z == az) {
+                zone.2 += 1;
+            }
         }
         if zones.is_empty() {
             return Err(FargateWait::NoZone);

@@ -140,6 +140,12 @@ pub struct Service {
 }
 
 impl Service {
+    /// The primary (newest) deployment, as an index into `deployments`: the one a task
+    /// started now belongs to.
+    pub fn primary_deployment(&self) -> usize {
+        self.deployments.len().saturating_sub(1)
+    }
+
     /// The placement question for this service's next task, on capacity provider `provider`
     /// (`None`: any instance of the cluster).
     pub fn placement_request(&self, provider: Option<usize>) -> PlacementRequest<'_> {
@@ -655,6 +661,7 @@ impl Simulation {
             group: svc.group.clone(),
             started_by: Some(svc.deployment_id.clone()),
             service: Some(s),
+            deployment: Some(svc.primary_deployment()),
             capacity_provider: provider,
             ..Task::provisioning(
                 id.clone(),
@@ -777,6 +784,9 @@ impl Simulation {
         let svc = &self.services[s];
         let mut running = 0usize;
         let mut other = svc.waiting_total() as usize;
+        // Active tasks of an older deployment: a deployment in progress is not a steady state.
+        let mut older = 0usize;
+        let primary = Some(svc.primary_deployment());
         let live = self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]);
         for t in live.iter().map(|&t| &self.tasks[t]) {
             match (t.desired_status, t.last_status) {
@@ -784,16 +794,15 @@ impl Simulation {
                 (_, TaskStatus::Stopped) => {}
                 _ => other += 1,
             }
+            if t.is_active() && t.deployment != primary {
+                older += 1;
+            }
         }
         let target_met = match svc.scheduling {
             SchedulingStrategy::Replica => running == svc.desired_count as usize,
             SchedulingStrategy::Daemon => running > 0 && running == svc.desired_count as usize,
         };
-        // A deployment in progress (old tasks still running) is not a steady state.
-        let one_deployment = svc.scheduling == SchedulingStrategy::Daemon
-            || live.iter().map(|&t| &self.tasks[t]).all(|t| {
-                !t.is_active() || t.started_by.as_deref() == Some(svc.deployment_id.as_str())
-            });
+        let one_deployment = svc.scheduling == SchedulingStrategy::Daemon || older == 0;
         let steady = target_met && other == 0 && svc.last_failure.is_none() && one_deployment;
         if steady && !svc.steady {
             let msg = format!("service {} has reached a steady state.", svc.name);

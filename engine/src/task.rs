@@ -72,6 +72,9 @@ pub struct Task {
     pub started_by: Option<String>,
     /// The service it belongs to (index), if any.
     pub service: Option<usize>,
+    /// The service deployment that started it, as an index into the service's
+    /// `deployments` (the scheduler compares these instead of `startedBy` strings).
+    pub deployment: Option<usize>,
     /// Current state.
     pub last_status: TaskStatus,
     /// Where it is heading.
@@ -143,6 +146,7 @@ impl Task {
             task_definition_arn,
             group: String::new(),
             started_by: None,
+            deployment: None,
             service: None,
             last_status: TaskStatus::Provisioning,
             desired_status: TaskStatus::Running,
