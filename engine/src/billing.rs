@@ -9,6 +9,8 @@
 //! Fargate prices: us-east-1, Linux, 2025 list prices ([`FARGATE_PRICES_SOURCE`]). Fargate
 //! Spot varies; the figures are a typical recent price (about 70 % off), not live.
 
+use crate::auto_scaling_group::warm_pool::PoolState;
+use crate::auto_scaling_group::GroupInstanceState;
 use crate::container_instance::InstanceStatus;
 use crate::instance_types::Architecture;
 use crate::scenario::Lifecycle;
@@ -70,7 +72,7 @@ impl Simulation {
         let (mut ec2, mut fargate) = (0.0, 0.0);
         for inst in &self.cluster.instances {
             // A deregistered instance's EC2 instance still runs, and bills.
-            if inst.status == InstanceStatus::Inactive && !inst.deregistered {
+            if (inst.status == InstanceStatus::Inactive && !inst.deregistered) || inst.ec2_stopped {
                 continue;
             }
             let spot = inst.lifecycle == Lifecycle::Spot;
@@ -92,9 +94,21 @@ impl Simulation {
                 ec2 += instance_price(inst.instance_type, spot);
             }
         }
-        // Instances still booting are already billed.
+        // Instances still booting are already billed, as are warm pool instances warming
+        // up or kept running (their volumes are not modelled).
         for group in &self.groups {
-            for i in group.live().filter(|i| i.slot.is_none()) {
+            let pool_running = group
+                .warm_pool
+                .as_ref()
+                .is_some_and(|p| p.pool_state == PoolState::Running);
+            let unregistered = group.instances.iter().filter(|i| i.slot.is_none());
+            for i in unregistered.filter(|i| match i.state {
+                GroupInstanceState::Pending
+                | GroupInstanceState::InService
+                | GroupInstanceState::WarmedPending => true,
+                GroupInstanceState::Warmed => pool_running,
+                GroupInstanceState::Terminating | GroupInstanceState::Terminated => false,
+            }) {
                 ec2 += instance_price(i.instance_type, i.lifecycle == Lifecycle::Spot);
             }
         }

@@ -119,6 +119,9 @@ pub struct ContainerInstance {
     pub daemon_hold: DaemonHold,
     /// Deregistered from its cluster (INACTIVE) while its EC2 instance still runs and bills.
     pub deregistered: bool,
+    /// Its EC2 instance is stopped or hibernated in a warm pool: it stays registered
+    /// (agent disconnected) and does not bill as running.
+    pub ec2_stopped: bool,
     /// All attributes, built-in and custom (2.5). Value-less attributes map to "".
     pub attributes: BTreeMap<String, String>,
     /// Tasks whose desired status is RUNNING.
@@ -288,6 +291,7 @@ impl ContainerInstance {
             enis_in_use: 0,
             daemon_hold: DaemonHold::default(),
             deregistered: false,
+            ec2_stopped: false,
             attributes,
             running_tasks_count: 0,
             auto_scaling_group: spec.auto_scaling_group,

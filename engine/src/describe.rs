@@ -38,15 +38,24 @@ impl Simulation {
                 "MinSize": g.spec.min,
                 "MaxSize": g.spec.max,
                 "DesiredCapacity": g.desired,
-                "Instances": g.instances.iter().filter(|i| i.state != crate::auto_scaling_group::GroupInstanceState::Terminated).map(|i| json!({
+                "Instances": g.instances.iter().filter(|i| i.state != crate::auto_scaling_group::GroupInstanceState::Terminated && !i.is_warm()).map(|i| json!({
                     "InstanceId": i.id,
                     "InstanceType": i.instance_type.name,
                     "AvailabilityZone": i.availability_zone,
-                    "LifecycleState": match i.state {
-                        crate::auto_scaling_group::GroupInstanceState::Pending => "Pending",
-                        crate::auto_scaling_group::GroupInstanceState::InService => "InService",
-                        _ => "Terminating",
-                    },
+                    "LifecycleState": g.lifecycle_state(i),
+                })).collect::<Vec<_>>(),
+                // As DescribeAutoScalingGroups and DescribeWarmPool return them.
+                "WarmPoolConfiguration": g.warm_pool.as_ref().map(|p| json!({
+                    "MinSize": p.min_size,
+                    "MaxGroupPreparedCapacity": p.max_prepared,
+                    "PoolState": p.pool_state.as_str(),
+                })),
+                "WarmPoolSize": g.warm_pool.as_ref().map(|p| p.size(g.spec.max, g.desired)),
+                "WarmPoolInstances": g.warm().map(|i| json!({
+                    "InstanceId": i.id,
+                    "InstanceType": i.instance_type.name,
+                    "AvailabilityZone": i.availability_zone,
+                    "LifecycleState": g.lifecycle_state(i),
                 })).collect::<Vec<_>>(),
                 "Activities": g.activities.iter().rev().map(|a| json!({
                     "Description": a.description,

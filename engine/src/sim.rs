@@ -77,6 +77,12 @@ pub enum Timer {
     StartInstanceRefresh(usize),
     /// A scenario `cancelInstanceRefreshes[]` call is made.
     CancelInstanceRefresh(usize),
+    /// A scenario `putWarmPools[]` call is made.
+    PutWarmPool(usize),
+    /// An instance launched into a warm pool has warmed up: (group, instance).
+    WarmPoolReady(usize, usize),
+    /// An instance taken out of a warm pool has started: (group, instance).
+    WarmPoolStart(usize, usize),
     /// An instance refresh looks at its group again: (group, refresh). A step of a refresh
     /// that has ended (cancelled, and maybe followed by another) does nothing.
     InstanceRefreshStep(usize, usize),
@@ -312,6 +318,13 @@ impl Simulation {
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::StartInstanceRefresh(i))),
             )
+            .chain(
+                sim.scenario
+                    .warm_pools
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::PutWarmPool(i))),
+            )
             .collect();
         for (at, timer) in calls {
             sim.schedule(SimTime(at), timer);
@@ -443,6 +456,9 @@ impl Simulation {
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),
             Timer::InstanceRefreshStep(g, r) => self.refresh_step(g, r),
             Timer::CancelInstanceRefresh(i) => self.cancel_instance_refresh(i),
+            Timer::PutWarmPool(i) => self.put_warm_pool(i),
+            Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
+            Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::HealthChanged(t) => {
                 self.task_generation += 1;

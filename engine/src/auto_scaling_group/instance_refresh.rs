@@ -106,7 +106,7 @@ fn whole(v: &Value, key: &str, path: &str, lo: u64, hi: u64) -> Result<Option<u3
 }
 
 /// `AutoScalingGroupName` of request `v`, which must name one of `groups`.
-fn group_named<'a>(
+pub(crate) fn group_named<'a>(
     v: &'a Value,
     path: &str,
     groups: &[AutoScalingGroupSpec],

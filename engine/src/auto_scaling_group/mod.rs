@@ -14,6 +14,7 @@ pub mod launch_template;
 mod max_instance_lifetime;
 mod runtime;
 pub mod scaling_policy;
+pub mod warm_pool;
 
 use serde_json::Value;
 
@@ -305,7 +306,7 @@ impl AutoScalingGroupSpec {
 /// Where an instance of a group is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupInstanceState {
-    /// Booting; not yet registered with ECS.
+    /// Booting, or starting from the warm pool; not yet in service.
     Pending,
     /// Registered and running.
     InService,
@@ -313,6 +314,10 @@ pub enum GroupInstanceState {
     Terminating,
     /// Gone.
     Terminated,
+    /// Launched into the warm pool and warming up (`Warmed:Pending`).
+    WarmedPending,
+    /// In the warm pool, ready (`Warmed:Stopped`, `Warmed:Running` or `Warmed:Hibernated`).
+    Warmed,
 }
 
 /// One instance of a group.
@@ -357,6 +362,8 @@ pub struct AutoScalingGroup {
     pub activities: Vec<GroupActivity>,
     /// Its instance refreshes, oldest first; at most the last is in progress.
     pub refreshes: Vec<instance_refresh::InstanceRefresh>,
+    /// Its warm pool, once PutWarmPool set one.
+    pub warm_pool: Option<warm_pool::WarmPool>,
 }
 
 /// An EC2 Auto Scaling activity, as DescribeScalingActivities shows it.
@@ -384,6 +391,42 @@ impl AutoScalingGroup {
     /// How many instances count toward the group's capacity.
     pub fn live_count(&self) -> u32 {
         self.live().count() as u32
+    }
+
+    /// An instance's `LifecycleState` as DescribeAutoScalingGroups or DescribeWarmPool
+    /// spell it.
+    pub fn lifecycle_state(&self, instance: &GroupInstance) -> &'static str {
+        let pool = self
+            .warm_pool
+            .as_ref()
+            .map_or(warm_pool::PoolState::Stopped, |p| p.pool_state);
+        match instance.state {
+            GroupInstanceState::Pending => "Pending",
+            GroupInstanceState::InService => "InService",
+            GroupInstanceState::Terminating => "Terminating",
+            GroupInstanceState::Terminated => "Terminated",
+            GroupInstanceState::WarmedPending => "Warmed:Pending",
+            GroupInstanceState::Warmed => match pool {
+                warm_pool::PoolState::Stopped => "Warmed:Stopped",
+                warm_pool::PoolState::Running => "Warmed:Running",
+                warm_pool::PoolState::Hibernated => "Warmed:Hibernated",
+            },
+        }
+    }
+
+    /// Instances in the warm pool, warming up or ready.
+    pub fn warm(&self) -> impl Iterator<Item = &GroupInstance> {
+        self.instances.iter().filter(|i| i.is_warm())
+    }
+}
+
+impl GroupInstance {
+    /// Whether it is in the warm pool (warming up or ready).
+    pub fn is_warm(&self) -> bool {
+        matches!(
+            self.state,
+            GroupInstanceState::WarmedPending | GroupInstanceState::Warmed
+        )
     }
 }
 

@@ -21,6 +21,7 @@ impl Simulation {
                 low_minutes: 0,
                 activities: Vec::new(),
                 refreshes: Vec::new(),
+                warm_pool: None,
             });
         }
         for (p, provider) in self.capacity.providers.iter().enumerate() {
@@ -125,8 +126,9 @@ impl Simulation {
         let live = self.groups[g].live_count();
         let target = self.group_target(g);
         if live < target {
+            // Ready instances of the warm pool first, then cold launches.
             for _ in live..target {
-                if !self.launch_group_instance(g) {
+                if !self.launch_from_warm_pool(g) && !self.launch_group_instance(g, false) {
                     break;
                 }
             }
@@ -157,6 +159,7 @@ impl Simulation {
                 }
             }
         }
+        self.reconcile_warm_pool(g);
     }
 
     /// How many instances group `g` keeps launching or in service: its desired capacity, plus
@@ -167,8 +170,19 @@ impl Simulation {
 
     /// Launches one instance into the Availability Zone with the fewest live instances
     /// (ties in the group's order), skipping zones in an outage. False if no zone is usable.
-    fn launch_group_instance(&mut self, g: usize) -> bool {
+    /// `into_pool`: it warms up into the warm pool instead (balanced by the pool's instances).
+    pub(super) fn launch_group_instance(&mut self, g: usize, into_pool: bool) -> bool {
         let group = &self.groups[g];
+        let counted = |i: &&GroupInstance| {
+            if into_pool {
+                i.is_warm()
+            } else {
+                matches!(
+                    i.state,
+                    GroupInstanceState::Pending | GroupInstanceState::InService
+                )
+            }
+        };
         let usable: Vec<(String, String)> = group
             .spec
             .zones
@@ -178,7 +192,14 @@ impl Simulation {
             .collect();
         let Some((subnet, az)) = usable
             .iter()
-            .min_by_key(|(_, az)| group.live().filter(|i| &i.availability_zone == az).count())
+            .min_by_key(|(_, az)| {
+                group
+                    .instances
+                    .iter()
+                    .filter(counted)
+                    .filter(|i| &i.availability_zone == az)
+                    .count()
+            })
             .cloned()
         else {
             let msg = format!(
@@ -245,7 +266,21 @@ impl Simulation {
         let at = SimTime(spec.launch_at_ms);
         self.instance_specs.push(spec);
         let spec_index = self.instance_specs.len() - 1;
-        self.schedule(at, Timer::RegisterInstance(spec_index));
+        let check = self.warm_pools_check(g);
+        // Into the pool with ECS_WARM_POOLS_CHECK, the agent waits until the instance leaves
+        // it; without, it registers while the instance warms up.
+        if !into_pool || !check {
+            self.schedule(at, Timer::RegisterInstance(spec_index));
+        }
+        let i = self.groups[g].instances.len();
+        if into_pool {
+            let settle = if check {
+                0
+            } else {
+                self.scenario.options.capacity.warm_pool_settle_ms()
+            };
+            self.schedule(at.plus_ms(settle), Timer::WarmPoolReady(g, i));
+        }
         let now = self.now();
         let template = self.groups[g].spec.template.name.clone();
         self.groups[g].instances.push(GroupInstance {
@@ -258,8 +293,24 @@ impl Simulation {
             launched_at: now,
             in_service_at: None,
             template,
-            state: GroupInstanceState::Pending,
+            state: if into_pool {
+                GroupInstanceState::WarmedPending
+            } else {
+                GroupInstanceState::Pending
+            },
         });
+        if into_pool {
+            let cause = format!(
+                "At {} an instance was launched into the warm pool in response to a difference between the warm pool's size and its instances.",
+                self.timestamp(now)
+            );
+            self.record_group_activity(
+                g,
+                format!("Launching a new EC2 instance into warm pool: {id}"),
+                cause,
+            );
+            return true;
+        }
         let cause = format!(
             "At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {} to {}.",
             self.timestamp(now),
@@ -453,7 +504,7 @@ impl Simulation {
         }
     }
 
-    fn record_group_activity(&mut self, g: usize, description: String, cause: String) {
+    pub(super) fn record_group_activity(&mut self, g: usize, description: String, cause: String) {
         let name = self.groups[g].spec.name.clone();
         self.log.push(
             self.now(),

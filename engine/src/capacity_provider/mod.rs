@@ -646,6 +646,15 @@ pub struct CapacityOptions {
     pub instance_launch_seconds: f64,
     /// Fargate's PROVISIONING (capacity and ENI), seconds (default 20).
     pub fargate_provisioning_seconds: f64,
+    /// A `Warmed:Stopped` instance leaving the warm pool: start plus agent registration,
+    /// seconds (default 30).
+    pub warm_pool_start_seconds: f64,
+    /// A `Warmed:Hibernated` instance leaving the warm pool: resume plus agent registration,
+    /// seconds (default 20).
+    pub warm_pool_resume_seconds: f64,
+    /// Without `ECS_WARM_POOLS_CHECK`, how long a warm pool instance's registered agent takes
+    /// tasks before the instance stops in the pool, seconds (default 30).
+    pub warm_pool_settle_seconds: f64,
     /// Fargate task launches per second after the burst (default 20, 1.4).
     pub fargate_launch_rate: u32,
     /// Fargate task launches in a burst (default 100).
@@ -701,6 +710,9 @@ impl Default for CapacityOptions {
         CapacityOptions {
             instance_launch_seconds: 90.0,
             fargate_provisioning_seconds: 20.0,
+            warm_pool_start_seconds: 30.0,
+            warm_pool_resume_seconds: 20.0,
+            warm_pool_settle_seconds: 30.0,
             fargate_launch_rate: 20,
             fargate_launch_burst: 100,
             fargate_spot_stop_code: FargateSpotStopCode::default(),
@@ -720,6 +732,9 @@ impl FromJson for CapacityOptions {
         m.deny_unknown(&[
             "instanceLaunchSeconds",
             "fargateProvisioningSeconds",
+            "warmPoolStartSeconds",
+            "warmPoolResumeSeconds",
+            "warmPoolSettleSeconds",
             "fargateLaunchRate",
             "fargateLaunchBurst",
             "fargateSpotStopCode",
@@ -738,6 +753,15 @@ impl FromJson for CapacityOptions {
             fargate_provisioning_seconds: m
                 .get("fargateProvisioningSeconds")
                 .unwrap_or(d.fargate_provisioning_seconds),
+            warm_pool_start_seconds: m
+                .get("warmPoolStartSeconds")
+                .unwrap_or(d.warm_pool_start_seconds),
+            warm_pool_resume_seconds: m
+                .get("warmPoolResumeSeconds")
+                .unwrap_or(d.warm_pool_resume_seconds),
+            warm_pool_settle_seconds: m
+                .get("warmPoolSettleSeconds")
+                .unwrap_or(d.warm_pool_settle_seconds),
             fargate_launch_rate: m.get("fargateLaunchRate").unwrap_or(d.fargate_launch_rate),
             fargate_launch_burst: m
                 .get("fargateLaunchBurst")
@@ -771,6 +795,9 @@ impl CapacityOptions {
                 "fargateProvisioningSeconds",
                 self.fargate_provisioning_seconds,
             ),
+            ("warmPoolStartSeconds", self.warm_pool_start_seconds),
+            ("warmPoolResumeSeconds", self.warm_pool_resume_seconds),
+            ("warmPoolSettleSeconds", self.warm_pool_settle_seconds),
         ] {
             if !(0.0..=86_400.0).contains(&v) {
                 return Err(format!("options.capacity.{name}: must be 0 to 86400"));
@@ -788,6 +815,11 @@ impl CapacityOptions {
     /// The launch delay in milliseconds.
     pub fn instance_launch_ms(&self) -> u64 {
         (self.instance_launch_seconds * 1000.0).round() as u64
+    }
+
+    /// [`CapacityOptions::warm_pool_settle_seconds`] in milliseconds.
+    pub fn warm_pool_settle_ms(&self) -> u64 {
+        (self.warm_pool_settle_seconds * 1000.0).round() as u64
     }
 
     /// Fargate provisioning in milliseconds.

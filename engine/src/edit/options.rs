@@ -236,6 +236,40 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "10",
         note: "AWS documents the state (ENI detach and delete), not how long it lasts.",
     },
+    // Warm pools: AWS says instances leave the pool faster than cold launches, not how fast.
+    Assumption {
+        path: "capacity.warmPoolStartSeconds",
+        label: "Warm pool: a Warmed:Stopped instance into service, seconds",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 86400.0,
+            whole: false,
+        },
+        default: "30",
+        note: "AWS documents that a warm instance skips the launch's initialization, not how long its start and the agent's registration take.",
+    },
+    Assumption {
+        path: "capacity.warmPoolResumeSeconds",
+        label: "Warm pool: a Warmed:Hibernated instance into service, seconds",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 86400.0,
+            whole: false,
+        },
+        default: "20",
+        note: "AWS documents that hibernated instances resume with their memory, not how long it takes.",
+    },
+    Assumption {
+        path: "capacity.warmPoolSettleSeconds",
+        label: "Warm pool without ECS_WARM_POOLS_CHECK: seconds a warming instance takes tasks",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 86400.0,
+            whole: false,
+        },
+        default: "30",
+        note: "The ECS guide requires ECS_WARM_POOLS_CHECK=true; how long an unchecked agent stays registered and reachable before its instance stops in the pool is not said.",
+    },
 ];
 
 /// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its

@@ -173,6 +173,7 @@ top_level! {
     update_auto_scaling_groups: Vec<Value> = "updateAutoScalingGroups",
     start_instance_refreshes: Vec<Value> = "startInstanceRefreshes",
     cancel_instance_refreshes: Vec<Value> = "cancelInstanceRefreshes",
+    put_warm_pools: Vec<Value> = "putWarmPools",
     iam_roles: Vec<Value> = "iamRoles",
     buckets: Vec<Value> = "buckets",
     put_objects: Vec<Value> = "putObjects",
@@ -374,6 +375,8 @@ pub struct Scenario {
     pub refresh_cancellations: Vec<crate::auto_scaling_group::instance_refresh::CancelRefreshCall>,
     /// The launch templates (`launchTemplates[]`), checked.
     pub launch_templates: Vec<crate::auto_scaling_group::LaunchTemplate>,
+    /// PutWarmPool calls (`putWarmPools[]`), checked.
+    pub warm_pools: Vec<crate::auto_scaling_group::warm_pool::PutWarmPoolCall>,
     /// StartInstanceRefresh calls (`startInstanceRefreshes[]`), checked.
     pub instance_refreshes: Vec<crate::auto_scaling_group::instance_refresh::InstanceRefreshCall>,
     /// The groups' own scaling policies (EC2 Auto Scaling PutScalingPolicy requests), checked.
@@ -593,6 +596,13 @@ impl Scenario {
             &doc.cancel_instance_refreshes,
             |v, at| CancelRefreshCall::parse(v, at, &auto_scaling_groups),
         )?;
+        let warm_pools = timed_calls("putWarmPools", &doc.put_warm_pools, |v, at| {
+            crate::auto_scaling_group::warm_pool::PutWarmPoolCall::parse(
+                v,
+                at,
+                &auto_scaling_groups,
+            )
+        })?;
         let total: u64 = instances.len() as u64
             + auto_scaling_groups
                 .iter()
@@ -746,6 +756,7 @@ impl Scenario {
             update_auto_scaling_groups: doc.update_auto_scaling_groups,
             instance_refreshes,
             refresh_cancellations,
+            warm_pools,
             launch_templates: templates,
             iam,
             aws,
