@@ -7,11 +7,11 @@
 mod support;
 
 use ecs_engine::auto_scaling_group::instance_refresh::RefreshStatus;
-use ecs_engine::auto_scaling_group::{AutoScalingGroup, GroupInstanceState};
+use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::task::TaskStatus;
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
-use support::{assert_refused, at, logged, sim};
+use support::{assert_refused, at, count, group, logged, sim};
 
 /// Group `asg` of 4 m5.large (template `v1`) behind capacity provider `cp` (managed draining;
 /// with `protect`, managed scaling and managed termination protection too), service `web` of
@@ -47,18 +47,6 @@ fn refresh_scenario(protect: bool, refresh: Value) -> Value {
             "placementStrategy": [{"type": "binpack", "field": "cpu"}]}],
         "startInstanceRefreshes": [call]
     })
-}
-
-fn group(sim: &Simulation) -> &AutoScalingGroup {
-    &sim.auto_scaling_groups()[0]
-}
-
-fn count(sim: &Simulation, state: GroupInstanceState) -> usize {
-    group(sim)
-        .instances
-        .iter()
-        .filter(|i| i.state == state)
-        .count()
 }
 
 /// The group's live instances that run tasks (managed termination protection keeps them).

@@ -9,11 +9,11 @@
 mod support;
 
 use base64::Engine as _;
-use ecs_engine::auto_scaling_group::{AutoScalingGroup, GroupInstanceState};
+use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::task::TaskStatus;
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
-use support::{assert_refused, at, logged, sim};
+use support::{assert_refused, at, count, group, logged, sim};
 
 /// Base64 user data for cluster `default`, with `ECS_WARM_POOLS_CHECK=true` when `check`.
 fn user_data(check: bool) -> String {
@@ -47,18 +47,6 @@ fn warm_scenario(check: bool, pool: Value) -> Value {
         "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 4}],
         "putWarmPools": [call]
     })
-}
-
-fn group(sim: &Simulation) -> &AutoScalingGroup {
-    &sim.auto_scaling_groups()[0]
-}
-
-fn count(sim: &Simulation, state: GroupInstanceState) -> usize {
-    group(sim)
-        .instances
-        .iter()
-        .filter(|i| i.state == state)
-        .count()
 }
 
 /// Sets the group's desired capacity at `secs` with an UpdateAutoScalingGroup call.

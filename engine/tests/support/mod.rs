@@ -1,6 +1,7 @@
-//! Shared scenario builders for the tests of images, secrets, logs and EFS.
+//! Shared scenario builders and looks for the engine tests.
 #![allow(dead_code)] // each test crate uses a different part
 
+use ecs_engine::auto_scaling_group::{AutoScalingGroup, GroupInstanceState};
 use ecs_engine::task::Task;
 use ecs_engine::{Scenario, SimTime, Simulation};
 use serde_json::{json, Value};
@@ -146,4 +147,18 @@ pub fn logged(sim: &Simulation, words: &str) -> bool {
         .entries()
         .iter()
         .any(|e| e.message.contains(words))
+}
+
+/// The scenario's first Auto Scaling group.
+pub fn group(sim: &Simulation) -> &AutoScalingGroup {
+    &sim.auto_scaling_groups()[0]
+}
+
+/// How many of the first group's instances are in `state`.
+pub fn count(sim: &Simulation, state: GroupInstanceState) -> usize {
+    group(sim)
+        .instances
+        .iter()
+        .filter(|i| i.state == state)
+        .count()
 }
