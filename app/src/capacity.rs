@@ -1,12 +1,13 @@
 //! The capacity panel: each Auto Scaling group (min, desired, max, live instances, its
 //! provider's CapacityProviderReservation against the target, tasks waiting in PROVISIONING,
-//! the last activities in AWS's words), each service's capacity provider strategy, and the
-//! cost meter. Everything shown is read from the engine.
+//! its warm pool, the last activities in AWS's words), each service's capacity provider
+//! strategy, and the cost meter. Everything shown is read from the engine.
 
 use ecs_engine::auto_scaling_group::instance_refresh::RefreshStatus;
+use ecs_engine::auto_scaling_group::warm_pool::PoolState;
 use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::capacity_provider::managed_scaling::ReservationReading;
-use ecs_engine::edit::{GroupCapacity, RefreshChoice};
+use ecs_engine::edit::{GroupCapacity, RefreshChoice, WarmPoolChoice};
 use ecs_engine::{SimTime, Simulation};
 use leptos::prelude::*;
 
@@ -38,6 +39,29 @@ pub struct GroupView {
     pub templates: (String, Vec<String>),
     /// Its last instance refresh, if any.
     pub refresh: Option<RefreshView>,
+    /// Its warm pool, if PutWarmPool set one.
+    pub warm: Option<WarmView>,
+    /// Whether it may have a warm pool (no Spot, no mixed instances policy).
+    pub warm_allowed: bool,
+}
+
+/// A group's warm pool, as DescribeWarmPool shows it.
+#[derive(Clone, PartialEq)]
+pub struct WarmView {
+    /// `PoolState`.
+    pub pool_state: PoolState,
+    /// `MinSize`.
+    pub min_size: u32,
+    /// `MaxGroupPreparedCapacity`; `None`: the group's `MaxSize`.
+    pub max_prepared: Option<u32>,
+    /// The instances it should hold now.
+    pub size: u32,
+    /// Instances ready in the pool.
+    pub ready: u32,
+    /// Instances warming up into it.
+    pub warming: u32,
+    /// Whether the launch template's user data sets `ECS_WARM_POOLS_CHECK=true`.
+    pub check: bool,
 }
 
 /// An instance refresh as DescribeInstanceRefreshes shows it.
@@ -155,6 +179,22 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                     },
                     reason: r.status_reason.clone(),
                 }),
+                warm: group.warm_pool.as_ref().map(|p| WarmView {
+                    pool_state: p.pool_state,
+                    min_size: p.min_size,
+                    max_prepared: p.max_prepared,
+                    size: p.size(group.spec.max, group.desired),
+                    ready: count(GroupInstanceState::Warmed),
+                    warming: count(GroupInstanceState::WarmedPending),
+                    check: group
+                        .spec
+                        .template
+                        .ecs_config
+                        .get("ECS_WARM_POOLS_CHECK")
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+                }),
+                warm_allowed: group.spec.distribution.is_none()
+                    && group.spec.template.lifecycle != ecs_engine::scenario::Lifecycle::Spot,
                 activities: group
                     .activities
                     .iter()
@@ -194,12 +234,13 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
 }
 
 /// The panel. `act` receives a group's new sizes from its buttons, `refresh` its instance
-/// refresh form (neither in the embed mode).
+/// refresh form, `warm` its warm pool controls (none of them in the embed mode).
 #[component]
 pub fn CapacityPanel(
     view: Signal<CapacityView>,
     act: Option<Callback<(String, GroupCapacity)>>,
     refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
+    warm: Option<Callback<(String, WarmPoolChoice)>>,
 ) -> impl IntoView {
     let forms = use_context::<RefreshForms>().unwrap_or_default();
     view! {
@@ -223,7 +264,7 @@ pub fn CapacityPanel(
             view! {
                 {v.groups.into_iter().map(|g| view! { {
                     let form = forms.form(&g.name);
-                    view! { <GroupCard g=g act=act refresh=refresh form=form/> }
+                    view! { <GroupCard g=g act=act refresh=refresh warm=warm form=form/> }
                 } }).collect_view()}
                 {(!v.services.is_empty()).then(|| view! {
                     <table class="capacity-services small" id="capacity-services">
@@ -470,9 +511,11 @@ fn GroupCard(
     g: GroupView,
     act: Option<Callback<(String, GroupCapacity)>>,
     refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
+    warm: Option<Callback<(String, WarmPoolChoice)>>,
     form: RefreshForm,
 ) -> impl IntoView {
     let buttons = act.map(|act| capacity_buttons(&g, act));
+    let warm_pool = warm_pool_line(&g, warm);
     let form = refresh.map(|refresh| refresh_form(&g, refresh, form));
     let status = g.refresh.clone().map(refresh_status);
     let sizes = format!(
@@ -526,6 +569,7 @@ fn GroupCard(
             <h3>{format!("Auto Scaling group {}", g.name)}</h3>
             <div class="small sizes">{sizes}</div>
             {buttons}
+            {warm_pool}
             {status}
             {form}
             {(!g.policies.is_empty()).then(|| view! {
@@ -544,4 +588,97 @@ fn GroupCard(
             </ul>
         </div>
     }
+}
+
+/// A group's warm pool: what it holds against its size, a warning when the agent does not
+/// wait for instances to leave it, and (outside the embed mode) its PoolState, MinSize and
+/// MaxGroupPreparedCapacity, each change a PutWarmPool at the current time.
+fn warm_pool_line(g: &GroupView, put: Option<Callback<(String, WarmPoolChoice)>>) -> impl IntoView {
+    if g.warm.is_none() && (put.is_none() || !g.warm_allowed) {
+        return None;
+    }
+    let status = g.warm.as_ref().map(|w| {
+        let prepared = w.max_prepared.map_or_else(
+            || format!("MaxSize {}", g.max),
+            |m| format!("MaxGroupPreparedCapacity {m}"),
+        );
+        format!(
+            "Warm pool: {} Warmed:{}{} · size {} ({prepared} − desired {}, at least MinSize {})",
+            w.ready,
+            w.pool_state.as_str(),
+            if w.warming > 0 {
+                format!(", {} Warmed:Pending", w.warming)
+            } else {
+                String::new()
+            },
+            w.size,
+            g.desired,
+            w.min_size
+        )
+    });
+    let warning = g.warm.as_ref().filter(|w| !w.check).map(|_| view! {
+        <div class="warm-warning">"The launch template's user data does not set ECS_WARM_POOLS_CHECK=true: the ECS agent registers instances while they warm up, tasks land there and stop when the instance enters the pool."</div>
+    });
+    let controls = put.map(|put| {
+        let name = g.name.clone();
+        let current = g.warm.as_ref().map(|w| WarmPoolChoice {
+            min_size: w.min_size,
+            max_prepared: w.max_prepared,
+            pool_state: w.pool_state.as_str().to_string(),
+        });
+        let base = current.clone().unwrap_or(WarmPoolChoice {
+            min_size: 0,
+            max_prepared: None,
+            pool_state: "Stopped".to_string(),
+        });
+        let state = current.as_ref().map(|c| c.pool_state.clone()).unwrap_or_default();
+        let send = move |choice: WarmPoolChoice| put.run((name.clone(), choice));
+        let (on_state, on_min, on_max) = (send.clone(), send.clone(), send);
+        let (b1, b2, b3) = (base.clone(), base.clone(), base);
+        let has_pool = current.is_some();
+        let id = |what: &str| format!("warm-{what}-{}", g.name);
+        let label = |what: &str| format!("{what} of the warm pool of {}", g.name);
+        view! {
+            <div class="row warm-controls">
+                <label>"Warm pool "
+                    <select class="warm-state" id=id("state") aria-label=label("Pool state")
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if !v.is_empty() {
+                                on_state(WarmPoolChoice { pool_state: v, ..b1.clone() });
+                            }
+                        }>
+                        {(!has_pool).then(|| view! { <option value="" selected=true>"none"</option> })}
+                        {["Stopped", "Hibernated", "Running"].into_iter().map(|s| view! {
+                            <option value=s selected=state == s>{s}</option>
+                        }).collect_view()}
+                    </select></label>
+                {has_pool.then(|| view! {
+                    <label>"MinSize "
+                        <input class="warm-min" id=id("min") type="number" min="0" prop:value=b2.min_size.to_string()
+                            aria-label=label("Minimum size")
+                            on:change=move |ev| {
+                                if let Ok(n) = event_target_value(&ev).trim().parse() {
+                                    on_min(WarmPoolChoice { min_size: n, ..b2.clone() });
+                                }
+                            }/></label>
+                    <label>"MaxGroupPreparedCapacity "
+                        <input class="warm-max" id=id("max") type="number" min="0" placeholder="MaxSize"
+                            prop:value=b3.max_prepared.map(|m| m.to_string()).unwrap_or_default()
+                            aria-label=label("Maximum prepared capacity")
+                            on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                on_max(WarmPoolChoice { max_prepared: v.trim().parse().ok(), ..b3.clone() });
+                            }/></label>
+                })}
+            </div>
+        }
+    });
+    Some(view! {
+        <div class="warm-pool small" data-ready=g.warm.as_ref().map(|w| w.ready.to_string()).unwrap_or_default()>
+            {status.map(|s| view! { <div class="warm-status">{s}</div> })}
+            {warning}
+            {controls}
+        </div>
+    })
 }

@@ -879,6 +879,16 @@ fn Playground(
         )
     });
 
+    let warm_action = apply.map(|apply| {
+        Callback::new(
+            move |(group, choice): (String, ecs_engine::edit::WarmPoolChoice)| {
+                edit_now(apply, &|doc, at| {
+                    ecs_engine::edit::put_warm_pool(doc, &group, &choice, at)
+                })
+            },
+        )
+    });
+
     let advance = move |by_ms: u64| {
         sim.update_value(|s| {
             let target = s.now().plus_ms(by_ms);
@@ -1127,7 +1137,7 @@ fn Playground(
             </section>
             <section class="pane capacity" aria-label="Capacity" id="capacity">
                 <h2>"Capacity: Auto Scaling groups, capacity providers, cost"</h2>
-                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action refresh=refresh_action/>
+                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action refresh=refresh_action warm=warm_action/>
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use ecs_engine::{share, Scenario, Simulation};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn preset(name: &str) -> (Simulation, Value) {
     let path = format!(
@@ -17,6 +17,13 @@ fn preset(name: &str) -> (Simulation, Value) {
     sim.run_to_end().unwrap();
     let out = sim.describe();
     (sim, out)
+}
+
+/// Whether no task of the run stopped because its instance terminated under it.
+fn no_task_died_with_its_instance(out: &Value) -> bool {
+    out["tasks"]
+        .as_array()
+        .is_some_and(|ts| ts.iter().all(|t| t["stopCode"] != "TerminationNotice"))
 }
 
 fn service<'a>(out: &'a Value, name: &str) -> &'a Value {
@@ -774,11 +781,7 @@ fn capacity_provider_scales_from_zero_and_back_to_the_busy_instances() {
     let end = sim.auto_scaling_groups()[0].desired;
     assert!((1..=2).contains(&end), "{end}");
     assert_eq!(service(&out, "web")["runningCount"], 2);
-    assert!(out["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|t| t["stopCode"] != "TerminationNotice"));
+    assert!(no_task_died_with_its_instance(&out));
 }
 
 #[test]
@@ -835,7 +838,7 @@ fn ec2_spot_notice_drains_and_the_group_replaces_the_instances() {
     assert_eq!(active, 4, "the group launched replacements");
     // Draining moved every task before the instances went: none died with them.
     let tasks = out["tasks"].as_array().unwrap();
-    assert!(tasks.iter().all(|t| t["stopCode"] != "TerminationNotice"));
+    assert!(no_task_died_with_its_instance(&out));
     assert!(tasks.iter().any(|t| t["stoppedReason"]
         .as_str()
         .is_some_and(|r| r.contains("DRAINING"))));
@@ -900,9 +903,91 @@ fn instance_refresh_moves_the_group_to_the_new_template_without_losing_a_task_6_
     );
     // Managed draining moved every task before its instance went (none died with it), and
     // with minimumHealthyPercent 100 the service kept 8 tasks running every minute.
-    let tasks = out["tasks"].as_array().unwrap();
-    assert!(tasks.iter().all(|t| t["stopCode"] != "TerminationNotice"));
+    assert!(no_task_died_with_its_instance(&out));
     let running = &sim.time_series().series["service/web/runningCount"];
     assert!(running[12..].iter().all(|&n| n >= 8.0), "{running:?}");
     assert_eq!(service(&out, "web")["runningCount"], 8);
+}
+
+#[test]
+fn warm_pool_brings_instances_into_service_in_30_seconds_and_refills() {
+    let (sim, out) = preset("warm-pool");
+    let group = &sim.auto_scaling_groups()[0];
+    let activities: Vec<(u64, &str)> = group
+        .activities
+        .iter()
+        .map(|a| (a.at.as_ms() / 1000, a.description.as_str()))
+        .collect();
+    // The scale-out at 21 minutes takes three warm instances and launches none cold.
+    let at_scale_out: Vec<&str> = activities
+        .iter()
+        .filter(|(t, _)| *t == 1260)
+        .map(|(_, d)| *d)
+        .collect();
+    let from_pool = at_scale_out
+        .iter()
+        .filter(|d| d.starts_with("Launching a new EC2 instance from warm pool"))
+        .count();
+    let cold = at_scale_out
+        .iter()
+        .filter(|d| d.starts_with("Launching a new EC2 instance: "))
+        .count();
+    assert_eq!((from_pool, cold), (3, 0), "{at_scale_out:?}");
+    // They register 30 s later (a cold launch takes 90 s).
+    let start = sim
+        .cluster()
+        .instances
+        .iter()
+        .map(|c| c.registered_at_epoch_ms)
+        .min()
+        .unwrap_or_default();
+    let registered: Vec<i64> = sim
+        .cluster()
+        .instances
+        .iter()
+        .map(|c| (c.registered_at_epoch_ms - start) / 1000 + 90)
+        .collect();
+    assert_eq!(
+        registered.iter().filter(|&&s| s == 1290).count(),
+        3,
+        "{registered:?}"
+    );
+    // After the scale-in to 2, the pool holds 6 − 2 = 4, stopped.
+    let g = &out["autoScalingGroups"][0];
+    assert_eq!(g["DesiredCapacity"], 2);
+    assert_eq!(g["WarmPoolSize"], 4);
+    let states: Vec<&str> = g["WarmPoolInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["LifecycleState"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["Warmed:Stopped"; 4]);
+    // No task ever stopped because of the pool.
+    assert!(no_task_died_with_its_instance(&out));
+}
+
+#[test]
+fn warm_pool_try_without_ecs_warm_pools_check_loses_tasks_to_stopping_instances() {
+    let path = format!(
+        "{}/../public/scenarios/warm-pool.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["autoScalingGroups"][0]["LaunchTemplate"]["LaunchTemplateName"] = json!("ecs-no-check");
+    let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+    sim.run_to_end().unwrap();
+    let stopped_by_pool = sim
+        .tasks()
+        .iter()
+        .filter(|t| {
+            t.stopped_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("entered the warm pool"))
+        })
+        .count();
+    assert!(
+        stopped_by_pool > 0,
+        "tasks placed on warming instances stop with them"
+    );
 }

@@ -351,6 +351,37 @@ pub fn cancel_instance_refresh(doc: &Value, group: &str, at: SimTime) -> Result<
     Ok(doc)
 }
 
+/// What the capacity panel's warm pool controls ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmPoolChoice {
+    /// `MinSize`.
+    pub min_size: u32,
+    /// `MaxGroupPreparedCapacity`; `None`: the group's `MaxSize`.
+    pub max_prepared: Option<u32>,
+    /// `PoolState`: `Stopped`, `Running` or `Hibernated`.
+    pub pool_state: String,
+}
+
+/// Sets a warm pool on group `group` at `at`: a PutWarmPool request in `putWarmPools[]`,
+/// checked as the scenario will check it (no Spot or mixed instances group).
+pub fn put_warm_pool(
+    doc: &Value,
+    group: &str,
+    choice: &WarmPoolChoice,
+    at: SimTime,
+) -> Result<Value, String> {
+    let entry = json!({
+        "at": seconds(at), "AutoScalingGroupName": group.trim(),
+        "MinSize": choice.min_size,
+        "MaxGroupPreparedCapacity": choice.max_prepared.map_or(-1, i64::from),
+        "PoolState": choice.pool_state,
+    });
+    let mut doc = doc.clone();
+    section(&mut doc, "putWarmPools").push(entry);
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,6 +628,45 @@ mod tests {
         assert!(e.starts_with("DesiredCapacity:"), "{e}");
         let e = set_group_capacity(&once, "asg", sizes(3, 3, 2), at).unwrap_err();
         assert!(e.starts_with("MinSize:"), "{e}");
+    }
+
+    #[test]
+    fn the_warm_pool_controls_write_a_put_warm_pool_request() {
+        let mut f = form();
+        f.desired = 1;
+        let doc = add_auto_scaling_group(&doc(), &f).unwrap();
+        let choice = WarmPoolChoice {
+            min_size: 1,
+            max_prepared: Some(4),
+            pool_state: "Hibernated".to_string(),
+        };
+        let doc = put_warm_pool(&doc, "asg", &choice, SimTime(60_000)).unwrap();
+        let call = &doc["putWarmPools"][0];
+        assert_eq!(call["at"], json!(60.0));
+        assert_eq!(call["MaxGroupPreparedCapacity"], json!(4));
+        assert_eq!(call["PoolState"], json!("Hibernated"));
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(600_000)).unwrap();
+        // MaxGroupPreparedCapacity 4 − desired 1 = 3 warm instances.
+        assert_eq!(sim.auto_scaling_groups()[0].warm().count(), 3);
+        // No MaxGroupPreparedCapacity: -1, the group's MaxSize.
+        let all = WarmPoolChoice {
+            max_prepared: None,
+            ..choice.clone()
+        };
+        let doc = put_warm_pool(&doc, "asg", &all, SimTime(60_000)).unwrap();
+        assert_eq!(
+            doc["putWarmPools"][1]["MaxGroupPreparedCapacity"],
+            json!(-1)
+        );
+        // A Spot group is refused, naming the field.
+        let mut spot = form();
+        spot.name = "spot".to_string();
+        spot.spot = true;
+        spot.capacity_provider = None;
+        let doc = add_auto_scaling_group(&doc, &spot).unwrap();
+        let e = put_warm_pool(&doc, "spot", &choice, SimTime(0)).unwrap_err();
+        assert!(e.contains("putWarmPools[2].AutoScalingGroupName"), "{e}");
     }
 
     #[test]
