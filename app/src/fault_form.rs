@@ -127,18 +127,22 @@ pub fn FaultsPanel(
         Ok(f) => edit_now(&|doc, at| ecs_engine::edit::add_fault(doc, &f, at), what),
         Err(e) => status.finish(Err(e), String::new(), apply),
     };
-    let spot = move |_| {
+    // A Spot fault of `kind` ("Spot interruption notice", "Rebalance recommendation") to the
+    // chosen instance, or to as many as the count chosen by the seed.
+    let spot_fault = move |kind: &str, what: &str| {
         let instance = input_value("fault-spot-instance");
-        let mut f = json!({"type": "SpotInterruption", "count": count("fault-spot-count")});
+        let mut f = json!({"type": kind, "count": count("fault-spot-count")});
         let what = if instance.is_empty() {
-            "Spot interruption notice to Spot instances chosen by the seed".to_string()
+            format!("{what} to Spot instances chosen by the seed")
         } else {
             f["instance"] = json!(instance);
             f["count"] = json!(1);
-            format!("Spot interruption notice to {instance}")
+            format!("{what} to {instance}")
         };
         inject(Ok(f), &what);
     };
+    let spot = move |_| spot_fault("SpotInterruption", "Spot interruption notice");
+    let rebalance = move |_| spot_fault("SpotRebalanceRecommendation", "rebalance recommendation");
     let terminate = move |_| {
         let instance = input_value("fault-instance");
         inject(
@@ -226,13 +230,15 @@ pub fn FaultsPanel(
             <p class="small muted">"Each change is added to the scenario (faults[], updateContainerInstancesState[], deregisterContainerInstances[], putAttributes[] or deleteAttributes[]) at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
             <div class="build-grid">
                 <fieldset>
-                    <legend>"EC2 Spot interruption (two-minute notice)"</legend>
+                    <legend>"EC2 Spot: interruption (two-minute notice) or rebalance recommendation"</legend>
                     <label>"Instance "<select id="fault-spot-instance">
                         <option value="">"any Spot instance (seeded choice)"</option>
                         {move || options(spot_list.get())}
                     </select></label>
                     <label>"Count "<input id="fault-spot-count" type="number" min="1" value="1" size="3"/></label>
                     <button id="inject-spot" on:click=spot>"Interrupt"</button>
+                    <button id="inject-rebalance" on:click=rebalance
+                        title="EC2 instance rebalance recommendation: a group with CapacityRebalance launches a replacement, then terminates the instance">"Rebalance recommendation"</button>
                 </fieldset>
                 <fieldset>
                     <legend>"Container instance"</legend>

@@ -17,6 +17,9 @@
 //!   "availabilityZone": "us-east-1a", "instance": "i-0..."}`: EC2 sends the two-minute Spot
 //!   interruption notice to `count` Spot instances (filtered by the optional fields); see
 //!   [`crate::spot`] (7.1, G31).
+//! * `{"type": "SpotRebalanceRecommendation", ...}`, with the same fields: EC2 warns `count`
+//!   Spot instances that they are at elevated risk of interruption; a group with
+//!   `CapacityRebalance` replaces them (see `auto_scaling_group/capacity_rebalance.rs`).
 //! * `{"type": "InstanceTermination", "at": "PT30M", "instance": "i-0..."}`: the instance is
 //!   terminated at once; its tasks stop.
 //! * `{"type": "AzOutage", "at": "PT30M", "availabilityZone": "us-east-1a", "duration":
@@ -71,6 +74,19 @@ pub enum Fault {
     /// EC2 Spot interruption notices.
     SpotInterruption {
         /// When the notice arrives.
+        at_ms: u64,
+        /// How many Spot instances.
+        count: u32,
+        /// Only this instance.
+        instance: Option<String>,
+        /// Only instances of this Auto Scaling group.
+        auto_scaling_group: Option<String>,
+        /// Only instances in this zone.
+        availability_zone: Option<String>,
+    },
+    /// EC2 instance rebalance recommendations to Spot instances (Capacity Rebalancing).
+    SpotRebalanceRecommendation {
+        /// When the recommendations arrive.
         at_ms: u64,
         /// How many Spot instances.
         count: u32,
@@ -195,6 +211,13 @@ impl Fault {
                 auto_scaling_group: opt("autoScalingGroup"),
                 availability_zone: opt("availabilityZone"),
             },
+            "SpotRebalanceRecommendation" => Fault::SpotRebalanceRecommendation {
+                at_ms: at()?,
+                count: count()?,
+                instance: opt("instance"),
+                auto_scaling_group: opt("autoScalingGroup"),
+                availability_zone: opt("availabilityZone"),
+            },
             "InstanceTermination" => Fault::InstanceTermination {
                 at_ms: at()?,
                 instance: s("instance")?,
@@ -217,7 +240,7 @@ impl Fault {
             k if LATER.contains(&k) => return Ok(None),
             other => {
                 return Err(format!(
-                    "{path}.type: \"{other}\" is not one of ImagePullFailure, ContainerHealthCheckFailure, EssentialContainerExit, SpotInterruption, InstanceTermination, AzOutage, FargateSpotCapacityShortage, FargateSpotInterruption"
+                    "{path}.type: \"{other}\" is not one of ImagePullFailure, ContainerHealthCheckFailure, EssentialContainerExit, SpotInterruption, SpotRebalanceRecommendation, InstanceTermination, AzOutage, FargateSpotCapacityShortage, FargateSpotInterruption"
                 ))
             }
         }))
@@ -241,6 +264,7 @@ impl Simulation {
                 Fault::ContainerHealthCheckFailure { at_ms, .. }
                 | Fault::EssentialContainerExit { at_ms, .. }
                 | Fault::SpotInterruption { at_ms, .. }
+                | Fault::SpotRebalanceRecommendation { at_ms, .. }
                 | Fault::InstanceTermination { at_ms, .. }
                 | Fault::AzOutage { at_ms, .. }
                 | Fault::FargateSpotInterruption { at_ms, .. } => {
@@ -358,6 +382,18 @@ impl Simulation {
                 availability_zone,
                 ..
             } => self.interrupt_spot_instances(
+                count,
+                instance.as_deref(),
+                auto_scaling_group.as_deref(),
+                availability_zone.as_deref(),
+            ),
+            Fault::SpotRebalanceRecommendation {
+                count,
+                instance,
+                auto_scaling_group,
+                availability_zone,
+                ..
+            } => self.recommend_rebalance(
                 count,
                 instance.as_deref(),
                 auto_scaling_group.as_deref(),

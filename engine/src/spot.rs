@@ -25,31 +25,8 @@ impl Simulation {
         group: Option<&str>,
         zone: Option<&str>,
     ) {
-        let group_index = group.and_then(|g| self.groups.iter().position(|x| x.spec.name == g));
-        let mut candidates: Vec<usize> = (0..self.cluster.instances.len())
-            .filter(|&slot| {
-                let inst = &self.cluster.instances[slot];
-                !inst.fargate
-                    && inst.lifecycle == Lifecycle::Spot
-                    && inst.status != crate::container_instance::InstanceStatus::Inactive
-                    && instance.is_none_or(|id| inst.ec2_instance_id == id)
-                    && group.is_none_or(|_| {
-                        group_index.is_some() && inst.auto_scaling_group == group_index
-                    })
-                    && zone.is_none_or(|z| inst.availability_zone == z)
-            })
-            .collect();
-        if candidates.is_empty() {
-            let msg = "fault: no running Spot instance matches the SpotInterruption".to_string();
-            self.log.push(self.now(), EventKind::Scenario, msg);
-            return;
-        }
-        for _ in 0..count {
-            if candidates.is_empty() {
-                break;
-            }
-            let pick = self.rng_placement.below(candidates.len() as u64) as usize;
-            let slot = candidates.remove(pick);
+        let candidates = self.running_spot_instances(instance, group, zone);
+        for slot in self.pick_spot_instances(candidates, count, "SpotInterruption") {
             let inst = &self.cluster.instances[slot];
             let id = inst.ec2_instance_id.clone();
             let draining = inst.spot_draining;
@@ -72,6 +49,53 @@ impl Simulation {
                 Timer::TerminateInstance(slot),
             );
         }
+    }
+
+    /// Up to `count` of `candidates` (slots), chosen by the seeded stream; none matching
+    /// is logged against `fault`.
+    pub(crate) fn pick_spot_instances(
+        &mut self,
+        mut candidates: Vec<usize>,
+        count: u32,
+        fault: &str,
+    ) -> Vec<usize> {
+        if candidates.is_empty() {
+            let msg = format!("fault: no running Spot instance matches the {fault}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+        }
+        let mut picked = Vec::new();
+        for _ in 0..count {
+            if candidates.is_empty() {
+                break;
+            }
+            let pick = self.rng_placement.below(candidates.len() as u64) as usize;
+            picked.push(candidates.remove(pick));
+        }
+        picked
+    }
+
+    /// The running Spot container instances (slots) a Spot fault may pick: only `instance`,
+    /// only those of Auto Scaling group `group`, only those in `zone`, when given.
+    pub(crate) fn running_spot_instances(
+        &self,
+        instance: Option<&str>,
+        group: Option<&str>,
+        zone: Option<&str>,
+    ) -> Vec<usize> {
+        let group_index = group.and_then(|g| self.groups.iter().position(|x| x.spec.name == g));
+        (0..self.cluster.instances.len())
+            .filter(|&slot| {
+                let inst = &self.cluster.instances[slot];
+                !inst.fargate
+                    && inst.lifecycle == Lifecycle::Spot
+                    && inst.status != crate::container_instance::InstanceStatus::Inactive
+                    && instance.is_none_or(|id| inst.ec2_instance_id == id)
+                    && group.is_none_or(|_| {
+                        group_index.is_some() && inst.auto_scaling_group == group_index
+                    })
+                    && zone.is_none_or(|z| inst.availability_zone == z)
+            })
+            .collect()
     }
 
     /// Loses an Availability Zone: its instances and Fargate tasks terminate, and nothing

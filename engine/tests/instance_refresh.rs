@@ -11,7 +11,7 @@ use ecs_engine::auto_scaling_group::GroupInstanceState;
 use ecs_engine::task::TaskStatus;
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
-use support::{assert_refused, at, count, group, logged, sim};
+use support::{assert_refused, at, count, group, logged, running, sim};
 
 /// Group `asg` of 4 m5.large (template `v1`) behind capacity provider `cp` (managed draining;
 /// with `protect`, managed scaling and managed termination protection too), service `web` of
@@ -62,13 +62,6 @@ fn busy_instances(sim: &Simulation) -> Vec<String> {
         })
         .map(|i| i.id.clone())
         .collect()
-}
-
-fn running(sim: &Simulation) -> usize {
-    sim.tasks()
-        .iter()
-        .filter(|t| t.last_status == TaskStatus::Running)
-        .count()
 }
 
 /// What each 5-second look at a run until `end` saw: (in service, launching, terminating).

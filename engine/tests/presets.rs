@@ -991,3 +991,41 @@ fn warm_pool_try_without_ecs_warm_pools_check_loses_tasks_to_stopping_instances(
         "tasks placed on warming instances stop with them"
     );
 }
+
+#[test]
+fn spot_capacity_rebalance_replaces_instances_at_risk_before_any_interruption() {
+    let (sim, out) = preset("spot-capacity-rebalance");
+    let group = &sim.auto_scaling_groups()[0];
+    let risky: Vec<_> = group
+        .instances
+        .iter()
+        .filter(|i| i.rebalance_recommended)
+        .collect();
+    assert_eq!(risky.len(), 2);
+    assert!(risky
+        .iter()
+        .all(|i| i.state == ecs_engine::auto_scaling_group::GroupInstanceState::Terminated));
+    let causes: Vec<&str> = group.activities.iter().map(|a| a.cause.as_str()).collect();
+    let launched = causes
+        .iter()
+        .filter(|c| {
+            c.ends_with("launched in response to an EC2 instance rebalance recommendation.")
+        })
+        .count();
+    let taken_out = causes
+        .iter()
+        .filter(|c| {
+            c.ends_with(
+                "taken out of service in response to an EC2 instance rebalance recommendation.",
+            )
+        })
+        .count();
+    assert_eq!((launched, taken_out), (2, 2));
+    // Back to the desired capacity, every task running, none died with its instance
+    // (managed draining), and the service never fell below its 8 tasks.
+    assert_eq!(group.live_count(), 4);
+    assert_eq!(service(&out, "web")["runningCount"], 8);
+    assert!(no_task_died_with_its_instance(&out));
+    let running = &sim.time_series().series["service/web/runningCount"];
+    assert!(running[3..].iter().all(|&n| n >= 8.0), "{running:?}");
+}

@@ -9,6 +9,7 @@
 //! termination protection keeps instances with tasks; with managed draining the victims are
 //! set DRAINING first and terminated once their tasks are gone.
 
+mod capacity_rebalance;
 pub mod instance_refresh;
 pub mod launch_template;
 mod max_instance_lifetime;
@@ -61,6 +62,9 @@ pub struct AutoScalingGroupSpec {
     pub instance_warmup_s: u32,
     /// `MaxInstanceLifetime`, seconds (at least 86,400; 0 or absent: none).
     pub max_instance_lifetime_s: Option<u32>,
+    /// `CapacityRebalance`: Spot instances that get a rebalance recommendation are replaced
+    /// before they are interrupted.
+    pub capacity_rebalance: bool,
 }
 
 /// What a group launches: a `LaunchTemplate`, or a `MixedInstancesPolicy` (its template, its
@@ -288,6 +292,10 @@ impl AutoScalingGroupSpec {
                 .get("NewInstancesProtectedFromScaleIn")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            capacity_rebalance: v
+                .get("CapacityRebalance")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -343,6 +351,9 @@ pub struct GroupInstance {
     pub template: String,
     /// Where it is in its life.
     pub state: GroupInstanceState,
+    /// EC2 sent it a rebalance recommendation (a Spot instance at elevated risk of
+    /// interruption).
+    pub rebalance_recommended: bool,
 }
 
 /// A running Auto Scaling group.

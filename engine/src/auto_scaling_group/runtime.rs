@@ -9,6 +9,17 @@ use crate::time::SimTime;
 /// Activities kept per group, newest last.
 pub const MAX_GROUP_ACTIVITIES: usize = 100;
 
+/// Why a group launches an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LaunchFor {
+    /// Its capacity is below its target.
+    Capacity,
+    /// Its warm pool is below its size.
+    WarmPool,
+    /// Capacity Rebalancing replaces a Spot instance at risk of interruption.
+    Rebalance,
+}
+
 impl Simulation {
     /// Builds the scenario's groups and launches their initial `DesiredCapacity`.
     pub(crate) fn create_auto_scaling_groups(&mut self) {
@@ -128,7 +139,9 @@ impl Simulation {
         if live < target {
             // Ready instances of the warm pool first, then cold launches.
             for _ in live..target {
-                if !self.launch_from_warm_pool(g) && !self.launch_group_instance(g, false) {
+                if !self.launch_from_warm_pool(g)
+                    && !self.launch_group_instance(g, LaunchFor::Capacity)
+                {
                     break;
                 }
             }
@@ -163,15 +176,17 @@ impl Simulation {
     }
 
     /// How many instances group `g` keeps launching or in service: its desired capacity, plus
-    /// the surge a refresh in progress allows (it shrinks as old instances go).
+    /// the surge a refresh in progress allows (it shrinks as old instances go), plus the
+    /// replacements of Spot instances at risk under Capacity Rebalancing.
     fn group_target(&self, g: usize) -> u32 {
-        self.groups[g].desired + self.refresh_surge(g)
+        self.groups[g].desired + self.refresh_surge(g) + self.rebalance_surge(g)
     }
 
     /// Launches one instance into the Availability Zone with the fewest live instances
     /// (ties in the group's order), skipping zones in an outage. False if no zone is usable.
-    /// `into_pool`: it warms up into the warm pool instead (balanced by the pool's instances).
-    pub(super) fn launch_group_instance(&mut self, g: usize, into_pool: bool) -> bool {
+    /// Into the warm pool it warms up there instead (balanced by the pool's instances).
+    pub(super) fn launch_group_instance(&mut self, g: usize, why: LaunchFor) -> bool {
+        let into_pool = why == LaunchFor::WarmPool;
         let group = &self.groups[g];
         let counted = |i: &&GroupInstance| {
             if into_pool {
@@ -293,6 +308,7 @@ impl Simulation {
             launched_at: now,
             in_service_at: None,
             template,
+            rebalance_recommended: false,
             state: if into_pool {
                 GroupInstanceState::WarmedPending
             } else {
@@ -311,12 +327,19 @@ impl Simulation {
             );
             return true;
         }
-        let cause = format!(
-            "At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {} to {}.",
-            self.timestamp(now),
-            self.groups[g].live_count() - 1,
-            self.groups[g].live_count()
-        );
+        let cause = if why == LaunchFor::Rebalance {
+            format!(
+                "At {} an instance was launched in response to an EC2 instance rebalance recommendation.",
+                self.timestamp(now)
+            )
+        } else {
+            format!(
+                "At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {} to {}.",
+                self.timestamp(now),
+                self.groups[g].live_count() - 1,
+                self.groups[g].live_count()
+            )
+        };
         self.record_group_activity(g, format!("Launching a new EC2 instance: {id}"), cause);
         true
     }
@@ -325,9 +348,11 @@ impl Simulation {
     pub(crate) fn group_instance_registered(&mut self, g: usize, id: &str, slot: usize) {
         let provider = self.groups[g].provider;
         let now = self.now();
+        let mut arrived = false;
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             let inst = &mut self.groups[g].instances[i];
-            if inst.state == GroupInstanceState::Pending {
+            arrived = inst.state == GroupInstanceState::Pending;
+            if arrived {
                 inst.state = GroupInstanceState::InService;
                 inst.in_service_at = Some(now);
             }
@@ -342,6 +367,9 @@ impl Simulation {
             self.cluster.instances[slot].capacity_provider = Some(p);
             self.cluster.set_provider(slot, p);
             self.poke_provider(p);
+        }
+        if arrived {
+            self.replace_instance_at_risk(g);
         }
     }
 

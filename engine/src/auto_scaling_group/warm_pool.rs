@@ -202,7 +202,7 @@ impl Simulation {
         let held = self.groups[g].warm().count() as u32;
         if held < size {
             for _ in held..size {
-                if !self.launch_group_instance(g, true) {
+                if !self.launch_group_instance(g, super::runtime::LaunchFor::WarmPool) {
                     break;
                 }
             }

@@ -162,3 +162,11 @@ pub fn count(sim: &Simulation, state: GroupInstanceState) -> usize {
         .filter(|i| i.state == state)
         .count()
 }
+
+/// How many tasks are RUNNING.
+pub fn running(sim: &Simulation) -> usize {
+    sim.tasks()
+        .iter()
+        .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
+        .count()
+}
