@@ -41,6 +41,11 @@ impl Simulation {
             self.log
                 .push(self.now(), EventKind::Capacity, msg)
                 .instance(&id);
+            self.ec2_event(
+                "EC2 Spot Instance Interruption Warning",
+                &id,
+                serde_json::json!({"instance-id": id, "instance-action": "terminate"}),
+            );
             if draining {
                 self.drain_instance(slot, "Spot interruption notice");
             }

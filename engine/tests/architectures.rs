@@ -345,3 +345,78 @@ fn scheduler_schedules_run_tasks_at_their_local_time_until_their_end_date() {
         .iter()
         .any(|e| e.message == "schedule once-in-paris invoked its target"));
 }
+
+/// EC2 and EC2 Auto Scaling events reach rules (7.1: the interruption notice "arrives as the
+/// EventBridge event `EC2 Spot Instance Interruption Warning`"): the rebalance
+/// recommendation, the interruption warning, launches and terminations of the group's
+/// instances, each published to an SNS topic with its instance id.
+#[test]
+fn ec2_and_auto_scaling_events_reach_rules() {
+    let out = run_edited("spot-capacity-rebalance", |d| {
+        let topic = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+        let rule = |name: &str, source: &str, detail_type: &str, path: &str| {
+            serde_json::json!({"Name": name,
+                "EventPattern": {"source": [source], "detail-type": [detail_type]},
+                "Targets": [{"Id": name, "Arn": topic, "InputTransformer": {
+                    "InputPathsMap": {"id": path},
+                    "InputTemplate": format!("\"{detail_type}: <id>\"")}}]})
+        };
+        d["snsTopics"] = serde_json::json!([{"Name": "ops-alerts",
+            "Subscriptions": [{"Protocol": "email", "Endpoint": "oncall@example.com"}]}]);
+        d["eventRules"] = serde_json::json!([
+            rule(
+                "rebalance",
+                "aws.ec2",
+                "EC2 Instance Rebalance Recommendation",
+                "$.detail.instance-id"
+            ),
+            rule(
+                "interruption",
+                "aws.ec2",
+                "EC2 Spot Instance Interruption Warning",
+                "$.detail.instance-id"
+            ),
+            rule(
+                "launch",
+                "aws.autoscaling",
+                "EC2 Instance Launch Successful",
+                "$.detail.EC2InstanceId"
+            ),
+            rule(
+                "terminate",
+                "aws.autoscaling",
+                "EC2 Instance Terminate Successful",
+                "$.detail.EC2InstanceId"
+            ),
+        ]);
+        d["faults"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"type": "SpotInterruption", "at": "PT30M", "autoScalingGroup": "spot", "count": 1}));
+    });
+    let bodies: Vec<&str> = out["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    let count = |prefix: &str| bodies.iter().filter(|b| b.starts_with(prefix)).count();
+    // Two recommendations; four launches at the start, two replacements, one after the
+    // interruption; two terminations by rebalancing and one by the interruption.
+    assert_eq!(
+        count("EC2 Instance Rebalance Recommendation: i-"),
+        2,
+        "{bodies:?}"
+    );
+    assert_eq!(
+        count("EC2 Spot Instance Interruption Warning: i-"),
+        1,
+        "{bodies:?}"
+    );
+    assert_eq!(count("EC2 Instance Launch Successful: i-"), 7, "{bodies:?}");
+    assert_eq!(
+        count("EC2 Instance Terminate Successful: i-"),
+        3,
+        "{bodies:?}"
+    );
+}

@@ -481,3 +481,36 @@ fn max_instance_lifetime_under_a_day_is_refused() {
     v["autoScalingGroups"][0]["MaxInstanceLifetime"] = json!(3_600);
     assert_refused(vec![(v, "autoScalingGroups[0].MaxInstanceLifetime")]);
 }
+
+#[test]
+fn instance_refresh_events_reach_rules_started_checkpoint_succeeded() {
+    let mut doc = refresh_scenario(
+        false,
+        json!({"Preferences": {"CheckpointPercentages": [50, 100], "CheckpointDelay": 600}}),
+    );
+    doc["snsTopics"] = json!([{"Name": "ops",
+        "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
+    doc["eventRules"] = json!([{"Name": "refresh",
+        "EventPattern": {"source": ["aws.autoscaling"],
+            "detail-type": [{"prefix": "EC2 Auto Scaling Instance Refresh"}]},
+        "Targets": [{"Id": "ops", "Arn": "arn:aws:sns:us-east-1:123456789012:ops",
+            "InputTransformer": {"InputPathsMap": {"t": "$.detail-type", "g": "$.detail.AutoScalingGroupName"},
+                "InputTemplate": "\"<t> (<g>)\""}}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 4 * 3600);
+    let id = &group(&s).refreshes[0].id;
+    assert!(!id.is_empty());
+    let messages: Vec<&str> = s
+        .notifications()
+        .iter()
+        .map(|n| n.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "EC2 Auto Scaling Instance Refresh Started (asg)",
+            "EC2 Auto Scaling Instance Refresh Checkpoint Reached (asg)",
+            "EC2 Auto Scaling Instance Refresh Succeeded (asg)"
+        ]
+    );
+}

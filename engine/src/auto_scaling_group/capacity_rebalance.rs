@@ -13,7 +13,8 @@
 //! the termination is an ASG-initiated one and the instance is drained first (6.5; whether
 //! managed draining covers rebalancing is **[unconfirmed]**, the playground assumes it does).
 //! Scale-in protection does not keep an at-risk instance **[unconfirmed]**: EC2 will interrupt
-//! it anyway.
+//! it anyway. The activities' causes follow the pattern of AWS's other causes; their exact
+//! wording for rebalancing is **[unconfirmed]**.
 
 use super::runtime::LaunchFor;
 use super::GroupInstanceState;
@@ -72,6 +73,11 @@ impl Simulation {
         self.log
             .push(self.now(), EventKind::Capacity, msg)
             .instance(&id);
+        self.ec2_event(
+            "EC2 Instance Rebalance Recommendation",
+            &id,
+            serde_json::json!({"instance-id": id}),
+        );
         if let Some((g, i)) = rebalancing {
             let before = self.rebalance_surge(g);
             self.groups[g].instances[i].rebalance_recommended = true;

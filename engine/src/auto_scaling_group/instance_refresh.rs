@@ -415,6 +415,7 @@ impl Simulation {
             waiting_since: None,
             baking_until: None,
         });
+        self.refresh_event(g, "Started", serde_json::json!({}));
         self.refresh_step(g, self.groups[g].refreshes.len() - 1);
     }
 
@@ -563,6 +564,11 @@ impl Simulation {
                     self.groups[g].spec.name, r.id, r.preferences.checkpoint_delay_s
                 );
                 self.log.push(now, EventKind::Capacity, msg);
+                let detail = serde_json::json!({
+                    "CheckpointPercentage": cp.to_string(),
+                    "CheckpointDelay": r.preferences.checkpoint_delay_s.to_string(),
+                });
+                self.refresh_event(g, "Checkpoint Reached", detail);
                 self.schedule(now.plus_ms(delay), step);
                 return;
             }
@@ -661,6 +667,19 @@ impl Simulation {
         self.schedule(again, step);
     }
 
+    /// `EC2 Auto Scaling Instance Refresh <what>` for the group's last refresh, with `detail`
+    /// and its `InstanceRefreshId`.
+    fn refresh_event(&mut self, g: usize, what: &str, mut detail: serde_json::Value) {
+        if let Some(r) = self.groups[g].refreshes.last() {
+            detail["InstanceRefreshId"] = serde_json::json!(r.id);
+            self.autoscaling_event(
+                g,
+                &format!("EC2 Auto Scaling Instance Refresh {what}"),
+                detail,
+            );
+        }
+    }
+
     fn finish_refresh(&mut self, g: usize, status: RefreshStatus, reason: Option<String>) {
         let now = self.now();
         let name = self.groups[g].spec.name.clone();
@@ -689,6 +708,15 @@ impl Simulation {
         );
         refresh.status_reason = reason;
         self.log.push(now, EventKind::Capacity, msg);
+        let ended = match status {
+            RefreshStatus::Successful => Some("Succeeded"),
+            RefreshStatus::Failed => Some("Failed"),
+            RefreshStatus::Cancelled => Some("Cancelled"),
+            RefreshStatus::InProgress => None,
+        };
+        if let Some(what) = ended {
+            self.refresh_event(g, what, serde_json::json!({}));
+        }
         // Surge instances are no longer allowed: the group returns to its desired capacity.
         self.reconcile_group(g);
     }

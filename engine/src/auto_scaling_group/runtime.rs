@@ -348,11 +348,11 @@ impl Simulation {
     pub(crate) fn group_instance_registered(&mut self, g: usize, id: &str, slot: usize) {
         let provider = self.groups[g].provider;
         let now = self.now();
-        let mut arrived = false;
+        let mut arrived = None;
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             let inst = &mut self.groups[g].instances[i];
-            arrived = inst.state == GroupInstanceState::Pending;
-            if arrived {
+            if inst.state == GroupInstanceState::Pending {
+                arrived = Some(i);
                 inst.state = GroupInstanceState::InService;
                 inst.in_service_at = Some(now);
             }
@@ -368,7 +368,8 @@ impl Simulation {
             self.cluster.set_provider(slot, p);
             self.poke_provider(p);
         }
-        if arrived {
+        if let Some(i) = arrived {
+            self.instance_activity_event(g, i, true);
             self.replace_instance_at_risk(g);
         }
     }
@@ -506,8 +507,9 @@ impl Simulation {
             return;
         };
         let id = self.cluster.instances[slot].ec2_instance_id.clone();
-        if let Some(inst) = self.groups[g].instances.iter_mut().find(|x| x.id == id) {
-            inst.state = GroupInstanceState::Terminated;
+        if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
+            self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+            self.instance_activity_event(g, i, false);
         }
         self.reconcile_group(g);
     }

@@ -371,6 +371,7 @@ impl Simulation {
             .push(now, EventKind::ContainerInstance, msg)
             .instance(&id);
         self.instance_state_change(slot);
+        self.instance_activity_event(g, i, true);
         if let Some(p) = self.groups[g].provider {
             self.poke_provider(p);
         }

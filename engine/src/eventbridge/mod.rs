@@ -2,8 +2,11 @@
 //! their targets.
 //!
 //! Events come from ECS (`ECS Task State Change`, whose `detail` mirrors the task as
-//! DescribeTasks shows it, 9.1), from S3 (`Object Created`, 9.3) and from schedules
-//! (`Scheduled Event`, rate and cron expressions in UTC, G38). `eventRules[]` holds PutRule
+//! DescribeTasks shows it, 9.1), from S3 (`Object Created`, 9.3), from EC2 (`EC2 Spot Instance
+//! Interruption Warning`, 7.1, and `EC2 Instance Rebalance Recommendation`), from EC2 Auto
+//! Scaling (instance launches and terminations, instance refreshes; their `detail` shapes
+//! follow AWS's event reference in part, **[unconfirmed]** beyond the fields set here) and
+//! from schedules (`Scheduled Event`, rate and cron expressions in UTC, G38). `eventRules[]` holds PutRule
 //! requests with their PutTargets `Targets` inline. Targets:
 //! * an ECS cluster ARN with `EcsParameters`: RunTask (`TaskCount`, `LaunchType` or
 //!   `CapacityProviderStrategy`, `NetworkConfiguration`, `Group`), with `Input` or an
@@ -508,6 +511,73 @@ impl Simulation {
             resources,
             detail,
         });
+    }
+
+    /// An EC2 event (`aws.ec2`) about instance `id`, e.g. `EC2 Spot Instance Interruption
+    /// Warning` (7.1) or `EC2 Instance Rebalance Recommendation`.
+    pub(crate) fn ec2_event(&mut self, detail_type: &str, id: &str, detail: Value) {
+        if !self.events_wanted() {
+            return;
+        }
+        self.put_event(Event {
+            source: "aws.ec2".to_string(),
+            detail_type: detail_type.to_string(),
+            resources: vec![format!("arn:aws:ec2:us-east-1:123456789012:instance/{id}")],
+            detail,
+        });
+    }
+
+    /// An EC2 Auto Scaling event (`aws.autoscaling`) of group `g`: `detail` gets the
+    /// group's `AutoScalingGroupName`.
+    pub(crate) fn autoscaling_event(&mut self, g: usize, detail_type: &str, mut detail: Value) {
+        if !self.events_wanted() {
+            return;
+        }
+        let name = self.groups[g].spec.name.clone();
+        detail["AutoScalingGroupName"] = json!(name);
+        self.put_event(Event {
+            source: "aws.autoscaling".to_string(),
+            detail_type: detail_type.to_string(),
+            resources: vec![format!(
+                "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:00000000-0000-4000-8000-{g:012x}:autoScalingGroupName/{name}"
+            )],
+            detail,
+        });
+    }
+
+    /// `EC2 Instance Launch Successful` or `EC2 Instance Terminate Successful` for instance
+    /// `i` of group `g`, from the activity that launched or terminated it.
+    pub(crate) fn instance_activity_event(&mut self, g: usize, i: usize, launched: bool) {
+        if !self.events_wanted() {
+            return;
+        }
+        let inst = &self.groups[g].instances[i];
+        let (id, az) = (inst.id.clone(), inst.availability_zone.clone());
+        let verb = if launched { "Launching" } else { "Terminating" };
+        let activity = self.groups[g]
+            .activities
+            .iter()
+            .rev()
+            .find(|a| a.description.starts_with(verb) && a.description.ends_with(&id));
+        let (description, cause, start) = activity.map_or_else(
+            || (String::new(), String::new(), self.now()),
+            |a| (a.description.clone(), a.cause.clone(), a.at),
+        );
+        let detail = json!({
+            "StatusCode": "InProgress",
+            "Description": description,
+            "Cause": cause,
+            "EC2InstanceId": id,
+            "StartTime": self.timestamp(start),
+            "EndTime": self.timestamp(self.now()),
+            "Details": {"Availability Zone": az},
+        });
+        let detail_type = if launched {
+            "EC2 Instance Launch Successful"
+        } else {
+            "EC2 Instance Terminate Successful"
+        };
+        self.autoscaling_event(g, detail_type, detail);
     }
 
     /// An `ECS Deployment State Change` event (9.1) for the service's primary deployment.
