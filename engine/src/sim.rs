@@ -77,6 +77,8 @@ pub enum Timer {
     StartInstanceRefresh(usize),
     /// A scenario `cancelInstanceRefreshes[]` call is made.
     CancelInstanceRefresh(usize),
+    /// Lifecycle hooks holding an instance time out: (group, instance).
+    LifecycleHookTimeout(usize, usize),
     /// A scenario `putWarmPools[]` call is made.
     PutWarmPool(usize),
     /// An instance launched into a warm pool has warmed up: (group, instance).
@@ -457,6 +459,7 @@ impl Simulation {
             Timer::InstanceRefreshStep(g, r) => self.refresh_step(g, r),
             Timer::CancelInstanceRefresh(i) => self.cancel_instance_refresh(i),
             Timer::PutWarmPool(i) => self.put_warm_pool(i),
+            Timer::LifecycleHookTimeout(g, i) => self.lifecycle_hook_timeout(g, i),
             Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),

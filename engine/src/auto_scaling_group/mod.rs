@@ -12,6 +12,7 @@
 mod capacity_rebalance;
 pub mod instance_refresh;
 pub mod launch_template;
+pub mod lifecycle_hook;
 mod max_instance_lifetime;
 mod runtime;
 pub mod scaling_policy;
@@ -65,6 +66,8 @@ pub struct AutoScalingGroupSpec {
     /// `CapacityRebalance`: Spot instances that get a rebalance recommendation are replaced
     /// before they are interrupted.
     pub capacity_rebalance: bool,
+    /// `LifecycleHookSpecificationList`.
+    pub lifecycle_hooks: Vec<lifecycle_hook::LifecycleHook>,
 }
 
 /// What a group launches: a `LaunchTemplate`, or a `MixedInstancesPolicy` (its template, its
@@ -296,6 +299,10 @@ impl AutoScalingGroupSpec {
                 .get("CapacityRebalance")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            lifecycle_hooks: lifecycle_hook::LifecycleHook::parse_list(
+                v.get("LifecycleHookSpecificationList"),
+                &format!("{path}.LifecycleHookSpecificationList"),
+            )?,
         })
     }
 
@@ -354,6 +361,8 @@ pub struct GroupInstance {
     /// EC2 sent it a rebalance recommendation (a Spot instance at elevated risk of
     /// interruption).
     pub rebalance_recommended: bool,
+    /// Lifecycle hooks hold it in `Pending:Wait` or `Terminating:Wait` until then.
+    pub hook_until: Option<crate::time::SimTime>,
 }
 
 /// A running Auto Scaling group.
@@ -412,8 +421,10 @@ impl AutoScalingGroup {
             .as_ref()
             .map_or(warm_pool::PoolState::Stopped, |p| p.pool_state);
         match instance.state {
+            GroupInstanceState::Pending if instance.hook_until.is_some() => "Pending:Wait",
             GroupInstanceState::Pending => "Pending",
             GroupInstanceState::InService => "InService",
+            GroupInstanceState::Terminating if instance.hook_until.is_some() => "Terminating:Wait",
             GroupInstanceState::Terminating => "Terminating",
             GroupInstanceState::Terminated => "Terminated",
             GroupInstanceState::WarmedPending => "Warmed:Pending",

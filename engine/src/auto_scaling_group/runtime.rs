@@ -309,12 +309,16 @@ impl Simulation {
             in_service_at: None,
             template,
             rebalance_recommended: false,
+            hook_until: None,
             state: if into_pool {
                 GroupInstanceState::WarmedPending
             } else {
                 GroupInstanceState::Pending
             },
         });
+        if !into_pool {
+            self.hold_for_hooks(g, i, super::lifecycle_hook::Transition::Launching);
+        }
         if into_pool {
             let cause = format!(
                 "At {} an instance was launched into the warm pool in response to a difference between the warm pool's size and its instances.",
@@ -351,7 +355,8 @@ impl Simulation {
         let mut arrived = None;
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             let inst = &mut self.groups[g].instances[i];
-            if inst.state == GroupInstanceState::Pending {
+            // Launch lifecycle hooks keep it in Pending:Wait, registered with ECS or not.
+            if inst.state == GroupInstanceState::Pending && inst.hook_until.is_none() {
                 arrived = Some(i);
                 inst.state = GroupInstanceState::InService;
                 inst.in_service_at = Some(now);
@@ -477,7 +482,11 @@ impl Simulation {
         });
         let id = self.groups[g].instances[i].id.clone();
         self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
-        match self.groups[g].instances[i].slot {
+        let slot = self.groups[g].instances[i].slot;
+        // Terminate lifecycle hooks hold a registered instance in Terminating:Wait.
+        let held = slot.is_some()
+            && self.hold_for_hooks(g, i, super::lifecycle_hook::Transition::Terminating);
+        match slot {
             Some(slot) if managed_draining => {
                 self.groups[g].instances[i].state = GroupInstanceState::Terminating;
                 self.drain_instance(
@@ -485,6 +494,9 @@ impl Simulation {
                     "managed draining before the Auto Scaling group terminates it",
                 );
                 self.schedule(self.now(), Timer::CheckDrained(slot));
+            }
+            Some(_) if held => {
+                self.groups[g].instances[i].state = GroupInstanceState::Terminating;
             }
             Some(slot) => {
                 self.groups[g].instances[i].state = GroupInstanceState::Terminated;
@@ -518,6 +530,17 @@ impl Simulation {
     pub(crate) fn check_drained(&mut self, slot: usize) {
         let inst = &self.cluster.instances[slot];
         if inst.status == crate::container_instance::InstanceStatus::Inactive {
+            return;
+        }
+        // Terminate lifecycle hooks still waiting: their timeout looks again.
+        let id = &inst.ec2_instance_id;
+        let held = inst.auto_scaling_group.is_some_and(|g| {
+            self.groups[g]
+                .instances
+                .iter()
+                .any(|x| &x.id == id && x.hook_until.is_some())
+        });
+        if held {
             return;
         }
         if self.tasks_on(slot).is_empty() {

@@ -1,0 +1,180 @@
+//! Lifecycle hooks (`LifecycleHookSpecificationList` on CreateAutoScalingGroup): nothing
+//! completes lifecycle actions in the playground, so a hook holds an instance in
+//! `Pending:Wait` or `Terminating:Wait` for its `HeartbeatTimeout`, then its `DefaultResult`
+//! applies (the EC2 Auto Scaling guide). The ECS agent registers at boot whatever the
+//! group's lifecycle state, so tasks run on a `Pending:Wait` instance (6.5 for draining).
+
+mod support;
+
+use ecs_engine::auto_scaling_group::GroupInstanceState;
+use ecs_engine::Simulation;
+use serde_json::{json, Value};
+use support::{assert_refused, at, count, group, logged, running, sim};
+
+/// Group `asg` (desired 2, m5.large) behind capacity provider `cp` (managed draining when
+/// `draining`) with `hooks`, service `web` of four one-vCPU tasks.
+fn hook_scenario(hooks: Value, draining: bool) -> Value {
+    json!({
+        "version": 1, "seed": 5, "duration": "PT3H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "launchTemplates": [{"LaunchTemplateName": "lt", "LaunchTemplateData": {"InstanceType": "m5.large"}}],
+        "autoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 0, "MaxSize": 6, "DesiredCapacity": 2,
+            "LaunchTemplate": {"LaunchTemplateName": "lt"}, "VPCZoneIdentifier": "subnet-a,subnet-b",
+            "LifecycleHookSpecificationList": hooks}],
+        "capacityProviders": [{"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg",
+            "managedDraining": if draining { "ENABLED" } else { "DISABLED" }}}],
+        "clusters": [{"clusterName": "default", "capacityProviders": ["cp"],
+            "defaultCapacityProviderStrategy": [{"capacityProvider": "cp", "weight": 1}]}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [
+            {"name": "web", "image": "nginx", "cpu": 1024, "memory": 512, "essential": true}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 4}]
+    })
+}
+
+fn launch_hook(timeout: u32, result: &str) -> Value {
+    json!([{"LifecycleHookName": "bootstrap", "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+        "HeartbeatTimeout": timeout, "DefaultResult": result}])
+}
+
+fn terminate_hook(timeout: u32) -> Value {
+    json!([{"LifecycleHookName": "drain-logs", "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+        "HeartbeatTimeout": timeout}])
+}
+
+/// The described `LifecycleState` of every instance of the group.
+fn states(sim: &Simulation) -> Vec<String> {
+    sim.describe()["autoScalingGroups"][0]["Instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|i| i["LifecycleState"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_launch_hook_holds_instances_in_pending_wait_while_ecs_already_runs_tasks_there() {
+    let mut s = sim(hook_scenario(launch_hook(300, "CONTINUE"), true));
+    at(&mut s, 200);
+    // Registered with ECS at 90 s and running the tasks, but not InService for the group.
+    assert_eq!(s.cluster().instances.len(), 2);
+    assert_eq!(running(&s), 4);
+    assert_eq!(count(&s, GroupInstanceState::InService), 0);
+    assert_eq!(states(&s), ["Pending:Wait", "Pending:Wait"]);
+    at(&mut s, 300);
+    assert_eq!(count(&s, GroupInstanceState::InService), 2);
+    assert_eq!(states(&s), ["InService", "InService"]);
+    assert!(logged(&s, "timed out with result CONTINUE"));
+}
+
+#[test]
+fn a_launch_hook_that_abandons_terminates_the_instance_and_launches_again_and_again() {
+    // The default result is ABANDON: nobody completes the action, so every instance is
+    // terminated at the timeout, its tasks with it, and the group tries again.
+    let hooks = json!([{"LifecycleHookName": "bootstrap",
+        "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 600}]);
+    let mut s = sim(hook_scenario(hooks, false));
+    at(&mut s, 599);
+    assert_eq!(running(&s), 4);
+    at(&mut s, 600);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 2);
+    assert_eq!(count(&s, GroupInstanceState::Pending), 2);
+    let died = s
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code.as_deref() == Some("TerminationNotice"))
+        .count();
+    assert_eq!(died, 4);
+    at(&mut s, 3 * 600 + 1);
+    // Every 10 minutes, the same again: nothing ever goes in service.
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 6);
+    assert_eq!(count(&s, GroupInstanceState::InService), 0);
+    assert!(group(&s).activities.iter().any(|a| a
+        .cause
+        .contains("launch lifecycle action that timed out with result ABANDON")));
+}
+
+#[test]
+fn a_terminate_hook_keeps_the_instance_and_its_tasks_in_terminating_wait() {
+    let mut doc = hook_scenario(terminate_hook(900), false);
+    doc["updateAutoScalingGroups"] =
+        json!([{"at": "PT10M", "AutoScalingGroupName": "asg", "DesiredCapacity": 1}]);
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    assert_eq!(count(&s, GroupInstanceState::Terminating), 1);
+    assert!(states(&s).contains(&"Terminating:Wait".to_string()));
+    // Without managed draining its tasks keep running until the hook times out …
+    at(&mut s, 1499);
+    assert_eq!(running(&s), 4);
+    // … and then die with the instance.
+    at(&mut s, 1500);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 1);
+    assert_eq!(running(&s), 2);
+}
+
+#[test]
+fn with_managed_draining_the_instance_goes_once_drained_and_the_hook_done() {
+    let mut doc = hook_scenario(terminate_hook(900), true);
+    doc["updateAutoScalingGroups"] =
+        json!([{"at": "PT10M", "AutoScalingGroupName": "asg", "DesiredCapacity": 1}]);
+    // Two tasks: the instance left holds both.
+    doc["services"][0]["desiredCount"] = json!(2);
+    let mut s = sim(doc);
+    at(&mut s, 700);
+    // Drained: its tasks moved to the other instance.
+    let victim = group(&s)
+        .instances
+        .iter()
+        .find(|i| i.state == GroupInstanceState::Terminating)
+        .expect("the victim")
+        .id
+        .clone();
+    let on_victim = s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .filter(|t| s.cluster().instances[t.reservation.slot].ec2_instance_id == victim)
+        .count();
+    assert_eq!(on_victim, 0);
+    // Still held by the hook until 1,500 s.
+    at(&mut s, 1499);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 0);
+    at(&mut s, 1500);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 1);
+    let died = s
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code.as_deref() == Some("TerminationNotice"))
+        .count();
+    assert_eq!(died, 0);
+}
+
+#[test]
+fn lifecycle_hooks_are_checked_naming_the_field() {
+    let with = |hooks: Value| hook_scenario(hooks, false);
+    let p = "autoScalingGroups[0].LifecycleHookSpecificationList[0]";
+    assert_refused(vec![
+        (
+            with(
+                json!([{"LifecycleHookName": "h", "LifecycleTransition": "autoscaling:EC2_INSTANCE_REBOOTING"}]),
+            ),
+            format!("{p}.LifecycleTransition").as_str(),
+        ),
+        (
+            with(
+                json!([{"LifecycleHookName": "h", "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 10}]),
+            ),
+            format!("{p}.HeartbeatTimeout").as_str(),
+        ),
+        (
+            with(
+                json!([{"LifecycleHookName": "h", "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "DefaultResult": "MAYBE"}]),
+            ),
+            format!("{p}.DefaultResult").as_str(),
+        ),
+        (
+            with(json!([{"LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING"}])),
+            format!("{p}.LifecycleHookName").as_str(),
+        ),
+    ]);
+}
