@@ -29,6 +29,10 @@ pub struct GroupView {
     pub in_service: u32,
     /// Instances Pending (launching).
     pub pending: u32,
+    /// Instances Terminating (draining, or held by lifecycle hooks).
+    pub terminating: u32,
+    /// Instances lifecycle hooks hold in Pending:Wait or Terminating:Wait.
+    pub held: u32,
     /// The capacity provider over the group.
     pub provider: Option<ProviderView>,
     /// The group's own scaling policies, a line each (type, and the alarms that run them).
@@ -152,6 +156,12 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 max: group.spec.max,
                 in_service: count(GroupInstanceState::InService),
                 pending: count(GroupInstanceState::Pending),
+                terminating: count(GroupInstanceState::Terminating),
+                held: group
+                    .instances
+                    .iter()
+                    .filter(|i| i.hook_until.is_some())
+                    .count() as u32,
                 provider,
                 policies: sim
                     .auto_scaling_policies()
@@ -518,17 +528,22 @@ fn GroupCard(
     let warm_pool = warm_pool_line(&g, warm);
     let form = refresh.map(|refresh| refresh_form(&g, refresh, form));
     let status = g.refresh.clone().map(refresh_status);
+    let some = |n: u32, what: &str| {
+        if n > 0 {
+            format!(", {n} {what}")
+        } else {
+            String::new()
+        }
+    };
     let sizes = format!(
-        "min {} · desired {} · max {} — {} in service{}",
+        "min {} · desired {} · max {} — {} in service{}{}{}",
         g.min,
         g.desired,
         g.max,
         g.in_service,
-        if g.pending > 0 {
-            format!(", {} launching", g.pending)
-        } else {
-            String::new()
-        }
+        some(g.pending, "launching"),
+        some(g.terminating, "terminating"),
+        some(g.held, "held by lifecycle hooks (:Wait)"),
     );
     let provider = g.provider.map(|p| {
         let metric = format!(

@@ -54,6 +54,8 @@ async fn a_rebalance_recommendation_from_the_faults_form_replaces_the_instance()
         ),
         "{activities}"
     );
+    let sizes = browser.text(".asg[data-group=spot] .sizes").await;
+    assert!(sizes.contains("4 in service, 1 terminating"), "{sizes}");
     browser.scroll_to("#capacity").await;
     browser.screenshot("capacity-rebalance").await;
     browser.play_until(60, "00:09:00.000", 30).await;
