@@ -243,10 +243,12 @@ impl Simulation {
         // Tasks waiting in PROVISIONING for capacity count as the primary deployment's, and
         // scale-in cancels them first.
         let waiting = self.services[s].waiting_total() as usize;
-        if replace.is_empty() && unhealthy.is_empty() && current.len() + waiting > desired {
-            self.cancel_waiting(s, current.len() + waiting - desired);
-            if current.len() > desired {
-                self.scale_in(s, current, desired);
+        // An Availability Zone rebalancing may run one task above the desired count.
+        let keep = desired + self.rebalancing_extra(s);
+        if replace.is_empty() && unhealthy.is_empty() && current.len() + waiting > keep {
+            self.cancel_waiting(s, current.len() + waiting - keep);
+            if current.len() > keep {
+                self.scale_in(s, current, keep);
             }
             return;
         }

@@ -295,6 +295,7 @@ impl Simulation {
                     "status": svc.status.as_str(),
                     "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
                     "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
+                    "availabilityZoneRebalancing": svc.az_rebalancing.as_str(),
                     "schedulingStrategy": match svc.scheduling { crate::service::SchedulingStrategy::Replica => "REPLICA", crate::service::SchedulingStrategy::Daemon => "DAEMON" },
                     "desiredCount": if svc.scheduling == crate::service::SchedulingStrategy::Replica { svc.desired_count } else { running + pending },
                     "runningCount": running,

@@ -12,6 +12,7 @@ pub mod application;
 pub mod attributes;
 pub mod auto_scaling_group;
 pub mod autoscaling;
+pub mod az_rebalancing;
 pub mod billing;
 pub mod calendar;
 pub mod capacity_provider;

@@ -135,6 +135,8 @@ pub struct Service {
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
+    /// `availabilityZoneRebalancing` and the rebalancing under way.
+    pub az_rebalancing: crate::az_rebalancing::ZoneRebalancing,
     pub(crate) steady: bool,
     pub(crate) last_failure: Option<(String, SimTime)>,
 }
@@ -272,6 +274,15 @@ impl Simulation {
                 Strategy::Spread(SpreadField::InstanceId),
             ];
         }
+        // CreateService defaults it to ENABLED, except for services that cannot use it
+        // (binpack first, DAEMON).
+        let compatible = scheduling == SchedulingStrategy::Replica
+            && !matches!(strategies.first(), Some(Strategy::Binpack(_)));
+        let az_rebalancing = crate::az_rebalancing::ZoneRebalancing::from_create(
+            raw,
+            crate::az_rebalancing::simulated_for(scheduling, capacity.as_ref(), &strategies),
+            compatible,
+        )?;
         let defaults = match scheduling {
             SchedulingStrategy::Daemon => crate::deployment::DeploymentConfiguration::DAEMON,
             SchedulingStrategy::Replica => Default::default(),
@@ -330,6 +341,7 @@ impl Simulation {
             status: ServiceStatus::Active,
             request: raw.clone(),
             stall_reported: false,
+            az_rebalancing,
             steady: false,
             last_failure: None,
         })
@@ -370,6 +382,23 @@ impl Simulation {
             self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].service: ServiceNotFoundException: service \"{name}\" not found in cluster {cluster}"));
             return;
         };
+        // availabilityZoneRebalancing: absent keeps the service's value; no new deployment.
+        match raw
+            .get("availabilityZoneRebalancing")
+            .and_then(Value::as_str)
+        {
+            Some("ENABLED") => {
+                self.services[s].az_rebalancing.enabled = true;
+                self.poke_service(s);
+            }
+            Some("DISABLED") => self.services[s].az_rebalancing.enabled = false,
+            Some(other) => {
+                let msg = format!("updateServices[{i}].availabilityZoneRebalancing: \"{other}\" is not ENABLED or DISABLED; the call is refused");
+                self.log.push(self.now(), EventKind::Scenario, msg);
+                return;
+            }
+            None => {}
+        }
         // Any UpdateService resets the launch back-off (4.6).
         self.services[s].start_failures = 0;
         self.services[s].throttled_until = None;
@@ -600,6 +629,9 @@ impl Simulation {
             SchedulingStrategy::Daemon => self.start_daemons(s, &active),
         }
         self.check_steady_state(s);
+        if self.services[s].scheduling == SchedulingStrategy::Replica {
+            self.rebalance_zones(s);
+        }
     }
 
     pub(crate) fn start_replicas(&mut self, s: usize, missing: usize) {

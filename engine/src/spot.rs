@@ -126,6 +126,10 @@ impl Simulation {
             for p in 0..self.capacity.providers.len() {
                 self.schedule_provider_tick(p, until);
             }
+            // Services look at their zones again when it recovers (AZ rebalancing).
+            for s in 0..self.services.len() {
+                self.schedule_service_tick(s, until);
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "loadBalancers",
     "healthCheckGracePeriodSeconds",
     "networkConfiguration",
+    "availabilityZoneRebalancing",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -84,6 +85,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "loadBalancers",
     "capacityProviderStrategy",
     "healthCheckGracePeriodSeconds",
+    "availabilityZoneRebalancing",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.
