@@ -129,6 +129,7 @@ fn read_form(
         maximum_percent: whole("svc-max", "deploymentConfiguration.maximumPercent")?,
         circuit_breaker: input_value("svc-cb") == "true",
         rollback: input_value("svc-rollback") == "true",
+        az_rebalancing: input_value("svc-azr") == "true",
         subnets: if awsvpc {
             input_list("svc-subnets")
         } else {
@@ -380,6 +381,8 @@ pub fn ServiceFieldset(
                 <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>
                 <label><input id="svc-cb" type="checkbox"/>" circuit breaker"</label>
                 <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
+                <label title="availabilityZoneRebalancing: unchecked writes DISABLED; checked leaves CreateService's default (ENABLED, DISABLED for binpack)">
+                    <input id="svc-azr" type="checkbox" checked/>" AZ rebalancing"</label>
                 <div class="svc-actions">
                     <button id="create-service" on:click=create disabled=move || capacity.get() != "FARGATE" && problem.with(Option::is_some)>"Create service"</button>
                     {status.view_at("build", "service")}

@@ -91,6 +91,8 @@ async fn g12_member_of_typed_live_then_binpacked_behind_a_target_group() {
     browser.set_value("svc-min", "50").await;
     browser.click("#svc-cb").await;
     browser.click("#svc-rollback").await;
+    // Availability Zone rebalancing off (CreateService would default it on).
+    browser.click("#svc-azr").await;
     browser.scroll_to("#build-panel").await;
     browser.screenshot("service-form-filled").await;
     browser.click("#create-service").await;
@@ -108,6 +110,7 @@ async fn g12_member_of_typed_live_then_binpacked_behind_a_target_group() {
         svc["deploymentConfiguration"]["deploymentCircuitBreaker"]["rollback"],
         true
     );
+    assert_eq!(svc["availabilityZoneRebalancing"], "DISABLED");
 
     // Played: the 3 tasks run on t3.large only, binpacked onto one, and are targets.
     browser.wait_for("tr.service[data-service=pinned]", 5).await;

@@ -71,6 +71,9 @@ pub struct ServiceForm {
     pub circuit_breaker: bool,
     /// `deploymentConfiguration.deploymentCircuitBreaker.rollback` (4.5).
     pub rollback: bool,
+    /// Availability Zone rebalancing as CreateService defaults it; false writes
+    /// `availabilityZoneRebalancing: DISABLED`.
+    pub az_rebalancing: bool,
     /// `networkConfiguration.awsvpcConfiguration.subnets`; empty leaves it out (required for
     /// an `awsvpc` task definition).
     pub subnets: Vec<String>,
@@ -95,6 +98,7 @@ impl Default for ServiceForm {
             maximum_percent: 200,
             circuit_breaker: false,
             rollback: false,
+            az_rebalancing: true,
             subnets: Vec::new(),
         }
     }
@@ -238,6 +242,9 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
         deployment["deploymentCircuitBreaker"] = json!({"enable": true, "rollback": form.rollback});
     }
     service["deploymentConfiguration"] = deployment;
+    if !form.az_rebalancing {
+        service["availabilityZoneRebalancing"] = json!("DISABLED");
+    }
     if !form.subnets.is_empty() {
         service["networkConfiguration"] = json!({"awsvpcConfiguration": {"subnets": form.subnets}});
     }
@@ -442,6 +449,29 @@ mod tests {
         let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
         sim.advance_to(SimTime(secs * 1000)).unwrap();
         sim
+    }
+
+    #[test]
+    fn az_rebalancing_is_left_to_create_service_unless_turned_off() {
+        let on = add_service(&doc(), &form("web")).unwrap();
+        assert!(on["services"][0]
+            .get("availabilityZoneRebalancing")
+            .is_none());
+        let off = ServiceForm {
+            az_rebalancing: false,
+            ..form("web")
+        };
+        let off = add_service(&doc(), &off).unwrap();
+        assert_eq!(
+            off["services"][0]["availabilityZoneRebalancing"],
+            "DISABLED"
+        );
+        let mut sim = crate::Simulation::new(crate::Scenario::from_value(off).unwrap());
+        sim.advance_to(crate::SimTime(1_000)).unwrap();
+        assert_eq!(
+            sim.describe()["services"][0]["availabilityZoneRebalancing"],
+            "DISABLED"
+        );
     }
 
     #[test]
