@@ -1029,3 +1029,28 @@ fn spot_capacity_rebalance_replaces_instances_at_risk_before_any_interruption() 
     let running = &sim.time_series().series["service/web/runningCount"];
     assert!(running[3..].iter().all(|&n| n >= 8.0), "{running:?}");
 }
+
+#[test]
+fn az_rebalancing_moves_tasks_back_to_the_recovered_zone() {
+    let (sim, out) = preset("az-rebalancing");
+    let events: Vec<&str> = out["services"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(
+        &"service (api) is not AZ balanced with 3 tasks in us-east-1a, 3 tasks in us-east-1b, 0 tasks in us-east-1c. AZ Rebalancing in progress."
+    ));
+    assert!(events.contains(
+        &"service (api) is AZ balanced with 2 tasks in us-east-1a, 2 tasks in us-east-1b, 2 tasks in us-east-1c."
+    ));
+    let moved = sim
+        .tasks()
+        .iter()
+        .filter(|t| t.stopped_reason.as_deref() == Some("AZ Rebalancing"))
+        .count();
+    assert_eq!(moved, 2);
+    assert_eq!(service(&out, "api")["runningCount"], 6);
+    assert_eq!(out["services"][0]["availabilityZoneRebalancing"], "ENABLED");
+}
