@@ -13,7 +13,8 @@
 //! - Which services: REPLICA services of the EC2 launch type whose first placement strategy
 //!   spreads over `attribute:ecs.availability-zone` (the service default is one), and
 //!   `launchType: FARGATE` services. Others (a capacity provider strategy, binpack first) keep
-//!   the field but are not rebalanced, and the event log says so once.
+//!   the field but are not rebalanced; when their request asks for `ENABLED`, the event log
+//!   says so.
 //! - "Even" means the zones' counts differ by at most one. The zones are those of the
 //!   cluster's ACTIVE instances with a connected agent that the service's `memberOf`
 //!   constraints allow (EC2), or of the service's subnets (Fargate), outside an outage.

@@ -208,6 +208,13 @@ impl Simulation {
                         )
                         .service(&name);
                     let s = self.services.len() - 1;
+                    let r = &self.services[s].az_rebalancing;
+                    let asked = raw.get("availabilityZoneRebalancing")
+                        == Some(&Value::String("ENABLED".into()));
+                    if asked && !r.simulated {
+                        let msg = format!("services[{i}].availabilityZoneRebalancing: ENABLED is kept, but the playground rebalances only EC2 launch type services whose first placement strategy spreads by Availability Zone, and launchType FARGATE services");
+                        self.log.push(self.now(), EventKind::Scenario, msg);
+                    }
                     self.poke_service(s);
                 }
                 Err(e) => {

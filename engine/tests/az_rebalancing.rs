@@ -102,14 +102,27 @@ fn disabled_binpack_and_update_service_follow_the_api_defaults() {
     at(&mut s, 1800);
     assert_eq!(per_zone(&s), [4]);
     assert!(!logged(&s, "AZ Rebalancing in progress"));
-    // binpack first: CreateService defaults to DISABLED.
-    let s = sim(late_zone(
-        json!({"placementStrategy": [{"type": "binpack", "field": "memory"}]}),
-    ));
+    // binpack first: CreateService defaults to DISABLED; asked for, it is kept, and the log
+    // says the playground does not rebalance such a service.
+    let binpack = json!([{"type": "binpack", "field": "memory"}]);
+    let s = sim(late_zone(json!({"placementStrategy": binpack})));
     assert_eq!(
         s.describe()["services"][0]["availabilityZoneRebalancing"],
         "DISABLED"
     );
+    let mut s = sim(late_zone(
+        json!({"placementStrategy": binpack, "availabilityZoneRebalancing": "ENABLED"}),
+    ));
+    at(&mut s, 1800);
+    assert_eq!(
+        s.describe()["services"][0]["availabilityZoneRebalancing"],
+        "ENABLED"
+    );
+    assert!(logged(
+        &s,
+        "ENABLED is kept, but the playground rebalances only"
+    ));
+    assert_eq!(per_zone(&s), [4]);
     // UpdateService turns it on later; without the field it keeps the service's value.
     let mut doc = late_zone(json!({"availabilityZoneRebalancing": "DISABLED"}));
     doc["updateServices"] = json!([
