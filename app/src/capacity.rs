@@ -160,7 +160,13 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 held: group
                     .instances
                     .iter()
-                    .filter(|i| i.hook_until.is_some())
+                    .filter(|i| {
+                        i.hook_until.is_some()
+                            && matches!(
+                                i.state,
+                                GroupInstanceState::Pending | GroupInstanceState::Terminating
+                            )
+                    })
                     .count() as u32,
                 provider,
                 policies: sim
@@ -196,15 +202,9 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                     size: p.size(group.spec.max, group.desired),
                     ready: count(GroupInstanceState::Warmed),
                     warming: count(GroupInstanceState::WarmedPending),
-                    check: group
-                        .spec
-                        .template
-                        .ecs_config
-                        .get("ECS_WARM_POOLS_CHECK")
-                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+                    check: group.spec.template.warm_pools_check(),
                 }),
-                warm_allowed: group.spec.distribution.is_none()
-                    && group.spec.template.lifecycle != ecs_engine::scenario::Lifecycle::Spot,
+                warm_allowed: group.spec.warm_pool_allowed(),
                 activities: group
                     .activities
                     .iter()

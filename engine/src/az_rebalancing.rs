@@ -41,23 +41,23 @@ const RETRY_MS: u64 = 5 * 60_000;
 pub struct ZoneRebalancing {
     /// `availabilityZoneRebalancing` is `ENABLED`.
     pub enabled: bool,
-    /// The playground rebalances this kind of service (see the module documentation).
-    pub simulated: bool,
     /// A rebalancing is under way (STARTED said, COMPLETED not yet).
     pub in_progress: bool,
     /// The task started in the emptiest zone, until the old one stops.
     pub(crate) moving: Option<usize>,
-    /// No new attempt before then (a placement failed).
+    /// No new attempt before then (a placement failed, or the fullest zone had no task that
+    /// may stop).
     pub(crate) retry_at: Option<SimTime>,
+    /// The zone a placement last failed in, and the cluster's generation then: the failure
+    /// is said again only once the cluster has changed.
+    pub(crate) failed: Option<(String, u64)>,
 }
 
 impl ZoneRebalancing {
     /// The field of a CreateService request (`raw`), defaulting to ENABLED for a service the
-    /// feature applies to. `simulated`: the playground rebalances this kind of service;
-    /// `compatible`: AWS would default it to ENABLED.
+    /// feature applies to (`compatible`: AWS would default it to ENABLED).
     pub fn from_create(
         raw: &serde_json::Value,
-        simulated: bool,
         compatible: bool,
     ) -> Result<ZoneRebalancing, String> {
         let enabled = match crate::request::optional_text(
@@ -76,7 +76,6 @@ impl ZoneRebalancing {
         };
         Ok(ZoneRebalancing {
             enabled,
-            simulated,
             ..ZoneRebalancing::default()
         })
     }
@@ -106,27 +105,43 @@ pub fn simulated_for(
 }
 
 impl Simulation {
+    /// Whether the playground rebalances service `s` now: enabled, and of a shape it
+    /// rebalances (UpdateService may change the strategies or the capacity).
+    pub(crate) fn rebalances(&self, s: usize) -> bool {
+        let svc = &self.services[s];
+        svc.az_rebalancing.enabled
+            && simulated_for(svc.scheduling, svc.capacity.as_ref(), &svc.strategies)
+    }
+
     /// The extra task a rebalancing has in flight for service `s` (0 or 1): the scheduler
     /// lets the service run one above its desired count meanwhile.
     pub(crate) fn rebalancing_extra(&self, s: usize) -> usize {
         usize::from(
-            self.services[s]
-                .az_rebalancing
-                .moving
-                .is_some_and(|t| self.tasks[t].is_active()),
+            self.rebalances(s)
+                && self.services[s]
+                    .az_rebalancing
+                    .moving
+                    .is_some_and(|t| self.tasks[t].is_active()),
         )
     }
 
     /// One look at service `s`'s zones, after its scheduler pass.
     pub(crate) fn rebalance_zones(&mut self, s: usize) {
-        let r = &self.services[s].az_rebalancing;
-        if !r.enabled || !r.simulated {
+        if !self.rebalances(s) {
+            // Turned off (or no longer applicable) mid-move: the extra task is the scheduler's
+            // to scale in now.
+            let r = &mut self.services[s].az_rebalancing;
+            if r.moving.take().is_some() || r.in_progress {
+                r.in_progress = false;
+                self.schedule_service_tick(s, self.now());
+            }
             return;
         }
-        if let Some(t) = r.moving {
+        if let Some(t) = self.services[s].az_rebalancing.moving {
             self.finish_move(s, t);
             return;
         }
+        let r = &self.services[s].az_rebalancing;
         if !self.services[s].steady || r.retry_at.is_some_and(|at| self.now() < at) {
             return;
         }
@@ -156,6 +171,14 @@ impl Simulation {
         if svc.deployment_configuration.max_tasks(desired) <= desired {
             return;
         }
+        // The fullest zone must have a task that may stop (scale-in protection, 4.8).
+        let most_zone = most.0.clone();
+        if self.stoppable_in(s, &most_zone, None).is_none() {
+            let retry = self.now().plus_ms(RETRY_MS);
+            self.services[s].az_rebalancing.retry_at = Some(retry);
+            self.schedule_service_tick(s, retry);
+            return;
+        }
         if !svc.az_rebalancing.in_progress {
             self.services[s].az_rebalancing.in_progress = true;
             self.service_event(
@@ -167,7 +190,11 @@ impl Simulation {
         let zone = fewest.0.clone();
         match self.start_in_zone(s, &zone) {
             Some(t) => {
-                self.services[s].az_rebalancing.moving = Some(t);
+                let r = &mut self.services[s].az_rebalancing;
+                r.moving = Some(t);
+                r.failed = None;
+                // Fargate chooses among equally empty zones itself: name the one it took.
+                let zone = self.zone_of_task(t).to_string();
                 let id = self.tasks[t].id.clone();
                 self.service_event(
                     s,
@@ -176,16 +203,35 @@ impl Simulation {
             }
             None => {
                 let retry = self.now().plus_ms(RETRY_MS);
-                self.services[s].az_rebalancing.retry_at = Some(retry);
-                self.service_event(
-                    s,
-                    format!("service ({name}) is unable to place a task in {zone} because no container instance met all of its requirements."),
-                );
-                let extra = json!({"reason": "RESOURCE", "availabilityZone": zone});
-                self.service_action(s, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", extra);
+                let generation = self.cluster.generation();
+                let r = &mut self.services[s].az_rebalancing;
+                r.retry_at = Some(retry);
+                // Said once per zone until the cluster changes.
+                let again = r.failed.as_ref() == Some(&(zone.clone(), generation));
+                r.failed = Some((zone.clone(), generation));
                 self.schedule_service_tick(s, retry);
+                if !again {
+                    self.service_event(
+                        s,
+                        format!("service ({name}) is unable to place a task in {zone} because no container instance met all of its requirements."),
+                    );
+                    let extra = json!({"reason": "RESOURCE", "availabilityZone": zone});
+                    self.service_action(s, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", extra);
+                }
             }
         }
+    }
+
+    /// A task of service `s` in `zone` that may stop (active, not protected, not `except`):
+    /// the newest.
+    fn stoppable_in(&self, s: usize, zone: &str, except: Option<usize>) -> Option<usize> {
+        let tasks = self.service_tasks.get(s).map_or(&[][..], Vec::as_slice);
+        tasks.iter().rev().copied().find(|&x| {
+            Some(x) != except
+                && self.tasks[x].is_active()
+                && !self.is_protected(x)
+                && self.zone_of_task(x) == zone
+        })
     }
 
     /// The moved task `t` counts as healthy: a task of the fullest zone stops.
@@ -200,21 +246,16 @@ impl Simulation {
         }
         self.services[s].az_rebalancing.moving = None;
         let counts = self.zone_counts(s);
-        let Some((zone, _)) = counts.iter().max_by_key(|(_, n)| *n).cloned() else {
-            return;
-        };
-        let candidates: Vec<usize> = self
-            .service_tasks
-            .get(s)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&x| x != t && self.tasks[x].is_active() && !self.is_protected(x))
-            .filter(|&x| self.zone_of_task(x) == zone)
-            .collect();
-        let Some(&victim) = candidates.last() else {
-            return;
-        };
+        let fullest = counts
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(z, _)| z.clone());
+        // None may stop any more (protected meanwhile, or the zone is gone): the moved task
+        // goes back instead.
+        let victim = fullest
+            .and_then(|zone| self.stoppable_in(s, &zone, Some(t)))
+            .unwrap_or(t);
+        let zone = self.zone_of_task(victim).to_string();
         self.stop_task(victim, "ServiceSchedulerInitiated", "AZ Rebalancing");
         let name = self.services[s].name.clone();
         let id = self.tasks[victim].id.clone();
@@ -315,8 +356,8 @@ impl Simulation {
                 .place(&mut self.cluster, &request, &mut self.rng_placement, false);
         match decision {
             Decision::Placed(slot) => {
-                self.start_service_task(s, slot, None);
-                Some(self.tasks.len() - 1)
+                let id = self.start_service_task(s, slot, None);
+                self.tasks.iter().rposition(|t| t.id == id)
             }
             Decision::Unplaceable { .. } => None,
         }

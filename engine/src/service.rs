@@ -208,10 +208,9 @@ impl Simulation {
                         )
                         .service(&name);
                     let s = self.services.len() - 1;
-                    let r = &self.services[s].az_rebalancing;
                     let asked = raw.get("availabilityZoneRebalancing")
                         == Some(&Value::String("ENABLED".into()));
-                    if asked && !r.simulated {
+                    if asked && !self.rebalances(s) {
                         let msg = format!("services[{i}].availabilityZoneRebalancing: ENABLED is kept, but the playground rebalances only EC2 launch type services whose first placement strategy spreads by Availability Zone, and launchType FARGATE services");
                         self.log.push(self.now(), EventKind::Scenario, msg);
                     }
@@ -285,11 +284,7 @@ impl Simulation {
         // (binpack first, DAEMON).
         let compatible = scheduling == SchedulingStrategy::Replica
             && !matches!(strategies.first(), Some(Strategy::Binpack(_)));
-        let az_rebalancing = crate::az_rebalancing::ZoneRebalancing::from_create(
-            raw,
-            crate::az_rebalancing::simulated_for(scheduling, capacity.as_ref(), &strategies),
-            compatible,
-        )?;
+        let az_rebalancing = crate::az_rebalancing::ZoneRebalancing::from_create(raw, compatible)?;
         let defaults = match scheduling {
             SchedulingStrategy::Daemon => crate::deployment::DeploymentConfiguration::DAEMON,
             SchedulingStrategy::Replica => Default::default(),

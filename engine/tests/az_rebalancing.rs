@@ -175,3 +175,46 @@ fn a_bad_value_is_refused_naming_the_field() {
         "availabilityZoneRebalancing: \"SOMETIMES\" is not ENABLED or DISABLED"
     ));
 }
+
+/// The first moment a rebalancing task starts in the late-zone scenario, in seconds.
+fn first_move(doc: &Value) -> u64 {
+    let mut s = sim(doc.clone());
+    (600..1200)
+        .find(|&t| {
+            at(&mut s, t);
+            events(&s).iter().any(|e| e.contains("has started 1 tasks"))
+        })
+        .expect("a move starts")
+}
+
+#[test]
+fn turned_off_mid_move_the_service_returns_to_its_desired_count() {
+    let mut doc = late_zone(json!({}));
+    let start = first_move(&doc);
+    doc["updateServices"] = json!([{"at": format!("PT{}S", start + 1), "service": "web",
+        "availabilityZoneRebalancing": "DISABLED"}]);
+    let mut s = sim(doc);
+    at(&mut s, 3600);
+    assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 4);
+    assert!(events(&s)
+        .iter()
+        .any(|e| e.contains("has reached a steady state")));
+}
+
+#[test]
+fn a_fullest_zone_of_protected_tasks_is_left_alone_4_8() {
+    // Every task of us-east-1a is protected from scale-in (4.8): nothing may stop there, so
+    // no task starts in us-east-1b either, and the service stays at its desired count.
+    let doc = late_zone(json!({}));
+    let mut first = sim(doc.clone());
+    at(&mut first, 60);
+    let ids: Vec<String> = first.tasks().iter().map(|t| t.id.clone()).collect();
+    let mut doc = doc;
+    doc["updateTaskProtection"] = json!([{"at": "PT2M", "cluster": "default", "tasks": ids,
+        "protectionEnabled": true, "expiresInMinutes": 120}]);
+    doc["updateServices"] = json!([{"at": "PT30M", "service": "web", "desiredCount": 4}]);
+    let mut s = sim(doc);
+    at(&mut s, 3600);
+    assert_eq!(s.tasks().len(), 4, "no task started or stopped");
+    assert_eq!(per_zone(&s), [4]);
+}

@@ -178,3 +178,21 @@ fn lifecycle_hooks_are_checked_naming_the_field() {
         ),
     ]);
 }
+
+#[test]
+fn an_instance_scaled_in_while_a_launch_hook_holds_it_goes_once_drained() {
+    // A launch hook of an hour; the group scales in at 5 minutes with managed draining: the
+    // launch hook no longer holds the instance, which terminates once drained.
+    let mut doc = hook_scenario(launch_hook(3600, "CONTINUE"), true);
+    doc["services"][0]["desiredCount"] = json!(2);
+    doc["updateAutoScalingGroups"] =
+        json!([{"at": "PT5M", "AutoScalingGroupName": "asg", "DesiredCapacity": 1}]);
+    let mut s = sim(doc);
+    at(&mut s, 1200);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 1);
+    assert!(group(&s)
+        .instances
+        .iter()
+        .filter(|i| i.state == GroupInstanceState::Terminated)
+        .all(|i| i.hook_until.is_none()));
+}

@@ -281,3 +281,55 @@ fn put_warm_pool_requests_are_checked_naming_the_field() {
     at(&mut s, 300);
     assert_eq!(group(&s).warm().count(), 8);
 }
+
+#[test]
+fn a_smaller_pool_keeps_its_new_size_with_registered_instances() {
+    // Without ECS_WARM_POOLS_CHECK the pool's instances are registered, so terminating one
+    // reconciles the group again; the pool still ends at its new size: 4 − 2 = 2.
+    let mut doc = warm_scenario(false, json!({}));
+    doc["putWarmPools"]
+        .as_array_mut()
+        .expect("calls")
+        .push(json!({"at": "PT20M", "AutoScalingGroupName": "asg", "MaxGroupPreparedCapacity": 4}));
+    let mut s = sim(doc);
+    at(&mut s, 1199);
+    assert_eq!(group(&s).warm().count(), 8);
+    at(&mut s, 1200);
+    assert_eq!(group(&s).warm().count(), 2);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 6);
+    at(&mut s, 7000);
+    assert_eq!(group(&s).warm().count(), 2);
+}
+
+#[test]
+fn a_new_pool_state_applies_to_the_instances_already_in_the_pool() {
+    // Stopped, then Running at 20 minutes, without the check: the registered instances start
+    // again, their agents reconnect, and they bill as running.
+    let mut doc = warm_scenario(false, json!({"MaxGroupPreparedCapacity": 4}));
+    doc["services"] = json!([]);
+    doc["putWarmPools"].as_array_mut().expect("calls").push(
+        json!({"at": "PT20M", "AutoScalingGroupName": "asg", "PoolState": "Running",
+            "MaxGroupPreparedCapacity": 4}),
+    );
+    let mut s = sim(doc);
+    let connected = |s: &Simulation| {
+        s.cluster()
+            .instances
+            .iter()
+            .filter(|c| c.agent_connected)
+            .count()
+    };
+    at(&mut s, 1199);
+    assert_eq!(
+        connected(&s),
+        2,
+        "the two in service; the pool's two are stopped"
+    );
+    at(&mut s, 1200);
+    assert_eq!(connected(&s), 4);
+    at(&mut s, 1300);
+    let price = ecs_engine::instance_types::lookup("m5.large")
+        .expect("m5.large")
+        .on_demand_usd_per_hour;
+    assert!((s.cost().ec2_usd_per_hour - 4.0 * price).abs() < 1e-9);
+}

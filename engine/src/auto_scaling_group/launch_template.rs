@@ -32,6 +32,14 @@ pub struct LaunchTemplate {
 }
 
 impl LaunchTemplate {
+    /// Whether its user data sets `ECS_WARM_POOLS_CHECK=true`: the agent waits until the
+    /// instance leaves a warm pool before it registers.
+    pub fn warm_pools_check(&self) -> bool {
+        self.ecs_config
+            .get("ECS_WARM_POOLS_CHECK")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
     /// Parses `launchTemplates[i]` (a CreateLaunchTemplate request). `path` names it in errors.
     pub fn parse(v: &Value, path: &str) -> Result<LaunchTemplate, String> {
         let name = v

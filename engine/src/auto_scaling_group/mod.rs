@@ -306,6 +306,12 @@ impl AutoScalingGroupSpec {
         })
     }
 
+    /// Whether it may have a warm pool: not with a mixed instances policy or Spot instances
+    /// (the EC2 Auto Scaling guide's warm pool limitations).
+    pub fn warm_pool_allowed(&self) -> bool {
+        self.distribution.is_none() && self.template.lifecycle != crate::scenario::Lifecycle::Spot
+    }
+
     /// The smallest and largest instance types of the group, by vCPU then memory (6.4).
     pub fn smallest_and_largest(&self) -> (&'static InstanceType, &'static InstanceType) {
         let key = |t: &&&'static InstanceType| (t.vcpu, t.memory_mib);

@@ -483,7 +483,9 @@ impl Simulation {
         let id = self.groups[g].instances[i].id.clone();
         self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
         let slot = self.groups[g].instances[i].slot;
-        // Terminate lifecycle hooks hold a registered instance in Terminating:Wait.
+        // A launch hook still holding it no longer does; terminate lifecycle hooks hold a
+        // registered instance in Terminating:Wait.
+        self.groups[g].instances[i].hook_until = None;
         let held = slot.is_some()
             && self.hold_for_hooks(g, i, super::lifecycle_hook::Transition::Terminating);
         match slot {
@@ -521,6 +523,7 @@ impl Simulation {
         let id = self.cluster.instances[slot].ec2_instance_id.clone();
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+            self.groups[g].instances[i].hook_until = None;
             self.instance_activity_event(g, i, false);
         }
         self.reconcile_group(g);

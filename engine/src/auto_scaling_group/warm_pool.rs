@@ -23,7 +23,6 @@ use serde_json::Value;
 
 use super::{AutoScalingGroupSpec, GroupInstanceState};
 use crate::event_log::EventKind;
-use crate::scenario::Lifecycle;
 use crate::sim::{Simulation, Timer};
 
 /// `PoolState`: what the instances of the pool do while they wait.
@@ -89,8 +88,7 @@ impl PutWarmPoolCall {
         let at_ms = crate::time::call_at_ms(v, path)?;
         let group = super::instance_refresh::group_named(v, path, groups)?;
         let spec = groups.iter().find(|g| g.name == group);
-        if spec.is_some_and(|g| g.distribution.is_some() || g.template.lifecycle == Lifecycle::Spot)
-        {
+        if spec.is_some_and(|g| !g.warm_pool_allowed()) {
             return Err(format!(
                 "{path}.AutoScalingGroupName: {group} has a mixed instances policy or launches Spot Instances, and such groups cannot have a warm pool"
             ));
@@ -170,17 +168,18 @@ impl Simulation {
         }
         self.log.push(self.now(), EventKind::Capacity, msg);
         self.groups[g].warm_pool = Some(call.pool);
+        // Instances already in the pool move to its (new) state.
+        for i in 0..self.groups[g].instances.len() {
+            if self.groups[g].instances[i].state == GroupInstanceState::Warmed {
+                self.settle_in_pool(g, i);
+            }
+        }
         self.reconcile_group(g);
     }
 
     /// Whether group `g`'s launch template sets `ECS_WARM_POOLS_CHECK=true`.
     pub(super) fn warm_pools_check(&self, g: usize) -> bool {
-        self.groups[g]
-            .spec
-            .template
-            .ecs_config
-            .get("ECS_WARM_POOLS_CHECK")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.groups[g].spec.template.warm_pools_check()
     }
 
     /// How many instances group `g`'s warm pool should hold now (0 without a pool).
@@ -208,7 +207,10 @@ impl Simulation {
             }
             return;
         }
-        for _ in size..held {
+        // Terminating a registered instance reconciles the group again, so the counts are
+        // read anew each time.
+        while self.groups[g].warm().count() as u32 > self.warm_pool_size(g) {
+            let (held, size) = (self.groups[g].warm().count() as u32, self.warm_pool_size(g));
             // The ones still warming up go first, then the newest [unconfirmed].
             let group = &self.groups[g];
             let Some(i) = (0..group.instances.len())
@@ -305,6 +307,13 @@ impl Simulation {
             _ => return,
         }
         self.groups[g].instances[i].state = GroupInstanceState::Warmed;
+        self.settle_in_pool(g, i);
+    }
+
+    /// Puts ready warm instance `i` of group `g` in the pool's state. Only an instance the
+    /// agent registered (no `ECS_WARM_POOLS_CHECK`) shows it in the cluster: stopped or
+    /// hibernated it is disconnected and its tasks stop; running it takes tasks.
+    fn settle_in_pool(&mut self, g: usize, i: usize) {
         let pool_state = self.groups[g]
             .warm_pool
             .as_ref()
@@ -314,12 +323,23 @@ impl Simulation {
         };
         let id = self.groups[g].instances[i].id.clone();
         if pool_state == PoolState::Running {
+            let inst = &mut self.cluster.instances[slot];
+            let was_stopped = std::mem::take(&mut inst.ec2_stopped);
+            if was_stopped {
+                inst.agent_connected = true;
+                self.task_generation += 1;
+                self.cluster.refresh(slot);
+                self.instance_state_change(slot);
+            }
             let msg = format!(
                 "instance {id} is in the warm pool (Warmed:Running) but its ECS agent registered without ECS_WARM_POOLS_CHECK=true, so it takes tasks while it waits"
             );
             self.log
                 .push(self.now(), EventKind::ContainerInstance, msg)
                 .instance(&id);
+            return;
+        }
+        if self.cluster.instances[slot].ec2_stopped {
             return;
         }
         let reason = format!(
