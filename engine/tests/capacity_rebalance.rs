@@ -167,3 +167,31 @@ fn an_interruption_before_the_replacement_is_in_service_still_ends_at_the_desire
     assert_eq!(group(&s).live_count(), 1);
     assert_eq!(running(&s), 2);
 }
+
+#[test]
+fn an_instance_at_risk_held_by_a_launch_hook_waits_for_its_replacement() {
+    // Launch hooks hold every instance 300 s. The recommendation comes at 120 s, while the
+    // instance is registered but still in Pending:Wait: when its own hook ends at 300 s it
+    // goes in service and stays; it is taken out once its replacement is in service (420 s).
+    let mut doc = rebalance_scenario(true, true, 1, 4, 1);
+    doc["autoScalingGroups"][0]["LifecycleHookSpecificationList"] = json!([{
+        "LifecycleHookName": "bootstrap", "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+        "HeartbeatTimeout": 300, "DefaultResult": "CONTINUE"}]);
+    doc["faults"][0]["at"] = json!("PT2M");
+    let mut s = sim(doc);
+    at(&mut s, 120);
+    let risky = at_risk(&s);
+    assert_eq!(risky.len(), 1);
+    let state = |s: &Simulation| {
+        group(s)
+            .instances
+            .iter()
+            .find(|i| i.id == risky[0])
+            .expect("the instance at risk")
+            .state
+    };
+    at(&mut s, 419);
+    assert_eq!(state(&s), GroupInstanceState::InService);
+    at(&mut s, 420);
+    assert_eq!(state(&s), GroupInstanceState::Terminating);
+}

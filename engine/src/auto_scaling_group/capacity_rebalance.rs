@@ -105,9 +105,9 @@ impl Simulation {
         at_risk.min(ceiling.saturating_sub(group.desired + self.refresh_surge(g)))
     }
 
-    /// A new instance of group `g` is in service: an instance at risk (the oldest) is taken
-    /// out of service, drained first with managed draining.
-    pub(crate) fn replace_instance_at_risk(&mut self, g: usize) {
+    /// Instance `arrived` of group `g` is in service: an instance at risk (the oldest, not
+    /// `arrived` itself) is taken out of service, drained first with managed draining.
+    pub(crate) fn replace_instance_at_risk(&mut self, g: usize, arrived: usize) {
         let group = &self.groups[g];
         if !group.spec.capacity_rebalance {
             return;
@@ -115,7 +115,9 @@ impl Simulation {
         let Some(i) = (0..group.instances.len())
             .filter(|&i| {
                 let inst = &group.instances[i];
-                inst.rebalance_recommended && inst.state == GroupInstanceState::InService
+                i != arrived
+                    && inst.rebalance_recommended
+                    && inst.state == GroupInstanceState::InService
             })
             .min_by_key(|&i| group.instances[i].launched_at)
         else {

@@ -375,7 +375,7 @@ impl Simulation {
         }
         if let Some(i) = arrived {
             self.instance_activity_event(g, i, true);
-            self.replace_instance_at_risk(g);
+            self.replace_instance_at_risk(g, i);
         }
     }
 
