@@ -122,6 +122,7 @@ impl Simulation {
         for slot in lost {
             self.terminate_instance(slot, "TerminationNotice", "Availability Zone outage");
         }
+        self.lose_unregistered_instances(zone);
         if until.as_ms() < u64::MAX {
             for p in 0..self.capacity.providers.len() {
                 self.schedule_provider_tick(p, until);

@@ -333,3 +333,33 @@ fn a_new_pool_state_applies_to_the_instances_already_in_the_pool() {
         .on_demand_usd_per_hour;
     assert!((s.cost().ec2_usd_per_hour - 4.0 * price).abs() < 1e-9);
 }
+
+#[test]
+fn a_zone_outage_takes_the_booting_and_warm_instances_there_too() {
+    // With the check, warm instances never register; an outage of us-east-1b at 30 s still
+    // loses them, and the instances still booting there. The group and its pool launch
+    // again in us-east-1a.
+    let mut doc = warm_scenario(true, json!({}));
+    doc["faults"] = json!([{"type": "AzOutage", "at": "PT30S", "availabilityZone": "us-east-1b",
+        "duration": "PT1H"}]);
+    let mut s = sim(doc);
+    at(&mut s, 30);
+    assert_eq!(count(&s, GroupInstanceState::Terminated), 5);
+    at(&mut s, 300);
+    let zones = |warm: bool| -> Vec<String> {
+        group(&s)
+            .instances
+            .iter()
+            .filter(|i| {
+                if warm {
+                    i.is_warm()
+                } else {
+                    i.state == GroupInstanceState::InService
+                }
+            })
+            .map(|i| i.availability_zone.clone())
+            .collect()
+    };
+    assert_eq!(zones(false), ["us-east-1a"; 2]);
+    assert_eq!(zones(true), ["us-east-1a"; 8]);
+}

@@ -163,14 +163,19 @@ impl Simulation {
                     self.timestamp(self.now())
                 );
                 self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
-                self.groups[g].instances[i].state = GroupInstanceState::Terminated;
                 match slot {
-                    Some(slot) => self.terminate_instance(
-                        slot,
-                        "TerminationNotice",
-                        "Instance terminated by its Auto Scaling group (lifecycle action ABANDON)",
-                    ),
-                    None => self.reconcile_group(g),
+                    Some(slot) => {
+                        self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+                        self.terminate_instance(
+                            slot,
+                            "TerminationNotice",
+                            "Instance terminated by its Auto Scaling group (lifecycle action ABANDON)",
+                        )
+                    }
+                    None => {
+                        self.end_unregistered_instance(g, i);
+                        self.reconcile_group(g);
+                    }
                 }
             }
             GroupInstanceState::Terminating => match slot {
@@ -187,7 +192,7 @@ impl Simulation {
                     "Instance terminated by its Auto Scaling group",
                 ),
                 None => {
-                    self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+                    self.end_unregistered_instance(g, i);
                     self.reconcile_group(g);
                 }
             },

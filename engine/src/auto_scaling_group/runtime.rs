@@ -508,8 +508,41 @@ impl Simulation {
                     "Instance terminated by its Auto Scaling group",
                 );
             }
-            None => {
-                self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+            None => self.end_unregistered_instance(g, i),
+        }
+    }
+
+    /// Instance `i` of group `g`, never registered with ECS (booting, or in a warm pool with
+    /// `ECS_WARM_POOLS_CHECK`), is terminated.
+    pub(super) fn end_unregistered_instance(&mut self, g: usize, i: usize) {
+        let inst = &mut self.groups[g].instances[i];
+        inst.state = GroupInstanceState::Terminated;
+        inst.hook_until = None;
+        self.instance_activity_event(g, i, false);
+    }
+
+    /// An Availability Zone is lost: the groups' instances there that never registered
+    /// (booting, or waiting in a warm pool) are gone too, and the groups replace them.
+    pub(crate) fn lose_unregistered_instances(&mut self, zone: &str) {
+        for g in 0..self.groups.len() {
+            let lost: Vec<usize> = (0..self.groups[g].instances.len())
+                .filter(|&i| {
+                    let inst = &self.groups[g].instances[i];
+                    inst.slot.is_none()
+                        && inst.availability_zone == zone
+                        && matches!(
+                            inst.state,
+                            GroupInstanceState::Pending
+                                | GroupInstanceState::WarmedPending
+                                | GroupInstanceState::Warmed
+                        )
+                })
+                .collect();
+            for &i in &lost {
+                self.end_unregistered_instance(g, i);
+            }
+            if !lost.is_empty() {
+                self.reconcile_group(g);
             }
         }
     }

@@ -231,13 +231,16 @@ impl Simulation {
                 self.timestamp(self.now())
             );
             self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
-            self.groups[g].instances[i].state = GroupInstanceState::Terminated;
-            if let Some(slot) = self.groups[g].instances[i].slot {
-                self.terminate_instance(
-                    slot,
-                    "TerminationNotice",
-                    "Instance terminated by its Auto Scaling group (warm pool)",
-                );
+            match self.groups[g].instances[i].slot {
+                Some(slot) => {
+                    self.groups[g].instances[i].state = GroupInstanceState::Terminated;
+                    self.terminate_instance(
+                        slot,
+                        "TerminationNotice",
+                        "Instance terminated by its Auto Scaling group (warm pool)",
+                    );
+                }
+                None => self.end_unregistered_instance(g, i),
             }
         }
     }
