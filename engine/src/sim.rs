@@ -525,6 +525,19 @@ impl Simulation {
         }
     }
 
+    /// Whether an agent with instance profile `role` may call `ecs:Poll` for container
+    /// instance `id` of `cluster` (10.4): without it the instance shows `agentConnected=false`.
+    pub(crate) fn agent_may_poll(&self, role: Option<&str>, cluster: &str, id: &str) -> bool {
+        self.scenario
+            .iam
+            .check(
+                role,
+                "ecs:Poll",
+                &format!("{ARN_PREFIX}:container-instance/{cluster}/{id}"),
+            )
+            .is_allowed()
+    }
+
     fn register_instance(&mut self, index: usize) {
         let spec = self.instance_specs[index].clone();
         let id = match spec.id.clone() {
@@ -556,16 +569,7 @@ impl Simulation {
                         .instance(&id);
                     return;
                 }
-                if !self
-                    .scenario
-                    .iam
-                    .check(
-                        role,
-                        "ecs:Poll",
-                        &format!("{ARN_PREFIX}:container-instance/{}/{id}", inst.cluster),
-                    )
-                    .is_allowed()
-                {
+                if !self.agent_may_poll(role, &inst.cluster, &id) {
                     inst.agent_connected = false;
                     let msg = format!("instance {id}: the ECS agent cannot call ecs:Poll, so it shows agentConnected=false and placement reports AGENT (10.4)");
                     self.log

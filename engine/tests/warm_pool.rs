@@ -363,3 +363,23 @@ fn a_zone_outage_takes_the_booting_and_warm_instances_there_too() {
     assert_eq!(zones(false), ["us-east-1a"; 2]);
     assert_eq!(zones(true), ["us-east-1a"; 8]);
 }
+
+#[test]
+fn an_agent_denied_ecs_poll_stays_disconnected_when_it_leaves_the_pool_10_4() {
+    // Without the check the agent registers while warming up; its instance profile may
+    // register but not poll, so it shows agentConnected=false, in the pool and after it.
+    let mut doc = with_update(
+        warm_scenario(false, json!({"MaxGroupPreparedCapacity": 3})),
+        600,
+        3,
+    );
+    doc["launchTemplates"][0]["LaunchTemplateData"]["IamInstanceProfile"] =
+        json!({"Name": "no-poll"});
+    doc["iamRoles"] = json!([support::role("no-poll", &["ecs:RegisterContainerInstance"])]);
+    doc["services"] = json!([]);
+    let mut s = sim(doc);
+    at(&mut s, 700);
+    assert_eq!(count(&s, GroupInstanceState::InService), 3);
+    assert!(s.cluster().instances.iter().all(|c| !c.agent_connected));
+    assert!(logged(&s, "agentConnected=false, it left the warm pool"));
+}

@@ -177,6 +177,17 @@ impl Simulation {
         self.reconcile_group(g);
     }
 
+    /// Whether the agent of registered instance `slot` may poll (10.4), so that it connects
+    /// when its instance starts again.
+    fn agent_polls(&self, slot: usize) -> bool {
+        let inst = &self.cluster.instances[slot];
+        self.agent_may_poll(
+            inst.instance_profile.as_deref(),
+            &inst.cluster,
+            &inst.ec2_instance_id,
+        )
+    }
+
     /// Whether group `g`'s launch template sets `ECS_WARM_POOLS_CHECK=true`.
     pub(super) fn warm_pools_check(&self, g: usize) -> bool {
         self.groups[g].spec.template.warm_pools_check()
@@ -326,10 +337,11 @@ impl Simulation {
         };
         let id = self.groups[g].instances[i].id.clone();
         if pool_state == PoolState::Running {
+            let polls = self.agent_polls(slot);
             let inst = &mut self.cluster.instances[slot];
             let was_stopped = std::mem::take(&mut inst.ec2_stopped);
             if was_stopped {
-                inst.agent_connected = true;
+                inst.agent_connected = polls;
                 self.task_generation += 1;
                 self.cluster.refresh(slot);
                 self.instance_state_change(slot);
@@ -384,12 +396,13 @@ impl Simulation {
         let inst = &mut self.groups[g].instances[i];
         inst.state = GroupInstanceState::InService;
         inst.in_service_at = Some(now);
+        let polls = self.agent_polls(slot);
         let container = &mut self.cluster.instances[slot];
-        container.agent_connected = true;
+        container.agent_connected = polls;
         container.ec2_stopped = false;
         self.task_generation += 1;
         self.cluster.refresh(slot);
-        let msg = format!("container instance {id}: agentConnected=true, it left the warm pool");
+        let msg = format!("container instance {id}: agentConnected={polls}, it left the warm pool");
         self.log
             .push(now, EventKind::ContainerInstance, msg)
             .instance(&id);
