@@ -77,6 +77,8 @@ pub enum Timer {
     StartInstanceRefresh(usize),
     /// A scenario `cancelInstanceRefreshes[]` call is made.
     CancelInstanceRefresh(usize),
+    /// A scenario `putLifecycleHooks[]` call is made.
+    PutLifecycleHook(usize),
     /// Lifecycle hooks holding an instance time out: (group, instance).
     LifecycleHookTimeout(usize, usize),
     /// A scenario `putWarmPools[]` call is made.
@@ -327,6 +329,13 @@ impl Simulation {
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::PutWarmPool(i))),
             )
+            .chain(
+                sim.scenario
+                    .lifecycle_hooks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::PutLifecycleHook(i))),
+            )
             .collect();
         for (at, timer) in calls {
             sim.schedule(SimTime(at), timer);
@@ -460,6 +469,7 @@ impl Simulation {
             Timer::CancelInstanceRefresh(i) => self.cancel_instance_refresh(i),
             Timer::PutWarmPool(i) => self.put_warm_pool(i),
             Timer::LifecycleHookTimeout(g, i) => self.lifecycle_hook_timeout(g, i),
+            Timer::PutLifecycleHook(i) => self.put_lifecycle_hook(i),
             Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),

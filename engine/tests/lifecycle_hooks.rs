@@ -196,3 +196,33 @@ fn an_instance_scaled_in_while_a_launch_hook_holds_it_goes_once_drained() {
         .filter(|i| i.state == GroupInstanceState::Terminated)
         .all(|i| i.hook_until.is_none()));
 }
+
+#[test]
+fn put_lifecycle_hook_holds_the_instances_launched_after_it() {
+    // No hook at creation; PutLifecycleHook at 10 minutes (then the same name again, with a
+    // shorter timeout, which replaces it); the scale-out at 20 minutes waits for it.
+    let mut doc = hook_scenario(json!([]), false);
+    doc["putLifecycleHooks"] = json!([
+        {"at": "PT10M", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap",
+         "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 3600,
+         "DefaultResult": "CONTINUE"},
+        {"at": "PT11M", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap",
+         "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 600,
+         "DefaultResult": "CONTINUE"}
+    ]);
+    doc["updateAutoScalingGroups"] =
+        json!([{"at": "PT20M", "AutoScalingGroupName": "asg", "DesiredCapacity": 3}]);
+    let mut s = sim(doc);
+    at(&mut s, 1199);
+    assert_eq!(count(&s, GroupInstanceState::InService), 2);
+    assert_eq!(group(&s).spec.lifecycle_hooks.len(), 1);
+    at(&mut s, 1799);
+    assert_eq!(count(&s, GroupInstanceState::InService), 2);
+    assert!(states(&s).contains(&"Pending:Wait".to_string()));
+    at(&mut s, 1800);
+    assert_eq!(count(&s, GroupInstanceState::InService), 3);
+    let mut bad = hook_scenario(json!([]), false);
+    bad["putLifecycleHooks"] = json!([{"AutoScalingGroupName": "asg", "LifecycleHookName": "h",
+        "LifecycleTransition": "autoscaling:EC2_INSTANCE_STARTING"}]);
+    assert_refused(vec![(bad, "putLifecycleHooks[0].LifecycleTransition")]);
+}

@@ -108,7 +108,62 @@ impl LifecycleHook {
     }
 }
 
+/// A `putLifecycleHooks[]` entry, checked: a PutLifecycleHook request body with an optional
+/// `at`. A hook of the same name replaces the group's, as PutLifecycleHook updates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutLifecycleHookCall {
+    /// When the call is made, in milliseconds of simulated time.
+    pub at_ms: u64,
+    /// `AutoScalingGroupName`.
+    pub group: String,
+    /// The hook.
+    pub hook: LifecycleHook,
+}
+
+impl PutLifecycleHookCall {
+    /// Parses `putLifecycleHooks[i]`; `path` names it in errors, `groups` are the scenario's.
+    pub fn parse(
+        v: &Value,
+        path: &str,
+        groups: &[super::AutoScalingGroupSpec],
+    ) -> Result<PutLifecycleHookCall, String> {
+        Ok(PutLifecycleHookCall {
+            at_ms: crate::time::call_at_ms(v, path)?,
+            group: super::instance_refresh::group_named(v, path, groups)?.to_string(),
+            hook: LifecycleHook::parse(v, path)?,
+        })
+    }
+}
+
 impl Simulation {
+    /// Makes PutLifecycleHook call `i`: the hook holds the group's instances from now on.
+    pub(crate) fn put_lifecycle_hook(&mut self, i: usize) {
+        let call = self.scenario.lifecycle_hooks[i].clone();
+        let Some(g) = self.groups.iter().position(|x| x.spec.name == call.group) else {
+            return;
+        };
+        let hooks = &mut self.groups[g].spec.lifecycle_hooks;
+        hooks.retain(|h| h.name != call.hook.name);
+        if hooks.len() >= MAX_HOOKS {
+            let msg = format!("putLifecycleHooks[{i}]: LimitExceeded: Auto Scaling group {} already has {MAX_HOOKS} lifecycle hooks", call.group);
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
+        let msg = format!(
+            "Auto Scaling group {}: PutLifecycleHook {} ({}, HeartbeatTimeout {} s, DefaultResult {})",
+            call.group,
+            call.hook.name,
+            match call.hook.transition {
+                Transition::Launching => "autoscaling:EC2_INSTANCE_LAUNCHING",
+                Transition::Terminating => "autoscaling:EC2_INSTANCE_TERMINATING",
+            },
+            call.hook.heartbeat_s,
+            if call.hook.continues { "CONTINUE" } else { "ABANDON" }
+        );
+        self.log.push(self.now(), EventKind::Capacity, msg);
+        self.groups[g].spec.lifecycle_hooks.push(call.hook);
+    }
+
     /// How long group `g`'s hooks for `transition` hold an instance, in milliseconds, and
     /// whether they all continue; `None` without such hooks.
     pub(crate) fn hook_hold(&self, g: usize, transition: Transition) -> Option<(u64, bool)> {

@@ -174,6 +174,7 @@ top_level! {
     start_instance_refreshes: Vec<Value> = "startInstanceRefreshes",
     cancel_instance_refreshes: Vec<Value> = "cancelInstanceRefreshes",
     put_warm_pools: Vec<Value> = "putWarmPools",
+    put_lifecycle_hooks: Vec<Value> = "putLifecycleHooks",
     iam_roles: Vec<Value> = "iamRoles",
     buckets: Vec<Value> = "buckets",
     put_objects: Vec<Value> = "putObjects",
@@ -375,6 +376,8 @@ pub struct Scenario {
     pub refresh_cancellations: Vec<crate::auto_scaling_group::instance_refresh::CancelRefreshCall>,
     /// The launch templates (`launchTemplates[]`), checked.
     pub launch_templates: Vec<crate::auto_scaling_group::LaunchTemplate>,
+    /// PutLifecycleHook calls (`putLifecycleHooks[]`), checked.
+    pub lifecycle_hooks: Vec<crate::auto_scaling_group::lifecycle_hook::PutLifecycleHookCall>,
     /// PutWarmPool calls (`putWarmPools[]`), checked.
     pub warm_pools: Vec<crate::auto_scaling_group::warm_pool::PutWarmPoolCall>,
     /// StartInstanceRefresh calls (`startInstanceRefreshes[]`), checked.
@@ -596,6 +599,14 @@ impl Scenario {
             &doc.cancel_instance_refreshes,
             |v, at| CancelRefreshCall::parse(v, at, &auto_scaling_groups),
         )?;
+        let lifecycle_hooks =
+            timed_calls("putLifecycleHooks", &doc.put_lifecycle_hooks, |v, at| {
+                crate::auto_scaling_group::lifecycle_hook::PutLifecycleHookCall::parse(
+                    v,
+                    at,
+                    &auto_scaling_groups,
+                )
+            })?;
         let warm_pools = timed_calls("putWarmPools", &doc.put_warm_pools, |v, at| {
             crate::auto_scaling_group::warm_pool::PutWarmPoolCall::parse(
                 v,
@@ -757,6 +768,7 @@ impl Scenario {
             instance_refreshes,
             refresh_cancellations,
             warm_pools,
+            lifecycle_hooks,
             launch_templates: templates,
             iam,
             aws,
