@@ -13,6 +13,7 @@ use crate::event_log::EventKind;
 use crate::json_shape::{At, FromJson, Members, ShapeError};
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
+use crate::time::seconds_ms;
 
 /// Lifecycle durations, settable per scenario (`options.lifecycle`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,10 +135,6 @@ impl LifecycleOptions {
         }
         Ok(())
     }
-}
-
-fn ms(secs: f64) -> u64 {
-    (secs * 1000.0).round() as u64
 }
 
 /// Container `healthStatus` (1.11).
@@ -300,7 +297,7 @@ impl Simulation {
 
     /// How long PROVISIONING lasts.
     pub(crate) fn provisioning_ms(&self) -> u64 {
-        ms(self.scenario.options.lifecycle.provisioning_seconds)
+        seconds_ms(self.scenario.options.lifecycle.provisioning_seconds)
     }
 
     /// How long PENDING lasts for task `t`: each container's image pull (or the cached
@@ -309,13 +306,16 @@ impl Simulation {
     pub(crate) fn pending_ms(&self, t: usize) -> u64 {
         let o = &self.scenario.options.lifecycle;
         self.pull_ms(t)
-            + ms(o.container_start_seconds).saturating_sub(self.activating_ms())
-            + start_order_ms(&self.tasks[t].td.containers, ms(o.init_container_seconds))
+            + seconds_ms(o.container_start_seconds).saturating_sub(self.activating_ms())
+            + start_order_ms(
+                &self.tasks[t].td.containers,
+                seconds_ms(o.init_container_seconds),
+            )
     }
 
     /// How long ACTIVATING lasts.
     pub(crate) fn activating_ms(&self) -> u64 {
-        ms(self.scenario.options.lifecycle.activating_seconds)
+        seconds_ms(self.scenario.options.lifecycle.activating_seconds)
     }
 
     /// How long task `t`'s image pulls take: each image from its registry, or from the
@@ -335,13 +335,13 @@ impl Simulation {
                 }
             })
             .sum();
-        ms(pull)
+        seconds_ms(pull)
     }
 
     /// How long task `t` stays in DEPROVISIONING: an `awsvpc` task's ENI detach, 0 otherwise.
     pub(crate) fn deprovisioning_ms(&self, t: usize) -> u64 {
         if self.tasks[t].reservation.eni {
-            ms(self.scenario.options.lifecycle.deprovisioning_seconds)
+            seconds_ms(self.scenario.options.lifecycle.deprovisioning_seconds)
         } else {
             0
         }
@@ -349,7 +349,7 @@ impl Simulation {
 
     /// How long the application takes to exit after SIGTERM.
     pub(crate) fn app_exit_ms(&self) -> u64 {
-        ms(self.scenario.options.lifecycle.app_exit_seconds)
+        seconds_ms(self.scenario.options.lifecycle.app_exit_seconds)
     }
 
     /// Why task `t`'s image pull fails, if a fault says it does.
@@ -419,7 +419,7 @@ impl Simulation {
             return;
         };
         let now = self.now();
-        let first_ms = ms(self.scenario.options.lifecycle.throttle_first_seconds);
+        let first_ms = seconds_ms(self.scenario.options.lifecycle.throttle_first_seconds);
         let svc = &mut self.services[s];
         svc.start_failures += 1;
         let delay = throttle_delay_ms(svc.start_failures, first_ms);
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn g37_throttle_doubles_to_15_minutes() {
-        let first = ms(LifecycleOptions::default().throttle_first_seconds);
+        let first = seconds_ms(LifecycleOptions::default().throttle_first_seconds);
         let delays: Vec<u64> = (1..=7).map(|n| throttle_delay_ms(n, first)).collect();
         assert_eq!(
             delays,

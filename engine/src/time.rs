@@ -54,6 +54,11 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// Seconds (as the scenario's options give them) in whole milliseconds, rounded.
+pub fn seconds_ms(secs: f64) -> u64 {
+    (secs * 1000.0).round() as u64
+}
+
 /// When a scenario's timed API call (`putAttributes[i]`, `stopTasks[i]`, ...) is made: its
 /// `at`, a duration from the start (0 when absent); errors name `<path>.at`.
 pub fn call_at_ms(call: &serde_json::Value, path: &str) -> Result<u64, String> {

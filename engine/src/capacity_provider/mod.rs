@@ -814,16 +814,16 @@ impl CapacityOptions {
 
     /// The launch delay in milliseconds.
     pub fn instance_launch_ms(&self) -> u64 {
-        (self.instance_launch_seconds * 1000.0).round() as u64
+        crate::time::seconds_ms(self.instance_launch_seconds)
     }
 
     /// [`CapacityOptions::warm_pool_settle_seconds`] in milliseconds.
     pub fn warm_pool_settle_ms(&self) -> u64 {
-        (self.warm_pool_settle_seconds * 1000.0).round() as u64
+        crate::time::seconds_ms(self.warm_pool_settle_seconds)
     }
 
     /// Fargate provisioning in milliseconds.
     pub fn fargate_provisioning_ms(&self) -> u64 {
-        (self.fargate_provisioning_seconds * 1000.0).round() as u64
+        crate::time::seconds_ms(self.fargate_provisioning_seconds)
     }
 }
