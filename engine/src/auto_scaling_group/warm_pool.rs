@@ -305,7 +305,7 @@ impl Simulation {
             PoolState::Hibernated => opts.warm_pool_resume_seconds,
             PoolState::Running => FROM_RUNNING_POOL_S,
         };
-        let at = self.now().plus_ms((seconds * 1000.0).round() as u64);
+        let at = self.now().plus_ms(crate::time::seconds_ms(seconds));
         self.schedule(at, Timer::WarmPoolStart(g, i));
         true
     }
@@ -393,9 +393,6 @@ impl Simulation {
         };
         let id = inst.id.clone();
         let now = self.now();
-        let inst = &mut self.groups[g].instances[i];
-        inst.state = GroupInstanceState::InService;
-        inst.in_service_at = Some(now);
         let polls = self.agent_polls(slot);
         let container = &mut self.cluster.instances[slot];
         container.agent_connected = polls;
@@ -407,10 +404,8 @@ impl Simulation {
             .push(now, EventKind::ContainerInstance, msg)
             .instance(&id);
         self.instance_state_change(slot);
-        self.instance_activity_event(g, i, true);
-        if let Some(p) = self.groups[g].provider {
-            self.poke_provider(p);
-        }
+        // In service, as a registration puts it (its capacity provider, the launch event).
+        self.group_instance_registered(g, &id, slot);
         for s in 0..self.services.len() {
             self.schedule_service_tick(s, now);
         }
