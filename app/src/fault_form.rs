@@ -230,13 +230,13 @@ pub fn FaultsPanel(
             <p class="small muted">"Each change is added to the scenario (faults[], updateContainerInstancesState[], deregisterContainerInstances[], putAttributes[] or deleteAttributes[]) at the simulated time shown on the clock; the run resumes there, and Undo, Copy link and Export keep it."</p>
             <div class="build-grid">
                 <fieldset>
-                    <legend>"EC2 Spot: interruption (two-minute notice) or rebalance recommendation"</legend>
+                    <legend>"EC2 Spot interruption or rebalance"</legend>
                     <label>"Instance "<select id="fault-spot-instance">
                         <option value="">"any Spot instance (seeded choice)"</option>
                         {move || options(spot_list.get())}
                     </select></label>
                     <label>"Count "<input id="fault-spot-count" type="number" min="1" value="1" size="3"/></label>
-                    <button id="inject-spot" on:click=spot>"Interrupt"</button>
+                    <button id="inject-spot" on:click=spot title="The two-minute Spot interruption notice">"Interrupt"</button>
                     <button id="inject-rebalance" on:click=rebalance
                         title="EC2 instance rebalance recommendation: a group with CapacityRebalance launches a replacement, then terminates the instance">"Rebalance recommendation"</button>
                 </fieldset>
