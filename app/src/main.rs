@@ -60,6 +60,9 @@ struct ServiceView {
     strategies: String,
     constraints: String,
     last_event: String,
+    /// A blue/green, linear or canary deployment under way: its strategy, lifecycle stage
+    /// and the production traffic on the new revision; empty otherwise.
+    deployment: String,
     /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
     status: &'static str,
 }
@@ -83,6 +86,9 @@ struct TargetGroupView {
     load_balancer: String,
     /// The listeners forwarding to it (`HTTP:80, HTTPS:443`), or a note that there are none.
     listeners: String,
+    /// Its weight in a blue/green pair's production listener rule (`weight 30 %`); empty
+    /// when no rule pairs it.
+    weight: String,
     algorithm: &'static str,
     targets: Vec<TargetView>,
     /// What App Runner would run for the same requests in flight (section 11, G42).
@@ -166,6 +172,22 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 .map(|c| c.label())
                 .collect::<Vec<_>>()
                 .join(", "),
+            deployment: svc
+                .traffic_shift
+                .as_ref()
+                .map(|x| {
+                    let to = if x.rollback {
+                        "rolling back".to_string()
+                    } else {
+                        format!(
+                            "{} % of production traffic on {}",
+                            ecs_engine::blue_green::percent(x.green_tenths),
+                            svc.task_definition
+                        )
+                    };
+                    format!("{} · {} · {to}", x.strategy.as_str(), x.stage.as_str())
+                })
+                .unwrap_or_default(),
             last_event: svc
                 .events
                 .last()
@@ -195,6 +217,10 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                         let kind = if l.network { "NLB" } else { "ALB" };
                         format!("{} ({kind})", l.name)
                     })
+                    .unwrap_or_default(),
+                weight: sim
+                    .listener_rule_weight(g)
+                    .map(|w| format!("weight {} %", ecs_engine::blue_green::percent(w)))
                     .unwrap_or_default(),
                 listeners: if tg.listeners.is_empty() {
                     "no listener in the scenario".to_string()
@@ -1047,6 +1073,7 @@ fn Playground(
                             <tr class="service" data-service=s.name.clone() data-status=s.status>
                                 <td><strong>{s.name.clone()}</strong>
                                     {(!active).then(|| view! { " "<span class="badge status">{s.status}</span> })}
+                                    {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way: strategy · lifecycle stage · traffic">{s.deployment.clone()}</span> })}
                                 </td>
                                 <td>{s.cluster.clone()}</td>
                                 <td class="num">{s.desired}</td>
@@ -1077,7 +1104,9 @@ fn Playground(
                         <table class="targets" data-target-group=g.name.clone()>
                             <caption class="lb-path" title="load balancer → listener → target group (algorithm) → targets">
                                 <span class="lb">{g.load_balancer.clone()}</span>" → "
-                                <span class="listener">{g.listeners.clone()}</span>" → "
+                                <span class="listener">{g.listeners.clone()}</span>
+                                {(!g.weight.is_empty()).then(|| view! { " "<span class="rule-weight" title="the production listener rule's weight for this target group (blue/green, linear and canary deployments shift it)">{g.weight.clone()}</span> })}
+                                " → "
                                 <strong>{g.name.clone()}</strong>
                                 <span class="muted">{format!(" ({})", g.algorithm)}</span>
                             </caption>

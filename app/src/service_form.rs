@@ -58,6 +58,23 @@ fn strategy_fields(kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// A percentage typed in field `id` in tenths (AWS takes multiples of 0.1); `field` prefixes
+/// `Percent` in the error.
+fn tenths(id: &str, field: &str) -> Result<u32, Vec<String>> {
+    let text = input_value(id);
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=100.0).contains(p))
+        .map(|p| (p * 10.0).round() as u32)
+        .ok_or_else(|| {
+            vec![format!(
+                "{field}Percent: \"{}\" is not a percentage",
+                text.trim()
+            )]
+        })
+}
+
 /// The form's fields as a [`ServiceForm`], or the field that could not be read.
 fn read_form(
     providers: &[Row],
@@ -82,6 +99,25 @@ fn read_form(
             });
         }
     }
+    // The shifting strategies' fields show only for them.
+    let strategy = input_value("svc-strategy");
+    let defaults = ServiceForm::default();
+    let bake_minutes = match strategy.as_str() {
+        "" | "ROLLING" => defaults.bake_minutes,
+        _ => whole("svc-bake", "deploymentConfiguration.bakeTimeInMinutes")?,
+    };
+    let shift = match strategy.as_str() {
+        "LINEAR" => Some("deploymentConfiguration.linearConfiguration.step"),
+        "CANARY" => Some("deploymentConfiguration.canaryConfiguration.canary"),
+        _ => None,
+    };
+    let (shift_tenths, shift_bake_minutes) = match shift {
+        Some(field) => (
+            tenths("svc-shift", field)?,
+            whole("svc-shift-bake", &format!("{field}BakeTimeInMinutes"))?,
+        ),
+        None => (defaults.shift_tenths, defaults.shift_bake_minutes),
+    };
     let load_balancer = match input_value("svc-tg") {
         tg if tg.is_empty() => None,
         target_group => {
@@ -96,6 +132,7 @@ fn read_form(
                 target_group,
                 container_name: name.to_string(),
                 container_port: port.parse().unwrap_or(0),
+                alternate_target_group: input_value("svc-alt-tg"),
             })
         }
     };
@@ -129,6 +166,10 @@ fn read_form(
         maximum_percent: whole("svc-max", "deploymentConfiguration.maximumPercent")?,
         circuit_breaker: input_value("svc-cb") == "true",
         rollback: input_value("svc-rollback") == "true",
+        strategy,
+        bake_minutes,
+        shift_tenths,
+        shift_bake_minutes,
         az_rebalancing: input_value("svc-azr") == "true",
         subnets: if awsvpc {
             input_list("svc-subnets")
@@ -212,6 +253,7 @@ pub fn ServiceFieldset(
     });
     let capacity = RwSignal::new(String::new());
     let target_group = RwSignal::new(String::new());
+    let deploy_strategy = RwSignal::new("ROLLING".to_string());
     let providers = Rows::new();
     let strategies = Rows::new();
     let problem = RwSignal::new(None::<cql::ParseError>);
@@ -381,6 +423,31 @@ pub fn ServiceFieldset(
                 <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>
                 <label><input id="svc-cb" type="checkbox"/>" circuit breaker"</label>
                 <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
+                <label title="deploymentConfiguration.strategy: BLUE_GREEN, LINEAR and CANARY start the new revision beside the old one in the alternate target group, then shift production traffic">"Strategy "
+                    <select id="svc-strategy" on:change=move |ev| deploy_strategy.set(event_target_value(&ev))>
+                        {["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                    </select></label>
+                <Show when=move || deploy_strategy.get() != "ROLLING">
+                    <label title="bakeTimeInMinutes: both revisions run this long after the production traffic shift">"Bake min "
+                        <input id="svc-bake" type="number" min="0" max="1440" value="5"/></label>
+                    <Show when=move || !target_group.get().is_empty()>
+                        <label title="advancedConfiguration.alternateTargetGroupArn: where the new revision starts">"Alternate target group "
+                            <select id="svc-alt-tg">
+                                {move || choices.with(|c| c.target_groups.clone()).into_iter().filter(|t| *t != target_group.get()).map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                            </select></label>
+                    </Show>
+                </Show>
+                <Show when=move || matches!(deploy_strategy.get().as_str(), "LINEAR" | "CANARY")>
+                    {move || {
+                        let canary = deploy_strategy.get() == "CANARY";
+                        let (label, percent, wait) = if canary { ("Canary % ", "5", "10") } else { ("Step % ", "10", "6") };
+                        view! {
+                            <label>{label}<input id="svc-shift" type="number" min="0.1" max="100" step="0.1" value=percent/></label>
+                            <label>{if canary { "Canary bake min " } else { "Step bake min " }}
+                                <input id="svc-shift-bake" type="number" min="0" max="1440" value=wait/></label>
+                        }
+                    }}
+                </Show>
                 <label title="availabilityZoneRebalancing: unchecked writes DISABLED; checked leaves CreateService's default (ENABLED, DISABLED for binpack)">
                     <input id="svc-azr" type="checkbox" checked/>" AZ rebalancing"</label>
                 <div class="svc-actions">

@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use crate::blue_green::{DeploymentStrategy, LifecycleStage};
 use crate::event_log::EventKind;
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
@@ -65,7 +66,8 @@ impl DeploymentAlarms {
     }
 }
 
-/// `deploymentConfiguration` percentages.
+/// `deploymentConfiguration`: the rolling update's percentages and circuit breaker, and the
+/// strategy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeploymentConfiguration {
     /// `minimumHealthyPercent` (REPLICA default 100).
@@ -74,6 +76,10 @@ pub struct DeploymentConfiguration {
     pub maximum_percent: u32,
     /// `deploymentCircuitBreaker`: `Some(rollback)` when enabled (4.5).
     pub circuit_breaker: Option<bool>,
+    /// `strategy` with its linear or canary settings ([`crate::blue_green`]).
+    pub strategy: DeploymentStrategy,
+    /// `bakeTimeInMinutes`: how long both revisions run after the production traffic shift.
+    pub bake_minutes: Option<u32>,
 }
 
 impl Default for DeploymentConfiguration {
@@ -82,6 +88,8 @@ impl Default for DeploymentConfiguration {
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: None,
+            strategy: DeploymentStrategy::Rolling,
+            bake_minutes: None,
         }
     }
 }
@@ -92,6 +100,8 @@ impl DeploymentConfiguration {
         minimum_healthy_percent: 0,
         maximum_percent: 100,
         circuit_breaker: None,
+        strategy: DeploymentStrategy::Rolling,
+        bake_minutes: None,
     };
 
     /// Reads `deploymentConfiguration` from a CreateService or UpdateService request,
@@ -128,7 +138,15 @@ impl DeploymentConfiguration {
                     flag("enable")?.then_some(flag("rollback")?)
                 }
             },
+            strategy: DeploymentStrategy::from_request(dc, base.strategy)?,
+            bake_minutes: crate::blue_green::bake_minutes(dc, base.bake_minutes)?,
         };
+        if cfg.strategy == DeploymentStrategy::BlueGreen && cfg.bake_minutes.is_none() {
+            return Err(
+                "deploymentConfiguration.bakeTimeInMinutes: required with the BLUE_GREEN strategy"
+                    .to_string(),
+            );
+        }
         if cfg.minimum_healthy_percent > 100 {
             return Err("deploymentConfiguration.minimumHealthyPercent: at most 100".to_string());
         }
@@ -179,6 +197,9 @@ pub struct Deployment {
     pub rollout_state: RolloutState,
     /// Tasks of this deployment that failed (4.5: failed to start, or failed health checks).
     pub failed_tasks: u32,
+    /// Whether its tasks register in the alternate target group of each `loadBalancers[]`
+    /// pair rather than `targetGroupArn` ([`crate::blue_green`]).
+    pub alternate: bool,
 }
 
 impl Simulation {
@@ -218,7 +239,7 @@ impl Simulation {
 
     /// Service `s`'s tasks whose desired status is RUNNING, and its tasks waiting for
     /// capacity in PROVISIONING.
-    fn service_task_count(&self, s: usize) -> usize {
+    pub(crate) fn service_task_count(&self, s: usize) -> usize {
         let active = self.service_tasks.get(s).map_or(0, |ts| {
             ts.iter().filter(|&&t| self.tasks[t].is_active()).count()
         });
@@ -243,6 +264,12 @@ impl Simulation {
         // Tasks waiting in PROVISIONING for capacity count as the primary deployment's, and
         // scale-in cancels them first.
         let waiting = self.services[s].waiting_total() as usize;
+        // A blue/green, linear or canary deployment before CLEAN_UP keeps blue's tasks.
+        let shift = self.services[s].traffic_shift.as_ref().map(|x| x.stage);
+        if shift.is_some_and(|stage| stage != LifecycleStage::CleanUp) {
+            self.reconcile_green(s, current, replace, unhealthy);
+            return;
+        }
         // An Availability Zone rebalancing may run one task above the desired count.
         let keep = desired + self.rebalancing_extra(s);
         if replace.is_empty() && unhealthy.is_empty() && current.len() + waiting > keep {
@@ -275,7 +302,11 @@ impl Simulation {
             .collect();
         let mut healthy_total =
             current_healthy + replace_health.iter().filter(|&&(_, h)| h).count();
-        let min_healthy = cfg.min_healthy_tasks(desired);
+        // In CLEAN_UP, production traffic is on the primary deployment: the rest stop at once.
+        let min_healthy = match shift {
+            Some(LifecycleStage::CleanUp) => 0,
+            _ => cfg.min_healthy_tasks(desired),
+        };
         // Protected tasks are not replaced by deployments (4.8); a draining instance still
         // moves them.
         let mut order: Vec<(usize, bool)> = replace_health
@@ -330,6 +361,9 @@ impl Simulation {
             && waiting == 0
             && all_settled;
         let name = self.services[s].name.clone();
+        if done {
+            self.services[s].traffic_shift = None;
+        }
         if let Some(d) = self.services[s].deployments.last_mut() {
             if done && d.rollout_state == RolloutState::InProgress {
                 d.rollout_state = RolloutState::Completed;
@@ -392,7 +426,7 @@ impl Simulation {
         }
         self.service_event(s, msg);
         self.deployment_state_change(s, "ERROR", "SERVICE_DEPLOYMENT_FAILED", reason);
-        if !rollback {
+        if !rollback || self.roll_back_traffic_shift(s) {
             return;
         }
         let name = self.services[s].name.clone();
@@ -428,6 +462,14 @@ impl Simulation {
             let Some(alarms) = self.services[s].deployment_alarms.clone() else {
                 continue;
             };
+            // A traffic shift rolling back has nothing left to fail.
+            if self.services[s]
+                .traffic_shift
+                .as_ref()
+                .is_some_and(|x| x.rollback)
+            {
+                continue;
+            }
             let in_progress = self.services[s].deployments.len() > 1
                 && self.services[s]
                     .deployments
@@ -455,20 +497,69 @@ impl Simulation {
     }
 
     /// Starts a new deployment of service `s` on `family:revision`, as UpdateService does with
-    /// a new task definition or `forceNewDeployment` (4.2).
+    /// a new task definition or `forceNewDeployment` (4.2). With a BLUE_GREEN, LINEAR or
+    /// CANARY strategy its traffic shift begins ([`crate::blue_green`]).
     pub(crate) fn start_deployment(
         &mut self,
         s: usize,
         task_definition: &str,
     ) -> Result<(), String> {
+        // Blue: the deployment holding production traffic (a superseded shift's source).
+        let blue = match &self.services[s].traffic_shift {
+            Some(shift) if !shift.rollback => shift.source,
+            _ => self.services[s].primary_deployment(),
+        };
+        let id = self.new_deployment_id();
+        self.adopt_deployment(s, task_definition, id)?;
+        let primary = self.services[s].primary_deployment();
+        let name = self.services[s].name.clone();
+        let (id, family_revision) = (
+            self.services[s].deployment_id.clone(),
+            self.services[s].task_definition.clone(),
+        );
+        self.log
+            .push(self.now(), EventKind::ServiceEvent, format!("service {name}: deployment {id} started with task definition {family_revision}"))
+            .service(&name);
+        self.deployment_state_change(
+            s,
+            "INFO",
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "ECS deployment in progress.",
+        );
+        if self.services[s]
+            .deployment_configuration
+            .strategy
+            .shifts_traffic()
+        {
+            self.begin_traffic_shift(s, blue);
+        } else {
+            self.services[s].deployments[primary].alternate =
+                self.services[s].deployments[blue].alternate;
+            if self.services[s].traffic_shift.take().is_some() {
+                self.route_production_to(s, blue);
+            }
+        }
+        self.poke_service(s);
+        Ok(())
+    }
+
+    /// Makes `family:revision` the primary deployment of service `s` under deployment id `id`
+    /// (a new one, or blue's when a traffic shift rolls back): its task definition, placement
+    /// and a new deployment record, IN_PROGRESS.
+    pub(crate) fn adopt_deployment(
+        &mut self,
+        s: usize,
+        task_definition: &str,
+        id: String,
+    ) -> Result<(), String> {
         let (family_revision, td) = self.revisions.resolve(task_definition)?;
         let (constraints, strategies) =
             crate::placement::parse_placement(&self.services[s].request, &td)?;
-        let id = self.new_deployment_id();
         let now = self.now();
         let subnets = self.services[s].subnets.clone();
         let needs = self.task_needs(&td, &subnets);
         let svc = &mut self.services[s];
+        let previous_side = svc.deployments.last().is_some_and(|d| d.alternate);
         svc.needs = needs;
         svc.td = td;
         svc.task_definition = family_revision.clone();
@@ -479,23 +570,13 @@ impl Simulation {
         svc.deployment_id = id.clone();
         svc.stall_reported = false;
         svc.deployments.push(Deployment {
-            id: id.clone(),
-            task_definition: family_revision.clone(),
+            id,
+            task_definition: family_revision,
             created_at: now,
             rollout_state: RolloutState::InProgress,
             failed_tasks: 0,
+            alternate: previous_side,
         });
-        let name = svc.name.clone();
-        self.log
-            .push(self.now(), EventKind::ServiceEvent, format!("service {name}: deployment {id} started with task definition {family_revision}"))
-            .service(&name);
-        self.deployment_state_change(
-            s,
-            "INFO",
-            "SERVICE_DEPLOYMENT_IN_PROGRESS",
-            "ECS deployment in progress.",
-        );
-        self.poke_service(s);
         Ok(())
     }
 }
@@ -510,6 +591,8 @@ mod tests {
             minimum_healthy_percent: min,
             maximum_percent: max,
             circuit_breaker: None,
+            strategy: DeploymentStrategy::Rolling,
+            bake_minutes: None,
         };
         assert_eq!(
             (cfg(50, 200).max_tasks(4), cfg(50, 200).min_healthy_tasks(4)),

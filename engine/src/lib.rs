@@ -14,6 +14,7 @@ pub mod auto_scaling_group;
 pub mod autoscaling;
 pub mod az_rebalancing;
 pub mod billing;
+pub mod blue_green;
 pub mod calendar;
 pub mod capacity_provider;
 pub mod cloudwatch;

@@ -135,6 +135,8 @@ pub struct Service {
     /// The CreateService request (with UpdateService changes), for re-reading placement.
     pub(crate) request: Value,
     pub(crate) stall_reported: bool,
+    /// The blue/green, linear or canary deployment under way, if any.
+    pub traffic_shift: Option<crate::blue_green::TrafficShift>,
     /// `availabilityZoneRebalancing` and the rebalancing under way.
     pub az_rebalancing: crate::az_rebalancing::ZoneRebalancing,
     pub(crate) steady: bool,
@@ -300,6 +302,13 @@ impl Simulation {
             ));
         }
         let load_balancers = self.service_load_balancers(raw, &td)?;
+        crate::blue_green::check_strategy(
+            raw,
+            scheduling == SchedulingStrategy::Daemon,
+            deployment_configuration.strategy,
+            &load_balancers,
+        )?;
+        self.ensure_weighted_rules(raw, &load_balancers);
         let health_check_grace_ms = grace_period_ms(raw, &load_balancers, &td)?;
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
@@ -311,6 +320,7 @@ impl Simulation {
             created_at: self.now(),
             rollout_state: crate::deployment::RolloutState::InProgress,
             failed_tasks: 0,
+            alternate: false,
         }];
         Ok(Service {
             group: format!("service:{name}"),
@@ -344,6 +354,7 @@ impl Simulation {
             request: raw.clone(),
             stall_reported: false,
             az_rebalancing,
+            traffic_shift: None,
             steady: false,
             last_failure: None,
         })
@@ -451,12 +462,19 @@ impl Simulation {
     /// settings (4.2). A new desiredCount alone starts no deployment.
     fn update_deployment(&mut self, s: usize, raw: &Value) -> Result<(), String> {
         let base = self.services[s].deployment_configuration;
-        self.services[s].deployment_configuration =
-            crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
+        let cfg = crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
         let alarms_base = self.services[s].deployment_alarms.clone();
         self.services[s].deployment_alarms =
             crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
         let settings_changed = self.update_settings(s, raw)?;
+        let svc = &self.services[s];
+        crate::blue_green::check_strategy(
+            &svc.request,
+            svc.scheduling == SchedulingStrategy::Daemon,
+            cfg.strategy,
+            &svc.load_balancers,
+        )?;
+        self.services[s].deployment_configuration = cfg;
         let mut placement_changed = settings_changed;
         for key in ["placementConstraints", "placementStrategy"] {
             if let Some(v) = raw.get(key) {
@@ -521,6 +539,7 @@ impl Simulation {
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let load_balancers = self.service_load_balancers(&merged, &td)?;
         let grace_ms = grace_period_ms(&merged, &load_balancers, &td)?;
+        self.ensure_weighted_rules(&merged, &load_balancers);
         let svc = &mut self.services[s];
         svc.health_check_grace_ms = grace_ms;
         let deploying = DEPLOYING.iter().any(|k| given(k));

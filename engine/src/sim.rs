@@ -100,6 +100,9 @@ pub enum Timer {
     AppCall(usize, usize),
     /// A task's application exits at the end of its run (task).
     AppExit(usize),
+    /// The next step of a blue/green, linear or canary deployment's traffic shift is due:
+    /// (service, deployment).
+    TrafficShift(usize, usize),
     /// A task's `healthStatus` may have changed (its first health check passed, or its
     /// failures reached `retries`): views of the tasks are out of date (task).
     HealthChanged(usize),
@@ -473,6 +476,7 @@ impl Simulation {
             Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),
+            Timer::TrafficShift(s, d) => self.shift_step(s, d),
             Timer::HealthChanged(t) => {
                 self.task_generation += 1;
                 self.tasks[t].version += 1;

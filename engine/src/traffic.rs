@@ -222,6 +222,62 @@ impl Simulation {
         }
     }
 
+    /// Shares `rate` requests per second among target group `g`'s targets for one interval
+    /// of `dt` seconds, with `cost` the profile's cost model.
+    fn route_group(
+        &mut self,
+        g: usize,
+        rate: f64,
+        cost: crate::load::CostModel,
+        dt: f64,
+        candidates: &mut Vec<RouteCandidate>,
+    ) {
+        let now = self.now();
+        let tg = &self.lb.target_groups[g];
+        candidates.clear();
+        candidates.extend(tg.targets.iter().map(|x| {
+            RouteCandidate {
+                state: x.state,
+                capacity_rps: cost.capacity_rps(
+                    self.traffic
+                        .info
+                        .get(x.task)
+                        .map_or(0.0, |i| i.cpu_available),
+                ),
+                slow_start: match x.slow_start_until {
+                    Some(until) if until > now && tg.slow_start_s > 0 => {
+                        let left = (until.as_ms() - now.as_ms()) as f64 / 1000.0;
+                        1.0 - left / tg.slow_start_s as f64
+                    }
+                    _ => 1.0,
+                },
+            }
+        }));
+        let (mode, weights) = shares(tg.algorithm, candidates);
+        let acc = &mut self.traffic.groups[g];
+        acc.requests += rate * dt;
+        if mode == RoutingMode::NoTargets {
+            acc.elb_5xx += rate * dt;
+        }
+        for (x, w) in tg.targets.iter().zip(&weights) {
+            if *w <= 0.0 {
+                continue;
+            }
+            let cap = self
+                .traffic
+                .info
+                .get(x.task)
+                .map_or(0.0, |i| i.cpu_available);
+            let l = cost.load(rate * w, cap);
+            acc.elb_5xx += l.failed_rps * dt;
+            acc.target_failed += l.failed_rps * dt;
+            acc.served += l.served_rps * dt;
+            acc.latency_weighted += l.served_rps * l.latency_ms * dt;
+            add_load(&mut self.traffic.task_load[x.task], l);
+            self.traffic.loaded.push(x.task);
+        }
+    }
+
     /// One routing tick: share every profile's rate among its targets for the next interval.
     pub(crate) fn route(&mut self) {
         self.refresh_task_cache();
@@ -259,48 +315,12 @@ impl Simulation {
             let cost = profile.cost;
             match self.traffic.targets[p] {
                 ProfileTarget::TargetGroup(g) => {
-                    let tg = &self.lb.target_groups[g];
-                    candidates.clear();
-                    candidates.extend(tg.targets.iter().map(|x| {
-                        RouteCandidate {
-                            state: x.state,
-                            capacity_rps: cost.capacity_rps(
-                                self.traffic
-                                    .info
-                                    .get(x.task)
-                                    .map_or(0.0, |i| i.cpu_available),
-                            ),
-                            slow_start: match x.slow_start_until {
-                                Some(until) if until > now && tg.slow_start_s > 0 => {
-                                    let left = (until.as_ms() - now.as_ms()) as f64 / 1000.0;
-                                    1.0 - left / tg.slow_start_s as f64
-                                }
-                                _ => 1.0,
-                            },
-                        }
-                    }));
-                    let (mode, weights) = shares(tg.algorithm, &candidates);
-                    let acc = &mut self.traffic.groups[g];
-                    acc.requests += rate * dt;
-                    if mode == RoutingMode::NoTargets {
-                        acc.elb_5xx += rate * dt;
-                    }
-                    for (x, w) in tg.targets.iter().zip(&weights) {
-                        if *w <= 0.0 {
-                            continue;
-                        }
-                        let cap = self
-                            .traffic
-                            .info
-                            .get(x.task)
-                            .map_or(0.0, |i| i.cpu_available);
-                        let l = cost.load(rate * w, cap);
-                        acc.elb_5xx += l.failed_rps * dt;
-                        acc.target_failed += l.failed_rps * dt;
-                        acc.served += l.served_rps * dt;
-                        acc.latency_weighted += l.served_rps * l.latency_ms * dt;
-                        add_load(&mut self.traffic.task_load[x.task], l);
-                        self.traffic.loaded.push(x.task);
+                    // A production listener rule of a blue/green deployment forwards by
+                    // weight to the service's two target groups (4.10).
+                    let [(g, share), (other, other_share)] = self.lb.forward_shares(g);
+                    self.route_group(g, rate * share, cost, dt, &mut candidates);
+                    if other != g {
+                        self.route_group(other, rate * other_share, cost, dt, &mut candidates);
                     }
                 }
                 ProfileTarget::Queue(q, s) => {

@@ -36,3 +36,95 @@ proptest! {
         }
     }
 }
+
+/// The blue/green test scenario's pieces: target groups `blue` and `green` (ip) behind one
+/// ALB, a Fargate service of `desired` tasks deploying with `dc`, UpdateService calls at
+/// `updates` minutes alternating between revisions 2 and 1.
+fn traffic_shift_doc(
+    desired: u32,
+    dc: serde_json::Value,
+    updates: &[u64],
+    seed: u64,
+) -> serde_json::Value {
+    let tg = |n: &str| {
+        json!({"Name": n, "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip",
+        "HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2})
+    };
+    let td = |image: &str| {
+        json!({"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+        "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "app", "image": image, "portMappings": [{"containerPort": 80}]}]})
+    };
+    let calls: Vec<_> = updates
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({"at": format!("PT{m}M"), "service": "web",
+        "taskDefinition": if i % 2 == 0 { "web:2" } else { "web:1" }})
+        })
+        .collect();
+    json!({"version": 1, "seed": seed, "duration": "PT90M", "options": {"routingIntervalSeconds": 30},
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}],
+        "targetGroups": [tg("blue"), tg("green")],
+        "taskDefinitions": [td("nginx:1"), td("nginx:2")],
+        "services": [{"serviceName": "web", "taskDefinition": "web:1", "desiredCount": desired, "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}, "deploymentConfiguration": dc,
+            "loadBalancers": [{"targetGroupArn": "blue", "containerName": "app", "containerPort": 80,
+                "advancedConfiguration": {"alternateTargetGroupArn": "green"}}]}],
+        "updateServices": calls,
+        "loadProfiles": [{"targetGroup": "blue", "requests": {"type": "constant", "requestsPerSecond": 100}}]})
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Blue/green, linear and canary deployments (4.3 `strategy`), including ones superseded
+    /// by the next UpdateService: production traffic only ever goes to a target group with
+    /// live targets once the service has any, the service never runs more than twice its
+    /// tasks, and once the last deployment is done every task runs its revision, all in the
+    /// target group that takes all the production traffic.
+    #[test]
+    fn traffic_shifts_send_production_only_where_targets_are_and_finish_clean(
+        desired in 1u32..6,
+        kind in 0usize..3,
+        step in 100u32..=1000,
+        bake in 0u32..4,
+        step_bake in 0u32..4,
+        updates in proptest::collection::vec(3u64..40, 1..4),
+        seed in any::<u64>(),
+    ) {
+        let mut updates = updates;
+        updates.sort_unstable();
+        updates.dedup();
+        let percent = f64::from(step) / 10.0;
+        let dc = match kind {
+            0 => json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": bake}),
+            1 => json!({"strategy": "LINEAR", "bakeTimeInMinutes": bake,
+                "linearConfiguration": {"stepPercent": percent, "stepBakeTimeInMinutes": step_bake}}),
+            _ => json!({"strategy": "CANARY", "bakeTimeInMinutes": bake,
+                "canaryConfiguration": {"canaryPercent": percent, "canaryBakeTimeInMinutes": step_bake}}),
+        };
+        let mut sim = Simulation::new(Scenario::from_value(traffic_shift_doc(desired, dc, &updates, seed)).unwrap());
+        let live = |sim: &Simulation, g: usize| sim.target_groups()[g].targets.iter()
+            .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining).count();
+        while sim.step().is_some() {
+            let active = sim.tasks().iter().filter(|t| t.desired_status == TaskStatus::Running).count();
+            prop_assert!(active <= 2 * desired as usize, "{active} tasks for {desired} desired");
+            let w = (sim.listener_rule_weight(0).unwrap(), sim.listener_rule_weight(1).unwrap());
+            prop_assert_eq!(w.0 + w.1, 1000);
+            if sim.now().as_ms() > 60_000 {
+                for g in 0..2 {
+                    let weight = if g == 0 { w.0 } else { w.1 };
+                    prop_assert!(weight == 0 || live(&sim, g) > 0,
+                        "at {} ms group {g} has weight {weight} and no live target", sim.now().as_ms());
+                }
+            }
+        }
+        let want = if updates.len() % 2 == 1 { "web:2" } else { "web:1" };
+        let running: Vec<_> = sim.tasks().iter().filter(|t| t.last_status == TaskStatus::Running).collect();
+        prop_assert_eq!(running.len(), desired as usize);
+        prop_assert!(running.iter().all(|t| t.task_definition_arn.ends_with(want)));
+        let production = if sim.listener_rule_weight(0) == Some(1000) { 0 } else { 1 };
+        prop_assert_eq!(sim.listener_rule_weight(production), Some(1000));
+        prop_assert_eq!((live(&sim, production), live(&sim, 1 - production)), (desired as usize, 0));
+    }
+}

@@ -38,6 +38,9 @@ pub struct TargetGroupLink {
     pub container_name: String,
     /// `containerPort`: a port that container maps.
     pub container_port: u16,
+    /// `advancedConfiguration.alternateTargetGroupArn` for a blue/green, linear or canary
+    /// strategy, by name or ARN; empty leaves `advancedConfiguration` out.
+    pub alternate_target_group: String,
 }
 
 /// A CreateService request as the service editor asks for it.
@@ -71,6 +74,15 @@ pub struct ServiceForm {
     pub circuit_breaker: bool,
     /// `deploymentConfiguration.deploymentCircuitBreaker.rollback` (4.5).
     pub rollback: bool,
+    /// `deploymentConfiguration.strategy`: `ROLLING` (or empty, left out), `BLUE_GREEN`,
+    /// `LINEAR` or `CANARY` ([`crate::blue_green`]).
+    pub strategy: String,
+    /// `bakeTimeInMinutes`, with a strategy other than ROLLING.
+    pub bake_minutes: u32,
+    /// LINEAR's `stepPercent` or CANARY's `canaryPercent`, in tenths of a percent.
+    pub shift_tenths: u32,
+    /// LINEAR's `stepBakeTimeInMinutes` or CANARY's `canaryBakeTimeInMinutes`.
+    pub shift_bake_minutes: u32,
     /// Availability Zone rebalancing as CreateService defaults it; false writes
     /// `availabilityZoneRebalancing: DISABLED`.
     pub az_rebalancing: bool,
@@ -98,6 +110,10 @@ impl Default for ServiceForm {
             maximum_percent: 200,
             circuit_breaker: false,
             rollback: false,
+            strategy: String::new(),
+            bake_minutes: 5,
+            shift_tenths: 100,
+            shift_bake_minutes: 6,
             az_rebalancing: true,
             subnets: Vec::new(),
         }
@@ -233,6 +249,11 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
             "containerName": lb.container_name.trim(),
             "containerPort": lb.container_port,
         }]);
+        let alternate = lb.alternate_target_group.trim();
+        if !alternate.is_empty() {
+            service["loadBalancers"][0]["advancedConfiguration"] =
+                json!({"alternateTargetGroupArn": arn_of(alternate)});
+        }
     }
     let mut deployment = json!({
         "minimumHealthyPercent": form.minimum_healthy_percent,
@@ -240,6 +261,23 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
     });
     if form.circuit_breaker {
         deployment["deploymentCircuitBreaker"] = json!({"enable": true, "rollback": form.rollback});
+    }
+    let strategy = form.strategy.trim();
+    if !strategy.is_empty() && strategy != "ROLLING" {
+        deployment["strategy"] = json!(strategy);
+        deployment["bakeTimeInMinutes"] = json!(form.bake_minutes);
+        let percent = f64::from(form.shift_tenths) / 10.0;
+        match strategy {
+            "LINEAR" => {
+                deployment["linearConfiguration"] = json!({"stepPercent": percent,
+                    "stepBakeTimeInMinutes": form.shift_bake_minutes});
+            }
+            "CANARY" => {
+                deployment["canaryConfiguration"] = json!({"canaryPercent": percent,
+                    "canaryBakeTimeInMinutes": form.shift_bake_minutes});
+            }
+            _ => {}
+        }
     }
     service["deploymentConfiguration"] = deployment;
     if !form.az_rebalancing {
@@ -452,6 +490,59 @@ mod tests {
     }
 
     #[test]
+    fn a_linear_strategy_writes_the_api_members_and_the_alternate_target_group() {
+        let mut d = doc();
+        d["targetGroups"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Name": "web-green", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1"}));
+        let link = TargetGroupLink {
+            target_group: "web".to_string(),
+            container_name: "nginx".to_string(),
+            container_port: 80,
+            alternate_target_group: "web-green".to_string(),
+        };
+        let f = ServiceForm {
+            load_balancer: Some(link.clone()),
+            strategy: "LINEAR".to_string(),
+            bake_minutes: 3,
+            shift_tenths: 125,
+            shift_bake_minutes: 2,
+            ..form("web")
+        };
+        let out = add_service(&d, &f).unwrap();
+        let svc = &out["services"][0];
+        assert_eq!(
+            svc["deploymentConfiguration"],
+            json!({"minimumHealthyPercent": 100, "maximumPercent": 200, "strategy": "LINEAR",
+                "bakeTimeInMinutes": 3, "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 2}})
+        );
+        assert!(
+            svc["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"]
+                .as_str()
+                .unwrap()
+                .contains(":targetgroup/web-green/")
+        );
+        assert_eq!(run(out, 60).listener_rule_weight(0), Some(1000));
+        // Without the alternate target group, the engine's check names the field.
+        let e = add_service(
+            &d,
+            &ServiceForm {
+                load_balancer: Some(TargetGroupLink {
+                    alternate_target_group: String::new(),
+                    ..link
+                }),
+                ..f
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("loadBalancers[0].advancedConfiguration.alternateTargetGroupArn: required"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn az_rebalancing_is_left_to_create_service_unless_turned_off() {
         let on = add_service(&doc(), &form("web")).unwrap();
         assert!(on["services"][0]
@@ -488,6 +579,7 @@ mod tests {
                 target_group: "web".to_string(),
                 container_name: "nginx".to_string(),
                 container_port: 80,
+                alternate_target_group: String::new(),
             }),
             minimum_healthy_percent: 50,
             circuit_breaker: true,
@@ -590,6 +682,7 @@ mod tests {
                 target_group: "web".to_string(),
                 container_name: "nginx".to_string(),
                 container_port: 81,
+                alternate_target_group: String::new(),
             }),
             ..form("a")
         });
@@ -771,7 +864,8 @@ mod tests {
         let (with, _) = add_services_json(
             &doc(),
             r#"{"serviceName": "alarmed", "taskDefinition": "web", "desiredCount": 1,
-                "deploymentConfiguration": {"bakeTimeInMinutes": 5}}"#,
+                "deploymentConfiguration": {"lifecycleHooks": [{"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:check",
+                    "roleArn": "arn:aws:iam::123456789012:role/hooks", "lifecycleStages": ["POST_SCALE_UP"]}]}}"#,
             &defaults,
         )
         .unwrap();
@@ -780,7 +874,7 @@ mod tests {
         assert!(
             warned.iter().any(
                 |w| w.path == format!("services[{n}].deploymentConfiguration")
-                    && w.message == "kept but not simulated yet: bakeTimeInMinutes"
+                    && w.message == "kept but not simulated yet: lifecycleHooks"
             ),
             "{warned:?}"
         );

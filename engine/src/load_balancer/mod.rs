@@ -219,6 +219,10 @@ pub struct ServiceLoadBalancer {
     pub container_name: String,
     /// `containerPort`.
     pub container_port: u16,
+    /// `advancedConfiguration.alternateTargetGroupArn` (index): where a blue/green, linear or
+    /// canary deployment starts its new tasks when the old ones are in `target_group`, and
+    /// the other way round (4.10).
+    pub alternate: Option<usize>,
 }
 
 /// The simulation's load balancing state.
@@ -233,6 +237,22 @@ pub struct LoadBalancing {
     /// How many passing checks make a new target healthy; `None`: `HealthyThresholdCount`
     /// (8.2: the ALB guide says one; the ECS guide counts the threshold).
     pub initial_health_checks: Option<u64>,
+    /// Production listener rules that forward to two target groups by weight: a blue/green,
+    /// linear or canary service's target group and its alternate (4.10).
+    pub weighted_rules: Vec<WeightedRule>,
+}
+
+/// A production listener rule (`advancedConfiguration.productionListenerRule`) forwarding to
+/// a service's target group and its alternate with weights that ECS changes during a
+/// blue/green, linear or canary deployment (4.10).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedRule {
+    /// The rule's ARN as the service names it.
+    pub rule: String,
+    /// The two target groups (indexes): `targetGroupArn` and `alternateTargetGroupArn`.
+    pub groups: [usize; 2],
+    /// Their weights, in tenths of a percent (summing to 1,000).
+    pub weights: [u32; 2],
 }
 
 /// A listener as the console lists it: `Protocol:Port` (`HTTP:80`, `HTTPS:443`); a part the
@@ -359,6 +379,16 @@ impl LoadBalancing {
         self.target_groups.iter().position(|t| t.matches(reference))
     }
 
+    /// Where requests addressed to target group `g` go, with their shares: through a weighted
+    /// production listener rule, to both of its target groups; else all to `g`. A load profile
+    /// addressed to either group of a rule stands for the rule's traffic. A share may be 0.
+    pub fn forward_shares(&self, g: usize) -> [(usize, f64); 2] {
+        match self.weighted_rules.iter().find(|r| r.groups.contains(&g)) {
+            Some(r) => [0, 1].map(|i| (r.groups[i], f64::from(r.weights[i]) / 1000.0)),
+            None => [(g, 1.0), (g, 0.0)],
+        }
+    }
+
     /// The load balancer in front of target group `g`.
     pub fn load_balancer_of(&self, g: usize) -> &LoadBalancer {
         &self.load_balancers[self.target_groups[g].load_balancer.unwrap_or(0)]
@@ -454,13 +484,102 @@ impl Simulation {
                     td.network_mode.as_str()
                 ));
             }
+            let alternate = self.alternate_target_group(lb, &path, g)?;
             out.push(ServiceLoadBalancer {
                 target_group: g,
                 container_name: container_name.to_string(),
                 container_port,
+                alternate,
             });
         }
         Ok(out)
+    }
+}
+
+impl Simulation {
+    /// `loadBalancers[i].advancedConfiguration` (`path` names the entry) of a service whose
+    /// target group is `g`: the alternate target group, which must exist, differ from `g`,
+    /// sit behind the same kind of load balancer and take the same target type.
+    /// `productionListenerRule`, `testListenerRule` and `roleArn` are kept as given: the
+    /// production rule is the weighted pair itself, and no test traffic is simulated.
+    fn alternate_target_group(
+        &self,
+        entry: &Value,
+        path: &str,
+        g: usize,
+    ) -> Result<Option<usize>, String> {
+        let Some(advanced) = entry.get("advancedConfiguration").filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let path = format!("{path}.advancedConfiguration.alternateTargetGroupArn");
+        let arn = advanced
+            .get("alternateTargetGroupArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{path}: required"))?;
+        let alt = self.lb.find(arn).ok_or_else(|| {
+            format!("{path}: target group {arn} does not exist in the scenario's targetGroups")
+        })?;
+        let (main, other) = (&self.lb.target_groups[g], &self.lb.target_groups[alt]);
+        if alt == g {
+            return Err(format!(
+                "{path}: must differ from targetGroupArn ({})",
+                main.name
+            ));
+        }
+        if main.target_type != other.target_type || main.is_network() != other.is_network() {
+            return Err(format!(
+                "{path}: target group {} must have the same target type and load balancer type as {}",
+                other.name, main.name
+            ));
+        }
+        if let Some(r) = self
+            .lb
+            .weighted_rules
+            .iter()
+            .find(|r| r.groups.iter().any(|x| [g, alt].contains(x)) && r.groups != [g, alt])
+        {
+            return Err(format!(
+                "{path}: target group {} is already paired with {} by listener rule {}",
+                other.name, self.lb.target_groups[r.groups[0]].name, r.rule
+            ));
+        }
+        Ok(Some(alt))
+    }
+
+    /// The weighted production listener rule of each `loadBalancers[]` entry with an
+    /// alternate target group, created with all traffic on `targetGroupArn` unless it exists
+    /// (a service updated with the same pair keeps its weights).
+    pub(crate) fn ensure_weighted_rules(&mut self, raw: &Value, links: &[ServiceLoadBalancer]) {
+        for (i, link) in links.iter().enumerate() {
+            let Some(alt) = link.alternate else {
+                continue;
+            };
+            let groups = [link.target_group, alt];
+            if self.lb.weighted_rules.iter().any(|r| r.groups == groups) {
+                continue;
+            }
+            let rule = raw
+                .pointer(&format!(
+                    "/loadBalancers/{i}/advancedConfiguration/productionListenerRule"
+                ))
+                .and_then(Value::as_str)
+                .unwrap_or("the production listener rule")
+                .to_string();
+            self.lb.weighted_rules.push(WeightedRule {
+                rule,
+                groups,
+                weights: [1000, 0],
+            });
+        }
+    }
+
+    /// The share of production traffic (tenths of a percent) the weighted listener rule over
+    /// target group `g` sends to it, if a rule pairs it with an alternate (4.10).
+    pub fn listener_rule_weight(&self, g: usize) -> Option<u32> {
+        self.lb
+            .weighted_rules
+            .iter()
+            .find_map(|r| r.groups.iter().position(|&x| x == g).map(|i| r.weights[i]))
     }
 }
 

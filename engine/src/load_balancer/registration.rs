@@ -20,8 +20,16 @@ impl Simulation {
         let Some(s) = self.tasks[t].service else {
             return;
         };
+        // A blue/green, linear or canary deployment's tasks go to one side of each pair.
+        let alternate = self.tasks[t]
+            .deployment
+            .and_then(|d| self.services[s].deployments.get(d))
+            .is_some_and(|d| d.alternate);
         for link in self.services[s].load_balancers.clone() {
-            let g = link.target_group;
+            let g = match link.alternate {
+                Some(alt) if alternate => alt,
+                _ => link.target_group,
+            };
             let task = &self.tasks[t];
             let inst = &self.cluster.instances[task.reservation.slot];
             let tg = &self.lb.target_groups[g];

@@ -52,6 +52,10 @@ const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &[
     "maximumPercent",
     "deploymentCircuitBreaker",
     "alarms",
+    "strategy",
+    "bakeTimeInMinutes",
+    "linearConfiguration",
+    "canaryConfiguration",
 ];
 
 /// RunTask members the engine acts on (`at` is the playground's own: when the call is made).

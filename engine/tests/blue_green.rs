@@ -1,0 +1,362 @@
+//! Blue/green, linear and canary deployments (4.3 `strategy`; the ECS guide's blue/green
+//! workflow, linear and canary pages): SCALE_UP into the alternate target group, the
+//! production listener rule's weights, BAKE_TIME, CLEAN_UP, the target groups swapping roles,
+//! and the rollbacks.
+
+mod support;
+
+use ecs_engine::blue_green::LifecycleStage;
+use ecs_engine::deployment::RolloutState;
+use ecs_engine::load_balancer::target_group::TargetState;
+use ecs_engine::task::TaskStatus;
+use ecs_engine::Simulation;
+use serde_json::{json, Value};
+use support::{at, logged, sim};
+
+const MIN: u64 = 60;
+const BLUE_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0000000000000001";
+const GREEN_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/0000000000000002";
+
+/// Fargate service `web` (4 tasks of `web:1`) behind ALB `edge` with target groups `blue`
+/// and `green` (ip targets, healthy after 2 checks 10 s apart), 400 requests/s on the
+/// production rule, `deploymentConfiguration` `dc`; UpdateService deploys `web:2` at 5 min.
+fn scenario(dc: Value) -> Value {
+    let tg = |name: &str, arn: &str| {
+        json!({"Name": name, "TargetGroupArn": arn, "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1",
+            "TargetType": "ip", "HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2,
+            "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}]})
+    };
+    let td = |image: &str| {
+        json!({"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "512", "memory": "1024",
+            "containerDefinitions": [{"name": "app", "image": image, "essential": true,
+                "portMappings": [{"containerPort": 80}]}]})
+    };
+    json!({
+        "version": 1, "seed": 3, "duration": "PT2H",
+        "options": {"routingIntervalSeconds": 10},
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "loadBalancers": [{"Name": "edge", "Type": "application", "Scheme": "internet-facing"}],
+        "listeners": [{"LoadBalancerArn": "edge", "Protocol": "HTTP", "Port": 80,
+            "DefaultActions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                {"TargetGroupArn": BLUE_ARN, "Weight": 1}, {"TargetGroupArn": GREEN_ARN, "Weight": 0}]}}]}],
+        "targetGroups": [tg("blue", BLUE_ARN), tg("green", GREEN_ARN)],
+        "taskDefinitions": [td("public.ecr.aws/nginx/nginx:1.26"), td("public.ecr.aws/nginx/nginx:1.27")],
+        "services": [{"serviceName": "web", "taskDefinition": "web:1", "desiredCount": 4, "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}},
+            "deploymentController": {"type": "ECS"},
+            "deploymentConfiguration": dc,
+            "loadBalancers": [{"targetGroupArn": BLUE_ARN, "containerName": "app", "containerPort": 80,
+                "advancedConfiguration": {"alternateTargetGroupArn": GREEN_ARN,
+                    "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/edge/1/2/3",
+                    "roleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers"}}]}],
+        "updateServices": [{"at": "PT5M", "service": "web", "taskDefinition": "web:2"}],
+        "loadProfiles": [{"targetGroup": "blue", "requests": {"type": "constant", "requestsPerSecond": 400},
+            "cost": {"cpuUnitMsPerRequest": 100, "idleCpuUnits": 1}}]
+    })
+}
+
+/// Production traffic on `blue` and `green`, in tenths of a percent.
+fn weights(s: &Simulation) -> (u32, u32) {
+    (
+        s.listener_rule_weight(0).expect("blue is paired"),
+        s.listener_rule_weight(1).expect("green is paired"),
+    )
+}
+
+/// Active tasks of the service by revision: (`web:1`, `web:2`).
+fn by_revision(s: &Simulation) -> (usize, usize) {
+    let active = |rev: &str| {
+        s.tasks()
+            .iter()
+            .filter(|t| t.is_active() && revision(s, t) == rev)
+            .count()
+    };
+    (active("web:1"), active("web:2"))
+}
+
+/// The revision a task runs, from its deployment.
+fn revision(s: &Simulation, t: &ecs_engine::task::Task) -> String {
+    let d = t.deployment.expect("a service task");
+    s.services()[0].deployments[d].task_definition.clone()
+}
+
+/// Live (not draining) targets in target group `g`.
+fn live_targets(s: &Simulation, g: usize) -> usize {
+    s.target_groups()[g]
+        .targets
+        .iter()
+        .filter(|x| x.state != TargetState::Draining)
+        .count()
+}
+
+/// Requests per second the tasks registered in group `g` get now.
+fn group_rps(s: &Simulation, g: usize) -> f64 {
+    s.target_groups()[g]
+        .targets
+        .iter()
+        .filter_map(|x| s.task_loads().get(x.task))
+        .map(|l| l.offered_rps)
+        .sum()
+}
+
+fn stage(s: &Simulation) -> Option<LifecycleStage> {
+    s.services()[0].traffic_shift.as_ref().map(|x| x.stage)
+}
+
+#[test]
+fn blue_green_scales_green_up_beside_blue_shifts_all_at_once_bakes_then_cleans_up() {
+    let mut s = sim(scenario(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 10}),
+    ));
+    at(&mut s, 5 * MIN - 1);
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(weights(&s), (1000, 0));
+    assert!(
+        (group_rps(&s, 0) - 400.0).abs() < 1.0,
+        "{}",
+        group_rps(&s, 0)
+    );
+    // SCALE_UP: all 4 green tasks start at once (maximumPercent 200 would allow 4 more
+    // anyway; the point is they go to the alternate target group and get no traffic).
+    at(&mut s, 5 * MIN + 5);
+    assert_eq!(stage(&s), Some(LifecycleStage::ScaleUp));
+    assert_eq!(by_revision(&s), (4, 4));
+    at(&mut s, 6 * MIN + 30);
+    assert_eq!(
+        live_targets(&s, 1),
+        4,
+        "green registers in the alternate target group"
+    );
+    assert_eq!(live_targets(&s, 0), 4);
+    // Green healthy: the production rule moves everything at once; BAKE_TIME starts.
+    at(&mut s, 8 * MIN);
+    assert_eq!(stage(&s), Some(LifecycleStage::BakeTime));
+    assert_eq!(weights(&s), (0, 1000));
+    at(&mut s, 8 * MIN + 20);
+    assert!(group_rps(&s, 0) < 1.0 && (group_rps(&s, 1) - 400.0).abs() < 1.0);
+    assert_eq!(
+        by_revision(&s),
+        (4, 4),
+        "blue keeps running through the bake time"
+    );
+    assert!(logged(&s, "lifecycle stage PRODUCTION_TRAFFIC_SHIFT: 100 % of production traffic to web:2 in target group green"));
+    // After 10 minutes of bake time, CLEAN_UP stops blue and the deployment completes.
+    at(&mut s, 25 * MIN);
+    assert_eq!(by_revision(&s), (0, 4));
+    assert_eq!(stage(&s), None);
+    let d = s.services()[0].deployments.last().unwrap();
+    assert_eq!(d.rollout_state, RolloutState::Completed);
+    assert!(logged(&s, "lifecycle stage CLEAN_UP"));
+    assert_eq!(live_targets(&s, 0), 0);
+}
+
+#[test]
+fn the_next_deployment_goes_back_to_the_first_target_group() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}));
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT30M", "service": "web", "taskDefinition": "web:1"}]);
+    let mut s = sim(v);
+    at(&mut s, 20 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!((live_targets(&s, 0), live_targets(&s, 1)), (0, 4));
+    at(&mut s, 31 * MIN);
+    assert_eq!(
+        live_targets(&s, 0),
+        4,
+        "web:1 starts in blue, now the idle side"
+    );
+    at(&mut s, 45 * MIN);
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!((live_targets(&s, 0), live_targets(&s, 1)), (4, 0));
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn linear_shifts_step_percent_every_step_bake_time_and_skips_the_last_wait() {
+    let mut s = sim(scenario(
+        json!({"strategy": "LINEAR", "bakeTimeInMinutes": 2,
+        "linearConfiguration": {"stepPercent": 30.0, "stepBakeTimeInMinutes": 3}}),
+    ));
+    // Sample the weights every 10 s and keep the changes.
+    let mut seen = vec![weights(&s)];
+    let mut when = Vec::new();
+    for t in (5 * MIN..30 * MIN).step_by(10) {
+        at(&mut s, t);
+        let w = weights(&s);
+        if Some(&w) != seen.last() {
+            seen.push(w);
+            when.push(t);
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![(1000, 0), (700, 300), (400, 600), (100, 900), (0, 1000)]
+    );
+    // 3 minutes between shifts; the shift to 100 % comes after the third wait.
+    assert_eq!(when[1] - when[0], 3 * MIN);
+    assert_eq!(when[3] - when[2], 3 * MIN);
+    // Then 2 minutes of bake time before blue stops.
+    assert_eq!(by_revision(&s), (0, 4));
+    assert!(logged(
+        &s,
+        "30 % of production traffic to web:2 in target group green. Next shift in 3 min."
+    ));
+}
+
+#[test]
+fn canary_shifts_canary_percent_then_the_rest_after_the_canary_bake_time() {
+    let mut s = sim(scenario(
+        json!({"strategy": "CANARY", "bakeTimeInMinutes": 0,
+        "canaryConfiguration": {"canaryPercent": 12.5, "canaryBakeTimeInMinutes": 5}}),
+    ));
+    at(&mut s, 8 * MIN);
+    assert_eq!(weights(&s), (875, 125));
+    at(&mut s, 8 * MIN + 20);
+    let (blue, green) = (group_rps(&s, 0), group_rps(&s, 1));
+    assert!(
+        (green - 50.0).abs() < 1.0 && (blue - 350.0).abs() < 1.0,
+        "{blue} {green}"
+    );
+    at(&mut s, 20 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!(by_revision(&s), (0, 4), "no bake time: blue stops at once");
+}
+
+#[test]
+fn an_alarm_during_bake_time_rolls_back_at_once_to_blue() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
+        "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
+    let lb = format!(
+        "app/edge/{}",
+        ecs_engine::load_balancer::target_group::name_hash("edge")
+    );
+    v["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
+        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
+    let mut s = sim(v);
+    at(&mut s, 6 * MIN + 30);
+    assert_eq!(stage(&s), Some(LifecycleStage::BakeTime));
+    let green_id = s.services()[0].deployment_id.clone();
+    let blue_id = s.services()[0].deployments[0].id.clone();
+    // Two minutes of green traffic put the alarm in ALARM: production goes back to blue,
+    // blue is the primary deployment again and green's tasks stop.
+    at(&mut s, 9 * MIN);
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(s.services()[0].deployment_id, blue_id);
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    let failed = s.services()[0]
+        .deployments
+        .iter()
+        .find(|d| d.id == green_id)
+        .unwrap();
+    assert_eq!(failed.rollout_state, RolloutState::Failed);
+    assert!(logged(&s, &format!("rolling back to deployment {blue_id}: production traffic back to web:1 in target group blue")));
+    at(&mut s, 11 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(stage(&s), None);
+    assert_eq!(
+        s.services()[0].deployments.last().unwrap().rollout_state,
+        RolloutState::Completed
+    );
+    // No rolling redeployment of web:1: the blue tasks that served all along still run.
+    assert!(s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .all(|t| t.started_at.is_some_and(|at| at.as_ms() < 5 * MIN * 1000)));
+}
+
+#[test]
+fn the_circuit_breaker_in_scale_up_rolls_back_before_any_traffic_moves() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+        "deploymentCircuitBreaker": {"enable": true, "rollback": true}}));
+    v["taskDefinitions"][1]["containerDefinitions"][0]["image"] =
+        json!("public.ecr.aws/nginx/nginx:typo");
+    v["faults"] = json!([{"type": "ImagePullFailure", "image": "public.ecr.aws/nginx/nginx:typo", "detail": "not found"}]);
+    let mut s = sim(v);
+    let mut max_green = 0;
+    for t in (5 * MIN..30 * MIN).step_by(10) {
+        at(&mut s, t);
+        assert_eq!(weights(&s), (1000, 0), "production never leaves blue");
+        max_green = max_green.max(weights(&s).1);
+    }
+    assert_eq!(max_green, 0);
+    assert!(logged(&s, "rolling back to deployment"));
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    assert_eq!(stage(&s), None);
+}
+
+#[test]
+fn without_a_load_balancer_the_stages_run_without_traffic_to_shift() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 3}));
+    let svc = v["services"][0].as_object_mut().unwrap();
+    svc.remove("loadBalancers");
+    v.as_object_mut().unwrap().remove("loadProfiles");
+    let mut s = sim(v);
+    at(&mut s, 6 * MIN);
+    assert_eq!(by_revision(&s), (4, 4));
+    at(&mut s, 7 * MIN);
+    assert_eq!(stage(&s), Some(LifecycleStage::BakeTime));
+    at(&mut s, 12 * MIN);
+    assert_eq!(by_revision(&s), (0, 4));
+    assert!(s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Stopped)
+        .all(|t| revision(&s, t) == "web:1"));
+}
+
+#[test]
+fn strategies_are_checked_naming_the_field() {
+    let refused = |v: Value| -> String {
+        let s = sim(v);
+        s.log()
+            .entries()
+            .iter()
+            .find(|e| e.message.starts_with("services[0]."))
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    };
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN"}));
+    assert!(refused(v.clone())
+        .starts_with("services[0].deploymentConfiguration.bakeTimeInMinutes: required"));
+    v["services"][0]["deploymentConfiguration"] = json!({"strategy": "LINEAR"});
+    v["services"][0]["loadBalancers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("advancedConfiguration");
+    assert!(refused(v.clone()).starts_with(
+        "services[0].loadBalancers[0].advancedConfiguration.alternateTargetGroupArn: required with the LINEAR strategy"
+    ));
+    let mut v = scenario(json!({"strategy": "CANARY"}));
+    v["services"][0]["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] =
+        json!(BLUE_ARN);
+    assert!(refused(v).contains("alternateTargetGroupArn: must differ from targetGroupArn"));
+    let mut v = scenario(json!({"strategy": "CANARY"}));
+    v["services"][0]["deploymentController"] = json!({"type": "CODE_DEPLOY"});
+    assert!(refused(v).contains("CANARY needs deploymentController type ECS, not CODE_DEPLOY"));
+    let mut v = scenario(json!({"strategy": "CANARY"}));
+    v["services"][0]["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] =
+        json!("nope");
+    assert!(refused(v).contains("target group nope does not exist"));
+    // A valid one is not refused, and the strategy members are not "not simulated".
+    let ok = sim(scenario(
+        json!({"strategy": "LINEAR", "bakeTimeInMinutes": 1}),
+    ));
+    assert_eq!(
+        refused(scenario(
+            json!({"strategy": "LINEAR", "bakeTimeInMinutes": 1})
+        )),
+        ""
+    );
+    assert!(!ok
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message.contains("not simulated yet: strategy")));
+}
