@@ -556,6 +556,76 @@ fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
             .starts_with("CannotPullContainerError: ")));
 }
 
+/// Blue/green (4.3 `strategy`): web:2 starts in web-green beside web:1, takes all production
+/// traffic once healthy, saturates, and its deployment alarm rolls production back to
+/// web-blue during the bake time; web:1's tasks served throughout. The Try (web:2 with a whole
+/// vCPU) bakes 15 minutes and CLEAN_UP stops web:1.
+#[test]
+fn blue_green_deployment_rolls_back_to_blue_on_the_alarm_and_completes_when_fixed() {
+    let (sim, out) = preset("blue-green-deployment");
+    let svc = service(&out, "web");
+    let events: Vec<&str> = svc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    let said = |words: &str| events.iter().any(|e| e.contains(words));
+    assert!(
+        said("lifecycle stage SCALE_UP: starting 4 tasks of web:2 in target group web-green"),
+        "{events:#?}"
+    );
+    assert!(said(
+        "100 % of production traffic to web:2 in target group web-green. Bake time 15 min."
+    ));
+    assert!(said("deployment failed: alarm web-green-5xx is in ALARM"));
+    assert!(said(
+        "production traffic back to web:1 in target group web-blue"
+    ));
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:1"));
+    assert_eq!(svc["runningCount"], 4);
+    assert_eq!(sim.listener_rule_weight(0), Some(1000));
+    // The web:1 tasks that run at the end are the ones started at the beginning.
+    let tasks = out["tasks"].as_array().unwrap();
+    let web1: Vec<_> = tasks
+        .iter()
+        .filter(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("web:1"))
+        .collect();
+    assert_eq!(web1.len(), 4);
+    assert!(web1.iter().all(|t| t["lastStatus"] == "RUNNING"));
+    // The Try: enough CPU for web:2, so the bake time passes and blue is cleaned up.
+    let path = format!(
+        "{}/../public/scenarios/blue-green-deployment.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["taskDefinitions"][1]["cpu"] = json!("1024");
+    let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+    sim.run_to_end().unwrap();
+    let out = sim.describe();
+    let svc = service(&out, "web");
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:2"));
+    assert_eq!(sim.listener_rule_weight(1), Some(1000));
+    let running: Vec<_> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["lastStatus"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 4);
+    assert!(running
+        .iter()
+        .all(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("web:2")));
+    assert!(svc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("lifecycle stage CLEAN_UP")));
+}
+
 /// Classic cluster scaling (5.2, 5.4 for the steps): alarms on the cluster's CPUReservation run
 /// the Auto Scaling group's step policy out (+2 for a breach of 15 points or more, +1 below;
 /// warm-up holds the same step) and its simple policy in (−1 per 5-minute cooldown), and a

@@ -119,7 +119,15 @@ pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
                 ),
             });
         }
-        let known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
+        let mut known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
+        // The ECS controller is the one simulated (rolling, blue/green, linear, canary).
+        if item
+            .pointer("/deploymentController/type")
+            .and_then(Value::as_str)
+            == Some("ECS")
+        {
+            known.push("deploymentController");
+        }
         out.extend(unsimulated_warning(format!("services[{i}]"), obj, &known));
     }
     deployment_configurations("services", items, out);
