@@ -185,7 +185,19 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                             svc.task_definition
                         )
                     };
-                    format!("{} · {} · {to}", x.strategy.as_str(), x.stage.as_str())
+                    let failed = svc.deployments.last().is_some_and(|d| {
+                        d.rollout_state == ecs_engine::deployment::RolloutState::Failed
+                    });
+                    let held = if failed {
+                        " · FAILED, held until the next deployment"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "{} · {} · {to}{held}",
+                        x.strategy.as_str(),
+                        x.stage.as_str()
+                    )
                 })
                 .unwrap_or_default(),
             last_event: svc

@@ -27,7 +27,9 @@
 //! A deployment alarm in ALARM or the circuit breaker (4.5) before CLEAN_UP rolls back at
 //! once when its `rollback` is on: production traffic returns to blue, which becomes the
 //! primary deployment again, and green's tasks stop [unconfirmed: AWS does not say that green
-//! stops]. Lifecycle hooks (`lifecycleHooks`) are kept, not simulated: every stage goes on as
+//! stops]. With `rollback` off, the failed deployment stays where it stopped, both revisions
+//! running and the weights as they were, until the next deployment starts from blue
+//! [unconfirmed: AWS does not say]. Lifecycle hooks (`lifecycleHooks`) are kept, not simulated: every stage goes on as
 //! if its hooks succeeded. A service without a load balancer runs the same stages without
 //! traffic to shift. Service event wording for the stages is the playground's
 //! [unconfirmed]: AWS documents none.
@@ -300,8 +302,8 @@ pub fn percent(tenths: u32) -> String {
 
 impl Simulation {
     /// Starts the traffic shift of service `s`'s new primary deployment, whose tasks replace
-    /// those of deployment `source` (blue). A shift already under way is superseded: its
-    /// green tasks stop and production traffic goes back to blue first.
+    /// those of deployment `source` (blue). A shift already under way before its CLEAN_UP is
+    /// superseded: its green tasks stop and production traffic goes back to blue first.
     pub(crate) fn begin_traffic_shift(&mut self, s: usize, source: usize) {
         let svc = &self.services[s];
         let strategy = svc.deployment_configuration.strategy;
@@ -384,7 +386,7 @@ impl Simulation {
     /// instances that take tasks, `unhealthy` green's tasks waiting for replacements, `replace`
     /// the rest). Green starts the desired count, whatever `maximumPercent`; blue's tasks stay.
     /// Tasks of a superseded green deployment stop at once: no production traffic reaches
-    /// them. Green's tasks on a DRAINING instance stop once their replacements have started
+    /// them; those of deployments older than blue stay until CLEAN_UP. Green's tasks on a DRAINING instance stop once their replacements have started
     /// [unconfirmed]. When every green task counts as healthy, SCALE_UP is over.
     pub(crate) fn reconcile_green(
         &mut self,
@@ -409,8 +411,9 @@ impl Simulation {
         let id = self.services[s].deployment_id.clone();
         let mut stopped = Vec::new();
         for t in replace {
+            // Older deployments' tasks (a rolling update cut short) stay with blue.
             let d = self.tasks[t].deployment;
-            let stale = d != Some(shift.source) && d != Some(primary);
+            let stale = d.is_some_and(|d| d > shift.source) && d != Some(primary);
             let moved = d == Some(primary) && missing == 0;
             if !(moved || (stale && !self.is_protected(t))) {
                 continue;
@@ -432,13 +435,10 @@ impl Simulation {
 
     /// Green is ready (SCALE_UP done: every task healthy): TEST_TRAFFIC_SHIFT passes (no test
     /// traffic is simulated) and the production traffic shift begins.
-    pub(crate) fn green_ready(&mut self, s: usize) {
+    fn green_ready(&mut self, s: usize) {
         let Some(shift) = self.services[s].traffic_shift.as_mut() else {
             return;
         };
-        if shift.stage != LifecycleStage::ScaleUp {
-            return;
-        }
         shift.stage = LifecycleStage::ProductionTrafficShift;
         let primary = self.services[s].primary_deployment();
         self.shift_step(s, primary);
@@ -449,6 +449,7 @@ impl Simulation {
     /// after BAKE_TIME, CLEAN_UP.
     pub(crate) fn shift_step(&mut self, s: usize, d: usize) {
         if self.services[s].primary_deployment() != d
+            || self.services[s].status != crate::service::ServiceStatus::Active
             || self.services[s].deployments[d].rollout_state
                 != crate::deployment::RolloutState::InProgress
         {
@@ -513,7 +514,8 @@ impl Simulation {
     /// canary deployment): production traffic returns to blue, blue's deployment is primary
     /// again (a new deployment record with blue's id and revision, adopting its tasks), and
     /// green's tasks stop in CLEAN_UP. Returns false when there is nothing to roll back to
-    /// that way (CLEAN_UP had begun): the caller rolls back as a rolling update would.
+    /// that way (CLEAN_UP had begun): the caller starts a deployment of the last COMPLETED
+    /// revision instead.
     pub(crate) fn roll_back_traffic_shift(&mut self, s: usize) -> bool {
         let Some(shift) = self.services[s].traffic_shift.clone() else {
             return false;
@@ -543,6 +545,13 @@ impl Simulation {
             ..shift
         });
         self.route_production_to(s, back);
+        // [unconfirmed] the reason's wording.
+        self.deployment_state_change(
+            s,
+            "INFO",
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "ECS deployment rolling back to the previous service revision.",
+        );
         let blue_groups = self.side_names(s, blue.alternate);
         let msg = format!(
             "(service {}) rolling back to deployment {}: production traffic back to {}{blue_groups}; stopping the tasks of deployment {}.",

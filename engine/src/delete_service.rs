@@ -78,6 +78,9 @@ impl Simulation {
         self.services[s].status = ServiceStatus::Draining;
         self.services[s].desired_count = 0;
         self.services[s].steady = false;
+        // A traffic shift under way ends; its listener rules are no longer ECS's to manage.
+        self.services[s].traffic_shift = None;
+        self.retire_unused_rules();
         self.log
             .push(
                 self.now(),

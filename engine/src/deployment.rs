@@ -184,6 +184,17 @@ pub enum RolloutState {
     Failed,
 }
 
+impl RolloutState {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
+        }
+    }
+}
+
 /// One deployment of a service.
 #[derive(Debug, Clone)]
 pub struct Deployment {
@@ -462,11 +473,12 @@ impl Simulation {
             let Some(alarms) = self.services[s].deployment_alarms.clone() else {
                 continue;
             };
-            // A traffic shift rolling back has nothing left to fail.
+            // A traffic shift rolling back, or in CLEAN_UP (blue is going), has nothing left
+            // to fail: AWS monitors up to BAKE_TIME.
             if self.services[s]
                 .traffic_shift
                 .as_ref()
-                .is_some_and(|x| x.rollback)
+                .is_some_and(|x| x.rollback || x.stage == LifecycleStage::CleanUp)
             {
                 continue;
             }
@@ -504,9 +516,12 @@ impl Simulation {
         s: usize,
         task_definition: &str,
     ) -> Result<(), String> {
-        // Blue: the deployment holding production traffic (a superseded shift's source).
+        // Blue: the deployment holding production traffic: a superseded shift's source until
+        // its CLEAN_UP, else the primary one.
         let blue = match &self.services[s].traffic_shift {
-            Some(shift) if !shift.rollback => shift.source,
+            Some(shift) if !shift.rollback && shift.stage != LifecycleStage::CleanUp => {
+                shift.source
+            }
             _ => self.services[s].primary_deployment(),
         };
         let id = self.new_deployment_id();

@@ -283,14 +283,23 @@ impl Simulation {
             .map(|(s, svc)| {
                 let mine = self.tasks.iter().filter(|t| t.service == Some(s) && t.is_active());
                 let (mut running, mut pending) = (0, 0);
+                // Running and pending tasks of each deployment.
+                let mut by_deployment = vec![(0u32, 0u32); svc.deployments.len()];
                 for t in mine {
+                    let counts = t.deployment.and_then(|d| by_deployment.get_mut(d));
                     if t.last_status == crate::task::TaskStatus::Running {
                         running += 1;
+                        if let Some(c) = counts {
+                            c.0 += 1;
+                        }
                     } else {
                         pending += 1;
+                        if let Some(c) = counts {
+                            c.1 += 1;
+                        }
                     }
                 }
-                json!({
+                let mut v = json!({
                     "serviceName": svc.name,
                     "status": svc.status.as_str(),
                     "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
@@ -302,10 +311,61 @@ impl Simulation {
                     "pendingCount": pending,
                     "placementStrategy": svc.strategies.iter().map(|s| s.label()).collect::<Vec<_>>(),
                     "placementConstraints": svc.constraints.iter().map(|c| c.label()).collect::<Vec<_>>(),
+                    "deployments": self.deployments_json(s, &by_deployment),
                     "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
+                });
+                if let Some(shift) = &svc.traffic_shift {
+                    v["serviceDeployment"] = self.service_deployment_json(s, shift);
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// DescribeServices' `deployments`: the PRIMARY one and the ACTIVE ones that still have
+    /// tasks, newest first, with `counts` (running, pending) per deployment.
+    fn deployments_json(&self, s: usize, counts: &[(u32, u32)]) -> Vec<Value> {
+        let svc = &self.services[s];
+        let primary = svc.primary_deployment();
+        svc.deployments
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|&(d, _)| d == primary || counts[d] != (0, 0))
+            .map(|(d, dep)| {
+                json!({
+                    "id": dep.id,
+                    "status": if d == primary { "PRIMARY" } else { "ACTIVE" },
+                    "taskDefinition": crate::revisions::Revisions::arn(&dep.task_definition),
+                    "runningCount": counts[d].0,
+                    "pendingCount": counts[d].1,
+                    "failedTasks": dep.failed_tasks,
+                    "createdAt": self.timestamp(dep.created_at),
+                    "rolloutState": dep.rollout_state.as_str(),
                 })
             })
             .collect()
+    }
+
+    /// The blue/green, linear or canary deployment under way as DescribeServiceDeployments
+    /// shows it: status, `lifecycleStage`, and the production traffic weight of the target
+    /// and source revisions.
+    fn service_deployment_json(&self, s: usize, shift: &crate::blue_green::TrafficShift) -> Value {
+        let svc = &self.services[s];
+        let weight = |tenths: u32| f64::from(tenths) / 10.0;
+        json!({
+            "status": if shift.rollback { "ROLLBACK_IN_PROGRESS" } else { "IN_PROGRESS" },
+            "strategy": shift.strategy.as_str(),
+            "lifecycleStage": shift.stage.as_str(),
+            "targetServiceRevision": {
+                "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
+                "requestedProductionTrafficWeight": weight(if shift.rollback { 1000 } else { shift.green_tenths }),
+            },
+            "sourceServiceRevisions": [{
+                "taskDefinition": crate::revisions::Revisions::arn(&svc.deployments[shift.source].task_definition),
+                "requestedProductionTrafficWeight": weight(if shift.rollback { 0 } else { 1000 - shift.green_tenths }),
+            }],
+        })
     }
 
     fn describe_instances(&self) -> Vec<Value> {

@@ -308,11 +308,13 @@ impl Simulation {
             deployment_configuration.strategy,
             &load_balancers,
         )?;
-        self.ensure_weighted_rules(raw, &load_balancers);
         let health_check_grace_ms = grace_period_ms(raw, &load_balancers, &td)?;
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
+        let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
+        // Nothing below can refuse the service: its listener rules may be created.
+        self.ensure_weighted_rules(raw, &load_balancers);
         let deployment_id = self.new_deployment_id();
         let deployments = vec![crate::deployment::Deployment {
             id: deployment_id.clone(),
@@ -338,7 +340,7 @@ impl Simulation {
             deployment_id,
             deployments,
             deployment_configuration,
-            deployment_alarms: crate::deployment::DeploymentAlarms::from_request(raw, None)?,
+            deployment_alarms,
             start_failures: 0,
             throttled_until: None,
             throttle_reported_at: None,
@@ -461,20 +463,14 @@ impl Simulation {
     /// `forceNewDeployment`, or new placement, network, load balancer or capacity provider
     /// settings (4.2). A new desiredCount alone starts no deployment.
     fn update_deployment(&mut self, s: usize, raw: &Value) -> Result<(), String> {
+        // Everything is checked before anything changes.
         let base = self.services[s].deployment_configuration;
         let cfg = crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
         let alarms_base = self.services[s].deployment_alarms.clone();
-        self.services[s].deployment_alarms =
-            crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
-        let settings_changed = self.update_settings(s, raw)?;
-        let svc = &self.services[s];
-        crate::blue_green::check_strategy(
-            &svc.request,
-            svc.scheduling == SchedulingStrategy::Daemon,
-            cfg.strategy,
-            &svc.load_balancers,
-        )?;
+        let alarms = crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
+        let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         self.services[s].deployment_configuration = cfg;
+        self.services[s].deployment_alarms = alarms;
         let mut placement_changed = settings_changed;
         for key in ["placementConstraints", "placementStrategy"] {
             if let Some(v) = raw.get(key) {
@@ -504,14 +500,22 @@ impl Simulation {
     /// the task definition the service will run, then applied. Returns whether one of the
     /// first three changed, which starts a deployment (4.2, 8.1). Tasks still waiting for the
     /// old capacity start again through the new strategy.
-    fn update_settings(&mut self, s: usize, raw: &Value) -> Result<bool, String> {
+    fn update_settings(
+        &mut self,
+        s: usize,
+        raw: &Value,
+        strategy: crate::blue_green::DeploymentStrategy,
+    ) -> Result<bool, String> {
         const DEPLOYING: [&str; 3] = [
             "networkConfiguration",
             "loadBalancers",
             "capacityProviderStrategy",
         ];
         let given = |key: &str| raw.get(key).is_some_and(|v| !v.is_null());
+        let daemon = self.services[s].scheduling == SchedulingStrategy::Daemon;
         if !DEPLOYING.iter().any(|k| given(k)) && !given("healthCheckGracePeriodSeconds") {
+            let svc = &self.services[s];
+            crate::blue_green::check_strategy(&svc.request, daemon, strategy, &svc.load_balancers)?;
             return Ok(false);
         }
         let mut merged = self.services[s].request.clone();
@@ -539,7 +543,16 @@ impl Simulation {
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let load_balancers = self.service_load_balancers(&merged, &td)?;
         let grace_ms = grace_period_ms(&merged, &load_balancers, &td)?;
-        self.ensure_weighted_rules(&merged, &load_balancers);
+        crate::blue_green::check_strategy(&merged, daemon, strategy, &load_balancers)?;
+        if let Some(shift) = &self.services[s].traffic_shift {
+            if load_balancers != self.services[s].load_balancers {
+                return Err(format!(
+                    "loadBalancers: cannot change while a {} deployment is in lifecycle stage {} (the playground's choice: the old target groups still hold blue's tasks)",
+                    shift.strategy.as_str(),
+                    shift.stage.as_str()
+                ));
+            }
+        }
         let svc = &mut self.services[s];
         svc.health_check_grace_ms = grace_ms;
         let deploying = DEPLOYING.iter().any(|k| given(k));
@@ -548,13 +561,17 @@ impl Simulation {
                 merged.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
             );
             svc.subnets = subnets;
-            svc.load_balancers = load_balancers;
+            svc.load_balancers = load_balancers.clone();
             if capacity != svc.capacity {
                 svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
                 svc.capacity = capacity;
             }
         }
-        svc.request = merged;
+        svc.request = merged.clone();
+        if deploying {
+            self.ensure_weighted_rules(&merged, &load_balancers);
+            self.retire_unused_rules();
+        }
         Ok(deploying)
     }
 

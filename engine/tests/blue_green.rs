@@ -143,6 +143,34 @@ fn blue_green_scales_green_up_beside_blue_shifts_all_at_once_bakes_then_cleans_u
         (4, 4),
         "blue keeps running through the bake time"
     );
+    // DescribeServices: both deployments with their tasks; the service deployment's stage
+    // and weights.
+    let described = &s.describe()["services"][0];
+    let deployments = described["deployments"].as_array().unwrap();
+    assert_eq!(deployments.len(), 2);
+    assert_eq!(
+        (&deployments[0]["status"], &deployments[0]["runningCount"]),
+        (&json!("PRIMARY"), &json!(4))
+    );
+    assert!(deployments[0]["taskDefinition"]
+        .as_str()
+        .unwrap()
+        .ends_with("web:2"));
+    assert_eq!(
+        (&deployments[1]["status"], &deployments[1]["runningCount"]),
+        (&json!("ACTIVE"), &json!(4))
+    );
+    let sd = &described["serviceDeployment"];
+    assert_eq!(sd["lifecycleStage"], "BAKE_TIME");
+    assert_eq!(sd["status"], "IN_PROGRESS");
+    assert_eq!(
+        sd["targetServiceRevision"]["requestedProductionTrafficWeight"],
+        100.0
+    );
+    assert_eq!(
+        sd["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"],
+        0.0
+    );
     assert!(logged(&s, "lifecycle stage PRODUCTION_TRAFFIC_SHIFT: 100 % of production traffic to web:2 in target group green"));
     // After 10 minutes of bake time, CLEAN_UP stops blue and the deployment completes.
     at(&mut s, 25 * MIN);
@@ -152,6 +180,10 @@ fn blue_green_scales_green_up_beside_blue_shifts_all_at_once_bakes_then_cleans_u
     assert_eq!(d.rollout_state, RolloutState::Completed);
     assert!(logged(&s, "lifecycle stage CLEAN_UP"));
     assert_eq!(live_targets(&s, 0), 0);
+    let described = &s.describe()["services"][0];
+    assert!(described.get("serviceDeployment").is_none());
+    assert_eq!(described["deployments"].as_array().unwrap().len(), 1);
+    assert_eq!(described["deployments"][0]["rolloutState"], "COMPLETED");
 }
 
 #[test]
@@ -359,4 +391,153 @@ fn strategies_are_checked_naming_the_field() {
         .entries()
         .iter()
         .any(|e| e.message.contains("not simulated yet: strategy")));
+}
+
+/// The review's cases (`git show` of the fix): each asserts the behaviour the module doc of
+/// `blue_green` describes where the first version went wrong.
+#[test]
+fn a_deployment_during_a_held_clean_up_starts_from_the_revision_serving_production() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 2}));
+    let mut first = sim(v.clone());
+    at(&mut first, 2 * MIN);
+    let protected = first.tasks()[0].id.clone();
+    v["updateTaskProtection"] = json!([{"at": "PT3M", "cluster": "default", "tasks": [protected],
+        "protectionEnabled": true, "expiresInMinutes": 2880}]);
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT30M", "service": "web", "taskDefinition": "web:1"}]);
+    let mut s = sim(v);
+    at(&mut s, 29 * MIN);
+    // The protected web:1 task holds CLEAN_UP; production is all on web:2 in green.
+    assert_eq!(stage(&s), Some(LifecycleStage::CleanUp));
+    assert_eq!(by_revision(&s), (1, 4));
+    assert_eq!(weights(&s), (0, 1000));
+    at(&mut s, 30 * MIN + 30);
+    // The new deployment's blue is web:2: production stays on green and its tasks keep
+    // serving while web:1 scales up in blue.
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!(by_revision(&s).1, 4);
+    assert!((group_rps(&s, 1) - 400.0).abs() < 1.0);
+}
+
+#[test]
+fn a_refused_update_service_changes_nothing() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 2}));
+    v["updateServices"] = json!([
+        {"at": "PT3M", "service": "web", "loadBalancers": [{"targetGroupArn": BLUE_ARN, "containerName": "app", "containerPort": 80}],
+         "deploymentConfiguration": {"alarms": {"alarmNames": ["x"], "enable": true, "rollback": true}}},
+        {"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
+    let mut s = sim(v);
+    at(&mut s, 4 * MIN);
+    assert!(logged(&s, "updateServices[0].loadBalancers[0].advancedConfiguration.alternateTargetGroupArn: required with the BLUE_GREEN strategy"));
+    assert!(s.services()[0].deployment_alarms.is_none());
+    assert!(s.services()[0].load_balancers[0].alternate.is_some());
+    at(&mut s, 9 * MIN);
+    assert_eq!(weights(&s), (0, 1000), "the next deployment still shifts");
+}
+
+#[test]
+fn delete_service_ends_the_shift_and_retires_the_rule() {
+    let mut v = scenario(json!({"strategy": "LINEAR", "bakeTimeInMinutes": 10,
+        "linearConfiguration": {"stepPercent": 20, "stepBakeTimeInMinutes": 2}}));
+    v["deleteServices"] = json!([{"at": "PT9M", "service": "web", "force": true}]);
+    let mut s = sim(v);
+    at(&mut s, 8 * MIN);
+    assert_eq!(stage(&s), Some(LifecycleStage::ProductionTrafficShift));
+    at(&mut s, 40 * MIN);
+    assert_eq!(stage(&s), None);
+    assert_eq!(s.listener_rule_weight(0), None);
+    assert!(!s
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.at_ms > 9 * MIN * 1000 && e.message.contains("lifecycle stage")));
+}
+
+#[test]
+fn without_rollback_a_failed_shift_holds_until_the_next_deployment_starts_from_blue() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+        "deploymentCircuitBreaker": {"enable": true, "rollback": false}}));
+    v["taskDefinitions"][1]["containerDefinitions"][0]["image"] =
+        json!("public.ecr.aws/nginx/nginx:typo");
+    v["faults"] = json!([{"type": "ImagePullFailure", "image": "public.ecr.aws/nginx/nginx:typo", "detail": "not found"}]);
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT30M", "service": "web", "taskDefinition": "web:1"}]);
+    let mut s = sim(v);
+    at(&mut s, 29 * MIN);
+    let d = s.services()[0].deployments.last().unwrap();
+    assert_eq!(d.rollout_state, RolloutState::Failed);
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::ScaleUp),
+        "held where it failed"
+    );
+    assert_eq!(weights(&s), (1000, 0));
+    at(&mut s, 45 * MIN);
+    // The next deployment (web:1 again) ran from blue, in green, and completed.
+    assert_eq!(stage(&s), None);
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn a_rolling_update_cut_short_by_blue_green_keeps_its_old_tasks_until_clean_up() {
+    let mut v = scenario(json!({"minimumHealthyPercent": 100, "maximumPercent": 200}));
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT5M20S", "service": "web", "taskDefinition": "web:1",
+         "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}}]);
+    let mut s = sim(v);
+    at(&mut s, 5 * MIN + 30);
+    assert_eq!(
+        s.services()[0].traffic_shift.as_ref().map(|x| x.stage),
+        Some(LifecycleStage::ScaleUp)
+    );
+    // web:1's first tasks (the rolling update's old ones) still run and serve.
+    let first_four = s.tasks().iter().take(4).filter(|t| t.is_active()).count();
+    assert_eq!(first_four, 4);
+    assert!((group_rps(&s, 0) - 400.0).abs() < 1.0);
+    at(&mut s, 30 * MIN);
+    assert_eq!(stage(&s), None);
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(weights(&s), (0, 1000));
+}
+
+#[test]
+fn dropping_the_alternate_target_group_retires_the_rule() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}));
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT20M", "service": "web", "deploymentConfiguration": {"strategy": "ROLLING"},
+         "loadBalancers": [{"targetGroupArn": BLUE_ARN, "containerName": "app", "containerPort": 80}]}]);
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    assert_eq!(s.listener_rule_weight(0), None);
+    assert_eq!(live_targets(&s, 0), 4);
+    assert!(
+        (group_rps(&s, 0) - 400.0).abs() < 1.0,
+        "{}",
+        group_rps(&s, 0)
+    );
+}
+
+#[test]
+fn pairs_serve_one_service_and_do_not_change_mid_shift() {
+    let mut v = scenario(json!({"strategy": "LINEAR", "bakeTimeInMinutes": 5,
+        "linearConfiguration": {"stepPercent": 50, "stepBakeTimeInMinutes": 5}}));
+    let mut other = v["services"][0].clone();
+    other["serviceName"] = json!("api");
+    other["loadBalancers"][0]["targetGroupArn"] = json!(GREEN_ARN);
+    other["loadBalancers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("advancedConfiguration");
+    other["deploymentConfiguration"] = json!({});
+    v["services"].as_array_mut().unwrap().push(other);
+    v["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT8M", "service": "web", "loadBalancers": [{"targetGroupArn": GREEN_ARN, "containerName": "app", "containerPort": 80,
+            "advancedConfiguration": {"alternateTargetGroupArn": BLUE_ARN}}]}]);
+    let mut s = sim(v);
+    at(&mut s, 9 * MIN);
+    // api, created second, may not take web's alternate target group.
+    assert!(logged(&s, "services[1].loadBalancers[0].targetGroupArn"));
+    assert_eq!(s.services().len(), 1);
+    assert!(logged(&s, "updateServices[1].loadBalancers: cannot change while a LINEAR deployment is in lifecycle stage PRODUCTION_TRAFFIC_SHIFT"));
 }

@@ -484,7 +484,32 @@ impl Simulation {
                     td.network_mode.as_str()
                 ));
             }
-            let alternate = self.alternate_target_group(lb, &path, g)?;
+            let this = raw.get("serviceName").and_then(Value::as_str).unwrap_or("");
+            let paired_elsewhere = self.services.iter().find(|o| {
+                o.name != this
+                    && o.status == crate::service::ServiceStatus::Active
+                    && o.load_balancers
+                        .iter()
+                        .any(|l| l.alternate.is_some_and(|a| a == g || l.target_group == g))
+            });
+            if let Some(o) = paired_elsewhere {
+                return Err(format!(
+                    "{path}.targetGroupArn: target group {} is in service {}'s blue/green pair, whose weights follow that service's deployments",
+                    self.lb.target_groups[g].name, o.name
+                ));
+            }
+            let alternate = self.alternate_target_group(lb, &path, g, this)?;
+            if let Some(alt) = alternate {
+                let pair = [g, alt];
+                if let Some(j) = out.iter().position(|o: &ServiceLoadBalancer| {
+                    pair.contains(&o.target_group) || o.alternate.is_some_and(|a| pair.contains(&a))
+                }) {
+                    return Err(format!(
+                        "{path}.advancedConfiguration.alternateTargetGroupArn: loadBalancers[{j}] already uses target group {} or {}",
+                        self.lb.target_groups[g].name, self.lb.target_groups[alt].name
+                    ));
+                }
+            }
             out.push(ServiceLoadBalancer {
                 target_group: g,
                 container_name: container_name.to_string(),
@@ -499,7 +524,9 @@ impl Simulation {
 impl Simulation {
     /// `loadBalancers[i].advancedConfiguration` (`path` names the entry) of a service whose
     /// target group is `g`: the alternate target group, which must exist, differ from `g`,
-    /// sit behind the same kind of load balancer and take the same target type.
+    /// sit behind the same kind of load balancer and take the same target type, and neither
+    /// may serve another service (`this` names the service asking): the weights follow one
+    /// service's deployments.
     /// `productionListenerRule`, `testListenerRule` and `roleArn` are kept as given: the
     /// production rule is the weighted pair itself, and no test traffic is simulated.
     fn alternate_target_group(
@@ -507,6 +534,7 @@ impl Simulation {
         entry: &Value,
         path: &str,
         g: usize,
+        this: &str,
     ) -> Result<Option<usize>, String> {
         let Some(advanced) = entry.get("advancedConfiguration").filter(|v| !v.is_null()) else {
             return Ok(None);
@@ -532,15 +560,18 @@ impl Simulation {
                 other.name, main.name
             ));
         }
-        if let Some(r) = self
-            .lb
-            .weighted_rules
-            .iter()
-            .find(|r| r.groups.iter().any(|x| [g, alt].contains(x)) && r.groups != [g, alt])
-        {
+        let pair = [g, alt];
+        let user = self.services.iter().find(|o| {
+            o.name != this
+                && o.status == crate::service::ServiceStatus::Active
+                && o.load_balancers.iter().any(|l| {
+                    pair.contains(&l.target_group) || l.alternate.is_some_and(|a| pair.contains(&a))
+                })
+        });
+        if let Some(o) = user {
             return Err(format!(
-                "{path}: target group {} is already paired with {} by listener rule {}",
-                other.name, self.lb.target_groups[r.groups[0]].name, r.rule
+                "{path}: target groups {} and {} must serve this service only; service {} uses one of them",
+                main.name, other.name, o.name
             ));
         }
         Ok(Some(alt))
@@ -571,6 +602,22 @@ impl Simulation {
                 weights: [1000, 0],
             });
         }
+    }
+
+    /// Removes the weighted listener rules of pairs no ACTIVE service uses any more (its
+    /// `loadBalancers` changed, or it was deleted): requests to their target groups go where
+    /// they are addressed again.
+    pub(crate) fn retire_unused_rules(&mut self) {
+        let in_use: Vec<[usize; 2]> = self
+            .services
+            .iter()
+            .filter(|o| o.status == crate::service::ServiceStatus::Active)
+            .flat_map(|o| &o.load_balancers)
+            .filter_map(|l| l.alternate.map(|a| [l.target_group, a]))
+            .collect();
+        self.lb
+            .weighted_rules
+            .retain(|r| in_use.contains(&r.groups));
     }
 
     /// The share of production traffic (tenths of a percent) the weighted listener rule over
