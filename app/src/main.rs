@@ -63,6 +63,8 @@ struct ServiceView {
     /// A blue/green, linear or canary deployment under way: its strategy, lifecycle stage
     /// and the production traffic on the new revision; empty otherwise.
     deployment: String,
+    /// The ARN of its deployment in progress (not its first), for StopServiceDeployment.
+    deployment_arn: Option<String>,
     /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
     status: &'static str,
 }
@@ -144,7 +146,9 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         .services()
         .iter()
         .zip(counts)
-        .map(|(svc, (running, pending))| ServiceView {
+        .enumerate()
+        .map(|(s, (svc, (running, pending)))| ServiceView {
+            deployment_arn: sim.deployment_in_progress_arn(s),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -877,6 +881,13 @@ fn Playground(
             })
         })
     });
+    let stop_deployment = apply.map(|apply| {
+        Callback::new(move |arn: String| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::stop_service_deployment(doc, &arn, at)
+            })
+        })
+    });
     let stop_task = apply.map(|apply| {
         // A chip carries the task ID's first 8 characters; StopTask takes the whole ID.
         Callback::new(move |short: String| {
@@ -1081,6 +1092,14 @@ fn Playground(
                                     on:click=move |_| delete.run((cluster.clone(), name.clone()))>"Delete"</button>
                             }
                         });
+                        let roll_back = stop_deployment.zip(s.deployment_arn.clone()).map(|(stop, arn)| {
+                            let name = s.name.clone();
+                            view! {
+                                <button class="roll-back" title="StopServiceDeployment with stopType ROLLBACK at the current time: a blue/green, linear or canary deployment sends production traffic back to the old revision at once; a rolling one deploys the last completed revision again"
+                                    aria-label=format!("Roll back the deployment of service {name}")
+                                    on:click=move |_| stop.run(arn.clone())>"Roll back"</button>
+                            }
+                        });
                         view! {
                             <tr class="service" data-service=s.name.clone() data-status=s.status>
                                 <td><strong>{s.name.clone()}</strong>
@@ -1092,7 +1111,7 @@ fn Playground(
                                 <td class="num running">{s.running}</td>
                                 <td class="num pending">{s.pending}</td>
                                 <td class="small">{s.strategies.clone()}<br/><span class="muted">{s.constraints.clone()}</span></td>
-                                <td class="service-actions"><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button>{delete}</td>
+                                <td class="service-actions"><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button>{roll_back}{delete}</td>
                             </tr>
                             <tr class="service-event"><td colspan="7" class="small muted">{s.last_event.clone()}</td></tr>
                         }

@@ -82,21 +82,21 @@ async fn a_blue_green_deployment_shows_its_stage_and_weights_then_rolls_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_form_writes_a_linear_strategy_with_its_alternate_target_group() {
     let browser = Browser::start().await;
-    browser.open_preset("blue-green-deployment").await;
+    browser.open_scenario("blue-green-form").await;
     browser.click("#build-panel summary").await;
     browser.set_value("svc-name", "api").await;
-    browser.select("#svc-td", "web").await;
+    browser.select("#svc-td", "api").await;
     browser.set_value("svc-desired", "2").await;
     browser.select("#svc-capacity", "FARGATE").await;
     browser.set_value("svc-subnets", "subnet-a, subnet-b").await;
-    browser.select("#svc-tg", "web-blue").await;
+    browser.select("#svc-tg", "api-blue").await;
     assert_eq!(
         browser.count("#svc-bake").await,
         0,
         "ROLLING has no bake time"
     );
     browser.select("#svc-strategy", "LINEAR").await;
-    browser.select("#svc-alt-tg", "web-green").await;
+    browser.select("#svc-alt-tg", "api-green").await;
     browser.set_value("svc-bake", "2").await;
     browser.set_value("svc-shift", "12.5").await;
     browser.set_value("svc-shift-bake", "1").await;
@@ -115,7 +115,7 @@ async fn the_service_form_writes_a_linear_strategy_with_its_alternate_target_gro
         svc["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"]
             .as_str()
             .unwrap()
-            .contains("targetgroup/web-green/")
+            .contains("targetgroup/api-green/")
     );
     // Without an alternate target group the engine refuses it, naming the field.
     browser.set_value("svc-name", "api2").await;
@@ -130,5 +130,51 @@ async fn the_service_form_writes_a_linear_strategy_with_its_alternate_target_gro
             5,
         )
         .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roll_back_stops_the_deployment_and_sends_production_back_to_blue() {
+    let browser = Browser::start().await;
+    browser.open_preset("blue-green-deployment").await;
+    assert_eq!(
+        browser.count("button.roll-back").await,
+        0,
+        "nothing to roll back yet"
+    );
+    browser.play_until(60, "00:06:00.000", 40).await;
+    assert_eq!(
+        browser
+            .text("table[data-target-group=web-green] .rule-weight")
+            .await,
+        "weight 100 %"
+    );
+    browser.scroll_to("#services").await;
+    browser.screenshot("blue-green-roll-back-button").await;
+    browser
+        .click("tr.service[data-service=web] button.roll-back")
+        .await;
+    let doc = browser.document().await;
+    let call = &doc["stopServiceDeployments"][0];
+    assert_eq!(call["stopType"], "ROLLBACK");
+    assert!(call["serviceDeploymentArn"]
+        .as_str()
+        .unwrap()
+        .contains(":service-deployment/default/web/"));
+    browser.play_until(60, "00:06:20.000", 40).await;
+    assert_eq!(
+        browser
+            .text("table[data-target-group=web-blue] .rule-weight")
+            .await,
+        "weight 100 %"
+    );
+    browser
+        .wait_for_text(
+            "tr.service[data-service=web] + tr.service-event",
+            "deployment completed",
+            5,
+        )
+        .await;
+    assert_eq!(browser.count("button.roll-back").await, 0);
     browser.close().await;
 }

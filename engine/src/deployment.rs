@@ -431,7 +431,7 @@ impl Simulation {
     /// The primary deployment of `s` fails (4.5): FAILED, the service event `msg`, the
     /// `SERVICE_DEPLOYMENT_FAILED` event with `reason`, and with `rollback` a deployment back
     /// to the last COMPLETED one.
-    fn fail_deployment(&mut self, s: usize, msg: String, reason: &str, rollback: bool) {
+    pub(crate) fn fail_deployment(&mut self, s: usize, msg: String, reason: &str, rollback: bool) {
         if let Some(d) = self.services[s].deployments.last_mut() {
             d.rollout_state = RolloutState::Failed;
         }

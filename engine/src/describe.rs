@@ -314,6 +314,9 @@ impl Simulation {
                     "deployments": self.deployments_json(s, &by_deployment),
                     "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
                 });
+                if let Some(arn) = self.deployment_in_progress_arn(s) {
+                    v["currentServiceDeployment"] = json!(arn);
+                }
                 if let Some(shift) = &svc.traffic_shift {
                     v["serviceDeployment"] = self.service_deployment_json(s, shift);
                 }

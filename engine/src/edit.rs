@@ -332,6 +332,19 @@ pub fn delete_service(
     Ok(doc)
 }
 
+/// Stops the deployment `arn` (a service deployment ARN, as
+/// [`crate::Simulation::deployment_in_progress_arn`] gives it) at `at` and rolls it back: a
+/// StopServiceDeployment call with `stopType` ROLLBACK appended to `stopServiceDeployments[]`.
+pub fn stop_service_deployment(doc: &Value, arn: &str, at: SimTime) -> Result<Value, String> {
+    let key = "stopServiceDeployments";
+    let entry = json!({"at": seconds(at), "serviceDeploymentArn": arn, "stopType": "ROLLBACK"});
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::stop_service_deployment::StopServiceDeploymentCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).

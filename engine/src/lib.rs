@@ -59,6 +59,7 @@ pub mod share;
 pub mod sim;
 pub mod sns;
 pub mod spot;
+pub mod stop_service_deployment;
 pub mod stop_task;
 pub mod task;
 pub mod task_definition;

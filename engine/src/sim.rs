@@ -44,6 +44,8 @@ pub enum Timer {
     StopTask(usize),
     /// A scenario `deleteServices[]` call is made.
     DeleteService(usize),
+    /// A scenario `stopServiceDeployments[]` call is made.
+    StopServiceDeployment(usize),
     /// A scenario `deregisterContainerInstances[]` call is made.
     DeregisterInstance(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
@@ -304,6 +306,13 @@ impl Simulation {
             )
             .chain(
                 sim.scenario
+                    .stop_service_deployments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::StopServiceDeployment(i))),
+            )
+            .chain(
+                sim.scenario
                     .deregister_instances
                     .iter()
                     .enumerate()
@@ -476,6 +485,7 @@ impl Simulation {
             Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),
+            Timer::StopServiceDeployment(i) => self.stop_service_deployment_call(i),
             Timer::TrafficShift(s, d) => self.shift_step(s, d),
             Timer::HealthChanged(t) => {
                 self.task_generation += 1;

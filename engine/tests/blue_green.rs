@@ -541,3 +541,56 @@ fn pairs_serve_one_service_and_do_not_change_mid_shift() {
     assert_eq!(s.services().len(), 1);
     assert!(logged(&s, "updateServices[1].loadBalancers: cannot change while a LINEAR deployment is in lifecycle stage PRODUCTION_TRAFFIC_SHIFT"));
 }
+
+#[test]
+fn stop_service_deployment_rolls_back_a_bake_at_once_and_a_rolling_update_by_redeploying() {
+    // Blue/green: the ARN DescribeServices shows, stopped during BAKE_TIME.
+    let mut probe = sim(scenario(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
+    ));
+    at(&mut probe, 7 * MIN);
+    let arn = probe.describe()["services"][0]["currentServiceDeployment"]
+        .as_str()
+        .expect("a deployment in progress")
+        .to_string();
+    assert!(arn.starts_with("arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/"));
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}));
+    v["stopServiceDeployments"] = json!([{"at": "PT10M", "serviceDeploymentArn": arn, "stopType": "ROLLBACK"},
+               {"at": "PT20M", "serviceDeploymentArn": arn}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN - 1);
+    assert_eq!(weights(&s), (0, 1000));
+    at(&mut s, 10 * MIN + 1);
+    assert_eq!(weights(&s), (1000, 0));
+    assert!(logged(
+        &s,
+        "deployment stopped by StopServiceDeployment (ROLLBACK)"
+    ));
+    at(&mut s, 21 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+    assert!(
+        logged(
+            &s,
+            "StopServiceDeployment failed: stopServiceDeployments[1].serviceDeploymentArn"
+        ),
+        "a second stop finds nothing in progress"
+    );
+    // Rolling: the last COMPLETED revision is deployed again.
+    let mut v = scenario(json!({"minimumHealthyPercent": 50, "maximumPercent": 100}));
+    v["services"][0]["loadBalancers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("advancedConfiguration");
+    let mut probe = sim(v.clone());
+    at(&mut probe, 5 * MIN + 1);
+    let arn = probe.describe()["services"][0]["currentServiceDeployment"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    v["stopServiceDeployments"] = json!([{"at": "PT5M10S", "serviceDeploymentArn": arn}]);
+    let mut s = sim(v);
+    at(&mut s, 15 * MIN);
+    assert!(logged(&s, "rolling back to deployment"));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    assert_eq!(by_revision(&s), (4, 0));
+}

@@ -145,6 +145,7 @@ top_level! {
     stop_tasks: Vec<Value> = "stopTasks",
     start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
+    stop_service_deployments: Vec<Value> = "stopServiceDeployments",
     deregister_container_instances: Vec<Value> = "deregisterContainerInstances",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
@@ -339,6 +340,8 @@ pub struct Scenario {
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
     /// `deleteServices[]`, checked.
     pub delete_services: Vec<crate::delete_service::DeleteServiceCall>,
+    /// `stopServiceDeployments[]`, checked.
+    pub stop_service_deployments: Vec<crate::stop_service_deployment::StopServiceDeploymentCall>,
     /// `deregisterContainerInstances[]`, checked.
     pub deregister_instances: Vec<crate::deregister_instance::DeregisterCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
@@ -648,6 +651,11 @@ impl Scenario {
             &doc.delete_services,
             crate::delete_service::DeleteServiceCall::parse,
         )?;
+        let stop_service_deployments = timed_calls(
+            "stopServiceDeployments",
+            &doc.stop_service_deployments,
+            crate::stop_service_deployment::StopServiceDeploymentCall::parse,
+        )?;
         let deregister_instances = timed_calls(
             "deregisterContainerInstances",
             &doc.deregister_container_instances,
@@ -750,6 +758,7 @@ impl Scenario {
             attribute_calls,
             stop_tasks,
             delete_services,
+            stop_service_deployments,
             deregister_instances,
             warnings,
             options: doc.options,

@@ -1,0 +1,183 @@
+//! StopServiceDeployment (the ECS guide's "Stopping Amazon ECS service deployments"): stop a
+//! deployment in progress and roll it back. The scenario keeps each request body verbatim in
+//! `stopServiceDeployments[]` (`serviceDeploymentArn`, `stopType`) with the playground's `at`.
+//!
+//! `stopType: ROLLBACK` works "even if you didn't configure the service deployment for the
+//! rollback option": a blue/green, linear or canary deployment before CLEAN_UP sends
+//! production traffic back to blue at once ([`crate::blue_green`]); a rolling one (or one in
+//! CLEAN_UP) deploys the last COMPLETED revision again (4.5). `ABORT` is in the API but the
+//! guide documents only ROLLBACK: it is refused as not simulated.
+//!
+//! A service deployment's ARN is
+//! `arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>`; the playground's
+//! `<id>` is the digits of the deployment's `ecs-svc/<digits>` id, as DescribeServices'
+//! `currentServiceDeployment` shows it.
+
+use serde_json::Value;
+
+use crate::event_log::EventKind;
+use crate::sim::Simulation;
+
+/// A `stopServiceDeployments[]` entry, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopServiceDeploymentCall {
+    /// When the call is made, in milliseconds of simulated time.
+    pub at_ms: u64,
+    /// The cluster named by the ARN.
+    pub cluster: String,
+    /// The service named by the ARN.
+    pub service: String,
+    /// The deployment's id, `ecs-svc/<digits>`.
+    pub deployment_id: String,
+}
+
+/// The ARN of service `service` of `cluster`'s deployment `deployment_id` (`ecs-svc/<digits>`).
+pub fn service_deployment_arn(cluster: &str, service: &str, deployment_id: &str) -> String {
+    let id = deployment_id.trim_start_matches("ecs-svc/");
+    format!(
+        "{}:service-deployment/{cluster}/{service}/{id}",
+        crate::revisions::ARN_PREFIX
+    )
+}
+
+impl StopServiceDeploymentCall {
+    /// Parses `stopServiceDeployments[i]`; `path` names it in errors.
+    pub fn parse(v: &Value, path: &str) -> Result<StopServiceDeploymentCall, String> {
+        let at_ms = crate::time::call_at_ms(v, path)?;
+        let arn = v
+            .get("serviceDeploymentArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{path}.serviceDeploymentArn: required"))?;
+        let parts: Vec<&str> = arn
+            .rsplit_once("service-deployment/")
+            .map(|(_, rest)| rest.split('/').collect())
+            .unwrap_or_default();
+        let [cluster, service, id] = parts.as_slice() else {
+            return Err(format!(
+                "{path}.serviceDeploymentArn: \"{arn}\" is not arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>"
+            ));
+        };
+        if [cluster, service, id].iter().any(|p| p.is_empty()) {
+            return Err(format!(
+                "{path}.serviceDeploymentArn: \"{arn}\" names no cluster, service or id"
+            ));
+        }
+        let refused = match v.get("stopType").and_then(Value::as_str) {
+            None | Some("ROLLBACK") => None,
+            Some("ABORT") => {
+                Some("ABORT is not simulated (the ECS guide documents ROLLBACK only)".to_string())
+            }
+            Some(other) => Some(format!("\"{other}\" is not ROLLBACK or ABORT")),
+        };
+        if let Some(why) = refused {
+            return Err(format!("{path}.stopType: {why}"));
+        }
+        Ok(StopServiceDeploymentCall {
+            at_ms,
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+            deployment_id: format!("ecs-svc/{id}"),
+        })
+    }
+}
+
+impl Simulation {
+    /// Makes StopServiceDeployment call `i`: the service's deployment in progress with that id
+    /// fails and rolls back; anything else is refused, said in the event log.
+    pub(crate) fn stop_service_deployment_call(&mut self, i: usize) {
+        let call = self.scenario.stop_service_deployments[i].clone();
+        let found = self.services.iter().position(|svc| {
+            svc.name == call.service
+                && svc.cluster == call.cluster
+                && svc.status == crate::service::ServiceStatus::Active
+        });
+        let in_progress = found.filter(|&s| {
+            let svc = &self.services[s];
+            svc.deployments.len() > 1
+                && svc.deployments.last().is_some_and(|d| {
+                    d.id == call.deployment_id
+                        && d.rollout_state == crate::deployment::RolloutState::InProgress
+                })
+        });
+        let Some(s) = in_progress else {
+            let msg = format!(
+                "StopServiceDeployment failed: stopServiceDeployments[{i}].serviceDeploymentArn: deployment {} of service {} (cluster {}) is not in progress",
+                call.deployment_id, call.service, call.cluster
+            );
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        };
+        let msg = format!(
+            "(service {}) (deployment {}) deployment stopped by StopServiceDeployment (ROLLBACK).",
+            call.service, call.deployment_id
+        );
+        self.fail_deployment(
+            s,
+            msg,
+            "ECS deployment stopped: StopServiceDeployment with stopType ROLLBACK.",
+            true,
+        );
+    }
+
+    /// The ARN of service `s`'s deployment in progress (not its first), if any: what
+    /// StopServiceDeployment takes.
+    pub fn deployment_in_progress_arn(&self, s: usize) -> Option<String> {
+        let svc = &self.services[s];
+        let d = svc.deployments.last()?;
+        (svc.deployments.len() > 1
+            && d.rollout_state == crate::deployment::RolloutState::InProgress
+            && svc.status == crate::service::ServiceStatus::Active)
+            .then(|| service_deployment_arn(&svc.cluster, &svc.name, &d.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn calls_are_checked_naming_the_field() {
+        let arn = service_deployment_arn("prod", "web", "ecs-svc/123");
+        assert_eq!(
+            arn,
+            "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/123"
+        );
+        let call = StopServiceDeploymentCall::parse(
+            &json!({"at": "PT1M", "serviceDeploymentArn": arn, "stopType": "ROLLBACK"}),
+            "s[0]",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                call.at_ms,
+                call.cluster.as_str(),
+                call.service.as_str(),
+                call.deployment_id.as_str()
+            ),
+            (60_000, "prod", "web", "ecs-svc/123")
+        );
+        for (bad, field) in [
+            (json!({}), "s[0].serviceDeploymentArn: required"),
+            (
+                json!({"serviceDeploymentArn": "arn:aws:ecs:us-east-1:1:service/prod/web"}),
+                "s[0].serviceDeploymentArn: \"",
+            ),
+            (
+                json!({"serviceDeploymentArn": "x:service-deployment/prod//1"}),
+                "names no cluster",
+            ),
+            (
+                json!({"serviceDeploymentArn": arn, "stopType": "ABORT"}),
+                "s[0].stopType: ABORT is not simulated",
+            ),
+            (
+                json!({"serviceDeploymentArn": arn, "stopType": "PAUSE"}),
+                "s[0].stopType: \"PAUSE\"",
+            ),
+        ] {
+            let e = StopServiceDeploymentCall::parse(&bad, "s[0]").unwrap_err();
+            assert!(e.contains(field), "{bad}: {e}");
+        }
+    }
+}
