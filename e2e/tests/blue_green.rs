@@ -5,22 +5,19 @@
 
 use e2e::Browser;
 
+/// The production listener rule's weight shown for target group `tg`.
+async fn weight(browser: &Browser, tg: &str) -> String {
+    browser
+        .text(&format!("table[data-target-group={tg}] .rule-weight"))
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_blue_green_deployment_shows_its_stage_and_weights_then_rolls_back() {
     let browser = Browser::start().await;
     browser.open_preset("blue-green-deployment").await;
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-blue] .rule-weight")
-            .await,
-        "weight 100 %"
-    );
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-green] .rule-weight")
-            .await,
-        "weight 0 %"
-    );
+    assert_eq!(weight(&browser, "web-blue").await, "weight 100 %");
+    assert_eq!(weight(&browser, "web-green").await, "weight 0 %");
     // At 6:30 web:2 has all production traffic and bakes beside web:1.
     browser.play_until(60, "00:06:30.000", 40).await;
     assert_eq!(
@@ -29,12 +26,7 @@ async fn a_blue_green_deployment_shows_its_stage_and_weights_then_rolls_back() {
             .await,
         "BLUE_GREEN · BAKE_TIME · 100 % of production traffic on web:2"
     );
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-green] .rule-weight")
-            .await,
-        "weight 100 %"
-    );
+    assert_eq!(weight(&browser, "web-green").await, "weight 100 %");
     assert_eq!(
         browser
             .count("table[data-target-group=web-green] tr.target[data-state=healthy]")
@@ -62,12 +54,7 @@ async fn a_blue_green_deployment_shows_its_stage_and_weights_then_rolls_back() {
             .await,
         0
     );
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-blue] .rule-weight")
-            .await,
-        "weight 100 %"
-    );
+    assert_eq!(weight(&browser, "web-blue").await, "weight 100 %");
     browser
         .wait_for_text(
             "tr.service[data-service=web] + tr.service-event",
@@ -143,12 +130,7 @@ async fn roll_back_stops_the_deployment_and_sends_production_back_to_blue() {
         "nothing to roll back yet"
     );
     browser.play_until(60, "00:06:00.000", 40).await;
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-green] .rule-weight")
-            .await,
-        "weight 100 %"
-    );
+    assert_eq!(weight(&browser, "web-green").await, "weight 100 %");
     browser.scroll_to("#services").await;
     browser.screenshot("blue-green-roll-back-button").await;
     browser
@@ -162,12 +144,7 @@ async fn roll_back_stops_the_deployment_and_sends_production_back_to_blue() {
         .unwrap()
         .contains(":service-deployment/default/web/"));
     browser.play_until(60, "00:06:20.000", 40).await;
-    assert_eq!(
-        browser
-            .text("table[data-target-group=web-blue] .rule-weight")
-            .await,
-        "weight 100 %"
-    );
+    assert_eq!(weight(&browser, "web-blue").await, "weight 100 %");
     browser
         .wait_for_text(
             "tr.service[data-service=web] + tr.service-event",
