@@ -33,6 +33,7 @@ fn read_form() -> Result<AutoScalingGroupForm, Vec<String>> {
         spot_draining: on("asg-spot-draining"),
         on_demand_base: whole("asg-od-base", "OnDemandBaseCapacity")?,
         on_demand_percent_above_base: whole("asg-od-pct", "OnDemandPercentageAboveBaseCapacity")?,
+        spot_allocation: input_value("asg-spot-alloc"),
         min: whole("asg-min", "MinSize")?,
         max: whole("asg-max", "MaxSize")?,
         desired: whole("asg-desired", "DesiredCapacity")?,
@@ -108,6 +109,11 @@ pub fn AsgFieldset(scenario: ReadSignal<Scenario>, apply: Callback<Scenario>) ->
                 <label title="ECS_ENABLE_SPOT_INSTANCE_DRAINING=true in the user data: a Spot interruption notice sets the instance DRAINING, so its tasks are replaced before it goes"><input id="asg-spot-draining" type="checkbox" checked disabled=move || !spot.get()/>" Spot draining"</label>
                 <label title="OnDemandBaseCapacity: the first instances are on-demand">"on-demand base "<input id="asg-od-base" type="number" min="0" value="0" disabled=move || !spot.get()/></label>
                 <label title="OnDemandPercentageAboveBaseCapacity: the rest are Spot">"% on-demand above "<input id="asg-od-pct" type="number" min="0" max="100" value="0" disabled=move || !spot.get()/></label>
+                <label title="SpotAllocationStrategy: which of the types each Spot launch uses (the playground models no Spot pool depth: every pool is as deep as the others)">"Spot allocation "
+                    <select id="asg-spot-alloc" disabled=move || !spot.get()>
+                        <option value="">"lowest-price (2 pools)"</option>
+                        {["price-capacity-optimized", "capacity-optimized", "capacity-optimized-prioritized"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                    </select></label>
             </div>
             <div class="svc-group">
                 <label class="svc-heading"><input id="asg-cp" type="checkbox" checked on:change=toggle(provider)/>" Capacity provider"</label>

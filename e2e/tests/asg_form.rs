@@ -172,3 +172,50 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
         .await;
     browser.close().await;
 }
+
+/// A Spot group from the form with a Spot allocation strategy (the EC2 Auto Scaling API's
+/// `InstancesDistribution.SpotAllocationStrategy`): price-capacity-optimized launches every
+/// Spot instance from the cheapest of its types, as the capacity panel's cards show.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spot_allocation_strategy_from_the_form_picks_the_types_launched() {
+    let browser = Browser::start().await;
+    browser.open_preset("example").await;
+    browser.click("#build-panel summary").await;
+    group_fields(&browser, "spotty", 3, 3).await;
+    browser.set_value("asg-types", "r5.large, m5.large").await;
+    browser.click("#asg-cp").await;
+    browser.click("#asg-spot").await;
+    browser
+        .select("#asg-spot-alloc", "price-capacity-optimized")
+        .await;
+    browser.scroll_to(".asg-form").await;
+    browser.screenshot("asg-form-spot-allocation").await;
+    browser.click("#add-asg").await;
+    assert_eq!(
+        browser.text("#asg-done").await,
+        "Created Auto Scaling group spotty."
+    );
+    let doc = browser.document().await;
+    let distribution =
+        &doc["autoScalingGroups"][0]["MixedInstancesPolicy"]["InstancesDistribution"];
+    assert_eq!(
+        distribution["SpotAllocationStrategy"],
+        "price-capacity-optimized"
+    );
+    let cheapest = ["r5.large", "m5.large"]
+        .iter()
+        .map(|n| ecs_engine::instance_types::lookup(n).unwrap())
+        .min_by(|a, b| a.spot_usd_per_hour.total_cmp(&b.spot_usd_per_hour))
+        .unwrap()
+        .name;
+    browser.play_until(60, "00:03:00.000", 40).await;
+    let types = browser
+        .js("return [...document.querySelectorAll('article.instance:has(.badge.group) header strong')].map(s => s.textContent);")
+        .await;
+    assert_eq!(
+        types,
+        serde_json::json!([cheapest, cheapest, cheapest]),
+        "{types}"
+    );
+    browser.close().await;
+}

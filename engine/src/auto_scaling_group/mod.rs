@@ -9,6 +9,7 @@
 //! termination protection keeps instances with tasks; with managed draining the victims are
 //! set DRAINING first and terminated once their tasks are gone.
 
+pub mod allocation;
 mod capacity_rebalance;
 pub mod instance_refresh;
 pub mod launch_template;
@@ -33,6 +34,8 @@ pub struct InstancesDistribution {
     pub on_demand_base: u32,
     /// `OnDemandPercentageAboveBaseCapacity` (default 100).
     pub on_demand_percent_above_base: u32,
+    /// The allocation strategies: which override each launch uses.
+    pub allocation: allocation::Allocation,
 }
 
 /// A checked CreateAutoScalingGroup request.
@@ -146,6 +149,10 @@ impl LaunchConfiguration {
                 let distribution = InstancesDistribution {
                     on_demand_base: number("OnDemandBaseCapacity", 0, MAX_GROUP_SIZE)?,
                     on_demand_percent_above_base: number("OnDemandPercentageAboveBaseCapacity", 100, 100)?,
+                    allocation: allocation::Allocation::parse(
+                        d,
+                        &format!("{path}.MixedInstancesPolicy.InstancesDistribution"),
+                    )?,
                 };
                 (t, types, Some(distribution))
             }

@@ -247,16 +247,29 @@ impl Simulation {
                 }
             }
         };
-        // The first override for on-demand (prioritized); the cheapest Spot type for Spot.
-        let instance_type = match lifecycle {
-            Lifecycle::OnDemand => group.spec.instance_types[0],
-            Lifecycle::Spot => group
-                .spec
-                .instance_types
-                .iter()
-                .copied()
-                .min_by(|a, b| a.spot_usd_per_hour.total_cmp(&b.spot_usd_per_hour))
-                .unwrap_or(group.spec.instance_types[0]),
+        // The template's type, or the override the allocation strategy picks.
+        let types = &group.spec.instance_types;
+        let picked = match (&group.spec.distribution, lifecycle) {
+            (None, _) => types.first().copied(),
+            (Some(d), Lifecycle::OnDemand) => d.allocation.on_demand_type(types),
+            (Some(d), Lifecycle::Spot) => d.allocation.spot_type(types, |t| {
+                group
+                    .live()
+                    .filter(|i| {
+                        i.lifecycle == Lifecycle::Spot
+                            && i.availability_zone == az
+                            && i.instance_type.name == t.name
+                    })
+                    .count()
+            }),
+        };
+        let Some(instance_type) = picked else {
+            let msg = format!(
+                "Auto Scaling group {}: no Spot pool in {az} is at or below SpotMaxPrice; no instance launched",
+                group.spec.name
+            );
+            self.log.push(self.now(), EventKind::Capacity, msg);
+            return false;
         };
         let ecs_config = group.spec.template.ecs_config.clone();
         let instance_profile = group.spec.template.instance_profile.clone();

@@ -46,6 +46,8 @@ pub struct AutoScalingGroupForm {
     pub on_demand_base: u32,
     /// `OnDemandPercentageAboveBaseCapacity` (with Spot).
     pub on_demand_percent_above_base: u32,
+    /// `SpotAllocationStrategy` (with Spot); empty leaves it out (`lowest-price`).
+    pub spot_allocation: String,
     /// `MinSize`.
     pub min: u32,
     /// `MaxSize`.
@@ -111,6 +113,10 @@ fn group_request(form: &AutoScalingGroupForm, name: &str, types: &[&str]) -> Val
                 "OnDemandBaseCapacity": form.on_demand_base,
                 "OnDemandPercentageAboveBaseCapacity": form.on_demand_percent_above_base,
             });
+            let strategy = form.spot_allocation.trim();
+            if !strategy.is_empty() {
+                policy["InstancesDistribution"]["SpotAllocationStrategy"] = json!(strategy);
+            }
         }
         group["MixedInstancesPolicy"] = policy;
     }
@@ -412,6 +418,7 @@ mod tests {
             spot_draining: false,
             on_demand_base: 0,
             on_demand_percent_above_base: 100,
+            spot_allocation: String::new(),
             min: 0,
             max: 10,
             desired: 0,
@@ -541,6 +548,14 @@ mod tests {
         let spec = &Scenario::from_value(doc).unwrap().auto_scaling_groups[0];
         assert_eq!(spec.instance_types.len(), 2);
         assert_eq!(spec.distribution.as_ref().unwrap().on_demand_base, 1);
+        // A Spot allocation strategy goes into the distribution, as the API spells it.
+        f.spot_allocation = "price-capacity-optimized".to_string();
+        let written = add_auto_scaling_group(&self::doc(), &f).unwrap();
+        let spec = &Scenario::from_value(written).unwrap().auto_scaling_groups[0];
+        assert_eq!(
+            spec.distribution.as_ref().unwrap().allocation.spot,
+            crate::auto_scaling_group::allocation::SpotAllocation::PriceCapacityOptimized
+        );
     }
 
     #[test]
