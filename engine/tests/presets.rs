@@ -799,6 +799,13 @@ fn lessons_are_completable() {
     );
     v["services"][0]["capacityProviderStrategy"][0]["base"] = serde_json::json!(8);
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // blue-green: step 1 with the preset, not step 2; a whole vCPU for web:2 completes it.
+    let (lesson, mut v) = load("blue-green");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    v["taskDefinitions"][1]["cpu"] = serde_json::json!("1024");
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
 }
 
 #[test]
