@@ -161,7 +161,7 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                     .instances
                     .iter()
                     .filter(|i| {
-                        i.hook_until.is_some()
+                        i.held()
                             && matches!(
                                 i.state,
                                 GroupInstanceState::Pending | GroupInstanceState::Terminating
@@ -251,6 +251,7 @@ pub fn CapacityPanel(
     act: Option<Callback<(String, GroupCapacity)>>,
     refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
     warm: Option<Callback<(String, WarmPoolChoice)>>,
+    hooks: Option<Callback<(String, bool)>>,
 ) -> impl IntoView {
     let forms = use_context::<RefreshForms>().unwrap_or_default();
     view! {
@@ -274,7 +275,7 @@ pub fn CapacityPanel(
             view! {
                 {v.groups.into_iter().map(|g| view! { {
                     let form = forms.form(&g.name);
-                    view! { <GroupCard g=g act=act refresh=refresh warm=warm form=form/> }
+                    view! { <GroupCard g=g act=act refresh=refresh warm=warm hooks=hooks form=form/> }
                 } }).collect_view()}
                 {(!v.services.is_empty()).then(|| view! {
                     <table class="capacity-services small" id="capacity-services">
@@ -522,9 +523,23 @@ fn GroupCard(
     act: Option<Callback<(String, GroupCapacity)>>,
     refresh: Option<Callback<(String, Option<RefreshChoice>)>>,
     warm: Option<Callback<(String, WarmPoolChoice)>>,
+    hooks: Option<Callback<(String, bool)>>,
     form: RefreshForm,
 ) -> impl IntoView {
     let buttons = act.map(|act| capacity_buttons(&g, act));
+    // Instances held by lifecycle hooks: complete their actions, as a hook's Lambda would.
+    let complete = hooks.filter(|_| g.held > 0).map(|complete| {
+        let (go, stop) = (g.name.clone(), g.name.clone());
+        view! {
+            <div class="asg-actions hook-actions" role="group" aria-label=format!("Lifecycle actions of {}", g.name)>
+                <span class="small muted">{format!("{} held by lifecycle hooks: ", g.held)}</span>
+                <button class="hook-continue" title="CompleteLifecycleAction with result CONTINUE for every hook holding an instance, at the current time"
+                    on:click=move |_| complete.run((go.clone(), true))>"Complete: CONTINUE"</button>
+                <button class="hook-abandon" title="CompleteLifecycleAction with result ABANDON: a launching instance is terminated; a terminating one goes on terminating"
+                    on:click=move |_| complete.run((stop.clone(), false))>"ABANDON"</button>
+            </div>
+        }
+    });
     let warm_pool = warm_pool_line(&g, warm);
     let form = refresh.map(|refresh| refresh_form(&g, refresh, form));
     let status = g.refresh.clone().map(refresh_status);
@@ -584,6 +599,7 @@ fn GroupCard(
             <h3>{format!("Auto Scaling group {}", g.name)}</h3>
             <div class="small sizes">{sizes}</div>
             {buttons}
+            {complete}
             {warm_pool}
             {status}
             {form}

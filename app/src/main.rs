@@ -938,6 +938,23 @@ fn Playground(
         )
     });
 
+    let hook_action = apply.map(|apply| {
+        Callback::new(move |(group, continues): (String, bool)| {
+            // Every (instance, hook) wait of the group now.
+            let holds: Vec<(String, String)> = sim.with_value(|s| {
+                s.auto_scaling_groups()
+                    .iter()
+                    .filter(|g| g.spec.name == group)
+                    .flat_map(|g| &g.instances)
+                    .flat_map(|i| i.hooks.iter().map(|w| (i.id.clone(), w.hook.clone())))
+                    .collect()
+            });
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::complete_lifecycle_actions(doc, &group, &holds, continues, at)
+            })
+        })
+    });
+
     let advance = move |by_ms: u64| {
         sim.update_value(|s| {
             let target = s.now().plus_ms(by_ms);
@@ -1197,7 +1214,7 @@ fn Playground(
             </section>
             <section class="pane capacity" aria-label="Capacity" id="capacity">
                 <h2>"Capacity: Auto Scaling groups, capacity providers, cost"</h2>
-                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action refresh=refresh_action warm=warm_action/>
+                <capacity::CapacityPanel view=Signal::derive(move || view_state.with(|v| v.capacity.clone())) act=group_action refresh=refresh_action warm=warm_action hooks=hook_action/>
             </section>
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>

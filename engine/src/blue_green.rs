@@ -411,9 +411,16 @@ impl Simulation {
         let id = self.services[s].deployment_id.clone();
         let mut stopped = Vec::new();
         for t in replace {
-            // Older deployments' tasks (a rolling update cut short) stay with blue.
+            // Older deployments' tasks (a rolling update cut short) stay with blue; those of a
+            // superseded green (newer than blue, or failed) stop.
             let d = self.tasks[t].deployment;
-            let stale = d.is_some_and(|d| d > shift.source) && d != Some(primary);
+            let stale = d.is_some_and(|d| {
+                d != primary
+                    && d != shift.source
+                    && (d > shift.source
+                        || self.services[s].deployments[d].rollout_state
+                            == crate::deployment::RolloutState::Failed)
+            });
             let moved = d == Some(primary) && missing == 0;
             if !(moved || (stale && !self.is_protected(t))) {
                 continue;
@@ -423,7 +430,10 @@ impl Simulation {
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
         self.report_stopped(s, &stopped);
+        // A failed deployment holds where it stopped (rollback off).
         let ready = shift.stage == LifecycleStage::ScaleUp
+            && self.services[s].deployments[primary].rollout_state
+                == crate::deployment::RolloutState::InProgress
             && missing == 0
             && waiting == 0
             && unhealthy_left == 0

@@ -357,7 +357,12 @@ impl Simulation {
         let svc = &self.services[s];
         let weight = |tenths: u32| f64::from(tenths) / 10.0;
         json!({
-            "status": if shift.rollback { "ROLLBACK_IN_PROGRESS" } else { "IN_PROGRESS" },
+            "status": match (shift.rollback, svc.deployments.last().map(|d| d.rollout_state)) {
+                (true, _) => "ROLLBACK_IN_PROGRESS",
+                // Failed with rollback off: held where it stopped.
+                (false, Some(crate::deployment::RolloutState::Failed)) => "STOPPED",
+                _ => "IN_PROGRESS",
+            },
             "strategy": shift.strategy.as_str(),
             "lifecycleStage": shift.stage.as_str(),
             "targetServiceRevision": {

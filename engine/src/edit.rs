@@ -12,9 +12,9 @@ mod options;
 mod scaling_json;
 mod service;
 pub use auto_scaling_group::{
-    add_auto_scaling_group, cancel_instance_refresh, put_warm_pool, set_group_capacity,
-    start_instance_refresh, AutoScalingGroupForm, CapacityProviderForm, GroupCapacity,
-    RefreshChoice, WarmPoolChoice,
+    add_auto_scaling_group, cancel_instance_refresh, complete_lifecycle_actions, put_warm_pool,
+    set_group_capacity, start_instance_refresh, AutoScalingGroupForm, CapacityProviderForm,
+    GroupCapacity, RefreshChoice, WarmPoolChoice,
 };
 pub use options::{
     assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,

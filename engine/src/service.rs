@@ -463,32 +463,47 @@ impl Simulation {
     /// `forceNewDeployment`, or new placement, network, load balancer or capacity provider
     /// settings (4.2). A new desiredCount alone starts no deployment.
     fn update_deployment(&mut self, s: usize, raw: &Value) -> Result<(), String> {
-        // Everything is checked before anything changes.
+        // Everything is checked before anything changes: the deployment configuration, the
+        // task definition and placement the next deployment will use, then the settings
+        // (which `update_settings` checks before it applies them).
         let base = self.services[s].deployment_configuration;
         let cfg = crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
         let alarms_base = self.services[s].deployment_alarms.clone();
         let alarms = crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
-        let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
-        self.services[s].deployment_configuration = cfg;
-        self.services[s].deployment_alarms = alarms;
-        let mut placement_changed = settings_changed;
-        for key in ["placementConstraints", "placementStrategy"] {
-            if let Some(v) = raw.get(key) {
-                self.services[s].request[key] = v.clone();
-                placement_changed = true;
-            }
-        }
         let new_td = raw
             .get("taskDefinition")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let td_name = new_td
+            .clone()
+            .unwrap_or_else(|| self.services[s].task_definition.clone());
+        let (_, td) = self
+            .revisions
+            .resolve(&td_name)
+            .map_err(|e| format!("taskDefinition: {e}"))?;
+        let mut request = self.services[s].request.clone();
+        let mut placement_changed = false;
+        for key in ["placementConstraints", "placementStrategy"] {
+            if let Some(v) = raw.get(key) {
+                request[key] = v.clone();
+                placement_changed = true;
+            }
+        }
+        crate::placement::parse_placement(&request, &td)?;
+        let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
+        self.services[s].deployment_configuration = cfg;
+        self.services[s].deployment_alarms = alarms;
+        for key in ["placementConstraints", "placementStrategy"] {
+            if let Some(v) = raw.get(key) {
+                self.services[s].request[key] = v.clone();
+            }
+        }
         let force = raw
             .get("forceNewDeployment")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if new_td.is_some() || force || placement_changed {
-            let td = new_td.unwrap_or_else(|| self.services[s].task_definition.clone());
-            self.start_deployment(s, &td)
+        if new_td.is_some() || force || placement_changed || settings_changed {
+            self.start_deployment(s, &td_name)
                 .map_err(|e| format!("taskDefinition: {e}"))?;
         }
         self.poke_service(s);

@@ -79,6 +79,10 @@ pub enum Timer {
     StartInstanceRefresh(usize),
     /// A scenario `cancelInstanceRefreshes[]` call is made.
     CancelInstanceRefresh(usize),
+    /// A scenario `completeLifecycleActions[]` call is made.
+    CompleteLifecycleAction(usize),
+    /// A scenario `recordLifecycleActionHeartbeats[]` call is made.
+    LifecycleActionHeartbeat(usize),
     /// A scenario `putLifecycleHooks[]` call is made.
     PutLifecycleHook(usize),
     /// Lifecycle hooks holding an instance time out: (group, instance).
@@ -348,6 +352,20 @@ impl Simulation {
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::PutLifecycleHook(i))),
             )
+            .chain(
+                sim.scenario
+                    .complete_lifecycle_actions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::CompleteLifecycleAction(i))),
+            )
+            .chain(
+                sim.scenario
+                    .lifecycle_action_heartbeats
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::LifecycleActionHeartbeat(i))),
+            )
             .collect();
         for (at, timer) in calls {
             sim.schedule(SimTime(at), timer);
@@ -482,6 +500,8 @@ impl Simulation {
             Timer::PutWarmPool(i) => self.put_warm_pool(i),
             Timer::LifecycleHookTimeout(g, i) => self.lifecycle_hook_timeout(g, i),
             Timer::PutLifecycleHook(i) => self.put_lifecycle_hook(i),
+            Timer::CompleteLifecycleAction(i) => self.lifecycle_action_call(i, true),
+            Timer::LifecycleActionHeartbeat(i) => self.lifecycle_action_call(i, false),
             Timer::WarmPoolReady(g, i) => self.warm_pool_ready(g, i),
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),

@@ -83,7 +83,8 @@ impl StopServiceDeploymentCall {
 
 impl Simulation {
     /// Makes StopServiceDeployment call `i`: the service's deployment in progress with that id
-    /// fails and rolls back; anything else is refused, said in the event log.
+    /// fails and rolls back; a rollback under way goes on; anything else is refused, said in
+    /// the event log.
     pub(crate) fn stop_service_deployment_call(&mut self, i: usize) {
         let call = self.scenario.stop_service_deployments[i].clone();
         let found = self.services.iter().position(|svc| {
@@ -91,17 +92,23 @@ impl Simulation {
                 && svc.cluster == call.cluster
                 && svc.status == crate::service::ServiceStatus::Active
         });
-        let in_progress = found.filter(|&s| {
-            let svc = &self.services[s];
-            svc.deployments.len() > 1
-                && svc.deployments.last().is_some_and(|d| {
-                    d.id == call.deployment_id
-                        && d.rollout_state == crate::deployment::RolloutState::InProgress
-                })
-        });
+        let wanted = service_deployment_arn(&call.cluster, &call.service, &call.deployment_id);
+        let in_progress =
+            found.filter(|&s| self.deployment_in_progress_arn(s).as_deref() == Some(&wanted));
         let Some(s) = in_progress else {
+            let rolling_back = found.is_some_and(|s| {
+                self.services[s]
+                    .traffic_shift
+                    .as_ref()
+                    .is_some_and(|x| x.rollback)
+            });
+            let why = if rolling_back {
+                "is already rolling back (ROLLBACK_IN_PROGRESS): the rollback goes on"
+            } else {
+                "is not in progress"
+            };
             let msg = format!(
-                "StopServiceDeployment failed: stopServiceDeployments[{i}].serviceDeploymentArn: deployment {} of service {} (cluster {}) is not in progress",
+                "StopServiceDeployment failed: stopServiceDeployments[{i}].serviceDeploymentArn: deployment {} of service {} (cluster {}) {why}",
                 call.deployment_id, call.service, call.cluster
             );
             self.log.push(self.now(), EventKind::Scenario, msg);
@@ -120,13 +127,18 @@ impl Simulation {
     }
 
     /// The ARN of service `s`'s deployment in progress (not its first), if any: what
-    /// StopServiceDeployment takes.
+    /// StopServiceDeployment takes. A rollback under way has none to stop (it goes on), and
+    /// DAEMON services are left out [the playground's choice: their deployments are not
+    /// marked completed].
     pub fn deployment_in_progress_arn(&self, s: usize) -> Option<String> {
         let svc = &self.services[s];
         let d = svc.deployments.last()?;
+        let rolling_back = svc.traffic_shift.as_ref().is_some_and(|x| x.rollback);
         (svc.deployments.len() > 1
             && d.rollout_state == crate::deployment::RolloutState::InProgress
-            && svc.status == crate::service::ServiceStatus::Active)
+            && svc.status == crate::service::ServiceStatus::Active
+            && svc.scheduling == crate::service::SchedulingStrategy::Replica
+            && !rolling_back)
             .then(|| service_deployment_arn(&svc.cluster, &svc.name, &d.id))
     }
 }

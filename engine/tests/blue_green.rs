@@ -594,3 +594,99 @@ fn stop_service_deployment_rolls_back_a_bake_at_once_and_a_rolling_update_by_red
     assert_eq!(s.services()[0].task_definition, "web:1");
     assert_eq!(by_revision(&s), (4, 0));
 }
+
+/// The second review's cases.
+#[test]
+fn a_stop_during_a_rollback_lets_the_rollback_go_on() {
+    let mut probe = sim(scenario(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
+    ));
+    at(&mut probe, 7 * MIN);
+    let green = probe.describe()["services"][0]["currentServiceDeployment"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blue_id = probe.services()[0].deployments[0].id.clone();
+    let blue =
+        ecs_engine::stop_service_deployment::service_deployment_arn("default", "web", &blue_id);
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}));
+    v["stopServiceDeployments"] = json!([{"at": "PT10M", "serviceDeploymentArn": green},
+        {"at": "PT10M", "serviceDeploymentArn": blue}]);
+    let mut s = sim(v);
+    at(&mut s, 12 * MIN);
+    assert!(logged(
+        &s,
+        "stopServiceDeployments[1].serviceDeploymentArn: deployment"
+    ));
+    assert!(logged(
+        &s,
+        "is already rolling back (ROLLBACK_IN_PROGRESS): the rollback goes on"
+    ));
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(by_revision(&s), (4, 0), "web:2 never returns");
+    assert_eq!(live_targets(&s, 1), 0);
+}
+
+#[test]
+fn a_refused_update_service_keeps_the_strategy_and_placement() {
+    let mut v = scenario(json!({}));
+    v["services"][0]["loadBalancers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("advancedConfiguration");
+    v["updateServices"] = json!([
+        {"at": "PT1M", "service": "web", "taskDefinition": "web:9",
+         "deploymentConfiguration": {"strategy": "LINEAR", "bakeTimeInMinutes": 1}},
+        {"at": "PT2M", "service": "web", "placementConstraints": [{"type": "bogus"}]},
+        {"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
+    let mut s = sim(v);
+    at(&mut s, 3 * MIN);
+    assert!(logged(&s, "updateServices[0].taskDefinition: "));
+    assert!(logged(&s, "updateServices[1].placementConstraints[0]"));
+    assert_eq!(
+        s.services()[0].deployment_configuration.strategy,
+        ecs_engine::blue_green::DeploymentStrategy::Rolling
+    );
+    at(&mut s, 15 * MIN);
+    assert_eq!(by_revision(&s), (0, 4), "the next deployment is not stuck");
+}
+
+#[test]
+fn a_pair_is_one_services_even_across_clusters() {
+    let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}));
+    let mut twin = v["services"][0].clone();
+    twin["cluster"] = json!("other");
+    v["services"].as_array_mut().unwrap().push(twin);
+    let s = sim(v);
+    assert!(logged(&s, "services[1].loadBalancers[0].targetGroupArn: target group blue is in service web's blue/green pair"));
+    assert_eq!(s.services().len(), 1);
+}
+
+#[test]
+fn a_daemon_service_offers_no_deployment_to_stop() {
+    let td = |image: &str| {
+        json!({"family": "agent", "containerDefinitions": [
+        {"name": "agent", "image": image, "memory": 128, "essential": true}]})
+    };
+    let arn = ecs_engine::stop_service_deployment::service_deployment_arn(
+        "default",
+        "agent",
+        "ecs-svc/1",
+    );
+    let mut s = sim(json!({
+        "version": 1, "seed": 1, "duration": "PT1H",
+        "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2}],
+        "taskDefinitions": [td("agent:1"), td("agent:2")],
+        "services": [{"serviceName": "agent", "taskDefinition": "agent:1", "schedulingStrategy": "DAEMON"}],
+        "updateServices": [{"at": "PT5M", "service": "agent", "taskDefinition": "agent:2"}],
+        "stopServiceDeployments": [{"at": "PT5M1S", "serviceDeploymentArn": arn}]
+    }));
+    at(&mut s, 6 * MIN);
+    assert!(s.describe()["services"][0]
+        .get("currentServiceDeployment")
+        .is_none());
+    assert!(logged(
+        &s,
+        "StopServiceDeployment failed: stopServiceDeployments[0]"
+    ));
+}

@@ -1,7 +1,7 @@
-//! Lifecycle hooks (`LifecycleHookSpecificationList` on CreateAutoScalingGroup): nothing
-//! completes lifecycle actions in the playground, so a hook holds an instance in
-//! `Pending:Wait` or `Terminating:Wait` for its `HeartbeatTimeout`, then its `DefaultResult`
-//! applies (the EC2 Auto Scaling guide). The ECS agent registers at boot whatever the
+//! Lifecycle hooks (`LifecycleHookSpecificationList` on CreateAutoScalingGroup): a hook holds
+//! an instance in `Pending:Wait` or `Terminating:Wait` until CompleteLifecycleAction gives its
+//! result, or for its `HeartbeatTimeout` (restarted by RecordLifecycleActionHeartbeat), then
+//! its `DefaultResult` applies (the EC2 Auto Scaling guide). The ECS agent registers at boot whatever the
 //! group's lifecycle state, so tasks run on a `Pending:Wait` instance (6.5 for draining).
 
 mod support;
@@ -194,7 +194,7 @@ fn an_instance_scaled_in_while_a_launch_hook_holds_it_goes_once_drained() {
         .instances
         .iter()
         .filter(|i| i.state == GroupInstanceState::Terminated)
-        .all(|i| i.hook_until.is_none()));
+        .all(|i| !i.held()));
 }
 
 #[test]
@@ -225,4 +225,105 @@ fn put_lifecycle_hook_holds_the_instances_launched_after_it() {
     bad["putLifecycleHooks"] = json!([{"AutoScalingGroupName": "asg", "LifecycleHookName": "h",
         "LifecycleTransition": "autoscaling:EC2_INSTANCE_STARTING"}]);
     assert_refused(vec![(bad, "putLifecycleHooks[0].LifecycleTransition")]);
+}
+
+/// The ids of the group's instances in launch order.
+fn instance_ids(sim: &Simulation) -> Vec<String> {
+    group(sim).instances.iter().map(|i| i.id.clone()).collect()
+}
+
+#[test]
+fn complete_lifecycle_action_continue_puts_the_instance_in_service_before_the_timeout() {
+    let mut probe = sim(hook_scenario(launch_hook(3600, "ABANDON"), true));
+    at(&mut probe, 10);
+    let ids = instance_ids(&probe);
+    let mut v = hook_scenario(launch_hook(3600, "ABANDON"), true);
+    v["completeLifecycleActions"] = json!([
+        {"at": "PT3M", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap",
+         "LifecycleActionResult": "CONTINUE", "InstanceId": ids[0]},
+        {"at": "PT3M", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap",
+         "LifecycleActionResult": "ABANDON", "InstanceId": ids[1]},
+        {"at": "PT4M", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap",
+         "LifecycleActionResult": "CONTINUE", "InstanceId": ids[0]}]);
+    let mut s = sim(v);
+    at(&mut s, 3 * 60 + 1);
+    let first = &group(&s).instances[0];
+    assert_eq!(first.state, GroupInstanceState::InService);
+    assert!(!first.held());
+    // ABANDON terminates the other one, and the group launches a replacement that waits.
+    assert_eq!(group(&s).instances[1].state, GroupInstanceState::Terminated);
+    assert!(logged(
+        &s,
+        "lifecycle action that completed with result ABANDON"
+    ));
+    // A second completion finds no action in progress.
+    at(&mut s, 4 * 60 + 1);
+    assert!(logged(&s, "completeLifecycleActions[2]: ValidationError: No active Lifecycle Action found with instance ID"));
+}
+
+#[test]
+fn heartbeats_restart_the_timeout_up_to_the_global_timeout() {
+    // HeartbeatTimeout 60 s, default CONTINUE: a heartbeat at 50 s keeps it waiting to 110 s.
+    let mut probe = sim(hook_scenario(launch_hook(60, "CONTINUE"), true));
+    at(&mut probe, 10);
+    let ids = instance_ids(&probe);
+    let mut v = hook_scenario(launch_hook(60, "CONTINUE"), true);
+    v["recordLifecycleActionHeartbeats"] = json!([
+        {"at": "PT50S", "AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "InstanceId": ids[0]}]);
+    let mut s = sim(v);
+    at(&mut s, 100);
+    assert_eq!(group(&s).instances[0].state, GroupInstanceState::Pending);
+    assert_eq!(group(&s).instances[1].state, GroupInstanceState::InService);
+    at(&mut s, 111);
+    assert_eq!(group(&s).instances[0].state, GroupInstanceState::InService);
+    assert_eq!(
+        ecs_engine::auto_scaling_group::lifecycle_hook::global_timeout_ms(60_000),
+        6_000_000
+    );
+    assert_eq!(
+        ecs_engine::auto_scaling_group::lifecycle_hook::global_timeout_ms(7_200_000),
+        48 * 3_600_000
+    );
+}
+
+#[test]
+fn lifecycle_action_calls_are_checked_naming_the_field() {
+    let call = |body: Value| {
+        let mut v = hook_scenario(launch_hook(60, "CONTINUE"), true);
+        v["completeLifecycleActions"] = json!([body]);
+        v
+    };
+    assert_refused(vec![
+        (
+            call(
+                json!({"AutoScalingGroupName": "asg", "LifecycleActionResult": "CONTINUE", "InstanceId": "i-1"}),
+            ),
+            "completeLifecycleActions[0].LifecycleHookName",
+        ),
+        (
+            call(
+                json!({"AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "CONTINUE"}),
+            ),
+            "completeLifecycleActions[0].InstanceId",
+        ),
+        (
+            call(
+                json!({"AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "CONTINUE",
+            "LifecycleActionToken": "bcd2f1b8-9a78-44d3-8a7a-4dd07d7cf635"}),
+            ),
+            "completeLifecycleActions[0].LifecycleActionToken",
+        ),
+        (
+            call(
+                json!({"AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "MAYBE", "InstanceId": "i-1"}),
+            ),
+            "completeLifecycleActions[0].LifecycleActionResult",
+        ),
+        (
+            call(
+                json!({"AutoScalingGroupName": "nope", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "CONTINUE", "InstanceId": "i-1"}),
+            ),
+            "completeLifecycleActions[0].AutoScalingGroupName",
+        ),
+    ]);
 }

@@ -13,8 +13,14 @@
 //!     price-capacity-optimized takes the cheapest pool, capacity-optimized the pool the
 //!     group uses least (spreading the risk as deep pools would), and
 //!     capacity-optimized-prioritized the overrides' order.
+//!   * "Evenly" counts the group's live Spot instances of each type in the zone; a tie goes
+//!     to the cheaper pool. An instance at risk of interruption (Capacity Rebalancing) still
+//!     counts in its pool, so its replacement may land in the same one [unconfirmed: AWS
+//!     would avoid the pool at risk].
 //! * `SpotMaxPrice` (USD per hour) rules out the pools whose Spot price is above it; Spot
-//!   prices do not move in the playground.
+//!   prices do not move in the playground. With no pool left, the launch fails, said once in
+//!   the event log; the group tries again when its capacity next changes [the playground's
+//!   choice: AWS retries on its own].
 
 use serde_json::Value;
 

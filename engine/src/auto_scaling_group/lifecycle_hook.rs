@@ -2,10 +2,12 @@
 //! Scaling guide's "Amazon EC2 Auto Scaling lifecycle hooks").
 //!
 //! A hook holds an instance in `Pending:Wait` after it launches, or in `Terminating:Wait`
-//! before it terminates, until something calls CompleteLifecycleAction or the hook's
-//! `HeartbeatTimeout` (default 3,600 s) passes. Nothing completes actions in the playground,
-//! so every hook waits its full timeout, and then its `DefaultResult` (default `ABANDON`)
-//! applies:
+//! before it terminates, until CompleteLifecycleAction (`completeLifecycleActions[]`) gives
+//! its result or the hook's `HeartbeatTimeout` (default 3,600 s) passes and its
+//! `DefaultResult` (default `ABANDON`) applies. RecordLifecycleActionHeartbeat
+//! (`recordLifecycleActionHeartbeats[]`) restarts the timeout, up to the global timeout of
+//! 100 × `HeartbeatTimeout` or 48 hours, whichever is smaller. Once every hook of the
+//! transition has a result:
 //! - launching: `CONTINUE` puts the instance in service; `ABANDON` terminates it, and the
 //!   group launches another, which waits again;
 //! - terminating: the instance terminates either way.
@@ -21,6 +23,7 @@ use serde_json::Value;
 use super::GroupInstanceState;
 use crate::event_log::EventKind;
 use crate::sim::{Simulation, Timer};
+use crate::time::SimTime;
 
 /// Most hooks a group may have (the EC2 Auto Scaling quota).
 pub const MAX_HOOKS: usize = 50;
@@ -108,6 +111,89 @@ impl LifecycleHook {
     }
 }
 
+/// One lifecycle hook holding an instance: until when, unless its action completes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookWait {
+    /// `LifecycleHookName`.
+    pub hook: String,
+    /// When the wait began (the global timeout counts from it).
+    pub since: SimTime,
+    /// When its heartbeat timeout passes.
+    pub until: SimTime,
+    /// Its `HeartbeatTimeout`, milliseconds.
+    pub heartbeat_ms: u64,
+    /// Its `DefaultResult` is `CONTINUE`.
+    pub continues: bool,
+}
+
+/// The global timeout of a lifecycle action: 100 × `HeartbeatTimeout` or 48 hours, whichever
+/// is smaller (the EC2 Auto Scaling guide), in milliseconds.
+pub fn global_timeout_ms(heartbeat_ms: u64) -> u64 {
+    (heartbeat_ms * 100).min(48 * 3_600_000)
+}
+
+/// A `completeLifecycleActions[]` or `recordLifecycleActionHeartbeats[]` entry, checked: a
+/// CompleteLifecycleAction or RecordLifecycleActionHeartbeat request body with an optional
+/// `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleActionCall {
+    /// When the call is made, in milliseconds of simulated time.
+    pub at_ms: u64,
+    /// `AutoScalingGroupName`.
+    pub group: String,
+    /// `LifecycleHookName`.
+    pub hook: String,
+    /// `InstanceId`.
+    pub instance: String,
+    /// `LifecycleActionResult` is `CONTINUE` (`ABANDON` otherwise); `None` for a heartbeat.
+    pub continues: Option<bool>,
+}
+
+impl LifecycleActionCall {
+    /// Parses a CompleteLifecycleAction body (`complete`) or a RecordLifecycleActionHeartbeat
+    /// one; `path` names it in errors, `groups` are the scenario's.
+    pub fn parse(
+        v: &Value,
+        path: &str,
+        groups: &[super::AutoScalingGroupSpec],
+        complete: bool,
+    ) -> Result<LifecycleActionCall, String> {
+        let text = |key: &str| -> Result<Option<String>, String> {
+            Ok(crate::request::optional_text(v, key, path)?
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string))
+        };
+        let hook = text("LifecycleHookName")?
+            .ok_or_else(|| format!("{path}.LifecycleHookName: required"))?;
+        let instance = match (text("InstanceId")?, text("LifecycleActionToken")?) {
+            (Some(id), _) => id,
+            (None, Some(_)) => return Err(format!("{path}.LifecycleActionToken: tokens are not simulated (the playground sends no notifications); give InstanceId")),
+            (None, None) => return Err(format!("{path}.InstanceId: required")),
+        };
+        let continues = if complete {
+            Some(match text("LifecycleActionResult")?.as_deref() {
+                Some("CONTINUE") => true,
+                Some("ABANDON") => false,
+                _ => {
+                    return Err(format!(
+                        "{path}.LifecycleActionResult: required, CONTINUE or ABANDON"
+                    ))
+                }
+            })
+        } else {
+            None
+        };
+        Ok(LifecycleActionCall {
+            at_ms: crate::time::call_at_ms(v, path)?,
+            group: super::instance_refresh::group_named(v, path, groups)?.to_string(),
+            hook,
+            instance,
+            continues,
+        })
+    }
+}
+
 /// A `putLifecycleHooks[]` entry, checked: a PutLifecycleHook request body with an optional
 /// `at`. A hook of the same name replaces the group's, as PutLifecycleHook updates it.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,47 +250,140 @@ impl Simulation {
         self.groups[g].spec.lifecycle_hooks.push(call.hook);
     }
 
-    /// How long group `g`'s hooks for `transition` hold an instance, in milliseconds, and
-    /// whether they all continue; `None` without such hooks.
-    pub(crate) fn hook_hold(&self, g: usize, transition: Transition) -> Option<(u64, bool)> {
-        let hooks: Vec<&LifecycleHook> = self.groups[g]
+    /// Holds instance `i` of group `g` in `Pending:Wait` or `Terminating:Wait` for its hooks,
+    /// if it has any for `transition`; true if it does.
+    pub(crate) fn hold_for_hooks(&mut self, g: usize, i: usize, transition: Transition) -> bool {
+        let now = self.now();
+        let waits: Vec<HookWait> = self.groups[g]
             .spec
             .lifecycle_hooks
             .iter()
             .filter(|h| h.transition == transition)
+            .map(|h| {
+                let heartbeat_ms = u64::from(h.heartbeat_s) * 1000;
+                HookWait {
+                    hook: h.name.clone(),
+                    since: now,
+                    until: now.plus_ms(heartbeat_ms),
+                    heartbeat_ms,
+                    continues: h.continues,
+                }
+            })
             .collect();
-        let longest = hooks.iter().map(|h| h.heartbeat_s).max()?;
-        Some((u64::from(longest) * 1000, hooks.iter().all(|h| h.continues)))
-    }
-
-    /// Holds instance `i` of group `g` in `Pending:Wait` or `Terminating:Wait` for its hooks,
-    /// if it has any for `transition`; true if it does.
-    pub(crate) fn hold_for_hooks(&mut self, g: usize, i: usize, transition: Transition) -> bool {
-        let Some((hold_ms, _)) = self.hook_hold(g, transition) else {
+        if waits.is_empty() {
             return false;
-        };
-        let until = self.now().plus_ms(hold_ms);
-        self.groups[g].instances[i].hook_until = Some(until);
-        self.schedule(until, Timer::LifecycleHookTimeout(g, i));
+        }
+        for w in &waits {
+            self.schedule(w.until, Timer::LifecycleHookTimeout(g, i));
+        }
+        let inst = &mut self.groups[g].instances[i];
+        inst.hooks = waits;
+        inst.hook_abandoned = false;
         true
     }
 
-    /// The hooks holding instance `i` of group `g` time out: their default result applies.
+    /// CompleteLifecycleAction or RecordLifecycleActionHeartbeat call `n` of `calls`
+    /// (`completeLifecycleActions[]` when `complete`): the hook's action gets its result, or
+    /// its timeout restarts. A call for an instance the hook does not hold fails, as AWS's
+    /// does, in the event log.
+    pub(crate) fn lifecycle_action_call(&mut self, n: usize, complete: bool) {
+        let (section, call) = if complete {
+            (
+                "completeLifecycleActions",
+                self.scenario.complete_lifecycle_actions[n].clone(),
+            )
+        } else {
+            (
+                "recordLifecycleActionHeartbeats",
+                self.scenario.lifecycle_action_heartbeats[n].clone(),
+            )
+        };
+        let found = self
+            .groups
+            .iter()
+            .position(|x| x.spec.name == call.group)
+            .and_then(|g| {
+                let i = self.groups[g]
+                    .instances
+                    .iter()
+                    .position(|x| x.id == call.instance)?;
+                let w = self.groups[g].instances[i]
+                    .hooks
+                    .iter()
+                    .position(|w| w.hook == call.hook)?;
+                Some((g, i, w))
+            });
+        let Some((g, i, w)) = found else {
+            let msg = format!(
+                "{section}[{n}]: ValidationError: No active Lifecycle Action found with instance ID {} for lifecycle hook {} of Auto Scaling group {}",
+                call.instance, call.hook, call.group
+            );
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        };
+        let now = self.now();
+        let Some(continues) = call.continues else {
+            let wait = &mut self.groups[g].instances[i].hooks[w];
+            let cap = wait.since.plus_ms(global_timeout_ms(wait.heartbeat_ms));
+            wait.until = now.plus_ms(wait.heartbeat_ms).min(cap);
+            let until = wait.until;
+            self.schedule(until, Timer::LifecycleHookTimeout(g, i));
+            let msg = format!(
+                "Auto Scaling group {}: RecordLifecycleActionHeartbeat for {} ({}): it waits until {}",
+                call.group, call.instance, call.hook, self.timestamp(until)
+            );
+            self.log.push(now, EventKind::Capacity, msg);
+            return;
+        };
+        let inst = &mut self.groups[g].instances[i];
+        inst.hooks.remove(w);
+        inst.hook_abandoned |= !continues;
+        let msg = format!(
+            "Auto Scaling group {}: CompleteLifecycleAction for {} ({}) with result {}",
+            call.group,
+            call.instance,
+            call.hook,
+            if continues { "CONTINUE" } else { "ABANDON" }
+        );
+        self.log.push(now, EventKind::Capacity, msg);
+        if !self.groups[g].instances[i].held() {
+            let continues = !self.groups[g].instances[i].hook_abandoned;
+            self.hooks_done(g, i, continues, "completed");
+        }
+    }
+
+    /// Hooks holding instance `i` of group `g` may have timed out: each that did gets its
+    /// `DefaultResult`; once none is left, the transition goes on.
     pub(crate) fn lifecycle_hook_timeout(&mut self, g: usize, i: usize) {
-        let inst = &self.groups[g].instances[i];
-        if inst.hook_until != Some(self.now()) {
+        let now = self.now();
+        let inst = &mut self.groups[g].instances[i];
+        let before = inst.hooks.len();
+        let mut abandoned = false;
+        inst.hooks.retain(|w| {
+            let timed_out = w.until <= now;
+            abandoned |= timed_out && !w.continues;
+            !timed_out
+        });
+        inst.hook_abandoned |= abandoned;
+        if inst.hooks.len() == before || inst.held() {
             return;
         }
+        let continues = !inst.hook_abandoned;
+        self.hooks_done(g, i, continues, "timed out");
+    }
+
+    /// Every hook holding instance `i` of group `g` has its result (`continues`: all
+    /// CONTINUE), reached as `how` (`completed`, `timed out`): the launch goes in service or
+    /// is abandoned; the termination goes on.
+    fn hooks_done(&mut self, g: usize, i: usize, continues: bool, how: &str) {
+        let inst = &mut self.groups[g].instances[i];
+        inst.hook_abandoned = false;
         let (id, slot, state) = (inst.id.clone(), inst.slot, inst.state);
-        self.groups[g].instances[i].hook_until = None;
         match state {
             GroupInstanceState::Pending => {
-                let continues = self
-                    .hook_hold(g, Transition::Launching)
-                    .is_none_or(|(_, c)| c);
                 if continues {
                     let msg = format!(
-                        "Auto Scaling group {}: lifecycle hooks of {id} timed out with result CONTINUE: it goes in service",
+                        "Auto Scaling group {}: lifecycle hooks of {id} {how} with result CONTINUE: it goes in service",
                         self.groups[g].spec.name
                     );
                     self.log.push(self.now(), EventKind::Capacity, msg);
@@ -214,7 +393,7 @@ impl Simulation {
                     return;
                 }
                 let cause = format!(
-                    "At {} an instance was taken out of service in response to a launch lifecycle action that timed out with result ABANDON.",
+                    "At {} an instance was taken out of service in response to a launch lifecycle action that {how} with result ABANDON.",
                     self.timestamp(self.now())
                 );
                 self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);

@@ -172,8 +172,9 @@ impl LaunchConfiguration {
 }
 
 /// `TerminationPolicies` values EC2 Auto Scaling knows. `OldestInstance` and `NewestInstance`
-/// change the choice; the launch-template, billing-hour and allocation-strategy ones cannot
-/// tell the playground's instances apart and behave as `Default`.
+/// change the choice; the launch-template and billing-hour ones cannot tell the playground's
+/// instances apart, and `AllocationStrategy` (terminate to keep the allocation strategy's
+/// pools) is not simulated: they behave as `Default`.
 pub const TERMINATION_POLICIES: &[&str] = &[
     "Default",
     "OldestInstance",
@@ -374,8 +375,24 @@ pub struct GroupInstance {
     /// EC2 sent it a rebalance recommendation (a Spot instance at elevated risk of
     /// interruption).
     pub rebalance_recommended: bool,
-    /// Lifecycle hooks hold it in `Pending:Wait` or `Terminating:Wait` until then.
-    pub hook_until: Option<crate::time::SimTime>,
+    /// The lifecycle hooks holding it in `Pending:Wait` or `Terminating:Wait`, each until its
+    /// action completes or times out; empty when none holds it.
+    pub hooks: Vec<lifecycle_hook::HookWait>,
+    /// A hook of the current wait ended with `ABANDON`.
+    pub hook_abandoned: bool,
+}
+
+impl GroupInstance {
+    /// Whether lifecycle hooks hold it (`:Wait`).
+    pub fn held(&self) -> bool {
+        !self.hooks.is_empty()
+    }
+
+    /// Ends every hook's wait (the instance left the transition they held).
+    pub(crate) fn release_hooks(&mut self) {
+        self.hooks.clear();
+        self.hook_abandoned = false;
+    }
 }
 
 /// A running Auto Scaling group.
@@ -434,10 +451,10 @@ impl AutoScalingGroup {
             .as_ref()
             .map_or(warm_pool::PoolState::Stopped, |p| p.pool_state);
         match instance.state {
-            GroupInstanceState::Pending if instance.hook_until.is_some() => "Pending:Wait",
+            GroupInstanceState::Pending if instance.held() => "Pending:Wait",
             GroupInstanceState::Pending => "Pending",
             GroupInstanceState::InService => "InService",
-            GroupInstanceState::Terminating if instance.hook_until.is_some() => "Terminating:Wait",
+            GroupInstanceState::Terminating if instance.held() => "Terminating:Wait",
             GroupInstanceState::Terminating => "Terminating",
             GroupInstanceState::Terminated => "Terminated",
             GroupInstanceState::WarmedPending => "Warmed:Pending",

@@ -322,7 +322,8 @@ impl Simulation {
             in_service_at: None,
             template,
             rebalance_recommended: false,
-            hook_until: None,
+            hooks: Vec::new(),
+            hook_abandoned: false,
             state: if into_pool {
                 GroupInstanceState::WarmedPending
             } else {
@@ -369,7 +370,7 @@ impl Simulation {
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             let inst = &mut self.groups[g].instances[i];
             // Launch lifecycle hooks keep it in Pending:Wait, registered with ECS or not.
-            if inst.state == GroupInstanceState::Pending && inst.hook_until.is_none() {
+            if inst.state == GroupInstanceState::Pending && !inst.held() {
                 arrived = Some(i);
                 inst.state = GroupInstanceState::InService;
                 inst.in_service_at = Some(now);
@@ -498,7 +499,7 @@ impl Simulation {
         let slot = self.groups[g].instances[i].slot;
         // A launch hook still holding it no longer does; terminate lifecycle hooks hold a
         // registered instance in Terminating:Wait.
-        self.groups[g].instances[i].hook_until = None;
+        self.groups[g].instances[i].release_hooks();
         let held = slot.is_some()
             && self.hold_for_hooks(g, i, super::lifecycle_hook::Transition::Terminating);
         match slot {
@@ -530,7 +531,7 @@ impl Simulation {
     pub(super) fn end_unregistered_instance(&mut self, g: usize, i: usize) {
         let inst = &mut self.groups[g].instances[i];
         inst.state = GroupInstanceState::Terminated;
-        inst.hook_until = None;
+        inst.release_hooks();
         self.instance_activity_event(g, i, false);
     }
 
@@ -569,7 +570,7 @@ impl Simulation {
         let id = self.cluster.instances[slot].ec2_instance_id.clone();
         if let Some(i) = self.groups[g].instances.iter().position(|x| x.id == id) {
             self.groups[g].instances[i].state = GroupInstanceState::Terminated;
-            self.groups[g].instances[i].hook_until = None;
+            self.groups[g].instances[i].release_hooks();
             self.instance_activity_event(g, i, false);
         }
         self.reconcile_group(g);
@@ -587,7 +588,7 @@ impl Simulation {
             self.groups[g]
                 .instances
                 .iter()
-                .any(|x| &x.id == id && x.hook_until.is_some())
+                .any(|x| &x.id == id && x.held())
         });
         if held {
             return;

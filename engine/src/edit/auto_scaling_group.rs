@@ -388,6 +388,29 @@ pub fn put_warm_pool(
     Ok(doc)
 }
 
+/// Completes the lifecycle actions `holds` (`(InstanceId, LifecycleHookName)` of instances
+/// that hooks hold) of `group` at `at` with result CONTINUE (`continues`) or ABANDON: one
+/// CompleteLifecycleAction each, appended to `completeLifecycleActions[]`.
+pub fn complete_lifecycle_actions(
+    doc: &Value,
+    group: &str,
+    holds: &[(String, String)],
+    continues: bool,
+    at: SimTime,
+) -> Result<Value, String> {
+    let result = if continues { "CONTINUE" } else { "ABANDON" };
+    let mut doc = doc.clone();
+    let calls = section(&mut doc, "completeLifecycleActions");
+    for (instance, hook) in holds {
+        calls.push(json!({
+            "at": seconds(at), "AutoScalingGroupName": group.trim(),
+            "LifecycleHookName": hook, "LifecycleActionResult": result, "InstanceId": instance,
+        }));
+    }
+    Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -484,15 +484,12 @@ impl Simulation {
                     td.network_mode.as_str()
                 ));
             }
-            let this = raw.get("serviceName").and_then(Value::as_str).unwrap_or("");
-            let paired_elsewhere = self.services.iter().find(|o| {
-                o.name != this
-                    && o.status == crate::service::ServiceStatus::Active
-                    && o.load_balancers
-                        .iter()
-                        .any(|l| l.alternate.is_some_and(|a| a == g || l.target_group == g))
-            });
-            if let Some(o) = paired_elsewhere {
+            let cluster = crate::request::cluster_name(raw);
+            let this = (
+                cluster.as_str(),
+                raw.get("serviceName").and_then(Value::as_str).unwrap_or(""),
+            );
+            if let Some(o) = self.other_user(&[g], this, true) {
                 return Err(format!(
                     "{path}.targetGroupArn: target group {} is in service {}'s blue/green pair, whose weights follow that service's deployments",
                     self.lb.target_groups[g].name, o.name
@@ -534,7 +531,7 @@ impl Simulation {
         entry: &Value,
         path: &str,
         g: usize,
-        this: &str,
+        this: (&str, &str),
     ) -> Result<Option<usize>, String> {
         let Some(advanced) = entry.get("advancedConfiguration").filter(|v| !v.is_null()) else {
             return Ok(None);
@@ -560,15 +557,7 @@ impl Simulation {
                 other.name, main.name
             ));
         }
-        let pair = [g, alt];
-        let user = self.services.iter().find(|o| {
-            o.name != this
-                && o.status == crate::service::ServiceStatus::Active
-                && o.load_balancers.iter().any(|l| {
-                    pair.contains(&l.target_group) || l.alternate.is_some_and(|a| pair.contains(&a))
-                })
-        });
-        if let Some(o) = user {
+        if let Some(o) = self.other_user(&[g, alt], this, false) {
             return Err(format!(
                 "{path}: target groups {} and {} must serve this service only; service {} uses one of them",
                 main.name, other.name, o.name
@@ -602,6 +591,25 @@ impl Simulation {
                 weights: [1000, 0],
             });
         }
+    }
+
+    /// An ACTIVE service other than `this` (cluster, name) whose `loadBalancers` use one of
+    /// `groups`: in a blue/green pair only when `paired_only`, else in any role.
+    fn other_user(
+        &self,
+        groups: &[usize],
+        this: (&str, &str),
+        paired_only: bool,
+    ) -> Option<&crate::service::Service> {
+        self.services.iter().find(|o| {
+            (o.cluster.as_str(), o.name.as_str()) != this
+                && o.status == crate::service::ServiceStatus::Active
+                && o.load_balancers.iter().any(|l| {
+                    let used = groups.contains(&l.target_group)
+                        || l.alternate.is_some_and(|a| groups.contains(&a));
+                    used && (!paired_only || l.alternate.is_some())
+                })
+        })
     }
 
     /// Removes the weighted listener rules of pairs no ACTIVE service uses any more (its

@@ -176,6 +176,8 @@ top_level! {
     cancel_instance_refreshes: Vec<Value> = "cancelInstanceRefreshes",
     put_warm_pools: Vec<Value> = "putWarmPools",
     put_lifecycle_hooks: Vec<Value> = "putLifecycleHooks",
+    complete_lifecycle_actions: Vec<Value> = "completeLifecycleActions",
+    record_lifecycle_action_heartbeats: Vec<Value> = "recordLifecycleActionHeartbeats",
     iam_roles: Vec<Value> = "iamRoles",
     buckets: Vec<Value> = "buckets",
     put_objects: Vec<Value> = "putObjects",
@@ -381,6 +383,12 @@ pub struct Scenario {
     pub launch_templates: Vec<crate::auto_scaling_group::LaunchTemplate>,
     /// PutLifecycleHook calls (`putLifecycleHooks[]`), checked.
     pub lifecycle_hooks: Vec<crate::auto_scaling_group::lifecycle_hook::PutLifecycleHookCall>,
+    /// CompleteLifecycleAction calls (`completeLifecycleActions[]`), checked.
+    pub complete_lifecycle_actions:
+        Vec<crate::auto_scaling_group::lifecycle_hook::LifecycleActionCall>,
+    /// RecordLifecycleActionHeartbeat calls (`recordLifecycleActionHeartbeats[]`), checked.
+    pub lifecycle_action_heartbeats:
+        Vec<crate::auto_scaling_group::lifecycle_hook::LifecycleActionCall>,
     /// PutWarmPool calls (`putWarmPools[]`), checked.
     pub warm_pools: Vec<crate::auto_scaling_group::warm_pool::PutWarmPoolCall>,
     /// StartInstanceRefresh calls (`startInstanceRefreshes[]`), checked.
@@ -610,6 +618,26 @@ impl Scenario {
                     &auto_scaling_groups,
                 )
             })?;
+        let action_calls = |key: &str, items: &[Value], complete: bool| {
+            timed_calls(key, items, |v, at| {
+                crate::auto_scaling_group::lifecycle_hook::LifecycleActionCall::parse(
+                    v,
+                    at,
+                    &auto_scaling_groups,
+                    complete,
+                )
+            })
+        };
+        let complete_lifecycle_actions = action_calls(
+            "completeLifecycleActions",
+            &doc.complete_lifecycle_actions,
+            true,
+        )?;
+        let lifecycle_action_heartbeats = action_calls(
+            "recordLifecycleActionHeartbeats",
+            &doc.record_lifecycle_action_heartbeats,
+            false,
+        )?;
         let warm_pools = timed_calls("putWarmPools", &doc.put_warm_pools, |v, at| {
             crate::auto_scaling_group::warm_pool::PutWarmPoolCall::parse(
                 v,
@@ -778,6 +806,8 @@ impl Scenario {
             refresh_cancellations,
             warm_pools,
             lifecycle_hooks,
+            complete_lifecycle_actions,
+            lifecycle_action_heartbeats,
             launch_templates: templates,
             iam,
             aws,
