@@ -308,13 +308,6 @@ fn lifecycle_action_calls_are_checked_naming_the_field() {
         ),
         (
             call(
-                json!({"AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "CONTINUE",
-            "LifecycleActionToken": "bcd2f1b8-9a78-44d3-8a7a-4dd07d7cf635"}),
-            ),
-            "completeLifecycleActions[0].LifecycleActionToken",
-        ),
-        (
-            call(
                 json!({"AutoScalingGroupName": "asg", "LifecycleHookName": "bootstrap", "LifecycleActionResult": "MAYBE", "InstanceId": "i-1"}),
             ),
             "completeLifecycleActions[0].LifecycleActionResult",
@@ -326,4 +319,38 @@ fn lifecycle_action_calls_are_checked_naming_the_field() {
             "completeLifecycleActions[0].AutoScalingGroupName",
         ),
     ]);
+}
+
+#[test]
+fn the_lifecycle_action_event_carries_the_token_a_hook_handler_completes_with() {
+    let mut v = hook_scenario(launch_hook(3600, "ABANDON"), true);
+    v["snsTopics"] = json!([{"Name": "hooks", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
+    v["eventRules"] = json!([{"Name": "launch-hooks", "EventPattern": {"source": ["aws.autoscaling"],
+        "detail-type": ["EC2 Instance-launch Lifecycle Action"]},
+        "Targets": [{"Id": "hooks", "Arn": "arn:aws:sns:us-east-1:123456789012:hooks", "InputTransformer": {
+            "InputPathsMap": {"token": "$.detail.LifecycleActionToken", "id": "$.detail.EC2InstanceId"},
+            "InputTemplate": "\"<id> <token>\""}}]}]);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 60);
+    let out = probe.describe();
+    let bodies: Vec<String> = out["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    let (id, token) = bodies[0].split_once(' ').expect("instance and token");
+    // The handler completes the first instance's action by its token.
+    v["completeLifecycleActions"] = json!([{"at": "PT3M", "AutoScalingGroupName": "asg",
+        "LifecycleHookName": "bootstrap", "LifecycleActionResult": "CONTINUE", "LifecycleActionToken": token}]);
+    let mut s = sim(v);
+    at(&mut s, 3 * 60 + 1);
+    let done: Vec<_> = group(&s)
+        .instances
+        .iter()
+        .filter(|i| i.state == GroupInstanceState::InService)
+        .map(|i| i.id.clone())
+        .collect();
+    assert_eq!(done, vec![id.to_string()]);
 }

@@ -12,6 +12,10 @@
 //!   group launches another, which waits again;
 //! - terminating: the instance terminates either way.
 //!
+//! Each wait sends the EventBridge event `EC2 Instance-launch Lifecycle Action` or
+//! `EC2 Instance-terminate Lifecycle Action` with its `LifecycleActionToken`, which
+//! CompleteLifecycleAction may give instead of `InstanceId` (how a hook's Lambda answers).
+//!
 //! What ECS adds: the agent registers when the instance boots, whatever the group's lifecycle
 //! state, so tasks run on an instance in `Pending:Wait` (and on one in `Terminating:Wait`
 //! until it goes, unless managed draining moves them; the instance then terminates once it is
@@ -124,12 +128,24 @@ pub struct HookWait {
     pub heartbeat_ms: u64,
     /// Its `DefaultResult` is `CONTINUE`.
     pub continues: bool,
+    /// `LifecycleActionToken`: the lifecycle action event carries it, and
+    /// CompleteLifecycleAction may name the action by it instead of `InstanceId`.
+    pub token: String,
 }
 
 /// The global timeout of a lifecycle action: 100 × `HeartbeatTimeout` or 48 hours, whichever
 /// is smaller (the EC2 Auto Scaling guide), in milliseconds.
 pub fn global_timeout_ms(heartbeat_ms: u64) -> u64 {
     (heartbeat_ms * 100).min(48 * 3_600_000)
+}
+
+/// How a lifecycle action call names the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionRef {
+    /// `InstanceId`.
+    Instance(String),
+    /// `LifecycleActionToken`.
+    Token(String),
 }
 
 /// A `completeLifecycleActions[]` or `recordLifecycleActionHeartbeats[]` entry, checked: a
@@ -143,8 +159,8 @@ pub struct LifecycleActionCall {
     pub group: String,
     /// `LifecycleHookName`.
     pub hook: String,
-    /// `InstanceId`.
-    pub instance: String,
+    /// `InstanceId`, or the `LifecycleActionToken` of the lifecycle action event.
+    pub action: ActionRef,
     /// `LifecycleActionResult` is `CONTINUE` (`ABANDON` otherwise); `None` for a heartbeat.
     pub continues: Option<bool>,
 }
@@ -166,10 +182,14 @@ impl LifecycleActionCall {
         };
         let hook = text("LifecycleHookName")?
             .ok_or_else(|| format!("{path}.LifecycleHookName: required"))?;
-        let instance = match (text("InstanceId")?, text("LifecycleActionToken")?) {
-            (Some(id), _) => id,
-            (None, Some(_)) => return Err(format!("{path}.LifecycleActionToken: tokens are not simulated (the playground sends no notifications); give InstanceId")),
-            (None, None) => return Err(format!("{path}.InstanceId: required")),
+        let action = match (text("InstanceId")?, text("LifecycleActionToken")?) {
+            (Some(id), _) => ActionRef::Instance(id),
+            (None, Some(token)) => ActionRef::Token(token),
+            (None, None) => {
+                return Err(format!(
+                    "{path}.InstanceId: required (or the LifecycleActionToken of the lifecycle action event)"
+                ))
+            }
         };
         let continues = if complete {
             Some(match text("LifecycleActionResult")?.as_deref() {
@@ -188,7 +208,7 @@ impl LifecycleActionCall {
             at_ms: crate::time::call_at_ms(v, path)?,
             group: super::instance_refresh::group_named(v, path, groups)?.to_string(),
             hook,
-            instance,
+            action,
             continues,
         })
     }
@@ -254,12 +274,17 @@ impl Simulation {
     /// if it has any for `transition`; true if it does.
     pub(crate) fn hold_for_hooks(&mut self, g: usize, i: usize, transition: Transition) -> bool {
         let now = self.now();
+        let step = match transition {
+            Transition::Launching => 1,
+            Transition::Terminating => 2,
+        };
         let waits: Vec<HookWait> = self.groups[g]
             .spec
             .lifecycle_hooks
             .iter()
-            .filter(|h| h.transition == transition)
-            .map(|h| {
+            .enumerate()
+            .filter(|(_, h)| h.transition == transition)
+            .map(|(n, h)| {
                 let heartbeat_ms = u64::from(h.heartbeat_s) * 1000;
                 HookWait {
                     hook: h.name.clone(),
@@ -267,14 +292,18 @@ impl Simulation {
                     until: now.plus_ms(heartbeat_ms),
                     heartbeat_ms,
                     continues: h.continues,
+                    // Deterministic, unique per group, instance, transition and hook.
+                    token: format!("{g:08x}-{step:04x}-4000-8{n:03x}-{i:012x}"),
                 }
             })
             .collect();
         if waits.is_empty() {
             return false;
         }
+        let id = self.groups[g].instances[i].id.clone();
         for w in &waits {
             self.schedule(w.until, Timer::LifecycleHookTimeout(g, i));
+            self.lifecycle_action_event(g, &id, w, transition);
         }
         let inst = &mut self.groups[g].instances[i];
         inst.hooks = waits;
@@ -303,25 +332,35 @@ impl Simulation {
             .iter()
             .position(|x| x.spec.name == call.group)
             .and_then(|g| {
-                let i = self.groups[g]
+                self.groups[g]
                     .instances
                     .iter()
-                    .position(|x| x.id == call.instance)?;
-                let w = self.groups[g].instances[i]
-                    .hooks
-                    .iter()
-                    .position(|w| w.hook == call.hook)?;
-                Some((g, i, w))
+                    .enumerate()
+                    .find_map(|(i, x)| {
+                        let w = x.hooks.iter().position(|w| {
+                            w.hook == call.hook
+                                && match &call.action {
+                                    ActionRef::Instance(id) => &x.id == id,
+                                    ActionRef::Token(t) => &w.token == t,
+                                }
+                        })?;
+                        Some((g, i, w))
+                    })
             });
         let Some((g, i, w)) = found else {
+            let named = match &call.action {
+                ActionRef::Instance(id) => format!("instance ID {id}"),
+                ActionRef::Token(t) => format!("token {t}"),
+            };
             let msg = format!(
-                "{section}[{n}]: ValidationError: No active Lifecycle Action found with instance ID {} for lifecycle hook {} of Auto Scaling group {}",
-                call.instance, call.hook, call.group
+                "{section}[{n}]: ValidationError: No active Lifecycle Action found with {named} for lifecycle hook {} of Auto Scaling group {}",
+                call.hook, call.group
             );
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
         };
         let now = self.now();
+        let instance = self.groups[g].instances[i].id.clone();
         let Some(continues) = call.continues else {
             let wait = &mut self.groups[g].instances[i].hooks[w];
             let cap = wait.since.plus_ms(global_timeout_ms(wait.heartbeat_ms));
@@ -330,7 +369,7 @@ impl Simulation {
             self.schedule(until, Timer::LifecycleHookTimeout(g, i));
             let msg = format!(
                 "Auto Scaling group {}: RecordLifecycleActionHeartbeat for {} ({}): it waits until {}",
-                call.group, call.instance, call.hook, self.timestamp(until)
+                call.group, instance, call.hook, self.timestamp(until)
             );
             self.log.push(now, EventKind::Capacity, msg);
             return;
@@ -341,7 +380,7 @@ impl Simulation {
         let msg = format!(
             "Auto Scaling group {}: CompleteLifecycleAction for {} ({}) with result {}",
             call.group,
-            call.instance,
+            instance,
             call.hook,
             if continues { "CONTINUE" } else { "ABANDON" }
         );

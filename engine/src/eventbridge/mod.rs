@@ -580,6 +580,41 @@ impl Simulation {
         self.autoscaling_event(g, detail_type, detail);
     }
 
+    /// `EC2 Instance-launch Lifecycle Action` or `EC2 Instance-terminate Lifecycle Action`:
+    /// hook `wait` holds instance `id` of group `g`.
+    pub(crate) fn lifecycle_action_event(
+        &mut self,
+        g: usize,
+        id: &str,
+        wait: &crate::auto_scaling_group::lifecycle_hook::HookWait,
+        transition: crate::auto_scaling_group::lifecycle_hook::Transition,
+    ) {
+        use crate::auto_scaling_group::lifecycle_hook::Transition;
+        let (detail_type, name, origin, destination) = match transition {
+            Transition::Launching => (
+                "EC2 Instance-launch Lifecycle Action",
+                "autoscaling:EC2_INSTANCE_LAUNCHING",
+                "EC2",
+                "AutoScalingGroup",
+            ),
+            Transition::Terminating => (
+                "EC2 Instance-terminate Lifecycle Action",
+                "autoscaling:EC2_INSTANCE_TERMINATING",
+                "AutoScalingGroup",
+                "EC2",
+            ),
+        };
+        let detail = json!({
+            "LifecycleActionToken": wait.token,
+            "LifecycleHookName": wait.hook,
+            "EC2InstanceId": id,
+            "LifecycleTransition": name,
+            "Origin": origin,
+            "Destination": destination,
+        });
+        self.autoscaling_event(g, detail_type, detail);
+    }
+
     /// An `ECS Deployment State Change` event (9.1) for the service's primary deployment.
     pub(crate) fn deployment_state_change(
         &mut self,
