@@ -108,6 +108,9 @@ pub fn check_fargate_request(raw: &Value, td: &ValidTaskDefinition) -> Result<()
     Ok(())
 }
 
+/// Tasks per Availability Zone: (zone, count).
+pub(crate) type ZoneCounts = Vec<(String, usize)>;
+
 impl Simulation {
     /// Starts one task of service `s` on `FARGATE` or `FARGATE_SPOT` (provider `p`), or says
     /// why it must wait.
@@ -128,20 +131,60 @@ impl Simulation {
         let svc = &self.services[s];
         let subnets = svc.subnets.clone().unwrap_or_default();
         let (cluster, td) = (svc.cluster.clone(), svc.td.clone());
-        let live = self.service_tasks.get(s).cloned().unwrap_or_default();
-        let slot = self.fargate_host(&cluster, &td, &subnets, &live, p)?;
+        // The service's tasks per zone: counted once, then kept up to date through a batch of
+        // launches (a service may have thousands of tasks, launched hundreds at a time).
+        let counts = match self.fargate_zone_counts.take() {
+            Some((cached, generation, counts))
+                if cached == s && generation == self.task_generation =>
+            {
+                counts
+            }
+            _ => self.tasks_per_zone(self.service_tasks.get(s).map_or(&[], |ts| ts.as_slice())),
+        };
+        let slot = match self.fargate_host(&cluster, &td, &subnets, &counts, p) {
+            Ok(slot) => slot,
+            Err(wait) => {
+                self.fargate_zone_counts = Some((s, self.task_generation, counts));
+                return Err(wait);
+            }
+        };
         self.services[s].fargate_launches.push_back(now);
-        Ok(self.start_service_task(s, slot, Some(p)))
+        let id = self.start_service_task(s, slot, Some(p));
+        let mut counts = counts;
+        let az = &self.cluster.instances[slot].availability_zone;
+        match counts.iter_mut().find(|(z, _)| z == az) {
+            Some(zone) => zone.1 += 1,
+            None => counts.push((az.clone(), 1)),
+        }
+        self.fargate_zone_counts = Some((s, self.task_generation, counts));
+        Ok(id)
+    }
+
+    /// The active tasks among `siblings` per Availability Zone.
+    pub(crate) fn tasks_per_zone(&self, siblings: &[usize]) -> ZoneCounts {
+        let mut counts: ZoneCounts = Vec::new();
+        for &t in siblings {
+            if !self.tasks[t].is_active() {
+                continue;
+            }
+            let az = &self.cluster.instances[self.tasks[t].reservation.slot].availability_zone;
+            match counts.iter_mut().find(|(z, _)| z == az) {
+                Some(zone) => zone.1 += 1,
+                None => counts.push((az.clone(), 1)),
+            }
+        }
+        counts
     }
 
     /// Creates the host of one Fargate task of `td` on provider `p` in the zone of `subnets`
-    /// with the fewest of `siblings` (the task's service or group, 3.1), or says why not.
+    /// with the fewest siblings (the task's service or group, 3.1; `counts` by zone, from
+    /// [`Simulation::tasks_per_zone`]), or says why not.
     pub(crate) fn fargate_host(
         &mut self,
         cluster: &str,
         td: &ValidTaskDefinition,
         subnets: &[String],
-        siblings: &[usize],
+        counts: &[(String, usize)],
         p: usize,
     ) -> Result<crate::cluster::InstanceSlot, FargateWait> {
         let spot = p == FARGATE_SPOT;
@@ -157,17 +200,8 @@ impl Simulation {
             if zones.iter().any(|(_, z, _)| *z == az) || self.zone_is_down(&az) {
                 continue;
             }
-            zones.push((subnet.clone(), az, 0));
-        }
-        // One look at the siblings for all the zones: a service may have thousands.
-        for &t in siblings {
-            if !self.tasks[t].is_active() {
-                continue;
-            }
-            let az = &self.cluster.instances[self.tasks[t].reservation.slot].availability_zone;
-            if let Some(zone) = zones.iter_mut().find(|(_, z, _)| z == az) {
-                zone.2 += 1;
-            }
+            let n = counts.iter().find(|(z, _)| *z == az).map_or(0, |(_, n)| *n);
+            zones.push((subnet.clone(), az, n));
         }
         if zones.is_empty() {
             return Err(FargateWait::NoZone);

@@ -322,11 +322,12 @@ impl Simulation {
             });
             let decision = match provider {
                 Some(p) if self.capacity.providers[p].is_fargate() => {
+                    let counts = self.tasks_per_zone(&siblings);
                     match self.fargate_host(
                         &cluster,
                         &td,
                         subnets.as_deref().unwrap_or(&[]),
-                        &siblings,
+                        &counts,
                         p,
                     ) {
                         Ok(slot) => Decision::Placed(slot),

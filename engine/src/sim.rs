@@ -143,6 +143,9 @@ pub struct Simulation {
     pub(crate) metrics: crate::cloudwatch::MetricStore,
     /// Bumped whenever a task changes state, so caches know to rebuild.
     pub(crate) task_generation: u64,
+    /// A Fargate service's active tasks per Availability Zone, kept across the launches of one
+    /// batch: (service, the task generation they hold for, counts by zone).
+    pub(crate) fargate_zone_counts: Option<(usize, u64, crate::fargate::ZoneCounts)>,
     /// Some instance holds resources back for a daemon task (4.1).
     pub(crate) daemon_holds: bool,
     /// Every instance launch: the scenario's drawn instances, then Auto Scaling group launches.
@@ -234,6 +237,7 @@ impl Simulation {
             scaling: crate::autoscaling::AutoScaling::default(),
             metrics: crate::cloudwatch::MetricStore::default(),
             task_generation: 0,
+            fargate_zone_counts: None,
             daemon_holds: false,
             instance_specs: scenario.instances.clone(),
             capacity: scenario.capacity_providers.clone(),
