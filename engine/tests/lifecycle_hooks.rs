@@ -354,3 +354,44 @@ fn the_lifecycle_action_event_carries_the_token_a_hook_handler_completes_with() 
         .collect();
     assert_eq!(done, vec![id.to_string()]);
 }
+
+#[test]
+fn abandon_stops_the_other_hooks_continue_lets_them_finish() {
+    // Two terminate hooks (300 s and 3000 s); scale-in at 10 minutes.
+    let hooks = json!([
+        {"LifecycleHookName": "a", "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING", "HeartbeatTimeout": 300},
+        {"LifecycleHookName": "b", "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING", "HeartbeatTimeout": 3000}]);
+    let mut v = hook_scenario(hooks, false);
+    v["services"][0]["desiredCount"] = json!(2);
+    v["updateAutoScalingGroups"] =
+        json!([{"at": "PT10M", "AutoScalingGroupName": "asg", "DesiredCapacity": 1}]);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 10 * 60 + 1);
+    let held: Vec<String> = group(&probe)
+        .instances
+        .iter()
+        .filter(|i| i.held())
+        .map(|i| i.id.clone())
+        .collect();
+    assert_eq!(held.len(), 1);
+    let complete = |result: &str| {
+        let mut v = v.clone();
+        v["completeLifecycleActions"] = json!([{"at": "PT11M", "AutoScalingGroupName": "asg",
+            "LifecycleHookName": "a", "LifecycleActionResult": result, "InstanceId": held[0]}]);
+        let mut s = sim(v);
+        at(&mut s, 12 * 60);
+        group(&s)
+            .instances
+            .iter()
+            .find(|i| i.id == held[0])
+            .map(|i| (i.state, i.held()))
+            .unwrap()
+    };
+    // ABANDON on hook a: the instance terminates without waiting for hook b.
+    assert_eq!(complete("ABANDON"), (GroupInstanceState::Terminated, false));
+    // CONTINUE on hook a: hook b still holds it.
+    assert_eq!(
+        complete("CONTINUE"),
+        (GroupInstanceState::Terminating, true)
+    );
+}

@@ -19,8 +19,9 @@
 //! What ECS adds: the agent registers when the instance boots, whatever the group's lifecycle
 //! state, so tasks run on an instance in `Pending:Wait` (and on one in `Terminating:Wait`
 //! until it goes, unless managed draining moves them; the instance then terminates once it is
-//! drained **and** the hooks are done). With several hooks on one transition the instance waits
-//! for the longest, and any `ABANDON` abandons it **[unconfirmed]**.
+//! drained **and** the hooks are done). With several hooks on one transition, CONTINUE lets
+//! the other hooks finish and ABANDON stops them (the guide's "Complete a lifecycle action");
+//! the instance goes on once every hook has CONTINUE, or at the first ABANDON.
 
 use serde_json::Value;
 
@@ -305,9 +306,7 @@ impl Simulation {
             self.schedule(w.until, Timer::LifecycleHookTimeout(g, i));
             self.lifecycle_action_event(g, &id, w, transition);
         }
-        let inst = &mut self.groups[g].instances[i];
-        inst.hooks = waits;
-        inst.hook_abandoned = false;
+        self.groups[g].instances[i].hooks = waits;
         true
     }
 
@@ -376,7 +375,10 @@ impl Simulation {
         };
         let inst = &mut self.groups[g].instances[i];
         inst.hooks.remove(w);
-        inst.hook_abandoned |= !continues;
+        // ABANDON stops the remaining actions, the other hooks' included.
+        if !continues {
+            inst.hooks.clear();
+        }
         let msg = format!(
             "Auto Scaling group {}: CompleteLifecycleAction for {} ({}) with result {}",
             call.group,
@@ -386,7 +388,6 @@ impl Simulation {
         );
         self.log.push(now, EventKind::Capacity, msg);
         if !self.groups[g].instances[i].held() {
-            let continues = !self.groups[g].instances[i].hook_abandoned;
             self.hooks_done(g, i, continues, "completed");
         }
     }
@@ -403,20 +404,21 @@ impl Simulation {
             abandoned |= timed_out && !w.continues;
             !timed_out
         });
-        inst.hook_abandoned |= abandoned;
+        // An ABANDON stops the remaining actions, the other hooks' included.
+        if abandoned {
+            inst.hooks.clear();
+        }
         if inst.hooks.len() == before || inst.held() {
             return;
         }
-        let continues = !inst.hook_abandoned;
-        self.hooks_done(g, i, continues, "timed out");
+        self.hooks_done(g, i, !abandoned, "timed out");
     }
 
-    /// Every hook holding instance `i` of group `g` has its result (`continues`: all
-    /// CONTINUE), reached as `how` (`completed`, `timed out`): the launch goes in service or
-    /// is abandoned; the termination goes on.
+    /// The wait of instance `i` of group `g` is over with result `continues` (every hook
+    /// CONTINUE, or one ABANDON), reached as `how` (`completed`, `timed out`): the launch goes
+    /// in service or is abandoned; the termination goes on.
     fn hooks_done(&mut self, g: usize, i: usize, continues: bool, how: &str) {
-        let inst = &mut self.groups[g].instances[i];
-        inst.hook_abandoned = false;
+        let inst = &self.groups[g].instances[i];
         let (id, slot, state) = (inst.id.clone(), inst.slot, inst.state);
         match state {
             GroupInstanceState::Pending => {

@@ -378,8 +378,6 @@ pub struct GroupInstance {
     /// The lifecycle hooks holding it in `Pending:Wait` or `Terminating:Wait`, each until its
     /// action completes or times out; empty when none holds it.
     pub hooks: Vec<lifecycle_hook::HookWait>,
-    /// A hook of the current wait ended with `ABANDON`.
-    pub hook_abandoned: bool,
 }
 
 impl GroupInstance {
@@ -391,7 +389,6 @@ impl GroupInstance {
     /// Ends every hook's wait (the instance left the transition they held).
     pub(crate) fn release_hooks(&mut self) {
         self.hooks.clear();
-        self.hook_abandoned = false;
     }
 }
 

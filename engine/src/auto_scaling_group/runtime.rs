@@ -323,7 +323,6 @@ impl Simulation {
             template,
             rebalance_recommended: false,
             hooks: Vec::new(),
-            hook_abandoned: false,
             state: if into_pool {
                 GroupInstanceState::WarmedPending
             } else {
