@@ -250,8 +250,13 @@ fn complete_lifecycle_action_continue_puts_the_instance_in_service_before_the_ti
     let first = &group(&s).instances[0];
     assert_eq!(first.state, GroupInstanceState::InService);
     assert!(!first.held());
-    // ABANDON terminates the other one, and the group launches a replacement that waits.
-    assert_eq!(group(&s).instances[1].state, GroupInstanceState::Terminated);
+    // ABANDON terminates the other one (drained first: managed draining is on), and the
+    // group launches a replacement that waits.
+    assert_eq!(
+        group(&s).instances[1].state,
+        GroupInstanceState::Terminating
+    );
+    assert_eq!(group(&s).instances.len(), 3);
     assert!(logged(
         &s,
         "lifecycle action that completed with result ABANDON"
@@ -393,5 +398,32 @@ fn abandon_stops_the_other_hooks_continue_lets_them_finish() {
     assert_eq!(
         complete("CONTINUE"),
         (GroupInstanceState::Terminating, true)
+    );
+}
+
+#[test]
+fn an_abandoned_launch_is_drained_first_with_managed_draining() {
+    let mut s = sim(hook_scenario(launch_hook(600, "ABANDON"), true));
+    at(&mut s, 599);
+    assert_eq!(running(&s), 4);
+    at(&mut s, 601);
+    // Both held instances leave as the group's terminations do: DRAINING, not killed.
+    assert_eq!(count(&s, GroupInstanceState::Terminating), 2);
+    assert!(s
+        .cluster()
+        .instances
+        .iter()
+        .filter(|i| !i.fargate)
+        .take(2)
+        .all(|i| i.status == ecs_engine::container_instance::InstanceStatus::Draining));
+    at(&mut s, 900);
+    let died = s
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code.as_deref() == Some("TerminationNotice"))
+        .count();
+    assert_eq!(
+        died, 0,
+        "the tasks were drained, not killed with their instances"
     );
 }

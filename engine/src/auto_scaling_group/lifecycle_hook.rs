@@ -8,8 +8,9 @@
 //! (`recordLifecycleActionHeartbeats[]`) restarts the timeout, up to the global timeout of
 //! 100 × `HeartbeatTimeout` or 48 hours, whichever is smaller. Once every hook of the
 //! transition has a result:
-//! - launching: `CONTINUE` puts the instance in service; `ABANDON` terminates it, and the
-//!   group launches another, which waits again;
+//! - launching: `CONTINUE` puts the instance in service; `ABANDON` terminates it (as any
+//!   instance the group terminates: drained first with managed draining, held by terminate
+//!   hooks), and the group launches another, which waits again;
 //! - terminating: the instance terminates either way.
 //!
 //! Each wait sends the EventBridge event `EC2 Instance-launch Lifecycle Action` or
@@ -437,6 +438,19 @@ impl Simulation {
                     "At {} an instance was taken out of service in response to a launch lifecycle action that {how} with result ABANDON.",
                     self.timestamp(self.now())
                 );
+                // A registered instance leaves as any the group terminates: drained first
+                // with managed draining, held by terminate hooks [unconfirmed: AWS's
+                // lifecycle goes on to Terminating; ECS drains ASG-initiated terminations].
+                let terminate_hooks = self.groups[g]
+                    .spec
+                    .lifecycle_hooks
+                    .iter()
+                    .any(|h| h.transition == Transition::Terminating);
+                if slot.is_some() && (self.managed_draining(g) || terminate_hooks) {
+                    self.retire_group_instance(g, i, cause);
+                    self.reconcile_group(g);
+                    return;
+                }
                 self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
                 match slot {
                     Some(slot) => {

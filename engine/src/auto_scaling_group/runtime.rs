@@ -481,10 +481,9 @@ impl Simulation {
         Some(pool[self.rng_placement.below(pool.len() as u64) as usize])
     }
 
-    /// Takes an instance out of the group: booting ones terminate at once; with managed
-    /// draining a registered one goes DRAINING first and terminates when its tasks are gone.
-    pub(crate) fn retire_group_instance(&mut self, g: usize, i: usize, cause: String) {
-        let managed_draining = self.groups[g].provider.is_some_and(|p| {
+    /// Whether group `g`'s capacity provider has managed draining (6.5).
+    pub(crate) fn managed_draining(&self, g: usize) -> bool {
+        self.groups[g].provider.is_some_and(|p| {
             matches!(
                 self.capacity.providers[p].kind,
                 crate::capacity_provider::ProviderKind::AutoScalingGroup {
@@ -492,7 +491,13 @@ impl Simulation {
                     ..
                 }
             )
-        });
+        })
+    }
+
+    /// Takes an instance out of the group: booting ones terminate at once; with managed
+    /// draining a registered one goes DRAINING first and terminates when its tasks are gone.
+    pub(crate) fn retire_group_instance(&mut self, g: usize, i: usize, cause: String) {
+        let managed_draining = self.managed_draining(g);
         let id = self.groups[g].instances[i].id.clone();
         self.record_group_activity(g, format!("Terminating EC2 instance: {id}"), cause);
         let slot = self.groups[g].instances[i].slot;
