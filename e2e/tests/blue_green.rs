@@ -5,6 +5,18 @@
 
 use e2e::Browser;
 
+/// Production traffic is all on web-blue again and the rollback's deployment has completed.
+async fn back_on_blue(browser: &Browser) {
+    assert_eq!(weight(browser, "web-blue").await, "weight 100 %");
+    browser
+        .wait_for_text(
+            "tr.service[data-service=web] + tr.service-event",
+            "deployment completed",
+            5,
+        )
+        .await;
+}
+
 /// The production listener rule's weight shown for target group `tg`.
 async fn weight(browser: &Browser, tg: &str) -> String {
     browser
@@ -54,14 +66,7 @@ async fn a_blue_green_deployment_shows_its_stage_and_weights_then_rolls_back() {
             .await,
         0
     );
-    assert_eq!(weight(&browser, "web-blue").await, "weight 100 %");
-    browser
-        .wait_for_text(
-            "tr.service[data-service=web] + tr.service-event",
-            "deployment completed",
-            5,
-        )
-        .await;
+    back_on_blue(&browser).await;
     browser.screenshot("blue-green-rolled-back").await;
     browser.close().await;
 }
@@ -144,14 +149,7 @@ async fn roll_back_stops_the_deployment_and_sends_production_back_to_blue() {
         .unwrap()
         .contains(":service-deployment/default/web/"));
     browser.play_until(60, "00:06:20.000", 40).await;
-    assert_eq!(weight(&browser, "web-blue").await, "weight 100 %");
-    browser
-        .wait_for_text(
-            "tr.service[data-service=web] + tr.service-event",
-            "deployment completed",
-            5,
-        )
-        .await;
+    back_on_blue(&browser).await;
     assert_eq!(browser.count("button.roll-back").await, 0);
     browser.close().await;
 }

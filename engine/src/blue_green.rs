@@ -339,14 +339,7 @@ impl Simulation {
         let names: Vec<&str> = self.services[s]
             .load_balancers
             .iter()
-            .map(|l| {
-                let g = if alternate {
-                    l.alternate.unwrap_or(l.target_group)
-                } else {
-                    l.target_group
-                };
-                self.lb.target_groups[g].name.as_str()
-            })
+            .map(|l| self.lb.target_groups[l.group(alternate)].name.as_str())
             .collect();
         match names.len() {
             0 => String::new(),

@@ -111,6 +111,14 @@ pub fn check_fargate_request(raw: &Value, td: &ValidTaskDefinition) -> Result<()
 /// Tasks per Availability Zone: (zone, count).
 pub(crate) type ZoneCounts = Vec<(String, usize)>;
 
+/// One more task in zone `az`.
+fn count_in_zone(counts: &mut ZoneCounts, az: &str) {
+    match counts.iter_mut().find(|(z, _)| z == az) {
+        Some(zone) => zone.1 += 1,
+        None => counts.push((az.to_string(), 1)),
+    }
+}
+
 impl Simulation {
     /// Starts one task of service `s` on `FARGATE` or `FARGATE_SPOT` (provider `p`), or says
     /// why it must wait.
@@ -151,11 +159,7 @@ impl Simulation {
         self.services[s].fargate_launches.push_back(now);
         let id = self.start_service_task(s, slot, Some(p));
         let mut counts = counts;
-        let az = &self.cluster.instances[slot].availability_zone;
-        match counts.iter_mut().find(|(z, _)| z == az) {
-            Some(zone) => zone.1 += 1,
-            None => counts.push((az.clone(), 1)),
-        }
+        count_in_zone(&mut counts, &self.cluster.instances[slot].availability_zone);
         self.fargate_zone_counts = Some((s, self.task_generation, counts));
         Ok(id)
     }
@@ -167,11 +171,10 @@ impl Simulation {
             if !self.tasks[t].is_active() {
                 continue;
             }
-            let az = &self.cluster.instances[self.tasks[t].reservation.slot].availability_zone;
-            match counts.iter_mut().find(|(z, _)| z == az) {
-                Some(zone) => zone.1 += 1,
-                None => counts.push((az.clone(), 1)),
-            }
+            count_in_zone(
+                &mut counts,
+                &self.cluster.instances[self.tasks[t].reservation.slot].availability_zone,
+            );
         }
         counts
     }

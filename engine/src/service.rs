@@ -314,7 +314,7 @@ impl Simulation {
         );
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         // Nothing below can refuse the service: its listener rules may be created.
-        self.ensure_weighted_rules(raw, &load_balancers);
+        self.ensure_weighted_rules(&load_balancers);
         let deployment_id = self.new_deployment_id();
         let deployments = vec![crate::deployment::Deployment {
             id: deployment_id.clone(),
@@ -481,23 +481,22 @@ impl Simulation {
             .revisions
             .resolve(&td_name)
             .map_err(|e| format!("taskDefinition: {e}"))?;
+        let placement: Vec<(&str, &Value)> = ["placementConstraints", "placementStrategy"]
+            .into_iter()
+            .filter_map(|key| raw.get(key).map(|v| (key, v)))
+            .collect();
         let mut request = self.services[s].request.clone();
-        let mut placement_changed = false;
-        for key in ["placementConstraints", "placementStrategy"] {
-            if let Some(v) = raw.get(key) {
-                request[key] = v.clone();
-                placement_changed = true;
-            }
+        for &(key, v) in &placement {
+            request[key] = v.clone();
         }
         crate::placement::parse_placement(&request, &td)?;
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         self.services[s].deployment_configuration = cfg;
         self.services[s].deployment_alarms = alarms;
-        for key in ["placementConstraints", "placementStrategy"] {
-            if let Some(v) = raw.get(key) {
-                self.services[s].request[key] = v.clone();
-            }
+        for &(key, v) in &placement {
+            self.services[s].request[key] = v.clone();
         }
+        let placement_changed = !placement.is_empty();
         let force = raw
             .get("forceNewDeployment")
             .and_then(Value::as_bool)
@@ -584,7 +583,7 @@ impl Simulation {
         }
         svc.request = merged.clone();
         if deploying {
-            self.ensure_weighted_rules(&merged, &load_balancers);
+            self.ensure_weighted_rules(&load_balancers);
             self.retire_unused_rules();
         }
         Ok(deploying)

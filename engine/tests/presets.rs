@@ -8,15 +8,34 @@ use ecs_engine::{share, Scenario, Simulation};
 use serde_json::{json, Value};
 
 fn preset(name: &str) -> (Simulation, Value) {
+    run_to_end(preset_doc(name))
+}
+
+/// Preset `name`'s document, to change for its Try.
+fn preset_doc(name: &str) -> Value {
     let path = format!(
         "{}/../public/scenarios/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap());
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Runs `doc` to its end: the simulation and its `run` output.
+fn run_to_end(doc: Value) -> (Simulation, Value) {
+    let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
     sim.run_to_end().unwrap();
     let out = sim.describe();
     (sim, out)
+}
+
+/// The messages of a described service's events.
+fn service_events(svc: &Value) -> Vec<&str> {
+    svc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect()
 }
 
 /// Whether no task of the run stopped because its instance terminated under it.
@@ -118,12 +137,7 @@ fn preset_distinct_instance() {
         4,
         "the late fourth instance takes the fourth task"
     );
-    let messages: Vec<&str> = service(&out, "cache")["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages = service_events(service(&out, "cache"));
     assert!(messages.iter().any(|m| m.contains(
         "unable to place a task because no container instance met all of its requirements"
     )));
@@ -512,12 +526,7 @@ fn oom_kill_hits_the_hard_limit_only() {
 fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
     let (_, out) = preset("circuit-breaker");
     let svc = service(&out, "web");
-    let events: Vec<&str> = svc["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let events = service_events(svc);
     assert!(
         events.iter().any(|e| e.contains("deployment failed")),
         "{events:#?}"
@@ -564,12 +573,7 @@ fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
 fn blue_green_deployment_rolls_back_to_blue_on_the_alarm_and_completes_when_fixed() {
     let (sim, out) = preset("blue-green-deployment");
     let svc = service(&out, "web");
-    let events: Vec<&str> = svc["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let events = service_events(svc);
     let said = |words: &str| events.iter().any(|e| e.contains(words));
     assert!(
         said("lifecycle stage SCALE_UP: starting 4 tasks of web:2 in target group web-green"),
@@ -594,15 +598,9 @@ fn blue_green_deployment_rolls_back_to_blue_on_the_alarm_and_completes_when_fixe
     assert_eq!(web1.len(), 4);
     assert!(web1.iter().all(|t| t["lastStatus"] == "RUNNING"));
     // The Try: enough CPU for web:2, so the bake time passes and blue is cleaned up.
-    let path = format!(
-        "{}/../public/scenarios/blue-green-deployment.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut doc = preset_doc("blue-green-deployment");
     doc["taskDefinitions"][1]["cpu"] = json!("1024");
-    let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
-    sim.run_to_end().unwrap();
-    let out = sim.describe();
+    let (sim, out) = run_to_end(doc);
     let svc = service(&out, "web");
     assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:2"));
     assert_eq!(sim.listener_rule_weight(1), Some(1000));
@@ -616,14 +614,9 @@ fn blue_green_deployment_rolls_back_to_blue_on_the_alarm_and_completes_when_fixe
     assert!(running
         .iter()
         .all(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("web:2")));
-    assert!(svc["events"]
-        .as_array()
-        .unwrap()
+    assert!(service_events(svc)
         .iter()
-        .any(|e| e["message"]
-            .as_str()
-            .unwrap()
-            .contains("lifecycle stage CLEAN_UP")));
+        .any(|e| e.contains("lifecycle stage CLEAN_UP")));
 }
 
 /// Classic cluster scaling (5.2, 5.4 for the steps): alarms on the cluster's CPUReservation run
@@ -717,14 +710,9 @@ fn ecr_lifecycle_policy_expires_the_running_release() {
         );
     }
     let svc = service(&out, "api");
-    assert!(svc["events"]
-        .as_array()
-        .unwrap()
+    assert!(service_events(svc)
         .iter()
-        .any(|e| e["message"]
-            .as_str()
-            .unwrap()
-            .contains("is unable to consistently start tasks successfully")));
+        .any(|e| e.contains("is unable to consistently start tasks successfully")));
     // The event log says why a task stopped, as describe-tasks does.
     let id = old[0]["taskArn"]
         .as_str()
@@ -758,17 +746,10 @@ fn lessons_are_completable() {
             &std::fs::read_to_string(format!("{root}/lessons/{stem}.json")).unwrap(),
         )
         .unwrap();
-        let preset: Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{root}/scenarios/{}.json", lesson.preset)).unwrap(),
-        )
-        .unwrap();
+        let preset = preset_doc(&lesson.preset);
         (lesson, preset)
     };
-    let run = |v: &Value| {
-        let mut sim = Simulation::new(Scenario::from_value(v.clone()).unwrap());
-        sim.run_to_end().unwrap();
-        sim
-    };
+    let run = |v: &Value| run_to_end(v.clone()).0;
     // binpack: step 1 with the preset; step 2 after giving api-spread a binpack strategy.
     let (lesson, mut v) = load("binpack");
     let sim = run(&v);
@@ -1046,14 +1027,9 @@ fn warm_pool_brings_instances_into_service_in_30_seconds_and_refills() {
 
 #[test]
 fn warm_pool_try_without_ecs_warm_pools_check_loses_tasks_to_stopping_instances() {
-    let path = format!(
-        "{}/../public/scenarios/warm-pool.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut doc = preset_doc("warm-pool");
     doc["autoScalingGroups"][0]["LaunchTemplate"]["LaunchTemplateName"] = json!("ecs-no-check");
-    let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
-    sim.run_to_end().unwrap();
+    let (sim, _) = run_to_end(doc);
     let stopped_by_pool = sim
         .tasks()
         .iter()
@@ -1110,12 +1086,7 @@ fn spot_capacity_rebalance_replaces_instances_at_risk_before_any_interruption() 
 #[test]
 fn az_rebalancing_moves_tasks_back_to_the_recovered_zone() {
     let (sim, out) = preset("az-rebalancing");
-    let events: Vec<&str> = out["services"][0]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let events = service_events(&out["services"][0]);
     assert!(events.contains(
         &"service (api) is not AZ balanced with 3 tasks in us-east-1a, 3 tasks in us-east-1b, 0 tasks in us-east-1c. AZ Rebalancing in progress."
     ));

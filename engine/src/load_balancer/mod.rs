@@ -225,6 +225,17 @@ pub struct ServiceLoadBalancer {
     pub alternate: Option<usize>,
 }
 
+impl ServiceLoadBalancer {
+    /// The target group a deployment's tasks register in: the alternate one for a deployment
+    /// on the alternate side of the pair, else `targetGroupArn`.
+    pub fn group(&self, alternate: bool) -> usize {
+        match self.alternate {
+            Some(alt) if alternate => alt,
+            _ => self.target_group,
+        }
+    }
+}
+
 /// The simulation's load balancing state.
 #[derive(Debug, Clone, Default)]
 pub struct LoadBalancing {
@@ -247,8 +258,6 @@ pub struct LoadBalancing {
 /// blue/green, linear or canary deployment (4.10).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedRule {
-    /// The rule's ARN as the service names it.
-    pub rule: String,
     /// The two target groups (indexes): `targetGroupArn` and `alternateTargetGroupArn`.
     pub groups: [usize; 2],
     /// Their weights, in tenths of a percent (summing to 1,000).
@@ -569,27 +578,18 @@ impl Simulation {
     /// The weighted production listener rule of each `loadBalancers[]` entry with an
     /// alternate target group, created with all traffic on `targetGroupArn` unless it exists
     /// (a service updated with the same pair keeps its weights).
-    pub(crate) fn ensure_weighted_rules(&mut self, raw: &Value, links: &[ServiceLoadBalancer]) {
-        for (i, link) in links.iter().enumerate() {
+    pub(crate) fn ensure_weighted_rules(&mut self, links: &[ServiceLoadBalancer]) {
+        for link in links {
             let Some(alt) = link.alternate else {
                 continue;
             };
             let groups = [link.target_group, alt];
-            if self.lb.weighted_rules.iter().any(|r| r.groups == groups) {
-                continue;
+            if !self.lb.weighted_rules.iter().any(|r| r.groups == groups) {
+                self.lb.weighted_rules.push(WeightedRule {
+                    groups,
+                    weights: [1000, 0],
+                });
             }
-            let rule = raw
-                .pointer(&format!(
-                    "/loadBalancers/{i}/advancedConfiguration/productionListenerRule"
-                ))
-                .and_then(Value::as_str)
-                .unwrap_or("the production listener rule")
-                .to_string();
-            self.lb.weighted_rules.push(WeightedRule {
-                rule,
-                groups,
-                weights: [1000, 0],
-            });
         }
     }
 

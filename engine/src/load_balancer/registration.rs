@@ -26,10 +26,7 @@ impl Simulation {
             .and_then(|d| self.services[s].deployments.get(d))
             .is_some_and(|d| d.alternate);
         for link in self.services[s].load_balancers.clone() {
-            let g = match link.alternate {
-                Some(alt) if alternate => alt,
-                _ => link.target_group,
-            };
+            let g = link.group(alternate);
             let task = &self.tasks[t];
             let inst = &self.cluster.instances[task.reservation.slot];
             let tg = &self.lb.target_groups[g];
