@@ -6,36 +6,45 @@
 //! reference's `DeploymentConfiguration`, `LinearConfiguration`, `CanaryConfiguration`,
 //! `AdvancedConfiguration` and `ServiceDeployment`.
 //!
-//! How a deployment runs here, stage by stage (the `lifecycleStage` names are AWS's):
-//! 1. **SCALE_UP**: the new revision (green) starts the desired count of tasks beside the old
+//! How a deployment runs here, stage by stage (the `lifecycleStage` names are AWS's). The
+//! stages marked "hooks" only run the deployment lifecycle hooks configured there
+//! ([`crate::deployment_lifecycle_hook`]) and pass at once without any.
+//! 1. **RECONCILE_SERVICE** (hooks), only when more than one older revision still has tasks.
+//! 2. **PRE_SCALE_UP** (hooks): green has not started.
+//! 3. **SCALE_UP**: the new revision (green) starts the desired count of tasks beside the old
 //!    one (blue), registered in the other target group of each `loadBalancers[]` entry's pair
 //!    (`targetGroupArn` and `advancedConfiguration.alternateTargetGroupArn`), so they get no
 //!    production traffic. `maximumPercent` does not cap them: blue keeps its tasks until
 //!    CLEAN_UP, so the service runs up to twice its tasks [inferred from "green scales up to
-//!    100 %"].
-//! 2. Once every green task counts as healthy (4.4), **TEST_TRAFFIC_SHIFT** passes at once:
-//!    the playground sends no test traffic (`testListenerRule` is kept, not simulated).
-//! 3. **PRODUCTION_TRAFFIC_SHIFT**: the production listener rule's weights move to green:
-//!    all at once (BLUE_GREEN); by `stepPercent` every `stepBakeTimeInMinutes` (LINEAR, the
-//!    last step shifting what is left); `canaryPercent`, then the rest after
-//!    `canaryBakeTimeInMinutes` (CANARY).
-//! 4. **BAKE_TIME**: both revisions run for `bakeTimeInMinutes`.
-//! 5. **CLEAN_UP**: blue's tasks stop; the deployment completes. Green's target group is now
+//!    100 %"]. The stage ends once every green task counts as healthy (4.4).
+//! 4. **POST_SCALE_UP** (hooks).
+//! 5. **TEST_TRAFFIC_SHIFT**: with a `testListenerRule`, test traffic moves to green
+//!    (DescribeServiceDeployments' `requestedTestTrafficWeight`; no test requests are
+//!    simulated), then its hooks. **POST_TEST_TRAFFIC_SHIFT** (hooks).
+//! 6. **PRE_PRODUCTION_TRAFFIC_SHIFT** (hooks) and **PRODUCTION_TRAFFIC_SHIFT**, once per step:
+//!    the production listener rule's weights move to green, then the stage's hooks run: all at
+//!    once (BLUE_GREEN); by `stepPercent` every `stepBakeTimeInMinutes` (LINEAR, the last step
+//!    shifting what is left); `canaryPercent`, then the rest after `canaryBakeTimeInMinutes`
+//!    (CANARY). A step's bake time starts when its hooks are done [unconfirmed].
+//! 7. **POST_PRODUCTION_TRAFFIC_SHIFT** (hooks).
+//! 8. **BAKE_TIME**: both revisions run for `bakeTimeInMinutes`.
+//! 9. **CLEAN_UP**: blue's tasks stop; the deployment completes. Green's target group is now
 //!    production: the next deployment starts in the other one (the weights swing back and
 //!    forth between the pair, as the ALB guide describes).
 //!
 //! A deployment alarm in ALARM or the circuit breaker (4.5) before CLEAN_UP rolls back at
-//! once when its `rollback` is on: production traffic returns to blue, which becomes the
-//! primary deployment again, and green's tasks stop [unconfirmed: AWS does not say that green
-//! stops]. With `rollback` off, the failed deployment stays where it stopped, both revisions
-//! running and the weights as they were, until the next deployment starts from blue
-//! [unconfirmed: AWS does not say]. Lifecycle hooks (`lifecycleHooks`) are kept, not simulated: every stage goes on as
-//! if its hooks succeeded. A service without a load balancer runs the same stages without
-//! traffic to shift. Service event wording for the stages is the playground's
-//! [unconfirmed]: AWS documents none.
+//! once when its `rollback` is on, and so does a failed or timed-out hook: production traffic
+//! returns to blue, which becomes the primary deployment again; the Lambda hooks of
+//! TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT run again, then green's tasks stop
+//! [unconfirmed: AWS does not say that green stops]. With `rollback` off, the failed
+//! deployment stays where it stopped, both revisions running and the weights as they were,
+//! until the next deployment starts from blue [unconfirmed: AWS does not say]. A service
+//! without a load balancer runs the same stages without traffic to shift. Service event
+//! wording for the stages is the playground's [unconfirmed]: AWS documents none.
 
 use serde_json::Value;
 
+use crate::deployment_lifecycle_hook::{DeploymentLifecycleHook, HookGate, HookStage};
 use crate::event_log::EventKind;
 use crate::sim::{Simulation, Timer};
 
@@ -167,6 +176,21 @@ impl DeploymentStrategy {
         })
     }
 
+    /// Minutes between two production traffic shift steps: `stepBakeTimeInMinutes` (LINEAR),
+    /// `canaryBakeTimeInMinutes` (CANARY); none for the single step of BLUE_GREEN.
+    pub fn step_wait_minutes(self) -> u32 {
+        match self {
+            DeploymentStrategy::Linear {
+                step_bake_minutes, ..
+            } => step_bake_minutes,
+            DeploymentStrategy::Canary {
+                canary_bake_minutes,
+                ..
+            } => canary_bake_minutes,
+            DeploymentStrategy::Rolling | DeploymentStrategy::BlueGreen => 0,
+        }
+    }
+
     /// The production traffic on green after the shift that follows `green_tenths`, and how
     /// long to wait after it (minutes) before the next one; `None` for the wait once all of
     /// it has moved (the step bake time is not applied at 100 %).
@@ -191,13 +215,15 @@ impl DeploymentStrategy {
 }
 
 /// A lifecycle stage of a blue/green, linear or canary deployment (`ServiceDeployment`
-/// `lifecycleStage`); the hook-only stages around them pass at once here.
+/// `lifecycleStage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LifecycleStage {
+    /// A stage hooks run at ([`crate::deployment_lifecycle_hook`]): most only run them and
+    /// pass at once without any; TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT move traffic
+    /// first.
+    Hook(HookStage),
     /// Green's tasks start in the alternate target group.
     ScaleUp,
-    /// Production traffic moves to green, in one or more steps.
-    ProductionTrafficShift,
     /// Both revisions run for `bakeTimeInMinutes`.
     BakeTime,
     /// Blue's tasks stop.
@@ -208,11 +234,19 @@ impl LifecycleStage {
     /// The API name.
     pub fn as_str(self) -> &'static str {
         match self {
+            LifecycleStage::Hook(h) => h.as_str(),
             LifecycleStage::ScaleUp => "SCALE_UP",
-            LifecycleStage::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
             LifecycleStage::BakeTime => "BAKE_TIME",
             LifecycleStage::CleanUp => "CLEAN_UP",
         }
+    }
+
+    /// Whether green's tasks have been started (SCALE_UP or later).
+    pub fn green_started(self) -> bool {
+        !matches!(
+            self,
+            LifecycleStage::Hook(HookStage::ReconcileService | HookStage::PreScaleUp)
+        )
     }
 }
 
@@ -230,8 +264,16 @@ pub struct TrafficShift {
     /// Production traffic on green, in tenths of a percent.
     pub green_tenths: u32,
     /// Whether this is a rollback: green failed and blue took production traffic back; only
-    /// CLEAN_UP (green's tasks stopping) is left.
+    /// the rollback's hooks and CLEAN_UP (green's tasks stopping) are left.
     pub rollback: bool,
+    /// Whether test traffic (`testListenerRule`) goes to green (from TEST_TRAFFIC_SHIFT on).
+    pub test_on_green: bool,
+    /// `deploymentConfiguration.lifecycleHooks` as the deployment started.
+    pub hooks: Vec<DeploymentLifecycleHook>,
+    /// The hooks of the current stage, while they run.
+    pub gate: Option<HookGate>,
+    /// Hook runs so far: the `n` of each run's `hookId`.
+    pub hook_runs: u32,
 }
 
 /// Reads `bakeTimeInMinutes` (0–1440) of a `deploymentConfiguration` object, `base` when
@@ -303,7 +345,9 @@ pub fn percent(tenths: u32) -> String {
 impl Simulation {
     /// Starts the traffic shift of service `s`'s new primary deployment, whose tasks replace
     /// those of deployment `source` (blue). A shift already under way before its CLEAN_UP is
-    /// superseded: its green tasks stop and production traffic goes back to blue first.
+    /// superseded: its green tasks stop and production traffic goes back to blue first. The
+    /// shift begins at RECONCILE_SERVICE when more than one older revision still has tasks,
+    /// else at PRE_SCALE_UP.
     pub(crate) fn begin_traffic_shift(&mut self, s: usize, source: usize) {
         let svc = &self.services[s];
         let strategy = svc.deployment_configuration.strategy;
@@ -311,26 +355,173 @@ impl Simulation {
         let primary = svc.primary_deployment();
         let green_side = svc.load_balancers.iter().any(|l| l.alternate.is_some())
             && !svc.deployments[source].alternate;
+        let mut revisions: Vec<usize> = self
+            .service_tasks
+            .get(s)
+            .into_iter()
+            .flatten()
+            .filter(|&&t| self.tasks[t].is_active())
+            .filter_map(|&t| self.tasks[t].deployment)
+            .filter(|&d| d != primary)
+            .collect();
+        revisions.sort_unstable();
+        revisions.dedup();
         self.services[s].deployments[primary].alternate = green_side;
         self.services[s].traffic_shift = Some(TrafficShift {
             strategy,
             bake_minutes,
-            stage: LifecycleStage::ScaleUp,
+            stage: LifecycleStage::Hook(HookStage::PreScaleUp),
             source,
             green_tenths: 0,
             rollback: false,
+            test_on_green: false,
+            hooks: self.services[s].lifecycle_hooks.clone(),
+            gate: None,
+            hook_runs: 0,
         });
         self.route_production_to(s, source);
-        let green = self.side_names(s, green_side);
-        let msg = format!(
-            "(service {}) (deployment {}) {} deployment: lifecycle stage SCALE_UP: starting {} tasks of {}{green}.",
-            self.services[s].name,
-            self.services[s].deployment_id,
-            strategy.as_str(),
-            self.services[s].desired_count,
-            self.services[s].task_definition,
+        let first = if revisions.len() > 1 {
+            LifecycleStage::Hook(HookStage::ReconcileService)
+        } else {
+            LifecycleStage::Hook(HookStage::PreScaleUp)
+        };
+        self.enter_stage(s, primary, first);
+    }
+
+    /// Service `s`'s traffic shift for deployment `d` enters `stage`: the stage's own work,
+    /// then its hooks. A stage with nothing to wait for ends at once
+    /// ([`Simulation::stage_done`]); SCALE_UP ends when green is healthy, BAKE_TIME on its
+    /// timer, and CLEAN_UP with the deployment.
+    fn enter_stage(&mut self, s: usize, d: usize, stage: LifecycleStage) {
+        let Some(shift) = self.services[s].traffic_shift.as_mut() else {
+            return;
+        };
+        shift.stage = stage;
+        let bake_minutes = shift.bake_minutes;
+        let (name, id) = (
+            self.services[s].name.clone(),
+            self.services[s].deployment_id.clone(),
         );
-        self.service_event(s, msg);
+        let green = self.side_names(s, self.services[s].deployments[d].alternate);
+        match stage {
+            LifecycleStage::ScaleUp => {
+                let msg = format!(
+                    "(service {name}) (deployment {id}) {} deployment: lifecycle stage SCALE_UP: starting {} tasks of {}{green}.",
+                    self.services[s].deployment_configuration.strategy.as_str(),
+                    self.services[s].desired_count,
+                    self.services[s].task_definition,
+                );
+                self.service_event(s, msg);
+                self.poke_service(s);
+                return;
+            }
+            LifecycleStage::Hook(HookStage::TestTrafficShift) if self.has_test_listener_rule(s) => {
+                if let Some(shift) = self.services[s].traffic_shift.as_mut() {
+                    shift.test_on_green = true;
+                }
+                let msg = format!(
+                    "(service {name}) (deployment {id}) lifecycle stage TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to {}{green}.",
+                    self.services[s].task_definition,
+                );
+                self.service_event(s, msg);
+            }
+            LifecycleStage::Hook(HookStage::ProductionTrafficShift) => {
+                self.move_production_traffic(s, d)
+            }
+            LifecycleStage::BakeTime => {
+                self.schedule(
+                    self.now().plus_secs(u64::from(bake_minutes) * 60),
+                    Timer::TrafficShift(s, d),
+                );
+                return;
+            }
+            LifecycleStage::CleanUp => {
+                let source = self.services[s]
+                    .traffic_shift
+                    .as_ref()
+                    .map_or(d, |x| x.source);
+                let msg = format!(
+                    "(service {name}) (deployment {id}) lifecycle stage CLEAN_UP: stopping the tasks of deployment {}.",
+                    self.services[s].deployments[source].id
+                );
+                self.service_event(s, msg);
+                self.poke_service(s);
+                return;
+            }
+            _ => {}
+        }
+        let hooked = match stage {
+            LifecycleStage::Hook(h) => self.run_hooks(s, &[h]),
+            _ => false,
+        };
+        if !hooked {
+            self.stage_done(s, d);
+        }
+    }
+
+    /// Service `s`'s current stage (of deployment `d`) is over, hooks included: on to the
+    /// next one. After a production traffic step that left traffic on blue, the step bake time
+    /// comes first; a rollback's hooks lead to its CLEAN_UP.
+    pub(crate) fn stage_done(&mut self, s: usize, d: usize) {
+        let Some(shift) = self.services[s].traffic_shift.as_mut() else {
+            return;
+        };
+        if shift.rollback {
+            shift.stage = LifecycleStage::CleanUp;
+            self.poke_service(s);
+            return;
+        }
+        let next = match shift.stage {
+            LifecycleStage::Hook(HookStage::ReconcileService) => {
+                LifecycleStage::Hook(HookStage::PreScaleUp)
+            }
+            LifecycleStage::Hook(HookStage::PreScaleUp) => LifecycleStage::ScaleUp,
+            LifecycleStage::ScaleUp => LifecycleStage::Hook(HookStage::PostScaleUp),
+            LifecycleStage::Hook(HookStage::PostScaleUp) => {
+                LifecycleStage::Hook(HookStage::TestTrafficShift)
+            }
+            LifecycleStage::Hook(HookStage::TestTrafficShift) => {
+                LifecycleStage::Hook(HookStage::PostTestTrafficShift)
+            }
+            LifecycleStage::Hook(HookStage::PostTestTrafficShift) => {
+                LifecycleStage::Hook(HookStage::PreProductionTrafficShift)
+            }
+            LifecycleStage::Hook(HookStage::PreProductionTrafficShift) => {
+                LifecycleStage::Hook(HookStage::ProductionTrafficShift)
+            }
+            LifecycleStage::Hook(HookStage::ProductionTrafficShift)
+                if shift.green_tenths < 1000 =>
+            {
+                let wait = shift.strategy.step_wait_minutes();
+                self.schedule(
+                    self.now().plus_secs(u64::from(wait) * 60),
+                    Timer::TrafficShift(s, d),
+                );
+                return;
+            }
+            LifecycleStage::Hook(HookStage::ProductionTrafficShift) => {
+                LifecycleStage::Hook(HookStage::PostProductionTrafficShift)
+            }
+            LifecycleStage::Hook(HookStage::PostProductionTrafficShift) => LifecycleStage::BakeTime,
+            LifecycleStage::BakeTime => LifecycleStage::CleanUp,
+            LifecycleStage::CleanUp => return,
+        };
+        self.enter_stage(s, d, next);
+    }
+
+    /// Whether a `loadBalancers[]` entry of service `s` names a `testListenerRule`.
+    fn has_test_listener_rule(&self, s: usize) -> bool {
+        self.services[s]
+            .request
+            .get("loadBalancers")
+            .and_then(Value::as_array)
+            .is_some_and(|list| {
+                list.iter().any(|l| {
+                    l.pointer("/advancedConfiguration/testListenerRule")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| !r.is_empty())
+                })
+            })
     }
 
     /// ` in target group <name>` for the side (`false`: `targetGroupArn`, `true`: the
@@ -394,7 +585,12 @@ impl Simulation {
         let desired = self.services[s].desired_count as usize;
         let waiting = self.services[s].waiting_total() as usize;
         let primary = self.services[s].primary_deployment();
-        let missing = desired.saturating_sub(current.len() + waiting);
+        // Before SCALE_UP (RECONCILE_SERVICE, PRE_SCALE_UP) green starts nothing.
+        let missing = if shift.stage.green_started() {
+            desired.saturating_sub(current.len() + waiting)
+        } else {
+            0
+        };
         let before = self.service_task_count(s);
         if missing > 0 {
             self.start_replicas(s, missing);
@@ -436,19 +632,14 @@ impl Simulation {
         }
     }
 
-    /// Green is ready (SCALE_UP done: every task healthy): TEST_TRAFFIC_SHIFT passes (no test
-    /// traffic is simulated) and the production traffic shift begins.
+    /// Green is ready (SCALE_UP done: every task healthy): on to POST_SCALE_UP.
     fn green_ready(&mut self, s: usize) {
-        let Some(shift) = self.services[s].traffic_shift.as_mut() else {
-            return;
-        };
-        shift.stage = LifecycleStage::ProductionTrafficShift;
         let primary = self.services[s].primary_deployment();
-        self.shift_step(s, primary);
+        self.stage_done(s, primary);
     }
 
-    /// The next step of service `s`'s traffic shift for deployment `d` (a timer; a stale one
-    /// does nothing): move production traffic, wait a step bake time or start BAKE_TIME;
+    /// The timer of service `s`'s traffic shift for deployment `d` (a stale one does
+    /// nothing): after a step bake time, the next step begins with PRE_PRODUCTION_TRAFFIC_SHIFT;
     /// after BAKE_TIME, CLEAN_UP.
     pub(crate) fn shift_step(&mut self, s: usize, d: usize) {
         if self.services[s].primary_deployment() != d
@@ -458,59 +649,45 @@ impl Simulation {
         {
             return;
         }
-        let Some(shift) = self.services[s].traffic_shift.clone() else {
+        let Some(shift) = self.services[s].traffic_shift.as_ref() else {
             return;
         };
-        let (name, id) = (
-            self.services[s].name.clone(),
-            self.services[s].deployment_id.clone(),
-        );
-        match shift.stage {
-            LifecycleStage::ProductionTrafficShift => {
-                let (to, wait) = shift.strategy.next_shift(shift.green_tenths);
-                let side = usize::from(self.services[s].deployments[d].alternate);
-                self.set_green_weight(s, side, to);
-                let green = self.side_names(s, side == 1);
-                let then = match wait {
-                    Some(m) => format!(" Next shift in {m} min."),
-                    None => format!(" Bake time {} min.", shift.bake_minutes),
-                };
-                let msg = format!(
-                    "(service {name}) (deployment {id}) lifecycle stage PRODUCTION_TRAFFIC_SHIFT: {} % of production traffic to {}{green}.{then}",
-                    percent(to),
-                    self.services[s].task_definition,
-                );
-                self.service_event(s, msg);
-                let shift = self.services[s]
-                    .traffic_shift
-                    .as_mut()
-                    .expect("checked above");
-                shift.green_tenths = to;
-                let after_min = match wait {
-                    Some(m) => m,
-                    None => {
-                        shift.stage = LifecycleStage::BakeTime;
-                        shift.bake_minutes
-                    }
-                };
-                self.schedule(
-                    self.now().plus_secs(u64::from(after_min) * 60),
-                    Timer::TrafficShift(s, d),
-                );
-            }
-            LifecycleStage::BakeTime => {
-                let msg = format!(
-                    "(service {name}) (deployment {id}) lifecycle stage CLEAN_UP: stopping the tasks of deployment {}.",
-                    self.services[s].deployments[shift.source].id
-                );
-                self.service_event(s, msg);
-                if let Some(shift) = self.services[s].traffic_shift.as_mut() {
-                    shift.stage = LifecycleStage::CleanUp;
-                }
-                self.poke_service(s);
-            }
-            LifecycleStage::ScaleUp | LifecycleStage::CleanUp => {}
+        match (shift.stage, shift.rollback, shift.gate.is_some()) {
+            (LifecycleStage::Hook(HookStage::ProductionTrafficShift), false, false) => self
+                .enter_stage(
+                    s,
+                    d,
+                    LifecycleStage::Hook(HookStage::PreProductionTrafficShift),
+                ),
+            (LifecycleStage::BakeTime, false, _) => self.stage_done(s, d),
+            _ => {}
         }
+    }
+
+    /// One production traffic shift step of service `s`'s deployment `d`: the weights move
+    /// to green by the strategy's step.
+    fn move_production_traffic(&mut self, s: usize, d: usize) {
+        let Some(shift) = self.services[s].traffic_shift.as_mut() else {
+            return;
+        };
+        let (to, wait) = shift.strategy.next_shift(shift.green_tenths);
+        shift.green_tenths = to;
+        let bake_minutes = shift.bake_minutes;
+        let side = usize::from(self.services[s].deployments[d].alternate);
+        self.set_green_weight(s, side, to);
+        let green = self.side_names(s, side == 1);
+        let then = match wait {
+            Some(m) => format!(" Next shift in {m} min."),
+            None => format!(" Bake time {bake_minutes} min."),
+        };
+        let msg = format!(
+            "(service {}) (deployment {}) lifecycle stage PRODUCTION_TRAFFIC_SHIFT: {} % of production traffic to {}{green}.{then}",
+            self.services[s].name,
+            self.services[s].deployment_id,
+            percent(to),
+            self.services[s].task_definition,
+        );
+        self.service_event(s, msg);
     }
 
     /// Rolls service `s`'s failed traffic shift back at once (4.5 with a blue/green, linear or
@@ -541,10 +718,12 @@ impl Simulation {
             }
         }
         self.services[s].traffic_shift = Some(TrafficShift {
-            stage: LifecycleStage::CleanUp,
+            stage: LifecycleStage::Hook(HookStage::ProductionTrafficShift),
             source: failed,
             green_tenths: 1000,
             rollback: true,
+            test_on_green: false,
+            gate: None,
             ..shift
         });
         self.route_production_to(s, back);
@@ -574,7 +753,15 @@ impl Simulation {
                 ),
             )
             .service(&self.services[s].name.clone());
-        self.poke_service(s);
+        // The guide: a rollback runs the TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT
+        // hooks; CLEAN_UP follows them.
+        let stages = [
+            HookStage::TestTrafficShift,
+            HookStage::ProductionTrafficShift,
+        ];
+        if !self.run_hooks(s, &stages) {
+            self.stage_done(s, back);
+        }
         true
     }
 }

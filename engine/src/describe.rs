@@ -351,11 +351,30 @@ impl Simulation {
     }
 
     /// The blue/green, linear or canary deployment under way as DescribeServiceDeployments
-    /// shows it: status, `lifecycleStage`, and the production traffic weight of the target
-    /// and source revisions.
+    /// shows it: status, `lifecycleStage`, the production and test traffic weights of the
+    /// target and source revisions, and the hooks running (`lifecycleHookDetails`).
     fn service_deployment_json(&self, s: usize, shift: &crate::blue_green::TrafficShift) -> Value {
         let svc = &self.services[s];
         let weight = |tenths: u32| f64::from(tenths) / 10.0;
+        let test = if shift.test_on_green { 100.0 } else { 0.0 };
+        let hooks: Vec<Value> = shift
+            .gate
+            .iter()
+            .flat_map(|g| &g.runs)
+            .map(|r| {
+                let mut v = json!({
+                    "hookId": r.id,
+                    "targetType": r.hook.target.type_name(),
+                    "status": r.status.as_str(),
+                    "expiresAt": self.timestamp(r.expires_at),
+                    "timeoutAction": r.hook.timeout_action.as_str(),
+                });
+                if let crate::deployment_lifecycle_hook::HookTarget::Lambda(arn) = &r.hook.target {
+                    v["targetArn"] = json!(arn);
+                }
+                v
+            })
+            .collect();
         json!({
             "status": match (shift.rollback, svc.deployments.last().map(|d| d.rollout_state)) {
                 (true, _) => "ROLLBACK_IN_PROGRESS",
@@ -368,11 +387,14 @@ impl Simulation {
             "targetServiceRevision": {
                 "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
                 "requestedProductionTrafficWeight": weight(if shift.rollback { 1000 } else { shift.green_tenths }),
+                "requestedTestTrafficWeight": if shift.rollback { 100.0 } else { test },
             },
             "sourceServiceRevisions": [{
                 "taskDefinition": crate::revisions::Revisions::arn(&svc.deployments[shift.source].task_definition),
                 "requestedProductionTrafficWeight": weight(if shift.rollback { 0 } else { 1000 - shift.green_tenths }),
+                "requestedTestTrafficWeight": if shift.rollback { 0.0 } else { 100.0 - test },
             }],
+            "lifecycleHookDetails": hooks,
         })
     }
 

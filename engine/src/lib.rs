@@ -23,6 +23,7 @@ pub mod container_instance;
 pub mod daemon;
 pub mod delete_service;
 pub mod deployment;
+pub mod deployment_lifecycle_hook;
 pub mod deregister_instance;
 mod describe;
 pub mod dynamodb;

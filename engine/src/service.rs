@@ -107,6 +107,9 @@ pub struct Service {
     pub deployment_configuration: crate::deployment::DeploymentConfiguration,
     /// `deploymentConfiguration.alarms`, when enabled (4.5).
     pub deployment_alarms: Option<crate::deployment::DeploymentAlarms>,
+    /// `deploymentConfiguration.lifecycleHooks`: run by blue/green, linear and canary
+    /// deployments ([`crate::deployment_lifecycle_hook`]).
+    pub lifecycle_hooks: Vec<crate::deployment_lifecycle_hook::DeploymentLifecycleHook>,
     /// Tasks that failed to start in a row (4.6).
     pub start_failures: u32,
     /// The throttle: no launch before this time (4.6, G37).
@@ -313,6 +316,8 @@ impl Simulation {
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
+        let lifecycle_hooks =
+            crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
         // Nothing below can refuse the service: its listener rules may be created.
         self.ensure_weighted_rules(&load_balancers);
         let deployment_id = self.new_deployment_id();
@@ -341,6 +346,7 @@ impl Simulation {
             deployments,
             deployment_configuration,
             deployment_alarms,
+            lifecycle_hooks,
             start_failures: 0,
             throttled_until: None,
             throttle_reported_at: None,
@@ -470,6 +476,10 @@ impl Simulation {
         let cfg = crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
         let alarms_base = self.services[s].deployment_alarms.clone();
         let alarms = crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
+        let hooks = crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(
+            raw,
+            &self.services[s].lifecycle_hooks,
+        )?;
         let new_td = raw
             .get("taskDefinition")
             .and_then(Value::as_str)
@@ -493,6 +503,7 @@ impl Simulation {
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         self.services[s].deployment_configuration = cfg;
         self.services[s].deployment_alarms = alarms;
+        self.services[s].lifecycle_hooks = hooks;
         for &(key, v) in &placement {
             self.services[s].request[key] = v.clone();
         }

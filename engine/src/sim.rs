@@ -46,6 +46,12 @@ pub enum Timer {
     DeleteService(usize),
     /// A scenario `stopServiceDeployments[]` call is made.
     StopServiceDeployment(usize),
+    /// A scenario `continueServiceDeployments[]` call is made.
+    ContinueServiceDeployment(usize),
+    /// A deployment lifecycle hook's Lambda function is called (again): service, hook run.
+    DeploymentHookCall(usize, u64),
+    /// A deployment lifecycle hook run's timeout is due: service, hook run.
+    DeploymentHookTimeout(usize, u64),
     /// A scenario `deregisterContainerInstances[]` call is made.
     DeregisterInstance(usize),
     /// A service scheduler looks at its service again (after a change or a failed placement).
@@ -196,6 +202,8 @@ pub struct Simulation {
     /// Service ticks already set, by (time, service): a service looks once per moment however
     /// many of its tasks changed then.
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
+    /// Deployment lifecycle hook runs started so far: each run's serial.
+    pub(crate) hook_serial: u64,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -250,6 +258,7 @@ impl Simulation {
             zone_outages: Vec::new(),
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
+            hook_serial: 0,
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -318,6 +327,13 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::StopServiceDeployment(i))),
+            )
+            .chain(
+                sim.scenario
+                    .continue_service_deployments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::ContinueServiceDeployment(i))),
             )
             .chain(
                 sim.scenario
@@ -510,6 +526,9 @@ impl Simulation {
             Timer::WarmPoolStart(g, i) => self.warm_pool_started(g, i),
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::StopServiceDeployment(i) => self.stop_service_deployment_call(i),
+            Timer::ContinueServiceDeployment(i) => self.continue_service_deployment_call(i),
+            Timer::DeploymentHookCall(s, run) => self.call_lambda_hook(s, run),
+            Timer::DeploymentHookTimeout(s, run) => self.hook_timed_out(s, run),
             Timer::TrafficShift(s, d) => self.shift_step(s, d),
             Timer::HealthChanged(t) => {
                 self.task_generation += 1;

@@ -23,6 +23,13 @@ use crate::sim::Simulation;
 pub struct StopServiceDeploymentCall {
     /// When the call is made, in milliseconds of simulated time.
     pub at_ms: u64,
+    /// The deployment named by `serviceDeploymentArn`.
+    pub deployment: ServiceDeploymentRef,
+}
+
+/// A service deployment named by a request's `serviceDeploymentArn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDeploymentRef {
     /// The cluster named by the ARN.
     pub cluster: String,
     /// The service named by the ARN.
@@ -31,19 +38,9 @@ pub struct StopServiceDeploymentCall {
     pub deployment_id: String,
 }
 
-/// The ARN of service `service` of `cluster`'s deployment `deployment_id` (`ecs-svc/<digits>`).
-pub fn service_deployment_arn(cluster: &str, service: &str, deployment_id: &str) -> String {
-    let id = deployment_id.trim_start_matches("ecs-svc/");
-    format!(
-        "{}:service-deployment/{cluster}/{service}/{id}",
-        crate::revisions::ARN_PREFIX
-    )
-}
-
-impl StopServiceDeploymentCall {
-    /// Parses `stopServiceDeployments[i]`; `path` names it in errors.
-    pub fn parse(v: &Value, path: &str) -> Result<StopServiceDeploymentCall, String> {
-        let at_ms = crate::time::call_at_ms(v, path)?;
+impl ServiceDeploymentRef {
+    /// Reads `serviceDeploymentArn` of request `v`; `path` names the request in errors.
+    pub fn parse(v: &Value, path: &str) -> Result<ServiceDeploymentRef, String> {
         let arn = v
             .get("serviceDeploymentArn")
             .and_then(Value::as_str)
@@ -62,6 +59,33 @@ impl StopServiceDeploymentCall {
                 "{path}.serviceDeploymentArn: \"{arn}\" names no cluster, service or id"
             ));
         }
+        Ok(ServiceDeploymentRef {
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+            deployment_id: format!("ecs-svc/{id}"),
+        })
+    }
+
+    /// The ARN again, in the playground's region and account.
+    pub fn arn(&self) -> String {
+        service_deployment_arn(&self.cluster, &self.service, &self.deployment_id)
+    }
+}
+
+/// The ARN of service `service` of `cluster`'s deployment `deployment_id` (`ecs-svc/<digits>`).
+pub fn service_deployment_arn(cluster: &str, service: &str, deployment_id: &str) -> String {
+    let id = deployment_id.trim_start_matches("ecs-svc/");
+    format!(
+        "{}:service-deployment/{cluster}/{service}/{id}",
+        crate::revisions::ARN_PREFIX
+    )
+}
+
+impl StopServiceDeploymentCall {
+    /// Parses `stopServiceDeployments[i]`; `path` names it in errors.
+    pub fn parse(v: &Value, path: &str) -> Result<StopServiceDeploymentCall, String> {
+        let at_ms = crate::time::call_at_ms(v, path)?;
+        let deployment = ServiceDeploymentRef::parse(v, path)?;
         let refused = match v.get("stopType").and_then(Value::as_str) {
             None | Some("ROLLBACK") => None,
             Some("ABORT") => {
@@ -72,12 +96,7 @@ impl StopServiceDeploymentCall {
         if let Some(why) = refused {
             return Err(format!("{path}.stopType: {why}"));
         }
-        Ok(StopServiceDeploymentCall {
-            at_ms,
-            cluster: cluster.to_string(),
-            service: service.to_string(),
-            deployment_id: format!("ecs-svc/{id}"),
-        })
+        Ok(StopServiceDeploymentCall { at_ms, deployment })
     }
 }
 
@@ -86,13 +105,13 @@ impl Simulation {
     /// fails and rolls back; a rollback under way goes on; anything else is refused, said in
     /// the event log.
     pub(crate) fn stop_service_deployment_call(&mut self, i: usize) {
-        let call = self.scenario.stop_service_deployments[i].clone();
+        let call = self.scenario.stop_service_deployments[i].deployment.clone();
         let found = self.services.iter().position(|svc| {
             svc.name == call.service
                 && svc.cluster == call.cluster
                 && svc.status == crate::service::ServiceStatus::Active
         });
-        let wanted = service_deployment_arn(&call.cluster, &call.service, &call.deployment_id);
+        let wanted = call.arn();
         let in_progress =
             found.filter(|&s| self.deployment_in_progress_arn(s).as_deref() == Some(&wanted));
         let Some(s) = in_progress else {
@@ -163,9 +182,9 @@ mod tests {
         assert_eq!(
             (
                 call.at_ms,
-                call.cluster.as_str(),
-                call.service.as_str(),
-                call.deployment_id.as_str()
+                call.deployment.cluster.as_str(),
+                call.deployment.service.as_str(),
+                call.deployment.deployment_id.as_str()
             ),
             (60_000, "prod", "web", "ecs-svc/123")
         );

@@ -864,18 +864,15 @@ mod tests {
         let (with, _) = add_services_json(
             &doc(),
             r#"{"serviceName": "alarmed", "taskDefinition": "web", "desiredCount": 1,
-                "deploymentConfiguration": {"lifecycleHooks": [{"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:check",
-                    "roleArn": "arn:aws:iam::123456789012:role/hooks", "lifecycleStages": ["POST_SCALE_UP"]}]}}"#,
+                "enableExecuteCommand": true}"#,
             &defaults,
         )
         .unwrap();
         let n = with["services"].as_array().unwrap().len() - 1;
         let warned = Scenario::from_value(with).unwrap().warnings;
         assert!(
-            warned.iter().any(
-                |w| w.path == format!("services[{n}].deploymentConfiguration")
-                    && w.message == "kept but not simulated yet: lifecycleHooks"
-            ),
+            warned.iter().any(|w| w.path == format!("services[{n}]")
+                && w.message == "kept but not simulated yet: enableExecuteCommand"),
             "{warned:?}"
         );
         // A name in the JSON wins over the form's.

@@ -534,7 +534,8 @@ impl Simulation {
     /// may serve another service (`this` names the service asking): the weights follow one
     /// service's deployments.
     /// `productionListenerRule`, `testListenerRule` and `roleArn` are kept as given: the
-    /// production rule is the weighted pair itself, and no test traffic is simulated.
+    /// production rule is the weighted pair itself, and test traffic is only a weight
+    /// ([`crate::blue_green`]).
     fn alternate_target_group(
         &self,
         entry: &Value,

@@ -146,6 +146,8 @@ top_level! {
     start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
     stop_service_deployments: Vec<Value> = "stopServiceDeployments",
+    continue_service_deployments: Vec<Value> = "continueServiceDeployments",
+    lambda_hook_responses: Vec<Value> = "lambdaHookResponses",
     deregister_container_instances: Vec<Value> = "deregisterContainerInstances",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
@@ -344,6 +346,11 @@ pub struct Scenario {
     pub delete_services: Vec<crate::delete_service::DeleteServiceCall>,
     /// `stopServiceDeployments[]`, checked.
     pub stop_service_deployments: Vec<crate::stop_service_deployment::StopServiceDeploymentCall>,
+    /// `continueServiceDeployments[]`, checked.
+    pub continue_service_deployments:
+        Vec<crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall>,
+    /// `lambdaHookResponses[]`: what the Lambda functions of deployment lifecycle hooks answer.
+    pub lambda_hook_responses: Vec<crate::deployment_lifecycle_hook::LambdaScript>,
     /// `deregisterContainerInstances[]`, checked.
     pub deregister_instances: Vec<crate::deregister_instance::DeregisterCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
@@ -684,6 +691,16 @@ impl Scenario {
             &doc.stop_service_deployments,
             crate::stop_service_deployment::StopServiceDeploymentCall::parse,
         )?;
+        let continue_service_deployments = timed_calls(
+            "continueServiceDeployments",
+            &doc.continue_service_deployments,
+            crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall::parse,
+        )?;
+        let lambda_hook_responses = timed_calls(
+            "lambdaHookResponses",
+            &doc.lambda_hook_responses,
+            crate::deployment_lifecycle_hook::LambdaScript::parse,
+        )?;
         let deregister_instances = timed_calls(
             "deregisterContainerInstances",
             &doc.deregister_container_instances,
@@ -787,6 +804,8 @@ impl Scenario {
             stop_tasks,
             delete_services,
             stop_service_deployments,
+            continue_service_deployments,
+            lambda_hook_responses,
             deregister_instances,
             warnings,
             options: doc.options,

@@ -56,6 +56,7 @@ const DEPLOYMENT_CONFIGURATION_SIMULATED: &[&str] = &[
     "bakeTimeInMinutes",
     "linearConfiguration",
     "canaryConfiguration",
+    "lifecycleHooks",
 ];
 
 /// RunTask members the engine acts on (`at` is the playground's own: when the call is made).

@@ -6,6 +6,8 @@ use ecs_engine::task::Task;
 use ecs_engine::{Scenario, SimTime, Simulation};
 use serde_json::{json, Value};
 
+pub mod blue_green;
+
 /// The private ECR registry of the playground's account.
 pub const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 

@@ -1,0 +1,477 @@
+//! Deployment lifecycle hooks of blue/green, linear and canary deployments (4.3 `strategy`;
+//! the ECS guide's "Lifecycle hooks", "Lambda hooks" and "Pause hooks" pages,
+//! ContinueServiceDeployment, and the "ECS Hook State Change" events): hooks hold the stage
+//! they run at, a failure or a timeout with ROLLBACK rolls back, pause hooks wait for
+//! ContinueServiceDeployment, and Lambda hooks answer what `lambdaHookResponses` scripts.
+
+mod support;
+
+use ecs_engine::blue_green::LifecycleStage;
+use ecs_engine::deployment::RolloutState;
+use ecs_engine::deployment_lifecycle_hook::HookStage;
+use ecs_engine::Simulation;
+use serde_json::{json, Value};
+use support::blue_green::*;
+use support::{at, logged, sim};
+
+const CHECK: &str = "arn:aws:lambda:us-east-1:123456789012:function:check";
+
+/// The blue/green scenario (`web:1` → `web:2` at 5 min) with `strategy` settings `dc` and
+/// lifecycle hooks `hooks`.
+fn hooked(dc: Value, hooks: Value) -> Value {
+    let mut dc = dc;
+    dc["lifecycleHooks"] = hooks;
+    scenario(dc)
+}
+
+fn pause_at(stage: &str, timeout: Value) -> Value {
+    json!([{"targetType": "PAUSE", "lifecycleStages": [stage], "timeoutConfiguration": timeout}])
+}
+
+fn lambda_at(stages: &[&str]) -> Value {
+    json!([{"targetType": "AWS_LAMBDA", "hookTargetArn": CHECK,
+        "roleArn": "arn:aws:iam::123456789012:role/ecsLambdaHooks", "lifecycleStages": stages}])
+}
+
+/// When (seconds) the service first logged an event containing `words`.
+fn first_event(s: &Simulation, words: &str) -> Option<u64> {
+    s.services()[0]
+        .events
+        .iter()
+        .find(|e| e.message.contains(words))
+        .map(|e| e.at.as_ms() / 1000)
+}
+
+/// DescribeServices' `serviceDeployment` of the service.
+fn deployment(s: &Simulation) -> Value {
+    s.describe()["services"][0]["serviceDeployment"].clone()
+}
+
+/// The service deployment ARN and the first hook's id while it waits.
+fn paused_hook(s: &Simulation) -> (String, String) {
+    let arn = s
+        .deployment_in_progress_arn(0)
+        .expect("a deployment in progress");
+    let id = deployment(s)["lifecycleHookDetails"][0]["hookId"]
+        .as_str()
+        .expect("a hook runs")
+        .to_string();
+    (arn, id)
+}
+
+fn primary_state(s: &Simulation) -> RolloutState {
+    s.services()[0]
+        .deployments
+        .last()
+        .expect("deployments")
+        .rollout_state
+}
+
+/// Runs `v` until the first hook waits and returns the scenario with ContinueServiceDeployment
+/// `action` for it at `secs`, with the time the hook started.
+fn continued(v: &Value, action: &str, secs: u64) -> (Value, u64) {
+    let mut probe = sim(v.clone());
+    at(&mut probe, 30 * MIN);
+    let started = first_event(&probe, "paused; waiting for ContinueServiceDeployment")
+        .expect("the pause hook runs");
+    let (arn, id) = paused_hook(&probe);
+    let mut v = v.clone();
+    v["continueServiceDeployments"] = json!([{"at": format!("PT{secs}S"),
+        "serviceDeploymentArn": arn, "hookId": id, "action": action}]);
+    (v, started)
+}
+
+#[test]
+fn a_pause_hook_holds_the_stage_until_continue_service_deployment() {
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_TEST_TRAFFIC_SHIFT", json!({"timeoutInMinutes": 60})),
+    );
+    let mut s = sim(v.clone());
+    at(&mut s, 20 * MIN);
+    // Green is up and healthy, but production traffic stays on blue.
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::Hook(HookStage::PostTestTrafficShift))
+    );
+    assert_eq!(by_revision(&s), (4, 4));
+    assert_eq!(weights(&s), (1000, 0));
+    let d = deployment(&s);
+    let hook = &d["lifecycleHookDetails"][0];
+    let digits = s.services()[0]
+        .deployment_id
+        .trim_start_matches("ecs-svc/")
+        .to_string();
+    assert_eq!(hook["hookId"], format!("ecs-pause-{digits}-1"));
+    assert_eq!(hook["targetType"], "PAUSE");
+    assert_eq!(hook["status"], "AWAITING_ACTION");
+    assert_eq!(hook["timeoutAction"], "ROLLBACK");
+    assert!(
+        hook.get("targetArn").is_none(),
+        "a pause hook has no target"
+    );
+    assert_eq!(d["lifecycleStage"], "POST_TEST_TRAFFIC_SHIFT");
+    // ContinueServiceDeployment at 25 min: the production traffic shift follows at once.
+    let (v, _) = continued(&v, "CONTINUE", 25 * MIN);
+    let mut s = sim(v);
+    at(&mut s, 25 * MIN - 1);
+    assert_eq!(weights(&s), (1000, 0));
+    at(&mut s, 25 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!(stage(&s), Some(LifecycleStage::BakeTime));
+    at(&mut s, 31 * MIN);
+    assert_eq!(by_revision(&s), (0, 4));
+    assert_eq!(primary_state(&s), RolloutState::Completed);
+}
+
+#[test]
+fn continue_service_deployment_with_rollback_sends_the_deployment_back_at_once() {
+    let v = hooked(
+        json!({"strategy": "CANARY", "bakeTimeInMinutes": 5}),
+        pause_at("PRE_SCALE_UP", json!({})),
+    );
+    let mut probe = sim(v.clone());
+    at(&mut probe, 10 * MIN);
+    // PRE_SCALE_UP: green has not started.
+    assert_eq!(
+        stage(&probe),
+        Some(LifecycleStage::Hook(HookStage::PreScaleUp))
+    );
+    assert_eq!(by_revision(&probe), (4, 0));
+    let (v, _) = continued(&v, "ROLLBACK", 12 * MIN);
+    let mut s = sim(v);
+    at(&mut s, 12 * MIN + 1);
+    assert_eq!(
+        s.services()[0].deployments[s.services()[0].deployments.len() - 2].rollout_state,
+        RolloutState::Failed
+    );
+    assert!(logged(&s, "ContinueServiceDeployment with action ROLLBACK"));
+    at(&mut s, 14 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+}
+
+#[test]
+fn an_unresolved_hook_takes_its_timeout_action() {
+    // ROLLBACK (the default action) after timeoutInMinutes.
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_SCALE_UP", json!({"timeoutInMinutes": 10})),
+    );
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    let paused = first_event(&s, "paused; waiting").expect("paused");
+    let out = first_event(&s, "timed out").expect("timed out");
+    assert_eq!(out - paused, 10 * MIN);
+    assert!(first_event(&s, "the deployment rolls back (timeout action ROLLBACK)").is_some());
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    // CONTINUE: the deployment goes on when the time is up.
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at(
+            "POST_SCALE_UP",
+            json!({"timeoutInMinutes": 10, "action": "CONTINUE"}),
+        ),
+    );
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    let paused = first_event(&s, "paused; waiting").expect("paused");
+    let shifted = first_event(&s, "100 % of production traffic").expect("shifted");
+    assert_eq!(shifted - paused, 10 * MIN);
+    assert_eq!(by_revision(&s), (0, 4));
+}
+
+#[test]
+fn a_lambda_hook_in_progress_is_called_again_after_its_call_back_delay() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        lambda_at(&["POST_SCALE_UP"]),
+    );
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 60}, {"hookStatus": "IN_PROGRESS"}, {"hookStatus": "SUCCEEDED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 30 * MIN);
+    let called = first_event(&s, "calling Lambda hook").expect("called");
+    let shifted = first_event(&s, "100 % of production traffic").expect("shifted");
+    // Called at 0, 60 s (its callBackDelay) and 90 s (the default 30 s): SUCCEEDED.
+    assert_eq!(shifted - called, 90);
+    assert!(first_event(&s, "returned IN_PROGRESS; called again every 60 s").is_some());
+    assert!(first_event(&s, "returned SUCCEEDED").is_some());
+    assert_eq!(primary_state(&s), RolloutState::Completed);
+}
+
+#[test]
+fn a_lambda_hook_that_fails_or_errors_rolls_back() {
+    for answer in [
+        json!({"hookStatus": "FAILED"}),
+        json!({"errorMessage": "Task timed out after 900.00 seconds"}),
+    ] {
+        let mut v = hooked(
+            json!({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 50, "stepBakeTimeInMinutes": 2}, "bakeTimeInMinutes": 5}),
+            lambda_at(&["POST_TEST_TRAFFIC_SHIFT"]),
+        );
+        // Only the new revision's tests fail.
+        v["lambdaHookResponses"] = json!([
+            {"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [{"hookStatus": "SUCCEEDED"}]},
+            {"hookTargetArn": CHECK, "taskDefinition": "web:2", "responses": [answer.clone()]}]);
+        let mut s = sim(v);
+        at(&mut s, 30 * MIN);
+        assert!(
+            first_event(&s, "deployment failed: lifecycle hook").is_some(),
+            "{answer}"
+        );
+        assert_eq!(by_revision(&s), (4, 0), "{answer}");
+        assert_eq!(weights(&s), (1000, 0), "{answer}");
+        assert!(first_event(&s, "% of production traffic").is_none());
+    }
+}
+
+#[test]
+fn pre_production_traffic_shift_hooks_run_before_every_linear_step() {
+    let v = hooked(
+        json!({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 50, "stepBakeTimeInMinutes": 1}, "bakeTimeInMinutes": 5}),
+        pause_at(
+            "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            json!({"timeoutInMinutes": 30}),
+        ),
+    );
+    // Continue the first pause at 15 min: 50 % moves, and after the step bake time the
+    // second step pauses again, with its own hookId.
+    let (v, _) = continued(&v, "CONTINUE", 15 * MIN);
+    let mut s = sim(v);
+    at(&mut s, 15 * MIN);
+    assert_eq!(weights(&s), (500, 500));
+    at(&mut s, 17 * MIN);
+    assert_eq!(
+        weights(&s),
+        (500, 500),
+        "the second step waits for its hook"
+    );
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::Hook(HookStage::PreProductionTrafficShift))
+    );
+    let digits = s.services()[0]
+        .deployment_id
+        .trim_start_matches("ecs-svc/")
+        .to_string();
+    let (_, second) = paused_hook(&s);
+    assert_eq!(second, format!("ecs-pause-{digits}-2"));
+    // Nobody continues it: it rolls back when its 30 minutes are up.
+    at(&mut s, 60 * MIN);
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn production_traffic_shift_hooks_run_at_every_step_and_the_step_wait_follows_them() {
+    let mut v = hooked(
+        json!({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": 3}, "bakeTimeInMinutes": 5}),
+        lambda_at(&["PRODUCTION_TRAFFIC_SHIFT"]),
+    );
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "lifecycleStage": "PRODUCTION_TRAFFIC_SHIFT",
+        "responses": [{"hookStatus": "IN_PROGRESS", "callBackDelay": 120}, {"hookStatus": "SUCCEEDED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    let steps: Vec<u64> = s.services()[0]
+        .events
+        .iter()
+        .filter(|e| e.message.contains("% of production traffic to"))
+        .map(|e| e.at.as_ms() / 1000)
+        .collect();
+    let calls = s.services()[0]
+        .events
+        .iter()
+        .filter(|e| e.message.contains("calling Lambda hook"))
+        .count();
+    assert_eq!(calls, 2, "one hook run per step");
+    // The canary step, its hook (2 min), the canary bake time (3 min), then the rest.
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[1] - steps[0], 5 * MIN);
+    assert_eq!(primary_state(&s), RolloutState::Completed);
+}
+
+#[test]
+fn a_rollback_runs_the_traffic_shift_lambda_hooks_before_green_stops() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
+        lambda_at(&["PRODUCTION_TRAFFIC_SHIFT"]),
+    );
+    // The first run (the shift) succeeds; during the rollback the function takes 5 minutes.
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+        {"hookStatus": "SUCCEEDED"}]}]);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 12 * MIN);
+    assert_eq!(stage(&probe), Some(LifecycleStage::BakeTime));
+    let arn = probe.deployment_in_progress_arn(0).expect("in progress");
+    v["stopServiceDeployments"] =
+        json!([{"at": "PT15M", "serviceDeploymentArn": arn, "stopType": "ROLLBACK"}]);
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:2", "responses": [
+        {"hookStatus": "SUCCEEDED"}]}, {"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 300}, {"hookStatus": "FAILED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 15 * MIN + 1);
+    // Production is back on blue at once; green waits for the hook.
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::Hook(HookStage::ProductionTrafficShift))
+    );
+    assert_eq!(by_revision(&s), (4, 4));
+    assert_eq!(
+        deployment(&s)["status"],
+        "ROLLBACK_IN_PROGRESS",
+        "{}",
+        deployment(&s)
+    );
+    // It answers FAILED after 5 minutes: the rollback goes on anyway.
+    at(&mut s, 21 * MIN);
+    assert!(first_event(
+        &s,
+        "did not succeed during the rollback: the rollback goes on"
+    )
+    .is_some());
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn reconcile_service_runs_when_a_deployment_finds_two_revisions_running() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
+        lambda_at(&["RECONCILE_SERVICE"]),
+    );
+    v["taskDefinitions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "512", "memory": "1024",
+            "containerDefinitions": [{"name": "app", "image": "public.ecr.aws/nginx/nginx:1.28", "essential": true,
+                "portMappings": [{"containerPort": 80}]}]}));
+    // web:3 while web:2 bakes: web:1 and web:2 both have tasks.
+    v["updateServices"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"at": "PT15M", "service": "web", "taskDefinition": "web:3"}));
+    let mut s = sim(v);
+    at(&mut s, 14 * MIN);
+    assert!(
+        first_event(&s, "RECONCILE_SERVICE").is_none(),
+        "one revision ran at 5 min"
+    );
+    at(&mut s, 15 * MIN + 1);
+    assert!(first_event(&s, "lifecycle stage RECONCILE_SERVICE: hook").is_some());
+}
+
+#[test]
+fn test_traffic_moves_to_green_at_test_traffic_shift_when_there_is_a_test_rule() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_TEST_TRAFFIC_SHIFT", json!({})),
+    );
+    v["services"][0]["loadBalancers"][0]["advancedConfiguration"]["testListenerRule"] =
+        json!("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/edge/1/9/9");
+    let mut s = sim(v);
+    at(&mut s, 20 * MIN);
+    let d = deployment(&s);
+    assert_eq!(
+        d["targetServiceRevision"]["requestedTestTrafficWeight"],
+        100.0
+    );
+    assert_eq!(
+        d["targetServiceRevision"]["requestedProductionTrafficWeight"],
+        0.0
+    );
+    assert_eq!(
+        d["sourceServiceRevisions"][0]["requestedTestTrafficWeight"],
+        0.0
+    );
+    assert!(logged(
+        &s,
+        "TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to web:2"
+    ));
+}
+
+#[test]
+fn hook_state_changes_are_eventbridge_events() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at(
+            "POST_SCALE_UP",
+            json!({"timeoutInMinutes": 10, "action": "CONTINUE"}),
+        ),
+    );
+    v["snsTopics"] = json!([{"Name": "deploys", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
+    v["eventRules"] = json!([{"Name": "hooks", "EventPattern": {"source": ["aws.ecs"],
+        "detail-type": ["ECS Hook State Change"]},
+        "Targets": [{"Id": "t", "Arn": "arn:aws:sns:us-east-1:123456789012:deploys", "InputTransformer": {
+            "InputPathsMap": {"name": "$.detail.eventName", "hook": "$.detail.hookId", "stage": "$.detail.lifecycleStage", "type": "$.detail.hookType"},
+            "InputTemplate": "\"<name> <hook> <stage> <type>\""}}]}]);
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    let bodies: Vec<String> = s.describe()["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect();
+    let digits = s.services()[0]
+        .deployment_id
+        .trim_start_matches("ecs-svc/")
+        .to_string();
+    assert_eq!(
+        bodies,
+        vec![
+            format!("HOOK_AWAITING_ACTION ecs-pause-{digits}-1 POST_SCALE_UP PAUSE"),
+            format!("HOOK_TIMED_OUT ecs-pause-{digits}-1 POST_SCALE_UP PAUSE"),
+        ]
+    );
+}
+
+#[test]
+fn continue_service_deployment_is_refused_for_a_hook_not_waiting() {
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_SCALE_UP", json!({})),
+    );
+    let (mut v, _) = continued(&v, "CONTINUE", 20 * MIN);
+    let arn = v["continueServiceDeployments"][0]["serviceDeploymentArn"].clone();
+    v["continueServiceDeployments"] = json!([
+        {"at": "PT20M", "serviceDeploymentArn": arn, "hookId": "ecs-pause-0-9"},
+        {"at": "PT1M", "serviceDeploymentArn": arn, "hookId": "ecs-pause-0-9"}]);
+    let mut s = sim(v);
+    at(&mut s, 21 * MIN);
+    assert!(logged(
+        &s,
+        "ContinueServiceDeployment failed: continueServiceDeployments[0].hookId: no pause hook ecs-pause-0-9 is AWAITING_ACTION"
+    ));
+    assert!(logged(
+        &s,
+        "ContinueServiceDeployment failed: continueServiceDeployments[1].serviceDeploymentArn"
+    ));
+    assert_eq!(weights(&s), (1000, 0), "still paused");
+}
+
+#[test]
+fn update_service_keeps_or_replaces_the_hooks_and_bad_ones_are_refused() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_SCALE_UP", json!({})),
+    );
+    // The update drops the hooks: this deployment runs none.
+    v["updateServices"][0]["deploymentConfiguration"] = json!({"lifecycleHooks": []});
+    let mut s = sim(v.clone());
+    at(&mut s, 30 * MIN);
+    assert!(first_event(&s, "paused").is_none());
+    assert_eq!(primary_state(&s), RolloutState::Completed);
+    // A hook AWS refuses is refused with its field.
+    v["updateServices"][0]["deploymentConfiguration"] = json!({"lifecycleHooks": [
+        {"targetType": "PAUSE", "lifecycleStages": ["PRODUCTION_TRAFFIC_SHIFT"]}]});
+    let mut s = sim(v);
+    at(&mut s, 6 * MIN);
+    assert!(logged(
+        &s,
+        "deploymentConfiguration.lifecycleHooks[0].lifecycleStages[0]: pause hooks cannot run at PRODUCTION_TRAFFIC_SHIFT"
+    ));
+}
