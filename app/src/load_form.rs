@@ -77,6 +77,9 @@ pub fn LoadPatternFieldset(
         kind.track();
         preview(duration_ms())
     });
+    // The first preview ran before the fields were in the page: read them again once they
+    // are (effects run after the view is mounted).
+    Effect::new(move |_| edited.update(|n| *n += 1));
     // Drawing: the points typed so far, (minute, rps), while a pointer is down on the pad.
     let drawing = StoredValue::new(None::<Vec<(f64, f64)>>);
     let pad_point = move |ev: &leptos::ev::PointerEvent| -> Option<(f64, f64)> {

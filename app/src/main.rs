@@ -65,8 +65,21 @@ struct ServiceView {
     deployment: String,
     /// The ARN of its deployment in progress (not its first), for StopServiceDeployment.
     deployment_arn: Option<String>,
+    /// The deployment lifecycle hooks running now.
+    hooks: Vec<HookView>,
     /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
     status: &'static str,
+}
+
+/// A deployment lifecycle hook run of a service's deployment.
+#[derive(Clone, PartialEq)]
+struct HookView {
+    /// `hookId`.
+    id: String,
+    /// What it is and where it is, e.g. `pause ecs-pause-2-1 · AWAITING_ACTION until …`.
+    text: String,
+    /// A pause hook waiting for ContinueServiceDeployment.
+    awaiting: bool,
 }
 
 /// One registered load balancer target.
@@ -149,6 +162,36 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         .enumerate()
         .map(|(s, (svc, (running, pending)))| ServiceView {
             deployment_arn: sim.deployment_in_progress_arn(s),
+            hooks: svc
+                .traffic_shift
+                .iter()
+                .flat_map(|x| x.gate.iter())
+                .flat_map(|g| g.runs.iter().map(move |r| (g.stage, r)))
+                .map(|(stage, r)| {
+                    use ecs_engine::deployment_lifecycle_hook::HookStatus;
+                    let awaiting = r.status == HookStatus::AwaitingAction;
+                    let until = if r.status.open() {
+                        format!(
+                            " until {}, then {}",
+                            r.expires_at,
+                            r.hook.timeout_action.as_str()
+                        )
+                    } else {
+                        String::new()
+                    };
+                    HookView {
+                        id: r.id.clone(),
+                        text: format!(
+                            "{} hook {} at {} · {}{until}",
+                            r.hook.label(),
+                            r.id,
+                            stage.as_str(),
+                            r.status.as_str()
+                        ),
+                        awaiting,
+                    }
+                })
+                .collect(),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -888,6 +931,13 @@ fn Playground(
             })
         })
     });
+    let continue_hook = apply.map(|apply| {
+        Callback::new(move |(arn, hook, action): (String, String, &'static str)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::continue_service_deployment(doc, &arn, &hook, action, at)
+            })
+        })
+    });
     let stop_task = apply.map(|apply| {
         // A chip carries the task ID's first 8 characters; StopTask takes the whole ID.
         Callback::new(move |short: String| {
@@ -1130,6 +1180,22 @@ fn Playground(
                                 <td class="small">{s.strategies.clone()}<br/><span class="muted">{s.constraints.clone()}</span></td>
                                 <td class="service-actions"><button class="explain" on:click=move |_| explain(name.clone())>"Explain"</button>{roll_back}{delete}</td>
                             </tr>
+                            {s.hooks.iter().map(|h| {
+                                let hook_buttons = continue_hook.zip(s.deployment_arn.clone()).filter(|_| h.awaiting).map(|(go, arn)| {
+                                    let (arn2, id, id2) = (arn.clone(), h.id.clone(), h.id.clone());
+                                    view! {
+                                        <button class="deploy-hook-continue" title="ContinueServiceDeployment with action CONTINUE at the current time: the deployment goes on to the next lifecycle stage"
+                                            aria-label=format!("Continue deployment hook {id}")
+                                            on:click=move |_| go.run((arn.clone(), id.clone(), "CONTINUE"))>"Continue"</button>
+                                        <button class="deploy-hook-rollback" title="ContinueServiceDeployment with action ROLLBACK at the current time: production traffic goes back to the previous revision at once"
+                                            aria-label=format!("Roll back at deployment hook {id2}")
+                                            on:click=move |_| go.run((arn2.clone(), id2.clone(), "ROLLBACK"))>"Roll back"</button>
+                                    }
+                                });
+                                view! {
+                                    <tr class="deploy-hook" data-hook=h.id.clone()><td colspan="6" class="small">{h.text.clone()}</td><td class="service-actions">{hook_buttons}</td></tr>
+                                }
+                            }).collect_view()}
                             <tr class="service-event"><td colspan="7" class="small muted">{s.last_event.clone()}</td></tr>
                         }
                     }).collect_view()}

@@ -102,9 +102,12 @@ fn read_form(
     // The shifting strategies' fields show only for them.
     let strategy = input_value("svc-strategy");
     let defaults = ServiceForm::default();
-    let bake_minutes = match strategy.as_str() {
-        "" | "ROLLING" => defaults.bake_minutes,
-        _ => whole("svc-bake", "deploymentConfiguration.bakeTimeInMinutes")?,
+    let (bake_minutes, pause_stage) = match strategy.as_str() {
+        "" | "ROLLING" => (defaults.bake_minutes, String::new()),
+        _ => (
+            whole("svc-bake", "deploymentConfiguration.bakeTimeInMinutes")?,
+            input_value("svc-pause"),
+        ),
     };
     let shift = match strategy.as_str() {
         "LINEAR" => Some("deploymentConfiguration.linearConfiguration.step"),
@@ -170,6 +173,7 @@ fn read_form(
         bake_minutes,
         shift_tenths,
         shift_bake_minutes,
+        pause_stage,
         az_rebalancing: input_value("svc-azr") == "true",
         subnets: if awsvpc {
             input_list("svc-subnets")
@@ -430,6 +434,11 @@ pub fn ServiceFieldset(
                 <Show when=move || deploy_strategy.get() != "ROLLING">
                     <label title="bakeTimeInMinutes: both revisions run this long after the production traffic shift">"Bake min "
                         <input id="svc-bake" type="number" min="0" max="1440" value="5"/></label>
+                    <label title="deploymentConfiguration.lifecycleHooks: a PAUSE hook holds the deployment at this stage until ContinueServiceDeployment (the Continue button on the service row) or its 24-hour timeout, which rolls back">"Pause at "
+                        <select id="svc-pause">
+                            <option value="">"no pause hook"</option>
+                            {["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                        </select></label>
                     <Show when=move || !target_group.get().is_empty()>
                         <label title="advancedConfiguration.alternateTargetGroupArn: where the new revision starts">"Alternate target group "
                             <select id="svc-alt-tg">

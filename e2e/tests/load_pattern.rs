@@ -19,6 +19,16 @@ async fn pick_a_ramp_then_draw_a_pattern_and_set_them_as_the_load() {
     browser.click("#build-panel summary").await;
     browser.scroll_to("fieldset.load-pattern").await;
     let cost_before = profile(&browser).await["cost"].clone();
+    // Before any input, the preview shows the default daily curve (200–3,000 requests/s,
+    // peak at 14:00): over this two-hour run it climbs from 200 to 388.
+    browser
+        .wait_for_text(
+            "#pat-summary",
+            "Over the run (120 min): peak 388 requests/s",
+            5,
+        )
+        .await;
+    assert_eq!(browser.count("#pat-preview polyline").await, 1);
 
     // A ramp from 100 to 2,000 requests/s over minutes 0–30: the preview peaks at 2,000.
     browser.select("#pat-kind", "ramp").await;

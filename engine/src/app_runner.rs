@@ -62,12 +62,14 @@ impl AutoScalingConfiguration {
     /// 950 concurrent requests → 10 active instances".
     pub fn explain(&self, s: &AppRunnerSizing) -> String {
         let plural = if s.active == 1 { "" } else { "s" };
+        // An empty sum of floats is -0.0, which would print as "-0".
+        let concurrent = s.concurrent.round() + 0.0;
         let mut text = format!(
             "on App Runner (MaxConcurrency {}, MinSize {}, MaxSize {}): {} concurrent requests → {} active instance{plural}",
             self.max_concurrency,
             self.min_size,
             self.max_size,
-            s.concurrent.round(),
+            concurrent,
             s.active
         );
         if s.capped {
@@ -103,6 +105,17 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_requests_in_flight_read_as_zero_not_minus_zero() {
+        let config = AutoScalingConfiguration::default();
+        let none: f64 = std::iter::empty::<f64>().sum();
+        let text = config.explain(&config.size_for(none));
+        assert!(
+            text.contains(": 0 concurrent requests → 1 active instance"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn g42_950_concurrent_requests_need_10_instances_and_3000_are_held_at_25() {

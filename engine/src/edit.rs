@@ -345,6 +345,24 @@ pub fn stop_service_deployment(doc: &Value, arn: &str, at: SimTime) -> Result<Va
     Ok(doc)
 }
 
+/// Resolves the pause hook `hook_id` of deployment `arn` at `at` with `action` (`CONTINUE` or
+/// `ROLLBACK`): a ContinueServiceDeployment call appended to `continueServiceDeployments[]`.
+pub fn continue_service_deployment(
+    doc: &Value,
+    arn: &str,
+    hook_id: &str,
+    action: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "continueServiceDeployments";
+    let entry = json!({"at": seconds(at), "serviceDeploymentArn": arn, "hookId": hook_id, "action": action});
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).
@@ -803,6 +821,23 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .ok()
+    }
+
+    #[test]
+    fn continue_service_deployment_appends_the_request_and_checks_it() {
+        let arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/7";
+        let doc = json!({"version": 1});
+        let out =
+            continue_service_deployment(&doc, arn, "ecs-pause-7-1", "ROLLBACK", SimTime(90_000))
+                .unwrap();
+        assert_eq!(
+            out["continueServiceDeployments"],
+            json!([{"at": 90.0, "serviceDeploymentArn": arn, "hookId": "ecs-pause-7-1", "action": "ROLLBACK"}])
+        );
+        assert!(Scenario::from_value(out.clone()).is_ok());
+        let e = continue_service_deployment(&out, arn, "ecs-pause-7-1", "ABORT", SimTime(0))
+            .unwrap_err();
+        assert!(e.starts_with("continueServiceDeployments[1].action"), "{e}");
     }
 
     #[test]

@@ -619,6 +619,75 @@ fn blue_green_deployment_rolls_back_to_blue_on_the_alarm_and_completes_when_fixe
         .any(|e| e.contains("lifecycle stage CLEAN_UP")));
 }
 
+/// Deployment lifecycle hooks (4.3 `strategy`; the ECS guide's Lambda and pause hook pages):
+/// test traffic moves to web:2, the smoke-test Lambda answers IN_PROGRESS, is called again
+/// after its 60-second callBackDelay and succeeds; the PAUSE hook holds each canary step until
+/// ContinueServiceDeployment; the second pause, never continued, times out after 20 minutes
+/// and rolls back. The Try: a smoke test that FAILs rolls back before any production traffic
+/// moves; continuing the second pause completes the deployment.
+#[test]
+fn canary_lifecycle_hooks_gate_each_step_and_time_out_into_a_rollback() {
+    let (sim, out) = preset("canary-lifecycle-hooks");
+    let svc = service(&out, "web");
+    let events = service_events(svc);
+    let said = |words: &str| events.iter().any(|e| e.contains(words));
+    assert!(
+        said("TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to web:2"),
+        "{events:#?}"
+    );
+    let at = |words: &str| {
+        sim.services()[0]
+            .events
+            .iter()
+            .find(|e| e.message.contains(words))
+            .map(|e| e.at.as_ms() / 1000)
+            .unwrap_or_else(|| panic!("no event {words}"))
+    };
+    assert_eq!(
+        at("Lambda smoke-test returned SUCCEEDED") - at("Lambda smoke-test returned IN_PROGRESS"),
+        60
+    );
+    assert_eq!(
+        at("10 % of production traffic to web:2"),
+        600,
+        "continued at 10 min"
+    );
+    let second = at("-3 paused; waiting for ContinueServiceDeployment");
+    assert_eq!(second, 600 + 3 * 60, "after the canary bake time");
+    assert_eq!(at("timed out: the deployment rolls back") - second, 20 * 60);
+    assert!(!said("100 % of production traffic"));
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:1"));
+    assert_eq!(sim.listener_rule_weight(0), Some(1000));
+    // The Try: the smoke test fails.
+    let mut doc = preset_doc("canary-lifecycle-hooks");
+    doc["lambdaHookResponses"][0]["responses"] = json!([{"hookStatus": "FAILED"}]);
+    let (sim, out) = run_to_end(doc);
+    let svc = service(&out, "web");
+    assert!(service_events(svc)
+        .iter()
+        .any(|e| e.contains("deployment failed: lifecycle hook")));
+    assert!(!service_events(svc)
+        .iter()
+        .any(|e| e.contains("% of production traffic")));
+    assert_eq!(sim.listener_rule_weight(0), Some(1000));
+    // Continuing the second pause too: 100 % moves, the bake time passes, web:1 is cleaned up.
+    let mut doc = preset_doc("canary-lifecycle-hooks");
+    let mut second = doc["continueServiceDeployments"][0].clone();
+    second["at"] = json!("PT15M");
+    second["hookId"] = json!(second["hookId"].as_str().unwrap().replace("-2", "-3"));
+    doc["continueServiceDeployments"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    let (sim, out) = run_to_end(doc);
+    let svc = service(&out, "web");
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:2"));
+    assert_eq!(sim.listener_rule_weight(1), Some(1000));
+    assert!(service_events(svc)
+        .iter()
+        .any(|e| e.contains("lifecycle stage CLEAN_UP")));
+}
+
 /// Classic cluster scaling (5.2, 5.4 for the steps): alarms on the cluster's CPUReservation run
 /// the Auto Scaling group's step policy out (+2 for a breach of 15 points or more, +1 below;
 /// warm-up holds the same step) and its simple policy in (−1 per 5-minute cooldown), and a

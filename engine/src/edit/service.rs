@@ -83,6 +83,9 @@ pub struct ServiceForm {
     pub shift_tenths: u32,
     /// LINEAR's `stepBakeTimeInMinutes` or CANARY's `canaryBakeTimeInMinutes`.
     pub shift_bake_minutes: u32,
+    /// The lifecycle stage of a `PAUSE` deployment lifecycle hook, with a strategy other
+    /// than ROLLING; empty for none ([`crate::deployment_lifecycle_hook`]).
+    pub pause_stage: String,
     /// Availability Zone rebalancing as CreateService defaults it; false writes
     /// `availabilityZoneRebalancing: DISABLED`.
     pub az_rebalancing: bool,
@@ -114,6 +117,7 @@ impl Default for ServiceForm {
             bake_minutes: 5,
             shift_tenths: 100,
             shift_bake_minutes: 6,
+            pause_stage: String::new(),
             az_rebalancing: true,
             subnets: Vec::new(),
         }
@@ -277,6 +281,10 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
                     "canaryBakeTimeInMinutes": form.shift_bake_minutes});
             }
             _ => {}
+        }
+        if !form.pause_stage.is_empty() {
+            deployment["lifecycleHooks"] =
+                json!([{"targetType": "PAUSE", "lifecycleStages": [form.pause_stage]}]);
         }
     }
     service["deploymentConfiguration"] = deployment;
@@ -530,9 +538,9 @@ mod tests {
             &ServiceForm {
                 load_balancer: Some(TargetGroupLink {
                     alternate_target_group: String::new(),
-                    ..link
+                    ..link.clone()
                 }),
-                ..f
+                ..f.clone()
             },
         )
         .unwrap_err();
@@ -540,6 +548,29 @@ mod tests {
             e.contains("loadBalancers[0].advancedConfiguration.alternateTargetGroupArn: required"),
             "{e}"
         );
+        // A pause stage writes a PAUSE lifecycle hook, which the loader takes.
+        let paused = ServiceForm {
+            load_balancer: Some(link.clone()),
+            pause_stage: "PRE_PRODUCTION_TRAFFIC_SHIFT".to_string(),
+            ..f.clone()
+        };
+        let out = add_service(&d, &paused).unwrap();
+        assert_eq!(
+            out["services"][0]["deploymentConfiguration"]["lifecycleHooks"],
+            json!([{"targetType": "PAUSE", "lifecycleStages": ["PRE_PRODUCTION_TRAFFIC_SHIFT"]}])
+        );
+        let sim = run(out, 60);
+        assert_eq!(sim.services()[0].lifecycle_hooks.len(), 1);
+        // Pause hooks cannot run where traffic moves: the loader's error names the field.
+        let e = add_service(
+            &d,
+            &ServiceForm {
+                pause_stage: "PRODUCTION_TRAFFIC_SHIFT".to_string(),
+                ..paused
+            },
+        )
+        .unwrap_err();
+        assert!(e.contains("lifecycleHooks[0].lifecycleStages[0]"), "{e}");
     }
 
     #[test]
