@@ -17,6 +17,9 @@
 //!    production traffic. `maximumPercent` does not cap them: blue keeps its tasks until
 //!    CLEAN_UP, so the service runs up to twice its tasks [inferred from "green scales up to
 //!    100 %"]. The stage ends once every green task counts as healthy (4.4).
+//!    Blue's tasks are neither replaced nor scaled until CLEAN_UP (the service's task
+//!    definition is green's) [the playground's choice: AWS does not say]; a long pause hook
+//!    leaves blue as it is.
 //! 4. **POST_SCALE_UP** (hooks).
 //! 5. **TEST_TRAFFIC_SHIFT**: with a `testListenerRule`, test traffic moves to green
 //!    (DescribeServiceDeployments' `requestedTestTrafficWeight`; no test requests are
@@ -451,7 +454,7 @@ impl Simulation {
             _ => {}
         }
         let hooked = match stage {
-            LifecycleStage::Hook(h) => self.run_hooks(s, &[h]),
+            LifecycleStage::Hook(h) => self.run_hooks(s, h),
             _ => false,
         };
         if !hooked {
@@ -467,10 +470,28 @@ impl Simulation {
             return;
         };
         if shift.rollback {
-            shift.stage = LifecycleStage::CleanUp;
+            // PRODUCTION_TRAFFIC_SHIFT's hooks, then TEST_TRAFFIC_SHIFT's, then CLEAN_UP.
+            if shift.stage == LifecycleStage::Hook(HookStage::ProductionTrafficShift) {
+                shift.stage = LifecycleStage::Hook(HookStage::TestTrafficShift);
+                if self.run_hooks(s, HookStage::TestTrafficShift) {
+                    return;
+                }
+            }
+            if let Some(shift) = self.services[s].traffic_shift.as_mut() {
+                shift.stage = LifecycleStage::CleanUp;
+            }
             self.poke_service(s);
             return;
         }
+        // A failed deployment held where it stopped (rollback off) goes nowhere.
+        if self.services[s].deployments[d].rollout_state
+            != crate::deployment::RolloutState::InProgress
+        {
+            return;
+        }
+        let Some(shift) = self.services[s].traffic_shift.as_mut() else {
+            return;
+        };
         let next = match shift.stage {
             LifecycleStage::Hook(HookStage::ReconcileService) => {
                 LifecycleStage::Hook(HookStage::PreScaleUp)
@@ -510,7 +531,7 @@ impl Simulation {
     }
 
     /// Whether a `loadBalancers[]` entry of service `s` names a `testListenerRule`.
-    fn has_test_listener_rule(&self, s: usize) -> bool {
+    pub(crate) fn has_test_listener_rule(&self, s: usize) -> bool {
         self.services[s]
             .request
             .get("loadBalancers")
@@ -700,7 +721,9 @@ impl Simulation {
         let Some(shift) = self.services[s].traffic_shift.clone() else {
             return false;
         };
-        if shift.stage == LifecycleStage::CleanUp {
+        // A rollback's own hooks may still run: what fails then is blue, and there is nothing
+        // left to send traffic back to that way.
+        if shift.rollback || shift.stage == LifecycleStage::CleanUp {
             return false;
         }
         let failed = self.services[s].primary_deployment();
@@ -753,13 +776,9 @@ impl Simulation {
                 ),
             )
             .service(&self.services[s].name.clone());
-        // The guide: a rollback runs the TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT
-        // hooks; CLEAN_UP follows them.
-        let stages = [
-            HookStage::TestTrafficShift,
-            HookStage::ProductionTrafficShift,
-        ];
-        if !self.run_hooks(s, &stages) {
+        // The guide: a rollback runs the PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT
+        // hooks, one stage after the other; CLEAN_UP follows them.
+        if !self.run_hooks(s, HookStage::ProductionTrafficShift) {
             self.stage_done(s, back);
         }
         true

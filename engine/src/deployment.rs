@@ -435,6 +435,10 @@ impl Simulation {
         if let Some(d) = self.services[s].deployments.last_mut() {
             d.rollout_state = RolloutState::Failed;
         }
+        // Its lifecycle hooks stop: nothing waits for them any more.
+        if let Some(shift) = self.services[s].traffic_shift.as_mut() {
+            shift.gate = None;
+        }
         self.service_event(s, msg);
         self.deployment_state_change(s, "ERROR", "SERVICE_DEPLOYMENT_FAILED", reason);
         if !rollback || self.roll_back_traffic_shift(s) {

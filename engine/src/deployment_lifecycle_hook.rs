@@ -345,6 +345,9 @@ pub struct LambdaScript {
     pub answers: Vec<LambdaAnswer>,
 }
 
+/// Most `responses` one `lambdaHookResponses[]` entry may script.
+const MAX_RESPONSES: usize = 1_000;
+
 /// Longest `callBackDelay` the playground takes, in seconds (the longest hook timeout).
 const MAX_CALL_BACK_DELAY_SECS: u64 = MAX_TIMEOUT_MINUTES as u64 * 60;
 
@@ -380,6 +383,12 @@ impl LambdaScript {
             .ok_or_else(|| {
                 format!("{path}.responses: required, a list of what the function returns, e.g. {{\"hookStatus\": \"SUCCEEDED\"}}")
             })?;
+        if list.len() > MAX_RESPONSES {
+            return Err(format!(
+                "{path}.responses: {} entries; the limit is {MAX_RESPONSES}",
+                list.len()
+            ));
+        }
         let answers = list
             .iter()
             .enumerate()
@@ -552,10 +561,9 @@ pub struct HookGate {
 }
 
 impl Simulation {
-    /// Starts the hooks of `stage` for service `s`'s traffic shift (the rollback's hooks of
-    /// TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT together when `stages` has both).
-    /// Returns false when no hook runs there: the stage passes at once.
-    pub(crate) fn run_hooks(&mut self, s: usize, stages: &[HookStage]) -> bool {
+    /// Starts the hooks of `stage` for service `s`'s traffic shift (during a rollback, its
+    /// Lambda hooks only). Returns false when no hook runs there: the stage passes at once.
+    pub(crate) fn run_hooks(&mut self, s: usize, stage: HookStage) -> bool {
         let Some(shift) = self.services[s].traffic_shift.as_ref() else {
             return false;
         };
@@ -563,18 +571,15 @@ impl Simulation {
         let hooks: Vec<DeploymentLifecycleHook> = shift
             .hooks
             .iter()
-            .filter(|h| h.stages.iter().any(|st| stages.contains(st)))
+            .filter(|h| h.stages.contains(&stage))
             .filter(|h| !rollback || matches!(h.target, HookTarget::Lambda(_)))
             .cloned()
             .collect();
-        let Some(&stage) = stages.last() else {
-            return false;
-        };
         if hooks.is_empty() {
             return false;
         }
-        let digits = self.services[s]
-            .deployment_id
+        let digits = self
+            .hook_deployment_id(s)
             .trim_start_matches("ecs-svc/")
             .to_string();
         let mut runs = Vec::new();
@@ -624,7 +629,7 @@ impl Simulation {
             let msg = format!(
                 "(service {}) (deployment {}) lifecycle stage {}: hook {} {what}.",
                 self.services[s].name,
-                self.services[s].deployment_id,
+                self.hook_deployment_id(s),
                 stage.as_str(),
                 run.id,
             );
@@ -637,6 +642,16 @@ impl Simulation {
             }
         }
         true
+    }
+
+    /// The deployment service `s`'s hooks run for: the primary one, or during a rollback the
+    /// deployment that failed (AWS reports the rollback under it).
+    fn hook_deployment_id(&self, s: usize) -> String {
+        let svc = &self.services[s];
+        match &svc.traffic_shift {
+            Some(shift) if shift.rollback => svc.deployments[shift.source].id.clone(),
+            _ => svc.deployment_id.clone(),
+        }
     }
 
     /// The run `serial` of service `s`'s current hook gate, if it is still there.
@@ -716,7 +731,7 @@ impl Simulation {
         let msg = format!(
             "(service {}) (deployment {}) lifecycle stage {}: hook {id}: Lambda {name} returned {said}{unscripted}.",
             self.services[s].name,
-            self.services[s].deployment_id,
+            self.hook_deployment_id(s),
             stage.as_str(),
         );
         self.service_event(s, msg);
@@ -737,14 +752,19 @@ impl Simulation {
         let action = run.hook.timeout_action;
         run.continued_on_timeout = action == HookAction::Continue;
         let id = run.id.clone();
+        let rolling_back = self.services[s]
+            .traffic_shift
+            .as_ref()
+            .is_some_and(|x| x.rollback);
+        let then = match (rolling_back, action) {
+            (true, _) => "the rollback goes on",
+            (false, HookAction::Continue) => "the deployment continues (timeout action CONTINUE)",
+            (false, HookAction::Rollback) => "the deployment rolls back (timeout action ROLLBACK)",
+        };
         let msg = format!(
-            "(service {}) (deployment {}) hook {id} timed out: {}.",
+            "(service {}) (deployment {}) hook {id} timed out: {then}.",
             self.services[s].name,
-            self.services[s].deployment_id,
-            match action {
-                HookAction::Continue => "the deployment continues (timeout action CONTINUE)",
-                HookAction::Rollback => "the deployment rolls back (timeout action ROLLBACK)",
-            }
+            self.hook_deployment_id(s),
         );
         self.service_event(s, msg);
         self.resolve_hook(s, serial, HookStatus::TimedOut);
@@ -870,7 +890,7 @@ impl Simulation {
         let deployment = crate::stop_service_deployment::service_deployment_arn(
             &svc.cluster,
             &svc.name,
-            &svc.deployment_id,
+            &self.hook_deployment_id(s),
         );
         let stage = svc
             .traffic_shift

@@ -356,7 +356,6 @@ impl Simulation {
     fn service_deployment_json(&self, s: usize, shift: &crate::blue_green::TrafficShift) -> Value {
         let svc = &self.services[s];
         let weight = |tenths: u32| f64::from(tenths) / 10.0;
-        let test = if shift.test_on_green { 100.0 } else { 0.0 };
         let hooks: Vec<Value> = shift
             .gate
             .iter()
@@ -375,7 +374,7 @@ impl Simulation {
                 v
             })
             .collect();
-        json!({
+        let mut out = json!({
             "status": match (shift.rollback, svc.deployments.last().map(|d| d.rollout_state)) {
                 (true, _) => "ROLLBACK_IN_PROGRESS",
                 // Failed with rollback off: held where it stopped.
@@ -387,15 +386,26 @@ impl Simulation {
             "targetServiceRevision": {
                 "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
                 "requestedProductionTrafficWeight": weight(if shift.rollback { 1000 } else { shift.green_tenths }),
-                "requestedTestTrafficWeight": if shift.rollback { 100.0 } else { test },
             },
             "sourceServiceRevisions": [{
                 "taskDefinition": crate::revisions::Revisions::arn(&svc.deployments[shift.source].task_definition),
                 "requestedProductionTrafficWeight": weight(if shift.rollback { 0 } else { 1000 - shift.green_tenths }),
-                "requestedTestTrafficWeight": if shift.rollback { 0.0 } else { 100.0 - test },
             }],
             "lifecycleHookDetails": hooks,
-        })
+        });
+        // Test traffic weights only with a test listener rule.
+        if self.has_test_listener_rule(s) {
+            let test = if shift.test_on_green && !shift.rollback {
+                100.0
+            } else {
+                0.0
+            };
+            out["targetServiceRevision"]["requestedTestTrafficWeight"] =
+                json!(if shift.rollback { 100.0 } else { test });
+            out["sourceServiceRevisions"][0]["requestedTestTrafficWeight"] =
+                json!(if shift.rollback { 0.0 } else { 100.0 - test });
+        }
+        out
     }
 
     fn describe_instances(&self) -> Vec<Value> {

@@ -299,17 +299,15 @@ fn a_rollback_runs_the_traffic_shift_lambda_hooks_before_green_stops() {
         json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
         lambda_at(&["PRODUCTION_TRAFFIC_SHIFT"]),
     );
-    // The first run (the shift) succeeds; during the rollback the function takes 5 minutes.
-    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
-        {"hookStatus": "SUCCEEDED"}]}]);
     let mut probe = sim(v.clone());
     at(&mut probe, 12 * MIN);
     assert_eq!(stage(&probe), Some(LifecycleStage::BakeTime));
     let arn = probe.deployment_in_progress_arn(0).expect("in progress");
     v["stopServiceDeployments"] =
         json!([{"at": "PT15M", "serviceDeploymentArn": arn, "stopType": "ROLLBACK"}]);
-    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:2", "responses": [
-        {"hookStatus": "SUCCEEDED"}]}, {"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [
+    // The shift's run (web:2) succeeds unscripted; during the rollback (web:1 is the new
+    // revision again) the function takes 5 minutes, then fails.
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [
         {"hookStatus": "IN_PROGRESS", "callBackDelay": 300}, {"hookStatus": "FAILED"}]}]);
     let mut s = sim(v);
     at(&mut s, 15 * MIN + 1);
@@ -459,6 +457,10 @@ fn update_service_keeps_or_replaces_the_hooks_and_bad_ones_are_refused() {
         json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
         pause_at("POST_SCALE_UP", json!({})),
     );
+    // Left out of the update, the service's hooks stay: the deployment pauses.
+    let mut s = sim(v.clone());
+    at(&mut s, 30 * MIN);
+    assert!(first_event(&s, "paused").is_some());
     // The update drops the hooks: this deployment runs none.
     v["updateServices"][0]["deploymentConfiguration"] = json!({"lifecycleHooks": []});
     let mut s = sim(v.clone());
@@ -474,4 +476,182 @@ fn update_service_keeps_or_replaces_the_hooks_and_bad_ones_are_refused() {
         &s,
         "deploymentConfiguration.lifecycleHooks[0].lifecycleStages[0]: pause hooks cannot run at PRODUCTION_TRAFFIC_SHIFT"
     ));
+}
+
+/// Deployment alarm `blue-requests` on blue's requests, in ALARM after `periods` minutes of
+/// the 400 requests/s.
+fn blue_alarm(v: &mut Value, periods: u32) {
+    let lb = format!(
+        "app/edge/{}",
+        ecs_engine::load_balancer::target_group::name_hash("edge")
+    );
+    v["alarms"] = json!([{"AlarmName": "blue-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
+        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": periods, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/blue/0000000000000001"}, {"Name": "LoadBalancer", "Value": lb}]}]);
+}
+
+#[test]
+fn a_deployment_failed_with_rollback_off_is_no_longer_moved_by_its_hooks() {
+    // 4.5 with rollback off: the failed deployment holds where it stopped. Its Lambda hook
+    // answering SUCCEEDED later, or its pause hook timing out with ROLLBACK, changes nothing.
+    for hooks in [
+        lambda_at(&["POST_SCALE_UP"]),
+        pause_at("POST_SCALE_UP", json!({"timeoutInMinutes": 20})),
+    ] {
+        let mut v = hooked(
+            json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+                "alarms": {"alarmNames": ["blue-requests"], "enable": true, "rollback": false}}),
+            hooks.clone(),
+        );
+        blue_alarm(&mut v, 10);
+        v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+            {"hookStatus": "IN_PROGRESS", "callBackDelay": 900}, {"hookStatus": "SUCCEEDED"}]}]);
+        let mut s = sim(v);
+        at(&mut s, 60 * MIN);
+        assert_eq!(primary_state(&s), RolloutState::Failed, "{hooks}");
+        assert_eq!(weights(&s), (1000, 0), "{hooks}");
+        assert_eq!(by_revision(&s), (4, 4), "held: {hooks}");
+        let failures = s.services()[0]
+            .events
+            .iter()
+            .filter(|e| e.message.contains("deployment failed"))
+            .count();
+        assert_eq!(failures, 1, "{hooks}");
+        assert!(!logged(&s, "rolling back to deployment"), "{hooks}");
+        assert!(deployment(&s)["lifecycleHookDetails"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+}
+
+#[test]
+fn a_failure_during_the_rollbacks_hooks_does_not_roll_back_to_the_failed_revision() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
+            "deploymentCircuitBreaker": {"enable": true, "rollback": true}}),
+        lambda_at(&["PRODUCTION_TRAFFIC_SHIFT"]),
+    );
+    let mut probe = sim(v.clone());
+    at(&mut probe, 12 * MIN);
+    let arn = probe.deployment_in_progress_arn(0).expect("in progress");
+    v["stopServiceDeployments"] = json!([{"at": "PT15M", "serviceDeploymentArn": arn}]);
+    // The rollback's hook takes an hour; meanwhile blue's containers fail their health checks
+    // and the circuit breaker counts them.
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 3600}, {"hookStatus": "SUCCEEDED"}]}]);
+    v["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT16M", "count": 3}]);
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    assert!(!logged(&s, "production traffic back to web:2"));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+}
+
+#[test]
+fn a_rollback_runs_production_then_test_traffic_shift_hooks_under_their_own_stage() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}),
+        json!([{"hookTargetArn": CHECK, "lifecycleStages": ["PRODUCTION_TRAFFIC_SHIFT"]},
+               {"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:test-check", "lifecycleStages": ["TEST_TRAFFIC_SHIFT"]}]),
+    );
+    let mut probe = sim(v.clone());
+    at(&mut probe, 12 * MIN);
+    let arn = probe.deployment_in_progress_arn(0).expect("in progress");
+    let failed = probe.services()[0].deployment_id.clone();
+    v["stopServiceDeployments"] = json!([{"at": "PT15M", "serviceDeploymentArn": arn}]);
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:test-check",
+        "lifecycleStage": "TEST_TRAFFIC_SHIFT", "taskDefinition": "web:1",
+        "responses": [{"hookStatus": "IN_PROGRESS", "callBackDelay": 600}, {"hookStatus": "SUCCEEDED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 16 * MIN);
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::Hook(HookStage::TestTrafficShift))
+    );
+    let lines: Vec<&str> = s.services()[0]
+        .events
+        .iter()
+        .filter(|e| e.at.as_ms() >= 15 * MIN * 1000 && e.message.contains("calling Lambda hook"))
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].contains("lifecycle stage PRODUCTION_TRAFFIC_SHIFT")
+            && lines[0].ends_with("function:check.")
+    );
+    assert!(
+        lines[1].contains("lifecycle stage TEST_TRAFFIC_SHIFT")
+            && lines[1].ends_with("function:test-check.")
+    );
+    // Reported under the deployment that failed, numbered after its own two runs (test-check
+    // at TEST_TRAFFIC_SHIFT, check at PRODUCTION_TRAFFIC_SHIFT) and the rollback's first.
+    let digits = failed.trim_start_matches("ecs-svc/");
+    assert!(
+        lines[1].contains(&format!("(deployment {failed})")),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains(&format!("hook ecs-lambda-{digits}-4 ")),
+        "{}",
+        lines[1]
+    );
+    // The scripted 10 minutes, then CLEAN_UP.
+    at(&mut s, 24 * MIN);
+    assert_eq!(by_revision(&s), (4, 4));
+    at(&mut s, 26 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn hook_ids_stay_unique_across_deployments_and_rollbacks() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}),
+        lambda_at(&["PRE_SCALE_UP", "POST_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"]),
+    );
+    let mut web3 = v["taskDefinitions"][1].clone();
+    web3["containerDefinitions"][0]["image"] = json!("public.ecr.aws/nginx/nginx:1.28");
+    v["taskDefinitions"].as_array_mut().unwrap().push(web3);
+    v["updateServices"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"at": "PT30M", "service": "web", "taskDefinition": "web:3"}));
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:3",
+        "lifecycleStage": "PRE_SCALE_UP", "responses": [{"hookStatus": "FAILED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 40 * MIN);
+    let ids: Vec<String> = s.services()[0]
+        .events
+        .iter()
+        .filter(|e| e.message.contains("calling Lambda hook"))
+        .filter_map(|e| {
+            let at = e.message.find("hook ecs-")? + 5;
+            Some(e.message[at..].split(' ').next()?.to_string())
+        })
+        .collect();
+    // web:2: three runs; web:3: PRE_SCALE_UP fails; its rollback: PRODUCTION_TRAFFIC_SHIFT.
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}
+
+#[test]
+fn hooks_on_a_rolling_service_are_kept_with_a_warning() {
+    let v = hooked(json!({}), pause_at("POST_SCALE_UP", json!({})));
+    let warned = ecs_engine::Scenario::from_value(v.clone())
+        .unwrap()
+        .warnings;
+    assert!(
+        warned.iter().any(
+            |w| w.path == "services[0].deploymentConfiguration.lifecycleHooks"
+                && w.message.contains("kept but not run")
+        ),
+        "{warned:?}"
+    );
+    let mut s = sim(v);
+    at(&mut s, 30 * MIN);
+    assert!(first_event(&s, "paused").is_none());
+    assert_eq!(primary_state(&s), RolloutState::Completed);
 }

@@ -147,6 +147,21 @@ fn deployment_configurations(section: &str, items: &[Value], out: &mut Vec<Scena
                 dc,
                 DEPLOYMENT_CONFIGURATION_SIMULATED,
             ));
+            // A CreateService with hooks and the ROLLING strategy: nothing runs them.
+            let hooks = dc
+                .get("lifecycleHooks")
+                .and_then(Value::as_array)
+                .is_some_and(|l| !l.is_empty());
+            let rolling = dc
+                .get("strategy")
+                .and_then(Value::as_str)
+                .is_none_or(|s| s == "ROLLING");
+            if section == "services" && hooks && rolling {
+                out.push(ScenarioWarning {
+                    path: format!("{section}[{i}].deploymentConfiguration.lifecycleHooks"),
+                    message: "kept but not run: the playground runs lifecycle hooks in BLUE_GREEN, LINEAR and CANARY deployments".to_string(),
+                });
+            }
         }
     }
 }
