@@ -130,3 +130,27 @@ async fn the_service_form_adds_a_pause_hook() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_canary_hooks_lesson_is_completed_with_the_continue_button() {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}?lesson=canary-hooks", browser.base_url))
+        .await
+        .unwrap();
+    browser.wait_for("#lesson-panel", 10).await;
+    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    // Step 1: both pauses seen by 14:00.
+    browser.play_until(600, "00:14:00.000", 40).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
+    // Step 2: Continue at the second pause; CLEAN_UP comes after the 10-minute bake time.
+    browser
+        .click(&format!("{HOOKS} button.deploy-hook-continue"))
+        .await;
+    browser.play_until(600, "00:31:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "2 of 3 steps done");
+    browser.js("window.scrollTo(0, 0);").await;
+    browser.screenshot("lesson-canary-hooks").await;
+    browser.close().await;
+}

@@ -856,6 +856,22 @@ fn lessons_are_completable() {
     assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
     v["taskDefinitions"][1]["cpu"] = serde_json::json!("1024");
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // canary-hooks: step 1 with the preset, not step 2; continuing the second pause (what
+    // the Continue button writes) completes step 2; a failing smoke test, step 3.
+    let (lesson, mut v) = load("canary-hooks");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[2].goals[0]).met);
+    let mut second = v["continueServiceDeployments"][0].clone();
+    second["at"] = serde_json::json!(14 * 60);
+    second["hookId"] = serde_json::json!(second["hookId"].as_str().unwrap().replace("-2", "-3"));
+    v["continueServiceDeployments"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    v["lambdaHookResponses"][0]["responses"] = serde_json::json!([{"hookStatus": "FAILED"}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]
