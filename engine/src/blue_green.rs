@@ -694,12 +694,27 @@ impl Simulation {
         let (to, wait) = shift.strategy.next_shift(shift.green_tenths);
         shift.green_tenths = to;
         let bake_minutes = shift.bake_minutes;
+        // With hooks around the traffic steps, the waits start once they are done.
+        let hooked = shift.hooks.iter().any(|h| {
+            h.stages.iter().any(|st| {
+                matches!(
+                    st,
+                    HookStage::PreProductionTrafficShift
+                        | HookStage::ProductionTrafficShift
+                        | HookStage::PostProductionTrafficShift
+                )
+            })
+        });
         let side = usize::from(self.services[s].deployments[d].alternate);
         self.set_green_weight(s, side, to);
         let green = self.side_names(s, side == 1);
-        let then = match wait {
-            Some(m) => format!(" Next shift in {m} min."),
-            None => format!(" Bake time {bake_minutes} min."),
+        let then = match (wait, hooked) {
+            (Some(m), false) => format!(" Next shift in {m} min."),
+            (None, false) => format!(" Bake time {bake_minutes} min."),
+            (Some(m), true) => {
+                format!(" Step bake time {m} min once this step's hooks are done, then the next step's hooks.")
+            }
+            (None, true) => format!(" Bake time {bake_minutes} min once the hooks are done."),
         };
         let msg = format!(
             "(service {}) (deployment {}) lifecycle stage PRODUCTION_TRAFFIC_SHIFT: {} % of production traffic to {}{green}.{then}",

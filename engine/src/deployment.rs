@@ -403,6 +403,14 @@ impl Simulation {
         if self.tasks[t].deployment != Some(self.services[s].primary_deployment()) {
             return;
         }
+        // A traffic shift rolling back has nothing left to fail (as with the alarms).
+        if self.services[s]
+            .traffic_shift
+            .as_ref()
+            .is_some_and(|x| x.rollback)
+        {
+            return;
+        }
         let primary = self.services[s].deployment_id.clone();
         let threshold = circuit_breaker_threshold(self.services[s].desired_count);
         let name = self.services[s].name.clone();
@@ -552,6 +560,14 @@ impl Simulation {
         {
             self.begin_traffic_shift(s, blue);
         } else {
+            if !self.services[s].lifecycle_hooks.is_empty() {
+                let msg = format!(
+                    "service {name}: lifecycleHooks kept but not run: the playground runs them in BLUE_GREEN, LINEAR and CANARY deployments, and this one is ROLLING"
+                );
+                self.log
+                    .push(self.now(), EventKind::Scenario, msg)
+                    .service(&name);
+            }
             self.services[s].deployments[primary].alternate =
                 self.services[s].deployments[blue].alternate;
             if self.services[s].traffic_shift.take().is_some() {

@@ -186,7 +186,7 @@ impl DeploymentLifecycleHook {
     pub fn label(&self) -> String {
         match &self.target {
             HookTarget::Lambda(arn) => {
-                format!("Lambda {}", arn.rsplit(':').next().unwrap_or(arn))
+                format!("Lambda {}", function_name(arn))
             }
             HookTarget::Pause => "pause".to_string(),
         }
@@ -313,6 +313,12 @@ impl DeploymentLifecycleHook {
     }
 }
 
+/// The function's name in a Lambda function ARN
+/// (`arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]`).
+fn function_name(arn: &str) -> &str {
+    arn.split(':').nth(6).unwrap_or(arn)
+}
+
 /// What a Lambda hook answers to one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LambdaAnswer {
@@ -331,8 +337,9 @@ pub enum LambdaAnswer {
 
 /// A `lambdaHookResponses[]` entry: what the function `hookTargetArn` answers when a hook
 /// calls it, one answer per call, the last one repeating. `lifecycleStage` and
-/// `taskDefinition` (the new revision, `family` or `family:revision`) narrow it down; the
-/// first entry that matches a hook run answers it.
+/// `taskDefinition` (the revision being deployed, the old one again during a rollback;
+/// `family` or `family:revision`) narrow it down; the first entry that matches a hook run
+/// answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LambdaScript {
     /// `hookTargetArn`: the function.
@@ -561,18 +568,16 @@ pub struct HookGate {
 }
 
 impl Simulation {
-    /// Starts the hooks of `stage` for service `s`'s traffic shift (during a rollback, its
-    /// Lambda hooks only). Returns false when no hook runs there: the stage passes at once.
+    /// Starts the hooks of `stage` for service `s`'s traffic shift. Returns false when no hook
+    /// runs there: the stage passes at once.
     pub(crate) fn run_hooks(&mut self, s: usize, stage: HookStage) -> bool {
         let Some(shift) = self.services[s].traffic_shift.as_ref() else {
             return false;
         };
-        let rollback = shift.rollback;
         let hooks: Vec<DeploymentLifecycleHook> = shift
             .hooks
             .iter()
             .filter(|h| h.stages.contains(&stage))
-            .filter(|h| !rollback || matches!(h.target, HookTarget::Lambda(_)))
             .cloned()
             .collect();
         if hooks.is_empty() {
@@ -699,7 +704,7 @@ impl Simulation {
         let answer = script.map_or(LambdaAnswer::Succeeded, |sc| {
             sc.answers[(call - 1).min(sc.answers.len() - 1)].clone()
         });
-        let name = function.rsplit(':').next().unwrap_or(&function).to_string();
+        let name = function_name(&function).to_string();
         let (status, said) = match &answer {
             LambdaAnswer::Succeeded => (HookStatus::Succeeded, "SUCCEEDED".to_string()),
             LambdaAnswer::Failed => (HookStatus::Failed, "FAILED".to_string()),
@@ -719,7 +724,7 @@ impl Simulation {
                 }
                 (
                     HookStatus::InProgress,
-                    format!("IN_PROGRESS; called again every {call_back_delay_secs} s"),
+                    format!("IN_PROGRESS; called again in {call_back_delay_secs} s (its later IN_PROGRESS answers are not logged)"),
                 )
             }
         };
@@ -985,6 +990,24 @@ mod tests {
             .collect();
         let e = hooks(Value::Array(eleven)).unwrap_err();
         assert!(e.contains("at most 10 pause hooks"), "{e}");
+    }
+
+    #[test]
+    fn a_qualified_function_arn_is_named_by_its_function() {
+        let hook = |arn: &str| DeploymentLifecycleHook {
+            target: HookTarget::Lambda(arn.to_string()),
+            stages: vec![HookStage::PostScaleUp],
+            timeout_minutes: DEFAULT_TIMEOUT_MINUTES,
+            timeout_action: HookAction::Rollback,
+        };
+        assert_eq!(
+            hook("arn:aws:lambda:us-east-1:123456789012:function:smoke:live").label(),
+            "Lambda smoke"
+        );
+        assert_eq!(
+            hook("arn:aws:lambda:us-east-1:123456789012:function:smoke").label(),
+            "Lambda smoke"
+        );
     }
 
     #[test]

@@ -395,11 +395,7 @@ impl Simulation {
         });
         // Test traffic weights only with a test listener rule.
         if self.has_test_listener_rule(s) {
-            let test = if shift.test_on_green && !shift.rollback {
-                100.0
-            } else {
-                0.0
-            };
+            let test = if shift.test_on_green { 100.0 } else { 0.0 };
             out["targetServiceRevision"]["requestedTestTrafficWeight"] =
                 json!(if shift.rollback { 100.0 } else { test });
             out["sourceServiceRevisions"][0]["requestedTestTrafficWeight"] =

@@ -241,6 +241,13 @@ fn seconds(at: SimTime) -> f64 {
     at.as_ms() as f64 / 1000.0
 }
 
+/// `at` for a call that acts on what the UI shows at `at`: one millisecond later. The moment
+/// shown has run its timers (a pause hook that began then, a deployment that started), while
+/// a scenario call at that same moment is made before them and would miss what it answers.
+fn just_after(at: SimTime) -> f64 {
+    seconds(at.plus_ms(1))
+}
+
 /// Injects a fault at `at` (the UI's current time): `fault` is a `faults[]` entry without its
 /// `at` (`{"type": "SpotInterruption", "instance": "i-0…"}`, `{"type": "AzOutage",
 /// "availabilityZone": "us-east-1a", "duration": "PT20M"}`, ...). It is checked as the scenario
@@ -333,11 +340,11 @@ pub fn delete_service(
 }
 
 /// Stops the deployment `arn` (a service deployment ARN, as
-/// [`crate::Simulation::deployment_in_progress_arn`] gives it) at `at` and rolls it back: a
+/// [`crate::Simulation::deployment_in_progress_arn`] gives it) just after `at` and rolls it back: a
 /// StopServiceDeployment call with `stopType` ROLLBACK appended to `stopServiceDeployments[]`.
 pub fn stop_service_deployment(doc: &Value, arn: &str, at: SimTime) -> Result<Value, String> {
     let key = "stopServiceDeployments";
-    let entry = json!({"at": seconds(at), "serviceDeploymentArn": arn, "stopType": "ROLLBACK"});
+    let entry = json!({"at": just_after(at), "serviceDeploymentArn": arn, "stopType": "ROLLBACK"});
     let path = format!("{key}[{}]", entries(doc, key).count());
     crate::stop_service_deployment::StopServiceDeploymentCall::parse(&entry, &path)?;
     let mut doc = doc.clone();
@@ -345,7 +352,7 @@ pub fn stop_service_deployment(doc: &Value, arn: &str, at: SimTime) -> Result<Va
     Ok(doc)
 }
 
-/// Resolves the pause hook `hook_id` of deployment `arn` at `at` with `action` (`CONTINUE` or
+/// Resolves the pause hook `hook_id` of deployment `arn` just after `at` with `action` (`CONTINUE` or
 /// `ROLLBACK`): a ContinueServiceDeployment call appended to `continueServiceDeployments[]`.
 pub fn continue_service_deployment(
     doc: &Value,
@@ -355,7 +362,7 @@ pub fn continue_service_deployment(
     at: SimTime,
 ) -> Result<Value, String> {
     let key = "continueServiceDeployments";
-    let entry = json!({"at": seconds(at), "serviceDeploymentArn": arn, "hookId": hook_id, "action": action});
+    let entry = json!({"at": just_after(at), "serviceDeploymentArn": arn, "hookId": hook_id, "action": action});
     let path = format!("{key}[{}]", entries(doc, key).count());
     crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall::parse(&entry, &path)?;
     let mut doc = doc.clone();
@@ -832,7 +839,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             out["continueServiceDeployments"],
-            json!([{"at": 90.0, "serviceDeploymentArn": arn, "hookId": "ecs-pause-7-1", "action": "ROLLBACK"}])
+            json!([{"at": 90.001, "serviceDeploymentArn": arn, "hookId": "ecs-pause-7-1", "action": "ROLLBACK"}])
         );
         assert!(Scenario::from_value(out.clone()).is_ok());
         let e = continue_service_deployment(&out, arn, "ecs-pause-7-1", "ABORT", SimTime(0))

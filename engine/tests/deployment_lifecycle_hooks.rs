@@ -197,7 +197,7 @@ fn a_lambda_hook_in_progress_is_called_again_after_its_call_back_delay() {
     let shifted = first_event(&s, "100 % of production traffic").expect("shifted");
     // Called at 0, 60 s (its callBackDelay) and 90 s (the default 30 s): SUCCEEDED.
     assert_eq!(shifted - called, 90);
-    assert!(first_event(&s, "returned IN_PROGRESS; called again every 60 s").is_some());
+    assert!(first_event(&s, "returned IN_PROGRESS; called again in 60 s").is_some());
     assert!(first_event(&s, "returned SUCCEEDED").is_some());
     assert_eq!(primary_state(&s), RolloutState::Completed);
 }
@@ -391,6 +391,31 @@ fn test_traffic_moves_to_green_at_test_traffic_shift_when_there_is_a_test_rule()
     ));
 }
 
+/// An EventBridge rule that emails the `detail` members `fields` of every ECS Hook State
+/// Change event, separated by spaces.
+fn email_hook_events(v: &mut Value, fields: &[&str]) {
+    let paths: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.to_string(), json!(format!("$.detail.{f}"))))
+        .collect();
+    let template: Vec<String> = fields.iter().map(|f| format!("<{f}>")).collect();
+    v["snsTopics"] = json!([{"Name": "deploys", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
+    v["eventRules"] = json!([{"Name": "hooks", "EventPattern": {"source": ["aws.ecs"],
+        "detail-type": ["ECS Hook State Change"]},
+        "Targets": [{"Id": "t", "Arn": "arn:aws:sns:us-east-1:123456789012:deploys", "InputTransformer": {
+            "InputPathsMap": paths, "InputTemplate": format!("\"{}\"", template.join(" "))}}]}]);
+}
+
+/// The emails sent so far.
+fn emails(s: &Simulation) -> Vec<String> {
+    s.describe()["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn hook_state_changes_are_eventbridge_events() {
     let mut v = hooked(
@@ -400,20 +425,13 @@ fn hook_state_changes_are_eventbridge_events() {
             json!({"timeoutInMinutes": 10, "action": "CONTINUE"}),
         ),
     );
-    v["snsTopics"] = json!([{"Name": "deploys", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
-    v["eventRules"] = json!([{"Name": "hooks", "EventPattern": {"source": ["aws.ecs"],
-        "detail-type": ["ECS Hook State Change"]},
-        "Targets": [{"Id": "t", "Arn": "arn:aws:sns:us-east-1:123456789012:deploys", "InputTransformer": {
-            "InputPathsMap": {"name": "$.detail.eventName", "hook": "$.detail.hookId", "stage": "$.detail.lifecycleStage", "type": "$.detail.hookType"},
-            "InputTemplate": "\"<name> <hook> <stage> <type>\""}}]}]);
+    email_hook_events(
+        &mut v,
+        &["eventName", "hookId", "lifecycleStage", "hookType"],
+    );
     let mut s = sim(v);
     at(&mut s, 40 * MIN);
-    let bodies: Vec<String> = s.describe()["notifications"]
-        .as_array()
-        .expect("notifications")
-        .iter()
-        .map(|n| n["message"].as_str().unwrap().to_string())
-        .collect();
+    let bodies = emails(&s);
     let digits = s.services()[0]
         .deployment_id
         .trim_start_matches("ecs-svc/")
@@ -541,9 +559,22 @@ fn a_failure_during_the_rollbacks_hooks_does_not_roll_back_to_the_failed_revisio
     v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "taskDefinition": "web:1", "responses": [
         {"hookStatus": "IN_PROGRESS", "callBackDelay": 3600}, {"hookStatus": "SUCCEEDED"}]}]);
     v["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT16M", "count": 3}]);
-    let mut s = sim(v);
+    let mut s = sim(v.clone());
     at(&mut s, 40 * MIN);
     assert!(!logged(&s, "production traffic back to web:2"));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    // The failures do not count during the rollback: no new deployment starts, blue's tasks
+    // are replaced, and once the hook answers, green's stop.
+    assert_eq!(s.services()[0].deployments.len(), 3);
+    assert_eq!(weights(&s), (1000, 0));
+    at(&mut s, 80 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+    // The same with the circuit breaker's rollback off: the rollback does not stall.
+    v["services"][0]["deploymentConfiguration"]["deploymentCircuitBreaker"]["rollback"] =
+        json!(false);
+    let mut s = sim(v);
+    at(&mut s, 80 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
     assert_eq!(s.services()[0].task_definition, "web:1");
 }
 
@@ -654,4 +685,162 @@ fn hooks_on_a_rolling_service_are_kept_with_a_warning() {
     at(&mut s, 30 * MIN);
     assert!(first_event(&s, "paused").is_none());
     assert_eq!(primary_state(&s), RolloutState::Completed);
+}
+
+#[test]
+fn the_hooks_of_a_stage_run_together_and_all_must_pass() {
+    let both = json!([
+        {"hookTargetArn": CHECK, "lifecycleStages": ["POST_SCALE_UP"]},
+        {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}]);
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        both,
+    );
+    let mut s = sim(v.clone());
+    at(&mut s, 20 * MIN);
+    // The Lambda hook succeeded at once; the pause still holds the stage.
+    let details = deployment(&s)["lifecycleHookDetails"].clone();
+    let statuses: Vec<(&str, &str)> = details
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["targetType"].as_str().unwrap(),
+                h["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![("AWS_LAMBDA", "SUCCEEDED"), ("PAUSE", "AWAITING_ACTION")]
+    );
+    assert_eq!(details[0]["targetArn"], CHECK);
+    assert_eq!(
+        stage(&s),
+        Some(LifecycleStage::Hook(HookStage::PostScaleUp))
+    );
+    // Continuing the pause lets the stage end.
+    let mut continued_v = v.clone();
+    continued_v["continueServiceDeployments"] = json!([{"at": "PT21M",
+        "serviceDeploymentArn": s.deployment_in_progress_arn(0).unwrap(), "hookId": details[1]["hookId"]}]);
+    let mut s = sim(continued_v);
+    at(&mut s, 21 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+    // A failing Lambda hook rolls back at once, whatever the pause waits for.
+    let mut v = v;
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 120}, {"hookStatus": "FAILED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 20 * MIN);
+    let called = first_event(&s, "calling Lambda hook").expect("called");
+    let failed = first_event(&s, "deployment failed: lifecycle hook").expect("failed");
+    assert_eq!(failed - called, 120);
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn a_lambda_hook_cannot_be_continued_and_times_out_like_a_pause() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        json!([{"hookTargetArn": CHECK, "lifecycleStages": ["POST_SCALE_UP"],
+            "timeoutConfiguration": {"timeoutInMinutes": 5}}]),
+    );
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+        {"hookStatus": "IN_PROGRESS", "callBackDelay": 60}]}]);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 8 * MIN);
+    let (arn, id) = paused_hook(&probe);
+    assert!(id.starts_with("ecs-lambda-"), "{id}");
+    v["continueServiceDeployments"] =
+        json!([{"at": "PT9M", "serviceDeploymentArn": arn, "hookId": id}]);
+    let mut s = sim(v.clone());
+    at(&mut s, 30 * MIN);
+    assert!(logged(
+        &s,
+        &format!("continueServiceDeployments[0].hookId: no pause hook {id} is AWAITING_ACTION")
+    ));
+    // Still IN_PROGRESS after 5 minutes: ROLLBACK, the default timeout action.
+    let called = first_event(&s, "calling Lambda hook").expect("called");
+    let out = first_event(&s, "timed out: the deployment rolls back").expect("timed out");
+    assert_eq!(out - called, 5 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+    // With CONTINUE, the deployment goes on.
+    v["services"][0]["deploymentConfiguration"]["lifecycleHooks"][0]["timeoutConfiguration"]
+        ["action"] = json!("CONTINUE");
+    let mut s = sim(v);
+    at(&mut s, 30 * MIN);
+    assert_eq!(primary_state(&s), RolloutState::Completed);
+}
+
+#[test]
+fn lambda_hook_events_say_in_progress_then_failed_with_the_deployment_arn() {
+    let mut v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        lambda_at(&["POST_TEST_TRAFFIC_SHIFT"]),
+    );
+    v["lambdaHookResponses"] = json!([{"hookTargetArn": CHECK, "responses": [
+        {"hookStatus": "IN_PROGRESS"}, {"hookStatus": "FAILED"}]}]);
+    email_hook_events(
+        &mut v,
+        &["eventName", "eventType", "hookType", "serviceDeploymentArn"],
+    );
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    let bodies = emails(&s);
+    let failed_id = s.services()[0].deployments[1]
+        .id
+        .trim_start_matches("ecs-svc/")
+        .to_string();
+    let arn =
+        format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/{failed_id}");
+    assert_eq!(
+        bodies,
+        vec![
+            format!("HOOK_IN_PROGRESS INFO AWS_LAMBDA {arn}"),
+            format!("HOOK_FAILED ERROR AWS_LAMBDA {arn}"),
+        ]
+    );
+}
+
+#[test]
+fn test_traffic_weights_are_left_out_without_a_test_listener_rule() {
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_TEST_TRAFFIC_SHIFT", json!({})),
+    );
+    let mut s = sim(v);
+    at(&mut s, 20 * MIN);
+    let d = deployment(&s);
+    assert_eq!(d["lifecycleStage"], "POST_TEST_TRAFFIC_SHIFT");
+    assert!(d["targetServiceRevision"]
+        .get("requestedTestTrafficWeight")
+        .is_none());
+    assert!(!logged(&s, "test traffic (testListenerRule)"));
+}
+
+#[test]
+fn continue_pressed_at_the_moment_the_pause_began_is_not_missed() {
+    let v = hooked(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}),
+        pause_at("POST_SCALE_UP", json!({})),
+    );
+    let mut probe = sim(v.clone());
+    at(&mut probe, 30 * MIN);
+    let began = first_event(&probe, "paused; waiting").expect("paused");
+    // The UI at exactly that moment (the Step button lands on it): the edit it makes.
+    let mut probe = sim(v.clone());
+    at(&mut probe, began);
+    let (arn, id) = paused_hook(&probe);
+    let edited = ecs_engine::edit::continue_service_deployment(
+        &v,
+        &arn,
+        &id,
+        "CONTINUE",
+        ecs_engine::SimTime(began * 1000),
+    )
+    .unwrap();
+    let mut s = sim(edited);
+    at(&mut s, began + 1);
+    assert_eq!(weights(&s), (0, 1000));
 }

@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{entries, names, seconds, section};
+use super::{entries, just_after, names, seconds, section};
 use crate::time::SimTime;
 use crate::Scenario;
 
@@ -389,7 +389,7 @@ pub fn put_warm_pool(
 }
 
 /// Completes the lifecycle actions `holds` (`(InstanceId, LifecycleHookName)` of instances
-/// that hooks hold) of `group` at `at` with result CONTINUE (`continues`) or ABANDON: one
+/// that hooks hold) of `group` just after `at` with result CONTINUE (`continues`) or ABANDON: one
 /// CompleteLifecycleAction each, appended to `completeLifecycleActions[]`.
 pub fn complete_lifecycle_actions(
     doc: &Value,
@@ -403,7 +403,7 @@ pub fn complete_lifecycle_actions(
     let calls = section(&mut doc, "completeLifecycleActions");
     for (instance, hook) in holds {
         calls.push(json!({
-            "at": seconds(at), "AutoScalingGroupName": group.trim(),
+            "at": just_after(at), "AutoScalingGroupName": group.trim(),
             "LifecycleHookName": hook, "LifecycleActionResult": result, "InstanceId": instance,
         }));
     }
