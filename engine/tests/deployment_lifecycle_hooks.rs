@@ -88,6 +88,12 @@ fn a_pause_hook_holds_the_stage_until_continue_service_deployment() {
         pause_at("POST_TEST_TRAFFIC_SHIFT", json!({"timeoutInMinutes": 60})),
     );
     let mut s = sim(v.clone());
+    at(&mut s, 4 * MIN);
+    assert!(
+        logged(&s, "services[0].deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here"),
+        "CreateService's deployment is not a traffic shift"
+    );
+    assert!(first_event(&s, "paused").is_none());
     at(&mut s, 20 * MIN);
     // Green is up and healthy, but production traffic stays on blue.
     assert_eq!(
