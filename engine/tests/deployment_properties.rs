@@ -1,6 +1,8 @@
-//! Property tests of the rolling update (4.3): running plus pending tasks never exceed
-//! `floor(desired × maximumPercent / 100)`, and a deployment that the configuration allows to
-//! progress always completes with every task on the new revision.
+//! Property tests of deployments (4.3). The rolling update: running plus pending tasks never
+//! exceed `floor(desired × maximumPercent / 100)`, and a deployment that the configuration
+//! allows to progress always completes with every task on the new revision. Blue/green, linear
+//! and canary deployments, with and without lifecycle hooks: production traffic only goes
+//! where targets are, and every deployment ends clean.
 
 use ecs_engine::task::TaskStatus;
 use ecs_engine::{Scenario, Simulation};
@@ -34,6 +36,91 @@ proptest! {
         } else {
             prop_assert_eq!((running_new, running_old), (0, desired as usize), "a stalled deployment changes nothing");
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Deployment lifecycle hooks (the ECS guide's Lambda and pause hook pages) on a
+    /// blue/green, linear or canary deployment: a pause hook at one stage and a Lambda hook
+    /// at another, with random answers and timeouts, and deployments that supersede one
+    /// another. Whatever the hooks decide, the service never
+    /// runs more than twice its tasks, production traffic only goes where targets are, and the
+    /// deployment ends (completed, or rolled back) with every task on one revision in the
+    /// target group that takes all the traffic, and no hook left waiting.
+    #[test]
+    fn hooked_deployments_always_end_clean(
+        desired in 1u32..5,
+        kind in 0usize..3,
+        step in 250u32..=1000,
+        pause in 0usize..6,
+        pause_minutes in 1u32..6,
+        pause_continues in any::<bool>(),
+        lambda_stage in 0usize..9,
+        lambda_minutes in 1u32..6,
+        answers in proptest::collection::vec((0usize..3, 10u64..200), 1..4),
+        updates in proptest::collection::vec(3u64..40, 1..3),
+        seed in any::<u64>(),
+    ) {
+        let mut updates = updates;
+        updates.sort_unstable();
+        updates.dedup();
+        let percent = f64::from(step) / 10.0;
+        let mut dc = match kind {
+            0 => json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}),
+            1 => json!({"strategy": "LINEAR", "bakeTimeInMinutes": 1,
+                "linearConfiguration": {"stepPercent": percent, "stepBakeTimeInMinutes": 1}}),
+            _ => json!({"strategy": "CANARY", "bakeTimeInMinutes": 1,
+                "canaryConfiguration": {"canaryPercent": percent, "canaryBakeTimeInMinutes": 1}}),
+        };
+        let pause_stages = ["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT",
+            "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"];
+        let lambda_stages = ["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
+            "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT",
+            "POST_PRODUCTION_TRAFFIC_SHIFT"];
+        let mut hooks = Vec::new();
+        if let Some(stage) = pause_stages.get(pause) {
+            hooks.push(json!({"targetType": "PAUSE", "lifecycleStages": [stage], "timeoutConfiguration":
+                {"timeoutInMinutes": pause_minutes, "action": if pause_continues { "CONTINUE" } else { "ROLLBACK" }}}));
+        }
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:check";
+        if let Some(stage) = lambda_stages.get(lambda_stage) {
+            hooks.push(json!({"hookTargetArn": function, "lifecycleStages": [stage],
+                "timeoutConfiguration": {"timeoutInMinutes": lambda_minutes}}));
+        }
+        dc["lifecycleHooks"] = json!(hooks);
+        let mut doc = traffic_shift_doc(desired, dc, &updates, seed);
+        doc["duration"] = json!("PT3H");
+        let responses: Vec<_> = answers.iter().map(|&(a, delay)| match a {
+            0 => json!({"hookStatus": "SUCCEEDED"}),
+            1 => json!({"hookStatus": "FAILED"}),
+            _ => json!({"hookStatus": "IN_PROGRESS", "callBackDelay": delay}),
+        }).collect();
+        doc["lambdaHookResponses"] = json!([{"hookTargetArn": function, "responses": responses}]);
+        let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        let live = |sim: &Simulation, g: usize| sim.target_groups()[g].targets.iter()
+            .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining).count();
+        while sim.step().is_some() {
+            let active = sim.tasks().iter().filter(|t| t.desired_status == TaskStatus::Running).count();
+            prop_assert!(active <= 2 * desired as usize, "{active} tasks for {desired} desired");
+            let w = (sim.listener_rule_weight(0).unwrap(), sim.listener_rule_weight(1).unwrap());
+            prop_assert_eq!(w.0 + w.1, 1000);
+            if sim.now().as_ms() > 60_000 {
+                for g in 0..2 {
+                    let weight = if g == 0 { w.0 } else { w.1 };
+                    prop_assert!(weight == 0 || live(&sim, g) > 0,
+                        "at {} ms group {g} has weight {weight} and no live target", sim.now().as_ms());
+                }
+            }
+        }
+        prop_assert!(sim.services()[0].traffic_shift.is_none(), "the deployment ended");
+        let running: Vec<_> = sim.tasks().iter().filter(|t| t.last_status == TaskStatus::Running).collect();
+        prop_assert_eq!(running.len(), desired as usize);
+        let revision = running[0].task_definition_arn.clone();
+        prop_assert!(running.iter().all(|t| t.task_definition_arn == revision));
+        let production = if sim.listener_rule_weight(0) == Some(1000) { 0 } else { 1 };
+        prop_assert_eq!((live(&sim, production), live(&sim, 1 - production)), (desired as usize, 0));
     }
 }
 
