@@ -216,14 +216,16 @@ impl Simulation {
                     let asked = raw.get("availabilityZoneRebalancing")
                         == Some(&Value::String("ENABLED".into()));
                     if asked && !self.rebalances(s) {
-                        let msg = format!("services[{i}].availabilityZoneRebalancing: ENABLED is kept, but the playground rebalances only EC2 launch type services whose first placement strategy spreads by Availability Zone, and launchType FARGATE services");
+                        // Said as a note, not as `services[i].<field>: ...`, which reads as a
+                        // refusal (the paste box refuses on it).
+                        let msg = format!("service {name}: availabilityZoneRebalancing ENABLED is kept, but the playground rebalances only EC2 launch type services whose first placement strategy spreads by Availability Zone, and launchType FARGATE services");
                         self.log.push(self.now(), EventKind::Scenario, msg);
                     }
                     let svc = &self.services[s];
                     if !svc.lifecycle_hooks.is_empty()
                         && svc.deployment_configuration.strategy.shifts_traffic()
                     {
-                        let msg = format!("services[{i}].deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here (the playground's choice: it has no traffic to shift); they run from the next deployment");
+                        let msg = format!("service {name}: deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here (the playground's choice: it has no traffic to shift); they run from the next deployment");
                         self.log.push(self.now(), EventKind::Scenario, msg);
                     }
                     self.poke_service(s);

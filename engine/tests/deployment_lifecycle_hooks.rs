@@ -90,7 +90,7 @@ fn a_pause_hook_holds_the_stage_until_continue_service_deployment() {
     let mut s = sim(v.clone());
     at(&mut s, 4 * MIN);
     assert!(
-        logged(&s, "services[0].deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here"),
+        logged(&s, "service web: deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here"),
         "CreateService's deployment is not a traffic shift"
     );
     assert!(first_event(&s, "paused").is_none());

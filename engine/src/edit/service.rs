@@ -574,6 +574,39 @@ mod tests {
     }
 
     #[test]
+    fn pasted_services_with_notes_in_the_log_are_not_refused() {
+        // A blue/green service with lifecycle hooks (its first deployment runs none) and a
+        // binpack service asking for AZ rebalancing (kept, not done): the event log says so
+        // as notes, which the paste box must not read as refusals.
+        let mut d = doc();
+        d["targetGroups"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Name": "web-green", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1"}));
+        let defaults = PastedServiceDefaults::default();
+        let pasted = r#"[{"serviceName": "bg", "taskDefinition": "web", "desiredCount": 1,
+            "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1,
+                "lifecycleHooks": [{"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}]},
+            "loadBalancers": [{"targetGroupArn": "web", "containerName": "nginx", "containerPort": 80,
+                "advancedConfiguration": {"alternateTargetGroupArn": "web-green"}}]},
+            {"serviceName": "packed", "taskDefinition": "web", "desiredCount": 1,
+             "placementStrategy": [{"type": "binpack", "field": "memory"}],
+             "availabilityZoneRebalancing": "ENABLED"}]"#;
+        let (out, added) = add_services_json(&d, pasted, &defaults).unwrap();
+        assert_eq!(added, ["bg", "packed"]);
+        let sim = run(out, 1);
+        for note in [
+            "service bg: deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks",
+            "service packed: availabilityZoneRebalancing ENABLED is kept",
+        ] {
+            assert!(
+                sim.log().entries().iter().any(|e| e.message.starts_with(note)),
+                "{note}"
+            );
+        }
+    }
+
+    #[test]
     fn az_rebalancing_is_left_to_create_service_unless_turned_off() {
         let on = add_service(&doc(), &form("web")).unwrap();
         assert!(on["services"][0]
