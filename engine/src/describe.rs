@@ -312,6 +312,7 @@ impl Simulation {
                     "placementStrategy": svc.strategies.iter().map(|s| s.label()).collect::<Vec<_>>(),
                     "placementConstraints": svc.constraints.iter().map(|c| c.label()).collect::<Vec<_>>(),
                     "deployments": self.deployments_json(s, &by_deployment),
+                    "deploymentConfiguration": deployment_configuration_json(svc),
                     "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
                 });
                 if let Some(arn) = self.deployment_in_progress_arn(s) {
@@ -519,4 +520,67 @@ impl TaskEni {
             ],
         })
     }
+}
+
+/// DescribeServices' `deploymentConfiguration` of service `svc`, as the service now holds it:
+/// the rolling update's percentages, the circuit breaker and alarms, the strategy with its
+/// bake times, and the lifecycle hooks (their `roleArn` and `hookDetails` are not kept).
+fn deployment_configuration_json(svc: &crate::service::Service) -> Value {
+    use crate::blue_green::DeploymentStrategy;
+    use crate::deployment_lifecycle_hook::HookTarget;
+    let cfg = &svc.deployment_configuration;
+    let tenths = |t: u32| f64::from(t) / 10.0;
+    let mut v = json!({
+        "minimumHealthyPercent": cfg.minimum_healthy_percent,
+        "maximumPercent": cfg.maximum_percent,
+        "deploymentCircuitBreaker": {
+            "enable": cfg.circuit_breaker.is_some(),
+            "rollback": cfg.circuit_breaker.unwrap_or(false),
+        },
+        "strategy": cfg.strategy.as_str(),
+    });
+    if let Some(alarms) = &svc.deployment_alarms {
+        v["alarms"] =
+            json!({"alarmNames": alarms.names, "enable": true, "rollback": alarms.rollback});
+    }
+    if let Some(bake) = cfg.bake_minutes {
+        v["bakeTimeInMinutes"] = json!(bake);
+    }
+    match cfg.strategy {
+        DeploymentStrategy::Linear {
+            step_tenths,
+            step_bake_minutes,
+        } => {
+            v["linearConfiguration"] = json!({"stepPercent": tenths(step_tenths),
+                "stepBakeTimeInMinutes": step_bake_minutes});
+        }
+        DeploymentStrategy::Canary {
+            canary_tenths,
+            canary_bake_minutes,
+        } => {
+            v["canaryConfiguration"] = json!({"canaryPercent": tenths(canary_tenths),
+                "canaryBakeTimeInMinutes": canary_bake_minutes});
+        }
+        DeploymentStrategy::Rolling | DeploymentStrategy::BlueGreen => {}
+    }
+    if !svc.lifecycle_hooks.is_empty() {
+        let hooks: Vec<Value> = svc
+            .lifecycle_hooks
+            .iter()
+            .map(|h| {
+                let mut hook = json!({
+                    "targetType": h.target.type_name(),
+                    "lifecycleStages": h.stages.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                    "timeoutConfiguration": {"timeoutInMinutes": h.timeout_minutes,
+                        "action": h.timeout_action.as_str()},
+                });
+                if let HookTarget::Lambda(arn) = &h.target {
+                    hook["hookTargetArn"] = json!(arn);
+                }
+                hook
+            })
+            .collect();
+        v["lifecycleHooks"] = json!(hooks);
+    }
+    v
 }

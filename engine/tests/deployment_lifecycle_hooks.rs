@@ -850,3 +850,42 @@ fn continue_pressed_at_the_moment_the_pause_began_is_not_missed() {
     at(&mut s, began + 1);
     assert_eq!(weights(&s), (0, 1000));
 }
+
+#[test]
+fn describe_services_shows_the_deployment_configuration_and_it_pastes_back() {
+    let v = hooked(
+        json!({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 2},
+            "bakeTimeInMinutes": 3, "deploymentCircuitBreaker": {"enable": true, "rollback": true}}),
+        json!([{"hookTargetArn": CHECK, "roleArn": "arn:aws:iam::123456789012:role/hooks",
+                "lifecycleStages": ["POST_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"]},
+               {"targetType": "PAUSE", "lifecycleStages": ["PRE_PRODUCTION_TRAFFIC_SHIFT"],
+                "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "CONTINUE"}}]),
+    );
+    let s = sim(v.clone());
+    let described = s.describe()["services"][0]["deploymentConfiguration"].clone();
+    assert_eq!(
+        described,
+        json!({"minimumHealthyPercent": 100, "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+            "strategy": "LINEAR", "bakeTimeInMinutes": 3,
+            "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 2},
+            "lifecycleHooks": [
+                {"targetType": "AWS_LAMBDA", "hookTargetArn": CHECK,
+                 "lifecycleStages": ["POST_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"],
+                 "timeoutConfiguration": {"timeoutInMinutes": 1440, "action": "ROLLBACK"}},
+                {"targetType": "PAUSE", "lifecycleStages": ["PRE_PRODUCTION_TRAFFIC_SHIFT"],
+                 "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "CONTINUE"}}]})
+    );
+    // describe-services output pasted back configures the same deployments.
+    let mut again = v;
+    again["services"][0]["deploymentConfiguration"] = described;
+    let back = sim(again);
+    assert_eq!(
+        back.services()[0].lifecycle_hooks,
+        s.services()[0].lifecycle_hooks
+    );
+    assert_eq!(
+        back.services()[0].deployment_configuration,
+        s.services()[0].deployment_configuration
+    );
+}
