@@ -522,27 +522,31 @@ impl TaskEni {
     }
 }
 
-/// DescribeServices' `deploymentConfiguration` of service `svc`, as the service now holds it:
-/// the rolling update's percentages, the circuit breaker and alarms, the strategy with its
-/// bake times, and the lifecycle hooks (their `roleArn` and `hookDetails` are not kept).
+/// DescribeServices' `deploymentConfiguration` of service `svc`: the members as given
+/// (CreateService, then each UpdateService's; `alarms`, `lifecycleHooks` with their `roleArn`
+/// and `hookDetails` verbatim), with the values the engine runs with for the percentages, the
+/// circuit breaker, the strategy and its bake times.
 fn deployment_configuration_json(svc: &crate::service::Service) -> Value {
     use crate::blue_green::DeploymentStrategy;
-    use crate::deployment_lifecycle_hook::HookTarget;
     let cfg = &svc.deployment_configuration;
     let tenths = |t: u32| f64::from(t) / 10.0;
-    let mut v = json!({
-        "minimumHealthyPercent": cfg.minimum_healthy_percent,
-        "maximumPercent": cfg.maximum_percent,
-        "deploymentCircuitBreaker": {
-            "enable": cfg.circuit_breaker.is_some(),
-            "rollback": cfg.circuit_breaker.unwrap_or(false),
-        },
-        "strategy": cfg.strategy.as_str(),
-    });
-    if let Some(alarms) = &svc.deployment_alarms {
-        v["alarms"] =
-            json!({"alarmNames": alarms.names, "enable": true, "rollback": alarms.rollback});
+    let mut v = svc
+        .request
+        .get("deploymentConfiguration")
+        .filter(|d| d.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    v["minimumHealthyPercent"] = json!(cfg.minimum_healthy_percent);
+    v["maximumPercent"] = json!(cfg.maximum_percent);
+    if cfg.circuit_breaker.is_some() || v.get("deploymentCircuitBreaker").is_none() {
+        v["deploymentCircuitBreaker"] = json!({"enable": cfg.circuit_breaker.is_some(),
+            "rollback": cfg.circuit_breaker.unwrap_or(false)});
     }
+    v["strategy"] = json!(cfg.strategy.as_str());
+    let obj = v.as_object_mut().expect("an object");
+    obj.remove("bakeTimeInMinutes");
+    obj.remove("linearConfiguration");
+    obj.remove("canaryConfiguration");
     if let Some(bake) = cfg.bake_minutes {
         v["bakeTimeInMinutes"] = json!(bake);
     }
@@ -562,25 +566,6 @@ fn deployment_configuration_json(svc: &crate::service::Service) -> Value {
                 "canaryBakeTimeInMinutes": canary_bake_minutes});
         }
         DeploymentStrategy::Rolling | DeploymentStrategy::BlueGreen => {}
-    }
-    if !svc.lifecycle_hooks.is_empty() {
-        let hooks: Vec<Value> = svc
-            .lifecycle_hooks
-            .iter()
-            .map(|h| {
-                let mut hook = json!({
-                    "targetType": h.target.type_name(),
-                    "lifecycleStages": h.stages.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-                    "timeoutConfiguration": {"timeoutInMinutes": h.timeout_minutes,
-                        "action": h.timeout_action.as_str()},
-                });
-                if let HookTarget::Lambda(arn) = &h.target {
-                    hook["hookTargetArn"] = json!(arn);
-                }
-                hook
-            })
-            .collect();
-        v["lifecycleHooks"] = json!(hooks);
     }
     v
 }

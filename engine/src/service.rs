@@ -219,14 +219,18 @@ impl Simulation {
                         // Said as a note, not as `services[i].<field>: ...`, which reads as a
                         // refusal (the paste box refuses on it).
                         let msg = format!("service {name}: availabilityZoneRebalancing ENABLED is kept, but the playground rebalances only EC2 launch type services whose first placement strategy spreads by Availability Zone, and launchType FARGATE services");
-                        self.log.push(self.now(), EventKind::Scenario, msg);
+                        self.log
+                            .push(self.now(), EventKind::Scenario, msg)
+                            .service(&name);
                     }
                     let svc = &self.services[s];
                     if !svc.lifecycle_hooks.is_empty()
                         && svc.deployment_configuration.strategy.shifts_traffic()
                     {
                         let msg = format!("service {name}: deploymentConfiguration.lifecycleHooks: the first deployment runs no hooks here (the playground's choice: it has no traffic to shift); they run from the next deployment");
-                        self.log.push(self.now(), EventKind::Scenario, msg);
+                        self.log
+                            .push(self.now(), EventKind::Scenario, msg)
+                            .service(&name);
                     }
                     self.poke_service(s);
                 }
@@ -515,6 +519,17 @@ impl Simulation {
         self.services[s].lifecycle_hooks = hooks;
         for &(key, v) in &placement {
             self.services[s].request[key] = v.clone();
+        }
+        // The request keeps the service's deploymentConfiguration, member by member as
+        // UpdateService changes it (DescribeServices echoes it).
+        if let Some(Value::Object(given)) = raw.get("deploymentConfiguration") {
+            let stored = &mut self.services[s].request["deploymentConfiguration"];
+            if !stored.is_object() {
+                *stored = serde_json::json!({});
+            }
+            for (k, v) in given.iter().filter(|(_, v)| !v.is_null()) {
+                stored[k.as_str()] = v.clone();
+            }
         }
         let placement_changed = !placement.is_empty();
         let force = raw

@@ -852,33 +852,34 @@ fn continue_pressed_at_the_moment_the_pause_began_is_not_missed() {
 }
 
 #[test]
-fn describe_services_shows_the_deployment_configuration_and_it_pastes_back() {
-    let v = hooked(
+fn describe_services_shows_the_deployment_configuration_the_service_runs_with() {
+    let mut v = hooked(
         json!({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 2},
-            "bakeTimeInMinutes": 3, "deploymentCircuitBreaker": {"enable": true, "rollback": true}}),
+            "bakeTimeInMinutes": 3, "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+            "alarms": {"alarmNames": ["web-5xx"], "enable": false, "rollback": true}}),
         json!([{"hookTargetArn": CHECK, "roleArn": "arn:aws:iam::123456789012:role/hooks",
-                "lifecycleStages": ["POST_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"]},
+                "lifecycleStages": ["POST_SCALE_UP"], "hookDetails": {"path": "/health"}},
                {"targetType": "PAUSE", "lifecycleStages": ["PRE_PRODUCTION_TRAFFIC_SHIFT"],
                 "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "CONTINUE"}}]),
     );
-    let s = sim(v.clone());
-    let described = s.describe()["services"][0]["deploymentConfiguration"].clone();
+    // At 5 minutes UpdateService changes the strategy: its members replace those given.
+    v["updateServices"][0]["deploymentConfiguration"] =
+        json!({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 5}});
+    let mut s = sim(v.clone());
+    let described = |s: &Simulation| s.describe()["services"][0]["deploymentConfiguration"].clone();
+    let hooks = v["services"][0]["deploymentConfiguration"]["lifecycleHooks"].clone();
     assert_eq!(
-        described,
+        described(&s),
         json!({"minimumHealthyPercent": 100, "maximumPercent": 200,
             "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+            "alarms": {"alarmNames": ["web-5xx"], "enable": false, "rollback": true},
             "strategy": "LINEAR", "bakeTimeInMinutes": 3,
             "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 2},
-            "lifecycleHooks": [
-                {"targetType": "AWS_LAMBDA", "hookTargetArn": CHECK,
-                 "lifecycleStages": ["POST_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"],
-                 "timeoutConfiguration": {"timeoutInMinutes": 1440, "action": "ROLLBACK"}},
-                {"targetType": "PAUSE", "lifecycleStages": ["PRE_PRODUCTION_TRAFFIC_SHIFT"],
-                 "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "CONTINUE"}}]})
+            "lifecycleHooks": hooks.clone()})
     );
-    // describe-services output pasted back configures the same deployments.
-    let mut again = v;
-    again["services"][0]["deploymentConfiguration"] = described;
+    // The member pasted back (describe-services output) configures the same deployments.
+    let mut again = v.clone();
+    again["services"][0]["deploymentConfiguration"] = described(&s);
     let back = sim(again);
     assert_eq!(
         back.services()[0].lifecycle_hooks,
@@ -887,5 +888,15 @@ fn describe_services_shows_the_deployment_configuration_and_it_pastes_back() {
     assert_eq!(
         back.services()[0].deployment_configuration,
         s.services()[0].deployment_configuration
+    );
+    at(&mut s, 5 * MIN + 1);
+    assert_eq!(
+        described(&s),
+        json!({"minimumHealthyPercent": 100, "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+            "alarms": {"alarmNames": ["web-5xx"], "enable": false, "rollback": true},
+            "strategy": "CANARY", "bakeTimeInMinutes": 3,
+            "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 10},
+            "lifecycleHooks": hooks})
     );
 }
