@@ -309,12 +309,19 @@ impl Simulation {
                     "desiredCount": if svc.scheduling == crate::service::SchedulingStrategy::Replica { svc.desired_count } else { running + pending },
                     "runningCount": running,
                     "pendingCount": pending,
-                    "placementStrategy": svc.strategies.iter().map(|s| s.label()).collect::<Vec<_>>(),
-                    "placementConstraints": svc.constraints.iter().map(|c| c.label()).collect::<Vec<_>>(),
+                    "placementStrategy": [],
+                    "placementConstraints": [],
                     "deployments": self.deployments_json(s, &by_deployment),
                     "deploymentConfiguration": deployment_configuration_json(svc),
                     "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
                 });
+                // The request's members as given (UpdateService's changes included), so that
+                // the output pastes back as the same service.
+                for key in ECHOED_SERVICE_MEMBERS {
+                    if let Some(given) = svc.request.get(*key).filter(|x| !x.is_null()) {
+                        v[*key] = given.clone();
+                    }
+                }
                 if let Some(arn) = self.deployment_in_progress_arn(s) {
                     v["currentServiceDeployment"] = json!(arn);
                 }
@@ -521,6 +528,24 @@ impl TaskEni {
         })
     }
 }
+
+/// CreateService members DescribeServices returns as the service was given them.
+const ECHOED_SERVICE_MEMBERS: &[&str] = &[
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "loadBalancers",
+    "serviceRegistries",
+    "healthCheckGracePeriodSeconds",
+    "deploymentController",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
+    "propagateTags",
+    "tags",
+    "enableExecuteCommand",
+];
 
 /// DescribeServices' `deploymentConfiguration` of service `svc`: the members as given
 /// (CreateService, then each UpdateService's; `alarms`, `lifecycleHooks` with their `roleArn`

@@ -900,3 +900,59 @@ fn describe_services_shows_the_deployment_configuration_the_service_runs_with() 
             "lifecycleHooks": hooks})
     );
 }
+
+#[test]
+fn describe_services_output_pastes_back_as_the_same_services() {
+    // A Fargate blue/green service with hooks, an EC2 binpack service with a constraint, and a
+    // DAEMON service: their describe-services output, pasted into the scenario without them,
+    // makes the same services.
+    let mut v = hooked(
+        json!({"strategy": "CANARY", "bakeTimeInMinutes": 2,
+            "alarms": {"alarmNames": ["web-5xx"], "enable": false, "rollback": true}}),
+        json!([{"hookTargetArn": CHECK, "roleArn": "arn:aws:iam::123456789012:role/hooks",
+            "lifecycleStages": ["POST_SCALE_UP"], "hookDetails": {"path": "/health"}}]),
+    );
+    v["containerInstances"] = json!([{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "subnetId": "subnet-a"}]);
+    v["taskDefinitions"].as_array_mut().unwrap().push(json!({"family": "agent",
+        "containerDefinitions": [{"name": "agent", "image": "agent", "memory": 64, "essential": true}]}));
+    v["services"].as_array_mut().unwrap().extend([
+        json!({"serviceName": "packed", "taskDefinition": "agent", "desiredCount": 2, "launchType": "EC2",
+            "placementStrategy": [{"type": "binpack", "field": "memory"}],
+            "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ m5.*"}]}),
+        json!({"serviceName": "agent", "taskDefinition": "agent", "schedulingStrategy": "DAEMON"}),
+    ]);
+    let s = sim(v.clone());
+    let described = s.describe()["services"].clone();
+    let mut empty = v.clone();
+    empty["services"] = json!([]);
+    let (pasted, added) = ecs_engine::edit::add_services_json(
+        &empty,
+        &json!({"services": described}).to_string(),
+        &ecs_engine::edit::PastedServiceDefaults::default(),
+    )
+    .unwrap();
+    assert_eq!(added, ["web", "packed", "agent"]);
+    let back = sim(pasted);
+    for (a, b) in s.services().iter().zip(back.services()) {
+        assert_eq!(a.name, b.name);
+        assert_eq!(a.task_definition, b.task_definition);
+        assert_eq!(a.desired_count, b.desired_count, "{}", a.name);
+        assert_eq!(a.scheduling, b.scheduling, "{}", a.name);
+        assert_eq!(
+            a.deployment_configuration, b.deployment_configuration,
+            "{}",
+            a.name
+        );
+        assert_eq!(a.lifecycle_hooks, b.lifecycle_hooks, "{}", a.name);
+        assert_eq!(a.load_balancers, b.load_balancers, "{}", a.name);
+        assert_eq!(a.subnets, b.subnets, "{}", a.name);
+        assert_eq!(a.capacity, b.capacity, "{}", a.name);
+        let labels = |x: &ecs_engine::service::Service| {
+            (
+                x.strategies.iter().map(|p| p.label()).collect::<Vec<_>>(),
+                x.constraints.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(labels(a), labels(b), "{}", a.name);
+    }
+}
