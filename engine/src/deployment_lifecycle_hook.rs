@@ -583,10 +583,8 @@ impl Simulation {
         if hooks.is_empty() {
             return false;
         }
-        let digits = self
-            .hook_deployment_id(s)
-            .trim_start_matches("ecs-svc/")
-            .to_string();
+        let deployment = self.hook_deployment_id(s);
+        let digits = crate::stop_service_deployment::deployment_digits(&deployment);
         let mut runs = Vec::new();
         for hook in hooks {
             let shift = self.services[s]
@@ -779,14 +777,7 @@ impl Simulation {
     /// the deployment back; anything else is refused, said in the event log.
     pub(crate) fn continue_service_deployment_call(&mut self, i: usize) {
         let call = self.scenario.continue_service_deployments[i].clone();
-        let wanted = call.deployment.arn();
-        let found = self.services.iter().position(|svc| {
-            svc.name == call.deployment.service
-                && svc.cluster == call.deployment.cluster
-                && svc.status == crate::service::ServiceStatus::Active
-        });
-        let in_progress =
-            found.filter(|&s| self.deployment_in_progress_arn(s).as_deref() == Some(&wanted));
+        let (_, in_progress) = self.find_service_deployment(&call.deployment);
         let waiting = in_progress.and_then(|s| {
             let gate = self.services[s].traffic_shift.as_ref()?.gate.as_ref()?;
             gate.runs

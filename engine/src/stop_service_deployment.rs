@@ -72,9 +72,15 @@ impl ServiceDeploymentRef {
     }
 }
 
+/// The digits of deployment id `ecs-svc/<digits>`, as service deployment ARNs and the
+/// playground's lifecycle hook ids carry them.
+pub fn deployment_digits(deployment_id: &str) -> &str {
+    deployment_id.trim_start_matches("ecs-svc/")
+}
+
 /// The ARN of service `service` of `cluster`'s deployment `deployment_id` (`ecs-svc/<digits>`).
 pub fn service_deployment_arn(cluster: &str, service: &str, deployment_id: &str) -> String {
-    let id = deployment_id.trim_start_matches("ecs-svc/");
+    let id = deployment_digits(deployment_id);
     format!(
         "{}:service-deployment/{cluster}/{service}/{id}",
         crate::revisions::ARN_PREFIX
@@ -106,14 +112,7 @@ impl Simulation {
     /// the event log.
     pub(crate) fn stop_service_deployment_call(&mut self, i: usize) {
         let call = self.scenario.stop_service_deployments[i].deployment.clone();
-        let found = self.services.iter().position(|svc| {
-            svc.name == call.service
-                && svc.cluster == call.cluster
-                && svc.status == crate::service::ServiceStatus::Active
-        });
-        let wanted = call.arn();
-        let in_progress =
-            found.filter(|&s| self.deployment_in_progress_arn(s).as_deref() == Some(&wanted));
+        let (found, in_progress) = self.find_service_deployment(&call);
         let Some(s) = in_progress else {
             let rolling_back = found.is_some_and(|s| {
                 self.services[s]
@@ -143,6 +142,23 @@ impl Simulation {
             "ECS deployment stopped: StopServiceDeployment with stopType ROLLBACK.",
             true,
         );
+    }
+
+    /// The ACTIVE service that `r` names (index), and the same index again when `r` is the
+    /// deployment it has in progress.
+    pub(crate) fn find_service_deployment(
+        &self,
+        r: &ServiceDeploymentRef,
+    ) -> (Option<usize>, Option<usize>) {
+        let found = self.services.iter().position(|svc| {
+            svc.name == r.service
+                && svc.cluster == r.cluster
+                && svc.status == crate::service::ServiceStatus::Active
+        });
+        let wanted = r.arn();
+        let in_progress =
+            found.filter(|&s| self.deployment_in_progress_arn(s).as_deref() == Some(&wanted));
+        (found, in_progress)
     }
 
     /// The ARN of service `s`'s deployment in progress (not its first), if any: what

@@ -9,6 +9,7 @@ mod support;
 use ecs_engine::blue_green::LifecycleStage;
 use ecs_engine::deployment::RolloutState;
 use ecs_engine::deployment_lifecycle_hook::HookStage;
+use ecs_engine::stop_service_deployment::deployment_digits;
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
 use support::blue_green::*;
@@ -40,6 +41,11 @@ fn first_event(s: &Simulation, words: &str) -> Option<u64> {
         .iter()
         .find(|e| e.message.contains(words))
         .map(|e| e.at.as_ms() / 1000)
+}
+
+/// The digits of the service's primary deployment id, as its hook ids carry them.
+fn digits(s: &Simulation) -> String {
+    deployment_digits(&s.services()[0].deployment_id).to_string()
 }
 
 /// DescribeServices' `serviceDeployment` of the service.
@@ -104,10 +110,7 @@ fn a_pause_hook_holds_the_stage_until_continue_service_deployment() {
     assert_eq!(weights(&s), (1000, 0));
     let d = deployment(&s);
     let hook = &d["lifecycleHookDetails"][0];
-    let digits = s.services()[0]
-        .deployment_id
-        .trim_start_matches("ecs-svc/")
-        .to_string();
+    let digits = digits(&s);
     assert_eq!(hook["hookId"], format!("ecs-pause-{digits}-1"));
     assert_eq!(hook["targetType"], "PAUSE");
     assert_eq!(hook["status"], "AWAITING_ACTION");
@@ -259,10 +262,7 @@ fn pre_production_traffic_shift_hooks_run_before_every_linear_step() {
         stage(&s),
         Some(LifecycleStage::Hook(HookStage::PreProductionTrafficShift))
     );
-    let digits = s.services()[0]
-        .deployment_id
-        .trim_start_matches("ecs-svc/")
-        .to_string();
+    let digits = digits(&s);
     let (_, second) = paused_hook(&s);
     assert_eq!(second, format!("ecs-pause-{digits}-2"));
     // Nobody continues it: it rolls back when its 30 minutes are up.
@@ -438,10 +438,7 @@ fn hook_state_changes_are_eventbridge_events() {
     let mut s = sim(v);
     at(&mut s, 40 * MIN);
     let bodies = emails(&s);
-    let digits = s.services()[0]
-        .deployment_id
-        .trim_start_matches("ecs-svc/")
-        .to_string();
+    let digits = digits(&s);
     assert_eq!(
         bodies,
         vec![
@@ -622,7 +619,7 @@ fn a_rollback_runs_production_then_test_traffic_shift_hooks_under_their_own_stag
     );
     // Reported under the deployment that failed, numbered after its own two runs (test-check
     // at TEST_TRAFFIC_SHIFT, check at PRODUCTION_TRAFFIC_SHIFT) and the rollback's first.
-    let digits = failed.trim_start_matches("ecs-svc/");
+    let digits = deployment_digits(&failed);
     assert!(
         lines[1].contains(&format!("(deployment {failed})")),
         "{}",
@@ -794,10 +791,7 @@ fn lambda_hook_events_say_in_progress_then_failed_with_the_deployment_arn() {
     let mut s = sim(v);
     at(&mut s, 10 * MIN);
     let bodies = emails(&s);
-    let failed_id = s.services()[0].deployments[1]
-        .id
-        .trim_start_matches("ecs-svc/")
-        .to_string();
+    let failed_id = deployment_digits(&s.services()[0].deployments[1].id);
     let arn =
         format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/{failed_id}");
     assert_eq!(

@@ -66,14 +66,7 @@ proptest! {
         let mut updates = updates;
         updates.sort_unstable();
         updates.dedup();
-        let percent = f64::from(step) / 10.0;
-        let mut dc = match kind {
-            0 => json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}),
-            1 => json!({"strategy": "LINEAR", "bakeTimeInMinutes": 1,
-                "linearConfiguration": {"stepPercent": percent, "stepBakeTimeInMinutes": 1}}),
-            _ => json!({"strategy": "CANARY", "bakeTimeInMinutes": 1,
-                "canaryConfiguration": {"canaryPercent": percent, "canaryBakeTimeInMinutes": 1}}),
-        };
+        let mut dc = shift_strategy(kind, step, 1, 1);
         let pause_stages = ["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT",
             "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"];
         let lambda_stages = ["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
@@ -99,29 +92,69 @@ proptest! {
         }).collect();
         doc["lambdaHookResponses"] = json!([{"hookTargetArn": function, "responses": responses}]);
         let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
-        let live = |sim: &Simulation, g: usize| sim.target_groups()[g].targets.iter()
-            .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining).count();
-        while sim.step().is_some() {
-            let active = sim.tasks().iter().filter(|t| t.desired_status == TaskStatus::Running).count();
-            prop_assert!(active <= 2 * desired as usize, "{active} tasks for {desired} desired");
-            let w = (sim.listener_rule_weight(0).unwrap(), sim.listener_rule_weight(1).unwrap());
-            prop_assert_eq!(w.0 + w.1, 1000);
-            if sim.now().as_ms() > 60_000 {
-                for g in 0..2 {
-                    let weight = if g == 0 { w.0 } else { w.1 };
-                    prop_assert!(weight == 0 || live(&sim, g) > 0,
-                        "at {} ms group {g} has weight {weight} and no live target", sim.now().as_ms());
-                }
-            }
-        }
+        run_checking_traffic(&mut sim, desired)?;
         prop_assert!(sim.services()[0].traffic_shift.is_none(), "the deployment ended");
         let running: Vec<_> = sim.tasks().iter().filter(|t| t.last_status == TaskStatus::Running).collect();
         prop_assert_eq!(running.len(), desired as usize);
         let revision = running[0].task_definition_arn.clone();
         prop_assert!(running.iter().all(|t| t.task_definition_arn == revision));
         let production = if sim.listener_rule_weight(0) == Some(1000) { 0 } else { 1 };
-        prop_assert_eq!((live(&sim, production), live(&sim, 1 - production)), (desired as usize, 0));
+        prop_assert_eq!((live_targets(&sim, production), live_targets(&sim, 1 - production)), (desired as usize, 0));
     }
+}
+
+/// `deploymentConfiguration` for strategy `kind` (0 BLUE_GREEN, 1 LINEAR, 2 CANARY) with a
+/// step or canary of `step` tenths of a percent, `bake` and `step_bake` minutes.
+fn shift_strategy(kind: usize, step: u32, bake: u32, step_bake: u32) -> serde_json::Value {
+    let percent = f64::from(step) / 10.0;
+    match kind {
+        0 => json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": bake}),
+        1 => json!({"strategy": "LINEAR", "bakeTimeInMinutes": bake,
+            "linearConfiguration": {"stepPercent": percent, "stepBakeTimeInMinutes": step_bake}}),
+        _ => json!({"strategy": "CANARY", "bakeTimeInMinutes": bake,
+            "canaryConfiguration": {"canaryPercent": percent, "canaryBakeTimeInMinutes": step_bake}}),
+    }
+}
+
+/// Targets of group `g` that are not draining.
+fn live_targets(sim: &Simulation, g: usize) -> usize {
+    sim.target_groups()[g]
+        .targets
+        .iter()
+        .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining)
+        .count()
+}
+
+/// Runs `sim` to its end checking, at every step, that the service of `desired` tasks never
+/// runs more than twice that, that the production rule's weights add up, and that after the
+/// first minute no group with weight lacks a live target.
+fn run_checking_traffic(sim: &mut Simulation, desired: u32) -> Result<(), TestCaseError> {
+    while sim.step().is_some() {
+        let active = sim
+            .tasks()
+            .iter()
+            .filter(|t| t.desired_status == TaskStatus::Running)
+            .count();
+        prop_assert!(
+            active <= 2 * desired as usize,
+            "{active} tasks for {desired} desired"
+        );
+        let w = [
+            sim.listener_rule_weight(0).unwrap(),
+            sim.listener_rule_weight(1).unwrap(),
+        ];
+        prop_assert_eq!(w[0] + w[1], 1000);
+        if sim.now().as_ms() > 60_000 {
+            for (g, weight) in w.into_iter().enumerate() {
+                prop_assert!(
+                    weight == 0 || live_targets(sim, g) > 0,
+                    "at {} ms group {g} has weight {weight} and no live target",
+                    sim.now().as_ms()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The blue/green test scenario's pieces: target groups `blue` and `green` (ip) behind one
@@ -182,36 +215,15 @@ proptest! {
         let mut updates = updates;
         updates.sort_unstable();
         updates.dedup();
-        let percent = f64::from(step) / 10.0;
-        let dc = match kind {
-            0 => json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": bake}),
-            1 => json!({"strategy": "LINEAR", "bakeTimeInMinutes": bake,
-                "linearConfiguration": {"stepPercent": percent, "stepBakeTimeInMinutes": step_bake}}),
-            _ => json!({"strategy": "CANARY", "bakeTimeInMinutes": bake,
-                "canaryConfiguration": {"canaryPercent": percent, "canaryBakeTimeInMinutes": step_bake}}),
-        };
+        let dc = shift_strategy(kind, step, bake, step_bake);
         let mut sim = Simulation::new(Scenario::from_value(traffic_shift_doc(desired, dc, &updates, seed)).unwrap());
-        let live = |sim: &Simulation, g: usize| sim.target_groups()[g].targets.iter()
-            .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining).count();
-        while sim.step().is_some() {
-            let active = sim.tasks().iter().filter(|t| t.desired_status == TaskStatus::Running).count();
-            prop_assert!(active <= 2 * desired as usize, "{active} tasks for {desired} desired");
-            let w = (sim.listener_rule_weight(0).unwrap(), sim.listener_rule_weight(1).unwrap());
-            prop_assert_eq!(w.0 + w.1, 1000);
-            if sim.now().as_ms() > 60_000 {
-                for g in 0..2 {
-                    let weight = if g == 0 { w.0 } else { w.1 };
-                    prop_assert!(weight == 0 || live(&sim, g) > 0,
-                        "at {} ms group {g} has weight {weight} and no live target", sim.now().as_ms());
-                }
-            }
-        }
+        run_checking_traffic(&mut sim, desired)?;
         let want = if updates.len() % 2 == 1 { "web:2" } else { "web:1" };
         let running: Vec<_> = sim.tasks().iter().filter(|t| t.last_status == TaskStatus::Running).collect();
         prop_assert_eq!(running.len(), desired as usize);
         prop_assert!(running.iter().all(|t| t.task_definition_arn.ends_with(want)));
         let production = if sim.listener_rule_weight(0) == Some(1000) { 0 } else { 1 };
         prop_assert_eq!(sim.listener_rule_weight(production), Some(1000));
-        prop_assert_eq!((live(&sim, production), live(&sim, 1 - production)), (desired as usize, 0));
+        prop_assert_eq!((live_targets(&sim, production), live_targets(&sim, 1 - production)), (desired as usize, 0));
     }
 }
