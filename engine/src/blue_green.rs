@@ -277,6 +277,23 @@ pub struct TrafficShift {
     pub gate: Option<HookGate>,
     /// Hook runs so far: the `n` of each run's `hookId`.
     pub hook_runs: u32,
+    /// The CodeDeploy deployment this shift runs ([`crate::code_deploy`]), if any.
+    pub code_deploy: Option<usize>,
+}
+
+/// How a traffic shift is to run: the service's own deployment configuration, or a CodeDeploy
+/// deployment's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftPlan {
+    /// The traffic routing.
+    pub strategy: DeploymentStrategy,
+    /// Minutes both revisions run once all traffic moved (`bakeTimeInMinutes`, or
+    /// CodeDeploy's `terminationWaitTimeInMinutes`).
+    pub bake_minutes: u32,
+    /// The hooks to run.
+    pub hooks: Vec<DeploymentLifecycleHook>,
+    /// The CodeDeploy deployment, if it is one.
+    pub code_deploy: Option<usize>,
 }
 
 /// Reads `bakeTimeInMinutes` (0–1440) of a `deploymentConfiguration` object, `base` when
@@ -351,10 +368,8 @@ impl Simulation {
     /// superseded: its green tasks stop and production traffic goes back to blue first. The
     /// shift begins at RECONCILE_SERVICE when more than one older revision still has tasks,
     /// else at PRE_SCALE_UP.
-    pub(crate) fn begin_traffic_shift(&mut self, s: usize, source: usize) {
+    pub(crate) fn begin_traffic_shift(&mut self, s: usize, source: usize, plan: ShiftPlan) {
         let svc = &self.services[s];
-        let strategy = svc.deployment_configuration.strategy;
-        let bake_minutes = svc.deployment_configuration.bake_minutes.unwrap_or(0);
         let primary = svc.primary_deployment();
         let green_side = svc.load_balancers.iter().any(|l| l.alternate.is_some())
             && !svc.deployments[source].alternate;
@@ -371,19 +386,21 @@ impl Simulation {
         revisions.dedup();
         self.services[s].deployments[primary].alternate = green_side;
         self.services[s].traffic_shift = Some(TrafficShift {
-            strategy,
-            bake_minutes,
+            strategy: plan.strategy,
+            bake_minutes: plan.bake_minutes,
             stage: LifecycleStage::Hook(HookStage::PreScaleUp),
             source,
             green_tenths: 0,
             rollback: false,
             test_on_green: false,
-            hooks: self.services[s].lifecycle_hooks.clone(),
+            hooks: plan.hooks,
             gate: None,
             hook_runs: 0,
+            code_deploy: plan.code_deploy,
         });
         self.route_production_to(s, source);
-        let first = if revisions.len() > 1 {
+        // CodeDeploy has no RECONCILE_SERVICE event.
+        let first = if revisions.len() > 1 && plan.code_deploy.is_none() {
             LifecycleStage::Hook(HookStage::ReconcileService)
         } else {
             LifecycleStage::Hook(HookStage::PreScaleUp)
@@ -401,6 +418,14 @@ impl Simulation {
         };
         shift.stage = stage;
         let bake_minutes = shift.bake_minutes;
+        let code_deploy = shift.code_deploy;
+        if let Some(cd) = code_deploy {
+            self.code_deploy_event(
+                cd,
+                stage,
+                crate::code_deploy::runtime::EventStatus::InProgress,
+            );
+        }
         let (name, id) = (
             self.services[s].name.clone(),
             self.services[s].deployment_id.clone(),
@@ -408,30 +433,48 @@ impl Simulation {
         let green = self.side_names(s, self.services[s].deployments[d].alternate);
         match stage {
             LifecycleStage::ScaleUp => {
-                let msg = format!(
-                    "(service {name}) (deployment {id}) {} deployment: lifecycle stage SCALE_UP: starting {} tasks of {}{green}.",
-                    self.services[s].deployment_configuration.strategy.as_str(),
-                    self.services[s].desired_count,
-                    self.services[s].task_definition,
-                );
+                let msg = match code_deploy {
+                    Some(cd) => format!(
+                        "{} lifecycle event Install: replacement task set {id} starting {} tasks of {}{green}.",
+                        self.code_deploy_prefix(cd),
+                        self.services[s].desired_count,
+                        self.services[s].task_definition,
+                    ),
+                    None => format!(
+                        "(service {name}) (deployment {id}) {} deployment: lifecycle stage SCALE_UP: starting {} tasks of {}{green}.",
+                        self.services[s].deployment_configuration.strategy.as_str(),
+                        self.services[s].desired_count,
+                        self.services[s].task_definition,
+                    ),
+                };
                 self.service_event(s, msg);
                 self.poke_service(s);
                 return;
             }
-            LifecycleStage::Hook(HookStage::TestTrafficShift) if self.has_test_listener_rule(s) => {
+            LifecycleStage::Hook(HookStage::TestTrafficShift) if self.has_test_route(s) => {
                 if let Some(shift) = self.services[s].traffic_shift.as_mut() {
                     shift.test_on_green = true;
                 }
-                let msg = format!(
-                    "(service {name}) (deployment {id}) lifecycle stage TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to {}{green}.",
-                    self.services[s].task_definition,
-                );
+                let msg = match code_deploy {
+                    Some(cd) => format!(
+                        "{} lifecycle event AllowTestTraffic: the test listener routes to {}{green}.",
+                        self.code_deploy_prefix(cd),
+                        self.services[s].task_definition,
+                    ),
+                    None => format!(
+                        "(service {name}) (deployment {id}) lifecycle stage TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to {}{green}.",
+                        self.services[s].task_definition,
+                    ),
+                };
                 self.service_event(s, msg);
             }
             LifecycleStage::Hook(HookStage::ProductionTrafficShift) => {
                 self.move_production_traffic(s, d)
             }
             LifecycleStage::BakeTime => {
+                if let Some(cd) = code_deploy {
+                    self.code_deploy_termination_wait(cd, bake_minutes);
+                }
                 self.schedule(
                     self.now().plus_secs(u64::from(bake_minutes) * 60),
                     Timer::TrafficShift(s, d),
@@ -443,8 +486,17 @@ impl Simulation {
                     .traffic_shift
                     .as_ref()
                     .map_or(d, |x| x.source);
+                let what = if code_deploy.is_some() {
+                    "original task set"
+                } else {
+                    "deployment"
+                };
+                let prefix = match code_deploy {
+                    Some(cd) => self.code_deploy_prefix(cd),
+                    None => format!("(service {name}) (deployment {id}) lifecycle stage CLEAN_UP:"),
+                };
                 let msg = format!(
-                    "(service {name}) (deployment {id}) lifecycle stage CLEAN_UP: stopping the tasks of deployment {}.",
+                    "{prefix} stopping the tasks of {what} {}.",
                     self.services[s].deployments[source].id
                 );
                 self.service_event(s, msg);
@@ -489,6 +541,25 @@ impl Simulation {
         {
             return;
         }
+        let Some(shift) = self.services[s].traffic_shift.as_ref() else {
+            return;
+        };
+        if let Some(cd) = shift.code_deploy {
+            let (stage, moved_all) = (shift.stage, shift.green_tenths == 1000);
+            let production = stage == LifecycleStage::Hook(HookStage::ProductionTrafficShift);
+            if !production || moved_all {
+                self.code_deploy_event(
+                    cd,
+                    stage,
+                    crate::code_deploy::runtime::EventStatus::Succeeded,
+                );
+            }
+            if stage == LifecycleStage::Hook(HookStage::PostTestTrafficShift)
+                && self.code_deploy_ready_wait(cd)
+            {
+                return;
+            }
+        }
         let Some(shift) = self.services[s].traffic_shift.as_mut() else {
             return;
         };
@@ -528,6 +599,15 @@ impl Simulation {
             LifecycleStage::CleanUp => return,
         };
         self.enter_stage(s, d, next);
+    }
+
+    /// Whether service `s`'s deployment has a test route: its CodeDeploy deployment group's
+    /// `testTrafficRoute`, or a `testListenerRule` of its `loadBalancers`.
+    pub(crate) fn has_test_route(&self, s: usize) -> bool {
+        match self.code_deploy_of(s) {
+            Some(cd) => self.code_deploy_test_listener(cd),
+            None => self.has_test_listener_rule(s),
+        }
     }
 
     /// Whether a `loadBalancers[]` entry of service `s` names a `testListenerRule`.
@@ -673,13 +753,15 @@ impl Simulation {
         let Some(shift) = self.services[s].traffic_shift.as_ref() else {
             return;
         };
+        // CodeDeploy runs BeforeAllowTraffic once, before the first step.
+        let next_step = match shift.code_deploy {
+            Some(_) => HookStage::ProductionTrafficShift,
+            None => HookStage::PreProductionTrafficShift,
+        };
         match (shift.stage, shift.rollback, shift.gate.is_some()) {
-            (LifecycleStage::Hook(HookStage::ProductionTrafficShift), false, false) => self
-                .enter_stage(
-                    s,
-                    d,
-                    LifecycleStage::Hook(HookStage::PreProductionTrafficShift),
-                ),
+            (LifecycleStage::Hook(HookStage::ProductionTrafficShift), false, false) => {
+                self.enter_stage(s, d, LifecycleStage::Hook(next_step))
+            }
             (LifecycleStage::BakeTime, false, _) => self.stage_done(s, d),
             _ => {}
         }
@@ -694,6 +776,7 @@ impl Simulation {
         let (to, wait) = shift.strategy.next_shift(shift.green_tenths);
         shift.green_tenths = to;
         let bake_minutes = shift.bake_minutes;
+        let shift_code_deploy = shift.code_deploy;
         // With hooks around the traffic steps, the waits start once they are done.
         let hooked = shift.hooks.iter().any(|h| {
             h.stages.iter().any(|st| {
@@ -709,6 +792,10 @@ impl Simulation {
         self.set_green_weight(s, side, to);
         let green = self.side_names(s, side == 1);
         let then = match (wait, hooked) {
+            (None, _) if shift_code_deploy.is_some() => {
+                format!(" The original task set stops {bake_minutes} min after AfterAllowTraffic.")
+            }
+            (Some(m), _) if shift_code_deploy.is_some() => format!(" Next shift in {m} min."),
             (Some(m), false) => format!(" Next shift in {m} min."),
             (None, false) => format!(" Bake time {bake_minutes} min."),
             (Some(m), true) => {
@@ -716,10 +803,18 @@ impl Simulation {
             }
             (None, true) => format!(" Bake time {bake_minutes} min once the hooks are done."),
         };
+        let prefix = match shift_code_deploy {
+            Some(cd) => format!(
+                "{} lifecycle event AllowTraffic",
+                self.code_deploy_prefix(cd)
+            ),
+            None => format!(
+                "(service {}) (deployment {}) lifecycle stage PRODUCTION_TRAFFIC_SHIFT",
+                self.services[s].name, self.services[s].deployment_id,
+            ),
+        };
         let msg = format!(
-            "(service {}) (deployment {}) lifecycle stage PRODUCTION_TRAFFIC_SHIFT: {} % of production traffic to {}{green}.{then}",
-            self.services[s].name,
-            self.services[s].deployment_id,
+            "{prefix}: {} % of production traffic to {}{green}.{then}",
             percent(to),
             self.services[s].task_definition,
         );
@@ -765,6 +860,9 @@ impl Simulation {
             ..shift
         });
         self.route_production_to(s, back);
+        if let Some(cd) = shift.code_deploy {
+            self.code_deploy_rollback_started(cd);
+        }
         // [unconfirmed] the reason's wording.
         self.deployment_state_change(
             s,

@@ -373,7 +373,11 @@ impl Simulation {
             && all_settled;
         let name = self.services[s].name.clone();
         if done {
-            self.services[s].traffic_shift = None;
+            if let Some(shift) = self.services[s].traffic_shift.take() {
+                if let Some(cd) = shift.code_deploy {
+                    self.code_deploy_finished(cd, shift.rollback);
+                }
+            }
         }
         if let Some(d) = self.services[s].deployments.last_mut() {
             if done && d.rollout_state == RolloutState::InProgress {
@@ -482,8 +486,17 @@ impl Simulation {
     /// [unconfirmed].
     pub(crate) fn check_deployment_alarms(&mut self) {
         for s in 0..self.services.len() {
-            let Some(alarms) = self.services[s].deployment_alarms.clone() else {
-                continue;
+            // A CodeDeploy deployment watches its group's alarmConfiguration instead.
+            let code_deploy = self.code_deploy_alarms(s);
+            let alarms = match &code_deploy {
+                Some((_, names, rollback)) => DeploymentAlarms {
+                    names: names.clone(),
+                    rollback: *rollback,
+                },
+                None => match self.services[s].deployment_alarms.clone() {
+                    Some(a) => a,
+                    None => continue,
+                },
             };
             // A traffic shift rolling back, or in CLEAN_UP (blue is going), has nothing left
             // to fail: AWS monitors up to BAKE_TIME.
@@ -508,6 +521,17 @@ impl Simulation {
             let Some(fired) = fired.map(|a| a.name.clone()) else {
                 continue;
             };
+            if let Some((cd, _, rollback)) = code_deploy {
+                let why = format!("alarm {fired} is in ALARM");
+                self.end_code_deploy(
+                    cd,
+                    crate::code_deploy::runtime::DeploymentStatus::Stopped,
+                    "ALARM_ACTIVE",
+                    &why,
+                    rollback,
+                );
+                continue;
+            }
             let (name, id) = (
                 self.services[s].name.clone(),
                 self.services[s].deployment_id.clone(),
@@ -527,6 +551,17 @@ impl Simulation {
         &mut self,
         s: usize,
         task_definition: &str,
+    ) -> Result<(), String> {
+        self.start_deployment_with(s, task_definition, None)
+    }
+
+    /// [`Simulation::start_deployment`], with the traffic shift `plan` of a CodeDeploy
+    /// deployment instead of the service's own deployment configuration.
+    pub(crate) fn start_deployment_with(
+        &mut self,
+        s: usize,
+        task_definition: &str,
+        plan: Option<crate::blue_green::ShiftPlan>,
     ) -> Result<(), String> {
         // Blue: the deployment holding production traffic: a superseded shift's source until
         // its CLEAN_UP, else the primary one.
@@ -553,12 +588,20 @@ impl Simulation {
             "SERVICE_DEPLOYMENT_IN_PROGRESS",
             "ECS deployment in progress.",
         );
-        if self.services[s]
-            .deployment_configuration
-            .strategy
-            .shifts_traffic()
-        {
-            self.begin_traffic_shift(s, blue);
+        let svc = &self.services[s];
+        let plan = plan.or_else(|| {
+            let dc = &svc.deployment_configuration;
+            dc.strategy
+                .shifts_traffic()
+                .then(|| crate::blue_green::ShiftPlan {
+                    strategy: dc.strategy,
+                    bake_minutes: dc.bake_minutes.unwrap_or(0),
+                    hooks: svc.lifecycle_hooks.clone(),
+                    code_deploy: None,
+                })
+        });
+        if let Some(plan) = plan {
+            self.begin_traffic_shift(s, blue, plan);
         } else {
             if !self.services[s].lifecycle_hooks.is_empty() {
                 let msg = format!(

@@ -313,6 +313,16 @@ impl DeploymentLifecycleHook {
     }
 }
 
+/// A hook stage by its ECS name, or by the CodeDeploy AppSpec hook event it runs as.
+fn stage_or_event(name: &str) -> Option<HookStage> {
+    HookStage::parse(name).or_else(|| {
+        match crate::code_deploy::LifecycleEvent::parse(name).map(|e| e.stage()) {
+            Some(crate::blue_green::LifecycleStage::Hook(h)) => Some(h),
+            _ => None,
+        }
+    })
+}
+
 /// The function's name in a Lambda function ARN
 /// (`arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]`).
 fn function_name(arn: &str) -> &str {
@@ -368,8 +378,8 @@ impl LambdaScript {
             .to_string();
         let stage = match v.get("lifecycleStage").filter(|x| !x.is_null()) {
             None => None,
-            Some(s) => Some(s.as_str().and_then(HookStage::parse).ok_or_else(|| {
-                format!("{path}.lifecycleStage: not a lifecycle stage a hook runs at")
+            Some(s) => Some(s.as_str().and_then(stage_or_event).ok_or_else(|| {
+                format!("{path}.lifecycleStage: not a lifecycle stage a hook runs at (or a CodeDeploy AppSpec hook event such as AfterAllowTestTraffic)")
             })?),
         };
         let task_definition = match v.get("taskDefinition").filter(|x| !x.is_null()) {
@@ -424,6 +434,14 @@ impl LambdaScript {
                     format!("{path}.callBackDelay: must be a whole number of seconds from 1 to {MAX_CALL_BACK_DELAY_SECS}")
                 })?,
         };
+        // A CodeDeploy hook's function reports PutLifecycleEventHookExecutionStatus `status`.
+        if let Some(status) = r.get("status") {
+            return match status.as_str() {
+                Some("Succeeded") => Ok(LambdaAnswer::Succeeded),
+                Some("Failed") => Ok(LambdaAnswer::Failed),
+                _ => Err(format!("{path}.status: InvalidLifecycleEventHookExecutionStatusException: only Succeeded and Failed can be passed to PutLifecycleEventHookExecutionStatus")),
+            };
+        }
         match r.get("hookStatus").and_then(Value::as_str) {
             Some("SUCCEEDED") => Ok(LambdaAnswer::Succeeded),
             Some("FAILED") => Ok(LambdaAnswer::Failed),
@@ -439,7 +457,8 @@ impl LambdaScript {
     /// Whether this script answers `function` at `stage` for the new revision
     /// `task_definition` (`family:revision`).
     fn matches(&self, function: &str, stage: HookStage, task_definition: &str) -> bool {
-        self.function_arn == function
+        // An AppSpec may name the function by name or ARN.
+        function_name(&self.function_arn) == function_name(function)
             && self.stage.is_none_or(|s| s == stage)
             && self.task_definition.as_deref().is_none_or(|t| {
                 t == task_definition || task_definition.split(':').next() == Some(t)
@@ -574,6 +593,19 @@ impl Simulation {
         let Some(shift) = self.services[s].traffic_shift.as_ref() else {
             return false;
         };
+        // CodeDeploy: no hooks during a rollback, and none at AfterAllowTestTraffic without a
+        // test listener (the event is not in the deployment).
+        let code_deploy = shift.code_deploy;
+        if let Some(cd) = code_deploy {
+            if shift.rollback
+                || (stage == HookStage::PostTestTrafficShift && !self.code_deploy_test_listener(cd))
+            {
+                return false;
+            }
+        }
+        let Some(shift) = self.services[s].traffic_shift.as_ref() else {
+            return false;
+        };
         let hooks: Vec<DeploymentLifecycleHook> = shift
             .hooks
             .iter()
@@ -598,9 +630,21 @@ impl Simulation {
                 HookTarget::Lambda(_) => "lambda",
                 HookTarget::Pause => "pause",
             };
+            let id = match code_deploy {
+                // CodeDeploy's lifecycleEventHookExecutionId [the playground's form].
+                Some(cd) => format!(
+                    "{}-{}",
+                    self.code_deploy[cd].id,
+                    crate::code_deploy::LifecycleEvent::of_stage(
+                        crate::blue_green::LifecycleStage::Hook(stage)
+                    )
+                    .map_or("hook", |e| e.as_str())
+                ),
+                None => format!("ecs-{kind}-{digits}-{n}"),
+            };
             runs.push(HookRun {
                 serial: self.hook_serial,
-                id: format!("ecs-{kind}-{digits}-{n}"),
+                id,
                 status: match hook.target {
                     HookTarget::Lambda(_) => HookStatus::InProgress,
                     HookTarget::Pause => HookStatus::AwaitingAction,
@@ -629,13 +673,7 @@ impl Simulation {
                     run.hook.timeout_action.as_str()
                 ),
             };
-            let msg = format!(
-                "(service {}) (deployment {}) lifecycle stage {}: hook {} {what}.",
-                self.services[s].name,
-                self.hook_deployment_id(s),
-                stage.as_str(),
-                run.id,
-            );
+            let msg = format!("{}: hook {} {what}.", self.hook_prefix(s, stage), run.id);
             self.service_event(s, msg);
             self.hook_state_change(s, run);
         }
@@ -645,6 +683,29 @@ impl Simulation {
             }
         }
         true
+    }
+
+    /// `(service <name>) (deployment <id>) lifecycle stage <STAGE>`, or for a CodeDeploy
+    /// deployment `(service <name>) (CodeDeploy deployment <id>) lifecycle event <Event>`.
+    fn hook_prefix(&self, s: usize, stage: HookStage) -> String {
+        let event = crate::code_deploy::LifecycleEvent::of_stage(
+            crate::blue_green::LifecycleStage::Hook(stage),
+        );
+        match (self.code_deploy_of(s), event) {
+            (Some(cd), Some(e)) => {
+                format!(
+                    "{} lifecycle event {}",
+                    self.code_deploy_prefix(cd),
+                    e.as_str()
+                )
+            }
+            _ => format!(
+                "(service {}) (deployment {}) lifecycle stage {}",
+                self.services[s].name,
+                self.hook_deployment_id(s),
+                stage.as_str()
+            ),
+        }
     }
 
     /// The deployment service `s`'s hooks run for: the primary one, or during a rollback the
@@ -703,7 +764,18 @@ impl Simulation {
             sc.answers[(call - 1).min(sc.answers.len() - 1)].clone()
         });
         let name = function_name(&function).to_string();
+        let code_deploy = self.code_deploy_of(s).is_some();
         let (status, said) = match &answer {
+            // CodeDeploy: the function reports with PutLifecycleEventHookExecutionStatus;
+            // one that fails or does not report leaves the hook waiting for its hour.
+            LambdaAnswer::Error(e) if code_deploy => (
+                HookStatus::InProgress,
+                format!("no PutLifecycleEventHookExecutionStatus: the function failed ({e}); CodeDeploy waits for a status until the hook times out"),
+            ),
+            LambdaAnswer::InProgress { .. } if code_deploy => (
+                HookStatus::InProgress,
+                "no PutLifecycleEventHookExecutionStatus yet; CodeDeploy waits for a status until the hook times out".to_string(),
+            ),
             LambdaAnswer::Succeeded => (HookStatus::Succeeded, "SUCCEEDED".to_string()),
             LambdaAnswer::Failed => (HookStatus::Failed, "FAILED".to_string()),
             LambdaAnswer::Error(e) => (
@@ -731,11 +803,16 @@ impl Simulation {
         } else {
             ""
         };
+        let said = match (code_deploy, status) {
+            (true, HookStatus::Succeeded) => {
+                "PutLifecycleEventHookExecutionStatus Succeeded".to_string()
+            }
+            (true, HookStatus::Failed) => "PutLifecycleEventHookExecutionStatus Failed".to_string(),
+            _ => said,
+        };
         let msg = format!(
-            "(service {}) (deployment {}) lifecycle stage {}: hook {id}: Lambda {name} returned {said}{unscripted}.",
-            self.services[s].name,
-            self.hook_deployment_id(s),
-            stage.as_str(),
+            "{}: hook {id}: Lambda {name} returned {said}{unscripted}.",
+            self.hook_prefix(s, stage)
         );
         self.service_event(s, msg);
         if status != HookStatus::InProgress {
@@ -761,6 +838,9 @@ impl Simulation {
             .is_some_and(|x| x.rollback);
         let then = match (rolling_back, action) {
             (true, _) => "the rollback goes on",
+            (false, _) if self.code_deploy_of(s).is_some() => {
+                "CodeDeploy heard no PutLifecycleEventHookExecutionStatus within one hour"
+            }
             (false, HookAction::Continue) => "the deployment continues (timeout action CONTINUE)",
             (false, HookAction::Rollback) => "the deployment rolls back (timeout action ROLLBACK)",
         };
@@ -853,6 +933,18 @@ impl Simulation {
                 HookStatus::TimedOut => "timed out",
                 _ => "failed",
             };
+            if let Some(cd) = shift.code_deploy {
+                let message = format!("lifecycle hook {} {why}", run.id);
+                let rollback = self.code_deploy[cd].auto_rollback.on_failure;
+                self.end_code_deploy(
+                    cd,
+                    crate::code_deploy::runtime::DeploymentStatus::Failed,
+                    "HOOK_EXECUTION_FAILURE",
+                    &message,
+                    rollback,
+                );
+                return;
+            }
             let msg = format!(
                 "(service {}) (deployment {}) deployment failed: lifecycle hook {} {why} at {}.",
                 self.services[s].name,
@@ -879,7 +971,8 @@ impl Simulation {
 
     /// The `ECS Hook State Change` event of `run` of service `s`.
     fn hook_state_change(&mut self, s: usize, run: &HookRun) {
-        if !self.events_wanted() {
+        // ECS sends these for its own deployments; CodeDeploy's hooks are its own.
+        if !self.events_wanted() || self.code_deploy_of(s).is_some() {
             return;
         }
         let svc = &self.services[s];

@@ -325,7 +325,11 @@ impl Simulation {
                 if let Some(arn) = self.deployment_in_progress_arn(s) {
                     v["currentServiceDeployment"] = json!(arn);
                 }
-                if let Some(shift) = &svc.traffic_shift {
+                // A CODE_DEPLOY service shows task sets and an empty deployments list.
+                if crate::code_deploy::runtime::is_code_deploy(&svc.request) {
+                    v["deployments"] = json!([]);
+                    v["taskSets"] = json!(self.task_sets_json(s, &by_deployment));
+                } else if let Some(shift) = &svc.traffic_shift {
                     v["serviceDeployment"] = self.service_deployment_json(s, shift);
                 }
                 v
@@ -338,11 +342,7 @@ impl Simulation {
     fn deployments_json(&self, s: usize, counts: &[(u32, u32)]) -> Vec<Value> {
         let svc = &self.services[s];
         let primary = svc.primary_deployment();
-        svc.deployments
-            .iter()
-            .enumerate()
-            .rev()
-            .filter(|&(d, _)| d == primary || counts[d] != (0, 0))
+        self.listed_deployments(s, counts)
             .map(|(d, dep)| {
                 json!({
                     "id": dep.id,
@@ -356,6 +356,22 @@ impl Simulation {
                 })
             })
             .collect()
+    }
+
+    /// The deployments DescribeServices lists for service `s`, newest first: the primary one
+    /// and those with tasks (`counts`: running and pending by deployment).
+    pub(crate) fn listed_deployments<'a>(
+        &'a self,
+        s: usize,
+        counts: &'a [(u32, u32)],
+    ) -> impl Iterator<Item = (usize, &'a crate::deployment::Deployment)> + 'a {
+        let svc = &self.services[s];
+        let primary = svc.primary_deployment();
+        svc.deployments
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(move |&(d, _)| d == primary || counts[d] != (0, 0))
     }
 
     /// The blue/green, linear or canary deployment under way as DescribeServiceDeployments

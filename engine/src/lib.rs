@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod capacity_provider;
 pub mod cloudwatch;
 pub mod cluster;
+pub mod code_deploy;
 pub mod container_instance;
 pub mod daemon;
 pub mod delete_service;

@@ -324,6 +324,11 @@ impl Simulation {
             deployment_configuration.strategy,
             &load_balancers,
         )?;
+        crate::code_deploy::runtime::check_create_service(
+            raw,
+            scheduling == SchedulingStrategy::Daemon,
+            &load_balancers,
+        )?;
         let health_check_grace_ms = grace_period_ms(raw, &load_balancers, &td)?;
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
@@ -416,6 +421,13 @@ impl Simulation {
             self.log.push(self.now(), EventKind::Scenario, format!("updateServices[{i}].service: ServiceNotFoundException: service \"{name}\" not found in cluster {cluster}"));
             return;
         };
+        if let Err(e) =
+            crate::code_deploy::runtime::check_update_service(&self.services[s].request, &raw)
+        {
+            let msg = format!("updateServices[{i}].{e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         // availabilityZoneRebalancing: absent keeps the service's value; no new deployment.
         match raw
             .get("availabilityZoneRebalancing")
@@ -549,7 +561,7 @@ impl Simulation {
     /// the task definition the service will run, then applied. Returns whether one of the
     /// first three changed, which starts a deployment (4.2, 8.1). Tasks still waiting for the
     /// old capacity start again through the new strategy.
-    fn update_settings(
+    pub(crate) fn update_settings(
         &mut self,
         s: usize,
         raw: &Value,

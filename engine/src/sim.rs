@@ -48,6 +48,14 @@ pub enum Timer {
     StopServiceDeployment(usize),
     /// A scenario `continueServiceDeployments[]` call is made.
     ContinueServiceDeployment(usize),
+    /// A scenario `createDeployments[]` call (CodeDeploy) is made.
+    CreateDeployment(usize),
+    /// A scenario `continueDeployments[]` call (CodeDeploy) is made.
+    ContinueDeployment(usize),
+    /// A scenario `stopDeployments[]` call (CodeDeploy) is made.
+    StopDeployment(usize),
+    /// A CodeDeploy deployment's ready wait runs out (deployment).
+    ReadyWaitTimeout(usize),
     /// A deployment lifecycle hook's Lambda function is called (again): service, hook run.
     DeploymentHookCall(usize, u64),
     /// A deployment lifecycle hook run's timeout is due: service, hook run.
@@ -204,6 +212,8 @@ pub struct Simulation {
     service_ticks: std::collections::BTreeSet<(SimTime, usize)>,
     /// Deployment lifecycle hook runs started so far: each run's serial.
     pub(crate) hook_serial: u64,
+    /// CodeDeploy deployments and their rollbacks, oldest first.
+    pub(crate) code_deploy: Vec<crate::code_deploy::runtime::CodeDeployDeployment>,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -259,6 +269,7 @@ impl Simulation {
             cost: crate::billing::CostMeter::default(),
             service_ticks: Default::default(),
             hook_serial: 0,
+            code_deploy: Vec::new(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -302,6 +313,7 @@ impl Simulation {
         sim.schedule_task_protection();
         sim.schedule_run_tasks();
         sim.schedule_service_updates();
+        sim.schedule_code_deploy_calls();
         sim.schedule_instance_state_updates();
         // The scenario's timed API calls, each at its `at`.
         let calls: Vec<(u64, Timer)> = (sim.scenario.attribute_calls.iter().map(|c| c.at_ms))
@@ -527,6 +539,10 @@ impl Simulation {
             Timer::DeleteService(i) => self.delete_service_call(i),
             Timer::StopServiceDeployment(i) => self.stop_service_deployment_call(i),
             Timer::ContinueServiceDeployment(i) => self.continue_service_deployment_call(i),
+            Timer::CreateDeployment(i) => self.create_deployment_call(i),
+            Timer::ContinueDeployment(i) => self.continue_deployment_call(i),
+            Timer::StopDeployment(i) => self.stop_deployment_call(i),
+            Timer::ReadyWaitTimeout(cd) => self.ready_wait_timed_out(cd),
             Timer::DeploymentHookCall(s, run) => self.call_lambda_hook(s, run),
             Timer::DeploymentHookTimeout(s, run) => self.hook_timed_out(s, run),
             Timer::TrafficShift(s, d) => self.shift_step(s, d),

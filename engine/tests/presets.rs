@@ -635,14 +635,7 @@ fn canary_lifecycle_hooks_gate_each_step_and_time_out_into_a_rollback() {
         said("TEST_TRAFFIC_SHIFT: test traffic (testListenerRule) to web:2"),
         "{events:#?}"
     );
-    let at = |words: &str| {
-        sim.services()[0]
-            .events
-            .iter()
-            .find(|e| e.message.contains(words))
-            .map(|e| e.at.as_ms() / 1000)
-            .unwrap_or_else(|| panic!("no event {words}"))
-    };
+    let at = |words: &str| event_at(&sim, words);
     assert_eq!(
         at("Lambda smoke-test returned SUCCEEDED") - at("Lambda smoke-test returned IN_PROGRESS"),
         60
@@ -1186,4 +1179,56 @@ fn az_rebalancing_moves_tasks_back_to_the_recovered_zone() {
     assert_eq!(moved, 2);
     assert_eq!(service(&out, "api")["runningCount"], 6);
     assert_eq!(out["services"][0]["availabilityZoneRebalancing"], "ENABLED");
+}
+
+#[test]
+fn codedeploy_blue_green_runs_a_canary_then_rolls_back_a_failed_smoke_test() {
+    // The CodeDeploy user guide's "What happens during an Amazon ECS deployment": every
+    // lifecycle event in order, the canary's two steps, the termination wait; the target
+    // groups swap roles on the next deployment, and a failed AfterAllowTestTraffic hook
+    // with autoRollbackConfiguration sends it back.
+    let (sim, out) = preset("codedeploy-blue-green");
+    let deployments = sim.code_deploy_json();
+    let status: Vec<(&str, &str)> = deployments
+        .iter()
+        .map(|d| {
+            (
+                d["deploymentId"].as_str().unwrap(),
+                d["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("d-CD0000001", "Succeeded"),
+            ("d-CD0000002", "Failed"),
+            ("d-RB0000001", "Succeeded")
+        ]
+    );
+    let at = |words: &str| event_at(&sim, words);
+    let canary = at("10 % of production traffic to web:2 in target group web-green");
+    assert_eq!(at("100 % of production traffic to web:2") - canary, 5 * 60);
+    assert_eq!(
+        at("stopping the tasks of original task set") - at("100 % of production traffic to web:2"),
+        10 * 60
+    );
+    assert!(at("starting 4 tasks of web:1 in target group web-blue") > canary);
+    let svc = service(&out, "web");
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("web:2"));
+    assert_eq!(svc["deployments"], json!([]));
+    let sets = svc["taskSets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:#?}");
+    assert_eq!(sets[0]["status"], "PRIMARY");
+    assert_eq!(sets[0]["runningCount"], 4);
+}
+
+/// When (seconds) the first service's first event containing `words` was said.
+fn event_at(sim: &ecs_engine::Simulation, words: &str) -> u64 {
+    sim.services()[0]
+        .events
+        .iter()
+        .find(|e| e.message.contains(words))
+        .map(|e| e.at.as_ms() / 1000)
+        .unwrap_or_else(|| panic!("no event {words}"))
 }

@@ -148,6 +148,12 @@ top_level! {
     stop_service_deployments: Vec<Value> = "stopServiceDeployments",
     continue_service_deployments: Vec<Value> = "continueServiceDeployments",
     lambda_hook_responses: Vec<Value> = "lambdaHookResponses",
+    code_deploy_applications: Vec<Value> = "codeDeployApplications",
+    deployment_configs: Vec<Value> = "deploymentConfigs",
+    deployment_groups: Vec<Value> = "deploymentGroups",
+    create_deployments: Vec<Value> = "createDeployments",
+    continue_deployments: Vec<Value> = "continueDeployments",
+    stop_deployments: Vec<Value> = "stopDeployments",
     deregister_container_instances: Vec<Value> = "deregisterContainerInstances",
     update_services: Vec<Value> = "updateServices",
     update_container_instances_state: Vec<Value> = "updateContainerInstancesState",
@@ -351,6 +357,9 @@ pub struct Scenario {
         Vec<crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall>,
     /// `lambdaHookResponses[]`: what the Lambda functions of deployment lifecycle hooks answer.
     pub lambda_hook_responses: Vec<crate::deployment_lifecycle_hook::LambdaScript>,
+    /// The CodeDeploy sections (`codeDeployApplications`, `deploymentConfigs`,
+    /// `deploymentGroups`, `createDeployments`, `continueDeployments`, `stopDeployments`).
+    pub code_deploy: crate::code_deploy::CodeDeployRequests,
     /// `deregisterContainerInstances[]`, checked.
     pub deregister_instances: Vec<crate::deregister_instance::DeregisterCall>,
     /// Warnings found while loading (fields kept but not simulated, ...).
@@ -701,6 +710,28 @@ impl Scenario {
             &doc.lambda_hook_responses,
             crate::deployment_lifecycle_hook::LambdaScript::parse,
         )?;
+        for (key, items) in [
+            ("codeDeployApplications", &doc.code_deploy_applications),
+            ("deploymentConfigs", &doc.deployment_configs),
+            ("deploymentGroups", &doc.deployment_groups),
+            ("createDeployments", &doc.create_deployments),
+            ("continueDeployments", &doc.continue_deployments),
+            ("stopDeployments", &doc.stop_deployments),
+        ] {
+            check_len(key, items.len(), limits::MAX_RUN_TASKS)?;
+        }
+        let code_deploy = crate::code_deploy::CodeDeployRequests::parse(
+            crate::code_deploy::CodeDeploySections {
+                applications: &doc.code_deploy_applications,
+                configs: &doc.deployment_configs,
+                groups: &doc.deployment_groups,
+                deployments: &doc.create_deployments,
+                continues: &doc.continue_deployments,
+                stops: &doc.stop_deployments,
+            },
+            &load_balancing,
+        )
+        .map_err(field_error)?;
         let deregister_instances = timed_calls(
             "deregisterContainerInstances",
             &doc.deregister_container_instances,
@@ -806,6 +837,7 @@ impl Scenario {
             stop_service_deployments,
             continue_service_deployments,
             lambda_hook_responses,
+            code_deploy,
             deregister_instances,
             warnings,
             options: doc.options,

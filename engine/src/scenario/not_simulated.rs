@@ -121,12 +121,13 @@ pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
             });
         }
         let mut known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
-        // The ECS controller is the one simulated (rolling, blue/green, linear, canary).
-        if item
-            .pointer("/deploymentController/type")
-            .and_then(Value::as_str)
-            == Some("ECS")
-        {
+        // The ECS controller (rolling, blue/green, linear, canary) and CODE_DEPLOY
+        // (crate::code_deploy) are simulated.
+        if matches!(
+            item.pointer("/deploymentController/type")
+                .and_then(Value::as_str),
+            Some("ECS" | "CODE_DEPLOY")
+        ) {
             known.push("deploymentController");
         }
         out.extend(unsimulated_warning(format!("services[{i}]"), obj, &known));

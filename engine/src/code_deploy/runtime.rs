@@ -1,0 +1,840 @@
+//! CodeDeploy deployments as they run: CreateDeployment starts a traffic shift of
+//! [`crate::blue_green`] with the deployment group's target group pair, the AppSpec's hooks
+//! and the configuration's routing; this module keeps CodeDeploy's view of it (status,
+//! lifecycle events, rollbacks) and answers ContinueDeployment and StopDeployment.
+
+use serde_json::{json, Value};
+
+use super::{AutoRollback, LifecycleEvent, WaitType};
+use crate::blue_green::{DeploymentStrategy, LifecycleStage, ShiftPlan};
+use crate::deployment_lifecycle_hook::{DeploymentLifecycleHook, HookAction, HookTarget};
+use crate::event_log::EventKind;
+use crate::sim::{Simulation, Timer};
+use crate::time::SimTime;
+
+/// A deployment's status (`DeploymentInfo.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    /// Running its lifecycle events.
+    InProgress,
+    /// Waiting for ContinueDeployment (READY_WAIT) before rerouting production traffic.
+    Ready,
+    /// Every event succeeded and the original task set is gone (or, for a rollback, the
+    /// replacement is).
+    Succeeded,
+    /// A hook failed or timed out.
+    Failed,
+    /// StopDeployment, an alarm, or the ready wait running out.
+    Stopped,
+}
+
+impl DeploymentStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::InProgress => "InProgress",
+            DeploymentStatus::Ready => "Ready",
+            DeploymentStatus::Succeeded => "Succeeded",
+            DeploymentStatus::Failed => "Failed",
+            DeploymentStatus::Stopped => "Stopped",
+        }
+    }
+
+    /// Whether the deployment still runs (or waits).
+    pub fn open(self) -> bool {
+        matches!(self, DeploymentStatus::InProgress | DeploymentStatus::Ready)
+    }
+}
+
+/// A lifecycle event's status (`LifecycleEvent.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    /// Not started.
+    Pending,
+    /// Running.
+    InProgress,
+    /// Done.
+    Succeeded,
+    /// Failed (the deployment failed or stopped here).
+    Failed,
+}
+
+impl EventStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Pending => "Pending",
+            EventStatus::InProgress => "InProgress",
+            EventStatus::Succeeded => "Succeeded",
+            EventStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// One CodeDeploy deployment (or rollback deployment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeDeployDeployment {
+    /// `deploymentId`.
+    pub id: String,
+    /// The deployment group (index in `deploymentGroups[]`).
+    pub group: usize,
+    /// The service (index).
+    pub service: usize,
+    /// The revision it deploys (`family:revision`); a rollback's is the original's.
+    pub task_definition: String,
+    /// The deployment configuration's name and routing.
+    pub config: String,
+    /// The traffic routing it runs.
+    pub strategy: DeploymentStrategy,
+    /// Which endings roll back.
+    pub auto_rollback: AutoRollback,
+    /// Where it is.
+    pub status: DeploymentStatus,
+    /// Its lifecycle events (without AllowTestTraffic and AfterAllowTestTraffic when the
+    /// group has no test listener; none for a rollback).
+    pub events: Vec<(LifecycleEvent, EventStatus)>,
+    /// When it was created.
+    pub created_at: SimTime,
+    /// When it ended.
+    pub ended_at: Option<SimTime>,
+    /// `errorInformation`: code and message.
+    pub error: Option<(String, String)>,
+    /// For a rollback: the deployment it rolls back.
+    pub rollback_of: Option<String>,
+    /// The rollback deployment started for it (index).
+    pub rolled_back_by: Option<usize>,
+    /// The wait it is in, if any.
+    pub waiting: Option<WaitType>,
+    /// Whether the ready wait is over (ContinueDeployment READY_WAIT came).
+    pub ready_wait_passed: bool,
+}
+
+impl Simulation {
+    /// Sets a timer for every CreateDeployment, ContinueDeployment and StopDeployment call.
+    pub(crate) fn schedule_code_deploy_calls(&mut self) {
+        let cd = &self.scenario.code_deploy;
+        let timers: Vec<(u64, Timer)> = cd
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.at_ms, Timer::CreateDeployment(i)))
+            .chain(
+                cd.continues
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::ContinueDeployment(i))),
+            )
+            .chain(
+                cd.stops
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::StopDeployment(i))),
+            )
+            .collect();
+        for (at, timer) in timers {
+            self.schedule(SimTime(at), timer);
+        }
+    }
+
+    /// CodeDeploy's deployments so far, oldest first.
+    pub fn code_deploy_deployments(&self) -> &[CodeDeployDeployment] {
+        &self.code_deploy
+    }
+
+    /// Makes CreateDeployment call `i`: checks the group's service and the AppSpec, applies
+    /// the AppSpec's network, capacity provider and platform settings to the replacement
+    /// task set, and starts the deployment. A refusal is said in the event log.
+    pub(crate) fn create_deployment_call(&mut self, i: usize) {
+        if let Err(e) = self.create_deployment(i) {
+            let msg = format!("CreateDeployment failed: createDeployments[{i}].{e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+        }
+    }
+
+    fn create_deployment(&mut self, i: usize) -> Result<(), String> {
+        let call = self.scenario.code_deploy.deployments[i].clone();
+        let group = self.scenario.code_deploy.groups[call.group].clone();
+        let s = self
+            .services
+            .iter()
+            .position(|svc| {
+                svc.name == group.service
+                    && svc.cluster == group.cluster
+                    && svc.status == crate::service::ServiceStatus::Active
+            })
+            .ok_or_else(|| {
+                format!(
+                    "deploymentGroupName: InvalidECSServiceException: the deployment group's service {}:{} is not an ACTIVE service",
+                    group.cluster, group.service
+                )
+            })?;
+        if !is_code_deploy(&self.services[s].request) {
+            return Err(format!(
+                "deploymentGroupName: InvalidECSServiceException: service {} does not use the CODE_DEPLOY deployment controller",
+                group.service
+            ));
+        }
+        if let Some(open) = self
+            .code_deploy
+            .iter()
+            .find(|d| d.group == call.group && d.status.open())
+        {
+            return Err(format!(
+                "deploymentGroupName: DeploymentLimitExceededException: deployment {} is still {} in deployment group {} [the playground's wording]",
+                open.id,
+                open.status.as_str(),
+                group.name
+            ));
+        }
+        let pair = group.target_groups.clone().map(|n| self.lb.find(&n));
+        let [Some(a), Some(b)] = pair else {
+            return Err("deploymentGroupName: InvalidTargetGroupPairException: a target group of the pair is missing".to_string());
+        };
+        let link = self.services[s]
+            .load_balancers
+            .first()
+            .cloned()
+            .ok_or("deploymentGroupName: InvalidLoadBalancerInfoException: the service has no load balancer")?;
+        let other = match link.target_group {
+            t if t == a => b,
+            t if t == b => a,
+            t => {
+                return Err(format!(
+                    "deploymentGroupName: InvalidTargetGroupPairException: the service's target group {} is not one of the pair {} and {}",
+                    self.lb.target_groups[t].name, group.target_groups[0], group.target_groups[1]
+                ))
+            }
+        };
+        let config = call.config.clone().unwrap_or_else(|| group.config.clone());
+        let strategy = self.scenario.code_deploy.strategy(&config);
+        if self.lb.load_balancer_of(link.target_group).network
+            && strategy != DeploymentStrategy::BlueGreen
+        {
+            return Err(format!(
+                "deploymentConfigName: with a Network Load Balancer only CodeDeployDefault.ECSAllAtOnce is supported, not {config}"
+            ));
+        }
+        // The AppSpec: the revision, its container behind the load balancer, its settings.
+        let spec = &call.appspec;
+        let appspec_at = "revision.appSpecContent.content: Resources[0].TargetService.Properties";
+        let (td_name, td) = self
+            .revisions
+            .resolve(&spec.task_definition)
+            .map_err(|e| format!("{appspec_at}.TaskDefinition: {e}"))?;
+        let lb_request = json!({
+            "serviceName": self.services[s].name,
+            "cluster": self.services[s].cluster,
+            "loadBalancers": [{
+            "targetGroupArn": self.lb.target_groups[link.target_group].arn,
+            "containerName": spec.container_name,
+            "containerPort": spec.container_port,
+        }]});
+        let checked = self
+            .service_load_balancers(&lb_request, &td)
+            .map_err(|e| format!("{appspec_at}.LoadBalancerInfo: {e}"))?;
+        let mut settings = json!({"taskDefinition": td_name});
+        if let Some(n) = &spec.network_configuration {
+            settings["networkConfiguration"] = n.clone();
+        }
+        if let Some(c) = &spec.capacity_provider_strategy {
+            settings["capacityProviderStrategy"] = c.clone();
+        }
+        self.update_settings(s, &settings, DeploymentStrategy::Rolling)
+            .map_err(|e| format!("{appspec_at}: {e}"))?;
+        if let Some(p) = &spec.platform_version {
+            self.services[s].request["platformVersion"] = json!(p);
+        }
+        // The pair: the service's target group and the other one, with a weighted rule.
+        let svc = &mut self.services[s];
+        if let (Some(l), Some(c)) = (svc.load_balancers.first_mut(), checked.first()) {
+            l.alternate = Some(other);
+            l.container_name = c.container_name.clone();
+            l.container_port = c.container_port;
+        }
+        let links = self.services[s].load_balancers.clone();
+        self.ensure_weighted_rules(&links);
+        let events: Vec<(LifecycleEvent, EventStatus)> = LifecycleEvent::ALL
+            .into_iter()
+            .filter(|e| {
+                group.test_listener
+                    || !matches!(
+                        e,
+                        LifecycleEvent::AllowTestTraffic | LifecycleEvent::AfterAllowTestTraffic
+                    )
+            })
+            .map(|e| (e, EventStatus::Pending))
+            .collect();
+        // The replacement goes to the target group the original task set is not in.
+        let primary = self.services[s].primary_deployment();
+        let replacement_group = if self.services[s].deployments[primary].alternate {
+            link.target_group
+        } else {
+            other
+        };
+        let index = self.code_deploy.len();
+        let id = super::deployment_id(i);
+        self.code_deploy.push(CodeDeployDeployment {
+            id: id.clone(),
+            group: call.group,
+            service: s,
+            task_definition: td_name.clone(),
+            config: config.clone(),
+            strategy,
+            auto_rollback: call.auto_rollback.unwrap_or(group.auto_rollback),
+            status: DeploymentStatus::InProgress,
+            events,
+            created_at: self.now(),
+            ended_at: None,
+            error: None,
+            rollback_of: None,
+            rolled_back_by: None,
+            waiting: None,
+            ready_wait_passed: false,
+        });
+        let keep_alive = if group.keep_alive {
+            " (KEEP_ALIVE is run as TERMINATE)"
+        } else {
+            ""
+        };
+        let msg = format!(
+            "(service {}) (CodeDeploy deployment {id}) created in deployment group {} with {config}: replacement task set of {td_name} in target group {}; the original task set stops {} min after AfterAllowTraffic{keep_alive}.",
+            self.services[s].name,
+            group.name,
+            self.lb.target_groups[replacement_group].name,
+            group.termination_wait_minutes,
+        );
+        self.service_event(s, msg);
+        let hooks = spec
+            .hooks
+            .iter()
+            .filter_map(|(event, function)| {
+                let LifecycleStage::Hook(stage) = event.stage() else {
+                    return None;
+                };
+                Some(DeploymentLifecycleHook {
+                    target: HookTarget::Lambda(function.clone()),
+                    stages: vec![stage],
+                    timeout_minutes: super::HOOK_TIMEOUT_MINUTES,
+                    timeout_action: HookAction::Rollback,
+                })
+            })
+            .collect();
+        let plan = ShiftPlan {
+            strategy,
+            bake_minutes: group.termination_wait_minutes,
+            hooks,
+            code_deploy: Some(index),
+        };
+        self.start_deployment_with(s, &td_name, Some(plan))
+    }
+
+    /// The CodeDeploy deployment a traffic shift of service `s` runs, if any.
+    pub(crate) fn code_deploy_of(&self, s: usize) -> Option<usize> {
+        self.services[s].traffic_shift.as_ref()?.code_deploy
+    }
+
+    /// Whether the CodeDeploy deployment service `s` runs has a test listener.
+    pub(crate) fn code_deploy_test_listener(&self, cd: usize) -> bool {
+        self.scenario.code_deploy.groups[self.code_deploy[cd].group].test_listener
+    }
+
+    /// `(service <name>) (CodeDeploy deployment <id>)`.
+    pub(crate) fn code_deploy_prefix(&self, cd: usize) -> String {
+        let d = &self.code_deploy[cd];
+        format!(
+            "(service {}) (CodeDeploy deployment {})",
+            self.services[d.service].name, d.id
+        )
+    }
+
+    /// The lifecycle event of `stage` in CodeDeploy deployment `cd` moves to `status` (said
+    /// in the service's events when it ends).
+    pub(crate) fn code_deploy_event(
+        &mut self,
+        cd: usize,
+        stage: LifecycleStage,
+        status: EventStatus,
+    ) {
+        let Some(event) = LifecycleEvent::of_stage(stage) else {
+            return;
+        };
+        let Some(entry) = self.code_deploy[cd]
+            .events
+            .iter_mut()
+            .find(|(e, _)| *e == event)
+        else {
+            return;
+        };
+        if entry.1 == status
+            || entry.1 == EventStatus::Succeeded && status == EventStatus::InProgress
+        {
+            return;
+        }
+        entry.1 = status;
+        if status != EventStatus::InProgress {
+            let msg = format!(
+                "{} lifecycle event {}: {}.",
+                self.code_deploy_prefix(cd),
+                event.as_str(),
+                status.as_str()
+            );
+            let s = self.code_deploy[cd].service;
+            self.service_event(s, msg);
+        }
+    }
+
+    /// Whether CodeDeploy deployment `cd` must wait for ContinueDeployment (READY_WAIT)
+    /// before its BeforeAllowTraffic: if so the wait begins (status Ready) and true is
+    /// returned.
+    pub(crate) fn code_deploy_ready_wait(&mut self, cd: usize) -> bool {
+        let group = self.code_deploy[cd].group;
+        let Some(minutes) = self.scenario.code_deploy.groups[group].ready_wait_minutes else {
+            return false;
+        };
+        if self.code_deploy[cd].ready_wait_passed {
+            return false;
+        }
+        let d = &mut self.code_deploy[cd];
+        d.status = DeploymentStatus::Ready;
+        d.waiting = Some(WaitType::Ready);
+        let until = self.now().plus_secs(u64::from(minutes) * 60);
+        self.schedule(until, Timer::ReadyWaitTimeout(cd));
+        let msg = format!(
+            "{} Ready: the replacement task set is ready; production traffic waits for ContinueDeployment (READY_WAIT) until {until}, then the deployment is Stopped (deploymentReadyOption STOP_DEPLOYMENT).",
+            self.code_deploy_prefix(cd)
+        );
+        let s = self.code_deploy[cd].service;
+        self.service_event(s, msg);
+        true
+    }
+
+    /// The ready wait of deployment `cd` ran out (a timer; a stale one does nothing): the
+    /// deployment is Stopped, and rolls back with DEPLOYMENT_STOP_ON_REQUEST [unconfirmed].
+    pub(crate) fn ready_wait_timed_out(&mut self, cd: usize) {
+        if self.code_deploy[cd].waiting != Some(WaitType::Ready)
+            || !self.code_deploy[cd].status.open()
+        {
+            return;
+        }
+        let rollback = self.code_deploy[cd].auto_rollback.on_request;
+        self.end_code_deploy(
+            cd,
+            DeploymentStatus::Stopped,
+            "TIMEOUT",
+            "the wait time for ContinueDeployment (READY_WAIT) ran out before traffic was rerouted",
+            rollback,
+        );
+    }
+
+    /// The termination wait (the original task set without traffic) of deployment `cd`
+    /// begins.
+    pub(crate) fn code_deploy_termination_wait(&mut self, cd: usize, minutes: u32) {
+        self.code_deploy[cd].waiting = Some(WaitType::Termination);
+        let msg = format!(
+            "{} all production traffic is on the replacement task set; the original task set keeps running without it for {minutes} min (terminationWaitTimeInMinutes) before its tasks stop.",
+            self.code_deploy_prefix(cd)
+        );
+        let s = self.code_deploy[cd].service;
+        self.service_event(s, msg);
+    }
+
+    /// Service `s`'s CodeDeploy traffic shift finished (its CLEAN_UP is over): the
+    /// deployment, or its rollback, Succeeded.
+    pub(crate) fn code_deploy_finished(&mut self, cd: usize, rollback: bool) {
+        let target = if rollback {
+            match self.code_deploy[cd].rolled_back_by {
+                Some(r) => r,
+                None => return,
+            }
+        } else {
+            cd
+        };
+        let now = self.now();
+        let d = &mut self.code_deploy[target];
+        if !d.status.open() {
+            return;
+        }
+        d.status = DeploymentStatus::Succeeded;
+        d.waiting = None;
+        d.ended_at = Some(now);
+        let what = if rollback {
+            "the replacement task set's tasks stopped; production traffic stays on the original task set"
+        } else {
+            "the original task set's tasks stopped"
+        };
+        let msg = format!("{} Succeeded: {what}.", self.code_deploy_prefix(target));
+        let s = self.code_deploy[target].service;
+        self.service_event(s, msg);
+    }
+
+    /// Deployment `cd` ends `status` (Failed or Stopped) with error `code`: the event in
+    /// progress fails, the ECS side fails ([`Simulation::fail_deployment`]) and, with
+    /// `rollback`, a rollback deployment routes production traffic back to the original task
+    /// set.
+    pub(crate) fn end_code_deploy(
+        &mut self,
+        cd: usize,
+        status: DeploymentStatus,
+        code: &str,
+        message: &str,
+        rollback: bool,
+    ) {
+        let s = self.code_deploy[cd].service;
+        let now = self.now();
+        {
+            let d = &mut self.code_deploy[cd];
+            d.status = status;
+            d.waiting = None;
+            d.ended_at = Some(now);
+            d.error = Some((code.to_string(), message.to_string()));
+            if let Some(e) = d
+                .events
+                .iter_mut()
+                .find(|(_, st)| *st == EventStatus::InProgress)
+            {
+                e.1 = EventStatus::Failed;
+            }
+        }
+        let then = if rollback {
+            "rolling back (autoRollbackConfiguration)"
+        } else {
+            "no rollback: both task sets stay as they are"
+        };
+        let msg = format!(
+            "{} {}: {code}: {message}; {then}.",
+            self.code_deploy_prefix(cd),
+            status.as_str()
+        );
+        let reason = format!(
+            "CodeDeploy deployment {} {}: {code}.",
+            self.code_deploy[cd].id,
+            status.as_str()
+        );
+        self.fail_deployment(s, msg, &reason, rollback);
+    }
+
+    /// A rollback of deployment `cd` began (production traffic is back on the original task
+    /// set): its rollback deployment, with its own ID.
+    pub(crate) fn code_deploy_rollback_started(&mut self, cd: usize) {
+        let n = self
+            .code_deploy
+            .iter()
+            .filter(|d| d.rollback_of.is_some())
+            .count()
+            + 1;
+        let original = &self.code_deploy[cd];
+        let s = original.service;
+        let blue = self.services[s].task_definition.clone();
+        let rollback = CodeDeployDeployment {
+            id: super::rollback_id(n),
+            task_definition: blue,
+            status: DeploymentStatus::InProgress,
+            events: Vec::new(),
+            created_at: self.now(),
+            ended_at: None,
+            error: None,
+            rollback_of: Some(original.id.clone()),
+            rolled_back_by: None,
+            waiting: None,
+            ready_wait_passed: true,
+            ..original.clone()
+        };
+        let msg = format!(
+            "{} rollback deployment {} started (creator codeDeployRollback): production traffic back on the original task set.",
+            self.code_deploy_prefix(cd),
+            rollback.id
+        );
+        self.code_deploy.push(rollback);
+        self.code_deploy[cd].rolled_back_by = Some(self.code_deploy.len() - 1);
+        self.service_event(s, msg);
+    }
+
+    /// Makes ContinueDeployment call `i`.
+    pub(crate) fn continue_deployment_call(&mut self, i: usize) {
+        let call = self.scenario.code_deploy.continues[i].clone();
+        let found = self
+            .code_deploy
+            .iter()
+            .position(|d| d.id == call.deployment_id);
+        let refuse = |sim: &mut Simulation, why: String| {
+            let msg = format!("ContinueDeployment failed: continueDeployments[{i}].{why}");
+            sim.log.push(sim.now(), EventKind::Scenario, msg);
+        };
+        let Some(cd) = found else {
+            return refuse(
+                self,
+                format!(
+                    "deploymentId: DeploymentDoesNotExistException: no deployment {}",
+                    call.deployment_id
+                ),
+            );
+        };
+        if !self.code_deploy[cd].status.open() {
+            return refuse(
+                self,
+                format!(
+                    "deploymentId: DeploymentAlreadyCompletedException: deployment {} is {}",
+                    call.deployment_id,
+                    self.code_deploy[cd].status.as_str()
+                ),
+            );
+        }
+        let s = self.code_deploy[cd].service;
+        match (call.wait, self.code_deploy[cd].waiting) {
+            (WaitType::Ready, Some(WaitType::Ready)) => {
+                let d = &mut self.code_deploy[cd];
+                d.waiting = None;
+                d.ready_wait_passed = true;
+                d.status = DeploymentStatus::InProgress;
+                let msg = format!(
+                    "{} ContinueDeployment (READY_WAIT): rerouting production traffic.",
+                    self.code_deploy_prefix(cd)
+                );
+                self.service_event(s, msg);
+            }
+            (WaitType::Termination, Some(WaitType::Termination)) => {
+                self.code_deploy[cd].waiting = None;
+                let msg = format!(
+                    "{} ContinueDeployment (TERMINATION_WAIT): the original task set stops now.",
+                    self.code_deploy_prefix(cd)
+                );
+                self.service_event(s, msg);
+            }
+            (WaitType::Ready, _) => {
+                return refuse(self, format!("deploymentId: DeploymentIsNotInReadyStateException: the deployment does not have a status of Ready and can't continue yet ({})", call.deployment_id));
+            }
+            (WaitType::Termination, _) => {
+                return refuse(self, format!("deploymentWaitType: TERMINATION_WAIT: deployment {} is not waiting to terminate its original task set [the playground's wording]", call.deployment_id));
+            }
+        }
+        let d = self.services[s].primary_deployment();
+        self.stage_done(s, d);
+    }
+
+    /// Makes StopDeployment call `i`: the deployment is Stopped and rolls back when
+    /// `autoRollbackEnabled` (or, without it, DEPLOYMENT_STOP_ON_REQUEST) says so. Once the
+    /// original task set is being terminated the deployment can no longer be stopped.
+    pub(crate) fn stop_deployment_call(&mut self, i: usize) {
+        let call = self.scenario.code_deploy.stops[i].clone();
+        let found = self
+            .code_deploy
+            .iter()
+            .position(|d| d.id == call.deployment_id);
+        let why = match found {
+            None => Some(format!(
+                "deploymentId: DeploymentDoesNotExistException: no deployment {}",
+                call.deployment_id
+            )),
+            Some(cd) if !self.code_deploy[cd].status.open() => Some(format!(
+                "deploymentId: DeploymentAlreadyCompletedException: deployment {} is {}",
+                call.deployment_id,
+                self.code_deploy[cd].status.as_str()
+            )),
+            Some(cd) if self.code_deploy[cd].rollback_of.is_some() => Some(format!(
+                "deploymentId: deployment {} is a rollback; the playground does not stop rollbacks",
+                call.deployment_id
+            )),
+            Some(cd) => {
+                let s = self.code_deploy[cd].service;
+                let cleaning = self.services[s]
+                    .traffic_shift
+                    .as_ref()
+                    .is_none_or(|x| x.stage == LifecycleStage::CleanUp);
+                cleaning.then(|| format!(
+                    "deploymentId: deployment {} is terminating its original task set and can no longer be stopped or rolled back",
+                    call.deployment_id
+                ))
+            }
+        };
+        if let Some(why) = why {
+            let msg = format!("StopDeployment failed: stopDeployments[{i}].{why}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
+        let cd = found.expect("checked above");
+        let rollback = call
+            .auto_rollback
+            .unwrap_or(self.code_deploy[cd].auto_rollback.on_request);
+        self.end_code_deploy(
+            cd,
+            DeploymentStatus::Stopped,
+            "MANUAL_STOP",
+            "StopDeployment",
+            rollback,
+        );
+    }
+
+    /// The alarms CodeDeploy watches for service `s`'s deployment in progress, and whether
+    /// one going into ALARM rolls it back.
+    pub(crate) fn code_deploy_alarms(&self, s: usize) -> Option<(usize, Vec<String>, bool)> {
+        let cd = self.code_deploy_of(s)?;
+        let d = &self.code_deploy[cd];
+        let group = &self.scenario.code_deploy.groups[d.group];
+        (!group.alarms.is_empty() && d.status.open())
+            .then(|| (cd, group.alarms.clone(), d.auto_rollback.on_alarm))
+    }
+
+    /// DescribeServices' `taskSets` of a CODE_DEPLOY service: one per deployment with tasks
+    /// (and the primary one): PRIMARY holds production traffic, ACTIVE does not, DRAINING is
+    /// stopping. `counts` are each deployment's running and pending tasks.
+    pub(crate) fn task_sets_json(&self, s: usize, counts: &[(u32, u32)]) -> Vec<Value> {
+        let svc = &self.services[s];
+        let primary = svc.primary_deployment();
+        let shift = svc.traffic_shift.as_ref();
+        // The deployment with production traffic: green once AllowTraffic moved all of it.
+        let serving = match shift {
+            Some(x) if !x.rollback && x.green_tenths < 1000 => x.source,
+            _ => primary,
+        };
+        let draining = match shift {
+            Some(x) if x.stage == LifecycleStage::CleanUp => Some(x.source),
+            _ => None,
+        };
+        self.listed_deployments(s, counts)
+            .map(|(d, dep)| {
+                let status = if Some(d) == draining {
+                    "DRAINING"
+                } else if d == serving {
+                    "PRIMARY"
+                } else {
+                    "ACTIVE"
+                };
+                let external = self
+                    .code_deploy
+                    .iter()
+                    .rev()
+                    .find(|c| c.service == s && c.task_definition == dep.task_definition);
+                let steady = counts[d].1 == 0 && counts[d].0 == svc.desired_count;
+                let mut v = json!({
+                    "id": dep.id,
+                    "taskSetArn": format!("{}:task-set/{}/{}/{}", crate::revisions::ARN_PREFIX, svc.cluster, svc.name, dep.id),
+                    "status": status,
+                    "taskDefinition": crate::revisions::Revisions::arn(&dep.task_definition),
+                    "computedDesiredCount": if status == "DRAINING" { 0 } else { svc.desired_count },
+                    "runningCount": counts[d].0,
+                    "pendingCount": counts[d].1,
+                    "scale": {"value": 100.0, "unit": "PERCENT"},
+                    "stabilityStatus": if steady { "STEADY_STATE" } else { "STABILIZING" },
+                    "createdAt": self.timestamp(dep.created_at),
+                });
+                if let Some(c) = external.filter(|_| d != 0) {
+                    v["externalId"] = json!(c.id);
+                    v["startedBy"] = json!("CodeDeploy");
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// CodeDeploy's deployments as GetDeployment and GetDeploymentTarget show them: status,
+    /// configuration, error, rollback and the lifecycle events.
+    pub fn code_deploy_json(&self) -> Vec<Value> {
+        self.code_deploy
+            .iter()
+            .map(|d| {
+                let group = &self.scenario.code_deploy.groups[d.group];
+                let mut v = json!({
+                    "deploymentId": d.id,
+                    "applicationName": group.application,
+                    "deploymentGroupName": group.name,
+                    "deploymentConfigName": d.config,
+                    "status": d.status.as_str(),
+                    "createTime": self.timestamp(d.created_at),
+                    "creator": if d.rollback_of.is_some() { "codeDeployRollback" } else { "user" },
+                    "targetId": format!("{}:{}", group.cluster, group.service),
+                    "taskDefinition": crate::revisions::Revisions::arn(&d.task_definition),
+                    "lifecycleEvents": d.events.iter().map(|(e, st)| json!({
+                        "lifecycleEventName": e.as_str(),
+                        "status": st.as_str(),
+                    })).collect::<Vec<_>>(),
+                });
+                if let Some(t) = d.ended_at {
+                    v["completeTime"] = json!(self.timestamp(t));
+                }
+                if let Some((code, message)) = &d.error {
+                    v["errorInformation"] = json!({"code": code, "message": message});
+                }
+                if let Some(of) = &d.rollback_of {
+                    v["rollbackInfo"] = json!({"rollbackTriggeringDeploymentId": of});
+                }
+                if let Some(r) = d.rolled_back_by {
+                    v["rollbackInfo"] = json!({"rollbackDeploymentId": self.code_deploy[r].id});
+                }
+                if let Some(w) = d.waiting {
+                    v["waiting"] = json!(match w {
+                        WaitType::Ready => "READY_WAIT",
+                        WaitType::Termination => "TERMINATION_WAIT",
+                    });
+                }
+                v
+            })
+            .collect()
+    }
+}
+
+/// Whether a CreateService request uses the CODE_DEPLOY deployment controller.
+pub fn is_code_deploy(request: &Value) -> bool {
+    request
+        .pointer("/deploymentController/type")
+        .and_then(Value::as_str)
+        == Some("CODE_DEPLOY")
+}
+
+/// CreateService's rules for the CODE_DEPLOY controller (ECS API reference, CreateService
+/// and DeploymentConfiguration): a REPLICA service behind one Application or Network Load
+/// Balancer target group (the deployment group holds the pair), without deployment alarms
+/// (CodeDeploy's `alarmConfiguration` watches instead).
+pub fn check_create_service(
+    raw: &Value,
+    daemon: bool,
+    links: &[crate::load_balancer::ServiceLoadBalancer],
+) -> Result<(), String> {
+    if !is_code_deploy(raw) {
+        return Ok(());
+    }
+    if daemon {
+        return Err("schedulingStrategy: the CODE_DEPLOY deployment controller does not support the DAEMON scheduling strategy; use REPLICA".to_string());
+    }
+    match links.len() {
+        1 => {}
+        0 => return Err("loadBalancers: a service with the CODE_DEPLOY deployment controller needs an Application or Network Load Balancer target group".to_string()),
+        n => return Err(format!("loadBalancers: {n} target groups; multiple target groups are not supported for blue/green deployments (CODE_DEPLOY)")),
+    }
+    if raw
+        .pointer("/deploymentConfiguration/alarms/enable")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return Err("deploymentConfiguration.alarms: not supported with the CODE_DEPLOY deployment controller; use the deployment group's alarmConfiguration".to_string());
+    }
+    Ok(())
+}
+
+/// UpdateService's rules for a CODE_DEPLOY service (ECS API reference, UpdateService): the
+/// task definition, network configuration, platform version, load balancers, capacity
+/// provider strategy and service registries change through a CodeDeploy deployment, and
+/// `forceNewDeployment` is refused. The first two messages are AWS's; the rest are the
+/// playground's [unconfirmed].
+pub fn check_update_service(request: &Value, update: &Value) -> Result<(), String> {
+    if !is_code_deploy(request) {
+        return Ok(());
+    }
+    if update.get("taskDefinition").is_some_and(|t| !t.is_null()) {
+        return Err("taskDefinition: InvalidParameterException: Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.".to_string());
+    }
+    if update.get("forceNewDeployment").and_then(Value::as_bool) == Some(true) {
+        return Err("forceNewDeployment: InvalidParameterException: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.".to_string());
+    }
+    for key in [
+        "networkConfiguration",
+        "platformVersion",
+        "loadBalancers",
+        "capacityProviderStrategy",
+        "serviceRegistries",
+    ] {
+        if update.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(format!("{key}: InvalidParameterException: on a service with a CODE_DEPLOY deployment controller this changes through a CodeDeploy deployment (its AppSpec), not UpdateService"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,600 @@
+//! CodeDeploy blue/green deployments of an Amazon ECS service (`deploymentController`
+//! CODE_DEPLOY): the lifecycle events of the CodeDeploy user guide's "What happens during an
+//! Amazon ECS deployment", the predefined configurations' traffic routing, the AppSpec hooks,
+//! the ready and termination waits, StopDeployment and the rollbacks, and the ECS API's
+//! CreateService and UpdateService rules for the controller.
+
+mod support;
+
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+use support::blue_green::{by_revision, live_targets, weights, BLUE_ARN, GREEN_ARN, MIN};
+use support::{at, logged, sim};
+
+/// The blue/green test scenario turned into a CodeDeploy one: `web` uses the CODE_DEPLOY
+/// controller behind `blue` only (the production listener forwards to `blue`, a test
+/// listener on 8080 to `green`); deployment group `web-dg` pairs `blue` and `green` with
+/// `group` merged in; CreateDeployment of `web:2` at 5 min with the AppSpec `hooks`.
+fn codedeploy(group: Value, hooks: Value) -> Value {
+    let mut doc = support::blue_green::scenario(json!({}));
+    let svc = &mut doc["services"][0];
+    svc["deploymentController"] = json!({"type": "CODE_DEPLOY"});
+    let obj = svc.as_object_mut().unwrap();
+    obj.remove("deploymentConfiguration");
+    svc["loadBalancers"] =
+        json!([{"targetGroupArn": BLUE_ARN, "containerName": "app", "containerPort": 80}]);
+    doc["listeners"] = json!([
+        {"LoadBalancerArn": "edge", "Protocol": "HTTP", "Port": 80,
+         "DefaultActions": [{"Type": "forward", "TargetGroupArn": BLUE_ARN}]},
+        {"LoadBalancerArn": "edge", "Protocol": "HTTP", "Port": 8080,
+         "DefaultActions": [{"Type": "forward", "TargetGroupArn": GREEN_ARN}]}
+    ]);
+    doc.as_object_mut().unwrap().remove("updateServices");
+    let mut dg = json!({
+        "applicationName": "web-app", "deploymentGroupName": "web-dg",
+        "serviceRoleArn": "arn:aws:iam::123456789012:role/ecsCodeDeployRole",
+        "deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "blueGreenDeploymentConfiguration": {
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 10},
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"}},
+        "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]},
+        "loadBalancerInfo": {"targetGroupPairInfoList": [{
+            "targetGroups": [{"name": "blue"}, {"name": "green"}],
+            "prodTrafficRoute": {"listenerArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/edge/1/80"]},
+            "testTrafficRoute": {"listenerArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/edge/1/8080"]}}]},
+        "ecsServices": [{"serviceName": "web", "clusterName": "default"}]
+    });
+    merge(&mut dg, group);
+    doc["codeDeployApplications"] =
+        json!([{"applicationName": "web-app", "computePlatform": "ECS"}]);
+    doc["deploymentGroups"] = json!([dg]);
+    doc["createDeployments"] = json!([deployment("PT5M", "web:2", hooks)]);
+    doc
+}
+
+/// A CreateDeployment request at `at` whose YAML AppSpec deploys `td` with `hooks`.
+fn deployment(at: &str, td: &str, hooks: Value) -> Value {
+    let mut appspec = format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:123456789012:task-definition/{td}\"\n        LoadBalancerInfo:\n          ContainerName: \"app\"\n          ContainerPort: 80\n"
+    );
+    if let Some(list) = hooks.as_object().filter(|h| !h.is_empty()) {
+        appspec.push_str("Hooks:\n");
+        for (event, function) in list {
+            appspec.push_str(&format!(
+                "  - {event}: \"{}\"\n",
+                function.as_str().unwrap()
+            ));
+        }
+    }
+    json!({"at": at, "applicationName": "web-app", "deploymentGroupName": "web-dg",
+        "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": appspec}}})
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(a), Value::Object(b)) = (into.as_object_mut(), from) {
+        for (k, v) in b {
+            a.insert(k, v);
+        }
+    }
+}
+
+/// The CodeDeploy deployments as GetDeployment shows them.
+fn deployments(s: &Simulation) -> Vec<Value> {
+    s.code_deploy_json()
+}
+
+/// `deploymentId`'s lifecycle events as `Name:Status`.
+fn events(s: &Simulation, n: usize) -> Vec<String> {
+    deployments(s)[n]["lifecycleEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["lifecycleEventName"].as_str().unwrap(),
+                e["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn status(s: &Simulation, n: usize) -> String {
+    deployments(s)[n]["status"].as_str().unwrap().to_string()
+}
+
+/// The first time (whole seconds, from `from`) at which `check` holds.
+fn first_when(s: &mut Simulation, from: u64, to: u64, check: impl Fn(&Simulation) -> bool) -> u64 {
+    for t in from..=to {
+        at(s, t);
+        if check(s) {
+            return t;
+        }
+    }
+    panic!("never between {from} and {to} s");
+}
+
+#[test]
+fn canary_10_percent_5_minutes_runs_every_lifecycle_event_in_order() {
+    let mut s = sim(codedeploy(json!({}), json!({})));
+    at(&mut s, 5 * MIN - 1);
+    assert!(deployments(&s).is_empty());
+    at(&mut s, 5 * MIN);
+    assert_eq!(deployments(&s)[0]["deploymentId"], "d-CD0000001");
+    assert_eq!(status(&s, 0), "InProgress");
+    // Install: the replacement task set runs the desired count beside the original one, in
+    // green, with no production traffic.
+    let shifted = first_when(&mut s, 5 * MIN, 20 * MIN, |s| weights(s).1 > 0);
+    assert_eq!(by_revision(&s), (4, 4));
+    assert_eq!(live_targets(&s, 1), 4);
+    // The canary: 10 % first, the other 90 % five minutes later.
+    assert_eq!(weights(&s), (900, 100));
+    assert_eq!(
+        events(&s, 0),
+        [
+            "BeforeInstall:Succeeded",
+            "Install:Succeeded",
+            "AfterInstall:Succeeded",
+            "AllowTestTraffic:Succeeded",
+            "AfterAllowTestTraffic:Succeeded",
+            "BeforeAllowTraffic:Succeeded",
+            "AllowTraffic:InProgress",
+            "AfterAllowTraffic:Pending"
+        ]
+    );
+    at(&mut s, shifted + 5 * MIN - 1);
+    assert_eq!(weights(&s), (900, 100));
+    at(&mut s, shifted + 5 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+    assert!(events(&s, 0).iter().all(|e| e.ends_with(":Succeeded")));
+    // The termination wait: the original task set runs on, without traffic, for 10 minutes.
+    let described = s.describe();
+    let sets = described["services"][0]["taskSets"].as_array().unwrap();
+    assert_eq!(described["services"][0]["deployments"], json!([]));
+    let by_status: Vec<(&str, &str)> = sets
+        .iter()
+        .map(|t| {
+            (
+                t["status"].as_str().unwrap(),
+                t["taskDefinition"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_status,
+        [
+            (
+                "PRIMARY",
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+            ),
+            (
+                "ACTIVE",
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1"
+            )
+        ]
+    );
+    assert_eq!(sets[0]["externalId"], "d-CD0000001");
+    assert_eq!(sets[0]["startedBy"], "CodeDeploy");
+    assert_eq!(status(&s, 0), "InProgress");
+    at(&mut s, shifted + 15 * MIN - 1);
+    assert_eq!(
+        by_revision(&s).0,
+        4,
+        "the original stays for the termination wait"
+    );
+    let done = first_when(&mut s, shifted + 15 * MIN, shifted + 20 * MIN, |s| {
+        status(s, 0) == "Succeeded"
+    });
+    assert_eq!(by_revision(&s), (0, 4));
+    assert!(done >= shifted + 15 * MIN);
+}
+
+#[test]
+fn the_next_deployment_starts_in_the_other_target_group() {
+    // "If you do another deployment, the target group associated with the current
+    // deployment's original task set is associated with the next deployment's replacement
+    // task set."
+    let mut doc = codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0}}}),
+        json!({}),
+    );
+    doc["createDeployments"]
+        .as_array_mut()
+        .unwrap()
+        .push(deployment("PT30M", "web:1", json!({})));
+    let mut s = sim(doc);
+    at(&mut s, 29 * MIN);
+    assert_eq!(status(&s, 0), "Succeeded");
+    assert_eq!(weights(&s), (0, 1000));
+    assert_eq!((live_targets(&s, 0), live_targets(&s, 1)), (0, 4));
+    at(&mut s, 60 * MIN);
+    assert_eq!(deployments(&s)[1]["deploymentId"], "d-CD0000002");
+    assert_eq!(status(&s, 1), "Succeeded");
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!((live_targets(&s, 0), live_targets(&s, 1)), (4, 0));
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn linear_10_percent_every_minute_moves_traffic_in_ten_steps() {
+    let mut s = sim(codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"}),
+        json!({}),
+    ));
+    let first = first_when(&mut s, 5 * MIN, 20 * MIN, |s| weights(s).1 > 0);
+    let mut seen = vec![weights(&s).1];
+    for step in 1..10 {
+        at(&mut s, first + step * MIN);
+        seen.push(weights(&s).1);
+    }
+    assert_eq!(seen, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+}
+
+#[test]
+fn a_custom_deployment_config_routes_by_its_time_based_canary() {
+    let mut doc = codedeploy(json!({"deploymentConfigName": "web-canary"}), json!({}));
+    doc["deploymentConfigs"] = json!([{"deploymentConfigName": "web-canary", "computePlatform": "ECS",
+        "trafficRoutingConfig": {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 25, "canaryInterval": 2}}}]);
+    let mut s = sim(doc);
+    let first = first_when(&mut s, 5 * MIN, 20 * MIN, |s| weights(s).1 > 0);
+    assert_eq!(weights(&s), (750, 250));
+    at(&mut s, first + 2 * MIN);
+    assert_eq!(weights(&s), (0, 1000));
+}
+
+#[test]
+fn without_a_test_listener_the_test_traffic_events_are_not_in_the_deployment() {
+    // The user guide's event list for a deployment group without a test listener, and
+    // "If a test listener is not specified ... will skip the AfterAllowTestTraffic hook".
+    let mut doc = codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce"}),
+        json!({"AfterAllowTestTraffic": "smoke"}),
+    );
+    let pair = &mut doc["deploymentGroups"][0]["loadBalancerInfo"]["targetGroupPairInfoList"][0];
+    pair.as_object_mut().unwrap().remove("testTrafficRoute");
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 20 * MIN);
+    assert_eq!(
+        events(&s, 0),
+        [
+            "BeforeInstall:Succeeded",
+            "Install:Succeeded",
+            "AfterInstall:Succeeded",
+            "BeforeAllowTraffic:Succeeded",
+            "AllowTraffic:Succeeded",
+            "AfterAllowTraffic:Succeeded"
+        ]
+    );
+    assert!(!logged(&s, "Lambda smoke"));
+    assert_eq!(weights(&s), (0, 1000));
+}
+
+#[test]
+fn a_hook_that_reports_failed_rolls_back_to_the_original_task_set() {
+    // "If validation fails and rollbacks are configured, the deployment status is marked
+    // Failed and components return to their state when the deployment started."
+    let mut doc = codedeploy(
+        json!({}),
+        json!({"AfterAllowTestTraffic": "arn:aws:lambda:us-east-1:123456789012:function:smoke"}),
+    );
+    doc["lambdaHookResponses"] = json!([{"hookTargetArn": "smoke", "lifecycleStage": "AfterAllowTestTraffic",
+        "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc);
+    first_when(&mut s, 5 * MIN, 20 * MIN, |s| status(s, 0) == "Failed");
+    assert_eq!(
+        deployments(&s)[0]["errorInformation"]["code"],
+        "HOOK_EXECUTION_FAILURE"
+    );
+    assert!(events(&s, 0).contains(&"AfterAllowTestTraffic:Failed".to_string()));
+    assert_eq!(deployments(&s)[1]["deploymentId"], "d-RB0000001");
+    assert_eq!(deployments(&s)[1]["creator"], "codeDeployRollback");
+    assert_eq!(
+        deployments(&s)[0]["rollbackInfo"]["rollbackDeploymentId"],
+        "d-RB0000001"
+    );
+    assert_eq!(weights(&s), (1000, 0));
+    at(&mut s, 30 * MIN);
+    assert_eq!(status(&s, 1), "Succeeded");
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+}
+
+#[test]
+fn without_auto_rollback_a_failed_deployment_leaves_both_task_sets() {
+    let mut doc = codedeploy(
+        json!({"autoRollbackConfiguration": {"enabled": false}}),
+        json!({"AfterInstall": "smoke"}),
+    );
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 40 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(deployments(&s).len(), 1, "no rollback deployment");
+    assert_eq!(by_revision(&s), (4, 4));
+    assert_eq!(weights(&s), (1000, 0));
+}
+
+#[test]
+fn a_hook_that_never_reports_fails_the_deployment_after_one_hour() {
+    // "The deployment is considered to have failed if CodeDeploy is not notified by the
+    // Lambda validation function within one hour."
+    let mut doc = codedeploy(json!({}), json!({"BeforeAllowTraffic": "slow"}));
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "slow", "responses": [{"errorMessage": "Task timed out"}]}]);
+    let mut s = sim(doc);
+    let started = first_when(&mut s, 5 * MIN, 20 * MIN, |s| {
+        logged(s, "calling Lambda hook slow")
+    });
+    at(&mut s, started + 60 * MIN - 1);
+    assert_eq!(status(&s, 0), "InProgress");
+    at(&mut s, started + 60 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(weights(&s), (1000, 0));
+}
+
+#[test]
+fn the_ready_wait_holds_traffic_until_continue_deployment() {
+    let ready = json!({"blueGreenDeploymentConfiguration": {
+        "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30}}});
+    let mut doc = codedeploy(ready.clone(), json!({}));
+    doc["continueDeployments"] =
+        json!([{"at": "PT25M", "deploymentId": "d-CD0000001", "deploymentWaitType": "READY_WAIT"}]);
+    let mut s = sim(doc);
+    first_when(&mut s, 5 * MIN, 20 * MIN, |s| status(s, 0) == "Ready");
+    assert_eq!(deployments(&s)[0]["waiting"], "READY_WAIT");
+    at(&mut s, 25 * MIN - 1);
+    assert_eq!(
+        weights(&s),
+        (1000, 0),
+        "no production traffic before ContinueDeployment"
+    );
+    at(&mut s, 25 * MIN);
+    assert_eq!(status(&s, 0), "InProgress");
+    assert_eq!(weights(&s), (900, 100));
+    // Without ContinueDeployment the wait runs out: Stopped, rolled back
+    // (DEPLOYMENT_STOP_ON_REQUEST).
+    let mut s = sim(codedeploy(ready, json!({})));
+    let waiting = first_when(&mut s, 5 * MIN, 20 * MIN, |s| status(s, 0) == "Ready");
+    at(&mut s, waiting + 30 * MIN);
+    assert_eq!(status(&s, 0), "Stopped");
+    assert_eq!(deployments(&s)[0]["errorInformation"]["code"], "TIMEOUT");
+    at(&mut s, waiting + 40 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn continue_deployment_termination_wait_stops_the_original_at_once() {
+    let mut doc = codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 60}}}),
+        json!({}),
+    );
+    doc["continueDeployments"] = json!([
+        {"at": "PT5M20S", "deploymentId": "d-CD0000001", "deploymentWaitType": "TERMINATION_WAIT"},
+        {"at": "PT20M", "deploymentId": "d-CD0000001", "deploymentWaitType": "TERMINATION_WAIT"}]);
+    let mut s = sim(doc);
+    at(&mut s, 19 * MIN);
+    assert!(logged(
+        &s,
+        "the original task set keeps running without it for 60 min"
+    ));
+    assert!(
+        logged(
+            &s,
+            "continueDeployments[0].deploymentWaitType: TERMINATION_WAIT"
+        ),
+        "too early: refused"
+    );
+    assert_eq!(by_revision(&s), (4, 4));
+    at(&mut s, 22 * MIN);
+    assert_eq!(status(&s, 0), "Succeeded");
+    assert_eq!(by_revision(&s), (0, 4));
+}
+
+#[test]
+fn stop_deployment_rolls_back_when_asked_and_not_once_termination_began() {
+    let mut doc = codedeploy(
+        json!({"autoRollbackConfiguration": {"enabled": false}}),
+        json!({}),
+    );
+    doc["stopDeployments"] = json!([
+        {"at": "PT12M", "deploymentId": "d-CD0000001", "autoRollbackEnabled": true},
+        {"at": "PT13M", "deploymentId": "d-CD0000001"}]);
+    let mut s = sim(doc);
+    at(&mut s, 12 * MIN);
+    assert_eq!(status(&s, 0), "Stopped");
+    assert_eq!(
+        deployments(&s)[0]["errorInformation"]["code"],
+        "MANUAL_STOP"
+    );
+    assert_eq!(weights(&s), (1000, 0));
+    at(&mut s, 13 * MIN);
+    assert!(logged(
+        &s,
+        "stopDeployments[1].deploymentId: DeploymentAlreadyCompletedException"
+    ));
+    at(&mut s, 20 * MIN);
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn an_alarm_of_the_deployment_group_stops_and_rolls_back() {
+    let mut doc = codedeploy(
+        json!({"alarmConfiguration": {"enabled": true, "alarms": [{"name": "green-requests"}]},
+            "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_STOP_ON_ALARM"]}}),
+        json!({}),
+    );
+    // The canary's 10 % of 400 requests/s is 2,400 a minute on green.
+    let lb = format!(
+        "app/edge/{}",
+        ecs_engine::load_balancer::target_group::name_hash("edge")
+    );
+    doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB",
+        "MetricName": "RequestCount", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2,
+        "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"},
+                       {"Name": "LoadBalancer", "Value": lb}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 40 * MIN);
+    assert_eq!(status(&s, 0), "Stopped", "{:?}", deployments(&s));
+    assert_eq!(
+        deployments(&s)[0]["errorInformation"]["code"],
+        "ALARM_ACTIVE"
+    );
+    assert_eq!(status(&s, 1), "Succeeded");
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(weights(&s), (1000, 0));
+}
+
+#[test]
+fn update_service_refuses_what_needs_a_codedeploy_deployment_in_aws_words() {
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc.as_object_mut().unwrap().remove("createDeployments");
+    doc["updateServices"] = json!([
+        {"at": "PT1M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT2M", "service": "web", "forceNewDeployment": true},
+        {"at": "PT3M", "service": "web", "desiredCount": 6}]);
+    let mut s = sim(doc);
+    at(&mut s, 10 * MIN);
+    assert!(logged(&s, "updateServices[0].taskDefinition: InvalidParameterException: Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment."));
+    assert!(logged(&s, "updateServices[1].forceNewDeployment: InvalidParameterException: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller."));
+    assert_eq!(by_revision(&s), (6, 0), "desiredCount still changes");
+}
+
+#[test]
+fn create_service_with_code_deploy_needs_one_target_group_and_replica() {
+    let base = codedeploy(json!({}), json!({}));
+    let refused = |change: &dyn Fn(&mut Value), want: &str| {
+        let mut doc = base.clone();
+        change(&mut doc["services"][0]);
+        let mut s = sim(doc);
+        at(&mut s, 1);
+        assert!(s.services().is_empty(), "{want}");
+        assert!(
+            logged(&s, want),
+            "{want}: {:?}",
+            s.log()
+                .entries()
+                .iter()
+                .map(|e| &e.message)
+                .collect::<Vec<_>>()
+        );
+    };
+    refused(
+        &|svc| {
+            svc.as_object_mut().unwrap().remove("loadBalancers");
+        },
+        "needs an Application or Network Load Balancer target group",
+    );
+    refused(
+        &|svc| {
+            svc["loadBalancers"] = json!([{"targetGroupArn": BLUE_ARN, "containerName": "app", "containerPort": 80},
+                {"targetGroupArn": GREEN_ARN, "containerName": "app", "containerPort": 80}]);
+        },
+        "multiple target groups are not supported for blue/green deployments",
+    );
+    refused(
+        &|svc| {
+            svc["deploymentConfiguration"] =
+                json!({"alarms": {"alarmNames": ["a"], "enable": true, "rollback": true}});
+        },
+        "deploymentConfiguration.alarms: not supported with the CODE_DEPLOY deployment controller",
+    );
+}
+
+#[test]
+fn bad_codedeploy_requests_are_refused_naming_the_field() {
+    let base = codedeploy(json!({}), json!({}));
+    let case = |change: &dyn Fn(&mut Value)| {
+        let mut doc = base.clone();
+        change(&mut doc);
+        Scenario::from_value(doc).unwrap_err()
+    };
+    let e = case(&|d| d["deploymentGroups"][0]["applicationName"] = json!("other"));
+    assert_eq!(e.path, "deploymentGroups[0].applicationName", "{e}");
+    let e = case(&|d| {
+        d["deploymentGroups"][0]["deploymentConfigName"] = json!("CodeDeployDefault.AllAtOnce")
+    });
+    assert_eq!(e.path, "deploymentGroups[0].deploymentConfigName", "{e}");
+    let e = case(&|d| {
+        d["deploymentGroups"][0]["loadBalancerInfo"]["targetGroupPairInfoList"][0]["targetGroups"] =
+            json!([{"name": "blue"}, {"name": "nope"}])
+    });
+    assert_eq!(
+        e.path,
+        "deploymentGroups[0].loadBalancerInfo.targetGroupPairInfoList[0].targetGroups[1].name",
+        "{e}"
+    );
+    let e = case(&|d| {
+        d["createDeployments"][0]["revision"]["appSpecContent"]["sha256"] = json!("00ff")
+    });
+    assert_eq!(
+        e.path, "createDeployments[0].revision.appSpecContent.sha256",
+        "{e}"
+    );
+    let e = case(&|d| {
+        d["createDeployments"][0]["revision"] = json!({"revisionType": "S3",
+        "s3Location": {"bucket": "b", "key": "appspec.yaml", "bundleType": "YAML"}})
+    });
+    assert_eq!(e.path, "createDeployments[0].revision.revisionType", "{e}");
+    let e = case(&|d| {
+        d["createDeployments"][0]["revision"]["appSpecContent"]["content"] =
+            json!("version: 0.0\nResources: []\n")
+    });
+    assert_eq!(
+        e.path, "createDeployments[0].revision.appSpecContent.content",
+        "{e}"
+    );
+    assert!(e.message.contains("Resources: required"), "{e}");
+    let e = case(&|d| d["codeDeployApplications"][0]["computePlatform"] = json!("Server"));
+    assert_eq!(e.path, "codeDeployApplications[0].computePlatform", "{e}");
+    // A correct sha256 is accepted.
+    let mut doc = base.clone();
+    let content = doc["createDeployments"][0]["revision"]["appSpecContent"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    use sha2::Digest;
+    let sum: String = sha2::Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    doc["createDeployments"][0]["revision"]["appSpecContent"]["sha256"] = json!(sum);
+    assert!(Scenario::from_value(doc).is_ok());
+}
+
+#[test]
+fn a_deployment_while_one_is_in_progress_or_of_an_unknown_revision_is_refused() {
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["createDeployments"].as_array_mut().unwrap().extend([
+        deployment("PT6M", "web:1", json!({})),
+        deployment("PT40M", "web:9", json!({})),
+    ]);
+    let mut s = sim(doc);
+    at(&mut s, 60 * MIN);
+    assert!(logged(&s, "createDeployments[1].deploymentGroupName: DeploymentLimitExceededException: deployment d-CD0000001"));
+    assert!(logged(&s, "createDeployments[2].revision.appSpecContent.content: Resources[0].TargetService.Properties.TaskDefinition"));
+    assert_eq!(deployments(&s).len(), 1);
+    assert_eq!(status(&s, 0), "Succeeded");
+}
+
+#[test]
+fn the_same_codedeploy_scenario_gives_the_same_event_log() {
+    let doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    let run = || {
+        let mut s = sim(doc.clone());
+        s.advance_to(SimTime(40 * MIN * 1000)).unwrap();
+        s.log()
+            .entries()
+            .iter()
+            .map(|e| format!("{} {}", e.at_ms, e.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}
