@@ -67,8 +67,38 @@ struct ServiceView {
     deployment_arn: Option<String>,
     /// The deployment lifecycle hooks running now.
     hooks: Vec<HookView>,
+    /// A CODE_DEPLOY service's CodeDeploy side, when a deployment group names it.
+    code_deploy: Option<CodeDeployView>,
     /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
     status: &'static str,
+}
+
+/// A CODE_DEPLOY service's deployment group and its latest CodeDeploy deployment.
+#[derive(Clone, PartialEq)]
+struct CodeDeployView {
+    group: ecs_engine::code_deploy::DeploymentGroup,
+    /// The container behind the service's load balancer (the AppSpec's LoadBalancerInfo).
+    container: (String, u16),
+    /// The revisions of the service's task definition family.
+    revisions: Vec<String>,
+    /// The service's current revision.
+    current: String,
+    latest: Option<CodeDeployRun>,
+}
+
+/// A CodeDeploy deployment as GetDeployment shows it.
+#[derive(Clone, PartialEq)]
+struct CodeDeployRun {
+    id: String,
+    status: &'static str,
+    open: bool,
+    /// What it deploys, with which configuration.
+    what: String,
+    /// Its lifecycle events and their statuses.
+    events: Vec<(&'static str, &'static str)>,
+    waiting: Option<ecs_engine::code_deploy::WaitType>,
+    /// Its error and its rollback deployment, if any.
+    outcome: String,
 }
 
 /// A deployment lifecycle hook run of a service's deployment.
@@ -144,6 +174,128 @@ struct LogFilter {
     task: String,
 }
 
+/// A CODE_DEPLOY service's CodeDeploy row: its latest deployment's status and lifecycle
+/// events, ContinueDeployment and StopDeployment while it runs, and CreateDeployment of a
+/// chosen revision when none runs.
+#[component]
+fn CodeDeployRow(
+    cd: CodeDeployView,
+    create: Option<Callback<(CodeDeployView, String)>>,
+    go: Option<Callback<(String, &'static str)>>,
+    stop: Option<Callback<String>>,
+) -> impl IntoView {
+    use ecs_engine::code_deploy::WaitType;
+    let running = cd.latest.as_ref().filter(|l| l.open).map(|l| l.id.clone());
+    let actions = match running {
+        Some(id) => {
+            let waiting = cd.latest.as_ref().and_then(|l| l.waiting);
+            let (continue_id, stop_id) = (id.clone(), id.clone());
+            let next = go.zip(waiting).map(|(go, wait)| {
+                let (class, label, kind, title) = match wait {
+                    WaitType::Ready => ("codedeploy-continue", "Reroute traffic", "READY_WAIT",
+                        "ContinueDeployment (READY_WAIT) at the current time: production traffic starts moving to the replacement task set"),
+                    WaitType::Termination => ("codedeploy-terminate", "Stop original now", "TERMINATION_WAIT",
+                        "ContinueDeployment (TERMINATION_WAIT) at the current time: the original task set's tasks stop without waiting out terminationWaitTimeInMinutes"),
+                };
+                view! {
+                    <button class=class title=title
+                        on:click=move |_| go.run((continue_id.clone(), kind))>{label}</button>
+                }
+            });
+            let halt = stop.map(|stop| view! {
+                <button class="codedeploy-stop" title="StopDeployment with autoRollbackEnabled at the current time: production traffic goes back to the original task set"
+                    on:click=move |_| stop.run(stop_id.clone())>"Stop and roll back"</button>
+            });
+            view! { {next}{halt} }.into_any()
+        }
+        None => {
+            let choices: Vec<String> = cd
+                .revisions
+                .iter()
+                .filter(|r| **r != cd.current)
+                .cloned()
+                .collect();
+            let (pick, set_pick) = signal(choices.last().cloned().unwrap_or_default());
+            let deploy = create.filter(|_| !choices.is_empty()).map(|create| {
+                let target = cd.clone();
+                view! {
+                    <select class="codedeploy-revision" aria-label="Revision to deploy with CodeDeploy"
+                        on:change=move |ev| set_pick.set(event_target_value(&ev))>
+                        {choices.iter().map(|r| view! {
+                            <option value=r.clone() selected=*r == pick.get_untracked()>{r.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button class="codedeploy-deploy" title="CodeDeploy CreateDeployment at the current time, with an AppSpec naming this revision and the service's container behind its load balancer"
+                        on:click=move |_| create.run((target.clone(), pick.get_untracked()))>"Deploy"</button>
+                }
+            });
+            view! { {deploy} }.into_any()
+        }
+    };
+    let group = format!("CodeDeploy {} / {}", cd.group.application, cd.group.name);
+    let latest = cd.latest.clone().map(|l| view! {
+        " · "<strong class="codedeploy-id">{l.id.clone()}</strong>" "
+        <span class=format!("badge codedeploy-status {}", l.status)>{l.status}</span>
+        " "<span class="muted">{l.what.clone()}</span>
+        <div class="lifecycle-events">
+            {l.events.iter().map(|(e, st)| view! {
+                <span class=format!("lc-event {st}") data-event=*e title=format!("{e}: {st}")>{*e}</span>
+            }).collect_view()}
+        </div>
+        {(!l.outcome.is_empty()).then(|| view! { <div class="codedeploy-outcome">{l.outcome.clone()}</div> })}
+    });
+    view! {
+        <tr class="codedeploy" data-deployment=cd.latest.as_ref().map(|l| l.id.clone()).unwrap_or_default()>
+            <td colspan="6" class="small">{group}{latest}</td>
+            <td class="service-actions">{actions}</td>
+        </tr>
+    }
+}
+
+/// Service `s`'s CodeDeploy side: its deployment group and latest deployment.
+fn code_deploy_view(sim: &Simulation, s: usize) -> Option<CodeDeployView> {
+    let (group, container, revisions) = sim.code_deploy_target(s)?;
+    let all = sim.code_deploy_deployments();
+    let latest = all
+        .iter()
+        .rev()
+        .find(|d| d.service == s && d.rollback_of.is_none())
+        .map(|d| {
+            let rollback = d.rolled_back_by.map(|r| &all[r]);
+            let error = d
+                .error
+                .as_ref()
+                .map(|(code, message)| format!("{code}: {message}"));
+            let outcome = match (error, rollback) {
+                (Some(e), Some(r)) => {
+                    format!("{e} · rollback {} {}", r.id, r.status.as_str())
+                }
+                (Some(e), None) => format!("{e} · no rollback"),
+                _ => String::new(),
+            };
+            CodeDeployRun {
+                id: d.id.clone(),
+                status: d.status.as_str(),
+                open: d.status.open(),
+                what: format!("{} · {}", d.task_definition, d.config),
+                events: d
+                    .events
+                    .iter()
+                    .map(|(e, st)| (e.as_str(), st.as_str()))
+                    .collect(),
+                waiting: d.waiting,
+                outcome,
+            }
+        });
+    Some(CodeDeployView {
+        group: group.clone(),
+        container,
+        revisions,
+        current: sim.services()[s].task_definition.clone(),
+        latest,
+    })
+}
+
 fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     let mut counts = vec![(0usize, 0usize); sim.services().len()];
     for t in sim.tasks().iter().filter(|t| t.is_active()) {
@@ -192,6 +344,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     }
                 })
                 .collect(),
+            code_deploy: code_deploy_view(sim, s),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -240,11 +393,33 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     } else {
                         ""
                     };
-                    format!(
-                        "{} · {} · {to}{held}",
-                        x.strategy.as_str(),
-                        x.stage.as_str()
-                    )
+                    // A CodeDeploy deployment says its lifecycle event.
+                    let ready = x.code_deploy.is_some_and(|cd| {
+                        sim.code_deploy_deployments()
+                            .get(cd)
+                            .and_then(|d| d.waiting)
+                            == Some(ecs_engine::code_deploy::WaitType::Ready)
+                    });
+                    let (kind, stage) = match x.code_deploy {
+                        Some(_) if ready => (
+                            format!("CodeDeploy {}", x.strategy.as_str()),
+                            "Ready: waiting for ContinueDeployment",
+                        ),
+                        Some(_) => (
+                            format!("CodeDeploy {}", x.strategy.as_str()),
+                            ecs_engine::code_deploy::LifecycleEvent::of_stage(x.stage).map_or(
+                                match x.stage {
+                                    ecs_engine::blue_green::LifecycleStage::BakeTime => {
+                                        "termination wait"
+                                    }
+                                    _ => "stopping the original task set",
+                                },
+                                |e| e.as_str(),
+                            ),
+                        ),
+                        None => (x.strategy.as_str().to_string(), x.stage.as_str()),
+                    };
+                    format!("{kind} · {stage} · {to}{held}")
                 })
                 .unwrap_or_default(),
             last_event: svc
@@ -938,6 +1113,28 @@ fn Playground(
             })
         })
     });
+    let code_deploy_create = apply.map(|apply| {
+        Callback::new(move |(cd, revision): (CodeDeployView, String)| {
+            edit_now(apply, &|doc, at| {
+                let container = (cd.container.0.as_str(), cd.container.1);
+                ecs_engine::edit::create_deployment(doc, &cd.group, &revision, container, at)
+            })
+        })
+    });
+    let code_deploy_continue = apply.map(|apply| {
+        Callback::new(move |(id, wait): (String, &'static str)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::continue_deployment(doc, &id, wait, at)
+            })
+        })
+    });
+    let code_deploy_stop = apply.map(|apply| {
+        Callback::new(move |id: String| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::stop_deployment(doc, &id, at)
+            })
+        })
+    });
     let stop_task = apply.map(|apply| {
         // A chip carries the task ID's first 8 characters; StopTask takes the whole ID.
         Callback::new(move |short: String| {
@@ -1196,6 +1393,9 @@ fn Playground(
                                     <tr class="deploy-hook" data-hook=h.id.clone()><td colspan="6" class="small">{h.text.clone()}</td><td class="service-actions">{hook_buttons}</td></tr>
                                 }
                             }).collect_view()}
+                            {s.code_deploy.clone().map(|cd| view! {
+                                <CodeDeployRow cd=cd create=code_deploy_create go=code_deploy_continue stop=code_deploy_stop/>
+                            })}
                             <tr class="service-event"><td colspan="7" class="small muted">{s.last_event.clone()}</td></tr>
                         }
                     }).collect_view()}

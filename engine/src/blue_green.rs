@@ -433,6 +433,9 @@ impl Simulation {
         let green = self.side_names(s, self.services[s].deployments[d].alternate);
         match stage {
             LifecycleStage::ScaleUp => {
+                if let Some(cd) = code_deploy {
+                    self.code_deploy_install_started(cd);
+                }
                 let msg = match code_deploy {
                     Some(cd) => format!(
                         "{} lifecycle event Install: replacement task set {id} starting {} tasks of {}{green}.",

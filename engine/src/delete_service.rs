@@ -78,6 +78,10 @@ impl Simulation {
         self.services[s].status = ServiceStatus::Draining;
         self.services[s].desired_count = 0;
         self.services[s].steady = false;
+        // A CodeDeploy deployment under way fails: its service is gone.
+        if let Some(cd) = self.code_deploy_of(s) {
+            self.code_deploy_service_gone(cd);
+        }
         // A traffic shift under way ends; its listener rules are no longer ECS's to manage.
         self.services[s].traffic_shift = None;
         self.retire_unused_rules();

@@ -444,6 +444,10 @@ impl Simulation {
     /// `SERVICE_DEPLOYMENT_FAILED` event with `reason`, and with `rollback` a deployment back
     /// to the last COMPLETED one.
     pub(crate) fn fail_deployment(&mut self, s: usize, msg: String, reason: &str, rollback: bool) {
+        // A CodeDeploy deployment failing on the ECS side fails on CodeDeploy's too.
+        if let Some(cd) = self.code_deploy_of(s) {
+            self.code_deploy_failed_by_ecs(cd, reason);
+        }
         if let Some(d) = self.services[s].deployments.last_mut() {
             d.rollout_state = RolloutState::Failed;
         }
@@ -566,6 +570,10 @@ impl Simulation {
         // Blue: the deployment holding production traffic: a superseded shift's source until
         // its CLEAN_UP, else the primary one.
         let blue = match &self.services[s].traffic_shift {
+            // CodeDeploy's original task set is the PRIMARY one: the one serving production.
+            _ if plan.as_ref().is_some_and(|p| p.code_deploy.is_some()) => {
+                self.serving_deployment(s)
+            }
             Some(shift) if !shift.rollback && shift.stage != LifecycleStage::CleanUp => {
                 shift.source
             }

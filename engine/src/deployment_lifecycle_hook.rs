@@ -457,8 +457,11 @@ impl LambdaScript {
     /// Whether this script answers `function` at `stage` for the new revision
     /// `task_definition` (`family:revision`).
     fn matches(&self, function: &str, stage: HookStage, task_definition: &str) -> bool {
-        // An AppSpec may name the function by name or ARN.
-        function_name(&self.function_arn) == function_name(function)
+        // An AppSpec may name the function by its name instead of its ARN.
+        let bare = |f: &str| !f.starts_with("arn:");
+        (self.function_arn == function
+            || ((bare(&self.function_arn) || bare(function))
+                && function_name(&self.function_arn) == function_name(function)))
             && self.stage.is_none_or(|s| s == stage)
             && self.task_definition.as_deref().is_none_or(|t| {
                 t == task_definition || task_definition.split(':').next() == Some(t)
@@ -844,10 +847,14 @@ impl Simulation {
             (false, HookAction::Continue) => "the deployment continues (timeout action CONTINUE)",
             (false, HookAction::Rollback) => "the deployment rolls back (timeout action ROLLBACK)",
         };
+        let stage = self.services[s]
+            .traffic_shift
+            .as_ref()
+            .and_then(|x| x.gate.as_ref())
+            .map_or(HookStage::PreScaleUp, |g| g.stage);
         let msg = format!(
-            "(service {}) (deployment {}) hook {id} timed out: {then}.",
-            self.services[s].name,
-            self.hook_deployment_id(s),
+            "{}: hook {id} timed out: {then}.",
+            self.hook_prefix(s, stage)
         );
         self.service_event(s, msg);
         self.resolve_hook(s, serial, HookStatus::TimedOut);

@@ -370,6 +370,60 @@ pub fn continue_service_deployment(
     Ok(doc)
 }
 
+/// Deploys `task_definition` to CODE_DEPLOY service `service` just after `at` through its
+/// CodeDeploy deployment group: a CreateDeployment request, with a JSON AppSpec naming the
+/// service's container behind its load balancer, appended to `createDeployments[]` and checked
+/// as the scenario checks it.
+pub fn create_deployment(
+    doc: &Value,
+    group: &crate::code_deploy::DeploymentGroup,
+    task_definition: &str,
+    container: (&str, u16),
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "createDeployments";
+    let appspec = json!({"version": 0.0, "Resources": [{"TargetService": {
+        "Type": "AWS::ECS::Service",
+        "Properties": {"TaskDefinition": task_definition,
+            "LoadBalancerInfo": {"ContainerName": container.0, "ContainerPort": container.1}}}}]});
+    let entry = json!({"at": just_after(at), "applicationName": group.application,
+        "deploymentGroupName": group.name,
+        "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": appspec.to_string()}}});
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    crate::scenario::Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
+/// ContinueDeployment of CodeDeploy deployment `id` just after `at`: `wait` READY_WAIT
+/// (reroute production traffic) or TERMINATION_WAIT (stop the original task set now).
+pub fn continue_deployment(
+    doc: &Value,
+    id: &str,
+    wait: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "continueDeployments";
+    let entry = json!({"at": just_after(at), "deploymentId": id, "deploymentWaitType": wait});
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::code_deploy::ContinueDeploymentCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
+/// StopDeployment of CodeDeploy deployment `id` just after `at`, rolling back
+/// (`autoRollbackEnabled`).
+pub fn stop_deployment(doc: &Value, id: &str, at: SimTime) -> Result<Value, String> {
+    let key = "stopDeployments";
+    let entry = json!({"at": just_after(at), "deploymentId": id, "autoRollbackEnabled": true});
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    crate::code_deploy::StopDeploymentCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).

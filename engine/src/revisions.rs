@@ -23,6 +23,12 @@ impl Revisions {
         format!("{}:{}", list[list.len() - 1].family, list.len())
     }
 
+    /// Every revision of `family`, oldest first, as `family:revision`.
+    pub fn of_family(&self, family: &str) -> Vec<String> {
+        let n = self.families.get(family).map_or(0, Vec::len);
+        (1..=n).map(|r| format!("{family}:{r}")).collect()
+    }
+
     /// Resolves `family`, `family:revision` or a full task-definition ARN to
     /// (`family:revision`, definition). A bare family means its latest revision.
     pub fn resolve(&self, reference: &str) -> Result<(String, Rc<ValidTaskDefinition>), String> {

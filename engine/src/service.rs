@@ -543,7 +543,10 @@ impl Simulation {
                 stored[k.as_str()] = v.clone();
             }
         }
-        let placement_changed = !placement.is_empty();
+        // A CODE_DEPLOY service's new placement applies to the tasks it starts from now on:
+        // only CodeDeploy deploys it.
+        let placement_changed = !placement.is_empty()
+            && !crate::code_deploy::runtime::is_code_deploy(&self.services[s].request);
         let force = raw
             .get("forceNewDeployment")
             .and_then(Value::as_bool)
@@ -602,7 +605,18 @@ impl Simulation {
             crate::fargate::check_fargate_request(&merged, &td)?;
         }
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
-        let load_balancers = self.service_load_balancers(&merged, &td)?;
+        let mut load_balancers = self.service_load_balancers(&merged, &td)?;
+        // A CODE_DEPLOY service's pair comes from its deployment group, not its request.
+        if crate::code_deploy::runtime::is_code_deploy(&merged) {
+            for (new, old) in load_balancers
+                .iter_mut()
+                .zip(&self.services[s].load_balancers)
+            {
+                if new.target_group == old.target_group {
+                    new.alternate = old.alternate;
+                }
+            }
+        }
         let grace_ms = grace_period_ms(&merged, &load_balancers, &td)?;
         crate::blue_green::check_strategy(&merged, daemon, strategy, &load_balancers)?;
         if let Some(shift) = &self.services[s].traffic_shift {

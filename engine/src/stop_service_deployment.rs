@@ -113,6 +113,16 @@ impl Simulation {
     pub(crate) fn stop_service_deployment_call(&mut self, i: usize) {
         let call = self.scenario.stop_service_deployments[i].deployment.clone();
         let (found, in_progress) = self.find_service_deployment(&call);
+        if let Some(s) = found
+            .filter(|&s| crate::code_deploy::runtime::is_code_deploy(&self.services[s].request))
+        {
+            let msg = format!(
+                "StopServiceDeployment failed: stopServiceDeployments[{i}].serviceDeploymentArn: service {} uses the CODE_DEPLOY deployment controller; CodeDeploy's StopDeployment (stopDeployments[]) stops its deployments [the playground's wording]",
+                self.services[s].name
+            );
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let Some(s) = in_progress else {
             let rolling_back = found.is_some_and(|s| {
                 self.services[s]
@@ -173,6 +183,7 @@ impl Simulation {
             && d.rollout_state == crate::deployment::RolloutState::InProgress
             && svc.status == crate::service::ServiceStatus::Active
             && svc.scheduling == crate::service::SchedulingStrategy::Replica
+            && !crate::code_deploy::runtime::is_code_deploy(&svc.request)
             && !rolling_back)
             .then(|| service_deployment_arn(&svc.cluster, &svc.name, &d.id))
     }

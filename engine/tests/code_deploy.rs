@@ -598,3 +598,241 @@ fn the_same_codedeploy_scenario_gives_the_same_event_log() {
     };
     assert_eq!(run(), run());
 }
+
+/// The AppSpec of `createDeployments[i]` with `extra` Properties lines after ContainerPort.
+fn with_props(doc: &mut Value, i: usize, extra: &str) {
+    let path = &mut doc["createDeployments"][i]["revision"]["appSpecContent"]["content"];
+    let c = path.as_str().unwrap().replace(
+        "          ContainerPort: 80\n",
+        &format!("          ContainerPort: 80\n{extra}"),
+    );
+    *path = json!(c);
+}
+
+#[test]
+fn ecs_deployment_apis_do_not_reach_a_code_deploy_service() {
+    // StopServiceDeployment is ECS's; CODE_DEPLOY services stop through StopDeployment. The
+    // circuit breaker "can only be used for services using the rolling update (ECS)
+    // deployment type", and deployment alarms are refused by UpdateService as by CreateService.
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["stopServiceDeployments"] = json!([{"at": "PT6M",
+        "serviceDeploymentArn": "arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/1"}]);
+    doc["updateServices"] = json!([{"at": "PT1M", "service": "web",
+        "deploymentConfiguration": {"alarms": {"alarmNames": ["a"], "enable": true, "rollback": true}}}]);
+    let mut s = sim(doc.clone());
+    at(&mut s, 40 * MIN);
+    assert!(logged(&s, "stopServiceDeployments[0].serviceDeploymentArn: service web uses the CODE_DEPLOY deployment controller"));
+    assert!(logged(&s, "updateServices[0].deploymentConfiguration.alarms: not supported with the CODE_DEPLOY deployment controller"));
+    assert_eq!(status(&s, 0), "Succeeded");
+    assert!(s.describe()["services"][0]
+        .get("currentServiceDeployment")
+        .is_none());
+    doc["services"][0]["deploymentConfiguration"] =
+        json!({"deploymentCircuitBreaker": {"enable": true, "rollback": true}});
+    let mut s = sim(doc);
+    at(&mut s, 1);
+    assert!(logged(&s, "deploymentConfiguration.deploymentCircuitBreaker: can only be used for services using the rolling update (ECS) deployment type"));
+}
+
+#[test]
+fn placement_and_grace_period_updates_do_not_disturb_a_code_deploy_deployment() {
+    // UpdateService may change "task placement constraints and strategies" and the health
+    // check grace period of a CODE_DEPLOY service: no new deployment starts.
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["updateServices"] = json!([
+        {"at": "PT6M", "service": "web", "healthCheckGracePeriodSeconds": 120},
+        {"at": "PT7M", "service": "web", "placementConstraints": [{"type": "distinctInstance"}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 7 * MIN);
+    assert!(
+        !logged(&s, "updateServices["),
+        "accepted: {:?}",
+        s.log()
+            .entries()
+            .iter()
+            .filter(|e| e.message.contains("updateServices["))
+            .map(|e| &e.message)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(weights(&s), (900, 100));
+    assert_eq!(by_revision(&s), (4, 4));
+    assert_eq!(
+        s.services()[0].deployments.len(),
+        2,
+        "no ECS deployment of its own"
+    );
+    at(&mut s, 40 * MIN);
+    assert_eq!(status(&s, 0), "Succeeded");
+}
+
+#[test]
+fn deleting_the_service_fails_its_deployment_and_stale_timers_do_nothing() {
+    let ready = json!({"blueGreenDeploymentConfiguration": {
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30}}});
+    let mut doc = codedeploy(ready, json!({}));
+    doc["deleteServices"] = json!([{"at": "PT10M", "service": "web", "force": true}]);
+    let mut s = sim(doc);
+    at(&mut s, 9 * MIN);
+    assert_eq!(status(&s, 0), "Ready");
+    at(&mut s, 60 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(
+        deployments(&s)[0]["errorInformation"]["code"],
+        "INVALID_ECS_SERVICE"
+    );
+    assert_eq!(deployments(&s).len(), 1);
+    assert!(!logged(&s, "TIMEOUT"), "the ready wait's timer was stale");
+}
+
+#[test]
+fn install_fails_after_an_hour_without_a_steady_replacement() {
+    // "CodeDeploy will wait up to an hour for the green task set to reach steady state."
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["taskDefinitions"][1]["containerDefinitions"][0]["image"] =
+        json!("public.ecr.aws/nginx/nginx:typo");
+    doc["faults"] = json!([{"type": "ImagePullFailure", "image": "public.ecr.aws/nginx/nginx:typo", "detail": "not found"}]);
+    doc["duration"] = json!("PT3H");
+    let mut s = sim(doc);
+    at(&mut s, 65 * MIN - 1);
+    assert_eq!(status(&s, 0), "InProgress");
+    at(&mut s, 65 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(deployments(&s)[0]["errorInformation"]["code"], "TIMEOUT");
+    assert!(events(&s, 0).contains(&"Install:Failed".to_string()));
+    at(&mut s, 70 * MIN);
+    assert_eq!(
+        status(&s, 1),
+        "Succeeded",
+        "rolled back (DEPLOYMENT_FAILURE)"
+    );
+    assert_eq!(by_revision(&s), (4, 0));
+}
+
+#[test]
+fn the_next_deployment_replaces_the_primary_task_set_serving_production() {
+    // "CodeDeploy determines which target group is associated with the task set ... that has
+    // the status PRIMARY (this is the original task set)": after a stop without rollback
+    // once all traffic moved, that is web:2 in green.
+    let mut doc = codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+            "autoRollbackConfiguration": {"enabled": false},
+            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 60}}}),
+        json!({}),
+    );
+    doc["stopDeployments"] = json!([{"at": "PT10M", "deploymentId": "d-CD0000001"}]);
+    doc["createDeployments"]
+        .as_array_mut()
+        .unwrap()
+        .push(deployment("PT20M", "web:1", json!({})));
+    let mut s = sim(doc);
+    at(&mut s, 10 * MIN);
+    assert_eq!(status(&s, 0), "Stopped");
+    assert_eq!(weights(&s), (0, 1000));
+    at(&mut s, 20 * MIN);
+    assert!(logged(
+        &s,
+        "replacement task set of web:1 in target group blue"
+    ));
+    assert_eq!(
+        weights(&s),
+        (0, 1000),
+        "production stays on the PRIMARY web:2"
+    );
+    let sets = s.describe()["services"][0]["taskSets"].clone();
+    let primary: Vec<&str> = sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "PRIMARY")
+        .map(|t| t["taskDefinition"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        primary,
+        ["arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"]
+    );
+    at(&mut s, 25 * MIN);
+    assert_eq!(weights(&s), (1000, 0));
+    assert_eq!(status(&s, 1), "InProgress", "in its termination wait");
+}
+
+#[test]
+fn a_rollback_puts_back_what_the_appspec_changed() {
+    // "If validation fails and rollbacks are configured ... components return to their state
+    // when the deployment started."
+    let mut doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    with_props(&mut doc, 0, "        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [\"subnet-b\"]\n            SecurityGroups: [\"sg-1\"]\n            AssignPublicIp: \"DISABLED\"\n");
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 29 * MIN);
+    assert_eq!(status(&s, 1), "Succeeded");
+    assert_eq!(
+        s.describe()["services"][0]["networkConfiguration"],
+        json!({"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}})
+    );
+    let sets = s.describe()["services"][0]["taskSets"].clone();
+    assert!(
+        sets[0].get("externalId").is_none(),
+        "CreateService made it: {sets}"
+    );
+}
+
+#[test]
+fn a_before_install_failure_has_nothing_to_roll_back() {
+    // BeforeInstall: "A rollback is not possible at this point."
+    let mut doc = codedeploy(json!({}), json!({"BeforeInstall": "pre"}));
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "pre", "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc);
+    at(&mut s, 30 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(deployments(&s).len(), 1, "no rollback deployment");
+    assert!(logged(
+        &s,
+        "nothing was installed, so there is nothing to roll back"
+    ));
+    assert_eq!(by_revision(&s), (4, 0));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+}
+
+#[test]
+fn the_second_target_group_is_checked_as_a_blue_green_pair() {
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["targetGroups"][1]["TargetType"] = json!("instance");
+    let mut s = sim(doc);
+    at(&mut s, 6 * MIN);
+    assert!(logged(
+        &s,
+        "must have the same target type and load balancer type as blue"
+    ));
+    assert!(deployments(&s).is_empty());
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["loadBalancers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Name": "other", "Type": "application"}));
+    doc["listeners"][1]["LoadBalancerArn"] = json!("other");
+    let mut s = sim(doc);
+    at(&mut s, 6 * MIN);
+    assert!(logged(
+        &s,
+        "target group green is behind another load balancer than the service's blue"
+    ));
+}
+
+#[test]
+fn a_native_lambda_hook_script_matches_its_whole_arn() {
+    // ECS's own hooks name functions by ARN: a script for another account's function of the
+    // same name does not answer.
+    let hook = "arn:aws:lambda:us-east-1:123456789012:function:check:live";
+    let mut v = support::blue_green::scenario(
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1,
+        "lifecycleHooks": [{"targetType": "AWS_LAMBDA", "hookTargetArn": hook,
+            "roleArn": "arn:aws:iam::123456789012:role/ecsLambdaHooks", "lifecycleStages": ["POST_SCALE_UP"]}]}),
+    );
+    v["lambdaHookResponses"] = json!([
+        {"hookTargetArn": "arn:aws:lambda:eu-west-1:999999999999:function:check:test", "responses": [{"hookStatus": "FAILED"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 30 * MIN);
+    assert!(logged(&s, "no lambdaHookResponses entry for it"));
+}

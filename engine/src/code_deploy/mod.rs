@@ -266,7 +266,12 @@ impl AutoRollback {
         let Some(v) = v.filter(|v| !v.is_null()) else {
             return Ok(None);
         };
-        let enabled = v.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+        let enabled = match v.get("enabled").filter(|e| !e.is_null()) {
+            None => false,
+            Some(e) => e.as_bool().ok_or_else(|| {
+                format!("{path}.autoRollbackConfiguration.enabled: must be true or false")
+            })?,
+        };
         let mut out = AutoRollback::default();
         for (i, e) in v
             .get("events")
@@ -433,18 +438,20 @@ impl DeploymentGroup {
         .unwrap_or(0);
         let keep_alive = match bg
             .and_then(|b| b.pointer("/terminateBlueInstancesOnDeploymentSuccess/action"))
-            .and_then(Value::as_str)
+            .filter(|a| !a.is_null())
+            .map(Value::as_str)
         {
-            None | Some("TERMINATE") => false,
-            Some("KEEP_ALIVE") => true,
+            None | Some(Some("TERMINATE")) => false,
+            Some(Some("KEEP_ALIVE")) => true,
             Some(_) => return Err(format!("{path}.blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess.action: must be TERMINATE or KEEP_ALIVE")),
         };
         let ready_wait_minutes = match bg
             .and_then(|b| b.pointer("/deploymentReadyOption/actionOnTimeout"))
-            .and_then(Value::as_str)
+            .filter(|a| !a.is_null())
+            .map(Value::as_str)
         {
-            None | Some("CONTINUE_DEPLOYMENT") => None,
-            Some("STOP_DEPLOYMENT") => Some(
+            None | Some(Some("CONTINUE_DEPLOYMENT")) => None,
+            Some(Some("STOP_DEPLOYMENT")) => Some(
                 minutes(
                     "/deploymentReadyOption/waitTimeInMinutes",
                     "deploymentReadyOption.waitTimeInMinutes",
@@ -466,9 +473,17 @@ impl DeploymentGroup {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|a| a.get("name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
+                .enumerate()
+                .map(|(i, a)| {
+                    a.get("name")
+                        .and_then(Value::as_str)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            format!("{path}.alarmConfiguration.alarms[{i}].name: required")
+                        })
+                })
+                .collect::<Result<_, _>>()?
         } else {
             Vec::new()
         };
@@ -618,9 +633,9 @@ pub struct ContinueDeploymentCall {
 impl ContinueDeploymentCall {
     /// Parses one ContinueDeployment request; `path` names it in errors.
     pub fn parse(v: &Value, path: &str) -> Result<ContinueDeploymentCall, String> {
-        let wait = match v.get("deploymentWaitType").and_then(Value::as_str) {
-            None | Some("READY_WAIT") => WaitType::Ready,
-            Some("TERMINATION_WAIT") => WaitType::Termination,
+        let wait = match v.get("deploymentWaitType").filter(|w| !w.is_null()).map(Value::as_str) {
+            None | Some(Some("READY_WAIT")) => WaitType::Ready,
+            Some(Some("TERMINATION_WAIT")) => WaitType::Termination,
             Some(_) => {
                 return Err(format!(
                     "{path}.deploymentWaitType: InvalidDeploymentWaitTypeException: must be READY_WAIT or TERMINATION_WAIT"

@@ -107,6 +107,11 @@ pub struct CodeDeployDeployment {
     pub waiting: Option<WaitType>,
     /// Whether the ready wait is over (ContinueDeployment READY_WAIT came).
     pub ready_wait_passed: bool,
+    /// The ECS deployment (task set) it created: `ecs-svc/<digits>`.
+    pub task_set: String,
+    /// The service's request and load balancer container before the AppSpec changed them:
+    /// a rollback puts them back.
+    pub before: (Value, (String, u16)),
 }
 
 impl Simulation {
@@ -134,6 +139,32 @@ impl Simulation {
         for (at, timer) in timers {
             self.schedule(SimTime(at), timer);
         }
+    }
+
+    /// The CodeDeploy deployment group whose `ecsServices` names service `s`, if any, with
+    /// the container behind the service's load balancer and the revisions of its task
+    /// definition's family: what a new deployment of it needs.
+    pub fn code_deploy_target(
+        &self,
+        s: usize,
+    ) -> Option<(&super::DeploymentGroup, (String, u16), Vec<String>)> {
+        let svc = &self.services[s];
+        if !is_code_deploy(&svc.request) {
+            return None;
+        }
+        let group = self
+            .scenario
+            .code_deploy
+            .groups
+            .iter()
+            .find(|g| g.service == svc.name && g.cluster == svc.cluster)?;
+        let link = svc.load_balancers.first()?;
+        let family = svc.task_definition.split(':').next().unwrap_or_default();
+        Some((
+            group,
+            (link.container_name.clone(), link.container_port),
+            self.revisions.of_family(family),
+        ))
     }
 
     /// CodeDeploy's deployments so far, oldest first.
@@ -221,6 +252,8 @@ impl Simulation {
             .revisions
             .resolve(&spec.task_definition)
             .map_err(|e| format!("{appspec_at}.TaskDefinition: {e}"))?;
+        // The pair is checked as a blue/green pair: the same target type and kind of load
+        // balancer, used by no other service, and not behind another load balancer.
         let lb_request = json!({
             "serviceName": self.services[s].name,
             "cluster": self.services[s].cluster,
@@ -228,10 +261,31 @@ impl Simulation {
             "targetGroupArn": self.lb.target_groups[link.target_group].arn,
             "containerName": spec.container_name,
             "containerPort": spec.container_port,
+            "advancedConfiguration": {"alternateTargetGroupArn": self.lb.target_groups[other].arn},
         }]});
+        let (tg_a, tg_b) = (
+            &self.lb.target_groups[link.target_group],
+            &self.lb.target_groups[other],
+        );
+        if !tg_a.listeners.is_empty()
+            && !tg_b.listeners.is_empty()
+            && tg_a.load_balancer != tg_b.load_balancer
+        {
+            return Err(format!(
+                "deploymentGroupName: InvalidTargetGroupPairException: target group {} is behind another load balancer than the service's {}",
+                tg_b.name, tg_a.name
+            ));
+        }
         let checked = self
             .service_load_balancers(&lb_request, &td)
             .map_err(|e| format!("{appspec_at}.LoadBalancerInfo: {e}"))?;
+        // Everything the new revision's tasks need is checked before anything changes.
+        crate::placement::parse_placement(&self.services[s].request, &td)
+            .map_err(|e| format!("{appspec_at}.TaskDefinition: {td_name}: {e}"))?;
+        let before = (
+            self.services[s].request.clone(),
+            (link.container_name.clone(), link.container_port),
+        );
         let mut settings = json!({"taskDefinition": td_name});
         if let Some(n) = &spec.network_configuration {
             settings["networkConfiguration"] = n.clone();
@@ -265,8 +319,8 @@ impl Simulation {
             .map(|e| (e, EventStatus::Pending))
             .collect();
         // The replacement goes to the target group the original task set is not in.
-        let primary = self.services[s].primary_deployment();
-        let replacement_group = if self.services[s].deployments[primary].alternate {
+        let original = self.serving_deployment(s);
+        let replacement_group = if self.services[s].deployments[original].alternate {
             link.target_group
         } else {
             other
@@ -290,6 +344,8 @@ impl Simulation {
             rolled_back_by: None,
             waiting: None,
             ready_wait_passed: false,
+            task_set: String::new(),
+            before,
         });
         let keep_alive = if group.keep_alive {
             " (KEEP_ALIVE is run as TERMINATE)"
@@ -325,7 +381,111 @@ impl Simulation {
             hooks,
             code_deploy: Some(index),
         };
-        self.start_deployment_with(s, &td_name, Some(plan))
+        if let Err(e) = self.start_deployment_with(s, &td_name, Some(plan)) {
+            self.code_deploy.pop();
+            return Err(format!("{appspec_at}.TaskDefinition: {e}"));
+        }
+        self.code_deploy[index].task_set = self.services[s].deployment_id.clone();
+        Ok(())
+    }
+
+    /// Whether deployment `cd` still runs its service's traffic shift (a timer of one that
+    /// ended, or of a deleted service, does nothing).
+    fn code_deploy_live(&self, cd: usize) -> bool {
+        let s = self.code_deploy[cd].service;
+        self.code_deploy[cd].status.open()
+            && self.services[s].status == crate::service::ServiceStatus::Active
+            && self.code_deploy_of(s) == Some(cd)
+    }
+
+    /// The deployment serving service `s`'s production traffic (CodeDeploy's PRIMARY task
+    /// set): blue until AllowTraffic moved all of it, then the primary one.
+    pub(crate) fn serving_deployment(&self, s: usize) -> usize {
+        let svc = &self.services[s];
+        match &svc.traffic_shift {
+            Some(x) if !x.rollback && x.green_tenths < 1000 => x.source,
+            _ => svc.primary_deployment(),
+        }
+    }
+
+    /// Install of deployment `cd` began: CodeDeploy waits up to an hour for the replacement
+    /// task set to reach a steady state.
+    pub(crate) fn code_deploy_install_started(&mut self, cd: usize) {
+        let at = self
+            .now()
+            .plus_secs(u64::from(super::HOOK_TIMEOUT_MINUTES) * 60);
+        self.schedule(at, Timer::InstallTimeout(cd));
+    }
+
+    /// The hour for Install of deployment `cd` is over (a timer): a replacement task set still
+    /// not steady fails the deployment.
+    pub(crate) fn install_timed_out(&mut self, cd: usize) {
+        let installing = self.code_deploy[cd]
+            .events
+            .iter()
+            .any(|&(e, st)| e == LifecycleEvent::Install && st == EventStatus::InProgress);
+        if !installing || !self.code_deploy_live(cd) {
+            return;
+        }
+        let rollback = self.code_deploy[cd].auto_rollback.on_failure;
+        self.end_code_deploy(
+            cd,
+            DeploymentStatus::Failed,
+            "TIMEOUT",
+            "the replacement task set did not reach a steady state within an hour",
+            rollback,
+        );
+    }
+
+    /// Service `s` of deployment `cd` is being deleted: the deployment fails.
+    pub(crate) fn code_deploy_service_gone(&mut self, cd: usize) {
+        self.close_code_deploy(
+            cd,
+            DeploymentStatus::Failed,
+            "INVALID_ECS_SERVICE",
+            "the Amazon ECS service was deleted",
+        );
+    }
+
+    /// The ECS side of deployment `cd` failed on its own (a StopServiceDeployment, a
+    /// deployment alarm or the circuit breaker of the service): CodeDeploy's deployment
+    /// fails with it.
+    pub(crate) fn code_deploy_failed_by_ecs(&mut self, cd: usize, reason: &str) {
+        self.close_code_deploy(cd, DeploymentStatus::Failed, "ECS_UPDATE_ERROR", reason);
+    }
+
+    /// Deployment `cd`, if still open, ends `status` with error `code`: the event in progress
+    /// fails. Says so in the service's events.
+    fn close_code_deploy(
+        &mut self,
+        cd: usize,
+        status: DeploymentStatus,
+        code: &str,
+        message: &str,
+    ) {
+        if !self.code_deploy[cd].status.open() {
+            return;
+        }
+        let now = self.now();
+        let d = &mut self.code_deploy[cd];
+        d.status = status;
+        d.waiting = None;
+        d.ended_at = Some(now);
+        d.error = Some((code.to_string(), message.to_string()));
+        if let Some(e) = d
+            .events
+            .iter_mut()
+            .find(|(_, st)| *st == EventStatus::InProgress)
+        {
+            e.1 = EventStatus::Failed;
+        }
+        let msg = format!(
+            "{} {}: {code}: {message}.",
+            self.code_deploy_prefix(cd),
+            status.as_str()
+        );
+        let s = self.code_deploy[cd].service;
+        self.service_event(s, msg);
     }
 
     /// The CodeDeploy deployment a traffic shift of service `s` runs, if any.
@@ -411,9 +571,7 @@ impl Simulation {
     /// The ready wait of deployment `cd` ran out (a timer; a stale one does nothing): the
     /// deployment is Stopped, and rolls back with DEPLOYMENT_STOP_ON_REQUEST [unconfirmed].
     pub(crate) fn ready_wait_timed_out(&mut self, cd: usize) {
-        if self.code_deploy[cd].waiting != Some(WaitType::Ready)
-            || !self.code_deploy[cd].status.open()
-        {
+        if self.code_deploy[cd].waiting != Some(WaitType::Ready) || !self.code_deploy_live(cd) {
             return;
         }
         let rollback = self.code_deploy[cd].auto_rollback.on_request;
@@ -480,42 +638,39 @@ impl Simulation {
         rollback: bool,
     ) {
         let s = self.code_deploy[cd].service;
-        let now = self.now();
-        {
-            let d = &mut self.code_deploy[cd];
-            d.status = status;
-            d.waiting = None;
-            d.ended_at = Some(now);
-            d.error = Some((code.to_string(), message.to_string()));
-            if let Some(e) = d
-                .events
-                .iter_mut()
-                .find(|(_, st)| *st == EventStatus::InProgress)
-            {
-                e.1 = EventStatus::Failed;
-            }
-        }
-        let then = if rollback {
-            "rolling back (autoRollbackConfiguration)"
-        } else {
-            "no rollback: both task sets stay as they are"
+        // "A rollback is not possible" before Install: nothing was installed; the service
+        // simply stays as it was.
+        let nothing_installed = !self.code_deploy[cd]
+            .events
+            .iter()
+            .any(|&(e, st)| e == LifecycleEvent::Install && st != EventStatus::Pending);
+        let then = match (nothing_installed, rollback) {
+            (true, _) => "nothing was installed, so there is nothing to roll back",
+            (false, true) => "rolling back (autoRollbackConfiguration)",
+            (false, false) => "no rollback: both task sets stay as they are",
         };
-        let msg = format!(
-            "{} {}: {code}: {message}; {then}.",
-            self.code_deploy_prefix(cd),
-            status.as_str()
-        );
+        let message = format!("{message}; {then}");
+        self.close_code_deploy(cd, status, code, &message);
         let reason = format!(
             "CodeDeploy deployment {} {}: {code}.",
             self.code_deploy[cd].id,
             status.as_str()
         );
-        self.fail_deployment(s, msg, &reason, rollback);
+        let msg = format!("{} ECS side: {reason}", self.code_deploy_prefix(cd));
+        self.fail_deployment(s, msg, &reason, rollback || nothing_installed);
     }
 
     /// A rollback of deployment `cd` began (production traffic is back on the original task
     /// set): its rollback deployment, with its own ID.
     pub(crate) fn code_deploy_rollback_started(&mut self, cd: usize) {
+        self.restore_before_appspec(cd);
+        let nothing_installed = !self.code_deploy[cd]
+            .events
+            .iter()
+            .any(|&(e, st)| e == LifecycleEvent::Install && st != EventStatus::Pending);
+        if nothing_installed {
+            return;
+        }
         let n = self
             .code_deploy
             .iter()
@@ -537,6 +692,7 @@ impl Simulation {
             rolled_back_by: None,
             waiting: None,
             ready_wait_passed: true,
+            task_set: String::new(),
             ..original.clone()
         };
         let msg = format!(
@@ -547,6 +703,52 @@ impl Simulation {
         self.code_deploy.push(rollback);
         self.code_deploy[cd].rolled_back_by = Some(self.code_deploy.len() - 1);
         self.service_event(s, msg);
+    }
+
+    /// Puts back the service settings the AppSpec of deployment `cd` changed (network
+    /// configuration, capacity provider strategy or launch type, platform version, the
+    /// container behind the load balancer): "components return to their state when the
+    /// deployment started".
+    fn restore_before_appspec(&mut self, cd: usize) {
+        let s = self.code_deploy[cd].service;
+        let (before, container) = self.code_deploy[cd].before.clone();
+        let mut settings = json!({"taskDefinition": self.services[s].task_definition});
+        for key in ["networkConfiguration", "capacityProviderStrategy"] {
+            if let Some(v) = before.get(key).filter(|v| !v.is_null()) {
+                settings[key] = v.clone();
+            }
+        }
+        if let Err(e) = self.update_settings(s, &settings, DeploymentStrategy::Rolling) {
+            let msg = format!(
+                "{} the service's settings could not be put back: {e}",
+                self.code_deploy_prefix(cd)
+            );
+            self.service_event(s, msg);
+            return;
+        }
+        let cluster = self.services[s].cluster.clone();
+        let svc = &mut self.services[s];
+        for key in ["launchType", "capacityProviderStrategy", "platformVersion"] {
+            match before.get(key) {
+                Some(v) => svc.request[key] = v.clone(),
+                None => {
+                    if let Some(obj) = svc.request.as_object_mut() {
+                        obj.remove(key);
+                    }
+                }
+            }
+        }
+        if let Some(link) = svc.load_balancers.first_mut() {
+            (link.container_name, link.container_port) = container;
+        }
+        let request = svc.request.clone();
+        if let Ok(capacity) = self.capacity.for_request(&request, &cluster) {
+            let svc = &mut self.services[s];
+            if capacity != svc.capacity {
+                svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
+                svc.capacity = capacity;
+            }
+        }
     }
 
     /// Makes ContinueDeployment call `i`.
@@ -679,13 +881,8 @@ impl Simulation {
     /// stopping. `counts` are each deployment's running and pending tasks.
     pub(crate) fn task_sets_json(&self, s: usize, counts: &[(u32, u32)]) -> Vec<Value> {
         let svc = &self.services[s];
-        let primary = svc.primary_deployment();
         let shift = svc.traffic_shift.as_ref();
-        // The deployment with production traffic: green once AllowTraffic moved all of it.
-        let serving = match shift {
-            Some(x) if !x.rollback && x.green_tenths < 1000 => x.source,
-            _ => primary,
-        };
+        let serving = self.serving_deployment(s);
         let draining = match shift {
             Some(x) if x.stage == LifecycleStage::CleanUp => Some(x.source),
             _ => None,
@@ -702,8 +899,7 @@ impl Simulation {
                 let external = self
                     .code_deploy
                     .iter()
-                    .rev()
-                    .find(|c| c.service == s && c.task_definition == dep.task_definition);
+                    .find(|c| c.service == s && c.task_set == dep.id);
                 let steady = counts[d].1 == 0 && counts[d].0 == svc.desired_count;
                 let mut v = json!({
                     "id": dep.id,
@@ -717,7 +913,7 @@ impl Simulation {
                     "stabilityStatus": if steady { "STEADY_STATE" } else { "STABILIZING" },
                     "createdAt": self.timestamp(dep.created_at),
                 });
-                if let Some(c) = external.filter(|_| d != 0) {
+                if let Some(c) = external {
                     v["externalId"] = json!(c.id);
                     v["startedBy"] = json!("CodeDeploy");
                 }
@@ -800,12 +996,19 @@ pub fn check_create_service(
         0 => return Err("loadBalancers: a service with the CODE_DEPLOY deployment controller needs an Application or Network Load Balancer target group".to_string()),
         n => return Err(format!("loadBalancers: {n} target groups; multiple target groups are not supported for blue/green deployments (CODE_DEPLOY)")),
     }
-    if raw
-        .pointer("/deploymentConfiguration/alarms/enable")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
+    check_deployment_configuration(raw)
+}
+
+/// `deploymentConfiguration` of a CODE_DEPLOY service: no deployment alarms (CodeDeploy's
+/// `alarmConfiguration` watches instead) and no circuit breaker ("can only be used for
+/// services using the rolling update (ECS) deployment type").
+fn check_deployment_configuration(raw: &Value) -> Result<(), String> {
+    let on = |ptr: &str| raw.pointer(ptr).and_then(Value::as_bool) == Some(true);
+    if on("/deploymentConfiguration/alarms/enable") {
         return Err("deploymentConfiguration.alarms: not supported with the CODE_DEPLOY deployment controller; use the deployment group's alarmConfiguration".to_string());
+    }
+    if on("/deploymentConfiguration/deploymentCircuitBreaker/enable") {
+        return Err("deploymentConfiguration.deploymentCircuitBreaker: can only be used for services using the rolling update (ECS) deployment type".to_string());
     }
     Ok(())
 }
@@ -836,5 +1039,5 @@ pub fn check_update_service(request: &Value, update: &Value) -> Result<(), Strin
             return Err(format!("{key}: InvalidParameterException: on a service with a CODE_DEPLOY deployment controller this changes through a CodeDeploy deployment (its AppSpec), not UpdateService"));
         }
     }
-    Ok(())
+    check_deployment_configuration(update)
 }

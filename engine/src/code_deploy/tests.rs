@@ -165,6 +165,18 @@ fn a_deployment_group_refuses_what_the_api_reference_rules_out() {
             json!({"alarmConfiguration": {"enabled": true, "alarms": (0..11).map(|i| json!({"name": format!("a{i}")})).collect::<Vec<_>>()}}),
             "AlarmsLimitExceededException",
         ),
+        (
+            json!({"alarmConfiguration": {"enabled": true, "alarms": [{"alarm": "x"}]}}),
+            "alarmConfiguration.alarms[0].name: required",
+        ),
+        (
+            json!({"autoRollbackConfiguration": {"enabled": "yes"}}),
+            "autoRollbackConfiguration.enabled: must be true or false",
+        ),
+        (
+            json!({"blueGreenDeploymentConfiguration": {"deploymentReadyOption": {"actionOnTimeout": 1}}}),
+            "deploymentReadyOption.actionOnTimeout: must be",
+        ),
     ] {
         let e = group(extra.clone()).unwrap_err();
         assert!(e.contains(field), "{extra}: {e}");
@@ -185,6 +197,15 @@ fn continue_and_stop_take_their_request_bodies() {
     )
     .unwrap_err();
     assert!(e.contains("InvalidDeploymentWaitTypeException"), "{e}");
+    let e = ContinueDeploymentCall::parse(
+        &json!({"deploymentId": "d-1", "deploymentWaitType": 5}),
+        "continueDeployments[0]",
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("continueDeployments[0].deploymentWaitType"),
+        "{e}"
+    );
     let s =
         StopDeploymentCall::parse(&json!({"deploymentId": "d-1"}), "stopDeployments[0]").unwrap();
     assert_eq!(s.auto_rollback, None);
