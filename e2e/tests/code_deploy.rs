@@ -182,3 +182,29 @@ async fn reroute_traffic_continues_a_deployment_waiting_in_ready() {
     assert_eq!(weight(&browser, "web-green").await, "weight 10 %");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_codedeploy_lesson_is_completed_with_the_row_buttons() {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}?lesson=codedeploy", browser.base_url))
+        .await
+        .unwrap();
+    browser.wait_for("#lesson-panel", 10).await;
+    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    // Step 1: the first deployment succeeds and the second rolls back by 41:00.
+    browser.play_until(600, "00:41:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
+    // Step 2: Reset, stop the canary at 7:00 with the row's button.
+    browser.click("#reset").await;
+    browser.play_until(60, "00:07:00.000", 40).await;
+    browser
+        .click(&format!("{ROW} button.codedeploy-stop"))
+        .await;
+    browser.play_until(60, "00:07:30.000", 40).await;
+    assert_eq!(browser.text("#lesson-progress").await, "2 of 3 steps done");
+    browser.js("window.scrollTo(0, 0);").await;
+    browser.screenshot("lesson-codedeploy").await;
+    browser.close().await;
+}

@@ -836,3 +836,38 @@ fn a_native_lambda_hook_script_matches_its_whole_arn() {
     at(&mut s, 30 * MIN);
     assert!(logged(&s, "no lambdaHookResponses entry for it"));
 }
+
+#[test]
+fn aws_deploy_get_output_pastes_as_it_is() {
+    // `aws deploy get-application`, `get-deployment-config` and `get-deployment-group`
+    // wrap the request members; their read-only members are ignored, EC2-only ones warned.
+    let mut doc = codedeploy(json!({"deploymentConfigName": "web-linear"}), json!({}));
+    let group = doc["deploymentGroups"][0].clone();
+    let mut info = group.clone();
+    info["deploymentGroupId"] = json!("0f1e2d3c-aaaa-bbbb-cccc-111122223333");
+    info["computePlatform"] = json!("ECS");
+    info["triggerConfigurations"] = json!([{"triggerName": "t", "triggerTargetArn": "arn:aws:sns:us-east-1:1:t", "triggerEvents": ["DeploymentFailure"]}]);
+    doc["deploymentGroups"] = json!([{"deploymentGroupInfo": info}]);
+    doc["codeDeployApplications"] = json!([{"application": {"applicationId": "4a1b", "applicationName": "web-app",
+        "createTime": 1700000000.0, "linkedToGitHub": false, "computePlatform": "ECS"}}]);
+    doc["deploymentConfigs"] = json!([{"deploymentConfigInfo": {"deploymentConfigId": "9c8d", "deploymentConfigName": "web-linear",
+        "createTime": 1700000000.0, "computePlatform": "ECS",
+        "trafficRoutingConfig": {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": 50, "linearInterval": 1}}}}]);
+    let scenario = Scenario::from_value(doc).unwrap();
+    let warned: Vec<String> = scenario
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.path, w.message))
+        .collect();
+    assert!(
+        warned.contains(
+            &"deploymentGroups[0]: kept but not simulated yet: triggerConfigurations".to_string()
+        ),
+        "{warned:?}"
+    );
+    let mut s = Simulation::new(scenario);
+    let first = first_when(&mut s, 5 * MIN, 20 * MIN, |s| weights(s).1 > 0);
+    assert_eq!(weights(&s), (500, 500));
+    at(&mut s, first + MIN);
+    assert_eq!(weights(&s), (0, 1000));
+}

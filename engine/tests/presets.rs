@@ -865,6 +865,21 @@ fn lessons_are_completable() {
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
     v["lambdaHookResponses"][0]["responses"] = serde_json::json!([{"hookStatus": "FAILED"}]);
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // codedeploy: step 1 with the preset, not step 2; a StopDeployment during the canary
+    // (what Stop and roll back writes) completes step 2; a ready wait approved by
+    // ContinueDeployment, step 3.
+    let (lesson, mut v) = load("codedeploy");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    assert!(!sim.check_goal(&lesson.steps[2].goals[0]).met);
+    v["stopDeployments"] = serde_json::json!([{"at": 7 * 60, "deploymentId": "d-CD0000001", "autoRollbackEnabled": true}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    v.as_object_mut().unwrap().remove("stopDeployments");
+    v["deploymentGroups"][0]["blueGreenDeploymentConfiguration"]["deploymentReadyOption"] =
+        serde_json::json!({"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30});
+    v["continueDeployments"] = serde_json::json!([{"at": 10 * 60, "deploymentId": "d-CD0000001", "deploymentWaitType": "READY_WAIT"}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]

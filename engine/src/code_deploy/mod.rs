@@ -716,12 +716,16 @@ pub struct CodeDeploySections<'a> {
 impl CodeDeployRequests {
     /// Parses the sections in dependency order; target group names are checked against
     /// `load_balancing`. The error names the field.
-    pub fn parse(
-        sections: CodeDeploySections<'_>,
+    pub fn parse<'a>(
+        sections: CodeDeploySections<'a>,
         load_balancing: &crate::load_balancer::LoadBalancing,
     ) -> Result<CodeDeployRequests, String> {
         let mut out = CodeDeployRequests::default();
+        // `aws deploy get-application`, `get-deployment-config` and `get-deployment-group`
+        // output pastes as it is: the request members sit under one wrapper.
+        let unwrap = |v: &'a Value, key: &str| v.get(key).filter(|x| x.is_object()).unwrap_or(v);
         for (i, v) in sections.applications.iter().enumerate() {
+            let v = unwrap(v, "application");
             let path = format!("codeDeployApplications[{i}]");
             let name = required_text(v, "applicationName", &path)?;
             match v.get("computePlatform").and_then(Value::as_str) {
@@ -745,6 +749,7 @@ impl CodeDeployRequests {
             out.applications.push(name);
         }
         for (i, v) in sections.configs.iter().enumerate() {
+            let v = unwrap(v, "deploymentConfigInfo");
             let c = DeploymentConfig::parse(v, &format!("deploymentConfigs[{i}]"))?;
             if out.configs.iter().any(|o| o.name == c.name) {
                 return Err(format!(
@@ -755,6 +760,7 @@ impl CodeDeployRequests {
             out.configs.push(c);
         }
         for (i, v) in sections.groups.iter().enumerate() {
+            let v = unwrap(v, "deploymentGroupInfo");
             let path = format!("deploymentGroups[{i}]");
             let g = DeploymentGroup::parse(v, &path, &out.applications, &out.configs)?;
             if out

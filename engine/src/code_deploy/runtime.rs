@@ -444,6 +444,7 @@ impl Simulation {
             DeploymentStatus::Failed,
             "INVALID_ECS_SERVICE",
             "the Amazon ECS service was deleted",
+            "no rollback",
         );
     }
 
@@ -451,7 +452,13 @@ impl Simulation {
     /// deployment alarm or the circuit breaker of the service): CodeDeploy's deployment
     /// fails with it.
     pub(crate) fn code_deploy_failed_by_ecs(&mut self, cd: usize, reason: &str) {
-        self.close_code_deploy(cd, DeploymentStatus::Failed, "ECS_UPDATE_ERROR", reason);
+        self.close_code_deploy(
+            cd,
+            DeploymentStatus::Failed,
+            "ECS_UPDATE_ERROR",
+            reason,
+            "the ECS side decides the rollback",
+        );
     }
 
     /// Deployment `cd`, if still open, ends `status` with error `code`: the event in progress
@@ -462,6 +469,7 @@ impl Simulation {
         status: DeploymentStatus,
         code: &str,
         message: &str,
+        then: &str,
     ) {
         if !self.code_deploy[cd].status.open() {
             return;
@@ -480,7 +488,7 @@ impl Simulation {
             e.1 = EventStatus::Failed;
         }
         let msg = format!(
-            "{} {}: {code}: {message}.",
+            "{} {}: {code}: {message}; {then}.",
             self.code_deploy_prefix(cd),
             status.as_str()
         );
@@ -646,11 +654,10 @@ impl Simulation {
             .any(|&(e, st)| e == LifecycleEvent::Install && st != EventStatus::Pending);
         let then = match (nothing_installed, rollback) {
             (true, _) => "nothing was installed, so there is nothing to roll back",
-            (false, true) => "rolling back (autoRollbackConfiguration)",
+            (false, true) => "rolling back",
             (false, false) => "no rollback: both task sets stay as they are",
         };
-        let message = format!("{message}; {then}");
-        self.close_code_deploy(cd, status, code, &message);
+        self.close_code_deploy(cd, status, code, message, then);
         let reason = format!(
             "CodeDeploy deployment {} {}: {code}.",
             self.code_deploy[cd].id,

@@ -817,6 +817,7 @@ impl Scenario {
         not_simulated::services(&doc.services, &mut warnings);
         not_simulated::run_tasks(&doc.run_tasks, &mut warnings);
         not_simulated::update_services(&doc.update_services, &mut warnings);
+        not_simulated::deployment_groups(&doc.deployment_groups, &mut warnings);
 
         Ok(Scenario {
             name: doc.name.unwrap_or_else(|| "Untitled scenario".to_string()),

@@ -135,6 +135,42 @@ pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
     deployment_configurations("services", items, out);
 }
 
+/// CreateDeploymentGroup members the playground runs, and the read-only members of
+/// `aws deploy get-deployment-group` output, which are ignored.
+const DEPLOYMENT_GROUP_KNOWN: &[&str] = &[
+    "applicationName",
+    "deploymentGroupName",
+    "serviceRoleArn",
+    "deploymentConfigName",
+    "ecsServices",
+    "loadBalancerInfo",
+    "blueGreenDeploymentConfiguration",
+    "deploymentStyle",
+    "autoRollbackConfiguration",
+    "alarmConfiguration",
+    "tags",
+    "deploymentGroupId",
+    "computePlatform",
+    "targetRevision",
+    "lastSuccessfulDeployment",
+    "lastAttemptedDeployment",
+];
+
+/// Warns about `deploymentGroups[]` members kept but not simulated (triggers, EC2 tag
+/// filters, Auto Scaling groups: the EC2/on-premises platform's).
+pub(super) fn deployment_groups(items: &[Value], out: &mut Vec<ScenarioWarning>) {
+    for (i, item) in items.iter().enumerate() {
+        let item = item.get("deploymentGroupInfo").unwrap_or(item);
+        if let Some(obj) = item.as_object() {
+            out.extend(unsimulated_warning(
+                format!("deploymentGroups[{i}]"),
+                obj,
+                DEPLOYMENT_GROUP_KNOWN,
+            ));
+        }
+    }
+}
+
 /// Warns about `deploymentConfiguration` members (circuit breaker, alarms, strategy, ...) that
 /// are kept but not simulated.
 fn deployment_configurations(section: &str, items: &[Value], out: &mut Vec<ScenarioWarning>) {
