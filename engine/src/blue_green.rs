@@ -19,7 +19,8 @@
 //!    100 %"]. The stage ends once every green task counts as healthy (4.4).
 //!    Blue's tasks are neither replaced nor scaled until CLEAN_UP (the service's task
 //!    definition is green's) [the playground's choice: AWS does not say]; a long pause hook
-//!    leaves blue as it is.
+//!    leaves blue as it is. (A CodeDeploy deployment keeps both task sets at their computed
+//!    desired count, as the TaskSet API documents: [`crate::code_deploy`].)
 //! 4. **POST_SCALE_UP** (hooks).
 //! 5. **TEST_TRAFFIC_SHIFT**: with a `testListenerRule`, test traffic moves to green
 //!    (DescribeServiceDeployments' `requestedTestTrafficWeight`; no test requests are
@@ -703,7 +704,7 @@ impl Simulation {
         let unhealthy_left = self.stop_replaced_unhealthy(s, &current, &unhealthy, start_blocked);
         let id = self.services[s].deployment_id.clone();
         let mut stopped = Vec::new();
-        for t in replace {
+        for &t in &replace {
             // Older deployments' tasks (a rolling update cut short) stay with blue; those of a
             // superseded green (newer than blue, or failed) stop.
             let d = self.tasks[t].deployment;
@@ -723,6 +724,11 @@ impl Simulation {
             stopped.push(format!("(task {})", self.tasks[t].id));
         }
         self.report_stopped(s, &stopped);
+        // CodeDeploy keeps both task sets at their computed desired count.
+        let current = match shift.code_deploy {
+            Some(_) if !shift.rollback => self.keep_task_sets(s, &shift, current, &replace),
+            _ => current,
+        };
         // A failed deployment holds where it stopped (rollback off).
         let ready = shift.stage == LifecycleStage::ScaleUp
             && self.services[s].deployments[primary].rollout_state

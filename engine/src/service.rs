@@ -144,6 +144,9 @@ pub struct Service {
     pub az_rebalancing: crate::az_rebalancing::ZoneRebalancing,
     pub(crate) steady: bool,
     pub(crate) last_failure: Option<(String, SimTime)>,
+    /// The deployment the tasks being started belong to when it is not the primary one (a
+    /// CodeDeploy original task set kept at its computed desired count).
+    pub(crate) starting_for: Option<usize>,
 }
 
 impl Service {
@@ -383,6 +386,7 @@ impl Simulation {
             traffic_shift: None,
             steady: false,
             last_failure: None,
+            starting_for: None,
         })
     }
 
@@ -806,7 +810,7 @@ impl Simulation {
             group: svc.group.clone(),
             started_by: Some(svc.deployment_id.clone()),
             service: Some(s),
-            deployment: Some(svc.primary_deployment()),
+            deployment: Some(svc.starting_for.unwrap_or(svc.primary_deployment())),
             capacity_provider: provider,
             ..Task::provisioning(
                 id.clone(),

@@ -871,3 +871,132 @@ fn aws_deploy_get_output_pastes_as_it_is() {
     at(&mut s, first + MIN);
     assert_eq!(weights(&s), (0, 1000));
 }
+
+#[test]
+fn both_task_sets_keep_their_computed_desired_count() {
+    // TaskSet.computedDesiredCount: "the service's desiredCount by the task set's scale"
+    // (100 % for both during a CodeDeploy deployment): a new desired count reaches both, and
+    // a lost task of the original task set is replaced.
+    let mut doc = codedeploy(json!({}), json!({}));
+    doc["updateServices"] = json!([{"at": "PT6M", "service": "web", "desiredCount": 6}]);
+    let probe = {
+        let mut s = sim(doc.clone());
+        at(&mut s, 60);
+        s.tasks()[0].id.clone()
+    };
+    doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+    let mut s = sim(doc);
+    at(&mut s, 7 * MIN);
+    assert_eq!(by_revision(&s), (6, 6));
+    at(&mut s, 8 * MIN + 1);
+    assert_eq!(
+        by_revision(&s).0,
+        6,
+        "the stopped original task is replaced"
+    );
+    let sets = s.describe()["services"][0]["taskSets"].clone();
+    assert!(sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["computedDesiredCount"] == 6));
+    at(&mut s, 40 * MIN);
+    assert_eq!(status(&s, 0), "Succeeded");
+    assert_eq!(by_revision(&s), (0, 6));
+}
+
+mod properties {
+    use super::*;
+    use ecs_engine::task::TaskStatus;
+    use proptest::prelude::*;
+
+    /// The production weights of blue and green; all on blue before the first deployment
+    /// pairs them.
+    fn rule(s: &Simulation) -> (u32, u32) {
+        match s.listener_rule_weight(0) {
+            Some(w) => (w, 1000 - w),
+            None => (1000, 0),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever the configuration, the hook's answer, the waits, StopDeployment and the
+        /// desired count do, every CodeDeploy deployment ends (none is left InProgress or
+        /// Ready), production traffic only goes to a target group with live targets while
+        /// tasks run, and a deployment that succeeded or was rolled back leaves the desired
+        /// count of one revision's tasks in the group that takes all production traffic.
+        #[test]
+        fn code_deploy_deployments_always_end(
+            config in 0usize..5,
+            hook_event in 0usize..6,
+            answer in 0usize..3,
+            rollback in any::<bool>(),
+            ready_wait in proptest::option::of(5u32..30),
+            continue_at in proptest::option::of(6u64..40),
+            stop_at in proptest::option::of(6u64..40),
+            desired_to in proptest::option::of((6u64..30, 1u32..6)),
+        ) {
+            let configs = ["CodeDeployDefault.ECSAllAtOnce", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+                "CodeDeployDefault.ECSLinear10PercentEvery3Minutes", "CodeDeployDefault.ECSCanary10Percent5Minutes",
+                "CodeDeployDefault.ECSCanary10Percent15Minutes"];
+            let events = ["BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"];
+            let mut group = json!({"deploymentConfigName": configs[config],
+                "autoRollbackConfiguration": {"enabled": rollback,
+                    "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]},
+                "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess":
+                    {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5}}});
+            if let Some(m) = ready_wait {
+                group["blueGreenDeploymentConfiguration"]["deploymentReadyOption"] =
+                    json!({"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": m});
+            }
+            let hooks = match events.get(hook_event) {
+                Some(e) => json!({ *e: "check" }),
+                None => json!({}),
+            };
+            let mut doc = codedeploy(group, hooks);
+            doc["duration"] = json!("PT4H");
+            let response = match answer {
+                0 => json!({"status": "Succeeded"}),
+                1 => json!({"status": "Failed"}),
+                _ => json!({"errorMessage": "timed out"}),
+            };
+            doc["lambdaHookResponses"] = json!([{"hookTargetArn": "check", "responses": [response]}]);
+            if let Some(m) = continue_at {
+                doc["continueDeployments"] = json!([{"at": m * 60, "deploymentId": "d-CD0000001"}]);
+            }
+            if let Some(m) = stop_at {
+                doc["stopDeployments"] = json!([{"at": m * 60, "deploymentId": "d-CD0000001"}]);
+            }
+            let mut desired = 4usize;
+            if let Some((m, n)) = desired_to {
+                doc["updateServices"] = json!([{"at": m * 60, "service": "web", "desiredCount": n}]);
+                desired = n as usize;
+            }
+            let mut s = sim(doc);
+            for minute in 1..=240u64 {
+                at(&mut s, minute * MIN);
+                let (blue, green) = rule(&s);
+                for (g, w) in [(0, blue), (1, green)] {
+                    let serving = live_targets(&s, g);
+                    let tasks_run = s.tasks().iter().any(|t| t.last_status == TaskStatus::Running);
+                    prop_assert!(w == 0 || serving > 0 || !tasks_run || minute < 2,
+                        "minute {minute}: weight {w} on group {g} without live targets");
+                }
+            }
+            let all = deployments(&s);
+            prop_assert!(all.iter().all(|d| d["status"] != "InProgress" && d["status"] != "Ready"), "{all:#?}");
+            let ended_clean = all[0]["status"] == "Succeeded"
+                || all.iter().any(|d| d["creator"] == "codeDeployRollback")
+                || all[0]["errorInformation"]["message"].as_str().is_some_and(|m| m.contains("nothing was installed"));
+            if ended_clean {
+                let running: Vec<_> = s.tasks().iter().filter(|t| t.last_status == TaskStatus::Running).collect();
+                prop_assert_eq!(running.len(), desired);
+                prop_assert!(running.iter().all(|t| t.task_definition_arn == running[0].task_definition_arn));
+                let production = if rule(&s).0 == 1000 { 0 } else { 1 };
+                prop_assert_eq!((live_targets(&s, production), live_targets(&s, 1 - production)), (desired, 0));
+            }
+        }
+    }
+}

@@ -32,6 +32,9 @@
 //! 6. **BeforeAllowTraffic** (hook, once). 7. **AllowTraffic**: the production listener's
 //!    weights move to the replacement by the deployment configuration (all at once, linear or
 //!    canary). 8. **AfterAllowTraffic** (hook).
+//!    Throughout, ECS keeps both task sets at their `computedDesiredCount` (the service's
+//!    desired count at scale 100 %): a lost task of the original is replaced, and a new
+//!    desired count reaches both.
 //! 9. The original task set keeps running, without production traffic, for
 //!    `terminationWaitTimeInMinutes` (ContinueDeployment TERMINATION_WAIT ends it early), then
 //!    its tasks stop and the deployment is **Succeeded**.

@@ -496,6 +496,84 @@ impl Simulation {
         self.service_event(s, msg);
     }
 
+    /// During CodeDeploy deployment `shift` of service `s`, each task set is kept at its
+    /// `computedDesiredCount` ("the service's desiredCount by the task set's scale", 100 %
+    /// for both): the original task set's lost tasks are replaced and both follow a new
+    /// desired count. `current` are the replacement's tasks, `others` the rest; returns the
+    /// replacement's tasks still running. The original's tasks on a draining instance stay
+    /// until CLEAN_UP [the playground's choice].
+    pub(crate) fn keep_task_sets(
+        &mut self,
+        s: usize,
+        shift: &crate::blue_green::TrafficShift,
+        current: Vec<usize>,
+        others: &[usize],
+    ) -> Vec<usize> {
+        let desired = self.services[s].desired_count as usize;
+        let original: Vec<usize> = others
+            .iter()
+            .copied()
+            .filter(|&t| {
+                self.tasks[t].deployment == Some(shift.source)
+                    && self.tasks[t].is_active()
+                    && self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks()
+            })
+            .collect();
+        if original.len() < desired {
+            self.start_tasks_of(s, shift.source, desired - original.len());
+        } else if original.len() > desired {
+            self.scale_in(s, original, desired);
+        }
+        if shift.stage.green_started() && current.len() > desired {
+            self.scale_in(s, current.clone(), desired);
+            return current
+                .into_iter()
+                .filter(|&t| self.tasks[t].is_active())
+                .collect();
+        }
+        current
+    }
+
+    /// Starts `n` tasks of service `s`'s deployment `d` (not its primary one) with that
+    /// deployment's revision: the service runs as that task set for the call. Tasks that
+    /// cannot start now do not wait in PROVISIONING [the playground's choice]: the next
+    /// scheduler pass tries again.
+    pub(crate) fn start_tasks_of(&mut self, s: usize, d: usize, n: usize) {
+        let td_name = self.services[s].deployments[d].task_definition.clone();
+        let Ok((_, td)) = self.revisions.resolve(&td_name) else {
+            return;
+        };
+        let Ok((constraints, _)) =
+            crate::placement::parse_placement(&self.services[s].request, &td)
+        else {
+            return;
+        };
+        let subnets = self.services[s].subnets.clone();
+        let needs = self.task_needs(&td, &subnets);
+        let svc = &mut self.services[s];
+        let id = svc.deployments[d].id.clone();
+        let saved = (
+            std::mem::replace(&mut svc.td, td),
+            std::mem::replace(&mut svc.needs, needs),
+            std::mem::replace(&mut svc.task_definition, td_name),
+            std::mem::replace(&mut svc.deployment_id, id),
+            std::mem::replace(&mut svc.constraints, constraints),
+            svc.waiting.clone(),
+        );
+        svc.starting_for = Some(d);
+        self.start_replicas(s, n);
+        let svc = &mut self.services[s];
+        svc.starting_for = None;
+        (
+            svc.td,
+            svc.needs,
+            svc.task_definition,
+            svc.deployment_id,
+            svc.constraints,
+            svc.waiting,
+        ) = saved;
+    }
+
     /// The CodeDeploy deployment a traffic shift of service `s` runs, if any.
     pub(crate) fn code_deploy_of(&self, s: usize) -> Option<usize> {
         self.services[s].traffic_shift.as_ref()?.code_deploy
