@@ -169,6 +169,11 @@ fn read_form(
         maximum_percent: whole("svc-max", "deploymentConfiguration.maximumPercent")?,
         circuit_breaker: input_value("svc-cb") == "true",
         rollback: input_value("svc-rollback") == "true",
+        code_deploy_config: if strategy == "CODE_DEPLOY" {
+            input_value("svc-cd-config")
+        } else {
+            defaults.code_deploy_config
+        },
         strategy,
         bake_minutes,
         shift_tenths,
@@ -427,20 +432,34 @@ pub fn ServiceFieldset(
                 <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>
                 <label><input id="svc-cb" type="checkbox"/>" circuit breaker"</label>
                 <label><input id="svc-rollback" type="checkbox"/>" rollback"</label>
-                <label title="deploymentConfiguration.strategy: BLUE_GREEN, LINEAR and CANARY start the new revision beside the old one in the alternate target group, then shift production traffic">"Strategy "
+                <label title="deploymentConfiguration.strategy: BLUE_GREEN, LINEAR and CANARY start the new revision beside the old one in the alternate target group, then shift production traffic; CODE_DEPLOY hands deployments to a CodeDeploy deployment group">"Strategy "
                     <select id="svc-strategy" on:change=move |ev| deploy_strategy.set(event_target_value(&ev))>
                         {["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                        <option value="CODE_DEPLOY">"CODE_DEPLOY (CodeDeploy)"</option>
                     </select></label>
                 <Show when=move || deploy_strategy.get() != "ROLLING">
-                    <label title="bakeTimeInMinutes: both revisions run this long after the production traffic shift">"Bake min "
-                        <input id="svc-bake" type="number" min="0" max="1440" value="5"/></label>
-                    <label title="deploymentConfiguration.lifecycleHooks: a PAUSE hook holds the deployment at this stage until ContinueServiceDeployment (the Continue button on the service row) or its 24-hour timeout, which rolls back">"Pause at "
-                        <select id="svc-pause">
-                            <option value="">"no pause hook"</option>
-                            {["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
-                        </select></label>
+                    {move || if deploy_strategy.get() == "CODE_DEPLOY" {
+                        view! {
+                            <label title="the deployment group's deploymentConfigName: how AllowTraffic moves production traffic">"Configuration "
+                                <select id="svc-cd-config">
+                                    {["CodeDeployDefault.ECSAllAtOnce", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "CodeDeployDefault.ECSLinear10PercentEvery3Minutes", "CodeDeployDefault.ECSCanary10Percent5Minutes", "CodeDeployDefault.ECSCanary10Percent15Minutes"].map(|c| view! { <option value=c>{c.trim_start_matches("CodeDeployDefault.")}</option> }).collect_view()}
+                                </select></label>
+                            <label title="terminationWaitTimeInMinutes: the original task set runs this long, without production traffic, after AfterAllowTraffic">"Termination wait min "
+                                <input id="svc-bake" type="number" min="0" max="2880" value="5"/></label>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <label title="bakeTimeInMinutes: both revisions run this long after the production traffic shift">"Bake min "
+                                <input id="svc-bake" type="number" min="0" max="1440" value="5"/></label>
+                            <label title="deploymentConfiguration.lifecycleHooks: a PAUSE hook holds the deployment at this stage until ContinueServiceDeployment (the Continue button on the service row) or its 24-hour timeout, which rolls back">"Pause at "
+                                <select id="svc-pause">
+                                    <option value="">"no pause hook"</option>
+                                    {["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"].map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                                </select></label>
+                        }.into_any()
+                    }}
                     <Show when=move || !target_group.get().is_empty()>
-                        <label title="advancedConfiguration.alternateTargetGroupArn: where the new revision starts">"Alternate target group "
+                        <label title="advancedConfiguration.alternateTargetGroupArn (CODE_DEPLOY: the deployment group's second target group): where the new revision starts">"Alternate target group "
                             <select id="svc-alt-tg">
                                 {move || choices.with(|c| c.target_groups.clone()).into_iter().filter(|t| *t != target_group.get()).map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
                             </select></label>

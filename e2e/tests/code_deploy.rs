@@ -208,3 +208,57 @@ async fn the_codedeploy_lesson_is_completed_with_the_row_buttons() {
     browser.screenshot("lesson-codedeploy").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_form_sets_up_a_code_deploy_service_and_its_deployment_group() {
+    let browser = Browser::start().await;
+    browser.open_scenario("blue-green-form").await;
+    browser.click("#build-panel summary").await;
+    browser.set_value("svc-name", "api").await;
+    browser.select("#svc-td", "api").await;
+    browser.set_value("svc-desired", "2").await;
+    browser.select("#svc-capacity", "FARGATE").await;
+    browser.set_value("svc-subnets", "subnet-a, subnet-b").await;
+    browser.select("#svc-tg", "api-blue").await;
+    browser.select("#svc-strategy", "CODE_DEPLOY").await;
+    assert_eq!(
+        browser.count("#svc-pause").await,
+        0,
+        "CodeDeploy runs no ECS pause hooks"
+    );
+    browser
+        .select(
+            "#svc-cd-config",
+            "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        )
+        .await;
+    browser.select("#svc-alt-tg", "api-green").await;
+    browser.set_value("svc-bake", "10").await;
+    browser.scroll_to("#svc-strategy").await;
+    browser.screenshot("codedeploy-service-form").await;
+    browser.click("#create-service").await;
+    assert_eq!(browser.text("#build-done").await, "Created service api.");
+    let doc = browser.document().await;
+    assert_eq!(
+        doc["services"][1]["deploymentController"],
+        serde_json::json!({"type": "CODE_DEPLOY"})
+    );
+    let group = &doc["deploymentGroups"][0];
+    assert_eq!(group["deploymentGroupName"], "api-dg");
+    assert_eq!(
+        group["deploymentConfigName"],
+        "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    );
+    assert_eq!(
+        group["loadBalancerInfo"]["targetGroupPairInfoList"][0]["targetGroups"],
+        serde_json::json!([{"name": "api-blue"}, {"name": "api-green"}])
+    );
+    browser
+        .wait_for_text(
+            "tr.service[data-service=api] ~ tr.codedeploy",
+            "CodeDeploy api-app / api-dg",
+            5,
+        )
+        .await;
+    browser.close().await;
+}

@@ -75,9 +75,14 @@ pub struct ServiceForm {
     /// `deploymentConfiguration.deploymentCircuitBreaker.rollback` (4.5).
     pub rollback: bool,
     /// `deploymentConfiguration.strategy`: `ROLLING` (or empty, left out), `BLUE_GREEN`,
-    /// `LINEAR` or `CANARY` ([`crate::blue_green`]).
+    /// `LINEAR` or `CANARY` ([`crate::blue_green`]); or `CODE_DEPLOY`: the CODE_DEPLOY
+    /// deployment controller, with a CodeDeploy application and deployment group
+    /// ([`crate::code_deploy`]) pairing the target group with the alternate one.
     pub strategy: String,
-    /// `bakeTimeInMinutes`, with a strategy other than ROLLING.
+    /// With `CODE_DEPLOY`: the deployment group's `deploymentConfigName`.
+    pub code_deploy_config: String,
+    /// `bakeTimeInMinutes`, with a strategy other than ROLLING; with `CODE_DEPLOY`, the
+    /// deployment group's `terminationWaitTimeInMinutes`.
     pub bake_minutes: u32,
     /// LINEAR's `stepPercent` or CANARY's `canaryPercent`, in tenths of a percent.
     pub shift_tenths: u32,
@@ -114,6 +119,7 @@ impl Default for ServiceForm {
             circuit_breaker: false,
             rollback: false,
             strategy: String::new(),
+            code_deploy_config: crate::code_deploy::DEFAULT_CONFIG.to_string(),
             bake_minutes: 5,
             shift_tenths: 100,
             shift_bake_minutes: 6,
@@ -254,7 +260,8 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
             "containerPort": lb.container_port,
         }]);
         let alternate = lb.alternate_target_group.trim();
-        if !alternate.is_empty() {
+        // A CODE_DEPLOY service names one target group; its deployment group holds the pair.
+        if !alternate.is_empty() && form.strategy != "CODE_DEPLOY" {
             service["loadBalancers"][0]["advancedConfiguration"] =
                 json!({"alternateTargetGroupArn": arn_of(alternate)});
         }
@@ -267,7 +274,9 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
         deployment["deploymentCircuitBreaker"] = json!({"enable": true, "rollback": form.rollback});
     }
     let strategy = form.strategy.trim();
-    if !strategy.is_empty() && strategy != "ROLLING" {
+    if strategy == "CODE_DEPLOY" {
+        service["deploymentController"] = json!({"type": "CODE_DEPLOY"});
+    } else if !strategy.is_empty() && strategy != "ROLLING" {
         deployment["strategy"] = json!(strategy);
         deployment["bakeTimeInMinutes"] = json!(form.bake_minutes);
         let percent = f64::from(form.shift_tenths) / 10.0;
@@ -315,7 +324,104 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
             |g| before.load_balancing.target_groups[g].arn.clone(),
         )
     });
-    create_services(doc, vec![service]).map(|(doc, _)| doc)
+    let doc = if form.strategy == "CODE_DEPLOY" {
+        with_code_deploy_group(doc, form, name)?
+    } else {
+        doc.clone()
+    };
+    create_services(&doc, vec![service]).map(|(doc, _)| doc)
+}
+
+/// The CodeDeploy side of a CODE_DEPLOY service made with the form: application
+/// `<service>-app` (CreateApplication, ECS) and deployment group `<service>-dg`
+/// (CreateDeploymentGroup) pairing its target group with the alternate one, with the form's
+/// configuration and termination wait, the listeners that forward to each group as the
+/// production and test routes, and rollback on DEPLOYMENT_FAILURE and
+/// DEPLOYMENT_STOP_ON_REQUEST.
+fn with_code_deploy_group(doc: &Value, form: &ServiceForm, name: &str) -> Result<Value, String> {
+    let Some(lb) = &form.load_balancer else {
+        return Err(
+            "loadBalancers: the CODE_DEPLOY deployment controller needs a target group".to_string(),
+        );
+    };
+    let (blue, green) = (lb.target_group.trim(), lb.alternate_target_group.trim());
+    if green.is_empty() || green == blue {
+        return Err("loadBalancers[0]: CodeDeploy needs a second target group for the replacement task set (the alternate target group)".to_string());
+    }
+    let mut doc = doc.clone();
+    let application = format!("{name}-app");
+    if !names(&doc, "codeDeployApplications", "applicationName").contains(&application) {
+        section(&mut doc, "codeDeployApplications")
+            .push(json!({"applicationName": application, "computePlatform": "ECS"}));
+    }
+    let route = |tg: &str| -> Vec<String> { listener_arns(&doc, tg) };
+    let (production, test) = (route(blue), route(green));
+    let production = if production.is_empty() {
+        vec![format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/playground-alb/0000000000000000/{blue}")]
+    } else {
+        production
+    };
+    let mut pair = json!({"targetGroups": [{"name": blue}, {"name": green}],
+        "prodTrafficRoute": {"listenerArns": [production[0]]}});
+    if let Some(t) = test.first().filter(|t| **t != production[0]) {
+        pair["testTrafficRoute"] = json!({"listenerArns": [t]});
+    }
+    let cluster = if form.cluster.trim().is_empty() {
+        "default"
+    } else {
+        form.cluster.trim()
+    };
+    section(&mut doc, "deploymentGroups").push(json!({
+        "applicationName": application,
+        "deploymentGroupName": format!("{name}-dg"),
+        "serviceRoleArn": "arn:aws:iam::123456789012:role/ecsCodeDeployRole",
+        "deploymentConfigName": form.code_deploy_config,
+        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess":
+            {"action": "TERMINATE", "terminationWaitTimeInMinutes": form.bake_minutes}},
+        "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]},
+        "loadBalancerInfo": {"targetGroupPairInfoList": [pair]},
+        "ecsServices": [{"serviceName": name, "clusterName": cluster}],
+    }));
+    Ok(doc)
+}
+
+/// ARNs for the scenario's listeners whose default actions forward to target group `tg` (its
+/// name or ARN), made from their load balancer and port.
+fn listener_arns(doc: &Value, tg: &str) -> Vec<String> {
+    let forwards = |action: &Value| {
+        let mut refs: Vec<&str> = action
+            .get("TargetGroupArn")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect();
+        refs.extend(
+            action
+                .pointer("/ForwardConfig/TargetGroups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str)),
+        );
+        refs.iter()
+            .any(|r| *r == tg || r.contains(&format!("targetgroup/{tg}/")))
+    };
+    doc.get("listeners")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            l.get("DefaultActions")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(forwards))
+        })
+        .map(|l| {
+            let balancer = l.get("LoadBalancerArn").and_then(Value::as_str).unwrap_or("");
+            let balancer = balancer.rsplit(['/', ':']).find(|p| !p.is_empty()).unwrap_or(balancer);
+            let port = l.get("Port").and_then(Value::as_u64).unwrap_or(0);
+            format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{balancer}/0000000000000000/{port}")
+        })
+        .collect()
 }
 
 /// What the service form gives a pasted definition that lacks it. Service definition files
@@ -495,6 +601,90 @@ mod tests {
         let mut sim = Simulation::new(Scenario::from_value(doc).unwrap());
         sim.advance_to(SimTime(secs * 1000)).unwrap();
         sim
+    }
+
+    #[test]
+    fn code_deploy_writes_the_controller_an_application_and_a_deployment_group() {
+        let mut d = doc();
+        d["targetGroups"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Name": "web-green", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1"}));
+        d["loadBalancers"] = json!([{"Name": "edge", "Type": "application"}]);
+        d["listeners"] = json!([
+            {"LoadBalancerArn": "edge", "Protocol": "HTTP", "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web"}]},
+            {"LoadBalancerArn": "edge", "Protocol": "HTTP", "Port": 8080, "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web-green"}]}]);
+        let link = TargetGroupLink {
+            target_group: "web".to_string(),
+            container_name: "nginx".to_string(),
+            container_port: 80,
+            alternate_target_group: "web-green".to_string(),
+        };
+        let f = ServiceForm {
+            load_balancer: Some(link.clone()),
+            strategy: "CODE_DEPLOY".to_string(),
+            code_deploy_config: "CodeDeployDefault.ECSLinear10PercentEvery3Minutes".to_string(),
+            bake_minutes: 15,
+            ..form("web")
+        };
+        let out = add_service(&d, &f).unwrap();
+        let svc = &out["services"][0];
+        assert_eq!(svc["deploymentController"], json!({"type": "CODE_DEPLOY"}));
+        assert!(svc["loadBalancers"][0]
+            .get("advancedConfiguration")
+            .is_none());
+        assert!(svc["deploymentConfiguration"].get("strategy").is_none());
+        assert_eq!(
+            out["codeDeployApplications"],
+            json!([{"applicationName": "web-app", "computePlatform": "ECS"}])
+        );
+        let group = &out["deploymentGroups"][0];
+        assert_eq!(
+            group["deploymentConfigName"],
+            "CodeDeployDefault.ECSLinear10PercentEvery3Minutes"
+        );
+        assert_eq!(
+            group["blueGreenDeploymentConfiguration"]["terminateBlueInstancesOnDeploymentSuccess"]
+                ["terminationWaitTimeInMinutes"],
+            15
+        );
+        let pair = &group["loadBalancerInfo"]["targetGroupPairInfoList"][0];
+        assert_eq!(
+            pair["targetGroups"],
+            json!([{"name": "web"}, {"name": "web-green"}])
+        );
+        assert!(pair["prodTrafficRoute"]["listenerArns"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/edge/0000000000000000/80"));
+        assert!(pair["testTrafficRoute"]["listenerArns"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/edge/0000000000000000/8080"));
+        // The service runs, and the row's Deploy (CreateDeployment) deploys through the group.
+        let scenario = Scenario::from_value(out.clone()).unwrap();
+        let group = scenario.code_deploy.groups[0].clone();
+        let deployed =
+            crate::edit::create_deployment(&out, &group, "web", ("nginx", 80), SimTime(60_000))
+                .unwrap();
+        let sim = run(deployed, 600);
+        assert_eq!(sim.code_deploy_deployments().len(), 1);
+        // Without the second target group, it is refused naming the field.
+        let e = add_service(
+            &d,
+            &ServiceForm {
+                load_balancer: Some(TargetGroupLink {
+                    alternate_target_group: String::new(),
+                    ..link
+                }),
+                ..f
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("loadBalancers[0]: CodeDeploy needs a second target group"),
+            "{e}"
+        );
     }
 
     #[test]
