@@ -202,7 +202,11 @@ fn CodeDeployRow(
                         on:click=move |_| go.run((continue_id.clone(), kind))>{label}</button>
                 }
             });
-            let halt = stop.map(|stop| view! {
+            let own = cd
+                .latest
+                .as_ref()
+                .is_some_and(|l| matches!(l.status, "InProgress" | "Ready"));
+            let halt = stop.filter(|_| own).map(|stop| view! {
                 <button class="codedeploy-stop" title="StopDeployment with autoRollbackEnabled at the current time: production traffic goes back to the original task set"
                     on:click=move |_| stop.run(stop_id.clone())>"Stop and roll back"</button>
             });
@@ -276,7 +280,8 @@ fn code_deploy_view(sim: &Simulation, s: usize) -> Option<CodeDeployView> {
             CodeDeployRun {
                 id: d.id.clone(),
                 status: d.status.as_str(),
-                open: d.status.open(),
+                // A rollback still running holds the deployment group too.
+                open: d.status.open() || rollback.is_some_and(|r| r.status.open()),
                 what: format!("{} · {}", d.task_definition, d.config),
                 events: d
                     .events

@@ -549,8 +549,17 @@ impl Simulation {
         }
         // A CODE_DEPLOY service's new placement applies to the tasks it starts from now on:
         // only CodeDeploy deploys it.
-        let placement_changed = !placement.is_empty()
-            && !crate::code_deploy::runtime::is_code_deploy(&self.services[s].request);
+        let code_deploy = crate::code_deploy::runtime::is_code_deploy(&self.services[s].request);
+        let placement_changed = !placement.is_empty() && !code_deploy;
+        if code_deploy && !placement.is_empty() {
+            let (constraints, strategies) =
+                crate::placement::parse_placement(&self.services[s].request, &self.services[s].td)?;
+            let svc = &mut self.services[s];
+            svc.constraints = constraints;
+            if !strategies.is_empty() {
+                svc.strategies = strategies;
+            }
+        }
         let force = raw
             .get("forceNewDeployment")
             .and_then(Value::as_bool)
@@ -762,7 +771,10 @@ impl Simulation {
             .deployments
             .last()
             .is_some_and(|d| d.rollout_state == crate::deployment::RolloutState::Failed);
-        if failed || self.roles_refuse_launch(s) {
+        // A failed deployment holds where it stopped (rollback off); CodeDeploy's task sets
+        // are still kept at their computed desired count.
+        let held = failed && self.code_deploy_of(s).is_none();
+        if held || self.roles_refuse_launch(s) {
             return;
         }
         if self.services[s].capacity.is_some() {

@@ -1000,3 +1000,347 @@ mod properties {
         }
     }
 }
+
+mod original_task_set {
+    use super::*;
+    use ecs_engine::task::Task;
+
+    fn az(s: &Simulation, t: &Task) -> String {
+        s.cluster().instances[t.reservation.slot]
+            .availability_zone
+            .clone()
+    }
+
+    /// Active tasks of `rev` as (id, zone, started_by, capacity provider index).
+    fn tasks_of(s: &Simulation, rev: &str) -> Vec<(String, String, Option<String>, Option<usize>)> {
+        s.tasks()
+            .iter()
+            .filter(|t| t.is_active() && support::blue_green::revision(s, t) == rev)
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    az(s, t),
+                    t.started_by.clone(),
+                    t.capacity_provider,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_replacement_for_the_original_uses_its_own_network_configuration() {
+        let mut doc = codedeploy(json!({}), json!({}));
+        doc["services"][0]["networkConfiguration"] =
+            json!({"awsvpcConfiguration": {"subnets": ["subnet-a"]}});
+        with_props(&mut doc, 0, "        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [\"subnet-b\"]\n            SecurityGroups: [\"sg-1\"]\n            AssignPublicIp: \"DISABLED\"\n");
+        let probe = {
+            let mut s = sim(doc.clone());
+            at(&mut s, 60);
+            s.tasks()[0].id.clone()
+        };
+        doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+        let mut s = sim(doc);
+        at(&mut s, 7 * MIN);
+        at(&mut s, 9 * MIN);
+        let orig = tasks_of(&s, "web:1");
+        assert_eq!(orig.len(), 4);
+        assert!(
+            orig.iter().all(|t| t.1 == "us-east-1a"),
+            "original's replacement left its subnets: {orig:?}"
+        );
+    }
+}
+
+mod original_task_set_capacity {
+    use super::*;
+
+    #[test]
+    fn a_replacement_for_the_original_uses_its_own_capacity_provider() {
+        let mut doc = codedeploy(json!({}), json!({}));
+        doc["clusters"] =
+            json!([{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}]);
+        with_props(&mut doc, 0, "        CapacityProviderStrategy:\n          - CapacityProvider: \"FARGATE_SPOT\"\n            Weight: 1\n");
+        let probe = {
+            let mut s = sim(doc.clone());
+            at(&mut s, 60);
+            s.tasks()[0].id.clone()
+        };
+        doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+        let mut s = sim(doc);
+        at(&mut s, 9 * MIN);
+        let provs: Vec<(String, Option<usize>)> = s
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active())
+            .map(|t| (support::blue_green::revision(&s, t), t.capacity_provider))
+            .collect();
+        let orig: Vec<_> = provs.iter().filter(|p| p.0 == "web:1").collect();
+        assert!(
+            orig.iter().all(|p| p.1 == orig[0].1),
+            "original task set split across providers: {orig:?}"
+        );
+    }
+}
+
+/// `codedeploy` on EC2 with awsvpc: 4 m5.large in each of us-east-1a and us-east-1b.
+fn codedeploy_ec2(group: Value, hooks: Value) -> Value {
+    let mut doc = codedeploy(group, hooks);
+    for td in doc["taskDefinitions"].as_array_mut().unwrap() {
+        td["requiresCompatibilities"] = json!(["EC2"]);
+    }
+    doc["services"][0]["launchType"] = json!("EC2");
+    let mut instances = Vec::new();
+    for i in 0..8 {
+        let (az, subnet) = if i % 2 == 0 {
+            ("us-east-1a", "subnet-a")
+        } else {
+            ("us-east-1b", "subnet-b")
+        };
+        instances.push(
+            json!({"id": format!("i-0aaaaaaaaaaaaaa{i:02}"), "instanceType": "m5.large",
+            "availabilityZone": az, "subnetId": subnet, "iamInstanceProfile": "ecsInstanceRole"}),
+        );
+    }
+    doc["containerInstances"] = json!(instances);
+    doc["iamRoles"] = support::roles(json!([]));
+    doc
+}
+
+mod original_task_set_ec2 {
+    use super::*;
+
+    fn zones(s: &Simulation, rev: &str) -> Vec<String> {
+        let mut z: Vec<String> = s
+            .tasks()
+            .iter()
+            .filter(|t| t.is_active() && support::blue_green::revision(s, t) == rev)
+            .map(|t| {
+                s.cluster().instances[t.reservation.slot]
+                    .availability_zone
+                    .clone()
+            })
+            .collect();
+        z.sort();
+        z
+    }
+
+    #[test]
+    fn after_a_rollback_new_tasks_use_the_services_own_subnets_again() {
+        let mut doc = codedeploy_ec2(json!({}), json!({"AfterInstall": "smoke"}));
+        with_props(&mut doc, 0, "        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [\"subnet-b\"]\n            SecurityGroups: [\"sg-1\"]\n            AssignPublicIp: \"DISABLED\"\n");
+        doc["lambdaHookResponses"] =
+            json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+        doc["updateServices"] = json!([{"at": "PT40M", "service": "web", "desiredCount": 8}]);
+        let mut s = sim(doc);
+        at(&mut s, 4 * MIN);
+        at(&mut s, 30 * MIN);
+        at(&mut s, 45 * MIN);
+        let z = zones(&s, "web:1");
+        assert_eq!(z.len(), 8);
+        assert!(
+            z.iter().filter(|z| *z == "us-east-1a").count() > 2,
+            "new tasks only in the AppSpec's zone: {z:?}"
+        );
+    }
+}
+
+#[test]
+fn an_appspec_may_change_the_container_port_with_a_network_configuration() {
+    let mut doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    doc["taskDefinitions"][1]["containerDefinitions"][0]["portMappings"] =
+        json!([{"containerPort": 8080}]);
+    let path = &mut doc["createDeployments"][0]["revision"]["appSpecContent"]["content"];
+    let c = path.as_str().unwrap().replace("ContainerPort: 80\n", "ContainerPort: 8080\n        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [\"subnet-b\"]\n            SecurityGroups: [\"sg-1\"]\n            AssignPublicIp: \"DISABLED\"\n");
+    *path = json!(c);
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    doc["updateServices"] = json!([{"at": "PT40M", "service": "web", "desiredCount": 6}]);
+    let mut s = sim(doc);
+    at(&mut s, 45 * MIN);
+    assert!(!deployments(&s).is_empty(), "CreateDeployment refused: the request's old containerPort is checked against the new revision");
+}
+
+#[test]
+fn a_rollback_puts_back_the_container_port() {
+    let mut doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    doc["taskDefinitions"][1]["containerDefinitions"][0]["portMappings"] =
+        json!([{"containerPort": 8080}]);
+    let path = &mut doc["createDeployments"][0]["revision"]["appSpecContent"]["content"];
+    let c = path
+        .as_str()
+        .unwrap()
+        .replace("ContainerPort: 80\n", "ContainerPort: 8080\n");
+    *path = json!(c);
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    doc["updateServices"] = json!([{"at": "PT40M", "service": "web", "desiredCount": 6}]);
+    let mut s = sim(doc);
+    at(&mut s, 45 * MIN);
+    assert!(!logged(&s, "could not be put back"));
+    assert_eq!(s.services()[0].load_balancers[0].container_port, 80);
+}
+
+#[test]
+fn an_unhealthy_original_task_is_replaced() {
+    let ready = json!({"blueGreenDeploymentConfiguration": {
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 120}}});
+    let mut doc = codedeploy(ready, json!({}));
+    doc["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT8M", "count": 1}]);
+    let mut s = sim(doc);
+    at(&mut s, 60 * MIN);
+    let unhealthy: Vec<_> = s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active() && t.unhealthy_stop.is_some())
+        .map(|t| (t.id.clone(), support::blue_green::revision(&s, t)))
+        .collect();
+    assert!(
+        unhealthy.is_empty(),
+        "an unhealthy original task stays for 52 minutes"
+    );
+}
+
+#[test]
+fn a_placement_update_applies_to_a_code_deploy_service() {
+    let mut doc = codedeploy_ec2(json!({}), json!({}));
+    doc.as_object_mut().unwrap().remove("createDeployments");
+    doc["updateServices"] = json!([
+        {"at": "PT5M", "service": "web", "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.availability-zone == us-east-1a"}]},
+        {"at": "PT6M", "service": "web", "desiredCount": 8}]);
+    let mut s = sim(doc);
+    at(&mut s, 10 * MIN);
+    let mut z: Vec<String> = s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .map(|t| {
+            s.cluster().instances[t.reservation.slot]
+                .availability_zone
+                .clone()
+        })
+        .collect();
+    z.sort();
+    assert_eq!(
+        z.iter().filter(|z| *z == "us-east-1b").count(),
+        2,
+        "tasks started after the update ignore memberOf: {z:?}"
+    );
+}
+
+#[test]
+fn real_get_deployment_group_output_warns_only_of_what_is_not_simulated() {
+    let mut doc = codedeploy(json!({}), json!({}));
+    let mut info = doc["deploymentGroups"][0].clone();
+    merge(
+        &mut info,
+        json!({"deploymentGroupId": "0f1e", "ec2TagFilters": [], "onPremisesInstanceTagFilters": [],
+        "autoScalingGroups": [], "triggerConfigurations": [],
+        "alarmConfiguration": {"enabled": false, "ignorePollAlarmFailure": false, "alarms": []},
+        "outdatedInstancesStrategy": "UPDATE", "computePlatform": "ECS", "terminationHookEnabled": false,
+        "lastSuccessfulDeployment": {"deploymentId": "d-ABC", "status": "Succeeded", "endTime": 1700000000.0, "createTime": 1700000000.0}}),
+    );
+    doc["deploymentGroups"] = json!([{"deploymentGroupInfo": info}]);
+    doc["codeDeployApplications"] = json!([{"application": {"applicationId": "4a1b", "applicationName": "web-app",
+        "createTime": 1700000000.0, "linkedToGitHub": false, "computePlatform": "ECS"}}]);
+    let scenario = Scenario::from_value(doc).unwrap();
+    assert!(
+        scenario
+            .warnings
+            .iter()
+            .all(|w| !w.path.starts_with("deploymentGroups")),
+        "{:?}",
+        scenario.warnings
+    );
+}
+
+#[test]
+fn a_rollback_from_a_capacity_provider_strategy_restores_the_launch_type() {
+    let mut doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    doc["clusters"] =
+        json!([{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}]);
+    with_props(&mut doc, 0, "        CapacityProviderStrategy:\n          - CapacityProvider: \"FARGATE_SPOT\"\n            Weight: 1\n");
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    doc["updateServices"] = json!([{"at": "PT40M", "service": "web", "desiredCount": 6}]);
+    let mut s = sim(doc);
+    at(&mut s, 45 * MIN);
+    let d = s.describe();
+    assert_eq!(d["services"][0]["launchType"], "FARGATE");
+    assert!(d["services"][0].get("capacityProviderStrategy").is_none());
+    let provs: Vec<_> = s
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .map(|t| t.capacity_provider)
+        .collect();
+    assert!(provs.iter().all(|p| *p == Some(0)));
+}
+
+#[test]
+fn after_a_failure_without_rollback_the_task_sets_are_still_kept() {
+    let mut doc = codedeploy(
+        json!({"autoRollbackConfiguration": {"enabled": false}}),
+        json!({"AfterInstall": "smoke"}),
+    );
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    let probe = {
+        let mut s = sim(doc.clone());
+        at(&mut s, 60);
+        s.tasks()[0].id.clone()
+    };
+    doc["stopTasks"] = json!([{"at": "PT20M", "task": probe}]);
+    let mut s = sim(doc);
+    at(&mut s, 19 * MIN);
+    at(&mut s, 100 * MIN);
+    assert_eq!(
+        by_revision(&s).0,
+        4,
+        "the task set serving production stays one short"
+    );
+}
+
+#[test]
+fn after_a_container_port_change_update_service_takes_a_grace_period() {
+    let mut doc = codedeploy(
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+        "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0}}}),
+        json!({}),
+    );
+    doc["taskDefinitions"][1]["containerDefinitions"][0]["portMappings"] =
+        json!([{"containerPort": 8080}]);
+    let path = &mut doc["createDeployments"][0]["revision"]["appSpecContent"]["content"];
+    let c = path
+        .as_str()
+        .unwrap()
+        .replace("ContainerPort: 80\n", "ContainerPort: 8080\n");
+    *path = json!(c);
+    doc["updateServices"] =
+        json!([{"at": "PT40M", "service": "web", "healthCheckGracePeriodSeconds": 60}]);
+    let mut s = sim(doc);
+    at(&mut s, 45 * MIN);
+    assert!(!logged(&s, "updateServices[0]"));
+}
+
+#[test]
+fn deleting_the_service_during_a_rollback_ends_the_rollback() {
+    let mut doc = codedeploy(json!({}), json!({"AfterInstall": "smoke"}));
+    for tg in doc["targetGroups"].as_array_mut().unwrap() {
+        tg["Attributes"] = json!([{"Key": "deregistration_delay.timeout_seconds", "Value": "300"}]);
+    }
+    doc["lambdaHookResponses"] =
+        json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
+    let mut s = sim(doc.clone());
+    let failed = first_when(&mut s, 5 * MIN, 20 * MIN, |s| status(s, 0) == "Failed");
+    let probe = s.tasks()[0].id.clone();
+    doc["stopTasks"] = json!([{"at": failed - 1, "task": probe}]);
+    doc["deleteServices"] = json!([{"at": failed + 5, "service": "web", "force": true}]);
+    let mut s = sim(doc);
+    at(&mut s, failed + 4);
+    at(&mut s, 100 * MIN);
+    assert_ne!(
+        status(&s, 1),
+        "InProgress",
+        "the rollback deployment never ends"
+    );
+}

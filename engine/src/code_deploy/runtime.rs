@@ -293,8 +293,22 @@ impl Simulation {
         if let Some(c) = &spec.capacity_provider_strategy {
             settings["capacityProviderStrategy"] = c.clone();
         }
-        self.update_settings(s, &settings, DeploymentStrategy::Rolling)
-            .map_err(|e| format!("{appspec_at}: {e}"))?;
+        // The AppSpec's container goes into the request too, so that the settings are
+        // checked against it; a refusal puts everything back.
+        let (old_request, old_links) = (
+            self.services[s].request.clone(),
+            self.services[s].load_balancers.clone(),
+        );
+        set_container(
+            &mut self.services[s],
+            (&spec.container_name, spec.container_port),
+        );
+        if let Err(e) = self.update_settings(s, &settings, DeploymentStrategy::Rolling) {
+            self.services[s].request = old_request;
+            self.services[s].load_balancers = old_links;
+            return Err(format!("{appspec_at}: {e}"));
+        }
+        self.services[s].request["taskDefinition"] = json!(td_name);
         if let Some(p) = &spec.platform_version {
             self.services[s].request["platformVersion"] = json!(p);
         }
@@ -439,6 +453,15 @@ impl Simulation {
 
     /// Service `s` of deployment `cd` is being deleted: the deployment fails.
     pub(crate) fn code_deploy_service_gone(&mut self, cd: usize) {
+        if let Some(r) = self.code_deploy[cd].rolled_back_by {
+            self.close_code_deploy(
+                r,
+                DeploymentStatus::Failed,
+                "INVALID_ECS_SERVICE",
+                "the Amazon ECS service was deleted",
+                "no rollback",
+            );
+        }
         self.close_code_deploy(
             cd,
             DeploymentStatus::Failed,
@@ -498,7 +521,8 @@ impl Simulation {
 
     /// During CodeDeploy deployment `shift` of service `s`, each task set is kept at its
     /// `computedDesiredCount` ("the service's desiredCount by the task set's scale", 100 %
-    /// for both): the original task set's lost tasks are replaced and both follow a new
+    /// for both): the original task set's lost tasks are replaced (an unhealthy one once its
+    /// replacements are healthy, as 4.3 replaces unhealthy tasks), and both follow a new
     /// desired count. `current` are the replacement's tasks, `others` the rest; returns the
     /// replacement's tasks still running. The original's tasks on a draining instance stay
     /// until CLEAN_UP [the playground's choice].
@@ -510,7 +534,7 @@ impl Simulation {
         others: &[usize],
     ) -> Vec<usize> {
         let desired = self.services[s].desired_count as usize;
-        let original: Vec<usize> = others
+        let (unhealthy, original): (Vec<usize>, Vec<usize>) = others
             .iter()
             .copied()
             .filter(|&t| {
@@ -518,11 +542,24 @@ impl Simulation {
                     && self.tasks[t].is_active()
                     && self.cluster.instances[self.tasks[t].reservation.slot].accepts_tasks()
             })
-            .collect();
+            .partition(|&t| self.tasks[t].unhealthy_stop.is_some());
         if original.len() < desired {
             self.start_tasks_of(s, shift.source, desired - original.len());
         } else if original.len() > desired {
-            self.scale_in(s, original, desired);
+            self.scale_in(s, original.clone(), desired);
+        }
+        let healthy = original
+            .iter()
+            .filter(|&&t| self.task_is_healthy(t))
+            .count();
+        if !unhealthy.is_empty() && healthy >= desired {
+            let mut stopped = Vec::new();
+            for t in unhealthy {
+                let reason = self.tasks[t].unhealthy_stop.clone().unwrap_or_default();
+                self.stop_task(t, "ServiceSchedulerInitiated", &reason);
+                stopped.push(format!("(task {})", self.tasks[t].id));
+            }
+            self.report_stopped(s, &stopped);
         }
         if shift.stage.green_started() && current.len() > desired {
             self.scale_in(s, current.clone(), desired);
@@ -534,35 +571,70 @@ impl Simulation {
         current
     }
 
-    /// Starts `n` tasks of service `s`'s deployment `d` (not its primary one) with that
-    /// deployment's revision: the service runs as that task set for the call. Tasks that
-    /// cannot start now do not wait in PROVISIONING [the playground's choice]: the next
-    /// scheduler pass tries again.
+    /// Starts `n` tasks of service `s`'s deployment `d`, the original task set of its
+    /// CodeDeploy deployment, as that task set runs: its revision, and the network,
+    /// capacity provider and load balancer container the service had before the AppSpec
+    /// changed them (with the service's current placement). The service runs as that task
+    /// set for the call. Tasks that cannot start now do not wait in PROVISIONING: the
+    /// scheduler tries again a minute later, and an Auto Scaling group provider's managed
+    /// scaling does not scale out for them [the playground's limit].
     pub(crate) fn start_tasks_of(&mut self, s: usize, d: usize, n: usize) {
+        let Some(cd) = self.code_deploy_of(s) else {
+            return;
+        };
+        let (mut before, container) = self.code_deploy[cd].before.clone();
+        for key in ["placementConstraints", "placementStrategy"] {
+            match self.services[s].request.get(key) {
+                Some(v) => before[key] = v.clone(),
+                None => {
+                    if let Some(obj) = before.as_object_mut() {
+                        obj.remove(key);
+                    }
+                }
+            }
+        }
         let td_name = self.services[s].deployments[d].task_definition.clone();
         let Ok((_, td)) = self.revisions.resolve(&td_name) else {
             return;
         };
-        let Ok((constraints, _)) =
-            crate::placement::parse_placement(&self.services[s].request, &td)
-        else {
+        let cluster = self.services[s].cluster.clone();
+        let (Ok((constraints, _)), Ok(subnets), Ok(capacity)) = (
+            crate::placement::parse_placement(&before, &td),
+            crate::request::awsvpc_subnets(&before, &td),
+            self.capacity.for_request(&before, &cluster),
+        ) else {
             return;
         };
-        let subnets = self.services[s].subnets.clone();
+        let groups = crate::request::string_list(
+            before.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
+        );
         let needs = self.task_needs(&td, &subnets);
         let svc = &mut self.services[s];
         let id = svc.deployments[d].id.clone();
+        let providers = capacity.as_ref().map_or(0, |c| c.providers.len());
+        let link = svc
+            .load_balancers
+            .first()
+            .map(|l| (l.container_name.clone(), l.container_port));
+        if let Some(l) = svc.load_balancers.first_mut() {
+            (l.container_name, l.container_port) = container;
+        }
         let saved = (
             std::mem::replace(&mut svc.td, td),
             std::mem::replace(&mut svc.needs, needs),
             std::mem::replace(&mut svc.task_definition, td_name),
             std::mem::replace(&mut svc.deployment_id, id),
             std::mem::replace(&mut svc.constraints, constraints),
-            svc.waiting.clone(),
+            std::mem::replace(&mut svc.waiting, vec![0; providers]),
+            std::mem::replace(&mut svc.subnets, subnets),
+            std::mem::replace(&mut svc.task_security_groups, groups),
+            std::mem::replace(&mut svc.capacity, capacity),
+            std::mem::replace(&mut svc.request, before),
         );
         svc.starting_for = Some(d);
         self.start_replicas(s, n);
         let svc = &mut self.services[s];
+        let waited = svc.waiting.iter().any(|&w| w > 0);
         svc.starting_for = None;
         (
             svc.td,
@@ -571,7 +643,18 @@ impl Simulation {
             svc.deployment_id,
             svc.constraints,
             svc.waiting,
+            svc.subnets,
+            svc.task_security_groups,
+            svc.capacity,
+            svc.request,
         ) = saved;
+        if let (Some(l), Some(link)) = (svc.load_balancers.first_mut(), link) {
+            (l.container_name, l.container_port) = link;
+        }
+        if waited {
+            let at = self.now().plus_secs(60);
+            self.schedule_service_tick(s, at);
+        }
     }
 
     /// The CodeDeploy deployment a traffic shift of service `s` runs, if any.
@@ -797,6 +880,7 @@ impl Simulation {
     fn restore_before_appspec(&mut self, cd: usize) {
         let s = self.code_deploy[cd].service;
         let (before, container) = self.code_deploy[cd].before.clone();
+        set_container(&mut self.services[s], (&container.0, container.1));
         let mut settings = json!({"taskDefinition": self.services[s].task_definition});
         for key in ["networkConfiguration", "capacityProviderStrategy"] {
             if let Some(v) = before.get(key).filter(|v| !v.is_null()) {
@@ -813,6 +897,7 @@ impl Simulation {
         }
         let cluster = self.services[s].cluster.clone();
         let svc = &mut self.services[s];
+        svc.request["taskDefinition"] = json!(svc.task_definition);
         for key in ["launchType", "capacityProviderStrategy", "platformVersion"] {
             match before.get(key) {
                 Some(v) => svc.request[key] = v.clone(),
@@ -823,9 +908,6 @@ impl Simulation {
                 }
             }
         }
-        if let Some(link) = svc.load_balancers.first_mut() {
-            (link.container_name, link.container_port) = container;
-        }
         let request = svc.request.clone();
         if let Ok(capacity) = self.capacity.for_request(&request, &cluster) {
             let svc = &mut self.services[s];
@@ -834,6 +916,12 @@ impl Simulation {
                 svc.capacity = capacity;
             }
         }
+        // What a task needs depends on the subnets (their zones): as the service has them now.
+        let (td, subnets) = (
+            self.services[s].td.clone(),
+            self.services[s].subnets.clone(),
+        );
+        self.services[s].needs = self.task_needs(&td, &subnets);
     }
 
     /// Makes ContinueDeployment call `i`.
@@ -1050,6 +1138,24 @@ impl Simulation {
                 v
             })
             .collect()
+    }
+}
+
+/// Puts `container` (name, port) behind service `svc`'s load balancer, in its request as in
+/// its resolved link.
+fn set_container(svc: &mut crate::service::Service, container: (&str, u16)) {
+    if let Some(l) = svc.load_balancers.first_mut() {
+        l.container_name = container.0.to_string();
+        l.container_port = container.1;
+    }
+    if let Some(entry) = svc
+        .request
+        .get_mut("loadBalancers")
+        .and_then(Value::as_array_mut)
+        .and_then(|l| l.first_mut())
+    {
+        entry["containerName"] = json!(container.0);
+        entry["containerPort"] = json!(container.1);
     }
 }
 

@@ -154,6 +154,8 @@ const DEPLOYMENT_GROUP_KNOWN: &[&str] = &[
     "targetRevision",
     "lastSuccessfulDeployment",
     "lastAttemptedDeployment",
+    "outdatedInstancesStrategy",
+    "terminationHookEnabled",
 ];
 
 /// Warns about `deploymentGroups[]` members kept but not simulated (triggers, EC2 tag
