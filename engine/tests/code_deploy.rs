@@ -599,6 +599,14 @@ fn the_same_codedeploy_scenario_gives_the_same_event_log() {
     assert_eq!(run(), run());
 }
 
+/// Adds a StopTask call at `at` for the service's first task (its ID comes from the seed).
+fn stop_first_task(doc: &mut Value, at: Value) {
+    let mut s = sim(doc.clone());
+    support::at(&mut s, 60);
+    let id = s.tasks()[0].id.clone();
+    doc["stopTasks"] = json!([{"at": at, "task": id}]);
+}
+
 /// The AppSpec of `createDeployments[i]` with `extra` Properties lines after ContainerPort.
 fn with_props(doc: &mut Value, i: usize, extra: &str) {
     let path = &mut doc["createDeployments"][i]["revision"]["appSpecContent"]["content"];
@@ -879,12 +887,7 @@ fn both_task_sets_keep_their_computed_desired_count() {
     // a lost task of the original task set is replaced.
     let mut doc = codedeploy(json!({}), json!({}));
     doc["updateServices"] = json!([{"at": "PT6M", "service": "web", "desiredCount": 6}]);
-    let probe = {
-        let mut s = sim(doc.clone());
-        at(&mut s, 60);
-        s.tasks()[0].id.clone()
-    };
-    doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+    stop_first_task(&mut doc, json!("PT8M"));
     let mut s = sim(doc);
     at(&mut s, 7 * MIN);
     assert_eq!(by_revision(&s), (6, 6));
@@ -1033,12 +1036,7 @@ mod original_task_set {
         doc["services"][0]["networkConfiguration"] =
             json!({"awsvpcConfiguration": {"subnets": ["subnet-a"]}});
         with_props(&mut doc, 0, "        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [\"subnet-b\"]\n            SecurityGroups: [\"sg-1\"]\n            AssignPublicIp: \"DISABLED\"\n");
-        let probe = {
-            let mut s = sim(doc.clone());
-            at(&mut s, 60);
-            s.tasks()[0].id.clone()
-        };
-        doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+        stop_first_task(&mut doc, json!("PT8M"));
         let mut s = sim(doc);
         at(&mut s, 7 * MIN);
         at(&mut s, 9 * MIN);
@@ -1060,12 +1058,7 @@ mod original_task_set_capacity {
         doc["clusters"] =
             json!([{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}]);
         with_props(&mut doc, 0, "        CapacityProviderStrategy:\n          - CapacityProvider: \"FARGATE_SPOT\"\n            Weight: 1\n");
-        let probe = {
-            let mut s = sim(doc.clone());
-            at(&mut s, 60);
-            s.tasks()[0].id.clone()
-        };
-        doc["stopTasks"] = json!([{"at": "PT8M", "task": probe}]);
+        stop_first_task(&mut doc, json!("PT8M"));
         let mut s = sim(doc);
         at(&mut s, 9 * MIN);
         let provs: Vec<(String, Option<usize>)> = s
@@ -1284,12 +1277,7 @@ fn after_a_failure_without_rollback_the_task_sets_are_still_kept() {
     );
     doc["lambdaHookResponses"] =
         json!([{"hookTargetArn": "smoke", "responses": [{"status": "Failed"}]}]);
-    let probe = {
-        let mut s = sim(doc.clone());
-        at(&mut s, 60);
-        s.tasks()[0].id.clone()
-    };
-    doc["stopTasks"] = json!([{"at": "PT20M", "task": probe}]);
+    stop_first_task(&mut doc, json!("PT20M"));
     let mut s = sim(doc);
     at(&mut s, 19 * MIN);
     at(&mut s, 100 * MIN);
