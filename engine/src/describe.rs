@@ -109,6 +109,8 @@ impl Simulation {
                 "MountTargets": f.mount_targets.iter().map(|(subnet, az)| json!({"SubnetId": subnet, "AvailabilityZoneName": az})).collect::<Vec<_>>(),
                 "Writes": f.counter,
             })).collect::<Vec<_>>(),
+            // As CodeDeploy's GetDeployment and GetDeploymentTarget show them.
+            "codeDeployDeployments": self.code_deploy_json(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,

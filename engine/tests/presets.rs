@@ -1203,7 +1203,8 @@ fn codedeploy_blue_green_runs_a_canary_then_rolls_back_a_failed_smoke_test() {
     // groups swap roles on the next deployment, and a failed AfterAllowTestTraffic hook
     // with autoRollbackConfiguration sends it back.
     let (sim, out) = preset("codedeploy-blue-green");
-    let deployments = sim.code_deploy_json();
+    let deployments = out["codeDeployDeployments"].as_array().unwrap().clone();
+    assert_eq!(deployments, sim.code_deploy_json());
     let status: Vec<(&str, &str)> = deployments
         .iter()
         .map(|d| {
