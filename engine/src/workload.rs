@@ -298,3 +298,62 @@ pub fn scale_in_day(instances: usize, low: u32, high: u32) -> String {
     });
     doc.to_string()
 }
+
+/// A day of CodeDeploy blue/green deployments: a Fargate service of `tasks` tasks with the
+/// CODE_DEPLOY controller behind an ALB (150 requests/s per 2 tasks), and a CreateDeployment
+/// every two hours alternating `web:2` and `web:1` with CodeDeployDefault.ECSLinear10PercentEvery1Minutes
+/// and a 10-minute termination wait: each deployment runs twice the tasks for about
+/// 20 minutes, and every scheduler pass looks at the health of all of them.
+pub fn code_deploy_day(tasks: u32) -> String {
+    use serde_json::json;
+    let td = |image: &str| {
+        json!({"family": "web", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "512", "memory": "1024", "containerDefinitions": [{"name": "web", "image": image,
+            "essential": true, "portMappings": [{"containerPort": 8080}]}]})
+    };
+    let tg = |name: &str| {
+        json!({"Name": name, "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip",
+            "HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2})
+    };
+    let appspec = |revision: &str| {
+        json!({"version": 0.0, "Resources": [{"TargetService": {"Type": "AWS::ECS::Service",
+            "Properties": {"TaskDefinition": revision,
+                "LoadBalancerInfo": {"ContainerName": "web", "ContainerPort": 8080}}}}]})
+        .to_string()
+    };
+    let doc = json!({
+        "version": 1, "seed": 1, "duration": "PT24H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "loadBalancers": [{"Name": "web-alb", "Type": "application"}],
+        "listeners": [
+            {"LoadBalancerArn": "web-alb", "Protocol": "HTTP", "Port": 80,
+             "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web-blue"}]},
+            {"LoadBalancerArn": "web-alb", "Protocol": "HTTP", "Port": 8080,
+             "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web-green"}]}],
+        "targetGroups": [tg("web-blue"), tg("web-green")],
+        "taskDefinitions": [td("nginx:1.26"), td("nginx:1.27")],
+        "services": [{"serviceName": "web", "taskDefinition": "web:1", "desiredCount": tasks,
+            "launchType": "FARGATE", "deploymentController": {"type": "CODE_DEPLOY"},
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}},
+            "loadBalancers": [{"targetGroupArn": "web-blue", "containerName": "web", "containerPort": 8080}]}],
+        "codeDeployApplications": [{"applicationName": "web-app", "computePlatform": "ECS"}],
+        "deploymentGroups": [{"applicationName": "web-app", "deploymentGroupName": "web-dg",
+            "serviceRoleArn": "arn:aws:iam::123456789012:role/ecsCodeDeployRole",
+            "deploymentConfigName": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess":
+                {"action": "TERMINATE", "terminationWaitTimeInMinutes": 10}},
+            "ecsServices": [{"serviceName": "web", "clusterName": "default"}],
+            "loadBalancerInfo": {"targetGroupPairInfoList": [{
+                "targetGroups": [{"name": "web-blue"}, {"name": "web-green"}],
+                "prodTrafficRoute": {"listenerArns": ["listener/app/web-alb/1/80"]},
+                "testTrafficRoute": {"listenerArns": ["listener/app/web-alb/1/8080"]}}]}}],
+        "createDeployments": (0..12).map(|i| json!({"at": format!("PT{}H", 2 * i + 1),
+            "applicationName": "web-app", "deploymentGroupName": "web-dg",
+            "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content":
+                appspec(if i % 2 == 0 { "web:2" } else { "web:1" })}}})).collect::<Vec<_>>(),
+        "loadProfiles": [{"targetGroup": "web-blue", "requests": {"type": "constant",
+            "requestsPerSecond": 75 * tasks}, "cost": {"cpuUnitMsPerRequest": 200}}]
+    });
+    doc.to_string()
+}

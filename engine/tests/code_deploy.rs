@@ -1332,3 +1332,20 @@ fn deleting_the_service_during_a_rollback_ends_the_rollback() {
         "the rollback deployment never ends"
     );
 }
+
+#[test]
+fn the_benchmark_day_deploys_twelve_times_alternating_revisions() {
+    // `workload::code_deploy_day`, the benchmark's scenario, at a small size: every
+    // deployment succeeds, in alternate target groups.
+    let json = ecs_engine::workload::code_deploy_day(20);
+    let mut s = Simulation::new(Scenario::from_json(&json).unwrap());
+    s.advance_to(SimTime(24 * 60 * MIN * 1000)).unwrap();
+    let all = deployments(&s);
+    assert_eq!(all.len(), 12);
+    assert!(all.iter().all(|d| d["status"] == "Succeeded"), "{all:#?}");
+    assert_eq!(
+        by_revision(&s),
+        (20, 0),
+        "the twelfth deployment put web:1 back"
+    );
+}

@@ -548,11 +548,15 @@ impl Simulation {
         } else if original.len() > desired {
             self.scale_in(s, original.clone(), desired);
         }
-        let healthy = original
-            .iter()
-            .filter(|&&t| self.task_is_healthy(t))
-            .count();
-        if !unhealthy.is_empty() && healthy >= desired {
+        // Health is only looked at when an unhealthy task waits: it costs a look at every
+        // task's targets.
+        if !unhealthy.is_empty()
+            && original
+                .iter()
+                .filter(|&&t| self.task_is_healthy(t))
+                .count()
+                >= desired
+        {
             let mut stopped = Vec::new();
             for t in unhealthy {
                 let reason = self.tasks[t].unhealthy_stop.clone().unwrap_or_default();

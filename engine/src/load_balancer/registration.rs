@@ -92,7 +92,7 @@ impl Simulation {
                 slow_start_until: None,
                 drain_until: None,
             };
-            self.lb.target_groups[g].targets.push(target);
+            self.lb.target_groups[g].add_target(target);
             self.log_target(t, msg);
             self.schedule(self.now().plus_ms(verdict_in), Timer::TargetHealth(g, t));
         }
@@ -148,7 +148,7 @@ impl Simulation {
             TargetState::Unhealthy => self.elb_health_failed(g, t),
             TargetState::Draining => {
                 if target.drain_until.is_some_and(|u| u <= now) {
-                    tg.targets.retain(|x| x.task != t);
+                    tg.remove_targets_of(t);
                 }
             }
             // A healthy target whose checks started failing (the application stopped
@@ -196,7 +196,7 @@ impl Simulation {
         for g in 0..self.lb.target_groups.len() {
             let tg = &mut self.lb.target_groups[g];
             let after = tg.time_to_unhealthy_ms();
-            let Some(target) = super::target_group::live_target(&mut tg.targets, t) else {
+            let Some(target) = tg.live_target_mut(t) else {
                 continue;
             };
             any = true;
@@ -238,7 +238,7 @@ impl Simulation {
         let tg = &self.lb.target_groups[g];
         let task = &self.tasks[t];
         let inst = &self.cluster.instances[task.reservation.slot];
-        let target = tg.targets.iter().find(|x| x.task == t);
+        let target = tg.targets_of(t).next();
         let port = target.map_or(0, |x| x.port);
         let why = match target.and_then(|x| x.reason) {
             Some("Target.ResponseCodeMismatch") => {
@@ -265,8 +265,8 @@ impl Simulation {
         let mut until: Option<SimTime> = None;
         for g in 0..self.lb.target_groups.len() {
             let tg = &mut self.lb.target_groups[g];
-            let delay = tg.deregistration_delay_s;
-            let Some(target) = super::target_group::live_target(&mut tg.targets, t) else {
+            let (delay, name) = (tg.deregistration_delay_s, tg.name.clone());
+            let Some(target) = tg.live_target_mut(t) else {
                 continue;
             };
             target.state = TargetState::Draining;
@@ -275,7 +275,7 @@ impl Simulation {
             target.drain_until = Some(end);
             let msg = format!(
                 "deregistering target {}:{} from target group {}; draining for {delay} s",
-                target.id, target.port, tg.name
+                target.id, target.port, name
             );
             self.log_target(t, msg);
             self.schedule(end, Timer::TargetHealth(g, t));
@@ -296,12 +296,10 @@ impl Simulation {
 
     /// Whether every target of task `t` is healthy (4.4); true when it has none.
     pub(crate) fn targets_healthy(&self, t: usize) -> bool {
-        self.lb.target_groups.iter().all(|tg| {
-            tg.targets
-                .iter()
-                .filter(|x| x.task == t)
-                .all(|x| x.state == TargetState::Healthy)
-        })
+        self.lb
+            .target_groups
+            .iter()
+            .all(|tg| tg.targets_of(t).all(|x| x.state == TargetState::Healthy))
     }
 
     /// Whether task `t` has a registered (not draining) target.

@@ -150,15 +150,56 @@ pub struct TargetGroup {
     /// The listeners that forward to it, as `Protocol:Port` (`HTTP:80`), in scenario order;
     /// empty behind the implicit load balancer.
     pub listeners: Vec<String>,
-    /// Registered targets, including draining ones.
+    /// Registered targets, including draining ones. Added with [`TargetGroup::add_target`]
+    /// and removed with [`TargetGroup::remove_targets_of`], which keep `by_task`.
     pub targets: Vec<Target>,
+    /// Where each task's targets are in `targets`: the scheduler asks for one task's targets
+    /// in every pass, for every task, and a scan of thousands of targets per task made a
+    /// large traffic shift quadratic.
+    by_task: std::collections::BTreeMap<usize, Vec<usize>>,
 }
 
-/// Task `t`'s target among `targets` (a group's), unless it is draining (deregistered).
-pub fn live_target(targets: &mut [Target], t: usize) -> Option<&mut Target> {
-    targets
-        .iter_mut()
-        .find(|x| x.task == t && x.state != TargetState::Draining)
+impl TargetGroup {
+    /// Registers `target`.
+    pub fn add_target(&mut self, target: Target) {
+        self.by_task
+            .entry(target.task)
+            .or_default()
+            .push(self.targets.len());
+        self.targets.push(target);
+    }
+
+    /// Removes task `t`'s targets (their deregistration is over).
+    pub fn remove_targets_of(&mut self, t: usize) {
+        if self.by_task.remove(&t).is_none() {
+            return;
+        }
+        self.targets.retain(|x| x.task != t);
+        self.by_task.clear();
+        for (i, x) in self.targets.iter().enumerate() {
+            self.by_task.entry(x.task).or_default().push(i);
+        }
+    }
+
+    /// Task `t`'s targets, draining ones included.
+    pub fn targets_of(&self, t: usize) -> impl Iterator<Item = &Target> {
+        self.by_task
+            .get(&t)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.targets[i])
+    }
+
+    /// Task `t`'s target unless it is draining (deregistered).
+    pub fn live_target_mut(&mut self, t: usize) -> Option<&mut Target> {
+        let i = self
+            .by_task
+            .get(&t)?
+            .iter()
+            .copied()
+            .find(|&i| self.targets[i].state != TargetState::Draining)?;
+        Some(&mut self.targets[i])
+    }
 }
 
 /// The account and region every made-up ARN uses.
@@ -324,6 +365,7 @@ impl TargetGroup {
             load_balancer: None,
             listeners: Vec::new(),
             targets: Vec::new(),
+            by_task: Default::default(),
         };
         if let Some(attrs) = v.get("Attributes") {
             let attrs = attrs
