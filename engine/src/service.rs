@@ -462,6 +462,9 @@ impl Simulation {
                     let n = n as u32;
                     let old = self.services[s].desired_count;
                     self.services[s].desired_count = n;
+                    if n != old {
+                        self.code_deploy_scaled(s);
+                    }
                     self.log
                         .push(
                             self.now(),

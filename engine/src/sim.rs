@@ -58,6 +58,8 @@ pub enum Timer {
     ReadyWaitTimeout(usize),
     /// A CodeDeploy deployment's hour for Install is over (deployment).
     InstallTimeout(usize),
+    /// Five minutes after a scaling event during a CodeDeploy deployment (deployment).
+    ScalingSteadyCheck(usize),
     /// A deployment lifecycle hook's Lambda function is called (again): service, hook run.
     DeploymentHookCall(usize, u64),
     /// A deployment lifecycle hook run's timeout is due: service, hook run.
@@ -546,6 +548,7 @@ impl Simulation {
             Timer::StopDeployment(i) => self.stop_deployment_call(i),
             Timer::ReadyWaitTimeout(cd) => self.ready_wait_timed_out(cd),
             Timer::InstallTimeout(cd) => self.install_timed_out(cd),
+            Timer::ScalingSteadyCheck(cd) => self.scaling_steady_check(cd),
             Timer::DeploymentHookCall(s, run) => self.call_lambda_hook(s, run),
             Timer::DeploymentHookTimeout(s, run) => self.hook_timed_out(s, run),
             Timer::TrafficShift(s, d) => self.shift_step(s, d),

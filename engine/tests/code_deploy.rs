@@ -1349,3 +1349,28 @@ fn the_benchmark_day_deploys_twelve_times_alternating_revisions() {
         "the twelfth deployment put web:1 back"
     );
 }
+
+#[test]
+fn a_scaling_event_that_leaves_the_service_unsteady_for_5_minutes_fails_the_deployment() {
+    // "If a service is in the process of a blue/green deployment and a scaling event occurs,
+    // traffic will continue to shift for 5 minutes. If the service doesn't reach steady state
+    // within 5 minutes, CodeDeploy will stop the deployment and mark it as failed." On 8
+    // m5.large (32 tasks), two task sets of 20 cannot run.
+    let mut doc = codedeploy_ec2(json!({}), json!({}));
+    doc["updateServices"] = json!([{"at": "PT6M", "service": "web", "desiredCount": 20}]);
+    let mut s = sim(doc);
+    at(&mut s, 11 * MIN - 1);
+    assert_eq!(status(&s, 0), "InProgress");
+    at(&mut s, 11 * MIN);
+    assert_eq!(status(&s, 0), "Failed");
+    assert_eq!(
+        deployments(&s)[0]["errorInformation"]["message"],
+        "the service did not reach a steady state within 5 minutes of a scaling event"
+    );
+    assert_eq!(
+        status(&s, 1),
+        "InProgress",
+        "rolling back (DEPLOYMENT_FAILURE)"
+    );
+    assert_eq!(weights(&s), (1000, 0));
+}

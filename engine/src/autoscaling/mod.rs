@@ -716,6 +716,7 @@ impl Simulation {
         };
         self.scaling.activities.push(activity);
         self.services[s].desired_count = new;
+        self.code_deploy_scaled(s);
         // 9.1: the scheduler (not a user) changed the desired count.
         self.service_action(
             s,

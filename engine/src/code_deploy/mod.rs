@@ -34,7 +34,8 @@
 //!    canary). 8. **AfterAllowTraffic** (hook).
 //!    Throughout, ECS keeps both task sets at their `computedDesiredCount` (the service's
 //!    desired count at scale 100 %): a lost task of the original is replaced, and a new
-//!    desired count reaches both.
+//!    desired count reaches both. After Install, a service that a scaling event left
+//!    unsteady for 5 minutes fails the deployment.
 //! 9. The original task set keeps running, without production traffic, for
 //!    `terminationWaitTimeInMinutes` (ContinueDeployment TERMINATION_WAIT ends it early), then
 //!    its tasks stop and the deployment is **Succeeded**.

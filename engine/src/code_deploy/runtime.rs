@@ -451,6 +451,69 @@ impl Simulation {
         );
     }
 
+    /// The desired count of service `s` changed (UpdateService or Service Auto Scaling).
+    /// During a CodeDeploy deployment past Install, "traffic will continue to shift for 5
+    /// minutes. If the service doesn't reach steady state within 5 minutes, CodeDeploy will
+    /// stop the deployment and mark it as failed" (ECS guide, CodeDeploy blue/green
+    /// deployments). During Install, the hour CodeDeploy waits for the replacement applies.
+    pub(crate) fn code_deploy_scaled(&mut self, s: usize) {
+        let Some(cd) = self.code_deploy_of(s) else {
+            return;
+        };
+        let past_install = self.services[s].traffic_shift.as_ref().is_some_and(|x| {
+            !x.rollback
+                && x.stage.green_started()
+                && x.stage != LifecycleStage::ScaleUp
+                && x.stage != LifecycleStage::CleanUp
+        });
+        if past_install && self.code_deploy_live(cd) {
+            let at = self.now().plus_secs(SCALING_STEADY_SECS);
+            self.schedule(at, Timer::ScalingSteadyCheck(cd));
+        }
+    }
+
+    /// Five minutes after a scaling event during deployment `cd` (a timer; one of a
+    /// deployment that ended does nothing): both task sets must run their desired count of
+    /// healthy tasks, or the deployment fails, rolling back on DEPLOYMENT_FAILURE.
+    pub(crate) fn scaling_steady_check(&mut self, cd: usize) {
+        if !self.code_deploy_live(cd) {
+            return;
+        }
+        let s = self.code_deploy[cd].service;
+        let Some(shift) = self.services[s].traffic_shift.as_ref() else {
+            return;
+        };
+        if shift.stage == LifecycleStage::CleanUp {
+            return;
+        }
+        let sets = [shift.source, self.services[s].primary_deployment()];
+        let desired = self.services[s].desired_count as usize;
+        let steady = sets.iter().all(|&d| {
+            let mut active = 0;
+            let mut healthy = 0;
+            for &t in self.service_tasks.get(s).into_iter().flatten() {
+                if self.tasks[t].deployment == Some(d) && self.tasks[t].is_active() {
+                    active += 1;
+                    if self.task_is_healthy(t) {
+                        healthy += 1;
+                    }
+                }
+            }
+            active == desired && healthy == desired
+        });
+        if steady {
+            return;
+        }
+        let rollback = self.code_deploy[cd].auto_rollback.on_failure;
+        self.end_code_deploy(
+            cd,
+            DeploymentStatus::Failed,
+            "ECS_UPDATE_ERROR",
+            "the service did not reach a steady state within 5 minutes of a scaling event",
+            rollback,
+        );
+    }
+
     /// Service `s` of deployment `cd` is being deleted: the deployment fails.
     pub(crate) fn code_deploy_service_gone(&mut self, cd: usize) {
         if let Some(r) = self.code_deploy[cd].rolled_back_by {
@@ -1144,6 +1207,9 @@ impl Simulation {
             .collect()
     }
 }
+
+/// Seconds CodeDeploy lets a service scaled during a deployment take to be steady again.
+const SCALING_STEADY_SECS: u64 = 5 * 60;
 
 /// Puts `container` (name, port) behind service `svc`'s load balancer, in its request as in
 /// its resolved link.
