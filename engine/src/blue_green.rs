@@ -786,17 +786,19 @@ impl Simulation {
         shift.green_tenths = to;
         let bake_minutes = shift.bake_minutes;
         let shift_code_deploy = shift.code_deploy;
-        // With hooks around the traffic steps, the waits start once they are done.
-        let hooked = shift.hooks.iter().any(|h| {
-            h.stages.iter().any(|st| {
-                matches!(
-                    st,
-                    HookStage::PreProductionTrafficShift
-                        | HookStage::ProductionTrafficShift
-                        | HookStage::PostProductionTrafficShift
-                )
-            })
-        });
+        // With hooks around the traffic steps, the waits start once they are done. CodeDeploy
+        // runs BeforeAllowTraffic and AfterAllowTraffic once, not around each step.
+        let hooked = shift.code_deploy.is_none()
+            && shift.hooks.iter().any(|h| {
+                h.stages.iter().any(|st| {
+                    matches!(
+                        st,
+                        HookStage::PreProductionTrafficShift
+                            | HookStage::ProductionTrafficShift
+                            | HookStage::PostProductionTrafficShift
+                    )
+                })
+            });
         let side = usize::from(self.services[s].deployments[d].alternate);
         self.set_green_weight(s, side, to);
         let green = self.side_names(s, side == 1);
@@ -804,7 +806,6 @@ impl Simulation {
             (None, _) if shift_code_deploy.is_some() => {
                 format!(" The original task set stops {bake_minutes} min after AfterAllowTraffic.")
             }
-            (Some(m), _) if shift_code_deploy.is_some() => format!(" Next shift in {m} min."),
             (Some(m), false) => format!(" Next shift in {m} min."),
             (None, false) => format!(" Bake time {bake_minutes} min."),
             (Some(m), true) => {

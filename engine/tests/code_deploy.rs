@@ -71,6 +71,14 @@ fn deployment(at: &str, td: &str, hooks: Value) -> Value {
         "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": appspec}}})
 }
 
+/// Deployment group members for CodeDeployDefault.ECSAllAtOnce with a termination wait of
+/// `minutes`.
+fn all_at_once(minutes: u32) -> Value {
+    json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+        "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess":
+            {"action": "TERMINATE", "terminationWaitTimeInMinutes": minutes}}})
+}
+
 fn merge(into: &mut Value, from: Value) {
     if let (Some(a), Value::Object(b)) = (into.as_object_mut(), from) {
         for (k, v) in b {
@@ -195,11 +203,7 @@ fn the_next_deployment_starts_in_the_other_target_group() {
     // "If you do another deployment, the target group associated with the current
     // deployment's original task set is associated with the next deployment's replacement
     // task set."
-    let mut doc = codedeploy(
-        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
-            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0}}}),
-        json!({}),
-    );
+    let mut doc = codedeploy(all_at_once(0), json!({}));
     doc["createDeployments"]
         .as_array_mut()
         .unwrap()
@@ -370,11 +374,7 @@ fn the_ready_wait_holds_traffic_until_continue_deployment() {
 
 #[test]
 fn continue_deployment_termination_wait_stops_the_original_at_once() {
-    let mut doc = codedeploy(
-        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
-            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 60}}}),
-        json!({}),
-    );
+    let mut doc = codedeploy(all_at_once(60), json!({}));
     doc["continueDeployments"] = json!([
         {"at": "PT5M20S", "deploymentId": "d-CD0000001", "deploymentWaitType": "TERMINATION_WAIT"},
         {"at": "PT20M", "deploymentId": "d-CD0000001", "deploymentWaitType": "TERMINATION_WAIT"}]);
@@ -722,9 +722,14 @@ fn the_next_deployment_replaces_the_primary_task_set_serving_production() {
     // the status PRIMARY (this is the original task set)": after a stop without rollback
     // once all traffic moved, that is web:2 in green.
     let mut doc = codedeploy(
-        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
-            "autoRollbackConfiguration": {"enabled": false},
-            "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 60}}}),
+        {
+            let mut group = all_at_once(60);
+            merge(
+                &mut group,
+                json!({"autoRollbackConfiguration": {"enabled": false}}),
+            );
+            group
+        },
         json!({}),
     );
     doc["stopDeployments"] = json!([{"at": "PT10M", "deploymentId": "d-CD0000001"}]);
@@ -1290,11 +1295,7 @@ fn after_a_failure_without_rollback_the_task_sets_are_still_kept() {
 
 #[test]
 fn after_a_container_port_change_update_service_takes_a_grace_period() {
-    let mut doc = codedeploy(
-        json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
-        "blueGreenDeploymentConfiguration": {"terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0}}}),
-        json!({}),
-    );
+    let mut doc = codedeploy(all_at_once(0), json!({}));
     doc["taskDefinitions"][1]["containerDefinitions"][0]["portMappings"] =
         json!([{"containerPort": 8080}]);
     let path = &mut doc["createDeployments"][0]["revision"]["appSpecContent"]["content"];

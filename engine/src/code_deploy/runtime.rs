@@ -434,10 +434,8 @@ impl Simulation {
     /// The hour for Install of deployment `cd` is over (a timer): a replacement task set still
     /// not steady fails the deployment.
     pub(crate) fn install_timed_out(&mut self, cd: usize) {
-        let installing = self.code_deploy[cd]
-            .events
-            .iter()
-            .any(|&(e, st)| e == LifecycleEvent::Install && st == EventStatus::InProgress);
+        let installing =
+            self.event_status(cd, LifecycleEvent::Install) == Some(EventStatus::InProgress);
         if !installing || !self.code_deploy_live(cd) {
             return;
         }
@@ -724,6 +722,23 @@ impl Simulation {
         }
     }
 
+    /// The status of `event` in deployment `cd`, if the event is in its list.
+    fn event_status(&self, cd: usize, event: LifecycleEvent) -> Option<EventStatus> {
+        self.code_deploy[cd]
+            .events
+            .iter()
+            .find(|&&(e, _)| e == event)
+            .map(|&(_, st)| st)
+    }
+
+    /// Whether deployment `cd` got as far as Install (a rollback is possible from there on).
+    fn installed(&self, cd: usize) -> bool {
+        !matches!(
+            self.event_status(cd, LifecycleEvent::Install),
+            None | Some(EventStatus::Pending)
+        )
+    }
+
     /// The CodeDeploy deployment a traffic shift of service `s` runs, if any.
     pub(crate) fn code_deploy_of(&self, s: usize) -> Option<usize> {
         self.services[s].traffic_shift.as_ref()?.code_deploy
@@ -876,10 +891,7 @@ impl Simulation {
         let s = self.code_deploy[cd].service;
         // "A rollback is not possible" before Install: nothing was installed; the service
         // simply stays as it was.
-        let nothing_installed = !self.code_deploy[cd]
-            .events
-            .iter()
-            .any(|&(e, st)| e == LifecycleEvent::Install && st != EventStatus::Pending);
+        let nothing_installed = !self.installed(cd);
         let then = match (nothing_installed, rollback) {
             (true, _) => "nothing was installed, so there is nothing to roll back",
             (false, true) => "rolling back",
@@ -899,10 +911,7 @@ impl Simulation {
     /// set): its rollback deployment, with its own ID.
     pub(crate) fn code_deploy_rollback_started(&mut self, cd: usize) {
         self.restore_before_appspec(cd);
-        let nothing_installed = !self.code_deploy[cd]
-            .events
-            .iter()
-            .any(|&(e, st)| e == LifecycleEvent::Install && st != EventStatus::Pending);
+        let nothing_installed = !self.installed(cd);
         if nothing_installed {
             return;
         }

@@ -325,7 +325,7 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
         )
     });
     let doc = if form.strategy == "CODE_DEPLOY" {
-        with_code_deploy_group(doc, form, name)?
+        with_code_deploy_group(doc, &before, form, name)?
     } else {
         doc.clone()
     };
@@ -338,7 +338,12 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
 /// configuration and termination wait, the listeners that forward to each group as the
 /// production and test routes, and rollback on DEPLOYMENT_FAILURE and
 /// DEPLOYMENT_STOP_ON_REQUEST.
-fn with_code_deploy_group(doc: &Value, form: &ServiceForm, name: &str) -> Result<Value, String> {
+fn with_code_deploy_group(
+    doc: &Value,
+    before: &Scenario,
+    form: &ServiceForm,
+    name: &str,
+) -> Result<Value, String> {
     let Some(lb) = &form.load_balancer else {
         return Err(
             "loadBalancers: the CODE_DEPLOY deployment controller needs a target group".to_string(),
@@ -354,8 +359,7 @@ fn with_code_deploy_group(doc: &Value, form: &ServiceForm, name: &str) -> Result
         section(&mut doc, "codeDeployApplications")
             .push(json!({"applicationName": application, "computePlatform": "ECS"}));
     }
-    let route = |tg: &str| -> Vec<String> { listener_arns(&doc, tg) };
-    let (production, test) = (route(blue), route(green));
+    let (production, test) = (listener_arns(before, blue), listener_arns(before, green));
     let production = if production.is_empty() {
         vec![format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/playground-alb/0000000000000000/{blue}")]
     } else {
@@ -386,39 +390,20 @@ fn with_code_deploy_group(doc: &Value, form: &ServiceForm, name: &str) -> Result
     Ok(doc)
 }
 
-/// ARNs for the scenario's listeners whose default actions forward to target group `tg` (its
-/// name or ARN), made from their load balancer and port.
-fn listener_arns(doc: &Value, tg: &str) -> Vec<String> {
-    let forwards = |action: &Value| {
-        let mut refs: Vec<&str> = action
-            .get("TargetGroupArn")
-            .and_then(Value::as_str)
-            .into_iter()
-            .collect();
-        refs.extend(
-            action
-                .pointer("/ForwardConfig/TargetGroups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str)),
-        );
-        refs.iter()
-            .any(|r| *r == tg || r.contains(&format!("targetgroup/{tg}/")))
+/// ARNs for the listeners that forward to target group `tg` of scenario `before`, made from
+/// their load balancer and port.
+fn listener_arns(before: &Scenario, tg: &str) -> Vec<String> {
+    let lb = &before.load_balancing;
+    let Some(g) = lb.find(tg) else {
+        return Vec::new();
     };
-    doc.get("listeners")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|l| {
-            l.get("DefaultActions")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(forwards))
-        })
-        .map(|l| {
-            let balancer = l.get("LoadBalancerArn").and_then(Value::as_str).unwrap_or("");
-            let balancer = balancer.rsplit(['/', ':']).find(|p| !p.is_empty()).unwrap_or(balancer);
-            let port = l.get("Port").and_then(Value::as_u64).unwrap_or(0);
+    let balancer = &lb.load_balancer_of(g).name;
+    lb.target_groups[g]
+        .listeners
+        .iter()
+        .filter_map(|label| label.rsplit([':', ' ']).next())
+        .filter(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        .map(|port| {
             format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/{balancer}/0000000000000000/{port}")
         })
         .collect()

@@ -277,6 +277,24 @@ fn listener_label(v: &Value) -> String {
     }
 }
 
+/// The target groups a listener action forwards to: its `TargetGroupArn` and those of its
+/// `ForwardConfig`, as given (ARN or name).
+fn forwarded_target_groups(action: &Value) -> Vec<&str> {
+    action
+        .get("TargetGroupArn")
+        .and_then(Value::as_str)
+        .into_iter()
+        .chain(
+            action
+                .pointer("/ForwardConfig/TargetGroups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str)),
+        )
+        .collect()
+}
+
 impl LoadBalancing {
     /// Builds the load balancing state from the scenario's sections; errors name the field.
     pub fn from_scenario(
@@ -330,26 +348,11 @@ impl LoadBalancing {
                 .flatten()
                 .enumerate()
             {
-                let mut refs: Vec<String> = action
-                    .get("TargetGroupArn")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect();
-                refs.extend(
-                    action
-                        .pointer("/ForwardConfig/TargetGroups")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str))
-                        .map(str::to_string),
-                );
-                for r in refs {
+                for r in forwarded_target_groups(action) {
                     let g = lb
                         .target_groups
                         .iter()
-                        .position(|t| t.matches(&r))
+                        .position(|t| t.matches(r))
                         .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
                     let (balancer, group) = (&lb.load_balancers[l], &lb.target_groups[g]);
                     if balancer.network != group.is_network() {
