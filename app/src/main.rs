@@ -91,7 +91,10 @@ struct CodeDeployView {
 struct CodeDeployRun {
     id: String,
     status: &'static str,
+    /// Whether it runs (InProgress or Ready).
     open: bool,
+    /// Whether its rollback deployment runs: it holds the deployment group too.
+    rolling_back: bool,
     /// What it deploys, with which configuration.
     what: String,
     /// Its lifecycle events and their statuses.
@@ -185,9 +188,13 @@ fn CodeDeployRow(
     stop: Option<Callback<String>>,
 ) -> impl IntoView {
     use ecs_engine::code_deploy::WaitType;
-    let running = cd.latest.as_ref().filter(|l| l.open).map(|l| l.id.clone());
+    let running = cd
+        .latest
+        .as_ref()
+        .filter(|l| l.open || l.rolling_back)
+        .map(|l| (l.id.clone(), l.open));
     let actions = match running {
-        Some(id) => {
+        Some((id, open)) => {
             let waiting = cd.latest.as_ref().and_then(|l| l.waiting);
             let (continue_id, stop_id) = (id.clone(), id.clone());
             let next = go.zip(waiting).map(|(go, wait)| {
@@ -202,11 +209,7 @@ fn CodeDeployRow(
                         on:click=move |_| go.run((continue_id.clone(), kind))>{label}</button>
                 }
             });
-            let own = cd
-                .latest
-                .as_ref()
-                .is_some_and(|l| matches!(l.status, "InProgress" | "Ready"));
-            let halt = stop.filter(|_| own).map(|stop| view! {
+            let halt = stop.filter(|_| open).map(|stop| view! {
                 <button class="codedeploy-stop" title="StopDeployment with autoRollbackEnabled at the current time: production traffic goes back to the original task set"
                     on:click=move |_| stop.run(stop_id.clone())>"Stop and roll back"</button>
             });
@@ -280,8 +283,8 @@ fn code_deploy_view(sim: &Simulation, s: usize) -> Option<CodeDeployView> {
             CodeDeployRun {
                 id: d.id.clone(),
                 status: d.status.as_str(),
-                // A rollback still running holds the deployment group too.
-                open: d.status.open() || rollback.is_some_and(|r| r.status.open()),
+                open: d.status.open(),
+                rolling_back: rollback.is_some_and(|r| r.status.open()),
                 what: format!("{} · {}", d.task_definition, d.config),
                 events: d
                     .events
