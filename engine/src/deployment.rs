@@ -211,6 +211,9 @@ pub struct Deployment {
     /// Whether its tasks register in the alternate target group of each `loadBalancers[]`
     /// pair rather than `targetGroupArn` ([`crate::blue_green`]).
     pub alternate: bool,
+    /// Its Service Connect configuration and what its tasks can resolve
+    /// ([`crate::service_connect`]), when the service uses Service Connect.
+    pub service_connect: Option<std::rc::Rc<crate::service_connect::runtime::DeploymentConnect>>,
 }
 
 impl Simulation {
@@ -655,13 +658,16 @@ impl Simulation {
         }
         svc.deployment_id = id.clone();
         svc.stall_reported = false;
-        svc.deployments.push(Deployment {
+        let (name, config) = (svc.name.clone(), svc.service_connect.clone());
+        let service_connect = self.deployment_connect(s, &name, config);
+        self.services[s].deployments.push(Deployment {
             id,
             task_definition: family_revision,
             created_at: now,
             rollout_state: RolloutState::InProgress,
             failed_tasks: 0,
             alternate: previous_side,
+            service_connect,
         });
         Ok(())
     }

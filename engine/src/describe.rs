@@ -111,6 +111,8 @@ impl Simulation {
             })).collect::<Vec<_>>(),
             // As CodeDeploy's GetDeployment and GetDeploymentTarget show them.
             "codeDeployDeployments": self.code_deploy_json(),
+            // Cloud Map namespaces and the Service Connect endpoints with their tasks.
+            "serviceConnect": self.service_connect_json(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,
@@ -152,8 +154,9 @@ impl Simulation {
         let containers: Vec<Value> = t
             .containers
             .iter()
-            .map(|c| {
-                let mut v = self.describe_container(c, t);
+            .map(|c| self.describe_container(c, t))
+            .chain(self.proxy_container_json(index))
+            .map(|mut v| {
                 if let Some(eni) = &eni {
                     v["networkInterfaces"] =
                         json!([{"attachmentId": eni.attachment_id, "privateIpv4Address": eni.ip}]);
@@ -346,7 +349,7 @@ impl Simulation {
         let primary = svc.primary_deployment();
         self.listed_deployments(s, counts)
             .map(|(d, dep)| {
-                json!({
+                let mut v = json!({
                     "id": dep.id,
                     "status": if d == primary { "PRIMARY" } else { "ACTIVE" },
                     "taskDefinition": crate::revisions::Revisions::arn(&dep.task_definition),
@@ -355,7 +358,12 @@ impl Simulation {
                     "failedTasks": dep.failed_tasks,
                     "createdAt": self.timestamp(dep.created_at),
                     "rolloutState": dep.rollout_state.as_str(),
-                })
+                });
+                if let Some((config, resources)) = self.deployment_connect_json(dep) {
+                    v["serviceConnectConfiguration"] = config;
+                    v["serviceConnectResources"] = resources;
+                }
+                v
             })
             .collect()
     }

@@ -53,6 +53,7 @@ pub fn load_targets(doc: &Value) -> Vec<String> {
             out.push(queue);
         }
     }
+    out.extend(crate::service_connect::client_targets(doc));
     out
 }
 
@@ -163,7 +164,11 @@ pub fn add_load_step(doc: &Value, target: &str, at: SimTime, extra: f64) -> Resu
             p["requests"] = Value::Array(list);
         }
         None if key == "queue" => return Err(no_producer(target)),
-        None => profiles.push(json!({key: target, "requests": [component]})),
+        None => {
+            let mut p = crate::load::pattern::target_members(key, target);
+            p["requests"] = json!([component]);
+            profiles.push(p);
+        }
     }
     Ok(doc)
 }
@@ -185,7 +190,7 @@ pub(crate) fn no_producer(queue: &str) -> String {
 /// The index of the load profile the live load control adds its steps to: the first whose
 /// `key` (`targetGroup`, `service` or `queue`) names `target`.
 fn receiving_profile(doc: &Value, key: &str, target: &str) -> Option<usize> {
-    entries(doc, "loadProfiles").position(|p| p.get(key).and_then(Value::as_str) == Some(target))
+    entries(doc, "loadProfiles").position(|p| crate::load::pattern::names_target(p, key, target))
 }
 
 /// The load profiles (indexes into the scenario's) that send requests to `target`: a target
@@ -200,6 +205,12 @@ fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
             }
             LoadTarget::Service(s) => s == target,
             LoadTarget::Queue { queue, .. } => queue == target,
+            LoadTarget::ServiceConnect {
+                address, client, ..
+            } => {
+                target.split_once(crate::service_connect::TARGET_ARROW)
+                    == Some((client.as_str(), address.as_str()))
+            }
         })
         .collect()
 }

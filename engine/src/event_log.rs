@@ -43,6 +43,9 @@ pub enum EventKind {
     /// A resource outside ECS changed: an ECR image expired, a log group was created, a task
     /// wrote to an EFS file system.
     Resource,
+    /// Service Connect: endpoints created, tasks the proxies avoid, clients that cannot
+    /// resolve an endpoint.
+    ServiceConnect,
 }
 
 /// One line of the event log.

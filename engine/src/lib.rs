@@ -57,6 +57,7 @@ pub mod s3;
 pub mod scenario;
 pub mod secrets;
 pub mod service;
+pub mod service_connect;
 pub mod share;
 pub mod sim;
 pub mod sns;

@@ -144,6 +144,8 @@ pub struct Service {
     pub az_rebalancing: crate::az_rebalancing::ZoneRebalancing,
     pub(crate) steady: bool,
     pub(crate) last_failure: Option<(String, SimTime)>,
+    /// `serviceConnectConfiguration` as the next deployment runs it, when enabled.
+    pub service_connect: Option<Rc<crate::service_connect::ServiceConnectConfig>>,
     /// The deployment the tasks being started belong to when it is not the primary one (a
     /// CodeDeploy original task set kept at its computed desired count).
     pub(crate) starting_for: Option<usize>,
@@ -257,6 +259,7 @@ impl Simulation {
             .to_string();
         let cluster = cluster_name(raw);
         let (task_definition, td) = crate::request::task_definition(raw, &self.revisions)?;
+        let service_connect = self.service_connect_of(raw, &td, &cluster, self.services.len())?;
         let scheduling = match raw
             .get("schedulingStrategy")
             .and_then(Value::as_str)
@@ -339,7 +342,8 @@ impl Simulation {
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         let lifecycle_hooks =
             crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
-        // Nothing below can refuse the service: its listener rules may be created.
+        // Nothing below can refuse the service: its listener rules and Service Connect
+        // endpoints may be created.
         self.ensure_weighted_rules(&load_balancers);
         let deployment_id = self.new_deployment_id();
         let deployments = vec![crate::deployment::Deployment {
@@ -349,6 +353,11 @@ impl Simulation {
             rollout_state: crate::deployment::RolloutState::InProgress,
             failed_tasks: 0,
             alternate: false,
+            service_connect: self.deployment_connect(
+                self.services.len(),
+                &name,
+                service_connect.clone(),
+            ),
         }];
         Ok(Service {
             group: format!("service:{name}"),
@@ -387,7 +396,34 @@ impl Simulation {
             steady: false,
             last_failure: None,
             starting_for: None,
+            service_connect,
         })
+    }
+
+    /// The `serviceConnectConfiguration` of request `raw` for service `s` (an existing one,
+    /// or the next index for a new one) running `td`, checked against the task definition and
+    /// the namespace's other endpoints.
+    pub(crate) fn service_connect_of(
+        &self,
+        raw: &Value,
+        td: &crate::task_definition::ValidTaskDefinition,
+        cluster: &str,
+        s: usize,
+    ) -> Result<Option<Rc<crate::service_connect::ServiceConnectConfig>>, String> {
+        let facts = crate::service_connect::ServiceFacts {
+            cluster,
+            external: crate::request::is_external(raw),
+            controller: raw
+                .pointer("/deploymentController/type")
+                .and_then(Value::as_str),
+        };
+        let Some(config) =
+            crate::service_connect::parse(raw, td, facts, &self.scenario.namespaces)?
+        else {
+            return Ok(None);
+        };
+        self.check_service_connect(s, &config)?;
+        Ok(Some(Rc::new(config)))
     }
 
     /// Sets a timer for every `updateServices[]` entry (UpdateService requests with `at`).
@@ -532,7 +568,27 @@ impl Simulation {
             request[key] = v.clone();
         }
         crate::placement::parse_placement(&request, &td)?;
+        // serviceConnectConfiguration: a new one, or the service's own against a new task
+        // definition (its portName must still be there).
+        let connect_given = raw
+            .get("serviceConnectConfiguration")
+            .is_some_and(|v| !v.is_null());
+        if connect_given {
+            request["serviceConnectConfiguration"] = raw["serviceConnectConfiguration"].clone();
+        }
+        let cluster = self.services[s].cluster.clone();
+        let connect = if connect_given || new_td.is_some() {
+            self.service_connect_of(&request, &td, &cluster, s)?
+        } else {
+            self.services[s].service_connect.clone()
+        };
+        let connect_changed = connect.as_deref() != self.services[s].service_connect.as_deref();
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
+        if connect_given {
+            self.services[s].request["serviceConnectConfiguration"] =
+                raw["serviceConnectConfiguration"].clone();
+        }
+        self.services[s].service_connect = connect;
         self.services[s].deployment_configuration = cfg;
         self.services[s].deployment_alarms = alarms;
         self.services[s].lifecycle_hooks = hooks;
@@ -567,7 +623,8 @@ impl Simulation {
             .get("forceNewDeployment")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if new_td.is_some() || force || placement_changed || settings_changed {
+        // Any change of Service Connect configuration is a new deployment [DG-components].
+        if new_td.is_some() || force || placement_changed || settings_changed || connect_changed {
             self.start_deployment(s, &td_name)
                 .map_err(|e| format!("taskDefinition: {e}"))?;
         }

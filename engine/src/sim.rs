@@ -218,6 +218,8 @@ pub struct Simulation {
     pub(crate) hook_serial: u64,
     /// CodeDeploy deployments and their rollbacks, oldest first.
     pub(crate) code_deploy: Vec<crate::code_deploy::runtime::CodeDeployDeployment>,
+    /// Service Connect endpoints, outlier detection and metrics ([`crate::service_connect`]).
+    pub(crate) service_connect: crate::service_connect::runtime::ServiceConnectState,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -274,6 +276,7 @@ impl Simulation {
             service_ticks: Default::default(),
             hook_serial: 0,
             code_deploy: Vec::new(),
+            service_connect: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],

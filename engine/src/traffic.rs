@@ -25,6 +25,8 @@ pub enum ProfileTarget {
     Service(usize),
     /// A queue (index) drained by a service (index).
     Queue(usize, usize),
+    /// A Service Connect endpoint called by a client service (index).
+    ServiceConnect(usize),
 }
 
 /// Per-minute sums of one queue.
@@ -130,6 +132,9 @@ impl Simulation {
             let target = match &p.target {
                 LoadTarget::TargetGroup(r) => self.lb.find(r).map(ProfileTarget::TargetGroup),
                 LoadTarget::Service(n) => service(self, n).map(ProfileTarget::Service),
+                LoadTarget::ServiceConnect { client, .. } => {
+                    service(self, client).map(ProfileTarget::ServiceConnect)
+                }
                 LoadTarget::Queue { queue, consumer } => {
                     match (
                         self.traffic.queues.iter().position(|q| &q.name == queue),
@@ -156,6 +161,9 @@ impl Simulation {
                         LoadTarget::Queue { queue, consumer } => format!(
                             "loadProfiles[{i}].queue: needs queue {queue} in queues and service {consumer} in services"
                         ),
+                        LoadTarget::ServiceConnect { client, .. } => {
+                            format!("loadProfiles[{i}].client: no service {client} in the scenario")
+                        }
                     };
                     self.log
                         .push(self.now(), crate::event_log::EventKind::Scenario, msg);
@@ -351,6 +359,32 @@ impl Simulation {
                             self.traffic.in_flight.resize(t + 1, None);
                         }
                         self.traffic.in_flight[t] = Some((q, l.served_rps * l.latency_ms / 1000.0));
+                    }
+                }
+                ProfileTarget::ServiceConnect(client) => {
+                    let crate::load::LoadTarget::ServiceConnect { host, port, .. } =
+                        &self.traffic.profiles[p].target
+                    else {
+                        continue;
+                    };
+                    let (host, port) = (host.clone(), *port);
+                    let tasks = self.traffic.running_by_service[client].clone();
+                    let info = std::mem::take(&mut self.traffic.info);
+                    let cap = |t: usize| info.get(t).map_or(0.0, |i| i.cpu_available);
+                    let loads = self.route_service_connect(
+                        p,
+                        client,
+                        &tasks,
+                        (&host, port),
+                        rate,
+                        cost,
+                        dt,
+                        &cap,
+                    );
+                    self.traffic.info = info;
+                    for (t, l) in loads {
+                        add_load(&mut self.traffic.task_load[t], l);
+                        self.traffic.loaded.push(t);
                     }
                 }
                 ProfileTarget::Service(s) => {
@@ -606,6 +640,7 @@ impl Simulation {
                     .record(&format!("targetGroup/{name}/{metric}"), value);
             }
         }
+        self.publish_service_connect_minute(minute);
         let used = std::mem::take(&mut self.traffic.group_cpu_used);
         self.evaluate_group_policies(minute, &used);
     }

@@ -3,7 +3,8 @@
 //! (`edit::add_services_json`) into a scenario that has what each refers to: its task
 //! definition family and revision, its target groups, subnets and cluster. Each one places and
 //! runs its desired count, or is one of the four refused with an error that names the field
-//! (`REFUSED`). A blue/green service with lifecycle hooks deploys a new revision through them.
+//! (`REFUSED`). A blue/green service with lifecycle hooks deploys a new revision through them; a
+//! Service Connect service gets its namespace and serves its endpoints.
 //! Skipped when the corpus is absent.
 
 use ecs_engine::edit::{add_services_json, PastedServiceDefaults};
@@ -166,7 +167,7 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
     };
     let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
     paths.sort();
-    let (mut ran, mut refused, mut deployed) = (Vec::new(), Vec::new(), 0);
+    let (mut ran, mut refused, mut deployed, mut connected) = (Vec::new(), Vec::new(), 0, 0);
     for p in paths
         .iter()
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -230,6 +231,24 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
                 }
                 deployed += 1;
             }
+            // Service Connect: the namespace the paste added, and an endpoint per server
+            // entry, with the service's tasks behind it.
+            if s.pointer("/serviceConnectConfiguration/enabled") == Some(&json!(true)) {
+                let served = s
+                    .pointer("/serviceConnectConfiguration/services")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let endpoints = out["serviceConnect"]["endpoints"].as_array().unwrap();
+                assert_eq!(endpoints.len(), served, "{name}");
+                for e in endpoints {
+                    assert_eq!(
+                        e["tasks"].as_array().unwrap().len() as u64,
+                        svc["desiredCount"].as_u64().unwrap(),
+                        "{name}"
+                    );
+                }
+                connected += 1;
+            }
             ran.push(name.clone());
         }
     }
@@ -239,4 +258,5 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
         deployed >= 1,
         "no blue/green service deployed: refused {refused:#?}"
     );
+    assert!(connected >= 2, "Service Connect services: {connected}");
 }

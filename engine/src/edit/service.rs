@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{names, section};
+use super::{entries, names, section};
 use crate::revisions::Revisions;
 use crate::task_definition::{parse_task_definition_value, validate, NetworkMode};
 use crate::{Scenario, Simulation};
@@ -463,7 +463,50 @@ pub fn add_services_json(
             }
         }
     }
-    create_services(doc, services)
+    let mut doc = doc.clone();
+    for s in &mut services {
+        with_service_connect_namespace(&mut doc, s);
+    }
+    create_services(&doc, services)
+}
+
+/// Service Connect for a pasted service. describe-services shows `serviceConnectConfiguration`
+/// only on its deployments: the PRIMARY one's becomes the request's. A namespace named (not by
+/// ARN) that the scenario lacks is one the service's account has: it is added to
+/// `namespaces[]` as a CreateHttpNamespace request.
+fn with_service_connect_namespace(doc: &mut Value, s: &mut Value) {
+    if s.get("serviceConnectConfiguration")
+        .is_none_or(Value::is_null)
+    {
+        let primary = s
+            .get("deployments")
+            .and_then(Value::as_array)
+            .and_then(|l| {
+                l.iter()
+                    .find(|d| d.get("status").and_then(Value::as_str) == Some("PRIMARY"))
+            })
+            .and_then(|d| d.get("serviceConnectConfiguration"))
+            .cloned();
+        if let (Some(c), Some(obj)) = (primary, s.as_object_mut()) {
+            obj.insert("serviceConnectConfiguration".into(), c);
+        }
+    }
+    let Some(ns) = s
+        .pointer("/serviceConnectConfiguration/namespace")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty() && !n.starts_with("arn:"))
+    else {
+        return;
+    };
+    let known = |d: &Value| {
+        entries(d, "namespaces")
+            .any(|n| n.get("Name").or_else(|| n.pointer("/Namespace/Name")) == Some(&json!(ns)))
+            || entries(d, "clusters")
+                .any(|c| c.pointer("/serviceConnectDefaults/namespace") == Some(&json!(ns)))
+    };
+    if !known(doc) {
+        section(doc, "namespaces").push(json!({"Name": ns}));
+    }
 }
 
 /// Appends CreateService requests to the document once they pass what AWS checks (a unique

@@ -8,7 +8,9 @@
 //! ```
 //! `targetGroup` names a target group (name or ARN); `service` instead sends the requests
 //! straight to a service's RUNNING tasks in equal shares (no load balancer); `queue` with
-//! `consumer` makes the rate messages sent to an SQS queue that a worker service drains (9.4).
+//! `consumer` makes the rate messages sent to an SQS queue that a worker service drains (9.4);
+//! `serviceConnect` with `client` makes it the requests a client service's tasks send to a
+//! Service Connect endpoint (`"backend:8080"`, [`crate::service_connect`]).
 
 pub mod cost;
 pub mod pattern;
@@ -33,6 +35,18 @@ pub enum LoadTarget {
         /// The consuming service.
         consumer: String,
     },
+    /// A Service Connect endpoint that a client service's tasks call
+    /// ([`crate::service_connect`]).
+    ServiceConnect {
+        /// `serviceConnect` as written (`backend:8080`, `http://backend:8080`).
+        address: String,
+        /// Its host, lowercased.
+        host: String,
+        /// Its port.
+        port: u16,
+        /// `client`: the service whose tasks send the requests.
+        client: String,
+    },
 }
 
 /// One `loadProfiles[]` entry.
@@ -54,10 +68,28 @@ impl LoadProfile {
             v.get("targetGroup").and_then(Value::as_str),
             v.get("service").and_then(Value::as_str),
             v.get("queue").and_then(Value::as_str),
+            v.get("serviceConnect").and_then(Value::as_str),
         ) {
-            (Some(tg), None, None) => LoadTarget::TargetGroup(tg.to_string()),
-            (None, Some(s), None) => LoadTarget::Service(s.to_string()),
-            (None, None, Some(q)) => LoadTarget::Queue {
+            (Some(tg), None, None, None) => LoadTarget::TargetGroup(tg.to_string()),
+            (None, Some(s), None, None) => LoadTarget::Service(s.to_string()),
+            (None, None, None, Some(a)) => {
+                let (host, port) =
+                    crate::service_connect::parse_address(a, &format!("{path}.serviceConnect"))?;
+                LoadTarget::ServiceConnect {
+                    address: a.to_string(),
+                    host,
+                    port,
+                    client: v
+                        .get("client")
+                        .and_then(Value::as_str)
+                        .filter(|c| !c.is_empty())
+                        .ok_or_else(|| {
+                            format!("{path}.client: required with serviceConnect: the service whose tasks send the requests")
+                        })?
+                        .to_string(),
+                }
+            }
+            (None, None, Some(q), None) => LoadTarget::Queue {
                 queue: q.to_string(),
                 consumer: v
                     .get("consumer")
@@ -69,7 +101,7 @@ impl LoadProfile {
             },
             _ => {
                 return Err(format!(
-                    "{path}: give exactly one of targetGroup (a target group name or ARN), service, or queue (with consumer)"
+                    "{path}: give exactly one of targetGroup (a target group name or ARN), service, queue (with consumer), or serviceConnect (with client)"
                 ))
             }
         };

@@ -227,10 +227,43 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
         Ok("service")
     } else if named("queues", "QueueName") {
         Ok("queue")
+    } else if target
+        .split_once(crate::service_connect::TARGET_ARROW)
+        .is_some_and(|(client, _)| {
+            crate::edit::names(doc, "services", "serviceName")
+                .iter()
+                .any(|n| n == client)
+        })
+    {
+        Ok("serviceConnect")
     } else {
         Err(format!(
-            "target: no target group, service or queue named {target}"
+            "target: no target group, service or queue named {target}, and not a Service Connect target (client{}dnsName:port)",
+            crate::service_connect::TARGET_ARROW
         ))
+    }
+}
+
+/// The members of a new load profile for `target` (told apart by `key`, from [`target_key`]):
+/// `{"targetGroup": "web"}`, or for a Service Connect target `client → backend:8080`
+/// `{"client": "client", "serviceConnect": "backend:8080"}`.
+pub(crate) fn target_members(key: &str, target: &str) -> Value {
+    match target.split_once(crate::service_connect::TARGET_ARROW) {
+        Some((client, address)) if key == "serviceConnect" => {
+            json!({"client": client, "serviceConnect": address})
+        }
+        _ => json!({key: target}),
+    }
+}
+
+/// Whether load profile `p` sends its requests to `target` (told apart by `key`).
+pub(crate) fn names_target(p: &Value, key: &str, target: &str) -> bool {
+    let member = |k: &str| p.get(k).and_then(Value::as_str);
+    match target.split_once(crate::service_connect::TARGET_ARROW) {
+        Some((client, address)) if key == "serviceConnect" => {
+            member("client") == Some(client) && member("serviceConnect") == Some(address)
+        }
+        _ => member(key) == Some(target),
     }
 }
 
@@ -240,13 +273,14 @@ pub fn set_requests(doc: &Value, target: &str, requests: Value) -> Result<Value,
     let key = target_key(doc, target)?;
     let mut doc = doc.clone();
     let profiles = crate::edit::section(&mut doc, "loadProfiles");
-    match profiles
-        .iter_mut()
-        .find(|p| p.get(key).and_then(Value::as_str) == Some(target))
-    {
+    match profiles.iter_mut().find(|p| names_target(p, key, target)) {
         Some(p) => p["requests"] = requests,
         None if key == "queue" => return Err(crate::edit::no_producer(target)),
-        None => profiles.push(json!({key: target, "requests": requests})),
+        None => {
+            let mut p = target_members(key, target);
+            p["requests"] = requests;
+            profiles.push(p);
+        }
     }
     Ok(doc)
 }

@@ -200,6 +200,7 @@ top_level! {
     log_groups: Vec<Value> = "logGroups",
     file_systems: Vec<Value> = "fileSystems",
     mount_targets: Vec<Value> = "mountTargets",
+    namespaces: Vec<Value> = "namespaces",
 }
 
 /// A subnet of the scenario's VPC.
@@ -419,6 +420,8 @@ pub struct Scenario {
     pub log_groups: crate::logs::LogStore,
     /// EFS file systems and their mount targets, checked.
     pub efs: crate::efs::Efs,
+    /// Cloud Map namespaces (`namespaces[]` and the clusters' `serviceConnectDefaults`).
+    pub namespaces: crate::service_connect::Namespaces,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -806,6 +809,9 @@ impl Scenario {
         let log_groups = crate::logs::LogStore::parse(&doc.log_groups).map_err(field_error)?;
         let efs = crate::efs::Efs::parse(&doc.file_systems, &doc.mount_targets, &subnet_zones)
             .map_err(field_error)?;
+        check_len("namespaces", doc.namespaces.len(), limits::MAX_RUN_TASKS)?;
+        let namespaces = crate::service_connect::Namespaces::parse(&doc.namespaces, &doc.clusters)
+            .map_err(field_error)?;
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
@@ -867,6 +873,7 @@ impl Scenario {
             secrets,
             log_groups,
             efs,
+            namespaces,
             raw,
         })
     }

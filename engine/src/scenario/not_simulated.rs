@@ -24,6 +24,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "healthCheckGracePeriodSeconds",
     "networkConfiguration",
     "availabilityZoneRebalancing",
+    "serviceConnectConfiguration",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -91,6 +92,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "capacityProviderStrategy",
     "healthCheckGracePeriodSeconds",
     "availabilityZoneRebalancing",
+    "serviceConnectConfiguration",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.

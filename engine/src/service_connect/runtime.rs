@@ -1,0 +1,802 @@
+//! Service Connect in a run: endpoints in their namespaces, what each deployment's client
+//! tasks can resolve, which tasks take traffic, the proxies' routing, retries and outlier
+//! detection, and the `AWS/ECS` metrics (rules and sources in [`super`]).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+
+use super::{EndpointSpec, ServiceConnectConfig, CLOUD_MAP_ARN_PREFIX};
+use crate::cloudwatch::{Datapoint, MetricId};
+use crate::event_log::EventKind;
+use crate::load::{CostModel, TaskLoad};
+use crate::sim::Simulation;
+use crate::task::TaskStatus;
+use crate::time::SimTime;
+
+/// How long a task whose health is UNKNOWN or UNHEALTHY waits before it takes traffic
+/// [DG-concepts: "up to 8 minutes"; the playground waits the whole bound, [unconfirmed]].
+pub const HEALTH_GATE_MS: u64 = 8 * 60_000;
+/// Failed requests in one window that make the proxies avoid a task [DG-components].
+pub const OUTLIER_FAILURES: f64 = 5.0;
+/// The window failures are counted in [DG-components: "in the last 30 seconds"; counted here in
+/// fixed windows, [unconfirmed]].
+pub const OUTLIER_WINDOW_MS: u64 = 30_000;
+/// The first ejection's length; each further one adds as much, up to [`MAX_EJECTION_MS`]
+/// [DG-components: "30 to 300 seconds"; the growth is Envoy's default, [unconfirmed]].
+pub const EJECTION_MS: u64 = 30_000;
+/// The longest ejection.
+pub const MAX_EJECTION_MS: u64 = 300_000;
+/// The share of an endpoint's tasks that may be avoided at once (at least one task): Envoy's
+/// default `max_ejection_percent` [unconfirmed].
+pub const MAX_EJECTED_PERCENT: f64 = 10.0;
+/// Retries of a failed request, each avoiding the host that just failed [DG-components].
+pub const RETRIES: usize = 2;
+
+/// A Service Connect endpoint: a Cloud Map service that ECS created for a server service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The namespace (index).
+    pub namespace: usize,
+    /// The `services[]` entry it came from.
+    pub spec: EndpointSpec,
+    /// The server service (index).
+    pub service: usize,
+    /// `srv-…`.
+    pub id: String,
+    /// When it was created.
+    pub created_at: SimTime,
+}
+
+impl Endpoint {
+    /// `arn:aws:servicediscovery:…:service/srv-…` (`discoveryArn`).
+    pub fn arn(&self) -> String {
+        format!("{CLOUD_MAP_ARN_PREFIX}:service/{}", self.id)
+    }
+}
+
+/// What one deployment of a service has of Service Connect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentConnect {
+    /// The configuration its tasks run with.
+    pub config: Rc<ServiceConnectConfig>,
+    /// The endpoints (indexes) its tasks can resolve: those of its namespace when it started.
+    pub resolvable: Vec<usize>,
+    /// The endpoints (indexes) its tasks serve.
+    pub serves: Vec<usize>,
+}
+
+/// Whether a task of a server service takes Service Connect traffic now, and if not why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reachability {
+    /// The proxies send it requests.
+    Available,
+    /// RUNNING, waiting for a HEALTHY health check or the 8-minute bound.
+    WarmingUp(SimTime),
+    /// Avoided by outlier detection until then.
+    Ejected(SimTime),
+    /// Stopping or not yet RUNNING: not an instance of the endpoint.
+    Out,
+}
+
+impl Reachability {
+    /// A short phrase for the UI and the run output.
+    pub fn label(self) -> String {
+        match self {
+            Reachability::Available => "takes traffic".to_string(),
+            Reachability::WarmingUp(at) => format!("held back until {at} (health check)"),
+            Reachability::Ejected(at) => format!("avoided until {at} (outlier detection)"),
+            Reachability::Out => "not registered".to_string(),
+        }
+    }
+}
+
+/// Outlier detection's view of one task.
+#[derive(Debug, Clone, Copy, Default)]
+struct Outlier {
+    window_start: SimTime,
+    failures: f64,
+    ejected_until: Option<SimTime>,
+    ejections: u32,
+}
+
+/// One minute of requests from a client service to an endpoint.
+#[derive(Debug, Clone, Copy, Default)]
+struct EdgeMinute {
+    /// Attempts that reached the endpoint's tasks (retries included).
+    requests: f64,
+    served: f64,
+    failed: f64,
+    latency_weighted: f64,
+    /// Sum over ticks of the tasks taking traffic, and the ticks.
+    targets: f64,
+    ticks: f64,
+}
+
+/// The Service Connect state of a run.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceConnectState {
+    /// Every endpoint created so far.
+    pub endpoints: Vec<Endpoint>,
+    outliers: Vec<Outlier>,
+    /// Per (endpoint, client service): this minute's requests.
+    minutes: BTreeMap<(usize, usize), EdgeMinute>,
+    /// Requests that failed at the clients' proxies this minute, per load profile: no
+    /// endpoint of that name, or no task to send them to.
+    client_failed: BTreeMap<usize, f64>,
+    /// (profile, client service, deployment) already told it cannot resolve its endpoint.
+    unresolved_said: Vec<(usize, usize, usize, bool)>,
+    /// Per profile: whether it is failing for want of a task, as last said.
+    no_targets_said: BTreeMap<usize, bool>,
+    /// Each endpoint's share of the latest tick, per task (for the UI): (task, requests/s).
+    pub latest: BTreeMap<usize, Vec<(usize, f64)>>,
+}
+
+impl Simulation {
+    /// The endpoints of the run.
+    pub fn service_connect_endpoints(&self) -> &[Endpoint] {
+        &self.service_connect.endpoints
+    }
+
+    /// The scenario's namespaces.
+    pub fn namespaces(&self) -> &super::Namespaces {
+        &self.scenario.namespaces
+    }
+
+    /// Checks that `config`'s discovery names and client aliases are free in its namespace
+    /// for service `s` (another service's endpoint holds them otherwise) [DG-components].
+    pub(crate) fn check_service_connect(
+        &self,
+        s: usize,
+        config: &ServiceConnectConfig,
+    ) -> Result<(), String> {
+        for (i, spec) in config.endpoints.iter().enumerate() {
+            let path = format!("serviceConnectConfiguration.services[{i}]");
+            for e in self
+                .service_connect
+                .endpoints
+                .iter()
+                .filter(|e| e.namespace == config.namespace && e.service != s)
+            {
+                let owner = &self.services[e.service].name;
+                if e.spec.discovery_name == spec.discovery_name {
+                    return Err(format!("{path}.discoveryName: {} is the discovery name of service {owner} in namespace {}; All discovery names must be unique within a namespace", spec.discovery_name, self.scenario.namespaces.list[config.namespace].name));
+                }
+                if e.spec.alias() == spec.alias() {
+                    return Err(format!("{path}.clientAliases: {} is a client alias of service {owner}; Each name and port mapping must be unique within the namespace", spec.alias()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What a new deployment of service `s` running `config` has of Service Connect: its
+    /// endpoints are created when new (a changed alias or port makes a new one), and it
+    /// resolves every endpoint of its namespace as it starts [DG-components].
+    pub(crate) fn deployment_connect(
+        &mut self,
+        s: usize,
+        service_name: &str,
+        config: Option<Rc<ServiceConnectConfig>>,
+    ) -> Option<Rc<DeploymentConnect>> {
+        let config = config?;
+        let mut serves = Vec::new();
+        for spec in &config.endpoints {
+            let found =
+                self.service_connect.endpoints.iter().position(|e| {
+                    e.namespace == config.namespace && e.service == s && e.spec == *spec
+                });
+            let e = match found {
+                Some(e) => e,
+                None => {
+                    let ns = &self.scenario.namespaces.list[config.namespace];
+                    let id = super::cloud_map_id(
+                        "srv",
+                        &format!("{}/{}/{}", ns.id, spec.discovery_name, spec.alias()),
+                    );
+                    let msg = format!(
+                        "service {service_name}: Service Connect endpoint {} created in namespace {} (discovery name {}, {} port {} of container {}); tasks that start from now on can resolve it",
+                        spec.alias(),
+                        ns.name,
+                        spec.discovery_name,
+                        spec.app_protocol.as_str(),
+                        spec.container_port,
+                        spec.container_name
+                    );
+                    self.service_connect.endpoints.push(Endpoint {
+                        namespace: config.namespace,
+                        spec: spec.clone(),
+                        service: s,
+                        id,
+                        created_at: self.now(),
+                    });
+                    self.log
+                        .push(self.now(), EventKind::ServiceConnect, msg)
+                        .service(service_name);
+                    self.service_connect.endpoints.len() - 1
+                }
+            };
+            serves.push(e);
+        }
+        let resolvable = self
+            .service_connect
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.namespace == config.namespace)
+            .map(|(i, _)| i)
+            .collect();
+        Some(Rc::new(DeploymentConnect {
+            config,
+            resolvable,
+            serves,
+        }))
+    }
+
+    /// The Service Connect side of task `t`'s deployment, if it has one.
+    fn task_connect(&self, t: usize) -> Option<&DeploymentConnect> {
+        let task = &self.tasks[t];
+        let svc = &self.services[task.service?];
+        svc.deployments
+            .get(task.deployment?)?
+            .service_connect
+            .as_deref()
+    }
+
+    /// Whether task `t` is an instance of a Service Connect endpoint now, and takes traffic.
+    pub fn reachability(&self, t: usize) -> Reachability {
+        let task = &self.tasks[t];
+        if task.last_status != TaskStatus::Running || task.desired_status != TaskStatus::Running {
+            // [unconfirmed] A task leaves its endpoints as its desired status turns STOPPED.
+            return Reachability::Out;
+        }
+        let now = self.now();
+        if let Some(until) = self
+            .service_connect
+            .outliers
+            .get(t)
+            .and_then(|o| o.ejected_until)
+            .filter(|u| *u > now)
+        {
+            return Reachability::Ejected(until);
+        }
+        let checked = task
+            .td
+            .containers
+            .iter()
+            .any(|c| c.essential && c.has_health_check);
+        if !checked || self.task_health_status(task) == crate::lifecycle::Health::Healthy {
+            return Reachability::Available;
+        }
+        let gate = task.started_at.unwrap_or(now).plus_ms(HEALTH_GATE_MS);
+        if now >= gate {
+            Reachability::Available
+        } else {
+            Reachability::WarmingUp(gate)
+        }
+    }
+
+    /// The tasks of endpoint `e` (RUNNING, not stopping) and whether each takes traffic.
+    pub fn endpoint_tasks(&self, e: usize) -> Vec<(usize, Reachability)> {
+        let service = self.service_connect.endpoints[e].service;
+        self.service_tasks
+            .get(service)
+            .into_iter()
+            .flatten()
+            .filter(|&&t| self.task_connect(t).is_some_and(|c| c.serves.contains(&e)))
+            .map(|&t| (t, self.reachability(t)))
+            .filter(|(_, r)| *r != Reachability::Out)
+            .collect()
+    }
+
+    /// The endpoint named `host:port` that deployment `dep` can resolve.
+    fn resolve(
+        dep: &DeploymentConnect,
+        endpoints: &[Endpoint],
+        host: &str,
+        port: u16,
+    ) -> Option<usize> {
+        dep.resolvable
+            .iter()
+            .copied()
+            .find(|&e| endpoints[e].spec.dns_name == host && endpoints[e].spec.port == port)
+    }
+
+    /// One routing interval of load profile `p`: `rate` requests/s that client service
+    /// `client`'s RUNNING `tasks` send to `host:port`, for `dt` seconds. Returns each loaded
+    /// task's load.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn route_service_connect(
+        &mut self,
+        p: usize,
+        client: usize,
+        tasks: &[usize],
+        (host, port): (&str, u16),
+        rate: f64,
+        cost: CostModel,
+        dt: f64,
+        cpu_available: &dyn Fn(usize) -> f64,
+    ) -> Vec<(usize, TaskLoad)> {
+        if tasks.is_empty() || rate <= 0.0 {
+            return Vec::new();
+        }
+        // The client's tasks send equal shares; each resolves by its deployment.
+        let mut by_deployment: BTreeMap<usize, usize> = BTreeMap::new();
+        for &t in tasks {
+            *by_deployment
+                .entry(self.tasks[t].deployment.unwrap_or(usize::MAX))
+                .or_default() += 1;
+        }
+        let mut to_endpoint: BTreeMap<usize, f64> = BTreeMap::new();
+        let mut unresolved = 0.0;
+        for (d, n) in by_deployment {
+            let share = rate * n as f64 / tasks.len() as f64;
+            let dep = self.services[client]
+                .deployments
+                .get(d)
+                .and_then(|x| x.service_connect.clone());
+            match dep
+                .as_deref()
+                .and_then(|dep| Self::resolve(dep, &self.service_connect.endpoints, host, port))
+            {
+                Some(e) => *to_endpoint.entry(e).or_default() += share,
+                None => {
+                    unresolved += share;
+                    self.say_unresolved(p, client, d, dep.as_deref(), (host, port));
+                }
+            }
+        }
+        let mut loads = Vec::new();
+        let mut client_failed = unresolved * dt;
+        let mut starved = false;
+        for (e, r) in to_endpoint {
+            let (failed, task_loads) = self.route_endpoint(e, client, r, cost, dt, cpu_available);
+            starved |= task_loads.is_empty();
+            client_failed += failed * dt;
+            loads.extend(task_loads);
+        }
+        if client_failed > 0.0 {
+            *self.service_connect.client_failed.entry(p).or_default() += client_failed;
+        }
+        self.say_no_targets(p, client, (host, port), starved);
+        loads
+    }
+
+    /// Logs once per client deployment that its tasks cannot resolve the profile's endpoint,
+    /// and why.
+    fn say_unresolved(
+        &mut self,
+        p: usize,
+        client: usize,
+        d: usize,
+        dep: Option<&DeploymentConnect>,
+        (host, port): (&str, u16),
+    ) {
+        let endpoints = &self.service_connect.endpoints;
+        // Whether the endpoint exists, created after the deployment started: said again
+        // when that changes.
+        let later = dep.and_then(|dep| {
+            endpoints.iter().enumerate().find(|(i, x)| {
+                x.namespace == dep.config.namespace
+                    && x.spec.dns_name == host
+                    && x.spec.port == port
+                    && !dep.resolvable.contains(i)
+            })
+        });
+        let key = (p, client, d, later.is_some());
+        if self.service_connect.unresolved_said.contains(&key) {
+            return;
+        }
+        self.service_connect.unresolved_said.push(key);
+        let svc = &self.services[client];
+        let name = svc.name.clone();
+        let deployment = svc.deployments.get(d).map_or("", |x| x.id.as_str());
+        let why = match dep {
+            None => format!("service {name} has no Service Connect configuration in deployment {deployment}: applications outside a namespace cannot resolve Service Connect names (set serviceConnectConfiguration.enabled and a namespace)"),
+            Some(dep) => {
+                match later {
+                    Some(_) => format!("the endpoint was created after deployment {deployment} of {name} started: Existing tasks can't resolve and connect to the new endpoint; redeploy {name} (UpdateService with forceNewDeployment) so that new tasks resolve it"),
+                    None => {
+                        let known: Vec<String> = dep
+                            .resolvable
+                            .iter()
+                            .map(|&i| endpoints[i].spec.alias())
+                            .collect();
+                        let known = if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        };
+                        format!("no client alias of namespace {} is {host}:{port} (its tasks resolve: {known})", self.scenario.namespaces.list[dep.config.namespace].name)
+                    }
+                }
+            }
+        };
+        let msg = format!("loadProfiles[{p}]: tasks of service {name} cannot resolve {host}:{port}, so their requests fail: {why}");
+        self.log
+            .push(self.now(), EventKind::ServiceConnect, msg)
+            .service(&name);
+    }
+
+    /// Logs when the profile's requests start or stop failing for want of a task to go to.
+    fn say_no_targets(
+        &mut self,
+        p: usize,
+        client: usize,
+        (host, port): (&str, u16),
+        starved: bool,
+    ) {
+        let said = self
+            .service_connect
+            .no_targets_said
+            .get(&p)
+            .copied()
+            .unwrap_or(false);
+        if said == starved {
+            return;
+        }
+        self.service_connect.no_targets_said.insert(p, starved);
+        let name = self.services[client].name.clone();
+        let msg = if starved {
+            format!("loadProfiles[{p}]: {host}:{port} has no task taking traffic: the Service Connect proxies of {name} fail its requests (no healthy upstream)")
+        } else {
+            format!("loadProfiles[{p}]: {host}:{port} has tasks taking traffic again")
+        };
+        self.log
+            .push(self.now(), EventKind::ServiceConnect, msg)
+            .service(&name);
+    }
+
+    /// Routes `rate` requests/s from client service `client` to endpoint `e`'s tasks for `dt`
+    /// seconds: round robin (by the deployment's weights during a blue/green shift), then up to
+    /// two retries of what failed on other tasks, then outlier detection. Returns the rate
+    /// that failed after the last retry (or found no task) and each task's load.
+    fn route_endpoint(
+        &mut self,
+        e: usize,
+        client: usize,
+        rate: f64,
+        cost: CostModel,
+        dt: f64,
+        cpu_available: &dyn Fn(usize) -> f64,
+    ) -> (f64, Vec<(usize, TaskLoad)>) {
+        let candidates: Vec<usize> = self
+            .endpoint_tasks(e)
+            .into_iter()
+            .filter(|(_, r)| *r == Reachability::Available)
+            .map(|(t, _)| t)
+            .collect();
+        let m = candidates.len();
+        let acc = self.service_connect.minutes.entry((e, client)).or_default();
+        acc.ticks += 1.0;
+        acc.targets += m as f64;
+        if m == 0 {
+            self.service_connect.latest.insert(e, Vec::new());
+            return (rate, Vec::new());
+        }
+        let weights = self.production_weights(e, &candidates);
+        let caps: Vec<f64> = candidates.iter().map(|&t| cpu_available(t)).collect();
+        let failing = |offered: f64, cap: f64| {
+            if offered <= 0.0 {
+                0.0
+            } else {
+                cost.load(offered, cap).failed_rps / offered
+            }
+        };
+        let mut offered: Vec<f64> = weights.iter().map(|w| rate * w).collect();
+        let mut arrivals = offered.clone();
+        for _ in 0..RETRIES {
+            let failed: Vec<f64> = arrivals
+                .iter()
+                .zip(offered.iter().zip(&caps))
+                .map(|(a, (o, c))| a * failing(*o, *c))
+                .collect();
+            let total: f64 = failed.iter().sum();
+            if total <= 1e-12 {
+                break;
+            }
+            // A retry avoids the host that just failed (with one task, it goes to it again).
+            arrivals = failed
+                .iter()
+                .map(|f| {
+                    if m > 1 {
+                        (total - f) / (m - 1) as f64
+                    } else {
+                        *f
+                    }
+                })
+                .collect();
+            for (o, a) in offered.iter_mut().zip(&arrivals) {
+                *o += a;
+            }
+        }
+        let loads: Vec<(usize, TaskLoad)> = candidates
+            .iter()
+            .zip(offered.iter().zip(&caps))
+            .map(|(&t, (o, c))| (t, cost.load(*o, *c)))
+            .collect();
+        let given_up: f64 = arrivals
+            .iter()
+            .zip(&loads)
+            .map(|(a, (_, l))| {
+                if l.offered_rps > 0.0 {
+                    a * l.failed_rps / l.offered_rps
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        let acc = self.service_connect.minutes.entry((e, client)).or_default();
+        for (_, l) in &loads {
+            acc.requests += l.offered_rps * dt;
+            acc.served += l.served_rps * dt;
+            acc.failed += l.failed_rps * dt;
+            acc.latency_weighted += l.served_rps * l.latency_ms * dt;
+        }
+        self.service_connect
+            .latest
+            .insert(e, loads.iter().map(|(t, l)| (*t, l.offered_rps)).collect());
+        self.detect_outliers(e, &loads, dt);
+        (given_up, loads)
+    }
+
+    /// Each candidate's share of endpoint `e`'s production traffic: equal shares, or during a
+    /// blue/green, linear or canary deployment of its service the deployment's weights (a side
+    /// with no task taking traffic gives its share to the other) [unconfirmed].
+    fn production_weights(&self, e: usize, candidates: &[usize]) -> Vec<f64> {
+        let m = candidates.len() as f64;
+        let svc = &self.services[self.service_connect.endpoints[e].service];
+        let Some(shift) = &svc.traffic_shift else {
+            return vec![1.0 / m; candidates.len()];
+        };
+        let green = svc.primary_deployment();
+        let on_green: Vec<bool> = candidates
+            .iter()
+            .map(|&t| self.tasks[t].deployment == Some(green))
+            .collect();
+        let greens = on_green.iter().filter(|g| **g).count() as f64;
+        let blues = m - greens;
+        let mut green_share = f64::from(shift.green_tenths) / 1000.0;
+        if greens == 0.0 {
+            green_share = 0.0;
+        } else if blues == 0.0 {
+            green_share = 1.0;
+        }
+        on_green
+            .iter()
+            .map(|g| {
+                if *g {
+                    green_share / greens
+                } else {
+                    (1.0 - green_share) / blues
+                }
+            })
+            .collect()
+    }
+
+    /// Outlier detection over one tick: a task with 5 or more failed requests in its window is
+    /// avoided, unless 10 % of the endpoint's tasks (at least one) already are.
+    fn detect_outliers(&mut self, e: usize, loads: &[(usize, TaskLoad)], dt: f64) {
+        let now = self.now();
+        let max_t = loads.iter().map(|(t, _)| *t).max().unwrap_or(0);
+        let outliers = &mut self.service_connect.outliers;
+        if outliers.len() <= max_t {
+            outliers.resize(max_t + 1, Outlier::default());
+        }
+        let ejected_now = self
+            .endpoint_tasks(e)
+            .iter()
+            .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
+            .count();
+        let all = ejected_now + loads.len();
+        let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
+        let mut ejected = ejected_now;
+        let mut said = Vec::new();
+        for (t, l) in loads {
+            let o = &mut self.service_connect.outliers[*t];
+            if now.as_ms() >= o.window_start.as_ms() + OUTLIER_WINDOW_MS {
+                if o.failures == 0.0 {
+                    o.ejections = 0;
+                }
+                o.window_start = now;
+                o.failures = 0.0;
+            }
+            o.failures += l.failed_rps * dt;
+            if o.failures >= OUTLIER_FAILURES && ejected < budget {
+                o.ejections += 1;
+                let ms = (EJECTION_MS * u64::from(o.ejections)).min(MAX_EJECTION_MS);
+                o.ejected_until = Some(now.plus_ms(ms));
+                said.push((*t, o.failures, ms));
+                o.window_start = now;
+                o.failures = 0.0;
+                ejected += 1;
+            }
+        }
+        let endpoint = &self.service_connect.endpoints[e];
+        let alias = endpoint.spec.alias();
+        let service = self.services[endpoint.service].name.clone();
+        for (t, failures, ms) in said {
+            let id = self.tasks[t].id.clone();
+            let msg = format!("service {service}: the Service Connect proxies avoid task {id} of {alias} for {} s: {failures:.0} of its requests failed within 30 seconds (outlier detection)", ms / 1000);
+            self.log
+                .push(now, EventKind::ServiceConnect, msg)
+                .service(&service)
+                .task(&id);
+        }
+    }
+
+    /// Publishes minute `minute`'s Service Connect metrics in `AWS/ECS` [DG-metrics] and
+    /// resets the accumulators.
+    pub(crate) fn publish_service_connect_minute(&mut self, minute: u64) {
+        let minutes = std::mem::take(&mut self.service_connect.minutes);
+        let mut by_endpoint: BTreeMap<usize, EdgeMinute> = BTreeMap::new();
+        let put = |sim: &mut Simulation, name: &str, dims: &[(&str, &str)], v: f64| {
+            sim.metrics.put(
+                MetricId::new("AWS/ECS", name, dims),
+                minute,
+                Datapoint::single(crate::traffic::round6(v)),
+            );
+        };
+        for ((e, client), acc) in &minutes {
+            let total = by_endpoint.entry(*e).or_default();
+            total.requests += acc.requests;
+            total.served += acc.served;
+            total.failed += acc.failed;
+            total.latency_weighted += acc.latency_weighted;
+            total.targets = total.targets.max(acc.targets);
+            total.ticks = total.ticks.max(acc.ticks);
+            let endpoint = &self.service_connect.endpoints[*e];
+            let discovery = endpoint.spec.discovery_name.clone();
+            let http = endpoint.spec.app_protocol.http_codes();
+            let svc = &self.services[*client];
+            let (cluster, name) = (svc.cluster.clone(), svc.name.clone());
+            let dims = [
+                ("ClusterName", cluster.as_str()),
+                ("ServiceName", name.as_str()),
+                ("TargetDiscoveryName", discovery.as_str()),
+            ];
+            self.put_target_metrics(minute, &dims, acc, http);
+        }
+        for (e, acc) in by_endpoint {
+            let endpoint = &self.service_connect.endpoints[e];
+            let discovery = endpoint.spec.discovery_name.clone();
+            let http = endpoint.spec.app_protocol.http_codes();
+            let svc = &self.services[endpoint.service];
+            let (cluster, name) = (svc.cluster.clone(), svc.name.clone());
+            put(
+                self,
+                "RequestCount",
+                &[("DiscoveryName", &discovery)],
+                acc.requests,
+            );
+            put(
+                self,
+                "RequestCount",
+                &[
+                    ("ClusterName", &cluster),
+                    ("DiscoveryName", &discovery),
+                    ("ServiceName", &name),
+                ],
+                acc.requests,
+            );
+            self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], &acc, http);
+            let series = format!("serviceConnect/{discovery}");
+            self.series.record(
+                &format!("{series}/RequestCount"),
+                crate::traffic::round6(acc.requests),
+            );
+            self.series.record(
+                &format!("{series}/HTTPCode_Target_5XX_Count"),
+                crate::traffic::round6(acc.failed),
+            );
+        }
+        let failed = std::mem::take(&mut self.service_connect.client_failed);
+        for p in 0..self.traffic.profiles.len() {
+            if let crate::load::LoadTarget::ServiceConnect { address, .. } =
+                &self.traffic.profiles[p].target
+            {
+                let v = failed.get(&p).copied().unwrap_or(0.0);
+                let key = format!("serviceConnect/{address}/ClientFailed");
+                self.series.record(&key, crate::traffic::round6(v));
+            }
+        }
+    }
+
+    /// `RequestCountPerTarget`, `TargetResponseTime` and, for HTTP ports, the
+    /// `HTTPCode_Target_*` counts of one minute, under `dims`.
+    fn put_target_metrics(
+        &mut self,
+        minute: u64,
+        dims: &[(&str, &str)],
+        acc: &EdgeMinute,
+        http: bool,
+    ) {
+        let targets = if acc.ticks > 0.0 {
+            (acc.targets / acc.ticks).max(1.0)
+        } else {
+            1.0
+        };
+        let latency = if acc.served > 0.0 {
+            acc.latency_weighted / acc.served
+        } else {
+            0.0
+        };
+        let mut values = vec![
+            ("RequestCountPerTarget", acc.requests / targets),
+            ("TargetResponseTime", latency),
+        ];
+        if http {
+            values.push(("HTTPCode_Target_2XX_Count", acc.served));
+            values.push(("HTTPCode_Target_5XX_Count", acc.failed));
+        }
+        for (name, v) in values {
+            self.metrics.put(
+                MetricId::new("AWS/ECS", name, dims),
+                minute,
+                Datapoint::single(crate::traffic::round6(v)),
+            );
+        }
+    }
+
+    /// DescribeServices' `serviceConnectConfiguration` and `serviceConnectResources` of a
+    /// deployment, when it has Service Connect.
+    pub(crate) fn deployment_connect_json(
+        &self,
+        dep: &crate::deployment::Deployment,
+    ) -> Option<(Value, Value)> {
+        let c = dep.service_connect.as_ref()?;
+        let resources: Vec<Value> = c
+            .serves
+            .iter()
+            .map(|&e| {
+                let x = &self.service_connect.endpoints[e];
+                json!({"discoveryName": x.spec.discovery_name, "discoveryArn": x.arn()})
+            })
+            .collect();
+        Some((c.config.request.clone(), Value::Array(resources)))
+    }
+
+    /// The proxy container ECS adds to a Service Connect task, as DescribeTasks lists it
+    /// (named `ecs-service-connect-` and five characters [unconfirmed]).
+    pub(crate) fn proxy_container_json(&self, t: usize) -> Option<Value> {
+        self.task_connect(t)?;
+        let task = &self.tasks[t];
+        let suffix: String = task.id.chars().take(5).collect();
+        Some(json!({
+            "name": format!("ecs-service-connect-{suffix}"),
+            "lastStatus": task.last_status.as_str(),
+            "healthStatus": if task.last_status == TaskStatus::Running { "HEALTHY" } else { "UNKNOWN" },
+        }))
+    }
+
+    /// The namespaces and endpoints for the run output: each endpoint's alias, server and
+    /// tasks with whether they take traffic.
+    pub fn service_connect_json(&self) -> Value {
+        let endpoints: Vec<Value> = self
+            .service_connect
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(e, x)| {
+                json!({
+                    "namespace": self.scenario.namespaces.list[x.namespace].name,
+                    "discoveryName": x.spec.discovery_name,
+                    "clientAlias": x.spec.alias(),
+                    "discoveryArn": x.arn(),
+                    "service": self.services[x.service].name,
+                    "tasks": self.endpoint_tasks(e).iter().map(|(t, r)| json!({
+                        "taskId": self.tasks[*t].id,
+                        "state": r.label(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "namespaces": self.scenario.namespaces.list.iter().map(|n| json!({
+                "name": n.name, "id": n.id, "arn": n.arn(),
+            })).collect::<Vec<_>>(),
+            "endpoints": endpoints,
+        })
+    }
+}
