@@ -22,6 +22,7 @@ mod logs_view;
 mod persistence;
 mod presets;
 mod scaling_form;
+mod service_connect_view;
 mod service_form;
 mod task_definition_form;
 mod task_explain;
@@ -71,6 +72,8 @@ struct ServiceView {
     code_deploy: Option<CodeDeployView>,
     /// ACTIVE, DRAINING or INACTIVE (after DeleteService).
     status: &'static str,
+    /// Its Service Connect namespace and endpoints, when it uses Service Connect.
+    connect: Option<String>,
 }
 
 /// A CODE_DEPLOY service's deployment group and its latest CodeDeploy deployment.
@@ -155,6 +158,7 @@ struct ScalingView {
 #[derive(Clone, PartialEq, Default)]
 struct View {
     target_groups: Vec<TargetGroupView>,
+    service_connect: Vec<service_connect_view::EndpointView>,
     scalable: Vec<ScalingView>,
     alarms: Vec<(String, &'static str)>,
     activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
@@ -353,6 +357,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 })
                 .collect(),
             code_deploy: code_deploy_view(sim, s),
+            connect: sim.service_connect_summary(s),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -498,6 +503,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         .collect();
     View {
         target_groups,
+        service_connect: service_connect_view::endpoints_view(sim),
         scalable: sim
             .scalable_targets()
             .iter()
@@ -1377,6 +1383,7 @@ fn Playground(
                                 <td><strong>{s.name.clone()}</strong>
                                     {(!active).then(|| view! { " "<span class="badge status">{s.status}</span> })}
                                     {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way: strategy · lifecycle stage · traffic">{s.deployment.clone()}</span> })}
+                                    {s.connect.clone().map(|c| view! { <br/><span class="small muted service-connect" title="Service Connect: the namespace and the client aliases this service serves">{c}</span> })}
                                 </td>
                                 <td>{s.cluster.clone()}</td>
                                 <td class="num">{s.desired}</td>
@@ -1452,6 +1459,7 @@ fn Playground(
                         </table>
                     }).collect_view().into_any()
                 }}
+                <service_connect_view::ServiceConnectView endpoints=Signal::derive(move || view_state.get().service_connect)/>
                 <h2>"Service auto scaling"</h2>
                 {move || {
                     let v = view_state.get();
@@ -1498,7 +1506,7 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All kinds"</option>
-                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "Scenario"]
+                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "ServiceConnect", "Scenario"]
                             .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                     <select id="log-service" aria-label="Show events of service" on:change=move |ev| {
@@ -1623,11 +1631,58 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
             Some((cluster.1.clone(), (a.name.clone(), a.threshold)))
         })
         .collect();
-    charts::specs(
+    let mut specs = charts::specs(
         series,
         (&services, &groups, &queues),
         (&cpu_targets, &memory_targets),
         &providers,
         &reservation_alarms,
-    )
+    );
+    specs.extend(service_connect_chart(sim));
+    specs
+}
+
+/// Service Connect's requests per minute: each endpoint's (`RequestCount`, retries included)
+/// and those its tasks failed, and per load profile those that failed at the client's proxies
+/// (no endpoint of that name, or no task to send them to).
+fn service_connect_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
+    let mut names: Vec<String> = sim
+        .service_connect_endpoints()
+        .iter()
+        .map(|e| e.spec.discovery_name.clone())
+        .collect();
+    names.dedup();
+    if names.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for d in names {
+        lines.push((
+            format!("{d} requests"),
+            format!("serviceConnect/{d}/RequestCount"),
+        ));
+        lines.push((
+            format!("{d} failed by its tasks"),
+            format!("serviceConnect/{d}/HTTPCode_Target_5XX_Count"),
+        ));
+    }
+    for p in &sim.scenario().load_profiles {
+        if let ecs_engine::load::LoadTarget::ServiceConnect {
+            address, client, ..
+        } = &p.target
+        {
+            lines.push((
+                format!("{client} → {address} failed at the client"),
+                format!("serviceConnect/{address}/ClientFailed"),
+            ));
+        }
+    }
+    Some(charts::ChartSpec {
+        id: "chart-service-connect".to_string(),
+        title: "Service Connect: requests per minute".to_string(),
+        unit: "requests",
+        lines,
+        targets: Vec::new(),
+        secondary: None,
+    })
 }

@@ -185,6 +185,9 @@ fn read_form(
         } else {
             Vec::new()
         },
+        service_connect_namespace: input_value("svc-sc-ns"),
+        service_connect_port: input_value("svc-sc-port"),
+        service_connect_alias: input_value("svc-sc-alias"),
     })
 }
 
@@ -427,6 +430,19 @@ pub fn ServiceFieldset(
                         {move || choices.with(|c| c.container_ports.clone()).into_iter().map(|(n, p)| view! { <option value=format!("{n}:{p}")>{format!("{n}:{p}")}</option> }).collect_view()}
                     </select></label>
                 </Show>
+                <span class="svc-heading">"Service Connect"</span>
+                <label title="serviceConnectConfiguration.namespace: a Cloud Map namespace; a new name is added as an HTTP namespace. Empty: no Service Connect">"Namespace "
+                    <input id="svc-sc-ns" list="svc-sc-namespaces" placeholder="none" size="9"/></label>
+                <datalist id="svc-sc-namespaces">
+                    {move || choices.with(|c| c.namespaces.clone()).into_iter().map(|n| view! { <option value=n.clone()></option> }).collect_view()}
+                </datalist>
+                <label title="serviceConnectConfiguration.services[0].portName: a named port mapping of the task definition this service serves; client only: it calls others">"Serves "
+                    <select id="svc-sc-port">
+                        <option value="">"client only"</option>
+                        {move || choices.with(|c| c.port_names.clone()).into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                    </select></label>
+                <label title="clientAliases[0]: the dnsName:port clients connect to; empty: portName.namespace and the port mapping's port">"Alias "
+                    <input id="svc-sc-alias" placeholder="backend:8080" size="11"/></label>
                 <span class="svc-heading">"Deployment configuration"</span>
                 <label>"Min healthy % "<input id="svc-min" type="number" min="0" max="100" value="100"/></label>
                 <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>

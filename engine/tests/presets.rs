@@ -1248,3 +1248,45 @@ fn event_at(sim: &ecs_engine::Simulation, words: &str) -> u64 {
         .map(|e| e.at.as_ms() / 1000)
         .unwrap_or_else(|| panic!("no event {words}"))
 }
+
+#[test]
+fn preset_service_connect() {
+    // The description: reports (created before catalog) cannot resolve catalog:8080 until its
+    // redeploy at 20 min; web reaches it from the start; the triple load at 30 min makes the
+    // proxies retry and avoid a task while target tracking adds tasks.
+    let (sim, out) = preset("service-connect");
+    let log_at = |words: &str| {
+        sim.log()
+            .entries()
+            .iter()
+            .find(|e| e.message.contains(words))
+            .map(|e| e.at_ms / 1000)
+            .unwrap_or_else(|| panic!("no log line {words}"))
+    };
+    assert!(log_at("tasks of service reports cannot resolve catalog:8080") < 60);
+    assert!(log_at("Existing tasks can't resolve and connect to the new endpoint") < 60);
+    let avoided = log_at("the Service Connect proxies avoid task");
+    assert!((30 * 60..40 * 60).contains(&avoided), "{avoided}");
+    assert!(log_at("changing the desired capacity from 3 to") > 30 * 60);
+    let series = &out["timeSeries"]["series"];
+    let minute = |key: &str, m: usize| series[key][m].as_f64().unwrap();
+    // Before the redeploy only web's 600 requests/s arrive; after it reports' 100 as well.
+    assert_eq!(
+        minute("serviceConnect/catalog/RequestCount", 10),
+        600.0 * 60.0
+    );
+    assert_eq!(
+        minute("serviceConnect/catalog/RequestCount", 25),
+        700.0 * 60.0
+    );
+    assert!(minute("serviceConnect/catalog:8080/ClientFailed", 10) > 0.0);
+    assert_eq!(minute("serviceConnect/catalog:8080/ClientFailed", 25), 0.0);
+    // The overload: retries make the attempts exceed the 1,900 requests/s the clients send.
+    assert!(minute("serviceConnect/catalog/RequestCount", 32) > 1900.0 * 60.0);
+    assert!(minute("serviceConnect/catalog/HTTPCode_Target_5XX_Count", 32) > 0.0);
+    let catalog = service(&out, "catalog");
+    assert_eq!(
+        catalog["deployments"][0]["serviceConnectResources"][0]["discoveryName"],
+        "catalog"
+    );
+}

@@ -754,3 +754,55 @@ fn the_live_load_control_offers_and_sets_service_connect_targets() {
     // The default cost model: 10 ms of a vCPU a request, about 49 a second per task.
     assert!((total - 100.0).abs() < 1e-6, "{total}");
 }
+
+#[test]
+fn the_service_form_writes_service_connect_and_adds_the_namespace() {
+    use ecs_engine::edit::{add_service, service_choices, ServiceForm};
+    let mut doc = shop(0.0, false);
+    doc.as_object_mut().unwrap().remove("namespaces");
+    doc["services"] = json!([]);
+    let choices = service_choices(&doc, "default", "backend");
+    assert_eq!(choices.port_names, vec!["api".to_string()]);
+    let form = |name: &str, port: &str, alias: &str| ServiceForm {
+        name: name.into(),
+        task_definition: "backend".into(),
+        desired: 2,
+        launch_type: "FARGATE".into(),
+        subnets: vec!["subnet-a".into()],
+        service_connect_namespace: "mesh".into(),
+        service_connect_port: port.into(),
+        service_connect_alias: alias.into(),
+        ..ServiceForm::default()
+    };
+    let doc = add_service(&doc, &form("backend", "api", "backend:8080")).unwrap();
+    assert_eq!(doc["namespaces"], json!([{"Name": "mesh"}]));
+    assert_eq!(
+        doc["services"][0]["serviceConnectConfiguration"],
+        json!({"enabled": true, "namespace": "mesh",
+               "services": [{"portName": "api", "clientAliases": [{"dnsName": "backend", "port": 8080}]}]})
+    );
+    assert_eq!(
+        service_choices(&doc, "default", "backend").namespaces,
+        vec!["mesh".to_string()]
+    );
+    // A second one in the same namespace, as a client only; the namespace is not added twice.
+    let doc = add_service(&doc, &form("frontend", "", "")).unwrap();
+    assert_eq!(doc["namespaces"].as_array().unwrap().len(), 1);
+    assert!(doc["services"][1]["serviceConnectConfiguration"]
+        .get("services")
+        .is_none());
+    // The same alias again is refused, naming the member.
+    let e = add_service(&doc, &form("backend-2", "api", "backend:8080")).unwrap_err();
+    assert!(
+        e.contains("discoveryName: api is the discovery name of service backend"),
+        "{e}"
+    );
+    let e = add_service(&doc, &form("backend-3", "api", "backend")).unwrap_err();
+    assert!(e.contains("needs a port"), "{e}");
+    let mut s = sim(doc);
+    at(&mut s, 300);
+    assert_eq!(
+        s.service_connect_endpoints()[0].spec.alias(),
+        "backend:8080"
+    );
+}

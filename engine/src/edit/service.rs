@@ -97,6 +97,14 @@ pub struct ServiceForm {
     /// `networkConfiguration.awsvpcConfiguration.subnets`; empty leaves it out (required for
     /// an `awsvpc` task definition).
     pub subnets: Vec<String>,
+    /// `serviceConnectConfiguration.namespace`; empty: no Service Connect. A name the
+    /// scenario lacks is added to `namespaces[]` (CreateHttpNamespace).
+    pub service_connect_namespace: String,
+    /// The `portName` the service serves through Service Connect; empty: a client only.
+    pub service_connect_port: String,
+    /// Its client alias, `dnsName:port`; empty: the defaults (`portName.namespace` and the
+    /// port mapping's port).
+    pub service_connect_alias: String,
 }
 
 impl Default for ServiceForm {
@@ -126,6 +134,9 @@ impl Default for ServiceForm {
             pause_stage: String::new(),
             az_rebalancing: true,
             subnets: Vec::new(),
+            service_connect_namespace: String::new(),
+            service_connect_port: String::new(),
+            service_connect_alias: String::new(),
         }
     }
 }
@@ -144,6 +155,12 @@ pub struct ServiceChoices {
     pub container_ports: Vec<(String, u16)>,
     /// Whether the task definition uses `awsvpc`, so the service needs subnets.
     pub awsvpc: bool,
+    /// The `name` of every named port mapping of the task definition: what a Service Connect
+    /// `portName` can serve.
+    pub port_names: Vec<String>,
+    /// The namespaces a Service Connect service can join: `namespaces[]` and the clusters'
+    /// `serviceConnectDefaults`.
+    pub namespaces: Vec<String>,
 }
 
 /// The choices for a service in `cluster` running `task_definition` (a family or
@@ -207,7 +224,27 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
                 .map(|p| (p.container_name.clone(), p.container_port))
                 .collect()
         }),
-        awsvpc: td.is_some_and(|td| td.network_mode == NetworkMode::Awsvpc),
+        awsvpc: td
+            .as_ref()
+            .is_some_and(|td| td.network_mode == NetworkMode::Awsvpc),
+        port_names: td.as_ref().map_or_else(Vec::new, |td| {
+            td.input
+                .container_definitions
+                .iter()
+                .flat_map(|c| c.port_mappings.iter())
+                .filter_map(|m| m.name.clone())
+                .collect()
+        }),
+        namespaces: crate::service_connect::Namespaces::parse(
+            doc.get("namespaces")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice),
+            doc.get("clusters")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice),
+        )
+        .map(|n| n.list.into_iter().map(|n| n.name).collect())
+        .unwrap_or_default(),
     }
 }
 
@@ -303,6 +340,23 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
     if !form.subnets.is_empty() {
         service["networkConfiguration"] = json!({"awsvpcConfiguration": {"subnets": form.subnets}});
     }
+    let namespace = form.service_connect_namespace.trim();
+    if !namespace.is_empty() {
+        let mut connect = json!({"enabled": true, "namespace": namespace});
+        let port = form.service_connect_port.trim();
+        if !port.is_empty() {
+            let mut entry = json!({"portName": port});
+            if let Some((dns, alias_port)) = form.service_connect_alias.trim().rsplit_once(':') {
+                // A port that is not a number is kept, for the loader to refuse by name.
+                entry["clientAliases"] = json!([{
+                    "dnsName": dns,
+                    "port": alias_port.parse::<u64>().map_or_else(|_| json!(alias_port), |p| json!(p)),
+                }]);
+            }
+            connect["services"] = json!([entry]);
+        }
+        service["serviceConnectConfiguration"] = connect;
+    }
     service
 }
 
@@ -324,11 +378,17 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
             |g| before.load_balancing.target_groups[g].arn.clone(),
         )
     });
-    let doc = if form.strategy == "CODE_DEPLOY" {
+    let mut service = service;
+    let mut doc = if form.strategy == "CODE_DEPLOY" {
         with_code_deploy_group(doc, &before, form, name)?
     } else {
         doc.clone()
     };
+    let alias = form.service_connect_alias.trim();
+    if !alias.is_empty() && !alias.contains(':') {
+        return Err(format!("serviceConnectConfiguration.services[0].clientAliases[0]: {alias:?} needs a port: dnsName:port, e.g. backend:8080"));
+    }
+    with_service_connect_namespace(&mut doc, &mut service);
     create_services(&doc, vec![service]).map(|(doc, _)| doc)
 }
 

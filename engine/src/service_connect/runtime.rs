@@ -144,6 +144,56 @@ impl Simulation {
         &self.scenario.namespaces
     }
 
+    /// Endpoint `e`'s requests per second on each of its tasks at the latest routing tick
+    /// (retries included): (task, requests/s).
+    pub fn endpoint_shares(&self, e: usize) -> &[(usize, f64)] {
+        self.service_connect
+            .latest
+            .get(&e)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The active services of endpoint `e`'s namespace whose newest deployment resolves it,
+    /// and those whose newest deployment started before it existed (they must redeploy).
+    pub fn endpoint_clients(&self, e: usize) -> (Vec<String>, Vec<String>) {
+        let namespace = self.service_connect.endpoints[e].namespace;
+        let (mut resolve, mut stale) = (Vec::new(), Vec::new());
+        for svc in self
+            .services
+            .iter()
+            .filter(|s| s.status == crate::service::ServiceStatus::Active)
+        {
+            let Some(c) = svc
+                .deployments
+                .last()
+                .and_then(|d| d.service_connect.as_deref())
+                .filter(|c| c.config.namespace == namespace)
+            else {
+                continue;
+            };
+            if c.resolvable.contains(&e) {
+                resolve.push(svc.name.clone());
+            } else {
+                stale.push(svc.name.clone());
+            }
+        }
+        (resolve, stale)
+    }
+
+    /// A one-line summary of service `s`'s Service Connect for the services pane: its
+    /// namespace, the endpoints it serves and whether it is a client only; `None` without
+    /// Service Connect.
+    pub fn service_connect_summary(&self, s: usize) -> Option<String> {
+        let config = self.services[s].service_connect.as_deref()?;
+        let ns = &self.scenario.namespaces.list[config.namespace].name;
+        let serves: Vec<String> = config.endpoints.iter().map(EndpointSpec::alias).collect();
+        Some(if serves.is_empty() {
+            format!("Service Connect {ns} · client only")
+        } else {
+            format!("Service Connect {ns} · serves {}", serves.join(", "))
+        })
+    }
+
     /// Checks that `config`'s discovery names and client aliases are free in its namespace
     /// for service `s` (another service's endpoint holds them otherwise) [DG-components].
     pub(crate) fn check_service_connect(
@@ -591,27 +641,34 @@ impl Simulation {
             .count();
         let all = ejected_now + loads.len();
         let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
-        let mut ejected = ejected_now;
-        let mut said = Vec::new();
+        let mut failing = Vec::new();
         for (t, l) in loads {
             let o = &mut self.service_connect.outliers[*t];
             if now.as_ms() >= o.window_start.as_ms() + OUTLIER_WINDOW_MS {
-                if o.failures == 0.0 {
+                // A whole window of traffic without a failure forgets the past ejections.
+                let ejected_in_window = o.ejected_until.is_some_and(|u| u > o.window_start);
+                if o.failures == 0.0 && !ejected_in_window {
                     o.ejections = 0;
                 }
                 o.window_start = now;
                 o.failures = 0.0;
             }
             o.failures += l.failed_rps * dt;
-            if o.failures >= OUTLIER_FAILURES && ejected < budget {
-                o.ejections += 1;
-                let ms = (EJECTION_MS * u64::from(o.ejections)).min(MAX_EJECTION_MS);
-                o.ejected_until = Some(now.plus_ms(ms));
-                said.push((*t, o.failures, ms));
-                o.window_start = now;
-                o.failures = 0.0;
-                ejected += 1;
+            if o.failures >= OUTLIER_FAILURES {
+                failing.push((*t, o.failures));
             }
+        }
+        // Those with the most failures go first, while the budget lasts.
+        failing.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut said = Vec::new();
+        for (t, failures) in failing.into_iter().take(budget.saturating_sub(ejected_now)) {
+            let o = &mut self.service_connect.outliers[t];
+            o.ejections += 1;
+            let ms = (EJECTION_MS * u64::from(o.ejections)).min(MAX_EJECTION_MS);
+            o.ejected_until = Some(now.plus_ms(ms));
+            o.window_start = now;
+            o.failures = 0.0;
+            said.push((t, failures, ms));
         }
         let endpoint = &self.service_connect.endpoints[e];
         let alias = endpoint.spec.alias();
@@ -658,7 +715,7 @@ impl Simulation {
             ];
             self.put_target_metrics(minute, &dims, acc, http);
         }
-        for (e, acc) in by_endpoint {
+        for (&e, acc) in &by_endpoint {
             let endpoint = &self.service_connect.endpoints[e];
             let discovery = endpoint.spec.discovery_name.clone();
             let http = endpoint.spec.app_protocol.http_codes();
@@ -680,15 +737,25 @@ impl Simulation {
                 ],
                 acc.requests,
             );
-            self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], &acc, http);
+            self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], acc, http);
+        }
+        // The charts' series: every endpoint every minute, zero without traffic.
+        let mut charted: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        for (e, x) in self.service_connect.endpoints.iter().enumerate() {
+            let acc = by_endpoint.get(&e).copied().unwrap_or_default();
+            let sums = charted.entry(x.spec.discovery_name.clone()).or_default();
+            sums.0 += acc.requests;
+            sums.1 += acc.failed;
+        }
+        for (discovery, (requests, failed)) in charted {
             let series = format!("serviceConnect/{discovery}");
             self.series.record(
                 &format!("{series}/RequestCount"),
-                crate::traffic::round6(acc.requests),
+                crate::traffic::round6(requests),
             );
             self.series.record(
                 &format!("{series}/HTTPCode_Target_5XX_Count"),
-                crate::traffic::round6(acc.failed),
+                crate::traffic::round6(failed),
             );
         }
         let failed = std::mem::take(&mut self.service_connect.client_failed);
