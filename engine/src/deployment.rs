@@ -658,8 +658,24 @@ impl Simulation {
         }
         svc.deployment_id = id.clone();
         svc.stall_reported = false;
-        let (name, config) = (svc.name.clone(), svc.service_connect.clone());
-        let service_connect = self.deployment_connect(s, &name, config);
+        // A rollback adopts blue's deployment id: its tasks run blue's Service Connect
+        // configuration again, and the service's is blue's.
+        let blue = svc
+            .deployments
+            .iter()
+            .rev()
+            .find(|d| d.id == id)
+            .map(|d| d.service_connect.clone());
+        let service_connect = match blue {
+            Some(connect) => {
+                svc.service_connect = connect.as_ref().map(|c| c.config.clone());
+                connect
+            }
+            None => {
+                let (name, config) = (svc.name.clone(), svc.service_connect.clone());
+                self.deployment_connect(s, &name, config)
+            }
+        };
         self.services[s].deployments.push(Deployment {
             id,
             task_definition: family_revision,

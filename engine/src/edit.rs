@@ -207,10 +207,11 @@ fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
             LoadTarget::Queue { queue, .. } => queue == target,
             LoadTarget::ServiceConnect {
                 address, client, ..
-            } => {
-                target.split_once(crate::service_connect::TARGET_ARROW)
-                    == Some((client.as_str(), address.as_str()))
-            }
+            } => target
+                .split_once(crate::service_connect::TARGET_ARROW)
+                .is_some_and(|(c, a)| {
+                    c == client && crate::service_connect::same_address(a, address)
+                }),
         })
         .collect()
 }

@@ -494,6 +494,13 @@ impl Simulation {
                     let msg = above_task_quota(&format!("updateServices[{i}].desiredCount"), n);
                     self.log.push(self.now(), EventKind::Scenario, msg);
                 }
+                Some(n)
+                    if self.services[s].service_connect.is_some()
+                        && n > crate::service_connect::MAX_TASKS =>
+                {
+                    let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a Service Connect service can run (the Cloud Map instances-per-service quota)", crate::service_connect::MAX_TASKS);
+                    self.log.push(self.now(), EventKind::Scenario, msg);
+                }
                 Some(n) if self.services[s].scheduling == SchedulingStrategy::Replica => {
                     let n = n as u32;
                     let old = self.services[s].desired_count;
@@ -582,6 +589,9 @@ impl Simulation {
         } else {
             self.services[s].service_connect.clone()
         };
+        if let (Some(new), Some(old)) = (&connect, &self.services[s].service_connect) {
+            crate::service_connect::check_protocols_kept(old, new)?;
+        }
         let connect_changed = connect.as_deref() != self.services[s].service_connect.as_deref();
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {

@@ -806,3 +806,354 @@ fn the_service_form_writes_service_connect_and_adds_the_namespace() {
         "backend:8080"
     );
 }
+
+#[test]
+fn a_server_update_that_keeps_its_alias_keeps_its_clients_reaching_the_new_tasks() {
+    // DG-components: "If a client-server service is updated, new connections from clients will
+    // be balanced between the tasks of the new version." The module's own rule: only "a changed
+    // alias or port makes a new" endpoint. A new timeout keeps discoveryName api and alias
+    // backend:8080, yet the engine creates a second endpoint with the same alias; clients
+    // resolve the first (stale) one, which no task serves once the rolling update is done,
+    // even a client redeployed after the update.
+    let mut doc = shop(100.0, false);
+    let mut connect = doc["services"][0]["serviceConnectConfiguration"].clone();
+    connect["services"][0]["timeout"] = json!({"perRequestTimeoutSeconds": 30});
+    doc["updateServices"] = json!([
+        {"at": "PT10M", "service": "backend", "serviceConnectConfiguration": connect},
+        {"at": "PT30M", "service": "frontend", "forceNewDeployment": true}
+    ]);
+    let mut s = sim(doc);
+    at(&mut s, 3600);
+    let backend = running(&s, "backend");
+    assert_eq!(backend.len(), 4);
+    let total: f64 = backend.iter().map(|&t| offered(&s, t)).sum();
+    assert!((total - 100.0).abs() < 1e-6, "{total}");
+    let same_alias = s
+        .service_connect_endpoints()
+        .iter()
+        .filter(|e| e.spec.alias() == "backend:8080")
+        .count();
+    assert_eq!(
+        same_alias, 1,
+        "one Cloud Map service per discovery name and alias"
+    );
+}
+
+#[test]
+fn a_namespace_named_with_capitals_resolves_its_default_alias() {
+    // CM-NS: an HTTP namespace Name is 1-1024 printable characters, capitals included;
+    // API-SCS: the default dnsName is discoveryName.namespace. The engine keeps the capitals in
+    // the alias (api.Shop:8080) but lowercases the load profile's host (parse_address), so the
+    // alias the load controls offer never resolves: DNS names are case-insensitive.
+    let mut doc = shop(100.0, false);
+    doc["namespaces"] = json!([{"Name": "Shop"}]);
+    for i in 0..2 {
+        doc["services"][i]["serviceConnectConfiguration"]["namespace"] = json!("Shop");
+    }
+    doc["services"][0]["serviceConnectConfiguration"]["services"] = json!([{"portName": "api"}]);
+    let mut offered_doc = doc.clone();
+    offered_doc.as_object_mut().unwrap().remove("loadProfiles");
+    let targets = ecs_engine::edit::load_targets(&offered_doc);
+    let target = targets
+        .iter()
+        .find(|t| t.starts_with("frontend → "))
+        .expect("the load controls offer frontend's endpoint")
+        .clone();
+    let address = target.split_once(" → ").unwrap().1.to_string();
+    doc["loadProfiles"][0]["serviceConnect"] = json!(address);
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    assert!(!logged(&s, "cannot resolve"), "{address}");
+    let total: f64 = running(&s, "backend").iter().map(|&t| offered(&s, t)).sum();
+    assert!((total - 100.0).abs() < 1e-6, "{address}: {total}");
+}
+
+#[test]
+fn a_blue_green_rollback_keeps_blues_service_connect_configuration() {
+    // DG-bg / 4.5: a rollback makes blue's service revision primary again ("ECS deployment
+    // rolling back to the previous service revision"); blue's tasks keep running with the
+    // proxy configuration they started with. adopt_deployment gives the rollback deployment the
+    // service's current (green's) configuration instead: here green turned Service Connect off,
+    // so after the rollback blue's tasks serve no endpoint and the caller's requests fail.
+    let mut doc =
+        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
+        "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
+    let lb = format!(
+        "app/edge/{}",
+        ecs_engine::load_balancer::target_group::name_hash("edge")
+    );
+    doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
+        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
+    for td in doc["taskDefinitions"].as_array_mut().unwrap() {
+        td["containerDefinitions"][0]["portMappings"][0]["name"] = json!("web");
+        td["containerDefinitions"][0]["portMappings"][0]["appProtocol"] = json!("http");
+    }
+    doc["namespaces"] = json!([{"Name": "shop"}]);
+    doc["services"][0]["serviceConnectConfiguration"] = json!({"enabled": true, "namespace": "shop",
+        "services": [{"portName": "web", "clientAliases": [{"port": 80, "dnsName": "web"}]}]});
+    doc["updateServices"][0]["serviceConnectConfiguration"] = json!({"enabled": false});
+    let mut caller = doc["services"][0].clone();
+    for k in [
+        "loadBalancers",
+        "deploymentConfiguration",
+        "deploymentController",
+    ] {
+        caller.as_object_mut().unwrap().remove(k);
+    }
+    caller["serviceName"] = json!("caller");
+    caller["desiredCount"] = json!(1);
+    caller["serviceConnectConfiguration"] = json!({"enabled": true, "namespace": "shop"});
+    doc["services"].as_array_mut().unwrap().push(caller);
+    doc["loadProfiles"].as_array_mut().unwrap().push(
+        json!({"client": "caller", "serviceConnect": "web:80",
+        "requests": {"type": "constant", "requestsPerSecond": 40},
+        "cost": {"cpuUnitMsPerRequest": 10, "idleCpuUnits": 1}}),
+    );
+    let mut s = sim(doc);
+    at(&mut s, 11 * 60);
+    assert!(logged(&s, "rolling back to deployment"));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    let total: f64 = running(&s, "web").iter().map(|&t| offered(&s, t)).sum();
+    // 400 requests/s through the load balancer plus 40 through Service Connect.
+    assert!((total - 440.0).abs() < 1e-6, "{total}");
+    let out = s.describe();
+    let primary = out["services"][0]["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        primary["serviceConnectConfiguration"]["enabled"],
+        json!(true),
+        "{primary}"
+    );
+}
+
+#[test]
+fn a_new_task_definition_cannot_change_the_app_protocol_of_a_service_connect_port() {
+    // MODEL (PortMapping.appProtocol): "appProtocol is immutable in a Service Connect service.
+    // Updating this field requires a service deletion and redeployment." The engine deploys
+    // backend:2, whose port api turns from http to grpc.
+    let mut doc = shop(0.0, false);
+    let mut td2 = doc["taskDefinitions"][0].clone();
+    td2["containerDefinitions"][0]["portMappings"][0]["appProtocol"] = json!("grpc");
+    doc["taskDefinitions"].as_array_mut().unwrap().push(td2);
+    doc["services"][0]["taskDefinition"] = json!("backend:1");
+    doc["updateServices"] =
+        json!([{"at": "PT5M", "service": "backend", "taskDefinition": "backend:2"}]);
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    assert!(logged(&s, "updateServices[0]."), "the update is refused");
+    assert_eq!(s.services()[0].task_definition, "backend:1");
+}
+
+#[test]
+fn a_task_avoided_again_is_avoided_for_longer() {
+    // The module's stated choice: outlier detection "ejects for 30 s times the number of
+    // ejections (at most 300 s)". An ejection zeroes the task's failure window and lasts at
+    // least as long as a window, so the next window always starts with no failures and resets
+    // the count: under constant overload the same tasks are avoided again and again, always
+    // for 30 s.
+    let mut s = sim(shop(2400.0, false));
+    at(&mut s, 1800);
+    let mut per_task: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for e in s.log().entries() {
+        if let Some(rest) = e.message.split("avoid task ").nth(1) {
+            let id = rest.split(' ').next().unwrap().to_string();
+            let secs = rest
+                .split(" for ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string();
+            per_task.entry(id).or_default().push(secs);
+        }
+    }
+    assert!(
+        per_task.values().any(|v| v.len() > 1),
+        "some task is avoided more than once: {per_task:?}"
+    );
+    assert!(
+        per_task.values().flatten().any(|secs| secs != "30"),
+        "every ejection lasted 30 s: {per_task:?}"
+    );
+}
+
+#[test]
+fn request_count_by_discovery_name_adds_up_every_endpoint_of_that_name() {
+    // DG-metrics: the DiscoveryName dimension covers traffic to that discovery name "across all
+    // Amazon ECS clusters"; discovery names are unique only within a namespace
+    // (DG-components), so two namespaces may each have an `api`. The engine puts one datapoint
+    // per endpoint under the same MetricId and the last one overwrites the first (MetricStore::put
+    // inserts).
+    let mut doc = shop(100.0, false);
+    doc["namespaces"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Name": "corp"}));
+    let mut backend2 = doc["services"][0].clone();
+    backend2["serviceName"] = json!("backend2");
+    backend2["serviceConnectConfiguration"]["namespace"] = json!("corp");
+    let mut frontend2 = doc["services"][1].clone();
+    frontend2["serviceName"] = json!("frontend2");
+    frontend2["serviceConnectConfiguration"]["namespace"] = json!("corp");
+    doc["services"].as_array_mut().unwrap().push(backend2);
+    doc["services"].as_array_mut().unwrap().push(frontend2);
+    let mut p2 = doc["loadProfiles"][0].clone();
+    p2["client"] = json!("frontend2");
+    p2["requests"]["requestsPerSecond"] = json!(50);
+    doc["loadProfiles"].as_array_mut().unwrap().push(p2);
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    let cw = s.cloudwatch();
+    let count = MetricId::new("AWS/ECS", "RequestCount", &[("DiscoveryName", "api")]);
+    let sum = cw.get(&count, 8).expect("minute 8").sum;
+    assert!(
+        (sum - 9000.0).abs() < 1e-6,
+        "100 + 50 requests/s for a minute: {sum}"
+    );
+    let target = MetricId::new(
+        "AWS/ECS",
+        "HTTPCode_Target_2XX_Count",
+        &[("TargetDiscoveryName", "api")],
+    );
+    let sum = cw.get(&target, 8).expect("minute 8").sum;
+    assert!((sum - 9000.0).abs() < 1e-6, "{sum}");
+}
+
+#[test]
+fn the_load_control_reads_a_profile_that_names_its_endpoint_by_url() {
+    // The engine sends a profile's `http://backend:8080` to alias backend:8080 (parse_address),
+    // and the load controls offer `frontend → backend:8080` for that endpoint, but they match
+    // profiles by the address as written: the control reads 0 requests/s for an endpoint that
+    // gets 100, offers a second target for the same endpoint, and setting a rate adds a second
+    // profile on top of the first.
+    let doc = shop(100.0, false);
+    let scenario = ecs_engine::Scenario::from_value(doc.clone()).unwrap();
+    assert_eq!(
+        ecs_engine::edit::offered_load(&scenario, "frontend → backend:8080", SimTime(180_000)),
+        100.0
+    );
+    let targets = ecs_engine::edit::load_targets(&doc);
+    let same: Vec<&String> = targets
+        .iter()
+        .filter(|t| t.starts_with("frontend → ") && t.ends_with("backend:8080"))
+        .collect();
+    assert_eq!(same.len(), 1, "one target per endpoint: {same:?}");
+    let doc =
+        ecs_engine::edit::set_load_now(&doc, "frontend → backend:8080", SimTime(120_000), 300.0)
+            .unwrap();
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    let total: f64 = running(&s, "backend").iter().map(|&t| offered(&s, t)).sum();
+    assert!(
+        (total - 300.0).abs() < 1e-6,
+        "the control set 300 requests/s: {total}"
+    );
+}
+
+#[test]
+fn the_load_controls_pair_services_that_name_their_namespace_by_arn() {
+    // API-SCC: `namespace` is "the namespace name or full ARN"; the engine finds both
+    // (Namespaces::find). client_targets compares the namespace text as written, so a server
+    // that names `shop` by ARN is offered to no client naming it `shop`, and its default alias
+    // reads `api.arn:aws:servicediscovery:…:8080`.
+    let mut doc = shop(0.0, false);
+    doc.as_object_mut().unwrap().remove("loadProfiles");
+    let arn = {
+        let s = sim(doc.clone());
+        s.namespaces().list[0].arn()
+    };
+    doc["services"][0]["serviceConnectConfiguration"]["namespace"] = json!(arn);
+    doc["services"][0]["serviceConnectConfiguration"]["services"]
+        .as_array_mut()
+        .unwrap()
+        .push(
+            json!({"portName": "api", "discoveryName": "api2", "clientAliases": [{"port": 9090}]}),
+        );
+    let mut s = sim(doc.clone());
+    at(&mut s, 60);
+    let aliases: Vec<String> = s
+        .service_connect_endpoints()
+        .iter()
+        .map(|e| e.spec.alias())
+        .collect();
+    assert_eq!(aliases, vec!["backend:8080", "api2.shop:9090"]);
+    let targets = ecs_engine::edit::load_targets(&doc);
+    for want in ["frontend → backend:8080", "frontend → api2.shop:9090"] {
+        assert!(targets.contains(&want.to_string()), "{want}: {targets:?}");
+    }
+}
+
+#[test]
+fn a_service_connect_service_runs_at_most_1000_tasks() {
+    // DG-quotas: "Services configured to use Amazon ECS Service Connect have a limit of 1,000
+    // tasks per service" (the Cloud Map instances-per-service quota). The engine applies only
+    // the general 5,000-task quota.
+    let e = backend_refusal(|d| d["services"][0]["desiredCount"] = json!(1001));
+    assert!(e.contains("desiredCount"), "{e}");
+}
+
+#[test]
+fn a_bridge_task_definition_with_hostname_cannot_use_service_connect() {
+    // DG-components: with the bridge network mode, "the hostname container parameter is not
+    // supported" by Service Connect. The engine accepts it.
+    let mut doc = shop(0.0, false);
+    doc["taskDefinitions"][0] = json!({"family": "backend", "networkMode": "bridge", "memory": "512",
+        "containerDefinitions": [{"name": "api", "image": "nginx", "essential": true, "hostname": "api",
+            "portMappings": [{"name": "api", "containerPort": 8080, "appProtocol": "http"}]}]});
+    let svc = &mut doc["services"][0];
+    svc["launchType"] = json!("EC2");
+    svc.as_object_mut().unwrap().remove("networkConfiguration");
+    doc["containerInstances"] = json!([{"id": "i-0aaaaaaaaaaaaaaa1", "instanceType": "m5.large", "availabilityZone": "us-east-1a", "subnetId": "subnet-a"}]);
+    let e = refusals(doc);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("hostname"), "{e:?}");
+}
+
+#[test]
+fn a_service_names_a_pasted_namespace_by_its_arn() {
+    // The module accepts `aws servicediscovery get-namespace` output in namespaces[]; API-SCC
+    // takes "the namespace name or full ARN", and a namespace shared through AWS RAM must be
+    // named by its ARN (DG-shared). Namespaces::find compares only the ARN the playground
+    // derives (account 123456789012) and ignores the output's own `Arn`, so the namespace's
+    // real ARN is NamespaceNotFoundException.
+    let arn = "arn:aws:servicediscovery:us-east-1:999999999999:namespace/ns-abcdefabcdefabcd";
+    let mut doc = shop(100.0, false);
+    doc["namespaces"] = json!([{"Namespace": {"Name": "shop", "Id": "ns-abcdefabcdefabcd",
+        "Arn": arn, "Type": "HTTP"}}]);
+    for i in 0..2 {
+        doc["services"][i]["serviceConnectConfiguration"]["namespace"] = json!(arn);
+    }
+    assert_eq!(refusals(doc.clone()), Vec::<String>::new());
+    let mut s = sim(doc);
+    at(&mut s, 600);
+    let total: f64 = running(&s, "backend").iter().map(|&t| offered(&s, t)).sum();
+    assert!((total - 100.0).abs() < 1e-6, "{total}");
+}
+
+#[test]
+fn a_client_that_stops_resolving_is_not_told_the_endpoint_has_tasks_again() {
+    // backend runs no task: the profile's requests fail "for want of a task". frontend then turns
+    // Service Connect off; once its new tasks replace the old ones its requests fail for another
+    // reason (they cannot resolve the name), but say_no_targets reads "no endpoint routed" as
+    // "not starved" and logs that backend:8080 has tasks taking traffic again, which is false.
+    let mut doc = shop(100.0, false);
+    doc["services"][0]["desiredCount"] = json!(0);
+    doc["updateServices"] = json!([{"at": "PT5M", "service": "frontend",
+        "serviceConnectConfiguration": {"enabled": false}}]);
+    let mut s = sim(doc);
+    at(&mut s, 1800);
+    assert!(logged(&s, "has no task taking traffic"));
+    assert!(logged(&s, "has no Service Connect configuration"));
+    assert!(running(&s, "backend").is_empty());
+    assert!(
+        !logged(&s, "has tasks taking traffic again"),
+        "backend never ran a task"
+    );
+}

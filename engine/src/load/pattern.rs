@@ -261,7 +261,9 @@ pub(crate) fn names_target(p: &Value, key: &str, target: &str) -> bool {
     let member = |k: &str| p.get(k).and_then(Value::as_str);
     match target.split_once(crate::service_connect::TARGET_ARROW) {
         Some((client, address)) if key == "serviceConnect" => {
-            member("client") == Some(client) && member("serviceConnect") == Some(address)
+            member("client") == Some(client)
+                && member("serviceConnect")
+                    .is_some_and(|a| crate::service_connect::same_address(a, address))
         }
         _ => member(key) == Some(target),
     }

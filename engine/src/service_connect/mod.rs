@@ -18,8 +18,10 @@
 //! - Discovery names and client aliases are unique in a namespace; a service belongs to one
 //!   namespace [DG-components].
 //! - The task definition sets the task memory limit, uses `awsvpc` or `bridge`, runs Linux,
-//!   has no `links`; TLS needs `awsvpc`; standalone tasks, the EXTERNAL launch type and the
-//!   CODE_DEPLOY and EXTERNAL deployment controllers are not supported [DG-components].
+//!   has no `links` (nor `hostname` in bridge mode); TLS needs `awsvpc`; standalone tasks, the
+//!   EXTERNAL launch type and the CODE_DEPLOY and EXTERNAL deployment controllers are not
+//!   supported [DG-components]. A port's `appProtocol` cannot change [API-PM]; a service runs
+//!   at most 1,000 tasks [DG-quotas].
 //! - ECS adds a proxy container to each task of the service; it reserves nothing of its own
 //!   and uses the task's CPU and memory left over by the containers [DG-components].
 //! - A client task resolves the endpoints that existed in its namespace when its deployment
@@ -43,13 +45,17 @@
 //! outlier detection counts failures in fixed 30-second windows, ejects for 30 s times the
 //! number of ejections (at most 300 s), and ejects at most 10 % of an endpoint's tasks (at
 //! least one), as Envoy's defaults do; with one task, the retries go to it again; during a
-//! blue/green deployment the endpoint sends production traffic by the deployment's weights.
+//! blue/green deployment the endpoint sends production traffic by the deployment's weights;
+//! an endpoint (a discovery name and client alias) stays in its namespace for the whole run,
+//! even when its service is deleted or drops it, and a server update that keeps both keeps it.
 //!
 //! Sources:
 //! - [API-SCC] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceConnectConfiguration.html>
 //! - [API-SCS] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceConnectService.html>
 //! - [API-CSCD] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ClusterServiceConnectDefaultsRequest.html>
 //! - [API-TO] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html>
+//! - [API-PM] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html>
+//! - [DG-quotas] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html>
 //! - [DG-concepts] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts.html>
 //! - [DG-components] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html>
 //! - [DG-metrics] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html>
@@ -75,12 +81,17 @@ pub struct Namespace {
     pub description: String,
     /// The cluster whose `serviceConnectDefaults` created it, when `namespaces[]` did not.
     pub created_for: Option<String>,
+    /// The `Arn` of pasted get-namespace output (a namespace shared from another account has
+    /// its owner's); `None`: the playground's account.
+    pub given_arn: Option<String>,
 }
 
 impl Namespace {
     /// `arn:aws:servicediscovery:…:namespace/ns-…`.
     pub fn arn(&self) -> String {
-        format!("{CLOUD_MAP_ARN_PREFIX}:namespace/{}", self.id)
+        self.given_arn
+            .clone()
+            .unwrap_or_else(|| format!("{CLOUD_MAP_ARN_PREFIX}:namespace/{}", self.id))
     }
 }
 
@@ -161,6 +172,11 @@ impl Namespaces {
                     .map_or_else(|| cloud_map_id("ns", name), str::to_string),
                 description: description.to_string(),
                 created_for: None,
+                given_arn: v
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .filter(|a| a.starts_with("arn:"))
+                    .map(str::to_string),
             });
         }
         for (i, c) in clusters.iter().enumerate() {
@@ -194,6 +210,7 @@ impl Namespaces {
                         id: cloud_map_id("ns", name),
                         description: String::new(),
                         created_for: Some(cluster.to_string()),
+                        given_arn: None,
                     });
                     out.list.len() - 1
                 }
@@ -290,6 +307,25 @@ impl EndpointSpec {
     /// `dnsName:port`, the name client applications connect to.
     pub fn alias(&self) -> String {
         format!("{}:{}", self.dns_name, self.port)
+    }
+
+    /// Whether `host:port` names this endpoint's client alias (DNS names ignore case).
+    pub fn answers(&self, host: &str, port: u16) -> bool {
+        self.port == port && self.dns_name.eq_ignore_ascii_case(host)
+    }
+}
+
+/// The most tasks a Service Connect service runs: the Cloud Map instances-per-service quota
+/// [DG-quotas: "Services configured to use Amazon ECS Service Connect have a limit of 1,000
+/// tasks per service"; how ECS refuses more is [unconfirmed]].
+pub const MAX_TASKS: u64 = 1_000;
+
+/// Whether two `serviceConnect` addresses name the same client alias (`backend:8080` and
+/// `http://Backend:8080/` do).
+pub fn same_address(a: &str, b: &str) -> bool {
+    match (parse_address(a, ""), parse_address(b, "")) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -406,6 +442,21 @@ pub fn parse(
     }
     if td.task_memory_mib.is_none() {
         return Err(format!("{AT}: Task definitions must set the task memory limit to use Service Connect ({family} sets memory per container only; the proxy uses the task memory the containers leave)"));
+    }
+    if let Some(n) = raw.get("desiredCount").and_then(Value::as_u64) {
+        if n > MAX_TASKS {
+            return Err(format!("desiredCount: {n} is more than the {MAX_TASKS} tasks a Service Connect service can run (the Cloud Map instances-per-service quota)"));
+        }
+    }
+    if td.network_mode == NetworkMode::Bridge {
+        if let Some(c) = td
+            .input
+            .container_definitions
+            .iter()
+            .find(|c| c.hostname.is_some())
+        {
+            return Err(format!("{AT}: with the bridge network mode, Service Connect does not support the hostname container parameter; container {} of {family} sets it", c.name.as_deref().unwrap_or("")));
+        }
     }
     if let Some(c) = td
         .input
@@ -570,7 +621,10 @@ pub fn parse(
         {
             return Err(format!("{path}.discoveryName: {} is already the discovery name of services[{j}]; All discovery names must be unique within a namespace", spec.discovery_name));
         }
-        if let Some(j) = endpoints.iter().position(|x| x.alias() == spec.alias()) {
+        if let Some(j) = endpoints
+            .iter()
+            .position(|x| x.answers(&spec.dns_name, spec.port))
+        {
             return Err(format!("{path}.clientAliases: {} is already the client alias of services[{j}]; Each name and port mapping must be unique within the namespace", spec.alias()));
         }
         endpoints.push(spec);
@@ -580,6 +634,23 @@ pub fn parse(
         endpoints,
         request: v.clone(),
     }))
+}
+
+/// UpdateService's rule for the ports a Service Connect service serves: "`appProtocol` is
+/// immutable in a Service Connect service. Updating this field requires a service deletion and
+/// redeployment" (the same for `protocol`) [API-PM].
+pub fn check_protocols_kept(
+    old: &ServiceConnectConfig,
+    new: &ServiceConnectConfig,
+) -> Result<(), String> {
+    for (i, n) in new.endpoints.iter().enumerate() {
+        if let Some(o) = old.endpoints.iter().find(|o| o.port_name == n.port_name) {
+            if o.app_protocol != n.app_protocol {
+                return Err(format!("serviceConnectConfiguration.services[{i}].portName: port mapping {} changes appProtocol from {} to {}: appProtocol is immutable in a Service Connect service. Updating this field requires a service deletion and redeployment", n.port_name, o.app_protocol.as_str(), n.app_protocol.as_str()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The host and port a load profile's `serviceConnect` names: `backend:8080`,
@@ -622,6 +693,12 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
+    // A namespace named by name, id or ARN is the same namespace.
+    let namespaces = Namespaces::parse(list("namespaces"), list("clusters")).unwrap_or_default();
+    let canonical = |n: String| match namespaces.find(&n) {
+        Some(i) => namespaces.list[i].name.clone(),
+        None => n,
+    };
     let cluster_default = |svc: &Value| {
         let cluster = text(svc, "/cluster").unwrap_or_else(|| "default".into());
         let cluster = cluster.rsplit('/').next().unwrap_or("default").to_string();
@@ -638,7 +715,7 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
             if c.get("enabled") != Some(&Value::Bool(true)) {
                 return None;
             }
-            let ns = text(c, "/namespace").or_else(|| cluster_default(svc))?;
+            let ns = canonical(text(c, "/namespace").or_else(|| cluster_default(svc))?);
             Some((ns, text(svc, "/serviceName")?, svc))
         })
         .collect();
@@ -692,7 +769,7 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
                 .and_then(Value::as_u64)
                 .or_else(|| container_port(svc, &port_name));
             if let Some(port) = port {
-                endpoints.push((ns.clone(), format!("{dns}:{port}")));
+                endpoints.push((ns.clone(), format!("{}:{port}", dns.to_ascii_lowercase())));
             }
         }
     }
@@ -704,6 +781,9 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
     }
     for p in list("loadProfiles") {
         if let (Some(client), Some(address)) = (text(p, "/client"), text(p, "/serviceConnect")) {
+            // Written as a URL or with capitals, it is the alias the endpoints offer.
+            let address = parse_address(&address, "")
+                .map_or(address, |(host, port)| format!("{host}:{port}"));
             out.push(format!("{client}{TARGET_ARROW}{address}"));
         }
     }
@@ -792,7 +872,7 @@ mod tests {
                 "api → admin:9000",
                 "web → http.shop:8080",
                 "web → admin:9000",
-                "batch → http://api:1",
+                "batch → api:1",
             ]
         );
     }

@@ -114,6 +114,32 @@ struct EdgeMinute {
     ticks: f64,
 }
 
+impl EdgeMinute {
+    /// Adds `o`'s requests; `same_tasks`: `o` measured the same tasks (another client of the
+    /// same endpoint), else its tasks add to these (another endpoint).
+    fn absorb(&mut self, o: &EdgeMinute, same_tasks: bool) {
+        self.requests += o.requests;
+        self.served += o.served;
+        self.failed += o.failed;
+        self.latency_weighted += o.latency_weighted;
+        let mean = |m: &EdgeMinute| {
+            if m.ticks > 0.0 {
+                m.targets / m.ticks
+            } else {
+                0.0
+            }
+        };
+        let ticks = self.ticks.max(o.ticks);
+        let targets = if same_tasks {
+            mean(self).max(mean(o))
+        } else {
+            mean(self) + mean(o)
+        };
+        self.ticks = ticks;
+        self.targets = targets * ticks;
+    }
+}
+
 /// The Service Connect state of a run.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceConnectState {
@@ -213,7 +239,7 @@ impl Simulation {
                 if e.spec.discovery_name == spec.discovery_name {
                     return Err(format!("{path}.discoveryName: {} is the discovery name of service {owner} in namespace {}; All discovery names must be unique within a namespace", spec.discovery_name, self.scenario.namespaces.list[config.namespace].name));
                 }
-                if e.spec.alias() == spec.alias() {
+                if e.spec.answers(&spec.dns_name, spec.port) {
                     return Err(format!("{path}.clientAliases: {} is a client alias of service {owner}; Each name and port mapping must be unique within the namespace", spec.alias()));
                 }
             }
@@ -233,12 +259,19 @@ impl Simulation {
         let config = config?;
         let mut serves = Vec::new();
         for spec in &config.endpoints {
-            let found =
-                self.service_connect.endpoints.iter().position(|e| {
-                    e.namespace == config.namespace && e.service == s && e.spec == *spec
-                });
+            // The same discovery name and alias is the same endpoint (the Cloud Map service):
+            // it takes the new settings (timeouts, container port).
+            let found = self.service_connect.endpoints.iter().position(|e| {
+                e.namespace == config.namespace
+                    && e.service == s
+                    && e.spec.discovery_name == spec.discovery_name
+                    && e.spec.answers(&spec.dns_name, spec.port)
+            });
             let e = match found {
-                Some(e) => e,
+                Some(e) => {
+                    self.service_connect.endpoints[e].spec = spec.clone();
+                    e
+                }
                 None => {
                     let ns = &self.scenario.namespaces.list[config.namespace];
                     let id = super::cloud_map_id(
@@ -350,7 +383,7 @@ impl Simulation {
         dep.resolvable
             .iter()
             .copied()
-            .find(|&e| endpoints[e].spec.dns_name == host && endpoints[e].spec.port == port)
+            .find(|&e| endpoints[e].spec.answers(host, port))
     }
 
     /// One routing interval of load profile `p`: `rate` requests/s that client service
@@ -400,6 +433,7 @@ impl Simulation {
         let mut loads = Vec::new();
         let mut client_failed = unresolved * dt;
         let mut starved = false;
+        let resolved = !to_endpoint.is_empty();
         for (e, r) in to_endpoint {
             let (failed, task_loads) = self.route_endpoint(e, client, r, cost, dt, cpu_available);
             starved |= task_loads.is_empty();
@@ -409,7 +443,10 @@ impl Simulation {
         if client_failed > 0.0 {
             *self.service_connect.client_failed.entry(p).or_default() += client_failed;
         }
-        self.say_no_targets(p, client, (host, port), starved);
+        // Requests nobody resolves say nothing of the endpoint's tasks.
+        if resolved {
+            self.say_no_targets(p, client, (host, port), starved);
+        }
         loads
     }
 
@@ -429,8 +466,7 @@ impl Simulation {
         let later = dep.and_then(|dep| {
             endpoints.iter().enumerate().find(|(i, x)| {
                 x.namespace == dep.config.namespace
-                    && x.spec.dns_name == host
-                    && x.spec.port == port
+                    && x.spec.answers(host, port)
                     && !dep.resolvable.contains(i)
             })
         });
@@ -511,8 +547,12 @@ impl Simulation {
         dt: f64,
         cpu_available: &dyn Fn(usize) -> f64,
     ) -> (f64, Vec<(usize, TaskLoad)>) {
-        let candidates: Vec<usize> = self
-            .endpoint_tasks(e)
+        let tasks = self.endpoint_tasks(e);
+        let ejected_now = tasks
+            .iter()
+            .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
+            .count();
+        let candidates: Vec<usize> = tasks
             .into_iter()
             .filter(|(_, r)| *r == Reachability::Available)
             .map(|(t, _)| t)
@@ -587,7 +627,7 @@ impl Simulation {
         self.service_connect
             .latest
             .insert(e, loads.iter().map(|(t, l)| (*t, l.offered_rps)).collect());
-        self.detect_outliers(e, &loads, dt);
+        self.detect_outliers(e, &loads, ejected_now, dt);
         (given_up, loads)
     }
 
@@ -627,18 +667,19 @@ impl Simulation {
 
     /// Outlier detection over one tick: a task with 5 or more failed requests in its window is
     /// avoided, unless 10 % of the endpoint's tasks (at least one) already are.
-    fn detect_outliers(&mut self, e: usize, loads: &[(usize, TaskLoad)], dt: f64) {
+    fn detect_outliers(
+        &mut self,
+        e: usize,
+        loads: &[(usize, TaskLoad)],
+        ejected_now: usize,
+        dt: f64,
+    ) {
         let now = self.now();
         let max_t = loads.iter().map(|(t, _)| *t).max().unwrap_or(0);
         let outliers = &mut self.service_connect.outliers;
         if outliers.len() <= max_t {
             outliers.resize(max_t + 1, Outlier::default());
         }
-        let ejected_now = self
-            .endpoint_tasks(e)
-            .iter()
-            .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
-            .count();
         let all = ejected_now + loads.len();
         let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
         let mut failing = Vec::new();
@@ -687,25 +728,37 @@ impl Simulation {
     /// resets the accumulators.
     pub(crate) fn publish_service_connect_minute(&mut self, minute: u64) {
         let minutes = std::mem::take(&mut self.service_connect.minutes);
+        // Every endpoint (its clients share its tasks); per client service and per discovery
+        // name (endpoints of one name in several namespaces add up [DG-metrics: DiscoveryName
+        // covers traffic "across all Amazon ECS clusters"]); per server service.
         let mut by_endpoint: BTreeMap<usize, EdgeMinute> = BTreeMap::new();
-        let put = |sim: &mut Simulation, name: &str, dims: &[(&str, &str)], v: f64| {
-            sim.metrics.put(
-                MetricId::new("AWS/ECS", name, dims),
-                minute,
-                Datapoint::single(crate::traffic::round6(v)),
-            );
-        };
+        let mut by_client: BTreeMap<(usize, String), (EdgeMinute, bool)> = BTreeMap::new();
         for ((e, client), acc) in &minutes {
-            let total = by_endpoint.entry(*e).or_default();
-            total.requests += acc.requests;
-            total.served += acc.served;
-            total.failed += acc.failed;
-            total.latency_weighted += acc.latency_weighted;
-            total.targets = total.targets.max(acc.targets);
-            total.ticks = total.ticks.max(acc.ticks);
-            let endpoint = &self.service_connect.endpoints[*e];
-            let discovery = endpoint.spec.discovery_name.clone();
-            let http = endpoint.spec.app_protocol.http_codes();
+            by_endpoint.entry(*e).or_default().absorb(acc, true);
+            let spec = &self.service_connect.endpoints[*e].spec;
+            let slot = by_client
+                .entry((*client, spec.discovery_name.clone()))
+                .or_default();
+            slot.0.absorb(acc, false);
+            slot.1 |= spec.app_protocol.http_codes();
+        }
+        let mut by_discovery: BTreeMap<String, (EdgeMinute, bool)> = BTreeMap::new();
+        let mut by_server: BTreeMap<(usize, String), f64> = BTreeMap::new();
+        // Every endpoint, so the charts' series have every minute (zero without traffic).
+        for (e, x) in self.service_connect.endpoints.iter().enumerate() {
+            let acc = by_endpoint.get(&e).copied().unwrap_or_default();
+            let slot = by_discovery
+                .entry(x.spec.discovery_name.clone())
+                .or_default();
+            slot.0.absorb(&acc, false);
+            slot.1 |= x.spec.app_protocol.http_codes();
+            if by_endpoint.contains_key(&e) {
+                *by_server
+                    .entry((x.service, x.spec.discovery_name.clone()))
+                    .or_default() += acc.requests;
+            }
+        }
+        for ((client, discovery), (acc, http)) in &by_client {
             let svc = &self.services[*client];
             let (cluster, name) = (svc.cluster.clone(), svc.name.clone());
             let dims = [
@@ -713,60 +766,58 @@ impl Simulation {
                 ("ServiceName", name.as_str()),
                 ("TargetDiscoveryName", discovery.as_str()),
             ];
-            self.put_target_metrics(minute, &dims, acc, http);
+            self.put_target_metrics(minute, &dims, acc, *http);
         }
-        for (&e, acc) in &by_endpoint {
-            let endpoint = &self.service_connect.endpoints[e];
-            let discovery = endpoint.spec.discovery_name.clone();
-            let http = endpoint.spec.app_protocol.http_codes();
-            let svc = &self.services[endpoint.service];
-            let (cluster, name) = (svc.cluster.clone(), svc.name.clone());
-            put(
-                self,
-                "RequestCount",
-                &[("DiscoveryName", &discovery)],
-                acc.requests,
-            );
-            put(
-                self,
+        for ((server, discovery), requests) in by_server {
+            let svc = &self.services[server];
+            let id = MetricId::new(
+                "AWS/ECS",
                 "RequestCount",
                 &[
-                    ("ClusterName", &cluster),
+                    ("ClusterName", &svc.cluster),
                     ("DiscoveryName", &discovery),
-                    ("ServiceName", &name),
+                    ("ServiceName", &svc.name),
                 ],
-                acc.requests,
             );
-            self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], acc, http);
+            self.metrics.put(
+                id,
+                minute,
+                Datapoint::single(crate::traffic::round6(requests)),
+            );
         }
-        // The charts' series: every endpoint every minute, zero without traffic.
-        let mut charted: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-        for (e, x) in self.service_connect.endpoints.iter().enumerate() {
-            let acc = by_endpoint.get(&e).copied().unwrap_or_default();
-            let sums = charted.entry(x.spec.discovery_name.clone()).or_default();
-            sums.0 += acc.requests;
-            sums.1 += acc.failed;
-        }
-        for (discovery, (requests, failed)) in charted {
+        for (discovery, (acc, http)) in by_discovery {
             let series = format!("serviceConnect/{discovery}");
             self.series.record(
                 &format!("{series}/RequestCount"),
-                crate::traffic::round6(requests),
+                crate::traffic::round6(acc.requests),
             );
             self.series.record(
                 &format!("{series}/HTTPCode_Target_5XX_Count"),
-                crate::traffic::round6(failed),
+                crate::traffic::round6(acc.failed),
             );
-        }
-        let failed = std::mem::take(&mut self.service_connect.client_failed);
-        for p in 0..self.traffic.profiles.len() {
-            if let crate::load::LoadTarget::ServiceConnect { address, .. } =
-                &self.traffic.profiles[p].target
-            {
-                let v = failed.get(&p).copied().unwrap_or(0.0);
-                let key = format!("serviceConnect/{address}/ClientFailed");
-                self.series.record(&key, crate::traffic::round6(v));
+            if acc.ticks == 0.0 {
+                continue;
             }
+            let id = MetricId::new("AWS/ECS", "RequestCount", &[("DiscoveryName", &discovery)]);
+            self.metrics.put(
+                id,
+                minute,
+                Datapoint::single(crate::traffic::round6(acc.requests)),
+            );
+            self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], &acc, http);
+        }
+        // Requests that failed at the clients' proxies, per address as the profiles write it.
+        let failed = std::mem::take(&mut self.service_connect.client_failed);
+        let mut by_address: BTreeMap<String, f64> = BTreeMap::new();
+        for (p, profile) in self.traffic.profiles.iter().enumerate() {
+            if let crate::load::LoadTarget::ServiceConnect { address, .. } = &profile.target {
+                *by_address.entry(address.clone()).or_default() +=
+                    failed.get(&p).copied().unwrap_or(0.0);
+            }
+        }
+        for (address, v) in by_address {
+            let key = format!("serviceConnect/{address}/ClientFailed");
+            self.series.record(&key, crate::traffic::round6(v));
         }
     }
 
