@@ -1113,6 +1113,13 @@ fn Playground(
             })
         })
     });
+    let redeploy = apply.map(|apply| {
+        Callback::new(move |(cluster, service): (String, String)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::force_new_deployment(doc, &cluster, &service, at)
+            })
+        })
+    });
     let stop_deployment = apply.map(|apply| {
         Callback::new(move |arn: String| {
             edit_now(apply, &|doc, at| {
@@ -1459,7 +1466,7 @@ fn Playground(
                         </table>
                     }).collect_view().into_any()
                 }}
-                <service_connect_view::ServiceConnectView endpoints=Signal::derive(move || view_state.get().service_connect)/>
+                <service_connect_view::ServiceConnectView endpoints=Signal::derive(move || view_state.get().service_connect) redeploy=redeploy/>
                 <h2>"Service auto scaling"</h2>
                 {move || {
                     let v = view_state.get();

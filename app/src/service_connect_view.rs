@@ -31,7 +31,8 @@ pub struct EndpointView {
     service: String,
     protocol: &'static str,
     resolved_by: Vec<String>,
-    stale: Vec<String>,
+    /// (cluster, service) of the services that must redeploy to resolve it.
+    stale: Vec<(String, String)>,
     tasks: Vec<EndpointTaskView>,
 }
 
@@ -51,7 +52,17 @@ pub fn endpoints_view(sim: &Simulation) -> Vec<EndpointView> {
                 service: sim.services()[x.service].name.clone(),
                 protocol: x.spec.app_protocol.as_str(),
                 resolved_by,
-                stale,
+                stale: stale
+                    .into_iter()
+                    .map(|name| {
+                        let cluster = sim
+                            .services()
+                            .iter()
+                            .find(|s| s.name == name)
+                            .map_or_else(|| "default".to_string(), |s| s.cluster.clone());
+                        (cluster, name)
+                    })
+                    .collect(),
                 tasks: sim
                     .endpoint_tasks(e)
                     .into_iter()
@@ -83,9 +94,13 @@ pub fn endpoints_view(sim: &Simulation) -> Vec<EndpointView> {
         .collect()
 }
 
-/// The Service Connect section: nothing when the run has no endpoint.
+/// The Service Connect section: nothing when the run has no endpoint. `redeploy` (absent in a
+/// read-only embed) redeploys a service at the current time: (cluster, service).
 #[component]
-pub fn ServiceConnectView(endpoints: Signal<Vec<EndpointView>>) -> impl IntoView {
+pub fn ServiceConnectView(
+    endpoints: Signal<Vec<EndpointView>>,
+    redeploy: Option<Callback<(String, String)>>,
+) -> impl IntoView {
     move || {
         let list = endpoints.get();
         if list.is_empty() {
@@ -101,15 +116,26 @@ pub fn ServiceConnectView(endpoints: Signal<Vec<EndpointView>>) -> impl IntoView
                 };
                 view! {
                     <table class="targets sc-endpoint" data-endpoint=e.alias.clone()>
-                        <caption class="lb-path" title="client services → client alias (namespace) → discovery name → server service → its tasks">
+                        <caption class="lb-path" title="client services → client alias → server service and its tasks">
                             <span class="listener sc-clients">{clients}</span>" → "
-                            <strong class="sc-alias">{e.alias.clone()}</strong>
-                            <span class="muted">{format!(" ({}, {}) → {} → ", e.namespace, e.protocol, e.discovery_name)}</span>
+                            <strong class="sc-alias">{e.alias.clone()}</strong>" → service "
                             <span class="lb">{e.service.clone()}</span>
-                            {(!e.stale.is_empty()).then(|| view! {
-                                <br/><span class="small sc-stale" title="Existing tasks can't resolve and connect to a new endpoint: redeploy these services (UpdateService with forceNewDeployment)">
-                                    {format!("started before this endpoint, redeploy to reach it: {}", e.stale.join(", "))}
-                                </span>
+                            <br/><span class="small muted sc-facts">{format!("namespace {} · discovery name {} · {}", e.namespace, e.discovery_name, e.protocol)}</span>
+                            {(!e.stale.is_empty()).then(|| {
+                                let names: Vec<String> = e.stale.iter().map(|(_, n)| n.clone()).collect();
+                                view! {
+                                    <br/><span class="small sc-stale" title="Existing tasks can't resolve and connect to a new endpoint: redeploy these services (UpdateService with forceNewDeployment)">
+                                        {format!("started before this endpoint, redeploy to reach it: {}", names.join(", "))}
+                                    </span>
+                                    {redeploy.map(|go| e.stale.iter().cloned().map(|(cluster, name)| {
+                                        let label = format!("Redeploy {name}");
+                                        view! {
+                                            " "<button class="sc-redeploy" data-service=name.clone()
+                                                title="UpdateService with forceNewDeployment at the current time: the new tasks resolve the endpoints of the namespace as they are now"
+                                                on:click=move |_| go.run((cluster.clone(), name.clone()))>{label}</button>
+                                        }
+                                    }).collect_view())}
+                                }
                             })}
                         </caption>
                         <thead><tr><th>"task"</th><th>"state"</th><th>"req/s"</th><th>"share"</th><th>"why"</th></tr></thead>

@@ -351,6 +351,28 @@ pub fn delete_service(
     Ok(doc)
 }
 
+/// Redeploys service `service` of `cluster` just after `at`: an UpdateService call with
+/// `forceNewDeployment` appended to `updateServices[]`. Its new tasks resolve the Service
+/// Connect endpoints of their namespace as they are then.
+pub fn force_new_deployment(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    if !names(doc, "services", "serviceName")
+        .iter()
+        .any(|n| n == service.trim())
+    {
+        return Err(format!("service: no service {service} in the scenario"));
+    }
+    let entry = json!({"at": just_after(at), "cluster": cluster, "service": service.trim(),
+        "forceNewDeployment": true});
+    let mut doc = doc.clone();
+    section(&mut doc, "updateServices").push(entry);
+    Ok(doc)
+}
+
 /// Stops the deployment `arn` (a service deployment ARN, as
 /// [`crate::Simulation::deployment_in_progress_arn`] gives it) just after `at` and rolls it back: a
 /// StopServiceDeployment call with `stopType` ROLLBACK appended to `stopServiceDeployments[]`.

@@ -357,3 +357,42 @@ pub fn code_deploy_day(tasks: u32) -> String {
     });
     doc.to_string()
 }
+
+/// A day of Service Connect traffic: server `catalog` (`tasks` Fargate tasks, at most 1,000,
+/// port `api` behind alias `catalog:8080`, a container health check) called by client `web`
+/// (`tasks / 4` tasks) with a daily curve peaking at 120 requests/s per catalog task, over
+/// its capacity at the peak, so retries and outlier detection run; catalog is redeployed
+/// every four hours. Every routing tick (1 s) routes through every task of both services.
+pub fn service_connect_day(tasks: u32) -> String {
+    use serde_json::json;
+    let td = |family: &str, port: serde_json::Value| {
+        json!({"family": family, "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "256", "memory": "512", "containerDefinitions": [{"name": family, "image": "nginx:1.27",
+            "essential": true, "portMappings": port,
+            "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 30}}]})
+    };
+    let network = json!({"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}});
+    let doc = json!({
+        "version": 1, "seed": 1, "duration": "PT24H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "namespaces": [{"Name": "shop"}],
+        "taskDefinitions": [
+            td("catalog", json!([{"name": "api", "containerPort": 8080, "appProtocol": "http"}])),
+            td("web", json!([{"containerPort": 80}]))],
+        "services": [
+            {"serviceName": "catalog", "taskDefinition": "catalog", "desiredCount": tasks,
+             "launchType": "FARGATE", "networkConfiguration": network,
+             "serviceConnectConfiguration": {"enabled": true, "namespace": "shop",
+                "services": [{"portName": "api", "clientAliases": [{"port": 8080, "dnsName": "catalog"}]}]}},
+            {"serviceName": "web", "taskDefinition": "web", "desiredCount": (tasks / 4).max(1),
+             "launchType": "FARGATE", "networkConfiguration": network,
+             "serviceConnectConfiguration": {"enabled": true, "namespace": "shop"}}],
+        "updateServices": (1..6).map(|i| json!({"at": format!("PT{}H", 4 * i),
+            "service": "catalog", "forceNewDeployment": true})).collect::<Vec<_>>(),
+        "loadProfiles": [{"client": "web", "serviceConnect": "catalog:8080",
+            "requests": {"type": "diurnal", "min": 20 * tasks, "max": 120 * tasks, "peakAt": "PT14H"},
+            "cost": {"cpuUnitMsPerRequest": 2048}}]
+    });
+    doc.to_string()
+}

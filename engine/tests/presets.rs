@@ -880,6 +880,16 @@ fn lessons_are_completable() {
         serde_json::json!({"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30});
     v["continueDeployments"] = serde_json::json!([{"at": 10 * 60, "deploymentId": "d-CD0000001", "deploymentWaitType": "READY_WAIT"}]);
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // service-connect: steps 1 and 2 with the preset, not step 3; catalog starting with 4
+    // tasks (MinCapacity 4) completes it.
+    let (lesson, mut v) = load("service-connect");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 2);
+    let status = sim.check_goal(&lesson.steps[2].goals[0]);
+    assert!(!status.met, "{status:?}");
+    v["scalableTargets"][0]["MinCapacity"] = serde_json::json!(4);
+    v["services"][1]["desiredCount"] = serde_json::json!(4);
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]

@@ -1157,3 +1157,27 @@ fn a_client_that_stops_resolving_is_not_told_the_endpoint_has_tasks_again() {
         "backend never ran a task"
     );
 }
+
+#[test]
+fn redeploying_a_client_from_the_ui_lets_its_new_tasks_resolve_the_endpoint() {
+    // DG-components: "You must redeploy existing services before the applications can resolve
+    // new endpoints." The Service Connect view's Redeploy is UpdateService forceNewDeployment.
+    let doc = shop(100.0, true);
+    let mut s = sim(doc.clone());
+    at(&mut s, 300);
+    let e = 0;
+    assert_eq!(
+        s.endpoint_clients(e),
+        (vec!["backend".to_string()], vec!["frontend".to_string()])
+    );
+    let doc = ecs_engine::edit::force_new_deployment(&doc, "default", "frontend", SimTime(300_000))
+        .unwrap();
+    assert_eq!(doc["updateServices"][0]["forceNewDeployment"], true);
+    assert!(ecs_engine::edit::force_new_deployment(&doc, "default", "nope", SimTime(0)).is_err());
+    let mut s = sim(doc);
+    at(&mut s, 1200);
+    assert!(logged(&s, "service frontend: the tasks of its new deployment resolve backend:8080, which its earlier tasks cannot"));
+    assert_eq!(s.endpoint_clients(e).1, Vec::<String>::new());
+    let total: f64 = running(&s, "backend").iter().map(|&t| offered(&s, t)).sum();
+    assert!((total - 100.0).abs() < 1e-6, "{total}");
+}

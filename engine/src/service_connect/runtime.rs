@@ -302,7 +302,7 @@ impl Simulation {
             };
             serves.push(e);
         }
-        let resolvable = self
+        let resolvable: Vec<usize> = self
             .service_connect
             .endpoints
             .iter()
@@ -310,6 +310,29 @@ impl Simulation {
             .filter(|(_, e)| e.namespace == config.namespace)
             .map(|(i, _)| i)
             .collect();
+        // A redeployed client says which endpoints its new tasks reach that its previous
+        // deployment's could not.
+        let previous = self
+            .services
+            .get(s)
+            .and_then(|svc| svc.deployments.last())
+            .and_then(|d| d.service_connect.as_deref());
+        if let Some(previous) = previous {
+            let new: Vec<String> = resolvable
+                .iter()
+                .filter(|e| !previous.resolvable.contains(e))
+                .map(|&e| self.service_connect.endpoints[e].spec.alias())
+                .collect();
+            if !new.is_empty() {
+                let msg = format!(
+                    "service {service_name}: the tasks of its new deployment resolve {}, which its earlier tasks cannot",
+                    new.join(", ")
+                );
+                self.log
+                    .push(self.now(), EventKind::ServiceConnect, msg)
+                    .service(service_name);
+            }
+        }
         Some(Rc::new(DeploymentConnect {
             config,
             resolvable,
@@ -349,11 +372,12 @@ impl Simulation {
             .containers
             .iter()
             .any(|c| c.essential && c.has_health_check);
-        if !checked || self.task_health_status(task) == crate::lifecycle::Health::Healthy {
-            return Reachability::Available;
-        }
         let gate = task.started_at.unwrap_or(now).plus_ms(HEALTH_GATE_MS);
-        if now >= gate {
+        // The health check only matters within the gate (cheaper to ask last).
+        if !checked
+            || now >= gate
+            || self.task_health_status(task) == crate::lifecycle::Health::Healthy
+        {
             Reachability::Available
         } else {
             Reachability::WarmingUp(gate)
