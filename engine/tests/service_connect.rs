@@ -661,13 +661,9 @@ fn pasted_describe_services_output_keeps_service_connect_and_its_namespace() {
     );
 }
 
-#[test]
-fn a_canary_deployment_sends_the_canary_share_of_service_connect_traffic_to_green() {
-    // DG-bg: both revisions register with Cloud Map and production traffic shifts without
-    // client redeploys; [unconfirmed] the endpoint follows the deployment's production weights.
-    let mut doc =
-        support::blue_green::scenario(json!({"strategy": "CANARY", "bakeTimeInMinutes": 0,
-        "canaryConfiguration": {"canaryPercent": 12.5, "canaryBakeTimeInMinutes": 5}}));
+/// The blue/green test scenario with Service Connect: `web` serves port `web` (http) as
+/// `web:80` in namespace `shop`, and a one-task client-only service `caller` joins it.
+fn with_caller(doc: &mut Value) {
     for td in doc["taskDefinitions"].as_array_mut().unwrap() {
         td["containerDefinitions"][0]["portMappings"][0]["name"] = json!("web");
         td["containerDefinitions"][0]["portMappings"][0]["appProtocol"] = json!("http");
@@ -687,6 +683,16 @@ fn a_canary_deployment_sends_the_canary_share_of_service_connect_traffic_to_gree
     caller["desiredCount"] = json!(1);
     caller["serviceConnectConfiguration"] = json!({"enabled": true, "namespace": "shop"});
     doc["services"].as_array_mut().unwrap().push(caller);
+}
+
+#[test]
+fn a_canary_deployment_sends_the_canary_share_of_service_connect_traffic_to_green() {
+    // DG-bg: both revisions register with Cloud Map and production traffic shifts without
+    // client redeploys; [unconfirmed] the endpoint follows the deployment's production weights.
+    let mut doc =
+        support::blue_green::scenario(json!({"strategy": "CANARY", "bakeTimeInMinutes": 0,
+        "canaryConfiguration": {"canaryPercent": 12.5, "canaryBakeTimeInMinutes": 5}}));
+    with_caller(&mut doc);
     doc["loadProfiles"] = json!([{"client": "caller", "serviceConnect": "web:80",
         "requests": {"type": "constant", "requestsPerSecond": 400},
         "cost": {"cpuUnitMsPerRequest": 100, "idleCpuUnits": 1}}]);
@@ -885,26 +891,8 @@ fn a_blue_green_rollback_keeps_blues_service_connect_configuration() {
     doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
         "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
         "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
-    for td in doc["taskDefinitions"].as_array_mut().unwrap() {
-        td["containerDefinitions"][0]["portMappings"][0]["name"] = json!("web");
-        td["containerDefinitions"][0]["portMappings"][0]["appProtocol"] = json!("http");
-    }
-    doc["namespaces"] = json!([{"Name": "shop"}]);
-    doc["services"][0]["serviceConnectConfiguration"] = json!({"enabled": true, "namespace": "shop",
-        "services": [{"portName": "web", "clientAliases": [{"port": 80, "dnsName": "web"}]}]});
+    with_caller(&mut doc);
     doc["updateServices"][0]["serviceConnectConfiguration"] = json!({"enabled": false});
-    let mut caller = doc["services"][0].clone();
-    for k in [
-        "loadBalancers",
-        "deploymentConfiguration",
-        "deploymentController",
-    ] {
-        caller.as_object_mut().unwrap().remove(k);
-    }
-    caller["serviceName"] = json!("caller");
-    caller["desiredCount"] = json!(1);
-    caller["serviceConnectConfiguration"] = json!({"enabled": true, "namespace": "shop"});
-    doc["services"].as_array_mut().unwrap().push(caller);
     doc["loadProfiles"].as_array_mut().unwrap().push(
         json!({"client": "caller", "serviceConnect": "web:80",
         "requests": {"type": "constant", "requestsPerSecond": 40},

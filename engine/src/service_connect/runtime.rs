@@ -591,11 +591,14 @@ impl Simulation {
         }
         let weights = self.production_weights(e, &candidates);
         let caps: Vec<f64> = candidates.iter().map(|&t| cpu_available(t)).collect();
-        let failing = |offered: f64, cap: f64| {
-            if offered <= 0.0 {
+        // The share of what a task is offered that it fails: beyond what it can serve (as
+        // `CostModel::load` counts it).
+        let capacity: Vec<f64> = caps.iter().map(|&c| cost.capacity_rps(c)).collect();
+        let failing = |offered: f64, mu: f64| {
+            if offered <= mu {
                 0.0
             } else {
-                cost.load(offered, cap).failed_rps / offered
+                (offered - mu) / offered
             }
         };
         let mut offered: Vec<f64> = weights.iter().map(|w| rate * w).collect();
@@ -603,8 +606,8 @@ impl Simulation {
         for _ in 0..RETRIES {
             let failed: Vec<f64> = arrivals
                 .iter()
-                .zip(offered.iter().zip(&caps))
-                .map(|(a, (o, c))| a * failing(*o, *c))
+                .zip(offered.iter().zip(&capacity))
+                .map(|(a, (o, mu))| a * failing(*o, *mu))
                 .collect();
             let total: f64 = failed.iter().sum();
             if total <= 1e-12 {
@@ -648,9 +651,9 @@ impl Simulation {
             acc.failed += l.failed_rps * dt;
             acc.latency_weighted += l.served_rps * l.latency_ms * dt;
         }
-        self.service_connect
-            .latest
-            .insert(e, loads.iter().map(|(t, l)| (*t, l.offered_rps)).collect());
+        let latest = self.service_connect.latest.entry(e).or_default();
+        latest.clear();
+        latest.extend(loads.iter().map(|(t, l)| (*t, l.offered_rps)));
         self.detect_outliers(e, &loads, ejected_now, dt);
         (given_up, loads)
     }
