@@ -1658,6 +1658,7 @@ fn service_connect_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
         .iter()
         .map(|e| e.spec.discovery_name.clone())
         .collect();
+    names.sort();
     names.dedup();
     if names.is_empty() {
         return None;
@@ -1673,16 +1674,24 @@ fn service_connect_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
             format!("serviceConnect/{d}/HTTPCode_Target_5XX_Count"),
         ));
     }
-    for p in &sim.scenario().load_profiles {
-        if let ecs_engine::load::LoadTarget::ServiceConnect {
-            address, client, ..
-        } = &p.target
-        {
-            lines.push((
-                format!("{client} → {address} failed at the client"),
-                format!("serviceConnect/{address}/ClientFailed"),
-            ));
-        }
+    let mut clients: Vec<(String, String)> = sim
+        .scenario()
+        .load_profiles
+        .iter()
+        .filter_map(|p| match &p.target {
+            ecs_engine::load::LoadTarget::ServiceConnect {
+                address, client, ..
+            } => Some((client.clone(), address.clone())),
+            _ => None,
+        })
+        .collect();
+    clients.sort();
+    clients.dedup();
+    for (client, address) in clients {
+        lines.push((
+            format!("{client} → {address} failed at the client"),
+            ecs_engine::service_connect::runtime::client_failed_series(&client, &address),
+        ));
     }
     Some(charts::ChartSpec {
         id: "chart-service-connect".to_string(),

@@ -45,23 +45,20 @@ pub fn endpoints_view(sim: &Simulation) -> Vec<EndpointView> {
             let shares = sim.endpoint_shares(e);
             let total: f64 = shares.iter().map(|(_, r)| r).sum();
             let (resolved_by, stale) = sim.endpoint_clients(e);
+            let service = |s: usize| &sim.services()[s];
             EndpointView {
                 namespace: sim.namespaces().list[x.namespace].name.clone(),
                 alias: x.spec.alias(),
                 discovery_name: x.spec.discovery_name.clone(),
                 service: sim.services()[x.service].name.clone(),
                 protocol: x.spec.app_protocol.as_str(),
-                resolved_by,
+                resolved_by: resolved_by
+                    .into_iter()
+                    .map(|s| service(s).name.clone())
+                    .collect(),
                 stale: stale
                     .into_iter()
-                    .map(|name| {
-                        let cluster = sim
-                            .services()
-                            .iter()
-                            .find(|s| s.name == name)
-                            .map_or_else(|| "default".to_string(), |s| s.cluster.clone());
-                        (cluster, name)
-                    })
+                    .map(|s| (service(s).cluster.clone(), service(s).name.clone()))
                     .collect(),
                 tasks: sim
                     .endpoint_tasks(e)

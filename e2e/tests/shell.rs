@@ -40,7 +40,7 @@ async fn shell_plays_the_example_and_matches_the_native_digest() {
         .js(r##"return [...document.querySelectorAll("#preset optgroup")].map(g => [g.label, g.querySelectorAll("option").length]);"##)
         .await;
     let topics: Vec<(String, u32)> = serde_json::from_value(topics).unwrap();
-    assert_eq!(topics.len(), 6, "{topics:?}");
+    assert_eq!(topics.len(), 7, "{topics:?}");
     assert_eq!(topics[1].0, "Placement");
     assert!(topics.iter().all(|(_, n)| *n >= 1), "{topics:?}");
     assert_eq!(

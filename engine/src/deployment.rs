@@ -467,15 +467,17 @@ impl Simulation {
         let last_good = self.services[s]
             .deployments
             .iter()
-            .rev()
-            .find(|d| d.rollout_state == RolloutState::Completed)
-            .map(|d| (d.id.clone(), d.task_definition.clone()));
+            .rposition(|d| d.rollout_state == RolloutState::Completed);
         match last_good {
-            Some((id, td)) => {
+            Some(d) => {
+                let dep = &self.services[s].deployments[d];
+                let (id, td) = (dep.id.clone(), dep.task_definition.clone());
                 let msg = format!("(service {name}) rolling back to deployment {id}.");
                 self.service_event(s, msg);
                 self.services[s].start_failures = 0;
                 self.services[s].throttled_until = None;
+                // The service revision comes back whole: its Service Connect configuration too.
+                self.restore_service_connect(s, d);
                 if let Err(e) = self.start_deployment(s, &td) {
                     self.service_event(s, format!("(service {name}) rollback failed: {e}"));
                 }
@@ -660,16 +662,11 @@ impl Simulation {
         svc.stall_reported = false;
         // A rollback adopts blue's deployment id: its tasks run blue's Service Connect
         // configuration again, and the service's is blue's.
-        let blue = svc
-            .deployments
-            .iter()
-            .rev()
-            .find(|d| d.id == id)
-            .map(|d| d.service_connect.clone());
+        let blue = svc.deployments.iter().rposition(|d| d.id == id);
         let service_connect = match blue {
-            Some(connect) => {
-                svc.service_connect = connect.as_ref().map(|c| c.config.clone());
-                connect
+            Some(d) => {
+                self.restore_service_connect(s, d);
+                self.services[s].deployments[d].service_connect.clone()
             }
             None => {
                 let (name, config) = (svc.name.clone(), svc.service_connect.clone());

@@ -360,11 +360,22 @@ pub fn force_new_deployment(
     service: &str,
     at: SimTime,
 ) -> Result<Value, String> {
-    if !names(doc, "services", "serviceName")
-        .iter()
-        .any(|n| n == service.trim())
-    {
-        return Err(format!("service: no service {service} in the scenario"));
+    let cluster_of = |s: &Value| {
+        s.get("cluster")
+            .and_then(Value::as_str)
+            .map(|c| c.rsplit('/').next().unwrap_or(c))
+            .filter(|c| !c.is_empty())
+            .unwrap_or("default")
+            .to_string()
+    };
+    let known = entries(doc, "services").any(|s| {
+        s.get("serviceName").and_then(Value::as_str) == Some(service.trim())
+            && cluster_of(s) == cluster
+    });
+    if !known {
+        return Err(format!(
+            "service: ServiceNotFoundException: no service {service} in cluster {cluster}"
+        ));
     }
     let entry = json!({"at": just_after(at), "cluster": cluster, "service": service.trim(),
         "forceNewDeployment": true});

@@ -485,6 +485,21 @@ impl Simulation {
             }
             None => {}
         }
+        // A Service Connect service (as the call leaves it) runs at most 1,000 tasks: the call
+        // is refused whole.
+        let connect_after = match raw.get("serviceConnectConfiguration") {
+            Some(c) if !c.is_null() => c.get("enabled") == Some(&Value::Bool(true)),
+            _ => self.services[s].service_connect.is_some(),
+        };
+        if let Some(n) = raw
+            .get("desiredCount")
+            .and_then(Value::as_u64)
+            .filter(|n| connect_after && *n > crate::service_connect::MAX_TASKS)
+        {
+            let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a Service Connect service can run (the Cloud Map instances-per-service quota); the call is refused", crate::service_connect::MAX_TASKS);
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         // Any UpdateService resets the launch back-off (4.6).
         self.services[s].start_failures = 0;
         self.services[s].throttled_until = None;
@@ -492,13 +507,6 @@ impl Simulation {
             match v.as_u64() {
                 Some(n) if n > u64::from(MAX_TASKS_PER_SERVICE) => {
                     let msg = above_task_quota(&format!("updateServices[{i}].desiredCount"), n);
-                    self.log.push(self.now(), EventKind::Scenario, msg);
-                }
-                Some(n)
-                    if self.services[s].service_connect.is_some()
-                        && n > crate::service_connect::MAX_TASKS =>
-                {
-                    let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a Service Connect service can run (the Cloud Map instances-per-service quota)", crate::service_connect::MAX_TASKS);
                     self.log.push(self.now(), EventKind::Scenario, msg);
                 }
                 Some(n) if self.services[s].scheduling == SchedulingStrategy::Replica => {

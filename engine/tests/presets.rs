@@ -1289,8 +1289,11 @@ fn preset_service_connect() {
         minute("serviceConnect/catalog/RequestCount", 25),
         700.0 * 60.0
     );
-    assert!(minute("serviceConnect/catalog:8080/ClientFailed", 10) > 0.0);
-    assert_eq!(minute("serviceConnect/catalog:8080/ClientFailed", 25), 0.0);
+    assert!(minute("serviceConnect/reports → catalog:8080/ClientFailed", 10) > 0.0);
+    assert_eq!(
+        minute("serviceConnect/reports → catalog:8080/ClientFailed", 25),
+        0.0
+    );
     // The overload: retries make the attempts exceed the 1,900 requests/s the clients send.
     assert!(minute("serviceConnect/catalog/RequestCount", 32) > 1900.0 * 60.0);
     assert!(minute("serviceConnect/catalog/HTTPCode_Target_5XX_Count", 32) > 0.0);

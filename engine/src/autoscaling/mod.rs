@@ -700,10 +700,16 @@ impl Simulation {
 
     /// Sets a scalable target's service desired count and records the activity.
     pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
-        // A MaxCapacity above the tasks-per-service quota stops at the quota.
-        let new = new.min(crate::service::MAX_TASKS_PER_SERVICE);
+        // A MaxCapacity above the tasks-per-service quota stops at the quota (1,000 for a
+        // Service Connect service).
         let target = &self.scaling.targets[t];
         let s = target.service;
+        let quota = if self.services[s].service_connect.is_some() {
+            crate::service_connect::MAX_TASKS as u32
+        } else {
+            crate::service::MAX_TASKS_PER_SERVICE
+        };
+        let new = new.min(quota);
         // A deleted service is no longer scaled (4.2).
         if self.services[s].status != crate::service::ServiceStatus::Active {
             return;

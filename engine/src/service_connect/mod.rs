@@ -43,9 +43,12 @@
 //! a task leaves its endpoints when its desired status becomes STOPPED; UNKNOWN and UNHEALTHY
 //! tasks wait the full 8 minutes; a request with no task to go to fails at the client's proxy;
 //! outlier detection counts failures in fixed 30-second windows, ejects for 30 s times the
-//! number of ejections (at most 300 s), and ejects at most 10 % of an endpoint's tasks (at
-//! least one), as Envoy's defaults do; with one task, the retries go to it again; during a
-//! blue/green deployment the endpoint sends production traffic by the deployment's weights;
+//! number of ejections (at most 300 s), ejects at most 10 % of an endpoint's tasks (at least
+//! one), and with fewer than half the tasks left sends to the avoided ones too (the panic
+//! threshold), as Envoy's defaults do; each task fails the same share of every attempt it gets
+//! (its share of its whole offered load), so a request is served once or given up; with one
+//! task, the retries go to it again; during a blue/green deployment the endpoint sends
+//! production traffic, and its retries, by the deployment's weights;
 //! an endpoint (a discovery name and client alias) stays in its namespace for the whole run,
 //! even when its service is deleted or drops it, and a server update that keeps both keeps it.
 //!

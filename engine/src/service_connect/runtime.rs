@@ -101,6 +101,39 @@ struct Outlier {
     ejections: u32,
 }
 
+/// Where the retries of `failed` (per task) go: each task's failures to the other tasks by
+/// their `weights` (which add up to 1), avoiding the host that just failed [DG-components]; a
+/// task that takes all the weight (the only one, or the only one of its side with production
+/// traffic) gets its own retries. The retries add up to the failures.
+fn retried(failed: &[f64], weights: &[f64]) -> Vec<f64> {
+    const ALL: f64 = 1.0 - 1e-9;
+    let spread: f64 = failed
+        .iter()
+        .zip(weights)
+        .filter(|(_, w)| **w < ALL)
+        .map(|(f, w)| f / (1.0 - w))
+        .sum();
+    failed
+        .iter()
+        .zip(weights)
+        .map(|(f, &w)| {
+            if w >= ALL {
+                *f
+            } else {
+                w * (spread - f / (1.0 - w))
+            }
+        })
+        .collect()
+}
+
+/// The series of requests from `client` to `address` that failed at the client's proxies.
+pub fn client_failed_series(client: &str, address: &str) -> String {
+    format!(
+        "serviceConnect/{client}{}{address}/ClientFailed",
+        super::TARGET_ARROW
+    )
+}
+
 /// One minute of requests from a client service to an endpoint.
 #[derive(Debug, Clone, Copy, Default)]
 struct EdgeMinute {
@@ -155,8 +188,9 @@ pub struct ServiceConnectState {
     unresolved_said: Vec<(usize, usize, usize, bool)>,
     /// Per profile: whether it is failing for want of a task, as last said.
     no_targets_said: BTreeMap<usize, bool>,
-    /// Each endpoint's share of the latest tick, per task (for the UI): (task, requests/s).
-    pub latest: BTreeMap<usize, Vec<(usize, f64)>>,
+    /// Each endpoint's requests at the latest routing tick (when), per task (for the UI):
+    /// (task, requests/s).
+    latest: BTreeMap<usize, (SimTime, Vec<(usize, f64)>)>,
 }
 
 impl Simulation {
@@ -173,21 +207,23 @@ impl Simulation {
     /// Endpoint `e`'s requests per second on each of its tasks at the latest routing tick
     /// (retries included): (task, requests/s).
     pub fn endpoint_shares(&self, e: usize) -> &[(usize, f64)] {
-        self.service_connect
-            .latest
-            .get(&e)
-            .map_or(&[][..], Vec::as_slice)
+        match self.service_connect.latest.get(&e) {
+            Some((at, list)) if Some(*at) == self.traffic.routed_at => list,
+            _ => &[],
+        }
     }
 
-    /// The active services of endpoint `e`'s namespace whose newest deployment resolves it,
-    /// and those whose newest deployment started before it existed (they must redeploy).
-    pub fn endpoint_clients(&self, e: usize) -> (Vec<String>, Vec<String>) {
+    /// The active services (indexes) of endpoint `e`'s namespace whose newest deployment
+    /// resolves it, and those whose newest deployment started before it existed (they must
+    /// redeploy).
+    pub fn endpoint_clients(&self, e: usize) -> (Vec<usize>, Vec<usize>) {
         let namespace = self.service_connect.endpoints[e].namespace;
         let (mut resolve, mut stale) = (Vec::new(), Vec::new());
-        for svc in self
+        for (s, svc) in self
             .services
             .iter()
-            .filter(|s| s.status == crate::service::ServiceStatus::Active)
+            .enumerate()
+            .filter(|(_, s)| s.status == crate::service::ServiceStatus::Active)
         {
             let Some(c) = svc
                 .deployments
@@ -198,9 +234,9 @@ impl Simulation {
                 continue;
             };
             if c.resolvable.contains(&e) {
-                resolve.push(svc.name.clone());
+                resolve.push(s);
             } else {
-                stale.push(svc.name.clone());
+                stale.push(s);
             }
         }
         (resolve, stale)
@@ -274,10 +310,10 @@ impl Simulation {
                 }
                 None => {
                     let ns = &self.scenario.namespaces.list[config.namespace];
-                    let id = super::cloud_map_id(
-                        "srv",
-                        &format!("{}/{}/{}", ns.id, spec.discovery_name, spec.alias()),
-                    );
+                    // A discovery name is one Cloud Map service in its namespace, whatever
+                    // its aliases.
+                    let id =
+                        super::cloud_map_id("srv", &format!("{}/{}", ns.id, spec.discovery_name));
                     let msg = format!(
                         "service {service_name}: Service Connect endpoint {} created in namespace {} (discovery name {}, {} port {} of container {}); tasks that start from now on can resolve it",
                         spec.alias(),
@@ -318,11 +354,19 @@ impl Simulation {
             .and_then(|svc| svc.deployments.last())
             .and_then(|d| d.service_connect.as_deref());
         if let Some(previous) = previous {
-            let new: Vec<String> = resolvable
+            let endpoints = &self.service_connect.endpoints;
+            let mut new: Vec<String> = resolvable
                 .iter()
-                .filter(|e| !previous.resolvable.contains(e))
-                .map(|&e| self.service_connect.endpoints[e].spec.alias())
+                .map(|&e| &endpoints[e].spec)
+                .filter(|x| {
+                    !previous
+                        .resolvable
+                        .iter()
+                        .any(|&p| endpoints[p].spec.answers(&x.dns_name, x.port))
+                })
+                .map(EndpointSpec::alias)
                 .collect();
+            new.dedup();
             if !new.is_empty() {
                 let msg = format!(
                     "service {service_name}: the tasks of its new deployment resolve {}, which its earlier tasks cannot",
@@ -338,6 +382,26 @@ impl Simulation {
             resolvable,
             serves,
         }))
+    }
+
+    /// Makes deployment `d`'s Service Connect configuration service `s`'s again, in the
+    /// service and in its stored request (a rollback brings back the whole service revision):
+    /// the next deployment and later updates run it.
+    pub(crate) fn restore_service_connect(&mut self, s: usize, d: usize) {
+        let config = self.services[s].deployments[d]
+            .service_connect
+            .as_ref()
+            .map(|c| c.config.clone());
+        let svc = &mut self.services[s];
+        match &config {
+            Some(c) => svc.request["serviceConnectConfiguration"] = c.request.clone(),
+            None => {
+                if let Some(o) = svc.request.as_object_mut() {
+                    o.remove("serviceConnectConfiguration");
+                }
+            }
+        }
+        svc.service_connect = config;
     }
 
     /// The Service Connect side of task `t`'s deployment, if it has one.
@@ -407,7 +471,7 @@ impl Simulation {
         dep.resolvable
             .iter()
             .copied()
-            .find(|&e| endpoints[e].spec.answers(host, port))
+            .rfind(|&e| endpoints[e].spec.answers(host, port))
     }
 
     /// One routing interval of load profile `p`: `rate` requests/s that client service
@@ -572,21 +636,30 @@ impl Simulation {
         cpu_available: &dyn Fn(usize) -> f64,
     ) -> (f64, Vec<(usize, TaskLoad)>) {
         let tasks = self.endpoint_tasks(e);
-        let ejected_now = tasks
+        let ejected: Vec<usize> = tasks
             .iter()
             .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
-            .count();
-        let candidates: Vec<usize> = tasks
+            .map(|(t, _)| *t)
+            .collect();
+        let ejected_now = ejected.len();
+        let mut candidates: Vec<usize> = tasks
             .into_iter()
             .filter(|(_, r)| *r == Reachability::Available)
             .map(|(t, _)| t)
             .collect();
+        // Fewer than half the tasks left: the proxies send to the avoided ones too (Envoy's
+        // default panic threshold, 50 % [unconfirmed]), so that outlier detection never empties
+        // an endpoint.
+        if candidates.len() * 2 < candidates.len() + ejected_now {
+            candidates.extend(ejected);
+            candidates.sort_unstable();
+        }
         let m = candidates.len();
         let acc = self.service_connect.minutes.entry((e, client)).or_default();
         acc.ticks += 1.0;
         acc.targets += m as f64;
         if m == 0 {
-            self.service_connect.latest.insert(e, Vec::new());
+            self.note_shares(e, &[]);
             return (rate, Vec::new());
         }
         let weights = self.production_weights(e, &candidates);
@@ -594,56 +667,46 @@ impl Simulation {
         // The share of what a task is offered that it fails: beyond what it can serve (as
         // `CostModel::load` counts it).
         let capacity: Vec<f64> = caps.iter().map(|&c| cost.capacity_rps(c)).collect();
-        let failing = |offered: f64, mu: f64| {
-            if offered <= mu {
-                0.0
-            } else {
-                (offered - mu) / offered
-            }
-        };
-        let mut offered: Vec<f64> = weights.iter().map(|w| rate * w).collect();
-        let mut arrivals = offered.clone();
-        for _ in 0..RETRIES {
-            let failed: Vec<f64> = arrivals
+        let failing = |offered: &[f64]| -> Vec<f64> {
+            offered
                 .iter()
-                .zip(offered.iter().zip(&capacity))
-                .map(|(a, (o, mu))| a * failing(*o, *mu))
-                .collect();
-            let total: f64 = failed.iter().sum();
-            if total <= 1e-12 {
+                .zip(&capacity)
+                .map(|(&o, &mu)| if o <= mu { 0.0 } else { (o - mu) / o })
+                .collect()
+        };
+        // The attempts: the first by the production weights, then each retry of what failed
+        // on the other tasks by their weights. Each task fails the same share of every attempt
+        // it gets, the share of its whole offered load: a few rounds settle it.
+        let first: Vec<f64> = weights.iter().map(|w| rate * w).collect();
+        let mut offered = first.clone();
+        let mut share = failing(&offered);
+        for _ in 0..3 {
+            let mut arrivals = first.clone();
+            offered.clone_from(&first);
+            for _ in 0..RETRIES {
+                let failed: Vec<f64> = arrivals.iter().zip(&share).map(|(a, p)| a * p).collect();
+                if failed.iter().sum::<f64>() <= 1e-12 {
+                    break;
+                }
+                arrivals = retried(&failed, &weights);
+                for (o, a) in offered.iter_mut().zip(&arrivals) {
+                    *o += a;
+                }
+            }
+            let next = failing(&offered);
+            if next == share {
                 break;
             }
-            // A retry avoids the host that just failed (with one task, it goes to it again).
-            arrivals = failed
-                .iter()
-                .map(|f| {
-                    if m > 1 {
-                        (total - f) / (m - 1) as f64
-                    } else {
-                        *f
-                    }
-                })
-                .collect();
-            for (o, a) in offered.iter_mut().zip(&arrivals) {
-                *o += a;
-            }
+            share = next;
         }
         let loads: Vec<(usize, TaskLoad)> = candidates
             .iter()
             .zip(offered.iter().zip(&caps))
             .map(|(&t, (o, c))| (t, cost.load(*o, *c)))
             .collect();
-        let given_up: f64 = arrivals
-            .iter()
-            .zip(&loads)
-            .map(|(a, (_, l))| {
-                if l.offered_rps > 0.0 {
-                    a * l.failed_rps / l.offered_rps
-                } else {
-                    0.0
-                }
-            })
-            .sum();
+        // A request is served once or given up after its last retry.
+        let served: f64 = loads.iter().map(|(_, l)| l.served_rps).sum();
+        let given_up = (rate - served).max(0.0);
         let acc = self.service_connect.minutes.entry((e, client)).or_default();
         for (_, l) in &loads {
             acc.requests += l.offered_rps * dt;
@@ -651,11 +714,40 @@ impl Simulation {
             acc.failed += l.failed_rps * dt;
             acc.latency_weighted += l.served_rps * l.latency_ms * dt;
         }
-        let latest = self.service_connect.latest.entry(e).or_default();
-        latest.clear();
-        latest.extend(loads.iter().map(|(t, l)| (*t, l.offered_rps)));
+        let shares: Vec<(usize, f64)> = loads.iter().map(|(t, l)| (*t, l.offered_rps)).collect();
+        self.note_shares(e, &shares);
         self.detect_outliers(e, &loads, ejected_now, dt);
         (given_up, loads)
+    }
+
+    /// Adds `shares` (task, requests/s) to endpoint `e`'s view of the current routing tick:
+    /// every client's requests add up.
+    fn note_shares(&mut self, e: usize, shares: &[(usize, f64)]) {
+        let now = self.now();
+        let (at, list) = self
+            .service_connect
+            .latest
+            .entry(e)
+            .or_insert_with(|| (now, Vec::new()));
+        if *at != now {
+            *at = now;
+            list.clear();
+        }
+        if list.is_empty() {
+            list.extend_from_slice(shares);
+            return;
+        }
+        let same_tasks =
+            list.len() == shares.len() && list.iter().zip(shares).all(|(a, b)| a.0 == b.0);
+        for (i, &(t, r)) in shares.iter().enumerate() {
+            match list.get_mut(i).filter(|_| same_tasks) {
+                Some(x) => x.1 += r,
+                None => match list.iter_mut().find(|x| x.0 == t) {
+                    Some(x) => x.1 += r,
+                    None => list.push((t, r)),
+                },
+            }
+        }
     }
 
     /// Each candidate's share of endpoint `e`'s production traffic: equal shares, or during a
@@ -833,17 +925,21 @@ impl Simulation {
             );
             self.put_target_metrics(minute, &[("TargetDiscoveryName", &discovery)], &acc, http);
         }
-        // Requests that failed at the clients' proxies, per address as the profiles write it.
+        // Requests that failed at the clients' proxies, per client and address as the
+        // profiles write it.
         let failed = std::mem::take(&mut self.service_connect.client_failed);
         let mut by_address: BTreeMap<String, f64> = BTreeMap::new();
         for (p, profile) in self.traffic.profiles.iter().enumerate() {
-            if let crate::load::LoadTarget::ServiceConnect { address, .. } = &profile.target {
-                *by_address.entry(address.clone()).or_default() +=
-                    failed.get(&p).copied().unwrap_or(0.0);
+            if let crate::load::LoadTarget::ServiceConnect {
+                address, client, ..
+            } = &profile.target
+            {
+                *by_address
+                    .entry(client_failed_series(client, address))
+                    .or_default() += failed.get(&p).copied().unwrap_or(0.0);
             }
         }
-        for (address, v) in by_address {
-            let key = format!("serviceConnect/{address}/ClientFailed");
+        for (key, v) in by_address {
             self.series.record(&key, crate::traffic::round6(v));
         }
     }
