@@ -821,11 +821,9 @@ fn the_service_form_writes_service_connect_and_adds_the_namespace() {
 #[test]
 fn a_server_update_that_keeps_its_alias_keeps_its_clients_reaching_the_new_tasks() {
     // DG-components: "If a client-server service is updated, new connections from clients will
-    // be balanced between the tasks of the new version." The module's own rule: only "a changed
+    // be balanced between the tasks of the new version." The module's rule: only "a changed
     // alias or port makes a new" endpoint. A new timeout keeps discoveryName api and alias
-    // backend:8080, yet the engine creates a second endpoint with the same alias; clients
-    // resolve the first (stale) one, which no task serves once the rolling update is done,
-    // even a client redeployed after the update.
+    // backend:8080, so backend keeps one endpoint and its clients reach the new tasks.
     let mut doc = shop(100.0, false);
     let mut connect = doc["services"][0]["serviceConnectConfiguration"].clone();
     connect["services"][0]["timeout"] = json!({"perRequestTimeoutSeconds": 30});
@@ -853,9 +851,9 @@ fn a_server_update_that_keeps_its_alias_keeps_its_clients_reaching_the_new_tasks
 #[test]
 fn a_namespace_named_with_capitals_resolves_its_default_alias() {
     // CM-NS: an HTTP namespace Name is 1-1024 printable characters, capitals included;
-    // API-SCS: the default dnsName is discoveryName.namespace. The engine keeps the capitals in
-    // the alias (api.Shop:8080) but lowercases the load profile's host (parse_address), so the
-    // alias the load controls offer never resolves: DNS names are case-insensitive.
+    // API-SCS: the default dnsName is discoveryName.namespace. DNS names are case-insensitive,
+    // so the default alias of namespace Shop, as the load controls offer it, resolves and the
+    // profile's requests reach backend.
     let mut doc = shop(100.0, false);
     doc["namespaces"] = json!([{"Name": "Shop"}]);
     for i in 0..2 {
@@ -883,9 +881,8 @@ fn a_namespace_named_with_capitals_resolves_its_default_alias() {
 fn a_blue_green_rollback_keeps_blues_service_connect_configuration() {
     // DG-bg / 4.5: a rollback makes blue's service revision primary again ("ECS deployment
     // rolling back to the previous service revision"); blue's tasks keep running with the
-    // proxy configuration they started with. adopt_deployment gives the rollback deployment the
-    // service's current (green's) configuration instead: here green turned Service Connect off,
-    // so after the rollback blue's tasks serve no endpoint and the caller's requests fail.
+    // proxy configuration they started with. A rollback brings back blue's Service Connect
+    // configuration even when green turned it off, so the caller's requests still reach blue.
     let mut doc =
         support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
         "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
@@ -928,8 +925,8 @@ fn a_blue_green_rollback_keeps_blues_service_connect_configuration() {
 #[test]
 fn a_new_task_definition_cannot_change_the_app_protocol_of_a_service_connect_port() {
     // MODEL (PortMapping.appProtocol): "appProtocol is immutable in a Service Connect service.
-    // Updating this field requires a service deletion and redeployment." The engine deploys
-    // backend:2, whose port api turns from http to grpc.
+    // Updating this field requires a service deletion and redeployment." An update to
+    // backend:2, whose port api turns from http to grpc, is refused and backend:1 keeps running.
     let mut doc = shop(0.0, false);
     let mut td2 = doc["taskDefinitions"][0].clone();
     td2["containerDefinitions"][0]["portMappings"][0]["appProtocol"] = json!("grpc");
@@ -946,10 +943,8 @@ fn a_new_task_definition_cannot_change_the_app_protocol_of_a_service_connect_por
 #[test]
 fn a_task_avoided_again_is_avoided_for_longer() {
     // The module's stated choice: outlier detection "ejects for 30 s times the number of
-    // ejections (at most 300 s)". An ejection zeroes the task's failure window and lasts at
-    // least as long as a window, so the next window always starts with no failures and resets
-    // the count: under constant overload the same tasks are avoided again and again, always
-    // for 30 s.
+    // ejections (at most 300 s)". Only a whole window of traffic without a failure resets the
+    // count, so under constant overload a task avoided again is avoided for longer than 30 s.
     let mut s = sim(shop(2400.0, false));
     at(&mut s, 1800);
     let mut per_task: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -981,9 +976,8 @@ fn a_task_avoided_again_is_avoided_for_longer() {
 fn request_count_by_discovery_name_adds_up_every_endpoint_of_that_name() {
     // DG-metrics: the DiscoveryName dimension covers traffic to that discovery name "across all
     // Amazon ECS clusters"; discovery names are unique only within a namespace
-    // (DG-components), so two namespaces may each have an `api`. The engine puts one datapoint
-    // per endpoint under the same MetricId and the last one overwrites the first (MetricStore::put
-    // inserts).
+    // (DG-components), so two namespaces may each have an `api`. The metrics for discovery name
+    // api add up both endpoints' requests (100 + 50 requests/s).
     let mut doc = shop(100.0, false);
     doc["namespaces"]
         .as_array_mut()
@@ -1021,11 +1015,9 @@ fn request_count_by_discovery_name_adds_up_every_endpoint_of_that_name() {
 
 #[test]
 fn the_load_control_reads_a_profile_that_names_its_endpoint_by_url() {
-    // The engine sends a profile's `http://backend:8080` to alias backend:8080 (parse_address),
-    // and the load controls offer `frontend → backend:8080` for that endpoint, but they match
-    // profiles by the address as written: the control reads 0 requests/s for an endpoint that
-    // gets 100, offers a second target for the same endpoint, and setting a rate adds a second
-    // profile on top of the first.
+    // A profile's `http://backend:8080` goes to alias backend:8080 (parse_address), and the load
+    // controls treat it as the endpoint `frontend → backend:8080`: they read its 100 requests/s,
+    // offer one target for it, and setting a rate changes that profile instead of adding one.
     let doc = shop(100.0, false);
     let scenario = ecs_engine::Scenario::from_value(doc.clone()).unwrap();
     assert_eq!(
@@ -1052,10 +1044,9 @@ fn the_load_control_reads_a_profile_that_names_its_endpoint_by_url() {
 
 #[test]
 fn the_load_controls_pair_services_that_name_their_namespace_by_arn() {
-    // API-SCC: `namespace` is "the namespace name or full ARN"; the engine finds both
-    // (Namespaces::find). client_targets compares the namespace text as written, so a server
-    // that names `shop` by ARN is offered to no client naming it `shop`, and its default alias
-    // reads `api.arn:aws:servicediscovery:…:8080`.
+    // API-SCC: `namespace` is "the namespace name or full ARN". A server that names `shop` by
+    // ARN gets the same default alias (api2.shop:9090) and is offered to clients naming it `shop`
+    // as if it named the namespace by name.
     let mut doc = shop(0.0, false);
     doc.as_object_mut().unwrap().remove("loadProfiles");
     let arn = {
@@ -1086,8 +1077,8 @@ fn the_load_controls_pair_services_that_name_their_namespace_by_arn() {
 #[test]
 fn a_service_connect_service_runs_at_most_1000_tasks() {
     // DG-quotas: "Services configured to use Amazon ECS Service Connect have a limit of 1,000
-    // tasks per service" (the Cloud Map instances-per-service quota). The engine applies only
-    // the general 5,000-task quota.
+    // tasks per service" (the Cloud Map instances-per-service quota), below the general
+    // 5,000-task quota: a desiredCount of 1,001 is refused.
     let e = backend_refusal(|d| d["services"][0]["desiredCount"] = json!(1001));
     assert!(e.contains("desiredCount"), "{e}");
 }
@@ -1095,7 +1086,7 @@ fn a_service_connect_service_runs_at_most_1000_tasks() {
 #[test]
 fn a_bridge_task_definition_with_hostname_cannot_use_service_connect() {
     // DG-components: with the bridge network mode, "the hostname container parameter is not
-    // supported" by Service Connect. The engine accepts it.
+    // supported" by Service Connect, so a service using such a task definition is refused.
     let mut doc = shop(0.0, false);
     doc["taskDefinitions"][0] = json!({"family": "backend", "networkMode": "bridge", "memory": "512",
         "containerDefinitions": [{"name": "api", "image": "nginx", "essential": true, "hostname": "api",
@@ -1113,9 +1104,8 @@ fn a_bridge_task_definition_with_hostname_cannot_use_service_connect() {
 fn a_service_names_a_pasted_namespace_by_its_arn() {
     // The module accepts `aws servicediscovery get-namespace` output in namespaces[]; API-SCC
     // takes "the namespace name or full ARN", and a namespace shared through AWS RAM must be
-    // named by its ARN (DG-shared). Namespaces::find compares only the ARN the playground
-    // derives (account 123456789012) and ignores the output's own `Arn`, so the namespace's
-    // real ARN is NamespaceNotFoundException.
+    // named by its ARN (DG-shared). A service finds such a namespace by the output's own `Arn`
+    // (here another account's), not only by the ARN the playground derives.
     let arn = "arn:aws:servicediscovery:us-east-1:999999999999:namespace/ns-abcdefabcdefabcd";
     let mut doc = shop(100.0, false);
     doc["namespaces"] = json!([{"Namespace": {"Name": "shop", "Id": "ns-abcdefabcdefabcd",
@@ -1132,10 +1122,10 @@ fn a_service_names_a_pasted_namespace_by_its_arn() {
 
 #[test]
 fn a_client_that_stops_resolving_is_not_told_the_endpoint_has_tasks_again() {
-    // backend runs no task: the profile's requests fail "for want of a task". frontend then turns
-    // Service Connect off; once its new tasks replace the old ones its requests fail for another
-    // reason (they cannot resolve the name), but say_no_targets reads "no endpoint routed" as
-    // "not starved" and logs that backend:8080 has tasks taking traffic again, which is false.
+    // backend runs no task: the profile's requests fail "for want of a task". When frontend then
+    // turns Service Connect off, its requests fail because they cannot resolve the name; that is
+    // no sign of backend's tasks, so the log never says backend:8080 has tasks taking traffic
+    // again.
     let mut doc = shop(100.0, false);
     doc["services"][0]["desiredCount"] = json!(0);
     doc["updateServices"] = json!([{"at": "PT5M", "service": "frontend",
@@ -1176,11 +1166,9 @@ fn redeploying_a_client_from_the_ui_lets_its_new_tasks_resolve_the_endpoint() {
 #[test]
 fn every_request_a_client_sends_is_either_served_or_given_up() {
     // DG-components: a failed request is retried twice, then the client gets the failure. Each
-    // request the client sends therefore ends served by a task or failed at the client's proxy:
-    // served + given up = sent: each attempt is served or retried, and the last retry's
-    // failures are given up (2,400 requests/s, 144,000 a minute, on 4 tasks of about 500
-    // requests/s). Before the fix the retry rounds used the failure share of the load offered
-    // so far, and some 36,000 requests a minute vanished.
+    // request a client sends therefore ends served by a task or given up at the client's proxy:
+    // served + given up = sent, every minute (2,400 requests/s, 144,000 a minute, on 4 tasks of
+    // about 500 requests/s).
     let mut s = sim(shop(2400.0, false));
     at(&mut s, 900);
     let series = &s.time_series().series;
@@ -1201,9 +1189,7 @@ fn retries_do_not_send_production_requests_to_a_green_without_production_traffic
     // DG-bg: green "initially registers as a 'test' endpoint"; "Production traffic continues to
     // flow to the blue service" until the production shift. The module's choice: "during a
     // blue/green deployment the endpoint sends production traffic by the deployment's weights".
-    // route_endpoint spreads the retries of blue's failures over every other task, green's
-    // included: with green held at 0 % by a pause hook, green's tasks take thousands of
-    // production requests a second.
+    // Retries are production traffic too: with green held at 0 % by a pause hook, none reach it.
     let mut doc =
         support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 10,
         "lifecycleHooks": [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
@@ -1233,11 +1219,8 @@ fn retries_do_not_send_production_requests_to_a_green_without_production_traffic
 fn a_server_that_renames_its_discovery_name_but_keeps_its_alias_is_reached_by_redeployed_clients() {
     // DG-components: "All endpoints must be unique within a namespace"; "If a client-server
     // service is updated, new connections from clients will be balanced between the tasks of
-    // the new version". backend keeps its alias backend:8080 but renames its discovery name
-    // api → api-v2. deployment_connect creates a second endpoint with the same alias (the
-    // uniqueness check skips the service's own endpoints), and resolve() picks the first,
-    // stale one: even frontend redeployed after the update (and told it now resolves
-    // backend:8080) sends every request to an endpoint without tasks.
+    // the new version". backend renames its discovery name api → api-v2 but keeps its alias
+    // backend:8080, and frontend, redeployed after the update, reaches backend's tasks by it.
     let mut doc = shop(100.0, false);
     let mut connect = doc["services"][0]["serviceConnectConfiguration"].clone();
     connect["services"][0]["discoveryName"] = json!("api-v2");
@@ -1262,10 +1245,9 @@ fn a_server_that_renames_its_discovery_name_but_keeps_its_alias_is_reached_by_re
 #[test]
 fn service_auto_scaling_does_not_take_a_service_connect_service_above_1000_tasks() {
     // DG-quotas: "Services configured to use Amazon ECS Service Connect have a limit of 1,000
-    // tasks per service"; the module: "a service runs at most 1,000 tasks". CreateService and
-    // UpdateService refuse more, but set_desired caps a scalable target's desired count only
-    // at the general 5,000-task quota: a scheduled action (MinCapacity 1,200) takes backend to
-    // 1,200 tasks.
+    // tasks per service"; the module: "a service runs at most 1,000 tasks". The cap holds for
+    // Service Auto Scaling as for CreateService and UpdateService: a scheduled action with
+    // MinCapacity 1,200 leaves backend at most 1,000 desired tasks.
     let mut doc = shop(0.0, false);
     doc["startTime"] = json!("2025-01-06T06:00:00Z");
     let target = json!({"ServiceNamespace": "ecs", "ResourceId": "service/default/backend",
@@ -1287,10 +1269,10 @@ fn service_auto_scaling_does_not_take_a_service_connect_service_above_1000_tasks
 
 #[test]
 fn update_service_cannot_raise_the_desired_count_above_1000_while_it_enables_service_connect() {
-    // DG-quotas: at most 1,000 tasks per Service Connect service. UpdateService reads
-    // desiredCount against the service's Service Connect before the same call enables it, and
-    // parse() reads the desiredCount of the stored CreateService request (4): one call with
-    // both leaves a Service Connect service with 1,500 desired tasks.
+    // DG-quotas: at most 1,000 tasks per Service Connect service. UpdateService checks the
+    // desiredCount against the Service Connect configuration the same call sets, so one call
+    // that enables Service Connect and asks for 1,500 tasks cannot leave a Service Connect
+    // service with more than 1,000 desired tasks.
     let mut doc = shop(0.0, false);
     let connect = doc["services"][0]["serviceConnectConfiguration"].clone();
     doc["services"][0]
@@ -1314,10 +1296,8 @@ fn a_rolling_rollback_brings_back_the_last_completed_deployments_service_connect
     // 4.5 / DG: the circuit breaker rolls back "to the last completed" deployment, whose
     // service revision carries its serviceConnectConfiguration (DescribeServices shows it per
     // deployment: "Compare the configuration between multiple deployments"). backend:2 cannot
-    // pull its image and moves the alias to backend-v2:8080; the rollback to backend:1 starts
-    // with the failed deployment's configuration (start_deployment → adopt_deployment with a
-    // new id takes the service's current one), so backend:8080 loses every task and the
-    // rollback turns a failed deployment into an outage for frontend.
+    // pull its image and moves the alias to backend-v2:8080; the rollback to backend:1 brings
+    // back backend:8080, so frontend's requests reach backend again.
     let mut doc = shop(100.0, false);
     let mut td2 = doc["taskDefinitions"][0].clone();
     td2["containerDefinitions"][0]["image"] = json!("public.ecr.aws/nginx/nginx:missing");
@@ -1343,10 +1323,9 @@ fn a_rolling_rollback_brings_back_the_last_completed_deployments_service_connect
 
 #[test]
 fn an_update_after_a_blue_green_rollback_keeps_blues_service_connect() {
-    // After the rollback (first review: blue's configuration comes back) the service runs
-    // blue's Service Connect, but its stored request keeps green's {"enabled": false}: the next
-    // UpdateService that only names a task definition re-reads that request and turns Service
-    // Connect off, though the call says nothing of it.
+    // After a blue/green rollback the service runs blue's Service Connect configuration, even
+    // though green turned it off. A later UpdateService that names only a task definition keeps
+    // it: a call changes only the parameters it names.
     let mut doc =
         support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
         "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
@@ -1377,9 +1356,9 @@ fn an_update_after_a_blue_green_rollback_keeps_blues_service_connect() {
 #[test]
 fn endpoint_shares_add_up_every_client_of_the_endpoint() {
     // endpoint_shares: "Endpoint e's requests per second on each of its tasks at the latest
-    // routing tick"; the Service Connect view shows them as each task's req/s. route_endpoint
-    // clears the endpoint's shares on every call, one per load profile, so with two profiles
-    // calling backend:8080 (100 + 50 requests/s) the view shows only the last one's 50.
+    // routing tick"; the Service Connect view shows them as each task's req/s. They add up every
+    // load profile calling the endpoint: two profiles on backend:8080 (100 + 50 requests/s)
+    // show 150.
     let mut doc = shop(100.0, false);
     let mut p2 = doc["loadProfiles"][0].clone();
     p2["serviceConnect"] = json!("backend:8080");
@@ -1398,9 +1377,9 @@ fn endpoint_shares_add_up_every_client_of_the_endpoint() {
 
 #[test]
 fn force_new_deployment_refuses_a_service_the_cluster_does_not_have() {
-    // force_new_deployment: "Redeploys service `service` of `cluster`". It checks the name
-    // only: a redeploy of frontend in cluster prod (frontend runs in default) is accepted and
-    // the run then logs ServiceNotFoundException instead of the edit being refused.
+    // force_new_deployment: "Redeploys service `service` of `cluster`". It checks that the
+    // service runs in that cluster: a redeploy of frontend in cluster prod (frontend runs in
+    // default) is refused as an edit.
     let doc = shop(100.0, true);
     let r = ecs_engine::edit::force_new_deployment(&doc, "prod", "frontend", SimTime(300_000));
     assert!(r.is_err(), "{:?}", r.map(|d| d["updateServices"].clone()));
@@ -1411,8 +1390,8 @@ fn one_discovery_name_is_one_cloud_map_service() {
     // MODEL: discoveryName is "the name of the new Cloud Map service … This must be unique
     // within the Cloud Map namespace"; serviceConnectResources' discoveryArn is "The ARN for
     // the service in Cloud Map that matches the discovery name". backend keeps discovery name
-    // api and moves its alias port 8080 → 9090: the new deployment reports a second Cloud Map
-    // service (another srv- id) named api in the same namespace.
+    // api and moves its alias port 8080 → 9090: every deployment reports one Cloud Map service
+    // (one discoveryArn) for api.
     let mut doc = shop(0.0, false);
     let mut connect = doc["services"][0]["serviceConnectConfiguration"].clone();
     connect["services"][0]["clientAliases"][0]["port"] = json!(9090);
