@@ -494,28 +494,26 @@ fn overloaded_tasks_fail_requests_the_proxies_retry_and_outlier_detection_avoids
     // requests/s on 4 tasks overload them. DG-components: 2 retries on other hosts; 5 failures
     // in 30 s avoid the task; [unconfirmed] at most 10 % of the tasks (at least one) at once.
     let mut s = sim(shop(2400.0, false));
-    // Between routing ticks; an ejection takes effect from the next tick.
-    s.advance_to(SimTime(300_500)).unwrap();
-    assert!(logged(&s, "the Service Connect proxies avoid task"));
-    let backend = running(&s, "backend");
-    let ejected: Vec<usize> = backend
-        .iter()
-        .copied()
-        .filter(|&t| matches!(s.reachability(t), Reachability::Ejected(_)))
-        .collect();
-    assert!(ejected.len() <= 1, "{ejected:?}");
-    s.advance_to(SimTime(301_500)).unwrap();
-    let mut checked = 0;
-    for &t in &ejected {
-        if let Reachability::Ejected(_) = s.reachability(t) {
-            checked += 1;
+    // Between routing ticks, for two minutes: an avoided task takes no requests, at most one
+    // (10 % of 4, at least one) is avoided at once, and some task is.
+    let mut avoided_seen = 0;
+    for sec in 300..420 {
+        s.advance_to(SimTime(sec * 1000 + 500)).unwrap();
+        let backend = running(&s, "backend");
+        let avoided: Vec<usize> = backend
+            .iter()
+            .copied()
+            .filter(|&t| matches!(s.reachability(t), Reachability::Ejected(_)))
+            .collect();
+        assert!(avoided.len() <= 1, "{avoided:?}");
+        for &t in &avoided {
             assert_eq!(offered(&s, t), 0.0, "an avoided task takes no requests");
         }
+        avoided_seen += avoided.len();
     }
-    assert_eq!(
-        checked, 1,
-        "a task avoided at 300.5 s is still avoided at 301.5 s"
-    );
+    assert!(avoided_seen > 0);
+    assert!(logged(&s, "the Service Connect proxies avoid task"));
+    let backend = running(&s, "backend");
     // Retries: the attempts that reach the tasks exceed what the client sends.
     let attempts: f64 = backend.iter().map(|&t| offered(&s, t)).sum();
     assert!(attempts > 2400.0 + 1.0, "{attempts}");

@@ -641,12 +641,19 @@ impl Simulation {
             .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
             .map(|(t, _)| *t)
             .collect();
-        let ejected_now = ejected.len();
         let mut candidates: Vec<usize> = tasks
             .into_iter()
             .filter(|(_, r)| *r == Reachability::Available)
             .map(|(t, _)| t)
             .collect();
+        // Outlier detection acts on the failures of the ticks before this one.
+        let mut ejected = ejected;
+        let avoided = self.eject_outliers(e, &candidates, ejected.len());
+        if !avoided.is_empty() {
+            candidates.retain(|t| !avoided.contains(t));
+            ejected.extend(avoided);
+        }
+        let ejected_now = ejected.len();
         // Fewer than half the tasks left: the proxies send to the avoided ones too (Envoy's
         // default panic threshold, 50 % [unconfirmed]), so that outlier detection never empties
         // an endpoint.
@@ -716,7 +723,7 @@ impl Simulation {
         }
         let shares: Vec<(usize, f64)> = loads.iter().map(|(t, l)| (*t, l.offered_rps)).collect();
         self.note_shares(e, &shares);
-        self.detect_outliers(e, &loads, ejected_now, dt);
+        self.count_failures(&loads, dt);
         (given_up, loads)
     }
 
@@ -784,28 +791,59 @@ impl Simulation {
             .collect()
     }
 
-    /// Outlier detection over one tick: a task with 5 or more failed requests in its window is
-    /// avoided, unless 10 % of the endpoint's tasks (at least one) already are.
-    fn detect_outliers(
-        &mut self,
-        e: usize,
-        loads: &[(usize, TaskLoad)],
-        ejected_now: usize,
-        dt: f64,
-    ) {
+    /// Outlier detection, as a routing tick starts: a task among `candidates` with 5 or more
+    /// failed requests in its window is avoided from this tick on, unless 10 % of the
+    /// endpoint's tasks (at least one) already are; those with the most failures go first.
+    /// Returns the tasks it avoids now.
+    fn eject_outliers(&mut self, e: usize, candidates: &[usize], ejected_now: usize) -> Vec<usize> {
+        let now = self.now();
+        let outliers = &self.service_connect.outliers;
+        let mut failing: Vec<(usize, f64)> = candidates
+            .iter()
+            .filter_map(|&t| outliers.get(t).map(|o| (t, o.failures)))
+            .filter(|(_, f)| *f >= OUTLIER_FAILURES)
+            .collect();
+        if failing.is_empty() {
+            return Vec::new();
+        }
+        let all = ejected_now + candidates.len();
+        let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
+        failing.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        failing.truncate(budget.saturating_sub(ejected_now));
+        let endpoint = &self.service_connect.endpoints[e];
+        let alias = endpoint.spec.alias();
+        let service = self.services[endpoint.service].name.clone();
+        let mut avoided = Vec::new();
+        for (t, failures) in failing {
+            let o = &mut self.service_connect.outliers[t];
+            o.ejections += 1;
+            let ms = (EJECTION_MS * u64::from(o.ejections)).min(MAX_EJECTION_MS);
+            o.ejected_until = Some(now.plus_ms(ms));
+            o.window_start = now;
+            o.failures = 0.0;
+            avoided.push(t);
+            let id = self.tasks[t].id.clone();
+            let msg = format!("service {service}: the Service Connect proxies avoid task {id} of {alias} for {} s: {failures:.0} of its requests failed within 30 seconds (outlier detection)", ms / 1000);
+            self.log
+                .push(now, EventKind::ServiceConnect, msg)
+                .service(&service)
+                .task(&id);
+        }
+        avoided
+    }
+
+    /// Counts one tick's failed requests in each loaded task's 30-second window; a whole
+    /// window of traffic without a failure forgets the task's past ejections.
+    fn count_failures(&mut self, loads: &[(usize, TaskLoad)], dt: f64) {
         let now = self.now();
         let max_t = loads.iter().map(|(t, _)| *t).max().unwrap_or(0);
         let outliers = &mut self.service_connect.outliers;
         if outliers.len() <= max_t {
             outliers.resize(max_t + 1, Outlier::default());
         }
-        let all = ejected_now + loads.len();
-        let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
-        let mut failing = Vec::new();
         for (t, l) in loads {
-            let o = &mut self.service_connect.outliers[*t];
+            let o = &mut outliers[*t];
             if now.as_ms() >= o.window_start.as_ms() + OUTLIER_WINDOW_MS {
-                // A whole window of traffic without a failure forgets the past ejections.
                 let ejected_in_window = o.ejected_until.is_some_and(|u| u > o.window_start);
                 if o.failures == 0.0 && !ejected_in_window {
                     o.ejections = 0;
@@ -814,32 +852,6 @@ impl Simulation {
                 o.failures = 0.0;
             }
             o.failures += l.failed_rps * dt;
-            if o.failures >= OUTLIER_FAILURES {
-                failing.push((*t, o.failures));
-            }
-        }
-        // Those with the most failures go first, while the budget lasts.
-        failing.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut said = Vec::new();
-        for (t, failures) in failing.into_iter().take(budget.saturating_sub(ejected_now)) {
-            let o = &mut self.service_connect.outliers[t];
-            o.ejections += 1;
-            let ms = (EJECTION_MS * u64::from(o.ejections)).min(MAX_EJECTION_MS);
-            o.ejected_until = Some(now.plus_ms(ms));
-            o.window_start = now;
-            o.failures = 0.0;
-            said.push((t, failures, ms));
-        }
-        let endpoint = &self.service_connect.endpoints[e];
-        let alias = endpoint.spec.alias();
-        let service = self.services[endpoint.service].name.clone();
-        for (t, failures, ms) in said {
-            let id = self.tasks[t].id.clone();
-            let msg = format!("service {service}: the Service Connect proxies avoid task {id} of {alias} for {} s: {failures:.0} of its requests failed within 30 seconds (outlier detection)", ms / 1000);
-            self.log
-                .push(now, EventKind::ServiceConnect, msg)
-                .service(&service)
-                .task(&id);
         }
     }
 
