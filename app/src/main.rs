@@ -815,6 +815,7 @@ fn App() -> impl IntoView {
         show(s, true);
     });
     let fault_targets = RwSignal::new(fault_form::FaultTargets::default());
+    let log_filter = RwSignal::new(LogFilter::default());
     let (apply_error, set_apply_error) = signal(None::<String>);
     // The line of the applied text that the error is about, when it names one.
     let apply_line = RwSignal::new(None::<usize>);
@@ -876,7 +877,7 @@ fn App() -> impl IntoView {
                 <style>{format!(".embed .chart:not(#{chart}) {{ display: none; }}")}</style>
                 {move || load_error.get().map(|e| view! { <p class="error" role="alert" id="load-error">{e}</p> })}
                 {move || embed_ready.get().then(|| view! {
-                    <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO fault_targets=fault_targets/>
+                    <Playground scenario=scenario.get() lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=true clock=clock resume_at=SimTime::ZERO fault_targets=fault_targets log_filter=log_filter/>
                 })}
             </div>
         }
@@ -933,7 +934,7 @@ fn App() -> impl IntoView {
             // Only edits from the build panel resume mid-run; everything else starts at zero.
             let at = resume_at.get_untracked();
             resume_at.set(SimTime::ZERO);
-            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at fault_targets=fault_targets apply=apply_edit/> }
+            view! { <Playground scenario=s lesson=lesson lesson_done=lesson_done lesson_goals=lesson_goals autoplay=false clock=clock resume_at=at fault_targets=fault_targets log_filter=log_filter apply=apply_edit/> }
         }}
     }
     .into_any()
@@ -963,6 +964,9 @@ fn Playground(
     resume_at: SimTime,
     /// What the Faults form can break, kept up to date with the cluster.
     fault_targets: RwSignal<fault_form::FaultTargets>,
+    /// Which event-log entries show; kept by the page, so an edit (which replays the run)
+    /// keeps the reader's choice.
+    log_filter: RwSignal<LogFilter>,
     /// Receives the edits made from the instance cards (drain, terminate); none in the
     /// embed mode, whose cards have no buttons.
     #[prop(optional)]
@@ -1014,7 +1018,6 @@ fn Playground(
     let start_error = first.advance_to(resume_at).err();
     clock.set(first.now());
     let sim = StoredValue::new_local(first);
-    let log_filter = RwSignal::new(LogFilter::default());
     let snapshot = move |s: &Simulation| snapshot(s, &log_filter.get_untracked());
     let (view_state, set_view) = signal(sim.with_value(snapshot));
     let (cards, set_cards) = signal(sim.with_value(cluster::cluster_view));
@@ -1508,7 +1511,7 @@ fn Playground(
             <section class="pane" aria-label="Event log">
                 <h2>"Event log " <span class="muted">{move || format!("({} events)", view_state.get().log_len)}</span></h2>
                 <div class="log-filter">
-                    <select id="log-kind" aria-label="Show events of kind" on:change=move |ev| {
+                    <select id="log-kind" aria-label="Show events of kind" prop:value=move || log_filter.with(|f| f.kind.clone()) on:change=move |ev| {
                         log_filter.update(|f| f.kind = event_target_value(&ev));
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
@@ -1521,7 +1524,10 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All services"</option>
-                        {move || view_state.get().services.into_iter().map(|s| view! { <option value=s.name.clone()>{s.name.clone()}</option> }).collect_view()}
+                        {move || view_state.get().services.into_iter().map(|s| {
+                            let chosen = log_filter.with_untracked(|f| f.service == s.name);
+                            view! { <option value=s.name.clone() selected=chosen>{s.name.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
                 <ol id="event-log" class="event-log" reversed>

@@ -82,6 +82,15 @@ async fn the_preset_shows_the_endpoint_its_clients_and_the_client_that_must_rede
     assert_eq!(updates[1]["service"], "reports");
     assert_eq!(updates[1]["forceNewDeployment"], true);
     assert_eq!(updates[1]["at"], 600.001);
+    // The edit replays the run and keeps the event log's filter.
+    assert_eq!(browser.value("#log-kind").await, "ServiceConnect");
+    browser.wait_for("#event-log li.event", 5).await;
+    assert_eq!(
+        browser
+            .count("#event-log li.event:not([data-kind=ServiceConnect])")
+            .await,
+        0
+    );
     browser.play_until(600, "00:15:00.000", 40).await;
     browser
         .wait_for_text(&format!("{table} .sc-clients"), "reports, catalog, web", 5)
