@@ -1696,7 +1696,7 @@ fn service_connect_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
     for (client, address) in clients {
         lines.push((
             format!("{client} → {address} failed at the client"),
-            ecs_engine::service_connect::runtime::client_failed_series(&client, &address),
+            ecs_engine::service_connect::metrics::client_failed_series(&client, &address),
         ));
     }
     Some(charts::ChartSpec {

@@ -64,6 +64,8 @@
 //! - [DG-metrics] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html>
 //! - [CM-NS] <https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateHttpNamespace.html>
 
+pub mod metrics;
+pub mod proxy;
 pub mod runtime;
 
 use serde_json::Value;
