@@ -1408,3 +1408,61 @@ fn one_discovery_name_is_one_cloud_map_service() {
         .collect();
     assert_eq!(arns.len(), 1, "{arns:?}");
 }
+
+#[test]
+fn the_proxy_assumptions_are_switchable() {
+    // The module's [unconfirmed] choices, in options.serviceConnect: the health gate, the most
+    // tasks outlier detection avoids at once, and the panic threshold.
+    // A gate of 0 s: a task with a health check takes traffic as soon as it runs.
+    let mut doc = shop(100.0, false);
+    doc["taskDefinitions"][0]["containerDefinitions"][0]["healthCheck"] =
+        json!({"command": ["CMD-SHELL", "true"], "interval": 60});
+    doc["options"] = json!({"serviceConnect": {"healthGateSeconds": 0}});
+    let mut s = sim(doc);
+    let mut t_sec = 5;
+    let first = loop {
+        at(&mut s, t_sec);
+        if let Some(&t) = running(&s, "backend").first() {
+            break t;
+        }
+        t_sec += 1;
+    };
+    assert_eq!(s.reachability(first), Reachability::Available);
+    // 50 % of 4 tasks may be avoided at once.
+    let mut doc = shop(2400.0, false);
+    doc["options"] = json!({"serviceConnect": {"maxEjectionPercent": 50}});
+    let mut s = sim(doc);
+    let mut most = 0;
+    for sec in 300..420 {
+        s.advance_to(SimTime(sec * 1000 + 500)).unwrap();
+        let avoided = running(&s, "backend")
+            .iter()
+            .filter(|&&t| matches!(s.reachability(t), Reachability::Ejected(_)))
+            .count();
+        most = most.max(avoided);
+    }
+    assert_eq!(most, 2);
+    // No panic threshold: one overloaded task, avoided, gets nothing while avoided.
+    let mut doc = shop(2400.0, false);
+    doc["services"][0]["desiredCount"] = json!(1);
+    doc["options"] = json!({"serviceConnect": {"panicThresholdPercent": 0}});
+    let mut s = sim(doc);
+    let mut starved = 0;
+    for sec in 300..360 {
+        s.advance_to(SimTime(sec * 1000 + 500)).unwrap();
+        let t = running(&s, "backend")[0];
+        if matches!(s.reachability(t), Reachability::Ejected(_)) {
+            assert_eq!(offered(&s, t), 0.0);
+            starved += 1;
+        }
+    }
+    assert!(starved > 0);
+    assert!(logged(&s, "has no task taking traffic"));
+    // Refusals name the member.
+    let mut doc = shop(0.0, false);
+    doc["options"] = json!({"serviceConnect": {"healthGateSeconds": 600}});
+    let e = ecs_engine::Scenario::from_value(doc)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("healthGateSeconds must be 0 to 480"), "{e}");
+}

@@ -270,6 +270,40 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "30",
         note: "The ECS guide requires ECS_WARM_POOLS_CHECK=true; how long an unchecked agent stays registered and reachable before its instance stops in the pool is not said.",
     },
+    // Service Connect: the ECS guide gives the proxy's rules, not Envoy's settings behind them.
+    Assumption {
+        path: "serviceConnect.healthGateSeconds",
+        label: "Service Connect: seconds an UNKNOWN or UNHEALTHY task waits for traffic",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 480.0,
+            whole: false,
+        },
+        default: "480",
+        note: "The ECS guide says a task whose health check is not HEALTHY is held back \"up to 8 minutes\", not how the timeout is computed.",
+    },
+    Assumption {
+        path: "serviceConnect.maxEjectionPercent",
+        label: "Service Connect: most of an endpoint's tasks outlier detection avoids at once, %",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 100.0,
+            whole: true,
+        },
+        default: "10",
+        note: "The ECS guide says a task with 5 failures in 30 seconds is avoided for 30 to 300 seconds, not how many may be at once (Envoy's default: 10 %, at least one).",
+    },
+    Assumption {
+        path: "serviceConnect.panicThresholdPercent",
+        label: "Service Connect: below this share of tasks left, the avoided ones take traffic, %",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 100.0,
+            whole: true,
+        },
+        default: "50",
+        note: "Not documented for Service Connect; Envoy's default panic threshold is 50 %: with fewer healthy hosts it sends to all of them.",
+    },
 ];
 
 /// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its

@@ -252,6 +252,8 @@ pub struct EngineOptions {
     /// (`spreadCountsPending`, default true: a batch placed at once spreads; [unconfirmed],
     /// section 12 item 1).
     pub spread_counts_pending: bool,
+    /// The Service Connect proxy's undocumented behaviour (`serviceConnect`).
+    pub service_connect: crate::service_connect::ServiceConnectOptions,
 }
 
 impl Default for EngineOptions {
@@ -267,6 +269,7 @@ impl Default for EngineOptions {
             placement_tie_break: Default::default(),
             request_count_per_target_divisor: Default::default(),
             spread_counts_pending: true,
+            service_connect: Default::default(),
         }
     }
 }
@@ -285,6 +288,7 @@ impl FromJson for EngineOptions {
             "placementTieBreak",
             "requestCountPerTargetDivisor",
             "spreadCountsPending",
+            "serviceConnect",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -309,6 +313,7 @@ impl FromJson for EngineOptions {
                 .get("requestCountPerTargetDivisor")
                 .unwrap_or_default(),
             spread_counts_pending: m.get("spreadCountsPending").unwrap_or(true),
+            service_connect: m.get("serviceConnect").unwrap_or_default(),
         };
         m.finish(built)
     }

@@ -72,6 +72,71 @@ use serde_json::Value;
 
 use crate::task_definition::{NetworkMode, ValidTaskDefinition};
 
+/// Choices where AWS does not document the Service Connect proxy's behaviour
+/// (`options.serviceConnect`), switchable per scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceConnectOptions {
+    /// [unconfirmed] How long a task whose health is UNKNOWN or UNHEALTHY waits before it takes
+    /// traffic, in milliseconds (default 8 minutes, the bound AWS gives: "up to 8 minutes").
+    pub health_gate_ms: u64,
+    /// [unconfirmed] The share of an endpoint's tasks outlier detection may avoid at once, in
+    /// percent (at least one task; default 10, Envoy's `max_ejection_percent`).
+    pub max_ejection_percent: f64,
+    /// [unconfirmed] Below this share of an endpoint's tasks taking traffic, the proxies send
+    /// to the avoided ones too, in percent (default 50, Envoy's panic threshold; 0: never).
+    pub panic_threshold_percent: f64,
+}
+
+impl Default for ServiceConnectOptions {
+    fn default() -> Self {
+        ServiceConnectOptions {
+            health_gate_ms: 8 * 60_000,
+            max_ejection_percent: 10.0,
+            panic_threshold_percent: 50.0,
+        }
+    }
+}
+
+impl crate::json_shape::FromJson for ServiceConnectOptions {
+    fn from_json(
+        value: &Value,
+        at: crate::json_shape::At<'_>,
+    ) -> Result<Self, crate::json_shape::ShapeError> {
+        let m = crate::json_shape::Members::of(value, at, "struct ServiceConnectOptions")?;
+        m.deny_unknown(&[
+            "healthGateSeconds",
+            "maxEjectionPercent",
+            "panicThresholdPercent",
+        ]);
+        let d = ServiceConnectOptions::default();
+        let gate_s: Option<f64> = m.get("healthGateSeconds");
+        if gate_s.is_some_and(|s| !(0.0..=480.0).contains(&s)) {
+            m.refuse_member(
+                "healthGateSeconds",
+                "healthGateSeconds must be 0 to 480 (AWS: up to 8 minutes)".to_string(),
+            );
+        }
+        let built = ServiceConnectOptions {
+            health_gate_ms: gate_s.map_or(d.health_gate_ms, |s| (s * 1000.0).round() as u64),
+            max_ejection_percent: m
+                .get("maxEjectionPercent")
+                .unwrap_or(d.max_ejection_percent),
+            panic_threshold_percent: m
+                .get("panicThresholdPercent")
+                .unwrap_or(d.panic_threshold_percent),
+        };
+        for (key, v) in [
+            ("maxEjectionPercent", built.max_ejection_percent),
+            ("panicThresholdPercent", built.panic_threshold_percent),
+        ] {
+            if !(0.0..=100.0).contains(&v) {
+                m.refuse_member(key, format!("{key} must be 0 to 100"));
+            }
+        }
+        m.finish(built)
+    }
+}
+
 /// The account and Region of the playground's Cloud Map ARNs.
 const CLOUD_MAP_ARN_PREFIX: &str = "arn:aws:servicediscovery:us-east-1:123456789012";
 

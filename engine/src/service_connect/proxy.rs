@@ -21,9 +21,6 @@ pub const OUTLIER_WINDOW_MS: u64 = 30_000;
 pub const EJECTION_MS: u64 = 30_000;
 /// The longest ejection.
 pub const MAX_EJECTION_MS: u64 = 300_000;
-/// The share of an endpoint's tasks that may be avoided at once (at least one task): Envoy's
-/// default `max_ejection_percent` [unconfirmed].
-pub const MAX_EJECTED_PERCENT: f64 = 10.0;
 /// Retries of a failed request, each avoiding the host that just failed [DG-components].
 pub const RETRIES: usize = 2;
 
@@ -255,10 +252,16 @@ impl Simulation {
             ejected.extend(avoided);
         }
         let ejected_now = ejected.len();
-        // Fewer than half the tasks left: the proxies send to the avoided ones too (Envoy's
-        // default panic threshold, 50 % [unconfirmed]), so that outlier detection never empties
-        // an endpoint.
-        if candidates.len() * 2 < candidates.len() + ejected_now {
+        // Too few tasks left (below `options.serviceConnect`'s panicThresholdPercent, 50 % by
+        // default, Envoy's [unconfirmed]): the proxies send to the avoided ones too, so that
+        // outlier detection never empties an endpoint.
+        let panic = self
+            .scenario
+            .options
+            .service_connect
+            .panic_threshold_percent
+            / 100.0;
+        if (candidates.len() as f64) < panic * (candidates.len() + ejected_now) as f64 {
             candidates.extend(ejected);
             candidates.sort_unstable();
         }
@@ -404,7 +407,10 @@ impl Simulation {
             return Vec::new();
         }
         let all = ejected_now + candidates.len();
-        let budget = ((all as f64 * MAX_EJECTED_PERCENT / 100.0).floor() as usize).max(1);
+        // At most `options.serviceConnect`'s maxEjectionPercent (10 % by default, Envoy's
+        // [unconfirmed]), at least one task.
+        let share = self.scenario.options.service_connect.max_ejection_percent / 100.0;
+        let budget = ((all as f64 * share).floor() as usize).max(1);
         failing.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         failing.truncate(budget.saturating_sub(ejected_now));
         let endpoint = &self.service_connect.endpoints[e];

@@ -14,9 +14,6 @@ use crate::sim::Simulation;
 use crate::task::TaskStatus;
 use crate::time::SimTime;
 
-/// How long a task whose health is UNKNOWN or UNHEALTHY waits before it takes traffic
-/// [DG-concepts: "up to 8 minutes"; the playground waits the whole bound, [unconfirmed]].
-pub const HEALTH_GATE_MS: u64 = 8 * 60_000;
 /// A Service Connect endpoint: a Cloud Map service that ECS created for a server service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -340,7 +337,12 @@ impl Simulation {
             .containers
             .iter()
             .any(|c| c.essential && c.has_health_check);
-        let gate = task.started_at.unwrap_or(now).plus_ms(HEALTH_GATE_MS);
+        // [DG-concepts: "up to 8 minutes"; the playground waits `options.serviceConnect`'s
+        // healthGateSeconds, the whole bound by default, [unconfirmed]].
+        let gate = task
+            .started_at
+            .unwrap_or(now)
+            .plus_ms(self.scenario.options.service_connect.health_gate_ms);
         // The health check only matters within the gate (cheaper to ask last).
         if !checked
             || now >= gate
