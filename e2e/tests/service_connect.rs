@@ -179,6 +179,28 @@ async fn the_service_form_creates_a_server_and_the_load_control_calls_it() {
         total += cell.text().await.unwrap().parse::<u64>().unwrap();
     }
     assert_eq!(total, 900, "web's 900 requests/s over catalog's tasks");
+    // The proxy's undocumented behaviour is an assumption to switch.
+    browser.click("#assumptions-panel summary").await;
+    assert_eq!(
+        browser
+            .value("#opt-serviceConnect-maxEjectionPercent")
+            .await,
+        "10"
+    );
+    browser
+        .change_value("opt-serviceConnect-maxEjectionPercent", "50")
+        .await;
+    browser
+        .wait_for_text(
+            "#assumptions-done",
+            "options.serviceConnect.maxEjectionPercent is now 50",
+            10,
+        )
+        .await;
+    assert_eq!(
+        browser.document().await["options"]["serviceConnect"]["maxEjectionPercent"],
+        50
+    );
     browser.close().await;
 }
 
