@@ -360,17 +360,9 @@ pub fn force_new_deployment(
     service: &str,
     at: SimTime,
 ) -> Result<Value, String> {
-    let cluster_of = |s: &Value| {
-        s.get("cluster")
-            .and_then(Value::as_str)
-            .map(|c| c.rsplit('/').next().unwrap_or(c))
-            .filter(|c| !c.is_empty())
-            .unwrap_or("default")
-            .to_string()
-    };
     let known = entries(doc, "services").any(|s| {
         s.get("serviceName").and_then(Value::as_str) == Some(service.trim())
-            && cluster_of(s) == cluster
+            && crate::request::cluster_name(s) == cluster
     });
     if !known {
         return Err(format!(

@@ -16,6 +16,26 @@ pub struct Revisions {
 pub const ARN_PREFIX: &str = "arn:aws:ecs:us-east-1:123456789012";
 
 impl Revisions {
+    /// The task definitions of a scenario document (`taskDefinitions[]`) registered as a run
+    /// registers them: those that validate, in order, with the `family:revision` each got.
+    pub fn of_document(doc: &serde_json::Value) -> (Revisions, Vec<String>) {
+        let mut revisions = Revisions::default();
+        let registered = doc
+            .get("taskDefinitions")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|raw| {
+                crate::task_definition::parse_task_definition_value(raw)
+                    .map_err(|e| vec![e])
+                    .and_then(|p| crate::task_definition::validate(&p.input))
+                    .ok()
+            })
+            .map(|td| revisions.register(td))
+            .collect();
+        (revisions, registered)
+    }
+
     /// Registers a revision and returns its `family:revision`.
     pub fn register(&mut self, td: ValidTaskDefinition) -> String {
         let list = self.families.entry(td.family.clone()).or_default();

@@ -168,13 +168,7 @@ fn canary_shifts_canary_percent_then_the_rest_after_the_canary_bake_time() {
 fn an_alarm_during_bake_time_rolls_back_at_once_to_blue() {
     let mut v = scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
         "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
-    let lb = format!(
-        "app/edge/{}",
-        ecs_engine::load_balancer::target_group::name_hash("edge")
-    );
-    v["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
-        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
-        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
+    v["alarms"] = support::blue_green::green_requests_alarm();
     let mut s = sim(v);
     at(&mut s, 6 * MIN + 30);
     assert_eq!(stage(&s), Some(LifecycleStage::BakeTime));

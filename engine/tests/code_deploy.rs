@@ -431,15 +431,7 @@ fn an_alarm_of_the_deployment_group_stops_and_rolls_back() {
         json!({}),
     );
     // The canary's 10 % of 400 requests/s is 2,400 a minute on green.
-    let lb = format!(
-        "app/edge/{}",
-        ecs_engine::load_balancer::target_group::name_hash("edge")
-    );
-    doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB",
-        "MetricName": "RequestCount", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2,
-        "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
-        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"},
-                       {"Name": "LoadBalancer", "Value": lb}]}]);
+    doc["alarms"] = support::blue_green::green_requests_alarm();
     let mut s = sim(doc);
     at(&mut s, 40 * MIN);
     assert_eq!(status(&s, 0), "Stopped", "{:?}", deployments(&s));

@@ -688,6 +688,19 @@ fn with_caller(doc: &mut Value) {
     doc["services"].as_array_mut().unwrap().push(caller);
 }
 
+/// The blue/green test scenario with [`with_caller`], deploying a BLUE_GREEN `web:2` that turns
+/// Service Connect off and that alarm `green-requests` (more than 1,000 requests a minute on
+/// green) rolls back during its 30-minute bake time.
+fn green_turns_service_connect_off() -> Value {
+    let mut doc =
+        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
+        "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
+    doc["alarms"] = support::blue_green::green_requests_alarm();
+    with_caller(&mut doc);
+    doc["updateServices"][0]["serviceConnectConfiguration"] = json!({"enabled": false});
+    doc
+}
+
 #[test]
 fn a_canary_deployment_sends_the_canary_share_of_service_connect_traffic_to_green() {
     // DG-bg: both revisions register with Cloud Map and production traffic shifts without
@@ -881,18 +894,7 @@ fn a_blue_green_rollback_keeps_blues_service_connect_configuration() {
     // rolling back to the previous service revision"); blue's tasks keep running with the
     // proxy configuration they started with. A rollback brings back blue's Service Connect
     // configuration even when green turned it off, so the caller's requests still reach blue.
-    let mut doc =
-        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
-        "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
-    let lb = format!(
-        "app/edge/{}",
-        ecs_engine::load_balancer::target_group::name_hash("edge")
-    );
-    doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
-        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
-        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
-    with_caller(&mut doc);
-    doc["updateServices"][0]["serviceConnectConfiguration"] = json!({"enabled": false});
+    let mut doc = green_turns_service_connect_off();
     doc["loadProfiles"].as_array_mut().unwrap().push(
         json!({"client": "caller", "serviceConnect": "web:80",
         "requests": {"type": "constant", "requestsPerSecond": 40},
@@ -1324,18 +1326,7 @@ fn an_update_after_a_blue_green_rollback_keeps_blues_service_connect() {
     // After a blue/green rollback the service runs blue's Service Connect configuration, even
     // though green turned it off. A later UpdateService that names only a task definition keeps
     // it: a call changes only the parameters it names.
-    let mut doc =
-        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30,
-        "alarms": {"alarmNames": ["green-requests"], "enable": true, "rollback": true}}));
-    let lb = format!(
-        "app/edge/{}",
-        ecs_engine::load_balancer::target_group::name_hash("edge")
-    );
-    doc["alarms"] = json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
-        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
-        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}]);
-    with_caller(&mut doc);
-    doc["updateServices"][0]["serviceConnectConfiguration"] = json!({"enabled": false});
+    let mut doc = green_turns_service_connect_off();
     let updates = doc["updateServices"].as_array_mut().unwrap();
     updates.push(json!({"at": "PT40M", "service": "web", "deploymentConfiguration": {"strategy": "ROLLING"}}));
     updates.push(json!({"at": "PT45M", "service": "web", "taskDefinition": "web:1"}));

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::{entries, names, section};
+use super::{names, section};
 use crate::revisions::Revisions;
-use crate::task_definition::{parse_task_definition_value, validate, NetworkMode};
+use crate::task_definition::NetworkMode;
 use crate::{Scenario, Simulation};
 
 /// One entry of `capacityProviderStrategy` (6.2).
@@ -184,24 +184,13 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
         })
         .flat_map(|c| crate::request::string_list(c.get("capacityProviders")))
         .collect();
-    let mut revisions = Revisions::default();
+    let (revisions, registered) = Revisions::of_document(doc);
     let mut families: Vec<(String, Vec<String>)> = Vec::new();
-    for raw in doc
-        .get("taskDefinitions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Ok(td) = parse_task_definition_value(raw)
-            .map_err(|e| vec![e])
-            .and_then(|p| validate(&p.input))
-        {
-            let family = td.family.clone();
-            let revision = revisions.register(td);
-            match families.iter_mut().find(|(f, _)| *f == family) {
-                Some((_, list)) => list.push(revision),
-                None => families.push((family, vec![revision])),
-            }
+    for revision in registered {
+        let family = revision.rsplit_once(':').map_or("", |(f, _)| f).to_string();
+        match families.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, list)) => list.push(revision),
+            None => families.push((family, vec![revision])),
         }
     }
     let td = revisions
@@ -235,16 +224,9 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
                 .filter_map(|m| m.name.clone())
                 .collect()
         }),
-        namespaces: crate::service_connect::Namespaces::parse(
-            doc.get("namespaces")
-                .and_then(Value::as_array)
-                .map_or(&[][..], Vec::as_slice),
-            doc.get("clusters")
-                .and_then(Value::as_array)
-                .map_or(&[][..], Vec::as_slice),
-        )
-        .map(|n| n.list.into_iter().map(|n| n.name).collect())
-        .unwrap_or_default(),
+        namespaces: crate::service_connect::Namespaces::of_document(doc)
+            .map(|n| n.list.into_iter().map(|n| n.name).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -558,13 +540,9 @@ fn with_service_connect_namespace(doc: &mut Value, s: &mut Value) {
     else {
         return;
     };
-    let known = |d: &Value| {
-        entries(d, "namespaces")
-            .any(|n| n.get("Name").or_else(|| n.pointer("/Namespace/Name")) == Some(&json!(ns)))
-            || entries(d, "clusters")
-                .any(|c| c.pointer("/serviceConnectDefaults/namespace") == Some(&json!(ns)))
-    };
-    if !known(doc) {
+    let known =
+        crate::service_connect::Namespaces::of_document(doc).is_ok_and(|n| n.find(ns).is_some());
+    if !known {
         section(doc, "namespaces").push(json!({"Name": ns}));
     }
 }

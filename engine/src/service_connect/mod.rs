@@ -117,7 +117,7 @@ impl crate::json_shape::FromJson for ServiceConnectOptions {
             );
         }
         let built = ServiceConnectOptions {
-            health_gate_ms: gate_s.map_or(d.health_gate_ms, |s| (s * 1000.0).round() as u64),
+            health_gate_ms: gate_s.map_or(d.health_gate_ms, crate::time::seconds_ms),
             max_ejection_percent: m
                 .get("maxEjectionPercent")
                 .unwrap_or(d.max_ejection_percent),
@@ -288,6 +288,17 @@ impl Namespaces {
             out.cluster_defaults.push((cluster.to_string(), index));
         }
         Ok(out)
+    }
+
+    /// The namespaces of a scenario document (`namespaces[]` and `clusters[]`), as the loader
+    /// reads them.
+    pub fn of_document(doc: &Value) -> Result<Namespaces, String> {
+        let list = |key: &str| {
+            doc.get(key)
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+        };
+        Namespaces::parse(list("namespaces"), list("clusters"))
     }
 
     /// A namespace by name, ARN or id.
@@ -764,14 +775,13 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
             .map(str::to_string)
     };
     // A namespace named by name, id or ARN is the same namespace.
-    let namespaces = Namespaces::parse(list("namespaces"), list("clusters")).unwrap_or_default();
+    let namespaces = Namespaces::of_document(doc).unwrap_or_default();
     let canonical = |n: String| match namespaces.find(&n) {
         Some(i) => namespaces.list[i].name.clone(),
         None => n,
     };
     let cluster_default = |svc: &Value| {
-        let cluster = text(svc, "/cluster").unwrap_or_else(|| "default".into());
-        let cluster = cluster.rsplit('/').next().unwrap_or("default").to_string();
+        let cluster = crate::request::cluster_name(svc);
         list("clusters")
             .iter()
             .find(|c| text(c, "/clusterName").unwrap_or_else(|| "default".into()) == cluster)
@@ -789,37 +799,17 @@ pub fn client_targets(doc: &Value) -> Vec<String> {
             Some((ns, text(svc, "/serviceName")?, svc))
         })
         .collect();
+    // A port the task definition settles: from the registration the service names, as the
+    // run registers them.
+    let (revisions, _) = crate::revisions::Revisions::of_document(doc);
     let container_port = |svc: &Value, port_name: &str| {
-        let reference = text(svc, "/taskDefinition")?;
-        let reference = reference
-            .rsplit("task-definition/")
-            .next()
-            .unwrap_or(&reference)
-            .to_string();
-        let (family, revision) = match reference.split_once(':') {
-            Some((f, r)) => (f.to_string(), r.parse::<usize>().ok()),
-            None => (reference.clone(), None),
-        };
-        let registrations: Vec<&Value> = list("taskDefinitions")
+        let (_, td) = revisions.resolve(&text(svc, "/taskDefinition")?).ok()?;
+        td.input
+            .container_definitions
             .iter()
-            .map(|t| t.get("taskDefinition").unwrap_or(t))
-            .filter(|t| text(t, "/family").as_deref() == Some(family.as_str()))
-            .collect();
-        let td = match revision {
-            Some(r) => registrations.get(r.checked_sub(1)?).copied(),
-            None => registrations.last().copied(),
-        }?;
-        td.get("containerDefinitions")?
-            .as_array()?
-            .iter()
-            .flat_map(|c| {
-                c.get("portMappings")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-            })
-            .find(|m| m.get("name").and_then(Value::as_str) == Some(port_name))
-            .and_then(|m| m.get("containerPort")?.as_u64())
+            .flat_map(|c| c.port_mappings.iter())
+            .find(|m| m.name.as_deref() == Some(port_name))
+            .and_then(|m| u64::try_from(m.container_port?).ok())
     };
     let mut endpoints: Vec<(String, String)> = Vec::new();
     for (ns, _, svc) in &members {
@@ -925,7 +915,7 @@ mod tests {
     fn client_targets_pair_each_client_with_its_namespace_endpoints() {
         let doc = json!({
             "clusters": [{"clusterName": "default", "serviceConnectDefaults": {"namespace": "shop"}}],
-            "taskDefinitions": [{"family": "api", "containerDefinitions": [{"name": "a", "portMappings": [{"name": "http", "containerPort": 8080}]}]}],
+            "taskDefinitions": [{"family": "api", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 256, "portMappings": [{"name": "http", "containerPort": 8080}]}]}],
             "services": [
                 {"serviceName": "api", "taskDefinition": "api", "serviceConnectConfiguration": {"enabled": true,
                     "services": [{"portName": "http"}, {"portName": "admin", "clientAliases": [{"port": 9000, "dnsName": "admin"}]}]}},

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::runtime::{DeploymentConnect, Endpoint, Reachability};
+use super::runtime::{DeploymentConnect, Reachability};
 use crate::event_log::EventKind;
 use crate::load::{CostModel, TaskLoad};
 use crate::sim::Simulation;
@@ -23,6 +23,9 @@ pub const EJECTION_MS: u64 = 30_000;
 pub const MAX_EJECTION_MS: u64 = 300_000;
 /// Retries of a failed request, each avoiding the host that just failed [DG-components].
 pub const RETRIES: usize = 2;
+/// How many times the retry model recomputes each task's failing share from its whole offered
+/// load (the playground's model: the share settles in a few rounds).
+const SETTLING_ROUNDS: usize = 3;
 
 /// Outlier detection's view of one task.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,19 +62,6 @@ fn retried(failed: &[f64], weights: &[f64]) -> Vec<f64> {
 }
 
 impl Simulation {
-    /// The endpoint named `host:port` that deployment `dep` can resolve.
-    fn resolve(
-        dep: &DeploymentConnect,
-        endpoints: &[Endpoint],
-        host: &str,
-        port: u16,
-    ) -> Option<usize> {
-        dep.resolvable
-            .iter()
-            .copied()
-            .rfind(|&e| endpoints[e].spec.answers(host, port))
-    }
-
     /// One routing interval of load profile `p`: `rate` requests/s that client service
     /// `client`'s RUNNING `tasks` send to `host:port`, for `dt` seconds. Returns each loaded
     /// task's load.
@@ -107,7 +97,7 @@ impl Simulation {
                 .and_then(|x| x.service_connect.clone());
             match dep
                 .as_deref()
-                .and_then(|dep| Self::resolve(dep, &self.service_connect.endpoints, host, port))
+                .and_then(|dep| dep.resolve(&self.service_connect.endpoints, host, port))
             {
                 Some(e) => *to_endpoint.entry(e).or_default() += share,
                 None => {
@@ -221,9 +211,10 @@ impl Simulation {
     }
 
     /// Routes `rate` requests/s from client service `client` to endpoint `e`'s tasks for `dt`
-    /// seconds: round robin (by the deployment's weights during a blue/green shift), then up to
-    /// two retries of what failed on other tasks, then outlier detection. Returns the rate
-    /// that failed after the last retry (or found no task) and each task's load.
+    /// seconds: outlier detection on the failures so far, then round robin (by the
+    /// deployment's weights during a blue/green shift) and up to two retries of what failed on
+    /// other tasks. Returns the rate given up after the last retry (or that found no task) and
+    /// each task's load.
     fn route_endpoint(
         &mut self,
         e: usize,
@@ -234,7 +225,7 @@ impl Simulation {
         cpu_available: &dyn Fn(usize) -> f64,
     ) -> (f64, Vec<(usize, TaskLoad)>) {
         let tasks = self.endpoint_tasks(e);
-        let ejected: Vec<usize> = tasks
+        let mut ejected: Vec<usize> = tasks
             .iter()
             .filter(|(_, r)| matches!(r, Reachability::Ejected(_)))
             .map(|(t, _)| *t)
@@ -245,7 +236,6 @@ impl Simulation {
             .map(|(t, _)| t)
             .collect();
         // Outlier detection acts on the failures of the ticks before this one.
-        let mut ejected = ejected;
         let avoided = self.eject_outliers(e, &candidates, ejected.len());
         if !avoided.is_empty() {
             candidates.retain(|t| !avoided.contains(t));
@@ -290,7 +280,7 @@ impl Simulation {
         let first: Vec<f64> = weights.iter().map(|w| rate * w).collect();
         let mut offered = first.clone();
         let mut share = failing(&offered);
-        for _ in 0..3 {
+        for _ in 0..SETTLING_ROUNDS {
             let mut arrivals = first.clone();
             offered.clone_from(&first);
             for _ in 0..RETRIES {

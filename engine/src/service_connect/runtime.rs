@@ -47,6 +47,17 @@ pub struct DeploymentConnect {
     pub serves: Vec<usize>,
 }
 
+impl DeploymentConnect {
+    /// The endpoint (index) named `host:port` that this deployment's tasks resolve: the newest
+    /// of those answering the alias.
+    pub(super) fn resolve(&self, endpoints: &[Endpoint], host: &str, port: u16) -> Option<usize> {
+        self.resolvable
+            .iter()
+            .copied()
+            .rfind(|&e| endpoints[e].spec.answers(host, port))
+    }
+}
+
 /// Whether a task of a server service takes Service Connect traffic now, and if not why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reachability {

@@ -52,6 +52,18 @@ pub fn scenario(dc: Value) -> Value {
     })
 }
 
+/// `alarms[]` with alarm `green-requests`: more than 1,000 requests a minute on target group
+/// `green` for two minutes.
+pub fn green_requests_alarm() -> Value {
+    let lb = format!(
+        "app/edge/{}",
+        ecs_engine::load_balancer::target_group::name_hash("edge")
+    );
+    json!([{"AlarmName": "green-requests", "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
+        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/green/0000000000000002"}, {"Name": "LoadBalancer", "Value": lb}]}])
+}
+
 /// Production traffic on `blue` and `green`, in tenths of a percent.
 pub fn weights(s: &Simulation) -> (u32, u32) {
     (
