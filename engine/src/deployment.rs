@@ -214,6 +214,8 @@ pub struct Deployment {
     /// Its Service Connect configuration and what its tasks can resolve
     /// ([`crate::service_connect`]), when the service uses Service Connect.
     pub service_connect: Option<std::rc::Rc<crate::service_connect::runtime::DeploymentConnect>>,
+    /// The service registry its tasks register in ([`crate::service_discovery`]).
+    pub service_registry: Option<std::rc::Rc<crate::service_discovery::ServiceRegistry>>,
 }
 
 impl Simulation {
@@ -229,13 +231,7 @@ impl Simulation {
             return false;
         }
         let now = self.now().as_ms();
-        let container_check = task
-            .td
-            .containers
-            .iter()
-            .filter(|c| c.essential)
-            .filter_map(|c| c.health_check_interval_s)
-            .max();
+        let container_check = task.td.essential_check_interval_s();
         let has_lb = task
             .service
             .is_some_and(|s| !self.services[s].load_balancers.is_empty());
@@ -478,6 +474,7 @@ impl Simulation {
                 self.services[s].throttled_until = None;
                 // The service revision comes back whole: its Service Connect configuration too.
                 self.restore_service_connect(s, d);
+                self.restore_service_registry(s, d);
                 if let Err(e) = self.start_deployment(s, &td) {
                     self.service_event(s, format!("(service {name}) rollback failed: {e}"));
                 }
@@ -673,6 +670,13 @@ impl Simulation {
                 self.deployment_connect(s, &name, config)
             }
         };
+        let service_registry = match blue {
+            Some(d) => {
+                self.restore_service_registry(s, d);
+                self.services[s].deployments[d].service_registry.clone()
+            }
+            None => self.services[s].service_registry.clone(),
+        };
         self.services[s].deployments.push(Deployment {
             id,
             task_definition: family_revision,
@@ -681,6 +685,7 @@ impl Simulation {
             failed_tasks: 0,
             alternate: previous_side,
             service_connect,
+            service_registry,
         });
         Ok(())
     }

@@ -113,6 +113,8 @@ impl Simulation {
             "codeDeployDeployments": self.code_deploy_json(),
             // Cloud Map namespaces and the Service Connect endpoints with their tasks.
             "serviceConnect": self.service_connect_json(),
+            // Cloud Map services with their instances (list-instances) and health.
+            "serviceDiscovery": self.service_discovery_json(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,

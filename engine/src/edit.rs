@@ -54,6 +54,7 @@ pub fn load_targets(doc: &Value) -> Vec<String> {
         }
     }
     out.extend(crate::service_connect::client_targets(doc));
+    out.extend(crate::service_discovery::dns_targets(doc));
     out
 }
 
@@ -212,6 +213,9 @@ fn profiles_of(scenario: &crate::Scenario, target: &str) -> Vec<usize> {
                 .is_some_and(|(c, a)| {
                     c == client && crate::service_connect::same_address(a, address)
                 }),
+            LoadTarget::ServiceDiscovery(name) => {
+                crate::service_discovery::parse_dns_target(target, "").as_deref() == Ok(name)
+            }
         })
         .collect()
 }

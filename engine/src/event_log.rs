@@ -46,6 +46,9 @@ pub enum EventKind {
     /// Service Connect: endpoints created, tasks the proxies avoid, clients that cannot
     /// resolve an endpoint.
     ServiceConnect,
+    /// Service discovery: tasks registered in and deregistered from Cloud Map, requests that
+    /// went to addresses resolvers still held.
+    ServiceDiscovery,
 }
 
 /// One line of the event log.

@@ -58,6 +58,7 @@ pub mod scenario;
 pub mod secrets;
 pub mod service;
 pub mod service_connect;
+pub mod service_discovery;
 pub mod share;
 pub mod sim;
 pub mod sns;

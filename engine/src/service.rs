@@ -146,6 +146,8 @@ pub struct Service {
     pub(crate) last_failure: Option<(String, SimTime)>,
     /// `serviceConnectConfiguration` as the next deployment runs it, when enabled.
     pub service_connect: Option<Rc<crate::service_connect::ServiceConnectConfig>>,
+    /// `serviceRegistries[0]` as the next deployment runs it ([`crate::service_discovery`]).
+    pub service_registry: Option<Rc<crate::service_discovery::ServiceRegistry>>,
     /// The deployment the tasks being started belong to when it is not the primary one (a
     /// CodeDeploy original task set kept at its computed desired count).
     pub(crate) starting_for: Option<usize>,
@@ -339,6 +341,19 @@ impl Simulation {
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
+        let service_registry = crate::service_discovery::parse_registries(
+            raw,
+            &td,
+            raw.pointer("/deploymentController/type")
+                .and_then(Value::as_str),
+            &self.scenario.cloud_map,
+        )?
+        .map(Rc::new);
+        if service_registry.is_some()
+            && u64::from(desired_count) > crate::service_discovery::MAX_TASKS
+        {
+            return Err(format!("desiredCount: {desired_count} is more than the {} tasks a service that uses service discovery can run (a Route 53 quota)", crate::service_discovery::MAX_TASKS));
+        }
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         let lifecycle_hooks =
             crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
@@ -358,6 +373,7 @@ impl Simulation {
                 &name,
                 service_connect.clone(),
             ),
+            service_registry: service_registry.clone(),
         }];
         Ok(Service {
             group: format!("service:{name}"),
@@ -397,6 +413,7 @@ impl Simulation {
             last_failure: None,
             starting_for: None,
             service_connect,
+            service_registry,
         })
     }
 
@@ -497,6 +514,20 @@ impl Simulation {
             .filter(|n| connect_after && *n > crate::service_connect::MAX_TASKS)
         {
             let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a Service Connect service can run (the Cloud Map instances-per-service quota); the call is refused", crate::service_connect::MAX_TASKS);
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
+        // So does a service that uses service discovery [ECS-SD].
+        let registry_after = match raw.get("serviceRegistries") {
+            Some(Value::Array(l)) => !l.is_empty(),
+            _ => self.services[s].service_registry.is_some(),
+        };
+        if let Some(n) = raw
+            .get("desiredCount")
+            .and_then(Value::as_u64)
+            .filter(|n| registry_after && *n > crate::service_discovery::MAX_TASKS)
+        {
+            let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a service that uses service discovery can run (a Route 53 quota); the call is refused", crate::service_discovery::MAX_TASKS);
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
         }
@@ -601,12 +632,36 @@ impl Simulation {
             crate::service_connect::check_protocols_kept(old, new)?;
         }
         let connect_changed = connect.as_deref() != self.services[s].service_connect.as_deref();
+        // serviceRegistries: a new one ([] removes it), or the service's own against a new
+        // task definition; a change starts a deployment [ECS-SR].
+        let registries_given = raw.get("serviceRegistries").is_some_and(|v| !v.is_null());
+        if registries_given {
+            request["serviceRegistries"] = raw["serviceRegistries"].clone();
+        }
+        let registry = if registries_given || new_td.is_some() {
+            crate::service_discovery::parse_registries(
+                &request,
+                &td,
+                request
+                    .pointer("/deploymentController/type")
+                    .and_then(Value::as_str),
+                &self.scenario.cloud_map,
+            )?
+            .map(Rc::new)
+        } else {
+            self.services[s].service_registry.clone()
+        };
+        let registry_changed = registry.as_deref() != self.services[s].service_registry.as_deref();
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {
             self.services[s].request["serviceConnectConfiguration"] =
                 raw["serviceConnectConfiguration"].clone();
         }
         self.services[s].service_connect = connect;
+        if registries_given {
+            self.services[s].request["serviceRegistries"] = raw["serviceRegistries"].clone();
+        }
+        self.services[s].service_registry = registry;
         self.services[s].deployment_configuration = cfg;
         self.services[s].deployment_alarms = alarms;
         self.services[s].lifecycle_hooks = hooks;
@@ -642,7 +697,13 @@ impl Simulation {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         // Any change of Service Connect configuration is a new deployment [DG-components].
-        if new_td.is_some() || force || placement_changed || settings_changed || connect_changed {
+        if new_td.is_some()
+            || force
+            || placement_changed
+            || settings_changed
+            || connect_changed
+            || registry_changed
+        {
             self.start_deployment(s, &td_name)
                 .map_err(|e| format!("taskDefinition: {e}"))?;
         }

@@ -220,6 +220,8 @@ pub struct Simulation {
     pub(crate) code_deploy: Vec<crate::code_deploy::runtime::CodeDeployDeployment>,
     /// Service Connect endpoints, outlier detection and metrics ([`crate::service_connect`]).
     pub(crate) service_connect: crate::service_connect::runtime::ServiceConnectState,
+    /// Cloud Map instances and the DNS answers resolvers hold ([`crate::service_discovery`]).
+    pub(crate) service_discovery: crate::service_discovery::runtime::ServiceDiscoveryState,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -277,6 +279,7 @@ impl Simulation {
             hook_serial: 0,
             code_deploy: Vec::new(),
             service_connect: Default::default(),
+            service_discovery: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -881,6 +884,13 @@ impl Simulation {
             if !matches!(status, TaskStatus::Activating | TaskStatus::Deprovisioning) {
                 self.schedule_service_tick(s, now);
             }
+            // ECS registers the task in its Cloud Map service while it is ACTIVATING (at
+            // RUNNING when there is no ACTIVATING step) [ECS-SD].
+            if matches!(status, TaskStatus::Activating | TaskStatus::Running)
+                && self.tasks[index].desired_status == TaskStatus::Running
+            {
+                self.register_in_cloud_map(index);
+            }
             if status == TaskStatus::Running {
                 // Look again when the task starts to count as healthy (4.4).
                 self.schedule_service_tick(
@@ -1037,6 +1047,7 @@ impl Simulation {
         task.stopping_at = Some(self.now);
         task.version += 1;
         self.worker_stopped(index);
+        self.deregister_from_cloud_map(index);
         true
     }
 

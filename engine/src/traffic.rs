@@ -27,6 +27,8 @@ pub enum ProfileTarget {
     Queue(usize, usize),
     /// A Service Connect endpoint called by a client service (index).
     ServiceConnect(usize),
+    /// A Cloud Map service found by DNS (index).
+    ServiceDiscovery(usize),
 }
 
 /// Per-minute sums of one queue.
@@ -135,6 +137,11 @@ impl Simulation {
                 LoadTarget::ServiceConnect { client, .. } => {
                     service(self, client).map(ProfileTarget::ServiceConnect)
                 }
+                LoadTarget::ServiceDiscovery(name) => self
+                    .scenario
+                    .cloud_map
+                    .resolve(&self.scenario.namespaces, name)
+                    .map(ProfileTarget::ServiceDiscovery),
                 LoadTarget::Queue { queue, consumer } => {
                     match (
                         self.traffic.queues.iter().position(|q| &q.name == queue),
@@ -164,6 +171,9 @@ impl Simulation {
                         LoadTarget::ServiceConnect { client, .. } => {
                             format!("loadProfiles[{i}].client: no service {client} in the scenario")
                         }
+                        LoadTarget::ServiceDiscovery(name) => format!(
+                            "loadProfiles[{i}].serviceDiscovery: no Cloud Map service in cloudMapServices[] has DNS records for {name} (service.namespace, in a DNS namespace)"
+                        ),
                     };
                     self.log
                         .push(self.now(), crate::event_log::EventKind::Scenario, msg);
@@ -193,7 +203,12 @@ impl Simulation {
             .info
             .resize(self.tasks.len(), TaskInfo::default());
         for (t, task) in self.tasks.iter().enumerate() {
-            if task.last_status != TaskStatus::Running {
+            // ACTIVATING and DEACTIVATING tasks' applications run too: DNS clients reach
+            // them (crate::service_discovery).
+            if !matches!(
+                task.last_status,
+                TaskStatus::Running | TaskStatus::Activating | TaskStatus::Deactivating
+            ) {
                 continue;
             }
             let inst = &self.cluster.instances[task.reservation.slot];
@@ -218,6 +233,9 @@ impl Simulation {
                 cpu_available,
                 hard_memory_mib,
             };
+            if task.last_status != TaskStatus::Running {
+                continue;
+            }
             if let Some(s) = task.service {
                 self.traffic.running_by_service[s].push(t);
                 let r = &mut self.traffic.reserved_by_service[s];
@@ -381,6 +399,16 @@ impl Simulation {
                         dt,
                         &cap,
                     );
+                    self.traffic.info = info;
+                    for (t, l) in loads {
+                        add_load(&mut self.traffic.task_load[t], l);
+                        self.traffic.loaded.push(t);
+                    }
+                }
+                ProfileTarget::ServiceDiscovery(c) => {
+                    let info = std::mem::take(&mut self.traffic.info);
+                    let cap = |t: usize| info.get(t).map_or(0.0, |i| i.cpu_available);
+                    let loads = self.route_dns(p, c, rate, cost, dt, &cap);
                     self.traffic.info = info;
                     for (t, l) in loads {
                         add_load(&mut self.traffic.task_load[t], l);
@@ -641,6 +669,7 @@ impl Simulation {
             }
         }
         self.publish_service_connect_minute(minute);
+        self.publish_service_discovery_minute(minute);
         let used = std::mem::take(&mut self.traffic.group_cpu_used);
         self.evaluate_group_policies(minute, &used);
     }

@@ -9,7 +9,7 @@ use ecs_engine::blue_green::LifecycleStage;
 use ecs_engine::deployment::RolloutState;
 use ecs_engine::deployment_lifecycle_hook::HookStage;
 use ecs_engine::task::TaskStatus;
-use serde_json::{json, Value};
+use serde_json::json;
 use support::blue_green::*;
 use support::{at, logged, sim};
 
@@ -245,15 +245,7 @@ fn without_a_load_balancer_the_stages_run_without_traffic_to_shift() {
 
 #[test]
 fn strategies_are_checked_naming_the_field() {
-    let refused = |v: Value| -> String {
-        let s = sim(v);
-        s.log()
-            .entries()
-            .iter()
-            .find(|e| e.message.starts_with("services[0]."))
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
-    };
+    let refused = support::service_refusal;
     let mut v = scenario(json!({"strategy": "BLUE_GREEN"}));
     assert!(refused(v.clone())
         .starts_with("services[0].deploymentConfiguration.bakeTimeInMinutes: required"));

@@ -701,10 +701,12 @@ impl Simulation {
     /// Sets a scalable target's service desired count and records the activity.
     pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
         // A MaxCapacity above the tasks-per-service quota stops at the quota (1,000 for a
-        // Service Connect service).
+        // service that uses Service Connect or service discovery).
         let target = &self.scaling.targets[t];
         let s = target.service;
-        let quota = if self.services[s].service_connect.is_some() {
+        let quota = if self.services[s].service_connect.is_some()
+            || self.services[s].service_registry.is_some()
+        {
             crate::service_connect::MAX_TASKS as u32
         } else {
             crate::service::MAX_TASKS_PER_SERVICE

@@ -508,6 +508,7 @@ pub fn add_services_json(
     let mut doc = doc.clone();
     for s in &mut services {
         with_service_connect_namespace(&mut doc, s);
+        with_cloud_map_service(&mut doc, s);
     }
     create_services(&doc, services)
 }
@@ -545,6 +546,76 @@ fn with_service_connect_namespace(doc: &mut Value, s: &mut Value) {
     if !known {
         section(doc, "namespaces").push(json!({"Name": ns}));
     }
+}
+
+/// Service discovery for a pasted service whose registry the document does not have: a
+/// stand-in Cloud Map service with the registry's ARN, since the ARN alone does not tell its
+/// name, namespace or records. The playground's choice: named after the ECS service, in the
+/// private DNS namespace `local` (added when missing), with an SRV record when the registry
+/// names a port and an A record otherwise, a 60-second TTL, and `HealthCheckCustomConfig`.
+/// Replace it with `aws servicediscovery get-service` output to run the real one.
+fn with_cloud_map_service(doc: &mut Value, s: &Value) {
+    let Some(registry) = s
+        .get("serviceRegistries")
+        .and_then(Value::as_array)
+        .and_then(|l| l.first())
+    else {
+        return;
+    };
+    let Some(arn) = registry
+        .get("registryArn")
+        .and_then(Value::as_str)
+        .filter(|a| a.starts_with("arn:") && a.contains(":service/srv-"))
+    else {
+        return;
+    };
+    let namespaces = crate::service_connect::Namespaces::of_document(doc).unwrap_or_default();
+    let items = doc
+        .get("cloudMapServices")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let known =
+        crate::service_discovery::CloudMapServices::parse(items, &namespaces).unwrap_or_default();
+    if known.find_arn(arn).is_some() {
+        return;
+    }
+    if namespaces.find("local").is_none() {
+        section(doc, "namespaces").push(json!({"Name": "local", "Vpc": "vpc-playground"}));
+    }
+    let base = s
+        .get("serviceName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("service")
+        .to_ascii_lowercase();
+    let taken = |n: &str| {
+        known
+            .list
+            .iter()
+            .any(|c| namespaces.list[c.namespace].name == "local" && c.name == n)
+    };
+    let name = (1..)
+        .map(|i| {
+            if i == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{i}")
+            }
+        })
+        .find(|n| !taken(n))
+        .unwrap_or(base);
+    let srv = ["port", "containerName", "containerPort"]
+        .iter()
+        .any(|k| registry.get(*k).is_some_and(|v| !v.is_null()));
+    let id = arn.rsplit('/').next().unwrap_or_default();
+    section(doc, "cloudMapServices").push(json!({
+        "Id": id,
+        "Arn": arn,
+        "Name": name,
+        "NamespaceId": "local",
+        "DnsConfig": {"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": if srv { "SRV" } else { "A" }, "TTL": 60}]},
+        "HealthCheckCustomConfig": {"FailureThreshold": 1},
+    }));
 }
 
 /// Appends CreateService requests to the document once they pass what AWS checks (a unique

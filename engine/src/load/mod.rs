@@ -47,6 +47,9 @@ pub enum LoadTarget {
         /// `client`: the service whose tasks send the requests.
         client: String,
     },
+    /// A DNS name of a Cloud Map service (`backend.corp.local`), lowercased: clients in the
+    /// VPC resolve it and send to the addresses of the answer ([`crate::service_discovery`]).
+    ServiceDiscovery(String),
 }
 
 /// One `loadProfiles[]` entry.
@@ -69,10 +72,17 @@ impl LoadProfile {
             v.get("service").and_then(Value::as_str),
             v.get("queue").and_then(Value::as_str),
             v.get("serviceConnect").and_then(Value::as_str),
+            v.get("serviceDiscovery").and_then(Value::as_str),
         ) {
-            (Some(tg), None, None, None) => LoadTarget::TargetGroup(tg.to_string()),
-            (None, Some(s), None, None) => LoadTarget::Service(s.to_string()),
-            (None, None, None, Some(a)) => {
+            (Some(tg), None, None, None, None) => LoadTarget::TargetGroup(tg.to_string()),
+            (None, Some(s), None, None, None) => LoadTarget::Service(s.to_string()),
+            (None, None, None, None, Some(name)) => LoadTarget::ServiceDiscovery(
+                crate::service_discovery::parse_dns_target(
+                    name,
+                    &format!("{path}.serviceDiscovery"),
+                )?,
+            ),
+            (None, None, None, Some(a), None) => {
                 let (host, port) =
                     crate::service_connect::parse_address(a, &format!("{path}.serviceConnect"))?;
                 LoadTarget::ServiceConnect {
@@ -89,7 +99,7 @@ impl LoadProfile {
                         .to_string(),
                 }
             }
-            (None, None, Some(q), None) => LoadTarget::Queue {
+            (None, None, Some(q), None, None) => LoadTarget::Queue {
                 queue: q.to_string(),
                 consumer: v
                     .get("consumer")
@@ -101,7 +111,7 @@ impl LoadProfile {
             },
             _ => {
                 return Err(format!(
-                    "{path}: give exactly one of targetGroup (a target group name or ARN), service, queue (with consumer), or serviceConnect (with client)"
+                    "{path}: give exactly one of targetGroup (a target group name or ARN), service, queue (with consumer), serviceConnect (with client), or serviceDiscovery (a Cloud Map service's DNS name)"
                 ))
             }
         };

@@ -236,9 +236,14 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
         })
     {
         Ok("serviceConnect")
+    } else if crate::service_discovery::dns_targets(doc)
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(target))
+    {
+        Ok("serviceDiscovery")
     } else {
         Err(format!(
-            "target: no target group, service or queue named {target}, and not a Service Connect target (client{}dnsName:port)",
+            "target: no target group, service or queue named {target}, not a Service Connect target (client{}dnsName:port), and not the DNS name of a Cloud Map service",
             crate::service_connect::TARGET_ARROW
         ))
     }
@@ -265,6 +270,10 @@ pub(crate) fn names_target(p: &Value, key: &str, target: &str) -> bool {
                 && member("serviceConnect")
                     .is_some_and(|a| crate::service_connect::same_address(a, address))
         }
+        _ if key == "serviceDiscovery" => member(key).is_some_and(|name| {
+            let dns = |n: &str| crate::service_discovery::parse_dns_target(n, "");
+            dns(name).is_ok() && dns(name) == dns(target)
+        }),
         _ => member(key) == Some(target),
     }
 }

@@ -201,6 +201,7 @@ top_level! {
     file_systems: Vec<Value> = "fileSystems",
     mount_targets: Vec<Value> = "mountTargets",
     namespaces: Vec<Value> = "namespaces",
+    cloud_map_services: Vec<Value> = "cloudMapServices",
 }
 
 /// A subnet of the scenario's VPC.
@@ -254,6 +255,8 @@ pub struct EngineOptions {
     pub spread_counts_pending: bool,
     /// The Service Connect proxy's undocumented behaviour (`serviceConnect`).
     pub service_connect: crate::service_connect::ServiceConnectOptions,
+    /// Service discovery's choices where AWS is silent (`serviceDiscovery`).
+    pub service_discovery: crate::service_discovery::ServiceDiscoveryOptions,
 }
 
 impl Default for EngineOptions {
@@ -270,6 +273,7 @@ impl Default for EngineOptions {
             request_count_per_target_divisor: Default::default(),
             spread_counts_pending: true,
             service_connect: Default::default(),
+            service_discovery: Default::default(),
         }
     }
 }
@@ -289,6 +293,7 @@ impl FromJson for EngineOptions {
             "requestCountPerTargetDivisor",
             "spreadCountsPending",
             "serviceConnect",
+            "serviceDiscovery",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -314,6 +319,7 @@ impl FromJson for EngineOptions {
                 .unwrap_or_default(),
             spread_counts_pending: m.get("spreadCountsPending").unwrap_or(true),
             service_connect: m.get("serviceConnect").unwrap_or_default(),
+            service_discovery: m.get("serviceDiscovery").unwrap_or_default(),
         };
         m.finish(built)
     }
@@ -427,6 +433,8 @@ pub struct Scenario {
     pub efs: crate::efs::Efs,
     /// Cloud Map namespaces (`namespaces[]` and the clusters' `serviceConnectDefaults`).
     pub namespaces: crate::service_connect::Namespaces,
+    /// Cloud Map services (`cloudMapServices[]`), for service discovery.
+    pub cloud_map: crate::service_discovery::CloudMapServices,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -817,6 +825,14 @@ impl Scenario {
         check_len("namespaces", doc.namespaces.len(), limits::MAX_RUN_TASKS)?;
         let namespaces = crate::service_connect::Namespaces::parse(&doc.namespaces, &doc.clusters)
             .map_err(field_error)?;
+        check_len(
+            "cloudMapServices",
+            doc.cloud_map_services.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let cloud_map =
+            crate::service_discovery::CloudMapServices::parse(&doc.cloud_map_services, &namespaces)
+                .map_err(field_error)?;
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
@@ -879,6 +895,7 @@ impl Scenario {
             log_groups,
             efs,
             namespaces,
+            cloud_map,
             raw,
         })
     }

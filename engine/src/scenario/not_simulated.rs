@@ -25,6 +25,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "networkConfiguration",
     "availabilityZoneRebalancing",
     "serviceConnectConfiguration",
+    "serviceRegistries",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -93,6 +94,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "healthCheckGracePeriodSeconds",
     "availabilityZoneRebalancing",
     "serviceConnectConfiguration",
+    "serviceRegistries",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.

@@ -138,13 +138,44 @@ impl crate::json_shape::FromJson for ServiceConnectOptions {
 }
 
 /// The account and Region of the playground's Cloud Map ARNs.
-const CLOUD_MAP_ARN_PREFIX: &str = "arn:aws:servicediscovery:us-east-1:123456789012";
+pub(crate) const CLOUD_MAP_ARN_PREFIX: &str = "arn:aws:servicediscovery:us-east-1:123456789012";
+
+/// What a Cloud Map namespace answers: API calls only, or DNS queries too [CM-NS].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceKind {
+    /// `HTTP` (CreateHttpNamespace): instances are found with DiscoverInstances only.
+    Http,
+    /// `DNS_PRIVATE` (CreatePrivateDnsNamespace): a private hosted zone in a VPC.
+    DnsPrivate,
+    /// `DNS_PUBLIC` (CreatePublicDnsNamespace): a public hosted zone.
+    DnsPublic,
+}
+
+impl NamespaceKind {
+    /// The AWS spelling (`Type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamespaceKind::Http => "HTTP",
+            NamespaceKind::DnsPrivate => "DNS_PRIVATE",
+            NamespaceKind::DnsPublic => "DNS_PUBLIC",
+        }
+    }
+
+    /// Whether DNS queries find its services' instances.
+    pub fn has_dns(self) -> bool {
+        self != NamespaceKind::Http
+    }
+}
 
 /// A Cloud Map namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespace {
     /// `Name`.
     pub name: String,
+    /// `Type`: given by get-namespace output; for a request, `DNS_PRIVATE` when it names a
+    /// `Vpc` (CreatePrivateDnsNamespace), `DNS_PUBLIC` when it has `Properties.DnsProperties`
+    /// and no `Vpc` (CreatePublicDnsNamespace), `HTTP` otherwise (CreateHttpNamespace).
+    pub kind: NamespaceKind,
     /// `ns-…`, derived from the name.
     pub id: String,
     /// `Description`.
@@ -199,7 +230,8 @@ pub struct Namespaces {
 }
 
 impl Namespaces {
-    /// Parses `namespaces[]` (CreateHttpNamespace requests or get-namespace output) and the
+    /// Parses `namespaces[]` (CreateHttpNamespace, CreatePrivateDnsNamespace and
+    /// CreatePublicDnsNamespace requests, or get-namespace output) and the
     /// `serviceConnectDefaults` of `clusters[]` (CreateCluster requests).
     pub fn parse(namespaces: &[Value], clusters: &[Value]) -> Result<Namespaces, String> {
         let mut out = Namespaces::default();
@@ -209,7 +241,7 @@ impl Namespaces {
             let v = v.get("Namespace").unwrap_or(v);
             if !v.is_object() {
                 return Err(format!(
-                    "{path}: must be a CreateHttpNamespace request (an object with Name)"
+                    "{path}: must be a CreateHttpNamespace, CreatePrivateDnsNamespace or CreatePublicDnsNamespace request (an object with Name)"
                 ));
             }
             let name = v
@@ -222,20 +254,29 @@ impl Namespaces {
                     "{path}.Name: NamespaceAlreadyExists: a namespace named {name} is already in namespaces[]"
                 ));
             }
-            if let Some(t) = v.get("Type").and_then(Value::as_str) {
-                // get-namespace output: any namespace type serves Service Connect [API-SCC].
-                if !matches!(t, "HTTP" | "DNS_PRIVATE" | "DNS_PUBLIC") {
+            // get-namespace output: any namespace type serves Service Connect [API-SCC].
+            let kind = match v.get("Type").and_then(Value::as_str) {
+                Some("HTTP") => NamespaceKind::Http,
+                Some("DNS_PRIVATE") => NamespaceKind::DnsPrivate,
+                Some("DNS_PUBLIC") => NamespaceKind::DnsPublic,
+                Some(t) => {
                     return Err(format!(
                         "{path}.Type: \"{t}\" is not HTTP, DNS_PRIVATE or DNS_PUBLIC"
-                    ));
+                    ))
                 }
-            }
+                None if v.get("Vpc").is_some() => NamespaceKind::DnsPrivate,
+                None if v.pointer("/Properties/DnsProperties").is_some() => {
+                    NamespaceKind::DnsPublic
+                }
+                None => NamespaceKind::Http,
+            };
             let description = v.get("Description").and_then(Value::as_str).unwrap_or("");
             if description.len() > 1024 {
                 return Err(format!("{path}.Description: at most 1024 characters"));
             }
             out.list.push(Namespace {
                 name: name.to_string(),
+                kind,
                 id: v
                     .get("Id")
                     .and_then(Value::as_str)
@@ -277,6 +318,7 @@ impl Namespaces {
                     check_namespace_name(name, &path)?;
                     out.list.push(Namespace {
                         name: name.to_string(),
+                        kind: NamespaceKind::Http,
                         id: cloud_map_id("ns", name),
                         description: String::new(),
                         created_for: Some(cluster.to_string()),

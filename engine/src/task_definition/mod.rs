@@ -188,6 +188,19 @@ pub struct ValidTaskDefinition {
     pub os_family: String,
 }
 
+impl ValidTaskDefinition {
+    /// The longest `healthCheck.interval` of its essential containers, in seconds: when the
+    /// task's health is first known (HEALTHY once every essential check passed once, 1.11).
+    /// `None` without an essential container health check.
+    pub fn essential_check_interval_s(&self) -> Option<u32> {
+        self.containers
+            .iter()
+            .filter(|c| c.essential)
+            .filter_map(|c| c.health_check_interval_s)
+            .max()
+    }
+}
+
 /// A field-level message: a warning (kept, ignored, or accepted leniently).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldWarning {

@@ -151,6 +151,17 @@ pub fn logged(sim: &Simulation, words: &str) -> bool {
         .any(|e| e.message.contains(words))
 }
 
+/// The first refusal of `services[0]` in the run's event log, or "" when it was created.
+pub fn service_refusal(scenario: Value) -> String {
+    let s = sim(scenario);
+    s.log()
+        .entries()
+        .iter()
+        .find(|e| e.message.starts_with("services[0]."))
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
+}
+
 /// The scenario's first Auto Scaling group.
 pub fn group(sim: &Simulation) -> &AutoScalingGroup {
     &sim.auto_scaling_groups()[0]

@@ -1,0 +1,217 @@
+//! Clients that find a service by DNS: each routing tick, a load profile's requests go to the
+//! addresses in the answers resolvers hold, cached for the record's TTL (rules and sources in
+//! [`super`]).
+//!
+//! Requests are rates: a resolver took its answer at a moment spread evenly over the last TTL
+//! [unconfirmed], so each answer Route 53 gave in that window carries the share of the window
+//! it was given for, shared evenly among its records (a MULTIVALUE answer of eight records out
+//! of more, or a WEIGHTED answer of one, spreads evenly over many resolvers). A request to the
+//! address of a task that has stopped fails (connection refused). An answer with no records is
+//! not kept: those resolvers ask again [unconfirmed: Route 53 negative answers are cached for
+//! the namespace's SOA TTL, which the playground does not model].
+
+use std::collections::BTreeMap;
+
+use super::runtime::Answer;
+use crate::event_log::EventKind;
+use crate::load::{CostModel, TaskLoad};
+use crate::sim::Simulation;
+
+/// One minute of requests of a load profile to a DNS name.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DnsMinute {
+    requests: f64,
+    served: f64,
+    /// Every failed request: to stopped tasks, with no record, or overloaded.
+    failed: f64,
+    /// Requests sent to the address of a task that had stopped.
+    stale: f64,
+}
+
+/// The chart series of requests to DNS name `name`: `serviceDiscovery/{name}/{what}`.
+pub fn series(name: &str, what: &str) -> String {
+    format!("serviceDiscovery/{name}/{what}")
+}
+
+impl Simulation {
+    /// Records Cloud Map service `c`'s DNS answer now when it changed, and forgets the
+    /// answers no resolver holds any more.
+    fn note_answer(&mut self, c: usize, ttl_ms: u64) {
+        let now = self.now();
+        let current = self.dns_answer(c);
+        let answers = &mut self.service_discovery.answers;
+        if answers.len() <= c {
+            answers.resize(c + 1, Vec::new());
+        }
+        let list = &mut answers[c];
+        if list.last().map(|a| &a.tasks) != Some(&current) {
+            list.push(Answer {
+                from: now,
+                tasks: current,
+            });
+        }
+        let expired = list
+            .iter()
+            .skip(1)
+            .take_while(|a| a.from.as_ms() + ttl_ms <= now.as_ms())
+            .count();
+        list.drain(..expired);
+    }
+
+    /// The share of requests each answer of Cloud Map service `c` carries now (index into
+    /// its answers, share), the answers with no record handing theirs to the latest.
+    fn answer_shares(&self, c: usize, ttl_ms: u64) -> Vec<(usize, f64)> {
+        let list = &self.service_discovery.answers[c];
+        let now = self.now().as_ms();
+        let last = list.len() - 1;
+        if ttl_ms == 0 {
+            return vec![(last, 1.0)];
+        }
+        let start = now.saturating_sub(ttl_ms);
+        let mut shares = Vec::with_capacity(list.len());
+        let mut to_latest = 0.0;
+        for (k, a) in list.iter().enumerate() {
+            // The oldest answer kept reaches back over the whole window.
+            let from = if k == 0 {
+                start
+            } else {
+                a.from.as_ms().max(start)
+            };
+            let to = list.get(k + 1).map_or(now, |n| n.from.as_ms());
+            let w = to.saturating_sub(from) as f64 / ttl_ms as f64;
+            if w <= 0.0 {
+                continue;
+            }
+            if a.tasks.is_empty() && k != last {
+                to_latest += w;
+            } else {
+                shares.push((k, w));
+            }
+        }
+        if to_latest > 0.0 {
+            match shares.last_mut() {
+                Some((k, w)) if *k == last => *w += to_latest,
+                _ => shares.push((last, to_latest)),
+            }
+        }
+        shares
+    }
+
+    /// Routes profile `p`'s `rate` requests per second to DNS name of Cloud Map service `c`
+    /// for `dt` seconds; returns each serving task's load. `cap`: a task's CPU units.
+    pub(crate) fn route_dns(
+        &mut self,
+        p: usize,
+        c: usize,
+        rate: f64,
+        cost: CostModel,
+        dt: f64,
+        cap: &dyn Fn(usize) -> f64,
+    ) -> Vec<(usize, TaskLoad)> {
+        let ttl_ms = self.scenario.cloud_map.list[c]
+            .dns
+            .as_ref()
+            .map_or(0, |d| d.ttl_s() * 1000);
+        self.note_answer(c, ttl_ms);
+        let try_others = self
+            .scenario
+            .options
+            .service_discovery
+            .clients_try_other_addresses;
+        let mut per_task: BTreeMap<usize, f64> = BTreeMap::new();
+        let (mut stale, mut unanswered) = (0.0, 0.0);
+        for (k, w) in self.answer_shares(c, ttl_ms) {
+            let tasks = &self.service_discovery.answers[c][k].tasks;
+            let r = rate * w;
+            if tasks.is_empty() {
+                unanswered += r;
+                continue;
+            }
+            let live: Vec<usize> = tasks
+                .iter()
+                .copied()
+                .filter(|&t| self.answers_requests(t))
+                .collect();
+            if try_others {
+                if live.is_empty() {
+                    stale += r;
+                }
+                for &t in &live {
+                    *per_task.entry(t).or_default() += r / live.len() as f64;
+                }
+            } else {
+                let each = r / tasks.len() as f64;
+                stale += each * (tasks.len() - live.len()) as f64;
+                for &t in &live {
+                    *per_task.entry(t).or_default() += each;
+                }
+            }
+        }
+        let acc = self.service_discovery.minutes.entry(p).or_default();
+        acc.requests += rate * dt;
+        acc.stale += stale * dt;
+        acc.failed += (stale + unanswered) * dt;
+        per_task
+            .into_iter()
+            .map(|(t, r)| {
+                let l = cost.load(r, cap(t));
+                acc.served += l.served_rps * dt;
+                acc.failed += l.failed_rps * dt;
+                (t, l)
+            })
+            .collect()
+    }
+
+    /// Publishes minute `minute`'s series of every DNS load profile and Cloud Map service,
+    /// and says in the event log why requests failed.
+    pub(crate) fn publish_service_discovery_minute(&mut self, minute: u64) {
+        let minutes = std::mem::take(&mut self.service_discovery.minutes);
+        let mut by_name: BTreeMap<String, DnsMinute> = BTreeMap::new();
+        for (p, profile) in self.traffic.profiles.iter().enumerate() {
+            if let crate::load::LoadTarget::ServiceDiscovery(name) = &profile.target {
+                let m = minutes.get(&p).copied().unwrap_or_default();
+                let slot = by_name.entry(name.clone()).or_default();
+                slot.requests += m.requests;
+                slot.served += m.served;
+                slot.failed += m.failed;
+                slot.stale += m.stale;
+            }
+        }
+        let now = self.now();
+        for (name, m) in &by_name {
+            for (what, v) in [
+                ("RequestCount", m.requests),
+                ("Failed", m.failed),
+                ("StaleAddress", m.stale),
+            ] {
+                self.series
+                    .record(&series(name, what), crate::traffic::round6(v));
+            }
+            if m.stale >= 0.5 {
+                let msg = format!(
+                    "{:.0} requests to {name} in minute {minute} went to addresses of stopped tasks that resolvers still held from cached DNS answers, and failed",
+                    m.stale
+                );
+                self.log.push(now, EventKind::ServiceDiscovery, msg);
+            }
+        }
+        for c in 0..self.scenario.cloud_map.list.len() {
+            let Some(list) = self.service_discovery.instances.get(c) else {
+                continue;
+            };
+            let healthy = list
+                .iter()
+                .filter(|i| self.instance_health(c, i) != super::runtime::InstanceHealth::Unhealthy)
+                .count();
+            let cm = &self.scenario.cloud_map.list[c];
+            let name = cm.dns.as_ref().map_or_else(
+                || cm.name.clone(),
+                |_| cm.dns_name(&self.scenario.namespaces),
+            );
+            let registered = list.len() as f64;
+            self.series.record(&series(&name, "Instances"), registered);
+            self.series
+                .record(&series(&name, "HealthyInstances"), healthy as f64);
+        }
+    }
+}
