@@ -1303,3 +1303,65 @@ fn preset_service_connect() {
         "catalog"
     );
 }
+
+#[test]
+fn preset_service_discovery() {
+    // The description: each task registers while ACTIVATING, UNHEALTHY until ECS reports its
+    // health check (Cloud Map applies it 30 s later); the deployment at 15 min deregisters the
+    // old tasks as they stop, and resolvers holding 300 s answers send requests to them, which
+    // fail, for about 5 minutes. Its Try: a 10 s TTL, or clients that try another address.
+    let (sim, out) = preset("service-discovery");
+    let log_at = |words: &str| {
+        sim.log()
+            .entries()
+            .iter()
+            .find(|e| e.message.contains(words))
+            .map(|e| e.at_ms / 1000)
+            .unwrap_or_else(|| panic!("no log line {words}"))
+    };
+    let registered = log_at("as an instance of Cloud Map service orders");
+    let running = log_at("is RUNNING");
+    assert!(registered < running, "registered while ACTIVATING");
+    assert_eq!(
+        log_at("custom health UNHEALTHY until ECS reports its container health check passing"),
+        registered
+    );
+    let deregistered = log_at("deregistered task");
+    assert!((15 * 60..16 * 60).contains(&deregistered));
+    let series = &out["timeSeries"]["series"];
+    let stale = |out: &Value| -> Vec<f64> {
+        out["timeSeries"]["series"]["serviceDiscovery/orders.corp.local/StaleAddress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(0.0))
+            .collect()
+    };
+    let failed = stale(&out);
+    // (The series' entry m + 1 is minute m.)
+    assert!(failed[..16].iter().all(|v| *v == 0.0), "{failed:?}");
+    assert!(failed[17] > 10_000.0, "{failed:?}");
+    // Resolvers' answers from before the deployment run out within the TTL.
+    assert!(failed[22..].iter().all(|v| *v == 0.0), "{failed:?}");
+    assert_eq!(
+        series["serviceDiscovery/orders.corp.local/HealthyInstances"][10],
+        4.0
+    );
+    // The Try: a 10 s TTL loses a few seconds' worth; clients that try the other addresses
+    // of their answer do not help, since an answer from before the deployment names only old
+    // tasks.
+    let mut short = preset_doc("service-discovery");
+    short["cloudMapServices"][0]["Service"]["DnsConfig"]["DnsRecords"][0]["TTL"] = json!(10);
+    let short_failed: f64 = stale(&run_to_end(short).1).iter().sum();
+    assert!(
+        short_failed < failed.iter().sum::<f64>() / 20.0,
+        "{short_failed}"
+    );
+    let mut retry = preset_doc("service-discovery");
+    retry["options"] = json!({"serviceDiscovery": {"clientsTryOtherAddresses": true}});
+    let retry_failed: f64 = stale(&run_to_end(retry).1).iter().sum();
+    assert!(
+        (retry_failed - failed.iter().sum::<f64>()).abs() < 1.0,
+        "{retry_failed}"
+    );
+}

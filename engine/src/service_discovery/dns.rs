@@ -26,6 +26,8 @@ pub(crate) struct DnsMinute {
     failed: f64,
     /// Requests sent to the address of a task that had stopped.
     stale: f64,
+    /// Requests whose name had no record (no registered instance).
+    unanswered: f64,
 }
 
 /// The chart series of requests to DNS name `name`: `serviceDiscovery/{name}/{what}`.
@@ -150,6 +152,7 @@ impl Simulation {
         let acc = self.service_discovery.minutes.entry(p).or_default();
         acc.requests += rate * dt;
         acc.stale += stale * dt;
+        acc.unanswered += unanswered * dt;
         acc.failed += (stale + unanswered) * dt;
         per_task
             .into_iter()
@@ -175,6 +178,7 @@ impl Simulation {
                 slot.served += m.served;
                 slot.failed += m.failed;
                 slot.stale += m.stale;
+                slot.unanswered += m.unanswered;
             }
         }
         let now = self.now();
@@ -191,6 +195,13 @@ impl Simulation {
                 let msg = format!(
                     "{:.0} requests to {name} in minute {minute} went to addresses of stopped tasks that resolvers still held from cached DNS answers, and failed",
                     m.stale
+                );
+                self.log.push(now, EventKind::ServiceDiscovery, msg);
+            }
+            if m.unanswered >= 0.5 {
+                let msg = format!(
+                    "{:.0} requests to {name} in minute {minute} failed: its Cloud Map service had no registered instance, so DNS had no record to answer with",
+                    m.unanswered
                 );
                 self.log.push(now, EventKind::ServiceDiscovery, msg);
             }
