@@ -23,6 +23,7 @@ mod persistence;
 mod presets;
 mod scaling_form;
 mod service_connect_view;
+mod service_discovery_view;
 mod service_form;
 mod task_definition_form;
 mod task_explain;
@@ -74,6 +75,8 @@ struct ServiceView {
     status: &'static str,
     /// Its Service Connect namespace and endpoints, when it uses Service Connect.
     connect: Option<String>,
+    /// The Cloud Map service its tasks register in, in words.
+    discovery: Option<String>,
 }
 
 /// A CODE_DEPLOY service's deployment group and its latest CodeDeploy deployment.
@@ -159,6 +162,7 @@ struct ScalingView {
 struct View {
     target_groups: Vec<TargetGroupView>,
     service_connect: Vec<service_connect_view::EndpointView>,
+    service_discovery: Vec<service_discovery_view::CloudMapView>,
     scalable: Vec<ScalingView>,
     alarms: Vec<(String, &'static str)>,
     activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
@@ -358,6 +362,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 .collect(),
             code_deploy: code_deploy_view(sim, s),
             connect: sim.service_connect_summary(s),
+            discovery: sim.service_discovery_summary(s),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -504,6 +509,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     View {
         target_groups,
         service_connect: service_connect_view::endpoints_view(sim),
+        service_discovery: service_discovery_view::cloud_map_view(sim),
         scalable: sim
             .scalable_targets()
             .iter()
@@ -1394,6 +1400,7 @@ fn Playground(
                                     {(!active).then(|| view! { " "<span class="badge status">{s.status}</span> })}
                                     {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way: strategy · lifecycle stage · traffic">{s.deployment.clone()}</span> })}
                                     {s.connect.clone().map(|c| view! { <br/><span class="small muted service-connect" title="Service Connect: the namespace and the client aliases this service serves">{c}</span> })}
+                                    {s.discovery.clone().map(|c| view! { <br/><span class="small muted service-discovery" title="Service discovery: the Cloud Map service its tasks register in (serviceRegistries)">{c}</span> })}
                                 </td>
                                 <td>{s.cluster.clone()}</td>
                                 <td class="num">{s.desired}</td>
@@ -1470,6 +1477,7 @@ fn Playground(
                     }).collect_view().into_any()
                 }}
                 <service_connect_view::ServiceConnectView endpoints=Signal::derive(move || view_state.get().service_connect) redeploy=redeploy/>
+                <service_discovery_view::ServiceDiscoveryView services=Signal::derive(move || view_state.get().service_discovery)/>
                 <h2>"Service auto scaling"</h2>
                 {move || {
                     let v = view_state.get();
@@ -1516,7 +1524,7 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All kinds"</option>
-                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "ServiceConnect", "Scenario"]
+                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "ServiceConnect", "ServiceDiscovery", "Scenario"]
                             .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                     <select id="log-service" aria-label="Show events of service" on:change=move |ev| {
@@ -1652,7 +1660,62 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
         &reservation_alarms,
     );
     specs.extend(service_connect_chart(sim));
+    specs.extend(service_discovery_chart(sim));
     specs
+}
+
+/// Service discovery's requests per minute for each DNS name load profiles send to: in all,
+/// failed, and sent to the addresses of stopped tasks from cached answers; with each Cloud Map
+/// service's registered and healthy instances on the right.
+fn service_discovery_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
+    use ecs_engine::service_discovery::dns::series;
+    let mut names: Vec<String> = sim
+        .scenario()
+        .load_profiles
+        .iter()
+        .filter_map(|p| match &p.target {
+            ecs_engine::load::LoadTarget::ServiceDiscovery(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let scenario = sim.scenario();
+    let services: Vec<String> = scenario
+        .cloud_map
+        .list
+        .iter()
+        .map(|c| {
+            c.dns
+                .as_ref()
+                .map_or_else(|| c.name.clone(), |_| c.dns_name(&scenario.namespaces))
+        })
+        .collect();
+    if names.is_empty() && services.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for n in &names {
+        lines.push((format!("{n} requests"), series(n, "RequestCount")));
+        lines.push((format!("{n} failed"), series(n, "Failed")));
+        lines.push((
+            format!("{n} to stopped tasks (cached answers)"),
+            series(n, "StaleAddress"),
+        ));
+    }
+    let mut right = Vec::new();
+    for n in &services {
+        right.push((format!("{n} instances"), series(n, "Instances")));
+        right.push((format!("{n} healthy"), series(n, "HealthyInstances")));
+    }
+    Some(charts::ChartSpec {
+        id: "chart-service-discovery".to_string(),
+        title: "Service discovery: requests per minute and Cloud Map instances".to_string(),
+        unit: "requests",
+        lines,
+        targets: Vec::new(),
+        secondary: Some(("instances", right)),
+    })
 }
 
 /// Service Connect's requests per minute: each endpoint's (`RequestCount`, retries included)

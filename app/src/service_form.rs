@@ -188,6 +188,8 @@ fn read_form(
         service_connect_namespace: input_value("svc-sc-ns"),
         service_connect_port: input_value("svc-sc-port"),
         service_connect_alias: input_value("svc-sc-alias"),
+        service_registry: input_value("svc-sd-registry"),
+        service_registry_port: input_value("svc-sd-port"),
     })
 }
 
@@ -443,6 +445,17 @@ pub fn ServiceFieldset(
                     </select></label>
                 <label title="clientAliases[0]: the dnsName:port clients connect to; empty: portName.namespace and the port mapping's port">"Alias "
                     <input id="svc-sc-alias" placeholder="backend:8080" size="11"/></label>
+                <span class="svc-heading">"Service discovery"</span>
+                <label title="serviceRegistries[0]: the DNS name (service.namespace) of a Cloud Map service its tasks register in; a new name adds the Cloud Map service (A record, 60 s TTL, ECS-reported health) and its private DNS namespace. Empty: none">"DNS name "
+                    <input id="svc-sd-registry" list="svc-sd-names" placeholder="none" size="16"/></label>
+                <datalist id="svc-sd-names">
+                    {move || choices.with(|c| c.cloud_map_services.clone()).into_iter().map(|n| view! { <option value=n.clone()></option> }).collect_view()}
+                </datalist>
+                <label title="serviceRegistries[0].containerName and containerPort: the port an SRV record gives (required with the bridge and host network modes); none: A records">"SRV port "
+                    <select id="svc-sd-port">
+                        <option value="">"none (A record)"</option>
+                        {move || choices.with(|c| c.container_ports.clone()).into_iter().map(|(n, p)| view! { <option value=format!("{n}:{p}")>{format!("{n}:{p}")}</option> }).collect_view()}
+                    </select></label>
                 <span class="svc-heading">"Deployment configuration"</span>
                 <label>"Min healthy % "<input id="svc-min" type="number" min="0" max="100" value="100"/></label>
                 <label>"Max % "<input id="svc-max" type="number" min="100" value="200"/></label>

@@ -396,3 +396,36 @@ pub fn service_connect_day(tasks: u32) -> String {
     });
     doc.to_string()
 }
+
+/// A day of service discovery: service `orders` (`tasks` Fargate tasks, at most 1,000, a
+/// container health check) registered in Cloud Map service `orders.corp.local` (an A record,
+/// 60 s TTL, custom health), resolved by clients sending a daily curve peaking at 100
+/// requests/s per task; `orders` is redeployed every four hours, so resolvers hold stopped
+/// tasks' addresses after each. Every routing tick (1 s) routes through every cached answer.
+pub fn service_discovery_day(tasks: u32) -> String {
+    use serde_json::json;
+    let arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-ordersbench00001";
+    let doc = json!({
+        "version": 1, "seed": 1, "duration": "PT24H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+                    {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"}],
+        "namespaces": [{"Name": "corp.local", "Vpc": "vpc-1"}],
+        "cloudMapServices": [{"Service": {"Id": "srv-ordersbench00001", "Arn": arn, "Name": "orders",
+            "NamespaceId": "corp.local", "DnsConfig": {"DnsRecords": [{"Type": "A", "TTL": 60}]},
+            "HealthCheckCustomConfig": {"FailureThreshold": 1}}}],
+        "taskDefinitions": [{"family": "orders", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "api", "image": "nginx:1.27",
+            "essential": true, "portMappings": [{"containerPort": 8080}],
+            "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 30}}]}],
+        "services": [{"serviceName": "orders", "taskDefinition": "orders", "desiredCount": tasks,
+            "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"]}},
+            "serviceRegistries": [{"registryArn": arn}]}],
+        "updateServices": (1..6).map(|i| json!({"at": format!("PT{}H", 4 * i),
+            "service": "orders", "forceNewDeployment": true})).collect::<Vec<_>>(),
+        "loadProfiles": [{"serviceDiscovery": "orders.corp.local",
+            "requests": {"type": "diurnal", "min": 20 * tasks, "max": 100 * tasks, "peakAt": "PT14H"},
+            "cost": {"cpuUnitMsPerRequest": 2048}}]
+    });
+    doc.to_string()
+}

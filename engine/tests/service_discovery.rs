@@ -595,3 +595,47 @@ proptest! {
         prop_assert!(total(&s, "StaleAddress") <= total(&s, "Failed") + 1e-6);
     }
 }
+
+#[test]
+fn the_service_form_adds_a_cloud_map_service_for_a_new_dns_name() {
+    // The form's DNS name: an existing Cloud Map service's, or a new name.namespace that adds
+    // the Cloud Map service (an SRV record when a port is chosen) and its private namespace.
+    let doc = corp_doc(json!({"Type": "A"}), 60, false);
+    let form = |registry: &str, port: &str| ecs_engine::edit::ServiceForm {
+        name: "payments".into(),
+        task_definition: "backend".into(),
+        desired: 2,
+        launch_type: "FARGATE".into(),
+        subnets: vec!["subnet-a".into()],
+        service_registry: registry.into(),
+        service_registry_port: port.into(),
+        ..Default::default()
+    };
+    let out = ecs_engine::edit::add_service(&doc, &form("backend.corp.local", "")).unwrap();
+    assert_eq!(
+        out["services"][1]["serviceRegistries"],
+        json!([{"registryArn": backend_arn()}])
+    );
+    let out = ecs_engine::edit::add_service(&doc, &form("pay.shop.internal", "api:8080")).unwrap();
+    assert_eq!(
+        out["namespaces"][1],
+        json!({"Name": "shop.internal", "Vpc": "vpc-playground"})
+    );
+    assert_eq!(
+        out["cloudMapServices"][1]["DnsConfig"]["DnsRecords"][0]["Type"],
+        "SRV"
+    );
+    assert_eq!(
+        out["services"][1]["serviceRegistries"][0]["containerName"],
+        "api"
+    );
+    let mut s = sim(out);
+    at(&mut s, 300);
+    assert_eq!(s.service_discovery().instances[1].len(), 2);
+    assert_eq!(s.service_discovery().instances[1][0].port, Some(8080));
+    let e = ecs_engine::edit::add_service(&doc, &form("payments", "")).unwrap_err();
+    assert!(
+        e.starts_with("serviceRegistries[0].registryArn: \"payments\" is not a Cloud Map service"),
+        "{e}"
+    );
+}

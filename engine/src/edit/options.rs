@@ -304,6 +304,25 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "50",
         note: "Not documented for Service Connect; Envoy's default panic threshold is 50 %: with fewer healthy hosts it sends to all of them.",
     },
+    // Service discovery: Cloud Map's delay is approximate; what clients do is up to them.
+    Assumption {
+        path: "serviceDiscovery.customHealthDelaySeconds",
+        label: "Service discovery: seconds Cloud Map takes to apply a health status ECS reports",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 300.0,
+            whole: false,
+        },
+        default: "30",
+        note: "The Cloud Map API says it waits \"approximately 30 seconds\" after UpdateInstanceCustomHealthStatus before changing the instance's status.",
+    },
+    Assumption {
+        path: "serviceDiscovery.clientsTryOtherAddresses",
+        label: "Service discovery: a client tries another address of its DNS answer when one refuses",
+        kind: OptionKind::Flag,
+        default: "false",
+        note: "Up to the client's software (Route 53: \"client software can try another IP address in the response\"); by default a request to a stopped task's cached address fails.",
+    },
 ];
 
 /// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its

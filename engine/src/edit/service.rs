@@ -105,6 +105,12 @@ pub struct ServiceForm {
     /// Its client alias, `dnsName:port`; empty: the defaults (`portName.namespace` and the
     /// port mapping's port).
     pub service_connect_alias: String,
+    /// Service discovery: the DNS name (`name.namespace`) or ARN of a Cloud Map service the
+    /// tasks register in; a new name adds the Cloud Map service, and its namespace as a
+    /// private DNS namespace when the scenario lacks it. Empty: none.
+    pub service_registry: String,
+    /// `containerName:containerPort` the registry's SRV records give; empty: A records only.
+    pub service_registry_port: String,
 }
 
 impl Default for ServiceForm {
@@ -137,6 +143,8 @@ impl Default for ServiceForm {
             service_connect_namespace: String::new(),
             service_connect_port: String::new(),
             service_connect_alias: String::new(),
+            service_registry: String::new(),
+            service_registry_port: String::new(),
         }
     }
 }
@@ -161,6 +169,9 @@ pub struct ServiceChoices {
     /// The namespaces a Service Connect service can join: `namespaces[]` and the clusters'
     /// `serviceConnectDefaults`.
     pub namespaces: Vec<String>,
+    /// The DNS names of the Cloud Map services a service can register in
+    /// (`cloudMapServices[]` with DNS records).
+    pub cloud_map_services: Vec<String>,
 }
 
 /// The choices for a service in `cluster` running `task_definition` (a family or
@@ -227,6 +238,7 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
         namespaces: crate::service_connect::Namespaces::of_document(doc)
             .map(|n| n.list.into_iter().map(|n| n.name).collect())
             .unwrap_or_default(),
+        cloud_map_services: crate::service_discovery::dns_targets(doc),
     }
 }
 
@@ -371,7 +383,55 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
         return Err(format!("serviceConnectConfiguration.services[0].clientAliases[0]: {alias:?} needs a port: dnsName:port, e.g. backend:8080"));
     }
     with_service_connect_namespace(&mut doc, &mut service);
+    let registry = form.service_registry.trim();
+    if !registry.is_empty() {
+        let srv = form.service_registry_port.trim();
+        let arn = with_registry(&mut doc, registry, !srv.is_empty())?;
+        let mut entry = json!({"registryArn": arn});
+        if let Some((container, port)) = srv.rsplit_once(':') {
+            entry["containerName"] = json!(container);
+            entry["containerPort"] = port
+                .parse::<u64>()
+                .map_or_else(|_| json!(port), |p| json!(p));
+        }
+        service["serviceRegistries"] = json!([entry]);
+    }
     create_services(&doc, vec![service]).map(|(doc, _)| doc)
+}
+
+/// The ARN of the Cloud Map service the form names by DNS name (`name.namespace`) or ARN.
+/// A new name adds a CreateService request for it (an SRV record when `srv`, else an A
+/// record, a 60-second TTL, `HealthCheckCustomConfig`) and, when the scenario lacks the
+/// namespace, a CreatePrivateDnsNamespace request.
+fn with_registry(doc: &mut Value, registry: &str, srv: bool) -> Result<String, String> {
+    let namespaces = crate::service_connect::Namespaces::of_document(doc).unwrap_or_default();
+    let items = doc
+        .get("cloudMapServices")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let known = crate::service_discovery::CloudMapServices::parse(items, &namespaces)
+        .map_err(|e| e.to_string())?;
+    if let Some(c) = known
+        .find_arn(registry)
+        .or_else(|| known.resolve(&namespaces, registry))
+    {
+        return Ok(known.list[c].arn.clone());
+    }
+    let Some((name, namespace)) = registry
+        .split_once('.')
+        .filter(|(n, ns)| !n.is_empty() && !ns.is_empty())
+    else {
+        return Err(format!("serviceRegistries[0].registryArn: {registry:?} is not a Cloud Map service of the scenario; give its DNS name, service.namespace (e.g. orders.corp.local), to add one"));
+    };
+    push_cloud_map_service(doc, &namespaces, (name, namespace), srv, None);
+    let namespaces =
+        crate::service_connect::Namespaces::of_document(doc).map_err(|e| e.to_string())?;
+    let items = doc["cloudMapServices"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let added = crate::service_discovery::CloudMapServices::parse(items, &namespaces)
+        .map_err(|e| format!("serviceRegistries[0].registryArn: {e}"))?;
+    Ok(added.list.last().map(|c| c.arn.clone()).unwrap_or_default())
 }
 
 /// The CodeDeploy side of a CODE_DEPLOY service made with the form: application
@@ -579,9 +639,6 @@ fn with_cloud_map_service(doc: &mut Value, s: &Value) {
     if known.find_arn(arn).is_some() {
         return;
     }
-    if namespaces.find("local").is_none() {
-        section(doc, "namespaces").push(json!({"Name": "local", "Vpc": "vpc-playground"}));
-    }
     let base = s
         .get("serviceName")
         .and_then(Value::as_str)
@@ -607,15 +664,34 @@ fn with_cloud_map_service(doc: &mut Value, s: &Value) {
     let srv = ["port", "containerName", "containerPort"]
         .iter()
         .any(|k| registry.get(*k).is_some_and(|v| !v.is_null()));
-    let id = arn.rsplit('/').next().unwrap_or_default();
-    section(doc, "cloudMapServices").push(json!({
-        "Id": id,
-        "Arn": arn,
+    push_cloud_map_service(doc, &namespaces, (&name, "local"), srv, Some(arn));
+}
+
+/// Adds Cloud Map service `name` of `namespace` to the document as the playground makes one
+/// (an SRV record when `srv`, else an A record, a 60-second TTL, `HealthCheckCustomConfig`),
+/// with the ARN `given` (as get-service output) or its own; and the namespace, as a
+/// CreatePrivateDnsNamespace request, when `namespaces` lacks it.
+fn push_cloud_map_service(
+    doc: &mut Value,
+    namespaces: &crate::service_connect::Namespaces,
+    (name, namespace): (&str, &str),
+    srv: bool,
+    given: Option<&str>,
+) {
+    if namespaces.find(namespace).is_none() {
+        section(doc, "namespaces").push(json!({"Name": namespace, "Vpc": "vpc-playground"}));
+    }
+    let mut service = json!({
         "Name": name,
-        "NamespaceId": "local",
+        "NamespaceId": namespace,
         "DnsConfig": {"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": if srv { "SRV" } else { "A" }, "TTL": 60}]},
         "HealthCheckCustomConfig": {"FailureThreshold": 1},
-    }));
+    });
+    if let Some(arn) = given {
+        service["Id"] = json!(arn.rsplit('/').next().unwrap_or_default());
+        service["Arn"] = json!(arn);
+    }
+    section(doc, "cloudMapServices").push(service);
 }
 
 /// Appends CreateService requests to the document once they pass what AWS checks (a unique

@@ -331,6 +331,24 @@ impl Simulation {
         &self.service_discovery
     }
 
+    /// Service `s`'s registry in words (`service discovery orders.corp.local · A 60 s`), when
+    /// it has one.
+    pub fn service_discovery_summary(&self, s: usize) -> Option<String> {
+        let registry = self.services[s].service_registry.as_deref()?;
+        let cm = &self.scenario.cloud_map.list[registry.cloud_map];
+        Some(match &cm.dns {
+            Some(d) => format!(
+                "service discovery {} · {}",
+                cm.dns_name(&self.scenario.namespaces),
+                d.describe()
+            ),
+            None => format!(
+                "service discovery {} in {} · DiscoverInstances only",
+                cm.name, self.scenario.namespaces.list[cm.namespace].name
+            ),
+        })
+    }
+
     /// Every Cloud Map service with its instances, for the run output.
     pub fn service_discovery_json(&self) -> Value {
         Value::Array(
