@@ -638,4 +638,16 @@ fn the_service_form_adds_a_cloud_map_service_for_a_new_dns_name() {
         e.starts_with("serviceRegistries[0].registryArn: \"payments\" is not a Cloud Map service"),
         "{e}"
     );
+
+fn every_request_is_routed_in_the_first_ttl_of_the_run() {
+    // Resolvers can only hold answers Route 53 gave since the run began: with a TTL longer
+    // than the run so far, the tasks still get every request (3 tasks, 300 requests/s).
+    let mut s = sim(corp_doc(json!({"Type": "A"}), 3600, false));
+    at(&mut s, 15 * 60);
+    let tasks = registered(&s);
+    assert_eq!(tasks.len(), 3);
+    for &t in &tasks {
+        let l = s.task_loads()[t].offered_rps;
+        assert!((l - 100.0).abs() < 1e-6, "task {t}: {l} requests/s");
+    }
 }

@@ -3,7 +3,7 @@
 //! [`super`]).
 //!
 //! Requests are rates: a resolver took its answer at a moment spread evenly over the last TTL
-//! [unconfirmed], so each answer Route 53 gave in that window carries the share of the window
+//! (over the run so far, in its first TTL) [unconfirmed], so each answer Route 53 gave in that window carries the share of the window
 //! it was given for, shared evenly among its records (a MULTIVALUE answer of eight records out
 //! of more, or a WEIGHTED answer of one, spreads evenly over many resolvers). A request to the
 //! address of a task that has stopped fails (connection refused). An answer with no records is
@@ -61,15 +61,17 @@ impl Simulation {
     }
 
     /// The share of requests each answer of Cloud Map service `c` carries now (index into
-    /// its answers, share), the answers with no record handing theirs to the latest.
+    /// its answers, share), the answers with no record handing theirs to the latest. The
+    /// window is the last TTL, or the run so far when it is shorter: the shares sum to 1.
     fn answer_shares(&self, c: usize, ttl_ms: u64) -> Vec<(usize, f64)> {
         let list = &self.service_discovery.answers[c];
         let now = self.now().as_ms();
         let last = list.len() - 1;
-        if ttl_ms == 0 {
+        let start = now.saturating_sub(ttl_ms);
+        let window = now - start;
+        if window == 0 {
             return vec![(last, 1.0)];
         }
-        let start = now.saturating_sub(ttl_ms);
         let mut shares = Vec::with_capacity(list.len());
         let mut to_latest = 0.0;
         for (k, a) in list.iter().enumerate() {
@@ -80,7 +82,7 @@ impl Simulation {
                 a.from.as_ms().max(start)
             };
             let to = list.get(k + 1).map_or(now, |n| n.from.as_ms());
-            let w = to.saturating_sub(from) as f64 / ttl_ms as f64;
+            let w = to.saturating_sub(from) as f64 / window as f64;
             if w <= 0.0 {
                 continue;
             }
