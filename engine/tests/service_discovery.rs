@@ -651,3 +651,18 @@ fn every_request_is_routed_in_the_first_ttl_of_the_run() {
         assert!((l - 100.0).abs() < 1e-6, "task {t}: {l} requests/s");
     }
 }
+
+#[test]
+fn a_weighted_answer_leaves_no_other_address_to_try() {
+    // CM-API: WEIGHTED answers "the applicable value from one randomly selected instance": a
+    // client whose only address is a stopped task's has none other to try, even with
+    // options.serviceDiscovery.clientsTryOtherAddresses.
+    let mut doc = corp_doc(json!({"Type": "A"}), 300, false);
+    doc["cloudMapServices"][0]["DnsConfig"]["RoutingPolicy"] = json!("WEIGHTED");
+    doc["updateServices"] = json!([{"at": "PT10M", "service": "backend", "desiredCount": 2}]);
+    doc["options"] = json!({"serviceDiscovery": {"clientsTryOtherAddresses": true}});
+    let mut s = sim(doc);
+    at(&mut s, 30 * 60);
+    let lost = total(&s, "StaleAddress");
+    assert!(lost > 1_000.0, "one record per answer: {lost} requests lost");
+}

@@ -112,16 +112,16 @@ impl Simulation {
         dt: f64,
         cap: &dyn Fn(usize) -> f64,
     ) -> Vec<(usize, TaskLoad)> {
-        let ttl_ms = self.scenario.cloud_map.list[c]
-            .dns
-            .as_ref()
-            .map_or(0, |d| d.ttl_s() * 1000);
-        self.note_answer(c, ttl_ms);
+        let dns = self.scenario.cloud_map.list[c].dns.as_ref();
+        let ttl_ms = dns.map_or(0, |d| d.ttl_s() * 1000);
+        // A WEIGHTED answer holds one record: there is no other address to try.
         let try_others = self
             .scenario
             .options
             .service_discovery
-            .clients_try_other_addresses;
+            .clients_try_other_addresses
+            && dns.is_some_and(|d| d.routing == super::RoutingPolicy::Multivalue);
+        self.note_answer(c, ttl_ms);
         let mut per_task: BTreeMap<usize, f64> = BTreeMap::new();
         let (mut stale, mut unanswered) = (0.0, 0.0);
         for (k, w) in self.answer_shares(c, ttl_ms) {

@@ -69,7 +69,8 @@ pub struct ServiceDiscoveryOptions {
     /// (default 30 s: "approximately 30 seconds" [CM-API]).
     pub custom_health_delay_ms: u64,
     /// [unconfirmed] Whether a client whose cached answer names a stopped task tries the
-    /// answer's other addresses (default false: the request fails).
+    /// answer's other addresses (default false: the request fails). A WEIGHTED answer has
+    /// one address: its clients have none other to try.
     pub clients_try_other_addresses: bool,
 }
 
