@@ -1685,11 +1685,7 @@ fn service_discovery_chart(sim: &Simulation) -> Option<charts::ChartSpec> {
         .cloud_map
         .list
         .iter()
-        .map(|c| {
-            c.dns
-                .as_ref()
-                .map_or_else(|| c.name.clone(), |_| c.dns_name(&scenario.namespaces))
-        })
+        .map(|c| c.series_name(&scenario.namespaces))
         .collect();
     if names.is_empty() && services.is_empty() {
         return None;

@@ -517,14 +517,17 @@ impl Simulation {
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
         }
-        // So does a service that uses service discovery [ECS-SD].
+        // So does a service that uses service discovery [ECS-SD], whether the call sets its
+        // desired count or adds a registry to a service that runs more.
         let registry_after = match raw.get("serviceRegistries") {
             Some(Value::Array(l)) => !l.is_empty(),
             _ => self.services[s].service_registry.is_some(),
         };
-        if let Some(n) = raw
+        let desired_after = raw
             .get("desiredCount")
             .and_then(Value::as_u64)
+            .unwrap_or(u64::from(self.services[s].desired_count));
+        if let Some(n) = Some(desired_after)
             .filter(|n| registry_after && *n > crate::service_discovery::MAX_TASKS)
         {
             let msg = format!("updateServices[{i}].desiredCount: {n} is more than the {} tasks a service that uses service discovery can run (a Route 53 quota); the call is refused", crate::service_discovery::MAX_TASKS);

@@ -638,7 +638,9 @@ fn the_service_form_adds_a_cloud_map_service_for_a_new_dns_name() {
         e.starts_with("serviceRegistries[0].registryArn: \"payments\" is not a Cloud Map service"),
         "{e}"
     );
+}
 
+#[test]
 fn every_request_is_routed_in_the_first_ttl_of_the_run() {
     // Resolvers can only hold answers Route 53 gave since the run began: with a TTL longer
     // than the run so far, the tasks still get every request (3 tasks, 300 requests/s).
@@ -664,5 +666,106 @@ fn a_weighted_answer_leaves_no_other_address_to_try() {
     let mut s = sim(doc);
     at(&mut s, 30 * 60);
     let lost = total(&s, "StaleAddress");
-    assert!(lost > 1_000.0, "one record per answer: {lost} requests lost");
+    assert!(
+        lost > 1_000.0,
+        "one record per answer: {lost} requests lost"
+    );
+}
+#[test]
+fn a_dns_name_has_one_set_of_series_whatever_its_case() {
+    // DNS names are case-insensitive: the requests to `backend.corp.local` and the instances
+    // of Cloud Map service `Backend` in `Corp.Local` are charted under one name.
+    let mut doc = corp(json!({"Type": "A"}), 60, false);
+    doc["namespaces"][0]["Name"] = json!("Corp.Local");
+    doc["cloudMapServices"][0]["Name"] = json!("Backend");
+    doc["cloudMapServices"][0]["NamespaceId"] = json!("Corp.Local");
+    let arn = Scenario::from_value(doc.clone()).unwrap().cloud_map.list[0]
+        .arn
+        .clone();
+    doc["services"][0]["serviceRegistries"][0]["registryArn"] = json!(arn);
+    let mut s = sim(doc);
+    at(&mut s, 10 * 60);
+    let series = &s.time_series().series;
+    for what in ["RequestCount", "Instances", "HealthyInstances"] {
+        let key = format!("serviceDiscovery/backend.corp.local/{what}");
+        assert!(series.contains_key(&key), "{key}: {:?}", series.keys());
+    }
+    assert!(total(&s, "Instances") > 0.0);
+}
+
+#[test]
+fn a_stand_in_cloud_map_service_gets_a_name_and_namespace_cloud_map_takes() {
+    // CM-API: a Cloud Map service name is labels of at most 63 characters, unique in its
+    // namespace whatever the case; DNS records need a DNS namespace.
+    let doc = corp_doc(json!({"Type": "A"}), 60, false);
+    let paste = |base: &Value, name: &str| {
+        let mut pasted = doc["services"][0].clone();
+        pasted["serviceName"] = json!(name);
+        pasted["serviceRegistries"] = json!([{"registryArn": "arn:aws:servicediscovery:eu-west-3:080266302756:service/srv-zmqkgozwdozxrtg4"}]);
+        ecs_engine::edit::add_services_json(
+            base,
+            &pasted.to_string(),
+            &ecs_engine::edit::PastedServiceDefaults {
+                service_name: "x".into(),
+                task_definition: "backend".into(),
+            },
+        )
+        .map(|(out, _)| out)
+    };
+    let mut base = doc.clone();
+    base["services"] = json!([]);
+    base["namespaces"] = json!([{"Name": "local", "Vpc": "vpc-1"}]);
+    base["cloudMapServices"] = json!([{"Name": "Backend", "NamespaceId": "local"}]);
+    let out = paste(&base, "backend").unwrap();
+    assert_eq!(out["cloudMapServices"][1]["Name"], "backend-2");
+    base["cloudMapServices"] = json!([]);
+    let long = "A".repeat(70);
+    let out = paste(&base, &long).unwrap();
+    assert_eq!(out["cloudMapServices"][0]["Name"], "a".repeat(56));
+    base["namespaces"] = json!([{"Name": "local"}]);
+    let out = paste(&base, "backend").unwrap();
+    assert_eq!(out["namespaces"][1]["Name"], "local-2");
+    assert_eq!(out["cloudMapServices"][0]["NamespaceId"], "local-2");
+    let mut s = sim(out);
+    at(&mut s, 300);
+    assert_eq!(
+        s.describe()["serviceDiscovery"][0]["DnsName"],
+        "backend.local-2"
+    );
+}
+
+#[test]
+fn a_registry_is_not_added_to_a_service_above_the_quota() {
+    // ECS-SD: "a limit of 1,000 tasks per service": UpdateService adding serviceRegistries to
+    // a service that runs 1,200 tasks is refused whole.
+    let mut doc = corp_doc(json!({"Type": "A"}), 60, false);
+    let registries = doc["services"][0]["serviceRegistries"].clone();
+    doc["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("serviceRegistries");
+    doc["services"][0]["desiredCount"] = json!(1200);
+    doc["updateServices"] =
+        json!([{"at": "PT1M", "service": "backend", "serviceRegistries": registries}]);
+    let mut s = sim(doc);
+    at(&mut s, 120);
+    assert!(logged(
+        &s,
+        "updateServices[0].desiredCount: 1200 is more than the 1000 tasks"
+    ));
+    assert!(s.services()[0].service_registry.is_none());
+}
+
+#[test]
+fn the_load_control_names_a_dns_target_with_a_final_dot_or_a_port() {
+    // DNS names ignore case and may end in a dot; the load control takes the forms a load
+    // profile does.
+    let doc = corp_doc(json!({"Type": "A"}), 60, false);
+    let rate = |target: &str| {
+        let out = ecs_engine::edit::set_load_now(&doc, target, SimTime(60_000), 500.0).unwrap();
+        let s = Scenario::from_value(out).unwrap();
+        ecs_engine::edit::offered_load(&s, "backend.corp.local", SimTime(120_000))
+    };
+    assert_eq!(rate("Backend.Corp.Local."), 500.0);
+    assert_eq!(rate("backend.corp.local:8080"), 500.0);
 }

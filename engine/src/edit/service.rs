@@ -610,10 +610,12 @@ fn with_service_connect_namespace(doc: &mut Value, s: &mut Value) {
 
 /// Service discovery for a pasted service whose registry the document does not have: a
 /// stand-in Cloud Map service with the registry's ARN, since the ARN alone does not tell its
-/// name, namespace or records. The playground's choice: named after the ECS service, in the
-/// private DNS namespace `local` (added when missing), with an SRV record when the registry
-/// names a port and an A record otherwise, a 60-second TTL, and `HealthCheckCustomConfig`.
-/// Replace it with `aws servicediscovery get-service` output to run the real one.
+/// name, namespace or records. The playground's choice: named after the ECS service (as a
+/// Cloud Map name: lowercase, at most 56 characters, `-2`, `-3`… when taken), in the private
+/// DNS namespace `local` (added when missing; `local-2`… when `local` is an HTTP namespace),
+/// with an SRV record when the registry names a port and an A record otherwise, a 60-second
+/// TTL, and `HealthCheckCustomConfig`. Replace it with `aws servicediscovery get-service`
+/// output to run the real one.
 fn with_cloud_map_service(doc: &mut Value, s: &Value) {
     let Some(registry) = s
         .get("serviceRegistries")
@@ -639,32 +641,51 @@ fn with_cloud_map_service(doc: &mut Value, s: &Value) {
     if known.find_arn(arn).is_some() {
         return;
     }
-    let base = s
+    let (namespace, existing) = (1..)
+        .map(|i| numbered("local", i))
+        .map(|n| {
+            let found = namespaces.find(&n);
+            (n, found)
+        })
+        .find(|(_, found)| found.is_none_or(|k| namespaces.list[k].kind.has_dns()))
+        .expect("an endless list of names");
+    // A Cloud Map name: labels of letters, digits, `_` and `-`, at most 63 characters.
+    let cleaned: String = s
         .get("serviceName")
         .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .unwrap_or("service")
-        .to_ascii_lowercase();
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(56)
+        .collect();
+    let base = match cleaned.trim_matches('-') {
+        "" => "service",
+        b => b,
+    };
     let taken = |n: &str| {
         known
             .list
             .iter()
-            .any(|c| namespaces.list[c.namespace].name == "local" && c.name == n)
+            .any(|c| Some(c.namespace) == existing && c.name.eq_ignore_ascii_case(n))
     };
     let name = (1..)
-        .map(|i| {
-            if i == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{i}")
-            }
-        })
+        .map(|i| numbered(base, i))
         .find(|n| !taken(n))
-        .unwrap_or(base);
+        .expect("an endless list of names");
     let srv = ["port", "containerName", "containerPort"]
         .iter()
         .any(|k| registry.get(*k).is_some_and(|v| !v.is_null()));
-    push_cloud_map_service(doc, &namespaces, (&name, "local"), srv, Some(arn));
+    push_cloud_map_service(doc, &namespaces, (&name, &namespace), srv, Some(arn));
+}
+
+/// `base` for `i` 1, `base-i` after.
+fn numbered(base: &str, i: usize) -> String {
+    if i == 1 {
+        base.to_string()
+    } else {
+        format!("{base}-{i}")
+    }
 }
 
 /// Adds Cloud Map service `name` of `namespace` to the document as the playground makes one

@@ -236,10 +236,11 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
         })
     {
         Ok("serviceConnect")
-    } else if crate::service_discovery::dns_targets(doc)
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(target))
-    {
+    } else if crate::service_discovery::parse_dns_target(target, "").is_ok_and(|t| {
+        crate::service_discovery::dns_targets(doc)
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&t))
+    }) {
         Ok("serviceDiscovery")
     } else {
         Err(format!(

@@ -30,7 +30,8 @@ pub(crate) struct DnsMinute {
     unanswered: f64,
 }
 
-/// The chart series of requests to DNS name `name`: `serviceDiscovery/{name}/{what}`.
+/// The chart series of requests to DNS name `name` (lowercase):
+/// `serviceDiscovery/{name}/{what}`.
 pub fn series(name: &str, what: &str) -> String {
     format!("serviceDiscovery/{name}/{what}")
 }
@@ -217,10 +218,7 @@ impl Simulation {
                 .filter(|i| self.instance_health(c, i) != super::runtime::InstanceHealth::Unhealthy)
                 .count();
             let cm = &self.scenario.cloud_map.list[c];
-            let name = cm.dns.as_ref().map_or_else(
-                || cm.name.clone(),
-                |_| cm.dns_name(&self.scenario.namespaces),
-            );
+            let name = cm.series_name(&self.scenario.namespaces);
             let registered = list.len() as f64;
             self.series.record(&series(&name, "Instances"), registered);
             self.series

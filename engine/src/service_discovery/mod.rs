@@ -229,6 +229,15 @@ impl CloudMapService {
     pub fn dns_name(&self, namespaces: &Namespaces) -> String {
         format!("{}.{}", self.name, namespaces.list[self.namespace].name)
     }
+
+    /// The name its chart series go under ([`dns::series`]): its DNS name lowercased, as
+    /// load profiles write it (DNS names ignore case), or the name of an API-only service.
+    pub fn series_name(&self, namespaces: &Namespaces) -> String {
+        match self.dns {
+            Some(_) => self.dns_name(namespaces).to_ascii_lowercase(),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// The scenario's Cloud Map services (`cloudMapServices[]`).
