@@ -39,20 +39,33 @@ pub fn series(name: &str, what: &str) -> String {
 impl Simulation {
     /// Records Cloud Map service `c`'s DNS answer now when it changed, and forgets the
     /// answers no resolver holds any more.
+    /// The answer is worked out again only when a task or a registration changed, or a
+    /// health status Cloud Map applies later is due.
     fn note_answer(&mut self, c: usize, ttl_ms: u64) {
         let now = self.now();
-        let current = self.dns_answer(c);
-        let answers = &mut self.service_discovery.answers;
-        if answers.len() <= c {
-            answers.resize(c + 1, Vec::new());
+        let key = (self.task_generation, self.service_discovery.registrations);
+        let state = &mut self.service_discovery;
+        if state.answers.len() <= c {
+            state.answers.resize(c + 1, Vec::new());
+            state.answer_valid.resize(c + 1, None);
         }
-        let list = &mut answers[c];
-        if list.last().map(|a| &a.tasks) != Some(&current) {
-            list.push(Answer {
-                from: now,
-                tasks: current,
-            });
+        let fresh = state.answer_valid[c].is_some_and(|(k, until)| k == key && now < until);
+        if !fresh {
+            let current = self.dns_answer(c);
+            let until = self
+                .next_health_change(c)
+                .unwrap_or(crate::time::SimTime(u64::MAX));
+            let state = &mut self.service_discovery;
+            state.answer_valid[c] = Some((key, until));
+            let list = &mut state.answers[c];
+            if list.last().map(|a| &a.tasks) != Some(&current) {
+                list.push(Answer {
+                    from: now,
+                    tasks: current,
+                });
+            }
         }
+        let list = &mut self.service_discovery.answers[c];
         let expired = list
             .iter()
             .skip(1)
@@ -123,34 +136,45 @@ impl Simulation {
             .clients_try_other_addresses
             && dns.is_some_and(|d| d.routing == super::RoutingPolicy::Multivalue);
         self.note_answer(c, ttl_ms);
-        let mut per_task: BTreeMap<usize, f64> = BTreeMap::new();
+        // (task, requests/s) in the answers' order, merged per task below: one answer (the
+        // usual case) needs no merge, its tasks being sorted.
+        let shares = self.answer_shares(c, ttl_ms);
+        let mut per_task: Vec<(usize, f64)> = Vec::new();
         let (mut stale, mut unanswered) = (0.0, 0.0);
-        for (k, w) in self.answer_shares(c, ttl_ms) {
+        for &(k, w) in &shares {
             let tasks = &self.service_discovery.answers[c][k].tasks;
             let r = rate * w;
             if tasks.is_empty() {
                 unanswered += r;
                 continue;
             }
-            let live: Vec<usize> = tasks
-                .iter()
-                .copied()
-                .filter(|&t| self.answers_requests(t))
-                .collect();
-            if try_others {
-                if live.is_empty() {
+            let live = tasks.iter().filter(|&&t| self.answers_requests(t)).count();
+            let each = if try_others {
+                if live == 0 {
                     stale += r;
+                    continue;
                 }
-                for &t in &live {
-                    *per_task.entry(t).or_default() += r / live.len() as f64;
-                }
+                r / live as f64
             } else {
-                let each = r / tasks.len() as f64;
-                stale += each * (tasks.len() - live.len()) as f64;
-                for &t in &live {
-                    *per_task.entry(t).or_default() += each;
+                stale += r / tasks.len() as f64 * (tasks.len() - live) as f64;
+                r / tasks.len() as f64
+            };
+            per_task.extend(
+                tasks
+                    .iter()
+                    .filter(|&&t| self.answers_requests(t))
+                    .map(|&t| (t, each)),
+            );
+        }
+        if shares.len() > 1 {
+            per_task.sort_by_key(|(t, _)| *t);
+            per_task.dedup_by(|next, kept| {
+                let same = next.0 == kept.0;
+                if same {
+                    kept.1 += next.1;
                 }
-            }
+                same
+            });
         }
         let acc = self.service_discovery.minutes.entry(p).or_default();
         acc.requests += rate * dt;

@@ -70,6 +70,11 @@ pub struct ServiceDiscoveryState {
     /// When each Cloud Map service's tasks deregistered: (task, when), kept for a TTL, for the
     /// resolvers that still hold their addresses.
     pub deregistered: Vec<Vec<(usize, SimTime)>>,
+    /// Register and deregister calls so far: a DNS answer worked out before a change is stale.
+    pub(crate) registrations: u64,
+    /// Per Cloud Map service: the answer in `answers` holds for (task generation,
+    /// registrations) until this time (the next health status Cloud Map applies).
+    pub(crate) answer_valid: Vec<Option<((u64, u64), SimTime)>>,
     /// Per load profile, this minute's requests.
     pub(crate) minutes: std::collections::BTreeMap<usize, super::dns::DnsMinute>,
 }
@@ -170,6 +175,7 @@ impl Simulation {
         );
         let (id, service) = (task.id.clone(), task.service);
         self.service_discovery.instances[c].push(instance);
+        self.service_discovery.registrations += 1;
         let entry = self.log.push(self.now(), EventKind::ServiceDiscovery, msg);
         entry.task(&id);
         if let Some(s) = service {
@@ -187,6 +193,7 @@ impl Simulation {
                 continue;
             };
             list.remove(i);
+            self.service_discovery.registrations += 1;
             let cm = &self.scenario.cloud_map.list[c];
             let ttl = cm.dns.as_ref().map_or(0, super::DnsConfig::ttl_s);
             let cached = if ttl > 0 {
@@ -241,6 +248,39 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// When the next health status of Cloud Map service `c`'s instances takes effect, as far
+    /// as their tasks' states so far tell: the end of an instance's initial status, and each
+    /// health check verdict `customHealthDelaySeconds` after ECS reports it.
+    pub(crate) fn next_health_change(&self, c: usize) -> Option<SimTime> {
+        if self.scenario.cloud_map.list[c].health != HealthCheck::Custom {
+            return None;
+        }
+        let delay = self
+            .scenario
+            .options
+            .service_discovery
+            .custom_health_delay_ms;
+        let now = self.now();
+        self.service_discovery
+            .instances
+            .get(c)?
+            .iter()
+            .flat_map(|i| {
+                let task = &self.tasks[i.task];
+                let healthy = task
+                    .td
+                    .essential_check_interval_s()
+                    .zip(task.started_at)
+                    .map(|(interval, started)| started.plus_secs(u64::from(interval)));
+                [Some(i.registered_at), healthy, task.unhealthy_at]
+                    .into_iter()
+                    .flatten()
+                    .map(move |at| at.plus_ms(delay))
+            })
+            .filter(|at| *at > now)
+            .min()
     }
 
     /// The tasks Route 53 answers for Cloud Map service `c` now: the healthy instances, or
