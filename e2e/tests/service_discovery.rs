@@ -170,3 +170,35 @@ async fn the_service_form_registers_a_service_and_the_load_control_resolves_it()
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_discovery_lesson_counts_the_deployment_s_lost_requests() {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}?lesson=service-discovery", browser.base_url))
+        .await
+        .unwrap();
+    browser.wait_for("#lesson-panel", 10).await;
+    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    // Step 1: the minute after the deployment's old tasks stop.
+    browser.play_until(600, "00:17:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
+    // Step 3's switch is in the assumptions panel; it does not save the deployment.
+    browser.click("#assumptions-panel summary").await;
+    browser
+        .click("#opt-serviceDiscovery-clientsTryOtherAddresses")
+        .await;
+    browser
+        .wait_for_text(
+            "#assumptions-done",
+            "options.serviceDiscovery.clientsTryOtherAddresses is now true",
+            10,
+        )
+        .await;
+    browser.play_until(3600, "00:30:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
+    browser.js("window.scrollTo(0, 0);").await;
+    browser.screenshot("lesson-service-discovery").await;
+    browser.close().await;
+}

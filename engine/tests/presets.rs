@@ -890,6 +890,29 @@ fn lessons_are_completable() {
     v["scalableTargets"][0]["MinCapacity"] = serde_json::json!(4);
     v["services"][1]["desiredCount"] = serde_json::json!(4);
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // service-discovery: step 1 with the preset, not step 2 (300 s TTL) nor 3; a 10 s TTL
+    // completes step 2; a scale-in at 30 minutes fails requests until clients try the
+    // other addresses of their answer.
+    let (lesson, mut v) = load("service-discovery");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    let status = sim.check_goal(&lesson.steps[1].goals[0]);
+    assert!(!status.met, "{status:?}");
+    v["cloudMapServices"][0]["Service"]["DnsConfig"]["DnsRecords"][0]["TTL"] =
+        serde_json::json!(10);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    v["updateServices"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"at": "PT30M", "service": "orders", "desiredCount": 3}));
+    let sim = run(&v);
+    assert!(sim.check_goal(&lesson.steps[2].goals[0]).met);
+    assert!(
+        !sim.check_goal(&lesson.steps[2].goals[1]).met,
+        "a scale-in loses the requests to its stopped task"
+    );
+    v["options"] = serde_json::json!({"serviceDiscovery": {"clientsTryOtherAddresses": true}});
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]
