@@ -451,6 +451,16 @@ impl Simulation {
             self.services[s].name, self.tasks[t].id
         );
         self.service_event(s, msg);
+        if self.reports_health_to_cloud_map(t) {
+            // "The service scheduler detects that a task within a service registry is
+            // unhealthy" (9.1, the service action events).
+            self.service_action(
+                s,
+                "WARN",
+                "SERVICE_DISCOVERY_INSTANCE_UNHEALTHY",
+                serde_json::json!({}),
+            );
+        }
         self.task_failed_health_checks(s, t, "Task failed container health checks".to_string());
     }
 }

@@ -769,3 +769,39 @@ fn the_load_control_names_a_dns_target_with_a_final_dot_or_a_port() {
     assert_eq!(rate("Backend.Corp.Local."), 500.0);
     assert_eq!(rate("backend.corp.local:8080"), 500.0);
 }
+
+#[test]
+fn an_unhealthy_registered_task_raises_the_service_discovery_service_action() {
+    // ECS service action events (ecs_service_events): WARN SERVICE_DISCOVERY_INSTANCE_UNHEALTHY,
+    // "The service scheduler detects that a task within a service registry is unhealthy"; the
+    // task is then replaced and deregistered.
+    let rule = json!([{"Name": "sd", "EventPattern": {"detail-type": ["ECS Service Action"],
+        "detail": {"eventName": ["SERVICE_DISCOVERY_INSTANCE_UNHEALTHY"], "eventType": ["WARN"]}}, "Targets": []}]);
+    let run = |checked: bool, registry: bool| {
+        let mut doc = corp_doc(json!({"Type": "A"}), 60, checked);
+        if !registry {
+            doc["services"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("serviceRegistries");
+        }
+        doc["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "backend", "at": "PT10M", "count": 1}]);
+        doc["eventRules"] = rule.clone();
+        let mut s = sim(doc);
+        at(&mut s, 20 * 60);
+        s
+    };
+    let s = run(true, true);
+    assert_eq!(s.event_rule_matches(), &[1]);
+    assert!(logged(&s, "failed container health checks"));
+    assert_eq!(
+        registered(&s).len(),
+        3,
+        "the replacement registered, the failed task not"
+    );
+    assert_eq!(
+        run(true, false).event_rule_matches(),
+        &[0],
+        "no registry, no event"
+    );
+}

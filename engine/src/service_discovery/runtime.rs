@@ -250,6 +250,19 @@ impl Simulation {
         }
     }
 
+    /// Whether task `t` is registered in a Cloud Map service to which ECS reports its health
+    /// (`HealthCheckCustomConfig`).
+    pub(crate) fn reports_health_to_cloud_map(&self, t: usize) -> bool {
+        self.service_discovery
+            .instances
+            .iter()
+            .enumerate()
+            .any(|(c, list)| {
+                self.scenario.cloud_map.list[c].health == HealthCheck::Custom
+                    && list.iter().any(|i| i.task == t)
+            })
+    }
+
     /// When the next health status of Cloud Map service `c`'s instances takes effect, as far
     /// as their tasks' states so far tell: the end of an instance's initial status, and each
     /// health check verdict `customHealthDelaySeconds` after ECS reports it.
