@@ -50,8 +50,19 @@ pub struct Browser {
     /// `http://127.0.0.1:<port>/ecs-playground/`.
     pub base_url: String,
     driver: Child,
-    _profile: PathBuf,
+    /// The Chromium profile directory, removed when the session ends.
+    profile: PathBuf,
     server: Option<Arc<tiny_http::Server>>,
+}
+
+impl Drop for Browser {
+    /// Stops chromedriver (and with it Chromium) and removes the profile directory, also when
+    /// a test fails before `close`: each session's profile is tens of megabytes.
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
 }
 
 fn free_port() -> u16 {
@@ -166,7 +177,7 @@ impl Browser {
             client,
             base_url,
             driver,
-            _profile: profile,
+            profile,
             server: Some(server),
         }
     }
@@ -461,9 +472,7 @@ impl Browser {
     }
 
     /// Ends the session and stops chromedriver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
