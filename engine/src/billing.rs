@@ -54,6 +54,9 @@ pub struct CostMeter {
     pub ec2_usd_per_hour: f64,
     /// Fargate dollars per hour at the last sample.
     pub fargate_usd_per_hour: f64,
+    /// Dollars per hour of the EBS volumes attached to tasks (and kept after them) at the
+    /// last sample ([`crate::ebs_volume`]).
+    pub ebs_usd_per_hour: f64,
     /// Dollars spent so far.
     pub total_usd: f64,
 }
@@ -67,7 +70,9 @@ impl Simulation {
         } else {
             0.0
         };
-        let previous = self.cost.ec2_usd_per_hour + self.cost.fargate_usd_per_hour;
+        let previous = self.cost.ec2_usd_per_hour
+            + self.cost.fargate_usd_per_hour
+            + self.cost.ebs_usd_per_hour;
         self.cost.total_usd += previous * minutes / 60.0;
         let (mut ec2, mut fargate) = (0.0, 0.0);
         for inst in &self.cluster.instances {
@@ -114,6 +119,11 @@ impl Simulation {
         }
         self.cost.ec2_usd_per_hour = ec2;
         self.cost.fargate_usd_per_hour = fargate;
+        self.cost.ebs_usd_per_hour = self.ebs_usd_per_hour();
+        if !self.ebs.volumes.is_empty() {
+            self.series
+                .record("cost/ebsUsdPerHour", self.cost.ebs_usd_per_hour);
+        }
         self.series.record("cost/ec2UsdPerHour", ec2);
         self.series.record("cost/fargateUsdPerHour", fargate);
         self.series.record("cost/totalUsd", self.cost.total_usd);

@@ -250,6 +250,9 @@ impl ContainerInstance {
                 String::new(),
             );
         }
+        if it.nitro() && !spec.external {
+            attributes.insert(crate::ebs_volume::EBS_CAPABILITY.to_string(), String::new());
+        }
         // ECS_INSTANCE_ATTRIBUTES is applied at first registration (2.1), then custom attributes.
         if let Some(json) = spec.ecs_config.get("ECS_INSTANCE_ATTRIBUTES") {
             let map: BTreeMap<String, String> = serde_json::from_str(json).map_err(|e| {

@@ -216,6 +216,8 @@ pub struct Deployment {
     pub service_connect: Option<std::rc::Rc<crate::service_connect::runtime::DeploymentConnect>>,
     /// The service registry its tasks register in ([`crate::service_discovery`]).
     pub service_registry: Option<std::rc::Rc<crate::service_discovery::ServiceRegistry>>,
+    /// The EBS volume each of its tasks gets ([`crate::ebs_volume`]).
+    pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
 }
 
 impl Simulation {
@@ -475,6 +477,7 @@ impl Simulation {
                 // The service revision comes back whole: its Service Connect configuration too.
                 self.restore_service_connect(s, d);
                 self.restore_service_registry(s, d);
+                self.restore_volume(s, d);
                 if let Err(e) = self.start_deployment(s, &td) {
                     self.service_event(s, format!("(service {name}) rollback failed: {e}"));
                 }
@@ -677,6 +680,20 @@ impl Simulation {
             }
             None => self.services[s].service_registry.clone(),
         };
+        let volume = match blue {
+            Some(d) => {
+                self.restore_volume(s, d);
+                self.services[s].deployments[d].volume.clone()
+            }
+            None => self.services[s].volume.clone(),
+        };
+        let svc = &self.services[s];
+        if volume.is_some() && !self.capacity.runs_on_fargate(svc.capacity.as_ref()) {
+            self.services[s]
+                .needs
+                .required_attributes
+                .push(crate::ebs_volume::EBS_CAPABILITY.to_string());
+        }
         self.services[s].deployments.push(Deployment {
             id,
             task_definition: family_revision,
@@ -686,6 +703,7 @@ impl Simulation {
             alternate: previous_side,
             service_connect,
             service_registry,
+            volume,
         });
         Ok(())
     }

@@ -115,9 +115,12 @@ impl Simulation {
             "serviceConnect": self.service_connect_json(),
             // Cloud Map services with their instances (list-instances) and health.
             "serviceDiscovery": self.service_discovery_json(),
+            // EBS volumes attached to tasks, as EC2 DescribeVolumes shows them.
+            "ebsVolumes": self.ebs_volumes_json(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,
+                "ebsUsdPerHour": self.cost.ebs_usd_per_hour,
                 "totalUsd": self.cost.total_usd,
             },
             "events": self.log.entries(),
@@ -224,8 +227,13 @@ impl Simulation {
         if let Some(r) = &t.stopped_reason {
             obj.insert("stoppedReason".into(), json!(r));
         }
-        if let Some(eni) = eni {
-            obj.insert("attachments".into(), json!([eni.attachment(t.last_status)]));
+        let attachments: Vec<Value> = eni
+            .map(|eni| eni.attachment(t.last_status))
+            .into_iter()
+            .chain(self.volume_attachment_json(index))
+            .collect();
+        if !attachments.is_empty() {
+            obj.insert("attachments".into(), Value::Array(attachments));
         }
         v
     }
@@ -364,6 +372,9 @@ impl Simulation {
                 if let Some((config, resources)) = self.deployment_connect_json(dep) {
                     v["serviceConnectConfiguration"] = config;
                     v["serviceConnectResources"] = resources;
+                }
+                if let Some(volume) = &dep.volume {
+                    v["volumeConfigurations"] = json!([volume.request]);
                 }
                 v
             })

@@ -16,6 +16,21 @@ use serde_json::Value;
 
 /// AWS managed policies the playground knows, with the actions they allow (on `*`).
 pub const MANAGED_POLICIES: &[(&str, &[&str])] = &[
+    // The infrastructure role's policy for EBS volumes attached to tasks (crate::ebs_volume).
+    (
+        "AmazonECSInfrastructureRolePolicyForVolumes",
+        &[
+            "ec2:AttachVolume",
+            "ec2:CreateVolume",
+            "ec2:CreateTags",
+            "ec2:DescribeInstances",
+            "ec2:DescribeAvailabilityZones",
+            "ec2:DescribeVolumes",
+            "ec2:DescribeSnapshots",
+            "ec2:DetachVolume",
+            "ec2:DeleteVolume",
+        ],
+    ),
     (
         "AmazonECSTaskExecutionRolePolicy",
         &[

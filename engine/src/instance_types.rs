@@ -60,6 +60,14 @@ impl InstanceType {
     pub fn cpu_units(&self) -> u32 {
         self.vcpu * 1024
     }
+
+    /// Whether it is built on the AWS Nitro System (every type of the catalogue but the Xen
+    /// ones: c4, m4, p3, t2): EBS volumes attach to ECS tasks only there
+    /// ([`crate::ebs_volume`]).
+    pub fn nitro(&self) -> bool {
+        let family = self.name.split('.').next().unwrap_or_default();
+        !matches!(family, "c4" | "m4" | "p3" | "t2")
+    }
 }
 
 /// The region the prices are for.

@@ -28,6 +28,7 @@ pub mod deployment_lifecycle_hook;
 pub mod deregister_instance;
 mod describe;
 pub mod dynamodb;
+pub mod ebs_volume;
 pub mod edit;
 pub mod efs;
 pub mod eks_fargate;

@@ -338,13 +338,15 @@ impl Simulation {
         seconds_ms(pull)
     }
 
-    /// How long task `t` stays in DEPROVISIONING: an `awsvpc` task's ENI detach, 0 otherwise.
+    /// How long task `t` stays in DEPROVISIONING: an `awsvpc` task's ENI detach and an EBS volume's
+    /// detach; 0 without either.
     pub(crate) fn deprovisioning_ms(&self, t: usize) -> u64 {
-        if self.tasks[t].reservation.eni {
+        let eni = if self.tasks[t].reservation.eni {
             seconds_ms(self.scenario.options.lifecycle.deprovisioning_seconds)
         } else {
             0
-        }
+        };
+        eni + self.volume_detach_ms(t)
     }
 
     /// How long the application takes to exit after SIGTERM.
@@ -375,7 +377,8 @@ impl Simulation {
             .or_else(|| self.secrets_failure(t))
             .or_else(|| self.efs_failure(t))
             .or_else(|| self.registry_failure(t))
-            .or_else(|| self.logs_failure(t));
+            .or_else(|| self.logs_failure(t))
+            .or_else(|| self.ebs_failure(t));
         if let Some(reason) = failure {
             let wait = self.activating_ms();
             if self.tasks[t].failing || wait == 0 {

@@ -184,11 +184,12 @@ impl Simulation {
         slot: usize,
         raw: &Value,
         (cluster, group, family_revision): (&str, &str, &str),
-        (td, needs, env_overrides, provider): (
+        (td, needs, env_overrides, provider, volume): (
             &std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
             &crate::placement::TaskNeeds,
             &[(String, String, String)],
             Option<usize>,
+            &Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
         ),
         (started, siblings): (&mut Vec<String>, &mut Vec<usize>),
     ) {
@@ -211,6 +212,7 @@ impl Simulation {
                 .map(str::to_string),
             capacity_provider: provider,
             env_overrides: env_overrides.to_vec(),
+            volume: volume.clone(),
             ..Task::provisioning(
                 id.clone(),
                 cluster.to_string(),
@@ -267,7 +269,26 @@ impl Simulation {
             strategies.push(Strategy::Random);
         }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
-        let needs = self.task_needs(&td, &subnets);
+        let mut needs = self.task_needs(&td, &subnets);
+        let volume = crate::ebs_volume::parse(
+            raw,
+            &td,
+            crate::ebs_volume::VolumeFacts {
+                service: false,
+                daemon: false,
+                controller: None,
+                fargate,
+                external: crate::request::is_external(raw),
+                platform_version: raw.get("platformVersion").and_then(Value::as_str),
+            },
+            &self.scenario.ebs_snapshots,
+        )?
+        .map(std::rc::Rc::new);
+        if volume.is_some() && !fargate {
+            needs
+                .required_attributes
+                .push(crate::ebs_volume::EBS_CAPABILITY.to_string());
+        }
         // overrides.containerOverrides[].environment (9.2: EventBridge passes them through).
         let mut env_overrides = Vec::new();
         for o in raw
@@ -303,7 +324,7 @@ impl Simulation {
                             slot,
                             raw,
                             (&cluster, &group, &family_revision),
-                            (&td, &needs, &env_overrides, None),
+                            (&td, &needs, &env_overrides, None, &volume),
                             (&mut started, &mut siblings),
                         );
                     }
@@ -370,7 +391,7 @@ impl Simulation {
                     slot,
                     raw,
                     (&cluster, &group, &family_revision),
-                    (&td, &needs, &env_overrides, provider),
+                    (&td, &needs, &env_overrides, provider, &volume),
                     (&mut started, &mut siblings),
                 ),
                 Decision::Unplaceable { closest } => {

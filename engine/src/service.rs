@@ -148,6 +148,8 @@ pub struct Service {
     pub service_connect: Option<Rc<crate::service_connect::ServiceConnectConfig>>,
     /// `serviceRegistries[0]` as the next deployment runs it ([`crate::service_discovery`]).
     pub service_registry: Option<Rc<crate::service_discovery::ServiceRegistry>>,
+    /// `volumeConfigurations[0]` as the next deployment runs it ([`crate::ebs_volume`]).
+    pub volume: Option<Rc<crate::ebs_volume::VolumeConfig>>,
     /// The deployment the tasks being started belong to when it is not the primary one (a
     /// CodeDeploy original task set kept at its computed desired count).
     pub(crate) starting_for: Option<usize>,
@@ -354,6 +356,22 @@ impl Simulation {
         {
             return Err(format!("desiredCount: {desired_count} is more than the {} tasks a service that uses service discovery can run (a Route 53 quota)", crate::service_discovery::MAX_TASKS));
         }
+        let volume = crate::ebs_volume::parse(
+            raw,
+            &td,
+            crate::ebs_volume::VolumeFacts {
+                service: true,
+                daemon: scheduling == SchedulingStrategy::Daemon,
+                controller: raw
+                    .pointer("/deploymentController/type")
+                    .and_then(Value::as_str),
+                fargate,
+                external: crate::request::is_external(raw),
+                platform_version: raw.get("platformVersion").and_then(Value::as_str),
+            },
+            &self.scenario.ebs_snapshots,
+        )?
+        .map(Rc::new);
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         let lifecycle_hooks =
             crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
@@ -374,10 +392,17 @@ impl Simulation {
                 service_connect.clone(),
             ),
             service_registry: service_registry.clone(),
+            volume: volume.clone(),
         }];
+        let mut needs = self.task_needs(&td, &subnets);
+        if volume.is_some() && !fargate {
+            needs
+                .required_attributes
+                .push(crate::ebs_volume::EBS_CAPABILITY.to_string());
+        }
         Ok(Service {
             group: format!("service:{name}"),
-            needs: self.task_needs(&td, &subnets),
+            needs,
             subnets,
             name,
             cluster,
@@ -414,6 +439,7 @@ impl Simulation {
             starting_for: None,
             service_connect,
             service_registry,
+            volume,
         })
     }
 
@@ -655,6 +681,36 @@ impl Simulation {
             self.services[s].service_registry.clone()
         };
         let registry_changed = registry.as_deref() != self.services[s].service_registry.as_deref();
+        // volumeConfigurations: null keeps the service's (checked against a new task
+        // definition); a different one starts a deployment; [] removes it [US].
+        let volumes_given = raw
+            .get("volumeConfigurations")
+            .is_some_and(|v| !v.is_null());
+        if volumes_given {
+            request["volumeConfigurations"] = raw["volumeConfigurations"].clone();
+        }
+        let volume = if volumes_given || new_td.is_some() {
+            let svc = &self.services[s];
+            crate::ebs_volume::parse(
+                &request,
+                &td,
+                crate::ebs_volume::VolumeFacts {
+                    service: true,
+                    daemon: svc.scheduling == SchedulingStrategy::Daemon,
+                    controller: request
+                        .pointer("/deploymentController/type")
+                        .and_then(Value::as_str),
+                    fargate: self.capacity.runs_on_fargate(svc.capacity.as_ref()),
+                    external: svc.external,
+                    platform_version: request.get("platformVersion").and_then(Value::as_str),
+                },
+                &self.scenario.ebs_snapshots,
+            )?
+            .map(Rc::new)
+        } else {
+            self.services[s].volume.clone()
+        };
+        let volume_changed = volume.as_deref() != self.services[s].volume.as_deref();
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {
             self.services[s].request["serviceConnectConfiguration"] =
@@ -665,6 +721,10 @@ impl Simulation {
             self.services[s].request["serviceRegistries"] = raw["serviceRegistries"].clone();
         }
         self.services[s].service_registry = registry;
+        if volumes_given {
+            self.services[s].request["volumeConfigurations"] = raw["volumeConfigurations"].clone();
+        }
+        self.services[s].volume = volume;
         self.services[s].deployment_configuration = cfg;
         self.services[s].deployment_alarms = alarms;
         self.services[s].lifecycle_hooks = hooks;
@@ -706,6 +766,7 @@ impl Simulation {
             || settings_changed
             || connect_changed
             || registry_changed
+            || volume_changed
         {
             self.start_deployment(s, &td_name)
                 .map_err(|e| format!("taskDefinition: {e}"))?;
@@ -960,11 +1021,16 @@ impl Simulation {
         );
         let id = self.new_task_id();
         let svc = &self.services[s];
+        let deployment = svc.starting_for.unwrap_or(svc.primary_deployment());
         let task = Task {
             group: svc.group.clone(),
             started_by: Some(svc.deployment_id.clone()),
             service: Some(s),
-            deployment: Some(svc.starting_for.unwrap_or(svc.primary_deployment())),
+            deployment: Some(deployment),
+            volume: svc
+                .deployments
+                .get(deployment)
+                .and_then(|d| d.volume.clone()),
             capacity_provider: provider,
             ..Task::provisioning(
                 id.clone(),

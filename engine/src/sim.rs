@@ -222,6 +222,8 @@ pub struct Simulation {
     pub(crate) service_connect: crate::service_connect::runtime::ServiceConnectState,
     /// Cloud Map instances and the DNS answers resolvers hold ([`crate::service_discovery`]).
     pub(crate) service_discovery: crate::service_discovery::runtime::ServiceDiscoveryState,
+    /// EBS volumes attached to tasks ([`crate::ebs_volume`]).
+    pub(crate) ebs: crate::ebs_volume::EbsState,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -280,6 +282,7 @@ impl Simulation {
             code_deploy: Vec::new(),
             service_connect: Default::default(),
             service_discovery: Default::default(),
+            ebs: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -731,12 +734,13 @@ impl Simulation {
             self.service_tasks[s].push(index);
         }
         self.tasks.push(task);
-        // Fargate provisions capacity and an ENI for each task (1.4).
+        // Fargate provisions capacity and an ENI for each task (1.4); an EBS volume is
+        // created and attached meanwhile.
         let provisioning = if self.cluster.instances[slot].fargate {
             self.scenario.options.capacity.fargate_provisioning_ms()
         } else {
             self.provisioning_ms()
-        };
+        } + self.create_task_volume(index);
         self.schedule_progress(index, self.now.plus_ms(provisioning));
         index
     }
@@ -975,6 +979,7 @@ impl Simulation {
             }
         }
         self.fargate_task_stopped(index);
+        self.release_task_volume(index);
         self.set_status(index, TaskStatus::Stopped);
         if !self.cluster.instances[slot].fargate
             && !self.cluster.instances[slot].accepts_tasks()

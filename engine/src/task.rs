@@ -121,6 +121,8 @@ pub struct Task {
     pub capacity_provider: Option<usize>,
     /// Environment overrides of RunTask `overrides.containerOverrides`: (container, name, value).
     pub env_overrides: Vec<(String, String, String)>,
+    /// Its EBS volume's configuration, when it has one ([`crate::ebs_volume`]).
+    pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
     /// When its next lifecycle step is due: a progress timer set for another moment is stale
     /// (the task was stopped, or its step rescheduled) and does nothing.
     pub(crate) progress_at: Option<SimTime>,
@@ -169,6 +171,7 @@ impl Task {
             protected_until: None,
             capacity_provider: None,
             env_overrides: Vec::new(),
+            volume: None,
             progress_at: None,
             failing: false,
         }

@@ -84,10 +84,17 @@ fn world(s: &Value) -> Value {
     } else {
         json!(["EC2"])
     };
-    let td = json!({"family": family, "requiresCompatibilities": compat,
+    let mut td = json!({"family": family, "requiresCompatibilities": compat,
         "networkMode": if awsvpc { "awsvpc" } else { "bridge" }, "cpu": "256", "memory": "512",
         "containerDefinitions": [{"name": container, "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true,
             "portMappings": [mapping]}]});
+    // A volume configured at deployment names the task definition's volume configured at
+    // launch, mounted by the container.
+    if let Some(volume) = text(s, "/volumeConfigurations/0/name") {
+        td["volumes"] = json!([{"name": volume, "configuredAtLaunch": true}]);
+        td["containerDefinitions"][0]["mountPoints"] =
+            json!([{"sourceVolume": volume, "containerPath": "/data"}]);
+    }
     let mut groups = Vec::new();
     for (i, l) in lbs.iter().enumerate() {
         for arn in [
@@ -167,7 +174,8 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
     };
     let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
     paths.sort();
-    let (mut ran, mut refused, mut deployed, mut connected) = (Vec::new(), Vec::new(), 0, 0);
+    let (mut ran, mut refused, mut deployed, mut connected, mut with_volumes) =
+        (Vec::new(), Vec::new(), 0, 0, 0);
     for p in paths
         .iter()
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -249,6 +257,22 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
                 }
                 connected += 1;
             }
+            // EBS volumes: one in use per running task, as the request configures it.
+            if let Some(managed) = s.pointer("/volumeConfigurations/0/managedEBSVolume") {
+                let volumes = out["ebsVolumes"].as_array().unwrap();
+                let in_use: Vec<&Value> =
+                    volumes.iter().filter(|v| v["State"] == "in-use").collect();
+                assert_eq!(
+                    in_use.len() as u64,
+                    svc["desiredCount"].as_u64().unwrap(),
+                    "{name}"
+                );
+                for v in in_use {
+                    assert_eq!(v["Size"], managed["sizeInGiB"], "{name}");
+                    assert_eq!(v["VolumeType"], managed["volumeType"], "{name}");
+                }
+                with_volumes += 1;
+            }
             ran.push(name.clone());
         }
     }
@@ -259,4 +283,8 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
         "no blue/green service deployed: refused {refused:#?}"
     );
     assert!(connected >= 2, "Service Connect services: {connected}");
+    assert!(
+        with_volumes >= 1,
+        "services with EBS volumes: {with_volumes}"
+    );
 }

@@ -202,6 +202,7 @@ top_level! {
     mount_targets: Vec<Value> = "mountTargets",
     namespaces: Vec<Value> = "namespaces",
     cloud_map_services: Vec<Value> = "cloudMapServices",
+    ebs_snapshots: Vec<Value> = "ebsSnapshots",
 }
 
 /// A subnet of the scenario's VPC.
@@ -257,6 +258,8 @@ pub struct EngineOptions {
     pub service_connect: crate::service_connect::ServiceConnectOptions,
     /// Service discovery's choices where AWS is silent (`serviceDiscovery`).
     pub service_discovery: crate::service_discovery::ServiceDiscoveryOptions,
+    /// How long EBS volumes take to attach and detach (`ebs`).
+    pub ebs: crate::ebs_volume::EbsOptions,
 }
 
 impl Default for EngineOptions {
@@ -274,6 +277,7 @@ impl Default for EngineOptions {
             spread_counts_pending: true,
             service_connect: Default::default(),
             service_discovery: Default::default(),
+            ebs: Default::default(),
         }
     }
 }
@@ -294,6 +298,7 @@ impl FromJson for EngineOptions {
             "spreadCountsPending",
             "serviceConnect",
             "serviceDiscovery",
+            "ebs",
         ]);
         let routing_seconds: Option<u64> = m.get("routingIntervalSeconds");
         if routing_seconds.is_some_and(|s| !(1..=60).contains(&s)) {
@@ -320,6 +325,7 @@ impl FromJson for EngineOptions {
             spread_counts_pending: m.get("spreadCountsPending").unwrap_or(true),
             service_connect: m.get("serviceConnect").unwrap_or_default(),
             service_discovery: m.get("serviceDiscovery").unwrap_or_default(),
+            ebs: m.get("ebs").unwrap_or_default(),
         };
         m.finish(built)
     }
@@ -435,6 +441,8 @@ pub struct Scenario {
     pub namespaces: crate::service_connect::Namespaces,
     /// Cloud Map services (`cloudMapServices[]`), for service discovery.
     pub cloud_map: crate::service_discovery::CloudMapServices,
+    /// EBS snapshots volumes restore from (`ebsSnapshots[]`).
+    pub ebs_snapshots: crate::ebs_volume::EbsSnapshots,
 }
 
 /// Default `startTime`: 2025-01-01T00:00:00Z.
@@ -833,6 +841,13 @@ impl Scenario {
         let cloud_map =
             crate::service_discovery::CloudMapServices::parse(&doc.cloud_map_services, &namespaces)
                 .map_err(field_error)?;
+        check_len(
+            "ebsSnapshots",
+            doc.ebs_snapshots.len(),
+            limits::MAX_RUN_TASKS,
+        )?;
+        let ebs_snapshots =
+            crate::ebs_volume::EbsSnapshots::parse(&doc.ebs_snapshots).map_err(field_error)?;
         for (section, items) in [("faults", &later_faults), ("lessons", &doc.lessons)] {
             if !items.is_empty() {
                 warnings.push(ScenarioWarning {
@@ -896,6 +911,7 @@ impl Scenario {
             efs,
             namespaces,
             cloud_map,
+            ebs_snapshots,
             raw,
         })
     }

@@ -26,6 +26,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "availabilityZoneRebalancing",
     "serviceConnectConfiguration",
     "serviceRegistries",
+    "volumeConfigurations",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -75,6 +76,7 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "startedBy",
     "networkConfiguration",
     "overrides",
+    "volumeConfigurations",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
@@ -95,6 +97,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "availabilityZoneRebalancing",
     "serviceConnectConfiguration",
     "serviceRegistries",
+    "volumeConfigurations",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.

@@ -60,12 +60,12 @@ fn bad_fields_are_named_by_path() {
 
 #[test]
 fn unsimulated_fields_are_kept_and_reported() {
-    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceConnectConfiguration": {"enabled": false}, "volumeConfigurations": [{"name": "v"}]}]}"#;
+    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceConnectConfiguration": {"enabled": false}, "enableExecuteCommand": true}]}"#;
     let s = Scenario::from_json(text).unwrap();
     assert!(s
         .warnings
         .iter()
-        .any(|w| w.path == "services[0]" && w.message.contains("volumeConfigurations")));
+        .any(|w| w.path == "services[0]" && w.message.contains("enableExecuteCommand")));
     let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
     assert_eq!(
         round,
