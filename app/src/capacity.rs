@@ -116,6 +116,24 @@ pub struct CapacityView {
     pub services: Vec<ServiceCapacity>,
     /// EC2 and Fargate dollars per hour now, and dollars so far.
     pub cost: (f64, f64, f64),
+    /// EBS volumes' dollars per hour now, when the run has volumes.
+    pub ebs_cost: Option<f64>,
+    /// The run's EBS volumes.
+    pub volumes: Vec<VolumeView>,
+}
+
+/// One EBS volume attached to a task (or kept after it).
+#[derive(Clone, PartialEq)]
+pub struct VolumeView {
+    id: String,
+    /// The first 8 characters of its task's id.
+    task: String,
+    /// `gp3, 100 GiB, 3000 IOPS, 125 MiB/s`.
+    spec: String,
+    zone: String,
+    /// creating, in-use, available or deleted (EC2's words).
+    state: &'static str,
+    usd_per_hour: f64,
 }
 
 /// Reads the panel's figures from the engine.
@@ -232,6 +250,22 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
         })
         .collect();
     let cost = sim.cost();
+    let volumes: Vec<VolumeView> = sim
+        .ebs_volumes()
+        .iter()
+        .map(|v| VolumeView {
+            id: v.id.clone(),
+            task: sim.tasks()[v.task].id.chars().take(8).collect(),
+            spec: v.config.describe(),
+            zone: v.availability_zone.clone(),
+            state: sim.volume_state(v),
+            usd_per_hour: if v.deleted_at.is_none() {
+                v.config.usd_per_hour()
+            } else {
+                0.0
+            },
+        })
+        .collect();
     CapacityView {
         groups,
         services,
@@ -240,6 +274,8 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
             cost.fargate_usd_per_hour,
             cost.total_usd,
         ),
+        ebs_cost: (!volumes.is_empty()).then_some(cost.ebs_usd_per_hour),
+        volumes,
     }
 }
 
@@ -264,9 +300,29 @@ pub fn CapacityPanel(
         <p class="small cost" id="cost">
             {move || view.with(|v| {
                 let (ec2, fargate, total) = v.cost;
-                format!("Cost now: EC2 ${ec2:.3}/h · Fargate ${fargate:.3}/h · ${total:.2} so far")
+                let ebs = v.ebs_cost.map(|e| format!(" · EBS ${e:.3}/h")).unwrap_or_default();
+                format!("Cost now: EC2 ${ec2:.3}/h · Fargate ${fargate:.3}/h{ebs} · ${total:.2} so far")
             })}
         </p>
+        {move || {
+            let list = view.with(|v| v.volumes.clone());
+            (!list.is_empty()).then(|| view! {
+                <table class="targets ebs-volumes" id="ebs-volumes">
+                    <caption class="small muted">"EBS volumes attached to tasks (volumeConfigurations): one per task, in its zone"</caption>
+                    <thead><tr><th>"volume"</th><th>"task"</th><th>"type and size"</th><th>"AZ"</th><th>"state"</th><th>"$/h"</th></tr></thead>
+                    <tbody>
+                    {list.into_iter().map(|v| view! {
+                        <tr class="ebs-volume" data-state=v.state>
+                            <td class="mono">{v.id}</td><td class="mono">{v.task}</td>
+                            <td class="small">{v.spec}</td><td>{v.zone}</td>
+                            <td><span class=format!("state {}", if v.state == "in-use" { "available" } else { "warming" })>{v.state}</span></td>
+                            <td class="num">{format!("{:.4}", v.usd_per_hour)}</td>
+                        </tr>
+                    }).collect_view()}
+                    </tbody>
+                </table>
+            })
+        }}
         {move || {
             let v = view.get();
             if v.groups.is_empty() && v.services.is_empty() {

@@ -232,14 +232,18 @@ pub fn specs(
             .is_some_and(|v| v.iter().any(|x| *x > 0.0))
     };
     if spends("cost/totalUsd") || spends("cost/ec2UsdPerHour") || spends("cost/fargateUsdPerHour") {
+        let mut lines: Vec<(String, String)> = vec![
+            ("EC2 $/h".into(), "cost/ec2UsdPerHour".into()),
+            ("Fargate $/h".into(), "cost/fargateUsdPerHour".into()),
+        ];
+        if spends("cost/ebsUsdPerHour") {
+            lines.push(("EBS volumes $/h".into(), "cost/ebsUsdPerHour".into()));
+        }
         out.push(ChartSpec {
             id: "chart-cost".into(),
             title: "Cost: $ per hour (left), $ so far (right)".into(),
             unit: "$ per hour",
-            lines: vec![
-                ("EC2 $/h".into(), "cost/ec2UsdPerHour".into()),
-                ("Fargate $/h".into(), "cost/fargateUsdPerHour".into()),
-            ],
+            lines,
             targets: Vec::new(),
             secondary: Some(("$ so far", vec![("total $".into(), "cost/totalUsd".into())])),
         });

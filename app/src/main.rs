@@ -77,6 +77,8 @@ struct ServiceView {
     connect: Option<String>,
     /// The Cloud Map service its tasks register in, in words.
     discovery: Option<String>,
+    /// The EBS volume each of its tasks gets, in words.
+    volume: Option<String>,
 }
 
 /// A CODE_DEPLOY service's deployment group and its latest CodeDeploy deployment.
@@ -363,6 +365,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
             code_deploy: code_deploy_view(sim, s),
             connect: sim.service_connect_summary(s),
             discovery: sim.service_discovery_summary(s),
+            volume: sim.volume_summary(s),
             status: svc.status.as_str(),
             name: svc.name.clone(),
             cluster: svc.cluster.clone(),
@@ -1401,6 +1404,7 @@ fn Playground(
                                     {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way: strategy · lifecycle stage · traffic">{s.deployment.clone()}</span> })}
                                     {s.connect.clone().map(|c| view! { <br/><span class="small muted service-connect" title="Service Connect: the namespace and the client aliases this service serves">{c}</span> })}
                                     {s.discovery.clone().map(|c| view! { <br/><span class="small muted service-discovery" title="Service discovery: the Cloud Map service its tasks register in (serviceRegistries)">{c}</span> })}
+                                    {s.volume.clone().map(|c| view! { <br/><span class="small muted service-volume" title="volumeConfigurations: the Amazon EBS volume ECS creates and attaches for each task">{c}</span> })}
                                 </td>
                                 <td>{s.cluster.clone()}</td>
                                 <td class="num">{s.desired}</td>

@@ -731,6 +731,24 @@ impl Simulation {
         }))
     }
 
+    /// Volume `v`'s state in EC2's words: creating (its task PROVISIONING), in-use, available
+    /// (kept after its task), deleted.
+    pub fn volume_state(&self, v: &EbsVolume) -> &'static str {
+        match (self.tasks[v.task].last_status, v.deleted_at) {
+            (_, Some(_)) => "deleted",
+            (TaskStatus::Provisioning, _) => "creating",
+            (TaskStatus::Stopped, None) => "available",
+            _ => "in-use",
+        }
+    }
+
+    /// Service `s`'s volume in words (`EBS volume data per task: gp3, 100 GiB`), when it
+    /// has one.
+    pub fn volume_summary(&self, s: usize) -> Option<String> {
+        let v = self.services[s].volume.as_deref()?;
+        Some(format!("EBS volume {} per task: {}", v.name, v.describe()))
+    }
+
     /// Every volume as EC2 DescribeVolumes shows it, for the run output.
     pub fn ebs_volumes_json(&self) -> Value {
         Value::Array(
@@ -739,12 +757,7 @@ impl Simulation {
                 .iter()
                 .map(|v| {
                     let task = &self.tasks[v.task];
-                    let state = match (task.last_status, v.deleted_at) {
-                        (_, Some(_)) => "deleted",
-                        (TaskStatus::Provisioning, _) => "creating",
-                        (TaskStatus::Stopped, None) => "available",
-                        _ => "in-use",
-                    };
+                    let state = self.volume_state(v);
                     let c = &v.config;
                     let mut out = json!({
                         "VolumeId": v.id,

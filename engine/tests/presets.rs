@@ -1388,3 +1388,62 @@ fn preset_service_discovery() {
         "{retry_failed}"
     );
 }
+
+#[test]
+fn preset_ebs_volumes() {
+    // The description: one volume per task in its zone, attached while PROVISIONING; ledger's
+    // only on the Nitro m5.large; search's from the 200 GiB snapshot with 6,000 IOPS and
+    // 250 MiB/s; the scale-in at 30 minutes deletes a volume; migrate keeps its volume
+    // (available, billed) after it exits; the Try: an infrastructure role trusting
+    // ecs-tasks.amazonaws.com fails every task with a volume.
+    let (sim, out) = preset("ebs-volumes");
+    let volumes = out["ebsVolumes"].as_array().unwrap();
+    assert_eq!(volumes.len(), 6);
+    for v in volumes {
+        let task = sim
+            .tasks()
+            .iter()
+            .find(|t| v["VolumeId"].as_str().unwrap()[5..] == t.id[..16])
+            .unwrap();
+        let inst = &sim.cluster().instances[task.reservation.slot];
+        assert_eq!(v["AvailabilityZone"], json!(inst.availability_zone));
+        if task.service == Some(0) {
+            assert_eq!(inst.instance_type.name, "m5.large", "Nitro only");
+        }
+    }
+    let state = |size: u64, s: &str| {
+        volumes
+            .iter()
+            .filter(|v| v["Size"] == size && v["State"] == s)
+            .count()
+    };
+    assert_eq!(state(100, "in-use"), 2);
+    assert_eq!(state(200, "in-use"), 2);
+    assert_eq!(state(200, "deleted"), 1);
+    assert_eq!(state(50, "available"), 1);
+    let search = volumes.iter().find(|v| v["Size"] == 200).unwrap();
+    assert_eq!(search["Iops"], 6000);
+    assert_eq!(search["Throughput"], 250);
+    // gp3: $0.08 per GiB-month, $0.005 per IOPS-month above 3,000, $0.04 per MiB/s-month
+    // above 125 (730 hours a month).
+    let per_hour = (200.0 * 0.08 + 3000.0 * 0.005 + 125.0 * 0.04) / 730.0;
+    assert!((search["UsdPerHour"].as_f64().unwrap() - per_hour).abs() < 1e-6);
+    assert!(out["cost"]["ebsUsdPerHour"].as_f64().unwrap() > 0.0);
+    // The Try.
+    let mut v = preset_doc("ebs-volumes");
+    v["iamRoles"][1]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] =
+        json!("ecs-tasks.amazonaws.com");
+    let (sim, _) = run_to_end(v);
+    assert!(sim
+        .tasks()
+        .iter()
+        .all(|t| t.stop_code.as_deref() == Some("TaskFailedToStart")));
+    assert!(sim
+        .tasks()
+        .iter()
+        .any(|t| t
+            .stopped_reason
+            .as_deref()
+            .is_some_and(|r| r
+                .starts_with("ECS was unable to assume the configured ECS Infrastructure Role"))));
+}
