@@ -323,6 +323,29 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "false",
         note: "Up to the client's software (Route 53: \"client software can try another IP address in the response\"); by default a request to a stopped task's cached address fails.",
     },
+    // EBS volumes attached to tasks: AWS gives no figure for how long they take.
+    Assumption {
+        path: "ebs.attachSeconds",
+        label: "EBS volumes: seconds to create and attach a task's volume (PROVISIONING)",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 3600.0,
+            whole: false,
+        },
+        default: "10",
+        note: "The ECS guide says the volume is created and attached before the task runs, not how long it takes.",
+    },
+    Assumption {
+        path: "ebs.detachSeconds",
+        label: "EBS volumes: seconds to detach and delete it (DEPROVISIONING)",
+        kind: OptionKind::Number {
+            min: 0.0,
+            max: 3600.0,
+            whole: false,
+        },
+        default: "10",
+        note: "Not documented; the task stays DEPROVISIONING while its volume detaches.",
+    },
 ];
 
 /// The option's value in the document as text (`firstRegistered`, `0.5`, `true`), or its
