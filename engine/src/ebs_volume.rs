@@ -697,14 +697,14 @@ impl Simulation {
         self.log.push(now, EventKind::Resource, msg).task(&id);
     }
 
-    /// What the volumes that exist now cost per hour.
+    /// What the volumes that exist now cost per hour: 0.0 without any (a float `sum` of
+    /// nothing is -0.0, which the run output would print).
     pub(crate) fn ebs_usd_per_hour(&self) -> f64 {
         self.ebs
             .volumes
             .iter()
             .filter(|v| v.deleted_at.is_none())
-            .map(|v| v.config.usd_per_hour())
-            .sum()
+            .fold(0.0, |total, v| total + v.config.usd_per_hour())
     }
 
     /// DescribeTasks' `AmazonElasticBlockStorage` attachment of task `t`, if it has a volume

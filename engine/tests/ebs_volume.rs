@@ -387,3 +387,24 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn without_volumes_the_ebs_cost_is_zero_not_minus_zero() {
+    // A run with no volume left (none created, or all deleted) prints 0.0, as the other
+    // meters do: the sum of no volume is not -0.0.
+    let mut none = doc(gp3());
+    none["taskDefinitions"][0] = td(false)[1].clone();
+    none["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("volumeConfigurations");
+    let mut deleted = doc(gp3());
+    deleted["updateServices"] = json!([{"at": "PT10M", "service": "db", "desiredCount": 0}]);
+    for d in [none, deleted] {
+        let mut s = sim(d);
+        at(&mut s, 20 * 60);
+        assert_eq!(live(&s), 0);
+        let out = s.describe();
+        assert_eq!(out["cost"]["ebsUsdPerHour"].to_string(), "0.0");
+    }
+}
