@@ -28,7 +28,7 @@
 //!   [EBSV].
 //! - DescribeTasks lists an `AmazonElasticBlockStorage` attachment (CREATED, ATTACHING,
 //!   ATTACHED, DETACHING, DETACHED, DELETED) with `roleArn`, `volumeName`, `volumeId` and
-//!   `deleteOnTermination` [ATT].
+//!   `deleteOnTermination`; FAILED with a `statusReason` when ECS cannot set it up [ATT].
 //!
 //! Where AWS is silent, the playground's choices (each marked [unconfirmed] where it is used):
 //! the default `volumeType` is `gp2`, EC2 CreateVolume's; a task definition volume configured
@@ -580,6 +580,9 @@ pub struct EbsVolume {
     pub created_at: SimTime,
     /// When it was deleted, if it was.
     pub deleted_at: Option<SimTime>,
+    /// Why ECS could not set it up, if it could not: the attachment is FAILED with this
+    /// `statusReason` [ATT], [TRBS].
+    pub status_reason: Option<String>,
 }
 
 /// The run's EBS volumes.
@@ -643,6 +646,7 @@ impl Simulation {
             availability_zone: zone,
             created_at: self.now(),
             deleted_at: None,
+            status_reason: None,
         });
         self.log
             .push(self.now(), EventKind::Resource, msg)
@@ -651,15 +655,23 @@ impl Simulation {
     }
 
     /// Why task `t`'s volume cannot be set up: ECS cannot assume its infrastructure role, or
-    /// the role may not create volumes (10.4, [TRBS]).
-    pub(crate) fn ebs_failure(&self, t: usize) -> Option<String> {
+    /// the role may not create volumes (10.4, [TRBS]). The volume's attachment is then FAILED
+    /// with that reason.
+    pub(crate) fn ebs_failure(&mut self, t: usize) -> Option<String> {
         let config = self.tasks[t].volume.as_ref()?;
         let iam = &self.scenario.iam;
         let role = &config.role_arn;
         let usable = iam.assumable(role, "ecs.amazonaws.com")
             && iam.check(Some(role), "ec2:CreateVolume", "*").is_allowed()
             && iam.check(Some(role), "ec2:AttachVolume", "*").is_allowed();
-        (!usable).then(|| format!("ECS was unable to assume the configured ECS Infrastructure Role '{role}'. Please verify that the role being passed has the proper trust relationship with Amazon ECS"))
+        if usable {
+            return None;
+        }
+        let reason = format!("ECS was unable to assume the configured ECS Infrastructure Role '{role}'. Please verify that the role being passed has the proper trust relationship with Amazon ECS");
+        if let Some(v) = self.ebs.volumes.iter_mut().rev().find(|v| v.task == t) {
+            v.status_reason = Some(reason.clone());
+        }
+        Some(reason)
     }
 
     /// How long detaching task `t`'s volume adds to DEPROVISIONING.
@@ -712,22 +724,27 @@ impl Simulation {
     pub(crate) fn volume_attachment_json(&self, t: usize) -> Option<Value> {
         let v = self.ebs.of_task(t)?;
         let status = match (self.tasks[t].last_status, v.deleted_at) {
+            _ if v.status_reason.is_some() => "FAILED",
             (TaskStatus::Provisioning, _) => "ATTACHING",
             (TaskStatus::Stopped, Some(_)) => "DELETED",
             (TaskStatus::Stopped, None) => "DETACHED",
             (TaskStatus::Deprovisioning | TaskStatus::Stopping, _) => "DETACHING",
             _ => "ATTACHED",
         };
+        let mut details = vec![
+            json!({"name": "roleArn", "value": v.config.role_arn}),
+            json!({"name": "volumeName", "value": v.config.name}),
+            json!({"name": "volumeId", "value": v.id}),
+            json!({"name": "deleteOnTermination", "value": v.config.delete_on_termination.to_string()}),
+        ];
+        if let Some(reason) = &v.status_reason {
+            details.push(json!({"name": "statusReason", "value": reason}));
+        }
         Some(json!({
             "id": format!("{}-ebs", v.id),
             "type": "AmazonElasticBlockStorage",
             "status": status,
-            "details": [
-                {"name": "roleArn", "value": v.config.role_arn},
-                {"name": "volumeName", "value": v.config.name},
-                {"name": "volumeId", "value": v.id},
-                {"name": "deleteOnTermination", "value": v.config.delete_on_termination.to_string()},
-            ],
+            "details": details,
         }))
     }
 

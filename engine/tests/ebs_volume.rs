@@ -408,3 +408,49 @@ fn without_volumes_the_ebs_cost_is_zero_not_minus_zero() {
         assert_eq!(out["cost"]["ebsUsdPerHour"].to_string(), "0.0");
     }
 }
+
+#[test]
+fn a_volume_ecs_cannot_set_up_shows_failed_with_its_status_reason() {
+    // ATT: statuses include FAILED; details include "statusReason (only when the attachment
+    // fails to create or attach)"; TRB: "The created volume will be deleted and the task will
+    // be stopped."
+    let mut d = doc(gp3());
+    d["services"][0]["desiredCount"] = json!(1);
+    d["iamRoles"] = json!([{"RoleName": "ecsInfrastructureRole",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"]}]);
+    let mut s = sim(d);
+    at(&mut s, 120);
+    let failed = s
+        .tasks()
+        .iter()
+        .find(|t| t.stop_code.as_deref() == Some("TaskFailedToStart"))
+        .expect("a task failed to start");
+    let described = s.describe_task_by_id(&failed.id).unwrap();
+    let ebs = described["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["type"] == "AmazonElasticBlockStorage")
+        .expect("an EBS attachment")
+        .clone();
+    assert_eq!(ebs["status"], "FAILED");
+    let reason = ebs["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "statusReason")
+        .expect("a statusReason detail")["value"]
+        .clone();
+    assert_eq!(reason.as_str(), failed.stopped_reason.as_deref());
+    // The attachments of tasks that start do not carry one.
+    let mut ok = doc(gp3());
+    ok["services"][0]["desiredCount"] = json!(1);
+    let mut s = sim(ok);
+    at(&mut s, 120);
+    let described = s.describe_task_by_id(&s.tasks()[0].id).unwrap();
+    assert!(!described["attachments"]
+        .to_string()
+        .contains("statusReason"));
+}
