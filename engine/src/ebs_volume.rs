@@ -728,7 +728,8 @@ impl Simulation {
             (TaskStatus::Provisioning, _) => "ATTACHING",
             (TaskStatus::Stopped, Some(_)) => "DELETED",
             (TaskStatus::Stopped, None) => "DETACHED",
-            (TaskStatus::Deprovisioning | TaskStatus::Stopping, _) => "DETACHING",
+            // The containers may still use it while STOPPING; it detaches in DEPROVISIONING.
+            (TaskStatus::Deprovisioning, _) => "DETACHING",
             _ => "ATTACHED",
         };
         let mut details = vec![

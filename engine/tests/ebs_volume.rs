@@ -454,3 +454,37 @@ fn a_volume_ecs_cannot_set_up_shows_failed_with_its_status_reason() {
         .to_string()
         .contains("statusReason"));
 }
+
+#[test]
+fn the_volume_stays_attached_while_the_containers_stop_and_detaches_in_deprovisioning() {
+    // The playground detaches the volume while the task is DEPROVISIONING (after its
+    // containers have exited): until then DescribeTasks' attachment is ATTACHED, as
+    // DescribeVolumes' in-use volume is.
+    let mut d = doc(gp3());
+    d["options"] = json!({"lifecycle": {"appExitSeconds": 20}});
+    d["services"][0]["desiredCount"] = json!(1);
+    d["updateServices"] = json!([{"at": "PT5M", "service": "db", "desiredCount": 0}]);
+    let mut s = sim(d);
+    let status = |s: &Simulation| {
+        let described = s.describe_task_by_id(&s.tasks()[0].id).unwrap();
+        described["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["type"] == "AmazonElasticBlockStorage")
+            .unwrap()["status"]
+            .clone()
+    };
+    at(&mut s, 305);
+    assert_eq!(s.tasks()[0].last_status, TaskStatus::Stopping);
+    assert_eq!(status(&s), "ATTACHED");
+    assert_eq!(s.describe()["ebsVolumes"][0]["State"], "in-use");
+    let deprovisioning = (305..400)
+        .find(|&t| {
+            at(&mut s, t);
+            s.tasks()[0].last_status == TaskStatus::Deprovisioning
+        })
+        .expect("the task deprovisions");
+    assert!(deprovisioning >= 320, "{deprovisioning}");
+    assert_eq!(status(&s), "DETACHING");
+}
