@@ -682,14 +682,30 @@ impl Simulation {
         };
         let registry_changed = registry.as_deref() != self.services[s].service_registry.as_deref();
         // volumeConfigurations: null keeps the service's (checked against a new task
-        // definition); a different one starts a deployment; [] removes it [US].
+        // definition or capacity); a different one starts a deployment; [] removes it [US].
         let volumes_given = raw
             .get("volumeConfigurations")
             .is_some_and(|v| !v.is_null());
         if volumes_given {
             request["volumeConfigurations"] = raw["volumeConfigurations"].clone();
         }
-        let volume = if volumes_given || new_td.is_some() {
+        // The next deployment runs on the capacity a new strategy resolves to.
+        let new_strategy = raw.get("capacityProviderStrategy").filter(|v| !v.is_null());
+        let fargate = match new_strategy {
+            Some(strategy) => {
+                let mut merged = request.clone();
+                merged["capacityProviderStrategy"] = strategy.clone();
+                if let Some(o) = merged.as_object_mut() {
+                    o.remove("launchType");
+                }
+                let capacity = self.capacity.for_request(&merged, &cluster)?;
+                self.capacity.runs_on_fargate(capacity.as_ref())
+            }
+            None => self
+                .capacity
+                .runs_on_fargate(self.services[s].capacity.as_ref()),
+        };
+        let volume = if volumes_given || new_td.is_some() || new_strategy.is_some() {
             let svc = &self.services[s];
             crate::ebs_volume::parse(
                 &request,
@@ -700,7 +716,7 @@ impl Simulation {
                     controller: request
                         .pointer("/deploymentController/type")
                         .and_then(Value::as_str),
-                    fargate: self.capacity.runs_on_fargate(svc.capacity.as_ref()),
+                    fargate,
                     external: svc.external,
                     platform_version: request.get("platformVersion").and_then(Value::as_str),
                 },

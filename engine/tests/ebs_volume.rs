@@ -488,3 +488,45 @@ fn the_volume_stays_attached_while_the_containers_stop_and_detaches_in_deprovisi
     assert!(deprovisioning >= 320, "{deprovisioning}");
     assert_eq!(status(&s), "DETACHING");
 }
+
+#[test]
+fn update_service_to_fargate_checks_the_volume_against_fargate() {
+    // EBSV: "The magnetic (standard) Amazon EBS volume type is not supported for tasks hosted
+    // on Fargate." A service moved from an Auto Scaling group capacity provider to FARGATE
+    // by UpdateService's capacityProviderStrategy keeps its volume configuration, which must
+    // then hold on Fargate.
+    let mut d = doc(json!({"roleArn": ROLE, "volumeType": "standard", "sizeInGiB": 20}));
+    for t in d["taskDefinitions"].as_array_mut().unwrap() {
+        t["requiresCompatibilities"] = json!(["EC2", "FARGATE"]);
+    }
+    d["launchTemplates"] =
+        json!([{"LaunchTemplateName": "ecs", "LaunchTemplateData": {"InstanceType": "m5.xlarge"}}]);
+    d["autoScalingGroups"] = json!([{"AutoScalingGroupName": "asg", "MinSize": 2, "MaxSize": 2, "DesiredCapacity": 2,
+        "LaunchTemplate": {"LaunchTemplateName": "ecs", "Version": "$Latest"}, "VPCZoneIdentifier": "subnet-a,subnet-b"}]);
+    d["capacityProviders"] = json!([{"name": "cp-asg", "autoScalingGroupProvider": {
+        "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/asg"}}]);
+    d["clusters"] = json!([{"clusterName": "default", "capacityProviders": ["cp-asg", "FARGATE"]}]);
+    let svc = d["services"][0].as_object_mut().unwrap();
+    svc.remove("launchType");
+    svc.insert("desiredCount".into(), json!(2));
+    svc.insert(
+        "capacityProviderStrategy".into(),
+        json!([{"capacityProvider": "cp-asg", "weight": 1}]),
+    );
+    d["updateServices"] = json!([{"at": "PT10M", "service": "db",
+        "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}]);
+    let mut s = sim(d);
+    at(&mut s, 9 * 60);
+    assert_eq!(live(&s), 2, "magnetic volumes on EC2");
+    at(&mut s, 30 * 60);
+    assert!(logged(
+        &s,
+        "updateServices[0].volumeConfigurations[0].managedEBSVolume.volumeType: The magnetic (standard) Amazon EBS volume type is not supported for tasks hosted on Fargate."
+    ));
+    assert!(
+        s.tasks()
+            .iter()
+            .all(|t| !s.cluster().instances[t.reservation.slot].fargate),
+        "no task went to Fargate"
+    );
+}
