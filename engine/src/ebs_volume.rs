@@ -215,7 +215,7 @@ pub struct VolumeConfig {
 
 impl VolumeConfig {
     /// What the volume costs per hour: storage, and the IOPS and throughput provisioned above
-    /// gp3's free 3,000 and 125 MiB/s, or io1's and io2's IOPS [PRICE].
+    /// gp3's free 3,000 and 125 MiB/s, or io1's IOPS, or io2's IOPS by tier [PRICE].
     pub fn usd_per_hour(&self) -> f64 {
         let storage = f64::from(self.size_gib) * self.volume_type.gib_month_usd();
         let iops = f64::from(self.iops.unwrap_or(0));
@@ -224,7 +224,13 @@ impl VolumeConfig {
                 (iops - 3_000.0).max(0.0) * 0.005
                     + (f64::from(self.throughput.unwrap_or(125)) - 125.0).max(0.0) * 0.04
             }
-            VolumeType::Io1 | VolumeType::Io2 => iops * 0.065,
+            VolumeType::Io1 => iops * 0.065,
+            // io2's tiers: up to 32,000 IOPS, to 64,000, and above.
+            VolumeType::Io2 => {
+                iops.min(32_000.0) * 0.065
+                    + (iops.min(64_000.0) - 32_000.0).max(0.0) * 0.046
+                    + (iops - 64_000.0).max(0.0) * 0.032
+            }
             _ => 0.0,
         };
         (storage + performance) / HOURS_PER_MONTH
@@ -868,5 +874,39 @@ mod tests {
         assert!((base * HOURS_PER_MONTH - 8.0).abs() < 1e-9);
         let more = config(4_000, 250).usd_per_hour() * HOURS_PER_MONTH;
         assert!((more - (8.0 + 1_000.0 * 0.005 + 125.0 * 0.04)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn io2_iops_are_priced_by_tier() {
+        // PRICE: io2 IOPS cost $0.065 up to 32,000, $0.046 from 32,000 to 64,000 and $0.032
+        // above; io1's are $0.065 each.
+        let config = |volume_type, iops| VolumeConfig {
+            name: "data".into(),
+            role_arn: "r".into(),
+            volume_type,
+            size_gib: 200,
+            iops: Some(iops),
+            throughput: None,
+            snapshot_id: None,
+            filesystem: "xfs".into(),
+            delete_on_termination: true,
+            request: Value::Null,
+        };
+        let month = |v: VolumeType, iops| config(v, iops).usd_per_hour() * HOURS_PER_MONTH;
+        let storage = 200.0 * 0.125;
+        for (iops, want) in [
+            (10_000, 10_000.0 * 0.065),
+            (32_000, 32_000.0 * 0.065),
+            (50_000, 32_000.0 * 0.065 + 18_000.0 * 0.046),
+            (
+                100_000,
+                32_000.0 * 0.065 + 32_000.0 * 0.046 + 36_000.0 * 0.032,
+            ),
+        ] {
+            let got = month(VolumeType::Io2, iops) - storage;
+            assert!((got - want).abs() < 1e-6, "{iops}: {got} != {want}");
+        }
+        let io1 = month(VolumeType::Io1, 50_000) - storage;
+        assert!((io1 - 50_000.0 * 0.065).abs() < 1e-6);
     }
 }
