@@ -23,7 +23,7 @@
 //! - Services: REPLICA only, the ECS deployment controller only; a changed configuration is a
 //!   new deployment, `[]` removes it; service volumes are always deleted with their task;
 //!   a standalone task's `terminationPolicy.deleteOnTermination` (default true) may keep it
-//!   [EBSV], [US], [CONF].
+//!   [EBSV], [US], [CONF], but not one that failed to attach [TRB].
 //! - Fargate platform version 1.4.0 or later on Linux; EC2 Nitro instances; not ECS Anywhere
 //!   [EBSV].
 //! - DescribeTasks lists an `AmazonElasticBlockStorage` attachment (CREATED, ATTACHING,
@@ -43,6 +43,7 @@
 //! - [EBSV] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-volumes.html>
 //! - [CONF] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/configure-ebs-volume.html>
 //! - [ROLE] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html>
+//! - [TRB] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/troubleshoot-ebs-volumes.html>
 //! - [TRBS] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/troubleshoot-ebs-volumes-scenarios.html>
 //! - [SMEV] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceManagedEBSVolumeConfiguration.html>
 //! - [TMEV] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskManagedEBSVolumeConfiguration.html>
@@ -690,7 +691,7 @@ impl Simulation {
     }
 
     /// Task `t` is STOPPED: its volume is detached, and deleted unless a standalone task's
-    /// `deleteOnTermination` is false.
+    /// `deleteOnTermination` is false; a volume ECS could not set up is deleted [TRB].
     pub(crate) fn release_task_volume(&mut self, t: usize) {
         let now = self.now();
         let Some(v) = self
@@ -702,7 +703,7 @@ impl Simulation {
         else {
             return;
         };
-        let msg = if v.config.delete_on_termination {
+        let msg = if v.config.delete_on_termination || v.status_reason.is_some() {
             v.deleted_at = Some(now);
             format!("deleted EBS volume {} of task {}", v.id, self.tasks[t].id)
         } else {

@@ -530,3 +530,27 @@ fn update_service_to_fargate_checks_the_volume_against_fargate() {
         "no task went to Fargate"
     );
 }
+
+#[test]
+fn a_volume_that_fails_to_attach_is_deleted_even_if_the_task_would_keep_it() {
+    // TRB: "If the task starts and the attachment fails ... The created volume will be
+    // deleted and the task will be stopped." terminationPolicy keeps only a volume that
+    // was attached.
+    let mut d = doc(gp3());
+    d["services"] = json!([]);
+    d["iamRoles"] = json!([{"RoleName": "ecsInfrastructureRole",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes"]}]);
+    d["runTasks"] = json!([{"at": 0, "taskDefinition": "db:1", "launchType": "FARGATE",
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}},
+        "volumeConfigurations": [{"name": "data", "managedEBSVolume": {"roleArn": ROLE, "sizeInGiB": 50,
+            "terminationPolicy": {"deleteOnTermination": false}}}]}]);
+    let mut s = sim(d);
+    at(&mut s, 10 * 60);
+    assert_eq!(s.tasks()[0].stop_code.as_deref(), Some("TaskFailedToStart"));
+    assert_eq!(live(&s), 0);
+    let out = s.describe();
+    assert_eq!(out["ebsVolumes"][0]["State"], "deleted");
+    assert_eq!(out["cost"]["ebsUsdPerHour"], 0.0);
+}
