@@ -237,6 +237,31 @@ impl VolumeConfig {
         (storage + performance) / HOURS_PER_MONTH
     }
 
+    /// Whether `other` creates the same volume, however its request is written (a default
+    /// spelled out is the same configuration: UpdateService deploys only when "this
+    /// configuration differs from the existing one" [US]).
+    pub fn same_volume(&self, other: &VolumeConfig) -> bool {
+        let without_request = |c: &VolumeConfig| VolumeConfig {
+            request: Value::Null,
+            ..c.clone()
+        };
+        // The members the run does not model are compared as given.
+        let unmodelled = |c: &VolumeConfig, key: &str| {
+            c.request
+                .pointer(&format!("/managedEBSVolume/{key}"))
+                .cloned()
+        };
+        without_request(self) == without_request(other)
+            && [
+                "encrypted",
+                "kmsKeyId",
+                "tagSpecifications",
+                "volumeInitializationRate",
+            ]
+            .iter()
+            .all(|k| unmodelled(self, k) == unmodelled(other, k))
+    }
+
     /// `gp3, 20 GiB, 3000 IOPS`.
     pub fn describe(&self) -> String {
         let mut out = format!("{}, {} GiB", self.volume_type.as_str(), self.size_gib);

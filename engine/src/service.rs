@@ -726,7 +726,10 @@ impl Simulation {
         } else {
             self.services[s].volume.clone()
         };
-        let volume_changed = volume.as_deref() != self.services[s].volume.as_deref();
+        let volume_changed = match (volume.as_deref(), self.services[s].volume.as_deref()) {
+            (Some(new), Some(old)) => !new.same_volume(old),
+            (new, old) => new.is_some() != old.is_some(),
+        };
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {
             self.services[s].request["serviceConnectConfiguration"] =

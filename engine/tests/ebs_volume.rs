@@ -554,3 +554,25 @@ fn a_volume_that_fails_to_attach_is_deleted_even_if_the_task_would_keep_it() {
     assert_eq!(out["ebsVolumes"][0]["State"], "deleted");
     assert_eq!(out["cost"]["ebsUsdPerHour"], 0.0);
 }
+
+#[test]
+fn restating_the_same_volume_with_a_default_spelled_out_starts_no_deployment() {
+    // US: "if this configuration differs from the existing one, it triggers a new deployment";
+    // gp3 with 3,000 IOPS written out is the configuration it was.
+    let mut d = doc(gp3());
+    d["updateServices"] = json!([
+        {"at": "PT10M", "service": "db", "volumeConfigurations": [{"name": "data", "managedEBSVolume":
+            {"roleArn": ROLE, "volumeType": "gp3", "sizeInGiB": 100, "iops": 3000, "throughput": 125}}]},
+        {"at": "PT20M", "service": "db", "volumeConfigurations": [{"name": "data", "managedEBSVolume":
+            {"roleArn": ROLE, "volumeType": "gp3", "sizeInGiB": 100, "encrypted": true}}]}
+    ]);
+    let mut s = sim(d);
+    at(&mut s, 15 * 60);
+    assert_eq!(s.ebs_volumes().len(), 3, "no deployment");
+    at(&mut s, 30 * 60);
+    assert_eq!(
+        s.ebs_volumes().len(),
+        6,
+        "encryption is a different configuration"
+    );
+}
