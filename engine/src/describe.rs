@@ -227,6 +227,9 @@ impl Simulation {
         if let Some(r) = &t.stopped_reason {
             obj.insert("stoppedReason".into(), json!(r));
         }
+        if !t.tags.is_empty() {
+            obj.insert("tags".into(), crate::tags::tags_json(&t.tags));
+        }
         let attachments: Vec<Value> = eni
             .map(|eni| eni.attachment(t.last_status))
             .into_iter()

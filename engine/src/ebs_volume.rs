@@ -615,6 +615,8 @@ pub struct EbsVolume {
     /// Why ECS could not set it up, if it could not: the attachment is FAILED with this
     /// `statusReason` [ATT], [TRBS].
     pub status_reason: Option<String>,
+    /// Its tags besides `AmazonECSCreated` and `AmazonECSManaged`.
+    pub tags: Vec<crate::tags::Tag>,
 }
 
 /// The run's EBS volumes.
@@ -671,6 +673,7 @@ impl Simulation {
             config.name
         );
         let task_id = task.id.clone();
+        let tags = self.volume_tags(t, &config);
         self.ebs.volumes.push(EbsVolume {
             id,
             task: t,
@@ -679,11 +682,53 @@ impl Simulation {
             created_at: self.now(),
             deleted_at: None,
             status_reason: None,
+            tags,
         });
         self.log
             .push(self.now(), EventKind::Resource, msg)
             .task(&task_id);
         self.scenario.options.ebs.attach_ms
+    }
+
+    /// The tags of task `t`'s volume besides the two ECS always adds: the managed tags of
+    /// `enableECSManagedTags` ("aws:ecs:clusterName and aws:ecs:serviceName" [CONF]), then
+    /// each `tagSpecifications` entry's tags and those its `propagateTags` copies from the
+    /// service or the task definition.
+    fn volume_tags(&self, t: usize, config: &VolumeConfig) -> Vec<crate::tags::Tag> {
+        let task = &self.tasks[t];
+        let service = task.service.map(|s| &self.services[s]);
+        let request = service.map_or(&config.request, |s| &s.request);
+        let mut out =
+            crate::tags::managed_tags(request, &task.cluster, service.map(|s| s.name.as_str()));
+        let specs = config
+            .request
+            .pointer("/managedEBSVolume/tagSpecifications")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for spec in specs {
+            let mut add = crate::tags::parse_tags(spec).unwrap_or_default();
+            match spec.get("propagateTags").and_then(Value::as_str) {
+                Some("SERVICE") => {
+                    add.extend(
+                        service
+                            .map(|s| crate::tags::parse_tags(&s.request).unwrap_or_default())
+                            .unwrap_or_default(),
+                    );
+                }
+                Some("TASK_DEFINITION") => {
+                    add.extend(task.td.input.tags.iter().filter_map(|x| {
+                        Some((x.key.clone()?, x.value.clone().unwrap_or_default()))
+                    }))
+                }
+                _ => {}
+            }
+            for (k, v) in add {
+                if !out.iter().any(|(x, _)| *x == k) {
+                    out.push((k, v));
+                }
+            }
+        }
+        out
     }
 
     /// Why task `t`'s volume cannot be set up: ECS cannot assume its infrastructure role, or
@@ -809,6 +854,13 @@ impl Simulation {
                     let task = &self.tasks[v.task];
                     let state = self.volume_state(v);
                     let c = &v.config;
+                    let tags: Vec<Value> = [
+                        json!({"Key": "AmazonECSCreated", "Value": task.arn}),
+                        json!({"Key": "AmazonECSManaged", "Value": "true"}),
+                    ]
+                    .into_iter()
+                    .chain(v.tags.iter().map(|(k, val)| json!({"Key": k, "Value": val})))
+                    .collect();
                     let mut out = json!({
                         "VolumeId": v.id,
                         "Size": c.size_gib,
@@ -816,8 +868,7 @@ impl Simulation {
                         "AvailabilityZone": v.availability_zone,
                         "State": state,
                         "Encrypted": c.request.pointer("/managedEBSVolume/encrypted").and_then(Value::as_bool).unwrap_or(false),
-                        "Tags": [{"Key": "AmazonECSCreated", "Value": task.arn},
-                                 {"Key": "AmazonECSManaged", "Value": "true"}],
+                        "Tags": tags,
                         "Attachments": if state == "in-use" { json!([{"VolumeId": v.id, "State": "attached"}]) } else { json!([]) },
                         "UsdPerHour": crate::traffic::round6(c.usd_per_hour()),
                     });

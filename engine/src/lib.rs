@@ -66,6 +66,7 @@ pub mod sns;
 pub mod spot;
 pub mod stop_service_deployment;
 pub mod stop_task;
+pub mod tags;
 pub mod task;
 pub mod task_definition;
 pub mod task_protection;

@@ -213,6 +213,7 @@ impl Simulation {
             capacity_provider: provider,
             env_overrides: env_overrides.to_vec(),
             volume: volume.clone(),
+            tags: crate::tags::task_tags(raw, td, cluster, None),
             ..Task::provisioning(
                 id.clone(),
                 cluster.to_string(),
@@ -269,6 +270,7 @@ impl Simulation {
             strategies.push(Strategy::Random);
         }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
+        crate::tags::check_request(raw, false)?;
         let mut needs = self.task_needs(&td, &subnets);
         let volume = crate::ebs_volume::parse(
             raw,

@@ -372,6 +372,7 @@ impl Simulation {
             &self.scenario.ebs_snapshots,
         )?
         .map(Rc::new);
+        crate::tags::check_request(raw, true)?;
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         let lifecycle_hooks =
             crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
@@ -1050,6 +1051,7 @@ impl Simulation {
                 .deployments
                 .get(deployment)
                 .and_then(|d| d.volume.clone()),
+            tags: crate::tags::task_tags(&svc.request, &svc.td, &svc.cluster, Some(&svc.name)),
             capacity_provider: provider,
             ..Task::provisioning(
                 id.clone(),

@@ -123,6 +123,8 @@ pub struct Task {
     pub env_overrides: Vec<(String, String, String)>,
     /// Its EBS volume's configuration, when it has one ([`crate::ebs_volume`]).
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
+    /// Its tags, fixed when it was created ([`crate::tags`]).
+    pub tags: Vec<crate::tags::Tag>,
     /// When its next lifecycle step is due: a progress timer set for another moment is stale
     /// (the task was stopped, or its step rescheduled) and does nothing.
     pub(crate) progress_at: Option<SimTime>,
@@ -172,6 +174,7 @@ impl Task {
             capacity_provider: None,
             env_overrides: Vec::new(),
             volume: None,
+            tags: Vec::new(),
             progress_at: None,
             failing: false,
         }

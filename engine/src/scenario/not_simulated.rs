@@ -27,6 +27,9 @@ const SERVICE_SIMULATED: &[&str] = &[
     "serviceConnectConfiguration",
     "serviceRegistries",
     "volumeConfigurations",
+    "tags",
+    "propagateTags",
+    "enableECSManagedTags",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -77,6 +80,9 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "networkConfiguration",
     "overrides",
     "volumeConfigurations",
+    "tags",
+    "propagateTags",
+    "enableECSManagedTags",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
