@@ -802,6 +802,8 @@ impl Simulation {
         let v = self.ebs.of_task(t)?;
         let status = match (self.tasks[t].last_status, v.deleted_at) {
             _ if v.status_reason.is_some() => "FAILED",
+            // RunTask's and StartTask's responses show CREATED [CLI examples], then it attaches.
+            (TaskStatus::Provisioning, _) if self.now() == v.created_at => "CREATED",
             (TaskStatus::Provisioning, _) => "ATTACHING",
             (TaskStatus::Stopped, Some(_)) => "DELETED",
             (TaskStatus::Stopped, None) => "DETACHED",

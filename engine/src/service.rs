@@ -618,6 +618,7 @@ impl Simulation {
         // (which `update_settings` checks before it applies them).
         let base = self.services[s].deployment_configuration;
         let cfg = crate::deployment::DeploymentConfiguration::from_request(raw, base)?;
+        crate::tags::check_request(raw, true)?;
         let alarms_base = self.services[s].deployment_alarms.clone();
         let alarms = crate::deployment::DeploymentAlarms::from_request(raw, alarms_base)?;
         let hooks = crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(
@@ -750,6 +751,13 @@ impl Simulation {
         self.services[s].lifecycle_hooks = hooks;
         for &(key, v) in &placement {
             self.services[s].request[key] = v.clone();
+        }
+        // propagateTags and enableECSManagedTags: "Only tasks launched after the update will
+        // reflect the update" (crate::tags).
+        for key in ["propagateTags", "enableECSManagedTags"] {
+            if let Some(v) = raw.get(key).filter(|v| !v.is_null()) {
+                self.services[s].request[key] = v.clone();
+            }
         }
         // The request keeps the service's deploymentConfiguration, member by member as
         // UpdateService changes it (DescribeServices echoes it).

@@ -7,7 +7,9 @@
 //!   `SERVICE` for a service, `NONE`; "If no value is specified, the tags aren't propagated")
 //!   and `enableECSManagedTags` [API-CS], [API-RT].
 //! - "Tags can only be propagated to the task during task creation" [API-CS]: a task keeps the
-//!   tags it was created with.
+//!   tags it was created with. UpdateService's `propagateTags` and `enableECSManagedTags`
+//!   apply to the tasks launched after it: "Only tasks launched after the update will reflect
+//!   the update" [API-US].
 //! - Managed tags: "Amazon ECS will tag the volume automatically with cluster and service
 //!   information (aws:ecs:clusterName and aws:ecs:serviceName)"; tasks get the same [TAGS].
 //! - A RunTask task carries the request's `tags`; a service task the propagated ones.
@@ -19,6 +21,7 @@
 //! Sources:
 //! - [API-CS] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>
 //! - [API-RT] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html>
+//! - [API-US] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>
 //! - [TAGS] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html>
 
 use serde_json::Value;

@@ -44,6 +44,18 @@ fn gp3() -> Value {
     json!({"roleArn": ROLE, "volumeType": "gp3", "sizeInGiB": 100})
 }
 
+/// The status of task 0's `AmazonElasticBlockStorage` attachment in DescribeTasks.
+fn first_task_attachment(s: &Simulation) -> Value {
+    let id = s.tasks()[0].id.clone();
+    s.describe_task_by_id(&id).unwrap()["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["type"] == "AmazonElasticBlockStorage")
+        .unwrap()["status"]
+        .clone()
+}
+
 /// The volumes that are not deleted.
 fn live(s: &Simulation) -> usize {
     s.ebs_volumes()
@@ -465,16 +477,7 @@ fn the_volume_stays_attached_while_the_containers_stop_and_detaches_in_deprovisi
     d["services"][0]["desiredCount"] = json!(1);
     d["updateServices"] = json!([{"at": "PT5M", "service": "db", "desiredCount": 0}]);
     let mut s = sim(d);
-    let status = |s: &Simulation| {
-        let described = s.describe_task_by_id(&s.tasks()[0].id).unwrap();
-        described["attachments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["type"] == "AmazonElasticBlockStorage")
-            .unwrap()["status"]
-            .clone()
-    };
+    let status = first_task_attachment;
     at(&mut s, 305);
     assert_eq!(s.tasks()[0].last_status, TaskStatus::Stopping);
     assert_eq!(status(&s), "ATTACHED");
@@ -575,4 +578,18 @@ fn restating_the_same_volume_with_a_default_spelled_out_starts_no_deployment() {
         6,
         "encryption is a different configuration"
     );
+}
+
+#[test]
+fn the_attachment_is_created_then_attaching_then_attached() {
+    // ATT and the AWS CLI's run-task example: the response shows the EBS attachment CREATED;
+    // it is ATTACHING while the task is PROVISIONING, ATTACHED once it runs.
+    let mut s = sim(doc(gp3()));
+    let status = first_task_attachment;
+    at(&mut s, 0);
+    assert_eq!(status(&s), "CREATED");
+    at(&mut s, 5);
+    assert_eq!(status(&s), "ATTACHING");
+    at(&mut s, 300);
+    assert_eq!(status(&s), "ATTACHED");
 }

@@ -133,3 +133,29 @@ fn an_ebs_volume_gets_the_managed_tags_and_its_tag_specifications() {
         ]
     );
 }
+
+#[test]
+fn update_service_tags_only_the_tasks_launched_after_it() {
+    // API-US: propagateTags and enableECSManagedTags: "Only tasks launched after the update
+    // will reflect the update."
+    let mut d = doc(json!({"tags": [{"key": "team", "value": "web"}]}));
+    d["updateServices"] = json!([{"at": "PT5M", "service": "web", "desiredCount": 3,
+        "propagateTags": "SERVICE", "enableECSManagedTags": true}]);
+    let mut s = sim(d);
+    at(&mut s, 10 * 60);
+    assert_eq!(s.tasks().len(), 3);
+    assert!(s.tasks()[0].tags.is_empty() && s.tasks()[1].tags.is_empty());
+    let keys: Vec<&str> = s.tasks()[2].tags.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec!["aws:ecs:clusterName", "aws:ecs:serviceName", "team"]
+    );
+    // No deployment: the first two tasks keep running untagged.
+    assert_eq!(
+        s.describe()["services"][0]["deployments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -104,6 +104,8 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "serviceConnectConfiguration",
     "serviceRegistries",
     "volumeConfigurations",
+    "propagateTags",
+    "enableECSManagedTags",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.
