@@ -13,6 +13,21 @@ fn cloud_map(name: &str) -> String {
     format!("table.sd-service[data-name='{name}']")
 }
 
+/// Switches on `options.serviceDiscovery.clientsTryOtherAddresses` in the assumptions panel.
+async fn clients_try_other_addresses(browser: &Browser) {
+    browser.click("#assumptions-panel summary").await;
+    browser
+        .click("#opt-serviceDiscovery-clientsTryOtherAddresses")
+        .await;
+    browser
+        .wait_for_text(
+            "#assumptions-done",
+            "options.serviceDiscovery.clientsTryOtherAddresses is now true",
+            10,
+        )
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_preset_shows_instances_their_health_and_the_addresses_resolvers_still_hold() {
     let browser = Browser::start().await;
@@ -153,17 +168,7 @@ async fn the_service_form_registers_a_service_and_the_load_control_resolves_it()
     assert_eq!(profiles.len(), 2);
     assert_eq!(profiles[1]["serviceDiscovery"], "payments.corp.local");
     // Clients that try another address are an assumption to switch.
-    browser.click("#assumptions-panel summary").await;
-    browser
-        .click("#opt-serviceDiscovery-clientsTryOtherAddresses")
-        .await;
-    browser
-        .wait_for_text(
-            "#assumptions-done",
-            "options.serviceDiscovery.clientsTryOtherAddresses is now true",
-            10,
-        )
-        .await;
+    clients_try_other_addresses(&browser).await;
     assert_eq!(
         browser.document().await["options"]["serviceDiscovery"]["clientsTryOtherAddresses"],
         true
@@ -185,17 +190,7 @@ async fn the_service_discovery_lesson_counts_the_deployment_s_lost_requests() {
     browser.play_until(600, "00:17:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
     // Step 3's switch is in the assumptions panel; it does not save the deployment.
-    browser.click("#assumptions-panel summary").await;
-    browser
-        .click("#opt-serviceDiscovery-clientsTryOtherAddresses")
-        .await;
-    browser
-        .wait_for_text(
-            "#assumptions-done",
-            "options.serviceDiscovery.clientsTryOtherAddresses is now true",
-            10,
-        )
-        .await;
+    clients_try_other_addresses(&browser).await;
     browser.play_until(3600, "00:30:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");
     browser.js("window.scrollTo(0, 0);").await;

@@ -474,10 +474,7 @@ impl Simulation {
                 self.service_event(s, msg);
                 self.services[s].start_failures = 0;
                 self.services[s].throttled_until = None;
-                // The service revision comes back whole: its Service Connect configuration too.
-                self.restore_service_connect(s, d);
-                self.restore_service_registry(s, d);
-                self.restore_volume(s, d);
+                self.restore_revision(s, d);
                 if let Err(e) = self.start_deployment(s, &td) {
                     self.service_event(s, format!("(service {name}) rollback failed: {e}"));
                 }
@@ -634,6 +631,15 @@ impl Simulation {
         Ok(())
     }
 
+    /// Makes deployment `d`'s revision settings service `s`'s again (a rollback brings back
+    /// the whole service revision): its Service Connect configuration, service registry and
+    /// EBS volume, in the service and in its stored request.
+    pub(crate) fn restore_revision(&mut self, s: usize, d: usize) {
+        self.restore_service_connect(s, d);
+        self.restore_service_registry(s, d);
+        self.restore_volume(s, d);
+    }
+
     /// Makes `family:revision` the primary deployment of service `s` under deployment id `id`
     /// (a new one, or blue's when a traffic shift rolls back): its task definition, placement
     /// and a new deployment record, IN_PROGRESS.
@@ -660,12 +666,12 @@ impl Simulation {
         }
         svc.deployment_id = id.clone();
         svc.stall_reported = false;
-        // A rollback adopts blue's deployment id: its tasks run blue's Service Connect
-        // configuration again, and the service's is blue's.
+        // A rollback adopts blue's deployment id: its tasks run blue's revision again, and
+        // the service's settings are blue's.
         let blue = svc.deployments.iter().rposition(|d| d.id == id);
         let service_connect = match blue {
             Some(d) => {
-                self.restore_service_connect(s, d);
+                self.restore_revision(s, d);
                 self.services[s].deployments[d].service_connect.clone()
             }
             None => {
@@ -673,20 +679,8 @@ impl Simulation {
                 self.deployment_connect(s, &name, config)
             }
         };
-        let service_registry = match blue {
-            Some(d) => {
-                self.restore_service_registry(s, d);
-                self.services[s].deployments[d].service_registry.clone()
-            }
-            None => self.services[s].service_registry.clone(),
-        };
-        let volume = match blue {
-            Some(d) => {
-                self.restore_volume(s, d);
-                self.services[s].deployments[d].volume.clone()
-            }
-            None => self.services[s].volume.clone(),
-        };
+        let service_registry = self.services[s].service_registry.clone();
+        let volume = self.services[s].volume.clone();
         let svc = &self.services[s];
         if volume.is_some() && !self.capacity.runs_on_fargate(svc.capacity.as_ref()) {
             self.services[s]

@@ -639,14 +639,10 @@ impl Simulation {
     pub(crate) fn restore_volume(&mut self, s: usize, d: usize) {
         let volume = self.services[s].deployments[d].volume.clone();
         let svc = &mut self.services[s];
-        match &volume {
-            Some(v) => svc.request["volumeConfigurations"] = json!([v.request]),
-            None => {
-                if let Some(o) = svc.request.as_object_mut() {
-                    o.remove("volumeConfigurations");
-                }
-            }
-        }
+        svc.set_request_member(
+            "volumeConfigurations",
+            volume.as_ref().map(|v| json!([v.request])),
+        );
         svc.volume = volume;
     }
 

@@ -156,6 +156,18 @@ pub struct Service {
 }
 
 impl Service {
+    /// Sets member `key` of the stored request to `value`, or removes it (`None`).
+    pub(crate) fn set_request_member(&mut self, key: &str, value: Option<Value>) {
+        match value {
+            Some(v) => self.request[key] = v,
+            None => {
+                if let Some(o) = self.request.as_object_mut() {
+                    o.remove(key);
+                }
+            }
+        }
+    }
+
     /// The primary (newest) deployment, as an index into `deployments`: the one a task
     /// started now belongs to.
     pub fn primary_deployment(&self) -> usize {

@@ -404,13 +404,7 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
 /// record, a 60-second TTL, `HealthCheckCustomConfig`) and, when the scenario lacks the
 /// namespace, a CreatePrivateDnsNamespace request.
 fn with_registry(doc: &mut Value, registry: &str, srv: bool) -> Result<String, String> {
-    let namespaces = crate::service_connect::Namespaces::of_document(doc).unwrap_or_default();
-    let items = doc
-        .get("cloudMapServices")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let known = crate::service_discovery::CloudMapServices::parse(items, &namespaces)
-        .map_err(|e| e.to_string())?;
+    let (namespaces, known) = crate::service_discovery::CloudMapServices::of_document(doc)?;
     if let Some(c) = known
         .find_arn(registry)
         .or_else(|| known.resolve(&namespaces, registry))
@@ -424,12 +418,7 @@ fn with_registry(doc: &mut Value, registry: &str, srv: bool) -> Result<String, S
         return Err(format!("serviceRegistries[0].registryArn: {registry:?} is not a Cloud Map service of the scenario; give its DNS name, service.namespace (e.g. orders.corp.local), to add one"));
     };
     push_cloud_map_service(doc, &namespaces, (name, namespace), srv, None);
-    let namespaces =
-        crate::service_connect::Namespaces::of_document(doc).map_err(|e| e.to_string())?;
-    let items = doc["cloudMapServices"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice);
-    let added = crate::service_discovery::CloudMapServices::parse(items, &namespaces)
+    let (_, added) = crate::service_discovery::CloudMapServices::of_document(doc)
         .map_err(|e| format!("serviceRegistries[0].registryArn: {e}"))?;
     Ok(added.list.last().map(|c| c.arn.clone()).unwrap_or_default())
 }
@@ -631,13 +620,8 @@ fn with_cloud_map_service(doc: &mut Value, s: &Value) {
     else {
         return;
     };
-    let namespaces = crate::service_connect::Namespaces::of_document(doc).unwrap_or_default();
-    let items = doc
-        .get("cloudMapServices")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let known =
-        crate::service_discovery::CloudMapServices::parse(items, &namespaces).unwrap_or_default();
+    let (namespaces, known) =
+        crate::service_discovery::CloudMapServices::of_document(doc).unwrap_or_default();
     if known.find_arn(arn).is_some() {
         return;
     }

@@ -305,14 +305,10 @@ impl Simulation {
             .as_ref()
             .map(|c| c.config.clone());
         let svc = &mut self.services[s];
-        match &config {
-            Some(c) => svc.request["serviceConnectConfiguration"] = c.request.clone(),
-            None => {
-                if let Some(o) = svc.request.as_object_mut() {
-                    o.remove("serviceConnectConfiguration");
-                }
-            }
-        }
+        svc.set_request_member(
+            "serviceConnectConfiguration",
+            config.as_ref().map(|c| c.request.clone()),
+        );
         svc.service_connect = config;
     }
 

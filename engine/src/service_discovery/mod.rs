@@ -269,6 +269,17 @@ impl CloudMapServices {
         Ok(out)
     }
 
+    /// The namespaces and Cloud Map services of a scenario document, as the loader reads them.
+    pub fn of_document(doc: &Value) -> Result<(Namespaces, CloudMapServices), String> {
+        let namespaces = Namespaces::of_document(doc)?;
+        let items = doc
+            .get("cloudMapServices")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let services = CloudMapServices::parse(items, &namespaces)?;
+        Ok((namespaces, services))
+    }
+
     /// A service by ARN.
     pub fn find_arn(&self, arn: &str) -> Option<usize> {
         self.list.iter().position(|s| s.arn == arn)
@@ -565,27 +576,21 @@ pub fn parse_registries(
         return Err(format!("{path}.registryArn: AAAA records are not simulated (the playground's tasks have IPv4 addresses only); give the Cloud Map service an A or SRV record"));
     }
     let srv = dns.is_some_and(|d| d.has(RecordType::Srv));
-    let port = v
-        .get("port")
-        .filter(|p| !p.is_null())
-        .map(|p| {
-            p.as_u64()
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{path}.port: must be a port number, 1 to 65535"))
-        })
-        .transpose()?;
+    // `port` and `containerPort`: absent, or a port number.
+    let port_member = |key: &str| {
+        v.get(key)
+            .filter(|p| !p.is_null())
+            .map(|p| {
+                p.as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{path}.{key}: must be a port number, 1 to 65535"))
+            })
+            .transpose()
+    };
+    let port = port_member("port")?;
     let container_name = v.get("containerName").and_then(Value::as_str);
-    let container_port = v
-        .get("containerPort")
-        .filter(|p| !p.is_null())
-        .map(|p| {
-            p.as_u64()
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{path}.containerPort: must be a port number, 1 to 65535"))
-        })
-        .transpose()?;
+    let container_port = port_member("containerPort")?;
     if port.is_some() && (container_name.is_some() || container_port.is_some()) {
         return Err(format!("{path}: Specify a value for either 'port' or the 'containerName' and 'containerPort' combination, but not both. Remove one and retry."));
     }
@@ -653,22 +658,15 @@ pub fn parse_registries(
 /// The DNS names the load controls offer: every Cloud Map service of the document with DNS
 /// records, `name.namespace`.
 pub fn dns_targets(doc: &Value) -> Vec<String> {
-    let Ok(namespaces) = Namespaces::of_document(doc) else {
+    let Ok((namespaces, services)) = CloudMapServices::of_document(doc) else {
         return Vec::new();
     };
-    let items = doc
-        .get("cloudMapServices")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    CloudMapServices::parse(items, &namespaces)
-        .map(|s| {
-            s.list
-                .iter()
-                .filter(|c| c.dns.is_some())
-                .map(|c| c.dns_name(&namespaces))
-                .collect()
-        })
-        .unwrap_or_default()
+    services
+        .list
+        .iter()
+        .filter(|c| c.dns.is_some())
+        .map(|c| c.dns_name(&namespaces))
+        .collect()
 }
 
 /// Reads a `serviceDiscovery` load target: a DNS name, optionally `:port` (kept for the

@@ -103,14 +103,10 @@ impl Simulation {
     pub(crate) fn restore_service_registry(&mut self, s: usize, d: usize) {
         let registry = self.services[s].deployments[d].service_registry.clone();
         let svc = &mut self.services[s];
-        match &registry {
-            Some(r) => svc.request["serviceRegistries"] = r.request.clone(),
-            None => {
-                if let Some(o) = svc.request.as_object_mut() {
-                    o.remove("serviceRegistries");
-                }
-            }
-        }
+        svc.set_request_member(
+            "serviceRegistries",
+            registry.as_ref().map(|r| r.request.clone()),
+        );
         svc.service_registry = registry;
     }
 
