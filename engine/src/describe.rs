@@ -340,6 +340,12 @@ impl Simulation {
                         v[*key] = given.clone();
                     }
                 }
+                if let Some(arn) = crate::load_balancer::service_role::role_arn(
+                    &svc.request,
+                    !svc.load_balancers.is_empty(),
+                ) {
+                    v["roleArn"] = json!(arn);
+                }
                 if let Some(arn) = self.deployment_in_progress_arn(s) {
                     v["currentServiceDeployment"] = json!(arn);
                 }

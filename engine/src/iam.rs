@@ -62,6 +62,20 @@ pub const MANAGED_POLICIES: &[(&str, &[&str])] = &[
             "logs:PutLogEvents",
         ],
     ),
+    // The role a service's `role` names, from before the service-linked role
+    // (crate::load_balancer::service_role).
+    (
+        "AmazonEC2ContainerServiceRole",
+        &[
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:Describe*",
+            "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+            "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:Describe*",
+            "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+            "elasticloadbalancing:RegisterTargets",
+        ],
+    ),
     (
         "AmazonEC2ContainerRegistryReadOnly",
         &[

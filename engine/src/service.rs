@@ -368,6 +368,23 @@ impl Simulation {
         {
             return Err(format!("desiredCount: {desired_count} is more than the {} tasks a service that uses service discovery can run (a Route 53 quota)", crate::service_discovery::MAX_TASKS));
         }
+        let target_groups: Vec<&str> = load_balancers
+            .iter()
+            .map(|l| self.lb.target_groups[l.target_group].arn.as_str())
+            .collect();
+        crate::load_balancer::service_role::check(
+            raw,
+            &crate::load_balancer::service_role::ServiceFacts {
+                awsvpc: td.needs_eni,
+                target_groups: &target_groups,
+                service_discovery: service_registry.is_some(),
+                external: raw
+                    .pointer("/deploymentController/type")
+                    .and_then(Value::as_str)
+                    == Some("EXTERNAL"),
+            },
+            &self.scenario.iam,
+        )?;
         let volume = crate::ebs_volume::parse(
             raw,
             &td,

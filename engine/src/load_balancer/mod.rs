@@ -14,6 +14,7 @@
 
 pub mod registration;
 pub mod routing;
+pub mod service_role;
 pub mod target_group;
 
 use serde_json::Value;

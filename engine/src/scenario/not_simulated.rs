@@ -30,6 +30,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "tags",
     "propagateTags",
     "enableECSManagedTags",
+    "role",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
