@@ -1528,7 +1528,7 @@ fn Playground(
                         sim.with_value(|s| set_view.set(snapshot(s)));
                     }>
                         <option value="">"All kinds"</option>
-                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "ServiceConnect", "ServiceDiscovery", "Scenario"]
+                        {["ServiceEvent", "Scaling", "Capacity", "Alarm", "LoadBalancer", "TaskStateChange", "TaskPlaced", "PlacementFailure", "ContainerInstance", "RunTask", "TaskDefinition", "AwsService", "Resource", "ServiceConnect", "ServiceDiscovery", "ExecuteCommand", "Scenario"]
                             .into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                     <select id="log-service" aria-label="Show events of service" on:change=move |ev| {

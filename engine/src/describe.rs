@@ -117,6 +117,8 @@ impl Simulation {
             "serviceDiscovery": self.service_discovery_json(),
             // EBS volumes attached to tasks, as EC2 DescribeVolumes shows them.
             "ebsVolumes": self.ebs_volumes_json(),
+            // ECS Exec: each ExecuteCommand call's response or error.
+            "executeCommands": self.execute_commands_json(),
             "cost": {
                 "ec2UsdPerHour": self.cost.ec2_usd_per_hour,
                 "fargateUsdPerHour": self.cost.fargate_usd_per_hour,
@@ -162,6 +164,10 @@ impl Simulation {
             .map(|c| self.describe_container(c, t))
             .chain(self.proxy_container_json(index))
             .map(|mut v| {
+                // ECS Exec's agent runs in every container of a task with exec on.
+                if let Some(agents) = self.managed_agents_json(index) {
+                    v["managedAgents"] = agents;
+                }
                 if let Some(eni) = &eni {
                     v["networkInterfaces"] =
                         json!([{"attachmentId": eni.attachment_id, "privateIpv4Address": eni.ip}]);
@@ -193,7 +199,16 @@ impl Simulation {
             obj.insert("launchType".into(), json!("FARGATE"));
             obj.remove("containerInstanceArn");
             obj.remove("ec2InstanceId");
+            let (version, _) = self.fargate_platform(index);
+            obj.insert("platformVersion".into(), json!(version));
+            let family = if t.td.os_family.to_ascii_uppercase().starts_with("WINDOWS") {
+                t.td.os_family.as_str()
+            } else {
+                "Linux"
+            };
+            obj.insert("platformFamily".into(), json!(family));
         }
+        obj.insert("enableExecuteCommand".into(), json!(t.execute_command));
         if let Some(p) = t.capacity_provider {
             obj.insert(
                 "capacityProviderName".into(),

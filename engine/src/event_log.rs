@@ -49,6 +49,8 @@ pub enum EventKind {
     /// Service discovery: tasks registered in and deregistered from Cloud Map, requests that
     /// went to addresses resolvers still held.
     ServiceDiscovery,
+    /// ECS Exec: ExecuteCommand sessions opened, refused, and ended with their task.
+    ExecuteCommand,
 }
 
 /// One line of the event log.

@@ -34,6 +34,7 @@ pub mod efs;
 pub mod eks_fargate;
 pub mod event_log;
 pub mod eventbridge;
+pub mod execute_command;
 pub mod fargate;
 pub mod faults;
 pub mod iam;

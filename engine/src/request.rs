@@ -42,6 +42,17 @@ pub fn cluster_name(raw: &Value) -> String {
     }
 }
 
+/// The `cluster` (its name) and `task` (its ID: an ARN's last part; required) of a call on
+/// one task, such as StopTask or ExecuteCommand; `path` names `v` in errors.
+pub fn task_call_target(v: &Value, path: &str) -> Result<(String, String), String> {
+    optional_text(v, "cluster", path)?;
+    let task = optional_text(v, "task", path)?
+        .map(|t| t.rsplit('/').next().unwrap_or(t).trim())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| format!("{path}.task: required, the task's ARN or ID"))?;
+    Ok((cluster_name(v), task.to_string()))
+}
+
 /// `taskDefinition`, resolved to (`family:revision`, definition).
 pub fn task_definition(
     raw: &Value,

@@ -214,6 +214,11 @@ impl Simulation {
             env_overrides: env_overrides.to_vec(),
             volume: volume.clone(),
             tags: crate::tags::task_tags(raw, td, cluster, None),
+            execute_command: raw.get("enableExecuteCommand") == Some(&Value::Bool(true)),
+            platform_version: raw
+                .get("platformVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             ..Task::provisioning(
                 id.clone(),
                 cluster.to_string(),
@@ -242,6 +247,11 @@ impl Simulation {
         if let Some(error) = self.unassumable_task_role(&td) {
             return Err(format!("taskDefinition: ClientException: {error}"));
         }
+        crate::execute_command::check_task_role(
+            crate::execute_command::requested(raw)?.unwrap_or(false),
+            &td,
+            crate::execute_command::Request::RunTask,
+        )?;
         let count = match (targets, raw.get("count")) {
             (Some(t), _) => t.len() as u64,
             (None, None) => 1,

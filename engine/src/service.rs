@@ -402,6 +402,11 @@ impl Simulation {
         )?
         .map(Rc::new);
         crate::tags::check_request(raw, true)?;
+        crate::execute_command::check_task_role(
+            crate::execute_command::requested(raw)?.unwrap_or(false),
+            &td,
+            crate::execute_command::Request::CreateService,
+        )?;
         let deployment_alarms = crate::deployment::DeploymentAlarms::from_request(raw, None)?;
         let lifecycle_hooks =
             crate::deployment_lifecycle_hook::DeploymentLifecycleHook::parse_list(raw, &[])?;
@@ -665,6 +670,17 @@ impl Simulation {
             .revisions
             .resolve(&td_name)
             .map_err(|e| format!("taskDefinition: {e}"))?;
+        // ECS Exec needs a task role, also when the service already has it on.
+        let exec = crate::execute_command::requested(raw)?.or_else(|| {
+            crate::execute_command::requested(&self.services[s].request)
+                .ok()
+                .flatten()
+        });
+        crate::execute_command::check_task_role(
+            exec.unwrap_or(false),
+            &td,
+            crate::execute_command::Request::UpdateService,
+        )?;
         let placement: Vec<(&str, &Value)> = ["placementConstraints", "placementStrategy"]
             .into_iter()
             .filter_map(|key| raw.get(key).map(|v| (key, v)))
@@ -782,8 +798,13 @@ impl Simulation {
             self.services[s].request[key] = v.clone();
         }
         // propagateTags and enableECSManagedTags: "Only tasks launched after the update will
-        // reflect the update" (crate::tags).
-        for key in ["propagateTags", "enableECSManagedTags"] {
+        // reflect the update" (crate::tags); enableExecuteCommand "doesn't trigger a new
+        // service deployment" (crate::execute_command).
+        for key in [
+            "propagateTags",
+            "enableECSManagedTags",
+            "enableExecuteCommand",
+        ] {
             if let Some(v) = raw.get(key).filter(|v| !v.is_null()) {
                 self.services[s].request[key] = v.clone();
             }
@@ -1089,6 +1110,12 @@ impl Simulation {
                 .get(deployment)
                 .and_then(|d| d.volume.clone()),
             tags: crate::tags::task_tags(&svc.request, &svc.td, &svc.cluster, Some(&svc.name)),
+            execute_command: svc.request.get("enableExecuteCommand") == Some(&Value::Bool(true)),
+            platform_version: svc
+                .request
+                .get("platformVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             capacity_provider: provider,
             ..Task::provisioning(
                 id.clone(),

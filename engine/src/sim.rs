@@ -42,6 +42,8 @@ pub enum Timer {
     AttributeCall(usize),
     /// A scenario `stopTasks[]` call is made.
     StopTask(usize),
+    /// A scenario `executeCommands[]` call (ECS Exec) is made.
+    ExecuteCommand(usize),
     /// A scenario `deleteServices[]` call is made.
     DeleteService(usize),
     /// A scenario `stopServiceDeployments[]` call is made.
@@ -224,6 +226,8 @@ pub struct Simulation {
     pub(crate) service_discovery: crate::service_discovery::runtime::ServiceDiscoveryState,
     /// EBS volumes attached to tasks ([`crate::ebs_volume`]).
     pub(crate) ebs: crate::ebs_volume::EbsState,
+    /// The outcome of each ExecuteCommand call, in call order (crate::execute_command).
+    pub(crate) exec_sessions: Vec<crate::execute_command::ExecSession>,
     /// In a replay that explains one placed task: which placement, and its explanation.
     pub(crate) placement_probe: Option<crate::placement::replay::PlacementProbe>,
 }
@@ -283,6 +287,7 @@ impl Simulation {
             service_connect: Default::default(),
             service_discovery: Default::default(),
             ebs: Default::default(),
+            exec_sessions: Vec::new(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -338,6 +343,13 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::StopTask(i))),
+            )
+            .chain(
+                sim.scenario
+                    .execute_commands
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::ExecuteCommand(i))),
             )
             .chain(
                 sim.scenario
@@ -538,6 +550,7 @@ impl Simulation {
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
+            Timer::ExecuteCommand(i) => self.execute_command_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),
             Timer::InstanceRefreshStep(g, r) => self.refresh_step(g, r),
@@ -1053,6 +1066,7 @@ impl Simulation {
         task.version += 1;
         self.worker_stopped(index);
         self.deregister_from_cloud_map(index);
+        self.end_exec_sessions(index);
         true
     }
 

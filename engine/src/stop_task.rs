@@ -43,15 +43,7 @@ impl StopTaskCall {
     pub fn parse(v: &Value, path: &str) -> Result<StopTaskCall, String> {
         let at_ms = crate::time::call_at_ms(v, path)?;
         let text = |key: &str| crate::request::optional_text(v, key, path);
-        let cluster = text("cluster")?
-            .filter(|c| !c.is_empty())
-            .map_or("default", |c| c.rsplit('/').next().unwrap_or(c))
-            .to_string();
-        let task = text("task")?
-            .map(|t| t.rsplit('/').next().unwrap_or(t).trim())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| format!("{path}.task: required, the task's ARN or ID"))?
-            .to_string();
+        let (cluster, task) = crate::request::task_call_target(v, path)?;
         let reason = text("reason")?.map(str::to_string);
         if reason
             .as_ref()

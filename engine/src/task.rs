@@ -125,6 +125,11 @@ pub struct Task {
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
     /// Its tags, fixed when it was created ([`crate::tags`]).
     pub tags: Vec<crate::tags::Tag>,
+    /// `enableExecuteCommand` of the request that launched it: ECS Exec
+    /// ([`crate::execute_command`]); fixed for its life.
+    pub execute_command: bool,
+    /// `platformVersion` of the request that launched it (Fargate; `None`: LATEST).
+    pub platform_version: Option<String>,
     /// When its next lifecycle step is due: a progress timer set for another moment is stale
     /// (the task was stopped, or its step rescheduled) and does nothing.
     pub(crate) progress_at: Option<SimTime>,
@@ -175,6 +180,8 @@ impl Task {
             env_overrides: Vec::new(),
             volume: None,
             tags: Vec::new(),
+            execute_command: false,
+            platform_version: None,
             progress_at: None,
             failing: false,
         }

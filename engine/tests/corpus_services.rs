@@ -95,6 +95,10 @@ fn world(s: &Value) -> Value {
         td["containerDefinitions"][0]["mountPoints"] =
             json!([{"sourceVolume": volume, "containerPath": "/data"}]);
     }
+    // ECS Exec needs a task role: the one the service's task definition has.
+    if s.get("enableExecuteCommand") == Some(&json!(true)) {
+        td["taskRoleArn"] = json!("arn:aws:iam::123456789012:role/app");
+    }
     let mut groups = Vec::new();
     for (i, l) in lbs.iter().enumerate() {
         for arn in [
@@ -176,6 +180,7 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
     paths.sort();
     let (mut ran, mut refused, mut deployed, mut connected, mut with_volumes) =
         (Vec::new(), Vec::new(), 0, 0, 0);
+    let mut with_exec = 0;
     for p in paths
         .iter()
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -273,6 +278,19 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
                 }
                 with_volumes += 1;
             }
+            // ECS Exec: every task of a service with exec has its agent running.
+            if s.get("enableExecuteCommand") == Some(&json!(true)) {
+                for t in out["tasks"].as_array().unwrap() {
+                    if t["lastStatus"] == "RUNNING" {
+                        assert_eq!(t["enableExecuteCommand"], true, "{name}");
+                        assert_eq!(
+                            t["containers"][0]["managedAgents"][0]["lastStatus"], "RUNNING",
+                            "{name}"
+                        );
+                    }
+                }
+                with_exec += 1;
+            }
             ran.push(name.clone());
         }
     }
@@ -283,6 +301,7 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
         "no blue/green service deployed: refused {refused:#?}"
     );
     assert!(connected >= 2, "Service Connect services: {connected}");
+    assert!(with_exec >= 2, "services with ECS Exec: {with_exec}");
     assert!(
         with_volumes >= 1,
         "services with EBS volumes: {with_volumes}"

@@ -1336,7 +1336,7 @@ mod tests {
         let (with, _) = add_services_json(
             &doc(),
             r#"{"serviceName": "alarmed", "taskDefinition": "web", "desiredCount": 1,
-                "enableExecuteCommand": true}"#,
+                "vpcLatticeConfigurations": [{"roleArn": "r", "targetGroupArn": "t", "portName": "web"}]}"#,
             &defaults,
         )
         .unwrap();
@@ -1344,7 +1344,7 @@ mod tests {
         let warned = Scenario::from_value(with).unwrap().warnings;
         assert!(
             warned.iter().any(|w| w.path == format!("services[{n}]")
-                && w.message == "kept but not simulated yet: enableExecuteCommand"),
+                && w.message == "kept but not simulated yet: vpcLatticeConfigurations"),
             "{warned:?}"
         );
         // A name in the JSON wins over the form's.

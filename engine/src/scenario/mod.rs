@@ -143,6 +143,7 @@ top_level! {
     services: Vec<Value> = "services",
     run_tasks: Vec<Value> = "runTasks",
     stop_tasks: Vec<Value> = "stopTasks",
+    execute_commands: Vec<Value> = "executeCommands",
     start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
     stop_service_deployments: Vec<Value> = "stopServiceDeployments",
@@ -366,6 +367,10 @@ pub struct Scenario {
     pub attribute_calls: Vec<crate::attributes::AttributeCall>,
     /// `stopTasks[]`, checked.
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
+    /// `executeCommands[]` (ECS Exec), checked.
+    pub execute_commands: Vec<crate::execute_command::ExecuteCommandCall>,
+    /// The clusters' `configuration.executeCommandConfiguration`.
+    pub exec_configurations: Vec<crate::execute_command::ExecConfiguration>,
     /// `deleteServices[]`, checked.
     pub delete_services: Vec<crate::delete_service::DeleteServiceCall>,
     /// `stopServiceDeployments[]`, checked.
@@ -704,6 +709,13 @@ impl Scenario {
             &doc.stop_tasks,
             crate::stop_task::StopTaskCall::parse,
         )?;
+        let execute_commands = timed_calls(
+            "executeCommands",
+            &doc.execute_commands,
+            crate::execute_command::ExecuteCommandCall::parse,
+        )?;
+        let exec_configurations =
+            crate::execute_command::parse_configurations(&doc.clusters).map_err(field_error)?;
         check_len(
             "putAttributes",
             doc.put_attributes.len(),
@@ -876,6 +888,8 @@ impl Scenario {
             instance_state_updates: doc.update_container_instances_state,
             attribute_calls,
             stop_tasks,
+            execute_commands,
+            exec_configurations,
             delete_services,
             stop_service_deployments,
             continue_service_deployments,

@@ -30,6 +30,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "tags",
     "propagateTags",
     "enableECSManagedTags",
+    "enableExecuteCommand",
     "role",
 ];
 
@@ -84,6 +85,7 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "tags",
     "propagateTags",
     "enableECSManagedTags",
+    "enableExecuteCommand",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
@@ -107,6 +109,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "volumeConfigurations",
     "propagateTags",
     "enableECSManagedTags",
+    "enableExecuteCommand",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.

@@ -60,12 +60,12 @@ fn bad_fields_are_named_by_path() {
 
 #[test]
 fn unsimulated_fields_are_kept_and_reported() {
-    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceConnectConfiguration": {"enabled": false}, "enableExecuteCommand": true}]}"#;
+    let text = r#"{"version": 1, "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": 1, "serviceConnectConfiguration": {"enabled": false}, "vpcLatticeConfigurations": [{"roleArn": "arn:aws:iam::123456789012:role/lattice", "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123", "portName": "web"}]}]}"#;
     let s = Scenario::from_json(text).unwrap();
     assert!(s
         .warnings
         .iter()
-        .any(|w| w.path == "services[0]" && w.message.contains("enableExecuteCommand")));
+        .any(|w| w.path == "services[0]" && w.message.contains("vpcLatticeConfigurations")));
     let round: serde_json::Value = serde_json::from_str(&s.to_json_pretty()).unwrap();
     assert_eq!(
         round,
@@ -85,7 +85,7 @@ fn a_service_pasted_from_describe_services_output_runs_in_its_cluster() {
             "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "status": "ACTIVE",
             "desiredCount": 2, "runningCount": 2, "pendingCount": 0, "launchType": "EC2",
             "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
-            "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY"}], "events": [], "enableExecuteCommand": true}]}"#;
+            "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY"}], "events": [], "vpcLatticeConfigurations": [{"roleArn": "arn:aws:iam::123456789012:role/lattice", "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123", "portName": "web"}]}]}"#;
     let s = Scenario::from_json(text).unwrap();
     let messages: Vec<String> = s
         .warnings
@@ -96,7 +96,7 @@ fn a_service_pasted_from_describe_services_output_runs_in_its_cluster() {
         messages,
         [
             "services[0]: read-only members of describe-services output, ignored: serviceArn, status, runningCount, pendingCount, deployments",
-            "services[0]: kept but not simulated yet: enableExecuteCommand"
+            "services[0]: kept but not simulated yet: vpcLatticeConfigurations"
         ]
     );
     let mut sim = crate::Simulation::new(s);
