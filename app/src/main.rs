@@ -1185,6 +1185,18 @@ fn Playground(
             })
         })
     });
+    // ECS Exec from the task panel: an ExecuteCommand call at the current time.
+    let exec_task = apply.map(|apply| {
+        Callback::new(
+            move |(task, cluster, container, command): (String, String, String, String)| {
+                edit_now(apply, &|doc, at| {
+                    ecs_engine::edit::execute_command(
+                        doc, &cluster, &task, &container, &command, at,
+                    )
+                })
+            },
+        )
+    });
     let group_action = apply.map(|apply| {
         Callback::new(
             move |(group, sizes): (String, ecs_engine::edit::GroupCapacity)| {
@@ -1552,7 +1564,7 @@ fn Playground(
                     }).collect_view()}
                 </ol>
             </section>
-            <task_explain::TaskPlacementPanel sim=sim stop=stop_task/>
+            <task_explain::TaskPlacementPanel sim=sim stop=stop_task exec=exec_task/>
             <logs_view::LogsPanel view=Signal::derive(move || view_state.with(|v| v.logs.clone())) filter=log_filter refresh=Callback::new(move |_| sim.with_value(|s| set_view.set(snapshot(s))))/>
             <aws_view::AwsPanel view=Signal::derive(move || view_state.with(|v| v.aws.clone())) upload=upload/>
         </main>

@@ -180,6 +180,7 @@ fn read_form(
         shift_bake_minutes,
         pause_stage,
         az_rebalancing: input_value("svc-azr") == "true",
+        execute_command: input_value("svc-exec") == "true",
         subnets: if awsvpc {
             input_list("svc-subnets")
         } else {
@@ -507,6 +508,8 @@ pub fn ServiceFieldset(
                 </Show>
                 <label title="availabilityZoneRebalancing: unchecked writes DISABLED; checked leaves CreateService's default (ENABLED, DISABLED for binpack)">
                     <input id="svc-azr" type="checkbox" checked/>" AZ rebalancing"</label>
+                <label title="enableExecuteCommand: aws ecs execute-command into the tasks (ECS Exec); the task definition needs a task role whose policy allows the four ssmmessages actions">
+                    <input id="svc-exec" type="checkbox"/>" ECS Exec"</label>
                 <div class="svc-actions">
                     <button id="create-service" on:click=create disabled=move || capacity.get() != "FARGATE" && problem.with(Option::is_some)>"Create service"</button>
                     {status.view_at("build", "service")}

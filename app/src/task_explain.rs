@@ -3,8 +3,10 @@
 //! engine replays the run to the task's placement and explains that decision
 //! (`Simulation::explain_task_placement`), and shows the task as DescribeTasks returns it at
 //! that moment. The answer to a chip floats beside the cluster, so the chips stay in view; ✕ or
-//! Escape closes it.
+//! Escape closes it. The panel also checks the task for ECS Exec as the amazon-ecs-exec-checker
+//! does, and makes an ExecuteCommand call into it.
 
+use ecs_engine::execute_command::{ExecPanel, Verdict as ExecVerdict};
 use ecs_engine::placement::explain::{Explanation, Verdict};
 use ecs_engine::placement::replay::TaskPlacement;
 use ecs_engine::Simulation;
@@ -67,22 +69,103 @@ pub fn NextPlacementView(e: Explanation) -> impl IntoView {
     }
 }
 
+/// ECS Exec for the task shown: the checker's checklist, the earlier calls, and a form that
+/// makes an ExecuteCommand call (task, cluster, container, command) at the current time.
+#[component]
+fn ExecSection(
+    panel: ExecPanel,
+    exec: Option<Callback<(String, String, String, String)>>,
+) -> impl IntoView {
+    let red = panel
+        .checks
+        .iter()
+        .filter(|c| c.verdict == ExecVerdict::Fail)
+        .count();
+    let summary = match red {
+        0 => "ECS Exec: ready (aws ecs execute-command would connect)".to_string(),
+        1 => "ECS Exec: 1 problem".to_string(),
+        n => format!("ECS Exec: {n} problems"),
+    };
+    let problems = red > 0;
+    let rows = panel
+        .checks
+        .into_iter()
+        .map(|c| {
+            let (class, mark) = match c.verdict {
+                ExecVerdict::Ok => ("ok", "✓"),
+                ExecVerdict::Advice => ("advice", "!"),
+                ExecVerdict::Fail => ("fail", "✗"),
+            };
+            view! { <tr class=class><td class="mark">{mark}</td><th scope="row">{c.check}</th><td>{c.detail}</td></tr> }
+        })
+        .collect_view();
+    let calls = (!panel.calls.is_empty()).then(|| {
+        view! {
+            <ul id="exec-calls" class="exec-calls">
+                {panel.calls.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+            </ul>
+        }
+    });
+    let containers = panel.containers;
+    let choose = (containers.len() > 1).then(|| {
+        view! {
+            <label>"container "
+                <select id="exec-container">
+                    {containers.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+    });
+    let (task, cluster) = panel.task;
+    let form = exec.map(|exec| {
+        view! {
+            <p class="task-actions exec-form">
+                <label>"command "<input id="exec-command" value="/bin/sh" size="14"/></label>
+                {choose}
+                <button id="exec-task" title="ExecuteCommand (interactive) at the current time; the event log shows the session or AWS's error"
+                    on:click=move |_| {
+                        let container = crate::build::input_value("exec-container");
+                        let command = crate::build::input_value("exec-command");
+                        exec.run((task.clone(), cluster.clone(), container, command));
+                    }>"aws ecs execute-command"</button>
+            </p>
+        }
+    });
+    view! {
+        <details id="task-exec" class="task-exec" class:problems=problems>
+            <summary>{summary}</summary>
+            <table class="exec-checks"><tbody>{rows}</tbody></table>
+            {calls}
+            {form}
+        </details>
+    }
+}
+
+/// What the panel shows of one task: its ID, why it is where it is, DescribeTasks, ECS Exec.
+type Shown = (
+    String,
+    Result<TaskPlacement, String>,
+    String,
+    Result<ExecPanel, String>,
+);
+
 /// The floating answer to a click on a task chip.
 #[component]
 pub fn TaskPlacementPanel(
     sim: StoredValue<Simulation, LocalStorage>,
     stop: Option<Callback<String>>,
+    exec: Option<Callback<(String, String, String, String)>>,
 ) -> impl IntoView {
-    let shown = RwSignal::new(None::<(String, Result<TaskPlacement, String>, String)>);
+    let shown = RwSignal::new(None::<Shown>);
     let open = move |id: String| {
-        let (answer, described) = sim.with_value(|s| {
+        let (answer, described, exec_panel) = sim.with_value(|s| {
             let described = s.describe_task_by_id(&id).map_or_else(
                 |e| e,
                 |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
             );
-            (s.explain_task_placement(&id), described)
+            (s.explain_task_placement(&id), described, s.exec_panel(&id))
         });
-        shown.set(Some((id, answer, described)));
+        shown.set(Some((id, answer, described, exec_panel)));
     };
     let clicks = window_event_listener(leptos::ev::click, move |ev| {
         if let Some(id) = chip_task(&ev) {
@@ -103,7 +186,7 @@ pub fn TaskPlacementPanel(
         keys.remove();
     });
     move || {
-        shown.get().map(|(id, answer, described)| {
+        shown.get().map(|(id, answer, described, exec_panel)| {
             // StopTask on the task shown (10.2): the button closes the panel.
             let stop_button = stop.map(|stop| {
                 let short: String = id.chars().take(8).collect();
@@ -140,6 +223,7 @@ pub fn TaskPlacementPanel(
                         <summary>"DescribeTasks: this task as the AWS CLI shows it now"</summary>
                         <pre>{described}</pre>
                     </details>
+                    {exec_panel.ok().map(|panel| view! { <ExecSection panel=panel exec=exec/> })}
                     {stop_button}
                 </aside>
             }

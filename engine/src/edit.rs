@@ -319,6 +319,31 @@ pub fn stop_task(
     Ok(doc)
 }
 
+/// ECS Exec into task `task` of `cluster` at `at`: an ExecuteCommand call appended to
+/// `executeCommands[]`, interactive as ECS requires, in `container` when it is not blank.
+pub fn execute_command(
+    doc: &Value,
+    cluster: &str,
+    task: &str,
+    container: &str,
+    command: &str,
+    at: SimTime,
+) -> Result<Value, String> {
+    let mut entry = json!({"at": seconds(at), "cluster": cluster, "task": task.trim(),
+        "command": command.trim(), "interactive": true});
+    if !container.trim().is_empty() {
+        entry["container"] = json!(container.trim());
+    }
+    let path = format!(
+        "executeCommands[{}]",
+        entries(doc, "executeCommands").count()
+    );
+    crate::execute_command::ExecuteCommandCall::parse(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, "executeCommands").push(entry);
+    Ok(doc)
+}
+
 /// Deregisters container instance `instance` of `cluster` at `at`: a
 /// DeregisterContainerInstance call appended to `deregisterContainerInstances[]`, with
 /// `force` to orphan the tasks still on it.
@@ -1536,6 +1561,25 @@ mod tests {
         );
         let e = stop_task(&doc, "prod", "", "", SimTime(0)).unwrap_err();
         assert!(e.starts_with("stopTasks[1].task"), "{e}");
+    }
+
+    #[test]
+    fn execute_command_appends_an_interactive_call() {
+        let doc = execute_command(
+            &json!({"version": 1}),
+            "prod",
+            "abc123",
+            "",
+            " /bin/sh ",
+            SimTime(60_000),
+        )
+        .unwrap();
+        assert_eq!(
+            doc["executeCommands"][0],
+            json!({"at": 60.0, "cluster": "prod", "task": "abc123", "command": "/bin/sh", "interactive": true})
+        );
+        let e = execute_command(&doc, "prod", "abc123", "web", " ", SimTime(0)).unwrap_err();
+        assert!(e.starts_with("executeCommands[1].command"), "{e}");
     }
 
     #[test]

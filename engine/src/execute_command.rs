@@ -812,7 +812,7 @@ impl Simulation {
                 call.task, call.cluster
             );
             self.exec_sessions.push(ExecSession::failed(
-                i,
+                (i, usize::MAX),
                 &call,
                 "InvalidParameterException",
                 "The task provided in the request was not found.",
@@ -867,7 +867,7 @@ impl Simulation {
                     f.error, f.message, f.cause
                 );
                 self.exec_sessions
-                    .push(ExecSession::failed(i, &call, f.error, &f.message));
+                    .push(ExecSession::failed((i, t), &call, f.error, &f.message));
                 self.log
                     .push(self.now(), EventKind::ExecuteCommand, message)
                     .task(&id);
@@ -927,6 +927,59 @@ impl Simulation {
     }
 }
 
+/// What the UI shows of ECS Exec for one task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecPanel {
+    /// The task's whole ID and its cluster.
+    pub task: (String, String),
+    /// The checklist.
+    pub checks: Vec<ExecCheck>,
+    /// The containers a call can name.
+    pub containers: Vec<String>,
+    /// One line per earlier ExecuteCommand call on the task: when, and the session or error.
+    pub calls: Vec<String>,
+}
+
+impl Simulation {
+    /// ECS Exec for the task whose ID is or starts with `id` (a chip shows 8 characters).
+    pub fn exec_panel(&self, id: &str) -> Result<ExecPanel, String> {
+        let t = self
+            .tasks
+            .iter()
+            .rposition(|t| t.id.starts_with(id) && !id.is_empty())
+            .ok_or_else(|| format!("no task {id}"))?;
+        let calls = self
+            .exec_sessions
+            .iter()
+            .filter(|s| s.task == t)
+            .map(|s| {
+                let at = crate::time::SimTime(s.at_ms);
+                match s.response.pointer("/session/sessionId") {
+                    Some(id) => format!(
+                        "{at}: session {} in {}{}",
+                        id.as_str().unwrap_or_default(),
+                        s.response["containerName"].as_str().unwrap_or_default(),
+                        s.ended_ms
+                            .map(|e| format!(", ended at {}", crate::time::SimTime(e)))
+                            .unwrap_or_default()
+                    ),
+                    None => format!(
+                        "{at}: {}: {}",
+                        s.response["error"].as_str().unwrap_or_default(),
+                        s.response["message"].as_str().unwrap_or_default()
+                    ),
+                }
+            })
+            .collect();
+        Ok(ExecPanel {
+            task: (self.tasks[t].id.clone(), self.tasks[t].cluster.clone()),
+            checks: self.exec_checks(t, None),
+            containers: self.exec_containers(t),
+            calls,
+        })
+    }
+}
+
 /// The outcome of one ExecuteCommand call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecSession {
@@ -943,12 +996,18 @@ pub struct ExecSession {
 }
 
 impl ExecSession {
-    fn failed(call: usize, c: &ExecuteCommandCall, error: &str, message: &str) -> ExecSession {
+    /// A call (its index, and its task's or `usize::MAX`) that failed with `error`.
+    fn failed(
+        (call, task): (usize, usize),
+        c: &ExecuteCommandCall,
+        error: &str,
+        message: &str,
+    ) -> ExecSession {
         ExecSession {
             call,
             at_ms: c.at_ms,
             response: json!({"error": error, "message": message}),
-            task: usize::MAX,
+            task,
             ended_ms: None,
         }
     }

@@ -1447,3 +1447,41 @@ fn preset_ebs_volumes() {
             .is_some_and(|r| r
                 .starts_with("ECS was unable to assume the configured ECS Infrastructure Role"))));
 }
+
+#[test]
+fn ecs_exec_turns_on_only_for_new_tasks_and_needs_a_writable_root() {
+    // ecs-exec (EXEC): api's task refuses ExecuteCommand at 3 and 5 minutes, the second time
+    // after UpdateService turned exec on without a deployment; after forceNewDeployment a
+    // session opens in the new task; worker's read-only root filesystem leaves the target
+    // not connected; the Try (a writable root) opens worker's session too.
+    let (sim, out) = preset("ecs-exec");
+    let calls = out["executeCommands"].as_array().unwrap();
+    let errors: Vec<&str> = calls
+        .iter()
+        .map(|c| c["error"]["error"].as_str().unwrap_or("opened"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "InvalidParameterException",
+            "InvalidParameterException",
+            "opened",
+            "TargetNotConnectedException"
+        ]
+    );
+    let api: Vec<_> = sim
+        .tasks()
+        .iter()
+        .filter(|t| t.group == "service:api")
+        .collect();
+    assert_eq!(api.len(), 2, "one deployment replaced the task");
+    assert!(!api[0].execute_command && api[1].execute_command);
+    assert_eq!(calls[2]["response"]["containerName"], "api");
+    let mut v = preset_doc("ecs-exec");
+    v["taskDefinitions"][1]["containerDefinitions"][0]["readonlyRootFilesystem"] = json!(false);
+    let (_, out) = run_to_end(v);
+    assert_eq!(
+        out["executeCommands"][3]["response"]["containerName"],
+        "worker"
+    );
+}

@@ -111,6 +111,9 @@ pub struct ServiceForm {
     pub service_registry: String,
     /// `containerName:containerPort` the registry's SRV records give; empty: A records only.
     pub service_registry_port: String,
+    /// `enableExecuteCommand`: ECS Exec into the service's tasks (the task definition needs a
+    /// task role).
+    pub execute_command: bool,
 }
 
 impl Default for ServiceForm {
@@ -145,6 +148,7 @@ impl Default for ServiceForm {
             service_connect_alias: String::new(),
             service_registry: String::new(),
             service_registry_port: String::new(),
+            execute_command: false,
         }
     }
 }
@@ -330,6 +334,9 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
     service["deploymentConfiguration"] = deployment;
     if !form.az_rebalancing {
         service["availabilityZoneRebalancing"] = json!("DISABLED");
+    }
+    if form.execute_command {
+        service["enableExecuteCommand"] = json!(true);
     }
     if !form.subnets.is_empty() {
         service["networkConfiguration"] = json!({"awsvpcConfiguration": {"subnets": form.subnets}});
