@@ -33,7 +33,10 @@ async fn the_task_panel_checks_exec_and_calls_execute_command() {
         .click(&format!("#instances .chip[data-task='{WORKER}']"))
         .await;
     browser.wait_for("#task-exec", 5).await;
-    assert_eq!(browser.text("#task-exec summary").await, "ECS Exec: 1 problem");
+    assert_eq!(
+        browser.text("#task-exec summary").await,
+        "ECS Exec: 1 problem"
+    );
     browser.click("#task-exec summary").await;
     let fail = browser.text("#task-exec tr.fail").await;
     assert!(fail.contains("Read-Only Root Filesystem"), "{fail}");
@@ -55,7 +58,9 @@ async fn the_task_panel_checks_exec_and_calls_execute_command() {
     );
     browser.click("#task-exec summary").await;
     assert_eq!(browser.count("#task-exec tr.fail").await, 0);
-    browser.set_value("exec-command", "cat /etc/os-release").await;
+    browser
+        .set_value("exec-command", "cat /etc/os-release")
+        .await;
     browser.click("#exec-task").await;
     let doc = browser.document().await;
     let call = &doc["executeCommands"][4];
@@ -78,9 +83,7 @@ async fn the_service_form_turns_exec_on() {
     browser.select("#svc-td", "api").await;
     browser.click("#svc-exec").await;
     browser.click("#create-service").await;
-    browser
-        .wait_for_text("#build-done", "shell", 10)
-        .await;
+    browser.wait_for_text("#build-done", "shell", 10).await;
     let doc = browser.document().await;
     let created = doc["services"]
         .as_array()

@@ -407,11 +407,10 @@ impl Simulation {
             .os_family
             .to_ascii_uppercase()
             .starts_with("WINDOWS");
-        let latest = if windows { "1.0.0" } else { "1.4.0" };
-        let pv = match task.platform_version.as_deref() {
-            None | Some("LATEST") => latest.to_string(),
-            Some(v) => v.to_string(),
-        };
+        let pv = crate::fargate::resolve_platform_version(
+            task.platform_version.as_deref(),
+            &task.td.os_family,
+        );
         (
             pv,
             if windows {

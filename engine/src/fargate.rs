@@ -12,6 +12,20 @@
 //! `FARGATE_SPOT` can run short of capacity (a `FargateSpotCapacityShortage` fault): its share
 //! of a strategy then waits, never falling back to `FARGATE` (6.3, G32). An interruption sends
 //! the two-minute warning with SIGTERM, and SIGKILL follows at `stopTimeout` (7.2, G32).
+//!
+//! Platform versions: a request's `platformVersion` (CreateService, UpdateService, RunTask)
+//! "is specified only for tasks using the Fargate launch type. If one isn't specified, the
+//! `LATEST` platform version is used" [API-CS]: 1.4.0 for Linux, 1.0.0 for Windows [FPV].
+//! ECS refuses one on EC2 with "The platform version must be null when specifying an EC2
+//! launch type." [observed wording], one that does not exist with `PlatformUnknownException`,
+//! and one without what the task definition needs (EFS volumes, `ephemeralStorage`, the
+//! `SYS_PTRACE` capability: 1.4.0 [FPV]) with
+//! `PlatformTaskDefinitionIncompatibilityException` [API-CS]. The playground accepts every
+//! version AWS has published (Linux 1.0.0 to 1.4.0) and does not model their retirement
+//! [unconfirmed]. A new version in UpdateService starts a deployment.
+//!
+//! - [API-CS] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>
+//! - [FPV] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform-linux-fargate.html>
 
 use serde_json::Value;
 
@@ -88,6 +102,86 @@ pub fn check_fargate_task_definition(td: &ValidTaskDefinition) -> Result<(), Str
             "taskDefinition: Task definition does not support launch_type FARGATE. Add \"FARGATE\" to requiresCompatibilities of {} (it then needs networkMode awsvpc and a valid cpu/memory pair, 1.4).",
             td.family
         ));
+    }
+    Ok(())
+}
+
+/// The Fargate platform versions AWS has published for Linux tasks [FPV].
+pub const LINUX_PLATFORM_VERSIONS: &[&str] = &["1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"];
+
+/// The Fargate platform versions AWS has published for Windows tasks.
+pub const WINDOWS_PLATFORM_VERSIONS: &[&str] = &["1.0.0"];
+
+/// The version `platformVersion` (absent: `LATEST`) stands for, for a task of OS family
+/// `os_family`.
+pub fn resolve_platform_version(given: Option<&str>, os_family: &str) -> String {
+    let windows = os_family.to_ascii_uppercase().starts_with("WINDOWS");
+    match given.filter(|v| !v.is_empty()) {
+        None | Some("LATEST") => if windows { "1.0.0" } else { "1.4.0" }.to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// What task definition `td` uses that needs platform version 1.4.0 on Linux, if anything.
+fn needs_platform_1_4(td: &ValidTaskDefinition) -> Option<&'static str> {
+    let input = &td.input;
+    if input
+        .volumes
+        .iter()
+        .any(|v| v.efs_volume_configuration.is_some())
+    {
+        return Some("EFS volumes");
+    }
+    if input.ephemeral_storage.is_some() {
+        return Some("ephemeralStorage");
+    }
+    let ptrace = input.container_definitions.iter().any(|c| {
+        c.linux_parameters
+            .as_ref()
+            .and_then(|l| l.capabilities.as_ref())
+            .is_some_and(|k| k.add.iter().any(|a| a == "SYS_PTRACE"))
+    });
+    ptrace.then_some("the SYS_PTRACE kernel capability")
+}
+
+/// Checks a request's `platformVersion`: only on Fargate, a published version, and one with
+/// what the task definition needs.
+pub fn check_platform_version(
+    raw: &Value,
+    td: &ValidTaskDefinition,
+    fargate: bool,
+) -> Result<(), String> {
+    let given = match raw.get("platformVersion") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(()),
+        Some(Value::String(s)) => s.trim(),
+        Some(_) => {
+            return Err(
+                "platformVersion: must be a string such as \"LATEST\" or \"1.4.0\"".to_string(),
+            )
+        }
+    };
+    if !fargate {
+        return Err("platformVersion: InvalidParameterException: The platform version must be null when specifying an EC2 launch type.".to_string());
+    }
+    let windows = td.os_family.to_ascii_uppercase().starts_with("WINDOWS");
+    let published = if windows {
+        WINDOWS_PLATFORM_VERSIONS
+    } else {
+        LINUX_PLATFORM_VERSIONS
+    };
+    if given != "LATEST" && !published.contains(&given) {
+        return Err(format!(
+            "platformVersion: PlatformUnknownException: The specified platform version doesn't exist. ({given}; {} has {} and LATEST)",
+            if windows { "Windows" } else { "Linux" },
+            published.join(", ")
+        ));
+    }
+    let version = resolve_platform_version(Some(given), &td.os_family);
+    if !windows && !crate::execute_command::version_at_least(&version, [1, 4, 0]) {
+        if let Some(feature) = needs_platform_1_4(td) {
+            return Err(format!("platformVersion: PlatformTaskDefinitionIncompatibilityException: The specified platform version doesn't satisfy the required capabilities of the task definition. ({} uses {feature}, which needs 1.4.0 or later; {version} is asked for)", td.family));
+        }
     }
     Ok(())
 }

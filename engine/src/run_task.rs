@@ -270,6 +270,7 @@ impl Simulation {
         if fargate {
             crate::fargate::check_fargate_request(raw, &td)?;
         }
+        crate::fargate::check_platform_version(raw, &td, fargate)?;
         let group = raw
             .get("group")
             .and_then(Value::as_str)

@@ -306,6 +306,7 @@ impl Simulation {
         if fargate {
             crate::fargate::check_fargate_request(raw, &td)?;
         }
+        crate::fargate::check_platform_version(raw, &td, fargate)?;
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
@@ -864,10 +865,11 @@ impl Simulation {
         raw: &Value,
         strategy: crate::blue_green::DeploymentStrategy,
     ) -> Result<bool, String> {
-        const DEPLOYING: [&str; 3] = [
+        const DEPLOYING: [&str; 4] = [
             "networkConfiguration",
             "loadBalancers",
             "capacityProviderStrategy",
+            "platformVersion",
         ];
         let given = |key: &str| raw.get(key).is_some_and(|v| !v.is_null());
         let daemon = self.services[s].scheduling == SchedulingStrategy::Daemon;
@@ -895,9 +897,11 @@ impl Simulation {
         let (_, td) = crate::request::task_definition(&merged, &self.revisions)?;
         let cluster = self.services[s].cluster.clone();
         let capacity = self.capacity.for_request(&merged, &cluster)?;
-        if self.capacity.runs_on_fargate(capacity.as_ref()) {
+        let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
+        if fargate {
             crate::fargate::check_fargate_request(&merged, &td)?;
         }
+        crate::fargate::check_platform_version(&merged, &td, fargate)?;
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let mut load_balancers = self.service_load_balancers(&merged, &td)?;
         // A CODE_DEPLOY service's pair comes from its deployment group, not its request.

@@ -32,6 +32,7 @@ const SERVICE_SIMULATED: &[&str] = &[
     "enableECSManagedTags",
     "enableExecuteCommand",
     "role",
+    "platformVersion",
 ];
 
 /// Members of a service as `aws ecs describe-services` (or CreateService's response) returns it
@@ -86,6 +87,7 @@ const RUN_TASK_SIMULATED: &[&str] = &[
     "propagateTags",
     "enableECSManagedTags",
     "enableExecuteCommand",
+    "platformVersion",
 ];
 
 /// UpdateService members the engine acts on (`at` is the playground's own).
@@ -110,6 +112,7 @@ const UPDATE_SERVICE_SIMULATED: &[&str] = &[
     "propagateTags",
     "enableECSManagedTags",
     "enableExecuteCommand",
+    "platformVersion",
 ];
 
 /// Warns about UpdateService members that are kept but not simulated.
