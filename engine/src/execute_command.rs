@@ -35,7 +35,7 @@
 //! - "A container name only needs to be specified for tasks containing multiple containers."
 //!   [API-EC]; a Service Connect proxy counts [EXEC].
 //! - Fargate platform version 1.4.0 or later (Linux; 1.0.0 on Windows), container agent 1.50.2
-//!   or later on EC2 [EXEC], [CHK].
+//!   or later on EC2 (1.56 or later for Windows containers) [EXEC], [CHK].
 //! - Sessions run as root, end after 20 idle minutes [EXEC]; DescribeTasks shows the task's
 //!   `enableExecuteCommand` and each container's `managedAgents` (`ExecuteCommandAgent`,
 //!   `lastStatus`, `lastStartedAt`) [API-MA].
@@ -102,6 +102,10 @@ pub const LOGS_ACTIONS: [&str; 4] = [
 /// The oldest container agent that runs ECS Exec on EC2 [EXEC].
 pub const MIN_AGENT_VERSION: [u32; 3] = [1, 50, 2];
 
+/// The oldest container agent that runs ECS Exec for Windows containers on EC2: "1.56 or
+/// later" [EXEC].
+pub const MIN_WINDOWS_AGENT_VERSION: [u32; 3] = [1, 56, 0];
+
 /// The oldest Fargate platform version that runs ECS Exec on Linux (1.0.0 on Windows) [EXEC].
 pub const MIN_FARGATE_PLATFORM: [u32; 3] = [1, 4, 0];
 
@@ -120,6 +124,15 @@ pub fn version_at_least(v: &str, min: [u32; 3]) -> bool {
         .map_while(|x| x.parse().ok())
         .collect();
     parts.is_empty() || parts.as_slice() >= min.as_slice()
+}
+
+/// A minimum agent version as the documentation writes it: "1.50.2", "1.56".
+fn agent_version_text(v: [u32; 3]) -> String {
+    if v[2] == 0 {
+        format!("{}.{}", v[0], v[1])
+    } else {
+        format!("{}.{}.{}", v[0], v[1], v[2])
+    }
 }
 
 /// An `executeCommands[]` entry, checked.
@@ -390,12 +403,28 @@ impl Simulation {
                 )
             })
         } else {
-            (!version_at_least(&host.agent_version, MIN_AGENT_VERSION)).then(|| {
+            let min = self.min_agent_version(t);
+            (!version_at_least(&host.agent_version, min)).then(|| {
                 format!(
-                    "container agent {}; ECS Exec needs 1.50.2 or later",
-                    host.agent_version
+                    "container agent {}; ECS Exec needs {} or later",
+                    host.agent_version,
+                    agent_version_text(min)
                 )
             })
+        }
+    }
+
+    /// The oldest container agent that runs ECS Exec for task `t` on EC2 (Windows: 1.56).
+    fn min_agent_version(&self, t: usize) -> [u32; 3] {
+        let windows = self.tasks[t]
+            .td
+            .os_family
+            .to_ascii_uppercase()
+            .starts_with("WINDOWS");
+        if windows {
+            MIN_WINDOWS_AGENT_VERSION
+        } else {
+            MIN_AGENT_VERSION
         }
     }
 
@@ -579,8 +608,9 @@ impl Simulation {
                 "Launch Type",
                 if unsupported.is_some() { Fail } else { Ok },
                 format!(
-                    "EC2, container agent {} (required: 1.50.2 or later)",
-                    host.agent_version
+                    "EC2, container agent {} (required: {} or later)",
+                    host.agent_version,
+                    agent_version_text(self.min_agent_version(t))
                 ),
             )
         });

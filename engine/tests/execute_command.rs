@@ -392,3 +392,38 @@ fn a_session_opens_exactly_when_the_checklist_has_no_red_line() {
         );
     }
 }
+
+#[test]
+fn windows_on_ec2_needs_container_agent_1_56() {
+    // EXEC: Windows containers on EC2 need container agent "1.56 or later"; 1.50.2 is the
+    // Linux minimum.
+    let mut d = scenario(
+        Launch::Ec2,
+        json!([container(
+            "mcr.microsoft.com/windows/servercore:ltsc2019",
+            json!({})
+        )]),
+        json!({"taskRoleArn": "app", "cpu": "1024",
+               "runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2019_CORE"}}),
+        json!({}),
+    );
+    d["services"][0]["enableExecuteCommand"] = json!(true);
+    d["containerInstances"][0]["agentVersion"] = json!("1.55.0");
+    let s = exec(d.clone(), shell(), 120);
+    assert_eq!(
+        outcome(&s)["error"]["message"],
+        NOT_ENABLED,
+        "{}",
+        outcome(&s)
+    );
+    let launch = s
+        .exec_checks(0, None)
+        .into_iter()
+        .find(|c| c.check == "Launch Type")
+        .unwrap();
+    assert_eq!(launch.verdict, Verdict::Fail);
+    assert!(launch.detail.contains("1.56"), "{}", launch.detail);
+    d["containerInstances"][0]["agentVersion"] = json!("1.56.0");
+    let s = exec(d, shell(), 120);
+    assert!(outcome(&s)["response"].is_object(), "{}", outcome(&s));
+}
