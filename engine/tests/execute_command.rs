@@ -427,3 +427,24 @@ fn windows_on_ec2_needs_container_agent_1_56() {
     let s = exec(d, shell(), 120);
     assert!(outcome(&s)["response"].is_object(), "{}", outcome(&s));
 }
+
+#[test]
+fn an_eventbridge_target_with_enable_execute_command_runs_tasks_with_exec() {
+    // EventBridge EcsParameters.EnableExecuteCommand is RunTask's enableExecuteCommand.
+    let mut d = fargate(&SSM_ACTIONS);
+    d["services"][0]["desiredCount"] = json!(0);
+    d["iamRoles"] = roles(json!([
+        role("app", &SSM_ACTIONS),
+        role("events", &["ecs:RunTask", "iam:PassRole"])
+    ]));
+    d["eventRules"] = json!([{"Name": "every-minute", "ScheduleExpression": "rate(1 minute)",
+        "Targets": [{"Id": "1", "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/default",
+            "RoleArn": "events",
+            "EcsParameters": {"TaskDefinitionArn": "web", "LaunchType": "FARGATE",
+                "EnableExecuteCommand": true,
+                "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": ["subnet-a"]}}}}]}]);
+    let mut s = sim(d);
+    at(&mut s, 150);
+    assert!(!s.tasks().is_empty(), "the rule ran a task");
+    assert!(s.tasks().iter().all(|t| t.execute_command));
+}

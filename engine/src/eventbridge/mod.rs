@@ -9,8 +9,8 @@
 //! from schedules (`Scheduled Event`, rate and cron expressions in UTC, G38). `eventRules[]` holds PutRule
 //! requests with their PutTargets `Targets` inline. Targets:
 //! * an ECS cluster ARN with `EcsParameters`: RunTask (`TaskCount`, `LaunchType` or
-//!   `CapacityProviderStrategy`, `NetworkConfiguration`, `Group`), with `Input` or an
-//!   `InputTransformer` giving the task overrides (9.2);
+//!   `CapacityProviderStrategy`, `NetworkConfiguration`, `Group`, `EnableExecuteCommand`), with
+//!   `Input` or an `InputTransformer` giving the task overrides (9.2);
 //! * an SNS topic ARN: a publish (the event, `Input`, or the transformed input);
 //! * an SQS queue ARN: a message.
 //!
@@ -438,6 +438,10 @@ impl Simulation {
                 }
                 if let Some(g) = p.get("Group") {
                     req["group"] = g.clone();
+                }
+                // ECS Exec (crate::execute_command): RunTask's enableExecuteCommand.
+                if let Some(e) = p.get("EnableExecuteCommand") {
+                    req["enableExecuteCommand"] = e.clone();
                 }
                 if let Some(list) = p.get("CapacityProviderStrategy").and_then(Value::as_array) {
                     req["capacityProviderStrategy"] = json!(list
