@@ -547,6 +547,13 @@ impl Simulation {
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
         }
+        // ECS Exec needs a task role, also when the service already has it on; the refusal
+        // ("The service couldn't be updated") leaves the service as it was.
+        if let Err(e) = self.check_exec_update(s, &raw) {
+            let msg = format!("updateServices[{i}].{e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         // availabilityZoneRebalancing: absent keeps the service's value; no new deployment.
         match raw
             .get("availabilityZoneRebalancing")
@@ -643,6 +650,29 @@ impl Simulation {
         }
     }
 
+    /// UpdateService's `enableExecuteCommand` (or the service's, when the call leaves it) against
+    /// the task definition the call leaves the service with: refused without a task role. A
+    /// task definition that does not resolve is left to [`Self::update_deployment`].
+    fn check_exec_update(&self, s: usize, raw: &Value) -> Result<(), String> {
+        let exec = crate::execute_command::requested(raw)?.or_else(|| {
+            crate::execute_command::requested(&self.services[s].request)
+                .ok()
+                .flatten()
+        });
+        let td_name = raw
+            .get("taskDefinition")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.services[s].task_definition);
+        let Ok((_, td)) = self.revisions.resolve(td_name) else {
+            return Ok(());
+        };
+        crate::execute_command::check_task_role(
+            exec.unwrap_or(false),
+            &td,
+            crate::execute_command::Request::UpdateService,
+        )
+    }
+
     /// The deployment side of UpdateService: `deploymentConfiguration`,
     /// `healthCheckGracePeriodSeconds`, and a new deployment on a new `taskDefinition`,
     /// `forceNewDeployment`, or new placement, network, load balancer or capacity provider
@@ -671,17 +701,6 @@ impl Simulation {
             .revisions
             .resolve(&td_name)
             .map_err(|e| format!("taskDefinition: {e}"))?;
-        // ECS Exec needs a task role, also when the service already has it on.
-        let exec = crate::execute_command::requested(raw)?.or_else(|| {
-            crate::execute_command::requested(&self.services[s].request)
-                .ok()
-                .flatten()
-        });
-        crate::execute_command::check_task_role(
-            exec.unwrap_or(false),
-            &td,
-            crate::execute_command::Request::UpdateService,
-        )?;
         let placement: Vec<(&str, &Value)> = ["placementConstraints", "placementStrategy"]
             .into_iter()
             .filter_map(|key| raw.get(key).map(|v| (key, v)))

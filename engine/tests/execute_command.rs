@@ -448,3 +448,25 @@ fn an_eventbridge_target_with_enable_execute_command_runs_tasks_with_exec() {
     assert!(!s.tasks().is_empty(), "the rule ran a task");
     assert!(s.tasks().iter().all(|t| t.execute_command));
 }
+
+#[test]
+fn an_update_service_refused_for_exec_changes_nothing() {
+    // "The service couldn't be updated because a valid taskRoleArn is not being used": the
+    // call is refused whole, its desiredCount too.
+    let mut d = scenario(
+        Launch::Fargate,
+        json!([container("nginx:1.27", json!({}))]),
+        json!({}),
+        json!({}),
+    );
+    d["updateServices"] = json!([{"at": 60, "service": "web", "desiredCount": 3,
+        "enableExecuteCommand": true}]);
+    let mut s = sim(d);
+    at(&mut s, 300);
+    assert!(logged(
+        &s,
+        "The service couldn't be updated because a valid taskRoleArn"
+    ));
+    assert_eq!(s.describe()["services"][0]["desiredCount"], 1);
+    assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 1);
+}
