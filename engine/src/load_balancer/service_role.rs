@@ -139,8 +139,11 @@ pub fn role_arn(raw: &Value, has_load_balancer: bool) -> Option<String> {
         .filter(|r| !r.is_empty() && !is_service_linked_role(r));
     match own {
         Some(arn) if arn.starts_with("arn:") => Some(arn.to_string()),
-        // A name, with its path when it has one ("service-role/ecs").
-        Some(name) => Some(format!("arn:aws:iam::{ACCOUNT}:role/{name}")),
+        // A name, with its path when it has one ("/foo/bar", "service-role/ecs").
+        Some(name) => Some(format!(
+            "arn:aws:iam::{ACCOUNT}:role/{}",
+            name.trim_start_matches('/')
+        )),
         None => has_load_balancer.then(|| {
             format!(
                 "arn:aws:iam::{ACCOUNT}:role/aws-service-role/{ECS_PRINCIPAL}/AWSServiceRoleForECS"
@@ -263,5 +266,11 @@ mod tests {
             Some("arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
         );
         assert_eq!(role_arn(&json!({}), false), None);
+        // API-CS: "if a role with the name bar has a path of /foo/ then you would specify
+        // /foo/bar as the role name".
+        assert_eq!(
+            role_arn(&json!({"role": "/foo/bar"}), true).as_deref(),
+            Some("arn:aws:iam::123456789012:role/foo/bar")
+        );
     }
 }
