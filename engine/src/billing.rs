@@ -96,7 +96,14 @@ impl Simulation {
             } else if inst.external {
                 ec2 += ECS_ANYWHERE_INSTANCE_HOUR;
             } else {
-                ec2 += instance_price(inst.instance_type, spot);
+                // Managed Instances add their management fee to the instance's price.
+                let fee = inst
+                    .capacity_provider
+                    .filter(|&p| self.capacity.providers[p].managed_instances().is_some())
+                    .map_or(0.0, |_| {
+                        crate::capacity_provider::managed_instances::MANAGEMENT_FEE
+                    });
+                ec2 += instance_price(inst.instance_type, spot) * (1.0 + fee);
             }
         }
         // Instances still booting are already billed, as are warm pool instances warming

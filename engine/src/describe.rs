@@ -214,6 +214,9 @@ impl Simulation {
                 "capacityProviderName".into(),
                 json!(self.capacity.providers[p].name),
             );
+            if self.capacity.providers[p].managed_instances().is_some() {
+                obj.insert("launchType".into(), json!("MANAGED_INSTANCES"));
+            }
         }
         if let Some(sb) = &t.started_by {
             obj.insert("startedBy".into(), json!(sb));

@@ -324,6 +324,7 @@ impl Simulation {
             .unwrap_or_else(|| zones[0].clone());
         let host_id = format!("fargate-{}", self.rng_ids.hex(12));
         let spec = InstanceSpec {
+            managed_instances: None,
             id: Some(host_id.clone()),
             instance_type: &crate::instance_types::FARGATE_HOST,
             availability_zone: az,

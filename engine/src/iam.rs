@@ -76,6 +76,31 @@ pub const MANAGED_POLICIES: &[(&str, &[&str])] = &[
             "elasticloadbalancing:RegisterTargets",
         ],
     ),
+    // Amazon ECS Managed Instances (crate::capacity_provider::managed_instances): the
+    // infrastructure role's and the instance profile role's policies.
+    (
+        "AmazonECSInfrastructureRolePolicyForManagedInstances",
+        &[
+            "ec2:CreateFleet",
+            "ec2:RunInstances",
+            "ec2:CreateLaunchTemplate",
+            "ec2:CreateTags",
+            "ec2:TerminateInstances",
+            "ec2:Describe*",
+            "iam:PassRole",
+        ],
+    ),
+    (
+        "AmazonECSInstanceRolePolicyForManagedInstances",
+        &[
+            "ecs:RegisterContainerInstance",
+            "ecs:DeregisterContainerInstance",
+            "ecs:DiscoverPollEndpoint",
+            "ecs:Poll",
+            "ecs:StartTelemetrySession",
+            "ecs:Submit*",
+        ],
+    ),
     (
         "AmazonEC2ContainerRegistryReadOnly",
         &[

@@ -271,6 +271,9 @@ impl Simulation {
             crate::fargate::check_fargate_request(raw, &td)?;
         }
         crate::fargate::check_platform_version(raw, &td, fargate)?;
+        if self.capacity.runs_on_managed_instances(capacity.as_ref()) {
+            crate::capacity_provider::managed_instances::check_request(raw, &td)?;
+        }
         let group = raw
             .get("group")
             .and_then(Value::as_str)

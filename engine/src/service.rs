@@ -307,6 +307,10 @@ impl Simulation {
             crate::fargate::check_fargate_request(raw, &td)?;
         }
         crate::fargate::check_platform_version(raw, &td, fargate)?;
+        let managed = self.capacity.runs_on_managed_instances(capacity.as_ref());
+        if managed {
+            crate::capacity_provider::managed_instances::check_request(raw, &td)?;
+        }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
         if scheduling == SchedulingStrategy::Daemon && !strategies.is_empty() {
@@ -314,7 +318,14 @@ impl Simulation {
                 "placementStrategy: a DAEMON service takes no placement strategy".to_string(),
             );
         }
-        if strategies.is_empty() {
+        if managed {
+            // Managed Instances spread over zones first, then binpack
+            // (crate::capacity_provider::managed_instances).
+            strategies = vec![
+                Strategy::spread_az(),
+                Strategy::Binpack(BinpackField::Memory),
+            ];
+        } else if strategies.is_empty() {
             // 3.3: the service default is spread by AZ, then by instance.
             strategies = vec![
                 Strategy::spread_az(),
@@ -921,6 +932,9 @@ impl Simulation {
             crate::fargate::check_fargate_request(&merged, &td)?;
         }
         crate::fargate::check_platform_version(&merged, &td, fargate)?;
+        if self.capacity.runs_on_managed_instances(capacity.as_ref()) {
+            crate::capacity_provider::managed_instances::check_request(&merged, &td)?;
+        }
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let mut load_balancers = self.service_load_balancers(&merged, &td)?;
         // A CODE_DEPLOY service's pair comes from its deployment group, not its request.

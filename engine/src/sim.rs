@@ -91,6 +91,8 @@ pub enum Timer {
     ProviderTick(usize),
     /// A managed-draining instance is checked for remaining tasks (instance slot).
     CheckDrained(usize),
+    /// A Managed Instances instance's idle time may have reached `scaleInAfter` (slot).
+    ManagedInstanceIdle(usize),
     /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
@@ -226,6 +228,9 @@ pub struct Simulation {
     pub(crate) service_discovery: crate::service_discovery::runtime::ServiceDiscoveryState,
     /// EBS volumes attached to tasks ([`crate::ebs_volume`]).
     pub(crate) ebs: crate::ebs_volume::EbsState,
+    /// The instances of Managed Instances providers
+    /// (crate::capacity_provider::managed_instances).
+    pub(crate) managed: crate::capacity_provider::managed_instances::ManagedInstancesState,
     /// The outcome of each ExecuteCommand call, in call order (crate::execute_command).
     pub(crate) exec_sessions: Vec<crate::execute_command::ExecSession>,
     /// In a replay that explains one placed task: which placement, and its explanation.
@@ -288,6 +293,7 @@ impl Simulation {
             service_discovery: Default::default(),
             ebs: Default::default(),
             exec_sessions: Vec::new(),
+            managed: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -594,6 +600,7 @@ impl Simulation {
                 self.provider_tick(p)
             }
             Timer::CheckDrained(slot) => self.check_drained(slot),
+            Timer::ManagedInstanceIdle(slot) => self.managed_instance_idle(slot),
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::RuleSchedule(r) => self.fire_rule_schedule(r),
             Timer::DeliverEvent(d) => self.deliver_event(d),
@@ -699,6 +706,9 @@ impl Simulation {
                 if let Some(g) = spec.auto_scaling_group {
                     self.cluster.instances[slot].auto_scaling_group = Some(g);
                     self.group_instance_registered(g, &id, slot);
+                }
+                if let Some(p) = spec.managed_instances {
+                    self.managed_instance_registered(p, &id, slot);
                 }
                 for s in 0..self.services.len() {
                     self.schedule_service_tick(s, self.now);
@@ -1006,6 +1016,7 @@ impl Simulation {
         } else if let Some(p) = self.cluster.instances[slot].capacity_provider {
             // Freed capacity may fit a task waiting for this provider.
             self.poke_provider(p);
+            self.managed_instance_maybe_idle(slot);
         }
     }
 

@@ -290,6 +290,7 @@ impl Simulation {
             external: false,
             instance_profile,
             auto_scaling_group: Some(g),
+            managed_instances: None,
         };
         let at = SimTime(spec.launch_at_ms);
         self.instance_specs.push(spec);

@@ -11,6 +11,7 @@
 //! [`strategy`] decides which provider each task goes to; tasks an Auto Scaling group
 //! provider cannot place yet wait in PROVISIONING for capacity.
 
+pub mod managed_instances;
 pub mod managed_scaling;
 mod provisioning;
 pub mod strategy;
@@ -60,6 +61,8 @@ pub enum ProviderKind {
         /// `managedDraining` `ENABLED` (on unless disabled, 6.5).
         managed_draining: bool,
     },
+    /// An Amazon ECS Managed Instances provider ([`managed_instances`]).
+    ManagedInstances(Box<managed_instances::ManagedInstancesProvider>),
 }
 
 /// One capacity provider.
@@ -150,10 +153,26 @@ impl CapacityProviders {
         providers: &[Value],
         clusters: &[Value],
         group_index: &dyn Fn(&str) -> Option<usize>,
+        zone_of: &dyn Fn(&str) -> Option<String>,
     ) -> Result<CapacityProviders, String> {
         let mut out = CapacityProviders::default();
         for (i, v) in providers.iter().enumerate() {
-            let p = parse_provider(v, &format!("capacityProviders[{i}]"), group_index)?;
+            let path = format!("capacityProviders[{i}]");
+            let p = if v
+                .get("managedInstancesProvider")
+                .is_some_and(Value::is_object)
+            {
+                check_provider_name(v, &path).and_then(|name| {
+                    Ok(CapacityProvider {
+                        name,
+                        kind: ProviderKind::ManagedInstances(Box::new(managed_instances::parse(
+                            v, &path, zone_of,
+                        )?)),
+                    })
+                })?
+            } else {
+                parse_provider(v, &path, group_index)?
+            };
             if out.providers.iter().any(|o| o.name == p.name) {
                 return Err(format!(
                     "capacityProviders[{i}].name: a capacity provider named {} already exists",
@@ -193,6 +212,11 @@ impl CapacityProviders {
                 let p = out.find(n).ok_or_else(|| {
                     format!("{path}.capacityProviders[{j}]: no capacity provider named {n}; create it in capacityProviders[] (FARGATE and FARGATE_SPOT always exist)")
                 })?;
+                if let Some(m) = out.providers[p].managed_instances() {
+                    if m.cluster != name {
+                        return Err(format!("{path}.capacityProviders[{j}]: {n} is a Managed Instances capacity provider of cluster {}; it is available only within that cluster", m.cluster));
+                    }
+                }
                 if out.clusters.iter().any(|c| {
                     c.providers.contains(&p) && out.providers[p].managed_scaling().is_some()
                 }) {
@@ -221,6 +245,25 @@ impl CapacityProviders {
                 )?;
             }
             out.clusters.push(settings);
+        }
+        // A Managed Instances provider is available in its cluster without
+        // PutClusterCapacityProviders [API-CCP].
+        for p in 0..out.providers.len() {
+            let Some(cluster) = out.providers[p]
+                .managed_instances()
+                .map(|m| m.cluster.clone())
+            else {
+                continue;
+            };
+            match out.clusters.iter_mut().find(|c| c.name == cluster) {
+                Some(c) if !c.providers.contains(&p) => c.providers.push(p),
+                Some(_) => {}
+                None => out.clusters.push(ClusterSettings {
+                    name: cluster,
+                    providers: vec![p],
+                    default_strategy: None,
+                }),
+            }
         }
         Ok(out)
     }
@@ -260,6 +303,10 @@ impl CapacityProviders {
             }
             providers.push(p);
         }
+        let managed = |p: &usize| self.providers[*p].managed_instances().is_some();
+        if providers.iter().any(managed) && !providers.iter().all(managed) {
+            return Err(format!("{path}: A capacity provider strategy can only contain one capacity provider type from the following list: Amazon ECS Managed Instances, Auto Scaling group, Fargate/Fargate_SPOT"));
+        }
         Ok(ResolvedStrategy {
             strategy: CapacityProviderStrategy {
                 ties: self.weight_ties,
@@ -274,6 +321,15 @@ impl CapacityProviders {
     /// (`launchType: FARGATE` included). `None`, the EC2 launch type, is not.
     pub fn runs_on_fargate(&self, capacity: Option<&ResolvedStrategy>) -> bool {
         capacity.is_some_and(|c| c.providers.iter().all(|&p| self.providers[p].is_fargate()))
+    }
+
+    /// Whether tasks with this capacity run on Amazon ECS Managed Instances.
+    pub fn runs_on_managed_instances(&self, capacity: Option<&ResolvedStrategy>) -> bool {
+        capacity.is_some_and(|c| {
+            c.providers
+                .iter()
+                .any(|&p| self.providers[p].managed_instances().is_some())
+        })
     }
 
     /// Which capacity a CreateService or RunTask request uses (6.1, G21): `Ok(None)` for the
@@ -308,6 +364,7 @@ impl CapacityProviders {
             })),
             // EXTERNAL places on ECS Anywhere instances, outside capacity providers.
             (Some("EXTERNAL"), None) => Ok(None),
+            (Some("MANAGED_INSTANCES"), None) => Err("launchType: If you want to use Amazon ECS Managed Instances, you must use the capacityProviderStrategy request parameter and omit the launchType request parameter.".to_string()),
             (Some(other), None) => Err(format!("launchType: \"{other}\" is not EC2, FARGATE or EXTERNAL")),
             (None, Some(s)) => {
                 let strategy = CapacityProviderStrategy::parse(s, "capacityProviderStrategy")?;
@@ -356,6 +413,14 @@ impl CapacityProvider {
         }
     }
 
+    /// Its Managed Instances settings, when it is a Managed Instances provider.
+    pub fn managed_instances(&self) -> Option<&managed_instances::ManagedInstancesProvider> {
+        match &self.kind {
+            ProviderKind::ManagedInstances(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// The Auto Scaling group behind it.
     pub fn group(&self) -> Option<usize> {
         match self.kind {
@@ -365,11 +430,8 @@ impl CapacityProvider {
     }
 }
 
-fn parse_provider(
-    v: &Value,
-    path: &str,
-    group_index: &dyn Fn(&str) -> Option<usize>,
-) -> Result<CapacityProvider, String> {
+/// A CreateCapacityProvider request's `name`, checked.
+fn check_provider_name(v: &Value, path: &str) -> Result<String, String> {
     let name = v
         .get("name")
         .and_then(Value::as_str)
@@ -382,6 +444,15 @@ fn parse_provider(
             "{path}.name: a capacity provider name cannot start with \"aws\", \"ecs\" or \"fargate\""
         ));
     }
+    Ok(name)
+}
+
+fn parse_provider(
+    v: &Value,
+    path: &str,
+    group_index: &dyn Fn(&str) -> Option<usize>,
+) -> Result<CapacityProvider, String> {
+    let name = check_provider_name(v, path)?;
     let asg = v
         .get("autoScalingGroupProvider")
         .filter(|a| a.is_object())
@@ -488,6 +559,7 @@ mod tests {
             &[],
             &[json!({"clusterName": "prod", "capacityProviders": ["FARGATE"]})],
             &groups,
+            &|_| None,
         )
         .unwrap();
         let e = cps
@@ -507,6 +579,7 @@ mod tests {
             &[json!({"name": "cp-a", "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/asg-a", "managedScaling": {"status": "ENABLED", "targetCapacity": 90}}})],
             &[json!({"clusterName": "prod", "capacityProviders": ["cp-a"], "defaultCapacityProviderStrategy": [{"capacityProvider": "cp-a", "weight": 1}]})],
             &groups,
+            &|_| None,
         )
         .unwrap();
         let r = cps.for_request(&json!({}), "prod").unwrap().unwrap();
@@ -529,15 +602,16 @@ mod tests {
             &[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "nope"}})],
             &[],
             &groups,
+            &|_| None,
         )
         .unwrap_err();
         assert!(
             e.starts_with("capacityProviders[0].autoScalingGroupProvider.autoScalingGroupArn"),
             "{e}"
         );
-        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedTerminationProtection": "ENABLED"}})], &[], &groups).unwrap_err();
+        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedTerminationProtection": "ENABLED"}})], &[], &groups, &|_| None).unwrap_err();
         assert!(e.contains("must have managed scaling enabled"), "{e}");
-        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedScaling": {"status": "ENABLED", "targetCapacity": 0}}})], &[], &groups).unwrap_err();
+        let e = CapacityProviders::parse(&[json!({"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "asg-a", "managedScaling": {"status": "ENABLED", "targetCapacity": 0}}})], &[], &groups, &|_| None).unwrap_err();
         assert!(e.contains("targetCapacity"), "{e}");
     }
 }

@@ -48,6 +48,12 @@ impl Simulation {
         if over_quota {
             self.report_provisioning_quota(s);
         }
+        // Managed Instances launch what the waiting tasks need.
+        for (item, &p) in capacity.providers.iter().enumerate() {
+            if blocked[item] && self.capacity.providers[p].managed_instances().is_some() {
+                self.provision_managed_instances(p);
+            }
+        }
     }
 
     /// Tasks of cluster `cluster`'s services waiting in PROVISIONING for an Auto Scaling
@@ -135,6 +141,9 @@ impl Simulation {
             Decision::Unplaceable { closest } => {
                 let name = self.services[s].name.clone();
                 let why = match closest {
+                    None if self.capacity.providers[p].managed_instances().is_some() => {
+                        "none of its instances is registered yet; Amazon ECS Managed Instances launches them".to_string()
+                    }
                     None => "the Auto Scaling group has no instance registered yet".to_string(),
                     Some((slot, r)) => format!(
                         "the closest instance {} lacks {}",
@@ -227,6 +236,9 @@ impl Simulation {
             if !started.is_empty() {
                 self.poke_service(s);
             }
+        }
+        if self.capacity.providers[p].managed_instances().is_some() {
+            self.provision_managed_instances(p);
         }
     }
 

@@ -111,7 +111,7 @@ impl CapacityProviderStrategy {
             .count();
         if fargate > 0 && fargate < items.len() {
             return Err(format!(
-                "{path}: a strategy may contain Fargate capacity providers or Auto Scaling group capacity providers, not both (6.1)"
+                "{path}: A capacity provider strategy can only contain one capacity provider type from the following list: Amazon ECS Managed Instances, Auto Scaling group, Fargate/Fargate_SPOT (6.1)"
             ));
         }
         Ok(CapacityProviderStrategy {
@@ -283,7 +283,10 @@ mod tests {
             {"capacityProvider": "FARGATE", "weight": 1},
             {"capacityProvider": "cp-asg", "weight": 1}
         ]));
-        assert!(e.contains("not both"), "{e}");
+        assert!(
+            e.contains("can only contain one capacity provider type"),
+            "{e}"
+        );
         let e = err(json!([{"capacityProvider": "FARGATE", "weight": 1001}]));
         assert!(e.contains("[0].weight"), "{e}");
     }

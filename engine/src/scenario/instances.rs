@@ -64,6 +64,8 @@ pub struct InstanceSpec {
     /// An ECS Anywhere instance (the EXTERNAL launch type): on premises, no Availability Zone,
     /// no task ENIs; `instanceType` only gives its size.
     pub external: bool,
+    /// The Managed Instances capacity provider that launched it (index), if any.
+    pub managed_instances: Option<usize>,
 }
 
 /// One `containerInstances[]` entry as written.
@@ -221,6 +223,7 @@ pub(super) fn expand(items: &[Value]) -> Result<Vec<InstanceSpec>, ScenarioError
         }
         for _ in 0..count {
             out.push(InstanceSpec {
+                managed_instances: None,
                 id: raw.id.clone(),
                 instance_type,
                 availability_zone: availability_zone.clone(),

@@ -789,6 +789,7 @@ impl Scenario {
             &doc.capacity_providers,
             &doc.clusters,
             &|name| auto_scaling_groups.iter().position(|g| g.name == name),
+            &|subnet| subnet_zones.get(subnet).cloned(),
         )
         .map_err(field_error)?;
         capacity_providers.weight_ties = doc.options.capacity.weight_ties;

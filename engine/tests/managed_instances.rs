@@ -1,0 +1,251 @@
+//! Amazon ECS Managed Instances (`engine/src/capacity_provider/managed_instances.rs`): a
+//! capacity provider whose instances ECS chooses, launches for the tasks waiting, and
+//! terminates when idle; the requests' refusals name the member ([MI], [API-CCP], [API-CS],
+//! [API-IO]).
+
+mod support;
+
+use ecs_engine::capacity_provider::managed_instances::{ineligible, MANAGEMENT_FEE};
+use ecs_engine::Simulation;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use support::{at, logged, service_refusal, sim};
+
+/// A cluster `default` with Managed Instances provider `mi` (three subnets in three zones,
+/// `template` merged into its instance launch template) and service `web` (awsvpc, 0.5 vCPU,
+/// 1 GiB) of `desired` tasks through it.
+fn doc(desired: u32, template: Value) -> Value {
+    let mut launch = json!({
+        "ec2InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole",
+        "networkConfiguration": {"subnets": ["subnet-a", "subnet-b", "subnet-c"]}});
+    for (k, v) in template.as_object().unwrap() {
+        launch[k] = v.clone();
+    }
+    json!({
+        "version": 1, "seed": 3, "duration": "PT2H",
+        "subnets": [
+            {"subnetId": "subnet-a", "availabilityZone": "us-east-1a"},
+            {"subnetId": "subnet-b", "availabilityZone": "us-east-1b"},
+            {"subnetId": "subnet-c", "availabilityZone": "us-east-1c"}],
+        "capacityProviders": [{"name": "mi", "cluster": "default", "managedInstancesProvider": {
+            "infrastructureRoleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+            "instanceLaunchTemplate": launch}}],
+        "taskDefinitions": [{"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["MANAGED_INSTANCES"],
+            "cpu": "512", "memory": "1024",
+            "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "essential": true}]}],
+        "services": [{"serviceName": "web", "taskDefinition": "web", "desiredCount": desired,
+            "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}],
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b", "subnet-c"]}}}]
+    })
+}
+
+/// The active (not INACTIVE) container instances.
+fn live(s: &Simulation) -> Vec<&ecs_engine::container_instance::ContainerInstance> {
+    s.cluster()
+        .instances
+        .iter()
+        .filter(|i| {
+            i.status != ecs_engine::container_instance::InstanceStatus::Inactive && !i.fargate
+        })
+        .collect()
+}
+
+fn running(s: &Simulation) -> usize {
+    s.tasks()
+        .iter()
+        .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
+        .count()
+}
+
+#[test]
+fn ecs_launches_instances_for_the_waiting_tasks_across_zones() {
+    // MI: ECS launches "the most cost-optimized" types for the tasks, spread over zones; tasks
+    // show launchType MANAGED_INSTANCES and the provider; the bill adds the management fee.
+    let mut s = sim(doc(6, json!({})));
+    at(&mut s, 300);
+    assert_eq!(running(&s), 6);
+    let instances = live(&s);
+    let zones: std::collections::BTreeSet<&str> = instances
+        .iter()
+        .map(|i| i.availability_zone.as_str())
+        .collect();
+    assert_eq!(zones.len(), 3, "one zone each at least");
+    for i in &instances {
+        assert!(
+            ineligible(i.instance_type, None).is_none(),
+            "{}",
+            i.instance_type.name
+        );
+        assert!(s.is_managed_instance(
+            s.cluster()
+                .instances
+                .iter()
+                .position(|x| x.ec2_instance_id == i.ec2_instance_id)
+                .unwrap()
+        ));
+    }
+    let out = s.describe();
+    let task = &out["tasks"][0];
+    assert_eq!(task["launchType"], "MANAGED_INSTANCES");
+    assert_eq!(task["capacityProviderName"], "mi");
+    let price: f64 = instances
+        .iter()
+        .map(|i| i.instance_type.on_demand_usd_per_hour)
+        .sum();
+    let billed = s.cost().ec2_usd_per_hour;
+    assert!(
+        (billed - price * (1.0 + MANAGEMENT_FEE)).abs() < 1e-9,
+        "{billed} vs {price}"
+    );
+    assert!(logged(
+        &s,
+        "capacity provider mi (Managed Instances) launches"
+    ));
+}
+
+#[test]
+fn idle_instances_are_terminated_after_scale_in_after() {
+    // API-IO: scaleInAfter 0 to 3600 seconds; -1 disables it.
+    let mut d = doc(6, json!({}));
+    d["updateServices"] = json!([{"at": "PT10M", "service": "web", "desiredCount": 0}]);
+    d["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        json!({"scaleInAfter": 300});
+    let mut s = sim(d.clone());
+    at(&mut s, 600 + 60);
+    assert!(!live(&s).is_empty(), "not yet: 300 s of idleness");
+    at(&mut s, 600 + 400);
+    assert!(live(&s).is_empty(), "every idle instance is gone");
+    assert!(logged(
+        &s,
+        "ran no task for 300 s (scaleInAfter): DEREGISTERING"
+    ));
+    d["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        json!({"scaleInAfter": -1});
+    let mut s = sim(d);
+    at(&mut s, 3600);
+    assert_eq!(live(&s).len(), 3, "scale-in is off");
+}
+
+#[test]
+fn instance_requirements_choose_the_types() {
+    // MI: instances meet every attribute of instanceRequirements; ARM64 tasks get Graviton.
+    let mut d = doc(
+        4,
+        json!({"instanceRequirements": {"vCpuCount": {"min": 2, "max": 4}, "memoryMiB": {"min": 8192},
+            "cpuManufacturers": ["amazon-web-services"]}}),
+    );
+    d["taskDefinitions"][0]["runtimePlatform"] =
+        json!({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"});
+    let mut s = sim(d.clone());
+    at(&mut s, 300);
+    assert_eq!(running(&s), 4);
+    for i in live(&s) {
+        let it = i.instance_type;
+        assert!(
+            (2..=4).contains(&it.vcpu) && it.memory_mib >= 8192,
+            "{}",
+            it.name
+        );
+        assert_eq!(
+            it.architecture,
+            ecs_engine::instance_types::Architecture::Arm64
+        );
+    }
+    // x86 tasks with Graviton-only requirements: nothing fits, and the log says so.
+    d["taskDefinitions"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("runtimePlatform");
+    let mut s = sim(d);
+    at(&mut s, 300);
+    assert_eq!(running(&s), 0);
+    assert!(logged(
+        &s,
+        "no instance type Managed Instances may launch fits the waiting tasks"
+    ));
+}
+
+#[test]
+fn requests_are_refused_as_ecs_refuses_them() {
+    // API-CS: capacityProviderStrategy, not launchType; MI: awsvpc or host, no placement
+    // strategies, one provider type per strategy; API-CCP: the provider's cluster only.
+    let mut launch_type = doc(1, json!({}));
+    let svc = launch_type["services"][0].as_object_mut().unwrap();
+    svc.remove("capacityProviderStrategy");
+    svc.insert("launchType".into(), json!("MANAGED_INSTANCES"));
+    let mut bridge = doc(1, json!({}));
+    bridge["taskDefinitions"][0]["networkMode"] = json!("bridge");
+    bridge["services"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("networkConfiguration");
+    let mut compat = doc(1, json!({}));
+    compat["taskDefinitions"][0]["requiresCompatibilities"] = json!(["EC2"]);
+    let mut strategy = doc(1, json!({}));
+    strategy["services"][0]["placementStrategy"] = json!([{"type": "binpack", "field": "cpu"}]);
+    let mut mixed = doc(1, json!({}));
+    mixed["services"][0]["capacityProviderStrategy"] = json!([{"capacityProvider": "mi", "weight": 1}, {"capacityProvider": "FARGATE", "weight": 1}]);
+    mixed["clusters"] = json!([{"clusterName": "default", "capacityProviders": ["FARGATE"]}]);
+    let mut elsewhere = doc(1, json!({}));
+    elsewhere["services"][0]["cluster"] = json!("other");
+    for (d, want) in [
+        (launch_type, "services[0].launchType: If you want to use Amazon ECS Managed Instances, you must use the capacityProviderStrategy"),
+        (bridge, "services[0].taskDefinition: Amazon ECS Managed Instances support the awsvpc and host network modes"),
+        (compat, "services[0].taskDefinition: Task definition does not support launch_type MANAGED_INSTANCES"),
+        (strategy, "services[0].placementStrategy: Amazon ECS Managed Instances does not support task placement strategies"),
+        (mixed, "services[0].capacityProviderStrategy: A capacity provider strategy can only contain one capacity provider type"),
+        (elsewhere, "services[0].capacityProviderStrategy[0].capacityProvider: mi is not associated with cluster other"),
+    ] {
+        let e = service_refusal(d);
+        assert!(e.starts_with(want), "{want}\n{e}");
+    }
+    let mut listed = doc(1, json!({}));
+    listed["clusters"] = json!([{"clusterName": "other", "capacityProviders": ["mi"]}]);
+    let e = ecs_engine::Scenario::from_value(listed).unwrap_err();
+    assert_eq!(e.path, "clusters[0].capacityProviders[0]", "{e}");
+}
+
+#[test]
+fn an_infrastructure_role_ecs_cannot_assume_launches_nothing() {
+    // MI: ECS assumes the infrastructure role (ecs.amazonaws.com) to launch instances.
+    let mut d = doc(2, json!({}));
+    d["iamRoles"] = json!([{"RoleName": "ecsInfrastructureRole",
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForManagedInstances"]}]);
+    let mut s = sim(d);
+    at(&mut s, 300);
+    assert!(live(&s).is_empty());
+    assert!(logged(
+        &s,
+        "ECS cannot assume its infrastructure role ecsInfrastructureRole"
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Whatever the desired counts over time: the service reaches them, every task runs on a
+    /// Managed Instances instance of an eligible type, and an hour after the last change no
+    /// live instance is idle.
+    #[test]
+    fn managed_instances_follow_the_desired_count(counts in proptest::collection::vec(0u32..16, 1..4)) {
+        let mut d = doc(counts[0], json!({}));
+        d["updateServices"] = Value::Array(counts.iter().enumerate().skip(1)
+            .map(|(i, n)| json!({"at": (i as u64) * 900, "service": "web", "desiredCount": n}))
+            .collect());
+        let mut s = sim(d);
+        let end = counts.len() as u64 * 900 + 3600;
+        at(&mut s, end);
+        let last = *counts.last().unwrap() as usize;
+        prop_assert_eq!(running(&s), last);
+        for t in s.tasks().iter().filter(|t| t.is_active()) {
+            prop_assert!(s.is_managed_instance(t.reservation.slot));
+        }
+        for i in live(&s) {
+            prop_assert!(ineligible(i.instance_type, None).is_none());
+            let slot = s.cluster().instances.iter().position(|x| x.ec2_instance_id == i.ec2_instance_id).unwrap();
+            prop_assert!(s.tasks().iter().any(|t| t.is_active() && t.reservation.slot == slot),
+                "instance {} is idle an hour after the last change", i.ec2_instance_id);
+        }
+    }
+}
