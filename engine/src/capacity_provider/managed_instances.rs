@@ -619,15 +619,18 @@ impl Simulation {
         self.managed_instance_maybe_idle(slot);
     }
 
-    /// Starts the idle timer of a Managed Instances instance that runs no task (it registered, or
-    /// its last task stopped).
-    pub(crate) fn managed_instance_maybe_idle(&mut self, slot: usize) {
-        let Some(i) = self
-            .managed
+    /// The live Managed Instances instance in `slot` (its index), if there is one.
+    fn live_managed_instance(&self, slot: usize) -> Option<usize> {
+        self.managed
             .instances
             .iter()
             .position(|i| i.slot == Some(slot) && !i.terminated)
-        else {
+    }
+
+    /// Starts the idle timer of a Managed Instances instance that runs no task (it registered, or
+    /// its last task stopped).
+    pub(crate) fn managed_instance_maybe_idle(&mut self, slot: usize) {
+        let Some(i) = self.live_managed_instance(slot) else {
             return;
         };
         let p = self.managed.instances[i].provider;
@@ -646,12 +649,7 @@ impl Simulation {
     /// The idle timer of the Managed Instances instance in slot `slot` ran out: still idle, it
     /// is deregistered and terminated.
     pub(crate) fn managed_instance_idle(&mut self, slot: usize) {
-        let Some(i) = self
-            .managed
-            .instances
-            .iter()
-            .position(|i| i.slot == Some(slot) && !i.terminated)
-        else {
+        let Some(i) = self.live_managed_instance(slot) else {
             return;
         };
         let p = self.managed.instances[i].provider;
@@ -805,18 +803,7 @@ mod tests {
 
     #[test]
     fn the_cheapest_type_for_the_waiting_tasks_wins_and_zones_get_one_each() {
-        let needs = TaskNeeds {
-            cpu: 1024,
-            memory_mib: 2048,
-            gpus: 0,
-            eni: false,
-            host_port_mappings: Vec::new(),
-            static_ports: Vec::new(),
-            dynamic_ports: [0, 0],
-            dynamic_ranges: Vec::new(),
-            required_attributes: Vec::new(),
-            availability_zones: None,
-        };
+        let needs = crate::capacity_provider::managed_scaling::tests::needs(1024, 2048);
         let (it, n) = choose_instances(&needs, 6, 3, "X86_64", None, 0).unwrap();
         // Whatever the type, it runs the 6 tasks and no cheaper choice does.
         let per = crate::capacity_provider::managed_scaling::tasks_per_instance(&needs, it, 0);

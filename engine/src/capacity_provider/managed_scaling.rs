@@ -272,11 +272,12 @@ impl Simulation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::instance_types::lookup;
 
-    fn needs(cpu: u32, memory_mib: u32) -> TaskNeeds {
+    /// What a task of `cpu` units and `memory_mib` needs, nothing else.
+    pub(crate) fn needs(cpu: u32, memory_mib: u32) -> TaskNeeds {
         TaskNeeds {
             cpu,
             memory_mib,
