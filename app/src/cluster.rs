@@ -31,6 +31,8 @@ pub struct InstanceView {
     pub deregistered: bool,
     /// The Auto Scaling group that launched it.
     pub group: Option<String>,
+    /// The Managed Instances capacity provider that launched it.
+    pub managed_by: Option<String>,
     /// CPU units reserved.
     pub cpu_used: u32,
     /// CPU units registered.
@@ -215,6 +217,11 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
                 .auto_scaling_group
                 .and_then(|g| groups.get(g))
                 .map(|g| g.spec.name.clone()),
+            managed_by: i
+                .capacity_provider
+                .map(|p| &providers[p])
+                .filter(|p| p.managed_instances().is_some())
+                .map(|p| p.name.clone()),
             cpu_used: i.registered.cpu.saturating_sub(i.remaining.cpu),
             cpu_total: i.registered.cpu,
             mem_used: i
@@ -447,9 +454,15 @@ fn InstanceCard(inst: InstanceView, act: Option<Callback<(String, CardAction)>>)
         inst.held.1.min(inst.mem_total - inst.mem_used),
         inst.mem_total,
     );
-    let group = inst.group.clone().map(|g| {
-        view! { <span class="badge group" title=format!("launched by Auto Scaling group {g}")>{g.clone()}</span> }
-    });
+    let group = inst
+        .group
+        .clone()
+        .map(|g| {
+            view! { <span class="badge group" title=format!("launched by Auto Scaling group {g}")>{g.clone()}</span> }
+        })
+        .or_else(|| inst.managed_by.clone().map(|p| {
+            view! { <span class="badge group managed" title=format!("launched by Amazon ECS Managed Instances (capacity provider {p}): ECS chose its type, and terminates it when idle")>{format!("MI {p}")}</span> }
+        }));
     if inst.status == "INACTIVE" {
         // Terminated or deregistered: kept small, so the lane shows what is left.
         let (title, badge) = if inst.deregistered {

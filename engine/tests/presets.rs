@@ -1485,3 +1485,40 @@ fn ecs_exec_turns_on_only_for_new_tasks_and_needs_a_writable_root() {
         "worker"
     );
 }
+
+#[test]
+fn managed_instances_launch_for_the_waiting_tasks_and_end_idle_ones() {
+    // managed-instances (MI, API-IO): 3 instances (one per zone) for api's 6 tasks, more for
+    // 24, and after the scale-in to 3 every idle instance is terminated after scaleInAfter
+    // (120 s); the Try (scaleInAfter -1) keeps them, billed.
+    let (sim, out) = preset("managed-instances");
+    let active = |out: &Value| {
+        out["containerInstances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "ACTIVE")
+            .count()
+    };
+    assert_eq!(out["services"][0]["runningCount"], 3);
+    assert_eq!(active(&out), 3, "one instance per running task's zone");
+    let first: Vec<_> = sim.managed_instances().iter().take(3).collect();
+    let zones: std::collections::BTreeSet<&str> =
+        first.iter().map(|i| i.availability_zone.as_str()).collect();
+    assert_eq!(zones.len(), 3);
+    assert!(
+        sim.managed_instances().len() > 3,
+        "the scale-out launched more"
+    );
+    assert!(sim
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message.contains("ran no task for 120 s (scaleInAfter)")));
+    let mut v = preset_doc("managed-instances");
+    v["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"]
+        ["scaleInAfter"] = json!(-1);
+    let (sim, kept) = run_to_end(v);
+    assert_eq!(active(&kept), sim.managed_instances().len());
+    assert!(kept["cost"]["ec2UsdPerHour"].as_f64() > out["cost"]["ec2UsdPerHour"].as_f64());
+}
