@@ -34,7 +34,7 @@ fn rules(e: &Explanation) -> String {
 #[component]
 fn CandidateTable(e: Explanation) -> impl IntoView {
     view! {
-        <table>
+        <table class="candidates">
             <thead><tr><th>"instance"</th><th>"AZ"</th><th>"verdict"</th></tr></thead>
             <tbody>
             {e.candidates.into_iter().map(|c| {

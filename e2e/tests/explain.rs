@@ -82,7 +82,12 @@ async fn explain_shows_why_no_instance_fits() {
     );
     let chosen = browser.text("#task-explanation tr.chosen td").await;
     assert_eq!(chosen, card_instance);
-    assert_eq!(browser.count("#task-explanation tbody tr").await, 3);
+    assert_eq!(
+        browser
+            .count("#task-explanation table.candidates tbody tr")
+            .await,
+        3
+    );
     // Announced when it appears, as a dialog beside the page.
     assert_eq!(
         browser

@@ -358,6 +358,10 @@ impl Simulation {
                         v[*key] = given.clone();
                     }
                 }
+                // DescribeServices says false when exec was never asked for.
+                if v.get("enableExecuteCommand").is_none() {
+                    v["enableExecuteCommand"] = json!(false);
+                }
                 if let Some(arn) = crate::load_balancer::service_role::role_arn(
                     &svc.request,
                     !svc.load_balancers.is_empty(),

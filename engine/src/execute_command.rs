@@ -608,7 +608,12 @@ impl Simulation {
                 "Launch Type",
                 if unsupported.is_some() { Fail } else { Ok },
                 format!(
-                    "EC2, container agent {} (required: {} or later)",
+                    "{}, container agent {} (required: {} or later)",
+                    if host.external {
+                        "EXTERNAL (ECS Anywhere)"
+                    } else {
+                        "EC2"
+                    },
                     host.agent_version,
                     agent_version_text(self.min_agent_version(t))
                 ),
@@ -665,19 +670,25 @@ impl Simulation {
             .filter(|c| c.readonly_root_filesystem == Some(true))
             .filter_map(|c| c.name.as_deref())
             .collect();
+        // Red when the container the session opens in is read-only; yellow for the others.
+        let target = container.or(containers.first().map(String::as_str));
         out.push(if read_only.is_empty() {
             line("Read-Only Root Filesystem", Ok, "disabled in every container")
         } else {
             line(
                 "Read-Only Root Filesystem",
-                Fail,
+                if target.is_some_and(|c| read_only.contains(&c)) {
+                    Fail
+                } else {
+                    Advice
+                },
                 format!(
                     "read-only in {}: the SSM agent cannot write its files there, and ECS Exec isn't supported",
                     read_only.join(", ")
                 ),
             )
         });
-        out.push(self.task_role_check(t, container.or(containers.first().map(String::as_str))));
+        out.push(self.task_role_check(t, target));
         let credentials: Vec<String> = defs
             .iter()
             .flat_map(|c| {

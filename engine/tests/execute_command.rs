@@ -470,3 +470,40 @@ fn an_update_service_refused_for_exec_changes_nothing() {
     assert_eq!(s.describe()["services"][0]["desiredCount"], 1);
     assert_eq!(s.tasks().iter().filter(|t| t.is_active()).count(), 1);
 }
+
+#[test]
+fn the_read_only_line_is_red_only_for_the_session_s_container() {
+    // EXEC: readonlyRootFilesystem "isn't supported" in the container the session opens in;
+    // a read-only sidecar does not stop a session in a writable container.
+    let mut d = fargate(&SSM_ACTIONS);
+    d["taskDefinitions"][0]["containerDefinitions"] = json!([
+        container("nginx:1.27", json!({})),
+        {"name": "sidecar", "image": "busybox", "memory": 64, "essential": false, "readonlyRootFilesystem": true}
+    ]);
+    let s = exec(
+        d,
+        json!({"command": "/bin/sh", "interactive": true, "container": "app"}),
+        120,
+    );
+    assert_eq!(outcome(&s)["response"]["containerName"], "app");
+    let line = |c: Option<&str>| {
+        s.exec_checks(0, c)
+            .into_iter()
+            .find(|x| x.check == "Read-Only Root Filesystem")
+            .unwrap()
+            .verdict
+    };
+    assert_eq!(line(Some("app")), Verdict::Advice);
+    assert_eq!(line(Some("sidecar")), Verdict::Fail);
+    // DescribeServices shows enableExecuteCommand false when it was never given.
+    let plain = sim(scenario(
+        Launch::Fargate,
+        json!([container("nginx:1.27", json!({}))]),
+        json!({}),
+        json!({}),
+    ));
+    assert_eq!(
+        plain.describe()["services"][0]["enableExecuteCommand"],
+        false
+    );
+}

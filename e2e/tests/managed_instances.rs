@@ -1,0 +1,48 @@
+//! Amazon ECS Managed Instances in the UI (issue 6, "The cluster canvas";
+//! `engine/src/capacity_provider/managed_instances.rs`): the instances ECS launched for the
+//! waiting tasks show their provider, their tasks run there with launchType
+//! MANAGED_INSTANCES, and idle ones leave after scaleInAfter.
+
+use e2e::Browser;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ecs_launches_the_instances_and_terminates_idle_ones() {
+    let browser = Browser::start().await;
+    browser.open_preset("managed-instances").await;
+    browser.play_until(60, "00:03:00.000", 40).await;
+    let managed = "article.instance[data-status=ACTIVE]:has(.badge.managed)";
+    assert_eq!(browser.count(managed).await, 3, "one per zone");
+    assert_eq!(browser.count(&format!("{managed} .chip")).await, 6);
+    assert!(browser
+        .text(&format!("{managed} .badge.managed"))
+        .await
+        .starts_with("MI general"));
+    // A task's DescribeTasks says where it runs.
+    browser.click(&format!("{managed} .chip")).await;
+    browser.click("#task-describe summary").await;
+    let text = browser
+        .js("return document.querySelector('#task-describe pre').textContent")
+        .await;
+    let described: serde_json::Value =
+        serde_json::from_str(text.as_str().unwrap_or_default()).expect("JSON");
+    assert_eq!(described["launchType"], "MANAGED_INSTANCES");
+    assert_eq!(described["capacityProviderName"], "general");
+    browser.click("#task-explanation .close").await;
+    browser.select("#log-kind", "Capacity").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "capacity provider general (Managed Instances) launches 3",
+            5,
+        )
+        .await;
+    browser.scroll_to("#instances").await;
+    browser.screenshot("managed-instances").await;
+    // The scale-in to 3 at 30 minutes leaves instances idle; after scaleInAfter they go.
+    browser.play_until(600, "00:35:00.000", 60).await;
+    assert_eq!(browser.count(managed).await, 3);
+    browser
+        .wait_for_text("#event-log", "ran no task for 120 s (scaleInAfter)", 5)
+        .await;
+    browser.close().await;
+}
