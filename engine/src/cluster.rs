@@ -42,6 +42,9 @@ pub struct Capacity {
     pub dynamic_headroom: [u32; 2],
     /// Its capacity provider's index, or [`NO_PROVIDER`].
     pub provider: u32,
+    /// Launched by a Managed Instances provider: only a placement asking for that provider
+    /// sees it.
+    pub managed_instances: bool,
 }
 
 /// [`Capacity::provider`] of an instance outside any capacity provider.
@@ -82,6 +85,7 @@ impl Capacity {
             } else {
                 inst.capacity_provider.map_or(NO_PROVIDER, |p| p as u32)
             },
+            managed_instances: inst.managed_instances,
         }
     }
 }

@@ -132,6 +132,8 @@ pub struct ContainerInstance {
     pub capacity_provider: Option<usize>,
     /// An ECS Anywhere instance: only EXTERNAL tasks go there.
     pub external: bool,
+    /// Launched by a Managed Instances capacity provider: only its tasks go there.
+    pub managed_instances: bool,
     /// Its instance profile's role (ARN or name), if any.
     pub instance_profile: Option<String>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING=true` in its agent configuration (7.1).
@@ -301,6 +303,7 @@ impl ContainerInstance {
             capacity_provider: None,
             fargate: false,
             external: spec.external,
+            managed_instances: spec.managed_instances.is_some(),
             instance_profile: spec.instance_profile.clone(),
             spot_draining: spec
                 .ecs_config

@@ -96,7 +96,8 @@ impl Simulation {
     }
 
     /// The instances DAEMON service `s` may run on, constraints aside: ACTIVE EC2 instances
-    /// (or ECS Anywhere ones, for an EXTERNAL service) of its cluster.
+    /// (or ECS Anywhere ones, for an EXTERNAL service) of its cluster, not those of Managed
+    /// Instances providers.
     fn daemon_hosts(&self, s: usize) -> Vec<usize> {
         let cluster_id = self.cluster.cluster_id(&self.services[s].cluster);
         (0..self.cluster.instances.len())
@@ -105,6 +106,7 @@ impl Simulation {
                 Some(self.cluster.cluster_id_of[slot]) == cluster_id
                     && !inst.fargate
                     && inst.external == self.services[s].external
+                    && !inst.managed_instances
                     && inst.accepts_tasks()
             })
             .collect()

@@ -249,3 +249,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn ec2_launch_type_and_daemon_tasks_stay_off_managed_instances() {
+    // MI: the instances run the tasks of their Managed Instances provider; an EC2 service or
+    // a DAEMON service of the same cluster (launch type EC2) does not land on them, and an
+    // instance whose service scaled in still goes idle and is terminated.
+    let mut d = doc(3, json!({}));
+    d["taskDefinitions"].as_array_mut().unwrap().push(
+        json!({"family": "batch", "networkMode": "bridge",
+        "requiresCompatibilities": ["EC2"], "cpu": "256", "memory": "256",
+        "containerDefinitions": [{"name": "batch", "image": "busybox", "essential": true}]}),
+    );
+    d["services"].as_array_mut().unwrap().extend([
+        json!({"serviceName": "batch", "taskDefinition": "batch", "desiredCount": 0, "launchType": "EC2"}),
+        json!({"serviceName": "agent", "taskDefinition": "batch", "launchType": "EC2", "schedulingStrategy": "DAEMON"}),
+    ]);
+    d["updateServices"] = json!([
+        {"at": "PT5M", "service": "batch", "desiredCount": 2},
+        {"at": "PT10M", "service": "web", "desiredCount": 0}]);
+    let mut s = sim(d);
+    at(&mut s, 900);
+    for t in s.tasks().iter().filter(|t| t.is_active()) {
+        assert!(
+            !s.is_managed_instance(t.reservation.slot),
+            "task {} of {:?} runs on a Managed Instances instance",
+            t.id,
+            t.service
+        );
+    }
+    at(&mut s, 1800);
+    assert!(live(&s).is_empty(), "idle Managed Instances are terminated");
+}

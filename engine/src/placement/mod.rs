@@ -372,7 +372,8 @@ impl Placer {
         let any_provider = req.capacity_provider.is_none();
         let eligible = |c: &crate::cluster::Capacity| {
             if any_provider {
-                c.provider != crate::cluster::EXTERNAL_POOL
+                // The EC2 launch type: not ECS Anywhere, not Managed Instances.
+                c.provider != crate::cluster::EXTERNAL_POOL && !c.managed_instances
             } else {
                 c.provider == provider
             }
