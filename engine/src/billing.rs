@@ -97,13 +97,23 @@ impl Simulation {
                 ec2 += ECS_ANYWHERE_INSTANCE_HOUR;
             } else {
                 // Managed Instances add their management fee to the instance's price.
-                let fee = inst
+                let managed = inst
                     .capacity_provider
-                    .filter(|&p| self.capacity.providers[p].managed_instances().is_some())
-                    .map_or(0.0, |_| {
-                        crate::capacity_provider::managed_instances::MANAGEMENT_FEE
-                    });
-                ec2 += instance_price(inst.instance_type, spot) * (1.0 + fee);
+                    .is_some_and(|p| self.capacity.providers[p].managed_instances().is_some());
+                ec2 += if managed {
+                    managed_instance_price(inst.instance_type, spot)
+                } else {
+                    instance_price(inst.instance_type, spot)
+                };
+            }
+        }
+        // Managed Instances bill from their launch, as an Auto Scaling group's do.
+        for i in self.managed_instances() {
+            if i.slot.is_none() && !i.terminated {
+                let spot = self.capacity.providers[i.provider]
+                    .managed_instances()
+                    .is_some_and(|m| m.spot);
+                ec2 += managed_instance_price(i.instance_type, spot);
             }
         }
         // Instances still booting are already billed, as are warm pool instances warming
@@ -140,6 +150,13 @@ impl Simulation {
     pub fn cost(&self) -> CostMeter {
         self.cost
     }
+}
+
+/// A Managed Instances instance's price: the instance's, plus the management fee, a share of
+/// the on-demand price (per instance-hour by instance type, whatever the capacity option).
+fn managed_instance_price(it: &crate::instance_types::InstanceType, spot: bool) -> f64 {
+    instance_price(it, spot)
+        + it.on_demand_usd_per_hour * crate::capacity_provider::managed_instances::MANAGEMENT_FEE
 }
 
 fn instance_price(it: &crate::instance_types::InstanceType, spot: bool) -> f64 {

@@ -281,3 +281,60 @@ fn ec2_launch_type_and_daemon_tasks_stay_off_managed_instances() {
     at(&mut s, 1800);
     assert!(live(&s).is_empty(), "idle Managed Instances are terminated");
 }
+
+#[test]
+fn booting_instances_bill_and_spot_pays_the_on_demand_fee() {
+    // MI pricing: the instance bills from its launch (as an Auto Scaling group's booting
+    // instances do), and the management fee is per instance-hour by instance type: 12 % of
+    // the on-demand price, whatever the capacity option.
+    for spot in [false, true] {
+        let template = if spot {
+            json!({"capacityOptionType": "SPOT"})
+        } else {
+            json!({})
+        };
+        let mut s = sim(doc(3, template));
+        at(&mut s, 60);
+        let booting: Vec<_> = s
+            .managed_instances()
+            .iter()
+            .filter(|i| i.slot.is_none())
+            .collect();
+        assert_eq!(booting.len(), 3, "the instances boot for 90 s");
+        let want: f64 = booting
+            .iter()
+            .map(|i| {
+                let it = i.instance_type;
+                let price = if spot {
+                    it.spot_usd_per_hour
+                } else {
+                    it.on_demand_usd_per_hour
+                };
+                price + it.on_demand_usd_per_hour * MANAGEMENT_FEE
+            })
+            .sum();
+        let billed = s.cost().ec2_usd_per_hour;
+        assert!(
+            (billed - want).abs() < 1e-9,
+            "booting, spot {spot}: {billed} vs {want}"
+        );
+        at(&mut s, 300);
+        let want: f64 = live(&s)
+            .iter()
+            .map(|i| {
+                let it = i.instance_type;
+                let price = if spot {
+                    it.spot_usd_per_hour
+                } else {
+                    it.on_demand_usd_per_hour
+                };
+                price + it.on_demand_usd_per_hour * MANAGEMENT_FEE
+            })
+            .sum();
+        let billed = s.cost().ec2_usd_per_hour;
+        assert!(
+            (billed - want).abs() < 1e-9,
+            "running, spot {spot}: {billed} vs {want}"
+        );
+    }
+}
