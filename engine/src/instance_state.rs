@@ -148,6 +148,7 @@ impl Simulation {
             }
             return;
         }
+        self.managed_instance_terminated(slot);
         for t in self.tasks_on(slot) {
             self.kill_task(t, stop_code, reason);
         }

@@ -670,6 +670,9 @@ impl Simulation {
                 return;
             }
         }
+        if spec.managed_instances.is_some() && self.managed_instance_lost(&id) {
+            return;
+        }
         let registered_at = self.scenario.start_epoch_ms + self.now.as_ms() as i64;
         match ContainerInstance::register(&spec, id.clone(), registered_at) {
             Ok(mut inst) => {

@@ -123,6 +123,7 @@ impl Simulation {
             self.terminate_instance(slot, "TerminationNotice", "Availability Zone outage");
         }
         self.lose_unregistered_instances(zone);
+        self.lose_unregistered_managed_instances(zone);
         if until.as_ms() < u64::MAX {
             for p in 0..self.capacity.providers.len() {
                 self.schedule_provider_tick(p, until);

@@ -338,3 +338,46 @@ fn booting_instances_bill_and_spot_pays_the_on_demand_fee() {
         );
     }
 }
+
+#[test]
+fn an_az_outage_ends_the_managed_instances_in_its_zone() {
+    // An outage terminates the zone's instances, booting ones included (as an Auto Scaling
+    // group's): none registers there while the zone is down, none bills, and ECS knows the
+    // instances it lost are gone (no scale-in of a dead instance).
+    let mut d = doc(3, json!({}));
+    d["faults"] = json!([{"type": "AzOutage", "at": "PT30S", "availabilityZone": "us-east-1a", "duration": "PT30M"}]);
+    let mut s = sim(d);
+    at(&mut s, 600);
+    assert_eq!(running(&s), 3);
+    assert!(
+        live(&s).iter().all(|i| i.availability_zone != "us-east-1a"),
+        "an instance registered in the zone that is down"
+    );
+    for i in s.managed_instances() {
+        if i.availability_zone == "us-east-1a" {
+            assert!(i.terminated, "{} is lost with its zone", i.id);
+        }
+    }
+    let billed = s.cost().ec2_usd_per_hour;
+    let want: f64 = live(&s)
+        .iter()
+        .map(|i| i.instance_type.on_demand_usd_per_hour * (1.0 + MANAGEMENT_FEE))
+        .sum();
+    assert!((billed - want).abs() < 1e-9, "{billed} vs {want}");
+
+    // Registered instances lost to an outage are gone too.
+    let mut d = doc(3, json!({}));
+    d["faults"] = json!([{"type": "AzOutage", "at": "PT5M", "availabilityZone": "us-east-1a", "duration": "PT10M"}]);
+    let mut s = sim(d);
+    at(&mut s, 1200);
+    assert_eq!(running(&s), 3);
+    for i in s.managed_instances() {
+        if i.availability_zone == "us-east-1a" {
+            assert!(i.terminated, "{} is lost with its zone", i.id);
+        }
+    }
+    assert!(
+        !logged(&s, "DEREGISTERING"),
+        "a dead instance is not scaled in"
+    );
+}

@@ -680,6 +680,38 @@ impl Simulation {
         );
     }
 
+    /// The instance in `slot` is terminated (scale-in, a Spot interruption, an outage…): its
+    /// provider no longer counts it.
+    pub(crate) fn managed_instance_terminated(&mut self, slot: usize) {
+        if let Some(i) = self.live_managed_instance(slot) {
+            self.managed.instances[i].terminated = true;
+        }
+    }
+
+    /// An outage of `zone` ends the instances still booting there; their providers launch
+    /// again for the tasks that waited for them.
+    pub(crate) fn lose_unregistered_managed_instances(&mut self, zone: &str) {
+        let mut providers = Vec::new();
+        for i in &mut self.managed.instances {
+            if i.slot.is_none() && !i.terminated && i.availability_zone == zone {
+                i.terminated = true;
+                providers.push(i.provider);
+            }
+        }
+        providers.dedup();
+        for p in providers {
+            self.schedule_provider_tick(p, self.now());
+        }
+    }
+
+    /// Whether Managed Instances instance `id` ended before it registered.
+    pub(crate) fn managed_instance_lost(&self, id: &str) -> bool {
+        self.managed
+            .instances
+            .iter()
+            .any(|i| i.id == id && i.slot.is_none() && i.terminated)
+    }
+
     /// Whether the instance in `slot` belongs to a Managed Instances provider.
     pub fn is_managed_instance(&self, slot: usize) -> bool {
         self.cluster.instances[slot]
