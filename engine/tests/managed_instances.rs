@@ -381,3 +381,22 @@ fn an_az_outage_ends_the_managed_instances_in_its_zone() {
         "a dead instance is not scaled in"
     );
 }
+
+#[test]
+fn instances_launch_only_in_zones_the_waiting_tasks_may_use() {
+    // awsvpc tasks run in their subnets' zones: an instance launched elsewhere cannot take
+    // them, so ECS does not launch one there.
+    let mut d = doc(2, json!({}));
+    d["services"][0]["networkConfiguration"]["awsvpcConfiguration"]["subnets"] =
+        json!(["subnet-b"]);
+    let mut s = sim(d);
+    at(&mut s, 300);
+    assert_eq!(running(&s), 2);
+    for i in s.managed_instances() {
+        assert_eq!(
+            i.availability_zone, "us-east-1b",
+            "{} launched for nothing",
+            i.id
+        );
+    }
+}

@@ -499,11 +499,26 @@ impl Simulation {
         }
         let reserved = 0;
         for (needs, waiting) in self.waiting_for_provider(p) {
+            // awsvpc tasks run only in their subnets' zones (LOCATION).
+            let usable = |az: &String| {
+                needs
+                    .availability_zones
+                    .as_ref()
+                    .is_none_or(|zs| zs.contains(az))
+            };
+            let zones: Vec<(String, String)> =
+                zones.iter().filter(|(_, az)| usable(az)).cloned().collect();
+            if zones.is_empty() {
+                let msg = format!("capacity provider {name}: none of its subnets is in a zone of the waiting tasks' subnets ({:?}), so no instance is launched for them", needs.availability_zones.as_deref().unwrap_or_default());
+                self.log.push(self.now(), EventKind::Capacity, msg);
+                continue;
+            }
             let booting: u32 = self
                 .managed
                 .instances
                 .iter()
                 .filter(|i| i.provider == p && i.slot.is_none() && !i.terminated)
+                .filter(|i| usable(&i.availability_zone))
                 .map(|i| {
                     super::managed_scaling::tasks_per_instance(&needs, i.instance_type, reserved)
                 })
