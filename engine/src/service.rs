@@ -769,20 +769,23 @@ impl Simulation {
         }
         // The next deployment runs on the capacity a new strategy resolves to.
         let new_strategy = raw.get("capacityProviderStrategy").filter(|v| !v.is_null());
-        let fargate = match new_strategy {
+        let capacity = match new_strategy {
             Some(strategy) => {
                 let mut merged = request.clone();
                 merged["capacityProviderStrategy"] = strategy.clone();
                 if let Some(o) = merged.as_object_mut() {
                     o.remove("launchType");
                 }
-                let capacity = self.capacity.for_request(&merged, &cluster)?;
-                self.capacity.runs_on_fargate(capacity.as_ref())
+                self.capacity.for_request(&merged, &cluster)?
             }
-            None => self
-                .capacity
-                .runs_on_fargate(self.services[s].capacity.as_ref()),
+            None => self.services[s].capacity.clone(),
         };
+        let fargate = self.capacity.runs_on_fargate(capacity.as_ref());
+        // A Managed Instances service keeps their rules whatever the call changes: its task
+        // definition, its placement.
+        if self.capacity.runs_on_managed_instances(capacity.as_ref()) {
+            crate::capacity_provider::managed_instances::check_request(&request, &td)?;
+        }
         let volume = if volumes_given || new_td.is_some() || new_strategy.is_some() {
             let svc = &self.services[s];
             crate::ebs_volume::parse(
@@ -932,7 +935,11 @@ impl Simulation {
             crate::fargate::check_fargate_request(&merged, &td)?;
         }
         crate::fargate::check_platform_version(&merged, &td, fargate)?;
-        if self.capacity.runs_on_managed_instances(capacity.as_ref()) {
+        let managed = self.capacity.runs_on_managed_instances(capacity.as_ref());
+        let was_managed = self
+            .capacity
+            .runs_on_managed_instances(self.services[s].capacity.as_ref());
+        if managed {
             crate::capacity_provider::managed_instances::check_request(&merged, &td)?;
         }
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
@@ -971,6 +978,18 @@ impl Simulation {
             if capacity != svc.capacity {
                 svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
                 svc.capacity = capacity;
+                // Onto Managed Instances: their placement; off them: the service default.
+                if managed {
+                    svc.strategies = vec![
+                        Strategy::spread_az(),
+                        Strategy::Binpack(BinpackField::Memory),
+                    ];
+                } else if was_managed {
+                    svc.strategies = vec![
+                        Strategy::spread_az(),
+                        Strategy::Spread(SpreadField::InstanceId),
+                    ];
+                }
             }
         }
         svc.request = merged.clone();

@@ -400,3 +400,61 @@ fn instances_launch_only_in_zones_the_waiting_tasks_may_use() {
         );
     }
 }
+
+#[test]
+fn update_service_keeps_managed_instances_placement() {
+    // MI: "does not support task placement strategies"; a service moved onto Managed
+    // Instances places by zone spread then binpack, one moved off them by the service
+    // default (spread by zone, then by instance).
+    use ecs_engine::placement::strategy::{BinpackField, SpreadField, Strategy};
+    let mi_default = vec![
+        Strategy::spread_az(),
+        Strategy::Binpack(BinpackField::Memory),
+    ];
+    let ec2_default = vec![
+        Strategy::spread_az(),
+        Strategy::Spread(SpreadField::InstanceId),
+    ];
+    // A placement strategy given to a Managed Instances service is refused.
+    let mut d = doc(2, json!({}));
+    d["updateServices"] = json!([{"at": "PT5M", "service": "web",
+        "placementStrategy": [{"type": "binpack", "field": "cpu"}]}]);
+    let mut s = sim(d);
+    at(&mut s, 600);
+    assert!(logged(&s, "updateServices[0].placementStrategy: Amazon ECS Managed Instances does not support task placement strategies"));
+    assert_eq!(s.services()[0].strategies, mi_default);
+    // So is a task definition Managed Instances cannot run.
+    let mut d = doc(2, json!({}));
+    d["taskDefinitions"].as_array_mut().unwrap().push(
+        json!({"family": "bridged", "networkMode": "bridge",
+        "requiresCompatibilities": ["EC2"], "cpu": "256", "memory": "256",
+        "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "essential": true}]}),
+    );
+    d["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "bridged"}]);
+    let mut s = sim(d);
+    at(&mut s, 600);
+    assert!(logged(&s, "updateServices[0].taskDefinition: Task definition does not support launch_type MANAGED_INSTANCES"));
+    assert_eq!(s.services()[0].task_definition, "web:1");
+    // From Fargate to Managed Instances and back.
+    let mut d = doc(2, json!({}));
+    d["taskDefinitions"][0]["requiresCompatibilities"] = json!(["FARGATE", "MANAGED_INSTANCES"]);
+    d["clusters"] = json!([{"clusterName": "default", "capacityProviders": ["FARGATE"]}]);
+    d["services"][0]["capacityProviderStrategy"] =
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]);
+    d["updateServices"] = json!([
+        {"at": "PT5M", "service": "web", "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}]},
+        {"at": "PT20M", "service": "web", "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}]);
+    let mut s = sim(d);
+    at(&mut s, 900);
+    assert_eq!(
+        s.services()[0].strategies,
+        mi_default,
+        "on Managed Instances"
+    );
+    at(&mut s, 1800);
+    assert_eq!(
+        s.services()[0].strategies,
+        ec2_default,
+        "off Managed Instances"
+    );
+}
