@@ -208,6 +208,41 @@ pub fn eligible_types(req: Option<&InstanceRequirements>) -> Vec<&'static Instan
         .collect()
 }
 
+/// Member `key` of `at`, when given (not null): a string.
+fn opt_str<'v>(at: &'v Value, key: &str, path: &str) -> Result<Option<&'v str>, String> {
+    match at.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("{path}.{key}: must be a string")),
+    }
+}
+
+/// Member `key` of `at`, when given (not null): a list of strings.
+fn opt_list(at: &Value, key: &str, path: &str) -> Result<Vec<String>, String> {
+    match at.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{path}.{key}[{i}]: must be a string"))
+            })
+            .collect(),
+        Some(_) => Err(format!("{path}.{key}: must be a list of strings")),
+    }
+}
+
+/// Member `key` of `at`, when given (not null): an object.
+fn opt_object<'v>(at: &'v Value, key: &str, path: &str) -> Result<Option<&'v Value>, String> {
+    match at.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) if v.is_object() => Ok(Some(v)),
+        Some(_) => Err(format!("{path}.{key}: must be an object")),
+    }
+}
+
 fn parse_range(v: &Value, path: &str) -> Result<(u32, Option<u32>), String> {
     let obj = v
         .as_object()
@@ -231,9 +266,7 @@ fn parse_range(v: &Value, path: &str) -> Result<(u32, Option<u32>), String> {
 }
 
 fn parse_inclusion(v: &Value, key: &str, path: &str) -> Result<Inclusion, String> {
-    match v
-        .get(key)
-        .and_then(Value::as_str)
+    match opt_str(v, key, path)?
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
@@ -247,8 +280,8 @@ fn parse_inclusion(v: &Value, key: &str, path: &str) -> Result<Inclusion, String
 }
 
 fn parse_requirements(v: &Value, path: &str) -> Result<InstanceRequirements, String> {
-    let list = |key: &str| crate::request::string_list(v.get(key));
-    let manufacturers = list("cpuManufacturers");
+    let list = |key: &str| opt_list(v, key, path);
+    let manufacturers = list("cpuManufacturers")?;
     if let Some(m) = manufacturers
         .iter()
         .find(|m| !["intel", "amd", "amazon-web-services"].contains(&m.as_str()))
@@ -257,8 +290,8 @@ fn parse_requirements(v: &Value, path: &str) -> Result<InstanceRequirements, Str
             "{path}.cpuManufacturers: \"{m}\" is not intel, amd or amazon-web-services"
         ));
     }
-    let allowed = list("allowedInstanceTypes");
-    let excluded = list("excludedInstanceTypes");
+    let allowed = list("allowedInstanceTypes")?;
+    let excluded = list("excludedInstanceTypes")?;
     if !allowed.is_empty() && !excluded.is_empty() {
         return Err(format!(
             "{path}.excludedInstanceTypes: give allowedInstanceTypes or excludedInstanceTypes, not both"
@@ -313,7 +346,8 @@ pub fn parse(
         .ok_or_else(|| format!("{tpath}: required"))?;
     let instance_profile = text(t, "ec2InstanceProfileArn", &tpath)?;
     let npath = format!("{tpath}.networkConfiguration");
-    let subnet_ids = crate::request::string_list(t.pointer("/networkConfiguration/subnets"));
+    let network = opt_object(t, "networkConfiguration", &tpath)?.unwrap_or(&Value::Null);
+    let subnet_ids = opt_list(network, "subnets", &npath)?;
     if subnet_ids.is_empty() {
         return Err(format!(
             "{npath}.subnets: required, the subnets instances launch in"
@@ -326,14 +360,14 @@ pub fn parse(
         })?;
         subnets.push((s.clone(), zone));
     }
-    let security_groups =
-        crate::request::string_list(t.pointer("/networkConfiguration/securityGroups"));
-    if let Some(size) = t.pointer("/storageConfiguration/storageSizeGiB") {
+    let security_groups = opt_list(network, "securityGroups", &npath)?;
+    let storage = opt_object(t, "storageConfiguration", &tpath)?;
+    if let Some(size) = storage.and_then(|c| c.get("storageSizeGiB")) {
         if !size.as_u64().is_some_and(|s| (30..=16_384).contains(&s)) {
             return Err(format!("{tpath}.storageConfiguration.storageSizeGiB: must be 30 to 16,384 GiB (80 by default)"));
         }
     }
-    let spot = match t.get("capacityOptionType").and_then(Value::as_str) {
+    let spot = match opt_str(t, "capacityOptionType", &tpath)? {
         None | Some("ON_DEMAND") => false,
         Some("SPOT") => true,
         Some("RESERVED") => {
@@ -347,7 +381,7 @@ pub fn parse(
             ))
         }
     };
-    let requirements = match t.get("instanceRequirements").filter(|r| !r.is_null()) {
+    let requirements = match opt_object(t, "instanceRequirements", &tpath)? {
         None => None,
         Some(r) => Some(parse_requirements(
             r,
@@ -357,7 +391,8 @@ pub fn parse(
     if eligible_types(requirements.as_ref()).is_empty() {
         return Err(format!("{tpath}.instanceRequirements: no instance type of the playground's catalogue meets them (Managed Instances launch only types with more than 1 vCPU, never nano or micro)"));
     }
-    let scale_in_after_s = match m.pointer("/infrastructureOptimization/scaleInAfter") {
+    let optimization = opt_object(m, "infrastructureOptimization", &mpath)?;
+    let scale_in_after_s = match optimization.and_then(|o| o.get("scaleInAfter")) {
         None | Some(Value::Null) => Some(DEFAULT_SCALE_IN_AFTER_S),
         Some(n) => match n.as_i64() {
             Some(-1) => None,
@@ -369,7 +404,7 @@ pub fn parse(
             }
         },
     };
-    match m.get("propagateTags").and_then(Value::as_str) {
+    match opt_str(m, "propagateTags", &mpath)? {
         None | Some("CAPACITY_PROVIDER" | "NONE") => {}
         Some(other) => {
             return Err(format!(
@@ -798,6 +833,63 @@ mod tests {
         for (v, want) in cases {
             let e = parse(&v, "capacityProviders[0]", &zone).unwrap_err();
             assert!(e.starts_with(want), "{want}: {e}");
+        }
+        // Members of the wrong JSON type are refused, naming them.
+        let t = "capacityProviders[0].managedInstancesProvider.instanceLaunchTemplate";
+        let m = "capacityProviders[0].managedInstancesProvider";
+        let typed = |key: &str, v: Value| {
+            let mut r = request(base.clone());
+            r["managedInstancesProvider"]["instanceLaunchTemplate"][key] = v;
+            r
+        };
+        let mut tags = request(base.clone());
+        tags["managedInstancesProvider"]["propagateTags"] = json!(5);
+        let mut optimization = request(base.clone());
+        optimization["managedInstancesProvider"]["infrastructureOptimization"] = json!(5);
+        let reqs = |extra: Value| {
+            let mut r = json!({"vCpuCount": {"min": 2}, "memoryMiB": {"min": 1024}});
+            for (k, v) in extra.as_object().unwrap() {
+                r[k] = v.clone();
+            }
+            typed("instanceRequirements", r)
+        };
+        for (v, want) in [
+            (
+                typed("capacityOptionType", json!(5)),
+                format!("{t}.capacityOptionType"),
+            ),
+            (
+                typed("storageConfiguration", json!(100)),
+                format!("{t}.storageConfiguration"),
+            ),
+            (
+                typed("instanceRequirements", json!("x")),
+                format!("{t}.instanceRequirements"),
+            ),
+            (
+                typed(
+                    "networkConfiguration",
+                    json!({"subnets": ["subnet-a"], "securityGroups": "sg-1"}),
+                ),
+                format!("{t}.networkConfiguration.securityGroups"),
+            ),
+            (tags, format!("{m}.propagateTags")),
+            (optimization, format!("{m}.infrastructureOptimization")),
+            (
+                reqs(json!({"burstablePerformance": 5})),
+                format!("{t}.instanceRequirements.burstablePerformance"),
+            ),
+            (
+                reqs(json!({"cpuManufacturers": "intel"})),
+                format!("{t}.instanceRequirements.cpuManufacturers"),
+            ),
+            (
+                reqs(json!({"excludedInstanceTypes": [5]})),
+                format!("{t}.instanceRequirements.excludedInstanceTypes"),
+            ),
+        ] {
+            let e = parse(&v, "capacityProviders[0]", &zone).unwrap_err();
+            assert!(e.starts_with(&want), "{want}: {e}");
         }
         let mut off = request(base);
         off["managedInstancesProvider"]["infrastructureOptimization"] = json!({"scaleInAfter": -1});
