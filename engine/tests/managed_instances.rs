@@ -157,12 +157,18 @@ fn instance_requirements_choose_the_types() {
         .unwrap()
         .remove("runtimePlatform");
     let mut s = sim(d);
-    at(&mut s, 300);
+    at(&mut s, 1800);
     assert_eq!(running(&s), 0);
-    assert!(logged(
-        &s,
-        "no instance type Managed Instances may launch fits the waiting tasks"
-    ));
+    let said = s
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.message
+                .contains("no instance type Managed Instances may launch fits the waiting tasks")
+        })
+        .count();
+    assert_eq!(said, 1, "said once, not at every look");
 }
 
 #[test]
@@ -199,6 +205,13 @@ fn requests_are_refused_as_ecs_refuses_them() {
         let e = service_refusal(d);
         assert!(e.starts_with(want), "{want}\n{e}");
     }
+    let mut not_object = doc(1, json!({}));
+    not_object["capacityProviders"][0]["managedInstancesProvider"] = json!("general");
+    let e = ecs_engine::Scenario::from_value(not_object).unwrap_err();
+    assert_eq!(
+        e.path, "capacityProviders[0].managedInstancesProvider",
+        "{e}"
+    );
     let mut listed = doc(1, json!({}));
     listed["clusters"] = json!([{"clusterName": "other", "capacityProviders": ["mi"]}]);
     let e = ecs_engine::Scenario::from_value(listed).unwrap_err();

@@ -500,6 +500,9 @@ pub struct ManagedInstance {
 pub struct ManagedInstancesState {
     /// In launch order.
     pub instances: Vec<ManagedInstance>,
+    /// The last note logged for each provider why it launched nothing, so that a provider
+    /// looking again does not repeat it.
+    notes: std::collections::BTreeMap<usize, String>,
 }
 
 impl Simulation {
@@ -520,7 +523,7 @@ impl Simulation {
             .assumable(&mi.infrastructure_role, "ecs.amazonaws.com")
         {
             let msg = format!("capacity provider {name}: ECS cannot assume its infrastructure role {} (trusted by ecs.amazonaws.com, with AmazonECSInfrastructureRolePolicyForManagedInstances), so no instance is launched", crate::iam::role_name(&mi.infrastructure_role));
-            self.log.push(self.now(), EventKind::Capacity, msg);
+            self.managed_note(p, msg);
             return;
         }
         let zones: Vec<(String, String)> = mi
@@ -545,7 +548,7 @@ impl Simulation {
                 zones.iter().filter(|(_, az)| usable(az)).cloned().collect();
             if zones.is_empty() {
                 let msg = format!("capacity provider {name}: none of its subnets is in a zone of the waiting tasks' subnets ({:?}), so no instance is launched for them", needs.availability_zones.as_deref().unwrap_or_default());
-                self.log.push(self.now(), EventKind::Capacity, msg);
+                self.managed_note(p, msg);
                 continue;
             }
             let booting: u32 = self
@@ -576,7 +579,7 @@ impl Simulation {
                 reserved,
             ) else {
                 let msg = format!("capacity provider {name}: no instance type Managed Instances may launch fits the waiting tasks ({} CPU units, {} MiB, {arch})", needs.cpu, needs.memory_mib);
-                self.log.push(self.now(), EventKind::Capacity, msg);
+                self.managed_note(p, msg);
                 continue;
             };
             let mut launched = Vec::new();
@@ -598,14 +601,25 @@ impl Simulation {
                 launched.push(self.launch_managed_instance(p, &mi, it, subnet, az));
             }
             let msg = format!(
-                "capacity provider {name} (Managed Instances) launches {count} × {} ({} vCPU, {} MiB, ${:.4}/h with the management fee) for {short} waiting task(s): {}",
+                "capacity provider {name} (Managed Instances) launches {count} × {} ({} vCPU, {} MiB, ${:.4}/h {} with the management fee) for {short} waiting task(s): {}",
                 it.name,
                 it.vcpu,
                 it.memory_mib,
-                it.on_demand_usd_per_hour * (1.0 + MANAGEMENT_FEE),
+                if mi.spot { it.spot_usd_per_hour } else { it.on_demand_usd_per_hour }
+                    + it.on_demand_usd_per_hour * MANAGEMENT_FEE,
+                if mi.spot { "Spot" } else { "on-demand" },
                 launched.join(", ")
             );
+            self.managed.notes.remove(&p);
             self.log.push(self.now(), EventKind::Capacity, msg);
+        }
+    }
+
+    /// Logs why provider `p` launched nothing, unless that was the last thing said of it.
+    fn managed_note(&mut self, p: usize, msg: String) {
+        if self.managed.notes.get(&p) != Some(&msg) {
+            self.log.push(self.now(), EventKind::Capacity, msg.clone());
+            self.managed.notes.insert(p, msg);
         }
     }
 

@@ -158,10 +158,11 @@ impl CapacityProviders {
         let mut out = CapacityProviders::default();
         for (i, v) in providers.iter().enumerate() {
             let path = format!("capacityProviders[{i}]");
-            let p = if v
-                .get("managedInstancesProvider")
-                .is_some_and(Value::is_object)
-            {
+            let managed = v.get("managedInstancesProvider").filter(|m| !m.is_null());
+            if managed.is_some_and(|m| !m.is_object()) {
+                return Err(format!("{path}.managedInstancesProvider: must be an object (CreateManagedInstancesProviderConfiguration)"));
+            }
+            let p = if managed.is_some() {
                 check_provider_name(v, &path).and_then(|name| {
                     Ok(CapacityProvider {
                         name,
