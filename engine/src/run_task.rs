@@ -179,7 +179,7 @@ impl Simulation {
     /// Creates a standalone task of `td` on `slot` for a RunTask or StartTask request `raw`:
     /// its resources are reserved, it starts PROVISIONING, and its ID joins `started`.
     #[allow(clippy::type_complexity)]
-    fn start_standalone_task(
+    pub(crate) fn start_standalone_task(
         &mut self,
         slot: usize,
         raw: &Value,
@@ -280,7 +280,10 @@ impl Simulation {
             .filter(|s| !s.is_empty())
             .map_or_else(|| format!("family:{}", td.family), str::to_string);
         let (constraints, mut strategies) = parse_placement(raw, &td)?;
-        if strategies.is_empty() {
+        let managed = self.capacity.runs_on_managed_instances(capacity.as_ref());
+        if managed {
+            strategies = crate::capacity_provider::managed_instances::placement_strategies();
+        } else if strategies.is_empty() {
             strategies.push(Strategy::Random);
         }
         let subnets = crate::request::awsvpc_subnets(raw, &td)?;
@@ -332,6 +335,9 @@ impl Simulation {
         let mut failed = Vec::new();
         let mut counts = vec![0u32; capacity.as_ref().map_or(0, |c| c.providers.len())];
         let mut siblings = Vec::new();
+        // Managed Instances providers with tasks of this call waiting for capacity.
+        let mut waiting: Vec<usize> = Vec::new();
+        let standalone_before = self.managed.standalone.len();
         for k in 0..count as usize {
             if let Some(targets) = targets {
                 match self.start_task_target(&targets[k], &cluster, &needs) {
@@ -410,6 +416,31 @@ impl Simulation {
                     (&td, &needs, &env_overrides, provider, &volume),
                     (&mut started, &mut siblings),
                 ),
+                // Managed Instances launch capacity for the task, which waits in PROVISIONING.
+                Decision::Unplaceable { .. }
+                    if provider.is_some_and(|p| {
+                        self.capacity.providers[p].managed_instances().is_some()
+                    }) =>
+                {
+                    let p = provider.expect("checked above");
+                    self.managed.standalone.push(
+                        crate::capacity_provider::managed_instances::StandaloneWait {
+                            raw: raw.clone(),
+                            cluster: cluster.clone(),
+                            group: group.clone(),
+                            family_revision: family_revision.clone(),
+                            td: td.clone(),
+                            needs: needs.clone(),
+                            constraints: constraints.clone(),
+                            env_overrides: env_overrides.clone(),
+                            volume: volume.clone(),
+                            provider: p,
+                        },
+                    );
+                    if !waiting.contains(&p) {
+                        waiting.push(p);
+                    }
+                }
                 Decision::Unplaceable { closest } => {
                     let failure = match closest {
                         Some((slot, rejection)) => RunTaskFailure {
@@ -430,6 +461,14 @@ impl Simulation {
                 }
             }
         }
+        let waited = self
+            .managed
+            .standalone
+            .len()
+            .saturating_sub(standalone_before);
+        for p in waiting {
+            self.provision_managed_instances(p);
+        }
         let api = if targets.is_some() {
             "StartTask"
         } else {
@@ -439,6 +478,11 @@ impl Simulation {
             "{api} {family_revision} count {count} in cluster {cluster}: {} started",
             started.len()
         );
+        if waited > 0 {
+            msg.push_str(&format!(
+                ", {waited} waiting in PROVISIONING for Amazon ECS Managed Instances"
+            ));
+        }
         if !failed.is_empty() {
             msg.push_str(&format!(
                 ", {} failed ({})",

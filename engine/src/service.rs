@@ -321,10 +321,7 @@ impl Simulation {
         if managed {
             // Managed Instances spread over zones first, then binpack
             // (crate::capacity_provider::managed_instances).
-            strategies = vec![
-                Strategy::spread_az(),
-                Strategy::Binpack(BinpackField::Memory),
-            ];
+            strategies = crate::capacity_provider::managed_instances::placement_strategies();
         } else if strategies.is_empty() {
             // 3.3: the service default is spread by AZ, then by instance.
             strategies = vec![
@@ -980,10 +977,8 @@ impl Simulation {
                 svc.capacity = capacity;
                 // Onto Managed Instances: their placement; off them: the service default.
                 if managed {
-                    svc.strategies = vec![
-                        Strategy::spread_az(),
-                        Strategy::Binpack(BinpackField::Memory),
-                    ];
+                    svc.strategies =
+                        crate::capacity_provider::managed_instances::placement_strategies();
                 } else if was_managed {
                     svc.strategies = vec![
                         Strategy::spread_az(),

@@ -471,3 +471,32 @@ fn update_service_keeps_managed_instances_placement() {
         "off Managed Instances"
     );
 }
+
+#[test]
+fn a_run_task_waits_in_provisioning_while_ecs_launches_an_instance() {
+    // MI: RunTask through a Managed Instances strategy; with no instance yet, ECS launches
+    // one and the task starts there (it does not fail with MISSING as on an empty EC2 cluster).
+    let mut d = doc(0, json!({}));
+    d["runTasks"] = json!([{"at": 60, "taskDefinition": "web", "count": 2,
+        "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}],
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b", "subnet-c"]}}}]);
+    let mut s = sim(d);
+    at(&mut s, 61);
+    assert!(logged(
+        &s,
+        "0 started, 2 waiting in PROVISIONING for Amazon ECS Managed Instances"
+    ));
+    at(&mut s, 400);
+    assert_eq!(running(&s), 2);
+    assert!(logged(
+        &s,
+        "leaves PROVISIONING on an instance Amazon ECS Managed Instances launched"
+    ));
+    let out = s.describe();
+    assert_eq!(out["tasks"][0]["launchType"], "MANAGED_INSTANCES");
+    assert!(
+        out["failures"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        out["failures"]
+    );
+}

@@ -41,9 +41,11 @@
 //! Where AWS is silent: the default `scaleInAfter` (60 s here; a third party measured about 70 s
 //! from the last task to the instance shutting down) [unconfirmed]; how many instances ECS
 //! launches at once (here: what the waiting tasks need, each instance type chosen for them).
+//! A RunTask task that no instance has room for waits in PROVISIONING while ECS launches one,
+//! as a service's does ([unconfirmed] for RunTask: the playground creates its task record when
+//! it is placed, and it waits until the run ends).
 //! Not simulated: consolidating underutilized instances (DRAINING them to move their tasks),
-//! the 14-to-21-day instance lifetime, RunTask tasks waiting for new instances (RunTask places
-//! on running instances only), Capacity Reservations (`RESERVED`), Managed Daemons.
+//! the 14-to-21-day instance lifetime, Capacity Reservations (`RESERVED`), Managed Daemons.
 //!
 //! Sources:
 //! - [MI] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ManagedInstances.html>
@@ -495,11 +497,49 @@ pub struct ManagedInstance {
     pub terminated: bool,
 }
 
+/// A RunTask task waiting in PROVISIONING for a Managed Instances provider: what
+/// `start_standalone_task` needs once an instance has room.
+#[derive(Debug, Clone)]
+pub struct StandaloneWait {
+    /// The RunTask request.
+    pub raw: Value,
+    /// Its cluster, task group and `family:revision`.
+    pub cluster: String,
+    /// The task group.
+    pub group: String,
+    /// `family:revision`.
+    pub family_revision: String,
+    /// The task definition.
+    pub td: std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+    /// What the task needs.
+    pub needs: TaskNeeds,
+    /// The request's placement constraints.
+    pub constraints: Vec<crate::placement::Constraint>,
+    /// Environment overrides: (container, name, value).
+    pub env_overrides: Vec<(String, String, String)>,
+    /// Its EBS volume's configuration.
+    pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
+    /// The provider (index).
+    pub provider: usize,
+}
+
+/// The placement strategies of tasks on Managed Instances: zone spread, then binpack on
+/// memory (see the module doc).
+pub fn placement_strategies() -> Vec<crate::placement::strategy::Strategy> {
+    use crate::placement::strategy::{BinpackField, Strategy};
+    vec![
+        Strategy::spread_az(),
+        Strategy::Binpack(BinpackField::Memory),
+    ]
+}
+
 /// The instances of every Managed Instances provider.
 #[derive(Debug, Clone, Default)]
 pub struct ManagedInstancesState {
     /// In launch order.
     pub instances: Vec<ManagedInstance>,
+    /// RunTask tasks waiting for capacity, oldest first.
+    pub standalone: Vec<StandaloneWait>,
     /// The last note logged for each provider why it launched nothing, so that a provider
     /// looking again does not repeat it.
     notes: std::collections::BTreeMap<usize, String>,
@@ -569,7 +609,15 @@ impl Simulation {
                 .services
                 .iter()
                 .find(|s| s.needs == needs)
-                .map_or("x86_64".to_string(), |s| s.td.cpu_architecture.clone());
+                .map(|s| &s.td)
+                .or_else(|| {
+                    self.managed
+                        .standalone
+                        .iter()
+                        .find(|w| w.needs == needs)
+                        .map(|w| &w.td)
+                })
+                .map_or("x86_64".to_string(), |td| td.cpu_architecture.clone());
             let Some((it, count)) = choose_instances(
                 &needs,
                 short,
@@ -612,6 +660,51 @@ impl Simulation {
             );
             self.managed.notes.remove(&p);
             self.log.push(self.now(), EventKind::Capacity, msg);
+        }
+    }
+
+    /// Places the RunTask tasks waiting for Managed Instances provider `p`, oldest first,
+    /// until one does not fit.
+    pub(crate) fn place_standalone_waits(&mut self, p: usize) {
+        let strategies = placement_strategies();
+        let mut i = 0;
+        while i < self.managed.standalone.len() {
+            if self.managed.standalone[i].provider != p {
+                i += 1;
+                continue;
+            }
+            let w = self.managed.standalone[i].clone();
+            let req = crate::placement::PlacementRequest {
+                cluster: &w.cluster,
+                group: &w.group,
+                needs: &w.needs,
+                constraints: &w.constraints,
+                strategies: &strategies,
+                capacity_provider: Some(p),
+            };
+            let explain = self.probing_placement();
+            let (decision, explanation) =
+                self.placer
+                    .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
+            self.keep_probed(&decision, explanation);
+            let crate::placement::Decision::Placed(slot) = decision else {
+                break;
+            };
+            self.managed.standalone.remove(i);
+            let (mut started, mut siblings) = (Vec::new(), Vec::new());
+            self.start_standalone_task(
+                slot,
+                &w.raw,
+                (&w.cluster, &w.group, &w.family_revision),
+                (&w.td, &w.needs, &w.env_overrides, Some(p), &w.volume),
+                (&mut started, &mut siblings),
+            );
+            let msg = format!(
+                "RunTask {}: task {} leaves PROVISIONING on an instance Amazon ECS Managed Instances launched",
+                w.family_revision,
+                started.join(", ")
+            );
+            self.log.push(self.now(), EventKind::RunTask, msg);
         }
     }
 

@@ -203,7 +203,8 @@ impl Simulation {
                     .any(|(&q, &w)| q == p && w > 0)
             })
         });
-        if waiting {
+        let standalone = self.managed.standalone.iter().any(|w| w.provider == p);
+        if waiting || standalone {
             self.schedule_provider_tick(p, self.now());
         }
     }
@@ -238,6 +239,7 @@ impl Simulation {
             }
         }
         if self.capacity.providers[p].managed_instances().is_some() {
+            self.place_standalone_waits(p);
             self.provision_managed_instances(p);
         }
     }
@@ -263,6 +265,13 @@ impl Simulation {
     /// The tasks waiting for provider `p`, grouped by what they need (6.4 step 1).
     pub(crate) fn waiting_for_provider(&self, p: usize) -> Vec<(TaskNeeds, u32)> {
         let mut out: Vec<(TaskNeeds, u32)> = Vec::new();
+        // RunTask tasks waiting for Managed Instances.
+        for w in self.managed.standalone.iter().filter(|w| w.provider == p) {
+            match out.iter_mut().find(|(n, _)| *n == w.needs) {
+                Some((_, count)) => *count += 1,
+                None => out.push((w.needs.clone(), 1)),
+            }
+        }
         for svc in &self.services {
             let Some(c) = &svc.capacity else { continue };
             for (item, &q) in c.providers.iter().enumerate() {
