@@ -120,6 +120,25 @@ pub struct CapacityView {
     pub ebs_cost: Option<f64>,
     /// The run's EBS volumes.
     pub volumes: Vec<VolumeView>,
+    /// Managed Instances providers.
+    pub managed: Vec<ManagedView>,
+}
+
+/// One Amazon ECS Managed Instances capacity provider.
+#[derive(Clone, PartialEq)]
+pub struct ManagedView {
+    name: String,
+    cluster: String,
+    /// `instanceRequirements` in words.
+    requirements: String,
+    /// The live instances: `2 × t3a.medium (us-east-1a, us-east-1b)`, per type.
+    instances: Vec<String>,
+    /// Instances booting.
+    booting: usize,
+    /// Instances terminated so far.
+    terminated: usize,
+    /// `scaleInAfter`: `120 s`, or `off`.
+    scale_in: String,
 }
 
 /// One EBS volume attached to a task (or kept after it).
@@ -266,7 +285,45 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
             },
         })
         .collect();
+    let managed = providers
+        .providers
+        .iter()
+        .enumerate()
+        .filter_map(|(p, cp)| Some((p, cp, cp.managed_instances()?)))
+        .map(|(p, cp, mi)| {
+            let mine: Vec<_> = sim
+                .managed_instances()
+                .iter()
+                .filter(|i| i.provider == p)
+                .collect();
+            let mut by_type: Vec<(&str, Vec<&str>)> = Vec::new();
+            for i in mine.iter().filter(|i| !i.terminated && i.slot.is_some()) {
+                match by_type.iter_mut().find(|(t, _)| *t == i.instance_type.name) {
+                    Some((_, zones)) => zones.push(&i.availability_zone),
+                    None => by_type.push((i.instance_type.name, vec![&i.availability_zone])),
+                }
+            }
+            ManagedView {
+                name: cp.name.clone(),
+                cluster: mi.cluster.clone(),
+                requirements: mi.requirements_text(),
+                instances: by_type
+                    .into_iter()
+                    .map(|(t, zones)| format!("{} × {t} ({})", zones.len(), zones.join(", ")))
+                    .collect(),
+                booting: mine
+                    .iter()
+                    .filter(|i| !i.terminated && i.slot.is_none())
+                    .count(),
+                terminated: mine.iter().filter(|i| i.terminated).count(),
+                scale_in: mi
+                    .scale_in_after_s
+                    .map_or("off".to_string(), |s| format!("{s} s")),
+            }
+        })
+        .collect();
     CapacityView {
+        managed,
         groups,
         services,
         cost: (
@@ -317,6 +374,27 @@ pub fn CapacityPanel(
                             <td class="small">{v.spec}</td><td>{v.zone}</td>
                             <td><span class=format!("state {}", if v.state == "in-use" { "available" } else { "warming" })>{v.state}</span></td>
                             <td class="num">{format!("{:.4}", v.usd_per_hour)}</td>
+                        </tr>
+                    }).collect_view()}
+                    </tbody>
+                </table>
+            })
+        }}
+        {move || {
+            let list = view.with(|v| v.managed.clone());
+            (!list.is_empty()).then(|| view! {
+                <table class="targets managed-instances" id="managed-instances">
+                    <caption class="small muted">"Amazon ECS Managed Instances: ECS chooses, launches and terminates these providers' instances"</caption>
+                    <thead><tr><th>"provider"</th><th>"instance requirements"</th><th>"instances"</th><th>"booting"</th><th>"terminated"</th><th>"scaleInAfter"</th></tr></thead>
+                    <tbody>
+                    {list.into_iter().map(|m| view! {
+                        <tr class="managed-provider" data-provider=m.name.clone()>
+                            <td><strong>{m.name.clone()}</strong><br/><span class="small muted">{format!("cluster {}", m.cluster)}</span></td>
+                            <td class="small">{m.requirements}</td>
+                            <td class="small instances">{if m.instances.is_empty() { "none".to_string() } else { m.instances.join("; ") }}</td>
+                            <td class="num booting">{m.booting}</td>
+                            <td class="num terminated">{m.terminated}</td>
+                            <td class="num">{m.scale_in}</td>
                         </tr>
                     }).collect_view()}
                     </tbody>

@@ -28,6 +28,18 @@ async fn ecs_launches_the_instances_and_terminates_idle_ones() {
     assert_eq!(described["launchType"], "MANAGED_INSTANCES");
     assert_eq!(described["capacityProviderName"], "general");
     browser.click("#task-explanation .close").await;
+    // The capacity pane lists the provider: its requirements and the instances ECS launched.
+    let row = "#managed-instances tr[data-provider=general]";
+    assert!(browser
+        .text(&format!("{row} .instances"))
+        .await
+        .starts_with("3 × t3a.medium (us-east-1"));
+    assert!(browser
+        .text(row)
+        .await
+        .contains("2–8 vCPU, 4096 MiB or more"));
+    browser.scroll_to("#managed-instances").await;
+    browser.screenshot("managed-instances-capacity").await;
     browser.select("#log-kind", "Capacity").await;
     browser
         .wait_for_text(
@@ -44,5 +56,11 @@ async fn ecs_launches_the_instances_and_terminates_idle_ones() {
     browser
         .wait_for_text("#event-log", "ran no task for 120 s (scaleInAfter)", 5)
         .await;
+    assert_ne!(
+        browser
+            .text("#managed-instances tr[data-provider=general] .terminated")
+            .await,
+        "0"
+    );
     browser.close().await;
 }

@@ -426,6 +426,35 @@ pub fn parse(
     })
 }
 
+impl ManagedInstancesProvider {
+    /// `instanceRequirements` in words: `2–8 vCPU, 4096 MiB or more, amazon-web-services`, or
+    /// what ECS chooses without them.
+    pub fn requirements_text(&self) -> String {
+        let Some(r) = &self.requirements else {
+            return "no instanceRequirements: the cheapest type that fits".to_string();
+        };
+        let range = |(lo, hi): (u32, Option<u32>), unit: &str| match hi {
+            Some(h) if h == lo => format!("{lo} {unit}"),
+            Some(h) => format!("{lo}–{h} {unit}"),
+            None => format!("{lo} {unit} or more"),
+        };
+        let mut parts = vec![range(r.vcpu, "vCPU"), range(r.memory_mib, "MiB")];
+        if !r.cpu_manufacturers.is_empty() {
+            parts.push(r.cpu_manufacturers.join(" or "));
+        }
+        if !r.allowed.is_empty() {
+            parts.push(format!("only {}", r.allowed.join(", ")));
+        }
+        if !r.excluded.is_empty() {
+            parts.push(format!("not {}", r.excluded.join(", ")));
+        }
+        if r.burstable != Inclusion::Included {
+            parts.push(format!("burstable {:?}", r.burstable).to_lowercase());
+        }
+        parts.join(", ")
+    }
+}
+
 /// Checks that a request's tasks can run on Managed Instances: a task definition compatible
 /// with them, the awsvpc or host network mode, no placement strategy.
 pub fn check_request(
