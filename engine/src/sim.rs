@@ -93,6 +93,8 @@ pub enum Timer {
     CheckDrained(usize),
     /// A Managed Instances instance's idle time may have reached `scaleInAfter` (slot).
     ManagedInstanceIdle(usize),
+    /// A Managed Instances instance reaches day 14 or 21 of its life (its index among them).
+    ManagedInstanceLifetime(usize),
     /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
@@ -601,6 +603,7 @@ impl Simulation {
             }
             Timer::CheckDrained(slot) => self.check_drained(slot),
             Timer::ManagedInstanceIdle(slot) => self.managed_instance_idle(slot),
+            Timer::ManagedInstanceLifetime(i) => self.managed_instance_lifetime(i),
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::RuleSchedule(r) => self.fire_rule_schedule(r),
             Timer::DeliverEvent(d) => self.deliver_event(d),

@@ -500,3 +500,44 @@ fn a_run_task_waits_in_provisioning_while_ecs_launches_an_instance() {
         out["failures"]
     );
 }
+
+#[test]
+fn instances_are_replaced_fourteen_days_after_launch() {
+    // MI-PATCH: draining at day 14 from launch, termination by day 21; the service's tasks
+    // move to new instances ECS launches for them.
+    let mut d = doc(3, json!({}));
+    d["duration"] = json!("PT400H");
+    let mut s = sim(d);
+    at(&mut s, 600);
+    let first: Vec<String> = live(&s).iter().map(|i| i.ec2_instance_id.clone()).collect();
+    assert_eq!(first.len(), 3);
+    at(&mut s, 14 * 86_400 + 3600);
+    let now: Vec<String> = live(&s).iter().map(|i| i.ec2_instance_id.clone()).collect();
+    assert_eq!(running(&s), 3);
+    assert!(
+        now.iter().all(|id| !first.contains(id)),
+        "every instance of day 0 is gone: {first:?} {now:?}"
+    );
+    assert!(logged(
+        &s,
+        "was launched 14 days ago and is replaced: DRAINING"
+    ));
+    assert!(logged(&s, "is drained: DEREGISTERING, then terminated"));
+}
+
+#[test]
+fn a_standalone_task_keeps_its_instance_until_day_twenty_one() {
+    // MI-PATCH: "final termination occurring no later than day 21": a standalone task is not
+    // replaced by a scheduler, so it runs on the drained instance until then.
+    let mut d = doc(0, json!({}));
+    d["duration"] = json!("PT600H");
+    d["runTasks"] = json!([{"at": 0, "taskDefinition": "web",
+        "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}],
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}]);
+    let mut s = sim(d);
+    at(&mut s, 15 * 86_400);
+    assert_eq!(running(&s), 1, "still running on its draining instance");
+    at(&mut s, 21 * 86_400 + 600);
+    assert_eq!(running(&s), 0);
+    assert!(live(&s).is_empty());
+}

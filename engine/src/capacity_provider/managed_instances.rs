@@ -44,14 +44,22 @@
 //! A RunTask task that no instance has room for waits in PROVISIONING while ECS launches one,
 //! as a service's does ([unconfirmed] for RunTask: the playground creates its task record when
 //! it is placed, and it waits until the run ends).
+//! - Lifetime: "a standardized 14–21 day lifecycle. Amazon ECS initiates graceful workload
+//!   draining at day 14 from instance launch, with final termination occurring no later than
+//!   day 21" [MI-PATCH]: the instance is DRAINING at day 14 (its service tasks are replaced
+//!   elsewhere, on new instances if need be), terminated once empty, and at day 21 whatever
+//!   still runs there (standalone tasks) stops.
+//!
 //! Not simulated: consolidating underutilized instances (DRAINING them to move their tasks),
-//! the 14-to-21-day instance lifetime, Capacity Reservations (`RESERVED`), Managed Daemons.
+//! draining earlier for security patches or EC2 events, Capacity Reservations (`RESERVED`),
+//! Managed Daemons.
 //!
 //! Sources:
 //! - [MI] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ManagedInstances.html>
 //! - [API-CCP] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>
 //! - [API-CS] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>
 //! - [API-IO] <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_InfrastructureOptimization.html>
+//! - [MI-PATCH] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instances-patching.html>
 
 use serde_json::Value;
 
@@ -67,6 +75,16 @@ pub const MANAGEMENT_FEE: f64 = 0.12;
 
 /// `scaleInAfter` when not given, in seconds [unconfirmed].
 pub const DEFAULT_SCALE_IN_AFTER_S: u64 = 60;
+
+/// Days from an instance's launch to its draining: "Amazon ECS initiates graceful workload
+/// draining at day 14 from instance launch" [MI-PATCH].
+pub const DRAIN_AFTER_DAYS: u64 = 14;
+
+/// Days from an instance's launch to its termination at the latest: "final termination
+/// occurring no later than day 21" [MI-PATCH].
+pub const TERMINATE_AFTER_DAYS: u64 = 21;
+
+const DAY_MS: u64 = 86_400_000;
 
 /// The longest `scaleInAfter`, in seconds [API-IO].
 pub const MAX_SCALE_IN_AFTER_S: i64 = 3600;
@@ -524,6 +542,8 @@ pub struct ManagedInstance {
     pub idle_since: Option<SimTime>,
     /// Terminated.
     pub terminated: bool,
+    /// When ECS launched it.
+    pub launched_at: SimTime,
 }
 
 /// A RunTask task waiting in PROVISIONING for a Managed Instances provider: what
@@ -790,7 +810,13 @@ impl Simulation {
             slot: None,
             idle_since: None,
             terminated: false,
+            launched_at: self.now(),
         });
+        let index = self.managed.instances.len() - 1;
+        self.schedule(
+            self.now().plus_ms(DRAIN_AFTER_DAYS * DAY_MS),
+            Timer::ManagedInstanceLifetime(index),
+        );
         id
     }
 
@@ -821,6 +847,22 @@ impl Simulation {
         };
         let p = self.managed.instances[i].provider;
         if !self.tasks_on(slot).is_empty() {
+            return;
+        }
+        // A drained instance (its lifetime is over) leaves as soon as it is empty.
+        if self.cluster.instances[slot].status
+            == crate::container_instance::InstanceStatus::Draining
+        {
+            self.managed.instances[i].terminated = true;
+            let id = self.managed.instances[i].id.clone();
+            self.log
+                .push(
+                    self.now(),
+                    EventKind::Capacity,
+                    format!("Amazon ECS Managed Instances: container instance {id} is drained: DEREGISTERING, then terminated"),
+                )
+                .instance(&id);
+            self.terminate_instance(slot, "TerminationNotice", "Managed Instances: drained");
             return;
         }
         let Some(after) = self.managed_provider(p).and_then(|m| m.scale_in_after_s) else {
@@ -864,6 +906,36 @@ impl Simulation {
             "TerminationNotice",
             "Managed Instances scale-in: idle",
         );
+    }
+
+    /// Managed Instances instance `i` reached day 14 since its launch (it drains) or day 21
+    /// (it is terminated, with whatever still runs there).
+    pub(crate) fn managed_instance_lifetime(&mut self, i: usize) {
+        let inst = &self.managed.instances[i];
+        let Some(slot) = inst.slot.filter(|_| !inst.terminated) else {
+            return;
+        };
+        let (id, launched_at) = (inst.id.clone(), inst.launched_at);
+        let end = launched_at.plus_ms(TERMINATE_AFTER_DAYS * DAY_MS);
+        if self.now() < end {
+            self.log
+                .push(
+                    self.now(),
+                    EventKind::Capacity,
+                    format!("Amazon ECS Managed Instances: container instance {id} was launched {DRAIN_AFTER_DAYS} days ago and is replaced: DRAINING, terminated once empty (day {TERMINATE_AFTER_DAYS} at the latest)"),
+                )
+                .instance(&id);
+            self.drain_instance(slot, "Managed Instances lifecycle: 14 days since launch");
+            self.schedule(end, Timer::ManagedInstanceLifetime(i));
+            self.managed_instance_maybe_idle(slot);
+        } else {
+            self.managed.instances[i].terminated = true;
+            self.terminate_instance(
+                slot,
+                "TerminationNotice",
+                "Managed Instances lifecycle: 21 days since launch",
+            );
+        }
     }
 
     /// The instance in `slot` is terminated (scale-in, a Spot interruption, an outage…): its
