@@ -1,5 +1,10 @@
 //! RunTask (3.3, 3.8): up to 10 standalone tasks placed one after another, with `failures[]`
 //! for those that could not be placed. Without a strategy, RunTask places randomly (3.3).
+//! Through a capacity provider that launches capacity (managed scaling, Managed Instances), a
+//! task with no room waits in PROVISIONING instead of failing, counts in the provider's `M`
+//! (6.4: "the provider's PROVISIONING tasks"), and starts once an instance has room
+//! ([`crate::capacity_provider::provisioning::StandaloneWait`]; the playground creates its
+//! task record then, and a task still waiting when the run ends never starts).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -337,7 +342,7 @@ impl Simulation {
         let mut siblings = Vec::new();
         // Managed Instances providers with tasks of this call waiting for capacity.
         let mut waiting: Vec<usize> = Vec::new();
-        let standalone_before = self.managed.standalone.len();
+        let standalone_before = self.run_task_waits.len();
         for k in 0..count as usize {
             if let Some(targets) = targets {
                 match self.start_task_target(&targets[k], &cluster, &needs) {
@@ -416,15 +421,17 @@ impl Simulation {
                     (&td, &needs, &env_overrides, provider, &volume),
                     (&mut started, &mut siblings),
                 ),
-                // Managed Instances launch capacity for the task, which waits in PROVISIONING.
+                // A provider that launches capacity (Managed Instances, managed scaling)
+                // does so for the task, which waits in PROVISIONING.
                 Decision::Unplaceable { .. }
                     if provider.is_some_and(|p| {
-                        self.capacity.providers[p].managed_instances().is_some()
+                        let cp = &self.capacity.providers[p];
+                        cp.managed_instances().is_some() || cp.managed_scaling().is_some()
                     }) =>
                 {
                     let p = provider.expect("checked above");
-                    self.managed.standalone.push(
-                        crate::capacity_provider::managed_instances::StandaloneWait {
+                    self.run_task_waits.push(
+                        crate::capacity_provider::provisioning::StandaloneWait {
                             raw: raw.clone(),
                             cluster: cluster.clone(),
                             group: group.clone(),
@@ -432,6 +439,7 @@ impl Simulation {
                             td: td.clone(),
                             needs: needs.clone(),
                             constraints: constraints.clone(),
+                            strategies: strategies.clone(),
                             env_overrides: env_overrides.clone(),
                             volume: volume.clone(),
                             provider: p,
@@ -461,13 +469,11 @@ impl Simulation {
                 }
             }
         }
-        let waited = self
-            .managed
-            .standalone
-            .len()
-            .saturating_sub(standalone_before);
+        let waited = self.run_task_waits.len().saturating_sub(standalone_before);
         for p in waiting {
-            self.provision_managed_instances(p);
+            if self.capacity.providers[p].managed_instances().is_some() {
+                self.provision_managed_instances(p);
+            }
         }
         let api = if targets.is_some() {
             "StartTask"
@@ -479,9 +485,7 @@ impl Simulation {
             started.len()
         );
         if waited > 0 {
-            msg.push_str(&format!(
-                ", {waited} waiting in PROVISIONING for Amazon ECS Managed Instances"
-            ));
+            msg.push_str(&format!(", {waited} waiting in PROVISIONING for capacity"));
         }
         if !failed.is_empty() {
             msg.push_str(&format!(

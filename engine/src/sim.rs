@@ -233,6 +233,9 @@ pub struct Simulation {
     /// The instances of Managed Instances providers
     /// (crate::capacity_provider::managed_instances).
     pub(crate) managed: crate::capacity_provider::managed_instances::ManagedInstancesState,
+    /// RunTask tasks waiting in PROVISIONING for capacity a provider launches, oldest first
+    /// (crate::capacity_provider::provisioning).
+    pub(crate) run_task_waits: Vec<crate::capacity_provider::provisioning::StandaloneWait>,
     /// The outcome of each ExecuteCommand call, in call order (crate::execute_command).
     pub(crate) exec_sessions: Vec<crate::execute_command::ExecSession>,
     /// In a replay that explains one placed task: which placement, and its explanation.
@@ -296,6 +299,7 @@ impl Simulation {
             ebs: Default::default(),
             exec_sessions: Vec::new(),
             managed: Default::default(),
+            run_task_waits: Vec::new(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],

@@ -933,3 +933,26 @@ fn a_capacity_provider_service_reports_capacity_provider_steady_state_9_1() {
         .any(|e| e.message == "service api has reached a steady state."));
     assert_eq!(s.event_rule_matches(), &[0]);
 }
+
+#[test]
+fn a_run_task_on_a_managed_scaling_provider_waits_in_provisioning_and_counts_in_m() {
+    // 6.4 / G28: M counts "the provider's PROVISIONING tasks"; a RunTask task with no room
+    // waits in PROVISIONING (it does not fail), managed scaling launches an instance for it,
+    // and it starts there.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 1024);
+    v["runTasks"] = json!([{"at": 30, "cluster": "prod", "taskDefinition": "web", "count": 3}]);
+    let mut s = sim(v);
+    at(&mut s, 31);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("0 started, 3 waiting in PROVISIONING for capacity")));
+    at(&mut s, 61);
+    // N = 0 and M = 2 (two 1024-unit tasks per m5.large) → the group grows to 2.
+    assert_eq!(reservation_at(&s, 1), 200.0);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 2);
+    at(&mut s, 6 * 60);
+    assert_eq!(running_tasks(&s), 3);
+    assert!(s.describe()["failures"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+}

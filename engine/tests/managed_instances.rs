@@ -484,13 +484,13 @@ fn a_run_task_waits_in_provisioning_while_ecs_launches_an_instance() {
     at(&mut s, 61);
     assert!(logged(
         &s,
-        "0 started, 2 waiting in PROVISIONING for Amazon ECS Managed Instances"
+        "0 started, 2 waiting in PROVISIONING for capacity"
     ));
     at(&mut s, 400);
     assert_eq!(running(&s), 2);
     assert!(logged(
         &s,
-        "leaves PROVISIONING on an instance Amazon ECS Managed Instances launched"
+        "leaves PROVISIONING on capacity provider mi's new capacity"
     ));
     let out = s.describe();
     assert_eq!(out["tasks"][0]["launchType"], "MANAGED_INSTANCES");

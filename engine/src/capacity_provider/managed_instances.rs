@@ -42,8 +42,7 @@
 //! from the last task to the instance shutting down) [unconfirmed]; how many instances ECS
 //! launches at once (here: what the waiting tasks need, each instance type chosen for them).
 //! A RunTask task that no instance has room for waits in PROVISIONING while ECS launches one,
-//! as a service's does ([unconfirmed] for RunTask: the playground creates its task record when
-//! it is placed, and it waits until the run ends).
+//! as a service's does (`crate::run_task`).
 //! - Lifetime: "a standardized 14–21 day lifecycle. Amazon ECS initiates graceful workload
 //!   draining at day 14 from instance launch, with final termination occurring no later than
 //!   day 21" [MI-PATCH]: the instance is DRAINING at day 14 (its service tasks are replaced
@@ -546,32 +545,6 @@ pub struct ManagedInstance {
     pub launched_at: SimTime,
 }
 
-/// A RunTask task waiting in PROVISIONING for a Managed Instances provider: what
-/// `start_standalone_task` needs once an instance has room.
-#[derive(Debug, Clone)]
-pub struct StandaloneWait {
-    /// The RunTask request.
-    pub raw: Value,
-    /// Its cluster, task group and `family:revision`.
-    pub cluster: String,
-    /// The task group.
-    pub group: String,
-    /// `family:revision`.
-    pub family_revision: String,
-    /// The task definition.
-    pub td: std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
-    /// What the task needs.
-    pub needs: TaskNeeds,
-    /// The request's placement constraints.
-    pub constraints: Vec<crate::placement::Constraint>,
-    /// Environment overrides: (container, name, value).
-    pub env_overrides: Vec<(String, String, String)>,
-    /// Its EBS volume's configuration.
-    pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
-    /// The provider (index).
-    pub provider: usize,
-}
-
 /// The placement strategies of tasks on Managed Instances: zone spread, then binpack on
 /// memory (see the module doc).
 pub fn placement_strategies() -> Vec<crate::placement::strategy::Strategy> {
@@ -587,8 +560,6 @@ pub fn placement_strategies() -> Vec<crate::placement::strategy::Strategy> {
 pub struct ManagedInstancesState {
     /// In launch order.
     pub instances: Vec<ManagedInstance>,
-    /// RunTask tasks waiting for capacity, oldest first.
-    pub standalone: Vec<StandaloneWait>,
     /// The last note logged for each provider why it launched nothing, so that a provider
     /// looking again does not repeat it.
     notes: std::collections::BTreeMap<usize, String>,
@@ -660,8 +631,7 @@ impl Simulation {
                 .find(|s| s.needs == needs)
                 .map(|s| &s.td)
                 .or_else(|| {
-                    self.managed
-                        .standalone
+                    self.run_task_waits
                         .iter()
                         .find(|w| w.needs == needs)
                         .map(|w| &w.td)
@@ -709,51 +679,6 @@ impl Simulation {
             );
             self.managed.notes.remove(&p);
             self.log.push(self.now(), EventKind::Capacity, msg);
-        }
-    }
-
-    /// Places the RunTask tasks waiting for Managed Instances provider `p`, oldest first,
-    /// until one does not fit.
-    pub(crate) fn place_standalone_waits(&mut self, p: usize) {
-        let strategies = placement_strategies();
-        let mut i = 0;
-        while i < self.managed.standalone.len() {
-            if self.managed.standalone[i].provider != p {
-                i += 1;
-                continue;
-            }
-            let w = self.managed.standalone[i].clone();
-            let req = crate::placement::PlacementRequest {
-                cluster: &w.cluster,
-                group: &w.group,
-                needs: &w.needs,
-                constraints: &w.constraints,
-                strategies: &strategies,
-                capacity_provider: Some(p),
-            };
-            let explain = self.probing_placement();
-            let (decision, explanation) =
-                self.placer
-                    .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
-            self.keep_probed(&decision, explanation);
-            let crate::placement::Decision::Placed(slot) = decision else {
-                break;
-            };
-            self.managed.standalone.remove(i);
-            let (mut started, mut siblings) = (Vec::new(), Vec::new());
-            self.start_standalone_task(
-                slot,
-                &w.raw,
-                (&w.cluster, &w.group, &w.family_revision),
-                (&w.td, &w.needs, &w.env_overrides, Some(p), &w.volume),
-                (&mut started, &mut siblings),
-            );
-            let msg = format!(
-                "RunTask {}: task {} leaves PROVISIONING on an instance Amazon ECS Managed Instances launched",
-                w.family_revision,
-                started.join(", ")
-            );
-            self.log.push(self.now(), EventKind::RunTask, msg);
         }
     }
 

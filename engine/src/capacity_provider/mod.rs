@@ -13,7 +13,7 @@
 
 pub mod managed_instances;
 pub mod managed_scaling;
-mod provisioning;
+pub mod provisioning;
 pub mod strategy;
 
 use serde_json::Value;

@@ -5,14 +5,46 @@
 //! picks. On Fargate it starts at once unless the launch rate or Fargate Spot capacity says
 //! wait; on an Auto Scaling group provider it is placed on the group's instances by the
 //! service's strategies and constraints, or waits for capacity (which managed scaling then
-//! launches). The playground counts a waiting task in the service's PROVISIONING tasks and
+//! launches). RunTask tasks wait the same way for providers that launch capacity
+//! ([`StandaloneWait`]). The playground counts a waiting task in the service's PROVISIONING tasks and
 //! gives it an id when it is placed ([unconfirmed] simplification: ECS creates the task record
 //! at once).
+
+use serde_json::Value;
 
 use crate::event_log::EventKind;
 use crate::fargate::FargateWait;
 use crate::placement::{Decision, TaskNeeds};
 use crate::sim::Simulation;
+
+/// A RunTask task waiting in PROVISIONING for capacity from a provider that launches it
+/// (managed scaling, Managed Instances): what `start_standalone_task` needs once an instance
+/// has room.
+#[derive(Debug, Clone)]
+pub struct StandaloneWait {
+    /// The RunTask request.
+    pub raw: Value,
+    /// Its cluster, task group and `family:revision`.
+    pub cluster: String,
+    /// The task group.
+    pub group: String,
+    /// `family:revision`.
+    pub family_revision: String,
+    /// The task definition.
+    pub td: std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+    /// What the task needs.
+    pub needs: TaskNeeds,
+    /// The request's placement constraints.
+    pub constraints: Vec<crate::placement::Constraint>,
+    /// Its placement strategies.
+    pub strategies: Vec<crate::placement::strategy::Strategy>,
+    /// Environment overrides: (container, name, value).
+    pub env_overrides: Vec<(String, String, String)>,
+    /// Its EBS volume's configuration.
+    pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
+    /// The provider (index).
+    pub provider: usize,
+}
 
 impl Simulation {
     /// Starts `missing` tasks of service `s` through its capacity provider strategy.
@@ -203,7 +235,7 @@ impl Simulation {
                     .any(|(&q, &w)| q == p && w > 0)
             })
         });
-        let standalone = self.managed.standalone.iter().any(|w| w.provider == p);
+        let standalone = self.run_task_waits.iter().any(|w| w.provider == p);
         if waiting || standalone {
             self.schedule_provider_tick(p, self.now());
         }
@@ -238,8 +270,8 @@ impl Simulation {
                 self.poke_service(s);
             }
         }
+        self.place_run_task_waits(p);
         if self.capacity.providers[p].managed_instances().is_some() {
-            self.place_standalone_waits(p);
             self.provision_managed_instances(p);
         }
     }
@@ -262,11 +294,56 @@ impl Simulation {
         cancelled
     }
 
+    /// Places the RunTask tasks waiting for provider `p`, oldest first, until one does not
+    /// fit.
+    pub(crate) fn place_run_task_waits(&mut self, p: usize) {
+        let mut i = 0;
+        while i < self.run_task_waits.len() {
+            if self.run_task_waits[i].provider != p {
+                i += 1;
+                continue;
+            }
+            let w = self.run_task_waits[i].clone();
+            let req = crate::placement::PlacementRequest {
+                cluster: &w.cluster,
+                group: &w.group,
+                needs: &w.needs,
+                constraints: &w.constraints,
+                strategies: &w.strategies,
+                capacity_provider: Some(p),
+            };
+            let explain = self.probing_placement();
+            let (decision, explanation) =
+                self.placer
+                    .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
+            self.keep_probed(&decision, explanation);
+            let crate::placement::Decision::Placed(slot) = decision else {
+                break;
+            };
+            self.run_task_waits.remove(i);
+            let (mut started, mut siblings) = (Vec::new(), Vec::new());
+            self.start_standalone_task(
+                slot,
+                &w.raw,
+                (&w.cluster, &w.group, &w.family_revision),
+                (&w.td, &w.needs, &w.env_overrides, Some(p), &w.volume),
+                (&mut started, &mut siblings),
+            );
+            let msg = format!(
+                "RunTask {}: task {} leaves PROVISIONING on capacity provider {}'s new capacity",
+                w.family_revision,
+                started.join(", "),
+                self.capacity.providers[p].name
+            );
+            self.log.push(self.now(), EventKind::RunTask, msg);
+        }
+    }
+
     /// The tasks waiting for provider `p`, grouped by what they need (6.4 step 1).
     pub(crate) fn waiting_for_provider(&self, p: usize) -> Vec<(TaskNeeds, u32)> {
         let mut out: Vec<(TaskNeeds, u32)> = Vec::new();
-        // RunTask tasks waiting for Managed Instances.
-        for w in self.managed.standalone.iter().filter(|w| w.provider == p) {
+        // RunTask tasks waiting for the provider's new capacity.
+        for w in self.run_task_waits.iter().filter(|w| w.provider == p) {
             match out.iter_mut().find(|(n, _)| *n == w.needs) {
                 Some((_, count)) => *count += 1,
                 None => out.push((w.needs.clone(), 1)),
