@@ -422,12 +422,14 @@ impl Simulation {
                     (&mut started, &mut siblings),
                 ),
                 // A provider that launches capacity (Managed Instances, managed scaling)
-                // does so for the task, which waits in PROVISIONING.
+                // does so for the task, which waits in PROVISIONING while the cluster is under
+                // its quota of PROVISIONING tasks (4.9).
                 Decision::Unplaceable { .. }
                     if provider.is_some_and(|p| {
                         let cp = &self.capacity.providers[p];
                         cp.managed_instances().is_some() || cp.managed_scaling().is_some()
-                    }) =>
+                    }) && self.provisioning_tasks(&cluster)
+                        < self.scenario.options.capacity.provisioning_quota =>
                 {
                     let p = provider.expect("checked above");
                     self.run_task_waits.push(

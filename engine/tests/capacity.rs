@@ -956,3 +956,24 @@ fn a_run_task_on_a_managed_scaling_provider_waits_in_provisioning_and_counts_in_
         .as_array()
         .is_none_or(Vec::is_empty));
 }
+
+#[test]
+fn run_task_waits_count_in_the_provisioning_quota() {
+    // "Tasks in the PROVISIONING state per cluster" counts RunTask tasks waiting for capacity
+    // as well as service tasks: with a quota of 2, a RunTask of 3 leaves 2 waiting and the
+    // third fails, and a service cannot add waiting tasks on top of them.
+    let mut v = with_capacity_options(
+        asg_scenario("m5.large", 1, 10_000, 0, 1024),
+        json!({"provisioningTasksPerCluster": 2}),
+    );
+    v["runTasks"] = json!([{"at": 30, "cluster": "prod", "taskDefinition": "web", "count": 3}]);
+    v["updateServices"] =
+        json!([{"at": 40, "service": "web", "cluster": "prod", "desiredCount": 2}]);
+    let mut s = sim(v);
+    at(&mut s, 31);
+    assert_eq!(s.provisioning_tasks("prod"), 2);
+    assert_eq!(s.describe()["failures"].as_array().map_or(0, Vec::len), 1);
+    at(&mut s, 41);
+    assert_eq!(s.services()[0].waiting_total(), 0);
+    assert_eq!(s.provisioning_tasks("prod"), 2);
+}

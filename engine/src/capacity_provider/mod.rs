@@ -744,7 +744,7 @@ pub struct CapacityOptions {
     /// A request with no launch type in a cluster with no default strategy
     /// (`withoutStrategy`).
     pub without_strategy: WithoutStrategy,
-    /// Most service tasks that may wait in PROVISIONING for an Auto Scaling group provider,
+    /// Most tasks (service and RunTask) that may wait in PROVISIONING for an instance provider,
     /// per cluster (`provisioningTasksPerCluster`, default 500, 4.9).
     pub provisioning_quota: u32,
     /// How managed scaling scales in (`scaleInStep`).

@@ -88,18 +88,25 @@ impl Simulation {
         }
     }
 
-    /// Tasks of cluster `cluster`'s services waiting in PROVISIONING for an Auto Scaling
-    /// group provider: what the quota "Tasks in the PROVISIONING state per cluster" counts
-    /// (4.9; the playground counts only tasks waiting for instances [unconfirmed]).
+    /// Tasks of cluster `cluster` (its services' and RunTask's) waiting in PROVISIONING for
+    /// an instance provider: what the quota "Tasks in the PROVISIONING state per cluster"
+    /// counts (4.9; the playground counts only tasks waiting for instances [unconfirmed]).
     pub fn provisioning_tasks(&self, cluster: &str) -> u32 {
-        self.services
+        let services: u32 = self
+            .services
             .iter()
             .filter(|svc| svc.cluster == cluster)
             .filter_map(|svc| Some((svc.capacity.as_ref()?, &svc.waiting)))
             .flat_map(|(c, waiting)| c.providers.iter().zip(waiting))
             .filter(|(&p, _)| !self.capacity.providers[p].is_fargate())
             .map(|(_, &w)| w)
-            .sum()
+            .sum();
+        let run_tasks = self
+            .run_task_waits
+            .iter()
+            .filter(|w| w.cluster == cluster)
+            .count() as u32;
+        services + run_tasks
     }
 
     /// Whether a task of service `s` may wait for provider `p`: Fargate waits always; an Auto
