@@ -89,6 +89,10 @@ impl Simulation {
                 )
                 .instance(&id);
             self.poke_cluster_services(slot);
+            // Its room may fit a task waiting for its provider.
+            if let Some(p) = self.cluster.instances[slot].capacity_provider {
+                self.poke_provider(p);
+            }
         }
     }
 }

@@ -977,3 +977,29 @@ fn run_task_waits_count_in_the_provisioning_quota() {
     assert_eq!(s.services()[0].waiting_total(), 0);
     assert_eq!(s.provisioning_tasks("prod"), 2);
 }
+
+#[test]
+fn a_run_task_wait_starts_when_a_drained_instance_is_active_again() {
+    // The group is at MaxSize (1) and its instance is DRAINING: a RunTask task waits in
+    // PROVISIONING. Set ACTIVE again, the instance has room and the task starts there.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 512);
+    v["autoScalingGroups"][0]["MaxSize"] = json!(1);
+    v["runTasks"] = json!([
+        {"at": 30, "cluster": "prod", "taskDefinition": "web"},
+        {"at": 610, "cluster": "prod", "taskDefinition": "web"}
+    ]);
+    let mut s = sim(v.clone());
+    at(&mut s, 500);
+    assert_eq!(running_tasks(&s), 1);
+    let id = s.cluster().instances[0].ec2_instance_id.clone();
+    v["updateContainerInstancesState"] = json!([
+        {"at": 600, "cluster": "prod", "containerInstances": [id], "status": "DRAINING"},
+        {"at": 620, "cluster": "prod", "containerInstances": [id], "status": "ACTIVE"}
+    ]);
+    let mut s = sim(v);
+    at(&mut s, 615);
+    assert_eq!(s.provisioning_tasks("prod"), 1);
+    at(&mut s, 900);
+    assert_eq!(s.provisioning_tasks("prod"), 0);
+    assert_eq!(running_tasks(&s), 2);
+}
