@@ -425,11 +425,9 @@ impl Simulation {
                 // does so for the task, which waits in PROVISIONING while the cluster is under
                 // its quota of PROVISIONING tasks (4.9).
                 Decision::Unplaceable { .. }
-                    if provider.is_some_and(|p| {
-                        let cp = &self.capacity.providers[p];
-                        cp.managed_instances().is_some() || cp.managed_scaling().is_some()
-                    }) && self.provisioning_tasks(&cluster)
-                        < self.scenario.options.capacity.provisioning_quota =>
+                    if provider.is_some_and(|p| self.provider_launches_for(p, &needs, &td))
+                        && self.provisioning_tasks(&cluster)
+                            < self.scenario.options.capacity.provisioning_quota =>
                 {
                     let p = provider.expect("checked above");
                     self.run_task_waits.push(

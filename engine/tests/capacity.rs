@@ -1003,3 +1003,27 @@ fn a_run_task_wait_starts_when_a_drained_instance_is_active_again() {
     assert_eq!(s.provisioning_tasks("prod"), 0);
     assert_eq!(running_tasks(&s), 2);
 }
+
+#[test]
+fn a_run_task_too_large_for_the_group_fails_and_does_not_block_the_next() {
+    // G30: a task larger than the group's smallest type is ignored by managed scaling, so a
+    // RunTask of it fails at once (RESOURCE) rather than waiting forever; a later RunTask that
+    // fits still waits and starts.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 1024);
+    v["taskDefinitions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"family": "huge", "cpu": "4096", "memory": "1024",
+            "containerDefinitions": [{"name": "app", "image": "nginx", "essential": true, "memory": 1024}]}));
+    v["runTasks"] = json!([
+        {"at": 30, "cluster": "prod", "taskDefinition": "huge"},
+        {"at": 40, "cluster": "prod", "taskDefinition": "web"}
+    ]);
+    let mut s = sim(v);
+    at(&mut s, 41);
+    assert!(s.log().entries().iter().any(|e| e
+        .message
+        .contains("RunTask huge:1 count 1 in cluster prod: 0 started, 1 failed")));
+    at(&mut s, 6 * 60);
+    assert_eq!(running_tasks(&s), 1);
+}

@@ -301,8 +301,39 @@ impl Simulation {
         cancelled
     }
 
-    /// Places the RunTask tasks waiting for provider `p`, oldest first, until one does not
-    /// fit.
+    /// Whether provider `p` launches capacity that a task of `td` with `needs` fits: managed
+    /// scaling when the group's smallest type holds it (tasks larger are ignored by scaling,
+    /// G30), Managed Instances when an eligible type does. A RunTask task waits for such a
+    /// provider; otherwise it fails at once.
+    pub(crate) fn provider_launches_for(
+        &self,
+        p: usize,
+        needs: &TaskNeeds,
+        td: &crate::task_definition::ValidTaskDefinition,
+    ) -> bool {
+        let cp = &self.capacity.providers[p];
+        if let Some(mi) = cp.managed_instances() {
+            return super::managed_instances::choose_instances(
+                needs,
+                1,
+                1,
+                &td.cpu_architecture,
+                mi.requirements.as_ref(),
+                0,
+            )
+            .is_some();
+        }
+        match (cp.managed_scaling(), cp.group()) {
+            (Some(_), Some(g)) => {
+                let (smallest, _) = self.groups[g].spec.smallest_and_largest();
+                super::managed_scaling::tasks_per_instance(needs, smallest, 0) > 0
+            }
+            _ => false,
+        }
+    }
+
+    /// Places the RunTask tasks waiting for provider `p`, oldest first; one that does not fit
+    /// yet stays, and the next one tries.
     pub(crate) fn place_run_task_waits(&mut self, p: usize) {
         let mut i = 0;
         while i < self.run_task_waits.len() {
@@ -324,8 +355,10 @@ impl Simulation {
                 self.placer
                     .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
             self.keep_probed(&decision, explanation);
+            // A wait that does not fit yet lets the next one try.
             let crate::placement::Decision::Placed(slot) = decision else {
-                break;
+                i += 1;
+                continue;
             };
             self.run_task_waits.remove(i);
             let (mut started, mut siblings) = (Vec::new(), Vec::new());
