@@ -199,9 +199,10 @@ impl Simulation {
             obj.insert("launchType".into(), json!("FARGATE"));
             obj.remove("containerInstanceArn");
             obj.remove("ec2InstanceId");
-            let (version, _) = self.fargate_platform(index);
+            let version =
+                crate::fargate::resolve_platform_version(t.platform_version.as_deref(), &t.td);
             obj.insert("platformVersion".into(), json!(version));
-            let family = if t.td.os_family.to_ascii_uppercase().starts_with("WINDOWS") {
+            let family = if t.td.is_windows() {
                 t.td.os_family.as_str()
             } else {
                 "Linux"

@@ -392,7 +392,7 @@ pub fn parse(
             "{AT}: Amazon EBS volumes are not supported for the EXTERNAL launch type (ECS Anywhere)"
         ));
     }
-    let windows = td.os_family.to_ascii_uppercase().starts_with("WINDOWS");
+    let windows = td.is_windows();
     if facts.fargate {
         if windows {
             return Err(format!(

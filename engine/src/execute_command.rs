@@ -416,12 +416,7 @@ impl Simulation {
 
     /// The oldest container agent that runs ECS Exec for task `t` on EC2 (Windows: 1.56).
     fn min_agent_version(&self, t: usize) -> [u32; 3] {
-        let windows = self.tasks[t]
-            .td
-            .os_family
-            .to_ascii_uppercase()
-            .starts_with("WINDOWS");
-        if windows {
+        if self.tasks[t].td.is_windows() {
             MIN_WINDOWS_AGENT_VERSION
         } else {
             MIN_AGENT_VERSION
@@ -429,17 +424,11 @@ impl Simulation {
     }
 
     /// Task `t`'s Fargate platform version (`LATEST` resolved) and the oldest ECS Exec runs on.
-    pub(crate) fn fargate_platform(&self, t: usize) -> (String, [u32; 3]) {
+    fn fargate_platform(&self, t: usize) -> (String, [u32; 3]) {
         let task = &self.tasks[t];
-        let windows = task
-            .td
-            .os_family
-            .to_ascii_uppercase()
-            .starts_with("WINDOWS");
-        let pv = crate::fargate::resolve_platform_version(
-            task.platform_version.as_deref(),
-            &task.td.os_family,
-        );
+        let windows = task.td.is_windows();
+        let pv =
+            crate::fargate::resolve_platform_version(task.platform_version.as_deref(), &task.td);
         (
             pv,
             if windows {

@@ -112,12 +112,10 @@ pub const LINUX_PLATFORM_VERSIONS: &[&str] = &["1.4.0", "1.3.0", "1.2.0", "1.1.0
 /// The Fargate platform versions AWS has published for Windows tasks.
 pub const WINDOWS_PLATFORM_VERSIONS: &[&str] = &["1.0.0"];
 
-/// The version `platformVersion` (absent: `LATEST`) stands for, for a task of OS family
-/// `os_family`.
-pub fn resolve_platform_version(given: Option<&str>, os_family: &str) -> String {
-    let windows = os_family.to_ascii_uppercase().starts_with("WINDOWS");
+/// The version `platformVersion` (absent: `LATEST`) stands for, for a task of `td`.
+pub fn resolve_platform_version(given: Option<&str>, td: &ValidTaskDefinition) -> String {
     match given.filter(|v| !v.is_empty()) {
-        None | Some("LATEST") => if windows { "1.0.0" } else { "1.4.0" }.to_string(),
+        None | Some("LATEST") => if td.is_windows() { "1.0.0" } else { "1.4.0" }.to_string(),
         Some(v) => v.to_string(),
     }
 }
@@ -164,7 +162,7 @@ pub fn check_platform_version(
     if !fargate {
         return Err("platformVersion: InvalidParameterException: The platform version must be null when specifying an EC2 launch type.".to_string());
     }
-    let windows = td.os_family.to_ascii_uppercase().starts_with("WINDOWS");
+    let windows = td.is_windows();
     let published = if windows {
         WINDOWS_PLATFORM_VERSIONS
     } else {
@@ -177,7 +175,7 @@ pub fn check_platform_version(
             published.join(", ")
         ));
     }
-    let version = resolve_platform_version(Some(given), &td.os_family);
+    let version = resolve_platform_version(Some(given), td);
     if !windows && !crate::execute_command::version_at_least(&version, [1, 4, 0]) {
         if let Some(feature) = needs_platform_1_4(td) {
             return Err(format!("platformVersion: PlatformTaskDefinitionIncompatibilityException: The specified platform version doesn't satisfy the required capabilities of the task definition. ({} uses {feature}, which needs 1.4.0 or later; {version} is asked for)", td.family));

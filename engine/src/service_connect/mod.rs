@@ -557,7 +557,7 @@ pub fn parse(
     if !matches!(td.network_mode, NetworkMode::Awsvpc | NetworkMode::Bridge) {
         return Err(format!("{AT}: Service Connect needs a task definition with networkMode awsvpc or bridge; {family} uses {}", td.network_mode.as_str()));
     }
-    if td.os_family.to_ascii_uppercase().starts_with("WINDOWS") {
+    if td.is_windows() {
         return Err(format!(
             "{AT}: Service Connect supports Linux tasks only; {family} runs {}",
             td.os_family

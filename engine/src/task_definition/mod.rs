@@ -189,6 +189,12 @@ pub struct ValidTaskDefinition {
 }
 
 impl ValidTaskDefinition {
+    /// Whether it runs Windows containers (`runtimePlatform.operatingSystemFamily`
+    /// `WINDOWS_SERVER_…`).
+    pub fn is_windows(&self) -> bool {
+        self.os_family.to_ascii_uppercase().starts_with("WINDOWS")
+    }
+
     /// The longest `healthCheck.interval` of its essential containers, in seconds: when the
     /// task's health is first known (HEALTHY once every essential check passed once, 1.11).
     /// `None` without an essential container health check.
