@@ -154,7 +154,7 @@ impl Simulation {
 
 /// A Managed Instances instance's price: the instance's, plus the management fee, a share of
 /// the on-demand price (per instance-hour by instance type, whatever the capacity option).
-fn managed_instance_price(it: &crate::instance_types::InstanceType, spot: bool) -> f64 {
+pub(crate) fn managed_instance_price(it: &crate::instance_types::InstanceType, spot: bool) -> f64 {
     instance_price(it, spot)
         + it.on_demand_usd_per_hour * crate::capacity_provider::managed_instances::MANAGEMENT_FEE
 }

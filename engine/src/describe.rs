@@ -135,6 +135,14 @@ impl Simulation {
         format_utc_timestamp(self.scenario.start_epoch_ms + at.as_ms() as i64)
     }
 
+    /// The task with ID `id` in cluster `cluster`, as a call on one task (StopTask,
+    /// ExecuteCommand) names it.
+    pub(crate) fn task_in_cluster(&self, id: &str, cluster: &str) -> Option<usize> {
+        self.tasks
+            .iter()
+            .position(|t| t.id == id && t.cluster == cluster)
+    }
+
     /// The task whose ID (the last part of its ARN) is or starts with `id`, as the chips show
     /// it: its index, or why there is none.
     pub(crate) fn task_by_id(&self, id: &str) -> Result<usize, String> {

@@ -831,11 +831,7 @@ impl Simulation {
     /// Makes ExecuteCommand call `i`: opens a session, or logs AWS's error and its cause.
     pub(crate) fn execute_command_call(&mut self, i: usize) {
         let call = self.scenario.execute_commands[i].clone();
-        let found = self
-            .tasks
-            .iter()
-            .position(|t| t.id == call.task && t.cluster == call.cluster);
-        let Some(t) = found else {
+        let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
             let message = format!(
                 "ExecuteCommand failed: executeCommands[{i}].task: InvalidParameterException: The task provided in the request was not found. (no task {} in cluster {})",
                 call.task, call.cluster

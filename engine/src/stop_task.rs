@@ -66,11 +66,7 @@ impl Simulation {
     /// Makes StopTask call `i`.
     pub(crate) fn stop_task_call(&mut self, i: usize) {
         let call = self.scenario.stop_tasks[i].clone();
-        let found = self
-            .tasks
-            .iter()
-            .position(|t| t.id == call.task && t.cluster == call.cluster);
-        let Some(t) = found else {
+        let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
             let msg = format!(
                 "StopTask failed: stopTasks[{i}].task: InvalidParameterException: The referenced task was not found. (no task {} in cluster {})",
                 call.task, call.cluster

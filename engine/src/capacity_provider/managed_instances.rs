@@ -672,8 +672,7 @@ impl Simulation {
                 it.name,
                 it.vcpu,
                 it.memory_mib,
-                if mi.spot { it.spot_usd_per_hour } else { it.on_demand_usd_per_hour }
-                    + it.on_demand_usd_per_hour * MANAGEMENT_FEE,
+                crate::billing::managed_instance_price(it, mi.spot),
                 if mi.spot { "Spot" } else { "on-demand" },
                 launched.join(", ")
             );
@@ -778,16 +777,12 @@ impl Simulation {
         if self.cluster.instances[slot].status
             == crate::container_instance::InstanceStatus::Draining
         {
-            self.managed.instances[i].terminated = true;
             let id = self.managed.instances[i].id.clone();
-            self.log
-                .push(
-                    self.now(),
-                    EventKind::Capacity,
-                    format!("Amazon ECS Managed Instances: container instance {id} is drained: DEREGISTERING, then terminated"),
-                )
-                .instance(&id);
-            self.terminate_instance(slot, "TerminationNotice", "Managed Instances: drained");
+            self.retire_managed_instance(
+                (i, slot),
+                Some(format!("Amazon ECS Managed Instances: container instance {id} is drained: DEREGISTERING, then terminated")),
+                "Managed Instances: drained",
+            );
             return;
         }
         let Some(after) = self.managed_provider(p).and_then(|m| m.scale_in_after_s) else {
@@ -816,21 +811,31 @@ impl Simulation {
         if !idle || !self.tasks_on(slot).is_empty() {
             return;
         }
-        self.managed.instances[i].terminated = true;
         let id = self.managed.instances[i].id.clone();
         let name = self.capacity.providers[p].name.clone();
-        self.log
-            .push(
-                self.now(),
-                EventKind::Capacity,
-                format!("capacity provider {name} (Managed Instances): container instance {id} ran no task for {after} s (scaleInAfter): DEREGISTERING, then terminated"),
-            )
-            .instance(&id);
-        self.terminate_instance(
-            slot,
-            "TerminationNotice",
+        self.retire_managed_instance(
+            (i, slot),
+            Some(format!("capacity provider {name} (Managed Instances): container instance {id} ran no task for {after} s (scaleInAfter): DEREGISTERING, then terminated")),
             "Managed Instances scale-in: idle",
         );
+    }
+
+    /// Ends Managed Instances instance `i` in `slot`: it leaves its provider's count, the
+    /// event log says `why` (when given), and the instance is terminated with `reason`.
+    fn retire_managed_instance(
+        &mut self,
+        (i, slot): (usize, usize),
+        why: Option<String>,
+        reason: &str,
+    ) {
+        self.managed.instances[i].terminated = true;
+        if let Some(why) = why {
+            let id = self.managed.instances[i].id.clone();
+            self.log
+                .push(self.now(), EventKind::Capacity, why)
+                .instance(&id);
+        }
+        self.terminate_instance(slot, "TerminationNotice", reason);
     }
 
     /// Managed Instances instance `i` reached day 14 since its launch (it drains) or day 21
@@ -854,10 +859,9 @@ impl Simulation {
             self.schedule(end, Timer::ManagedInstanceLifetime(i));
             self.managed_instance_maybe_idle(slot);
         } else {
-            self.managed.instances[i].terminated = true;
-            self.terminate_instance(
-                slot,
-                "TerminationNotice",
+            self.retire_managed_instance(
+                (i, slot),
+                None,
                 "Managed Instances lifecycle: 21 days since launch",
             );
         }
