@@ -6,7 +6,7 @@
 mod support;
 
 use ecs_engine::execute_command::{
-    Verdict, INTERACTIVE_ONLY, NOT_CONNECTED, NOT_ENABLED, SSM_ACTIONS,
+    ExecCheck, Verdict, INTERACTIVE_ONLY, NOT_CONNECTED, NOT_ENABLED, SSM_ACTIONS,
 };
 use ecs_engine::Simulation;
 use serde_json::{json, Value};
@@ -44,6 +44,14 @@ fn exec(mut d: Value, mut call: Value, at_secs: u64) -> Simulation {
 /// The run output's record of ExecuteCommand call 0.
 fn outcome(s: &Simulation) -> Value {
     s.describe()["executeCommands"][0].clone()
+}
+
+/// The checklist's line `name` for task `t` (the session in `container`, or the first).
+fn check(s: &Simulation, t: usize, name: &str, container: Option<&str>) -> ExecCheck {
+    s.exec_checks(t, container)
+        .into_iter()
+        .find(|c| c.check == name)
+        .unwrap_or_else(|| panic!("no checklist line {name}"))
 }
 
 fn shell() -> Value {
@@ -93,11 +101,7 @@ fn exec_cannot_be_turned_on_for_existing_tasks() {
     assert_eq!(outcome(&s)["error"]["error"], "InvalidParameterException");
     assert_eq!(outcome(&s)["error"]["message"], NOT_ENABLED);
     let t = 0;
-    let check = s
-        .exec_checks(t, None)
-        .into_iter()
-        .find(|c| c.check == "Exec Enabled for Task")
-        .unwrap();
+    let check = check(&s, t, "Exec Enabled for Task", None);
     assert_eq!(check.verdict, Verdict::Fail);
     assert!(
         check.detail.contains("forceNewDeployment"),
@@ -154,11 +158,7 @@ fn a_task_role_without_ssmmessages_leaves_the_target_not_connected() {
         logged(&s, "ssmmessages:OpenDataChannel"),
         "the cause is named"
     );
-    let role = s
-        .exec_checks(0, None)
-        .into_iter()
-        .find(|c| c.check == "Task Role Permissions")
-        .unwrap();
+    let role = check(&s, 0, "Task Role Permissions", None);
     assert_eq!(role.verdict, Verdict::Fail);
 }
 
@@ -169,10 +169,10 @@ fn a_read_only_root_filesystem_does_not_take_the_ssm_agent() {
     d["taskDefinitions"][0]["containerDefinitions"][0]["readonlyRootFilesystem"] = json!(true);
     let s = exec(d, shell(), 120);
     assert_eq!(outcome(&s)["error"]["error"], "TargetNotConnectedException");
-    assert!(s
-        .exec_checks(0, None)
-        .iter()
-        .any(|c| c.check == "Read-Only Root Filesystem" && c.verdict == Verdict::Fail));
+    assert_eq!(
+        check(&s, 0, "Read-Only Root Filesystem", None).verdict,
+        Verdict::Fail
+    );
 }
 
 #[test]
@@ -243,11 +243,7 @@ fn an_old_agent_or_platform_never_starts_the_exec_agent() {
     d["containerInstances"][0]["agentVersion"] = json!("1.50.1");
     let s = exec(d.clone(), shell(), 120);
     assert_eq!(outcome(&s)["error"]["message"], NOT_ENABLED);
-    let launch = s
-        .exec_checks(0, None)
-        .into_iter()
-        .find(|c| c.check == "Launch Type")
-        .unwrap();
+    let launch = check(&s, 0, "Launch Type", None);
     assert_eq!(launch.verdict, Verdict::Fail);
     assert!(launch.detail.contains("1.50.1"), "{}", launch.detail);
     d["containerInstances"][0]["agentVersion"] = json!("1.50.2");
@@ -296,11 +292,7 @@ fn sessions_are_logged_where_the_cluster_says_if_the_task_role_may() {
         logged(&s, "not logged to CloudWatch Logs group /ecs/web"),
         "the role lacks logs:*"
     );
-    let role_check = s
-        .exec_checks(0, None)
-        .into_iter()
-        .find(|c| c.check == "Task Role Permissions")
-        .unwrap();
+    let role_check = check(&s, 0, "Task Role Permissions", None);
     assert_eq!(role_check.verdict, Verdict::Advice);
     let mut with_logs = SSM_ACTIONS.to_vec();
     with_logs.extend(["logs:*"]);
@@ -416,11 +408,7 @@ fn windows_on_ec2_needs_container_agent_1_56() {
         "{}",
         outcome(&s)
     );
-    let launch = s
-        .exec_checks(0, None)
-        .into_iter()
-        .find(|c| c.check == "Launch Type")
-        .unwrap();
+    let launch = check(&s, 0, "Launch Type", None);
     assert_eq!(launch.verdict, Verdict::Fail);
     assert!(launch.detail.contains("1.56"), "{}", launch.detail);
     d["containerInstances"][0]["agentVersion"] = json!("1.56.0");
@@ -486,13 +474,7 @@ fn the_read_only_line_is_red_only_for_the_session_s_container() {
         120,
     );
     assert_eq!(outcome(&s)["response"]["containerName"], "app");
-    let line = |c: Option<&str>| {
-        s.exec_checks(0, c)
-            .into_iter()
-            .find(|x| x.check == "Read-Only Root Filesystem")
-            .unwrap()
-            .verdict
-    };
+    let line = |c: Option<&str>| check(&s, 0, "Read-Only Root Filesystem", c).verdict;
     assert_eq!(line(Some("app")), Verdict::Advice);
     assert_eq!(line(Some("sidecar")), Verdict::Fail);
     // DescribeServices shows enableExecuteCommand false when it was never given.

@@ -306,6 +306,15 @@ fn booting_instances_bill_and_spot_pays_the_on_demand_fee() {
         } else {
             json!({})
         };
+        // The instance's price (Spot or on-demand) plus the fee on the on-demand price.
+        let billed_price = |it: &ecs_engine::instance_types::InstanceType| {
+            let price = if spot {
+                it.spot_usd_per_hour
+            } else {
+                it.on_demand_usd_per_hour
+            };
+            price + it.on_demand_usd_per_hour * MANAGEMENT_FEE
+        };
         let mut s = sim(doc(3, template));
         at(&mut s, 60);
         let booting: Vec<_> = s
@@ -314,36 +323,14 @@ fn booting_instances_bill_and_spot_pays_the_on_demand_fee() {
             .filter(|i| i.slot.is_none())
             .collect();
         assert_eq!(booting.len(), 3, "the instances boot for 90 s");
-        let want: f64 = booting
-            .iter()
-            .map(|i| {
-                let it = i.instance_type;
-                let price = if spot {
-                    it.spot_usd_per_hour
-                } else {
-                    it.on_demand_usd_per_hour
-                };
-                price + it.on_demand_usd_per_hour * MANAGEMENT_FEE
-            })
-            .sum();
+        let want: f64 = booting.iter().map(|i| billed_price(i.instance_type)).sum();
         let billed = s.cost().ec2_usd_per_hour;
         assert!(
             (billed - want).abs() < 1e-9,
             "booting, spot {spot}: {billed} vs {want}"
         );
         at(&mut s, 300);
-        let want: f64 = live(&s)
-            .iter()
-            .map(|i| {
-                let it = i.instance_type;
-                let price = if spot {
-                    it.spot_usd_per_hour
-                } else {
-                    it.on_demand_usd_per_hour
-                };
-                price + it.on_demand_usd_per_hour * MANAGEMENT_FEE
-            })
-            .sum();
+        let want: f64 = live(&s).iter().map(|i| billed_price(i.instance_type)).sum();
         let billed = s.cost().ec2_usd_per_hour;
         assert!(
             (billed - want).abs() < 1e-9,
