@@ -438,6 +438,16 @@ impl Browser {
         serde_json::from_str(&self.value("#scenario-json").await).expect("the scenario JSON")
     }
 
+    /// The task the open task panel shows, as DescribeTasks returns it (`#task-describe`,
+    /// opened first).
+    pub async fn described_task(&self) -> serde_json::Value {
+        self.click("#task-describe summary").await;
+        let text = self
+            .js("return document.querySelector('#task-describe pre').textContent")
+            .await;
+        serde_json::from_str(text.as_str().unwrap_or_default()).expect("DescribeTasks JSON")
+    }
+
     /// Runs `script` in the page and returns what it returns.
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client

@@ -82,6 +82,8 @@ async fn the_service_form_turns_exec_on() {
     browser.set_value("svc-name", "shell").await;
     browser.select("#svc-td", "api").await;
     browser.click("#svc-exec").await;
+    browser.scroll_to("#svc-exec").await;
+    browser.screenshot("service-form-ecs-exec").await;
     browser.click("#create-service").await;
     browser.wait_for_text("#build-done", "shell", 10).await;
     let doc = browser.document().await;

@@ -181,12 +181,7 @@ async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
     browser.click(chip).await;
     browser.wait_for("#stop-task", 5).await;
     // The panel also shows the task as DescribeTasks returns it now.
-    browser.click("#task-describe summary").await;
-    let text = browser
-        .js("return document.querySelector('#task-describe pre').textContent")
-        .await;
-    let described: serde_json::Value =
-        serde_json::from_str(text.as_str().unwrap_or_default()).expect("JSON");
+    let described = browser.described_task().await;
     assert_eq!(described["lastStatus"], "RUNNING");
     assert!(described["taskArn"].as_str().unwrap().contains(&task));
     assert!(described["version"].as_u64().unwrap() >= 3);

@@ -19,12 +19,7 @@ async fn ecs_launches_the_instances_and_terminates_idle_ones() {
         .starts_with("MI general"));
     // A task's DescribeTasks says where it runs.
     browser.click(&format!("{managed} .chip")).await;
-    browser.click("#task-describe summary").await;
-    let text = browser
-        .js("return document.querySelector('#task-describe pre').textContent")
-        .await;
-    let described: serde_json::Value =
-        serde_json::from_str(text.as_str().unwrap_or_default()).expect("JSON");
+    let described = browser.described_task().await;
     assert_eq!(described["launchType"], "MANAGED_INSTANCES");
     assert_eq!(described["capacityProviderName"], "general");
     browser.click("#task-explanation .close").await;
