@@ -50,7 +50,7 @@ pub struct ChartSpec {
 /// scaling) their CPU and memory reservation with the alarms' thresholds.
 pub fn specs(
     series: &TimeSeries,
-    (services, target_groups, queues): (&[String], &[(String, bool)], &[String]),
+    (services, target_groups, queues): (&[String], &[(String, &'static str)], &[String]),
     (cpu_targets, memory_targets): (&[TargetLine], &[TargetLine]),
     providers: &[(String, Option<u32>)],
     reservation_alarms: &[(String, TargetLine)],
@@ -95,8 +95,8 @@ pub fn specs(
         let mut per_target = Vec::new();
         let mut latency = Vec::new();
         let mut healthy = Vec::new();
-        for (g, network) in target_groups {
-            if *network {
+        for (g, kind) in target_groups {
+            if *kind == "NLB" {
                 // AWS/NetworkELB: flows and resets, no requests, times or HTTP codes (8.6).
                 requests.push((
                     format!("{g} new flows"),
@@ -133,15 +133,29 @@ pub fn specs(
                 format!("targetGroup/{g}/UnHealthyHostCount"),
             ));
         }
-        let any_network = target_groups.iter().any(|(_, n)| *n);
-        let title = match (any_network, per_target.is_empty()) {
-            (false, _) => "ALB requests a minute (left), per target (right)",
-            (true, true) => "NLB new flows and target resets a minute",
-            (true, false) => "ALB requests and NLB new flows a minute (left), per target (right)",
+        let any_network = target_groups.iter().any(|(_, k)| *k == "NLB");
+        // "ALB requests", "CLB requests", "ALB and CLB requests", with NLB flows after.
+        let mut http: Vec<&str> = target_groups
+            .iter()
+            .map(|(_, k)| *k)
+            .filter(|k| *k != "NLB")
+            .collect();
+        http.sort_unstable();
+        http.dedup();
+        let title = match (any_network, http.is_empty()) {
+            (_, true) => "NLB new flows and target resets a minute".to_string(),
+            (false, false) => format!(
+                "{} requests a minute (left), per target (right)",
+                http.join(" and ")
+            ),
+            (true, false) => format!(
+                "{} requests and NLB new flows a minute (left), per target (right)",
+                http.join(" and ")
+            ),
         };
         out.push(ChartSpec {
             id: "chart-requests".into(),
-            title: title.into(),
+            title,
             unit: if any_network {
                 "requests, flows"
             } else {

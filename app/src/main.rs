@@ -128,7 +128,11 @@ struct HookView {
 struct TargetView {
     target: String,
     task: String,
+    /// The target group state (`healthy`, `initial`, ...): the row's colour.
     state: &'static str,
+    /// The state as the load balancer words it: the same, or a Classic Load Balancer's
+    /// `InService` / `OutOfService`.
+    label: &'static str,
     reason: &'static str,
     /// Requests per second it gets now, and its share of the group's, in percent.
     rps: u64,
@@ -139,13 +143,18 @@ struct TargetView {
 #[derive(Clone, PartialEq)]
 struct TargetGroupView {
     name: String,
+    /// What the caption calls the group: its name, or "instances" for a Classic Load
+    /// Balancer, which registers container instances and has no target group.
+    label: String,
     load_balancer: String,
     /// The listeners forwarding to it (`HTTP:80, HTTPS:443`), or a note that there are none.
     listeners: String,
     /// Its weight in a blue/green pair's production listener rule (`weight 30 %`); empty
     /// when no rule pairs it.
     weight: String,
-    algorithm: &'static str,
+    /// The routing algorithm, and for a Classic Load Balancer whether cross-zone load
+    /// balancing and connection draining are on.
+    algorithm: String,
     targets: Vec<TargetView>,
     /// What App Runner would run for the same requests in flight (section 11, G42).
     app_runner: String,
@@ -469,7 +478,13 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     .load_balancer
                     .and_then(|l| sim.load_balancers().get(l))
                     .map(|l| {
-                        let kind = if l.network { "NLB" } else { "ALB" };
+                        let kind = if l.classic {
+                            "CLB"
+                        } else if l.network {
+                            "NLB"
+                        } else {
+                            "ALB"
+                        };
                         format!("{} ({kind})", l.name)
                     })
                     .unwrap_or_default(),
@@ -482,7 +497,22 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 } else {
                     tg.listeners.join(", ")
                 },
-                algorithm: tg.algorithm.as_str(),
+                label: if tg.classic.is_some() {
+                    "instances".to_string()
+                } else {
+                    tg.name.clone()
+                },
+                algorithm: match &tg.classic {
+                    Some(c) => format!(
+                        "{} · cross-zone {} · connection draining {} · health check {}",
+                        tg.algorithm.as_str(),
+                        if c.cross_zone { "on" } else { "off" },
+                        c.connection_draining_s
+                            .map_or("off".to_string(), |s| format!("{s} s")),
+                        c.health_target
+                    ),
+                    None => tg.algorithm.as_str().to_string(),
+                },
                 app_runner: sim
                     .app_runner_comparison(g)
                     .map(|(config, sizing)| config.explain(&sizing))
@@ -492,11 +522,27 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     .iter()
                     .map(|x| {
                         let rps = sim.task_loads().get(x.task).map_or(0.0, |l| l.offered_rps);
+                        let (label, reason) = match &tg.classic {
+                            Some(_) => {
+                                let (state, _, description) =
+                                    ecs_engine::load_balancer::classic::instance_state(x);
+                                (
+                                    state,
+                                    if description == "N/A" {
+                                        ""
+                                    } else {
+                                        description
+                                    },
+                                )
+                            }
+                            None => (x.state.as_str(), x.reason.unwrap_or("")),
+                        };
                         TargetView {
                             target: format!("{}:{}", x.id, x.port),
                             task: sim.tasks()[x.task].id.chars().take(8).collect(),
                             state: x.state.as_str(),
-                            reason: x.reason.unwrap_or(""),
+                            label,
+                            reason,
                             rps: rps.round() as u64,
                             share: if total > 0.0 {
                                 (100.0 * rps / total).round() as u64
@@ -1469,7 +1515,7 @@ fn Playground(
                                 <span class="listener">{g.listeners.clone()}</span>
                                 {(!g.weight.is_empty()).then(|| view! { " "<span class="rule-weight" title="the production listener rule's weight for this target group (blue/green, linear and canary deployments shift it)">{g.weight.clone()}</span> })}
                                 " → "
-                                <strong>{g.name.clone()}</strong>
+                                <strong>{g.label.clone()}</strong>
                                 <span class="muted">{format!(" ({})", g.algorithm)}</span>
                             </caption>
                             <thead><tr><th>"target"</th><th>"task"</th><th>"state"</th><th>"req/s"</th><th>"share"</th><th>"reason"</th></tr></thead>
@@ -1477,7 +1523,7 @@ fn Playground(
                             {g.targets.into_iter().map(|t| view! {
                                 <tr class="target" data-state=t.state>
                                     <td class="mono">{t.target}</td><td class="mono">{t.task}</td>
-                                    <td><span class=format!("state {}", t.state)>{t.state}</span></td>
+                                    <td><span class=format!("state {}", t.state)>{t.label}</span></td>
                                     <td class="num rps">{t.rps}</td><td class="num share">{format!("{} %", t.share)}</td>
                                     <td class="small muted">{t.reason}</td>
                                 </tr>
@@ -1619,10 +1665,19 @@ fn log_message(message: String) -> AnyView {
 fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let series = sim.time_series();
     let services: Vec<String> = sim.services().iter().map(|s| s.name.clone()).collect();
-    let groups: Vec<(String, bool)> = sim
+    let groups: Vec<(String, &'static str)> = sim
         .target_groups()
         .iter()
-        .map(|g| (g.name.clone(), g.is_network()))
+        .map(|g| {
+            let kind = if g.classic.is_some() {
+                "CLB"
+            } else if g.is_network() {
+                "NLB"
+            } else {
+                "ALB"
+            };
+            (g.name.clone(), kind)
+        })
         .collect();
     let queues: Vec<String> = sim.queues().iter().map(|q| q.name.clone()).collect();
     let (mut cpu_targets, mut memory_targets) = (Vec::new(), Vec::new());

@@ -19,6 +19,7 @@ impl Simulation {
             "failures": self.failures,
             "containerInstances": self.describe_instances(),
             "targetGroups": self.describe_target_groups(),
+            "classicLoadBalancers": self.describe_instance_health(),
             "scalingActivities": self.scaling.activities.iter().rev().map(|a| json!({
                 "resourceId": a.resource_id,
                 "description": a.description,
@@ -303,6 +304,7 @@ impl Simulation {
             .target_groups
             .iter()
             .enumerate()
+            .filter(|(_, tg)| tg.classic.is_none())
             .map(|(g, tg)| {
                 json!({
                     "targetGroupArn": tg.arn,
@@ -315,6 +317,27 @@ impl Simulation {
                         }
                         json!({"Target": {"Id": x.id, "Port": x.port}, "TargetHealth": health,
                                "taskArn": self.tasks[x.task].arn})
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+
+    /// DescribeInstanceHealth for every Classic Load Balancer: `InstanceStates` with
+    /// `InstanceId`, `State`, `ReasonCode` and `Description` (plus the task, which AWS does not
+    /// know about).
+    fn describe_instance_health(&self) -> Vec<Value> {
+        self.lb
+            .target_groups
+            .iter()
+            .filter(|tg| tg.classic.is_some())
+            .map(|tg| {
+                json!({
+                    "LoadBalancerName": tg.name,
+                    "InstanceStates": tg.targets.iter().map(|x| {
+                        let (state, code, description) = crate::load_balancer::classic::instance_state(x);
+                        json!({"InstanceId": x.id, "State": state, "ReasonCode": code,
+                               "Description": description, "taskArn": self.tasks[x.task].arn})
                     }).collect::<Vec<_>>(),
                 })
             })

@@ -43,10 +43,11 @@ pub fn names(doc: &Value, key: &str, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// Where a load can go: target group names, then service names, then the SQS queues that
-/// have a producer (a `loadProfiles[]` entry with `queue`, which names the consuming service).
+/// Where a load can go: target group names, Classic Load Balancer names, then service names,
+/// then the SQS queues that have a producer (a `loadProfiles[]` entry with `queue`, which names the consuming service).
 pub fn load_targets(doc: &Value) -> Vec<String> {
     let mut out = names(doc, "targetGroups", "Name");
+    out.extend(names(doc, "classicLoadBalancers", "LoadBalancerName"));
     out.extend(names(doc, "services", "serviceName"));
     for queue in names(doc, "queues", "QueueName") {
         if receiving_profile(doc, "queue", &queue).is_some() {

@@ -446,6 +446,19 @@ impl Simulation {
             self.schedule(grace_ends, Timer::ContainerUnhealthy(t));
             return;
         }
+        if let Some(elb) = self.classic_load_balancer_of(s) {
+            // "The Amazon ECS service scheduler ignores tasks in an UNHEALTHY state that are
+            // behind a Classic Load Balancer." (8.6)
+            let msg = format!(
+                "task {} is UNHEALTHY, but its service is behind Classic Load Balancer {elb}: the service scheduler ignores UNHEALTHY tasks behind a Classic Load Balancer, so it keeps running",
+                self.tasks[t].id
+            );
+            let id = self.tasks[t].id.clone();
+            self.log
+                .push(self.now(), EventKind::TaskStateChange, msg)
+                .task(&id);
+            return;
+        }
         let msg = format!(
             "(service {}) (task {}) failed container health checks.",
             self.services[s].name, self.tasks[t].id

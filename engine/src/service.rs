@@ -391,6 +391,9 @@ impl Simulation {
                     .pointer("/deploymentController/type")
                     .and_then(Value::as_str)
                     == Some("EXTERNAL"),
+                classic: load_balancers
+                    .iter()
+                    .any(|l| self.lb.target_groups[l.target_group].classic.is_some()),
             },
             &self.scenario.iam,
         )?;
@@ -941,6 +944,16 @@ impl Simulation {
         }
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let mut load_balancers = self.service_load_balancers(&merged, &td)?;
+        let uses_classic = |links: &[crate::load_balancer::ServiceLoadBalancer]| {
+            links
+                .iter()
+                .any(|l| self.lb.target_groups[l.target_group].classic.is_some())
+        };
+        if (uses_classic(&load_balancers) || uses_classic(&self.services[s].load_balancers))
+            && load_balancers != self.services[s].load_balancers
+        {
+            return Err("loadBalancers: UpdateService cannot add, change or remove a Classic Load Balancer; it is set when the service is created (the playground's reading: AWS documents updating target groups only)".to_string());
+        }
         // A CODE_DEPLOY service's pair comes from its deployment group, not its request.
         if crate::code_deploy::runtime::is_code_deploy(&merged) {
             for (new, old) in load_balancers

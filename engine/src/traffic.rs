@@ -279,7 +279,32 @@ impl Simulation {
                 },
             }
         }));
-        let (mode, weights) = shares(tg.algorithm, candidates);
+        let (mode, weights) = match &tg.classic {
+            // A Classic Load Balancer: zone by zone unless cross-zone, never failing open.
+            Some(classic) => {
+                let zones: Vec<&str> = tg
+                    .targets
+                    .iter()
+                    .map(|x| {
+                        let slot = self.tasks[x.task].reservation.slot;
+                        self.cluster.instances[slot].availability_zone.as_str()
+                    })
+                    .collect();
+                let w = crate::load_balancer::classic::shares(
+                    classic,
+                    tg.algorithm,
+                    candidates,
+                    &zones,
+                );
+                let mode = if w.iter().any(|x| *x > 0.0) {
+                    RoutingMode::Healthy
+                } else {
+                    RoutingMode::NoTargets
+                };
+                (mode, w)
+            }
+            None => shares(tg.algorithm, candidates),
+        };
         let acc = &mut self.traffic.groups[g];
         acc.requests += rate * dt;
         if mode == RoutingMode::NoTargets {
@@ -617,6 +642,10 @@ impl Simulation {
                 self.publish_network_minute(minute, &name, &both, &acc);
                 continue;
             }
+            if self.lb.target_groups[g].classic.is_some() {
+                self.publish_classic_minute(minute, &name, &acc, per_target, latency_s);
+                continue;
+            }
             let put = |sim: &mut Simulation, name: &str, dims: &[(&str, &str)], d: Datapoint| {
                 sim.metrics
                     .put(MetricId::new("AWS/ApplicationELB", name, dims), minute, d);
@@ -704,6 +733,54 @@ impl Simulation {
                 d.sum / d.count.max(1.0),
             );
         }
+    }
+
+    /// A Classic Load Balancer's minute (8.6): `AWS/ELB` with dimension `LoadBalancerName`
+    /// (`RequestCount`, `Latency` in seconds, `HTTPCode_ELB_5XX`, `HealthyHostCount`,
+    /// `UnHealthyHostCount`). The charts read the same series as a target group's, with the
+    /// requests per registered instance in place of `RequestCountPerTarget` (which `AWS/ELB`
+    /// does not have).
+    fn publish_classic_minute(
+        &mut self,
+        minute: u64,
+        name: &str,
+        acc: &GroupMinute,
+        per_instance: f64,
+        latency_s: f64,
+    ) {
+        let healthy = acc.healthy.unwrap_or(Datapoint::single(0.0));
+        let unhealthy = acc.unhealthy.unwrap_or(Datapoint::single(0.0));
+        let dims = [("LoadBalancerName", name)];
+        for (metric, series, d) in [
+            (
+                "RequestCount",
+                "RequestCount",
+                Datapoint::single(round6(acc.requests)),
+            ),
+            (
+                "Latency",
+                "TargetResponseTime",
+                Datapoint::single(latency_s),
+            ),
+            (
+                "HTTPCode_ELB_5XX",
+                "HTTPCode_ELB_5XX_Count",
+                Datapoint::single(round6(acc.elb_5xx)),
+            ),
+            ("HealthyHostCount", "HealthyHostCount", healthy),
+            ("UnHealthyHostCount", "UnHealthyHostCount", unhealthy),
+        ] {
+            self.metrics
+                .put(MetricId::new("AWS/ELB", metric, &dims), minute, d);
+            self.series.record(
+                &format!("targetGroup/{name}/{series}"),
+                d.sum / d.count.max(1.0),
+            );
+        }
+        self.series.record(
+            &format!("targetGroup/{name}/RequestCountPerTarget"),
+            per_instance,
+        );
     }
 
     /// Kills task `t` whose memory passed its hard limit (G36): exit 137, the essential

@@ -2,7 +2,7 @@
 //! output written by other people; SOURCES.md there), pasted as the UI pastes them
 //! (`edit::add_services_json`) into a scenario that has what each refers to: its task
 //! definition family and revision, its target groups, subnets and cluster. Each one places and
-//! runs its desired count, or is one of the four refused with an error that names the field
+//! runs its desired count, or is one of the three refused with an error that names the field
 //! (`REFUSED`). A blue/green service with lifecycle hooks deploys a new revision through them; a
 //! Service Connect service gets its namespace and serves its endpoints.
 //! Skipped when the corpus is absent.
@@ -76,8 +76,11 @@ fn world(s: &Value) -> Value {
     if let Some(n) = port_names.first() {
         mapping["name"] = n.clone();
     }
+    // A Classic Load Balancer sends to a fixed instance port (8.6): a static host port, one
+    // task per instance, so as many instances as tasks.
+    let classic = lbs.first().and_then(|l| text(l, "/loadBalancerName"));
     if !awsvpc {
-        mapping["hostPort"] = json!(0);
+        mapping["hostPort"] = json!(if classic.is_some() { port } else { 0 });
     }
     let compat = if awsvpc {
         json!(["EC2", "FARGATE"])
@@ -126,12 +129,24 @@ fn world(s: &Value) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let instances: Vec<Value> = zones.iter().map(|z| json!({"instanceType": "m5.large", "availabilityZone": z, "ecsConfig": {"ECS_CLUSTER": cluster}})).collect();
+    let count = if classic.is_some() {
+        s.get("desiredCount").and_then(Value::as_u64).unwrap_or(3) as usize
+    } else {
+        3
+    };
+    let instances: Vec<Value> = (0..count.max(3)).map(|i| json!({"instanceType": "m5.large", "availabilityZone": zones[i % 3], "ecsConfig": {"ECS_CLUSTER": cluster}})).collect();
+    let classic_load_balancers: Vec<Value> = classic
+        .map(|name| json!({"LoadBalancerName": name, "AvailabilityZones": zones,
+            "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": port}],
+            "HealthCheck": {"Target": format!("HTTP:{port}/"), "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 2}}))
+        .into_iter()
+        .collect();
     json!({"version": 1, "duration": "PT20M",
     "clusters": [{"clusterName": cluster, "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}],
     "containerInstances": instances,
     "subnets": subnets,
     "targetGroups": groups,
+    "classicLoadBalancers": classic_load_balancers,
     "taskDefinitions": vec![td; revision + 1],
     "updateServices": if shifts_traffic(s) {
         json!([{"at": "PT5M", "cluster": cluster, "service": text(s, "/serviceName").unwrap_or("pasted"),
@@ -146,15 +161,10 @@ fn shifts_traffic(s: &Value) -> bool {
     text(s, "/deploymentConfiguration/strategy").is_some_and(|k| k != "ROLLING")
 }
 
-/// The corpus files refused, with the start of their error (the field it names): a Classic
-/// Load Balancer, the CLI's empty skeleton (a launch type and an empty provider strategy), a
+/// The corpus files refused, with the start of their error (the field it names): the CLI's empty skeleton (a launch type and an empty provider strategy), a
 /// partial definition without `desiredCount`, and an unrendered `<TASK_DEFINITION>`. Every
 /// other file runs.
 const REFUSED: &[(&str, &str)] = &[
-    (
-        "aws__aws-cli__classic-elb-role.json",
-        "loadBalancers[0].loadBalancerName: ",
-    ),
     (
         "awsdocs__amazon-ecs-developer-guide__cli-skeleton-all-empty.json",
         "capacityProviderStrategy: ",
@@ -295,6 +305,11 @@ fn corpus_services_run_or_are_refused_naming_the_field() {
         }
     }
     assert_eq!(refused.len(), REFUSED.len(), "refused {refused:#?}");
+    assert!(
+        ran.iter()
+            .any(|n| n == "aws__aws-cli__classic-elb-role.json"),
+        "the Classic Load Balancer service runs (8.6)"
+    );
     assert!(ran.len() >= 15, "ran {ran:#?}");
     assert!(
         deployed >= 1,

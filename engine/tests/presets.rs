@@ -1522,3 +1522,42 @@ fn managed_instances_launch_for_the_waiting_tasks_and_end_idle_ones() {
     assert_eq!(active(&kept), sim.managed_instances().len());
     assert!(kept["cost"]["ec2UsdPerHour"].as_f64() > out["cost"]["ec2UsdPerHour"].as_f64());
 }
+
+#[test]
+fn classic_load_balancer_registers_instances_and_splits_by_zone() {
+    // classic-load-balancer (8.6 CLB): one task per instance on the fixed port (4 of 6), the
+    // API's default health check (5 minutes OutOfService, 503s meanwhile), and without
+    // cross-zone load balancing the lone task in us-east-1a is offered half the requests and
+    // fails some; the Try (cross-zone on) shares them evenly with no failures.
+    let (_, out) = preset("classic-load-balancer");
+    let svc = &out["services"][0];
+    assert_eq!(svc["runningCount"], 4);
+    assert_eq!(svc["desiredCount"], 6);
+    let states = out["classicLoadBalancers"][0]["InstanceStates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(states.len(), 4);
+    assert!(states.iter().all(|s| s["State"] == "InService"));
+    let series = |out: &Value, name: &str| -> Vec<f64> {
+        serde_json::from_value(
+            out["timeSeries"]["series"]
+                [format!("targetGroup/EC2Contai-EcsElast-123456789012/{name}")]
+            .clone(),
+        )
+        .unwrap()
+    };
+    let errors = series(&out, "HTTPCode_ELB_5XX_Count");
+    assert_eq!(
+        errors[1], 24_000.0,
+        "every request a 503 while OutOfService"
+    );
+    assert!(*errors.last().unwrap() > 0.0, "the busy zone fails some");
+    let mut v = preset_doc("classic-load-balancer");
+    v["classicLoadBalancers"][0]["LoadBalancerAttributes"]["CrossZoneLoadBalancing"]["Enabled"] =
+        json!(true);
+    let (_, even) = run_to_end(v);
+    assert_eq!(
+        *series(&even, "HTTPCode_ELB_5XX_Count").last().unwrap(),
+        0.0
+    );
+}

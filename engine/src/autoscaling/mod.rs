@@ -364,6 +364,12 @@ impl Simulation {
                     format!("TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel: no target group in the scenario matches {label}")
                 })?;
                 let balancer = self.lb.load_balancer_of(g);
+                if balancer.classic {
+                    return Err(format!(
+                        "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel: {label} names Classic Load Balancer {}, which has no target groups, so ALBRequestCountPerTarget cannot count its requests (8.6); track ECSServiceAverageCPUUtilization, or a customized AWS/ELB RequestCount metric",
+                        balancer.name
+                    ));
+                }
                 if balancer.network {
                     return Err(format!(
                         "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType: ALBRequestCountPerTarget counts an Application Load Balancer's requests; target group {} is behind Network Load Balancer {} (8.6)",

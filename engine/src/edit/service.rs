@@ -161,7 +161,8 @@ pub struct ServiceChoices {
     pub families: Vec<String>,
     /// Capacity providers associated with the cluster (`clusters[].capacityProviders`).
     pub capacity_providers: Vec<String>,
-    /// Target group names (`targetGroups[].Name`).
+    /// Target group names (`targetGroups[].Name`), then Classic Load Balancer names
+    /// (`classicLoadBalancers[].LoadBalancerName`).
     pub target_groups: Vec<String>,
     /// `(containerName, containerPort)` of every port mapping of the task definition.
     pub container_ports: Vec<(String, u16)>,
@@ -221,7 +222,10 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
             })
             .collect(),
         capacity_providers,
-        target_groups: names(doc, "targetGroups", "Name"),
+        target_groups: names(doc, "targetGroups", "Name")
+            .into_iter()
+            .chain(names(doc, "classicLoadBalancers", "LoadBalancerName"))
+            .collect(),
         container_ports: td.as_ref().map_or_else(Vec::new, |td| {
             td.ports
                 .iter()
@@ -247,8 +251,13 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
 }
 
 /// The CreateService request of `form`, verbatim; `arn_of` turns a target group name into
-/// its ARN.
-fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> Value {
+/// its ARN; a name in `classic` is a Classic Load Balancer, given as `loadBalancerName`.
+fn request(
+    form: &ServiceForm,
+    name: &str,
+    arn_of: impl Fn(&str) -> String,
+    classic: &[&str],
+) -> Value {
     let mut service = json!({
         "serviceName": name,
         "taskDefinition": form.task_definition.trim(),
@@ -289,8 +298,20 @@ fn request(form: &ServiceForm, name: &str, arn_of: impl Fn(&str) -> String) -> V
         service["placementConstraints"] = Value::Array(constraints);
     }
     if let Some(lb) = &form.load_balancer {
+        let chosen = lb.target_group.trim();
+        // A Classic Load Balancer is named, not given as a target group (8.6).
+        let key = if classic.contains(&chosen) {
+            "loadBalancerName"
+        } else {
+            "targetGroupArn"
+        };
+        let reference = if classic.contains(&chosen) {
+            chosen.to_string()
+        } else {
+            arn_of(chosen)
+        };
         service["loadBalancers"] = json!([{
-            "targetGroupArn": arn_of(lb.target_group.trim()),
+            key: reference,
             "containerName": lb.container_name.trim(),
             "containerPort": lb.container_port,
         }]);
@@ -373,12 +394,24 @@ pub fn add_service(doc: &Value, form: &ServiceForm) -> Result<Value, String> {
         return Err("taskDefinition: required".to_string());
     }
     let before = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
-    let service = request(form, name, |tg| {
-        before.load_balancing.find(tg).map_or_else(
-            || tg.to_string(),
-            |g| before.load_balancing.target_groups[g].arn.clone(),
-        )
-    });
+    let classic: Vec<&str> = before
+        .load_balancing
+        .target_groups
+        .iter()
+        .filter(|t| t.classic.is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    let service = request(
+        form,
+        name,
+        |tg| {
+            before.load_balancing.find(tg).map_or_else(
+                || tg.to_string(),
+                |g| before.load_balancing.target_groups[g].arn.clone(),
+            )
+        },
+        &classic,
+    );
     let mut service = service;
     let mut doc = if form.strategy == "CODE_DEPLOY" {
         with_code_deploy_group(doc, &before, form, name)?
@@ -908,6 +941,43 @@ mod tests {
         .unwrap_err();
         assert!(
             e.starts_with("loadBalancers[0]: CodeDeploy needs a second target group"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_classic_load_balancer_is_offered_and_named_by_load_balancer_name() {
+        // 8.6: a service names its Classic Load Balancer with loadBalancerName; the form's
+        // load balancer choice lists it after the target groups.
+        let mut d = doc();
+        d["classicLoadBalancers"] = json!([{"LoadBalancerName": "legacy",
+            "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]}]);
+        d["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
+            json!([{"containerPort": 80, "hostPort": 80}]);
+        assert_eq!(
+            service_choices(&d, "default", "web").target_groups,
+            ["web", "legacy"]
+        );
+        let f = ServiceForm {
+            load_balancer: Some(TargetGroupLink {
+                target_group: "legacy".to_string(),
+                container_name: "nginx".to_string(),
+                container_port: 80,
+                alternate_target_group: String::new(),
+            }),
+            ..form("old")
+        };
+        let out = add_service(&d, &f).unwrap();
+        assert_eq!(
+            out["services"][0]["loadBalancers"],
+            json!([{"loadBalancerName": "legacy", "containerName": "nginx", "containerPort": 80}])
+        );
+        // A dynamic host port is refused, naming the field.
+        d["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
+            json!([{"containerPort": 80, "hostPort": 0}]);
+        let e = add_service(&d, &f).unwrap_err();
+        assert!(
+            e.starts_with("loadBalancers[0].containerPort: A host port mapping"),
             "{e}"
         );
     }

@@ -6,7 +6,8 @@
 //! {"targetGroup": "web", "requests": {"type": "diurnal", "min": 200, "max": 5000},
 //!  "cost": {"cpuUnitMsPerRequest": 2048, "baselineMemoryMiB": 200}}
 //! ```
-//! `targetGroup` names a target group (name or ARN); `service` instead sends the requests
+//! `targetGroup` names a target group (name or ARN), `loadBalancerName` a Classic Load
+//! Balancer ([`crate::load_balancer::classic`]); `service` instead sends the requests
 //! straight to a service's RUNNING tasks in equal shares (no load balancer); `queue` with
 //! `consumer` makes the rate messages sent to an SQS queue that a worker service drains (9.4);
 //! `serviceConnect` with `client` makes it the requests a client service's tasks send to a
@@ -67,8 +68,15 @@ impl LoadProfile {
     /// Parses `loadProfiles[index]`.
     pub fn parse(v: &Value, index: usize) -> Result<LoadProfile, String> {
         let path = format!("loadProfiles[{index}]");
+        // A Classic Load Balancer has no target group: its name takes the place of one.
+        let classic = v.get("loadBalancerName").and_then(Value::as_str);
+        if classic.is_some() && v.get("targetGroup").is_some() {
+            return Err(format!(
+                "{path}.loadBalancerName: give targetGroup or loadBalancerName, not both"
+            ));
+        }
         let target = match (
-            v.get("targetGroup").and_then(Value::as_str),
+            v.get("targetGroup").and_then(Value::as_str).or(classic),
             v.get("service").and_then(Value::as_str),
             v.get("queue").and_then(Value::as_str),
             v.get("serviceConnect").and_then(Value::as_str),

@@ -212,9 +212,9 @@ pub fn preview(
         .collect())
 }
 
-/// Whether `target` names a target group (`"targetGroup"`), a service (`"service"`) or an
-/// SQS queue (`"queue"`) of the document, in that order: the key a `loadProfiles[]` entry
-/// uses for it.
+/// Whether `target` names a target group (`"targetGroup"`), a Classic Load Balancer
+/// (`"loadBalancerName"`), a service (`"service"`) or an SQS queue (`"queue"`) of the
+/// document, in that order: the key a `loadProfiles[]` entry uses for it.
 pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, String> {
     let named = |section: &str, field: &str| {
         crate::edit::names(doc, section, field)
@@ -223,6 +223,8 @@ pub(crate) fn target_key(doc: &Value, target: &str) -> Result<&'static str, Stri
     };
     if named("targetGroups", "Name") {
         Ok("targetGroup")
+    } else if named("classicLoadBalancers", "LoadBalancerName") {
+        Ok("loadBalancerName")
     } else if named("services", "serviceName") {
         Ok("service")
     } else if named("queues", "QueueName") {

@@ -12,6 +12,7 @@
 //! scenario can leave the plumbing out. A listener of an ALB forwards only to HTTP and HTTPS
 //! target groups, one of an NLB only to TCP, TLS, UDP and TCP_UDP ones.
 
+pub mod classic;
 pub mod registration;
 pub mod routing;
 pub mod service_role;
@@ -36,6 +37,9 @@ pub struct LoadBalancer {
     /// `Type: network`: a Network Load Balancer (8.6), in front of TCP, TLS, UDP and TCP_UDP
     /// target groups; otherwise an Application Load Balancer.
     pub network: bool,
+    /// A Classic Load Balancer (`aws elb create-load-balancer`, [`classic`]): it registers
+    /// whole container instances, not target groups.
+    pub classic: bool,
     /// `SecurityGroups` (empty: traffic is not filtered).
     pub security_groups: Vec<String>,
 }
@@ -75,12 +79,16 @@ impl LoadBalancer {
             dimension,
             security_groups,
             network,
+            classic: false,
         }
     }
 
-    /// `Application Load Balancer` or `Network Load Balancer`, for messages.
+    /// `Application Load Balancer`, `Network Load Balancer` or `Classic Load Balancer`, for
+    /// messages.
     pub fn kind(&self) -> &'static str {
-        if self.network {
+        if self.classic {
+            "Classic Load Balancer"
+        } else if self.network {
             "Network Load Balancer"
         } else {
             "Application Load Balancer"
@@ -237,6 +245,21 @@ impl ServiceLoadBalancer {
     }
 }
 
+/// The scenario's load balancing sections, each a list of AWS request bodies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sections<'a> {
+    /// `loadBalancers[]` (elbv2 CreateLoadBalancer).
+    pub load_balancers: &'a [Value],
+    /// `listeners[]` (CreateListener).
+    pub listeners: &'a [Value],
+    /// `targetGroups[]` (CreateTargetGroup).
+    pub target_groups: &'a [Value],
+    /// `securityGroups[]`.
+    pub security_groups: &'a [Value],
+    /// `classicLoadBalancers[]` (elb CreateLoadBalancer, [`classic`]).
+    pub classic_load_balancers: &'a [Value],
+}
+
 /// The simulation's load balancing state.
 #[derive(Debug, Clone, Default)]
 pub struct LoadBalancing {
@@ -298,12 +321,19 @@ fn forwarded_target_groups(action: &Value) -> Vec<&str> {
 
 impl LoadBalancing {
     /// Builds the load balancing state from the scenario's sections; errors name the field.
+    /// `subnet_zones` maps the scenario's subnets to their zones (a Classic Load Balancer's
+    /// `Subnets`).
     pub fn from_scenario(
-        load_balancers: &[Value],
-        listeners: &[Value],
-        target_groups: &[Value],
-        security_groups: &[Value],
+        sections: Sections<'_>,
+        subnet_zones: &std::collections::BTreeMap<String, String>,
     ) -> Result<LoadBalancing, String> {
+        let Sections {
+            load_balancers,
+            listeners,
+            target_groups,
+            security_groups,
+            classic_load_balancers,
+        } = sections;
         let mut lb = LoadBalancing::default();
         for (i, v) in security_groups.iter().enumerate() {
             lb.security_groups
@@ -322,6 +352,20 @@ impl LoadBalancing {
                 ));
             }
             lb.target_groups.push(tg);
+        }
+        for (path, v) in classic::entries(classic_load_balancers) {
+            let (balancer, mut group) = classic::parse(v, &path, subnet_zones)?;
+            if let Some(other) = lb.target_groups.iter().find(|t| t.name == group.name) {
+                let what = if other.classic.is_some() {
+                    "DuplicateLoadBalancerName: The specified load balancer name already exists for this account."
+                } else {
+                    "a target group has the same name, and the playground finds both by name"
+                };
+                return Err(format!("{path}.LoadBalancerName: {} ({what})", group.name));
+            }
+            lb.load_balancers.push(balancer);
+            group.load_balancer = Some(lb.load_balancers.len() - 1);
+            lb.target_groups.push(group);
         }
         for (i, v) in listeners.iter().enumerate() {
             let path = format!("listeners[{i}]");
@@ -417,6 +461,45 @@ impl LoadBalancing {
     }
 }
 
+/// A `loadBalancers[]` entry's `containerName` and `containerPort` (at `path`), which must
+/// name a container of `td` and one of its port mappings (8.1).
+pub(crate) fn container_of<'a>(
+    lb: &'a Value,
+    path: &str,
+    td: &crate::task_definition::ValidTaskDefinition,
+) -> Result<(&'a str, u16), String> {
+    let container_name = lb
+        .get("containerName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{path}.containerName: required"))?;
+    let container_port = lb
+        .get("containerPort")
+        .and_then(Value::as_u64)
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or_else(|| format!("{path}.containerPort: required, a port number"))?;
+    if !td.containers.iter().any(|c| c.name == container_name) {
+        return Err(format!(
+            "{path}.containerName: The container {container_name} does not exist in the task definition."
+        ));
+    }
+    let mapped = td
+        .input
+        .container_definitions
+        .iter()
+        .filter(|c| c.name.as_deref() == Some(container_name))
+        .flat_map(|c| c.port_mappings.iter())
+        .any(|m| {
+            m.container_port
+                .is_some_and(|p| p == i64::from(container_port))
+        });
+    if !mapped {
+        return Err(format!(
+            "{path}.containerPort: The container {container_name} did not have a container port {container_port} defined."
+        ));
+    }
+    Ok((container_name, container_port))
+}
+
 /// Most target groups one service may use (4.9).
 pub const MAX_TARGET_GROUPS_PER_SERVICE: usize = 5;
 
@@ -440,10 +523,9 @@ impl Simulation {
         let mut out = Vec::new();
         for (i, lb) in items.iter().enumerate() {
             let path = format!("loadBalancers[{i}]");
-            if lb.get("loadBalancerName").and_then(Value::as_str).is_some()
-                && lb.get("targetGroupArn").is_none()
-            {
-                return Err(format!("{path}.loadBalancerName: Classic Load Balancers are not simulated; use a target group"));
+            if let Some(name) = lb.get("loadBalancerName").and_then(Value::as_str) {
+                out.push(self.classic_service_load_balancer(raw, td, lb, name, items.len())?);
+                continue;
             }
             let arn = lb
                 .get("targetGroupArn")
@@ -452,36 +534,9 @@ impl Simulation {
             let g = self
                 .lb
                 .find(arn)
+                .filter(|&g| self.lb.target_groups[g].classic.is_none())
                 .ok_or_else(|| format!("{path}.targetGroupArn: target group {arn} does not exist in the scenario's targetGroups"))?;
-            let container_name = lb
-                .get("containerName")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("{path}.containerName: required"))?;
-            let container_port = lb
-                .get("containerPort")
-                .and_then(Value::as_u64)
-                .and_then(|p| u16::try_from(p).ok())
-                .ok_or_else(|| format!("{path}.containerPort: required, a port number"))?;
-            if !td.containers.iter().any(|c| c.name == container_name) {
-                return Err(format!(
-                    "{path}.containerName: The container {container_name} does not exist in the task definition."
-                ));
-            }
-            let mapped = td
-                .input
-                .container_definitions
-                .iter()
-                .filter(|c| c.name.as_deref() == Some(container_name))
-                .flat_map(|c| c.port_mappings.iter())
-                .any(|m| {
-                    m.container_port
-                        .is_some_and(|p| p == i64::from(container_port))
-                });
-            if !mapped {
-                return Err(format!(
-                    "{path}.containerPort: The container {container_name} did not have a container port {container_port} defined."
-                ));
-            }
+            let (container_name, container_port) = container_of(lb, &path, td)?;
             let tg = &self.lb.target_groups[g];
             let incompatible = match (tg.target_type, td.network_mode) {
                 (TargetType::Instance, NetworkMode::Awsvpc) => Some("instance"),
@@ -686,16 +741,19 @@ mod tests {
         // CreateListener: a default forward action, and a weighted ForwardConfig to two groups.
         let tg = |name: &str| json!({"Name": name, "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "instance"});
         let lb = LoadBalancing::from_scenario(
-            &[json!({"Name": "web-alb"})],
-            &[
+            Sections {
+            load_balancers: &[json!({"Name": "web-alb"})],
+            listeners: &[
                 json!({"LoadBalancerArn": "web-alb", "Protocol": "HTTP", "Port": 80,
                     "DefaultActions": [{"Type": "forward", "TargetGroupArn": "blue"}]}),
                 json!({"LoadBalancerArn": "web-alb", "Protocol": "HTTPS", "Port": 443,
                     "DefaultActions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
                         {"TargetGroupArn": "blue", "Weight": 90}, {"TargetGroupArn": "green", "Weight": 10}]}}]}),
             ],
-            &[tg("blue"), tg("green"), tg("spare")],
-            &[],
+            target_groups: &[tg("blue"), tg("green"), tg("spare")],
+            ..Sections::default()
+            },
+            &Default::default(),
         )
         .unwrap();
         let listeners: Vec<&[String]> = lb

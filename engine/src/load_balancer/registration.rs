@@ -55,7 +55,29 @@ impl Simulation {
             };
             let check_port = tg.health_check.port.unwrap_or(port);
             let lb = self.lb.load_balancer_of(g);
-            let (passes, reason) = if !reachable(
+            // A Classic Load Balancer checks the instance: a task on it must listen on the
+            // check's port, and the instance must be in a zone the load balancer serves.
+            let classic_miss = tg.classic.as_ref().and_then(|c| {
+                let slot = task.reservation.slot;
+                let answered = self.tasks.iter().any(|o| {
+                    o.is_active()
+                        && o.reservation.slot == slot
+                        && o.reservation
+                            .bindings
+                            .iter()
+                            .any(|b| b.host_port == check_port)
+                });
+                if !c.serves(&inst.availability_zone) {
+                    Some(super::classic::ZONE_NOT_SERVED)
+                } else if !answered {
+                    Some("Target.Timeout")
+                } else {
+                    None
+                }
+            });
+            let (passes, reason) = if let Some(reason) = classic_miss {
+                (false, reason)
+            } else if !reachable(
                 &self.lb.security_groups,
                 &lb.security_groups,
                 &target_sgs,
@@ -73,10 +95,23 @@ impl Simulation {
             } else {
                 tg.time_to_unhealthy_ms()
             };
-            let msg = format!(
-                "registered target {id}:{port} (task {}) in target group {}; state initial (Elb.RegistrationInProgress)",
-                task.id, tg.name
-            );
+            let msg = if tg.classic.is_some() {
+                format!(
+                    "registered instance {id} (task {}, host port {port}) with Classic Load Balancer {}; OutOfService (Instance registration is still in progress.)",
+                    task.id, tg.name
+                )
+            } else {
+                format!(
+                    "registered target {id}:{port} (task {}) in target group {}; state initial (Elb.RegistrationInProgress)",
+                    task.id, tg.name
+                )
+            };
+            let classic_event = tg.classic.is_some().then(|| {
+                format!(
+                    "(service {}) registered 1 instances in (elb {})",
+                    self.services[s].name, tg.name
+                )
+            });
             let target = Target {
                 task: t,
                 id,
@@ -94,6 +129,9 @@ impl Simulation {
             };
             self.lb.target_groups[g].add_target(target);
             self.log_target(t, msg);
+            if let Some(event) = classic_event {
+                self.service_event(s, event);
+            }
             self.schedule(self.now().plus_ms(verdict_in), Timer::TargetHealth(g, t));
         }
     }
@@ -135,14 +173,29 @@ impl Simulation {
                         }
                     }
                 }
-                let msg = format!(
-                    "target {}:{} in target group {} is {}{}",
-                    target.id,
-                    target.port,
-                    tg.name,
-                    state.as_str(),
-                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
-                );
+                let msg = if tg.classic.is_some() {
+                    let (state, _, description) = super::classic::instance_state(&target);
+                    format!(
+                        "instance {} (task {}) is {state} in Classic Load Balancer {}{}",
+                        target.id,
+                        self.tasks[t].id,
+                        tg.name,
+                        if description == "N/A" {
+                            String::new()
+                        } else {
+                            format!(" ({description})")
+                        }
+                    )
+                } else {
+                    format!(
+                        "target {}:{} in target group {} is {}{}",
+                        target.id,
+                        target.port,
+                        tg.name,
+                        state.as_str(),
+                        reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                    )
+                };
                 self.announce_health(g, t, msg, state == TargetState::Unhealthy);
             }
             TargetState::Unhealthy => self.elb_health_failed(g, t),
@@ -221,10 +274,12 @@ impl Simulation {
             self.schedule(grace_ends, Timer::TargetHealth(g, t));
             return;
         }
-        let reason = format!(
-            "Task failed ELB health checks in (target-group {})",
-            self.lb.target_groups[g].arn
-        );
+        let tg = &self.lb.target_groups[g];
+        let reason = if tg.classic.is_some() {
+            format!("Task failed ELB health checks in (elb {})", tg.name)
+        } else {
+            format!("Task failed ELB health checks in (target-group {})", tg.arn)
+        };
         let msg = self.unhealthy_event(s, g, t);
         self.service_event(s, msg);
         self.task_failed_health_checks(s, t, reason);
@@ -247,6 +302,15 @@ impl Simulation {
             Some("Target.Timeout") if tg.health_check.http => "Request timed out".to_string(),
             _ => "Health checks failed".to_string(),
         };
+        if tg.classic.is_some() {
+            let why = target.map_or(super::classic::FAILED_CHECKS, |x| {
+                super::classic::instance_state(x).2
+            });
+            return format!(
+                "(service {}) (task {}) (instance {}) is unhealthy in (elb {}) due to (reason {why})",
+                self.services[s].name, task.id, inst.ec2_instance_id, tg.name
+            );
+        }
         let instance = if inst.fargate {
             String::new()
         } else {
@@ -266,6 +330,7 @@ impl Simulation {
         for g in 0..self.lb.target_groups.len() {
             let tg = &mut self.lb.target_groups[g];
             let (delay, name) = (tg.deregistration_delay_s, tg.name.clone());
+            let classic = tg.classic.is_some();
             let Some(target) = tg.live_target_mut(t) else {
                 continue;
             };
@@ -273,15 +338,64 @@ impl Simulation {
             target.reason = Some("Target.DeregistrationInProgress");
             let end = now.plus_secs(delay);
             target.drain_until = Some(end);
-            let msg = format!(
-                "deregistering target {}:{} from target group {}; draining for {delay} s",
-                target.id, target.port, name
-            );
+            let instance = target.id.clone();
+            let msg = if classic {
+                format!(
+                    "deregistering instance {instance} from Classic Load Balancer {name}; {}",
+                    if delay > 0 {
+                        format!("connection draining for {delay} s")
+                    } else {
+                        "connection draining is off, so it is gone at once".to_string()
+                    }
+                )
+            } else {
+                format!(
+                    "deregistering target {instance}:{} from target group {name}; draining for {delay} s",
+                    target.port
+                )
+            };
             self.log_target(t, msg);
             self.schedule(end, Timer::TargetHealth(g, t));
             until = Some(until.map_or(end, |u| u.max(end)));
+            if classic {
+                if let Some(s) = self.tasks[t].service {
+                    let event = format!(
+                        "(service {}) deregistered 1 instances in (elb {name})",
+                        self.services[s].name
+                    );
+                    self.service_event(s, event);
+                }
+                self.instance_deregistered_under(g, t, &instance, end);
+            }
         }
         until
+    }
+
+    /// Classic Load Balancer `g` deregistered `instance` for task `t`: the registrations of
+    /// other tasks on the same instance end with it, since whole instances are registered
+    /// ("a task from one service stopping can cause the entire container instance to be
+    /// deregistered … while another task from a different service on the same container
+    /// instance is still using it", 8.6).
+    fn instance_deregistered_under(&mut self, g: usize, t: usize, instance: &str, end: SimTime) {
+        let others: Vec<usize> = self.lb.target_groups[g]
+            .targets
+            .iter()
+            .filter(|x| x.task != t && x.id == instance && x.state != TargetState::Draining)
+            .map(|x| x.task)
+            .collect();
+        for o in others {
+            if let Some(x) = self.lb.target_groups[g].live_target_mut(o) {
+                x.state = TargetState::Draining;
+                x.reason = Some("Target.DeregistrationInProgress");
+                x.drain_until = Some(end);
+            }
+            let msg = format!(
+                "task {} loses its place in Classic Load Balancer {} too: ECS deregistered the whole instance {instance} when task {} stopped",
+                self.tasks[o].id, self.lb.target_groups[g].name, self.tasks[t].id
+            );
+            self.log_target(o, msg);
+            self.schedule(end, Timer::TargetHealth(g, o));
+        }
     }
 
     /// When task `t`'s health-check grace period ends, if it is still running (4.4: the

@@ -43,6 +43,15 @@ pub const TARGET_GROUP_ACTIONS: &[&str] = &[
     "elasticloadbalancing:DescribeTargetGroups",
 ];
 
+/// What the role must allow on a Classic Load Balancer: register and deregister the service's
+/// container instances and read the load balancer (`AmazonEC2ContainerServiceRole`'s
+/// Classic Load Balancer actions).
+pub const CLASSIC_ACTIONS: &[&str] = &[
+    "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+    "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+    "elasticloadbalancing:DescribeLoadBalancers",
+];
+
 /// ECS's answer to a `role` on a service that needs the service-linked role.
 pub const NEEDS_SERVICE_LINKED_ROLE: &str =
     "You cannot specify an IAM role for services that require a service linked role.";
@@ -60,6 +69,8 @@ pub struct ServiceFacts<'a> {
     pub service_discovery: bool,
     /// Its deployment controller is EXTERNAL.
     pub external: bool,
+    /// Its load balancer is a Classic Load Balancer (`target_groups` then holds its ARN).
+    pub classic: bool,
 }
 
 /// True for the Amazon ECS service-linked role's ARN or name.
@@ -109,19 +120,24 @@ pub fn check(raw: &Value, facts: &ServiceFacts, iam: &Roles) -> Result<Option<St
     }
     if iam.enabled {
         let group = facts.target_groups[0];
+        let (actions, unusable) = if facts.classic {
+            (CLASSIC_ACTIONS, super::classic::LISTENERS_UNVALIDATED)
+        } else {
+            (TARGET_GROUP_ACTIONS, UNUSABLE_ROLE)
+        };
         let why = if !iam.assumable(role, ECS_PRINCIPAL) {
             Some(match iam.find(role) {
                 None => format!("role {} is not in iamRoles", crate::iam::role_name(role)),
                 Some(_) => format!("its trust policy does not let {ECS_PRINCIPAL} assume it"),
             })
         } else {
-            TARGET_GROUP_ACTIONS
+            actions
                 .iter()
                 .find_map(|action| iam.check(Some(role), action, group).denial())
         };
         if let Some(why) = why {
             return Err(format!(
-                "role: InvalidParameterException: {UNUSABLE_ROLE} ({why})"
+                "role: InvalidParameterException: {unusable} ({why})"
             ));
         }
     }
@@ -171,6 +187,7 @@ mod tests {
             target_groups: groups,
             service_discovery: false,
             external: false,
+            classic: false,
         }
     }
 

@@ -153,10 +153,13 @@ pub struct TargetGroup {
     /// Registered targets, including draining ones. Added with [`TargetGroup::add_target`]
     /// and removed with [`TargetGroup::remove_targets_of`], which keep `by_task`.
     pub targets: Vec<Target>,
+    /// A Classic Load Balancer's own settings when this group stands for one
+    /// ([`super::classic`]): its instances are the targets.
+    pub classic: Option<super::classic::Classic>,
     /// Where each task's targets are in `targets`: the scheduler asks for one task's targets
     /// in every pass, for every task, and a scan of thousands of targets per task made a
     /// large traffic shift quadratic.
-    by_task: std::collections::BTreeMap<usize, Vec<usize>>,
+    pub(super) by_task: std::collections::BTreeMap<usize, Vec<usize>>,
 }
 
 impl TargetGroup {
@@ -205,7 +208,7 @@ impl TargetGroup {
 /// The account and region every made-up ARN uses.
 pub const ARN_ACCOUNT_REGION: &str = "us-east-1:123456789012";
 
-fn int_in(
+pub(super) fn int_in(
     v: &Value,
     key: &str,
     min: u64,
@@ -365,6 +368,7 @@ impl TargetGroup {
             load_balancer: None,
             listeners: Vec::new(),
             targets: Vec::new(),
+            classic: None,
             by_task: Default::default(),
         };
         if let Some(attrs) = v.get("Attributes") {
@@ -445,7 +449,7 @@ impl TargetGroup {
 
     /// Whether a Network Load Balancer fronts it (a TCP, TLS, UDP or TCP_UDP group).
     pub fn is_network(&self) -> bool {
-        self.layer == Protocol::Transport
+        self.layer == Protocol::Transport && self.classic.is_none()
     }
 
     /// Seconds from registration to `healthy` (G34: `HealthyThresholdCount × interval` by

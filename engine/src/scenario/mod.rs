@@ -162,6 +162,7 @@ top_level! {
     delete_attributes: Vec<Value> = "deleteAttributes",
     capacity_providers: Vec<Value> = "capacityProviders",
     target_groups: Vec<Value> = "targetGroups",
+    classic_load_balancers: Vec<Value> = "classicLoadBalancers",
     scalable_targets: Vec<Value> = "scalableTargets",
     scaling_policies: Vec<Value> = "scalingPolicies",
     scheduled_actions: Vec<Value> = "scheduledActions",
@@ -555,10 +556,14 @@ impl Scenario {
         }
 
         let load_balancing = crate::load_balancer::LoadBalancing::from_scenario(
-            &doc.load_balancers,
-            &doc.listeners,
-            &doc.target_groups,
-            &doc.security_groups,
+            crate::load_balancer::Sections {
+                load_balancers: &doc.load_balancers,
+                listeners: &doc.listeners,
+                target_groups: &doc.target_groups,
+                security_groups: &doc.security_groups,
+                classic_load_balancers: &doc.classic_load_balancers,
+            },
+            &subnet_zones,
         )
         .map_err(field_error)?;
         let load_profiles = doc
@@ -873,6 +878,18 @@ impl Scenario {
         not_simulated::run_tasks(&doc.run_tasks, &mut warnings);
         not_simulated::update_services(&doc.update_services, &mut warnings);
         not_simulated::deployment_groups(&doc.deployment_groups, &mut warnings);
+        for (path, v) in crate::load_balancer::classic::entries(&doc.classic_load_balancers) {
+            let read_only = crate::load_balancer::classic::read_only_members(v);
+            if !read_only.is_empty() {
+                warnings.push(ScenarioWarning {
+                    path,
+                    message: format!(
+                        "read-only members of describe-load-balancers output, ignored: {}",
+                        read_only.join(", ")
+                    ),
+                });
+            }
+        }
 
         Ok(Scenario {
             name: doc.name.unwrap_or_else(|| "Untitled scenario".to_string()),
