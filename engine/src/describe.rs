@@ -198,6 +198,7 @@ impl Simulation {
             "cpu": t.reservation.cpu.to_string(),
             "memory": t.reservation.memory_mib.to_string(),
             "containers": containers,
+            "overrides": crate::task_override::described(t.overrides.as_deref(), &t.td),
             "createdAt": self.timestamp(t.created_at),
             "healthStatus": self.task_health_status(t).as_str(),
             "version": t.version,

@@ -217,6 +217,10 @@ impl Simulation {
                 .map(str::to_string),
             capacity_provider: provider,
             env_overrides: env_overrides.to_vec(),
+            overrides: raw
+                .get("overrides")
+                .filter(|o| o.is_object())
+                .map(|o| std::rc::Rc::new(o.clone())),
             volume: volume.clone(),
             tags: crate::tags::task_tags(raw, td, cluster, None),
             execute_command: raw.get("enableExecuteCommand") == Some(&Value::Bool(true)),
@@ -249,6 +253,8 @@ impl Simulation {
     /// task on each of `targets`).
     fn launch_tasks(&mut self, raw: &Value, targets: Option<&[String]>) -> Result<(), String> {
         let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
+        // What this call's tasks run: the task definition with the request's overrides.
+        let td = crate::task_override::apply(raw, &td)?;
         if let Some(error) = self.unassumable_task_role(&td) {
             return Err(format!("taskDefinition: ClientException: {error}"));
         }

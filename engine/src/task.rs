@@ -121,6 +121,9 @@ pub struct Task {
     pub capacity_provider: Option<usize>,
     /// Environment overrides of RunTask `overrides.containerOverrides`: (container, name, value).
     pub env_overrides: Vec<(String, String, String)>,
+    /// The RunTask or StartTask request's `overrides`, as given (DescribeTasks shows them;
+    /// `td` has them applied, [`crate::task_override`]).
+    pub overrides: Option<std::rc::Rc<serde_json::Value>>,
     /// Its EBS volume's configuration, when it has one ([`crate::ebs_volume`]).
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
     /// Its tags, fixed when it was created ([`crate::tags`]).
@@ -178,6 +181,7 @@ impl Task {
             protected_until: None,
             capacity_provider: None,
             env_overrides: Vec::new(),
+            overrides: None,
             volume: None,
             tags: Vec::new(),
             execute_command: false,

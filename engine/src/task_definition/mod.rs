@@ -24,7 +24,10 @@ mod units;
 mod validate;
 
 pub use form::{ContainerForm, EnvironmentForm, PortMappingForm, TaskDefinitionForm};
-pub use model::{ContainerDefinition, HealthCheck, PortMapping, TaskDefinitionInput};
+pub use model::{
+    ContainerDefinition, EnvironmentFile, EphemeralStorage, HealthCheck, KeyValuePair, PortMapping,
+    ResourceRequirement, TaskDefinitionInput,
+};
 pub use units::{fargate_pair_is_valid, parse_task_cpu, parse_task_memory};
 pub use validate::validate;
 
