@@ -811,6 +811,7 @@ impl Simulation {
             (Some(new), Some(old)) => !new.same_volume(old),
             (new, old) => new.is_some() != old.is_some(),
         };
+        self.check_classic_update(s, &request, raw, &td_name, &td)?;
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {
             self.services[s].request["serviceConnectConfiguration"] =
@@ -885,6 +886,37 @@ impl Simulation {
         }
         self.poke_service(s);
         Ok(())
+    }
+
+    /// A service behind a Classic Load Balancer keeps CreateService's rules through an
+    /// UpdateService that leaves `loadBalancers` alone (8.6): its load balancer is checked
+    /// again against the task definition `td` the call deploys (ECS refuses a revision whose
+    /// container or port no longer matches: "Load balancer container name or port changed in
+    /// task definition"; a CLB needs the fixed host port of a listener) and against the
+    /// deployment configuration the call leaves (no circuit breaker with a CLB).
+    fn check_classic_update(
+        &self,
+        s: usize,
+        request: &Value,
+        raw: &Value,
+        td_name: &str,
+        td: &crate::task_definition::ValidTaskDefinition,
+    ) -> Result<(), String> {
+        if self.classic_load_balancer_of(s).is_none() {
+            return Ok(());
+        }
+        let mut merged = request.clone();
+        merged["taskDefinition"] = Value::String(td_name.to_string());
+        if let Some(Value::Object(given)) = raw.get("deploymentConfiguration") {
+            let stored = &mut merged["deploymentConfiguration"];
+            if !stored.is_object() {
+                *stored = serde_json::json!({});
+            }
+            for (k, v) in given.iter().filter(|(_, v)| !v.is_null()) {
+                stored[k.as_str()] = v.clone();
+            }
+        }
+        self.service_load_balancers(&merged, td).map(|_| ())
     }
 
     /// UpdateService's `networkConfiguration`, `loadBalancers`, `capacityProviderStrategy` and

@@ -544,3 +544,46 @@ proptest::proptest! {
         proptest::prop_assert!((offered - 400.0).abs() < 1e-6, "all requests routed: {}", offered);
     }
 }
+
+#[test]
+fn update_service_to_a_revision_without_the_fixed_host_port_is_refused() {
+    // CreateService's rule ("A host port mapping for the container port 8080 is required.")
+    // holds for the revision an UpdateService deploys: ECS checks the service's load balancer
+    // against the new task definition ("Load balancer container name or port changed in task
+    // definition", troubleshoot-service-load-balancers).
+    for ports in [
+        json!([{"containerPort": 8080, "hostPort": 0}]),
+        json!([{"containerPort": 8080, "hostPort": 9000}]),
+        json!([{"containerPort": 9000, "hostPort": 9000}]),
+    ] {
+        let mut d = world(2, 1, 1);
+        let mut v2 = d["taskDefinitions"][0].clone();
+        v2["containerDefinitions"][0]["portMappings"] = ports.clone();
+        d["taskDefinitions"].as_array_mut().unwrap().push(v2);
+        d["services"][0]["taskDefinition"] = json!("web:1");
+        d["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
+        let mut s = sim(d);
+        at(&mut s, 900);
+        assert!(
+            s.services()[0].task_definition.ends_with("web:1"),
+            "{ports}: {}",
+            s.services()[0].task_definition
+        );
+        assert!(logged(&s, "updateServices[0].loadBalancers[0]"), "{ports}");
+        assert_eq!(running(&s), 1, "{ports}");
+    }
+    // Nor can UpdateService turn the circuit breaker on: "Deployment circuit breaker feature
+    // is not supported with Classic Load Balancers." (aws/containers-roadmap #1272).
+    let mut d = world(2, 1, 1);
+    d["updateServices"] = json!([{"at": "PT5M", "service": "web", "forceNewDeployment": true,
+        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}]);
+    let mut s = sim(d);
+    at(&mut s, 400);
+    assert!(logged(&s, "updateServices[0].deploymentConfiguration.deploymentCircuitBreaker: Deployment circuit breaker feature is not supported with Classic Load Balancers."));
+    assert!(
+        !s.describe()["services"][0]["deploymentConfiguration"]["deploymentCircuitBreaker"]
+            ["enable"]
+            .as_bool()
+            .unwrap_or(false)
+    );
+}
