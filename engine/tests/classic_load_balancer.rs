@@ -587,3 +587,42 @@ fn update_service_to_a_revision_without_the_fixed_host_port_is_refused() {
             .unwrap_or(false)
     );
 }
+
+#[test]
+fn a_classic_load_balancer_is_not_a_target_group_for_other_references() {
+    // An ALB service's blue/green alternate must be a target group: a Classic Load Balancer
+    // has none (8.6; "Multiple target groups are only supported when you use the Application
+    // Load Balancer or Network Load Balancer").
+    let mut d = world(2, 1, 1);
+    d["targetGroups"] =
+        json!([{"Name": "blue", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-1"}]);
+    d["services"][0]["loadBalancers"] = json!([{"targetGroupArn": "blue", "containerName": "app", "containerPort": 8080,
+        "advancedConfiguration": {"alternateTargetGroupArn": "web-clb",
+            "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/x/1/2/3",
+            "roleArn": "arn:aws:iam::123456789012:role/ecsInfra"}}]);
+    d["services"][0]["deploymentConfiguration"] =
+        json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0});
+    d["loadProfiles"] = json!([]);
+    let e = service_refusal(d);
+    assert!(e.contains("alternateTargetGroupArn"), "{e}");
+    assert!(e.contains("web-clb"), "{e}");
+
+    // An elbv2 listener forwards to target groups, not to a Classic Load Balancer, and a
+    // Classic Load Balancer takes no elbv2 listener.
+    let mut d = world(1, 1, 1);
+    d["loadBalancers"] = json!([{"Name": "alb"}]);
+    d["listeners"] = json!([{"LoadBalancerArn": "alb", "Protocol": "HTTP", "Port": 80,
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": "web-clb"}]}]);
+    let e = ecs_engine::Scenario::from_value(d).unwrap_err().to_string();
+    assert!(
+        e.contains("listeners[0].DefaultActions[0].TargetGroupArn"),
+        "{e}"
+    );
+    let mut d = world(1, 1, 1);
+    d["targetGroups"] =
+        json!([{"Name": "blue", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-1"}]);
+    d["listeners"] = json!([{"LoadBalancerArn": "web-clb", "Protocol": "HTTP", "Port": 80,
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": "blue"}]}]);
+    let e = ecs_engine::Scenario::from_value(d).unwrap_err().to_string();
+    assert!(e.contains("listeners[0].LoadBalancerArn"), "{e}");
+}

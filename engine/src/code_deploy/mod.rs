@@ -788,7 +788,7 @@ impl CodeDeployRequests {
                 ));
             }
             for (j, name) in g.target_groups.iter().enumerate() {
-                if load_balancing.find(name).is_none() {
+                if load_balancing.find_target_group(name).is_none() {
                     return Err(format!(
                         "{path}.loadBalancerInfo.targetGroupPairInfoList[0].targetGroups[{j}].name: no target group {name} in targetGroups"
                     ));

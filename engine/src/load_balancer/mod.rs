@@ -377,10 +377,12 @@ impl LoadBalancing {
                 .load_balancers
                 .iter()
                 .position(|b| {
-                    b.arn == lb_ref
-                        || b.name == lb_ref
-                        || lb_ref.contains(&format!("/app/{}/", b.name))
-                        || lb_ref.contains(&format!("/net/{}/", b.name))
+                    // A Classic Load Balancer has its own `Listeners`, not elbv2 ones.
+                    !b.classic
+                        && (b.arn == lb_ref
+                            || b.name == lb_ref
+                            || lb_ref.contains(&format!("/app/{}/", b.name))
+                            || lb_ref.contains(&format!("/net/{}/", b.name)))
                 })
                 .ok_or_else(|| {
                     format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
@@ -397,7 +399,7 @@ impl LoadBalancing {
                     let g = lb
                         .target_groups
                         .iter()
-                        .position(|t| t.matches(r))
+                        .position(|t| t.classic.is_none() && t.matches(r))
                         .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
                     let (balancer, group) = (&lb.load_balancers[l], &lb.target_groups[g]);
                     if balancer.network != group.is_network() {
@@ -434,6 +436,15 @@ impl LoadBalancing {
     /// The target group a reference (ARN, name or resource label) names.
     pub fn find(&self, reference: &str) -> Option<usize> {
         self.target_groups.iter().position(|t| t.matches(reference))
+    }
+
+    /// [`Self::find`], but an elbv2 target group only: a Classic Load Balancer's stand-in
+    /// group is not one (8.6), so a listener, a blue/green alternate or a CodeDeploy pair
+    /// cannot name it.
+    pub fn find_target_group(&self, reference: &str) -> Option<usize> {
+        self.target_groups
+            .iter()
+            .position(|t| t.classic.is_none() && t.matches(reference))
     }
 
     /// Where requests addressed to target group `g` go, with their shares: through a weighted
@@ -533,8 +544,7 @@ impl Simulation {
                 .ok_or_else(|| format!("{path}.targetGroupArn: required"))?;
             let g = self
                 .lb
-                .find(arn)
-                .filter(|&g| self.lb.target_groups[g].classic.is_none())
+                .find_target_group(arn)
                 .ok_or_else(|| format!("{path}.targetGroupArn: target group {arn} does not exist in the scenario's targetGroups"))?;
             let (container_name, container_port) = container_of(lb, &path, td)?;
             let tg = &self.lb.target_groups[g];
@@ -610,7 +620,7 @@ impl Simulation {
             .get("alternateTargetGroupArn")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{path}: required"))?;
-        let alt = self.lb.find(arn).ok_or_else(|| {
+        let alt = self.lb.find_target_group(arn).ok_or_else(|| {
             format!("{path}: target group {arn} does not exist in the scenario's targetGroups")
         })?;
         let (main, other) = (&self.lb.target_groups[g], &self.lb.target_groups[alt]);
