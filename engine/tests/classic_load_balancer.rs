@@ -626,3 +626,20 @@ fn a_classic_load_balancer_is_not_a_target_group_for_other_references() {
     let e = ecs_engine::Scenario::from_value(d).unwrap_err().to_string();
     assert!(e.contains("listeners[0].LoadBalancerArn"), "{e}");
 }
+
+#[test]
+fn an_in_service_instance_that_stops_answering_is_logged_in_classic_words() {
+    // The application stops answering at 5 minutes: UnhealthyThreshold (2) × Interval (10 s)
+    // later the instance is OutOfService, worded as DescribeInstanceHealth words it (a
+    // Classic Load Balancer has no target group).
+    let mut d = world(1, 1, 1);
+    d["faults"] = json!([{"type": "ContainerHealthCheckFailure", "service": "web", "at": "PT5M", "count": 1}]);
+    let mut s = sim(d);
+    at(&mut s, 330);
+    assert!(
+        logged(&s, "is OutOfService in Classic Load Balancer web-clb (Instance has failed at least the UnhealthyThreshold number of health checks consecutively.)"),
+        "{:#?}",
+        s.log().entries().iter().filter(|e| e.at_ms >= 300_000).map(|e| e.message.clone()).collect::<Vec<_>>()
+    );
+    assert!(!logged(&s, "in target group web-clb"));
+}

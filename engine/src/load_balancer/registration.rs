@@ -173,29 +173,7 @@ impl Simulation {
                         }
                     }
                 }
-                let msg = if tg.classic.is_some() {
-                    let (state, _, description) = super::classic::instance_state(&target);
-                    format!(
-                        "instance {} (task {}) is {state} in Classic Load Balancer {}{}",
-                        target.id,
-                        self.tasks[t].id,
-                        tg.name,
-                        if description == "N/A" {
-                            String::new()
-                        } else {
-                            format!(" ({description})")
-                        }
-                    )
-                } else {
-                    format!(
-                        "target {}:{} in target group {} is {}{}",
-                        target.id,
-                        target.port,
-                        tg.name,
-                        state.as_str(),
-                        reason.map(|r| format!(" ({r})")).unwrap_or_default()
-                    )
-                };
+                let msg = health_message(tg, &target, &self.tasks[t].id);
                 self.announce_health(g, t, msg, state == TargetState::Unhealthy);
             }
             TargetState::Unhealthy => self.elb_health_failed(g, t),
@@ -209,10 +187,8 @@ impl Simulation {
             TargetState::Healthy if !target.passes => {
                 target.state = TargetState::Unhealthy;
                 target.reason = Some("Target.Timeout");
-                let msg = format!(
-                    "target {}:{} in target group {} is unhealthy (Target.Timeout)",
-                    target.id, target.port, tg.name
-                );
+                let target = target.clone();
+                let msg = health_message(tg, &target, &self.tasks[t].id);
                 self.announce_health(g, t, msg, true);
             }
             TargetState::Healthy => {}
@@ -424,6 +400,33 @@ impl Simulation {
                     .iter()
                     .any(|x| x.task == t && x.state != TargetState::Draining)
             })
+    }
+}
+
+/// The event-log line for `target`'s new health state in group `tg` (task `task_id`): in
+/// DescribeTargetHealth's words, or DescribeInstanceHealth's for a Classic Load Balancer.
+fn health_message(tg: &super::target_group::TargetGroup, target: &Target, task_id: &str) -> String {
+    if tg.classic.is_some() {
+        let (state, _, description) = super::classic::instance_state(target);
+        format!(
+            "instance {} (task {task_id}) is {state} in Classic Load Balancer {}{}",
+            target.id,
+            tg.name,
+            if description == "N/A" {
+                String::new()
+            } else {
+                format!(" ({description})")
+            }
+        )
+    } else {
+        format!(
+            "target {}:{} in target group {} is {}{}",
+            target.id,
+            target.port,
+            tg.name,
+            target.state.as_str(),
+            target.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        )
     }
 }
 
