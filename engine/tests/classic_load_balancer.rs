@@ -643,3 +643,37 @@ fn an_in_service_instance_that_stops_answering_is_logged_in_classic_words() {
     );
     assert!(!logged(&s, "in target group web-clb"));
 }
+
+#[test]
+fn an_out_of_service_instance_is_deregistered_without_waiting_for_connection_draining() {
+    // CLB connection draining: "If an instance becomes unhealthy, the load balancer reports
+    // the instance state as OutOfService. If there are in-flight requests made to the
+    // unhealthy instance, they are completed. The maximum timeout limit does not apply to
+    // connections to unhealthy instances." An OutOfService instance gets no requests, so it
+    // has none in flight: deregistering it is not held for the timeout, and it is never
+    // reported InService ("Instance deregistration currently in progress.") on the way out.
+    let mut d = world(1, 1, 1);
+    d["classicLoadBalancers"][0]["HealthCheck"]["Target"] = json!("TCP:9000");
+    d["classicLoadBalancers"][0]["LoadBalancerAttributes"] =
+        json!({"ConnectionDraining": {"Enabled": true, "Timeout": 300}});
+    let mut s = sim(d);
+    let mut stopped_at = None;
+    for sec in 1..=400 {
+        at(&mut s, sec);
+        for st in instance_states(&s) {
+            assert_ne!(st["State"], "InService", "at {sec}: {st}");
+        }
+        if stopped_at.is_none() && s.tasks()[0].last_status == ecs_engine::task::TaskStatus::Stopped
+        {
+            stopped_at = Some(sec);
+        }
+    }
+    // The check fails after 2 × 10 s, the grace period ends at 60 s; the task is STOPPED
+    // after its stop timeout, not 300 s of draining later.
+    let stopped_at = stopped_at.expect("the task stopped");
+    assert!(stopped_at < 120, "{stopped_at}");
+    assert!(logged(
+        &s,
+        "it is OutOfService, so connection draining does not hold it"
+    ));
+}

@@ -310,6 +310,11 @@ impl Simulation {
             let Some(target) = tg.live_target_mut(t) else {
                 continue;
             };
+            // A Classic Load Balancer's connection draining holds an InService instance only:
+            // an OutOfService one gets no requests, and "the maximum timeout limit does not
+            // apply to connections to unhealthy instances" (8.6): it is gone at once.
+            let configured = delay;
+            let delay = classic_drain_s(classic, target.state, delay);
             target.state = TargetState::Draining;
             target.reason = Some("Target.DeregistrationInProgress");
             let end = now.plus_secs(delay);
@@ -320,6 +325,8 @@ impl Simulation {
                     "deregistering instance {instance} from Classic Load Balancer {name}; {}",
                     if delay > 0 {
                         format!("connection draining for {delay} s")
+                    } else if configured > 0 {
+                        "it is OutOfService, so connection draining does not hold it: it is gone at once".to_string()
                     } else {
                         "connection draining is off, so it is gone at once".to_string()
                     }
@@ -341,7 +348,7 @@ impl Simulation {
                     );
                     self.service_event(s, event);
                 }
-                self.instance_deregistered_under(g, t, &instance, end);
+                self.instance_deregistered_under(g, t, &instance);
             }
         }
         until
@@ -352,7 +359,9 @@ impl Simulation {
     /// ("a task from one service stopping can cause the entire container instance to be
     /// deregistered … while another task from a different service on the same container
     /// instance is still using it", 8.6).
-    fn instance_deregistered_under(&mut self, g: usize, t: usize, instance: &str, end: SimTime) {
+    fn instance_deregistered_under(&mut self, g: usize, t: usize, instance: &str) {
+        let now = self.now();
+        let delay = self.lb.target_groups[g].deregistration_delay_s;
         let others: Vec<usize> = self.lb.target_groups[g]
             .targets
             .iter()
@@ -360,7 +369,9 @@ impl Simulation {
             .map(|x| x.task)
             .collect();
         for o in others {
+            let mut end = now;
             if let Some(x) = self.lb.target_groups[g].live_target_mut(o) {
+                end = now.plus_secs(classic_drain_s(true, x.state, delay));
                 x.state = TargetState::Draining;
                 x.reason = Some("Target.DeregistrationInProgress");
                 x.drain_until = Some(end);
@@ -400,6 +411,17 @@ impl Simulation {
                     .iter()
                     .any(|x| x.task == t && x.state != TargetState::Draining)
             })
+    }
+}
+
+/// How long a target in `state` drains when deregistered, `delay_s` being its group's
+/// deregistration delay: a Classic Load Balancer (`classic`) drains only an InService
+/// (healthy) instance; an OutOfService one goes at once (8.6, connection draining).
+fn classic_drain_s(classic: bool, state: TargetState, delay_s: u64) -> u64 {
+    if classic && state != TargetState::Healthy {
+        0
+    } else {
+        delay_s
     }
 }
 
