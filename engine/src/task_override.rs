@@ -37,6 +37,17 @@ use crate::task_definition::{
     EnvironmentFile, EphemeralStorage, KeyValuePair, ResourceRequirement, ValidTaskDefinition,
 };
 
+/// The members of TaskOverride.
+pub const MEMBERS: [&str; 7] = [
+    "containerOverrides",
+    "cpu",
+    "memory",
+    "taskRoleArn",
+    "executionRoleArn",
+    "ephemeralStorage",
+    "inferenceAcceleratorOverrides",
+];
+
 /// Most characters the JSON text of `overrides` may have [API-RT].
 pub const MAX_OVERRIDES_CHARS: usize = 8192;
 
@@ -94,15 +105,7 @@ struct TaskOverride {
 impl FromJson for TaskOverride {
     fn from_json(value: &Value, at: At<'_>) -> Result<Self, ShapeError> {
         let m = Members::of(value, at, "struct TaskOverride")?;
-        m.deny_unknown(&[
-            "containerOverrides",
-            "cpu",
-            "memory",
-            "taskRoleArn",
-            "executionRoleArn",
-            "ephemeralStorage",
-            "inferenceAcceleratorOverrides",
-        ]);
+        m.deny_unknown(&MEMBERS);
         let built = TaskOverride {
             container_overrides: m.get("containerOverrides").unwrap_or_default(),
             cpu: m.get("cpu"),
@@ -171,21 +174,20 @@ pub fn apply(raw: &Value, td: &Rc<ValidTaskDefinition>) -> Result<Rc<ValidTaskDe
                 None => container.environment.push(kv.clone()),
             }
         }
-        if let Some(files) = &c.environment_files {
-            container.environment_files = files.clone();
-        }
-        if c.cpu.is_some() {
-            container.cpu = c.cpu;
-        }
-        if c.memory.is_some() {
-            container.memory = c.memory;
-        }
-        if c.memory_reservation.is_some() {
-            container.memory_reservation = c.memory_reservation;
-        }
-        if let Some(r) = &c.resource_requirements {
-            container.resource_requirements = r.clone();
-        }
+        replace(
+            &mut container.environment_files,
+            c.environment_files.clone(),
+        );
+        replace(&mut container.cpu, c.cpu.map(Some));
+        replace(&mut container.memory, c.memory.map(Some));
+        replace(
+            &mut container.memory_reservation,
+            c.memory_reservation.map(Some),
+        );
+        replace(
+            &mut container.resource_requirements,
+            c.resource_requirements.clone(),
+        );
     }
     let task_level = o.cpu.is_some()
         || o.memory.is_some()
@@ -200,21 +202,14 @@ pub fn apply(raw: &Value, td: &Rc<ValidTaskDefinition>) -> Result<Rc<ValidTaskDe
     {
         return Ok(td.clone());
     }
-    if o.cpu.is_some() {
-        input.cpu = o.cpu;
-    }
-    if o.memory.is_some() {
-        input.memory = o.memory;
-    }
-    if o.task_role_arn.is_some() {
-        input.task_role_arn = o.task_role_arn;
-    }
-    if o.execution_role_arn.is_some() {
-        input.execution_role_arn = o.execution_role_arn;
-    }
-    if o.ephemeral_storage.is_some() {
-        input.ephemeral_storage = o.ephemeral_storage;
-    }
+    replace(&mut input.cpu, o.cpu.map(Some));
+    replace(&mut input.memory, o.memory.map(Some));
+    replace(&mut input.task_role_arn, o.task_role_arn.map(Some));
+    replace(
+        &mut input.execution_role_arn,
+        o.execution_role_arn.map(Some),
+    );
+    replace(&mut input.ephemeral_storage, o.ephemeral_storage.map(Some));
     crate::task_definition::validate(&input)
         .map(Rc::new)
         .map_err(|errors| {
@@ -224,6 +219,13 @@ pub fn apply(raw: &Value, td: &Rc<ValidTaskDefinition>) -> Result<Rc<ValidTaskDe
                 e.path, e.message
             )
         })
+}
+
+/// Puts `given` in `slot` when the override gives it.
+fn replace<T>(slot: &mut T, given: Option<T>) {
+    if let Some(v) = given {
+        *slot = v;
+    }
 }
 
 /// DescribeTasks' `overrides` of a task whose request gave `given`: an entry in

@@ -457,16 +457,10 @@ impl Simulation {
                 }
                 // A target's Input with TaskOverride members is the task's overrides (9.2); the
                 // matched event itself (no Input) is not.
-                const TASK_OVERRIDE: [&str; 7] = [
-                    "containerOverrides",
-                    "cpu",
-                    "memory",
-                    "taskRoleArn",
-                    "executionRoleArn",
-                    "ephemeralStorage",
-                    "inferenceAcceleratorOverrides",
-                ];
-                if TASK_OVERRIDE.iter().any(|k| overrides.get(k).is_some()) {
+                if crate::task_override::MEMBERS
+                    .iter()
+                    .any(|k| overrides.get(k).is_some())
+                {
                     req["overrides"] = overrides;
                 }
                 self.run_task_request(&req)
