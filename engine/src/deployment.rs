@@ -241,7 +241,12 @@ impl Simulation {
             .is_none_or(|i| now >= started.as_ms() + u64::from(i) * 1000)
             && task.unhealthy_at.is_none_or(|at| now < at.as_ms());
         if has_lb {
-            return self.targets_healthy(t) && container_ok;
+            // Container health checks are not supported behind a Classic Load Balancer (8.6):
+            // its instance health alone counts.
+            let classic = task
+                .service
+                .is_some_and(|s| self.classic_load_balancer_of(s).is_some());
+            return self.targets_healthy(t) && (container_ok || classic);
         }
         match container_check {
             Some(_) => container_ok,

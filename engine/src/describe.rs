@@ -335,7 +335,7 @@ impl Simulation {
             .map(|tg| {
                 json!({
                     "LoadBalancerName": tg.name,
-                    "InstanceStates": tg.targets.iter().map(|x| {
+                    "InstanceStates": crate::load_balancer::classic::per_instance(&tg.targets).into_iter().map(|x| {
                         let (state, code, description) = crate::load_balancer::classic::instance_state(x);
                         json!({"InstanceId": x.id, "State": state, "ReasonCode": code,
                                "Description": description, "taskArn": self.tasks[x.task].arn})

@@ -456,13 +456,16 @@ impl Simulation {
         }
         // Health samples of every target group.
         for (g, tg) in self.lb.target_groups.iter().enumerate() {
-            let healthy = tg
-                .targets
+            // A Classic Load Balancer counts instances, which tasks may share.
+            let targets: Vec<&crate::load_balancer::target_group::Target> = match tg.classic {
+                Some(_) => crate::load_balancer::classic::per_instance(&tg.targets),
+                None => tg.targets.iter().collect(),
+            };
+            let healthy = targets
                 .iter()
                 .filter(|x| x.state == TargetState::Healthy)
                 .count() as f64;
-            let unhealthy = tg
-                .targets
+            let unhealthy = targets
                 .iter()
                 .filter(|x| x.state == TargetState::Unhealthy)
                 .count() as f64;

@@ -129,6 +129,8 @@ fn a_new_instance_is_out_of_service_until_healthy_threshold_checks_pass() {
         .as_object_mut()
         .unwrap()
         .remove("HealthCheck");
+    // The option that settles the ALB guide's first-verdict ambiguity does not apply here.
+    d["options"]["initialHealthChecks"] = json!(1);
     // The default check is TCP:80; make the container listen there.
     d["classicLoadBalancers"][0]["Listeners"][0]["InstancePort"] = json!(80);
     d["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
@@ -293,10 +295,21 @@ fn stopping_one_services_task_deregisters_the_whole_instance_for_another() {
     d["updateServices"] = json!([{"at": "PT5M", "service": "web", "desiredCount": 0}]);
     let mut s = sim(d);
     at(&mut s, 200);
+    let registrations = |s: &Simulation| {
+        s.target_groups()
+            .iter()
+            .find(|g| g.classic.is_some())
+            .unwrap()
+            .targets
+            .iter()
+            .filter(|x| x.state != ecs_engine::load_balancer::target_group::TargetState::Draining)
+            .count()
+    };
+    assert_eq!(registrations(&s), 2, "both tasks register the one instance");
     assert_eq!(
         instance_states(&s).len(),
-        2,
-        "both tasks register the one instance"
+        1,
+        "DescribeInstanceHealth lists the instance once"
     );
     at(&mut s, 310);
     assert!(instance_states(&s).is_empty(), "{:#?}", instance_states(&s));
@@ -393,6 +406,14 @@ fn ecs_refuses_what_a_classic_load_balancer_cannot_do_naming_the_field() {
     assert_eq!(e, "services[0].deploymentConfiguration.deploymentCircuitBreaker: Deployment circuit breaker feature is not supported with Classic Load Balancers. Remove the Classic Load Balancer and try again.");
     let e = refusal(&|d| d["services"][0]["loadBalancers"][0]["targetGroupArn"] = json!("web"));
     assert!(e.contains("not both"), "{e}");
+    let e = refusal(&|d| {
+        d["services"][0]["deploymentConfiguration"] =
+            json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5})
+    });
+    assert!(
+        e.starts_with("services[0].deploymentConfiguration.strategy: BLUE_GREEN deployments shift traffic between two target groups"),
+        "{e}"
+    );
     let e = refusal(&|d| d["services"][0]["deploymentController"] = json!({"type": "EXTERNAL"}));
     assert!(
         e.contains("the EXTERNAL deployment controller needs target groups"),
@@ -676,4 +697,25 @@ fn an_out_of_service_instance_is_deregistered_without_waiting_for_connection_dra
         &s,
         "it is OutOfService, so connection draining does not hold it"
     ));
+}
+
+#[test]
+fn a_rolling_deployment_waits_for_the_instance_in_service_not_the_container_check() {
+    // API-HC: "Container health checks aren't supported for tasks that are part of a service
+    // that's configured to use a Classic Load Balancer": a new task is healthy once its
+    // instance is InService (2 × 10 s), not after its container check's first 300 s interval.
+    let mut d = world(2, 1, 1);
+    d["taskDefinitions"][0]["containerDefinitions"][0]["healthCheck"] =
+        json!({"command": ["CMD-SHELL", "true"], "interval": 300, "retries": 3});
+    d["services"][0]["deploymentConfiguration"] =
+        json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+    d["updateServices"] = json!([{"at": "PT10M", "service": "web", "forceNewDeployment": true}]);
+    let mut s = sim(d);
+    at(&mut s, 600 + 120);
+    let old = &s.tasks()[0];
+    assert!(
+        !old.is_active(),
+        "the old task is replaced within two minutes"
+    );
+    assert_eq!(running(&s), 1);
 }

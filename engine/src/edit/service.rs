@@ -950,7 +950,7 @@ mod tests {
         // 8.6: a service names its Classic Load Balancer with loadBalancerName; the form's
         // load balancer choice lists it after the target groups.
         let mut d = doc();
-        d["classicLoadBalancers"] = json!([{"LoadBalancerName": "legacy",
+        d["classicLoadBalancers"] = json!([{"LoadBalancerName": "legacy", "AvailabilityZones": ["us-east-1a"],
             "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]}]);
         d["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
             json!([{"containerPort": 80, "hostPort": 80}]);

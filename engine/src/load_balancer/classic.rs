@@ -117,8 +117,7 @@ impl ClassicListener {
 pub struct Classic {
     /// `Listeners`.
     pub listeners: Vec<ClassicListener>,
-    /// The zones it serves: `AvailabilityZones`, or those of its `Subnets`; empty when the
-    /// request names neither, and then every zone is served [choice].
+    /// The zones it serves: `AvailabilityZones` and those of its `Subnets` (at least one).
     pub zones: Vec<String>,
     /// `LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled` (false by default).
     pub cross_zone: bool,
@@ -133,8 +132,25 @@ pub struct Classic {
 impl Classic {
     /// Whether an instance in `zone` can be in service.
     pub fn serves(&self, zone: &str) -> bool {
-        self.zones.is_empty() || self.zones.iter().any(|z| z == zone)
+        self.zones.iter().any(|z| z == zone)
     }
+}
+
+/// The registrations of `targets` one per instance, as DescribeInstanceHealth lists them:
+/// tasks of several services on one instance share its registration; the first one not
+/// deregistering stands for it.
+pub fn per_instance(targets: &[Target]) -> Vec<&Target> {
+    let mut out: Vec<&Target> = Vec::new();
+    for x in targets {
+        match out.iter_mut().find(|o| o.id == x.id) {
+            Some(o) if o.state == TargetState::Draining && x.state != TargetState::Draining => {
+                *o = x
+            }
+            Some(_) => {}
+            None => out.push(x),
+        }
+    }
+    out
 }
 
 /// DescribeInstanceHealth's `(State, ReasonCode, Description)` for a registered target.
@@ -361,6 +377,7 @@ fn parse_zones(
     subnet_zones: &BTreeMap<String, String>,
 ) -> Result<Vec<String>, String> {
     let mut zones = crate::request::string_list(v.get("AvailabilityZones"));
+    let mut subnet_zones_seen: Vec<&String> = Vec::new();
     for (i, subnet) in crate::request::string_list(v.get("Subnets"))
         .iter()
         .enumerate()
@@ -368,14 +385,18 @@ fn parse_zones(
         let zone = subnet_zones.get(subnet).ok_or_else(|| {
             format!("{path}.Subnets[{i}]: SubnetNotFound: subnet {subnet} is not in the scenario (give it in subnets[] with its availabilityZone)")
         })?;
-        if zones.contains(zone) && v.get("AvailabilityZones").is_none() {
+        if subnet_zones_seen.contains(&zone) {
             return Err(format!(
                 "{path}.Subnets[{i}]: You can add only one subnet per Availability Zone ({zone})."
             ));
         }
+        subnet_zones_seen.push(zone);
         if !zones.contains(zone) {
             zones.push(zone.clone());
         }
+    }
+    if zones.is_empty() {
+        return Err(format!("{path}.AvailabilityZones: You must specify at least one Availability Zone (or give Subnets)."));
     }
     Ok(zones)
 }
@@ -588,6 +609,12 @@ impl crate::sim::Simulation {
             .ok_or_else(|| {
                 format!("{path}.loadBalancerName: The load balancer {name} does not exist.")
             })?;
+        if let Some(strategy @ ("BLUE_GREEN" | "LINEAR" | "CANARY")) = raw
+            .pointer("/deploymentConfiguration/strategy")
+            .and_then(Value::as_str)
+        {
+            return Err(format!("deploymentConfiguration.strategy: {strategy} deployments shift traffic between two target groups, and a Classic Load Balancer has none; use ROLLING"));
+        }
         if lb
             .get("advancedConfiguration")
             .is_some_and(|a| !a.is_null())
@@ -690,7 +717,7 @@ mod tests {
 
     #[test]
     fn describe_output_health_check_and_attributes_are_read() {
-        let (_, tg) = parsed(json!({"LoadBalancerName": "tcp-lb", "DNSName": "x.elb.amazonaws.com",
+        let (_, tg) = parsed(json!({"LoadBalancerName": "tcp-lb", "DNSName": "x.elb.amazonaws.com", "AvailabilityZones": ["us-east-1a"],
             "ListenerDescriptions": [{"Listener": {"Protocol": "TCP", "LoadBalancerPort": 443, "InstanceProtocol": "TCP", "InstancePort": 8443}, "PolicyNames": []}],
             "HealthCheck": {"Target": "HTTP:8443/health", "Interval": 10, "Timeout": 3, "UnhealthyThreshold": 3, "HealthyThreshold": 2},
             "LoadBalancerAttributes": {"CrossZoneLoadBalancing": {"Enabled": true}, "ConnectionDraining": {"Enabled": true, "Timeout": 60}}}))
@@ -712,7 +739,7 @@ mod tests {
     #[test]
     fn bad_requests_name_the_field() {
         let base = |extra: Value| {
-            let mut v = json!({"LoadBalancerName": "web",
+            let mut v = json!({"LoadBalancerName": "web", "AvailabilityZones": ["us-east-1a"],
                 "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]});
             for (k, x) in extra.as_object().unwrap() {
                 v[k] = x.clone();
@@ -747,6 +774,8 @@ mod tests {
             .contains("LoadBalancerAttributeNotFound"));
         assert!(base(json!({"LoadBalancerAttributes": {"ConnectionDraining": {"Enabled": true, "Timeout": 0}}})).contains("ConnectionDraining.Timeout: 0 is outside 1 to 3600"));
         assert!(base(json!({"Scheme": "public"})).contains("Scheme: InvalidScheme"));
+        assert!(base(json!({"AvailabilityZones": []}))
+            .contains("AvailabilityZones: You must specify at least one Availability Zone"));
     }
 
     fn c(state: TargetState) -> RouteCandidate {
@@ -760,8 +789,10 @@ mod tests {
     #[test]
     fn without_cross_zone_each_zone_gets_an_equal_part_8_6() {
         // AWS's example: 2 instances in one zone, 8 in the other: 25 % and 6.25 % each.
-        let (_, tg) = parsed(json!({"LoadBalancerName": "web",
-            "Listeners": [{"Protocol": "TCP", "LoadBalancerPort": 80, "InstancePort": 80}]}))
+        let (_, tg) = parsed(
+            json!({"LoadBalancerName": "web", "AvailabilityZones": ["a", "b"],
+            "Listeners": [{"Protocol": "TCP", "LoadBalancerPort": 80, "InstancePort": 80}]}),
+        )
         .unwrap();
         let mut classic = tg.classic.unwrap();
         let candidates = vec![c(TargetState::Healthy); 10];

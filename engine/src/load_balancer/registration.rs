@@ -59,14 +59,19 @@ impl Simulation {
             // check's port, and the instance must be in a zone the load balancer serves.
             let classic_miss = tg.classic.as_ref().and_then(|c| {
                 let slot = task.reservation.slot;
-                let answered = self.tasks.iter().any(|o| {
-                    o.is_active()
-                        && o.reservation.slot == slot
-                        && o.reservation
-                            .bindings
-                            .iter()
-                            .any(|b| b.host_port == check_port)
-                });
+                let answered = self
+                    .instance_tasks
+                    .get(slot)
+                    .into_iter()
+                    .flatten()
+                    .any(|&o| {
+                        let o = &self.tasks[o];
+                        o.is_active()
+                            && o.reservation
+                                .bindings
+                                .iter()
+                                .any(|b| b.host_port == check_port)
+                    });
                 if !c.serves(&inst.availability_zone) {
                     Some(super::classic::ZONE_NOT_SERVED)
                 } else if !answered {
@@ -91,7 +96,13 @@ impl Simulation {
                 (true, "")
             };
             let verdict_in = if passes {
-                tg.time_to_healthy_ms(self.lb.initial_health_checks)
+                // `initialHealthChecks` settles the ALB guide's ambiguity (8.2); a Classic
+                // Load Balancer counts HealthyThreshold passes.
+                let initial = match tg.classic {
+                    Some(_) => None,
+                    None => self.lb.initial_health_checks,
+                };
+                tg.time_to_healthy_ms(initial)
             } else {
                 tg.time_to_unhealthy_ms()
             };
