@@ -1,5 +1,6 @@
 //! The "Add to the scenario" panel: instances from the catalogue, a pasted task definition,
-//! a service (`service_form.rs`), and the live load control. Every action is an engine edit
+//! a service (`service_form.rs`), a standalone task (`run_task_form.rs`), and the live load
+//! control. Every action is an engine edit
 //! of the scenario document (`ecs_engine::edit`), so it is undoable, autosaved and shared by
 //! links.
 
@@ -156,6 +157,21 @@ impl EditStatus {
     }
 }
 
+/// The task definition family chosen in a form's `td` select, or the first one while none is
+/// chosen.
+pub(crate) fn chosen_family(scenario: ReadSignal<Scenario>, td: RwSignal<String>) -> Memo<String> {
+    Memo::new(move |_| {
+        let families =
+            scenario.with(|s| ecs_engine::edit::service_choices(&s.raw, "", "").families);
+        let chosen = td.get();
+        if families.contains(&chosen) {
+            chosen
+        } else {
+            families.first().cloned().unwrap_or_default()
+        }
+    })
+}
+
 /// The panel. `apply` receives every successful edit.
 #[component]
 pub fn BuildPanel(
@@ -264,6 +280,7 @@ pub fn BuildPanel(
                 <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <TaskDefinitionEditor register=Callback::new(register) status=status/>
                 <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
+                <crate::run_task_form::RunTaskFieldset scenario=scenario clock=clock status=status apply=apply/>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>
         </details>

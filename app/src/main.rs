@@ -21,6 +21,7 @@ mod load_form;
 mod logs_view;
 mod persistence;
 mod presets;
+mod run_task_form;
 mod scaling_form;
 mod service_connect_view;
 mod service_discovery_view;

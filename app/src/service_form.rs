@@ -253,16 +253,7 @@ pub fn ServiceFieldset(
 ) -> impl IntoView {
     let cluster = RwSignal::new("default".to_string());
     let td = RwSignal::new(String::new());
-    // The chosen family, or the first one while none is chosen.
-    let family = Memo::new(move |_| {
-        let families = scenario.with(|s| service_choices(&s.raw, "", "").families);
-        let chosen = td.get();
-        if families.contains(&chosen) {
-            chosen
-        } else {
-            families.first().cloned().unwrap_or_default()
-        }
-    });
+    let family = crate::build::chosen_family(scenario, td);
     let choices = Memo::new(move |_| {
         scenario.with(|s| service_choices(&s.raw, &cluster.get(), &family.get()))
     });

@@ -9,6 +9,7 @@ use crate::time::SimTime;
 
 mod auto_scaling_group;
 mod options;
+mod run_task;
 mod scaling_json;
 mod service;
 pub use auto_scaling_group::{
@@ -19,6 +20,7 @@ pub use auto_scaling_group::{
 pub use options::{
     assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,
 };
+pub use run_task::{run_task, RunTaskForm};
 pub use scaling_json::add_scaling_json;
 pub use service::{
     add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,

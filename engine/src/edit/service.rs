@@ -166,6 +166,8 @@ pub struct ServiceChoices {
     pub target_groups: Vec<String>,
     /// `(containerName, containerPort)` of every port mapping of the task definition.
     pub container_ports: Vec<(String, u16)>,
+    /// The names of the task definition's containers (what RunTask overrides can name).
+    pub containers: Vec<String>,
     /// Whether the task definition uses `awsvpc`, so the service needs subnets.
     pub awsvpc: bool,
     /// The `name` of every named port mapping of the task definition: what a Service Connect
@@ -231,6 +233,9 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
                 .iter()
                 .map(|p| (p.container_name.clone(), p.container_port))
                 .collect()
+        }),
+        containers: td.as_ref().map_or_else(Vec::new, |td| {
+            td.containers.iter().map(|c| c.name.clone()).collect()
         }),
         awsvpc: td
             .as_ref()
