@@ -248,6 +248,19 @@ pub fn BuildPanel(
             format!("From {at}: {rate} {unit} to {target}."),
         );
     };
+    let add_load_balancing = move |_| {
+        let result = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_load_balancing_json(&s.raw, &input_value("lb-json"))
+        });
+        match result {
+            Ok((doc, added)) => finish(
+                "lb-json",
+                reload(doc),
+                format!("Added {}.", added.join(", ")),
+            ),
+            Err(e) => finish("lb-json", Err(vec![e]), String::new()),
+        }
+    };
     view! {
         <details class="build" id="build-panel">
             <summary>"Add to the scenario: instances, task definitions, services, load"</summary>
@@ -281,6 +294,16 @@ pub fn BuildPanel(
                 <TaskDefinitionEditor register=Callback::new(register) status=status/>
                 <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
                 <crate::run_task_form::RunTaskFieldset scenario=scenario clock=clock status=status apply=apply/>
+                <fieldset class="lb-paste">
+                    <legend>"Load balancers and target groups"</legend>
+                    <p class="small muted">"Paste what the AWS CLI takes or prints: "<code>"aws elbv2 create-target-group"</code>", "
+                        <code>"describe-target-groups"</code>", "<code>"create-load-balancer"</code>", "<code>"describe-listeners"</code>", or a Classic Load Balancer's "
+                        <code>"aws elb create-load-balancer"</code>" / "<code>"describe-load-balancers"</code>"."</p>
+                    <textarea id="lb-json" rows="5" spellcheck="false" aria-label="Load balancer, listener or target group JSON"
+                        placeholder="{\"TargetGroups\": [{\"TargetGroupName\": \"web\", \"Protocol\": \"HTTP\", \"Port\": 80, \"TargetType\": \"instance\"}]}"></textarea>
+                    <button id="add-lb-json" on:click=add_load_balancing>"Add from JSON"</button>
+                    {status.view_at("build", "lb-json")}
+                </fieldset>
                 <crate::load_form::LoadPatternFieldset scenario=scenario apply=apply/>
             </div>
         </details>

@@ -8,6 +8,7 @@ use crate::task_definition::check_task_definition;
 use crate::time::SimTime;
 
 mod auto_scaling_group;
+mod load_balancing;
 mod options;
 mod run_task;
 mod scaling_json;
@@ -17,6 +18,7 @@ pub use auto_scaling_group::{
     set_group_capacity, start_instance_refresh, AutoScalingGroupForm, CapacityProviderForm,
     GroupCapacity, RefreshChoice, WarmPoolChoice,
 };
+pub use load_balancing::add_load_balancing_json;
 pub use options::{
     assumption_value, reset_assumptions, set_assumption, Assumption, OptionKind, ASSUMPTIONS,
 };
