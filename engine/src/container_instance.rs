@@ -60,9 +60,9 @@ pub struct DaemonHold {
 impl DaemonHold {
     /// Adds one daemon task's needs.
     pub(crate) fn add(&mut self, needs: &crate::placement::TaskNeeds) {
-        self.resources.cpu += needs.cpu;
-        self.resources.memory_mib += needs.memory_mib;
-        self.resources.gpus += needs.gpus;
+        self.resources.cpu = self.resources.cpu.saturating_add(needs.cpu);
+        self.resources.memory_mib = self.resources.memory_mib.saturating_add(needs.memory_mib);
+        self.resources.gpus = self.resources.gpus.saturating_add(needs.gpus);
         self.enis += u32::from(needs.eni);
     }
 }

@@ -158,3 +158,36 @@ fn an_eventbridge_target_s_input_is_the_task_s_overrides() {
     let task = s.tasks().first().expect("the rule ran a task");
     assert_eq!(task.reservation.memory_mib, 3072);
 }
+
+#[test]
+fn huge_container_overrides_are_a_resource_failure_not_a_panic() {
+    // API-CO: cpu, memory, memoryReservation and GPU counts are integers with no upper bound
+    // in the API; two containers of 3,000,000,000 units each, or a GPU count as large, must
+    // not overflow the task's sums (RESOURCE:CPU, as for any task too large for the
+    // instance).
+    let mut d = ec2_run(json!({"overrides": {"containerOverrides": [
+        {"name": "app", "cpu": 3_000_000_000u64, "memory": 3_000_000_000u64},
+        {"name": "sidecar", "cpu": 3_000_000_000u64, "memory": 3_000_000_000u64,
+            "resourceRequirements": [{"type": "GPU", "value": "4294967295"}]}]}}));
+    d["taskDefinitions"][0]["containerDefinitions"]
+        .as_array_mut()
+        .unwrap()
+        .push(
+            json!({"name": "sidecar", "image": "busybox:1", "memory": 64,
+            "resourceRequirements": [{"type": "GPU", "value": "1"}]}),
+        );
+    // A daemon holds resources back on the instance, so placement adds them to the needs.
+    d["services"] = json!([{"serviceName": "agent", "taskDefinition": "agent", "schedulingStrategy": "DAEMON", "launchType": "EC2"}]);
+    d["taskDefinitions"].as_array_mut().unwrap().push(json!({"family": "agent",
+        "containerDefinitions": [{"name": "agent", "image": "agent:1", "memory": 7000, "cpu": 2000}]}));
+    let mut s = sim(d);
+    at(&mut s, 60);
+    assert!(s.tasks().iter().all(|t| t.group != "family:web"));
+    assert!(
+        s.failures()
+            .iter()
+            .any(|f| f.reason.starts_with("RESOURCE:")),
+        "{:?}",
+        s.failures()
+    );
+}

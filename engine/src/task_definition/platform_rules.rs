@@ -29,17 +29,20 @@ pub fn check(
     }
     let containers = &input.container_definitions;
     // 1.2 and 1.3: containers stay within the task-level values.
-    let cpu_sum: i64 = containers.iter().filter_map(|c| c.cpu).sum();
+    let cpu_sum = containers
+        .iter()
+        .filter_map(|c| c.cpu)
+        .fold(0i64, i64::saturating_add);
     if let Some(task) = task_cpu.filter(|t| cpu_sum > i64::from(*t)) {
         out.push((
             "cpu".into(),
             format!("The containers' cpu values add up to {cpu_sum} units, more than the task cpu ({task})."),
         ));
     }
-    let reserved: i64 = containers
+    let reserved = containers
         .iter()
         .filter_map(|c| c.memory_reservation.or(c.memory))
-        .sum();
+        .fold(0i64, i64::saturating_add);
     if let Some(task) = task_memory.filter(|t| reserved > i64::from(*t)) {
         out.push((
             "memory".into(),

@@ -239,7 +239,7 @@ pub fn validate(
                     .as_deref()
                     .and_then(|v| v.trim().parse::<u32>().ok())
                 {
-                    Some(n) => gpus += n,
+                    Some(n) => gpus = gpus.saturating_add(n),
                     None => errs.add(
                         format!("containerDefinitions[{i}].resourceRequirements[{r}].value"),
                         "The GPU count must be a whole number.".into(),
@@ -354,11 +354,12 @@ pub fn validate(
     if !errs.0.is_empty() {
         return Err(errs.0);
     }
-    let container_cpu: u32 = summaries.iter().map(|c| c.cpu).sum();
-    let container_memory: u32 = summaries
-        .iter()
-        .map(|c| c.memory_reservation.or(c.memory).unwrap_or(0))
-        .sum();
+    // Saturating: the API puts no upper bound on a container's cpu or memory (a RunTask
+    // override can give any integer), and a sum too large for any instance stays one.
+    let container_cpu = summaries.iter().fold(0u32, |a, c| a.saturating_add(c.cpu));
+    let container_memory = summaries.iter().fold(0u32, |a, c| {
+        a.saturating_add(c.memory_reservation.or(c.memory).unwrap_or(0))
+    });
     let mut required_attributes = Vec::new();
     if network_mode == NetworkMode::Awsvpc {
         required_attributes.push("ecs.capability.task-eni".to_string());

@@ -92,9 +92,9 @@ fn check_within(
 ) -> Result<(), (Stage, Rejection)> {
     let rem = &inst.remaining;
     let held = &hold.resources;
-    let fits = rem.cpu >= needs.cpu + held.cpu
-        && rem.memory_mib >= needs.memory_mib + held.memory_mib
-        && rem.gpus >= needs.gpus + held.gpus
+    let fits = rem.cpu >= needs.cpu.saturating_add(held.cpu)
+        && rem.memory_mib >= needs.memory_mib.saturating_add(held.memory_mib)
+        && rem.gpus >= needs.gpus.saturating_add(held.gpus)
         && (!needs.eni || inst.enis_in_use + hold.enis < inst.eni_task_capacity)
         && (needs.dynamic_ports[0] == 0
             || inst.has_free_dynamic_ports(Protocol::Tcp, needs.dynamic_ports[0]))
@@ -121,21 +121,21 @@ fn resource_rejection(
 ) -> Option<Rejection> {
     let rem = &inst.remaining;
     let held = &hold.resources;
-    if rem.cpu < needs.cpu + held.cpu {
+    if rem.cpu < needs.cpu.saturating_add(held.cpu) {
         return Some(Rejection::Cpu {
             requested: needs.cpu,
             available: rem.cpu.saturating_sub(held.cpu),
             held_for_daemons: held.cpu,
         });
     }
-    if rem.memory_mib < needs.memory_mib + held.memory_mib {
+    if rem.memory_mib < needs.memory_mib.saturating_add(held.memory_mib) {
         return Some(Rejection::Memory {
             requested: needs.memory_mib,
             available: rem.memory_mib.saturating_sub(held.memory_mib),
             held_for_daemons: held.memory_mib,
         });
     }
-    if rem.gpus < needs.gpus + held.gpus {
+    if rem.gpus < needs.gpus.saturating_add(held.gpus) {
         return Some(Rejection::Gpu {
             requested: needs.gpus,
             available: rem.gpus.saturating_sub(held.gpus),
