@@ -16,7 +16,7 @@
 //! - The whole overridden task must still be a task definition RegisterTaskDefinition would
 //!   accept (a Fargate size pair, container memory within the task's, ...): otherwise the
 //!   RunTask call is refused with the rule that fails [choice: the same rules, named under
-//!   `overrides`].
+//!   `overrides`]; a call with `launchType: EC2` is not held to Fargate's sizes.
 //! - "A total of 8192 characters are allowed for overrides. This limit includes the JSON
 //!   formatting characters of the override structure." [API-RT]; ECS refuses longer ones
 //!   with "Container Overrides length must be at most 8192" [observed].
@@ -202,6 +202,11 @@ pub fn apply(raw: &Value, td: &Rc<ValidTaskDefinition>) -> Result<Rc<ValidTaskDe
     {
         return Ok(td.clone());
     }
+    // A task run on EC2 from a task definition that also suits Fargate is not held to
+    // Fargate's sizes [choice: the launch type the call names decides].
+    if raw.get("launchType").and_then(Value::as_str) == Some("EC2") {
+        input.requires_compatibilities.retain(|c| c != "FARGATE");
+    }
     replace(&mut input.cpu, o.cpu.map(Some));
     replace(&mut input.memory, o.memory.map(Some));
     replace(&mut input.task_role_arn, o.task_role_arn.map(Some));
@@ -313,6 +318,22 @@ mod tests {
             .map(|e| (e.name.as_deref(), e.value.as_deref()))
             .collect();
         assert_eq!(env, [(Some("MODE"), Some("b")), (Some("EXTRA"), Some("1"))]);
+    }
+
+    #[test]
+    fn a_task_run_on_ec2_is_not_held_to_fargate_sizes() {
+        let input = crate::task_definition::parse_task_definition_value(&json!({
+            "family": "both", "requiresCompatibilities": ["EC2", "FARGATE"], "networkMode": "awsvpc",
+            "cpu": "256", "memory": "512",
+            "containerDefinitions": [{"name": "app", "image": "app:1", "essential": true}]}))
+        .unwrap()
+        .input;
+        let td = Rc::new(crate::task_definition::validate(&input).unwrap());
+        let odd = json!({"memory": "3000"});
+        let out = apply(&json!({"launchType": "EC2", "overrides": odd}), &td).unwrap();
+        assert_eq!(out.memory_mib, 3000);
+        let e = apply(&json!({"launchType": "FARGATE", "overrides": odd}), &td).unwrap_err();
+        assert!(e.contains("No Fargate configuration exists"), "{e}");
     }
 
     #[test]
