@@ -20,6 +20,12 @@ impl Simulation {
             "containerInstances": self.describe_instances(),
             "targetGroups": self.describe_target_groups(),
             "classicLoadBalancers": self.describe_instance_health(),
+            "taskDefinitions": self.revisions.all().into_iter().map(|fr| {
+                let (family, revision) = fr.rsplit_once(':').unwrap_or((fr.as_str(), "1"));
+                json!({"taskDefinitionArn": crate::revisions::Revisions::arn(&fr), "family": family,
+                    "revision": revision.parse::<u64>().unwrap_or(1),
+                    "status": self.task_definition_status(&fr).as_str()})
+            }).collect::<Vec<_>>(),
             "scalingActivities": self.scaling.activities.iter().rev().map(|a| json!({
                 "resourceId": a.resource_id,
                 "description": a.description,

@@ -70,6 +70,7 @@ pub mod stop_task;
 pub mod tags;
 pub mod task;
 pub mod task_definition;
+pub mod task_definition_state;
 pub mod task_override;
 pub mod task_protection;
 pub mod time;

@@ -43,6 +43,15 @@ impl Revisions {
         format!("{}:{}", list[list.len() - 1].family, list.len())
     }
 
+    /// Every revision of every family (families by name, revisions oldest first), as
+    /// `family:revision`.
+    pub fn all(&self) -> Vec<String> {
+        self.families
+            .keys()
+            .flat_map(|family| self.of_family(family))
+            .collect()
+    }
+
     /// Every revision of `family`, oldest first, as `family:revision`.
     pub fn of_family(&self, family: &str) -> Vec<String> {
         let n = self.families.get(family).map_or(0, Vec::len);

@@ -252,7 +252,8 @@ impl Simulation {
     /// RunTask (`targets` None: `count` tasks placed by the strategies) or StartTask (one
     /// task on each of `targets`).
     fn launch_tasks(&mut self, raw: &Value, targets: Option<&[String]>) -> Result<(), String> {
-        let (family_revision, td) = crate::request::task_definition(raw, &self.revisions)?;
+        let (family_revision, td) =
+            self.launchable_task_definition(raw, "InvalidParameterException")?;
         // What this call's tasks run: the task definition with the request's overrides.
         let td = crate::task_override::apply(raw, &td)?;
         if let Some(error) = self.unassumable_task_role(&td) {

@@ -274,7 +274,7 @@ impl Simulation {
             .ok_or("serviceName: required (CreateService needs a serviceName)")?
             .to_string();
         let cluster = cluster_name(raw);
-        let (task_definition, td) = crate::request::task_definition(raw, &self.revisions)?;
+        let (task_definition, td) = self.launchable_task_definition(raw, "ClientException")?;
         let service_connect = self.service_connect_of(raw, &td, &cluster, self.services.len())?;
         let scheduling = match raw
             .get("schedulingStrategy")
@@ -539,12 +539,14 @@ impl Simulation {
     /// Makes UpdateService call `i`. Only `desiredCount` is simulated so far; a new
     /// `desiredCount` alone starts no deployment (4.2).
     pub(crate) fn update_service(&mut self, i: usize) {
-        let raw = self.scenario.update_services[i].clone();
-        let name = raw.get("service").and_then(Value::as_str).unwrap_or("");
+        let mut raw = self.scenario.update_services[i].clone();
+        let given = raw.get("service").and_then(Value::as_str).unwrap_or("");
         let cluster = cluster_name(&raw);
-        let name = name
+        let name = given
             .rsplit_once("service/")
-            .map_or(name, |(_, n)| n.rsplit('/').next().unwrap_or(n));
+            .map_or(given, |(_, n)| n.rsplit('/').next().unwrap_or(n))
+            .to_string();
+        let name = name.as_str();
         let Some(s) = self.services.iter().position(|svc| {
             svc.name == name && svc.cluster == cluster && svc.status == ServiceStatus::Active
         }) else {
@@ -557,6 +559,18 @@ impl Simulation {
             let msg = format!("updateServices[{i}].{e}");
             self.log.push(self.now(), EventKind::Scenario, msg);
             return;
+        }
+        // A new taskDefinition must be ACTIVE; a bare family means its latest ACTIVE revision
+        // (crate::task_definition_state).
+        if raw.get("taskDefinition").is_some() {
+            match self.launchable_task_definition(&raw, "ClientException") {
+                Ok((fr, _)) => raw["taskDefinition"] = Value::String(fr),
+                Err(e) => {
+                    let msg = format!("updateServices[{i}].{e}");
+                    self.log.push(self.now(), EventKind::Scenario, msg);
+                    return;
+                }
+            }
         }
         // ECS Exec needs a task role, also when the service already has it on; the refusal
         // ("The service couldn't be updated") leaves the service as it was.

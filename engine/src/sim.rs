@@ -42,6 +42,8 @@ pub enum Timer {
     AttributeCall(usize),
     /// A scenario `stopTasks[]` call is made.
     StopTask(usize),
+    /// A scenario DeregisterTaskDefinition or DeleteTaskDefinitions call is made.
+    TaskDefinitionCall(usize),
     /// A scenario `executeCommands[]` call (ECS Exec) is made.
     ExecuteCommand(usize),
     /// A scenario `deleteServices[]` call is made.
@@ -236,6 +238,9 @@ pub struct Simulation {
     /// RunTask tasks waiting in PROVISIONING for capacity a provider launches, oldest first
     /// (crate::capacity_provider::provisioning).
     pub(crate) run_task_waits: Vec<crate::capacity_provider::provisioning::StandaloneWait>,
+    /// Revisions that are not ACTIVE ([`crate::task_definition_state`]), by `family:revision`.
+    pub(crate) td_status:
+        std::collections::BTreeMap<String, crate::task_definition_state::TaskDefinitionStatus>,
     /// The outcome of each ExecuteCommand call, in call order (crate::execute_command).
     pub(crate) exec_sessions: Vec<crate::execute_command::ExecSession>,
     /// In a replay that explains one placed task: which placement, and its explanation.
@@ -300,6 +305,7 @@ impl Simulation {
             exec_sessions: Vec::new(),
             managed: Default::default(),
             run_task_waits: Vec::new(),
+            td_status: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -362,6 +368,13 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| (c.at_ms, Timer::ExecuteCommand(i))),
+            )
+            .chain(
+                sim.scenario
+                    .task_definition_calls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::TaskDefinitionCall(i))),
             )
             .chain(
                 sim.scenario
@@ -562,6 +575,7 @@ impl Simulation {
             Timer::UpdateInstanceState(i) => self.update_instance_state(i),
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
+            Timer::TaskDefinitionCall(i) => self.task_definition_call(i),
             Timer::ExecuteCommand(i) => self.execute_command_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),
@@ -876,6 +890,14 @@ impl Simulation {
             self.cluster.count_running_task(r.group_id, r.slot, true);
         }
         let (id, service) = (task.id.clone(), task.service);
+        if status == TaskStatus::Stopped
+            && self
+                .td_status
+                .values()
+                .any(|s| *s == crate::task_definition_state::TaskDefinitionStatus::DeleteInProgress)
+        {
+            self.delete_unused_task_definitions();
+        }
         match status {
             TaskStatus::Running => {
                 self.app_log(index, None, "application started");

@@ -249,8 +249,7 @@ impl Simulation {
         let spec = &call.appspec;
         let appspec_at = "revision.appSpecContent.content: Resources[0].TargetService.Properties";
         let (td_name, td) = self
-            .revisions
-            .resolve(&spec.task_definition)
+            .launchable_revision(&spec.task_definition, "InvalidParameterException")
             .map_err(|e| format!("{appspec_at}.TaskDefinition: {e}"))?;
         // The pair is checked as a blue/green pair: the same target type and kind of load
         // balancer, used by no other service, and not behind another load balancer.

@@ -143,6 +143,8 @@ top_level! {
     services: Vec<Value> = "services",
     run_tasks: Vec<Value> = "runTasks",
     stop_tasks: Vec<Value> = "stopTasks",
+    deregister_task_definitions: Vec<Value> = "deregisterTaskDefinitions",
+    delete_task_definitions: Vec<Value> = "deleteTaskDefinitions",
     execute_commands: Vec<Value> = "executeCommands",
     start_tasks: Vec<Value> = "startTasks",
     delete_services: Vec<Value> = "deleteServices",
@@ -368,6 +370,8 @@ pub struct Scenario {
     pub attribute_calls: Vec<crate::attributes::AttributeCall>,
     /// `stopTasks[]`, checked.
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
+    /// `deregisterTaskDefinitions[]` then `deleteTaskDefinitions[]`, checked.
+    pub task_definition_calls: Vec<crate::task_definition_state::TaskDefinitionCall>,
     /// `executeCommands[]` (ECS Exec), checked.
     pub execute_commands: Vec<crate::execute_command::ExecuteCommandCall>,
     /// The clusters' `configuration.executeCommandConfiguration`.
@@ -714,6 +718,16 @@ impl Scenario {
             &doc.stop_tasks,
             crate::stop_task::StopTaskCall::parse,
         )?;
+        let mut task_definition_calls = timed_calls(
+            "deregisterTaskDefinitions",
+            &doc.deregister_task_definitions,
+            crate::task_definition_state::TaskDefinitionCall::parse_deregister,
+        )?;
+        task_definition_calls.extend(timed_calls(
+            "deleteTaskDefinitions",
+            &doc.delete_task_definitions,
+            crate::task_definition_state::TaskDefinitionCall::parse_delete,
+        )?);
         let execute_commands = timed_calls(
             "executeCommands",
             &doc.execute_commands,
@@ -906,6 +920,7 @@ impl Scenario {
             instance_state_updates: doc.update_container_instances_state,
             attribute_calls,
             stop_tasks,
+            task_definition_calls,
             execute_commands,
             exec_configurations,
             delete_services,
