@@ -180,6 +180,8 @@ struct View {
     activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
     end: SimTime,
     services: Vec<ServiceView>,
+    /// Every revision: `family:revision`, its status, and how many tasks run it.
+    revisions: Vec<(String, &'static str, usize)>,
     log: Vec<LogEntry>,
     log_len: usize,
     running_tasks: usize,
@@ -577,6 +579,11 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         activities: sim.scaling_activities().iter().rev().cloned().collect(),
         end: sim.end(),
         services,
+        revisions: sim
+            .revision_states()
+            .into_iter()
+            .map(|(fr, status, tasks)| (fr, status.as_str(), tasks))
+            .collect(),
         log: entries
             .iter()
             .rev()
@@ -1165,6 +1172,13 @@ fn Playground(
             })
         })
     });
+    let change_revision = apply.map(|apply| {
+        Callback::new(move |(revision, delete): (String, bool)| {
+            edit_now(apply, &|doc, at| {
+                ecs_engine::edit::change_task_definition(doc, &revision, delete, at)
+            })
+        })
+    });
     let delete_service = apply.map(|apply| {
         Callback::new(move |(cluster, service): (String, String)| {
             edit_now(apply, &|doc, at| {
@@ -1496,6 +1510,31 @@ fn Playground(
                     }).collect_view()}
                     </tbody>
                 </table>
+                <ul id="revisions" class="revisions small" aria-label="Task definition revisions">
+                    <li class="muted" title="Each registered revision: ACTIVE runs new tasks and services; INACTIVE (deregistered) keeps what runs it; DELETE_IN_PROGRESS is deleted once nothing uses it">"Task definitions:"</li>
+                    {move || view_state.get().revisions.into_iter().map(|(revision, status, tasks)| {
+                        let button = change_revision.and_then(|change| {
+                            let (label, title, delete) = match status {
+                                "ACTIVE" => ("Deregister", "DeregisterTaskDefinition at the current time: INACTIVE; running tasks and services keep it, nothing new may use it", false),
+                                "INACTIVE" => ("Delete", "DeleteTaskDefinitions at the current time: DELETE_IN_PROGRESS until no task or service uses it, then gone", true),
+                                _ => return None,
+                            };
+                            let r = revision.clone();
+                            Some(view! {
+                                <button class="revision-action" title=title aria-label=format!("{label} {r}")
+                                    on:click=move |_| change.run((r.clone(), delete))>{label}</button>
+                            })
+                        });
+                        view! {
+                            <li class="revision" data-revision=revision.clone() data-status=status>
+                                <span class="mono">{revision.clone()}</span>" "
+                                <span class=format!("badge td-status {}", status.to_ascii_lowercase())>{status}</span>
+                                {(tasks > 0).then(|| view! { <span class="muted">{format!(" {tasks} task{}", if tasks == 1 { "" } else { "s" })}</span> })}
+                                " "{button}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
                 {move || explanation.get().map(|e| match e {
                     Ok(e) => view! { <task_explain::NextPlacementView e=e/> }.into_any(),
                     // Why no placement decision applies (a Fargate service).

@@ -385,6 +385,38 @@ pub fn delete_service(
     Ok(doc)
 }
 
+/// Deregisters revision `family_revision` at `at` (`delete`: deletes it): a
+/// DeregisterTaskDefinition call appended to `deregisterTaskDefinitions[]`, or a
+/// DeleteTaskDefinitions call to `deleteTaskDefinitions[]` ([`crate::task_definition_state`]).
+pub fn change_task_definition(
+    doc: &Value,
+    family_revision: &str,
+    delete: bool,
+    at: SimTime,
+) -> Result<Value, String> {
+    use crate::task_definition_state::TaskDefinitionCall;
+    let (key, entry) = if delete {
+        (
+            "deleteTaskDefinitions",
+            json!({"at": seconds(at), "taskDefinitions": [family_revision.trim()]}),
+        )
+    } else {
+        (
+            "deregisterTaskDefinitions",
+            json!({"at": seconds(at), "taskDefinition": family_revision.trim()}),
+        )
+    };
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    if delete {
+        TaskDefinitionCall::parse_delete(&entry, &path)?;
+    } else {
+        TaskDefinitionCall::parse_deregister(&entry, &path)?;
+    }
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Redeploys service `service` of `cluster` just after `at`: an UpdateService call with
 /// `forceNewDeployment` appended to `updateServices[]`. Its new tasks resolve the Service
 /// Connect endpoints of their namespace as they are then.

@@ -152,6 +152,25 @@ fn named_revision(reference: &str) -> Option<&str> {
 }
 
 impl Simulation {
+    /// Every registered revision (`family:revision`), its status, and how many tasks whose
+    /// desired status is RUNNING run it.
+    pub fn revision_states(&self) -> Vec<(String, TaskDefinitionStatus, usize)> {
+        self.revisions
+            .all()
+            .into_iter()
+            .map(|fr| {
+                let arn = crate::revisions::Revisions::arn(&fr);
+                let tasks = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.is_active() && t.task_definition_arn == arn)
+                    .count();
+                let status = self.task_definition_status(&fr);
+                (fr, status, tasks)
+            })
+            .collect()
+    }
+
     /// The status of revision `family_revision`.
     pub fn task_definition_status(&self, family_revision: &str) -> TaskDefinitionStatus {
         self.td_status
