@@ -913,6 +913,21 @@ fn lessons_are_completable() {
     );
     v["options"] = serde_json::json!({"serviceDiscovery": {"clientsTryOtherAddresses": true}});
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // classic-load-balancer (8.6 CLB): step 1 with the preset, not 2 nor 3; cross-zone load
+    // balancing on completes step 2; two more instances (one task each) complete step 3.
+    let (lesson, mut v) = load("classic-load-balancer");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    assert!(!sim.check_goal(&lesson.steps[2].goals[0]).met);
+    v["classicLoadBalancers"][0]["LoadBalancerAttributes"]["CrossZoneLoadBalancing"]["Enabled"] =
+        serde_json::json!(true);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    v["containerInstances"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2}));
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]
