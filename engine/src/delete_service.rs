@@ -125,6 +125,8 @@ impl Simulation {
                     format!("service {name} is INACTIVE: deleted"),
                 )
                 .service(&name);
+            // Its revision may have waited only for it (crate::task_definition_state).
+            self.delete_unused_task_definitions();
         }
     }
 }

@@ -704,6 +704,8 @@ impl Simulation {
             service_registry,
             volume,
         });
+        // The revision it replaces may have waited only for it (crate::task_definition_state).
+        self.delete_unused_task_definitions();
         Ok(())
     }
 }

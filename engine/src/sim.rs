@@ -241,6 +241,10 @@ pub struct Simulation {
     /// Revisions that are not ACTIVE ([`crate::task_definition_state`]), by `family:revision`.
     pub(crate) td_status:
         std::collections::BTreeMap<String, crate::task_definition_state::TaskDefinitionStatus>,
+    /// How many tasks that are not STOPPED run each revision, by task definition ARN: what
+    /// keeps a DELETE_IN_PROGRESS revision, counted as tasks start and stop so the check
+    /// costs nothing per task ever run ([`crate::task_definition_state`]).
+    pub(crate) td_live_tasks: std::collections::BTreeMap<String, usize>,
     /// The outcome of each ExecuteCommand call, in call order (crate::execute_command).
     pub(crate) exec_sessions: Vec<crate::execute_command::ExecSession>,
     /// In a replay that explains one placed task: which placement, and its explanation.
@@ -306,6 +310,7 @@ impl Simulation {
             managed: Default::default(),
             run_task_waits: Vec::new(),
             td_status: Default::default(),
+            td_live_tasks: Default::default(),
             placement_probe: None,
             rules: scenario.aws.rules.clone(),
             rule_matches: vec![0; scenario.aws.rules.len()],
@@ -780,6 +785,10 @@ impl Simulation {
             }
             self.service_tasks[s].push(index);
         }
+        *self
+            .td_live_tasks
+            .entry(task.task_definition_arn.clone())
+            .or_default() += 1;
         self.tasks.push(task);
         // Fargate provisions capacity and an ENI for each task (1.4); an EBS volume is
         // created and attached meanwhile.
@@ -874,6 +883,16 @@ impl Simulation {
             _ => None,
         };
         let pull_ms = (status == TaskStatus::Pending).then(|| self.pull_ms(index));
+        let newly_stopped =
+            status == TaskStatus::Stopped && self.tasks[index].last_status != TaskStatus::Stopped;
+        if newly_stopped {
+            if let Some(n) = self
+                .td_live_tasks
+                .get_mut(&self.tasks[index].task_definition_arn)
+            {
+                *n = n.saturating_sub(1);
+            }
+        }
         let task = &mut self.tasks[index];
         task.last_status = status;
         task.version += 1;
@@ -890,12 +909,7 @@ impl Simulation {
             self.cluster.count_running_task(r.group_id, r.slot, true);
         }
         let (id, service) = (task.id.clone(), task.service);
-        if status == TaskStatus::Stopped
-            && self
-                .td_status
-                .values()
-                .any(|s| *s == crate::task_definition_state::TaskDefinitionStatus::DeleteInProgress)
-        {
+        if newly_stopped {
             self.delete_unused_task_definitions();
         }
         match status {

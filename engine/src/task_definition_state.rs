@@ -292,8 +292,18 @@ impl Simulation {
     }
 
     /// Deletes for good every DELETE_IN_PROGRESS revision no task (not STOPPED) uses and no
-    /// service that is not deleted runs as its primary revision.
+    /// service that is not deleted runs as its primary revision. Called whenever a use may
+    /// end: a DeleteTaskDefinitions call, a task STOPPED, a service's new primary revision,
+    /// a service INACTIVE. Its cost does not grow with the tasks run (they are counted in
+    /// `td_live_tasks`), so a long run is not quadratic in its task stops.
     pub(crate) fn delete_unused_task_definitions(&mut self) {
+        if !self
+            .td_status
+            .values()
+            .any(|s| *s == TaskDefinitionStatus::DeleteInProgress)
+        {
+            return;
+        }
         let waiting: Vec<String> = self
             .td_status
             .iter()
@@ -302,9 +312,7 @@ impl Simulation {
             .collect();
         for fr in waiting {
             let arn = crate::revisions::Revisions::arn(&fr);
-            let task_uses = self.tasks.iter().any(|t| {
-                t.last_status != crate::task::TaskStatus::Stopped && t.task_definition_arn == arn
-            });
+            let task_uses = self.td_live_tasks.get(&arn).is_some_and(|n| *n > 0);
             let service_uses = self.services.iter().any(|s| {
                 s.status != crate::service::ServiceStatus::Inactive && s.task_definition == fr
             });

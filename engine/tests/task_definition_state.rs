@@ -166,3 +166,30 @@ fn calls_are_checked_when_the_scenario_loads() {
         "DeregisterTaskDefinition failed: deregisterTaskDefinitions[0].taskDefinition: ClientException: \"web\" names no revision"
     ));
 }
+
+#[test]
+fn a_revision_is_deleted_once_its_taskless_service_is_deleted_or_moves_on() {
+    // API-DEL: DELETE_IN_PROGRESS lasts "until all the associated tasks and services have
+    // been terminated": a service with no task left releases it when it is deleted, or when
+    // UpdateService moves it to another revision, with no task stop to follow.
+    for moves_on in [false, true] {
+        let mut d = world();
+        d["services"][0]["desiredCount"] = json!(0);
+        d["deregisterTaskDefinitions"] = json!([{"at": 30, "taskDefinition": "web:1"}]);
+        d["deleteTaskDefinitions"] = json!([{"at": 40, "taskDefinitions": ["web:1"]}]);
+        if moves_on {
+            d["updateServices"] = json!([{"at": 60, "service": "web", "taskDefinition": "web:2"}]);
+        } else {
+            d["deleteServices"] = json!([{"at": 60, "service": "web"}]);
+        }
+        let mut s = sim(d);
+        at(&mut s, 50);
+        assert_eq!(status(&s, "web:1"), TaskDefinitionStatus::DeleteInProgress);
+        at(&mut s, 300);
+        assert_eq!(
+            status(&s, "web:1"),
+            TaskDefinitionStatus::Deleted,
+            "moves_on {moves_on}"
+        );
+    }
+}
