@@ -291,10 +291,10 @@ impl Simulation {
         Ok(format!("{fr}: {}", next.as_str()))
     }
 
-    /// Deletes for good every DELETE_IN_PROGRESS revision no task (not STOPPED) uses and no
-    /// service that is not deleted runs as its primary revision. Called whenever a use may
-    /// end: a DeleteTaskDefinitions call, a task STOPPED, a service's new primary revision,
-    /// a service INACTIVE. Its cost does not grow with the tasks run (they are counted in
+    /// Deletes for good every DELETE_IN_PROGRESS revision no task (not STOPPED, or waiting in
+    /// PROVISIONING for capacity) uses and no service that is not deleted runs as its primary
+    /// revision. Called whenever a use may end: a DeleteTaskDefinitions call, a task STOPPED,
+    /// a service's new primary revision, a service INACTIVE. Its cost does not grow with the tasks run (they are counted in
     /// `td_live_tasks`), so a long run is not quadratic in its task stops.
     pub(crate) fn delete_unused_task_definitions(&mut self) {
         if !self
@@ -316,7 +316,10 @@ impl Simulation {
             let service_uses = self.services.iter().any(|s| {
                 s.status != crate::service::ServiceStatus::Inactive && s.task_definition == fr
             });
-            if !task_uses && !service_uses {
+            // A RunTask task waiting in PROVISIONING for capacity is a task too: it starts
+            // on this revision (crate::capacity_provider::provisioning).
+            let wait_uses = self.run_task_waits.iter().any(|w| w.family_revision == fr);
+            if !task_uses && !service_uses && !wait_uses {
                 self.td_status
                     .insert(fr.clone(), TaskDefinitionStatus::Deleted);
                 let msg =

@@ -193,3 +193,33 @@ fn a_revision_is_deleted_once_its_taskless_service_is_deleted_or_moves_on() {
         );
     }
 }
+
+#[test]
+fn a_run_task_waiting_in_provisioning_keeps_its_revision() {
+    // A task waiting in PROVISIONING for capacity a provider launches is an associated task
+    // (API-DEL): its revision is not deleted under it, and it starts on that revision.
+    let mut d = json!({
+        "version": 1, "seed": 3, "duration": "PT1H",
+        "subnets": [{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}],
+        "capacityProviders": [{"name": "mi", "cluster": "default", "managedInstancesProvider": {
+            "infrastructureRoleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+            "instanceLaunchTemplate": {
+                "ec2InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole",
+                "networkConfiguration": {"subnets": ["subnet-a"]}}}}],
+        "taskDefinitions": [{"family": "job", "networkMode": "awsvpc", "requiresCompatibilities": ["MANAGED_INSTANCES"],
+            "cpu": "512", "memory": "1024",
+            "containerDefinitions": [{"name": "job", "image": "nginx:1.27", "essential": true}]}],
+        "runTasks": [{"at": 60, "taskDefinition": "job:1",
+            "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}],
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}]
+    });
+    d["deregisterTaskDefinitions"] = json!([{"at": 61, "taskDefinition": "job:1"}]);
+    d["deleteTaskDefinitions"] = json!([{"at": 62, "taskDefinitions": ["job:1"]}]);
+    let mut s = sim(d);
+    at(&mut s, 63);
+    assert!(logged(&s, "waiting in PROVISIONING for capacity"));
+    assert_eq!(status(&s, "job:1"), TaskDefinitionStatus::DeleteInProgress);
+    at(&mut s, 600);
+    assert_eq!(running_on(&s, "job:1"), 1);
+    assert_eq!(status(&s, "job:1"), TaskDefinitionStatus::DeleteInProgress);
+}
