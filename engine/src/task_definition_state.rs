@@ -294,8 +294,9 @@ impl Simulation {
     /// Deletes for good every DELETE_IN_PROGRESS revision no task (not STOPPED, or waiting in
     /// PROVISIONING for capacity) uses and no service that is not deleted runs as its primary
     /// revision. Called whenever a use may end: a DeleteTaskDefinitions call, a task STOPPED,
-    /// a service's new primary revision, a service INACTIVE. Its cost does not grow with the tasks run (they are counted in
-    /// `td_live_tasks`), so a long run is not quadratic in its task stops.
+    /// a service's new primary revision, a service INACTIVE. Its cost does not grow with the
+    /// tasks run (they are counted in `td_live_tasks`), so a long run is not quadratic in its
+    /// task stops.
     pub(crate) fn delete_unused_task_definitions(&mut self) {
         if !self
             .td_status
