@@ -20,7 +20,11 @@ impl Simulation {
             "containerInstances": self.describe_instances(),
             "targetGroups": self.describe_target_groups(),
             "classicLoadBalancers": self.describe_instance_health(),
-            "taskDefinitions": self.revisions.all().into_iter().map(|fr| {
+            // DescribeTaskDefinition's statuses: a deleted revision is gone [STATES].
+            "taskDefinitions": self.revisions.all().into_iter().filter(|fr| {
+                self.task_definition_status(fr)
+                    != crate::task_definition_state::TaskDefinitionStatus::Deleted
+            }).map(|fr| {
                 let (family, revision) = fr.rsplit_once(':').unwrap_or((fr.as_str(), "1"));
                 json!({"taskDefinitionArn": crate::revisions::Revisions::arn(&fr), "family": family,
                     "revision": revision.parse::<u64>().unwrap_or(1),

@@ -58,7 +58,8 @@ pub enum TaskDefinitionStatus {
     Inactive,
     /// Submitted for deletion, still used by a task or service.
     DeleteInProgress,
-    /// Deleted: gone.
+    /// Deleted: gone (not an API status: DescribeTaskDefinition no longer finds it, and the
+    /// run output does not list it).
     Deleted,
 }
 

@@ -223,3 +223,27 @@ fn a_run_task_waiting_in_provisioning_keeps_its_revision() {
     assert_eq!(running_on(&s, "job:1"), 1);
     assert_eq!(status(&s, "job:1"), TaskDefinitionStatus::DeleteInProgress);
 }
+
+#[test]
+fn a_deleted_revision_is_no_longer_listed() {
+    // DescribeTaskDefinition's status is ACTIVE, INACTIVE or DELETE_IN_PROGRESS; a deleted
+    // revision is gone ("deletes the task definition permanently" [STATES]).
+    let mut d = world();
+    d["services"][0]["taskDefinition"] = json!("web:2");
+    d["deregisterTaskDefinitions"] = json!([{"at": 30, "taskDefinition": "web:1"}]);
+    d["deleteTaskDefinitions"] = json!([{"at": 40, "taskDefinitions": ["web:1"]}]);
+    let mut s = sim(d);
+    at(&mut s, 60);
+    assert_eq!(status(&s, "web:1"), TaskDefinitionStatus::Deleted);
+    let described = s.describe();
+    let listed: Vec<&str> = described["taskDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["taskDefinitionArn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        ["arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"]
+    );
+}
