@@ -479,6 +479,12 @@ impl Simulation {
                 self.service_event(s, msg);
                 self.services[s].start_failures = 0;
                 self.services[s].throttled_until = None;
+                // A revision deleted for good has nothing left to run: the service keeps its
+                // settings and the failed deployment (crate::task_definition_state).
+                if let Err(e) = self.deleted_revision(&td) {
+                    self.service_event(s, format!("(service {name}) rollback failed: {e}"));
+                    return;
+                }
                 self.restore_revision(s, d);
                 if let Err(e) = self.start_deployment(s, &td) {
                     self.service_event(s, format!("(service {name}) rollback failed: {e}"));
@@ -655,6 +661,7 @@ impl Simulation {
         id: String,
     ) -> Result<(), String> {
         let (family_revision, td) = self.revisions.resolve(task_definition)?;
+        self.deleted_revision(&family_revision)?;
         let (constraints, strategies) =
             crate::placement::parse_placement(&self.services[s].request, &td)?;
         let now = self.now();

@@ -243,6 +243,17 @@ impl Simulation {
         }
     }
 
+    /// Refuses a revision deleted for good: nothing may run it any more, not even a rollback
+    /// to it (an INACTIVE or DELETE_IN_PROGRESS one may be rolled back to).
+    pub(crate) fn deleted_revision(&self, family_revision: &str) -> Result<(), String> {
+        match self.task_definition_status(family_revision) {
+            TaskDefinitionStatus::Deleted => Err(format!(
+                "ClientException: Unable to describe task definition \"{family_revision}\": it was deleted"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Makes DeregisterTaskDefinition or DeleteTaskDefinitions call `i`.
     pub(crate) fn task_definition_call(&mut self, i: usize) {
         let call = self.scenario.task_definition_calls[i].clone();

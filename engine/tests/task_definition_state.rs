@@ -247,3 +247,32 @@ fn a_deleted_revision_is_no_longer_listed() {
         ["arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"]
     );
 }
+
+#[test]
+fn a_rollback_does_not_run_a_deleted_revision() {
+    // The circuit breaker rolls back to the last COMPLETED deployment; once its revision is
+    // deleted for good there is nothing to run: the rollback fails instead of starting tasks
+    // of a revision that no longer exists.
+    let mut d = world();
+    d["taskDefinitions"][1]["containerDefinitions"][0]["image"] = json!("nginx:missing");
+    d["faults"] = json!([{"type": "ImagePullFailure", "image": "nginx:missing"}]);
+    d["services"][0]["deploymentConfiguration"] = json!({"minimumHealthyPercent": 0,
+        "deploymentCircuitBreaker": {"enable": true, "rollback": true}});
+    d["updateServices"] = json!([{"at": "PT5M", "service": "web", "taskDefinition": "web:2"}]);
+    d["deregisterTaskDefinitions"] = json!([{"at": "PT5M10S", "taskDefinition": "web:1"}]);
+    d["deleteTaskDefinitions"] = json!([{"at": "PT6M", "taskDefinitions": ["web:1"]}]);
+    let mut s = sim(d);
+    at(&mut s, 7 * 60);
+    assert_eq!(status(&s, "web:1"), TaskDefinitionStatus::Deleted);
+    at(&mut s, 3600);
+    assert!(logged(&s, "rolling back to deployment"));
+    assert!(logged(&s, "rollback failed: ClientException: Unable to describe task definition \"web:1\": it was deleted"));
+    assert_eq!(running_on(&s, "web:1"), 0);
+    assert!(
+        s.tasks()
+            .iter()
+            .filter(|t| t.created_at.as_ms() > 6 * 60 * 1000)
+            .all(|t| !t.task_definition_arn.ends_with("web:1")),
+        "no task of the deleted web:1 after its deletion"
+    );
+}
