@@ -153,21 +153,17 @@ fn named_revision(reference: &str) -> Option<&str> {
 }
 
 impl Simulation {
-    /// Every registered revision (`family:revision`), its status, and how many tasks whose
-    /// desired status is RUNNING run it.
+    /// Every revision not deleted (`family:revision`), its status, and how many tasks that
+    /// have not stopped run it.
     pub fn revision_states(&self) -> Vec<(String, TaskDefinitionStatus, usize)> {
         self.revisions
             .all()
             .into_iter()
-            .map(|fr| {
-                let arn = crate::revisions::Revisions::arn(&fr);
-                let tasks = self
-                    .tasks
-                    .iter()
-                    .filter(|t| t.is_active() && t.task_definition_arn == arn)
-                    .count();
+            .filter_map(|fr| {
                 let status = self.task_definition_status(&fr);
-                (fr, status, tasks)
+                let arn = crate::revisions::Revisions::arn(&fr);
+                let tasks = self.td_live_tasks.get(&arn).copied().unwrap_or(0);
+                (status != TaskDefinitionStatus::Deleted).then_some((fr, status, tasks))
             })
             .collect()
     }

@@ -246,6 +246,12 @@ fn a_deleted_revision_is_no_longer_listed() {
         listed,
         ["arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"]
     );
+    // The services pane's list (revision_states) leaves it out too, and counts web:2's task.
+    let states: Vec<(String, TaskDefinitionStatus, usize)> = s.revision_states();
+    assert_eq!(
+        states,
+        [("web:2".to_string(), TaskDefinitionStatus::Active, 1)]
+    );
 }
 
 #[test]
