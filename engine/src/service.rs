@@ -957,7 +957,10 @@ impl Simulation {
             crate::blue_green::check_strategy(&svc.request, daemon, strategy, &svc.load_balancers)?;
             return Ok(false);
         }
+        // The settings are checked against the revision the service runs now (an earlier
+        // UpdateService may have moved it on from its CreateService request's).
         let mut merged = self.services[s].request.clone();
+        merged["taskDefinition"] = Value::String(self.services[s].task_definition.clone());
         for key in DEPLOYING
             .iter()
             .copied()

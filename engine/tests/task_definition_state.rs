@@ -282,3 +282,31 @@ fn a_rollback_does_not_run_a_deleted_revision() {
         "no task of the deleted web:1 after its deletion"
     );
 }
+
+#[test]
+fn a_later_update_service_is_checked_against_the_revision_the_service_runs_now() {
+    // 8.1: the container name and port of loadBalancers must match the task definition; after
+    // an UpdateService moved the service to web:2 (port 8080), a later UpdateService that adds
+    // a target group is checked against web:2, not the revision the service was created with.
+    let mut d = world();
+    d["taskDefinitions"][1]["containerDefinitions"][0]["portMappings"] =
+        json!([{"containerPort": 8080, "hostPort": 0}]);
+    d["targetGroups"] =
+        json!([{"Name": "web", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-1"}]);
+    d["updateServices"] = json!([
+        {"at": "PT1M", "service": "web", "taskDefinition": "web:2"},
+        {"at": "PT10M", "service": "web",
+            "loadBalancers": [{"targetGroupArn": "web", "containerName": "app", "containerPort": 8080}]}]);
+    let mut s = sim(d);
+    at(&mut s, 900);
+    assert!(
+        !logged(&s, "updateServices[1]."),
+        "{:?}",
+        s.log()
+            .entries()
+            .iter()
+            .filter(|e| e.message.starts_with("updateServices[1]"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(s.services()[0].load_balancers.len(), 1);
+}
