@@ -424,6 +424,9 @@ pub fn ServiceFieldset(
                         {move || choices.with(|c| c.container_ports.clone()).into_iter().map(|(n, p)| view! { <option value=format!("{n}:{p}")>{format!("{n}:{p}")}</option> }).collect_view()}
                     </select></label>
                 </Show>
+                <Show when=move || choices.with(|c| c.classic_load_balancers.contains(&target_group.get()))>
+                    <span id="svc-clb-note" class="small muted">"A Classic Load Balancer registers whole instances and sends to a fixed instance port: the container needs that hostPort, so one task per instance."</span>
+                </Show>
                 <span class="svc-heading">"Service Connect"</span>
                 <label title="serviceConnectConfiguration.namespace: a Cloud Map namespace; a new name is added as an HTTP namespace. Empty: no Service Connect">"Namespace "
                     <input id="svc-sc-ns" list="svc-sc-namespaces" placeholder="none" size="9"/></label>

@@ -89,6 +89,10 @@ async fn the_service_form_names_a_classic_load_balancer() {
         .select("#svc-tg", "EC2Contai-EcsElast-123456789012")
         .await;
     browser.select("#svc-container", "simple-demo:80").await;
+    assert!(browser
+        .text("#svc-clb-note")
+        .await
+        .contains("fixed instance port"));
     browser.click("#create-service").await;
     assert_eq!(browser.text("#build-done").await, "Created service legacy.");
     let doc = browser.document().await;

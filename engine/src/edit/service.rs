@@ -164,6 +164,8 @@ pub struct ServiceChoices {
     /// Target group names (`targetGroups[].Name`), then Classic Load Balancer names
     /// (`classicLoadBalancers[].LoadBalancerName`).
     pub target_groups: Vec<String>,
+    /// The Classic Load Balancer names among `target_groups`.
+    pub classic_load_balancers: Vec<String>,
     /// `(containerName, containerPort)` of every port mapping of the task definition.
     pub container_ports: Vec<(String, u16)>,
     /// The names of the task definition's containers (what RunTask overrides can name).
@@ -228,6 +230,7 @@ pub fn service_choices(doc: &Value, cluster: &str, task_definition: &str) -> Ser
             .into_iter()
             .chain(names(doc, "classicLoadBalancers", "LoadBalancerName"))
             .collect(),
+        classic_load_balancers: names(doc, "classicLoadBalancers", "LoadBalancerName"),
         container_ports: td.as_ref().map_or_else(Vec::new, |td| {
             td.ports
                 .iter()
@@ -959,10 +962,9 @@ mod tests {
             "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]}]);
         d["taskDefinitions"][0]["containerDefinitions"][0]["portMappings"] =
             json!([{"containerPort": 80, "hostPort": 80}]);
-        assert_eq!(
-            service_choices(&d, "default", "web").target_groups,
-            ["web", "legacy"]
-        );
+        let choices = service_choices(&d, "default", "web");
+        assert_eq!(choices.target_groups, ["web", "legacy"]);
+        assert_eq!(choices.classic_load_balancers, ["legacy"]);
         let f = ServiceForm {
             load_balancer: Some(TargetGroupLink {
                 target_group: "legacy".to_string(),
