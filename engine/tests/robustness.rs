@@ -98,6 +98,14 @@ fn calls() -> Value {
         "deleteAttributes": [{"at": "PT6M", "attributes": [{"name": "role", "targetId": "i-a"}]}],
         "stopTasks": [{"at": "PT3M", "task": "0123456789abcdef0123456789abcdef", "reason": "test"}],
         "startTasks": [{"at": "PT5M", "taskDefinition": "agent", "containerInstances": ["i-a", "i-b"]}],
+        "runTasks": [{"at": "PT1M", "taskDefinition": "agent", "launchType": "EC2", "overrides": {"cpu": "256", "memory": "512",
+            "containerOverrides": [{"name": "a", "command": ["run"], "memory": 64, "environment": [{"name": "X", "value": "1"}]}]}}],
+        "deregisterTaskDefinitions": [{"at": "PT7M", "taskDefinition": "web:1"}],
+        "deleteTaskDefinitions": [{"at": "PT11M", "taskDefinitions": ["web:1"]}],
+        "classicLoadBalancers": [{"LoadBalancerName": "legacy", "AvailabilityZones": ["us-east-1a", "us-east-1b"],
+            "Listeners": [{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 8080}],
+            "HealthCheck": {"Target": "HTTP:8080/health", "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 3},
+            "LoadBalancerAttributes": {"CrossZoneLoadBalancing": {"Enabled": true}, "ConnectionDraining": {"Enabled": true, "Timeout": 30}}}],
         "deleteServices": [{"at": "PT12M", "service": "web", "force": true}],
         "deregisterContainerInstances": [{"at": "PT10M", "containerInstance": "i-b", "force": true}],
         "faults": [{"type": "EssentialContainerExit", "service": "web", "at": "PT8M", "count": 1, "exitCode": 1},
@@ -200,6 +208,47 @@ proptest! {
         if let Err(e) = ecs_engine::edit::add_scaling_json(&doc, &text, &service) {
             prop_assert!(!e.is_empty());
         }
+        // Load balancing pasted from the AWS CLI: describe-target-groups and a Classic Load
+        // Balancer's describe-load-balancers.
+        let mut balancers = serde_json::json!([{"TargetGroups": [{"TargetGroupName": "api", "Protocol": "HTTP", "Port": 80,
+                "HealthCheckIntervalSeconds": 10, "Matcher": {"HttpCode": "200"}, "TargetType": "instance"}]},
+            {"LoadBalancerDescriptions": [{"LoadBalancerName": "legacy", "AvailabilityZones": ["us-east-1a"],
+                "ListenerDescriptions": [{"Listener": {"Protocol": "TCP", "LoadBalancerPort": 443, "InstancePort": 8443}}],
+                "HealthCheck": {"Target": "TCP:8443", "Interval": 30, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 10}}]}]);
+        for (pick, value) in &picks {
+            mutate(&mut balancers, *pick, value);
+        }
+        if let Err(e) = ecs_engine::edit::add_load_balancing_json(&doc, &balancers.to_string()) {
+            prop_assert!(!e.is_empty());
+        }
+    }
+
+    /// The RunTask form takes any text in its fields: the call is added (and its outcome said)
+    /// or refused with a message.
+    #[test]
+    fn the_run_task_form_takes_any_text(
+        fields in proptest::collection::vec("\\PC{0,16}", 7),
+        count in 0u32..20,
+    ) {
+        let form = ecs_engine::edit::RunTaskForm {
+            cluster: fields[0].clone(),
+            task_definition: fields[1].clone(),
+            count,
+            launch_type: fields[2].clone(),
+            container: "worker".to_string(),
+            command: fields[3].clone(),
+            environment: fields[4].clone(),
+            cpu: fields[5].clone(),
+            memory: fields[6].clone(),
+            ..Default::default()
+        };
+        if let Err(e) = ecs_engine::edit::run_task(&example(), &form, ecs_engine::SimTime(30_000)) {
+            prop_assert!(!e.is_empty());
+        }
+        let batch = ecs_engine::edit::RunTaskForm { task_definition: "batch".to_string(), cluster: "demo".to_string(), ..form };
+        if let Err(e) = ecs_engine::edit::run_task(&example(), &batch, ecs_engine::SimTime(30_000)) {
+            prop_assert!(!e.is_empty());
+        }
     }
 
     /// Section 12's assumptions set from the UI: any text for any of them, on any preset,
@@ -280,6 +329,9 @@ fn the_calls_scenario_loads_and_runs() {
         "StopTask failed: stopTasks[0].task",
         "DeleteService web: DRAINING",
         "StartTask agent:1 count 2 in cluster default: 2 started",
+        "RunTask agent:1 count 1 in cluster default: 1 started",
+        "DeregisterTaskDefinition web:1: INACTIVE",
+        "DeleteTaskDefinitions web:1: DELETE_IN_PROGRESS",
     ] {
         assert!(
             lines.iter().any(|l| l.contains(words)),
