@@ -541,7 +541,11 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                             None => (x.state.as_str(), x.reason.unwrap_or("")),
                         };
                         TargetView {
-                            target: format!("{}:{}", x.id, x.port),
+                            // A Classic Load Balancer registers the instance, not a port.
+                            target: match tg.classic {
+                                Some(_) => x.id.clone(),
+                                None => format!("{}:{}", x.id, x.port),
+                            },
                             task: sim.tasks()[x.task].id.chars().take(8).collect(),
                             state: x.state.as_str(),
                             label,

@@ -33,6 +33,12 @@ async fn instances_register_out_of_service_then_share_by_zone() {
             .await,
         "Instance registration is still in progress."
     );
+    browser
+        .scroll_to("section[aria-label='Load balancing and auto scaling']")
+        .await;
+    browser
+        .screenshot("classic-load-balancer-registering")
+        .await;
     // Ten passes 30 s apart: InService after five minutes. The lone instance in us-east-1a
     // takes its zone's half of the requests.
     browser.play_until(60, "00:07:00.000", 40).await;
