@@ -54,3 +54,30 @@ async fn deregister_then_delete_a_revision_its_service_still_runs() {
     browser.screenshot("task-definition-revisions").await;
     browser.close().await;
 }
+
+/// The preset `task-definition-revisions`: web:1 DELETE_IN_PROGRESS while the service runs it,
+/// gone from the list once the deployment to web:2 stopped its last task.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_revisions_preset_deletes_web_1_once_unused() {
+    let browser = Browser::start().await;
+    browser.open_preset("task-definition-revisions").await;
+    browser.play_until(60, "00:09:00.000", 30).await;
+    assert_eq!(
+        browser
+            .attr("#revisions li[data-revision='web:1']", "data-status")
+            .await,
+        "DELETE_IN_PROGRESS"
+    );
+    browser.play_until(600, "00:20:00.000", 30).await;
+    assert_eq!(
+        browser.count("#revisions li[data-revision='web:1']").await,
+        0
+    );
+    assert_eq!(
+        browser
+            .attr("#revisions li[data-revision='web:2']", "data-status")
+            .await,
+        "ACTIVE"
+    );
+    browser.close().await;
+}

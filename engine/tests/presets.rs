@@ -1576,3 +1576,41 @@ fn classic_load_balancer_registers_instances_and_splits_by_zone() {
         0.0
     );
 }
+
+#[test]
+fn task_definition_revisions_inactive_keeps_running_and_deletes_when_unused() {
+    // task-definition-revisions (API-DTD, API-DEL): the service scales to 4 on INACTIVE web:1;
+    // a RunTask of web:1 is refused, one of the family runs web:2; web:1 is DELETE_IN_PROGRESS
+    // until the deployment to web:2 stops its last task; the Try (UpdateService to web:1) is
+    // refused.
+    let (sim, out) = preset("task-definition-revisions");
+    let lines: Vec<&str> = sim
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    for words in [
+        "DeregisterTaskDefinition web:1: INACTIVE",
+        "RunTask failed: runTasks[0].taskDefinition: InvalidParameterException: TaskDefinition is inactive (web:1 is INACTIVE)",
+        "RunTask web:2 count 1 in cluster default: 1 started",
+        "DeleteTaskDefinitions web:1: DELETE_IN_PROGRESS",
+        "task definition web:1 deleted: no task or service uses it any more",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(words)), "{words}");
+    }
+    let on_web1_at_ten = sim
+        .time_series()
+        .series
+        .get("service/web/runningCount")
+        .map(|s| s[10])
+        .unwrap();
+    assert_eq!(on_web1_at_ten, 4.0, "scaled to 4 on the INACTIVE revision");
+    assert_eq!(out["taskDefinitions"].as_array().unwrap().len(), 1);
+    let mut v = preset_doc("task-definition-revisions");
+    v["updateServices"][1]["taskDefinition"] = json!("web:1");
+    let (sim, _) = run_to_end(v);
+    assert!(sim.log().entries().iter().any(|e| e.message.starts_with(
+        "updateServices[1].taskDefinition: ClientException: TaskDefinition is inactive"
+    )));
+}
