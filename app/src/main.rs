@@ -510,8 +510,10 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                         "{} · cross-zone {} · connection draining {} · health check {}",
                         tg.algorithm.as_str(),
                         if c.cross_zone { "on" } else { "off" },
-                        c.connection_draining_s
-                            .map_or("off".to_string(), |s| format!("{s} s")),
+                        match tg.deregistration_delay_s {
+                            0 => "off".to_string(),
+                            s => format!("{s} s"),
+                        },
                         c.health_target
                     ),
                     None => tg.algorithm.as_str().to_string(),

@@ -180,7 +180,8 @@ impl Simulation {
         }
     }
 
-    /// The container's environment: the task definition's, then the overrides.
+    /// The container's environment: the task definition's, with the RunTask overrides already
+    /// applied to it ([`crate::task_override`]).
     fn environment(&self, t: usize, container: &str) -> BTreeMap<String, String> {
         let task = &self.tasks[t];
         let mut env = BTreeMap::new();
@@ -195,11 +196,6 @@ impl Simulation {
                 if let (Some(n), Some(v)) = (&kv.name, &kv.value) {
                     env.insert(n.clone(), v.clone());
                 }
-            }
-        }
-        for (c, n, v) in &task.env_overrides {
-            if c == container {
-                env.insert(n.clone(), v.clone());
             }
         }
         env

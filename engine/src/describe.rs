@@ -21,14 +21,11 @@ impl Simulation {
             "targetGroups": self.describe_target_groups(),
             "classicLoadBalancers": self.describe_instance_health(),
             // DescribeTaskDefinition's statuses: a deleted revision is gone [STATES].
-            "taskDefinitions": self.revisions.all().into_iter().filter(|fr| {
-                self.task_definition_status(fr)
-                    != crate::task_definition_state::TaskDefinitionStatus::Deleted
-            }).map(|fr| {
+            "taskDefinitions": self.revision_states().into_iter().map(|(fr, status, _)| {
                 let (family, revision) = fr.rsplit_once(':').unwrap_or((fr.as_str(), "1"));
                 json!({"taskDefinitionArn": crate::revisions::Revisions::arn(&fr), "family": family,
                     "revision": revision.parse::<u64>().unwrap_or(1),
-                    "status": self.task_definition_status(&fr).as_str()})
+                    "status": status.as_str()})
             }).collect::<Vec<_>>(),
             "scalingActivities": self.scaling.activities.iter().rev().map(|a| json!({
                 "resourceId": a.resource_id,

@@ -189,10 +189,9 @@ impl Simulation {
         slot: usize,
         raw: &Value,
         (cluster, group, family_revision): (&str, &str, &str),
-        (td, needs, env_overrides, provider, volume): (
+        (td, needs, provider, volume): (
             &std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
             &crate::placement::TaskNeeds,
-            &[(String, String, String)],
             Option<usize>,
             &Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
         ),
@@ -216,7 +215,6 @@ impl Simulation {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             capacity_provider: provider,
-            env_overrides: env_overrides.to_vec(),
             overrides: raw
                 .get("overrides")
                 .filter(|o| o.is_object())
@@ -320,29 +318,6 @@ impl Simulation {
                 .required_attributes
                 .push(crate::ebs_volume::EBS_CAPABILITY.to_string());
         }
-        // overrides.containerOverrides[].environment (9.2: EventBridge passes them through).
-        let mut env_overrides = Vec::new();
-        for o in raw
-            .pointer("/overrides/containerOverrides")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
-            let container = o.get("name").and_then(Value::as_str).unwrap_or_default();
-            for kv in o
-                .get("environment")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                if let (Some(n), Some(v)) = (
-                    kv.get("name").and_then(Value::as_str),
-                    kv.get("value").and_then(Value::as_str),
-                ) {
-                    env_overrides.push((container.to_string(), n.to_string(), v.to_string()));
-                }
-            }
-        }
         let mut started = Vec::new();
         let mut failed = Vec::new();
         let mut counts = vec![0u32; capacity.as_ref().map_or(0, |c| c.providers.len())];
@@ -358,7 +333,7 @@ impl Simulation {
                             slot,
                             raw,
                             (&cluster, &group, &family_revision),
-                            (&td, &needs, &env_overrides, None, &volume),
+                            (&td, &needs, None, &volume),
                             (&mut started, &mut siblings),
                         );
                     }
@@ -425,7 +400,7 @@ impl Simulation {
                     slot,
                     raw,
                     (&cluster, &group, &family_revision),
-                    (&td, &needs, &env_overrides, provider, &volume),
+                    (&td, &needs, provider, &volume),
                     (&mut started, &mut siblings),
                 ),
                 // A provider that launches capacity (Managed Instances, managed scaling)
@@ -447,7 +422,6 @@ impl Simulation {
                             needs: needs.clone(),
                             constraints: constraints.clone(),
                             strategies: strategies.clone(),
-                            env_overrides: env_overrides.clone(),
                             volume: volume.clone(),
                             provider: p,
                         },

@@ -391,9 +391,7 @@ impl Simulation {
                     .pointer("/deploymentController/type")
                     .and_then(Value::as_str)
                     == Some("EXTERNAL"),
-                classic: load_balancers
-                    .iter()
-                    .any(|l| self.lb.target_groups[l.target_group].classic.is_some()),
+                classic: self.lb.classic_of(&load_balancers).is_some(),
             },
             &self.scenario.iam,
         )?;
@@ -993,11 +991,7 @@ impl Simulation {
         }
         let subnets = crate::request::awsvpc_subnets(&merged, &td)?;
         let mut load_balancers = self.service_load_balancers(&merged, &td)?;
-        let uses_classic = |links: &[crate::load_balancer::ServiceLoadBalancer]| {
-            links
-                .iter()
-                .any(|l| self.lb.target_groups[l.target_group].classic.is_some())
-        };
+        let uses_classic = |links: &[_]| self.lb.classic_of(links).is_some();
         if (uses_classic(&load_balancers) || uses_classic(&self.services[s].load_balancers))
             && load_balancers != self.services[s].load_balancers
         {

@@ -119,8 +119,6 @@ pub struct Task {
     pub protected_until: Option<SimTime>,
     /// The capacity provider it runs on (index), if any (`capacityProviderName`).
     pub capacity_provider: Option<usize>,
-    /// Environment overrides of RunTask `overrides.containerOverrides`: (container, name, value).
-    pub env_overrides: Vec<(String, String, String)>,
     /// The RunTask or StartTask request's `overrides`, as given (DescribeTasks shows them;
     /// `td` has them applied, [`crate::task_override`]).
     pub overrides: Option<std::rc::Rc<serde_json::Value>>,
@@ -180,7 +178,6 @@ impl Task {
             restarts: (0, None),
             protected_until: None,
             capacity_provider: None,
-            env_overrides: Vec::new(),
             overrides: None,
             volume: None,
             tags: Vec::new(),

@@ -457,18 +457,10 @@ impl Simulation {
         // Health samples of every target group.
         for (g, tg) in self.lb.target_groups.iter().enumerate() {
             // A Classic Load Balancer counts instances, which tasks may share.
-            let targets: Vec<&crate::load_balancer::target_group::Target> = match tg.classic {
-                Some(_) => crate::load_balancer::classic::per_instance(&tg.targets),
-                None => tg.targets.iter().collect(),
+            let (healthy, unhealthy) = match tg.classic {
+                Some(_) => health_counts(crate::load_balancer::classic::per_instance(&tg.targets)),
+                None => health_counts(&tg.targets),
             };
-            let healthy = targets
-                .iter()
-                .filter(|x| x.state == TargetState::Healthy)
-                .count() as f64;
-            let unhealthy = targets
-                .iter()
-                .filter(|x| x.state == TargetState::Unhealthy)
-                .count() as f64;
             let acc = &mut self.traffic.groups[g];
             merge(&mut acc.healthy, healthy);
             merge(&mut acc.unhealthy, unhealthy);
@@ -819,6 +811,19 @@ impl Simulation {
             "Essential container in task exited",
         );
     }
+}
+
+/// How many of `targets` are healthy and how many unhealthy.
+fn health_counts<'a>(
+    targets: impl IntoIterator<Item = &'a crate::load_balancer::target_group::Target>,
+) -> (f64, f64) {
+    targets
+        .into_iter()
+        .fold((0.0, 0.0), |(h, u), x| match x.state {
+            TargetState::Healthy => (h + 1.0, u),
+            TargetState::Unhealthy => (h, u + 1.0),
+            _ => (h, u),
+        })
 }
 
 /// Datapoints are rounded to 6 decimals, so sums of many small intervals publish the value a

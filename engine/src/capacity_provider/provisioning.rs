@@ -38,8 +38,6 @@ pub struct StandaloneWait {
     pub constraints: Vec<crate::placement::Constraint>,
     /// Its placement strategies.
     pub strategies: Vec<crate::placement::strategy::Strategy>,
-    /// Environment overrides: (container, name, value).
-    pub env_overrides: Vec<(String, String, String)>,
     /// Its EBS volume's configuration.
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
     /// The provider (index).
@@ -366,7 +364,7 @@ impl Simulation {
                 slot,
                 &w.raw,
                 (&w.cluster, &w.group, &w.family_revision),
-                (&w.td, &w.needs, &w.env_overrides, Some(p), &w.volume),
+                (&w.td, &w.needs, Some(p), &w.volume),
                 (&mut started, &mut siblings),
             );
             let msg = format!(

@@ -121,12 +121,8 @@ pub struct Classic {
     pub zones: Vec<String>,
     /// `LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled` (false by default).
     pub cross_zone: bool,
-    /// `LoadBalancerAttributes.ConnectionDraining`: the timeout when enabled.
-    pub connection_draining_s: Option<u64>,
     /// `HealthCheck.Target` as given (`TCP:80` by default).
     pub health_target: String,
-    /// `Scheme`: `internet-facing` or `internal`.
-    pub scheme: String,
 }
 
 impl Classic {
@@ -141,13 +137,18 @@ impl Classic {
 /// deregistering stands for it.
 pub fn per_instance(targets: &[Target]) -> Vec<&Target> {
     let mut out: Vec<&Target> = Vec::new();
+    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
     for x in targets {
-        match out.iter_mut().find(|o| o.id == x.id) {
-            Some(o) if o.state == TargetState::Draining && x.state != TargetState::Draining => {
-                *o = x
+        match at.get(x.id.as_str()) {
+            Some(&i) => {
+                if out[i].state == TargetState::Draining && x.state != TargetState::Draining {
+                    out[i] = x;
+                }
             }
-            Some(_) => {}
-            None => out.push(x),
+            None => {
+                at.insert(&x.id, out.len());
+                out.push(x);
+            }
         }
     }
     out
@@ -239,15 +240,16 @@ pub fn parse(
     }
     let listeners = parse_listeners(v, path)?;
     let zones = parse_zones(v, path, subnet_zones)?;
-    let scheme = match v.get("Scheme").and_then(Value::as_str) {
-        None | Some("internet-facing") => "internet-facing",
-        Some("internal") => "internal",
-        Some(other) => {
-            return Err(format!(
-                "{path}.Scheme: InvalidScheme: {other:?} is not internet-facing or internal"
-            ))
-        }
-    };
+    // `Scheme` is checked and kept in the request: the model has no public or private side.
+    if let Some(other) = v
+        .get("Scheme")
+        .and_then(Value::as_str)
+        .filter(|s| !matches!(*s, "internet-facing" | "internal"))
+    {
+        return Err(format!(
+            "{path}.Scheme: InvalidScheme: {other:?} is not internet-facing or internal"
+        ));
+    }
     let (health_check, health_target) = parse_health_check(v, path)?;
     let (cross_zone, connection_draining_s) = parse_attributes(v, path)?;
     let http =
@@ -273,6 +275,7 @@ pub fn parse(
         },
         port: Some(listeners[0].instance_port),
         health_check,
+        // `ConnectionDraining`: its timeout when enabled, else none.
         deregistration_delay_s: connection_draining_s.unwrap_or(0),
         slow_start_s: 0,
         algorithm: if http {
@@ -287,9 +290,7 @@ pub fn parse(
             listeners,
             zones,
             cross_zone,
-            connection_draining_s,
             health_target,
-            scheme: scheme.to_string(),
         }),
         by_task: Default::default(),
     };
@@ -571,13 +572,10 @@ pub fn shares(
 
 impl crate::sim::Simulation {
     /// The name of the Classic Load Balancer service `s` uses, if it uses one.
-    pub(crate) fn classic_load_balancer_of(&self, s: usize) -> Option<String> {
-        self.services[s]
-            .load_balancers
-            .iter()
-            .map(|l| &self.lb.target_groups[l.target_group])
-            .find(|t| t.classic.is_some())
-            .map(|t| t.name.clone())
+    pub(crate) fn classic_load_balancer_of(&self, s: usize) -> Option<&str> {
+        self.lb
+            .classic_of(&self.services[s].load_balancers)
+            .map(|t| t.name.as_str())
     }
 
     /// Resolves a service's `loadBalancers[]` entry `lb` naming Classic Load Balancer `name`
@@ -601,11 +599,17 @@ impl crate::sim::Simulation {
         if td.needs_eni {
             return Err(format!("{path}.loadBalancerName: Services with tasks that use the awsvpc network mode (for example, those with the Fargate launch type) only support Application Load Balancers and Network Load Balancers. Classic Load Balancers are not supported."));
         }
-        let g = self
+        let (g, classic) = self
             .lb
             .target_groups
             .iter()
-            .position(|t| t.classic.is_some() && t.name == name)
+            .enumerate()
+            .find_map(|(g, t)| {
+                t.classic
+                    .as_ref()
+                    .filter(|_| t.name == name)
+                    .map(|c| (g, c))
+            })
             .ok_or_else(|| {
                 format!("{path}.loadBalancerName: The load balancer {name} does not exist.")
             })?;
@@ -643,10 +647,6 @@ impl crate::sim::Simulation {
             .ok_or_else(|| {
                 format!("{path}.containerPort: A host port mapping for the container port {container_port} is required. (a Classic Load Balancer sends to a fixed instance port: give the port mapping a hostPort)")
             })?;
-        let classic = self.lb.target_groups[g]
-            .classic
-            .as_ref()
-            .expect("a classic group");
         if !classic
             .listeners
             .iter()
@@ -703,8 +703,7 @@ mod tests {
             !c.cross_zone,
             "the API leaves cross-zone load balancing off"
         );
-        assert_eq!(c.connection_draining_s, None);
-        assert_eq!(tg.deregistration_delay_s, 0);
+        assert_eq!(tg.deregistration_delay_s, 0, "connection draining off");
         // The API's default health check: TCP:80, every 30 s, 10 passes to InService.
         assert_eq!(c.health_target, "TCP:80");
         assert_eq!(tg.health_check.port, Some(80));

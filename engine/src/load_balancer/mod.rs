@@ -397,9 +397,7 @@ impl LoadBalancing {
             {
                 for r in forwarded_target_groups(action) {
                     let g = lb
-                        .target_groups
-                        .iter()
-                        .position(|t| t.classic.is_none() && t.matches(r))
+                        .find_target_group(r)
                         .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
                     let (balancer, group) = (&lb.load_balancers[l], &lb.target_groups[g]);
                     if balancer.network != group.is_network() {
@@ -436,6 +434,14 @@ impl LoadBalancing {
     /// The target group a reference (ARN, name or resource label) names.
     pub fn find(&self, reference: &str) -> Option<usize> {
         self.target_groups.iter().position(|t| t.matches(reference))
+    }
+
+    /// The Classic Load Balancer's stand-in group among a service's `links`, if it uses one.
+    pub fn classic_of(&self, links: &[ServiceLoadBalancer]) -> Option<&TargetGroup> {
+        links
+            .iter()
+            .map(|l| &self.target_groups[l.target_group])
+            .find(|t| t.classic.is_some())
     }
 
     /// [`Self::find`], but an elbv2 target group only: a Classic Load Balancer's stand-in

@@ -281,14 +281,6 @@ impl Simulation {
         let task = &self.tasks[t];
         let inst = &self.cluster.instances[task.reservation.slot];
         let target = tg.targets_of(t).next();
-        let port = target.map_or(0, |x| x.port);
-        let why = match target.and_then(|x| x.reason) {
-            Some("Target.ResponseCodeMismatch") => {
-                format!("Health checks failed with these codes: [{}]", 200)
-            }
-            Some("Target.Timeout") if tg.health_check.http => "Request timed out".to_string(),
-            _ => "Health checks failed".to_string(),
-        };
         if tg.classic.is_some() {
             let why = target.map_or(super::classic::FAILED_CHECKS, |x| {
                 super::classic::instance_state(x).2
@@ -298,6 +290,14 @@ impl Simulation {
                 self.services[s].name, task.id, inst.ec2_instance_id, tg.name
             );
         }
+        let port = target.map_or(0, |x| x.port);
+        let why = match target.and_then(|x| x.reason) {
+            Some("Target.ResponseCodeMismatch") => {
+                format!("Health checks failed with these codes: [{}]", 200)
+            }
+            Some("Target.Timeout") if tg.health_check.http => "Request timed out".to_string(),
+            _ => "Health checks failed".to_string(),
+        };
         let instance = if inst.fargate {
             String::new()
         } else {
