@@ -823,7 +823,7 @@ impl Simulation {
             (Some(new), Some(old)) => !new.same_volume(old),
             (new, old) => new.is_some() != old.is_some(),
         };
-        self.check_classic_update(s, &request, raw, &td_name, &td)?;
+        self.check_load_balancers_kept(s, &request, raw, &td_name, &td)?;
         let settings_changed = self.update_settings(s, raw, cfg.strategy)?;
         if connect_given {
             self.services[s].request["serviceConnectConfiguration"] =
@@ -900,13 +900,15 @@ impl Simulation {
         Ok(())
     }
 
-    /// A service behind a Classic Load Balancer keeps CreateService's rules through an
-    /// UpdateService that leaves `loadBalancers` alone (8.6): its load balancer is checked
-    /// again against the task definition `td` the call deploys (ECS refuses a revision whose
-    /// container or port no longer matches: "Load balancer container name or port changed in
-    /// task definition"; a CLB needs the fixed host port of a listener) and against the
-    /// deployment configuration the call leaves (no circuit breaker with a CLB).
-    fn check_classic_update(
+    /// An UpdateService that leaves `loadBalancers` alone keeps CreateService's rules for them
+    /// (8.1, 8.6): the service's load balancers are checked again against the task definition
+    /// `td` the call deploys, whose container must still map the container port a target group
+    /// sends to ("The container web did not have a container port 8080 defined.", as
+    /// CreateService says it; a CLB also needs the fixed host port of a listener, an awsvpc
+    /// revision an `ip` target group), and, behind a Classic Load Balancer, against the
+    /// deployment configuration the call leaves (no circuit breaker with a CLB). A call that
+    /// gives `loadBalancers` is checked by [`Self::update_settings`].
+    fn check_load_balancers_kept(
         &self,
         s: usize,
         request: &Value,
@@ -914,7 +916,10 @@ impl Simulation {
         td_name: &str,
         td: &crate::task_definition::ValidTaskDefinition,
     ) -> Result<(), String> {
-        if self.classic_load_balancer_of(s).is_none() {
+        let new_revision = raw.get("taskDefinition").is_some_and(|v| !v.is_null());
+        if raw.get("loadBalancers").is_some_and(|v| !v.is_null())
+            || !(new_revision || self.classic_load_balancer_of(s).is_some())
+        {
             return Ok(());
         }
         let mut merged = request.clone();

@@ -856,6 +856,45 @@ fn update_service_to_a_new_strategy_and_target_group_deploys_4_2() {
 }
 
 #[test]
+fn update_service_to_a_revision_without_the_target_groups_port_is_refused_8_1() {
+    // 8.1: a service's target group sends to a container port of the task definition. An
+    // UpdateService to api:2, whose container maps 8080 and not 80, is refused as
+    // CreateService would refuse it, and the service keeps api:1; giving the target group
+    // the new port in the same call deploys api:2.
+    let mut td2 = fargate_td();
+    td2["containerDefinitions"][0]["portMappings"][0]["containerPort"] = json!(8080);
+    let mut v = fargate(
+        json!([{"capacityProvider": "FARGATE", "weight": 1}]),
+        2,
+        json!({
+            "targetGroups": [{"Name": "api", "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"}],
+            "updateServices": [
+                {"at": "PT5M", "service": "api", "taskDefinition": "api:2"},
+                {"at": "PT10M", "service": "api", "taskDefinition": "api:2",
+                 "loadBalancers": [{"targetGroupArn": "api", "containerName": "app", "containerPort": 8080}]}
+            ]
+        }),
+    );
+    v["taskDefinitions"] = json!([fargate_td(), td2]);
+    v["services"][0]["taskDefinition"] = json!("api:1");
+    v["services"][0]["loadBalancers"] =
+        json!([{"targetGroupArn": "api", "containerName": "app", "containerPort": 80}]);
+    let mut s = sim(v);
+    at(&mut s, 6 * 60);
+    assert!(s.log().entries().iter().any(|e| e.message
+        == "updateServices[0].loadBalancers[0].containerPort: The container app did not have a container port 80 defined."));
+    assert_eq!(s.services()[0].task_definition, "api:1");
+    assert_eq!(s.services()[0].deployments.len(), 1);
+    at(&mut s, 30 * 60);
+    assert_eq!(s.services()[0].task_definition, "api:2");
+    let targets = &s.target_groups()[0].targets;
+    assert_eq!(targets.len(), 2);
+    assert!(targets
+        .iter()
+        .all(|t| t.port == 8080 && t.state == TargetState::Healthy));
+}
+
+#[test]
 fn one_service_launches_at_most_500_fargate_tasks_a_minute_4_9() {
     // 1,000 tasks: the launch rate alone (a burst of 100, then 20 a second) would start them
     // all within 45 s; the per-service quota holds the first minute at 500.
