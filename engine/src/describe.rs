@@ -9,9 +9,9 @@ use crate::task::Task;
 
 impl Simulation {
     /// The whole state as JSON: `tasks[]`, `services[]`, `failures[]`, `containerInstances[]`,
-    /// `events[]` (the log) and `digest`.
+    /// `events[]` (the log), `digest` and `predictiveScalingForecasts[]`.
     pub fn describe(&self) -> Value {
-        json!({
+        let mut out = json!({
             "scenario": self.scenario.name,
             "simulatedTime": crate::time::format_iso8601_duration(self.now().as_ms()),
             "tasks": (0..self.tasks.len()).map(|t| self.describe_task(t)).collect::<Vec<_>>(),
@@ -136,7 +136,10 @@ impl Simulation {
             "events": self.log.entries(),
             "timeSeries": self.series,
             "digest": self.log.digest(),
-        })
+        });
+        // Each predictive policy's latest forecast, as GetPredictiveScalingForecast shows it.
+        out["predictiveScalingForecasts"] = Value::from(self.predictive_forecasts_json());
+        out
     }
 
     pub(crate) fn timestamp(&self, at: crate::time::SimTime) -> String {

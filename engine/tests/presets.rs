@@ -1614,3 +1614,39 @@ fn task_definition_revisions_inactive_keeps_running_and_deletes_when_unused() {
         "updateServices[1].taskDefinition: ClientException: TaskDefinition is inactive"
     )));
 }
+
+#[test]
+fn predictive_scaling_launches_ahead_of_the_second_mornings_peak() {
+    // predictive-scaling: day 1 only target tracking acts, late (CPU near 87 %, about 3,900
+    // ELB 5xx); the first forecast at 24:00; day 2 the policy sets 9 tasks at 07:50 and there
+    // are no 5xx. Its Try (ForecastOnly): still a forecast, and 5xx again on day 2.
+    let (sim, out) = preset("predictive-scaling");
+    let errors = &sim.time_series().series["targetGroup/web/HTTPCode_ELB_5XX_Count"];
+    let cpu = &sim.time_series().series["service/web/CPUUtilization"];
+    let day = errors.len() / 2;
+    let day1: f64 = errors[..day].iter().sum();
+    assert!((3800.0..4000.0).contains(&day1), "{day1}");
+    assert_eq!(errors[day..].iter().sum::<f64>(), 0.0);
+    let peak_cpu = cpu[480..540].iter().cloned().fold(0.0, f64::max);
+    assert!((85.0..89.0).contains(&peak_cpu), "{peak_cpu}");
+    assert!(sim.log().entries().iter().any(|e| e.message
+        == "predictive scaling policy forecast-cpu50 forecast the next 48 hours from 24:00 of ECSServiceTotalCPUUtilization: 1 to 10 tasks an hour (ForecastAndScale)"));
+    assert!(out["scalingActivities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["startTime"] == "2025-01-02T07:50:00.000Z"
+            && a["description"] == "Setting desired count to 9."));
+    let mut v = preset_doc("predictive-scaling");
+    v["scalingPolicies"][1]["PredictiveScalingPolicyConfiguration"]["Mode"] = json!("ForecastOnly");
+    let (sim, out) = run_to_end(v);
+    let errors = &sim.time_series().series["targetGroup/web/HTTPCode_ELB_5XX_Count"];
+    assert!(errors[day..].iter().sum::<f64>() > 500.0);
+    assert_eq!(
+        out["predictiveScalingForecasts"][0]["CapacityForecast"]["Values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        48
+    );
+}

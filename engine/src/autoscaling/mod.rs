@@ -2,6 +2,9 @@
 //! tracking and step scaling policies driven by CloudWatch alarms, scheduled actions, and the
 //! activity history with AWS-style cause messages.
 //!
+//! Predictive scaling policies forecast each hour's load from the days before and launch
+//! tasks ahead of it ([`predictive`]).
+//!
 //! Scenario sections, each an AWS request body verbatim: `scalableTargets[]`
 //! (RegisterScalableTarget), `scalingPolicies[]` (PutScalingPolicy), `scheduledActions[]`
 //! (PutScheduledAction) and `alarms[]` (PutMetricAlarm, for step scaling).
@@ -10,6 +13,7 @@
 //! of each scalable target act on them (5.3, 5.4). The starting point is the service's
 //! actual running count, not its desired count (5.1).
 
+pub mod predictive;
 pub mod schedule;
 pub mod scheduled;
 pub mod step_scaling;
@@ -58,6 +62,8 @@ pub enum PolicyKind {
     TargetTracking(TargetTracking),
     /// `StepScaling`.
     Step(StepScaling),
+    /// `PredictiveScaling`.
+    Predictive(predictive::PredictiveScaling),
 }
 
 /// A scaling policy.
@@ -77,6 +83,8 @@ pub struct ScalingPolicy {
     pub last_scale_out: Option<(SimTime, u32, u32)>,
     /// Scale-in is blocked until then (scale-in cooldown, or the step cooldown).
     pub scale_in_blocked_until: Option<SimTime>,
+    /// Predictive scaling: the loads seen, the latest forecast, the hour applied.
+    pub predictive: Option<predictive::PredictiveState>,
 }
 
 /// One entry of DescribeScalingActivities.
@@ -232,9 +240,15 @@ impl PolicyRequest {
                 })?,
                 &format!("{path}.StepScalingPolicyConfiguration"),
             )?),
+            "PredictiveScaling" => PolicyKind::Predictive(predictive::PredictiveScaling::parse(
+                v.get("PredictiveScalingPolicyConfiguration").ok_or_else(|| {
+                    format!("{path}.PredictiveScalingPolicyConfiguration: required for PredictiveScaling")
+                })?,
+                &format!("{path}.PredictiveScalingPolicyConfiguration"),
+            )?),
             other => {
                 return Err(format!(
-                    "{path}.PolicyType: \"{other}\" is not TargetTrackingScaling or StepScaling (PredictiveScaling is not simulated)"
+                    "{path}.PolicyType: \"{other}\" is not TargetTrackingScaling, StepScaling or PredictiveScaling"
                 ))
             }
         };
@@ -324,7 +338,16 @@ impl Simulation {
                     }
                 },
                 PolicyKind::Step(_) => None,
+                PolicyKind::Predictive(ps) => {
+                    if let Err(e) = self.predictive_metric_check(ps) {
+                        self.scenario_error(format!("scalingPolicies[{i}].{e}"));
+                        continue;
+                    }
+                    None
+                }
             };
+            let predictive = matches!(p.kind, PolicyKind::Predictive(_))
+                .then(predictive::PredictiveState::default);
             self.scaling.policies.push(ScalingPolicy {
                 name: p.name.clone(),
                 arn,
@@ -333,6 +356,7 @@ impl Simulation {
                 alarms,
                 last_scale_out: None,
                 scale_in_blocked_until: None,
+                predictive,
             });
         }
     }
@@ -483,6 +507,7 @@ impl Simulation {
             self.series.record(&key, value);
         }
         self.check_deployment_alarms();
+        self.predictive_scaling(end);
         for t in 0..self.scaling.targets.len() {
             self.target_tracking(t);
             self.step_scaling(t);
@@ -644,6 +669,7 @@ impl Simulation {
         let cooldown_s = match &policy.kind {
             PolicyKind::TargetTracking(tt) => tt.scale_out_cooldown_s,
             PolicyKind::Step(s) => s.cooldown_s,
+            PolicyKind::Predictive(_) => 0,
         };
         if let Some((at, _, to)) = policy.last_scale_out {
             if now < at.plus_secs(cooldown_s) && new <= to {
@@ -690,6 +716,8 @@ impl Simulation {
         } else {
             want.clamp(target.min, target.max)
         };
+        // A predictive policy's forecast for the hour holds: the largest capacity wins.
+        let new = new.max(self.predictive_floor(policy.target).min(desired));
         if new >= desired {
             return;
         }
@@ -768,7 +796,7 @@ impl Simulation {
             .filter(|p| self.scaling.targets[p.target].service == s)
             .filter_map(|p| match &p.kind {
                 PolicyKind::TargetTracking(tt) => Some((tt.metric.label(), tt.target_value)),
-                PolicyKind::Step(_) => None,
+                PolicyKind::Step(_) | PolicyKind::Predictive(_) => None,
             })
             .collect()
     }
