@@ -106,7 +106,13 @@ fn readout(sim: &Simulation, id: &str, i: usize) -> String {
     let mut parts = vec![format!("minute {minute}")];
     let secondary = spec.secondary.iter().flat_map(|(_, lines)| lines.iter());
     for (label, key) in spec.lines.iter().chain(secondary) {
-        if let Some(v) = series.series.get(key).and_then(|v| v.get(i)) {
+        let Some(values) = series.series.get(key) else {
+            continue;
+        };
+        if let Some(v) = values
+            .get(i)
+            .filter(|_| i >= crate::charts::first_drawn(label, values))
+        {
             parts.push(format!("{label} {}", show(*v)));
         }
     }

@@ -21,6 +21,28 @@ const COLOURS: [RGBColor; 8] = [
     RGBColor(0x55, 0x55, 0x55),
 ];
 
+/// The word in the legend label of a predictive scaling policy's forecast line.
+const FORECAST: &str = "forecast";
+
+/// The first datapoint of a line that is drawn: a forecast line begins with the first
+/// forecast (its series is zero before it), every other line at once.
+pub fn first_drawn(label: &str, values: &[f64]) -> usize {
+    if is_forecast(label) {
+        values
+            .iter()
+            .position(|v| *v != 0.0)
+            .unwrap_or(values.len())
+    } else {
+        0
+    }
+}
+
+/// Whether a legend label is a forecast line's: `<service> forecast[ <policy>]` (a service
+/// name has no spaces).
+fn is_forecast(label: &str) -> bool {
+    label.split(' ').nth(1) == Some(FORECAST)
+}
+
 /// A horizontal reference line: (legend label, value), e.g. a target-tracking target.
 pub type TargetLine = (String, f64);
 
@@ -40,7 +62,8 @@ pub struct ChartSpec {
     pub secondary: Option<(&'static str, Vec<(String, String)>)>,
 }
 
-/// The charts a run has: tasks per service (desired, running, pending), service CPU and
+/// The charts a run has: tasks per service (desired, running, pending, and each predictive
+/// scaling policy's capacity forecast), service CPU and
 /// memory utilisation (with the target-tracking targets on each), per target group requests
 /// (in all and per target), ELB 5xx, response time and healthy hosts (new flows and target
 /// resets for a Network Load Balancer's group, flagged true), per SQS queue the
@@ -61,6 +84,21 @@ pub fn specs(
         tasks.push((format!("{s} desired"), format!("service/{s}/desiredCount")));
         tasks.push((format!("{s} running"), format!("service/{s}/runningCount")));
         tasks.push((format!("{s} pending"), format!("service/{s}/pendingCount")));
+        // A predictive scaling policy's capacity forecast for each hour.
+        let prefix = format!("service/{s}/forecast/");
+        let forecasts: Vec<&String> = series
+            .series
+            .range(prefix.clone()..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(&prefix))
+            .collect();
+        for key in &forecasts {
+            let label = match forecasts.len() {
+                1 => format!("{s} {FORECAST}"),
+                _ => format!("{s} {FORECAST} {}", &key[prefix.len()..]),
+            };
+            tasks.push((label, key.to_string()));
+        }
     }
     out.push(ChartSpec {
         id: "chart-tasks".into(),
@@ -426,9 +464,15 @@ fn draw_into(svg: &mut String, spec: &ChartSpec, series: &TimeSeries) -> Result<
         ($draw:ident, $lines:expr) => {
             for (label, values) in $lines {
                 let colour = colours.next().unwrap_or(BLACK);
-                let points = minutes.iter().copied().zip(values.iter().copied());
+                let points = minutes
+                    .iter()
+                    .copied()
+                    .zip(values.iter().copied())
+                    .skip(first_drawn(label, values));
                 let drawn = if label.ends_with("desired") {
                     chart.$draw(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))
+                } else if is_forecast(label) {
+                    chart.$draw(DashedLineSeries::new(points, 2, 3, colour.stroke_width(2)))
                 } else {
                     chart.$draw(LineSeries::new(points, colour.stroke_width(2)))
                 };

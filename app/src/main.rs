@@ -176,6 +176,8 @@ struct View {
     service_connect: Vec<service_connect_view::EndpointView>,
     service_discovery: Vec<service_discovery_view::CloudMapView>,
     scalable: Vec<ScalingView>,
+    /// Each predictive scaling policy: its name and what it forecasts.
+    forecasts: Vec<(String, String)>,
     alarms: Vec<(String, &'static str)>,
     activities: Vec<ecs_engine::autoscaling::ScalingActivity>,
     end: SimTime,
@@ -576,6 +578,10 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 min: t.min,
                 max: t.max,
             })
+            .collect(),
+        forecasts: (0..sim.services().len())
+            .flat_map(|s| sim.predictive_outlook(s))
+            .map(|o| (o.policy.clone(), forecast_summary(&o)))
             .collect(),
         alarms: sim
             .alarms()
@@ -1596,6 +1602,13 @@ fn Playground(
                         <ul class="scalable small">
                             {v.scalable.into_iter().map(|t| view! { <li>{format!("{}: min {}, max {}", t.resource_id, t.min, t.max)}</li> }).collect_view()}
                         </ul>
+                        {(!v.forecasts.is_empty()).then(|| view! {
+                            <ul id="forecasts" class="forecasts small">
+                                {v.forecasts.into_iter().map(|(policy, summary)| view! {
+                                    <li class="forecast"><strong>{policy}</strong>" "{summary}</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
                         <ul id="alarms" class="alarms small">
                             {v.alarms.into_iter().map(|(name, state)| view! {
                                 <li class="alarm" data-state=state><span class=format!("state {}", state.to_ascii_lowercase())>{state}</span>" "{name}</li>
@@ -1705,6 +1718,44 @@ fn log_message(message: String) -> AnyView {
         </details>
     }
     .into_any()
+}
+
+/// Hours of a predictive policy's forecast the scaling panel lists.
+const FORECAST_HOURS_SHOWN: usize = 6;
+
+/// What a predictive scaling policy forecasts, in a line: its mode and target, then the tasks
+/// of the next hours, or how many hours of data it still needs.
+fn forecast_summary(o: &ecs_engine::autoscaling::predictive::PredictiveOutlook) -> String {
+    let head = format!(
+        "predictive, {}, {} {} a task",
+        o.mode.as_str(),
+        o.target_value,
+        match o.measure {
+            ecs_engine::autoscaling::predictive::Measure::Cpu => "% CPU",
+            ecs_engine::autoscaling::predictive::Measure::Memory => "% memory",
+            ecs_engine::autoscaling::predictive::Measure::AlbRequests => "requests a minute",
+        }
+    );
+    let Some(made) = o.made_at_hour else {
+        return format!(
+            "({head}): no forecast yet, it needs {} hours of data ({} so far)",
+            ecs_engine::autoscaling::predictive::MIN_HISTORY_HOURS,
+            o.hours_seen
+        );
+    };
+    let tasks: Vec<String> = o
+        .hours
+        .iter()
+        .take(FORECAST_HOURS_SHOWN)
+        .map(|&(_, c)| ecs_engine::autoscaling::predictive::tasks_for(c).to_string())
+        .collect();
+    let label = ecs_engine::autoscaling::predictive::hour_label;
+    format!(
+        "({head}), forecast made at {}; tasks an hour from {}: {}",
+        label(made),
+        o.hours.first().map_or_else(String::new, |&(h, _)| label(h)),
+        tasks.join(" · ")
+    )
 }
 
 /// The charts the run has (what they draw, not drawn yet).

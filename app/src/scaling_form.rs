@@ -1,9 +1,10 @@
 //! The Service Auto Scaling form: add a target tracking policy, a step scaling policy with its
-//! CloudWatch alarm, or a scheduled action to a service of the running scenario. Each is a
+//! CloudWatch alarm, a predictive scaling policy, or a scheduled action to a service of the
+//! running scenario. Each is a
 //! scenario edit (`ecs_engine::edit`), checked by the engine's own parsers so errors name the
 //! field; the run is replayed to where it was, so undo, autosave and shared links keep it.
 
-use ecs_engine::edit::{StepPolicyForm, TRACKED_METRICS};
+use ecs_engine::edit::{PredictivePolicyForm, StepPolicyForm, PREDICTIVE_METRICS, TRACKED_METRICS};
 use ecs_engine::{Scenario, SimTime};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -106,6 +107,30 @@ pub fn ScalingPanel(
             ),
         );
     };
+    let predictive = move |_| {
+        let service = input_value("scale-service");
+        let name = input_value("ps-name");
+        let mode = input_value("ps-mode");
+        edit(
+            &|doc| {
+                let form = PredictivePolicyForm {
+                    service: service.clone(),
+                    name: name.clone(),
+                    metric: input_value("ps-metric"),
+                    target_value: number("ps-target", "TargetValue")?,
+                    mode: mode.clone(),
+                    buffer_s: whole("ps-buffer", "SchedulingBufferTime")?,
+                    min: whole("ps-min", "MinCapacity")?,
+                    max: whole("ps-max", "MaxCapacity")?,
+                };
+                one(ecs_engine::edit::add_predictive_policy(doc, &form))
+            },
+            format!(
+                "predictive scaling policy {} on {service} ({mode})",
+                name.trim()
+            ),
+        );
+    };
     let scheduled = move |_| {
         let service = input_value("scale-service");
         let name = input_value("sched-name");
@@ -147,7 +172,7 @@ pub fn ScalingPanel(
     };
     view! {
         <details class="build scaling" id="scaling-panel">
-            <summary>"Service Auto Scaling: add a target tracking policy, a step policy with its alarm, or a scheduled action"</summary>
+            <summary>"Service Auto Scaling: add a target tracking, step (with its alarm) or predictive policy, or a scheduled action"</summary>
             <p class="small muted">"Each is added to the scenario (scalableTargets, scalingPolicies, alarms, scheduledActions) as the AWS request; a policy applies from the start of the run, which is replayed to the time on the clock. Undo, Copy link and Export keep it."</p>
             <label class="small">"Service "<select id="scale-service">
                 {move || services.get().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
@@ -184,6 +209,23 @@ pub fn ScalingPanel(
                     <button id="add-step-policy" on:click=step>"Add policy and alarm"</button>
                 </fieldset>
                 <fieldset>
+                    <legend>"Predictive scaling (PutScalingPolicy)"</legend>
+                    <label>"Name "<input id="ps-name" value="forecast" size="9"/></label>
+                    <label>"Metric pair "<select id="ps-metric">
+                        {PREDICTIVE_METRICS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
+                    </select></label>
+                    <label title="percent of one task's CPU or memory, or requests a task a minute">"Target "<input id="ps-target" type="number" value="50" size="5"/></label>
+                    <label>"Mode "<select id="ps-mode">
+                        <option value="ForecastAndScale">"ForecastAndScale"</option>
+                        <option value="ForecastOnly">"ForecastOnly"</option>
+                    </select></label>
+                    <label title="SchedulingBufferTime: tasks for an hour launch this long before it">"Launch "<input id="ps-buffer" type="number" min="0" max="3600" value="300" size="5"/>" s before the hour"</label>
+                    <label>"Min "<input id="ps-min" type="number" min="0" value="1" size="3"/></label>
+                    <label>"Max "<input id="ps-max" type="number" min="0" value="10" size="3"/></label>
+                    <button id="add-predictive-policy" on:click=predictive>"Add policy"</button>
+                    <p class="small muted">"It forecasts from 24 hours of data, each hour from the same hour of the days before, and only scales out."</p>
+                </fieldset>
+                <fieldset>
                     <legend>"Scheduled action (PutScheduledAction)"</legend>
                     <label>"Name "<input id="sched-name" value="evening" size="9"/></label>
                     <label>"Schedule "<input id="sched-expr" value="cron(0 18 * * ? *)" size="18" title="at(2025-01-01T08:00:00), rate(1 hour) or cron(0 8 ? * MON-FRI *)"/></label>
@@ -195,7 +237,7 @@ pub fn ScalingPanel(
                 <fieldset class="scale-paste">
                     <legend>"Or paste JSON from the AWS CLI"</legend>
                     <textarea id="scale-json" rows="5" spellcheck="false" aria-label="Scaling JSON from the AWS CLI"
-                        placeholder="RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm input; describe-scaling-policies (or other describe) output; an EC2 Auto Scaling group's PutScalingPolicy or describe-policies output; or a bare TargetTrackingScalingPolicyConfiguration for the service above"></textarea>
+                        placeholder="RegisterScalableTarget, PutScalingPolicy, PutScheduledAction or PutMetricAlarm input; describe-scaling-policies (or other describe) output; an EC2 Auto Scaling group's PutScalingPolicy or describe-policies output; or a bare TargetTracking, StepScaling or PredictiveScaling PolicyConfiguration for the service above"></textarea>
                     <button id="add-scaling-json" on:click=paste>"Add from JSON"</button>
                 </fieldset>
             </div>

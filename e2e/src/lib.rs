@@ -376,6 +376,17 @@ impl Browser {
         }
     }
 
+    /// Moves the timeline to `secs` of simulated time (the app replays the run to there).
+    pub async fn seek(&self, secs: u64) {
+        self.client
+            .execute(
+                "const t = document.getElementById('timeline'); t.value = arguments[0]; t.dispatchEvent(new Event('change'));",
+                vec![secs.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("move the timeline: {e}"));
+    }
+
     /// Scrolls the element matching `css` to the top of the window (for screenshots).
     pub async fn scroll_to(&self, css: &str) {
         self.client

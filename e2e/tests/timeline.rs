@@ -5,17 +5,6 @@
 use e2e::Browser;
 use fantoccini::Locator;
 
-async fn seek(browser: &Browser, secs: u64) {
-    browser
-        .client
-        .execute(
-            "const t = document.getElementById('timeline'); t.value = arguments[0]; t.dispatchEvent(new Event('change'));",
-            vec![secs.into()],
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn scrub_the_timeline_filter_the_log_and_switch_themes() {
     let browser = Browser::start().await;
@@ -24,14 +13,14 @@ async fn scrub_the_timeline_filter_the_log_and_switch_themes() {
     let at_20 = browser.count("#activities li.activity").await;
     assert!(at_20 >= 1);
 
-    seek(&browser, 300).await;
+    browser.seek(300).await;
     assert_eq!(browser.text("#clock").await, "00:05:00.000");
     assert_eq!(
         browser.count("#activities li.activity").await,
         0,
         "no scaling yet at 5 minutes"
     );
-    seek(&browser, 20 * 60).await;
+    browser.seek(20 * 60).await;
     assert_eq!(browser.text("#clock").await, "00:20:00.000");
     assert_eq!(
         browser.count("#activities li.activity").await,

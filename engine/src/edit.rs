@@ -763,6 +763,69 @@ pub fn add_target_tracking_policy(
     Ok(doc)
 }
 
+/// The metric pairs a predictive scaling policy added from the UI can forecast with (its
+/// `PredefinedMetricPairSpecification.PredefinedMetricType`).
+pub const PREDICTIVE_METRICS: [&str; 3] = [
+    "ECSServiceCPUUtilization",
+    "ECSServiceMemoryUtilization",
+    "ALBRequestCount",
+];
+
+/// A predictive scaling policy as the UI's form asks for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictivePolicyForm {
+    /// The service it scales.
+    pub service: String,
+    /// `PolicyName`.
+    pub name: String,
+    /// One of [`PREDICTIVE_METRICS`].
+    pub metric: String,
+    /// `TargetValue`: percent of a task, or requests a task a minute.
+    pub target_value: f64,
+    /// `Mode`: `ForecastAndScale` or `ForecastOnly`.
+    pub mode: String,
+    /// `SchedulingBufferTime` in seconds.
+    pub buffer_s: u32,
+    /// The scalable target's `MinCapacity`.
+    pub min: u32,
+    /// The scalable target's `MaxCapacity`.
+    pub max: u32,
+}
+
+/// Adds a predictive scaling policy (PutScalingPolicy `PredictiveScaling` with a predefined
+/// metric pair) to the form's service, registering its scalable target or giving it the
+/// form's bounds. Checked with the engine's own parsers, so errors name the field
+/// (`scalingPolicies[0].PredictiveScalingPolicyConfiguration.SchedulingBufferTime`).
+pub fn add_predictive_policy(doc: &Value, form: &PredictivePolicyForm) -> Result<Value, String> {
+    let service = form.service.trim();
+    let resource_id = service_resource_id(doc, service)?;
+    let path = format!("scalingPolicies[{}]", len_of(doc, "scalingPolicies"));
+    let mut pair = json!({"PredefinedMetricType": form.metric});
+    if form.metric == "ALBRequestCount" {
+        let label = resource_label(doc, service).ok_or_else(|| {
+            format!("{path}.PredictiveScalingPolicyConfiguration.MetricSpecifications[0].PredefinedMetricPairSpecification.ResourceLabel: service {service} has no target group to count requests of")
+        })?;
+        pair["ResourceLabel"] = json!(label);
+    }
+    let target = serde_json::Number::from_f64(form.target_value).map_or(Value::Null, Value::Number);
+    let policy = json!({
+        "PolicyName": form.name.trim(),
+        "ServiceNamespace": "ecs",
+        "ResourceId": resource_id,
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": "PredictiveScaling",
+        "PredictiveScalingPolicyConfiguration": {
+            "MetricSpecifications": [{"TargetValue": target, "PredefinedMetricPairSpecification": pair}],
+            "Mode": form.mode,
+            "SchedulingBufferTime": form.buffer_s,
+        },
+    });
+    let mut doc = doc.clone();
+    register_scalable_target(&mut doc, &resource_id, form.min, form.max)?;
+    put_scaling_policy(&mut doc, policy)?;
+    Ok(doc)
+}
+
 /// A step scaling policy with the CloudWatch alarm that triggers it, as the UI's form asks
 /// for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -1327,6 +1390,57 @@ mod tests {
             "services": [{"serviceName": "web", "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "taskDefinition": "web", "desiredCount": 2}],
             "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 800},
                 "cost": {"cpuUnitMsPerRequest": 1024, "baselineMemoryMiB": 200}}]})
+    }
+
+    #[test]
+    fn a_predictive_policy_from_the_form_is_a_put_scaling_policy_request() {
+        let form = PredictivePolicyForm {
+            service: "web".into(),
+            name: "forecast".into(),
+            metric: "ECSServiceCPUUtilization".into(),
+            target_value: 40.0,
+            mode: "ForecastAndScale".into(),
+            buffer_s: 600,
+            min: 2,
+            max: 8,
+        };
+        let doc = add_predictive_policy(&busy_doc(), &form).unwrap();
+        let policy = &doc["scalingPolicies"][0];
+        assert_eq!(policy["PolicyType"], "PredictiveScaling");
+        let config = &policy["PredictiveScalingPolicyConfiguration"];
+        assert_eq!(config["Mode"], "ForecastAndScale");
+        assert_eq!(config["SchedulingBufferTime"], 600);
+        assert_eq!(config["MetricSpecifications"][0]["TargetValue"], 40.0);
+        assert_eq!(doc["scalableTargets"][0]["MaxCapacity"], 8);
+        let sim = Simulation::new(Scenario::from_value(doc).unwrap());
+        assert_eq!(sim.predictive_outlook(0)[0].policy, "forecast");
+        // Refusals name the field: a buffer above an hour, ALB requests without a target group.
+        let e = add_predictive_policy(
+            &busy_doc(),
+            &PredictivePolicyForm {
+                buffer_s: 3601,
+                ..form.clone()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "scalingPolicies[0].PredictiveScalingPolicyConfiguration.SchedulingBufferTime"
+            ),
+            "{e}"
+        );
+        let e = add_predictive_policy(
+            &busy_doc(),
+            &PredictivePolicyForm {
+                metric: "ALBRequestCount".into(),
+                ..form
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.ends_with("service web has no target group to count requests of"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1630,7 +1630,7 @@ fn predictive_scaling_launches_ahead_of_the_second_mornings_peak() {
     let peak_cpu = cpu[480..540].iter().cloned().fold(0.0, f64::max);
     assert!((85.0..89.0).contains(&peak_cpu), "{peak_cpu}");
     assert!(sim.log().entries().iter().any(|e| e.message
-        == "predictive scaling policy forecast-cpu50 forecast the next 48 hours from 24:00 of ECSServiceTotalCPUUtilization: 1 to 10 tasks an hour (ForecastAndScale)"));
+        == "predictive scaling policy forecast-cpu50 forecast the next 48 hours from 1d 00:00 of ECSServiceTotalCPUUtilization: 1 to 10 tasks an hour (ForecastAndScale)"));
     assert!(out["scalingActivities"]
         .as_array()
         .unwrap()

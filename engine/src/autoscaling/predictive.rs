@@ -646,6 +646,7 @@ impl Simulation {
                     .unwrap_or_default();
                 Some(PredictiveOutlook {
                     policy: p.name.clone(),
+                    hours_seen: p.predictive.as_ref().map_or(0, |st| st.hourly_load.len()),
                     mode: ps.mode,
                     measure: ps.measure,
                     target_value: ps.target_value,
@@ -670,13 +671,18 @@ pub struct PredictiveOutlook {
     pub target_value: f64,
     /// The hour of the run its latest forecast was made, if any.
     pub made_at_hour: Option<u64>,
+    /// The whole hours of load it has seen (a forecast needs [`MIN_HISTORY_HOURS`]).
+    pub hours_seen: usize,
     /// (hour of the run, capacity forecast) from the current hour to the forecast's end.
     pub hours: Vec<(u64, f64)>,
 }
 
-/// An hour of the run as the event log shows times (`24:00`, `30:00`).
-fn hour_label(hour: u64) -> String {
-    format!("{hour:02}:00")
+/// Hour `hour` of the run as the clock shows it: `08:00`, `1d 06:00`.
+pub fn hour_label(hour: u64) -> String {
+    match hour / 24 {
+        0 => format!("{:02}:00", hour % 24),
+        days => format!("{days}d {:02}:00", hour % 24),
+    }
 }
 
 #[cfg(test)]

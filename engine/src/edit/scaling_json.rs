@@ -6,10 +6,10 @@
 //! and go to `autoScalingPolicies[]`); the output of the describe calls (`ScalableTargets[]`,
 //! `ScalingPolicies[]` of either service, `ScheduledActions[]`, `MetricAlarms[]`, whose
 //! read-only members the loader ignores); a list
-//! of any of them; and a bare `TargetTrackingScalingPolicyConfiguration` or
-//! `StepScalingPolicyConfiguration` (the file given to `put-scaling-policy
-//! --target-tracking-scaling-policy-configuration file://…`), put for the service chosen in
-//! the form.
+//! of any of them; and a bare `TargetTrackingScalingPolicyConfiguration`,
+//! `StepScalingPolicyConfiguration` or `PredictiveScalingPolicyConfiguration` (the file given
+//! to `put-scaling-policy --target-tracking-scaling-policy-configuration file://…`), put for
+//! the service chosen in the form.
 
 use serde_json::{json, Value};
 
@@ -82,16 +82,18 @@ fn wrap_configuration(doc: &Value, v: Value, service: &str) -> Result<Option<Val
         )
     } else if v.get("StepAdjustments").is_some() {
         ("StepScaling", "StepScalingPolicyConfiguration")
+    } else if v.get("MetricSpecifications").is_some() {
+        ("PredictiveScaling", "PredictiveScalingPolicyConfiguration")
     } else {
         return Ok(None);
     };
     let resource_id = service_resource_id(doc, service)?;
     let name = format!(
         "{}-{}",
-        if policy_type == "StepScaling" {
-            "step"
-        } else {
-            "target-tracking"
+        match policy_type {
+            "StepScaling" => "step",
+            "PredictiveScaling" => "predictive",
+            _ => "target-tracking",
         },
         len_of(doc, "scalingPolicies") + 1
     );
@@ -255,6 +257,25 @@ mod tests {
         assert!(add_scaling_json(&with, bad, "web")
             .unwrap_err()
             .starts_with("scalingPolicies[1].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"));
+    }
+
+    #[test]
+    fn a_bare_predictive_configuration_goes_to_the_chosen_service() {
+        // The file of `--predictive-scaling-policy-configuration file://config.json`, as the
+        // ECS guide's example writes it.
+        let config = r#"{"MetricSpecifications": [{"TargetValue": 40, "PredefinedMetricPairSpecification": {"PredefinedMetricType": "ECSServiceMemoryUtilization"}}], "SchedulingBufferTime": 3600, "MaxCapacityBreachBehavior": "HonorMaxCapacity", "Mode": "ForecastAndScale"}"#;
+        let target = r#"{"ServiceNamespace": "ecs", "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1, "MaxCapacity": 4}"#;
+        let (with, _) = add_scaling_json(&doc(), target, "web").unwrap();
+        let (with, added) = add_scaling_json(&with, config, "web").unwrap();
+        assert_eq!(added, ["scaling policy predictive-1"]);
+        assert_eq!(
+            with["scalingPolicies"][0]["PolicyType"],
+            "PredictiveScaling"
+        );
+        assert_eq!(
+            with["scalingPolicies"][0]["PredictiveScalingPolicyConfiguration"]["Mode"],
+            "ForecastAndScale"
+        );
     }
 
     /// EC2 Auto Scaling policies pasted as `aws autoscaling describe-policies` output (the
