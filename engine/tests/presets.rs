@@ -928,6 +928,25 @@ fn lessons_are_completable() {
         .unwrap()
         .push(serde_json::json!({"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2}));
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // predictive-scaling: step 1 with the preset, not steps 2 and 3; SchedulingBufferTime
+    // 1800 completes step 2, a forecast of ALB requests step 3.
+    let (lesson, mut v) = load("predictive-scaling");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    let status = sim.check_goal(&lesson.steps[1].goals[0]);
+    assert!(!status.met, "{status:?}");
+    assert!(!sim.check_goal(&lesson.steps[2].goals[0]).met);
+    let config = &mut v["scalingPolicies"][1]["PredictiveScalingPolicyConfiguration"];
+    config["SchedulingBufferTime"] = serde_json::json!(1800);
+    // Judged at 1d 08:00, as the lesson panel judges it while the clock runs (the evening
+    // scale-in comes later).
+    let mut sim = Simulation::new(Scenario::from_value(v.clone()).unwrap());
+    sim.advance_to(ecs_engine::SimTime(32 * 3_600_000)).unwrap();
+    assert_eq!(sim.lesson_progress(&lesson, 1), 2);
+    v["scalingPolicies"][1]["PredictiveScalingPolicyConfiguration"]["MetricSpecifications"] = serde_json::json!([{
+        "TargetValue": 16000,
+        "PredefinedMetricPairSpecification": {"PredefinedMetricType": "ALBRequestCount", "ResourceLabel": "app/web-alb/1/targetgroup/web/1"}}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
 }
 
 #[test]
