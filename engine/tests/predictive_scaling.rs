@@ -312,3 +312,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_forecast_above_the_tasks_per_service_quota_sets_the_quota_once() {
+    // ECS-CREATE's CPU example's TargetValue 0.00000004 forecasts billions of tasks; with
+    // MaxCapacity 6,000 (above the quota of 5,000 tasks per service) the desired count stops
+    // at 5,000, and the hours after change nothing, so they record no activity.
+    let mut v = preset();
+    v["scalableTargets"][0]["MaxCapacity"] = json!(6000);
+    config(&mut v)["MetricSpecifications"][0]["TargetValue"] = json!(0.00000004);
+    let mut s = sim(v);
+    at(&mut s, DAY + 3 * HOUR);
+    assert_eq!(desired(&s), 5000);
+    let activities: Vec<_> = s
+        .scaling_activities()
+        .iter()
+        .filter(|a| a.cause.starts_with("predictive scaling policy"))
+        .collect();
+    assert_eq!(activities.len(), 1, "{activities:?}");
+    assert_eq!(activities[0].description, "Setting desired count to 5000.");
+    assert!(
+        activities[0].cause.ends_with("from 2 to 5000."),
+        "{}",
+        activities[0].cause
+    );
+}

@@ -732,20 +732,23 @@ impl Simulation {
         }
     }
 
-    /// Sets a scalable target's service desired count and records the activity.
-    pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
-        // A MaxCapacity above the tasks-per-service quota stops at the quota (1,000 for a
-        // service that uses Service Connect or service discovery).
-        let target = &self.scaling.targets[t];
-        let s = target.service;
-        let quota = if self.services[s].service_connect.is_some()
-            || self.services[s].service_registry.is_some()
+    /// The tasks service `s` may have (Service Quotas "Tasks per service"; 1,000 for a
+    /// service that uses Service Connect or service discovery).
+    pub(crate) fn tasks_quota(&self, s: usize) -> u32 {
+        if self.services[s].service_connect.is_some() || self.services[s].service_registry.is_some()
         {
             crate::service_connect::MAX_TASKS as u32
         } else {
             crate::service::MAX_TASKS_PER_SERVICE
-        };
-        let new = new.min(quota);
+        }
+    }
+
+    /// Sets a scalable target's service desired count and records the activity.
+    pub(crate) fn set_desired(&mut self, t: usize, new: u32, cause: String) {
+        // A MaxCapacity above the tasks-per-service quota stops at the quota.
+        let target = &self.scaling.targets[t];
+        let s = target.service;
+        let new = new.min(self.tasks_quota(s));
         // A deleted service is no longer scaled (4.2).
         if self.services[s].status != crate::service::ServiceStatus::Active {
             return;

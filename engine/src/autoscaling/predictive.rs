@@ -40,6 +40,8 @@
 //!   buffer / 100))` whenever that is above it (the buffer is how near the forecast may
 //!   "approach" the maximum).
 //! - [unconfirmed] `DynamicScalingOutSuspended` also stops predictive scale-out.
+//! - A forecast above the tasks-per-service quota sets the desired count to the quota, as
+//!   every policy does, once: the hours after change nothing and record no activity.
 //! - [unconfirmed] The activity's cause: "predictive scaling policy P forecast N tasks for
 //!   the hour from T changing the desired capacity from A to B." (no public example).
 //! - Customized metric specifications are refused as not simulated.
@@ -541,7 +543,11 @@ impl Simulation {
             return;
         }
         let desired = self.services[target.service].desired_count;
-        let new = tasks.clamp(target.min, target.max);
+        // Above the tasks-per-service quota the desired count stops at the quota: once there,
+        // the hours after change nothing (and record no activity).
+        let new = tasks
+            .clamp(target.min, target.max)
+            .min(self.tasks_quota(target.service));
         if new <= desired {
             return;
         }
