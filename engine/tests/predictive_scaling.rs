@@ -337,3 +337,25 @@ fn a_forecast_above_the_tasks_per_service_quota_sets_the_quota_once() {
         activities[0].cause
     );
 }
+
+#[test]
+fn a_deleted_services_policy_stops_forecasting_and_leaves_max_capacity() {
+    // DeleteService at 20:00: the service is no longer scaled, so its predictive policy makes
+    // no forecast (a new service needs its own 24 hours) and raises no MaxCapacity.
+    let mut v = preset();
+    v["scalableTargets"][0]["MaxCapacity"] = json!(6);
+    config(&mut v)["MaxCapacityBreachBehavior"] = json!("IncreaseMaxCapacity");
+    config(&mut v)["MaxCapacityBuffer"] = json!(10);
+    v["deleteServices"] = json!([{"at": "PT20H", "service": "web", "force": true}]);
+    let mut s = sim(v);
+    at(&mut s, 2 * DAY);
+    assert_eq!(s.scalable_targets()[0].max, 6);
+    assert!(
+        !s.log()
+            .entries()
+            .iter()
+            .any(|e| e.message.starts_with("predictive scaling policy")),
+        "a forecast or a raised MaxCapacity after DeleteService"
+    );
+    assert_eq!(forecast(&s)["CapacityForecast"]["Values"], json!([]));
+}

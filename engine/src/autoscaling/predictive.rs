@@ -19,6 +19,9 @@
 //!   your tasks". With other policies "the desired number of tasks is set to the maximum of
 //!   those", so target tracking or step scaling cannot take the service below the hour's
 //!   forecast while it holds.
+//! - Deleting the service restarts the data: "wait 24 hours ... when you delete an Amazon
+//!   ECS service and create a new one". A deleted service's policy records, forecasts and
+//!   raises nothing more.
 //! - `IncreaseMaxCapacity` raises the scalable target's MaxCapacity to the forecast plus the
 //!   buffer ("if the forecast capacity is 50, and the maximum capacity is 40, then the
 //!   effective maximum capacity is 55"), and it "does not automatically decrease back".
@@ -450,6 +453,11 @@ impl Simulation {
             let ps = ps.clone();
             let t = self.scaling.policies[p].target;
             let s = self.scaling.targets[t].service;
+            // A deleted service is no longer scaled (4.2): its policy records, forecasts and
+            // raises nothing more (a new service "needs to provide at least 24 hours of data").
+            if self.services[s].status != crate::service::ServiceStatus::Active {
+                continue;
+            }
             let load = self.predictive_load(s, &ps, end - 1);
             let Some(state) = self.scaling.policies[p].predictive.as_mut() else {
                 continue;
