@@ -209,7 +209,7 @@ impl PredictiveScaling {
                 return Err(format!("{spec_path}: give PredefinedMetricPairSpecification, or PredefinedScalingMetricSpecification with PredefinedLoadMetricSpecification"));
             }
         };
-        let mode = match v.get("Mode").and_then(Value::as_str) {
+        let mode = match enum_member(v, "Mode", path)? {
             None | Some("ForecastOnly") => Mode::ForecastOnly,
             Some("ForecastAndScale") => Mode::ForecastAndScale,
             Some(other) => {
@@ -227,7 +227,7 @@ impl PredictiveScaling {
             })?,
         };
         let buffer = v.get("MaxCapacityBuffer").filter(|x| !x.is_null());
-        let max_capacity_buffer = match v.get("MaxCapacityBreachBehavior").and_then(Value::as_str) {
+        let max_capacity_buffer = match enum_member(v, "MaxCapacityBreachBehavior", path)? {
             None | Some("HonorMaxCapacity") => {
                 if buffer.is_some() {
                     return Err(format!("{path}.MaxCapacityBuffer: can only be used when MaxCapacityBreachBehavior is IncreaseMaxCapacity"));
@@ -259,6 +259,16 @@ impl PredictiveScaling {
     /// The tasks a load of `load` (per minute) needs, unrounded.
     pub fn capacity_for(&self, load: f64) -> f64 {
         load / self.target_value
+    }
+}
+
+/// The string of enum member `key` of `v`, if given (null is not given); another JSON type
+/// is refused rather than taken for the default.
+fn enum_member<'a>(v: &'a Value, key: &str, path: &str) -> Result<Option<&'a str>, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(format!("{path}.{key}: must be a string, not {other}")),
     }
 }
 
@@ -776,6 +786,29 @@ mod tests {
             let err = PredictiveScaling::parse(&config(extra.clone()), "c").unwrap_err();
             assert!(err.starts_with(want), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn an_enum_member_of_another_json_type_is_refused_not_defaulted() {
+        // Only a string (or null, or nothing) is a Mode or a MaxCapacityBreachBehavior: a
+        // number or a list is not taken for the default ForecastOnly / HonorMaxCapacity.
+        for (extra, want) in [
+            (json!({"Mode": 1}), "c.Mode"),
+            (json!({"Mode": ["ForecastAndScale"]}), "c.Mode"),
+            (
+                json!({"MaxCapacityBreachBehavior": true}),
+                "c.MaxCapacityBreachBehavior",
+            ),
+        ] {
+            let err = PredictiveScaling::parse(&config(extra.clone()), "c").unwrap_err();
+            assert!(err.starts_with(want), "{extra}: {err}");
+        }
+        let p = PredictiveScaling::parse(
+            &config(json!({"Mode": null, "MaxCapacityBreachBehavior": null})),
+            "c",
+        )
+        .unwrap();
+        assert_eq!((p.mode, p.max_capacity_buffer), (Mode::ForecastOnly, None));
     }
 
     #[test]
