@@ -359,3 +359,37 @@ fn a_deleted_services_policy_stops_forecasting_and_leaves_max_capacity() {
     );
     assert_eq!(forecast(&s)["CapacityForecast"]["Values"], json!([]));
 }
+
+#[test]
+fn a_step_scale_in_the_forecast_holds_back_starts_no_cooldown() {
+    // Predictive scaling with a step scale-in policy (-1, Cooldown 1800 s) on CPU below 70 %.
+    // From 18:29 the alarm is in ALARM, but the hour-18 forecast (4.3: 5, so the 4 tasks)
+    // holds the service: no activity, so no cooldown either (it delayed the step to 18:59),
+    // and the step scales in as soon as the span of hour 19 (forecast below 1) begins at 18:50.
+    let mut v = preset();
+    v["scalingPolicies"][0] = json!({"PolicyName": "in", "ServiceNamespace": "ecs",
+        "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": "StepScaling", "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity",
+        "Cooldown": 1800, "StepAdjustments": [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}]}});
+    v["alarms"] = json!([{"AlarmName": "cpu-low", "Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
+        "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": 70,
+        "ComparisonOperator": "LessThanThreshold", "AlarmActions": ["in"],
+        "Dimensions": [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "web"}]}]);
+    let mut s = sim(v);
+    at(&mut s, DAY + 18 * HOUR + 49 * 60);
+    assert_eq!(desired(&s), 4);
+    at(&mut s, DAY + 18 * HOUR + 51 * 60);
+    let scale_in: Vec<_> = s
+        .scaling_activities()
+        .iter()
+        .filter(|a| a.cause.contains("triggered policy in"))
+        .map(|a| (a.at_ms / 1000, a.description.clone()))
+        .collect();
+    assert_eq!(
+        scale_in,
+        [(
+            DAY + 18 * HOUR + 50 * 60,
+            "Setting desired count to 3.".to_string()
+        )]
+    );
+}

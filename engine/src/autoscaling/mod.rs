@@ -634,7 +634,10 @@ impl Simulation {
                     || self.scaling.policies[p]
                         .scale_in_blocked_until
                         .is_some_and(|u| now < u);
-                if blocked || want >= desired {
+                // The hour's predictive forecast holds (the largest capacity wins): a scale-in
+                // it stops is no scaling activity, and starts no cooldown.
+                let floor = self.predictive_floor(t).min(desired);
+                if blocked || want.max(floor) >= desired {
                     continue;
                 }
                 self.policy_scale_in(p, want, &alarm_name);
