@@ -58,21 +58,28 @@ impl Revisions {
         (1..=n).map(|r| format!("{family}:{r}")).collect()
     }
 
-    /// Resolves `family`, `family:revision` or a full task-definition ARN to
-    /// (`family:revision`, definition). A bare family means its latest revision.
-    pub fn resolve(&self, reference: &str) -> Result<(String, Rc<ValidTaskDefinition>), String> {
+    /// Splits a `taskDefinition` reference (`family`, `family:revision` or a full
+    /// task-definition ARN) into its family and, when it names one, its revision as written.
+    pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
         let short = reference
             .rsplit_once("task-definition/")
             .map_or(reference, |(_, s)| s);
-        let (family, revision) = match short.rsplit_once(':') {
-            Some((f, r)) => {
-                let n: usize = r
-                    .parse()
-                    .map_err(|_| format!("\"{reference}\": revision \"{r}\" is not a number"))?;
-                (f, Some(n))
-            }
+        match short.rsplit_once(':') {
+            Some((family, revision)) => (family, Some(revision)),
             None => (short, None),
-        };
+        }
+    }
+
+    /// Resolves `family`, `family:revision` or a full task-definition ARN to
+    /// (`family:revision`, definition). A bare family means its latest revision.
+    pub fn resolve(&self, reference: &str) -> Result<(String, Rc<ValidTaskDefinition>), String> {
+        let (family, revision) = Self::split_reference(reference);
+        let revision = revision
+            .map(|r| {
+                r.parse::<usize>()
+                    .map_err(|_| format!("\"{reference}\": revision \"{r}\" is not a number"))
+            })
+            .transpose()?;
         let list = self
             .families
             .get(family)

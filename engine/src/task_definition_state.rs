@@ -141,15 +141,9 @@ impl TaskDefinitionCall {
     }
 }
 
-/// `family:revision` of a reference that names a revision (`web:3` or its ARN).
-fn named_revision(reference: &str) -> Option<&str> {
-    let short = reference
-        .rsplit_once("task-definition/")
-        .map_or(reference, |(_, s)| s);
-    short
-        .rsplit_once(':')
-        .filter(|(_, r)| r.parse::<usize>().is_ok())
-        .map(|_| short)
+/// The refusal of deleted revision `reference` (as the call names it): ECS no longer knows it.
+fn deleted(reference: &str) -> String {
+    format!("ClientException: Unable to describe task definition \"{reference}\": it was deleted")
 }
 
 impl Simulation {
@@ -201,12 +195,9 @@ impl Simulation {
         if self.td_status.is_empty() {
             return self.revisions.resolve(reference);
         }
-        let reference = match named_revision(reference) {
-            Some(_) => reference.to_string(),
-            None => {
-                let family = reference
-                    .rsplit_once("task-definition/")
-                    .map_or(reference, |(_, s)| s);
+        let reference = match crate::revisions::Revisions::split_reference(reference) {
+            (_, Some(_)) => reference.to_string(),
+            (family, None) => {
                 let active = self
                     .revisions
                     .of_family(family)
@@ -229,9 +220,7 @@ impl Simulation {
         let (fr, td) = self.revisions.resolve(&reference)?;
         match self.task_definition_status(&fr) {
             TaskDefinitionStatus::Active => Ok((fr, td)),
-            TaskDefinitionStatus::Deleted => Err(format!(
-                "ClientException: Unable to describe task definition \"{reference}\": it was deleted"
-            )),
+            TaskDefinitionStatus::Deleted => Err(deleted(&reference)),
             status => Err(format!(
                 "{exception}: {INACTIVE} ({fr} is {})",
                 status.as_str()
@@ -243,9 +232,7 @@ impl Simulation {
     /// to it (an INACTIVE or DELETE_IN_PROGRESS one may be rolled back to).
     pub(crate) fn deleted_revision(&self, family_revision: &str) -> Result<(), String> {
         match self.task_definition_status(family_revision) {
-            TaskDefinitionStatus::Deleted => Err(format!(
-                "ClientException: Unable to describe task definition \"{family_revision}\": it was deleted"
-            )),
+            TaskDefinitionStatus::Deleted => Err(deleted(family_revision)),
             _ => Ok(()),
         }
     }
@@ -277,10 +264,13 @@ impl Simulation {
 
     /// Deregisters (`delete`: deletes) one revision; the log line's end, or the failure.
     fn change_status(&mut self, reference: &str, delete: bool) -> Result<String, String> {
-        let fr = named_revision(reference).ok_or_else(|| {
-            format!("ClientException: {reference:?} names no revision; give family:revision or the full ARN")
-        })?;
-        let (fr, _) = self.revisions.resolve(fr)?;
+        if crate::revisions::Revisions::split_reference(reference)
+            .1
+            .is_none()
+        {
+            return Err(format!("ClientException: {reference:?} names no revision; give family:revision or the full ARN"));
+        }
+        let (fr, _) = self.revisions.resolve(reference)?;
         let status = self.task_definition_status(&fr);
         let next = match (status, delete) {
             (TaskDefinitionStatus::Deleted, _) => {
@@ -359,11 +349,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("at most 10"), "{e}");
-        assert_eq!(named_revision("web:3"), Some("web:3"));
+        let split = crate::revisions::Revisions::split_reference;
+        assert_eq!(split("web:3"), ("web", Some("3")));
         assert_eq!(
-            named_revision("arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"),
-            Some("web:3")
+            split("arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"),
+            ("web", Some("3"))
         );
-        assert_eq!(named_revision("web"), None);
+        assert_eq!(split("web"), ("web", None));
     }
 }
