@@ -482,16 +482,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                 load_balancer: tg
                     .load_balancer
                     .and_then(|l| sim.load_balancers().get(l))
-                    .map(|l| {
-                        let kind = if l.classic {
-                            "CLB"
-                        } else if l.network {
-                            "NLB"
-                        } else {
-                            "ALB"
-                        };
-                        format!("{} ({kind})", l.name)
-                    })
+                    .map(|l| format!("{} ({})", l.name, tg.kind()))
                     .unwrap_or_default(),
                 weight: sim
                     .listener_rule_weight(g)
@@ -1765,16 +1756,7 @@ fn chart_specs(sim: &Simulation) -> Vec<charts::ChartSpec> {
     let groups: Vec<(String, &'static str)> = sim
         .target_groups()
         .iter()
-        .map(|g| {
-            let kind = if g.classic.is_some() {
-                "CLB"
-            } else if g.is_network() {
-                "NLB"
-            } else {
-                "ALB"
-            };
-            (g.name.clone(), kind)
-        })
+        .map(|g| (g.name.clone(), g.kind()))
         .collect();
     let queues: Vec<String> = sim.queues().iter().map(|q| q.name.clone()).collect();
     let (mut cpu_targets, mut memory_targets) = (Vec::new(), Vec::new());

@@ -361,11 +361,9 @@ pub fn deregister_instance(
 ) -> Result<Value, String> {
     let entry = json!({"at": seconds(at), "cluster": cluster, "containerInstance": instance.trim(), "force": force});
     let key = "deregisterContainerInstances";
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::deregister_instance::DeregisterCall::parse(&entry, &path)?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::deregister_instance::DeregisterCall::parse(entry, path)
+    })
 }
 
 /// Deletes service `service` of `cluster` at `at`: a DeleteService call with `force` true (so
@@ -406,15 +404,13 @@ pub fn change_task_definition(
             json!({"at": seconds(at), "taskDefinition": family_revision.trim()}),
         )
     };
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    if delete {
-        TaskDefinitionCall::parse_delete(&entry, &path)?;
-    } else {
-        TaskDefinitionCall::parse_deregister(&entry, &path)?;
-    }
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        if delete {
+            TaskDefinitionCall::parse_delete(entry, path)
+        } else {
+            TaskDefinitionCall::parse_deregister(entry, path)
+        }
+    })
 }
 
 /// Redeploys service `service` of `cluster` just after `at`: an UpdateService call with
@@ -448,11 +444,9 @@ pub fn force_new_deployment(
 pub fn stop_service_deployment(doc: &Value, arn: &str, at: SimTime) -> Result<Value, String> {
     let key = "stopServiceDeployments";
     let entry = json!({"at": just_after(at), "serviceDeploymentArn": arn, "stopType": "ROLLBACK"});
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::stop_service_deployment::StopServiceDeploymentCall::parse(&entry, &path)?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::stop_service_deployment::StopServiceDeploymentCall::parse(entry, path)
+    })
 }
 
 /// Resolves the pause hook `hook_id` of deployment `arn` just after `at` with `action` (`CONTINUE` or
@@ -466,11 +460,9 @@ pub fn continue_service_deployment(
 ) -> Result<Value, String> {
     let key = "continueServiceDeployments";
     let entry = json!({"at": just_after(at), "serviceDeploymentArn": arn, "hookId": hook_id, "action": action});
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall::parse(&entry, &path)?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::deployment_lifecycle_hook::ContinueServiceDeploymentCall::parse(entry, path)
+    })
 }
 
 /// Deploys `task_definition` to CODE_DEPLOY service `service` just after `at` through its
@@ -508,11 +500,9 @@ pub fn continue_deployment(
 ) -> Result<Value, String> {
     let key = "continueDeployments";
     let entry = json!({"at": just_after(at), "deploymentId": id, "deploymentWaitType": wait});
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::code_deploy::ContinueDeploymentCall::parse(&entry, &path)?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::code_deploy::ContinueDeploymentCall::parse(entry, path)
+    })
 }
 
 /// StopDeployment of CodeDeploy deployment `id` just after `at`, rolling back
@@ -520,11 +510,9 @@ pub fn continue_deployment(
 pub fn stop_deployment(doc: &Value, id: &str, at: SimTime) -> Result<Value, String> {
     let key = "stopDeployments";
     let entry = json!({"at": just_after(at), "deploymentId": id, "autoRollbackEnabled": true});
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::code_deploy::StopDeploymentCall::parse(&entry, &path)?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::code_deploy::StopDeploymentCall::parse(entry, path)
+    })
 }
 
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
@@ -566,11 +554,9 @@ fn attribute_call(
     at: SimTime,
 ) -> Result<Value, String> {
     let entry = json!({"at": seconds(at), "cluster": cluster, "attributes": [attribute]});
-    let path = format!("{key}[{}]", entries(doc, key).count());
-    crate::attributes::AttributeCall::parse(&entry, &path, key == "deleteAttributes")?;
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_call(doc, key, entry, |entry, path| {
+        crate::attributes::AttributeCall::parse(entry, path, key == "deleteAttributes")
+    })
 }
 
 /// Uploads an object by hand at `at` (the UI's current time): a PutObject call appended to
@@ -615,6 +601,21 @@ pub fn service_resource_id(doc: &Value, service: &str) -> Result<String, String>
         "service/{}/{service}",
         crate::request::cluster_name(entry)
     ))
+}
+
+/// Appends call `entry` to section `key` once `check`, the scenario's own parser given the
+/// entry and the path it will have (`stopDeployments[2]`), accepts it.
+fn append_call<T>(
+    doc: &Value,
+    key: &str,
+    entry: Value,
+    check: impl FnOnce(&Value, &str) -> Result<T, String>,
+) -> Result<Value, String> {
+    let path = format!("{key}[{}]", entries(doc, key).count());
+    check(&entry, &path)?;
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
 }
 
 /// How many entries the document's `key` section has.

@@ -447,6 +447,18 @@ impl TargetGroup {
             || reference.contains(&format!("targetgroup/{}/", self.name))
     }
 
+    /// The kind of load balancer in front of it, as the UI names it: `CLB` (a Classic Load
+    /// Balancer's stand-in group), `NLB` or `ALB`.
+    pub fn kind(&self) -> &'static str {
+        if self.classic.is_some() {
+            "CLB"
+        } else if self.is_network() {
+            "NLB"
+        } else {
+            "ALB"
+        }
+    }
+
     /// Whether a Network Load Balancer fronts it (a TCP, TLS, UDP or TCP_UDP group).
     pub fn is_network(&self) -> bool {
         self.layer == Protocol::Transport && self.classic.is_none()
