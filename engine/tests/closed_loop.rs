@@ -89,6 +89,31 @@ fn cpu_metric() -> MetricId {
 }
 
 #[test]
+fn target_tracking_above_the_tasks_per_service_quota_scales_once_4_9() {
+    // A MaxCapacity of 6,000 above the quota of 5,000 tasks per service (4.9): the desired
+    // count stops at 5,000 with one activity that says so, not one a minute that says "to
+    // 6000" while nothing changes.
+    let mut s = sim(base(
+        4,
+        json!({
+            "scalableTargets": scalable(2, 6000),
+            "scalingPolicies": cpu_policy(0.001, json!({"ScaleOutCooldown": 0})),
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 3200})),
+        }),
+    ));
+    at(&mut s, 10 * MIN);
+    assert_eq!(desired(&s), 5000);
+    let activities = s.scaling_activities();
+    assert_eq!(activities.len(), 1, "{activities:?}");
+    assert_eq!(activities[0].description, "Setting desired count to 5000.");
+    assert!(
+        activities[0].cause.ends_with("from 4 to 5000."),
+        "{}",
+        activities[0].cause
+    );
+}
+
+#[test]
 fn g22_target_tracking_scale_out_timeline() {
     // 4 tasks at 80 % CPU against a 50 % target.
     let mut s = sim(base(

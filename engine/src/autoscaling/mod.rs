@@ -666,9 +666,12 @@ impl Simulation {
         if desired > target.max {
             return;
         }
+        // A MaxCapacity above the tasks-per-service quota stops at the quota: asking for
+        // more again changes nothing, so it is no activity.
         let new = want
             .clamp(target.min, target.max)
-            .max(desired.min(target.max));
+            .max(desired.min(target.max))
+            .min(self.tasks_quota(target.service));
         let cooldown_s = match &policy.kind {
             PolicyKind::TargetTracking(tt) => tt.scale_out_cooldown_s,
             PolicyKind::Step(s) => s.cooldown_s,
