@@ -349,6 +349,48 @@ fn g24_step_scaling_timeline() {
 }
 
 #[test]
+fn a_step_scale_in_held_back_by_a_deployment_starts_no_cooldown_5_4() {
+    // 6 tasks at 10 % CPU, an alarm below 20 % that removes one task with a 600 s cooldown,
+    // and a deployment at once (forceNewDeployment): scale-in waits while it runs (4.3).
+    // Held back, the step changed nothing, so it starts no cooldown: the first scale-in comes
+    // the minute after the deployment completes, not ten minutes after the alarm fired.
+    let policy = json!([{"PolicyName": "step-in", "ServiceNamespace": "ecs", "ResourceId": "service/default/web",
+        "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "StepScaling",
+        "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "Cooldown": 600,
+            "StepAdjustments": [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}]}}]);
+    let mut s = sim(base(
+        6,
+        json!({
+            "scalableTargets": scalable(1, 10),
+            "scalingPolicies": policy,
+            "alarms": [cpu_alarm(20.0, false, "step-in")],
+            "loadProfiles": service_load(json!({"type": "constant", "requestsPerSecond": 600})),
+            "updateServices": [{"at": 30, "service": "web", "forceNewDeployment": true}],
+        }),
+    ));
+    let mut completed_at = None;
+    for minute in 1..12 {
+        at(&mut s, minute * MIN);
+        let deployments = &s.services()[0].deployments;
+        if completed_at.is_none()
+            && deployments.len() > 1
+            && deployments.last().unwrap().rollout_state
+                == ecs_engine::deployment::RolloutState::Completed
+        {
+            completed_at = Some(minute);
+        }
+    }
+    let completed_at = completed_at.expect("the deployment completes within 11 minutes");
+    let first = s.scaling_activities().first().expect("a scale-in");
+    assert_eq!(first.description, "Setting desired count to 5.");
+    assert!(
+        first.at_ms <= (completed_at + 1) * MIN * 1000,
+        "scale-in at {} s, deployment completed by minute {completed_at}",
+        first.at_ms / 1000
+    );
+}
+
+#[test]
 fn g26_clamping_to_min_and_max() {
     // Desired 1 below the minimum 2, and a scale-out alarm: desired goes to 2 (then by policy).
     let mut s = sim(base(

@@ -634,15 +634,15 @@ impl Simulation {
                     || self.scaling.policies[p]
                         .scale_in_blocked_until
                         .is_some_and(|u| now < u);
-                // The hour's predictive forecast holds (the largest capacity wins): a scale-in
-                // it stops is no scaling activity, and starts no cooldown.
-                let floor = self.predictive_floor(t).min(desired);
-                if blocked || want.max(floor) >= desired {
+                if blocked || want >= desired {
                     continue;
                 }
-                self.policy_scale_in(p, want, &alarm_name);
-                let until = now.plus_secs(step.cooldown_s);
-                self.scaling.policies[p].scale_in_blocked_until = Some(until);
+                // A scale-in that changes nothing (a deployment runs, MinCapacity, the hour's
+                // predictive forecast holds) is no scaling activity, and starts no cooldown.
+                if self.policy_scale_in(p, want, &alarm_name) {
+                    let until = now.plus_secs(step.cooldown_s);
+                    self.scaling.policies[p].scale_in_blocked_until = Some(until);
+                }
             }
         }
     }
@@ -706,16 +706,17 @@ impl Simulation {
 
     /// Applies a scale-in wish with clamping (5.1, G26), the scale-in cooldown (5.3) and the
     /// rule that scale-in waits while a deployment runs (4.3).
-    fn policy_scale_in(&mut self, p: usize, want: u32, which: &str) {
+    /// Returns whether the desired count changed.
+    fn policy_scale_in(&mut self, p: usize, want: u32, which: &str) -> bool {
         let now = self.now();
         let policy = self.scaling.policies[p].clone();
         let target = self.scaling.targets[policy.target].clone();
         let desired = self.services[target.service].desired_count;
         if desired < target.min || self.deployment_in_progress(target.service) {
-            return;
+            return false;
         }
         if policy.scale_in_blocked_until.is_some_and(|u| now < u) {
-            return;
+            return false;
         }
         let new = if desired > target.max {
             target.max
@@ -725,7 +726,7 @@ impl Simulation {
         // A predictive policy's forecast for the hour holds: the largest capacity wins.
         let new = new.max(self.predictive_floor(policy.target).min(desired));
         if new >= desired {
-            return;
+            return false;
         }
         let alarm = self.alarm_label(p, which);
         self.set_desired(policy.target, new, format!(
@@ -736,6 +737,7 @@ impl Simulation {
             self.scaling.policies[p].scale_in_blocked_until =
                 Some(now.plus_secs(tt.scale_in_cooldown_s));
         }
+        true
     }
 
     /// The tasks service `s` may have (Service Quotas "Tasks per service"; 1,000 for a
