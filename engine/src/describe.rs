@@ -9,7 +9,7 @@ use crate::task::Task;
 
 impl Simulation {
     /// The whole state as JSON: `tasks[]`, `services[]`, `failures[]`, `containerInstances[]`,
-    /// `events[]` (the log), `digest` and `predictiveScalingForecasts[]`.
+    /// `events[]` (the log), `digest`, `predictiveScalingForecasts[]` and `listeners[]`.
     pub fn describe(&self) -> Value {
         let mut out = json!({
             "scenario": self.scenario.name,
@@ -139,6 +139,8 @@ impl Simulation {
         });
         // Each predictive policy's latest forecast, as GetPredictiveScalingForecast shows it.
         out["predictiveScalingForecasts"] = Value::from(self.predictive_forecasts_json());
+        // The elbv2 listeners and how they forward now, as describe-listeners shows them.
+        out["listeners"] = Value::from(self.listeners_json());
         out
     }
 

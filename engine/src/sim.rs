@@ -44,6 +44,8 @@ pub enum Timer {
     StopTask(usize),
     /// A scenario DeregisterTaskDefinition or DeleteTaskDefinitions call is made.
     TaskDefinitionCall(usize),
+    /// A scenario `modifyListeners[]` call is made.
+    ModifyListener(usize),
     /// A scenario `executeCommands[]` call (ECS Exec) is made.
     ExecuteCommand(usize),
     /// A scenario `deleteServices[]` call is made.
@@ -383,6 +385,13 @@ impl Simulation {
             )
             .chain(
                 sim.scenario
+                    .listener_changes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::ModifyListener(i))),
+            )
+            .chain(
+                sim.scenario
                     .delete_services
                     .iter()
                     .enumerate()
@@ -581,6 +590,7 @@ impl Simulation {
             Timer::AttributeCall(i) => self.attribute_call(i),
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::TaskDefinitionCall(i) => self.task_definition_call(i),
+            Timer::ModifyListener(i) => self.modify_listener(i),
             Timer::ExecuteCommand(i) => self.execute_command_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),

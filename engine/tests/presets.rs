@@ -1669,3 +1669,32 @@ fn predictive_scaling_launches_ahead_of_the_second_mornings_peak() {
         48
     );
 }
+
+#[test]
+fn weighted_target_groups_canary_then_cut_over() {
+    // weighted-target-groups: 90/10, 50/50 from 15 minutes, all to green from 25; its Try
+    // (the first ModifyListener 0/100) sends green everything from 15 minutes.
+    let (sim, _) = preset("weighted-target-groups");
+    let series =
+        |name: &str| &sim.time_series().series[&format!("targetGroup/{name}/RequestCount")];
+    assert_eq!(
+        (series("blue")[10], series("green")[10]),
+        (54_000.0, 6_000.0)
+    );
+    assert_eq!(
+        (series("blue")[20], series("green")[20]),
+        (30_000.0, 30_000.0)
+    );
+    assert_eq!((series("blue")[30], series("green")[30]), (0.0, 60_000.0));
+    let mut v = preset_doc("weighted-target-groups");
+    v["modifyListeners"][0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"][0]["Weight"] =
+        json!(0);
+    let (sim, _) = run_to_end(v);
+    let green = &sim.time_series().series["targetGroup/green/RequestCount"];
+    assert_eq!(green[20], 60_000.0);
+    let errors = &sim.time_series().series["targetGroup/green/HTTPCode_ELB_5XX_Count"];
+    // Once its targets are healthy (the first minutes), green's two tasks serve it all.
+    assert_eq!(errors[5..].iter().sum::<f64>(), 0.0);
+    let cpu = sim.time_series().series["service/green/CPUUtilization"][20];
+    assert!((38.0..42.0).contains(&cpu), "{cpu}");
+}

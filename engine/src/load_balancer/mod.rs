@@ -13,6 +13,7 @@
 //! target groups, one of an NLB only to TCP, TLS, UDP and TCP_UDP ones.
 
 pub mod classic;
+pub mod listener;
 pub mod registration;
 pub mod routing;
 pub mod service_role;
@@ -275,48 +276,24 @@ pub struct LoadBalancing {
     /// Production listener rules that forward to two target groups by weight: a blue/green,
     /// linear or canary service's target group and its alternate (4.10).
     pub weighted_rules: Vec<WeightedRule>,
+    /// The elbv2 listeners (CreateListener), in the scenario's order.
+    pub listeners: Vec<listener::Listener>,
 }
 
-/// A production listener rule (`advancedConfiguration.productionListenerRule`) forwarding to
-/// a service's target group and its alternate with weights that ECS changes during a
-/// blue/green, linear or canary deployment (4.10).
+/// A listener forward to two target groups by weight: a production listener rule
+/// (`advancedConfiguration.productionListenerRule`) forwarding to a service's target group and
+/// its alternate with weights that ECS changes during a blue/green, linear or canary
+/// deployment (4.10), or a listener's `ForwardConfig` with two weighted `TargetGroups`, as
+/// CreateListener gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedRule {
     /// The two target groups (indexes): `targetGroupArn` and `alternateTargetGroupArn`.
     pub groups: [usize; 2],
     /// Their weights, in tenths of a percent (summing to 1,000).
     pub weights: [u32; 2],
-}
-
-/// A listener as the console lists it: `Protocol:Port` (`HTTP:80`, `HTTPS:443`); a part the
-/// CreateListener request leaves out is left out.
-fn listener_label(v: &Value) -> String {
-    let protocol = v.get("Protocol").and_then(Value::as_str).unwrap_or("");
-    let port = v.get("Port").and_then(Value::as_u64);
-    match (protocol, port) {
-        ("", Some(p)) => format!("port {p}"),
-        (proto, Some(p)) => format!("{proto}:{p}"),
-        ("", None) => "listener".to_string(),
-        (proto, None) => proto.to_string(),
-    }
-}
-
-/// The target groups a listener action forwards to: its `TargetGroupArn` and those of its
-/// `ForwardConfig`, as given (ARN or name).
-fn forwarded_target_groups(action: &Value) -> Vec<&str> {
-    action
-        .get("TargetGroupArn")
-        .and_then(Value::as_str)
-        .into_iter()
-        .chain(
-            action
-                .pointer("/ForwardConfig/TargetGroups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.get("TargetGroupArn").and_then(Value::as_str)),
-        )
-        .collect()
+    /// The listener (index) whose `ForwardConfig` set it, if the scenario did: it stays when
+    /// no service uses the pair, and ModifyListener changes it.
+    pub listener: Option<usize>,
 }
 
 impl LoadBalancing {
@@ -368,53 +345,7 @@ impl LoadBalancing {
             lb.target_groups.push(group);
         }
         for (i, v) in listeners.iter().enumerate() {
-            let path = format!("listeners[{i}]");
-            let lb_ref = v
-                .get("LoadBalancerArn")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("{path}.LoadBalancerArn: required"))?;
-            let l = lb
-                .load_balancers
-                .iter()
-                .position(|b| {
-                    // A Classic Load Balancer has its own `Listeners`, not elbv2 ones.
-                    !b.classic
-                        && (b.arn == lb_ref
-                            || b.name == lb_ref
-                            || lb_ref.contains(&format!("/app/{}/", b.name))
-                            || lb_ref.contains(&format!("/net/{}/", b.name)))
-                })
-                .ok_or_else(|| {
-                    format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
-                })?;
-            let label = listener_label(v);
-            for (j, action) in v
-                .get("DefaultActions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                for r in forwarded_target_groups(action) {
-                    let g = lb
-                        .find_target_group(r)
-                        .ok_or_else(|| format!("{path}.DefaultActions[{j}].TargetGroupArn: no target group {r} in targetGroups"))?;
-                    let (balancer, group) = (&lb.load_balancers[l], &lb.target_groups[g]);
-                    if balancer.network != group.is_network() {
-                        return Err(format!(
-                            "{path}.DefaultActions[{j}].TargetGroupArn: target group {} uses protocol {}, which {} {} cannot forward to (8.6)",
-                            group.name,
-                            group.protocol,
-                            balancer.kind(),
-                            balancer.name
-                        ));
-                    }
-                    lb.target_groups[g].load_balancer = Some(l);
-                    if !lb.target_groups[g].listeners.contains(&label) {
-                        lb.target_groups[g].listeners.push(label.clone());
-                    }
-                }
-            }
+            lb.create_listener(v, &format!("listeners[{i}]"))?;
         }
         // Target groups no listener forwards to go behind an implicit load balancer of their
         // layer.
@@ -660,10 +591,22 @@ impl Simulation {
                 continue;
             };
             let groups = [link.target_group, alt];
+            // A listener's weighted forward to the same pair is the production rule: ECS
+            // manages its weights from now on, and retires it with the pair.
+            if let Some(rule) = self.lb.weighted_rules.iter_mut().find(|r| {
+                r.listener.is_some() && (r.groups == groups || r.groups == [alt, link.target_group])
+            }) {
+                if rule.groups != groups {
+                    rule.groups.reverse();
+                    rule.weights.reverse();
+                }
+                rule.listener = None;
+            }
             if !self.lb.weighted_rules.iter().any(|r| r.groups == groups) {
                 self.lb.weighted_rules.push(WeightedRule {
                     groups,
                     weights: [1000, 0],
+                    listener: None,
                 });
             }
         }
@@ -690,7 +633,7 @@ impl Simulation {
 
     /// Removes the weighted listener rules of pairs no ACTIVE service uses any more (its
     /// `loadBalancers` changed, or it was deleted): requests to their target groups go where
-    /// they are addressed again.
+    /// they are addressed again. A listener's own weighted forward stays.
     pub(crate) fn retire_unused_rules(&mut self) {
         let in_use: Vec<[usize; 2]> = self
             .services
@@ -701,7 +644,7 @@ impl Simulation {
             .collect();
         self.lb
             .weighted_rules
-            .retain(|r| in_use.contains(&r.groups));
+            .retain(|r| r.listener.is_some() || in_use.contains(&r.groups));
     }
 
     /// The share of production traffic (tenths of a percent) the weighted listener rule over

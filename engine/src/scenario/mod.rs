@@ -144,6 +144,7 @@ top_level! {
     run_tasks: Vec<Value> = "runTasks",
     stop_tasks: Vec<Value> = "stopTasks",
     deregister_task_definitions: Vec<Value> = "deregisterTaskDefinitions",
+    modify_listeners: Vec<Value> = "modifyListeners",
     delete_task_definitions: Vec<Value> = "deleteTaskDefinitions",
     execute_commands: Vec<Value> = "executeCommands",
     start_tasks: Vec<Value> = "startTasks",
@@ -370,6 +371,8 @@ pub struct Scenario {
     pub attribute_calls: Vec<crate::attributes::AttributeCall>,
     /// `stopTasks[]`, checked.
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
+    /// `modifyListeners[]` (ModifyListener), checked against the listeners.
+    pub listener_changes: Vec<crate::load_balancer::listener::ListenerChange>,
     /// `deregisterTaskDefinitions[]` then `deleteTaskDefinitions[]`, checked.
     pub task_definition_calls: Vec<crate::task_definition_state::TaskDefinitionCall>,
     /// `executeCommands[]` (ECS Exec), checked.
@@ -570,6 +573,9 @@ impl Scenario {
             &subnet_zones,
         )
         .map_err(field_error)?;
+        let listener_changes = timed_calls("modifyListeners", &doc.modify_listeners, |v, path| {
+            load_balancing.parse_modify_listener(v, path)
+        })?;
         let load_profiles = doc
             .load_profiles
             .iter()
@@ -921,6 +927,7 @@ impl Scenario {
             attribute_calls,
             stop_tasks,
             task_definition_calls,
+            listener_changes,
             execute_commands,
             exec_configurations,
             delete_services,
