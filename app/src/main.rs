@@ -173,6 +173,8 @@ struct ScalingView {
 #[derive(Clone, PartialEq, Default)]
 struct View {
     target_groups: Vec<TargetGroupView>,
+    /// The listeners' weighted splits, to shift.
+    splits: Vec<ecs_engine::load_balancer::listener::ListenerSplit>,
     service_connect: Vec<service_connect_view::EndpointView>,
     service_discovery: Vec<service_discovery_view::CloudMapView>,
     scalable: Vec<ScalingView>,
@@ -559,6 +561,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
         .collect();
     View {
         target_groups,
+        splits: sim.listener_splits(),
         service_connect: service_connect_view::endpoints_view(sim),
         service_discovery: service_discovery_view::cloud_map_view(sim),
         scalable: sim
@@ -1196,6 +1199,27 @@ fn Playground(
             })
         })
     });
+    let shift_listener = apply.map(|apply| {
+        Callback::new(
+            move |(arn, groups, percent): (String, [String; 2], String)| {
+                edit_now(apply, &|doc, at| {
+                    let percent = percent.trim().parse::<u32>().map_err(|_| {
+                        format!(
+                            "Weight: \"{}\" is not a whole percentage from 0 to 100",
+                            percent.trim()
+                        )
+                    })?;
+                    ecs_engine::edit::shift_listener(
+                        doc,
+                        &arn,
+                        [&groups[0], &groups[1]],
+                        percent,
+                        at,
+                    )
+                })
+            },
+        )
+    });
     let stop_deployment = apply.map(|apply| {
         Callback::new(move |arn: String| {
             edit_now(apply, &|doc, at| {
@@ -1556,7 +1580,7 @@ fn Playground(
                             <caption class="lb-path" title="load balancer → listener → target group (algorithm) → targets">
                                 <span class="lb">{g.load_balancer.clone()}</span>" → "
                                 <span class="listener">{g.listeners.clone()}</span>
-                                {(!g.weight.is_empty()).then(|| view! { " "<span class="rule-weight" title="the production listener rule's weight for this target group (blue/green, linear and canary deployments shift it)">{g.weight.clone()}</span> })}
+                                {(!g.weight.is_empty()).then(|| view! { " "<span class="rule-weight" title="the listener's weight for this target group: a weighted forward (ModifyListener shifts it), or a blue/green, linear or canary deployment's production rule">{g.weight.clone()}</span> })}
                                 " → "
                                 <strong>{g.label.clone()}</strong>
                                 <span class="muted">{format!(" ({})", g.algorithm)}</span>
@@ -1580,6 +1604,37 @@ fn Playground(
                             })}
                         </table>
                     }).collect_view().into_any()
+                }}
+                {move || {
+                    let splits = view_state.get().splits;
+                    (!splits.is_empty()).then(|| view! {
+                        <ul id="listener-splits" class="splits small">
+                            {splits.into_iter().enumerate().map(|(i, sp)| {
+                                let input = format!("split-{i}");
+                                let percent = ecs_engine::blue_green::percent;
+                                let line = format!(
+                                    "Listener {} of {} forwards {} % to {} and {} % to {}. ",
+                                    sp.listener, sp.load_balancer, percent(sp.weights[0]), sp.groups[0],
+                                    percent(sp.weights[1]), sp.groups[1]
+                                );
+                                let first = (sp.weights[0] / 10).to_string();
+                                let label = format!(" % to {}", sp.groups[0]);
+                                let button = shift_listener.map(|shift| {
+                                    let (arn, groups, input) = (sp.arn.clone(), sp.groups.clone(), input.clone());
+                                    view! {
+                                        <button id=format!("shift-{i}") title="ModifyListener at the current time"
+                                            on:click=move |_| shift.run((arn.clone(), groups.clone(), build::input_value(&input)))>"Shift"</button>
+                                    }
+                                });
+                                view! {
+                                    <li class="split">{line}
+                                        <label>"Send "<input id=input type="number" min="0" max="100" value=first size="4"/>{label}</label>" "
+                                        {button}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })
                 }}
                 <service_connect_view::ServiceConnectView endpoints=Signal::derive(move || view_state.get().service_connect) redeploy=redeploy/>
                 <service_discovery_view::ServiceDiscoveryView services=Signal::derive(move || view_state.get().service_discovery)/>

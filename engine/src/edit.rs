@@ -515,6 +515,32 @@ pub fn stop_deployment(doc: &Value, id: &str, at: SimTime) -> Result<Value, Stri
     })
 }
 
+/// Shifts listener `listener` (its ARN) at `at`: a ModifyListener call appended to
+/// `modifyListeners[]` whose `ForwardConfig` sends `percent` % to target group `groups[0]`
+/// and the rest to `groups[1]`. The caller checks the document as the scenario checks it.
+pub fn shift_listener(
+    doc: &Value,
+    listener: &str,
+    groups: [&str; 2],
+    percent: u32,
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "modifyListeners";
+    if percent > 100 {
+        return Err(format!(
+            "{key}[{}].DefaultActions[0].ForwardConfig.TargetGroups[0].Weight: {percent} % is more than 100 %",
+            entries(doc, key).count()
+        ));
+    }
+    let entry = json!({"at": seconds(at), "ListenerArn": listener,
+        "DefaultActions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": groups[0], "Weight": percent},
+            {"TargetGroupArn": groups[1], "Weight": 100 - percent}]}}]});
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
 /// Sets custom attribute `name` (`value` may be blank) on container instance `instance` of
 /// `cluster` at `at`: a PutAttributes call appended to `putAttributes[]`, checked as the
 /// scenario checks it (2.5).
@@ -1391,6 +1417,33 @@ mod tests {
             "services": [{"serviceName": "web", "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "taskDefinition": "web", "desiredCount": 2}],
             "loadProfiles": [{"service": "web", "requests": {"type": "constant", "requestsPerSecond": 800},
                 "cost": {"cpuUnitMsPerRequest": 1024, "baselineMemoryMiB": 200}}]})
+    }
+
+    #[test]
+    fn shifting_a_listener_appends_a_modify_listener_call() {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../../public/scenarios/weighted-target-groups.json"
+        ))
+        .unwrap();
+        let sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        let split = sim.listener_splits()[0].clone();
+        assert_eq!(
+            (split.listener.as_str(), split.weights),
+            ("HTTP:80", [900, 100])
+        );
+        let groups = [split.groups[0].as_str(), split.groups[1].as_str()];
+        let shifted = shift_listener(&doc, &split.arn, groups, 30, SimTime(5 * 60_000)).unwrap();
+        assert_eq!(shifted["modifyListeners"].as_array().unwrap().len(), 3);
+        let mut sim = Simulation::new(Scenario::from_value(shifted).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        assert_eq!(sim.listener_splits()[0].weights, [300, 700]);
+        let e = shift_listener(&doc, &split.arn, groups, 150, SimTime(0)).unwrap_err();
+        assert!(
+            e.starts_with(
+                "modifyListeners[2].DefaultActions[0].ForwardConfig.TargetGroups[0].Weight"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -364,7 +364,40 @@ impl LoadBalancing {
     }
 }
 
+/// A listener's weighted split, as the load balancer view offers to shift it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListenerSplit {
+    /// `ListenerArn`.
+    pub arn: String,
+    /// `HTTP:80`.
+    pub listener: String,
+    /// Its load balancer's name.
+    pub load_balancer: String,
+    /// The two target groups' names.
+    pub groups: [String; 2],
+    /// Their weights, in tenths of a percent.
+    pub weights: [u32; 2],
+}
+
 impl Simulation {
+    /// The weighted splits listeners set (not those a blue/green service manages).
+    pub fn listener_splits(&self) -> Vec<ListenerSplit> {
+        self.lb
+            .weighted_rules
+            .iter()
+            .filter_map(|r| {
+                let l = &self.lb.listeners[r.listener?];
+                Some(ListenerSplit {
+                    arn: l.arn.clone(),
+                    listener: l.label.clone(),
+                    load_balancer: self.lb.load_balancers[l.load_balancer].name.clone(),
+                    groups: r.groups.map(|g| self.lb.target_groups[g].name.clone()),
+                    weights: r.weights,
+                })
+            })
+            .collect()
+    }
+
     /// The listeners as `aws elbv2 describe-listeners` shows them: `ListenerArn`,
     /// `LoadBalancerArn`, `Protocol`/`Port` as a label, and the forward as it is now (a
     /// weighted split's `Weight` in percent).
