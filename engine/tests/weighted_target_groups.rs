@@ -154,3 +154,57 @@ fn a_target_group_is_in_one_split_listeners_forwarding_alike_share_it() {
         "{err}"
     );
 }
+
+/// A third target group `spare`, like `blue`, in scenario `v`.
+fn with_spare(v: &mut Value) {
+    let mut spare = v["targetGroups"][1].clone();
+    spare["Name"] = json!("spare");
+    if spare.get("TargetGroupArn").is_some() {
+        spare["TargetGroupArn"] = json!(
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/spare/0000000000000003"
+        );
+    }
+    v["targetGroups"].as_array_mut().unwrap().push(spare);
+}
+
+/// HTTPS:443, forwarding as HTTP:80 does, in scenario `v`.
+fn with_https(v: &mut Value) {
+    let mut https = v["listeners"][0].clone();
+    https["Protocol"] = json!("HTTPS");
+    https["Port"] = json!(443);
+    v["listeners"].as_array_mut().unwrap().push(https);
+}
+
+#[test]
+fn a_shared_split_stays_while_a_listener_still_forwards_with_it() {
+    // HTTP:80 moves to spare; HTTPS:443 still forwards 90/10 between blue and green, so the
+    // requests addressed to blue are still split.
+    let mut v = preset();
+    with_https(&mut v);
+    with_spare(&mut v);
+    v["modifyListeners"] = json!([{"at": "PT5M", "ListenerArn": "web-alb:80",
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": "spare"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    assert!(logged(
+        &s,
+        "ModifyListener HTTP:80 of web-alb: forwards to spare"
+    ));
+    assert_eq!(requests(&s, "blue", 7), 54_000.0);
+    assert_eq!(requests(&s, "green", 7), 6_000.0);
+    let https = &s.describe()["listeners"][1]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
+    assert_eq!(
+        (https[0]["Weight"].clone(), https[1]["Weight"].clone()),
+        (json!(90.0), json!(10.0))
+    );
+    // Changing the split of the listener that came first is refused as the other's is: the
+    // two would split the same target groups two ways.
+    let mut v = preset();
+    with_https(&mut v);
+    v["modifyListeners"] =
+        json!([{"at": "PT5M", "ListenerArn": "web-alb:80", "DefaultActions": forward([1, 1])}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * MIN);
+    assert!(logged(&s, "ModifyListener failed: modifyListeners[0].DefaultActions: target group blue is already in the weighted forward of listener HTTPS:443"));
+    assert_eq!(requests(&s, "blue", 7), 54_000.0, "the split is unchanged");
+}

@@ -10,7 +10,8 @@
 //! - A `Weight` left out counts 1 [unconfirmed]; a forward to more than two target groups is
 //!   not simulated; a target group may be in one weighted split only (the playground splits
 //!   the requests addressed to a target group one way), which listeners forwarding alike
-//!   (HTTP:80 and HTTPS:443) share.
+//!   (HTTP:80 and HTTPS:443) share: a ModifyListener of either to another split of those
+//!   target groups is refused, and the split stays while one of them still forwards with it.
 //! - A listener is named by its `ListenerArn` (from describe-listeners output, or the one the
 //!   playground gives it, shown in the load balancer view) or, as a shorthand, by
 //!   `<load balancer name>:<port>`.
@@ -42,6 +43,9 @@ pub struct Listener {
     pub load_balancer: usize,
     /// The target groups its `DefaultActions` forward to (indexes).
     pub forwards: Vec<usize>,
+    /// Its weighted forward, if any: the two target groups and their weights in tenths of a
+    /// percent (a cut-over to one of them puts all the weight on it).
+    pub weighted: Option<Split<usize>>,
 }
 
 /// What a listener's `DefaultActions` do, checked: the target groups they forward to, and the
@@ -182,6 +186,7 @@ impl LoadBalancing {
             label,
             load_balancer: l,
             forwards: Vec::new(),
+            weighted: None,
         });
         self.apply_forwards(self.listeners.len() - 1, forwards, path)
     }
@@ -245,46 +250,48 @@ impl LoadBalancing {
     /// Gives listener `li` the forwards `f` (checked by [`Self::listener_actions`]): its
     /// target groups go behind its load balancer and list it, and its weighted forward
     /// replaces the one it had. `path` names the call, for the refusal of a target group
-    /// already in another listener's weighted forward.
+    /// already in another weighted forward.
     fn apply_forwards(&mut self, li: usize, mut f: Forwards, path: &str) -> Result<(), String> {
         // A plain forward to one group of the pair the listener split between puts all the
         // weight on it: requests addressed to the other (a load profile's target group stands
         // for the listener's traffic) follow the listener there.
-        if let (None, [only]) = (f.weighted, f.groups.as_slice()) {
-            if let Some(rule) = self
-                .weighted_rules
-                .iter()
-                .find(|r| r.listener == Some(li) && r.groups.contains(only))
-            {
-                let weights = rule.groups.map(|g| if g == *only { 1000 } else { 0 });
-                f.weighted = Some((rule.groups, weights));
+        if let (None, [only], Some((groups, _))) =
+            (f.weighted, f.groups.as_slice(), self.listeners[li].weighted)
+        {
+            if groups.contains(only) {
+                let weights = groups.map(|g| if g == *only { 1000 } else { 0 });
+                f.weighted = Some((groups, weights));
             }
         }
-        // Another listener with the same split (HTTP:80 and HTTPS:443 forwarding alike) shares
-        // its rule.
         if let Some((groups, weights)) = f.weighted {
             let reversed = ([groups[1], groups[0]], [weights[1], weights[0]]);
-            if self.weighted_rules.iter().any(|r| {
-                r.listener.is_some_and(|o| o != li)
-                    && ((r.groups, r.weights) == (groups, weights)
-                        || (r.groups, r.weights) == reversed)
-            }) {
-                f.weighted = None;
-            }
-        }
-        if let Some((groups, _)) = f.weighted {
-            if let Some(other) = self.weighted_rules.iter().find(|r| {
-                r.listener != Some(li)
-                    && (r.groups.contains(&groups[0]) || r.groups.contains(&groups[1]))
-            }) {
+            // Another listener's weighted forward over one of the groups must be the same
+            // split (HTTP:80 and HTTPS:443 forwarding alike share it), whichever listener
+            // changes; a blue/green service's production rule is ECS's.
+            let other_listener = self.listeners.iter().enumerate().find_map(|(o, l)| {
+                let (g, w) = l.weighted.filter(|_| o != li)?;
+                let overlaps = g.contains(&groups[0]) || g.contains(&groups[1]);
+                (overlaps && (g, w) != (groups, weights) && (g, w) != reversed)
+                    .then(|| (g, format!("listener {}", l.label)))
+            });
+            let service_rule = self
+                .weighted_rules
+                .iter()
+                .find(|r| {
+                    r.listener.is_none()
+                        && (r.groups.contains(&groups[0]) || r.groups.contains(&groups[1]))
+                })
+                .map(|r| {
+                    (
+                        r.groups,
+                        "a blue/green service's production listener rule".to_string(),
+                    )
+                });
+            if let Some((other, whose)) = other_listener.or(service_rule) {
                 let shared = groups
                     .into_iter()
-                    .find(|g| other.groups.contains(g))
+                    .find(|g| other.contains(g))
                     .unwrap_or(groups[0]);
-                let whose = match other.listener {
-                    Some(o) => format!("listener {}", self.listeners[o].label),
-                    None => "a blue/green service's production listener rule".to_string(),
-                };
                 return Err(format!(
                     "{path}.DefaultActions: target group {} is already in the weighted forward of {whose}; the playground splits the requests addressed to a target group one way",
                     self.target_groups[shared].name
@@ -302,15 +309,43 @@ impl LoadBalancing {
                 self.target_groups[g].listeners.push(label.clone());
             }
         }
-        self.weighted_rules.retain(|r| r.listener != Some(li));
-        if let Some((groups, weights)) = f.weighted {
-            self.weighted_rules.push(WeightedRule {
-                groups,
-                weights,
-                listener: Some(li),
-            });
-        }
         self.listeners[li].forwards = f.groups;
+        self.listeners[li].weighted = f.weighted;
+        // The listener's rule goes; another listener still forwarding with its split (they
+        // shared it) keeps it.
+        if let Some(k) = self
+            .weighted_rules
+            .iter()
+            .position(|r| r.listener == Some(li))
+        {
+            let old = self.weighted_rules.remove(k).groups;
+            let heir = self.listeners.iter().enumerate().find_map(|(o, l)| {
+                l.weighted
+                    .filter(|(g, _)| o != li && (*g == old || *g == [old[1], old[0]]))
+                    .map(|(groups, weights)| (o, groups, weights))
+            });
+            if let Some((o, groups, weights)) = heir {
+                self.weighted_rules.push(WeightedRule {
+                    groups,
+                    weights,
+                    listener: Some(o),
+                });
+            }
+        }
+        // A split another listener shares is there already, with the same weights.
+        if let Some((groups, weights)) = f.weighted {
+            if !self
+                .weighted_rules
+                .iter()
+                .any(|r| r.groups.contains(&groups[0]) || r.groups.contains(&groups[1]))
+            {
+                self.weighted_rules.push(WeightedRule {
+                    groups,
+                    weights,
+                    listener: Some(li),
+                });
+            }
+        }
         Ok(())
     }
 
