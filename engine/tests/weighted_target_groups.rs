@@ -208,3 +208,19 @@ fn a_shared_split_stays_while_a_listener_still_forwards_with_it() {
     assert!(logged(&s, "ModifyListener failed: modifyListeners[0].DefaultActions: target group blue is already in the weighted forward of listener HTTPS:443"));
     assert_eq!(requests(&s, "blue", 7), 54_000.0, "the split is unchanged");
 }
+
+#[test]
+fn a_blue_green_pair_must_not_overlap_another_listener_split() {
+    // The listener splits blue/spare; a blue/green service pairing blue with green would have
+    // two weighted forwards over blue, and its traffic shift would never reach green.
+    let mut v =
+        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}));
+    with_spare(&mut v);
+    v["listeners"][0]["DefaultActions"] = json!([{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": "blue", "Weight": 9}, {"TargetGroupArn": "spare", "Weight": 1}]}}]);
+    let refusal = support::service_refusal(v);
+    assert!(
+        refusal.contains("services[0].loadBalancers[0].advancedConfiguration.alternateTargetGroupArn: target group blue is in the weighted forward of listener HTTP:80 with spare"),
+        "{refusal}"
+    );
+}

@@ -20,7 +20,9 @@
 //!   it, so requests addressed to the other follow the listener (a cut-over).
 //! - A listener's weighted forward to a blue/green service's pair is that service's
 //!   production rule: from CreateService on ECS manages its weights (a ModifyListener of the
-//!   pair is refused) and retires it with the pair, as the playground's own rule is.
+//!   pair is refused) and retires it with the pair, as the playground's own rule is. A
+//!   listener's split over one target group of a pair and another target group refuses the
+//!   service.
 
 use serde_json::{json, Value};
 

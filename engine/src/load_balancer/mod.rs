@@ -573,6 +573,24 @@ impl Simulation {
                 other.name, main.name
             ));
         }
+        // A listener's weighted forward over one of the pair must be the pair itself (it
+        // becomes the production rule): requests addressed to a target group split one way.
+        if let Some(l) = self.lb.listeners.iter().find(|l| {
+            l.weighted.is_some_and(|(pair, _)| {
+                (pair.contains(&g) || pair.contains(&alt)) && pair != [g, alt] && pair != [alt, g]
+            })
+        }) {
+            let pair = l.weighted.map_or([g, alt], |(pair, _)| pair);
+            let (inside, with) = if pair.contains(&g) {
+                (g, pair[usize::from(pair[0] == g)])
+            } else {
+                (alt, pair[usize::from(pair[0] == alt)])
+            };
+            return Err(format!(
+                "{path}: target group {} is in the weighted forward of listener {} with {}; a blue/green pair's listener must split between its two target groups",
+                self.lb.target_groups[inside].name, l.label, self.lb.target_groups[with].name
+            ));
+        }
         if let Some(o) = self.other_user(&[g, alt], this, false) {
             return Err(format!(
                 "{path}: target groups {} and {} must serve this service only; service {} uses one of them",
