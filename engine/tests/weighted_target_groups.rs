@@ -224,3 +224,18 @@ fn a_blue_green_pair_must_not_overlap_another_listener_split() {
         "{refusal}"
     );
 }
+
+#[test]
+fn modify_listener_of_a_blue_green_production_listener_is_refused() {
+    // The listener's split of blue and green is the service's production rule: ECS manages
+    // its weights, so a cut-over by hand is refused rather than logged and ignored.
+    let mut v =
+        support::blue_green::scenario(json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}));
+    v["modifyListeners"] = json!([{"at": "PT2M", "ListenerArn": "edge:80",
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": "green"}]}]);
+    let mut s = sim(v);
+    at(&mut s, 4 * MIN);
+    assert!(logged(&s, "ModifyListener failed: modifyListeners[0].DefaultActions: target group blue is in the production listener rule of service web"));
+    assert!(!logged(&s, "ModifyListener HTTP:80 of edge"));
+    assert_eq!(requests(&s, "blue", 3), 24_000.0);
+}

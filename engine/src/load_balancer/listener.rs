@@ -19,10 +19,10 @@
 //!   forward to one target group of the pair a listener split between puts all the weight on
 //!   it, so requests addressed to the other follow the listener (a cut-over).
 //! - A listener's weighted forward to a blue/green service's pair is that service's
-//!   production rule: from CreateService on ECS manages its weights (a ModifyListener of the
-//!   pair is refused) and retires it with the pair, as the playground's own rule is. A
-//!   listener's split over one target group of a pair and another target group refuses the
-//!   service.
+//!   production rule: from CreateService on ECS manages its weights (a ModifyListener of a
+//!   listener forwarding to, or that would forward to, a target group of the pair is refused)
+//!   and retires it with the pair, as the playground's own rule is. A listener's split over
+//!   one target group of a pair and another target group refuses the service.
 
 use serde_json::{json, Value};
 
@@ -472,14 +472,45 @@ impl Simulation {
             .collect()
     }
 
+    /// A target group listener `li` forwards to, or would forward to (`groups`), that is in
+    /// a blue/green service's production listener rule, and the service.
+    fn production_rule_user(&self, li: usize, groups: &[usize]) -> Option<(usize, String)> {
+        let listener = &self.lb.listeners[li];
+        let g = listener.forwards.iter().chain(groups).copied().find(|g| {
+            self.lb
+                .weighted_rules
+                .iter()
+                .any(|r| r.listener.is_none() && r.groups.contains(g))
+        })?;
+        let service = self
+            .services
+            .iter()
+            .find(|s| {
+                s.status == crate::service::ServiceStatus::Active
+                    && s.load_balancers.iter().any(|l| {
+                        l.alternate.is_some() && (l.target_group == g || l.alternate == Some(g))
+                    })
+            })
+            .map_or_else(String::new, |s| s.name.clone());
+        Some((g, service))
+    }
+
     /// Makes ModifyListener call `i`: the listener forwards as its new `DefaultActions` say
     /// from now on, or the log says why it could not.
     pub(crate) fn modify_listener(&mut self, i: usize) {
         let change = self.scenario.listener_changes[i].clone();
         let li = change.listener;
-        let result = self
-            .lb
-            .apply_forwards(li, change.forwards.clone(), &change.path);
+        let result = match self.production_rule_user(li, &change.forwards.groups) {
+            // ECS manages the weights of a blue/green service's production rule: a change of
+            // the listener forwarding with it would be logged and not followed.
+            Some((g, service)) => Err(format!(
+                "{}.DefaultActions: target group {} is in the production listener rule of service {service}, whose weights ECS manages",
+                change.path, self.lb.target_groups[g].name
+            )),
+            None => self
+                .lb
+                .apply_forwards(li, change.forwards.clone(), &change.path),
+        };
         let listener = &self.lb.listeners[li];
         let balancer = &self.lb.load_balancers[listener.load_balancer].name;
         let msg = match result {
