@@ -109,6 +109,22 @@ fn bad_forwards_and_modify_listener_calls_are_refused_naming_the_field() {
         v,
         "3 target groups; the playground splits a listener's requests between two",
     );
+    // Two listeners on one port of a load balancer, and weights behind a Network Load
+    // Balancer (its forward action takes one target group).
+    let mut v = preset();
+    let twin = v["listeners"][0].clone();
+    v["listeners"].as_array_mut().unwrap().push(twin);
+    refused(v, "listeners[1].Port: DuplicateListener");
+    let mut v = preset();
+    v["loadBalancers"][0]["Type"] = json!("network");
+    v["listeners"][0]["Protocol"] = json!("TCP");
+    for g in v["targetGroups"].as_array_mut().unwrap() {
+        g["Protocol"] = json!("TCP");
+    }
+    refused(
+        v,
+        "a Network Load Balancer's forward action takes one target group",
+    );
     let mut v = preset();
     v["modifyListeners"][0]["ListenerArn"] = json!("web-alb:443");
     refused(v, "modifyListeners[0].ListenerArn: ListenerNotFound");

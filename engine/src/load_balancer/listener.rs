@@ -173,6 +173,17 @@ impl LoadBalancing {
                 format!("{path}.LoadBalancerArn: no load balancer {lb_ref} in loadBalancers")
             })?;
         let label = listener_label(v);
+        let port = v.get("Port").and_then(Value::as_u64);
+        if port.is_some()
+            && self.listeners.iter().any(|o| {
+                o.load_balancer == l
+                    && o.label.rsplit(':').next() == Some(&port.unwrap_or(0).to_string())
+            })
+        {
+            return Err(format!(
+                "{path}.Port: DuplicateListener: A listener already exists on this port for this load balancer"
+            ));
+        }
         let balancer = &self.load_balancers[l];
         let arn = match v.get("ListenerArn").and_then(Value::as_str) {
             Some(arn) => arn.to_string(),
@@ -213,6 +224,9 @@ impl LoadBalancing {
         {
             let forward_path = format!("{path}.DefaultActions[{j}].ForwardConfig.TargetGroups");
             if let Some((refs, weights)) = weighted_forward(action, &forward_path)? {
+                if self.load_balancers[l].network {
+                    return Err(format!("{forward_path}: a Network Load Balancer's forward action takes one target group (weighted target groups are an Application Load Balancer feature)"));
+                }
                 let mut groups = [0; 2];
                 for (k, r) in refs.iter().enumerate() {
                     groups[k] = self.find_target_group(r).ok_or_else(|| {
@@ -523,6 +537,9 @@ impl Simulation {
                         crate::blue_green::percent(weights[1]),
                         self.lb.target_groups[groups[1]].name
                     ),
+                    None if change.forwards.groups.is_empty() => {
+                        "forwards to no target group".to_string()
+                    }
                     None => format!(
                         "forwards to {}",
                         change
