@@ -3,6 +3,7 @@
 //! from the Service Auto Scaling form (a refusal naming the field first).
 
 use e2e::Browser;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_preset_forecasts_the_peak_and_scales_out_before_it() {
@@ -30,9 +31,43 @@ async fn the_preset_forecasts_the_peak_and_scales_out_before_it() {
         activities.contains("predictive scaling policy forecast-cpu50 forecast 9 tasks for the hour from 2025-01-02T08:00:00.000Z changing the desired capacity from 2 to 9."),
         "{activities}"
     );
-    // The tasks chart draws the forecast, from the first forecast on.
+    // The tasks chart draws the forecast, from the first forecast on: pointing at day 1 reads
+    // no forecast, at day 2 the hour's.
     let chart = browser.text("#chart-tasks").await;
     assert!(chart.contains("web forecast"), "{chart}");
+    browser.scroll_to("#charts").await;
+    let mut seen = Vec::new();
+    for x in [-120.0, 200.0] {
+        let svg = browser.wait_for("#chart-tasks svg", 10).await;
+        let actions = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
+            element: svg,
+            duration: None,
+            x,
+            y: 0.0,
+        });
+        browser
+            .client
+            .perform_actions(actions)
+            .await
+            .expect("move the mouse");
+        let readout = browser
+            .wait_for_text("#chart-tasks-readout", "minute ", 5)
+            .await;
+        let minute: u64 = readout
+            .trim_start_matches("minute ")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            readout.contains("web forecast"),
+            minute >= 24 * 60,
+            "{readout}"
+        );
+        seen.push(minute);
+    }
+    assert!(seen[0] < 24 * 60 && seen[1] >= 24 * 60, "{seen:?}");
     browser.scroll_to("#forecasts").await;
     browser.screenshot("predictive-scaling-panel").await;
     browser.scroll_to("#charts").await;
