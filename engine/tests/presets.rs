@@ -947,6 +947,16 @@ fn lessons_are_completable() {
         "TargetValue": 16000,
         "PredefinedMetricPairSpecification": {"PredefinedMetricType": "ALBRequestCount", "ResourceLabel": "app/web-alb/1/targetgroup/web/1"}}]);
     assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
+    // weighted-target-groups: step 1 with the preset, not step 2; both ModifyListener calls
+    // forwarding to blue alone complete it.
+    let (lesson, mut v) = load("weighted-target-groups");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    for call in v["modifyListeners"].as_array_mut().unwrap() {
+        call["DefaultActions"] = serde_json::json!([{"Type": "forward", "TargetGroupArn": "blue"}]);
+    }
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
 }
 
 #[test]
