@@ -9,7 +9,8 @@
 //! of any of them; and a bare `TargetTrackingScalingPolicyConfiguration`,
 //! `StepScalingPolicyConfiguration` or `PredictiveScalingPolicyConfiguration` (the file given
 //! to `put-scaling-policy --target-tracking-scaling-policy-configuration file://…`), put for
-//! the service chosen in the form.
+//! the service chosen in the form; one of a predictive configuration's `MetricSpecifications`
+//! alone is wrapped in one (its Mode then defaults to ForecastOnly, as the API's does).
 
 use serde_json::{json, Value};
 
@@ -75,6 +76,19 @@ fn wrap_configuration(doc: &Value, v: Value, service: &str) -> Result<Option<Val
     if v.get("PolicyName").is_some() {
         return Ok(None);
     }
+    // One of predictive scaling's MetricSpecifications on its own: the configuration around it.
+    let predictive_metric = [
+        "PredefinedMetricPairSpecification",
+        "PredefinedScalingMetricSpecification",
+        "PredefinedLoadMetricSpecification",
+    ]
+    .iter()
+    .any(|k| v.get(*k).is_some());
+    let v = if predictive_metric {
+        json!({"MetricSpecifications": [v]})
+    } else {
+        v
+    };
     let (policy_type, member) = if v.get("TargetValue").is_some() {
         (
             "TargetTrackingScaling",
@@ -275,6 +289,15 @@ mod tests {
         assert_eq!(
             with["scalingPolicies"][0]["PredictiveScalingPolicyConfiguration"]["Mode"],
             "ForecastAndScale"
+        );
+        // One metric specification alone is wrapped in a configuration.
+        let spec = r#"{"TargetValue": 40, "PredefinedMetricPairSpecification": {"PredefinedMetricType": "ECSServiceCPUUtilization"}}"#;
+        let (with, added) = add_scaling_json(&with, spec, "web").unwrap();
+        assert_eq!(added, ["scaling policy predictive-2"]);
+        assert_eq!(
+            with["scalingPolicies"][1]["PredictiveScalingPolicyConfiguration"]
+                ["MetricSpecifications"][0]["TargetValue"],
+            40
         );
     }
 
