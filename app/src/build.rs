@@ -249,8 +249,9 @@ pub fn BuildPanel(
         );
     };
     let add_load_balancing = move |_| {
+        let at = clock.get_untracked();
         let result = scenario.with_untracked(|s| {
-            ecs_engine::edit::add_load_balancing_json(&s.raw, &input_value("lb-json"))
+            ecs_engine::edit::add_load_balancing_json(&s.raw, &input_value("lb-json"), at)
         });
         match result {
             Ok((doc, added)) => finish(
@@ -297,7 +298,7 @@ pub fn BuildPanel(
                 <fieldset class="lb-paste">
                     <legend>"Load balancers and target groups"</legend>
                     <p class="small muted">"Paste what the AWS CLI takes or prints: "<code>"aws elbv2 create-target-group"</code>", "
-                        <code>"describe-target-groups"</code>", "<code>"create-load-balancer"</code>", "<code>"describe-listeners"</code>", or a Classic Load Balancer's "
+                        <code>"describe-target-groups"</code>", "<code>"create-load-balancer"</code>", "<code>"describe-listeners"</code>", "<code>"modify-listener"</code>" (made now), or a Classic Load Balancer's "
                         <code>"aws elb create-load-balancer"</code>" / "<code>"describe-load-balancers"</code>"."</p>
                     <textarea id="lb-json" rows="5" spellcheck="false" aria-label="Load balancer, listener or target group JSON"
                         placeholder="{\"TargetGroups\": [{\"TargetGroupName\": \"web\", \"Protocol\": \"HTTP\", \"Port\": 80, \"TargetType\": \"instance\"}]}"></textarea>

@@ -47,5 +47,23 @@ async fn shift_a_listener_split_from_the_load_balancer_view() {
     );
     browser.scroll_to("table[data-target-group=blue]").await;
     browser.screenshot("weighted-target-groups").await;
+    // `aws elbv2 modify-listener` input pasted in the build panel is made at the current time.
+    browser.click("#build-panel summary").await;
+    let modify = serde_json::json!({"ListenerArn": "web-alb:80", "DefaultActions": [{"Type": "forward",
+        "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": "blue", "Weight": 0}, {"TargetGroupArn": "green", "Weight": 1}]}}]});
+    browser.set_value("lb-json", &modify.to_string()).await;
+    browser.scroll_to(".lb-paste").await;
+    browser.click("#add-lb-json").await;
+    assert_eq!(
+        browser.text("#build-done").await,
+        "Added ModifyListener of web-alb:80."
+    );
+    browser
+        .wait_for_text(
+            "#listener-splits li.split",
+            "forwards 0 % to blue and 100 % to green",
+            10,
+        )
+        .await;
     browser.close().await;
 }

@@ -227,7 +227,7 @@ proptest! {
         for (pick, value) in &picks {
             mutate(&mut balancers, *pick, value);
         }
-        if let Err(e) = ecs_engine::edit::add_load_balancing_json(&doc, &balancers.to_string()) {
+        if let Err(e) = ecs_engine::edit::add_load_balancing_json(&doc, &balancers.to_string(), ecs_engine::SimTime(0)) {
             prop_assert!(!e.is_empty());
         }
     }
