@@ -376,6 +376,33 @@ impl Browser {
         }
     }
 
+    /// Points the mouse at chart `id` (`chart-tasks`), `x` SVG pixels right of its centre, and
+    /// returns its hover readout (`minute 12 · web running 4 · …`) and the minute it reads.
+    pub async fn point_at_chart(&self, id: &str, x: f64) -> (String, u64) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+        let svg = self.wait_for(&format!("#{id} svg"), 10).await;
+        let actions = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
+            element: svg,
+            duration: None,
+            x,
+            y: 0.0,
+        });
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("move the mouse: {e}"));
+        let readout = self
+            .wait_for_text(&format!("#{id}-readout"), "minute ", 5)
+            .await;
+        let minute = readout
+            .trim_start_matches("minute ")
+            .split(' ')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_else(|| panic!("no minute in the readout: {readout}"));
+        (readout, minute)
+    }
+
     /// Moves the timeline to `secs` of simulated time (the app replays the run to there).
     pub async fn seek(&self, secs: u64) {
         self.client

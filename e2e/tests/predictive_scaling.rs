@@ -3,7 +3,6 @@
 //! from the Service Auto Scaling form (a refusal naming the field first).
 
 use e2e::Browser;
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_preset_forecasts_the_peak_and_scales_out_before_it() {
@@ -38,28 +37,7 @@ async fn the_preset_forecasts_the_peak_and_scales_out_before_it() {
     browser.scroll_to("#charts").await;
     let mut seen = Vec::new();
     for x in [-120.0, 200.0] {
-        let svg = browser.wait_for("#chart-tasks svg", 10).await;
-        let actions = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
-            element: svg,
-            duration: None,
-            x,
-            y: 0.0,
-        });
-        browser
-            .client
-            .perform_actions(actions)
-            .await
-            .expect("move the mouse");
-        let readout = browser
-            .wait_for_text("#chart-tasks-readout", "minute ", 5)
-            .await;
-        let minute: u64 = readout
-            .trim_start_matches("minute ")
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let (readout, minute) = browser.point_at_chart("chart-tasks", x).await;
         assert_eq!(
             readout.contains("web forecast"),
             minute >= 24 * 60,

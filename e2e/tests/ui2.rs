@@ -2,7 +2,6 @@
 //! the Service Auto Scaling form, and the chart hover readout with alarm shading.
 
 use e2e::Browser;
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_logs_view_shows_a_tasks_cloudwatch_logs_streams() {
@@ -266,45 +265,14 @@ async fn hovering_a_chart_reads_its_values_at_that_minute() {
     browser.open_preset("target-tracking-alb").await;
     browser.play_until(600, "00:30:00.000", 60).await;
     browser.scroll_to("#charts").await;
-    let svg = browser.wait_for("#chart-tasks svg", 10).await;
     // A little right of the middle of the plot: a minute within the run.
-    let actions = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
-        element: svg,
-        duration: None,
-        x: 40.0,
-        y: 0.0,
-    });
-    browser
-        .client
-        .perform_actions(actions)
-        .await
-        .expect("move the mouse");
-    let readout = browser
-        .wait_for_text("#chart-tasks-readout", "minute ", 5)
-        .await;
+    let (readout, minute) = browser.point_at_chart("chart-tasks", 40.0).await;
     assert!(readout.contains("web desired "), "{readout}");
     assert!(readout.contains("web running "), "{readout}");
-    let minute: u32 = readout
-        .trim_start_matches("minute ")
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
     assert!((5..=30).contains(&minute), "{readout}");
     browser.wait_for("#chart-tasks .chart-cursor", 5).await;
     // The CPU chart's readout names the target line and, while scaling out, the alarm.
-    let cpu = browser.wait_for("#chart-cpu svg", 10).await;
-    let actions = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
-        element: cpu,
-        duration: None,
-        x: 0.0,
-        y: 0.0,
-    });
-    browser.client.perform_actions(actions).await.expect("move");
-    let cpu = browser
-        .wait_for_text("#chart-cpu-readout", "minute ", 5)
-        .await;
+    let (cpu, _) = browser.point_at_chart("chart-cpu", 0.0).await;
     assert!(cpu.contains("web target 50"), "{cpu}");
     assert!(browser.count("#chart-cpu .alarm-band").await > 0);
     browser.screenshot("ui2-chart-hover").await;

@@ -2,6 +2,8 @@
 //! claims (asserted on the engine's result), and survives a trip through a shared URL with the
 //! same event-log digest.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use ecs_engine::{share, Scenario, Simulation};
@@ -1613,12 +1615,6 @@ fn task_definition_revisions_inactive_keeps_running_and_deletes_when_unused() {
     // until the deployment to web:2 stops its last task; the Try (UpdateService to web:1) is
     // refused.
     let (sim, out) = preset("task-definition-revisions");
-    let lines: Vec<&str> = sim
-        .log()
-        .entries()
-        .iter()
-        .map(|e| e.message.as_str())
-        .collect();
     for words in [
         "DeregisterTaskDefinition web:1: INACTIVE",
         "RunTask failed: runTasks[0].taskDefinition: InvalidParameterException: TaskDefinition is inactive (web:1 is INACTIVE)",
@@ -1626,7 +1622,7 @@ fn task_definition_revisions_inactive_keeps_running_and_deletes_when_unused() {
         "DeleteTaskDefinitions web:1: DELETE_IN_PROGRESS",
         "task definition web:1 deleted: no task or service uses it any more",
     ] {
-        assert!(lines.iter().any(|l| l.contains(words)), "{words}");
+        assert!(support::logged(&sim, words), "{words}");
     }
     let on_web1_at_ten = sim
         .time_series()
