@@ -772,7 +772,7 @@ pub fn add_target_tracking_policy(
         spec["ResourceLabel"] = json!(label);
     }
     // A value JSON cannot hold (NaN, infinity) becomes null, which the parser refuses.
-    let target = serde_json::Number::from_f64(target_value).map_or(Value::Null, Value::Number);
+    let target = Value::from(target_value);
     let policy = json!({
         "PolicyName": name.trim(),
         "ServiceNamespace": "ecs",
@@ -834,7 +834,7 @@ pub fn add_predictive_policy(doc: &Value, form: &PredictivePolicyForm) -> Result
         })?;
         pair["ResourceLabel"] = json!(label);
     }
-    let target = serde_json::Number::from_f64(form.target_value).map_or(Value::Null, Value::Number);
+    let target = Value::from(form.target_value);
     let policy = json!({
         "PolicyName": form.name.trim(),
         "ServiceNamespace": "ecs",
@@ -920,7 +920,7 @@ pub fn add_step_scaling_policy(doc: &Value, form: &StepPolicyForm) -> Result<Val
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
     );
-    let threshold = serde_json::Number::from_f64(form.threshold).map_or(Value::Null, Value::Number);
+    let threshold = Value::from(form.threshold);
     let alarm = json!({
         "AlarmName": format!("{name}-alarm"),
         "Namespace": "AWS/ECS",

@@ -65,6 +65,12 @@ fn a_listener_splits_by_weight_and_modify_listener_shifts_it() {
 fn the_listener_is_named_by_its_arn_and_weights_are_relative() {
     // The ARN the run gives the listener names it too; 3 to 1 is 75/25.
     let s = sim(preset());
+    let groups =
+        s.describe()["listeners"][0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"].clone();
+    assert_eq!(
+        (groups[0]["Weight"].as_f64(), groups[1]["Weight"].as_f64()),
+        (Some(90.0), Some(10.0))
+    );
     let arn = s.describe()["listeners"][0]["ListenerArn"]
         .as_str()
         .unwrap()

@@ -457,20 +457,15 @@ impl Simulation {
             .listeners
             .iter()
             .map(|l| {
-                let rule = (l.forwards.len() == 2)
-                    .then(|| {
-                        self.lb
-                            .weighted_rules
-                            .iter()
-                            .find(|r| l.forwards.iter().all(|g| r.groups.contains(g)))
-                    })
-                    .flatten();
+                // A split's weights are its rule's (ECS moves those of a production rule).
+                let split = l.forwards.len() == 2;
                 let groups: Vec<Value> = l
                     .forwards
                     .iter()
                     .map(|&g| {
-                        let weight = rule
-                            .and_then(|r| r.groups.iter().position(|&x| x == g).map(|i| r.weights[i]))
+                        let weight = split
+                            .then(|| self.listener_rule_weight(g))
+                            .flatten()
                             .unwrap_or(1000);
                         json!({"TargetGroupArn": self.lb.target_groups[g].arn,
                             "Weight": f64::from(weight) / 10.0})
