@@ -175,6 +175,8 @@ struct View {
     target_groups: Vec<TargetGroupView>,
     /// The listeners' weighted splits, to shift.
     splits: Vec<ecs_engine::load_balancer::listener::ListenerSplit>,
+    /// The task sets of EXTERNAL services, to scale or make primary.
+    task_sets: Vec<ecs_engine::task_set::TaskSetView>,
     service_connect: Vec<service_connect_view::EndpointView>,
     service_discovery: Vec<service_discovery_view::CloudMapView>,
     scalable: Vec<ScalingView>,
@@ -562,6 +564,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
     View {
         target_groups,
         splits: sim.listener_splits(),
+        task_sets: sim.task_sets(),
         service_connect: service_connect_view::endpoints_view(sim),
         service_discovery: service_discovery_view::cloud_map_view(sim),
         scalable: sim
@@ -1220,6 +1223,34 @@ fn Playground(
             },
         )
     });
+    let scale_task_set = apply.map(|apply| {
+        Callback::new(
+            move |(cluster, service, task_set, percent): (String, String, String, String)| {
+                edit_now(apply, &|doc, at| {
+                    let percent = percent.trim().parse::<f64>().map_err(|_| {
+                        format!(
+                            "scale.value: \"{}\" is not a percentage from 0 to 100",
+                            percent.trim()
+                        )
+                    })?;
+                    ecs_engine::edit::update_task_set(
+                        doc, &cluster, &service, &task_set, percent, at,
+                    )
+                })
+            },
+        )
+    });
+    let primary_task_set = apply.map(|apply| {
+        Callback::new(
+            move |(cluster, service, task_set): (String, String, String)| {
+                edit_now(apply, &|doc, at| {
+                    Ok(ecs_engine::edit::update_primary_task_set(
+                        doc, &cluster, &service, &task_set, at,
+                    ))
+                })
+            },
+        )
+    });
     let stop_deployment = apply.map(|apply| {
         Callback::new(move |arn: String| {
             edit_now(apply, &|doc, at| {
@@ -1630,6 +1661,48 @@ fn Playground(
                                     <li class="split">{line}
                                         <label>"Send "<input id=input type="number" min="0" max="100" value=first size="4"/>{label}</label>" "
                                         {button}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })
+                }}
+                {move || {
+                    let sets = view_state.get().task_sets;
+                    (!sets.is_empty()).then(|| view! {
+                        <h3>"Task sets (EXTERNAL deployment controller)"</h3>
+                        <ul id="task-sets" class="task-sets small">
+                            {sets.into_iter().enumerate().map(|(i, ts)| {
+                                let input = format!("ts-scale-{i}");
+                                let group = ts.target_group.as_ref().map_or(String::new(), |g| format!(" · target group {g}"));
+                                let line = format!(
+                                    " {} · {}{group} · {} % of desired: {} tasks ({} running, {} pending) · {}",
+                                    ts.service, ts.task_definition, ts.scale, ts.computed, ts.running, ts.pending, ts.stability
+                                );
+                                let key = (ts.cluster.clone(), ts.service.clone(), ts.reference.clone());
+                                let runs = ts.status != "DRAINING";
+                                let scale_button = scale_task_set.filter(|_| runs).map(|scale| {
+                                    let (key, input) = (key.clone(), input.clone());
+                                    view! {
+                                        <label>" Scale "<input id=input.clone() type="number" min="0" max="100" value=ts.scale.to_string() size="4"/>" % "</label>
+                                        <button id=format!("ts-scale-btn-{i}") title="UpdateTaskSet at the current time"
+                                            on:click=move |_| scale.run((key.0.clone(), key.1.clone(), key.2.clone(), build::input_value(&input)))>"Scale"</button>
+                                    }
+                                });
+                                let primary_button = primary_task_set.filter(|_| runs && ts.status != "PRIMARY").map(|primary| {
+                                    let key = key.clone();
+                                    view! {
+                                        " "<button id=format!("ts-primary-{i}") title="UpdateServicePrimaryTaskSet at the current time"
+                                            on:click=move |_| primary.run(key.clone())>"Make primary"</button>
+                                    }
+                                });
+                                view! {
+                                    <li class="task-set" data-status=ts.status>
+                                        <span class=format!("state {}", ts.status.to_ascii_lowercase())>{ts.status}</span>" "
+                                        <strong>{ts.reference.clone()}</strong>
+                                        {(ts.reference != ts.id).then(|| view! { <span class="mono muted">{format!(" ({})", ts.id)}</span> })}
+                                        {line}
+                                        <div class="controls">{scale_button}{primary_button}</div>
                                     </li>
                                 }
                             }).collect_view()}

@@ -218,6 +218,9 @@ pub struct Deployment {
     pub service_registry: Option<std::rc::Rc<crate::service_discovery::ServiceRegistry>>,
     /// The EBS volume each of its tasks gets ([`crate::ebs_volume`]).
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
+    /// The task set it is, for a service with the EXTERNAL deployment controller
+    /// ([`crate::task_set`]).
+    pub task_set: Option<Box<crate::task_set::TaskSet>>,
 }
 
 impl Simulation {
@@ -234,9 +237,7 @@ impl Simulation {
         }
         let now = self.now().as_ms();
         let container_check = task.td.essential_check_interval_s();
-        let has_lb = task
-            .service
-            .is_some_and(|s| !self.services[s].load_balancers.is_empty());
+        let has_lb = task.service.is_some() && !self.links_of_task(t).is_empty();
         let container_ok = container_check
             .is_none_or(|i| now >= started.as_ms() + u64::from(i) * 1000)
             && task.unhealthy_at.is_none_or(|at| now < at.as_ms());
@@ -710,6 +711,7 @@ impl Simulation {
             service_connect,
             service_registry,
             volume,
+            task_set: None,
         });
         // The revision it replaces may have waited only for it (crate::task_definition_state).
         self.delete_unused_task_definitions();

@@ -417,7 +417,34 @@ impl Simulation {
                     v["currentServiceDeployment"] = json!(arn);
                 }
                 // A CODE_DEPLOY service shows task sets and an empty deployments list.
-                if crate::code_deploy::runtime::is_code_deploy(&svc.request) {
+                if crate::task_set::is_external_controller(&svc.request) {
+                    // An EXTERNAL service shows its task sets, and the primary one's task
+                    // definition (none before it has one).
+                    v["deployments"] = json!([]);
+                    v["taskSets"] = json!(self.external_task_sets_json(s, &by_deployment));
+                    let primary = svc.deployments.iter().find(|d| {
+                        d.task_set.as_ref().is_some_and(|ts| {
+                            ts.status == crate::task_set::TaskSetStatus::Primary
+                        })
+                    });
+                    match primary {
+                        Some(d) => {
+                            v["taskDefinition"] =
+                                json!(crate::revisions::Revisions::arn(&d.task_definition));
+                            let ts = d.task_set.as_ref().map(|ts| &ts.request);
+                            for key in ["launchType", "platformVersion", "networkConfiguration", "loadBalancers", "serviceRegistries", "capacityProviderStrategy"] {
+                                if let Some(given) = ts.and_then(|r| r.get(key)).filter(|x| !x.is_null()) {
+                                    v[key] = given.clone();
+                                }
+                            }
+                        }
+                        None => {
+                            if let Some(o) = v.as_object_mut() {
+                                o.remove("taskDefinition");
+                            }
+                        }
+                    }
+                } else if crate::code_deploy::runtime::is_code_deploy(&svc.request) {
                     v["deployments"] = json!([]);
                     v["taskSets"] = json!(self.task_sets_json(s, &by_deployment));
                 } else if let Some(shift) = &svc.traffic_shift {

@@ -438,6 +438,47 @@ pub fn force_new_deployment(
     Ok(doc)
 }
 
+/// Sets task set `task_set` (its id or externalId) of service `service` of `cluster` to
+/// `percent` % just after `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
+pub fn update_task_set(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    task_set: &str,
+    percent: f64,
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "updateTaskSets";
+    if !(0.0..=100.0).contains(&percent) {
+        return Err(format!(
+            "{key}[{}].scale.value: {percent} is not between 0 and 100",
+            entries(doc, key).count()
+        ));
+    }
+    let entry = json!({"at": just_after(at), "cluster": cluster, "service": service,
+        "taskSet": task_set, "scale": {"value": percent, "unit": "PERCENT"}});
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
+/// Makes task set `task_set` (its id or externalId) the primary one of service `service` of
+/// `cluster` just after `at`: an UpdateServicePrimaryTaskSet call appended to
+/// `updateServicePrimaryTaskSets[]`.
+pub fn update_primary_task_set(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    task_set: &str,
+    at: SimTime,
+) -> Value {
+    let entry = json!({"at": just_after(at), "cluster": cluster, "service": service,
+        "primaryTaskSet": task_set});
+    let mut doc = doc.clone();
+    section(&mut doc, "updateServicePrimaryTaskSets").push(entry);
+    doc
+}
+
 /// Stops the deployment `arn` (a service deployment ARN, as
 /// [`crate::Simulation::deployment_in_progress_arn`] gives it) just after `at` and rolls it back: a
 /// StopServiceDeployment call with `stopType` ROLLBACK appended to `stopServiceDeployments[]`.
@@ -1444,6 +1485,32 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn scaling_a_task_set_and_making_it_primary_append_task_set_calls() {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../../public/scenarios/external-task-sets.json"
+        ))
+        .unwrap();
+        let sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        let at = SimTime(6 * 60_000);
+        let doc = update_task_set(&doc, "default", "web", "green", 25.0, at).unwrap();
+        let doc = update_primary_task_set(&doc, "default", "web", "green", at);
+        assert!(sim.task_sets().is_empty());
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        let green = sets.iter().find(|t| t.reference == "green").unwrap();
+        assert_eq!(
+            (green.status, green.scale, green.computed),
+            ("PRIMARY", 25.0, 1)
+        );
+        assert_eq!(green.target_group.as_deref(), Some("green"));
+        let blue = sets.iter().find(|t| t.reference == "blue").unwrap();
+        assert_eq!((blue.status, blue.computed, blue.running), ("ACTIVE", 4, 4));
+        let e = update_task_set(&doc, "default", "web", "green", 101.0, at).unwrap_err();
+        assert!(e.starts_with("updateTaskSets[2].scale.value"), "{e}");
     }
 
     #[test]

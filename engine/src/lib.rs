@@ -73,6 +73,7 @@ pub mod task_definition;
 pub mod task_definition_state;
 pub mod task_override;
 pub mod task_protection;
+pub mod task_set;
 pub mod time;
 pub mod traffic;
 pub mod unhealthy_replacement;

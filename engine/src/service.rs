@@ -212,7 +212,13 @@ fn grace_period_ms(
                 * 1000
         }
     };
-    if ms > 0 && load_balancers.is_empty() && !td.containers.iter().any(|c| c.has_health_check) {
+    // An EXTERNAL service's load balancers come with its task sets (crate::task_set).
+    let external = crate::task_set::is_external_controller(raw);
+    if ms > 0
+        && !external
+        && load_balancers.is_empty()
+        && !td.containers.iter().any(|c| c.has_health_check)
+    {
         return Err("healthCheckGracePeriodSeconds: Health check grace period is only valid for services configured to use load balancers or container health checks.".to_string());
     }
     Ok(ms)
@@ -274,7 +280,18 @@ impl Simulation {
             .ok_or("serviceName: required (CreateService needs a serviceName)")?
             .to_string();
         let cluster = cluster_name(raw);
-        let (task_definition, td) = self.launchable_task_definition(raw, "ClientException")?;
+        // An EXTERNAL service has no task definition of its own: it is built around its
+        // first task set's, and starts no task by itself (crate::task_set).
+        let external_controller = crate::task_set::is_external_controller(raw);
+        let (task_definition, td) = if external_controller {
+            crate::task_set::check_create_service(raw)?;
+            let mut with_td = raw.clone();
+            with_td["taskDefinition"] = Value::String(self.first_task_set_definition(raw)?);
+            self.launchable_task_definition(&with_td, "ClientException")
+                .map_err(|e| format!("deploymentController: the first task set's {e}"))?
+        } else {
+            self.launchable_task_definition(raw, "ClientException")?
+        };
         let service_connect = self.service_connect_of(raw, &td, &cluster, self.services.len())?;
         let scheduling = match raw
             .get("schedulingStrategy")
@@ -296,6 +313,8 @@ impl Simulation {
                 Some(n) => return Err(above_task_quota("desiredCount", n)),
                 None => return Err("desiredCount: must be a whole number".to_string()),
             },
+            // Only the ECS controller requires it [API-ECS].
+            (_, None) if external_controller => 0,
             (_, None) => return Err("desiredCount: required for a REPLICA service".to_string()),
         };
         let capacity = self.capacity.for_request(raw, &cluster)?;
@@ -364,14 +383,9 @@ impl Simulation {
         let task_security_groups: Vec<String> = crate::request::string_list(
             raw.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
-        let service_registry = crate::service_discovery::parse_registries(
-            raw,
-            &td,
-            raw.pointer("/deploymentController/type")
-                .and_then(Value::as_str),
-            &self.scenario.cloud_map,
-        )?
-        .map(Rc::new);
+        let service_registry =
+            crate::service_discovery::parse_registries(raw, &td, &self.scenario.cloud_map)?
+                .map(Rc::new);
         if service_registry.is_some()
             && u64::from(desired_count) > crate::service_discovery::MAX_TASKS
         {
@@ -423,8 +437,12 @@ impl Simulation {
         // Nothing below can refuse the service: its listener rules and Service Connect
         // endpoints may be created.
         self.ensure_weighted_rules(&load_balancers);
-        let deployment_id = self.new_deployment_id();
-        let deployments = vec![crate::deployment::Deployment {
+        let deployment_id = if external_controller {
+            String::new()
+        } else {
+            self.new_deployment_id()
+        };
+        let mut deployments = vec![crate::deployment::Deployment {
             id: deployment_id.clone(),
             task_definition: task_definition.clone(),
             created_at: self.now(),
@@ -438,7 +456,12 @@ impl Simulation {
             ),
             service_registry: service_registry.clone(),
             volume: volume.clone(),
+            task_set: None,
         }];
+        // An EXTERNAL service's deployments are its task sets.
+        if external_controller {
+            deployments.clear();
+        }
         let mut needs = self.task_needs(&td, &subnets);
         if volume.is_some() && !fargate {
             needs
@@ -553,6 +576,9 @@ impl Simulation {
         };
         if let Err(e) =
             crate::code_deploy::runtime::check_update_service(&self.services[s].request, &raw)
+                .and_then(|()| {
+                    crate::task_set::check_update_service(&self.services[s].request, &raw)
+                })
         {
             let msg = format!("updateServices[{i}].{e}");
             self.log.push(self.now(), EventKind::Scenario, msg);
@@ -641,6 +667,7 @@ impl Simulation {
                     self.services[s].desired_count = n;
                     if n != old {
                         self.code_deploy_scaled(s);
+                        self.task_sets_follow_desired_count(s, old);
                     }
                     self.log
                         .push(
@@ -758,15 +785,8 @@ impl Simulation {
             request["serviceRegistries"] = raw["serviceRegistries"].clone();
         }
         let registry = if registries_given || new_td.is_some() {
-            crate::service_discovery::parse_registries(
-                &request,
-                &td,
-                request
-                    .pointer("/deploymentController/type")
-                    .and_then(Value::as_str),
-                &self.scenario.cloud_map,
-            )?
-            .map(Rc::new)
+            crate::service_discovery::parse_registries(&request, &td, &self.scenario.cloud_map)?
+                .map(Rc::new)
         } else {
             self.services[s].service_registry.clone()
         };
@@ -1116,8 +1136,9 @@ impl Simulation {
             return;
         }
         let msg = format!(
-            "(service {}) has stopped {} running tasks: {}.",
+            "(service {}{}) has stopped {} running tasks: {}.",
             self.services[s].name,
+            self.task_set_of_call(s),
             stopped.len(),
             stopped.join(" ")
         );
@@ -1138,6 +1159,10 @@ impl Simulation {
             .unwrap_or_default();
         if self.services[s].status != ServiceStatus::Active {
             self.drain_deleted_service(s, &active);
+            return;
+        }
+        if crate::task_set::is_external_controller(&self.services[s].request) {
+            self.reconcile_task_sets(s, &active);
             return;
         }
         match self.services[s].scheduling {
@@ -1268,8 +1293,9 @@ impl Simulation {
         }
         let tasks: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
         let msg = format!(
-            "(service {}) has started {} tasks: {}.",
+            "(service {}{}) has started {} tasks: {}.",
             self.services[s].name,
+            self.task_set_of_call(s),
             started.len(),
             tasks.join(" ")
         );

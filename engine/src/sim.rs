@@ -46,6 +46,8 @@ pub enum Timer {
     TaskDefinitionCall(usize),
     /// A scenario `modifyListeners[]` call is made.
     ModifyListener(usize),
+    /// A scenario task set call (`createTaskSets[]` and the like) is made.
+    TaskSetCall(usize),
     /// A scenario `executeCommands[]` call (ECS Exec) is made.
     ExecuteCommand(usize),
     /// A scenario `deleteServices[]` call is made.
@@ -392,6 +394,13 @@ impl Simulation {
             )
             .chain(
                 sim.scenario
+                    .task_set_calls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.at_ms, Timer::TaskSetCall(i))),
+            )
+            .chain(
+                sim.scenario
                     .delete_services
                     .iter()
                     .enumerate()
@@ -591,6 +600,7 @@ impl Simulation {
             Timer::StopTask(i) => self.stop_task_call(i),
             Timer::TaskDefinitionCall(i) => self.task_definition_call(i),
             Timer::ModifyListener(i) => self.modify_listener(i),
+            Timer::TaskSetCall(i) => self.task_set_call(i),
             Timer::ExecuteCommand(i) => self.execute_command_call(i),
             Timer::DeregisterInstance(i) => self.deregister_instance_call(i),
             Timer::StartInstanceRefresh(i) => self.start_instance_refresh(i),

@@ -184,6 +184,7 @@ impl Simulation {
             && svc.status == crate::service::ServiceStatus::Active
             && svc.scheduling == crate::service::SchedulingStrategy::Replica
             && !crate::code_deploy::runtime::is_code_deploy(&svc.request)
+            && !crate::task_set::is_external_controller(&svc.request)
             && !rolling_back)
             .then(|| service_deployment_arn(&svc.cluster, &svc.name, &d.id))
     }

@@ -414,11 +414,20 @@ fn ecs_refuses_what_a_classic_load_balancer_cannot_do_naming_the_field() {
         e.starts_with("services[0].deploymentConfiguration.strategy: BLUE_GREEN deployments shift traffic between two target groups"),
         "{e}"
     );
-    let e = refusal(&|d| d["services"][0]["deploymentController"] = json!({"type": "EXTERNAL"}));
+    let e = refusal(&|d| d["services"][0]["deploymentController"] = json!({"type": "CODE_DEPLOY"}));
     assert!(
-        e.contains("the EXTERNAL deployment controller needs target groups"),
+        e.contains("the CODE_DEPLOY deployment controller needs target groups"),
         "{e}"
     );
+    // An EXTERNAL service takes no load balancer at all: its task sets do.
+    let e = refusal(&|d| {
+        d["services"][0]["deploymentController"] = json!({"type": "EXTERNAL"});
+        d["services"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("taskDefinition");
+    });
+    assert!(e.contains("LoadBalancers must be empty or null."), "{e}");
     // A role that may not register instances with the load balancer.
     let e = refusal(&|d| {
         d["services"][0]["role"] = json!("ecsServiceRole");

@@ -959,6 +959,31 @@ fn lessons_are_completable() {
         call["DefaultActions"] = serde_json::json!([{"Type": "forward", "TargetGroupArn": "blue"}]);
     }
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // external-task-sets: step 1 with the preset, not step 2; the listener kept on blue and
+    // blue kept at 100 % (green deleted with force instead) complete it.
+    let (lesson, mut v) = load("external-task-sets");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    v["modifyListeners"][1]["at"] = serde_json::json!("PT13M");
+    for call in v["modifyListeners"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .skip(1)
+    {
+        call["DefaultActions"] = serde_json::json!([{"Type": "forward", "TargetGroupArn": "blue"}]);
+    }
+    // The listener alone is not enough: blue still goes to 0 % at 30 minutes.
+    assert!(!run(&v).check_goal(&lesson.steps[1].goals[1]).met);
+    v.as_object_mut().unwrap().remove("updateTaskSets");
+    v["updateServicePrimaryTaskSets"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    v["deleteTaskSets"] =
+        serde_json::json!([{"at": "PT13M", "service": "web", "taskSet": "green", "force": true}]);
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
 }
 
 #[test]
@@ -1674,6 +1699,20 @@ fn predictive_scaling_launches_ahead_of_the_second_mornings_peak() {
             .len(),
         48
     );
+}
+
+#[test]
+fn external_task_sets_run_blue_then_green() {
+    // external-task-sets (EXTERNAL controller): blue and green at 100 % of 4, then of 6; its
+    // Try (green at 25 %) runs 1 green task of 4, then 2 of 6 (1.5 rounded up).
+    let (sim, _) = preset("external-task-sets");
+    let running = &sim.time_series().series["service/web/runningCount"];
+    assert_eq!((running[10], running[20], running[36]), (8.0, 12.0, 6.0));
+    let mut v = preset_doc("external-task-sets");
+    v["createTaskSets"][1]["scale"]["value"] = json!(25);
+    let (sim, _) = run_to_end(v);
+    let running = &sim.time_series().series["service/web/runningCount"];
+    assert_eq!((running[10], running[20], running[36]), (5.0, 8.0, 2.0));
 }
 
 #[test]

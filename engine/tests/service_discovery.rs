@@ -257,8 +257,12 @@ fn registries_the_network_mode_and_records_do_not_allow_are_refused() {
         (
             with("A", json!([{"registryArn": arn}]), &|d| {
                 d["services"][0]["deploymentController"] = json!({"type": "EXTERNAL"});
+                let svc = d["services"][0].as_object_mut().unwrap();
+                for key in ["taskDefinition", "networkConfiguration", "launchType", "capacityProviderStrategy", "platformVersion"] {
+                    svc.remove(key);
+                }
             }),
-            "services[0].serviceRegistries: ServiceRegistries must be empty or null.",
+            "services[0].serviceRegistries: InvalidParameterException: ServiceRegistries must be empty or null.",
         ),
         (
             with("A", json!([{"registryArn": arn}]), &|d| {

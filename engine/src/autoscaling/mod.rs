@@ -768,8 +768,10 @@ impl Simulation {
             cause: cause.clone(),
         };
         self.scaling.activities.push(activity);
+        let before = self.services[s].desired_count;
         self.services[s].desired_count = new;
         self.code_deploy_scaled(s);
+        self.task_sets_follow_desired_count(s, before);
         // 9.1: the scheduler (not a user) changed the desired count.
         self.service_action(
             s,

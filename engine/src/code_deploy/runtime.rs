@@ -638,10 +638,7 @@ impl Simulation {
     /// Starts `n` tasks of service `s`'s deployment `d`, the original task set of its
     /// CodeDeploy deployment, as that task set runs: its revision, and the network,
     /// capacity provider and load balancer container the service had before the AppSpec
-    /// changed them (with the service's current placement). The service runs as that task
-    /// set for the call. Tasks that cannot start now do not wait in PROVISIONING: the
-    /// scheduler tries again a minute later, and an Auto Scaling group provider's managed
-    /// scaling does not scale out for them [the playground's limit].
+    /// changed them (with the service's current placement).
     pub(crate) fn start_tasks_of(&mut self, s: usize, d: usize, n: usize) {
         let Some(cd) = self.code_deploy_of(s) else {
             return;
@@ -657,32 +654,47 @@ impl Simulation {
                 }
             }
         }
+        let mut links = self.services[s].load_balancers.clone();
+        if let Some(l) = links.first_mut() {
+            (l.container_name, l.container_port) = container;
+        }
+        self.start_tasks_as(s, d, n, before, links);
+    }
+
+    /// Starts `n` tasks of service `s`'s deployment `d` (not the primary one: a CodeDeploy
+    /// original task set, or a task set of an EXTERNAL service) as request `request` and
+    /// load balancer links `links` describe them. The service runs as that deployment for
+    /// the call. Tasks that cannot start now do not wait in PROVISIONING: the scheduler
+    /// tries again a minute later, and an Auto Scaling group provider's managed scaling does
+    /// not scale out for them [the playground's limit].
+    pub(crate) fn start_tasks_as(
+        &mut self,
+        s: usize,
+        d: usize,
+        n: usize,
+        request: Value,
+        links: Vec<crate::load_balancer::ServiceLoadBalancer>,
+    ) {
         let td_name = self.services[s].deployments[d].task_definition.clone();
         let Ok((_, td)) = self.revisions.resolve(&td_name) else {
             return;
         };
         let cluster = self.services[s].cluster.clone();
         let (Ok((constraints, _)), Ok(subnets), Ok(capacity)) = (
-            crate::placement::parse_placement(&before, &td),
-            crate::request::awsvpc_subnets(&before, &td),
-            self.capacity.for_request(&before, &cluster),
+            crate::placement::parse_placement(&request, &td),
+            crate::request::awsvpc_subnets(&request, &td),
+            self.capacity.for_request(&request, &cluster),
         ) else {
             return;
         };
         let groups = crate::request::string_list(
-            before.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
+            request.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         );
         let needs = self.task_needs(&td, &subnets);
+        let external = crate::request::is_external(&request);
         let svc = &mut self.services[s];
         let id = svc.deployments[d].id.clone();
         let providers = capacity.as_ref().map_or(0, |c| c.providers.len());
-        let link = svc
-            .load_balancers
-            .first()
-            .map(|l| (l.container_name.clone(), l.container_port));
-        if let Some(l) = svc.load_balancers.first_mut() {
-            (l.container_name, l.container_port) = container;
-        }
         let saved = (
             std::mem::replace(&mut svc.td, td),
             std::mem::replace(&mut svc.needs, needs),
@@ -693,7 +705,9 @@ impl Simulation {
             std::mem::replace(&mut svc.subnets, subnets),
             std::mem::replace(&mut svc.task_security_groups, groups),
             std::mem::replace(&mut svc.capacity, capacity),
-            std::mem::replace(&mut svc.request, before),
+            std::mem::replace(&mut svc.request, request),
+            std::mem::replace(&mut svc.load_balancers, links),
+            std::mem::replace(&mut svc.external, external),
         );
         svc.starting_for = Some(d);
         self.start_replicas(s, n);
@@ -711,10 +725,9 @@ impl Simulation {
             svc.task_security_groups,
             svc.capacity,
             svc.request,
+            svc.load_balancers,
+            svc.external,
         ) = saved;
-        if let (Some(l), Some(link)) = (svc.load_balancers.first_mut(), link) {
-            (l.container_name, l.container_port) = link;
-        }
         if waited {
             let at = self.now().plus_secs(60);
             self.schedule_service_tick(s, at);
@@ -1272,9 +1285,24 @@ pub fn check_create_service(
 /// `alarmConfiguration` watches instead) and no circuit breaker ("can only be used for
 /// services using the rolling update (ECS) deployment type").
 fn check_deployment_configuration(raw: &Value) -> Result<(), String> {
+    refuse_ecs_controller_settings(
+        raw,
+        "CODE_DEPLOY",
+        "; use the deployment group's alarmConfiguration",
+    )
+}
+
+/// The deployment alarms and the circuit breaker watch the ECS controller's deployments: a
+/// service with another controller (`controller`, said in the refusal with `advice`) cannot
+/// have them.
+pub(crate) fn refuse_ecs_controller_settings(
+    raw: &Value,
+    controller: &str,
+    advice: &str,
+) -> Result<(), String> {
     let on = |ptr: &str| raw.pointer(ptr).and_then(Value::as_bool) == Some(true);
     if on("/deploymentConfiguration/alarms/enable") {
-        return Err("deploymentConfiguration.alarms: not supported with the CODE_DEPLOY deployment controller; use the deployment group's alarmConfiguration".to_string());
+        return Err(format!("deploymentConfiguration.alarms: not supported with the {controller} deployment controller{advice}"));
     }
     if on("/deploymentConfiguration/deploymentCircuitBreaker/enable") {
         return Err("deploymentConfiguration.deploymentCircuitBreaker: can only be used for services using the rolling update (ECS) deployment type".to_string());

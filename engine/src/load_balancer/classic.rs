@@ -625,11 +625,10 @@ impl crate::sim::Simulation {
         {
             return Err(format!("{path}.advancedConfiguration: blue/green, linear and canary deployments shift traffic between target groups; a Classic Load Balancer has none"));
         }
-        if let Some(kind @ ("CODE_DEPLOY" | "EXTERNAL")) = raw
-            .pointer("/deploymentController/type")
-            .and_then(Value::as_str)
-        {
-            return Err(format!("{path}.loadBalancerName: the {kind} deployment controller needs target groups; a Classic Load Balancer cannot be used (the playground's reading: AWS documents target groups only)"));
+        // (An EXTERNAL service takes no loadBalancers, and a task set no Classic Load
+        // Balancer: crate::task_set.)
+        if crate::code_deploy::runtime::is_code_deploy(raw) {
+            return Err(format!("{path}.loadBalancerName: the CODE_DEPLOY deployment controller needs target groups; a Classic Load Balancer cannot be used (the playground's reading: AWS documents target groups only)"));
         }
         let breaker = raw
             .pointer("/deploymentConfiguration/deploymentCircuitBreaker/enable")

@@ -25,7 +25,7 @@ impl Simulation {
             .deployment
             .and_then(|d| self.services[s].deployments.get(d))
             .is_some_and(|d| d.alternate);
-        for link in self.services[s].load_balancers.clone() {
+        for link in self.links_of_task(t).to_vec() {
             let g = link.group(alternate);
             let task = &self.tasks[t];
             let inst = &self.cluster.instances[task.reservation.slot];

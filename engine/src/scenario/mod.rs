@@ -145,6 +145,10 @@ top_level! {
     stop_tasks: Vec<Value> = "stopTasks",
     deregister_task_definitions: Vec<Value> = "deregisterTaskDefinitions",
     modify_listeners: Vec<Value> = "modifyListeners",
+    create_task_sets: Vec<Value> = "createTaskSets",
+    update_task_sets: Vec<Value> = "updateTaskSets",
+    update_service_primary_task_sets: Vec<Value> = "updateServicePrimaryTaskSets",
+    delete_task_sets: Vec<Value> = "deleteTaskSets",
     delete_task_definitions: Vec<Value> = "deleteTaskDefinitions",
     execute_commands: Vec<Value> = "executeCommands",
     start_tasks: Vec<Value> = "startTasks",
@@ -373,6 +377,9 @@ pub struct Scenario {
     pub stop_tasks: Vec<crate::stop_task::StopTaskCall>,
     /// `modifyListeners[]` (ModifyListener), checked against the listeners.
     pub listener_changes: Vec<crate::load_balancer::listener::ListenerChange>,
+    /// `createTaskSets[]`, `updateTaskSets[]`, `updateServicePrimaryTaskSets[]` and
+    /// `deleteTaskSets[]`, checked for shape, in that order.
+    pub task_set_calls: Vec<crate::task_set::TaskSetCall>,
     /// `deregisterTaskDefinitions[]` then `deleteTaskDefinitions[]`, checked.
     pub task_definition_calls: Vec<crate::task_definition_state::TaskDefinitionCall>,
     /// `executeCommands[]` (ECS Exec), checked.
@@ -576,6 +583,17 @@ impl Scenario {
         let listener_changes = timed_calls("modifyListeners", &doc.modify_listeners, |v, path| {
             load_balancing.parse_modify_listener(v, path)
         })?;
+        let mut task_set_calls = Vec::new();
+        for (key, items) in crate::task_set::SECTIONS.iter().zip([
+            &doc.create_task_sets,
+            &doc.update_task_sets,
+            &doc.update_service_primary_task_sets,
+            &doc.delete_task_sets,
+        ]) {
+            task_set_calls.extend(timed_calls(key, items, |v, path| {
+                crate::task_set::TaskSetCall::parse(key, v, path)
+            })?);
+        }
         let load_profiles = doc
             .load_profiles
             .iter()
@@ -928,6 +946,7 @@ impl Scenario {
             stop_tasks,
             task_definition_calls,
             listener_changes,
+            task_set_calls,
             execute_commands,
             exec_configurations,
             delete_services,

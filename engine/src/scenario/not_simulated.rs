@@ -143,12 +143,12 @@ pub(super) fn services(items: &[Value], out: &mut Vec<ScenarioWarning>) {
             });
         }
         let mut known = [SERVICE_SIMULATED, SERVICE_READ_ONLY].concat();
-        // The ECS controller (rolling, blue/green, linear, canary) and CODE_DEPLOY
-        // (crate::code_deploy) are simulated.
+        // The ECS controller (rolling, blue/green, linear, canary), CODE_DEPLOY
+        // (crate::code_deploy) and EXTERNAL (crate::task_set) are simulated.
         if matches!(
             item.pointer("/deploymentController/type")
                 .and_then(Value::as_str),
-            Some("ECS" | "CODE_DEPLOY")
+            Some("ECS" | "CODE_DEPLOY" | "EXTERNAL")
         ) {
             known.push("deploymentController");
         }

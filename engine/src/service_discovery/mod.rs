@@ -529,7 +529,6 @@ pub const MAX_TASKS: u64 = 1_000;
 pub fn parse_registries(
     raw: &Value,
     td: &ValidTaskDefinition,
-    controller: Option<&str>,
     services: &CloudMapServices,
 ) -> Result<Option<ServiceRegistry>, String> {
     const AT: &str = "serviceRegistries";
@@ -539,11 +538,8 @@ pub fn parse_registries(
         Some(Value::Array(l)) => l,
         Some(_) => return Err(format!("{AT}: must be a list of {{registryArn, …}}")),
     };
-    if controller == Some("EXTERNAL") {
-        return Err(format!(
-            "{AT}: ServiceRegistries must be empty or null. (with the EXTERNAL deployment controller, task sets take them)"
-        ));
-    }
+    // (An EXTERNAL service's registries are its task sets': crate::task_set refuses them on
+    // the service.)
     if list.len() > 1 {
         return Err(format!("{AT}: Each service may be associated with one service registry. Multiple service registries for each service isn't supported."));
     }

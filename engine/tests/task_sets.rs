@@ -1,0 +1,385 @@
+//! Task sets and the EXTERNAL deployment controller (`crate::task_set`; the ECS API
+//! reference's CreateTaskSet, UpdateTaskSet, UpdateServicePrimaryTaskSet, DeleteTaskSet and
+//! the developer guide's "External deployment"). Built on the preset `external-task-sets`:
+//! service web (EXTERNAL, desired 4), task set blue (web:1, target group blue) PRIMARY from
+//! the start, green (web:2, target group green) from 5 minutes, the listener shifted to green
+//! by 28 minutes, blue scaled to 0 % at 30 and deleted at 33, desired 6 from 15 minutes.
+
+mod support;
+
+use ecs_engine::Simulation;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use support::{at, logged, sim};
+
+const MIN: u64 = 60;
+
+fn preset() -> Value {
+    serde_json::from_str(include_str!(
+        "../../public/scenarios/external-task-sets.json"
+    ))
+    .unwrap()
+}
+
+/// The preset with only its service, task definitions and instances, and `calls` merged in.
+fn bare(calls: Value) -> Value {
+    let mut d = preset();
+    for key in [
+        "createTaskSets",
+        "updateServicePrimaryTaskSets",
+        "updateTaskSets",
+        "deleteTaskSets",
+        "updateServices",
+        "modifyListeners",
+        "loadProfiles",
+    ] {
+        d.as_object_mut().unwrap().remove(key);
+    }
+    for (k, v) in calls.as_object().unwrap() {
+        d[k] = v.clone();
+    }
+    d
+}
+
+fn service(s: &Simulation) -> Value {
+    s.describe()["services"][0].clone()
+}
+
+/// The described task set whose externalId is `name`.
+fn task_set(s: &Simulation, name: &str) -> Value {
+    service(s)["taskSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["externalId"] == name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// RUNNING tasks of task definition `family_revision`.
+fn running_of(s: &Simulation, family_revision: &str) -> usize {
+    s.describe()["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["lastStatus"] == "RUNNING"
+                && t["taskDefinitionArn"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{family_revision}"))
+        })
+        .count()
+}
+
+fn requests(s: &Simulation, group: &str, m: usize) -> f64 {
+    s.time_series().series[&format!("targetGroup/{group}/RequestCount")][m]
+}
+
+fn lb(group: &str) -> Value {
+    json!([{"targetGroupArn": group, "containerName": "web", "containerPort": 8080}])
+}
+
+fn create(external_id: &str, td: &str, scale: f64) -> Value {
+    json!({"service": "web", "externalId": external_id, "taskDefinition": td,
+           "loadBalancers": lb(external_id), "scale": {"value": scale, "unit": "PERCENT"}})
+}
+
+/// The first event log line that starts with `prefix`.
+fn failure(s: &Simulation, prefix: &str) -> String {
+    s.log()
+        .entries()
+        .iter()
+        .find(|e| e.message.starts_with(prefix))
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_external_deployment_runs_blue_then_green_as_the_pipeline_says() {
+    let mut s = sim(preset());
+    at(&mut s, 10 * MIN);
+    // Each task set runs its computed desired count: 100 % of 4.
+    assert_eq!(running_of(&s, "web:1"), 4);
+    assert_eq!(running_of(&s, "web:2"), 4);
+    let (blue, green) = (task_set(&s, "blue"), task_set(&s, "green"));
+    assert_eq!(blue["status"], "PRIMARY");
+    assert_eq!(green["status"], "ACTIVE");
+    assert_eq!(green["computedDesiredCount"], 4);
+    assert_eq!(green["stabilityStatus"], "STEADY_STATE");
+    assert!(green["id"].as_str().unwrap().starts_with("ecs-svc/"));
+    assert!(green["taskSetArn"].as_str().unwrap().ends_with(&format!(
+        "task-set/default/web/{}",
+        green["id"].as_str().unwrap()
+    )));
+    // The service shows its primary task set's fields and no deployments of its own.
+    let svc = service(&s);
+    assert!(svc["taskDefinition"].as_str().unwrap().ends_with("/web:1"));
+    assert_eq!(svc["deployments"], json!([]));
+    assert_eq!(svc["runningCount"], 8);
+    assert!(svc.get("currentServiceDeployment").is_none());
+    // Each task set's tasks are in its own target group: the listener sends all to blue.
+    assert_eq!(requests(&s, "blue", 9), 60_000.0);
+    assert_eq!(requests(&s, "green", 9), 0.0);
+    let green_id = green["id"].as_str().unwrap().to_string();
+    assert!(logged(
+        &s,
+        &format!("(service web, taskSet {green_id}) has started 4 tasks:")
+    ));
+    assert!(logged(
+        &s,
+        &format!("(service web, taskSet {green_id}) updated state to STEADY_STATE.")
+    ));
+
+    // Desired 6 from 15 minutes: both task sets follow by their scale.
+    at(&mut s, 18 * MIN);
+    assert!(logged(
+        &s,
+        &format!("(service web) updated computedDesiredCount for taskSet {green_id} to 6.")
+    ));
+    assert_eq!(running_of(&s, "web:1"), 6);
+    assert_eq!(running_of(&s, "web:2"), 6);
+    assert_eq!(requests(&s, "green", 17), 6_000.0);
+
+    // Green PRIMARY at 28 minutes; blue at 0 % from 30 runs nothing.
+    at(&mut s, 31 * MIN);
+    assert_eq!(task_set(&s, "green")["status"], "PRIMARY");
+    assert_eq!(task_set(&s, "blue")["status"], "ACTIVE");
+    assert_eq!(task_set(&s, "blue")["computedDesiredCount"], 0);
+    assert!(service(&s)["taskDefinition"]
+        .as_str()
+        .unwrap()
+        .ends_with("/web:2"));
+    assert_eq!(running_of(&s, "web:1"), 0);
+    assert_eq!(requests(&s, "green", 30), 60_000.0);
+
+    // Deleted at 33 minutes: gone from the service.
+    at(&mut s, 35 * MIN);
+    assert_eq!(task_set(&s, "blue"), Value::Null);
+    assert_eq!(service(&s)["taskSets"].as_array().unwrap().len(), 1);
+    assert!(logged(&s, "drained and deleted"));
+}
+
+#[test]
+fn computed_desired_count_is_the_scale_of_the_desired_count_rounded_up() {
+    // 50 % of 3 is 1.5: 2 tasks; 0 % runs none, and scale left out is 0 %.
+    let mut half = create("blue", "web:1", 50.0);
+    half["loadBalancers"] = json!([]);
+    let mut none = create("green", "web:2", 0.0);
+    none["loadBalancers"] = json!([]);
+    none.as_object_mut().unwrap().remove("scale");
+    let mut d = bare(json!({"createTaskSets": [half, none],
+        "updateTaskSets": [{"at": 600, "service": "web", "taskSet": "green", "scale": {"value": 34}}]}));
+    d["services"][0]["desiredCount"] = json!(3);
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    assert_eq!(running_of(&s, "web:1"), 2);
+    assert_eq!(running_of(&s, "web:2"), 0);
+    assert_eq!(task_set(&s, "green")["scale"]["value"], 0.0);
+    // No task set is PRIMARY: the service shows no task definition.
+    assert!(service(&s).get("taskDefinition").is_none());
+    // UpdateTaskSet to 34 %: 1.02 tasks round up to 2.
+    at(&mut s, 15 * MIN);
+    assert_eq!(task_set(&s, "green")["computedDesiredCount"], 2);
+    assert_eq!(running_of(&s, "web:2"), 2);
+}
+
+#[test]
+fn create_service_with_the_external_controller_refuses_what_task_sets_hold() {
+    let refusal = |key: &str, v: Value| {
+        let mut d = preset();
+        d["services"][0][key] = v;
+        support::service_refusal(d)
+    };
+    let e = refusal("taskDefinition", json!("web"));
+    assert!(
+        e.starts_with(
+            "services[0].taskDefinition: InvalidParameterException: TaskDefinition must be blank."
+        ),
+        "{e}"
+    );
+    let e = refusal("loadBalancers", lb("blue"));
+    assert!(e.contains("LoadBalancers must be empty or null."), "{e}");
+    let e = refusal(
+        "networkConfiguration",
+        json!({"awsvpcConfiguration": {"subnets": ["subnet-1"]}}),
+    );
+    assert!(e.contains("NetworkConfiguration must be null."), "{e}");
+    let e = refusal("schedulingStrategy", json!("DAEMON"));
+    assert!(
+        e.contains("support only the REPLICA scheduling strategy"),
+        "{e}"
+    );
+    let e = refusal(
+        "deploymentConfiguration",
+        json!({"deploymentCircuitBreaker": {"enable": true, "rollback": true}}),
+    );
+    assert!(
+        e.contains("can only be used for services using the rolling update (ECS) deployment type"),
+        "{e}"
+    );
+    // A service the scenario gives no task set cannot be built.
+    let e = support::service_refusal(bare(json!({})));
+    assert!(
+        e.contains("no createTaskSets[] entry creates a task set in it"),
+        "{e}"
+    );
+    // An empty CreateService of the controller is not "not simulated".
+    let s = sim(preset());
+    assert!(!logged(&s, "not simulated"));
+}
+
+#[test]
+fn task_set_calls_are_refused_in_ecs_words() {
+    let mut d = bare(json!({"createTaskSets": [
+        create("blue", "web:1", 100.0),
+        // Two target groups.
+        {"service": "web", "taskDefinition": "web:1", "loadBalancers": [lb("blue")[0], lb("green")[0]]},
+        // Not a service with the EXTERNAL controller.
+        {"service": "plain", "taskDefinition": "web:1"},
+        // No such service.
+        {"service": "nope", "taskDefinition": "web:1"},
+    ],
+    "deleteTaskSets": [
+        // Primary without force, then not scaled to 0 without force.
+        {"at": 60, "service": "web", "taskSet": "blue"},
+        {"at": 60, "service": "web", "taskSet": "ecs-svc/123"},
+    ],
+    "updateServicePrimaryTaskSets": [{"service": "web", "primaryTaskSet": "blue"}],
+    "updateServices": [{"at": 60, "service": "web", "taskDefinition": "web:2"}]}));
+    d["services"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"serviceName": "plain", "taskDefinition": "web:1", "desiredCount": 0}));
+    let mut s = sim(d);
+    at(&mut s, 2 * MIN);
+    let e = failure(&s, "CreateTaskSet failed: createTaskSets[1]");
+    assert!(e.contains("createTaskSets[1].loadBalancers: 2 target groups; only one target group is allowed per task set"), "{e}");
+    let e = failure(&s, "CreateTaskSet failed: createTaskSets[2]");
+    assert!(e.ends_with("createTaskSets[2].service: InvalidParameterException: Amazon ECS only supports task set management on services configured to use external deployment controllers."), "{e}");
+    let e = failure(&s, "CreateTaskSet failed: createTaskSets[3]");
+    assert!(e.contains("ServiceNotFoundException"), "{e}");
+    let e = failure(&s, "DeleteTaskSet failed: deleteTaskSets[0]");
+    assert!(
+        e.contains("deleteTaskSets[0].force: InvalidParameterException: task set ecs-svc/")
+            && e.contains("is the PRIMARY task set"),
+        "{e}"
+    );
+    let e = failure(&s, "DeleteTaskSet failed: deleteTaskSets[1]");
+    assert!(e.contains("deleteTaskSets[1].taskSet: TaskSetNotFoundException: The specified task set wasn't found."), "{e}");
+    let e = failure(&s, "updateServices[0]");
+    assert!(e.starts_with("updateServices[0].taskDefinition: InvalidParameterException: for services using an external deployment controller, you can update only the desired count"), "{e}");
+    // The task set that was refused nothing runs on.
+    assert_eq!(running_of(&s, "web:1"), 4);
+    assert_eq!(service(&s)["taskSets"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_sixth_task_set_exceeds_the_limit() {
+    let sets: Vec<Value> = (0..6)
+        .map(
+            |i| json!({"service": "web", "externalId": format!("s{i}"), "taskDefinition": "web:1"}),
+        )
+        .collect();
+    let mut s = sim(bare(json!({"createTaskSets": sets})));
+    at(&mut s, MIN);
+    assert_eq!(service(&s)["taskSets"].as_array().unwrap().len(), 5);
+    let e = failure(&s, "CreateTaskSet failed: createTaskSets[5]");
+    assert!(e.ends_with("InvalidParameterException: 5 deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit."), "{e}");
+}
+
+#[test]
+fn delete_task_set_with_force_drains_a_running_task_set() {
+    let mut s = sim(bare(json!({
+        "createTaskSets": [create("blue", "web:1", 100.0), create("green", "web:2", 50.0)],
+        "updateServicePrimaryTaskSets": [{"service": "web", "primaryTaskSet": "blue"}],
+        "deleteTaskSets": [
+            {"at": 300, "service": "web", "taskSet": "green"},
+            {"at": 360, "service": "web", "taskSet": "green", "force": true}]})));
+    at(&mut s, 5 * MIN);
+    assert_eq!(running_of(&s, "web:2"), 2);
+    // Without force, a task set that runs tasks stays.
+    at(&mut s, 5 * MIN + 30);
+    let e = failure(&s, "DeleteTaskSet failed: deleteTaskSets[0]");
+    assert!(
+        e.contains("has not been scaled down to zero (computedDesiredCount 2, 2 tasks)"),
+        "{e}"
+    );
+    // With force it drains: DRAINING while its targets deregister, then gone.
+    at(&mut s, 6 * MIN);
+    assert_eq!(task_set(&s, "green")["status"], "DRAINING");
+    assert_eq!(task_set(&s, "green")["computedDesiredCount"], 0);
+    let id = task_set(&s, "green")["id"].as_str().unwrap().to_string();
+    assert!(logged(
+        &s,
+        &format!("(service web, taskSet {id}) has begun draining connections on 2 tasks.")
+    ));
+    at(&mut s, 10 * MIN);
+    assert_eq!(task_set(&s, "green"), Value::Null);
+    assert_eq!(running_of(&s, "web:2"), 0);
+    assert_eq!(running_of(&s, "web:1"), 4);
+}
+
+#[test]
+fn task_sets_take_a_launch_type_of_their_own() {
+    // A Fargate task set beside an EC2 one: awsvpc, its subnets, and the ip target group.
+    let mut d = bare(json!({"createTaskSets": [
+        {"service": "web", "externalId": "ec2", "taskDefinition": "web:1", "scale": {"value": 100}},
+        {"service": "web", "externalId": "fargate", "taskDefinition": "tiny", "launchType": "FARGATE",
+         "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}, "scale": {"value": 50}}]}));
+    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
+        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
+    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    assert_eq!(running_of(&s, "web:1"), 4);
+    assert_eq!(running_of(&s, "tiny:1"), 2);
+    let fargate = s.describe()["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["launchType"] == "FARGATE")
+        .count();
+    assert_eq!(fargate, 2);
+    assert_eq!(task_set(&s, "fargate")["launchType"], "FARGATE");
+}
+
+#[test]
+fn a_bad_scale_is_refused_naming_the_field() {
+    let e = ecs_engine::scenario::Scenario::from_value(bare(json!({"createTaskSets": [
+        {"service": "web", "taskDefinition": "web:1", "scale": {"value": 150, "unit": "PERCENT"}}]})))
+    .unwrap_err();
+    assert_eq!(e.path, "createTaskSets[0].scale.value", "{e}");
+    let e = ecs_engine::scenario::Scenario::from_value(bare(json!({"deleteTaskSets": [
+        {"service": "web", "taskSet": "x", "scale": {"value": 1}}]})))
+    .unwrap_err();
+    assert_eq!(e.path, "deleteTaskSets[0].scale", "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Invariant: once settled, every task set runs exactly ceil(desired × scale / 100) tasks,
+    /// whatever the desired count and scales (two task sets; scales need not add up to 100).
+    #[test]
+    fn every_task_set_runs_its_computed_count(desired in 0u32..12, a in 0u32..=100, b in 0u32..=100, later in 0u32..12) {
+        let mut blue = create("blue", "web:1", f64::from(a));
+        blue["loadBalancers"] = json!([]);
+        let mut green = create("green", "web:2", f64::from(b));
+        green["loadBalancers"] = json!([]);
+        let mut d = bare(json!({"createTaskSets": [blue, green],
+            "updateServices": [{"at": 600, "service": "web", "desiredCount": later}]}));
+        d["services"][0]["desiredCount"] = json!(desired);
+        let mut s = sim(d);
+        let want = |n: u32, p: u32| (n * p).div_ceil(100) as usize;
+        at(&mut s, 5 * MIN);
+        prop_assert_eq!(running_of(&s, "web:1"), want(desired, a));
+        prop_assert_eq!(running_of(&s, "web:2"), want(desired, b));
+        at(&mut s, 15 * MIN);
+        prop_assert_eq!(running_of(&s, "web:1"), want(later, a));
+        prop_assert_eq!(running_of(&s, "web:2"), want(later, b));
+        prop_assert_eq!(&task_set(&s, "green")["computedDesiredCount"], &json!(want(later, b)));
+    }
+}
