@@ -58,7 +58,7 @@ async fn scale_a_task_set_and_make_it_primary_from_the_list() {
         event_log.contains("is the PRIMARY task set of service web"),
         "{event_log}"
     );
-    browser.scroll_to("#task-sets").await;
+    browser.scroll_to("#task-sets-heading").await;
     browser.screenshot("external-task-sets").await;
     browser.close().await;
 }

@@ -439,7 +439,7 @@ pub fn force_new_deployment(
 }
 
 /// Sets task set `task_set` (its id or externalId) of service `service` of `cluster` to
-/// `percent` % just after `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
+/// `percent` % at `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
 pub fn update_task_set(
     doc: &Value,
     cluster: &str,
@@ -455,7 +455,7 @@ pub fn update_task_set(
             entries(doc, key).count()
         ));
     }
-    let entry = json!({"at": just_after(at), "cluster": cluster, "service": service,
+    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
         "taskSet": task_set, "scale": {"value": percent, "unit": "PERCENT"}});
     let mut doc = doc.clone();
     section(&mut doc, key).push(entry);
@@ -463,7 +463,7 @@ pub fn update_task_set(
 }
 
 /// Makes task set `task_set` (its id or externalId) the primary one of service `service` of
-/// `cluster` just after `at`: an UpdateServicePrimaryTaskSet call appended to
+/// `cluster` at `at`: an UpdateServicePrimaryTaskSet call appended to
 /// `updateServicePrimaryTaskSets[]`.
 pub fn update_primary_task_set(
     doc: &Value,
@@ -472,7 +472,7 @@ pub fn update_primary_task_set(
     task_set: &str,
     at: SimTime,
 ) -> Value {
-    let entry = json!({"at": just_after(at), "cluster": cluster, "service": service,
+    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
         "primaryTaskSet": task_set});
     let mut doc = doc.clone();
     section(&mut doc, "updateServicePrimaryTaskSets").push(entry);
