@@ -293,7 +293,7 @@ pub fn BuildPanel(
                 </fieldset>
                 <crate::asg_form::AsgFieldset scenario=scenario apply=apply/>
                 <TaskDefinitionEditor register=Callback::new(register) status=status/>
-                <crate::service_form::ServiceFieldset scenario=scenario status=status apply=apply/>
+                <crate::service_form::ServiceFieldset scenario=scenario clock=clock status=status apply=apply/>
                 <crate::run_task_form::RunTaskFieldset scenario=scenario clock=clock status=status apply=apply/>
                 <fieldset class="lb-paste">
                     <legend>"Load balancers and target groups"</legend>

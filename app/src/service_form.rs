@@ -248,6 +248,7 @@ fn member_of_field(problem: RwSignal<Option<cql::ParseError>>) -> impl IntoView 
 #[component]
 pub fn ServiceFieldset(
     scenario: ReadSignal<Scenario>,
+    clock: RwSignal<ecs_engine::SimTime>,
     status: EditStatus,
     apply: Callback<Scenario>,
 ) -> impl IntoView {
@@ -295,8 +296,26 @@ pub fn ServiceFieldset(
         );
     };
     // Pasted JSON: every service in it, verbatim (describe-services' read-only members are
-    // ignored by the loader).
+    // ignored by the loader); or task sets, created at the current time.
     let paste = move |_| {
+        let at = clock.get_untracked();
+        let task_sets = scenario.with_untracked(|s| {
+            ecs_engine::edit::add_task_sets_json(&s.raw, &input_value("svc-json"), at)
+        });
+        match task_sets {
+            Ok(None) => {}
+            Ok(Some((doc, added))) => {
+                let what = format!("Added {} at {at}.", added.join(", "));
+                status.from("service-json").finish(reload(doc), what, apply);
+                return;
+            }
+            Err(e) => {
+                status
+                    .from("service-json")
+                    .finish(Err(vec![e]), String::new(), apply);
+                return;
+            }
+        }
         let result = scenario.with_untracked(|s| {
             // A definition without a name or task definition (ecspresso's) takes the form's.
             let defaults = ecs_engine::edit::PastedServiceDefaults {
@@ -510,8 +529,8 @@ pub fn ServiceFieldset(
                 </div>
             </div>
             <details class="svc-paste">
-                <summary>"…or paste JSON: a CreateService input, or "<code>"aws ecs describe-services"</code>" output"</summary>
-                <textarea id="svc-json" rows="6" spellcheck="false" aria-label="CreateService or describe-services JSON"
+                <summary>"…or paste JSON: a CreateService or CreateTaskSet input, or "<code>"aws ecs describe-services"</code>" or "<code>"describe-task-sets"</code>" output"</summary>
+                <textarea id="svc-json" rows="6" spellcheck="false" aria-label="CreateService, CreateTaskSet, describe-services or describe-task-sets JSON"
                     placeholder="{\"serviceName\": \"web\", \"taskDefinition\": \"web:1\", \"desiredCount\": 2}"></textarea>
                 <button id="add-service-json" on:click=paste>"Create from JSON"</button>
                 {status.view_at("build", "service-json")}

@@ -1,6 +1,7 @@
 //! Task sets in the browser (EXTERNAL deployment controller): the preset's task sets listed
 //! with their status, revision, target group, scale and tasks; scaled (UpdateTaskSet) and
-//! made primary (UpdateServicePrimaryTaskSet) from the list at the current time.
+//! made primary (UpdateServicePrimaryTaskSet) from the list at the current time; and task
+//! sets pasted from the AWS CLI into the service panel.
 
 use e2e::Browser;
 
@@ -60,5 +61,44 @@ async fn scale_a_task_set_and_make_it_primary_from_the_list() {
     );
     browser.scroll_to("#task-sets-heading").await;
     browser.screenshot("external-task-sets").await;
+    browser.close().await;
+}
+
+/// A CreateTaskSet input pasted in the service panel is made at the current time; one ECS
+/// refuses names the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn paste_a_create_task_set_input() {
+    let browser = Browser::start().await;
+    browser.open_preset("external-task-sets").await;
+    browser.play_until(600, "00:03:00.000", 30).await;
+    browser.click("#build-panel summary").await;
+    browser.click(".svc-paste summary").await;
+    let refused = serde_json::json!({"service": "web", "taskDefinition": "web:2", "loadBalancers": [
+        {"targetGroupArn": "blue", "containerName": "web", "containerPort": 8080},
+        {"targetGroupArn": "green", "containerName": "web", "containerPort": 8080}]});
+    browser.set_value("svc-json", &refused.to_string()).await;
+    browser.click("#add-service-json").await;
+    let error = browser.text("#build-errors").await;
+    assert!(
+        error.contains("createTaskSets[2].loadBalancers: 2 target groups; only one target group is allowed per task set"),
+        "{error}"
+    );
+    let canary = serde_json::json!({"service": "web", "externalId": "canary", "taskDefinition": "web:2",
+        "scale": {"value": 25, "unit": "PERCENT"}});
+    browser.set_value("svc-json", &canary.to_string()).await;
+    browser.click("#add-service-json").await;
+    assert_eq!(
+        browser.text("#build-done").await,
+        "Added task set canary of service web at 00:03:00.000."
+    );
+    let doc = browser.document().await;
+    assert_eq!(doc["createTaskSets"][2]["at"], 180.0);
+    browser.play_until(600, "00:04:00.000", 30).await;
+    browser.wait_for_text("#task-sets", "canary", 10).await;
+    let sets = browser.text("#task-sets").await;
+    assert!(
+        sets.contains("25 % of desired: 1 tasks (1 running, 0 pending)"),
+        "{sets}"
+    );
     browser.close().await;
 }

@@ -432,7 +432,7 @@ impl Simulation {
                             v["taskDefinition"] =
                                 json!(crate::revisions::Revisions::arn(&d.task_definition));
                             let ts = d.task_set.as_ref().map(|ts| &ts.request);
-                            for key in ["launchType", "platformVersion", "networkConfiguration", "loadBalancers", "serviceRegistries", "capacityProviderStrategy"] {
+                            for key in crate::task_set::SETTINGS {
                                 if let Some(given) = ts.and_then(|r| r.get(key)).filter(|x| !x.is_null()) {
                                     v[key] = given.clone();
                                 }

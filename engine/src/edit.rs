@@ -13,6 +13,7 @@ mod options;
 mod run_task;
 mod scaling_json;
 mod service;
+mod task_sets;
 pub use auto_scaling_group::{
     add_auto_scaling_group, cancel_instance_refresh, complete_lifecycle_actions, put_warm_pool,
     set_group_capacity, start_instance_refresh, AutoScalingGroupForm, CapacityProviderForm,
@@ -28,6 +29,7 @@ pub use service::{
     add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,
     ServiceChoices, ServiceForm, StrategyRow, TargetGroupLink,
 };
+pub use task_sets::{add_task_sets_json, update_primary_task_set, update_task_set};
 
 /// The list `key` of the document, made an empty list first when it is missing or not one.
 pub(crate) fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
@@ -258,7 +260,7 @@ pub fn set_load_now(doc: &Value, target: &str, at: SimTime, rate: f64) -> Result
 }
 
 /// `at` as the number of seconds a scenario writes (exact to the millisecond).
-fn seconds(at: SimTime) -> f64 {
+pub(crate) fn seconds(at: SimTime) -> f64 {
     at.as_ms() as f64 / 1000.0
 }
 
@@ -436,47 +438,6 @@ pub fn force_new_deployment(
     let mut doc = doc.clone();
     section(&mut doc, "updateServices").push(entry);
     Ok(doc)
-}
-
-/// Sets task set `task_set` (its id or externalId) of service `service` of `cluster` to
-/// `percent` % at `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
-pub fn update_task_set(
-    doc: &Value,
-    cluster: &str,
-    service: &str,
-    task_set: &str,
-    percent: f64,
-    at: SimTime,
-) -> Result<Value, String> {
-    let key = "updateTaskSets";
-    if !(0.0..=100.0).contains(&percent) {
-        return Err(format!(
-            "{key}[{}].scale.value: {percent} is not between 0 and 100",
-            entries(doc, key).count()
-        ));
-    }
-    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
-        "taskSet": task_set, "scale": {"value": percent, "unit": "PERCENT"}});
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
-}
-
-/// Makes task set `task_set` (its id or externalId) the primary one of service `service` of
-/// `cluster` at `at`: an UpdateServicePrimaryTaskSet call appended to
-/// `updateServicePrimaryTaskSets[]`.
-pub fn update_primary_task_set(
-    doc: &Value,
-    cluster: &str,
-    service: &str,
-    task_set: &str,
-    at: SimTime,
-) -> Value {
-    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
-        "primaryTaskSet": task_set});
-    let mut doc = doc.clone();
-    section(&mut doc, "updateServicePrimaryTaskSets").push(entry);
-    doc
 }
 
 /// Stops the deployment `arn` (a service deployment ARN, as
@@ -691,7 +652,7 @@ fn len_of(doc: &Value, key: &str) -> usize {
 }
 
 /// The entries of the document's `key` section.
-fn entries<'a>(doc: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+pub(crate) fn entries<'a>(doc: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     doc.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
@@ -1485,32 +1446,6 @@ mod tests {
             ),
             "{e}"
         );
-    }
-
-    #[test]
-    fn scaling_a_task_set_and_making_it_primary_append_task_set_calls() {
-        let doc: Value = serde_json::from_str(include_str!(
-            "../../public/scenarios/external-task-sets.json"
-        ))
-        .unwrap();
-        let sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
-        let at = SimTime(6 * 60_000);
-        let doc = update_task_set(&doc, "default", "web", "green", 25.0, at).unwrap();
-        let doc = update_primary_task_set(&doc, "default", "web", "green", at);
-        assert!(sim.task_sets().is_empty());
-        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
-        sim.advance_to(SimTime(10 * 60_000)).unwrap();
-        let sets = sim.task_sets();
-        let green = sets.iter().find(|t| t.reference == "green").unwrap();
-        assert_eq!(
-            (green.status, green.scale, green.computed),
-            ("PRIMARY", 25.0, 1)
-        );
-        assert_eq!(green.target_group.as_deref(), Some("green"));
-        let blue = sets.iter().find(|t| t.reference == "blue").unwrap();
-        assert_eq!((blue.status, blue.computed, blue.running), ("ACTIVE", 4, 4));
-        let e = update_task_set(&doc, "default", "web", "green", 101.0, at).unwrap_err();
-        assert!(e.starts_with("updateTaskSets[2].scale.value"), "{e}");
     }
 
     #[test]

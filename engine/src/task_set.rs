@@ -53,19 +53,24 @@ use crate::time::SimTime;
 /// Task sets per service (the limit in CreateTaskSet's error).
 pub const MAX_TASK_SETS: usize = 5;
 
-/// CreateTaskSet's members.
-const CREATE_MEMBERS: &[&str] = &[
-    "at",
-    "service",
-    "cluster",
-    "externalId",
-    "taskDefinition",
+/// What a task set holds for its tasks besides its task definition (CreateTaskSet members),
+/// and what DescribeServices copies from the primary task set to the service.
+pub const SETTINGS: &[&str] = &[
     "networkConfiguration",
     "loadBalancers",
     "serviceRegistries",
     "launchType",
     "capacityProviderStrategy",
     "platformVersion",
+];
+
+/// CreateTaskSet's other members (and the playground's `at`).
+const CREATE_MEMBERS: &[&str] = &[
+    "at",
+    "service",
+    "cluster",
+    "externalId",
+    "taskDefinition",
     "scale",
     "clientToken",
     "tags",
@@ -327,7 +332,15 @@ impl TaskSetCall {
         let obj = v
             .as_object()
             .ok_or_else(|| format!("{path}: a {api} request body (an object)"))?;
-        if let Some(k) = obj.keys().find(|k| !members.contains(&k.as_str())) {
+        let settings: &[&str] = if key == "createTaskSets" {
+            SETTINGS
+        } else {
+            &[]
+        };
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !members.contains(&k.as_str()) && !settings.contains(&k.as_str()))
+        {
             return Err(format!("{path}.{k}: not a member of {api}"));
         }
         let at_ms = crate::time::call_at_ms(v, path)?;
@@ -1039,7 +1052,7 @@ impl Simulation {
                     "loadBalancers": ts.request.get("loadBalancers").cloned().unwrap_or(json!([])),
                     "serviceRegistries": ts.request.get("serviceRegistries").cloned().unwrap_or(json!([])),
                 });
-                for key in ["externalId", "launchType", "capacityProviderStrategy", "platformVersion", "networkConfiguration", "tags"] {
+                for key in SETTINGS.iter().chain(&["externalId", "tags"]) {
                     if let Some(given) = ts.request.get(key).filter(|x| !x.is_null()) {
                         v[key] = given.clone();
                     }

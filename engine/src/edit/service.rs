@@ -562,7 +562,8 @@ pub struct PastedServiceDefaults {
 
 /// Adds the services of pasted JSON, verbatim: a CreateService input, the `service` that
 /// `aws ecs create-service` returns, `aws ecs describe-services` output (its `services[]`; the
-/// read-only members are ignored when the scenario loads), or a list of them. A single pasted
+/// read-only members are ignored when the scenario loads, and an EXTERNAL service's
+/// `taskSets` become task set calls), or a list of them. A single pasted
 /// service without `serviceName` or `taskDefinition` (missing or empty) takes them from
 /// `defaults`. Returns the document and the names added; a refusal names the service and the
 /// field.
@@ -606,6 +607,10 @@ pub fn add_services_json(
     for s in &mut services {
         with_service_connect_namespace(&mut doc, s);
         with_cloud_map_service(&mut doc, s);
+        // An EXTERNAL service's task sets come with it.
+        for (key, call) in super::task_sets::external_service_calls(s) {
+            section(&mut doc, key).push(call);
+        }
     }
     create_services(&doc, services)
 }

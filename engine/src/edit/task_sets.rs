@@ -1,0 +1,340 @@
+//! Task sets from the UI (the EXTERNAL deployment controller, [`crate::task_set`]): the
+//! task set list's Scale and Make primary (UpdateTaskSet, UpdateServicePrimaryTaskSet at the
+//! current time), and task sets pasted from the AWS CLI: a CreateTaskSet input,
+//! `aws ecs create-task-set` output, `aws ecs describe-task-sets` output, and the task sets of
+//! an EXTERNAL service in `aws ecs describe-services` output.
+
+use serde_json::{json, Value};
+
+use super::{entries, seconds, section};
+use crate::time::SimTime;
+use crate::{Scenario, Simulation};
+
+/// Sets task set `task_set` (its id or externalId) of service `service` of `cluster` to
+/// `percent` % at `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
+pub fn update_task_set(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    task_set: &str,
+    percent: f64,
+    at: SimTime,
+) -> Result<Value, String> {
+    let key = "updateTaskSets";
+    if !(0.0..=100.0).contains(&percent) {
+        return Err(format!(
+            "{key}[{}].scale.value: {percent} is not between 0 and 100",
+            entries(doc, key).count()
+        ));
+    }
+    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
+        "taskSet": task_set, "scale": {"value": percent, "unit": "PERCENT"}});
+    let mut doc = doc.clone();
+    section(&mut doc, key).push(entry);
+    Ok(doc)
+}
+
+/// Makes task set `task_set` (its id or externalId) the primary one of service `service` of
+/// `cluster` at `at`: an UpdateServicePrimaryTaskSet call appended to
+/// `updateServicePrimaryTaskSets[]`.
+pub fn update_primary_task_set(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    task_set: &str,
+    at: SimTime,
+) -> Value {
+    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
+        "primaryTaskSet": task_set});
+    let mut doc = doc.clone();
+    section(&mut doc, "updateServicePrimaryTaskSets").push(entry);
+    doc
+}
+
+/// The last part of an ARN (`arn:…:service/cluster/web` is `web`).
+fn last_part(v: Option<&Value>) -> Option<String> {
+    let s = v?.as_str()?.trim();
+    Some(s.rsplit('/').next().unwrap_or(s).to_string()).filter(|s| !s.is_empty())
+}
+
+/// The CreateTaskSet request (made at `at` seconds) for a task set as DescribeTaskSets shows
+/// it, in service `service` when the task set does not say; and an UpdateServicePrimaryTaskSet
+/// when it is the PRIMARY one. A DRAINING task set is on its way out: nothing. Since the
+/// simulation makes up its own ids, the task set keeps AWS's id as its `externalId` when it
+/// has none, so that calls naming it still find it.
+fn described_task_set(ts: &Value, service: Option<&str>, at: f64) -> Vec<(&'static str, Value)> {
+    let status = ts.get("status").and_then(Value::as_str).unwrap_or("ACTIVE");
+    if status == "DRAINING" {
+        return Vec::new();
+    }
+    let service = last_part(ts.get("serviceArn")).or_else(|| service.map(str::to_string));
+    let reference = ts
+        .get("externalId")
+        .or_else(|| ts.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let mut create =
+        json!({"at": at, "service": service, "taskDefinition": ts.get("taskDefinition")});
+    if let Some(cluster) = last_part(ts.get("clusterArn")) {
+        create["cluster"] = json!(cluster);
+    }
+    if !reference.is_empty() {
+        create["externalId"] = json!(reference);
+    }
+    for key in crate::task_set::SETTINGS.iter().chain(&["scale", "tags"]) {
+        let given = ts
+            .get(key)
+            .filter(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+        if let Some(v) = given {
+            create[key] = v.clone();
+        }
+    }
+    let mut calls = vec![("createTaskSets", create)];
+    if status == "PRIMARY" {
+        let mut primary = json!({"at": at, "service": service, "primaryTaskSet": reference});
+        if let Some(cluster) = last_part(ts.get("clusterArn")) {
+            primary["cluster"] = json!(cluster);
+        }
+        calls.push(("updateServicePrimaryTaskSets", primary));
+    }
+    calls
+}
+
+/// An EXTERNAL service of `aws ecs describe-services` output: its `taskSets` become task set
+/// calls at time zero, and the members DescribeServices copies from the primary task set
+/// (which CreateService refuses for such a service) leave it.
+pub(super) fn external_service_calls(service: &mut Value) -> Vec<(&'static str, Value)> {
+    if !crate::task_set::is_external_controller(service) {
+        return Vec::new();
+    }
+    let Some(sets) = service.get("taskSets").and_then(Value::as_array).cloned() else {
+        return Vec::new();
+    };
+    let name = service
+        .get("serviceName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(o) = service.as_object_mut() {
+        for key in crate::task_set::SETTINGS
+            .iter()
+            .chain(&["taskDefinition", "taskSets"])
+        {
+            o.remove(*key);
+        }
+    }
+    // The oldest first, as they were created.
+    let mut sets = sets;
+    sets.reverse();
+    sets.iter()
+        .flat_map(|ts| described_task_set(ts, name.as_deref(), 0.0))
+        .collect()
+}
+
+/// Adds the task sets of pasted JSON at `at`: a CreateTaskSet input (kept verbatim),
+/// `aws ecs create-task-set` output (`{"taskSet": …}`) or `aws ecs describe-task-sets` output
+/// (`{"taskSets": […]}`). `None` when the JSON holds no task set (a service, say). Returns the
+/// document and what was added; a refusal names the field.
+pub fn add_task_sets_json(
+    doc: &Value,
+    text: &str,
+    at: SimTime,
+) -> Result<Option<(Value, Vec<String>)>, String> {
+    let pasted: Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
+    let when = seconds(at);
+    let calls: Vec<(&'static str, Value)> = match &pasted {
+        Value::Object(o) if o.get("taskSet").is_some_and(Value::is_object) => {
+            described_task_set(&o["taskSet"], None, when)
+        }
+        Value::Object(o)
+            if o.get("taskSets").is_some_and(Value::is_array) && o.get("services").is_none() =>
+        {
+            let mut sets = o["taskSets"].as_array().cloned().unwrap_or_default();
+            sets.reverse();
+            sets.iter()
+                .flat_map(|ts| described_task_set(ts, None, when))
+                .collect()
+        }
+        Value::Object(o)
+            if o.get("service").is_some_and(Value::is_string)
+                && o.get("taskDefinition").is_some()
+                && o.get("serviceName").is_none() =>
+        {
+            let mut create = pasted.clone();
+            create["at"] = json!(when);
+            vec![("createTaskSets", create)]
+        }
+        _ => return Ok(None),
+    };
+    if calls.is_empty() {
+        return Err("taskSets: the pasted JSON holds no task set that is not DRAINING".to_string());
+    }
+    let mut doc = doc.clone();
+    let mut added = Vec::new();
+    let mut made = Vec::new();
+    for (key, call) in calls {
+        let i = entries(&doc, key).count();
+        if key == "createTaskSets" {
+            added.push(format!(
+                "task set {} of service {}",
+                call.get("externalId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(no externalId)"),
+                call.get("service").and_then(Value::as_str).unwrap_or("?")
+            ));
+        }
+        made.push(format!("{key}[{i}]"));
+        section(&mut doc, key).push(call);
+    }
+    let scenario = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+    // A call the run refuses is said in its event log when it is made.
+    let mut sim = Simulation::new(scenario);
+    sim.advance_to(at).map_err(|e| e.to_string())?;
+    if let Some(e) = sim.log().entries().iter().find_map(|e| {
+        made.iter()
+            .any(|path| e.message.contains(&format!(": {path}.")))
+            .then(|| e.message.clone())
+    }) {
+        return Err(e);
+    }
+    Ok(Some((doc, added)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preset() -> Value {
+        serde_json::from_str(include_str!(
+            "../../../public/scenarios/external-task-sets.json"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn scaling_a_task_set_and_making_it_primary_append_task_set_calls() {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../../../public/scenarios/external-task-sets.json"
+        ))
+        .unwrap();
+        let sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        let at = SimTime(6 * 60_000);
+        let doc = update_task_set(&doc, "default", "web", "green", 25.0, at).unwrap();
+        let doc = update_primary_task_set(&doc, "default", "web", "green", at);
+        assert!(sim.task_sets().is_empty());
+        let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        let green = sets.iter().find(|t| t.reference == "green").unwrap();
+        assert_eq!(
+            (green.status, green.scale, green.computed),
+            ("PRIMARY", 25.0, 1)
+        );
+        assert_eq!(green.target_group.as_deref(), Some("green"));
+        let blue = sets.iter().find(|t| t.reference == "blue").unwrap();
+        assert_eq!((blue.status, blue.computed, blue.running), ("ACTIVE", 4, 4));
+        let e = update_task_set(&doc, "default", "web", "green", 101.0, at).unwrap_err();
+        assert!(e.starts_with("updateTaskSets[2].scale.value"), "{e}");
+    }
+
+    #[test]
+    fn pasted_describe_task_sets_output_adds_the_task_sets() {
+        // aws ecs describe-task-sets output (the CLI example's shape), newest first.
+        let mut doc = preset();
+        for key in [
+            "createTaskSets",
+            "updateServicePrimaryTaskSets",
+            "updateTaskSets",
+            "deleteTaskSets",
+        ] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        let pasted = json!({"taskSets": [
+            {"id": "ecs-svc/1234567890123456790", "taskSetArn": "arn:aws:ecs:us-west-2:123456789012:task-set/default/web/ecs-svc/1234567890123456790",
+             "status": "ACTIVE", "taskDefinition": "arn:aws:ecs:us-west-2:123456789012:task-definition/web:2",
+             "computedDesiredCount": 0, "pendingCount": 0, "runningCount": 0, "launchType": "EC2",
+             "loadBalancers": [{"targetGroupArn": "green", "containerName": "web", "containerPort": 8080}],
+             "serviceRegistries": [], "scale": {"value": 50.0, "unit": "PERCENT"}, "stabilityStatus": "STABILIZING",
+             "serviceArn": "arn:aws:ecs:us-west-2:123456789012:service/default/web",
+             "clusterArn": "arn:aws:ecs:us-west-2:123456789012:cluster/default"},
+            {"id": "ecs-svc/1234567890123456789", "status": "PRIMARY", "externalId": "blue",
+             "taskDefinition": "arn:aws:ecs:us-west-2:123456789012:task-definition/web:1",
+             "loadBalancers": [{"targetGroupArn": "blue", "containerName": "web", "containerPort": 8080}],
+             "scale": {"value": 100.0, "unit": "PERCENT"},
+             "serviceArn": "arn:aws:ecs:us-west-2:123456789012:service/default/web"}]});
+        // The scenario loads, but its service cannot be built without a task set.
+        assert!(Scenario::from_value(doc.clone()).is_ok());
+        let (out, added) = add_task_sets_json(&doc, &pasted.to_string(), SimTime(0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            added,
+            [
+                "task set blue of service web",
+                "task set ecs-svc/1234567890123456790 of service web"
+            ]
+        );
+        let mut sim = Simulation::new(Scenario::from_value(out).unwrap());
+        sim.advance_to(SimTime(5 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        assert_eq!(
+            (sets[0].reference.as_str(), sets[0].status, sets[0].running),
+            ("blue", "PRIMARY", 4)
+        );
+        assert_eq!((sets[1].status, sets[1].running), ("ACTIVE", 2));
+        // A CreateTaskSet input is kept verbatim; one the run refuses names the field.
+        let bad = json!({"service": "web", "taskDefinition": "web:1", "loadBalancers": [
+            {"targetGroupArn": "blue", "containerName": "web", "containerPort": 8080},
+            {"targetGroupArn": "green", "containerName": "web", "containerPort": 8080}]});
+        let e = add_task_sets_json(&preset(), &bad.to_string(), SimTime(60_000)).unwrap_err();
+        assert!(
+            e.contains("createTaskSets[2].loadBalancers: 2 target groups"),
+            "{e}"
+        );
+        // A service is not a task set.
+        let service = json!({"serviceName": "api", "taskDefinition": "web:1"});
+        assert!(
+            add_task_sets_json(&preset(), &service.to_string(), SimTime(0))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn pasted_describe_services_output_of_an_external_service_brings_its_task_sets() {
+        // The run's own describe-services output of the preset at 10 minutes, pasted into a
+        // document without the service: the service and its two task sets come back.
+        let mut sim = Simulation::new(Scenario::from_value(preset()).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        let described = json!({"services": [sim.describe()["services"][0].clone()]});
+        let mut doc = preset();
+        for key in [
+            "services",
+            "createTaskSets",
+            "updateServicePrimaryTaskSets",
+            "updateTaskSets",
+            "deleteTaskSets",
+            "updateServices",
+        ] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        let (out, names) =
+            super::super::add_services_json(&doc, &described.to_string(), &Default::default())
+                .unwrap();
+        assert_eq!(names, ["web"]);
+        assert!(out["services"][0].get("taskDefinition").is_none());
+        assert_eq!(out["createTaskSets"].as_array().unwrap().len(), 2);
+        let mut sim = Simulation::new(Scenario::from_value(out).unwrap());
+        sim.advance_to(SimTime(5 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        assert_eq!(sets.len(), 2);
+        assert_eq!(
+            (sets[0].reference.as_str(), sets[0].status, sets[0].running),
+            ("blue", "PRIMARY", 4)
+        );
+        assert_eq!(
+            (sets[1].reference.as_str(), sets[1].status, sets[1].running),
+            ("green", "ACTIVE", 4)
+        );
+    }
+}
