@@ -460,6 +460,7 @@ fn snapshot(sim: &Simulation, filter: &LogFilter) -> View {
                     };
                     format!("{kind} · {stage} · {to}{held}")
                 })
+                .or_else(|| sim.task_set_summary(s))
                 .unwrap_or_default(),
             last_event: svc
                 .events
@@ -1532,7 +1533,7 @@ fn Playground(
                             <tr class="service" data-service=s.name.clone() data-status=s.status>
                                 <td><strong>{s.name.clone()}</strong>
                                     {(!active).then(|| view! { " "<span class="badge status">{s.status}</span> })}
-                                    {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way: strategy · lifecycle stage · traffic">{s.deployment.clone()}</span> })}
+                                    {(!s.deployment.is_empty()).then(|| view! { <br/><span class="small deployment-stage" title="the blue/green, linear or canary deployment under way (strategy · lifecycle stage · traffic), or an EXTERNAL service's task sets (status and scale)">{s.deployment.clone()}</span> })}
                                     {s.connect.clone().map(|c| view! { <br/><span class="small muted service-connect" title="Service Connect: the namespace and the client aliases this service serves">{c}</span> })}
                                     {s.discovery.clone().map(|c| view! { <br/><span class="small muted service-discovery" title="Service discovery: the Cloud Map service its tasks register in (serviceRegistries)">{c}</span> })}
                                     {s.volume.clone().map(|c| view! { <br/><span class="small muted service-volume" title="volumeConfigurations: the Amazon EBS volume ECS creates and attaches for each task">{c}</span> })}

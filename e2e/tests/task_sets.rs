@@ -54,6 +54,14 @@ async fn scale_a_task_set_and_make_it_primary_from_the_list() {
     );
     let blue = browser.text("#task-sets li.task-set:nth-child(1)").await;
     assert!(blue.starts_with("ACTIVE blue"), "{blue}");
+    // The services table says it too.
+    let row = browser
+        .text("tr.service[data-service=web] .deployment-stage")
+        .await;
+    assert_eq!(
+        row,
+        "EXTERNAL controller · blue ACTIVE 100 % · green PRIMARY 25 %"
+    );
     let event_log = browser.text("#event-log").await;
     assert!(
         event_log.contains("is the PRIMARY task set of service web"),

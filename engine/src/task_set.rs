@@ -477,6 +477,32 @@ impl Simulation {
         out
     }
 
+    /// Service `s`'s task sets in words, when it uses the EXTERNAL deployment controller:
+    /// `EXTERNAL controller · blue PRIMARY 100 % · green ACTIVE 25 %`.
+    pub fn task_set_summary(&self, s: usize) -> Option<String> {
+        let svc = self.services.get(s)?;
+        if !is_external_controller(&svc.request) {
+            return None;
+        }
+        let sets: Vec<String> = svc
+            .deployments
+            .iter()
+            .filter_map(|d| {
+                let ts = d
+                    .task_set
+                    .as_ref()
+                    .filter(|ts| ts.status != TaskSetStatus::Deleted)?;
+                let name = ts.external_id.as_deref().unwrap_or(&d.id);
+                Some(format!("{name} {} {} %", ts.status.as_str(), ts.scale))
+            })
+            .collect();
+        Some(if sets.is_empty() {
+            "EXTERNAL controller · no task set".to_string()
+        } else {
+            format!("EXTERNAL controller · {}", sets.join(" · "))
+        })
+    }
+
     /// The task definition an EXTERNAL service is built around before it has a task set: the
     /// one of the first `createTaskSets[]` entry for it. AWS's service has none; the
     /// playground's needs one to build the service's placement [the playground's choice].

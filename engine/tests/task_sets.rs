@@ -153,6 +153,10 @@ fn an_external_deployment_runs_blue_then_green_as_the_pipeline_says() {
     assert_eq!(running_of(&s, "web:1"), 0);
     assert_eq!(requests(&s, "green", 30), 60_000.0);
 
+    assert_eq!(
+        s.task_set_summary(0).unwrap(),
+        "EXTERNAL controller · blue ACTIVE 0 % · green PRIMARY 100 %"
+    );
     // Deleted at 33 minutes: gone from the service.
     at(&mut s, 35 * MIN);
     assert_eq!(task_set(&s, "blue"), Value::Null);
