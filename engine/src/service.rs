@@ -887,9 +887,10 @@ impl Simulation {
                 stored[k.as_str()] = v.clone();
             }
         }
-        // A CODE_DEPLOY service's new placement applies to the tasks it starts from now on:
-        // only CodeDeploy deploys it.
-        let code_deploy = crate::code_deploy::runtime::is_code_deploy(&self.services[s].request);
+        // A CODE_DEPLOY or EXTERNAL service's new placement applies to the tasks it starts from
+        // now on: only CodeDeploy, or the task sets, deploy it.
+        let code_deploy = crate::code_deploy::runtime::is_code_deploy(&self.services[s].request)
+            || crate::task_set::is_external_controller(&self.services[s].request);
         let placement_changed = !placement.is_empty() && !code_deploy;
         if code_deploy && !placement.is_empty() {
             let (constraints, strategies) =

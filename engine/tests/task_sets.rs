@@ -387,3 +387,24 @@ proptest! {
         prop_assert_eq!(&task_set(&s, "green")["computedDesiredCount"], &json!(want(later, b)));
     }
 }
+
+#[test]
+fn update_service_placement_of_an_external_service_starts_no_deployment() {
+    // "For services using an external deployment controller, you can update only the desired
+    // count, task placement constraints and strategies, ... If the launch type, load balancer,
+    // network configuration, platform version, or task definition need to be updated, create a
+    // new task set" [API UpdateService]: new placement is no deployment of the service's own.
+    let mut s = sim(bare(
+        json!({"createTaskSets": [create("blue", "web:1", 100.0)],
+        "updateServices": [{"at": 600, "service": "web",
+            "placementStrategy": [{"type": "binpack", "field": "memory"}]}]}),
+    ));
+    at(&mut s, 15 * MIN);
+    assert!(!logged(&s, "service web: deployment"));
+    assert_eq!(s.services()[0].deployments.len(), 1);
+    assert_eq!(
+        service(&s)["placementStrategy"],
+        json!([{"type": "binpack", "field": "memory"}])
+    );
+    assert_eq!(task_set(&s, "blue")["runningCount"], 4);
+}
