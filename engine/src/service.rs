@@ -283,14 +283,21 @@ impl Simulation {
         // An EXTERNAL service has no task definition of its own: it is built around its
         // first task set's, and starts no task by itself (crate::task_set).
         let external_controller = crate::task_set::is_external_controller(raw);
-        let (task_definition, td) = if external_controller {
+        // The service keeps its CreateService request as given.
+        let given = raw;
+        let as_first_task_set;
+        let (raw, (task_definition, td)) = if external_controller {
             crate::task_set::check_create_service(raw)?;
-            let mut with_td = raw.clone();
-            with_td["taskDefinition"] = Value::String(self.first_task_set_definition(raw)?);
-            self.launchable_task_definition(&with_td, "ClientException")
-                .map_err(|e| format!("deploymentController: the first task set's {e}"))?
+            as_first_task_set = self.as_first_task_set(raw)?;
+            let td = self
+                .launchable_task_definition(&as_first_task_set, "ClientException")
+                .map_err(|e| format!("deploymentController: the first task set's {e}"))?;
+            (&as_first_task_set, td)
         } else {
-            self.launchable_task_definition(raw, "ClientException")?
+            (
+                raw,
+                self.launchable_task_definition(raw, "ClientException")?,
+            )
         };
         let service_connect = self.service_connect_of(raw, &td, &cluster, self.services.len())?;
         let scheduling = match raw
@@ -498,7 +505,7 @@ impl Simulation {
             external: crate::request::is_external(raw),
             capacity,
             status: ServiceStatus::Active,
-            request: raw.clone(),
+            request: given.clone(),
             stall_reported: false,
             az_rebalancing,
             traffic_shift: None,

@@ -503,10 +503,12 @@ impl Simulation {
         })
     }
 
-    /// The task definition an EXTERNAL service is built around before it has a task set: the
-    /// one of the first `createTaskSets[]` entry for it. AWS's service has none; the
-    /// playground's needs one to build the service's placement [the playground's choice].
-    pub(crate) fn first_task_set_definition(&self, raw: &Value) -> Result<String, String> {
+    /// What an EXTERNAL service (CreateService request `raw`) is built around before it has a
+    /// task set: `raw` with the task definition, network configuration, launch type or
+    /// capacity provider strategy and platform version of the first `createTaskSets[]` entry
+    /// for it. AWS's service has none of them; the playground's needs them to build the
+    /// service's placement [the playground's choice].
+    pub(crate) fn as_first_task_set(&self, raw: &Value) -> Result<Value, String> {
         let name = raw.get("serviceName").and_then(Value::as_str).unwrap_or("");
         let cluster = cluster_name(raw);
         self.scenario
@@ -514,7 +516,19 @@ impl Simulation {
             .iter()
             .find_map(|c| match &c.action {
                 TaskSetAction::Create(body) if c.service == name && c.cluster == cluster => {
-                    body.get("taskDefinition").and_then(Value::as_str).map(str::to_string)
+                    let mut with = raw.clone();
+                    for key in [
+                        "taskDefinition",
+                        "networkConfiguration",
+                        "launchType",
+                        "capacityProviderStrategy",
+                        "platformVersion",
+                    ] {
+                        if let Some(v) = body.get(key) {
+                            with[key] = v.clone();
+                        }
+                    }
+                    Some(with)
                 }
                 _ => None,
             })

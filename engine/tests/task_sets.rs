@@ -408,3 +408,24 @@ fn update_service_placement_of_an_external_service_starts_no_deployment() {
     );
     assert_eq!(task_set(&s, "blue")["runningCount"], 4);
 }
+
+#[test]
+fn an_external_service_whose_task_sets_run_on_fargate_is_created() {
+    // "NetworkConfiguration must be null." on CreateService: "All other service parameters
+    // are specified when creating a task set" [EXT-2023]. A service whose first task set is
+    // Fargate (awsvpc) must not need subnets of its own.
+    let mut d = bare(json!({"createTaskSets": [
+        {"service": "web", "externalId": "blue", "taskDefinition": "tiny", "launchType": "FARGATE",
+         "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}, "scale": {"value": 100}}]}));
+    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
+        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
+    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    assert_eq!(support::service_refusal(d.clone()), "");
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    assert_eq!(running_of(&s, "tiny:1"), 4);
+    // The service itself still shows no network configuration of its own.
+    assert!(service(&s).get("networkConfiguration").is_none());
+}
