@@ -214,7 +214,7 @@ pub struct TaskSet {
     /// The CreateTaskSet request as given (without `at`), echoed by DescribeTaskSets.
     pub request: Value,
     /// The request its tasks start from: the task set's members with the service's name,
-    /// cluster and placement.
+    /// cluster, placement and tagging.
     pub run_as: Value,
     /// Its `loadBalancers[0]`, resolved.
     pub links: Vec<ServiceLoadBalancer>,
@@ -958,8 +958,16 @@ impl Simulation {
             return;
         };
         let (mut run_as, links) = (ts.run_as.clone(), ts.links.clone());
-        // The service's placement as UpdateService last left it.
-        for key in ["placementConstraints", "placementStrategy"] {
+        // The service's placement and tagging as UpdateService last left them: its tasks get
+        // the service's managed and propagated tags (an EXTERNAL service takes `tags`,
+        // `enableECSManagedTags` and `propagateTags`; a task set's own tags are its own).
+        for key in [
+            "placementConstraints",
+            "placementStrategy",
+            "tags",
+            "enableECSManagedTags",
+            "propagateTags",
+        ] {
             match self.services[s].request.get(key) {
                 Some(v) => run_as[key] = v.clone(),
                 None => {

@@ -429,3 +429,30 @@ fn an_external_service_whose_task_sets_run_on_fargate_is_created() {
     // The service itself still shows no network configuration of its own.
     assert!(service(&s).get("networkConfiguration").is_none());
 }
+
+#[test]
+fn task_set_tasks_get_the_services_managed_and_propagated_tags() {
+    // An EXTERNAL service takes `tags`, `enableECSManagedTags` and `propagateTags` [EXT-2023],
+    // and UpdateService may change "enable ECS managed tags option, and propagate tags option"
+    // [API]: the tasks its task sets start get them.
+    let mut d = bare(json!({"createTaskSets": [create("blue", "web:1", 100.0)]}));
+    d["services"][0]["enableECSManagedTags"] = json!(true);
+    d["services"][0]["propagateTags"] = json!("SERVICE");
+    d["services"][0]["tags"] = json!([{"key": "team", "value": "web"}]);
+    let mut s = sim(d);
+    at(&mut s, MIN);
+    let tags = &s.describe()["tasks"][0]["tags"];
+    for (k, v) in [
+        ("aws:ecs:serviceName", "web"),
+        ("aws:ecs:clusterName", "default"),
+        ("team", "web"),
+    ] {
+        assert!(
+            tags.as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["key"] == k && t["value"] == v),
+            "{k}: {tags}"
+        );
+    }
+}
