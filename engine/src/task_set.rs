@@ -1022,6 +1022,9 @@ impl Simulation {
                     svc.name, svc.deployments[d].id
                 );
                 self.service_event(s, msg);
+                // "The task set is healthy and at the desired number of tasks, thus reaching a
+                // steady state."
+                self.service_action(s, "INFO", "TASKSET_STEADY_STATE", json!({}));
             } else if !steady {
                 if let Some(ts) = self.services[s].deployments[d].task_set.as_mut() {
                     ts.steady = false;

@@ -456,3 +456,18 @@ fn task_set_tasks_get_the_services_managed_and_propagated_tags() {
         );
     }
 }
+
+#[test]
+fn a_task_set_reaching_steady_state_sends_taskset_steady_state() {
+    // EventBridge `TASKSET_STEADY_STATE`: "The task set is healthy and at the desired number
+    // of tasks, thus reaching a steady state." [EVT]
+    let mut d = bare(
+        json!({"createTaskSets": [create("blue", "web:1", 100.0), create("green", "web:2", 50.0)]}),
+    );
+    d["eventRules"] = json!([{"Name": "ts", "EventPattern": {"detail-type": ["ECS Service Action"],
+        "detail": {"eventName": ["TASKSET_STEADY_STATE"]}}, "Targets": []}]);
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    assert_eq!(task_set(&s, "green")["stabilityStatus"], "STEADY_STATE");
+    assert_eq!(s.event_rule_matches(), &[2]);
+}
