@@ -84,6 +84,8 @@ impl Simulation {
         }
         // A traffic shift under way ends; its listener rules are no longer ECS's to manage.
         self.services[s].traffic_shift = None;
+        // An EXTERNAL service's task sets go with it.
+        self.drain_task_sets(s);
         self.retire_unused_rules();
         self.log
             .push(
@@ -117,6 +119,7 @@ impl Simulation {
         });
         if !still_up && self.services[s].status == ServiceStatus::Draining {
             self.services[s].status = ServiceStatus::Inactive;
+            self.task_sets_gone(s);
             let name = self.services[s].name.clone();
             self.log
                 .push(

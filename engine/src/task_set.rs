@@ -158,7 +158,10 @@ pub fn check_update_service(service: &Value, update: &Value) -> Result<(), Strin
         .as_object()
         .into_iter()
         .flatten()
-        .find(|(k, v)| !UPDATABLE.contains(&k.as_str()) && !v.is_null());
+        // `false` asks for nothing (forceNewDeployment: false, as the CLI sends it).
+        .find(|(k, v)| {
+            !UPDATABLE.contains(&k.as_str()) && !v.is_null() && **v != Value::Bool(false)
+        });
     match other {
         Some((key, _)) => Err(format!("{key}: InvalidParameterException: for services using an external deployment controller, you can update only the desired count, task placement constraints and strategies, health check grace period, enable ECS managed tags option, and propagate tags option; to change the {key}, create a new task set (createTaskSets[])")),
         None => Ok(()),
@@ -638,6 +641,12 @@ impl Simulation {
             if lbs.len() > 1 {
                 return Err(format!("loadBalancers: {} target groups; only one target group is allowed per task set (multiple target groups are not supported for external deployments)", lbs.len()));
             }
+            if lbs
+                .iter()
+                .any(|l| l.get("advancedConfiguration").is_some_and(|a| !a.is_null()))
+            {
+                return Err("loadBalancers[0].advancedConfiguration: the alternate target group is for ECS blue/green, linear and canary deployments; a task set has one target group, and the listener decides which task set gets traffic".to_string());
+            }
             if lbs.iter().any(|l| l.get("loadBalancerName").is_some()) {
                 return Err("loadBalancers[0].loadBalancerName: a task set takes an Application or Network Load Balancer target group (targetGroupArn), not a Classic Load Balancer".to_string());
             }
@@ -863,6 +872,27 @@ impl Simulation {
         let svc = &mut self.services[s];
         svc.starting_for = None;
         svc.deployment_id = primary;
+    }
+
+    /// DeleteService: every task set of service `s` that still runs drains with it.
+    pub(crate) fn drain_task_sets(&mut self, s: usize) {
+        let now = self.now();
+        for dep in &mut self.services[s].deployments {
+            if let Some(ts) = dep.task_set.as_mut().filter(|ts| ts.status.runs()) {
+                ts.status = TaskSetStatus::Draining;
+                ts.scale = 0.0;
+                ts.updated_at = now;
+            }
+        }
+    }
+
+    /// The deleted service `s` is INACTIVE: its task sets are gone.
+    pub(crate) fn task_sets_gone(&mut self, s: usize) {
+        for dep in &mut self.services[s].deployments {
+            if let Some(ts) = dep.task_set.as_mut() {
+                ts.status = TaskSetStatus::Deleted;
+            }
+        }
     }
 
     /// Active tasks of deployment `d` of service `s`.

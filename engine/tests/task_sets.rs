@@ -471,3 +471,37 @@ fn a_task_set_reaching_steady_state_sends_taskset_steady_state() {
     assert_eq!(task_set(&s, "green")["stabilityStatus"], "STEADY_STATE");
     assert_eq!(s.event_rule_matches(), &[2]);
 }
+
+#[test]
+fn delete_service_takes_its_task_sets_with_it() {
+    // DeleteService with force: the service drains, and so do its task sets (DRAINING: "The
+    // tasks in the task set are being stopped"); once INACTIVE it lists none.
+    let mut d = preset();
+    d["deleteServices"] = json!([{"at": "PT10M", "service": "web", "force": true}]);
+    let mut s = sim(d);
+    at(&mut s, 10 * MIN);
+    assert_eq!(task_set(&s, "blue")["status"], "DRAINING");
+    assert_eq!(task_set(&s, "green")["computedDesiredCount"], 0);
+    at(&mut s, 15 * MIN);
+    assert_eq!(service(&s)["status"], "INACTIVE");
+    assert_eq!(service(&s)["taskSets"], json!([]));
+    assert_eq!(running_of(&s, "web:1") + running_of(&s, "web:2"), 0);
+}
+
+#[test]
+fn a_task_set_takes_no_alternate_target_group_and_force_new_deployment_false_is_no_change() {
+    let mut blue = create("blue", "web:1", 100.0);
+    blue["loadBalancers"][0]["advancedConfiguration"] = json!({"alternateTargetGroupArn": "green"});
+    let mut s = sim(bare(
+        json!({"createTaskSets": [create("green", "web:2", 100.0), blue],
+        "updateServices": [{"at": 60, "service": "web", "desiredCount": 2, "forceNewDeployment": false}]}),
+    ));
+    at(&mut s, 2 * MIN);
+    let e = failure(&s, "CreateTaskSet failed: createTaskSets[1]");
+    assert!(
+        e.contains("createTaskSets[1].loadBalancers[0].advancedConfiguration:"),
+        "{e}"
+    );
+    assert!(!logged(&s, "updateServices[0]"));
+    assert_eq!(running_of(&s, "web:2"), 2);
+}
