@@ -505,3 +505,29 @@ fn a_task_set_takes_no_alternate_target_group_and_force_new_deployment_false_is_
     assert!(!logged(&s, "updateServices[0]"));
     assert_eq!(running_of(&s, "web:2"), 2);
 }
+
+#[test]
+fn a_task_set_that_can_no_longer_start_tasks_says_why() {
+    // UpdateService may change an EXTERNAL service's placement, checked against what the
+    // service was built around (web:1): with web:2's own two memberOf constraints, task set
+    // green's tasks would have 11, more than 10 per task. They fail to launch, said as a
+    // service event, and the other task set goes on.
+    let member = json!({"type": "memberOf", "expression": "attribute:ecs.instance-type =~ m5.*"});
+    let mut green = create("green", "web:2", 0.0);
+    green["loadBalancers"] = json!([]);
+    let mut d = bare(
+        json!({"createTaskSets": [create("blue", "web:1", 100.0), green],
+        "updateServices": [{"at": 60, "service": "web", "placementConstraints": vec![member.clone(); 9]}],
+        "updateTaskSets": [{"at": 120, "service": "web", "taskSet": "green", "scale": {"value": 50}}]}),
+    );
+    d["taskDefinitions"][1]["placementConstraints"] = json!([member, member]);
+    let mut s = sim(d);
+    at(&mut s, 4 * MIN);
+    assert!(!logged(&s, "updateServices[0]"));
+    assert_eq!(running_of(&s, "web:2"), 0);
+    assert!(logged(
+        &s,
+        "(service web) failed to launch a task with (error placementConstraints: 11 constraints; at most 10 per task)."
+    ));
+    assert_eq!(running_of(&s, "web:1"), 4);
+}

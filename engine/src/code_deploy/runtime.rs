@@ -680,12 +680,21 @@ impl Simulation {
             return;
         };
         let cluster = self.services[s].cluster.clone();
-        let (Ok((constraints, _)), Ok(subnets), Ok(capacity)) = (
-            crate::placement::parse_placement(&request, &td),
-            crate::request::awsvpc_subnets(&request, &td),
-            self.capacity.for_request(&request, &cluster),
-        ) else {
-            return;
+        // What the deployment's request no longer allows (placement changed by UpdateService
+        // since, say) is said as a configuration failure, retried later.
+        let parsed = crate::placement::parse_placement(&request, &td).and_then(|(c, _)| {
+            Ok((
+                c,
+                crate::request::awsvpc_subnets(&request, &td)?,
+                self.capacity.for_request(&request, &cluster)?,
+            ))
+        });
+        let (constraints, subnets, capacity) = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                self.report_configuration_failure(s, e);
+                return;
+            }
         };
         let groups = crate::request::string_list(
             request.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
