@@ -232,6 +232,18 @@ proptest! {
         if let Err(e) = ecs_engine::edit::add_load_balancing_json(&doc, &balancers.to_string(), ecs_engine::SimTime(0)) {
             prop_assert!(!e.is_empty());
         }
+        // Task sets pasted from describe-task-sets into the EXTERNAL preset, at 2 minutes.
+        let external: Value = serde_json::from_str(include_str!("../../public/scenarios/external-task-sets.json")).unwrap();
+        let mut sets = serde_json::json!({"taskSets": [{"id": "ecs-svc/1", "status": "PRIMARY", "externalId": "canary",
+            "taskDefinition": "web:2", "scale": {"value": 50.0, "unit": "PERCENT"}, "launchType": "EC2",
+            "loadBalancers": [{"targetGroupArn": "green", "containerName": "web", "containerPort": 8080}],
+            "serviceArn": "arn:aws:ecs:us-east-1:1:service/default/web", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/default"}]});
+        for (pick, value) in &picks {
+            mutate(&mut sets, *pick, value);
+        }
+        if let Err(e) = ecs_engine::edit::add_task_sets_json(&external, &sets.to_string(), ecs_engine::SimTime(120_000)) {
+            prop_assert!(!e.is_empty());
+        }
     }
 
     /// The RunTask form takes any text in its fields: the call is added (and its outcome said)
