@@ -531,3 +531,31 @@ fn a_task_set_that_can_no_longer_start_tasks_says_why() {
     ));
     assert_eq!(running_of(&s, "web:1"), 4);
 }
+
+#[test]
+fn a_task_sets_tasks_register_in_cloud_map_with_its_external_id() {
+    // CreateTaskSet's serviceRegistries: with Cloud Map, the externalId "becomes the
+    // ECS_TASK_SET_EXTERNAL_ID Cloud Map attribute".
+    let arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-webq4k2m7x3p6";
+    let mut blue = create("blue", "web:1", 50.0);
+    blue["serviceRegistries"] =
+        json!([{"registryArn": arn, "containerName": "web", "containerPort": 8080}]);
+    let mut d = bare(json!({"createTaskSets": [blue]}));
+    d["namespaces"] = json!([{"Name": "corp.local", "Vpc": "vpc-1"}]);
+    d["cloudMapServices"] = json!([{"Service": {"Id": "srv-webq4k2m7x3p6", "Arn": arn, "Name": "web",
+        "NamespaceId": "corp.local", "DnsConfig": {"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "SRV", "TTL": 60}]},
+        "HealthCheckCustomConfig": {"FailureThreshold": 1}}}]);
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    let out = s.describe();
+    let instances = out["serviceDiscovery"][0]["Instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 2, "{out:#}");
+    for i in instances {
+        assert_eq!(i["Attributes"]["ECS_TASK_SET_EXTERNAL_ID"], "blue");
+        assert_eq!(i["Attributes"]["ECS_SERVICE_NAME"], "web");
+    }
+    assert_eq!(
+        task_set(&s, "blue")["serviceRegistries"][0]["registryArn"],
+        arn
+    );
+}

@@ -345,6 +345,16 @@ impl Simulation {
                 }
                 if let Some(s) = task.service {
                     attributes["ECS_SERVICE_NAME"] = json!(self.services[s].name);
+                    // A task set's tasks carry its externalId ("the ECS_TASK_SET_EXTERNAL_ID
+                    // Cloud Map attribute", CreateTaskSet).
+                    let external_id = task
+                        .deployment
+                        .and_then(|d| self.services[s].deployments.get(d))
+                        .and_then(|d| d.task_set.as_ref())
+                        .and_then(|ts| ts.external_id.as_ref());
+                    if let Some(id) = external_id {
+                        attributes["ECS_TASK_SET_EXTERNAL_ID"] = json!(id);
+                    }
                 }
                 if !inst.fargate {
                     attributes["EC2_INSTANCE_ID"] = json!(inst.ec2_instance_id);
