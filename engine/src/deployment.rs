@@ -223,6 +223,118 @@ pub struct Deployment {
     pub task_set: Option<Box<crate::task_set::TaskSet>>,
 }
 
+/// What a service's tasks start from, as one deployment of it runs them: a CodeDeploy
+/// original task set, or a task set of an EXTERNAL service. The scheduler swaps these into
+/// the service to start that deployment's tasks, and back.
+#[derive(Debug)]
+pub(crate) struct DeploymentSettings {
+    td: std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+    needs: crate::placement::TaskNeeds,
+    task_definition: String,
+    deployment_id: String,
+    constraints: Vec<crate::placement::Constraint>,
+    waiting: Vec<u32>,
+    subnets: Option<Vec<String>>,
+    task_security_groups: Vec<String>,
+    capacity: Option<crate::capacity_provider::ResolvedStrategy>,
+    request: Value,
+    load_balancers: Vec<crate::load_balancer::ServiceLoadBalancer>,
+    external: bool,
+}
+
+impl DeploymentSettings {
+    /// Swaps these settings with the service's own (twice restores both).
+    pub(crate) fn swap(&mut self, svc: &mut crate::service::Service) {
+        std::mem::swap(&mut self.td, &mut svc.td);
+        std::mem::swap(&mut self.needs, &mut svc.needs);
+        std::mem::swap(&mut self.task_definition, &mut svc.task_definition);
+        std::mem::swap(&mut self.deployment_id, &mut svc.deployment_id);
+        std::mem::swap(&mut self.constraints, &mut svc.constraints);
+        std::mem::swap(&mut self.waiting, &mut svc.waiting);
+        std::mem::swap(&mut self.subnets, &mut svc.subnets);
+        std::mem::swap(
+            &mut self.task_security_groups,
+            &mut svc.task_security_groups,
+        );
+        std::mem::swap(&mut self.capacity, &mut svc.capacity);
+        std::mem::swap(&mut self.request, &mut svc.request);
+        std::mem::swap(&mut self.load_balancers, &mut svc.load_balancers);
+        std::mem::swap(&mut self.external, &mut svc.external);
+    }
+}
+
+impl Simulation {
+    /// The settings deployment `d` of service `s` runs its tasks with: its revision, and
+    /// request `request` (network, capacity, placement) and load balancer links `links`.
+    /// What the request no longer allows (placement changed by UpdateService since, say) is
+    /// the error.
+    pub(crate) fn deployment_settings(
+        &self,
+        s: usize,
+        d: usize,
+        request: Value,
+        links: Vec<crate::load_balancer::ServiceLoadBalancer>,
+    ) -> Result<DeploymentSettings, String> {
+        let svc = &self.services[s];
+        let task_definition = svc.deployments[d].task_definition.clone();
+        let (_, td) = self.revisions.resolve(&task_definition)?;
+        let (constraints, _) = crate::placement::parse_placement(&request, &td)?;
+        let subnets = crate::request::awsvpc_subnets(&request, &td)?;
+        let capacity = self.capacity.for_request(&request, &svc.cluster)?;
+        Ok(DeploymentSettings {
+            needs: self.needs_in_subnets(&td, &subnets),
+            td,
+            task_definition,
+            deployment_id: svc.deployments[d].id.clone(),
+            constraints,
+            waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            subnets,
+            task_security_groups: crate::request::string_list(
+                request.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
+            ),
+            capacity,
+            external: crate::request::is_external(&request),
+            request,
+            load_balancers: links,
+        })
+    }
+
+    /// Starts `n` tasks of service `s`'s deployment `d` (not the primary one: a CodeDeploy
+    /// original task set, or a task set of an EXTERNAL service) as request `request` and
+    /// load balancer links `links` describe them. The service runs as that deployment for
+    /// the call; a request that no longer allows its tasks is said as a configuration
+    /// failure, retried later. Tasks that cannot start now do not wait in PROVISIONING: the
+    /// scheduler tries again a minute later, and an Auto Scaling group provider's managed
+    /// scaling does not scale out for them [the playground's limit].
+    pub(crate) fn start_tasks_as(
+        &mut self,
+        s: usize,
+        d: usize,
+        n: usize,
+        request: Value,
+        links: Vec<crate::load_balancer::ServiceLoadBalancer>,
+    ) {
+        let mut settings = match self.deployment_settings(s, d, request, links) {
+            Ok(settings) => settings,
+            Err(e) => {
+                self.report_configuration_failure(s, e);
+                return;
+            }
+        };
+        settings.swap(&mut self.services[s]);
+        self.services[s].starting_for = Some(d);
+        self.start_replicas(s, n);
+        let svc = &mut self.services[s];
+        let waited = svc.waiting.iter().any(|&w| w > 0);
+        svc.starting_for = None;
+        settings.swap(svc);
+        if waited {
+            let at = self.now().plus_secs(60);
+            self.schedule_service_tick(s, at);
+        }
+    }
+}
+
 impl Simulation {
     /// Whether a service task counts as healthy now (4.4): with a load balancer, once every
     /// target is healthy; with an essential container health check, once it reports HEALTHY

@@ -1084,10 +1084,10 @@ impl Simulation {
         Ok(deploying)
     }
 
-    /// What one task of `td` needs, with the Availability Zones of its awsvpc subnets
-    /// (`LOCATION`). Subnets the scenario does not know are logged and not checked.
-    pub(crate) fn task_needs(
-        &mut self,
+    /// What a task of `td` needs, in `subnets` (awsvpc): their zones, when the scenario
+    /// knows them.
+    pub(crate) fn needs_in_subnets(
+        &self,
         td: &crate::task_definition::ValidTaskDefinition,
         subnets: &Option<Vec<String>>,
     ) -> TaskNeeds {
@@ -1095,6 +1095,19 @@ impl Simulation {
         if let Some(subnets) = subnets {
             needs.availability_zones =
                 crate::request::subnet_zones(subnets, &self.scenario.subnet_zones);
+        }
+        needs
+    }
+
+    /// What one task of `td` needs, with the Availability Zones of its awsvpc subnets
+    /// (`LOCATION`). Subnets the scenario does not know are logged and not checked.
+    pub(crate) fn task_needs(
+        &mut self,
+        td: &crate::task_definition::ValidTaskDefinition,
+        subnets: &Option<Vec<String>>,
+    ) -> TaskNeeds {
+        let needs = self.needs_in_subnets(td, subnets);
+        if let Some(subnets) = subnets {
             if needs.availability_zones.is_none() {
                 let msg = format!(
                     "networkConfiguration.awsvpcConfiguration.subnets {subnets:?}: none is declared in the scenario's subnets or used by an instance, so LOCATION is not checked"
@@ -1569,7 +1582,9 @@ impl Simulation {
             .iter()
             .position(|s| s.name == service_name)
             .ok_or_else(|| format!("no service named {service_name}"))?;
-        let svc = &self.services[s];
+        // An EXTERNAL service's next task is its task set's.
+        let as_task_set = self.as_next_task_set(s).transpose()?;
+        let svc = as_task_set.as_ref().unwrap_or(&self.services[s]);
         let mut cluster = self.cluster.clone();
         let mut placer = self.placer.clone();
         let mut rng = self.rng_placement.clone();

@@ -984,9 +984,14 @@ impl Simulation {
 
     /// Starts `n` tasks of task set `d` of service `s`, as the task set runs them.
     fn start_task_set_tasks(&mut self, s: usize, d: usize, n: usize) {
-        let Some(ts) = self.services[s].deployments[d].task_set.as_ref() else {
-            return;
-        };
+        if let Some((run_as, links)) = self.task_set_request(s, d) {
+            self.start_tasks_as(s, d, n, run_as, links);
+        }
+    }
+
+    /// The request and load balancer links task set `d` of service `s` starts its tasks with.
+    fn task_set_request(&self, s: usize, d: usize) -> Option<(Value, Vec<ServiceLoadBalancer>)> {
+        let ts = self.services[s].deployments[d].task_set.as_ref()?;
         let (mut run_as, links) = (ts.run_as.clone(), ts.links.clone());
         // The service's placement and tagging as UpdateService last left them: its tasks get
         // the service's managed and propagated tags (an EXTERNAL service takes `tags`,
@@ -1007,7 +1012,35 @@ impl Simulation {
                 }
             }
         }
-        self.start_tasks_as(s, d, n, run_as, links);
+        Some((run_as, links))
+    }
+
+    /// Service `s` as its task set next to start a task runs: the PRIMARY one if it runs,
+    /// else the newest running one (for the placement explanation). `None` for a service
+    /// that does not use task sets, or has none running.
+    pub(crate) fn as_next_task_set(
+        &self,
+        s: usize,
+    ) -> Option<Result<crate::service::Service, String>> {
+        let deployments = &self.services[s].deployments;
+        let running = |d: &&crate::deployment::Deployment| {
+            d.task_set.as_ref().is_some_and(|ts| ts.status.runs())
+        };
+        let primary = deployments.iter().position(|d| {
+            d.task_set
+                .as_ref()
+                .is_some_and(|ts| ts.status == TaskSetStatus::Primary)
+        });
+        let d = primary.or_else(|| deployments.iter().rposition(|d| running(&d)))?;
+        let (request, links) = self.task_set_request(s, d)?;
+        let mut svc = self.services[s].clone();
+        Some(
+            self.deployment_settings(s, d, request, links)
+                .map(|mut settings| {
+                    settings.swap(&mut svc);
+                    svc
+                }),
+        )
     }
 
     /// Each running task set's stability, said when it reaches STEADY_STATE, and the

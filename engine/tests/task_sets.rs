@@ -559,3 +559,37 @@ fn a_task_sets_tasks_register_in_cloud_map_with_its_external_id() {
         arn
     );
 }
+
+#[test]
+fn the_placement_explanation_of_an_external_service_is_its_primary_task_sets() {
+    // Explain every decision (principle 4): an EXTERNAL service's next task is its task
+    // set's, with that task set's revision. Green (PRIMARY) needs more memory than any
+    // m5.xlarge has; blue's tasks fit.
+    let mut green = create("green", "web:2", 0.0);
+    green["loadBalancers"] = json!([]);
+    let mut blue = create("blue", "web:1", 100.0);
+    blue["loadBalancers"] = json!([]);
+    let mut d = bare(json!({"createTaskSets": [blue, green],
+        "updateServicePrimaryTaskSets": [{"service": "web", "primaryTaskSet": "green"}]}));
+    d["taskDefinitions"][1]["memory"] = json!("20480");
+    d["taskDefinitions"][1]["containerDefinitions"][0]["memory"] = json!(20480);
+    let mut s = sim(d);
+    at(&mut s, 2 * MIN);
+    assert_eq!(running_of(&s, "web:1"), 4);
+    let e = s.explain_next_placement("web").unwrap();
+    assert_eq!(e.chosen, None);
+    assert!(e.candidates.iter().all(|c| matches!(
+        c.verdict,
+        ecs_engine::placement::explain::Verdict::Rejected {
+            rejection: ecs_engine::placement::explain::Rejection::Memory { .. },
+            ..
+        }
+    )));
+    // Blue primary: its next task fits.
+    let mut s = sim(bare(
+        json!({"createTaskSets": [create("blue", "web:1", 100.0)],
+        "updateServicePrimaryTaskSets": [{"service": "web", "primaryTaskSet": "blue"}]}),
+    ));
+    at(&mut s, 2 * MIN);
+    assert!(s.explain_next_placement("web").unwrap().chosen.is_some());
+}
