@@ -69,6 +69,8 @@ async fn scale_a_task_set_and_make_it_primary_from_the_list() {
     );
     browser.scroll_to("#task-sets-heading").await;
     browser.screenshot("external-task-sets").await;
+    browser.scroll_to("#services").await;
+    browser.screenshot("external-task-sets-services").await;
     browser.close().await;
 }
 

@@ -303,9 +303,9 @@ impl Simulation {
     /// original task set, or a task set of an EXTERNAL service) as request `request` and
     /// load balancer links `links` describe them. The service runs as that deployment for
     /// the call; a request that no longer allows its tasks is said as a configuration
-    /// failure, retried later. Tasks that cannot start now do not wait in PROVISIONING: the
-    /// scheduler tries again a minute later, and an Auto Scaling group provider's managed
-    /// scaling does not scale out for them [the playground's limit].
+    /// failure, retried later. Tasks that cannot start now are tried again a minute later; a
+    /// task set's count as waiting for their instance provider, which launches capacity for
+    /// them (a CodeDeploy original task set's do not [the playground's limit]).
     pub(crate) fn start_tasks_as(
         &mut self,
         s: usize,
@@ -328,6 +328,17 @@ impl Simulation {
         let waited = svc.waiting.iter().any(|&w| w > 0);
         svc.starting_for = None;
         settings.swap(svc);
+        // A task set keeps its tasks waiting for an instance provider, so that the provider
+        // launches capacity for them.
+        if let (Some(ts), Some(c)) = (svc.deployments[d].task_set.as_mut(), &settings.capacity) {
+            ts.provisioning = c
+                .providers
+                .iter()
+                .zip(&settings.waiting)
+                .filter(|&(&p, &w)| w > 0 && !self.capacity.providers[p].is_fargate())
+                .map(|(&p, &w)| (p, settings.needs.clone(), w))
+                .collect();
+        }
         if waited {
             let at = self.now().plus_secs(60);
             self.schedule_service_tick(s, at);

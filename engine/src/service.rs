@@ -194,6 +194,17 @@ impl Service {
     pub fn waiting_total(&self) -> u32 {
         self.waiting.iter().sum()
     }
+
+    /// Its task sets' tasks waiting in PROVISIONING for an instance provider: (provider,
+    /// what each needs, how many) ([`crate::task_set::TaskSet::provisioning`]).
+    pub(crate) fn task_set_provisioning(
+        &self,
+    ) -> impl Iterator<Item = &(usize, crate::placement::TaskNeeds, u32)> {
+        self.deployments
+            .iter()
+            .filter_map(|d| d.task_set.as_ref())
+            .flat_map(|ts| &ts.provisioning)
+    }
 }
 
 /// `healthCheckGracePeriodSeconds` in milliseconds (4.4): 0 to 2,147,483,647 seconds, and only

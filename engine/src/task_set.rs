@@ -36,8 +36,10 @@
 //!
 //! Where AWS is silent, the playground's choices (each said where it acts): a task set keeps
 //! its count without `minimumHealthyPercent`/`maximumPercent` (they apply to the ECS
-//! controller's rolling updates); a task set's tasks that cannot be placed do not wait in
-//! PROVISIONING, the scheduler tries again a minute later (as for CodeDeploy's task sets); a
+//! controller's rolling updates); a task set's tasks that cannot be placed on an instance
+//! provider wait as counts (no task record yet) that its managed scaling or Managed Instances
+//! launch capacity for, and the scheduler tries again a minute later or when the provider has
+//! new capacity; a
 //! task set is referred to by its id, its ARN, or its `externalId` (the ids are made up at
 //! run time, so a scenario can name a task set before it exists by the `externalId` it gives).
 
@@ -225,6 +227,10 @@ pub struct TaskSet {
     pub updated_at: SimTime,
     /// Whether "updated state to STEADY_STATE" was said since it last changed.
     pub steady: bool,
+    /// Its tasks that the scheduler's last attempt left waiting in PROVISIONING for an
+    /// instance provider's capacity: (provider, what each needs, how many). Managed scaling
+    /// and Managed Instances launch capacity for them; the scheduler tries again each minute.
+    pub provisioning: Vec<(usize, crate::placement::TaskNeeds, u32)>,
 }
 
 /// What a task set call does.
@@ -692,6 +698,7 @@ impl Simulation {
                 links,
                 updated_at: now,
                 steady: false,
+                provisioning: Vec::new(),
             })),
         });
         self.refresh_task_set_links(s);
@@ -882,6 +889,7 @@ impl Simulation {
                 ts.status = TaskSetStatus::Draining;
                 ts.scale = 0.0;
                 ts.updated_at = now;
+                ts.provisioning.clear();
             }
         }
     }
@@ -920,6 +928,10 @@ impl Simulation {
             };
             let status = ts.status;
             let want = computed_desired_count(desired, ts.scale) as usize;
+            // What waited for capacity is asked again below, if still wanted.
+            if let Some(ts) = self.services[s].deployments[d].task_set.as_mut() {
+                ts.provisioning.clear();
+            }
             let mine: Vec<usize> = active
                 .iter()
                 .copied()

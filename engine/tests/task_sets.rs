@@ -593,3 +593,25 @@ fn the_placement_explanation_of_an_external_service_is_its_primary_task_sets() {
     at(&mut s, 2 * MIN);
     assert!(s.explain_next_placement("web").unwrap().chosen.is_some());
 }
+
+#[test]
+fn managed_scaling_launches_capacity_for_a_task_sets_waiting_tasks() {
+    // 6.4: a capacity provider's managed scaling counts "the provider's PROVISIONING tasks";
+    // a task set's tasks on a provider with no instance wait there, and the group scales out
+    // from zero for them (capacity-provider-from-zero, with its service made EXTERNAL).
+    let mut d: Value = serde_json::from_str(include_str!(
+        "../../public/scenarios/capacity-provider-from-zero.json"
+    ))
+    .unwrap();
+    d.as_object_mut().unwrap().remove("updateServices");
+    d["services"] = json!([{"serviceName": "web", "cluster": "demo", "desiredCount": 6,
+        "deploymentController": {"type": "EXTERNAL"}}]);
+    d["createTaskSets"] = json!([{"service": "web", "cluster": "demo", "externalId": "blue",
+        "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "cp-demo", "weight": 1}],
+        "scale": {"value": 100}}]);
+    let mut s = sim(d);
+    at(&mut s, 30 * MIN);
+    assert!(s.auto_scaling_groups()[0].desired >= 3);
+    assert_eq!(running_of(&s, "web:1"), 6);
+    assert_eq!(task_set(&s, "blue")["stabilityStatus"], "STEADY_STATE");
+}

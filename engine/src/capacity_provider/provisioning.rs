@@ -99,12 +99,18 @@ impl Simulation {
             .filter(|(&p, _)| !self.capacity.providers[p].is_fargate())
             .map(|(_, &w)| w)
             .sum();
+        let task_sets: u32 = self
+            .services
+            .iter()
+            .filter(|svc| svc.cluster == cluster)
+            .map(|svc| svc.task_set_provisioning().map(|(_, _, w)| w).sum::<u32>())
+            .sum();
         let run_tasks = self
             .run_task_waits
             .iter()
             .filter(|w| w.cluster == cluster)
             .count() as u32;
-        services + run_tasks
+        services + task_sets + run_tasks
     }
 
     /// Whether a task of service `s` may wait for provider `p`: Fargate waits always; an Auto
@@ -241,7 +247,11 @@ impl Simulation {
             })
         });
         let standalone = self.run_task_waits.iter().any(|w| w.provider == p);
-        if waiting || standalone {
+        let task_sets = self
+            .services
+            .iter()
+            .any(|svc| svc.task_set_provisioning().any(|&(q, _, _)| q == p));
+        if waiting || standalone || task_sets {
             self.schedule_provider_tick(p, self.now());
         }
     }
@@ -272,6 +282,15 @@ impl Simulation {
             }
             self.report_started(s, &started);
             if !started.is_empty() {
+                self.poke_service(s);
+            }
+        }
+        // Task sets with tasks waiting for this provider try again now.
+        for s in 0..self.services.len() {
+            if self.services[s]
+                .task_set_provisioning()
+                .any(|&(q, _, _)| q == p)
+            {
                 self.poke_service(s);
             }
         }
@@ -397,6 +416,12 @@ impl Simulation {
                 match out.iter_mut().find(|(n, _)| *n == svc.needs) {
                     Some((_, count)) => *count += w,
                     None => out.push((svc.needs.clone(), w)),
+                }
+            }
+            for (_, needs, w) in svc.task_set_provisioning().filter(|&&(q, _, _)| q == p) {
+                match out.iter_mut().find(|(n, _)| n == needs) {
+                    Some((_, count)) => *count += *w,
+                    None => out.push((needs.clone(), *w)),
                 }
             }
         }
