@@ -1671,7 +1671,7 @@ fn Playground(
                 {move || {
                     let sets = view_state.get().task_sets;
                     (!sets.is_empty()).then(|| view! {
-                        <h3 id="task-sets-heading">"Task sets (EXTERNAL deployment controller)"</h3>
+                        <h2 id="task-sets-heading">"Task sets (EXTERNAL deployment controller)"</h2>
                         <ul id="task-sets" class="task-sets small">
                             {sets.into_iter().enumerate().map(|(i, ts)| {
                                 let input = format!("ts-scale-{i}");
