@@ -112,3 +112,54 @@ async fn paste_a_create_task_set_input() {
     );
     browser.close().await;
 }
+
+/// The external-task-sets lesson, done with the view's controls: step 1 by playing on; step 2
+/// (roll the canary back) with the listener's Shift control at 13, 20 and 28 minutes and
+/// blue's Scale at 30 (which also makes the pipeline's DeleteTaskSet of blue fail).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_external_task_sets_lesson_is_completed_with_the_controls() {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}?lesson=external-task-sets", browser.base_url))
+        .await
+        .unwrap();
+    browser.wait_for("#lesson-panel", 10).await;
+    assert_eq!(browser.text("#lesson-progress").await, "0 of 2 steps done");
+    browser.play_until(600, "00:35:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 2 steps done");
+    for (at, clock) in [
+        (780, "00:13:00.000"),
+        (1200, "00:20:00.000"),
+        (1680, "00:28:00.000"),
+    ] {
+        browser.seek(at).await;
+        browser.wait_for_text("#clock", clock, 20).await;
+        browser.set_value("split-0", "100").await;
+        browser.click("#shift-0").await;
+        browser
+            .wait_for_text("#listener-splits li.split", "forwards 100 % to blue", 20)
+            .await;
+    }
+    browser.seek(1800).await;
+    browser.wait_for_text("#clock", "00:30:00.000", 20).await;
+    browser.set_value("ts-scale-0", "100").await;
+    browser.click("#ts-scale-btn-0").await;
+    browser
+        .wait_for_text(
+            "#task-sets li.task-set:nth-child(1)",
+            "100 % of desired",
+            20,
+        )
+        .await;
+    browser.play_until(600, "00:40:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "2 of 2 steps done");
+    let event_log = browser.text("#event-log").await;
+    assert!(
+        event_log.contains("has not been scaled down to zero"),
+        "{event_log}"
+    );
+    browser.js("window.scrollTo(0, 0);").await;
+    browser.screenshot("lesson-external-task-sets").await;
+    browser.close().await;
+}
