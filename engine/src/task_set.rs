@@ -840,6 +840,8 @@ impl Simulation {
             ts.status = TaskSetStatus::Draining;
             ts.scale = 0.0;
             ts.updated_at = now;
+            // Its tasks waiting for capacity are no longer wanted.
+            ts.provisioning.clear();
         }
         let reason = format!("Scaling activity initiated by (deployment {id})");
         for &t in &tasks {
@@ -881,15 +883,20 @@ impl Simulation {
         svc.deployment_id = primary;
     }
 
-    /// DeleteService: every task set of service `s` that still runs drains with it.
+    /// DeleteService: every task set of service `s` that still runs drains with it; none
+    /// keeps tasks waiting for capacity (the deleted service's scheduler passes do not look
+    /// at its task sets again).
     pub(crate) fn drain_task_sets(&mut self, s: usize) {
         let now = self.now();
         for dep in &mut self.services[s].deployments {
-            if let Some(ts) = dep.task_set.as_mut().filter(|ts| ts.status.runs()) {
+            let Some(ts) = dep.task_set.as_mut() else {
+                continue;
+            };
+            ts.provisioning.clear();
+            if ts.status.runs() {
                 ts.status = TaskSetStatus::Draining;
                 ts.scale = 0.0;
                 ts.updated_at = now;
-                ts.provisioning.clear();
             }
         }
     }

@@ -615,3 +615,32 @@ fn managed_scaling_launches_capacity_for_a_task_sets_waiting_tasks() {
     assert_eq!(running_of(&s, "web:1"), 6);
     assert_eq!(task_set(&s, "blue")["stabilityStatus"], "STEADY_STATE");
 }
+
+#[test]
+fn a_task_set_deleted_with_its_service_leaves_no_task_waiting_in_provisioning() {
+    // DeleteTaskSet: "The tasks in the task set are being stopped" (DRAINING); DeleteService
+    // takes the rest. Tasks that waited for capacity are no longer wanted: they leave the
+    // cluster's PROVISIONING count, and managed scaling (6.4, "the provider's PROVISIONING
+    // tasks") stops launching for them. Both calls at the same minute: they stayed counted.
+    let mut d: Value = serde_json::from_str(include_str!(
+        "../../public/scenarios/capacity-provider-from-zero.json"
+    ))
+    .unwrap();
+    d.as_object_mut().unwrap().remove("updateServices");
+    d["services"] = json!([{"serviceName": "web", "cluster": "demo", "desiredCount": 6,
+        "deploymentController": {"type": "EXTERNAL"}}]);
+    d["createTaskSets"] = json!([{"service": "web", "cluster": "demo", "externalId": "blue",
+        "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "cp-demo", "weight": 1}],
+        "scale": {"value": 100}}]);
+    d["deleteTaskSets"] = json!([{"at": "PT1M", "cluster": "demo", "service": "web",
+        "taskSet": "blue", "force": true}]);
+    d["deleteServices"] = json!([{"at": "PT1M", "cluster": "demo", "service": "web", "force": true}]);
+    let mut s = sim(d);
+    at(&mut s, 30);
+    assert_eq!(s.provisioning_tasks("demo"), 6);
+    at(&mut s, 2 * MIN);
+    assert_eq!(s.provisioning_tasks("demo"), 0);
+    at(&mut s, 30 * MIN);
+    assert_eq!(s.provisioning_tasks("demo"), 0);
+    assert_eq!(s.auto_scaling_groups()[0].desired, 0);
+}
