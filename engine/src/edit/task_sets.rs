@@ -68,10 +68,10 @@ fn described_task_set(ts: &Value, service: Option<&str>, at: f64) -> Vec<(&'stat
         return Vec::new();
     }
     let service = last_part(ts.get("serviceArn")).or_else(|| service.map(str::to_string));
-    let reference = ts
-        .get("externalId")
-        .or_else(|| ts.get("id"))
-        .and_then(Value::as_str)
+    // A null or empty externalId is none: AWS's id stands for it.
+    let text = |key: &str| ts.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let reference = text("externalId")
+        .or_else(|| text("id"))
         .unwrap_or("")
         .to_string();
     let mut create =
@@ -336,5 +336,34 @@ mod tests {
             (sets[1].reference.as_str(), sets[1].status, sets[1].running),
             ("green", "ACTIVE", 4)
         );
+    }
+
+    #[test]
+    fn a_pasted_task_set_with_a_null_external_id_keeps_its_aws_id() {
+        // TaskSet.externalId is optional ("The external ID associated with the task set"); a
+        // null one is none, so the task set keeps AWS's id as its externalId and, PRIMARY,
+        // is made primary again by that id.
+        let mut doc = preset();
+        for key in [
+            "createTaskSets",
+            "updateServicePrimaryTaskSets",
+            "updateTaskSets",
+            "deleteTaskSets",
+        ] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        let pasted = json!({"taskSets": [{"id": "ecs-svc/1234567890123456789", "status": "PRIMARY",
+            "externalId": null, "taskDefinition": "web:1",
+            "loadBalancers": [{"targetGroupArn": "blue", "containerName": "web", "containerPort": 8080}],
+            "scale": {"value": 100.0, "unit": "PERCENT"},
+            "serviceArn": "arn:aws:ecs:us-west-2:123456789012:service/default/web"}]});
+        let (out, added) = add_task_sets_json(&doc, &pasted.to_string(), SimTime(0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(added, ["task set ecs-svc/1234567890123456789 of service web"]);
+        let mut sim = Simulation::new(Scenario::from_value(out).unwrap());
+        sim.advance_to(SimTime(5 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        assert_eq!((sets[0].status, sets[0].running), ("PRIMARY", 4));
     }
 }
