@@ -634,7 +634,8 @@ fn a_task_set_deleted_with_its_service_leaves_no_task_waiting_in_provisioning() 
         "scale": {"value": 100}}]);
     d["deleteTaskSets"] = json!([{"at": "PT1M", "cluster": "demo", "service": "web",
         "taskSet": "blue", "force": true}]);
-    d["deleteServices"] = json!([{"at": "PT1M", "cluster": "demo", "service": "web", "force": true}]);
+    d["deleteServices"] =
+        json!([{"at": "PT1M", "cluster": "demo", "service": "web", "force": true}]);
     let mut s = sim(d);
     at(&mut s, 30);
     assert_eq!(s.provisioning_tasks("demo"), 6);

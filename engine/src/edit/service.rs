@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{names, section};
+use super::{entries, names, section};
 use crate::revisions::Revisions;
 use crate::task_definition::NetworkMode;
 use crate::{Scenario, Simulation};
@@ -604,15 +604,33 @@ pub fn add_services_json(
         }
     }
     let mut doc = doc.clone();
+    let mut made = Vec::new();
     for s in &mut services {
         with_service_connect_namespace(&mut doc, s);
         with_cloud_map_service(&mut doc, s);
         // An EXTERNAL service's task sets come with it.
         for (key, call) in super::task_sets::external_service_calls(s) {
+            made.push(format!("{key}[{}]", entries(&doc, key).count()));
             section(&mut doc, key).push(call);
         }
     }
-    create_services(&doc, services)
+    let (doc, names) = create_services(&doc, services)?;
+    // A task set call the run refuses (a target group or revision the scenario lacks) is
+    // said in its event log when it is made, at time zero.
+    if !made.is_empty() {
+        let scenario = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
+        let mut sim = Simulation::new(scenario);
+        sim.advance_to(crate::time::SimTime(0))
+            .map_err(|e| e.to_string())?;
+        if let Some(e) = sim.log().entries().iter().find_map(|e| {
+            made.iter()
+                .any(|path| e.message.contains(&format!(": {path}.")))
+                .then(|| e.message.clone())
+        }) {
+            return Err(e);
+        }
+    }
+    Ok((doc, names))
 }
 
 /// Service Connect for a pasted service. describe-services shows `serviceConnectConfiguration`

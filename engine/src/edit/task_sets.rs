@@ -69,7 +69,11 @@ fn described_task_set(ts: &Value, service: Option<&str>, at: f64) -> Vec<(&'stat
     }
     let service = last_part(ts.get("serviceArn")).or_else(|| service.map(str::to_string));
     // A null or empty externalId is none: AWS's id stands for it.
-    let text = |key: &str| ts.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let text = |key: &str| {
+        ts.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let reference = text("externalId")
         .or_else(|| text("id"))
         .unwrap_or("")
@@ -339,6 +343,50 @@ mod tests {
     }
 
     #[test]
+    fn pasted_describe_services_task_sets_the_scenario_lacks_are_refused_naming_the_field() {
+        // A task set names its target group (CreateTaskSet loadBalancers: "you must specify a
+        // targetGroupArn") and its revision; one the scenario lacks is refused, naming the
+        // field, rather than the service being added with a task set that never exists.
+        let mut sim = Simulation::new(Scenario::from_value(preset()).unwrap());
+        sim.advance_to(SimTime(10 * 60_000)).unwrap();
+        let service = sim.describe()["services"][0].clone();
+        let mut doc = preset();
+        for key in [
+            "services",
+            "createTaskSets",
+            "updateServicePrimaryTaskSets",
+            "updateTaskSets",
+            "deleteTaskSets",
+            "updateServices",
+        ] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        // taskSets[0] is the newest (green): the second CreateTaskSet.
+        let mut lacks_group = service.clone();
+        lacks_group["taskSets"][0]["loadBalancers"][0]["targetGroupArn"] = json!(
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nope/0123456789abcdef"
+        );
+        let mut lacks_revision = service;
+        lacks_revision["taskSets"][0]["taskDefinition"] =
+            json!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:9");
+        for (pasted, field) in [
+            (
+                lacks_group,
+                "createTaskSets[1].loadBalancers[0].targetGroupArn",
+            ),
+            (lacks_revision, "createTaskSets[1].taskDefinition"),
+        ] {
+            let e = super::super::add_services_json(
+                &doc,
+                &json!({"services": [pasted]}).to_string(),
+                &Default::default(),
+            )
+            .unwrap_err();
+            assert!(e.contains(field), "{e}");
+        }
+    }
+
+    #[test]
     fn a_pasted_task_set_with_a_null_external_id_keeps_its_aws_id() {
         // TaskSet.externalId is optional ("The external ID associated with the task set"); a
         // null one is none, so the task set keeps AWS's id as its externalId and, PRIMARY,
@@ -360,7 +408,10 @@ mod tests {
         let (out, added) = add_task_sets_json(&doc, &pasted.to_string(), SimTime(0))
             .unwrap()
             .unwrap();
-        assert_eq!(added, ["task set ecs-svc/1234567890123456789 of service web"]);
+        assert_eq!(
+            added,
+            ["task set ecs-svc/1234567890123456789 of service web"]
+        );
         let mut sim = Simulation::new(Scenario::from_value(out).unwrap());
         sim.advance_to(SimTime(5 * 60_000)).unwrap();
         let sets = sim.task_sets();
