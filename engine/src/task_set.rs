@@ -156,14 +156,12 @@ pub fn check_update_service(service: &Value, update: &Value) -> Result<(), Strin
     if !is_external_controller(service) {
         return Ok(());
     }
-    let other = update
-        .as_object()
-        .into_iter()
-        .flatten()
-        // `false` asks for nothing (forceNewDeployment: false, as the CLI sends it).
-        .find(|(k, v)| {
-            !UPDATABLE.contains(&k.as_str()) && !v.is_null() && **v != Value::Bool(false)
-        });
+    let other = update.as_object().into_iter().flatten().find(|(k, v)| {
+        // forceNewDeployment: false asks for nothing (as the CLI sends it).
+        let nothing =
+            v.is_null() || (k.as_str() == "forceNewDeployment" && **v == Value::Bool(false));
+        !UPDATABLE.contains(&k.as_str()) && !nothing
+    });
     match other {
         Some((key, _)) => Err(format!("{key}: InvalidParameterException: for services using an external deployment controller, you can update only the desired count, task placement constraints and strategies, health check grace period, enable ECS managed tags option, and propagate tags option; to change the {key}, create a new task set (createTaskSets[])")),
         None => Ok(()),
@@ -367,6 +365,12 @@ impl TaskSetCall {
                     "the task definition (family, family:revision or ARN)",
                 )?;
                 parse_scale(v, path)?;
+                if let Some(id) = v
+                    .get("externalId")
+                    .filter(|x| !x.is_null() && !x.is_string())
+                {
+                    return Err(format!("{path}.externalId: a string, not {id}"));
+                }
                 if let Some(token) = v.get("clientToken").and_then(Value::as_str) {
                     if token.len() > 36 || !token.bytes().all(|b| (33..=126).contains(&b)) {
                         return Err(format!(
@@ -1034,9 +1038,9 @@ impl Simulation {
         Some((run_as, links))
     }
 
-    /// Service `s` as its task set next to start a task runs: the PRIMARY one if it runs,
-    /// else the newest running one (for the placement explanation). `None` for a service
-    /// that does not use task sets, or has none running.
+    /// Service `s` as its task set next to start a task runs: the first one short of tasks,
+    /// else the PRIMARY one, else the newest running one (for the placement explanation).
+    /// `None` for a service that does not use task sets, or has none running.
     pub(crate) fn as_next_task_set(
         &self,
         s: usize,
@@ -1050,7 +1054,18 @@ impl Simulation {
                 .as_ref()
                 .is_some_and(|ts| ts.status == TaskSetStatus::Primary)
         });
-        let d = primary.or_else(|| deployments.iter().rposition(|d| running(&d)))?;
+        // A task set short of tasks starts the next one; else the primary, else the newest.
+        let desired = self.services[s].desired_count;
+        let short = deployments.iter().enumerate().position(|(d, dep)| {
+            dep.task_set.as_ref().is_some_and(|ts| {
+                ts.status.runs()
+                    && (self.task_set_tasks(s, d).len() as u32)
+                        < computed_desired_count(desired, ts.scale)
+            })
+        });
+        let d = short
+            .or(primary)
+            .or_else(|| deployments.iter().rposition(|d| running(&d)))?;
         let (request, links) = self.task_set_request(s, d)?;
         let mut svc = self.services[s].clone();
         Some(

@@ -360,6 +360,10 @@ fn a_bad_scale_is_refused_naming_the_field() {
         {"service": "web", "taskSet": "x", "scale": {"value": 1}}]})))
     .unwrap_err();
     assert_eq!(e.path, "deleteTaskSets[0].scale", "{e}");
+    let e = ecs_engine::scenario::Scenario::from_value(bare(json!({"createTaskSets": [
+        {"service": "web", "taskDefinition": "web:1", "externalId": 7}]})))
+    .unwrap_err();
+    assert_eq!(e.path, "createTaskSets[0].externalId", "{e}");
 }
 
 proptest! {
@@ -494,7 +498,8 @@ fn a_task_set_takes_no_alternate_target_group_and_force_new_deployment_false_is_
     blue["loadBalancers"][0]["advancedConfiguration"] = json!({"alternateTargetGroupArn": "green"});
     let mut s = sim(bare(
         json!({"createTaskSets": [create("green", "web:2", 100.0), blue],
-        "updateServices": [{"at": 60, "service": "web", "desiredCount": 2, "forceNewDeployment": false}]}),
+        "updateServices": [{"at": 60, "service": "web", "desiredCount": 2, "forceNewDeployment": false},
+            {"at": 90, "service": "web", "enableExecuteCommand": false}]}),
     ));
     at(&mut s, 2 * MIN);
     let e = failure(&s, "CreateTaskSet failed: createTaskSets[1]");
@@ -503,6 +508,11 @@ fn a_task_set_takes_no_alternate_target_group_and_force_new_deployment_false_is_
         "{e}"
     );
     assert!(!logged(&s, "updateServices[0]"));
+    // Another member is refused even when false: only forceNewDeployment: false asks nothing.
+    assert!(logged(
+        &s,
+        "updateServices[1].enableExecuteCommand: InvalidParameterException"
+    ));
     assert_eq!(running_of(&s, "web:2"), 2);
 }
 
@@ -561,7 +571,7 @@ fn a_task_sets_tasks_register_in_cloud_map_with_its_external_id() {
 }
 
 #[test]
-fn the_placement_explanation_of_an_external_service_is_its_primary_task_sets() {
+fn the_placement_explanation_of_an_external_service_is_its_next_task_sets() {
     // Explain every decision (principle 4): an EXTERNAL service's next task is its task
     // set's, with that task set's revision. Green (PRIMARY) needs more memory than any
     // m5.xlarge has; blue's tasks fit.
@@ -585,6 +595,19 @@ fn the_placement_explanation_of_an_external_service_is_its_primary_task_sets() {
             ..
         }
     )));
+    // Green ACTIVE at 100 % cannot place its tasks: short of them, it is the one explained
+    // even with blue PRIMARY.
+    let mut green = create("green", "web:2", 100.0);
+    green["loadBalancers"] = json!([]);
+    let mut blue = create("blue", "web:1", 100.0);
+    blue["loadBalancers"] = json!([]);
+    let mut d = bare(json!({"createTaskSets": [blue, green],
+        "updateServicePrimaryTaskSets": [{"service": "web", "primaryTaskSet": "blue"}]}));
+    d["taskDefinitions"][1]["memory"] = json!("20480");
+    d["taskDefinitions"][1]["containerDefinitions"][0]["memory"] = json!(20480);
+    let mut s = sim(d);
+    at(&mut s, 2 * MIN);
+    assert_eq!(s.explain_next_placement("web").unwrap().chosen, None);
     // Blue primary: its next task fits.
     let mut s = sim(bare(
         json!({"createTaskSets": [create("blue", "web:1", 100.0)],
