@@ -299,11 +299,23 @@ impl Simulation {
         let as_first_task_set;
         let (raw, (task_definition, td)) = if external_controller {
             crate::task_set::check_create_service(raw)?;
-            as_first_task_set = self.as_first_task_set(raw)?;
-            let td = self
-                .launchable_task_definition(&as_first_task_set, "ClientException")
-                .map_err(|e| format!("deploymentController: the first task set's {e}"))?;
-            (&as_first_task_set, td)
+            match self.as_first_task_set(raw) {
+                Some(first) => {
+                    as_first_task_set = first;
+                    let td = self
+                        .launchable_task_definition(&as_first_task_set, "ClientException")
+                        .map_err(|e| format!("deploymentController: the first task set's {e}"))?;
+                    (&as_first_task_set, td)
+                }
+                // No task set ever: the service runs nothing (AWS's has no task definition).
+                None => (
+                    raw,
+                    (
+                        String::new(),
+                        crate::task_set::placeholder_task_definition()?,
+                    ),
+                ),
+            }
         } else {
             (
                 raw,
@@ -1595,6 +1607,11 @@ impl Simulation {
             .ok_or_else(|| format!("no service named {service_name}"))?;
         // An EXTERNAL service's next task is its task set's.
         let as_task_set = self.as_next_task_set(s).transpose()?;
+        if as_task_set.is_none()
+            && crate::task_set::is_external_controller(&self.services[s].request)
+        {
+            return Err(format!("service {service_name} uses the EXTERNAL deployment controller and has no task set running: it starts no task"));
+        }
         let svc = as_task_set.as_ref().unwrap_or(&self.services[s]);
         let mut cluster = self.cluster.clone();
         let mut placer = self.placer.clone();

@@ -50,6 +50,7 @@ use crate::load_balancer::ServiceLoadBalancer;
 use crate::request::cluster_name;
 use crate::service::ServiceStatus;
 use crate::sim::Simulation;
+use crate::task_definition::ValidTaskDefinition;
 use crate::time::SimTime;
 
 /// Task sets per service (the limit in CreateTaskSet's error).
@@ -166,6 +167,16 @@ pub fn check_update_service(service: &Value, update: &Value) -> Result<(), Strin
         Some((key, _)) => Err(format!("{key}: InvalidParameterException: for services using an external deployment controller, you can update only the desired count, task placement constraints and strategies, health check grace period, enable ECS managed tags option, and propagate tags option; to change the {key}, create a new task set (createTaskSets[])")),
         None => Ok(()),
     }
+}
+
+/// The task definition an EXTERNAL service that never gets a task set is built around: a
+/// 6 MiB container (the least ECS allows), never run (the service shows no task definition,
+/// and starts no task).
+pub(crate) fn placeholder_task_definition() -> Result<std::rc::Rc<ValidTaskDefinition>, String> {
+    let text = r#"{"family": "no-task-set", "containerDefinitions": [{"name": "none", "image": "none", "memory": 6, "essential": true}]}"#;
+    crate::task_definition::check_task_definition(text)
+        .map(|(_, _, td)| std::rc::Rc::new(td))
+        .map_err(|_| "deploymentController: the placeholder task definition is refused".to_string())
 }
 
 /// `computedDesiredCount`: the service's desired count by the scale in percent, rounded up
@@ -520,8 +531,9 @@ impl Simulation {
     /// task set: `raw` with the task definition, network configuration, launch type or
     /// capacity provider strategy and platform version of the first `createTaskSets[]` entry
     /// for it. AWS's service has none of them; the playground's needs them to build the
-    /// service's placement [the playground's choice].
-    pub(crate) fn as_first_task_set(&self, raw: &Value) -> Result<Value, String> {
+    /// service's placement [the playground's choice]. `None` when the scenario creates no
+    /// task set in it: the service is built around [`placeholder_task_definition`].
+    pub(crate) fn as_first_task_set(&self, raw: &Value) -> Option<Value> {
         let name = raw.get("serviceName").and_then(Value::as_str).unwrap_or("");
         let cluster = cluster_name(raw);
         self.scenario
@@ -545,7 +557,6 @@ impl Simulation {
                 }
                 _ => None,
             })
-            .ok_or_else(|| format!("deploymentController: service {name} uses the EXTERNAL deployment controller but no createTaskSets[] entry creates a task set in it; the playground runs such a service from its task sets"))
     }
 
     /// Makes task set call `i` of the scenario.

@@ -222,12 +222,32 @@ fn create_service_with_the_external_controller_refuses_what_task_sets_hold() {
         e.contains("can only be used for services using the rolling update (ECS) deployment type"),
         "{e}"
     );
-    // A service the scenario gives no task set cannot be built.
+    // A service without a task set (the CLI's create-service example): created, running
+    // nothing, showing no task definition, and nothing to explain.
     let e = support::service_refusal(bare(json!({})));
-    assert!(
-        e.contains("no createTaskSets[] entry creates a task set in it"),
-        "{e}"
+    assert_eq!(e, "");
+    let mut s = sim(bare(json!({})));
+    at(&mut s, 2 * MIN);
+    let svc = service(&s);
+    assert_eq!(
+        (
+            &svc["status"],
+            &svc["runningCount"],
+            &svc["taskSets"],
+            &svc["deployments"]
+        ),
+        (&json!("ACTIVE"), &json!(0), &json!([]), &json!([]))
     );
+    assert!(svc.get("taskDefinition").is_none());
+    assert!(s
+        .explain_next_placement("web")
+        .unwrap_err()
+        .contains("has no task set running"));
+    // A task set created later runs.
+    let mut s = sim(bare(json!({"createTaskSets": [
+        {"at": 60, "service": "web", "taskDefinition": "web:1", "scale": {"value": 50}}]})));
+    at(&mut s, 3 * MIN);
+    assert_eq!(running_of(&s, "web:1"), 2);
     // An empty CreateService of the controller is not "not simulated".
     let s = sim(preset());
     assert!(!logged(&s, "not simulated"));
