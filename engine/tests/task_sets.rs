@@ -688,3 +688,38 @@ fn a_task_set_deleted_with_its_service_leaves_no_task_waiting_in_provisioning() 
     assert_eq!(s.provisioning_tasks("demo"), 0);
     assert_eq!(s.auto_scaling_groups()[0].desired, 0);
 }
+
+#[test]
+fn each_task_sets_capacity_provider_strategy_splits_its_own_tasks() {
+    // 6.2: base tasks go to their provider first, then the weights split the rest. Each task
+    // set has its own capacityProviderStrategy (CreateTaskSet), so green's base is green's:
+    // 2 on FARGATE, then 2 on FARGATE_SPOT, as for blue.
+    let strategy = json!([{"capacityProvider": "FARGATE", "base": 2, "weight": 0},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}]);
+    let set = |name: &str, at: u64| {
+        json!({"at": at, "service": "web", "externalId": name, "taskDefinition": "tiny",
+            "capacityProviderStrategy": strategy.clone(), "scale": {"value": 100},
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}})
+    };
+    let mut d = bare(json!({"createTaskSets": [set("blue", 0), set("green", 120)]}));
+    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
+        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
+    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    d["clusters"] =
+        json!([{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}]);
+    let mut s = sim(d);
+    at(&mut s, 5 * MIN);
+    let described = s.describe();
+    let green = task_set(&s, "green")["id"].as_str().unwrap().to_string();
+    let on = |provider: &str| {
+        described["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["startedBy"] == green.as_str() && t["capacityProviderName"] == provider)
+            .count()
+    };
+    assert_eq!((on("FARGATE"), on("FARGATE_SPOT")), (2, 2));
+}

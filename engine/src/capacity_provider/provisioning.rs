@@ -149,13 +149,20 @@ impl Simulation {
             return Vec::new();
         };
         let live = self.service_tasks.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        // A task set's strategy splits its own tasks (crate::task_set).
+        let svc = &self.services[s];
+        let task_set = svc
+            .starting_for
+            .filter(|&d| svc.deployments.get(d).is_some_and(|x| x.task_set.is_some()));
         capacity
             .providers
             .iter()
             .map(|&p| {
                 live.iter()
                     .filter(|&&t| {
-                        self.tasks[t].is_active() && self.tasks[t].capacity_provider == Some(p)
+                        self.tasks[t].is_active()
+                            && self.tasks[t].capacity_provider == Some(p)
+                            && task_set.is_none_or(|d| self.tasks[t].deployment == Some(d))
                     })
                     .count() as u32
             })
