@@ -101,6 +101,8 @@ async fn paste_a_create_task_set_input() {
         browser.text("#build-done").await,
         "Added task set canary of service web at 00:03:00.000."
     );
+    browser.scroll_to(".svc-paste").await;
+    browser.screenshot("task-set-paste").await;
     let doc = browser.document().await;
     assert_eq!(doc["createTaskSets"][2]["at"], 180.0);
     browser.play_until(600, "00:04:00.000", 30).await;
