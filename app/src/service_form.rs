@@ -529,7 +529,7 @@ pub fn ServiceFieldset(
                 </div>
             </div>
             <details class="svc-paste">
-                <summary>"…or paste JSON: a CreateService or CreateTaskSet input, or "<code>"aws ecs describe-services"</code>" or "<code>"describe-task-sets"</code>" output"</summary>
+                <summary>"…or paste JSON: a CreateService input, a task set call (CreateTaskSet, UpdateTaskSet, UpdateServicePrimaryTaskSet, DeleteTaskSet), or "<code>"aws ecs describe-services"</code>" or "<code>"describe-task-sets"</code>" output"</summary>
                 <textarea id="svc-json" rows="6" spellcheck="false" aria-label="CreateService, CreateTaskSet, describe-services or describe-task-sets JSON"
                     placeholder="{\"serviceName\": \"web\", \"taskDefinition\": \"web:1\", \"desiredCount\": 2}"></textarea>
                 <button id="add-service-json" on:click=paste>"Create from JSON"</button>

@@ -101,6 +101,14 @@ async fn paste_a_create_task_set_input() {
         browser.text("#build-done").await,
         "Added task set canary of service web at 00:03:00.000."
     );
+    // update-task-set input: made at the current time too.
+    let update = serde_json::json!({"service": "web", "taskSet": "canary", "scale": {"value": 50, "unit": "PERCENT"}});
+    browser.set_value("svc-json", &update.to_string()).await;
+    browser.click("#add-service-json").await;
+    assert_eq!(
+        browser.text("#build-done").await,
+        "Added UpdateTaskSet canary of service web at 00:03:00.000."
+    );
     browser.scroll_to(".svc-paste").await;
     browser.screenshot("task-set-paste").await;
     let doc = browser.document().await;
@@ -109,7 +117,7 @@ async fn paste_a_create_task_set_input() {
     browser.wait_for_text("#task-sets", "canary", 10).await;
     let sets = browser.text("#task-sets").await;
     assert!(
-        sets.contains("25 % of desired: 1 tasks (1 running, 0 pending)"),
+        sets.contains("50 % of desired: 2 tasks (2 running, 0 pending)"),
         "{sets}"
     );
     browser.close().await;

@@ -137,7 +137,8 @@ pub(super) fn external_service_calls(service: &mut Value) -> Vec<(&'static str, 
 
 /// Adds the task sets of pasted JSON at `at`: a CreateTaskSet input (kept verbatim),
 /// `aws ecs create-task-set` output (`{"taskSet": …}`) or `aws ecs describe-task-sets` output
-/// (`{"taskSets": […]}`). `None` when the JSON holds no task set (a service, say). Returns the
+/// (`{"taskSets": […]}`); or makes an UpdateTaskSet, UpdateServicePrimaryTaskSet or
+/// DeleteTaskSet input (verbatim) at `at`. `None` when the JSON holds no task set (a service, say). Returns the
 /// document and what was added; a refusal names the field.
 pub fn add_task_sets_json(
     doc: &Value,
@@ -168,6 +169,21 @@ pub fn add_task_sets_json(
             create["at"] = json!(when);
             vec![("createTaskSets", create)]
         }
+        // UpdateServicePrimaryTaskSet, UpdateTaskSet and DeleteTaskSet inputs, verbatim.
+        Value::Object(o) if o.get("service").is_some_and(Value::is_string) => {
+            let key = if o.get("primaryTaskSet").is_some_and(Value::is_string) {
+                "updateServicePrimaryTaskSets"
+            } else if !o.get("taskSet").is_some_and(Value::is_string) {
+                return Ok(None);
+            } else if o.contains_key("scale") {
+                "updateTaskSets"
+            } else {
+                "deleteTaskSets"
+            };
+            let mut call = pasted.clone();
+            call["at"] = json!(when);
+            vec![(key, call)]
+        }
         _ => return Ok(None),
     };
     if calls.is_empty() {
@@ -176,18 +192,33 @@ pub fn add_task_sets_json(
     let mut doc = doc.clone();
     let mut added = Vec::new();
     let mut made = Vec::new();
+    // A described PRIMARY task set's UpdateServicePrimaryTaskSet goes without saying.
+    let creates = calls.iter().any(|(key, _)| *key == "createTaskSets");
     for (key, call) in calls {
         let i = entries(&doc, key).count();
-        if key == "createTaskSets" {
-            added.push(format!(
-                "task set {} of service {}",
+        let named = |member: &str| call.get(member).and_then(Value::as_str).unwrap_or("?");
+        let service = named("service");
+        made.push(format!("{key}[{i}]"));
+        if creates && key == "updateServicePrimaryTaskSets" {
+            section(&mut doc, key).push(call);
+            continue;
+        }
+        added.push(match key {
+            "createTaskSets" => format!(
+                "task set {} of service {service}",
                 call.get("externalId")
                     .and_then(Value::as_str)
-                    .unwrap_or("(no externalId)"),
-                call.get("service").and_then(Value::as_str).unwrap_or("?")
-            ));
-        }
-        made.push(format!("{key}[{i}]"));
+                    .unwrap_or("(no externalId)")
+            ),
+            "updateServicePrimaryTaskSets" => format!(
+                "UpdateServicePrimaryTaskSet {} of service {service}",
+                named("primaryTaskSet")
+            ),
+            "updateTaskSets" => {
+                format!("UpdateTaskSet {} of service {service}", named("taskSet"))
+            }
+            _ => format!("DeleteTaskSet {} of service {service}", named("taskSet")),
+        });
         section(&mut doc, key).push(call);
     }
     let scenario = Scenario::from_value(doc.clone()).map_err(|e| e.to_string())?;
@@ -293,6 +324,38 @@ mod tests {
         let e = add_task_sets_json(&preset(), &bad.to_string(), SimTime(60_000)).unwrap_err();
         assert!(
             e.contains("createTaskSets[2].loadBalancers: 2 target groups"),
+            "{e}"
+        );
+        // The other task set calls, pasted at 6 minutes (green exists from 5).
+        let at = SimTime(6 * 60_000);
+        let scale = json!({"service": "web", "taskSet": "green", "scale": {"value": 50, "unit": "PERCENT"}});
+        let (out, added) = add_task_sets_json(&preset(), &scale.to_string(), at)
+            .unwrap()
+            .unwrap();
+        assert_eq!(added, ["UpdateTaskSet green of service web"]);
+        assert_eq!(out["updateTaskSets"][1]["at"], 360.0);
+        let primary = json!({"service": "web", "primaryTaskSet": "green"});
+        let (out, _) = add_task_sets_json(&out, &primary.to_string(), at)
+            .unwrap()
+            .unwrap();
+        let delete = json!({"service": "web", "taskSet": "blue", "force": true});
+        let (out, added) = add_task_sets_json(&out, &delete.to_string(), at)
+            .unwrap()
+            .unwrap();
+        assert_eq!(added, ["DeleteTaskSet blue of service web"]);
+        let mut sim = Simulation::new(Scenario::from_value(out).unwrap());
+        sim.advance_to(SimTime(8 * 60_000)).unwrap();
+        let sets = sim.task_sets();
+        assert_eq!(sets.len(), 1);
+        assert_eq!(
+            (sets[0].reference.as_str(), sets[0].status, sets[0].computed),
+            ("green", "PRIMARY", 2)
+        );
+        // A call the run refuses names the field.
+        let missing = json!({"service": "web", "taskSet": "nope", "scale": {"value": 5}});
+        let e = add_task_sets_json(&preset(), &missing.to_string(), at).unwrap_err();
+        assert!(
+            e.contains("updateTaskSets[1].taskSet: TaskSetNotFoundException"),
             "{e}"
         );
         // A service is not a task set.
