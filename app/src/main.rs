@@ -1252,6 +1252,17 @@ fn Playground(
             },
         )
     });
+    let delete_task_set = apply.map(|apply| {
+        Callback::new(
+            move |(cluster, service, task_set): (String, String, String)| {
+                edit_now(apply, &|doc, at| {
+                    Ok(ecs_engine::edit::delete_task_set(
+                        doc, &cluster, &service, &task_set, at,
+                    ))
+                })
+            },
+        )
+    });
     let stop_deployment = apply.map(|apply| {
         Callback::new(move |arn: String| {
             edit_now(apply, &|doc, at| {
@@ -1697,13 +1708,21 @@ fn Playground(
                                             on:click=move |_| primary.run(key.clone())>"Make primary"</button>
                                     }
                                 });
+                                let delete_button = delete_task_set.filter(|_| runs).map(|delete| {
+                                    let (key, reference) = (key.clone(), ts.reference.clone());
+                                    view! {
+                                        " "<button id=format!("ts-delete-{i}") class="delete-task-set" title="DeleteTaskSet with force at the current time: its tasks stop and its targets deregister (DRAINING), then it is gone"
+                                            aria-label=format!("Delete task set {reference}")
+                                            on:click=move |_| delete.run(key.clone())>"Delete"</button>
+                                    }
+                                });
                                 view! {
                                     <li class="task-set" data-status=ts.status>
                                         <span class=format!("state {}", ts.status.to_ascii_lowercase())>{ts.status}</span>" "
                                         <strong>{ts.reference.clone()}</strong>
                                         {(ts.reference != ts.id).then(|| view! { <span class="mono muted">{format!(" ({})", ts.id)}</span> })}
                                         {line}
-                                        <div class="controls">{scale_button}{primary_button}</div>
+                                        <div class="controls">{scale_button}{primary_button}{delete_button}</div>
                                     </li>
                                 }
                             }).collect_view()}

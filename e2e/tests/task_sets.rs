@@ -69,6 +69,19 @@ async fn scale_a_task_set_and_make_it_primary_from_the_list() {
     );
     browser.scroll_to("#task-sets-heading").await;
     browser.screenshot("external-task-sets").await;
+    // Delete blue (force): DRAINING while its targets deregister, then gone.
+    browser.click("#ts-delete-0").await;
+    browser
+        .wait_for_text("#task-sets li.task-set:nth-child(1)", "DRAINING blue", 10)
+        .await;
+    let doc = browser.document().await;
+    assert_eq!(
+        doc["deleteTaskSets"].as_array().unwrap().last().unwrap()["force"],
+        true
+    );
+    browser.play_until(600, "00:12:00.000", 30).await;
+    let sets = browser.text("#task-sets").await;
+    assert!(!sets.contains("blue"), "{sets}");
     browser.scroll_to("#services").await;
     browser.screenshot("external-task-sets-services").await;
     browser.close().await;

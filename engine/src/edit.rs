@@ -29,7 +29,9 @@ pub use service::{
     add_service, add_services_json, service_choices, PastedServiceDefaults, ProviderShare,
     ServiceChoices, ServiceForm, StrategyRow, TargetGroupLink,
 };
-pub use task_sets::{add_task_sets_json, update_primary_task_set, update_task_set};
+pub use task_sets::{
+    add_task_sets_json, delete_task_set, update_primary_task_set, update_task_set,
+};
 
 /// The list `key` of the document, made an empty list first when it is missing or not one.
 pub(crate) fn section<'a>(doc: &'a mut Value, key: &str) -> &'a mut Vec<Value> {

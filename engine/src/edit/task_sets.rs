@@ -51,6 +51,23 @@ pub fn update_primary_task_set(
     doc
 }
 
+/// Deletes task set `task_set` (its id or externalId) of service `service` of `cluster` at
+/// `at`, with `force` (it may still run tasks): a DeleteTaskSet call appended to
+/// `deleteTaskSets[]`.
+pub fn delete_task_set(
+    doc: &Value,
+    cluster: &str,
+    service: &str,
+    task_set: &str,
+    at: SimTime,
+) -> Value {
+    let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
+        "taskSet": task_set, "force": true});
+    let mut doc = doc.clone();
+    section(&mut doc, "deleteTaskSets").push(entry);
+    doc
+}
+
 /// The last part of an ARN (`arn:…:service/cluster/web` is `web`).
 fn last_part(v: Option<&Value>) -> Option<String> {
     let s = v?.as_str()?.trim();
@@ -268,6 +285,11 @@ mod tests {
         assert_eq!(green.target_group.as_deref(), Some("green"));
         let blue = sets.iter().find(|t| t.reference == "blue").unwrap();
         assert_eq!((blue.status, blue.computed, blue.running), ("ACTIVE", 4, 4));
+        // Deleted with force at 8 minutes, though it runs tasks: gone by 12.
+        let deleted = delete_task_set(&doc, "default", "web", "blue", SimTime(8 * 60_000));
+        let mut later = Simulation::new(Scenario::from_value(deleted).unwrap());
+        later.advance_to(SimTime(12 * 60_000)).unwrap();
+        assert!(later.task_sets().iter().all(|t| t.reference != "blue"));
         let e = update_task_set(&doc, "default", "web", "green", 101.0, at).unwrap_err();
         assert!(e.starts_with("updateTaskSets[2].scale.value"), "{e}");
     }
