@@ -1241,28 +1241,22 @@ fn Playground(
             },
         )
     });
-    let primary_task_set = apply.map(|apply| {
-        Callback::new(
-            move |(cluster, service, task_set): (String, String, String)| {
-                edit_now(apply, &|doc, at| {
-                    Ok(ecs_engine::edit::update_primary_task_set(
-                        doc, &cluster, &service, &task_set, at,
-                    ))
-                })
-            },
-        )
-    });
-    let delete_task_set = apply.map(|apply| {
-        Callback::new(
-            move |(cluster, service, task_set): (String, String, String)| {
-                edit_now(apply, &|doc, at| {
-                    Ok(ecs_engine::edit::delete_task_set(
-                        doc, &cluster, &service, &task_set, at,
-                    ))
-                })
-            },
-        )
-    });
+    // A task set call (cluster, service, task set) made at the current time.
+    type TaskSetEdit =
+        fn(&serde_json::Value, &str, &str, &str, SimTime) -> Result<serde_json::Value, String>;
+    let task_set_edit = move |edit: TaskSetEdit| {
+        apply.map(|apply| {
+            Callback::new(
+                move |(cluster, service, task_set): (String, String, String)| {
+                    edit_now(apply, &|doc, at| {
+                        edit(doc, &cluster, &service, &task_set, at)
+                    })
+                },
+            )
+        })
+    };
+    let primary_task_set = task_set_edit(ecs_engine::edit::update_primary_task_set);
+    let delete_task_set = task_set_edit(ecs_engine::edit::delete_task_set);
     let stop_deployment = apply.map(|apply| {
         Callback::new(move |arn: String| {
             edit_now(apply, &|doc, at| {

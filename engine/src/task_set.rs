@@ -179,6 +179,34 @@ pub(crate) fn placeholder_task_definition() -> Result<std::rc::Rc<ValidTaskDefin
         .map_err(|_| "deploymentController: the placeholder task definition is refused".to_string())
 }
 
+/// The request a task set's tasks start from: its CreateTaskSet request `request` with its
+/// service's name and cluster, and the service's placement and tagging as UpdateService last
+/// left them (its tasks get the service's managed and propagated tags: an EXTERNAL service
+/// takes `tags`, `enableECSManagedTags` and `propagateTags`; a task set's own tags are its
+/// own).
+fn run_as(request: &Value, service: &crate::service::Service) -> Value {
+    let mut run_as = request.clone();
+    run_as["serviceName"] = json!(service.name);
+    run_as["cluster"] = json!(service.cluster);
+    for key in [
+        "placementConstraints",
+        "placementStrategy",
+        "tags",
+        "enableECSManagedTags",
+        "propagateTags",
+    ] {
+        match service.request.get(key) {
+            Some(v) => run_as[key] = v.clone(),
+            None => {
+                if let Some(o) = run_as.as_object_mut() {
+                    o.remove(key);
+                }
+            }
+        }
+    }
+    run_as
+}
+
 /// `computedDesiredCount`: the service's desired count by the scale in percent, rounded up
 /// (a hair of floating-point error is not a task more: 30 % of 10 is 3).
 pub fn computed_desired_count(desired: u32, scale_percent: f64) -> u32 {
@@ -227,9 +255,6 @@ pub struct TaskSet {
     pub status: TaskSetStatus,
     /// The CreateTaskSet request as given (without `at`), echoed by DescribeTaskSets.
     pub request: Value,
-    /// The request its tasks start from: the task set's members with the service's name,
-    /// cluster, placement and tagging.
-    pub run_as: Value,
     /// Its `loadBalancers[0]`, resolved.
     pub links: Vec<ServiceLoadBalancer>,
     /// When it last changed (`updatedAt`).
@@ -240,6 +265,44 @@ pub struct TaskSet {
     /// instance provider's capacity: (provider, what each needs, how many). Managed scaling
     /// and Managed Instances launch capacity for them; the scheduler tries again each minute.
     pub provisioning: Vec<(usize, crate::placement::TaskNeeds, u32)>,
+}
+
+impl TaskSet {
+    /// `computedDesiredCount` when the service's desired count is `desired`: none for a
+    /// task set that no longer runs.
+    pub fn computed_desired_count(&self, desired: u32) -> u32 {
+        if self.status.runs() {
+            computed_desired_count(desired, self.scale)
+        } else {
+            0
+        }
+    }
+
+    /// `stabilityStatus`: STEADY_STATE once said, else STABILIZING.
+    pub fn stability_status(&self) -> &'static str {
+        if self.steady {
+            "STEADY_STATE"
+        } else {
+            "STABILIZING"
+        }
+    }
+}
+
+/// A task set's ARN: `arn:aws:ecs:…:task-set/<cluster>/<service>/ecs-svc/<digits>`.
+pub fn task_set_arn(cluster: &str, service: &str, id: &str) -> String {
+    format!(
+        "{}:task-set/{cluster}/{service}/{id}",
+        crate::revisions::ARN_PREFIX
+    )
+}
+
+impl crate::deployment::Deployment {
+    /// The task set this deployment is, unless it was deleted and has drained.
+    pub fn live_task_set(&self) -> Option<&TaskSet> {
+        self.task_set
+            .as_deref()
+            .filter(|ts| ts.status != TaskSetStatus::Deleted)
+    }
 }
 
 /// What a task set call does.
@@ -463,11 +526,7 @@ impl Simulation {
         let mut out = Vec::new();
         for (s, svc) in self.services.iter().enumerate() {
             for (d, dep) in svc.deployments.iter().enumerate() {
-                let Some(ts) = dep
-                    .task_set
-                    .as_ref()
-                    .filter(|ts| ts.status != TaskSetStatus::Deleted)
-                else {
+                let Some(ts) = dep.live_task_set() else {
                     continue;
                 };
                 let (running, pending) = self.task_set_counts(s, d);
@@ -479,18 +538,10 @@ impl Simulation {
                     status: ts.status.as_str(),
                     task_definition: dep.task_definition.clone(),
                     scale: ts.scale,
-                    computed: if ts.status.runs() {
-                        computed_desired_count(svc.desired_count, ts.scale)
-                    } else {
-                        0
-                    },
+                    computed: ts.computed_desired_count(svc.desired_count),
                     running,
                     pending,
-                    stability: if ts.steady {
-                        "STEADY_STATE"
-                    } else {
-                        "STABILIZING"
-                    },
+                    stability: ts.stability_status(),
                     target_group: ts
                         .links
                         .first()
@@ -512,10 +563,7 @@ impl Simulation {
             .deployments
             .iter()
             .filter_map(|d| {
-                let ts = d
-                    .task_set
-                    .as_ref()
-                    .filter(|ts| ts.status != TaskSetStatus::Deleted)?;
+                let ts = d.live_task_set()?;
                 let name = ts.external_id.as_deref().unwrap_or(&d.id);
                 Some(format!("{name} {} {} %", ts.status.as_str(), ts.scale))
             })
@@ -639,25 +687,13 @@ impl Simulation {
         let live = self.services[s]
             .deployments
             .iter()
-            .filter(|d| {
-                d.task_set
-                    .as_ref()
-                    .is_some_and(|ts| ts.status != TaskSetStatus::Deleted)
-            })
+            .filter(|d| d.live_task_set().is_some())
             .count();
         if live >= MAX_TASK_SETS {
             return Err(format!("service: InvalidParameterException: {live} deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit."));
         }
         let svc = &self.services[s];
-        // The request its tasks start from: the task set's members, the service's placement.
-        let mut run_as = body.clone();
-        run_as["serviceName"] = json!(svc.name);
-        run_as["cluster"] = json!(svc.cluster);
-        for key in ["placementConstraints", "placementStrategy"] {
-            if let Some(v) = svc.request.get(key) {
-                run_as[key] = v.clone();
-            }
-        }
+        let run_as = run_as(body, svc);
         if let Some(lbs) = body.get("loadBalancers").and_then(Value::as_array) {
             if lbs.len() > 1 {
                 return Err(format!("loadBalancers: {} target groups; only one target group is allowed per task set (multiple target groups are not supported for external deployments)", lbs.len()));
@@ -709,7 +745,6 @@ impl Simulation {
                 scale,
                 status: TaskSetStatus::Active,
                 request: body.clone(),
-                run_as,
                 links,
                 updated_at: now,
                 steady: false,
@@ -735,11 +770,7 @@ impl Simulation {
     fn refresh_task_set_links(&mut self, s: usize) {
         let mut links: Vec<ServiceLoadBalancer> = Vec::new();
         for d in &self.services[s].deployments {
-            let Some(ts) = d
-                .task_set
-                .as_ref()
-                .filter(|ts| ts.status != TaskSetStatus::Deleted)
-            else {
+            let Some(ts) = d.live_task_set() else {
                 continue;
             };
             for l in &ts.links {
@@ -1025,28 +1056,9 @@ impl Simulation {
 
     /// The request and load balancer links task set `d` of service `s` starts its tasks with.
     fn task_set_request(&self, s: usize, d: usize) -> Option<(Value, Vec<ServiceLoadBalancer>)> {
-        let ts = self.services[s].deployments[d].task_set.as_ref()?;
-        let (mut run_as, links) = (ts.run_as.clone(), ts.links.clone());
-        // The service's placement and tagging as UpdateService last left them: its tasks get
-        // the service's managed and propagated tags (an EXTERNAL service takes `tags`,
-        // `enableECSManagedTags` and `propagateTags`; a task set's own tags are its own).
-        for key in [
-            "placementConstraints",
-            "placementStrategy",
-            "tags",
-            "enableECSManagedTags",
-            "propagateTags",
-        ] {
-            match self.services[s].request.get(key) {
-                Some(v) => run_as[key] = v.clone(),
-                None => {
-                    if let Some(o) = run_as.as_object_mut() {
-                        o.remove(key);
-                    }
-                }
-            }
-        }
-        Some((run_as, links))
+        let svc = &self.services[s];
+        let ts = svc.deployments[d].task_set.as_ref()?;
+        Some((run_as(&ts.request, svc), ts.links.clone()))
     }
 
     /// Service `s` as its task set next to start a task runs: the first one short of tasks,
@@ -1188,24 +1200,19 @@ impl Simulation {
             .enumerate()
             .rev()
             .filter_map(|(d, dep)| {
-                let ts = dep.task_set.as_ref().filter(|ts| ts.status != TaskSetStatus::Deleted)?;
-                let computed = if ts.status.runs() {
-                    computed_desired_count(svc.desired_count, ts.scale)
-                } else {
-                    0
-                };
+                let ts = dep.live_task_set()?;
                 let mut v = json!({
                     "id": dep.id,
-                    "taskSetArn": format!("{}:task-set/{}/{}/{}", crate::revisions::ARN_PREFIX, svc.cluster, svc.name, dep.id),
+                    "taskSetArn": task_set_arn(&svc.cluster, &svc.name, &dep.id),
                     "serviceArn": format!("{}:service/{}/{}", crate::revisions::ARN_PREFIX, svc.cluster, svc.name),
                     "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
                     "status": ts.status.as_str(),
                     "taskDefinition": crate::revisions::Revisions::arn(&dep.task_definition),
-                    "computedDesiredCount": computed,
+                    "computedDesiredCount": ts.computed_desired_count(svc.desired_count),
                     "runningCount": counts[d].0,
                     "pendingCount": counts[d].1,
                     "scale": {"value": ts.scale, "unit": "PERCENT"},
-                    "stabilityStatus": if ts.steady { "STEADY_STATE" } else { "STABILIZING" },
+                    "stabilityStatus": ts.stability_status(),
                     "createdAt": self.timestamp(dep.created_at),
                     "updatedAt": self.timestamp(ts.updated_at),
                     "loadBalancers": ts.request.get("loadBalancers").cloned().unwrap_or(json!([])),

@@ -41,6 +41,31 @@ fn bare(calls: Value) -> Value {
     d
 }
 
+/// Adds task definition `tiny` (Fargate, awsvpc) and subnet `subnet-a` to `d`.
+fn with_fargate_tiny(d: &mut Value) {
+    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
+        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
+    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+}
+
+/// The preset capacity-provider-from-zero with its service made EXTERNAL: desired 6, task set
+/// blue (web, 100 %) on capacity provider cp-demo, whose group starts at zero instances.
+fn external_from_zero() -> Value {
+    let mut d: Value = serde_json::from_str(include_str!(
+        "../../public/scenarios/capacity-provider-from-zero.json"
+    ))
+    .unwrap();
+    d.as_object_mut().unwrap().remove("updateServices");
+    d["services"] = json!([{"serviceName": "web", "cluster": "demo", "desiredCount": 6,
+        "deploymentController": {"type": "EXTERNAL"}}]);
+    d["createTaskSets"] = json!([{"service": "web", "cluster": "demo", "externalId": "blue",
+        "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "cp-demo", "weight": 1}],
+        "scale": {"value": 100}}]);
+    d
+}
+
 fn service(s: &Simulation) -> Value {
     s.describe()["services"][0].clone()
 }
@@ -351,11 +376,7 @@ fn task_sets_take_a_launch_type_of_their_own() {
         {"service": "web", "externalId": "ec2", "taskDefinition": "web:1", "scale": {"value": 100}},
         {"service": "web", "externalId": "fargate", "taskDefinition": "tiny", "launchType": "FARGATE",
          "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}, "scale": {"value": 50}}]}));
-    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
-        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512",
-        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
-    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    with_fargate_tiny(&mut d);
     let mut s = sim(d);
     at(&mut s, 5 * MIN);
     assert_eq!(running_of(&s, "web:1"), 4);
@@ -441,11 +462,7 @@ fn an_external_service_whose_task_sets_run_on_fargate_is_created() {
     let mut d = bare(json!({"createTaskSets": [
         {"service": "web", "externalId": "blue", "taskDefinition": "tiny", "launchType": "FARGATE",
          "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}, "scale": {"value": 100}}]}));
-    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
-        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512",
-        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
-    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    with_fargate_tiny(&mut d);
     assert_eq!(support::service_refusal(d.clone()), "");
     let mut s = sim(d);
     at(&mut s, 5 * MIN);
@@ -642,16 +659,7 @@ fn managed_scaling_launches_capacity_for_a_task_sets_waiting_tasks() {
     // 6.4: a capacity provider's managed scaling counts "the provider's PROVISIONING tasks";
     // a task set's tasks on a provider with no instance wait there, and the group scales out
     // from zero for them (capacity-provider-from-zero, with its service made EXTERNAL).
-    let mut d: Value = serde_json::from_str(include_str!(
-        "../../public/scenarios/capacity-provider-from-zero.json"
-    ))
-    .unwrap();
-    d.as_object_mut().unwrap().remove("updateServices");
-    d["services"] = json!([{"serviceName": "web", "cluster": "demo", "desiredCount": 6,
-        "deploymentController": {"type": "EXTERNAL"}}]);
-    d["createTaskSets"] = json!([{"service": "web", "cluster": "demo", "externalId": "blue",
-        "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "cp-demo", "weight": 1}],
-        "scale": {"value": 100}}]);
+    let d = external_from_zero();
     let mut s = sim(d);
     at(&mut s, 30 * MIN);
     assert!(s.auto_scaling_groups()[0].desired >= 3);
@@ -665,16 +673,7 @@ fn a_task_set_deleted_with_its_service_leaves_no_task_waiting_in_provisioning() 
     // takes the rest. Tasks that waited for capacity are no longer wanted: they leave the
     // cluster's PROVISIONING count, and managed scaling (6.4, "the provider's PROVISIONING
     // tasks") stops launching for them. Both calls at the same minute: they stayed counted.
-    let mut d: Value = serde_json::from_str(include_str!(
-        "../../public/scenarios/capacity-provider-from-zero.json"
-    ))
-    .unwrap();
-    d.as_object_mut().unwrap().remove("updateServices");
-    d["services"] = json!([{"serviceName": "web", "cluster": "demo", "desiredCount": 6,
-        "deploymentController": {"type": "EXTERNAL"}}]);
-    d["createTaskSets"] = json!([{"service": "web", "cluster": "demo", "externalId": "blue",
-        "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "cp-demo", "weight": 1}],
-        "scale": {"value": 100}}]);
+    let mut d = external_from_zero();
     d["deleteTaskSets"] = json!([{"at": "PT1M", "cluster": "demo", "service": "web",
         "taskSet": "blue", "force": true}]);
     d["deleteServices"] =
@@ -702,11 +701,7 @@ fn each_task_sets_capacity_provider_strategy_splits_its_own_tasks() {
             "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}})
     };
     let mut d = bare(json!({"createTaskSets": [set("blue", 0), set("green", 120)]}));
-    d["taskDefinitions"].as_array_mut().unwrap().push(json!({
-        "family": "tiny", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512",
-        "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": true}]}));
-    d["subnets"] = json!([{"subnetId": "subnet-a", "availabilityZone": "us-east-1a"}]);
+    with_fargate_tiny(&mut d);
     d["clusters"] =
         json!([{"clusterName": "default", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]}]);
     let mut s = sim(d);

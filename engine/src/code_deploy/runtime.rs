@@ -1091,7 +1091,7 @@ impl Simulation {
                 let steady = counts[d].1 == 0 && counts[d].0 == svc.desired_count;
                 let mut v = json!({
                     "id": dep.id,
-                    "taskSetArn": format!("{}:task-set/{}/{}/{}", crate::revisions::ARN_PREFIX, svc.cluster, svc.name, dep.id),
+                    "taskSetArn": crate::task_set::task_set_arn(&svc.cluster, &svc.name, &dep.id),
                     "status": status,
                     "taskDefinition": crate::revisions::Revisions::arn(&dep.task_definition),
                     "computedDesiredCount": if status == "DRAINING" { 0 } else { svc.desired_count },

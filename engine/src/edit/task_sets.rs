@@ -10,6 +10,14 @@ use super::{entries, seconds, section};
 use crate::time::SimTime;
 use crate::{Scenario, Simulation};
 
+/// Appends the task set call `entry` to section `key` once the scenario's own parser of task
+/// set calls accepts it.
+fn append_task_set_call(doc: &Value, key: &str, entry: Value) -> Result<Value, String> {
+    super::append_call(doc, key, entry, |entry, path| {
+        crate::task_set::TaskSetCall::parse(key, entry, path)
+    })
+}
+
 /// Sets task set `task_set` (its id or externalId) of service `service` of `cluster` to
 /// `percent` % at `at`: an UpdateTaskSet call appended to `updateTaskSets[]`.
 pub fn update_task_set(
@@ -20,18 +28,9 @@ pub fn update_task_set(
     percent: f64,
     at: SimTime,
 ) -> Result<Value, String> {
-    let key = "updateTaskSets";
-    if !(0.0..=100.0).contains(&percent) {
-        return Err(format!(
-            "{key}[{}].scale.value: {percent} is not between 0 and 100",
-            entries(doc, key).count()
-        ));
-    }
     let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
         "taskSet": task_set, "scale": {"value": percent, "unit": "PERCENT"}});
-    let mut doc = doc.clone();
-    section(&mut doc, key).push(entry);
-    Ok(doc)
+    append_task_set_call(doc, "updateTaskSets", entry)
 }
 
 /// Makes task set `task_set` (its id or externalId) the primary one of service `service` of
@@ -43,12 +42,10 @@ pub fn update_primary_task_set(
     service: &str,
     task_set: &str,
     at: SimTime,
-) -> Value {
+) -> Result<Value, String> {
     let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
         "primaryTaskSet": task_set});
-    let mut doc = doc.clone();
-    section(&mut doc, "updateServicePrimaryTaskSets").push(entry);
-    doc
+    append_task_set_call(doc, "updateServicePrimaryTaskSets", entry)
 }
 
 /// Deletes task set `task_set` (its id or externalId) of service `service` of `cluster` at
@@ -60,12 +57,10 @@ pub fn delete_task_set(
     service: &str,
     task_set: &str,
     at: SimTime,
-) -> Value {
+) -> Result<Value, String> {
     let entry = json!({"at": seconds(at), "cluster": cluster, "service": service,
         "taskSet": task_set, "force": true});
-    let mut doc = doc.clone();
-    section(&mut doc, "deleteTaskSets").push(entry);
-    doc
+    append_task_set_call(doc, "deleteTaskSets", entry)
 }
 
 /// The last part of an ARN (`arn:…:service/cluster/web` is `web`).
@@ -256,6 +251,15 @@ pub fn add_task_sets_json(
 mod tests {
     use super::*;
 
+    /// The preset without its task set calls, nor the sections `more`.
+    fn without(more: &[&str]) -> Value {
+        let mut doc = preset();
+        for key in crate::task_set::SECTIONS.iter().chain(more) {
+            doc.as_object_mut().unwrap().remove(*key);
+        }
+        doc
+    }
+
     fn preset() -> Value {
         serde_json::from_str(include_str!(
             "../../../public/scenarios/external-task-sets.json"
@@ -272,7 +276,7 @@ mod tests {
         let sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
         let at = SimTime(6 * 60_000);
         let doc = update_task_set(&doc, "default", "web", "green", 25.0, at).unwrap();
-        let doc = update_primary_task_set(&doc, "default", "web", "green", at);
+        let doc = update_primary_task_set(&doc, "default", "web", "green", at).unwrap();
         assert!(sim.task_sets().is_empty());
         let mut sim = Simulation::new(Scenario::from_value(doc.clone()).unwrap());
         sim.advance_to(SimTime(10 * 60_000)).unwrap();
@@ -286,7 +290,7 @@ mod tests {
         let blue = sets.iter().find(|t| t.reference == "blue").unwrap();
         assert_eq!((blue.status, blue.computed, blue.running), ("ACTIVE", 4, 4));
         // Deleted with force at 8 minutes, though it runs tasks: gone by 12.
-        let deleted = delete_task_set(&doc, "default", "web", "blue", SimTime(8 * 60_000));
+        let deleted = delete_task_set(&doc, "default", "web", "blue", SimTime(8 * 60_000)).unwrap();
         let mut later = Simulation::new(Scenario::from_value(deleted).unwrap());
         later.advance_to(SimTime(12 * 60_000)).unwrap();
         assert!(later.task_sets().iter().all(|t| t.reference != "blue"));
@@ -297,15 +301,7 @@ mod tests {
     #[test]
     fn pasted_describe_task_sets_output_adds_the_task_sets() {
         // aws ecs describe-task-sets output (the CLI example's shape), newest first.
-        let mut doc = preset();
-        for key in [
-            "createTaskSets",
-            "updateServicePrimaryTaskSets",
-            "updateTaskSets",
-            "deleteTaskSets",
-        ] {
-            doc.as_object_mut().unwrap().remove(key);
-        }
+        let doc = without(&[]);
         let pasted = json!({"taskSets": [
             {"id": "ecs-svc/1234567890123456790", "taskSetArn": "arn:aws:ecs:us-west-2:123456789012:task-set/default/web/ecs-svc/1234567890123456790",
              "status": "ACTIVE", "taskDefinition": "arn:aws:ecs:us-west-2:123456789012:task-definition/web:2",
@@ -396,17 +392,7 @@ mod tests {
         let mut sim = Simulation::new(Scenario::from_value(preset()).unwrap());
         sim.advance_to(SimTime(10 * 60_000)).unwrap();
         let described = json!({"services": [sim.describe()["services"][0].clone()]});
-        let mut doc = preset();
-        for key in [
-            "services",
-            "createTaskSets",
-            "updateServicePrimaryTaskSets",
-            "updateTaskSets",
-            "deleteTaskSets",
-            "updateServices",
-        ] {
-            doc.as_object_mut().unwrap().remove(key);
-        }
+        let doc = without(&["services", "updateServices"]);
         let (out, names) =
             super::super::add_services_json(&doc, &described.to_string(), &Default::default())
                 .unwrap();
@@ -435,17 +421,7 @@ mod tests {
         let mut sim = Simulation::new(Scenario::from_value(preset()).unwrap());
         sim.advance_to(SimTime(10 * 60_000)).unwrap();
         let service = sim.describe()["services"][0].clone();
-        let mut doc = preset();
-        for key in [
-            "services",
-            "createTaskSets",
-            "updateServicePrimaryTaskSets",
-            "updateTaskSets",
-            "deleteTaskSets",
-            "updateServices",
-        ] {
-            doc.as_object_mut().unwrap().remove(key);
-        }
+        let doc = without(&["services", "updateServices"]);
         // taskSets[0] is the newest (green): the second CreateTaskSet.
         let mut lacks_group = service.clone();
         lacks_group["taskSets"][0]["loadBalancers"][0]["targetGroupArn"] = json!(
@@ -476,15 +452,7 @@ mod tests {
         // TaskSet.externalId is optional ("The external ID associated with the task set"); a
         // null one is none, so the task set keeps AWS's id as its externalId and, PRIMARY,
         // is made primary again by that id.
-        let mut doc = preset();
-        for key in [
-            "createTaskSets",
-            "updateServicePrimaryTaskSets",
-            "updateTaskSets",
-            "deleteTaskSets",
-        ] {
-            doc.as_object_mut().unwrap().remove(key);
-        }
+        let doc = without(&[]);
         let pasted = json!({"taskSets": [{"id": "ecs-svc/1234567890123456789", "status": "PRIMARY",
             "externalId": null, "taskDefinition": "web:1",
             "loadBalancers": [{"targetGroupArn": "blue", "containerName": "web", "containerPort": 8080}],
