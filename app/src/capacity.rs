@@ -139,6 +139,9 @@ pub struct ManagedView {
     terminated: usize,
     /// `scaleInAfter`: `120 s`, or `off`.
     scale_in: String,
+    /// Infrastructure optimization under way: each underutilized instance, why, and when it
+    /// drains, or that it is draining.
+    optimization: Vec<String>,
 }
 
 /// One EBS volume attached to a task (or kept after it).
@@ -319,6 +322,7 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 scale_in: mi
                     .scale_in_after_s
                     .map_or("off".to_string(), |s| format!("{s} s")),
+                optimization: optimization_lines(sim, p),
             }
         })
         .collect();
@@ -334,6 +338,31 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
         ebs_cost: (!volumes.is_empty()).then_some(cost.ebs_usd_per_hour),
         volumes,
     }
+}
+
+/// What infrastructure optimization is doing on provider `p`'s instances, a line each.
+fn optimization_lines(sim: &Simulation, p: usize) -> Vec<String> {
+    let after = sim.capacity_providers().providers[p]
+        .managed_instances()
+        .and_then(|m| m.scale_in_after_s);
+    sim.managed_instances()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.provider == p && !m.terminated)
+        .filter_map(|(i, m)| {
+            let name = format!("{} ({})", m.id, m.instance_type.name);
+            if m.optimizing {
+                return Some(format!("{name}: DRAINING, underutilized"));
+            }
+            let since = m.underutilized_since?;
+            let why = sim.managed_instance_underutilized(i)?;
+            Some(format!(
+                "{name}: underutilized, {}; drains at {}",
+                why.describe(),
+                since.plus_secs(after?)
+            ))
+        })
+        .collect()
 }
 
 /// The panel. `act` receives a group's new sizes from its buttons, `refresh` its instance
@@ -385,7 +414,7 @@ pub fn CapacityPanel(
             (!list.is_empty()).then(|| view! {
                 <table class="targets managed-instances" id="managed-instances">
                     <caption class="small muted">"Amazon ECS Managed Instances: ECS chooses, launches and terminates these providers' instances"</caption>
-                    <thead><tr><th>"provider"</th><th>"instance requirements"</th><th>"instances"</th><th>"booting"</th><th>"terminated"</th><th>"scaleInAfter"</th></tr></thead>
+                    <thead><tr><th>"provider"</th><th>"instance requirements"</th><th>"instances"</th><th>"booting"</th><th>"terminated"</th><th>"scaleInAfter"</th><th>"infrastructure optimization"</th></tr></thead>
                     <tbody>
                     {list.into_iter().map(|m| view! {
                         <tr class="managed-provider" data-provider=m.name.clone()>
@@ -395,6 +424,7 @@ pub fn CapacityPanel(
                             <td class="num booting">{m.booting}</td>
                             <td class="num terminated">{m.terminated}</td>
                             <td class="num">{m.scale_in}</td>
+                            <td class="small optimization">{if m.optimization.is_empty() { "nothing underutilized".to_string() } else { m.optimization.join("; ") }}</td>
                         </tr>
                     }).collect_view()}
                     </tbody>

@@ -101,6 +101,9 @@ pub enum Timer {
     ManagedInstanceIdle(usize),
     /// A Managed Instances instance reaches day 14 or 21 of its life (its index among them).
     ManagedInstanceLifetime(usize),
+    /// A Managed Instances instance's underutilized time may have reached `scaleInAfter` (its
+    /// index among them).
+    ManagedInstanceUnderutilized(usize),
     /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
@@ -647,6 +650,7 @@ impl Simulation {
             Timer::CheckDrained(slot) => self.check_drained(slot),
             Timer::ManagedInstanceIdle(slot) => self.managed_instance_idle(slot),
             Timer::ManagedInstanceLifetime(i) => self.managed_instance_lifetime(i),
+            Timer::ManagedInstanceUnderutilized(i) => self.managed_instance_underutilized_timer(i),
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::RuleSchedule(r) => self.fire_rule_schedule(r),
             Timer::DeliverEvent(d) => self.deliver_event(d),
@@ -810,6 +814,7 @@ impl Simulation {
             .entry(task.task_definition_arn.clone())
             .or_default() += 1;
         self.tasks.push(task);
+        self.managed_instance_task_started(slot);
         // Fargate provisions capacity and an ENI for each task (1.4); an EBS volume is
         // created and attached meanwhile.
         let provisioning = if self.cluster.instances[slot].fargate {
@@ -1083,6 +1088,7 @@ impl Simulation {
             // Freed capacity may fit a task waiting for this provider.
             self.poke_provider(p);
             self.managed_instance_maybe_idle(slot);
+            self.analyse_managed_instances(p, Some(slot));
         }
     }
 

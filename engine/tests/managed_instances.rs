@@ -528,3 +528,216 @@ fn a_standalone_task_keeps_its_instance_until_day_twenty_one() {
     assert_eq!(running(&s), 0);
     assert!(live(&s).is_empty());
 }
+
+/// `doc` with the provider and the service in one zone (subnet-a), the service scaled to
+/// `to` at 20 minutes, and `scaleInAfter` 120 s.
+fn one_zone(desired: u32, to: u32, template: Value) -> Value {
+    let mut launch = json!({"networkConfiguration": {"subnets": ["subnet-a"]}});
+    for (k, v) in template.as_object().unwrap() {
+        launch[k] = v.clone();
+    }
+    let mut d = doc(desired, launch);
+    d["services"][0]["networkConfiguration"]["awsvpcConfiguration"]["subnets"] =
+        json!(["subnet-a"]);
+    d["updateServices"] = json!([{"at": "PT20M", "service": "web", "desiredCount": to}]);
+    d["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        json!({"scaleInAfter": 120});
+    d
+}
+
+/// Steps to `until` seconds, checking at every 5 s from `from` that at least `floor` tasks
+/// run (start-before-stop keeps the service whole while tasks move).
+fn run_keeping(s: &mut Simulation, from: u64, until: u64, floor: usize) {
+    at(s, from);
+    for t in (from..=until).step_by(5) {
+        at(s, t);
+        assert!(running(s) >= floor, "{} running at {t} s", running(s));
+    }
+}
+
+fn underutilized_now(s: &Simulation) -> Vec<String> {
+    (0..s.managed_instances().len())
+        .filter_map(|i| s.managed_instance_underutilized(i).map(|u| u.describe()))
+        .collect()
+}
+
+/// Instance requirements that admit m5.large only (no cheaper type to right-size to).
+fn m5_large_only() -> Value {
+    json!({"instanceRequirements": {"vCpuCount": {"min": 2}, "memoryMiB": {"min": 1024},
+        "allowedInstanceTypes": ["m5.large"]}})
+}
+
+#[test]
+fn an_underutilized_instance_is_drained_and_its_tasks_consolidate_in_its_zone() {
+    // MI-OPT: "consolidates workloads onto fewer, more efficiently utilized instances": the
+    // instance is DRAINING, its tasks are replaced on an instance of its zone that has room
+    // (start-before-stop: the service never runs fewer than its desired count), and it is
+    // terminated once empty; nothing is left underutilized.
+    let mut s = sim(one_zone(8, 3, m5_large_only()));
+    at(&mut s, 1199);
+    let before = live(&s).len();
+    run_keeping(&mut s, 1230, 3600, 3);
+    assert!(
+        logged(&s, "is underutilized (its tasks fit on"),
+        "{:?}",
+        underutilized_now(&s)
+    );
+    assert!(logged(
+        &s,
+        "DRAINING (Managed Instances infrastructure optimization: underutilized)"
+    ));
+    assert!(logged(
+        &s,
+        "Task stopped because its container instance is DRAINING"
+    ));
+    assert_eq!(running(&s), 3);
+    let after = live(&s);
+    assert!(
+        after.len() < before,
+        "{} instances, {before} before",
+        after.len()
+    );
+    assert!(
+        after.iter().all(|i| i.running_tasks_count > 0),
+        "idle ones are gone too"
+    );
+    assert!(
+        underutilized_now(&s).is_empty(),
+        "{:?}",
+        underutilized_now(&s)
+    );
+}
+
+#[test]
+fn an_oversized_instance_is_replaced_by_a_cheaper_type() {
+    // MI-OPT "existing or new, more efficient instances"; MI-BLOG: an instance left running
+    // one small task is drained and its task runs on a smaller type. Here 8 tasks of 3 GiB fill
+    // instances of 2 or more vCPUs; scaled to 1, the last instance is drained for the type
+    // the provider would launch for one task, and the bill per hour drops.
+    let requirements = json!({"instanceRequirements": {
+        "vCpuCount": {"min": 2, "max": 16}, "memoryMiB": {"min": 4096}}});
+    let mut d = one_zone(8, 1, requirements);
+    d["taskDefinitions"][0]["cpu"] = json!("1024");
+    d["taskDefinitions"][0]["memory"] = json!("3072");
+    d["duration"] = json!("PT3H");
+    let mut s = sim(d);
+    at(&mut s, 1199);
+    run_keeping(&mut s, 1230, 7200, 1);
+    assert!(
+        logged(&s, "is underutilized (its tasks run on 1 × "),
+        "{:?}",
+        underutilized_now(&s)
+    );
+    let after = live(&s);
+    assert_eq!(after.len(), 1);
+    let first = s.managed_instances()[0].instance_type;
+    assert!(
+        after[0].instance_type.on_demand_usd_per_hour < first.on_demand_usd_per_hour,
+        "{} after {}",
+        after[0].instance_type.name,
+        first.name
+    );
+    assert!(
+        underutilized_now(&s).is_empty(),
+        "{:?}",
+        underutilized_now(&s)
+    );
+}
+
+#[test]
+fn scale_in_after_minus_one_turns_the_optimization_off() {
+    // API-IO: -1 "Disables automatic infrastructure optimization" (MI-OPT: the setting
+    // "applies to both idle and underutilized instances").
+    let mut d = one_zone(6, 3, json!({}));
+    d["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        json!({"scaleInAfter": -1});
+    let mut s = sim(d);
+    at(&mut s, 3600);
+    assert!(!logged(&s, "is underutilized"));
+    assert!(!logged(&s, "infrastructure optimization"));
+    assert_eq!(running(&s), 3);
+}
+
+#[test]
+fn protected_and_standalone_tasks_keep_their_instance() {
+    // MI-OPT: "maintaining any task protection settings"; "Instances running standalone tasks
+    // are not considered for optimization since ECS Managed instances does not replace
+    // standalone tasks."
+    // The tasks left after the scale-in, which the run without protection consolidates.
+    let base = one_zone(8, 3, m5_large_only());
+    let mut first = sim(base.clone());
+    at(&mut first, 1225);
+    let ids: Vec<String> = first
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .map(|t| t.id.clone())
+        .collect();
+    at(&mut first, 3600);
+    assert!(logged(&first, "is underutilized"));
+    let mut d = base.clone();
+    d["updateTaskProtection"] = json!([{"at": 1225, "cluster": "default", "tasks": ids,
+        "protectionEnabled": true, "expiresInMinutes": 600}]);
+    let mut s = sim(d);
+    at(&mut s, 3600);
+    assert!(!logged(&s, "is underutilized"), "protected tasks stay put");
+    assert!(underutilized_now(&s).is_empty());
+
+    let mut d = one_zone(8, 3, json!({}));
+    d["services"][0]["desiredCount"] = json!(2);
+    d["updateServices"] = json!([{"at": "PT20M", "service": "web", "desiredCount": 1}]);
+    d["runTasks"] = json!([{"at": "PT10M", "taskDefinition": "web", "count": 1,
+        "capacityProviderStrategy": [{"capacityProvider": "mi", "weight": 1}],
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}}]);
+    let mut s = sim(d);
+    at(&mut s, 3600);
+    assert_eq!(running(&s), 2);
+    let mut checked = 0;
+    for (i, mi) in s.managed_instances().iter().enumerate() {
+        let Some(slot) = mi.slot.filter(|_| !mi.terminated) else {
+            continue;
+        };
+        let standalone = s
+            .tasks()
+            .iter()
+            .any(|t| t.service.is_none() && t.is_active() && t.reservation.slot == slot);
+        if standalone {
+            assert!(s.managed_instance_underutilized(i).is_none());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 1, "the standalone task's instance");
+}
+
+#[test]
+fn one_instance_drains_at_a_time() {
+    // MI-BLOG: two underutilized instances are not drained at once: "draining instances in
+    // phases". Scaled from 12 to 4 in one zone, every drain for optimization starts only
+    // after the one before it ended.
+    let mut s = sim(one_zone(12, 4, m5_large_only()));
+    at(&mut s, 1199);
+    let mut draining_seen = 0;
+    for t in (1200..=5400).step_by(5) {
+        at(&mut s, t);
+        let draining = s
+            .managed_instances()
+            .iter()
+            .filter(|m| m.optimizing && !m.terminated)
+            .count();
+        assert!(draining <= 1, "{draining} draining at {t} s");
+        draining_seen = draining_seen.max(draining);
+    }
+    assert_eq!(draining_seen, 1);
+    let drains = s
+        .managed_instances()
+        .iter()
+        .filter(|m| m.optimizing)
+        .count();
+    assert!(drains >= 2, "{drains} drained for optimization");
+    assert_eq!(running(&s), 4);
+    assert!(
+        underutilized_now(&s).is_empty(),
+        "{:?}",
+        underutilized_now(&s)
+    );
+}

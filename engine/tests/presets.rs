@@ -1595,6 +1595,49 @@ fn managed_instances_launch_for_the_waiting_tasks_and_end_idle_ones() {
 }
 
 #[test]
+fn managed_instances_optimization_drains_underutilized_instances_in_turn() {
+    // managed-instances-optimization (MI-OPT): after the scale-in from 12 to 4, idle instances
+    // go after scaleInAfter, one t3a.large left with one task is drained for a cheaper type
+    // and then another whose task fits in its zone, one after the other; the 4 tasks end on 2
+    // instances. The Try (scaleInAfter -1) optimizes nothing and costs more per hour.
+    let (sim, out) = preset("managed-instances-optimization");
+    let log: Vec<&str> = sim
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    let drains: Vec<&&str> = log
+        .iter()
+        .filter(|m| m.contains("is underutilized ("))
+        .collect();
+    assert_eq!(drains.len(), 2, "{drains:?}");
+    assert!(
+        drains[0].contains("its tasks run on 1 × t3a.medium for $0.0421/h instead of $0.0842/h")
+    );
+    assert!(drains[1].contains("its tasks fit on"));
+    assert_eq!(out["services"][0]["runningCount"], 4);
+    let active: Vec<&Value> = out["containerInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "ACTIVE")
+        .collect();
+    assert_eq!(active.len(), 2);
+    assert!(active.iter().all(|c| c["runningTasksCount"] == 2));
+    let mut v = preset_doc("managed-instances-optimization");
+    v["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"]
+        ["scaleInAfter"] = json!(-1);
+    let (sim, kept) = run_to_end(v);
+    assert!(!sim
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message.contains("underutilized")));
+    assert!(kept["cost"]["ec2UsdPerHour"].as_f64() > out["cost"]["ec2UsdPerHour"].as_f64());
+}
+
+#[test]
 fn classic_load_balancer_registers_instances_and_splits_by_zone() {
     // classic-load-balancer (8.6 CLB): one task per instance on the fixed port (4 of 6), the
     // API's default health check (5 minutes OutOfService, 503s meanwhile), and without

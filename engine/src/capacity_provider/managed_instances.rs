@@ -49,8 +49,10 @@
 //!   elsewhere, on new instances if need be), terminated once empty, and at day 21 whatever
 //!   still runs there (standalone tasks) stops.
 //!
-//! Not simulated: consolidating underutilized instances (DRAINING them to move their tasks),
-//! draining earlier for security patches or EC2 events, Capacity Reservations (`RESERVED`),
+//! - Underutilized instances are drained so that their tasks move to fewer or cheaper
+//!   instances: [`super::infrastructure_optimization`].
+//!
+//! Not simulated: draining earlier for security patches or EC2 events, Capacity Reservations (`RESERVED`),
 //! Managed Daemons.
 //!
 //! Sources:
@@ -539,6 +541,11 @@ pub struct ManagedInstance {
     pub slot: Option<usize>,
     /// Since when it has run no task, while it is idle.
     pub idle_since: Option<SimTime>,
+    /// Since when it has been underutilized, while it waits `scaleInAfter` for it
+    /// ([`super::infrastructure_optimization`]).
+    pub underutilized_since: Option<SimTime>,
+    /// DRAINING because it was underutilized.
+    pub optimizing: bool,
     /// Terminated.
     pub terminated: bool,
     /// When ECS launched it.
@@ -733,6 +740,8 @@ impl Simulation {
             availability_zone: az,
             slot: None,
             idle_since: None,
+            underutilized_since: None,
+            optimizing: false,
             terminated: false,
             launched_at: self.now(),
         });
@@ -753,6 +762,7 @@ impl Simulation {
         }
         self.poke_provider(p);
         self.managed_instance_maybe_idle(slot);
+        self.analyse_managed_instances(p, None);
     }
 
     /// The live Managed Instances instance in `slot` (its index), if there is one.
@@ -836,6 +846,9 @@ impl Simulation {
                 .instance(&id);
         }
         self.terminate_instance(slot, "TerminationNotice", reason);
+        if self.managed.instances[i].optimizing {
+            self.resume_optimization(self.managed.instances[i].provider);
+        }
     }
 
     /// Managed Instances instance `i` reached day 14 since its launch (it drains) or day 21

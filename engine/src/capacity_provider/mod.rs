@@ -11,6 +11,7 @@
 //! [`strategy`] decides which provider each task goes to; tasks an Auto Scaling group
 //! provider cannot place yet wait in PROVISIONING for capacity.
 
+pub mod infrastructure_optimization;
 pub mod managed_instances;
 pub mod managed_scaling;
 pub mod provisioning;
