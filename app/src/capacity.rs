@@ -312,7 +312,7 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                 requirements: mi.requirements_text(),
                 instances: by_type
                     .into_iter()
-                    .map(|(t, zones)| format!("{} × {t} ({})", zones.len(), zones.join(", ")))
+                    .map(|(t, zones)| format!("{} × {t} ({})", zones.len(), per_zone(&zones)))
                     .collect(),
                 booting: mine
                     .iter()
@@ -338,6 +338,30 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
         ebs_cost: (!volumes.is_empty()).then_some(cost.ebs_usd_per_hour),
         volumes,
     }
+}
+
+/// `us-east-1a, us-east-1b`, or `2 in us-east-1a, 1 in us-east-1b` when a zone has several.
+fn per_zone(zones: &[&str]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for z in zones {
+        match counts.iter_mut().find(|(x, _)| x == z) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((z, 1)),
+        }
+    }
+    counts.sort_unstable();
+    let several = counts.iter().any(|(_, n)| *n > 1);
+    counts
+        .iter()
+        .map(|(z, n)| {
+            if several {
+                format!("{n} in {z}")
+            } else {
+                z.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What infrastructure optimization is doing on provider `p`'s instances, a line each.
@@ -414,7 +438,7 @@ pub fn CapacityPanel(
             (!list.is_empty()).then(|| view! {
                 <table class="targets managed-instances" id="managed-instances">
                     <caption class="small muted">"Amazon ECS Managed Instances: ECS chooses, launches and terminates these providers' instances"</caption>
-                    <thead><tr><th>"provider"</th><th>"instance requirements"</th><th>"instances"</th><th>"booting"</th><th>"terminated"</th><th>"scaleInAfter"</th><th>"infrastructure optimization"</th></tr></thead>
+                    <thead><tr><th>"provider"</th><th>"instance requirements"</th><th>"instances"</th><th>"booting"</th><th>"terminated"</th><th>"scaleInAfter"</th></tr></thead>
                     <tbody>
                     {list.into_iter().map(|m| view! {
                         <tr class="managed-provider" data-provider=m.name.clone()>
@@ -424,7 +448,16 @@ pub fn CapacityPanel(
                             <td class="num booting">{m.booting}</td>
                             <td class="num terminated">{m.terminated}</td>
                             <td class="num">{m.scale_in}</td>
-                            <td class="small optimization">{if m.optimization.is_empty() { "nothing underutilized".to_string() } else { m.optimization.join("; ") }}</td>
+                        </tr>
+                        <tr class="managed-optimization" data-provider=m.name.clone()>
+                            <td colspan="6" class="small optimization">
+                                <span class="muted">"Infrastructure optimization (one instance drains at a time): "</span>
+                                {if m.optimization.is_empty() {
+                                    view! { <span>"nothing underutilized"</span> }.into_any()
+                                } else {
+                                    view! { <ul>{m.optimization.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul> }.into_any()
+                                }}
+                            </td>
                         </tr>
                     }).collect_view()}
                     </tbody>

@@ -1,7 +1,7 @@
 //! Amazon ECS Managed Instances in the UI (issue 6, "The cluster canvas";
 //! `engine/src/capacity_provider/managed_instances.rs`): the instances ECS launched for the
 //! waiting tasks show their provider, their tasks run there with launchType
-//! MANAGED_INSTANCES, and idle ones leave after scaleInAfter.
+//! MANAGED_INSTANCES, idle ones leave after scaleInAfter, and underutilized ones are drained.
 
 use e2e::Browser;
 
@@ -57,5 +57,51 @@ async fn ecs_launches_the_instances_and_terminates_idle_ones() {
             .await,
         "0"
     );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn underutilized_instances_are_drained_in_turn() {
+    // MI-OPT (engine/src/capacity_provider/infrastructure_optimization.rs): after the scale-in
+    // from 12 to 4, the capacity pane names the underutilized instance, why and when it
+    // drains; it drains, then the next; 2 instances are left.
+    let browser = Browser::start().await;
+    browser.open_preset("managed-instances-optimization").await;
+    let managed = "article.instance[data-status=ACTIVE]:has(.badge.managed)";
+    let cell = "#managed-instances tr.managed-optimization[data-provider=general] .optimization";
+    browser.play_until(60, "00:05:00.000", 40).await;
+    assert_eq!(browser.count(managed).await, 6);
+    assert!(browser.text(cell).await.ends_with("nothing underutilized"));
+    // The scale-in at 15 minutes; its tasks are STOPPED at 15:15, and one instance waits
+    // scaleInAfter (120 s) as underutilized.
+    browser.play_until(60, "00:16:00.000", 40).await;
+    let waiting = browser.text(cell).await;
+    assert!(
+        waiting.contains("(t3a.large): underutilized, its tasks run on 1 × t3a.medium for $0.0421/h instead of $0.0842/h; drains at 00:17:15"),
+        "{waiting}"
+    );
+    browser.scroll_to("#managed-instances").await;
+    browser.screenshot("managed-instances-underutilized").await;
+    browser.play_until(60, "00:17:30.000", 40).await;
+    assert!(browser.text(cell).await.contains("DRAINING, underutilized"));
+    assert_eq!(
+        browser
+            .count("article.instance[data-status=DRAINING]:has(.badge.managed)")
+            .await,
+        1
+    );
+    browser.select("#log-kind", "Capacity").await;
+    browser
+        .wait_for_text(
+            "#event-log",
+            "is underutilized (its tasks run on 1 × t3a.medium",
+            5,
+        )
+        .await;
+    browser.scroll_to("#instances").await;
+    browser.screenshot("managed-instances-optimization").await;
+    browser.play_until(600, "00:30:00.000", 60).await;
+    assert_eq!(browser.count(managed).await, 2);
+    assert!(browser.text(cell).await.ends_with("nothing underutilized"));
     browser.close().await;
 }
