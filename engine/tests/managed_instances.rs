@@ -712,9 +712,9 @@ fn protected_and_standalone_tasks_keep_their_instance() {
 #[test]
 fn one_instance_drains_at_a_time() {
     // MI-BLOG: two underutilized instances are not drained at once: "draining instances in
-    // phases". Scaled from 12 to 4 in one zone, every drain for optimization starts only
+    // phases". Scaled from 16 to 4 in one zone, every drain for optimization starts only
     // after the one before it ended.
-    let mut s = sim(one_zone(12, 4, m5_large_only()));
+    let mut s = sim(one_zone(16, 4, m5_large_only()));
     at(&mut s, 1199);
     let mut draining_seen = 0;
     for t in (1200..=5400).step_by(5) {
@@ -740,4 +740,17 @@ fn one_instance_drains_at_a_time() {
         "{:?}",
         underutilized_now(&s)
     );
+}
+
+#[test]
+fn ecs_counts_trunked_enis_when_it_chooses_how_many_instances_to_launch() {
+    // MI: instances use ENI trunking for awsvpc tasks, and "Amazon ECS Managed Instances
+    // account for ENI availability when selecting target instances": 8 tasks of 0.5 vCPU on
+    // m5.large (2 vCPU; 2 awsvpc tasks without trunking, more with it) take 2 instances by
+    // CPU, not 4 by ENIs.
+    let mut s = sim(one_zone(8, 8, m5_large_only()));
+    at(&mut s, 300);
+    assert_eq!(running(&s), 8);
+    assert_eq!(live(&s).len(), 2);
+    assert!(logged(&s, "launches 2 × m5.large"));
 }

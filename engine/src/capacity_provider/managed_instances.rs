@@ -515,7 +515,8 @@ pub fn choose_instances(
         .into_iter()
         .filter(|it| it.architecture.as_attribute() == architecture.to_ascii_lowercase())
         .filter_map(|it| {
-            let per = super::managed_scaling::tasks_per_instance(needs, it, reserved_memory_mib);
+            let per =
+                super::managed_scaling::tasks_per_instance(needs, it, reserved_memory_mib, true);
             (per > 0).then(|| (it, waiting.div_ceil(per).max(spread)))
         })
         .min_by(|(a, n), (b, m)| {
@@ -625,7 +626,12 @@ impl Simulation {
                 .filter(|i| i.provider == p && i.slot.is_none() && !i.terminated)
                 .filter(|i| usable(&i.availability_zone))
                 .map(|i| {
-                    super::managed_scaling::tasks_per_instance(&needs, i.instance_type, reserved)
+                    super::managed_scaling::tasks_per_instance(
+                        &needs,
+                        i.instance_type,
+                        reserved,
+                        true,
+                    )
                 })
                 .sum();
             let short = waiting.saturating_sub(booting);
@@ -1095,15 +1101,17 @@ mod tests {
         let needs = crate::capacity_provider::managed_scaling::tests::needs(1024, 2048);
         let (it, n) = choose_instances(&needs, 6, 3, "X86_64", None, 0).unwrap();
         // Whatever the type, it runs the 6 tasks and no cheaper choice does.
-        let per = crate::capacity_provider::managed_scaling::tasks_per_instance(&needs, it, 0);
+        let per =
+            crate::capacity_provider::managed_scaling::tasks_per_instance(&needs, it, 0, true);
         assert!(per * n >= 6 && n >= 3, "{} × {n}", it.name);
         let cost = it.on_demand_usd_per_hour * f64::from(n);
         for other in eligible_types(None)
             .into_iter()
             .filter(|t| t.architecture == Architecture::X86_64)
         {
-            let per =
-                crate::capacity_provider::managed_scaling::tasks_per_instance(&needs, other, 0);
+            let per = crate::capacity_provider::managed_scaling::tasks_per_instance(
+                &needs, other, 0, true,
+            );
             if per > 0 {
                 let m = 6u32.div_ceil(per).max(3);
                 assert!(

@@ -48,9 +48,14 @@ pub fn launch_step(calculated: u32, ms: &ManagedScaling) -> u32 {
     }
 }
 
-/// How many tasks with `needs` one empty instance of type `it` holds, by CPU, memory, ENIs,
-/// GPUs and static ports (6.4 step 3); 0 when one does not fit.
-pub fn tasks_per_instance(needs: &TaskNeeds, it: &InstanceType, reserved_memory_mib: u32) -> u32 {
+/// How many tasks with `needs` one empty instance of type `it` holds, by CPU, memory, ENIs
+/// (more with ENI trunking, 2.4), GPUs and static ports (6.4 step 3); 0 when one does not fit.
+pub fn tasks_per_instance(
+    needs: &TaskNeeds,
+    it: &InstanceType,
+    reserved_memory_mib: u32,
+    trunking: bool,
+) -> u32 {
     let memory = it.registered_memory_mib.saturating_sub(reserved_memory_mib);
     let mut n = u32::MAX;
     for (have, need) in [
@@ -63,7 +68,10 @@ pub fn tasks_per_instance(needs: &TaskNeeds, it: &InstanceType, reserved_memory_
         }
     }
     if needs.eni {
-        n = n.min(it.awsvpc_tasks_without_trunking);
+        n = n.min(match it.awsvpc_tasks_with_trunking {
+            Some(enis) if trunking => enis,
+            _ => it.awsvpc_tasks_without_trunking,
+        });
     }
     if !needs.static_ports.is_empty() {
         n = n.min(1);
@@ -87,11 +95,11 @@ pub fn instances_needed(
     let mut needed = 0u32;
     let mut ignored = 0u32;
     for (needs, count) in waiting {
-        if tasks_per_instance(needs, smallest, reserved_memory_mib) == 0 {
+        if tasks_per_instance(needs, smallest, reserved_memory_mib, false) == 0 {
             ignored += count;
             continue;
         }
-        let per = tasks_per_instance(needs, largest, reserved_memory_mib).max(1);
+        let per = tasks_per_instance(needs, largest, reserved_memory_mib, false).max(1);
         needed += count.div_ceil(per);
     }
     (needed, ignored)

@@ -350,7 +350,7 @@ impl Simulation {
         match (cp.managed_scaling(), cp.group()) {
             (Some(_), Some(g)) => {
                 let (smallest, _) = self.groups[g].spec.smallest_and_largest();
-                super::managed_scaling::tasks_per_instance(needs, smallest, 0) > 0
+                super::managed_scaling::tasks_per_instance(needs, smallest, 0, false) > 0
             }
             _ => false,
         }
