@@ -753,4 +753,54 @@ fn ecs_counts_trunked_enis_when_it_chooses_how_many_instances_to_launch() {
     assert_eq!(running(&s), 8);
     assert_eq!(live(&s).len(), 2);
     assert!(logged(&s, "launches 2 × m5.large"));
+
+/// Three zones, `api` tasks of 1 vCPU and 3 GiB, 12 of them scaled in to 4 at 15 minutes,
+/// `scaleInAfter` 120 s, seed 5 (as the preset managed-instances-optimization).
+fn three_zones_scaled_in() -> Value {
+    let mut d = doc(
+        12,
+        json!({"instanceRequirements": {"vCpuCount": {"min": 2, "max": 16}, "memoryMiB": {"min": 4096}}}),
+    );
+    d["taskDefinitions"][0]["cpu"] = json!("1024");
+    d["taskDefinitions"][0]["memory"] = json!("3072");
+    d["updateServices"] = json!([{"at": "PT15M", "service": "web", "desiredCount": 4}]);
+    d["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        json!({"scaleInAfter": 120});
+    d["seed"] = json!(5);
+    d
+}
+
+#[test]
+fn the_next_underutilized_instance_drains_when_the_draining_one_is_lost_to_an_outage() {
+    // MI-BLOG: underutilized instances drain "in phases", one after the other; the next one
+    // waits for the one draining. MI-OPT: "any task stop or new instance launch triggers
+    // analysis". When the instance draining for optimization ends otherwise (here an
+    // Availability Zone outage terminates it), the others whose scaleInAfter ran out
+    // meanwhile still drain.
+    let d = three_zones_scaled_in();
+    let mut first = sim(d.clone());
+    let mut drain = None;
+    for t in (900..=3600).step_by(5) {
+        at(&mut first, t);
+        if let Some(m) = first.managed_instances().iter().find(|m| m.optimizing) {
+            drain = Some((t, m.availability_zone.clone()));
+            break;
+        }
+    }
+    let (t, zone) = drain.expect("an instance drains for optimization");
+    assert!(
+        !underutilized_now(&first).is_empty(),
+        "another instance waits for it"
+    );
+    let mut d = d;
+    d["faults"] = json!([{"type": "AzOutage", "at": t + 10, "availabilityZone": zone,
+        "duration": "PT5M"}]);
+    let mut s = sim(d);
+    at(&mut s, 7200);
+    assert!(logged(&s, "Availability Zone outage"));
+    assert!(
+        underutilized_now(&s).is_empty(),
+        "{:?}",
+        underutilized_now(&s)
+    );
 }

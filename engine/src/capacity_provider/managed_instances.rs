@@ -891,6 +891,11 @@ impl Simulation {
     pub(crate) fn managed_instance_terminated(&mut self, slot: usize) {
         if let Some(i) = self.live_managed_instance(slot) {
             self.managed.instances[i].terminated = true;
+            // An instance draining for optimization that ends otherwise (an outage, a Spot
+            // interruption) lets the next underutilized one drain, as when it is retired.
+            if self.managed.instances[i].optimizing {
+                self.resume_optimization(self.managed.instances[i].provider);
+            }
         }
     }
 
