@@ -104,6 +104,9 @@ pub enum Timer {
     /// A Managed Instances instance's underutilized time may have reached `scaleInAfter` (its
     /// index among them).
     ManagedInstanceUnderutilized(usize),
+    /// The scale-in protection of a task on a Managed Instances instance may have expired (the
+    /// task's index): its instance is analysed again.
+    ManagedInstanceProtectionExpired(usize),
     /// An instance is terminated (instance slot), e.g. two minutes after a Spot notice.
     TerminateInstance(usize),
     /// A scenario `updateAutoScalingGroups[]` call is made.
@@ -651,6 +654,9 @@ impl Simulation {
             Timer::ManagedInstanceIdle(slot) => self.managed_instance_idle(slot),
             Timer::ManagedInstanceLifetime(i) => self.managed_instance_lifetime(i),
             Timer::ManagedInstanceUnderutilized(i) => self.managed_instance_underutilized_timer(i),
+            Timer::ManagedInstanceProtectionExpired(t) => {
+                self.managed_instance_protection_expired(t)
+            }
             Timer::UpdateAutoScalingGroup(i) => self.update_auto_scaling_group(i),
             Timer::RuleSchedule(r) => self.fire_rule_schedule(r),
             Timer::DeliverEvent(d) => self.deliver_event(d),

@@ -100,6 +100,7 @@ impl Simulation {
                     self.schedule_service_tick(s, until);
                 }
             }
+            self.managed_instance_protection_changed(t);
         }
     }
 

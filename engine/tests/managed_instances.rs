@@ -804,3 +804,33 @@ fn the_next_underutilized_instance_drains_when_the_draining_one_is_lost_to_an_ou
         underutilized_now(&s)
     );
 }
+
+#[test]
+fn an_instance_underutilized_once_its_task_protection_expires_drains() {
+    // MI-OPT: the optimization keeps "any task protection settings" (TSP: protection lasts
+    // until expiresInMinutes); once it expired, the tasks may move like any other, and the
+    // instances they leave underutilized drain after scaleInAfter.
+    let base = one_zone(8, 3, m5_large_only());
+    let mut first = sim(base.clone());
+    at(&mut first, 1225);
+    let ids: Vec<String> = first
+        .tasks()
+        .iter()
+        .filter(|t| t.is_active())
+        .map(|t| t.id.clone())
+        .collect();
+    let mut d = base;
+    d["updateTaskProtection"] = json!([{"at": 1225, "cluster": "default", "tasks": ids,
+        "protectionEnabled": true, "expiresInMinutes": 20}]);
+    let mut s = sim(d);
+    at(&mut s, 1225 + 1200 - 5);
+    assert!(!logged(&s, "is underutilized"), "protected tasks stay put");
+    at(&mut s, 7200);
+    assert!(logged(&s, "is underutilized"));
+    assert_eq!(running(&s), 3);
+    assert!(
+        underutilized_now(&s).is_empty(),
+        "{:?}",
+        underutilized_now(&s)
+    );
+}

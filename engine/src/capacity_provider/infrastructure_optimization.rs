@@ -345,6 +345,46 @@ impl Simulation {
         }
     }
 
+    /// UpdateTaskProtection set or removed the scale-in protection of task `t`: a protected
+    /// task keeps its instance (the module doc's rule), so its Managed Instances instance is
+    /// analysed again when the protection ends, as after a task stop.
+    pub(crate) fn managed_instance_protection_changed(&mut self, t: usize) {
+        if self.managed_provider_of_task(t).is_none() {
+            return;
+        }
+        match self.tasks[t].protected_until {
+            Some(until) if self.now() < until => {
+                self.schedule(until, Timer::ManagedInstanceProtectionExpired(t));
+            }
+            _ => self.managed_instance_protection_expired(t),
+        }
+    }
+
+    /// The scale-in protection of task `t` may have expired (an UpdateTaskProtection call may
+    /// have extended it since): unprotected, its Managed Instances instance is analysed again.
+    pub(crate) fn managed_instance_protection_expired(&mut self, t: usize) {
+        if self.is_protected(t) {
+            return;
+        }
+        if let Some(p) = self.managed_provider_of_task(t) {
+            self.analyse_managed_instances(p, None);
+        }
+    }
+
+    /// The Managed Instances provider of the live instance that active task `t` runs on.
+    fn managed_provider_of_task(&self, t: usize) -> Option<usize> {
+        let task = &self.tasks[t];
+        if !task.is_active() {
+            return None;
+        }
+        let slot = task.reservation.slot;
+        self.managed
+            .instances
+            .iter()
+            .find(|m| m.slot == Some(slot) && !m.terminated)
+            .map(|m| m.provider)
+    }
+
     /// The `scaleInAfter` wait of underutilized Managed Instances instance `i` may have ended:
     /// still underutilized, and no other instance of its provider draining for optimization,
     /// it drains.
