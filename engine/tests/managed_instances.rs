@@ -834,3 +834,24 @@ fn an_instance_underutilized_once_its_task_protection_expires_drains() {
         underutilized_now(&s)
     );
 }
+
+#[test]
+fn no_instance_drains_when_its_service_cannot_replace_a_task() {
+    // MI-OPT: the optimization "ensures safe consolidation by respecting your service's minimum
+    // and maximum task limits". With minimumHealthyPercent and maximumPercent both 100 a
+    // service may neither start a replacement first nor stop a task first (DG-CID: DRAINING
+    // replaces tasks "according to ... minimumHealthyPercent and maximumPercent"), so an
+    // instance drained for optimization would stay DRAINING, billed, until day 21, and hold
+    // up every other drain of its provider. Such instances are not underutilized.
+    let mut d = one_zone(8, 3, m5_large_only());
+    d["services"][0]["deploymentConfiguration"] =
+        json!({"maximumPercent": 100, "minimumHealthyPercent": 100});
+    let mut s = sim(d);
+    at(&mut s, 3600);
+    assert!(!logged(&s, "is underutilized"));
+    assert!(live(&s)
+        .iter()
+        .all(|i| i.status == ecs_engine::container_instance::InstanceStatus::Active));
+    assert!(underutilized_now(&s).is_empty());
+    assert_eq!(running(&s), 3);
+}

@@ -25,8 +25,9 @@
 //!   ("availability-first ... draining instances in phases") [MI-BLOG].
 //!
 //! AWS publishes no threshold. The playground's rule [unconfirmed]: an ACTIVE instance whose
-//! tasks are all RUNNING tasks of replica services with no deployment under way, none
-//! protected from scale-in, is underutilized when
+//! tasks are all RUNNING tasks of replica services with no deployment under way, whose
+//! `minimumHealthyPercent` or `maximumPercent` leaves room to replace a task, none protected
+//! from scale-in, is underutilized when
 //! 1. **consolidation**: every one of its tasks fits, with its constraints, on the provider's
 //!    other ACTIVE instances that run tasks in the same Availability Zone (the zone keeps its share: "Availability
 //!    Zone spread takes precedence over bin packing" [MI]); or
@@ -108,11 +109,19 @@ impl Simulation {
             let task = &self.tasks[t];
             let s = task.service?;
             let svc = &self.services[s];
+            // "respecting your service's minimum and maximum task limits": a service that may
+            // neither start a replacement first nor stop a task first cannot move it, and the
+            // instance would stay DRAINING.
+            let desired = svc.desired_count as usize;
+            let cfg = svc.deployment_configuration;
+            let replaceable =
+                cfg.max_tasks(desired) > desired || cfg.min_healthy_tasks(desired) < desired;
             let movable = task.is_active()
                 && task.last_status == crate::task::TaskStatus::Running
                 && svc.scheduling == SchedulingStrategy::Replica
                 && svc.deployments.len() == 1
                 && svc.deployments[0].task_set.is_none()
+                && replaceable
                 && !self.is_protected(t);
             if !movable {
                 return None;
