@@ -753,6 +753,7 @@ fn ecs_counts_trunked_enis_when_it_chooses_how_many_instances_to_launch() {
     assert_eq!(running(&s), 8);
     assert_eq!(live(&s).len(), 2);
     assert!(logged(&s, "launches 2 × m5.large"));
+}
 
 /// Three zones, `api` tasks of 1 vCPU and 3 GiB, 12 of them scaled in to 4 at 15 minutes,
 /// `scaleInAfter` 120 s, seed 5 (as the preset managed-instances-optimization).

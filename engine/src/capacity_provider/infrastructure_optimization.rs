@@ -51,6 +51,17 @@ use crate::placement::TaskNeeds;
 use crate::service::SchedulingStrategy;
 use crate::sim::{Simulation, Timer};
 
+/// What the tasks a consolidation check moves onto an instance take there.
+#[derive(Debug, Clone, Default)]
+struct Taken {
+    cpu: u32,
+    memory_mib: u32,
+    gpus: u32,
+    enis: u32,
+    /// The tasks (their groups and static ports count too).
+    tasks: Vec<usize>,
+}
+
 /// Why an instance is underutilized.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Underutilized {
@@ -166,9 +177,8 @@ impl Simulation {
         if others.is_empty() {
             return None;
         }
-        // What the tasks moved so far take on each other instance: CPU, MiB, ENIs, and the
-        // tasks (their groups and static ports).
-        let mut taken = vec![(0u32, 0u32, 0u32, Vec::<usize>::new()); others.len()];
+        // What the tasks moved so far take on each other instance.
+        let mut taken = vec![Taken::default(); others.len()];
         let mut order = moving.to_vec();
         order.sort_by_key(|&(t, _)| std::cmp::Reverse(self.tasks[t].reservation.memory_mib));
         let mut used = Vec::new();
@@ -177,11 +187,18 @@ impl Simulation {
             let svc = &self.services[s];
             let fits = |k: usize| {
                 let o = others[k];
-                let (cpu, memory, enis, ref moved) = taken[k];
+                let Taken {
+                    cpu,
+                    memory_mib,
+                    gpus,
+                    enis,
+                    tasks: ref moved,
+                } = taken[k];
                 let inst = &self.cluster.instances[o];
                 let needs = TaskNeeds {
                     cpu: svc.needs.cpu + cpu,
-                    memory_mib: svc.needs.memory_mib + memory,
+                    memory_mib: svc.needs.memory_mib + memory_mib,
+                    gpus: svc.needs.gpus + gpus,
                     ..svc.needs.clone()
                 };
                 let same_group = moved
@@ -212,10 +229,12 @@ impl Simulation {
                     .is_ok()
             };
             let k = (0..others.len()).find(|&k| fits(k))?;
-            taken[k].0 += svc.needs.cpu;
-            taken[k].1 += svc.needs.memory_mib;
-            taken[k].2 += u32::from(svc.needs.eni);
-            taken[k].3.push(t);
+            let moved = &mut taken[k];
+            moved.cpu += svc.needs.cpu;
+            moved.memory_mib += svc.needs.memory_mib;
+            moved.gpus += svc.needs.gpus;
+            moved.enis += u32::from(svc.needs.eni);
+            moved.tasks.push(t);
             if !used.contains(&k) {
                 used.push(k);
             }
