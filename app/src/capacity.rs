@@ -105,6 +105,9 @@ pub struct ServiceCapacity {
     pub strategy: String,
     /// Tasks waiting in PROVISIONING.
     pub waiting: u32,
+    /// The task records among them (those waiting for an instance provider): the first 8
+    /// characters of their IDs, oldest first.
+    pub provisioning: Vec<String>,
 }
 
 /// What the panel shows.
@@ -255,10 +258,12 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
             }
         })
         .collect();
+    let records = sim.provisioning_task_records();
     let services = sim
         .services()
         .iter()
-        .filter_map(|s| {
+        .enumerate()
+        .filter_map(|(i, s)| {
             let c = s.capacity.as_ref()?;
             Some(ServiceCapacity {
                 name: s.name.clone(),
@@ -268,6 +273,11 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
                     c.strategy.label()
                 },
                 waiting: s.waiting_total(),
+                provisioning: records
+                    .iter()
+                    .filter(|r| r.service == Some(i))
+                    .map(|r| r.id.chars().take(8).collect())
+                    .collect(),
             })
         })
         .collect();
@@ -338,6 +348,15 @@ pub fn capacity_view(sim: &Simulation) -> CapacityView {
         ebs_cost: (!volumes.is_empty()).then_some(cost.ebs_usd_per_hour),
         volumes,
     }
+}
+
+/// Up to six task IDs, then how many more.
+fn provisioning_list(ids: &[String]) -> String {
+    let mut text = ids.iter().take(6).cloned().collect::<Vec<_>>().join(" ");
+    if ids.len() > 6 {
+        text.push_str(&format!(" +{} more", ids.len() - 6));
+    }
+    text
 }
 
 /// `us-east-1a, us-east-1b`, or `2 in us-east-1a, 1 in us-east-1b` when a zone has several.
@@ -476,13 +495,14 @@ pub fn CapacityPanel(
                 } }).collect_view()}
                 {(!v.services.is_empty()).then(|| view! {
                     <table class="capacity-services small" id="capacity-services">
-                        <thead><tr><th>"service"</th><th>"capacity provider strategy"</th><th>"waiting in PROVISIONING"</th></tr></thead>
+                        <thead><tr><th>"service"</th><th>"capacity provider strategy"</th><th>"waiting in PROVISIONING"</th><th>"PROVISIONING tasks"</th></tr></thead>
                         <tbody>
                         {v.services.into_iter().map(|s| view! {
                             <tr data-service=s.name.clone()>
                                 <td><strong>{s.name.clone()}</strong></td>
                                 <td class="mono strategy">{s.strategy}</td>
                                 <td class="num waiting">{s.waiting}</td>
+                                <td class="mono small provisioning-tasks">{provisioning_list(&s.provisioning)}</td>
                             </tr>
                         }).collect_view()}
                         </tbody>

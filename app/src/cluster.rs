@@ -135,6 +135,9 @@ pub struct ClusterView {
     pub fargate: Vec<FargateChip>,
     /// The zones of container instances, sorted: one lane each.
     pub zones: Vec<String>,
+    /// Tasks created PROVISIONING that wait for capacity from an instance provider, with the
+    /// provider's name.
+    pub provisioning: Vec<(TaskChip, String)>,
 }
 
 impl ClusterView {
@@ -254,10 +257,30 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
     let mut zones: Vec<String> = cards.iter().map(|c| c.az.clone()).collect();
     zones.sort();
     zones.dedup();
+    let provisioning = sim
+        .provisioning_task_records()
+        .iter()
+        .map(|w| {
+            let chip = TaskChip {
+                id: w.id.chars().take(8).collect(),
+                label: w
+                    .service
+                    .and_then(|s| sim.services().get(s))
+                    .map_or_else(|| w.group.to_string(), |s| s.name.clone()),
+                colour: w.service.unwrap_or(sim.services().len() + w.group.len()) % 8,
+                ports: String::new(),
+                status: "PROVISIONING",
+                health: "UNKNOWN",
+                replacing: false,
+            };
+            (chip, providers[w.provider].name.clone())
+        })
+        .collect();
     ClusterView {
         instances: cards,
         fargate,
         zones,
+        provisioning,
     }
 }
 
@@ -285,6 +308,7 @@ pub fn ClusterLanes(
                 <p class="muted small">"No container instances or Fargate tasks yet."</p>
             })}
             <FargateLane view=view/>
+            <ProvisioningLane view=view/>
         </div>
     }
 }
@@ -396,6 +420,31 @@ fn FargateLane(view: ReadSignal<ClusterView>) -> impl IntoView {
                 <For each=zones key=|z| z.clone() let:az>
                     <FargateZone view=view az=az/>
                 </For>
+            </section>
+        })
+    }
+}
+
+/// The tasks created PROVISIONING that wait for capacity (10.1): on no instance yet.
+#[component]
+fn ProvisioningLane(view: ReadSignal<ClusterView>) -> impl IntoView {
+    move || {
+        view.with(|v| !v.provisioning.is_empty()).then(|| view! {
+            <section class="lane provisioning" id="provisioning-lane" aria-label="Tasks waiting for capacity"
+                title="ECS created these tasks; they wait in PROVISIONING until their capacity provider has an instance with room">
+                <h3 class="lane-title">"PROVISIONING"<span class="muted small">" · "
+                    {move || view.with(|v| format!("{} task{} waiting for capacity", v.provisioning.len(), if v.provisioning.len() == 1 { "" } else { "s" }))}
+                </span></h3>
+                <ul class="chips provisioning-chips">
+                    <For each=move || view.with(|v| v.provisioning.clone())
+                        key=|(c, _)| c.id.clone() let:item>
+                        <li class=format!("{} provisioning-task", item.0.class()) data-task=item.0.id.clone()
+                            data-provider=item.1.clone()
+                            title=format!("task {} ({}) PROVISIONING: waiting for capacity from capacity provider {}", item.0.id, item.0.label, item.1)>
+                            {item.0.label.clone()}
+                        </li>
+                    </For>
+                </ul>
             </section>
         })
     }

@@ -197,6 +197,22 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
         .text("#capacity")
         .await
         .contains("EC2 Auto Scaling works on instances"));
+    // The six tasks exist already, PROVISIONING (10.1): the panel lists their IDs.
+    let provisioning = "#capacity-services tr[data-service=web] .provisioning-tasks";
+    let ids = browser.text(provisioning).await;
+    assert_eq!(ids.split(' ').count(), 6, "{ids}");
+    assert!(ids.split(' ').all(|id| id.len() == 8), "{ids}");
+    // The cluster pane shows them too, in a PROVISIONING lane of their own.
+    assert_eq!(
+        browser
+            .count("#provisioning-lane li.provisioning-task[data-provider=cp-asg]")
+            .await,
+        6
+    );
+    assert!(browser
+        .text("#provisioning-lane .lane-title")
+        .await
+        .contains("6 tasks waiting for capacity"));
     browser.screenshot("capacity-asg-waiting").await;
 
     // Five minutes on: three instances in two zone lanes, labelled with their group; six
@@ -206,6 +222,8 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
     assert_eq!(browser.count("#instances .badge.group").await, 3);
     assert_eq!(browser.count("#instances .lane").await, 2);
     assert_eq!(browser.running("web").await, "6");
+    assert_eq!(browser.text(provisioning).await, "");
+    assert_eq!(browser.count("#provisioning-lane").await, 0);
     let reservation = browser
         .client
         .find(Locator::Css(".asg .reservation[data-provider=cp-asg]"))

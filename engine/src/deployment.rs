@@ -233,7 +233,7 @@ pub(crate) struct DeploymentSettings {
     task_definition: String,
     deployment_id: String,
     constraints: Vec<crate::placement::Constraint>,
-    waiting: Vec<u32>,
+    waiting: Vec<Vec<crate::capacity_provider::provisioning::WaitingTask>>,
     subnets: Option<Vec<String>>,
     task_security_groups: Vec<String>,
     capacity: Option<crate::capacity_provider::ResolvedStrategy>,
@@ -287,7 +287,7 @@ impl Simulation {
             task_definition,
             deployment_id: svc.deployments[d].id.clone(),
             constraints,
-            waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            waiting: vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())],
             subnets,
             task_security_groups: crate::request::string_list(
                 request.pointer("/networkConfiguration/awsvpcConfiguration/securityGroups"),
@@ -325,7 +325,7 @@ impl Simulation {
         self.services[s].starting_for = Some(d);
         self.start_replicas(s, n);
         let svc = &mut self.services[s];
-        let waited = svc.waiting.iter().any(|&w| w > 0);
+        let waited = svc.waiting.iter().any(|w| !w.is_empty());
         svc.starting_for = None;
         settings.swap(svc);
         // A task set keeps its tasks waiting for an instance provider, so that the provider
@@ -335,8 +335,8 @@ impl Simulation {
                 .providers
                 .iter()
                 .zip(&settings.waiting)
-                .filter(|&(&p, &w)| w > 0 && !self.capacity.providers[p].is_fargate())
-                .map(|(&p, &w)| (p, settings.needs.clone(), w))
+                .filter(|&(&p, w)| !w.is_empty() && !self.capacity.providers[p].is_fargate())
+                .map(|(&p, w)| (p, settings.needs.clone(), w.len() as u32))
                 .collect();
         }
         if waited {

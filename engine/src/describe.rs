@@ -14,7 +14,10 @@ impl Simulation {
         let mut out = json!({
             "scenario": self.scenario.name,
             "simulatedTime": crate::time::format_iso8601_duration(self.now().as_ms()),
-            "tasks": (0..self.tasks.len()).map(|t| self.describe_task(t)).collect::<Vec<_>>(),
+            "tasks": (0..self.tasks.len())
+                .map(|t| self.describe_task(t))
+                .chain(self.provisioning_task_records().iter().map(|w| self.describe_provisioning_task(w)))
+                .collect::<Vec<_>>(),
             "services": self.describe_services(),
             "failures": self.failures,
             "containerInstances": self.describe_instances(),
@@ -171,7 +174,43 @@ impl Simulation {
 
     /// The task whose ID is or starts with `id` as DescribeTasks returns it now.
     pub fn describe_task_by_id(&self, id: &str) -> Result<Value, String> {
-        self.task_by_id(id).map(|t| self.describe_task(t))
+        match self.task_by_id(id) {
+            Ok(t) => Ok(self.describe_task(t)),
+            Err(e) => self
+                .provisioning_task_records()
+                .iter()
+                .find(|w| w.id == id)
+                .map(|w| self.describe_provisioning_task(w))
+                .ok_or(e),
+        }
+    }
+
+    /// A task waiting in PROVISIONING for capacity as DescribeTasks returns it: created, on no
+    /// container instance yet, its containers PENDING (10.1).
+    fn describe_provisioning_task(
+        &self,
+        w: &crate::capacity_provider::provisioning::ProvisioningTask,
+    ) -> Value {
+        let provider = &self.capacity.providers[w.provider];
+        let mut v = json!({
+            "taskArn": format!("{}:task/{}/{}", crate::revisions::ARN_PREFIX, w.cluster, w.id),
+            "taskDefinitionArn": crate::revisions::Revisions::arn(w.task_definition),
+            "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, w.cluster),
+            "group": w.group,
+            "lastStatus": "PROVISIONING",
+            "desiredStatus": "RUNNING",
+            "launchType": if provider.managed_instances().is_some() { "MANAGED_INSTANCES" } else { "EC2" },
+            "capacityProviderName": provider.name,
+            "cpu": w.td.cpu_units.to_string(),
+            "memory": w.td.memory_mib.to_string(),
+            "containers": w.td.containers.iter().map(|c| json!({"name": c.name, "lastStatus": "PENDING"})).collect::<Vec<_>>(),
+            "createdAt": self.timestamp(w.created_at),
+            "version": 1,
+        });
+        if let Some(sb) = w.started_by {
+            v["startedBy"] = json!(sb);
+        }
+        v
     }
 
     /// Task `index` as DescribeTasks returns it.

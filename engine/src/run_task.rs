@@ -3,8 +3,8 @@
 //! Through a capacity provider that launches capacity (managed scaling, Managed Instances), a
 //! task with no room waits in PROVISIONING instead of failing, counts in the provider's `M`
 //! (6.4: "the provider's PROVISIONING tasks"), and starts once an instance has room
-//! ([`crate::capacity_provider::provisioning::StandaloneWait`]; the playground creates its
-//! task record then, and a task still waiting when the run ends never starts).
+//! ([`crate::capacity_provider::provisioning::StandaloneWait`]: the task exists, PROVISIONING,
+//! from the call on; a task still waiting when the run ends never starts).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -182,7 +182,8 @@ impl Simulation {
     }
 
     /// Creates a standalone task of `td` on `slot` for a RunTask or StartTask request `raw`:
-    /// its resources are reserved, it starts PROVISIONING, and its ID joins `started`.
+    /// its resources are reserved, it starts PROVISIONING, and its ID joins `started`. `made`:
+    /// the ID and `createdAt` of a task that waited for capacity.
     #[allow(clippy::type_complexity)]
     pub(crate) fn start_standalone_task(
         &mut self,
@@ -196,6 +197,7 @@ impl Simulation {
             &Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
         ),
         (started, siblings): (&mut Vec<String>, &mut Vec<usize>),
+        made: Option<(String, crate::time::SimTime)>,
     ) {
         let group_id = self.cluster.group_id(group);
         let reservation = reserve(
@@ -205,9 +207,12 @@ impl Simulation {
             needs,
             &mut self.host_ports,
         );
-        let id = self.new_task_id();
+        // A task that waited in PROVISIONING keeps the ID and `createdAt` it was given then.
+        let (id, created_at) = match made {
+            Some(made) => made,
+            None => (self.new_task_id(), self.now()),
+        };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();
-        let created_at = self.now();
         self.add_task(Task {
             group: group.to_string(),
             started_by: raw
@@ -335,6 +340,7 @@ impl Simulation {
                             (&cluster, &group, &family_revision),
                             (&td, &needs, None, &volume),
                             (&mut started, &mut siblings),
+                            None,
                         );
                     }
                     Err(failure) => {
@@ -402,6 +408,7 @@ impl Simulation {
                     (&cluster, &group, &family_revision),
                     (&td, &needs, provider, &volume),
                     (&mut started, &mut siblings),
+                    None,
                 ),
                 // A provider that launches capacity (Managed Instances, managed scaling)
                 // does so for the task, which waits in PROVISIONING while the cluster is under
@@ -412,6 +419,7 @@ impl Simulation {
                             < self.scenario.options.capacity.provisioning_quota =>
                 {
                     let p = provider.expect("checked above");
+                    let id = self.new_task_id();
                     self.run_task_waits.push(
                         crate::capacity_provider::provisioning::StandaloneWait {
                             raw: raw.clone(),
@@ -424,6 +432,8 @@ impl Simulation {
                             strategies: strategies.clone(),
                             volume: volume.clone(),
                             provider: p,
+                            id,
+                            created_at: self.now(),
                         },
                     );
                     if !waiting.contains(&p) {

@@ -127,8 +127,8 @@ pub struct Service {
     /// Its capacity provider strategy (`launchType: FARGATE` included); `None` for the EC2
     /// launch type.
     pub capacity: Option<crate::capacity_provider::ResolvedStrategy>,
-    /// Tasks waiting in PROVISIONING for capacity, per strategy item.
-    pub waiting: Vec<u32>,
+    /// Tasks waiting for capacity, per strategy item, oldest first.
+    pub waiting: Vec<Vec<crate::capacity_provider::provisioning::WaitingTask>>,
     /// When its Fargate tasks of the last minute were launched (the quota of 4.9).
     pub(crate) fargate_launches: std::collections::VecDeque<SimTime>,
     /// `launchType: EXTERNAL`: its tasks go to ECS Anywhere instances only.
@@ -192,7 +192,7 @@ impl Service {
 
     /// Tasks waiting for capacity, over all providers.
     pub fn waiting_total(&self) -> u32 {
-        self.waiting.iter().sum()
+        self.waiting.iter().map(|w| w.len() as u32).sum()
     }
 
     /// Its task sets' tasks waiting in PROVISIONING for an instance provider: (provider,
@@ -523,7 +523,7 @@ impl Simulation {
             load_balancers,
             health_check_grace_ms,
             task_security_groups,
-            waiting: vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())],
+            waiting: vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())],
             fargate_launches: Default::default(),
             external: crate::request::is_external(raw),
             capacity,
@@ -1085,7 +1085,7 @@ impl Simulation {
             svc.subnets = subnets;
             svc.load_balancers = load_balancers.clone();
             if capacity != svc.capacity {
-                svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
+                svc.waiting = vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())];
                 svc.capacity = capacity;
                 // Onto Managed Instances: their placement; off them: the service default.
                 if managed {
@@ -1269,6 +1269,18 @@ impl Simulation {
         slot: InstanceSlot,
         provider: Option<usize>,
     ) -> String {
+        self.start_service_task_as(s, slot, provider, None)
+    }
+
+    /// [`Simulation::start_service_task`] for a task that waited in PROVISIONING (`waiting`):
+    /// it keeps its ID and `createdAt`.
+    pub(crate) fn start_service_task_as(
+        &mut self,
+        s: usize,
+        slot: InstanceSlot,
+        provider: Option<usize>,
+        waiting: Option<&crate::capacity_provider::provisioning::WaitingTask>,
+    ) -> String {
         let svc = &self.services[s];
         let group_id = self.cluster.group_id(&svc.group);
         let reservation = reserve(
@@ -1278,7 +1290,10 @@ impl Simulation {
             &svc.needs,
             &mut self.host_ports,
         );
-        let id = self.new_task_id();
+        let (id, created_at) = match waiting.and_then(|w| Some((w.id.clone()?, w.created_at))) {
+            Some(made) => made,
+            None => (self.new_task_id(), self.now()),
+        };
         let svc = &self.services[s];
         let deployment = svc.starting_for.unwrap_or(svc.primary_deployment());
         let task = Task {
@@ -1304,7 +1319,7 @@ impl Simulation {
                 crate::revisions::Revisions::arn(&svc.task_definition),
                 reservation,
                 svc.td.clone(),
-                self.now(),
+                created_at,
             )
         };
         let instance = self.cluster.instances[slot].ec2_instance_id.clone();

@@ -67,6 +67,21 @@ impl Simulation {
     pub(crate) fn stop_task_call(&mut self, i: usize) {
         let call = self.scenario.stop_tasks[i].clone();
         let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
+            let reason = call.reason.as_deref().unwrap_or(DEFAULT_REASON);
+            if let Some((id, service)) = self.stop_provisioning_task(&call.task, &call.cluster) {
+                // A task waiting for capacity stops before it was placed (10.1).
+                self.log
+                    .push(
+                        self.now(),
+                        EventKind::RunTask,
+                        format!("StopTask: task {id} STOPPED while PROVISIONING (UserInitiated: {reason})"),
+                    )
+                    .task(&id);
+                if let Some(s) = service {
+                    self.poke_service(s);
+                }
+                return;
+            }
             let msg = format!(
                 "StopTask failed: stopTasks[{i}].task: InvalidParameterException: The referenced task was not found. (no task {} in cluster {})",
                 call.task, call.cluster

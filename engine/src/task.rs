@@ -83,8 +83,11 @@ pub struct Task {
     pub reservation: Reservation,
     /// Its containers' names, in task definition order.
     pub containers: Vec<String>,
-    /// When it was created.
+    /// When it was created (`createdAt`): a task that waited in PROVISIONING for capacity
+    /// was created before it was placed.
     pub created_at: SimTime,
+    /// When it was placed on its instance.
+    pub placed_at: SimTime,
     /// When it reached RUNNING.
     pub started_at: Option<SimTime>,
     /// When it reached STOPPED.
@@ -163,6 +166,7 @@ impl Task {
             reservation,
             containers: td.containers.iter().map(|c| c.name.clone()).collect(),
             created_at,
+            placed_at: created_at,
             started_at: None,
             stopped_at: None,
             stop_code: None,

@@ -1066,3 +1066,132 @@ fn a_run_task_too_large_for_the_group_fails_and_does_not_block_the_next() {
     at(&mut s, 6 * 60);
     assert_eq!(running_tasks(&s), 1);
 }
+
+/// The PROVISIONING entries of DescribeTasks: (task ID, createdAt, capacityProviderName).
+fn provisioning(sim: &Simulation) -> Vec<(String, String, String)> {
+    sim.describe()["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["lastStatus"] == "PROVISIONING" && t.get("containerInstanceArn").is_none())
+        .map(|t| {
+            let arn = t["taskArn"].as_str().unwrap();
+            (
+                arn.rsplit('/').next().unwrap().to_string(),
+                t["createdAt"].as_str().unwrap().to_string(),
+                t["capacityProviderName"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tasks_waiting_for_capacity_are_task_records_that_keep_their_id_when_placed_10_1() {
+    // 10.1: PROVISIONING is "waiting for capacity-provider capacity": the tasks exist from the
+    // start (DescribeTasks lists them, no container instance yet, containers PENDING), and
+    // each keeps its ID and createdAt when an instance ECS scaled out for it takes it (G28).
+    let mut s = sim(asg_scenario("m5.large", 1, 10_000, 4, 1024));
+    at(&mut s, 30);
+    let waiting = provisioning(&s);
+    assert_eq!(waiting.len(), 4, "{waiting:?}");
+    assert!(waiting
+        .iter()
+        .all(|(_, created, cp)| created == "2025-01-01T00:00:00.000Z" && cp == "cp-asg"));
+    let first = s.describe_task_by_id(&waiting[0].0).expect("a task record");
+    assert_eq!(first["desiredStatus"], "RUNNING");
+    assert_eq!(first["containers"][0]["lastStatus"], "PENDING");
+    assert_eq!(
+        first["startedBy"],
+        s.describe()["services"][0]["deployments"][0]["id"]
+    );
+    at(&mut s, 10 * 60);
+    assert!(provisioning(&s).is_empty());
+    assert_eq!(running_tasks(&s), 4);
+    let mut placed: Vec<&str> = s.tasks().iter().map(|t| t.id.as_str()).collect();
+    let mut ids: Vec<&str> = waiting.iter().map(|(id, _, _)| id.as_str()).collect();
+    placed.sort_unstable();
+    ids.sort_unstable();
+    assert_eq!(placed, ids, "the same tasks, placed");
+    for t in s.tasks() {
+        assert_eq!(t.created_at.as_ms(), 0);
+        assert!(
+            t.placed_at.as_ms() > 0,
+            "placed once an instance registered"
+        );
+    }
+}
+
+#[test]
+fn a_scale_in_stops_the_newest_provisioning_tasks_first() {
+    // 4.5: scale-in takes tasks that are not running first; of those waiting for capacity
+    // the playground stops the newest [unconfirmed order]; the older ones are placed later.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 2, 1024);
+    v["updateServices"] = json!([{"at": 20, "service": "web", "cluster": "prod", "desiredCount": 5},
+        {"at": 40, "service": "web", "cluster": "prod", "desiredCount": 3}]);
+    let mut s = sim(v);
+    at(&mut s, 30);
+    let five = provisioning(&s);
+    assert_eq!(five.len(), 5);
+    at(&mut s, 45);
+    let three = provisioning(&s);
+    assert_eq!(three.len(), 3);
+    assert_eq!(&three[..], &five[..3], "the two newest went");
+    at(&mut s, 10 * 60);
+    let mut placed: Vec<String> = s.tasks().iter().map(|t| t.id.clone()).collect();
+    placed.sort_unstable();
+    let mut kept: Vec<String> = three.into_iter().map(|(id, _, _)| id).collect();
+    kept.sort_unstable();
+    assert_eq!(placed, kept);
+}
+
+#[test]
+fn a_run_task_waiting_for_capacity_is_a_provisioning_task_with_its_id() {
+    // 10.1 / 6.4: RunTask through a managed scaling provider with no room: its tasks exist,
+    // PROVISIONING, and start with the same IDs on the capacity launched for them.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 1024);
+    v["runTasks"] = json!([{"at": 30, "cluster": "prod", "taskDefinition": "web", "count": 2,
+        "startedBy": "nightly"}]);
+    let mut s = sim(v);
+    at(&mut s, 31);
+    let waiting = provisioning(&s);
+    assert_eq!(waiting.len(), 2);
+    let described = s.describe_task_by_id(&waiting[1].0).unwrap();
+    assert_eq!(described["startedBy"], "nightly");
+    assert_eq!(described["group"], "family:web");
+    at(&mut s, 6 * 60);
+    assert_eq!(running_tasks(&s), 2);
+    for (id, _, _) in &waiting {
+        let t = s.tasks().iter().find(|t| &t.id == id).expect("placed");
+        assert_eq!(t.created_at.as_ms(), 30_000);
+    }
+}
+
+#[test]
+fn stop_task_stops_a_provisioning_task_and_the_service_creates_another() {
+    // 10.1: a PROVISIONING task can be stopped like any other (StopTask, UserInitiated); the
+    // service, one task short, creates another, which waits in its turn.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 2, 1024);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 5);
+    let waiting = provisioning(&probe);
+    assert_eq!(waiting.len(), 2);
+    v["stopTasks"] =
+        json!([{"at": 10, "cluster": "prod", "task": waiting[0].0, "reason": "not needed"}]);
+    let mut s = sim(v);
+    at(&mut s, 11);
+    assert!(s.log().entries().iter().any(|e| e.message
+        == format!(
+            "StopTask: task {} STOPPED while PROVISIONING (UserInitiated: not needed)",
+            waiting[0].0
+        )));
+    let now = provisioning(&s);
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert!(now.iter().all(|(id, _, _)| id != &waiting[0].0));
+    assert_eq!(now[0].0, waiting[1].0);
+    assert_eq!(
+        now[1].1, "2025-01-01T00:00:10.000Z",
+        "a new one, created now"
+    );
+    at(&mut s, 10 * 60);
+    assert_eq!(running_tasks(&s), 2);
+}

@@ -167,7 +167,7 @@ proptest! {
             assert!(started_on_fargate <= share[0], "{started_on_fargate} FARGATE tasks for a share of {}", share[0]);
             let svc = &sim.services()[0];
             let fargate_now = sim.tasks().iter().filter(|t| t.is_active() && t.capacity_provider == Some(0)).count() as u32
-                + svc.waiting[0];
+                + svc.waiting[0].len() as u32;
             assert!(fargate_now >= base.min(desired), "base {base} not honoured: {fargate_now}");
         });
     }

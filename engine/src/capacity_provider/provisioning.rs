@@ -6,9 +6,11 @@
 //! wait; on an Auto Scaling group provider it is placed on the group's instances by the
 //! service's strategies and constraints, or waits for capacity (which managed scaling then
 //! launches). RunTask tasks wait the same way for providers that launch capacity
-//! ([`StandaloneWait`]). The playground counts a waiting task in the service's PROVISIONING tasks and
-//! gives it an id when it is placed ([unconfirmed] simplification: ECS creates the task record
-//! at once).
+//! ([`StandaloneWait`]). A task waiting for an instance provider is a task record already: ECS
+//! creates it PROVISIONING, with its ID and `createdAt`, and places it later (10.1:
+//! PROVISIONING is "waiting for capacity-provider capacity"); DescribeTasks lists it. A task
+//! waiting for Fargate (its launch rate, Fargate Spot capacity) is not: the scheduler tries
+//! again to start one ([`WaitingTask`]).
 
 use serde_json::Value;
 
@@ -16,6 +18,16 @@ use crate::event_log::EventKind;
 use crate::fargate::FargateWait;
 use crate::placement::{Decision, TaskNeeds};
 use crate::sim::Simulation;
+
+/// A task of a service waiting for capacity from a provider of its strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingTask {
+    /// Its task ID, for a task waiting in PROVISIONING for an instance provider; `None` for
+    /// one the scheduler has yet to start on Fargate.
+    pub id: Option<String>,
+    /// Since when it waits (`createdAt` of a PROVISIONING task).
+    pub created_at: crate::time::SimTime,
+}
 
 /// A RunTask task waiting in PROVISIONING for capacity from a provider that launches it
 /// (managed scaling, Managed Instances): what `start_standalone_task` needs once an instance
@@ -42,9 +54,103 @@ pub struct StandaloneWait {
     pub volume: Option<std::rc::Rc<crate::ebs_volume::VolumeConfig>>,
     /// The provider (index).
     pub provider: usize,
+    /// Its task ID, given when it was created PROVISIONING.
+    pub id: String,
+    /// When it was created.
+    pub created_at: crate::time::SimTime,
+}
+
+/// A task waiting in PROVISIONING for an instance provider, as DescribeTasks and the views
+/// show it.
+#[derive(Debug, Clone)]
+pub struct ProvisioningTask<'a> {
+    /// Its task ID.
+    pub id: &'a str,
+    /// `createdAt`.
+    pub created_at: crate::time::SimTime,
+    /// Its cluster.
+    pub cluster: &'a str,
+    /// `family:revision`.
+    pub task_definition: &'a str,
+    /// Its task group.
+    pub group: &'a str,
+    /// `startedBy`: its service's deployment, or the RunTask request's.
+    pub started_by: Option<&'a str>,
+    /// Its service (index), if any.
+    pub service: Option<usize>,
+    /// The provider it waits for (index).
+    pub provider: usize,
+    /// What it runs.
+    pub td: &'a crate::task_definition::ValidTaskDefinition,
 }
 
 impl Simulation {
+    /// The tasks waiting in PROVISIONING for an instance provider (services', then RunTask's),
+    /// oldest first within each.
+    pub fn provisioning_task_records(&self) -> Vec<ProvisioningTask<'_>> {
+        let mut out = Vec::new();
+        for (s, svc) in self.services.iter().enumerate() {
+            let Some(c) = &svc.capacity else { continue };
+            for (&p, waiting) in c.providers.iter().zip(&svc.waiting) {
+                for w in waiting {
+                    let Some(id) = &w.id else { continue };
+                    out.push(ProvisioningTask {
+                        id,
+                        created_at: w.created_at,
+                        cluster: &svc.cluster,
+                        task_definition: &svc.task_definition,
+                        group: &svc.group,
+                        started_by: Some(&svc.deployment_id),
+                        service: Some(s),
+                        provider: p,
+                        td: &svc.td,
+                    });
+                }
+            }
+        }
+        for w in &self.run_task_waits {
+            out.push(ProvisioningTask {
+                id: &w.id,
+                created_at: w.created_at,
+                cluster: &w.cluster,
+                task_definition: &w.family_revision,
+                group: &w.group,
+                started_by: w.raw.get("startedBy").and_then(Value::as_str),
+                service: None,
+                provider: w.provider,
+                td: &w.td,
+            });
+        }
+        out
+    }
+
+    /// StopTask of a task waiting in PROVISIONING (`task`: its ID or ARN, in `cluster`): it
+    /// leaves the queue; its ID and its service, if it had one.
+    pub(crate) fn stop_provisioning_task(
+        &mut self,
+        task: &str,
+        cluster: &str,
+    ) -> Option<(String, Option<usize>)> {
+        let id = task.rsplit('/').next().unwrap_or(task);
+        for (s, svc) in self.services.iter_mut().enumerate() {
+            if svc.cluster != cluster {
+                continue;
+            }
+            for waiting in &mut svc.waiting {
+                if let Some(k) = waiting.iter().position(|w| w.id.as_deref() == Some(id)) {
+                    waiting.remove(k);
+                    return Some((id.to_string(), Some(s)));
+                }
+            }
+        }
+        let k = self
+            .run_task_waits
+            .iter()
+            .position(|w| w.id == id && w.cluster == cluster)?;
+        self.run_task_waits.remove(k);
+        Some((id.to_string(), None))
+    }
+
     /// Starts `missing` tasks of service `s` through its capacity provider strategy.
     pub(crate) fn start_replicas_on_providers(&mut self, s: usize, missing: usize) {
         let Some(capacity) = self.services[s].capacity.clone() else {
@@ -52,7 +158,7 @@ impl Simulation {
         };
         let mut counts = self.provider_counts(s);
         for (c, w) in counts.iter_mut().zip(&self.services[s].waiting) {
-            *c += w;
+            *c += w.len() as u32;
         }
         let mut started = Vec::new();
         let mut blocked = vec![false; counts.len()];
@@ -62,14 +168,15 @@ impl Simulation {
             counts[item] += 1;
             let p = capacity.providers[item];
             if !blocked[item] {
-                if let Some(id) = self.launch_on_provider(s, p) {
+                if let Some(id) = self.launch_on_provider(s, p, None) {
                     started.push(id);
                     continue;
                 }
                 blocked[item] = true;
             }
             if self.may_wait_in_provisioning(s, p) {
-                self.services[s].waiting[item] += 1;
+                let task = self.new_waiting_task(p);
+                self.services[s].waiting[item].push(task);
             } else {
                 over_quota = true;
             }
@@ -86,6 +193,15 @@ impl Simulation {
         }
     }
 
+    /// A task that waits for provider `p` from now: a PROVISIONING task with its ID for an
+    /// instance provider, none for Fargate (see the module doc).
+    fn new_waiting_task(&mut self, p: usize) -> WaitingTask {
+        WaitingTask {
+            id: (!self.capacity.providers[p].is_fargate()).then(|| self.new_task_id()),
+            created_at: self.now(),
+        }
+    }
+
     /// Tasks of cluster `cluster` (its services' and RunTask's) waiting in PROVISIONING for
     /// an instance provider: what the quota "Tasks in the PROVISIONING state per cluster"
     /// counts (4.9; the playground counts only tasks waiting for instances [unconfirmed]).
@@ -97,7 +213,7 @@ impl Simulation {
             .filter_map(|svc| Some((svc.capacity.as_ref()?, &svc.waiting)))
             .flat_map(|(c, waiting)| c.providers.iter().zip(waiting))
             .filter(|(&p, _)| !self.capacity.providers[p].is_fargate())
-            .map(|(_, &w)| w)
+            .map(|(_, w)| w.len() as u32)
             .sum();
         let task_sets: u32 = self
             .services
@@ -169,8 +285,14 @@ impl Simulation {
             .collect()
     }
 
-    /// Starts one task of `s` on provider `p`, or records why it waits (`None`).
-    fn launch_on_provider(&mut self, s: usize, p: usize) -> Option<String> {
+    /// Starts one task of `s` on provider `p` (`waiting`, when it waited), or records why it
+    /// waits (`None`).
+    fn launch_on_provider(
+        &mut self,
+        s: usize,
+        p: usize,
+        waiting: Option<&WaitingTask>,
+    ) -> Option<String> {
         if self.capacity.providers[p].is_fargate() {
             return match self.fargate_launch(s, p) {
                 Ok(id) => Some(id),
@@ -187,7 +309,7 @@ impl Simulation {
                 .place(&mut self.cluster, &req, &mut self.rng_placement, explain);
         self.keep_probed(&decision, explanation);
         match decision {
-            Decision::Placed(slot) => Some(self.start_service_task(s, slot, Some(p))),
+            Decision::Placed(slot) => Some(self.start_service_task_as(s, slot, Some(p), waiting)),
             Decision::Unplaceable { closest } => {
                 let name = self.services[s].name.clone();
                 let why = match closest {
@@ -250,7 +372,7 @@ impl Simulation {
                 c.providers
                     .iter()
                     .zip(&svc.waiting)
-                    .any(|(&q, &w)| q == p && w > 0)
+                    .any(|(&q, w)| q == p && !w.is_empty())
             })
         });
         let standalone = self.run_task_waits.iter().any(|w| w.provider == p);
@@ -275,14 +397,15 @@ impl Simulation {
             else {
                 continue;
             };
-            let n = self.services[s].waiting[item];
+            let n = self.services[s].waiting[item].len();
             let mut started = Vec::new();
+            // Oldest first.
             for _ in 0..n {
-                self.services[s].waiting[item] -= 1;
-                match self.launch_on_provider(s, p) {
+                let task = self.services[s].waiting[item].remove(0);
+                match self.launch_on_provider(s, p, Some(&task)) {
                     Some(id) => started.push(id),
                     None => {
-                        self.services[s].waiting[item] += 1;
+                        self.services[s].waiting[item].insert(0, task);
                         break;
                     }
                 }
@@ -307,19 +430,23 @@ impl Simulation {
         }
     }
 
-    /// Cancels up to `n` waiting tasks of service `s` (scale-in takes them first) and returns
-    /// how many it cancelled.
+    /// Cancels up to `n` waiting tasks of service `s` (scale-in takes them first, the newest
+    /// of a provider first) and returns how many it cancelled.
     pub(crate) fn cancel_waiting(&mut self, s: usize, n: usize) -> usize {
         let mut cancelled = 0;
         while cancelled < n {
             let Some(c) = self.services[s].capacity.as_ref() else {
                 break;
             };
-            let waiting = self.services[s].waiting.clone();
+            let waiting: Vec<u32> = self.services[s]
+                .waiting
+                .iter()
+                .map(|w| w.len() as u32)
+                .collect();
             let Some(item) = c.strategy.item_to_shrink(&waiting) else {
                 break;
             };
-            self.services[s].waiting[item] -= 1;
+            self.services[s].waiting[item].pop();
             cancelled += 1;
         }
         cancelled
@@ -392,6 +519,7 @@ impl Simulation {
                 (&w.cluster, &w.group, &w.family_revision),
                 (&w.td, &w.needs, Some(p), &w.volume),
                 (&mut started, &mut siblings),
+                Some((w.id.clone(), w.created_at)),
             );
             let msg = format!(
                 "RunTask {}: task {} leaves PROVISIONING on capacity provider {}'s new capacity",
@@ -416,7 +544,7 @@ impl Simulation {
         for svc in &self.services {
             let Some(c) = &svc.capacity else { continue };
             for (item, &q) in c.providers.iter().enumerate() {
-                let w = svc.waiting[item];
+                let w = svc.waiting[item].len() as u32;
                 if q != p || w == 0 {
                     continue;
                 }

@@ -927,7 +927,7 @@ impl Simulation {
         if let Ok(capacity) = self.capacity.for_request(&request, &cluster) {
             let svc = &mut self.services[s];
             if capacity != svc.capacity {
-                svc.waiting = vec![0; capacity.as_ref().map_or(0, |c| c.providers.len())];
+                svc.waiting = vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())];
                 svc.capacity = capacity;
             }
         }

@@ -83,7 +83,7 @@ impl Simulation {
             task: k,
             explanation: None,
         });
-        while replay.tasks.len() <= k && replay.now() <= task.created_at {
+        while replay.tasks.len() <= k && replay.now() <= task.placed_at {
             if replay.step().is_none() {
                 break;
             }
@@ -98,7 +98,7 @@ impl Simulation {
             })?;
         Ok(TaskPlacement {
             task_id: task_id.to_string(),
-            at: task.created_at,
+            at: task.placed_at,
             instance_id: instance.ec2_instance_id.clone(),
             explanation,
         })
