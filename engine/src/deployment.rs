@@ -836,6 +836,8 @@ impl Simulation {
             volume,
             task_set: None,
         });
+        // Its tasks waiting for capacity are the new deployment's from now on (10.1).
+        self.renew_waiting_tasks(s);
         // The revision it replaces may have waited only for it (crate::task_definition_state).
         self.delete_unused_task_definitions();
         Ok(())

@@ -1195,3 +1195,76 @@ fn stop_task_stops_a_provisioning_task_and_the_service_creates_another() {
     at(&mut s, 10 * 60);
     assert_eq!(running_tasks(&s), 2);
 }
+
+#[test]
+fn a_deployment_replaces_the_provisioning_tasks_of_the_revision_it_replaces_10_1() {
+    // 10.1: a PROVISIONING task is a task record, and a record keeps its taskDefinitionArn
+    // and startedBy. A deployment while tasks wait for capacity (4.2) stops those of the
+    // deployment it replaces and creates its own: no record changes revision under its ID,
+    // and the tasks finally placed are the new deployment's, with the IDs shown for them.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 2, 1024);
+    let mut web2 = v["taskDefinitions"][0].clone();
+    web2["containerDefinitions"][0]["image"] = json!("nginx:2");
+    v["taskDefinitions"].as_array_mut().unwrap().push(web2);
+    v["services"][0]["taskDefinition"] = json!("web:1");
+    v["updateServices"] =
+        json!([{"at": 10, "service": "web", "cluster": "prod", "taskDefinition": "web:2"}]);
+    let mut s = sim(v);
+    let records = |s: &Simulation| -> Vec<(String, Value, Value)> {
+        s.describe()["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| {
+                t["lastStatus"] == "PROVISIONING" && t.get("containerInstanceArn").is_none()
+            })
+            .map(|t| {
+                let id = t["taskArn"].as_str().unwrap().rsplit('/').next().unwrap();
+                (
+                    id.to_string(),
+                    t["taskDefinitionArn"].clone(),
+                    t["startedBy"].clone(),
+                )
+            })
+            .collect()
+    };
+    at(&mut s, 5);
+    let before = records(&s);
+    assert_eq!(before.len(), 2);
+    assert!(before
+        .iter()
+        .all(|(_, td, _)| td.as_str().unwrap().ends_with("web:1")));
+    at(&mut s, 15);
+    let after = records(&s);
+    assert_eq!(after.len(), 2, "{after:?}");
+    let primary = s.services()[0].deployment_id.clone();
+    for (id, td, started_by) in &after {
+        assert!(td.as_str().unwrap().ends_with("web:2"), "{td}");
+        assert_eq!(started_by, &json!(primary));
+        assert!(
+            before.iter().all(|(old, _, _)| old != id),
+            "task {id} was web:1 under the same ID"
+        );
+    }
+    for (old, _, _) in &before {
+        assert!(
+            s.log()
+                .entries()
+                .iter()
+                .any(|e| e.message.contains(&format!("task {old} "))
+                    && e.message.contains("STOPPED while PROVISIONING")),
+            "task {old} stopped"
+        );
+    }
+    at(&mut s, 10 * 60);
+    assert_eq!(running_tasks(&s), 2);
+    let mut placed: Vec<&str> = s.tasks().iter().map(|t| t.id.as_str()).collect();
+    let mut ids: Vec<&str> = after.iter().map(|(id, _, _)| id.as_str()).collect();
+    placed.sort_unstable();
+    ids.sort_unstable();
+    assert_eq!(placed, ids);
+    assert!(s
+        .tasks()
+        .iter()
+        .all(|t| t.task_definition_arn.ends_with("web:2") && t.created_at.as_ms() == 10_000));
+}

@@ -193,6 +193,35 @@ impl Simulation {
         }
     }
 
+    /// Service `s` adopted a new deployment: its tasks waiting in PROVISIONING for an
+    /// instance provider were created for the deployment it replaces, and a task record keeps
+    /// its revision and `startedBy`. They stop, and as many tasks of the new deployment wait
+    /// in their place, with new IDs, created now (the scheduler counts the waiting tasks as
+    /// the primary deployment's). Tasks waiting for Fargate have no record yet.
+    pub(crate) fn renew_waiting_tasks(&mut self, s: usize) {
+        let (name, deployment) = (
+            self.services[s].name.clone(),
+            self.services[s].deployment_id.clone(),
+        );
+        for item in 0..self.services[s].waiting.len() {
+            for k in 0..self.services[s].waiting[item].len() {
+                let Some(old) = self.services[s].waiting[item][k].id.clone() else {
+                    continue;
+                };
+                let new = self.new_task_id();
+                let now = self.now();
+                let task = &mut self.services[s].waiting[item][k];
+                task.id = Some(new.clone());
+                task.created_at = now;
+                let msg = format!("task {old} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: deployment {deployment} replaces it); task {new} waits in its place");
+                self.log
+                    .push(now, crate::event_log::EventKind::ServiceEvent, msg)
+                    .service(&name)
+                    .task(&old);
+            }
+        }
+    }
+
     /// A task that waits for provider `p` from now: a PROVISIONING task with its ID for an
     /// instance provider, none for Fargate (see the module doc).
     fn new_waiting_task(&mut self, p: usize) -> WaitingTask {
