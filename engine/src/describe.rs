@@ -172,16 +172,23 @@ impl Simulation {
         }
     }
 
-    /// The task whose ID is or starts with `id` as DescribeTasks returns it now.
+    /// The task whose ID (the last part of its ARN) is or starts with `id` as DescribeTasks
+    /// returns it now: a placed task, or one waiting in PROVISIONING for capacity.
     pub fn describe_task_by_id(&self, id: &str) -> Result<Value, String> {
-        match self.task_by_id(id) {
-            Ok(t) => Ok(self.describe_task(t)),
-            Err(e) => self
-                .provisioning_task_records()
-                .iter()
-                .find(|w| w.id == id)
-                .map(|w| self.describe_provisioning_task(w))
-                .ok_or(e),
+        let key = id.rsplit('/').next().unwrap_or(id);
+        let records = self.provisioning_task_records();
+        let mut waiting = records
+            .iter()
+            .filter(|w| !key.is_empty() && w.id.starts_with(key));
+        let placed = self
+            .tasks
+            .iter()
+            .filter(|t| !key.is_empty() && t.id.starts_with(key))
+            .count();
+        match (placed, waiting.next(), waiting.next()) {
+            (0, Some(w), None) => Ok(self.describe_provisioning_task(w)),
+            (0, None, _) | (1, None, _) => self.task_by_id(id).map(|t| self.describe_task(t)),
+            _ => Err(format!("more than one task id starts with {key}")),
         }
     }
 

@@ -1268,3 +1268,24 @@ fn a_deployment_replaces_the_provisioning_tasks_of_the_revision_it_replaces_10_1
         .iter()
         .all(|t| t.task_definition_arn.ends_with("web:2") && t.created_at.as_ms() == 10_000));
 }
+
+#[test]
+fn a_provisioning_task_is_described_by_its_arn_or_the_start_of_its_id_as_placed_tasks_are() {
+    // describe_task_by_id takes a task's ID, its ARN or the first characters of its ID (the
+    // chips show 8); a task waiting in PROVISIONING is a task record like any other (10.1).
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 1024);
+    v["runTasks"] = json!([{"at": 30, "cluster": "prod", "taskDefinition": "web", "count": 1}]);
+    let mut s = sim(v);
+    at(&mut s, 31);
+    let waiting = provisioning(&s);
+    assert_eq!(waiting.len(), 1);
+    let id = &waiting[0].0;
+    let arn = format!("arn:aws:ecs:us-east-1:123456789012:task/prod/{id}");
+    for key in [id.as_str(), arn.as_str(), &id[..8]] {
+        let described = s
+            .describe_task_by_id(key)
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_eq!(described["lastStatus"], "PROVISIONING", "{key}");
+        assert_eq!(described["taskArn"], json!(arn));
+    }
+}
