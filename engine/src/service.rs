@@ -1085,7 +1085,9 @@ impl Simulation {
             svc.subnets = subnets;
             svc.load_balancers = load_balancers.clone();
             if capacity != svc.capacity {
-                svc.waiting = vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())];
+                let items = capacity.as_ref().map_or(0, |c| c.providers.len());
+                self.reset_waiting_tasks(s, items);
+                let svc = &mut self.services[s];
                 svc.capacity = capacity;
                 // Onto Managed Instances: their placement; off them: the service default.
                 if managed {
@@ -1099,7 +1101,7 @@ impl Simulation {
                 }
             }
         }
-        svc.request = merged.clone();
+        self.services[s].request = merged.clone();
         if deploying {
             self.ensure_weighted_rules(&load_balancers);
             self.retire_unused_rules();

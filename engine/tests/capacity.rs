@@ -1289,3 +1289,34 @@ fn a_provisioning_task_is_described_by_its_arn_or_the_start_of_its_id_as_placed_
         assert_eq!(described["taskArn"], json!(arn));
     }
 }
+
+#[test]
+fn a_capacity_provider_strategy_change_stops_the_provisioning_tasks_it_drops_10_1() {
+    // UpdateService capacityProviderStrategy while tasks wait for capacity (6.4): the tasks
+    // start again through the new strategy, as new tasks; the PROVISIONING records of the
+    // old ones stop (10.1) rather than vanish without a trace.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 2, 1024);
+    v["updateServices"] = json!([{"at": 10, "service": "web", "cluster": "prod",
+        "capacityProviderStrategy": [{"capacityProvider": "cp-asg", "weight": 2, "base": 1}]}]);
+    let mut s = sim(v);
+    at(&mut s, 5);
+    let before = provisioning(&s);
+    assert_eq!(before.len(), 2);
+    at(&mut s, 15);
+    let after = provisioning(&s);
+    assert_eq!(after.len(), 2);
+    for (old, _, _) in &before {
+        assert!(after.iter().all(|(id, _, _)| id != old));
+        assert!(
+            s.log().entries().iter().any(|e| e.message
+                == format!("task {old} of service web STOPPED while PROVISIONING (ServiceSchedulerInitiated: the service's capacity provider strategy changed)")),
+            "task {old} stopped"
+        );
+    }
+    at(&mut s, 10 * 60);
+    let mut placed: Vec<String> = s.tasks().iter().map(|t| t.id.clone()).collect();
+    let mut ids: Vec<String> = after.into_iter().map(|(id, _, _)| id).collect();
+    placed.sort_unstable();
+    ids.sort_unstable();
+    assert_eq!(placed, ids);
+}

@@ -222,6 +222,21 @@ impl Simulation {
         }
     }
 
+    /// Service `s`'s capacity provider strategy changed to one of `items` items: its tasks
+    /// waiting for the old strategy's providers leave their queues (the scheduler starts them
+    /// again through the new one, with new IDs), and those waiting in PROVISIONING stop.
+    pub(crate) fn reset_waiting_tasks(&mut self, s: usize, items: usize) {
+        let old = std::mem::replace(&mut self.services[s].waiting, vec![Vec::new(); items]);
+        let name = self.services[s].name.clone();
+        for id in old.into_iter().flatten().filter_map(|w| w.id) {
+            let msg = format!("task {id} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: the service's capacity provider strategy changed)");
+            self.log
+                .push(self.now(), crate::event_log::EventKind::ServiceEvent, msg)
+                .service(&name)
+                .task(&id);
+        }
+    }
+
     /// A task that waits for provider `p` from now: a PROVISIONING task with its ID for an
     /// instance provider, none for Fargate (see the module doc).
     fn new_waiting_task(&mut self, p: usize) -> WaitingTask {

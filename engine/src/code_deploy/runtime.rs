@@ -925,10 +925,10 @@ impl Simulation {
         }
         let request = svc.request.clone();
         if let Ok(capacity) = self.capacity.for_request(&request, &cluster) {
-            let svc = &mut self.services[s];
-            if capacity != svc.capacity {
-                svc.waiting = vec![Vec::new(); capacity.as_ref().map_or(0, |c| c.providers.len())];
-                svc.capacity = capacity;
+            if capacity != self.services[s].capacity {
+                let items = capacity.as_ref().map_or(0, |c| c.providers.len());
+                self.reset_waiting_tasks(s, items);
+                self.services[s].capacity = capacity;
             }
         }
         // What a task needs depends on the subnets (their zones): as the service has them now.
