@@ -73,7 +73,7 @@ impl Simulation {
                 self.log
                     .push(
                         self.now(),
-                        EventKind::RunTask,
+                        EventKind::TaskStateChange,
                         format!("StopTask: task {id} STOPPED while PROVISIONING (UserInitiated: {reason})"),
                     )
                     .task(&id);

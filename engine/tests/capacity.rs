@@ -1136,6 +1136,11 @@ fn a_scale_in_stops_the_newest_provisioning_tasks_first() {
     let three = provisioning(&s);
     assert_eq!(three.len(), 3);
     assert_eq!(&three[..], &five[..3], "the two newest went");
+    for (id, _, _) in &five[3..] {
+        assert!(s.log().entries().iter().any(|e| e.message.starts_with(&format!(
+            "task {id} of service web STOPPED while PROVISIONING (ServiceSchedulerInitiated: Scaling activity initiated by (deployment ecs-svc/"
+        ))));
+    }
     at(&mut s, 10 * 60);
     let mut placed: Vec<String> = s.tasks().iter().map(|t| t.id.clone()).collect();
     placed.sort_unstable();

@@ -215,7 +215,7 @@ impl Simulation {
                 task.created_at = now;
                 let msg = format!("task {old} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: deployment {deployment} replaces it); task {new} waits in its place");
                 self.log
-                    .push(now, crate::event_log::EventKind::ServiceEvent, msg)
+                    .push(now, EventKind::TaskStateChange, msg)
                     .service(&name)
                     .task(&old);
             }
@@ -231,7 +231,7 @@ impl Simulation {
         for id in old.into_iter().flatten().filter_map(|w| w.id) {
             let msg = format!("task {id} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: the service's capacity provider strategy changed)");
             self.log
-                .push(self.now(), crate::event_log::EventKind::ServiceEvent, msg)
+                .push(self.now(), EventKind::TaskStateChange, msg)
                 .service(&name)
                 .task(&id);
         }
@@ -490,7 +490,16 @@ impl Simulation {
             let Some(item) = c.strategy.item_to_shrink(&waiting) else {
                 break;
             };
-            self.services[s].waiting[item].pop();
+            let task = self.services[s].waiting[item].pop();
+            if let Some(id) = task.and_then(|w| w.id) {
+                let svc = &self.services[s];
+                let (name, deployment) = (svc.name.clone(), svc.deployment_id.clone());
+                let msg = format!("task {id} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: Scaling activity initiated by (deployment {deployment}))");
+                self.log
+                    .push(self.now(), EventKind::TaskStateChange, msg)
+                    .service(&name)
+                    .task(&id);
+            }
             cancelled += 1;
         }
         cancelled
