@@ -1300,10 +1300,15 @@ fn Playground(
                 s.tasks()
                     .iter()
                     .find(|t| t.is_active() && t.id.starts_with(&short))
-                    .map_or_else(
-                        || (short.clone(), "default".to_string()),
-                        |t| (t.id.clone(), t.cluster.clone()),
-                    )
+                    .map(|t| (t.id.clone(), t.cluster.clone()))
+                    .or_else(|| {
+                        // A task waiting in PROVISIONING can be stopped too (10.1).
+                        s.provisioning_task_records()
+                            .iter()
+                            .find(|w| w.id.starts_with(&short))
+                            .map(|w| (w.id.to_string(), w.cluster.to_string()))
+                    })
+                    .unwrap_or_else(|| (short.clone(), "default".to_string()))
             });
             edit_now(apply, &|doc, at| {
                 ecs_engine::edit::stop_task(doc, &cluster, &task, "", at)

@@ -213,6 +213,29 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
         .text("#provisioning-lane .lane-title")
         .await
         .contains("6 tasks waiting for capacity"));
+    // A click on one: no placement to explain yet, DescribeTasks shows it PROVISIONING, and
+    // Stop stops it; the service creates another in its place.
+    let first = browser
+        .attr("#provisioning-lane li.provisioning-task", "data-task")
+        .await;
+    browser
+        .click("#provisioning-lane li.provisioning-task")
+        .await;
+    let panel = browser.text("#task-explanation .outcome").await;
+    assert!(
+        panel.contains("is PROVISIONING: ECS created it at 00:00:00.000"),
+        "{panel}"
+    );
+    let described = browser.described_task().await;
+    assert_eq!(described["lastStatus"], "PROVISIONING");
+    assert_eq!(described["capacityProviderName"], "cp-asg");
+    browser.click("#stop-task").await;
+    browser
+        .wait_for_text("#event-log", "STOPPED while PROVISIONING (UserInitiated", 5)
+        .await;
+    let ids = browser.text(provisioning).await;
+    assert_eq!(ids.split(' ').count(), 6, "{ids}");
+    assert!(!ids.contains(&first), "{first} stopped: {ids}");
     browser.screenshot("capacity-asg-waiting").await;
 
     // Five minutes on: three instances in two zone lanes, labelled with their group; six

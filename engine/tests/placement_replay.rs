@@ -217,3 +217,28 @@ fn a_task_is_found_by_the_first_characters_of_its_id_as_the_chips_show_it() {
         "no task \"\" in this run"
     );
 }
+
+#[test]
+fn a_task_still_provisioning_has_no_placement_to_explain_and_says_why() {
+    // 10.1: a PROVISIONING task waits for capacity; no placement decision exists yet, and the
+    // explanation says so (by the start of its ID, as the chips give it).
+    let text = include_str!("../../public/scenarios/capacity-provider-from-zero.json");
+    let mut sim = Simulation::new(Scenario::from_json(text).expect("preset"));
+    sim.advance_to(SimTime(10 * 1000)).expect("no livelock");
+    let records = sim.provisioning_task_records();
+    assert!(!records.is_empty());
+    let id = records[0].id.to_string();
+    let err = sim
+        .explain_task_placement(&id[..8])
+        .expect_err("not placed yet");
+    assert!(
+        err.starts_with(&format!(
+            "task {id} is PROVISIONING: ECS created it at 00:00:00.000"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("no placement decision has been taken"),
+        "{err}"
+    );
+}

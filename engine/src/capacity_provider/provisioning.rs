@@ -10,7 +10,10 @@
 //! creates it PROVISIONING, with its ID and `createdAt`, and places it later (10.1:
 //! PROVISIONING is "waiting for capacity-provider capacity"); DescribeTasks lists it. A task
 //! waiting for Fargate (its launch rate, Fargate Spot capacity) is not: the scheduler tries
-//! again to start one ([`WaitingTask`]).
+//! again to start one ([`WaitingTask`]). The waiting tasks of a task set (an EXTERNAL
+//! service's, a CodeDeploy original task set's) are counted for managed scaling but have no
+//! record [the playground's limit]. Which waiting task a scale-in stops first (the newest)
+//! is [unconfirmed].
 
 use serde_json::Value;
 

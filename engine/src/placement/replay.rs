@@ -61,7 +61,17 @@ impl Simulation {
     /// to the moment the task was created, with that placement explained. Tasks that no
     /// placement decision put where they are (Fargate, daemon tasks) get a message saying so.
     pub fn explain_task_placement(&self, task_id: &str) -> Result<TaskPlacement, String> {
-        let k = self.task_by_id(task_id)?;
+        let k = self.task_by_id(task_id).map_err(|e| {
+            let key = task_id.rsplit('/').next().unwrap_or(task_id);
+            let records = self.provisioning_task_records();
+            match records.iter().find(|w| !key.is_empty() && w.id.starts_with(key)) {
+                Some(w) => format!(
+                    "task {} is PROVISIONING: ECS created it at {} and it waits for capacity from capacity provider {}; no instance has room for it yet, so no placement decision has been taken",
+                    w.id, w.created_at, self.capacity.providers[w.provider].name
+                ),
+                None => e,
+            }
+        })?;
         let task = &self.tasks[k];
         let task_id = task.id.as_str();
         let instance = &self.cluster.instances[task.reservation.slot];
