@@ -105,3 +105,34 @@ async fn underutilized_instances_are_drained_in_turn() {
     assert!(browser.text(cell).await.ends_with("nothing underutilized"));
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_managed_instances_optimization_lesson_can_be_completed() {
+    // public/lessons/managed-instances-optimization.json: playing meets step 1; scaleInAfter
+    // -1 in the editor and playing to the end meets step 2.
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!(
+            "{}?lesson=managed-instances-optimization",
+            browser.base_url
+        ))
+        .await
+        .unwrap();
+    browser.wait_for("#lesson-panel", 10).await;
+    assert_eq!(browser.text("#lesson-progress").await, "0 of 2 steps done");
+    browser.play_until(600, "00:25:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "1 of 2 steps done");
+    let mut doc = browser.document().await;
+    doc["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        serde_json::json!({"scaleInAfter": -1});
+    browser.apply_document(&doc).await;
+    browser.play_until(600, "00:45:00.000", 60).await;
+    assert_eq!(browser.text("#lesson-progress").await, "2 of 2 steps done");
+    assert_eq!(browser.text("#lesson-complete").await, "Lesson complete.");
+    browser.js("window.scrollTo(0, 0);").await;
+    browser
+        .screenshot("lesson-managed-instances-optimization")
+        .await;
+    browser.close().await;
+}

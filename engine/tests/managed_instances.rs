@@ -856,3 +856,24 @@ fn no_instance_drains_when_its_service_cannot_replace_a_task() {
     assert!(underutilized_now(&s).is_empty());
     assert_eq!(running(&s), 3);
 }
+
+#[test]
+fn the_underutilized_rule_is_an_assumption_the_scenario_can_switch() {
+    // MI-OPT publishes no threshold [unconfirmed]: options.capacity.underutilizedInstances
+    // "consolidate" drains only instances whose tasks fit elsewhere in their zone, "never"
+    // none (idle instances still go after scaleInAfter).
+    let mut d = three_zones_scaled_in();
+    d["options"] = json!({"capacity": {"underutilizedInstances": "consolidate"}});
+    let mut s = sim(d.clone());
+    at(&mut s, 2700);
+    assert!(!logged(&s, "is underutilized (its tasks run on"));
+    assert!(logged(&s, "is underutilized (its tasks fit on"));
+    d["options"] = json!({"capacity": {"underutilizedInstances": "never"}});
+    let mut s = sim(d.clone());
+    at(&mut s, 2700);
+    assert!(!logged(&s, "is underutilized"));
+    assert!(logged(&s, "ran no task for 120 s (scaleInAfter)"));
+    d["options"] = json!({"capacity": {"underutilizedInstances": "sometimes"}});
+    let err = ecs_engine::scenario::Scenario::from_json(&d.to_string()).unwrap_err();
+    assert!(err.to_string().contains("underutilizedInstances"), "{err}");
+}

@@ -984,6 +984,15 @@ fn lessons_are_completable() {
     v["deleteTaskSets"] =
         serde_json::json!([{"at": "PT13M", "service": "web", "taskSet": "green", "force": true}]);
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // managed-instances-optimization: step 1 with the preset, not step 2; scaleInAfter -1
+    // completes it.
+    let (lesson, mut v) = load("managed-instances-optimization");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    assert!(!sim.check_goal(&lesson.steps[1].goals[0]).met);
+    v["capacityProviders"][0]["managedInstancesProvider"]["infrastructureOptimization"] =
+        serde_json::json!({"scaleInAfter": -1});
+    assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
 }
 
 #[test]

@@ -34,6 +34,9 @@
 //! 2. **right-sizing**: the instances the provider would launch for those tasks (the cheapest
 //!    type, as it launches for waiting tasks) cost less per hour than the instance itself.
 //!
+//! `options.capacity.underutilizedInstances` switches the rule: `"consolidate"` (1 only) or
+//! `"never"` (idle instances only).
+//!
 //! One instance per provider drains for optimization at a time. Its tasks are replaced as on
 //! any DRAINING instance (4.7), and it is terminated once empty.
 //!
@@ -43,6 +46,7 @@
 //! - [MI] <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-auto-scaling.html>
 //! - [MI-BLOG] <https://aws.amazon.com/blogs/containers/deep-dive-amazon-ecs-managed-instances-provisioning-and-optimization/>
 
+use super::UnderutilizedRule;
 use crate::container_instance::InstanceStatus;
 use crate::event_log::EventKind;
 use crate::placement::filter::constraints::{self, CheckMode};
@@ -143,8 +147,15 @@ impl Simulation {
             // Idle: the other half of the optimization (super::managed_instances).
             return None;
         }
+        let rule = self.scenario.options.capacity.underutilized;
+        if rule == UnderutilizedRule::Never {
+            return None;
+        }
         if let Some(onto) = self.consolidation_targets(slot, mi.provider, &moving) {
             return Some(Underutilized::Consolidation(onto));
+        }
+        if rule == UnderutilizedRule::Consolidate {
+            return None;
         }
         self.right_sizing(i, &moving)
     }

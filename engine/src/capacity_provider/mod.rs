@@ -752,6 +752,33 @@ pub struct CapacityOptions {
     pub scale_in_step: ScaleInStep,
     /// What managed scaling launches from no instances (`scaleFromZero`).
     pub scale_from_zero: ScaleFromZero,
+    /// Which Managed Instances instances are underutilized (`underutilizedInstances`).
+    pub underutilized: UnderutilizedRule,
+}
+
+/// See [`CapacityOptions::underutilized`] and
+/// [`crate::capacity_provider::infrastructure_optimization`]: AWS publishes no threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnderutilizedRule {
+    /// Its tasks fit on other instances of its zone, or a cheaper type runs them
+    /// (`"consolidateOrRightSize"`).
+    #[default]
+    ConsolidateOrRightSize,
+    /// Only when its tasks fit on other instances of its zone (`"consolidate"`).
+    Consolidate,
+    /// Never: only idle instances are retired (`"never"`).
+    Never,
+}
+
+impl Spelled for UnderutilizedRule {
+    const SPELLINGS: &'static [(&'static str, Self)] = &[
+        (
+            "consolidateOrRightSize",
+            UnderutilizedRule::ConsolidateOrRightSize,
+        ),
+        ("consolidate", UnderutilizedRule::Consolidate),
+        ("never", UnderutilizedRule::Never),
+    ];
 }
 
 /// See [`CapacityOptions::fargate_spot_stop_code`].
@@ -798,6 +825,7 @@ impl Default for CapacityOptions {
             provisioning_quota: DEFAULT_PROVISIONING_QUOTA,
             scale_in_step: ScaleInStep::default(),
             scale_from_zero: ScaleFromZero::default(),
+            underutilized: UnderutilizedRule::default(),
         }
     }
 }
@@ -820,6 +848,7 @@ impl FromJson for CapacityOptions {
             "provisioningTasksPerCluster",
             "scaleInStep",
             "scaleFromZero",
+            "underutilizedInstances",
         ]);
         let d = CapacityOptions::default();
         let built = CapacityOptions {
@@ -851,6 +880,7 @@ impl FromJson for CapacityOptions {
                 .unwrap_or(d.provisioning_quota),
             scale_in_step: m.get("scaleInStep").unwrap_or_default(),
             scale_from_zero: m.get("scaleFromZero").unwrap_or_default(),
+            underutilized: m.get("underutilizedInstances").unwrap_or_default(),
         };
         if built.provisioning_quota == 0 {
             m.refuse_member(

@@ -172,6 +172,15 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "estimate",
         note: "The guide's \"scales out to 200 %\" is ambiguous.",
     },
+    // Managed Instances infrastructure optimization (not in section 12: Managed Instances
+    // came later).
+    Assumption {
+        path: "capacity.underutilizedInstances",
+        label: "Managed Instances: an underutilized instance is one whose tasks",
+        kind: OptionKind::Choice(&["consolidateOrRightSize", "consolidate", "never"]),
+        default: "consolidateOrRightSize",
+        note: "AWS drains underutilized instances but publishes no threshold: here, tasks that fit on other instances of the zone, or that a cheaper type runs.",
+    },
     // Section 12 item 12.
     Assumption {
         path: "initialHealthChecks",
