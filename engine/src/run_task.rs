@@ -4,7 +4,7 @@
 //! task with no room waits in PROVISIONING instead of failing, counts in the provider's `M`
 //! (6.4: "the provider's PROVISIONING tasks"), and starts once an instance has room
 //! ([`crate::capacity_provider::provisioning::StandaloneWait`]: the task exists, PROVISIONING,
-//! from the call on; a task still waiting when the run ends never starts).
+//! from the call on, and stops after `options.capacity.provisioningTimeoutMinutes`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -420,6 +420,7 @@ impl Simulation {
                 {
                     let p = provider.expect("checked above");
                     let id = self.new_task_id();
+                    self.schedule_provisioning_timeout(p);
                     self.run_task_waits.push(
                         crate::capacity_provider::provisioning::StandaloneWait {
                             raw: raw.clone(),

@@ -95,6 +95,8 @@ pub enum Timer {
     ContainerUnhealthy(usize),
     /// A capacity provider looks at its tasks waiting for capacity (provider).
     ProviderTick(usize),
+    /// Tasks waiting in PROVISIONING for a provider may have waited too long (provider).
+    ProvisioningTimeout(usize),
     /// A managed-draining instance is checked for remaining tasks (instance slot).
     CheckDrained(usize),
     /// A Managed Instances instance's idle time may have reached `scaleInAfter` (slot).
@@ -650,6 +652,7 @@ impl Simulation {
                 self.provider_ticks.remove(&(self.now, p));
                 self.provider_tick(p)
             }
+            Timer::ProvisioningTimeout(p) => self.provisioning_timeout(p),
             Timer::CheckDrained(slot) => self.check_drained(slot),
             Timer::ManagedInstanceIdle(slot) => self.managed_instance_idle(slot),
             Timer::ManagedInstanceLifetime(i) => self.managed_instance_lifetime(i),

@@ -1325,3 +1325,61 @@ fn a_capacity_provider_strategy_change_stops_the_provisioning_tasks_it_drops_10_
     ids.sort_unstable();
     assert_eq!(placed, ids);
 }
+
+#[test]
+fn g30_provisioning_tasks_stop_after_the_timeout_and_the_service_creates_others() {
+    // G30's task waits for capacity that never comes; "provisioning tasks will wait for
+    // capacity for between 10 and 30 minutes before transitioning to stopped" (AWS blog, Deep
+    // Dive on Amazon ECS Cluster Auto Scaling; 30 by default, options.capacity.
+    // provisioningTimeoutMinutes): they stop, and the service creates two more, which wait.
+    let mut s = sim(asg_scenario("t3.small", 1, 10_000, 2, 4096));
+    at(&mut s, 29 * 60);
+    let first = provisioning(&s);
+    assert_eq!(first.len(), 2);
+    at(&mut s, 31 * 60);
+    for (id, _, _) in &first {
+        assert!(s.log().entries().iter().any(|e| e.message == format!(
+            "task {id} STOPPED while PROVISIONING (TaskFailedToStart: Task stopped: it waited 30 minutes in PROVISIONING for capacity from capacity provider cp-asg)"
+        )));
+    }
+    let second = provisioning(&s);
+    assert_eq!(second.len(), 2);
+    assert!(second
+        .iter()
+        .all(|(id, created, _)| !first.iter().any(|f| &f.0 == id)
+            && created == "2025-01-01T00:30:00.000Z"));
+    // A shorter timeout is a scenario option.
+    let mut v = asg_scenario("t3.small", 1, 10_000, 2, 4096);
+    v["options"] = json!({"capacity": {"provisioningTimeoutMinutes": 10}});
+    let mut s = sim(v);
+    at(&mut s, 11 * 60);
+    assert!(provisioning(&s)
+        .iter()
+        .all(|(_, created, _)| created == "2025-01-01T00:10:00.000Z"));
+}
+
+#[test]
+fn a_run_task_waiting_past_the_timeout_stops() {
+    // The same timeout for RunTask's PROVISIONING tasks: the group cannot grow (MaxSize 0),
+    // the task stops after 30 minutes and is not replaced.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 0, 1024);
+    v["autoScalingGroups"][0]["MaxSize"] = json!(0);
+    v["runTasks"] = json!([{"at": 60, "cluster": "prod", "taskDefinition": "web"}]);
+    let mut s = sim(v);
+    at(&mut s, 61);
+    let waiting = provisioning(&s);
+    assert_eq!(waiting.len(), 1);
+    at(&mut s, 31 * 60 + 1);
+    assert!(provisioning(&s).is_empty());
+    assert!(s
+        .log()
+        .entries()
+        .iter()
+        .any(|e| e.message.starts_with(&format!(
+            "task {} STOPPED while PROVISIONING (TaskFailedToStart",
+            waiting[0].0
+        ))));
+    at(&mut s, 60 * 60);
+    assert!(provisioning(&s).is_empty());
+    assert_eq!(running_tasks(&s), 0);
+}

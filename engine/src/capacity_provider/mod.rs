@@ -754,6 +754,11 @@ pub struct CapacityOptions {
     pub scale_from_zero: ScaleFromZero,
     /// Which Managed Instances instances are underutilized (`underutilizedInstances`).
     pub underutilized: UnderutilizedRule,
+    /// Minutes a task waits in PROVISIONING for an instance provider before it is stopped
+    /// (`provisioningTimeoutMinutes`, default 30: "provisioning tasks will wait for capacity
+    /// for between 10 and 30 minutes before transitioning to stopped", the AWS blog "Deep Dive
+    /// on Amazon ECS Cluster Auto Scaling"; the exact value is [unconfirmed]).
+    pub provisioning_timeout_minutes: u32,
 }
 
 /// See [`CapacityOptions::underutilized`] and
@@ -826,6 +831,7 @@ impl Default for CapacityOptions {
             scale_in_step: ScaleInStep::default(),
             scale_from_zero: ScaleFromZero::default(),
             underutilized: UnderutilizedRule::default(),
+            provisioning_timeout_minutes: 30,
         }
     }
 }
@@ -849,6 +855,7 @@ impl FromJson for CapacityOptions {
             "scaleInStep",
             "scaleFromZero",
             "underutilizedInstances",
+            "provisioningTimeoutMinutes",
         ]);
         let d = CapacityOptions::default();
         let built = CapacityOptions {
@@ -881,7 +888,16 @@ impl FromJson for CapacityOptions {
             scale_in_step: m.get("scaleInStep").unwrap_or_default(),
             scale_from_zero: m.get("scaleFromZero").unwrap_or_default(),
             underutilized: m.get("underutilizedInstances").unwrap_or_default(),
+            provisioning_timeout_minutes: m
+                .get("provisioningTimeoutMinutes")
+                .unwrap_or(d.provisioning_timeout_minutes),
         };
+        if !(1..=1440).contains(&built.provisioning_timeout_minutes) {
+            m.refuse_member(
+                "provisioningTimeoutMinutes",
+                "provisioningTimeoutMinutes must be 1 to 1440".to_string(),
+            );
+        }
         if built.provisioning_quota == 0 {
             m.refuse_member(
                 "provisioningTasksPerCluster",

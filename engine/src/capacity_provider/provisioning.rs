@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::event_log::EventKind;
 use crate::fargate::FargateWait;
 use crate::placement::{Decision, TaskNeeds};
-use crate::sim::Simulation;
+use crate::sim::{Simulation, Timer};
 
 /// A task of a service waiting for capacity from a provider of its strategy.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,9 +243,73 @@ impl Simulation {
     /// A task that waits for provider `p` from now: a PROVISIONING task with its ID for an
     /// instance provider, none for Fargate (see the module doc).
     fn new_waiting_task(&mut self, p: usize) -> WaitingTask {
+        let fargate = self.capacity.providers[p].is_fargate();
+        if !fargate {
+            self.schedule_provisioning_timeout(p);
+        }
         WaitingTask {
-            id: (!self.capacity.providers[p].is_fargate()).then(|| self.new_task_id()),
+            id: (!fargate).then(|| self.new_task_id()),
             created_at: self.now(),
+        }
+    }
+
+    /// A task starts waiting for provider `p` now: it times out after
+    /// `options.capacity.provisioningTimeoutMinutes`.
+    pub(crate) fn schedule_provisioning_timeout(&mut self, p: usize) {
+        let minutes = u64::from(self.scenario.options.capacity.provisioning_timeout_minutes);
+        let at = self.now().plus_secs(minutes * 60);
+        self.schedule(at, Timer::ProvisioningTimeout(p));
+    }
+
+    /// Tasks that have waited in PROVISIONING for provider `p` longer than
+    /// `provisioningTimeoutMinutes` stop: "provisioning tasks will wait for capacity for between
+    /// 10 and 30 minutes before transitioning to stopped" (see
+    /// [`super::CapacityOptions::provisioning_timeout_minutes`]). A service creates others in
+    /// their place, which wait in their turn; a RunTask task is gone. The wording of the stop
+    /// is the playground's [unconfirmed].
+    pub(crate) fn provisioning_timeout(&mut self, p: usize) {
+        let minutes = self.scenario.options.capacity.provisioning_timeout_minutes;
+        let Some(since) = self.now().as_ms().checked_sub(u64::from(minutes) * 60_000) else {
+            return;
+        };
+        let expired = |w: &WaitingTask| w.id.is_some() && w.created_at.as_ms() <= since;
+        let name = self.capacity.providers[p].name.clone();
+        let reason = format!("Task stopped: it waited {minutes} minutes in PROVISIONING for capacity from capacity provider {name}");
+        let mut stopped: Vec<(String, Option<usize>)> = Vec::new();
+        for (s, svc) in self.services.iter_mut().enumerate() {
+            let Some(c) = &svc.capacity else { continue };
+            for (&q, waiting) in c.providers.iter().zip(svc.waiting.iter_mut()) {
+                if q != p {
+                    continue;
+                }
+                for w in waiting.iter().filter(|w| expired(w)) {
+                    stopped.extend(w.id.clone().map(|id| (id, Some(s))));
+                }
+                waiting.retain(|w| !expired(w));
+            }
+        }
+        let (gone, kept): (Vec<StandaloneWait>, Vec<StandaloneWait>) =
+            std::mem::take(&mut self.run_task_waits)
+                .into_iter()
+                .partition(|w| w.provider == p && w.created_at.as_ms() <= since);
+        self.run_task_waits = kept;
+        stopped.extend(gone.into_iter().map(|w| (w.id, None)));
+        let mut services = Vec::new();
+        for (id, s) in stopped {
+            let msg = format!("task {id} STOPPED while PROVISIONING (TaskFailedToStart: {reason})");
+            let entry = self
+                .log
+                .push(self.now(), EventKind::TaskStateChange, msg)
+                .task(&id);
+            if let Some(s) = s {
+                entry.service(&self.services[s].name.clone());
+                if !services.contains(&s) {
+                    services.push(s);
+                }
+            }
+        }
+        for s in services {
+            self.poke_service(s);
         }
     }
 

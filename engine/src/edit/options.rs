@@ -132,6 +132,18 @@ pub const ASSUMPTIONS: &[Assumption] = &[
         default: "500",
         note: "The quota exists; 500 is the value commonly quoted.",
     },
+    // Section 12 item 7, the same AWS blog.
+    Assumption {
+        path: "capacity.provisioningTimeoutMinutes",
+        label: "Minutes a task waits in PROVISIONING for capacity before it stops",
+        kind: OptionKind::Number {
+            min: 1.0,
+            max: 1440.0,
+            whole: true,
+        },
+        default: "30",
+        note: "An AWS blog says between 10 and 30 minutes.",
+    },
     // Section 12 item 8.
     Assumption {
         path: "capacity.withoutStrategy",
