@@ -658,14 +658,11 @@ fn scale_in_after_minus_one_turns_the_optimization_off() {
     assert_eq!(running(&s), 3);
 }
 
-#[test]
-fn protected_and_standalone_tasks_keep_their_instance() {
-    // MI-OPT: "maintaining any task protection settings"; "Instances running standalone tasks
-    // are not considered for optimization since ECS Managed instances does not replace
-    // standalone tasks."
-    // The tasks left after the scale-in, which the run without protection consolidates.
-    let base = one_zone(8, 3, m5_large_only());
-    let mut first = sim(base.clone());
+/// `one_zone(8, 3, m5_large_only())` with the tasks left after the scale-in (those active at
+/// 1225 s) protected from scale-in from then on for `minutes`.
+fn protected_after_scale_in(minutes: u32) -> Value {
+    let mut d = one_zone(8, 3, m5_large_only());
+    let mut first = sim(d.clone());
     at(&mut first, 1225);
     let ids: Vec<String> = first
         .tasks()
@@ -673,11 +670,21 @@ fn protected_and_standalone_tasks_keep_their_instance() {
         .filter(|t| t.is_active())
         .map(|t| t.id.clone())
         .collect();
+    d["updateTaskProtection"] = json!([{"at": 1225, "cluster": "default", "tasks": ids,
+        "protectionEnabled": true, "expiresInMinutes": minutes}]);
+    d
+}
+
+#[test]
+fn protected_and_standalone_tasks_keep_their_instance() {
+    // MI-OPT: "maintaining any task protection settings"; "Instances running standalone tasks
+    // are not considered for optimization since ECS Managed instances does not replace
+    // standalone tasks."
+    // The tasks left after the scale-in, which the run without protection consolidates.
+    let mut first = sim(one_zone(8, 3, m5_large_only()));
     at(&mut first, 3600);
     assert!(logged(&first, "is underutilized"));
-    let mut d = base.clone();
-    d["updateTaskProtection"] = json!([{"at": 1225, "cluster": "default", "tasks": ids,
-        "protectionEnabled": true, "expiresInMinutes": 600}]);
+    let d = protected_after_scale_in(600);
     let mut s = sim(d);
     at(&mut s, 3600);
     assert!(!logged(&s, "is underutilized"), "protected tasks stay put");
@@ -811,19 +818,7 @@ fn an_instance_underutilized_once_its_task_protection_expires_drains() {
     // MI-OPT: the optimization keeps "any task protection settings" (TSP: protection lasts
     // until expiresInMinutes); once it expired, the tasks may move like any other, and the
     // instances they leave underutilized drain after scaleInAfter.
-    let base = one_zone(8, 3, m5_large_only());
-    let mut first = sim(base.clone());
-    at(&mut first, 1225);
-    let ids: Vec<String> = first
-        .tasks()
-        .iter()
-        .filter(|t| t.is_active())
-        .map(|t| t.id.clone())
-        .collect();
-    let mut d = base;
-    d["updateTaskProtection"] = json!([{"at": 1225, "cluster": "default", "tasks": ids,
-        "protectionEnabled": true, "expiresInMinutes": 20}]);
-    let mut s = sim(d);
+    let mut s = sim(protected_after_scale_in(20));
     at(&mut s, 1225 + 1200 - 5);
     assert!(!logged(&s, "is underutilized"), "protected tasks stay put");
     at(&mut s, 7200);
