@@ -227,6 +227,23 @@ impl Browser {
             .expect("element text")
     }
 
+    /// Opens the playground on lesson `id` (`?lesson=id`) and waits for its panel, no step
+    /// done yet.
+    pub async fn open_lesson(&self, id: &str) {
+        self.client
+            .goto(&format!("{}?lesson={id}", self.base_url))
+            .await
+            .expect("open");
+        self.wait_for("#lesson-panel", 10).await;
+        let steps = read_json(&format!("public/lessons/{id}.json"))["steps"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(
+            self.text("#lesson-progress").await,
+            format!("0 of {steps} steps done")
+        );
+    }
+
     /// Opens the playground with preset `stem` chosen in the picker.
     pub async fn open_preset(&self, stem: &str) {
         self.client.goto(&self.base_url).await.expect("open");

@@ -186,13 +186,7 @@ async fn reroute_traffic_continues_a_deployment_waiting_in_ready() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_codedeploy_lesson_is_completed_with_the_row_buttons() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=codedeploy", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    browser.open_lesson("codedeploy").await;
     // Step 1: the first deployment succeeds and the second rolls back by 41:00.
     browser.play_until(600, "00:41:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");

@@ -134,13 +134,7 @@ async fn the_service_form_adds_a_pause_hook() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_canary_hooks_lesson_is_completed_with_the_continue_button() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=canary-hooks", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    browser.open_lesson("canary-hooks").await;
     // Step 1: both pauses seen by 14:00.
     browser.play_until(600, "00:14:00.000", 40).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");

@@ -8,13 +8,7 @@ use fantoccini::Locator;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binpack_lesson_can_be_completed() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=binpack", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 2 steps done");
+    browser.open_lesson("binpack").await;
     let current = browser.text("li.step[data-state=current]").await;
     assert!(current.contains("Watch the default spread"), "{current}");
 

@@ -111,16 +111,7 @@ async fn the_managed_instances_optimization_lesson_can_be_completed() {
     // public/lessons/managed-instances-optimization.json: playing meets step 1; scaleInAfter
     // -1 in the editor and playing to the end meets step 2.
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!(
-            "{}?lesson=managed-instances-optimization",
-            browser.base_url
-        ))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 2 steps done");
+    browser.open_lesson("managed-instances-optimization").await;
     browser.play_until(600, "00:25:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 2 steps done");
     let mut doc = browser.document().await;

@@ -207,13 +207,7 @@ async fn the_service_form_creates_a_server_and_the_load_control_calls_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_connect_lesson_steps_with_the_redeploy_button() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=service-connect", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    browser.open_lesson("service-connect").await;
     // Step 1 before the preset's own redeploy: the view's Redeploy button.
     browser.play_until(60, "00:05:00.000", 40).await;
     assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");

@@ -179,13 +179,7 @@ async fn the_service_form_registers_a_service_and_the_load_control_resolves_it()
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_discovery_lesson_counts_the_deployment_s_lost_requests() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=service-discovery", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 3 steps done");
+    browser.open_lesson("service-discovery").await;
     // Step 1: the minute after the deployment's old tasks stop.
     browser.play_until(600, "00:17:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 3 steps done");

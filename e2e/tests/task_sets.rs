@@ -142,13 +142,7 @@ async fn paste_a_create_task_set_input() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_external_task_sets_lesson_is_completed_with_the_controls() {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}?lesson=external-task-sets", browser.base_url))
-        .await
-        .unwrap();
-    browser.wait_for("#lesson-panel", 10).await;
-    assert_eq!(browser.text("#lesson-progress").await, "0 of 2 steps done");
+    browser.open_lesson("external-task-sets").await;
     browser.play_until(600, "00:35:00.000", 60).await;
     assert_eq!(browser.text("#lesson-progress").await, "1 of 2 steps done");
     for (at, clock) in [
