@@ -171,13 +171,11 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
                 n => format!(":{}-{}", b.host_port, b.host_port.saturating_add(n - 1)),
             })
             .collect();
+        let (label, colour) = chip_label(sim, t.service, &t.group);
         let chip = TaskChip {
             id: t.id.chars().take(8).collect(),
-            label: t
-                .service
-                .and_then(|s| sim.services().get(s))
-                .map_or_else(|| t.group.clone(), |s| s.name.clone()),
-            colour: t.service.unwrap_or(sim.services().len() + t.group.len()) % 8,
+            label,
+            colour,
             ports: ports.join(" "),
             status: t.last_status.as_str(),
             health: sim.task_health_status(t).as_str(),
@@ -261,13 +259,11 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
         .provisioning_task_records()
         .iter()
         .map(|w| {
+            let (label, colour) = chip_label(sim, w.service, w.group);
             let chip = TaskChip {
                 id: w.id.chars().take(8).collect(),
-                label: w
-                    .service
-                    .and_then(|s| sim.services().get(s))
-                    .map_or_else(|| w.group.to_string(), |s| s.name.clone()),
-                colour: w.service.unwrap_or(sim.services().len() + w.group.len()) % 8,
+                label,
+                colour,
                 ports: String::new(),
                 status: "PROVISIONING",
                 health: "UNKNOWN",
@@ -282,6 +278,16 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
         zones,
         provisioning,
     }
+}
+
+/// A chip's label and colour class: its service's name and index, or, for a standalone task,
+/// its task group.
+fn chip_label(sim: &Simulation, service: Option<usize>, group: &str) -> (String, usize) {
+    let label = service
+        .and_then(|s| sim.services().get(s))
+        .map_or_else(|| group.to_string(), |s| s.name.clone());
+    let colour = service.unwrap_or(sim.services().len() + group.len()) % 8;
+    (label, colour)
 }
 
 fn status_label(s: InstanceStatus) -> &'static str {

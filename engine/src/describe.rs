@@ -200,7 +200,7 @@ impl Simulation {
     ) -> Value {
         let provider = &self.capacity.providers[w.provider];
         let mut v = json!({
-            "taskArn": format!("{}:task/{}/{}", crate::revisions::ARN_PREFIX, w.cluster, w.id),
+            "taskArn": crate::task::task_arn(w.cluster, w.id),
             "taskDefinitionArn": crate::revisions::Revisions::arn(w.task_definition),
             "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, w.cluster),
             "group": w.group,

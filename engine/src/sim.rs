@@ -804,7 +804,7 @@ impl Simulation {
 
     /// Records a newly placed task and starts its lifecycle.
     pub(crate) fn add_task(&mut self, mut task: Task) -> usize {
-        task.arn = format!("{ARN_PREFIX}:task/{}/{}", task.cluster, task.id);
+        task.arn = crate::task::task_arn(&task.cluster, &task.id);
         task.placed_at = self.now;
         self.task_generation += 1;
         let index = self.tasks.len();

@@ -141,6 +141,11 @@ pub struct Task {
     pub(crate) failing: bool,
 }
 
+/// `arn:aws:ecs:…:task/<cluster>/<id>`: a task's ARN, placed or waiting in PROVISIONING.
+pub(crate) fn task_arn(cluster: &str, id: &str) -> String {
+    format!("{}:task/{cluster}/{id}", crate::revisions::ARN_PREFIX)
+}
+
 impl Task {
     /// A task just created on its host, PROVISIONING with desired status RUNNING; the caller
     /// sets who started it (group, `startedBy`, service, capacity provider, overrides).

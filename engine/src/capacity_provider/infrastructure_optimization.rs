@@ -110,8 +110,7 @@ impl Simulation {
     pub fn managed_instance_underutilized(&self, i: usize) -> Option<Underutilized> {
         let mi = &self.managed.instances[i];
         let slot = mi.slot.filter(|_| !mi.terminated)?;
-        let provider = self.capacity.providers[mi.provider].managed_instances()?;
-        provider.scale_in_after_s?;
+        self.scale_in_after(mi.provider)?;
         let inst = &self.cluster.instances[slot];
         if inst.status != InstanceStatus::Active || !inst.agent_connected {
             return None;
@@ -316,13 +315,7 @@ impl Simulation {
     /// underutilized starts its `scaleInAfter` wait, unless it is already waiting; `touched`
     /// (the instance of the task stop) starts it again.
     pub(crate) fn analyse_managed_instances(&mut self, p: usize, touched: Option<usize>) {
-        let Some(after) = self
-            .capacity
-            .providers
-            .get(p)
-            .and_then(|c| c.managed_instances())
-            .and_then(|m| m.scale_in_after_s)
-        else {
+        let Some(after) = self.scale_in_after(p) else {
             return;
         };
         let now = self.now();
@@ -349,10 +342,7 @@ impl Simulation {
     /// An optimization drain of provider `p` ended: the instances whose wait ran out
     /// meanwhile look again now.
     pub(crate) fn resume_optimization(&mut self, p: usize) {
-        let Some(after) = self.capacity.providers[p]
-            .managed_instances()
-            .and_then(|m| m.scale_in_after_s)
-        else {
+        let Some(after) = self.scale_in_after(p) else {
             return;
         };
         for i in 0..self.managed.instances.len() {
@@ -369,12 +359,7 @@ impl Simulation {
     /// A task started on the instance in `slot`: an underutilized wait under way there
     /// starts again ("If a new task is launched ... the timer resets").
     pub(crate) fn managed_instance_task_started(&mut self, slot: usize) {
-        let Some(i) = self
-            .managed
-            .instances
-            .iter()
-            .position(|m| m.slot == Some(slot) && !m.terminated)
-        else {
+        let Some(i) = self.live_managed_instance(slot) else {
             return;
         };
         if self.managed.instances[i].underutilized_since.is_some() {
@@ -416,12 +401,8 @@ impl Simulation {
         if !task.is_active() {
             return None;
         }
-        let slot = task.reservation.slot;
-        self.managed
-            .instances
-            .iter()
-            .find(|m| m.slot == Some(slot) && !m.terminated)
-            .map(|m| m.provider)
+        self.live_managed_instance(task.reservation.slot)
+            .map(|i| self.managed.instances[i].provider)
     }
 
     /// The `scaleInAfter` wait of underutilized Managed Instances instance `i` may have ended:
@@ -433,10 +414,7 @@ impl Simulation {
         let (Some(since), Some(slot)) = (mi.underutilized_since, mi.slot) else {
             return;
         };
-        let Some(after) = self.capacity.providers[p]
-            .managed_instances()
-            .and_then(|m| m.scale_in_after_s)
-        else {
+        let Some(after) = self.scale_in_after(p) else {
             return;
         };
         if mi.terminated || self.now() < since.plus_secs(after) {

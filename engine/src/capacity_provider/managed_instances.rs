@@ -578,6 +578,12 @@ impl Simulation {
         self.capacity.providers[p].managed_instances()
     }
 
+    /// `scaleInAfter` of Managed Instances provider `p`, seconds; `None`: the optimization is
+    /// off (-1), or `p` is another kind of provider.
+    pub(crate) fn scale_in_after(&self, p: usize) -> Option<u64> {
+        self.managed_provider(p).and_then(|m| m.scale_in_after_s)
+    }
+
     /// Launches the instances the tasks waiting for Managed Instances provider `p` need,
     /// beyond those already booting.
     pub(crate) fn provision_managed_instances(&mut self, p: usize) {
@@ -772,7 +778,7 @@ impl Simulation {
     }
 
     /// The live Managed Instances instance in `slot` (its index), if there is one.
-    fn live_managed_instance(&self, slot: usize) -> Option<usize> {
+    pub(crate) fn live_managed_instance(&self, slot: usize) -> Option<usize> {
         self.managed
             .instances
             .iter()
@@ -801,7 +807,7 @@ impl Simulation {
             );
             return;
         }
-        let Some(after) = self.managed_provider(p).and_then(|m| m.scale_in_after_s) else {
+        let Some(after) = self.scale_in_after(p) else {
             return;
         };
         // Idle from now: a timer of an earlier idle spell finds a later `idle_since`.
@@ -817,10 +823,7 @@ impl Simulation {
             return;
         };
         let p = self.managed.instances[i].provider;
-        let after = self
-            .managed_provider(p)
-            .and_then(|m| m.scale_in_after_s)
-            .unwrap_or(u64::MAX);
+        let after = self.scale_in_after(p).unwrap_or(u64::MAX);
         let idle = self.managed.instances[i]
             .idle_since
             .is_some_and(|since| self.now() >= since.plus_secs(after));

@@ -202,9 +202,9 @@ impl Simulation {
     /// in their place, with new IDs, created now (the scheduler counts the waiting tasks as
     /// the primary deployment's). Tasks waiting for Fargate have no record yet.
     pub(crate) fn renew_waiting_tasks(&mut self, s: usize) {
-        let (name, deployment) = (
-            self.services[s].name.clone(),
-            self.services[s].deployment_id.clone(),
+        let cause = format!(
+            "ServiceSchedulerInitiated: deployment {} replaces it",
+            self.services[s].deployment_id
         );
         for item in 0..self.services[s].waiting.len() {
             for k in 0..self.services[s].waiting[item].len() {
@@ -216,13 +216,25 @@ impl Simulation {
                 let task = &mut self.services[s].waiting[item][k];
                 task.id = Some(new.clone());
                 task.created_at = now;
-                let msg = format!("task {old} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: deployment {deployment} replaces it); task {new} waits in its place");
-                self.log
-                    .push(now, EventKind::TaskStateChange, msg)
-                    .service(&name)
-                    .task(&old);
+                self.log_provisioning_stop(
+                    s,
+                    &old,
+                    &cause,
+                    &format!("; task {new} waits in its place"),
+                );
             }
         }
+    }
+
+    /// Logs that task `id` of service `s` stopped while it waited in PROVISIONING (`cause`:
+    /// its stop code and reason), followed by `then` as written.
+    fn log_provisioning_stop(&mut self, s: usize, id: &str, cause: &str, then: &str) {
+        let name = self.services[s].name.clone();
+        let msg = format!("task {id} of service {name} STOPPED while PROVISIONING ({cause}){then}");
+        self.log
+            .push(self.now(), EventKind::TaskStateChange, msg)
+            .service(&name)
+            .task(id);
     }
 
     /// Service `s`'s capacity provider strategy changed to one of `items` items: its tasks
@@ -230,13 +242,13 @@ impl Simulation {
     /// again through the new one, with new IDs), and those waiting in PROVISIONING stop.
     pub(crate) fn reset_waiting_tasks(&mut self, s: usize, items: usize) {
         let old = std::mem::replace(&mut self.services[s].waiting, vec![Vec::new(); items]);
-        let name = self.services[s].name.clone();
         for id in old.into_iter().flatten().filter_map(|w| w.id) {
-            let msg = format!("task {id} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: the service's capacity provider strategy changed)");
-            self.log
-                .push(self.now(), EventKind::TaskStateChange, msg)
-                .service(&name)
-                .task(&id);
+            self.log_provisioning_stop(
+                s,
+                &id,
+                "ServiceSchedulerInitiated: the service's capacity provider strategy changed",
+                "",
+            );
         }
     }
 
@@ -559,13 +571,11 @@ impl Simulation {
             };
             let task = self.services[s].waiting[item].pop();
             if let Some(id) = task.and_then(|w| w.id) {
-                let svc = &self.services[s];
-                let (name, deployment) = (svc.name.clone(), svc.deployment_id.clone());
-                let msg = format!("task {id} of service {name} STOPPED while PROVISIONING (ServiceSchedulerInitiated: Scaling activity initiated by (deployment {deployment}))");
-                self.log
-                    .push(self.now(), EventKind::TaskStateChange, msg)
-                    .service(&name)
-                    .task(&id);
+                let cause = format!(
+                    "ServiceSchedulerInitiated: Scaling activity initiated by (deployment {})",
+                    self.services[s].deployment_id
+                );
+                self.log_provisioning_stop(s, &id, &cause, "");
             }
             cancelled += 1;
         }
