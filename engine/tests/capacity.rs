@@ -1383,3 +1383,35 @@ fn a_run_task_waiting_past_the_timeout_stops() {
     assert!(provisioning(&s).is_empty());
     assert_eq!(running_tasks(&s), 0);
 }
+
+#[test]
+fn provisioning_tasks_renewed_by_a_deployment_time_out_in_their_turn() {
+    // G30's tasks never find capacity. A deployment at 10 minutes replaces their records with
+    // ones created then (4.2, 10.1); those stop 30 minutes later, at 40:00, like any
+    // PROVISIONING task (options.capacity.provisioningTimeoutMinutes).
+    let mut v = asg_scenario("t3.small", 1, 10_000, 2, 4096);
+    v["updateServices"] =
+        json!([{"at": "PT10M", "service": "web", "cluster": "prod", "forceNewDeployment": true}]);
+    let mut s = sim(v);
+    at(&mut s, 11 * 60);
+    let renewed = provisioning(&s);
+    assert_eq!(renewed.len(), 2);
+    assert!(renewed
+        .iter()
+        .all(|(_, created, _)| created == "2025-01-01T00:10:00.000Z"));
+    at(&mut s, 41 * 60);
+    for (id, _, _) in &renewed {
+        assert!(
+            s.log()
+                .entries()
+                .iter()
+                .any(|e| e.message.starts_with(&format!(
+                    "task {id} STOPPED while PROVISIONING (TaskFailedToStart"
+                ))),
+            "{id} timed out at 40:00"
+        );
+    }
+    assert!(provisioning(&s)
+        .iter()
+        .all(|(_, created, _)| created == "2025-01-01T00:40:00.000Z"));
+}

@@ -216,6 +216,10 @@ impl Simulation {
                 let task = &mut self.services[s].waiting[item][k];
                 task.id = Some(new.clone());
                 task.created_at = now;
+                // The new record waits its own provisioningTimeoutMinutes.
+                if let Some(c) = &self.services[s].capacity {
+                    self.schedule_provisioning_timeout(c.providers[item]);
+                }
                 self.log_provisioning_stop(
                     s,
                     &old,
