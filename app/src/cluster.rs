@@ -138,7 +138,31 @@ pub struct ClusterView {
     /// Tasks created PROVISIONING that wait for capacity from an instance provider, with the
     /// provider's name.
     pub provisioning: Vec<(TaskChip, String)>,
+    /// How many tasks stopped, and the newest [`STOPPED_SHOWN`] of them.
+    pub stopped: (usize, Vec<StoppedRow>),
 }
+
+/// A stopped task in the list of stopped tasks.
+#[derive(Clone, PartialEq)]
+pub struct StoppedRow {
+    /// The task as a chip (status STOPPED).
+    pub chip: TaskChip,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// `stoppedAt`, on the simulated clock.
+    pub at: String,
+    /// `stopCode`.
+    pub code: String,
+    /// `stoppedReason`.
+    pub reason: String,
+    /// Its essential container's exit code and `reason`, if it exited.
+    pub exit: Option<String>,
+    /// It stopped while PROVISIONING, never placed.
+    pub never_placed: bool,
+}
+
+/// How many stopped tasks the list shows, newest first.
+pub const STOPPED_SHOWN: usize = 50;
 
 impl ClusterView {
     /// The zones of instances and of Fargate tasks: what an AZ outage can hit.
@@ -272,11 +296,36 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             (chip, providers[w.provider].name.clone())
         })
         .collect();
+    let (total, rows) = sim.stopped_tasks(STOPPED_SHOWN);
+    let stopped = rows
+        .into_iter()
+        .map(|r| {
+            let (label, colour) = chip_label(sim, r.service, &r.group);
+            StoppedRow {
+                chip: TaskChip {
+                    id: r.id.chars().take(8).collect(),
+                    label,
+                    colour,
+                    ports: String::new(),
+                    status: "STOPPED",
+                    health: "UNKNOWN",
+                    replacing: false,
+                },
+                task_definition: r.task_definition,
+                at: r.stopped_at.to_string(),
+                code: r.stop_code,
+                reason: r.stopped_reason,
+                exit: r.exit,
+                never_placed: r.never_placed,
+            }
+        })
+        .collect();
     ClusterView {
         instances: cards,
         fargate,
         zones,
         provisioning,
+        stopped: (total, stopped),
     }
 }
 
@@ -316,6 +365,46 @@ pub fn ClusterLanes(
             <FargateLane view=view/>
             <ProvisioningLane view=view/>
         </div>
+        <StoppedTasks view=view/>
+    }
+}
+
+/// The stopped tasks, newest first, as the console lists them with "Desired status: Stopped":
+/// why each stopped (10.2, 10.3). A task's ID opens the task panel (DescribeTasks).
+#[component]
+fn StoppedTasks(view: ReadSignal<ClusterView>) -> impl IntoView {
+    let total = move || view.with(|v| v.stopped.0);
+    view! {
+        <details id="stopped-tasks" class="stopped-tasks">
+            <summary>"Stopped tasks "<span class="muted">{move || {
+                let shown = view.with(|v| v.stopped.1.len());
+                match total() {
+                    0 => "(none yet)".to_string(),
+                    n if n > shown => format!("({n}; the newest {shown})"),
+                    n => format!("({n})"),
+                }
+            }}</span></summary>
+            <table class="stopped">
+                <thead><tr><th>"task"</th><th>"revision"</th><th>"stopped at"</th><th>"stop code"</th><th>"stopped reason · exit"</th></tr></thead>
+                <tbody>
+                    <For each=move || view.with(|v| v.stopped.1.clone())
+                        key=|r| (r.chip.id.clone(), r.at.clone()) let:r>
+                        <tr class="stopped-task" data-code=r.code.clone()>
+                            <td><span class=format!("{} task-link", r.chip.class()) data-task=r.chip.id.clone() tabindex="0" role="button"
+                                title=format!("task {} ({}): click for DescribeTasks", r.chip.id, r.chip.label)>
+                                {format!("{} {}", r.chip.label, r.chip.id)}</span></td>
+                            <td class="mono">{r.task_definition.clone()}</td>
+                            <td class="mono">{r.at.clone()}</td>
+                            <td class="mono">{r.code.clone()}</td>
+                            <td>{r.reason.clone()}
+                                {r.never_placed.then(|| view! { <span class="muted">" · stopped while PROVISIONING, never placed"</span> })}
+                                {r.exit.clone().map(|e| view! { <br/><span class="muted mono">{e}</span> })}
+                            </td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </details>
     }
 }
 

@@ -1802,7 +1802,16 @@ fn Playground(
                         <li class="event" data-kind=format!("{:?}", e.kind)>
                             <time>{SimTime(e.at_ms).to_string()}</time>
                             <span class="kind">{format!("{:?}", e.kind)}</span>
-                            {log_message(e.message)}
+                            <div class="message-cell">
+                                {e.task_id.map(|id| {
+                                    let short: String = id.chars().take(8).collect();
+                                    view! {
+                                        <span class="chip neutral task-link" data-task=short.clone() tabindex="0" role="button"
+                                            title=format!("task {id}: click for DescribeTasks and why it is where it is")>{short.clone()}</span>
+                                    }
+                                })}
+                                {log_message(e.message)}
+                            </div>
                         </li>
                     }).collect_view()}
                 </ol>

@@ -141,11 +141,13 @@ fn ExecSection(
     }
 }
 
-/// What the panel shows of one task: its ID, why it is where it is, DescribeTasks, ECS Exec.
+/// What the panel shows of one task: its ID, why it is where it is, DescribeTasks, whether
+/// it is STOPPED, ECS Exec.
 type Shown = (
     String,
     Result<TaskPlacement, String>,
     String,
+    bool,
     Result<ExecPanel, String>,
 );
 
@@ -158,14 +160,24 @@ pub fn TaskPlacementPanel(
 ) -> impl IntoView {
     let shown = RwSignal::new(None::<Shown>);
     let open = move |id: String| {
-        let (answer, described, exec_panel) = sim.with_value(|s| {
-            let described = s.describe_task_by_id(&id).map_or_else(
+        let (answer, described, stopped, exec_panel) = sim.with_value(|s| {
+            let described = s.describe_task_by_id(&id);
+            // A STOPPED task has nothing left to stop.
+            let stopped = described
+                .as_ref()
+                .is_ok_and(|v| v["lastStatus"] == "STOPPED");
+            let described = described.map_or_else(
                 |e| e,
                 |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
             );
-            (s.explain_task_placement(&id), described, s.exec_panel(&id))
+            (
+                s.explain_task_placement(&id),
+                described,
+                stopped,
+                s.exec_panel(&id),
+            )
         });
-        shown.set(Some((id, answer, described, exec_panel)));
+        shown.set(Some((id, answer, described, stopped, exec_panel)));
     };
     let clicks = window_event_listener(leptos::ev::click, move |ev| {
         if let Some(id) = chip_task(&ev) {
@@ -186,9 +198,9 @@ pub fn TaskPlacementPanel(
         keys.remove();
     });
     move || {
-        shown.get().map(|(id, answer, described, exec_panel)| {
+        shown.get().map(|(id, answer, described, stopped, exec_panel)| {
             // StopTask on the task shown (10.2): the button closes the panel.
-            let stop_button = stop.map(|stop| {
+            let stop_button = stop.filter(|_| !stopped).map(|stop| {
                 let short: String = id.chars().take(8).collect();
                 view! {
                     <p class="task-actions">

@@ -237,6 +237,31 @@ async fn an_auto_scaling_group_provider_scales_from_zero() {
     assert_eq!(ids.split(' ').count(), 6, "{ids}");
     assert!(!ids.contains(&first), "{first} stopped: {ids}");
     browser.screenshot("capacity-asg-waiting").await;
+    // The stopped task stays a record (10.1): the list of stopped tasks shows it, never
+    // placed, and its panel shows it STOPPED, with nothing left to stop.
+    browser.click("#stopped-tasks summary").await;
+    let row = format!(
+        "#stopped-tasks tr.stopped-task[data-code=UserInitiated] .chip[data-task='{first}']"
+    );
+    browser.wait_for(&row, 5).await;
+    assert!(browser
+        .text("#stopped-tasks tr.stopped-task")
+        .await
+        .contains("stopped while PROVISIONING, never placed"));
+    browser.click(&row).await;
+    browser
+        .wait_for_text(
+            "#task-explanation .outcome",
+            "while PROVISIONING (UserInitiated",
+            5,
+        )
+        .await;
+    let described = browser.described_task().await;
+    assert_eq!(described["lastStatus"], "STOPPED");
+    assert_eq!(described["stopCode"], "UserInitiated");
+    assert_eq!(browser.count("#stop-task").await, 0);
+    browser.screenshot("capacity-stopped-provisioning").await;
+    browser.click("#task-explanation .close").await;
 
     // Five minutes on: three instances in two zone lanes, labelled with their group; six
     // tasks running; the reservation back at 100 %.

@@ -208,6 +208,36 @@ async fn stop_task_from_the_chip_panel_and_the_service_replaces_it() {
         )),
         "{log}"
     );
+    // The list of stopped tasks (10.2, 10.3) shows it, newest first, with its stop code and
+    // reason; its chip opens DescribeTasks, STOPPED, with no Stop button.
+    assert!(browser
+        .text("#stopped-tasks summary")
+        .await
+        .starts_with("Stopped tasks (1)"));
+    browser.click("#stopped-tasks summary").await;
+    let row = browser
+        .text("#stopped-tasks tr.stopped-task[data-code=UserInitiated]")
+        .await;
+    assert!(
+        row.contains(&task) && row.contains("Task stopped by user"),
+        "{row}"
+    );
+    browser.screenshot("stopped-tasks").await;
+    browser
+        .click(&format!("#stopped-tasks .chip[data-task='{task}']"))
+        .await;
+    browser.wait_for("#task-explanation", 5).await;
+    let described = browser.described_task().await;
+    assert_eq!(described["lastStatus"], "STOPPED");
+    assert_eq!(described["stoppedReason"], "Task stopped by user");
+    assert_eq!(browser.count("#stop-task").await, 0);
+    browser.click("#task-explanation .close").await;
+    // Each event-log entry about a task carries its ID as a chip that opens the same panel.
+    let logged = format!("#event-log li.event[data-kind=RunTask] .chip[data-task='{task}']");
+    browser.scroll_to(&logged).await;
+    browser.click(&logged).await;
+    browser.wait_for("#task-explanation", 5).await;
+    assert_eq!(browser.described_task().await["stopCode"], "UserInitiated");
 }
 
 /// DeleteService from the services table (4.2): the row's Delete button adds a forced

@@ -791,6 +791,7 @@ impl Simulation {
         let now = self.now();
         let subnets = self.services[s].subnets.clone();
         let needs = self.task_needs(&td, &subnets);
+        self.stop_records_replaced_by(s, &id);
         let svc = &mut self.services[s];
         let previous_side = svc.deployments.last().is_some_and(|d| d.alternate);
         svc.needs = needs;

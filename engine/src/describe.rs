@@ -17,6 +17,7 @@ impl Simulation {
             "tasks": (0..self.tasks.len())
                 .map(|t| self.describe_task(t))
                 .chain(self.provisioning_task_records().iter().map(|w| self.describe_provisioning_task(w)))
+                .chain(self.stopped_provisioning.iter().map(|r| self.describe_stopped_provisioning_task(r)))
                 .collect::<Vec<_>>(),
             "services": self.describe_services(),
             "failures": self.failures,
@@ -173,23 +174,48 @@ impl Simulation {
     }
 
     /// The task whose ID (the last part of its ARN) is or starts with `id` as DescribeTasks
-    /// returns it now: a placed task, or one waiting in PROVISIONING for capacity.
+    /// returns it now: a placed task, one waiting in PROVISIONING for capacity, or one that
+    /// stopped while it waited.
     pub fn describe_task_by_id(&self, id: &str) -> Result<Value, String> {
         let key = id.rsplit('/').next().unwrap_or(id);
+        let matches = |task: &str| !key.is_empty() && task.starts_with(key);
         let records = self.provisioning_task_records();
-        let mut waiting = records
+        let waiting: Vec<_> = records.iter().filter(|w| matches(w.id)).collect();
+        let stopped: Vec<_> = self
+            .stopped_provisioning
             .iter()
-            .filter(|w| !key.is_empty() && w.id.starts_with(key));
-        let placed = self
-            .tasks
-            .iter()
-            .filter(|t| !key.is_empty() && t.id.starts_with(key))
-            .count();
-        match (placed, waiting.next(), waiting.next()) {
-            (0, Some(w), None) => Ok(self.describe_provisioning_task(w)),
-            (0, None, _) | (1, None, _) => self.task_by_id(id).map(|t| self.describe_task(t)),
+            .filter(|r| matches(&r.id))
+            .collect();
+        let placed = self.tasks.iter().filter(|t| matches(&t.id)).count();
+        match (placed, waiting.as_slice(), stopped.as_slice()) {
+            (0, [w], []) => Ok(self.describe_provisioning_task(w)),
+            (0, [], [r]) => Ok(self.describe_stopped_provisioning_task(r)),
+            (0 | 1, [], []) => self.task_by_id(id).map(|t| self.describe_task(t)),
             _ => Err(format!("more than one task id starts with {key}")),
         }
+    }
+
+    /// A task that stopped while it waited in PROVISIONING, as DescribeTasks returns it:
+    /// STOPPED, never on a container instance, with its `stopCode` and `stoppedReason`.
+    fn describe_stopped_provisioning_task(
+        &self,
+        r: &crate::capacity_provider::provisioning::StoppedProvisioningTask,
+    ) -> Value {
+        let mut v = self.describe_provisioning_task(&r.waiting());
+        let stopped = self.timestamp(r.stopped_at);
+        v["lastStatus"] = json!("STOPPED");
+        v["desiredStatus"] = json!("STOPPED");
+        v["stoppingAt"] = json!(stopped);
+        v["stoppedAt"] = json!(stopped);
+        v["stopCode"] = json!(r.stop_code);
+        v["stoppedReason"] = json!(r.stopped_reason);
+        v["version"] = json!(2);
+        if let Some(containers) = v["containers"].as_array_mut() {
+            for c in containers {
+                c["lastStatus"] = json!("STOPPED");
+            }
+        }
+        v
     }
 
     /// A task waiting in PROVISIONING for capacity as DescribeTasks returns it: created, on no

@@ -67,6 +67,7 @@ pub mod sns;
 pub mod spot;
 pub mod stop_service_deployment;
 pub mod stop_task;
+pub mod stopped_tasks;
 pub mod tags;
 pub mod task;
 pub mod task_definition;

@@ -250,6 +250,10 @@ pub struct Simulation {
     /// RunTask tasks waiting in PROVISIONING for capacity a provider launches, oldest first
     /// (crate::capacity_provider::provisioning).
     pub(crate) run_task_waits: Vec<crate::capacity_provider::provisioning::StandaloneWait>,
+    /// Tasks that stopped while they waited in PROVISIONING, in the order they stopped
+    /// (crate::capacity_provider::provisioning).
+    pub(crate) stopped_provisioning:
+        Vec<crate::capacity_provider::provisioning::StoppedProvisioningTask>,
     /// Revisions that are not ACTIVE ([`crate::task_definition_state`]), by `family:revision`.
     pub(crate) td_status:
         std::collections::BTreeMap<String, crate::task_definition_state::TaskDefinitionStatus>,
@@ -321,6 +325,7 @@ impl Simulation {
             exec_sessions: Vec::new(),
             managed: Default::default(),
             run_task_waits: Vec::new(),
+            stopped_provisioning: Vec::new(),
             td_status: Default::default(),
             td_live_tasks: Default::default(),
             placement_probe: None,

@@ -68,7 +68,9 @@ impl Simulation {
         let call = self.scenario.stop_tasks[i].clone();
         let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
             let reason = call.reason.as_deref().unwrap_or(DEFAULT_REASON);
-            if let Some((id, service)) = self.stop_provisioning_task(&call.task, &call.cluster) {
+            if let Some((id, service)) =
+                self.stop_provisioning_task(&call.task, &call.cluster, reason)
+            {
                 // A task waiting for capacity stops before it was placed (10.1).
                 self.log
                     .push(

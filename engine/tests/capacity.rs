@@ -1415,3 +1415,155 @@ fn provisioning_tasks_renewed_by_a_deployment_time_out_in_their_turn() {
         .iter()
         .all(|(_, created, _)| created == "2025-01-01T00:40:00.000Z"));
 }
+
+/// DescribeTasks of task `id` now.
+fn described(sim: &Simulation, id: &str) -> Value {
+    sim.describe_task_by_id(id)
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+/// `(stopCode, stoppedReason)` of a STOPPED task as DescribeTasks returns it, after checking
+/// what every task that stopped while PROVISIONING shows: STOPPED, on no container instance,
+/// its containers STOPPED, `stoppedAt` at `stopped_at`.
+fn stopped_while_provisioning(sim: &Simulation, id: &str, stopped_at: &str) -> (String, String) {
+    let t = described(sim, id);
+    assert_eq!(t["lastStatus"], "STOPPED", "{t}");
+    assert_eq!(t["desiredStatus"], "STOPPED", "{t}");
+    assert!(t.get("containerInstanceArn").is_none(), "{t}");
+    assert!(t["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["lastStatus"] == "STOPPED"));
+    assert_eq!(t["stoppedAt"], stopped_at, "{t}");
+    assert!(
+        sim.describe()["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == &t),
+        "DescribeTasks of the whole run lists it"
+    );
+    (
+        t["stopCode"].as_str().unwrap().to_string(),
+        t["stoppedReason"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn g30_a_provisioning_task_that_timed_out_stays_described_stopped_10_1() {
+    // 10.1: stopped tasks stay visible for at least an hour. G30's tasks time out after 30
+    // minutes in PROVISIONING (TaskFailedToStart, 10.2); DescribeTasks still returns them,
+    // STOPPED, an hour later, and the stopped-task list shows them, never placed.
+    let mut s = sim(asg_scenario("t3.small", 1, 10_000, 2, 4096));
+    at(&mut s, 60);
+    let first = provisioning(&s);
+    at(&mut s, 91 * 60);
+    for (id, created, _) in &first {
+        let (code, reason) = stopped_while_provisioning(&s, id, "2025-01-01T00:30:00.000Z");
+        assert_eq!(code, "TaskFailedToStart");
+        assert_eq!(reason, "Task stopped: it waited 30 minutes in PROVISIONING for capacity from capacity provider cp-asg");
+        assert_eq!(described(&s, id)["createdAt"], json!(created));
+    }
+    // Three rounds of two timed out (00:30, 01:00, 01:30), newest first.
+    let (total, rows) = s.stopped_tasks(4);
+    assert_eq!(total, 6);
+    assert_eq!(rows.len(), 4);
+    assert!(rows
+        .iter()
+        .all(|r| r.never_placed && r.stop_code == "TaskFailedToStart" && r.exit.is_none()));
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.stopped_at.as_ms() / 60_000)
+            .collect::<Vec<_>>(),
+        [90, 90, 60, 60]
+    );
+    let (_, all) = s.stopped_tasks(10);
+    assert!(first
+        .iter()
+        .all(|(id, _, _)| all[4..].iter().any(|r| &r.id == id)));
+}
+
+#[test]
+fn a_provisioning_task_stopped_by_stop_task_keeps_the_reason_given_10_2() {
+    // 10.2: StopTask gives UserInitiated and the request's reason, for a task that never left
+    // PROVISIONING as for any other.
+    let mut v = asg_scenario("m5.large", 1, 10_000, 2, 1024);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 5);
+    let id = provisioning(&probe)[0].0.clone();
+    v["stopTasks"] = json!([{"at": 10, "cluster": "prod", "task": id, "reason": "not needed"}]);
+    let mut s = sim(v);
+    at(&mut s, 10 * 60);
+    let (code, reason) = stopped_while_provisioning(&s, &id, "2025-01-01T00:00:10.000Z");
+    assert_eq!(
+        (code.as_str(), reason.as_str()),
+        ("UserInitiated", "not needed")
+    );
+    let (total, rows) = s.stopped_tasks(10);
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].group, "service:web");
+    assert_eq!(rows[0].task_definition, "web:1");
+    assert!(s
+        .explain_task_placement(&id)
+        .unwrap_err()
+        .contains("while PROVISIONING (UserInitiated: not needed)"));
+}
+
+#[test]
+fn provisioning_tasks_a_service_stops_keep_their_revision_and_the_scheduler_s_reason() {
+    // 10.1, 10.2: scale-in (4.5), a deployment (4.2) and a strategy change stop tasks that
+    // wait for capacity; each record stays, STOPPED, ServiceSchedulerInitiated, with the
+    // revision and startedBy it had while it waited (a record never changes revision).
+    let mut v = asg_scenario("m5.large", 1, 10_000, 3, 1024);
+    let mut web2 = v["taskDefinitions"][0].clone();
+    web2["containerDefinitions"][0]["image"] = json!("nginx:2");
+    v["taskDefinitions"].as_array_mut().unwrap().push(web2);
+    v["services"][0]["taskDefinition"] = json!("web:1");
+    v["updateServices"] = json!([
+        {"at": 10, "service": "web", "cluster": "prod", "desiredCount": 2},
+        {"at": 20, "service": "web", "cluster": "prod", "taskDefinition": "web:2"},
+        {"at": 30, "service": "web", "cluster": "prod",
+         "capacityProviderStrategy": [{"capacityProvider": "cp-asg", "weight": 1, "base": 1}]}
+    ]);
+    let mut s = sim(v);
+    at(&mut s, 5);
+    let first = provisioning(&s);
+    let first_deployment = s.services()[0].deployment_id.clone();
+    at(&mut s, 15);
+    let kept = provisioning(&s);
+    at(&mut s, 25);
+    let renewed = provisioning(&s);
+    let second_deployment = s.services()[0].deployment_id.clone();
+    at(&mut s, 35);
+    assert_eq!((first.len(), kept.len(), renewed.len()), (3, 2, 2));
+    let scaled_in = &first[2].0;
+    let (code, reason) = stopped_while_provisioning(&s, scaled_in, "2025-01-01T00:00:10.000Z");
+    assert_eq!(code, "ServiceSchedulerInitiated");
+    assert_eq!(
+        reason,
+        format!("Scaling activity initiated by (deployment {first_deployment})")
+    );
+    for (id, _, _) in &kept {
+        let (code, reason) = stopped_while_provisioning(&s, id, "2025-01-01T00:00:20.000Z");
+        assert_eq!(code, "ServiceSchedulerInitiated");
+        assert_eq!(
+            reason,
+            format!("deployment {second_deployment} replaces it")
+        );
+        let t = described(&s, id);
+        assert!(t["taskDefinitionArn"].as_str().unwrap().ends_with("web:1"));
+        assert_eq!(t["startedBy"], json!(first_deployment));
+    }
+    for (id, _, _) in &renewed {
+        let (code, reason) = stopped_while_provisioning(&s, id, "2025-01-01T00:00:30.000Z");
+        assert_eq!(code, "ServiceSchedulerInitiated");
+        assert_eq!(reason, "the service's capacity provider strategy changed");
+        assert!(described(&s, id)["taskDefinitionArn"]
+            .as_str()
+            .unwrap()
+            .ends_with("web:2"));
+    }
+    assert_eq!(s.stopped_tasks(0).0, 5);
+}

@@ -525,6 +525,44 @@ fn oom_kill_hits_the_hard_limit_only() {
 }
 
 #[test]
+fn oom_kill_stopped_tasks_list_their_exit_newest_first_10_3() {
+    // 10.3: the list of stopped tasks (the console's "Desired status: Stopped") shows, newest
+    // first, each task's stopCode, stoppedReason and its essential container's exit, as
+    // DescribeTasks returns them: the OOM kills show exit code 137 and OutOfMemoryError.
+    let (sim, out) = preset("oom-kill");
+    let stopped: Vec<&Value> = out["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["lastStatus"] == "STOPPED")
+        .collect();
+    let (total, rows) = sim.stopped_tasks(usize::MAX);
+    assert_eq!(total, stopped.len());
+    assert_eq!(rows.len(), total);
+    assert!(rows.windows(2).all(|w| w[0].stopped_at >= w[1].stopped_at));
+    let oom = rows
+        .iter()
+        .filter(|r| {
+            r.exit.as_deref()
+                == Some("exit code 137 · OutOfMemoryError: Container killed due to memory usage")
+        })
+        .count();
+    assert!(oom > 10, "{oom}");
+    for r in &rows {
+        let t = sim.describe_task_by_id(&r.id).unwrap();
+        assert_eq!(t["stopCode"], json!(r.stop_code));
+        assert_eq!(t["stoppedReason"], json!(r.stopped_reason));
+        assert_eq!(t["group"], json!(r.group));
+        assert!(!r.never_placed);
+        assert_eq!(
+            r.exit.is_some(),
+            t["containers"][0].get("exitCode").is_some()
+                || t["containers"][0].get("reason").is_some()
+        );
+    }
+}
+
+#[test]
 fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
     let (_, out) = preset("circuit-breaker");
     let svc = service(&out, "web");

@@ -84,7 +84,91 @@ pub struct ProvisioningTask<'a> {
     /// The provider it waits for (index).
     pub provider: usize,
     /// What it runs.
-    pub td: &'a crate::task_definition::ValidTaskDefinition,
+    pub td: &'a std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+}
+
+impl ProvisioningTask<'_> {
+    /// Its record once it stops now (`at`) with `stop_code` and `stopped_reason`.
+    fn stopped(
+        &self,
+        at: crate::time::SimTime,
+        stop_code: &'static str,
+        stopped_reason: &str,
+    ) -> StoppedProvisioningTask {
+        StoppedProvisioningTask {
+            id: self.id.to_string(),
+            created_at: self.created_at,
+            stopped_at: at,
+            cluster: self.cluster.to_string(),
+            task_definition: self.task_definition.to_string(),
+            group: self.group.to_string(),
+            started_by: self.started_by.map(str::to_string),
+            service: self.service,
+            provider: self.provider,
+            td: std::rc::Rc::clone(self.td),
+            stop_code,
+            stopped_reason: stopped_reason.to_string(),
+        }
+    }
+}
+
+/// A task that stopped while it waited in PROVISIONING, before any instance had room for it:
+/// its record as DescribeTasks keeps returning it, STOPPED. AWS keeps stopped tasks visible
+/// for at least an hour (10.1); the playground keeps them, as it keeps placed tasks, for the
+/// whole run.
+#[derive(Debug, Clone)]
+pub struct StoppedProvisioningTask {
+    /// Its task ID.
+    pub id: String,
+    /// `createdAt`.
+    pub created_at: crate::time::SimTime,
+    /// `stoppedAt`.
+    pub stopped_at: crate::time::SimTime,
+    /// Its cluster.
+    pub cluster: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// Its task group.
+    pub group: String,
+    /// `startedBy`.
+    pub started_by: Option<String>,
+    /// Its service (index), if any.
+    pub service: Option<usize>,
+    /// The provider it waited for (index).
+    pub provider: usize,
+    /// What it would have run.
+    pub td: std::rc::Rc<crate::task_definition::ValidTaskDefinition>,
+    /// `stopCode` (10.2).
+    pub stop_code: &'static str,
+    /// `stoppedReason`.
+    pub stopped_reason: String,
+}
+
+impl StoppedProvisioningTask {
+    /// The record as it was while it waited.
+    pub fn waiting(&self) -> ProvisioningTask<'_> {
+        ProvisioningTask {
+            id: &self.id,
+            created_at: self.created_at,
+            cluster: &self.cluster,
+            task_definition: &self.task_definition,
+            group: &self.group,
+            started_by: self.started_by.as_deref(),
+            service: self.service,
+            provider: self.provider,
+            td: &self.td,
+        }
+    }
+}
+
+/// The `stoppedReason` of a service's PROVISIONING task whose capacity provider strategy
+/// changed (the playground's wording [unconfirmed]).
+const STRATEGY_CHANGED: &str = "the service's capacity provider strategy changed";
+
+/// The `stoppedReason` of a service's PROVISIONING task that deployment `id` replaces (the
+/// playground's wording [unconfirmed]).
+fn replaced_by(id: &str) -> String {
+    format!("deployment {id} replaces it")
 }
 
 impl Simulation {
@@ -127,14 +211,40 @@ impl Simulation {
         out
     }
 
-    /// StopTask of a task waiting in PROVISIONING (`task`: its ID or ARN, in `cluster`): it
-    /// leaves the queue; its ID and its service, if it had one.
+    /// Keeps the records of the tasks waiting in PROVISIONING that `which` picks as STOPPED
+    /// from now, with `stop_code` and `stopped_reason`; the caller then takes them out of
+    /// their queues.
+    fn keep_stopped_records(
+        &mut self,
+        which: impl Fn(&ProvisioningTask) -> bool,
+        stop_code: &'static str,
+        stopped_reason: &str,
+    ) {
+        let now = self.now();
+        let stopped: Vec<StoppedProvisioningTask> = self
+            .provisioning_task_records()
+            .iter()
+            .filter(|w| which(w))
+            .map(|w| w.stopped(now, stop_code, stopped_reason))
+            .collect();
+        self.stopped_provisioning.extend(stopped);
+    }
+
+    /// StopTask of a task waiting in PROVISIONING (`task`: its ID or ARN, in `cluster`, with
+    /// `reason`): it leaves the queue, STOPPED with `UserInitiated`; its ID and its service,
+    /// if it had one.
     pub(crate) fn stop_provisioning_task(
         &mut self,
         task: &str,
         cluster: &str,
+        reason: &str,
     ) -> Option<(String, Option<usize>)> {
         let id = task.rsplit('/').next().unwrap_or(task);
+        self.keep_stopped_records(
+            |w| w.id == id && w.cluster == cluster,
+            "UserInitiated",
+            reason,
+        );
         for (s, svc) in self.services.iter_mut().enumerate() {
             if svc.cluster != cluster {
                 continue;
@@ -203,8 +313,8 @@ impl Simulation {
     /// the primary deployment's). Tasks waiting for Fargate have no record yet.
     pub(crate) fn renew_waiting_tasks(&mut self, s: usize) {
         let cause = format!(
-            "ServiceSchedulerInitiated: deployment {} replaces it",
-            self.services[s].deployment_id
+            "ServiceSchedulerInitiated: {}",
+            replaced_by(&self.services[s].deployment_id)
         );
         for item in 0..self.services[s].waiting.len() {
             for k in 0..self.services[s].waiting[item].len() {
@@ -230,6 +340,17 @@ impl Simulation {
         }
     }
 
+    /// Service `s` is about to adopt deployment `id`: the records of its tasks waiting in
+    /// PROVISIONING, still of the deployment it replaces, stop ([`Self::renew_waiting_tasks`]
+    /// then creates the new deployment's in their place).
+    pub(crate) fn stop_records_replaced_by(&mut self, s: usize, id: &str) {
+        self.keep_stopped_records(
+            |w| w.service == Some(s),
+            "ServiceSchedulerInitiated",
+            &replaced_by(id),
+        );
+    }
+
     /// Logs that task `id` of service `s` stopped while it waited in PROVISIONING (`cause`:
     /// its stop code and reason), followed by `then` as written.
     fn log_provisioning_stop(&mut self, s: usize, id: &str, cause: &str, then: &str) {
@@ -245,12 +366,17 @@ impl Simulation {
     /// waiting for the old strategy's providers leave their queues (the scheduler starts them
     /// again through the new one, with new IDs), and those waiting in PROVISIONING stop.
     pub(crate) fn reset_waiting_tasks(&mut self, s: usize, items: usize) {
+        self.keep_stopped_records(
+            |w| w.service == Some(s),
+            "ServiceSchedulerInitiated",
+            STRATEGY_CHANGED,
+        );
         let old = std::mem::replace(&mut self.services[s].waiting, vec![Vec::new(); items]);
         for id in old.into_iter().flatten().filter_map(|w| w.id) {
             self.log_provisioning_stop(
                 s,
                 &id,
-                "ServiceSchedulerInitiated: the service's capacity provider strategy changed",
+                &format!("ServiceSchedulerInitiated: {STRATEGY_CHANGED}"),
                 "",
             );
         }
@@ -291,6 +417,11 @@ impl Simulation {
         let expired = |w: &WaitingTask| w.id.is_some() && w.created_at.as_ms() <= since;
         let name = self.capacity.providers[p].name.clone();
         let reason = format!("Task stopped: it waited {minutes} minutes in PROVISIONING for capacity from capacity provider {name}");
+        self.keep_stopped_records(
+            |w| w.provider == p && w.created_at.as_ms() <= since,
+            "TaskFailedToStart",
+            &reason,
+        );
         let mut stopped: Vec<(String, Option<usize>)> = Vec::new();
         for (s, svc) in self.services.iter_mut().enumerate() {
             let Some(c) = &svc.capacity else { continue };
@@ -573,14 +704,23 @@ impl Simulation {
             let Some(item) = c.strategy.item_to_shrink(&waiting) else {
                 break;
             };
-            let task = self.services[s].waiting[item].pop();
-            if let Some(id) = task.and_then(|w| w.id) {
-                let cause = format!(
-                    "ServiceSchedulerInitiated: Scaling activity initiated by (deployment {})",
+            if let Some(id) = self.services[s].waiting[item]
+                .last()
+                .and_then(|w| w.id.clone())
+            {
+                let reason = format!(
+                    "Scaling activity initiated by (deployment {})",
                     self.services[s].deployment_id
                 );
-                self.log_provisioning_stop(s, &id, &cause, "");
+                self.keep_stopped_records(|w| w.id == id, "ServiceSchedulerInitiated", &reason);
+                self.log_provisioning_stop(
+                    s,
+                    &id,
+                    &format!("ServiceSchedulerInitiated: {reason}"),
+                    "",
+                );
             }
+            self.services[s].waiting[item].pop();
             cancelled += 1;
         }
         cancelled

@@ -64,12 +64,20 @@ impl Simulation {
         let k = self.task_by_id(task_id).map_err(|e| {
             let key = task_id.rsplit('/').next().unwrap_or(task_id);
             let records = self.provisioning_task_records();
-            match records.iter().find(|w| !key.is_empty() && w.id.starts_with(key)) {
-                Some(w) => format!(
+            let stopped = self
+                .stopped_provisioning
+                .iter()
+                .find(|r| !key.is_empty() && r.id.starts_with(key));
+            match (records.iter().find(|w| !key.is_empty() && w.id.starts_with(key)), stopped) {
+                (Some(w), _) => format!(
                     "task {} is PROVISIONING: ECS created it at {} and it waits for capacity from capacity provider {}; no instance has room for it yet, so no placement decision has been taken",
                     w.id, w.created_at, self.capacity.providers[w.provider].name
                 ),
-                None => e,
+                (None, Some(r)) => format!(
+                    "task {} STOPPED at {} while PROVISIONING ({}: {}): ECS created it at {} to wait for capacity from capacity provider {}, and no instance had room for it before it stopped, so it was never placed",
+                    r.id, r.stopped_at, r.stop_code, r.stopped_reason, r.created_at, self.capacity.providers[r.provider].name
+                ),
+                (None, None) => e,
             }
         })?;
         let task = &self.tasks[k];
