@@ -276,6 +276,9 @@ impl Simulation {
                 .ok_or("count: must be 1 to 10")?,
         };
         let cluster = cluster_name(raw);
+        self.capacity
+            .check_cluster(&cluster)
+            .map_err(|e| format!("cluster: {e}"))?;
         // StartTask runs on the named EC2 instances: no launch type or strategy.
         let capacity = match targets {
             Some(_) => None,

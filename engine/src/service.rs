@@ -291,6 +291,9 @@ impl Simulation {
             .ok_or("serviceName: required (CreateService needs a serviceName)")?
             .to_string();
         let cluster = cluster_name(raw);
+        self.capacity
+            .check_cluster(&cluster)
+            .map_err(|e| format!("cluster: {e}"))?;
         // An EXTERNAL service has no task definition of its own: it is built around its
         // first task set's, and starts no task by itself (crate::task_set).
         let external_controller = crate::task_set::is_external_controller(raw);

@@ -754,6 +754,14 @@ impl Simulation {
                         .instance(&id);
                     return;
                 }
+                if let Err(e) = self.capacity.check_cluster(&inst.cluster) {
+                    // The agent creates only `default` when it is missing (2.1).
+                    let msg = format!("instance {id} never registers with cluster {}: the ECS agent's RegisterContainerInstance fails with {e}; set ECS_CLUSTER to a cluster that exists", inst.cluster);
+                    self.log
+                        .push(self.now, EventKind::ContainerInstance, msg)
+                        .instance(&id);
+                    return;
+                }
                 if !self.agent_may_poll(role, &inst.cluster, &id) {
                     inst.agent_connected = false;
                     let msg = format!("instance {id}: the ECS agent cannot call ecs:Poll, so it shows agentConnected=false and placement reports AGENT (10.4)");

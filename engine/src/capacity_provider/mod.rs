@@ -107,8 +107,11 @@ pub struct ClusterSettings {
 pub struct CapacityProviders {
     /// `FARGATE`, `FARGATE_SPOT`, then `capacityProviders[]` in order.
     pub providers: Vec<CapacityProvider>,
-    /// `clusters[]`.
+    /// `clusters[]`, and the clusters of Managed Instances providers.
     pub clusters: Vec<ClusterSettings>,
+    /// Whether the scenario declares its clusters (`clusters[]` is not empty): then a call
+    /// naming another cluster fails ([`Self::check_cluster`]).
+    pub clusters_declared: bool,
     /// How strategies resolved here break ties (`options.capacity.weightTies`).
     pub weight_ties: WeightTies,
     /// What a request with no launch type gets without a default strategy
@@ -130,6 +133,7 @@ impl Default for CapacityProviders {
                 },
             ],
             clusters: Vec::new(),
+            clusters_declared: false,
             weight_ties: WeightTies::default(),
             without_strategy: WithoutStrategy::default(),
         }
@@ -156,7 +160,10 @@ impl CapacityProviders {
         group_index: &dyn Fn(&str) -> Option<usize>,
         zone_of: &dyn Fn(&str) -> Option<String>,
     ) -> Result<CapacityProviders, String> {
-        let mut out = CapacityProviders::default();
+        let mut out = CapacityProviders {
+            clusters_declared: !clusters.is_empty(),
+            ..CapacityProviders::default()
+        };
         for (i, v) in providers.iter().enumerate() {
             let path = format!("capacityProviders[{i}]");
             let managed = v.get("managedInstancesProvider").filter(|m| !m.is_null());
@@ -281,6 +288,23 @@ impl CapacityProviders {
     /// The settings of a cluster, if the scenario has a `clusters[]` entry for it.
     pub fn cluster(&self, name: &str) -> Option<&ClusterSettings> {
         self.clusters.iter().find(|c| c.name == name)
+    }
+
+    /// Whether cluster `name` exists, as an API call naming it finds it: ECS answers
+    /// `ClusterNotFoundException: Cluster not found.` otherwise [API-ECS]. A scenario without
+    /// `clusters[]` stands for clusters created outside it, so every name exists (the
+    /// playground's choice); one with `clusters[]` has those, the clusters of its Managed
+    /// Instances providers, and `default`: "each account receives a default cluster the
+    /// first time you use the Amazon ECS service" [API-ECS, Cluster].
+    pub fn check_cluster(&self, name: &str) -> Result<(), String> {
+        if !self.clusters_declared || name == "default" || self.cluster(name).is_some() {
+            return Ok(());
+        }
+        let declared: Vec<&str> = self.clusters.iter().map(|c| c.name.as_str()).collect();
+        Err(format!(
+            "ClusterNotFoundException: Cluster not found. (no cluster {name}; the scenario's clusters are default and {})",
+            declared.join(", ")
+        ))
     }
 
     fn resolve_for(

@@ -1,0 +1,83 @@
+//! Clusters a scenario declares (`clusters[]`, CreateCluster), and calls that name another
+//! (2.1; ClusterNotFoundException [API-ECS]).
+
+use ecs_engine::{Scenario, SimTime, Simulation};
+use serde_json::{json, Value};
+
+/// Two m5.large in cluster `instances_in` and a service of two tasks in `service_in`; the
+/// scenario declares `declared` (no `clusters[]` when empty).
+fn scenario(declared: &[&str], instances_in: &str, service_in: &str) -> Value {
+    let mut v = json!({
+        "version": 1, "seed": 3, "duration": "PT10M",
+        "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a",
+            "count": 2, "ecsConfig": {"ECS_CLUSTER": instances_in}}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [
+            {"name": "app", "image": "nginx", "essential": true, "cpu": 256, "memory": 256}]}],
+        "services": [{"serviceName": "web", "cluster": service_in, "taskDefinition": "web",
+            "desiredCount": 2}],
+        "runTasks": [{"at": 60, "cluster": service_in, "taskDefinition": "web"}]
+    });
+    if !declared.is_empty() {
+        v["clusters"] = declared.iter().map(|c| json!({"clusterName": c})).collect();
+    }
+    v
+}
+
+fn run(v: Value) -> Simulation {
+    let mut s = Simulation::new(Scenario::from_value(v).expect("valid scenario"));
+    s.advance_to(SimTime(5 * 60_000)).unwrap();
+    s
+}
+
+fn logged(s: &Simulation, text: &str) -> bool {
+    s.log().entries().iter().any(|e| e.message.contains(text))
+}
+
+#[test]
+fn calls_naming_a_cluster_the_scenario_does_not_declare_fail_with_cluster_not_found() {
+    // [API-ECS] CreateService and RunTask on a cluster that does not exist fail with
+    // ClusterNotFoundException; the agent cannot register an instance in it either (it
+    // creates only `default`, 2.1). The scenario declares `prod`; a pasted service names
+    // `production`.
+    let s = run(scenario(&["prod"], "production", "production"));
+    assert!(logged(
+        &s,
+        "services[0].cluster: ClusterNotFoundException: Cluster not found. (no cluster production; the scenario's clusters are default and prod)"
+    ));
+    assert!(logged(
+        &s,
+        "cluster: ClusterNotFoundException: Cluster not found. (no cluster production"
+    ));
+    assert!(s.services().is_empty());
+    assert!(s.tasks().is_empty());
+    assert_eq!(s.cluster().instances.len(), 0);
+    assert!(logged(
+        &s,
+        "never registers with cluster production: the ECS agent's RegisterContainerInstance fails with ClusterNotFoundException"
+    ));
+}
+
+#[test]
+fn declared_clusters_and_default_exist_and_undeclared_ones_exist_without_clusters() {
+    // The declared cluster works; so does `default` (every account has one, [API-ECS]
+    // Cluster) even when clusters[] does not list it; and a scenario with no clusters[]
+    // stands for clusters made outside it, so any name works (the playground's choice).
+    for (declared, cluster) in [
+        (&["prod"][..], "prod"),
+        (&["prod"][..], "default"),
+        (&[][..], "anything"),
+    ] {
+        let s = run(scenario(declared, cluster, cluster));
+        assert!(!logged(&s, "ClusterNotFoundException"), "{cluster}");
+        assert_eq!(s.cluster().instances.len(), 2, "{cluster}");
+        let running = s
+            .tasks()
+            .iter()
+            .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
+            .count();
+        assert_eq!(
+            running, 3,
+            "{cluster}: the service's two and the RunTask's one"
+        );
+    }
+}
