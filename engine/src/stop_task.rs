@@ -84,6 +84,10 @@ impl Simulation {
                 }
                 return;
             }
+            // A task that stopped while PROVISIONING keeps its first stop code and reason.
+            if self.stopped_while_provisioning(&call.task, &call.cluster) {
+                return;
+            }
             let msg = format!(
                 "StopTask failed: stopTasks[{i}].task: InvalidParameterException: The referenced task was not found. (no task {} in cluster {})",
                 call.task, call.cluster

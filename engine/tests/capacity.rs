@@ -1567,3 +1567,37 @@ fn provisioning_tasks_a_service_stops_keep_their_revision_and_the_scheduler_s_re
     }
     assert_eq!(s.stopped_tasks(0).0, 5);
 }
+
+#[test]
+fn stop_task_of_a_task_stopped_while_provisioning_keeps_its_first_reason_10_2() {
+    // 10.2, 10.3: StopTask gives UserInitiated and the request's reason. A task already
+    // STOPPED keeps its first stop code and reason, and StopTask of it does not fail (as for a
+    // placed task, tests/stop_task.rs): DescribeTasks still returns it, so "not found" is
+    // wrong. Here one StopTask comes twice, and one after the task timed out (TaskFailedToStart).
+    let mut v = asg_scenario("t3.small", 1, 10_000, 2, 4096);
+    let mut probe = sim(v.clone());
+    at(&mut probe, 5);
+    let ids: Vec<String> = provisioning(&probe).into_iter().map(|w| w.0).collect();
+    v["stopTasks"] = json!([
+        {"at": 10, "cluster": "prod", "task": ids[0], "reason": "not needed"},
+        {"at": 20, "cluster": "prod", "task": ids[0], "reason": "again"},
+        {"at": 31 * 60, "cluster": "prod", "task": ids[1], "reason": "too late"}
+    ]);
+    let mut s = sim(v);
+    at(&mut s, 32 * 60);
+    let (code, reason) = stopped_while_provisioning(&s, &ids[0], "2025-01-01T00:00:10.000Z");
+    assert_eq!(
+        (code.as_str(), reason.as_str()),
+        ("UserInitiated", "not needed")
+    );
+    let (code, _) = stopped_while_provisioning(&s, &ids[1], "2025-01-01T00:30:00.000Z");
+    assert_eq!(code, "TaskFailedToStart");
+    let failed: Vec<&str> = s
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.message.as_str())
+        .filter(|m| m.starts_with("StopTask failed"))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}

@@ -264,6 +264,15 @@ impl Simulation {
         Some((id.to_string(), None))
     }
 
+    /// Whether task `task` (its ID or ARN) of `cluster` stopped while it waited in
+    /// PROVISIONING: DescribeTasks returns it, STOPPED.
+    pub(crate) fn stopped_while_provisioning(&self, task: &str, cluster: &str) -> bool {
+        let id = task.rsplit('/').next().unwrap_or(task);
+        self.stopped_provisioning
+            .iter()
+            .any(|r| r.id == id && r.cluster == cluster)
+    }
+
     /// Starts `missing` tasks of service `s` through its capacity provider strategy.
     pub(crate) fn start_replicas_on_providers(&mut self, s: usize, missing: usize) {
         let Some(capacity) = self.services[s].capacity.clone() else {
