@@ -1550,7 +1550,7 @@ fn provisioning_tasks_a_service_stops_keep_their_revision_and_the_scheduler_s_re
         assert_eq!(code, "ServiceSchedulerInitiated");
         assert_eq!(
             reason,
-            format!("deployment {second_deployment} replaces it")
+            format!("Scaling activity initiated by (deployment {second_deployment})")
         );
         let t = described(&s, id);
         assert!(t["taskDefinitionArn"].as_str().unwrap().ends_with("web:1"));
@@ -1600,4 +1600,27 @@ fn stop_task_of_a_task_stopped_while_provisioning_keeps_its_first_reason_10_2() 
         .filter(|m| m.starts_with("StopTask failed"))
         .collect();
     assert!(failed.is_empty(), "{failed:?}");
+}
+
+#[test]
+fn a_provisioning_task_a_deployment_replaces_stops_with_scaling_activity_10_3() {
+    // 10.3: a task a deployment stops has stoppedReason "Scaling activity initiated by
+    // (deployment ecs-svc/<id>)" (ServiceSchedulerInitiated), as the playground gives placed
+    // tasks a rolling update replaces; a task waiting in PROVISIONING is no different.
+    let mut v = asg_scenario("t3.small", 1, 10_000, 2, 4096);
+    v["updateServices"] =
+        json!([{"at": 10, "service": "web", "cluster": "prod", "forceNewDeployment": true}]);
+    let mut s = sim(v);
+    at(&mut s, 5);
+    let before = provisioning(&s);
+    at(&mut s, 15);
+    let new = s.services()[0].deployment_id.clone();
+    for (id, _, _) in &before {
+        let (code, reason) = stopped_while_provisioning(&s, id, "2025-01-01T00:00:10.000Z");
+        assert_eq!(code, "ServiceSchedulerInitiated");
+        assert_eq!(
+            reason,
+            format!("Scaling activity initiated by (deployment {new})")
+        );
+    }
 }

@@ -165,10 +165,10 @@ impl StoppedProvisioningTask {
 /// changed (the playground's wording [unconfirmed]).
 const STRATEGY_CHANGED: &str = "the service's capacity provider strategy changed";
 
-/// The `stoppedReason` of a service's PROVISIONING task that deployment `id` replaces (the
-/// playground's wording [unconfirmed]).
+/// The `stoppedReason` of a service's PROVISIONING task that deployment `id` replaces: a
+/// deployment's, as for a placed task (10.3).
 fn replaced_by(id: &str) -> String {
-    format!("deployment {id} replaces it")
+    format!("Scaling activity initiated by (deployment {id})")
 }
 
 impl Simulation {
