@@ -138,8 +138,21 @@ pub struct ClusterView {
     /// Tasks created PROVISIONING that wait for capacity from an instance provider, with the
     /// provider's name.
     pub provisioning: Vec<(TaskChip, String)>,
-    /// How many tasks stopped, and the newest [`STOPPED_SHOWN`] of them.
-    pub stopped: (usize, Vec<StoppedRow>),
+    /// The stopped tasks of all services and standalone tasks, then of each service that
+    /// has any.
+    pub stopped: Vec<StoppedGroup>,
+}
+
+/// The stopped tasks of one service (or of all): how many, and the newest
+/// [`STOPPED_SHOWN`] of them.
+#[derive(Clone, PartialEq)]
+pub struct StoppedGroup {
+    /// The service's name; empty for all.
+    pub service: String,
+    /// How many stopped.
+    pub total: usize,
+    /// The newest, newest first.
+    pub rows: Vec<StoppedRow>,
 }
 
 /// A stopped task in the list of stopped tasks.
@@ -296,28 +309,16 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
             (chip, providers[w.provider].name.clone())
         })
         .collect();
-    let (total, rows) = sim.stopped_tasks(STOPPED_SHOWN);
-    let stopped = rows
-        .into_iter()
-        .map(|r| {
-            let (label, colour) = chip_label(sim, r.service, &r.group);
-            StoppedRow {
-                chip: TaskChip {
-                    id: r.id.chars().take(8).collect(),
-                    label,
-                    colour,
-                    ports: String::new(),
-                    status: "STOPPED",
-                    health: "UNKNOWN",
-                    replacing: false,
-                },
-                task_definition: r.task_definition,
-                at: r.stopped_at.to_string(),
-                code: r.stop_code,
-                reason: r.stopped_reason,
-                exit: r.exit,
-                never_placed: r.never_placed,
-            }
+    let stopped = std::iter::once(None)
+        .chain((0..sim.services().len()).map(Some))
+        .filter_map(|s| {
+            let (total, rows) = sim.stopped_tasks(STOPPED_SHOWN, s);
+            let service = s.map_or_else(String::new, |s| sim.services()[s].name.clone());
+            (s.is_none() || total > 0).then(|| StoppedGroup {
+                service,
+                total,
+                rows: rows.into_iter().map(|r| stopped_row(sim, r)).collect(),
+            })
         })
         .collect();
     ClusterView {
@@ -325,7 +326,29 @@ pub fn cluster_view(sim: &Simulation) -> ClusterView {
         fargate,
         zones,
         provisioning,
-        stopped: (total, stopped),
+        stopped,
+    }
+}
+
+/// A stopped task as its list shows it.
+fn stopped_row(sim: &Simulation, r: ecs_engine::stopped_tasks::StoppedTask) -> StoppedRow {
+    let (label, colour) = chip_label(sim, r.service, &r.group);
+    StoppedRow {
+        chip: TaskChip {
+            id: r.id.chars().take(8).collect(),
+            label,
+            colour,
+            ports: String::new(),
+            status: "STOPPED",
+            health: "UNKNOWN",
+            replacing: false,
+        },
+        task_definition: r.task_definition,
+        at: r.stopped_at.to_string(),
+        code: r.stop_code,
+        reason: r.stopped_reason,
+        exit: r.exit,
+        never_placed: r.never_placed,
     }
 }
 
@@ -373,21 +396,42 @@ pub fn ClusterLanes(
 /// why each stopped (10.2, 10.3). A task's ID opens the task panel (DescribeTasks).
 #[component]
 fn StoppedTasks(view: ReadSignal<ClusterView>) -> impl IntoView {
-    let total = move || view.with(|v| v.stopped.0);
+    // The service whose stopped tasks are listed; empty for all.
+    let chosen = RwSignal::new(String::new());
+    let group = move || {
+        view.with(|v| {
+            let name = chosen.get();
+            v.stopped
+                .iter()
+                .find(|g| g.service == name)
+                .or(v.stopped.first())
+                .cloned()
+        })
+    };
+    let total = move || view.with(|v| v.stopped.first().map_or(0, |g| g.total));
     view! {
         <details id="stopped-tasks" class="stopped-tasks">
-            <summary>"Stopped tasks "<span class="muted">{move || {
-                let shown = view.with(|v| v.stopped.1.len());
-                match total() {
-                    0 => "(none yet)".to_string(),
-                    n if n > shown => format!("({n}; the newest {shown})"),
-                    n => format!("({n})"),
-                }
+            <summary>"Stopped tasks "<span class="muted">{move || match total() {
+                0 => "(none yet)".to_string(),
+                n => format!("({n})"),
             }}</span></summary>
+            <p class="small stopped-filter">
+                <label>"Service "
+                    <select id="stopped-service" aria-label="Show the stopped tasks of service"
+                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        {move || view.with(|v| v.stopped.iter().map(|g| {
+                            let label = if g.service.is_empty() { format!("All ({})", g.total) } else { format!("{} ({})", g.service, g.total) };
+                            let selected = chosen.with_untracked(|c| *c == g.service);
+                            view! { <option value=g.service.clone() selected=selected>{label}</option> }
+                        }).collect_view())}
+                    </select>
+                </label>
+                <span class="muted">{move || group().filter(|g| g.total > g.rows.len()).map(|g| format!(" the newest {} of {}", g.rows.len(), g.total))}</span>
+            </p>
             <table class="stopped">
                 <thead><tr><th>"task"</th><th>"revision"</th><th>"stopped at"</th><th>"stop code"</th><th>"stopped reason · exit"</th></tr></thead>
                 <tbody>
-                    <For each=move || view.with(|v| v.stopped.1.clone())
+                    <For each=move || group().map(|g| g.rows).unwrap_or_default()
                         key=|r| (r.chip.id.clone(), r.at.clone()) let:r>
                         <tr class="stopped-task" data-code=r.code.clone()>
                             <td><span class=format!("{} task-link", r.chip.class()) data-task=r.chip.id.clone() tabindex="0" role="button"

@@ -215,7 +215,7 @@ pub fn TaskPlacementPanel(
                 Ok(p) => {
                     let short: String = p.task_id.chars().take(8).collect();
                     view! {
-                        <h3>{format!("Why task {short} is on {}", p.instance_id)}</h3>
+                        <h3>{format!("Why task {short} {} on {}", if stopped { "was" } else { "is" }, p.instance_id)}</h3>
                         <p class="outcome">{format!(
                             "Placed at {} as a task of {}: {}. The run was replayed to that moment; every instance is shown as it stood then.",
                             p.at, p.explanation.group, rules(&p.explanation)

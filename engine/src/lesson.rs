@@ -92,6 +92,9 @@ pub enum Check {
     SeriesLast(String),
     /// Event-log entries whose message contains the text.
     EventsContaining(String),
+    /// Stopped tasks (of a service, when named) whose stop code, stopped reason or container
+    /// exit contains the text ([`crate::stopped_tasks`]).
+    StoppedTasks(Option<String>, String),
 }
 
 /// A goal: a check, its bounds, and from when it is judged.
@@ -267,9 +270,10 @@ fn goal(g: RawGoal, path: &str) -> Result<Goal, String> {
         }
         "seriesLast" => Check::SeriesLast(need(g.series.clone(), "series")?),
         "events" => Check::EventsContaining(need(g.contains.clone(), "contains")?),
+        "stoppedTasks" => Check::StoppedTasks(g.service.clone(), need(g.contains.clone(), "contains")?),
         other => {
             return Err(format!(
-                "{path}.check: \"{other}\" is not runningTasks, instancesUsed, desiredCount, seriesMax, seriesMin, seriesLast or events"
+                "{path}.check: \"{other}\" is not runningTasks, instancesUsed, desiredCount, seriesMax, seriesMin, seriesLast, events or stoppedTasks"
             ))
         }
     };
@@ -378,6 +382,29 @@ impl Simulation {
                 ),
                 format!("events containing \"{text}\""),
             ),
+            Check::StoppedTasks(name, text) => {
+                let of = match name {
+                    Some(name) => service(name).map(Some),
+                    None => Some(None),
+                };
+                (
+                    of.map(|s| {
+                        self.stopped_tasks(usize::MAX, s)
+                            .1
+                            .iter()
+                            .filter(|t| {
+                                t.stop_code.contains(text.as_str())
+                                    || t.stopped_reason.contains(text.as_str())
+                                    || t.exit.as_ref().is_some_and(|e| e.contains(text.as_str()))
+                            })
+                            .count() as f64
+                    }),
+                    match name {
+                        Some(name) => format!("stopped tasks of {name} showing \"{text}\""),
+                        None => format!("stopped tasks showing \"{text}\""),
+                    },
+                )
+            }
         };
         match value {
             Some(v) => GoalStatus {

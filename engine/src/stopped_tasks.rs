@@ -5,6 +5,8 @@
 //! PROVISIONING for capacity (never placed) are listed alike. AWS keeps stopped tasks visible
 //! for at least an hour (10.1); the playground keeps them for the whole run.
 
+use std::cmp::Reverse;
+
 use crate::sim::Simulation;
 use crate::task::TaskStatus;
 use crate::time::SimTime;
@@ -42,27 +44,39 @@ enum Source {
 }
 
 impl Simulation {
-    /// The number of stopped tasks, and the newest `limit` of them, newest first (ties: the
-    /// one created last first).
-    pub fn stopped_tasks(&self, limit: usize) -> (usize, Vec<StoppedTask>) {
+    /// The number of stopped tasks (of service `service` when given), and the newest
+    /// `limit` of them, newest first (ties: the one created last first).
+    pub fn stopped_tasks(&self, limit: usize, service: Option<usize>) -> (usize, Vec<StoppedTask>) {
+        let wanted = |s: Option<usize>| service.is_none() || s == service;
         let placed = self.tasks.iter().enumerate().filter_map(|(k, t)| {
             let at = t
                 .stopped_at
                 .filter(|_| t.last_status == TaskStatus::Stopped)?;
-            Some((at, t.created_at, Source::Placed(k)))
+            wanted(t.service).then_some((Reverse((at, t.created_at)), Source::Placed(k)))
         });
         let provisioning = self
             .stopped_provisioning
             .iter()
             .enumerate()
-            .map(|(k, r)| (r.stopped_at, r.created_at, Source::Provisioning(k)));
-        let mut all: Vec<(SimTime, SimTime, Source)> = placed.chain(provisioning).collect();
+            .filter(|(_, r)| wanted(r.service))
+            .map(|(k, r)| {
+                (
+                    Reverse((r.stopped_at, r.created_at)),
+                    Source::Provisioning(k),
+                )
+            });
+        let mut all: Vec<(Reverse<(SimTime, SimTime)>, Source)> =
+            placed.chain(provisioning).collect();
         let total = all.len();
-        all.sort_by_key(|row| std::cmp::Reverse((row.0, row.1)));
+        // Only the newest `limit` are sorted: a long run stops many thousands.
+        if limit < total {
+            all.select_nth_unstable_by_key(limit, |row| row.0);
+            all.truncate(limit);
+        }
+        all.sort_unstable_by_key(|row| row.0);
         let rows = all
             .into_iter()
-            .take(limit)
-            .map(|(stopped_at, _, source)| self.stopped_task(stopped_at, source))
+            .map(|(Reverse((stopped_at, _)), source)| self.stopped_task(stopped_at, source))
             .collect();
         (total, rows)
     }

@@ -1466,7 +1466,7 @@ fn g30_a_provisioning_task_that_timed_out_stays_described_stopped_10_1() {
         assert_eq!(described(&s, id)["createdAt"], json!(created));
     }
     // Three rounds of two timed out (00:30, 01:00, 01:30), newest first.
-    let (total, rows) = s.stopped_tasks(4);
+    let (total, rows) = s.stopped_tasks(4, None);
     assert_eq!(total, 6);
     assert_eq!(rows.len(), 4);
     assert!(rows
@@ -1478,7 +1478,7 @@ fn g30_a_provisioning_task_that_timed_out_stays_described_stopped_10_1() {
             .collect::<Vec<_>>(),
         [90, 90, 60, 60]
     );
-    let (_, all) = s.stopped_tasks(10);
+    let (_, all) = s.stopped_tasks(10, None);
     assert!(first
         .iter()
         .all(|(id, _, _)| all[4..].iter().any(|r| &r.id == id)));
@@ -1500,7 +1500,7 @@ fn a_provisioning_task_stopped_by_stop_task_keeps_the_reason_given_10_2() {
         (code.as_str(), reason.as_str()),
         ("UserInitiated", "not needed")
     );
-    let (total, rows) = s.stopped_tasks(10);
+    let (total, rows) = s.stopped_tasks(10, None);
     assert_eq!(total, 1);
     assert_eq!(rows[0].id, id);
     assert_eq!(rows[0].group, "service:web");
@@ -1565,7 +1565,7 @@ fn provisioning_tasks_a_service_stops_keep_their_revision_and_the_scheduler_s_re
             .unwrap()
             .ends_with("web:2"));
     }
-    assert_eq!(s.stopped_tasks(0).0, 5);
+    assert_eq!(s.stopped_tasks(0, None).0, 5);
 }
 
 #[test]

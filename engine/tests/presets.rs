@@ -536,7 +536,7 @@ fn oom_kill_stopped_tasks_list_their_exit_newest_first_10_3() {
         .iter()
         .filter(|t| t["lastStatus"] == "STOPPED")
         .collect();
-    let (total, rows) = sim.stopped_tasks(usize::MAX);
+    let (total, rows) = sim.stopped_tasks(usize::MAX, None);
     assert_eq!(total, stopped.len());
     assert_eq!(rows.len(), total);
     assert!(rows.windows(2).all(|w| w[0].stopped_at >= w[1].stopped_at));
@@ -859,6 +859,27 @@ fn lessons_are_completable() {
     v["services"][1]["placementStrategy"] =
         serde_json::json!([{"type": "binpack", "field": "memory"}]);
     assert_eq!(run(&v).lesson_progress(&lesson, 1), 2);
+    // why-tasks-stop: step 1 with the preset (the Stopped tasks list shows the OOM kills and
+    // the failed pulls, 10.3), not step 2; 1024 MiB for api completes step 2, not step 3; an
+    // image that exists for worker:2 completes step 3.
+    let (lesson, mut v) = load("why-tasks-stop");
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 0), 1);
+    let status = sim.check_goal(&lesson.steps[1].goals[0]);
+    assert!(
+        !status.met
+            && status
+                .detail
+                .starts_with("stopped tasks of api showing \"OutOfMemoryError\": "),
+        "{status:?}"
+    );
+    v["taskDefinitions"][0]["containerDefinitions"][0]["memory"] = serde_json::json!(1024);
+    let sim = run(&v);
+    assert_eq!(sim.lesson_progress(&lesson, 1), 2);
+    assert!(!sim.check_goal(&lesson.steps[2].goals[1]).met);
+    v["taskDefinitions"][2]["containerDefinitions"][0]["image"] =
+        v["taskDefinitions"][1]["containerDefinitions"][0]["image"].clone();
+    assert_eq!(run(&v).lesson_progress(&lesson, 2), 3);
     // target-tracking: step 1 with the preset, not step 2; MinCapacity 6 completes it.
     let (lesson, mut v) = load("target-tracking");
     let sim = run(&v);
