@@ -1140,10 +1140,21 @@ fn Playground(
             }
         });
     };
-    let (explanation, set_explanation) =
-        signal(None::<Result<ecs_engine::placement::explain::Explanation, String>>);
+    // A service's Explain: where its next task would go, and DescribeServices of it now.
+    let (explanation, set_explanation) = signal(
+        None::<(
+            Result<ecs_engine::placement::explain::Explanation, String>,
+            String,
+        )>,
+    );
     let explain = move |service: String| {
-        set_explanation.set(Some(sim.with_value(|s| s.explain_next_placement(&service))))
+        set_explanation.set(Some(sim.with_value(|s| {
+            let described = s.describe_service_by_name(&service).map_or_else(
+                |e| e,
+                |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
+            );
+            (s.explain_next_placement(&service), described)
+        })))
     };
     let (playing, set_playing) = signal(autoplay);
     let (speed, set_speed) = signal(60u32);
@@ -1604,10 +1615,16 @@ fn Playground(
                         }
                     }).collect_view()}
                 </ul>
-                {move || explanation.get().map(|e| match e {
-                    Ok(e) => view! { <task_explain::NextPlacementView e=e/> }.into_any(),
-                    // Why no placement decision applies (a Fargate service).
-                    Err(msg) => view! { <p id="explanation" class="explanation outcome">{msg}</p> }.into_any(),
+                {move || explanation.get().map(|(e, described)| view! {
+                    {match e {
+                        Ok(e) => view! { <task_explain::NextPlacementView e=e/> }.into_any(),
+                        // Why no placement decision applies (a Fargate service).
+                        Err(msg) => view! { <p id="explanation" class="explanation outcome">{msg}</p> }.into_any(),
+                    }}
+                    <details id="service-describe" class="task-describe">
+                        <summary>"DescribeServices: this service as the AWS CLI shows it now (deployments, events)"</summary>
+                        <pre>{described}</pre>
+                    </details>
                 })}
             </section>
             <section class="pane" aria-label="Load balancing and auto scaling">

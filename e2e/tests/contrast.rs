@@ -34,6 +34,7 @@ async fn text_keeps_its_contrast_in_both_themes() {
         "capacity-provider-from-zero",
         "target-tracking-alb",
         "arch-s3-eventbridge-fargate",
+        "why-tasks-stop",
     ] {
         for dark in [false, true] {
             browser.open_preset(preset).await;

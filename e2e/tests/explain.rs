@@ -53,6 +53,28 @@ async fn explain_shows_why_no_instance_fits() {
             "{text}"
         );
     }
+    // Under it, the service as DescribeServices returns it: the counts of the table, its
+    // PRIMARY deployment and the service event that says why the fourth task waits.
+    browser.click("#service-describe summary").await;
+    let text = browser
+        .js("return document.querySelector('#service-describe pre').textContent")
+        .await;
+    let described: serde_json::Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+    assert_eq!(described["serviceName"], "cache");
+    assert_eq!(described["desiredCount"], 4);
+    assert_eq!(
+        described["runningCount"].as_u64().unwrap() + described["pendingCount"].as_u64().unwrap(),
+        3
+    );
+    assert_eq!(described["deployments"][0]["status"], "PRIMARY");
+    assert!(described["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("was unable to place a task")));
     let chips = browser
         .client
         .find_all(Locator::Css("#instances .chip"))

@@ -430,101 +430,116 @@ impl Simulation {
     }
 
     fn describe_services(&self) -> Vec<Value> {
-        self.services
-            .iter()
-            .enumerate()
-            .map(|(s, svc)| {
-                let mine = self.tasks.iter().filter(|t| t.service == Some(s) && t.is_active());
-                let (mut running, mut pending) = (0, 0);
-                // Running and pending tasks of each deployment.
-                let mut by_deployment = vec![(0u32, 0u32); svc.deployments.len()];
-                for t in mine {
-                    let counts = t.deployment.and_then(|d| by_deployment.get_mut(d));
-                    if t.last_status == crate::task::TaskStatus::Running {
-                        running += 1;
-                        if let Some(c) = counts {
-                            c.0 += 1;
-                        }
-                    } else {
-                        pending += 1;
-                        if let Some(c) = counts {
-                            c.1 += 1;
-                        }
-                    }
-                }
-                let mut v = json!({
-                    "serviceName": svc.name,
-                    "status": svc.status.as_str(),
-                    "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
-                    "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
-                    "availabilityZoneRebalancing": svc.az_rebalancing.as_str(),
-                    "schedulingStrategy": match svc.scheduling { crate::service::SchedulingStrategy::Replica => "REPLICA", crate::service::SchedulingStrategy::Daemon => "DAEMON" },
-                    "desiredCount": if svc.scheduling == crate::service::SchedulingStrategy::Replica { svc.desired_count } else { running + pending },
-                    "runningCount": running,
-                    "pendingCount": pending,
-                    "placementStrategy": [],
-                    "placementConstraints": [],
-                    "deployments": self.deployments_json(s, &by_deployment),
-                    "deploymentConfiguration": deployment_configuration_json(svc),
-                    "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
-                });
-                // The request's members as given (UpdateService's changes included), so that
-                // the output pastes back as the same service.
-                for key in ECHOED_SERVICE_MEMBERS {
-                    if let Some(given) = svc.request.get(*key).filter(|x| !x.is_null()) {
-                        v[*key] = given.clone();
-                    }
-                }
-                // DescribeServices says false when exec was never asked for.
-                if v.get("enableExecuteCommand").is_none() {
-                    v["enableExecuteCommand"] = json!(false);
-                }
-                if let Some(arn) = crate::load_balancer::service_role::role_arn(
-                    &svc.request,
-                    !svc.load_balancers.is_empty(),
-                ) {
-                    v["roleArn"] = json!(arn);
-                }
-                if let Some(arn) = self.deployment_in_progress_arn(s) {
-                    v["currentServiceDeployment"] = json!(arn);
-                }
-                // A CODE_DEPLOY service shows task sets and an empty deployments list.
-                if crate::task_set::is_external_controller(&svc.request) {
-                    // An EXTERNAL service shows its task sets, and the primary one's task
-                    // definition (none before it has one).
-                    v["deployments"] = json!([]);
-                    v["taskSets"] = json!(self.external_task_sets_json(s, &by_deployment));
-                    let primary = svc.deployments.iter().find(|d| {
-                        d.task_set.as_ref().is_some_and(|ts| {
-                            ts.status == crate::task_set::TaskSetStatus::Primary
-                        })
-                    });
-                    match primary {
-                        Some(d) => {
-                            v["taskDefinition"] =
-                                json!(crate::revisions::Revisions::arn(&d.task_definition));
-                            let ts = d.task_set.as_ref().map(|ts| &ts.request);
-                            for key in crate::task_set::SETTINGS {
-                                if let Some(given) = ts.and_then(|r| r.get(key)).filter(|x| !x.is_null()) {
-                                    v[key] = given.clone();
-                                }
-                            }
-                        }
-                        None => {
-                            if let Some(o) = v.as_object_mut() {
-                                o.remove("taskDefinition");
-                            }
-                        }
-                    }
-                } else if crate::code_deploy::runtime::is_code_deploy(&svc.request) {
-                    v["deployments"] = json!([]);
-                    v["taskSets"] = json!(self.task_sets_json(s, &by_deployment));
-                } else if let Some(shift) = &svc.traffic_shift {
-                    v["serviceDeployment"] = self.service_deployment_json(s, shift);
-                }
-                v
-            })
+        (0..self.services.len())
+            .map(|s| self.describe_service(s))
             .collect()
+    }
+
+    /// The service named `name` as DescribeServices returns it now, or why there is none.
+    pub fn describe_service_by_name(&self, name: &str) -> Result<Value, String> {
+        let s = self
+            .services
+            .iter()
+            .rposition(|svc| svc.name == name)
+            .ok_or_else(|| format!("no service {name} in this run"))?;
+        Ok(self.describe_service(s))
+    }
+
+    /// Service `s` as DescribeServices returns it.
+    fn describe_service(&self, s: usize) -> Value {
+        let svc = &self.services[s];
+        let mine = self
+            .tasks
+            .iter()
+            .filter(|t| t.service == Some(s) && t.is_active());
+        let (mut running, mut pending) = (0, 0);
+        // Running and pending tasks of each deployment.
+        let mut by_deployment = vec![(0u32, 0u32); svc.deployments.len()];
+        for t in mine {
+            let counts = t.deployment.and_then(|d| by_deployment.get_mut(d));
+            if t.last_status == crate::task::TaskStatus::Running {
+                running += 1;
+                if let Some(c) = counts {
+                    c.0 += 1;
+                }
+            } else {
+                pending += 1;
+                if let Some(c) = counts {
+                    c.1 += 1;
+                }
+            }
+        }
+        let mut v = json!({
+            "serviceName": svc.name,
+            "status": svc.status.as_str(),
+            "clusterArn": format!("{}:cluster/{}", crate::revisions::ARN_PREFIX, svc.cluster),
+            "taskDefinition": crate::revisions::Revisions::arn(&svc.task_definition),
+            "availabilityZoneRebalancing": svc.az_rebalancing.as_str(),
+            "schedulingStrategy": match svc.scheduling { crate::service::SchedulingStrategy::Replica => "REPLICA", crate::service::SchedulingStrategy::Daemon => "DAEMON" },
+            "desiredCount": if svc.scheduling == crate::service::SchedulingStrategy::Replica { svc.desired_count } else { running + pending },
+            "runningCount": running,
+            "pendingCount": pending,
+            "placementStrategy": [],
+            "placementConstraints": [],
+            "deployments": self.deployments_json(s, &by_deployment),
+            "deploymentConfiguration": deployment_configuration_json(svc),
+            "events": svc.events.iter().rev().map(|e| json!({"createdAt": self.timestamp(e.at), "message": e.message})).collect::<Vec<_>>(),
+        });
+        // The request's members as given (UpdateService's changes included), so that
+        // the output pastes back as the same service.
+        for key in ECHOED_SERVICE_MEMBERS {
+            if let Some(given) = svc.request.get(*key).filter(|x| !x.is_null()) {
+                v[*key] = given.clone();
+            }
+        }
+        // DescribeServices says false when exec was never asked for.
+        if v.get("enableExecuteCommand").is_none() {
+            v["enableExecuteCommand"] = json!(false);
+        }
+        if let Some(arn) = crate::load_balancer::service_role::role_arn(
+            &svc.request,
+            !svc.load_balancers.is_empty(),
+        ) {
+            v["roleArn"] = json!(arn);
+        }
+        if let Some(arn) = self.deployment_in_progress_arn(s) {
+            v["currentServiceDeployment"] = json!(arn);
+        }
+        // A CODE_DEPLOY service shows task sets and an empty deployments list.
+        if crate::task_set::is_external_controller(&svc.request) {
+            // An EXTERNAL service shows its task sets, and the primary one's task
+            // definition (none before it has one).
+            v["deployments"] = json!([]);
+            v["taskSets"] = json!(self.external_task_sets_json(s, &by_deployment));
+            let primary = svc.deployments.iter().find(|d| {
+                d.task_set
+                    .as_ref()
+                    .is_some_and(|ts| ts.status == crate::task_set::TaskSetStatus::Primary)
+            });
+            match primary {
+                Some(d) => {
+                    v["taskDefinition"] =
+                        json!(crate::revisions::Revisions::arn(&d.task_definition));
+                    let ts = d.task_set.as_ref().map(|ts| &ts.request);
+                    for key in crate::task_set::SETTINGS {
+                        if let Some(given) = ts.and_then(|r| r.get(key)).filter(|x| !x.is_null()) {
+                            v[key] = given.clone();
+                        }
+                    }
+                }
+                None => {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("taskDefinition");
+                    }
+                }
+            }
+        } else if crate::code_deploy::runtime::is_code_deploy(&svc.request) {
+            v["deployments"] = json!([]);
+            v["taskSets"] = json!(self.task_sets_json(s, &by_deployment));
+        } else if let Some(shift) = &svc.traffic_shift {
+            v["serviceDeployment"] = self.service_deployment_json(s, shift);
+        }
+        v
     }
 
     /// DescribeServices' `deployments`: the PRIMARY one and the ACTIVE ones that still have
