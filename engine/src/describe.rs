@@ -197,7 +197,7 @@ impl Simulation {
 
     /// A task that stopped while it waited in PROVISIONING, as DescribeTasks returns it:
     /// STOPPED, never on a container instance, with its `stopCode` and `stoppedReason`.
-    fn describe_stopped_provisioning_task(
+    pub(crate) fn describe_stopped_provisioning_task(
         &self,
         r: &crate::capacity_provider::provisioning::StoppedProvisioningTask,
     ) -> Value {
@@ -220,7 +220,7 @@ impl Simulation {
 
     /// A task waiting in PROVISIONING for capacity as DescribeTasks returns it: created, on no
     /// container instance yet, its containers PENDING (10.1).
-    fn describe_provisioning_task(
+    pub(crate) fn describe_provisioning_task(
         &self,
         w: &crate::capacity_provider::provisioning::ProvisioningTask,
     ) -> Value {

@@ -436,10 +436,11 @@ impl Simulation {
                             strategies: strategies.clone(),
                             volume: volume.clone(),
                             provider: p,
-                            id,
+                            id: id.clone(),
                             created_at: self.now(),
                         },
                     );
+                    self.announce_provisioning_task(&id);
                     if !waiting.contains(&p) {
                         waiting.push(p);
                     }

@@ -1624,3 +1624,52 @@ fn a_provisioning_task_a_deployment_replaces_stops_with_scaling_activity_10_3() 
         );
     }
 }
+
+#[test]
+fn g30_eventbridge_hears_of_provisioning_tasks_and_of_their_timeout_9_1() {
+    // 9.1: ECS Task State Change events fire on the scheduler's starts and stops, the detail
+    // mirroring the task. A rule on STOPPED with TaskFailedToStart (how teams alert on a
+    // cluster that cannot scale) mails each of G30's tasks when it times out in
+    // PROVISIONING; a rule on PROVISIONING hears of each when it is created.
+    let mut v = asg_scenario("t3.small", 1, 10_000, 2, 4096);
+    v["snsTopics"] = json!([{"Name": "ops", "Subscriptions": [{"Protocol": "email", "Endpoint": "ops@example.com"}]}]);
+    let rule = |name: &str, detail: Value| {
+        json!({"Name": name,
+            "EventPattern": {"source": ["aws.ecs"], "detail-type": ["ECS Task State Change"], "detail": detail},
+            "Targets": [{"Id": "mail", "Arn": "arn:aws:sns:us-east-1:123456789012:ops",
+                "InputTransformer": {"InputPathsMap": {"arn": "$.detail.taskArn", "status": "$.detail.lastStatus",
+                    "code": "$.detail.stopCode", "container": "$.detail.containers[0].lastStatus"},
+                    "InputTemplate": "\"<arn> <status> <code> <container>\""}}]})
+    };
+    v["eventRules"] = json!([
+        rule("created", json!({"lastStatus": ["PROVISIONING"]})),
+        rule(
+            "failed",
+            json!({"lastStatus": ["STOPPED"], "stopCode": ["TaskFailedToStart"]})
+        )
+    ]);
+    let mut s = sim(v);
+    at(&mut s, 60);
+    let first = provisioning(&s);
+    at(&mut s, 31 * 60);
+    let mails: Vec<String> = s
+        .notifications()
+        .iter()
+        .map(|n| n.message.clone())
+        .collect();
+    for (id, _, _) in &first {
+        let arn = format!("arn:aws:ecs:us-east-1:123456789012:task/prod/{id}");
+        // A missing path (no stopCode yet) is an empty string in the template.
+        assert!(
+            mails.contains(&format!("{arn} PROVISIONING  PENDING")),
+            "{mails:?}"
+        );
+        assert!(
+            mails.contains(&format!("{arn} STOPPED TaskFailedToStart STOPPED")),
+            "{mails:?}"
+        );
+    }
+    // The two tasks the service created in their place at 30:00 are announced too.
+    let created = mails.iter().filter(|m| m.contains(" PROVISIONING")).count();
+    assert_eq!(created, 4, "{mails:?}");
+}

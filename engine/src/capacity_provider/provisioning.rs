@@ -227,7 +227,41 @@ impl Simulation {
             .filter(|w| which(w))
             .map(|w| w.stopped(now, stop_code, stopped_reason))
             .collect();
+        if self.events_wanted() {
+            for r in &stopped {
+                let detail = self.describe_stopped_provisioning_task(r);
+                self.announce_task_record(detail);
+            }
+        }
         self.stopped_provisioning.extend(stopped);
+    }
+
+    /// Task `id` was created PROVISIONING (by RunTask or the service scheduler, or in place
+    /// of one a deployment replaced): EventBridge hears of it.
+    pub(crate) fn announce_provisioning_task(&mut self, id: &str) {
+        if !self.events_wanted() {
+            return;
+        }
+        let detail = self
+            .provisioning_task_records()
+            .iter()
+            .find(|w| w.id == id)
+            .map(|w| self.describe_provisioning_task(w));
+        if let Some(detail) = detail {
+            self.announce_task_record(detail);
+        }
+    }
+
+    /// An ECS Task State Change for a task record that no instance holds (9.1: they fire on
+    /// RunTask, StopTask and the scheduler's starts and stops, the detail mirroring the task).
+    fn announce_task_record(&mut self, detail: Value) {
+        let resources = vec![detail["taskArn"].as_str().unwrap_or_default().to_string()];
+        self.put_event(crate::eventbridge::Event {
+            source: "aws.ecs".to_string(),
+            detail_type: "ECS Task State Change".to_string(),
+            resources,
+            detail,
+        });
     }
 
     /// StopTask of a task waiting in PROVISIONING (`task`: its ID or ARN, in `cluster`, with
@@ -298,7 +332,11 @@ impl Simulation {
             }
             if self.may_wait_in_provisioning(s, p) {
                 let task = self.new_waiting_task(p);
+                let id = task.id.clone();
                 self.services[s].waiting[item].push(task);
+                if let Some(id) = id {
+                    self.announce_provisioning_task(&id);
+                }
             } else {
                 over_quota = true;
             }
@@ -345,6 +383,7 @@ impl Simulation {
                     &cause,
                     &format!("; task {new} waits in its place"),
                 );
+                self.announce_provisioning_task(&new);
             }
         }
     }
