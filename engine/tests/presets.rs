@@ -563,6 +563,31 @@ fn oom_kill_stopped_tasks_list_their_exit_newest_first_10_3() {
 }
 
 #[test]
+fn provisioning_timeout_alert_mails_each_task_that_failed_to_start_9_1() {
+    // G30-like: the group stops at 3 m5.large (6 one-vCPU tasks), so 2 of web's 8 tasks wait
+    // in PROVISIONING; at 30:00 and again at 60:00 they stop (TaskFailedToStart) and the
+    // EventBridge rule on STOPPED / TaskFailedToStart (9.1) mails each, naming the task that
+    // DescribeTasks returns STOPPED.
+    let (sim, out) = preset("provisioning-timeout-alert");
+    let mails = out["notifications"].as_array().unwrap();
+    assert_eq!(mails.len(), 4, "{mails:?}");
+    let minutes: Vec<u64> = mails
+        .iter()
+        .map(|m| m["atMs"].as_u64().unwrap() / 60_000)
+        .collect();
+    assert_eq!(minutes, [30, 30, 60, 60]);
+    for m in mails {
+        let text = m["message"].as_str().unwrap();
+        assert!(text.ends_with("failed to start: Task stopped: it waited 30 minutes in PROVISIONING for capacity from capacity provider cp"), "{text}");
+        let arn = text.split_whitespace().nth(2).unwrap();
+        let task = sim.describe_task_by_id(arn).unwrap();
+        assert_eq!(task["lastStatus"], "STOPPED");
+        assert_eq!(task["stopCode"], "TaskFailedToStart");
+    }
+    assert_eq!(service(&out, "web")["runningCount"], 6);
+}
+
+#[test]
 fn circuit_breaker_fails_the_bad_deployment_and_rolls_back() {
     let (_, out) = preset("circuit-breaker");
     let svc = service(&out, "web");
