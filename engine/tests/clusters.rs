@@ -81,3 +81,47 @@ fn declared_clusters_and_default_exist_and_undeclared_ones_exist_without_cluster
         );
     }
 }
+
+#[test]
+fn adding_a_group_with_a_capacity_provider_keeps_the_clusters_the_scenario_already_uses_2_1() {
+    // A scenario without clusters[] stands for clusters made outside it: its service and
+    // instances use `demo` (as the example preset does). The group editor associates the new
+    // capacity provider with a cluster (`default`, the form's default) by writing a
+    // clusters[] entry (PutClusterCapacityProviders); `demo` must still exist after that, or
+    // its service fails with ClusterNotFoundException and its instances never register
+    // (2.1: the agent joins the cluster ECS_CLUSTER names).
+    let v = scenario(&[], "demo", "demo");
+    let form = ecs_engine::edit::AutoScalingGroupForm {
+        name: "asg".to_string(),
+        instance_types: vec!["m5.large".to_string()],
+        spot: false,
+        spot_draining: false,
+        on_demand_base: 0,
+        on_demand_percent_above_base: 100,
+        spot_allocation: String::new(),
+        min: 0,
+        max: 2,
+        desired: 0,
+        zones: vec!["us-east-1a".to_string()],
+        cluster: "default".to_string(),
+        protect_new_instances: false,
+        capacity_provider: Some(ecs_engine::edit::CapacityProviderForm {
+            name: "cp".to_string(),
+            managed_scaling: true,
+            target_capacity: 100,
+            termination_protection: false,
+            managed_draining: true,
+            default_strategy: false,
+        }),
+    };
+    let edited = ecs_engine::edit::add_auto_scaling_group(&v, &form).unwrap();
+    let s = run(edited);
+    assert!(!logged(&s, "ClusterNotFoundException"));
+    assert_eq!(s.cluster().instances.len(), 2);
+    let running = s
+        .tasks()
+        .iter()
+        .filter(|t| t.last_status == ecs_engine::task::TaskStatus::Running)
+        .count();
+    assert_eq!(running, 3, "the service's two and the RunTask's one");
+}

@@ -148,9 +148,20 @@ fn provider_request(p: &CapacityProviderForm, group: &str) -> Value {
 }
 
 /// Associates provider `name` with `cluster` (a `clusters[]` entry, created if missing) and,
-/// when asked, appends it to the cluster's default strategy with weight 1.
+/// when asked, appends it to the cluster's default strategy with weight 1. A document
+/// without `clusters[]` stands for clusters made outside it (every name exists); the first
+/// entry would make its clusters the only ones, so the clusters it already names are declared
+/// with it.
 fn associate(doc: &mut Value, cluster: &str, name: &str, default_strategy: bool) {
+    let already_used = if entries(doc, "clusters").next().is_none() {
+        clusters_named(doc)
+    } else {
+        Vec::new()
+    };
     let clusters = section(doc, "clusters");
+    for c in already_used {
+        clusters.push(json!({ "clusterName": c }));
+    }
     let at = clusters.iter().position(|c| {
         c.get("clusterName")
             .and_then(Value::as_str)
@@ -170,6 +181,56 @@ fn associate(doc: &mut Value, cluster: &str, name: &str, default_strategy: bool)
         section(entry, "defaultCapacityProviderStrategy")
             .push(json!({"capacityProvider": name, "weight": 1}));
     }
+}
+
+/// The clusters other than `default` the document names, in the order first named: a
+/// `cluster` or `clusterArn` member (services, calls), an `ECS_CLUSTER` (`ecsConfig`, launch
+/// templates' user data), an EventBridge target's cluster ARN.
+fn clusters_named(doc: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|x| walk(x, out)),
+            Value::Object(members) => {
+                for (key, x) in members {
+                    let named = match (key.as_str(), x.as_str()) {
+                        ("cluster" | "clusterArn" | "ECS_CLUSTER", Some(c)) => Some(c),
+                        ("Arn", Some(arn)) if arn.starts_with("arn:aws:ecs:") => {
+                            arn.contains(":cluster/").then_some(arn)
+                        }
+                        _ => None,
+                    };
+                    if let Some(c) = named {
+                        out.push(
+                            c.rsplit_once("cluster/")
+                                .map_or(c, |(_, n)| n)
+                                .trim()
+                                .to_string(),
+                        );
+                    }
+                    walk(x, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, &mut out);
+    for t in entries(doc, "launchTemplates") {
+        if let Ok(t) = crate::auto_scaling_group::launch_template::LaunchTemplate::parse(t, "") {
+            out.extend(
+                t.ecs_config
+                    .get("ECS_CLUSTER")
+                    .map(|c| c.trim().to_string()),
+            );
+        }
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for c in out {
+        if !c.is_empty() && c != "default" && !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    unique
 }
 
 /// The items of a list field, trimmed, without empty ones.
