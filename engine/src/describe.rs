@@ -435,12 +435,11 @@ impl Simulation {
             .collect()
     }
 
-    /// The service named `name` as DescribeServices returns it now, or why there is none.
+    /// The service named `name` ([`Simulation::service_named`]: the ACTIVE one) as
+    /// DescribeServices returns it now, or why there is none.
     pub fn describe_service_by_name(&self, name: &str) -> Result<Value, String> {
         let s = self
-            .services
-            .iter()
-            .rposition(|svc| svc.name == name)
+            .service_named(name)
             .ok_or_else(|| format!("no service {name} in this run"))?;
         Ok(self.describe_service(s))
     }

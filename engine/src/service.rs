@@ -1613,17 +1613,24 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// Explains where the next task of a service would go now, and why: every instance of its
-    /// cluster with the stage that rejected it, or its scores under each strategy. The run is
-    /// not changed (the pipeline works on copies).
+    /// The service a name stands for, as DescribeServices by name finds it: the ACTIVE one
+    /// (the newest, if several), else the newest of that name, e.g. one deleted (INACTIVE).
+    pub(crate) fn service_named(&self, name: &str) -> Option<usize> {
+        let services = || self.services.iter();
+        services()
+            .rposition(|svc| svc.name == name && svc.status == ServiceStatus::Active)
+            .or_else(|| services().rposition(|svc| svc.name == name))
+    }
+
+    /// Explains where the next task of a service ([`Self::service_named`]) would go now, and
+    /// why: every instance of its cluster with the stage that rejected it, or its scores under
+    /// each strategy. The run is not changed (the pipeline works on copies).
     pub fn explain_next_placement(
         &self,
         service_name: &str,
     ) -> Result<crate::placement::explain::Explanation, String> {
         let s = self
-            .services
-            .iter()
-            .position(|s| s.name == service_name)
+            .service_named(service_name)
             .ok_or_else(|| format!("no service named {service_name}"))?;
         // An EXTERNAL service's next task is its task set's.
         let as_task_set = self.as_next_task_set(s).transpose()?;

@@ -64,3 +64,35 @@ fn delete_service_needs_zero_or_force_then_drains_to_inactive_4_2() {
         "DeleteService failed: deleteServices[2].service: ServiceNotFoundException"
     ));
 }
+
+#[test]
+fn explain_and_describe_of_a_name_show_the_same_service_the_active_one_after_a_delete_4_2() {
+    // A deleted service stays INACTIVE beside a new one of the same name (4.2); the Explain
+    // panel shows where the named service's next task would go and DescribeServices of it,
+    // so both must be of one service: the ACTIVE one, as DescribeServices by name returns.
+    let v = json!({
+        "version": 1, "seed": 2, "duration": "PT30M",
+        "containerInstances": [{"instanceType": "m5.large", "availabilityZone": "us-east-1a", "count": 2}],
+        "taskDefinitions": [{"family": "web", "containerDefinitions": [
+            {"name": "app", "image": "nginx", "essential": true, "memory": 256, "cpu": 256}]}],
+        "services": [
+            {"serviceName": "web", "taskDefinition": "web", "desiredCount": 1,
+                "placementStrategy": [{"type": "binpack", "field": "memory"}]},
+            {"serviceName": "web", "taskDefinition": "web", "desiredCount": 2,
+                "placementStrategy": [{"type": "spread", "field": "instanceId"}]}
+        ],
+        "deleteServices": [{"at": "PT1M", "service": "web", "force": true}]
+    });
+    let mut s = Simulation::new(Scenario::from_value(v).unwrap());
+    at(&mut s, 5 * 60);
+    assert_eq!(s.services()[0].status, ServiceStatus::Inactive);
+    let described = s.describe_service_by_name("web").unwrap();
+    assert_eq!(described["status"], "ACTIVE");
+    assert_eq!(described["placementStrategy"][0]["type"], "spread");
+    let explained = s.explain_next_placement("web").unwrap();
+    assert!(
+        explained.strategies_text().starts_with("spread"),
+        "{}",
+        explained.strategies_text()
+    );
+}
