@@ -125,3 +125,24 @@ fn adding_a_group_with_a_capacity_provider_keeps_the_clusters_the_scenario_alrea
         .count();
     assert_eq!(running, 3, "the service's two and the RunTask's one");
 }
+
+#[test]
+fn a_clusters_entry_without_a_name_declares_default_and_the_error_names_it_once() {
+    // CreateCluster without clusterName creates `default` [API-ECS]; the agent without
+    // ECS_CLUSTER joins it (2.1). A service naming `production` then finds no cluster, and
+    // the error lists the clusters there are, `default` once.
+    let mut v = scenario(&[], "default", "production");
+    v["clusters"] = json!([{}]);
+    let s = run(v);
+    assert!(logged(
+        &s,
+        "services[0].cluster: ClusterNotFoundException: Cluster not found. (no cluster production; the scenario's only cluster is default)"
+    ));
+    assert_eq!(s.cluster().instances.len(), 2);
+    let mut v = scenario(&["prod"], "default", "production");
+    v["clusters"] = json!([{}, {"clusterName": "prod"}]);
+    assert!(logged(
+        &run(v),
+        "(no cluster production; the scenario's clusters are default and prod)"
+    ));
+}

@@ -300,10 +300,22 @@ impl CapacityProviders {
         if !self.clusters_declared || name == "default" || self.cluster(name).is_some() {
             return Ok(());
         }
-        let declared: Vec<&str> = self.clusters.iter().map(|c| c.name.as_str()).collect();
+        // `default` is named first, once, whether or not clusters[] lists it.
+        let declared: Vec<&str> = self
+            .clusters
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|c| *c != "default")
+            .collect();
+        let there = match declared.as_slice() {
+            [] => "the scenario's only cluster is default".to_string(),
+            _ => format!(
+                "the scenario's clusters are default and {}",
+                declared.join(", ")
+            ),
+        };
         Err(format!(
-            "ClusterNotFoundException: Cluster not found. (no cluster {name}; the scenario's clusters are default and {})",
-            declared.join(", ")
+            "ClusterNotFoundException: Cluster not found. (no cluster {name}; {there})"
         ))
     }
 
