@@ -45,14 +45,17 @@ enum Source {
 
 impl Simulation {
     /// The number of stopped tasks (of service `service` when given), and the newest
-    /// `limit` of them, newest first (ties: the one created last first).
+    /// `limit` of them, newest first (ties: the one created last first, then the one whose
+    /// record came last: placed tasks in creation order, then those that stopped while
+    /// PROVISIONING in the order they stopped), so that the order is total.
     pub fn stopped_tasks(&self, limit: usize, service: Option<usize>) -> (usize, Vec<StoppedTask>) {
         let wanted = |s: Option<usize>| service.is_none() || s == service;
+        let placed_records = self.tasks.len();
         let placed = self.tasks.iter().enumerate().filter_map(|(k, t)| {
             let at = t
                 .stopped_at
                 .filter(|_| t.last_status == TaskStatus::Stopped)?;
-            wanted(t.service).then_some((Reverse((at, t.created_at)), Source::Placed(k)))
+            wanted(t.service).then_some((Reverse((at, t.created_at, k)), Source::Placed(k)))
         });
         let provisioning = self
             .stopped_provisioning
@@ -61,11 +64,11 @@ impl Simulation {
             .filter(|(_, r)| wanted(r.service))
             .map(|(k, r)| {
                 (
-                    Reverse((r.stopped_at, r.created_at)),
+                    Reverse((r.stopped_at, r.created_at, placed_records + k)),
                     Source::Provisioning(k),
                 )
             });
-        let mut all: Vec<(Reverse<(SimTime, SimTime)>, Source)> =
+        let mut all: Vec<(Reverse<(SimTime, SimTime, usize)>, Source)> =
             placed.chain(provisioning).collect();
         let total = all.len();
         // Only the newest `limit` are sorted: a long run stops many thousands.
@@ -76,7 +79,7 @@ impl Simulation {
         all.sort_unstable_by_key(|row| row.0);
         let rows = all
             .into_iter()
-            .map(|(Reverse((stopped_at, _)), source)| self.stopped_task(stopped_at, source))
+            .map(|(Reverse((stopped_at, _, _)), source)| self.stopped_task(stopped_at, source))
             .collect();
         (total, rows)
     }

@@ -540,6 +540,11 @@ fn oom_kill_stopped_tasks_list_their_exit_newest_first_10_3() {
     assert_eq!(total, stopped.len());
     assert_eq!(rows.len(), total);
     assert!(rows.windows(2).all(|w| w[0].stopped_at >= w[1].stopped_at));
+    // The order is total: the newest n are the first n of the whole list, ties included
+    // (many tasks stop in the same tick here).
+    for n in [1, 7, 50] {
+        assert_eq!(sim.stopped_tasks(n, None).1, rows[..n]);
+    }
     let oom = rows
         .iter()
         .filter(|r| {
