@@ -34,6 +34,10 @@ pub struct StoppedTask {
     pub never_placed: bool,
 }
 
+/// The list's order of a stopped task, newest first: `stoppedAt`, `createdAt`, then where its
+/// record lies.
+type Order = Reverse<(SimTime, SimTime, usize)>;
+
 /// Where a stopped task's record lives.
 #[derive(Clone, Copy)]
 enum Source {
@@ -68,8 +72,7 @@ impl Simulation {
                     Source::Provisioning(k),
                 )
             });
-        let mut all: Vec<(Reverse<(SimTime, SimTime, usize)>, Source)> =
-            placed.chain(provisioning).collect();
+        let mut all: Vec<(Order, Source)> = placed.chain(provisioning).collect();
         let total = all.len();
         // Only the newest `limit` are sorted: a long run stops many thousands.
         if limit < total {
