@@ -303,7 +303,7 @@ impl Simulation {
                 detail: format!("judged from {} of simulated time", goal.at),
             };
         }
-        let service = |name: &str| self.services().iter().position(|s| s.name == name);
+        let service = |name: &str| self.service_named(name);
         let (value, what): (Option<f64>, String) = match &goal.check {
             Check::RunningTasks(name) => (
                 service(name).map(|s| {
