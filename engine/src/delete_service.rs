@@ -52,6 +52,11 @@ impl Simulation {
     /// Makes DeleteService call `i`.
     pub(crate) fn delete_service_call(&mut self, i: usize) {
         let call = self.scenario.delete_services[i].clone();
+        if let Err(e) = self.capacity.check_cluster(&call.cluster) {
+            let msg = format!("DeleteService failed: deleteServices[{i}].cluster: {e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let found = self.services.iter().position(|svc| {
             svc.name == call.service
                 && svc.cluster == call.cluster

@@ -601,6 +601,11 @@ impl Simulation {
             .map_or(given, |(_, n)| n.rsplit('/').next().unwrap_or(n))
             .to_string();
         let name = name.as_str();
+        if let Err(e) = self.capacity.check_cluster(&cluster) {
+            let msg = format!("updateServices[{i}].cluster: {e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let Some(s) = self.services.iter().position(|svc| {
             svc.name == name && svc.cluster == cluster && svc.status == ServiceStatus::Active
         }) else {

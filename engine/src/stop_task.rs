@@ -66,6 +66,11 @@ impl Simulation {
     /// Makes StopTask call `i`.
     pub(crate) fn stop_task_call(&mut self, i: usize) {
         let call = self.scenario.stop_tasks[i].clone();
+        if let Err(e) = self.capacity.check_cluster(&call.cluster) {
+            let msg = format!("StopTask failed: stopTasks[{i}].cluster: {e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
             let reason = call.reason.as_deref().unwrap_or(DEFAULT_REASON);
             if let Some((id, service)) =

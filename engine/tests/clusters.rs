@@ -146,3 +146,24 @@ fn a_clusters_entry_without_a_name_declares_default_and_the_error_names_it_once(
         "(no cluster production; the scenario's clusters are default and prod)"
     ));
 }
+
+#[test]
+fn update_delete_and_stop_calls_on_an_undeclared_cluster_fail_with_cluster_not_found() {
+    // [API-ECS] UpdateService, DeleteService and StopTask name a cluster too: on one that
+    // does not exist they fail with ClusterNotFoundException, not with "service not found".
+    let mut v = scenario(&["prod"], "prod", "prod");
+    v["updateServices"] =
+        json!([{"at": 60, "cluster": "prd", "service": "web", "desiredCount": 3}]);
+    v["deleteServices"] = json!([{"at": 70, "cluster": "prd", "service": "web", "force": true}]);
+    v["stopTasks"] = json!([{"at": 80, "cluster": "prd", "task": "0123abcd"}]);
+    let s = run(v);
+    for call in [
+        "updateServices[0].cluster: ClusterNotFoundException",
+        "DeleteService failed: deleteServices[0].cluster: ClusterNotFoundException",
+        "StopTask failed: stopTasks[0].cluster: ClusterNotFoundException",
+    ] {
+        assert!(logged(&s, call), "{call}");
+    }
+    assert!(!logged(&s, "ServiceNotFoundException"));
+    assert_eq!(s.services()[0].desired_count, 2, "prod's web is untouched");
+}
