@@ -146,10 +146,14 @@ pub struct ContainerInstance {
     pub fargate: bool,
 }
 
-/// Which cluster an instance joins: `ECS_CLUSTER`, or `default` when unset or empty (G41).
+/// Which cluster an instance joins: `ECS_CLUSTER` (a name, or an ARN as
+/// RegisterContainerInstance's `cluster` also takes), or `default` when unset or empty (G41).
 pub fn cluster_of(spec: &InstanceSpec) -> String {
     match spec.ecs_config.get("ECS_CLUSTER").map(|s| s.trim()) {
-        Some(name) if !name.is_empty() => name.to_string(),
+        Some(name) if !name.is_empty() => name
+            .rsplit_once(":cluster/")
+            .map_or(name, |(_, short)| short)
+            .to_string(),
         _ => "default".to_string(),
     }
 }

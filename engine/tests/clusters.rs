@@ -167,3 +167,17 @@ fn update_delete_and_stop_calls_on_an_undeclared_cluster_fail_with_cluster_not_f
     assert!(!logged(&s, "ServiceNotFoundException"));
     assert_eq!(s.services()[0].desired_count, 2, "prod's web is untouched");
 }
+
+#[test]
+fn g41_ecs_cluster_may_name_the_cluster_by_its_arn() {
+    // 2.1 / G41: the agent registers in the cluster ECS_CLUSTER names; RegisterContainerInstance
+    // takes a cluster's short name or its ARN [API-ECS], so an ARN joins the same cluster.
+    let s = run(scenario(
+        &["prod"],
+        "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        "prod",
+    ));
+    assert!(!logged(&s, "ClusterNotFoundException"));
+    assert!(s.cluster().instances.iter().all(|i| i.cluster == "prod"));
+    assert_eq!(s.cluster().instances.len(), 2);
+}
