@@ -65,9 +65,12 @@ async fn g28_group_from_the_form_scales_from_zero_then_scale_to_zero_respects_pr
     let provider = &doc["capacityProviders"][0]["autoScalingGroupProvider"];
     assert_eq!(provider["managedScaling"]["targetCapacity"], 100);
     assert_eq!(provider["managedTerminationProtection"], "ENABLED");
+    // The first clusters[] entry makes the declared clusters the only ones (2.1,
+    // ClusterNotFoundException), so the example's own cluster demo is declared with it.
     assert_eq!(
         doc["clusters"],
-        serde_json::json!([{"clusterName": "asg-demo", "capacityProviders": ["cp-asg"]}])
+        serde_json::json!([{"clusterName": "demo"},
+            {"clusterName": "asg-demo", "capacityProviders": ["cp-asg"]}])
     );
 
     // A second group without a capacity provider or protection: two idle instances, its

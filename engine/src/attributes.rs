@@ -145,6 +145,11 @@ impl Simulation {
     pub(crate) fn attribute_call(&mut self, i: usize) {
         let call = self.scenario.attribute_calls[i].clone();
         let api = call.api();
+        if let Err(e) = self.capacity.check_cluster(&call.cluster) {
+            let msg = format!("{api} failed: cluster: {e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let mut slots = Vec::new();
         for a in &call.attributes {
             let slot = self.cluster.find_target(&a.target).filter(|&slot| {

@@ -72,6 +72,11 @@ impl Simulation {
                 format!("DeregisterContainerInstance failed: {path}.containerInstance: {msg}");
             sim.log.push(sim.now(), EventKind::Scenario, msg);
         };
+        if let Err(e) = self.capacity.check_cluster(&call.cluster) {
+            let msg = format!("DeregisterContainerInstance failed: {path}.cluster: {e}");
+            self.log.push(self.now(), EventKind::Scenario, msg);
+            return;
+        }
         let found = self
             .cluster
             .find_target(&call.container_instance)

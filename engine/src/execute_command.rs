@@ -831,6 +831,18 @@ impl Simulation {
     /// Makes ExecuteCommand call `i`: opens a session, or logs AWS's error and its cause.
     pub(crate) fn execute_command_call(&mut self, i: usize) {
         let call = self.scenario.execute_commands[i].clone();
+        if let Err(e) = self.capacity.check_cluster(&call.cluster) {
+            let message = format!("ExecuteCommand failed: executeCommands[{i}].cluster: {e}");
+            self.exec_sessions.push(ExecSession::failed(
+                (i, usize::MAX),
+                &call,
+                "ClusterNotFoundException",
+                "Cluster not found.",
+            ));
+            self.log
+                .push(self.now(), EventKind::ExecuteCommand, message);
+            return;
+        }
         let Some(t) = self.task_in_cluster(&call.task, &call.cluster) else {
             let message = format!(
                 "ExecuteCommand failed: executeCommands[{i}].task: InvalidParameterException: The task provided in the request was not found. (no task {} in cluster {})",

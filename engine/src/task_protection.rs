@@ -44,6 +44,9 @@ impl Simulation {
     pub(crate) fn update_task_protection(&mut self, i: usize) {
         let raw = self.scenario.task_protection[i].clone();
         let cluster = cluster_name(&raw);
+        if let Err(e) = self.capacity.check_cluster(&cluster) {
+            return self.protection_error(i, format!("cluster: {e}"));
+        }
         let Some(enabled) = raw.get("protectionEnabled").and_then(Value::as_bool) else {
             return self
                 .protection_error(i, "protectionEnabled: required, true or false".to_string());

@@ -625,6 +625,9 @@ impl Simulation {
     }
 
     fn make_task_set_call(&mut self, call: &TaskSetCall) -> Result<(), String> {
+        self.capacity
+            .check_cluster(&call.cluster)
+            .map_err(|e| format!("cluster: {e}"))?;
         let s = self
             .services
             .iter()

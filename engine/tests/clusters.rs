@@ -181,3 +181,39 @@ fn g41_ecs_cluster_may_name_the_cluster_by_its_arn() {
     assert!(s.cluster().instances.iter().all(|i| i.cluster == "prod"));
     assert_eq!(s.cluster().instances.len(), 2);
 }
+
+#[test]
+fn every_other_call_on_an_undeclared_cluster_fails_with_cluster_not_found() {
+    // [API-ECS] ExecuteCommand, DeregisterContainerInstance, PutAttributes, CreateTaskSet and
+    // UpdateTaskProtection name a cluster too; on one that does not exist each fails with
+    // ClusterNotFoundException rather than "task/instance/service not found".
+    let mut v = scenario(&["prod"], "prod", "prod");
+    v["executeCommands"] = json!([{"at": 60, "cluster": "prd", "task": "0123abcd",
+        "container": "app", "command": "/bin/sh", "interactive": true}]);
+    v["deregisterContainerInstances"] =
+        json!([{"at": 61, "cluster": "prd", "containerInstance": "i-0123456789abcdef0"}]);
+    v["putAttributes"] = json!([{"at": 62, "cluster": "prd", "attributes":
+        [{"name": "stack", "value": "prod", "targetId": "i-0123456789abcdef0"}]}]);
+    v["createTaskSets"] =
+        json!([{"at": 63, "cluster": "prd", "service": "web", "taskDefinition": "web"}]);
+    v["updateTaskProtection"] =
+        json!([{"at": 64, "cluster": "prd", "tasks": ["0123abcd"], "protectionEnabled": true}]);
+    let s = run(v);
+    for call in [
+        "ExecuteCommand failed: executeCommands[0].cluster: ClusterNotFoundException",
+        "DeregisterContainerInstance failed: deregisterContainerInstances[0].cluster: ClusterNotFoundException",
+        "PutAttributes failed: cluster: ClusterNotFoundException",
+        "cluster: ClusterNotFoundException: Cluster not found. (no cluster prd",
+        "updateTaskProtection[0].cluster: ClusterNotFoundException",
+    ] {
+        assert!(logged(&s, call), "{call}");
+    }
+    let found = s
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.message.contains("ClusterNotFoundException"))
+        .count();
+    assert_eq!(found, 5, "one for each call");
+    assert!(!logged(&s, "was not found") && !logged(&s, "NotFoundException: Service not found"));
+}
