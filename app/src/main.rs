@@ -1532,7 +1532,8 @@ fn Playground(
                     <thead><tr><th>"service"</th><th>"cluster"</th><th>"desired"</th><th>"running"</th><th>"pending"</th><th>"placement"</th><th></th></tr></thead>
                     <tbody>
                     {move || view_state.get().services.into_iter().map(|s| {
-                        let name = s.name.clone();
+                        // Explain names the cluster too: two clusters may each have a `web`.
+                        let name = format!("{}/{}", s.cluster, s.name);
                         let active = s.status == "ACTIVE";
                         let delete = delete_service.filter(|_| active).map(|delete| {
                             let (name, cluster) = (s.name.clone(), s.cluster.clone());

@@ -1620,11 +1620,18 @@ impl Simulation {
 impl Simulation {
     /// The service a name stands for, as DescribeServices by name finds it: the ACTIVE one
     /// (the newest, if several), else the newest of that name, e.g. one deleted (INACTIVE).
+    /// `cluster/name` or the service's ARN (`…:service/cluster/name`) looks in that cluster
+    /// only (service names have no `/`).
     pub(crate) fn service_named(&self, name: &str) -> Option<usize> {
+        let (cluster, name) = match name.rsplit_once('/') {
+            Some((c, n)) => (Some(c.rsplit('/').next().unwrap_or(c)), n),
+            None => (None, name),
+        };
+        let named = |svc: &&Service| svc.name == name && cluster.is_none_or(|c| svc.cluster == c);
         let services = || self.services.iter();
         services()
-            .rposition(|svc| svc.name == name && svc.status == ServiceStatus::Active)
-            .or_else(|| services().rposition(|svc| svc.name == name))
+            .rposition(|svc| named(&svc) && svc.status == ServiceStatus::Active)
+            .or_else(|| services().rposition(|svc| named(&svc)))
     }
 
     /// Explains where the next task of a service ([`Self::service_named`]) would go now, and

@@ -217,3 +217,52 @@ fn every_other_call_on_an_undeclared_cluster_fails_with_cluster_not_found() {
     assert_eq!(found, 5, "one for each call");
     assert!(!logged(&s, "was not found") && !logged(&s, "NotFoundException: Service not found"));
 }
+
+#[test]
+fn explain_and_describe_pick_a_service_by_cluster_when_two_clusters_share_its_name() {
+    // Service names are unique within a cluster only [API-ECS]: `web` in prod and `web` in
+    // test are two services. `cluster/name` or the service's ARN picks one (the Explain
+    // button passes the cluster); a bare name finds the newest ACTIVE one.
+    let mut v = scenario(&[], "prod", "prod");
+    v["containerInstances"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"instanceType": "m5.large", "availabilityZone": "us-east-1a", "ecsConfig": {"ECS_CLUSTER": "test"}}));
+    v["services"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"serviceName": "web", "cluster": "test", "taskDefinition": "web", "desiredCount": 1}));
+    let s = run(v);
+    for (key, cluster, desired) in [
+        ("prod/web", "prod", 2),
+        (
+            "arn:aws:ecs:us-east-1:123456789012:service/test/web",
+            "test",
+            1,
+        ),
+        ("web", "test", 1),
+    ] {
+        let d = s.describe_service_by_name(key).unwrap();
+        assert!(
+            d["clusterArn"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("cluster/{cluster}")),
+            "{key}"
+        );
+        assert_eq!(d["desiredCount"], desired, "{key}");
+        let e = s.explain_next_placement(key).unwrap();
+        let instances = s
+            .cluster()
+            .instances
+            .iter()
+            .filter(|i| i.cluster == cluster)
+            .count();
+        assert_eq!(
+            e.candidates.len(),
+            instances,
+            "{key}: the instances of {cluster}"
+        );
+    }
+    assert!(s.describe_service_by_name("staging/web").is_err());
+}
